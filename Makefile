@@ -1,0 +1,119 @@
+# keycab: one GNU Makefile for the whole tree.
+#
+#   make            build everything into build/
+#   make check      install what is missing, build, run every test
+#   make demo       install what is missing, build, run the demo
+#   make bench      run the benchmarks
+#   make SANITIZE=1 check   the same under ASan + UBSan (into build-san/)
+#
+# Each directory adds its sources, programs and tests in its own module.mk.
+
+SHELL := /bin/bash
+BUILD ?= build
+ifeq ($(SANITIZE),1)
+BUILD := build-san
+endif
+
+CC ?= cc
+AR ?= ar
+PKGS := libgpiod libmodbus sqlite3 libcurl libmicrohttpd libsystemd jansson libsodium inih
+# Evaluated once, and only when a compile needs it, so that `make deps`
+# runs before pkg-config is there.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS) cmocka))$(PKG_LIBS)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=gnu11 $(WARN) -MMD -MP -D_GNU_SOURCE -I. -pthread
+LDFLAGS ?=
+override LDFLAGS += -pthread -Wl,--as-needed
+ifeq ($(SANITIZE),1)
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+override LDFLAGS += -fsanitize=address,undefined
+endif
+
+# Debian packages: what building needs, and what the tests and demo add.
+DEBS_BUILD := build-essential pkg-config libgpiod-dev libmodbus-dev \
+	libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev libsystemd-dev \
+	libjansson-dev libsodium-dev libcmocka-dev libinih-dev
+DEBS_TEST := python3 socat mbpoll sqlite3 gpiod systemd curl
+DEBS_DEMO := python3 sqlite3 curl
+
+LIBRARIES :=
+PROGRAMS :=
+TEST_PROGRAMS :=
+TEST_SCRIPTS :=
+BENCH_PROGRAMS :=
+BENCH_SCRIPTS :=
+
+.PHONY: all build deps deps-test deps-demo check check-run demo demo-run bench bench-run clean
+all: deps
+	@$(MAKE) --no-print-directory build
+
+include common/module.mk hw/module.mk controller/module.mk service/module.mk tests/module.mk bench/module.mk
+
+# lib<name>.a from <name>_SRCS
+define LIB_template
+$(1)_OBJS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$($(1)_SRCS))
+$(BUILD)/lib$(1).a: $$($(1)_OBJS)
+	@mkdir -p $$(@D)
+	$$(AR) rcs $$@ $$^
+endef
+# a program in $(2) from <name>_SRCS, linked with the libraries <name>_LIBS
+define PROG_template
+$(1)_OBJS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$($(1)_SRCS))
+$(BUILD)/$(2)/$(1): $$($(1)_OBJS) $$(foreach l,$$($(1)_LIBS),$(BUILD)/lib$$(l).a)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) -lm
+endef
+$(foreach l,$(LIBRARIES),$(eval $(call LIB_template,$(l))))
+$(foreach p,$(PROGRAMS),$(eval $(call PROG_template,$(p),bin)))
+$(foreach p,$(TEST_PROGRAMS),$(eval $(call PROG_template,$(p),tests)))
+$(foreach p,$(BENCH_PROGRAMS),$(eval $(call PROG_template,$(p),bench)))
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+BIN_TARGETS := $(addprefix $(BUILD)/bin/,$(PROGRAMS))
+TEST_TARGETS := $(addprefix $(BUILD)/tests/,$(TEST_PROGRAMS))
+BENCH_TARGETS := $(addprefix $(BUILD)/bench/,$(BENCH_PROGRAMS))
+
+build: $(BIN_TARGETS) $(foreach l,$(LIBRARIES),$(BUILD)/lib$(l).a)
+
+# Install the Debian packages that are missing (sudo when not root).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+define install_debs
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "keycab: installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+endef
+deps:
+	$(call install_debs,$(DEBS_BUILD))
+deps-test: deps
+	$(call install_debs,$(DEBS_TEST))
+deps-demo: deps
+	$(call install_debs,$(DEBS_DEMO))
+
+check: deps-test
+	@$(MAKE) --no-print-directory check-run
+check-run: $(BIN_TARGETS) $(TEST_TARGETS)
+	@BUILD=$(abspath $(BUILD)) SANITIZE=$(SANITIZE) tests/run.sh $(TEST_TARGETS) $(TEST_SCRIPTS)
+
+demo: deps-demo
+	@$(MAKE) --no-print-directory demo-run
+demo-run: $(BIN_TARGETS)
+	@BUILD=$(abspath $(BUILD)) tests/demo/demo.sh
+
+bench: deps-test
+	@$(MAKE) --no-print-directory bench-run
+bench-run: $(BIN_TARGETS) $(BENCH_TARGETS)
+	@BUILD=$(abspath $(BUILD)) bench/run.sh $(BENCH_TARGETS) $(BENCH_SCRIPTS)
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

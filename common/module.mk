@@ -1,0 +1,2 @@
+LIBRARIES += common
+common_SRCS := $(wildcard common/*.c)
