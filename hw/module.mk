@@ -1,1 +1,2 @@
-# hw
+LIBRARIES += hw
+hw_SRCS := $(wildcard hw/*.c)
