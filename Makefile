@@ -51,6 +51,7 @@ all: deps
 	@$(MAKE) --no-print-directory build
 
 include common/module.mk hw/module.mk controller/module.mk service/module.mk tests/module.mk bench/module.mk
+-include hw/sim/module.mk tests/gpio/module.mk
 
 # lib<name>.a from <name>_SRCS
 define LIB_template
