@@ -13,7 +13,12 @@ logs="$BUILD/test-logs"
 mkdir -p "$logs"
 pass=0 fail=0 skip=0 failed=()
 for t in "$@"; do
-	name=${t#"$BUILD"/tests/}
+	case $t in
+	*/tests/*) name=${t##*/tests/} ;;
+	*) name=$t ;;
+	esac
+	name=${name%.sh}
+	name=${name%.py}
 	name=${name//\//_}
 	log="$logs/$name.log"
 	start=$(date +%s%N)

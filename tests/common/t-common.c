@@ -1,0 +1,185 @@
+/* Unit tests of common/: number and time parsing, the event chain, and
+ * personal-data hashing. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/event.h"
+#include "common/pdata.h"
+#include "common/util.h"
+
+static void test_parse_long(void **state)
+{
+	long long v = 7;
+
+	(void)state;
+	assert_int_equal(kc_parse_long("42", 0, 100, &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(kc_parse_long(" 0x10 ", 0, 100, &v), 0);
+	assert_int_equal(v, 16);
+	assert_int_equal(kc_parse_long("-1", 0, 100, &v), -ERANGE);
+	assert_int_equal(kc_parse_long("101", 0, 100, &v), -ERANGE);
+	assert_int_equal(kc_parse_long("99999999999999999999", 0, 100, &v), -ERANGE);
+	assert_int_equal(kc_parse_long("12abc", 0, 100, &v), -EINVAL);
+	assert_int_equal(kc_parse_long("", 0, 100, &v), -EINVAL);
+	assert_int_equal(kc_parse_long(NULL, 0, 100, &v), -EINVAL);
+	assert_int_equal(v, 16); /* untouched on failure */
+}
+
+static void test_parse_bool(void **state)
+{
+	bool b = false;
+
+	(void)state;
+	assert_int_equal(kc_parse_bool("Yes", &b), 0);
+	assert_true(b);
+	assert_int_equal(kc_parse_bool("off", &b), 0);
+	assert_false(b);
+	assert_int_equal(kc_parse_bool("maybe", &b), -EINVAL);
+}
+
+static void test_time(void **state)
+{
+	char buf[KC_TIME_LEN];
+	int64_t ms = 0;
+
+	(void)state;
+	kc_time_format(1795381384123LL, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-11-22T21:03:04.123Z");
+	assert_int_equal(kc_time_parse(buf, &ms), 0);
+	assert_int_equal(ms, 1795381384123LL);
+	assert_int_equal(kc_time_parse("2026-11-22", &ms), 0);
+	assert_int_equal(ms, 1795305600000LL);
+	assert_int_equal(kc_time_parse("2026-11-22 21:03", &ms), 0);
+	assert_int_equal(ms, 1795381380000LL);
+	assert_int_equal(kc_time_parse("2026-11-22T21:03:04.5Z", &ms), 0);
+	assert_int_equal(ms, 1795381384500LL);
+	assert_int_equal(kc_time_parse("2026-02-31", &ms), -EINVAL);
+	assert_int_equal(kc_time_parse("2026-13-01", &ms), -EINVAL);
+	assert_int_equal(kc_time_parse("2026-11-22T25:00", &ms), -EINVAL);
+	assert_int_equal(kc_time_parse("2026-11-22x", &ms), -EINVAL);
+	assert_int_equal(kc_time_parse("yesterday", &ms), -EINVAL);
+}
+
+static json_t *chain_event(int64_t seq, const char *prev, char hash[KC_HASH_HEX])
+{
+	json_t *ev = kc_event_new("desk-a", seq, 1795381384123LL + seq, "release.granted");
+
+	assert_non_null(ev);
+	json_object_set_new(ev, "key", json_string("K-3-1-502"));
+	json_object_set_new(json_object_get(ev, "data"), "note",
+			    json_string("钥匙\"quoted\""));
+	assert_int_equal(kc_event_seal(ev, prev, hash), 0);
+	return ev;
+}
+
+static void test_event_chain(void **state)
+{
+	char h1[KC_HASH_HEX], h2[KC_HASH_HEX], err[256];
+	json_t *e1, *e2, *copy;
+	char *canon;
+
+	(void)state;
+	e1 = chain_event(1, KC_GENESIS_HASH, h1);
+	e2 = chain_event(2, h1, h2);
+	assert_int_equal(kc_event_check(e1, KC_GENESIS_HASH, 1, err, sizeof(err)), 0);
+	assert_int_equal(kc_event_check(e2, h1, 2, err, sizeof(err)), 0);
+
+	/* The canonical form is sorted, compact, ASCII, and has no hash. */
+	canon = kc_event_canonical(e1);
+	assert_non_null(canon);
+	assert_null(strstr(canon, "\"hash\""));
+	assert_null(strchr(canon, ' '));
+	assert_non_null(strstr(canon, "\\u94A5\\u5319"));
+	assert_true(strstr(canon, "\"cabinet\"") < strstr(canon, "\"data\""));
+	free(canon);
+
+	/* Out of order: a gap is named as a gap. */
+	assert_int_equal(kc_event_check(e2, KC_GENESIS_HASH, 1, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "sequence gap"));
+	/* A wrong predecessor is a chain break. */
+	assert_int_equal(kc_event_check(e2, KC_GENESIS_HASH, 2, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "chain break at event 2"));
+
+	/* Changing any member breaks its hash. */
+	copy = json_deep_copy(e2);
+	json_object_set_new(copy, "key", json_string("K-other"));
+	assert_int_equal(kc_event_check(copy, h1, 2, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "does not match its content"));
+	json_decref(copy);
+
+	/* Malformed events are named, not crashed on. */
+	copy = json_deep_copy(e1);
+	json_object_set_new(copy, "ts", json_string("noon"));
+	assert_int_equal(kc_event_check(copy, NULL, 0, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "\"ts\""));
+	json_decref(copy);
+	copy = json_deep_copy(e1);
+	json_object_set_new(copy, "seq", json_string("1"));
+	assert_int_equal(kc_event_check(copy, NULL, 0, err, sizeof(err)), -EINVAL);
+	json_decref(copy);
+	copy = json_array();
+	assert_int_equal(kc_event_check(copy, NULL, 0, err, sizeof(err)), -EINVAL);
+	json_decref(copy);
+	assert_int_equal(kc_event_seal(e1, "short", NULL), -EINVAL);
+
+	json_decref(e1);
+	json_decref(e2);
+}
+
+static void test_id_numbers(void **state)
+{
+	char hash[KC_PWHASH_LEN], mask[KC_MASK_LEN];
+
+	(void)state;
+	assert_int_equal(kc_id_mask("11010519491231002x", mask, sizeof(mask)), 0);
+	assert_string_equal(mask, "**************002X");
+	assert_int_equal(kc_id_mask("12", mask, sizeof(mask)), 0);
+	assert_string_equal(mask, "**");
+	assert_int_equal(kc_id_hash("110105 19491231 002X", hash), 0);
+	assert_null(strstr(hash, "110105"));
+	assert_non_null(strstr(hash, "$argon2id$"));
+	assert_true(kc_id_matches("11010519491231002x", hash));
+	assert_false(kc_id_matches("11010519491231003X", hash));
+	assert_int_equal(kc_id_hash("", hash), -EINVAL);
+	assert_int_equal(kc_id_hash("1101;DROP", hash), -EINVAL);
+	assert_int_equal(kc_id_hash("123456789012345678901234567890123", hash), -EINVAL);
+}
+
+static void test_pins_and_tokens(void **state)
+{
+	char hash[KC_PWHASH_LEN], tok[65], th[65], th2[65];
+
+	(void)state;
+	assert_int_equal(kc_pin_check_form("1234"), 0);
+	assert_int_equal(kc_pin_check_form("123"), -EINVAL);
+	assert_int_equal(kc_pin_check_form("12a4"), -EINVAL);
+	assert_int_equal(kc_secret_hash("2468", hash), 0);
+	assert_true(kc_secret_matches("2468", hash));
+	assert_false(kc_secret_matches("2469", hash));
+	assert_int_equal(kc_token_new(tok, 32), 0);
+	assert_int_equal(strlen(tok), 64);
+	kc_token_hash(tok, th);
+	kc_token_hash(tok, th2);
+	assert_string_equal(th, th2);
+	assert_string_not_equal(th, tok);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_long),  cmocka_unit_test(test_parse_bool),
+		cmocka_unit_test(test_time),        cmocka_unit_test(test_event_chain),
+		cmocka_unit_test(test_id_numbers),  cmocka_unit_test(test_pins_and_tokens),
+	};
+
+	if (kc_pdata_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
