@@ -1,0 +1,15 @@
+# The GPIO driver against the kernel's gpio-sim in a small QEMU VM
+# (tests/gpio/README.md). gpio-vmtest runs inside the VM only, so it is not
+# a TEST_PROGRAM: t-gpio-vm.sh boots the VM around it, and check-run builds
+# it first.
+GPIO_VMTEST := $(BUILD)/tests/gpio-vm/gpio-vmtest
+gpio-vmtest_SRCS := $(wildcard tests/gpio/*.c)
+gpio-vmtest_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(gpio-vmtest_SRCS))
+$(GPIO_VMTEST): $(gpio-vmtest_OBJS) $(BUILD)/libhw.a $(BUILD)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+check-run: $(GPIO_VMTEST)
+TEST_SCRIPTS += tests/gpio/t-gpio-vm.sh
+# linux-headers-$KVER (the ABI linux-image-amd64 names) is installed by
+# tests/gpio/setup.sh, which works the ABI out.
+DEBS_TEST += qemu-system-x86 busybox-static cpio gpiod libgpiod-dev

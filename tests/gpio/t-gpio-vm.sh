@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The GPIO driver against the real kernel GPIO subsystem: boots Debian's
+# kernel in QEMU with gpio-sim loaded and runs $BUILD/tests/gpio-vm/gpio-vmtest
+# (tests/gpio/gpio-vmtest.c) inside it, once. Passes when the program's
+# last word on the console is "GPIOTEST PASS". See tests/gpio/README.md.
+#
+# Env: BUILD (set by make check), KEYCAB_GPIO_CACHE (setup.sh's cache),
+#      KEYCAB_GPIO_TIMEOUT (seconds for the whole boot, default 240),
+#      KEYCAB_GPIO_ACCEL (tcg or kvm; default: tcg under kvm_pvm, else kvm
+#      when /dev/kvm is usable).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+: "${BUILD:?BUILD must name the build directory (make check sets it)}"
+prog=$BUILD/tests/gpio-vm/gpio-vmtest
+limit=${KEYCAB_GPIO_TIMEOUT:-240}
+
+fail() { echo "FAIL: $*"; exit 1; }
+
+[ -x "$prog" ] || fail "$prog is not built (make $BUILD/tests/gpio-vm/gpio-vmtest)"
+
+echo "== setup (cached under ${KEYCAB_GPIO_CACHE:-/var/cache/keycab-gpio-vm})"
+start=$(date +%s)
+vmdir=$("$here/setup.sh") || fail "tests/gpio/setup.sh failed"
+echo "kernel and modules: $vmdir ($(($(date +%s) - start)) s)"
+
+tmp=$(mktemp -d)
+qpid=
+cleanup() {
+	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# The overlay: the test program, every shared library ldd names for it (the
+# ASan/UBSan runtimes too under SANITIZE=1) at the path the loader looks
+# for, and /init. The kernel unpacks it over the cached base archive.
+root=$tmp/root
+mkdir -p "$root/etc"
+cp "$prog" "$root/gpio-vmtest"
+cp "$here/vm-init.sh" "$root/init"
+libs=$(ldd "$prog" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p')
+[ -n "$libs" ] || fail "ldd names no libraries for $prog"
+for l in $libs; do
+	mkdir -p "$root$(dirname "$l")"
+	cp -L "$l" "$root$l" || fail "cannot copy $l"
+done
+{
+	# LeakSanitizer stops the world with ptrace, which works in the VM; a
+	# leak fails the test like any other sanitizer report.
+	echo "export ASAN_OPTIONS=abort_on_error=0:detect_leaks=1"
+	echo "export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
+} >"$root/etc/gpio-vmtest.env"
+(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
+	>"$tmp/overlay.cpio" || fail "cpio failed"
+cat "$vmdir/base.cpio" "$tmp/overlay.cpio" >"$tmp/initrd"
+
+accel=${KEYCAB_GPIO_ACCEL:-}
+if [ -z "$accel" ]; then
+	# A paravirtual KVM (kvm_pvm) cannot run a stock kernel at usable speed.
+	if [ -e /sys/module/kvm_pvm ] || [ ! -w /dev/kvm ]; then accel=tcg; else accel=kvm; fi
+fi
+case $accel in
+kvm) accel_args=(-enable-kvm -cpu host) ;;
+tcg) accel_args=(-accel tcg) ;;
+*) fail "KEYCAB_GPIO_ACCEL=$accel: say tcg or kvm" ;;
+esac
+mem=512
+[ "${SANITIZE:-}" = 1 ] && mem=768 # ASan's shadow and quarantine
+
+echo "== booting $(basename "$vmdir") under $accel, ${mem} MB, at most ${limit} s"
+start=$(date +%s)
+timeout --kill-after=10 "$limit" qemu-system-x86_64 "${accel_args[@]}" -m "$mem" -smp 1 \
+	-nodefaults -display none -serial stdio -monitor none -no-reboot \
+	-kernel "$vmdir/vmlinuz" -initrd "$tmp/initrd" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=4" \
+	</dev/null >"$tmp/console.raw" 2>"$tmp/qemu.err" &
+qpid=$!
+wait "$qpid"
+rc=$?
+qpid=
+secs=$(($(date +%s) - start))
+# SeaBIOS and the console write escape sequences and carriage returns.
+sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g; s/\r$//' "$tmp/console.raw" >"$tmp/console.txt"
+echo "== console"
+cat "$tmp/console.txt"
+echo "== end of console (QEMU exit $rc after ${secs} s)"
+[ -s "$tmp/qemu.err" ] && { echo "qemu stderr:"; cat "$tmp/qemu.err"; }
+
+[ "$rc" = 124 ] || [ "$rc" = 137 ] && fail "the VM did not power off within ${limit} s"
+[ "$rc" = 0 ] || fail "QEMU exited with $rc"
+grep -aq '^GPIOVM BOOTED' "$tmp/console.txt" || fail "the VM's /init did not start"
+grep -aq '^GPIOVM EXIT ' "$tmp/console.txt" || fail "the test program did not finish (crash or panic?)"
+verdict=$(grep -a '^GPIOTEST ' "$tmp/console.txt" | tail -n 1)
+exitline=$(grep -a '^GPIOVM EXIT ' "$tmp/console.txt" | tail -n 1)
+echo "$verdict"
+case $verdict in
+"GPIOTEST PASS "*) ;;
+*) fail "${verdict:-no GPIOTEST verdict}" ;;
+esac
+[ "$exitline" = "GPIOVM EXIT 0" ] || fail "the test printed PASS but ended with ${exitline#GPIOVM }"
+echo "PASS: the GPIO test passed in the VM (${secs} s boot to power-off)"

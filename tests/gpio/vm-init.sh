@@ -1,0 +1,24 @@
+#!/bin/sh
+# /init of the GPIO test VM (busybox): mounts what gpio-sim and the test
+# need, loads the modules, runs the test once and powers off. Every line
+# the runner looks for starts with GPIOVM or GPIOTEST.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+# devtmpfs gives /dev/gpiochipN without udev.
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+if ! insmod /lib/modules/configfs.ko ||
+	! mount -t configfs configfs /sys/kernel/config ||
+	! insmod /lib/modules/gpio-sim.ko; then
+	echo "GPIOTEST FAIL could not load configfs and gpio-sim"
+	poweroff -f
+fi
+echo "GPIOVM BOOTED $(uname -r)"
+# Written by the runner: environment for the test (ASAN_OPTIONS and such).
+[ -f /etc/gpio-vmtest.env ] && . /etc/gpio-vmtest.env
+cd /tmp
+/gpio-vmtest
+echo "GPIOVM EXIT $?"
+poweroff -f
