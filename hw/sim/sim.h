@@ -1,0 +1,184 @@
+/* keycab-sim internals: the simulated boards, the transports that carry
+ * Modbus to them (TCP endpoints, RTU buses on pseudo-terminals) and the
+ * control socket. One process, one poll() loop, no threads (README.md). */
+#ifndef KC_SIM_H
+#define KC_SIM_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <modbus.h>
+
+#include "hw/conf.h"
+
+#define SIM_ADU_MAX 300        /* RTU 256, TCP 260: room for either */
+#define SIM_HIST_MAX 10000     /* coil changes kept per slot; oldest dropped */
+#define SIM_WS_CHANNELS 8      /* Waveshare Relay (D): 8 relays, 8 inputs */
+#define SIM_RTU_IDLE_US 50000  /* bytes that sit this long unanswered are noise */
+#define SIM_CTL_LINE_MAX 512   /* control command line, newline excluded */
+
+enum sim_fault {
+	SIM_FAULT_NONE,
+	SIM_FAULT_TIMEOUT,
+	SIM_FAULT_EXCEPTION,
+	SIM_FAULT_SLOW,
+	SIM_FAULT_DROP,
+	SIM_FAULT_CRC,
+};
+
+struct sim_hist {
+	int64_t us;
+	bool on;
+};
+
+struct sim_slot {
+	int conf;      /* index into conf->slots */
+	int board;     /* index into sim->boards */
+	bool present;
+	uint32_t tag;
+	struct sim_hist *hist; /* ring of SIM_HIST_MAX */
+	int hist_start, hist_len;
+};
+
+struct sim_board {
+	const struct hw_board_conf *conf;
+	int conf_index;
+	int transport;  /* RTU: index into sim->buses; TCP: into sim->endpoints */
+	modbus_mapping_t *map;
+	int *coil_slot; /* coil -> index into sim->slots, -1 none */
+	int ncoils;
+	/* Waveshare flash: a pulse the board itself ends (0: none) */
+	int64_t pulse_due_us[SIM_WS_CHANNELS];
+	bool pulse_final[SIM_WS_CHANNELS];
+	enum sim_fault fault;
+	int fault_arg;  /* exception code, or slow milliseconds */
+	uint64_t requests, bytes_in, bytes_out;
+};
+
+struct sim_bus {
+	const struct hw_bus_conf *conf;
+	int master, slave;  /* the pty pair; we keep the slave open (no EIO) */
+	char slave_name[128];
+	bool link_made;
+	uint8_t rx[2 * SIM_ADU_MAX];
+	size_t rxlen;
+	int64_t idle_due_us; /* 0: nothing waiting */
+};
+
+struct sim_endpoint {
+	char host[128];
+	int port;
+	int lfd[4];  /* one listener per address the host names */
+	int nlfd;
+	bool dropped;
+};
+
+struct sim_conn {
+	int fd;
+	int endpoint;
+	uint64_t id;
+	uint8_t rx[2 * SIM_ADU_MAX];
+	size_t rxlen;
+	bool dead; /* close once the current read is handled */
+};
+
+/* A reply held back by the 'slow' fault until due. */
+struct sim_pending {
+	int64_t due_us;
+	bool rtu;
+	int bus;          /* rtu */
+	uint64_t conn_id; /* tcp */
+	int board;
+	uint8_t adu[SIM_ADU_MAX];
+	int len;
+};
+
+struct sim_ctl_client {
+	int fd;
+	char in[SIM_CTL_LINE_MAX + 2];
+	size_t inlen;
+	bool overlong; /* skipping the rest of a too-long line */
+	char *out;
+	size_t outlen, outcap;
+	bool closing;
+	bool overflow; /* a reply did not fit: the client is dropped */
+};
+
+struct sim {
+	struct hw_cabinet_conf *conf;
+	const char *conf_path;
+	struct sim_board *boards;
+	int nboards;
+	struct sim_slot *slots;
+	int nslots;
+	int *slot_of_conf; /* conf slot -> sim slot or -1 (gpio) */
+	int *board_of_conf; /* conf board -> sim board or -1 (gpio) */
+	struct sim_bus *buses;
+	int nbuses;
+	struct sim_endpoint *endpoints;
+	int nendpoints;
+	struct sim_conn **conns;
+	int nconns;
+	uint64_t next_conn_id;
+	struct sim_pending **pending;
+	int npending;
+	modbus_t *rtu_ctx, *tcp_ctx; /* build replies into reply_sock[0] */
+	int reply_sock[2];
+	char ctl_path[108];
+	int ctl_fd;
+	struct sim_ctl_client **ctl;
+	int nctl;
+	int timer_fd, signal_fd;
+	bool stop;
+};
+
+int64_t sim_now_us(void);
+
+/* board.c */
+int sim_boards_init(struct sim *sim, char *err, size_t errlen);
+void sim_boards_free(struct sim *sim);
+/* A request ADU (RTU or TCP framing) for board b; returns the reply ADU
+ * length in out (0: no answer, as a board in a fault or a broadcast). */
+int sim_board_request(struct sim *sim, int b, const uint8_t *adu, int len, bool rtu,
+		      bool broadcast, uint8_t *out);
+void sim_board_set_coil(struct sim *sim, int b, int coil, bool on, int64_t now);
+void sim_boards_timers(struct sim *sim, int64_t now);
+int64_t sim_boards_next_due(const struct sim *sim);
+void sim_slot_record(struct sim *sim, int slot, bool on, int64_t now);
+void sim_slot_update_inputs(struct sim *sim, int slot);
+/* Required PDU length for a request with this function code; 0: more
+ * bytes needed to tell (avail so far), -1: a function we do not know. */
+int sim_pdu_len(const uint8_t *pdu, int avail);
+
+/* rtu.c */
+int sim_buses_open(struct sim *sim, char *err, size_t errlen);
+void sim_buses_close(struct sim *sim);
+void sim_bus_readable(struct sim *sim, int bus);
+void sim_bus_idle(struct sim *sim, int bus, int64_t now);
+void sim_bus_send(struct sim *sim, int bus, int b, const uint8_t *adu, int len);
+uint16_t sim_crc16(const uint8_t *p, size_t n);
+
+/* tcp.c */
+int sim_endpoints_open(struct sim *sim, char *err, size_t errlen);
+void sim_endpoints_close(struct sim *sim);
+int sim_endpoint_listen(struct sim *sim, int e, char *err, size_t errlen);
+void sim_endpoint_drop(struct sim *sim, int e);
+void sim_endpoint_accept(struct sim *sim, int e, int lfd);
+void sim_conn_readable(struct sim *sim, int c);
+void sim_conn_close(struct sim *sim, int c);
+/* b: the board answering, for its stats; -1 none */
+void sim_conn_send(struct sim *sim, uint64_t conn_id, int b, const uint8_t *adu, int len);
+
+/* sim.c: sends a reply now or, for a slow board, when due */
+void sim_reply(struct sim *sim, int b, bool rtu, int bus, uint64_t conn_id,
+	       const uint8_t *adu, int len);
+
+/* control.c */
+int sim_ctl_open(struct sim *sim, const char *path, char *err, size_t errlen);
+void sim_ctl_close(struct sim *sim);
+void sim_ctl_accept(struct sim *sim);
+void sim_ctl_readable(struct sim *sim, int c);
+void sim_ctl_writable(struct sim *sim, int c);
+void sim_ctl_drop_client(struct sim *sim, int c);
+
+#endif
