@@ -1,1 +1,18 @@
-# service
+# service: keyauditd, the audit service (issue 4), and the forwarder that
+# runs inside keycabd (controller/forward.c, library "forward").
+LIBRARIES += service
+service_SRCS := $(filter-out service/main.c,$(wildcard service/*.c))
+PROGRAMS += keyauditd
+keyauditd_SRCS := service/main.c
+keyauditd_LIBS := service common
+
+# schema/audit-*.sql is linked into the binary (.incbin)
+$(BUILD)/obj/service/schema_sql.o: $(wildcard schema/audit-*.sql)
+
+LIBRARIES += forward
+forward_SRCS := controller/forward.c
+
+# test helper: a controller-like outbox and the forwarder, without keycabd
+PROGRAMS += kc-forward-test
+kc-forward-test_SRCS := tests/service/kc-forward-test.c
+kc-forward-test_LIBS := forward common

@@ -1,0 +1,40 @@
+/* People (supervisors, admins), their web sessions, and cabinets with
+ * their bearer tokens. Secrets are stored hashed only: passwords with
+ * argon2id, session and cabinet tokens with SHA-256. */
+#ifndef KC_SERVICE_AUTH_H
+#define KC_SERVICE_AUTH_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "service/store.h"
+
+#define KC_TOKEN_BYTES 32
+#define KC_TOKEN_LEN (2 * KC_TOKEN_BYTES + 1)
+#define KC_NAME_MAX 64
+
+enum kc_role { KC_ROLE_NONE, KC_ROLE_SUPERVISOR, KC_ROLE_ADMIN };
+
+int kc_role_parse(const char *s, enum kc_role *out);
+const char *kc_role_name(enum kc_role r);
+/* Names of users and cabinets: 1 to 64 of [A-Za-z0-9._-]. */
+int kc_name_check(const char *s);
+
+/* Returns 0, -EEXIST, -EINVAL (bad name or password), -EIO. */
+int kc_user_add(struct kc_db *db, const char *name, enum kc_role role, const char *password);
+/* Returns 0 with *role set, or -EACCES. */
+int kc_user_check(struct kc_db *db, const char *name, const char *password, enum kc_role *role);
+
+int kc_session_new(struct kc_db *db, const char *user, int ttl_s, char token[KC_TOKEN_LEN]);
+/* Returns 0 with user (KC_NAME_MAX+1 bytes) and role set, or -EACCES. */
+int kc_session_get(struct kc_db *db, const char *token, char *user, enum kc_role *role);
+void kc_session_end(struct kc_db *db, const char *token);
+/* Drops expired sessions; returns how many, or -EIO. */
+int kc_session_expire(struct kc_db *db);
+
+/* Registers a cabinet and writes its new token (shown once). Returns 0,
+ * -EEXIST, -EINVAL, -EIO. */
+int kc_cabinet_add(struct kc_db *db, const char *id, char token[KC_TOKEN_LEN]);
+/* A new token for a cabinet; the old one stops working. -ENOENT, -EIO. */
+int kc_cabinet_rotate(struct kc_db *db, const char *id, char token[KC_TOKEN_LEN]);
+
+#endif

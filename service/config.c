@@ -1,0 +1,330 @@
+#include "service/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+static const char *const kind_names[KC_NOTICE_KINDS] = {
+	[KC_NOTICE_BEFORE_END] = "before_end",
+	[KC_NOTICE_END] = "end",
+	[KC_NOTICE_REMINDER] = "reminder",
+	[KC_NOTICE_LOAN_OVERDUE] = "loan_overdue",
+	[KC_NOTICE_ALARM] = "alarm",
+	[KC_NOTICE_INGEST_REFUSED] = "ingest_refused",
+};
+
+static const char *const default_zh[KC_NOTICE_KINDS] = {
+	[KC_NOTICE_BEFORE_END] = "{owner_name}您好:您托管在客服中心的钥匙({unit})将于{end}到期,请携带有效证件前来办理领取。",
+	[KC_NOTICE_END] = "{owner_name}您好:您托管的钥匙({unit})今日({end})到期,请携带有效证件前来领取并签字确认。",
+	[KC_NOTICE_REMINDER] = "{owner_name}您好:您托管的钥匙({unit})已于{end}到期,尚未领取,请携带有效证件前来领取。",
+	[KC_NOTICE_LOAN_OVERDUE] = "钥匙逾期未还:{key}({unit}),借用人{person},应还时间{due}。",
+	[KC_NOTICE_ALARM] = "钥匙柜报警({alarm_type}):柜{cabinet} 钥匙位{slot} 钥匙{key}:{detail}",
+	[KC_NOTICE_INGEST_REFUSED] = "审计服务拒收柜{cabinet}的事件{seq}:{message}",
+};
+
+static const char *const default_en[KC_NOTICE_KINDS] = {
+	[KC_NOTICE_BEFORE_END] = "Dear {owner_name}, the key of {unit} you entrusted to the service desk expires on {end}. Please collect it with a valid ID.",
+	[KC_NOTICE_END] = "Dear {owner_name}, the entrustment of your key for {unit} ends today ({end}). Please collect it with a valid ID and sign.",
+	[KC_NOTICE_REMINDER] = "Dear {owner_name}, the entrustment of your key for {unit} ended on {end} and the key has not been collected. Please collect it with a valid ID.",
+	[KC_NOTICE_LOAN_OVERDUE] = "Key overdue: {key} ({unit}), borrower {person}, due {due}.",
+	[KC_NOTICE_ALARM] = "Cabinet alarm ({alarm_type}): cabinet {cabinet} slot {slot} key {key}: {detail}",
+	[KC_NOTICE_INGEST_REFUSED] = "The audit service refused event {seq} of cabinet {cabinet}: {message}",
+};
+
+const char *kc_notice_kind_name(enum kc_notice_kind k)
+{
+	return k < KC_NOTICE_KINDS ? kind_names[k] : "?";
+}
+
+static int set_str(char **slot, const char *v)
+{
+	char *c = strdup(v);
+
+	if (!c)
+		return -ENOMEM;
+	free(*slot);
+	*slot = c;
+	return 0;
+}
+
+int kc_config_defaults(struct kc_audit_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->port = 8080;
+	cfg->body_limit = 4L << 20;
+	cfg->threads = 4;
+	cfg->session_ttl_s = 8 * 3600;
+	cfg->backoff_min_ms = 1000;
+	cfg->backoff_max_ms = 10 * 60 * 1000;
+	cfg->max_attempts = 12;
+	cfg->webhook_timeout_ms = 10000;
+	if (set_str(&cfg->listen, "127.0.0.1") < 0 ||
+	    set_str(&cfg->db_path, "/var/lib/keyauditd/audit.db") < 0)
+		return -ENOMEM;
+	for (int k = 0; k < KC_NOTICE_KINDS; k++)
+		if (set_str(&cfg->tmpl_zh[k], default_zh[k]) < 0 ||
+		    set_str(&cfg->tmpl_en[k], default_en[k]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+void kc_config_free(struct kc_audit_config *cfg)
+{
+	free(cfg->file);
+	free(cfg->listen);
+	free(cfg->port_file);
+	free(cfg->db_path);
+	for (int i = 0; i < cfg->nwebhooks; i++)
+		free(cfg->webhooks[i]);
+	for (int k = 0; k < KC_NOTICE_KINDS; k++) {
+		free(cfg->tmpl_zh[k]);
+		free(cfg->tmpl_en[k]);
+	}
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static int set_int(int *slot, const char *v, long long min, long long max, char *err, size_t errlen)
+{
+	long long n;
+	int r = kc_parse_long(v, min, max, &n);
+
+	if (r == -EINVAL) {
+		snprintf(err, errlen, "\"%s\" is not a number", v);
+		return r;
+	}
+	if (r == -ERANGE) {
+		snprintf(err, errlen, "%s is out of range (%lld to %lld)", v, min, max);
+		return r;
+	}
+	*slot = (int)n;
+	return 0;
+}
+
+static int check_url(const char *v, char *err, size_t errlen)
+{
+	if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
+		snprintf(err, errlen, "\"%s\" is not an http:// or https:// URL", v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Fields every template may use, for checking templates at load time. */
+static int check_template(const char *tmpl, char *err, size_t errlen)
+{
+	static const char *names[] = { "owner_name", "owner_phone", "unit", "site", "key", "end",
+				       "stage", "person", "due", "alarm_type", "slot", "detail",
+				       "cabinet", "seq", "message", "entrustment", "loan" };
+	json_t *f = json_object();
+	char *out = NULL;
+	int r;
+
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < KC_ARRAY_SIZE(names); i++)
+		json_object_set_new(f, names[i], json_string("x"));
+	r = kc_template_render(tmpl, f, &out, err, errlen);
+	free(out);
+	json_decref(f);
+	return r;
+}
+
+int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *key,
+		  const char *value, char *err, size_t errlen)
+{
+	if (strcmp(section, "server") == 0) {
+		if (strcmp(key, "listen") == 0)
+			return set_str(&cfg->listen, value);
+		if (strcmp(key, "port") == 0)
+			return set_int(&cfg->port, value, 0, 65535, err, errlen);
+		if (strcmp(key, "port_file") == 0)
+			return set_str(&cfg->port_file, value);
+		if (strcmp(key, "body_limit") == 0) {
+			int v;
+			int r = set_int(&v, value, 1024, 256L << 20, err, errlen);
+
+			if (r == 0)
+				cfg->body_limit = v;
+			return r;
+		}
+		if (strcmp(key, "threads") == 0)
+			return set_int(&cfg->threads, value, 1, 64, err, errlen);
+		if (strcmp(key, "session_ttl_s") == 0)
+			return set_int(&cfg->session_ttl_s, value, 60, 7 * 86400, err, errlen);
+	} else if (strcmp(section, "database") == 0) {
+		if (strcmp(key, "path") == 0) {
+			if (!*value) {
+				snprintf(err, errlen, "the database path is empty");
+				return -EINVAL;
+			}
+			return set_str(&cfg->db_path, value);
+		}
+	} else if (strcmp(section, "notify") == 0) {
+		if (strcmp(key, "webhook") == 0) {
+			int r = check_url(value, err, errlen);
+
+			if (r < 0)
+				return r;
+			if (cfg->nwebhooks == KC_MAX_WEBHOOKS) {
+				snprintf(err, errlen, "at most %d webhooks", KC_MAX_WEBHOOKS);
+				return -EINVAL;
+			}
+			cfg->webhooks[cfg->nwebhooks] = strdup(value);
+			if (!cfg->webhooks[cfg->nwebhooks])
+				return -ENOMEM;
+			cfg->nwebhooks++;
+			return 0;
+		}
+		if (strcmp(key, "backoff_min_ms") == 0)
+			return set_int(&cfg->backoff_min_ms, value, 10, 3600000, err, errlen);
+		if (strcmp(key, "backoff_max_ms") == 0)
+			return set_int(&cfg->backoff_max_ms, value, 10, 86400000, err, errlen);
+		if (strcmp(key, "max_attempts") == 0)
+			return set_int(&cfg->max_attempts, value, 1, 1000, err, errlen);
+		if (strcmp(key, "timeout_ms") == 0)
+			return set_int(&cfg->webhook_timeout_ms, value, 100, 600000, err, errlen);
+	} else if (strcmp(section, "templates") == 0) {
+		const char *dot = strrchr(key, '.');
+
+		for (int k = 0; dot && k < KC_NOTICE_KINDS; k++) {
+			size_t n = strlen(kind_names[k]);
+
+			if ((size_t)(dot - key) != n || strncmp(key, kind_names[k], n) != 0)
+				continue;
+			if (strcmp(dot, ".zh") != 0 && strcmp(dot, ".en") != 0)
+				break;
+			if (check_template(value, err, errlen) < 0)
+				return -EINVAL;
+			return set_str(strcmp(dot, ".zh") == 0 ? &cfg->tmpl_zh[k] : &cfg->tmpl_en[k], value);
+		}
+	} else {
+		snprintf(err, errlen, "unknown section");
+		return -EINVAL;
+	}
+	snprintf(err, errlen, "unknown key");
+	return -EINVAL;
+}
+
+struct load_ctx {
+	struct kc_audit_config *cfg;
+	const char *path;
+	char *err;
+	size_t errlen;
+	int failed;
+	FILE *f;
+	int lineno; /* counted by the reader: inih calls it once a line */
+};
+
+static char *read_line(char *str, int num, void *stream)
+{
+	struct load_ctx *c = stream;
+
+	c->lineno++;
+	return fgets(str, num, c->f);
+}
+
+static int on_value(void *user, const char *section, const char *name, const char *value)
+{
+	struct load_ctx *c = user;
+	int lineno = c->lineno;
+	char why[256] = "";
+	int r;
+
+	if (c->failed)
+		return 0;
+	r = kc_config_set(c->cfg, section, name, value, why, sizeof(why));
+	if (r < 0) {
+		if (r == -ENOMEM)
+			kc_strlcpy(why, "out of memory", sizeof(why));
+		snprintf(c->err, c->errlen, "%s:%d: [%s] %s: %s", c->path, lineno, section, name, why);
+		c->failed = 1;
+		return 0;
+	}
+	return 1;
+}
+
+int kc_config_load(struct kc_audit_config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct load_ctx c = { cfg, path, err, errlen, 0, NULL, 0 };
+	int r;
+
+	c.f = fopen(path, "r");
+	if (!c.f) {
+		r = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return r;
+	}
+	r = ini_parse_stream(read_line, &c, on_value, &c);
+	fclose(c.f);
+	if (c.failed)
+		return -EINVAL;
+	if (r != 0) {
+		snprintf(err, errlen, "%s:%d: syntax error (expected \"key = value\" or \"[section]\")",
+			 path, r);
+		return -EINVAL;
+	}
+	if (cfg->backoff_max_ms < cfg->backoff_min_ms) {
+		snprintf(err, errlen, "%s: [notify] backoff_max_ms (%d) is below backoff_min_ms (%d)",
+			 path, cfg->backoff_max_ms, cfg->backoff_min_ms);
+		return -EINVAL;
+	}
+	return set_str(&cfg->file, path);
+}
+
+int kc_template_render(const char *tmpl, const void *fields_json, char **out, char *err, size_t errlen)
+{
+	const json_t *fields = fields_json;
+	size_t cap = strlen(tmpl) + 64, len = 0;
+	char *buf = malloc(cap);
+	const char *p = tmpl;
+
+	if (!buf)
+		return -ENOMEM;
+	while (*p) {
+		const char *val = NULL, *close;
+		char name[64];
+		size_t n;
+
+		if (*p == '{' && (close = strchr(p, '}')) && (size_t)(close - p - 1) < sizeof(name)) {
+			const json_t *v;
+
+			n = (size_t)(close - p - 1);
+			memcpy(name, p + 1, n);
+			name[n] = '\0';
+			v = json_object_get(fields, name);
+			if (!v) {
+				snprintf(err, errlen, "unknown placeholder {%s}", name);
+				free(buf);
+				return -EINVAL;
+			}
+			val = json_is_string(v) ? json_string_value(v) : "-";
+			p = close + 1;
+		}
+		n = val ? strlen(val) : 1;
+		if (len + n + 1 > cap) {
+			char *nb;
+
+			cap = (len + n + 1) * 2;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		if (val) {
+			memcpy(buf + len, val, n);
+			len += n;
+		} else {
+			buf[len++] = *p++;
+		}
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}

@@ -1,0 +1,56 @@
+/* keyauditd configuration: defaults, then the INI file, then the command
+ * line; every value range-checked with a message naming file, line, key. */
+#ifndef KC_SERVICE_CONFIG_H
+#define KC_SERVICE_CONFIG_H
+#include <stddef.h>
+
+#define KC_MAX_WEBHOOKS 8
+
+enum kc_notice_kind {
+	KC_NOTICE_BEFORE_END,
+	KC_NOTICE_END,
+	KC_NOTICE_REMINDER,
+	KC_NOTICE_LOAN_OVERDUE,
+	KC_NOTICE_ALARM,
+	KC_NOTICE_INGEST_REFUSED,
+	KC_NOTICE_KINDS
+};
+
+struct kc_audit_config {
+	char *file;
+	char *listen;
+	int port;
+	char *port_file;
+	char *db_path;
+	long body_limit;
+	int threads;
+	int session_ttl_s;
+	char *webhooks[KC_MAX_WEBHOOKS];
+	int nwebhooks;
+	int backoff_min_ms;
+	int backoff_max_ms;
+	int max_attempts;
+	int webhook_timeout_ms;
+	char *tmpl_zh[KC_NOTICE_KINDS];
+	char *tmpl_en[KC_NOTICE_KINDS];
+};
+
+/* Name of a notice kind as used in [templates] keys ("before_end"). */
+const char *kc_notice_kind_name(enum kc_notice_kind k);
+
+/* Fills cfg with the defaults. Returns 0 or -ENOMEM. */
+int kc_config_defaults(struct kc_audit_config *cfg);
+/* Reads the INI file over the current values. Returns 0, or -EINVAL with
+ * "FILE:LINE: [section] key: what is wrong" in err. */
+int kc_config_load(struct kc_audit_config *cfg, const char *path, char *err, size_t errlen);
+/* Sets one value as the command line gives it ("port", "8080");
+ * origin names where it came from in err. */
+int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *key,
+		  const char *value, char *err, size_t errlen);
+void kc_config_free(struct kc_audit_config *cfg);
+
+/* Replaces {name} in tmpl with the string members of fields; unknown
+ * names are an error (-EINVAL, with the name in err). malloc'd result. */
+int kc_template_render(const char *tmpl, const void *fields_json, char **out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,257 @@
+/* The derived tables the reports read, kept in step with the events in
+ * the ingest transaction (architecture decision 4: reports come from
+ * events alone). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "service/ingest.h"
+#include "service/notify.h"
+
+struct ctx {
+	struct kc_db *db;
+	const json_t *ev;
+	const json_t *data;
+	int64_t ts_ms;
+};
+
+/* Binds the arguments described by fmt, one letter each:
+ *   e: a member of the event (next arg: name)
+ *   d: a member of data (next arg: name)
+ *   t: a time in data as ms, or NULL (next arg: name)
+ *   T: the event's ts_ms
+ *   b: a bool in data as 0/1 (next arg: name)
+ *   s: a C string (next arg) */
+static int run(struct ctx *c, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st = kc_db_stmt(c->db, sql);
+	va_list ap;
+	int i = 1, rc;
+
+	if (!st)
+		return -EIO;
+	va_start(ap, fmt);
+	for (const char *f = fmt; *f; f++, i++) {
+		const char *name = *f == 'T' ? NULL : va_arg(ap, const char *);
+		const json_t *v;
+		int64_t ms;
+
+		switch (*f) {
+		case 'e':
+			kc_bind_json_str(st, i, c->ev, name);
+			break;
+		case 'd':
+			kc_bind_json_str(st, i, c->data, name);
+			break;
+		case 't':
+			v = json_object_get(c->data, name);
+			if (json_is_string(v) && kc_time_parse(json_string_value(v), &ms) == 0)
+				sqlite3_bind_int64(st, i, ms);
+			else
+				sqlite3_bind_null(st, i);
+			break;
+		case 'T':
+			sqlite3_bind_int64(st, i, c->ts_ms);
+			break;
+		case 'b':
+			sqlite3_bind_int(st, i, json_is_true(json_object_get(c->data, name)));
+			break;
+		case 's':
+			kc_bind_text(st, i, name);
+			break;
+		}
+	}
+	va_end(ap);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int set_vacancy(struct ctx *c, bool vacant)
+{
+	int r;
+
+	if (vacant)
+		return run(c,
+			   "INSERT INTO vacancies (site, unit, from_ms) SELECT ?1, ?2, ?3 WHERE NOT EXISTS"
+			   " (SELECT 1 FROM vacancies WHERE site = ?1 AND unit = ?2 AND to_ms IS NULL)",
+			   "eeT", "site", "unit");
+	r = run(c, "UPDATE vacancies SET to_ms = ?3 WHERE site = ?1 AND unit = ?2 AND to_ms IS NULL",
+		"eeT", "site", "unit");
+	return r;
+}
+
+static void field(json_t *f, const char *name, const json_t *obj, const char *member)
+{
+	const json_t *v = json_object_get(obj, member);
+	char buf[32];
+
+	if (json_is_string(v)) {
+		json_object_set_new(f, name, json_string(json_string_value(v)));
+	} else if (json_is_integer(v)) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+		json_object_set_new(f, name, json_string(buf));
+	} else {
+		json_object_set_new(f, name, json_string("-"));
+	}
+}
+
+static int notice(struct ctx *c, const struct kc_audit_config *cfg, enum kc_notice_kind kind, int64_t now_ms)
+{
+	static const char *ev_members[] = { "key", "unit", "site", "person", "slot", "cabinet" };
+	static const char *data_members[] = { "owner_name", "owner_phone", "end", "stage", "due",
+					      "alarm_type", "detail", "entrustment", "loan" };
+	json_t *f = json_object();
+	int r;
+
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < KC_ARRAY_SIZE(ev_members); i++)
+		field(f, ev_members[i], c->ev, ev_members[i]);
+	for (size_t i = 0; i < KC_ARRAY_SIZE(data_members); i++)
+		field(f, data_members[i], c->data, data_members[i]);
+	field(f, "seq", c->ev, "seq");
+	json_object_set_new(f, "message", json_string("-"));
+	r = kc_notice_add(c->db, cfg, kind, json_string_value(json_object_get(c->ev, "cabinet")),
+			  json_integer_value(json_object_get(c->ev, "seq")),
+			  json_string_value(json_object_get(c->ev, "type")), f, now_ms);
+	json_decref(f);
+	return r;
+}
+
+int kc_derive_event(struct kc_db *db, const struct kc_audit_config *cfg, const json_t *ev,
+		    int64_t ts_ms, int64_t now_ms)
+{
+	struct ctx c = { db, ev, json_object_get(ev, "data"), ts_ms };
+	const char *type = json_string_value(json_object_get(ev, "type"));
+	const json_t *d = c.data;
+	int r;
+
+	if (strcmp(type, "site.registered") == 0) {
+		const char *age = json_string_value(json_object_get(d, "age"));
+
+		return run(&c, "INSERT OR REPLACE INTO sites (site, name, age) VALUES (?,?,?)", "eds",
+			   "site", "name", age && strcmp(age, "new") == 0 ? "new" : "old");
+	}
+	if (strcmp(type, "unit.registered") == 0) {
+		r = run(&c,
+			"INSERT INTO units (site, unit, building, room, vacant) VALUES (?,?,?,?,?)"
+			" ON CONFLICT (site, unit) DO UPDATE SET building = excluded.building,"
+			" room = excluded.room, vacant = excluded.vacant",
+			"eeddb", "site", "unit", "building", "room", "vacant");
+		return r < 0 ? r : set_vacancy(&c, json_is_true(json_object_get(d, "vacant")));
+	}
+	if (strcmp(type, "unit.vacancy") == 0) {
+		r = run(&c,
+			"INSERT INTO units (site, unit, vacant) VALUES (?,?,?)"
+			" ON CONFLICT (site, unit) DO UPDATE SET vacant = excluded.vacant",
+			"eeb", "site", "unit", "vacant");
+		return r < 0 ? r : set_vacancy(&c, json_is_true(json_object_get(d, "vacant")));
+	}
+	if (strcmp(type, "key.registered") == 0)
+		return run(&c,
+			   "INSERT OR REPLACE INTO keys (cabinet, key, kind, unit, site, slot) VALUES (?,?,?,?,?,?)",
+			   "eeeeee", "cabinet", "key", "kind", "unit", "site", "slot");
+	if (strcmp(type, "entrustment.registered") == 0)
+		return run(&c,
+			   "INSERT OR REPLACE INTO entrustments (cabinet, entrustment, key, unit, site, owner,"
+			   " owner_name, owner_phone, start_ms, end_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
+			   "edeeeeddtt", "cabinet", "entrustment", "key", "unit", "site", "person",
+			   "owner_name", "owner_phone", "start", "end");
+	if (strcmp(type, "collection.completed") == 0 || strcmp(type, "entrustment.closed") == 0) {
+		const json_t *reason = json_object_get(d, "reason");
+
+		return run(&c,
+			   "UPDATE entrustments SET closed_ms = coalesce(closed_ms, ?), close_reason ="
+			   " coalesce(close_reason, ?) WHERE cabinet = ? AND entrustment = ?",
+			   "Tsed", json_is_string(reason) ? json_string_value(reason) : "collected",
+			   "cabinet", "entrustment");
+	}
+	if (strcmp(type, "release.granted") == 0)
+		return run(&c,
+			   "INSERT OR REPLACE INTO loans (cabinet, loan, key, kind, unit, site, slot, person,"
+			   " actor, purpose, work_order, out_ms, due_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			   "edeeeeeeeddTt", "cabinet", "loan", "key", "kind", "unit", "site", "slot",
+			   "person", "actor", "purpose", "work_order", "due");
+	if (strcmp(type, "release.taken") == 0)
+		return run(&c, "UPDATE loans SET state = 'out', out_ms = ? WHERE cabinet = ? AND loan = ?",
+			   "Ted", "cabinet", "loan");
+	if (strcmp(type, "release.not_taken") == 0)
+		return run(&c, "UPDATE loans SET state = 'not_taken' WHERE cabinet = ? AND loan = ?", "ed",
+			   "cabinet", "loan");
+	if (strcmp(type, "loan.returned") == 0)
+		return run(&c,
+			   "UPDATE loans SET state = 'returned', returned_ms = ?, overdue = max(overdue, ?)"
+			   " WHERE cabinet = ? AND loan = ?",
+			   "Tbed", "overdue", "cabinet", "loan");
+	if (strcmp(type, "loan.overdue") == 0) {
+		r = run(&c, "UPDATE loans SET overdue = 1 WHERE cabinet = ? AND loan = ?", "ed", "cabinet",
+			"loan");
+		return r < 0 ? r : notice(&c, cfg, KC_NOTICE_LOAN_OVERDUE, now_ms);
+	}
+	if (strcmp(type, "inspection.recorded") == 0)
+		return run(&c,
+			   "INSERT OR REPLACE INTO inspections (cabinet, seq, loan, ts_ms, key, unit, site,"
+			   " actor, result, problems, forwarded_to) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+			   "eedTeeeeddd", "cabinet", "seq", "loan", "key", "unit", "site", "actor", "result",
+			   "problems", "forwarded_to");
+	if (strcmp(type, "id.held") == 0)
+		return run(&c,
+			   "INSERT OR REPLACE INTO ids_held (cabinet, loan, person, key, site, id_type,"
+			   " id_masked, held_ms) VALUES (?,?,?,?,"
+			   " (SELECT site FROM keys WHERE keys.cabinet = ?1 AND keys.key = ?4),?,?,?)",
+			   "edeeddT", "cabinet", "loan", "person", "key", "id_type", "id_masked");
+	if (strcmp(type, "id.released") == 0)
+		return run(&c, "UPDATE ids_held SET released_ms = ? WHERE cabinet = ? AND loan = ?", "Ted",
+			   "cabinet", "loan");
+	if (strcmp(type, "handover.started") == 0) {
+		char *keys = json_dumps(json_object_get(d, "keys_out"), JSON_COMPACT | JSON_ENCODE_ANY);
+		char *ids = json_dumps(json_object_get(d, "ids_held"), JSON_COMPACT | JSON_ENCODE_ANY);
+		char *alarms = json_dumps(json_object_get(d, "alarms"), JSON_COMPACT | JSON_ENCODE_ANY);
+
+		r = run(&c,
+			"INSERT OR REPLACE INTO handovers (cabinet, handover, outgoing, started_ms, keys_out,"
+			" ids_held, alarms) VALUES (?,?,?,?,?,?,?)",
+			"edeTsss", "cabinet", "handover", "actor", keys ? keys : "[]", ids ? ids : "[]",
+			alarms ? alarms : "[]");
+		free(keys);
+		free(ids);
+		free(alarms);
+		return r;
+	}
+	if (strcmp(type, "handover.confirmed") == 0)
+		return run(&c,
+			   "UPDATE handovers SET incoming = ?, confirmed_ms = ? WHERE cabinet = ? AND handover = ?",
+			   "eTed", "actor", "cabinet", "handover");
+	if (strcmp(type, "notice.due") == 0) {
+		const char *stage = json_string_value(json_object_get(d, "stage"));
+		enum kc_notice_kind k = KC_NOTICE_REMINDER;
+
+		if (stage && strcmp(stage, "before_end") == 0)
+			k = KC_NOTICE_BEFORE_END;
+		else if (stage && strcmp(stage, "end") == 0)
+			k = KC_NOTICE_END;
+		return notice(&c, cfg, k, now_ms);
+	}
+	if (strcmp(type, "alarm.raised") == 0) {
+		const char *at = json_string_value(json_object_get(d, "alarm_type"));
+
+		r = run(&c,
+			"INSERT OR REPLACE INTO alarms (cabinet, alarm, alarm_type, key, slot, unit, site,"
+			" person, detail, raised_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
+			"edd" "eeeee" "dT", "cabinet", "alarm", "alarm_type", "key", "slot", "unit", "site",
+			"person", "detail");
+		if (r < 0 || !at || (strcmp(at, "tamper") != 0 && strcmp(at, "wrong_slot") != 0))
+			return r;
+		return notice(&c, cfg, KC_NOTICE_ALARM, now_ms);
+	}
+	if (strcmp(type, "alarm.cleared") == 0)
+		return run(&c,
+			   "UPDATE alarms SET cleared_ms = ?, cleared_by = ? WHERE cabinet = ? AND alarm = ?",
+			   "Teed", "actor", "cabinet", "alarm");
+	return 0;
+}

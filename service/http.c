@@ -1,0 +1,670 @@
+#include "service/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common/log.h"
+#include "common/pdata.h"
+#include "common/util.h"
+#include "service/auth.h"
+#include "service/ingest.h"
+#include "service/reports.h"
+#include "service/sbuf.h"
+#include "service/web.h"
+
+#define COOKIE "kcsid"
+
+struct kc_server {
+	const struct kc_audit_config *cfg;
+	struct kc_notifier *notifier;
+	struct MHD_Daemon *mhd;
+	int port;
+};
+
+struct req {
+	char *body;
+	size_t len, cap;
+	bool too_big;
+	/* who is asking, once authenticated */
+	char user[KC_NAME_MAX + 1];
+	enum kc_role role;
+	char session[KC_TOKEN_LEN];
+};
+
+static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *ctype, char *buf,
+				size_t len, const char *cookie)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	if (!r) {
+		free(buf);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", ctype);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	if (strncmp(ctype, "text/html", 9) == 0) {
+		MHD_add_response_header(r, "Content-Security-Policy",
+					"default-src 'none'; style-src 'unsafe-inline'; form-action 'self';"
+					" frame-ancestors 'none'");
+		MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	}
+	if (cookie)
+		MHD_add_response_header(r, "Set-Cookie", cookie);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
+
+	json_decref(j);
+	if (!s)
+		return MHD_NO;
+	return send_buf(c, status, "application/json; charset=utf-8", s, strlen(s), NULL);
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *error,
+				  const char *message)
+{
+	return send_json(c, status, json_pack("{s:b, s:s, s:s}", "ok", 0, "error", error, "message", message));
+}
+
+static enum MHD_Result send_html(struct MHD_Connection *c, unsigned status, char *html, const char *cookie)
+{
+	if (!html)
+		return MHD_NO;
+	return send_buf(c, status, "text/html; charset=utf-8", html, strlen(html), cookie);
+}
+
+static enum MHD_Result redirect(struct MHD_Connection *c, const char *to, const char *cookie)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Location", to);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (cookie)
+		MHD_add_response_header(r, "Set-Cookie", cookie);
+	ret = MHD_queue_response(c, MHD_HTTP_SEE_OTHER, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* ---- form bodies (application/x-www-form-urlencoded) ---- */
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* The decoded value of name in the form body, or -ENOENT / -ENOSPC. */
+static int form_get(const char *body, size_t len, const char *name, char *out, size_t outlen)
+{
+	size_t nl = strlen(name), i = 0;
+
+	while (i < len) {
+		size_t end = i;
+
+		while (end < len && body[end] != '&')
+			end++;
+		if (end - i > nl && strncmp(body + i, name, nl) == 0 && body[i + nl] == '=') {
+			size_t o = 0;
+
+			for (size_t k = i + nl + 1; k < end; k++) {
+				char ch = body[k];
+
+				if (ch == '+') {
+					ch = ' ';
+				} else if (ch == '%' && k + 2 < end + 1 && hexval(body[k + 1]) >= 0 &&
+					   hexval(body[k + 2]) >= 0) {
+					ch = (char)(hexval(body[k + 1]) * 16 + hexval(body[k + 2]));
+					k += 2;
+				}
+				if (o + 1 >= outlen)
+					return -ENOSPC;
+				out[o++] = ch;
+			}
+			out[o] = '\0';
+			return 0;
+		}
+		i = end + 1;
+	}
+	return -ENOENT;
+}
+
+/* ---- who is asking ---- */
+
+static void csrf_of(const char *session, char out[65])
+{
+	char in[KC_TOKEN_LEN + 8];
+
+	snprintf(in, sizeof(in), "%s:csrf", session);
+	kc_token_hash(in, out);
+}
+
+/* Session cookie, or HTTP basic credentials. 0 or -EACCES. */
+static int authenticate(struct kc_db *db, struct MHD_Connection *c, struct req *rq)
+{
+	const char *tok = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE);
+	char *pass = NULL, *user;
+	int r = -EACCES;
+
+	if (tok && kc_session_get(db, tok, rq->user, &rq->role) == 0) {
+		kc_strlcpy(rq->session, tok, sizeof(rq->session));
+		return 0;
+	}
+	user = MHD_basic_auth_get_username_password(c, &pass);
+	if (user && pass && kc_user_check(db, user, pass, &rq->role) == 0) {
+		kc_strlcpy(rq->user, user, sizeof(rq->user));
+		r = 0;
+	}
+	if (pass) {
+		memset(pass, 0, strlen(pass));
+		MHD_free(pass);
+	}
+	if (user)
+		MHD_free(user);
+	return r;
+}
+
+static const char *get_arg(void *ctx, const char *name)
+{
+	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* ---- handlers ---- */
+
+static enum MHD_Result h_ingest(struct kc_server *s, struct kc_db *db, struct MHD_Connection *c,
+				struct req *rq)
+{
+	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	char cabinet[KC_NAME_MAX + 1];
+	struct kc_ingest_result res;
+	int r;
+
+	if (!auth || strncmp(auth, "Bearer ", 7) != 0) {
+		kc_notice("ingest refused: no bearer token");
+		return send_error(c, 401, "unauthorized", "an \"Authorization: Bearer <token>\" header is required");
+	}
+	r = kc_cabinet_by_token(db, auth + 7, cabinet, sizeof(cabinet));
+	if (r == -EACCES) {
+		kc_notice("ingest refused: unknown cabinet token");
+		return send_error(c, 401, "unauthorized", "the bearer token is not a registered cabinet's");
+	}
+	if (r < 0)
+		return send_error(c, 500, "internal", "database error");
+	r = kc_ingest_batch(db, s->cfg, cabinet, rq->body ? rq->body : "", rq->len, &res);
+	if (r < 0) {
+		kc_err("ingest for cabinet %s: database error: %s", cabinet, sqlite3_errmsg(db->h));
+		return send_error(c, 500, "internal", "database error; nothing was stored");
+	}
+	if (res.notices || res.alarm)
+		kc_notifier_wake(s->notifier);
+	if (res.error)
+		kc_log(res.alarm ? LOG_WARNING : LOG_NOTICE, "ingest for cabinet %s refused (%s): %s", cabinet,
+		       res.error, res.message);
+	else
+		kc_debug("ingest for cabinet %s: %d stored, %d duplicates, last %lld", cabinet, res.stored,
+			 res.duplicates, (long long)res.last_seq);
+	return send_json(c, res.status,
+			 json_pack("{s:b, s:s?, s:s, s:s, s:I, s:i, s:i}", "ok", res.error == NULL, "error",
+				   res.error, "message", res.error ? res.message : "stored", "cabinet", cabinet,
+				   "last_seq", (json_int_t)res.last_seq, "stored", res.stored, "duplicates",
+				   res.duplicates));
+}
+
+static enum MHD_Result h_report(struct kc_db *db, struct MHD_Connection *c, struct req *rq,
+				const char *name, bool html)
+{
+	struct kc_params p = { get_arg, c };
+	const char *fmt = get_arg(c, "format"), *section = get_arg(c, "section");
+	char err[256], csrf[65] = "", *out;
+	json_t *rep;
+	int r;
+
+	r = kc_report_run(db, name, &p, kc_wall_ms(), &rep, err, sizeof(err));
+	if (r == -EIO)
+		kc_err("report %s: database error: %s", name, sqlite3_errmsg(db->h));
+	if (html) {
+		struct kc_web_page pg = { rq->user, kc_role_name(rq->role), csrf, 0 };
+
+		if (rq->session[0])
+			csrf_of(rq->session, csrf);
+		pg.print = get_arg(c, "print") != NULL;
+		if (r < 0)
+			return send_html(c, r == -ENOENT ? 404 : r == -EINVAL ? 400 : 500,
+					 kc_web_message(&pg, "错误 Error", r == -EIO ? "database error" : err), NULL);
+		out = kc_web_report(rep, &pg);
+		json_decref(rep);
+		return send_html(c, 200, out, NULL);
+	}
+	if (r < 0)
+		return send_error(c, r == -ENOENT ? 404 : r == -EINVAL ? 400 : 500,
+				  r == -ENOENT ? "not_found" : r == -EINVAL ? "bad_parameter" : "internal",
+				  r == -EIO ? "database error" : err);
+	if (fmt && strcmp(fmt, "csv") == 0) {
+		char disp[128];
+		struct MHD_Response *resp;
+		enum MHD_Result ret;
+
+		out = kc_render_csv(rep, section);
+		json_decref(rep);
+		if (!out)
+			return send_error(c, 400, "bad_parameter", "no such section in this report");
+		resp = MHD_create_response_from_buffer(strlen(out), out, MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(out);
+			return MHD_NO;
+		}
+		snprintf(disp, sizeof(disp), "attachment; filename=\"%s-%s.csv\"", name, section ? section : "main");
+		MHD_add_response_header(resp, "Content-Type", "text/csv; charset=utf-8");
+		MHD_add_response_header(resp, "Content-Disposition", disp);
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+		ret = MHD_queue_response(c, 200, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
+	if (fmt && strcmp(fmt, "json") != 0) {
+		json_decref(rep);
+		return send_error(c, 400, "bad_parameter", "format must be json or csv");
+	}
+	out = kc_render_json(rep);
+	json_decref(rep);
+	if (!out)
+		return MHD_NO;
+	return send_buf(c, 200, "application/json; charset=utf-8", out, strlen(out), NULL);
+}
+
+/* Review sign-off, from the API (JSON body) or a web form. */
+static int do_review(struct kc_db *db, struct req *rq, const char *cabinet, const char *handover,
+		     const char *note, char *msg, size_t len)
+{
+	long long h;
+	int r;
+
+	if (!cabinet || !handover || kc_parse_long(handover, 1, INT64_MAX, &h) < 0) {
+		snprintf(msg, len, "cabinet and handover (a number) are required");
+		return 400;
+	}
+	r = kc_handover_review(db, cabinet, h, rq->user, note, kc_wall_ms());
+	switch (r) {
+	case 0:
+		kc_info("handover %s/%lld reviewed by %s", cabinet, h, rq->user);
+		snprintf(msg, len, "handover %s/%lld reviewed by %s", cabinet, h, rq->user);
+		return 200;
+	case -ENOENT:
+		snprintf(msg, len, "no handover %lld of cabinet %.64s", h, cabinet);
+		return 404;
+	case -EALREADY:
+		snprintf(msg, len, "handover %lld of cabinet %.64s is already reviewed", h, cabinet);
+		return 409;
+	case -EAGAIN:
+		snprintf(msg, len, "handover %lld of cabinet %.64s is not yet confirmed by the incoming staff", h,
+			 cabinet);
+		return 409;
+	default:
+		snprintf(msg, len, "database error");
+		return 500;
+	}
+}
+
+static enum MHD_Result h_api_review(struct kc_db *db, struct MHD_Connection *c, struct req *rq)
+{
+	json_t *b = rq->body ? json_loadb(rq->body, rq->len, 0, NULL) : NULL;
+	json_t *h = json_object_get(b, "handover");
+	char hs[32] = "", msg[256];
+	int status;
+
+	if (json_is_integer(h))
+		snprintf(hs, sizeof(hs), "%lld", (long long)json_integer_value(h));
+	status = do_review(db, rq, json_string_value(json_object_get(b, "cabinet")), hs[0] ? hs : NULL,
+			   json_string_value(json_object_get(b, "note")), msg, sizeof(msg));
+	json_decref(b);
+	if (status != 200)
+		return send_error(c, status, status == 404 ? "not_found" : status == 409 ? "conflict" : "bad_request",
+				  msg);
+	return send_json(c, 200, json_pack("{s:b, s:s}", "ok", 1, "message", msg));
+}
+
+static enum MHD_Result h_cabinets(struct kc_db *db, struct MHD_Connection *c, struct req *rq,
+				  const char *method, const char *rest)
+{
+	char token[KC_TOKEN_LEN];
+	json_t *b, *list;
+	const char *id;
+	sqlite3_stmt *st;
+	int r;
+
+	if (rq->role != KC_ROLE_ADMIN)
+		return send_error(c, 403, "forbidden", "managing cabinets needs the admin role");
+	if (strcmp(method, "GET") == 0 && !*rest) {
+		st = kc_db_stmt(db, "SELECT id, created_ms, last_seq, last_seen_ms FROM cabinets ORDER BY id");
+		list = json_array();
+		while (st && sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(list, json_pack("{s:o, s:o, s:o, s:o}", "id", kc_column_json(st, 0),
+							      "created_ms", kc_column_json(st, 1), "last_seq",
+							      kc_column_json(st, 2), "last_seen_ms",
+							      kc_column_json(st, 3)));
+		if (st)
+			sqlite3_reset(st);
+		return send_json(c, 200, json_pack("{s:o}", "cabinets", list));
+	}
+	if (strcmp(method, "POST") != 0)
+		return send_error(c, 405, "method", "use GET or POST");
+	b = rq->body ? json_loadb(rq->body, rq->len, 0, NULL) : NULL;
+	id = json_string_value(json_object_get(b, "id"));
+	if (!id) {
+		json_decref(b);
+		return send_error(c, 400, "bad_request", "a JSON body {\"id\": \"CABINET\"} is required");
+	}
+	if (strcmp(rest, "/token") == 0)
+		r = kc_cabinet_rotate(db, id, token);
+	else if (!*rest)
+		r = kc_cabinet_add(db, id, token);
+	else
+		r = -ENOTSUP;
+	if (r == 0) {
+		kc_notice("cabinet %s: %s by %s", id, *rest ? "token replaced" : "registered", rq->user);
+		r = send_json(c, *rest ? 200 : 201,
+			      json_pack("{s:b, s:s, s:s}", "ok", 1, "id", id, "token", token)) == MHD_YES ? 0 : -EIO;
+		json_decref(b);
+		return r == 0 ? MHD_YES : MHD_NO;
+	}
+	json_decref(b);
+	if (r == -EEXIST)
+		return send_error(c, 409, "conflict", "that cabinet is already registered");
+	if (r == -EINVAL)
+		return send_error(c, 400, "bad_request", "a cabinet id is 1 to 64 of A-Z a-z 0-9 . _ -");
+	if (r == -ENOENT)
+		return send_error(c, 404, "not_found", "no such cabinet");
+	if (r == -ENOTSUP)
+		return send_error(c, 404, "not_found", "no such route");
+	return send_error(c, 500, "internal", "database error");
+}
+
+static enum MHD_Result h_login(struct kc_server *s, struct kc_db *db, struct MHD_Connection *c, struct req *rq)
+{
+	char user[KC_NAME_MAX + 1], pass[256], token[KC_TOKEN_LEN], cookie[200];
+	enum kc_role role;
+	int r;
+
+	r = form_get(rq->body ? rq->body : "", rq->len, "user", user, sizeof(user));
+	if (r == 0)
+		r = form_get(rq->body, rq->len, "password", pass, sizeof(pass));
+	if (r < 0 || kc_user_check(db, user, pass, &role) < 0) {
+		memset(pass, 0, sizeof(pass));
+		kc_notice("web login failed for %s", r == 0 ? user : "(no user)");
+		return send_html(c, 401, kc_web_login("用户名或密码错误 Wrong user name or password"), NULL);
+	}
+	memset(pass, 0, sizeof(pass));
+	if (kc_session_new(db, user, s->cfg->session_ttl_s, token) < 0)
+		return send_html(c, 500, kc_web_login("database error"), NULL);
+	kc_info("web login: %s (%s)", user, kc_role_name(role));
+	snprintf(cookie, sizeof(cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d", token,
+		 s->cfg->session_ttl_s);
+	return redirect(c, "/", cookie);
+}
+
+static bool csrf_ok(struct req *rq)
+{
+	char want[65], got[80];
+
+	if (!rq->session[0])
+		return false;
+	csrf_of(rq->session, want);
+	return form_get(rq->body ? rq->body : "", rq->len, "csrf", got, sizeof(got)) == 0 &&
+	       strcmp(got, want) == 0;
+}
+
+static enum MHD_Result dispatch(struct kc_server *s, struct MHD_Connection *c, const char *url,
+				const char *method, struct req *rq)
+{
+	struct kc_db *db = kc_db_thread();
+	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	bool post = strcmp(method, "POST") == 0;
+
+	if (!db)
+		return send_error(c, 503, "unavailable", "the audit database cannot be opened");
+	if (strcmp(url, "/healthz") == 0)
+		return send_json(c, 200, json_pack("{s:b}", "ok", 1));
+	if (strcmp(url, "/api/v1/events") == 0) {
+		if (!post)
+			return send_error(c, 405, "method", "POST a JSON array of events");
+		return h_ingest(s, db, c, rq);
+	}
+	if (strcmp(url, "/login") == 0) {
+		if (post)
+			return h_login(s, db, c, rq);
+		return send_html(c, 200, kc_web_login(NULL), NULL);
+	}
+	if (strncmp(url, "/api/", 5) == 0) {
+		if (authenticate(db, c, rq) < 0) {
+			struct MHD_Response *r = MHD_create_response_from_buffer(
+				strlen("{\"ok\":false,\"error\":\"unauthorized\"}"),
+				"{\"ok\":false,\"error\":\"unauthorized\"}", MHD_RESPMEM_PERSISTENT);
+			enum MHD_Result ret;
+
+			if (!r)
+				return MHD_NO;
+			MHD_add_response_header(r, "Content-Type", "application/json");
+			ret = MHD_queue_basic_auth_fail_response(c, "keyauditd", r);
+			MHD_destroy_response(r);
+			return ret;
+		}
+		if (post && rq->session[0] && !csrf_ok(rq))
+			return send_error(c, 403, "forbidden", "use HTTP basic authentication for API writes");
+		if (strncmp(url, "/api/v1/reports/", 16) == 0 && get)
+			return h_report(db, c, rq, url + 16, false);
+		if (strcmp(url, "/api/v1/handovers/review") == 0 && post)
+			return h_api_review(db, c, rq);
+		if (strncmp(url, "/api/v1/cabinets", 16) == 0)
+			return h_cabinets(db, c, rq, method, url + 16);
+		return send_error(c, 404, "not_found", "no such route");
+	}
+
+	if (authenticate(db, c, rq) < 0)
+		return redirect(c, "/login", NULL);
+	if (strcmp(url, "/logout") == 0 && post) {
+		if (!csrf_ok(rq))
+			return send_error(c, 403, "forbidden", "bad form token");
+		kc_session_end(db, rq->session);
+		return redirect(c, "/login", COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+	}
+	if (strcmp(url, "/") == 0 && get) {
+		char csrf[65] = "";
+		struct kc_web_page pg = { rq->user, kc_role_name(rq->role), csrf, 0 };
+
+		if (rq->session[0])
+			csrf_of(rq->session, csrf);
+		return send_html(c, 200, kc_web_index(&pg), NULL);
+	}
+	if (strcmp(url, "/r/handovers/review") == 0 && post) {
+		char cab[KC_NAME_MAX + 1], ho[32], note[512] = "", msg[256], csrf[65];
+		struct kc_web_page pg = { rq->user, kc_role_name(rq->role), csrf, 0 };
+		int status;
+
+		csrf_of(rq->session, csrf);
+		if (!csrf_ok(rq))
+			return send_html(c, 403, kc_web_message(&pg, "错误 Error", "bad form token"), NULL);
+		form_get(rq->body, rq->len, "note", note, sizeof(note));
+		if (form_get(rq->body, rq->len, "cabinet", cab, sizeof(cab)) < 0 ||
+		    form_get(rq->body, rq->len, "handover", ho, sizeof(ho)) < 0)
+			return send_html(c, 400, kc_web_message(&pg, "错误 Error", "cabinet and handover are required"),
+					 NULL);
+		status = do_review(db, rq, cab, ho, note, msg, sizeof(msg));
+		if (status != 200)
+			return send_html(c, (unsigned)status, kc_web_message(&pg, "错误 Error", msg), NULL);
+		return redirect(c, "/r/handovers", NULL);
+	}
+	if (strncmp(url, "/r/", 3) == 0 && get)
+		return h_report(db, c, rq, url + 3, true);
+	return send_html(c, 404, kc_web_message(NULL, "404", "no such page"), NULL);
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+			       const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct kc_server *s = cls;
+	struct req *rq = *con_cls;
+	enum MHD_Result ret;
+
+	(void)version;
+	if (!rq) {
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		long long n;
+
+		rq = calloc(1, sizeof(*rq));
+		if (!rq)
+			return MHD_NO;
+		if (cl && kc_parse_long(cl, 0, INT64_MAX, &n) == 0 && n > s->cfg->body_limit)
+			rq->too_big = true;
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		size_t n = *upload_size;
+
+		if (!rq->too_big && rq->len + n > (size_t)s->cfg->body_limit) {
+			rq->too_big = true;
+			free(rq->body);
+			rq->body = NULL;
+			rq->len = rq->cap = 0;
+		}
+		if (!rq->too_big) {
+			if (rq->len + n + 1 > rq->cap) {
+				size_t cap = (rq->len + n + 1) * 2;
+				char *nb;
+
+				if (cap > (size_t)s->cfg->body_limit + 1)
+					cap = (size_t)s->cfg->body_limit + 1;
+				nb = realloc(rq->body, cap);
+				if (!nb)
+					return MHD_NO;
+				rq->body = nb;
+				rq->cap = cap;
+			}
+			memcpy(rq->body + rq->len, upload, n);
+			rq->len += n;
+			rq->body[rq->len] = '\0';
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (rq->too_big) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "the request body is over the limit of %ld bytes; nothing was stored",
+			 s->cfg->body_limit);
+		kc_notice("%s %s: body over the limit (413)", method, url);
+		return send_error(c, 413, "too_large", msg);
+	}
+	ret = dispatch(s, c, url, method, rq);
+	return ret;
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct req *rq = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (rq) {
+		free(rq->body);
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	kc_warn("http: %s", line);
+}
+
+struct kc_server *kc_server_start(const struct kc_audit_config *cfg, struct kc_notifier *notifier, char *err,
+				  size_t errlen)
+{
+	struct kc_server *s = calloc(1, sizeof(*s));
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_PASSIVE, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *ai = NULL;
+	char port[8];
+	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	int rc;
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->cfg = cfg;
+	s->notifier = notifier;
+	if (kc_db_thread_init(cfg->db_path) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto free_s;
+	}
+	snprintf(port, sizeof(port), "%d", cfg->port);
+	rc = getaddrinfo(cfg->listen, port, &hints, &ai);
+	if (rc != 0) {
+		snprintf(err, errlen, "listen address \"%s\": %s", cfg->listen, gai_strerror(rc));
+		goto free_s;
+	}
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s->mhd = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, handler, s,
+				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+				  MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+				  MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+				  MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (!s->mhd) {
+		snprintf(err, errlen, "cannot listen on %s port %d: %s", cfg->listen, cfg->port,
+			 errno ? strerror(errno) : "libmicrohttpd refused to start");
+		goto free_s;
+	}
+	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : cfg->port;
+	return s;
+free_s:
+	free(s);
+	return NULL;
+}
+
+int kc_server_port(const struct kc_server *s)
+{
+	return s->port;
+}
+
+void kc_server_stop(struct kc_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->mhd);
+	free(s);
+}

@@ -1,0 +1,45 @@
+/* Ingest: a cabinet's batch of events, stored once each, in order, with
+ * the hash chain checked. */
+#ifndef KC_SERVICE_INGEST_H
+#define KC_SERVICE_INGEST_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "service/config.h"
+#include "service/store.h"
+
+struct kc_ingest_result {
+	int status;		/* HTTP status to answer with */
+	const char *error;	/* NULL, "malformed", "invalid", "cabinet", "gap", "chain_break", "conflict" */
+	char message[512];
+	int64_t last_seq;	/* highest seq stored for the cabinet after this batch */
+	int stored;		/* new events stored */
+	int duplicates;		/* events already stored, with the same content */
+	bool alarm;		/* a new ingest alarm was raised */
+	bool notices;		/* notices were created: wake the notifier */
+};
+
+/* The cabinet a bearer token belongs to. Returns 0 (cabinet written),
+ * -EACCES for an unknown token, -EIO on a database error. */
+int kc_cabinet_by_token(struct kc_db *db, const char *token, char *cabinet, size_t len);
+
+/* Stores the batch (a JSON array) for cabinet. The valid events before a
+ * refused one are stored; nothing past it. Returns 0 with res filled, or
+ * -EIO on a database error. */
+int kc_ingest_batch(struct kc_db *db, const struct kc_audit_config *cfg, const char *cabinet,
+		    const char *body, size_t len, struct kc_ingest_result *res);
+
+/* Updates the derived tables for one stored event (in the transaction).
+ * Returns 1 when a notice was created, 0, or -EIO. */
+int kc_derive_event(struct kc_db *db, const struct kc_audit_config *cfg, const json_t *ev,
+		    int64_t ts_ms, int64_t now_ms);
+
+/* Re-checks the stored chain of a cabinet. Returns 0 when intact, 1 when
+ * broken (message names the first event that does not fit), -ENOENT for an
+ * unknown cabinet, -EIO. *checked gets the number of events checked. */
+int kc_chain_verify(struct kc_db *db, const char *cabinet, int64_t *checked, int64_t *bad_seq,
+		    char *message, size_t len);
+
+#endif

@@ -1,0 +1,358 @@
+/* keyauditd: the audit service. main reads as a list: config, database,
+ * notifier, listener, READY=1, loop; and the admin subcommands. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+#include <curl/curl.h>
+
+#include "common/log.h"
+#include "common/pdata.h"
+#include "common/util.h"
+#include "service/auth.h"
+#include "service/config.h"
+#include "service/http.h"
+#include "service/ingest.h"
+#include "service/notify.h"
+#include "service/store.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: keyauditd [-c CONF] [--listen ADDR] [--port N] [--db PATH] [--port-file FILE] COMMAND\n"
+	      "commands:\n"
+	      "  serve                         run the service (the default)\n"
+	      "  add-user --role ROLE NAME     add a supervisor or admin; the password is read from stdin\n"
+	      "  add-cabinet ID                register a cabinet; prints its bearer token once\n"
+	      "  rotate-token ID               give a cabinet a new token; the old one stops working\n"
+	      "  verify-chain ID               re-check a cabinet's stored hash chain\n"
+	      "  check-config                  read the configuration and report the first bad value\n",
+	      f);
+}
+
+static int make_signalfd(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0)
+		return -errno;
+	return signalfd(-1, &mask, SFD_CLOEXEC);
+}
+
+static int make_timerfd(int64_t period_ms)
+{
+	struct itimerspec its = { 0 };
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	its.it_interval.tv_sec = period_ms / 1000;
+	its.it_interval.tv_nsec = (period_ms % 1000) * 1000000;
+	its.it_value = its.it_interval;
+	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static int healthy(struct kc_db *db, struct kc_notifier *n)
+{
+	sqlite3_stmt *st = kc_db_stmt(db, "SELECT count(*) FROM cabinets");
+	int ok;
+
+	if (!st)
+		return 0;
+	ok = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return ok && kc_notifier_health(n) == 0;
+}
+
+static int serve(struct kc_audit_config *cfg)
+{
+	struct kc_db *db;
+	struct kc_notifier *notifier;
+	struct kc_server *server;
+	char err[512];
+	uint64_t wd_usec = 0;
+	int64_t period = 1000, last_house = kc_mono_ms();
+	int sfd, tfd, r = 1;
+
+	sfd = make_signalfd();
+	if (sfd < 0) {
+		kc_err("signalfd: %s", strerror(-sfd));
+		return 1;
+	}
+	db = kc_db_open(cfg->db_path, 1, err, sizeof(err));
+	if (!db) {
+		kc_err("%s", err);
+		goto close_sfd;
+	}
+	notifier = kc_notifier_start(cfg, err, sizeof(err));
+	if (!notifier) {
+		kc_err("notifier: %s", err);
+		goto close_db;
+	}
+	server = kc_server_start(cfg, notifier, err, sizeof(err));
+	if (!server) {
+		kc_err("%s", err);
+		goto stop_notifier;
+	}
+	if (cfg->port_file) {
+		FILE *f = fopen(cfg->port_file, "w");
+
+		if (!f || fprintf(f, "%d\n", kc_server_port(server)) < 0 || fclose(f) != 0) {
+			kc_err("%s: cannot write the port: %s", cfg->port_file, strerror(errno));
+			goto stop_server;
+		}
+	}
+	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec / 2000 < (uint64_t)period)
+		period = (int64_t)(wd_usec / 2000);
+	tfd = make_timerfd(period);
+	if (tfd < 0) {
+		kc_err("timerfd: %s", strerror(-tfd));
+		goto stop_server;
+	}
+	kc_notice("listening on %s port %d, database %s, %d webhook(s)", cfg->listen, kc_server_port(server),
+		  cfg->db_path, cfg->nwebhooks);
+	sd_notify(0, "READY=1\nSTATUS=serving");
+	for (;;) {
+		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = tfd, .events = POLLIN } };
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			kc_err("poll: %s", strerror(errno));
+			break;
+		}
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP) {
+				kc_notice("signal %u: stopping", si.ssi_signo);
+				r = 0;
+				break;
+			}
+		}
+		if (p[1].revents & POLLIN) {
+			uint64_t ticks;
+
+			if (read(tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+				kc_warn("timerfd: %s", strerror(errno));
+			if (healthy(db, notifier))
+				sd_notify(0, "WATCHDOG=1");
+			else
+				kc_warn("unhealthy: the database does not answer; not feeding the watchdog");
+			if (kc_mono_ms() - last_house >= 60000) {
+				last_house = kc_mono_ms();
+				if (kc_session_expire(db) < 0)
+					kc_warn("cannot expire old sessions: %s", sqlite3_errmsg(db->h));
+				sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+			}
+		}
+	}
+	sd_notify(0, "STOPPING=1");
+	close(tfd);
+stop_server:
+	kc_server_stop(server);
+stop_notifier:
+	kc_notifier_stop(notifier);
+close_db:
+	kc_db_free(db);
+close_sfd:
+	close(sfd);
+	return r;
+}
+
+static int read_password(char *buf, size_t len)
+{
+	size_t n;
+
+	if (!fgets(buf, (int)len, stdin))
+		return -EINVAL;
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	return n ? 0 : -EINVAL;
+}
+
+static int cmd_add_user(struct kc_audit_config *cfg, int argc, char **argv)
+{
+	static const struct option opts[] = { { "role", required_argument, NULL, 'r' }, { NULL, 0, NULL, 0 } };
+	enum kc_role role = KC_ROLE_NONE;
+	char pass[256], err[512];
+	struct kc_db *db;
+	int o, r;
+
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
+		if (o != 'r' || kc_role_parse(optarg, &role) < 0) {
+			fprintf(stderr, "keyauditd add-user: --role must be supervisor or admin\n");
+			return 2;
+		}
+	}
+	if (role == KC_ROLE_NONE || optind != argc - 1) {
+		fprintf(stderr, "usage: keyauditd add-user --role supervisor|admin NAME  (password on stdin)\n");
+		return 2;
+	}
+	if (kc_name_check(argv[optind]) < 0) {
+		fprintf(stderr, "keyauditd add-user: a user name is 1 to 64 of A-Z a-z 0-9 . _ -\n");
+		return 2;
+	}
+	if (read_password(pass, sizeof(pass)) < 0 || strlen(pass) < 8 || strlen(pass) > 128) {
+		fprintf(stderr, "keyauditd add-user: give a password of 8 to 128 bytes on the first line of stdin\n");
+		return 2;
+	}
+	db = kc_db_open(cfg->db_path, 1, err, sizeof(err));
+	if (!db) {
+		fprintf(stderr, "keyauditd: %s\n", err);
+		return 1;
+	}
+	r = kc_user_add(db, argv[optind], role, pass);
+	memset(pass, 0, sizeof(pass));
+	kc_db_free(db);
+	if (r == -EEXIST) {
+		fprintf(stderr, "keyauditd add-user: user %s exists already\n", argv[optind]);
+		return 1;
+	}
+	if (r < 0) {
+		fprintf(stderr, "keyauditd add-user: cannot add %s: %s\n", argv[optind], strerror(-r));
+		return 1;
+	}
+	printf("user %s added (%s)\n", argv[optind], kc_role_name(role));
+	return 0;
+}
+
+static int cmd_cabinet(struct kc_audit_config *cfg, const char *cmd, int argc, char **argv)
+{
+	char token[KC_TOKEN_LEN], err[512];
+	struct kc_db *db;
+	int r;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: keyauditd %s ID\n", cmd);
+		return 2;
+	}
+	db = kc_db_open(cfg->db_path, 1, err, sizeof(err));
+	if (!db) {
+		fprintf(stderr, "keyauditd: %s\n", err);
+		return 1;
+	}
+	if (strcmp(cmd, "verify-chain") == 0) {
+		int64_t checked = 0, bad = 0;
+
+		r = kc_chain_verify(db, argv[1], &checked, &bad, err, sizeof(err));
+		kc_db_free(db);
+		if (r == -ENOENT) {
+			fprintf(stderr, "keyauditd verify-chain: no cabinet %s\n", argv[1]);
+			return 1;
+		}
+		if (r < 0) {
+			fprintf(stderr, "keyauditd verify-chain: database error\n");
+			return 1;
+		}
+		if (r > 0) {
+			printf("cabinet %s: chain BROKEN at event %lld after %lld good events: %s\n", argv[1],
+			       (long long)bad, (long long)checked, err);
+			return 3;
+		}
+		printf("cabinet %s: chain intact, %lld events\n", argv[1], (long long)checked);
+		return 0;
+	}
+	r = strcmp(cmd, "add-cabinet") == 0 ? kc_cabinet_add(db, argv[1], token) : kc_cabinet_rotate(db, argv[1], token);
+	kc_db_free(db);
+	if (r == -EEXIST || r == -ENOENT || r == -EINVAL) {
+		fprintf(stderr, "keyauditd %s: %s\n", cmd,
+			r == -EEXIST ? "that cabinet is registered already" :
+			r == -ENOENT ? "no such cabinet" : "a cabinet id is 1 to 64 of A-Z a-z 0-9 . _ -");
+		return 1;
+	}
+	if (r < 0) {
+		fprintf(stderr, "keyauditd %s: database error\n", cmd);
+		return 1;
+	}
+	printf("%s\n", token);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' }, { "listen", required_argument, NULL, 'l' },
+		{ "port", required_argument, NULL, 'p' },   { "db", required_argument, NULL, 'd' },
+		{ "port-file", required_argument, NULL, 'P' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct {
+		const char *section, *key, *value, *opt;
+	} cli[8];
+	struct kc_audit_config cfg;
+	const char *conf = NULL, *cmd;
+	char err[512];
+	int ncli = 0, o, r;
+
+	kc_log_init("keyauditd");
+	while ((o = getopt_long(argc, argv, "+c:l:p:d:P:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': conf = optarg; break;
+		case 'l': cli[ncli++] = (typeof(cli[0])){ "server", "listen", optarg, "--listen" }; break;
+		case 'p': cli[ncli++] = (typeof(cli[0])){ "server", "port", optarg, "--port" }; break;
+		case 'd': cli[ncli++] = (typeof(cli[0])){ "database", "path", optarg, "--db" }; break;
+		case 'P': cli[ncli++] = (typeof(cli[0])){ "server", "port_file", optarg, "--port-file" }; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+		if (ncli == (int)KC_ARRAY_SIZE(cli) - 1) {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (kc_pdata_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    kc_config_defaults(&cfg) < 0) {
+		kc_err("cannot initialise libsodium/libcurl");
+		return 1;
+	}
+	r = 0;
+	if (conf)
+		r = kc_config_load(&cfg, conf, err, sizeof(err));
+	for (int i = 0; r == 0 && i < ncli; i++) {
+		char why[256] = "";
+
+		r = kc_config_set(&cfg, cli[i].section, cli[i].key, cli[i].value, why, sizeof(why));
+		if (r < 0)
+			snprintf(err, sizeof(err), "command line: %s %s: %s", cli[i].opt, cli[i].value, why);
+	}
+	if (r < 0) {
+		kc_err("%s", err);
+		kc_config_free(&cfg);
+		return 2;
+	}
+	cmd = optind < argc ? argv[optind] : "serve";
+	argc -= optind;
+	argv += optind;
+	if (strcmp(cmd, "serve") == 0)
+		r = serve(&cfg);
+	else if (strcmp(cmd, "add-user") == 0)
+		r = cmd_add_user(&cfg, argc, argv);
+	else if (strcmp(cmd, "add-cabinet") == 0 || strcmp(cmd, "rotate-token") == 0 ||
+		 strcmp(cmd, "verify-chain") == 0)
+		r = cmd_cabinet(&cfg, cmd, argc, argv);
+	else if (strcmp(cmd, "check-config") == 0)
+		r = printf("configuration OK\n") < 0;
+	else {
+		usage(stderr);
+		r = 2;
+	}
+	kc_config_free(&cfg);
+	curl_global_cleanup();
+	return r;
+}

@@ -1,0 +1,48 @@
+/* The supervisors' reports (custody rules 5, 7, 11, 12, 13), computed from
+ * the stored events and the tables derived from them.
+ *
+ * A report is a JSON object:
+ *   {"report", "title_en", "title_zh", "params": {...}, "generated",
+ *    "sections": [{"name", "title_en", "title_zh",
+ *                  "columns": [{"name", "en", "zh"}], "rows": [[...]],
+ *                  "total", "page", "page_size"}]}
+ * which render.c turns into JSON (rows as objects), CSV or HTML. */
+#ifndef KC_SERVICE_REPORTS_H
+#define KC_SERVICE_REPORTS_H
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "service/store.h"
+
+struct kc_params {
+	/* The value of a query parameter, or NULL. */
+	const char *(*get)(void *ctx, const char *name);
+	void *ctx;
+};
+
+struct kc_report_info {
+	const char *name;
+	const char *title_en;
+	const char *title_zh;
+};
+extern const struct kc_report_info kc_reports[];
+extern const size_t kc_nreports;
+
+/* Runs report name. Returns 0 (*out set), -ENOENT for an unknown report,
+ * -EINVAL for a bad parameter (a sentence in err), -EIO. */
+int kc_report_run(struct kc_db *db, const char *name, const struct kc_params *p, int64_t now_ms,
+		  json_t **out, char *err, size_t errlen);
+
+/* A supervisor's review sign-off of a handover (rule 12). Returns 0,
+ * -ENOENT, -EALREADY (already reviewed), -EAGAIN (not yet confirmed by
+ * the incoming staff), -EIO. */
+int kc_handover_review(struct kc_db *db, const char *cabinet, int64_t handover, const char *user,
+		       const char *note, int64_t now_ms);
+
+/* Renderings. JSON and CSV are malloc'd strings (NULL on failure); CSV is
+ * of one section (by name; NULL for the first). */
+char *kc_render_json(const json_t *report);
+char *kc_render_csv(const json_t *report, const char *section);
+
+#endif

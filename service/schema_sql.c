@@ -1,0 +1,11 @@
+/* The SQL files of schema/ linked into the binary, so that the schema has
+ * one source (schema/audit-NNN.sql) and the daemon needs no data files. */
+#include "service/schema_sql.h"
+
+__asm__(".section .rodata\n"
+	".global kc_audit_sql_001\n"
+	".type kc_audit_sql_001, @object\n"
+	"kc_audit_sql_001:\n"
+	".incbin \"schema/audit-001.sql\"\n"
+	".byte 0\n"
+	".previous\n");

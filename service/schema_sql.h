@@ -1,0 +1,5 @@
+#ifndef KC_SERVICE_SCHEMA_SQL_H
+#define KC_SERVICE_SCHEMA_SQL_H
+/* schema/audit-001.sql, NUL-terminated */
+extern const char kc_audit_sql_001[];
+#endif

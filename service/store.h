@@ -1,0 +1,52 @@
+/* The audit database: opening, migrations, a statement cache per
+ * connection, and one connection per thread for the HTTP workers. */
+#ifndef KC_SERVICE_STORE_H
+#define KC_SERVICE_STORE_H
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KC_AUDIT_SCHEMA_VERSION 1
+
+struct kc_db {
+	sqlite3 *h;
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[64];
+	size_t ncache;
+};
+
+/* Opens (creating when missing) with WAL, busy_timeout and foreign keys.
+ * When migrate is set, applies the pending migrations; refuses a database
+ * newer than this code. NULL with a sentence in err on failure. */
+struct kc_db *kc_db_open(const char *path, int migrate, char *err, size_t errlen);
+void kc_db_free(struct kc_db *db);
+
+/* A prepared statement for sql (a string that lives as long as db),
+ * reset and with its bindings cleared; NULL on error. */
+sqlite3_stmt *kc_db_stmt(struct kc_db *db, const char *sql);
+/* Runs sql (no result rows) on db. Returns 0 or -EIO. */
+int kc_db_exec(struct kc_db *db, const char *sql);
+int kc_db_begin(struct kc_db *db);
+int kc_db_commit(struct kc_db *db);
+void kc_db_rollback(struct kc_db *db);
+
+/* The writers of one process take this lock around their transactions,
+ * so they queue here rather than spin on SQLITE_BUSY. */
+void kc_db_write_lock(void);
+void kc_db_write_unlock(void);
+
+/* One connection per thread, opened on first use, closed when the thread
+ * ends (the HTTP worker threads). kc_db_thread_init sets the path. */
+int kc_db_thread_init(const char *path);
+struct kc_db *kc_db_thread(void);
+
+/* Binding helpers: text or NULL. */
+int kc_bind_text(sqlite3_stmt *st, int i, const char *s);
+int kc_bind_json_str(sqlite3_stmt *st, int i, const json_t *obj, const char *member);
+/* A column as a JSON value: integer, text or null. */
+json_t *kc_column_json(sqlite3_stmt *st, int i);
+
+#endif

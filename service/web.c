@@ -1,0 +1,307 @@
+#include "service/web.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "service/reports.h"
+#include "service/sbuf.h"
+
+static const char style[] =
+	"body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:1em;color:#111}"
+	"nav a{margin-right:1em}table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:13px}"
+	"th,td{border:1px solid #999;padding:2px 6px;vertical-align:top;text-align:left}"
+	"th{background:#eee}th small{display:block;font-weight:normal;color:#555}"
+	"form.filter label{margin-right:.8em;white-space:nowrap}form.filter input{width:9em}"
+	".bad{color:#b00;font-weight:bold}.ok{color:#070}.meta{color:#555;font-size:12px}"
+	"@media print{nav,form,.noprint{display:none}body{margin:0}table{font-size:10px}}";
+
+static void head(struct sbuf *b, const char *title_zh, const char *title_en, const struct kc_web_page *pg)
+{
+	sbuf_add(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>");
+	sbuf_html(b, title_zh);
+	sbuf_add(b, " / ");
+	sbuf_html(b, title_en);
+	sbuf_add(b, " - keyauditd</title><style>");
+	sbuf_add(b, style);
+	sbuf_add(b, "</style></head><body>\n");
+	if (pg && pg->user && !pg->print) {
+		sbuf_add(b, "<nav><a href=\"/\">首页 Home</a>");
+		for (size_t i = 0; i < kc_nreports; i++) {
+			sbuf_printf(b, "<a href=\"/r/%s\">", kc_reports[i].name);
+			sbuf_html(b, kc_reports[i].title_zh);
+			sbuf_add(b, "</a>");
+		}
+		sbuf_add(b, "<form method=\"post\" action=\"/logout\" style=\"display:inline\">");
+		sbuf_add(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
+		sbuf_html(b, pg->csrf ? pg->csrf : "");
+		sbuf_add(b, "\"><button type=\"submit\">退出 Log out (");
+		sbuf_html(b, pg->user);
+		sbuf_add(b, ")</button></form></nav>\n");
+	}
+	sbuf_add(b, "<h1>");
+	sbuf_html(b, title_zh);
+	sbuf_add(b, " <small>");
+	sbuf_html(b, title_en);
+	sbuf_add(b, "</small></h1>\n");
+}
+
+static void tail(struct sbuf *b)
+{
+	sbuf_add(b, "</body></html>\n");
+}
+
+char *kc_web_login(const char *message)
+{
+	struct sbuf b = { 0 };
+
+	head(&b, "登录", "Log in", NULL);
+	if (message) {
+		sbuf_add(&b, "<p class=\"bad\" id=\"message\">");
+		sbuf_html(&b, message);
+		sbuf_add(&b, "</p>");
+	}
+	sbuf_add(&b, "<form method=\"post\" action=\"/login\">"
+		     "<p><label>用户名 User <input name=\"user\" autocomplete=\"username\" required></label></p>"
+		     "<p><label>密码 Password <input name=\"password\" type=\"password\""
+		     " autocomplete=\"current-password\" required></label></p>"
+		     "<p><button type=\"submit\">登录 Log in</button></p></form>");
+	tail(&b);
+	return sbuf_take(&b);
+}
+
+char *kc_web_message(const struct kc_web_page *pg, const char *title, const char *message)
+{
+	struct sbuf b = { 0 };
+
+	head(&b, title, "", pg);
+	sbuf_add(&b, "<p class=\"bad\" id=\"message\">");
+	sbuf_html(&b, message);
+	sbuf_add(&b, "</p>");
+	tail(&b);
+	return sbuf_take(&b);
+}
+
+char *kc_web_index(const struct kc_web_page *pg)
+{
+	struct sbuf b = { 0 };
+
+	head(&b, "钥匙审计", "Key audit", pg);
+	sbuf_add(&b, "<ul>");
+	for (size_t i = 0; i < kc_nreports; i++) {
+		sbuf_printf(&b, "<li><a href=\"/r/%s\">", kc_reports[i].name);
+		sbuf_html(&b, kc_reports[i].title_zh);
+		sbuf_add(&b, " / ");
+		sbuf_html(&b, kc_reports[i].title_en);
+		sbuf_add(&b, "</a></li>");
+	}
+	sbuf_add(&b, "</ul>");
+	tail(&b);
+	return sbuf_take(&b);
+}
+
+struct filter {
+	const char *name, *zh, *en;
+};
+
+static const struct filter *filters_of(const char *report)
+{
+	static const struct filter keylog[] = {
+		{ "site", "项目", "Site" },   { "cabinet", "钥匙柜", "Cabinet" }, { "key", "钥匙", "Key" },
+		{ "unit", "房号", "Unit" },   { "person", "人员", "Person" },	    { "kind", "类别", "Kind" },
+		{ "type", "事件", "Event" },  { "from", "从", "From" },	    { "to", "到", "To" },
+		{ "page_size", "每页", "Per page" }, { NULL, NULL, NULL } };
+	static const struct filter now[] = { { "site", "项目", "Site" }, { "cabinet", "钥匙柜", "Cabinet" },
+					     { NULL, NULL, NULL } };
+	static const struct filter ent[] = { { "site", "项目", "Site" }, { "cabinet", "钥匙柜", "Cabinet" },
+					     { "days", "天内到期", "Days ahead" }, { "from", "通知从", "Notices from" },
+					     { "to", "到", "To" }, { NULL, NULL, NULL } };
+	static const struct filter vacant[] = { { "site", "项目", "Site" }, { "month", "月份", "Month" },
+						{ NULL, NULL, NULL } };
+	static const struct filter ho[] = { { "site", "项目", "Site" }, { "cabinet", "钥匙柜", "Cabinet" },
+					    { "from", "从", "From" }, { "to", "到", "To" },
+					    { "unreviewed", "仅未审阅(1)", "Unreviewed only (1)" }, { NULL, NULL, NULL } };
+	static const struct filter chain[] = { { "cabinet", "钥匙柜", "Cabinet" }, { NULL, NULL, NULL } };
+
+	if (strcmp(report, "keylog") == 0)
+		return keylog;
+	if (strcmp(report, "now") == 0)
+		return now;
+	if (strcmp(report, "entrustments") == 0)
+		return ent;
+	if (strcmp(report, "vacant") == 0)
+		return vacant;
+	if (strcmp(report, "handovers") == 0)
+		return ho;
+	return chain;
+}
+
+/* The report's query string, without page, with extra appended. */
+static void query(struct sbuf *b, const json_t *params, const char *extra)
+{
+	const char *k;
+	json_t *v;
+	int first = 1;
+
+	json_object_foreach((json_t *)params, k, v) {
+		if (strcmp(k, "page") == 0 || !json_is_string(v))
+			continue;
+		sbuf_add(b, first ? "?" : "&amp;");
+		first = 0;
+		sbuf_url(b, k);
+		sbuf_add(b, "=");
+		sbuf_url(b, json_string_value(v));
+	}
+	if (extra) {
+		sbuf_add(b, first ? "?" : "&amp;");
+		sbuf_add(b, extra);
+	}
+}
+
+static void cell(struct sbuf *b, const json_t *v)
+{
+	char num[32];
+	char *dump;
+
+	if (json_is_string(v)) {
+		sbuf_html(b, json_string_value(v));
+	} else if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+		sbuf_add(b, num);
+	} else if (json_is_real(v)) {
+		snprintf(num, sizeof(num), "%.1f", json_real_value(v));
+		sbuf_add(b, num);
+	} else if (json_is_boolean(v)) {
+		sbuf_add(b, json_is_true(v) ? "<span class=\"ok\">是 yes</span>" : "<span class=\"bad\">否 no</span>");
+	} else if (json_is_array(v) || json_is_object(v)) {
+		dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (dump)
+			sbuf_html(b, dump);
+		free(dump);
+	}
+}
+
+static void review_form(struct sbuf *b, const json_t *row, const struct kc_web_page *pg)
+{
+	/* columns of the handovers section: 0 cabinet, 1 handover, 5 confirmed, 9 reviewed_by */
+	if (!json_is_null(json_array_get(row, 9)))
+		return;
+	if (json_is_null(json_array_get(row, 5))) {
+		sbuf_add(b, "接班未确认 not yet confirmed");
+		return;
+	}
+	sbuf_add(b, "<form method=\"post\" action=\"/r/handovers/review\" class=\"review\">"
+		     "<input type=\"hidden\" name=\"csrf\" value=\"");
+	sbuf_html(b, pg->csrf ? pg->csrf : "");
+	sbuf_add(b, "\"><input type=\"hidden\" name=\"cabinet\" value=\"");
+	cell(b, json_array_get(row, 0));
+	sbuf_add(b, "\"><input type=\"hidden\" name=\"handover\" value=\"");
+	cell(b, json_array_get(row, 1));
+	sbuf_add(b, "\"><input name=\"note\" placeholder=\"意见 note\"><button type=\"submit\">审阅签字 Sign review</button></form>");
+}
+
+char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
+{
+	const char *name = json_string_value(json_object_get(report, "report"));
+	const json_t *params = json_object_get(report, "params"), *sec;
+	const int is_ho = strcmp(name, "handovers") == 0;
+	struct sbuf b = { 0 };
+	size_t i;
+
+	head(&b, json_string_value(json_object_get(report, "title_zh")),
+	     json_string_value(json_object_get(report, "title_en")), pg);
+	sbuf_add(&b, "<p class=\"meta\">生成时间 Generated ");
+	sbuf_html(&b, json_string_value(json_object_get(report, "generated")));
+	sbuf_add(&b, " (UTC) &middot; ");
+	sbuf_html(&b, pg->user);
+	sbuf_add(&b, "</p>\n");
+	if (!pg->print) {
+		sbuf_printf(&b, "<form class=\"filter\" method=\"get\" action=\"/r/%s\">", name);
+		for (const struct filter *f = filters_of(name); f->name; f++) {
+			const json_t *v = json_object_get(params, f->name);
+
+			sbuf_printf(&b, "<label>%s %s <input name=\"%s\" value=\"", f->zh, f->en, f->name);
+			if (json_is_string(v))
+				sbuf_html(&b, json_string_value(v));
+			sbuf_add(&b, "\"></label>");
+		}
+		sbuf_add(&b, "<button type=\"submit\">查询 Search</button></form>\n<p class=\"noprint\">");
+		sbuf_printf(&b, "<a href=\"/r/%s", name);
+		query(&b, params, "print=1");
+		sbuf_add(&b, "\">打印版 Printable page</a> &middot; ");
+		sbuf_printf(&b, "<a href=\"/api/v1/reports/%s", name);
+		query(&b, params, "format=json");
+		sbuf_add(&b, "\">JSON</a></p>\n");
+	}
+	json_array_foreach(json_object_get(report, "sections"), i, sec) {
+		const char *sname = json_string_value(json_object_get(sec, "name"));
+		const json_t *row, *col;
+		size_t j, k;
+
+		sbuf_printf(&b, "<h2 id=\"%s\">", sname);
+		sbuf_html(&b, json_string_value(json_object_get(sec, "title_zh")));
+		sbuf_add(&b, " <small>");
+		sbuf_html(&b, json_string_value(json_object_get(sec, "title_en")));
+		sbuf_printf(&b, "</small> <span class=\"count\">(%zu)</span></h2>\n",
+			    json_array_size(json_object_get(sec, "rows")));
+		if (!pg->print) {
+			char extra[96];
+
+			snprintf(extra, sizeof(extra), "format=csv&amp;section=%s", sname);
+			sbuf_printf(&b, "<p class=\"noprint\"><a href=\"/api/v1/reports/%s", name);
+			query(&b, params, extra);
+			sbuf_add(&b, "\">CSV</a></p>\n");
+		}
+		sbuf_printf(&b, "<table class=\"report\" data-section=\"%s\"><thead><tr>", sname);
+		json_array_foreach(json_object_get(sec, "columns"), k, col) {
+			sbuf_printf(&b, "<th data-col=\"%s\">", json_string_value(json_object_get(col, "name")));
+			sbuf_html(&b, json_string_value(json_object_get(col, "zh")));
+			sbuf_add(&b, "<small>");
+			sbuf_html(&b, json_string_value(json_object_get(col, "en")));
+			sbuf_add(&b, "</small></th>");
+		}
+		if (is_ho && !pg->print)
+			sbuf_add(&b, "<th>审阅<small>Review</small></th>");
+		sbuf_add(&b, "</tr></thead><tbody>\n");
+		json_array_foreach(json_object_get(sec, "rows"), j, row) {
+			sbuf_add(&b, "<tr>");
+			json_array_foreach(row, k, col) {
+				sbuf_add(&b, "<td>");
+				cell(&b, col);
+				sbuf_add(&b, "</td>");
+			}
+			if (is_ho && !pg->print) {
+				sbuf_add(&b, "<td>");
+				review_form(&b, row, pg);
+				sbuf_add(&b, "</td>");
+			}
+			sbuf_add(&b, "</tr>\n");
+		}
+		sbuf_add(&b, "</tbody></table>\n");
+		if (json_object_get(sec, "total")) {
+			json_int_t total = json_integer_value(json_object_get(sec, "total"));
+			json_int_t page = json_integer_value(json_object_get(sec, "page"));
+			json_int_t size = json_integer_value(json_object_get(sec, "page_size"));
+			char extra[48];
+
+			sbuf_printf(&b, "<p class=\"meta pager\">共 %lld 条 total, 第 %lld 页 page ",
+				    (long long)total, (long long)page);
+			if (!pg->print && page > 1) {
+				snprintf(extra, sizeof(extra), "page=%lld", (long long)page - 1);
+				sbuf_printf(&b, "<a href=\"/r/%s", name);
+				query(&b, params, extra);
+				sbuf_add(&b, "\">&larr; 上一页 previous</a> ");
+			}
+			if (!pg->print && page * size < total) {
+				snprintf(extra, sizeof(extra), "page=%lld", (long long)page + 1);
+				sbuf_printf(&b, "<a href=\"/r/%s", name);
+				query(&b, params, extra);
+				sbuf_add(&b, "\">下一页 next &rarr;</a>");
+			}
+			sbuf_add(&b, "</p>\n");
+		}
+	}
+	tail(&b);
+	return sbuf_take(&b);
+}

@@ -1,0 +1,291 @@
+/* kc-forward-test: a stand-in for keycabd's side of forwarding, for the
+ * service tests. It keeps a controller-like database (the outbox table of
+ * keycabd, plus the chain head and a log of every sealed event's hash, so
+ * a test can compare what the service stored) and runs the forwarder.
+ *
+ *   kc-forward-test seal CABINET [START_SEQ PREV_HASH]  < partial.jsonl > sealed.jsonl
+ *   kc-forward-test fill DB CABINET [--count N]         < partial.jsonl (or N generated)
+ *   kc-forward-test run DB URL TOKEN [--batch N] [--backoff-min MS] [--backoff-max MS]
+ *                                    [--until-empty SECONDS]
+ *   kc-forward-test hashes DB                           (seq hash, one a line)
+ *
+ * A partial event is an event object without v/cabinet/seq/prev/hash;
+ * "ts" is optional (now). */
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+
+#include "common/event.h"
+#include "common/util.h"
+#include "controller/forward.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kc-forward-test: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* Seals one partial event as seq after prev; returns the JSON text. */
+static char *seal(json_t *ev, const char *cabinet, int64_t seq, char prev[KC_HASH_HEX])
+{
+	char hash[KC_HASH_HEX];
+	json_t *ts = json_object_get(ev, "ts");
+	char *out;
+
+	json_object_set_new(ev, "v", json_integer(KC_EVENT_VERSION));
+	json_object_set_new(ev, "cabinet", json_string(cabinet));
+	json_object_set_new(ev, "seq", json_integer(seq));
+	if (!json_is_string(ts)) {
+		char now[KC_TIME_LEN];
+
+		kc_time_format(kc_wall_ms(), now, sizeof(now));
+		json_object_set_new(ev, "ts", json_string(now));
+	}
+	if (!json_object_get(ev, "data"))
+		json_object_set_new(ev, "data", json_object());
+	if (kc_event_seal(ev, prev, hash) < 0)
+		die("cannot seal event %lld", (long long)seq);
+	memcpy(prev, hash, KC_HASH_HEX);
+	out = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!out)
+		die("out of memory");
+	return out;
+}
+
+static json_t *next_partial(FILE *in, int64_t i, int generate)
+{
+	static const char *types[] = { "operator.login", "slot.removed", "slot.inserted", "release.not_taken" };
+	char line[65536];
+	json_error_t jerr;
+	json_t *ev;
+
+	if (generate)
+		return json_pack("{s:s, s:s, s:s, s:{s:I}}", "type", types[i % 4], "slot", "A1", "key", "K-GEN",
+				 "data", "n", (json_int_t)i);
+	while (fgets(line, sizeof(line), in)) {
+		if (line[strspn(line, " \t\r\n")] == '\0')
+			continue;
+		ev = json_loads(line, 0, &jerr);
+		if (!json_is_object(ev))
+			die("stdin line %lld: not a JSON object: %s", (long long)i + 1, jerr.text);
+		return ev;
+	}
+	return NULL;
+}
+
+static int cmd_seal(int argc, char **argv)
+{
+	char prev[KC_HASH_HEX] = KC_GENESIS_HASH;
+	long long seq = 1;
+	json_t *ev;
+
+	if (argc != 3 && argc != 5)
+		die("usage: seal CABINET [START_SEQ PREV_HASH]");
+	if (argc == 5) {
+		if (kc_parse_long(argv[3], 1, INT64_MAX, &seq) < 0 || strlen(argv[4]) != KC_HASH_HEX - 1)
+			die("bad START_SEQ or PREV_HASH");
+		memcpy(prev, argv[4], KC_HASH_HEX);
+	}
+	for (int64_t i = 0; (ev = next_partial(stdin, i, 0)); i++, seq++) {
+		char *s = seal(ev, argv[2], seq, prev);
+
+		puts(s);
+		free(s);
+		json_decref(ev);
+	}
+	return 0;
+}
+
+static sqlite3 *open_db(const char *path)
+{
+	sqlite3 *db;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		die("%s: %s", path, sqlite3_errmsg(db));
+	sqlite3_busy_timeout(db, 10000);
+	if (sqlite3_exec(db,
+			 "PRAGMA journal_mode = WAL;"
+			 "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);"
+			 "CREATE TABLE IF NOT EXISTS chain_head (id INTEGER PRIMARY KEY CHECK (id = 1),"
+			 " cabinet TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL);"
+			 "CREATE TABLE IF NOT EXISTS sealed (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL);",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		die("%s: %s", path, sqlite3_errmsg(db));
+	return db;
+}
+
+static int cmd_fill(int argc, char **argv)
+{
+	char prev[KC_HASH_HEX] = KC_GENESIS_HASH;
+	sqlite3_stmt *head, *ins, *log, *upd;
+	long long count = -1;
+	int64_t seq = 0, i;
+	sqlite3 *db;
+	json_t *ev;
+
+	if (argc != 4 && !(argc == 6 && strcmp(argv[4], "--count") == 0))
+		die("usage: fill DB CABINET [--count N]");
+	if (argc == 6 && kc_parse_long(argv[5], 1, 100000000, &count) < 0)
+		die("bad --count");
+	db = open_db(argv[2]);
+	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (sqlite3_prepare_v2(db, "SELECT seq, hash, cabinet FROM chain_head", -1, &head, NULL) != SQLITE_OK)
+		die("%s", sqlite3_errmsg(db));
+	if (sqlite3_step(head) == SQLITE_ROW) {
+		seq = sqlite3_column_int64(head, 0);
+		kc_strlcpy(prev, (const char *)sqlite3_column_text(head, 1), sizeof(prev));
+		if (strcmp((const char *)sqlite3_column_text(head, 2), argv[3]) != 0)
+			die("the database is cabinet %s's", sqlite3_column_text(head, 2));
+	}
+	sqlite3_finalize(head);
+	if (sqlite3_prepare_v2(db, "INSERT INTO outbox (seq, body) VALUES (?, ?)", -1, &ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO sealed (seq, hash) VALUES (?, ?)", -1, &log, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO chain_head (id, cabinet, seq, hash) VALUES (1, ?, ?, ?)",
+			       -1, &upd, NULL) != SQLITE_OK)
+		die("%s", sqlite3_errmsg(db));
+	for (i = 0; (count < 0 || i < count) && (ev = next_partial(stdin, i, count >= 0)); i++) {
+		char *s = seal(ev, argv[3], ++seq, prev);
+
+		sqlite3_bind_int64(ins, 1, seq);
+		sqlite3_bind_text(ins, 2, s, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(log, 1, seq);
+		sqlite3_bind_text(log, 2, prev, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(ins) != SQLITE_DONE || sqlite3_step(log) != SQLITE_DONE)
+			die("insert: %s", sqlite3_errmsg(db));
+		sqlite3_reset(ins);
+		sqlite3_reset(log);
+		free(s);
+		json_decref(ev);
+	}
+	sqlite3_bind_text(upd, 1, argv[3], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(upd, 2, seq);
+	sqlite3_bind_text(upd, 3, prev, -1, SQLITE_STATIC);
+	if (sqlite3_step(upd) != SQLITE_DONE || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		die("commit: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(ins);
+	sqlite3_finalize(log);
+	sqlite3_finalize(upd);
+	sqlite3_close(db);
+	printf("filled %lld events, head %lld\n", (long long)i, (long long)seq);
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct kc_forward_config cfg = { argv[3], argv[4], NULL, 100, 200, 2000 };
+	struct kc_forward_status st;
+	struct kc_forwarder *f;
+	long long until = -1, v;
+	int64_t start = kc_mono_ms(), last_print = 0;
+	char err[256];
+	int rc = 0;
+
+	if (argc < 5)
+		die("usage: run DB URL TOKEN [--batch N] [--backoff-min MS] [--backoff-max MS] [--until-empty S]");
+	for (int i = 5; i + 1 < argc; i += 2) {
+		if (kc_parse_long(argv[i + 1], 0, 100000000, &v) < 0)
+			die("bad value for %s", argv[i]);
+		if (strcmp(argv[i], "--batch") == 0)
+			cfg.batch_max = (int)v;
+		else if (strcmp(argv[i], "--backoff-min") == 0)
+			cfg.backoff_min_ms = (int)v;
+		else if (strcmp(argv[i], "--backoff-max") == 0)
+			cfg.backoff_max_ms = (int)v;
+		else if (strcmp(argv[i], "--until-empty") == 0)
+			until = v;
+		else
+			die("unknown option %s", argv[i]);
+	}
+	sqlite3_close(open_db(argv[2]));
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	f = kc_forwarder_start(argv[2], &cfg, err, sizeof(err));
+	if (!f)
+		die("%s", err);
+	kc_forwarder_kick(f);
+	while (!stop) {
+		struct timespec ts = { 0, 50 * 1000000 };
+
+		nanosleep(&ts, NULL);
+		kc_forwarder_status(f, &st);
+		if (kc_mono_ms() - last_print >= 500) {
+			last_print = kc_mono_ms();
+			printf("pending %lld acked %lld failures %d%s%s\n", (long long)st.pending,
+			       (long long)st.last_acked_seq, st.consecutive_failures, st.last_error[0] ? " error: " : "",
+			       st.last_error);
+			fflush(stdout);
+		}
+		if (until >= 0 && st.pending == 0 && st.consecutive_failures == 0 && st.last_acked_seq > 0)
+			break;
+		if (until >= 0 && kc_mono_ms() - start > until * 1000) {
+			rc = 1;
+			break;
+		}
+	}
+	kc_forwarder_status(f, &st);
+	printf("final: pending %lld acked %lld failures %d%s%s\n", (long long)st.pending, (long long)st.last_acked_seq,
+	       st.consecutive_failures, st.last_error[0] ? " error: " : "", st.last_error);
+	kc_forwarder_stop(f);
+	return rc;
+}
+
+static int cmd_hashes(int argc, char **argv)
+{
+	sqlite3_stmt *st;
+	sqlite3 *db;
+
+	if (argc != 3)
+		die("usage: hashes DB");
+	db = open_db(argv[2]);
+	if (sqlite3_prepare_v2(db, "SELECT seq, hash FROM sealed ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+		die("%s", sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW)
+		printf("%lld %s\n", (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int r;
+
+	if (argc < 2)
+		die("usage: seal | fill | run | hashes (see the source)");
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (strcmp(argv[1], "seal") == 0)
+		r = cmd_seal(argc, argv);
+	else if (strcmp(argv[1], "fill") == 0)
+		r = cmd_fill(argc, argv);
+	else if (strcmp(argv[1], "run") == 0)
+		r = cmd_run(argc, argv);
+	else if (strcmp(argv[1], "hashes") == 0)
+		r = cmd_hashes(argc, argv);
+	else
+		die("unknown command %s", argv[1]);
+	curl_global_cleanup();
+	return r;
+}
