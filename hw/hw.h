@@ -82,4 +82,41 @@ int hw_cabinet_open(struct hw_cabinet *cab, int slot, unsigned pulse_ms);
 const char *hw_presence_name(enum hw_presence p);
 const char *hw_event_name(enum hw_event_type t);
 
+/* --- Added with the drivers (hw/README.md "Events" gives the contract):
+ * - every slot gets one RECOVERED event when its presence is first known
+ *   after start (presence/tag say what it holds), or FAULT if its board
+ *   does not answer; after a fault, RECOVERED again, followed by INSERTED
+ *   or REMOVED when the presence differs from before the fault;
+ * - every hw_cabinet_open() that returned 0 is followed by exactly one
+ *   LOCK_OFF for that slot (detail says why when the pulse could not be
+ *   given), unless the cabinet is freed first. */
+
+/* Boards, for commissioning and diagnostics. */
+enum hw_board_state_kind {
+	HW_BOARD_STATE_UNKNOWN = 0, /* not tried yet */
+	HW_BOARD_STATE_OK,          /* answered its last request */
+	HW_BOARD_STATE_FAULT,       /* did not: detail says how */
+};
+struct hw_board_state {
+	enum hw_board_state_kind state;
+	char detail[160];
+};
+int hw_board_count(const struct hw_cabinet *cab);
+const char *hw_board_name(const struct hw_cabinet *cab, int board);
+/* Index of the board the slot sits on, or -ENOENT. */
+int hw_slot_board(const struct hw_cabinet *cab, int slot);
+int hw_board_state(struct hw_cabinet *cab, int board, struct hw_board_state *st);
+
+struct hw_cabinet_stats {
+	uint64_t scans;    /* scans done, summed over the bus threads */
+	uint64_t requests; /* requests sent to boards (Modbus requests) */
+};
+void hw_cabinet_stats(struct hw_cabinet *cab, struct hw_cabinet_stats *st);
+
+/* For a fatal-signal handler: async-signal-safe, takes no lock, switches
+ * every GPIO lock line off at once (one ioctl per line). Modbus boards
+ * cannot be reached safely from a signal handler: their locks go off when
+ * a board-timed pulse ends, or by `keycab-hw off` (ExecStopPost). */
+void hw_cabinet_emergency_off(struct hw_cabinet *cab);
+
 #endif
