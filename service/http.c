@@ -482,8 +482,26 @@ static enum MHD_Result dispatch(struct kc_server *s, struct MHD_Connection *c, c
 		return send_error(c, 404, "not_found", "no such route");
 	}
 
-	if (authenticate(db, c, rq) < 0)
-		return redirect(c, "/login", NULL);
+	if (authenticate(db, c, rq) < 0) {
+		/* The login form, with a basic-auth challenge: a browser offers
+		 * its own prompt first and shows the form when that is cancelled. */
+		char *html = kc_web_login(NULL);
+		struct MHD_Response *r;
+		enum MHD_Result ret;
+
+		if (!html)
+			return MHD_NO;
+		r = MHD_create_response_from_buffer(strlen(html), html, MHD_RESPMEM_MUST_FREE);
+		if (!r) {
+			free(html);
+			return MHD_NO;
+		}
+		MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
+		MHD_add_response_header(r, "Cache-Control", "no-store");
+		ret = MHD_queue_basic_auth_fail_response(c, "keyauditd", r);
+		MHD_destroy_response(r);
+		return ret;
+	}
 	if (strcmp(url, "/logout") == 0 && post) {
 		if (!csrf_ok(rq))
 			return send_error(c, 403, "forbidden", "bad form token");

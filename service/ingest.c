@@ -220,7 +220,10 @@ static int ingest_one(struct kc_db *db, const struct kc_audit_config *cfg, const
 
 		free(canon);
 		if (!kind) {
-			fail(res, 400, "invalid", "event %lld: %s", (long long)seq, err);
+			if (strncmp(err, "event ", 6) == 0)
+				fail(res, 400, "invalid", "%s", err);
+			else
+				fail(res, 400, "invalid", "event %lld: %s", (long long)seq, err);
 			return 0;
 		}
 		fail(res, 409, kind, "%s; nothing from event %lld on was stored", err, (long long)seq);

@@ -16,3 +16,5 @@ forward_SRCS := controller/forward.c
 PROGRAMS += kc-forward-test
 kc-forward-test_SRCS := tests/service/kc-forward-test.c
 kc-forward-test_LIBS := forward common
+
+TEST_SCRIPTS += tests/service/t-ingest.py tests/service/t-forward.py
