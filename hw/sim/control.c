@@ -338,45 +338,65 @@ static void command(struct sim *sim, struct sim_ctl_client *cl, char *line)
 #undef ARGS
 }
 
-int sim_ctl_open(struct sim *sim, const char *path, char *err, size_t errlen)
+static int ctl_addr(const char *path, struct sockaddr_un *sa, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	mode_t old;
-	int fd, r;
-
-	if (kc_strlcpy(sa.sun_path, path, sizeof(sa.sun_path)) >= sizeof(sa.sun_path)) {
+	*sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	if (kc_strlcpy(sa->sun_path, path, sizeof(sa->sun_path)) >= sizeof(sa->sun_path)) {
 		snprintf(err, errlen, "control socket %s: path too long (%zu bytes at most)",
-			 path, sizeof(sa.sun_path) - 1);
+			 path, sizeof(sa->sun_path) - 1);
 		return -ENAMETOOLONG;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	return 0;
+}
+
+int sim_ctl_check(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd, r;
+
+	r = ctl_addr(path, &sa, err, errlen);
+	if (r < 0 || lstat(path, &st) < 0)
+		return r;
+	/* a socket left by a simulator that died may go; a live one or
+	 * anything else stays */
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "control socket %s: exists and is not a socket", path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		r = -errno;
 		snprintf(err, errlen, "control socket: %s", strerror(errno));
 		return r;
 	}
-	if (lstat(path, &st) == 0) {
-		/* a socket left by a simulator that died may go; a live one or
-		 * anything else stays */
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(err, errlen, "control socket %s: exists and is not a socket", path);
-			close(fd);
-			return -EEXIST;
-		}
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN) {
-			snprintf(err, errlen, "control socket %s: another process listens on it", path);
-			close(fd);
-			return -EADDRINUSE;
-		}
-		close(fd);
-		unlink(path);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
-			r = -errno;
-			snprintf(err, errlen, "control socket: %s", strerror(errno));
-			return r;
-		}
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	if (r == 0) {
+		snprintf(err, errlen, "control socket %s: another process listens on it", path);
+		return -EADDRINUSE;
+	}
+	return 0;
+}
+
+int sim_ctl_open(struct sim *sim, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sa;
+	mode_t old;
+	int fd, r;
+
+	r = sim_ctl_check(path, err, errlen);
+	if (r < 0)
+		return r;
+	r = ctl_addr(path, &sa, err, errlen);
+	if (r < 0)
+		return r;
+	unlink(path); /* stale, as checked */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "control socket: %s", strerror(errno));
+		return r;
 	}
 	old = umask(0177); /* 0600 from the start, no window */
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));

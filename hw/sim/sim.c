@@ -362,6 +362,9 @@ int main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	r = sim_ctl_check(ctl_path, err, sizeof(err));
+	if (r < 0)
+		goto out_err;
 	r = signals_open(&sim);
 	if (r == 0)
 		r = reply_ctx_open(&sim);

@@ -174,6 +174,9 @@ void sim_reply(struct sim *sim, int b, bool rtu, int bus, uint64_t conn_id,
 	       const uint8_t *adu, int len);
 
 /* control.c */
+/* Early, before anything is set up: is the path free (or a dead
+ * simulator's socket)? sim_ctl_open checks again and binds. */
+int sim_ctl_check(const char *path, char *err, size_t errlen);
 int sim_ctl_open(struct sim *sim, const char *path, char *err, size_t errlen);
 void sim_ctl_close(struct sim *sim);
 void sim_ctl_accept(struct sim *sim);
