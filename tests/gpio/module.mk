@@ -12,4 +12,4 @@ check-run: $(GPIO_VMTEST)
 TEST_SCRIPTS += tests/gpio/t-gpio-vm.sh
 # linux-headers-$KVER (the ABI linux-image-amd64 names) is installed by
 # tests/gpio/setup.sh, which works the ABI out.
-DEBS_TEST += qemu-system-x86 busybox-static cpio gpiod libgpiod-dev
+DEBS_TEST += qemu-system-x86 busybox-static cpio xz-utils gpiod libgpiod-dev

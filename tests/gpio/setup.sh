@@ -9,14 +9,21 @@
 # /work/shared/notes/gpio-sim-vm.md for why each step is the way it is.
 #
 # Usage: tests/gpio/setup.sh      -> prints the kernel's cache directory
-# Env:   KEYCAB_GPIO_CACHE        cache root (default /var/cache/keycab-gpio-vm)
+# Env:   KEYCAB_GPIO_CACHE        cache root (default /var/cache/keycab-gpio-vm,
+#                                 ~/.cache/keycab-gpio-vm when not root)
 # Progress and errors go to stderr; stdout is only the directory.
 set -euo pipefail
 
 # Bump when what this script produces changes, so old caches are rebuilt.
 SETUP_REV=1
-CACHE=${KEYCAB_GPIO_CACHE:-/var/cache/keycab-gpio-vm}
-DEBS=(qemu-system-x86 busybox-static cpio gpiod libgpiod-dev)
+if [ -n "${KEYCAB_GPIO_CACHE:-}" ]; then
+	CACHE=$KEYCAB_GPIO_CACHE
+elif [ "$(id -u)" = 0 ]; then
+	CACHE=/var/cache/keycab-gpio-vm
+else
+	CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/keycab-gpio-vm
+fi
+DEBS=(qemu-system-x86 busybox-static cpio xz-utils gpiod libgpiod-dev)
 
 say() { echo "gpio-vm setup: $*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -196,9 +203,10 @@ if [ ! -f "$DIR/.stamp-initramfs" ] || [ ! -f "$DIR/base.cpio" ]; then
 	cp /bin/busybox "$root/bin/busybox"
 	ln -s busybox "$root/bin/sh"
 	cp "$DIR/configfs.ko" "$DIR/gpio-sim.ko" "$root/lib/modules/"
-	# /dev/console must exist before devtmpfs is mounted, or the kernel
-	# starts /init without stdin/stdout.
-	mknod -m 600 "$root/dev/console" c 5 1
+	# With /dev/console in the archive the kernel starts /init with its
+	# stdio on the console; without (mknod needs root) /init reopens it
+	# once devtmpfs is mounted.
+	[ "$(id -u)" = 0 ] && mknod -m 600 "$root/dev/console" c 5 1
 	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
 		>"$DIR/base.cpio.tmp"
 	mv "$DIR/base.cpio.tmp" "$DIR/base.cpio"

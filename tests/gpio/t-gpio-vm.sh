@@ -18,7 +18,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 [ -x "$prog" ] || fail "$prog is not built (make $BUILD/tests/gpio-vm/gpio-vmtest)"
 
-echo "== setup (cached under ${KEYCAB_GPIO_CACHE:-/var/cache/keycab-gpio-vm})"
+echo "== setup (tests/gpio/setup.sh)"
 start=$(date +%s)
 vmdir=$("$here/setup.sh") || fail "tests/gpio/setup.sh failed"
 echo "kernel and modules: $vmdir ($(($(date +%s) - start)) s)"

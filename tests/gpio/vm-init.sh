@@ -8,6 +8,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 # devtmpfs gives /dev/gpiochipN without udev.
 mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
 mount -t tmpfs tmpfs /tmp
 if ! insmod /lib/modules/configfs.ko ||
 	! mount -t configfs configfs /sys/kernel/config ||
