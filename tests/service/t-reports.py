@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Every report checked against the known data set of dataset.py (two
+sites, one new and one old), loaded through the forwarder; JSON and CSV;
+filters and paging; the handover review sign-off; chain verification,
+also of a tampered database."""
+import csv
+import io
+import os
+import sys
+import time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dataset
+from svc import Service, check, fill, finish, forward, say, section
+
+svc = Service()
+try:
+    tn, to = svc.add_cabinet("CAB-NEW"), svc.add_cabinet("CAB-OLD")
+    svc.add_user("sup", "supervisor", "sup-password-1")
+    svc.start()
+    SUP = ("sup", "sup-password-1")
+    now = int(time.time() * 1000)
+    month, new, old = dataset.build(now)
+    for cab, tok, evs in (("CAB-NEW", tn, new), ("CAB-OLD", to, old)):
+        db = os.path.join(svc.tmp, cab + ".db")
+        fill(db, cab, evs)
+        r = forward(db, svc.url, tok, 60)
+        check(r.returncode == 0, "%s: %d events forwarded" % (cab, len(evs)))
+
+    def rows(rep, name):
+        s = section(rep, name)
+        cols = [c["name"] for c in s["columns"]]
+        return [dict(zip(cols, r)) if isinstance(r, list) else r for r in s["rows"]]
+
+    say("== 4. vacant-unit inspections for %s" % month)
+    st, rep = svc.report("vacant", SUP, month=month)
+    check(st == 200, "200")
+    sites = {r["site"]: r for r in rows(rep, "sites")}
+    for site, exp in dataset.EXPECT.items():
+        got = {k: sites.get(site, {}).get(k) for k in exp}
+        say("  %s: %s" % (site, got))
+        check(got == exp, "%s: vacant/inspected/coverage/target/problems/overdue as expected" % site)
+    ni = [(r["site"], r["unit"]) for r in rows(rep, "not_inspected")]
+    check(ni == dataset.NOT_INSPECTED, "not inspected: %s" % ni)
+    pr = rows(rep, "problems")
+    check([(r["unit"], r["forwarded_to"]) for r in pr] == [("N2", "工程部"), ("O1", "")],
+          "problems: N2 forwarded to 工程部, O1 not forwarded")
+    check(sorted(r["unit"] for r in rows(rep, "overdue")) == ["N3", "O2"], "overdue inspection loans: N3, O2")
+    check(len(rows(rep, "inspections")) == 10, "10 inspections in the month (O5's is the month before)")
+    st, rep = svc.report("vacant", SUP, month=month, site="SO")
+    check([r["site"] for r in rows(rep, "sites")] == ["SO"] and len(rows(rep, "inspections")) == 4,
+          "site=SO: only SO")
+    st, text = svc.report("vacant", SUP, month=month, format="csv", section="sites")
+    say("  CSV:\n    " + text.strip().replace("\r\n", "\n    "))
+    c = list(csv.DictReader(io.StringIO(text)))
+    check(st == 200 and [(r["site"], r["vacant"], r["inspected"], r["coverage_pct"], r["target_met"]) for r in c] ==
+          [("SN", "6", "5", "83.3", "true"), ("SO", "5", "4", "80.0", "false")], "CSV of the sites section")
+
+    say("== 1. key log")
+    st, rep = svc.report("keylog", SUP, key="KN1")
+    ev = rows(rep, "events")
+    say("  KN1: " + ", ".join(r["type"] for r in ev))
+    check(section(rep, "events")["total"] == 5 and [r["type"] for r in ev] ==
+          ["key.registered", "release.granted", "release.taken", "loan.returned", "inspection.recorded"],
+          "key KN1: its 5 events in time order")
+    g = [r for r in ev if r["type"] == "release.granted"][0]
+    check(g["actor"] == "S01" and g["person"] == "E01" and g["unit"] == "N1" and g["slot"] == "A-N1" and
+          g["why"] == "inspection" and g["data"]["purpose"] == "inspection", "who, unit, slot, why of the release")
+    st, rep = svc.report("keylog", SUP, person="E01", type="release.granted")
+    check(section(rep, "events")["total"] == 12, "person E01, type release.granted: 12")
+    _, ms, me = dataset.month_bounds(now)
+    st, rep = svc.report("keylog", SUP, type="inspection.recorded", **{"from": dataset.iso(ms), "to": dataset.iso(me)})
+    check(section(rep, "events")["total"] == 10, "inspections in the month by time range: 10")
+    st, rep = svc.report("keylog", SUP, type="inspection.recorded", site="SN")
+    check(section(rep, "events")["total"] == 6, "site SN inspections: 6")
+    st, rep = svc.report("keylog", SUP, kind="vacant", type="loan.returned")
+    check(section(rep, "events")["total"] == 11, "kind vacant, loan.returned: 11")
+    st, rep = svc.report("keylog", SUP, unit="O6", type="release.granted")
+    check(section(rep, "events")["total"] == 2, "unit O6 releases: 2")
+    st, p1 = svc.report("keylog", SUP, key="KN1", page_size=4)
+    st, p2 = svc.report("keylog", SUP, key="KN1", page_size=4, page=2)
+    check(len(section(p1, "events")["rows"]) == 4 and len(section(p2, "events")["rows"]) == 1 and
+          section(p2, "events")["total"] == 5, "paging: 4 + 1 of 5")
+    st, text = svc.report("keylog", SUP, key="KN2", type="inspection.recorded", format="csv")
+    c = list(csv.DictReader(io.StringIO(text)))
+    check(len(c) == 1 and c[0]["why"] == "problems" and "工程部" in c[0]["data"], "CSV key log row with details")
+    st, rep = svc.report("keylog", SUP, cabinet="CAB-NEW")
+    check(section(rep, "events")["total"] == len(new), "cabinet CAB-NEW: all %d of its events" % len(new))
+
+    say("== 2. now")
+    st, rep = svc.report("now", SUP)
+    cabs = {r["cabinet"]: r for r in rows(rep, "cabinets")}
+    say("  per cabinet:", cabs)
+    co = cabs["CAB-OLD"]
+    check((co["keys_out"], co["overdue"], co["ids_held"], co["open_alarms"]) == (2, 1, 1, 1),
+          "CAB-OLD: 2 out, 1 overdue, 1 ID held, 1 open alarm")
+    cn = cabs["CAB-NEW"]
+    check((cn["keys_out"], cn["overdue"], cn["ids_held"], cn["open_alarms"]) == (0, 0, 0, 0),
+          "CAB-NEW: nothing out")
+    ko = rows(rep, "keys_out")
+    check(sorted((r["key"], r["person"], r["overdue"]) for r in ko) == [("KO6", "李四", False), ("KR1", "E01", True)],
+          "keys out with borrower and overdue flag")
+    check([r["key"] for r in rows(rep, "overdue")] == ["KR1"], "overdue: KR1")
+    ids = rows(rep, "ids_held")
+    check(len(ids) == 1 and ids[0]["id_masked"] == "**************123X" and ids[0]["person"] == "李四",
+          "ID held: masked only")
+    al = rows(rep, "alarms")
+    check([(a["alarm"], a["alarm_type"]) for a in al] == [(1, "tamper")], "open alarms: the tamper one")
+    st, rep = svc.report("now", SUP, site="SN")
+    check([r["cabinet"] for r in rows(rep, "cabinets")] == ["CAB-NEW"] and rows(rep, "keys_out") == [],
+          "site=SN: only CAB-NEW")
+
+    say("== 3. entrustments")
+    st, rep = svc.report("entrustments", SUP, days=30)
+    ex = rows(rep, "expiring")
+    check([(r["entrustment"], r["key"], r["notices"]) for r in ex] == [(1, "KO6", 1)],
+          "expiring within 30 days: entrustment 1, 1 notice")
+    ed = rows(rep, "expired")
+    check([(r["entrustment"], r["key"], r["notices"]) for r in ed] == [(2, "KE2", 2)],
+          "expired, not collected: entrustment 2 (3 was collected), 2 notices")
+    st, rep = svc.report("entrustments", SUP, days=3)
+    check(rows(rep, "expiring") == [], "within 3 days: none")
+    nt = rows(rep, "notices")
+    say("  notices:", [(n["type"], n["stage"], n["state"]) for n in nt])
+    check(len(nt) == 7 and all(n["state"] == "no webhook" for n in nt),
+          "7 notices (3 due, 2 overdue loans, tamper and wrong slot), no webhook configured")
+    st, rep = svc.report("entrustments", SUP, type="notice.due")
+    check([(n["entrustment"], n["stage"]) for n in rows(rep, "notices")] ==
+          [(1, "before_end"), (2, "end"), (2, "reminder")], "type=notice.due: the 3, in the order received")
+    check("业主1" in rows(rep, "notices")[0]["text_zh"], "the Chinese text names the owner")
+
+    say("== 5. handovers and review sign-off")
+    st, rep = svc.report("handovers", SUP)
+    s = section(rep, "handovers")
+    check(s["total"] == 3 and s["unreviewed"] == 3, "3 sheets, 3 not reviewed")
+    h1 = [r for r in rows(rep, "handovers") if r["handover"] == 1][0]
+    check(h1["keys_out"][0]["key"] == "KO6" and h1["incoming"] == "S02" and h1["outgoing"] == "S01",
+          "sheet 1: keys out, outgoing S01, incoming S02")
+    st, _, b = svc.request("POST", "/api/v1/handovers/review", {"cabinet": "CAB-OLD", "handover": 1, "note": "已核对"},
+                           user=SUP)
+    say("  review 1:", st, b.decode())
+    check(st == 200, "review of sheet 1: 200")
+    st, _, b = svc.request("POST", "/api/v1/handovers/review", {"cabinet": "CAB-OLD", "handover": 1}, user=SUP)
+    check(st == 409, "reviewing it again: 409 (%s)" % b.decode().strip().replace("\n", ""))
+    st, _, b = svc.request("POST", "/api/v1/handovers/review", {"cabinet": "CAB-OLD", "handover": 3}, user=SUP)
+    check(st == 409 and b"not yet confirmed" in b, "sheet 3 not confirmed by the incoming staff: 409")
+    st, _, b = svc.request("POST", "/api/v1/handovers/review", {"cabinet": "CAB-OLD", "handover": 99}, user=SUP)
+    check(st == 404, "no sheet 99: 404")
+    st, rep = svc.report("handovers", SUP, unreviewed=1)
+    r = rows(rep, "handovers")
+    check(section(rep, "handovers")["unreviewed"] == 2 and sorted(x["handover"] for x in r) == [2, 3],
+          "not reviewed: 2 and 3")
+    st, rep = svc.report("handovers", SUP)
+    h1 = [x for x in rows(rep, "handovers") if x["handover"] == 1][0]
+    check(h1["reviewed_by"] == "sup" and h1["review_note"] == "已核对", "sheet 1 signed by sup with the note")
+
+    say("== 6. chain verification")
+    st, rep = svc.report("chain", SUP)
+    ch = {r["cabinet"]: r for r in rows(rep, "chains")}
+    check(ch["CAB-NEW"]["status"] == "intact" and ch["CAB-NEW"]["checked"] == len(new) and
+          ch["CAB-OLD"]["status"] == "intact", "both chains intact, every event checked")
+    bad = svc.sql("SELECT min(seq) FROM events WHERE cabinet = 'CAB-OLD' AND body LIKE '%\"actor\":\"S01\"%'")[0][0]
+    say("  tampering with the stored CAB-OLD event %d (sqlite3, behind the service's back: actor S01 -> S99)" % bad)
+    svc.sql("SELECT 1")
+    import sqlite3
+    con = sqlite3.connect(svc.db)
+    con.execute("UPDATE events SET body = replace(body, '\"S01\"', '\"S99\"') WHERE cabinet = 'CAB-OLD' AND seq = ?",
+                (bad,))
+    con.commit()
+    con.close()
+    st, rep = svc.report("chain", SUP, cabinet="CAB-OLD")
+    r = rows(rep, "chains")[0]
+    say("  ", r)
+    check(r["status"] == "broken" and r["bad_seq"] == bad and r["checked"] == bad - 1,
+          "broken at event %d, %d good" % (bad, bad - 1))
+    res = svc.cmd("verify-chain", "CAB-OLD")
+    say("  " + res.stdout.strip())
+    check(res.returncode == 3 and "event %d" % bad in res.stdout, "verify-chain exits 3 naming event %d" % bad)
+    st, rep = svc.report("chain", SUP, cabinet="NOPE")
+    check(st == 400, "an unknown cabinet: 400")
+finally:
+    svc.stop()
+finish()
