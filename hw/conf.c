@@ -17,6 +17,18 @@
 
 enum section_kind { SEC_NONE, SEC_CABINET, SEC_BUS, SEC_BOARD, SEC_SLOT };
 
+/* Every key the file knows; a key's index here also indexes the lines
+ * recorded for it, so that a check across sections can name the line of
+ * the key that is wrong rather than its section's. */
+static const char *const known_keys[] = { "id", "name", "scan_ms", "debounce", "pulse_ms",
+					  "pulse_max_ms", "timeout_ms", "retry_min_ms",
+					  "retry_max_ms", "device", "baud", "parity",
+					  "data_bits", "stop_bits", "type", "profile", "bus",
+					  "host", "port", "unit", "chip", "board", "lock",
+					  "sense", "tag", "lock_active_low",
+					  "sense_active_low", "label" };
+#define NKEYS ((int)KC_ARRAY_SIZE(known_keys))
+
 /* Keys seen in the section being parsed, to find missing and repeated ones. */
 #define MAX_KEYS 16
 struct seen {
@@ -40,7 +52,9 @@ struct loader {
 	/* per-entry references resolved after parsing */
 	char (*slot_board)[HW_NAME_MAX];
 	char (*board_bus)[HW_NAME_MAX];
-	int *board_key_line; /* line of the board's "type" key */
+	int *board_lines; /* NKEYS per board: the line of each key, 0 if absent */
+	int *slot_lines;  /* NKEYS per slot */
+	int cabinet_lines[NKEYS];
 	char *err;
 	size_t errlen;
 	bool failed;
@@ -60,9 +74,11 @@ static void fail(struct loader *l, int line, const char *key, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	if (key)
+	if (key && l->section[0])
 		snprintf(l->err, l->errlen, "%s:%d: [%s] %s: %s", l->conf->path, line,
 			 l->section, key, what);
+	else if (key)
+		snprintf(l->err, l->errlen, "%s:%d: %s: %s", l->conf->path, line, key, what);
 	else if (l->section[0])
 		snprintf(l->err, l->errlen, "%s:%d: [%s]: %s", l->conf->path, line, l->section,
 			 what);
@@ -232,7 +248,7 @@ static void begin_section(struct loader *l, const char *header)
 		if (r == 0)
 			r = grow((void **)&l->board_bus, c->nboards, sizeof(*l->board_bus));
 		if (r == 0)
-			r = grow((void **)&l->board_key_line, c->nboards, sizeof(int));
+			r = grow((void **)&l->board_lines, c->nboards, NKEYS * sizeof(int));
 		if (r == 0) {
 			struct hw_board_conf *b = &c->boards[c->nboards];
 
@@ -255,6 +271,8 @@ static void begin_section(struct loader *l, const char *header)
 		r = grow((void **)&c->slots, c->nslots, sizeof(*c->slots));
 		if (r == 0)
 			r = grow((void **)&l->slot_board, c->nslots, sizeof(*l->slot_board));
+		if (r == 0)
+			r = grow((void **)&l->slot_lines, c->nslots, NKEYS * sizeof(int));
 		if (r == 0) {
 			struct hw_slot_conf *s = &c->slots[c->nslots];
 
@@ -443,7 +461,6 @@ static int set_board(struct loader *l, const char *k, const char *v)
 			fail(l, l->line, k, "\"%s\": say modbus-rtu, modbus-tcp or gpio", v);
 			return 0;
 		}
-		l->board_key_line[l->index] = l->line;
 		return 1;
 	}
 	if (strcmp(k, "profile") == 0) {
@@ -523,21 +540,40 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		set_slot(l, name, value);
 		break;
 	}
-	/* Remember the key (names are the static strings we compared with). */
+	/* Remember the key and its line (names are the static strings). */
 	if (!l->failed && l->seen.nkeys < MAX_KEYS) {
-		static const char *known[] = { "id", "name", "scan_ms", "debounce", "pulse_ms",
-					       "pulse_max_ms", "timeout_ms", "retry_min_ms",
-					       "retry_max_ms", "device", "baud", "parity",
-					       "data_bits", "stop_bits", "type", "profile", "bus",
-					       "host", "port", "unit", "chip", "board", "lock",
-					       "sense", "tag", "lock_active_low",
-					       "sense_active_low", "label" };
-		for (size_t i = 0; i < KC_ARRAY_SIZE(known); i++)
-			if (strcmp(known[i], name) == 0)
-				l->seen.keys[l->seen.nkeys++] = known[i];
+		for (int i = 0; i < NKEYS; i++) {
+			int *lines = NULL;
+
+			if (strcmp(known_keys[i], name) != 0)
+				continue;
+			l->seen.keys[l->seen.nkeys++] = known_keys[i];
+			if (l->kind == SEC_SLOT)
+				lines = l->slot_lines + (size_t)l->index * NKEYS;
+			else if (l->kind == SEC_BOARD)
+				lines = l->board_lines + (size_t)l->index * NKEYS;
+			else if (l->kind == SEC_CABINET)
+				lines = l->cabinet_lines;
+			if (lines)
+				lines[i] = l->line;
+		}
 	}
 	return 1;
 }
+
+/* The line of key in a section's line table, or def (the section's own
+ * line) when the key was not given. */
+static int key_line(const int *lines, const char *key, int def)
+{
+	for (int i = 0; i < NKEYS; i++)
+		if (strcmp(known_keys[i], key) == 0)
+			return lines[i] ? lines[i] : def;
+	return def;
+}
+
+#define SLOT_LINE(i, key) key_line(l->slot_lines + (size_t)(i) * NKEYS, key, c->slots[i].line)
+#define BOARD_LINE(i, key) key_line(l->board_lines + (size_t)(i) * NKEYS, key, c->boards[i].line)
+#define CABINET_LINE(key) key_line(l->cabinet_lines, key, l->cabinet_line)
 
 /* Checks across sections, once everything is read. */
 static void resolve(struct loader *l)
@@ -552,10 +588,11 @@ static void resolve(struct loader *l)
 	}
 	snprintf(l->section, sizeof(l->section), "cabinet");
 	if (c->pulse_max_ms < c->pulse_ms)
-		fail(l, l->cabinet_line, "pulse_ms",
+		fail(l, CABINET_LINE("pulse_ms"), "pulse_ms",
 		     "%d is above pulse_max_ms (%d)", c->pulse_ms, c->pulse_max_ms);
 	if (c->retry_max_ms < c->retry_min_ms)
-		fail(l, l->cabinet_line, "retry_max_ms", "below retry_min_ms");
+		fail(l, CABINET_LINE("retry_max_ms"), "retry_max_ms", "%d is below retry_min_ms (%d)",
+		     c->retry_max_ms, c->retry_min_ms);
 	if (c->nslots == 0)
 		fail(l, l->cabinet_line, NULL, "the cabinet has no [slot ...] sections");
 
@@ -569,35 +606,43 @@ static void resolve(struct loader *l)
 				if (strcmp(c->buses[j].name, l->board_bus[i]) == 0)
 					b->bus = j;
 			if (b->bus < 0) {
-				fail(l, b->line, "bus", "no [bus %s] in this file", l->board_bus[i]);
+				fail(l, BOARD_LINE(i, "bus"), "bus", "no [bus %s] in this file", l->board_bus[i]);
 				break;
 			}
 			if (b->unit < 1) {
-				fail(l, b->line, "unit", "a Modbus RTU unit id is 1 to 247");
+				fail(l, BOARD_LINE(i, "unit"), "unit", "a Modbus RTU unit id is 1 to 247");
 				break;
 			}
 			for (int j = 0; j < i; j++)
 				if (c->boards[j].type == HW_BOARD_MODBUS_RTU &&
 				    c->boards[j].bus == b->bus && c->boards[j].unit == b->unit)
-					fail(l, b->line, "unit",
-					     "unit %d on bus %s is board %s already", b->unit,
-					     c->buses[b->bus].name, c->boards[j].name);
+					fail(l, BOARD_LINE(i, "unit"), "unit",
+					     "unit %d on bus %s is board %s's already (line %d)",
+					     b->unit, c->buses[b->bus].name, c->boards[j].name,
+					     BOARD_LINE(j, "unit"));
 		} else if (l->board_bus[i][0]) {
-			fail(l, b->line, "bus", "only a modbus-rtu board sits on a [bus]");
+			fail(l, BOARD_LINE(i, "bus"), "bus", "only a modbus-rtu board sits on a [bus]");
 		}
 		if (b->type == HW_BOARD_MODBUS_TCP) {
 			for (int j = 0; j < i; j++)
 				if (c->boards[j].type == HW_BOARD_MODBUS_TCP &&
 				    strcmp(c->boards[j].host, b->host) == 0 &&
 				    c->boards[j].port == b->port && c->boards[j].unit == b->unit)
-					fail(l, b->line, "unit",
-					     "unit %d at %s:%d is board %s already", b->unit,
-					     b->host, b->port, c->boards[j].name);
+					fail(l, BOARD_LINE(i, "unit"), "unit",
+					     "unit %d at %s:%d is board %s's already (line %d)",
+					     b->unit, b->host, b->port, c->boards[j].name,
+					     BOARD_LINE(j, "unit"));
 		}
 		if (b->type == HW_BOARD_GPIO && b->profile != HW_PROFILE_GENERIC)
-			fail(l, b->line, "profile", "a gpio board has no Modbus profile");
+			fail(l, BOARD_LINE(i, "profile"), "profile", "a gpio board has no Modbus profile");
 		if (b->type != HW_BOARD_GPIO && b->chip[0])
-			fail(l, b->line, "chip", "only a gpio board has a chip");
+			fail(l, BOARD_LINE(i, "chip"), "chip", "only a gpio board has a chip");
+		if (b->type != HW_BOARD_MODBUS_TCP && BOARD_LINE(i, "host") != b->line)
+			fail(l, BOARD_LINE(i, "host"), "host", "only a modbus-tcp board has a host");
+		if (b->type != HW_BOARD_MODBUS_TCP && BOARD_LINE(i, "port") != b->line)
+			fail(l, BOARD_LINE(i, "port"), "port", "only a modbus-tcp board has a port");
+		if (b->type == HW_BOARD_GPIO && BOARD_LINE(i, "unit") != b->line)
+			fail(l, BOARD_LINE(i, "unit"), "unit", "a gpio board has no Modbus unit");
 	}
 
 	for (int i = 0; i < c->nslots && !l->failed; i++) {
@@ -607,50 +652,57 @@ static void resolve(struct loader *l)
 		snprintf(l->section, sizeof(l->section), "slot %s", s->name);
 		s->board = hw_conf_find_board(c, l->slot_board[i]);
 		if (s->board < 0) {
-			fail(l, s->line, "board", "no [board %s] in this file", l->slot_board[i]);
+			fail(l, SLOT_LINE(i, "board"), "board", "no [board %s] in this file", l->slot_board[i]);
 			break;
 		}
 		b = &c->boards[s->board];
 		if (b->profile == HW_PROFILE_WAVESHARE_RELAY_D) {
 			if (s->lock > 7)
-				fail(l, s->line, "lock",
+				fail(l, SLOT_LINE(i, "lock"), "lock",
 				     "%d: the Waveshare Relay (D) has relay channels 0 to 7", s->lock);
 			if (s->sense > 7)
-				fail(l, s->line, "sense",
+				fail(l, SLOT_LINE(i, "sense"), "sense",
 				     "%d: the Waveshare Relay (D) has inputs 0 to 7", s->sense);
 			if (s->tag >= 0)
-				fail(l, s->line, "tag", "the Waveshare Relay (D) reads no key tags");
+				fail(l, SLOT_LINE(i, "tag"), "tag", "the Waveshare Relay (D) reads no key tags");
 		}
 		if (b->type == HW_BOARD_GPIO) {
 			if (s->tag >= 0)
-				fail(l, s->line, "tag", "a gpio board reads no key tags");
+				fail(l, SLOT_LINE(i, "tag"), "tag", "a gpio board reads no key tags");
 			if (s->lock == s->sense)
-				fail(l, s->line, "sense", "line %d is this slot's lock line too",
+				fail(l, SLOT_LINE(i, "sense"), "sense", "line %d is this slot's lock line too",
 				     s->sense);
 		} else if (s->lock_active_low || s->sense_active_low) {
-			fail(l, s->line, s->lock_active_low ? "lock_active_low" : "sense_active_low",
+			fail(l, SLOT_LINE(i, s->lock_active_low ? "lock_active_low" : "sense_active_low"),
+			     s->lock_active_low ? "lock_active_low" : "sense_active_low",
 			     "only gpio lines can be active-low");
 		}
 		for (int j = 0; j < i && !l->failed; j++) {
 			struct hw_slot_conf *o = &c->slots[j];
+			const struct hw_board_conf *ob = &c->boards[o->board];
 
-			if (o->board != s->board)
+			/* GPIO boards on one chip share its lines */
+			if (o->board != s->board &&
+			    !(b->type == HW_BOARD_GPIO && ob->type == HW_BOARD_GPIO &&
+			      strcmp(b->chip, ob->chip) == 0))
 				continue;
 			if (o->lock == s->lock)
-				fail(l, s->line, "lock", "%s %d of board %s is slot %s's already",
+				fail(l, SLOT_LINE(i, "lock"), "lock", "%s %d of board %s is slot %s's already (line %d)",
 				     b->type == HW_BOARD_GPIO ? "line" : "coil", s->lock, b->name,
-				     o->name);
+				     o->name, SLOT_LINE(j, "lock"));
 			else if (o->sense == s->sense)
-				fail(l, s->line, "sense", "%s %d of board %s is slot %s's already",
+				fail(l, SLOT_LINE(i, "sense"), "sense", "%s %d of board %s is slot %s's already (line %d)",
 				     b->type == HW_BOARD_GPIO ? "line" : "input", s->sense,
-				     b->name, o->name);
+				     b->name, o->name, SLOT_LINE(j, "sense"));
 			else if (b->type == HW_BOARD_GPIO &&
 				 (o->lock == s->sense || o->sense == s->lock))
-				fail(l, s->line, o->lock == s->sense ? "sense" : "lock",
-				     "line %d of chip %s is slot %s's already",
-				     o->lock == s->sense ? s->sense : s->lock, b->chip, o->name);
+				fail(l, SLOT_LINE(i, o->lock == s->sense ? "sense" : "lock"),
+				     o->lock == s->sense ? "sense" : "lock",
+				     "line %d of chip %s is slot %s's already (line %d)",
+				     o->lock == s->sense ? s->sense : s->lock, b->chip, o->name,
+				     SLOT_LINE(j, o->lock == s->sense ? "lock" : "sense"));
 			else if (s->tag >= 0 && o->tag >= 0 && abs(o->tag - s->tag) < 2)
-				fail(l, s->line, "tag",
+				fail(l, SLOT_LINE(i, "tag"), "tag",
 				     "registers %d-%d overlap slot %s's tag registers %d-%d",
 				     s->tag, s->tag + 1, o->name, o->tag, o->tag + 1);
 		}
@@ -696,7 +748,8 @@ struct hw_cabinet_conf *hw_conf_load(const char *path, char *err, size_t errlen)
 	free(l.buf);
 	free(l.slot_board);
 	free(l.board_bus);
-	free(l.board_key_line);
+	free(l.board_lines);
+	free(l.slot_lines);
 	if (l.failed)
 		goto err_conf;
 	return c;

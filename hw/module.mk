@@ -6,3 +6,9 @@ hw_SRCS := $(wildcard hw/*.c)
 PROGRAMS += keycab-hw
 keycab-hw_SRCS := hw/tools/keycab-hw.c
 keycab-hw_LIBS := hw common
+
+TEST_PROGRAMS += t-hw-conf t-hw-scan
+t-hw-conf_SRCS := tests/hw/t-hw-conf.c
+t-hw-conf_LIBS := hw common
+t-hw-scan_SRCS := tests/hw/t-hw-scan.c
+t-hw-scan_LIBS := hw common
