@@ -171,7 +171,10 @@ static int loop(struct sim *sim)
 		ADD(sim->timer_fd, POLLIN, PFD_TIMER, 0, NULL);
 		ADD(sim->ctl_fd, POLLIN, PFD_CTL, 0, NULL);
 		for (int i = 0; i < sim->nctl; i++)
-			ADD(sim->ctl[i]->fd, (short)(POLLIN | (sim->ctl[i]->outlen ? POLLOUT : 0)),
+			/* a client that closed its side only waits for its replies */
+			ADD(sim->ctl[i]->fd,
+			    (short)((sim->ctl[i]->closing ? 0 : POLLIN) |
+				    (sim->ctl[i]->outlen ? POLLOUT : 0)),
 			    PFD_CTL_CLIENT, 0, sim->ctl[i]);
 		for (int e = 0; e < sim->nendpoints; e++)
 			for (int k = 0; k < sim->endpoints[e].nlfd; k++)
@@ -221,7 +224,13 @@ static int loop(struct sim *sim)
 					sim_ctl_writable(sim, k);
 					k = find_ptr((void *const *)sim->ctl, sim->nctl, ref[i].ptr);
 				}
-				if (k >= 0 && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				if (k < 0)
+					break;
+				if (sim->ctl[k]->closing &&
+				    (pfd[i].revents & (POLLHUP | POLLERR)))
+					sim_ctl_drop_client(sim, k); /* gone, unread */
+				else if (!sim->ctl[k]->closing &&
+					 (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 					sim_ctl_readable(sim, k);
 				break;
 			case PFD_LISTEN:
