@@ -17,4 +17,5 @@ PROGRAMS += kc-forward-test
 kc-forward-test_SRCS := tests/service/kc-forward-test.c
 kc-forward-test_LIBS := forward common
 
-TEST_SCRIPTS += tests/service/t-ingest.py tests/service/t-forward.py tests/service/t-reports.py tests/service/t-notify.py
+TEST_SCRIPTS += tests/service/t-ingest.py tests/service/t-forward.py tests/service/t-reports.py tests/service/t-notify.py tests/service/t-web.py
+DEBS_TEST += chromium
