@@ -1,5 +1,6 @@
 #include "service/config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <jansson.h>
@@ -138,8 +139,15 @@ int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *
 		  const char *value, char *err, size_t errlen)
 {
 	if (strcmp(section, "server") == 0) {
-		if (strcmp(key, "listen") == 0)
+		if (strcmp(key, "listen") == 0) {
+			unsigned char a[16];
+
+			if (inet_pton(AF_INET, value, a) != 1 && inet_pton(AF_INET6, value, a) != 1) {
+				snprintf(err, errlen, "\"%s\" is not a numeric IPv4 or IPv6 address", value);
+				return -EINVAL;
+			}
 			return set_str(&cfg->listen, value);
+		}
 		if (strcmp(key, "port") == 0)
 			return set_int(&cfg->port, value, 0, 65535, err, errlen);
 		if (strcmp(key, "port_file") == 0)

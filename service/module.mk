@@ -17,5 +17,6 @@ PROGRAMS += kc-forward-test
 kc-forward-test_SRCS := tests/service/kc-forward-test.c
 kc-forward-test_LIBS := forward common
 
-TEST_SCRIPTS += tests/service/t-ingest.py tests/service/t-forward.py tests/service/t-reports.py tests/service/t-notify.py tests/service/t-web.py
+TEST_SCRIPTS += tests/service/t-ingest.py tests/service/t-forward.py tests/service/t-reports.py tests/service/t-notify.py tests/service/t-web.py \
+	tests/service/t-config.sh tests/service/t-systemd.sh
 DEBS_TEST += chromium

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Configuration: every bad value is refused with a message naming the file,
+# the line and the key, and a non-zero exit; defaults -> file -> command
+# line; the schema is migrated at start and a database newer than the code
+# is refused.
+set -u
+: "${KEYCAB_BIN:?}"
+tmp=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+fail=0
+ok() { echo "  ok   $*"; }
+bad() { echo "  FAIL $*"; fail=1; }
+K="$KEYCAB_BIN/keyauditd"
+
+# expect_bad "conf text" "expected message part"
+n=0
+expect_bad() {
+	n=$((n + 1))
+	local f="$tmp/bad$n.conf"
+	printf '%b' "$1" >"$f"
+	out=$("$K" -c "$f" check-config 2>&1); rc=$?
+	echo "    $out"
+	if [ $rc -ne 0 ] && [[ "$out" == *"$2"* ]]; then ok "refused (exit $rc): $2"; else bad "expected \"$2\", exit $rc"; fi
+}
+echo "== bad values"
+expect_bad "[server]\nport = 70000\n" "bad1.conf:2: [server] port: 70000 is out of range (0 to 65535)"
+expect_bad "[server]\nlisten = 127.0.0.1\nport = http\n" "bad2.conf:3: [server] port: \"http\" is not a number"
+expect_bad "[server]\nbody_limit = 10\n" "bad3.conf:2: [server] body_limit: 10 is out of range"
+expect_bad "[server]\nthreads = 0\n" "bad4.conf:2: [server] threads: 0 is out of range"
+expect_bad "[server]\nlisten = localhost\n" "bad13.conf:2: [server] listen: \"localhost\" is not a numeric IPv4 or IPv6 address"
+expect_bad "[server]\nportt = 1\n" "bad5.conf:2: [server] portt: unknown key"
+expect_bad "[srever]\nport = 1\n" "bad6.conf:2: [srever] port: unknown section"
+expect_bad "[notify]\n\nwebhook = ftp://x\n" "bad7.conf:3: [notify] webhook: \"ftp://x\" is not an http:// or https:// URL"
+expect_bad "[notify]\nbackoff_min_ms = 5000\nbackoff_max_ms = 1000\n" "backoff_max_ms (1000) is below backoff_min_ms (5000)"
+expect_bad "[templates]\nalarm.zh = 报警 {nonsense}\n" "bad9.conf:2: [templates] alarm.zh: unknown placeholder {nonsense}"
+expect_bad "[templates]\nfoo.zh = x\n" "bad10.conf:2: [templates] foo.zh: unknown key"
+expect_bad "[server]\nthis line has no equals sign\n" "bad11.conf:2: syntax error"
+expect_bad "[database]\npath =\n" "bad12.conf:2: [database] path: the database path is empty"
+out=$("$K" -c "$tmp/missing.conf" check-config 2>&1); rc=$?
+echo "    $out"
+[ $rc -ne 0 ] && [[ "$out" == *"missing.conf: No such file"* ]] && ok "a missing file: refused" || bad "missing file"
+out=$("$K" --port 99999 check-config 2>&1); rc=$?
+echo "    $out"
+[ $rc -ne 0 ] && [[ "$out" == *"command line: --port 99999: 99999 is out of range"* ]] && ok "a bad --port" || bad "bad --port"
+
+echo "== defaults -> file -> command line"
+cat >"$tmp/good.conf" <<EOC
+[server]
+listen = 127.0.0.1
+port = 1
+body_limit = 2048
+[database]
+path = $tmp/file.db
+EOC
+"$K" -c "$tmp/good.conf" --db "$tmp/cli.db" --port 0 --port-file "$tmp/port" serve 2>"$tmp/d.log" &
+pid=$!
+for _ in $(seq 50); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+port=$(cat "$tmp/port" 2>/dev/null)
+[ -n "$port" ] && [ "$port" != 1 ] && ok "--port 0 wins over the file's port 1 (got $port)" || bad "port"
+[ -f "$tmp/cli.db" ] && [ ! -f "$tmp/file.db" ] && ok "--db wins over the file's path" || bad "db path"
+code=$(head -c 4000 /dev/zero | tr '\0' 'x' | curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @- \
+	-H 'Authorization: Bearer x' "http://127.0.0.1:$port/api/v1/events")
+[ "$code" = 413 ] && ok "the file's body_limit 2048 over the default 4 MiB (4000 bytes -> 413)" || bad "body_limit ($code)"
+kill $pid; wait $pid; pid=
+
+echo "== schema version"
+v=$(sqlite3 "$tmp/cli.db" "PRAGMA user_version")
+[ "$v" = 1 ] && ok "a new database is at schema version 1" || bad "user_version $v"
+j=$(sqlite3 "$tmp/cli.db" "PRAGMA journal_mode")
+[ "$j" = wal ] && ok "WAL mode" || bad "journal_mode $j"
+sqlite3 "$tmp/cli.db" "PRAGMA user_version = 99"
+out=$("$K" --db "$tmp/cli.db" --port 0 serve 2>&1); rc=$?
+echo "    $out"
+[ $rc -ne 0 ] && [[ "$out" == *"schema version 99 is newer than this keyauditd (1); refusing to start"* ]] \
+	&& ok "a database newer than the code: refused" || bad "newer database started (exit $rc)"
+exit $fail
