@@ -41,6 +41,8 @@ void sim_reply(struct sim *sim, int b, bool rtu, int bus, uint64_t conn_id,
 		return;
 	}
 	/* 'slow': the answer leaves from the timer; the other boards go on */
+	if (sim->npending >= SIM_PENDING_MAX)
+		return; /* a client flooding a slow board: it sees timeouts */
 	p = calloc(1, sizeof(*p));
 	grown = realloc(sim->pending, (size_t)(sim->npending + 1) * sizeof(*grown));
 	if (!p || !grown) {
@@ -264,6 +266,7 @@ static int signals_open(struct sim *sim)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP); /* a closed terminal: clean up as well */
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
 		return -errno;
 	sim->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);

@@ -16,6 +16,7 @@
 #define SIM_WS_CHANNELS 8      /* Waveshare Relay (D): 8 relays, 8 inputs */
 #define SIM_RTU_IDLE_US 50000  /* bytes that sit this long unanswered are noise */
 #define SIM_CTL_LINE_MAX 512   /* control command line, newline excluded */
+#define SIM_PENDING_MAX 4096   /* 'slow' answers held at once */
 
 enum sim_fault {
 	SIM_FAULT_NONE,
