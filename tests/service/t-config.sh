@@ -28,7 +28,6 @@ expect_bad "[server]\nport = 70000\n" "bad1.conf:2: [server] port: 70000 is out 
 expect_bad "[server]\nlisten = 127.0.0.1\nport = http\n" "bad2.conf:3: [server] port: \"http\" is not a number"
 expect_bad "[server]\nbody_limit = 10\n" "bad3.conf:2: [server] body_limit: 10 is out of range"
 expect_bad "[server]\nthreads = 0\n" "bad4.conf:2: [server] threads: 0 is out of range"
-expect_bad "[server]\nlisten = localhost\n" "bad13.conf:2: [server] listen: \"localhost\" is not a numeric IPv4 or IPv6 address"
 expect_bad "[server]\nportt = 1\n" "bad5.conf:2: [server] portt: unknown key"
 expect_bad "[srever]\nport = 1\n" "bad6.conf:2: [srever] port: unknown section"
 expect_bad "[notify]\n\nwebhook = ftp://x\n" "bad7.conf:3: [notify] webhook: \"ftp://x\" is not an http:// or https:// URL"
@@ -37,6 +36,7 @@ expect_bad "[templates]\nalarm.zh = 报警 {nonsense}\n" "bad9.conf:2: [template
 expect_bad "[templates]\nfoo.zh = x\n" "bad10.conf:2: [templates] foo.zh: unknown key"
 expect_bad "[server]\nthis line has no equals sign\n" "bad11.conf:2: syntax error"
 expect_bad "[database]\npath =\n" "bad12.conf:2: [database] path: the database path is empty"
+expect_bad "[server]\nlisten = localhost\n" "bad13.conf:2: [server] listen: \"localhost\" is not a numeric IPv4 or IPv6 address"
 out=$("$K" -c "$tmp/missing.conf" check-config 2>&1); rc=$?
 echo "    $out"
 [ $rc -ne 0 ] && [[ "$out" == *"missing.conf: No such file"* ]] && ok "a missing file: refused" || bad "missing file"
