@@ -178,7 +178,7 @@ static bool all_released(int ms, char *why, size_t len)
 
 /* ---- the cabinet, seen through hw.h ---- */
 
-static int write_cabinet(const char *path, const char *chip, int sense_s1)
+static int write_cabinet(const char *path, const char *chip, int sense_s1, const char *extra)
 {
 	FILE *f = fopen(path, "w");
 	if (!f)
@@ -186,9 +186,9 @@ static int write_cabinet(const char *path, const char *chip, int sense_s1)
 	fprintf(f,
 		"; written by tests/gpio/gpio-vmtest.c inside the test VM\n"
 		"[cabinet]\nid = vmtest\nscan_ms = %d\ndebounce = %d\n"
-		"pulse_ms = %d\npulse_max_ms = %d\n\n"
+		"pulse_ms = %d\npulse_max_ms = %d\n%s\n"
 		"[board pins]\ntype = gpio\nchip = %s\n",
-		SCAN_MS, DEBOUNCE, PULSE_MS, PULSE_MAX_MS, chip);
+		SCAN_MS, DEBOUNCE, PULSE_MS, PULSE_MAX_MS, extra, chip);
 	for (int i = 0; i < NSLOTS; i++)
 		fprintf(f, "\n[slot %s]\nboard = pins\nlock = %d\nsense = %d\n"
 			"lock_active_low = %s\nsense_active_low = %s\n",
@@ -313,7 +313,7 @@ static void start_refused(const char *what, const char *chip, int sense_s1, cons
 	char err[512] = "";
 	const char *path = "/tmp/vmtest-bad.conf";
 
-	if (!check(write_cabinet(path, chip, sense_s1) == 0, "%s: cabinet file written", what))
+	if (!check(write_cabinet(path, chip, sense_s1, "") == 0, "%s: cabinet file written", what))
 		return;
 	struct hw_cabinet *cab = hw_cabinet_new(path, err, sizeof(err));
 	if (!check(cab != NULL, "%s: the file loads (%s)", what, cab ? "ok" : err))
@@ -541,6 +541,179 @@ static void check_death(int sig)
 	      strsignal(sig), why);
 }
 
+/* A line another program holds: start fails naming it, and lets go of
+ * what it had taken. */
+static void check_line_busy(void)
+{
+	const struct tslot *s = &slots[1];
+	char err[512] = "", why[160];
+	struct gpiod_chip *chip = gpiod_chip_open_by_label(LABEL);
+	struct gpiod_line *line = chip ? gpiod_chip_get_line(chip, (unsigned)s->sense) : NULL;
+
+	if (!check(line && gpiod_line_request_input(line, "other-program") == 0,
+		   "line busy: another program holds %s's sense line %d", s->name, s->sense)) {
+		if (chip)
+			gpiod_chip_close(chip);
+		return;
+	}
+	struct hw_cabinet *cab = hw_cabinet_new(CABINET, err, sizeof(err));
+	int rc = cab ? hw_cabinet_start(cab, err, sizeof(err)) : -EINVAL;
+	char needle[32];
+	snprintf(needle, sizeof(needle), "line %d", s->sense);
+	check(rc < 0 && strstr(err, needle) && strstr(err, strerror(EBUSY)),
+	      "line busy: hw_cabinet_start refuses (%d): \"%s\"", rc, err);
+	hw_cabinet_free(cab);
+	gpiod_chip_close(chip);
+	check(all_released(DEADLINE_MS, why, sizeof(why)), "line busy: afterwards %s", why);
+}
+
+static volatile sig_atomic_t emergency_fd = -1;
+static struct hw_cabinet *emergency_cab;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	hw_cabinet_emergency_off(emergency_cab);
+	char c = 'o';
+	if (write(emergency_fd, &c, 1) < 0)
+		_exit(3);
+}
+
+/* hw_cabinet_emergency_off() from a signal handler (what a daemon's
+ * fatal-signal handler calls) drives every lock off while the process
+ * still holds the lines: with the pulls at the ACTIVE level, only the
+ * driver's write can make a held line read off. */
+static void check_emergency_off(void)
+{
+	const struct tslot *s = &slots[1];
+	char err[512], why[160];
+	int ready[2];
+
+	for (int i = 0; i < NSLOTS; i++)
+		gsim_pull(sim, slots[i].lock, lock_level(&slots[i], true));
+	if (pipe(ready) < 0) {
+		check(false, "pipe: %s", strerror(errno));
+		return;
+	}
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		emergency_fd = ready[1];
+		emergency_cab = cabinet(CABINET, err, sizeof(err));
+		signal(SIGUSR1, on_usr1);
+		char c = emergency_cab && hw_cabinet_open(emergency_cab, 1, PULSE_MAX_MS) == 0 ?
+				 'y' : 'n';
+		if (c == 'n')
+			printf("# child: %s\n", emergency_cab ? "open failed" : err);
+		fflush(stdout);
+		if (write(ready[1], &c, 1) != 1 || c == 'n')
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	char c = 0;
+	bool opened = pid > 0 && read(ready[0], &c, 1) == 1 && c == 'y';
+	if (check(opened, "emergency off: a child opens %s for %d ms", s->name, PULSE_MAX_MS) &&
+	    check(lock_becomes(s, true, DEADLINE_MS), "emergency off: the child's pulse is on")) {
+		kill(pid, SIGUSR1);
+		bool done = read(ready[0], &c, 1) == 1 && c == 'o';
+		struct line_use u;
+		int held = 0;
+		for (int i = 0; i < NSLOTS; i++)
+			held += line_info(slots[i].lock, &u) == 0 && u.used;
+		check(done && all_locks_off(why, sizeof(why)) && held == NSLOTS,
+		      "emergency off: in the signal handler every lock goes off while its line is "
+		      "still held (%s; %d of %d held)", why, held, NSLOTS);
+	}
+	close(ready[0]);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	check(all_released(DEADLINE_MS, why, sizeof(why)), "emergency off: afterwards %s", why);
+	for (int i = 0; i < NSLOTS; i++)
+		gsim_pull(sim, slots[i].lock, lock_level(&slots[i], false));
+}
+
+static int64_t cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The chip goes away under a running cabinet (an unplugged or unbound GPIO
+ * expander) and comes back: every slot goes FAULT, opens are refused, the
+ * bus thread waits (does not spin on the dead descriptors), and once the
+ * chip is back the slots recover with their presence. */
+static void check_chip_gone(void)
+{
+	const char *path = "/tmp/vmtest-retry.conf";
+	char err[512], why[256];
+	struct hw_event ev;
+
+	for (int i = 0; i < NSLOTS; i++) {
+		gsim_pull(sim, slots[i].lock, lock_level(&slots[i], false));
+		set_key(&slots[i], i == 0);
+	}
+	if (!check(write_cabinet(path, LABEL, slots[0].sense,
+				 "retry_min_ms = 100\nretry_max_ms = 400\n") == 0,
+		   "chip gone: cabinet file %s written", path))
+		return;
+	struct hw_cabinet *cab = cabinet(path, err, sizeof(err));
+	if (!check(cab != NULL, "chip gone: the cabinet starts%s%s", cab ? "" : ": ",
+		   cab ? "" : err))
+		return;
+	bool up = true;
+	for (int i = 0; i < NSLOTS; i++)
+		up &= wait_event(cab, HW_EV_RECOVERED, i, DEADLINE_MS, NULL);
+	check(up && presence(cab, 0) == HW_PRESENCE_PRESENT, "chip gone: first every slot is up");
+
+	int rc = gsim_set_live(sim, false);
+	check(rc == 0, "chip gone: gpio-sim chip taken down (%d)", rc);
+	bool faults = true;
+	for (int i = 0; i < NSLOTS; i++) {
+		bool got = wait_event(cab, HW_EV_FAULT, i, DEADLINE_MS, &ev);
+		faults &= got && presence(cab, i) == HW_PRESENCE_FAULT;
+		if (got && i == 0)
+			snprintf(why, sizeof(why), "%s", ev.detail);
+	}
+	check(faults, "chip gone: HW_EV_FAULT for every slot, presence fault (%s)",
+	      faults ? why : "missing");
+	rc = hw_cabinet_open(cab, 0, 500);
+	check(rc == -EIO, "chip gone: hw_cabinet_open is -EIO (%d)", rc);
+	/* Nothing changes now: a bus thread that waits uses next to no CPU. */
+	int64_t c0 = cpu_ms(), t0 = kc_mono_ms();
+	usleep(1000 * 1000);
+	int64_t used = cpu_ms() - c0, wall = kc_mono_ms() - t0;
+	check(used * 2 < wall, "chip gone: the cabinet idles (%lld ms CPU in %lld ms)",
+	      (long long)used, (long long)wall);
+
+	rc = gsim_set_live(sim, true);
+	for (int i = 0; rc == 0 && i < NSLOTS; i++) {
+		rc = gsim_pull(sim, slots[i].lock, lock_level(&slots[i], false));
+		rc = rc ? rc : set_key(&slots[i], i == 0);
+	}
+	check(rc == 0, "chip gone: the chip is back as %s, pulls set again (%d)",
+	      gsim_chip_name(sim), rc);
+	bool back = true;
+	for (int i = 0; i < NSLOTS; i++)
+		back &= wait_event(cab, HW_EV_RECOVERED, i, DEADLINE_MS, NULL);
+	check(back && presence(cab, 0) == HW_PRESENCE_PRESENT &&
+		      presence(cab, 1) == HW_PRESENCE_ABSENT,
+	      "chip gone: every slot recovers with its presence");
+	check(all_locks_off(why, sizeof(why)), "chip gone: after recovery %s", why);
+	rc = hw_cabinet_open(cab, 0, 300);
+	check(rc == 0 && lock_becomes(&slots[0], true, DEADLINE_MS) &&
+		      wait_event(cab, HW_EV_LOCK_OFF, 0, 300 + DEADLINE_MS, NULL) &&
+		      lock_is(&slots[0], false),
+	      "chip gone: after recovery a pulse works (%d)", rc);
+	hw_cabinet_free(cab);
+	check(all_released(DEADLINE_MS, why, sizeof(why)), "chip gone: after free %s", why);
+}
+
 static void run(void)
 {
 	static const char *names[NLINES];
@@ -571,7 +744,7 @@ static void run(void)
 	check(rc == 0, "pulls set: locks at their active level, a key in S3 only");
 	check(!all_locks_off(why, sizeof(why)), "before start the locks read active (%s)", why);
 
-	if (!check(write_cabinet(CABINET, LABEL, slots[0].sense) == 0, "cabinet file %s written",
+	if (!check(write_cabinet(CABINET, LABEL, slots[0].sense, "") == 0, "cabinet file %s written",
 		   CABINET))
 		return;
 	struct hw_cabinet *cab = hw_cabinet_new(CABINET, err, sizeof(err));
@@ -621,6 +794,9 @@ static void run(void)
 
 	check_death(SIGKILL);
 	check_death(SIGTERM);
+	check_emergency_off();
+	check_line_busy();
+	check_chip_gone();
 }
 
 int main(void)

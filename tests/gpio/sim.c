@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/util.h"
+
 
 #define CONFIGFS "/sys/kernel/config/gpio-sim"
 
@@ -81,10 +83,38 @@ static void remove_tree(const struct gsim *sim)
 	rmdir(sim->dir);
 }
 
+/* Where the live chip's sim_gpioN attributes are. */
+static int find_sysfs(struct gsim *sim)
+{
+	char path[512], dev_name[64], chip_name[64];
+
+	snprintf(path, sizeof(path), "%s/dev_name", sim->dir);
+	int rc = read_file(path, dev_name, sizeof(dev_name));
+	if (rc < 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/gpio-bank0/chip_name", sim->dir);
+	rc = read_file(path, chip_name, sizeof(chip_name));
+	if (rc < 0)
+		return rc;
+	kc_strlcpy(sim->chip_name, chip_name, sizeof(sim->chip_name));
+	snprintf(sim->sysfs, sizeof(sim->sysfs), "/sys/devices/platform/%s/%s", dev_name,
+		 chip_name);
+	return 0;
+}
+
+int gsim_set_live(struct gsim *sim, bool live)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/live", sim->dir);
+	int rc = write_file(path, live ? "1" : "0");
+	return rc < 0 || !live ? rc : find_sysfs(sim);
+}
+
 struct gsim *gsim_new(const char *name, const char *label, int nlines,
 		      const char *const *names, char *err, size_t errlen)
 {
-	char bank[320], path[512], text[64], dev_name[64];
+	char bank[320], path[512], text[64];
 	struct gsim *sim = calloc(1, sizeof(*sim));
 	if (!sim) {
 		snprintf(err, errlen, "out of memory");
@@ -111,19 +141,11 @@ struct gsim *gsim_new(const char *name, const char *label, int nlines,
 	}
 	if (write_attr(sim->dir, "live", "1", err, errlen) < 0)
 		goto fail_tree;
-
-	snprintf(path, sizeof(path), "%s/dev_name", sim->dir);
-	int rc = read_file(path, dev_name, sizeof(dev_name));
-	if (rc == 0) {
-		snprintf(path, sizeof(path), "%s/chip_name", bank);
-		rc = read_file(path, sim->chip_name, sizeof(sim->chip_name));
-	}
+	int rc = find_sysfs(sim);
 	if (rc < 0) {
-		snprintf(err, errlen, "reading %s: %s", path, strerror(-rc));
+		snprintf(err, errlen, "%s: no dev_name or chip_name: %s", sim->dir, strerror(-rc));
 		goto fail_live;
 	}
-	snprintf(sim->sysfs, sizeof(sim->sysfs), "/sys/devices/platform/%s/%s", dev_name,
-		 sim->chip_name);
 	return sim;
 
 fail_live:
