@@ -197,8 +197,10 @@ static void cmd_fault(struct sim *sim, struct sim_ctl_client *cl, char **argv, i
 	}
 	bd->fault = f;
 	bd->fault_arg = (int)arg;
-	kc_info("board %s: fault %s%s%.0d", bd->conf->name, fault_name(f), arg ? " " : "",
-		(int)arg);
+	if (f == SIM_FAULT_EXCEPTION || f == SIM_FAULT_SLOW)
+		kc_info("board %s: fault %s %d", bd->conf->name, fault_name(f), (int)arg);
+	else
+		kc_info("board %s: fault %s", bd->conf->name, fault_name(f));
 	if (bd->conf->type == HW_BOARD_MODBUS_TCP &&
 	    endpoint_reconcile(sim, bd->transport, err, sizeof(err)) < 0) {
 		out_printf(cl, "ERR board %s: %s\n", bd->conf->name, err);
