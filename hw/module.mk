@@ -12,3 +12,6 @@ t-hw-conf_SRCS := tests/hw/t-hw-conf.c
 t-hw-conf_LIBS := hw common
 t-hw-scan_SRCS := tests/hw/t-hw-scan.c
 t-hw-scan_LIBS := hw common
+
+# Integration tests against keycab-sim (hw/sim/): Modbus TCP and RTU on a pty
+TEST_SCRIPTS += tests/hw/t-hw-modbus.py
