@@ -98,6 +98,9 @@ class Service:
                 self.proc.wait()
         if self.proc:
             self.logf.close()
+            log = self.log_text()
+            check(self.proc.returncode == 0, "keyauditd stopped by SIGTERM exits 0 (was %s)" % self.proc.returncode)
+            check("Sanitizer" not in log and "runtime error:" not in log, "no sanitizer report in its log")
         self.proc = None
 
     @property

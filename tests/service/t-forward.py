@@ -73,7 +73,7 @@ try:
     fill(cdb, "CAB-F", count=300)
     time.sleep(3)
     os.kill(fwd.pid, signal.SIGTERM)
-    fwd.wait(20)
+    check(fwd.wait(20) == 0, "the forwarder stops cleanly on SIGTERM, mid-outage")
     fwd = start_fwd()
     time.sleep(5)
     pending_in_outage = outbox()
@@ -85,7 +85,7 @@ try:
     while outbox() and time.time() < deadline:
         time.sleep(0.2)
     os.kill(fwd.pid, signal.SIGTERM)
-    fwd.wait(20)
+    check(fwd.wait(20) == 0, "the forwarder stops cleanly")
     fwd = None
     flog.close()
     text = open(os.path.join(svc.tmp, "fwd.log")).read()
