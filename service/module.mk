@@ -20,3 +20,7 @@ kc-forward-test_LIBS := forward common
 TEST_SCRIPTS += tests/service/t-ingest.py tests/service/t-forward.py tests/service/t-reports.py tests/service/t-notify.py tests/service/t-web.py \
 	tests/service/t-config.sh tests/service/t-systemd.sh
 DEBS_TEST += chromium
+
+TEST_PROGRAMS += t-service-unit
+t-service-unit_SRCS := tests/service/t-service-unit.c
+t-service-unit_LIBS := service common

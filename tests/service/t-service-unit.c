@@ -1,0 +1,156 @@
+/* Unit tests of keyauditd's pure parts: templates, CSV and HTML escaping,
+ * config ranges, and ingest/report on a database file without HTTP. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "common/event.h"
+#include "common/pdata.h"
+#include "common/util.h"
+#include "service/auth.h"
+#include "service/config.h"
+#include "service/ingest.h"
+#include "service/reports.h"
+#include "service/sbuf.h"
+
+static void test_template(void **state)
+{
+	json_t *f = json_pack("{s:s, s:s}", "unit", "O6", "owner_name", "张三");
+	char err[128], *out = NULL;
+
+	(void)state;
+	assert_int_equal(kc_template_render("{owner_name}您好 {unit}: {unit}", f, &out, err, sizeof(err)), 0);
+	assert_string_equal(out, "张三您好 O6: O6");
+	free(out);
+	assert_int_equal(kc_template_render("no {such}", f, &out, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "{such}"));
+	assert_int_equal(kc_template_render("a { b } {", f, &out, err, sizeof(err)), -EINVAL);
+	json_decref(f);
+}
+
+static void test_csv(void **state)
+{
+	json_t *rep = json_pack("{s:[{s:s, s:[{s:s, s:s, s:s}, {s:s, s:s, s:s}], s:[[s, s], [i, n]]}]}", "sections",
+				"name", "x", "columns", "name", "a", "en", "A", "zh", "甲", "name", "b", "en", "B",
+				"zh", "乙", "rows", "=cmd()", "say \"hi\", ok", 5);
+	char *csv = kc_render_csv(rep, NULL);
+
+	(void)state;
+	assert_non_null(csv);
+	assert_string_equal(csv, "\xEF\xBB\xBF" "a,b\r\n\"'=cmd()\",\"say \"\"hi\"\", ok\"\r\n5,\r\n");
+	free(csv);
+	assert_null(kc_render_csv(rep, "nope"));
+	json_decref(rep);
+}
+
+static void test_html(void **state)
+{
+	struct sbuf b = { 0 };
+	char *s;
+
+	(void)state;
+	sbuf_html(&b, "<script>alert('x')</script>&\"");
+	sbuf_url(&b, " a/b");
+	s = sbuf_take(&b);
+	assert_string_equal(s, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;%20a%2Fb");
+	free(s);
+}
+
+static void test_config(void **state)
+{
+	struct kc_audit_config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(kc_config_defaults(&cfg), 0);
+	assert_int_equal(cfg.port, 8080);
+	assert_int_equal(kc_config_set(&cfg, "server", "port", "65536", err, sizeof(err)), -ERANGE);
+	assert_int_equal(kc_config_set(&cfg, "server", "port", "12x", err, sizeof(err)), -EINVAL);
+	assert_int_equal(kc_config_set(&cfg, "server", "port", "9000", err, sizeof(err)), 0);
+	assert_int_equal(cfg.port, 9000);
+	assert_int_equal(kc_config_set(&cfg, "notify", "webhook", "http://h/x", err, sizeof(err)), 0);
+	assert_int_equal(cfg.nwebhooks, 1);
+	assert_int_equal(kc_config_set(&cfg, "templates", "alarm.fr", "x", err, sizeof(err)), -EINVAL);
+	kc_config_free(&cfg);
+}
+
+static const char *no_params(void *ctx, const char *name)
+{
+	(void)ctx;
+	(void)name;
+	return NULL;
+}
+
+static void test_ingest_and_report(void **state)
+{
+	char path[] = "/tmp/kc-unit-XXXXXX", dbp[64], err[256], prev[KC_HASH_HEX] = KC_GENESIS_HASH;
+	char token[KC_TOKEN_LEN], cab[KC_NAME_MAX + 1];
+	struct kc_audit_config cfg;
+	struct kc_ingest_result res;
+	struct kc_params p = { no_params, NULL };
+	struct kc_db *db;
+	json_t *batch = json_array(), *rep;
+	int64_t checked, bad;
+	char *body;
+
+	(void)state;
+	assert_non_null(mkdtemp(path));
+	snprintf(dbp, sizeof(dbp), "%s/a.db", path);
+	assert_int_equal(kc_config_defaults(&cfg), 0);
+	db = kc_db_open(dbp, 1, err, sizeof(err));
+	assert_non_null(db);
+	assert_int_equal(kc_cabinet_add(db, "C1", token), 0);
+	assert_int_equal(kc_cabinet_add(db, "C1", token), -EEXIST);
+	assert_int_equal(kc_cabinet_by_token(db, token, cab, sizeof(cab)), 0);
+	assert_string_equal(cab, "C1");
+	assert_int_equal(kc_cabinet_by_token(db, "nope", cab, sizeof(cab)), -EACCES);
+	for (int i = 1; i <= 3; i++) {
+		json_t *ev = kc_event_new("C1", i, 1700000000000 + i, "site.registered");
+
+		json_object_set_new(ev, "site", json_string(i == 3 ? "S3" : "S1"));
+		json_object_set_new(json_object_get(ev, "data"), "age", json_string("new"));
+		assert_int_equal(kc_event_seal(ev, prev, prev), 0);
+		json_array_append_new(batch, ev);
+	}
+	body = json_dumps(batch, JSON_COMPACT);
+	assert_int_equal(kc_ingest_batch(db, &cfg, "C1", body, strlen(body), &res), 0);
+	assert_int_equal(res.status, 200);
+	assert_int_equal(res.stored, 3);
+	assert_int_equal(res.last_seq, 3);
+	assert_int_equal(kc_ingest_batch(db, &cfg, "C1", body, strlen(body), &res), 0);
+	assert_int_equal(res.duplicates, 3);
+	free(body);
+	assert_int_equal(kc_chain_verify(db, "C1", &checked, &bad, err, sizeof(err)), 0);
+	assert_int_equal(checked, 3);
+	assert_int_equal(kc_report_run(db, "vacant", &p, 1700000000000, &rep, err, sizeof(err)), 0);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(rep, "sections"), 0), "rows")), 2);
+	json_decref(rep);
+	assert_int_equal(kc_report_run(db, "nope", &p, 0, &rep, err, sizeof(err)), -ENOENT);
+	json_decref(batch);
+	kc_db_free(db);
+	kc_config_free(&cfg);
+	unlink(dbp);
+	snprintf(dbp, sizeof(dbp), "%s/a.db-wal", path);
+	unlink(dbp);
+	snprintf(dbp, sizeof(dbp), "%s/a.db-shm", path);
+	unlink(dbp);
+	rmdir(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_template), cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_html),     cmocka_unit_test(test_config),
+		cmocka_unit_test(test_ingest_and_report),
+	};
+
+	kc_pdata_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
