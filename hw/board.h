@@ -77,6 +77,7 @@ struct hw_slot {
 	bool open_queued;       /* (lock) */
 	enum hw_pulse pulse;    /* what the bus thread is timing */
 	int64_t off_at;         /* when the pulse ends / the next off retry */
+	bool off_retry;         /* the off failed once: retrying */
 };
 
 struct hw_board {

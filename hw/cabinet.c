@@ -9,6 +9,7 @@
  * whatever the board does, and the off is retried until the board takes
  * it. On the way out every bus thread switches every lock off. */
 #include <errno.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -201,6 +202,7 @@ static void pulse_ended(struct hw_slot *s)
 	char *detail = cab->off_detail[s->index];
 
 	s->pulse = HW_PULSE_NONE;
+	s->off_retry = false;
 	pthread_mutex_lock(&cab->lock);
 	s->lock_on = false;
 	slot_event_locked(s, HW_EV_LOCK_OFF, detail[0] ? detail : NULL);
@@ -283,18 +285,39 @@ static void end_pulses(struct hw_bus *bus)
 			continue;
 		}
 		board_failed(b, r, what);
+		s->off_retry = true;
 		s->off_at = now + (bus->conf->retry_min_ms < OFF_RETRY_MAX_MS ?
 					   bus->conf->retry_min_ms :
 					   OFF_RETRY_MAX_MS);
 	}
 }
 
-/* Open requests hw_cabinet_open() queued, then pulses due to end. */
+/* Whether a host-timed pulse on the bus ends within one response
+ * timeout. A request sent now could hold the bus past that deadline (a
+ * slow board answers late, and libmodbus has one request in flight), so
+ * scans and other opens wait until the off is sent. Offs being retried on
+ * a failing board do not hold the bus: that would stall its other boards. */
+static bool off_due_soon(struct hw_bus *bus)
+{
+	int64_t now = kc_mono_ms();
+
+	for (int i = 0; i < bus->nslots; i++) {
+		const struct hw_slot *s = bus->slots[i];
+
+		if (s->pulse == HW_PULSE_HOST && !s->off_retry &&
+		    s->off_at - now < bus->conf->timeout_ms)
+			return true;
+	}
+	return false;
+}
+
+/* Pulses due to end, then open requests hw_cabinet_open() queued. */
 static void service(struct hw_bus *bus)
 {
 	struct hw_cabinet *cab = bus->cab;
 
-	for (int i = 0; i < bus->nslots; i++) {
+	end_pulses(bus);
+	for (int i = 0; i < bus->nslots && !off_due_soon(bus); i++) {
 		struct hw_slot *s = bus->slots[i];
 		unsigned ms = 0;
 
@@ -398,13 +421,19 @@ static void *bus_thread(void *arg)
 	while (fds && !stopping(cab)) {
 		int64_t now, due;
 		int n = 1, timeout;
+		bool deferred = false;
 
 		service(bus);
 		now = kc_mono_ms();
-		if (now >= next_scan) {
+		if (now >= next_scan && off_due_soon(bus)) {
+			deferred = true; /* wake for the off, then scan */
+		} else if (now >= next_scan) {
 			for (int i = 0; i < bus->nboards && !stopping(cab); i++) {
+				/* an off due soon goes first; the boards not
+				 * scanned now are the next scan's */
+				if (off_due_soon(bus))
+					break;
 				scan_board(bus->boards[i]);
-				/* a slow board must not delay an open or an off */
 				service(bus);
 			}
 			pthread_mutex_lock(&cab->lock);
@@ -415,7 +444,7 @@ static void *bus_thread(void *arg)
 			if (next_scan <= now)
 				next_scan = now + scan_ms; /* late: skip, do not catch up */
 		}
-		due = next_scan;
+		due = deferred ? INT64_MAX : next_scan;
 		for (int i = 0; i < bus->nslots; i++)
 			if (bus->slots[i]->pulse != HW_PULSE_NONE && bus->slots[i]->off_at < due)
 				due = bus->slots[i]->off_at;

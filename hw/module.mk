@@ -7,7 +7,9 @@ PROGRAMS += keycab-hw
 keycab-hw_SRCS := hw/tools/keycab-hw.c
 keycab-hw_LIBS := hw common
 
-TEST_PROGRAMS += t-hw-conf t-hw-scan
+TEST_PROGRAMS += t-hw-conf t-hw-scan t-hw-api
+t-hw-api_SRCS := tests/hw/t-hw-api.c
+t-hw-api_LIBS := hw common
 t-hw-conf_SRCS := tests/hw/t-hw-conf.c
 t-hw-conf_LIBS := hw common
 t-hw-scan_SRCS := tests/hw/t-hw-scan.c
