@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -115,6 +116,62 @@ static int bus_open(struct sim_bus *bus, char *err, size_t errlen)
 	return 0;
 }
 
+/* A real serial port drops what it received while nobody had it open, and
+ * what was unread at the last close. A pty whose slave end we hold open
+ * would keep it: a late answer meant for a client that has gone would be
+ * read by the next one. Watching the clients' opens and closes (inotify
+ * reports them on the device node) lets us behave like the real port. */
+static int bus_watch(struct sim *sim, struct sim_bus *bus, char *err, size_t errlen)
+{
+	bus->watch = inotify_add_watch(sim->inotify_fd, bus->slave_name,
+				       IN_OPEN | IN_CLOSE_WRITE | IN_CLOSE_NOWRITE);
+	if (bus->watch < 0) {
+		int r = -errno;
+
+		snprintf(err, errlen, "bus %s: inotify on %s: %s", bus->conf->name,
+			 bus->slave_name, strerror(errno));
+		return r;
+	}
+	return 0;
+}
+
+static void bus_last_close(struct sim_bus *bus)
+{
+	tcflush(bus->slave, TCIFLUSH);
+	bus->rxlen = 0; /* half a request from a client that is gone */
+	bus->idle_due_us = 0;
+}
+
+void sim_buses_watch(struct sim *sim)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while ((n = read(sim->inotify_fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			p += sizeof(*ev) + ev->len;
+			for (int i = 0; i < sim->nbuses; i++) {
+				struct sim_bus *bus = &sim->buses[i];
+
+				if (ev->mask & IN_Q_OVERFLOW) {
+					bus->openers = 1; /* lost count: assume a client */
+					continue;
+				}
+				if (ev->wd != bus->watch)
+					continue;
+				if (ev->mask & IN_OPEN) {
+					bus->openers++;
+				} else if (bus->openers > 0) {
+					if (--bus->openers == 0)
+						bus_last_close(bus);
+				}
+			}
+		}
+	}
+}
+
 int sim_buses_open(struct sim *sim, char *err, size_t errlen)
 {
 	const struct hw_cabinet_conf *c = sim->conf;
@@ -141,6 +198,8 @@ int sim_buses_open(struct sim *sim, char *err, size_t errlen)
 		bus->conf = &c->buses[i];
 		sim->nbuses++;
 		r = bus_open(bus, msg, sizeof(msg));
+		if (r == 0)
+			r = bus_watch(sim, bus, msg, sizeof(msg));
 		if (r < 0) {
 			snprintf(err, errlen, "%s", msg);
 			return r;
@@ -178,8 +237,15 @@ void sim_buses_close(struct sim *sim)
 void sim_bus_send(struct sim *sim, int bi, int b, const uint8_t *adu, int len)
 {
 	struct sim_bus *bus = &sim->buses[bi];
-	ssize_t n = write(bus->master, adu, (size_t)len);
+	ssize_t n;
 
+	/* Nobody has the port open: the answer goes nowhere, as on a real
+	 * line. (The count is not refreshed here: a last close noted now would
+	 * clear the receive buffer under the parser. A close noted later
+	 * flushes what was written meanwhile.) */
+	if (bus->openers == 0)
+		return;
+	n = write(bus->master, adu, (size_t)len);
 	if (n != len) {
 		/* nobody reads the other end and its buffer is full: the frame
 		 * is lost, as on a line nobody listens to */
@@ -266,13 +332,9 @@ void sim_bus_readable(struct sim *sim, int bi)
 	struct sim_bus *bus = &sim->buses[bi];
 	ssize_t n;
 
-	/* A master sends a request only once it is done with the last answer:
-	 * whatever still waits unread at its end (a late 'slow' reply it gave
-	 * up on, a reply to a client that has gone) is stale, and would be
-	 * taken for the answer to this request. Only at the start of a
-	 * request: a reply we write below must stay. */
-	if (bus->rxlen == 0)
-		tcflush(bus->slave, TCIFLUSH);
+	/* Opens and closes are queued before the client can write, so this
+	 * count holds for the bytes read below. */
+	sim_buses_watch(sim);
 	for (;;) {
 		if (bus->rxlen == sizeof(bus->rx))
 			consume(bus, bus->rxlen / 2); /* a flood of noise */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -18,7 +19,7 @@
 #include "common/log.h"
 #include "common/util.h"
 
-enum pfd_kind { PFD_SIGNAL, PFD_TIMER, PFD_CTL, PFD_CTL_CLIENT, PFD_LISTEN, PFD_CONN, PFD_BUS };
+enum pfd_kind { PFD_SIGNAL, PFD_TIMER, PFD_INOTIFY, PFD_CTL, PFD_CTL_CLIENT, PFD_LISTEN, PFD_CONN, PFD_BUS };
 
 struct pfd_ref {
 	enum pfd_kind kind;
@@ -144,7 +145,7 @@ static int loop(struct sim *sim)
 	int r = 0;
 
 	while (!sim->stop) {
-		size_t need = 3 + (size_t)sim->nctl + (size_t)sim->nconns + (size_t)sim->nbuses +
+		size_t need = 4 + (size_t)sim->nctl + (size_t)sim->nconns + (size_t)sim->nbuses +
 			      4 * (size_t)sim->nendpoints;
 		size_t n = 0;
 
@@ -171,6 +172,7 @@ static int loop(struct sim *sim)
 	} while (0)
 		ADD(sim->signal_fd, POLLIN, PFD_SIGNAL, 0, NULL);
 		ADD(sim->timer_fd, POLLIN, PFD_TIMER, 0, NULL);
+		ADD(sim->inotify_fd, POLLIN, PFD_INOTIFY, 0, NULL);
 		ADD(sim->ctl_fd, POLLIN, PFD_CTL, 0, NULL);
 		for (int i = 0; i < sim->nctl; i++)
 			/* a client that closed its side only waits for its replies */
@@ -215,6 +217,9 @@ static int loop(struct sim *sim)
 					(void)0; /* spurious: timers_run below checks times */
 				break;
 			}
+			case PFD_INOTIFY:
+				sim_buses_watch(sim);
+				break;
 			case PFD_CTL:
 				sim_ctl_accept(sim);
 				break;
@@ -275,6 +280,9 @@ static int signals_open(struct sim *sim)
 	sim->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (sim->timer_fd < 0)
 		return -errno;
+	sim->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (sim->inotify_fd < 0)
+		return -errno;
 	return 0;
 }
 
@@ -329,7 +337,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct sim sim = { .ctl_fd = -1, .timer_fd = -1, .signal_fd = -1,
+	struct sim sim = { .ctl_fd = -1, .timer_fd = -1, .signal_fd = -1, .inotify_fd = -1,
 			   .reply_sock = { -1, -1 } };
 	const char *ctl_path = NULL;
 	char err[1024];
@@ -434,6 +442,8 @@ out:
 		close(sim.timer_fd);
 	if (sim.signal_fd >= 0)
 		close(sim.signal_fd);
+	if (sim.inotify_fd >= 0)
+		close(sim.inotify_fd);
 	sim_boards_free(&sim);
 	hw_conf_free(sim.conf);
 	return rc;

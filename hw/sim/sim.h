@@ -60,6 +60,8 @@ struct sim_bus {
 	const struct hw_bus_conf *conf;
 	int master, slave;  /* the pty pair; we keep the slave open (no EIO) */
 	char slave_name[128];
+	int watch;          /* inotify watch of the slave: clients opening it */
+	int openers;        /* how many client descriptors have it open */
 	bool link_made;
 	uint8_t rx[2 * SIM_ADU_MAX];
 	size_t rxlen;
@@ -130,6 +132,7 @@ struct sim {
 	struct sim_ctl_client **ctl;
 	int nctl;
 	int timer_fd, signal_fd;
+	int inotify_fd;
 	bool stop;
 };
 
@@ -157,6 +160,8 @@ void sim_buses_close(struct sim *sim);
 void sim_bus_readable(struct sim *sim, int bus);
 void sim_bus_idle(struct sim *sim, int bus, int64_t now);
 void sim_bus_send(struct sim *sim, int bus, int b, const uint8_t *adu, int len);
+/* Takes the clients' opens and closes of the ptys noted so far. */
+void sim_buses_watch(struct sim *sim);
 uint16_t sim_crc16(const uint8_t *p, size_t n);
 
 /* tcp.c */

@@ -173,13 +173,14 @@ def rtu_frame(unit, pdu):
 class RtuClient:
     """A minimal RTU master on the simulator's pty (raw mode, no echo)."""
 
-    def __init__(self, device):
+    def __init__(self, device, flush=True):
         self.fd = os.open(device, os.O_RDWR | os.O_NOCTTY)
         tty.setraw(self.fd, termios.TCSANOW)
         attrs = termios.tcgetattr(self.fd)
         attrs[3] &= ~termios.ECHO
         termios.tcsetattr(self.fd, termios.TCSANOW, attrs)
-        termios.tcflush(self.fd, termios.TCIOFLUSH)
+        if flush:
+            termios.tcflush(self.fd, termios.TCIOFLUSH)
 
     def send_raw(self, data):
         os.write(self.fd, data)

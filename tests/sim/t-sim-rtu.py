@@ -169,8 +169,41 @@ try:
         r += c.read_for(0.1)
     t = time.monotonic() - t0
     check("the slow answer comes, 1.5 s late or more", len(r) == 6 and t >= 1.5, (r, t))
-    c.close()
     sim.ctl("fault bank none")
+
+    # a late answer while the client still has the port open reaches it,
+    # as on a shared RS485 line (the driver must cope with the stray frame)
+    def answered(board):
+        return int(sim.ctl("stats " + board).split()[1].split("=")[1])
+
+    sim.ctl("fault relays slow 300")
+    n0 = answered("relays")
+    check("unit 1 slow 300 ms: a client with a 0.1 s timeout gives up",
+          c.request(1, read8, timeout=0.1) is None)
+    check("the late answer is sent (stats count it)",
+          wait_for(lambda: answered("relays") == n0 + 1, timeout=10))
+    sim.ctl("fault relays none")
+    got = (c.request(2, read8, expect=6) or b"") + c.read_for(0.3)
+    check("the client's next read finds the stray unit-1 answer first, then unit 2's",
+          got == rtu_frame(1, bytes([2, 1, 4])) + rtu_frame(2, bytes([2, 1, 0])), got)
+    c.close()
+
+    # but once every client has closed the port, what was unread is gone,
+    # and an answer nobody can hear is not sent: like a real serial port
+    sim.ctl("fault bank slow 300")
+    sim.ctl("reset-stats")
+    rc, out = rtu(2, "-t", 1, "-c", 8, timeout="0.1")
+    check("mbpoll gives up on unit 2 (slow 300 ms) and exits", rc != 0 and "timed out" in out,
+          out)
+    time.sleep(1.5)  # the late answer is due meanwhile, with nobody listening
+    sim.ctl("fault bank none")
+    c2 = RtuClient(tty, flush=False)
+    r = c2.request(2, read8, expect=6)
+    check("a new client (no flush of its own) gets exactly its own answer",
+          r == rtu_frame(2, bytes([2, 1, 0])), r)
+    check("the unheard answer was not counted as answered", answered("bank") == 1,
+          sim.ctl("stats bank"))
+    c2.close()
 
     rc, out = rtu(2, "-t", 1, "-c", 8)
     check("a new client after the others closed: answered", rc == 0, out)
