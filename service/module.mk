@@ -24,3 +24,9 @@ DEBS_TEST += chromium
 TEST_PROGRAMS += t-service-unit
 t-service-unit_SRCS := tests/service/t-service-unit.c
 t-service-unit_LIBS := service common
+
+BENCH_PROGRAMS += service-ingest service-reports
+service-ingest_SRCS := bench/service-ingest.c
+service-ingest_LIBS := service common
+service-reports_SRCS := bench/service-reports.c
+service-reports_LIBS := service common

@@ -9,3 +9,11 @@ __asm__(".section .rodata\n"
 	".incbin \"schema/audit-001.sql\"\n"
 	".byte 0\n"
 	".previous\n");
+
+__asm__(".section .rodata\n"
+	".global kc_audit_sql_002\n"
+	".type kc_audit_sql_002, @object\n"
+	"kc_audit_sql_002:\n"
+	".incbin \"schema/audit-002.sql\"\n"
+	".byte 0\n"
+	".previous\n");

@@ -2,4 +2,6 @@
 #define KC_SERVICE_SCHEMA_SQL_H
 /* schema/audit-001.sql, NUL-terminated */
 extern const char kc_audit_sql_001[];
+/* schema/audit-002.sql */
+extern const char kc_audit_sql_002[];
 #endif

@@ -12,7 +12,9 @@
 /* Migration N takes a database from version N-1 to N. */
 static const char *const migrations[] = {
 	kc_audit_sql_001,
+	kc_audit_sql_002,
 };
+_Static_assert(KC_ARRAY_SIZE(migrations) == KC_AUDIT_SCHEMA_VERSION, "one migration per schema version");
 
 static pthread_mutex_t write_mutex = PTHREAD_MUTEX_INITIALIZER;
 
