@@ -1,0 +1,41 @@
+/* keycabd's configuration: an INI file (controller/README.md lists every
+ * key), filled defaults -> file -> command line, each value range-checked
+ * with a message naming the file, line and key. */
+#ifndef KC_CTL_CONF_H
+#define KC_CTL_CONF_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct kc_ctl_conf {
+	char path[256];
+	char cabinet_file[256];
+	char db_path[256];
+	char socket_path[108];
+	mode_t socket_mode;
+	char socket_group[64];
+	int64_t release_window_ms; /* how long a granted slot stays open */
+	int64_t release_grace_ms;  /* a removal seen this late still counts */
+	int lockout_attempts;      /* wrong PINs before a lockout */
+	int64_t lockout_base_ms;   /* the first lockout; each next one doubles */
+	int64_t lockout_max_ms;
+	int64_t session_idle_ms;
+	int64_t notice_lead_ms;    /* first notice this long before the end */
+	int64_t notice_reminder_ms;/* then reminders this often until collected */
+	int64_t scan_interval_ms;  /* overdue / notice scans */
+	int64_t repair_due_max_ms; /* unused when 0: repair keys are due the same day */
+	char audit_url[256];
+	char audit_token_file[256];
+	char audit_ca_file[256];
+	int audit_batch_max;
+	int audit_backoff_min_ms;
+	int audit_backoff_max_ms;
+};
+
+void kc_ctl_conf_defaults(struct kc_ctl_conf *c);
+/* 0, or -EINVAL with "FILE:LINE: [section] key: what is wrong" in err. */
+int kc_ctl_conf_load(struct kc_ctl_conf *c, const char *path, char *err, size_t errlen);
+/* "10s", "5m", "2h", "7d", "250ms" or plain seconds, into ms. */
+int kc_parse_duration(const char *s, int64_t min_ms, int64_t max_ms, int64_t *out);
+
+#endif

@@ -1,0 +1,104 @@
+/* The controller: what keycabd's parts share. main.c builds one of these
+ * and runs the loop; proto.c feeds it requests, cabinet.c hardware events
+ * and timers; ops.c, registry.c and session.c answer requests, rules.c
+ * decides releases. */
+#ifndef KC_CTL_H
+#define KC_CTL_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "controller/conf.h"
+#include "controller/store.h"
+
+struct hw_cabinet;
+
+/* A release window: a granted loan whose slot is open (rule 10). */
+struct kc_window {
+	int64_t loan;
+	char key[64];
+	char slot[64];
+	int slot_index;     /* -1 when there is no hardware */
+	int64_t close_mono; /* decide "not taken" at this monotonic ms */
+	bool lock_off;      /* the hardware said the pulse ended */
+};
+
+#define KC_MAX_WINDOWS 64
+
+struct kc_ctl {
+	const struct kc_ctl_conf *conf;
+	struct kc_store *st;
+	struct hw_cabinet *hw; /* NULL: no hardware (unit tests) */
+	bool test_clock;       /* the test.clock request is allowed */
+	uid_t uid;             /* keycabd's own uid: its peers are "console" */
+	struct kc_window windows[KC_MAX_WINDOWS];
+	int nwindows;
+	int64_t next_scan_mono;
+	bool stopping;
+	void *forwarder;       /* struct kc_forwarder *, when forwarding */
+};
+
+/* Who sent a request: the socket peer and, after the session check, the
+ * authenticated operator. */
+struct kc_peer {
+	uid_t uid;
+	pid_t pid;
+	bool console;          /* root or keycabd's own user: registry admin */
+	char person[64];       /* "" when not logged in */
+	char role[16];
+	char name[128];
+	char session_error[160];
+};
+
+/* The answers a request gets (controller/README.md, "Protocol"). */
+json_t *kc_reply_ok(void);
+json_t *kc_reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A refusal by a custody rule: rule (0: no rule, the request names
+ * something unknown or unavailable), a sentence, and what is missing. */
+json_t *kc_reply_refused(int rule, json_t *missing, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ops.c: one request in, one reply out. */
+json_t *kc_ops_handle(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
+
+/* session.c */
+json_t *kc_session_login(struct kc_ctl *ctl, json_t *req);
+json_t *kc_session_logout(struct kc_ctl *ctl, json_t *req);
+/* Fills peer->person/role/name from the request's "session" token; on
+ * failure leaves person empty and says why in peer->session_error. */
+void kc_session_check(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer);
+/* Checks a second person's PIN (a manager's approval at the cabinet),
+ * counting failures and lockouts like a login. 0, or a refusal reply. */
+json_t *kc_session_verify_pin(struct kc_ctl *ctl, const char *person, const char *pin,
+			      const char *purpose, char role_out[16]);
+
+/* registry.c: imports and admin commands. */
+json_t *kc_registry_import(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
+json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
+json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
+json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
+json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
+json_t *kc_registry_vacancy(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
+
+/* cabinet.c: hardware events, release windows, timed scans. */
+int kc_cabinet_open_window(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
+			   char *err, size_t errlen);
+/* After start: windows of loans granted before a crash, so the first
+ * scan decides whether their keys were taken. */
+int kc_cabinet_recover(struct kc_ctl *ctl);
+void kc_cabinet_hw_events(struct kc_ctl *ctl);
+/* Windows to close, overdue loans, notices. Returns the ms until the
+ * next thing to do. */
+int64_t kc_cabinet_tick(struct kc_ctl *ctl);
+/* A slot's presence is readable and its board answers; for refusals. */
+bool kc_cabinet_slot_usable(struct kc_ctl *ctl, const char *slot, char *why, size_t len);
+json_t *kc_cabinet_slots(struct kc_ctl *ctl);
+
+/* Commits the open transaction; on failure rolls back and says so. */
+int kc_ctl_commit(struct kc_ctl *ctl);
+
+/* Reads a string member; NULL when absent or not a string. */
+const char *kc_req_str(json_t *req, const char *name);
+
+#endif

@@ -1,0 +1,314 @@
+/* keycabd: the cabinet controller. main() reads as a list: configuration,
+ * database, hardware, socket, forwarder, READY=1, loop. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/pdata.h"
+#include "common/util.h"
+#include "controller/conf.h"
+#include "controller/ctl.h"
+#include "controller/forward.h"
+#include "controller/proto.h"
+#include "controller/store.h"
+#include "hw/hw.h"
+
+#define KEYCABD_VERSION "1.0"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: keycabd -c CONFIG [--init-db] [--test-clock] [--check-config]\n"
+		"  -c, --config FILE   keycabd's configuration (controller/README.md)\n"
+		"  --init-db           create the database once, then exit\n"
+		"  --check-config      load the configuration and cabinet file, then exit\n"
+		"  --test-clock        allow the test.clock request (tests only)\n");
+}
+
+static int make_signalfd(void)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static void arm_timer(int fd, int64_t ms)
+{
+	struct itimerspec its = { 0 };
+
+	if (ms < 1)
+		ms = 1;
+	its.it_value.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = (ms % 1000) * 1000000;
+	timerfd_settime(fd, 0, &its, NULL);
+}
+
+static int read_token(const char *path, char *out, size_t len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f) {
+		snprintf(err, errlen, "[audit] token_file %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (!fgets(out, (int)len, f)) {
+		fclose(f);
+		snprintf(err, errlen, "[audit] token_file %s: empty", path);
+		return -EINVAL;
+	}
+	fclose(f);
+	n = strcspn(out, "\r\n");
+	out[n] = '\0';
+	if (n == 0) {
+		snprintf(err, errlen, "[audit] token_file %s: empty", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int lifecycle_event(struct kc_ctl *ctl, const char *type, const char *key, const char *val)
+{
+	json_t *ev = kc_store_event(ctl->st, type);
+
+	json_object_set_new(json_object_get(ev, "data"), key, json_string(val));
+	if (kc_store_begin(ctl->st) < 0) {
+		json_decref(ev);
+		return -EIO;
+	}
+	if (kc_store_append(ctl->st, ev) < 0 || kc_ctl_commit(ctl) < 0) {
+		kc_store_rollback(ctl->st);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Healthy: the database answers and the hardware threads deliver. */
+static bool healthy(struct kc_ctl *ctl)
+{
+	int64_t v;
+
+	return kc_store_int(ctl->st, &v, "SELECT 1", "") == 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "init-db", no_argument, NULL, 'I' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "test-clock", no_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kc_ctl_conf conf;
+	struct kc_ctl ctl = { 0 };
+	struct hw_cabinet *hw = NULL;
+	struct kc_store *st = NULL;
+	struct kc_server *srv = NULL;
+	struct kc_forwarder *fwd = NULL;
+	const char *config = NULL;
+	bool init_db = false, check_only = false, test_clock = false;
+	char err[512], token[256];
+	int sfd = -1, tfd = -1, rc = 1, opt, r;
+	uint64_t wd_usec = 0;
+	int64_t wd_next = 0;
+
+	kc_log_init("keycabd");
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': config = optarg; break;
+		case 'I': init_db = true; break;
+		case 'C': check_only = true; break;
+		case 'T': test_clock = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!config || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (kc_pdata_init() < 0) {
+		kc_err("libsodium did not initialise");
+		return 1;
+	}
+
+	/* 1. configuration and the cabinet file */
+	kc_ctl_conf_defaults(&conf);
+	if (kc_ctl_conf_load(&conf, config, err, sizeof(err)) < 0) {
+		kc_err("%s", err);
+		return 1;
+	}
+	hw = hw_cabinet_new(conf.cabinet_file, err, sizeof(err));
+	if (!hw) {
+		kc_err("[cabinet] file: %s", err);
+		return 1;
+	}
+	if (conf.release_window_ms > hw_cabinet_conf(hw)->pulse_max_ms) {
+		kc_err("%s: [release] window %lld ms is above the cabinet's pulse_max_ms (%d ms in %s)",
+		       config, (long long)conf.release_window_ms, hw_cabinet_conf(hw)->pulse_max_ms,
+		       conf.cabinet_file);
+		goto out;
+	}
+	if (check_only) {
+		printf("%s: configuration ok; cabinet %s with %d slots\n", config,
+		       hw_cabinet_conf(hw)->id, hw_cabinet_slot_count(hw));
+		rc = 0;
+		goto out;
+	}
+
+	/* 2. database: no start on half a state */
+	st = kc_store_open(conf.db_path, hw_cabinet_conf(hw)->id, init_db, err, sizeof(err));
+	if (!st) {
+		kc_err("%s", err);
+		goto out;
+	}
+	if (init_db) {
+		printf("%s: created for cabinet %s (schema version %d)\n", conf.db_path,
+		       hw_cabinet_conf(hw)->id, KC_STORE_SCHEMA_VERSION);
+		rc = 0;
+		goto out;
+	}
+	ctl.conf = &conf;
+	ctl.st = st;
+	ctl.uid = getuid();
+	ctl.test_clock = test_clock;
+	if (test_clock)
+		kc_warn("started with --test-clock: the test.clock request can move time");
+
+	/* 3. hardware: every lock off, bus threads started */
+	if (hw_cabinet_start(hw, err, sizeof(err)) < 0) {
+		kc_err("cabinet %s: %s", conf.cabinet_file, err);
+		goto out;
+	}
+	ctl.hw = hw;
+	r = kc_cabinet_recover(&ctl);
+	if (r > 0)
+		kc_notice("%d release windows were open at the last stop; waiting for the first scan", r);
+
+	/* 4. the socket for keycab */
+	sfd = make_signalfd();
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (sfd < 0 || tfd < 0) {
+		kc_err("signalfd/timerfd: %s", strerror(errno));
+		goto out;
+	}
+	srv = kc_server_new(conf.socket_path, conf.socket_mode, conf.socket_group, err, sizeof(err));
+	if (!srv) {
+		kc_err("[socket] %s", err);
+		goto out;
+	}
+
+	/* 5. forwarding to the audit service, when configured */
+	if (conf.audit_url[0]) {
+		struct kc_forward_config fc = {
+			.url = conf.audit_url,
+			.token = token,
+			.ca_file = conf.audit_ca_file[0] ? conf.audit_ca_file : NULL,
+			.batch_max = conf.audit_batch_max,
+			.backoff_min_ms = conf.audit_backoff_min_ms,
+			.backoff_max_ms = conf.audit_backoff_max_ms,
+		};
+
+		if (read_token(conf.audit_token_file, token, sizeof(token), err, sizeof(err)) < 0) {
+			kc_err("%s: %s", config, err);
+			goto out;
+		}
+		fwd = kc_forwarder_start(conf.db_path, &fc, err, sizeof(err));
+		explicit_bzero(token, sizeof(token));
+		if (!fwd) {
+			kc_err("[audit] forwarder: %s", err);
+			goto out;
+		}
+		ctl.forwarder = fwd;
+	}
+	if (lifecycle_event(&ctl, "controller.started", "version", KEYCABD_VERSION) < 0) {
+		kc_err("cannot write to the database: %s", kc_store_errmsg(st));
+		goto out;
+	}
+	if (sd_watchdog_enabled(0, &wd_usec) <= 0)
+		wd_usec = 0;
+	sd_notify(0, "READY=1\nSTATUS=cabinet ready");
+	kc_notice("cabinet %s ready: %d slots, socket %s%s", hw_cabinet_conf(hw)->id,
+		  hw_cabinet_slot_count(hw), conf.socket_path, fwd ? ", forwarding" : "");
+
+	/* 6. the loop */
+	while (!ctl.stopping) {
+		struct pollfd fds[4 + KC_PROTO_MAX_CLIENTS + 1];
+		int64_t next, now;
+		int n = 0, ns;
+
+		next = kc_cabinet_tick(&ctl);
+		now = kc_mono_ms();
+		if (wd_usec) {
+			if (now >= wd_next) {
+				if (healthy(&ctl))
+					sd_notify(0, "WATCHDOG=1");
+				wd_next = now + (int64_t)(wd_usec / 2000);
+			}
+			if (wd_next - now < next)
+				next = wd_next - now;
+		}
+		if (kc_store_take_committed(st) > 0 && fwd)
+			kc_forwarder_kick(fwd);
+		arm_timer(tfd, next);
+		fds[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		fds[n++] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+		fds[n++] = (struct pollfd){ .fd = hw_cabinet_fd(hw), .events = POLLIN };
+		ns = kc_server_pollfds(srv, fds + n, (int)KC_ARRAY_SIZE(fds) - n);
+		if (poll(fds, (nfds_t)(n + ns), -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			kc_err("poll: %s", strerror(errno));
+			break;
+		}
+		if (fds[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			while (read(sfd, &si, sizeof(si)) == sizeof(si))
+				if (si.ssi_signo != SIGHUP)
+					ctl.stopping = true;
+		}
+		if (fds[1].revents & POLLIN) {
+			uint64_t x;
+
+			if (read(tfd, &x, sizeof(x)) < 0 && errno != EAGAIN)
+				kc_warn("timerfd: %s", strerror(errno));
+		}
+		if (fds[2].revents & POLLIN)
+			kc_cabinet_hw_events(&ctl);
+		kc_server_handle(srv, fds + n, ns, &ctl);
+	}
+	sd_notify(0, "STOPPING=1");
+	kc_notice("stopping");
+	lifecycle_event(&ctl, "controller.stopping", "reason", "signal");
+	rc = 0;
+out:
+	kc_server_free(srv);
+	kc_forwarder_stop(fwd);
+	/* hw_cabinet_free switches every lock off before the threads go. */
+	hw_cabinet_free(hw);
+	kc_store_free(st);
+	if (tfd >= 0)
+		close(tfd);
+	if (sfd >= 0)
+		close(sfd);
+	return rc;
+}

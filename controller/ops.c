@@ -1,0 +1,940 @@
+/* The requests keycabd answers (controller/README.md, "Protocol"): the
+ * decisions at the cabinet, the admin commands, and the reads. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/pdata.h"
+#include "common/util.h"
+#include "controller/ctl.h"
+#include "controller/rules.h"
+
+json_t *kc_reply_ok(void)
+{
+	return json_pack("{s:b}", "ok", 1);
+}
+
+json_t *kc_reply_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+}
+
+json_t *kc_reply_refused(int rule, json_t *missing, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return json_pack("{s:b, s:b, s:i, s:s, s:o}", "ok", 0, "refused", 1, "rule", rule, "reason", msg,
+			 "missing", missing ? missing : json_array());
+}
+
+const char *kc_req_str(json_t *req, const char *name)
+{
+	return json_string_value(json_object_get(req, name));
+}
+
+int kc_ctl_commit(struct kc_ctl *ctl)
+{
+	return kc_store_commit(ctl->st);
+}
+
+static int64_t req_int(json_t *req, const char *name)
+{
+	json_t *v = json_object_get(req, name);
+
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+/* Rows as objects named by their columns; integer columns named *_ms
+ * become UTC times without the suffix. */
+static json_t *rows(sqlite3_stmt *s)
+{
+	json_t *arr = json_array();
+
+	if (!s)
+		return arr;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *o = json_object();
+
+		for (int i = 0; i < sqlite3_column_count(s); i++) {
+			const char *name = sqlite3_column_name(s, i);
+			size_t n = strlen(name);
+
+			switch (sqlite3_column_type(s, i)) {
+			case SQLITE_INTEGER:
+				if (n > 3 && strcmp(name + n - 3, "_ms") == 0) {
+					char nm[64];
+
+					snprintf(nm, sizeof(nm), "%.*s", (int)(n - 3), name);
+					kc_json_time(o, nm, sqlite3_column_int64(s, i));
+				} else {
+					json_object_set_new(o, name,
+							    json_integer(sqlite3_column_int64(s, i)));
+				}
+				break;
+			case SQLITE_NULL:
+				if (n > 3 && strcmp(name + n - 3, "_ms") == 0) {
+					char nm[64];
+
+					snprintf(nm, sizeof(nm), "%.*s", (int)(n - 3), name);
+					json_object_set_new(o, nm, json_null());
+				} else {
+					json_object_set_new(o, name, json_null());
+				}
+				break;
+			default:
+				json_object_set_new(o, name,
+						    json_string((const char *)sqlite3_column_text(s, i)));
+			}
+		}
+		json_array_append_new(arr, o);
+	}
+	sqlite3_reset(s);
+	return arr;
+}
+
+static json_t *need_operator(const struct kc_peer *peer)
+{
+	if (!peer->person[0])
+		return kc_reply_refused(1, json_pack("[s]", "operator login"),
+					"No operator is logged in: %s.", peer->session_error);
+	if (strcmp(peer->role, "engineer") == 0)
+		return kc_reply_refused(1, json_pack("[s]", "staff login"),
+					"%s is an engineer; a staff member must log in to operate the "
+					"cabinet.",
+					peer->person);
+	return NULL;
+}
+
+static json_t *need_reader(const struct kc_peer *peer)
+{
+	if (peer->console || peer->person[0])
+		return NULL;
+	return kc_reply_refused(1, json_pack("[s]", "login"), "Reading needs a login: %s.",
+				peer->session_error);
+}
+
+static void key_members(json_t *ev, const struct kc_key_info *k)
+{
+	if (!k->code[0])
+		return;
+	kc_json_str(ev, "key", k->code);
+	kc_json_str(ev, "kind", k->kind);
+	kc_json_str(ev, "unit", k->unit);
+	kc_json_str(ev, "site", k->site);
+	kc_json_str(ev, "slot", k->slot[0] ? k->slot : k->home_slot);
+}
+
+/* A refusal is an event too (rule 11), in its own transaction. */
+static json_t *refused(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_decision *d,
+		       const char *person, const char *type)
+{
+	json_t *ev = kc_store_event(ctl->st, type), *data = json_object_get(ev, "data");
+
+	kc_json_str(ev, "actor", peer->person[0] ? peer->person : NULL);
+	kc_json_str(ev, "person", person && *person ? person : NULL);
+	key_members(ev, &d->key);
+	json_object_set_new(data, "rule", json_integer(d->rule));
+	json_object_set_new(data, "reason", json_string(d->reason));
+	json_object_set_new(data, "missing", json_incref(d->missing));
+	if (kc_store_begin(ctl->st) < 0) {
+		json_decref(ev);
+		return kc_reply_error("database busy");
+	}
+	if (kc_store_append(ctl->st, ev) < 0 || kc_ctl_commit(ctl) < 0) {
+		kc_store_rollback(ctl->st);
+		return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+	}
+	return kc_reply_refused(d->rule, json_incref(d->missing), "%s", d->reason);
+}
+
+/* Grants a decided release: the loan, the held ID and the approval in one
+ * transaction with their events, then the slot opens (after the commit,
+ * so no slot ever opens for a release the database does not know). */
+static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_decision *d,
+		     const char *purpose, json_t *req)
+{
+	const char *id_number = kc_req_str(req, "id_number"), *id_type = kc_req_str(req, "id_type");
+	const char *slot = d->key.slot;
+	char id_hash[KC_PWHASH_LEN], id_masked[KC_MASK_LEN], why[200], err[200];
+	bool hold_id = strcmp(purpose, "borrow") == 0;
+	int64_t now = kc_now_ms(), loan, approval = d->approval;
+	json_t *ev, *data, *rep;
+
+	if (!kc_cabinet_slot_usable(ctl, slot, why, sizeof(why))) {
+		d->granted = false;
+		d->rule = 10;
+		snprintf(d->reason, sizeof(d->reason), "Key %s cannot be released: %s.", d->key.code, why);
+		json_array_append_new(d->missing, json_string("working slot"));
+		return refused(ctl, peer, d, d->borrower, "release.refused");
+	}
+	if (hold_id && (kc_id_hash(id_number, id_hash) < 0 ||
+			kc_id_mask(id_number, id_masked, sizeof(id_masked)) < 0))
+		return kc_reply_error("cannot hash the ID number");
+	if (kc_store_begin(ctl->st) < 0)
+		return kc_reply_error("database busy");
+	if (strcmp(d->approval_method, "second_credential") == 0) {
+		if (kc_store_x(ctl->st,
+			       "INSERT INTO approvals (key, manager, method, valid_from, valid_to, created_ms)"
+			       " VALUES (?,?,'second_credential',?,?,?)",
+			       "ssIII", d->key.code, kc_req_str(req, "approver"), now, now, now) < 0)
+			goto fail;
+		approval = kc_store_last_id(ctl->st);
+	}
+	if (kc_store_x(ctl->st,
+		       "INSERT INTO loans (key, kind, purpose, borrower, borrower_type, contact, signature,"
+		       " operator, work_order, letter, approval, due_ms, slot, granted_ms, window_ms, state)"
+		       " VALUES (?,?,?,?,?,?,?,?,?,nullif(?,0),nullif(?,0),nullif(?,0),?,?,?,'granted')",
+		       "sssssssssIIIsII", d->key.code, d->key.kind, purpose, d->borrower, d->borrower_type,
+		       kc_req_str(req, "contact"), kc_req_str(req, "signature"), peer->person,
+		       kc_req_str(req, "work_order"), d->letter, approval, d->due_ms, slot, now,
+		       ctl->conf->release_window_ms) < 0)
+		goto fail;
+	loan = kc_store_last_id(ctl->st);
+	if (kc_store_x(ctl->st, "UPDATE keys SET state = 'releasing' WHERE code = ? AND state = 'in'",
+		       "s", d->key.code) < 0 ||
+	    sqlite3_changes(kc_store_db(ctl->st)) != 1)
+		goto fail;
+	ev = kc_store_event(ctl->st, "release.granted");
+	kc_json_str(ev, "actor", peer->person);
+	kc_json_str(ev, "person", d->borrower);
+	key_members(ev, &d->key);
+	data = json_object_get(ev, "data");
+	json_object_set_new(data, "loan", json_integer(loan));
+	json_object_set_new(data, "purpose", json_string(purpose));
+	kc_json_time(data, "due", d->due_ms);
+	kc_json_str(data, "work_order", kc_req_str(req, "work_order"));
+	json_object_set_new(data, "letter", d->letter ? json_integer(d->letter) : json_null());
+	json_object_set_new(data, "approval", approval ? json_integer(approval) : json_null());
+	json_object_set_new(data, "window_ms", json_integer(ctl->conf->release_window_ms));
+	if (d->borrower_type[0])
+		json_object_set_new(data, "borrower_type", json_string(d->borrower_type));
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (approval) {
+		if (kc_store_x(ctl->st, "UPDATE approvals SET used_loan = ? WHERE id = ?", "II", loan,
+			       approval) < 0)
+			goto fail;
+		ev = kc_store_event(ctl->st, "approval.used");
+		kc_json_str(ev, "actor", strcmp(d->approval_method, "second_credential") == 0
+						 ? kc_req_str(req, "approver")
+						 : peer->person);
+		key_members(ev, &d->key);
+		data = json_object_get(ev, "data");
+		json_object_set_new(data, "approval", json_integer(approval));
+		json_object_set_new(data, "loan", json_integer(loan));
+		json_object_set_new(data, "method", json_string(d->approval_method));
+		json_object_set_new(data, "operator", json_string(peer->person));
+		if (kc_store_append(ctl->st, ev) < 0)
+			goto fail;
+	}
+	if (hold_id) {
+		if (kc_store_x(ctl->st,
+			       "INSERT INTO ids_held (loan, person, id_type, id_hash, id_masked, held_ms)"
+			       " VALUES (?,?,?,?,?,?)",
+			       "IssssI", loan, d->borrower, id_type, id_hash, id_masked, now) < 0)
+			goto fail;
+		ev = kc_store_event(ctl->st, "id.held");
+		kc_json_str(ev, "actor", peer->person);
+		kc_json_str(ev, "person", d->borrower);
+		kc_json_str(ev, "key", d->key.code);
+		data = json_object_get(ev, "data");
+		json_object_set_new(data, "loan", json_integer(loan));
+		json_object_set_new(data, "id_type", json_string(id_type));
+		json_object_set_new(data, "id_masked", json_string(id_masked));
+		if (kc_store_append(ctl->st, ev) < 0)
+			goto fail;
+	}
+	if (kc_ctl_commit(ctl) < 0)
+		return kc_reply_error("database write failed; nothing was released");
+	if (kc_cabinet_open_window(ctl, loan, d->key.code, slot, err, sizeof(err)) < 0) {
+		/* Granted but the slot stayed shut: the release did not happen. */
+		if (kc_store_begin(ctl->st) == 0) {
+			kc_store_x(ctl->st, "UPDATE loans SET state = 'not_taken' WHERE id = ?", "I", loan);
+			kc_store_x(ctl->st, "UPDATE keys SET state = 'in' WHERE code = ?", "s", d->key.code);
+			kc_store_x(ctl->st,
+				   "UPDATE ids_held SET released_ms = ?, released_by = 'not_taken'"
+				   " WHERE loan = ?",
+				   "II", kc_now_ms(), loan);
+			ev = kc_store_event(ctl->st, "release.not_taken");
+			kc_json_str(ev, "actor", peer->person);
+			key_members(ev, &d->key);
+			json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(loan));
+			json_object_set_new(json_object_get(ev, "data"), "detail", json_string(err));
+			if (kc_store_append(ctl->st, ev) < 0 || kc_ctl_commit(ctl) < 0)
+				kc_store_rollback(ctl->st);
+		}
+		return kc_reply_refused(10, json_pack("[s]", "working slot"),
+					"Key %s was granted but %s; nothing was released.", d->key.code,
+					err);
+	}
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "loan", json_integer(loan));
+	json_object_set_new(rep, "key", json_string(d->key.code));
+	json_object_set_new(rep, "slot", json_string(slot));
+	json_object_set_new(rep, "kind", json_string(d->key.kind));
+	json_object_set_new(rep, "purpose", json_string(purpose));
+	json_object_set_new(rep, "borrower", json_string(d->borrower));
+	json_object_set_new(rep, "window_ms", json_integer(ctl->conf->release_window_ms));
+	kc_json_time(rep, "due", d->due_ms);
+	if (hold_id)
+		json_object_set_new(rep, "id_held", json_string(id_masked));
+	if (approval)
+		json_object_set_new(rep, "approval", json_integer(approval));
+	return rep;
+fail:
+	kc_store_rollback(ctl->st);
+	return kc_reply_error("database write failed: %s; nothing was released",
+			      kc_store_errmsg(ctl->st));
+}
+
+static json_t *op_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	struct kc_release_req r = { 0 };
+	struct kc_decision d;
+	char approver_role[16] = "";
+	const char *due = kc_req_str(req, "due");
+	json_t *rep = NULL;
+	int64_t now = kc_now_ms();
+
+	r.operator_code = peer->person[0] ? peer->person : NULL;
+	r.operator_role = peer->role;
+	r.key = kc_req_str(req, "key");
+	r.purpose = kc_req_str(req, "purpose");
+	r.borrower = kc_req_str(req, "borrower");
+	r.contact = kc_req_str(req, "contact");
+	r.signature = kc_req_str(req, "signature");
+	r.letter = req_int(req, "letter");
+	r.id_type = kc_req_str(req, "id_type");
+	r.id_number = kc_req_str(req, "id_number");
+	r.work_order = kc_req_str(req, "work_order");
+	r.approval = req_int(req, "approval");
+	r.approver = kc_req_str(req, "approver");
+	if (!r.key || !r.purpose)
+		return kc_reply_error("release needs \"key\" and \"purpose\"");
+	if (due && kc_time_parse(due, &r.due_ms) < 0)
+		return kc_reply_error("release: \"due\" is not a time (YYYY-MM-DD HH:MM, UTC)");
+	if (req_int(req, "due_in_s") > 0)
+		r.due_ms = now + req_int(req, "due_in_s") * 1000;
+	kc_decision_init(&d);
+	if (r.approver && r.operator_code) {
+		json_t *v = kc_session_verify_pin(ctl, r.approver, kc_req_str(req, "approver_pin"),
+						  "approval", approver_role);
+
+		r.approver_verified = v == NULL;
+		r.approver_role = approver_role;
+		json_decref(v);
+	}
+	if (kc_rules_release(ctl->st, &r, now, &d) < 0) {
+		rep = kc_reply_error("database read failed: %s", kc_store_errmsg(ctl->st));
+		goto out;
+	}
+	if (!d.granted)
+		rep = refused(ctl, peer, &d, d.borrower[0] ? d.borrower : r.borrower, "release.refused");
+	else
+		rep = grant(ctl, peer, &d, r.purpose, req);
+out:
+	kc_decision_clear(&d);
+	return rep;
+}
+
+static json_t *op_collect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	struct kc_decision d;
+	json_t *rep;
+
+	kc_decision_init(&d);
+	if (kc_rules_collect(ctl->st, peer->person[0] ? peer->person : NULL, peer->role,
+			     kc_req_str(req, "key"), kc_req_str(req, "id_number"),
+			     kc_req_str(req, "signature"), kc_now_ms(), &d) < 0)
+		rep = kc_reply_error("database read failed");
+	else if (!d.granted)
+		rep = refused(ctl, peer, &d, d.borrower, "release.refused");
+	else
+		rep = grant(ctl, peer, &d, "owner_collect", req);
+	kc_decision_clear(&d);
+	return rep;
+}
+
+static json_t *op_approve(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	struct kc_key_info k;
+	int64_t now = kc_now_ms(), from = now, to, id;
+	int64_t valid_s = req_int(req, "valid_for_s");
+	json_t *ev, *d, *rep;
+
+	if (!peer->person[0] || strcmp(peer->role, "manager") != 0)
+		return kc_reply_refused(4, json_pack("[s]", "manager login"),
+					"Only a manager issues an approval for a sealed key; %s.",
+					peer->person[0] ? "the person logged in is not a manager"
+							: peer->session_error);
+	if (kc_key_get(ctl->st, kc_req_str(req, "key"), &k) < 0)
+		return kc_reply_refused(0, NULL, "There is no key \"%s\".",
+					kc_req_str(req, "key") ? kc_req_str(req, "key") : "");
+	if (strcmp(k.kind, "sealed") != 0)
+		return kc_reply_refused(4, NULL, "Key %s is not sealed; approvals are for sealed keys.",
+					k.code);
+	if (kc_req_str(req, "valid_from") && kc_time_parse(kc_req_str(req, "valid_from"), &from) < 0)
+		return kc_reply_error("approve: \"valid_from\" is not a time");
+	if (valid_s <= 0 || valid_s > 24 * 3600)
+		return kc_reply_error("approve: the approval's window (valid_for_s) must be 1 s to 24 h");
+	to = from + valid_s * 1000;
+	if (kc_store_begin(ctl->st) < 0)
+		return kc_reply_error("database busy");
+	if (kc_store_x(ctl->st,
+		       "INSERT INTO approvals (key, manager, method, valid_from, valid_to, created_ms)"
+		       " VALUES (?,?,'issued',?,?,?)",
+		       "ssIII", k.code, peer->person, from, to, now) < 0)
+		goto fail;
+	id = kc_store_last_id(ctl->st);
+	ev = kc_store_event(ctl->st, "approval.issued");
+	kc_json_str(ev, "actor", peer->person);
+	kc_json_str(ev, "key", k.code);
+	kc_json_str(ev, "unit", k.unit);
+	kc_json_str(ev, "site", k.site);
+	d = json_object_get(ev, "data");
+	json_object_set_new(d, "approval", json_integer(id));
+	kc_json_time(d, "valid_from", from);
+	kc_json_time(d, "valid_to", to);
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_ctl_commit(ctl) < 0)
+		return kc_reply_error("database write failed");
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "approval", json_integer(id));
+	kc_json_time(rep, "valid_from", from);
+	kc_json_time(rep, "valid_to", to);
+	return rep;
+fail:
+	kc_store_rollback(ctl->st);
+	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+}
+
+static json_t *op_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	int64_t loan = req_int(req, "loan");
+	struct kc_decision d;
+	char person[128] = "", id_type[32] = "", masked[KC_MASK_LEN] = "";
+	sqlite3_stmt *s;
+	json_t *rep, *ev, *data;
+
+	if ((rep = need_operator(peer)))
+		return rep;
+	kc_decision_init(&d);
+	if (kc_rules_id_release(ctl->st, peer->person, loan, &d) < 0) {
+		rep = kc_reply_error("database read failed");
+		goto out;
+	}
+	s = kc_store_q(ctl->st, "SELECT person, id_type, id_masked FROM ids_held WHERE loan = ?", "I",
+		       loan);
+	if (s && sqlite3_step(s) == SQLITE_ROW) {
+		kc_strlcpy(person, (const char *)sqlite3_column_text(s, 0), sizeof(person));
+		kc_strlcpy(id_type, (const char *)sqlite3_column_text(s, 1), sizeof(id_type));
+		kc_strlcpy(masked, (const char *)sqlite3_column_text(s, 2), sizeof(masked));
+	}
+	if (s)
+		sqlite3_reset(s);
+	if (!d.granted) {
+		if (!person[0]) {
+			rep = kc_reply_refused(d.rule, json_incref(d.missing), "%s", d.reason);
+			goto out;
+		}
+		ev = kc_store_event(ctl->st, "id.release_refused");
+		kc_json_str(ev, "actor", peer->person);
+		kc_json_str(ev, "person", person);
+		kc_json_str(ev, "key", d.key.code[0] ? d.key.code : NULL);
+		data = json_object_get(ev, "data");
+		json_object_set_new(data, "loan", json_integer(loan));
+		json_object_set_new(data, "reason", json_string(d.reason));
+		json_object_set_new(data, "rule", json_integer(d.rule));
+		if (kc_store_begin(ctl->st) < 0 || kc_store_append(ctl->st, ev) < 0 ||
+		    kc_ctl_commit(ctl) < 0) {
+			kc_store_rollback(ctl->st);
+			rep = kc_reply_error("database write failed");
+			goto out;
+		}
+		rep = kc_reply_refused(d.rule, json_incref(d.missing), "%s", d.reason);
+		goto out;
+	}
+	if (kc_store_begin(ctl->st) < 0) {
+		rep = kc_reply_error("database busy");
+		goto out;
+	}
+	if (kc_store_x(ctl->st, "UPDATE ids_held SET released_ms = ?, released_by = ? WHERE loan = ?",
+		       "IsI", kc_now_ms(), peer->person, loan) < 0)
+		goto fail;
+	ev = kc_store_event(ctl->st, "id.released");
+	kc_json_str(ev, "actor", peer->person);
+	kc_json_str(ev, "person", person);
+	kc_json_str(ev, "key", d.key.code);
+	data = json_object_get(ev, "data");
+	json_object_set_new(data, "loan", json_integer(loan));
+	json_object_set_new(data, "id_type", json_string(id_type));
+	json_object_set_new(data, "id_masked", json_string(masked));
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_ctl_commit(ctl) < 0) {
+		rep = kc_reply_error("database write failed");
+		goto out;
+	}
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "loan", json_integer(loan));
+	json_object_set_new(rep, "person", json_string(person));
+	json_object_set_new(rep, "id_type", json_string(id_type));
+	json_object_set_new(rep, "id_masked", json_string(masked));
+	goto out;
+fail:
+	kc_store_rollback(ctl->st);
+	rep = kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+out:
+	kc_decision_clear(&d);
+	return rep;
+}
+
+static json_t *op_inspect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	int64_t loan = req_int(req, "loan");
+	const char *result = kc_req_str(req, "result"), *problems = kc_req_str(req, "problems");
+	const char *dept = kc_req_str(req, "forwarded_to");
+	char key[64] = "", purpose[24] = "", state[16] = "", insp[16] = "";
+	struct kc_key_info k;
+	sqlite3_stmt *s;
+	json_t *ev, *d;
+
+	if (!peer->person[0])
+		return kc_reply_refused(1, json_pack("[s]", "login"), "No one is logged in: %s.",
+					peer->session_error);
+	if (!result || (strcmp(result, "ok") != 0 && strcmp(result, "problems") != 0))
+		return kc_reply_error("inspect: result must be ok or problems");
+	if (strcmp(result, "problems") == 0 && (!problems || !*problems || !dept || !*dept))
+		return kc_reply_refused(5, json_pack("[ss]", "problems found", "department forwarded to"),
+					"Problems found on an inspection are written down and forwarded "
+					"to a department (--problems and --forwarded-to).");
+	s = kc_store_q(ctl->st,
+		       "SELECT key, purpose, state, coalesce(inspection, '') FROM loans WHERE id = ?", "I",
+		       loan);
+	if (s && sqlite3_step(s) == SQLITE_ROW) {
+		kc_strlcpy(key, (const char *)sqlite3_column_text(s, 0), sizeof(key));
+		kc_strlcpy(purpose, (const char *)sqlite3_column_text(s, 1), sizeof(purpose));
+		kc_strlcpy(state, (const char *)sqlite3_column_text(s, 2), sizeof(state));
+		kc_strlcpy(insp, (const char *)sqlite3_column_text(s, 3), sizeof(insp));
+	}
+	if (s)
+		sqlite3_reset(s);
+	if (!key[0])
+		return kc_reply_refused(0, NULL, "There is no loan %lld.", (long long)loan);
+	if (strcmp(purpose, "inspection") != 0)
+		return kc_reply_refused(5, NULL, "Loan %lld was for %s, not an inspection.",
+					(long long)loan, purpose);
+	if (strcmp(state, "returned") != 0)
+		return kc_reply_refused(5, json_pack("[s]", "key returned"),
+					"The key of loan %lld is not back yet; record the inspection "
+					"when it is returned.",
+					(long long)loan);
+	if (strcmp(insp, "recorded") == 0)
+		return kc_reply_refused(0, NULL, "The inspection of loan %lld is recorded already.",
+					(long long)loan);
+	if (kc_key_get(ctl->st, key, &k) < 0)
+		return kc_reply_error("database read failed");
+	if (kc_store_begin(ctl->st) < 0)
+		return kc_reply_error("database busy");
+	if (kc_store_x(ctl->st,
+		       "INSERT INTO inspections (loan, unit, result, problems, forwarded_to, recorded_by,"
+		       " at_ms) VALUES (?,?,?,?,?,?,?)",
+		       "IsssssI", loan, k.unit, result, problems ? problems : "", dept ? dept : "",
+		       peer->person, kc_now_ms()) < 0 ||
+	    kc_store_x(ctl->st, "UPDATE loans SET inspection = 'recorded' WHERE id = ?", "I", loan) < 0)
+		goto fail;
+	ev = kc_store_event(ctl->st, "inspection.recorded");
+	kc_json_str(ev, "actor", peer->person);
+	kc_json_str(ev, "key", k.code);
+	kc_json_str(ev, "unit", k.unit);
+	kc_json_str(ev, "site", k.site);
+	d = json_object_get(ev, "data");
+	json_object_set_new(d, "loan", json_integer(loan));
+	json_object_set_new(d, "result", json_string(result));
+	json_object_set_new(d, "problems", json_string(problems ? problems : ""));
+	json_object_set_new(d, "forwarded_to", json_string(dept ? dept : ""));
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_ctl_commit(ctl) < 0)
+		return kc_reply_error("database write failed");
+	return kc_reply_ok();
+fail:
+	kc_store_rollback(ctl->st);
+	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+}
+
+static json_t *handover_sheet(struct kc_ctl *ctl)
+{
+	json_t *keys = rows(kc_store_q(ctl->st,
+				       "SELECT l.key, l.borrower AS person, l.due_ms, l.id AS loan, l.purpose"
+				       " FROM loans l WHERE l.state = 'out' ORDER BY l.id",
+				       ""));
+	json_t *ids = rows(kc_store_q(ctl->st,
+				      "SELECT i.person, i.id_type, i.id_masked, i.loan, l.key FROM ids_held i"
+				      " JOIN loans l ON l.id = i.loan WHERE i.released_ms IS NULL"
+				      " ORDER BY i.loan",
+				      ""));
+	json_t *alarms = rows(kc_store_q(ctl->st,
+					 "SELECT id AS alarm, type, key, slot, detail FROM alarms"
+					 " WHERE cleared_ms IS NULL ORDER BY id",
+					 ""));
+
+	return json_pack("{s:o, s:o, s:o}", "keys_out", keys, "ids_held", ids, "alarms", alarms);
+}
+
+static json_t *op_handover_start(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	json_t *rep, *sheet, *ev, *d;
+	char *text;
+	int64_t id;
+
+	(void)req;
+	if ((rep = need_operator(peer)))
+		return rep;
+	sheet = handover_sheet(ctl);
+	text = json_dumps(sheet, JSON_COMPACT);
+	if (kc_store_begin(ctl->st) < 0)
+		goto busy;
+	if (kc_store_x(ctl->st, "INSERT INTO handovers (outgoing, started_ms, sheet) VALUES (?,?,?)",
+		       "sIs", peer->person, kc_now_ms(), text ? text : "{}") < 0)
+		goto fail;
+	id = kc_store_last_id(ctl->st);
+	ev = kc_store_event(ctl->st, "handover.started");
+	kc_json_str(ev, "actor", peer->person);
+	d = json_object_get(ev, "data");
+	json_object_set_new(d, "handover", json_integer(id));
+	json_object_update(d, sheet);
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_ctl_commit(ctl) < 0)
+		goto busy;
+	free(text);
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "handover", json_integer(id));
+	json_object_set_new(rep, "outgoing", json_string(peer->person));
+	json_object_update(rep, sheet);
+	json_decref(sheet);
+	return rep;
+fail:
+	kc_store_rollback(ctl->st);
+busy:
+	free(text);
+	json_decref(sheet);
+	return kc_reply_error("database write failed");
+}
+
+static json_t *op_handover_confirm(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req,
+				   bool review)
+{
+	int64_t id = req_int(req, "handover"), confirmed = 0, reviewed = 0;
+	char outgoing[64] = "", incoming[64] = "";
+	sqlite3_stmt *s;
+	json_t *rep, *ev;
+
+	if ((rep = need_operator(peer)))
+		return rep;
+	if (review && strcmp(peer->role, "supervisor") != 0 && strcmp(peer->role, "manager") != 0)
+		return kc_reply_refused(12, json_pack("[s]", "supervisor login"),
+					"A supervisor (or the service manager) reviews and signs a "
+					"handover; %s is %s.",
+					peer->person, peer->role);
+	s = kc_store_q(ctl->st,
+		       "SELECT outgoing, coalesce(incoming, ''), coalesce(confirmed_ms, 0),"
+		       " coalesce(reviewed_ms, 0) FROM handovers WHERE id = ?",
+		       "I", id);
+	if (s && sqlite3_step(s) == SQLITE_ROW) {
+		kc_strlcpy(outgoing, (const char *)sqlite3_column_text(s, 0), sizeof(outgoing));
+		kc_strlcpy(incoming, (const char *)sqlite3_column_text(s, 1), sizeof(incoming));
+		confirmed = sqlite3_column_int64(s, 2);
+		reviewed = sqlite3_column_int64(s, 3);
+	}
+	if (s)
+		sqlite3_reset(s);
+	if (!outgoing[0])
+		return kc_reply_refused(0, NULL, "There is no handover %lld.", (long long)id);
+	if (!review) {
+		if (confirmed)
+			return kc_reply_refused(12, NULL, "Handover %lld was confirmed already by %s.",
+						(long long)id, incoming);
+		if (strcmp(outgoing, peer->person) == 0)
+			return kc_reply_refused(12, json_pack("[s]", "incoming staff login"),
+						"The incoming staff member confirms the handover, not "
+						"%s who started it: the incoming staff must log in.",
+						outgoing);
+	} else {
+		if (!confirmed)
+			return kc_reply_refused(12, json_pack("[s]", "incoming staff confirmation"),
+						"Handover %lld is not confirmed by the incoming staff yet.",
+						(long long)id);
+		if (reviewed)
+			return kc_reply_refused(12, NULL, "Handover %lld was reviewed already.",
+						(long long)id);
+	}
+	if (kc_store_begin(ctl->st) < 0)
+		return kc_reply_error("database busy");
+	if (kc_store_x(ctl->st,
+		       review ? "UPDATE handovers SET reviewer = ?, reviewed_ms = ? WHERE id = ?"
+			      : "UPDATE handovers SET incoming = ?, confirmed_ms = ? WHERE id = ?",
+		       "sII", peer->person, kc_now_ms(), id) < 0)
+		goto fail;
+	ev = kc_store_event(ctl->st, review ? "handover.reviewed" : "handover.confirmed");
+	kc_json_str(ev, "actor", peer->person);
+	json_object_set_new(json_object_get(ev, "data"), "handover", json_integer(id));
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_ctl_commit(ctl) < 0)
+		return kc_reply_error("database write failed");
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "handover", json_integer(id));
+	return rep;
+fail:
+	kc_store_rollback(ctl->st);
+	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+}
+
+static json_t *op_alarm_clear(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	int64_t id = req_int(req, "alarm"), cleared = 0;
+	char type[16] = "", key[64] = "", slot[64] = "";
+	const char *note = kc_req_str(req, "note");
+	sqlite3_stmt *s;
+	json_t *rep, *ev;
+
+	if ((rep = need_operator(peer)))
+		return rep;
+	if (!note || !*note)
+		return kc_reply_refused(11, json_pack("[s]", "note"),
+					"Say what was done about the alarm (--note), for the log.");
+	s = kc_store_q(ctl->st,
+		       "SELECT type, coalesce(key, ''), coalesce(slot, ''), coalesce(cleared_ms, 0)"
+		       " FROM alarms WHERE id = ?",
+		       "I", id);
+	if (s && sqlite3_step(s) == SQLITE_ROW) {
+		kc_strlcpy(type, (const char *)sqlite3_column_text(s, 0), sizeof(type));
+		kc_strlcpy(key, (const char *)sqlite3_column_text(s, 1), sizeof(key));
+		kc_strlcpy(slot, (const char *)sqlite3_column_text(s, 2), sizeof(slot));
+		cleared = sqlite3_column_int64(s, 3);
+	}
+	if (s)
+		sqlite3_reset(s);
+	if (!type[0])
+		return kc_reply_refused(0, NULL, "There is no alarm %lld.", (long long)id);
+	if (cleared)
+		return kc_reply_refused(0, NULL, "Alarm %lld was cleared already.", (long long)id);
+	if (kc_store_begin(ctl->st) < 0)
+		return kc_reply_error("database busy");
+	if (kc_store_x(ctl->st, "UPDATE alarms SET cleared_ms = ?, cleared_by = ? WHERE id = ?", "IsI",
+		       kc_now_ms(), peer->person, id) < 0)
+		goto fail;
+	ev = kc_store_event(ctl->st, "alarm.cleared");
+	kc_json_str(ev, "actor", peer->person);
+	kc_json_str(ev, "key", key[0] ? key : NULL);
+	kc_json_str(ev, "slot", slot[0] ? slot : NULL);
+	json_object_set_new(json_object_get(ev, "data"), "alarm", json_integer(id));
+	json_object_set_new(json_object_get(ev, "data"), "alarm_type", json_string(type));
+	json_object_set_new(json_object_get(ev, "data"), "note", json_string(note));
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_ctl_commit(ctl) < 0)
+		return kc_reply_error("database write failed");
+	return kc_reply_ok();
+fail:
+	kc_store_rollback(ctl->st);
+	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+}
+
+/* Reads. Every list a kiosk or `keycab ... --json` shows. */
+static json_t *list(struct kc_ctl *ctl, const char *name, const char *sql)
+{
+	json_t *rep = kc_reply_ok();
+
+	json_object_set_new(rep, name, rows(kc_store_q(ctl->st, sql, "")));
+	return rep;
+}
+
+#define KEYS_SQL                                                                             \
+	"SELECT k.code AS key, k.kind, k.unit, u.site, k.home_slot, k.slot, k.state, k.tag,"  \
+	" (SELECT l.borrower FROM loans l WHERE l.key = k.code AND l.state IN ('granted','out'))" \
+	" AS borrower,"                                                                        \
+	" (SELECT l.due_ms FROM loans l WHERE l.key = k.code AND l.state = 'out') AS due_ms"   \
+	" FROM keys k JOIN units u ON u.code = k.unit ORDER BY k.code"
+#define LOANS_SQL                                                                              \
+	"SELECT id AS loan, key, kind, purpose, borrower, borrower_type, operator, work_order,"  \
+	" letter, approval, slot, return_slot, state, overdue, inspection, granted_ms, out_ms,"  \
+	" in_ms, due_ms FROM loans"
+
+static json_t *op_status(struct kc_ctl *ctl)
+{
+	json_t *rep = kc_reply_ok();
+	int64_t v;
+
+	json_object_set_new(rep, "cabinet", json_string(kc_store_cabinet(ctl->st)));
+	json_object_set_new(rep, "keys", rows(kc_store_q(ctl->st, KEYS_SQL, "")));
+	json_object_set_new(rep, "slots", kc_cabinet_slots(ctl));
+	json_object_set_new(rep, "inspections_pending",
+			    rows(kc_store_q(ctl->st,
+					    "SELECT id AS loan, key, borrower, in_ms FROM loans"
+					    " WHERE inspection = 'pending' ORDER BY id",
+					    "")));
+	json_object_set_new(rep, "open_alarms",
+			    json_integer(kc_store_int(ctl->st, &v,
+						      "SELECT count(*) FROM alarms WHERE cleared_ms IS NULL",
+						      "") == 0 ? v : -1));
+	json_object_set_new(rep, "ids_held",
+			    json_integer(kc_store_int(ctl->st, &v,
+						      "SELECT count(*) FROM ids_held WHERE released_ms IS NULL",
+						      "") == 0 ? v : -1));
+	json_object_set_new(rep, "last_seq", json_integer(kc_store_last_seq(ctl->st)));
+	if (kc_clock_offset())
+		json_object_set_new(rep, "test_clock_offset_s", json_integer(kc_clock_offset() / 1000));
+	return rep;
+}
+
+static json_t *op_whoami(struct kc_peer *peer)
+{
+	json_t *rep;
+
+	if (!peer->person[0])
+		return kc_reply_refused(1, json_pack("[s]", "login"), "Nobody: %s.", peer->session_error);
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "person", json_string(peer->person));
+	json_object_set_new(rep, "name", json_string(peer->name));
+	json_object_set_new(rep, "role", json_string(peer->role));
+	return rep;
+}
+
+static json_t *op_test_clock(struct kc_ctl *ctl, json_t *req)
+{
+	json_t *rep;
+
+	if (!ctl->test_clock)
+		return kc_reply_error("test.clock: keycabd was not started with --test-clock");
+	kc_clock_advance(req_int(req, "advance_s") * 1000);
+	ctl->next_scan_mono = 0; /* scan for overdue loans and notices at once */
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "offset_s", json_integer(kc_clock_offset() / 1000));
+	kc_json_time(rep, "now", kc_now_ms());
+	return rep;
+}
+
+json_t *kc_ops_handle(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	const char *op = kc_req_str(req, "op");
+	json_t *rep;
+
+	if (!op)
+		return kc_reply_error("a request is a JSON object with an \"op\"");
+	if (strcmp(op, "ping") == 0)
+		return kc_reply_ok();
+	if (strcmp(op, "login") == 0)
+		return kc_session_login(ctl, req);
+	if (strcmp(op, "logout") == 0)
+		return kc_session_logout(ctl, req);
+	kc_session_check(ctl, req, peer);
+	if (strcmp(op, "whoami") == 0)
+		return op_whoami(peer);
+	if (strcmp(op, "release") == 0)
+		return op_release(ctl, peer, req);
+	if (strcmp(op, "collect") == 0)
+		return op_collect(ctl, peer, req);
+	if (strcmp(op, "approve") == 0)
+		return op_approve(ctl, peer, req);
+	if (strcmp(op, "id.release") == 0)
+		return op_id_release(ctl, peer, req);
+	if (strcmp(op, "inspect") == 0)
+		return op_inspect(ctl, peer, req);
+	if (strcmp(op, "handover.start") == 0)
+		return op_handover_start(ctl, peer, req);
+	if (strcmp(op, "handover.confirm") == 0)
+		return op_handover_confirm(ctl, peer, req, false);
+	if (strcmp(op, "handover.review") == 0)
+		return op_handover_confirm(ctl, peer, req, true);
+	if (strcmp(op, "alarm.clear") == 0)
+		return op_alarm_clear(ctl, peer, req);
+	if (strcmp(op, "import") == 0)
+		return kc_registry_import(ctl, peer, req);
+	if (strcmp(op, "person.add") == 0)
+		return kc_registry_person_add(ctl, peer, req);
+	if (strcmp(op, "entrust") == 0)
+		return kc_registry_entrust(ctl, peer, req);
+	if (strcmp(op, "letter.file") == 0)
+		return kc_registry_letter_file(ctl, peer, req);
+	if (strcmp(op, "letter.confirm") == 0)
+		return kc_registry_letter_confirm(ctl, peer, req);
+	if (strcmp(op, "unit.vacancy") == 0)
+		return kc_registry_vacancy(ctl, peer, req);
+	if (strcmp(op, "test.clock") == 0)
+		return op_test_clock(ctl, req);
+	if ((rep = need_reader(peer)))
+		return rep;
+	if (strcmp(op, "status") == 0)
+		return op_status(ctl);
+	if (strcmp(op, "keys") == 0)
+		return list(ctl, "keys", KEYS_SQL);
+	if (strcmp(op, "slots") == 0) {
+		rep = kc_reply_ok();
+		json_object_set_new(rep, "slots", kc_cabinet_slots(ctl));
+		return rep;
+	}
+	if (strcmp(op, "loans") == 0)
+		return json_is_true(json_object_get(req, "all"))
+			       ? list(ctl, "loans", LOANS_SQL " ORDER BY id")
+			       : list(ctl, "loans", LOANS_SQL " WHERE state IN ('granted', 'out') ORDER BY id");
+	if (strcmp(op, "ids") == 0)
+		return list(ctl, "ids",
+			    "SELECT i.loan, l.key, i.person, i.id_type, i.id_masked, i.held_ms,"
+			    " l.state AS loan_state FROM ids_held i JOIN loans l ON l.id = i.loan"
+			    " WHERE i.released_ms IS NULL ORDER BY i.loan");
+	if (strcmp(op, "alarms") == 0)
+		return json_is_true(json_object_get(req, "all"))
+			       ? list(ctl, "alarms",
+				      "SELECT id AS alarm, type, key, slot, loan, detail, raised_ms,"
+				      " cleared_ms, cleared_by FROM alarms ORDER BY id")
+			       : list(ctl, "alarms",
+				      "SELECT id AS alarm, type, key, slot, loan, detail, raised_ms"
+				      " FROM alarms WHERE cleared_ms IS NULL ORDER BY id");
+	if (strcmp(op, "entrustments") == 0)
+		return list(ctl, "entrustments",
+			    "SELECT e.id AS entrustment, e.key, e.owner, o.name AS owner_name, e.start_ms,"
+			    " e.end_ms, e.state, e.closed_ms FROM entrustments e"
+			    " JOIN owners o ON o.code = e.owner ORDER BY e.id");
+	if (strcmp(op, "letters") == 0)
+		return list(ctl, "letters",
+			    "SELECT l.id AS letter, l.entrustment, e.key, l.borrower, l.id_type,"
+			    " l.id_masked, l.reference, l.valid_from AS valid_from_ms, l.valid_to AS valid_to_ms,"
+			    " l.confirmed_by,"
+			    " l.confirmed_ms, l.channel FROM letters l"
+			    " JOIN entrustments e ON e.id = l.entrustment ORDER BY l.id");
+	if (strcmp(op, "people") == 0)
+		return list(ctl, "people",
+			    "SELECT code AS person, name, role, phone, locked_until AS locked_until_ms,"
+			    " card_hash IS NOT NULL AS has_card FROM people ORDER BY code");
+	if (strcmp(op, "handovers") == 0)
+		return list(ctl, "handovers",
+			    "SELECT id AS handover, outgoing, started_ms, incoming, confirmed_ms, reviewer,"
+			    " reviewed_ms, sheet FROM handovers ORDER BY id");
+	if (strcmp(op, "notices") == 0)
+		return list(ctl, "notices",
+			    "SELECT n.id AS notice, n.entrustment, e.key, e.owner, n.stage, n.at_ms"
+			    " FROM notices n JOIN entrustments e ON e.id = n.entrustment ORDER BY n.id");
+	if (strcmp(op, "approvals") == 0)
+		return list(ctl, "approvals",
+			    "SELECT id AS approval, key, manager, method, valid_from AS valid_from_ms,"
+			    " valid_to AS valid_to_ms,"
+			    " used_loan FROM approvals ORDER BY id");
+	return kc_reply_error("unknown op \"%s\"", op);
+}

@@ -1,0 +1,666 @@
+/* The registry: sites, units, owners, keys and people imported or added by
+ * an administrator, entrustments, authorisation letters and the owner's
+ * confirmation. Each change is an event (architecture decision 4), so the
+ * audit service can compute its reports from events alone. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/pdata.h"
+#include "common/util.h"
+#include "controller/ctl.h"
+#include "controller/rules.h"
+#include "hw/hw.h"
+
+static bool valid_code(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > 63)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+			return false;
+	return true;
+}
+
+static bool valid_text(const char *s, size_t max)
+{
+	return s && *s && strlen(s) <= max;
+}
+
+static bool exists(struct kc_store *st, const char *sql, const char *code)
+{
+	int64_t v;
+
+	return kc_store_int(st, &v, sql, "s", code) == 0;
+}
+
+/* Who did it: the logged-in person, or null for the console (root or
+ * keycabd's own user at the socket). */
+static const char *actor_of(const struct kc_peer *peer)
+{
+	return peer->person[0] ? peer->person : NULL;
+}
+
+static json_t *need_admin(const struct kc_peer *peer, bool staff_ok)
+{
+	if (peer->console)
+		return NULL;
+	if (!peer->person[0])
+		return kc_reply_refused(1, json_pack("[s]", "operator login"),
+					"This needs a login: %s.", peer->session_error);
+	if (strcmp(peer->role, "manager") == 0 || strcmp(peer->role, "supervisor") == 0)
+		return NULL;
+	if (staff_ok && strcmp(peer->role, "staff") == 0)
+		return NULL;
+	return kc_reply_refused(1, json_pack("[s]", staff_ok ? "staff login" : "manager login"),
+				"%s is %s; this needs a %s.", peer->person, peer->role,
+				staff_ok ? "staff member, manager or supervisor" : "manager or supervisor");
+}
+
+static const char *row_str(json_t *row, const char *name)
+{
+	const char *s = kc_req_str(row, name);
+
+	return s && *s ? s : NULL;
+}
+
+/* One row of an import: checks it, adds it, appends its event. Returns
+ * NULL when added, or a sentence saying why the row is rejected (static
+ * or in why). */
+typedef const char *(*row_fn)(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, char *why,
+			      size_t len);
+
+static const char *add_site(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, char *why,
+			    size_t len)
+{
+	const char *code = row_str(row, "code"), *name = row_str(row, "name");
+	const char *age = row_str(row, "age");
+	json_t *ev;
+	int r;
+
+	(void)peer;
+	if (!valid_code(code))
+		return "code: missing or not a code (letters, digits, - _ . up to 63)";
+	if (!valid_text(name, 120))
+		return "name: missing or longer than 120 characters";
+	if (!age || (strcmp(age, "new") != 0 && strcmp(age, "old") != 0))
+		return "age: must be new or old (a new site's vacant units are inspected at 80 %, an old "
+		       "site's at 100 %)";
+	r = kc_store_x(ctl->st, "INSERT INTO sites (code, name, age) VALUES (?,?,?)", "sss", code, name,
+		       age);
+	if (r == -EEXIST) {
+		snprintf(why, len, "site %s exists already", code);
+		return why;
+	}
+	if (r < 0)
+		return "database write failed";
+	ev = kc_store_event(ctl->st, "site.registered");
+	kc_json_str(ev, "site", code);
+	json_object_set_new(json_object_get(ev, "data"), "name", json_string(name));
+	json_object_set_new(json_object_get(ev, "data"), "age", json_string(age));
+	return kc_store_append(ctl->st, ev) < 0 ? "database write failed" : NULL;
+}
+
+static const char *add_unit(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, char *why,
+			    size_t len)
+{
+	const char *code = row_str(row, "code"), *site = row_str(row, "site");
+	const char *building = row_str(row, "building"), *room = row_str(row, "room");
+	const char *vac = row_str(row, "vacant");
+	bool vacant = false;
+	json_t *ev;
+	int r;
+
+	(void)peer;
+	if (!valid_code(code))
+		return "code: missing or not a code (letters, digits, - _ . up to 63)";
+	if (!site || !exists(ctl->st, "SELECT 1 FROM sites WHERE code = ?", site)) {
+		snprintf(why, len, "site: no site \"%s\" (import the sites first)", site ? site : "");
+		return why;
+	}
+	if (vac && kc_parse_bool(vac, &vacant) < 0)
+		return "vacant: must be yes or no";
+	r = kc_store_x(ctl->st,
+		       "INSERT INTO units (code, site, building, room, vacant) VALUES (?,?,?,?,?)",
+		       "ssssi", code, site, building ? building : "", room ? room : "", vacant);
+	if (r == -EEXIST) {
+		snprintf(why, len, "unit %s exists already", code);
+		return why;
+	}
+	if (r < 0)
+		return "database write failed";
+	ev = kc_store_event(ctl->st, "unit.registered");
+	kc_json_str(ev, "unit", code);
+	kc_json_str(ev, "site", site);
+	json_object_set_new(json_object_get(ev, "data"), "vacant", json_boolean(vacant));
+	json_object_set_new(json_object_get(ev, "data"), "building",
+			    json_string(building ? building : ""));
+	json_object_set_new(json_object_get(ev, "data"), "room", json_string(room ? room : ""));
+	return kc_store_append(ctl->st, ev) < 0 ? "database write failed" : NULL;
+}
+
+static const char *add_owner(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, char *why,
+			     size_t len)
+{
+	const char *code = row_str(row, "code"), *name = row_str(row, "name");
+	const char *phone = row_str(row, "phone"), *unit = row_str(row, "unit");
+	const char *id_type = row_str(row, "id_type"), *id_hash = row_str(row, "id_hash");
+	const char *id_masked = row_str(row, "id_masked");
+	json_t *ev;
+	int r;
+
+	(void)peer;
+	if (!valid_code(code))
+		return "code: missing or not a code (letters, digits, - _ . up to 63)";
+	if (!valid_text(name, 120))
+		return "name: missing or longer than 120 characters";
+	if (unit && !exists(ctl->st, "SELECT 1 FROM units WHERE code = ?", unit)) {
+		snprintf(why, len, "unit: no unit \"%s\"", unit);
+		return why;
+	}
+	if (!valid_text(id_type, 32))
+		return "id_type: missing (e.g. id_card, passport)";
+	if (!id_hash || !id_masked)
+		return "id_number: missing or not a valid ID number (letters and digits, up to 32)";
+	r = kc_store_x(ctl->st,
+		       "INSERT INTO owners (code, name, phone, unit, id_type, id_hash, id_masked)"
+		       " VALUES (?,?,?,?,?,?,?)",
+		       "sssssss", code, name, phone ? phone : "", unit, id_type, id_hash, id_masked);
+	if (r == -EEXIST) {
+		snprintf(why, len, "owner %s exists already", code);
+		return why;
+	}
+	if (r < 0)
+		return "database write failed";
+	ev = kc_store_event(ctl->st, "person.registered");
+	kc_json_str(ev, "person", code);
+	kc_json_str(ev, "unit", unit);
+	json_object_set_new(json_object_get(ev, "data"), "role", json_string("owner"));
+	json_object_set_new(json_object_get(ev, "data"), "name", json_string(name));
+	json_object_set_new(json_object_get(ev, "data"), "id_type", json_string(id_type));
+	json_object_set_new(json_object_get(ev, "data"), "id_masked", json_string(id_masked));
+	return kc_store_append(ctl->st, ev) < 0 ? "database write failed" : NULL;
+}
+
+static const char *add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, char *why,
+			   size_t len)
+{
+	static const char *kinds[] = { "entrusted", "sealed", "vacant", "repair" };
+	const char *code = row_str(row, "code"), *unit = row_str(row, "unit");
+	const char *kind = row_str(row, "kind"), *slot = row_str(row, "slot");
+	const char *tag_s = row_str(row, "tag");
+	long long tag = 0;
+	bool kind_ok = false, present = true;
+	char site[64] = "";
+	sqlite3_stmt *s;
+	json_t *ev;
+	int r;
+
+	(void)peer;
+	if (!valid_code(code))
+		return "code: missing or not a code (letters, digits, - _ . up to 63)";
+	for (size_t i = 0; kind && i < KC_ARRAY_SIZE(kinds); i++)
+		kind_ok |= strcmp(kind, kinds[i]) == 0;
+	if (!kind_ok)
+		return "kind: must be entrusted, sealed, vacant or repair";
+	s = unit ? kc_store_q(ctl->st, "SELECT site FROM units WHERE code = ?", "s", unit) : NULL;
+	if (s && sqlite3_step(s) == SQLITE_ROW)
+		kc_strlcpy(site, (const char *)sqlite3_column_text(s, 0), sizeof(site));
+	if (s)
+		sqlite3_reset(s);
+	if (!site[0]) {
+		snprintf(why, len, "unit: no unit \"%s\" (import the units first)", unit ? unit : "");
+		return why;
+	}
+	if (!slot) 
+		return "slot: missing (the key's home slot in the cabinet file)";
+	if (ctl->hw && hw_slot_find(ctl->hw, slot) < 0) {
+		snprintf(why, len, "slot: the cabinet has no slot \"%s\"", slot);
+		return why;
+	}
+	if (tag_s && kc_parse_long(tag_s, 0, 0xffffffffLL, &tag) < 0)
+		return "tag: must be a number from 0 to 0xffffffff (0: no tag)";
+	if (exists(ctl->st, "SELECT 1 FROM keys WHERE home_slot = ?", slot)) {
+		snprintf(why, len, "slot: slot %s is the home of another key already", slot);
+		return why;
+	}
+	if (tag) {
+		int64_t dummy;
+
+		if (kc_store_int(ctl->st, &dummy, "SELECT 1 FROM keys WHERE tag = ?", "I",
+				 (int64_t)tag) == 0) {
+			snprintf(why, len, "tag: tag 0x%llx belongs to another key already", tag);
+			return why;
+		}
+	}
+	/* A key is in custody once its slot reads it: until then it is
+	 * awaited, and its arrival is no surprise. */
+	if (ctl->hw) {
+		struct hw_slot_state hs;
+
+		present = hw_slot_state(ctl->hw, hw_slot_find(ctl->hw, slot), &hs) == 0 &&
+			  hs.presence == HW_PRESENCE_PRESENT;
+	}
+	r = kc_store_x(ctl->st,
+		       "INSERT INTO keys (code, unit, kind, home_slot, tag, state, slot)"
+		       " VALUES (?,?,?,?,?,?,?)",
+		       "ssssIss", code, unit, kind, slot, (int64_t)tag, present ? "in" : "awaiting",
+		       present ? slot : NULL);
+	if (r == -EEXIST) {
+		snprintf(why, len, "key %s exists already", code);
+		return why;
+	}
+	if (r < 0)
+		return "database write failed";
+	ev = kc_store_event(ctl->st, "key.registered");
+	kc_json_str(ev, "key", code);
+	kc_json_str(ev, "kind", kind);
+	kc_json_str(ev, "unit", unit);
+	kc_json_str(ev, "site", site);
+	kc_json_str(ev, "slot", slot);
+	json_object_set_new(json_object_get(ev, "data"), "tag", json_integer(tag));
+	json_object_set_new(json_object_get(ev, "data"), "state",
+			    json_string(present ? "in" : "awaiting"));
+	return kc_store_append(ctl->st, ev) < 0 ? "database write failed" : NULL;
+}
+
+/* The one costly step of an owner row, the ID hash, happens before the
+ * transaction so the write lock is held only for the inserts. */
+static void prepare_owner(json_t *row)
+{
+	const char *id = kc_req_str(row, "id_number");
+	char h[KC_PWHASH_LEN], m[KC_MASK_LEN];
+
+	if (id && kc_id_hash(id, h) == 0 && kc_id_mask(id, m, sizeof(m)) == 0) {
+		json_object_set_new(row, "id_hash", json_string(h));
+		json_object_set_new(row, "id_masked", json_string(m));
+	}
+	json_object_del(row, "id_number");
+}
+
+json_t *kc_registry_import(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	static const struct {
+		const char *table;
+		row_fn fn;
+	} tables[] = { { "sites", add_site }, { "units", add_unit }, { "owners", add_owner },
+		       { "keys", add_key } };
+	const char *table = kc_req_str(req, "table");
+	json_t *rows = json_object_get(req, "rows"), *rejected, *rep, *row;
+	row_fn fn = NULL;
+	int added = 0;
+	size_t i;
+
+	if ((rep = need_admin(peer, false)))
+		return rep;
+	for (i = 0; table && i < KC_ARRAY_SIZE(tables); i++)
+		if (strcmp(table, tables[i].table) == 0)
+			fn = tables[i].fn;
+	if (!fn)
+		return kc_reply_error("import: \"table\" must be sites, units, owners or keys");
+	if (!json_is_array(rows))
+		return kc_reply_error("import: \"rows\" must be an array of objects");
+	if (fn == add_owner)
+		json_array_foreach(rows, i, row)
+			if (json_is_object(row))
+				prepare_owner(row);
+	rejected = json_array();
+	if (kc_store_begin(ctl->st) < 0) {
+		json_decref(rejected);
+		return kc_reply_error("database busy: %s", kc_store_errmsg(ctl->st));
+	}
+	json_array_foreach(rows, i, row) {
+		char why[256];
+		const char *bad;
+		json_t *line = json_object_get(row, "_line");
+
+		bad = json_is_object(row) ? fn(ctl, peer, row, why, sizeof(why)) : "not an object";
+		if (bad && strcmp(bad, "database write failed") == 0) {
+			kc_store_rollback(ctl->st);
+			json_decref(rejected);
+			return kc_reply_error("import: database write failed: %s", kc_store_errmsg(ctl->st));
+		}
+		if (bad)
+			json_array_append_new(rejected,
+					      json_pack("{s:o, s:s}", "line",
+							line ? json_incref(line)
+							     : json_integer((json_int_t)i + 1),
+							"reason", bad));
+		else
+			added++;
+	}
+	if (kc_ctl_commit(ctl) < 0) {
+		json_decref(rejected);
+		return kc_reply_error("import: database write failed");
+	}
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "table", json_string(table));
+	json_object_set_new(rep, "added", json_integer(added));
+	json_object_set_new(rep, "rejected", rejected);
+	return rep;
+}
+
+json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	const char *code = kc_req_str(req, "code"), *name = kc_req_str(req, "name");
+	const char *role = kc_req_str(req, "role"), *phone = kc_req_str(req, "phone");
+	const char *pin = kc_req_str(req, "pin"), *card = kc_req_str(req, "card");
+	char pin_hash[KC_PWHASH_LEN], card_hash[65];
+	json_t *rep, *ev;
+	int r;
+
+	if ((rep = need_admin(peer, false)))
+		return rep;
+	if (!valid_code(code))
+		return kc_reply_error("person add: the code must be letters, digits, - _ . (up to 63)");
+	if (!valid_text(name, 120))
+		return kc_reply_error("person add: a name is needed (up to 120 characters)");
+	if (!role || (strcmp(role, "staff") != 0 && strcmp(role, "engineer") != 0 &&
+		      strcmp(role, "manager") != 0 && strcmp(role, "supervisor") != 0))
+		return kc_reply_error("person add: the role must be staff, engineer, manager or supervisor");
+	if (pin && kc_pin_check_form(pin) < 0)
+		return kc_reply_error("person add: a PIN is 4 to 12 digits");
+	if (!pin && !card)
+		return kc_reply_error("person add: a PIN or a card is needed to log in");
+	if (pin && kc_secret_hash(pin, pin_hash) < 0)
+		return kc_reply_error("person add: cannot hash the PIN");
+	if (card)
+		kc_token_hash(card, card_hash);
+	if (kc_store_begin(ctl->st) < 0)
+		return kc_reply_error("database busy");
+	r = kc_store_x(ctl->st,
+		       "INSERT INTO people (code, name, role, phone, pin_hash, card_hash) VALUES (?,?,?,?,?,?)",
+		       "ssssss", code, name, role, phone ? phone : "", pin ? pin_hash : NULL,
+		       card ? card_hash : NULL);
+	if (r == -EEXIST) {
+		kc_store_rollback(ctl->st);
+		return kc_reply_refused(0, NULL,
+					"There is a person %s already, or that card belongs to someone.",
+					code);
+	}
+	if (r < 0)
+		goto fail;
+	ev = kc_store_event(ctl->st, "person.registered");
+	kc_json_str(ev, "actor", actor_of(peer));
+	kc_json_str(ev, "person", code);
+	json_object_set_new(json_object_get(ev, "data"), "role", json_string(role));
+	json_object_set_new(json_object_get(ev, "data"), "name", json_string(name));
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_ctl_commit(ctl) < 0)
+		return kc_reply_error("database write failed");
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "person", json_string(code));
+	return rep;
+fail:
+	kc_store_rollback(ctl->st);
+	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+}
+
+static int req_time(json_t *req, const char *name, int64_t dflt, int64_t *out)
+{
+	const char *s = kc_req_str(req, name);
+
+	if (!s) {
+		*out = dflt;
+		return dflt ? 0 : -ENOENT;
+	}
+	return kc_time_parse(s, out);
+}
+
+json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	const char *key = kc_req_str(req, "key"), *owner = kc_req_str(req, "owner");
+	struct kc_key_info k;
+	char name[128] = "", phone[64] = "";
+	int64_t start, end, id;
+	sqlite3_stmt *s;
+	json_t *rep, *ev, *d;
+
+	if ((rep = need_admin(peer, true)))
+		return rep;
+	if (req_time(req, "start", kc_now_ms(), &start) < 0)
+		return kc_reply_error("entrust: \"start\" is not a time (YYYY-MM-DD or YYYY-MM-DD HH:MM, UTC)");
+	if (req_time(req, "end", 0, &end) < 0)
+		return kc_reply_error("entrust: \"end\" is needed: the date the entrustment ends (YYYY-MM-DD)");
+	if (end <= start)
+		return kc_reply_error("entrust: the end must be after the start");
+	if (kc_key_get(ctl->st, key, &k) < 0)
+		return kc_reply_refused(0, NULL, "There is no key \"%s\".", key ? key : "");
+	if (strcmp(k.kind, "entrusted") != 0 && strcmp(k.kind, "sealed") != 0)
+		return kc_reply_refused(0, NULL,
+					"Key %s is a %s key; owners entrust entrusted or sealed keys.",
+					k.code, k.kind);
+	s = kc_store_q(ctl->st, "SELECT name, phone FROM owners WHERE code = ?", "s", owner ? owner : "");
+	if (s && sqlite3_step(s) == SQLITE_ROW) {
+		kc_strlcpy(name, (const char *)sqlite3_column_text(s, 0), sizeof(name));
+		kc_strlcpy(phone, (const char *)sqlite3_column_text(s, 1), sizeof(phone));
+	}
+	if (s)
+		sqlite3_reset(s);
+	if (!name[0])
+		return kc_reply_refused(0, NULL, "There is no owner \"%s\" (import owners first).",
+					owner ? owner : "");
+	if (kc_store_int(ctl->st, &id, "SELECT id FROM entrustments WHERE key = ? AND state = 'open'",
+			 "s", k.code) == 0)
+		return kc_reply_refused(0, NULL, "Key %s has an open entrustment (%lld) already.", k.code,
+					(long long)id);
+	if (kc_store_begin(ctl->st) < 0)
+		return kc_reply_error("database busy");
+	if (kc_store_x(ctl->st,
+		       "INSERT INTO entrustments (owner, key, start_ms, end_ms, registered_by) VALUES (?,?,?,?,?)",
+		       "ssIIs", owner, k.code, start, end, actor_of(peer)) < 0)
+		goto fail;
+	id = kc_store_last_id(ctl->st);
+	ev = kc_store_event(ctl->st, "entrustment.registered");
+	kc_json_str(ev, "actor", actor_of(peer));
+	kc_json_str(ev, "person", owner);
+	kc_json_str(ev, "key", k.code);
+	kc_json_str(ev, "kind", k.kind);
+	kc_json_str(ev, "unit", k.unit);
+	kc_json_str(ev, "site", k.site);
+	d = json_object_get(ev, "data");
+	json_object_set_new(d, "entrustment", json_integer(id));
+	json_object_set_new(d, "owner_name", json_string(name));
+	json_object_set_new(d, "owner_phone", json_string(phone));
+	kc_json_time(d, "start", start);
+	kc_json_time(d, "end", end);
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_ctl_commit(ctl) < 0)
+		return kc_reply_error("database write failed");
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "entrustment", json_integer(id));
+	return rep;
+fail:
+	kc_store_rollback(ctl->st);
+	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+}
+
+json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	const char *borrower = kc_req_str(req, "borrower"), *id_type = kc_req_str(req, "id_type");
+	const char *id_number = kc_req_str(req, "id_number"), *ref = kc_req_str(req, "reference");
+	json_int_t ent = json_integer_value(json_object_get(req, "entrustment"));
+	char h[KC_PWHASH_LEN], m[KC_MASK_LEN], key[64] = "", unit[64] = "", state[16] = "";
+	int64_t from, to, id;
+	sqlite3_stmt *s;
+	json_t *rep, *ev, *d;
+
+	if ((rep = need_admin(peer, true)))
+		return rep;
+	s = kc_store_q(ctl->st,
+		       "SELECT e.key, k.unit, e.state FROM entrustments e JOIN keys k ON k.code = e.key"
+		       " WHERE e.id = ?",
+		       "I", (int64_t)ent);
+	if (s && sqlite3_step(s) == SQLITE_ROW) {
+		kc_strlcpy(key, (const char *)sqlite3_column_text(s, 0), sizeof(key));
+		kc_strlcpy(unit, (const char *)sqlite3_column_text(s, 1), sizeof(unit));
+		kc_strlcpy(state, (const char *)sqlite3_column_text(s, 2), sizeof(state));
+	}
+	if (s)
+		sqlite3_reset(s);
+	if (!key[0])
+		return kc_reply_refused(0, NULL, "There is no entrustment %lld.", (long long)ent);
+	if (strcmp(state, "open") != 0)
+		return kc_reply_refused(0, NULL, "Entrustment %lld is %s; a letter needs an open one.",
+					(long long)ent, state);
+	if (!valid_text(borrower, 120))
+		return kc_reply_error("letter file: the borrower's name is needed");
+	if (!valid_text(id_type, 32))
+		return kc_reply_error("letter file: the borrower's ID type is needed (e.g. id_card)");
+	if (!id_number || kc_id_hash(id_number, h) < 0 || kc_id_mask(id_number, m, sizeof(m)) < 0)
+		return kc_reply_error("letter file: the borrower's ID number is missing or not valid "
+				      "(letters and digits, up to 32)");
+	if (!valid_text(ref, 120))
+		return kc_reply_error("letter file: the letter's reference is needed");
+	if (req_time(req, "valid_from", kc_now_ms(), &from) < 0 || req_time(req, "valid_to", 0, &to) < 0)
+		return kc_reply_error("letter file: valid_from and valid_to must be times (YYYY-MM-DD [HH:MM], UTC); valid_to is needed");
+	if (to <= from)
+		return kc_reply_error("letter file: valid_to must be after valid_from");
+	if (kc_store_begin(ctl->st) < 0)
+		return kc_reply_error("database busy");
+	if (kc_store_x(ctl->st,
+		       "INSERT INTO letters (entrustment, borrower, id_type, id_hash, id_masked, valid_from,"
+		       " valid_to, reference, filed_by, filed_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
+		       "IsssssIIssI", (int64_t)ent, borrower, id_type, h, m, from, to, ref,
+		       actor_of(peer), kc_now_ms()) < 0)
+		goto fail;
+	id = kc_store_last_id(ctl->st);
+	ev = kc_store_event(ctl->st, "letter.filed");
+	kc_json_str(ev, "actor", actor_of(peer));
+	kc_json_str(ev, "person", borrower);
+	kc_json_str(ev, "key", key);
+	kc_json_str(ev, "unit", unit);
+	d = json_object_get(ev, "data");
+	json_object_set_new(d, "entrustment", json_integer(ent));
+	json_object_set_new(d, "letter", json_integer(id));
+	json_object_set_new(d, "reference", json_string(ref));
+	json_object_set_new(d, "borrower", json_string(borrower));
+	json_object_set_new(d, "id_type", json_string(id_type));
+	json_object_set_new(d, "id_masked", json_string(m));
+	kc_json_time(d, "valid_from", from);
+	kc_json_time(d, "valid_to", to);
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_ctl_commit(ctl) < 0)
+		return kc_reply_error("database write failed");
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "letter", json_integer(id));
+	json_object_set_new(rep, "id_masked", json_string(m));
+	return rep;
+fail:
+	kc_store_rollback(ctl->st);
+	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+}
+
+json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	const char *channel = kc_req_str(req, "channel");
+	json_int_t letter = json_integer_value(json_object_get(req, "letter"));
+	char key[64] = "", unit[64] = "";
+	int64_t at, ent = 0, confirmed = 0;
+	sqlite3_stmt *s;
+	json_t *ev, *d, *rep;
+
+	/* The rule asks which staff member confirmed: the console cannot. */
+	if (!peer->person[0])
+		return kc_reply_refused(1, json_pack("[s]", "staff login"),
+					"Recording the owner's confirmation needs the staff member who "
+					"made it to be logged in: %s.",
+					peer->session_error);
+	if (strcmp(peer->role, "engineer") == 0)
+		return kc_reply_refused(1, json_pack("[s]", "staff login"),
+					"The owner's confirmation is recorded by staff, not engineers.");
+	if (!channel || (strcmp(channel, "phone") != 0 && strcmp(channel, "in_person") != 0 &&
+			 strcmp(channel, "wechat") != 0 && strcmp(channel, "sms") != 0))
+		return kc_reply_error("letter confirm: channel must be phone, in_person, wechat or sms");
+	if (req_time(req, "at", kc_now_ms(), &at) < 0)
+		return kc_reply_error("letter confirm: \"at\" is not a time");
+	if (at > kc_now_ms() + 60000)
+		return kc_reply_error("letter confirm: the confirmation cannot be in the future");
+	s = kc_store_q(ctl->st,
+		       "SELECT l.entrustment, e.key, k.unit, coalesce(l.confirmed_ms, 0) FROM letters l"
+		       " JOIN entrustments e ON e.id = l.entrustment JOIN keys k ON k.code = e.key"
+		       " WHERE l.id = ?",
+		       "I", (int64_t)letter);
+	if (s && sqlite3_step(s) == SQLITE_ROW) {
+		ent = sqlite3_column_int64(s, 0);
+		kc_strlcpy(key, (const char *)sqlite3_column_text(s, 1), sizeof(key));
+		kc_strlcpy(unit, (const char *)sqlite3_column_text(s, 2), sizeof(unit));
+		confirmed = sqlite3_column_int64(s, 3);
+	}
+	if (s)
+		sqlite3_reset(s);
+	if (!ent)
+		return kc_reply_refused(0, NULL, "There is no letter %lld.", (long long)letter);
+	if (confirmed)
+		return kc_reply_refused(0, NULL, "Letter %lld was confirmed already.", (long long)letter);
+	if (kc_store_begin(ctl->st) < 0)
+		return kc_reply_error("database busy");
+	if (kc_store_x(ctl->st,
+		       "UPDATE letters SET confirmed_by = ?, confirmed_ms = ?, channel = ? WHERE id = ?",
+		       "sIsI", peer->person, at, channel, (int64_t)letter) < 0)
+		goto fail;
+	ev = kc_store_event(ctl->st, "letter.confirmed");
+	kc_json_str(ev, "actor", peer->person);
+	kc_json_str(ev, "key", key);
+	kc_json_str(ev, "unit", unit);
+	d = json_object_get(ev, "data");
+	json_object_set_new(d, "entrustment", json_integer(ent));
+	json_object_set_new(d, "letter", json_integer(letter));
+	json_object_set_new(d, "channel", json_string(channel));
+	kc_json_time(d, "confirmed_at", at);
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_ctl_commit(ctl) < 0)
+		return kc_reply_error("database write failed");
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "letter", json_integer(letter));
+	return rep;
+fail:
+	kc_store_rollback(ctl->st);
+	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+}
+
+json_t *kc_registry_vacancy(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	const char *unit = kc_req_str(req, "unit");
+	json_t *v = json_object_get(req, "vacant"), *ev, *rep;
+	char site[64] = "";
+	sqlite3_stmt *s;
+
+	if ((rep = need_admin(peer, true)))
+		return rep;
+	if (!json_is_boolean(v))
+		return kc_reply_error("unit vacancy: \"vacant\" must be true or false");
+	s = kc_store_q(ctl->st, "SELECT site FROM units WHERE code = ?", "s", unit ? unit : "");
+	if (s && sqlite3_step(s) == SQLITE_ROW)
+		kc_strlcpy(site, (const char *)sqlite3_column_text(s, 0), sizeof(site));
+	if (s)
+		sqlite3_reset(s);
+	if (!site[0])
+		return kc_reply_refused(0, NULL, "There is no unit \"%s\".", unit ? unit : "");
+	if (kc_store_begin(ctl->st) < 0)
+		return kc_reply_error("database busy");
+	if (kc_store_x(ctl->st, "UPDATE units SET vacant = ? WHERE code = ?", "is", json_is_true(v),
+		       unit) < 0)
+		goto fail;
+	ev = kc_store_event(ctl->st, "unit.vacancy");
+	kc_json_str(ev, "actor", actor_of(peer));
+	kc_json_str(ev, "unit", unit);
+	kc_json_str(ev, "site", site);
+	json_object_set_new(json_object_get(ev, "data"), "vacant", json_boolean(json_is_true(v)));
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_ctl_commit(ctl) < 0)
+		return kc_reply_error("database write failed");
+	return kc_reply_ok();
+fail:
+	kc_store_rollback(ctl->st);
+	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+}

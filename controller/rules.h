@@ -1,0 +1,76 @@
+/* The custody rules (../shared/custody-rules.md) as decisions over the
+ * store: each function reads, never writes, and says granted or refused
+ * with the rule, a sentence the operator can act on, and what is missing. */
+#ifndef KC_CTL_RULES_H
+#define KC_CTL_RULES_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "controller/store.h"
+
+struct kc_key_info {
+	char code[64];
+	char unit[64];
+	char site[64];
+	char kind[16];
+	char home_slot[64];
+	char slot[64]; /* where it is now; "" when not in a slot */
+	char state[16];
+	uint32_t tag;
+};
+
+/* 0 or -ENOENT. */
+int kc_key_get(struct kc_store *st, const char *code, struct kc_key_info *out);
+
+struct kc_release_req {
+	const char *operator_code; /* authenticated operator, NULL if none */
+	const char *operator_role;
+	const char *key;
+	const char *purpose;   /* borrow, inspection, repair, emergency */
+	const char *borrower;  /* person code (inspection/repair/emergency) or name (borrow) */
+	const char *contact;
+	const char *signature; /* reference of the borrower's signed registration */
+	int64_t letter;
+	const char *id_type;   /* the ID held (borrow) */
+	const char *id_number; /* in clear only for the decision; never stored */
+	const char *work_order;
+	int64_t due_ms;        /* 0: none given */
+	int64_t approval;      /* an approval issued beforehand */
+	const char *approver;  /* a manager's second credential at the cabinet ... */
+	const char *approver_role;
+	bool approver_verified; /* ... whose PIN session.c checked */
+};
+
+struct kc_decision {
+	bool granted;
+	int rule;          /* the rule that refused (0: none, the request is wrong) */
+	char reason[512];
+	json_t *missing;   /* array of strings; owned */
+	struct kc_key_info key;
+	char borrower_type[16]; /* person, owner, borrower */
+	char borrower[128];
+	int64_t letter, approval, entrustment;
+	char approval_method[24];
+	int64_t due_ms;
+};
+
+void kc_decision_init(struct kc_decision *d);
+void kc_decision_clear(struct kc_decision *d);
+
+/* Rules 1-7: may this key go out for this purpose now? -EIO on a store error. */
+int kc_rules_release(struct kc_store *st, const struct kc_release_req *req, int64_t now_ms,
+		     struct kc_decision *d);
+/* Rule 8: the owner collects the key with their ID and signature. */
+int kc_rules_collect(struct kc_store *st, const char *operator_code, const char *operator_role,
+		     const char *key, const char *id_number, const char *signature, int64_t now_ms,
+		     struct kc_decision *d);
+/* Rule 3: the ID held for loan goes back only when the key is back. */
+int kc_rules_id_release(struct kc_store *st, const char *operator_code, int64_t loan,
+			struct kc_decision *d);
+/* End of the local day of now_ms (repair keys are due back the same day). */
+int64_t kc_rules_end_of_day(int64_t now_ms);
+/* "2026-11-22 21:03" in local time, for sentences. */
+void kc_rules_fmt_local(int64_t ms, char *buf, size_t len);
+
+#endif

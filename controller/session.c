@@ -1,0 +1,285 @@
+/* Logins (PIN or card), lockouts after wrong PINs, and sessions: a random
+ * token the CLI keeps for the operator, stored only as its SHA-256, ended
+ * by an idle timeout. Sessions use the real wall clock, never the test
+ * clock, so moving the test clock by days does not log anyone out. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/pdata.h"
+#include "common/util.h"
+#include "controller/ctl.h"
+#include "controller/rules.h"
+
+struct person_row {
+	char code[64];
+	char name[128];
+	char role[16];
+	char pin_hash[KC_PWHASH_LEN];
+	int failures, lockouts;
+	int64_t locked_until;
+};
+
+static int person_load(struct kc_store *st, const char *by_sql, const char *arg,
+		       struct person_row *p)
+{
+	sqlite3_stmt *s = kc_store_q(st, by_sql, "s", arg);
+	int rc;
+
+	if (!s)
+		return -EIO;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const unsigned char *h = sqlite3_column_text(s, 3);
+
+		memset(p, 0, sizeof(*p));
+		kc_strlcpy(p->code, (const char *)sqlite3_column_text(s, 0), sizeof(p->code));
+		kc_strlcpy(p->name, (const char *)sqlite3_column_text(s, 1), sizeof(p->name));
+		kc_strlcpy(p->role, (const char *)sqlite3_column_text(s, 2), sizeof(p->role));
+		kc_strlcpy(p->pin_hash, h ? (const char *)h : "", sizeof(p->pin_hash));
+		p->failures = sqlite3_column_int(s, 4);
+		p->lockouts = sqlite3_column_int(s, 5);
+		p->locked_until = sqlite3_column_int64(s, 6);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+#define PERSON_COLS "code, name, role, pin_hash, failures, lockouts, locked_until"
+
+static void fmt_until(int64_t ms, char *buf, size_t len)
+{
+	kc_rules_fmt_local(ms, buf, len);
+}
+
+/* A wrong PIN: count it, lock out after the configured number, each
+ * lockout twice as long as the one before (up to the maximum). The
+ * failure event and the counters go in one transaction. */
+static json_t *wrong_pin(struct kc_ctl *ctl, struct person_row *p, const char *method,
+			 const char *purpose)
+{
+	const struct kc_ctl_conf *c = ctl->conf;
+	int64_t now = kc_wall_ms(), until = 0;
+	int failures = p->failures + 1, lockouts = p->lockouts;
+	json_t *ev, *d;
+	char when[32];
+
+	if (failures >= c->lockout_attempts) {
+		int64_t len = c->lockout_base_ms;
+
+		for (int i = 0; i < lockouts && len < c->lockout_max_ms; i++)
+			len *= 2;
+		if (len > c->lockout_max_ms)
+			len = c->lockout_max_ms;
+		lockouts++;
+		until = now + len;
+	}
+	if (kc_store_begin(ctl->st) < 0)
+		return kc_reply_error("database busy: %s", kc_store_errmsg(ctl->st));
+	if (kc_store_x(ctl->st,
+		       "UPDATE people SET failures = ?, lockouts = ?, locked_until = ? WHERE code = ?",
+		       "iiIs", until ? 0 : failures, lockouts, until ? until : p->locked_until,
+		       p->code) < 0)
+		goto fail;
+	ev = kc_store_event(ctl->st, "operator.login_failed");
+	kc_json_str(ev, "person", p->code);
+	d = json_object_get(ev, "data");
+	json_object_set_new(d, "method", json_string(method));
+	json_object_set_new(d, "reason", json_string("wrong PIN"));
+	json_object_set_new(d, "failures", json_integer(failures));
+	kc_json_time(d, "locked_until", until);
+	if (purpose)
+		json_object_set_new(d, "purpose", json_string(purpose));
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_ctl_commit(ctl) < 0)
+		return kc_reply_error("database write failed");
+	if (until) {
+		fmt_until(until, when, sizeof(when));
+		return kc_reply_refused(1, json_pack("[s]", "correct PIN"),
+					"Wrong PIN for %s. That was %d wrong PINs in a row: %s is locked "
+					"out until %s.",
+					p->code, failures, p->code, when);
+	}
+	return kc_reply_refused(1, json_pack("[s]", "correct PIN"),
+				"Wrong PIN for %s (%d of %d tries before a lockout).", p->code, failures,
+				c->lockout_attempts);
+fail:
+	kc_store_rollback(ctl->st);
+	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+}
+
+static json_t *locked_reply(const struct person_row *p)
+{
+	char when[32];
+
+	fmt_until(p->locked_until, when, sizeof(when));
+	return kc_reply_refused(1, json_pack("[s]", "lockout to end"),
+				"%s is locked out after too many wrong PINs until %s; try again then.",
+				p->code, when);
+}
+
+json_t *kc_session_verify_pin(struct kc_ctl *ctl, const char *person, const char *pin,
+			      const char *purpose, char role_out[16])
+{
+	struct person_row p;
+	int r;
+
+	r = person_load(ctl->st, "SELECT " PERSON_COLS " FROM people WHERE code = ?", person, &p);
+	if (r == -ENOENT)
+		return kc_reply_refused(0, NULL, "There is no person \"%s\" on the roll.", person);
+	if (r < 0)
+		return kc_reply_error("database read failed");
+	if (p.locked_until > kc_wall_ms())
+		return locked_reply(&p);
+	if (!pin || !p.pin_hash[0] || !kc_secret_matches(pin, p.pin_hash))
+		return wrong_pin(ctl, &p, "pin", purpose);
+	if (p.failures > 0 || p.lockouts > 0)
+		kc_store_x(ctl->st, "UPDATE people SET failures = 0, lockouts = 0 WHERE code = ?", "s",
+			   p.code);
+	kc_strlcpy(role_out, p.role, 16);
+	return NULL;
+}
+
+json_t *kc_session_login(struct kc_ctl *ctl, json_t *req)
+{
+	const char *person = kc_req_str(req, "person");
+	const char *pin = kc_req_str(req, "pin");
+	const char *card = kc_req_str(req, "card");
+	char token[65], token_hash[65], card_hash[65];
+	struct person_row p;
+	json_t *ev, *rep;
+	const char *method = card ? "card" : "pin";
+	int64_t now = kc_wall_ms();
+	int r;
+
+	if (card) {
+		kc_token_hash(card, card_hash);
+		r = person_load(ctl->st, "SELECT " PERSON_COLS " FROM people WHERE card_hash = ?",
+				card_hash, &p);
+		if (r == -ENOENT) {
+			/* An unknown card is logged too: someone tried the cabinet. */
+			if (kc_store_begin(ctl->st) < 0)
+				return kc_reply_error("database busy");
+			ev = kc_store_event(ctl->st, "operator.login_failed");
+			json_object_set_new(json_object_get(ev, "data"), "method", json_string("card"));
+			json_object_set_new(json_object_get(ev, "data"), "reason",
+					    json_string("unknown card"));
+			json_object_set_new(json_object_get(ev, "data"), "failures", json_integer(1));
+			json_object_set_new(json_object_get(ev, "data"), "locked_until", json_null());
+			if (kc_store_append(ctl->st, ev) < 0 || kc_ctl_commit(ctl) < 0) {
+				kc_store_rollback(ctl->st);
+				return kc_reply_error("database write failed");
+			}
+			return kc_reply_refused(1, json_pack("[s]", "registered card"),
+						"This card is not registered to anyone.");
+		}
+	} else {
+		if (!person || !pin)
+			return kc_reply_error("login needs \"person\" and \"pin\", or \"card\"");
+		r = person_load(ctl->st, "SELECT " PERSON_COLS " FROM people WHERE code = ?", person,
+				&p);
+		if (r == -ENOENT)
+			return kc_reply_refused(0, NULL, "There is no person \"%s\" on the roll.", person);
+	}
+	if (r < 0)
+		return kc_reply_error("database read failed");
+	if (p.locked_until > now)
+		return locked_reply(&p);
+	if (!card && (!p.pin_hash[0] || !kc_secret_matches(pin, p.pin_hash)))
+		return wrong_pin(ctl, &p, "pin", NULL);
+	if (kc_token_new(token, 32) < 0)
+		return kc_reply_error("cannot make a session token");
+	kc_token_hash(token, token_hash);
+	if (kc_store_begin(ctl->st) < 0)
+		return kc_reply_error("database busy");
+	/* Sessions idle past the timeout are of no use to anyone: drop them. */
+	if (kc_store_x(ctl->st, "DELETE FROM sessions WHERE last_ms < ?", "I",
+		       now - ctl->conf->session_idle_ms) < 0 ||
+	    kc_store_x(ctl->st, "UPDATE people SET failures = 0, lockouts = 0 WHERE code = ?", "s",
+		       p.code) < 0 ||
+	    kc_store_x(ctl->st,
+		       "INSERT INTO sessions (token_hash, person, created_ms, last_ms) VALUES (?,?,?,?)",
+		       "ssII", token_hash, p.code, now, now) < 0)
+		goto fail;
+	ev = kc_store_event(ctl->st, "operator.login");
+	kc_json_str(ev, "actor", p.code);
+	json_object_set_new(json_object_get(ev, "data"), "method", json_string(method));
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_ctl_commit(ctl) < 0)
+		return kc_reply_error("database write failed");
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "session", json_string(token));
+	json_object_set_new(rep, "person", json_string(p.code));
+	json_object_set_new(rep, "name", json_string(p.name));
+	json_object_set_new(rep, "role", json_string(p.role));
+	json_object_set_new(rep, "idle_timeout_s", json_integer(ctl->conf->session_idle_ms / 1000));
+	return rep;
+fail:
+	kc_store_rollback(ctl->st);
+	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+}
+
+json_t *kc_session_logout(struct kc_ctl *ctl, json_t *req)
+{
+	const char *token = kc_req_str(req, "session");
+	char h[65];
+
+	if (!token)
+		return kc_reply_error("no session to end");
+	kc_token_hash(token, h);
+	if (kc_store_x(ctl->st, "DELETE FROM sessions WHERE token_hash = ?", "s", h) < 0)
+		return kc_reply_error("database write failed");
+	return kc_reply_ok();
+}
+
+void kc_session_check(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer)
+{
+	const char *token = kc_req_str(req, "session");
+	int64_t now = kc_wall_ms(), last;
+	char h[65];
+	sqlite3_stmt *s;
+	int rc;
+
+	peer->person[0] = '\0';
+	if (!token || !*token) {
+		snprintf(peer->session_error, sizeof(peer->session_error),
+			 "nobody is logged in (keycab login)");
+		return;
+	}
+	kc_token_hash(token, h);
+	s = kc_store_q(ctl->st,
+		       "SELECT s.person, p.role, p.name, s.last_ms FROM sessions s"
+		       " JOIN people p ON p.code = s.person WHERE s.token_hash = ?",
+		       "s", h);
+	if (!s) {
+		snprintf(peer->session_error, sizeof(peer->session_error), "database read failed");
+		return;
+	}
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(s);
+		snprintf(peer->session_error, sizeof(peer->session_error),
+			 "the session is not known (logged out, or ended); log in again");
+		return;
+	}
+	last = sqlite3_column_int64(s, 3);
+	if (now - last > ctl->conf->session_idle_ms) {
+		sqlite3_reset(s);
+		kc_store_x(ctl->st, "DELETE FROM sessions WHERE token_hash = ?", "s", h);
+		snprintf(peer->session_error, sizeof(peer->session_error),
+			 "the session ended after %lld s idle; log in again",
+			 (long long)(ctl->conf->session_idle_ms / 1000));
+		return;
+	}
+	kc_strlcpy(peer->person, (const char *)sqlite3_column_text(s, 0), sizeof(peer->person));
+	kc_strlcpy(peer->role, (const char *)sqlite3_column_text(s, 1), sizeof(peer->role));
+	kc_strlcpy(peer->name, (const char *)sqlite3_column_text(s, 2), sizeof(peer->name));
+	sqlite3_reset(s);
+	/* Touch at most every few seconds: each write is an fsync, and the
+	 * idle timeout is minutes. */
+	if (now - last > 5000)
+		kc_store_x(ctl->st, "UPDATE sessions SET last_ms = ? WHERE token_hash = ?", "Is", now, h);
+}

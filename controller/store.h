@@ -1,0 +1,65 @@
+/* keycabd's local store: the SQLite database (schema/controller-*.sql),
+ * its migrations, transactions, and the outbox of sealed events.
+ *
+ * Every state change and its events go in one transaction (architecture
+ * decision 2): kc_store_begin(), the changes, kc_store_append() for each
+ * event, kc_store_commit(). The chain state (last seq, last hash) is in
+ * the same database and moves with the outbox. */
+#ifndef KC_CTL_STORE_H
+#define KC_CTL_STORE_H
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KC_STORE_SCHEMA_VERSION 1
+
+struct kc_store;
+
+/* Opens (create: creates, refusing an existing file) the database at
+ * path for the cabinet named cabinet. Checks PRAGMA quick_check, refuses a
+ * newer schema version, applies migrations. NULL with a message in err. */
+struct kc_store *kc_store_open(const char *path, const char *cabinet, bool create, char *err,
+			       size_t errlen);
+void kc_store_free(struct kc_store *st);
+sqlite3 *kc_store_db(struct kc_store *st);
+const char *kc_store_cabinet(const struct kc_store *st);
+const char *kc_store_errmsg(struct kc_store *st);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return 0 or -EIO. */
+int kc_store_begin(struct kc_store *st);
+int kc_store_commit(struct kc_store *st);
+void kc_store_rollback(struct kc_store *st);
+
+/* A new event of type at the controller's "now"; set its members, then
+ * kc_store_append() it (inside a transaction), which takes the reference. */
+json_t *kc_store_event(struct kc_store *st, const char *type);
+/* Numbers it, seals it onto the chain, inserts it into the outbox. */
+int kc_store_append(struct kc_store *st, json_t *ev);
+int64_t kc_store_last_seq(const struct kc_store *st);
+/* Events committed since the last call (for kicking the forwarder). */
+int kc_store_take_committed(struct kc_store *st);
+
+/* A cached statement for sql, reset and bound from fmt, one letter per
+ * argument: 's' const char * (NULL binds NULL), 'I' int64_t, 'i' int.
+ * NULL on error. Step it; the next kc_store_q of the same sql resets it. */
+sqlite3_stmt *kc_store_q(struct kc_store *st, const char *sql, const char *fmt, ...);
+/* Runs sql to completion. 0, -EEXIST (constraint) or -EIO. */
+int kc_store_x(struct kc_store *st, const char *sql, const char *fmt, ...);
+/* The first column of the first row as an integer; -ENOENT for no row. */
+int kc_store_int(struct kc_store *st, int64_t *out, const char *sql, const char *fmt, ...);
+int64_t kc_store_last_id(struct kc_store *st);
+
+/* The controller's clock: the wall clock plus an offset that only the
+ * test hook (keycabd --test-clock) ever moves. */
+int64_t kc_now_ms(void);
+void kc_clock_advance(int64_t ms);
+int64_t kc_clock_offset(void);
+
+/* Sets member name of obj to a string or JSON null for NULL. */
+void kc_json_str(json_t *obj, const char *name, const char *s);
+/* Sets member name of obj to a UTC time string, or null for ms <= 0. */
+void kc_json_time(json_t *obj, const char *name, int64_t ms);
+
+#endif
