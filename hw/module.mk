@@ -17,3 +17,8 @@ t-hw-scan_LIBS := hw common
 
 # Integration tests against keycab-sim (hw/sim/): Modbus TCP and RTU on a pty
 TEST_SCRIPTS += tests/hw/t-hw-modbus.py
+
+# make bench: wire cost per scan, scan-loop CPU, open latency (bench/hw-bench.c)
+BENCH_PROGRAMS += hw-bench
+hw-bench_SRCS := bench/hw-bench.c
+hw-bench_LIBS := hw common
