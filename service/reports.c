@@ -1,6 +1,7 @@
 #include "service/reports.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -589,14 +590,32 @@ static const struct col voverdue_cols[] = {
 #define VACANT_UNITS \
 	"SELECT DISTINCT site, unit FROM vacancies WHERE from_ms < ?2 AND (to_ms IS NULL OR to_ms > ?1)" \
 	" AND (?3 IS NULL OR site = ?3)"
-#define INSPECTED_UNITS \
-	"SELECT DISTINCT site, unit FROM inspections WHERE ts_ms >= ?1 AND ts_ms < ?2" \
-	" AND (?3 IS NULL OR site = ?3)"
 #define OVERDUE_LOANS \
 	"SELECT site, unit, key, person, cabinet, loan, out_ms, due_ms, returned_ms FROM loans" \
 	" WHERE kind = 'vacant' AND purpose = 'inspection' AND out_ms >= ?1 AND out_ms < ?2" \
 	" AND (?3 IS NULL OR site = ?3) AND state <> 'not_taken'" \
 	" AND (overdue OR returned_ms > due_ms OR (returned_ms IS NULL AND due_ms < ?4))"
+
+/* Adds the counts of rows (site, a, b) to the per-site objects. */
+static int add_counts(struct rctx *c, const struct query *q, json_t *sites, const char *a, const char *b)
+{
+	sqlite3_stmt *st = q_prepare(c->db, q);
+	int rc;
+
+	if (!st)
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *srow = json_object_get(sites, (const char *)sqlite3_column_text(st, 0));
+
+		if (!srow)
+			continue;
+		json_object_set_new(srow, a, json_integer(sqlite3_column_int64(st, 1)));
+		if (b)
+			json_object_set_new(srow, b, json_integer(sqlite3_column_int64(st, 2)));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
 
 static void vq(struct query *q, const char *sql, int64_t start, int64_t end, const char *site, int64_t now)
 {
@@ -610,15 +629,16 @@ static void vq(struct query *q, const char *sql, int64_t start, int64_t end, con
 
 static int report_vacant(struct rctx *c)
 {
-	const char *month, *site = NULL;
-	int y, m, n = 0;
-	int64_t start, end;
+	const char *month, *site = NULL, *key;
+	int y, m, n = 0, rc;
+	int64_t start, end, total;
 	char buf[KC_TIME_LEN];
 	struct query q;
-	json_t *sec;
+	json_t *sec, *sites = NULL, *ni_sec = NULL, *val;
+	sqlite3_stmt *st;
 
 	month = param(c, "month");
-	if (param_name(c, "site", &site) < 0)
+	if (param_name(c, "site", &site) < 0 || paging(c) < 0)
 		return -EINVAL;
 	if (!month) {
 		kc_time_format(c->now, buf, sizeof(buf));
@@ -633,39 +653,94 @@ static int report_vacant(struct rctx *c)
 	snprintf(buf, sizeof(buf), "%04d-%02d-01", (m == 12 ? y + 1 : y) % 10000, m == 12 ? 1 : m + 1);
 	kc_time_parse(buf, &end);
 
-	vq(&q, "WITH v AS (" VACANT_UNITS "), i AS (SELECT v.site, v.unit FROM v JOIN (" INSPECTED_UNITS
-	       ") x USING (site, unit)),"
-	       " p AS (SELECT site, count(*) AS n, sum(coalesce(forwarded_to, '') <> '') AS fw FROM inspections"
-	       "  WHERE ts_ms >= ?1 AND ts_ms < ?2 AND result = 'problems' GROUP BY site),"
-	       " o AS (SELECT site, count(*) AS n FROM (" OVERDUE_LOANS ") GROUP BY site),"
-	       " s AS (SELECT site, name, age, CASE age WHEN 'new' THEN 80 ELSE 100 END AS target,"
-	       "  (SELECT count(*) FROM v WHERE v.site = sites.site) AS nv,"
-	       "  (SELECT count(*) FROM i WHERE i.site = sites.site) AS ni FROM sites WHERE (?3 IS NULL OR site = ?3))"
-	       " SELECT s.site, s.name, s.age, s.target, s.nv, s.ni,"
-	       "  CASE WHEN s.nv = 0 THEN NULL ELSE round(100.0 * s.ni / s.nv, 1) END,"
-	       "  s.nv = 0 OR 100 * s.ni >= s.target * s.nv, s.nv - s.ni,"
-	       "  coalesce(p.n, 0), coalesce(p.fw, 0), coalesce(o.n, 0)"
-	       " FROM s LEFT JOIN p USING (site) LEFT JOIN o USING (site) ORDER BY s.site",
-	   start, end, site, c->now);
-	sec = section(c, "sites", "Per site", "各项目", vsite_cols);
-	if (fill(c, sec, &q, vsite_cols) < 0)
-		return -EIO;
+	/* One pass over the month's vacant units, each with whether it was
+	 * inspected; the per-site figures are summed here. */
+	sites = json_object();
+	vq(&q, "SELECT site, name, age FROM sites WHERE (?3 IS NULL OR site = ?3) ORDER BY site", start, end, site,
+	   c->now);
+	if (!(st = q_prepare(c->db, &q)))
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *age = (const char *)sqlite3_column_text(st, 2);
 
-	vq(&q, "SELECT v.site, v.unit, u.building, u.room FROM (" VACANT_UNITS ") v"
-	       " LEFT JOIN units u USING (site, unit) WHERE NOT EXISTS (SELECT 1 FROM inspections x"
+		json_object_set_new(sites, (const char *)sqlite3_column_text(st, 0),
+				    json_pack("{s:o, s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "name", kc_column_json(st, 1),
+					      "age", age, "target", strcmp(age, "new") == 0 ? 80 : 100, "nv", 0, "ni", 0,
+					      "problems", 0, "forwarded", 0, "overdue", 0));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		goto fail;
+
+	ni_sec = json_pack("{s:s, s:s, s:s, s:[], s:[]}", "name", "not_inspected", "title_en",
+			   "Vacant units not yet inspected", "title_zh", "未检查的空置房", "columns", "rows");
+	vq(&q, "SELECT v.site, v.unit, u.building, u.room, EXISTS (SELECT 1 FROM inspections x"
 	       " WHERE x.site = v.site AND x.unit = v.unit AND x.ts_ms >= ?1 AND x.ts_ms < ?2)"
-	       " ORDER BY v.site, v.unit",
+	       " FROM (" VACANT_UNITS ") v LEFT JOIN units u USING (site, unit) ORDER BY v.site, v.unit",
 	   start, end, site, c->now);
+	if (!(st = q_prepare(c->db, &q)))
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *srow = json_object_get(sites, (const char *)sqlite3_column_text(st, 0));
+		int inspected = sqlite3_column_int(st, 4);
+
+		if (srow) {
+			json_object_set_new(srow, "nv", json_integer(json_integer_value(json_object_get(srow, "nv")) + 1));
+			if (inspected)
+				json_object_set_new(srow, "ni",
+						    json_integer(json_integer_value(json_object_get(srow, "ni")) + 1));
+		}
+		if (!inspected)
+			json_array_append_new(json_object_get(ni_sec, "rows"),
+					      json_pack("[o, o, o, o]", kc_column_json(st, 0), kc_column_json(st, 1),
+							kc_column_json(st, 2), kc_column_json(st, 3)));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		goto fail;
+
+	vq(&q, "SELECT site, count(*), sum(coalesce(forwarded_to, '') <> '') FROM inspections"
+	       " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND result = 'problems' AND (?3 IS NULL OR site = ?3) GROUP BY site",
+	   start, end, site, c->now);
+	if (add_counts(c, &q, sites, "problems", "forwarded") < 0)
+		goto fail;
+	vq(&q, "SELECT site, count(*), 0 FROM (" OVERDUE_LOANS ") GROUP BY site", start, end, site, c->now);
+	if (add_counts(c, &q, sites, "overdue", NULL) < 0)
+		goto fail;
+
+	sec = section(c, "sites", "Per site", "各项目", vsite_cols);
+	json_object_foreach(sites, key, val) {
+		json_int_t nv = json_integer_value(json_object_get(val, "nv"));
+		json_int_t ni = json_integer_value(json_object_get(val, "ni"));
+		json_int_t target = json_integer_value(json_object_get(val, "target"));
+
+		json_array_append_new(json_object_get(sec, "rows"),
+				      json_pack("[s, O, O, I, I, I, o, b, I, O, O, O]", key, json_object_get(val, "name"),
+						json_object_get(val, "age"), target, nv, ni,
+						nv ? json_real(floor(1000.0 * (double)ni / (double)nv + 0.5) / 10) : json_null(),
+						nv == 0 || 100 * ni >= target * nv, nv - ni, json_object_get(val, "problems"),
+						json_object_get(val, "forwarded"), json_object_get(val, "overdue")));
+	}
+	json_decref(sites);
+	sites = NULL;
 	sec = section(c, "not_inspected", "Vacant units not yet inspected", "未检查的空置房", vunit_cols);
-	if (fill(c, sec, &q, vunit_cols) < 0)
-		return -EIO;
+	json_object_set(sec, "rows", json_object_get(ni_sec, "rows"));
+	json_decref(ni_sec);
+	ni_sec = NULL;
 
 	vq(&q, "SELECT site, unit, ts_ms, actor, key, result, problems, forwarded_to FROM inspections"
 	       " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR site = ?3) ORDER BY site, ts_ms",
 	   start, end, site, c->now);
+	q_int(&q, " LIMIT ?", c->page_size);
+	q_int(&q, " OFFSET ?", (c->page - 1) * c->page_size);
 	sec = section(c, "inspections", "Inspections", "检查记录", vinsp_cols);
 	if (fill(c, sec, &q, vinsp_cols) < 0)
 		return -EIO;
+	vq(&q, "SELECT count(*) FROM inspections WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR site = ?3)",
+	   start, end, site, c->now);
+	if ((total = count(c, &q)) < 0)
+		return -EIO;
+	set_paging(c, sec, total);
 
 	vq(&q, "SELECT site, unit, ts_ms, actor, key, result, problems, forwarded_to FROM inspections"
 	       " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR site = ?3) AND result = 'problems'"
@@ -678,6 +753,10 @@ static int report_vacant(struct rctx *c)
 	vq(&q, OVERDUE_LOANS " ORDER BY site, out_ms", start, end, site, c->now);
 	sec = section(c, "overdue", "Inspection loans that ran overdue", "逾期归还的检查借用", voverdue_cols);
 	return fill(c, sec, &q, voverdue_cols);
+fail:
+	json_decref(sites);
+	json_decref(ni_sec);
+	return -EIO;
 }
 
 /* ---- 5. handovers (rule 12) ---- */
