@@ -27,3 +27,14 @@ keycab_LIBS := controller common
 PROGRAMS += keycab-chaincheck
 keycab-chaincheck_SRCS := tests/controller/chaincheck.c
 keycab-chaincheck_LIBS := common
+
+# unit tests on temp SQLite files (cmocka)
+TEST_PROGRAMS += t-ctl-store t-ctl-rules t-ctl-conf t-ctl-csv
+t-ctl-store_SRCS := tests/controller/t-ctl-store.c
+t-ctl-store_LIBS := controller common
+t-ctl-rules_SRCS := tests/controller/t-ctl-rules.c
+t-ctl-rules_LIBS := controller hw common
+t-ctl-conf_SRCS := tests/controller/t-ctl-conf.c
+t-ctl-conf_LIBS := controller common
+t-ctl-csv_SRCS := tests/controller/t-ctl-csv.c
+t-ctl-csv_LIBS := controller common

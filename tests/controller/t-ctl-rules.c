@@ -1,0 +1,364 @@
+/* Unit tests of controller/rules.c: each custody rule the cabinet decides
+ * (1-8), its grant and each of its refusals, on a temp SQLite store. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/pdata.h"
+#include "common/util.h"
+#include "controller/rules.h"
+#include "controller/store.h"
+
+#define DAY (86400LL * 1000)
+
+static char dir[64];
+static struct kc_store *st;
+static int64_t now;
+
+static void sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sql(const char *fmt, ...)
+{
+	char q[2048], *e = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(q, sizeof(q), fmt, ap);
+	va_end(ap);
+	if (sqlite3_exec(kc_store_db(st), q, NULL, NULL, &e) != SQLITE_OK)
+		fail_msg("%s: %s", q, e);
+}
+
+static int setup(void **state)
+{
+	char path[128], err[256], idh[KC_PWHASH_LEN], bh[KC_PWHASH_LEN];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/t-ctl-rules.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/k.db", dir);
+	st = kc_store_open(path, "cab", true, err, sizeof(err));
+	if (!st)
+		return -1;
+	now = kc_wall_ms();
+	kc_id_hash("110101198001011234", idh);
+	kc_id_hash("E7654321", bh);
+	sql("INSERT INTO sites VALUES ('S', 'Site', 'new');"
+	    "INSERT INTO units (code, site) VALUES ('U1','S'),('U2','S'),('U3','S'),('U4','S'),('U5','S');"
+	    "INSERT INTO people (code, name, role) VALUES ('S01','Staff','staff'),"
+	    " ('S02','Staff 2','staff'), ('E01','Eng','engineer'), ('M01','Mgr','manager');"
+	    "INSERT INTO keys (code, unit, kind, home_slot, state, slot) VALUES"
+	    " ('KE','U1','entrusted','A1','in','A1'), ('KS','U2','sealed','A2','in','A2'),"
+	    " ('KV','U3','vacant','A3','in','A3'), ('KR','U4','repair','A4','in','A4'),"
+	    " ('KO','U5','vacant','A5','out',NULL);");
+	sql("INSERT INTO owners (code, name, id_type, id_hash, id_masked) VALUES"
+	    " ('O1','Owner','id_card','%s','**************1234')", idh);
+	sql("INSERT INTO entrustments (id, owner, key, start_ms, end_ms) VALUES (1,'O1','KE',%lld,%lld)",
+	    (long long)(now - DAY), (long long)(now + 10 * DAY));
+	/* letter 1: confirmed, valid now; 2: not confirmed; 3: expired */
+	sql("INSERT INTO letters (id, entrustment, borrower, id_type, id_hash, id_masked, valid_from,"
+	    " valid_to, reference, filed_ms, confirmed_by, confirmed_ms, channel) VALUES"
+	    " (1,1,'Tenant Tan','passport','%s','****4321',%lld,%lld,'L-1',%lld,'S01',%lld,'phone'),"
+	    " (2,1,'Tenant Tan','passport','%s','****4321',%lld,%lld,'L-2',%lld,NULL,NULL,NULL),"
+	    " (3,1,'Tenant Tan','passport','%s','****4321',%lld,%lld,'L-3',%lld,'S01',%lld,'phone')",
+	    bh, (long long)(now - DAY), (long long)(now + DAY), (long long)now, (long long)now, bh,
+	    (long long)(now - DAY), (long long)(now + DAY), (long long)now, bh,
+	    (long long)(now - 3 * DAY), (long long)(now - DAY), (long long)now, (long long)now);
+	sql("INSERT INTO approvals (id, key, manager, method, valid_from, valid_to, created_ms) VALUES"
+	    " (1,'KS','M01','issued',%lld,%lld,%lld), (2,'KS','M01','issued',%lld,%lld,%lld)",
+	    (long long)(now - 60000), (long long)(now + 600000), (long long)now,
+	    (long long)(now - 7200000), (long long)(now - 3600000), (long long)now);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	kc_store_free(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* A good borrow request: every item rule 2 and 3 ask for. */
+static struct kc_release_req borrow(void)
+{
+	return (struct kc_release_req){ .operator_code = "S01", .operator_role = "staff",
+					.key = "KE", .purpose = "borrow", .borrower = "Tenant Tan",
+					.contact = "13700000000", .signature = "SIG-1", .letter = 1,
+					.id_type = "passport", .id_number = "E7654321" };
+}
+
+static bool missing_has(const struct kc_decision *d, const char *what)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(d->missing, i, v)
+		if (strstr(json_string_value(v), what))
+			return true;
+	return false;
+}
+
+/* Runs a release decision and checks granted / the refusing rule. */
+static void expect_release(const struct kc_release_req *r, int rule, const char *missing_item,
+			   const char *what)
+{
+	struct kc_decision d;
+
+	kc_decision_init(&d);
+	assert_int_equal(kc_rules_release(st, r, now, &d), 0);
+	printf("%-52s -> %s", what, d.granted ? "granted" : "refused");
+	if (!d.granted)
+		printf(" (rule %d: %s)", d.rule, d.reason);
+	printf("\n");
+	if (rule < 0) {
+		assert_true(d.granted);
+	} else {
+		assert_false(d.granted);
+		assert_int_equal(d.rule, rule);
+		assert_true(d.reason[0] != '\0');
+		if (missing_item)
+			assert_true(missing_has(&d, missing_item));
+	}
+	kc_decision_clear(&d);
+}
+
+static void test_rule1_operator(void **state)
+{
+	struct kc_release_req r = { .key = "KV", .purpose = "inspection", .due_ms = now + DAY };
+
+	(void)state;
+	expect_release(&r, 1, "operator login", "rule 1: nobody logged in");
+	r.operator_code = "E01";
+	r.operator_role = "engineer";
+	expect_release(&r, 1, "staff login", "rule 1: an engineer operates");
+	r.operator_code = "S01";
+	r.operator_role = "staff";
+	expect_release(&r, -1, NULL, "rule 1: staff logged in");
+	r.key = "NOPE";
+	expect_release(&r, 0, NULL, "unknown key");
+	r.key = "KO";
+	expect_release(&r, 0, NULL, "key out on loan already");
+}
+
+static void test_rule2_3_borrow(void **state)
+{
+	struct kc_release_req r = borrow();
+
+	(void)state;
+	expect_release(&r, -1, NULL, "rules 2+3: letter, confirmation, ID, register");
+	r.letter = 0;
+	expect_release(&r, 2, "authorisation letter", "rule 2: no letter");
+	r.letter = 2;
+	expect_release(&r, 2, "owner's confirmation", "rule 2: letter not confirmed");
+	r.letter = 3;
+	expect_release(&r, 2, "letter valid now", "rule 2: letter expired");
+	r.letter = 99;
+	expect_release(&r, 2, "authorisation letter", "rule 2: no such letter");
+	r = borrow();
+	r.borrower = "Someone Else";
+	expect_release(&r, 2, "letter naming this borrower", "rule 2: letter names another");
+	r = borrow();
+	r.contact = NULL;
+	expect_release(&r, 2, "borrower contact", "rule 2: no contact");
+	r = borrow();
+	r.signature = "";
+	expect_release(&r, 2, "signature", "rule 2: no signature");
+	r = borrow();
+	r.id_number = "E0000000";
+	expect_release(&r, 2, "the ID named on the letter", "rule 2: ID is not the letter's");
+	r = borrow();
+	r.id_number = NULL;
+	expect_release(&r, 3, "ID to hold", "rule 3: no ID to hold");
+	r = borrow();
+	r.purpose = "inspection";
+	expect_release(&r, 2, "purpose borrow", "rule 2: entrusted key for an inspection");
+	r = (struct kc_release_req){ .operator_code = "S01", .operator_role = "staff", .key = "KE",
+				     .purpose = "borrow" };
+	{
+		struct kc_decision d;
+
+		kc_decision_init(&d);
+		assert_int_equal(kc_rules_release(st, &r, now, &d), 0);
+		printf("everything missing at once: %s\n", d.reason);
+		assert_true(json_array_size(d.missing) >= 5);
+		kc_decision_clear(&d);
+	}
+}
+
+static void test_rule4_sealed(void **state)
+{
+	struct kc_release_req r = { .operator_code = "S01", .operator_role = "staff", .key = "KS",
+				    .purpose = "emergency" };
+
+	(void)state;
+	expect_release(&r, 4, "manager's approval", "rule 4: no approval");
+	r.approval = 1;
+	expect_release(&r, -1, NULL, "rule 4: approval issued beforehand");
+	r.approval = 2;
+	expect_release(&r, 4, "valid now", "rule 4: approval's window over");
+	sql("UPDATE approvals SET used_loan = 7 WHERE id = 1");
+	r.approval = 1;
+	expect_release(&r, 4, "new manager's approval", "rule 4: approval used once already");
+	r.approval = 0;
+	r.approver = "M01";
+	r.approver_role = "manager";
+	r.approver_verified = true;
+	expect_release(&r, -1, NULL, "rule 4: manager's credential at the cabinet");
+	r.approver_verified = false;
+	expect_release(&r, 4, NULL, "rule 4: manager's PIN wrong");
+	r.approver = "S02";
+	r.approver_role = "staff";
+	r.approver_verified = true;
+	expect_release(&r, 4, NULL, "rule 4: second credential not a manager's");
+	r.operator_code = "M01";
+	r.operator_role = "manager";
+	r.approver = "M01";
+	r.approver_role = "manager";
+	expect_release(&r, 4, "second person", "rule 4: manager approves own release");
+	r = (struct kc_release_req){ .operator_code = "S01", .operator_role = "staff", .key = "KS",
+				     .purpose = "borrow" };
+	expect_release(&r, 4, "purpose emergency", "rule 4: sealed key to borrow");
+}
+
+static void test_rule5_vacant(void **state)
+{
+	struct kc_release_req r = { .operator_code = "S01", .operator_role = "staff", .key = "KV",
+				    .purpose = "inspection", .borrower = "E01" };
+
+	(void)state;
+	expect_release(&r, 5, "due time", "rule 5: no due time");
+	r.due_ms = now - 1000;
+	expect_release(&r, 5, "future", "rule 5: due in the past");
+	r.due_ms = now + 3600000;
+	expect_release(&r, -1, NULL, "rule 5: inspection with due time");
+	r.purpose = "borrow";
+	expect_release(&r, 5, "inspection or repair", "rule 5: vacant key to borrow");
+	r.purpose = "repair";
+	r.borrower = "NOBODY";
+	expect_release(&r, 0, NULL, "rule 5: unknown borrower");
+}
+
+static void test_rule6_repair(void **state)
+{
+	struct kc_release_req r = { .operator_code = "S01", .operator_role = "staff", .key = "KR",
+				    .purpose = "repair", .borrower = "E01" };
+	struct kc_decision d;
+
+	(void)state;
+	expect_release(&r, 6, "work order", "rule 6: no work order");
+	r.work_order = "WO-1";
+	kc_decision_init(&d);
+	assert_int_equal(kc_rules_release(st, &r, now, &d), 0);
+	assert_true(d.granted);
+	assert_int_equal(d.due_ms, kc_rules_end_of_day(now));
+	printf("rule 6: granted, due back at the end of the day\n");
+	kc_decision_clear(&d);
+	r.due_ms = kc_rules_end_of_day(now) + DAY;
+	expect_release(&r, 6, "due time today", "rule 6: due tomorrow");
+	r.due_ms = 0;
+	r.borrower = "S02";
+	expect_release(&r, 6, "engineer", "rule 6: repair key to staff");
+}
+
+static void test_rule7_expired(void **state)
+{
+	struct kc_release_req r = borrow();
+
+	(void)state;
+	sql("UPDATE entrustments SET end_ms = %lld WHERE id = 1", (long long)(now - 1000));
+	expect_release(&r, 7, "owner in person", "rule 7: entrustment ended: owner only");
+}
+
+static void test_rule8_collect(void **state)
+{
+	struct kc_decision d;
+
+	(void)state;
+	kc_decision_init(&d);
+	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KE", "110101198001011234", "SIG-9",
+					  now, &d),
+			 0);
+	assert_true(d.granted);
+	assert_string_equal(d.borrower, "O1");
+	printf("rule 8: owner's ID matches, signed -> granted\n");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KE", "110101198001019999", "SIG-9",
+					  now, &d),
+			 0);
+	assert_false(d.granted);
+	assert_int_equal(d.rule, 8);
+	printf("rule 8: wrong ID -> %s\n", d.reason);
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KE", "110101198001011234", NULL, now,
+					  &d),
+			 0);
+	assert_false(d.granted);
+	assert_true(missing_has(&d, "signature"));
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KV", "110101198001011234", "S", now,
+					  &d),
+			 0);
+	assert_false(d.granted);
+	assert_int_equal(d.rule, 8);
+	printf("rule 8: key with no entrustment -> %s\n", d.reason);
+	kc_decision_clear(&d);
+}
+
+static void test_rule3_id_release(void **state)
+{
+	struct kc_decision d;
+
+	(void)state;
+	sql("INSERT INTO loans (id, key, kind, purpose, borrower, borrower_type, operator, slot,"
+	    " granted_ms, window_ms, state) VALUES (5,'KE','entrusted','borrow','Tenant Tan',"
+	    " 'borrower','S01','A1',%lld,10000,'out');"
+	    "INSERT INTO ids_held (loan, person, id_type, id_hash, id_masked, held_ms) VALUES"
+	    " (5,'Tenant Tan','passport','x','****4321',%lld)",
+	    (long long)now, (long long)now);
+	kc_decision_init(&d);
+	assert_int_equal(kc_rules_id_release(st, "S01", 5, &d), 0);
+	assert_false(d.granted);
+	assert_int_equal(d.rule, 3);
+	printf("rule 3: key out -> %s\n", d.reason);
+	kc_decision_clear(&d);
+	sql("UPDATE loans SET state = 'returned' WHERE id = 5");
+	kc_decision_init(&d);
+	assert_int_equal(kc_rules_id_release(st, "S01", 5, &d), 0);
+	assert_true(d.granted);
+	printf("rule 3: key back -> the ID may go back\n");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	assert_int_equal(kc_rules_id_release(st, "S01", 6, &d), 0);
+	assert_false(d.granted);
+	kc_decision_clear(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_rule1_operator, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rule2_3_borrow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rule4_sealed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rule5_vacant, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rule6_repair, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rule7_expired, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rule8_collect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rule3_id_release, setup, teardown),
+	};
+
+	kc_pdata_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,203 @@
+/* Unit tests of controller/store.c on real SQLite files: creation,
+ * refusal of missing, corrupt, newer and foreign databases, and the
+ * outbox chain moving only with committed transactions. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/event.h"
+#include "common/pdata.h"
+#include "controller/store.h"
+
+static char dir[64], path[128];
+static char err[512];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/t-ctl-store.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/k.db", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[160];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void append(struct kc_store *st, const char *type)
+{
+	json_t *ev = kc_store_event(st, type);
+
+	assert_non_null(ev);
+	assert_int_equal(kc_store_append(st, ev), 0);
+}
+
+/* Walks the outbox with kc_event_check; returns the number of events. */
+static int check_outbox(const char *db_path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	char prev[KC_HASH_HEX] = KC_GENESIS_HASH, e[256];
+	int n = 0;
+
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT seq, body FROM outbox ORDER BY seq", -1, &s,
+					    NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *ev = json_loads((const char *)sqlite3_column_text(s, 1), 0, NULL);
+
+		assert_non_null(ev);
+		if (kc_event_check(ev, prev, n + 1, e, sizeof(e)) < 0)
+			fail_msg("event %d: %s", n + 1, e);
+		snprintf(prev, sizeof(prev), "%s", json_string_value(json_object_get(ev, "hash")));
+		json_decref(ev);
+		n++;
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+static void test_create_and_chain(void **state)
+{
+	struct kc_store *st;
+
+	(void)state;
+	printf("a database is created once; events chain across commits and reopen\n");
+	st = kc_store_open(path, "cab-1", true, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(kc_store_begin(st), 0);
+	append(st, "controller.started");
+	append(st, "site.registered");
+	assert_int_equal(kc_store_commit(st), 0);
+	assert_int_equal(kc_store_last_seq(st), 2);
+	kc_store_free(st);
+	assert_null(kc_store_open(path, "cab-1", true, err, sizeof(err)));
+	assert_non_null(strstr(err, "already"));
+	st = kc_store_open(path, "cab-1", false, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(kc_store_last_seq(st), 2);
+	assert_int_equal(kc_store_begin(st), 0);
+	append(st, "controller.stopping");
+	assert_int_equal(kc_store_commit(st), 0);
+	kc_store_free(st);
+	assert_int_equal(check_outbox(path), 3);
+}
+
+static void test_rollback_leaves_no_trace(void **state)
+{
+	struct kc_store *st;
+	int64_t n;
+
+	(void)state;
+	printf("a rolled-back transaction leaves neither rows nor a gap in the chain\n");
+	st = kc_store_open(path, "cab-1", true, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(kc_store_begin(st), 0);
+	append(st, "a.one");
+	assert_int_equal(kc_store_commit(st), 0);
+	assert_int_equal(kc_store_begin(st), 0);
+	append(st, "a.lost");
+	append(st, "a.lost");
+	kc_store_rollback(st);
+	assert_int_equal(kc_store_last_seq(st), 1);
+	assert_int_equal(kc_store_int(st, &n, "SELECT count(*) FROM outbox", ""), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(kc_store_begin(st), 0);
+	append(st, "a.two");
+	assert_int_equal(kc_store_commit(st), 0);
+	assert_int_equal(kc_store_take_committed(st), 2);
+	assert_int_equal(kc_store_take_committed(st), 0);
+	/* an append outside a transaction is refused */
+	assert_int_equal(kc_store_append(st, kc_store_event(st, "x")), -EINVAL);
+	kc_store_free(st);
+	assert_int_equal(check_outbox(path), 2);
+}
+
+static void test_refusals(void **state)
+{
+	struct kc_store *st;
+	sqlite3 *db;
+	FILE *f;
+
+	(void)state;
+	printf("missing: %s\n", kc_store_open(path, "c", false, err, sizeof(err)) ? "opened" : err);
+	assert_non_null(strstr(err, "--init-db"));
+
+	st = kc_store_open(path, "cab-1", true, err, sizeof(err));
+	assert_non_null(st);
+	kc_store_free(st);
+	assert_null(kc_store_open(path, "cab-2", false, err, sizeof(err)));
+	printf("foreign: %s\n", err);
+	assert_non_null(strstr(err, "belongs to cabinet \"cab-1\""));
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_null(kc_store_open(path, "cab-1", false, err, sizeof(err)));
+	printf("newer: %s\n", err);
+	assert_non_null(strstr(err, "newer"));
+
+	unlink(path);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 300; i++)
+		fputs("this is not a database at all, just text ", f);
+	fclose(f);
+	assert_null(kc_store_open(path, "cab-1", false, err, sizeof(err)));
+	printf("corrupt: %s\n", err);
+	assert_non_null(strstr(err, path));
+}
+
+static void test_query_helpers(void **state)
+{
+	struct kc_store *st;
+	int64_t v = 0;
+
+	(void)state;
+	st = kc_store_open(path, "cab-1", true, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(kc_store_x(st, "INSERT INTO sites (code, name, age) VALUES (?,?,?)", "sss", "S",
+				    "Site", "new"),
+			 0);
+	assert_int_equal(kc_store_x(st, "INSERT INTO sites (code, name, age) VALUES (?,?,?)", "sss", "S",
+				    "Again", "new"),
+			 -EEXIST);
+	assert_int_equal(kc_store_x(st, "INSERT INTO sites (code, name, age) VALUES (?,?,?)", "sss", "T",
+				    "Bad age", "ancient"),
+			 -EEXIST);
+	assert_int_equal(kc_store_int(st, &v, "SELECT count(*) FROM sites WHERE code = ?", "s", "S"), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(kc_store_int(st, &v, "SELECT 1 FROM sites WHERE code = ?", "s", "nope"),
+			 -ENOENT);
+	kc_store_free(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_create_and_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_leaves_no_trace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_helpers, setup, teardown),
+	};
+
+	kc_pdata_init();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
