@@ -28,7 +28,10 @@ struct gp_bus {
 	struct gpiod_chip *chip;
 };
 
-static void gp_close(struct hw_bus *bus)
+/* Lets go of the chip: every lock off first (a released line keeps or
+ * loses its value depending on the chip, so leave nothing to chance),
+ * then every line and the chip. The boards' arrays stay for a reconnect. */
+static void gp_release(struct hw_bus *bus)
 {
 	struct gp_bus *g = bus->priv;
 
@@ -37,40 +40,45 @@ static void gp_close(struct hw_bus *bus)
 
 		if (!gb)
 			continue;
-		/* Off before release: a released line keeps or loses its value
-		 * depending on the chip, so leave nothing to chance. */
-		for (int s = 0; s < bus->boards[i]->nslots; s++)
+		for (int s = 0; s < bus->boards[i]->nslots; s++) {
 			if (gb->lock[s])
 				gpiod_line_set_value(gb->lock[s], 0);
+			gb->lock[s] = NULL;
+			gb->sense[s] = NULL;
+		}
+		gb->error = 0;
+	}
+	if (g && g->chip) {
+		gpiod_chip_close(g->chip); /* releases every line */
+		g->chip = NULL;
+	}
+	bus->connected = false;
+}
+
+static void gp_close(struct hw_bus *bus)
+{
+	gp_release(bus);
+	for (int i = 0; i < bus->nboards; i++) {
+		struct gp_board *gb = bus->boards[i]->priv;
+
+		if (!gb)
+			continue;
 		free(gb->lock);
 		free(gb->sense);
 		free(gb->value);
 		free(gb);
 		bus->boards[i]->priv = NULL;
 	}
-	if (!g)
-		return;
-	if (g->chip)
-		gpiod_chip_close(g->chip); /* releases every line */
-	free(g);
+	free(bus->priv);
 	bus->priv = NULL;
-	bus->connected = false;
 }
 
 static int request_lines(struct hw_bus *bus, struct hw_board *b, char *err, size_t errlen)
 {
 	struct gp_bus *g = bus->priv;
-	struct gp_board *gb = calloc(1, sizeof(*gb));
+	struct gp_board *gb = b->priv;
 	unsigned nlines = gpiod_chip_num_lines(g->chip);
 
-	if (!gb)
-		goto err_mem;
-	b->priv = gb;
-	gb->lock = calloc((size_t)b->nslots, sizeof(*gb->lock));
-	gb->sense = calloc((size_t)b->nslots, sizeof(*gb->sense));
-	gb->value = calloc((size_t)b->nslots, sizeof(*gb->value));
-	if (!gb->lock || !gb->sense || !gb->value)
-		goto err_mem;
 	for (int i = 0; i < b->nslots; i++) {
 		const struct hw_slot_conf *s = b->slots[i]->conf;
 		int flags;
@@ -84,6 +92,7 @@ static int request_lines(struct hw_bus *bus, struct hw_board *b, char *err, size
 				 nlines - 1);
 			return -ERANGE;
 		}
+		/* Requested with value 0: taking the line is switching it off. */
 		flags = s->lock_active_low ? GPIOD_LINE_REQUEST_FLAG_ACTIVE_LOW : 0;
 		line = gpiod_chip_get_line(g->chip, (unsigned)s->lock);
 		if (!line || gpiod_line_request_output_flags(line, CONSUMER, flags, 0) < 0) {
@@ -115,23 +124,15 @@ static int request_lines(struct hw_bus *bus, struct hw_board *b, char *err, size
 		}
 	}
 	return 0;
-
-err_mem:
-	snprintf(err, errlen, "%s: out of memory", bus->name);
-	return -ENOMEM;
 }
 
-static int gp_open(struct hw_bus *bus, char *err, size_t errlen)
+/* Opens the chip and takes every line; on failure nothing stays taken. */
+static int gp_request_all(struct hw_bus *bus, char *err, size_t errlen)
 {
+	struct gp_bus *g = bus->priv;
 	const char *chip = bus->boards[0]->conf->chip;
-	struct gp_bus *g = calloc(1, sizeof(*g));
 	int r;
 
-	if (!g) {
-		snprintf(err, errlen, "%s: out of memory", bus->name);
-		return -ENOMEM;
-	}
-	bus->priv = g;
 	/* A label ("gpio-sim bank0", "pinctrl-bcm2711"), a name ("gpiochip0"),
 	 * a number or a /dev path: labels stay put when numbering changes. */
 	g->chip = gpiod_chip_open_lookup(chip);
@@ -139,30 +140,71 @@ static int gp_open(struct hw_bus *bus, char *err, size_t errlen)
 		r = errno ? -errno : -ENODEV;
 		snprintf(err, errlen, "%s: no GPIO chip \"%s\" (by label, name, number or path): %s",
 			 bus->name, chip, strerror(-r));
-		goto err;
+		return r;
 	}
 	for (int i = 0; i < bus->nboards; i++) {
 		r = request_lines(bus, bus->boards[i], err, errlen);
-		if (r < 0)
-			goto err;
+		if (r < 0) {
+			gp_release(bus);
+			return r;
+		}
 	}
 	bus->connected = true;
 	return 0;
+}
 
+static int gp_open(struct hw_bus *bus, char *err, size_t errlen)
+{
+	int r = -ENOMEM;
+
+	bus->priv = calloc(1, sizeof(struct gp_bus));
+	if (!bus->priv)
+		goto err_mem;
+	for (int i = 0; i < bus->nboards; i++) {
+		struct hw_board *b = bus->boards[i];
+		struct gp_board *gb = calloc(1, sizeof(*gb));
+
+		b->priv = gb;
+		if (!gb)
+			goto err_mem;
+		gb->lock = calloc((size_t)b->nslots, sizeof(*gb->lock));
+		gb->sense = calloc((size_t)b->nslots, sizeof(*gb->sense));
+		gb->value = calloc((size_t)b->nslots, sizeof(*gb->value));
+		if (!gb->lock || !gb->sense || !gb->value)
+			goto err_mem;
+	}
+	r = gp_request_all(bus, err, errlen);
+	if (r < 0)
+		goto err;
+	return 0;
+
+err_mem:
+	snprintf(err, errlen, "%s: out of memory", bus->name);
 err:
 	gp_close(bus);
 	return r;
 }
 
+/* A chip that went away (an expander unplugged, gpio-sim taken down) and
+ * came back: take it again. Its outputs start off, as at start. */
+static int gp_connect(struct hw_bus *bus)
+{
+	char err[256];
+
+	return gp_request_all(bus, err, sizeof(err));
+}
+
 static void gp_disconnect(struct hw_bus *bus)
 {
-	(void)bus; /* a chip has no link to lose */
+	gp_release(bus);
 }
 
 static int gp_pollfds(struct hw_bus *bus, struct pollfd *fds, int max)
 {
 	int n = 0;
 
+	if (!bus->connected)
+		return 0;
 	for (int i = 0; i < bus->nboards; i++) {
 		struct gp_board *gb = bus->boards[i]->priv;
 
@@ -189,8 +231,12 @@ static void gp_handle(struct hw_bus *bus, const struct pollfd *fds, int n)
 			int r;
 
 			if (fds[k].revents & (POLLERR | POLLHUP | POLLNVAL)) {
-				gb->error = EIO;
-				continue;
+				/* The chip is gone: its fds would stay readable
+				 * forever. Let go; the next scan finds the bus
+				 * disconnected, faults its boards and reconnects
+				 * with backoff. */
+				gp_release(bus);
+				return;
 			}
 			if (!(fds[k].revents & POLLIN))
 				continue;
@@ -220,6 +266,8 @@ static int gp_all_off(struct hw_board *b)
 	for (int i = 0; i < b->nslots; i++)
 		if (gpiod_line_set_value(gb->lock[i], 0) < 0 && r == 0)
 			r = -errno;
+	if (r == -ENODEV)
+		gp_release(b->bus);
 	return r;
 }
 
@@ -227,8 +275,13 @@ static int gp_lock_set(struct hw_board *b, int i, bool on)
 {
 	struct gp_board *gb = b->priv;
 
-	if (gpiod_line_set_value(gb->lock[i], on ? 1 : 0) < 0)
-		return -errno;
+	if (gpiod_line_set_value(gb->lock[i], on ? 1 : 0) < 0) {
+		int e = errno;
+
+		if (e == ENODEV)
+			gp_release(b->bus); /* the chip went away */
+		return -e;
+	}
 	return 0;
 }
 
@@ -267,6 +320,7 @@ void hw_gpio_emergency_off(struct hw_bus *bus)
 
 const struct hw_bus_ops hw_gpio_bus_ops = {
 	.open = gp_open,
+	.connect = gp_connect,
 	.disconnect = gp_disconnect,
 	.close = gp_close,
 	.pollfds = gp_pollfds,
