@@ -25,6 +25,7 @@ struct kc_forwarder {
 	char *auth;	/* "Authorization: Bearer ..." */
 	char *ca_file;
 	int batch_max, backoff_min_ms, backoff_max_ms;
+	int batch_cur;	/* halved on 413 (a batch over the service's body limit), reset on success */
 	sqlite3 *db;
 	sqlite3_stmt *select, *del, *count;
 	CURL *curl;
@@ -99,7 +100,7 @@ static int read_batch(struct kc_forwarder *f, char **out, int64_t *max_seq)
 		return -ENOMEM;
 	buf[0] = '[';
 	sqlite3_reset(f->select);
-	sqlite3_bind_int(f->select, 1, f->batch_max);
+	sqlite3_bind_int(f->select, 1, f->batch_cur);
 	while ((rc = sqlite3_step(f->select)) == SQLITE_ROW) {
 		const char *body = (const char *)sqlite3_column_text(f->select, 1);
 		size_t bl = (size_t)sqlite3_column_bytes(f->select, 1);
@@ -194,7 +195,15 @@ static int forward_once(struct kc_forwarder *f)
 		snprintf(msg, sizeof(msg), "deleting acknowledged rows: %s", sqlite3_errmsg(f->db));
 		goto out;
 	}
+	if (status == 413 && f->batch_cur > 1) {
+		f->batch_cur = (f->batch_cur + 1) / 2;
+		snprintf(msg, sizeof(msg), "HTTP 413: batch too large for the service; now %d events a batch",
+			 f->batch_cur);
+		goto out;
+	}
 	if (status == 200 && acked >= max_seq) {
+		if (f->batch_cur < f->batch_max)
+			f->batch_cur = f->batch_cur * 2 < f->batch_max ? f->batch_cur * 2 : f->batch_max;
 		r = 1;
 		set_status(f, pending(f), acked, true, NULL);
 		goto out;
@@ -331,6 +340,7 @@ struct kc_forwarder *kc_forwarder_start(const char *db_path, const struct kc_for
 	f->kick_fd = f->stop_fd = -1;
 	pthread_mutex_init(&f->lock, NULL);
 	f->batch_max = cfg->batch_max > 0 ? cfg->batch_max : 100;
+	f->batch_cur = f->batch_max;
 	f->backoff_min_ms = cfg->backoff_min_ms > 0 ? cfg->backoff_min_ms : 500;
 	f->backoff_max_ms = cfg->backoff_max_ms > 0 ? cfg->backoff_max_ms : 60000;
 	if (f->backoff_max_ms < f->backoff_min_ms)

@@ -126,6 +126,18 @@ static size_t discard(void *p, size_t size, size_t n, void *user)
 	return size * n;
 }
 
+/* Aborts an attempt in flight when the service is stopping. */
+static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	struct kc_notifier *n = user;
+
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return atomic_load(&n->stop) ? 1 : 0;
+}
+
 /* Posts one delivery; records the attempt and the new state. */
 static int attempt(struct kc_notifier *n, struct delivery *d)
 {
@@ -148,7 +160,14 @@ static int attempt(struct kc_notifier *n, struct delivery *d)
 	curl_easy_setopt(n->curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(n->curl, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(n->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(n->curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(n->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(n->curl, CURLOPT_XFERINFODATA, n);
 	cc = curl_easy_perform(n->curl);
+	if (cc == CURLE_ABORTED_BY_CALLBACK) {
+		curl_slist_free_all(hdrs);
+		return 0; /* stopping: not an attempt; it is made again after the restart */
+	}
 	curl_slist_free_all(hdrs);
 	if (cc == CURLE_OK)
 		curl_easy_getinfo(n->curl, CURLINFO_RESPONSE_CODE, &status);

@@ -12,7 +12,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svc import FWD, Service, check, fill, finish, forward, say
 
-svc = Service()
+svc = Service(body_limit=65536)
 fwd = None
 try:
     tok = svc.add_cabinet("CAB-F")
@@ -40,6 +40,13 @@ try:
     say("  " + r.stdout.strip().splitlines()[-1])
     check(r.returncode == 0 and outbox() == 0, "outbox drained")
     check(stored() == sealed() and len(stored()) == 300, "300 stored, same hashes")
+
+    say("== 50 big events (3 KB each) with a 64 KiB body limit: the forwarder halves its batch on 413")
+    fill(cdb, "CAB-F", [{"type": "slot.fault", "slot": "A1", "data": {"board": 1, "detail": "x" * 3000}}] * 50)
+    r = forward(cdb, svc.url, tok, 60)
+    say("  " + r.stdout.strip().splitlines()[-1])
+    check(r.returncode == 0 and outbox() == 0 and len(stored()) == 350, "all 350 stored")
+    check("413" in svc.log_text(), "the service answered 413 first")
 
     say("== a forwarder in the background, events added all along")
     flog = open(os.path.join(svc.tmp, "fwd.log"), "w")
@@ -94,13 +101,13 @@ try:
     check(len(fails) > 0, "the forwarder saw the outage (consecutive failures, error recorded)")
     check(outbox() == 0, "outbox empty")
     s, e = stored(), sealed()
-    check(len(e) == 3900, "3900 events sealed")
+    check(len(e) == 3950, "3950 events sealed")
     check(len(s) == len(e), "as many stored as sealed: %d / %d (nothing lost, nothing twice)" % (len(s), len(e)))
     check(s == e, "the stored seqs and hashes are exactly the sealed ones, in order")
     r = svc.cmd("verify-chain", "CAB-F")
     say("  " + r.stdout.strip())
     check(r.returncode == 0, "verify-chain: intact")
-    check(svc.sql("SELECT last_seq FROM cabinets WHERE id = 'CAB-F'")[0][0] == 3900, "cabinet head is 3900")
+    check(svc.sql("SELECT last_seq FROM cabinets WHERE id = 'CAB-F'")[0][0] == 3950, "cabinet head is 3950")
     check(tok not in svc.log_text(), "the token is not in the service log")
 finally:
     if fwd and fwd.poll() is None:
