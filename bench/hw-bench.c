@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
@@ -80,6 +81,8 @@ static int sim(char *out, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
 	va_end(ap);
+	if (n < 0 || n >= (int)sizeof(line) - 1)
+		return -E2BIG;
 	line[n] = '\n';
 	line[n + 1] = '\0';
 	kc_strlcpy(a.sun_path, ctl_path, sizeof(a.sun_path));
@@ -118,6 +121,8 @@ static int start_sim(void)
 		char path[512];
 		const char *bin = getenv("KEYCAB_BIN");
 
+		/* the simulator does not outlive a test that crashes */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		snprintf(path, sizeof(path), "%s/keycab-sim", bin ? bin : "build/bin");
 		execl(path, "keycab-sim", "-c", conf_path, "--control", ctl_path, "--quiet",
 		      (char *)NULL);

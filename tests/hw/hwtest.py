@@ -11,6 +11,10 @@ import tempfile
 import threading
 import time
 
+# SIGTERM (a CI time limit) ends the test through its finally: clauses,
+# which stop the simulator and keycab-hw by pid and remove the temp dir.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
 BIN = os.environ.get("KEYCAB_BIN") or os.path.join(os.getcwd(), "build", "bin")
 FAILED = []
 

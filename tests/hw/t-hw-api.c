@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -63,10 +64,15 @@ static int sim(char *out, size_t len, const char *fmt, ...)
 	va_list ap;
 	int fd;
 
+	int n;
+
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
 	va_end(ap);
-	strcat(line, "\n"); /* fits: one byte was kept free */
+	if (n < 0 || n >= (int)sizeof(line) - 1)
+		return -E2BIG;
+	line[n] = '\n'; /* fits: one byte was kept free */
+	line[n + 1] = '\0';
 	kc_strlcpy(a.sun_path, ctl_path, sizeof(a.sun_path));
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -167,6 +173,8 @@ static int start_sim(void)
 		char path[512];
 		const char *bin = getenv("KEYCAB_BIN");
 
+		/* the simulator does not outlive a test that crashes */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		snprintf(path, sizeof(path), "%s/keycab-sim", bin ? bin : "build/bin");
 		execl(path, "keycab-sim", "-c", conf_path, "--control", ctl_path, "--quiet",
 		      (char *)NULL);
