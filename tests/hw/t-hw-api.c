@@ -83,11 +83,11 @@ static int sim(char *out, size_t len, const char *fmt, ...)
 		return -EIO;
 	}
 	while (got < sizeof(buf) - 1) {
-		ssize_t n = read(fd, buf + got, sizeof(buf) - 1 - got);
+		ssize_t r = read(fd, buf + got, sizeof(buf) - 1 - got);
 
-		if (n <= 0)
+		if (r <= 0)
 			break;
-		got += (size_t)n;
+		got += (size_t)r;
 		if (buf[got - 1] == '\n')
 			break;
 	}
