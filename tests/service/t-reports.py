@@ -177,6 +177,11 @@ try:
     check(res.returncode == 3 and "event %d" % bad in res.stdout, "verify-chain exits 3 naming event %d" % bad)
     st, rep = svc.report("chain", SUP, cabinet="NOPE")
     check(st == 400, "an unknown cabinet: 400")
+
+    say("== personal data")
+    log = svc.log_text()
+    check("123X" not in log and "sup-password-1" not in log and tn not in log and to not in log,
+          "no ID number (not even its masked tail), password or token in the service log")
 finally:
     svc.stop()
 finish()
