@@ -85,8 +85,9 @@ const char *hw_event_name(enum hw_event_type t);
 /* --- Added with the drivers (hw/README.md "Events" gives the contract):
  * - every slot gets one RECOVERED event when its presence is first known
  *   after start (presence/tag say what it holds), or FAULT if its board
- *   does not answer; after a fault, RECOVERED again, followed by INSERTED
- *   or REMOVED when the presence differs from before the fault;
+ *   does not answer; after a fault, RECOVERED again, alone: compare its
+ *   presence/tag with what you expect (no INSERTED/REMOVED for what
+ *   changed while the board was silent);
  * - every hw_cabinet_open() that returned 0 is followed by exactly one
  *   LOCK_OFF for that slot (detail says why when the pulse could not be
  *   given), unless the cabinet is freed first. */

@@ -4,7 +4,6 @@
 void hw_track_init(struct hw_track *t)
 {
 	t->state = HW_PRESENCE_UNKNOWN;
-	t->known = HW_PRESENCE_UNKNOWN;
 	t->cand = HW_PRESENCE_UNKNOWN;
 	t->count = 0;
 }
@@ -50,14 +49,13 @@ int hw_track_commit(struct hw_track *t, enum hw_presence to,
 		ev[n++] = HW_EV_FAULT;
 		return n;
 	}
-	if (t->state == HW_PRESENCE_UNKNOWN || t->state == HW_PRESENCE_FAULT) {
+	/* After start or a fault, RECOVERED alone carries the presence: what
+	 * changed meanwhile is the caller's to judge against what it expects
+	 * (a key returned or taken while nobody could see). */
+	if (t->state == HW_PRESENCE_UNKNOWN || t->state == HW_PRESENCE_FAULT)
 		ev[n++] = HW_EV_RECOVERED;
-		if (t->known != HW_PRESENCE_UNKNOWN && t->known != to)
-			ev[n++] = change_event(to);
-	} else {
+	else
 		ev[n++] = change_event(to);
-	}
 	t->state = to;
-	t->known = to;
 	return n;
 }

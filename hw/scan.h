@@ -11,12 +11,11 @@
 
 struct hw_track {
 	enum hw_presence state; /* what the slot reports now */
-	enum hw_presence known; /* last PRESENT/ABSENT reported; UNKNOWN never */
 	enum hw_presence cand;  /* the reading being debounced */
 	int count;              /* scans in a row cand has been read */
 };
 
-#define HW_TRACK_MAX_EVENTS 2
+#define HW_TRACK_MAX_EVENTS 1
 
 void hw_track_init(struct hw_track *t);
 
@@ -27,13 +26,12 @@ void hw_track_init(struct hw_track *t);
  * FAULT instead). */
 enum hw_presence hw_track_feed(struct hw_track *t, enum hw_presence reading, int debounce);
 
-/* Applies a change hw_track_feed() returned and writes the event types it
- * makes into ev (at most HW_TRACK_MAX_EVENTS); returns how many:
- *   known -> FAULT                 FAULT
- *   UNKNOWN/FAULT -> PRESENT|ABSENT RECOVERED, then INSERTED or REMOVED if
- *                                  it differs from the presence known
- *                                  before the fault (nothing more at start)
- *   PRESENT <-> ABSENT             INSERTED or REMOVED */
+/* Applies a change hw_track_feed() returned and writes the event type it
+ * makes into ev; returns how many (0 or 1):
+ *   PRESENT|ABSENT -> FAULT          FAULT
+ *   UNKNOWN|FAULT -> PRESENT|ABSENT  RECOVERED (its presence says what the
+ *                                    slot holds; no INSERTED/REMOVED then)
+ *   PRESENT <-> ABSENT               INSERTED or REMOVED */
 int hw_track_commit(struct hw_track *t, enum hw_presence to,
 		    enum hw_event_type ev[HW_TRACK_MAX_EVENTS]);
 

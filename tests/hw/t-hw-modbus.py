@@ -238,10 +238,21 @@ def test_watch(conf, sim):
             stray = [e for e in w.since(m) if e["event"] == "fault" and e["slot"] not in mine]
             check(not stray, "%s on %s: no other board's slot went FAULT %s"
                   % (mode, board, stray[:1]))
+            # a key arrives while the board is silent: RECOVERED tells
+            sim.cmd("insert %s 7" % mine[0])
             m = w.mark()
             sim.cmd("fault %s none" % board)
             check(w.wait_all(m, "recovered", mine),
                   "%s: board %s recovers when the fault clears" % (mode, board))
+            rec = [e for e in w.since(m) if e["event"] == "recovered" and e["slot"] == mine[0]]
+            check(rec and rec[0]["presence"] == "present"
+                  and rec[0]["tag"] == (7 if mine[0] in TAGGED else 0),
+                  "%s: %s RECOVERED present (tag read) after a key came during the fault"
+                  % (mode, mine[0]))
+            m = w.mark()
+            sim.cmd("remove " + mine[0])
+            check(w.wait(m, lambda e: e["slot"] == mine[0] and e["event"] == "removed"),
+                  "%s: %s then seen removed" % (mode, mine[0]))
     finally:
         rc = w.stop()
     check(rc == 128 + signal.SIGTERM, "scan --watch ends on SIGTERM (exit %s)" % rc)
