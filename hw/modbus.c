@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 
 #include "hw/board.h"
 
@@ -208,6 +209,15 @@ static int mb_connect(struct hw_bus *bus)
 
 	if (modbus_connect(mb->ctx) < 0)
 		return -errno;
+	/* Two masters on one RS485 line garble each other's frames: while
+	 * keycabd holds the line, keycab-hw finds it busy (an advisory lock,
+	 * since TIOCEXCL does not stop root). */
+	if (bus->kind == HW_BUS_RTU && flock(modbus_get_socket(mb->ctx), LOCK_EX | LOCK_NB) < 0) {
+		int e = errno == EWOULDBLOCK ? EBUSY : errno;
+
+		modbus_close(mb->ctx);
+		return -e;
+	}
 	bus->connected = true;
 	mb->dirty = false;
 	return 0;

@@ -178,6 +178,9 @@ def test_watch(conf, sim):
               "at start the offline board's slot is FAULT")
         check(all(snap.get(s, {}).get("presence") == "absent" for s in SLOT_BOARD if s != "B1"),
               "at start every other slot is ABSENT")
+        rc, out, err = hw(conf, "check")
+        check(rc == 4 and "Device or resource busy" in out and "rtua" in out,
+              "while another process holds the RS485 line, check finds it busy")
         m = w.mark()
         sim.cmd("fault tcpb none")
         e = w.wait(m, lambda e: e["slot"] == "B1" and e["event"] == "recovered")
