@@ -293,19 +293,6 @@ static bool quiet_for(struct hw_cabinet *cab, int ms, char *why, size_t len)
 	return quiet;
 }
 
-/* Waits, all within one deadline, for an event of type for every slot. */
-static bool wait_all(struct hw_cabinet *cab, enum hw_event_type type, int ms)
-{
-	int64_t end = kc_mono_ms() + ms;
-	bool all = true;
-
-	for (int i = 0; i < NSLOTS; i++) {
-		int64_t left = end - kc_mono_ms();
-		all &= wait_event(cab, type, i, left > 0 ? (int)left : 0, NULL);
-	}
-	return all;
-}
-
 static enum hw_presence presence(struct hw_cabinet *cab, int slot)
 {
 	struct hw_slot_state st;
@@ -650,86 +637,6 @@ static void check_emergency_off(void)
 		gsim_pull(sim, slots[i].lock, lock_level(&slots[i], false));
 }
 
-static int64_t cpu_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The chip goes away under a running cabinet (an unplugged or unbound GPIO
- * expander) and comes back: every slot goes FAULT, opens are refused, the
- * bus thread waits (does not spin on the dead descriptors), and once the
- * chip is back the slots recover with their presence. */
-static void check_chip_gone(void)
-{
-	const char *path = "/tmp/vmtest-retry.conf";
-	char err[512], why[256];
-	struct hw_event ev;
-
-	for (int i = 0; i < NSLOTS; i++) {
-		gsim_pull(sim, slots[i].lock, lock_level(&slots[i], false));
-		set_key(&slots[i], i == 0);
-	}
-	if (!check(write_cabinet(path, LABEL, slots[0].sense,
-				 "retry_min_ms = 100\nretry_max_ms = 400\n") == 0,
-		   "chip gone: cabinet file %s written", path))
-		return;
-	struct hw_cabinet *cab = cabinet(path, err, sizeof(err));
-	if (!check(cab != NULL, "chip gone: the cabinet starts%s%s", cab ? "" : ": ",
-		   cab ? "" : err))
-		return;
-	bool up = wait_all(cab, HW_EV_RECOVERED, DEADLINE_MS);
-	check(up && presence(cab, 0) == HW_PRESENCE_PRESENT, "chip gone: first every slot is up");
-
-	int rc = gsim_set_live(sim, false);
-	check(rc == 0, "chip gone: gpio-sim chip taken down (%d)", rc);
-	int64_t end = kc_mono_ms() + DEADLINE_MS;
-	bool faults = true;
-	for (int i = 0; i < NSLOTS; i++) {
-		int64_t left = end - kc_mono_ms();
-		bool got = wait_event(cab, HW_EV_FAULT, i, left > 0 ? (int)left : 0, &ev);
-		faults &= got && presence(cab, i) == HW_PRESENCE_FAULT;
-		if (i == 0)
-			snprintf(why, sizeof(why), "%s", got ? ev.detail : "no FAULT event");
-	}
-	check(faults, "chip gone: HW_EV_FAULT for every slot, presence fault (%s)",
-	      faults ? why : "missing");
-	rc = hw_cabinet_open(cab, 0, 500);
-	check(rc == -EIO, "chip gone: hw_cabinet_open is -EIO (%d)", rc);
-	/* Nothing changes now: a bus thread that waits uses next to no CPU. */
-	int64_t c0 = cpu_ms(), t0 = kc_mono_ms();
-	usleep(1000 * 1000);
-	int64_t used = cpu_ms() - c0, wall = kc_mono_ms() - t0;
-	check(used * 2 < wall, "chip gone: the cabinet idles (%lld ms CPU in %lld ms)",
-	      (long long)used, (long long)wall);
-
-	/* The new chip's locks pulled to their ACTIVE level: once the slots
-	 * are back, only the driver's reset can make them read off. */
-	rc = gsim_set_live(sim, true);
-	for (int i = 0; rc == 0 && i < NSLOTS; i++) {
-		rc = gsim_pull(sim, slots[i].lock, lock_level(&slots[i], true));
-		rc = rc ? rc : set_key(&slots[i], i == 0);
-	}
-	check(rc == 0, "chip gone: the chip is back as %s, pulls set again (%d)",
-	      gsim_chip_name(sim), rc);
-	bool back = wait_all(cab, HW_EV_RECOVERED, DEADLINE_MS);
-	check(back && presence(cab, 0) == HW_PRESENCE_PRESENT &&
-		      presence(cab, 1) == HW_PRESENCE_ABSENT,
-	      "chip gone: every slot recovers with its presence");
-	check(all_locks_off(why, sizeof(why)), "chip gone: after recovery the driver holds every "
-	      "lock off: %s", why);
-	rc = hw_cabinet_open(cab, 0, 300);
-	check(rc == 0 && lock_becomes(&slots[0], true, DEADLINE_MS) &&
-		      wait_event(cab, HW_EV_LOCK_OFF, 0, 300 + DEADLINE_MS, NULL) &&
-		      lock_is(&slots[0], false),
-	      "chip gone: after recovery a pulse works (%d)", rc);
-	for (int i = 0; i < NSLOTS; i++)
-		gsim_pull(sim, slots[i].lock, lock_level(&slots[i], false));
-	hw_cabinet_free(cab);
-	check(all_released(DEADLINE_MS, why, sizeof(why)), "chip gone: after free %s", why);
-}
-
 static void run(void)
 {
 	static const char *names[NLINES];
@@ -812,7 +719,6 @@ static void run(void)
 	check_death(SIGTERM);
 	check_emergency_off();
 	check_line_busy();
-	check_chip_gone();
 }
 
 int main(void)

@@ -102,15 +102,6 @@ static int find_sysfs(struct gsim *sim)
 	return 0;
 }
 
-int gsim_set_live(struct gsim *sim, bool live)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/live", sim->dir);
-	int rc = write_file(path, live ? "1" : "0");
-	return rc < 0 || !live ? rc : find_sysfs(sim);
-}
-
 struct gsim *gsim_new(const char *name, const char *label, int nlines,
 		      const char *const *names, char *err, size_t errlen)
 {

@@ -17,10 +17,6 @@ struct gsim *gsim_new(const char *name, const char *label, int nlines,
 /* Takes the chip down and removes its configfs directories. NULL is fine. */
 void gsim_free(struct gsim *sim);
 
-/* Takes the chip away (false) as if its device were unplugged, or brings
- * it back (true), possibly under another gpiochipN. 0 or -errno. */
-int gsim_set_live(struct gsim *sim, bool live);
-
 /* "gpiochipN" of the live chip. */
 const char *gsim_chip_name(const struct gsim *sim);
 /* Physical level of a line: what its consumer drives on an output, the
