@@ -38,3 +38,6 @@ t-ctl-conf_SRCS := tests/controller/t-ctl-conf.c
 t-ctl-conf_LIBS := controller common
 t-ctl-csv_SRCS := tests/controller/t-ctl-csv.c
 t-ctl-csv_LIBS := controller common
+
+# scenarios on keycab-sim (tests/controller/lib.sh starts both)
+TEST_SCRIPTS += tests/controller/t-rules-sim.sh

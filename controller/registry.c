@@ -527,7 +527,7 @@ json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t
 	if (kc_store_x(ctl->st,
 		       "INSERT INTO letters (entrustment, borrower, id_type, id_hash, id_masked, valid_from,"
 		       " valid_to, reference, filed_by, filed_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
-		       "IsssssIIssI", (int64_t)ent, borrower, id_type, h, m, from, to, ref,
+		       "IssssIIssI", (int64_t)ent, borrower, id_type, h, m, from, to, ref,
 		       actor_of(peer), kc_now_ms()) < 0)
 		goto fail;
 	id = kc_store_last_id(ctl->st);
