@@ -105,6 +105,7 @@ struct hw_bus {
 	void *priv;     /* driver state */
 	bool connected;
 	int64_t connect_at; /* next connection attempt */
+	int connect_err;    /* why the last one failed (negative errno) */
 	int connect_backoff_ms;
 	struct hw_board **boards;
 	int nboards;

@@ -161,9 +161,10 @@ static int bus_link(struct hw_bus *bus, bool force)
 	if (!bus->ops->connect)
 		return -ENODEV;
 	if (!force && now < bus->connect_at)
-		return -ENOTCONN;
+		return bus->connect_err ? bus->connect_err : -ENOTCONN;
 	r = bus->ops->connect(bus);
 	if (r < 0) {
+		bus->connect_err = r;
 		bus->connect_at = now + bus->connect_backoff_ms;
 		bus->connect_backoff_ms = bus->connect_backoff_ms * 2 > bus->conf->retry_max_ms ?
 						  bus->conf->retry_max_ms :
@@ -180,7 +181,7 @@ static int board_ready(struct hw_board *b, bool force, const char **what)
 	int r = bus_link(b->bus, force);
 
 	if (r < 0) {
-		*what = r == -ENOTCONN ? "waiting to reconnect" : "connecting";
+		*what = "connecting";
 		return r;
 	}
 	if (b->need_all_off) {
