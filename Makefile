@@ -46,12 +46,12 @@ TEST_SCRIPTS :=
 BENCH_PROGRAMS :=
 BENCH_SCRIPTS :=
 
-.PHONY: all build deps deps-test deps-demo check check-run demo demo-run bench bench-run clean
+.PHONY: all build deps deps-test deps-demo check check-run demo demo-run bench bench-run fuzz clean
 all: deps
 	@$(MAKE) --no-print-directory build
 
 include common/module.mk hw/module.mk controller/module.mk service/module.mk tests/module.mk bench/module.mk
--include hw/sim/module.mk tests/gpio/module.mk
+-include hw/sim/module.mk tests/gpio/module.mk tests/fuzz/module.mk
 
 # lib<name>.a from <name>_SRCS
 define LIB_template
