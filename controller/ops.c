@@ -823,6 +823,8 @@ static json_t *op_test_clock(struct kc_ctl *ctl, json_t *req)
 
 	if (!ctl->test_clock)
 		return kc_reply_error("test.clock: keycabd was not started with --test-clock");
+	if (!json_is_integer(json_object_get(req, "advance_s")) || req_int(req, "advance_s") < 0)
+		return kc_reply_error("test.clock: \"advance_s\" must be a whole number of seconds, 0 or more");
 	kc_clock_advance(req_int(req, "advance_s") * 1000);
 	ctl->next_scan_mono = 0; /* scan for overdue loans and notices at once */
 	rep = kc_reply_ok();

@@ -224,10 +224,6 @@ static const char *add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row
 	}
 	if (tag_s && kc_parse_long(tag_s, 0, 0xffffffffLL, &tag) < 0)
 		return "tag: must be a number from 0 to 0xffffffff (0: no tag)";
-	if (exists(ctl->st, "SELECT 1 FROM keys WHERE home_slot = ?", slot)) {
-		snprintf(why, len, "slot: slot %s is the home of another key already", slot);
-		return why;
-	}
 	if (tag) {
 		int64_t dummy;
 
@@ -236,6 +232,10 @@ static const char *add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row
 			snprintf(why, len, "tag: tag 0x%llx belongs to another key already", tag);
 			return why;
 		}
+	}
+	if (exists(ctl->st, "SELECT 1 FROM keys WHERE home_slot = ?", slot)) {
+		snprintf(why, len, "slot: slot %s is the home of another key already", slot);
+		return why;
 	}
 	/* A key is in custody once its slot reads it: until then it is
 	 * awaited, and its arrival is no surprise. */
