@@ -591,27 +591,36 @@ static const struct col voverdue_cols[] = {
 	"SELECT DISTINCT site, unit FROM vacancies WHERE from_ms < ?2 AND (to_ms IS NULL OR to_ms > ?1)" \
 	" AND (?3 IS NULL OR site = ?3)"
 #define OVERDUE_LOANS \
-	"SELECT site, unit, key, person, cabinet, loan, out_ms, due_ms, returned_ms FROM loans" \
+	"SELECT site, unit, key, person, cabinet, loan, out_ms, due_ms, returned_ms FROM loans INDEXED BY loans_insp" \
 	" WHERE kind = 'vacant' AND purpose = 'inspection' AND out_ms >= ?1 AND out_ms < ?2" \
 	" AND (?3 IS NULL OR site = ?3) AND state <> 'not_taken'" \
 	" AND (overdue OR returned_ms > due_ms OR (returned_ms IS NULL AND due_ms < ?4))"
 
-/* Adds the counts of rows (site, a, b) to the per-site objects. */
-static int add_counts(struct rctx *c, const struct query *q, json_t *sites, const char *a, const char *b)
+/* Runs q (rows whose first column is the site) into rows, and counts
+ * them per site into member a of the site objects; with b, also counts
+ * the rows whose column bcol is a non-empty string. */
+static int list_and_count(struct rctx *c, const struct query *q, const struct col *cols, json_t *rows,
+			  json_t *sites, const char *a, const char *b, int bcol)
 {
 	sqlite3_stmt *st = q_prepare(c->db, q);
-	int rc;
+	int rc, ncols = 0;
 
 	if (!st)
 		return -EIO;
+	while (cols[ncols].name)
+		ncols++;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *srow = json_object_get(sites, (const char *)sqlite3_column_text(st, 0));
+		json_t *row = json_array();
 
+		for (int i = 0; i < ncols; i++)
+			json_array_append_new(row, cell(st, i, cols[i].type));
+		json_array_append_new(rows, row);
 		if (!srow)
 			continue;
-		json_object_set_new(srow, a, json_integer(sqlite3_column_int64(st, 1)));
-		if (b)
-			json_object_set_new(srow, b, json_integer(sqlite3_column_int64(st, 2)));
+		json_object_set_new(srow, a, json_integer(json_integer_value(json_object_get(srow, a)) + 1));
+		if (b && sqlite3_column_bytes(st, bcol) > 0)
+			json_object_set_new(srow, b, json_integer(json_integer_value(json_object_get(srow, b)) + 1));
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -EIO;
@@ -634,7 +643,7 @@ static int report_vacant(struct rctx *c)
 	int64_t start, end, total;
 	char buf[KC_TIME_LEN];
 	struct query q;
-	json_t *sec, *sites = NULL, *ni_sec = NULL, *val;
+	json_t *sec, *sites = NULL, *ni_sec = NULL, *val, *problems = NULL, *overdue = NULL;
 	sqlite3_stmt *st;
 
 	month = param(c, "month");
@@ -699,13 +708,16 @@ static int report_vacant(struct rctx *c)
 	if (rc != SQLITE_DONE)
 		goto fail;
 
-	vq(&q, "SELECT site, count(*), sum(coalesce(forwarded_to, '') <> '') FROM inspections"
-	       " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND result = 'problems' AND (?3 IS NULL OR site = ?3) GROUP BY site",
+	problems = json_array();
+	overdue = json_array();
+	vq(&q, "SELECT site, unit, ts_ms, actor, key, result, problems, forwarded_to FROM inspections"
+	       " INDEXED BY inspections_problems WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR site = ?3)"
+	       " AND result = 'problems' ORDER BY site, ts_ms",
 	   start, end, site, c->now);
-	if (add_counts(c, &q, sites, "problems", "forwarded") < 0)
+	if (list_and_count(c, &q, vinsp_cols, problems, sites, "problems", "forwarded", 7) < 0)
 		goto fail;
-	vq(&q, "SELECT site, count(*), 0 FROM (" OVERDUE_LOANS ") GROUP BY site", start, end, site, c->now);
-	if (add_counts(c, &q, sites, "overdue", NULL) < 0)
+	vq(&q, OVERDUE_LOANS " ORDER BY site, out_ms", start, end, site, c->now);
+	if (list_and_count(c, &q, voverdue_cols, overdue, sites, "overdue", NULL, 0) < 0)
 		goto fail;
 
 	sec = section(c, "sites", "Per site", "各项目", vsite_cols);
@@ -729,33 +741,30 @@ static int report_vacant(struct rctx *c)
 	ni_sec = NULL;
 
 	vq(&q, "SELECT site, unit, ts_ms, actor, key, result, problems, forwarded_to FROM inspections"
-	       " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR site = ?3) ORDER BY site, ts_ms",
+	       " INDEXED BY inspections_ts WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR site = ?3)"
+	       " ORDER BY site, ts_ms",
 	   start, end, site, c->now);
 	q_int(&q, " LIMIT ?", c->page_size);
 	q_int(&q, " OFFSET ?", (c->page - 1) * c->page_size);
 	sec = section(c, "inspections", "Inspections", "检查记录", vinsp_cols);
 	if (fill(c, sec, &q, vinsp_cols) < 0)
-		return -EIO;
-	vq(&q, "SELECT count(*) FROM inspections WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR site = ?3)",
+		goto fail;
+	vq(&q, "SELECT count(*) FROM inspections INDEXED BY inspections_ts WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR site = ?3)",
 	   start, end, site, c->now);
 	if ((total = count(c, &q)) < 0)
-		return -EIO;
+		goto fail;
 	set_paging(c, sec, total);
 
-	vq(&q, "SELECT site, unit, ts_ms, actor, key, result, problems, forwarded_to FROM inspections"
-	       " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR site = ?3) AND result = 'problems'"
-	       " ORDER BY site, ts_ms",
-	   start, end, site, c->now);
 	sec = section(c, "problems", "Problems found and where forwarded", "发现的问题及转呈", vinsp_cols);
-	if (fill(c, sec, &q, vinsp_cols) < 0)
-		return -EIO;
-
-	vq(&q, OVERDUE_LOANS " ORDER BY site, out_ms", start, end, site, c->now);
+	json_object_set_new(sec, "rows", problems);
 	sec = section(c, "overdue", "Inspection loans that ran overdue", "逾期归还的检查借用", voverdue_cols);
-	return fill(c, sec, &q, voverdue_cols);
+	json_object_set_new(sec, "rows", overdue);
+	return 0;
 fail:
 	json_decref(sites);
 	json_decref(ni_sec);
+	json_decref(problems);
+	json_decref(overdue);
 	return -EIO;
 }
 
