@@ -72,7 +72,7 @@ start=$(date +%s)
 timeout --kill-after=10 "$limit" qemu-system-x86_64 "${accel_args[@]}" -m "$mem" -smp 1 \
 	-nodefaults -display none -serial stdio -monitor none -no-reboot \
 	-kernel "$vmdir/vmlinuz" -initrd "$tmp/initrd" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=4" \
+	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4" \
 	</dev/null >"$tmp/console.raw" 2>"$tmp/qemu.err" &
 qpid=$!
 wait "$qpid"
@@ -86,6 +86,9 @@ cat "$tmp/console.txt"
 echo "== end of console (QEMU exit $rc after ${secs} s)"
 [ -s "$tmp/qemu.err" ] && { echo "qemu stderr:"; cat "$tmp/qemu.err"; }
 
+# An oops panics (oops=panic) and a panic ends QEMU (panic=-1, -no-reboot).
+crash=$(grep -a -m 1 -E 'Kernel panic|BUG:|general protection fault|Oops:' "$tmp/console.txt")
+[ -n "$crash" ] && fail "the guest kernel crashed: $crash"
 [ "$rc" = 124 ] || [ "$rc" = 137 ] && fail "the VM did not power off within ${limit} s"
 [ "$rc" = 0 ] || fail "QEMU exited with $rc"
 grep -aq '^GPIOVM BOOTED' "$tmp/console.txt" || fail "the VM's /init did not start"
