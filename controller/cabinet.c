@@ -33,6 +33,11 @@ bool kc_cabinet_slot_usable(struct kc_ctl *ctl, const char *slot, char *why, siz
 		snprintf(why, len, "the board of slot %s is not answering (fault)", slot);
 		return false;
 	}
+	if (s.lock_on) {
+		snprintf(why, len, "slot %s is still open from the last release; try again in a moment",
+			 slot);
+		return false;
+	}
 	if (s.presence == HW_PRESENCE_UNKNOWN) {
 		snprintf(why, len, "slot %s has not been read yet; try again in a moment", slot);
 		return false;
@@ -112,7 +117,7 @@ int kc_cabinet_recover(struct kc_ctl *ctl)
 
 		window_add(ctl, sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
 			   slot ? (const char *)slot : "",
-			   kc_mono_ms() + ctl->conf->release_grace_ms + 3000);
+			   kc_mono_ms() + ctl->conf->release_grace_ms + 1500);
 		n++;
 	}
 	sqlite3_reset(s);

@@ -40,4 +40,5 @@ t-ctl-csv_SRCS := tests/controller/t-ctl-csv.c
 t-ctl-csv_LIBS := controller common
 
 # scenarios on keycab-sim (tests/controller/lib.sh starts both)
-TEST_SCRIPTS += tests/controller/t-rules-sim.sh tests/controller/t-bad-input.sh
+TEST_SCRIPTS += tests/controller/t-rules-sim.sh tests/controller/t-bad-input.sh \
+	tests/controller/t-crash.sh
