@@ -4,7 +4,7 @@
  *   batched: POST /api/v1/events with batches of 100 (libcurl, keep-alive)
  *   single:  one event a request
  * Target: batched at no less than 30 % of raw. KC_BENCH_INGEST_EVENTS sets
- * the number of events (default 20000; single uses a tenth). */
+ * the number of events (default 50000; single uses a tenth). */
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
@@ -163,7 +163,7 @@ int main(void)
 	const char *ne = getenv("KC_BENCH_INGEST_EVENTS");
 	char dir[] = "/tmp/kc-bench-XXXXXX", db[512], portf[512], url[128], tok1[KC_TOKEN_LEN], tok2[KC_TOKEN_LEN],
 	     exe[512], err[256];
-	long long n = 20000;
+	long long n = 50000;
 	struct kc_db *d;
 	double raw, batched, single;
 	pid_t pid;
