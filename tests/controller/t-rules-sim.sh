@@ -48,7 +48,8 @@ expect 0 "problems recorded, forwarded to engineering" as S01 kc inspect "$L1" -
 refused 0 "the same inspection twice" as S01 kc inspect "$L1" --result ok
 
 echo "== rule 2 and 3: a borrower with the owner's letter; the ID held"
-expect 0 "letter (委托书) filed for entrustment 1" sh -c "echo E7654321 | KEYCAB_SESSION=${TOK[S01]} '$KEYCAB_BIN/keycab' --json letter file 1 --borrower 'Tan Tenant' --id-type passport --id-stdin --to $(day 30) --ref WT-001"
+ENT=$(kc --json entrustments | python3 -c 'import json,sys; print([e["entrustment"] for e in json.load(sys.stdin)["entrustments"] if e["key"]=="K-HY-1-101"][0])')
+expect 0 "letter (委托书) filed for entrustment $ENT" sh -c "echo E7654321 | KEYCAB_SESSION=${TOK[S01]} '$KEYCAB_BIN/keycab' --json letter file $ENT --borrower 'Tan Tenant' --id-type passport --id-stdin --to $(day 30) --ref WT-001"
 LET=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["letter"])' <<<"$OUT")
 borrow() { # borrow [extra options...] with ID E7654321 on stdin
 	echo "${ID:-E7654321}" | KEYCAB_SESSION=${TOK[S01]} "$KEYCAB_BIN/keycab" --json release K-HY-1-101 --purpose borrow --borrower "Tan Tenant" --contact 13700000000 "$@"

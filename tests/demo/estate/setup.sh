@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Imports the demo estate into a fresh keycabd: two sites (one new, one
-# old), 40 units, 8 owners, 24 keys of every kind, six people, and the
+# old), 40 units, 9 owners, 24 keys of every kind, six people, and the
 # owners' entrustments; then puts every key in its slot on keycab-sim.
 # Env: KEYCAB_BIN, KEYCAB_SOCKET, SIM_CONTROL (and DEMO_DIR, unused here).
 # Runs as root or keycabd's own user: the socket's "console" may import.
@@ -38,7 +38,9 @@ done
 [ "$n" = 24 ] || { echo "setup: only $n of 24 keys are seen in their slots"; exit 1; }
 echo "24 keys in their slots"
 
-day() { date -u -d "+$1 days" +%Y-%m-%d; }
+day() { date -u -d "$1 days" +%Y-%m-%d; }
+# one entrustment ended yesterday: its key now goes only to its owner
+kc entrust K-HY-2-104 --owner O09 --start "$(day -30)" --end "$(day -1)"
 kc entrust K-HY-1-101 --owner O01 --end "$(day 60)"
 kc entrust K-HY-1-102 --owner O02 --end "$(day 3)"
 kc entrust K-HY-2-101 --owner O03 --end "$(day 90)"
