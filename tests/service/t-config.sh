@@ -75,7 +75,7 @@ sqlite3 "$tmp/v1.db" "PRAGMA user_version = 1; INSERT INTO cabinets (id, token_h
 out=$("$K" --db "$tmp/v1.db" verify-chain OLD 2>&1); rc=$?
 echo "    $out"
 v=$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")
-idx=$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM sqlite_master WHERE name = 'loans_kind_out'")
+idx=$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM sqlite_master WHERE name = 'loans_insp'")
 [ $rc -eq 0 ] && [ "$v" = 2 ] && [ "$idx" = 1 ] && ok "migrated 1 -> 2 at start, data kept" || bad "migration (rc $rc, v $v)"
 sqlite3 "$tmp/cli.db" "PRAGMA user_version = 99"
 out=$("$K" --db "$tmp/cli.db" --port 0 serve 2>&1); rc=$?
