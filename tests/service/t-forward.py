@@ -67,14 +67,18 @@ try:
     time.sleep(0.5)
 
     say("== service crash (SIGKILL) in the middle of a stream")
+    before = len(stored())
     fill(cdb, "CAB-F", count=2000)
-    time.sleep(0.05)
+    deadline = time.time() + 10
+    while len(stored()) == before and time.time() < deadline:
+        time.sleep(0.002)
     os.kill(svc.proc.pid, signal.SIGKILL)
     svc.proc.wait()
     svc.logf.close()
     svc.proc = None
     n_at_crash = len(stored())
-    say("  stored at the crash: %d, outbox %d" % (n_at_crash, outbox()))
+    say("  stored at the crash: %d (%d of the 2000 new ones), outbox %d" % (n_at_crash, n_at_crash - before,
+                                                                         outbox()))
 
     say("== a long outage: 8 s, many backoff periods; the forwarder restarts during it")
     fill(cdb, "CAB-F", count=300)
