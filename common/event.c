@@ -90,11 +90,12 @@ static bool is_hex64(const char *s)
 	return true;
 }
 
-#define FAIL(...)                                    \
+#define FAIL_AS(code, ...)                           \
 	do {                                         \
 		snprintf(err, errlen, __VA_ARGS__); \
-		return -EINVAL;                      \
+		return (code);                       \
 	} while (0)
+#define FAIL(...) FAIL_AS(-EINVAL, __VA_ARGS__)
 
 int kc_event_check(const json_t *ev, const char *expect_prev, int64_t expect_seq,
 		   char *err, size_t errlen)
@@ -143,15 +144,15 @@ int kc_event_check(const json_t *ev, const char *expect_prev, int64_t expect_seq
 		FAIL("event %lld: \"hash\" must be 64 lower-case hex digits",
 		     (long long)json_integer_value(seq));
 	if (expect_seq > 0 && json_integer_value(seq) != expect_seq)
-		FAIL("sequence gap: expected event %lld, got %lld", (long long)expect_seq,
+		FAIL_AS(-ERANGE, "sequence gap: expected event %lld, got %lld", (long long)expect_seq,
 		     (long long)json_integer_value(seq));
 	if (expect_prev && strcmp(json_string_value(prev), expect_prev) != 0)
-		FAIL("chain break at event %lld: \"prev\" does not match the hash of event %lld",
+		FAIL_AS(-EBADMSG, "chain break at event %lld: \"prev\" does not match the hash of event %lld",
 		     (long long)json_integer_value(seq), (long long)json_integer_value(seq) - 1);
 	if (kc_event_hash(ev, want) < 0)
 		FAIL("event %lld: cannot compute its hash", (long long)json_integer_value(seq));
 	if (strcmp(want, json_string_value(hash)) != 0)
-		FAIL("chain break at event %lld: its \"hash\" does not match its content",
+		FAIL_AS(-EBADMSG, "chain break at event %lld: its \"hash\" does not match its content",
 		     (long long)json_integer_value(seq));
 	return 0;
 }

@@ -32,7 +32,9 @@ int kc_event_seal(json_t *ev, const char *prev_hash, char out[KC_HASH_HEX]);
 /* Checks the form of an event (required members and their types), that
  * it follows expect_prev with sequence number expect_seq (skipped when
  * expect_prev is NULL / expect_seq is 0) and that its hash is right.
- * Returns 0, or -EINVAL with a sentence in err. */
+ * Returns 0, or with a sentence in err: -EINVAL for a malformed event,
+ * -ERANGE for a sequence gap (seq is not expect_seq), -EBADMSG for a chain
+ * break (prev is not expect_prev, or hash does not match the content). */
 int kc_event_check(const json_t *ev, const char *expect_prev, int64_t expect_seq,
 		   char *err, size_t errlen);
 

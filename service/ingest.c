@@ -214,9 +214,9 @@ static int ingest_one(struct kc_db *db, const struct kc_audit_config *cfg, const
 		res->duplicates++;
 		return 1;
 	}
-	if (kc_event_check(ev, last_hash, *last_seq + 1, err, sizeof(err)) < 0) {
-		const char *kind = strncmp(err, "sequence gap", 12) == 0 ? "gap" :
-				   strncmp(err, "chain break", 11) == 0 ? "chain_break" : NULL;
+	r = kc_event_check(ev, last_hash, *last_seq + 1, err, sizeof(err));
+	if (r < 0) {
+		const char *kind = r == -ERANGE ? "gap" : r == -EBADMSG ? "chain_break" : NULL;
 
 		free(canon);
 		if (!kind) {

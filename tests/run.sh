@@ -14,7 +14,7 @@ mkdir -p "$logs"
 pass=0 fail=0 skip=0 failed=()
 for t in "$@"; do
 	case $t in
-	*/tests/*) name=${t##*/tests/} ;;
+	*tests/*) name=${t##*tests/} ;;
 	*) name=$t ;;
 	esac
 	name=${name%.sh}

@@ -101,16 +101,16 @@ static void test_event_chain(void **state)
 	free(canon);
 
 	/* Out of order: a gap is named as a gap. */
-	assert_int_equal(kc_event_check(e2, KC_GENESIS_HASH, 1, err, sizeof(err)), -EINVAL);
+	assert_int_equal(kc_event_check(e2, KC_GENESIS_HASH, 1, err, sizeof(err)), -ERANGE);
 	assert_non_null(strstr(err, "sequence gap"));
 	/* A wrong predecessor is a chain break. */
-	assert_int_equal(kc_event_check(e2, KC_GENESIS_HASH, 2, err, sizeof(err)), -EINVAL);
+	assert_int_equal(kc_event_check(e2, KC_GENESIS_HASH, 2, err, sizeof(err)), -EBADMSG);
 	assert_non_null(strstr(err, "chain break at event 2"));
 
 	/* Changing any member breaks its hash. */
 	copy = json_deep_copy(e2);
 	json_object_set_new(copy, "key", json_string("K-other"));
-	assert_int_equal(kc_event_check(copy, h1, 2, err, sizeof(err)), -EINVAL);
+	assert_int_equal(kc_event_check(copy, h1, 2, err, sizeof(err)), -EBADMSG);
 	assert_non_null(strstr(err, "does not match its content"));
 	json_decref(copy);
 
