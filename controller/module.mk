@@ -42,3 +42,9 @@ t-ctl-csv_LIBS := controller common
 # scenarios on keycab-sim (tests/controller/lib.sh starts both)
 TEST_SCRIPTS += tests/controller/t-rules-sim.sh tests/controller/t-bad-input.sh \
 	tests/controller/t-crash.sh tests/controller/t-systemd.sh tests/controller/t-demo-walkthrough.sh
+
+# benchmark: decision latency (bench/controller-release.sh)
+BENCH_PROGRAMS += controller-hwopen
+controller-hwopen_SRCS := bench/controller-hwopen.c
+controller-hwopen_LIBS := hw common
+BENCH_SCRIPTS += bench/controller-release.sh

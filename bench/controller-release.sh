@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Decision latency of keycabd: from a release request written to its
+# socket to the coil on at keycab-sim (the rules, the SQLite transaction
+# with its fsync, the slot layer, Modbus to the simulated board), p50 and
+# p99 over 1,000 releases of vacant keys in all 24 slots of the demo
+# cabinet. Baselines measured in the same run: a bare SQLite transaction
+# (WAL, synchronous=FULL) on the same file system, and the slot layer's
+# open alone (bench/controller-hwopen). Target: p99 under 5 ms.
+set -u
+: "${KEYCAB_BIN:?}" "${KEYCAB_SRC:?}" "${BUILD:?}"
+N=${BENCH_RELEASES:-1000}
+source "$KEYCAB_SRC/tests/controller/lib.sh"
+KC_WINDOW=1s
+kc_cabinet
+kc_config
+sed -i -e 's/^grace = .*/grace = 0s/' "$T/keycabd.conf"
+# A Modbus response timeout fit for a loopback simulator: the slot layer
+# holds a bus's opens while a pulse on it ends within one timeout
+# (fail-secure: the off must never wait), so 200 ms would measure that.
+sed -i -e "s/^\[cabinet\]$/[cabinet]\ntimeout_ms = ${BENCH_TIMEOUT_MS:-20}/" "$T/cabinet.conf"
+sim_start
+
+NHW=$((N / 5))
+echo "baseline 2: the slot layer's open alone ($NHW opens of 100 ms, one at a time)"
+sim clear-history >/dev/null
+"$BUILD/bench/controller-hwopen" "$T/cabinet.conf" "$NHW" >"$T/hwopen.txt" || exit 1
+for s in $(awk '{print $1}' "$T/hwopen.txt" | sort -u); do echo "$s $(sim history "$s")"; done >"$T/hwopen-hist.txt"
+
+"$KEYCAB_BIN/keycabd" -c "$T/keycabd.conf" --init-db >/dev/null || exit 1
+kcd_start
+# the bench estate: a vacant key in every slot
+printf 'code,name,age\nB,Bench,new\n' >"$T/sites.csv"
+printf 'code,site,vacant\n' >"$T/units.csv"
+printf 'code,unit,kind,slot,tag\n' >"$T/keys.csv"
+i=0
+PUT=()
+for s in A0{1..8} B0{1..8} C0{1..8}; do
+	i=$((i + 1))
+	tag=0
+	[ "${s:0:1}" = A ] && tag=$((0x2000 + i))
+	printf 'U%02d,B,yes\n' $i >>"$T/units.csv"
+	printf 'K%02d,U%02d,vacant,%s,%d\n' $i $i "$s" $tag >>"$T/keys.csv"
+	PUT+=("$s $tag")
+done
+for t in sites units keys; do kc import $t "$T/$t.csv" >/dev/null || exit 1; done
+echo 1234 | kc person add S01 --name Bench --role staff --pin-stdin >/dev/null
+for p in "${PUT[@]}"; do sim insert $p >/dev/null; done
+wait_for 20 bash -c "[ \$(sqlite3 '$T/keycab.db' \"SELECT count(*) FROM keys WHERE state='in'\") = 24 ]" || { echo "keys not in"; exit 1; }
+sim clear-history >/dev/null
+
+echo "keycabd: $N releases (each window 1 s, not taken; 24 keys in turn)"
+python3 - "$T" "$N" <<'PY' || exit 1
+import json, os, socket, sqlite3, sys, time
+T, N = sys.argv[1], int(sys.argv[2])
+sock = os.environ["KEYCAB_SOCKET"]
+def req(o):
+    s = socket.socket(socket.AF_UNIX); s.connect(sock)
+    t0 = time.monotonic_ns() // 1000
+    s.sendall((json.dumps(o) + "\n").encode())
+    buf = b""
+    while not buf.endswith(b"\n"):
+        buf += s.recv(65536)
+    s.close()
+    return t0, json.loads(buf)
+_, r = req({"op": "login", "person": "S01", "pin": "1234"})
+session = r["session"]
+db = sqlite3.connect(T + "/keycab.db", timeout=10)
+keys = ["K%02d" % i for i in range(1, 25)]
+out = open(T + "/release.txt", "w")
+i = 0
+refusals = 0
+while i < N:
+    k = keys[i % 24]
+    while db.execute("SELECT state FROM keys WHERE code=?", (k,)).fetchone()[0] != "in":
+        time.sleep(0.002)
+    t0, r = req({"op": "release", "session": session, "key": k, "purpose": "inspection",
+                 "borrower": "S01", "due_in_s": 3600})
+    if not r.get("ok"):
+        refusals += 1
+        time.sleep(0.01)
+        continue
+    out.write("%s %d\n" % (r["slot"], t0))
+    i += 1
+out.close()
+print("  %d refusals (slot still pulsing) retried" % refusals)
+PY
+for s in $(awk '{print $1}' "$T/release.txt" | sort -u); do echo "$s $(sim history "$s")"; done >"$T/release-hist.txt"
+
+python3 - "$T" "$N" <<'PY'
+import os, sqlite3, sys, time
+T, N = sys.argv[1], int(sys.argv[2])
+
+BUS = lambda slot: "tcp" if slot[0] == "A" else "rtu"  # B and C share the RS485 bus
+
+def latencies(starts, hist, quiet_only=False):
+    """Request -> coil on, in ms. quiet_only: only the releases during which
+    no other pulse on the same bus ended (the slot layer holds a bus's
+    opens while a pulse on it is about to end: fail-secure, hw/cabinet.c)."""
+    ons, offs = {}, {}
+    for line in open(hist):
+        slot, ok, *parts = line.split()
+        ons[slot] = [int(p.split("@")[1]) for p in parts if p.startswith("ON@")]
+        offs[slot] = [int(p.split("@")[1]) for p in parts if p.startswith("OFF@")]
+    idx, lat = {}, []
+    for line in open(starts):
+        slot, t0 = line.split()
+        t0 = int(t0)
+        k = idx.get(slot, 0); idx[slot] = k + 1
+        on = ons[slot][k]
+        if quiet_only and any(t0 <= off <= on for s2 in offs if s2 != slot and BUS(s2) == BUS(slot)
+                              for off in offs[s2]):
+            continue
+        lat.append((on - t0) / 1000.0)
+    return sorted(lat)
+
+def pct(v, p):
+    return v[min(len(v) - 1, int(len(v) * p / 100))]
+
+# baseline 1: a bare SQLite transaction, WAL + synchronous=FULL, same file system
+db = sqlite3.connect(T + "/bare.db", isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=FULL")
+db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)")
+bare = []
+for i in range(N):
+    t0 = time.monotonic_ns()
+    db.execute("BEGIN IMMEDIATE"); db.execute("INSERT INTO t (body) VALUES (?)", ("x" * 400,)); db.execute("COMMIT")
+    bare.append((time.monotonic_ns() - t0) / 1e6)
+bare.sort()
+hw = latencies(T + "/hwopen.txt", T + "/hwopen-hist.txt")
+rel = latencies(T + "/release.txt", T + "/release-hist.txt")
+quiet = latencies(T + "/release.txt", T + "/release-hist.txt", True)
+print("%-58s %6s %9s %9s" % ("", "n", "p50 ms", "p99 ms"))
+for name, v in (("bare SQLite transaction (WAL, synchronous=FULL)", bare),
+                ("slot layer open -> coil on", hw),
+                ("keycabd: release request -> coil on, all", rel),
+                ("  ... no other pulse on the bus ending meanwhile", quiet)):
+    print("%-58s %6d %9.3f %9.3f" % (name, len(v), pct(v, 50), pct(v, 99)))
+print("release p50 = %.2f x (bare txn + hw open) p50; p99 = %.2f x (bare txn + hw open) p99" %
+      (pct(rel, 50) / (pct(bare, 50) + pct(hw, 50)), pct(rel, 99) / (pct(bare, 99) + pct(hw, 99))))
+print("release p99 = %.2f x bare txn p99 = %.2f x hw open p99 (uncontended: %.2f x, %.2f x)" %
+      (pct(rel, 99) / pct(bare, 99), pct(rel, 99) / pct(hw, 99), pct(quiet, 99) / pct(bare, 99),
+       pct(quiet, 99) / pct(hw, 99)))
+print("target p99 < 5 ms: all releases %s; uncontended %s" %
+      ("met" if pct(rel, 99) < 5 else "NOT met", "met" if pct(quiet, 99) < 5 else "NOT met"))
+PY
