@@ -301,11 +301,28 @@ static int returned(struct kc_ctl *ctl, const struct kc_key_info *k, const char 
 	if (kc_store_append(ctl->st, ev) < 0)
 		return -EIO;
 	/* The overdue alarm ends with the return. */
-	if (kc_store_x(ctl->st,
-		       "UPDATE alarms SET cleared_ms = ?, cleared_by = 'return' WHERE type = 'overdue'"
-		       " AND key = ? AND cleared_ms IS NULL",
-		       "Is", now, k->code) < 0)
-		return -EIO;
+	{
+		int64_t alarm;
+
+		while (kc_store_int(ctl->st, &alarm,
+				    "SELECT id FROM alarms WHERE type = 'overdue' AND key = ?"
+				    " AND cleared_ms IS NULL",
+				    "s", k->code) == 0) {
+			if (kc_store_x(ctl->st,
+				       "UPDATE alarms SET cleared_ms = ?, cleared_by = 'return' WHERE id = ?",
+				       "II", now, alarm) < 0)
+				return -EIO;
+			ev = kc_store_event(ctl->st, "alarm.cleared");
+			kc_json_str(ev, "key", k->code);
+			kc_json_str(ev, "slot", slot);
+			d = json_object_get(ev, "data");
+			json_object_set_new(d, "alarm", json_integer(alarm));
+			json_object_set_new(d, "alarm_type", json_string("overdue"));
+			json_object_set_new(d, "reason", json_string("key returned"));
+			if (kc_store_append(ctl->st, ev) < 0)
+				return -EIO;
+		}
+	}
 	if (strcmp(slot, k->home_slot) != 0) {
 		snprintf(detail, sizeof(detail), "key %s was put in slot %s; its slot is %s", k->code,
 			 slot, k->home_slot);
