@@ -168,6 +168,11 @@ wait_key() {
 }
 
 kc_finish() {
+	# keycabd's own reports under SANITIZE=1 land in its log
+	if grep -q -e "ERROR: AddressSanitizer" -e "runtime error:" -e "ERROR: LeakSanitizer" "$T"/*.log 2>/dev/null; then
+		bad "a sanitizer report in keycabd's log"
+		grep -h -A20 -e "Sanitizer" -e "runtime error:" "$T"/*.log | head -40
+	fi
 	if [ "$FAILS" -gt 0 ]; then echo "$FAILS checks failed"; exit 1; fi
 	echo "all checks passed"
 }
