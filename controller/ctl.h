@@ -13,6 +13,7 @@
 #include "controller/store.h"
 
 struct hw_cabinet;
+struct kc_forwarder;
 
 /* A release window: a granted loan whose slot is open (rule 10). */
 struct kc_window {
@@ -36,7 +37,7 @@ struct kc_ctl {
 	int nwindows;
 	int64_t next_scan_mono;
 	bool stopping;
-	void *forwarder;       /* struct kc_forwarder *, when forwarding */
+	struct kc_forwarder *forwarder; /* NULL: no [audit] url, offline */
 };
 
 /* Who sent a request: the socket peer and, after the session check, the

@@ -41,7 +41,8 @@ t-ctl-csv_LIBS := controller common
 
 # scenarios on keycab-sim (tests/controller/lib.sh starts both)
 TEST_SCRIPTS += tests/controller/t-rules-sim.sh tests/controller/t-bad-input.sh \
-	tests/controller/t-crash.sh tests/controller/t-systemd.sh tests/controller/t-demo-walkthrough.sh
+	tests/controller/t-crash.sh tests/controller/t-systemd.sh tests/controller/t-demo-walkthrough.sh \
+	tests/controller/t-forward.sh
 
 # benchmark: decision latency (bench/controller-release.sh)
 BENCH_PROGRAMS += controller-hwopen

@@ -10,6 +10,7 @@
 #include "common/pdata.h"
 #include "common/util.h"
 #include "controller/ctl.h"
+#include "controller/forward.h"
 #include "controller/rules.h"
 
 json_t *kc_reply_ok(void)
@@ -801,6 +802,18 @@ static json_t *op_status(struct kc_ctl *ctl)
 	json_object_set_new(rep, "last_seq", json_integer(kc_store_last_seq(ctl->st)));
 	if (kc_clock_offset())
 		json_object_set_new(rep, "test_clock_offset_s", json_integer(kc_clock_offset() / 1000));
+	if (ctl->forwarder) {
+		struct kc_forward_status fs;
+
+		kc_forwarder_status(ctl->forwarder, &fs);
+		json_object_set_new(rep, "forward",
+				    json_pack("{s:I, s:I, s:i, s:s}", "pending", (json_int_t)fs.pending,
+					      "last_acked_seq", (json_int_t)fs.last_acked_seq,
+					      "consecutive_failures", fs.consecutive_failures,
+					      "last_error", fs.last_error));
+	} else {
+		json_object_set_new(rep, "forward", json_null());
+	}
 	return rep;
 }
 

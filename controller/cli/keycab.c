@@ -889,6 +889,15 @@ static int cmd_read(const char *cmd, int argc, char **argv)
 			       (long long)json_integer_value(json_object_get(rep, "open_alarms")),
 			       (long long)json_integer_value(json_object_get(rep, "ids_held")),
 			       (long long)json_integer_value(json_object_get(rep, "last_seq")));
+			if (json_is_object(json_object_get(rep, "forward"))) {
+				json_t *f = json_object_get(rep, "forward");
+
+				printf("forwarding to the audit service: %lld pending, last acknowledged %lld%s%s\n",
+				       (long long)json_integer_value(json_object_get(f, "pending")),
+				       (long long)json_integer_value(json_object_get(f, "last_acked_seq")),
+				       json_string_length(json_object_get(f, "last_error")) ? "; last error: " : "",
+				       json_string_value(json_object_get(f, "last_error")));
+			}
 			printf("-- keys --\n");
 			print_table(json_object_get(rep, "keys"), "no keys");
 			printf("-- slots --\n");
