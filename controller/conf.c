@@ -158,7 +158,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (IS("lockout", "max"))
 		return set_dur(x, section, name, value, 1000, 30 * DAY_MS, &c->lockout_max_ms);
 	if (IS("session", "idle_timeout"))
-		return set_dur(x, section, name, value, 10000, DAY_MS, &c->session_idle_ms);
+		return set_dur(x, section, name, value, 1000, DAY_MS, &c->session_idle_ms);
 	if (IS("notice", "lead"))
 		return set_dur(x, section, name, value, 0, 365 * DAY_MS, &c->notice_lead_ms);
 	if (IS("notice", "reminder"))

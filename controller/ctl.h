@@ -50,6 +50,7 @@ struct kc_peer {
 	char role[16];
 	char name[128];
 	char session_error[160];
+	bool session_given;    /* the request carried a token (valid or not) */
 };
 
 /* The answers a request gets (controller/README.md, "Protocol"). */

@@ -143,6 +143,11 @@ static json_t *refused(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc
 		       const char *person, const char *type)
 {
 	json_t *ev = kc_store_event(ctl->st, type), *data = json_object_get(ev, "data");
+	size_t n = strlen(d->reason);
+
+	/* Why there is no operator: no session, an unknown or an idle one. */
+	if (d->rule == 1 && !peer->person[0] && peer->session_given && n + 4 < sizeof(d->reason))
+		snprintf(d->reason + n, sizeof(d->reason) - n, " (%s)", peer->session_error);
 
 	kc_json_str(ev, "actor", peer->person[0] ? peer->person : NULL);
 	kc_json_str(ev, "person", person && *person ? person : NULL);

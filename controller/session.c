@@ -244,6 +244,7 @@ void kc_session_check(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer)
 	int rc;
 
 	peer->person[0] = '\0';
+	peer->session_given = token && *token;
 	if (!token || !*token) {
 		snprintf(peer->session_error, sizeof(peer->session_error),
 			 "nobody is logged in (keycab login)");

@@ -156,4 +156,14 @@ chain_ok && ok "outbox chain intact" || bad "chain broken"
 kcd_start
 wait_key K-HY-1-104 in && ok "after restart the untaken release is closed; key in" || bad "K-HY-1-104 state"
 [ "$(events controller.stopping)" = 1 ] && ok "controller.stopping event" || bad "no controller.stopping"
+
+echo "== a session ends after its idle timeout"
+kcd_stop
+sed -i 's/^idle_timeout = .*/idle_timeout = 2s/' "$T/keycabd.conf"
+kcd_start
+S01=$(token S01 1111)
+expect 0 "a fresh session works" as1 kc whoami
+sleep 3
+refused 1 "3 s later, past the 2 s idle timeout" as1 kc release K-HY-1-104 --purpose inspection --due-in 1h
+has "  ... says why" "idle" "$ERR"
 kc_finish

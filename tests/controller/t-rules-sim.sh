@@ -25,10 +25,18 @@ refused 1 "release with nobody logged in" kc release K-HY-1-108 --purpose inspec
 refused 1 "release by an engineer's session" as E01 kc release K-HY-1-108 --purpose inspection --due-in 2h
 refused 1 "release with a made-up session" env KEYCAB_SESSION=deadbeef "$KEYCAB_BIN/keycab" release K-HY-1-108 --purpose inspection --due-in 2h
 refused 1 "login with a wrong PIN" sh -c "echo 9999 | '$KEYCAB_BIN/keycab' login S02 --pin-stdin"
+expect 0 "a staff member with a card (PIN and card on stdin)" sh -c "printf '4321\nCARD-0077\n' | '$KEYCAB_BIN/keycab' person add S03 --name 'Card User' --role staff --pin-stdin --card-stdin"
+expect 0 "login with the card" sh -c "echo CARD-0077 | '$KEYCAB_BIN/keycab' login --card-stdin --print-token"
+TOK[S03]=$OUT
+refused 1 "login with an unknown card" sh -c "echo CARD-9999 | '$KEYCAB_BIN/keycab' login --card-stdin"
+expect 0 "the card's session knows its person" as S03 kc whoami
+has "  ... S03" '"person": "S03"' "$OUT"
 n=$(sqlite3 "$T/keycab.db" "SELECT count(*) FROM outbox WHERE json_extract(body,'\$.type')='release.refused' AND json_extract(body,'\$.data.rule')=1")
 [ "$n" = 3 ] && ok "3 release.refused events name rule 1" || bad "release.refused rule 1 events: $n"
 
 echo "== rule 5: vacant-unit keys and inspections"
+expect 0 "HY-1-109 becomes vacant (a registry change is an event)" as S01 kc unit vacant HY-1-109 yes
+[ "$(events unit.vacancy)" = 1 ] && ok "unit.vacancy event" || bad "no unit.vacancy event"
 refused 5 "vacant key with no due time" as S01 kc release K-HY-1-108 --purpose inspection --borrower E01
 refused 5 "vacant key to borrow" as S01 kc release K-HY-1-108 --purpose borrow --due-in 2h
 refused 0 "vacant key to someone not on the roll" as S01 kc release K-HY-1-108 --purpose inspection --borrower X99 --due-in 2h
