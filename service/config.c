@@ -25,7 +25,7 @@ static const char *const default_zh[KC_NOTICE_KINDS] = {
 	[KC_NOTICE_REMINDER] = "{owner_name}您好:您托管的钥匙({unit})已于{end}到期,尚未领取,请携带有效证件前来领取。",
 	[KC_NOTICE_LOAN_OVERDUE] = "钥匙逾期未还:{key}({unit}),借用人{person},应还时间{due}。",
 	[KC_NOTICE_ALARM] = "钥匙柜报警({alarm_type}):柜{cabinet} 钥匙位{slot} 钥匙{key}:{detail}",
-	[KC_NOTICE_INGEST_REFUSED] = "审计服务拒收柜{cabinet}的事件{seq}:{message}",
+	[KC_NOTICE_INGEST_REFUSED] = "审计服务告警:柜{cabinet}的事件{seq}:{message}",
 };
 
 static const char *const default_en[KC_NOTICE_KINDS] = {
@@ -34,7 +34,7 @@ static const char *const default_en[KC_NOTICE_KINDS] = {
 	[KC_NOTICE_REMINDER] = "Dear {owner_name}, the entrustment of your key for {unit} ended on {end} and the key has not been collected. Please collect it with a valid ID.",
 	[KC_NOTICE_LOAN_OVERDUE] = "Key overdue: {key} ({unit}), borrower {person}, due {due}.",
 	[KC_NOTICE_ALARM] = "Cabinet alarm ({alarm_type}): cabinet {cabinet} slot {slot} key {key}: {detail}",
-	[KC_NOTICE_INGEST_REFUSED] = "The audit service refused event {seq} of cabinet {cabinet}: {message}",
+	[KC_NOTICE_INGEST_REFUSED] = "Audit service alarm on event {seq} of cabinet {cabinet}: {message}",
 };
 
 const char *kc_notice_kind_name(enum kc_notice_kind k)

@@ -68,7 +68,11 @@ static int run(struct ctx *c, const char *sql, const char *fmt, ...)
 	va_end(ap);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -EIO;
+	if (rc == SQLITE_DONE)
+		return 0;
+	/* A member a report table needs is missing or wrong: the event's
+	 * fault, not the database's (see ingest_one). */
+	return (rc & 0xff) == SQLITE_CONSTRAINT ? -EINVAL : -EIO;
 }
 
 static int set_vacancy(struct ctx *c, bool vacant)

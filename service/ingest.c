@@ -238,9 +238,34 @@ static int ingest_one(struct kc_db *db, const struct kc_audit_config *cfg, const
 	free(canon);
 	if (r < 0)
 		return r;
-	r = kc_derive_event(db, cfg, ev, ts_ms, now_ms);
+	/* An event sealed in the cabinet's chain is stored even when it lacks
+	 * a member the report tables need: refusing it would stop the
+	 * cabinet's log there for good. Its derived rows are undone and an
+	 * alarm names it, so the gap in the reports is visible. */
+	r = kc_db_exec(db, "SAVEPOINT derive");
 	if (r < 0)
 		return r;
+	r = kc_derive_event(db, cfg, ev, ts_ms, now_ms);
+	if (r == -EINVAL) {
+		char msg[300];
+
+		r = kc_db_exec(db, "ROLLBACK TO derive");
+		if (r < 0)
+			return r;
+		snprintf(msg, sizeof(msg),
+			 "event %lld (%s) lacks a member the reports need; it is stored in the log "
+			 "but left out of the reports",
+			 (long long)seq, json_string_value(json_object_get(ev, "type")));
+		r = raise_ingest_alarm(db, cfg, cabinet, "underivable", seq, msg, now_ms);
+		if (r < 0)
+			return r;
+		res->alarm = res->alarm || r > 0;
+		r = 0;
+	}
+	if (r < 0)
+		return r;
+	if (kc_db_exec(db, "RELEASE derive") < 0)
+		return -EIO;
 	if (r > 0)
 		res->notices = true;
 	*last_seq = seq;

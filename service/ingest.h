@@ -32,7 +32,9 @@ int kc_ingest_batch(struct kc_db *db, const struct kc_audit_config *cfg, const c
 		    const char *body, size_t len, struct kc_ingest_result *res);
 
 /* Updates the derived tables for one stored event (in the transaction).
- * Returns 1 when a notice was created, 0, or -EIO. */
+ * Returns 1 when a notice was created, 0, -EINVAL when the event lacks a
+ * member a derived table needs (its caller undoes the partial rows), or
+ * -EIO. */
 int kc_derive_event(struct kc_db *db, const struct kc_audit_config *cfg, const json_t *ev,
 		    int64_t ts_ms, int64_t now_ms);
 

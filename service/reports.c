@@ -452,7 +452,7 @@ static int report_now(struct rctx *c)
 	if (site)
 		q_str(&q, " AND cabinet IN (SELECT cabinet FROM keys WHERE site = ?)", site);
 	q_add(&q, " ORDER BY raised_ms DESC LIMIT 100");
-	sec = section(c, "ingest_alarms", "Refused event batches", "拒收的事件", ingest_alarm_cols);
+	sec = section(c, "ingest_alarms", "Ingest alarms: refused batches and events left out of the reports", "接收告警", ingest_alarm_cols);
 	return fill(c, sec, &q, ingest_alarm_cols);
 }
 

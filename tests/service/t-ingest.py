@@ -148,6 +148,25 @@ try:
     say("  " + r.stdout.strip())
     check(r.returncode == 0 and "27 events" in r.stdout, "verify-chain: intact, 27 events")
 
+    say("== an event sealed in the chain but lacking a member the reports need (fuzz finding F1)")
+    ev2 = seal("CAB2", [
+        {"type": "id.held", "person": "P1", "key": "K1", "data": {"id_type": "id_card"}},  # no data.loan
+        {"type": "id.held", "person": "P2", "key": "K2",
+         "data": {"loan": 7, "id_type": "id_card", "id_masked": "**************002X"}},
+    ])
+    st, r = svc.post_events(tok2, ev2)
+    say("  answer:", st, r)
+    check(st == 200 and r["stored"] == 2 and r["last_seq"] == 2,
+          "200: both stored, the cabinet's log goes on past it")
+    check(len(svc.sql("SELECT 1 FROM events WHERE cabinet = 'CAB2'")) == 2, "both in the log")
+    alarms = svc.sql("SELECT kind, seq, message FROM ingest_alarms WHERE cabinet = 'CAB2'")
+    say("  alarm:", alarms)
+    check(len(alarms) == 1 and alarms[0][0] == "underivable" and alarms[0][1] == 1
+          and "left out of the reports" in alarms[0][2], "an 'underivable' alarm names event 1")
+    held = svc.sql("SELECT loan FROM ids_held WHERE cabinet = 'CAB2'")
+    check(held == [(7,)], "only the complete event is in the report tables (IDs held: loan 7)")
+    check(svc.cmd("verify-chain", "CAB2").returncode == 0, "CAB2's chain is intact")
+
     say("== report auth")
     st, _, _ = svc.request("GET", "/api/v1/reports/now")
     check(st == 401, "reports without credentials: 401")
