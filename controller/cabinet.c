@@ -151,7 +151,8 @@ static int raise_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key
 			 "sss", type, key, slot) == 0)
 		return 0;
 	if (kc_store_x(ctl->st,
-		       "INSERT INTO alarms (type, key, slot, loan, detail, raised_ms) VALUES (?,?,?,?,?,?)",
+		       "INSERT INTO alarms (type, key, slot, loan, detail, raised_ms)"
+		       " VALUES (?,?,?,nullif(?,0),?,?)",
 		       "sssIsI", type, key, slot, loan, detail, kc_now_ms()) < 0)
 		return -EIO;
 	id = kc_store_last_id(ctl->st);

@@ -356,6 +356,41 @@ static void cell(char *out, size_t len, json_t *v)
 	}
 }
 
+/* Columns a string takes on a terminal: CJK and full-width characters
+ * (3-byte UTF-8 from U+1100 on, in practice) take two. */
+static size_t display_width(const char *s)
+{
+	size_t w = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p & 0xc0) == 0x80)
+			continue;
+		w += *p >= 0xe1 && *p < 0xf0 ? 2 : 1;
+	}
+	return w;
+}
+
+/* Prints s padded to width columns, cut at max columns. */
+static void print_cell(const char *s, size_t width, size_t max)
+{
+	size_t w = 0;
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t cw = *p >= 0xe1 && *p < 0xf0 ? 2 : 1, len = 1;
+
+		while ((p[len] & 0xc0) == 0x80)
+			len++;
+		if (w + cw > max)
+			break;
+		fwrite(p, 1, len, stdout);
+		w += cw;
+		p += len;
+	}
+	for (; w < width; w++)
+		putchar(' ');
+}
+
 /* An array of objects as an aligned table. */
 static void print_table(json_t *arr, const char *empty)
 {
@@ -378,16 +413,22 @@ static void print_table(json_t *arr, const char *empty)
 	}
 	json_array_foreach(arr, i, row)
 		for (size_t c = 0; c < ncols; c++) {
+			size_t w;
+
 			cell(buf, sizeof(buf), json_object_get(row, cols[c]));
-			if (strlen(buf) > widths[c])
-				widths[c] = strlen(buf) > 40 ? 40 : strlen(buf);
+			w = display_width(buf);
+			if (w > widths[c])
+				widths[c] = w > 40 ? 40 : w;
 		}
-	for (size_t c = 0; c < ncols; c++)
-		printf("%-*s%s", (int)widths[c], cols[c], c + 1 < ncols ? "  " : "\n");
+	for (size_t c = 0; c < ncols; c++) {
+		print_cell(cols[c], c + 1 < ncols ? widths[c] : 0, 40);
+		fputs(c + 1 < ncols ? "  " : "\n", stdout);
+	}
 	json_array_foreach(arr, i, row)
 		for (size_t c = 0; c < ncols; c++) {
 			cell(buf, sizeof(buf), json_object_get(row, cols[c]));
-			printf("%-*.*s%s", (int)widths[c], 40, buf, c + 1 < ncols ? "  " : "\n");
+			print_cell(buf, c + 1 < ncols ? widths[c] : 0, 40);
+			fputs(c + 1 < ncols ? "  " : "\n", stdout);
 		}
 }
 
