@@ -6,7 +6,7 @@
 #   make fuzz-merge                    minimise what the runs found into
 #                                      tests/fuzz/corpus/<target>/
 #   make check                         replays every corpus (t-fuzz-<target>)
-FUZZ_TARGETS := hw-conf event sim-ctl sim-rtu ctl-proto ctl-csv ctl-conf svc-ingest svc-conf
+FUZZ_TARGETS := hw-conf event sim-ctl sim-rtu sim-conf ctl-proto ctl-csv ctl-conf svc-ingest svc-conf
 
 fuzz-hw-conf_SRCS := tests/fuzz/fuzz-hw-conf.c
 fuzz-hw-conf_LIBS := hw common
@@ -20,6 +20,8 @@ fuzz-sim-ctl_SRCS := tests/fuzz/fuzz-sim-ctl.c $(FUZZ_SIM_SRCS)
 fuzz-sim-ctl_LIBS := hw common
 fuzz-sim-rtu_SRCS := tests/fuzz/fuzz-sim-rtu.c $(FUZZ_SIM_SRCS)
 fuzz-sim-rtu_LIBS := hw common
+fuzz-sim-conf_SRCS := tests/fuzz/fuzz-sim-conf.c $(FUZZ_SIM_SRCS)
+fuzz-sim-conf_LIBS := hw common
 fuzz-ctl-proto_SRCS := tests/fuzz/fuzz-ctl-proto.c
 fuzz-ctl-proto_LIBS := controller forward hw common
 fuzz-ctl-csv_SRCS := tests/fuzz/fuzz-ctl-csv.c
