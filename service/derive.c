@@ -169,6 +169,13 @@ int kc_derive_event(struct kc_db *db, const struct kc_audit_config *cfg, const j
 	if (strcmp(type, "collection.completed") == 0 || strcmp(type, "entrustment.closed") == 0) {
 		const json_t *reason = json_object_get(d, "reason");
 
+		/* The owner took the key home: that loan never comes back. */
+		if (json_is_integer(json_object_get(d, "loan"))) {
+			r = run(&c, "UPDATE loans SET state = 'collected' WHERE cabinet = ? AND loan = ?",
+				"ed", "cabinet", "loan");
+			if (r < 0)
+				return r;
+		}
 		return run(&c,
 			   "UPDATE entrustments SET closed_ms = coalesce(closed_ms, ?), close_reason ="
 			   " coalesce(close_reason, ?) WHERE cabinet = ? AND entrustment = ?",

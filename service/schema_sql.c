@@ -17,3 +17,10 @@ __asm__(".section .rodata\n"
 	".incbin \"schema/audit-002.sql\"\n"
 	".byte 0\n"
 	".previous\n");
+__asm__(".section .rodata\n"
+	".global kc_audit_sql_003\n"
+	".type kc_audit_sql_003, @object\n"
+	"kc_audit_sql_003:\n"
+	".incbin \"schema/audit-003.sql\"\n"
+	".byte 0\n"
+	".previous\n");

@@ -4,4 +4,6 @@
 extern const char kc_audit_sql_001[];
 /* schema/audit-002.sql */
 extern const char kc_audit_sql_002[];
+/* schema/audit-003.sql */
+extern const char kc_audit_sql_003[];
 #endif

@@ -111,7 +111,13 @@ def build(now_ms):
            {"entrustment": n, "owner_name": "业主%d" % n, "owner_phone": "1380000000%d" % n,
             "start": iso(now_ms - 300 * DAY), "end": iso(end)},
            actor="S01", person="OWN%d" % n, key=key, unit=unit, site="SO")
-    ev(old, now_ms - 9 * DAY, "collection.completed", {"entrustment": 3, "signature": "SIG-3"},
+    # the owner collects it as keycabd records it: a release to the owner,
+    # taken, and the collection naming that loan (it never comes back)
+    ev(old, now_ms - 9 * DAY - 2, "release.granted",
+       {"loan": 90, "purpose": "owner_collect", "due": None, "window_ms": 10000},
+       actor="S01", person="OWN3", key="KE3", kind="entrusted", unit="O3", site="SO", slot="C-KE3")
+    ev(old, now_ms - 9 * DAY - 1, "release.taken", {"loan": 90}, key="KE3", slot="C-KE3")
+    ev(old, now_ms - 9 * DAY, "collection.completed", {"entrustment": 3, "signature": "SIG-3", "loan": 90},
        actor="S01", person="OWN3", key="KE3", unit="O3", site="SO")
     ev(old, now_ms - 9 * DAY + 1, "entrustment.closed", {"entrustment": 3, "reason": "collected"},
        actor="S01", person="OWN3", key="KE3", unit="O3", site="SO")
