@@ -7,8 +7,16 @@
  * "mgr-token", "sup-token"), a key out on loan with an ID held, an alarm.
  * No hardware (ctl->hw NULL, as in the controller's unit tests).
  *
- * The protocol's promise is checked too: one reply line per request line,
- * each a JSON object with a boolean "ok". */
+ * What keycabd promises is checked too:
+ *  - one reply line per request line, each a JSON object with "ok";
+ *  - the outbox is one unbroken chain (every event passes kc_event_check
+ *    in sequence, and the chain state names the last one): decisions and
+ *    their events are committed together (architecture decision 2);
+ *  - no ID number given in a request ("id_number", at any depth) appears
+ *    in clear in a reply or in the outbox, nor do the template's own ID
+ *    numbers. Only values that cannot be anything else are checked: a
+ *    valid ID (kc_id_normalise) of 8+ characters with 2+ letters and 4+
+ *    digits that occurs nowhere else in the input. */
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -22,6 +30,7 @@
 
 #include <jansson.h>
 
+#include "common/event.h"
 #include "common/log.h"
 #include "common/pdata.h"
 #include "common/util.h"
@@ -236,6 +245,133 @@ static void check_replies(const uint8_t *data, size_t size)
 	}
 }
 
+/* Every event of the outbox, in order, on one chain. */
+static void check_outbox(struct kc_store *st)
+{
+	char prev[KC_HASH_HEX] = KC_GENESIS_HASH, err[512];
+	sqlite3 *db = kc_store_db(st);
+	int64_t expect = 1, last_seq = -1;
+	const char *last_hash = NULL;
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(db, "SELECT seq, body FROM outbox ORDER BY seq", -1, &s, NULL) !=
+	    SQLITE_OK)
+		abort();
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *ev = json_loads((const char *)sqlite3_column_text(s, 1), 0, NULL);
+
+		if (sqlite3_column_int64(s, 0) != expect ||
+		    kc_event_check(ev, prev, expect, err, sizeof(err)) != 0) {
+			fprintf(stderr, "outbox event %lld breaks the chain: %s\n", (long long)expect,
+				ev ? err : "not JSON");
+			abort();
+		}
+		kc_strlcpy(prev, json_string_value(json_object_get(ev, "hash")), sizeof(prev));
+		json_decref(ev);
+		expect++;
+	}
+	sqlite3_finalize(s);
+	if (sqlite3_prepare_v2(db, "SELECT last_seq, last_hash FROM chain WHERE id = 1", -1, &s,
+			       NULL) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW)
+		abort();
+	last_seq = sqlite3_column_int64(s, 0);
+	last_hash = (const char *)sqlite3_column_text(s, 1);
+	if (last_seq != expect - 1 || !last_hash || strcmp(last_hash, prev) != 0) {
+		fprintf(stderr, "the chain state (%lld) is not the outbox's last event (%lld)\n",
+			(long long)last_seq, (long long)(expect - 1));
+		abort();
+	}
+	sqlite3_finalize(s);
+}
+
+static bool id_like(const char *v)
+{
+	char norm[64];
+	int letters = 0, digits = 0;
+
+	if (kc_id_normalise(v, norm, sizeof(norm)) < 0 || strlen(norm) < 8)
+		return false;
+	for (const char *p = norm; *p; p++) {
+		letters += (*p >= 'A' && *p <= 'Z');
+		digits += (*p >= '0' && *p <= '9');
+	}
+	return letters >= 2 && digits >= 4;
+}
+
+static size_t count_in(const char *hay, size_t len, const char *needle)
+{
+	size_t n = 0, k = strlen(needle);
+
+	for (const char *p = hay; k && (p = memmem(p, len - (size_t)(p - hay), needle, k)); p++)
+		n++;
+	return n;
+}
+
+/* The "id_number" strings of one request, at any depth. */
+static void collect_ids(json_t *v, json_t *ids)
+{
+	const char *k;
+	json_t *m;
+	size_t i;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, m) {
+			if (strcmp(k, "id_number") == 0 && json_is_string(m))
+				json_array_append(ids, m);
+			else
+				collect_ids(m, ids);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, m)
+			collect_ids(m, ids);
+	}
+}
+
+static void check_no_ids(struct kc_store *st, const uint8_t *data, size_t size)
+{
+	json_t *ids = json_array(), *v;
+	sqlite3_stmt *s;
+	size_t i, start = 0;
+
+	for (size_t e = 0; e <= size; e++) {
+		if (e < size && data[e] != '\n')
+			continue;
+		json_t *req = json_loadb((const char *)data + start, e - start, 0, NULL);
+
+		collect_ids(req, ids);
+		json_decref(req);
+		start = e + 1;
+	}
+	json_array_append_new(ids, json_string("110101198001011234")); /* the template's */
+	json_array_append_new(ids, json_string("E7654321"));
+	if (sqlite3_prepare_v2(kc_store_db(st), "SELECT body FROM outbox", -1, &s, NULL) != SQLITE_OK)
+		abort();
+	json_array_foreach(ids, i, v) {
+		const char *id = json_string_value(v);
+		size_t as_id = 0;
+
+		if (!id_like(id))
+			continue;
+		/* the value is only ever an ID number in this input */
+		for (size_t j = 0; j < json_array_size(ids); j++)
+			as_id += strcmp(json_string_value(json_array_get(ids, j)), id) == 0;
+		if (count_in((const char *)data, size, id) > as_id)
+			continue;
+		if (strstr(reply, id)) {
+			fprintf(stderr, "the ID number %s is in a reply\n", id);
+			abort();
+		}
+		while (sqlite3_step(s) == SQLITE_ROW)
+			if (strstr((const char *)sqlite3_column_text(s, 0), id)) {
+				fprintf(stderr, "the ID number %s is in the outbox\n", id);
+				abort();
+			}
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	json_decref(ids);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -270,6 +406,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	converse(&ctl, client, data, size);
 	close(client);
 	kc_cabinet_tick(&ctl); /* timers over what the requests left */
+	check_outbox(ctl.st);
+	check_no_ids(ctl.st, data, size);
 	kc_store_free(ctl.st);
 	check_replies(data, size);
 	return 0;
