@@ -44,6 +44,7 @@ PROGRAMS :=
 TEST_PROGRAMS :=
 TEST_SCRIPTS :=
 BENCH_PROGRAMS :=
+BENCH_TOOLS :=
 BENCH_SCRIPTS :=
 
 .PHONY: all build deps deps-test deps-demo check check-run demo demo-run bench bench-run fuzz clean
@@ -70,7 +71,7 @@ endef
 $(foreach l,$(LIBRARIES),$(eval $(call LIB_template,$(l))))
 $(foreach p,$(PROGRAMS),$(eval $(call PROG_template,$(p),bin)))
 $(foreach p,$(TEST_PROGRAMS),$(eval $(call PROG_template,$(p),tests)))
-$(foreach p,$(BENCH_PROGRAMS),$(eval $(call PROG_template,$(p),bench)))
+$(foreach p,$(BENCH_PROGRAMS) $(BENCH_TOOLS),$(eval $(call PROG_template,$(p),bench)))
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -79,6 +80,8 @@ $(BUILD)/obj/%.o: %.c
 BIN_TARGETS := $(addprefix $(BUILD)/bin/,$(PROGRAMS))
 TEST_TARGETS := $(addprefix $(BUILD)/tests/,$(TEST_PROGRAMS))
 BENCH_TARGETS := $(addprefix $(BUILD)/bench/,$(BENCH_PROGRAMS))
+# built for the bench scripts, not run by themselves
+BENCH_TOOL_TARGETS := $(addprefix $(BUILD)/bench/,$(BENCH_TOOLS))
 
 build: $(BIN_TARGETS) $(foreach l,$(LIBRARIES),$(BUILD)/lib$(l).a)
 
@@ -111,7 +114,7 @@ demo-run: $(BIN_TARGETS)
 
 bench: deps-test
 	@$(MAKE) --no-print-directory bench-run
-bench-run: $(BIN_TARGETS) $(BENCH_TARGETS)
+bench-run: $(BIN_TARGETS) $(BENCH_TARGETS) $(BENCH_TOOL_TARGETS)
 	@BUILD=$(abspath $(BUILD)) bench/run.sh $(BENCH_TARGETS) $(BENCH_SCRIPTS)
 
 clean:

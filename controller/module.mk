@@ -45,7 +45,7 @@ TEST_SCRIPTS += tests/controller/t-rules-sim.sh tests/controller/t-bad-input.sh 
 	tests/controller/t-forward.sh
 
 # benchmark: decision latency (bench/controller-release.sh)
-BENCH_PROGRAMS += controller-hwopen
+BENCH_TOOLS += controller-hwopen
 controller-hwopen_SRCS := bench/controller-hwopen.c
 controller-hwopen_LIBS := hw common
 BENCH_SCRIPTS += bench/controller-release.sh

@@ -77,6 +77,7 @@ struct hw_slot {
 	bool open_queued;       /* (lock) */
 	enum hw_pulse pulse;    /* what the bus thread is timing */
 	int64_t off_at;         /* when the pulse ends / the next off retry */
+	int64_t pulse_ms;       /* length of the host-timed pulse under way */
 	bool off_retry;         /* the off failed once: retrying */
 };
 

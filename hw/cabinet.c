@@ -258,23 +258,31 @@ static void do_open(struct hw_slot *s, unsigned ms)
 	}
 	board_ok(b);
 	s->off_at = t0 + ms;
+	s->pulse_ms = ms;
 }
 
-static void end_pulses(struct hw_bus *bus)
+/* Ends the pulses due by now, and host-timed ones due within early_ms
+ * (never shortened by more than a tenth of their length). */
+static void end_pulses(struct hw_bus *bus, int64_t early_ms)
 {
 	for (int i = 0; i < bus->nslots; i++) {
 		struct hw_slot *s = bus->slots[i];
 		struct hw_board *b = s->board;
 		int64_t now = kc_mono_ms();
 		const char *what = "switching the lock off";
+		int64_t early;
 		int r;
 
-		if (s->pulse == HW_PULSE_NONE || now < s->off_at)
+		if (s->pulse == HW_PULSE_NONE)
 			continue;
 		if (s->pulse == HW_PULSE_BOARD) {
-			pulse_ended(s);
+			if (now >= s->off_at)
+				pulse_ended(s);
 			continue;
 		}
+		early = s->off_retry ? 0 : early_ms < s->pulse_ms / 10 ? early_ms : s->pulse_ms / 10;
+		if (now < s->off_at - early)
+			continue;
 		r = bus_link(bus, true);
 		if (r < 0)
 			what = "connecting to switch the lock off";
@@ -312,12 +320,28 @@ static bool off_due_soon(struct hw_bus *bus)
 	return false;
 }
 
-/* Pulses due to end, then open requests hw_cabinet_open() queued. */
+static bool opens_queued(struct hw_bus *bus)
+{
+	bool any = false;
+
+	pthread_mutex_lock(&bus->cab->lock);
+	for (int i = 0; i < bus->nslots && !any; i++)
+		any = bus->slots[i]->open_queued;
+	pthread_mutex_unlock(&bus->cab->lock);
+	return any;
+}
+
+/* Pulses due to end, then open requests hw_cabinet_open() queued. An open
+ * does not wait for a host-timed pulse about to end (off_due_soon): that
+ * pulse is ended a little early instead, which errs on the safe side and
+ * keeps a release from waiting up to one response timeout. */
 static void service(struct hw_bus *bus)
 {
 	struct hw_cabinet *cab = bus->cab;
 
-	end_pulses(bus);
+	end_pulses(bus, 0);
+	if (off_due_soon(bus) && opens_queued(bus))
+		end_pulses(bus, bus->conf->timeout_ms);
 	for (int i = 0; i < bus->nslots && !off_due_soon(bus); i++) {
 		struct hw_slot *s = bus->slots[i];
 		unsigned ms = 0;
@@ -331,7 +355,7 @@ static void service(struct hw_bus *bus)
 		if (ms)
 			do_open(s, ms);
 	}
-	end_pulses(bus);
+	end_pulses(bus, 0);
 }
 
 /* --- scanning (bus thread) --- */
