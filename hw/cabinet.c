@@ -262,7 +262,7 @@ static void do_open(struct hw_slot *s, unsigned ms)
 }
 
 /* Ends the pulses due by now, and host-timed ones due within early_ms
- * (never shortened by more than a tenth of their length). */
+ * (never shortened by more than half their length). */
 static void end_pulses(struct hw_bus *bus, int64_t early_ms)
 {
 	for (int i = 0; i < bus->nslots; i++) {
@@ -280,7 +280,7 @@ static void end_pulses(struct hw_bus *bus, int64_t early_ms)
 				pulse_ended(s);
 			continue;
 		}
-		early = s->off_retry ? 0 : early_ms < s->pulse_ms / 10 ? early_ms : s->pulse_ms / 10;
+		early = s->off_retry ? 0 : early_ms < s->pulse_ms / 2 ? early_ms : s->pulse_ms / 2;
 		if (now < s->off_at - early)
 			continue;
 		r = bus_link(bus, true);

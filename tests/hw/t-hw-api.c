@@ -307,6 +307,63 @@ out:
 	hw_cabinet_free(cab);
 }
 
+/* The ON and OFF times (us) of the slot's last pulse; false if none. */
+static bool last_pulse_us(const char *slot, long long *on_us, long long *off_us)
+{
+	char r[4096], *p, *on = NULL, *off;
+
+	if (sim(r, sizeof(r), "history %s", slot) < 0)
+		return false;
+	for (p = strstr(r, "ON@"); p; p = strstr(p + 1, "ON@"))
+		if (p == r || p[-1] == ' ')
+			on = p;
+	if (!on || !(off = strstr(on, "OFF@")))
+		return false;
+	*on_us = strtoll(on + 3, NULL, 10);
+	*off_us = strtoll(off + 4, NULL, 10);
+	return true;
+}
+
+/* An open on a bus where a host-timed pulse ends within one response
+ * timeout (1000 ms here) does not wait for that end: the pulse is ended a
+ * little early (never past its deadline, never by more than half), then
+ * the open goes out. */
+static void test_open_near_pulse_end(void)
+{
+	char err[512];
+	struct hw_cabinet *cab = hw_cabinet_new(conf_path, err, sizeof(err));
+	long long a_on, a_off, b_on, b_off;
+	int64_t t_open;
+	int a1, a2;
+
+	puts("-- an open while another pulse on the bus is about to end");
+	if (!check(cab != NULL && hw_cabinet_start(cab, err, sizeof(err)) == 0, "start"))
+		goto out;
+	a1 = hw_slot_find(cab, "A1");
+	a2 = hw_slot_find(cab, "A2");
+	check(wait_event(cab, HW_EV_RECOVERED, a2, 5000, NULL), "A2: read");
+	sim(NULL, 0, "clear-history");
+	check(hw_cabinet_open(cab, a1, 3000) == 0, "open A1 for 3000 ms");
+	poll(NULL, 0, 2100); /* A1 ends in ~900 ms: within one timeout */
+	t_open = kc_mono_ms();
+	check(hw_cabinet_open(cab, a2, 1000) == 0, "open A2 on the same board 2100 ms later");
+	check(wait_coil("A2", true, 3000), "A2: coil on");
+	check(wait_event(cab, HW_EV_LOCK_OFF, a1, 5000, NULL), "A1: LOCK_OFF");
+	check(wait_coil("A2", false, 3000), "A2: coil off after its pulse");
+	if (!check(last_pulse_us("A1", &a_on, &a_off) && last_pulse_us("A2", &b_on, &b_off),
+		   "A1 and A2 have a whole pulse in the coil history"))
+		goto out;
+	check(a_off <= b_on, "A1 went off (%lld us) before A2 went on (%lld us)", a_off, b_on);
+	check(b_on / 1000 - t_open < 600,
+	      "A2 did not wait for A1's end: on %lld ms after the open (A1 ended %lld ms "
+	      "after it was due to)", b_on / 1000 - t_open, (a_off - a_on) / 1000 - 3000);
+	check((a_off - a_on) / 1000 >= 1500 && (a_off - a_on) / 1000 <= 3000 + 300,
+	      "A1: coil on %lld ms: shortened by at most half, never past its deadline",
+	      (a_off - a_on) / 1000);
+out:
+	hw_cabinet_free(cab);
+}
+
 static int write_conf(int timeout_ms, int p1, int p2)
 {
 	FILE *f = fopen(conf_path, "w");
@@ -343,6 +400,12 @@ int main(void)
 		goto out;
 	}
 	test_slow_board();
+	stop_sim();
+	if (write_conf(1000, free_port(), free_port()) < 0 || start_sim() < 0) {
+		check(false, "keycab-sim starts");
+		goto out;
+	}
+	test_open_near_pulse_end();
 out:
 	stop_sim();
 	unlink(conf_path);
