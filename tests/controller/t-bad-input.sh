@@ -58,8 +58,17 @@ S01=$(token S01 1111)
 as1() { KEYCAB_SESSION=$S01 "$@"; }
 
 echo "== malformed requests: an error reply, keycabd stays up, nothing changes"
-# the first scan's notices come on their own; let them come before comparing
+# the first scan's notices come on their own (several, and slowly under the
+# sanitizers); let them all come before comparing: the outbox quiet for 1.5 s
 wait_for 10 bash -c "[ \$(sqlite3 '$T/keycab.db' 'SELECT count(*) FROM notices') -ge 1 ]"
+last=-1 same=0
+for _ in $(seq 1 100); do
+	now=$(sqlite3 "$T/keycab.db" 'SELECT COALESCE(MAX(seq), 0) FROM outbox')
+	if [ "$now" = "$last" ]; then same=$((same + 1)); else same=0; fi
+	[ $same -ge 3 ] && break
+	last=$now
+	sleep 0.5
+done
 dump() { sqlite3 "$T/keycab.db" ".dump" | grep -v -e "INTO sessions" -e "INTO people"; }
 before=$(dump | sha256sum)
 reply() { python3 - "$KEYCAB_SOCKET" "$1" <<'PY'
