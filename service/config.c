@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/util.h"
 
@@ -63,6 +64,7 @@ int kc_config_defaults(struct kc_audit_config *cfg)
 	cfg->backoff_min_ms = 1000;
 	cfg->backoff_max_ms = 10 * 60 * 1000;
 	cfg->max_attempts = 12;
+	cfg->utc_offset_min = 8 * 60;
 	cfg->webhook_timeout_ms = 10000;
 	if (set_str(&cfg->listen, "127.0.0.1") < 0 ||
 	    set_str(&cfg->db_path, "/var/lib/keyauditd/audit.db") < 0)
@@ -196,6 +198,18 @@ int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *
 			return set_int(&cfg->max_attempts, value, 1, 1000, err, errlen);
 		if (strcmp(key, "timeout_ms") == 0)
 			return set_int(&cfg->webhook_timeout_ms, value, 100, 600000, err, errlen);
+		if (strcmp(key, "utc_offset") == 0) {
+			int h, m, n = 0;
+
+			if ((value[0] != '+' && value[0] != '-') ||
+			    sscanf(value + 1, "%2d:%2d%n", &h, &m, &n) != 2 || value[1 + n] != '\0' ||
+			    n != 5 || h > 14 || m > 59) {
+				snprintf(err, errlen, "\"%s\" is no UTC offset like +08:00", value);
+				return -EINVAL;
+			}
+			cfg->utc_offset_min = (value[0] == '-' ? -1 : 1) * (h * 60 + m);
+			return 0;
+		}
 	} else if (strcmp(section, "templates") == 0) {
 		const char *dot = strrchr(key, '.');
 
@@ -335,4 +349,25 @@ int kc_template_render(const char *tmpl, const void *fields_json, char **out, ch
 	buf[len] = '\0';
 	*out = buf;
 	return 0;
+}
+
+void kc_notice_time(const char *iso, int offset_min, char *out, size_t len)
+{
+	int64_t ms;
+	time_t t;
+	struct tm tm;
+
+	if (!iso || kc_time_parse(iso, &ms) < 0) {
+		snprintf(out, len, "%s", iso ? iso : "-");
+		return;
+	}
+	t = (time_t)(ms / 1000);
+	if (ms % 86400000 == 0) {
+		gmtime_r(&t, &tm);
+		strftime(out, len, "%Y-%m-%d", &tm);
+		return;
+	}
+	t += (time_t)offset_min * 60;
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%d %H:%M", &tm);
 }

@@ -31,9 +31,16 @@ struct kc_audit_config {
 	int backoff_max_ms;
 	int max_attempts;
 	int webhook_timeout_ms;
+	int utc_offset_min; /* times in notices are shown at this offset */
 	char *tmpl_zh[KC_NOTICE_KINDS];
 	char *tmpl_en[KC_NOTICE_KINDS];
 };
+
+/* A time of an event ("2026-11-25T06:30:00.000Z") as people read it in a
+ * notice: "2026-11-25 14:30" at offset_min from UTC, or the bare date
+ * "2026-11-25" for midnight UTC, which is how the cabinet records a date
+ * (an entrustment's end). Anything else is copied as it is. */
+void kc_notice_time(const char *iso, int offset_min, char *out, size_t len);
 
 /* Name of a notice kind as used in [templates] keys ("before_end"). */
 const char *kc_notice_kind_name(enum kc_notice_kind k);

@@ -118,6 +118,17 @@ static int notice(struct ctx *c, const struct kc_audit_config *cfg, enum kc_noti
 		field(f, ev_members[i], c->ev, ev_members[i]);
 	for (size_t i = 0; i < KC_ARRAY_SIZE(data_members); i++)
 		field(f, data_members[i], c->data, data_members[i]);
+	/* Owners read dates, not ISO timestamps. */
+	for (size_t i = 0; i < 2; i++) {
+		static const char *times[] = { "end", "due" };
+		const json_t *v = json_object_get(f, times[i]);
+		char when[32];
+
+		if (!json_is_string(v))
+			continue;
+		kc_notice_time(json_string_value(v), cfg->utc_offset_min, when, sizeof(when));
+		json_object_set_new(f, times[i], json_string(when));
+	}
 	field(f, "seq", c->ev, "seq");
 	json_object_set_new(f, "message", json_string("-"));
 	r = kc_notice_add(c->db, cfg, kind, json_string_value(json_object_get(c->ev, "cabinet")),

@@ -37,6 +37,8 @@ expect_bad "[templates]\nfoo.zh = x\n" "bad10.conf:2: [templates] foo.zh: unknow
 expect_bad "[server]\nthis line has no equals sign\n" "bad11.conf:2: syntax error"
 expect_bad "[database]\npath =\n" "bad12.conf:2: [database] path: the database path is empty"
 expect_bad "[server]\nlisten = localhost\n" "bad13.conf:2: [server] listen: \"localhost\" is not a numeric IPv4 or IPv6 address"
+expect_bad "[notify]\nutc_offset = 8\n" "bad14.conf:2: [notify] utc_offset: \"8\" is no UTC offset like +08:00"
+expect_bad "[notify]\nutc_offset = +25:00\n" "bad15.conf:2: [notify] utc_offset: \"+25:00\" is no UTC offset"
 out=$("$K" -c "$tmp/missing.conf" check-config 2>&1); rc=$?
 echo "    $out"
 [ $rc -ne 0 ] && [[ "$out" == *"missing.conf: No such file"* ]] && ok "a missing file: refused" || bad "missing file"

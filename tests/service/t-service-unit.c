@@ -34,6 +34,24 @@ static void test_template(void **state)
 	json_decref(f);
 }
 
+static void test_notice_time(void **state)
+{
+	char out[32];
+
+	(void)state;
+	/* a date as the cabinet records it: midnight UTC, shown as the date */
+	kc_notice_time("2026-11-25T00:00:00.000Z", 8 * 60, out, sizeof(out));
+	assert_string_equal(out, "2026-11-25");
+	/* a time: at the configured offset, across midnight */
+	kc_notice_time("2026-11-24T18:30:00.000Z", 8 * 60, out, sizeof(out));
+	assert_string_equal(out, "2026-11-25 02:30");
+	kc_notice_time("2026-11-24T03:15:00.000Z", -5 * 60, out, sizeof(out));
+	assert_string_equal(out, "2026-11-23 22:15");
+	/* what is no time stays as it is */
+	kc_notice_time("soon", 0, out, sizeof(out));
+	assert_string_equal(out, "soon");
+}
+
 static void test_csv(void **state)
 {
 	json_t *rep = json_pack("{s:[{s:s, s:[{s:s, s:s, s:s}, {s:s, s:s, s:s}], s:[[s, s], [i, n]]}]}", "sections",
@@ -146,7 +164,7 @@ static void test_ingest_and_report(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_template), cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_template), cmocka_unit_test(test_notice_time), cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_html),     cmocka_unit_test(test_config),
 		cmocka_unit_test(test_ingest_and_report),
 	};
