@@ -61,14 +61,16 @@ table() { # REPORT SECTION [QUERY]: one section of a report, as a table
 	curl -fsS -u "$SUPERVISOR:$SUPERVISOR_PASSWORD" \
 		"http://127.0.0.1:$AUDIT_PORT/api/v1/reports/$1?format=csv&section=$2${3:+&$3}" |
 		python3 -c '
-import csv, io, sys
+import csv, io, sys, unicodedata
 rows = list(csv.reader(io.StringIO(sys.stdin.read().lstrip("\ufeff"))))
 if len(rows) < 2:
     print("    (none)")
     sys.exit()
-w = [max(len(r[i]) if i < len(r) else 0 for r in rows) for i in range(len(rows[0]))]
+def width(c):  # columns on a terminal: CJK characters take two
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in c)
+w = [max(width(r[i]) if i < len(r) else 0 for r in rows) for i in range(len(rows[0]))]
 for r in rows:
-    print("    " + "  ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip())'
+    print("    " + "  ".join(c + " " * (w[i] - width(c)) for i, c in enumerate(r)).rstrip())'
 }
 
 say "keycab demo: everything runs in $DEMO_DIR, on this machine only"
