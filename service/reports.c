@@ -9,6 +9,7 @@
 
 #include "common/util.h"
 #include "service/ingest.h"
+#include "service/sbuf.h"
 
 const struct kc_report_info kc_reports[] = {
 	{ "keylog", "Key log", "钥匙日志" },
@@ -85,6 +86,15 @@ static sqlite3_stmt *q_prepare(struct kc_db *db, const struct query *q)
 			kc_bind_text(st, i + 1, q->args[i].s);
 	}
 	return st;
+}
+
+/* q takes the filter's bound values but none of its SQL: the caller adds
+ * a head that binds nothing, then filter->sql, so the values line up. */
+static void q_from(struct query *q, const struct query *filter)
+{
+	*q = *filter;
+	q->len = 0;
+	q->sql[0] = '\0';
 }
 
 struct rctx {
@@ -291,9 +301,7 @@ static int report_keylog(struct rctx *c)
 	if (ht)
 		q_int(&where, " AND ts_ms < ?", to);
 	/* the same WHERE for the rows and the count */
-	q = where;
-	q.len = 0;
-	q.sql[0] = '\0';
+	q_from(&q, &where);
 	q_add(&q, "SELECT ts_ms, cabinet, seq, type, actor, person, key, kind, unit, site, slot, ");
 	q_add(&q, why_sql);
 	q_add(&q, ", json_extract(body, '$.data') FROM events");
@@ -301,9 +309,7 @@ static int report_keylog(struct rctx *c)
 	q_add(&q, desc ? " ORDER BY ts_ms DESC, cabinet DESC, seq DESC" : " ORDER BY ts_ms, cabinet, seq");
 	q_int(&q, " LIMIT ?", c->page_size);
 	q_int(&q, " OFFSET ?", (c->page - 1) * c->page_size);
-	cq = where;
-	cq.len = 0;
-	cq.sql[0] = '\0';
+	q_from(&cq, &where);
 	q_add(&cq, "SELECT count(*) FROM events");
 	q_add(&cq, where.sql);
 	sec = section(c, "events", "Events", "事件", keylog_cols);
@@ -414,6 +420,7 @@ static int report_now(struct rctx *c)
 	if (fill(c, sec, &q, loan_cols) < 0)
 		return -EIO;
 
+	/* The same bound values as keys_out: now, then the filter's. */
 	q.len = 0;
 	q.sql[0] = '\0';
 	q_add(&q, "SELECT cabinet, loan, key, kind, unit, site, person, actor, purpose, out_ms, due_ms,"
@@ -424,9 +431,7 @@ static int report_now(struct rctx *c)
 	if (fill(c, sec, &q, loan_cols) < 0)
 		return -EIO;
 
-	q = f;
-	q.len = 0;
-	q.sql[0] = '\0';
+	q_from(&q, &f);
 	q_add(&q, "SELECT cabinet, loan, person, key, site, id_type, id_masked, held_ms FROM ids_held"
 		  " WHERE released_ms IS NULL");
 	q_add(&q, f.sql);
@@ -435,6 +440,7 @@ static int report_now(struct rctx *c)
 	if (fill(c, sec, &q, id_cols) < 0)
 		return -EIO;
 
+	/* The same bound values as ids_held: the filter's. */
 	q.len = 0;
 	q.sql[0] = '\0';
 	q_add(&q, "SELECT cabinet, alarm, alarm_type, key, slot, unit, site, detail, raised_ms FROM alarms"
@@ -531,9 +537,7 @@ static int report_entrustments(struct rctx *c)
 		q_int(&nf, " AND n.created_ms >= ?", from);
 	if (ht)
 		q_int(&nf, " AND n.created_ms < ?", to);
-	q = nf;
-	q.len = 0;
-	q.sql[0] = '\0';
+	q_from(&q, &nf);
 	q_add(&q, "SELECT n.id, n.created_ms, n.cabinet, n.type, n.stage, n.entrustment, n.key, n.unit,"
 		  " n.site, n.text_zh, d.webhook, coalesce(d.state, 'no webhook'), d.attempts, d.last_error,"
 		  " d.delivered_ms FROM notices n LEFT JOIN deliveries d ON d.notice_id = n.id");
@@ -544,9 +548,7 @@ static int report_entrustments(struct rctx *c)
 	sec = section(c, "notices", "Notices and their delivery", "通知及送达", notice_cols);
 	if (fill(c, sec, &q, notice_cols) < 0)
 		return -EIO;
-	q = nf;
-	q.len = 0;
-	q.sql[0] = '\0';
+	q_from(&q, &nf);
 	q_add(&q, "SELECT count(*) FROM notices n LEFT JOIN deliveries d ON d.notice_id = n.id");
 	q_add(&q, nf.sql);
 	if ((total = count(c, &q)) < 0)
@@ -803,9 +805,7 @@ static int report_handovers(struct rctx *c)
 		q_int(&f, " AND started_ms < ?", to);
 	if (unrev && strcmp(unrev, "0") != 0)
 		q_add(&f, " AND reviewed_ms IS NULL");
-	q = f;
-	q.len = 0;
-	q.sql[0] = '\0';
+	q_from(&q, &f);
 	q_add(&q, "SELECT cabinet, handover, started_ms, outgoing, incoming, confirmed_ms, keys_out, ids_held,"
 		  " alarms, reviewed_by, reviewed_ms, review_note FROM handovers");
 	q_add(&q, f.sql);
@@ -815,17 +815,13 @@ static int report_handovers(struct rctx *c)
 	sec = section(c, "handovers", "Handover sheets", "交接班记录", ho_cols);
 	if (fill(c, sec, &q, ho_cols) < 0)
 		return -EIO;
-	q = f;
-	q.len = 0;
-	q.sql[0] = '\0';
+	q_from(&q, &f);
 	q_add(&q, "SELECT count(*) FROM handovers");
 	q_add(&q, f.sql);
 	if ((total = count(c, &q)) < 0)
 		return -EIO;
 	set_paging(c, sec, total);
-	q = f;
-	q.len = 0;
-	q.sql[0] = '\0';
+	q_from(&q, &f);
 	q_add(&q, "SELECT count(*) FROM handovers");
 	q_add(&q, f.sql);
 	q_add(&q, " AND reviewed_ms IS NULL");
@@ -1002,33 +998,7 @@ char *kc_render_json(const json_t *report)
 	return out;
 }
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *np = realloc(b->p, cap);
-
-		if (!np) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void csv_field(struct buf *b, const json_t *v)
+static void csv_field(struct sbuf *b, const json_t *v)
 {
 	char num[32];
 	char *dump = NULL;
@@ -1053,17 +1023,17 @@ static void csv_field(struct buf *b, const json_t *v)
 	/* RFC 4180 quoting; a leading =, +, - or @ is quoted with a ' so a
 	 * spreadsheet does not run it as a formula. */
 	if (strpbrk(s, ",\"\r\n") || strchr("=+-@", s[0]) != NULL) {
-		buf_add(b, "\"", 1);
+		sbuf_addn(b, "\"", 1);
 		if (s[0] && strchr("=+-@", s[0]))
-			buf_add(b, "'", 1);
+			sbuf_addn(b, "'", 1);
 		for (const char *p = s; *p; p++) {
 			if (*p == '"')
-				buf_add(b, "\"", 1);
-			buf_add(b, p, 1);
+				sbuf_addn(b, "\"", 1);
+			sbuf_addn(b, p, 1);
 		}
-		buf_add(b, "\"", 1);
+		sbuf_addn(b, "\"", 1);
 	} else {
-		buf_add(b, s, strlen(s));
+		sbuf_addn(b, s, strlen(s));
 	}
 	free(dump);
 }
@@ -1071,7 +1041,7 @@ static void csv_field(struct buf *b, const json_t *v)
 char *kc_render_csv(const json_t *report, const char *section_name)
 {
 	const json_t *secs = json_object_get(report, "sections"), *sec = NULL, *s, *row, *cv;
-	struct buf b = { 0 };
+	struct sbuf b = { 0 };
 	size_t i, j;
 
 	json_array_foreach(secs, i, s) {
@@ -1082,24 +1052,20 @@ char *kc_render_csv(const json_t *report, const char *section_name)
 	}
 	if (!sec)
 		return NULL;
-	buf_add(&b, "\xEF\xBB\xBF", 3); /* BOM: spreadsheets then read UTF-8 */
+	sbuf_addn(&b, "\xEF\xBB\xBF", 3); /* BOM: spreadsheets then read UTF-8 */
 	json_array_foreach(json_object_get(sec, "columns"), j, cv) {
 		if (j)
-			buf_add(&b, ",", 1);
+			sbuf_addn(&b, ",", 1);
 		csv_field(&b, json_object_get(cv, "name"));
 	}
-	buf_add(&b, "\r\n", 2);
+	sbuf_addn(&b, "\r\n", 2);
 	json_array_foreach(json_object_get(sec, "rows"), i, row) {
 		json_array_foreach(row, j, cv) {
 			if (j)
-				buf_add(&b, ",", 1);
+				sbuf_addn(&b, ",", 1);
 			csv_field(&b, cv);
 		}
-		buf_add(&b, "\r\n", 2);
+		sbuf_addn(&b, "\r\n", 2);
 	}
-	if (b.oom) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
+	return sbuf_take(&b);
 }
