@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/signals.h"
 #include "common/pdata.h"
 #include "common/util.h"
 #include "controller/conf.h"
@@ -32,20 +33,6 @@ static void usage(FILE *f)
 		"  --init-db           create the database once, then exit\n"
 		"  --check-config      load the configuration and cabinet file, then exit\n"
 		"  --test-clock        allow the test.clock request (tests only)\n");
-}
-
-static int make_signalfd(void)
-{
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-		return -errno;
-	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
 static void arm_timer(int fd, int64_t ms)
@@ -193,6 +180,14 @@ int main(int argc, char **argv)
 	if (test_clock)
 		kc_warn("started with --test-clock: the test.clock request can move time");
 
+	/* Signals before any thread starts (threads inherit the mask): every
+	 * way out goes through the clean-up below, every lock off. */
+	sfd = kc_signalfd_open(false);
+	if (sfd < 0) {
+		kc_err("signalfd: %s", strerror(-sfd));
+		goto out;
+	}
+
 	/* 3. hardware: every lock off, bus threads started */
 	if (hw_cabinet_start(hw, err, sizeof(err)) < 0) {
 		kc_err("cabinet %s: %s", conf.cabinet_file, err);
@@ -204,10 +199,9 @@ int main(int argc, char **argv)
 		kc_notice("%d release windows were open at the last stop; waiting for the first scan", r);
 
 	/* 4. the socket for keycab */
-	sfd = make_signalfd();
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (sfd < 0 || tfd < 0) {
-		kc_err("signalfd/timerfd: %s", strerror(errno));
+	if (tfd < 0) {
+		kc_err("timerfd: %s", strerror(errno));
 		goto out;
 	}
 	srv = kc_server_new(conf.socket_path, conf.socket_mode, conf.socket_group, err, sizeof(err));

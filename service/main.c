@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "common/log.h"
+#include "common/signals.h"
 #include "common/pdata.h"
 #include "common/util.h"
 #include "service/auth.h"
@@ -34,19 +35,6 @@ static void usage(FILE *f)
 	      "  verify-chain ID               re-check a cabinet's stored hash chain\n"
 	      "  check-config                  read the configuration and report the first bad value\n",
 	      f);
-}
-
-static int make_signalfd(void)
-{
-	sigset_t mask;
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0)
-		return -errno;
-	return signalfd(-1, &mask, SFD_CLOEXEC);
 }
 
 static int make_timerfd(int64_t period_ms)
@@ -88,7 +76,7 @@ static int serve(struct kc_audit_config *cfg)
 	int64_t period = 1000, last_house = kc_mono_ms();
 	int sfd, tfd, r = 1;
 
-	sfd = make_signalfd();
+	sfd = kc_signalfd_open(false);
 	if (sfd < 0) {
 		kc_err("signalfd: %s", strerror(-sfd));
 		return 1;

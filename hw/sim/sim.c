@@ -16,6 +16,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "common/signals.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -266,18 +267,10 @@ static int loop(struct sim *sim)
 
 static int signals_open(struct sim *sim)
 {
-	sigset_t mask;
-
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP); /* a closed terminal: clean up as well */
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-		return -errno;
-	sim->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	/* SIGHUP too: a closed terminal cleans up as well */
+	sim->signal_fd = kc_signalfd_open(false);
 	if (sim->signal_fd < 0)
-		return -errno;
+		return sim->signal_fd;
 	sim->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (sim->timer_fd < 0)
 		return -errno;

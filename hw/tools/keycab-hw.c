@@ -22,6 +22,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "common/signals.h"
 #include "common/util.h"
 #include "hw/hw.h"
 
@@ -446,7 +447,6 @@ int main(int argc, char **argv)
 	struct tool t = { .sfd = -1, .open_slot = -1 };
 	char err[600];
 	const char *cmd;
-	sigset_t sigs;
 	int opt, code;
 
 	while ((opt = getopt_long(argc, argv, "c:jwp:h", opts, NULL)) != -1) {
@@ -502,15 +502,11 @@ int main(int argc, char **argv)
 	if (!t.cab)
 		return fail(&t, EXIT_CONF, "%s", err);
 	/* Signals come through a signalfd, so that every way out goes through
-	 * hw_cabinet_free() and its "every lock off". */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGQUIT);
-	if (sigprocmask(SIG_BLOCK, &sigs, NULL) < 0 ||
-	    (t.sfd = signalfd(-1, &sigs, SFD_CLOEXEC)) < 0) {
-		code = fail(&t, EXIT_SYS, "signalfd: %s", strerror(errno));
+	 * hw_cabinet_free() and its "every lock off"; SIGPIPE too (output
+	 * piped into a reader that went away must not kill us mid-pulse). */
+	t.sfd = kc_signalfd_open(true);
+	if (t.sfd < 0) {
+		code = fail(&t, EXIT_SYS, "signalfd: %s", strerror(-t.sfd));
 		goto out;
 	}
 	if (hw_cabinet_start(t.cab, err, sizeof(err)) < 0) {
