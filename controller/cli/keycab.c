@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -336,8 +337,30 @@ static void print_json(json_t *rep)
 	free(s);
 }
 
+/* A time the daemon sends ("2026-11-23T01:56:46.145Z") as the desk reads
+ * it: local time, to the minute; a midnight UTC, which is how the cabinet
+ * records a date (an entrustment's end), as the bare date. false when s is
+ * no such time. --json output keeps the ISO form. */
+static bool human_time(const char *s, char *out, size_t len)
+{
+	struct tm tm;
+	int64_t ms;
+	time_t t;
+
+	if (strlen(s) != 24 || s[10] != 'T' || s[23] != 'Z' || kc_time_parse(s, &ms) < 0)
+		return false;
+	t = (time_t)(ms / 1000);
+	if (ms % 86400000 == 0)
+		gmtime_r(&t, &tm);
+	else
+		localtime_r(&t, &tm);
+	return strftime(out, len, ms % 86400000 == 0 ? "%Y-%m-%d" : "%Y-%m-%d %H:%M", &tm) > 0;
+}
+
 static void cell(char *out, size_t len, json_t *v)
 {
+	if (json_is_string(v) && human_time(json_string_value(v), out, len))
+		return;
 	if (json_is_string(v))
 		snprintf(out, len, "%s", json_string_value(v));
 	else if (json_is_integer(v))

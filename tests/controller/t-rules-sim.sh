@@ -113,6 +113,10 @@ refused 6 "repair key to a staff member" as S01 kc release K-HY-1-105 --purpose 
 refused 6 "due tomorrow" as S01 kc release K-HY-1-105 --purpose repair --borrower E01 --work-order WO-7 --due-in 2d
 expect 0 "repair key to E01 against WO-7" as S01 kc --json release K-HY-1-105 --purpose repair --borrower E01 --work-order WO-7
 has "  ... due the same day" "T23:59:59.999Z" "$OUT"
+# people read times in the desk's own time zone; --json keeps ISO UTC
+due=$(printf '%s' "$OUT" | json 'd["due"]')
+want=$(python3 -c "import datetime,sys; t=datetime.datetime.strptime(sys.argv[1], '%Y-%m-%dT%H:%M:%S.%fZ'); print((t + datetime.timedelta(hours=8)).strftime('%Y-%m-%d %H:%M'))" "$due")
+has "  ... keycab loans shows the due time in local time (TZ=UTC-8: $want)" "$want" "$(TZ=UTC-8 as S01 kc loans)"
 take B06; wait_key K-HY-1-105 out && ok "repair key out"
 
 echo "== rule 9: returns, wrong slots, overdue loans"
