@@ -468,6 +468,38 @@ static void set_opt_str(json_t *req, const struct opts *o, const char *opt_name,
 		json_object_set_new(req, member, json_string(v));
 }
 
+/* A time typed at the desk is local time: "2026-11-23 18:00" (or with a
+ * T, and seconds) goes to keycabd as ISO UTC. A bare date (the cabinet
+ * keeps dates as such) and a time that says Z pass as they are; anything
+ * else too, for keycabd to refuse with its message. */
+static void set_opt_time(json_t *req, const struct opts *o, const char *opt_name,
+			 const char *member)
+{
+	const char *v = opt(o, opt_name);
+	struct tm tm = { 0 };
+	char iso[KC_TIME_LEN];
+	int n = 0;
+	time_t t;
+
+	if (!v)
+		return;
+	if (sscanf(v, "%4d-%2d-%2d%*1[ T]%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &n) == 5 &&
+	    (v[n] == '\0' || (v[n] == ':' && sscanf(v + n + 1, "%2d", &tm.tm_sec) == 1 &&
+			       strlen(v + n + 1) == 2))) {
+		tm.tm_year -= 1900;
+		tm.tm_mon -= 1;
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+		if (t != (time_t)-1) {
+			kc_time_format((int64_t)t * 1000, iso, sizeof(iso));
+			json_object_set_new(req, member, json_string(iso));
+			return;
+		}
+	}
+	json_object_set_new(req, member, json_string(v));
+}
+
 static long long need_int(const char *s, const char *what)
 {
 	long long v;
@@ -587,7 +619,7 @@ static int cmd_release(int argc, char **argv)
 	set_opt_str(req, &o, "signature", "signature");
 	set_opt_str(req, &o, "id-type", "id_type");
 	set_opt_str(req, &o, "work-order", "work_order");
-	set_opt_str(req, &o, "due", "due");
+	set_opt_time(req, &o, "due", "due");
 	set_opt_str(req, &o, "approver", "approver");
 	if ((v = opt(&o, "letter")))
 		json_object_set_new(req, "letter", json_integer(need_int(v, "--letter")));
@@ -651,7 +683,7 @@ static int cmd_approve(int argc, char **argv)
 	if (!opt(&o, "for") || kc_parse_duration(opt(&o, "for"), 1000, 86400000, &ms) < 0)
 		die_usage("--for is needed: how long the approval holds, 1s to 24h (e.g. 30m)");
 	json_object_set_new(req, "valid_for_s", json_integer(ms / 1000));
-	set_opt_str(req, &o, "from", "valid_from");
+	set_opt_time(req, &o, "from", "valid_from");
 	rep = call(req);
 	check(rep);
 	if (opt_json)
@@ -837,8 +869,8 @@ static int cmd_entrust(int argc, char **argv)
 	parse_opts(&o, argc, argv, "owner=,start=,end=,");
 	json_object_set_new(req, "key", json_string(need_pos(&o, 0, "the key's code")));
 	set_opt_str(req, &o, "owner", "owner");
-	set_opt_str(req, &o, "start", "start");
-	set_opt_str(req, &o, "end", "end");
+	set_opt_time(req, &o, "start", "start");
+	set_opt_time(req, &o, "end", "end");
 	return simple(req, "entrustment registered:", "entrustment");
 }
 
@@ -853,8 +885,8 @@ static int cmd_letter(int argc, char **argv)
 		json_object_set_new(req, "entrustment", json_integer(need_int(o.pos[1], "ENTRUSTMENT")));
 		set_opt_str(req, &o, "borrower", "borrower");
 		set_opt_str(req, &o, "id-type", "id_type");
-		set_opt_str(req, &o, "from", "valid_from");
-		set_opt_str(req, &o, "to", "valid_to");
+		set_opt_time(req, &o, "from", "valid_from");
+		set_opt_time(req, &o, "to", "valid_to");
 		set_opt_str(req, &o, "ref", "reference");
 		json_object_set_new(req, "id_number",
 				    json_string(read_secret("borrower's ID number",
@@ -865,7 +897,7 @@ static int cmd_letter(int argc, char **argv)
 		req = req_new("letter.confirm");
 		json_object_set_new(req, "letter", json_integer(need_int(o.pos[1], "LETTER")));
 		set_opt_str(req, &o, "channel", "channel");
-		set_opt_str(req, &o, "at", "at");
+		set_opt_time(req, &o, "at", "at");
 		return simple(req, "letter confirmed with the owner:", "letter");
 	}
 	die_usage("usage: keycab letter file ENTRUSTMENT ... | letter confirm LETTER --channel C");

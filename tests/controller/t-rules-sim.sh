@@ -40,8 +40,12 @@ expect 0 "HY-1-109 becomes vacant (a registry change is an event)" as S01 kc uni
 refused 5 "vacant key with no due time" as S01 kc release K-HY-1-108 --purpose inspection --borrower E01
 refused 5 "vacant key to borrow" as S01 kc release K-HY-1-108 --purpose borrow --due-in 2h
 refused 0 "vacant key to someone not on the roll" as S01 kc release K-HY-1-108 --purpose inspection --borrower X99 --due-in 2h
-expect 0 "vacant key out for an inspection by E01" as S01 kc --json release K-HY-1-108 --purpose inspection --borrower E01 --due-in 2h
+# a due time typed at the desk is local time (TZ=UTC-8: 10:30 there is 02:30 UTC)
+day=$(date -u -d '+1 day' +%Y-%m-%d)
+TZ=UTC-8 expect 0 "vacant key out for an inspection by E01, due $day 10:30 local" \
+	as S01 kc --json release K-HY-1-108 --purpose inspection --borrower E01 --due "$day 10:30"
 L1=$(loan_of "$OUT")
+has "  ... due ${day}T02:30 UTC" "\"due\": \"${day}T02:30:00.000Z\"" "$OUT"
 wait_coil B01 on && ok "slot B01's coil is on" || bad "B01 coil never on"
 take B01
 wait_key K-HY-1-108 out && ok "key taken: out on loan $L1" || bad "key not out"
