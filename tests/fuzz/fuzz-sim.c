@@ -45,6 +45,14 @@ static const char cabinet_fmt[] =
 	"[slot G1]\nboard = pins\nlock = 1\nsense = 2\n";
 
 static struct hw_cabinet_conf *conf;
+
+/* The harness's own set-up failed (not the code under test): say why. */
+static void die(const char *what) __attribute__((noreturn));
+static void die(const char *what)
+{
+	perror(what);
+	abort();
+}
 static struct sim proto; /* what lasts across inputs */
 static char conf_path[256], ctl_path[108];
 
@@ -101,7 +109,7 @@ static void buses_open(struct fz_sim *fs)
 
 	sim->buses = calloc((size_t)conf->nbuses + 1, sizeof(*sim->buses));
 	if (!sim->buses)
-		abort();
+		die("kc-fuzz: buses");
 	/* the mapping of sim_buses_open(), with a socket pair for a pty */
 	for (int i = 0; i < conf->nbuses; i++) {
 		struct sim_bus *bus = &sim->buses[sim->nbuses];
@@ -118,7 +126,7 @@ static void buses_open(struct fz_sim *fs)
 			continue;
 		if (sim->nbuses >= (int)(sizeof(fs->bus_peer) / sizeof(fs->bus_peer[0])) ||
 		    socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
-			abort();
+			die("kc-fuzz: bus socket pair");
 		bus->conf = &conf->buses[i];
 		bus->master = sv[0];
 		bus->slave = -1;
@@ -135,10 +143,10 @@ static void ctl_connect(struct fz_sim *fs)
 	fs->ctl_peer = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	kc_strlcpy(sa.sun_path, ctl_path, sizeof(sa.sun_path));
 	if (fs->ctl_peer < 0 || connect(fs->ctl_peer, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		abort();
+		die("kc-fuzz: connect to keycab-sim's control socket");
 	sim_ctl_accept(&fs->sim);
 	if (fs->sim.nctl != 1)
-		abort();
+		die("kc-fuzz: keycab-sim did not accept the control client");
 }
 
 void fz_sim_start(struct fz_sim *fs)
@@ -167,6 +175,9 @@ void fz_sim_stop(struct fz_sim *fs)
 {
 	struct sim *sim = &fs->sim;
 
+	if (fs->tcp_peer >= 0)
+		close(fs->tcp_peer); /* first, and with a reset: no TIME-WAIT */
+	fs->tcp_peer = -1;
 	sim_ctl_close(sim);
 	sim_buses_close(sim);
 	sim_endpoints_close(sim);
@@ -179,8 +190,6 @@ void fz_sim_stop(struct fz_sim *fs)
 			close(fs->bus_peer[i]);
 	if (fs->ctl_peer >= 0)
 		close(fs->ctl_peer);
-	if (fs->tcp_peer >= 0)
-		close(fs->tcp_peer);
 }
 
 static size_t drain(int fd, char *reply, size_t cap, size_t *len)
@@ -294,10 +303,16 @@ static void tcp_connect(struct fz_sim *fs)
 
 	if (sim->nendpoints < 1 || sim->endpoints[0].dropped || sim->endpoints[0].nlfd < 1)
 		return; /* 'fault net drop': nobody listens */
+	/* Closed with a reset: at hundreds of inputs a second, connections
+	 * left in TIME-WAIT would use up the ephemeral ports. */
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
 	sa.sin_port = htons((uint16_t)sim->endpoints[0].port);
 	fs->tcp_peer = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fs->tcp_peer < 0 || connect(fs->tcp_peer, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		abort();
+	if (fs->tcp_peer < 0 || setsockopt(fs->tcp_peer, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0 ||
+	    connect(fs->tcp_peer, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		die("kc-fuzz: connect to keycab-sim's TCP endpoint");
+	}
 	sim_endpoint_accept(sim, 0, sim->endpoints[0].lfd[0]);
 }
 

@@ -42,10 +42,13 @@ for t in "$@"; do
 		before=$(ls "$crashes" | wc -l)
 		# -fork=1: a crash is written and the run goes on to find others
 		# shellcheck disable=SC2046
+		log=$FUZZ_BUILD/logs/$t.log
+		mkdir -p "$FUZZ_BUILD/logs"
 		"$bin" $(opts "$t") -max_total_time="$FUZZ_SECONDS" -fork=1 -ignore_crashes=1 \
 			-ignore_timeouts=1 -ignore_ooms=1 -artifact_prefix="$crashes/" \
-			"$work" "$seeds" 2>&1 | grep -E '^(INFO: |#|==|SUMMARY|stat::|.*(crash|leak|timeout|oom)-)' |
-			grep -vE '^#[0-9]+\s+(NEW|REDUCE|pulse)' | tail -n 25
+			"$work" "$seeds" >"$log" 2>&1
+		grep -E '^(#[0-9]+:|==[0-9]+==|SUMMARY|.*(crash|leak|timeout|oom)-)' "$log" | tail -n 8
+		echo "   (whole output, stack traces included: $log)"
 		after=$(ls "$crashes" | wc -l)
 		if [ "$after" -gt "$before" ]; then
 			echo "!! $t: $((after - before)) new crashing inputs in $crashes/"
