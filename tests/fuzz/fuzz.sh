@@ -56,17 +56,27 @@ for t in "$@"; do
 		fi
 		;;
 	merge)
+		# The named seeds stay; of what the runs found (and of the inputs
+		# kept by earlier merges, named by their SHA-1) only those adding
+		# an edge the others miss are kept: edges, not hit counts
+		# (-use_counters=0), keep the corpus small.
 		echo "== merge $t"
 		tmp=$(mktemp -d)
+		old=$(mktemp -d)
+		for f in "$seeds"/*; do
+			[ -f "$f" ] || continue
+			if [[ $(basename "$f") =~ ^[0-9a-f]{40}$ ]]; then
+				mv "$f" "$old"/
+			else
+				cp "$f" "$tmp"/
+			fi
+		done
 		# shellcheck disable=SC2046
-		"$bin" $(opts "$t") -merge=1 "$tmp" "$seeds" "$work" 2>&1 | tail -n 2
-		n=$(ls "$tmp" | wc -l)
-		if [ "$n" -gt 0 ]; then
-			rm -f "$seeds"/*
-			cp "$tmp"/* "$seeds"/
-		fi
-		rm -rf "$tmp"
-		echo "   $seeds: $n files"
+		"$bin" $(opts "$t") -merge=1 -use_counters=0 "$tmp" "$old" "$work" 2>&1 | grep MERGE-OUTER
+		rm -f "$seeds"/*
+		cp "$tmp"/* "$seeds"/
+		rm -rf "$tmp" "$old"
+		echo "   $seeds: $(ls "$seeds" | wc -l) files"
 		;;
 	*)
 		echo "fuzz.sh: unknown mode $mode" >&2
