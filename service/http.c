@@ -233,8 +233,8 @@ static enum MHD_Result h_ingest(struct kc_server *s, struct kc_db *db, struct MH
 				   res.duplicates));
 }
 
-static enum MHD_Result h_report(struct kc_db *db, struct MHD_Connection *c, struct req *rq,
-				const char *name, bool html)
+static enum MHD_Result h_report(struct kc_server *s, struct kc_db *db, struct MHD_Connection *c,
+				struct req *rq, const char *name, bool html)
 {
 	struct kc_params p = { get_arg, c };
 	const char *fmt = get_arg(c, "format"), *section = get_arg(c, "section");
@@ -246,7 +246,7 @@ static enum MHD_Result h_report(struct kc_db *db, struct MHD_Connection *c, stru
 	if (r == -EIO)
 		kc_err("report %s: database error: %s", name, sqlite3_errmsg(db->h));
 	if (html) {
-		struct kc_web_page pg = { rq->user, kc_role_name(rq->role), csrf, 0 };
+		struct kc_web_page pg = { rq->user, kc_role_name(rq->role), csrf, 0, s->cfg->utc_offset_min };
 
 		if (rq->session[0])
 			csrf_of(rq->session, csrf);
@@ -474,7 +474,7 @@ static enum MHD_Result dispatch(struct kc_server *s, struct MHD_Connection *c, c
 		if (post && rq->session[0] && !csrf_ok(rq))
 			return send_error(c, 403, "forbidden", "use HTTP basic authentication for API writes");
 		if (strncmp(url, "/api/v1/reports/", 16) == 0 && get)
-			return h_report(db, c, rq, url + 16, false);
+			return h_report(s, db, c, rq, url + 16, false);
 		if (strcmp(url, "/api/v1/handovers/review") == 0 && post)
 			return h_api_review(db, c, rq);
 		if (strncmp(url, "/api/v1/cabinets", 16) == 0)
@@ -510,7 +510,7 @@ static enum MHD_Result dispatch(struct kc_server *s, struct MHD_Connection *c, c
 	}
 	if (strcmp(url, "/") == 0 && get) {
 		char csrf[65] = "";
-		struct kc_web_page pg = { rq->user, kc_role_name(rq->role), csrf, 0 };
+		struct kc_web_page pg = { rq->user, kc_role_name(rq->role), csrf, 0, s->cfg->utc_offset_min };
 
 		if (rq->session[0])
 			csrf_of(rq->session, csrf);
@@ -518,7 +518,7 @@ static enum MHD_Result dispatch(struct kc_server *s, struct MHD_Connection *c, c
 	}
 	if (strcmp(url, "/r/handovers/review") == 0 && post) {
 		char cab[KC_NAME_MAX + 1], ho[32], note[512] = "", msg[256], csrf[65];
-		struct kc_web_page pg = { rq->user, kc_role_name(rq->role), csrf, 0 };
+		struct kc_web_page pg = { rq->user, kc_role_name(rq->role), csrf, 0, s->cfg->utc_offset_min };
 		int status;
 
 		csrf_of(rq->session, csrf);
@@ -535,7 +535,7 @@ static enum MHD_Result dispatch(struct kc_server *s, struct MHD_Connection *c, c
 		return redirect(c, "/r/handovers", NULL);
 	}
 	if (strncmp(url, "/r/", 3) == 0 && get)
-		return h_report(db, c, rq, url + 3, true);
+		return h_report(s, db, c, rq, url + 3, true);
 	return send_html(c, 404, kc_web_message(NULL, "404", "no such page"), NULL);
 }
 

@@ -6,6 +6,7 @@
 
 #include "common/util.h"
 #include "service/reports.h"
+#include "service/config.h"
 #include "service/sbuf.h"
 
 static const char style[] =
@@ -159,12 +160,22 @@ static void query(struct sbuf *b, const json_t *params, const char *extra)
 	}
 }
 
-static void cell(struct sbuf *b, const json_t *v)
+/* "2026-10-02T11:01:00.000Z": a time, as stored and as JSON/CSV give it */
+static bool is_iso_time(const char *s)
+{
+	return strlen(s) == 24 && s[4] == '-' && s[10] == 'T' && s[13] == ':' && s[23] == 'Z';
+}
+
+static void cell(struct sbuf *b, const json_t *v, int utc_offset_min)
 {
 	char num[32];
 	char *dump;
 
-	if (json_is_string(v)) {
+	if (json_is_string(v) && is_iso_time(json_string_value(v))) {
+		/* supervisors read local times; a midnight UTC is a date */
+		kc_notice_time(json_string_value(v), utc_offset_min, num, sizeof(num));
+		sbuf_html(b, num);
+	} else if (json_is_string(v)) {
 		sbuf_html(b, json_string_value(v));
 	} else if (json_is_integer(v)) {
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
@@ -195,9 +206,9 @@ static void review_form(struct sbuf *b, const json_t *row, const struct kc_web_p
 		     "<input type=\"hidden\" name=\"csrf\" value=\"");
 	sbuf_html(b, pg->csrf ? pg->csrf : "");
 	sbuf_add(b, "\"><input type=\"hidden\" name=\"cabinet\" value=\"");
-	cell(b, json_array_get(row, 0));
+	cell(b, json_array_get(row, 0), pg->utc_offset_min);
 	sbuf_add(b, "\"><input type=\"hidden\" name=\"handover\" value=\"");
-	cell(b, json_array_get(row, 1));
+	cell(b, json_array_get(row, 1), pg->utc_offset_min);
 	sbuf_add(b, "\"><input name=\"note\" placeholder=\"意见 note\"><button type=\"submit\">审阅签字 Sign review</button></form>");
 }
 
@@ -207,13 +218,17 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 	const json_t *params = json_object_get(report, "params"), *sec;
 	const int is_ho = strcmp(name, "handovers") == 0;
 	struct sbuf b = { 0 };
+	char when[32];
 	size_t i;
 
 	head(&b, json_string_value(json_object_get(report, "title_zh")),
 	     json_string_value(json_object_get(report, "title_en")), pg);
 	sbuf_add(&b, "<p class=\"meta\">生成时间 Generated ");
-	sbuf_html(&b, json_string_value(json_object_get(report, "generated")));
-	sbuf_add(&b, " (UTC) &middot; ");
+	kc_notice_time(json_string_value(json_object_get(report, "generated")), pg->utc_offset_min,
+		       when, sizeof(when));
+	sbuf_html(&b, when);
+	sbuf_printf(&b, " (UTC%c%02d:%02d) &middot; ", pg->utc_offset_min < 0 ? '-' : '+',
+		    abs(pg->utc_offset_min) / 60, abs(pg->utc_offset_min) % 60);
 	sbuf_html(&b, pg->user);
 	sbuf_add(&b, "</p>\n");
 	if (!pg->print) {
@@ -268,7 +283,7 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 			sbuf_add(&b, "<tr>");
 			json_array_foreach(row, k, col) {
 				sbuf_add(&b, "<td>");
-				cell(&b, col);
+				cell(&b, col, pg->utc_offset_min);
 				sbuf_add(&b, "</td>");
 			}
 			if (is_ho && !pg->print) {

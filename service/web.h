@@ -9,6 +9,7 @@ struct kc_web_page {
 	const char *role;
 	const char *csrf;	/* token the forms carry */
 	int print;
+	int utc_offset_min;	/* times are shown at this offset ([notify] utc_offset) */
 };
 
 /* malloc'd HTML, NULL on allocation failure */

@@ -140,6 +140,12 @@ try:
     dom = browse("/r/vacant?print=1&month=" + month, SUP)
     check(cells(dom, "sites") is not None and "<form" not in dom and "<nav" not in dom,
           "print=1: the tables, no forms, no navigation")
+    import re
+    iso = re.findall(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", dom)
+    local = re.findall(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d</td>", dom)
+    check("(UTC+08:00)" in dom and not iso and len(local) >= 10,
+          "times read as local time (UTC+08:00, %d cells like %s), none as ISO UTC (%d)"
+          % (len(local), local[0] if local else "-", len(iso)))
     png = os.path.join(svc.tmp, "vacant.png")
     browse("/r/vacant?print=1&month=" + month, SUP, screenshot=png)
     size = os.path.getsize(png) if os.path.exists(png) else 0
