@@ -1,5 +1,6 @@
 #include "service/web.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,7 +167,8 @@ static bool is_iso_time(const char *s)
 	return strlen(s) == 24 && s[4] == '-' && s[10] == 'T' && s[13] == ':' && s[23] == 'Z';
 }
 
-static void cell(struct sbuf *b, const json_t *v, int utc_offset_min)
+/* yes_is_bad: a column where "yes" is the alarming answer (overdue) */
+static void cell(struct sbuf *b, const json_t *v, int utc_offset_min, bool yes_is_bad)
 {
 	char num[32];
 	char *dump;
@@ -184,7 +186,10 @@ static void cell(struct sbuf *b, const json_t *v, int utc_offset_min)
 		snprintf(num, sizeof(num), "%.1f", json_real_value(v));
 		sbuf_add(b, num);
 	} else if (json_is_boolean(v)) {
-		sbuf_add(b, json_is_true(v) ? "<span class=\"ok\">是 yes</span>" : "<span class=\"bad\">否 no</span>");
+		if (json_is_true(v))
+			sbuf_add(b, yes_is_bad ? "<span class=\"bad\">是 yes</span>" : "<span class=\"ok\">是 yes</span>");
+		else
+			sbuf_add(b, yes_is_bad ? "<span class=\"ok\">否 no</span>" : "<span class=\"bad\">否 no</span>");
 	} else if (json_is_array(v) || json_is_object(v)) {
 		dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 		if (dump)
@@ -206,9 +211,9 @@ static void review_form(struct sbuf *b, const json_t *row, const struct kc_web_p
 		     "<input type=\"hidden\" name=\"csrf\" value=\"");
 	sbuf_html(b, pg->csrf ? pg->csrf : "");
 	sbuf_add(b, "\"><input type=\"hidden\" name=\"cabinet\" value=\"");
-	cell(b, json_array_get(row, 0), pg->utc_offset_min);
+	cell(b, json_array_get(row, 0), pg->utc_offset_min, false);
 	sbuf_add(b, "\"><input type=\"hidden\" name=\"handover\" value=\"");
-	cell(b, json_array_get(row, 1), pg->utc_offset_min);
+	cell(b, json_array_get(row, 1), pg->utc_offset_min, false);
 	sbuf_add(b, "\"><input name=\"note\" placeholder=\"意见 note\"><button type=\"submit\">审阅签字 Sign review</button></form>");
 }
 
@@ -282,8 +287,11 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 		json_array_foreach(json_object_get(sec, "rows"), j, row) {
 			sbuf_add(&b, "<tr>");
 			json_array_foreach(row, k, col) {
+				const char *cname = json_string_value(json_object_get(
+					json_array_get(json_object_get(sec, "columns"), k), "name"));
+
 				sbuf_add(&b, "<td>");
-				cell(&b, col, pg->utc_offset_min);
+				cell(&b, col, pg->utc_offset_min, cname && strcmp(cname, "overdue") == 0);
 				sbuf_add(&b, "</td>");
 			}
 			if (is_ho && !pg->print) {

@@ -146,6 +146,10 @@ try:
     check("(UTC+08:00)" in dom and not iso and len(local) >= 10,
           "times read as local time (UTC+08:00, %d cells like %s), none as ISO UTC (%d)"
           % (len(local), local[0] if local else "-", len(iso)))
+    now_dom = browse("/r/now", SUP)
+    over = re.findall(r'<table class="report" data-section="overdue">.*?</table>', now_dom, re.S)
+    check(over and '<span class="bad">是 yes</span>' in over[0] and 'class="ok">是 yes' not in over[0],
+          "an overdue key's \"yes\" is marked as bad, not ok")
     png = os.path.join(svc.tmp, "vacant.png")
     browse("/r/vacant?print=1&month=" + month, SUP, screenshot=png)
     size = os.path.getsize(png) if os.path.exists(png) else 0
