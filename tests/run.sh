@@ -3,6 +3,8 @@
 # A test passes with exit 0, is skipped with exit 77, fails otherwise.
 # Each test's output goes to $BUILD/test-logs/<name>.log; a failure prints
 # the end of it. The last line is "N passed, N failed[, N skipped]".
+# Each test runs under a time limit (TEST_TIMEOUT seconds, default 900):
+# a hung test fails with its name instead of hanging the run.
 set -u
 : "${BUILD:?BUILD must name the build directory}"
 export BUILD
@@ -23,11 +25,12 @@ for t in "$@"; do
 	log="$logs/$name.log"
 	start=$(date +%s%N)
 	if [ -x "$t" ]; then
-		"$t" >"$log" 2>&1 </dev/null
+		timeout --kill-after=10 "${TEST_TIMEOUT:-900}" "$t" >"$log" 2>&1 </dev/null
 	else
-		bash "$t" >"$log" 2>&1 </dev/null
+		timeout --kill-after=10 "${TEST_TIMEOUT:-900}" bash "$t" >"$log" 2>&1 </dev/null
 	fi
 	rc=$?
+	[ "$rc" -eq 124 ] && echo "timed out after ${TEST_TIMEOUT:-900} s" >>"$log"
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
 	secs=$((ms / 1000)).$(( (ms % 1000) / 100 ))
 	case $rc in
