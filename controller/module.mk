@@ -50,3 +50,6 @@ controller-hwopen_SRCS := bench/controller-hwopen.c
 controller-hwopen_LIBS := hw common
 BENCH_SCRIPTS += bench/controller-release.sh
 TEST_SCRIPTS += tests/controller/t-desk-time.sh
+TEST_PROGRAMS += t-ctl-desktime
+t-ctl-desktime_SRCS := tests/controller/t-ctl-desktime.c
+t-ctl-desktime_LIBS := controller hw common
