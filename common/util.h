@@ -26,6 +26,36 @@ void kc_time_format(int64_t wall_ms, char *buf, size_t len);
  * "YYYY-MM-DD" (midnight UTC). Returns 0 or -EINVAL. */
 int kc_time_parse(const char *s, int64_t *wall_ms);
 
+/* Desk time: dates and "the same day" in one IANA time zone per process,
+ * whatever TZ the environment holds. kc_tz_set() checks the name against
+ * the zone database (KC_TZ_DIR) and makes it the zone of localtime_r and
+ * mktime; call it once, before any thread starts. 0, -EINVAL (not a zone
+ * name) or -ENOENT (no such zone). kc_tz_check() only checks. */
+#define KC_TZ_DEFAULT "Asia/Shanghai"
+#define KC_TZ_DIR "/usr/share/zoneinfo"
+#define KC_TZ_LEN 64
+int kc_tz_check(const char *zone);
+int kc_tz_set(const char *zone);
+/* The zone kc_tz_set() set; "" before. */
+const char *kc_tz_name(void);
+
+/* What a bare date means where a time is taken or shown. */
+enum kc_day_as {
+	KC_DAY_START, /* its local day's start ("from D"); shown as the bare date */
+	KC_DAY_END,   /* the next local day's start ("to D" holds all of D); shown as D */
+	KC_DAY_LAST,  /* the last millisecond of the local day ("due D"); shown to the minute */
+};
+/* The start of the local day that holds wall_ms, and of the next one. */
+int64_t kc_local_day_start(int64_t wall_ms);
+int64_t kc_local_next_day(int64_t wall_ms);
+/* A time taken at the desk: ISO with Z is UTC, "YYYY-MM-DD HH:MM[:SS]"
+ * (or with a T) is local, "YYYY-MM-DD" is a local day read as `as` says.
+ * Returns 0 or -EINVAL. */
+int kc_local_parse(const char *s, enum kc_day_as as, int64_t *wall_ms);
+/* "2026-11-22 21:03" local; a local midnight as a bare date unless as is
+ * KC_DAY_LAST (for KC_DAY_END, the day before: the last day it holds). */
+void kc_local_format(int64_t wall_ms, enum kc_day_as as, char *buf, size_t len);
+
 /* Copies at most len-1 bytes and terminates; returns strlen(src). */
 size_t kc_strlcpy(char *dst, const char *src, size_t len);
 

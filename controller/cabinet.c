@@ -641,7 +641,7 @@ static void scan_overdue(struct kc_ctl *ctl)
 			continue;
 		if (kc_store_begin(ctl->st) < 0)
 			return;
-		kc_rules_fmt_local(l.due_ms, due, sizeof(due));
+		kc_local_format(l.due_ms, KC_DAY_LAST, due, sizeof(due));
 		snprintf(detail, sizeof(detail), "key %s on loan %lld to %s was due back at %s", k.code,
 			 (long long)l.id, l.borrower, due);
 		if (kc_store_x(ctl->st, "UPDATE loans SET overdue = 1 WHERE id = ?", "I", l.id) < 0)
@@ -664,12 +664,31 @@ fail:
 	}
 }
 
+/* Which notice an open entrustment is owed now, or NULL. The end date is
+ * the local day of the entrustment's last moment: its notice comes when
+ * that day begins at the desk; reminders once the end has passed. */
+static const char *notice_stage(const struct kc_ctl_conf *c, int64_t now, int64_t end_ms,
+				int64_t last_ms, bool has_before, bool has_end)
+{
+	int64_t end_day = kc_local_day_start(end_ms - 1);
+
+	if (now < end_day)
+		return !has_before && now >= end_ms - c->notice_lead_ms ? "before_end" : NULL;
+	if (!has_end)
+		return "end";
+	if (now >= end_ms && now - last_ms >= c->notice_reminder_ms)
+		return "reminder";
+	return NULL;
+}
+
 /* Rule 7: before the end (lead time), on the end date, then reminders
  * until the owner collects. One notice per scan and entrustment at most. */
 static void scan_notices(struct kc_ctl *ctl)
 {
 	const struct kc_ctl_conf *c = ctl->conf;
 	int64_t now = kc_now_ms();
+	/* the end date's notice may come up to a (long) local day early */
+	int64_t ahead = c->notice_lead_ms > 2 * 86400000LL ? c->notice_lead_ms : 2 * 86400000LL;
 	struct {
 		int64_t id, end_ms, last_ms;
 		int has_before, has_end;
@@ -682,7 +701,7 @@ static void scan_notices(struct kc_ctl *ctl)
 		" EXISTS (SELECT 1 FROM notices n WHERE n.entrustment = e.id AND n.stage = 'before_end'),"
 		" EXISTS (SELECT 1 FROM notices n WHERE n.entrustment = e.id AND n.stage = 'end')"
 		" FROM entrustments e WHERE e.state = 'open' AND e.end_ms - ? <= ? LIMIT 64",
-		"II", c->notice_lead_ms, now);
+		"II", ahead, now);
 
 	if (!s)
 		return;
@@ -696,20 +715,14 @@ static void scan_notices(struct kc_ctl *ctl)
 	}
 	sqlite3_reset(s);
 	for (int i = 0; i < n; i++) {
-		const char *stage = NULL;
+		const char *stage;
 		char key[64] = "", owner[64] = "", name[128] = "", phone[64] = "";
 		struct kc_key_info k;
 		json_t *ev, *d;
 		int64_t nid;
 
-		if (now < due[i].end_ms) {
-			if (!due[i].has_before)
-				stage = "before_end";
-		} else if (!due[i].has_end) {
-			stage = "end";
-		} else if (now - due[i].last_ms >= c->notice_reminder_ms) {
-			stage = "reminder";
-		}
+		stage = notice_stage(c, now, due[i].end_ms, due[i].last_ms, due[i].has_before,
+				     due[i].has_end);
 		if (!stage)
 			continue;
 		s = kc_store_q(ctl->st,

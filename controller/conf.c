@@ -14,6 +14,7 @@ void kc_ctl_conf_defaults(struct kc_ctl_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	kc_strlcpy(c->cabinet_file, "/etc/keycab/cabinet.conf", sizeof(c->cabinet_file));
+	kc_strlcpy(c->time_zone, KC_TZ_DEFAULT, sizeof(c->time_zone));
 	kc_strlcpy(c->db_path, "/var/lib/keycabd/keycab.db", sizeof(c->db_path));
 	kc_strlcpy(c->socket_path, "/run/keycabd/keycabd.sock", sizeof(c->socket_path));
 	c->socket_mode = 0660;
@@ -129,6 +130,17 @@ static int handler(void *user, const char *section, const char *name, const char
 #define IS(s, n) (strcmp(section, s) == 0 && strcmp(name, n) == 0)
 	if (IS("cabinet", "file"))
 		return set_str(x, section, name, value, c->cabinet_file, sizeof(c->cabinet_file));
+	if (IS("cabinet", "time_zone")) {
+		int r = kc_tz_check(value);
+
+		if (r == -ENOENT)
+			BAD("[cabinet] time_zone: \"%s\" is not a time zone in %s (e.g. Asia/Shanghai; is tzdata installed?)",
+			    value, KC_TZ_DIR);
+		if (r < 0)
+			BAD("[cabinet] time_zone: \"%s\" is not a time zone name (an IANA name like Asia/Shanghai)",
+			    value);
+		return set_str(x, section, name, value, c->time_zone, sizeof(c->time_zone));
+	}
 	if (IS("database", "path"))
 		return set_str(x, section, name, value, c->db_path, sizeof(c->db_path));
 	if (IS("socket", "path"))

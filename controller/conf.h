@@ -10,6 +10,7 @@
 struct kc_ctl_conf {
 	char path[256];
 	char cabinet_file[256];
+	char time_zone[64];        /* IANA name: every date taken or shown, every "same day" */
 	char db_path[256];
 	char socket_path[108];
 	mode_t socket_mode;

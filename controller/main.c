@@ -143,6 +143,14 @@ int main(int argc, char **argv)
 		kc_err("%s", err);
 		return 1;
 	}
+	/* Desk time before any thread starts: every date in the cabinet's
+	 * zone, whatever TZ the service manager passed. */
+	r = kc_tz_set(conf.time_zone);
+	if (r < 0) {
+		kc_err("%s: [cabinet] time_zone: \"%s\" is not a time zone in %s: %s", config,
+		       conf.time_zone, KC_TZ_DIR, strerror(-r));
+		return 1;
+	}
 	hw = hw_cabinet_new(conf.cabinet_file, err, sizeof(err));
 	if (!hw) {
 		kc_err("[cabinet] file: %s", err);

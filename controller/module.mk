@@ -49,3 +49,10 @@ BENCH_TOOLS += controller-hwopen
 controller-hwopen_SRCS := bench/controller-hwopen.c
 controller-hwopen_LIBS := hw common
 BENCH_SCRIPTS += bench/controller-release.sh
+TEST_SCRIPTS += tests/controller/t-desk-time.sh
+TEST_PROGRAMS += t-ctl-desktime
+t-ctl-desktime_SRCS := tests/controller/t-ctl-desktime.c
+t-ctl-desktime_LIBS := controller hw common
+# keycabd reads its [cabinet] time_zone from the zone database
+DEBS_TEST += tzdata
+DEBS_DEMO += tzdata

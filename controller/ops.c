@@ -330,8 +330,9 @@ static json_t *op_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	r.approver = kc_req_str(req, "approver");
 	if (!r.key || !r.purpose)
 		return kc_reply_error("release needs \"key\" and \"purpose\"");
-	if (due && kc_time_parse(due, &r.due_ms) < 0)
-		return kc_reply_error("release: \"due\" is not a time (YYYY-MM-DD HH:MM, UTC)");
+	if (due && kc_local_parse(due, KC_DAY_LAST, &r.due_ms) < 0)
+		return kc_reply_error("release: \"due\" is not a time (YYYY-MM-DD HH:MM, %s time)",
+				      kc_tz_name());
 	if (req_int(req, "due_in_s") > 0)
 		r.due_ms = now + req_int(req, "due_in_s") * 1000;
 	kc_decision_init(&d);
@@ -392,8 +393,10 @@ static json_t *op_approve(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	if (strcmp(k.kind, "sealed") != 0)
 		return kc_reply_refused(4, NULL, "Key %s is not sealed; approvals are for sealed keys.",
 					k.code);
-	if (kc_req_str(req, "valid_from") && kc_time_parse(kc_req_str(req, "valid_from"), &from) < 0)
-		return kc_reply_error("approve: \"valid_from\" is not a time");
+	if (kc_req_str(req, "valid_from") &&
+	    kc_local_parse(kc_req_str(req, "valid_from"), KC_DAY_START, &from) < 0)
+		return kc_reply_error("approve: \"valid_from\" is not a time (YYYY-MM-DD HH:MM, %s time)",
+				      kc_tz_name());
 	if (valid_s <= 0 || valid_s > 24 * 3600)
 		return kc_reply_error("approve: the approval's window (valid_for_s) must be 1 s to 24 h");
 	to = from + valid_s * 1000;
@@ -789,6 +792,7 @@ static json_t *op_status(struct kc_ctl *ctl)
 	int64_t v;
 
 	json_object_set_new(rep, "cabinet", json_string(kc_store_cabinet(ctl->st)));
+	json_object_set_new(rep, "time_zone", json_string(kc_tz_name()));
 	json_object_set_new(rep, "keys", rows(kc_store_q(ctl->st, KEYS_SQL, "")));
 	json_object_set_new(rep, "slots", kc_cabinet_slots(ctl));
 	json_object_set_new(rep, "inspections_pending",
@@ -832,6 +836,7 @@ static json_t *op_whoami(struct kc_peer *peer)
 	json_object_set_new(rep, "person", json_string(peer->person));
 	json_object_set_new(rep, "name", json_string(peer->name));
 	json_object_set_new(rep, "role", json_string(peer->role));
+	json_object_set_new(rep, "time_zone", json_string(kc_tz_name()));
 	return rep;
 }
 
@@ -858,8 +863,12 @@ json_t *kc_ops_handle(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 
 	if (!op)
 		return kc_reply_error("a request is a JSON object with an \"op\"");
-	if (strcmp(op, "ping") == 0)
-		return kc_reply_ok();
+	if (strcmp(op, "ping") == 0) {
+		/* clients show times in the cabinet's zone */
+		rep = kc_reply_ok();
+		json_object_set_new(rep, "time_zone", json_string(kc_tz_name()));
+		return rep;
+	}
 	if (strcmp(op, "login") == 0)
 		return kc_session_login(ctl, req);
 	if (strcmp(op, "logout") == 0)

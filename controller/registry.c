@@ -401,7 +401,9 @@ fail:
 	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
 }
 
-static int req_time(json_t *req, const char *name, int64_t dflt, int64_t *out)
+/* A time or a date at the desk, in the cabinet's zone; as says what a
+ * bare date means (the start of that day, or all of it for an end). */
+static int req_time(json_t *req, const char *name, enum kc_day_as as, int64_t dflt, int64_t *out)
 {
 	const char *s = kc_req_str(req, name);
 
@@ -409,7 +411,7 @@ static int req_time(json_t *req, const char *name, int64_t dflt, int64_t *out)
 		*out = dflt;
 		return dflt ? 0 : -ENOENT;
 	}
-	return kc_time_parse(s, out);
+	return kc_local_parse(s, as, out);
 }
 
 json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -423,10 +425,12 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 
 	if ((rep = need_admin(peer, true)))
 		return rep;
-	if (req_time(req, "start", kc_now_ms(), &start) < 0)
-		return kc_reply_error("entrust: \"start\" is not a time (YYYY-MM-DD or YYYY-MM-DD HH:MM, UTC)");
-	if (req_time(req, "end", 0, &end) < 0)
-		return kc_reply_error("entrust: \"end\" is needed: the date the entrustment ends (YYYY-MM-DD)");
+	if (req_time(req, "start", KC_DAY_START, kc_now_ms(), &start) < 0)
+		return kc_reply_error("entrust: \"start\" is not a time (YYYY-MM-DD or YYYY-MM-DD HH:MM, %s time)",
+				      kc_tz_name());
+	if (req_time(req, "end", KC_DAY_END, 0, &end) < 0)
+		return kc_reply_error("entrust: \"end\" is needed: the last day of the entrustment (YYYY-MM-DD, %s time)",
+				      kc_tz_name());
 	if (end <= start)
 		return kc_reply_error("entrust: the end must be after the start");
 	if (kc_key_get(ctl->st, key, &k) < 0)
@@ -518,8 +522,11 @@ json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t
 				      "(letters and digits, up to 32)");
 	if (!valid_text(ref, 120))
 		return kc_reply_error("letter file: the letter's reference is needed");
-	if (req_time(req, "valid_from", kc_now_ms(), &from) < 0 || req_time(req, "valid_to", 0, &to) < 0)
-		return kc_reply_error("letter file: valid_from and valid_to must be times (YYYY-MM-DD [HH:MM], UTC); valid_to is needed");
+	if (req_time(req, "valid_from", KC_DAY_START, kc_now_ms(), &from) < 0 ||
+	    req_time(req, "valid_to", KC_DAY_END, 0, &to) < 0)
+		return kc_reply_error("letter file: valid_from and valid_to must be times (YYYY-MM-DD [HH:MM], %s time; "
+				      "a valid_to date holds that whole day); valid_to is needed",
+				      kc_tz_name());
 	if (to <= from)
 		return kc_reply_error("letter file: valid_to must be after valid_from");
 	if (kc_store_begin(ctl->st) < 0)
@@ -579,7 +586,7 @@ json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, jso
 	if (!channel || (strcmp(channel, "phone") != 0 && strcmp(channel, "in_person") != 0 &&
 			 strcmp(channel, "wechat") != 0 && strcmp(channel, "sms") != 0))
 		return kc_reply_error("letter confirm: channel must be phone, in_person, wechat or sms");
-	if (req_time(req, "at", kc_now_ms(), &at) < 0)
+	if (req_time(req, "at", KC_DAY_START, kc_now_ms(), &at) < 0)
 		return kc_reply_error("letter confirm: \"at\" is not a time");
 	if (at > kc_now_ms() + 60000)
 		return kc_reply_error("letter confirm: the confirmation cannot be in the future");

@@ -89,24 +89,12 @@ static void refuse(struct kc_decision *d, int rule, const char *fmt, ...)
 
 void kc_rules_fmt_local(int64_t ms, char *buf, size_t len)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+	kc_local_format(ms, KC_DAY_START, buf, len);
 }
 
 int64_t kc_rules_end_of_day(int64_t now_ms)
 {
-	time_t t = (time_t)(now_ms / 1000);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	tm.tm_hour = 23;
-	tm.tm_min = 59;
-	tm.tm_sec = 59;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm) * 1000 + 999;
+	return kc_local_next_day(now_ms) - 1;
 }
 
 static bool is_operator_role(const char *role)
@@ -245,7 +233,7 @@ static int check_borrow(struct kc_store *st, const struct kc_release_req *req, i
 		return r;
 	d->entrustment = ent;
 	if (now >= end_ms) {
-		kc_rules_fmt_local(end_ms, when, sizeof(when));
+		kc_local_format(end_ms, KC_DAY_END, when, sizeof(when));
 		refuse(d, 7, "The entrustment of key %s ended on %s: after the end the key goes only to "
 			     "its owner (keycab collect).",
 		       d->key.code, when);
@@ -301,7 +289,7 @@ static int check_borrow(struct kc_store *st, const struct kc_release_req *req, i
 				char a[32], b[32];
 
 				kc_rules_fmt_local(from, a, sizeof(a));
-				kc_rules_fmt_local(to, b, sizeof(b));
+				kc_local_format(to, KC_DAY_END, b, sizeof(b));
 				refuse(d, 2, "Letter %lld is valid from %s to %s, which does not cover now.",
 				       (long long)req->letter, a, b);
 				missing(d, "letter valid now");

@@ -68,9 +68,11 @@ int kc_rules_collect(struct kc_store *st, const char *operator_code, const char 
 /* Rule 3: the ID held for loan goes back only when the key is back. */
 int kc_rules_id_release(struct kc_store *st, const char *operator_code, int64_t loan,
 			struct kc_decision *d);
-/* End of the local day of now_ms (repair keys are due back the same day). */
+/* The last millisecond of now_ms's local day in the cabinet's zone
+ * (repair keys are due back the same day). */
 int64_t kc_rules_end_of_day(int64_t now_ms);
-/* "2026-11-22 21:03" in local time, for sentences. */
+/* "2026-11-22 21:03" in the cabinet's zone (a local midnight as the bare
+ * date), for sentences. */
 void kc_rules_fmt_local(int64_t ms, char *buf, size_t len);
 
 #endif

@@ -59,7 +59,9 @@ static void usage(FILE *f)
 		"          [--from DATE] --ref REF\n"
 		"  letter confirm LETTER --channel phone|in_person|wechat|sms [--at TIME]\n"
 		"  unit vacant UNIT yes|no\n"
-		"Times are UTC: YYYY-MM-DD or \"YYYY-MM-DD HH:MM\". The socket is $KEYCAB_SOCKET or\n"
+		"Times are the cabinet's local time (keycabd's [cabinet] time_zone): YYYY-MM-DD or\n"
+		"\"YYYY-MM-DD HH:MM\"; an end date (--end, --to) holds that whole day; --json shows\n"
+		"ISO times in UTC. The socket is $KEYCAB_SOCKET or\n"
 		"/run/keycabd/keycabd.sock; the session is $KEYCAB_SESSION or the file\n"
 		"$XDG_RUNTIME_DIR/keycab/session. Exit: 0 done, 1 error, 2 usage, 3 refused.\n");
 }
@@ -337,29 +339,60 @@ static void print_json(json_t *rep)
 	free(s);
 }
 
-/* A time the daemon sends ("2026-11-23T01:56:46.145Z") as the desk reads
- * it: local time, to the minute; a midnight UTC, which is how the cabinet
- * records a date (an entrustment's end), as the bare date. false when s is
- * no such time. --json output keeps the ISO form. */
-static bool human_time(const char *s, char *out, size_t len)
+static json_t *req_new(const char *op)
 {
-	struct tm tm;
+	return json_pack("{s:s}", "op", op);
+}
+
+/* The cabinet's time zone, asked of keycabd once: the desk reads times in
+ * the cabinet's zone, whatever TZ this shell has. */
+static void desk_zone(void)
+{
+	static bool done;
+	const char *zone;
+	json_t *rep;
+
+	if (done)
+		return;
+	done = true;
+	rep = call(req_new("ping"));
+	zone = json_string_value(json_object_get(rep, "time_zone"));
+	if (!zone || !*zone)
+		zone = KC_TZ_DEFAULT;
+	if (kc_tz_set(zone) < 0) {
+		fprintf(stderr, "%s: warning: the cabinet's time zone %s is not known here (%s); "
+				"times are shown in UTC\n",
+			prog, zone, KC_TZ_DIR);
+		setenv("TZ", "UTC0", 1);
+		tzset();
+	}
+	json_decref(rep);
+}
+
+/* A time the daemon sends ("2026-11-23T01:56:46.145Z") as the desk reads
+ * it: local time in the cabinet's zone, to the minute; a date (a start at
+ * local midnight, or an end at the next one) as the bare date. false when
+ * s is no such time. --json output keeps the ISO form. */
+static bool human_time(const char *name, const char *s, char *out, size_t len)
+{
+	enum kc_day_as as = KC_DAY_LAST;
 	int64_t ms;
-	time_t t;
 
 	if (strlen(s) != 24 || s[10] != 'T' || s[23] != 'Z' || kc_time_parse(s, &ms) < 0)
 		return false;
-	t = (time_t)(ms / 1000);
-	if (ms % 86400000 == 0)
-		gmtime_r(&t, &tm);
-	else
-		localtime_r(&t, &tm);
-	return strftime(out, len, ms % 86400000 == 0 ? "%Y-%m-%d" : "%Y-%m-%d %H:%M", &tm) > 0;
+	if (name && (strcmp(name, "end") == 0 || strcmp(name, "valid_to") == 0))
+		as = KC_DAY_END;
+	else if (name && (strcmp(name, "start") == 0 || strcmp(name, "valid_from") == 0))
+		as = KC_DAY_START;
+	desk_zone();
+	kc_local_format(ms, as, out, len);
+	return true;
 }
 
-static void cell(char *out, size_t len, json_t *v)
+/* A reply's member name as the desk reads its value. */
+static void cell(char *out, size_t len, const char *name, json_t *v)
 {
-	if (json_is_string(v) && human_time(json_string_value(v), out, len))
+	if (json_is_string(v) && human_time(name, json_string_value(v), out, len))
 		return;
 	if (json_is_string(v))
 		snprintf(out, len, "%s", json_string_value(v));
@@ -438,7 +471,7 @@ static void print_table(json_t *arr, const char *empty)
 		for (size_t c = 0; c < ncols; c++) {
 			size_t w;
 
-			cell(buf, sizeof(buf), json_object_get(row, cols[c]));
+			cell(buf, sizeof(buf), cols[c], json_object_get(row, cols[c]));
 			w = display_width(buf);
 			if (w > widths[c])
 				widths[c] = w > 40 ? 40 : w;
@@ -449,15 +482,10 @@ static void print_table(json_t *arr, const char *empty)
 	}
 	json_array_foreach(arr, i, row)
 		for (size_t c = 0; c < ncols; c++) {
-			cell(buf, sizeof(buf), json_object_get(row, cols[c]));
+			cell(buf, sizeof(buf), cols[c], json_object_get(row, cols[c]));
 			print_cell(buf, c + 1 < ncols ? widths[c] : 0, 40);
 			fputs(c + 1 < ncols ? "  " : "\n", stdout);
 		}
-}
-
-static json_t *req_new(const char *op)
-{
-	return json_pack("{s:s}", "op", op);
 }
 
 static void set_opt_str(json_t *req, const struct opts *o, const char *opt_name, const char *member)
@@ -468,36 +496,13 @@ static void set_opt_str(json_t *req, const struct opts *o, const char *opt_name,
 		json_object_set_new(req, member, json_string(v));
 }
 
-/* A time typed at the desk is local time: "2026-11-23 18:00" (or with a
- * T, and seconds) goes to keycabd as ISO UTC. A bare date (the cabinet
- * keeps dates as such) and a time that says Z pass as they are; anything
- * else too, for keycabd to refuse with its message. */
+/* A time typed at the desk goes to keycabd as typed: keycabd reads it in
+ * the cabinet's zone (a bare date, "YYYY-MM-DD HH:MM"; ISO with Z is UTC)
+ * and refuses what is no time with its message. */
 static void set_opt_time(json_t *req, const struct opts *o, const char *opt_name,
 			 const char *member)
 {
-	const char *v = opt(o, opt_name);
-	struct tm tm = { 0 };
-	char iso[KC_TIME_LEN];
-	int n = 0;
-	time_t t;
-
-	if (!v)
-		return;
-	if (sscanf(v, "%4d-%2d-%2d%*1[ T]%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &n) == 5 &&
-	    (v[n] == '\0' || (v[n] == ':' && sscanf(v + n + 1, "%2d", &tm.tm_sec) == 1 &&
-			       strlen(v + n + 1) == 2))) {
-		tm.tm_year -= 1900;
-		tm.tm_mon -= 1;
-		tm.tm_isdst = -1;
-		t = mktime(&tm);
-		if (t != (time_t)-1) {
-			kc_time_format((int64_t)t * 1000, iso, sizeof(iso));
-			json_object_set_new(req, member, json_string(iso));
-			return;
-		}
-	}
-	json_object_set_new(req, member, json_string(v));
+	set_opt_str(req, o, opt_name, member);
 }
 
 static long long need_int(const char *s, const char *what)
@@ -583,7 +588,7 @@ static void print_release(json_t *rep)
 {
 	char due[64];
 
-	cell(due, sizeof(due), json_object_get(rep, "due"));
+	cell(due, sizeof(due), "due", json_object_get(rep, "due"));
 	printf("GRANTED: key %s, loan %lld to %s (%s); slot %s opens for %lld s",
 	       json_string_value(json_object_get(rep, "key")),
 	       (long long)json_integer_value(json_object_get(rep, "loan")),
@@ -688,11 +693,15 @@ static int cmd_approve(int argc, char **argv)
 	check(rep);
 	if (opt_json)
 		print_json(rep);
-	else
+	else {
+		char from[64], to[64];
+
+		cell(from, sizeof(from), "due", json_object_get(rep, "valid_from"));
+		cell(to, sizeof(to), "due", json_object_get(rep, "valid_to"));
 		printf("approval %lld for key %s: valid from %s to %s\n",
-		       (long long)json_integer_value(json_object_get(rep, "approval")),
-		       o.pos[0], json_string_value(json_object_get(rep, "valid_from")),
-		       json_string_value(json_object_get(rep, "valid_to")));
+		       (long long)json_integer_value(json_object_get(rep, "approval")), o.pos[0], from,
+		       to);
+	}
 	json_decref(rep);
 	return 0;
 }
@@ -922,6 +931,7 @@ static int cmd_test_clock(int argc, char **argv)
 {
 	struct opts o;
 	json_t *req = req_new("test.clock"), *rep;
+	char now[64];
 	long long s;
 
 	parse_opts(&o, argc, argv, "");
@@ -931,7 +941,8 @@ static int cmd_test_clock(int argc, char **argv)
 	json_object_set_new(req, "advance_s", json_integer(s));
 	rep = call(req);
 	check(rep);
-	printf("test clock now %s (offset %lld s)\n", json_string_value(json_object_get(rep, "now")),
+	cell(now, sizeof(now), "now", json_object_get(rep, "now"));
+	printf("test clock now %s (offset %lld s)\n", now,
 	       (long long)json_integer_value(json_object_get(rep, "offset_s")));
 	json_decref(rep);
 	return 0;

@@ -40,9 +40,10 @@ expect 0 "HY-1-109 becomes vacant (a registry change is an event)" as S01 kc uni
 refused 5 "vacant key with no due time" as S01 kc release K-HY-1-108 --purpose inspection --borrower E01
 refused 5 "vacant key to borrow" as S01 kc release K-HY-1-108 --purpose borrow --due-in 2h
 refused 0 "vacant key to someone not on the roll" as S01 kc release K-HY-1-108 --purpose inspection --borrower X99 --due-in 2h
-# a due time typed at the desk is local time (TZ=UTC-8: 10:30 there is 02:30 UTC)
+# a due time typed at the desk is the cabinet's local time, whatever the
+# shell's TZ (Asia/Shanghai: 10:30 there is 02:30 UTC)
 day=$(date -u -d '+1 day' +%Y-%m-%d)
-TZ=UTC-8 expect 0 "vacant key out for an inspection by E01, due $day 10:30 local" \
+TZ=UTC expect 0 "vacant key out for an inspection by E01, due $day 10:30 local" \
 	as S01 kc --json release K-HY-1-108 --purpose inspection --borrower E01 --due "$day 10:30"
 L1=$(loan_of "$OUT")
 has "  ... due ${day}T02:30 UTC" "\"due\": \"${day}T02:30:00.000Z\"" "$OUT"
@@ -116,11 +117,12 @@ refused 6 "no work order" as S01 kc release K-HY-1-105 --purpose repair --borrow
 refused 6 "repair key to a staff member" as S01 kc release K-HY-1-105 --purpose repair --borrower S02 --work-order WO-7
 refused 6 "due tomorrow" as S01 kc release K-HY-1-105 --purpose repair --borrower E01 --work-order WO-7 --due-in 2d
 expect 0 "repair key to E01 against WO-7" as S01 kc --json release K-HY-1-105 --purpose repair --borrower E01 --work-order WO-7
-has "  ... due the same day" "T23:59:59.999Z" "$OUT"
-# people read times in the desk's own time zone; --json keeps ISO UTC
+# the same day at the desk: midnight in the cabinet's zone (Asia/Shanghai)
+has "  ... due the same day" "T15:59:59.999Z" "$OUT"
+# people read times in the cabinet's time zone; --json keeps ISO UTC
 due=$(printf '%s' "$OUT" | json 'd["due"]')
 want=$(python3 -c "import datetime,sys; t=datetime.datetime.strptime(sys.argv[1], '%Y-%m-%dT%H:%M:%S.%fZ'); print((t + datetime.timedelta(hours=8)).strftime('%Y-%m-%d %H:%M'))" "$due")
-has "  ... keycab loans shows the due time in local time (TZ=UTC-8: $want)" "$want" "$(TZ=UTC-8 as S01 kc loans)"
+has "  ... keycab loans shows the due time in the cabinet's time (UTC+8: $want)" "$want" "$(TZ=UTC as S01 kc loans)"
 take B06; wait_key K-HY-1-105 out && ok "repair key out"
 
 echo "== rule 9: returns, wrong slots, overdue loans"
