@@ -250,7 +250,8 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 		ops_contact_mask(kc_req_str(req, "contact"), contact, sizeof(contact));
 		json_object_set_new(data, "contact", json_string(contact));
 	}
-	kc_json_str(data, "signature", kc_req_str(req, "signature"));
+	if (kc_req_str(req, "signature"))
+		kc_json_str(data, "signature", kc_req_str(req, "signature"));
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (approval) {
