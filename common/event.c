@@ -97,13 +97,41 @@ static bool is_hex64(const char *s)
 	} while (0)
 #define FAIL(...) FAIL_AS(-EINVAL, __VA_ARGS__)
 
+/* The path (e.g. "data.items[2].x") of the first real number in v, or
+ * false when v holds integers only. */
+static bool event_find_real(const json_t *v, char *path, size_t len)
+{
+	size_t n = strlen(path);
+	const char *name;
+	const json_t *m;
+	size_t i;
+
+	if (json_is_real(v))
+		return true;
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, name, m) {
+			snprintf(path + n, len - n, "%s%s", n ? "." : "", name);
+			if (event_find_real(m, path, len))
+				return true;
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, m) {
+			snprintf(path + n, len - n, "[%zu]", i);
+			if (event_find_real(m, path, len))
+				return true;
+		}
+	}
+	path[n] = '\0';
+	return false;
+}
+
 int kc_event_check(const json_t *ev, const char *expect_prev, int64_t expect_seq,
 		   char *err, size_t errlen)
 {
 	static const char *optional_strings[] = { "actor", "person", "key", "kind",
 						  "unit", "site", "slot" };
 	const json_t *v, *seq, *ts, *type, *cab, *prev, *hash, *data;
-	char want[KC_HASH_HEX];
+	char want[KC_HASH_HEX], path[128] = "";
 	int64_t when;
 
 	if (!json_is_object(ev))
@@ -137,6 +165,9 @@ int kc_event_check(const json_t *ev, const char *expect_prev, int64_t expect_seq
 			FAIL("event %lld: \"%s\" must be a string",
 			     (long long)json_integer_value(seq), optional_strings[i]);
 	}
+	if (event_find_real(ev, path, sizeof(path)))
+		FAIL("event %lld: \"%s\" is a real number; numbers in events are integers only",
+		     (long long)json_integer_value(seq), path);
 	if (!json_is_string(prev) || !is_hex64(json_string_value(prev)))
 		FAIL("event %lld: \"prev\" must be 64 lower-case hex digits",
 		     (long long)json_integer_value(seq));

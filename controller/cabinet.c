@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/pdata.h"
 #include "common/util.h"
 #include "controller/ctl.h"
 #include "controller/rules.h"
@@ -558,6 +559,42 @@ void kc_cabinet_hw_events(struct kc_ctl *ctl)
 			one_event(ctl, &ev[i]);
 }
 
+int kc_cabinet_release_id_not_taken(struct kc_ctl *ctl, int64_t loan, const char *actor, const char *key)
+{
+	char person[128] = "", id_type[32] = "", masked[KC_MASK_LEN] = "";
+	sqlite3_stmt *s;
+	json_t *ev, *data;
+	int r;
+
+	s = kc_store_q(ctl->st,
+		       "SELECT person, id_type, id_masked FROM ids_held WHERE loan = ? AND released_ms IS NULL",
+		       "I", loan);
+	if (!s)
+		return -EIO;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		kc_strlcpy(person, (const char *)sqlite3_column_text(s, 0), sizeof(person));
+		kc_strlcpy(id_type, (const char *)sqlite3_column_text(s, 1), sizeof(id_type));
+		kc_strlcpy(masked, (const char *)sqlite3_column_text(s, 2), sizeof(masked));
+	}
+	sqlite3_reset(s);
+	if (!person[0])
+		return 0;
+	r = kc_store_x(ctl->st, "UPDATE ids_held SET released_ms = ?, released_by = 'not_taken' WHERE loan = ?",
+		       "II", kc_now_ms(), loan);
+	if (r < 0)
+		return r;
+	ev = kc_store_event(ctl->st, "id.released");
+	kc_json_str(ev, "actor", actor && *actor ? actor : NULL);
+	kc_json_str(ev, "person", person);
+	kc_json_str(ev, "key", key);
+	data = json_object_get(ev, "data");
+	json_object_set_new(data, "loan", json_integer(loan));
+	json_object_set_new(data, "id_type", json_string(id_type));
+	json_object_set_new(data, "id_masked", json_string(masked));
+	json_object_set_new(data, "reason", json_string("not_taken"));
+	return kc_store_append(ctl->st, ev);
+}
+
 /* A window closed with its loan still granted: the key stayed in. */
 static void close_window(struct kc_ctl *ctl, const struct kc_window *w)
 {
@@ -590,10 +627,7 @@ static void close_window(struct kc_ctl *ctl, const struct kc_window *w)
 	    kc_store_x(ctl->st, "UPDATE keys SET state = 'in' WHERE code = ?", "s", k.code) < 0)
 		goto commit;
 	/* The hold on an ID of a release that never happened ends with it. */
-	if (kc_store_x(ctl->st,
-		       "UPDATE ids_held SET released_ms = ?, released_by = 'not_taken' WHERE loan = ?"
-		       " AND released_ms IS NULL",
-		       "II", kc_now_ms(), w->loan) < 0)
+	if (kc_cabinet_release_id_not_taken(ctl, w->loan, op, k.code) < 0)
 		goto commit;
 	ev = kc_store_event(ctl->st, "release.not_taken");
 	base_members(ev, &k, w->slot);

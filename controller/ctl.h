@@ -89,6 +89,10 @@ int kc_cabinet_open_window(struct kc_ctl *ctl, int64_t loan, const char *key, co
 /* After start: windows of loans granted before a crash, so the first
  * scan decides whether their keys were taken. */
 int kc_cabinet_recover(struct kc_ctl *ctl);
+/* Inside a transaction: ends the hold on the ID of a loan whose key was
+ * never taken, with its id.released event (reason "not_taken"). Returns
+ * 0 (also when no ID was held) or -errno. */
+int kc_cabinet_release_id_not_taken(struct kc_ctl *ctl, int64_t loan, const char *actor, const char *key);
 void kc_cabinet_hw_events(struct kc_ctl *ctl);
 /* Windows to close, overdue loans, notices. Returns the ms until the
  * next thing to do. */

@@ -56,3 +56,4 @@ t-ctl-desktime_LIBS := controller hw common
 # keycabd reads its [cabinet] time_zone from the zone database
 DEBS_TEST += tzdata
 DEBS_DEMO += tzdata
+TEST_SCRIPTS += tests/controller/t-story.sh

@@ -166,6 +166,23 @@ static json_t *refused(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc
 	return kc_reply_refused(d->rule, json_incref(d->missing), "%s", d->reason);
 }
 
+/* The loan register's contact as events carry it: every digit but the
+ * last 4 masked ("*******0000"), so neither a phone number nor an ID
+ * number leaves the cabinet in clear. */
+static void ops_contact_mask(const char *contact, char *out, size_t len)
+{
+	size_t n = 0, digits = 0, seen = 0;
+
+	for (const char *p = contact; *p; p++)
+		digits += *p >= '0' && *p <= '9';
+	for (const char *p = contact; *p && n + 1 < len; p++) {
+		bool digit = *p >= '0' && *p <= '9';
+
+		out[n++] = digit && seen++ + 4 < digits ? '*' : *p;
+	}
+	out[n] = '\0';
+}
+
 /* Grants a decided release: the loan, the held ID and the approval in one
  * transaction with their events, then the slot opens (after the commit,
  * so no slot ever opens for a release the database does not know). */
@@ -227,6 +244,14 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 	json_object_set_new(data, "window_ms", json_integer(ctl->conf->release_window_ms));
 	if (d->borrower_type[0])
 		json_object_set_new(data, "borrower_type", json_string(d->borrower_type));
+	if (kc_req_str(req, "contact")) {
+		char contact[128];
+
+		ops_contact_mask(kc_req_str(req, "contact"), contact, sizeof(contact));
+		json_object_set_new(data, "contact", json_string(contact));
+	}
+	if (kc_req_str(req, "signature"))
+		kc_json_str(data, "signature", kc_req_str(req, "signature"));
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (approval) {
@@ -270,10 +295,7 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 		if (kc_store_begin(ctl->st) == 0) {
 			kc_store_x(ctl->st, "UPDATE loans SET state = 'not_taken' WHERE id = ?", "I", loan);
 			kc_store_x(ctl->st, "UPDATE keys SET state = 'in' WHERE code = ?", "s", d->key.code);
-			kc_store_x(ctl->st,
-				   "UPDATE ids_held SET released_ms = ?, released_by = 'not_taken'"
-				   " WHERE loan = ?",
-				   "II", kc_now_ms(), loan);
+			kc_cabinet_release_id_not_taken(ctl, loan, peer->person, d->key.code);
 			ev = kc_store_event(ctl->st, "release.not_taken");
 			kc_json_str(ev, "actor", peer->person);
 			key_members(ev, &d->key);
@@ -517,7 +539,7 @@ static json_t *op_inspect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	int64_t loan = req_int(req, "loan");
 	const char *result = kc_req_str(req, "result"), *problems = kc_req_str(req, "problems");
 	const char *dept = kc_req_str(req, "forwarded_to");
-	char key[64] = "", purpose[24] = "", state[16] = "", insp[16] = "";
+	char key[64] = "", purpose[24] = "", state[16] = "", insp[16] = "", borrower[128] = "";
 	struct kc_key_info k;
 	sqlite3_stmt *s;
 	json_t *ev, *d;
@@ -532,9 +554,10 @@ static json_t *op_inspect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 					"Problems found on an inspection are written down and forwarded "
 					"to a department (--problems and --forwarded-to).");
 	s = kc_store_q(ctl->st,
-		       "SELECT key, purpose, state, coalesce(inspection, '') FROM loans WHERE id = ?", "I",
-		       loan);
+		       "SELECT key, purpose, state, coalesce(inspection, ''), borrower FROM loans WHERE id = ?",
+		       "I", loan);
 	if (s && sqlite3_step(s) == SQLITE_ROW) {
+		kc_strlcpy(borrower, (const char *)sqlite3_column_text(s, 4), sizeof(borrower));
 		kc_strlcpy(key, (const char *)sqlite3_column_text(s, 0), sizeof(key));
 		kc_strlcpy(purpose, (const char *)sqlite3_column_text(s, 1), sizeof(purpose));
 		kc_strlcpy(state, (const char *)sqlite3_column_text(s, 2), sizeof(state));
@@ -568,6 +591,8 @@ static json_t *op_inspect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 		goto fail;
 	ev = kc_store_event(ctl->st, "inspection.recorded");
 	kc_json_str(ev, "actor", peer->person);
+	/* The inspector is who borrowed the key; actor, who typed the result. */
+	kc_json_str(ev, "person", borrower);
 	kc_json_str(ev, "key", k.code);
 	kc_json_str(ev, "unit", k.unit);
 	kc_json_str(ev, "site", k.site);

@@ -196,9 +196,10 @@ int kc_derive_event(struct kc_db *db, const struct kc_audit_config *cfg, const j
 	if (strcmp(type, "release.granted") == 0)
 		return run(&c,
 			   "INSERT OR REPLACE INTO loans (cabinet, loan, key, kind, unit, site, slot, person,"
-			   " actor, purpose, work_order, out_ms, due_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			   "edeeeeeeeddTt", "cabinet", "loan", "key", "kind", "unit", "site", "slot",
-			   "person", "actor", "purpose", "work_order", "due");
+			   " actor, purpose, work_order, out_ms, due_ms, contact, signature)"
+			   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			   "edeeeeeeeddTtdd", "cabinet", "loan", "key", "kind", "unit", "site", "slot",
+			   "person", "actor", "purpose", "work_order", "due", "contact", "signature");
 	if (strcmp(type, "release.taken") == 0)
 		return run(&c, "UPDATE loans SET state = 'out', out_ms = ? WHERE cabinet = ? AND loan = ?",
 			   "Ted", "cabinet", "loan");
@@ -217,10 +218,13 @@ int kc_derive_event(struct kc_db *db, const struct kc_audit_config *cfg, const j
 	}
 	if (strcmp(type, "inspection.recorded") == 0)
 		return run(&c,
+			   /* The inspector: the event's person, the engineer who
+			    * borrowed the key; for an event without one, the loan's. */
 			   "INSERT OR REPLACE INTO inspections (cabinet, seq, loan, ts_ms, key, unit, site,"
-			   " actor, result, problems, forwarded_to) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-			   "eedTeeeeddd", "cabinet", "seq", "loan", "key", "unit", "site", "actor", "result",
-			   "problems", "forwarded_to");
+			   " actor, result, problems, forwarded_to, inspector) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
+			   "?9,?10,?11, coalesce(?12, (SELECT person FROM loans WHERE cabinet = ?1 AND loan = ?3)))",
+			   "eedTeeeeddde", "cabinet", "seq", "loan", "key", "unit", "site", "actor", "result",
+			   "problems", "forwarded_to", "person");
 	if (strcmp(type, "id.held") == 0)
 		return run(&c,
 			   "INSERT OR REPLACE INTO ids_held (cabinet, loan, person, key, site, id_type,"
@@ -249,6 +253,11 @@ int kc_derive_event(struct kc_db *db, const struct kc_audit_config *cfg, const j
 		return run(&c,
 			   "UPDATE handovers SET incoming = ?, confirmed_ms = ? WHERE cabinet = ? AND handover = ?",
 			   "eTed", "actor", "cabinet", "handover");
+	if (strcmp(type, "handover.reviewed") == 0)
+		return run(&c,
+			   "UPDATE handovers SET reviewed_by = ?, reviewed_ms = ?, review_note = ?"
+			   " WHERE cabinet = ? AND handover = ?",
+			   "eTded", "actor", "note", "cabinet", "handover");
 	if (strcmp(type, "notice.due") == 0) {
 		const char *stage = json_string_value(json_object_get(d, "stage"));
 		enum kc_notice_kind k = KC_NOTICE_REMINDER;

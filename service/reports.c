@@ -293,6 +293,16 @@ static int report_keylog(struct rctx *c)
 			return -EINVAL;
 		if (!v)
 			continue;
+		if (strcmp(eq[i], "unit") == 0) {
+			/* A unit's log includes the events of its keys that name
+			 * only the key (IDs held, release taken) or only the slot. */
+			q_str(&where, " AND (unit = ?", v);
+			q_str(&where, " OR (unit IS NULL AND (key IN (SELECT k.key FROM keys k WHERE"
+				      " k.cabinet = events.cabinet AND k.unit = ?)", v);
+			q_str(&where, " OR (key IS NULL AND slot IN (SELECT k.slot FROM keys k WHERE"
+				      " k.cabinet = events.cabinet AND k.unit = ?)))))", v);
+			continue;
+		}
 		snprintf(frag, sizeof(frag), " AND %s = ?", eq[i]);
 		q_str(&where, frag, v);
 	}
@@ -345,6 +355,7 @@ static const struct col loan_cols[] = {
 	{ "person", "Borrower", "借用人", 's' },	{ "actor", "Released by", "经手人", 's' },
 	{ "purpose", "Purpose", "用途", 's' },	{ "out", "Out since", "借出时间", 't' },
 	{ "due", "Due", "应还时间", 't' },	{ "overdue", "Overdue", "逾期", 'b' },
+	{ "contact", "Contact", "联系方式", 's' },	{ "signature", "Signature ref.", "签字确认", 's' },
 	{ NULL, NULL, NULL, 0 },
 };
 static const struct col id_cols[] = {
@@ -409,7 +420,7 @@ static int report_now(struct rctx *c)
 	q = f;
 	q.len = 0;
 	q_add(&q, "SELECT cabinet, loan, key, kind, unit, site, person, actor, purpose, out_ms, due_ms,"
-		  " (overdue OR due_ms < ?) FROM loans WHERE state IN ('granted', 'out')");
+		  " (overdue OR due_ms < ?), contact, signature FROM loans WHERE state IN ('granted', 'out')");
 	q.n = 0;
 	q_int(&q, "", c->now);
 	for (int i = 0; i < f.n; i++)
@@ -424,7 +435,7 @@ static int report_now(struct rctx *c)
 	q.len = 0;
 	q.sql[0] = '\0';
 	q_add(&q, "SELECT cabinet, loan, key, kind, unit, site, person, actor, purpose, out_ms, due_ms,"
-		  " 1 FROM loans WHERE state IN ('granted', 'out') AND due_ms < ?");
+		  " 1, contact, signature FROM loans WHERE state IN ('granted', 'out') AND due_ms < ?");
 	q_add(&q, f.sql);
 	q_add(&q, " ORDER BY due_ms, cabinet, loan");
 	sec = section(c, "overdue", "Overdue keys", "逾期未还", loan_cols);
@@ -575,10 +586,10 @@ static const struct col vunit_cols[] = {
 };
 static const struct col vinsp_cols[] = {
 	{ "site", "Site", "项目", 's' },		{ "unit", "Unit", "房号", 's' },
-	{ "ts", "Inspected", "检查时间", 't' },	{ "actor", "By", "检查人", 's' },
+	{ "ts", "Inspected", "检查时间", 't' },	{ "inspector", "Inspector", "检查人", 's' },
 	{ "key", "Key", "钥匙", 's' },		{ "result", "Result", "结果", 's' },
 	{ "problems", "Problems", "问题", 's' },	{ "forwarded_to", "Forwarded to", "转呈部门", 's' },
-	{ NULL, NULL, NULL, 0 },
+	{ "actor", "Recorded by", "登记人", 's' },	{ NULL, NULL, NULL, 0 },
 };
 static const struct col voverdue_cols[] = {
 	{ "site", "Site", "项目", 's' },		{ "unit", "Unit", "房号", 's' },
@@ -712,7 +723,7 @@ static int report_vacant(struct rctx *c)
 
 	problems = json_array();
 	overdue = json_array();
-	vq(&q, "SELECT site, unit, ts_ms, actor, key, result, problems, forwarded_to FROM inspections"
+	vq(&q, "SELECT site, unit, ts_ms, inspector, key, result, problems, forwarded_to, actor FROM inspections"
 	       " INDEXED BY inspections_problems WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR site = ?3)"
 	       " AND result = 'problems' ORDER BY site, ts_ms",
 	   start, end, site, c->now);
@@ -742,7 +753,7 @@ static int report_vacant(struct rctx *c)
 	json_decref(ni_sec);
 	ni_sec = NULL;
 
-	vq(&q, "SELECT site, unit, ts_ms, actor, key, result, problems, forwarded_to FROM inspections"
+	vq(&q, "SELECT site, unit, ts_ms, inspector, key, result, problems, forwarded_to, actor FROM inspections"
 	       " INDEXED BY inspections_ts WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR site = ?3)"
 	       " ORDER BY site, ts_ms",
 	   start, end, site, c->now);
@@ -831,19 +842,14 @@ static int report_handovers(struct rctx *c)
 	return 0;
 }
 
-int kc_handover_review(struct kc_db *db, const char *cabinet, int64_t handover, const char *user,
-		       const char *note, int64_t now_ms)
+int kc_handover_review_check(struct kc_db *db, const char *cabinet, int64_t handover)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = kc_db_stmt(db, "SELECT confirmed_ms IS NOT NULL, reviewed_ms IS NOT NULL FROM handovers"
+					  " WHERE cabinet = ? AND handover = ?");
 	int r = -EIO, rc;
 
-	kc_db_write_lock();
-	if (kc_db_begin(db) < 0)
-		goto unlock;
-	st = kc_db_stmt(db, "SELECT confirmed_ms IS NOT NULL, reviewed_ms IS NOT NULL FROM handovers"
-			    " WHERE cabinet = ? AND handover = ?");
 	if (!st)
-		goto rollback;
+		return -EIO;
 	kc_bind_text(st, 1, cabinet);
 	sqlite3_bind_int64(st, 2, handover);
 	rc = sqlite3_step(st);
@@ -854,32 +860,8 @@ int kc_handover_review(struct kc_db *db, const char *cabinet, int64_t handover, 
 	else if (rc == SQLITE_ROW && !sqlite3_column_int(st, 0))
 		r = -EAGAIN;
 	else if (rc == SQLITE_ROW)
-		r = 0;
+		r = -EPERM;
 	sqlite3_reset(st);
-	if (r < 0)
-		goto rollback;
-	st = kc_db_stmt(db, "UPDATE handovers SET reviewed_by = ?, reviewed_ms = ?, review_note = ?"
-			    " WHERE cabinet = ? AND handover = ?");
-	if (!st) {
-		r = -EIO;
-		goto rollback;
-	}
-	kc_bind_text(st, 1, user);
-	sqlite3_bind_int64(st, 2, now_ms);
-	kc_bind_text(st, 3, note);
-	kc_bind_text(st, 4, cabinet);
-	sqlite3_bind_int64(st, 5, handover);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE || kc_db_commit(db) < 0) {
-		r = -EIO;
-		goto rollback;
-	}
-	goto unlock;
-rollback:
-	kc_db_rollback(db);
-unlock:
-	kc_db_write_unlock();
 	return r;
 }
 

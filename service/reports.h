@@ -34,11 +34,13 @@ extern const size_t kc_nreports;
 int kc_report_run(struct kc_db *db, const char *name, const struct kc_params *p, int64_t now_ms,
 		  json_t **out, char *err, size_t errlen);
 
-/* A supervisor's review sign-off of a handover (rule 12). Returns 0,
- * -ENOENT, -EALREADY (already reviewed), -EAGAIN (not yet confirmed by
- * the incoming staff), -EIO. */
-int kc_handover_review(struct kc_db *db, const char *cabinet, int64_t handover, const char *user,
-		       const char *note, int64_t now_ms);
+/* Where a supervisor's review sign-off of a handover (rule 12) stands.
+ * A review is signed at the cabinet (keycab handover review) and shows
+ * here only from its handover.reviewed event, so the office never writes
+ * one: returns -ENOENT, -EALREADY (already reviewed), -EAGAIN (not yet
+ * confirmed by the incoming staff), -EPERM (to be signed at the cabinet),
+ * -EIO. Nothing is changed. */
+int kc_handover_review_check(struct kc_db *db, const char *cabinet, int64_t handover);
 
 /* Renderings. JSON and CSV are malloc'd strings (NULL on failure); CSV is
  * of one section (by name; NULL for the first). */

@@ -6,4 +6,5 @@ extern const char kc_audit_sql_001[];
 extern const char kc_audit_sql_002[];
 /* schema/audit-003.sql */
 extern const char kc_audit_sql_003[];
+extern const char kc_audit_sql_006[];
 #endif

@@ -200,21 +200,17 @@ static void cell(struct sbuf *b, const json_t *v, int utc_offset_min, bool yes_i
 
 static void review_form(struct sbuf *b, const json_t *row, const struct kc_web_page *pg)
 {
-	/* columns of the handovers section: 0 cabinet, 1 handover, 5 confirmed, 9 reviewed_by */
+	/* columns of the handovers section: 1 handover, 5 confirmed, 9 reviewed_by.
+	 * A review is signed at the cabinet and shows here from its event. */
 	if (!json_is_null(json_array_get(row, 9)))
 		return;
 	if (json_is_null(json_array_get(row, 5))) {
 		sbuf_add(b, "接班未确认 not yet confirmed");
 		return;
 	}
-	sbuf_add(b, "<form method=\"post\" action=\"/r/handovers/review\" class=\"review\">"
-		     "<input type=\"hidden\" name=\"csrf\" value=\"");
-	sbuf_html(b, pg->csrf ? pg->csrf : "");
-	sbuf_add(b, "\"><input type=\"hidden\" name=\"cabinet\" value=\"");
-	cell(b, json_array_get(row, 0), pg->utc_offset_min, false);
-	sbuf_add(b, "\"><input type=\"hidden\" name=\"handover\" value=\"");
+	sbuf_add(b, "<span class=\"review\">待主管在钥匙柜签字审阅 to be signed at the cabinet: <code>keycab handover review ");
 	cell(b, json_array_get(row, 1), pg->utc_offset_min, false);
-	sbuf_add(b, "\"><input name=\"note\" placeholder=\"意见 note\"><button type=\"submit\">审阅签字 Sign review</button></form>");
+	sbuf_add(b, "</code></span>");
 }
 
 char *kc_web_report(const json_t *report, const struct kc_web_page *pg)

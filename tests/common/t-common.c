@@ -171,11 +171,39 @@ static void test_pins_and_tokens(void **state)
 	assert_string_not_equal(th, tok);
 }
 
+/* Numbers in events are integers only: a real anywhere, even nested and
+ * sealed with a right hash, is refused and its place named. */
+static void test_event_reals(void **state)
+{
+	char h[KC_HASH_HEX], err[256];
+	json_t *ev;
+
+	(void)state;
+	ev = kc_event_new("desk-a", 1, 1795381384123LL, "release.granted");
+	json_object_set_new(json_object_get(ev, "data"), "window_ms", json_integer(10000));
+	assert_int_equal(kc_event_seal(ev, KC_GENESIS_HASH, h), 0);
+	assert_int_equal(kc_event_check(ev, KC_GENESIS_HASH, 1, err, sizeof(err)), 0);
+
+	json_object_set_new(json_object_get(ev, "data"), "window_ms", json_real(10000.5));
+	assert_int_equal(kc_event_seal(ev, KC_GENESIS_HASH, h), 0);
+	assert_int_equal(kc_event_check(ev, KC_GENESIS_HASH, 1, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "\"data.window_ms\" is a real number"));
+
+	/* A whole-valued real is a real all the same. */
+	json_object_set_new(json_object_get(ev, "data"), "window_ms", json_integer(10000));
+	json_object_set_new(json_object_get(ev, "data"), "keys_out",
+			    json_pack("[{s:s}, {s:s, s:f}]", "key", "K1", "key", "K2", "due", 2.0));
+	assert_int_equal(kc_event_seal(ev, KC_GENESIS_HASH, h), 0);
+	assert_int_equal(kc_event_check(ev, NULL, 0, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "\"data.keys_out[1].due\""));
+	json_decref(ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_long),  cmocka_unit_test(test_parse_bool),
-		cmocka_unit_test(test_time),        cmocka_unit_test(test_event_chain),
+		cmocka_unit_test(test_time),        cmocka_unit_test(test_event_chain), cmocka_unit_test(test_event_reals),
 		cmocka_unit_test(test_id_numbers),  cmocka_unit_test(test_pins_and_tokens),
 	};
 

@@ -68,7 +68,7 @@ def build(now_ms):
                                         "overdue": late}, person="E01", slot="A-" + unit, **m)
         ev(lst, back + 60000, "inspection.recorded", {"loan": loan[0], "result": result, "problems": problems,
                                                       "forwarded_to": fwd},
-           actor="E01", key=key, unit=unit, site=site)
+           actor="S01", person="E01", key=key, unit=unit, site=site)
 
     # ---- the new site, cabinet CAB-NEW
     ev(new, pre, "controller.started", {"version": "test"})
@@ -130,7 +130,8 @@ def build(now_ms):
 
     # keys out now: 100 borrowed (due in 2 days, ID held), 101 repair overdue
     ev(old, now_ms - 2 * HOUR, "release.granted",
-       {"loan": 100, "purpose": "borrow", "due": iso(now_ms + 2 * DAY), "letter": 7, "window_ms": 10000},
+       {"loan": 100, "purpose": "borrow", "due": iso(now_ms + 2 * DAY), "letter": 7, "window_ms": 10000,
+        "contact": "*******0000", "signature": "SIG-100"},
        actor="S01", person="李四", key="KO6", kind="entrusted", unit="O6", site="SO", slot="B-O6")
     ev(old, now_ms - 2 * HOUR + 3000, "release.taken", {"loan": 100}, key="KO6", slot="B-O6")
     ev(old, now_ms - 2 * HOUR + 4000, "id.held", {"loan": 100, "id_type": "身份证", "id_masked": "**************123X"},
@@ -157,4 +158,6 @@ def build(now_ms):
             "alarms": [{"alarm": 1, "type": "tamper", "key": "KO3", "slot": "B-O3"}]}, actor="S0%d" % h)
         if h < 3:
             ev(old, t + 600000, "handover.confirmed", {"handover": h}, actor="S0%d" % (h + 1))
+        if h == 1:  # signed by the supervisor at the cabinet
+            ev(old, t + 1200000, "handover.reviewed", {"handover": h}, actor="Q01")
     return month, new, old

@@ -167,6 +167,19 @@ try:
     check(held == [(7,)], "only the complete event is in the report tables (IDs held: loan 7)")
     check(svc.cmd("verify-chain", "CAB2").returncode == 0, "CAB2's chain is intact")
 
+    say("== a real number in data, sealed with a right hash: refused, nothing stored")
+    head = svc.sql("SELECT last_seq, last_hash FROM cabinets WHERE id = 'CAB2'")[0]
+    ev3 = seal("CAB2", [{"type": "release.granted", "key": "K3", "data": {"loan": 8, "window_ms": 10000.5}}],
+               3, head[1])
+    st, r = svc.post_events(tok2, ev3)
+    say("  answer:", st, r)
+    check(st == 400 and r.get("error") == "invalid" and "data.window_ms" in r.get("message", "")
+          and "integers only" in r.get("message", ""), "400 invalid, naming data.window_ms: integers only")
+    check(svc.sql("SELECT last_seq, last_hash FROM cabinets WHERE id = 'CAB2'")[0] == head and
+          len(svc.sql("SELECT 1 FROM events WHERE cabinet = 'CAB2'")) == 2 and
+          svc.sql("SELECT count(*) FROM loans WHERE cabinet = 'CAB2'") == [(0,)],
+          "nothing stored: head, events and loans as before")
+
     say("== report auth")
     st, _, _ = svc.request("GET", "/api/v1/reports/now")
     check(st == 401, "reports without credentials: 401")

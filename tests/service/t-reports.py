@@ -46,6 +46,8 @@ try:
           "problems: N2 forwarded to 工程部, O1 not forwarded")
     check(sorted(r["unit"] for r in rows(rep, "overdue")) == ["N3", "O2"], "overdue inspection loans: N3, O2")
     check(len(rows(rep, "inspections")) == 10, "10 inspections in the month (O5's is the month before)")
+    check({(r["inspector"], r["actor"]) for r in rows(rep, "inspections")} == {("E01", "S01")},
+          "inspector: E01, who borrowed the key; recorded by S01, the clerk")
     st, rep = svc.report("vacant", SUP, month=month, site="SO")
     check([r["site"] for r in rows(rep, "sites")] == ["SO"] and len(rows(rep, "inspections")) == 4,
           "site=SO: only SO")
@@ -76,6 +78,13 @@ try:
     check(section(rep, "events")["total"] == 11, "kind vacant, loan.returned: 11")
     st, rep = svc.report("keylog", SUP, unit="O6", type="release.granted")
     check(section(rep, "events")["total"] == 2, "unit O6 releases: 2")
+    st, rep = svc.report("keylog", SUP, unit="O6")
+    types = [r["type"] for r in rows(rep, "events")]
+    say("  unit O6: " + ", ".join(types))
+    check("id.held" in types and types.count("release.taken") == 2,
+          "unit O6's log has its keys' events that name only the key: the ID held, both takes")
+    st, rep = svc.report("keylog", SUP, unit="O6", type="id.held")
+    check(section(rep, "events")["total"] == 1, "unit O6, type id.held: 1 (the count agrees)")
     st, p1 = svc.report("keylog", SUP, key="KN1", page_size=4)
     st, p2 = svc.report("keylog", SUP, key="KN1", page_size=4, page=2)
     check(len(section(p1, "events")["rows"]) == 4 and len(section(p2, "events")["rows"]) == 1 and
@@ -99,6 +108,8 @@ try:
     ko = rows(rep, "keys_out")
     check(sorted((r["key"], r["person"], r["overdue"]) for r in ko) == [("KO6", "李四", False), ("KR1", "E01", True)],
           "keys out with borrower and overdue flag")
+    check([(r["contact"], r["signature"]) for r in ko if r["key"] == "KO6"] == [("*******0000", "SIG-100")],
+          "the loan register's masked contact and signature reference (rule 2)")
     check([r["key"] for r in rows(rep, "overdue")] == ["KR1"], "overdue: KR1")
     ids = rows(rep, "ids_held")
     check(len(ids) == 1 and ids[0]["id_masked"] == "**************123X" and ids[0]["person"] == "李四",
@@ -128,30 +139,32 @@ try:
           [(1, "before_end"), (2, "end"), (2, "reminder")], "type=notice.due: the 3, in the order received")
     check("业主1" in rows(rep, "notices")[0]["text_zh"], "the Chinese text names the owner")
 
-    say("== 5. handovers and review sign-off")
+    say("== 5. handovers and review sign-off (signed at the cabinet, shown from its event)")
     st, rep = svc.report("handovers", SUP)
     s = section(rep, "handovers")
-    check(s["total"] == 3 and s["unreviewed"] == 3, "3 sheets, 3 not reviewed")
+    check(s["total"] == 3 and s["unreviewed"] == 2, "3 sheets, 2 not reviewed")
     h1 = [r for r in rows(rep, "handovers") if r["handover"] == 1][0]
     check(h1["keys_out"][0]["key"] == "KO6" and h1["incoming"] == "S02" and h1["outgoing"] == "S01",
           "sheet 1: keys out, outgoing S01, incoming S02")
-    st, _, b = svc.request("POST", "/api/v1/handovers/review", {"cabinet": "CAB-OLD", "handover": 1, "note": "已核对"},
+    check(h1["reviewed_by"] == "Q01" and h1["reviewed"] is not None,
+          "sheet 1 reviewed by Q01, from its handover.reviewed event")
+    before = svc.sql("SELECT * FROM handovers ORDER BY handover")
+    st, _, b = svc.request("POST", "/api/v1/handovers/review", {"cabinet": "CAB-OLD", "handover": 2, "note": "已核对"},
                            user=SUP)
-    say("  review 1:", st, b.decode())
-    check(st == 200, "review of sheet 1: 200")
+    say("  review 2 at the office:", st, b.decode())
+    check(st == 409 and "keycab handover review 2" in b.decode() and "signed at the cabinet" in b.decode(),
+          "a review at the office: 409, saying it is signed at the cabinet and how")
     st, _, b = svc.request("POST", "/api/v1/handovers/review", {"cabinet": "CAB-OLD", "handover": 1}, user=SUP)
-    check(st == 409, "reviewing it again: 409 (%s)" % b.decode().strip().replace("\n", ""))
+    check(st == 409 and b"already reviewed" in b, "sheet 1 again: 409 already reviewed")
     st, _, b = svc.request("POST", "/api/v1/handovers/review", {"cabinet": "CAB-OLD", "handover": 3}, user=SUP)
     check(st == 409 and b"not yet confirmed" in b, "sheet 3 not confirmed by the incoming staff: 409")
     st, _, b = svc.request("POST", "/api/v1/handovers/review", {"cabinet": "CAB-OLD", "handover": 99}, user=SUP)
     check(st == 404, "no sheet 99: 404")
+    check(svc.sql("SELECT * FROM handovers ORDER BY handover") == before, "no handover row changed")
     st, rep = svc.report("handovers", SUP, unreviewed=1)
     r = rows(rep, "handovers")
     check(section(rep, "handovers")["unreviewed"] == 2 and sorted(x["handover"] for x in r) == [2, 3],
           "not reviewed: 2 and 3")
-    st, rep = svc.report("handovers", SUP)
-    h1 = [x for x in rows(rep, "handovers") if x["handover"] == 1][0]
-    check(h1["reviewed_by"] == "sup" and h1["review_note"] == "已核对", "sheet 1 signed by sup with the note")
 
     say("== 6. chain verification")
     st, rep = svc.report("chain", SUP)

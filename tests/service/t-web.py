@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The supervisors' web pages: login (form -> HttpOnly session cookie, or
 HTTP basic), the report pages rendered in a real headless Chromium and
-their content checked, the printable page, the review sign-off form with
+their content checked, the printable page, the review sign-off (signed at the cabinet) with
 its form token, logout. Passwords never reach the log."""
 import os
 import re
@@ -81,8 +81,9 @@ try:
     page = body.decode()
     check(st == 200 and "default-src 'none'" in h.get("content-security-policy", ""), "handovers page, with a CSP")
     csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', page).group(1)
-    forms = re.findall(r'name="handover" value="(\d+)"', page)
-    check(sorted(forms) == ["1", "2"], "review forms for the confirmed sheets 1 and 2 (3 is not confirmed)")
+    todo = re.findall(r'to be signed at the cabinet: <code>keycab handover review (\d+)</code>', page)
+    check(todo == ["2"], "sheet 2 (confirmed, not reviewed) says it is signed at the cabinet, and how")
+    check('action="/r/handovers/review"' not in page, "no review form at the office")
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     form.update(sess)
     st, h, body = svc.request("POST", "/r/handovers/review", "cabinet=CAB-OLD&handover=2&note=ok", form)
@@ -90,9 +91,9 @@ try:
     st, h, body = svc.request("POST", "/r/handovers/review",
                               urlencode({"cabinet": "CAB-OLD", "handover": "2", "note": "已审阅 fine", "csrf": csrf}),
                               form)
-    check(st == 303, "a review with the form token: 303 back to the list")
+    check(st == 409 and "在钥匙柜签字" in body.decode(), "a review posted anyway: 409, signed at the cabinet")
     rv = svc.sql("SELECT reviewed_by, review_note FROM handovers WHERE handover = 2")
-    check(rv == [("sup", "已审阅 fine")], "sheet 2 signed by sup")
+    check(rv == [(None, None)], "sheet 2 not reviewed")
 
     say("== the pages in headless Chromium (HTTP basic credentials)")
     SUP = ("sup", "web-pass-1234")
@@ -126,7 +127,7 @@ try:
 
     dom = browse("/r/handovers?unreviewed=1", SUP)
     ho = cells(dom, "handovers")
-    check(ho is not None and sorted(r[1] for r in ho) == ["1", "3"], "handovers not yet reviewed: 1 and 3")
+    check(ho is not None and sorted(r[1] for r in ho) == ["2", "3"], "handovers not yet reviewed: 2 and 3")
 
     dom = browse("/r/entrustments?days=30", SUP)
     check(cells(dom, "expiring") is not None and cells(dom, "expiring")[0][1] == "1" and
