@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "common/log.h"
@@ -436,6 +437,68 @@ static bool csrf_ok(struct req *rq)
 	       strcmp(got, want) == 0;
 }
 
+/* ---- writes a browser can be made to send (CSRF) ---- */
+
+/* A browser sends Origin with every POST and, lately, Sec-Fetch-Site;
+ * other clients send neither. Either one naming another site refuses the
+ * write, whatever credentials came with it (a browser adds cached basic
+ * credentials and cookies to a cross-site form on its own). */
+static bool http_same_origin(struct MHD_Connection *c)
+{
+	const char *sfs = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	const char *auth;
+
+	if (sfs && strcmp(sfs, "same-origin") != 0 && strcmp(sfs, "none") != 0)
+		return false;
+	if (!origin)
+		return true;
+	auth = strstr(origin, "://");
+	return auth && host && (strncmp(origin, "http://", 7) == 0 || strncmp(origin, "https://", 8) == 0) &&
+	       strcasecmp(auth + 3, host) == 0;
+}
+
+/* The media type of the body, without parameters, is application/json:
+ * a page on another site cannot send that without a CORS preflight, which
+ * keyauditd never grants. */
+static bool http_json_body(struct MHD_Connection *c)
+{
+	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	size_t n = strlen("application/json");
+
+	return ct && strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Every request that changes something, but the cabinets' ingest (a bearer
+ * token, which a browser never adds by itself): refused when it comes from
+ * another site, and an API write must carry a JSON body. MHD_YES/MHD_NO
+ * when it answered the request, -1 to go on. */
+static int http_write_guard(struct MHD_Connection *c, const char *url, const char *method)
+{
+	bool api = strncmp(url, "/api/", 5) == 0;
+
+	if (!http_same_origin(c)) {
+		const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+
+		kc_notice("%s %s refused: a cross-site request (Origin %s)", method, url, origin ? origin : "none");
+		if (api)
+			return send_error(c, 403, "cross_site",
+					  "拒绝来自其他网站的请求 a request from another site is refused");
+		return send_html(c, 403,
+				 kc_web_message(NULL, "错误 Error",
+						"拒绝来自其他网站的请求 A request from another site is refused"),
+				 NULL);
+	}
+	if (api && !http_json_body(c)) {
+		kc_notice("%s %s refused: the body is not application/json", method, url);
+		return send_error(c, 415, "unsupported_media_type",
+				  "写操作需要 \"Content-Type: application/json\" a write needs a JSON body"
+				  " (Content-Type: application/json)");
+	}
+	return -1;
+}
+
 static enum MHD_Result dispatch(struct kc_server *s, struct MHD_Connection *c, const char *url,
 				const char *method, struct req *rq)
 {
@@ -451,6 +514,12 @@ static enum MHD_Result dispatch(struct kc_server *s, struct MHD_Connection *c, c
 		if (!post)
 			return send_error(c, 405, "method", "POST a JSON array of events");
 		return h_ingest(s, db, c, rq);
+	}
+	if (!get) {
+		int g = http_write_guard(c, url, method);
+
+		if (g >= 0)
+			return (enum MHD_Result)g;
 	}
 	if (strcmp(url, "/login") == 0) {
 		if (post)
