@@ -37,6 +37,7 @@ struct req {
 	char user[KC_NAME_MAX + 1];
 	enum kc_role role;
 	char session[KC_TOKEN_LEN];
+	int retry_s; /* authenticate: -EAGAIN, seconds until a login may be tried */
 };
 
 static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *ctype, char *buf,
@@ -163,7 +164,50 @@ static void csrf_of(const char *session, char out[65])
 	kc_token_hash(in, out);
 }
 
-/* Session cookie, or HTTP basic credentials. 0 or -EACCES. */
+/* The client's address as the login backoff counts it: an IPv6 address
+ * by its /64, so one host cannot step through its own prefix. */
+static void http_client_addr(struct MHD_Connection *c, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	kc_strlcpy(out, "?", len);
+	if (sa && sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)len);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		struct in6_addr a = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+
+		if (!IN6_IS_ADDR_V4MAPPED(&a))
+			memset(a.s6_addr + 8, 0, 8);
+		inet_ntop(AF_INET6, &a, out, (socklen_t)len);
+	}
+}
+
+/* A password check behind the login backoff: 0, -EACCES, or -EAGAIN with
+ * rq->retry_s set (then the password was not looked at). */
+static int http_password_check(struct kc_db *db, struct MHD_Connection *c, struct req *rq, const char *user,
+			       const char *pass, enum kc_role *role)
+{
+	char addr[INET6_ADDRSTRLEN];
+	int r;
+
+	http_client_addr(c, addr, sizeof(addr));
+	int lock_s;
+
+	if (kc_login_begin(user, addr, kc_wall_ms(), &rq->retry_s) < 0) {
+		kc_debug("login for %s from %s refused: too many failed attempts, %d s left", user, addr,
+			 rq->retry_s);
+		return -EAGAIN;
+	}
+	r = kc_user_check(db, user, pass, role);
+	lock_s = kc_login_end(user, addr, r == 0, kc_wall_ms());
+	if (lock_s > 0)
+		kc_notice("logins for %s or from %s locked for %d s: too many failed attempts", user, addr, lock_s);
+	return r;
+}
+
+/* Session cookie, or HTTP basic credentials. 0, -EACCES, or -EAGAIN (the
+ * login backoff: rq->retry_s). */
 static int authenticate(struct kc_db *db, struct MHD_Connection *c, struct req *rq)
 {
 	const char *tok = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE);
@@ -175,9 +219,10 @@ static int authenticate(struct kc_db *db, struct MHD_Connection *c, struct req *
 		return 0;
 	}
 	user = MHD_basic_auth_get_username_password(c, &pass);
-	if (user && pass && kc_user_check(db, user, pass, &rq->role) == 0) {
-		kc_strlcpy(rq->user, user, sizeof(rq->user));
-		r = 0;
+	if (user && pass) {
+		r = http_password_check(db, c, rq, user, pass, &rq->role);
+		if (r == 0)
+			kc_strlcpy(rq->user, user, sizeof(rq->user));
 	}
 	if (pass) {
 		memset(pass, 0, strlen(pass));
@@ -186,6 +231,41 @@ static int authenticate(struct kc_db *db, struct MHD_Connection *c, struct req *
 	if (user)
 		MHD_free(user);
 	return r;
+}
+
+/* 429 for a login locked by the backoff, with Retry-After. */
+static enum MHD_Result http_send_locked(struct MHD_Connection *c, bool api, int retry_s)
+{
+	char msg[200], ra[16];
+	char *body;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	snprintf(msg, sizeof(msg), "登录失败次数过多，请 %d 秒后再试 Too many failed logins; try again in %d s", retry_s,
+		 retry_s);
+	if (api) {
+		json_t *j = json_pack("{s:b, s:s, s:s, s:i}", "ok", 0, "error", "too_many_attempts", "message", msg,
+				      "retry_after", retry_s);
+
+		body = j ? json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(j);
+	} else {
+		body = kc_web_login(msg);
+	}
+	if (!body)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	snprintf(ra, sizeof(ra), "%d", retry_s);
+	MHD_add_response_header(r, "Content-Type", api ? "application/json; charset=utf-8" : "text/html; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "Retry-After", ra);
+	ret = MHD_queue_response(c, 429, r);
+	MHD_destroy_response(r);
+	return ret;
 }
 
 static const char *get_arg(void *ctx, const char *name)
@@ -409,12 +489,21 @@ static enum MHD_Result h_login(struct kc_server *s, struct kc_db *db, struct MHD
 	enum kc_role role;
 	int r;
 
+	bool form;
+
 	r = form_get(rq->body ? rq->body : "", rq->len, "user", user, sizeof(user));
 	if (r == 0)
 		r = form_get(rq->body, rq->len, "password", pass, sizeof(pass));
-	if (r < 0 || kc_user_check(db, user, pass, &role) < 0) {
+	form = r == 0;
+	if (form)
+		r = http_password_check(db, c, rq, user, pass, &role);
+	if (r == -EAGAIN) {
 		memset(pass, 0, sizeof(pass));
-		kc_notice("web login failed for %s", r == 0 ? user : "(no user)");
+		return http_send_locked(c, false, rq->retry_s);
+	}
+	if (r < 0) {
+		memset(pass, 0, sizeof(pass));
+		kc_notice("web login failed for %s", form ? user : "(no user)");
 		return send_html(c, 401, kc_web_login("用户名或密码错误 Wrong user name or password"), NULL);
 	}
 	memset(pass, 0, sizeof(pass));
@@ -527,7 +616,11 @@ static enum MHD_Result dispatch(struct kc_server *s, struct MHD_Connection *c, c
 		return send_html(c, 200, kc_web_login(NULL), NULL);
 	}
 	if (strncmp(url, "/api/", 5) == 0) {
-		if (authenticate(db, c, rq) < 0) {
+		int a = authenticate(db, c, rq);
+
+		if (a == -EAGAIN)
+			return http_send_locked(c, true, rq->retry_s);
+		if (a < 0) {
 			struct MHD_Response *r = MHD_create_response_from_buffer(
 				strlen("{\"ok\":false,\"error\":\"unauthorized\"}"),
 				"{\"ok\":false,\"error\":\"unauthorized\"}", MHD_RESPMEM_PERSISTENT);
@@ -551,7 +644,11 @@ static enum MHD_Result dispatch(struct kc_server *s, struct MHD_Connection *c, c
 		return send_error(c, 404, "not_found", "no such route");
 	}
 
-	if (authenticate(db, c, rq) < 0) {
+	int a = authenticate(db, c, rq);
+
+	if (a == -EAGAIN)
+		return http_send_locked(c, false, rq->retry_s);
+	if (a < 0) {
 		/* The login form, with a basic-auth challenge: a browser offers
 		 * its own prompt first and shows the form when that is cancelled. */
 		char *html = kc_web_login(NULL);
