@@ -296,9 +296,13 @@ static enum MHD_Result h_ingest(struct kc_server *s, struct kc_db *db, struct MH
 		return send_error(c, 500, "internal", "database error");
 	r = kc_ingest_batch(db, s->cfg, cabinet, rq->body ? rq->body : "", rq->len, &res);
 	if (r < 0) {
-		kc_err("ingest for cabinet %s: database error: %s", cabinet, sqlite3_errmsg(db->h));
+		char why[256];
+
+		kc_db_note_write(0);
+		kc_err("ingest for cabinet %s: cannot store: %s", cabinet, kc_db_errstr(db, why, sizeof(why)));
 		return send_error(c, 500, "internal", "database error; nothing was stored");
 	}
+	kc_db_note_write(1);
 	if (res.notices || res.alarm)
 		kc_notifier_wake(s->notifier);
 	if (res.error)
@@ -312,6 +316,17 @@ static enum MHD_Result h_ingest(struct kc_server *s, struct kc_db *db, struct MH
 				   res.error, "message", res.error ? res.message : "stored", "cabinet", cabinet,
 				   "last_seq", (json_int_t)res.last_seq, "stored", res.stored, "duplicates",
 				   res.duplicates));
+}
+
+/* 200 {"store": "ok"} while the service can store, else 503 and why. */
+static enum MHD_Result h_healthz(struct kc_server *s, struct kc_db *db, struct MHD_Connection *c)
+{
+	char msg[300];
+
+	if (kc_db_health(db, s->cfg->db_path, msg, sizeof(msg)) == 0)
+		return send_json(c, 200, json_pack("{s:b, s:s}", "ok", 1, "store", "ok"));
+	return send_json(c, 503, json_pack("{s:b, s:s, s:s, s:s}", "ok", 0, "store", "failing", "error", "store",
+					   "message", msg));
 }
 
 static enum MHD_Result h_report(struct kc_server *s, struct kc_db *db, struct MHD_Connection *c,
@@ -598,7 +613,7 @@ static enum MHD_Result dispatch(struct kc_server *s, struct MHD_Connection *c, c
 	if (!db)
 		return send_error(c, 503, "unavailable", "the audit database cannot be opened");
 	if (strcmp(url, "/healthz") == 0)
-		return send_json(c, 200, json_pack("{s:b}", "ok", 1));
+		return h_healthz(s, db, c);
 	if (strcmp(url, "/api/v1/events") == 0) {
 		if (!post)
 			return send_error(c, 405, "method", "POST a JSON array of events");
