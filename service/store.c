@@ -255,6 +255,13 @@ int kc_db_health(struct kc_db *db, const char *path, char *msg, size_t len)
 	return 0;
 }
 
+static int store_sync_full = 1;
+
+void kc_db_bench_synchronous_normal(void)
+{
+	store_sync_full = 0;
+}
+
 struct kc_db *kc_db_open(const char *path, int do_migrate, char *err, size_t errlen)
 {
 	struct kc_db *db = calloc(1, sizeof(*db));
@@ -278,7 +285,8 @@ struct kc_db *kc_db_open(const char *path, int do_migrate, char *err, size_t err
 	}
 	sqlite3_busy_timeout(db->h, 10000);
 	if (sqlite3_exec(db->h,
-			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+			 store_sync_full ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+					 : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
 			 NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen,
 			 "%s: 数据库无法写入 cannot use the database: %s (the file and its directory must be writable:"

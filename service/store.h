@@ -26,6 +26,10 @@ struct kc_db {
  * database newer than this code. NULL with a sentence in err on failure. */
 struct kc_db *kc_db_open(const char *path, int migrate, char *err, size_t errlen);
 void kc_db_free(struct kc_db *db);
+/* For bench/service-ingest only: later connections of this process use
+ * synchronous = NORMAL (a commit does not wait for the fsync), to measure
+ * what FULL costs. keyauditd never calls it. */
+void kc_db_bench_synchronous_normal(void);
 
 /* SQLite's text for the error of db's last call, or of the last error on
  * this thread when a rollback has cleared it: "disk I/O error (...)". */
