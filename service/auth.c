@@ -1,6 +1,8 @@
 #include "service/auth.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/pdata.h"
@@ -65,6 +67,17 @@ int kc_user_add(struct kc_db *db, const char *name, enum kc_role role, const cha
 	return step_done(st);
 }
 
+static char dummy_hash[KC_PWHASH_LEN];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void auth_dummy_make(void)
+{
+	char secret[2 * 16 + 1];
+
+	kc_token_new(secret, 16);
+	kc_secret_hash(secret, dummy_hash);
+}
+
 int kc_user_check(struct kc_db *db, const char *name, const char *password, enum kc_role *role)
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "SELECT pw_hash, role FROM users WHERE name = ?");
@@ -79,10 +92,146 @@ int kc_user_check(struct kc_db *db, const char *name, const char *password, enum
 		kc_role_parse((const char *)sqlite3_column_text(st, 1), &r);
 	}
 	sqlite3_reset(st);
-	if (!hash[0] || !kc_secret_matches(password, hash))
+	if (!hash[0]) {
+		pthread_once(&dummy_once, auth_dummy_make);
+		kc_secret_matches(password, dummy_hash);
+		return -EACCES;
+	}
+	if (!kc_secret_matches(password, hash))
 		return -EACCES;
 	*role = r;
 	return 0;
+}
+
+/* ---- login backoff ---- */
+
+#define LOGIN_SLOTS 4096
+#define LOGIN_FORGET_MS (15 * 60 * 1000)
+
+struct login_slot {
+	char key[KC_NAME_MAX + 3]; /* "u:" name or "a:" address; "" when free */
+	int fails, inflight;
+	int64_t until_ms, last_ms;
+};
+
+static struct login_slot login_slots[LOGIN_SLOTS];
+static pthread_mutex_t login_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+static void login_key(char *out, size_t len, char kind, const char *what)
+{
+	snprintf(out, len, "%c:%.*s", kind, KC_NAME_MAX, what ? what : "");
+}
+
+/* The slot of key, taking a free or forgettable one (the least recently
+ * used that is neither locked nor in use) when it has none. */
+static struct login_slot *login_slot_get(const char *key, int64_t now, const struct login_slot *keep)
+{
+	struct login_slot *victim = NULL;
+
+	for (size_t i = 0; i < LOGIN_SLOTS; i++) {
+		struct login_slot *e = &login_slots[i];
+
+		if (e->key[0] && strcmp(e->key, key) == 0) {
+			if (e->inflight == 0 && now >= e->until_ms && now - e->last_ms > LOGIN_FORGET_MS)
+				e->fails = 0;
+			return e;
+		}
+		if (e == keep || e->inflight || now < e->until_ms)
+			continue;
+		if (!victim || !e->key[0] || (victim->key[0] && e->last_ms < victim->last_ms))
+			victim = e;
+	}
+	if (!victim)
+		return NULL;
+	memset(victim, 0, sizeof(*victim));
+	kc_strlcpy(victim->key, key, sizeof(victim->key));
+	victim->last_ms = now;
+	return victim;
+}
+
+/* 0, or the milliseconds this slot is still locked for. */
+static int64_t login_slot_wait(const struct login_slot *e, int free_fails, int64_t now)
+{
+	if (now < e->until_ms)
+		return e->until_ms - now;
+	/* past its free failures, one check at a time */
+	if (e->fails >= free_fails && e->inflight > 0)
+		return 1000;
+	return 0;
+}
+
+/* Returns the milliseconds this failure locks the slot for, or 0. */
+static int64_t login_slot_done(struct login_slot *e, int free_fails, int ok, int64_t now)
+{
+	if (e->inflight > 0)
+		e->inflight--;
+	e->last_ms = now;
+	if (ok) {
+		e->fails = 0;
+		e->until_ms = 0;
+		return 0;
+	}
+	e->fails++;
+	if (e->fails >= free_fails) {
+		int shift = e->fails - free_fails;
+		int64_t lock = (int64_t)1000 << (shift > 10 ? 10 : shift);
+
+		if (lock > (int64_t)KC_LOGIN_LOCK_MAX_S * 1000)
+			lock = (int64_t)KC_LOGIN_LOCK_MAX_S * 1000;
+		e->until_ms = now + lock;
+		return lock;
+	}
+	return 0;
+}
+
+int kc_login_begin(const char *user, const char *addr, int64_t now_ms, int *retry_s)
+{
+	char ku[sizeof(login_slots[0].key)], ka[sizeof(login_slots[0].key)];
+	struct login_slot *u, *a;
+	int64_t wait;
+
+	login_key(ku, sizeof(ku), 'u', user);
+	login_key(ka, sizeof(ka), 'a', addr);
+	pthread_mutex_lock(&login_mutex);
+	u = login_slot_get(ku, now_ms, NULL);
+	a = login_slot_get(ka, now_ms, u);
+	if (!u || !a) {
+		/* every slot locked or in use: a flood; refuse for a second */
+		wait = 1000;
+	} else {
+		int64_t wu = login_slot_wait(u, KC_LOGIN_FREE_USER, now_ms);
+		int64_t wa = login_slot_wait(a, KC_LOGIN_FREE_ADDR, now_ms);
+
+		wait = wu > wa ? wu : wa;
+		if (wait == 0) {
+			u->inflight++;
+			a->inflight++;
+		}
+	}
+	pthread_mutex_unlock(&login_mutex);
+	if (wait == 0)
+		return 0;
+	*retry_s = (int)((wait + 999) / 1000);
+	return -EAGAIN;
+}
+
+int kc_login_end(const char *user, const char *addr, int ok, int64_t now_ms)
+{
+	char ku[sizeof(login_slots[0].key)], ka[sizeof(login_slots[0].key)];
+	struct login_slot *u, *a;
+	int64_t lu = 0, la = 0;
+
+	login_key(ku, sizeof(ku), 'u', user);
+	login_key(ka, sizeof(ka), 'a', addr);
+	pthread_mutex_lock(&login_mutex);
+	u = login_slot_get(ku, now_ms, NULL);
+	if (u)
+		lu = login_slot_done(u, KC_LOGIN_FREE_USER, ok, now_ms);
+	a = login_slot_get(ka, now_ms, u);
+	if (a)
+		la = login_slot_done(a, KC_LOGIN_FREE_ADDR, ok, now_ms);
+	pthread_mutex_unlock(&login_mutex);
+	return (int)(((lu > la ? lu : la) + 999) / 1000);
 }
 
 int kc_session_new(struct kc_db *db, const char *user, int ttl_s, char token[KC_TOKEN_LEN])

@@ -21,8 +21,25 @@ int kc_name_check(const char *s);
 
 /* Returns 0, -EEXIST, -EINVAL (bad name or password), -EIO. */
 int kc_user_add(struct kc_db *db, const char *name, enum kc_role role, const char *password);
-/* Returns 0 with *role set, or -EACCES. */
+/* Returns 0 with *role set, or -EACCES. An unknown name costs what a
+ * known one does: its password is checked against a dummy argon2id hash. */
 int kc_user_check(struct kc_db *db, const char *name, const char *password, enum kc_role *role);
+
+/* Login backoff, in memory: failed password checks are counted per login
+ * name and per client address (an IPv6 address by its /64). After
+ * KC_LOGIN_FREE_USER failures for a name, or KC_LOGIN_FREE_ADDR from an
+ * address, each further failure locks it for twice as long as the one
+ * before, from 1 s up to KC_LOGIN_LOCK_MAX_S; a success clears both
+ * counts, a quarter of an hour without a failure forgets them. */
+#define KC_LOGIN_FREE_USER 5
+#define KC_LOGIN_FREE_ADDR 20
+#define KC_LOGIN_LOCK_MAX_S 900
+/* Before a password check: 0 (then call kc_login_end), or -EAGAIN with
+ * *retry_s, the seconds left. */
+int kc_login_begin(const char *user, const char *addr, int64_t now_ms, int *retry_s);
+/* After the check: returns the seconds this failure locks the name or the
+ * address for (the longer), 0 when it locks neither. */
+int kc_login_end(const char *user, const char *addr, int ok, int64_t now_ms);
 
 int kc_session_new(struct kc_db *db, const char *user, int ttl_s, char token[KC_TOKEN_LEN]);
 /* Returns 0 with user (KC_NAME_MAX+1 bytes) and role set, or -EACCES. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "common/log.h"
@@ -36,6 +37,7 @@ struct req {
 	char user[KC_NAME_MAX + 1];
 	enum kc_role role;
 	char session[KC_TOKEN_LEN];
+	int retry_s; /* authenticate: -EAGAIN, seconds until a login may be tried */
 };
 
 static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *ctype, char *buf,
@@ -162,7 +164,50 @@ static void csrf_of(const char *session, char out[65])
 	kc_token_hash(in, out);
 }
 
-/* Session cookie, or HTTP basic credentials. 0 or -EACCES. */
+/* The client's address as the login backoff counts it: an IPv6 address
+ * by its /64, so one host cannot step through its own prefix. */
+static void http_client_addr(struct MHD_Connection *c, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	kc_strlcpy(out, "?", len);
+	if (sa && sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)len);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		struct in6_addr a = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+
+		if (!IN6_IS_ADDR_V4MAPPED(&a))
+			memset(a.s6_addr + 8, 0, 8);
+		inet_ntop(AF_INET6, &a, out, (socklen_t)len);
+	}
+}
+
+/* A password check behind the login backoff: 0, -EACCES, or -EAGAIN with
+ * rq->retry_s set (then the password was not looked at). */
+static int http_password_check(struct kc_db *db, struct MHD_Connection *c, struct req *rq, const char *user,
+			       const char *pass, enum kc_role *role)
+{
+	char addr[INET6_ADDRSTRLEN];
+	int r;
+
+	http_client_addr(c, addr, sizeof(addr));
+	int lock_s;
+
+	if (kc_login_begin(user, addr, kc_wall_ms(), &rq->retry_s) < 0) {
+		kc_debug("login for %s from %s refused: too many failed attempts, %d s left", user, addr,
+			 rq->retry_s);
+		return -EAGAIN;
+	}
+	r = kc_user_check(db, user, pass, role);
+	lock_s = kc_login_end(user, addr, r == 0, kc_wall_ms());
+	if (lock_s > 0)
+		kc_notice("logins for %s or from %s locked for %d s: too many failed attempts", user, addr, lock_s);
+	return r;
+}
+
+/* Session cookie, or HTTP basic credentials. 0, -EACCES, or -EAGAIN (the
+ * login backoff: rq->retry_s). */
 static int authenticate(struct kc_db *db, struct MHD_Connection *c, struct req *rq)
 {
 	const char *tok = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, COOKIE);
@@ -174,9 +219,10 @@ static int authenticate(struct kc_db *db, struct MHD_Connection *c, struct req *
 		return 0;
 	}
 	user = MHD_basic_auth_get_username_password(c, &pass);
-	if (user && pass && kc_user_check(db, user, pass, &rq->role) == 0) {
-		kc_strlcpy(rq->user, user, sizeof(rq->user));
-		r = 0;
+	if (user && pass) {
+		r = http_password_check(db, c, rq, user, pass, &rq->role);
+		if (r == 0)
+			kc_strlcpy(rq->user, user, sizeof(rq->user));
 	}
 	if (pass) {
 		memset(pass, 0, strlen(pass));
@@ -185,6 +231,41 @@ static int authenticate(struct kc_db *db, struct MHD_Connection *c, struct req *
 	if (user)
 		MHD_free(user);
 	return r;
+}
+
+/* 429 for a login locked by the backoff, with Retry-After. */
+static enum MHD_Result http_send_locked(struct MHD_Connection *c, bool api, int retry_s)
+{
+	char msg[200], ra[16];
+	char *body;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	snprintf(msg, sizeof(msg), "登录失败次数过多，请 %d 秒后再试 Too many failed logins; try again in %d s", retry_s,
+		 retry_s);
+	if (api) {
+		json_t *j = json_pack("{s:b, s:s, s:s, s:i}", "ok", 0, "error", "too_many_attempts", "message", msg,
+				      "retry_after", retry_s);
+
+		body = j ? json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(j);
+	} else {
+		body = kc_web_login(msg);
+	}
+	if (!body)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	snprintf(ra, sizeof(ra), "%d", retry_s);
+	MHD_add_response_header(r, "Content-Type", api ? "application/json; charset=utf-8" : "text/html; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "Retry-After", ra);
+	ret = MHD_queue_response(c, 429, r);
+	MHD_destroy_response(r);
+	return ret;
 }
 
 static const char *get_arg(void *ctx, const char *name)
@@ -215,9 +296,13 @@ static enum MHD_Result h_ingest(struct kc_server *s, struct kc_db *db, struct MH
 		return send_error(c, 500, "internal", "database error");
 	r = kc_ingest_batch(db, s->cfg, cabinet, rq->body ? rq->body : "", rq->len, &res);
 	if (r < 0) {
-		kc_err("ingest for cabinet %s: database error: %s", cabinet, sqlite3_errmsg(db->h));
+		char why[256];
+
+		kc_db_note_write(0);
+		kc_err("ingest for cabinet %s: cannot store: %s", cabinet, kc_db_errstr(db, why, sizeof(why)));
 		return send_error(c, 500, "internal", "database error; nothing was stored");
 	}
+	kc_db_note_write(1);
 	if (res.notices || res.alarm)
 		kc_notifier_wake(s->notifier);
 	if (res.error)
@@ -231,6 +316,17 @@ static enum MHD_Result h_ingest(struct kc_server *s, struct kc_db *db, struct MH
 				   res.error, "message", res.error ? res.message : "stored", "cabinet", cabinet,
 				   "last_seq", (json_int_t)res.last_seq, "stored", res.stored, "duplicates",
 				   res.duplicates));
+}
+
+/* 200 {"store": "ok"} while the service can store, else 503 and why. */
+static enum MHD_Result h_healthz(struct kc_server *s, struct kc_db *db, struct MHD_Connection *c)
+{
+	char msg[300];
+
+	if (kc_db_health(db, s->cfg->db_path, msg, sizeof(msg)) == 0)
+		return send_json(c, 200, json_pack("{s:b, s:s}", "ok", 1, "store", "ok"));
+	return send_json(c, 503, json_pack("{s:b, s:s, s:s, s:s}", "ok", 0, "store", "failing", "error", "store",
+					   "message", msg));
 }
 
 static enum MHD_Result h_report(struct kc_server *s, struct kc_db *db, struct MHD_Connection *c,
@@ -412,12 +508,21 @@ static enum MHD_Result h_login(struct kc_server *s, struct kc_db *db, struct MHD
 	enum kc_role role;
 	int r;
 
+	bool form;
+
 	r = form_get(rq->body ? rq->body : "", rq->len, "user", user, sizeof(user));
 	if (r == 0)
 		r = form_get(rq->body, rq->len, "password", pass, sizeof(pass));
-	if (r < 0 || kc_user_check(db, user, pass, &role) < 0) {
+	form = r == 0;
+	if (form)
+		r = http_password_check(db, c, rq, user, pass, &role);
+	if (r == -EAGAIN) {
 		memset(pass, 0, sizeof(pass));
-		kc_notice("web login failed for %s", r == 0 ? user : "(no user)");
+		return http_send_locked(c, false, rq->retry_s);
+	}
+	if (r < 0) {
+		memset(pass, 0, sizeof(pass));
+		kc_notice("web login failed for %s", form ? user : "(no user)");
 		return send_html(c, 401, kc_web_login("用户名或密码错误 Wrong user name or password"), NULL);
 	}
 	memset(pass, 0, sizeof(pass));
@@ -440,6 +545,68 @@ static bool csrf_ok(struct req *rq)
 	       strcmp(got, want) == 0;
 }
 
+/* ---- writes a browser can be made to send (CSRF) ---- */
+
+/* A browser sends Origin with every POST and, lately, Sec-Fetch-Site;
+ * other clients send neither. Either one naming another site refuses the
+ * write, whatever credentials came with it (a browser adds cached basic
+ * credentials and cookies to a cross-site form on its own). */
+static bool http_same_origin(struct MHD_Connection *c)
+{
+	const char *sfs = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	const char *auth;
+
+	if (sfs && strcmp(sfs, "same-origin") != 0 && strcmp(sfs, "none") != 0)
+		return false;
+	if (!origin)
+		return true;
+	auth = strstr(origin, "://");
+	return auth && host && (strncmp(origin, "http://", 7) == 0 || strncmp(origin, "https://", 8) == 0) &&
+	       strcasecmp(auth + 3, host) == 0;
+}
+
+/* The media type of the body, without parameters, is application/json:
+ * a page on another site cannot send that without a CORS preflight, which
+ * keyauditd never grants. */
+static bool http_json_body(struct MHD_Connection *c)
+{
+	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	size_t n = strlen("application/json");
+
+	return ct && strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Every request that changes something, but the cabinets' ingest (a bearer
+ * token, which a browser never adds by itself): refused when it comes from
+ * another site, and an API write must carry a JSON body. MHD_YES/MHD_NO
+ * when it answered the request, -1 to go on. */
+static int http_write_guard(struct MHD_Connection *c, const char *url, const char *method)
+{
+	bool api = strncmp(url, "/api/", 5) == 0;
+
+	if (!http_same_origin(c)) {
+		const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+
+		kc_notice("%s %s refused: a cross-site request (Origin %s)", method, url, origin ? origin : "none");
+		if (api)
+			return send_error(c, 403, "cross_site",
+					  "拒绝来自其他网站的请求 a request from another site is refused");
+		return send_html(c, 403,
+				 kc_web_message(NULL, "错误 Error",
+						"拒绝来自其他网站的请求 A request from another site is refused"),
+				 NULL);
+	}
+	if (api && !http_json_body(c)) {
+		kc_notice("%s %s refused: the body is not application/json", method, url);
+		return send_error(c, 415, "unsupported_media_type",
+				  "写操作需要 \"Content-Type: application/json\" a write needs a JSON body"
+				  " (Content-Type: application/json)");
+	}
+	return -1;
+}
+
 static enum MHD_Result dispatch(struct kc_server *s, struct MHD_Connection *c, const char *url,
 				const char *method, struct req *rq)
 {
@@ -450,11 +617,17 @@ static enum MHD_Result dispatch(struct kc_server *s, struct MHD_Connection *c, c
 	if (!db)
 		return send_error(c, 503, "unavailable", "the audit database cannot be opened");
 	if (strcmp(url, "/healthz") == 0)
-		return send_json(c, 200, json_pack("{s:b}", "ok", 1));
+		return h_healthz(s, db, c);
 	if (strcmp(url, "/api/v1/events") == 0) {
 		if (!post)
 			return send_error(c, 405, "method", "POST a JSON array of events");
 		return h_ingest(s, db, c, rq);
+	}
+	if (!get) {
+		int g = http_write_guard(c, url, method);
+
+		if (g >= 0)
+			return (enum MHD_Result)g;
 	}
 	if (strcmp(url, "/login") == 0) {
 		if (post)
@@ -462,7 +635,11 @@ static enum MHD_Result dispatch(struct kc_server *s, struct MHD_Connection *c, c
 		return send_html(c, 200, kc_web_login(NULL), NULL);
 	}
 	if (strncmp(url, "/api/", 5) == 0) {
-		if (authenticate(db, c, rq) < 0) {
+		int a = authenticate(db, c, rq);
+
+		if (a == -EAGAIN)
+			return http_send_locked(c, true, rq->retry_s);
+		if (a < 0) {
 			struct MHD_Response *r = MHD_create_response_from_buffer(
 				strlen("{\"ok\":false,\"error\":\"unauthorized\"}"),
 				"{\"ok\":false,\"error\":\"unauthorized\"}", MHD_RESPMEM_PERSISTENT);
@@ -486,7 +663,11 @@ static enum MHD_Result dispatch(struct kc_server *s, struct MHD_Connection *c, c
 		return send_error(c, 404, "not_found", "no such route");
 	}
 
-	if (authenticate(db, c, rq) < 0) {
+	int a = authenticate(db, c, rq);
+
+	if (a == -EAGAIN)
+		return http_send_locked(c, false, rq->retry_s);
+	if (a < 0) {
 		/* The login form, with a basic-auth challenge: a browser offers
 		 * its own prompt first and shows the form when that is cancelled. */
 		char *html = kc_web_login(NULL);

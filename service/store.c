@@ -1,10 +1,16 @@
 #include "service/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "service/schema_sql.h"
@@ -83,14 +89,195 @@ fail:
 	return -EIO;
 }
 
+/* ---- SQLite's own error text ---- */
+
+/* The last error SQLite reported on this thread (its error log sees every
+ * one, also those a ROLLBACK afterwards clears from the connection). */
+static __thread int store_last_rc;
+static __thread char store_last_msg[200];
+static pthread_once_t store_log_once = PTHREAD_ONCE_INIT;
+
+static void store_sqlite_log(void *cls, int rc, const char *msg)
+{
+	int primary = rc & 0xff;
+
+	(void)cls;
+	if (primary == SQLITE_NOTICE || primary == SQLITE_WARNING || primary == SQLITE_SCHEMA)
+		return;
+	store_last_rc = rc;
+	kc_strlcpy(store_last_msg, msg ? msg : "", sizeof(store_last_msg));
+}
+
+static void store_log_init(void)
+{
+	/* only before SQLite initialises; later (a program that used it
+	 * first) the connection's own error code is all there is */
+	sqlite3_config(SQLITE_CONFIG_LOG, store_sqlite_log, NULL);
+}
+
+const char *kc_db_errstr(struct kc_db *db, char *buf, size_t len)
+{
+	int rc = db ? sqlite3_extended_errcode(db->h) : SQLITE_OK;
+
+	if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		snprintf(buf, len, "%s (%s)", sqlite3_errstr(rc), sqlite3_errmsg(db->h));
+		return buf;
+	}
+	if (store_last_rc == 0) {
+		snprintf(buf, len, "unknown SQLite error");
+		return buf;
+	}
+	snprintf(buf, len, "%s (%s)", sqlite3_errstr(store_last_rc), store_last_msg);
+	return buf;
+}
+
+/* ---- the file and its checks ---- */
+
+/* Creates a missing database file 0600, whatever the umask; SQLite gives
+ * its -wal and -shm files the mode of the database file. */
+static int store_create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -errno;
+	if (fchmod(fd, 0600) < 0) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return close(fd) < 0 ? -errno : 0;
+}
+
+/* A write that changes nothing (the schema version set to itself),
+ * committed: it goes through the WAL and the fsync like an ingest. */
+static int store_write_probe(sqlite3 *h)
+{
+	int v;
+	char sql[64];
+
+	if (user_version(h, &v) < 0)
+		return -EIO;
+	snprintf(sql, sizeof(sql), "BEGIN IMMEDIATE; PRAGMA user_version = %d; COMMIT;", v);
+	if (sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		int rc = sqlite3_extended_errcode(h);
+
+		if (!sqlite3_get_autocommit(h))
+			sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+		store_last_rc = rc ? rc : store_last_rc;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Refuses a database keyauditd cannot keep events in: one opened
+ * read-only, one that fails PRAGMA quick_check, one it cannot write. */
+static int store_check(struct kc_db *db, const char *path, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	char why[200];
+	int rc;
+
+	if (sqlite3_db_readonly(db->h, "main") == 1) {
+		snprintf(err, errlen,
+			 "%s: 数据库只读，拒绝启动 the database is read-only to this user (file or directory"
+			 " permissions, a read-only file system); keyauditd must write it; refusing to start",
+			 path);
+		return -EROFS;
+	}
+	if (sqlite3_prepare_v2(db->h, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: PRAGMA quick_check cannot run: %s; refusing to start", path,
+			 kc_db_errstr(db, why, sizeof(why)));
+		return -EIO;
+	}
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW || strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+		if (rc == SQLITE_ROW)
+			kc_strlcpy(why, (const char *)sqlite3_column_text(st, 0), sizeof(why));
+		else
+			kc_db_errstr(db, why, sizeof(why));
+		sqlite3_finalize(st);
+		snprintf(err, errlen,
+			 "%s: 数据库已损坏，拒绝启动 the database is corrupt (PRAGMA quick_check: %s); refusing to"
+			 " start: restore it from a backup (the cabinets send again what they keep)",
+			 path, why);
+		return -EBADMSG;
+	}
+	sqlite3_finalize(st);
+	if (store_write_probe(db->h) < 0) {
+		snprintf(err, errlen, "%s: 数据库无法写入，拒绝启动 cannot write the database: %s; refusing to start",
+			 path, kc_db_errstr(db, why, sizeof(why)));
+		return -EIO;
+	}
+	return 0;
+}
+
+/* ---- can the service store? ---- */
+
+static atomic_int store_failing;
+
+void kc_db_note_write(int ok)
+{
+	atomic_store(&store_failing, !ok);
+}
+
+int kc_db_health(struct kc_db *db, const char *path, char *msg, size_t len)
+{
+	char dir[4096], why[200];
+	struct statvfs vfs;
+
+	kc_strlcpy(dir, path, sizeof(dir));
+	if (statvfs(dirname(dir), &vfs) == 0) {
+		unsigned long long avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+
+		if (vfs.f_flag & ST_RDONLY) {
+			snprintf(msg, len, "the database's file system is read-only");
+			return -EROFS;
+		}
+		if (avail < KC_DB_MIN_FREE) {
+			snprintf(msg, len, "the disk is full: %llu KiB free for the database", avail / 1024);
+			return -ENOSPC;
+		}
+	}
+	if (sqlite3_db_readonly(db->h, "main") == 1) {
+		snprintf(msg, len, "the database is open read-only");
+		return -EROFS;
+	}
+	/* after a failed write, only a write shows it works again */
+	if (atomic_load(&store_failing)) {
+		if (store_write_probe(db->h) < 0) {
+			snprintf(msg, len, "the last write failed: %s", kc_db_errstr(db, why, sizeof(why)));
+			return -EIO;
+		}
+		kc_db_note_write(1);
+	}
+	snprintf(msg, len, "ok");
+	return 0;
+}
+
+static int store_sync_full = 1;
+
+void kc_db_bench_synchronous_normal(void)
+{
+	store_sync_full = 0;
+}
+
 struct kc_db *kc_db_open(const char *path, int do_migrate, char *err, size_t errlen)
 {
 	struct kc_db *db = calloc(1, sizeof(*db));
 	char *msg = NULL;
+	int r;
 
 	if (!db) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
+	}
+	pthread_once(&store_log_once, store_log_init);
+	r = store_create_private(path);
+	if (r < 0 && r != -EACCES && r != -EROFS) {
+		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(-r));
+		goto free_db;
 	}
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
@@ -99,14 +286,18 @@ struct kc_db *kc_db_open(const char *path, int do_migrate, char *err, size_t err
 	}
 	sqlite3_busy_timeout(db->h, 10000);
 	if (sqlite3_exec(db->h,
-			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+			 store_sync_full ? "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+					 : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
 			 NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errmsg(db->h));
+		snprintf(err, errlen,
+			 "%s: 数据库无法写入 cannot use the database: %s (the file and its directory must be writable:"
+			 " SQLite keeps its -wal and -shm files beside it)",
+			 path, msg ? msg : sqlite3_errmsg(db->h));
 		sqlite3_free(msg);
 		goto free_db;
 	}
 	if (do_migrate) {
-		if (migrate(db->h, path, err, errlen) < 0)
+		if (store_check(db, path, err, errlen) < 0 || migrate(db->h, path, err, errlen) < 0)
 			goto free_db;
 	} else {
 		int have;

@@ -18,11 +18,31 @@ struct kc_db {
 	size_t ncache;
 };
 
-/* Opens (creating when missing) with WAL, busy_timeout and foreign keys.
- * When migrate is set, applies the pending migrations; refuses a database
- * newer than this code. NULL with a sentence in err on failure. */
+/* Opens (creating it 0600 when missing) with WAL, synchronous = FULL (a
+ * commit returns after the fsync), busy_timeout and foreign keys. When
+ * migrate is set (a program's first connection), first refuses a database
+ * it cannot keep events in: opened read-only, failing PRAGMA quick_check,
+ * or refusing a write; then applies the pending migrations; refuses a
+ * database newer than this code. NULL with a sentence in err on failure. */
 struct kc_db *kc_db_open(const char *path, int migrate, char *err, size_t errlen);
 void kc_db_free(struct kc_db *db);
+/* For bench/service-ingest only: later connections of this process use
+ * synchronous = NORMAL (a commit does not wait for the fsync), to measure
+ * what FULL costs. keyauditd never calls it. */
+void kc_db_bench_synchronous_normal(void);
+
+/* SQLite's text for the error of db's last call, or of the last error on
+ * this thread when a rollback has cleared it: "disk I/O error (...)". */
+const char *kc_db_errstr(struct kc_db *db, char *buf, size_t len);
+
+/* Whether the service can store, checked cheaply: the file system of
+ * path read-only or with less than KC_DB_MIN_FREE bytes free, the
+ * connection read-only, and after a failed write (kc_db_note_write) a
+ * write probe. 0 ("ok" in msg) or a negative errno with the reason. */
+#define KC_DB_MIN_FREE (1024 * 1024)
+int kc_db_health(struct kc_db *db, const char *path, char *msg, size_t len);
+/* The outcome of a write the service answered for (an ingest). */
+void kc_db_note_write(int ok);
 
 /* A prepared statement for sql (a string that lives as long as db),
  * reset and with its bindings cleared; NULL on error. */

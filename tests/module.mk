@@ -2,3 +2,6 @@
 TEST_PROGRAMS += t-common
 t-common_SRCS := tests/common/t-common.c
 t-common_LIBS := common
+TEST_PROGRAMS += t-log
+t-log_SRCS := tests/common/t-log.c
+t-log_LIBS := common
