@@ -351,23 +351,50 @@ int kc_template_render(const char *tmpl, const void *fields_json, char **out, ch
 	return 0;
 }
 
-void kc_notice_time(const char *iso, int offset_min, char *out, size_t len)
+/* Formats ms as people read it at offset_min: a date for a local midnight
+ * (or a midnight UTC, as cabinets recorded dates before they had a time
+ * zone), else the date and minute. An exclusive end at a local midnight
+ * shows as the day before, the last day it covers. */
+static void notice_format(int64_t ms, int offset_min, bool end, char *out, size_t len)
 {
-	int64_t ms;
+	int64_t local = ms + (int64_t)offset_min * 60000;
 	time_t t;
 	struct tm tm;
+
+	if (ms % 86400000 == 0 && local % 86400000 != 0) {
+		t = (time_t)(ms / 1000);
+		gmtime_r(&t, &tm);
+		strftime(out, len, "%Y-%m-%d", &tm);
+		return;
+	}
+	if (local % 86400000 == 0) {
+		t = (time_t)((end ? local - 1 : local) / 1000);
+		gmtime_r(&t, &tm);
+		strftime(out, len, "%Y-%m-%d", &tm);
+		return;
+	}
+	t = (time_t)(local / 1000);
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%d %H:%M", &tm);
+}
+
+static void notice_iso(const char *iso, int offset_min, bool end, char *out, size_t len)
+{
+	int64_t ms;
 
 	if (!iso || kc_time_parse(iso, &ms) < 0) {
 		snprintf(out, len, "%s", iso ? iso : "-");
 		return;
 	}
-	t = (time_t)(ms / 1000);
-	if (ms % 86400000 == 0) {
-		gmtime_r(&t, &tm);
-		strftime(out, len, "%Y-%m-%d", &tm);
-		return;
-	}
-	t += (time_t)offset_min * 60;
-	gmtime_r(&t, &tm);
-	strftime(out, len, "%Y-%m-%d %H:%M", &tm);
+	notice_format(ms, offset_min, end, out, len);
+}
+
+void kc_notice_time(const char *iso, int offset_min, char *out, size_t len)
+{
+	notice_iso(iso, offset_min, false, out, len);
+}
+
+void kc_notice_end(const char *iso, int offset_min, char *out, size_t len)
+{
+	notice_iso(iso, offset_min, true, out, len);
 }

@@ -126,7 +126,10 @@ static int notice(struct ctx *c, const struct kc_audit_config *cfg, enum kc_noti
 
 		if (!json_is_string(v))
 			continue;
-		kc_notice_time(json_string_value(v), cfg->utc_offset_min, when, sizeof(when));
+		if (i == 0)
+			kc_notice_end(json_string_value(v), cfg->utc_offset_min, when, sizeof(when));
+		else
+			kc_notice_time(json_string_value(v), cfg->utc_offset_min, when, sizeof(when));
 		json_object_set_new(f, times[i], json_string(when));
 	}
 	field(f, "seq", c->ev, "seq");

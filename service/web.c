@@ -167,15 +167,19 @@ static bool is_iso_time(const char *s)
 	return strlen(s) == 24 && s[4] == '-' && s[10] == 'T' && s[13] == ':' && s[23] == 'Z';
 }
 
-/* yes_is_bad: a column where "yes" is the alarming answer (overdue) */
-static void cell(struct sbuf *b, const json_t *v, int utc_offset_min, bool yes_is_bad)
+/* yes_is_bad: a column where "yes" is the alarming answer (overdue);
+ * is_end: a date's exclusive end (an entrustment's), shown as its last day */
+static void cell(struct sbuf *b, const json_t *v, int utc_offset_min, bool yes_is_bad, bool is_end)
 {
 	char num[32];
 	char *dump;
 
 	if (json_is_string(v) && is_iso_time(json_string_value(v))) {
 		/* supervisors read local times; a midnight UTC is a date */
-		kc_notice_time(json_string_value(v), utc_offset_min, num, sizeof(num));
+		if (is_end)
+			kc_notice_end(json_string_value(v), utc_offset_min, num, sizeof(num));
+		else
+			kc_notice_time(json_string_value(v), utc_offset_min, num, sizeof(num));
 		sbuf_html(b, num);
 	} else if (json_is_string(v)) {
 		sbuf_html(b, json_string_value(v));
@@ -209,7 +213,7 @@ static void review_form(struct sbuf *b, const json_t *row, const struct kc_web_p
 		return;
 	}
 	sbuf_add(b, "<span class=\"review\">待主管在钥匙柜签字审阅 to be signed at the cabinet: <code>keycab handover review ");
-	cell(b, json_array_get(row, 1), pg->utc_offset_min, false);
+	cell(b, json_array_get(row, 1), pg->utc_offset_min, false, false);
 	sbuf_add(b, "</code></span>");
 }
 
@@ -287,7 +291,8 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 					json_array_get(json_object_get(sec, "columns"), k), "name"));
 
 				sbuf_add(&b, "<td>");
-				cell(&b, col, pg->utc_offset_min, cname && strcmp(cname, "overdue") == 0);
+				cell(&b, col, pg->utc_offset_min, cname && strcmp(cname, "overdue") == 0,
+				     cname && strcmp(cname, "end") == 0);
 				sbuf_add(&b, "</td>");
 			}
 			if (is_ho && !pg->print) {

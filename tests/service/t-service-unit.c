@@ -50,6 +50,19 @@ static void test_notice_time(void **state)
 	/* what is no time stays as it is */
 	kc_notice_time("soon", 0, out, sizeof(out));
 	assert_string_equal(out, "soon");
+	/* a local midnight is a date at the desk */
+	kc_notice_time("2026-11-30T16:00:00.000Z", 8 * 60, out, sizeof(out));
+	assert_string_equal(out, "2026-12-01");
+	/* an end "to 2026-11-30" is kept as the start of the next local day:
+	 * people read the last day */
+	kc_notice_end("2026-11-30T16:00:00.000Z", 8 * 60, out, sizeof(out));
+	assert_string_equal(out, "2026-11-30");
+	kc_notice_end("2026-11-30T15:59:59.999Z", 8 * 60, out, sizeof(out));
+	assert_string_equal(out, "2026-11-30 23:59");
+	kc_notice_end("2026-12-01T05:00:00.000Z", -5 * 60, out, sizeof(out));
+	assert_string_equal(out, "2026-11-30");
+	kc_notice_end("later", 0, out, sizeof(out));
+	assert_string_equal(out, "later");
 }
 
 static void test_csv(void **state)
