@@ -50,3 +50,4 @@ controller-hwopen_SRCS := bench/controller-hwopen.c
 controller-hwopen_LIBS := hw common
 BENCH_SCRIPTS += bench/controller-release.sh
 TEST_SCRIPTS += tests/controller/t-four-eyes.sh
+TEST_SCRIPTS += tests/controller/t-pdata.sh
