@@ -53,12 +53,16 @@ refused 4 "M01 operates with his own PIN as approver" \
 	sh -c "echo 5555 | KEYCAB_SESSION=$M1 '$KEYCAB_BIN/keycab' release K-LJ-5-101 --purpose emergency --borrower E02 --approver M01 --approver-pin-stdin"
 
 echo "== a second person registered before the session approves"
+S1b=$(token S01 1111) || bad "second login S01"
+refused 4 "S01 with a second session opened after M09's registration (the first is still open)" \
+	env KEYCAB_SESSION="$S1b" "$KEYCAB_BIN/keycab" release K-LJ-3-203 --purpose emergency --borrower E02 --approval "$AP"
+expect 0 "S01 logs out of both" sh -c "KEYCAB_SESSION=$S '$KEYCAB_BIN/keycab' logout && KEYCAB_SESSION=$S1b '$KEYCAB_BIN/keycab' logout"
 S2=$(token S01 1111) || bad "login S01 again"
 expect 0 "S01, logged in again, opens with M09's approval" env KEYCAB_SESSION="$S2" "$KEYCAB_BIN/keycab" release K-LJ-3-203 --purpose emergency --borrower E02 --approval "$AP"
 wait_coil A05 on && take A05
 wait_key K-LJ-3-203 out && ok "the sealed key is out" || bad "K-LJ-3-203 not out"
 expect 0 "Q01 opens with M01's issued approval" env KEYCAB_SESSION="$Q" "$KEYCAB_BIN/keycab" release K-LJ-5-101 --purpose emergency --borrower E02 --approval "$AP1"
 n=$(sqlite3 "$T/keycab.db" "SELECT count(*) FROM outbox WHERE json_extract(body,'\$.type')='release.refused' AND json_extract(body,'\$.data.rule')=4")
-[ "$n" = 6 ] && ok "6 release.refused events name rule 4" || bad "release.refused rule 4 events: $n"
+[ "$n" = 7 ] && ok "7 release.refused events name rule 4" || bad "release.refused rule 4 events: $n"
 chain_ok && ok "the outbox chain is whole" || bad "chain"
 kc_finish
