@@ -2,16 +2,158 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Interactive-grade cost, lighter on memory: a cabinet board has little. */
 #define PW_OPS 2
 #define PW_MEM (16u << 20)
 
+#define KEYED_PREFIX "$kb2$"
+#define LEGACY_PREFIX "$argon2id$"
+
+static unsigned char hash_key[KC_HASH_KEY_LEN];
+static bool have_key;
+
 int kc_pdata_init(void)
 {
 	return sodium_init() < 0 ? -EIO : 0;
+}
+
+int kc_pdata_key_set(const unsigned char *key, size_t len)
+{
+	if (!key || len != KC_HASH_KEY_LEN)
+		return -EINVAL;
+	memcpy(hash_key, key, KC_HASH_KEY_LEN);
+	have_key = true;
+	return 0;
+}
+
+static int write_all(int fd, const unsigned char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int kc_pdata_key_create(const char *path, char *err, size_t errlen)
+{
+	unsigned char key[KC_HASH_KEY_LEN];
+	int fd, r;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno == EEXIST)
+		return 0;
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%s: cannot create the key file: %s", path, strerror(-r));
+		return r;
+	}
+	randombytes_buf(key, sizeof(key));
+	r = write_all(fd, key, sizeof(key));
+	sodium_memzero(key, sizeof(key));
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	if (r < 0) {
+		unlink(path);
+		snprintf(err, errlen, "%s: cannot write the key file: %s", path, strerror(-r));
+		return r;
+	}
+	return 1;
+}
+
+static int key_read(int fd, const char *path, char *err, size_t errlen)
+{
+	unsigned char key[KC_HASH_KEY_LEN + 1];
+	struct stat sb;
+	ssize_t n;
+
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "%s: the key file is not a regular file", path);
+		return -EINVAL;
+	}
+	if (sb.st_mode & 077) {
+		snprintf(err, errlen,
+			 "%s: the key file may be read or written by others (mode %04o); it must be "
+			 "readable by keycabd only: chmod 600 %s",
+			 path, (unsigned)(sb.st_mode & 07777), path);
+		return -EPERM;
+	}
+	do
+		n = read(fd, key, sizeof(key));
+	while (n < 0 && errno == EINTR);
+	if (n != KC_HASH_KEY_LEN) {
+		sodium_memzero(key, sizeof(key));
+		snprintf(err, errlen, "%s: the key file must hold 32 bytes, it holds %lld", path,
+			 (long long)sb.st_size);
+		return -EINVAL;
+	}
+	kc_pdata_key_set(key, KC_HASH_KEY_LEN);
+	sodium_memzero(key, sizeof(key));
+	return 0;
+}
+
+int kc_pdata_key_load(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), r;
+
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ENOENT)
+			snprintf(err, errlen,
+				 "%s: no key file (the secret key of ID and card hashes); create it with "
+				 "keycabd -c CONFIG --init-db, or put back the one made with this database",
+				 path);
+		else
+			snprintf(err, errlen, "%s: cannot read the key file: %s", path, strerror(-r));
+		return r;
+	}
+	r = key_read(fd, path, err, errlen);
+	close(fd);
+	return r;
+}
+
+/* BLAKE2b-256 keyed with the hash key over a domain ("id", "card", ...),
+ * a zero byte and the value, as hex. */
+static int keyed_hex(const char *domain, const char *value, char out[KC_CARD_HASH_LEN])
+{
+	unsigned char d[32];
+	crypto_generichash_state h;
+
+	if (!have_key)
+		return -ENOKEY;
+	crypto_generichash_init(&h, hash_key, sizeof(hash_key), sizeof(d));
+	crypto_generichash_update(&h, (const unsigned char *)domain, strlen(domain) + 1);
+	crypto_generichash_update(&h, (const unsigned char *)value, strlen(value));
+	crypto_generichash_final(&h, d, sizeof(d));
+	sodium_bin2hex(out, KC_CARD_HASH_LEN, d, sizeof(d));
+	sodium_memzero(&h, sizeof(h));
+	return 0;
+}
+
+int kc_pdata_key_check(char out[KC_CARD_HASH_LEN])
+{
+	return keyed_hex("key-check", "keycab", out);
+}
+
+int kc_card_hash(const char *card, char out[KC_CARD_HASH_LEN])
+{
+	if (!card || !*card)
+		return -EINVAL;
+	return keyed_hex("card", card, out);
 }
 
 int kc_id_normalise(const char *id, char *out, size_t len)
@@ -44,20 +186,26 @@ int kc_id_hash(const char *id, char out[KC_PWHASH_LEN])
 
 	if (r < 0)
 		return r;
-	r = crypto_pwhash_str_alg(out, norm, strlen(norm), PW_OPS, PW_MEM,
-				  crypto_pwhash_ALG_ARGON2ID13);
+	memcpy(out, KEYED_PREFIX, sizeof(KEYED_PREFIX));
+	r = keyed_hex("id", norm, out + strlen(KEYED_PREFIX));
 	sodium_memzero(norm, sizeof(norm));
-	return r < 0 ? -ENOMEM : 0;
+	return r;
 }
 
 bool kc_id_matches(const char *id, const char *stored_hash)
 {
-	char norm[40];
-	bool ok;
+	char norm[40], h[KC_CARD_HASH_LEN];
+	size_t p = strlen(KEYED_PREFIX);
+	bool ok = false;
 
 	if (!stored_hash || kc_id_normalise(id, norm, sizeof(norm)) < 0)
 		return false;
-	ok = crypto_pwhash_str_verify(stored_hash, norm, strlen(norm)) == 0;
+	if (strncmp(stored_hash, KEYED_PREFIX, p) == 0)
+		ok = strlen(stored_hash + p) == KC_CARD_HASH_LEN - 1 &&
+		     keyed_hex("id", norm, h) == 0 &&
+		     sodium_memcmp(h, stored_hash + p, KC_CARD_HASH_LEN - 1) == 0;
+	else if (strncmp(stored_hash, LEGACY_PREFIX, strlen(LEGACY_PREFIX)) == 0)
+		ok = crypto_pwhash_str_verify(stored_hash, norm, strlen(norm)) == 0;
 	sodium_memzero(norm, sizeof(norm));
 	return ok;
 }

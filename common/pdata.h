@@ -1,8 +1,16 @@
-/* Personal data: ID document numbers and PINs never stored or logged in
- * clear. An ID number is kept as a salted argon2id hash (to match it when
- * it is shown again) plus a masked form (last 4 characters); a PIN or a
- * password as an argon2id hash. Both hashes are libsodium's self-describing
- * "$argon2id$..." strings, which carry their own random salt. */
+/* Personal data: ID document numbers, card ids and PINs never stored or
+ * logged in clear. An ID number is kept as a keyed hash (to match it when
+ * it is shown again) plus a masked form (last 4 characters); a card id as
+ * a keyed hash (to find its person); a PIN or a password as an argon2id
+ * hash, libsodium's self-describing "$argon2id$..." string with its own
+ * random salt.
+ *
+ * The keyed hash is BLAKE2b-256 (crypto_generichash) keyed with a secret
+ * of 32 random bytes kept in a file outside the database, so a copy of the
+ * database alone reveals nothing: an ID number's few unknown digits cannot
+ * be tried without the key. Being deterministic, a card id's hash is found
+ * by a lookup. ID hashes written before keyed hashes ("$argon2id$...")
+ * still match. */
 #ifndef KC_PDATA_H
 #define KC_PDATA_H
 #include <stdbool.h>
@@ -10,15 +18,32 @@
 
 #define KC_PWHASH_LEN 128 /* crypto_pwhash_STRBYTES */
 #define KC_MASK_LEN 64
+#define KC_HASH_KEY_LEN 32
+#define KC_CARD_HASH_LEN 65 /* 64 hex digits */
 
 /* Calls sodium_init(); returns 0 or -EIO. Call once before the others. */
 int kc_pdata_init(void);
+
+/* The hash key. kc_pdata_key_create makes the key file if there is none:
+ * 32 random bytes, mode 0600 whatever the umask; 1 when it made it, 0 when
+ * one was there. kc_pdata_key_load reads it: -ENOENT (no file), -EPERM
+ * (its group or others may read or write it), -EINVAL (not a regular file
+ * of 32 bytes) or another negative errno. Both say why in err. Until a key
+ * is loaded or set, hashing IDs and cards fails with -ENOKEY. */
+int kc_pdata_key_create(const char *path, char *err, size_t errlen);
+int kc_pdata_key_load(const char *path, char *err, size_t errlen);
+int kc_pdata_key_set(const unsigned char *key, size_t len);
+/* A value a database keeps to know its key by: a keyed hash of a fixed
+ * text, so another key is noticed at start. */
+int kc_pdata_key_check(char out[KC_CARD_HASH_LEN]);
 
 /* ID numbers are normalised first: spaces and dashes dropped, letters
  * upper-cased. Returns -EINVAL for an ID that is empty, longer than 32
  * characters, or has characters other than letters and digits. */
 int kc_id_normalise(const char *id, char *out, size_t len);
+/* "$kb2$" and 64 hex digits: the keyed hash of the normalised number. */
 int kc_id_hash(const char *id, char out[KC_PWHASH_LEN]);
+/* Against a keyed hash or one written before them ("$argon2id$..."). */
 bool kc_id_matches(const char *id, const char *stored_hash);
 /* "**************123X": the length kept, all but the last 4 masked. */
 int kc_id_mask(const char *id, char *out, size_t len);
@@ -28,8 +53,12 @@ int kc_pin_check_form(const char *pin);
 int kc_secret_hash(const char *secret, char out[KC_PWHASH_LEN]);
 bool kc_secret_matches(const char *secret, const char *stored_hash);
 
+/* A card id's keyed hash, 64 hex digits. 0, -EINVAL (empty) or -ENOKEY. */
+int kc_card_hash(const char *card, char out[KC_CARD_HASH_LEN]);
+
 /* A random token as hex (2*nbytes characters) and its SHA-256 as hex, for
- * bearer tokens a service stores hashed. */
+ * bearer tokens a service stores hashed (card ids were stored so before
+ * keyed hashes). */
 int kc_token_new(char *out, size_t nbytes);
 void kc_token_hash(const char *token, char out[65]);
 

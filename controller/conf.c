@@ -143,6 +143,8 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	if (IS("database", "path"))
 		return set_str(x, section, name, value, c->db_path, sizeof(c->db_path));
+	if (IS("database", "key_file"))
+		return set_str(x, section, name, value, c->key_file, sizeof(c->key_file));
 	if (IS("socket", "path"))
 		return set_str(x, section, name, value, c->socket_path, sizeof(c->socket_path));
 	if (IS("socket", "group"))
@@ -237,6 +239,11 @@ int kc_ctl_conf_load(struct kc_ctl_conf *c, const char *path, char *err, size_t 
 	}
 	if (c->audit_backoff_max_ms < c->audit_backoff_min_ms) {
 		snprintf(err, errlen, "%s: [audit] backoff_max must not be below [audit] backoff_min", path);
+		return -EINVAL;
+	}
+	if (!c->key_file[0] &&
+	    snprintf(c->key_file, sizeof(c->key_file), "%s.key", c->db_path) >= (int)sizeof(c->key_file)) {
+		snprintf(err, errlen, "%s: [database] key_file: the default (the path and .key) is too long", path);
 		return -EINVAL;
 	}
 	if (c->audit_url[0] && !c->audit_token_file[0]) {

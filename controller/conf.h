@@ -12,6 +12,7 @@ struct kc_ctl_conf {
 	char cabinet_file[256];
 	char time_zone[64];        /* IANA name: every date taken or shown, every "same day" */
 	char db_path[256];
+	char key_file[256];        /* the hash key; default: db_path + ".key" */
 	char socket_path[108];
 	mode_t socket_mode;
 	char socket_group[64];

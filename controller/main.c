@@ -20,6 +20,7 @@
 #include "controller/ctl.h"
 #include "controller/forward.h"
 #include "controller/proto.h"
+#include "controller/schema_sql.h"
 #include "controller/store.h"
 #include "hw/hw.h"
 
@@ -169,15 +170,36 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	/* 2. database: no start on half a state */
+	/* 2. the hash key, then the database: no start on half a state */
+	if (init_db) {
+		r = kc_pdata_key_create(conf.key_file, err, sizeof(err));
+		if (r < 0) {
+			kc_err("%s", err);
+			goto out;
+		}
+		if (r > 0)
+			printf("%s: key file created\n", conf.key_file);
+		if (r > 0 && access(conf.db_path, F_OK) == 0) {
+			rc = 0; /* a database made before its key: it learns the key at start */
+			goto out;
+		}
+	}
+	if (kc_pdata_key_load(conf.key_file, err, sizeof(err)) < 0) {
+		kc_err("%s", err);
+		goto out;
+	}
 	st = kc_store_open(conf.db_path, hw_cabinet_conf(hw)->id, init_db, err, sizeof(err));
 	if (!st) {
 		kc_err("%s", err);
 		goto out;
 	}
+	if (kc_registry_key_check(st, conf.key_file, err, sizeof(err)) < 0) {
+		kc_err("%s", err);
+		goto out;
+	}
 	if (init_db) {
 		printf("%s: created for cabinet %s (schema version %d)\n", conf.db_path,
-		       hw_cabinet_conf(hw)->id, KC_STORE_SCHEMA_VERSION);
+		       hw_cabinet_conf(hw)->id, kc_controller_migration_count);
 		rc = 0;
 		goto out;
 	}

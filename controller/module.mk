@@ -57,3 +57,5 @@ t-ctl-desktime_LIBS := controller hw common
 DEBS_TEST += tzdata
 DEBS_DEMO += tzdata
 TEST_SCRIPTS += tests/controller/t-story.sh
+TEST_SCRIPTS += tests/controller/t-four-eyes.sh
+TEST_SCRIPTS += tests/controller/t-pdata.sh

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "common/pdata.h"
 #include "common/util.h"
@@ -59,6 +60,25 @@ static json_t *need_admin(const struct kc_peer *peer, bool staff_ok)
 	return kc_reply_refused(1, json_pack("[s]", staff_ok ? "staff login" : "manager login"),
 				"%s is %s; this needs a %s.", peer->person, peer->role,
 				staff_ok ? "staff member, manager or supervisor" : "manager or supervisor");
+}
+
+/* People and their roles and credentials are set by the administrator
+ * only: the console (root or keycabd's own user at the socket) with no
+ * operator logged in. A logged-in person acts as that person wherever they
+ * sit, so nobody registers an approver for themselves (rule 4). */
+static json_t *need_registry_admin(const struct kc_peer *peer)
+{
+	if (peer->console && !peer->person[0])
+		return NULL;
+	if (peer->person[0])
+		return kc_reply_refused(1, json_pack("[s]", "administrator"),
+					"People are registered only by the administrator (root or "
+					"keycabd's own user at the cabinet's console, nobody logged in); "
+					"%s is logged in as %s.",
+					peer->person, peer->role);
+	return kc_reply_refused(1, json_pack("[s]", "administrator"),
+				"People are registered only by the administrator (root or keycabd's "
+				"own user at the cabinet's console).");
 }
 
 static const char *row_str(json_t *row, const char *name)
@@ -349,11 +369,11 @@ json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 	const char *code = kc_req_str(req, "code"), *name = kc_req_str(req, "name");
 	const char *role = kc_req_str(req, "role"), *phone = kc_req_str(req, "phone");
 	const char *pin = kc_req_str(req, "pin"), *card = kc_req_str(req, "card");
-	char pin_hash[KC_PWHASH_LEN], card_hash[65];
+	char pin_hash[KC_PWHASH_LEN], card_hash[KC_CARD_HASH_LEN];
 	json_t *rep, *ev;
 	int r;
 
-	if ((rep = need_admin(peer, false)))
+	if ((rep = need_registry_admin(peer)))
 		return rep;
 	if (!valid_code(code))
 		return kc_reply_error("person add: the code must be letters, digits, - _ . (up to 63)");
@@ -368,14 +388,15 @@ json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 		return kc_reply_error("person add: a PIN or a card is needed to log in");
 	if (pin && kc_secret_hash(pin, pin_hash) < 0)
 		return kc_reply_error("person add: cannot hash the PIN");
-	if (card)
-		kc_token_hash(card, card_hash);
+	if (card && kc_card_hash(card, card_hash) < 0)
+		return kc_reply_error("person add: cannot hash the card");
 	if (kc_store_begin(ctl->st) < 0)
 		return kc_reply_error("database busy");
 	r = kc_store_x(ctl->st,
-		       "INSERT INTO people (code, name, role, phone, pin_hash, card_hash) VALUES (?,?,?,?,?,?)",
-		       "ssssss", code, name, role, phone ? phone : "", pin ? pin_hash : NULL,
-		       card ? card_hash : NULL);
+		       "INSERT INTO people (code, name, role, phone, pin_hash, card_hash, enrolled_by,"
+		       " enrolled_ms) VALUES (?,?,?,?,?,?,?,?)",
+		       "sssssssI", code, name, role, phone ? phone : "", pin ? pin_hash : NULL,
+		       card ? card_hash : NULL, actor_of(peer), kc_wall_ms());
 	if (r == -EEXIST) {
 		kc_store_rollback(ctl->st);
 		return kc_reply_refused(0, NULL,
@@ -670,4 +691,57 @@ json_t *kc_registry_vacancy(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 fail:
 	kc_store_rollback(ctl->st);
 	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+}
+
+int kc_registry_card_rekey(struct kc_store *st, const char *card, const char *card_hash)
+{
+	char plain[65];
+	int r;
+
+	kc_token_hash(card, plain);
+	r = kc_store_x(st, "UPDATE people SET card_hash = ? WHERE card_hash = ?", "ss", card_hash,
+		       plain);
+	sodium_memzero(plain, sizeof(plain));
+	return r == -EEXIST ? 0 : r;
+}
+
+int kc_registry_key_check(struct kc_store *st, const char *key_file, char *err, size_t errlen)
+{
+	char want[KC_CARD_HASH_LEN], have[KC_CARD_HASH_LEN] = "";
+	sqlite3_stmt *s;
+	int rc;
+
+	if (kc_pdata_key_check(want) < 0) {
+		snprintf(err, errlen, "%s: no key loaded", key_file);
+		return -ENOKEY;
+	}
+	s = kc_store_q(st, "SELECT check_value FROM hash_key WHERE id = 1", "");
+	if (!s) {
+		snprintf(err, errlen, "cannot read the key's check value: %s", kc_store_errmsg(st));
+		return -EIO;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		kc_strlcpy(have, (const char *)sqlite3_column_text(s, 0), sizeof(have));
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE) {
+		if (kc_store_x(st, "INSERT INTO hash_key (id, check_value) VALUES (1, ?)", "s", want) < 0) {
+			snprintf(err, errlen, "cannot record the key's check value: %s",
+				 kc_store_errmsg(st));
+			return -EIO;
+		}
+		return 0;
+	}
+	if (rc != SQLITE_ROW) {
+		snprintf(err, errlen, "cannot read the key's check value: %s", kc_store_errmsg(st));
+		return -EIO;
+	}
+	if (strcmp(have, want) != 0) {
+		snprintf(err, errlen,
+			 "%s: this is not the key of this database: no ID number or card would match; "
+			 "put back the key file made with the database",
+			 key_file);
+		return -EKEYREJECTED;
+	}
+	return 0;
 }

@@ -327,6 +327,70 @@ static int check_borrow(struct kc_store *st, const struct kc_release_req *req, i
 	return 0;
 }
 
+enum kc_four_eyes kc_rules_four_eyes(const char *operator_code, int64_t session_ms,
+				     const char *approver, const char *enrolled_by,
+				     int64_t enrolled_ms)
+{
+	if (!operator_code || !approver || strcmp(approver, operator_code) == 0)
+		return KC_FOUR_EYES_SAME_PERSON;
+	if (enrolled_by && strcmp(enrolled_by, operator_code) == 0)
+		return KC_FOUR_EYES_ENROLLED_BY_OPERATOR;
+	if (session_ms > 0 && enrolled_ms >= session_ms)
+		return KC_FOUR_EYES_ENROLLED_IN_SESSION;
+	return KC_FOUR_EYES_OK;
+}
+
+/* The approver's enrolment and the operator's session (the earliest open
+ * one) from the store, then the pure decision above. */
+static int check_four_eyes(struct kc_store *st, const char *op, const char *approver,
+			   struct kc_decision *d)
+{
+	char by[64] = "";
+	int64_t enrolled_ms = 0, session_ms = 0;
+	bool by_null = true;
+	sqlite3_stmt *s;
+	int rc;
+
+	s = kc_store_q(st, "SELECT enrolled_by, enrolled_ms FROM people WHERE code = ?", "s",
+		       approver);
+	if (!s)
+		return -EIO;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		by_null = sqlite3_column_type(s, 0) == SQLITE_NULL;
+		col(s, 0, by, sizeof(by));
+		enrolled_ms = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -EIO;
+	if (op && kc_store_int(st, &session_ms,
+			       "SELECT coalesce(min(created_ms), 0) FROM sessions WHERE person = ?", "s",
+			       op) < 0)
+		return -EIO;
+	switch (kc_rules_four_eyes(op, session_ms, approver, by_null ? NULL : by, enrolled_ms)) {
+	case KC_FOUR_EYES_OK:
+		return 0;
+	case KC_FOUR_EYES_SAME_PERSON:
+		refuse(d, 4, "The approving manager must be a second person, not the operator.");
+		break;
+	case KC_FOUR_EYES_ENROLLED_BY_OPERATOR:
+		refuse(d, 4, "%s cannot approve for %s: %s registered %s or set their PIN or card.",
+		       approver, op, op, approver);
+		break;
+	case KC_FOUR_EYES_ENROLLED_IN_SESSION:
+		refuse(d, 4, "%s cannot approve for %s: %s was registered (or given a PIN or card) "
+			     "while %s was logged in; the approver must be a manager registered "
+			     "before the operator's session began.",
+		       approver, op, approver, op);
+		break;
+	}
+	d->approval = 0;
+	d->approval_method[0] = '\0';
+	missing(d, "a second person's approval");
+	return 0;
+}
+
 /* Rule 4: a manager's approval, at the cabinet or issued beforehand. */
 static int check_sealed(struct kc_store *st, const struct kc_release_req *req, int64_t now,
 			struct kc_decision *d)
@@ -343,19 +407,17 @@ static int check_sealed(struct kc_store *st, const struct kc_release_req *req, i
 				     "approval.",
 			       req->approver);
 			missing(d, "manager's approval");
-		} else if (req->operator_code && strcmp(req->approver, req->operator_code) == 0) {
-			refuse(d, 4, "The approving manager must be a second person, not the operator.");
-			missing(d, "a second person's approval");
 		} else {
 			kc_strlcpy(d->approval_method, "second_credential", sizeof(d->approval_method));
+			return check_four_eyes(st, req->operator_code, req->approver, d);
 		}
 	} else if (req->approval > 0) {
-		char key[64] = "";
+		char key[64] = "", manager[64] = "";
 		int64_t from = 0, to = 0, used = 0;
 
 		s = kc_store_q(st,
-			       "SELECT key, valid_from, valid_to, coalesce(used_loan, 0) FROM approvals"
-			       " WHERE id = ? AND method = 'issued'",
+			       "SELECT key, valid_from, valid_to, coalesce(used_loan, 0), manager"
+			       " FROM approvals WHERE id = ? AND method = 'issued'",
 			       "I", req->approval);
 		if (!s)
 			return -EIO;
@@ -365,6 +427,7 @@ static int check_sealed(struct kc_store *st, const struct kc_release_req *req, i
 			from = sqlite3_column_int64(s, 1);
 			to = sqlite3_column_int64(s, 2);
 			used = sqlite3_column_int64(s, 3);
+			col(s, 4, manager, sizeof(manager));
 		}
 		sqlite3_reset(s);
 		if (rc == SQLITE_DONE) {
@@ -392,6 +455,7 @@ static int check_sealed(struct kc_store *st, const struct kc_release_req *req, i
 		} else {
 			d->approval = req->approval;
 			kc_strlcpy(d->approval_method, "issued", sizeof(d->approval_method));
+			return check_four_eyes(st, req->operator_code, manager, d);
 		}
 	} else {
 		refuse(d, 4, "Key %s is sealed (封存): it opens only with a manager's approval, either a "

@@ -68,6 +68,21 @@ int kc_rules_collect(struct kc_store *st, const char *operator_code, const char 
 /* Rule 3: the ID held for loan goes back only when the key is back. */
 int kc_rules_id_release(struct kc_store *st, const char *operator_code, int64_t loan,
 			struct kc_decision *d);
+/* Rule 4's four eyes, a pure decision: may approver approve a release by
+ * operator, whose session began at session_ms (0: not known)? The approver
+ * was registered, or last given a role, PIN or card, by enrolled_by (NULL:
+ * the administrator) at enrolled_ms (0: before this was recorded). Never
+ * the operator, nor someone the operator enrolled, nor someone enrolled
+ * during the operator's session, whoever enrolled them. */
+enum kc_four_eyes {
+	KC_FOUR_EYES_OK = 0,
+	KC_FOUR_EYES_SAME_PERSON,
+	KC_FOUR_EYES_ENROLLED_BY_OPERATOR,
+	KC_FOUR_EYES_ENROLLED_IN_SESSION,
+};
+enum kc_four_eyes kc_rules_four_eyes(const char *operator_code, int64_t session_ms,
+				     const char *approver, const char *enrolled_by,
+				     int64_t enrolled_ms);
 /* The last millisecond of now_ms's local day in the cabinet's zone
  * (repair keys are due back the same day). */
 int64_t kc_rules_end_of_day(int64_t now_ms);

@@ -147,7 +147,7 @@ json_t *kc_session_login(struct kc_ctl *ctl, json_t *req)
 	const char *person = kc_req_str(req, "person");
 	const char *pin = kc_req_str(req, "pin");
 	const char *card = kc_req_str(req, "card");
-	char token[65], token_hash[65], card_hash[65];
+	char token[65], token_hash[65], card_hash[KC_CARD_HASH_LEN];
 	struct person_row p;
 	json_t *ev, *rep;
 	const char *method = card ? "card" : "pin";
@@ -155,7 +155,9 @@ json_t *kc_session_login(struct kc_ctl *ctl, json_t *req)
 	int r;
 
 	if (card) {
-		kc_token_hash(card, card_hash);
+		if (kc_card_hash(card, card_hash) < 0 ||
+		    kc_registry_card_rekey(ctl->st, card, card_hash) < 0)
+			return kc_reply_error("cannot look up the card");
 		r = person_load(ctl->st, "SELECT " PERSON_COLS " FROM people WHERE card_hash = ?",
 				card_hash, &p);
 		if (r == -ENOENT) {

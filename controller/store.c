@@ -200,12 +200,37 @@ out:
 	return r;
 }
 
+/* The database holds personal data: a new file is 0600 whatever the
+ * umask (SQLite gives its -wal and -shm files the database's mode), and
+ * others lose any access an existing file or its companions gave them. */
+static int private_files(const char *path, bool create)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char p[520];
+	struct stat sb;
+	int fd;
+
+	if (create) {
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			return -errno;
+		close(fd);
+		return 0;
+	}
+	for (size_t i = 0; i < KC_ARRAY_SIZE(suffix); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
+		if (stat(p, &sb) == 0 && (sb.st_mode & 0007) && chmod(p, sb.st_mode & 0770) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 struct kc_store *kc_store_open(const char *path, const char *cabinet, bool create, char *err,
 			       size_t errlen)
 {
 	struct kc_store *st;
 	struct stat sb;
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, r;
 
 	if (create && stat(path, &sb) == 0) {
 		snprintf(err, errlen, "%s: a database is there already; not creating it again", path);
@@ -215,6 +240,12 @@ struct kc_store *kc_store_open(const char *path, const char *cabinet, bool creat
 		snprintf(err, errlen,
 			 "%s: no database (%s); create it once with keycabd -c CONFIG --init-db", path,
 			 strerror(errno));
+		return NULL;
+	}
+	r = private_files(path, create);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: cannot %s: %s", path,
+			 create ? "create the database" : "make the database private", strerror(-r));
 		return NULL;
 	}
 	st = calloc(1, sizeof(*st));

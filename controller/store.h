@@ -13,8 +13,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KC_STORE_SCHEMA_VERSION 1
-
 struct kc_store;
 
 /* Opens (create: creates, refusing an existing file) the database at

@@ -26,7 +26,7 @@ CREATE TABLE units (
 	room TEXT NOT NULL DEFAULT '',
 	vacant INTEGER NOT NULL DEFAULT 0 CHECK (vacant IN (0, 1))
 );
--- Owners: the ID number only as a salted argon2id hash and a masked form.
+-- Owners: the ID number only as a keyed hash (common/pdata.h) and a masked form.
 CREATE TABLE owners (
 	code TEXT PRIMARY KEY,
 	name TEXT NOT NULL,
@@ -36,7 +36,7 @@ CREATE TABLE owners (
 	id_hash TEXT NOT NULL,
 	id_masked TEXT NOT NULL
 );
--- Staff, engineers, managers, supervisors. PIN and card as argon2id / SHA-256.
+-- Staff, engineers, managers, supervisors. PIN as argon2id, card as a keyed hash.
 CREATE TABLE people (
 	code TEXT PRIMARY KEY,
 	name TEXT NOT NULL,

@@ -6,7 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sodium.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -144,7 +148,7 @@ static void test_id_numbers(void **state)
 	assert_string_equal(mask, "**");
 	assert_int_equal(kc_id_hash("110105 19491231 002X", hash), 0);
 	assert_null(strstr(hash, "110105"));
-	assert_non_null(strstr(hash, "$argon2id$"));
+	assert_non_null(strstr(hash, "$kb2$"));
 	assert_true(kc_id_matches("11010519491231002x", hash));
 	assert_false(kc_id_matches("11010519491231003X", hash));
 	assert_int_equal(kc_id_hash("", hash), -EINVAL);
@@ -199,10 +203,120 @@ static void test_event_reals(void **state)
 	json_decref(ev);
 }
 
+static const unsigned char key_a[KC_HASH_KEY_LEN] = { 0x11, 0x22, 0x33 };
+static const unsigned char key_b[KC_HASH_KEY_LEN] = { 0x11, 0x22, 0x34 };
+
+/* Runs first: before a key is loaded nothing is hashed. */
+static void test_no_key(void **state)
+{
+	char hash[KC_PWHASH_LEN], card[KC_CARD_HASH_LEN];
+
+	(void)state;
+	assert_int_equal(kc_id_hash("110105194912310021", hash), -ENOKEY);
+	assert_int_equal(kc_card_hash("CARD-1", card), -ENOKEY);
+	assert_int_equal(kc_pdata_key_check(card), -ENOKEY);
+	assert_int_equal(kc_pdata_key_set(key_a, 16), -EINVAL);
+	assert_int_equal(kc_pdata_key_set(key_a, sizeof(key_a)), 0);
+}
+
+static void hex(const unsigned char *d, size_t n, char *out)
+{
+	sodium_bin2hex(out, 2 * n + 1, d, n);
+}
+
+static void test_keyed_hashes(void **state)
+{
+	static const char id[] = "11010519491231002X";
+	unsigned char d[64];
+	char hash[KC_PWHASH_LEN], hash_b[KC_PWHASH_LEN], card_a[KC_CARD_HASH_LEN],
+		card_b[KC_CARD_HASH_LEN], check_a[KC_CARD_HASH_LEN], check_b[KC_CARD_HASH_LEN],
+		plain[129], legacy[KC_PWHASH_LEN];
+
+	(void)state;
+	assert_int_equal(kc_pdata_key_set(key_a, sizeof(key_a)), 0);
+	assert_int_equal(kc_id_hash(id, hash), 0);
+	assert_int_equal(strlen(hash), 5 + 64);
+	assert_true(kc_id_matches("110105-19491231-002x", hash));
+	/* the stored form is none of the unkeyed hashes of the number */
+	crypto_hash_sha256(d, (const unsigned char *)id, strlen(id));
+	hex(d, 32, plain);
+	assert_null(strstr(hash, plain));
+	crypto_generichash(d, 32, (const unsigned char *)id, strlen(id), NULL, 0);
+	hex(d, 32, plain);
+	assert_null(strstr(hash, plain));
+	crypto_hash_sha512(d, (const unsigned char *)id, strlen(id));
+	hex(d, 64, plain);
+	assert_null(strstr(plain, hash + 5));
+	assert_int_equal(kc_card_hash("CARD-0077", card_a), 0);
+	assert_int_equal(strlen(card_a), 64);
+	kc_token_hash("CARD-0077", plain);
+	assert_string_not_equal(card_a, plain);
+	assert_int_equal(kc_card_hash("", card_a), -EINVAL);
+	assert_int_equal(kc_card_hash("CARD-0077", card_a), 0);
+	assert_int_equal(kc_pdata_key_check(check_a), 0);
+
+	/* another key: nothing matches */
+	assert_int_equal(kc_pdata_key_set(key_b, sizeof(key_b)), 0);
+	assert_false(kc_id_matches(id, hash));
+	assert_int_equal(kc_id_hash(id, hash_b), 0);
+	assert_string_not_equal(hash, hash_b);
+	assert_int_equal(kc_card_hash("CARD-0077", card_b), 0);
+	assert_string_not_equal(card_a, card_b);
+	assert_int_equal(kc_pdata_key_check(check_b), 0);
+	assert_string_not_equal(check_a, check_b);
+
+	/* the right key again; an ID hashed before keyed hashes still matches */
+	assert_int_equal(kc_pdata_key_set(key_a, sizeof(key_a)), 0);
+	assert_true(kc_id_matches(id, hash));
+	assert_int_equal(crypto_pwhash_str_alg(legacy, id, strlen(id), 2, 16u << 20,
+					       crypto_pwhash_ALG_ARGON2ID13),
+			 0);
+	assert_true(kc_id_matches("11010519491231002x", legacy));
+	assert_false(kc_id_matches("11010519491231003X", legacy));
+	assert_false(kc_id_matches(id, "$kb2$00"));
+	assert_false(kc_id_matches(id, plain));
+}
+
+static void test_key_file(void **state)
+{
+	char dir[] = "/tmp/t-common.XXXXXX", path[64], link[64], err[256];
+	struct stat sb;
+	mode_t old = umask(0);
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/k", dir);
+	snprintf(link, sizeof(link), "%s/l", dir);
+	assert_int_equal(kc_pdata_key_load(path, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "--init-db"));
+	assert_int_equal(kc_pdata_key_create(path, err, sizeof(err)), 1);
+	umask(old);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_int_equal(sb.st_size, KC_HASH_KEY_LEN);
+	assert_int_equal(kc_pdata_key_create(path, err, sizeof(err)), 0);
+	assert_int_equal(kc_pdata_key_load(path, err, sizeof(err)), 0);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(kc_pdata_key_load(path, err, sizeof(err)), -EPERM);
+	printf("%s\n", err);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(truncate(path, 16), 0);
+	assert_int_equal(kc_pdata_key_load(path, err, sizeof(err)), -EINVAL);
+	printf("%s\n", err);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(kc_pdata_key_load(link, err, sizeof(err)), -ELOOP);
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
+	assert_int_equal(kc_pdata_key_set(key_a, sizeof(key_a)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_long),  cmocka_unit_test(test_parse_bool),
+		cmocka_unit_test(test_no_key),      cmocka_unit_test(test_keyed_hashes),
+		cmocka_unit_test(test_key_file),    cmocka_unit_test(test_parse_long),
+		cmocka_unit_test(test_parse_bool),
 		cmocka_unit_test(test_time),        cmocka_unit_test(test_event_chain), cmocka_unit_test(test_event_reals),
 		cmocka_unit_test(test_id_numbers),  cmocka_unit_test(test_pins_and_tokens),
 	};

@@ -56,7 +56,28 @@ static void test_good(void **state)
 	assert_int_equal(c.notice_reminder_ms, 12 * 3600000LL);
 	assert_int_equal(c.socket_mode, 0660);
 	assert_string_equal(c.audit_url, "http://127.0.0.1:8080");
+	assert_string_equal(c.key_file, "/x.db.key");
 	printf("a full file loads with every value\n");
+}
+
+static void test_key_file(void **state)
+{
+	struct kc_ctl_conf c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load("[database]\nkey_file = /etc/k/hash.key\npath = /y.db\n", &c, err,
+			      sizeof(err)),
+			 0);
+	unlink(path);
+	assert_string_equal(c.key_file, "/etc/k/hash.key");
+	assert_int_equal(load("[cabinet]\nfile = /c\n", &c, err, sizeof(err)), 0);
+	unlink(path);
+	assert_string_equal(c.key_file, "/var/lib/keycabd/keycab.db.key");
+	assert_int_not_equal(load("[database]\nkey_file =\n", &c, err, sizeof(err)), 0);
+	unlink(path);
+	assert_non_null(strstr(err, "[database] key_file: must not be empty"));
+	printf("[database] key_file: given, or the database path and .key\n");
 }
 
 static void expect_bad(const char *text, const char *want)
@@ -124,6 +145,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_key_file),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_duration),

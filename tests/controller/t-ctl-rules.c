@@ -230,6 +230,66 @@ static void test_rule4_sealed(void **state)
 	expect_release(&r, 4, "purpose emergency", "rule 4: sealed key to borrow");
 }
 
+/* The four eyes as a pure decision: every case. */
+static void test_rule4_four_eyes(void **state)
+{
+	const int64_t session = 1000000;
+
+	(void)state;
+	assert_int_equal(kc_rules_four_eyes("Q01", session, "M01", NULL, 0), KC_FOUR_EYES_OK);
+	assert_int_equal(kc_rules_four_eyes("Q01", session, "M01", NULL, session - 1), KC_FOUR_EYES_OK);
+	assert_int_equal(kc_rules_four_eyes("Q01", session, "M01", "S02", session - 1),
+			 KC_FOUR_EYES_OK);
+	assert_int_equal(kc_rules_four_eyes("Q01", session, "Q01", NULL, 0),
+			 KC_FOUR_EYES_SAME_PERSON);
+	assert_int_equal(kc_rules_four_eyes(NULL, session, "M01", NULL, 0), KC_FOUR_EYES_SAME_PERSON);
+	assert_int_equal(kc_rules_four_eyes("Q01", session, NULL, NULL, 0), KC_FOUR_EYES_SAME_PERSON);
+	/* enrolled by the operator: at any time */
+	assert_int_equal(kc_rules_four_eyes("Q01", session, "M09", "Q01", 5),
+			 KC_FOUR_EYES_ENROLLED_BY_OPERATOR);
+	assert_int_equal(kc_rules_four_eyes("Q01", 0, "M09", "Q01", 5),
+			 KC_FOUR_EYES_ENROLLED_BY_OPERATOR);
+	/* enrolled in the operator's session, by the administrator or anyone */
+	assert_int_equal(kc_rules_four_eyes("Q01", session, "M09", NULL, session),
+			 KC_FOUR_EYES_ENROLLED_IN_SESSION);
+	assert_int_equal(kc_rules_four_eyes("Q01", session, "M09", "S02", session + 1),
+			 KC_FOUR_EYES_ENROLLED_IN_SESSION);
+	/* no session known: only who, not when */
+	assert_int_equal(kc_rules_four_eyes("Q01", 0, "M09", NULL, session), KC_FOUR_EYES_OK);
+}
+
+/* The four eyes in a release, with the operator's session in the store. */
+static void test_rule4_four_eyes_store(void **state)
+{
+	struct kc_release_req r = { .operator_code = "S01", .operator_role = "staff", .key = "KS",
+				    .purpose = "emergency", .approver_role = "manager",
+				    .approver_verified = true };
+	int64_t t = kc_wall_ms();
+
+	(void)state;
+	sql("INSERT INTO sessions (token_hash, person, created_ms, last_ms) VALUES ('h1','S01',%lld,%lld)",
+	    (long long)(t - 60000), (long long)t);
+	sql("INSERT INTO people (code, name, role, enrolled_by, enrolled_ms) VALUES"
+	    " ('M02','New','manager',NULL,%lld), ('M03','Own','manager','S01',%lld)",
+	    (long long)(t - 1000), (long long)(t - 3600000));
+	r.approver = "M02";
+	expect_release(&r, 4, "second person's approval", "rule 4: approver registered in the session");
+	r.approver = "M03";
+	expect_release(&r, 4, "second person's approval", "rule 4: approver the operator registered");
+	r.approver = "M01";
+	expect_release(&r, -1, NULL, "rule 4: approver registered before the session");
+	r.approver = NULL;
+	r.approver_role = NULL;
+	sql("UPDATE approvals SET manager = 'M02' WHERE id = 1");
+	r.approval = 1;
+	expect_release(&r, 4, "second person's approval", "rule 4: approval issued by a manager registered in the session");
+	sql("UPDATE approvals SET manager = 'M01' WHERE id = 1");
+	expect_release(&r, -1, NULL, "rule 4: approval issued by a manager registered before");
+	r.operator_code = "M01";
+	r.operator_role = "manager";
+	expect_release(&r, 4, "second person's approval", "rule 4: a manager opens with his own approval");
+}
+
 static void test_rule5_vacant(void **state)
 {
 	struct kc_release_req r = { .operator_code = "S01", .operator_role = "staff", .key = "KV",
@@ -352,6 +412,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rule1_operator, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule2_3_borrow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule4_sealed, setup, teardown),
+		cmocka_unit_test(test_rule4_four_eyes),
+		cmocka_unit_test_setup_teardown(test_rule4_four_eyes_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule5_vacant, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule6_repair, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule7_expired, setup, teardown),
@@ -359,6 +421,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rule3_id_release, setup, teardown),
 	};
 
+	static const unsigned char key[KC_HASH_KEY_LEN] = { 7 };
+
 	kc_pdata_init();
+	kc_pdata_key_set(key, sizeof(key));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

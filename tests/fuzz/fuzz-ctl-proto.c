@@ -133,8 +133,10 @@ static void once(void)
 {
 	char err[512];
 
+	static const unsigned char key[KC_HASH_KEY_LEN] = { 7 };
+
 	fz_quiet();
-	if (kc_pdata_init() < 0)
+	if (kc_pdata_init() < 0 || kc_pdata_key_set(key, sizeof(key)) < 0)
 		abort();
 	kc_ctl_conf_defaults(&conf);
 	snprintf(template_db, sizeof(template_db), "%s/keycab-template.db", fz_tmpdir());
