@@ -138,10 +138,14 @@ def oversize():
     err = r.get("error", "")
     check(r.get("ok") is False and "work_order" in err and "64" in err,
           "a release with a 4,000,000-character work order is refused: %.200s" % json.dumps(r))
-    r = c.ask(dict(release, borrower="E" * 65))
+    r = c.ask(dict(release, purpose="borrow", borrower="借" * 101, contact="13900000009"))
     err = r.get("error", "")
-    check(r.get("ok") is False and "borrower" in err and "64" in err,
-          "a 65-character borrower is refused: %s" % err)
+    check(r.get("ok") is False and "borrower" in err and "100" in err,
+          "a borrower's name of 101 characters is refused: %s" % err)
+    r = c.ask(dict(release, key="K" * 65))
+    err = r.get("error", "")
+    check(r.get("ok") is False and '"key"' in err and "64" in err,
+          "a 65-character key code is refused: %s" % err)
     r = c.ask({"op": "inspect", "session": tok, "loan": 999999, "result": "problems",
                "forwarded_to": "工程部", "problems": "漏" * 1001})
     err = r.get("error", "")
