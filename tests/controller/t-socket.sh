@@ -13,6 +13,14 @@ kc_cabinet
 kc_config
 sed -i -e "/^mode = /a idle_timeout = ${IDLE_S}s" \
 	-e "/^max = 1h/a summary_interval = ${SUMMARY_S}s" "$T/keycabd.conf"
+echo "== configuration"
+for kv in "idle_timeout = 0s|[socket] idle_timeout: \"0s\" is out of range" \
+	"summary_interval = soon|[lockout] summary_interval: \"soon\" is not a duration"; do
+	key=${kv%%|*} want=${kv#*|}
+	sed -e "s/^${key%% *} = .*/$key/" "$T/keycabd.conf" >"$T/bad.conf"
+	out=$("$KEYCAB_BIN/keycabd" -c "$T/bad.conf" --check-config 2>&1) && rc=0 || rc=$?
+	if [ "$rc" != 0 ] && [[ $out == *"$want"* ]]; then ok "$key: $out"; else bad "$key (exit $rc): $out"; fi
+done
 sim_start
 "$KEYCAB_BIN/keycabd" -c "$T/keycabd.conf" --init-db >/dev/null || exit 1
 kcd_start
