@@ -30,6 +30,8 @@ void kc_ctl_conf_defaults(struct kc_ctl_conf *c)
 	c->audit_batch_max = 100;
 	c->audit_backoff_min_ms = 500;
 	c->audit_backoff_max_ms = 60000;
+	c->socket_idle_ms = 120000;
+	c->lockout_summary_ms = 60000;
 }
 
 int kc_parse_duration(const char *s, int64_t min_ms, int64_t max_ms, int64_t *out)
@@ -161,6 +163,10 @@ static int handler(void *user, const char *section, const char *name, const char
 		c->socket_mode = (mode_t)m;
 		return 1;
 	}
+	if (IS("socket", "idle_timeout"))
+		return set_dur(x, section, name, value, 1000, DAY_MS, &c->socket_idle_ms);
+	if (IS("lockout", "summary_interval"))
+		return set_dur(x, section, name, value, 1000, 3600000, &c->lockout_summary_ms);
 	if (IS("release", "window"))
 		return set_dur(x, section, name, value, 1000, 60000, &c->release_window_ms);
 	if (IS("release", "grace"))

@@ -32,6 +32,8 @@ struct kc_ctl_conf {
 	int audit_batch_max;
 	int audit_backoff_min_ms;
 	int audit_backoff_max_ms;
+	int64_t socket_idle_ms;      /* a connection idle this long is closed */
+	int64_t lockout_summary_ms;  /* failed logins summed per cause over this */
 };
 
 void kc_ctl_conf_defaults(struct kc_ctl_conf *c);

@@ -27,6 +27,16 @@ struct kc_window {
 
 #define KC_MAX_WINDOWS 64
 
+/* Failed logins that are summed into one event per interval ([lockout]
+ * summary_interval; session.c): the first of an interval is an event at
+ * once, the rest one event when the interval ends. */
+enum { KC_LOGIN_UNKNOWN_CARD, KC_LOGIN_LIMITED_CARD, KC_LOGIN_LIMITED_PIN, KC_LOGIN_CAUSES };
+struct kc_login_failures {
+	int64_t since_mono; /* the interval began; 0: none open */
+	int64_t first_wall; /* the first failure counted in pending */
+	int64_t pending;    /* failures since the interval's first event */
+};
+
 struct kc_ctl {
 	const struct kc_ctl_conf *conf;
 	struct kc_store *st;
@@ -38,6 +48,7 @@ struct kc_ctl {
 	int64_t next_scan_mono;
 	bool stopping;
 	struct kc_forwarder *forwarder; /* NULL: no [audit] url, offline */
+	struct kc_login_failures login_failures[KC_LOGIN_CAUSES];
 };
 
 /* Who sent a request: the socket peer and, after the session check, the
@@ -70,6 +81,13 @@ json_t *kc_session_logout(struct kc_ctl *ctl, json_t *req);
 /* Fills peer->person/role/name from the request's "session" token; on
  * failure leaves person empty and says why in peer->session_error. */
 void kc_session_check(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer);
+/* A login refused before any check, because its connection (or every
+ * connection) failed too often lately: counted, and the reply says how
+ * long to wait. */
+json_t *kc_session_login_throttled(struct kc_ctl *ctl, const char *method, int64_t wait_ms);
+/* Writes the summed failed logins of intervals that ended (all of them
+ * when flush); returns the ms until the next interval ends. */
+int64_t kc_session_tick(struct kc_ctl *ctl, bool flush);
 /* Checks a second person's PIN (a manager's approval at the cabinet),
  * counting failures and lockouts like a login. 0, or a refusal reply. */
 json_t *kc_session_verify_pin(struct kc_ctl *ctl, const char *person, const char *pin,

@@ -47,6 +47,11 @@ static void arm_timer(int fd, int64_t ms)
 	timerfd_settime(fd, 0, &its, NULL);
 }
 
+static int64_t min_ms(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
 static int read_token(const char *path, char *out, size_t len, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
@@ -239,6 +244,7 @@ int main(int argc, char **argv)
 		kc_err("[socket] %s", err);
 		goto out;
 	}
+	kc_server_set_idle_timeout(srv, conf.socket_idle_ms);
 
 	/* 5. forwarding to the audit service, when configured */
 	if (conf.audit_url[0]) {
@@ -280,6 +286,8 @@ int main(int argc, char **argv)
 		int n = 0, ns;
 
 		next = kc_cabinet_tick(&ctl);
+		next = min_ms(next, kc_session_tick(&ctl, false));
+		next = min_ms(next, kc_server_tick(srv));
 		now = kc_mono_ms();
 		if (wd_usec) {
 			if (now >= wd_next) {
@@ -322,6 +330,7 @@ int main(int argc, char **argv)
 	}
 	sd_notify(0, "STOPPING=1");
 	kc_notice("stopping");
+	kc_session_tick(&ctl, true);
 	lifecycle_event(&ctl, "controller.stopping", "reason", "signal");
 	rc = 0;
 out:

@@ -59,3 +59,4 @@ DEBS_DEMO += tzdata
 TEST_SCRIPTS += tests/controller/t-story.sh
 TEST_SCRIPTS += tests/controller/t-four-eyes.sh
 TEST_SCRIPTS += tests/controller/t-pdata.sh
+TEST_SCRIPTS += tests/controller/t-socket.sh

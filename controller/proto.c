@@ -22,6 +22,12 @@ struct client {
 	size_t in_len, in_cap;
 	char *out;
 	size_t out_len, out_off;
+	int64_t last_mono;    /* the last byte read or written */
+	int64_t login_next;   /* no login before this (monotonic ms) */
+	int login_fails;      /* failed logins in a row on this connection */
+	bool line_pending;    /* a whole request waits for the replies to drain */
+	bool eof;             /* the client will send no more */
+	bool has_session;     /* a request carried a valid session, or logged in */
 	bool closing;
 };
 
@@ -30,7 +36,33 @@ struct kc_server {
 	char path[108];
 	struct client clients[KC_PROTO_MAX_CLIENTS];
 	int nclients;
+	int64_t idle_ms;
+	int64_t fail_window;  /* start of the current failed-login window */
+	int fail_count;       /* failed logins on all connections in it */
+	int evicted;          /* connections closed to make room, not yet logged */
+	int64_t evict_logged;
 };
+
+/* The longest text each request member may hold, in characters (UTF-8),
+ * at any depth (an import's rows too); members not listed get the
+ * default. controller/README.md, "Protocol", lists the same. */
+static const struct field_limit {
+	const char *name;
+	int max;
+} field_limits[] = {
+	{ "note", 1000 },	  { "problems", 1000 },	  { "name", 100 },	{ "borrower", 100 },
+	{ "contact", 100 },	  { "signature", 100 },	  { "reference", 100 }, { "forwarded_to", 100 },
+	{ "building", 100 },	  { "room", 100 },	  { "op", 64 },		{ "session", 64 },
+	{ "person", 64 },	  { "pin", 64 },	  { "card", 64 },	{ "key", 64 },
+	{ "purpose", 64 },	  { "id_type", 64 },	  { "id_number", 64 },	{ "work_order", 64 },
+	{ "approver", 64 },	  { "approver_pin", 64 }, { "result", 64 },	{ "table", 64 },
+	{ "code", 64 },		  { "role", 64 },	  { "phone", 64 },	{ "owner", 64 },
+	{ "unit", 64 },		  { "site", 64 },	  { "slot", 64 },	{ "kind", 64 },
+	{ "tag", 64 },		  { "age", 64 },	  { "vacant", 64 },	{ "channel", 64 },
+	{ "due", 64 },		  { "start", 64 },	  { "end", 64 },	{ "valid_from", 64 },
+	{ "valid_to", 64 },	  { "at", 64 },
+};
+#define FIELD_LIMIT_DEFAULT 1000
 
 static int live_socket(const struct sockaddr_un *sa)
 {
@@ -74,6 +106,7 @@ struct kc_server *kc_server_new(const char *path, mode_t mode, const char *group
 		return NULL;
 	}
 	kc_strlcpy(srv->path, path, sizeof(srv->path));
+	srv->idle_ms = KC_PROTO_IDLE_MS;
 	srv->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (srv->fd < 0)
 		goto fail_errno;
@@ -129,22 +162,73 @@ void kc_server_free(struct kc_server *srv)
 	free(srv);
 }
 
+void kc_server_set_idle_timeout(struct kc_server *srv, int64_t ms)
+{
+	srv->idle_ms = ms;
+}
+
+static size_t out_pending(const struct client *c)
+{
+	return c->out_len - c->out_off;
+}
+
+int64_t kc_server_tick(struct kc_server *srv)
+{
+	int64_t now = kc_mono_ms(), next = srv->idle_ms;
+
+	for (int i = srv->nclients - 1; i >= 0; i--) {
+		int64_t left = srv->clients[i].last_mono + srv->idle_ms - now;
+
+		if (left <= 0)
+			client_close(srv, i);
+		else if (left < next)
+			next = left;
+	}
+	if (srv->evicted && now - srv->evict_logged >= 60000) {
+		kc_notice("socket: %d connection(s) closed to make room for new ones (at most %d)",
+			  srv->evicted, KC_PROTO_MAX_CLIENTS);
+		srv->evicted = 0;
+		srv->evict_logged = now;
+	}
+	return next;
+}
+
 int kc_server_pollfds(struct kc_server *srv, struct pollfd *fds, int max)
 {
 	int n = 0;
 
 	if (max < 1)
 		return 0;
-	fds[n++] = (struct pollfd){ .fd = srv->fd,
-				    .events = srv->nclients < KC_PROTO_MAX_CLIENTS ? POLLIN : 0 };
+	fds[n++] = (struct pollfd){ .fd = srv->fd, .events = POLLIN };
 	for (int i = 0; i < srv->nclients && n < max; i++) {
 		struct client *c = &srv->clients[i];
+		bool more = !c->closing && !c->eof && !c->line_pending &&
+			    out_pending(c) < KC_PROTO_MAX_PENDING;
 
 		fds[n++] = (struct pollfd){ .fd = c->fd,
-					    .events = (short)((c->closing ? 0 : POLLIN) |
-							      (c->out_len > c->out_off ? POLLOUT : 0)) };
+					    .events = (short)((more ? POLLIN : 0) |
+							      (out_pending(c) ? POLLOUT : 0)) };
 	}
 	return n;
+}
+
+/* Full: the connection idle longest goes, one without a session first, so
+ * idle clients never keep a new operator out. */
+static void make_room(struct kc_server *srv)
+{
+	int victim = -1;
+
+	for (int i = 0; i < srv->nclients; i++) {
+		const struct client *c = &srv->clients[i], *v = victim < 0 ? NULL : &srv->clients[victim];
+
+		if (!v || (v->has_session && !c->has_session) ||
+		    (v->has_session == c->has_session && c->last_mono < v->last_mono))
+			victim = i;
+	}
+	if (victim >= 0) {
+		client_close(srv, victim);
+		srv->evicted++;
+	}
 }
 
 static void accept_one(struct kc_server *srv)
@@ -157,16 +241,18 @@ static void accept_one(struct kc_server *srv)
 	fd = accept4(srv->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (srv->nclients >= KC_PROTO_MAX_CLIENTS ||
-	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
 		close(fd);
 		return;
 	}
+	if (srv->nclients >= KC_PROTO_MAX_CLIENTS)
+		make_room(srv);
 	c = &srv->clients[srv->nclients++];
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
 	c->uid = cred.uid;
 	c->pid = cred.pid;
+	c->last_mono = kc_mono_ms();
 }
 
 static int queue_reply(struct client *c, json_t *rep)
@@ -179,8 +265,11 @@ static int queue_reply(struct client *c, json_t *rep)
 	if (!s)
 		return -ENOMEM;
 	n = strlen(s);
-	if (c->out_off > 0 && c->out_off == c->out_len)
-		c->out_len = c->out_off = 0;
+	if (c->out_off > 0) {
+		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
 	p = realloc(c->out, c->out_len + n + 1);
 	if (!p) {
 		free(s);
@@ -194,7 +283,127 @@ static int queue_reply(struct client *c, json_t *rep)
 	return 0;
 }
 
-static void handle_line(struct client *c, char *line, struct kc_ctl *ctl)
+static int field_max(const char *name)
+{
+	for (size_t i = 0; i < KC_ARRAY_SIZE(field_limits); i++)
+		if (strcmp(name, field_limits[i].name) == 0)
+			return field_limits[i].max;
+	return FIELD_LIMIT_DEFAULT;
+}
+
+static size_t utf8_chars(const char *s, size_t bytes)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < bytes; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+/* Checks every string in v against the limit of the member that holds it
+ * (name); row names the import row it is in, when it is. 0 or -E2BIG with
+ * the message in err. */
+static int check_text(const char *name, json_t *v, const char *row, char *err, size_t len)
+{
+	const char *k;
+	json_t *m;
+	size_t i;
+
+	if (json_is_string(v)) {
+		size_t chars = utf8_chars(json_string_value(v), json_string_length(v));
+		int max = field_max(name);
+
+		if (chars <= (size_t)max)
+			return 0;
+		snprintf(err, len,
+			 "\"%s\"%s is %zu characters long; at most %d are allowed. Nothing was done.",
+			 name, row, chars, max);
+		return -E2BIG;
+	}
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, m)
+			if (check_text(k, m, row, err, len) < 0)
+				return -E2BIG;
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, m) {
+			char where[64];
+			json_t *line = json_object_get(m, "_line");
+
+			if (json_is_object(m) && !*row) {
+				if (json_is_integer(line))
+					snprintf(where, sizeof(where), " in row %zu of \"%s\" (line %lld)",
+						 i + 1, name, (long long)json_integer_value(line));
+				else
+					snprintf(where, sizeof(where), " in row %zu of \"%s\"", i + 1, name);
+			} else {
+				kc_strlcpy(where, row, sizeof(where));
+			}
+			if (check_text(name, m, where, err, len) < 0)
+				return -E2BIG;
+		}
+	}
+	return 0;
+}
+
+/* A login on a connection that failed too often, or that failed before
+ * while failed logins flood in on all connections: the wait, in ms, or 0. */
+static int64_t login_wait(struct kc_server *srv, const struct client *c, int64_t now)
+{
+	if (c->login_next > now)
+		return c->login_next - now;
+	if (c->login_fails > 0 && now - srv->fail_window < KC_PROTO_FAIL_WINDOW_MS &&
+	    srv->fail_count >= KC_PROTO_FAIL_GLOBAL)
+		return srv->fail_window + KC_PROTO_FAIL_WINDOW_MS - now;
+	return 0;
+}
+
+static void login_done(struct kc_server *srv, struct client *c, json_t *rep, int64_t now)
+{
+	int over;
+
+	if (json_is_true(json_object_get(rep, "ok"))) {
+		c->login_fails = 0;
+		c->login_next = 0;
+		c->has_session = true;
+		return;
+	}
+	if (now - srv->fail_window >= KC_PROTO_FAIL_WINDOW_MS) {
+		srv->fail_window = now;
+		srv->fail_count = 0;
+	}
+	srv->fail_count++;
+	over = ++c->login_fails - KC_PROTO_LOGIN_FREE;
+	if (over >= 0)
+		c->login_next = now + (over < 6 ? 1000LL << over : KC_PROTO_LOGIN_WAIT_MAX_MS);
+	if (c->login_next > now + KC_PROTO_LOGIN_WAIT_MAX_MS)
+		c->login_next = now + KC_PROTO_LOGIN_WAIT_MAX_MS;
+}
+
+static json_t *answer(struct kc_server *srv, struct client *c, json_t *req, struct kc_ctl *ctl,
+		      struct kc_peer *peer)
+{
+	const char *op = kc_req_str(req, "op");
+	int64_t now = kc_mono_ms(), wait;
+	char err[256];
+	json_t *rep;
+
+	if (check_text("request", req, "", err, sizeof(err)) < 0)
+		return kc_reply_error("%s", err);
+	if (!op || strcmp(op, "login") != 0) {
+		rep = kc_ops_handle(ctl, peer, req);
+		if (peer->person[0])
+			c->has_session = true;
+		return rep;
+	}
+	wait = login_wait(srv, c, now);
+	if (wait > 0)
+		return kc_session_login_throttled(ctl, kc_req_str(req, "card") ? "card" : "pin", wait);
+	rep = kc_ops_handle(ctl, peer, req);
+	login_done(srv, c, rep, now);
+	return rep;
+}
+
+static void handle_line(struct kc_server *srv, struct client *c, char *line, struct kc_ctl *ctl)
 {
 	struct kc_peer peer = { .uid = c->uid, .pid = c->pid };
 	json_error_t jerr;
@@ -205,7 +414,7 @@ static void handle_line(struct client *c, char *line, struct kc_ctl *ctl)
 	if (!json_is_object(req))
 		rep = kc_reply_error("not a JSON object: %s", req ? "wrong type" : jerr.text);
 	else
-		rep = kc_ops_handle(ctl, &peer, req);
+		rep = answer(srv, c, req, ctl, &peer);
 	/* The request may hold a PIN or an ID number: wipe it. */
 	explicit_bzero(line, strlen(line));
 	json_decref(req);
@@ -213,52 +422,79 @@ static void handle_line(struct client *c, char *line, struct kc_ctl *ctl)
 		c->closing = true;
 }
 
-static void read_client(struct client *c, struct kc_ctl *ctl)
+/* Answers the whole lines read so far while the replies waiting to be
+ * written stay under KC_PROTO_MAX_PENDING; keeps the rest for later. */
+static void answer_lines(struct kc_server *srv, struct client *c, struct kc_ctl *ctl)
+{
+	size_t off = 0;
+	char *nl = NULL;
+
+	while (!c->closing && out_pending(c) < KC_PROTO_MAX_PENDING &&
+	       (nl = memchr(c->in + off, '\n', c->in_len - off))) {
+		char *line = c->in + off;
+
+		*nl = '\0';
+		off = (size_t)(nl - c->in) + 1;
+		if (nl > line)
+			handle_line(srv, c, line, ctl);
+	}
+	if (off > 0) {
+		memmove(c->in, c->in + off, c->in_len - off);
+		c->in_len -= off;
+		c->in[c->in_len] = '\0';
+	}
+	c->line_pending = c->in_len > 0 && memchr(c->in, '\n', c->in_len) != NULL;
+}
+
+static int grow_input(struct client *c)
+{
+	size_t cap;
+	char *p;
+
+	if (c->in_cap - c->in_len >= 4096)
+		return 0;
+	cap = c->in_cap ? c->in_cap * 2 : 8192;
+	if (cap > KC_PROTO_MAX_LINE + 8192)
+		cap = KC_PROTO_MAX_LINE + 8192;
+	p = realloc(c->in, cap);
+	if (!p)
+		return -ENOMEM;
+	c->in = p;
+	c->in_cap = cap;
+	return 0;
+}
+
+static void read_client(struct kc_server *srv, struct client *c, struct kc_ctl *ctl)
 {
 	for (;;) {
-		char *nl;
 		ssize_t n;
 
-		if (c->in_cap - c->in_len < 4096) {
-			size_t cap = c->in_cap ? c->in_cap * 2 : 8192;
-			char *p;
-
-			if (cap > KC_PROTO_MAX_LINE + 8192) {
-				queue_reply(c, kc_reply_error("request longer than %d bytes",
-							      KC_PROTO_MAX_LINE));
-				c->closing = true;
-				return;
-			}
-			p = realloc(c->in, cap);
-			if (!p) {
-				c->closing = true;
-				return;
-			}
-			c->in = p;
-			c->in_cap = cap;
+		if (c->in_len > 0)
+			answer_lines(srv, c, ctl);
+		if (c->closing || c->eof || c->line_pending || out_pending(c) >= KC_PROTO_MAX_PENDING)
+			return;
+		if (c->in_len > KC_PROTO_MAX_LINE) {
+			queue_reply(c, kc_reply_error("request longer than %d bytes", KC_PROTO_MAX_LINE));
+			c->closing = true;
+			return;
+		}
+		if (grow_input(c) < 0) {
+			c->closing = true;
+			return;
 		}
 		n = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len - 1);
 		if (n == 0) {
-			c->closing = true;
-			break;
+			c->eof = true;
+			return;
 		}
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				c->closing = true;
-			break;
+			return;
 		}
 		c->in_len += (size_t)n;
 		c->in[c->in_len] = '\0';
-		while ((nl = memchr(c->in, '\n', c->in_len))) {
-			size_t used = (size_t)(nl - c->in) + 1;
-
-			*nl = '\0';
-			if (nl > c->in)
-				handle_line(c, c->in, ctl);
-			memmove(c->in, c->in + used, c->in_len - used);
-			c->in_len -= used;
-			c->in[c->in_len] = '\0';
-		}
+		c->last_mono = kc_mono_ms();
 	}
 }
 
@@ -270,24 +506,39 @@ static bool write_client(struct client *c)
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR;
 		c->out_off += (size_t)n;
+		c->last_mono = kc_mono_ms();
 	}
 	return true;
+}
+
+/* Reads, answers and writes until the client must wait for something. */
+static bool serve_client(struct kc_server *srv, struct client *c, short revents, struct kc_ctl *ctl)
+{
+	bool ok;
+
+	if (revents & POLLIN || c->line_pending)
+		read_client(srv, c, ctl);
+	if (revents & (POLLERR | POLLHUP | POLLNVAL))
+		c->closing = true;
+	ok = write_client(c);
+	while (ok && !c->closing && c->line_pending && out_pending(c) < KC_PROTO_MAX_PENDING) {
+		read_client(srv, c, ctl);
+		ok = write_client(c);
+	}
+	return ok && !(c->closing && !out_pending(c)) &&
+	       !(c->eof && !c->line_pending && !out_pending(c));
 }
 
 void kc_server_handle(struct kc_server *srv, const struct pollfd *fds, int n, struct kc_ctl *ctl)
 {
 	/* Clients may be removed below: find each by its fd, not by index. */
 	for (int k = 1; k < n; k++) {
+		if (!fds[k].revents)
+			continue;
 		for (int i = 0; i < srv->nclients; i++) {
-			struct client *c = &srv->clients[i];
-
-			if (c->fd != fds[k].fd)
+			if (srv->clients[i].fd != fds[k].fd)
 				continue;
-			if (fds[k].revents & POLLIN)
-				read_client(c, ctl);
-			if (fds[k].revents & (POLLERR | POLLHUP | POLLNVAL))
-				c->closing = true;
-			if (!write_client(c) || (c->closing && c->out_off >= c->out_len))
+			if (!serve_client(srv, &srv->clients[i], fds[k].revents, ctl))
 				client_close(srv, i);
 			break;
 		}

@@ -4,12 +4,25 @@
 #define KC_CTL_PROTO_H
 #include <poll.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "controller/ctl.h"
 
 #define KC_PROTO_MAX_LINE (4 << 20) /* an import of a few thousand rows */
 #define KC_PROTO_MAX_CLIENTS 32
+/* Replies waiting for a client to read them: past this, keycabd reads no
+ * more requests from it until it reads its replies. */
+#define KC_PROTO_MAX_PENDING (256 << 10)
+#define KC_PROTO_IDLE_MS 120000 /* default of [socket] idle_timeout */
+/* Failed logins on one connection before each next try must wait (1 s,
+ * doubling up to KC_PROTO_LOGIN_WAIT_MAX_MS); failed logins on all
+ * connections in KC_PROTO_FAIL_WINDOW_MS before a connection that failed
+ * once waits for the window to end. */
+#define KC_PROTO_LOGIN_FREE 3
+#define KC_PROTO_LOGIN_WAIT_MAX_MS 60000
+#define KC_PROTO_FAIL_GLOBAL 30
+#define KC_PROTO_FAIL_WINDOW_MS 10000
 
 struct kc_server;
 
@@ -18,6 +31,10 @@ struct kc_server;
 struct kc_server *kc_server_new(const char *path, mode_t mode, const char *group, char *err,
 				size_t errlen);
 void kc_server_free(struct kc_server *srv);
+/* A connection with nothing read or written for this long is closed. */
+void kc_server_set_idle_timeout(struct kc_server *srv, int64_t ms);
+/* Closes idle connections; returns the ms until the next may be idle. */
+int64_t kc_server_tick(struct kc_server *srv);
 /* Fills fds with the listening socket and the clients; returns how many. */
 int kc_server_pollfds(struct kc_server *srv, struct pollfd *fds, int max);
 /* Handles what poll() reported on the fds kc_server_pollfds() gave. */

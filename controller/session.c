@@ -120,6 +120,104 @@ static json_t *locked_reply(const struct person_row *p)
 				p->code, when);
 }
 
+/* Failed logins that need no credential (unknown cards, tries refused by
+ * the socket's rate limit) are summed per cause: the first of an interval
+ * is an event at once, the others one event when the interval ends, so a
+ * flood seals a few events a minute, not one per try. */
+static const struct {
+	const char *method, *reason;
+} failure_causes[KC_LOGIN_CAUSES] = {
+	[KC_LOGIN_UNKNOWN_CARD] = { "card", "unknown card" },
+	[KC_LOGIN_LIMITED_CARD] = { "card", "too many failed logins" },
+	[KC_LOGIN_LIMITED_PIN] = { "pin", "too many failed logins" },
+};
+
+static int failures_event(struct kc_ctl *ctl, int cause, int64_t count, int64_t first_ms)
+{
+	json_t *ev = kc_store_event(ctl->st, "operator.login_failed");
+	json_t *d = json_object_get(ev, "data");
+
+	json_object_set_new(d, "method", json_string(failure_causes[cause].method));
+	json_object_set_new(d, "reason", json_string(failure_causes[cause].reason));
+	json_object_set_new(d, "failures", json_integer(count));
+	json_object_set_new(d, "locked_until", json_null());
+	json_object_set_new(d, "count", json_integer(count));
+	kc_json_time(d, "first", first_ms);
+	if (kc_store_begin(ctl->st) < 0) {
+		json_decref(ev);
+		return -EIO;
+	}
+	if (kc_store_append(ctl->st, ev) < 0 || kc_ctl_commit(ctl) < 0) {
+		kc_store_rollback(ctl->st);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int count_failure(struct kc_ctl *ctl, int cause)
+{
+	struct kc_login_failures *f = &ctl->login_failures[cause];
+	int64_t now = kc_mono_ms();
+
+	if (f->since_mono && now - f->since_mono < ctl->conf->lockout_summary_ms) {
+		if (f->pending++ == 0)
+			f->first_wall = kc_now_ms();
+		return 0;
+	}
+	if (f->pending > 0 && failures_event(ctl, cause, f->pending, f->first_wall) < 0)
+		return -EIO;
+	f->pending = 0;
+	f->since_mono = now;
+	return failures_event(ctl, cause, 1, kc_now_ms());
+}
+
+int64_t kc_session_tick(struct kc_ctl *ctl, bool flush)
+{
+	int64_t now = kc_mono_ms(), next = ctl->conf->lockout_summary_ms;
+
+	for (int i = 0; i < KC_LOGIN_CAUSES; i++) {
+		struct kc_login_failures *f = &ctl->login_failures[i];
+		int64_t left = f->since_mono + ctl->conf->lockout_summary_ms - now;
+
+		if (!f->since_mono)
+			continue;
+		if (left > 0 && !flush) {
+			if (left < next)
+				next = left;
+			continue;
+		}
+		if (f->pending == 0) {
+			f->since_mono = 0;
+			continue;
+		}
+		if (failures_event(ctl, i, f->pending, f->first_wall) < 0) {
+			kc_warn("%lld failed logins (%s) not written yet: %s", (long long)f->pending,
+				failure_causes[i].reason, kc_store_errmsg(ctl->st));
+			f->since_mono = now; /* try again in an interval */
+			continue;
+		}
+		/* A flood goes on: its next failures are summed at once. */
+		f->pending = 0;
+		f->since_mono = now;
+	}
+	return next;
+}
+
+json_t *kc_session_login_throttled(struct kc_ctl *ctl, const char *method, int64_t wait_ms)
+{
+	int64_t secs = (wait_ms + 999) / 1000;
+	json_t *rep;
+
+	if (count_failure(ctl, strcmp(method, "card") == 0 ? KC_LOGIN_LIMITED_CARD
+							    : KC_LOGIN_LIMITED_PIN) < 0)
+		return kc_reply_error("database write failed");
+	rep = kc_reply_refused(1, json_pack("[s]", "wait"),
+			       "Too many failed logins from this terminal lately: try again in %lld s.",
+			       (long long)secs);
+	json_object_set_new(rep, "retry_after_s", json_integer(secs));
+	return rep;
+}
+
 json_t *kc_session_verify_pin(struct kc_ctl *ctl, const char *person, const char *pin,
 			      const char *purpose, char role_out[16])
 {
@@ -162,18 +260,8 @@ json_t *kc_session_login(struct kc_ctl *ctl, json_t *req)
 				card_hash, &p);
 		if (r == -ENOENT) {
 			/* An unknown card is logged too: someone tried the cabinet. */
-			if (kc_store_begin(ctl->st) < 0)
-				return kc_reply_error("database busy");
-			ev = kc_store_event(ctl->st, "operator.login_failed");
-			json_object_set_new(json_object_get(ev, "data"), "method", json_string("card"));
-			json_object_set_new(json_object_get(ev, "data"), "reason",
-					    json_string("unknown card"));
-			json_object_set_new(json_object_get(ev, "data"), "failures", json_integer(1));
-			json_object_set_new(json_object_get(ev, "data"), "locked_until", json_null());
-			if (kc_store_append(ctl->st, ev) < 0 || kc_ctl_commit(ctl) < 0) {
-				kc_store_rollback(ctl->st);
+			if (count_failure(ctl, KC_LOGIN_UNKNOWN_CARD) < 0)
 				return kc_reply_error("database write failed");
-			}
 			return kc_reply_refused(1, json_pack("[s]", "registered card"),
 						"This card is not registered to anyone.");
 		}
