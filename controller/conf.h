@@ -30,6 +30,10 @@ struct kc_ctl_conf {
 	int audit_batch_max;
 	int audit_backoff_min_ms;
 	int audit_backoff_max_ms;
+	int fwd_allow_plain_http;  /* [forward] allow_plain_http: http:// to another machine */
+	int64_t fwd_keep_events;   /* [forward] keep_acked_events */
+	int64_t fwd_keep_ms;       /* [forward] keep_acked_days, in ms */
+	int64_t fwd_idle_close_ms; /* [forward] idle_close */
 };
 
 void kc_ctl_conf_defaults(struct kc_ctl_conf *c);

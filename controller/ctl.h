@@ -38,6 +38,8 @@ struct kc_ctl {
 	int64_t next_scan_mono;
 	bool stopping;
 	struct kc_forwarder *forwarder; /* NULL: no [audit] url, offline */
+	int link_seen;         /* the forwarder's last state keycabd acted on; -1: none yet */
+	char link_reason[32];
 };
 
 /* Who sent a request: the socket peer and, after the session check, the
