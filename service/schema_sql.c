@@ -24,3 +24,10 @@ __asm__(".section .rodata\n"
 	".incbin \"schema/audit-003.sql\"\n"
 	".byte 0\n"
 	".previous\n");
+__asm__(".section .rodata\n"
+	".global kc_audit_sql_004\n"
+	".type kc_audit_sql_004, @object\n"
+	"kc_audit_sql_004:\n"
+	".incbin \"schema/audit-004.sql\"\n"
+	".byte 0\n"
+	".previous\n");

@@ -6,4 +6,6 @@ extern const char kc_audit_sql_001[];
 extern const char kc_audit_sql_002[];
 /* schema/audit-003.sql */
 extern const char kc_audit_sql_003[];
+/* schema/audit-004.sql */
+extern const char kc_audit_sql_004[];
 #endif
