@@ -460,13 +460,22 @@ out:
 	return r;
 }
 
-/* Closes the connection when it would sit idle past idle_close_ms. */
-static void let_go_if_idle(struct kc_forwarder *f, int wait_ms)
+/* Closes the connection once it has been idle for idle_close_ms, or
+ * now when the coming wait of wait_ms would keep it idle longer. Returns
+ * how long to wait at most before looking again. */
+static int let_go_if_idle(struct kc_forwarder *f, int wait_ms)
 {
-	if (f->curl && kc_mono_ms() + wait_ms - f->last_xfer_mono >= f->idle_close_ms) {
+	int64_t idle;
+
+	if (!f->curl)
+		return wait_ms;
+	idle = kc_mono_ms() - f->last_xfer_mono;
+	if (idle >= f->idle_close_ms || wait_ms > f->idle_close_ms) {
 		curl_easy_cleanup(f->curl);
 		f->curl = NULL;
+		return wait_ms;
 	}
+	return f->idle_close_ms - idle < wait_ms ? (int)(f->idle_close_ms - idle) : wait_ms;
 }
 
 /* Waits up to ms for a stop, or for a kick when `kick`; a kick while
@@ -525,8 +534,7 @@ static void *forward_main(void *arg)
 			failures = 0;
 			if (kc_mono_ms() - f->last_prune_mono >= PRUNE_EVERY_MS && prune(f) == 0)
 				set_status(f, NULL);
-			let_go_if_idle(f, IDLE_RECHECK_MS);
-			wait_for(f, IDLE_RECHECK_MS, true);
+			wait_for(f, let_go_if_idle(f, IDLE_RECHECK_MS), true);
 			continue;
 		}
 		/* backoff_min * 2^failures, capped, with +-25 % jitter (stuck:
@@ -673,6 +681,10 @@ struct kc_forwarder *kc_forwarder_start(const char *db_path, const struct kc_for
 	f->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (f->kick_fd < 0 || f->stop_fd < 0) {
 		snprintf(err, errlen, "cannot set up the forwarder: %s", strerror(errno));
+		goto fail;
+	}
+	if (prune(f) < 0) {
+		snprintf(err, errlen, "%s: pruning acknowledged events: %s", db_path, sqlite3_errmsg(f->db));
 		goto fail;
 	}
 	set_status(f, NULL);
