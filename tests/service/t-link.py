@@ -39,7 +39,10 @@ def rows(db, q, *a):
 
 
 def unacked(db):
-    return rows(db, "SELECT count(*) FROM outbox WHERE acked_ms IS NULL")[0][0]
+    try:
+        return rows(db, "SELECT count(*) FROM outbox WHERE acked_ms IS NULL")[0][0]
+    except sqlite3.OperationalError:  # an outbox without retention: every row waits
+        return rows(db, "SELECT count(*) FROM outbox")[0][0]
 
 
 def outbox_all(db):
@@ -132,13 +135,14 @@ try:
     ev = seal("CAB-G", [{"type": "operator.login", "actor": "S01"}] * 5)
     st, r = svc.post_events(toks["CAB-G"], ev[:2])
     check(st == 200 and r["last_seq"] == 2, "2 stored")
+    gaps = seal("CAB-G", [{"type": "operator.login", "actor": "S01"}] * 300, 10, "0" * 64)
     t0 = time.time()
-    for i in range(300):
-        st, r = svc.post_events(toks["CAB-G"], ev[3:4])
+    for g in gaps:  # events 10..309, each alone: 300 different gaps
+        st, r = svc.post_events(toks["CAB-G"], [g])
     say("  300 gaps in %.2f s; last answer %s %s" % (time.time() - t0, st, r.get("error")))
     al = svc.sql("SELECT kind, seq, repeats, cleared_ms FROM ingest_alarms WHERE cabinet = 'CAB-G'")
     say("  alarms:", al)
-    check(al == [("gap", 4, 299, None)], "one open gap alarm with 299 repeats")
+    check(al == [("gap", 10, 299, None)], "one open gap alarm with 299 repeats")
     n = svc.sql("SELECT count(*) FROM notices WHERE cabinet = 'CAB-G'")[0][0]
     check(n == 1, "one webhook notice (%d)" % n)
     st, rep = svc.report("now", SUP)
