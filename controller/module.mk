@@ -49,3 +49,4 @@ BENCH_TOOLS += controller-hwopen
 controller-hwopen_SRCS := bench/controller-hwopen.c
 controller-hwopen_LIBS := hw common
 BENCH_SCRIPTS += bench/controller-release.sh
+TEST_SCRIPTS += tests/controller/t-link.sh
