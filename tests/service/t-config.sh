@@ -67,8 +67,9 @@ code=$(head -c 4000 /dev/zero | tr '\0' 'x' | curl -s -o /dev/null -w '%{http_co
 kill $pid; wait $pid; pid=
 
 echo "== schema version"
+V=$(ls "$KEYCAB_SRC"/schema/audit-*.sql | wc -l) # the newest schema version
 v=$(sqlite3 "$tmp/cli.db" "PRAGMA user_version")
-[ "$v" = 3 ] && ok "a new database is at schema version 3" || bad "user_version $v"
+[ "$v" = "$V" ] && ok "a new database is at schema version $V" || bad "user_version $v"
 j=$(sqlite3 "$tmp/cli.db" "PRAGMA journal_mode")
 [ "$j" = wal ] && ok "WAL mode" || bad "journal_mode $j"
 echo "== migration of a version-1 database"
@@ -80,12 +81,12 @@ echo "    $out"
 v=$(sqlite3 "$tmp/v1.db" "PRAGMA user_version")
 idx=$(sqlite3 "$tmp/v1.db" "SELECT count(*) FROM sqlite_master WHERE name = 'loans_insp'")
 states=$(sqlite3 "$tmp/v1.db" "SELECT group_concat(state, ',') FROM (SELECT state FROM loans ORDER BY loan)")
-[ $rc -eq 0 ] && [ "$v" = 3 ] && [ "$idx" = 1 ] && [ "$states" = collected,out ] &&
-	ok "migrated 1 -> 3 at start, data kept, a collected owner loan no longer out" ||
+[ $rc -eq 0 ] && [ "$v" = "$V" ] && [ "$idx" = 1 ] && [ "$states" = collected,out ] &&
+	ok "migrated 1 -> $V at start, data kept, a collected owner loan no longer out" ||
 	bad "migration (rc $rc, v $v, loans $states)"
 sqlite3 "$tmp/cli.db" "PRAGMA user_version = 99"
 out=$("$K" --db "$tmp/cli.db" --port 0 serve 2>&1); rc=$?
 echo "    $out"
-[ $rc -ne 0 ] && [[ "$out" == *"schema version 99 is newer than this keyauditd (3); refusing to start"* ]] \
+[ $rc -ne 0 ] && [[ "$out" == *"schema version 99 is newer than this keyauditd ($V); refusing to start"* ]] \
 	&& ok "a database newer than the code: refused" || bad "newer database started (exit $rc)"
 exit $fail
