@@ -10,6 +10,7 @@
 #include "common/pdata.h"
 #include "common/util.h"
 #include "controller/ctl.h"
+#include "controller/forward.h"
 #include "controller/rules.h"
 #include "hw/hw.h"
 
@@ -797,6 +798,66 @@ static void scan_notices(struct kc_ctl *ctl)
 	}
 }
 
+/* The audit link's alarm: raised when the service refuses the events
+ * (stuck), cleared when it takes them again. Inside a transaction. */
+static int link_alarm(struct kc_ctl *ctl, const struct kc_forward_status *fs)
+{
+	char detail[400];
+	int64_t id;
+	json_t *ev;
+
+	if (fs->state == KC_LINK_STUCK) {
+		snprintf(detail, sizeof(detail),
+			 "the audit service refuses this cabinet's events (%s): %s; %lld events wait in the outbox",
+			 fs->reason, fs->last_error, (long long)fs->pending);
+		return raise_alarm(ctl, "audit_link", NULL, NULL, 0, NULL, detail);
+	}
+	if (kc_store_int(ctl->st, &id, "SELECT id FROM alarms WHERE type = 'audit_link' AND cleared_ms IS NULL",
+			 "") < 0)
+		return 0;
+	if (kc_store_x(ctl->st, "UPDATE alarms SET cleared_ms = ?, cleared_by = 'recovered' WHERE id = ?", "II",
+		       kc_now_ms(), id) < 0)
+		return -EIO;
+	ev = kc_store_event(ctl->st, "alarm.cleared");
+	json_object_set_new(json_object_get(ev, "data"), "alarm", json_integer(id));
+	json_object_set_new(json_object_get(ev, "data"), "alarm_type", json_string("audit_link"));
+	json_object_set_new(json_object_get(ev, "data"), "reason",
+			    json_string("the audit service takes the events again"));
+	return kc_store_append(ctl->st, ev);
+}
+
+/* Acts on a change of the forwarder's state: one log line when the link
+ * fails and one when it is back (not one a retry), and the alarm. */
+static void audit_link(struct kc_ctl *ctl)
+{
+	struct kc_forward_status fs;
+
+	if (!ctl->forwarder)
+		return;
+	kc_forwarder_status(ctl->forwarder, &fs);
+	if (fs.state == KC_LINK_ONLINE && fs.service_seq < 0)
+		return; /* no answer yet */
+	if (ctl->link_seen == (int)fs.state && strcmp(ctl->link_reason, fs.reason) == 0)
+		return;
+	if (fs.state == KC_LINK_ONLINE && ctl->link_seen > (int)KC_LINK_ONLINE)
+		kc_notice("audit link back online: the service acknowledges up to event %lld, %lld waiting",
+			  (long long)fs.last_acked_seq, (long long)fs.pending);
+	else if (fs.state != KC_LINK_ONLINE)
+		kc_warn("audit link %s (%s): %s; %lld events wait in the outbox", kc_forward_state_name(fs.state),
+			fs.reason, fs.last_error, (long long)fs.pending);
+	if (fs.state == KC_LINK_STUCK || (fs.state == KC_LINK_ONLINE && ctl->link_seen != (int)KC_LINK_ONLINE)) {
+		if (kc_store_begin(ctl->st) < 0)
+			return;
+		if (link_alarm(ctl, &fs) < 0) {
+			kc_store_rollback(ctl->st);
+			return;
+		}
+		kc_ctl_commit(ctl);
+	}
+	ctl->link_seen = (int)fs.state;
+	kc_strlcpy(ctl->link_reason, fs.reason, sizeof(ctl->link_reason));
+}
+
 int64_t kc_cabinet_tick(struct kc_ctl *ctl)
 {
 	int64_t now = kc_mono_ms(), next = 1000;
@@ -818,6 +879,7 @@ int64_t kc_cabinet_tick(struct kc_ctl *ctl)
 		scan_notices(ctl);
 		ctl->next_scan_mono = now + ctl->conf->scan_interval_ms;
 	}
+	audit_link(ctl);
 	if (ctl->next_scan_mono - now < next)
 		next = ctl->next_scan_mono - now;
 	return next < 10 ? 10 : next;

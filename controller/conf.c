@@ -32,6 +32,9 @@ void kc_ctl_conf_defaults(struct kc_ctl_conf *c)
 	c->audit_backoff_max_ms = 60000;
 	c->socket_idle_ms = 120000;
 	c->lockout_summary_ms = 60000;
+	c->fwd_keep_events = 10000;
+	c->fwd_keep_ms = 30 * DAY_MS;
+	c->fwd_idle_close_ms = 5000;
 }
 
 int kc_parse_duration(const char *s, int64_t min_ms, int64_t max_ms, int64_t *out)
@@ -120,6 +123,35 @@ static int set_int(struct load_ctx *x, const char *section, const char *name, co
 		    min, max);
 	*dst = (int)v;
 	return 1;
+}
+
+/* [forward]: what the forwarder keeps and how it may connect. */
+static int forward_key(struct load_ctx *x, const char *name, const char *value)
+{
+	struct kc_ctl_conf *c = x->c;
+	long long v;
+
+	if (strcmp(name, "allow_plain_http") == 0) {
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+			BAD("[forward] allow_plain_http: \"%s\" must be yes or no", value);
+		c->fwd_allow_plain_http = strcmp(value, "yes") == 0;
+		return 1;
+	}
+	if (strcmp(name, "keep_acked_events") == 0) {
+		if (kc_parse_long(value, 0, 10000000, &v) < 0)
+			BAD("[forward] keep_acked_events: \"%s\" must be a whole number from 0 to 10000000", value);
+		c->fwd_keep_events = v;
+		return 1;
+	}
+	if (strcmp(name, "keep_acked_days") == 0) {
+		if (kc_parse_long(value, 0, 3650, &v) < 0)
+			BAD("[forward] keep_acked_days: \"%s\" must be a whole number of days from 0 to 3650", value);
+		c->fwd_keep_ms = v * DAY_MS;
+		return 1;
+	}
+	if (strcmp(name, "idle_close") == 0)
+		return set_dur(x, "forward", name, value, 100, 600000, &c->fwd_idle_close_ms);
+	BAD("[forward] %s: unknown key", name);
 }
 
 static int handler(void *user, const char *section, const char *name, const char *value)
@@ -212,6 +244,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		c->audit_backoff_max_ms = (int)ms;
 		return 1;
 	}
+	if (strcmp(section, "forward") == 0)
+		return forward_key(x, name, value);
 #undef IS
 	BAD("[%s] %s: unknown key", section, name);
 }

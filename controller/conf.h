@@ -34,6 +34,10 @@ struct kc_ctl_conf {
 	int audit_backoff_max_ms;
 	int64_t socket_idle_ms;      /* a connection idle this long is closed */
 	int64_t lockout_summary_ms;  /* failed logins summed per cause over this */
+	int fwd_allow_plain_http;  /* [forward] allow_plain_http: http:// to another machine */
+	int64_t fwd_keep_events;   /* [forward] keep_acked_events */
+	int64_t fwd_keep_ms;       /* [forward] keep_acked_days, in ms */
+	int64_t fwd_idle_close_ms; /* [forward] idle_close */
 };
 
 void kc_ctl_conf_defaults(struct kc_ctl_conf *c);

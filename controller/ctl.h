@@ -49,6 +49,8 @@ struct kc_ctl {
 	bool stopping;
 	struct kc_forwarder *forwarder; /* NULL: no [audit] url, offline */
 	struct kc_login_failures login_failures[KC_LOGIN_CAUSES];
+	int link_seen;         /* the forwarder's last state keycabd acted on; -1: none yet */
+	char link_reason[32];
 };
 
 /* Who sent a request: the socket peer and, after the session check, the

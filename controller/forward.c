@@ -1,9 +1,12 @@
 #include "controller/forward.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -19,16 +22,22 @@
 /* With nothing to send, look at the outbox this often anyway: rows may
  * come from another process, or a kick may have been missed. */
 #define IDLE_RECHECK_MS 1000
+/* Prune acknowledged rows past their age at least this often. */
+#define PRUNE_EVERY_MS 60000
 
 struct kc_forwarder {
 	char *url;	/* <base>/api/v1/events */
 	char *auth;	/* "Authorization: Bearer ..." */
 	char *ca_file;
-	int batch_max, backoff_min_ms, backoff_max_ms;
+	int batch_max, backoff_min_ms, backoff_max_ms, idle_close_ms;
 	int batch_cur;	/* halved on 413 (a batch over the service's body limit), reset on success */
+	int64_t keep_events, keep_ms;
+	int64_t acked_max;	/* the highest acknowledged seq */
+	int64_t resend_from;	/* > 0: the service is behind; send retained rows from here */
+	int64_t last_xfer_mono, last_prune_mono;
 	sqlite3 *db;
-	sqlite3_stmt *select, *del, *count;
-	CURL *curl;
+	sqlite3_stmt *select, *ack, *prune, *count, *retained, *has_seq;
+	CURL *curl;	/* NULL while no connection is wanted */
 	pthread_t thread;
 	int kick_fd, stop_fd;
 	atomic_bool stopping;
@@ -37,10 +46,65 @@ struct kc_forwarder {
 	unsigned rnd;
 };
 
+/* What one attempt came to. */
+struct attempt {
+	enum kc_link_state state;
+	const char *reason;
+	char msg[256];
+	int64_t service_seq;	/* -1: no answer with a head */
+};
+
 struct resp {
 	char *p;
 	size_t len;
 };
+
+const char *kc_forward_state_name(enum kc_link_state s)
+{
+	return s == KC_LINK_ONLINE ? "online" : s == KC_LINK_STUCK ? "stuck" : "offline";
+}
+
+static bool host_is_loopback(const char *h, size_t n)
+{
+	if ((n == 9 && strncasecmp(h, "localhost", 9) == 0) || (n == 5 && strncmp(h, "[::1]", 5) == 0))
+		return true;
+	if (n < 5 || strncmp(h, "127.", 4) != 0)
+		return false;
+	for (size_t i = 4; i < n; i++)
+		if (!isdigit((unsigned char)h[i]) && h[i] != '.')
+			return false;
+	return true;
+}
+
+int kc_forward_url_check(const char *url, bool allow_plain_http, char *err, size_t errlen)
+{
+	const char *auth, *end, *at, *host;
+	size_t n;
+
+	if (strncmp(url, "https://", 8) == 0)
+		return 0;
+	if (strncmp(url, "http://", 7) != 0) {
+		snprintf(err, errlen, "service URL \"%s\" is not https:// or http://", url);
+		return -EINVAL;
+	}
+	if (allow_plain_http)
+		return 0;
+	auth = url + 7;
+	end = auth + strcspn(auth, "/?#");
+	at = memchr(auth, '@', (size_t)(end - auth));
+	host = at ? at + 1 : auth;
+	if (*host == '[')
+		n = (size_t)((memchr(host, ']', (size_t)(end - host)) ? (const char *)memchr(host, ']', (size_t)(end - host)) + 1 : end) - host);
+	else
+		n = strcspn(host, ":/?#");
+	if (host_is_loopback(host, n))
+		return 0;
+	snprintf(err, errlen,
+		 "service URL \"%s\" is plain http:// to another machine: the token and the events would "
+		 "cross the network in clear; use https:// (with ca_file) or set [forward] allow_plain_http = yes",
+		 url);
+	return -EINVAL;
+}
 
 static size_t on_body(void *data, size_t size, size_t n, void *user)
 {
@@ -60,37 +124,64 @@ static size_t on_body(void *data, size_t size, size_t n, void *user)
 	return add;
 }
 
-static void set_status(struct kc_forwarder *f, int64_t pending, int64_t acked, bool ok, const char *error)
+static int64_t count_rows(sqlite3_stmt *st)
 {
+	int64_t n = -1;
+
+	sqlite3_reset(st);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+/* Records an attempt's outcome (a NULL a: only the counts). */
+static void set_status(struct kc_forwarder *f, const struct attempt *a)
+{
+	int64_t pending = count_rows(f->count), retained = count_rows(f->retained);
+
 	pthread_mutex_lock(&f->lock);
 	if (pending >= 0)
 		f->status.pending = pending;
-	if (acked > 0)
-		f->status.last_acked_seq = acked;
-	if (ok) {
-		f->status.consecutive_failures = 0;
-		f->status.last_error[0] = '\0';
-	} else if (error) {
-		f->status.consecutive_failures++;
-		kc_strlcpy(f->status.last_error, error, sizeof(f->status.last_error));
+	if (retained >= 0)
+		f->status.retained = retained;
+	f->status.last_acked_seq = f->acked_max;
+	if (a) {
+		if (a->state != f->status.state || strcmp(a->reason, f->status.reason) != 0)
+			f->status.since_ms = kc_wall_ms();
+		f->status.state = a->state;
+		kc_strlcpy(f->status.reason, a->reason, sizeof(f->status.reason));
+		if (a->service_seq >= 0)
+			f->status.service_seq = a->service_seq;
+		if (a->state == KC_LINK_ONLINE) {
+			f->status.consecutive_failures = 0;
+			f->status.last_error[0] = '\0';
+		} else {
+			f->status.consecutive_failures++;
+			kc_strlcpy(f->status.last_error, a->msg, sizeof(f->status.last_error));
+		}
 	}
 	pthread_mutex_unlock(&f->lock);
 }
 
-static int64_t pending(struct kc_forwarder *f)
-{
-	int64_t n = -1;
+static void fail_as(struct attempt *a, enum kc_link_state state, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-	sqlite3_reset(f->count);
-	if (sqlite3_step(f->count) == SQLITE_ROW)
-		n = sqlite3_column_int64(f->count, 0);
-	sqlite3_reset(f->count);
-	return n;
+static void fail_as(struct attempt *a, enum kc_link_state state, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	a->state = state;
+	a->reason = reason;
+	va_start(ap, fmt);
+	vsnprintf(a->msg, sizeof(a->msg), fmt, ap);
+	va_end(ap);
 }
 
-/* Reads up to batch_max rows as a JSON array text. Returns the number of
- * events (0: the outbox is empty) or -errno; *max_seq is the last one. */
-static int read_batch(struct kc_forwarder *f, char **out, int64_t *max_seq)
+/* Reads up to batch_cur rows from seq `from` (0: the first one not
+ * acknowledged) as a JSON array text. Returns the number of events (0:
+ * nothing to send) or -errno; *first and *last are their seqs. */
+static int read_batch(struct kc_forwarder *f, int64_t from, char **out, int64_t *first, int64_t *last)
 {
 	size_t cap = 4096, len = 1;
 	char *buf = malloc(cap);
@@ -100,7 +191,11 @@ static int read_batch(struct kc_forwarder *f, char **out, int64_t *max_seq)
 		return -ENOMEM;
 	buf[0] = '[';
 	sqlite3_reset(f->select);
-	sqlite3_bind_int(f->select, 1, f->batch_cur);
+	if (from > 0)
+		sqlite3_bind_int64(f->select, 1, from);
+	else
+		sqlite3_bind_null(f->select, 1);
+	sqlite3_bind_int(f->select, 2, f->batch_cur);
 	while ((rc = sqlite3_step(f->select)) == SQLITE_ROW) {
 		const char *body = (const char *)sqlite3_column_text(f->select, 1);
 		size_t bl = (size_t)sqlite3_column_bytes(f->select, 1);
@@ -119,9 +214,11 @@ static int read_batch(struct kc_forwarder *f, char **out, int64_t *max_seq)
 		}
 		if (n)
 			buf[len++] = ',';
+		else
+			*first = sqlite3_column_int64(f->select, 0);
 		memcpy(buf + len, body, bl);
 		len += bl;
-		*max_seq = sqlite3_column_int64(f->select, 0);
+		*last = sqlite3_column_int64(f->select, 0);
 		n++;
 	}
 	sqlite3_reset(f->select);
@@ -135,92 +232,47 @@ static int read_batch(struct kc_forwarder *f, char **out, int64_t *max_seq)
 	return n;
 }
 
-/* Deletes the acknowledged rows: seq <= min(acked, what we sent). */
-static int drop_acked(struct kc_forwarder *f, int64_t upto)
+/* Marks first..upto acknowledged (rows sent again keep their first
+ * acknowledgement time), then prunes past the retention window. */
+static int mark_acked(struct kc_forwarder *f, int64_t first, int64_t upto)
 {
 	int rc;
 
-	sqlite3_reset(f->del);
-	sqlite3_bind_int64(f->del, 1, upto);
-	rc = sqlite3_step(f->del);
-	sqlite3_reset(f->del);
+	sqlite3_reset(f->ack);
+	sqlite3_bind_int64(f->ack, 1, kc_wall_ms());
+	sqlite3_bind_int64(f->ack, 2, first);
+	sqlite3_bind_int64(f->ack, 3, upto);
+	rc = sqlite3_step(f->ack);
+	sqlite3_reset(f->ack);
+	if (rc != SQLITE_DONE)
+		return -EIO;
+	if (upto > f->acked_max)
+		f->acked_max = upto;
+	return 0;
+}
+
+static int prune(struct kc_forwarder *f)
+{
+	int rc;
+
+	sqlite3_reset(f->prune);
+	sqlite3_bind_int64(f->prune, 1, kc_wall_ms() - f->keep_ms);
+	sqlite3_bind_int64(f->prune, 2, f->acked_max - f->keep_events);
+	rc = sqlite3_step(f->prune);
+	sqlite3_reset(f->prune);
+	f->last_prune_mono = kc_mono_ms();
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-/* One batch. Returns 1 when sent and acknowledged in full (send the next
- * at once), 0 when the outbox is empty, -EAGAIN to back off (error in
- * status). */
-static int forward_once(struct kc_forwarder *f)
+static bool retained_seq(struct kc_forwarder *f, int64_t seq)
 {
-	struct curl_slist *hdrs = NULL;
-	struct resp resp = { NULL, 0 };
-	char errbuf[CURL_ERROR_SIZE] = "", msg[256];
-	int64_t max_seq = 0, acked = -1;
-	json_t *answer = NULL;
-	long status = 0;
-	char *body = NULL;
-	CURLcode cc;
-	int n, r = -EAGAIN;
+	bool yes;
 
-	n = read_batch(f, &body, &max_seq);
-	if (n < 0) {
-		snprintf(msg, sizeof(msg), "reading the outbox: %s", sqlite3_errmsg(f->db));
-		set_status(f, -1, 0, false, msg);
-		return -EAGAIN;
-	}
-	if (n == 0) {
-		free(body);
-		set_status(f, 0, 0, true, NULL);
-		return 0;
-	}
-	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-	hdrs = curl_slist_append(hdrs, f->auth);
-	curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(f->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(f->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, &resp);
-	curl_easy_setopt(f->curl, CURLOPT_ERRORBUFFER, errbuf);
-	cc = curl_easy_perform(f->curl);
-	curl_slist_free_all(hdrs);
-	free(body);
-	if (cc != CURLE_OK) {
-		snprintf(msg, sizeof(msg), "POST %s: %s", f->url, errbuf[0] ? errbuf : curl_easy_strerror(cc));
-		goto out;
-	}
-	curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &status);
-	answer = resp.p ? json_loads(resp.p, 0, NULL) : NULL;
-	if (json_is_integer(json_object_get(answer, "last_seq")))
-		acked = json_integer_value(json_object_get(answer, "last_seq"));
-	if (acked > 0 && drop_acked(f, acked < max_seq ? acked : max_seq) < 0) {
-		snprintf(msg, sizeof(msg), "deleting acknowledged rows: %s", sqlite3_errmsg(f->db));
-		goto out;
-	}
-	if (status == 413 && f->batch_cur > 1) {
-		f->batch_cur = (f->batch_cur + 1) / 2;
-		snprintf(msg, sizeof(msg), "HTTP 413: batch too large for the service; now %d events a batch",
-			 f->batch_cur);
-		goto out;
-	}
-	if (status == 200 && acked >= max_seq) {
-		if (f->batch_cur < f->batch_max)
-			f->batch_cur = f->batch_cur * 2 < f->batch_max ? f->batch_cur * 2 : f->batch_max;
-		r = 1;
-		set_status(f, pending(f), acked, true, NULL);
-		goto out;
-	}
-	if (status == 200)
-		snprintf(msg, sizeof(msg), "the service stored up to %lld of a batch up to %lld", (long long)acked,
-			 (long long)max_seq);
-	else
-		snprintf(msg, sizeof(msg), "HTTP %ld: %s", status,
-			 json_is_string(json_object_get(answer, "message")) ?
-				 json_string_value(json_object_get(answer, "message")) : "no message");
-out:
-	if (r < 0)
-		set_status(f, pending(f), acked, false, msg);
-	json_decref(answer);
-	free(resp.p);
-	return r;
+	sqlite3_reset(f->has_seq);
+	sqlite3_bind_int64(f->has_seq, 1, seq);
+	yes = sqlite3_step(f->has_seq) == SQLITE_ROW;
+	sqlite3_reset(f->has_seq);
+	return yes;
 }
 
 /* Aborts a transfer in flight when the forwarder is stopping. */
@@ -235,15 +287,234 @@ static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, 
 	return atomic_load(&f->stopping) ? 1 : 0;
 }
 
-/* Waits up to ms for a kick (when kick) or a stop. */
+static int curl_setup(struct kc_forwarder *f)
+{
+	f->curl = curl_easy_init();
+	if (!f->curl)
+		return -ENOMEM;
+	curl_easy_setopt(f->curl, CURLOPT_URL, f->url);
+	curl_easy_setopt(f->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(f->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	curl_easy_setopt(f->curl, CURLOPT_TIMEOUT_MS, 60000L);
+	curl_easy_setopt(f->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(f->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(f->curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(f->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(f->curl, CURLOPT_XFERINFODATA, f);
+	curl_easy_setopt(f->curl, CURLOPT_MAXAGE_CONN, (long)(f->idle_close_ms + 999) / 1000);
+	if (f->ca_file)
+		curl_easy_setopt(f->curl, CURLOPT_CAINFO, f->ca_file);
+	return 0;
+}
+
+/* Posts body; *status and *answer (NULL when not JSON) on a transfer
+ * that completed, -EIO with the reason in a otherwise. */
+static int post(struct kc_forwarder *f, const char *body, long *status, json_t **answer, struct attempt *a)
+{
+	struct curl_slist *hdrs = NULL;
+	struct resp resp = { NULL, 0 };
+	char errbuf[CURL_ERROR_SIZE] = "";
+	CURLcode cc;
+
+	if (!f->curl && curl_setup(f) < 0) {
+		fail_as(a, KC_LINK_OFFLINE, "unreachable", "cannot set up a connection: out of memory");
+		return -EIO;
+	}
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	hdrs = curl_slist_append(hdrs, f->auth);
+	curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(f->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(f->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, &resp);
+	curl_easy_setopt(f->curl, CURLOPT_ERRORBUFFER, errbuf);
+	cc = curl_easy_perform(f->curl);
+	curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(f->curl, CURLOPT_POSTFIELDS, NULL);
+	curl_slist_free_all(hdrs);
+	f->last_xfer_mono = kc_mono_ms();
+	if (cc != CURLE_OK) {
+		fail_as(a, KC_LINK_OFFLINE, "unreachable", "POST %s: %s", f->url,
+			errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		free(resp.p);
+		return -EIO;
+	}
+	curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, status);
+	*answer = resp.p ? json_loads(resp.p, 0, NULL) : NULL;
+	free(resp.p);
+	return 0;
+}
+
+static const char *answer_str(const json_t *answer, const char *name, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(answer, name));
+
+	return s ? s : dflt;
+}
+
+/* A refusal (4xx other than 408/429 and a 413 the batch can shrink
+ * under): what it means for the link. Returns 1 to send at once (the
+ * service is behind and the rows it lacks are kept), or 0 (a filled). */
+static int refused(struct kc_forwarder *f, long status, const json_t *answer, int64_t first, struct attempt *a)
+{
+	const char *error = answer_str(answer, "error", ""), *text = answer_str(answer, "message", "no message");
+
+	if (status == 409 && strcmp(error, "gap") == 0 && a->service_seq >= 0 && a->service_seq < first - 1) {
+		if (retained_seq(f, a->service_seq + 1)) {
+			f->resend_from = a->service_seq + 1;
+			return 1;
+		}
+		fail_as(a, KC_LINK_STUCK, "not_retained",
+			"the service's last event is %lld, and events %lld..%lld are no longer kept here: "
+			"the service lost them (an older backup?)",
+			(long long)a->service_seq, (long long)a->service_seq + 1, (long long)first - 1);
+		return 0;
+	}
+	if (status == 409)
+		fail_as(a, KC_LINK_STUCK,
+			strcmp(error, "gap") == 0 ? "gap" : strcmp(error, "chain_break") == 0 ? "chain_break"
+											       : "conflict",
+			"HTTP 409: %s", text);
+	else if (status == 413)
+		fail_as(a, KC_LINK_STUCK, "too_large", "HTTP 413: event %lld alone is over the service's limit",
+			(long long)first);
+	else if (status == 401 || status == 403)
+		fail_as(a, KC_LINK_STUCK, "unauthorized", "HTTP %ld: %s", status, text);
+	else
+		fail_as(a, KC_LINK_STUCK, "invalid", "HTTP %ld: %s", status, text);
+	return 0;
+}
+
+/* One batch. Returns 1 when sent and acknowledged in full (send the next
+ * at once), 0 when there is nothing to send, -EAGAIN to back off (the
+ * state is in status). */
+static int forward_once(struct kc_forwarder *f)
+{
+	struct attempt a = { KC_LINK_ONLINE, "", "", -1 };
+	int64_t first = 0, last = 0, acked = -1;
+	json_t *answer = NULL;
+	long status = 0;
+	char *body = NULL;
+	int n, r = -EAGAIN;
+
+	if (f->resend_from > f->acked_max)
+		f->resend_from = 0;
+	n = read_batch(f, f->resend_from, &body, &first, &last);
+	if (n < 0) {
+		fail_as(&a, KC_LINK_OFFLINE, "database", "reading the outbox: %s", sqlite3_errmsg(f->db));
+		set_status(f, &a);
+		return -EAGAIN;
+	}
+	if (n == 0) {
+		free(body);
+		f->resend_from = 0;
+		set_status(f, NULL);
+		return 0;
+	}
+	r = post(f, body, &status, &answer, &a);
+	free(body);
+	if (r < 0) {
+		r = -EAGAIN;
+		goto out;
+	}
+	r = -EAGAIN;
+	if (json_is_integer(json_object_get(answer, "last_seq"))) {
+		acked = json_integer_value(json_object_get(answer, "last_seq"));
+		a.service_seq = acked;
+	}
+	if (status >= 200 && status < 300) {
+		if (acked > last) {
+			fail_as(&a, KC_LINK_STUCK, "service_ahead",
+				"HTTP %ld: the service says it holds up to event %lld, past the %lld..%lld sent; "
+				"nothing taken as acknowledged",
+				status, (long long)acked, (long long)first, (long long)last);
+		} else if (acked < first) {
+			fail_as(&a, KC_LINK_OFFLINE, "bad_answer",
+				"HTTP %ld without an acknowledgement of events %lld..%lld", status, (long long)first,
+				(long long)last);
+		} else if (mark_acked(f, first, acked) < 0 || prune(f) < 0) {
+			fail_as(&a, KC_LINK_OFFLINE, "database", "marking acknowledged rows: %s",
+				sqlite3_errmsg(f->db));
+		} else {
+			if (f->resend_from)
+				f->resend_from = acked + 1;
+			if (f->batch_cur < f->batch_max)
+				f->batch_cur = f->batch_cur * 2 < f->batch_max ? f->batch_cur * 2 : f->batch_max;
+			r = 1;
+		}
+		goto out;
+	}
+	if (status == 413 && f->batch_cur > 1 && last > first) {
+		f->batch_cur = (int)((last - first + 2) / 2);
+		r = 1; /* not a failure of the link: the same rows again, fewer at a time */
+		goto out;
+	}
+	if ((status >= 400 && status < 500 && status != 408 && status != 429)) {
+		if (refused(f, status, answer, first, &a) > 0)
+			r = 1;
+		goto out;
+	}
+	fail_as(&a, KC_LINK_OFFLINE, "http_error", "HTTP %ld: %s", status, answer_str(answer, "message", "no message"));
+out:
+	set_status(f, r < 0 || (status >= 200 && status < 300) ? &a : NULL);
+	json_decref(answer);
+	return r;
+}
+
+/* Closes the connection once it has been idle for idle_close_ms, or
+ * now when the coming wait of wait_ms would keep it idle longer. Returns
+ * how long to wait at most before looking again. */
+static int let_go_if_idle(struct kc_forwarder *f, int wait_ms)
+{
+	int64_t idle;
+
+	if (!f->curl)
+		return wait_ms;
+	idle = kc_mono_ms() - f->last_xfer_mono;
+	if (idle >= f->idle_close_ms || wait_ms > f->idle_close_ms) {
+		curl_easy_cleanup(f->curl);
+		f->curl = NULL;
+		return wait_ms;
+	}
+	return f->idle_close_ms - idle < wait_ms ? (int)(f->idle_close_ms - idle) : wait_ms;
+}
+
+/* Waits up to ms for a stop, or for a kick when `kick`; a kick while
+ * backing off only refreshes the backlog count. */
 static void wait_for(struct kc_forwarder *f, int ms, bool kick)
 {
-	struct pollfd p[2] = { { .fd = f->stop_fd, .events = POLLIN }, { .fd = f->kick_fd, .events = POLLIN } };
-	uint64_t v;
+	int64_t end = kc_mono_ms() + ms;
 
-	if (poll(p, kick ? 2 : 1, ms) > 0 && kick && (p[1].revents & POLLIN) && read(f->kick_fd, &v, sizeof(v)) < 0) {
-		/* EAGAIN: someone else drained it */
+	for (;;) {
+		struct pollfd p[2] = { { .fd = f->stop_fd, .events = POLLIN }, { .fd = f->kick_fd, .events = POLLIN } };
+		int64_t left = end - kc_mono_ms();
+		uint64_t v;
+
+		if (left <= 0 || atomic_load(&f->stopping))
+			return;
+		if (poll(p, 2, (int)left) <= 0 || (p[0].revents & POLLIN))
+			return;
+		if ((p[1].revents & POLLIN) && read(f->kick_fd, &v, sizeof(v)) < 0) {
+			/* EAGAIN: someone else drained it */
+		}
+		if (kick)
+			return;
+		set_status(f, NULL);
 	}
+}
+
+static int backoff_ms(struct kc_forwarder *f, int failures, bool stuck)
+{
+	int64_t b = f->backoff_min_ms;
+	int jitter;
+
+	for (int i = 0; i < failures && b < f->backoff_max_ms; i++)
+		b *= 2;
+	if (b > f->backoff_max_ms || stuck)
+		b = f->backoff_max_ms;
+	jitter = (int)(b / 4);
+	if (jitter > 0)
+		b += (int64_t)(rand_r(&f->rnd) % (2 * jitter + 1)) - jitter;
+	return (int)b;
 }
 
 static void *forward_main(void *arg)
@@ -252,7 +523,8 @@ static void *forward_main(void *arg)
 	int failures = 0;
 
 	while (!atomic_load(&f->stopping)) {
-		int r = forward_once(f);
+		int r = forward_once(f), ms;
+		bool stuck;
 
 		if (r > 0) {
 			failures = 0;
@@ -260,25 +532,19 @@ static void *forward_main(void *arg)
 		}
 		if (r == 0) {
 			failures = 0;
-			wait_for(f, IDLE_RECHECK_MS, true);
+			if (kc_mono_ms() - f->last_prune_mono >= PRUNE_EVERY_MS && prune(f) == 0)
+				set_status(f, NULL);
+			wait_for(f, let_go_if_idle(f, IDLE_RECHECK_MS), true);
 			continue;
 		}
-		/* backoff_min * 2^failures, capped, with +-25 % jitter; a kick
-		 * does not cut it short (the service is the problem) */
-		{
-			int64_t b = f->backoff_min_ms;
-			int jitter;
-
-			for (int i = 0; i < failures && b < f->backoff_max_ms; i++)
-				b *= 2;
-			if (b > f->backoff_max_ms)
-				b = f->backoff_max_ms;
-			jitter = (int)(b / 4);
-			if (jitter > 0)
-				b += (int64_t)(rand_r(&f->rnd) % (2 * jitter + 1)) - jitter;
-			failures++;
-			wait_for(f, (int)b, false);
-		}
+		/* backoff_min * 2^failures, capped, with +-25 % jitter (stuck:
+		 * the cap at once); a kick does not cut it short */
+		pthread_mutex_lock(&f->lock);
+		stuck = f->status.state == KC_LINK_STUCK;
+		pthread_mutex_unlock(&f->lock);
+		ms = backoff_ms(f, failures++, stuck);
+		let_go_if_idle(f, ms);
+		wait_for(f, ms, false);
 	}
 	return NULL;
 }
@@ -298,8 +564,11 @@ static char *join(const char *a, const char *b)
 static void forwarder_free(struct kc_forwarder *f)
 {
 	sqlite3_finalize(f->select);
-	sqlite3_finalize(f->del);
+	sqlite3_finalize(f->ack);
+	sqlite3_finalize(f->prune);
 	sqlite3_finalize(f->count);
+	sqlite3_finalize(f->retained);
+	sqlite3_finalize(f->has_seq);
 	sqlite3_close(f->db);
 	if (f->curl)
 		curl_easy_cleanup(f->curl);
@@ -316,11 +585,62 @@ static void forwarder_free(struct kc_forwarder *f)
 	free(f);
 }
 
+static int prepare_all(struct kc_forwarder *f)
+{
+	static const struct {
+		size_t off;
+		const char *sql;
+	} q[] = {
+		{ offsetof(struct kc_forwarder, select),
+		  "SELECT seq, body FROM outbox WHERE seq >= coalesce(?1,"
+		  " (SELECT min(seq) FROM outbox WHERE acked_ms IS NULL), (SELECT max(seq) + 1 FROM outbox), 0)"
+		  " ORDER BY seq LIMIT ?2" },
+		{ offsetof(struct kc_forwarder, ack),
+		  "UPDATE outbox SET acked_ms = coalesce(acked_ms, ?1) WHERE seq BETWEEN ?2 AND ?3" },
+		{ offsetof(struct kc_forwarder, prune),
+		  "DELETE FROM outbox WHERE acked_ms IS NOT NULL AND (acked_ms < ?1 OR seq <= ?2)" },
+		{ offsetof(struct kc_forwarder, count), "SELECT count(*) FROM outbox WHERE acked_ms IS NULL" },
+		{ offsetof(struct kc_forwarder, retained), "SELECT count(*) FROM outbox WHERE acked_ms IS NOT NULL" },
+		{ offsetof(struct kc_forwarder, has_seq), "SELECT 1 FROM outbox WHERE seq = ?" },
+	};
+	sqlite3_stmt *max;
+	int rc;
+
+	if (sqlite3_exec(f->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK)
+		return -EIO;
+	for (size_t i = 0; i < KC_ARRAY_SIZE(q); i++)
+		if (sqlite3_prepare_v2(f->db, q[i].sql, -1, (sqlite3_stmt **)((char *)f + q[i].off), NULL) != SQLITE_OK)
+			return -EIO;
+	if (sqlite3_prepare_v2(f->db, "SELECT coalesce(max(seq), 0) FROM outbox WHERE acked_ms IS NOT NULL", -1, &max,
+			       NULL) != SQLITE_OK)
+		return -EIO;
+	rc = sqlite3_step(max);
+	if (rc == SQLITE_ROW)
+		f->acked_max = sqlite3_column_int64(max, 0);
+	sqlite3_finalize(max);
+	return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+static void set_limits(struct kc_forwarder *f, const struct kc_forward_config *cfg)
+{
+	f->batch_max = cfg->batch_max > 0 ? cfg->batch_max : 100;
+	f->batch_cur = f->batch_max;
+	f->backoff_min_ms = cfg->backoff_min_ms > 0 ? cfg->backoff_min_ms : 500;
+	f->backoff_max_ms = cfg->backoff_max_ms > 0 ? cfg->backoff_max_ms : 60000;
+	if (f->backoff_max_ms < f->backoff_min_ms)
+		f->backoff_max_ms = f->backoff_min_ms;
+	f->keep_events = cfg->keep_acked_events >= 0 ? cfg->keep_acked_events : KC_FORWARD_KEEP_EVENTS;
+	f->keep_ms = cfg->keep_acked_ms >= 0 ? cfg->keep_acked_ms : KC_FORWARD_KEEP_MS;
+	f->idle_close_ms = cfg->idle_close_ms > 0 ? cfg->idle_close_ms : KC_FORWARD_IDLE_CLOSE_MS;
+	f->rnd = (unsigned)kc_mono_ms() ^ (unsigned)getpid();
+	f->status.service_seq = -1;
+	f->status.since_ms = kc_wall_ms();
+}
+
 struct kc_forwarder *kc_forwarder_start(const char *db_path, const struct kc_forward_config *cfg, char *err,
 					size_t errlen)
 {
 	struct kc_forwarder *f;
-	const char *base;
 	char *trimmed;
 	size_t bl;
 
@@ -328,10 +648,8 @@ struct kc_forwarder *kc_forwarder_start(const char *db_path, const struct kc_for
 		snprintf(err, errlen, "the forwarder needs a database path, a service URL and a token");
 		return NULL;
 	}
-	if (strncmp(cfg->url, "http://", 7) != 0 && strncmp(cfg->url, "https://", 8) != 0) {
-		snprintf(err, errlen, "service URL \"%s\" is not http:// or https://", cfg->url);
+	if (kc_forward_url_check(cfg->url, cfg->allow_plain_http, err, errlen) < 0)
 		return NULL;
-	}
 	f = calloc(1, sizeof(*f));
 	if (!f) {
 		snprintf(err, errlen, "out of memory");
@@ -339,16 +657,9 @@ struct kc_forwarder *kc_forwarder_start(const char *db_path, const struct kc_for
 	}
 	f->kick_fd = f->stop_fd = -1;
 	pthread_mutex_init(&f->lock, NULL);
-	f->batch_max = cfg->batch_max > 0 ? cfg->batch_max : 100;
-	f->batch_cur = f->batch_max;
-	f->backoff_min_ms = cfg->backoff_min_ms > 0 ? cfg->backoff_min_ms : 500;
-	f->backoff_max_ms = cfg->backoff_max_ms > 0 ? cfg->backoff_max_ms : 60000;
-	if (f->backoff_max_ms < f->backoff_min_ms)
-		f->backoff_max_ms = f->backoff_min_ms;
-	f->rnd = (unsigned)kc_mono_ms() ^ (unsigned)getpid();
-	base = cfg->url;
-	bl = strlen(base);
-	trimmed = strndup(base, bl && base[bl - 1] == '/' ? bl - 1 : bl);
+	set_limits(f, cfg);
+	bl = strlen(cfg->url);
+	trimmed = strndup(cfg->url, bl && cfg->url[bl - 1] == '/' ? bl - 1 : bl);
 	f->url = trimmed ? join(trimmed, "/api/v1/events") : NULL;
 	free(trimmed);
 	f->auth = join("Authorization: Bearer ", cfg->token);
@@ -362,33 +673,21 @@ struct kc_forwarder *kc_forwarder_start(const char *db_path, const struct kc_for
 		goto fail;
 	}
 	sqlite3_busy_timeout(f->db, 5000);
-	if (sqlite3_exec(f->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(f->db, "SELECT seq, body FROM outbox ORDER BY seq LIMIT ?", -1, &f->select, NULL) !=
-		    SQLITE_OK ||
-	    sqlite3_prepare_v2(f->db, "DELETE FROM outbox WHERE seq <= ?", -1, &f->del, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(f->db, "SELECT count(*) FROM outbox", -1, &f->count, NULL) != SQLITE_OK) {
+	if (prepare_all(f) < 0) {
 		snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(f->db));
 		goto fail;
 	}
 	f->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	f->curl = curl_easy_init();
-	if (f->kick_fd < 0 || f->stop_fd < 0 || !f->curl) {
+	if (f->kick_fd < 0 || f->stop_fd < 0) {
 		snprintf(err, errlen, "cannot set up the forwarder: %s", strerror(errno));
 		goto fail;
 	}
-	curl_easy_setopt(f->curl, CURLOPT_URL, f->url);
-	curl_easy_setopt(f->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(f->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-	curl_easy_setopt(f->curl, CURLOPT_TIMEOUT_MS, 60000L);
-	curl_easy_setopt(f->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(f->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(f->curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(f->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(f->curl, CURLOPT_XFERINFODATA, f);
-	if (f->ca_file)
-		curl_easy_setopt(f->curl, CURLOPT_CAINFO, f->ca_file);
-	f->status.pending = pending(f);
+	if (prune(f) < 0) {
+		snprintf(err, errlen, "%s: pruning acknowledged events: %s", db_path, sqlite3_errmsg(f->db));
+		goto fail;
+	}
+	set_status(f, NULL);
 	if (pthread_create(&f->thread, NULL, forward_main, f) != 0) {
 		snprintf(err, errlen, "cannot start the forwarder thread");
 		goto fail;

@@ -255,6 +255,10 @@ int main(int argc, char **argv)
 			.batch_max = conf.audit_batch_max,
 			.backoff_min_ms = conf.audit_backoff_min_ms,
 			.backoff_max_ms = conf.audit_backoff_max_ms,
+			.allow_plain_http = conf.fwd_allow_plain_http,
+			.keep_acked_events = conf.fwd_keep_events,
+			.keep_acked_ms = conf.fwd_keep_ms,
+			.idle_close_ms = (int)conf.fwd_idle_close_ms,
 		};
 
 		if (read_token(conf.audit_token_file, token, sizeof(token), err, sizeof(err)) < 0) {
@@ -268,6 +272,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		ctl.forwarder = fwd;
+		ctl.link_seen = -1;
 	}
 	if (lifecycle_event(&ctl, "controller.started", "version", KEYCABD_VERSION) < 0) {
 		kc_err("cannot write to the database: %s", kc_store_errmsg(st));

@@ -841,10 +841,12 @@ static json_t *op_status(struct kc_ctl *ctl)
 
 		kc_forwarder_status(ctl->forwarder, &fs);
 		json_object_set_new(rep, "forward",
-				    json_pack("{s:I, s:I, s:i, s:s}", "pending", (json_int_t)fs.pending,
-					      "last_acked_seq", (json_int_t)fs.last_acked_seq,
-					      "consecutive_failures", fs.consecutive_failures,
-					      "last_error", fs.last_error));
+				    json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:s}", "state",
+					      kc_forward_state_name(fs.state), "reason", fs.reason, "pending",
+					      (json_int_t)fs.pending, "retained", (json_int_t)fs.retained,
+					      "last_acked_seq", (json_int_t)fs.last_acked_seq, "service_seq",
+					      (json_int_t)fs.service_seq, "consecutive_failures",
+					      fs.consecutive_failures, "last_error", fs.last_error));
 	} else {
 		json_object_set_new(rep, "forward", json_null());
 	}

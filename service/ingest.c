@@ -48,7 +48,7 @@ static void fail(struct kc_ingest_result *res, int status, const char *error, co
 
 static const char *const col_members[] = { "actor", "person", "key", "kind", "unit", "site", "slot" };
 
-static int insert_event(struct kc_db *db, const json_t *ev, const char *canon, int64_t ts_ms,
+static int insert_event(struct kc_db *db, const char *key, const json_t *ev, const char *canon, int64_t ts_ms,
 			int64_t now_ms)
 {
 	sqlite3_stmt *st = kc_db_stmt(db,
@@ -58,7 +58,7 @@ static int insert_event(struct kc_db *db, const json_t *ev, const char *canon, i
 
 	if (!st)
 		return -EIO;
-	kc_bind_json_str(st, i++, ev, "cabinet");
+	kc_bind_text(st, i++, key);
 	kc_bind_json_str(st, i++, ev, "seq");
 	sqlite3_bind_int64(st, i++, ts_ms);
 	kc_bind_json_str(st, i++, ev, "type");
@@ -76,18 +76,34 @@ static int insert_event(struct kc_db *db, const json_t *ev, const char *canon, i
 	return 0;
 }
 
-/* A refused batch raises an alarm once per cabinet, kind and seq; it is
- * also a notice to the webhooks. Returns 1 when new, 0, or -EIO. */
+/* An ingest alarm: at most one open per cabinet and kind; a repeat while
+ * it is open is counted on it. A new one is also a notice to the
+ * webhooks. Returns 1 when new, 0 when counted as a repeat, or -EIO. */
 static int raise_ingest_alarm(struct kc_db *db, const struct kc_audit_config *cfg,
 			      const char *cabinet, const char *kind, int64_t seq, const char *message,
 			      int64_t now_ms)
 {
 	sqlite3_stmt *st = kc_db_stmt(db,
-		"INSERT OR IGNORE INTO ingest_alarms (cabinet, kind, seq, message, raised_ms) VALUES (?,?,?,?,?)");
+		"UPDATE ingest_alarms SET repeats = repeats + 1, last_seq = ?, last_ms = ?"
+		" WHERE cabinet = ? AND kind = ? AND cleared_ms IS NULL");
 	char seqs[24];
 	json_t *fields;
 	int r;
 
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 2, now_ms);
+	kc_bind_text(st, 3, cabinet);
+	kc_bind_text(st, 4, kind);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE)
+		return -EIO;
+	if (sqlite3_changes(db->h) > 0)
+		return 0;
+	st = kc_db_stmt(db, "INSERT INTO ingest_alarms (cabinet, kind, seq, message, raised_ms, last_seq, last_ms)"
+			    " VALUES (?,?,?,?,?,?,?)");
 	if (!st)
 		return -EIO;
 	kc_bind_text(st, 1, cabinet);
@@ -95,22 +111,41 @@ static int raise_ingest_alarm(struct kc_db *db, const struct kc_audit_config *cf
 	sqlite3_bind_int64(st, 3, seq);
 	kc_bind_text(st, 4, message);
 	sqlite3_bind_int64(st, 5, now_ms);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
-		return -EIO;
-	}
+	sqlite3_bind_int64(st, 6, seq);
+	sqlite3_bind_int64(st, 7, now_ms);
+	r = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (sqlite3_changes(db->h) == 0)
-		return 0;
+	if (r != SQLITE_DONE)
+		return -EIO;
 	snprintf(seqs, sizeof(seqs), "%lld", (long long)seq);
 	fields = json_pack("{s:s, s:s, s:s, s:s}", "cabinet", cabinet, "seq", seqs, "message", message,
 			   "kind", kind);
 	if (!fields)
 		return -ENOMEM;
-	/* The notice's own key: a negative seq keeps it apart from events. */
-	r = kc_notice_add(db, cfg, KC_NOTICE_INGEST_REFUSED, cabinet, -seq, kind, fields, now_ms);
+	/* The notice's own key: the alarm's negative id keeps it apart from
+	 * events and from the cabinet's other alarms. */
+	r = kc_notice_add(db, cfg, KC_NOTICE_INGEST_REFUSED, cabinet, -sqlite3_last_insert_rowid(db->h), kind,
+			  fields, now_ms);
 	json_decref(fields);
 	return r < 0 ? r : 1;
+}
+
+/* The cabinet's events are stored again: its gap, chain break and
+ * conflict alarms are over. */
+static int clear_link_alarms(struct kc_db *db, const char *cabinet, int64_t now_ms)
+{
+	sqlite3_stmt *st = kc_db_stmt(db,
+		"UPDATE ingest_alarms SET cleared_ms = ? WHERE cabinet = ? AND cleared_ms IS NULL"
+		" AND kind IN ('gap', 'chain_break', 'conflict')");
+	int r;
+
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, now_ms);
+	kc_bind_text(st, 2, cabinet);
+	r = sqlite3_step(st);
+	sqlite3_reset(st);
+	return r == SQLITE_DONE ? 0 : -EIO;
 }
 
 /* Compares a replayed event with the stored one. 1 same, 0 differs, -EIO. */
@@ -134,34 +169,83 @@ static int same_as_stored(struct kc_db *db, const char *cabinet, int64_t seq, co
 	return same;
 }
 
-static int load_head(struct kc_db *db, const char *cabinet, int64_t *seq, char hash[KC_HASH_HEX])
+/* A cabinet's current chain: its epoch, the key its events are stored
+ * under, where the epoch starts and its head; and the previous epoch's. */
+struct chain {
+	const char *cabinet;
+	char key[KC_CHAIN_KEY_LEN];
+	int64_t epoch;
+	int64_t anchor_seq;	/* 0: a new epoch waiting for its first event */
+	char anchor_prev[KC_HASH_HEX];
+	int64_t seq;
+	char hash[KC_HASH_HEX];
+	char prev_key[KC_CHAIN_KEY_LEN];	/* "" in epoch 1 */
+	int64_t prev_last;
+	bool changed;		/* head or anchor moved in this batch */
+	bool cleared;		/* link alarms cleared in this batch */
+};
+
+void kc_chain_key(const char *cabinet, int64_t epoch, char *out, size_t len)
 {
-	sqlite3_stmt *st = kc_db_stmt(db, "SELECT last_seq, last_hash FROM cabinets WHERE id = ?");
+	if (epoch <= 1)
+		kc_strlcpy(out, cabinet, len);
+	else
+		snprintf(out, len, "%s~%lld", cabinet, (long long)epoch);
+}
+
+static int load_chain(struct kc_db *db, const char *cabinet, struct chain *ch)
+{
+	sqlite3_stmt *st = kc_db_stmt(db,
+		"SELECT last_seq, last_hash, epoch, coalesce(anchor_seq, 0), anchor_prev FROM cabinets WHERE id = ?");
 	int rc;
 
 	if (!st)
 		return -EIO;
+	memset(ch, 0, sizeof(*ch));
+	ch->cabinet = cabinet;
 	kc_bind_text(st, 1, cabinet);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		*seq = sqlite3_column_int64(st, 0);
-		kc_strlcpy(hash, (const char *)sqlite3_column_text(st, 1), KC_HASH_HEX);
+		ch->seq = sqlite3_column_int64(st, 0);
+		kc_strlcpy(ch->hash, (const char *)sqlite3_column_text(st, 1), KC_HASH_HEX);
+		ch->epoch = sqlite3_column_int64(st, 2);
+		ch->anchor_seq = sqlite3_column_int64(st, 3);
+		kc_strlcpy(ch->anchor_prev, (const char *)sqlite3_column_text(st, 4), KC_HASH_HEX);
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? -ENOENT : -EIO;
+	kc_chain_key(cabinet, ch->epoch, ch->key, sizeof(ch->key));
+	if (ch->epoch <= 1)
+		return 0;
+	st = kc_db_stmt(db, "SELECT chain, last_seq FROM chain_epochs WHERE cabinet = ? AND epoch = ?");
+	if (!st)
+		return -EIO;
+	kc_bind_text(st, 1, cabinet);
+	sqlite3_bind_int64(st, 2, ch->epoch - 1);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		kc_strlcpy(ch->prev_key, (const char *)sqlite3_column_text(st, 0), sizeof(ch->prev_key));
+		ch->prev_last = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-static int store_head(struct kc_db *db, const char *cabinet, int64_t seq, const char *hash, int64_t now_ms)
+static int store_head(struct kc_db *db, const struct chain *ch, int64_t now_ms)
 {
 	sqlite3_stmt *st = kc_db_stmt(db,
-		"UPDATE cabinets SET last_seq = ?, last_hash = ?, last_seen_ms = ? WHERE id = ?");
+		"UPDATE cabinets SET last_seq = ?, last_hash = ?, last_seen_ms = ?, anchor_seq = ?, anchor_prev = ?"
+		" WHERE id = ?");
 
 	if (!st)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, seq);
-	kc_bind_text(st, 2, hash);
+	sqlite3_bind_int64(st, 1, ch->seq);
+	kc_bind_text(st, 2, ch->hash);
 	sqlite3_bind_int64(st, 3, now_ms);
-	kc_bind_text(st, 4, cabinet);
+	sqlite3_bind_int64(st, 4, ch->anchor_seq);
+	kc_bind_text(st, 5, ch->anchor_prev);
+	kc_bind_text(st, 6, ch->cabinet);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_reset(st);
 		return -EIO;
@@ -170,82 +254,76 @@ static int store_head(struct kc_db *db, const char *cabinet, int64_t seq, const 
 	return 0;
 }
 
-/* Handles one event of the batch. Returns 1 to go on, 0 when refused
- * (res filled), -EIO. */
-static int ingest_one(struct kc_db *db, const struct kc_audit_config *cfg, const char *cabinet,
-		      const json_t *ev, size_t idx, int64_t *last_seq, char last_hash[KC_HASH_HEX],
-		      int64_t now_ms, struct kc_ingest_result *res)
+/* Refuses an event whose chain does not fit (r from kc_event_check).
+ * Returns 0 (res filled) or -EIO. */
+static int refuse_chain(struct kc_db *db, const struct kc_audit_config *cfg, const struct chain *ch, int r,
+			int64_t seq, const char *err, int64_t now_ms, struct kc_ingest_result *res)
 {
-	const json_t *jseq = json_object_get(ev, "seq"), *jcab = json_object_get(ev, "cabinet");
-	const char *hash = json_string_value(json_object_get(ev, "hash"));
-	char err[300];
-	char *canon = NULL;
-	int64_t seq, ts_ms;
-	int r;
+	const char *kind = r == -ERANGE ? "gap" : r == -EBADMSG ? "chain_break" : NULL;
 
-	if (!json_is_object(ev) || !json_is_integer(jseq) || json_integer_value(jseq) < 1) {
-		fail(res, 400, "invalid", "element %zu of the batch is not an event with an integer \"seq\"", idx);
+	if (!kind) {
+		if (strncmp(err, "event ", 6) == 0)
+			fail(res, 400, "invalid", "%s", err);
+		else
+			fail(res, 400, "invalid", "event %lld: %s", (long long)seq, err);
 		return 0;
 	}
-	seq = json_integer_value(jseq);
-	if (!json_is_string(jcab) || strcmp(json_string_value(jcab), cabinet) != 0) {
-		fail(res, 403, "cabinet", "event %lld is for cabinet \"%s\", but the token is cabinet \"%s\"'s",
-		     (long long)seq, json_is_string(jcab) ? json_string_value(jcab) : "?", cabinet);
-		return 0;
-	}
-	canon = kc_event_canonical(ev);
-	if (!canon)
-		return -ENOMEM;
-	if (seq <= *last_seq) {
-		r = same_as_stored(db, cabinet, seq, canon, hash);
-		free(canon);
-		if (r < 0)
-			return r;
-		if (r == 0) {
-			fail(res, 409, "conflict",
-			     "event %lld is already stored with different content: a replay must be identical",
-			     (long long)seq);
-			r = raise_ingest_alarm(db, cfg, cabinet, "conflict", seq, res->message, now_ms);
-			if (r < 0)
-				return r;
-			res->alarm = r > 0;
-			return 0;
-		}
-		res->duplicates++;
-		return 1;
-	}
-	r = kc_event_check(ev, last_hash, *last_seq + 1, err, sizeof(err));
-	if (r < 0) {
-		const char *kind = r == -ERANGE ? "gap" : r == -EBADMSG ? "chain_break" : NULL;
-
-		free(canon);
-		if (!kind) {
-			if (strncmp(err, "event ", 6) == 0)
-				fail(res, 400, "invalid", "%s", err);
-			else
-				fail(res, 400, "invalid", "event %lld: %s", (long long)seq, err);
-			return 0;
-		}
-		fail(res, 409, kind, "%s; nothing from event %lld on was stored", err, (long long)seq);
-		r = raise_ingest_alarm(db, cfg, cabinet, kind, seq, res->message, now_ms);
-		if (r < 0)
-			return r;
-		res->alarm = r > 0;
-		return 0;
-	}
-	kc_time_parse(json_string_value(json_object_get(ev, "ts")), &ts_ms);
-	r = insert_event(db, ev, canon, ts_ms, now_ms);
-	free(canon);
+	fail(res, 409, kind, "%s; nothing from event %lld on was stored", err, (long long)seq);
+	r = raise_ingest_alarm(db, cfg, ch->cabinet, kind, seq, res->message, now_ms);
 	if (r < 0)
 		return r;
+	res->alarm = res->alarm || r > 0;
+	return 0;
+}
+
+static int refuse_conflict(struct kc_db *db, const struct kc_audit_config *cfg, const struct chain *ch,
+			   int64_t seq, int64_t now_ms, struct kc_ingest_result *res)
+{
+	int r;
+
+	fail(res, 409, "conflict",
+	     "event %lld is already stored with different content: a replay must be identical", (long long)seq);
+	r = raise_ingest_alarm(db, cfg, ch->cabinet, "conflict", seq, res->message, now_ms);
+	if (r < 0)
+		return r;
+	res->alarm = res->alarm || r > 0;
+	return 0;
+}
+
+/* Stores a checked event under the chain's key and derives the report
+ * rows (under the same key). Returns 0 or -errno. */
+static int store_event(struct kc_db *db, const struct kc_audit_config *cfg, struct chain *ch, const json_t *ev,
+		       const char *canon, int64_t now_ms, struct kc_ingest_result *res)
+{
+	int64_t seq = json_integer_value(json_object_get(ev, "seq")), ts_ms = 0;
+	json_t *dev = NULL;
+	int r;
+
+	kc_time_parse(json_string_value(json_object_get(ev, "ts")), &ts_ms);
+	r = insert_event(db, ch->key, ev, canon, ts_ms, now_ms);
+	if (r < 0)
+		return r;
+	if (!ch->cleared) {
+		r = clear_link_alarms(db, ch->cabinet, now_ms);
+		if (r < 0)
+			return r;
+		ch->cleared = true;
+	}
+	if (ch->epoch > 1) {
+		dev = json_copy((json_t *)ev);
+		if (!dev || json_object_set_new(dev, "cabinet", json_string(ch->key)) < 0) {
+			json_decref(dev);
+			return -ENOMEM;
+		}
+	}
 	/* An event sealed in the cabinet's chain is stored even when it lacks
 	 * a member the report tables need: refusing it would stop the
 	 * cabinet's log there for good. Its derived rows are undone and an
 	 * alarm names it, so the gap in the reports is visible. */
 	r = kc_db_exec(db, "SAVEPOINT derive");
-	if (r < 0)
-		return r;
-	r = kc_derive_event(db, cfg, ev, ts_ms, now_ms);
+	if (r == 0)
+		r = kc_derive_event(db, cfg, dev ? dev : ev, ts_ms, now_ms);
+	json_decref(dev);
 	if (r == -EINVAL) {
 		char msg[300];
 
@@ -256,7 +334,7 @@ static int ingest_one(struct kc_db *db, const struct kc_audit_config *cfg, const
 			 "event %lld (%s) lacks a member the reports need; it is stored in the log "
 			 "but left out of the reports",
 			 (long long)seq, json_string_value(json_object_get(ev, "type")));
-		r = raise_ingest_alarm(db, cfg, cabinet, "underivable", seq, msg, now_ms);
+		r = raise_ingest_alarm(db, cfg, ch->cabinet, "underivable", seq, msg, now_ms);
 		if (r < 0)
 			return r;
 		res->alarm = res->alarm || r > 0;
@@ -268,17 +346,94 @@ static int ingest_one(struct kc_db *db, const struct kc_audit_config *cfg, const
 		return -EIO;
 	if (r > 0)
 		res->notices = true;
-	*last_seq = seq;
-	kc_strlcpy(last_hash, hash, KC_HASH_HEX);
+	ch->seq = seq;
+	kc_strlcpy(ch->hash, json_string_value(json_object_get(ev, "hash")), KC_HASH_HEX);
+	ch->changed = true;
 	res->stored++;
-	return 1;
+	return 0;
+}
+
+/* An event the previous epoch holds already, identical: 1 (a duplicate),
+ * 0 (not there or different), -EIO. */
+static int in_previous_epoch(struct kc_db *db, const struct chain *ch, int64_t seq, const char *canon,
+			     const char *hash)
+{
+	if (!ch->prev_key[0] || seq > ch->prev_last)
+		return 0;
+	return same_as_stored(db, ch->prev_key, seq, canon, hash);
+}
+
+/* Handles one event of the batch. Returns 1 to go on, 0 when refused
+ * (res filled), -EIO. */
+static int ingest_one(struct kc_db *db, const struct kc_audit_config *cfg, struct chain *ch, const json_t *ev,
+		      size_t idx, int64_t now_ms, struct kc_ingest_result *res)
+{
+	const json_t *jseq = json_object_get(ev, "seq"), *jcab = json_object_get(ev, "cabinet");
+	const char *hash = json_string_value(json_object_get(ev, "hash"));
+	char err[300];
+	char *canon = NULL;
+	int64_t seq;
+	int r;
+
+	if (!json_is_object(ev) || !json_is_integer(jseq) || json_integer_value(jseq) < 1) {
+		fail(res, 400, "invalid", "element %zu of the batch is not an event with an integer \"seq\"", idx);
+		return 0;
+	}
+	seq = json_integer_value(jseq);
+	if (!json_is_string(jcab) || strcmp(json_string_value(jcab), ch->cabinet) != 0) {
+		fail(res, 403, "cabinet", "event %lld is for cabinet \"%s\", but the token is cabinet \"%s\"'s",
+		     (long long)seq, json_is_string(jcab) ? json_string_value(jcab) : "?", ch->cabinet);
+		return 0;
+	}
+	canon = kc_event_canonical(ev);
+	if (!canon)
+		return -ENOMEM;
+	if (ch->anchor_seq == 0 || seq < ch->anchor_seq) {
+		/* before this epoch's chain: the previous epoch's events */
+		r = in_previous_epoch(db, ch, seq, canon, hash);
+		if (r != 0 || ch->anchor_seq != 0) {
+			free(canon);
+			if (r < 0)
+				return r;
+			if (r == 0)
+				return refuse_conflict(db, cfg, ch, seq, now_ms, res);
+			res->duplicates++;
+			return 1;
+		}
+		/* the first new event anchors the new epoch where it stands */
+		r = kc_event_check(ev, json_string_value(json_object_get(ev, "prev")) ?
+					       json_string_value(json_object_get(ev, "prev")) : "",
+				   seq, err, sizeof(err));
+		if (r == 0) {
+			ch->anchor_seq = seq;
+			kc_strlcpy(ch->anchor_prev, json_string_value(json_object_get(ev, "prev")), KC_HASH_HEX);
+		}
+	} else if (seq <= ch->seq) {
+		r = same_as_stored(db, ch->key, seq, canon, hash);
+		free(canon);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return refuse_conflict(db, cfg, ch, seq, now_ms, res);
+		res->duplicates++;
+		return 1;
+	} else {
+		r = kc_event_check(ev, ch->hash, ch->seq + 1, err, sizeof(err));
+	}
+	if (r < 0) {
+		free(canon);
+		return refuse_chain(db, cfg, ch, r, seq, err, now_ms, res);
+	}
+	r = store_event(db, cfg, ch, ev, canon, now_ms, res);
+	free(canon);
+	return r < 0 ? r : 1;
 }
 
 int kc_ingest_batch(struct kc_db *db, const struct kc_audit_config *cfg, const char *cabinet,
 		    const char *body, size_t len, struct kc_ingest_result *res)
 {
-	char last_hash[KC_HASH_HEX];
-	int64_t last_seq, head_seq, now_ms = kc_wall_ms();
+	int64_t now_ms = kc_wall_ms(), batch_last = 0;
+	struct chain ch;
 	json_error_t jerr;
 	json_t *batch;
 	size_t i;
@@ -301,18 +456,18 @@ int kc_ingest_batch(struct kc_db *db, const struct kc_audit_config *cfg, const c
 		r = -EIO;
 		goto unlock;
 	}
-	r = load_head(db, cabinet, &last_seq, last_hash);
+	r = load_chain(db, cabinet, &ch);
 	if (r < 0)
 		goto rollback;
-	head_seq = last_seq;
 	for (i = 0; i < json_array_size(batch); i++) {
-		r = ingest_one(db, cfg, cabinet, json_array_get(batch, i), i, &last_seq, last_hash, now_ms, res);
+		r = ingest_one(db, cfg, &ch, json_array_get(batch, i), i, now_ms, res);
 		if (r < 0)
 			goto rollback;
 		if (r == 0)
 			break;
+		batch_last = json_integer_value(json_object_get(json_array_get(batch, i), "seq"));
 	}
-	if (last_seq != head_seq && store_head(db, cabinet, last_seq, last_hash, now_ms) < 0) {
+	if (ch.changed && store_head(db, &ch, now_ms) < 0) {
 		r = -EIO;
 		goto rollback;
 	}
@@ -320,7 +475,9 @@ int kc_ingest_batch(struct kc_db *db, const struct kc_audit_config *cfg, const c
 		r = -EIO;
 		goto rollback;
 	}
-	res->last_seq = last_seq;
+	/* Stored: up to the batch's last event. Refused: the head, so the
+	 * cabinet learns where its chain stands here. */
+	res->last_seq = res->status == 200 && batch_last > 0 ? batch_last : ch.seq;
 	r = 0;
 	goto unlock;
 rollback:
@@ -333,28 +490,80 @@ unlock:
 head:
 	/* Nothing stored; the cabinet still learns where its chain stands. */
 	json_decref(batch);
-	if (load_head(db, cabinet, &last_seq, last_hash) == 0)
-		res->last_seq = last_seq;
+	if (load_chain(db, cabinet, &ch) == 0)
+		res->last_seq = ch.seq;
 	return 0;
 }
 
-int kc_chain_verify(struct kc_db *db, const char *cabinet, int64_t *checked, int64_t *bad_seq,
-		    char *message, size_t len)
+int kc_chain_new_epoch(struct kc_db *db, const char *cabinet, int64_t *epoch)
 {
-	char prev[KC_HASH_HEX] = KC_GENESIS_HASH, err[300];
-	int64_t head, n = 0;
+	sqlite3_stmt *st;
+	struct chain ch;
+	int r;
+
+	kc_db_write_lock();
+	r = kc_db_begin(db);
+	if (r < 0)
+		goto unlock;
+	r = load_chain(db, cabinet, &ch);
+	if (r == 0 && ch.anchor_seq == 0)
+		r = -EALREADY;
+	if (r < 0)
+		goto rollback;
+	r = -EIO;
+	st = kc_db_stmt(db, "INSERT INTO chain_epochs (cabinet, epoch, chain, anchor_seq, anchor_prev, last_seq,"
+			    " last_hash, ended_ms) VALUES (?,?,?,?,?,?,?,?)");
+	if (!st)
+		goto rollback;
+	kc_bind_text(st, 1, cabinet);
+	sqlite3_bind_int64(st, 2, ch.epoch);
+	kc_bind_text(st, 3, ch.key);
+	sqlite3_bind_int64(st, 4, ch.anchor_seq);
+	kc_bind_text(st, 5, ch.anchor_prev);
+	sqlite3_bind_int64(st, 6, ch.seq);
+	kc_bind_text(st, 7, ch.hash);
+	sqlite3_bind_int64(st, 8, kc_wall_ms());
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		goto rollback;
+	}
+	sqlite3_reset(st);
+	st = kc_db_stmt(db, "UPDATE cabinets SET epoch = epoch + 1, anchor_seq = NULL, anchor_prev = ?,"
+			    " last_seq = 0, last_hash = ? WHERE id = ?");
+	if (!st)
+		goto rollback;
+	kc_bind_text(st, 1, KC_GENESIS_HASH);
+	kc_bind_text(st, 2, KC_GENESIS_HASH);
+	kc_bind_text(st, 3, cabinet);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	sqlite3_reset(st);
+	if (r < 0 || (r = kc_db_commit(db)) < 0)
+		goto rollback;
+	*epoch = ch.epoch + 1;
+	goto unlock;
+rollback:
+	kc_db_rollback(db);
+unlock:
+	kc_db_write_unlock();
+	return r;
+}
+
+/* Verifies the events stored under key: the chain from anchor_seq after
+ * anchor_prev (anchor_seq 0: none stored yet) up to head. 0 intact, 1
+ * broken (message, *bad_seq), -EIO. *checked: events checked. */
+static int verify_epoch(struct kc_db *db, const char *key, int64_t anchor_seq, const char *anchor_prev,
+			int64_t head, int64_t *checked, int64_t *bad_seq, char *message, size_t len)
+{
+	char prev[KC_HASH_HEX], err[300];
+	int64_t n = 0, next = anchor_seq ? anchor_seq : 1;
 	sqlite3_stmt *st;
 	int rc, r = 0;
 
-	r = load_head(db, cabinet, &head, err);
-	if (r < 0)
-		return r;
+	kc_strlcpy(prev, anchor_prev, sizeof(prev));
 	if (sqlite3_prepare_v2(db->h, "SELECT seq, body, hash FROM events WHERE cabinet = ? ORDER BY seq",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
-	kc_bind_text(st, 1, cabinet);
-	*bad_seq = 0;
-	message[0] = '\0';
+	kc_bind_text(st, 1, key);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t seq = sqlite3_column_int64(st, 0);
 		const char *hash = (const char *)sqlite3_column_text(st, 2);
@@ -367,7 +576,7 @@ int kc_chain_verify(struct kc_db *db, const char *cabinet, int64_t *checked, int
 			break;
 		}
 		json_object_set_new(ev, "hash", json_string(hash));
-		r = kc_event_check(ev, prev, n + 1, err, sizeof(err));
+		r = kc_event_check(ev, prev, next, err, sizeof(err));
 		json_decref(ev);
 		if (r < 0) {
 			kc_strlcpy(message, err, len);
@@ -376,17 +585,82 @@ int kc_chain_verify(struct kc_db *db, const char *cabinet, int64_t *checked, int
 			break;
 		}
 		kc_strlcpy(prev, hash, sizeof(prev));
+		next++;
 		n++;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		r = -EIO;
 	sqlite3_finalize(st);
-	if (r == 0 && n != head) {
-		snprintf(message, len, "the cabinet's head is event %lld, but %lld events are stored",
-			 (long long)head, (long long)n);
-		*bad_seq = n + 1;
+	if (r == 0 && next - 1 != (anchor_seq ? head : 0)) {
+		snprintf(message, len, "the head is event %lld, but the stored events end at %lld", (long long)head,
+			 (long long)next - 1);
+		*bad_seq = next;
 		r = 1;
 	}
-	*checked = n;
+	*checked += n;
+	return r;
+}
+
+/* Appends "epoch N: events A..B" to the summary. */
+static void summary_add(char *s, size_t len, int64_t epoch, int64_t from, int64_t to)
+{
+	size_t l = strlen(s);
+
+	if (l + 1 >= len)
+		return;
+	if (from)
+		snprintf(s + l, len - l, "%sepoch %lld: events %lld..%lld", l ? "; " : "", (long long)epoch,
+			 (long long)from, (long long)to);
+	else
+		snprintf(s + l, len - l, "%sepoch %lld: no events yet", l ? "; " : "", (long long)epoch);
+}
+
+int kc_chain_verify(struct kc_db *db, const char *cabinet, int64_t *checked, int64_t *bad_seq,
+		    char *message, size_t len)
+{
+	char summary[512] = "";
+	struct chain ch;
+	sqlite3_stmt *st;
+	int r;
+
+	*checked = 0;
+	*bad_seq = 0;
+	message[0] = '\0';
+	r = load_chain(db, cabinet, &ch);
+	if (r < 0)
+		return r;
+	if (sqlite3_prepare_v2(db->h,
+			       "SELECT epoch, chain, anchor_seq, anchor_prev, last_seq FROM chain_epochs"
+			       " WHERE cabinet = ? ORDER BY epoch",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	kc_bind_text(st, 1, cabinet);
+	while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		r = verify_epoch(db, (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2),
+				 (const char *)sqlite3_column_text(st, 3), sqlite3_column_int64(st, 4), checked,
+				 bad_seq, message, len);
+		if (r > 0) {
+			char m[300];
+
+			snprintf(m, sizeof(m), "epoch %lld: %s", (long long)sqlite3_column_int64(st, 0), message);
+			kc_strlcpy(message, m, len);
+		}
+		summary_add(summary, sizeof(summary), sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 2),
+			    sqlite3_column_int64(st, 4));
+	}
+	sqlite3_finalize(st);
+	if (r != 0)
+		return r;
+	r = verify_epoch(db, ch.key, ch.anchor_seq, ch.anchor_prev, ch.seq, checked, bad_seq, message, len);
+	if (r > 0 && ch.epoch > 1) {
+		char m[300];
+
+		snprintf(m, sizeof(m), "epoch %lld: %s", (long long)ch.epoch, message);
+		kc_strlcpy(message, m, len);
+	}
+	if (r == 0 && ch.epoch > 1) {
+		summary_add(summary, sizeof(summary), ch.epoch, ch.anchor_seq, ch.seq);
+		kc_strlcpy(message, summary, len);
+	}
 	return r;
 }

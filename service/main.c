@@ -33,7 +33,9 @@ static void usage(FILE *f)
 	      "  add-user --role ROLE NAME     add a supervisor or admin; the password is read from stdin\n"
 	      "  add-cabinet ID                register a cabinet; prints its bearer token once\n"
 	      "  rotate-token ID               give a cabinet a new token; the old one stops working\n"
-	      "  verify-chain ID               re-check a cabinet's stored hash chain\n"
+	      "  verify-chain ID               re-check a cabinet's stored hash chain, every epoch\n"
+	      "  new-epoch ID                  start a new chain epoch for a cabinet whose database was lost\n"
+	      "                                or restored from an older backup (service/README.md)\n"
 	      "  check-config                  read the configuration and report the first bad value\n",
 	      f);
 }
@@ -260,7 +262,8 @@ static int cmd_cabinet(struct kc_audit_config *cfg, const char *cmd, int argc, c
 			printf("cabinet %s: chain BROKEN at event %lld after %lld good events: %s\n", argv[1],
 			       (long long)bad, (long long)checked, err);
 		else
-			printf("cabinet %s: chain intact, %lld events\n", argv[1], (long long)checked);
+			printf("cabinet %s: chain intact, %lld events%s%s%s\n", argv[1], (long long)checked,
+			       err[0] ? " (" : "", err, err[0] ? ")" : "");
 		/* What the reports read must be what the events say. */
 		if (kc_verify_derived(db, cfg, print_difference, NULL, &events, &diffs, err, sizeof(err)) < 0) {
 			kc_db_free(db);
@@ -288,6 +291,38 @@ static int cmd_cabinet(struct kc_audit_config *cfg, const char *cmd, int argc, c
 		return 1;
 	}
 	printf("%s\n", token);
+	return 0;
+}
+
+/* keyauditd new-epoch ID: the cabinet's chain starts again here. */
+static int cmd_new_epoch(struct kc_audit_config *cfg, int argc, char **argv)
+{
+	char err[512];
+	struct kc_db *db;
+	int64_t epoch = 0;
+	int r;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: keyauditd new-epoch ID\n");
+		return 2;
+	}
+	db = kc_db_open(cfg->db_path, 1, err, sizeof(err));
+	if (!db) {
+		fprintf(stderr, "keyauditd: %s\n", err);
+		return 1;
+	}
+	r = kc_chain_new_epoch(db, argv[1], &epoch);
+	kc_db_free(db);
+	if (r < 0) {
+		fprintf(stderr, "keyauditd new-epoch: %s\n",
+			r == -ENOENT ? "no such cabinet" :
+			r == -EALREADY ? "the cabinet's newest epoch has no event yet; it starts with the next one" :
+			"database error");
+		return 1;
+	}
+	printf("cabinet %s: epoch %lld started; the cabinet's next events anchor it "
+	       "(stored as %s~%lld; the events already stored stay and verify as before)\n",
+	       argv[1], (long long)epoch, argv[1], (long long)epoch);
 	return 0;
 }
 
@@ -353,6 +388,8 @@ int main(int argc, char **argv)
 	else if (strcmp(cmd, "add-cabinet") == 0 || strcmp(cmd, "rotate-token") == 0 ||
 		 strcmp(cmd, "verify-chain") == 0)
 		r = cmd_cabinet(&cfg, cmd, argc, argv);
+	else if (strcmp(cmd, "new-epoch") == 0)
+		r = cmd_new_epoch(&cfg, argc, argv);
 	else if (strcmp(cmd, "check-config") == 0)
 		r = printf("configuration OK\n") < 0;
 	else {

@@ -375,13 +375,15 @@ static const struct col alarm_cols[] = {
 static const struct col ingest_alarm_cols[] = {
 	{ "cabinet", "Cabinet", "钥匙柜", 's' },	{ "kind", "Problem", "问题", 's' },
 	{ "seq", "Event", "事件序号", 's' },	{ "message", "Message", "说明", 's' },
-	{ "raised", "Raised", "时间", 't' },	{ NULL, NULL, NULL, 0 },
+	{ "raised", "Raised", "时间", 't' },	{ "repeats", "Repeats", "重复次数", 's' },
+	{ "cleared", "Cleared", "解除时间", 't' },	{ NULL, NULL, NULL, 0 },
 };
 static const struct col cabinet_cols[] = {
 	{ "cabinet", "Cabinet", "钥匙柜", 's' },	{ "keys_out", "Keys out", "借出", 's' },
 	{ "overdue", "Overdue", "逾期", 's' },	{ "ids_held", "IDs held", "留存证件", 's' },
-	{ "open_alarms", "Open alarms", "未处理报警", 's' }, { "last_seq", "Last event", "最新事件", 's' },
-	{ "last_seen", "Last seen", "最近联系", 't' }, { NULL, NULL, NULL, 0 },
+	{ "open_alarms", "Open alarms", "未处理报警", 's' }, { "link", "Audit link", "上传状态", 's' },
+	{ "last_seq", "Last event", "最新事件", 's' },	{ "last_seen", "Last seen", "最近联系", 't' },
+	{ NULL, NULL, NULL, 0 },
 };
 
 static int report_now(struct rctx *c)
@@ -404,6 +406,10 @@ static int report_now(struct rctx *c)
 		  "  AND (?1 IS NULL OR i.site = ?1)),"
 		  " (SELECT count(*) FROM alarms a WHERE a.cabinet = c.id AND a.cleared_ms IS NULL"
 		  "  AND (?1 IS NULL OR a.site = ?1)),"
+		  /* stuck: the service refuses the cabinet's events (an open link alarm) */
+		  " coalesce((SELECT 'stuck: ' || ia.kind FROM ingest_alarms ia WHERE ia.cabinet = c.id"
+		  "  AND ia.cleared_ms IS NULL AND ia.kind IN ('gap', 'chain_break', 'conflict') ORDER BY ia.id"
+		  "  LIMIT 1), 'ok'),"
 		  " c.last_seq, c.last_seen_ms FROM cabinets c WHERE (?2 IS NULL OR c.id = ?2)"
 		  " AND (?1 IS NULL OR c.id IN (SELECT cabinet FROM keys WHERE site = ?1)) ORDER BY c.id");
 	q.n = 0;
@@ -463,12 +469,12 @@ static int report_now(struct rctx *c)
 		return -EIO;
 
 	memset(&q, 0, sizeof(q));
-	q_add(&q, "SELECT cabinet, kind, seq, message, raised_ms FROM ingest_alarms WHERE 1");
+	q_add(&q, "SELECT cabinet, kind, seq, message, raised_ms, repeats, cleared_ms FROM ingest_alarms WHERE 1");
 	if (cab)
 		q_str(&q, " AND cabinet = ?", cab);
 	if (site)
 		q_str(&q, " AND cabinet IN (SELECT cabinet FROM keys WHERE site = ?)", site);
-	q_add(&q, " ORDER BY raised_ms DESC LIMIT 100");
+	q_add(&q, " ORDER BY cleared_ms IS NULL DESC, raised_ms DESC LIMIT 100");
 	sec = section(c, "ingest_alarms", "Ingest alarms: refused batches and events left out of the reports", "接收告警", ingest_alarm_cols);
 	return fill(c, sec, &q, ingest_alarm_cols);
 }

@@ -6,5 +6,8 @@ extern const char kc_audit_sql_001[];
 extern const char kc_audit_sql_002[];
 /* schema/audit-003.sql */
 extern const char kc_audit_sql_003[];
-extern const char kc_audit_sql_006[];
+/* schema/audit-004.sql */
+extern const char kc_audit_sql_004[];
+/* schema/audit-005.sql */
+extern const char kc_audit_sql_005[];
 #endif

@@ -20,7 +20,8 @@ static const char *const migrations[] = {
 	kc_audit_sql_001,
 	kc_audit_sql_002,
 	kc_audit_sql_003,
-	kc_audit_sql_006,
+	kc_audit_sql_004,
+	kc_audit_sql_005,
 };
 _Static_assert(KC_ARRAY_SIZE(migrations) == KC_AUDIT_SCHEMA_VERSION, "one migration per schema version");
 

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KC_AUDIT_SCHEMA_VERSION 4
+#define KC_AUDIT_SCHEMA_VERSION 5
 
 struct kc_db {
 	sqlite3 *h;

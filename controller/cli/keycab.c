@@ -999,7 +999,10 @@ static int cmd_read(const char *cmd, int argc, char **argv)
 			if (json_is_object(json_object_get(rep, "forward"))) {
 				json_t *f = json_object_get(rep, "forward");
 
-				printf("forwarding to the audit service: %lld pending, last acknowledged %lld%s%s\n",
+				printf("audit link: %s%s%s; %lld pending, last acknowledged %lld%s%s\n",
+				       json_string_value(json_object_get(f, "state")),
+				       json_string_length(json_object_get(f, "reason")) ? " " : "",
+				       json_string_value(json_object_get(f, "reason")),
 				       (long long)json_integer_value(json_object_get(f, "pending")),
 				       (long long)json_integer_value(json_object_get(f, "last_acked_seq")),
 				       json_string_length(json_object_get(f, "last_error")) ? "; last error: " : "",

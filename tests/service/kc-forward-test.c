@@ -6,7 +6,8 @@
  *   kc-forward-test seal CABINET [START_SEQ PREV_HASH]  < partial.jsonl > sealed.jsonl
  *   kc-forward-test fill DB CABINET [--count N]         < partial.jsonl (or N generated)
  *   kc-forward-test run DB URL TOKEN [--batch N] [--backoff-min MS] [--backoff-max MS]
- *                                    [--until-empty SECONDS]
+ *                                    [--until-empty SECONDS] [--keep N] [--keep-ms MS]
+ *                                    [--idle-close MS] [--plain-http 0|1]
  *   kc-forward-test hashes DB                           (seq hash, one a line)
  *
  * A partial event is an event object without v/cabinet/seq/prev/hash;
@@ -128,7 +129,8 @@ static sqlite3 *open_db(const char *path)
 	sqlite3_busy_timeout(db, 10000);
 	if (sqlite3_exec(db,
 			 "PRAGMA journal_mode = WAL;"
-			 "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, body TEXT NOT NULL);"
+			 "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, body TEXT NOT NULL,"
+			 " acked_ms INTEGER);"
 			 "CREATE TABLE IF NOT EXISTS chain_head (id INTEGER PRIMARY KEY CHECK (id = 1),"
 			 " cabinet TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL);"
 			 "CREATE TABLE IF NOT EXISTS sealed (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL);",
@@ -195,7 +197,9 @@ static int cmd_fill(int argc, char **argv)
 
 static int cmd_run(int argc, char **argv)
 {
-	struct kc_forward_config cfg = { argv[3], argv[4], NULL, 100, 200, 2000 };
+	struct kc_forward_config cfg = { .url = argv[3], .token = argv[4], .batch_max = 100,
+					 .backoff_min_ms = 200, .backoff_max_ms = 2000,
+					 .keep_acked_events = -1, .keep_acked_ms = -1 };
 	struct kc_forward_status st;
 	struct kc_forwarder *f;
 	long long until = -1, v;
@@ -216,6 +220,14 @@ static int cmd_run(int argc, char **argv)
 			cfg.backoff_max_ms = (int)v;
 		else if (strcmp(argv[i], "--until-empty") == 0)
 			until = v;
+		else if (strcmp(argv[i], "--keep") == 0)
+			cfg.keep_acked_events = v;
+		else if (strcmp(argv[i], "--keep-ms") == 0)
+			cfg.keep_acked_ms = v;
+		else if (strcmp(argv[i], "--idle-close") == 0)
+			cfg.idle_close_ms = (int)v;
+		else if (strcmp(argv[i], "--plain-http") == 0)
+			cfg.allow_plain_http = v != 0;
 		else
 			die("unknown option %s", argv[i]);
 	}
@@ -233,9 +245,9 @@ static int cmd_run(int argc, char **argv)
 		kc_forwarder_status(f, &st);
 		if (kc_mono_ms() - last_print >= 500) {
 			last_print = kc_mono_ms();
-			printf("pending %lld acked %lld failures %d%s%s\n", (long long)st.pending,
-			       (long long)st.last_acked_seq, st.consecutive_failures, st.last_error[0] ? " error: " : "",
-			       st.last_error);
+			printf("pending %lld acked %lld failures %d state %s%s%s%s%s\n", (long long)st.pending,
+			       (long long)st.last_acked_seq, st.consecutive_failures, kc_forward_state_name(st.state),
+			       st.reason[0] ? " " : "", st.reason, st.last_error[0] ? " error: " : "", st.last_error);
 			fflush(stdout);
 		}
 		if (until >= 0 && st.pending == 0 && st.consecutive_failures == 0 && st.last_acked_seq > 0)
@@ -246,8 +258,9 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	kc_forwarder_status(f, &st);
-	printf("final: pending %lld acked %lld failures %d%s%s\n", (long long)st.pending, (long long)st.last_acked_seq,
-	       st.consecutive_failures, st.last_error[0] ? " error: " : "", st.last_error);
+	printf("final: pending %lld acked %lld failures %d state %s%s%s%s%s\n", (long long)st.pending,
+	       (long long)st.last_acked_seq, st.consecutive_failures, kc_forward_state_name(st.state),
+	       st.reason[0] ? " " : "", st.reason, st.last_error[0] ? " error: " : "", st.last_error);
 	kc_forwarder_stop(f);
 	return rc;
 }

@@ -30,7 +30,7 @@ try:
     def outbox():
         import sqlite3
         con = sqlite3.connect(cdb, timeout=10)
-        n = con.execute("SELECT count(*) FROM outbox").fetchone()[0]
+        n = con.execute("SELECT count(*) FROM outbox WHERE acked_ms IS NULL").fetchone()[0]
         con.close()
         return n
 
