@@ -30,3 +30,4 @@ service-ingest_SRCS := bench/service-ingest.c
 service-ingest_LIBS := service common
 service-reports_SRCS := bench/service-reports.c
 service-reports_LIBS := service common
+TEST_SCRIPTS += tests/service/t-tls.py
