@@ -31,3 +31,4 @@ service-ingest_LIBS := service common
 service-reports_SRCS := bench/service-reports.c
 service-reports_LIBS := service common
 TEST_SCRIPTS += tests/service/t-tls.py
+TEST_SCRIPTS += tests/service/t-flood.py
