@@ -642,14 +642,15 @@ static size_t request_body_max(struct kc_server *s, struct kc_db *db, struct MHD
 
 /* The request's first call, before any of its body is read: a connection
  * beyond its address's limit gets 503; a body goes with POST only; a body
- * without a good credential gets the route's own refusal (401) and a body
- * over the limit by its Content-Length 413, neither read. */
+ * over the limit by its Content-Length gets 413 and one without a good
+ * credential the route's own refusal (401), neither read. */
 static enum MHD_Result request_begin(struct kc_server *s, struct MHD_Connection *c, const char *url,
 				     const char *method, struct req *rq)
 {
 	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
 	long long n = 0;
+	size_t max;
 	char msg[200];
 
 	if (request_over_limit(c)) {
@@ -663,15 +664,15 @@ static enum MHD_Result request_begin(struct kc_server *s, struct MHD_Connection 
 		return MHD_YES;
 	if (strcmp(method, "POST") != 0)
 		return send_closing(c, MHD_HTTP_BAD_REQUEST, "bad_request", "only a POST request carries a body");
-	rq->body_max = request_body_max(s, kc_db_thread(), c, url, method, rq);
-	if (rq->body_max == 0)
-		return dispatch(s, c, url, method, rq);
-	if (n > (long long)rq->body_max) {
-		snprintf(msg, sizeof(msg), "the request body is over the limit of %zu bytes; nothing was stored",
-			 rq->body_max);
+	max = strcmp(url, "/login") == 0 ? LOGIN_BODY_MAX : (size_t)s->cfg->body_limit;
+	if (n > (long long)max) {
+		snprintf(msg, sizeof(msg), "the request body is over the limit of %zu bytes; nothing was stored", max);
 		kc_notice("%s %s: body over the limit (413)", method, url);
 		return send_closing(c, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", msg);
 	}
+	rq->body_max = request_body_max(s, kc_db_thread(), c, url, method, rq);
+	if (rq->body_max == 0)
+		return dispatch(s, c, url, method, rq);
 	return MHD_YES;
 }
 
