@@ -1,1 +1,4 @@
 # bench
+BENCH_PROGRAMS += service-fleet
+service-fleet_SRCS := bench/service-fleet.c
+service-fleet_LIBS := service common

@@ -61,6 +61,9 @@ int kc_config_defaults(struct kc_audit_config *cfg)
 	cfg->body_limit = 4L << 20;
 	cfg->threads = 4;
 	cfg->session_ttl_s = 8 * 3600;
+	cfg->max_connections = 16384;
+	cfg->per_address_limit = 64;
+	cfg->idle_timeout_s = 30;
 	cfg->backoff_min_ms = 1000;
 	cfg->backoff_max_ms = 10 * 60 * 1000;
 	cfg->max_attempts = 12;
@@ -81,6 +84,8 @@ void kc_config_free(struct kc_audit_config *cfg)
 	free(cfg->file);
 	free(cfg->listen);
 	free(cfg->port_file);
+	free(cfg->tls_cert);
+	free(cfg->tls_key);
 	free(cfg->db_path);
 	for (int i = 0; i < cfg->nwebhooks; i++)
 		free(cfg->webhooks[i]);
@@ -166,6 +171,19 @@ int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *
 			return set_int(&cfg->threads, value, 1, 64, err, errlen);
 		if (strcmp(key, "session_ttl_s") == 0)
 			return set_int(&cfg->session_ttl_s, value, 60, 7 * 86400, err, errlen);
+		if (strcmp(key, "tls_cert") == 0 || strcmp(key, "tls_key") == 0) {
+			if (!*value) {
+				snprintf(err, errlen, "the file name is empty");
+				return -EINVAL;
+			}
+			return set_str(key[4] == 'c' ? &cfg->tls_cert : &cfg->tls_key, value);
+		}
+		if (strcmp(key, "max_connections") == 0)
+			return set_int(&cfg->max_connections, value, 16, 1000000, err, errlen);
+		if (strcmp(key, "per_address_limit") == 0)
+			return set_int(&cfg->per_address_limit, value, 1, 1000000, err, errlen);
+		if (strcmp(key, "idle_timeout_s") == 0)
+			return set_int(&cfg->idle_timeout_s, value, 1, 3600, err, errlen);
 	} else if (strcmp(section, "database") == 0) {
 		if (strcmp(key, "path") == 0) {
 			if (!*value) {
@@ -293,6 +311,11 @@ int kc_config_load(struct kc_audit_config *cfg, const char *path, char *err, siz
 	if (cfg->backoff_max_ms < cfg->backoff_min_ms) {
 		snprintf(err, errlen, "%s: [notify] backoff_max_ms (%d) is below backoff_min_ms (%d)",
 			 path, cfg->backoff_max_ms, cfg->backoff_min_ms);
+		return -EINVAL;
+	}
+	if (!cfg->tls_cert != !cfg->tls_key) {
+		snprintf(err, errlen, "%s: [server] tls_cert and tls_key go together: set both for HTTPS, neither for"
+			 " plain HTTP", path);
 		return -EINVAL;
 	}
 	return set_str(&cfg->file, path);

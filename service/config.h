@@ -25,6 +25,11 @@ struct kc_audit_config {
 	long body_limit;
 	int threads;
 	int session_ttl_s;
+	char *tls_cert;		/* PEM files; both or neither (then plain HTTP) */
+	char *tls_key;
+	int max_connections;	/* all clients together */
+	int per_address_limit;	/* connections from one client address */
+	int idle_timeout_s;	/* an idle connection is closed after this */
 	char *webhooks[KC_MAX_WEBHOOKS];
 	int nwebhooks;
 	int backoff_min_ms;

@@ -2,14 +2,19 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <search.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/pdata.h"
@@ -22,17 +27,51 @@
 
 #define COOKIE "kcsid"
 
+/* A login form is small; its body is read before any credential exists. */
+#define LOGIN_BODY_MAX 4096
+/* Files the service needs besides its connections (database, logs, webhooks). */
+#define NOFILE_RESERVE 256
+/* Refusals are logged at most once in this period, with their count. */
+#define REFUSAL_LOG_MS 10000
+#define PEM_MAX (1 << 20)
+
+/* Open connections from one client address. */
+struct addr_count {
+	int family;
+	unsigned char addr[16];
+	int n;
+};
+
+/* Per connection (MHD's socket context). */
+struct conn_slot {
+	struct addr_count *ac;
+	bool over; /* beyond the per-address limit: answered 503 and closed */
+};
+
 struct kc_server {
 	const struct kc_audit_config *cfg;
 	struct kc_notifier *notifier;
 	struct MHD_Daemon *mhd;
 	int port;
+	char *tls_cert, *tls_key; /* PEM text, kept while the daemon runs */
+	pthread_mutex_t lock;	   /* guards what follows */
+	void *addrs;		   /* tsearch tree of struct addr_count */
+	long refused, busy;	   /* connections refused at accept, answered 503 */
+	int64_t refusal_logged_ms;
+	char last_log[256];	   /* libmicrohttpd's last message, and how often it came again */
+	long repeats;
+	int64_t last_log_ms;
+	bool starting;		   /* libmicrohttpd's messages go to start_err */
+	char start_err[256];
 };
 
 struct req {
 	char *body;
 	size_t len, cap;
+	size_t body_max; /* 0: the request's body is not kept */
 	bool too_big;
+	bool auth_done;	 /* authenticate() ran before the body */
+	int auth_rc;	 /* and answered this */
 	/* who is asking, once authenticated */
 	char user[KC_NAME_MAX + 1];
 	enum kc_role role;
@@ -214,6 +253,8 @@ static int authenticate(struct kc_db *db, struct MHD_Connection *c, struct req *
 	char *pass = NULL, *user;
 	int r = -EACCES;
 
+	if (rq->auth_done) /* checked before the body was read */
+		return rq->auth_rc;
 	if (tok && kc_session_get(db, tok, rq->user, &rq->role) == 0) {
 		kc_strlcpy(rq->session, tok, sizeof(rq->session));
 		return 0;
@@ -724,6 +765,104 @@ static enum MHD_Result dispatch(struct kc_server *s, struct MHD_Connection *c, c
 	return send_html(c, 404, kc_web_message(NULL, "404", "no such page"), NULL);
 }
 
+/* ---- before the body: connection limits and the cheap credential check ---- */
+
+static enum MHD_Result send_closing(struct MHD_Connection *c, unsigned status, const char *error,
+				    const char *message)
+{
+	json_t *j = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", error, "message", message);
+	char *txt = j ? json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	json_decref(j);
+	if (!txt)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(strlen(txt), txt, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(txt);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		MHD_add_response_header(r, "Retry-After", "10");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static bool request_over_limit(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const struct conn_slot *slot = ci ? ci->socket_context : NULL;
+
+	return slot && slot->over;
+}
+
+/* The largest body this request may send, once its credential is
+ * checked: 0 when it takes none or the credential is not good. */
+static size_t request_body_max(struct kc_server *s, struct kc_db *db, struct MHD_Connection *c, const char *url,
+			       const char *method, struct req *rq)
+{
+	char cabinet[KC_NAME_MAX + 1];
+	const char *auth;
+	int r;
+
+	if (strcmp(method, "POST") != 0 || !db)
+		return 0;
+	if (strcmp(url, "/login") == 0)
+		return LOGIN_BODY_MAX;
+	if (strcmp(url, "/api/v1/events") == 0) {
+		auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+		if (!auth || strncmp(auth, "Bearer ", 7) != 0 ||
+		    kc_cabinet_by_token(db, auth + 7, cabinet, sizeof(cabinet)) < 0)
+			return 0;
+		return (size_t)s->cfg->body_limit;
+	}
+	r = authenticate(db, c, rq);
+	rq->auth_rc = r;
+	rq->auth_done = true;
+	return r == 0 ? (size_t)s->cfg->body_limit : 0;
+}
+
+/* The request's first call, before any of its body is read: a connection
+ * beyond its address's limit gets 503; a body goes with POST only; a body
+ * over the limit by its Content-Length gets 413 and one without a good
+ * credential the route's own refusal (401), neither read. */
+static enum MHD_Result request_begin(struct kc_server *s, struct MHD_Connection *c, const char *url,
+				     const char *method, struct req *rq)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	long long n = 0;
+	size_t max;
+	char msg[200];
+
+	if (request_over_limit(c)) {
+		snprintf(msg, sizeof(msg), "服务繁忙:来自同一地址的连接过多 Too many connections from your address"
+			 " (limit %d); try again later", s->cfg->per_address_limit);
+		return send_closing(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", msg);
+	}
+	if (cl && kc_parse_long(cl, 0, INT64_MAX, &n) < 0)
+		return send_closing(c, MHD_HTTP_BAD_REQUEST, "bad_request", "bad Content-Length");
+	if (n == 0 && !te)
+		return MHD_YES;
+	if (strcmp(method, "POST") != 0)
+		return send_closing(c, MHD_HTTP_BAD_REQUEST, "bad_request", "only a POST request carries a body");
+	max = strcmp(url, "/login") == 0 ? LOGIN_BODY_MAX : (size_t)s->cfg->body_limit;
+	if (n > (long long)max) {
+		snprintf(msg, sizeof(msg), "the request body is over the limit of %zu bytes; nothing was stored", max);
+		kc_notice("%s %s: body over the limit (413)", method, url);
+		return send_closing(c, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", msg);
+	}
+	rq->body_max = request_body_max(s, kc_db_thread(), c, url, method, rq);
+	if (rq->body_max == 0)
+		return dispatch(s, c, url, method, rq);
+	return MHD_YES;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			       const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -733,21 +872,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 	(void)version;
 	if (!rq) {
-		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-		long long n;
-
 		rq = calloc(1, sizeof(*rq));
 		if (!rq)
 			return MHD_NO;
-		if (cl && kc_parse_long(cl, 0, INT64_MAX, &n) == 0 && n > s->cfg->body_limit)
-			rq->too_big = true;
 		*con_cls = rq;
-		return MHD_YES;
+		return request_begin(s, c, url, method, rq);
 	}
 	if (*upload_size) {
 		size_t n = *upload_size;
 
-		if (!rq->too_big && rq->len + n > (size_t)s->cfg->body_limit) {
+		if (!rq->too_big && rq->len + n > rq->body_max) {
 			rq->too_big = true;
 			free(rq->body);
 			rq->body = NULL;
@@ -758,8 +892,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 				size_t cap = (rq->len + n + 1) * 2;
 				char *nb;
 
-				if (cap > (size_t)s->cfg->body_limit + 1)
-					cap = (size_t)s->cfg->body_limit + 1;
+				if (cap > rq->body_max + 1)
+					cap = rq->body_max + 1;
 				nb = realloc(rq->body, cap);
 				if (!nb)
 					return MHD_NO;
@@ -776,8 +910,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	if (rq->too_big) {
 		char msg[128];
 
-		snprintf(msg, sizeof(msg), "the request body is over the limit of %ld bytes; nothing was stored",
-			 s->cfg->body_limit);
+		snprintf(msg, sizeof(msg), "the request body is over the limit of %zu bytes; nothing was stored",
+			 rq->body_max);
 		kc_notice("%s %s: body over the limit (413)", method, url);
 		return send_error(c, 413, "too_large", msg);
 	}
@@ -799,17 +933,308 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 	}
 }
 
-/* libmicrohttpd's messages: fmt is its own format string */
+/* libmicrohttpd's messages: fmt is its own format string. While starting
+ * they are the start error; later a message repeated within
+ * REFUSAL_LOG_MS is counted, not logged again. */
 static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	char line[512];
+	struct kc_server *s = cls;
+	char line[256];
+	long repeats = 0;
+	int64_t now = kc_mono_ms();
 
-	(void)cls;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
+	pthread_mutex_lock(&s->lock);
+	if (s->starting) {
+		if (!s->start_err[0])
+			kc_strlcpy(s->start_err, line, sizeof(s->start_err));
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	if (strcmp(line, s->last_log) == 0 && now - s->last_log_ms < REFUSAL_LOG_MS) {
+		s->repeats++;
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	repeats = s->repeats;
+	s->repeats = 0;
+	s->last_log_ms = now;
+	kc_strlcpy(s->last_log, line, sizeof(s->last_log));
+	pthread_mutex_unlock(&s->lock);
+	if (repeats)
+		kc_warn("http: (the previous message came %ld more times)", repeats);
 	kc_warn("http: %s", line);
+}
+
+/* ---- connections per client address ---- */
+
+static int addr_cmp(const void *a, const void *b)
+{
+	const struct addr_count *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return memcmp(x->addr, y->addr, sizeof(x->addr));
+}
+
+static int addr_key(const struct sockaddr *sa, struct addr_count *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (!sa)
+		return -EINVAL;
+	k->family = sa->sa_family;
+	if (sa->sa_family == AF_INET)
+		memcpy(k->addr, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+	else if (sa->sa_family == AF_INET6)
+		memcpy(k->addr, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+	else
+		return -EAFNOSUPPORT;
+	return 0;
+}
+
+static void addr_text(const struct addr_count *k, char *out, size_t len)
+{
+	if (!inet_ntop(k->family, k->addr, out, (socklen_t)len))
+		kc_strlcpy(out, "?", len);
+}
+
+/* Connections past the per-address limit that are still accepted, to be
+ * answered 503; past these, a connection is closed at once. */
+static int conn_grace(const struct kc_audit_config *cfg)
+{
+	return cfg->per_address_limit / 8 + 2;
+}
+
+/* Counts a refusal (503 or at accept); logs the counts once a period. */
+static void conn_refusal(struct kc_server *s, const struct addr_count *k, bool at_accept)
+{
+	int64_t now = kc_mono_ms();
+	long refused = 0, busy = 0;
+	char addr[INET6_ADDRSTRLEN];
+
+	pthread_mutex_lock(&s->lock);
+	if (at_accept)
+		s->refused++;
+	else
+		s->busy++;
+	if (s->refusal_logged_ms == 0 || now - s->refusal_logged_ms >= REFUSAL_LOG_MS) {
+		s->refusal_logged_ms = now;
+		refused = s->refused;
+		busy = s->busy;
+		s->refused = s->busy = 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (!refused && !busy)
+		return;
+	addr_text(k, addr, sizeof(addr));
+	kc_warn("connections over the limit of %d per address (last from %s): %ld answered 503, %ld closed at"
+		" once", s->cfg->per_address_limit, addr, busy, refused);
+}
+
+static enum MHD_Result conn_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+{
+	struct kc_server *s = cls;
+	struct addr_count k, **found;
+	bool refuse;
+
+	(void)len;
+	if (addr_key(sa, &k) < 0)
+		return MHD_YES;
+	pthread_mutex_lock(&s->lock);
+	found = tfind(&k, &s->addrs, addr_cmp);
+	refuse = found && (*found)->n >= s->cfg->per_address_limit + conn_grace(s->cfg);
+	pthread_mutex_unlock(&s->lock);
+	if (refuse)
+		conn_refusal(s, &k, true);
+	return refuse ? MHD_NO : MHD_YES;
+}
+
+static void conn_track(struct kc_server *s, struct MHD_Connection *c, void **socket_context)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct conn_slot *slot;
+	struct addr_count k, *ac, **found;
+
+	if (!ci || addr_key(ci->client_addr, &k) < 0)
+		return;
+	slot = calloc(1, sizeof(*slot));
+	ac = calloc(1, sizeof(*ac));
+	if (!slot || !ac) {
+		free(slot);
+		free(ac);
+		return;
+	}
+	*ac = k;
+	pthread_mutex_lock(&s->lock);
+	found = tsearch(ac, &s->addrs, addr_cmp);
+	if (found && *found != ac)
+		free(ac);
+	if (found) {
+		slot->ac = *found;
+		slot->ac->n++;
+		slot->over = slot->ac->n > s->cfg->per_address_limit;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (!found) {
+		free(ac);
+		free(slot);
+		return;
+	}
+	if (slot->over)
+		conn_refusal(s, &k, false);
+	*socket_context = slot;
+}
+
+static void conn_untrack(struct kc_server *s, struct conn_slot *slot)
+{
+	struct addr_count *ac = slot->ac;
+
+	pthread_mutex_lock(&s->lock);
+	if (--ac->n == 0)
+		tdelete(ac, &s->addrs, addr_cmp);
+	else
+		ac = NULL;
+	pthread_mutex_unlock(&s->lock);
+	free(ac);
+	free(slot);
+}
+
+static void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+			enum MHD_ConnectionNotificationCode code)
+{
+	struct kc_server *s = cls;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		conn_track(s, c, socket_context);
+	else if (*socket_context) {
+		conn_untrack(s, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+/* ---- start and stop ---- */
+
+/* The whole of a PEM file (what names the [server] key). */
+static int tls_read(const char *key, const char *path, const char *marker, char **out, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+	char *buf;
+	ssize_t n;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "[server] %s %s: %s", key, path, strerror(errno));
+		return -errno;
+	}
+	buf = malloc(PEM_MAX + 1);
+	if (!buf) {
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	while (len < PEM_MAX && (n = read(fd, buf + len, PEM_MAX - len)) != 0) {
+		if (n < 0) {
+			int e = errno;
+
+			snprintf(err, errlen, "[server] %s %s: %s", key, path, strerror(e));
+			close(fd);
+			free(buf);
+			return -e;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (!strstr(buf, "-----BEGIN ") || !strstr(buf, marker)) {
+		snprintf(err, errlen, "[server] %s %s: no PEM %s in it", key, path, marker);
+		explicit_bzero(buf, len);
+		free(buf);
+		return -EINVAL;
+	}
+	*out = buf;
+	return 0;
+}
+
+static void tls_free(struct kc_server *s)
+{
+	if (s->tls_key)
+		explicit_bzero(s->tls_key, strlen(s->tls_key));
+	free(s->tls_key);
+	free(s->tls_cert);
+	s->tls_key = s->tls_cert = NULL;
+}
+
+/* Raises the soft file limit to what the connection limit needs, up to the
+ * hard limit; returns the connection limit the file limit allows. */
+static unsigned server_nofile(const struct kc_audit_config *cfg)
+{
+	rlim_t want = (rlim_t)cfg->max_connections + NOFILE_RESERVE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return (unsigned)cfg->max_connections;
+	if (rl.rlim_cur < want && rl.rlim_cur < rl.rlim_max) {
+		struct rlimit up = { want < rl.rlim_max ? want : rl.rlim_max, rl.rlim_max };
+
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl.rlim_cur = up.rlim_cur;
+	}
+	if (rl.rlim_cur >= want)
+		return (unsigned)cfg->max_connections;
+	kc_warn("the file limit (%llu) allows %llu connections, not [server] max_connections = %d: raise"
+		" LimitNOFILE", (unsigned long long)rl.rlim_cur,
+		(unsigned long long)(rl.rlim_cur > NOFILE_RESERVE + 16 ? rl.rlim_cur - NOFILE_RESERVE : 16),
+		cfg->max_connections);
+	return rl.rlim_cur > NOFILE_RESERVE + 16 ? (unsigned)(rl.rlim_cur - NOFILE_RESERVE) : 16;
+}
+
+static bool addr_is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
+	return false;
+}
+
+static struct MHD_Daemon *server_mhd(struct kc_server *s, const struct sockaddr *sa, unsigned flags,
+				     unsigned limit)
+{
+	const struct kc_audit_config *cfg = s->cfg;
+
+	if (s->tls_cert)
+		return MHD_start_daemon(flags | MHD_USE_TLS, (uint16_t)cfg->port, conn_accept, s, handler, s,
+					MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+					MHD_OPTION_SOCK_ADDR, sa,
+					MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+					MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+					MHD_OPTION_NOTIFY_CONNECTION, conn_notify, s,
+					MHD_OPTION_CONNECTION_LIMIT, limit,
+					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_s,
+					MHD_OPTION_HTTPS_MEM_CERT, s->tls_cert,
+					MHD_OPTION_HTTPS_MEM_KEY, s->tls_key,
+					MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+					MHD_OPTION_END);
+	return MHD_start_daemon(flags, (uint16_t)cfg->port, conn_accept, s, handler, s,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+				MHD_OPTION_SOCK_ADDR, sa,
+				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+				MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+				MHD_OPTION_NOTIFY_CONNECTION, conn_notify, s,
+				MHD_OPTION_CONNECTION_LIMIT, limit,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_s,
+				MHD_OPTION_END);
+}
+
+static void server_free(struct kc_server *s)
+{
+	tdestroy(s->addrs, free);
+	tls_free(s);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
 }
 
 struct kc_server *kc_server_start(const struct kc_audit_config *cfg, struct kc_notifier *notifier, char *err,
@@ -820,7 +1245,7 @@ struct kc_server *kc_server_start(const struct kc_audit_config *cfg, struct kc_n
 	struct addrinfo *ai = NULL;
 	char port[8];
 	const union MHD_DaemonInfo *info;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
 	int rc;
 
 	if (!s) {
@@ -829,6 +1254,10 @@ struct kc_server *kc_server_start(const struct kc_audit_config *cfg, struct kc_n
 	}
 	s->cfg = cfg;
 	s->notifier = notifier;
+	pthread_mutex_init(&s->lock, NULL);
+	if (cfg->tls_cert && (tls_read("tls_cert", cfg->tls_cert, "CERTIFICATE", &s->tls_cert, err, errlen) < 0 ||
+			      tls_read("tls_key", cfg->tls_key, "PRIVATE KEY", &s->tls_key, err, errlen) < 0))
+		goto free_s;
 	if (kc_db_thread_init(cfg->db_path) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto free_s;
@@ -841,24 +1270,31 @@ struct kc_server *kc_server_start(const struct kc_audit_config *cfg, struct kc_n
 	}
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	s->mhd = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, handler, s,
-				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-				  MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-				  MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
-				  MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-				  MHD_OPTION_END);
-	freeaddrinfo(ai);
+	s->starting = true;
+	errno = 0;
+	s->mhd = server_mhd(s, ai->ai_addr, flags, server_nofile(cfg));
+	pthread_mutex_lock(&s->lock);
+	s->starting = false;
+	pthread_mutex_unlock(&s->lock);
 	if (!s->mhd) {
-		snprintf(err, errlen, "cannot listen on %s port %d: %s", cfg->listen, cfg->port,
-			 errno ? strerror(errno) : "libmicrohttpd refused to start");
+		if (s->tls_cert && s->start_err[0])
+			snprintf(err, errlen, "[server] tls_cert %s and tls_key %s: %s", cfg->tls_cert, cfg->tls_key,
+				 s->start_err);
+		else
+			snprintf(err, errlen, "cannot listen on %s port %d: %s", cfg->listen, cfg->port,
+				 s->start_err[0] ? s->start_err : errno ? strerror(errno) : "libmicrohttpd refused to start");
+		freeaddrinfo(ai);
 		goto free_s;
 	}
+	if (!s->tls_cert && !addr_is_loopback(ai->ai_addr))
+		kc_warn("serving plain HTTP on %s, not a loopback address: tokens and names cross the network in"
+			" clear; set [server] tls_cert and tls_key, or put a TLS proxy in front", cfg->listen);
+	freeaddrinfo(ai);
 	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : cfg->port;
 	return s;
 free_s:
-	free(s);
+	server_free(s);
 	return NULL;
 }
 
@@ -872,5 +1308,5 @@ void kc_server_stop(struct kc_server *s)
 	if (!s)
 		return;
 	MHD_stop_daemon(s->mhd);
-	free(s);
+	server_free(s);
 }

@@ -34,3 +34,5 @@ TEST_SCRIPTS += tests/service/t-verify.py
 TEST_SCRIPTS += tests/service/t-csrf.py tests/service/t-login.py tests/service/t-store-check.py tests/service/t-ack-durable.py
 DEBS_TEST += strace
 TEST_SCRIPTS += tests/service/t-link.py
+TEST_SCRIPTS += tests/service/t-tls.py
+TEST_SCRIPTS += tests/service/t-flood.py

@@ -7,7 +7,7 @@
  *   kc-forward-test fill DB CABINET [--count N]         < partial.jsonl (or N generated)
  *   kc-forward-test run DB URL TOKEN [--batch N] [--backoff-min MS] [--backoff-max MS]
  *                                    [--until-empty SECONDS] [--keep N] [--keep-ms MS]
- *                                    [--idle-close MS] [--plain-http 0|1]
+ *                                    [--idle-close MS] [--plain-http 0|1] [--ca-file PEM]
  *   kc-forward-test hashes DB                           (seq hash, one a line)
  *
  * A partial event is an event object without v/cabinet/seq/prev/hash;
@@ -208,8 +208,13 @@ static int cmd_run(int argc, char **argv)
 	int rc = 0;
 
 	if (argc < 5)
-		die("usage: run DB URL TOKEN [--batch N] [--backoff-min MS] [--backoff-max MS] [--until-empty S]");
+		die("usage: run DB URL TOKEN [--batch N] [--backoff-min MS] [--backoff-max MS] [--until-empty S]"
+		    " [--ca-file PEM]");
 	for (int i = 5; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--ca-file") == 0) {
+			cfg.ca_file = argv[i + 1];
+			continue;
+		}
 		if (kc_parse_long(argv[i + 1], 0, 100000000, &v) < 0)
 			die("bad value for %s", argv[i]);
 		if (strcmp(argv[i], "--batch") == 0)
