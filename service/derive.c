@@ -289,3 +289,29 @@ int kc_derive_event(struct kc_db *db, const struct kc_audit_config *cfg, const j
 			   "Teed", "actor", "cabinet", "alarm");
 	return 0;
 }
+
+int kc_derive_stored(struct kc_db *db, const struct kc_audit_config *cfg, const char *chain, const json_t *ev,
+		     int64_t ts_ms, int64_t now_ms)
+{
+	json_t *keyed = NULL;
+	int r;
+
+	if (strcmp(chain, json_string_value(json_object_get(ev, "cabinet")) ?: "") != 0) {
+		keyed = json_copy((json_t *)ev);
+		if (!keyed || json_object_set_new(keyed, "cabinet", json_string(chain)) < 0) {
+			json_decref(keyed);
+			return -ENOMEM;
+		}
+	}
+	r = kc_db_exec(db, "SAVEPOINT derive");
+	if (r == 0)
+		r = kc_derive_event(db, cfg, keyed ? keyed : ev, ts_ms, now_ms);
+	json_decref(keyed);
+	if (r == -EINVAL && kc_db_exec(db, "ROLLBACK TO derive") < 0)
+		return -EIO;
+	if (r >= 0 || r == -EINVAL) {
+		if (kc_db_exec(db, "RELEASE derive") < 0)
+			return -EIO;
+	}
+	return r;
+}

@@ -193,6 +193,23 @@ void kc_chain_key(const char *cabinet, int64_t epoch, char *out, size_t len)
 		snprintf(out, len, "%s~%lld", cabinet, (long long)epoch);
 }
 
+bool kc_chain_key_of(const char *key, const char *cabinet)
+{
+	size_t n = strlen(cabinet);
+	const char *p;
+
+	if (!key || strncmp(key, cabinet, n) != 0)
+		return false;
+	if (key[n] == '\0')
+		return true;
+	if (key[n] != '~' || !key[n + 1])
+		return false;
+	for (p = key + n + 1; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
 static int load_chain(struct kc_db *db, const char *cabinet, struct chain *ch)
 {
 	sqlite3_stmt *st = kc_db_stmt(db,
@@ -296,7 +313,6 @@ static int store_event(struct kc_db *db, const struct kc_audit_config *cfg, stru
 		       const char *canon, int64_t now_ms, struct kc_ingest_result *res)
 {
 	int64_t seq = json_integer_value(json_object_get(ev, "seq")), ts_ms = 0;
-	json_t *dev = NULL;
 	int r;
 
 	kc_time_parse(json_string_value(json_object_get(ev, "ts")), &ts_ms);
@@ -309,27 +325,14 @@ static int store_event(struct kc_db *db, const struct kc_audit_config *cfg, stru
 			return r;
 		ch->cleared = true;
 	}
-	if (ch->epoch > 1) {
-		dev = json_copy((json_t *)ev);
-		if (!dev || json_object_set_new(dev, "cabinet", json_string(ch->key)) < 0) {
-			json_decref(dev);
-			return -ENOMEM;
-		}
-	}
 	/* An event sealed in the cabinet's chain is stored even when it lacks
 	 * a member the report tables need: refusing it would stop the
 	 * cabinet's log there for good. Its derived rows are undone and an
 	 * alarm names it, so the gap in the reports is visible. */
-	r = kc_db_exec(db, "SAVEPOINT derive");
-	if (r == 0)
-		r = kc_derive_event(db, cfg, dev ? dev : ev, ts_ms, now_ms);
-	json_decref(dev);
+	r = kc_derive_stored(db, cfg, ch->key, ev, ts_ms, now_ms);
 	if (r == -EINVAL) {
 		char msg[300];
 
-		r = kc_db_exec(db, "ROLLBACK TO derive");
-		if (r < 0)
-			return r;
 		snprintf(msg, sizeof(msg),
 			 "event %lld (%s) lacks a member the reports need; it is stored in the log "
 			 "but left out of the reports",
@@ -342,8 +345,6 @@ static int store_event(struct kc_db *db, const struct kc_audit_config *cfg, stru
 	}
 	if (r < 0)
 		return r;
-	if (kc_db_exec(db, "RELEASE derive") < 0)
-		return -EIO;
 	if (r > 0)
 		res->notices = true;
 	ch->seq = seq;

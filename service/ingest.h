@@ -26,6 +26,8 @@ struct kc_ingest_result {
  * "<id>~<epoch>" after. */
 #define KC_CHAIN_KEY_LEN 96
 void kc_chain_key(const char *cabinet, int64_t epoch, char *out, size_t len);
+/* Whether key is one of cabinet's chain keys (its id, or "<id>~<epoch>"). */
+bool kc_chain_key_of(const char *key, const char *cabinet);
 
 /* The cabinet a bearer token belongs to. Returns 0 (cabinet written),
  * -EACCES for an unknown token, -EIO on a database error. */
@@ -43,6 +45,11 @@ int kc_ingest_batch(struct kc_db *db, const struct kc_audit_config *cfg, const c
  * -EIO. */
 int kc_derive_event(struct kc_db *db, const struct kc_audit_config *cfg, const json_t *ev,
 		    int64_t ts_ms, int64_t now_ms);
+/* kc_derive_event for an event stored under the chain key chain (its
+ * derived rows are keyed by chain, not by the body's cabinet), inside a
+ * savepoint: on -EINVAL none of its rows are left. */
+int kc_derive_stored(struct kc_db *db, const struct kc_audit_config *cfg, const char *chain, const json_t *ev,
+		     int64_t ts_ms, int64_t now_ms);
 
 /* Starts a new chain epoch for a cabinet whose own chain no longer fits
  * the stored one (its database was lost, or restored from an older
