@@ -79,14 +79,15 @@ static char *seal(json_t *ev, const char *cabinet, int64_t seq, char prev[KC_HAS
 static json_t *next_partial(FILE *in, int64_t i, int generate)
 {
 	static const char *types[] = { "operator.login", "slot.removed", "slot.inserted", "release.not_taken" };
-	char line[65536];
+	static char *line;
+	static size_t cap;
 	json_error_t jerr;
 	json_t *ev;
 
 	if (generate)
 		return json_pack("{s:s, s:s, s:s, s:{s:I}}", "type", types[i % 4], "slot", "A1", "key", "K-GEN",
 				 "data", "n", (json_int_t)i);
-	while (fgets(line, sizeof(line), in)) {
+	while (getline(&line, &cap, in) >= 0) {
 		if (line[strspn(line, " \t\r\n")] == '\0')
 			continue;
 		ev = json_loads(line, 0, &jerr);
@@ -94,6 +95,9 @@ static json_t *next_partial(FILE *in, int64_t i, int generate)
 			die("stdin line %lld: not a JSON object: %s", (long long)i + 1, jerr.text);
 		return ev;
 	}
+	free(line);
+	line = NULL;
+	cap = 0;
 	return NULL;
 }
 

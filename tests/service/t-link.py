@@ -94,7 +94,7 @@ class Rogue(http.server.BaseHTTPRequestHandler):
 svc = Service(body_limit=65536)
 try:
     svc.add_user("sup", "supervisor", SUP[1])
-    toks = {c: svc.add_cabinet(c) for c in ("CAB-R", "CAB-S", "CAB-E", "CAB-B", "CAB-G")}
+    toks = {c: svc.add_cabinet(c) for c in ("CAB-R", "CAB-S", "CAB-E", "CAB-B", "CAB-G", "CAB-O")}
     svc.start()
     port = svc.port
     tmp = svc.tmp
@@ -123,6 +123,20 @@ try:
     check(unacked(rdb) == 20 and rows(rdb, "SELECT count(*) FROM outbox")[0][0] == 40,
           "a 200 with last_seq 20 within 1..30 acknowledges 1..20, and they are kept (retention)")
     srv.shutdown()
+
+    say("== one event over the service's body limit: stuck too_large, nothing deleted")
+    odb = os.path.join(tmp, "oversize.db")
+    fill(odb, "CAB-O", [{"type": "operator.login", "actor": "S01"},
+                        {"type": "slot.fault", "slot": "A1", "data": {"board": 1, "detail": "x" * 80000}},
+                        {"type": "operator.login", "actor": "S01"}])
+    before = outbox_all(odb)
+    line = run_for(odb, svc.url, toks["CAB-O"], 1.5)
+    say("  " + line)
+    check("state stuck too_large" in line, "a single event the service refuses as too large: stuck too_large")
+    check(outbox_all(odb) == before and unacked(odb) == 2,
+          "the event before it is acknowledged; the oversize one and the one after stay, unacknowledged")
+    check(svc.sql("SELECT count(*) FROM events WHERE cabinet = 'CAB-O'")[0][0] == 1,
+          "the service stored only the event before it")
 
     say("== the real service has none of them: a gap, and with no retention 1..20 are gone here")
     line = run_for(rdb, svc.url, toks["CAB-R"], 1.5, "--keep", "0")
