@@ -74,8 +74,10 @@ def run_fwd(timeout):
 
 
 def outbox():
+    """Events the service has not acknowledged (acknowledged ones are kept
+    for the retention window)."""
     con = sqlite3.connect(cdb, timeout=10)
-    n = con.execute("SELECT count(*) FROM outbox").fetchone()[0]
+    n = con.execute("SELECT count(*) FROM outbox WHERE acked_ms IS NULL").fetchone()[0]
     con.close()
     return n
 
