@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "common/util.h"
 #include "controller/conf.h"
 
 static char path[64];
