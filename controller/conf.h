@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/util.h" /* kc_parse_duration */
+
 struct kc_ctl_conf {
 	char path[256];
 	char cabinet_file[256];

@@ -12,7 +12,6 @@
 
 #include <cmocka.h>
 
-#include "common/util.h"
 #include "controller/conf.h"
 
 static char path[64];
