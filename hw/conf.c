@@ -255,82 +255,83 @@ static void check_missing(struct kc_ini *ini)
 		}
 }
 
-/* A new entry of kind, its defaults written: 0, -E2BIG or -ENOMEM. */
-static int add_entry(struct loader *l, enum section_kind kind, int *n, void **arr, size_t size)
+/* Where the entries of a kind are kept; each starts with its name. */
+struct entries {
+	void **arr;
+	int *n;
+	size_t size;
+	size_t line; /* offset of its int line */
+};
+
+_Static_assert(offsetof(struct hw_bus_conf, name) == 0 && offsetof(struct hw_board_conf, name) == 0 &&
+		       offsetof(struct hw_slot_conf, name) == 0,
+	       "an entry starts with its name");
+
+static struct entries entries_of(struct hw_cabinet_conf *c, enum section_kind kind)
 {
-	int r = grow(arr, *n, size);
+	if (kind == SEC_BUS)
+		return (struct entries){ (void **)&c->buses, &c->nbuses, sizeof(*c->buses),
+					 offsetof(struct hw_bus_conf, line) };
+	if (kind == SEC_BOARD)
+		return (struct entries){ (void **)&c->boards, &c->nboards, sizeof(*c->boards),
+					 offsetof(struct hw_board_conf, line) };
+	return (struct entries){ (void **)&c->slots, &c->nslots, sizeof(*c->slots),
+				 offsetof(struct hw_slot_conf, line) };
+}
+
+/* A new entry of kind named name, its defaults written: 0, -E2BIG or
+ * -ENOMEM. */
+static int add_entry(struct kc_ini *ini, enum section_kind kind, const char *name)
+{
+	struct loader *l = ini->user;
+	struct hw_cabinet_conf *c = l->conf;
+	struct entries e = entries_of(c, kind);
+	char *entry;
+	int r = grow(e.arr, *e.n, e.size);
 
 	if (r == 0)
-		r = grow((void **)&l->lines[kind], *n, NKEYS * sizeof(int));
+		r = grow((void **)&l->lines[kind], *e.n, NKEYS * sizeof(int));
 	if (r == 0 && kind == SEC_BOARD)
-		r = grow((void **)&l->board_bus, *n, sizeof(*l->board_bus));
+		r = grow((void **)&l->board_bus, *e.n, sizeof(*l->board_bus));
 	if (r == 0 && kind == SEC_SLOT)
-		r = grow((void **)&l->slot_board, *n, sizeof(*l->slot_board));
+		r = grow((void **)&l->slot_board, *e.n, sizeof(*l->slot_board));
 	if (r < 0)
 		return r;
-	kc_ini_defaults(hw_keys, NKEYS, section_kinds[kind], (char *)*arr + (size_t)*n * size);
+	entry = (char *)*e.arr + (size_t)*e.n * e.size;
+	kc_ini_defaults(hw_keys, NKEYS, section_kinds[kind], entry);
+	kc_strlcpy(entry, name, HW_NAME_MAX);
+	memcpy(entry + e.line, &ini->line, sizeof(int));
 	l->kind = kind;
-	l->index = (*n)++;
+	l->index = (*e.n)++;
+	if (kind == SEC_BUS) {
+		c->buses[l->index].baud = 9600;
+		c->buses[l->index].parity = 'N';
+	} else if (kind == SEC_BOARD) {
+		c->boards[l->index].bus = -1;
+	} else {
+		c->slots[l->index].board = -1;
+	}
 	return 0;
 }
 
 /* A [bus NAME], [board NAME] or [slot NAME] header. */
-static int begin_entry(struct kc_ini *ini, const char *kind, const char *name)
+static int begin_entry(struct kc_ini *ini, enum section_kind kind, const char *name)
 {
 	struct loader *l = ini->user;
-	struct hw_cabinet_conf *c = l->conf;
-	int r;
+	struct entries e = entries_of(l->conf, kind);
 
-	if (strcmp(kind, "bus") == 0) {
-		for (int i = 0; i < c->nbuses; i++)
-			if (strcmp(c->buses[i].name, name) == 0) {
-				kc_ini_fail(ini, NULL, "bus %s defined twice (first on line %d)", name,
-					    c->buses[i].line);
-				return 0;
-			}
-		r = add_entry(l, SEC_BUS, &c->nbuses, (void **)&c->buses, sizeof(*c->buses));
-		if (r == 0) {
-			struct hw_bus_conf *b = &c->buses[l->index];
+	for (int i = 0; i < *e.n; i++) {
+		const char *entry = (const char *)*e.arr + (size_t)i * e.size;
+		int line;
 
-			kc_strlcpy(b->name, name, sizeof(b->name));
-			b->baud = 9600;
-			b->parity = 'N';
-			b->line = ini->line;
-		}
-		return r;
+		if (strcmp(entry, name) != 0)
+			continue;
+		memcpy(&line, entry + e.line, sizeof(int));
+		kc_ini_fail(ini, NULL, "%s %s defined twice (first on line %d)", section_kinds[kind],
+			    name, line);
+		return 0;
 	}
-	if (strcmp(kind, "board") == 0) {
-		for (int i = 0; i < c->nboards; i++)
-			if (strcmp(c->boards[i].name, name) == 0) {
-				kc_ini_fail(ini, NULL, "board %s defined twice (first on line %d)", name,
-					    c->boards[i].line);
-				return 0;
-			}
-		r = add_entry(l, SEC_BOARD, &c->nboards, (void **)&c->boards, sizeof(*c->boards));
-		if (r == 0) {
-			struct hw_board_conf *b = &c->boards[l->index];
-
-			kc_strlcpy(b->name, name, sizeof(b->name));
-			b->bus = -1;
-			b->line = ini->line;
-		}
-		return r;
-	}
-	for (int i = 0; i < c->nslots; i++)
-		if (strcmp(c->slots[i].name, name) == 0) {
-			kc_ini_fail(ini, NULL, "slot %s defined twice (first on line %d)", name,
-				    c->slots[i].line);
-			return 0;
-		}
-	r = add_entry(l, SEC_SLOT, &c->nslots, (void **)&c->slots, sizeof(*c->slots));
-	if (r == 0) {
-		struct hw_slot_conf *s = &c->slots[l->index];
-
-		kc_strlcpy(s->name, name, sizeof(s->name));
-		s->board = -1;
-		s->line = ini->line;
-	}
-	return r;
+	return add_entry(ini, kind, name);
 }
 
 /* The loader's hook for a "[...]" line. */
@@ -339,7 +340,7 @@ static void begin_section(struct kc_ini *ini, const char *header)
 	char kind[16] = "", name[HW_NAME_MAX + 8] = "";
 	struct loader *l = ini->user;
 	int n = 0, r;
-	bool entry;
+	enum section_kind entry;
 
 	l->section_line = ini->line;
 	l->kind = SEC_NONE;
@@ -362,9 +363,12 @@ static void begin_section(struct kc_ini *ini, const char *header)
 		l->index = 0;
 		return;
 	}
-	entry = strcmp(kind, "bus") == 0 || strcmp(kind, "board") == 0 || strcmp(kind, "slot") == 0;
+	entry = SEC_NONE;
+	for (int k = SEC_BUS; k < SEC_KINDS; k++)
+		if (strcmp(kind, section_kinds[k]) == 0)
+			entry = k;
 	if (!name[0] || header[n] != '\0') {
-		kc_ini_fail(ini, NULL, "expected [%s NAME]", entry ? kind : "bus|board|slot");
+		kc_ini_fail(ini, NULL, "expected [%s NAME]", entry != SEC_NONE ? kind : "bus|board|slot");
 		return;
 	}
 	if (!valid_name(name)) {
@@ -372,12 +376,12 @@ static void begin_section(struct kc_ini *ini, const char *header)
 			    name);
 		return;
 	}
-	if (!entry) {
+	if (entry == SEC_NONE) {
 		kc_ini_fail(ini, NULL, "unknown section kind \"%s\": expected cabinet, bus, board or slot",
 			    kind);
 		return;
 	}
-	r = begin_entry(ini, kind, name);
+	r = begin_entry(ini, entry, name);
 	if (r == -E2BIG)
 		kc_ini_fail(ini, NULL, "more than %d entries of one kind", MAX_ENTRIES);
 	else if (r < 0)
