@@ -129,8 +129,12 @@ static int set_ref(struct kc_ini *ini, const struct kc_ini_key *k, void *base, c
 	return 0;
 }
 
-static const char *const board_types[] = { "modbus-rtu", "modbus-tcp", "gpio", NULL };
-static const char *const profiles[] = { "generic", "waveshare-relay-d", NULL };
+/* The names of enum hw_board_type and enum hw_profile, in their order. */
+static const char *const board_types[] = { [HW_BOARD_MODBUS_RTU] = "modbus-rtu",
+					   [HW_BOARD_MODBUS_TCP] = "modbus-tcp",
+					   [HW_BOARD_GPIO] = "gpio", NULL };
+static const char *const profiles[] = { [HW_PROFILE_GENERIC] = "generic",
+					[HW_PROFILE_WAVESHARE_RELAY_D] = "waveshare-relay-d", NULL };
 
 #define FIELD(s, f) offsetof(struct s, f)
 #define SIZE(s, f) ((long long)sizeof(((struct s *)0)->f))
@@ -620,18 +624,10 @@ int hw_conf_find_board(const struct hw_cabinet_conf *conf, const char *name)
 
 const char *hw_board_type_name(enum hw_board_type t)
 {
-	switch (t) {
-	case HW_BOARD_MODBUS_RTU:
-		return "modbus-rtu";
-	case HW_BOARD_MODBUS_TCP:
-		return "modbus-tcp";
-	case HW_BOARD_GPIO:
-		return "gpio";
-	}
-	return "?";
+	return (unsigned)t < KC_ARRAY_SIZE(board_types) - 1 ? board_types[t] : "?";
 }
 
 const char *hw_profile_name(enum hw_profile p)
 {
-	return p == HW_PROFILE_WAVESHARE_RELAY_D ? "waveshare-relay-d" : "generic";
+	return p == HW_PROFILE_WAVESHARE_RELAY_D ? profiles[p] : profiles[HW_PROFILE_GENERIC];
 }
