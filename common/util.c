@@ -305,3 +305,38 @@ size_t kc_strlcpy(char *dst, const char *src, size_t len)
 	}
 	return n;
 }
+
+int kc_parse_duration(const char *s, int64_t min_ms, int64_t max_ms, int64_t *out)
+{
+	static const struct {
+		const char *suffix;
+		int64_t ms;
+	} units[] = { { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", KC_DAY_MS } };
+	char num[32];
+	size_t n;
+	long long v;
+	int64_t mult = 1000;
+
+	if (!s)
+		return -EINVAL;
+	n = strlen(s);
+	if (n == 0 || n >= sizeof(num))
+		return -EINVAL;
+	kc_strlcpy(num, s, sizeof(num));
+	/* longest suffix first: "ms" before "s" and "m" */
+	for (size_t i = 0; i < KC_ARRAY_SIZE(units); i++) {
+		size_t l = strlen(units[i].suffix);
+
+		if (n > l && strcmp(num + n - l, units[i].suffix) == 0) {
+			num[n - l] = '\0';
+			mult = units[i].ms;
+			break;
+		}
+	}
+	if (kc_parse_long(num, 0, INT64_MAX / KC_DAY_MS, &v) < 0)
+		return -EINVAL;
+	if (v * mult < min_ms || v * mult > max_ms)
+		return -ERANGE;
+	*out = v * mult;
+	return 0;
+}

@@ -13,6 +13,10 @@
 int kc_parse_long(const char *s, long long min, long long max, long long *out);
 /* "true/false/yes/no/on/off/1/0" */
 int kc_parse_bool(const char *s, bool *out);
+/* "10s", "5m", "2h", "7d", "250ms" or plain seconds, into ms in
+ * [min_ms, max_ms]. Returns 0, or -EINVAL / -ERANGE. */
+#define KC_DAY_MS (24LL * 3600 * 1000)
+int kc_parse_duration(const char *s, int64_t min_ms, int64_t max_ms, int64_t *out);
 
 /* Milliseconds: monotonic for timers, wall clock (UTC, since the epoch)
  * for what is recorded. */

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/util.h" /* kc_parse_duration */
+
 struct kc_ctl_conf {
 	char path[256];
 	char cabinet_file[256];
@@ -43,7 +45,5 @@ struct kc_ctl_conf {
 void kc_ctl_conf_defaults(struct kc_ctl_conf *c);
 /* 0, or -EINVAL with "FILE:LINE: [section] key: what is wrong" in err. */
 int kc_ctl_conf_load(struct kc_ctl_conf *c, const char *path, char *err, size_t errlen);
-/* "10s", "5m", "2h", "7d", "250ms" or plain seconds, into ms. */
-int kc_parse_duration(const char *s, int64_t min_ms, int64_t max_ms, int64_t *out);
 
 #endif

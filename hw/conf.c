@@ -1,90 +1,39 @@
-/* Cabinet file loading: libinih parses, a line-counting reader gives every
- * key its line, and the checks after parsing catch what spans sections
- * (unknown boards, a coil wired twice, a missing key). */
+/* Cabinet file loading: the INI loader (common/ini.h) reads it, a table
+ * holds every key, each key's line is kept, and the checks after the last
+ * line catch what spans sections (unknown boards, a coil wired twice, a
+ * missing key) naming the line of the key that is wrong. */
 #include "hw/conf.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/ini.h"
 #include "common/util.h"
 
 #define MAX_ENTRIES 4096
 
-enum section_kind { SEC_NONE, SEC_CABINET, SEC_BUS, SEC_BOARD, SEC_SLOT };
+enum section_kind { SEC_NONE, SEC_CABINET, SEC_BUS, SEC_BOARD, SEC_SLOT, SEC_KINDS };
 
-/* Every key the file knows; a key's index here also indexes the lines
- * recorded for it, so that a check across sections can name the line of
- * the key that is wrong rather than its section's. */
-static const char *const known_keys[] = { "id", "name", "scan_ms", "debounce", "pulse_ms",
-					  "pulse_max_ms", "timeout_ms", "retry_min_ms",
-					  "retry_max_ms", "device", "baud", "parity",
-					  "data_bits", "stop_bits", "type", "profile", "bus",
-					  "host", "port", "unit", "chip", "board", "lock",
-					  "sense", "tag", "lock_active_low",
-					  "sense_active_low", "label" };
-#define NKEYS ((int)KC_ARRAY_SIZE(known_keys))
-
-/* Keys seen in the section being parsed, to find missing and repeated ones. */
-#define MAX_KEYS 16
-struct seen {
-	const char *keys[MAX_KEYS];
-	int nkeys;
+static const char *const section_kinds[SEC_KINDS] = {
+	[SEC_CABINET] = "cabinet", [SEC_BUS] = "bus", [SEC_BOARD] = "board", [SEC_SLOT] = "slot"
 };
 
 struct loader {
 	struct hw_cabinet_conf *conf;
-	FILE *f;
-	char *buf;
-	size_t bufsz;
-	int line;
 	enum section_kind kind;
-	int index;       /* entry of the current section */
-	char section[HW_NAME_MAX + 16];
+	int index; /* entry of the current section */
 	int section_line;
-	struct seen seen;
 	bool cabinet_seen;
 	int cabinet_line;
 	/* per-entry references resolved after parsing */
 	char (*slot_board)[HW_NAME_MAX];
 	char (*board_bus)[HW_NAME_MAX];
-	int *board_lines; /* NKEYS per board: the line of each key, 0 if absent */
-	int *slot_lines;  /* NKEYS per slot */
-	int cabinet_lines[NKEYS];
-	char *err;
-	size_t errlen;
-	bool failed;
+	/* NKEYS per entry of each kind: the line of each key, 0 if absent */
+	int *lines[SEC_KINDS];
 };
-
-static void fail(struct loader *l, int line, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void fail(struct loader *l, int line, const char *key, const char *fmt, ...)
-{
-	char what[256];
-	va_list ap;
-
-	if (l->failed)
-		return;
-	l->failed = true;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	if (key && l->section[0])
-		snprintf(l->err, l->errlen, "%s:%d: [%s] %s: %s", l->conf->path, line,
-			 l->section, key, what);
-	else if (key)
-		snprintf(l->err, l->errlen, "%s:%d: %s: %s", l->conf->path, line, key, what);
-	else if (l->section[0])
-		snprintf(l->err, l->errlen, "%s:%d: [%s]: %s", l->conf->path, line, l->section,
-			 what);
-	else
-		snprintf(l->err, l->errlen, "%s:%d: %s", l->conf->path, line, what);
-}
 
 static bool valid_name(const char *s)
 {
@@ -94,6 +43,158 @@ static bool valid_name(const char *s)
 		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
 			return false;
 	return true;
+}
+
+static int set_id(struct kc_ini *ini, const struct kc_ini_key *k, void *base, const char *v)
+{
+	struct hw_cabinet_conf *c = base;
+
+	if (!valid_name(v)) {
+		kc_ini_fail(ini, k->name, "must be 1 to 63 letters, digits, '-', '_' or '.'");
+		return -EINVAL;
+	}
+	kc_strlcpy(c->id, v, sizeof(c->id));
+	return 0;
+}
+
+static int set_device(struct kc_ini *ini, const struct kc_ini_key *k, void *base, const char *v)
+{
+	struct hw_bus_conf *b = base;
+
+	if (v[0] != '/') {
+		kc_ini_fail(ini, k->name, "must be an absolute path like /dev/ttyUSB0");
+		return -EINVAL;
+	}
+	if (strlen(v) >= sizeof(b->device)) {
+		kc_ini_fail(ini, k->name, "longer than %zu characters", sizeof(b->device) - 1);
+		return -EINVAL;
+	}
+	kc_strlcpy(b->device, v, sizeof(b->device));
+	return 0;
+}
+
+static int set_baud(struct kc_ini *ini, const struct kc_ini_key *k, void *base, const char *v)
+{
+	static const int rates[] = { 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200 };
+	struct hw_bus_conf *b = base;
+	long long n;
+	int r = kc_parse_long(v, 1200, 115200, &n);
+
+	if (r == -ERANGE) {
+		kc_ini_fail(ini, k->name, "%s is out of range (1200 to 115200)", v);
+		return -EINVAL;
+	}
+	if (r < 0) {
+		kc_ini_fail(ini, k->name, "\"%s\" is not a whole number", v);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < KC_ARRAY_SIZE(rates); i++)
+		if (rates[i] == n) {
+			b->baud = (int)n;
+			return 0;
+		}
+	kc_ini_fail(ini, k->name, "%s is no standard rate (1200 ... 115200)", v);
+	return -EINVAL;
+}
+
+static int set_parity(struct kc_ini *ini, const struct kc_ini_key *k, void *base, const char *v)
+{
+	struct hw_bus_conf *b = base;
+
+	if (strcasecmp(v, "none") == 0 || strcasecmp(v, "N") == 0)
+		b->parity = 'N';
+	else if (strcasecmp(v, "even") == 0 || strcasecmp(v, "E") == 0)
+		b->parity = 'E';
+	else if (strcasecmp(v, "odd") == 0 || strcasecmp(v, "O") == 0)
+		b->parity = 'O';
+	else {
+		kc_ini_fail(ini, k->name, "\"%s\": say none, even or odd", v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A board's bus or a slot's board: a name, resolved once all is read. */
+static int set_ref(struct kc_ini *ini, const struct kc_ini_key *k, void *base, const char *v)
+{
+	struct loader *l = ini->user;
+	char *ref = l->kind == SEC_BOARD ? l->board_bus[l->index] : l->slot_board[l->index];
+
+	(void)base;
+	if (strlen(v) >= HW_NAME_MAX) {
+		kc_ini_fail(ini, k->name, "longer than %d characters", HW_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	kc_strlcpy(ref, v, HW_NAME_MAX);
+	return 0;
+}
+
+/* The names of enum hw_board_type and enum hw_profile, in their order. */
+static const char *const board_types[] = { [HW_BOARD_MODBUS_RTU] = "modbus-rtu",
+					   [HW_BOARD_MODBUS_TCP] = "modbus-tcp",
+					   [HW_BOARD_GPIO] = "gpio", NULL };
+static const char *const profiles[] = { [HW_PROFILE_GENERIC] = "generic",
+					[HW_PROFILE_WAVESHARE_RELAY_D] = "waveshare-relay-d", NULL };
+
+#define FIELD(s, f) offsetof(struct s, f)
+#define SIZE(s, f) ((long long)sizeof(((struct s *)0)->f))
+#define INT(sec, s, f, min, max, def) { sec, #f, KC_INI_INT, FIELD(s, f), min, max, def, NULL, NULL, NULL }
+#define BOOL(sec, s, f) { sec, #f, KC_INI_BOOL, FIELD(s, f), 0, 1, 0, NULL, NULL, NULL }
+#define TEXT(sec, s, f) { sec, #f, KC_INI_TEXT, FIELD(s, f), 0, SIZE(s, f), 0, NULL, NULL, NULL }
+#define CHOICE(sec, s, f, list) { sec, #f, KC_INI_CHOICE, FIELD(s, f), 0, 0, 0, NULL, list, NULL }
+#define FUNC(sec, name, fn) { sec, name, KC_INI_FUNC, 0, 0, 0, 0, NULL, NULL, fn }
+#define CAB(f, min, max, def) INT("cabinet", hw_cabinet_conf, f, min, max, def)
+
+/* Every key of the cabinet file (hw/README.md explains them). A number
+ * without its key in the file has the default of its line. */
+static const struct kc_ini_key hw_keys[] = {
+	FUNC("cabinet", "id", set_id),
+	TEXT("cabinet", hw_cabinet_conf, name),
+	CAB(scan_ms, 10, 1000, 50),
+	CAB(debounce, 1, 10, 2),
+	CAB(pulse_ms, 100, HW_PULSE_HARD_MAX_MS, 10000),
+	CAB(pulse_max_ms, 100, HW_PULSE_HARD_MAX_MS, 30000),
+	CAB(timeout_ms, 10, 5000, 200),
+	CAB(retry_min_ms, 10, 600000, 500),
+	CAB(retry_max_ms, 10, 600000, 30000),
+
+	FUNC("bus", "device", set_device),
+	FUNC("bus", "baud", set_baud),
+	FUNC("bus", "parity", set_parity),
+	INT("bus", hw_bus_conf, data_bits, 7, 8, 8),
+	INT("bus", hw_bus_conf, stop_bits, 1, 2, 1),
+
+	CHOICE("board", hw_board_conf, type, board_types),
+	CHOICE("board", hw_board_conf, profile, profiles),
+	FUNC("board", "bus", set_ref),
+	INT("board", hw_board_conf, unit, 0, 247, 1),
+	TEXT("board", hw_board_conf, host),
+	INT("board", hw_board_conf, port, 1, 65535, 502),
+	TEXT("board", hw_board_conf, chip),
+
+	FUNC("slot", "board", set_ref),
+	INT("slot", hw_slot_conf, lock, 0, 65535, -1),
+	INT("slot", hw_slot_conf, sense, 0, 65535, -1),
+	INT("slot", hw_slot_conf, tag, 0, 65534, -1),
+	BOOL("slot", hw_slot_conf, lock_active_low),
+	BOOL("slot", hw_slot_conf, sense_active_low),
+	TEXT("slot", hw_slot_conf, label),
+};
+#define NKEYS KC_ARRAY_SIZE(hw_keys)
+
+/* The lines of the current section's keys. */
+static int *entry_lines(struct loader *l, enum section_kind kind, int index)
+{
+	return l->lines[kind] + (size_t)index * NKEYS;
+}
+
+/* The line of key in an entry's line table, or def (the section's own
+ * line) when the key was not given. */
+static int key_line(const int *lines, enum section_kind kind, const char *key, int def)
+{
+	const struct kc_ini_key *k = kc_ini_find(hw_keys, NKEYS, section_kinds[kind], key);
+
+	return k && lines[k - hw_keys] ? lines[k - hw_keys] : def;
 }
 
 static int grow(void **arr, int n, size_t size)
@@ -110,574 +211,325 @@ static int grow(void **arr, int n, size_t size)
 	return 0;
 }
 
-static int check_missing(struct loader *l)
+/* Called when a section ends: its required keys are there. */
+static void check_missing(struct kc_ini *ini)
 {
-	static const char *bus_req[] = { "device" };
-	static const char *rtu_req[] = { "bus", "unit" };
-	static const char *tcp_req[] = { "host" };
-	static const char *gpio_req[] = { "chip" };
-	static const char *slot_req[] = { "board", "lock", "sense" };
-	static const char *cab_req[] = { "id" };
-	const char **req = NULL;
-	size_t nreq = 0;
+	static const char *const bus_req[] = { "device", NULL };
+	static const char *const rtu_req[] = { "bus", "unit", NULL };
+	static const char *const tcp_req[] = { "host", NULL };
+	static const char *const gpio_req[] = { "chip", NULL };
+	static const char *const slot_req[] = { "board", "lock", "sense", NULL };
+	static const char *const cab_req[] = { "id", NULL };
+	static const char *const *board_req[] = { [HW_BOARD_MODBUS_RTU] = rtu_req,
+						   [HW_BOARD_MODBUS_TCP] = tcp_req,
+						   [HW_BOARD_GPIO] = gpio_req };
+	struct loader *l = ini->user;
+	const int *lines;
+	const char *const *req = NULL;
 
+	if (l->kind == SEC_NONE)
+		return;
+	lines = entry_lines(l, l->kind, l->index);
 	switch (l->kind) {
 	case SEC_NONE:
-		return 0;
+	case SEC_KINDS:
+		return;
 	case SEC_CABINET:
 		req = cab_req;
-		nreq = KC_ARRAY_SIZE(cab_req);
 		break;
 	case SEC_BUS:
 		req = bus_req;
-		nreq = KC_ARRAY_SIZE(bus_req);
 		break;
 	case SEC_SLOT:
 		req = slot_req;
-		nreq = KC_ARRAY_SIZE(slot_req);
 		break;
-	case SEC_BOARD: {
-		struct hw_board_conf *b = &l->conf->boards[l->index];
-		bool has_type = false;
-
-		for (int i = 0; i < l->seen.nkeys; i++)
-			has_type |= strcmp(l->seen.keys[i], "type") == 0;
-		if (!has_type) {
-			fail(l, l->section_line, "type",
-			     "missing; say modbus-rtu, modbus-tcp or gpio");
-			return -EINVAL;
+	case SEC_BOARD:
+		if (key_line(lines, SEC_BOARD, "type", 0) == 0) {
+			kc_ini_fail_at(ini, l->section_line, "type",
+				       "missing; say modbus-rtu, modbus-tcp or gpio");
+			return;
 		}
-		if (b->type == HW_BOARD_MODBUS_RTU) {
-			req = rtu_req;
-			nreq = KC_ARRAY_SIZE(rtu_req);
-		} else if (b->type == HW_BOARD_MODBUS_TCP) {
-			req = tcp_req;
-			nreq = KC_ARRAY_SIZE(tcp_req);
-		} else {
-			req = gpio_req;
-			nreq = KC_ARRAY_SIZE(gpio_req);
-		}
+		req = board_req[l->conf->boards[l->index].type];
 		break;
 	}
-	}
-	for (size_t k = 0; k < nreq; k++) {
-		bool found = false;
-
-		for (int i = 0; i < l->seen.nkeys; i++)
-			found |= strcmp(l->seen.keys[i], req[k]) == 0;
-		if (!found) {
-			fail(l, l->section_line, req[k], "required key missing");
-			return -EINVAL;
+	for (; *req; req++)
+		if (key_line(lines, l->kind, *req, 0) == 0) {
+			kc_ini_fail_at(ini, l->section_line, *req, "required key missing");
+			return;
 		}
+}
+
+/* Where the entries of a kind are kept; each starts with its name. */
+struct entries {
+	void **arr;
+	int *n;
+	size_t size;
+	size_t line; /* offset of its int line */
+};
+
+_Static_assert(offsetof(struct hw_bus_conf, name) == 0 && offsetof(struct hw_board_conf, name) == 0 &&
+		       offsetof(struct hw_slot_conf, name) == 0,
+	       "an entry starts with its name");
+
+static struct entries entries_of(struct hw_cabinet_conf *c, enum section_kind kind)
+{
+	if (kind == SEC_BUS)
+		return (struct entries){ (void **)&c->buses, &c->nbuses, sizeof(*c->buses),
+					 offsetof(struct hw_bus_conf, line) };
+	if (kind == SEC_BOARD)
+		return (struct entries){ (void **)&c->boards, &c->nboards, sizeof(*c->boards),
+					 offsetof(struct hw_board_conf, line) };
+	return (struct entries){ (void **)&c->slots, &c->nslots, sizeof(*c->slots),
+				 offsetof(struct hw_slot_conf, line) };
+}
+
+/* A new entry of kind named name, its defaults written: 0, -E2BIG or
+ * -ENOMEM. */
+static int add_entry(struct kc_ini *ini, enum section_kind kind, const char *name)
+{
+	struct loader *l = ini->user;
+	struct hw_cabinet_conf *c = l->conf;
+	struct entries e = entries_of(c, kind);
+	char *entry;
+	int r = grow(e.arr, *e.n, e.size);
+
+	if (r == 0)
+		r = grow((void **)&l->lines[kind], *e.n, NKEYS * sizeof(int));
+	if (r == 0 && kind == SEC_BOARD)
+		r = grow((void **)&l->board_bus, *e.n, sizeof(*l->board_bus));
+	if (r == 0 && kind == SEC_SLOT)
+		r = grow((void **)&l->slot_board, *e.n, sizeof(*l->slot_board));
+	if (r < 0)
+		return r;
+	entry = (char *)*e.arr + (size_t)*e.n * e.size;
+	kc_ini_defaults(hw_keys, NKEYS, section_kinds[kind], entry);
+	kc_strlcpy(entry, name, HW_NAME_MAX);
+	memcpy(entry + e.line, &ini->line, sizeof(int));
+	l->kind = kind;
+	l->index = (*e.n)++;
+	if (kind == SEC_BUS) {
+		c->buses[l->index].baud = 9600;
+		c->buses[l->index].parity = 'N';
+	} else if (kind == SEC_BOARD) {
+		c->boards[l->index].bus = -1;
+	} else {
+		c->slots[l->index].board = -1;
 	}
 	return 0;
 }
 
-/* Called by the reader for a "[...]" line, before inih sees it. */
-static void begin_section(struct loader *l, const char *header)
+/* A [bus NAME], [board NAME] or [slot NAME] header. */
+static int begin_entry(struct kc_ini *ini, enum section_kind kind, const char *name)
+{
+	struct loader *l = ini->user;
+	struct entries e = entries_of(l->conf, kind);
+
+	for (int i = 0; i < *e.n; i++) {
+		const char *entry = (const char *)*e.arr + (size_t)i * e.size;
+		int line;
+
+		if (strcmp(entry, name) != 0)
+			continue;
+		memcpy(&line, entry + e.line, sizeof(int));
+		kc_ini_fail(ini, NULL, "%s %s defined twice (first on line %d)", section_kinds[kind],
+			    name, line);
+		return 0;
+	}
+	return add_entry(ini, kind, name);
+}
+
+/* The loader's hook for a "[...]" line. */
+static void begin_section(struct kc_ini *ini, const char *header)
 {
 	char kind[16] = "", name[HW_NAME_MAX + 8] = "";
-	struct hw_cabinet_conf *c = l->conf;
-	int n = 0, r = 0;
+	struct loader *l = ini->user;
+	int n = 0, r;
+	enum section_kind entry;
 
-	if (check_missing(l) < 0)
-		return;
-	l->seen.nkeys = 0;
-	l->section_line = l->line;
-	snprintf(l->section, sizeof(l->section), "%s", header);
+	l->section_line = ini->line;
+	l->kind = SEC_NONE;
 	if (sscanf(header, "%15s %71s %n", kind, name, &n) < 1) {
-		fail(l, l->line, NULL, "empty section name");
+		kc_ini_fail(ini, NULL, "empty section name");
 		return;
 	}
 	if (strcmp(kind, "cabinet") == 0) {
 		if (name[0]) {
-			fail(l, l->line, NULL, "[cabinet] takes no name");
+			kc_ini_fail(ini, NULL, "[cabinet] takes no name");
 			return;
 		}
 		if (l->cabinet_seen) {
-			fail(l, l->line, NULL, "[cabinet] given twice (first on line %d)",
-			     l->cabinet_line);
+			kc_ini_fail(ini, NULL, "[cabinet] given twice (first on line %d)", l->cabinet_line);
 			return;
 		}
 		l->cabinet_seen = true;
-		l->cabinet_line = l->line;
+		l->cabinet_line = ini->line;
 		l->kind = SEC_CABINET;
+		l->index = 0;
 		return;
 	}
+	entry = SEC_NONE;
+	for (int k = SEC_BUS; k < SEC_KINDS; k++)
+		if (strcmp(kind, section_kinds[k]) == 0)
+			entry = k;
 	if (!name[0] || header[n] != '\0') {
-		fail(l, l->line, NULL, "expected [%s NAME]",
-		     strcmp(kind, "bus") == 0 || strcmp(kind, "board") == 0 ||
-				     strcmp(kind, "slot") == 0 ?
-			     kind :
-			     "bus|board|slot");
+		kc_ini_fail(ini, NULL, "expected [%s NAME]", entry != SEC_NONE ? kind : "bus|board|slot");
 		return;
 	}
 	if (!valid_name(name)) {
-		fail(l, l->line, NULL,
-		     "name \"%s\" must be 1 to 63 letters, digits, '-', '_' or '.'", name);
+		kc_ini_fail(ini, NULL, "name \"%s\" must be 1 to 63 letters, digits, '-', '_' or '.'",
+			    name);
 		return;
 	}
-	if (strcmp(kind, "bus") == 0) {
-		for (int i = 0; i < c->nbuses; i++)
-			if (strcmp(c->buses[i].name, name) == 0) {
-				fail(l, l->line, NULL, "bus %s defined twice (first on line %d)",
-				     name, c->buses[i].line);
-				return;
-			}
-		r = grow((void **)&c->buses, c->nbuses, sizeof(*c->buses));
-		if (r == 0) {
-			struct hw_bus_conf *b = &c->buses[c->nbuses];
-
-			kc_strlcpy(b->name, name, sizeof(b->name));
-			b->baud = 9600;
-			b->parity = 'N';
-			b->data_bits = 8;
-			b->stop_bits = 1;
-			b->line = l->line;
-			l->index = c->nbuses++;
-			l->kind = SEC_BUS;
-		}
-	} else if (strcmp(kind, "board") == 0) {
-		for (int i = 0; i < c->nboards; i++)
-			if (strcmp(c->boards[i].name, name) == 0) {
-				fail(l, l->line, NULL, "board %s defined twice (first on line %d)",
-				     name, c->boards[i].line);
-				return;
-			}
-		r = grow((void **)&c->boards, c->nboards, sizeof(*c->boards));
-		if (r == 0)
-			r = grow((void **)&l->board_bus, c->nboards, sizeof(*l->board_bus));
-		if (r == 0)
-			r = grow((void **)&l->board_lines, c->nboards, NKEYS * sizeof(int));
-		if (r == 0) {
-			struct hw_board_conf *b = &c->boards[c->nboards];
-
-			kc_strlcpy(b->name, name, sizeof(b->name));
-			b->profile = HW_PROFILE_GENERIC;
-			b->bus = -1;
-			b->port = 502;
-			b->unit = 1;
-			b->line = l->line;
-			l->index = c->nboards++;
-			l->kind = SEC_BOARD;
-		}
-	} else if (strcmp(kind, "slot") == 0) {
-		for (int i = 0; i < c->nslots; i++)
-			if (strcmp(c->slots[i].name, name) == 0) {
-				fail(l, l->line, NULL, "slot %s defined twice (first on line %d)",
-				     name, c->slots[i].line);
-				return;
-			}
-		r = grow((void **)&c->slots, c->nslots, sizeof(*c->slots));
-		if (r == 0)
-			r = grow((void **)&l->slot_board, c->nslots, sizeof(*l->slot_board));
-		if (r == 0)
-			r = grow((void **)&l->slot_lines, c->nslots, NKEYS * sizeof(int));
-		if (r == 0) {
-			struct hw_slot_conf *s = &c->slots[c->nslots];
-
-			kc_strlcpy(s->name, name, sizeof(s->name));
-			s->board = -1;
-			s->lock = -1;
-			s->sense = -1;
-			s->tag = -1;
-			s->line = l->line;
-			l->index = c->nslots++;
-			l->kind = SEC_SLOT;
-		}
-	} else {
-		fail(l, l->line, NULL, "unknown section kind \"%s\": expected cabinet, bus, board or slot",
-		     kind);
+	if (entry == SEC_NONE) {
+		kc_ini_fail(ini, NULL, "unknown section kind \"%s\": expected cabinet, bus, board or slot",
+			    kind);
 		return;
 	}
+	r = begin_entry(ini, entry, name);
 	if (r == -E2BIG)
-		fail(l, l->line, NULL, "more than %d entries of one kind", MAX_ENTRIES);
+		kc_ini_fail(ini, NULL, "more than %d entries of one kind", MAX_ENTRIES);
 	else if (r < 0)
-		fail(l, l->line, NULL, "out of memory");
+		kc_ini_fail(ini, NULL, "out of memory");
 }
 
-/* The reader inih calls for each line: counts lines and sees sections. */
-static char *read_line(char *str, int num, void *stream)
+/* The loader's hook for a "key = value" line. */
+static void on_key(struct kc_ini *ini, const char *name, const char *value)
 {
-	struct loader *l = stream;
-	ssize_t n = getline(&l->buf, &l->bufsz, l->f);
-	char *p;
-
-	if (n < 0)
-		return NULL;
-	l->line++;
-	if (n >= num - 1)
-		fail(l, l->line, NULL, "line longer than %d characters", num - 2);
-	p = l->buf;
-	if (l->line == 1 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
-	    (unsigned char)p[2] == 0xBF)
-		p += 3;
-	while (isspace((unsigned char)*p))
-		p++;
-	if (*p == '[') {
-		char *end = strchr(p, ']');
-
-		if (end) {
-			char header[HW_NAME_MAX + 16];
-			size_t len = (size_t)(end - p - 1);
-
-			if (len >= sizeof(header))
-				fail(l, l->line, NULL, "section name too long");
-			else {
-				memcpy(header, p + 1, len);
-				header[len] = '\0';
-				begin_section(l, header);
-			}
-		}
-	}
-	kc_strlcpy(str, l->buf, (size_t)num);
-	return str;
-}
-
-static bool num(struct loader *l, const char *key, const char *value, long long min,
-		long long max, int *out)
-{
-	long long v;
-	int r = kc_parse_long(value, min, max, &v);
-
-	if (r == -ERANGE) {
-		fail(l, l->line, key, "%s is out of range (%lld to %lld)", value, min, max);
-		return false;
-	}
-	if (r < 0) {
-		fail(l, l->line, key, "\"%s\" is not a whole number", value);
-		return false;
-	}
-	*out = (int)v;
-	return true;
-}
-
-static bool boolean(struct loader *l, const char *key, const char *value, bool *out)
-{
-	if (kc_parse_bool(value, out) < 0) {
-		fail(l, l->line, key, "\"%s\" is not yes or no", value);
-		return false;
-	}
-	return true;
-}
-
-static bool text(struct loader *l, const char *key, const char *value, char *out, size_t len)
-{
-	if (strlen(value) >= len) {
-		fail(l, l->line, key, "longer than %zu characters", len - 1);
-		return false;
-	}
-	kc_strlcpy(out, value, len);
-	return true;
-}
-
-static int set_cabinet(struct loader *l, const char *k, const char *v)
-{
+	struct loader *l = ini->user;
 	struct hw_cabinet_conf *c = l->conf;
+	const struct kc_ini_key *k;
+	void *base = NULL;
+	int *lines;
 
-	if (strcmp(k, "id") == 0) {
-		if (!valid_name(v)) {
-			fail(l, l->line, k, "must be 1 to 63 letters, digits, '-', '_' or '.'");
-			return 0;
-		}
-		return text(l, k, v, c->id, sizeof(c->id));
+	if (l->kind == SEC_NONE) {
+		kc_ini_fail(ini, name, "key outside any section; start with [cabinet]");
+		return;
 	}
-	if (strcmp(k, "name") == 0)
-		return text(l, k, v, c->name, sizeof(c->name));
-	if (strcmp(k, "scan_ms") == 0)
-		return num(l, k, v, 10, 1000, &c->scan_ms);
-	if (strcmp(k, "debounce") == 0)
-		return num(l, k, v, 1, 10, &c->debounce);
-	if (strcmp(k, "pulse_ms") == 0)
-		return num(l, k, v, 100, HW_PULSE_HARD_MAX_MS, &c->pulse_ms);
-	if (strcmp(k, "pulse_max_ms") == 0)
-		return num(l, k, v, 100, HW_PULSE_HARD_MAX_MS, &c->pulse_max_ms);
-	if (strcmp(k, "timeout_ms") == 0)
-		return num(l, k, v, 10, 5000, &c->timeout_ms);
-	if (strcmp(k, "retry_min_ms") == 0)
-		return num(l, k, v, 10, 600000, &c->retry_min_ms);
-	if (strcmp(k, "retry_max_ms") == 0)
-		return num(l, k, v, 10, 600000, &c->retry_max_ms);
-	fail(l, l->line, k, "unknown key (known: id, name, scan_ms, debounce, pulse_ms, "
-			    "pulse_max_ms, timeout_ms, retry_min_ms, retry_max_ms)");
-	return 0;
+	lines = entry_lines(l, l->kind, l->index);
+	k = kc_ini_find(hw_keys, NKEYS, section_kinds[l->kind], name);
+	if (k && lines[k - hw_keys]) {
+		kc_ini_fail(ini, name, "given twice in this section");
+		return;
+	}
+	if (l->kind == SEC_CABINET)
+		base = c;
+	else if (l->kind == SEC_BUS)
+		base = &c->buses[l->index];
+	else if (l->kind == SEC_BOARD)
+		base = &c->boards[l->index];
+	else
+		base = &c->slots[l->index];
+	if (kc_ini_set(ini, hw_keys, NKEYS, section_kinds[l->kind], base, name, value) == 0 && k)
+		lines[k - hw_keys] = ini->line;
 }
 
-static int set_bus(struct loader *l, const char *k, const char *v)
-{
-	struct hw_bus_conf *b = &l->conf->buses[l->index];
-
-	if (strcmp(k, "device") == 0) {
-		if (v[0] != '/') {
-			fail(l, l->line, k, "must be an absolute path like /dev/ttyUSB0");
-			return 0;
-		}
-		return text(l, k, v, b->device, sizeof(b->device));
-	}
-	if (strcmp(k, "baud") == 0) {
-		static const int rates[] = { 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200 };
-
-		if (!num(l, k, v, 1200, 115200, &b->baud))
-			return 0;
-		for (size_t i = 0; i < KC_ARRAY_SIZE(rates); i++)
-			if (rates[i] == b->baud)
-				return 1;
-		fail(l, l->line, k, "%s is no standard rate (1200 ... 115200)", v);
-		return 0;
-	}
-	if (strcmp(k, "parity") == 0) {
-		if (strcasecmp(v, "none") == 0 || strcasecmp(v, "N") == 0)
-			b->parity = 'N';
-		else if (strcasecmp(v, "even") == 0 || strcasecmp(v, "E") == 0)
-			b->parity = 'E';
-		else if (strcasecmp(v, "odd") == 0 || strcasecmp(v, "O") == 0)
-			b->parity = 'O';
-		else {
-			fail(l, l->line, k, "\"%s\": say none, even or odd", v);
-			return 0;
-		}
-		return 1;
-	}
-	if (strcmp(k, "data_bits") == 0)
-		return num(l, k, v, 7, 8, &b->data_bits);
-	if (strcmp(k, "stop_bits") == 0)
-		return num(l, k, v, 1, 2, &b->stop_bits);
-	fail(l, l->line, k, "unknown key (known: device, baud, parity, data_bits, stop_bits)");
-	return 0;
-}
-
-static int set_board(struct loader *l, const char *k, const char *v)
-{
-	struct hw_board_conf *b = &l->conf->boards[l->index];
-
-	if (strcmp(k, "type") == 0) {
-		if (strcmp(v, "modbus-rtu") == 0)
-			b->type = HW_BOARD_MODBUS_RTU;
-		else if (strcmp(v, "modbus-tcp") == 0)
-			b->type = HW_BOARD_MODBUS_TCP;
-		else if (strcmp(v, "gpio") == 0)
-			b->type = HW_BOARD_GPIO;
-		else {
-			fail(l, l->line, k, "\"%s\": say modbus-rtu, modbus-tcp or gpio", v);
-			return 0;
-		}
-		return 1;
-	}
-	if (strcmp(k, "profile") == 0) {
-		if (strcmp(v, "generic") == 0)
-			b->profile = HW_PROFILE_GENERIC;
-		else if (strcmp(v, "waveshare-relay-d") == 0)
-			b->profile = HW_PROFILE_WAVESHARE_RELAY_D;
-		else {
-			fail(l, l->line, k, "\"%s\": say generic or waveshare-relay-d", v);
-			return 0;
-		}
-		return 1;
-	}
-	if (strcmp(k, "bus") == 0)
-		return text(l, k, v, l->board_bus[l->index], HW_NAME_MAX);
-	if (strcmp(k, "host") == 0)
-		return text(l, k, v, b->host, sizeof(b->host));
-	if (strcmp(k, "port") == 0)
-		return num(l, k, v, 1, 65535, &b->port);
-	if (strcmp(k, "unit") == 0)
-		return num(l, k, v, 0, 247, &b->unit);
-	if (strcmp(k, "chip") == 0)
-		return text(l, k, v, b->chip, sizeof(b->chip));
-	fail(l, l->line, k, "unknown key (known: type, profile, bus, unit, host, port, chip)");
-	return 0;
-}
-
-static int set_slot(struct loader *l, const char *k, const char *v)
-{
-	struct hw_slot_conf *s = &l->conf->slots[l->index];
-
-	if (strcmp(k, "board") == 0)
-		return text(l, k, v, l->slot_board[l->index], HW_NAME_MAX);
-	if (strcmp(k, "lock") == 0)
-		return num(l, k, v, 0, 65535, &s->lock);
-	if (strcmp(k, "sense") == 0)
-		return num(l, k, v, 0, 65535, &s->sense);
-	if (strcmp(k, "tag") == 0)
-		return num(l, k, v, 0, 65534, &s->tag);
-	if (strcmp(k, "lock_active_low") == 0)
-		return boolean(l, k, v, &s->lock_active_low);
-	if (strcmp(k, "sense_active_low") == 0)
-		return boolean(l, k, v, &s->sense_active_low);
-	if (strcmp(k, "label") == 0)
-		return text(l, k, v, s->label, sizeof(s->label));
-	fail(l, l->line, k, "unknown key (known: board, lock, sense, tag, lock_active_low, "
-			    "sense_active_low, label)");
-	return 0;
-}
-
-static int on_key(void *user, const char *section, const char *name, const char *value)
-{
-	struct loader *l = user;
-
-	(void)section;
-	if (l->failed)
-		return 1;
-	for (int i = 0; i < l->seen.nkeys; i++)
-		if (strcmp(l->seen.keys[i], name) == 0) {
-			fail(l, l->line, name, "given twice in this section");
-			return 1;
-		}
-	switch (l->kind) {
-	case SEC_NONE:
-		fail(l, l->line, name, "key outside any section; start with [cabinet]");
-		return 1;
-	case SEC_CABINET:
-		set_cabinet(l, name, value);
-		break;
-	case SEC_BUS:
-		set_bus(l, name, value);
-		break;
-	case SEC_BOARD:
-		set_board(l, name, value);
-		break;
-	case SEC_SLOT:
-		set_slot(l, name, value);
-		break;
-	}
-	/* Remember the key and its line (names are the static strings). */
-	if (!l->failed && l->seen.nkeys < MAX_KEYS) {
-		for (int i = 0; i < NKEYS; i++) {
-			int *lines = NULL;
-
-			if (strcmp(known_keys[i], name) != 0)
-				continue;
-			l->seen.keys[l->seen.nkeys++] = known_keys[i];
-			if (l->kind == SEC_SLOT)
-				lines = l->slot_lines + (size_t)l->index * NKEYS;
-			else if (l->kind == SEC_BOARD)
-				lines = l->board_lines + (size_t)l->index * NKEYS;
-			else if (l->kind == SEC_CABINET)
-				lines = l->cabinet_lines;
-			if (lines)
-				lines[i] = l->line;
-		}
-	}
-	return 1;
-}
-
-/* The line of key in a section's line table, or def (the section's own
- * line) when the key was not given. */
-static int key_line(const int *lines, const char *key, int def)
-{
-	for (int i = 0; i < NKEYS; i++)
-		if (strcmp(known_keys[i], key) == 0)
-			return lines[i] ? lines[i] : def;
-	return def;
-}
-
-#define SLOT_LINE(i, key) key_line(l->slot_lines + (size_t)(i) * NKEYS, key, c->slots[i].line)
-#define BOARD_LINE(i, key) key_line(l->board_lines + (size_t)(i) * NKEYS, key, c->boards[i].line)
-#define CABINET_LINE(key) key_line(l->cabinet_lines, key, l->cabinet_line)
+#define SLOT_LINE(i, key) key_line(entry_lines(l, SEC_SLOT, i), SEC_SLOT, key, c->slots[i].line)
+#define BOARD_LINE(i, key) key_line(entry_lines(l, SEC_BOARD, i), SEC_BOARD, key, c->boards[i].line)
+#define CABINET_LINE(key) key_line(entry_lines(l, SEC_CABINET, 0), SEC_CABINET, key, l->cabinet_line)
 
 /* Checks across sections, once everything is read. */
-static void resolve(struct loader *l)
+static void resolve(struct kc_ini *ini)
 {
+	struct loader *l = ini->user;
 	struct hw_cabinet_conf *c = l->conf;
 
-	l->kind = SEC_NONE;
 	if (!l->cabinet_seen) {
-		l->section[0] = '\0';
-		fail(l, 1, NULL, "no [cabinet] section (it names the cabinet: id = ...)");
+		ini->section[0] = '\0';
+		kc_ini_fail_at(ini, 1, NULL, "no [cabinet] section (it names the cabinet: id = ...)");
 		return;
 	}
-	snprintf(l->section, sizeof(l->section), "cabinet");
+	snprintf(ini->section, sizeof(ini->section), "cabinet");
 	if (c->pulse_max_ms < c->pulse_ms)
-		fail(l, CABINET_LINE("pulse_ms"), "pulse_ms",
+		kc_ini_fail_at(ini, CABINET_LINE("pulse_ms"), "pulse_ms",
 		     "%d is above pulse_max_ms (%d)", c->pulse_ms, c->pulse_max_ms);
 	if (c->retry_max_ms < c->retry_min_ms)
-		fail(l, CABINET_LINE("retry_max_ms"), "retry_max_ms", "%d is below retry_min_ms (%d)",
+		kc_ini_fail_at(ini, CABINET_LINE("retry_max_ms"), "retry_max_ms", "%d is below retry_min_ms (%d)",
 		     c->retry_max_ms, c->retry_min_ms);
 	if (c->nslots == 0)
-		fail(l, l->cabinet_line, NULL, "the cabinet has no [slot ...] sections");
+		kc_ini_fail_at(ini, l->cabinet_line, NULL, "the cabinet has no [slot ...] sections");
 
-	for (int i = 0; i < c->nboards && !l->failed; i++) {
+	for (int i = 0; i < c->nboards && !ini->failed; i++) {
 		struct hw_board_conf *b = &c->boards[i];
 
-		snprintf(l->section, sizeof(l->section), "board %s", b->name);
+		snprintf(ini->section, sizeof(ini->section), "board %s", b->name);
 		if (b->type == HW_BOARD_MODBUS_RTU) {
 			b->bus = -1;
 			for (int j = 0; j < c->nbuses; j++)
 				if (strcmp(c->buses[j].name, l->board_bus[i]) == 0)
 					b->bus = j;
 			if (b->bus < 0) {
-				fail(l, BOARD_LINE(i, "bus"), "bus", "no [bus %s] in this file", l->board_bus[i]);
+				kc_ini_fail_at(ini, BOARD_LINE(i, "bus"), "bus", "no [bus %s] in this file", l->board_bus[i]);
 				break;
 			}
 			if (b->unit < 1) {
-				fail(l, BOARD_LINE(i, "unit"), "unit", "a Modbus RTU unit id is 1 to 247");
+				kc_ini_fail_at(ini, BOARD_LINE(i, "unit"), "unit", "a Modbus RTU unit id is 1 to 247");
 				break;
 			}
 			for (int j = 0; j < i; j++)
 				if (c->boards[j].type == HW_BOARD_MODBUS_RTU &&
 				    c->boards[j].bus == b->bus && c->boards[j].unit == b->unit)
-					fail(l, BOARD_LINE(i, "unit"), "unit",
+					kc_ini_fail_at(ini, BOARD_LINE(i, "unit"), "unit",
 					     "unit %d on bus %s is board %s's already (line %d)",
 					     b->unit, c->buses[b->bus].name, c->boards[j].name,
 					     BOARD_LINE(j, "unit"));
 		} else if (l->board_bus[i][0]) {
-			fail(l, BOARD_LINE(i, "bus"), "bus", "only a modbus-rtu board sits on a [bus]");
+			kc_ini_fail_at(ini, BOARD_LINE(i, "bus"), "bus", "only a modbus-rtu board sits on a [bus]");
 		}
 		if (b->type == HW_BOARD_MODBUS_TCP) {
 			for (int j = 0; j < i; j++)
 				if (c->boards[j].type == HW_BOARD_MODBUS_TCP &&
 				    strcmp(c->boards[j].host, b->host) == 0 &&
 				    c->boards[j].port == b->port && c->boards[j].unit == b->unit)
-					fail(l, BOARD_LINE(i, "unit"), "unit",
+					kc_ini_fail_at(ini, BOARD_LINE(i, "unit"), "unit",
 					     "unit %d at %s:%d is board %s's already (line %d)",
 					     b->unit, b->host, b->port, c->boards[j].name,
 					     BOARD_LINE(j, "unit"));
 		}
 		if (b->type == HW_BOARD_GPIO && b->profile != HW_PROFILE_GENERIC)
-			fail(l, BOARD_LINE(i, "profile"), "profile", "a gpio board has no Modbus profile");
+			kc_ini_fail_at(ini, BOARD_LINE(i, "profile"), "profile", "a gpio board has no Modbus profile");
 		if (b->type != HW_BOARD_GPIO && b->chip[0])
-			fail(l, BOARD_LINE(i, "chip"), "chip", "only a gpio board has a chip");
+			kc_ini_fail_at(ini, BOARD_LINE(i, "chip"), "chip", "only a gpio board has a chip");
 		if (b->type != HW_BOARD_MODBUS_TCP && BOARD_LINE(i, "host") != b->line)
-			fail(l, BOARD_LINE(i, "host"), "host", "only a modbus-tcp board has a host");
+			kc_ini_fail_at(ini, BOARD_LINE(i, "host"), "host", "only a modbus-tcp board has a host");
 		if (b->type != HW_BOARD_MODBUS_TCP && BOARD_LINE(i, "port") != b->line)
-			fail(l, BOARD_LINE(i, "port"), "port", "only a modbus-tcp board has a port");
+			kc_ini_fail_at(ini, BOARD_LINE(i, "port"), "port", "only a modbus-tcp board has a port");
 		if (b->type == HW_BOARD_GPIO && BOARD_LINE(i, "unit") != b->line)
-			fail(l, BOARD_LINE(i, "unit"), "unit", "a gpio board has no Modbus unit");
+			kc_ini_fail_at(ini, BOARD_LINE(i, "unit"), "unit", "a gpio board has no Modbus unit");
 	}
 
-	for (int i = 0; i < c->nslots && !l->failed; i++) {
+	for (int i = 0; i < c->nslots && !ini->failed; i++) {
 		struct hw_slot_conf *s = &c->slots[i];
 		struct hw_board_conf *b;
 
-		snprintf(l->section, sizeof(l->section), "slot %s", s->name);
+		snprintf(ini->section, sizeof(ini->section), "slot %s", s->name);
 		s->board = hw_conf_find_board(c, l->slot_board[i]);
 		if (s->board < 0) {
-			fail(l, SLOT_LINE(i, "board"), "board", "no [board %s] in this file", l->slot_board[i]);
+			kc_ini_fail_at(ini, SLOT_LINE(i, "board"), "board", "no [board %s] in this file", l->slot_board[i]);
 			break;
 		}
 		b = &c->boards[s->board];
 		if (b->profile == HW_PROFILE_WAVESHARE_RELAY_D) {
 			if (s->lock > 7)
-				fail(l, SLOT_LINE(i, "lock"), "lock",
+				kc_ini_fail_at(ini, SLOT_LINE(i, "lock"), "lock",
 				     "%d: the Waveshare Relay (D) has relay channels 0 to 7", s->lock);
 			if (s->sense > 7)
-				fail(l, SLOT_LINE(i, "sense"), "sense",
+				kc_ini_fail_at(ini, SLOT_LINE(i, "sense"), "sense",
 				     "%d: the Waveshare Relay (D) has inputs 0 to 7", s->sense);
 			if (s->tag >= 0)
-				fail(l, SLOT_LINE(i, "tag"), "tag", "the Waveshare Relay (D) reads no key tags");
+				kc_ini_fail_at(ini, SLOT_LINE(i, "tag"), "tag", "the Waveshare Relay (D) reads no key tags");
 		}
 		if (b->type == HW_BOARD_GPIO) {
 			if (s->tag >= 0)
-				fail(l, SLOT_LINE(i, "tag"), "tag", "a gpio board reads no key tags");
+				kc_ini_fail_at(ini, SLOT_LINE(i, "tag"), "tag", "a gpio board reads no key tags");
 			if (s->lock == s->sense)
-				fail(l, SLOT_LINE(i, "sense"), "sense", "line %d is this slot's lock line too",
+				kc_ini_fail_at(ini, SLOT_LINE(i, "sense"), "sense", "line %d is this slot's lock line too",
 				     s->sense);
 		} else if (s->lock_active_low || s->sense_active_low) {
-			fail(l, SLOT_LINE(i, s->lock_active_low ? "lock_active_low" : "sense_active_low"),
+			kc_ini_fail_at(ini, SLOT_LINE(i, s->lock_active_low ? "lock_active_low" : "sense_active_low"),
 			     s->lock_active_low ? "lock_active_low" : "sense_active_low",
 			     "only gpio lines can be active-low");
 		}
-		for (int j = 0; j < i && !l->failed; j++) {
+		for (int j = 0; j < i && !ini->failed; j++) {
 			struct hw_slot_conf *o = &c->slots[j];
 			const struct hw_board_conf *ob = &c->boards[o->board];
 
@@ -687,22 +539,22 @@ static void resolve(struct loader *l)
 			      strcmp(b->chip, ob->chip) == 0))
 				continue;
 			if (o->lock == s->lock)
-				fail(l, SLOT_LINE(i, "lock"), "lock", "%s %d of board %s is slot %s's already (line %d)",
+				kc_ini_fail_at(ini, SLOT_LINE(i, "lock"), "lock", "%s %d of board %s is slot %s's already (line %d)",
 				     b->type == HW_BOARD_GPIO ? "line" : "coil", s->lock, b->name,
 				     o->name, SLOT_LINE(j, "lock"));
 			else if (o->sense == s->sense)
-				fail(l, SLOT_LINE(i, "sense"), "sense", "%s %d of board %s is slot %s's already (line %d)",
+				kc_ini_fail_at(ini, SLOT_LINE(i, "sense"), "sense", "%s %d of board %s is slot %s's already (line %d)",
 				     b->type == HW_BOARD_GPIO ? "line" : "input", s->sense,
 				     b->name, o->name, SLOT_LINE(j, "sense"));
 			else if (b->type == HW_BOARD_GPIO &&
 				 (o->lock == s->sense || o->sense == s->lock))
-				fail(l, SLOT_LINE(i, o->lock == s->sense ? "sense" : "lock"),
+				kc_ini_fail_at(ini, SLOT_LINE(i, o->lock == s->sense ? "sense" : "lock"),
 				     o->lock == s->sense ? "sense" : "lock",
 				     "line %d of chip %s is slot %s's already (line %d)",
 				     o->lock == s->sense ? s->sense : s->lock, b->chip, o->name,
 				     SLOT_LINE(j, o->lock == s->sense ? "lock" : "sense"));
 			else if (s->tag >= 0 && o->tag >= 0 && abs(o->tag - s->tag) < 2)
-				fail(l, SLOT_LINE(i, "tag"), "tag",
+				kc_ini_fail_at(ini, SLOT_LINE(i, "tag"), "tag",
 				     "registers %d-%d overlap slot %s's tag registers %d-%d",
 				     s->tag, s->tag + 1, o->name, o->tag, o->tag + 1);
 		}
@@ -711,52 +563,37 @@ static void resolve(struct loader *l)
 
 struct hw_cabinet_conf *hw_conf_load(const char *path, char *err, size_t errlen)
 {
-	struct loader l = { .err = err, .errlen = errlen };
+	static const struct kc_ini_spec spec = {
+		.section = begin_section,
+		.section_end = check_missing,
+		.key = on_key,
+		.end = resolve,
+		.syntax = "syntax error: expected [section] or key = value",
+		.cannot_open = "cannot open: ",
+	};
+	struct loader l = { .kind = SEC_NONE };
 	struct hw_cabinet_conf *c;
-	int r;
+	int r = -ENOMEM;
 
 	c = calloc(1, sizeof(*c));
-	if (!c) {
+	l.lines[SEC_CABINET] = calloc(NKEYS, sizeof(int));
+	if (c && l.lines[SEC_CABINET]) {
+		l.conf = c;
+		kc_strlcpy(c->path, path, sizeof(c->path));
+		kc_ini_defaults(hw_keys, NKEYS, "cabinet", c);
+		r = kc_ini_load(path, &spec, &l, err, errlen);
+	} else {
 		snprintf(err, errlen, "%s: out of memory", path);
-		return NULL;
 	}
-	l.conf = c;
-	kc_strlcpy(c->path, path, sizeof(c->path));
-	c->scan_ms = 50;
-	c->debounce = 2;
-	c->pulse_ms = 10000;
-	c->pulse_max_ms = 30000;
-	c->timeout_ms = 200;
-	c->retry_min_ms = 500;
-	c->retry_max_ms = 30000;
-
-	l.f = fopen(path, "r");
-	if (!l.f) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		goto err_conf;
-	}
-	r = ini_parse_stream(read_line, &l, on_key, &l);
-	if (r > 0)
-		fail(&l, r, NULL, "syntax error: expected [section] or key = value");
-	else if (r < 0)
-		fail(&l, 0, NULL, "cannot read the file");
-	if (!l.failed)
-		check_missing(&l);
-	if (!l.failed)
-		resolve(&l);
-	fclose(l.f);
-	free(l.buf);
 	free(l.slot_board);
 	free(l.board_bus);
-	free(l.board_lines);
-	free(l.slot_lines);
-	if (l.failed)
-		goto err_conf;
+	for (int k = 0; k < SEC_KINDS; k++)
+		free(l.lines[k]);
+	if (r < 0) {
+		hw_conf_free(c);
+		return NULL;
+	}
 	return c;
-
-err_conf:
-	hw_conf_free(c);
-	return NULL;
 }
 
 void hw_conf_free(struct hw_cabinet_conf *conf)
@@ -787,18 +624,10 @@ int hw_conf_find_board(const struct hw_cabinet_conf *conf, const char *name)
 
 const char *hw_board_type_name(enum hw_board_type t)
 {
-	switch (t) {
-	case HW_BOARD_MODBUS_RTU:
-		return "modbus-rtu";
-	case HW_BOARD_MODBUS_TCP:
-		return "modbus-tcp";
-	case HW_BOARD_GPIO:
-		return "gpio";
-	}
-	return "?";
+	return (unsigned)t < KC_ARRAY_SIZE(board_types) - 1 ? board_types[t] : "?";
 }
 
 const char *hw_profile_name(enum hw_profile p)
 {
-	return p == HW_PROFILE_WAVESHARE_RELAY_D ? "waveshare-relay-d" : "generic";
+	return p == HW_PROFILE_WAVESHARE_RELAY_D ? profiles[p] : profiles[HW_PROFILE_GENERIC];
 }

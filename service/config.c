@@ -2,23 +2,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ini.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/ini.h"
 #include "common/util.h"
-
-static const char *const kind_names[KC_NOTICE_KINDS] = {
-	[KC_NOTICE_BEFORE_END] = "before_end",
-	[KC_NOTICE_END] = "end",
-	[KC_NOTICE_REMINDER] = "reminder",
-	[KC_NOTICE_LOAN_OVERDUE] = "loan_overdue",
-	[KC_NOTICE_ALARM] = "alarm",
-	[KC_NOTICE_INGEST_REFUSED] = "ingest_refused",
-};
+#include "service/templates.h"
 
 static const char *const default_zh[KC_NOTICE_KINDS] = {
 	[KC_NOTICE_BEFORE_END] = "{owner_name}您好:您托管在客服中心的钥匙({unit})将于{end}到期,请携带有效证件前来办理领取。",
@@ -37,11 +27,6 @@ static const char *const default_en[KC_NOTICE_KINDS] = {
 	[KC_NOTICE_ALARM] = "Cabinet alarm ({alarm_type}): cabinet {cabinet} slot {slot} key {key}: {detail}",
 	[KC_NOTICE_INGEST_REFUSED] = "Audit service alarm on event {seq} of cabinet {cabinet}: {message}",
 };
-
-const char *kc_notice_kind_name(enum kc_notice_kind k)
-{
-	return k < KC_NOTICE_KINDS ? kind_names[k] : "?";
-}
 
 static int set_str(char **slot, const char *v)
 {
@@ -120,26 +105,6 @@ static int check_url(const char *v, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	return 0;
-}
-
-/* Fields every template may use, for checking templates at load time. */
-static int check_template(const char *tmpl, char *err, size_t errlen)
-{
-	static const char *names[] = { "owner_name", "owner_phone", "unit", "site", "key", "end",
-				       "stage", "person", "due", "alarm_type", "slot", "detail",
-				       "cabinet", "seq", "message", "entrustment", "loan" };
-	json_t *f = json_object();
-	char *out = NULL;
-	int r;
-
-	if (!f)
-		return -ENOMEM;
-	for (size_t i = 0; i < KC_ARRAY_SIZE(names); i++)
-		json_object_set_new(f, names[i], json_string("x"));
-	r = kc_template_render(tmpl, f, &out, err, errlen);
-	free(out);
-	json_decref(f);
-	return r;
 }
 
 int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *key,
@@ -232,13 +197,13 @@ int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *
 		const char *dot = strrchr(key, '.');
 
 		for (int k = 0; dot && k < KC_NOTICE_KINDS; k++) {
-			size_t n = strlen(kind_names[k]);
+			size_t n = strlen(kc_notice_kind_name(k));
 
-			if ((size_t)(dot - key) != n || strncmp(key, kind_names[k], n) != 0)
+			if ((size_t)(dot - key) != n || strncmp(key, kc_notice_kind_name(k), n) != 0)
 				continue;
 			if (strcmp(dot, ".zh") != 0 && strcmp(dot, ".en") != 0)
 				break;
-			if (check_template(value, err, errlen) < 0)
+			if (kc_template_check(value, err, errlen) < 0)
 				return -EINVAL;
 			return set_str(strcmp(dot, ".zh") == 0 ? &cfg->tmpl_zh[k] : &cfg->tmpl_en[k], value);
 		}
@@ -250,174 +215,42 @@ int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *
 	return -EINVAL;
 }
 
-struct load_ctx {
-	struct kc_audit_config *cfg;
-	const char *path;
-	char *err;
-	size_t errlen;
-	int failed;
-	FILE *f;
-	int lineno; /* counted by the reader: inih calls it once a line */
-};
-
-static char *read_line(char *str, int num, void *stream)
+static void config_key(struct kc_ini *ini, const char *name, const char *value)
 {
-	struct load_ctx *c = stream;
+	char why[256] = "";
+	int r = kc_config_set(ini->user, ini->section, name, value, why, sizeof(why));
 
-	c->lineno++;
-	return fgets(str, num, c->f);
+	if (r == -ENOMEM)
+		kc_strlcpy(why, "out of memory", sizeof(why));
+	if (r < 0)
+		kc_ini_fail(ini, name, "%s", why);
 }
 
-static int on_value(void *user, const char *section, const char *name, const char *value)
+/* What spans keys, once the file is through. */
+static void config_end(struct kc_ini *ini)
 {
-	struct load_ctx *c = user;
-	int lineno = c->lineno;
-	char why[256] = "";
-	int r;
+	struct kc_audit_config *cfg = ini->user;
 
-	if (c->failed)
-		return 0;
-	r = kc_config_set(c->cfg, section, name, value, why, sizeof(why));
-	if (r < 0) {
-		if (r == -ENOMEM)
-			kc_strlcpy(why, "out of memory", sizeof(why));
-		snprintf(c->err, c->errlen, "%s:%d: [%s] %s: %s", c->path, lineno, section, name, why);
-		c->failed = 1;
-		return 0;
-	}
-	return 1;
+	ini->section[0] = '\0';
+	if (cfg->backoff_max_ms < cfg->backoff_min_ms)
+		kc_ini_fail_at(ini, 0, NULL, "[notify] backoff_max_ms (%d) is below backoff_min_ms (%d)",
+			       cfg->backoff_max_ms, cfg->backoff_min_ms);
+	else if (!cfg->tls_cert != !cfg->tls_key)
+		kc_ini_fail_at(ini, 0, NULL, "[server] tls_cert and tls_key go together: set both for HTTPS,"
+			       " neither for plain HTTP");
 }
 
 int kc_config_load(struct kc_audit_config *cfg, const char *path, char *err, size_t errlen)
 {
-	struct load_ctx c = { cfg, path, err, errlen, 0, NULL, 0 };
-	int r;
+	static const struct kc_ini_spec spec = {
+		.key = config_key,
+		.end = config_end,
+		.syntax = "syntax error (expected \"key = value\" or \"[section]\")",
+		.cannot_open = "",
+	};
+	int r = kc_ini_load(path, &spec, cfg, err, errlen);
 
-	c.f = fopen(path, "r");
-	if (!c.f) {
-		r = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (r < 0)
 		return r;
-	}
-	r = ini_parse_stream(read_line, &c, on_value, &c);
-	fclose(c.f);
-	if (c.failed)
-		return -EINVAL;
-	if (r != 0) {
-		snprintf(err, errlen, "%s:%d: syntax error (expected \"key = value\" or \"[section]\")",
-			 path, r);
-		return -EINVAL;
-	}
-	if (cfg->backoff_max_ms < cfg->backoff_min_ms) {
-		snprintf(err, errlen, "%s: [notify] backoff_max_ms (%d) is below backoff_min_ms (%d)",
-			 path, cfg->backoff_max_ms, cfg->backoff_min_ms);
-		return -EINVAL;
-	}
-	if (!cfg->tls_cert != !cfg->tls_key) {
-		snprintf(err, errlen, "%s: [server] tls_cert and tls_key go together: set both for HTTPS, neither for"
-			 " plain HTTP", path);
-		return -EINVAL;
-	}
 	return set_str(&cfg->file, path);
-}
-
-int kc_template_render(const char *tmpl, const void *fields_json, char **out, char *err, size_t errlen)
-{
-	const json_t *fields = fields_json;
-	size_t cap = strlen(tmpl) + 64, len = 0;
-	char *buf = malloc(cap);
-	const char *p = tmpl;
-
-	if (!buf)
-		return -ENOMEM;
-	while (*p) {
-		const char *val = NULL, *close;
-		char name[64];
-		size_t n;
-
-		if (*p == '{' && (close = strchr(p, '}')) && (size_t)(close - p - 1) < sizeof(name)) {
-			const json_t *v;
-
-			n = (size_t)(close - p - 1);
-			memcpy(name, p + 1, n);
-			name[n] = '\0';
-			v = json_object_get(fields, name);
-			if (!v) {
-				snprintf(err, errlen, "unknown placeholder {%s}", name);
-				free(buf);
-				return -EINVAL;
-			}
-			val = json_is_string(v) ? json_string_value(v) : "-";
-			p = close + 1;
-		}
-		n = val ? strlen(val) : 1;
-		if (len + n + 1 > cap) {
-			char *nb;
-
-			cap = (len + n + 1) * 2;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-		}
-		if (val) {
-			memcpy(buf + len, val, n);
-			len += n;
-		} else {
-			buf[len++] = *p++;
-		}
-	}
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
-}
-
-/* Formats ms as people read it at offset_min: a date for a local midnight
- * (or a midnight UTC, as cabinets recorded dates before they had a time
- * zone), else the date and minute. An exclusive end at a local midnight
- * shows as the day before, the last day it covers. */
-static void notice_format(int64_t ms, int offset_min, bool end, char *out, size_t len)
-{
-	int64_t local = ms + (int64_t)offset_min * 60000;
-	time_t t;
-	struct tm tm;
-
-	if (ms % 86400000 == 0 && local % 86400000 != 0) {
-		t = (time_t)(ms / 1000);
-		gmtime_r(&t, &tm);
-		strftime(out, len, "%Y-%m-%d", &tm);
-		return;
-	}
-	if (local % 86400000 == 0) {
-		t = (time_t)((end ? local - 1 : local) / 1000);
-		gmtime_r(&t, &tm);
-		strftime(out, len, "%Y-%m-%d", &tm);
-		return;
-	}
-	t = (time_t)(local / 1000);
-	gmtime_r(&t, &tm);
-	strftime(out, len, "%Y-%m-%d %H:%M", &tm);
-}
-
-static void notice_iso(const char *iso, int offset_min, bool end, char *out, size_t len)
-{
-	int64_t ms;
-
-	if (!iso || kc_time_parse(iso, &ms) < 0) {
-		snprintf(out, len, "%s", iso ? iso : "-");
-		return;
-	}
-	notice_format(ms, offset_min, end, out, len);
-}
-
-void kc_notice_time(const char *iso, int offset_min, char *out, size_t len)
-{
-	notice_iso(iso, offset_min, false, out, len);
-}
-
-void kc_notice_end(const char *iso, int offset_min, char *out, size_t len)
-{
-	notice_iso(iso, offset_min, true, out, len);
 }

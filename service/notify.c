@@ -1,4 +1,5 @@
 #include "service/notify.h"
+#include "service/templates.h"
 
 #include <curl/curl.h>
 #include <errno.h>

@@ -112,6 +112,18 @@ static void test_bad(void **state)
 	expect_bad("[audit]\nurl = http://x\n", "token_file is not");
 }
 
+/* A line too long to read whole is refused where it is, not read as two
+ * lines; a bad line before a bad value is the one told. */
+static void test_long_line(void **state)
+{
+	char text[400];
+
+	(void)state;
+	snprintf(text, sizeof(text), "[audit]\ntoken_file = /%0250d\nurl = x\n", 0);
+	expect_bad(text, ":2: [audit]: line longer than 198 characters");
+	expect_bad("[release]\nno equals sign\nwindow = 90s\n", ":2: not an INI line");
+}
+
 static void test_missing_file(void **state)
 {
 	struct kc_ctl_conf c;
@@ -147,6 +159,7 @@ int main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_key_file),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_duration),
 	};

@@ -18,6 +18,7 @@
 #include "service/ingest.h"
 #include "service/reports.h"
 #include "service/sbuf.h"
+#include "service/templates.h"
 
 static void test_template(void **state)
 {

@@ -1,0 +1,82 @@
+#include "service/templates.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+int kc_template_render(const char *tmpl, const void *fields_json, char **out, char *err, size_t errlen)
+{
+	const json_t *fields = fields_json;
+	size_t cap = strlen(tmpl) + 64, len = 0;
+	char *buf = malloc(cap);
+	const char *p = tmpl;
+
+	if (!buf)
+		return -ENOMEM;
+	while (*p) {
+		const char *val = NULL, *close;
+		char name[64];
+		size_t n;
+
+		if (*p == '{' && (close = strchr(p, '}')) && (size_t)(close - p - 1) < sizeof(name)) {
+			const json_t *v;
+
+			n = (size_t)(close - p - 1);
+			memcpy(name, p + 1, n);
+			name[n] = '\0';
+			v = json_object_get(fields, name);
+			if (!v) {
+				snprintf(err, errlen, "unknown placeholder {%s}", name);
+				free(buf);
+				return -EINVAL;
+			}
+			val = json_is_string(v) ? json_string_value(v) : "-";
+			p = close + 1;
+		}
+		n = val ? strlen(val) : 1;
+		if (len + n + 1 > cap) {
+			char *nb;
+
+			cap = (len + n + 1) * 2;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		if (val) {
+			memcpy(buf + len, val, n);
+			len += n;
+		} else {
+			buf[len++] = *p++;
+		}
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/* Fields every template may use, for checking templates at load time. */
+int kc_template_check(const char *tmpl, char *err, size_t errlen)
+{
+	static const char *names[] = { "owner_name", "owner_phone", "unit", "site", "key", "end",
+				       "stage", "person", "due", "alarm_type", "slot", "detail",
+				       "cabinet", "seq", "message", "entrustment", "loan" };
+	json_t *f = json_object();
+	char *out = NULL;
+	int r;
+
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < KC_ARRAY_SIZE(names); i++)
+		json_object_set_new(f, names[i], json_string("x"));
+	r = kc_template_render(tmpl, f, &out, err, errlen);
+	free(out);
+	json_decref(f);
+	return r;
+}
