@@ -51,6 +51,7 @@ BENCH_SCRIPTS :=
 all: deps
 	@$(MAKE) --no-print-directory build
 
+include schema/module.mk
 include common/module.mk hw/module.mk controller/module.mk service/module.mk tests/module.mk bench/module.mk
 -include hw/sim/module.mk tests/gpio/module.mk tests/fuzz/module.mk
 

@@ -6,9 +6,7 @@
 #include <jansson.h>
 #include <poll.h>
 #include <stdarg.h>
-#include <stddef.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,7 +15,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "common/db.h"
 #include "common/util.h"
+#include "controller/outbox.h"
 
 /* With nothing to send, look at the outbox this often anyway: rows may
  * come from another process, or a kick may have been missed. */
@@ -35,8 +35,7 @@ struct kc_forwarder {
 	int64_t acked_max;	/* the highest acknowledged seq */
 	int64_t resend_from;	/* > 0: the service is behind; send retained rows from here */
 	int64_t last_xfer_mono, last_prune_mono;
-	sqlite3 *db;
-	sqlite3_stmt *select, *ack, *prune, *count, *retained, *has_seq;
+	struct kc_db *db;	/* the forwarder's own connection */
 	CURL *curl;	/* NULL while no connection is wanted */
 	pthread_t thread;
 	int kick_fd, stop_fd;
@@ -124,26 +123,17 @@ static size_t on_body(void *data, size_t size, size_t n, void *user)
 	return add;
 }
 
-static int64_t count_rows(sqlite3_stmt *st)
-{
-	int64_t n = -1;
-
-	sqlite3_reset(st);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return n;
-}
-
 /* Records an attempt's outcome (a NULL a: only the counts). */
 static void set_status(struct kc_forwarder *f, const struct attempt *a)
 {
-	int64_t pending = count_rows(f->count), retained = count_rows(f->retained);
+	int64_t pending, retained;
+	bool have_pending = kc_outbox_count(f->db, 0, &pending) == 0,
+	     have_retained = kc_outbox_count(f->db, 1, &retained) == 0;
 
 	pthread_mutex_lock(&f->lock);
-	if (pending >= 0)
+	if (have_pending)
 		f->status.pending = pending;
-	if (retained >= 0)
+	if (have_retained)
 		f->status.retained = retained;
 	f->status.last_acked_seq = f->acked_max;
 	if (a) {
@@ -178,101 +168,22 @@ static void fail_as(struct attempt *a, enum kc_link_state state, const char *rea
 	va_end(ap);
 }
 
-/* Reads up to batch_cur rows from seq `from` (0: the first one not
- * acknowledged) as a JSON array text. Returns the number of events (0:
- * nothing to send) or -errno; *first and *last are their seqs. */
-static int read_batch(struct kc_forwarder *f, int64_t from, char **out, int64_t *first, int64_t *last)
-{
-	size_t cap = 4096, len = 1;
-	char *buf = malloc(cap);
-	int n = 0, rc;
-
-	if (!buf)
-		return -ENOMEM;
-	buf[0] = '[';
-	sqlite3_reset(f->select);
-	if (from > 0)
-		sqlite3_bind_int64(f->select, 1, from);
-	else
-		sqlite3_bind_null(f->select, 1);
-	sqlite3_bind_int(f->select, 2, f->batch_cur);
-	while ((rc = sqlite3_step(f->select)) == SQLITE_ROW) {
-		const char *body = (const char *)sqlite3_column_text(f->select, 1);
-		size_t bl = (size_t)sqlite3_column_bytes(f->select, 1);
-
-		if (len + bl + 3 > cap) {
-			char *nb;
-
-			cap = (len + bl + 3) * 2;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				sqlite3_reset(f->select);
-				return -ENOMEM;
-			}
-			buf = nb;
-		}
-		if (n)
-			buf[len++] = ',';
-		else
-			*first = sqlite3_column_int64(f->select, 0);
-		memcpy(buf + len, body, bl);
-		len += bl;
-		*last = sqlite3_column_int64(f->select, 0);
-		n++;
-	}
-	sqlite3_reset(f->select);
-	if (rc != SQLITE_DONE) {
-		free(buf);
-		return -EIO;
-	}
-	buf[len++] = ']';
-	buf[len] = '\0';
-	*out = buf;
-	return n;
-}
-
 /* Marks first..upto acknowledged (rows sent again keep their first
- * acknowledgement time), then prunes past the retention window. */
+ * acknowledgement time). */
 static int mark_acked(struct kc_forwarder *f, int64_t first, int64_t upto)
 {
-	int rc;
-
-	sqlite3_reset(f->ack);
-	sqlite3_bind_int64(f->ack, 1, kc_wall_ms());
-	sqlite3_bind_int64(f->ack, 2, first);
-	sqlite3_bind_int64(f->ack, 3, upto);
-	rc = sqlite3_step(f->ack);
-	sqlite3_reset(f->ack);
-	if (rc != SQLITE_DONE)
+	if (kc_outbox_ack(f->db, first, upto, kc_wall_ms()) < 0)
 		return -EIO;
 	if (upto > f->acked_max)
 		f->acked_max = upto;
 	return 0;
 }
 
+/* Prunes past the retention window (a count and an age). */
 static int prune(struct kc_forwarder *f)
 {
-	int rc;
-
-	sqlite3_reset(f->prune);
-	sqlite3_bind_int64(f->prune, 1, kc_wall_ms() - f->keep_ms);
-	sqlite3_bind_int64(f->prune, 2, f->acked_max - f->keep_events);
-	rc = sqlite3_step(f->prune);
-	sqlite3_reset(f->prune);
 	f->last_prune_mono = kc_mono_ms();
-	return rc == SQLITE_DONE ? 0 : -EIO;
-}
-
-static bool retained_seq(struct kc_forwarder *f, int64_t seq)
-{
-	bool yes;
-
-	sqlite3_reset(f->has_seq);
-	sqlite3_bind_int64(f->has_seq, 1, seq);
-	yes = sqlite3_step(f->has_seq) == SQLITE_ROW;
-	sqlite3_reset(f->has_seq);
-	return yes;
+	return kc_outbox_prune(f->db, kc_wall_ms() - f->keep_ms, f->acked_max - f->keep_events);
 }
 
 /* Aborts a transfer in flight when the forwarder is stopping. */
@@ -359,7 +270,7 @@ static int refused(struct kc_forwarder *f, long status, const json_t *answer, in
 	const char *error = answer_str(answer, "error", ""), *text = answer_str(answer, "message", "no message");
 
 	if (status == 409 && strcmp(error, "gap") == 0 && a->service_seq >= 0 && a->service_seq < first - 1) {
-		if (retained_seq(f, a->service_seq + 1)) {
+		if (kc_outbox_has(f->db, a->service_seq + 1) > 0) {
 			f->resend_from = a->service_seq + 1;
 			return 1;
 		}
@@ -398,9 +309,9 @@ static int forward_once(struct kc_forwarder *f)
 
 	if (f->resend_from > f->acked_max)
 		f->resend_from = 0;
-	n = read_batch(f, f->resend_from, &body, &first, &last);
+	n = kc_outbox_read(f->db, f->resend_from, f->batch_cur, &body, &first, &last);
 	if (n < 0) {
-		fail_as(&a, KC_LINK_OFFLINE, "database", "reading the outbox: %s", sqlite3_errmsg(f->db));
+		fail_as(&a, KC_LINK_OFFLINE, "database", "reading the outbox: %s", sqlite3_errmsg(f->db->h));
 		set_status(f, &a);
 		return -EAGAIN;
 	}
@@ -433,7 +344,7 @@ static int forward_once(struct kc_forwarder *f)
 				(long long)last);
 		} else if (mark_acked(f, first, acked) < 0 || prune(f) < 0) {
 			fail_as(&a, KC_LINK_OFFLINE, "database", "marking acknowledged rows: %s",
-				sqlite3_errmsg(f->db));
+				sqlite3_errmsg(f->db->h));
 		} else {
 			if (f->resend_from)
 				f->resend_from = acked + 1;
@@ -563,13 +474,7 @@ static char *join(const char *a, const char *b)
 
 static void forwarder_free(struct kc_forwarder *f)
 {
-	sqlite3_finalize(f->select);
-	sqlite3_finalize(f->ack);
-	sqlite3_finalize(f->prune);
-	sqlite3_finalize(f->count);
-	sqlite3_finalize(f->retained);
-	sqlite3_finalize(f->has_seq);
-	sqlite3_close(f->db);
+	kc_db_free(f->db);
 	if (f->curl)
 		curl_easy_cleanup(f->curl);
 	if (f->kick_fd >= 0)
@@ -585,40 +490,25 @@ static void forwarder_free(struct kc_forwarder *f)
 	free(f);
 }
 
-static int prepare_all(struct kc_forwarder *f)
+/* The forwarder's connection to keycabd's database (which keycabd
+ * created and migrated), and the highest acknowledged seq it keeps. */
+static int open_outbox(struct kc_forwarder *f, const char *db_path, char *err, size_t errlen)
 {
-	static const struct {
-		size_t off;
-		const char *sql;
-	} q[] = {
-		{ offsetof(struct kc_forwarder, select),
-		  "SELECT seq, body FROM outbox WHERE seq >= coalesce(?1,"
-		  " (SELECT min(seq) FROM outbox WHERE acked_ms IS NULL), (SELECT max(seq) + 1 FROM outbox), 0)"
-		  " ORDER BY seq LIMIT ?2" },
-		{ offsetof(struct kc_forwarder, ack),
-		  "UPDATE outbox SET acked_ms = coalesce(acked_ms, ?1) WHERE seq BETWEEN ?2 AND ?3" },
-		{ offsetof(struct kc_forwarder, prune),
-		  "DELETE FROM outbox WHERE acked_ms IS NOT NULL AND (acked_ms < ?1 OR seq <= ?2)" },
-		{ offsetof(struct kc_forwarder, count), "SELECT count(*) FROM outbox WHERE acked_ms IS NULL" },
-		{ offsetof(struct kc_forwarder, retained), "SELECT count(*) FROM outbox WHERE acked_ms IS NOT NULL" },
-		{ offsetof(struct kc_forwarder, has_seq), "SELECT 1 FROM outbox WHERE seq = ?" },
+	static const struct kc_db_spec spec = {
+		.program = "keycabd",
+		.kind = "keycab",
+		.open_flags = SQLITE_OPEN_NOMUTEX,
+		.busy_ms = 5000,
 	};
-	sqlite3_stmt *max;
-	int rc;
 
-	if (sqlite3_exec(f->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK)
+	f->db = kc_db_connect(db_path, &spec, err, errlen);
+	if (!f->db)
 		return -EIO;
-	for (size_t i = 0; i < KC_ARRAY_SIZE(q); i++)
-		if (sqlite3_prepare_v2(f->db, q[i].sql, -1, (sqlite3_stmt **)((char *)f + q[i].off), NULL) != SQLITE_OK)
-			return -EIO;
-	if (sqlite3_prepare_v2(f->db, "SELECT coalesce(max(seq), 0) FROM outbox WHERE acked_ms IS NOT NULL", -1, &max,
-			       NULL) != SQLITE_OK)
+	if (kc_outbox_acked_max(f->db, &f->acked_max) < 0) {
+		snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(f->db->h));
 		return -EIO;
-	rc = sqlite3_step(max);
-	if (rc == SQLITE_ROW)
-		f->acked_max = sqlite3_column_int64(max, 0);
-	sqlite3_finalize(max);
-	return rc == SQLITE_ROW ? 0 : -EIO;
+	}
+	return 0;
 }
 
 static void set_limits(struct kc_forwarder *f, const struct kc_forward_config *cfg)
@@ -668,15 +558,8 @@ struct kc_forwarder *kc_forwarder_start(const char *db_path, const struct kc_for
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (sqlite3_open_v2(db_path, &f->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", db_path, f->db ? sqlite3_errmsg(f->db) : "out of memory");
+	if (open_outbox(f, db_path, err, errlen) < 0)
 		goto fail;
-	}
-	sqlite3_busy_timeout(f->db, 5000);
-	if (prepare_all(f) < 0) {
-		snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(f->db));
-		goto fail;
-	}
 	f->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (f->kick_fd < 0 || f->stop_fd < 0) {
@@ -684,7 +567,7 @@ struct kc_forwarder *kc_forwarder_start(const char *db_path, const struct kc_for
 		goto fail;
 	}
 	if (prune(f) < 0) {
-		snprintf(err, errlen, "%s: pruning acknowledged events: %s", db_path, sqlite3_errmsg(f->db));
+		snprintf(err, errlen, "%s: pruning acknowledged events: %s", db_path, sqlite3_errmsg(f->db->h));
 		goto fail;
 	}
 	set_status(f, NULL);

@@ -1,8 +1,7 @@
 /* The forwarder: runs inside keycabd and sends the outbox to keyauditd.
  *
- * It reads the controller database's outbox (seq INTEGER PRIMARY KEY,
- * body TEXT: the sealed event JSON, acked_ms INTEGER: NULL until the
- * service acknowledged it) in seq order and posts batches to
+ * It reads the controller database's outbox (controller/outbox.h, on its
+ * own connection) in seq order and posts batches to
  * <url>/api/v1/events with the cabinet's bearer token. A row counts as
  * acknowledged only on a 2xx answer whose "last_seq" lies within the
  * batch sent (first..last seq); anything else acknowledges nothing.

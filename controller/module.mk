@@ -1,17 +1,10 @@
 # controller/: keycabd (the cabinet controller), the keycab CLI, and
-# their tests. controller/forward.c is the audit-service engineer's
-# (library "forward", declared in service/module.mk).
-CTL_SCHEMA := $(sort $(wildcard schema/controller-*.sql))
-CTL_SCHEMA_C := $(BUILD)/gen/controller/schema_sql.c
-
-$(CTL_SCHEMA_C): $(CTL_SCHEMA) controller/embed-sql.sh
-	@mkdir -p $(@D)
-	controller/embed-sql.sh $@ $(CTL_SCHEMA)
-
+# their tests. controller/forward.c, which sends the outbox, is library
+# "forward" (service/module.mk); the outbox itself (outbox.c) is here.
 LIBRARIES += controller
 controller_SRCS := controller/store.c controller/conf.c controller/rules.c \
 	controller/session.c controller/registry.c controller/cabinet.c \
-	controller/ops.c controller/proto.c controller/csv.c $(CTL_SCHEMA_C)
+	controller/ops.c controller/proto.c controller/csv.c controller/outbox.c $(SCHEMA_C_controller)
 
 PROGRAMS += keycabd
 keycabd_SRCS := controller/main.c

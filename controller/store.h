@@ -1,5 +1,7 @@
-/* keycabd's local store: the SQLite database (schema/controller-*.sql),
- * its migrations, transactions, and the outbox of sealed events.
+/* keycabd's local store on the shared SQLite layer (common/db.h): the
+ * database (schema/controller-*.sql) and its opening, transactions, the
+ * query helpers the handlers use, and the event chain whose sealed events
+ * go into the outbox (controller/outbox.c).
  *
  * Every state change and its events go in one transaction (architecture
  * decision 2): kc_store_begin(), the changes, kc_store_append() for each
@@ -15,9 +17,11 @@
 
 struct kc_store;
 
-/* Opens (create: creates, refusing an existing file) the database at
- * path for the cabinet named cabinet. Checks PRAGMA quick_check, refuses a
- * newer schema version, applies migrations. NULL with a message in err. */
+/* Opens (create: creates 0600, refusing an existing file) the database at
+ * path for the cabinet named cabinet, taking away others' access to an
+ * existing one. Refuses a database opened read-only, failing PRAGMA
+ * quick_check or a write, of a newer schema version or another cabinet's;
+ * applies migrations. NULL with a message in err. */
 struct kc_store *kc_store_open(const char *path, const char *cabinet, bool create, char *err,
 			       size_t errlen);
 void kc_store_free(struct kc_store *st);
@@ -41,7 +45,8 @@ int kc_store_take_committed(struct kc_store *st);
 
 /* A cached statement for sql, reset and bound from fmt, one letter per
  * argument: 's' const char * (NULL binds NULL), 'I' int64_t, 'i' int.
- * NULL on error. Step it; the next kc_store_q of the same sql resets it. */
+ * NULL on error. Step it (kc_db_row tells no row from an error); the next
+ * kc_store_q of the same sql resets it. */
 sqlite3_stmt *kc_store_q(struct kc_store *st, const char *sql, const char *fmt, ...);
 /* Runs sql to completion. 0, -EEXIST (constraint) or -EIO. */
 int kc_store_x(struct kc_store *st, const char *sql, const char *fmt, ...);

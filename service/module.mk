@@ -1,13 +1,11 @@
-# service: keyauditd, the audit service (issue 4), and the forwarder that
-# runs inside keycabd (controller/forward.c, library "forward").
+# service: keyauditd, the audit service, and the forwarder that runs
+# inside keycabd (controller/forward.c, library "forward"; it reads the
+# outbox through controller/outbox.c, library "controller").
 LIBRARIES += service
-service_SRCS := $(filter-out service/main.c,$(wildcard service/*.c))
+service_SRCS := $(filter-out service/main.c,$(wildcard service/*.c)) $(SCHEMA_C_audit)
 PROGRAMS += keyauditd
 keyauditd_SRCS := service/main.c
 keyauditd_LIBS := service common
-
-# schema/audit-*.sql is linked into the binary (.incbin)
-$(BUILD)/obj/service/schema_sql.o: $(wildcard schema/audit-*.sql)
 
 LIBRARIES += forward
 forward_SRCS := controller/forward.c
@@ -15,7 +13,7 @@ forward_SRCS := controller/forward.c
 # test helper: a controller-like outbox and the forwarder, without keycabd
 PROGRAMS += kc-forward-test
 kc-forward-test_SRCS := tests/service/kc-forward-test.c
-kc-forward-test_LIBS := forward common
+kc-forward-test_LIBS := forward controller common
 
 TEST_SCRIPTS += tests/service/t-ingest.py tests/service/t-forward.py tests/service/t-reports.py tests/service/t-notify.py tests/service/t-web.py \
 	tests/service/t-config.sh tests/service/t-systemd.sh

@@ -1,13 +1,7 @@
+/* The migrations of keyauditd's database, from schema/audit-*.sql
+ * (generated into the build directory by schema/embed-sql.sh). */
 #ifndef KC_SERVICE_SCHEMA_SQL_H
 #define KC_SERVICE_SCHEMA_SQL_H
-/* schema/audit-001.sql, NUL-terminated */
-extern const char kc_audit_sql_001[];
-/* schema/audit-002.sql */
-extern const char kc_audit_sql_002[];
-/* schema/audit-003.sql */
-extern const char kc_audit_sql_003[];
-/* schema/audit-004.sql */
-extern const char kc_audit_sql_004[];
-/* schema/audit-005.sql */
-extern const char kc_audit_sql_005[];
+extern const char *const kc_audit_migrations[];
+extern const int kc_audit_migration_count;
 #endif

@@ -1,5 +1,7 @@
-/* The audit database: opening, migrations, a statement cache per
- * connection, and one connection per thread for the HTTP workers. */
+/* The audit database on the shared SQLite layer (common/db.h: struct
+ * kc_db, the statement cache, transactions, kc_db_errstr): its opening
+ * and migrations (schema/audit-*.sql), its health, the writers' lock, and
+ * one connection per thread for the HTTP workers. */
 #ifndef KC_SERVICE_STORE_H
 #define KC_SERVICE_STORE_H
 #include <jansson.h>
@@ -7,16 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KC_AUDIT_SCHEMA_VERSION 5
-
-struct kc_db {
-	sqlite3 *h;
-	struct {
-		const char *sql;
-		sqlite3_stmt *st;
-	} cache[64];
-	size_t ncache;
-};
+#include "common/db.h"
 
 /* Opens (creating it 0600 when missing) with WAL, synchronous = FULL (a
  * commit returns after the fsync), busy_timeout and foreign keys. When
@@ -25,15 +18,10 @@ struct kc_db {
  * or refusing a write; then applies the pending migrations; refuses a
  * database newer than this code. NULL with a sentence in err on failure. */
 struct kc_db *kc_db_open(const char *path, int migrate, char *err, size_t errlen);
-void kc_db_free(struct kc_db *db);
 /* For bench/service-ingest only: later connections of this process use
  * synchronous = NORMAL (a commit does not wait for the fsync), to measure
  * what FULL costs. keyauditd never calls it. */
 void kc_db_bench_synchronous_normal(void);
-
-/* SQLite's text for the error of db's last call, or of the last error on
- * this thread when a rollback has cleared it: "disk I/O error (...)". */
-const char *kc_db_errstr(struct kc_db *db, char *buf, size_t len);
 
 /* Whether the service can store, checked cheaply: the file system of
  * path read-only or with less than KC_DB_MIN_FREE bytes free, the
@@ -43,15 +31,6 @@ const char *kc_db_errstr(struct kc_db *db, char *buf, size_t len);
 int kc_db_health(struct kc_db *db, const char *path, char *msg, size_t len);
 /* The outcome of a write the service answered for (an ingest). */
 void kc_db_note_write(int ok);
-
-/* A prepared statement for sql (a string that lives as long as db),
- * reset and with its bindings cleared; NULL on error. */
-sqlite3_stmt *kc_db_stmt(struct kc_db *db, const char *sql);
-/* Runs sql (no result rows) on db. Returns 0 or -EIO. */
-int kc_db_exec(struct kc_db *db, const char *sql);
-int kc_db_begin(struct kc_db *db);
-int kc_db_commit(struct kc_db *db);
-void kc_db_rollback(struct kc_db *db);
 
 /* The writers of one process take this lock around their transactions,
  * so they queue here rather than spin on SQLITE_BUSY. */

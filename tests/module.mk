@@ -5,3 +5,6 @@ t-common_LIBS := common
 TEST_PROGRAMS += t-log
 t-log_SRCS := tests/common/t-log.c
 t-log_LIBS := common
+TEST_PROGRAMS += t-schema
+t-schema_SRCS := tests/common/t-schema.c
+t-schema_LIBS := controller service common

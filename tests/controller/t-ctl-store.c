@@ -1,6 +1,7 @@
-/* Unit tests of controller/store.c on real SQLite files: creation,
- * refusal of missing, corrupt, newer and foreign databases, and the
- * outbox chain moving only with committed transactions. */
+/* Unit tests of controller/store.c and controller/outbox.c on real SQLite
+ * files: creation, refusal of missing, corrupt, newer and foreign
+ * databases, the outbox chain moving only with committed transactions,
+ * and the forwarder's outbox statements (batch, acknowledge, prune). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 
 #include "common/event.h"
 #include "common/pdata.h"
+#include "controller/outbox.h"
 #include "controller/store.h"
 
 static char dir[64], path[128];
@@ -186,6 +188,64 @@ static void test_query_helpers(void **state)
 	assert_int_equal(v, 1);
 	assert_int_equal(kc_store_int(st, &v, "SELECT 1 FROM sites WHERE code = ?", "s", "nope"),
 			 -ENOENT);
+	/* an error while stepping is an error, not "no row" */
+	assert_int_equal(kc_store_int(st, &v, "SELECT abs(-9223372036854775807 - 1)", ""), -EIO);
+	assert_int_equal(kc_store_int(st, &v, "SELECT 1 FROM no_such_table", ""), -EIO);
+	kc_store_free(st);
+}
+
+static void test_outbox(void **state)
+{
+	struct kc_store *st;
+	struct kc_db_spec spec = { .program = "t-ctl-store", .kind = "keycab", .busy_ms = 1000 };
+	struct kc_db *db;
+	int64_t first = 0, last = 0, n = -1, max = -1;
+	char *batch;
+
+	(void)state;
+	printf("the forwarder's outbox statements on their own connection\n");
+	st = kc_store_open(path, "cab-1", true, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(kc_store_begin(st), 0);
+	for (int i = 0; i < 5; i++)
+		append(st, "a.event");
+	assert_int_equal(kc_store_commit(st), 0);
+	db = kc_db_connect(path, &spec, err, sizeof(err));
+	assert_non_null(db);
+	assert_int_equal(kc_outbox_read(db, 0, 2, &batch, &first, &last), 2);
+	assert_int_equal(first, 1);
+	assert_int_equal(last, 2);
+	assert_true(batch[0] == '[' && strstr(batch, "\"seq\":2") && batch[strlen(batch) - 1] == ']');
+	free(batch);
+	assert_int_equal(kc_outbox_ack(db, 1, 2, 1000), 0);
+	assert_int_equal(kc_outbox_ack(db, 2, 3, 2000), 0);
+	assert_int_equal(kc_store_int(st, &n, "SELECT acked_ms FROM outbox WHERE seq = 2", ""), 0);
+	assert_int_equal(n, 1000);
+	assert_int_equal(kc_outbox_count(db, 0, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(kc_outbox_count(db, 1, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(kc_outbox_acked_max(db, &max), 0);
+	assert_int_equal(max, 3);
+	/* the next batch starts after the acknowledged rows; from a seq, there */
+	assert_int_equal(kc_outbox_read(db, 0, 10, &batch, &first, &last), 2);
+	assert_int_equal(first, 4);
+	free(batch);
+	assert_int_equal(kc_outbox_read(db, 2, 10, &batch, &first, &last), 4);
+	assert_int_equal(first, 2);
+	free(batch);
+	/* pruned: acknowledged before 1500 or up to seq 1; unacknowledged kept */
+	assert_int_equal(kc_outbox_prune(db, 1500, 1), 0);
+	assert_int_equal(kc_outbox_has(db, 2), 0);
+	assert_int_equal(kc_outbox_has(db, 3), 1);
+	assert_int_equal(kc_outbox_has(db, 4), 1);
+	/* a seq the store holds already is refused, nothing changed */
+	assert_int_equal(kc_outbox_append(db, 4, "{}"), -EEXIST);
+	assert_int_equal(kc_outbox_count(db, 0, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(kc_store_int(st, &n, "SELECT count(*) FROM outbox", ""), 0);
+	assert_int_equal(n, 3);
+	kc_db_free(db);
 	kc_store_free(st);
 }
 
@@ -196,6 +256,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rollback_leaves_no_trace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_helpers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
 	};
 
 	kc_pdata_init();

@@ -16,7 +16,6 @@
 #include <jansson.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +23,11 @@
 #include <unistd.h>
 #include <curl/curl.h>
 
+#include "common/db.h"
 #include "common/event.h"
 #include "common/util.h"
 #include "controller/forward.h"
+#include "controller/outbox.h"
 
 static volatile sig_atomic_t stop;
 
@@ -124,77 +125,66 @@ static int cmd_seal(int argc, char **argv)
 	return 0;
 }
 
-static sqlite3 *open_db(const char *path)
+/* The database, made like keycabd's where the forwarder reads it (the
+ * outbox through controller/outbox.c), plus the test's own tables. */
+static struct kc_db *open_db(const char *path)
 {
-	sqlite3 *db;
+	static const struct kc_db_spec spec = { .program = "kc-forward-test", .kind = "keycab",
+						.open_flags = SQLITE_OPEN_NOMUTEX, .busy_ms = 10000,
+						.create = true };
+	char err[512];
+	struct kc_db *db = kc_db_connect(path, &spec, err, sizeof(err));
 
-	if (sqlite3_open(path, &db) != SQLITE_OK)
-		die("%s: %s", path, sqlite3_errmsg(db));
-	sqlite3_busy_timeout(db, 10000);
-	if (sqlite3_exec(db,
-			 "PRAGMA journal_mode = WAL;"
-			 "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, body TEXT NOT NULL,"
-			 " acked_ms INTEGER);"
-			 "CREATE TABLE IF NOT EXISTS chain_head (id INTEGER PRIMARY KEY CHECK (id = 1),"
-			 " cabinet TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL);"
-			 "CREATE TABLE IF NOT EXISTS sealed (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL);",
-			 NULL, NULL, NULL) != SQLITE_OK)
-		die("%s: %s", path, sqlite3_errmsg(db));
+	if (!db)
+		die("%s", err);
+	if (kc_db_exec(db, "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, body TEXT NOT NULL,"
+			   " acked_ms INTEGER);"
+			   "CREATE TABLE IF NOT EXISTS chain_head (id INTEGER PRIMARY KEY CHECK (id = 1),"
+			   " cabinet TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL);"
+			   "CREATE TABLE IF NOT EXISTS sealed (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL);") < 0)
+		die("%s: %s", path, sqlite3_errmsg(db->h));
 	return db;
 }
 
 static int cmd_fill(int argc, char **argv)
 {
 	char prev[KC_HASH_HEX] = KC_GENESIS_HASH;
-	sqlite3_stmt *head, *ins, *log, *upd;
 	long long count = -1;
 	int64_t seq = 0, i;
-	sqlite3 *db;
+	sqlite3_stmt *head;
+	struct kc_db *db;
 	json_t *ev;
+	int r;
 
 	if (argc != 4 && !(argc == 6 && strcmp(argv[4], "--count") == 0))
 		die("usage: fill DB CABINET [--count N]");
 	if (argc == 6 && kc_parse_long(argv[5], 1, 100000000, &count) < 0)
 		die("bad --count");
 	db = open_db(argv[2]);
-	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (sqlite3_prepare_v2(db, "SELECT seq, hash, cabinet FROM chain_head", -1, &head, NULL) != SQLITE_OK)
-		die("%s", sqlite3_errmsg(db));
-	if (sqlite3_step(head) == SQLITE_ROW) {
+	head = kc_db_stmt(db, "SELECT seq, hash, cabinet FROM chain_head");
+	if (kc_db_begin(db) < 0 || !head || (r = kc_db_row(head)) == -EIO)
+		die("%s", sqlite3_errmsg(db->h));
+	if (r == 0) {
 		seq = sqlite3_column_int64(head, 0);
 		kc_strlcpy(prev, (const char *)sqlite3_column_text(head, 1), sizeof(prev));
 		if (strcmp((const char *)sqlite3_column_text(head, 2), argv[3]) != 0)
 			die("the database is cabinet %s's", sqlite3_column_text(head, 2));
+		sqlite3_reset(head);
 	}
-	sqlite3_finalize(head);
-	if (sqlite3_prepare_v2(db, "INSERT INTO outbox (seq, body) VALUES (?, ?)", -1, &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO sealed (seq, hash) VALUES (?, ?)", -1, &log, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO chain_head (id, cabinet, seq, hash) VALUES (1, ?, ?, ?)",
-			       -1, &upd, NULL) != SQLITE_OK)
-		die("%s", sqlite3_errmsg(db));
 	for (i = 0; (count < 0 || i < count) && (ev = next_partial(stdin, i, count >= 0)); i++) {
 		char *s = seal(ev, argv[3], ++seq, prev);
 
-		sqlite3_bind_int64(ins, 1, seq);
-		sqlite3_bind_text(ins, 2, s, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(log, 1, seq);
-		sqlite3_bind_text(log, 2, prev, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(ins) != SQLITE_DONE || sqlite3_step(log) != SQLITE_DONE)
-			die("insert: %s", sqlite3_errmsg(db));
-		sqlite3_reset(ins);
-		sqlite3_reset(log);
+		if (kc_outbox_append(db, seq, s) < 0 ||
+		    kc_db_x(db, "INSERT INTO sealed (seq, hash) VALUES (?, ?)", "Is", seq, prev) < 0)
+			die("insert: %s", sqlite3_errmsg(db->h));
 		free(s);
 		json_decref(ev);
 	}
-	sqlite3_bind_text(upd, 1, argv[3], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(upd, 2, seq);
-	sqlite3_bind_text(upd, 3, prev, -1, SQLITE_STATIC);
-	if (sqlite3_step(upd) != SQLITE_DONE || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		die("commit: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(ins);
-	sqlite3_finalize(log);
-	sqlite3_finalize(upd);
-	sqlite3_close(db);
+	if (kc_db_x(db, "INSERT OR REPLACE INTO chain_head (id, cabinet, seq, hash) VALUES (1, ?, ?, ?)", "sIs",
+		    argv[3], seq, prev) < 0 ||
+	    kc_db_commit(db) < 0)
+		die("commit: %s", sqlite3_errmsg(db->h));
+	kc_db_free(db);
 	printf("filled %lld events, head %lld\n", (long long)i, (long long)seq);
 	return 0;
 }
@@ -240,7 +230,7 @@ static int cmd_run(int argc, char **argv)
 		else
 			die("unknown option %s", argv[i]);
 	}
-	sqlite3_close(open_db(argv[2]));
+	kc_db_free(open_db(argv[2]));
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	f = kc_forwarder_start(argv[2], &cfg, err, sizeof(err));
@@ -277,17 +267,20 @@ static int cmd_run(int argc, char **argv)
 static int cmd_hashes(int argc, char **argv)
 {
 	sqlite3_stmt *st;
-	sqlite3 *db;
+	struct kc_db *db;
+	int r;
 
 	if (argc != 3)
 		die("usage: hashes DB");
 	db = open_db(argv[2]);
-	if (sqlite3_prepare_v2(db, "SELECT seq, hash FROM sealed ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
-		die("%s", sqlite3_errmsg(db));
-	while (sqlite3_step(st) == SQLITE_ROW)
+	st = kc_db_stmt(db, "SELECT seq, hash FROM sealed ORDER BY seq");
+	if (!st)
+		die("%s", sqlite3_errmsg(db->h));
+	while ((r = kc_db_row(st)) == 0)
 		printf("%lld %s\n", (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	if (r == -EIO)
+		die("%s", sqlite3_errmsg(db->h));
+	kc_db_free(db);
 	return 0;
 }
 

@@ -1,0 +1,101 @@
+#include "controller/outbox.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int kc_outbox_append(struct kc_db *db, int64_t seq, const char *body)
+{
+	return kc_db_x(db, "INSERT INTO outbox (seq, body) VALUES (?, ?)", "Is", seq, body);
+}
+
+/* Appends body to the array text in *buf (len used, cap allocated). */
+static int outbox_grow_append(char **buf, size_t *len, size_t *cap, const char *body, size_t bl)
+{
+	if (*len + bl + 3 > *cap) {
+		size_t ncap = (*len + bl + 3) * 2;
+		char *nb = realloc(*buf, ncap);
+
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap = ncap;
+	}
+	memcpy(*buf + *len, body, bl);
+	*len += bl;
+	return 0;
+}
+
+int kc_outbox_read(struct kc_db *db, int64_t from, int max, char **out, int64_t *first, int64_t *last)
+{
+	sqlite3_stmt *s = kc_db_stmt(db, "SELECT seq, body FROM outbox WHERE seq >= coalesce(?1,"
+				     " (SELECT min(seq) FROM outbox WHERE acked_ms IS NULL),"
+				     " (SELECT max(seq) + 1 FROM outbox), 0)"
+				     " ORDER BY seq LIMIT ?2");
+	size_t cap = 4096, len = 1;
+	char *buf;
+	int n = 0, r;
+
+	if (!s)
+		return -EIO;
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	buf[0] = '[';
+	if (from > 0)
+		sqlite3_bind_int64(s, 1, from);
+	sqlite3_bind_int(s, 2, max);
+	while ((r = kc_db_row(s)) == 0) {
+		if (n)
+			buf[len++] = ',';
+		else
+			*first = sqlite3_column_int64(s, 0);
+		*last = sqlite3_column_int64(s, 0);
+		if (outbox_grow_append(&buf, &len, &cap, (const char *)sqlite3_column_text(s, 1),
+				       (size_t)sqlite3_column_bytes(s, 1)) < 0) {
+			sqlite3_reset(s);
+			free(buf);
+			return -ENOMEM;
+		}
+		n++;
+	}
+	if (r != -ENOENT) {
+		free(buf);
+		return r;
+	}
+	buf[len++] = ']';
+	buf[len] = '\0';
+	*out = buf;
+	return n;
+}
+
+int kc_outbox_ack(struct kc_db *db, int64_t first, int64_t upto, int64_t now_ms)
+{
+	return kc_db_x(db, "UPDATE outbox SET acked_ms = coalesce(acked_ms, ?) WHERE seq BETWEEN ? AND ?", "III",
+		       now_ms, first, upto);
+}
+
+int kc_outbox_prune(struct kc_db *db, int64_t acked_before_ms, int64_t upto_seq)
+{
+	return kc_db_x(db, "DELETE FROM outbox WHERE acked_ms IS NOT NULL AND (acked_ms < ? OR seq <= ?)", "II",
+		       acked_before_ms, upto_seq);
+}
+
+int kc_outbox_count(struct kc_db *db, int acked, int64_t *n)
+{
+	return acked ? kc_db_int(db, n, "SELECT count(*) FROM outbox WHERE acked_ms IS NOT NULL", "")
+		     : kc_db_int(db, n, "SELECT count(*) FROM outbox WHERE acked_ms IS NULL", "");
+}
+
+int kc_outbox_has(struct kc_db *db, int64_t seq)
+{
+	int64_t one;
+	int r = kc_db_int(db, &one, "SELECT 1 FROM outbox WHERE seq = ?", "I", seq);
+
+	return r == 0 ? 1 : r == -ENOENT ? 0 : r;
+}
+
+int kc_outbox_acked_max(struct kc_db *db, int64_t *seq)
+{
+	return kc_db_int(db, seq, "SELECT coalesce(max(seq), 0) FROM outbox WHERE acked_ms IS NOT NULL", "");
+}

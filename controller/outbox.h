@@ -1,0 +1,39 @@
+/* The outbox of keycabd's database (schema/controller-*.sql: outbox (seq
+ * INTEGER PRIMARY KEY, body TEXT: the sealed event JSON, acked_ms INTEGER:
+ * NULL until the service acknowledged it)): every statement on it. The
+ * store appends within a decision's transaction (controller/store.c); the
+ * forwarder reads batches, marks them acknowledged, prunes past the
+ * retention window and counts the backlog (controller/forward.c), each on
+ * its own connection. Each returns 0 (or a count) or a negative errno. */
+#ifndef KC_CTL_OUTBOX_H
+#define KC_CTL_OUTBOX_H
+#include <stdint.h>
+
+#include "common/db.h"
+
+/* Inserts event seq (its sealed JSON text). 0, -EEXIST (the seq is
+ * there) or -EIO. */
+int kc_outbox_append(struct kc_db *db, int64_t seq, const char *body);
+
+/* Reads up to max rows from seq `from` (0: from the first one not
+ * acknowledged) as one JSON array text in *out (malloc'ed). Returns the
+ * number of events (0: nothing to send; *out is "[]") or -ENOMEM/-EIO;
+ * *first and *last are their seqs. */
+int kc_outbox_read(struct kc_db *db, int64_t from, int max, char **out, int64_t *first, int64_t *last);
+
+/* Marks first..upto acknowledged at now_ms; rows acknowledged before
+ * keep their first time. */
+int kc_outbox_ack(struct kc_db *db, int64_t first, int64_t upto, int64_t now_ms);
+/* Deletes acknowledged rows acknowledged before acked_before_ms or with
+ * a seq up to upto_seq. */
+int kc_outbox_prune(struct kc_db *db, int64_t acked_before_ms, int64_t upto_seq);
+
+/* Rows not acknowledged yet (acked false: the backlog) or acknowledged
+ * and still kept (acked true). */
+int kc_outbox_count(struct kc_db *db, int acked, int64_t *n);
+/* 1 when row seq is there, 0 when not, -EIO. */
+int kc_outbox_has(struct kc_db *db, int64_t seq);
+/* The highest acknowledged seq still kept (0 when none). */
+int kc_outbox_acked_max(struct kc_db *db, int64_t *seq);
+
+#endif
