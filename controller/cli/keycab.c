@@ -160,28 +160,29 @@ static int cli_help(const struct cli_cmd *cmd, const struct cli_opts *o)
 	return 0;
 }
 
+__attribute__((format(printf, 2, 0), noreturn)) static void cli_vdie(int code, const char *fmt,
+									     va_list ap)
+{
+	fprintf(stderr, "keycab: %s", code == CLI_EXIT_ERROR ? "error: " : "");
+	vfprintf(stderr, fmt, ap);
+	fputs(code == CLI_EXIT_USAGE ? "\n(keycab --help lists the commands)\n" : "\n", stderr);
+	exit(code);
+}
+
 void cli_die_usage(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "keycab: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n(keycab --help lists the commands)\n");
-	exit(CLI_EXIT_USAGE);
+	cli_vdie(CLI_EXIT_USAGE, fmt, ap);
 }
 
 void cli_die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "keycab: error: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(CLI_EXIT_ERROR);
+	cli_vdie(CLI_EXIT_ERROR, fmt, ap);
 }
 
 static const struct cli_cmd *cli_find(const char *name)
