@@ -65,3 +65,6 @@ TEST_SCRIPTS += tests/controller/t-cli.sh
 # the client side of keycabd's socket, for keycab and the kiosk (controller/client/client.h)
 LIBRARIES += kcclient
 kcclient_SRCS := $(wildcard controller/client/*.c)
+TEST_PROGRAMS += t-ctl-client
+t-ctl-client_SRCS := tests/controller/t-ctl-client.c
+t-ctl-client_LIBS := kcclient common

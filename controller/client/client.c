@@ -42,7 +42,7 @@ void kc_client_close(struct kc_client *c)
 	c->len = c->cap = 0;
 }
 
-static int client_send_line(struct kc_client *c, const json_t *req, char *err, size_t errlen)
+int kc_client_send(struct kc_client *c, const json_t *req, char *err, size_t errlen)
 {
 	char *line = json_dumps(req, JSON_COMPACT);
 	size_t len;
@@ -95,7 +95,7 @@ static ssize_t client_fill(struct kc_client *c)
 	return nl - c->buf + 1;
 }
 
-static int client_recv(struct kc_client *c, json_t **rep, char *err, size_t errlen)
+int kc_client_recv(struct kc_client *c, json_t **rep, char *err, size_t errlen)
 {
 	ssize_t n = client_fill(c);
 	json_error_t jerr;
@@ -120,9 +120,9 @@ static int client_recv(struct kc_client *c, json_t **rep, char *err, size_t errl
 
 int kc_client_call(struct kc_client *c, const json_t *req, json_t **rep, char *err, size_t errlen)
 {
-	int r = client_send_line(c, req, err, errlen);
+	int r = kc_client_send(c, req, err, errlen);
 
 	if (r < 0)
 		return r;
-	return client_recv(c, rep, err, errlen);
+	return kc_client_recv(c, rep, err, errlen);
 }

@@ -27,6 +27,10 @@ int kc_client_open(struct kc_client *c, const char *socket_path);
  * err: a failed write, the connection closed without an answer, or an
  * answer that is no JSON object; -ENOMEM. */
 int kc_client_call(struct kc_client *c, const json_t *req, json_t **rep, char *err, size_t errlen);
+/* Its two halves, for a client that reads more than one reply (a reply
+ * that came with the one before is kept for the next kc_client_recv). */
+int kc_client_send(struct kc_client *c, const json_t *req, char *err, size_t errlen);
+int kc_client_recv(struct kc_client *c, json_t **rep, char *err, size_t errlen);
 void kc_client_close(struct kc_client *c);
 
 /* secret.c: PINs, card ids and ID numbers never come on a command line. */
