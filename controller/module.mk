@@ -11,8 +11,8 @@ keycabd_SRCS := controller/main.c
 keycabd_LIBS := controller forward hw common
 
 PROGRAMS += keycab
-keycab_SRCS := controller/cli/keycab.c
-keycab_LIBS := controller common
+keycab_SRCS := $(wildcard controller/cli/*.c)
+keycab_LIBS := kcclient controller common
 
 # tests: unit tests on temp SQLite files, scenarios on keycab-sim
 
@@ -54,3 +54,10 @@ TEST_SCRIPTS += tests/controller/t-four-eyes.sh
 TEST_SCRIPTS += tests/controller/t-pdata.sh
 TEST_SCRIPTS += tests/controller/t-socket.sh
 TEST_SCRIPTS += tests/controller/t-link.sh
+TEST_SCRIPTS += tests/controller/t-cli.sh
+# the client side of keycabd's socket, for keycab and the kiosk (controller/client/client.h)
+LIBRARIES += kcclient
+kcclient_SRCS := $(wildcard controller/client/*.c)
+TEST_PROGRAMS += t-ctl-client
+t-ctl-client_SRCS := tests/controller/t-ctl-client.c
+t-ctl-client_LIBS := kcclient common

@@ -1,0 +1,59 @@
+/* keycab's reads: a list as a table (op and the reply's list named in the
+ * command table), and the cabinet's status. */
+#include <stdio.h>
+
+#include "controller/cli/cli.h"
+
+int cli_read_list(const struct cli_cmd *cmd, const struct cli_opts *o)
+{
+	json_t *req = cli_call_req(cmd->name), *rep;
+
+	if (cli_opts_get(o, "all"))
+		json_object_set_new(req, "all", json_true());
+	rep = cli_call_ok(req);
+	if (cli_json)
+		cli_call_print_json(rep);
+	else
+		cli_table_print(json_object_get(rep, cmd->member), cmd->empty);
+	json_decref(rep);
+	return 0;
+}
+
+static void read_print_link(const json_t *f)
+{
+	printf("audit link: %s%s%s; %lld pending, last acknowledged %lld%s%s\n",
+	       cli_call_str(f, "state"), json_string_length(json_object_get(f, "reason")) ? " " : "",
+	       cli_call_str(f, "reason"), cli_call_int(f, "pending"), cli_call_int(f, "last_acked_seq"),
+	       json_string_length(json_object_get(f, "last_error")) ? "; last error: " : "",
+	       cli_call_str(f, "last_error"));
+}
+
+static void read_print_status(json_t *rep)
+{
+	printf("cabinet %s: %lld open alarms, %lld IDs held, last event %lld\n",
+	       cli_call_str(rep, "cabinet"), cli_call_int(rep, "open_alarms"),
+	       cli_call_int(rep, "ids_held"), cli_call_int(rep, "last_seq"));
+	if (json_is_object(json_object_get(rep, "forward")))
+		read_print_link(json_object_get(rep, "forward"));
+	printf("-- keys --\n");
+	cli_table_print(json_object_get(rep, "keys"), "no keys");
+	printf("-- slots --\n");
+	cli_table_print(json_object_get(rep, "slots"), "no slots");
+	if (json_array_size(json_object_get(rep, "inspections_pending")) > 0) {
+		printf("-- inspections to record (keycab inspect LOAN --result ...) --\n");
+		cli_table_print(json_object_get(rep, "inspections_pending"), "");
+	}
+}
+
+int cli_read_status(const struct cli_cmd *cmd, const struct cli_opts *o)
+{
+	json_t *rep = cli_call_ok(cli_call_req(cmd->name));
+
+	(void)o;
+	if (cli_json)
+		cli_call_print_json(rep);
+	else
+		read_print_status(rep);
+	json_decref(rep);
+	return 0;
+}

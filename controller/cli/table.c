@@ -1,0 +1,141 @@
+/* Replies as the desk reads them: values (times in the cabinet's zone)
+ * and arrays of objects as aligned columns, CJK characters two wide. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "controller/cli/cli.h"
+#include "controller/client/client.h"
+
+#define TABLE_COLS_MAX 24
+#define TABLE_COL_WIDTH_MAX 40
+
+/* The cabinet's time zone, asked of keycabd once: the desk reads times in
+ * the cabinet's zone, whatever TZ this shell has. */
+static void table_desk_zone(void)
+{
+	static bool done;
+	const char *zone;
+	json_t *rep;
+
+	if (done)
+		return;
+	done = true;
+	rep = cli_call(cli_call_req("ping"));
+	if (kc_desktime_zone(rep, &zone) < 0)
+		fprintf(stderr, "keycab: warning: the cabinet's time zone %s is not known here (%s); "
+				"times are shown in UTC\n",
+			zone, KC_TZ_DIR);
+	json_decref(rep);
+}
+
+void cli_table_cell(char *out, size_t len, const char *name, json_t *v)
+{
+	int64_t ms;
+
+	if (json_is_string(v) && kc_desktime_parse(json_string_value(v), &ms)) {
+		table_desk_zone();
+		kc_desktime_format(name, ms, out, len);
+	} else if (json_is_string(v))
+		snprintf(out, len, "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(out, len, "%lld", (long long)json_integer_value(v));
+	else if (json_is_true(v))
+		snprintf(out, len, "yes");
+	else if (json_is_false(v))
+		snprintf(out, len, "no");
+	else if (json_is_null(v) || !v)
+		snprintf(out, len, "-");
+	else {
+		char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+		snprintf(out, len, "%s", s ? s : "?");
+		free(s);
+	}
+}
+
+/* Columns a character takes on a terminal: CJK and full-width characters
+ * (3-byte UTF-8 from U+1100 on, in practice) take two. */
+static size_t table_char_width(unsigned char lead)
+{
+	return lead >= 0xe1 && lead < 0xf0 ? 2 : 1;
+}
+
+static size_t table_width(const char *s)
+{
+	size_t w = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p & 0xc0) != 0x80)
+			w += table_char_width(*p);
+	return w;
+}
+
+/* Prints s padded to width columns, cut at max columns. */
+static void table_put(const char *s, size_t width, size_t max)
+{
+	size_t w = 0;
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t cw = table_char_width(*p), len = 1;
+
+		while ((p[len] & 0xc0) == 0x80)
+			len++;
+		if (w + cw > max)
+			break;
+		fwrite(p, 1, len, stdout);
+		w += cw;
+		p += len;
+	}
+	for (; w < width; w++)
+		putchar(' ');
+}
+
+static void table_row(const char *const *cells, const size_t *widths, size_t ncols)
+{
+	for (size_t c = 0; c < ncols; c++) {
+		table_put(cells[c], c + 1 < ncols ? widths[c] : 0, TABLE_COL_WIDTH_MAX);
+		fputs(c + 1 < ncols ? "  " : "\n", stdout);
+	}
+}
+
+void cli_table_print(json_t *arr, const char *empty)
+{
+	const char *cols[TABLE_COLS_MAX];
+	size_t widths[TABLE_COLS_MAX] = { 0 }, ncols = 0, i;
+	char bufs[TABLE_COLS_MAX][200];
+	const char *cells[TABLE_COLS_MAX];
+	const char *k;
+	json_t *row, *v;
+
+	if (json_array_size(arr) == 0) {
+		printf("%s\n", empty);
+		return;
+	}
+	json_object_foreach(json_array_get(arr, 0), k, v) {
+		if (ncols < TABLE_COLS_MAX) {
+			cols[ncols] = k;
+			widths[ncols] = strlen(k);
+			ncols++;
+		}
+	}
+	json_array_foreach(arr, i, row)
+		for (size_t c = 0; c < ncols; c++) {
+			size_t w;
+
+			cli_table_cell(bufs[c], sizeof(bufs[c]), cols[c], json_object_get(row, cols[c]));
+			w = table_width(bufs[c]);
+			if (w > widths[c])
+				widths[c] = w > TABLE_COL_WIDTH_MAX ? TABLE_COL_WIDTH_MAX : w;
+		}
+	table_row(cols, widths, ncols);
+	json_array_foreach(arr, i, row) {
+		for (size_t c = 0; c < ncols; c++) {
+			cli_table_cell(bufs[c], sizeof(bufs[c]), cols[c], json_object_get(row, cols[c]));
+			cells[c] = bufs[c];
+		}
+		table_row(cells, widths, ncols);
+	}
+}
