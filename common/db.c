@@ -376,15 +376,17 @@ struct kc_db *kc_db_connect(const char *path, const struct kc_db_spec *spec, cha
 		return NULL;
 	}
 	pthread_once(&db_log_once, db_log_init);
-	if (spec->create) {
+	/* ":memory:" and "" are SQLite's in-memory and temporary databases */
+	if (spec->create && *path && strcmp(path, ":memory:") != 0) {
 		r = kc_db_create_file(path);
 		/* one the user cannot create is refused below with SQLite's reason */
 		if (r < 0 && r != -EEXIST && r != -EACCES && r != -EROFS) {
 			snprintf(err, errlen, "%s: cannot create: %s", path, strerror(-r));
 			goto fail;
 		}
-		flags |= SQLITE_OPEN_CREATE;
 	}
+	if (spec->create)
+		flags |= SQLITE_OPEN_CREATE;
 	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		goto fail;

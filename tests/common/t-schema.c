@@ -83,11 +83,35 @@ static void test_audit(void **state)
 	check_kind("audit", kc_audit_migrations, kc_audit_migration_count);
 }
 
+/* An in-memory database (verify-chain's re-derivation) leaves no file
+ * named ":memory:" in the working directory. */
+static void test_memory(void **state)
+{
+	char dir[] = "/tmp/t-schema-mem.XXXXXX", err[256], cwd[4096];
+	struct kc_db_spec spec = { .program = "t-schema", .kind = "audit", .migrations = kc_audit_migrations,
+				   .nmigrations = kc_audit_migration_count, .busy_ms = 1000, .create = true,
+				   .startup = true, .fresh_ok = true };
+	struct kc_db *db;
+
+	(void)state;
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chdir(dir), 0);
+	db = kc_db_connect(":memory:", &spec, err, sizeof(err));
+	if (!db)
+		fail_msg("%s", err);
+	kc_db_free(db);
+	assert_int_equal(access(":memory:", F_OK), -1);
+	assert_int_equal(chdir(cwd), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_controller),
 		cmocka_unit_test(test_audit),
+		cmocka_unit_test(test_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
