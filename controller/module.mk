@@ -61,3 +61,6 @@ TEST_SCRIPTS += tests/controller/t-four-eyes.sh
 TEST_SCRIPTS += tests/controller/t-pdata.sh
 TEST_SCRIPTS += tests/controller/t-socket.sh
 TEST_SCRIPTS += tests/controller/t-link.sh
+# controller/kiosk/: pieces of the cabinet's terminal (keycab-kiosk)
+LIBRARIES += kiosk
+kiosk_SRCS := controller/kiosk/cardreader.c

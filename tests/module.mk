@@ -5,3 +5,6 @@ t-common_LIBS := common
 TEST_PROGRAMS += t-log
 t-log_SRCS := tests/common/t-log.c
 t-log_LIBS := common
+TEST_PROGRAMS += t-idcard
+t-idcard_SRCS := tests/common/t-idcard.c
+t-idcard_LIBS := common
