@@ -32,7 +32,7 @@ struct kc_cardreader {
 	/* the card being typed */
 	char buf[KC_CARDREADER_ID_MAX + 1];
 	size_t len;
-	bool typing, too_long, bad_key;
+	bool typing, too_long, bad_key, lost;
 	int64_t last_key_us;  /* CLOCK_MONOTONIC time of its last key */
 	struct kc_cardreader_stats st;
 };
@@ -80,7 +80,7 @@ static void card_reset(struct kc_cardreader *r)
 {
 	explicit_bzero(r->buf, sizeof(r->buf));
 	r->len = 0;
-	r->typing = r->too_long = r->bad_key = false;
+	r->typing = r->too_long = r->bad_key = r->lost = false;
 }
 
 static void close_device(struct kc_cardreader *r)
@@ -152,7 +152,10 @@ fail:
 static int went_down(struct kc_cardreader *r, int error, const char *msg,
 		     struct kc_cardreader_event *ev)
 {
-	bool report = r->state != ST_DOWN || error != r->down_error;
+	/* A path that vanishes after its device (udev removing the by-id
+	 * link) is part of the same unplugging. */
+	bool same = error == r->down_error || (r->down_error == -ENODEV && error == -ENOENT);
+	bool report = r->state != ST_DOWN || !same;
 	int rc;
 
 	close_device(r);
@@ -164,9 +167,9 @@ static int went_down(struct kc_cardreader *r, int error, const char *msg,
 		return rc;
 	r->backoff_ms = r->backoff_ms > r->backoff_max_ms / 2 ? r->backoff_max_ms
 							      : r->backoff_ms * 2;
+	r->down_error = error;
 	if (!report)
 		return 0;
-	r->down_error = error;
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = KC_CARDREADER_DOWN;
 	ev->error = error;
@@ -238,6 +241,16 @@ static int key_char(struct kc_cardreader *r, unsigned code)
 	return -1;
 }
 
+/* The keys paused mid-card: the card is dropped. */
+static void drop_paused(struct kc_cardreader *r)
+{
+	if (r->lost)
+		r->st.dropped_sync++;
+	else
+		r->st.dropped_timeout++;
+	card_reset(r);
+}
+
 static int64_t event_us(const struct input_event *e)
 {
 	return (int64_t)e->input_event_sec * 1000000 + e->input_event_usec;
@@ -248,7 +261,9 @@ static int finish_card(struct kc_cardreader *r, struct kc_cardreader_event *ev)
 {
 	int got = 0;
 
-	if (r->bad_key) {
+	if (r->lost) {
+		r->st.dropped_sync++;
+	} else if (r->bad_key) {
 		r->st.dropped_key++;
 	} else if (r->too_long) {
 		r->st.dropped_long++;
@@ -274,10 +289,8 @@ static int key_event(struct kc_cardreader *r, const struct input_event *e,
 
 	if (e->type != EV_KEY || e->value != 1) /* releases and repeats type nothing */
 		return 0;
-	if (r->typing && t - r->last_key_us > (int64_t)r->key_timeout_ms * 1000) {
-		r->st.dropped_timeout++;
-		card_reset(r);
-	}
+	if (r->typing && t - r->last_key_us > (int64_t)r->key_timeout_ms * 1000)
+		drop_paused(r);
 	if (e->code == KEY_ENTER || e->code == KEY_KPENTER) {
 		int got = finish_card(r, ev);
 		int rc = disarm_timer(r);
@@ -311,8 +324,7 @@ static int key_timeout(struct kc_cardreader *r)
 	left_us = r->last_key_us + (int64_t)r->key_timeout_ms * 1000 - now_us;
 	if (left_us > 0)
 		return arm_timer(r, (unsigned)(left_us / 1000) + 1);
-	r->st.dropped_timeout++;
-	card_reset(r);
+	drop_paused(r);
 	return 0;
 }
 
@@ -334,13 +346,21 @@ static int read_device(struct kc_cardreader *r, struct kc_cardreader_event *ev, 
 			if (rc)
 				return 1;
 		} else if (rc == LIBEVDEV_READ_STATUS_SYNC) {
-			/* The kernel's buffer overran: keys were lost, so the
-			 * card being typed is not whole. libevdev then brings
-			 * its key state up to date (shift included). */
-			if (!r->syncing && r->typing)
-				r->st.dropped_sync++;
-			if (!r->syncing)
+			/* The kernel's buffer overran: keys were lost, so what
+			 * comes until the next Enter (or pause) is the rest of
+			 * a card that is not whole, and is dropped with it.
+			 * libevdev brings its key state (shift) up to date. */
+			if (!r->syncing) {
 				card_reset(r);
+				r->typing = r->lost = true;
+				r->last_key_us = event_us(&e);
+				rc = arm_timer(r, r->key_timeout_ms);
+				if (rc < 0) {
+					set_err(err, errlen, "card reader timer: %s",
+						strerror(-rc));
+					return rc;
+				}
+			}
 			r->syncing = true;
 		} else if (rc == -EAGAIN) {
 			if (!r->syncing)
