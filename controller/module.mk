@@ -64,3 +64,6 @@ TEST_SCRIPTS += tests/controller/t-link.sh
 # controller/kiosk/: pieces of the cabinet's terminal (keycab-kiosk)
 LIBRARIES += kiosk
 kiosk_SRCS := controller/kiosk/cardreader.c
+TEST_PROGRAMS += t-kiosk-cardreader
+t-kiosk-cardreader_SRCS := tests/controller/t-kiosk-cardreader.c
+t-kiosk-cardreader_LIBS := kiosk common
