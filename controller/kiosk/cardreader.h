@@ -17,8 +17,8 @@
  * readable, call kc_cardreader_read() until it returns 0.
  *
  * Nothing here logs: a card id is only ever given to the caller, and the
- * messages written into err never hold one. The library keeps no card id
- * in memory after handing it over. */
+ * messages written into err never hold one. The reader wipes its copy of
+ * a card's characters once it has handed the card over or dropped it. */
 #ifndef KC_CARDREADER_H
 #define KC_CARDREADER_H
 
