@@ -61,3 +61,9 @@ kcclient_SRCS := $(wildcard controller/client/*.c)
 TEST_PROGRAMS += t-ctl-client
 t-ctl-client_SRCS := tests/controller/t-ctl-client.c
 t-ctl-client_LIBS := kcclient common
+# controller/kiosk/: pieces of the cabinet's terminal (keycab-kiosk)
+LIBRARIES += kiosk
+kiosk_SRCS := controller/kiosk/cardreader.c
+TEST_PROGRAMS += t-kiosk-cardreader
+t-kiosk-cardreader_SRCS := tests/controller/t-kiosk-cardreader.c
+t-kiosk-cardreader_LIBS := kiosk common

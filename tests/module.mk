@@ -8,3 +8,6 @@ t-log_LIBS := common
 TEST_PROGRAMS += t-schema
 t-schema_SRCS := tests/common/t-schema.c
 t-schema_LIBS := controller service common
+TEST_PROGRAMS += t-idcard
+t-idcard_SRCS := tests/common/t-idcard.c
+t-idcard_LIBS := common

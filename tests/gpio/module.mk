@@ -3,7 +3,7 @@
 # a TEST_PROGRAM: t-gpio-vm.sh boots the VM around it, and check-run builds
 # it first.
 GPIO_VMTEST := $(BUILD)/tests/gpio-vm/gpio-vmtest
-gpio-vmtest_SRCS := $(wildcard tests/gpio/*.c)
+gpio-vmtest_SRCS := tests/gpio/gpio-vmtest.c tests/gpio/sim.c
 gpio-vmtest_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(gpio-vmtest_SRCS))
 $(GPIO_VMTEST): $(gpio-vmtest_OBJS) $(BUILD)/libhw.a $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
@@ -13,3 +13,11 @@ TEST_SCRIPTS += tests/gpio/t-gpio-vm.sh
 # linux-headers-$KVER (the ABI linux-image-amd64 names) is installed by
 # tests/gpio/setup.sh, which works the ABI out.
 DEBS_TEST += qemu-system-x86 busybox-static cpio xz-utils gpiod libgpiod-dev
+# The card reader (controller/kiosk/cardreader.c) against evdev and uinput,
+# run by t-gpio-vm.sh in the same boot after gpio-vmtest.
+INPUT_VMTEST := $(BUILD)/tests/gpio-vm/input-vmtest
+input-vmtest_OBJS := $(BUILD)/obj/tests/gpio/input-vmtest.o
+$(INPUT_VMTEST): $(input-vmtest_OBJS) $(BUILD)/libkiosk.a $(BUILD)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+check-run: $(INPUT_VMTEST)

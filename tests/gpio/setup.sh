@@ -23,6 +23,9 @@ elif [ "$(id -u)" = 0 ]; then
 else
 	CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/keycab-gpio-vm
 fi
+# The input modules the card reader test loads (see t-gpio-vm.sh).
+EVDEV_KO=kernel/drivers/input/evdev.ko
+UINPUT_KO=kernel/drivers/input/misc/uinput.ko
 DEBS=(qemu-system-x86 busybox-static cpio xz-utils gpiod libgpiod-dev)
 
 say() { echo "gpio-vm setup: $*" >&2; }
@@ -75,7 +78,8 @@ fi
 DIR=$CACHE/$KVER
 
 # Fast path: everything built for this ABI and the packages still there.
-if [ -f "$DIR/.ready" ] && [ "$(cat "$DIR/.ready")" = "$SETUP_REV" ]; then
+if [ -f "$DIR/.ready" ] && [ "$(cat "$DIR/.ready")" = "$SETUP_REV" ] &&
+	[ -f "$DIR/.stamp-input" ]; then
 	VER=$(cat "$DIR/version")
 	if [ "$(dpkg-query -W -f='${Version}' "linux-headers-$KVER" 2>/dev/null)" = "$VER" ]; then
 		all=1
@@ -137,11 +141,27 @@ if [ ! -f "$DIR/.stamp-image" ]; then
 	say "extracting vmlinuz and configfs.ko"
 	tmp=$(mktemp -d "$DIR/tmp.XXXXXX")
 	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" \
-		"./boot/vmlinuz-$KVER" "./lib/modules/$KVER/kernel/fs/configfs/configfs.ko"
+		"./boot/vmlinuz-$KVER" "./lib/modules/$KVER/kernel/fs/configfs/configfs.ko" \
+		"./lib/modules/$KVER/$EVDEV_KO" "./lib/modules/$KVER/$UINPUT_KO"
 	mv "$tmp/boot/vmlinuz-$KVER" "$DIR/vmlinuz"
 	mv "$tmp/lib/modules/$KVER/kernel/fs/configfs/configfs.ko" "$DIR/configfs.ko"
+	mv "$tmp/lib/modules/$KVER/$EVDEV_KO" "$tmp/lib/modules/$KVER/$UINPUT_KO" "$DIR/"
 	rm -rf "$tmp" "$deb"
-	touch "$DIR/.stamp-image"
+	touch "$DIR/.stamp-image" "$DIR/.stamp-input"
+fi
+
+# evdev and uinput (modules in Debian's kernel) for the card reader test;
+# the runner puts them in the overlay, so the base archive stays as it is.
+# A cache made before they were needed gets them here.
+if [ ! -f "$DIR/.stamp-input" ] || [ ! -f "$DIR/evdev.ko" ] || [ ! -f "$DIR/uinput.ko" ]; then
+	deb=$(download "linux-image-$KVER=$VER")
+	say "extracting evdev.ko and uinput.ko"
+	tmp=$(mktemp -d "$DIR/tmp.XXXXXX")
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" \
+		"./lib/modules/$KVER/$EVDEV_KO" "./lib/modules/$KVER/$UINPUT_KO"
+	mv "$tmp/lib/modules/$KVER/$EVDEV_KO" "$tmp/lib/modules/$KVER/$UINPUT_KO" "$DIR/"
+	rm -rf "$tmp" "$deb"
+	touch "$DIR/.stamp-input"
 fi
 
 if [ ! -f "$DIR/.stamp-source" ]; then

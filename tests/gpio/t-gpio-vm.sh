@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The GPIO driver against the real kernel GPIO subsystem: boots Debian's
 # kernel in QEMU with gpio-sim loaded and runs $BUILD/tests/gpio-vm/gpio-vmtest
-# (tests/gpio/gpio-vmtest.c) inside it, once. Passes when the program's
-# last word on the console is "GPIOTEST PASS". See tests/gpio/README.md.
+# (tests/gpio/gpio-vmtest.c) inside it, once; in the same boot, the card
+# reader against evdev and uinput ($BUILD/tests/gpio-vm/input-vmtest,
+# tests/gpio/input-vmtest.c). Passes when both programs' last words on the
+# console are "GPIOTEST PASS" and "INPUTTEST PASS". See tests/gpio/README.md.
 #
 # Env: BUILD (set by make check), KEYCAB_GPIO_CACHE (setup.sh's cache),
 #      KEYCAB_GPIO_TIMEOUT (seconds for the whole boot, default 240),
@@ -12,11 +14,13 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${BUILD:?BUILD must name the build directory (make check sets it)}"
 prog=$BUILD/tests/gpio-vm/gpio-vmtest
+iprog=$BUILD/tests/gpio-vm/input-vmtest
 limit=${KEYCAB_GPIO_TIMEOUT:-240}
 
 fail() { echo "FAIL: $*"; exit 1; }
 
 [ -x "$prog" ] || fail "$prog is not built (make $BUILD/tests/gpio-vm/gpio-vmtest)"
+[ -x "$iprog" ] || fail "$iprog is not built (make $BUILD/tests/gpio-vm/input-vmtest)"
 
 echo "== setup (tests/gpio/setup.sh)"
 start=$(date +%s)
@@ -35,10 +39,12 @@ trap cleanup EXIT
 # ASan/UBSan runtimes too under SANITIZE=1) at the path the loader looks
 # for, and /init. The kernel unpacks it over the cached base archive.
 root=$tmp/root
-mkdir -p "$root/etc"
+mkdir -p "$root/etc" "$root/lib/modules"
 cp "$prog" "$root/gpio-vmtest"
+cp "$iprog" "$root/input-vmtest"
 cp "$here/vm-init.sh" "$root/init"
-libs=$(ldd "$prog" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p')
+cp "$vmdir/evdev.ko" "$vmdir/uinput.ko" "$root/lib/modules/" || fail "no evdev.ko/uinput.ko in $vmdir"
+libs=$(ldd "$prog" "$iprog" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' | sort -u)
 [ -n "$libs" ] || fail "ldd names no libraries for $prog"
 for l in $libs; do
 	mkdir -p "$root$(dirname "$l")"
@@ -101,4 +107,13 @@ case $verdict in
 *) fail "${verdict:-no GPIOTEST verdict}" ;;
 esac
 [ "$exitline" = "GPIOVM EXIT 0" ] || fail "the test printed PASS but ended with ${exitline#GPIOVM }"
-echo "PASS: the GPIO test passed in the VM (${secs} s boot to power-off)"
+iverdict=$(grep -a '^INPUTTEST ' "$tmp/console.txt" | tail -n 1)
+iexit=$(grep -a '^GPIOVM INPUT EXIT ' "$tmp/console.txt" | tail -n 1)
+echo "$iverdict"
+case $iverdict in
+"INPUTTEST PASS "*) ;;
+*) fail "card reader: ${iverdict:-no INPUTTEST verdict}" ;;
+esac
+[ "$iexit" = "GPIOVM INPUT EXIT 0" ] ||
+	fail "the card reader test printed PASS but ended with ${iexit:-no exit line}"
+echo "PASS: the GPIO and card reader tests passed in the VM (${secs} s boot to power-off)"

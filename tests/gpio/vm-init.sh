@@ -1,7 +1,8 @@
 #!/bin/sh
 # /init of the GPIO test VM (busybox): mounts what gpio-sim and the test
-# need, loads the modules, runs the test once and powers off. Every line
-# the runner looks for starts with GPIOVM or GPIOTEST.
+# need, loads the modules, runs the GPIO test and then the card reader
+# test once each, and powers off. Every line the runner looks for starts
+# with GPIOVM, GPIOTEST or INPUTTEST.
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -22,4 +23,16 @@ echo "GPIOVM BOOTED $(uname -r)"
 cd /tmp
 /gpio-vmtest
 echo "GPIOVM EXIT $?"
+# The card reader: evdev gives /dev/input/eventN, uinput makes the device.
+if [ -x /input-vmtest ]; then
+	if insmod /lib/modules/evdev.ko && insmod /lib/modules/uinput.ko; then
+		echo "GPIOVM INPUT START $(cut -d ' ' -f 1 /proc/uptime)"
+		/input-vmtest
+		rc=$?
+		echo "GPIOVM INPUT END $(cut -d ' ' -f 1 /proc/uptime)"
+		echo "GPIOVM INPUT EXIT $rc"
+	else
+		echo "INPUTTEST FAIL could not load evdev and uinput"
+	fi
+fi
 poweroff -f
