@@ -175,9 +175,21 @@ void sim_conn_close(struct sim *sim, int c);
 /* b: the board answering, for its stats; -1 none */
 void sim_conn_send(struct sim *sim, uint64_t conn_id, int b, const uint8_t *adu, int len);
 
-/* sim.c: sends a reply now or, for a slow board, when due */
+/* sim.c */
+/* Sends a reply now or, for a slow board, when due. */
 void sim_reply(struct sim *sim, int b, bool rtu, int bus, uint64_t conn_id,
 	       const uint8_t *adu, int len);
+/* Sends the 'slow' replies due by now. */
+void sim_pending_run(struct sim *sim, int64_t now);
+/* The signalfd (SIGTERM, SIGINT, SIGHUP), the timerfd and the inotify
+ * descriptor the loop polls. */
+int sim_signals_open(struct sim *sim);
+/* The libmodbus contexts replies are built with (rtu_ctx, tcp_ctx, over
+ * reply_sock); closed by sim_reply_ctx_close(), also after a failed open. */
+int sim_reply_ctx_open(struct sim *sim);
+void sim_reply_ctx_close(struct sim *sim);
+/* Serves everything until a signal (sim->stop); 0 or a negative errno. */
+int sim_loop(struct sim *sim);
 
 /* control.c */
 /* Early, before anything is set up: is the path free (or a dead
