@@ -51,6 +51,9 @@ struct hw_bus_ops {
 	/* open() and connect() leave every lock off already, so the boards
 	 * need no start-up reset of their own. */
 	bool off_on_open;
+	/* The driver's own description of the bus kind (hw/modbus.h's
+	 * backend), read by its functions; NULL when it needs none. */
+	const void *data;
 };
 
 struct hw_board_ops {

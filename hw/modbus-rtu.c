@@ -60,16 +60,12 @@ static void rtu_name(const struct hw_cabinet_conf *c, const struct hw_board_conf
 	snprintf(buf, len, "serial %s", c->buses[bc->bus].device);
 }
 
-static int rtu_open(struct hw_bus *bus, char *err, size_t errlen)
-{
-	return hw_modbus_open(bus, &rtu_backend, err, errlen);
-}
-
 const struct hw_bus_ops hw_modbus_rtu_bus_ops = {
 	.name = rtu_name,
-	.open = rtu_open,
+	.open = hw_modbus_open,
 	.connect = hw_modbus_connect,
 	.disconnect = hw_modbus_disconnect,
 	.close = hw_modbus_close,
 	.strerror = hw_modbus_strerror,
+	.data = &rtu_backend,
 };

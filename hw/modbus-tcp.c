@@ -47,16 +47,12 @@ static void tcp_name(const struct hw_cabinet_conf *c, const struct hw_board_conf
 	snprintf(buf, len, "tcp %s:%d", bc->host, bc->port);
 }
 
-static int tcp_open(struct hw_bus *bus, char *err, size_t errlen)
-{
-	return hw_modbus_open(bus, &tcp_backend, err, errlen);
-}
-
 const struct hw_bus_ops hw_modbus_tcp_bus_ops = {
 	.name = tcp_name,
-	.open = tcp_open,
+	.open = hw_modbus_open,
 	.connect = hw_modbus_connect,
 	.disconnect = hw_modbus_disconnect,
 	.close = hw_modbus_close,
 	.strerror = hw_modbus_strerror,
+	.data = &tcp_backend,
 };

@@ -166,9 +166,9 @@ void hw_modbus_close(struct hw_bus *bus)
 	bus->connected = false;
 }
 
-int hw_modbus_open(struct hw_bus *bus, const struct hw_modbus_backend *be, char *err,
-		   size_t errlen)
+int hw_modbus_open(struct hw_bus *bus, char *err, size_t errlen)
 {
+	const struct hw_modbus_backend *be = bus->ops->data;
 	struct mb_bus *mb = calloc(1, sizeof(*mb));
 	unsigned ms = (unsigned)bus->conf->timeout_ms;
 	int r;

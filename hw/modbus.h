@@ -24,9 +24,9 @@ struct hw_modbus_backend {
 	bool (*drop_link)(int e);
 };
 
-/* The bus ops both Modbus bus kinds share; open() takes the backend. */
-int hw_modbus_open(struct hw_bus *bus, const struct hw_modbus_backend *be, char *err,
-		   size_t errlen);
+/* The bus ops both Modbus bus kinds share; the bus ops' data is the
+ * kind's struct hw_modbus_backend. */
+int hw_modbus_open(struct hw_bus *bus, char *err, size_t errlen);
 int hw_modbus_connect(struct hw_bus *bus);
 void hw_modbus_disconnect(struct hw_bus *bus);
 void hw_modbus_close(struct hw_bus *bus);
