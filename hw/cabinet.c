@@ -420,32 +420,25 @@ int hw_cabinet_open(struct hw_cabinet *cab, int slot, unsigned pulse_ms)
 
 const char *hw_presence_name(enum hw_presence p)
 {
-	switch (p) {
-	case HW_PRESENCE_UNKNOWN:
-		return "unknown";
-	case HW_PRESENCE_PRESENT:
-		return "present";
-	case HW_PRESENCE_ABSENT:
-		return "absent";
-	case HW_PRESENCE_FAULT:
-		return "fault";
-	}
-	return "?";
+	static const char *const names[] = {
+		[HW_PRESENCE_UNKNOWN] = "unknown",
+		[HW_PRESENCE_PRESENT] = "present",
+		[HW_PRESENCE_ABSENT] = "absent",
+		[HW_PRESENCE_FAULT] = "fault",
+	};
+
+	return (unsigned)p < KC_ARRAY_SIZE(names) ? names[p] : "?";
 }
 
 const char *hw_event_name(enum hw_event_type t)
 {
-	switch (t) {
-	case HW_EV_INSERTED:
-		return "inserted";
-	case HW_EV_REMOVED:
-		return "removed";
-	case HW_EV_FAULT:
-		return "fault";
-	case HW_EV_RECOVERED:
-		return "recovered";
-	case HW_EV_LOCK_OFF:
-		return "lock-off";
-	}
-	return "?";
+	static const char *const names[] = {
+		[HW_EV_INSERTED] = "inserted",
+		[HW_EV_REMOVED] = "removed",
+		[HW_EV_FAULT] = "fault",
+		[HW_EV_RECOVERED] = "recovered",
+		[HW_EV_LOCK_OFF] = "lock-off",
+	};
+
+	return (unsigned)t < KC_ARRAY_SIZE(names) ? names[t] : "?";
 }

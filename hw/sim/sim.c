@@ -29,6 +29,22 @@ struct pfd_ref {
 	const void *ptr;  /* conn or control client: found again by pointer */
 };
 
+void *sim_accept(int lfd, bool refuse, size_t size, int *fd)
+{
+	void *obj = NULL;
+
+	*fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (*fd < 0)
+		return NULL;
+	if (!refuse)
+		obj = calloc(1, size);
+	if (!obj) {
+		close(*fd);
+		*fd = -1;
+	}
+	return obj;
+}
+
 void sim_reply(struct sim *sim, int b, bool rtu, int bus, uint64_t conn_id,
 	       const uint8_t *adu, int len)
 {
