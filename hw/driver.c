@@ -4,7 +4,6 @@
 #include <stddef.h>
 
 #include "common/util.h"
-
 #include "hw/board.h"
 
 static const struct hw_driver drivers[] = {
