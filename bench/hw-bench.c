@@ -34,6 +34,7 @@
 
 #include "common/util.h"
 #include "hw/hw.h"
+#include "tests/simctl.h"
 
 #define NBOARDS 4
 #define SLOTS_PER_BOARD 16
@@ -52,95 +53,6 @@ static int64_t mono_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
-static int sim(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int sim(char *out, size_t len, const char *fmt, ...)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	static char buf[1 << 17];
-	char line[256];
-	size_t got = 0;
-	va_list ap;
-	int fd, n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0 || n >= (int)sizeof(line) - 1)
-		return -E2BIG;
-	line[n] = '\n';
-	line[n + 1] = '\0';
-	kc_strlcpy(a.sun_path, ctl_path, sizeof(a.sun_path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
-		close(fd);
-		return -EIO;
-	}
-	while (got < sizeof(buf) - 1) {
-		ssize_t r = read(fd, buf + got, sizeof(buf) - 1 - got);
-
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-		if (buf[got - 1] == '\n')
-			break;
-	}
-	close(fd);
-	buf[got] = '\0';
-	if (got && buf[got - 1] == '\n')
-		buf[got - 1] = '\0';
-	if (out)
-		kc_strlcpy(out, buf, len);
-	return strncmp(buf, "OK", 2) == 0 ? 0 : -EPROTO;
-}
-
-static int start_sim(void)
-{
-	sim_pid = fork();
-	if (sim_pid < 0)
-		return -errno;
-	if (sim_pid == 0) {
-		char path[512];
-		const char *bin = getenv("KEYCAB_BIN");
-
-		/* the simulator does not outlive a test that crashes */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		snprintf(path, sizeof(path), "%s/keycab-sim", bin ? bin : "build/bin");
-		execl(path, "keycab-sim", "-c", conf_path, "--control", ctl_path, "--quiet",
-		      (char *)NULL);
-		_exit(127);
-	}
-	for (int64_t end = kc_mono_ms() + 15000; kc_mono_ms() < end; poll(NULL, 0, 20))
-		if (sim(NULL, 0, "ping") == 0)
-			return 0;
-	return -ETIMEDOUT;
-}
-
-static void stop_sim(void)
-{
-	if (sim_pid > 0) {
-		kill(sim_pid, SIGTERM);
-		waitpid(sim_pid, NULL, 0);
-		sim_pid = -1;
-	}
 }
 
 static long stat_of(const char *reply, const char *key)
@@ -210,14 +122,14 @@ static int bench_scan(void)
 			fprintf(f, "[slot S%d_%02d]\nboard = b%d\nlock = %d\nsense = %d\ntag = %d\n",
 				b, s, b, s, s, 2 * s);
 	fclose(f);
-	if (start_sim() < 0) {
+	if (simctl_start(conf_path, ctl_path, &sim_pid) < 0) {
 		fprintf(stderr, "keycab-sim did not start\n");
 		return -1;
 	}
 	/* half the slots hold a key with a tag: tags must not be re-read */
 	for (int b = 0; b < NBOARDS; b++)
 		for (int s = 0; s < SLOTS_PER_BOARD; s += 2)
-			sim(NULL, 0, "insert S%d_%02d %d", b, s, 1000 + 16 * b + s);
+			simctl_cmd(ctl_path, NULL, 0, "insert S%d_%02d %d", b, s, 1000 + 16 * b + s);
 	cab = hw_cabinet_new(conf_path, err, sizeof(err));
 	if (!cab || hw_cabinet_start(cab, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
@@ -229,7 +141,7 @@ static int bench_scan(void)
 	poll(NULL, 0, 300);
 
 	/* steady state, measured both by our counters and at the simulator */
-	sim(NULL, 0, "reset-stats");
+	simctl_cmd(ctl_path, NULL, 0, "reset-stats");
 	hw_cabinet_stats(cab, &s0);
 	cpu0 = cpu_seconds();
 	t0 = mono_us();
@@ -238,7 +150,7 @@ static int bench_scan(void)
 	cpu1 = cpu_seconds();
 	t1 = mono_us();
 	for (int b = 0; b < NBOARDS; b++) {
-		sim(r, sizeof(r), "stats b%d", b);
+		simctl_cmd(ctl_path, r, sizeof(r), "stats b%d", b);
 		req += stat_of(r, "requests=");
 		bytes += stat_of(r, "bytes_in=") + stat_of(r, "bytes_out=");
 	}
@@ -313,7 +225,7 @@ static int bench_scan(void)
 		       "%.3f %% (%ld errors); ratio %.2f\n",
 		       base_cpu, errors, base_cpu > 0 ? ours_cpu / base_cpu : 0.0);
 	}
-	stop_sim();
+	simctl_stop(&sim_pid);
 	return 0;
 }
 
@@ -330,7 +242,7 @@ static int history_on(const char *slot, int64_t *on, int max)
 	static char r[1 << 17];
 	int n = 0;
 
-	if (sim(r, sizeof(r), "history %s", slot) < 0)
+	if (simctl_cmd(ctl_path, r, sizeof(r), "history %s", slot) < 0)
 		return -1;
 	for (char *p = strstr(r, "ON@"); p && n < max; p = strstr(p + 1, "ON@"))
 		if (p == r || p[-1] == ' ')
@@ -363,7 +275,7 @@ static int bench_open(void)
 	char names[WS_SLOTS][16], err[512];
 	struct hw_cabinet *cab;
 	struct hw_cabinet_stats s0, s1;
-	int port = free_port(), n, nb;
+	int port = simctl_free_port(), n, nb;
 	double ours50, ours99, base50, base99;
 	FILE *f = fopen(conf_path, "w");
 
@@ -379,7 +291,7 @@ static int bench_open(void)
 			s % 8);
 	}
 	fclose(f);
-	if (start_sim() < 0)
+	if (simctl_start(conf_path, ctl_path, &sim_pid) < 0)
 		return -1;
 	cab = hw_cabinet_new(conf_path, err, sizeof(err));
 	if (!cab || hw_cabinet_start(cab, err, sizeof(err)) < 0) {
@@ -388,7 +300,7 @@ static int bench_open(void)
 		return -1;
 	}
 	settle(cab);
-	sim(NULL, 0, "clear-history");
+	simctl_cmd(ctl_path, NULL, 0, "clear-history");
 	hw_cabinet_stats(cab, &s0);
 	for (int i = 0; i < OPENS; i++) {
 		int slot = hw_slot_find(cab, names[i % WS_SLOTS]), r;
@@ -425,7 +337,7 @@ static int bench_open(void)
 		if (!ctx || modbus_connect(ctx) < 0)
 			return -1;
 		modbus_set_response_timeout(ctx, 0, 200000);
-		sim(NULL, 0, "clear-history");
+		simctl_cmd(ctl_path, NULL, 0, "clear-history");
 		for (int i = 0; i < OPENS; i++) {
 			int s = i % WS_SLOTS, addr = 0x0200 + s % 8;
 			uint8_t req[6] = { (uint8_t)(1 + s / 8), 0x05, (uint8_t)(addr >> 8),
@@ -446,7 +358,7 @@ static int bench_open(void)
 		base99 = lat[(nb * 99) / 100] / 1000.0;
 		qsort(rtt, OPENS, sizeof(*rtt), cmp_i64);
 	}
-	stop_sim();
+	simctl_stop(&sim_pid);
 	{
 		double scan_req = (double)(s1.scans - s0.scans) * WS_UNITS;
 		double per_open = ((double)(s1.requests - s0.requests) - scan_req) / OPENS;
@@ -474,10 +386,10 @@ int main(void)
 	snprintf(ctl_path, sizeof(ctl_path), "%s/sim.ctl", dir);
 	snprintf(conf_path, sizeof(conf_path), "%s/cab.conf", dir);
 	r = bench_scan();
-	stop_sim();
+	simctl_stop(&sim_pid);
 	if (r == 0)
 		r = bench_open();
-	stop_sim();
+	simctl_stop(&sim_pid);
 	unlink(conf_path);
 	unlink(ctl_path);
 	rmdir(dir);

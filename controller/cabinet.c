@@ -499,9 +499,8 @@ static int slot_recovered(struct kc_ctl *ctl, const char *slot, const char *boar
 
 static void one_event(struct kc_ctl *ctl, const struct hw_event *e)
 {
-	const struct hw_cabinet_conf *cc = hw_cabinet_conf(ctl->hw);
 	const char *slot = hw_slot_name(ctl->hw, e->slot);
-	const char *board = cc->boards[cc->slots[e->slot].board].name;
+	const char *board = hw_board_name(ctl->hw, hw_slot_board(ctl->hw, e->slot));
 	int r = 0;
 
 	if (e->type == HW_EV_LOCK_OFF) {

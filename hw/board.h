@@ -1,6 +1,7 @@
-/* The seam between hw/cabinet.c and the board drivers (hw/modbus.c,
- * hw/gpio.c), in the shape of libmodbus's backends: a small table of
- * functions per bus kind and per board kind.
+/* The seam between the slot layer (hw/cabinet.c, hw/bus.c) and the board
+ * drivers, in the shape of libmodbus's backends: a table of functions per
+ * bus kind (hw/modbus-rtu.c, hw/modbus-tcp.c, hw/gpio.c) and per board
+ * kind (hw/modbus.c's profiles, hw/gpio.c), paired in hw/driver.c's table.
  *
  * A bus is what one thread serves: a serial line with all its Modbus RTU
  * boards, one Modbus TCP host:port with the units behind it, or one GPIO
@@ -24,9 +25,12 @@
 struct hw_bus;
 struct hw_board;
 
-enum hw_bus_kind { HW_BUS_RTU, HW_BUS_TCP, HW_BUS_GPIO };
-
 struct hw_bus_ops {
+	/* The name of the bus board bc sits on ("serial /dev/ttyUSB0",
+	 * "tcp 10.0.0.5:502", "gpio chip0"): boards whose names are equal
+	 * share one bus and its thread. */
+	void (*name)(const struct hw_cabinet_conf *c, const struct hw_board_conf *bc, char *buf,
+		     size_t len);
 	/* Allocates the bus's driver state. GPIO also opens the chip and
 	 * requests every line here (outputs start off): failing that is an
 	 * error of hw_cabinet_start(), explained in err. */
@@ -41,6 +45,15 @@ struct hw_bus_ops {
 	int (*pollfds)(struct hw_bus *bus, struct pollfd *fds, int max);
 	void (*handle)(struct hw_bus *bus, const struct pollfd *fds, int n);
 	const char *(*strerror)(int err);
+	/* Async-signal-safe: every lock of the bus off, no lock taken, no
+	 * allocation. NULL when a signal handler cannot reach the boards. */
+	void (*emergency_off)(struct hw_bus *bus);
+	/* open() and connect() leave every lock off already, so the boards
+	 * need no start-up reset of their own. */
+	bool off_on_open;
+	/* The driver's own description of the bus kind (hw/modbus.h's
+	 * backend), read by its functions; NULL when it needs none. */
+	const void *data;
 };
 
 struct hw_board_ops {
@@ -85,7 +98,8 @@ struct hw_board {
 	const struct hw_board_conf *conf;
 	int index;
 	struct hw_bus *bus;
-	const struct hw_board_ops *ops;
+	const struct hw_driver *driver; /* chosen once, from hw/driver.c's table */
+	const struct hw_board_ops *ops; /* the driver's */
 	struct hw_slot **slots;
 	int nslots;
 	void *priv;                  /* driver state */
@@ -100,7 +114,6 @@ struct hw_board {
 struct hw_bus {
 	struct hw_cabinet *cab;
 	const struct hw_cabinet_conf *conf;
-	enum hw_bus_kind kind;
 	char name[300]; /* "serial /dev/ttyUSB0", "tcp 10.0.0.5:502", "gpio chip0" */
 	const struct hw_bus_ops *ops;
 	void *priv;     /* driver state */
@@ -119,17 +132,52 @@ struct hw_bus {
 	uint64_t requests; /* (lock) requests sent to boards */
 };
 
-extern const struct hw_bus_ops hw_modbus_bus_ops;
+extern const struct hw_bus_ops hw_modbus_rtu_bus_ops;
+extern const struct hw_bus_ops hw_modbus_tcp_bus_ops;
 extern const struct hw_board_ops hw_modbus_generic_ops;
 extern const struct hw_board_ops hw_modbus_waveshare_ops;
 extern const struct hw_bus_ops hw_gpio_bus_ops;
 extern const struct hw_board_ops hw_gpio_board_ops;
 
+/* The cabinet at run time (hw/cabinet.c). */
+struct hw_cabinet {
+	struct hw_cabinet_conf *conf;
+	pthread_mutex_t lock;
+	struct hw_slot *slots;
+	int nslots;
+	struct hw_board *boards;
+	int nboards;
+	struct hw_bus *buses;
+	int nbuses;
+	int ev_fd;
+	/* events waiting for the caller: a ring that grows */
+	struct hw_event *queue;
+	size_t qhead, qlen, qcap;
+	bool started;
+	bool stopping; /* read and written atomically */
+	/* slot detail for the LOCK_OFF of a pulse that could not be given */
+	char (*off_detail)[160];
+};
+
+/* Queues an event for the caller and wakes it; called with cab->lock held. */
+void hw_cabinet_emit_locked(struct hw_cabinet *cab, const struct hw_event *ev);
+
+/* A bus thread (hw/bus.c), started by hw_cabinet_start() with the bus. */
+void *hw_bus_thread(void *arg);
+
+/* A board type and profile of the cabinet file and the code that drives
+ * them (hw/driver.c). */
+struct hw_driver {
+	enum hw_board_type type;
+	enum hw_profile profile;
+	const struct hw_bus_ops *bus;
+	const struct hw_board_ops *board;
+};
+
+/* The driver of a board, or NULL when none drives its type and profile. */
+const struct hw_driver *hw_driver_find(const struct hw_board_conf *bc);
+
 /* Counts one request sent on the bus (drivers call it). */
 void hw_bus_count_request(struct hw_bus *bus);
-
-/* Async-signal-safe: every GPIO lock line of the bus off (no locks
- * taken, no allocation: one ioctl per line). */
-void hw_gpio_emergency_off(struct hw_bus *bus);
 
 #endif

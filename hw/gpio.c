@@ -305,7 +305,15 @@ static const char *gp_strerror(int e)
 	return strerror(e);
 }
 
-void hw_gpio_emergency_off(struct hw_bus *bus)
+static void gp_name(const struct hw_cabinet_conf *c, const struct hw_board_conf *bc, char *buf,
+		    size_t len)
+{
+	(void)c;
+	snprintf(buf, len, "gpio %s", bc->chip);
+}
+
+/* Async-signal-safe: one ioctl per lock line, no lock, no allocation. */
+static void gp_emergency_off(struct hw_bus *bus)
 {
 	for (int i = 0; i < bus->nboards; i++) {
 		struct gp_board *gb = bus->boards[i]->priv;
@@ -319,6 +327,7 @@ void hw_gpio_emergency_off(struct hw_bus *bus)
 }
 
 const struct hw_bus_ops hw_gpio_bus_ops = {
+	.name = gp_name,
 	.open = gp_open,
 	.connect = gp_connect,
 	.disconnect = gp_disconnect,
@@ -326,6 +335,8 @@ const struct hw_bus_ops hw_gpio_bus_ops = {
 	.pollfds = gp_pollfds,
 	.handle = gp_handle,
 	.strerror = gp_strerror,
+	.emergency_off = gp_emergency_off,
+	.off_on_open = true, /* output lines are requested with value 0 */
 };
 
 const struct hw_board_ops hw_gpio_board_ops = {

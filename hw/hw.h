@@ -76,13 +76,14 @@ int hw_cabinet_read_events(struct hw_cabinet *cab, struct hw_event *ev, int max)
  * default). The pulse is queued to the slot's bus thread and starts at
  * once. Returns 0; -ERANGE when pulse_ms is above the cabinet's
  * pulse_max_ms; -EIO when the slot's board is FAULT; -EBUSY when a pulse
- * is already under way on that slot; -ENOENT for no such slot. */
+ * is already under way on that slot; -ENOENT for no such slot; -EAGAIN
+ * before hw_cabinet_start() or once hw_cabinet_free() has begun. */
 int hw_cabinet_open(struct hw_cabinet *cab, int slot, unsigned pulse_ms);
 
 const char *hw_presence_name(enum hw_presence p);
 const char *hw_event_name(enum hw_event_type t);
 
-/* --- Added with the drivers (hw/README.md "Events" gives the contract):
+/* The events' contract (hw/README.md "Events"):
  * - every slot gets one RECOVERED event when its presence is first known
  *   after start (presence/tag say what it holds), or FAULT if its board
  *   does not answer; after a fault, RECOVERED again, alone: compare its

@@ -1,6 +1,5 @@
-/* Modbus boards through libmodbus: RTU on a serial line (several units on
- * one line) and TCP (several units behind one host:port, as behind a
- * gateway), with two profiles:
+/* Modbus boards through libmodbus, whatever the transport (hw/modbus.h:
+ * RTU in hw/modbus-rtu.c, TCP in hw/modbus-tcp.c), with two profiles:
  *   generic            locks on coils, presence on discrete inputs, a
  *                      slot's tag in two input registers (high word first)
  *   waveshare-relay-d  Waveshare Modbus RTU Relay (D): relays on coils
@@ -15,9 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 
 #include "hw/board.h"
+#include "hw/modbus.h"
 
 #define WS_FLASH_BASE 0x0200
 #define WS_ALL_RELAYS 0x00FF
@@ -26,7 +25,20 @@
 
 struct mb_bus {
 	modbus_t *ctx;
+	const struct hw_modbus_backend *be;
 	bool dirty; /* a request failed: flush what may still come in */
+};
+
+/* One request: what the sending function needs and what it read. */
+struct mb_req {
+	int addr;
+	int count;
+	int value;
+	uint8_t *bits;
+	uint16_t *regs;
+	const uint8_t *raw; /* a raw request (unit, function, data) */
+	int raw_len;
+	uint8_t *rsp;       /* its answer */
 };
 
 /* A run of addresses read or written in one request. */
@@ -137,7 +149,7 @@ static void mb_board_free(struct hw_board *b)
 	b->priv = NULL;
 }
 
-static void mb_close(struct hw_bus *bus)
+void hw_modbus_close(struct hw_bus *bus)
 {
 	struct mb_bus *mb = bus->priv;
 
@@ -154,9 +166,9 @@ static void mb_close(struct hw_bus *bus)
 	bus->connected = false;
 }
 
-static int mb_open(struct hw_bus *bus, char *err, size_t errlen)
+int hw_modbus_open(struct hw_bus *bus, char *err, size_t errlen)
 {
-	const struct hw_board_conf *b0 = bus->boards[0]->conf;
+	const struct hw_modbus_backend *be = bus->ops->data;
 	struct mb_bus *mb = calloc(1, sizeof(*mb));
 	unsigned ms = (unsigned)bus->conf->timeout_ms;
 	int r;
@@ -166,18 +178,8 @@ static int mb_open(struct hw_bus *bus, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	bus->priv = mb;
-	if (bus->kind == HW_BUS_RTU) {
-		const struct hw_bus_conf *c = &bus->conf->buses[b0->bus];
-
-		mb->ctx = modbus_new_rtu(c->device, c->baud, c->parity, c->data_bits,
-					 c->stop_bits);
-	} else {
-		char port[16];
-
-		snprintf(port, sizeof(port), "%d", b0->port);
-		/* _pi: the host may be a name, resolved at each connection */
-		mb->ctx = modbus_new_tcp_pi(b0->host, port);
-	}
+	mb->be = be;
+	mb->ctx = be->new_ctx(bus);
 	if (!mb->ctx) {
 		r = -errno;
 		snprintf(err, errlen, "%s: cannot set up libmodbus: %s", bus->name,
@@ -199,31 +201,28 @@ static int mb_open(struct hw_bus *bus, char *err, size_t errlen)
 	return 0;
 
 err:
-	mb_close(bus);
+	hw_modbus_close(bus);
 	return r;
 }
 
-static int mb_connect(struct hw_bus *bus)
+int hw_modbus_connect(struct hw_bus *bus)
 {
 	struct mb_bus *mb = bus->priv;
+	int r;
 
 	if (modbus_connect(mb->ctx) < 0)
 		return -errno;
-	/* Two masters on one RS485 line garble each other's frames: while
-	 * keycabd holds the line, keycab-hw finds it busy (an advisory lock,
-	 * since TIOCEXCL does not stop root). */
-	if (bus->kind == HW_BUS_RTU && flock(modbus_get_socket(mb->ctx), LOCK_EX | LOCK_NB) < 0) {
-		int e = errno == EWOULDBLOCK ? EBUSY : errno;
-
+	r = mb->be->claim ? mb->be->claim(mb->ctx) : 0;
+	if (r < 0) {
 		modbus_close(mb->ctx);
-		return -e;
+		return r;
 	}
 	bus->connected = true;
 	mb->dirty = false;
 	return 0;
 }
 
-static void mb_disconnect(struct hw_bus *bus)
+void hw_modbus_disconnect(struct hw_bus *bus)
 {
 	struct mb_bus *mb = bus->priv;
 
@@ -231,7 +230,7 @@ static void mb_disconnect(struct hw_bus *bus)
 	bus->connected = false;
 }
 
-static const char *mb_strerror(int e)
+const char *hw_modbus_strerror(int e)
 {
 	return modbus_strerror(e);
 }
@@ -255,22 +254,6 @@ static modbus_t *mb_begin(struct hw_board *b)
 	return mb->ctx;
 }
 
-/* After a failed request, with errno from libmodbus: whether to send it
- * again at once. On a shared RS485 line the answer of a board that was too
- * slow can arrive during the next board's request; libmodbus then reports
- * the wrong unit. That is no fault of the board asked: drop the stray
- * frame and ask once more. */
-static bool mb_retry(struct hw_board *b, int attempt)
-{
-	struct mb_bus *mb = b->bus->priv;
-
-	if (attempt == 0 && b->bus->kind == HW_BUS_RTU && errno == EMBBADSLAVE) {
-		modbus_flush(mb->ctx);
-		return true;
-	}
-	return false;
-}
-
 /* Turns a failed request into -errno and decides what the link needs. */
 static int mb_fail(struct hw_board *b, int e)
 {
@@ -281,31 +264,73 @@ static int mb_fail(struct hw_board *b, int e)
 		e = EIO;
 	if (is_exception(e))
 		return -e; /* the board answered: the link is fine */
-	if (b->bus->kind == HW_BUS_TCP) {
-		/* A late answer would otherwise be read as the next request's:
-		 * a fresh connection carries nothing stale. */
-		mb_disconnect(b->bus);
-	} else if (e != ETIMEDOUT && e != EMBBADCRC && e != EMBBADDATA && e != EMBBADSLAVE &&
-		   e != EMBMDATA && e != EMBBADEXC && e != EMBUNKEXC) {
-		/* The serial device itself failed (unplugged adapter, a
-		 * simulator gone): open it again later. */
-		mb_disconnect(b->bus);
-	}
+	if (mb->be->drop_link(e))
+		hw_modbus_disconnect(b->bus);
 	return -e;
 }
 
-static int mb_write_bit(struct hw_board *b, int addr, int value)
+/* One request to board b: send(ctx, rq) with the board's unit set, sent
+ * once more when the bus kind says so. Returns what send returned (>= 0),
+ * or the failure as a negative errno with the link seen to. */
+static int mb_request(struct hw_board *b, int (*send)(modbus_t *ctx, struct mb_req *rq),
+		      struct mb_req *rq)
 {
+	struct mb_bus *mb = b->bus->priv;
 	int rc;
 
 	for (int attempt = 0;; attempt++) {
 		modbus_t *ctx = mb_begin(b);
 
-		rc = modbus_write_bit(ctx, addr, value);
-		if (rc >= 0 || !mb_retry(b, attempt))
+		rc = send(ctx, rq);
+		if (rc >= 0 || !mb->be->retry(ctx, errno, attempt))
 			break;
 	}
-	return rc < 0 ? mb_fail(b, errno) : 0;
+	return rc < 0 ? mb_fail(b, errno) : rc;
+}
+
+static int send_write_bit(modbus_t *ctx, struct mb_req *rq)
+{
+	return modbus_write_bit(ctx, rq->addr, rq->value);
+}
+
+static int send_write_bits(modbus_t *ctx, struct mb_req *rq)
+{
+	return modbus_write_bits(ctx, rq->addr, rq->count, rq->bits);
+}
+
+static int send_read_input_bits(modbus_t *ctx, struct mb_req *rq)
+{
+	return modbus_read_input_bits(ctx, rq->addr, rq->count, rq->bits);
+}
+
+static int send_read_input_registers(modbus_t *ctx, struct mb_req *rq)
+{
+	return modbus_read_input_registers(ctx, rq->addr, rq->count, rq->regs);
+}
+
+/* A raw request and its answer: what the answer's length, and the header
+ * before the function code, are checked against is the caller's. */
+static int send_raw(modbus_t *ctx, struct mb_req *rq)
+{
+	int rc = modbus_send_raw_request(ctx, rq->raw, rq->raw_len);
+
+	if (rc < 0)
+		return rc;
+	rc = modbus_receive_confirmation(ctx, rq->rsp);
+	/* 0: libmodbus dropped a frame of another unit (RTU) */
+	if (rc == 0) {
+		errno = EMBBADSLAVE;
+		rc = -1;
+	}
+	return rc;
+}
+
+static int mb_write_bit(struct hw_board *b, int addr, int value)
+{
+	struct mb_req rq = { .addr = addr, .value = value };
+	int rc = mb_request(b, send_write_bit, &rq);
+
+	return rc < 0 ? rc : 0;
 }
 
 static int generic_all_off(struct hw_board *b)
@@ -315,23 +340,15 @@ static int generic_all_off(struct hw_board *b)
 
 	for (int i = 0; i < m->ncoil_runs; i++) {
 		const struct mb_run *run = &m->coil_runs[i];
+		struct mb_req rq = { .addr = run->addr, .count = run->count, .bits = zeros };
 		int rc;
 
-		if (run->count == 1) {
+		if (run->count == 1)
 			rc = mb_write_bit(b, run->addr, FALSE);
-			if (rc < 0)
-				return rc;
-			continue;
-		}
-		for (int attempt = 0;; attempt++) {
-			modbus_t *ctx = mb_begin(b);
-
-			rc = modbus_write_bits(ctx, run->addr, run->count, zeros);
-			if (rc >= 0 || !mb_retry(b, attempt))
-				break;
-		}
+		else
+			rc = mb_request(b, send_write_bits, &rq);
 		if (rc < 0)
-			return mb_fail(b, errno);
+			return rc;
 	}
 	return 0;
 }
@@ -347,17 +364,11 @@ static int read_presence(struct hw_board *b, bool *present)
 
 	for (int r = 0; r < m->nsense_runs; r++) {
 		const struct mb_run *run = &m->sense_runs[r];
-		int rc;
+		struct mb_req rq = { .addr = run->addr, .count = run->count, .bits = m->bits };
+		int rc = mb_request(b, send_read_input_bits, &rq);
 
-		for (int attempt = 0;; attempt++) {
-			modbus_t *ctx = mb_begin(b);
-
-			rc = modbus_read_input_bits(ctx, run->addr, run->count, m->bits);
-			if (rc >= 0 || !mb_retry(b, attempt))
-				break;
-		}
 		if (rc < 0)
-			return mb_fail(b, errno);
+			return rc;
 		if (rc != run->count)
 			return mb_fail(b, EMBBADDATA);
 		for (int i = 0; i < b->nslots; i++) {
@@ -373,17 +384,11 @@ static int read_presence(struct hw_board *b, bool *present)
 static int generic_read_tag(struct hw_board *b, int i, uint32_t *tag)
 {
 	uint16_t regs[2];
-	int rc;
+	struct mb_req rq = { .addr = b->slots[i]->conf->tag, .count = 2, .regs = regs };
+	int rc = mb_request(b, send_read_input_registers, &rq);
 
-	for (int attempt = 0;; attempt++) {
-		modbus_t *ctx = mb_begin(b);
-
-		rc = modbus_read_input_registers(ctx, b->slots[i]->conf->tag, 2, regs);
-		if (rc >= 0 || !mb_retry(b, attempt))
-			break;
-	}
 	if (rc < 0)
-		return mb_fail(b, errno);
+		return rc;
 	if (rc != 2)
 		return mb_fail(b, EMBBADDATA);
 	*tag = (uint32_t)regs[0] << 16 | regs[1];
@@ -408,7 +413,10 @@ static int ws_pulse(struct hw_board *b, int i, unsigned ms, unsigned *actual_ms)
 	unsigned steps = ms / WS_STEP_MS;
 	int addr = WS_FLASH_BASE + b->slots[i]->conf->lock;
 	uint8_t req[6], rsp[MODBUS_MAX_ADU_LENGTH];
-	int rc, hl;
+	struct mb_req rq = { .raw = req, .raw_len = (int)sizeof(req), .rsp = rsp };
+	struct mb_bus *mb = b->bus->priv;
+	int hl = modbus_get_header_length(mb->ctx);
+	int rc;
 
 	/* Rounded down, so the pulse never exceeds what was asked for. */
 	if (steps < 1)
@@ -421,24 +429,9 @@ static int ws_pulse(struct hw_board *b, int i, unsigned ms, unsigned *actual_ms)
 	req[3] = (uint8_t)addr;
 	req[4] = (uint8_t)(steps >> 8);
 	req[5] = (uint8_t)steps;
-	for (int attempt = 0;; attempt++) {
-		modbus_t *ctx = mb_begin(b);
-
-		hl = modbus_get_header_length(ctx);
-		rc = modbus_send_raw_request(ctx, req, (int)sizeof(req));
-		if (rc >= 0) {
-			rc = modbus_receive_confirmation(ctx, rsp);
-			/* 0: libmodbus dropped a frame of another unit (RTU) */
-			if (rc == 0) {
-				errno = EMBBADSLAVE;
-				rc = -1;
-			}
-		}
-		if (rc >= 0 || !mb_retry(b, attempt))
-			break;
-	}
+	rc = mb_request(b, send_raw, &rq);
 	if (rc < 0)
-		return mb_fail(b, errno);
+		return rc;
 	if (rc < hl + 2)
 		return mb_fail(b, EMBBADDATA);
 	if (rsp[hl] == (MODBUS_FC_WRITE_SINGLE_COIL | 0x80))
@@ -448,14 +441,6 @@ static int ws_pulse(struct hw_board *b, int i, unsigned ms, unsigned *actual_ms)
 	*actual_ms = steps * WS_STEP_MS;
 	return 0;
 }
-
-const struct hw_bus_ops hw_modbus_bus_ops = {
-	.open = mb_open,
-	.connect = mb_connect,
-	.disconnect = mb_disconnect,
-	.close = mb_close,
-	.strerror = mb_strerror,
-};
 
 const struct hw_board_ops hw_modbus_generic_ops = {
 	.all_off = generic_all_off,

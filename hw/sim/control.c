@@ -16,7 +16,6 @@
 #include "common/log.h"
 #include "common/util.h"
 
-#define CTL_CLIENTS_MAX 64
 #define CTL_OUT_MAX (8u << 20) /* a client that never reads is dropped */
 #define MAX_ARGS 4
 
@@ -418,8 +417,6 @@ void sim_ctl_close(struct sim *sim)
 {
 	while (sim->nctl > 0)
 		sim_ctl_drop_client(sim, sim->nctl - 1);
-	free(sim->ctl);
-	sim->ctl = NULL;
 	if (sim->ctl_fd >= 0) {
 		close(sim->ctl_fd);
 		unlink(sim->ctl_path);
@@ -429,25 +426,12 @@ void sim_ctl_close(struct sim *sim)
 
 void sim_ctl_accept(struct sim *sim)
 {
-	struct sim_ctl_client *cl, **grown;
-	int fd = accept4(sim->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd;
+	struct sim_ctl_client *cl = sim_accept(sim->ctl_fd, sim->nctl >= SIM_CTL_CLIENTS_MAX,
+						sizeof(*cl), &fd);
 
-	if (fd < 0)
+	if (!cl)
 		return;
-	if (sim->nctl >= CTL_CLIENTS_MAX) {
-		close(fd);
-		return;
-	}
-	cl = calloc(1, sizeof(*cl));
-	grown = realloc(sim->ctl, (size_t)(sim->nctl + 1) * sizeof(*grown));
-	if (!cl || !grown) {
-		free(cl);
-		if (grown)
-			sim->ctl = grown;
-		close(fd);
-		return;
-	}
-	sim->ctl = grown;
 	cl->fd = fd;
 	sim->ctl[sim->nctl++] = cl;
 }

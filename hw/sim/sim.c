@@ -1,10 +1,10 @@
-/* keycab-sim: simulates the Modbus boards of a cabinet file (README.md).
- * main: cabinet file -> boards -> TCP endpoints -> RTU buses -> control
- * socket -> "ready" -> one poll() loop until SIGTERM/SIGINT. */
+/* keycab-sim's run time: replies now or later (a 'slow' board), the
+ * timers, and the one poll() loop over signals, timers, the control
+ * socket, TCP endpoints and RTU buses until SIGTERM/SIGINT. main.c sets
+ * it up. */
 #include "hw/sim/sim.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +28,22 @@ struct pfd_ref {
 	int fd;           /* listener */
 	const void *ptr;  /* conn or control client: found again by pointer */
 };
+
+void *sim_accept(int lfd, bool refuse, size_t size, int *fd)
+{
+	void *obj = NULL;
+
+	*fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (*fd < 0)
+		return NULL;
+	if (!refuse)
+		obj = calloc(1, size);
+	if (!obj) {
+		close(*fd);
+		*fd = -1;
+	}
+	return obj;
+}
 
 void sim_reply(struct sim *sim, int b, bool rtu, int bus, uint64_t conn_id,
 	       const uint8_t *adu, int len)
@@ -64,7 +80,7 @@ void sim_reply(struct sim *sim, int b, bool rtu, int bus, uint64_t conn_id,
 	sim->pending[sim->npending++] = p;
 }
 
-static void pending_run(struct sim *sim, int64_t now)
+void sim_pending_run(struct sim *sim, int64_t now)
 {
 	for (;;) {
 		int first = -1;
@@ -109,7 +125,7 @@ static void timers_run(struct sim *sim)
 	sim_boards_timers(sim, now);
 	for (int i = 0; i < sim->nbuses; i++)
 		sim_bus_idle(sim, i, now);
-	pending_run(sim, now);
+	sim_pending_run(sim, now);
 	/* TCP clients whose answer could not be sent */
 	for (int c = sim->nconns - 1; c >= 0; c--)
 		if (sim->conns[c]->dead)
@@ -138,7 +154,7 @@ static int find_ptr(void *const *arr, int n, const void *ptr)
 	return -1;
 }
 
-static int loop(struct sim *sim)
+int sim_loop(struct sim *sim)
 {
 	struct pollfd *pfd = NULL;
 	struct pfd_ref *ref = NULL;
@@ -265,7 +281,7 @@ static int loop(struct sim *sim)
 	return r;
 }
 
-static int signals_open(struct sim *sim)
+int sim_signals_open(struct sim *sim)
 {
 	/* SIGHUP too: a closed terminal cleans up as well */
 	sim->signal_fd = kc_signalfd_open(false);
@@ -283,7 +299,7 @@ static int signals_open(struct sim *sim)
 /* libmodbus builds replies; they are written to a socket pair and taken
  * back, so that we decide when (slow), whether (timeout) and how (crc)
  * they go out, and count their bytes. */
-static int reply_ctx_open(struct sim *sim)
+int sim_reply_ctx_open(struct sim *sim)
 {
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sim->reply_sock) < 0)
 		return -errno;
@@ -300,7 +316,7 @@ static int reply_ctx_open(struct sim *sim)
 	return 0;
 }
 
-static void reply_ctx_close(struct sim *sim)
+void sim_reply_ctx_close(struct sim *sim)
 {
 	/* the socket is ours to close, not libmodbus's */
 	if (sim->rtu_ctx) {
@@ -314,131 +330,4 @@ static void reply_ctx_close(struct sim *sim)
 	for (int i = 0; i < 2; i++)
 		if (sim->reply_sock[i] >= 0)
 			close(sim->reply_sock[i]);
-}
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: keycab-sim -c CABINET_FILE --control SOCKET [--quiet]\n"
-		   "Simulates the Modbus boards of a cabinet file (see hw/sim/README.md).\n");
-}
-
-int main(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "cabinet", required_argument, NULL, 'c' },
-		{ "control", required_argument, NULL, 'C' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct sim sim = { .ctl_fd = -1, .timer_fd = -1, .signal_fd = -1, .inotify_fd = -1,
-			   .reply_sock = { -1, -1 } };
-	const char *ctl_path = NULL;
-	char err[1024];
-	int opt, r, rc = 1;
-
-	kc_log_init("keycab-sim");
-	while ((opt = getopt_long(argc, argv, "c:C:qh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			sim.conf_path = optarg;
-			break;
-		case 'C':
-			ctl_path = optarg;
-			break;
-		case 'q':
-			kc_log_set_level(LOG_WARNING);
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (!sim.conf_path || !ctl_path || optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-
-	sim.conf = hw_conf_load(sim.conf_path, err, sizeof(err));
-	if (!sim.conf) {
-		fprintf(stderr, "keycab-sim: %s\n", err);
-		return 2;
-	}
-	r = sim_boards_init(&sim, err, sizeof(err));
-	if (r < 0)
-		goto out_err;
-	if (sim.nboards == 0) {
-		fprintf(stderr, "keycab-sim: %s: no Modbus boards to simulate (gpio boards are not "
-				"simulated here)\n", sim.conf_path);
-		rc = 2;
-		goto out;
-	}
-	r = sim_ctl_check(ctl_path, err, sizeof(err));
-	if (r < 0)
-		goto out_err;
-	r = signals_open(&sim);
-	if (r == 0)
-		r = reply_ctx_open(&sim);
-	if (r < 0) {
-		snprintf(err, sizeof(err), "cannot set up: %s", strerror(-r));
-		goto out_err;
-	}
-	r = sim_endpoints_open(&sim, err, sizeof(err));
-	if (r == -EINVAL)
-		rc = 2; /* a host that is not loopback: the file is wrong */
-	if (r < 0)
-		goto out_err;
-	r = sim_buses_open(&sim, err, sizeof(err));
-	if (r < 0)
-		goto out_err;
-	/* last: the control socket's existence tells that everything listens */
-	r = sim_ctl_open(&sim, ctl_path, err, sizeof(err));
-	if (r < 0)
-		goto out_err;
-
-	for (int b = 0; b < sim.nboards; b++) {
-		const struct hw_board_conf *bc = sim.boards[b].conf;
-
-		if (bc->type == HW_BOARD_MODBUS_TCP)
-			kc_info("board %s (%s): modbus-tcp %s:%d unit %d", bc->name,
-				hw_profile_name(bc->profile), bc->host, bc->port, bc->unit);
-		else
-			kc_info("board %s (%s): modbus-rtu %s -> %s unit %d", bc->name,
-				hw_profile_name(bc->profile), sim.conf->buses[bc->bus].device,
-				sim.buses[sim.boards[b].transport].slave_name, bc->unit);
-	}
-	printf("keycab-sim: ready: %d boards, %d slots; control %s\n", sim.nboards, sim.nslots,
-	       ctl_path);
-	fflush(stdout);
-
-	r = loop(&sim);
-	if (r < 0) {
-		snprintf(err, sizeof(err), "main loop: %s", strerror(-r));
-		goto out_err;
-	}
-	rc = 0;
-	goto out;
-
-out_err:
-	fprintf(stderr, "keycab-sim: %s\n", err);
-out:
-	sim_ctl_close(&sim);
-	sim_buses_close(&sim);
-	sim_endpoints_close(&sim);
-	for (int i = 0; i < sim.npending; i++)
-		free(sim.pending[i]);
-	free(sim.pending);
-	reply_ctx_close(&sim);
-	if (sim.timer_fd >= 0)
-		close(sim.timer_fd);
-	if (sim.signal_fd >= 0)
-		close(sim.signal_fd);
-	if (sim.inotify_fd >= 0)
-		close(sim.inotify_fd);
-	sim_boards_free(&sim);
-	hw_conf_free(sim.conf);
-	return rc;
 }

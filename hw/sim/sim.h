@@ -107,6 +107,9 @@ struct sim_ctl_client {
 	bool overflow; /* a reply did not fit: the client is dropped */
 };
 
+#define SIM_TCP_CONN_MAX 256   /* TCP connections at once; more are refused */
+#define SIM_CTL_CLIENTS_MAX 64 /* control clients at once; more are refused */
+
 struct sim {
 	struct hw_cabinet_conf *conf;
 	const char *conf_path;
@@ -120,7 +123,7 @@ struct sim {
 	int nbuses;
 	struct sim_endpoint *endpoints;
 	int nendpoints;
-	struct sim_conn **conns;
+	struct sim_conn *conns[SIM_TCP_CONN_MAX];
 	int nconns;
 	uint64_t next_conn_id;
 	struct sim_pending **pending;
@@ -129,7 +132,7 @@ struct sim {
 	int reply_sock[2];
 	char ctl_path[108];
 	int ctl_fd;
-	struct sim_ctl_client **ctl;
+	struct sim_ctl_client *ctl[SIM_CTL_CLIENTS_MAX];
 	int nctl;
 	int timer_fd, signal_fd;
 	int inotify_fd;
@@ -175,9 +178,25 @@ void sim_conn_close(struct sim *sim, int c);
 /* b: the board answering, for its stats; -1 none */
 void sim_conn_send(struct sim *sim, uint64_t conn_id, int b, const uint8_t *adu, int len);
 
-/* sim.c: sends a reply now or, for a slow board, when due */
+/* sim.c */
+/* Sends a reply now or, for a slow board, when due. */
 void sim_reply(struct sim *sim, int b, bool rtu, int bus, uint64_t conn_id,
 	       const uint8_t *adu, int len);
+/* A connection accepted on the listening socket lfd (non-blocking, in
+ * *fd) and a zeroed object of size bytes for it; NULL when there is none,
+ * when refuse says it is closed at once, or out of memory (closed too). */
+void *sim_accept(int lfd, bool refuse, size_t size, int *fd);
+/* Sends the 'slow' replies due by now. */
+void sim_pending_run(struct sim *sim, int64_t now);
+/* The signalfd (SIGTERM, SIGINT, SIGHUP), the timerfd and the inotify
+ * descriptor the loop polls. */
+int sim_signals_open(struct sim *sim);
+/* The libmodbus contexts replies are built with (rtu_ctx, tcp_ctx, over
+ * reply_sock); closed by sim_reply_ctx_close(), also after a failed open. */
+int sim_reply_ctx_open(struct sim *sim);
+void sim_reply_ctx_close(struct sim *sim);
+/* Serves everything until a signal (sim->stop); 0 or a negative errno. */
+int sim_loop(struct sim *sim);
 
 /* control.c */
 /* Early, before anything is set up: is the path free (or a dead

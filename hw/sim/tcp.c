@@ -17,7 +17,6 @@
 #include "common/util.h"
 
 #define MBAP_LEN 7
-#define TCP_CONN_MAX 256
 
 static bool addr_is_loopback(const struct sockaddr *sa)
 {
@@ -170,34 +169,20 @@ void sim_endpoints_close(struct sim *sim)
 		sim_conn_close(sim, sim->nconns - 1);
 	for (int e = 0; e < sim->nendpoints; e++)
 		endpoint_unlisten(&sim->endpoints[e]);
-	free(sim->conns);
 	free(sim->endpoints);
-	sim->conns = NULL;
 	sim->endpoints = NULL;
 	sim->nendpoints = 0;
 }
 
 void sim_endpoint_accept(struct sim *sim, int e, int lfd)
 {
-	struct sim_conn *c, **grown;
-	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd;
+	struct sim_conn *c = sim_accept(lfd, sim->endpoints[e].dropped ||
+						     sim->nconns >= SIM_TCP_CONN_MAX,
+					sizeof(*c), &fd);
 
-	if (fd < 0)
+	if (!c)
 		return;
-	if (sim->endpoints[e].dropped || sim->nconns >= TCP_CONN_MAX) {
-		close(fd);
-		return;
-	}
-	c = calloc(1, sizeof(*c));
-	grown = realloc(sim->conns, (size_t)(sim->nconns + 1) * sizeof(*grown));
-	if (!c || !grown) {
-		free(c);
-		if (grown)
-			sim->conns = grown;
-		close(fd);
-		return;
-	}
-	sim->conns = grown;
 	c->fd = fd;
 	c->endpoint = e;
 	c->id = ++sim->next_conn_id;

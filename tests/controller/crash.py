@@ -15,6 +15,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import simctl  # noqa: E402  (tests/simctl.py)
+
 BIN = os.environ["KEYCAB_BIN"]
 SOCK = os.environ["KEYCAB_SOCKET"]
 SIM = os.environ["SIM_CONTROL"]
@@ -33,18 +36,7 @@ KEYS = {"K-HY-1-103": ("A07", 0x1007), "K-HY-1-104": ("A08", 0x1008),
 
 
 def sim(cmd):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(5)
-    s.connect(SIM)
-    s.sendall((cmd + "\n").encode())
-    buf = b""
-    while not buf.endswith(b"\n"):
-        c = s.recv(65536)
-        if not c:
-            break
-        buf += c
-    s.close()
-    return buf.decode().strip()
+    return simctl.command(SIM, cmd, timeout=5)
 
 
 def request(req):

@@ -39,7 +39,7 @@ has "  ... time_zone $ZONE" "\"time_zone\": \"$ZONE\"" "$OUT"
 for t in sites units owners keys; do kc import "$t" "$estate/$t.csv" >/dev/null || bad "import $t"; done
 printf '1111\n' | kc person add S01 --name "王芳 Wang Fang" --role staff --phone 13900000001 --pin-stdin >/dev/null
 printf '3333\n' | kc person add E01 --name "张伟 Zhang Wei" --role engineer --phone 13900000003 --pin-stdin >/dev/null
-for s in A01:0x1001 A03:0x1003 B01:0 B06:0 B07:0; do "$estate/simctl.py" insert "${s%%:*}" "${s#*:}" >/dev/null; done
+for s in A01:0x1001 A03:0x1003 B01:0 B06:0 B07:0; do "$KEYCAB_SRC/tests/simctl.py" insert "${s%%:*}" "${s#*:}" >/dev/null; done
 for k in K-HY-1-101 K-HY-2-101 K-HY-1-108 K-HY-1-105 K-HY-1-106; do wait_key "$k" in || bad "$k not in its slot"; done
 S01=$(token S01 1111) || { bad "login S01"; exit 1; }
 as() { KEYCAB_SESSION=$S01 "$@"; }
@@ -120,7 +120,7 @@ at "$E1 19:58:00"
 expect 0 "$E1 19:58: K-HY-1-105 to E01 against WO-77, due the same day" \
 	as kc release K-HY-1-105 --purpose repair --borrower E01 --work-order WO-77
 has "  ... due back $E1 23:59 (local)" "due back $E1 23:59" "$OUT"
-"$estate/simctl.py" remove B06 >/dev/null
+"$KEYCAB_SRC/tests/simctl.py" remove B06 >/dev/null
 wait_key K-HY-1-105 out && ok "the engineer takes it" || bad "K-HY-1-105 not out"
 expect 0 "keycab --json loans: due $(utc_of "$E1 23:59:59").999Z" as kc --json loans
 has "  ... in UTC" "\"due\": \"$(utc_of "$E1 23:59:59").999Z\"" "$OUT"

@@ -35,7 +35,7 @@ out=$("$KEYCAB_BIN/keyauditd" -c "$T/keyauditd.conf" verify-chain demo-desk 2>&1
 kad_stop
 ok "keyauditd stopped: the cabinet goes on offline"
 expect 0 "a release with the service down" env KEYCAB_SESSION="$S01" "$KEYCAB_BIN/keycab" release K-HY-1-108 --purpose inspection --borrower E01 --due-in 1h
-"$KEYCAB_SRC/tests/demo/estate/simctl.py" remove B01 >/dev/null
+"$KEYCAB_SRC/tests/simctl.py" remove B01 >/dev/null
 wait_key K-HY-1-108 out && ok "the key went out"
 read -r p a l <<<"$(fwd)"
 [ "$p" -gt 0 ] && ok "events wait in the outbox ($p pending)" || bad "nothing pending: $p $a $l"

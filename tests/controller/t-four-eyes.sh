@@ -8,8 +8,8 @@ kc_start
 export DEMO_DIR=$T
 "$KEYCAB_SRC/tests/demo/estate/setup.sh" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; exit 1; }
 ok "estate imported"
-take() { "$KEYCAB_SRC/tests/demo/estate/simctl.py" remove "$1" >/dev/null; }
-put() { "$KEYCAB_SRC/tests/demo/estate/simctl.py" insert "$1" "${2:-0}" >/dev/null; }
+take() { "$KEYCAB_SRC/tests/simctl.py" remove "$1" >/dev/null; }
+put() { "$KEYCAB_SRC/tests/simctl.py" insert "$1" "${2:-0}" >/dev/null; }
 people() { sqlite3 "$T/keycab.db" "SELECT count(*) FROM people"; }
 approval_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)["approval"])' <<<"$1"; }
 

@@ -16,8 +16,8 @@ for p in S01:1111 S02:2222 E01:3333 M01:5555 Q01:6666; do
 done
 as() { local who=$1; shift; KEYCAB_SESSION=${TOK[$who]} "$@"; }
 loan_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)["loan"])' <<<"$1"; }
-take() { "$KEYCAB_SRC/tests/demo/estate/simctl.py" remove "$1" >/dev/null; }
-put() { "$KEYCAB_SRC/tests/demo/estate/simctl.py" insert "$1" "${2:-0}" >/dev/null; }
+take() { "$KEYCAB_SRC/tests/simctl.py" remove "$1" >/dev/null; }
+put() { "$KEYCAB_SRC/tests/simctl.py" insert "$1" "${2:-0}" >/dev/null; }
 day() { date -u -d "+$1 days" +%Y-%m-%d; }
 
 echo "== rule 1: every release has an authenticated operator"
@@ -163,10 +163,10 @@ put C01
 wait_key K-HY-2-103 in && ok "the key is back: in custody again" || bad "key not back"
 refused 11 "clearing an alarm without a note" as S01 kc alarm clear "$TA"
 expect 0 "S01 clears the tamper alarm with a note" as S01 kc alarm clear "$TA" --note "owner's tenant pulled it; key checked"
-"$KEYCAB_SRC/tests/demo/estate/simctl.py" fault relays timeout >/dev/null
+"$KEYCAB_SRC/tests/simctl.py" fault relays timeout >/dev/null
 wait_for 20 bash -c "'$KEYCAB_BIN/keycab' --json alarms | grep -q '\"type\": \"fault\"'" && ok "board relays stops answering: fault alarm" || bad "no fault alarm"
 refused 10 "a key on the faulty board is refused" as S01 kc release K-HY-1-106 --purpose repair --borrower E01 --work-order WO-8
-"$KEYCAB_SRC/tests/demo/estate/simctl.py" fault relays none >/dev/null
+"$KEYCAB_SRC/tests/simctl.py" fault relays none >/dev/null
 wait_for 20 bash -c "! '$KEYCAB_BIN/keycab' --json alarms | grep -q '\"type\": \"fault\"'" && ok "board answers again: fault alarm cleared" || bad "fault alarm not cleared"
 [ "$(events slot.fault)" -ge 1 ] && [ "$(events slot.recovered)" -ge 1 ] && ok "slot.fault and slot.recovered events" || bad "fault events missing"
 

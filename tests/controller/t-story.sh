@@ -32,8 +32,8 @@ for p in S01:1111 S02:2222 E01:3333 Q01:6666; do
 	TOK[${p%%:*}]=$(token "${p%%:*}" "${p#*:}") || { bad "login ${p%%:*}"; exit 1; }
 done
 as() { local who=$1; shift; KEYCAB_SESSION=${TOK[$who]} "$@"; }
-take() { "$KEYCAB_SRC/tests/demo/estate/simctl.py" remove "$1" >/dev/null; }
-put() { "$KEYCAB_SRC/tests/demo/estate/simctl.py" insert "$1" "${2:-0}" >/dev/null; }
+take() { "$KEYCAB_SRC/tests/simctl.py" remove "$1" >/dev/null; }
+put() { "$KEYCAB_SRC/tests/simctl.py" insert "$1" "${2:-0}" >/dev/null; }
 drained() { kc --json status | python3 -c "import json,sys; d=json.load(sys.stdin); f=d['forward']; sys.exit(0 if f['pending'] == 0 and f['last_acked_seq'] == d['last_seq'] else 1)"; }
 # report NAME SECTION [QUERY]: the section's rows as JSON objects
 report() {

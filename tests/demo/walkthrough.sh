@@ -46,14 +46,14 @@ refuse() {
 # the simulator: what a hand does at the cabinet
 hand() {
 	printf '%s[cabinet] %s%s\n' "$dim" "$*" "$norm"
-	"$here/estate/simctl.py" "$@" >/dev/null || { echo "walkthrough: keycab-sim refused: $*"; exit 1; }
+	"$here/../simctl.py" "$@" >/dev/null || { echo "walkthrough: keycab-sim refused: $*"; exit 1; }
 }
 wait_until() { # wait_until SECONDS CMD...
 	local end=$((SECONDS + $1)); shift
 	until "$@" >/dev/null 2>&1; do [ $SECONDS -ge $end ] && return 1; sleep 0.1; done
 }
 key_is() { keycab --json keys | python3 -c "import json,sys; sys.exit(0 if [k for k in json.load(sys.stdin)['keys'] if k['key']=='$1' and k['state']=='$2'] else 1)"; }
-coil_on() { "$here/estate/simctl.py" coil "$1" | grep -q 'OK on'; }
+coil_on() { "$here/../simctl.py" coil "$1" | grep -q 'OK on'; }
 # take KEY SLOT: the slot opens, the person takes the key
 take() {
 	wait_until 10 coil_on "$2" || { echo "walkthrough: slot $2 never opened"; exit 1; }

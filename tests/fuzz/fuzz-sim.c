@@ -1,5 +1,5 @@
 /* A keycab-sim for the fuzz harnesses (fuzz-sim.h). Set up as main() in
- * hw/sim/sim.c does, except that RTU buses are socket pairs (no pty, no
+ * hw/sim/main.c does, except that RTU buses are socket pairs (no pty, no
  * symlink at the bus's device path) and the control socket lives in the
  * harness's private directory. */
 #include "tests/fuzz/fuzz-sim.h"
@@ -97,7 +97,7 @@ static void once(void)
 	proto.conf = conf;
 	proto.conf_path = conf_path;
 	proto.inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (proto.inotify_fd < 0 || fz_sim_reply_ctx_open(&proto) < 0) {
+	if (proto.inotify_fd < 0 || sim_reply_ctx_open(&proto) < 0) {
 		fprintf(stderr, "kc-fuzz: cannot set up the reply context\n");
 		abort();
 	}
@@ -353,7 +353,7 @@ void fz_sim_timers(struct fz_sim *fs)
 	sim_boards_timers(sim, FAR_FUTURE_US);
 	for (int i = 0; i < sim->nbuses; i++)
 		sim_bus_idle(sim, i, FAR_FUTURE_US);
-	fz_sim_pending_run(sim, FAR_FUTURE_US);
+	sim_pending_run(sim, FAR_FUTURE_US);
 	for (int c = sim->nconns - 1; c >= 0; c--)
 		if (sim->conns[c]->dead)
 			sim_conn_close(sim, c);

@@ -10,11 +10,6 @@
 
 #include "hw/sim/sim.h"
 
-/* sim-main.c: sim.c's statics */
-int fz_sim_reply_ctx_open(struct sim *sim);
-void fz_sim_reply_ctx_close(struct sim *sim);
-void fz_sim_pending_run(struct sim *sim, int64_t now);
-
 /* A simulator of the built-in cabinet, fresh for one input: boards, the
  * TCP endpoint listening on a free loopback port, one socket pair per RTU
  * bus (bus_peer[i] is the client's end), one control client (ctl_peer).

@@ -12,16 +12,13 @@ fuzz-hw-conf_SRCS := tests/fuzz/fuzz-hw-conf.c
 fuzz-hw-conf_LIBS := hw common
 fuzz-event_SRCS := tests/fuzz/fuzz-event.c
 fuzz-event_LIBS := common
-# keycab-sim is a program, not a library: its sources, sim.c through
-# tests/fuzz/sim-main.c (main renamed)
-FUZZ_SIM_SRCS := tests/fuzz/fuzz-sim.c tests/fuzz/sim-main.c hw/sim/board.c hw/sim/control.c \
-	hw/sim/rtu.c hw/sim/tcp.c
-fuzz-sim-ctl_SRCS := tests/fuzz/fuzz-sim-ctl.c $(FUZZ_SIM_SRCS)
-fuzz-sim-ctl_LIBS := hw common
-fuzz-sim-rtu_SRCS := tests/fuzz/fuzz-sim-rtu.c $(FUZZ_SIM_SRCS)
-fuzz-sim-rtu_LIBS := hw common
-fuzz-sim-conf_SRCS := tests/fuzz/fuzz-sim-conf.c $(FUZZ_SIM_SRCS)
-fuzz-sim-conf_LIBS := hw common
+# keycab-sim's parts (libsim, hw/sim/module.mk) with a harness each
+fuzz-sim-ctl_SRCS := tests/fuzz/fuzz-sim-ctl.c tests/fuzz/fuzz-sim.c
+fuzz-sim-ctl_LIBS := sim hw common
+fuzz-sim-rtu_SRCS := tests/fuzz/fuzz-sim-rtu.c tests/fuzz/fuzz-sim.c
+fuzz-sim-rtu_LIBS := sim hw common
+fuzz-sim-conf_SRCS := tests/fuzz/fuzz-sim-conf.c tests/fuzz/fuzz-sim.c
+fuzz-sim-conf_LIBS := sim hw common
 fuzz-ctl-proto_SRCS := tests/fuzz/fuzz-ctl-proto.c
 fuzz-ctl-proto_LIBS := controller forward hw common
 fuzz-ctl-csv_SRCS := tests/fuzz/fuzz-ctl-csv.c

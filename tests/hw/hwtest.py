@@ -11,6 +11,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import simctl  # noqa: E402  (tests/simctl.py)
+
 # SIGTERM (a CI time limit) ends the test through its finally: clauses,
 # which stop the simulator and keycab-hw by pid and remove the temp dir.
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -83,20 +86,7 @@ class Sim:
             return False
 
     def cmd(self, line):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(10)
-        try:
-            s.connect(self.ctl_path)
-            s.sendall((line + "\n").encode())
-            buf = b""
-            while not buf.endswith(b"\n"):
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                buf += chunk
-        finally:
-            s.close()
-        reply = buf.decode().strip()
+        reply = simctl.command(self.ctl_path, line)
         if reply.startswith("ERR"):
             raise RuntimeError("sim: %s -> %s" % (line, reply))
         return reply

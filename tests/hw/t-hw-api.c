@@ -19,6 +19,7 @@
 
 #include "common/util.h"
 #include "hw/hw.h"
+#include "tests/simctl.h"
 
 static int failures;
 static char dir[] = "/tmp/t-hw-api.XXXXXX";
@@ -40,71 +41,11 @@ static bool check(bool ok, const char *fmt, ...)
 	return ok;
 }
 
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
-/* One command to the simulator's control socket; the reply in out. */
-static int sim(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int sim(char *out, size_t len, const char *fmt, ...)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	char line[256], buf[4096];
-	size_t got = 0;
-	va_list ap;
-	int fd;
-
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0 || n >= (int)sizeof(line) - 1)
-		return -E2BIG;
-	line[n] = '\n'; /* fits: one byte was kept free */
-	line[n + 1] = '\0';
-	kc_strlcpy(a.sun_path, ctl_path, sizeof(a.sun_path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
-		close(fd);
-		return -EIO;
-	}
-	while (got < sizeof(buf) - 1) {
-		ssize_t r = read(fd, buf + got, sizeof(buf) - 1 - got);
-
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-		if (buf[got - 1] == '\n')
-			break;
-	}
-	close(fd);
-	buf[got] = '\0';
-	if (got && buf[got - 1] == '\n')
-		buf[got - 1] = '\0';
-	if (out)
-		kc_strlcpy(out, buf, len);
-	return strncmp(buf, "OK", 2) == 0 ? 0 : -EPROTO;
-}
-
 static bool coil_on(const char *slot)
 {
 	char r[64];
 
-	return sim(r, sizeof(r), "coil %s", slot) == 0 && strcmp(r, "OK on") == 0;
+	return simctl_cmd(ctl_path, r, sizeof(r), "coil %s", slot) == 0 && strcmp(r, "OK on") == 0;
 }
 
 /* The last ON..OFF of the slot's coil, in ms; -1 when there is none. */
@@ -112,7 +53,7 @@ static long last_pulse_ms(const char *slot)
 {
 	char r[4096], *p, *on = NULL, *off = NULL;
 
-	if (sim(r, sizeof(r), "history %s", slot) < 0)
+	if (simctl_cmd(ctl_path, r, sizeof(r), "history %s", slot) < 0)
 		return -1;
 	for (p = strstr(r, "ON@"); p; p = strstr(p + 1, "ON@")) {
 		if (p > r && p[-1] != ' ')
@@ -162,39 +103,6 @@ static bool wait_event(struct hw_cabinet *cab, enum hw_event_type type, int slot
 	return false;
 }
 
-static int start_sim(void)
-{
-	int64_t end;
-
-	sim_pid = fork();
-	if (sim_pid < 0)
-		return -errno;
-	if (sim_pid == 0) {
-		char path[512];
-		const char *bin = getenv("KEYCAB_BIN");
-
-		/* the simulator does not outlive a test that crashes */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		snprintf(path, sizeof(path), "%s/keycab-sim", bin ? bin : "build/bin");
-		execl(path, "keycab-sim", "-c", conf_path, "--control", ctl_path, "--quiet",
-		      (char *)NULL);
-		_exit(127);
-	}
-	for (end = kc_mono_ms() + 15000; kc_mono_ms() < end; poll(NULL, 0, 20))
-		if (sim(NULL, 0, "ping") == 0)
-			return 0;
-	return -ETIMEDOUT;
-}
-
-static void stop_sim(void)
-{
-	if (sim_pid > 0) {
-		kill(sim_pid, SIGTERM);
-		waitpid(sim_pid, NULL, 0);
-		sim_pid = -1;
-	}
-}
-
 static void test_open_contract(void)
 {
 	char err[512];
@@ -229,7 +137,7 @@ static void test_open_contract(void)
 	check(last_pulse_ms("A1") >= 750 && last_pulse_ms("A1") <= 1300,
 	      "A1: the coil was on %ld ms (asked 800)", last_pulse_ms("A1"));
 
-	sim(NULL, 0, "fault tcpb timeout");
+	simctl_cmd(ctl_path, NULL, 0, "fault tcpb timeout");
 	check(wait_event(cab, HW_EV_FAULT, b1, 5000, &ev) && strstr(ev.detail, "board tcpb"),
 	      "B1: FAULT when its board stops answering (%s)", ev.detail);
 	check(hw_cabinet_open(cab, b1, 0) == -EIO, "open on a FAULT board: -EIO at once");
@@ -240,7 +148,7 @@ static void test_open_contract(void)
 		check(bs.state == HW_BOARD_STATE_FAULT && strstr(bs.detail, "timed out"),
 		      "hw_board_state says FAULT and why: %s", bs.detail);
 	}
-	sim(NULL, 0, "fault tcpb none");
+	simctl_cmd(ctl_path, NULL, 0, "fault tcpb none");
 	check(wait_event(cab, HW_EV_RECOVERED, b1, 5000, NULL), "B1: RECOVERED when it answers");
 	check(hw_cabinet_open(cab, b1, 500) == 0, "open B1 once recovered: 0");
 	check(wait_event(cab, HW_EV_LOCK_OFF, b1, 5000, NULL), "B1: LOCK_OFF");
@@ -254,7 +162,7 @@ static void test_open_contract(void)
 	}
 
 	puts("-- hw_cabinet_free() during a pulse switches the lock off");
-	sim(NULL, 0, "clear-history");
+	simctl_cmd(ctl_path, NULL, 0, "clear-history");
 	check(hw_cabinet_open(cab, a1, 20000) == 0, "open A1 for 20 s");
 	check(wait_coil("A1", true, 2000), "A1: coil on");
 	hw_cabinet_free(cab);
@@ -277,11 +185,11 @@ static void test_slow_board(void)
 	a1 = hw_slot_find(cab, "A1");
 	a2 = hw_slot_find(cab, "A2");
 	check(wait_event(cab, HW_EV_RECOVERED, a1, 5000, NULL), "A1: read");
-	sim(NULL, 0, "clear-history");
+	simctl_cmd(ctl_path, NULL, 0, "clear-history");
 	/* 900 ms late: within the timeout, so it still counts as answering.
 	 * The pulse is counted from the request, not from the answer, and no
 	 * scan request may hold the bus past its end. */
-	sim(NULL, 0, "fault tcpa slow 900");
+	simctl_cmd(ctl_path, NULL, 0, "fault tcpa slow 900");
 	check(hw_cabinet_open(cab, a1, 1000) == 0, "open A1 for 1000 ms, board 900 ms slow");
 	check(wait_event(cab, HW_EV_LOCK_OFF, a1, 8000, &ev), "A1: LOCK_OFF");
 	check(last_pulse_ms("A1") >= 900 && last_pulse_ms("A1") < 1400,
@@ -291,7 +199,7 @@ static void test_slow_board(void)
 	/* 1500 ms late: the request times out, yet the board acts on it. The
 	 * lock counts as on, goes off at once, and the off is repeated until
 	 * the board confirms it. */
-	sim(NULL, 0, "fault tcpa slow 1500");
+	simctl_cmd(ctl_path, NULL, 0, "fault tcpa slow 1500");
 	check(hw_cabinet_open(cab, a2, 3000) == 0, "open A2 for 3000 ms, board 1500 ms slow");
 	check(wait_coil("A2", true, 3000), "A2: the board switched the coil on (unconfirmed)");
 	check(wait_coil("A2", false, 3000), "A2: and off again, well before the 3000 ms pulse");
@@ -299,7 +207,7 @@ static void test_slow_board(void)
 	      last_pulse_ms("A2"));
 	check(!wait_event(cab, HW_EV_LOCK_OFF, a2, 1500, NULL),
 	      "A2: no LOCK_OFF while the off is not confirmed");
-	sim(NULL, 0, "fault tcpa none");
+	simctl_cmd(ctl_path, NULL, 0, "fault tcpa none");
 	check(wait_event(cab, HW_EV_LOCK_OFF, a2, 8000, &ev) && ev.detail[0],
 	      "A2: LOCK_OFF once the board confirms, saying what happened: %s", ev.detail);
 	check(!coil_on("A2"), "A2: coil off");
@@ -312,7 +220,7 @@ static bool last_pulse_us(const char *slot, long long *on_us, long long *off_us)
 {
 	char r[4096], *p, *on = NULL, *off;
 
-	if (sim(r, sizeof(r), "history %s", slot) < 0)
+	if (simctl_cmd(ctl_path, r, sizeof(r), "history %s", slot) < 0)
 		return false;
 	for (p = strstr(r, "ON@"); p; p = strstr(p + 1, "ON@"))
 		if (p == r || p[-1] == ' ')
@@ -342,7 +250,7 @@ static void test_open_near_pulse_end(void)
 	a1 = hw_slot_find(cab, "A1");
 	a2 = hw_slot_find(cab, "A2");
 	check(wait_event(cab, HW_EV_RECOVERED, a2, 5000, NULL), "A2: read");
-	sim(NULL, 0, "clear-history");
+	simctl_cmd(ctl_path, NULL, 0, "clear-history");
 	check(hw_cabinet_open(cab, a1, 3000) == 0, "open A1 for 3000 ms");
 	poll(NULL, 0, 2100); /* A1 ends in ~900 ms: within one timeout */
 	t_open = kc_mono_ms();
@@ -389,25 +297,25 @@ int main(void)
 	snprintf(ctl_path, sizeof(ctl_path), "%s/sim.ctl", dir);
 	snprintf(conf_path, sizeof(conf_path), "%s/cab.conf", dir);
 
-	if (write_conf(200, free_port(), free_port()) < 0 || start_sim() < 0) {
+	if (write_conf(200, simctl_free_port(), simctl_free_port()) < 0 || simctl_start(conf_path, ctl_path, &sim_pid) < 0) {
 		check(false, "keycab-sim starts");
 		goto out;
 	}
 	test_open_contract();
-	stop_sim();
-	if (write_conf(1000, free_port(), free_port()) < 0 || start_sim() < 0) {
+	simctl_stop(&sim_pid);
+	if (write_conf(1000, simctl_free_port(), simctl_free_port()) < 0 || simctl_start(conf_path, ctl_path, &sim_pid) < 0) {
 		check(false, "keycab-sim starts");
 		goto out;
 	}
 	test_slow_board();
-	stop_sim();
-	if (write_conf(1000, free_port(), free_port()) < 0 || start_sim() < 0) {
+	simctl_stop(&sim_pid);
+	if (write_conf(1000, simctl_free_port(), simctl_free_port()) < 0 || simctl_start(conf_path, ctl_path, &sim_pid) < 0) {
 		check(false, "keycab-sim starts");
 		goto out;
 	}
 	test_open_near_pulse_end();
 out:
-	stop_sim();
+	simctl_stop(&sim_pid);
 	unlink(conf_path);
 	unlink(ctl_path);
 	rmdir(dir);

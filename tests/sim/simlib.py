@@ -15,6 +15,9 @@ import termios
 import time
 import tty
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import simctl  # noqa: E402  (tests/simctl.py)
+
 BIN = os.environ.get("KEYCAB_BIN") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "bin")
 SIM = os.path.join(BIN, "keycab-sim")
@@ -83,22 +86,11 @@ class Sim:
         return "keycab-sim: ready:" in self.out.read()
 
     def connect(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect(self.ctl_path)
-        s.settimeout(10)
-        return s
+        return simctl.connect(self.ctl_path)
 
     def ctl(self, line, sock=None):
         """Sends one command line, returns the reply line (without newline)."""
-        s = sock or self.sock
-        s.sendall(line.encode() + b"\n")
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                raise RuntimeError("control socket closed")
-            buf += chunk
-        return buf.decode().rstrip("\n")
+        return simctl.ask(sock or self.sock, line)
 
     def history(self, slot):
         r = self.ctl("history " + slot)

@@ -8,7 +8,7 @@ set -euo pipefail
 : "${KEYCAB_BIN:?}" "${KEYCAB_SOCKET:?}" "${SIM_CONTROL:?}"
 here=$(cd "$(dirname "$0")" && pwd)
 kc() { "$KEYCAB_BIN/keycab" "$@"; }
-simctl() { "$here/simctl.py" "$@" >/dev/null; }
+simctl() { "$here/../../simctl.py" "$@" >/dev/null; }
 
 for t in sites units owners keys; do
 	kc import "$t" "$here/$t.csv"
