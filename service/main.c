@@ -20,6 +20,7 @@
 #include "service/auth.h"
 #include "service/config.h"
 #include "service/http.h"
+#include "service/chain.h"
 #include "service/ingest.h"
 #include "service/notify.h"
 #include "service/store.h"

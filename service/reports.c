@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "service/ingest.h"
+#include "service/chain.h"
 #include "service/sbuf.h"
 
 const struct kc_report_info kc_reports[] = {

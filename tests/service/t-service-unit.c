@@ -15,6 +15,7 @@
 #include "common/util.h"
 #include "service/auth.h"
 #include "service/config.h"
+#include "service/chain.h"
 #include "service/ingest.h"
 #include "service/reports.h"
 #include "service/sbuf.h"
