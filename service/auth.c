@@ -234,7 +234,7 @@ int kc_login_end(const char *user, const char *addr, int ok, int64_t now_ms)
 	return (int)(((lu > la ? lu : la) + 999) / 1000);
 }
 
-int kc_session_new(struct kc_db *db, const char *user, int ttl_s, char token[KC_TOKEN_LEN])
+int kc_auth_session_new(struct kc_db *db, const char *user, int ttl_s, char token[KC_TOKEN_LEN])
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "INSERT INTO sessions (token_hash, user, expires_ms) VALUES (?,?,?)");
 	char tok[KC_TOKEN_LEN], hash[65];
@@ -255,7 +255,7 @@ int kc_session_new(struct kc_db *db, const char *user, int ttl_s, char token[KC_
 	return r;
 }
 
-int kc_session_get(struct kc_db *db, const char *token, char *user, enum kc_role *role)
+int kc_auth_session_get(struct kc_db *db, const char *token, char *user, enum kc_role *role)
 {
 	sqlite3_stmt *st = kc_db_stmt(db,
 		"SELECT u.name, u.role FROM sessions s JOIN users u ON u.name = s.user"
@@ -276,7 +276,7 @@ int kc_session_get(struct kc_db *db, const char *token, char *user, enum kc_role
 	return r;
 }
 
-void kc_session_end(struct kc_db *db, const char *token)
+void kc_auth_session_end(struct kc_db *db, const char *token)
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "DELETE FROM sessions WHERE token_hash = ?");
 	char hash[65];
@@ -290,7 +290,7 @@ void kc_session_end(struct kc_db *db, const char *token)
 	kc_db_write_unlock();
 }
 
-int kc_session_expire(struct kc_db *db)
+int kc_auth_session_expire(struct kc_db *db)
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "DELETE FROM sessions WHERE expires_ms <= ?");
 	int r;

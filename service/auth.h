@@ -41,12 +41,12 @@ int kc_login_begin(const char *user, const char *addr, int64_t now_ms, int *retr
  * address for (the longer), 0 when it locks neither. */
 int kc_login_end(const char *user, const char *addr, int ok, int64_t now_ms);
 
-int kc_session_new(struct kc_db *db, const char *user, int ttl_s, char token[KC_TOKEN_LEN]);
+int kc_auth_session_new(struct kc_db *db, const char *user, int ttl_s, char token[KC_TOKEN_LEN]);
 /* Returns 0 with user (KC_NAME_MAX+1 bytes) and role set, or -EACCES. */
-int kc_session_get(struct kc_db *db, const char *token, char *user, enum kc_role *role);
-void kc_session_end(struct kc_db *db, const char *token);
+int kc_auth_session_get(struct kc_db *db, const char *token, char *user, enum kc_role *role);
+void kc_auth_session_end(struct kc_db *db, const char *token);
 /* Drops expired sessions; returns how many, or -EIO. */
-int kc_session_expire(struct kc_db *db);
+int kc_auth_session_expire(struct kc_db *db);
 
 /* Registers a cabinet and writes its new token (shown once). Returns 0,
  * -EEXIST, -EINVAL, -EIO. */

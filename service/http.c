@@ -48,7 +48,7 @@ struct conn_slot {
 	bool over; /* beyond the per-address limit: answered 503 and closed */
 };
 
-struct kc_server {
+struct kc_http {
 	const struct kc_audit_config *cfg;
 	struct kc_notifier *notifier;
 	struct MHD_Daemon *mhd;
@@ -255,7 +255,7 @@ static int authenticate(struct kc_db *db, struct MHD_Connection *c, struct req *
 
 	if (rq->auth_done) /* checked before the body was read */
 		return rq->auth_rc;
-	if (tok && kc_session_get(db, tok, rq->user, &rq->role) == 0) {
+	if (tok && kc_auth_session_get(db, tok, rq->user, &rq->role) == 0) {
 		kc_strlcpy(rq->session, tok, sizeof(rq->session));
 		return 0;
 	}
@@ -316,7 +316,7 @@ static const char *get_arg(void *ctx, const char *name)
 
 /* ---- handlers ---- */
 
-static enum MHD_Result h_ingest(struct kc_server *s, struct kc_db *db, struct MHD_Connection *c,
+static enum MHD_Result h_ingest(struct kc_http *s, struct kc_db *db, struct MHD_Connection *c,
 				struct req *rq)
 {
 	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
@@ -360,7 +360,7 @@ static enum MHD_Result h_ingest(struct kc_server *s, struct kc_db *db, struct MH
 }
 
 /* 200 {"store": "ok"} while the service can store, else 503 and why. */
-static enum MHD_Result h_healthz(struct kc_server *s, struct kc_db *db, struct MHD_Connection *c)
+static enum MHD_Result h_healthz(struct kc_http *s, struct kc_db *db, struct MHD_Connection *c)
 {
 	char msg[300];
 
@@ -370,7 +370,7 @@ static enum MHD_Result h_healthz(struct kc_server *s, struct kc_db *db, struct M
 					   "message", msg));
 }
 
-static enum MHD_Result h_report(struct kc_server *s, struct kc_db *db, struct MHD_Connection *c,
+static enum MHD_Result h_report(struct kc_http *s, struct kc_db *db, struct MHD_Connection *c,
 				struct req *rq, const char *name, bool html)
 {
 	struct kc_params p = { get_arg, c };
@@ -543,7 +543,7 @@ static enum MHD_Result h_cabinets(struct kc_db *db, struct MHD_Connection *c, st
 	return send_error(c, 500, "internal", "database error");
 }
 
-static enum MHD_Result h_login(struct kc_server *s, struct kc_db *db, struct MHD_Connection *c, struct req *rq)
+static enum MHD_Result h_login(struct kc_http *s, struct kc_db *db, struct MHD_Connection *c, struct req *rq)
 {
 	char user[KC_NAME_MAX + 1], pass[256], token[KC_TOKEN_LEN], cookie[200];
 	enum kc_role role;
@@ -567,7 +567,7 @@ static enum MHD_Result h_login(struct kc_server *s, struct kc_db *db, struct MHD
 		return send_html(c, 401, kc_web_login("用户名或密码错误 Wrong user name or password"), NULL);
 	}
 	memset(pass, 0, sizeof(pass));
-	if (kc_session_new(db, user, s->cfg->session_ttl_s, token) < 0)
+	if (kc_auth_session_new(db, user, s->cfg->session_ttl_s, token) < 0)
 		return send_html(c, 500, kc_web_login("database error"), NULL);
 	kc_info("web login: %s (%s)", user, kc_role_name(role));
 	snprintf(cookie, sizeof(cookie), COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d", token,
@@ -648,7 +648,7 @@ static int http_write_guard(struct MHD_Connection *c, const char *url, const cha
 	return -1;
 }
 
-static enum MHD_Result dispatch(struct kc_server *s, struct MHD_Connection *c, const char *url,
+static enum MHD_Result dispatch(struct kc_http *s, struct MHD_Connection *c, const char *url,
 				const char *method, struct req *rq)
 {
 	struct kc_db *db = kc_db_thread();
@@ -731,7 +731,7 @@ static enum MHD_Result dispatch(struct kc_server *s, struct MHD_Connection *c, c
 	if (strcmp(url, "/logout") == 0 && post) {
 		if (!csrf_ok(rq))
 			return send_error(c, 403, "forbidden", "bad form token");
-		kc_session_end(db, rq->session);
+		kc_auth_session_end(db, rq->session);
 		return redirect(c, "/login", COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 	}
 	if (strcmp(url, "/") == 0 && get) {
@@ -803,7 +803,7 @@ static bool request_over_limit(struct MHD_Connection *c)
 
 /* The largest body this request may send, once its credential is
  * checked: 0 when it takes none or the credential is not good. */
-static size_t request_body_max(struct kc_server *s, struct kc_db *db, struct MHD_Connection *c, const char *url,
+static size_t request_body_max(struct kc_http *s, struct kc_db *db, struct MHD_Connection *c, const char *url,
 			       const char *method, struct req *rq)
 {
 	char cabinet[KC_NAME_MAX + 1];
@@ -831,7 +831,7 @@ static size_t request_body_max(struct kc_server *s, struct kc_db *db, struct MHD
  * beyond its address's limit gets 503; a body goes with POST only; a body
  * over the limit by its Content-Length gets 413 and one without a good
  * credential the route's own refusal (401), neither read. */
-static enum MHD_Result request_begin(struct kc_server *s, struct MHD_Connection *c, const char *url,
+static enum MHD_Result request_begin(struct kc_http *s, struct MHD_Connection *c, const char *url,
 				     const char *method, struct req *rq)
 {
 	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -866,7 +866,7 @@ static enum MHD_Result request_begin(struct kc_server *s, struct MHD_Connection 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			       const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
-	struct kc_server *s = cls;
+	struct kc_http *s = cls;
 	struct req *rq = *con_cls;
 	enum MHD_Result ret;
 
@@ -940,7 +940,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((forma
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	struct kc_server *s = cls;
+	struct kc_http *s = cls;
 	char line[256];
 	long repeats = 0;
 	int64_t now = kc_mono_ms();
@@ -1009,7 +1009,7 @@ static int conn_grace(const struct kc_audit_config *cfg)
 }
 
 /* Counts a refusal (503 or at accept); logs the counts once a period. */
-static void conn_refusal(struct kc_server *s, const struct addr_count *k, bool at_accept)
+static void conn_refusal(struct kc_http *s, const struct addr_count *k, bool at_accept)
 {
 	int64_t now = kc_mono_ms();
 	long refused = 0, busy = 0;
@@ -1036,7 +1036,7 @@ static void conn_refusal(struct kc_server *s, const struct addr_count *k, bool a
 
 static enum MHD_Result conn_accept(void *cls, const struct sockaddr *sa, socklen_t len)
 {
-	struct kc_server *s = cls;
+	struct kc_http *s = cls;
 	struct addr_count k, **found;
 	bool refuse;
 
@@ -1052,7 +1052,7 @@ static enum MHD_Result conn_accept(void *cls, const struct sockaddr *sa, socklen
 	return refuse ? MHD_NO : MHD_YES;
 }
 
-static void conn_track(struct kc_server *s, struct MHD_Connection *c, void **socket_context)
+static void conn_track(struct kc_http *s, struct MHD_Connection *c, void **socket_context)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	struct conn_slot *slot;
@@ -1088,7 +1088,7 @@ static void conn_track(struct kc_server *s, struct MHD_Connection *c, void **soc
 	*socket_context = slot;
 }
 
-static void conn_untrack(struct kc_server *s, struct conn_slot *slot)
+static void conn_untrack(struct kc_http *s, struct conn_slot *slot)
 {
 	struct addr_count *ac = slot->ac;
 
@@ -1105,7 +1105,7 @@ static void conn_untrack(struct kc_server *s, struct conn_slot *slot)
 static void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 			enum MHD_ConnectionNotificationCode code)
 {
-	struct kc_server *s = cls;
+	struct kc_http *s = cls;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED)
 		conn_track(s, c, socket_context);
@@ -1158,7 +1158,7 @@ static int tls_read(const char *key, const char *path, const char *marker, char 
 	return 0;
 }
 
-static void tls_free(struct kc_server *s)
+static void tls_free(struct kc_http *s)
 {
 	if (s->tls_key)
 		explicit_bzero(s->tls_key, strlen(s->tls_key));
@@ -1200,7 +1200,7 @@ static bool addr_is_loopback(const struct sockaddr *sa)
 	return false;
 }
 
-static struct MHD_Daemon *server_mhd(struct kc_server *s, const struct sockaddr *sa, unsigned flags,
+static struct MHD_Daemon *server_mhd(struct kc_http *s, const struct sockaddr *sa, unsigned flags,
 				     unsigned limit)
 {
 	const struct kc_audit_config *cfg = s->cfg;
@@ -1229,7 +1229,7 @@ static struct MHD_Daemon *server_mhd(struct kc_server *s, const struct sockaddr 
 				MHD_OPTION_END);
 }
 
-static void server_free(struct kc_server *s)
+static void server_free(struct kc_http *s)
 {
 	tdestroy(s->addrs, free);
 	tls_free(s);
@@ -1237,10 +1237,10 @@ static void server_free(struct kc_server *s)
 	free(s);
 }
 
-struct kc_server *kc_server_start(const struct kc_audit_config *cfg, struct kc_notifier *notifier, char *err,
+struct kc_http *kc_http_start(const struct kc_audit_config *cfg, struct kc_notifier *notifier, char *err,
 				  size_t errlen)
 {
-	struct kc_server *s = calloc(1, sizeof(*s));
+	struct kc_http *s = calloc(1, sizeof(*s));
 	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_PASSIVE, .ai_socktype = SOCK_STREAM };
 	struct addrinfo *ai = NULL;
 	char port[8];
@@ -1298,12 +1298,12 @@ free_s:
 	return NULL;
 }
 
-int kc_server_port(const struct kc_server *s)
+int kc_http_port(const struct kc_http *s)
 {
 	return s->port;
 }
 
-void kc_server_stop(struct kc_server *s)
+void kc_http_stop(struct kc_http *s)
 {
 	if (!s)
 		return;

@@ -74,7 +74,7 @@ static int serve(struct kc_audit_config *cfg)
 {
 	struct kc_db *db;
 	struct kc_notifier *notifier;
-	struct kc_server *server;
+	struct kc_http *server;
 	char err[512];
 	uint64_t wd_usec = 0;
 	int64_t period = 1000, last_house = kc_mono_ms();
@@ -95,7 +95,7 @@ static int serve(struct kc_audit_config *cfg)
 		kc_err("notifier: %s", err);
 		goto close_db;
 	}
-	server = kc_server_start(cfg, notifier, err, sizeof(err));
+	server = kc_http_start(cfg, notifier, err, sizeof(err));
 	if (!server) {
 		kc_err("%s", err);
 		goto stop_notifier;
@@ -103,7 +103,7 @@ static int serve(struct kc_audit_config *cfg)
 	if (cfg->port_file) {
 		FILE *f = fopen(cfg->port_file, "w");
 
-		if (!f || fprintf(f, "%d\n", kc_server_port(server)) < 0 || fclose(f) != 0) {
+		if (!f || fprintf(f, "%d\n", kc_http_port(server)) < 0 || fclose(f) != 0) {
 			kc_err("%s: cannot write the port: %s", cfg->port_file, strerror(errno));
 			goto stop_server;
 		}
@@ -115,7 +115,7 @@ static int serve(struct kc_audit_config *cfg)
 		kc_err("timerfd: %s", strerror(-tfd));
 		goto stop_server;
 	}
-	kc_notice("listening on %s port %d, database %s, %d webhook(s)", cfg->listen, kc_server_port(server),
+	kc_notice("listening on %s port %d, database %s, %d webhook(s)", cfg->listen, kc_http_port(server),
 		  cfg->db_path, cfg->nwebhooks);
 	sd_notify(0, "READY=1\nSTATUS=serving");
 	for (;;) {
@@ -147,7 +147,7 @@ static int serve(struct kc_audit_config *cfg)
 				kc_warn("unhealthy: the database does not answer; not feeding the watchdog");
 			if (kc_mono_ms() - last_house >= 60000) {
 				last_house = kc_mono_ms();
-				if (kc_session_expire(db) < 0)
+				if (kc_auth_session_expire(db) < 0)
 					kc_warn("cannot expire old sessions: %s", sqlite3_errmsg(db->h));
 				sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 			}
@@ -156,7 +156,7 @@ static int serve(struct kc_audit_config *cfg)
 	sd_notify(0, "STOPPING=1");
 	close(tfd);
 stop_server:
-	kc_server_stop(server);
+	kc_http_stop(server);
 stop_notifier:
 	kc_notifier_stop(notifier);
 close_db:
