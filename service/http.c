@@ -496,8 +496,6 @@ static enum MHD_Result h_cabinets(struct kc_db *db, struct MHD_Connection *c, st
 	sqlite3_stmt *st;
 	int r;
 
-	if (rq->role != KC_ROLE_ADMIN)
-		return send_error(c, 403, "forbidden", "managing cabinets needs the admin role");
 	if (strcmp(method, "GET") == 0 && !*rest) {
 		st = kc_db_stmt(db, "SELECT id, created_ms, last_seq, last_seen_ms FROM cabinets ORDER BY id");
 		list = json_array();
@@ -648,121 +646,243 @@ static int http_write_guard(struct MHD_Connection *c, const char *url, const cha
 	return -1;
 }
 
-static enum MHD_Result dispatch(struct kc_http *s, struct MHD_Connection *c, const char *url,
-				const char *method, struct req *rq)
+/* ---- routes ---- */
+
+/* One request being answered. */
+struct call {
+	struct kc_http *s;
+	struct kc_db *db;
+	struct MHD_Connection *c;
+	struct req *rq;
+	const char *url, *method;
+	const char *rest; /* what follows the path of a prefix route */
+	bool api;	  /* under /api/: JSON answers, else HTML pages */
+};
+
+typedef enum MHD_Result (*route_fn)(struct call *k);
+
+/* Who may call a route. */
+enum route_access {
+	ROUTE_OPEN,	/* anyone, from anywhere */
+	ROUTE_BEARER,	/* a cabinet: the handler checks its bearer token, which a browser never adds */
+	ROUTE_PUBLIC,	/* anyone; a write only from the service's own pages */
+	ROUTE_USER,	/* a supervisor or an admin (session cookie or HTTP basic) */
+	ROUTE_ADMIN,	/* an admin */
+};
+
+#define M_GET 1u /* and HEAD */
+#define M_POST 2u
+#define M_OTHER 4u
+#define M_ANY (M_GET | M_POST | M_OTHER)
+
+struct route {
+	unsigned methods;
+	const char *path;
+	bool prefix; /* path is a prefix; the rest goes to the handler */
+	enum route_access access;
+	route_fn fn;
+};
+
+static enum MHD_Result r_healthz(struct call *k)
 {
-	struct kc_db *db = kc_db_thread();
-	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-	bool post = strcmp(method, "POST") == 0;
+	return h_healthz(k->s, k->db, k->c);
+}
 
-	if (!db)
-		return send_error(c, 503, "unavailable", "the audit database cannot be opened");
-	if (strcmp(url, "/healthz") == 0)
-		return h_healthz(s, db, c);
-	if (strcmp(url, "/api/v1/events") == 0) {
-		if (!post)
-			return send_error(c, 405, "method", "POST a JSON array of events");
-		return h_ingest(s, db, c, rq);
+static enum MHD_Result r_ingest(struct call *k)
+{
+	return h_ingest(k->s, k->db, k->c, k->rq);
+}
+
+static enum MHD_Result r_ingest_method(struct call *k)
+{
+	return send_error(k->c, 405, "method", "POST a JSON array of events");
+}
+
+static enum MHD_Result r_login(struct call *k)
+{
+	return h_login(k->s, k->db, k->c, k->rq);
+}
+
+static enum MHD_Result r_login_form(struct call *k)
+{
+	return send_html(k->c, 200, kc_web_login(NULL), NULL);
+}
+
+static enum MHD_Result r_report(struct call *k)
+{
+	return h_report(k->s, k->db, k->c, k->rq, k->rest, !k->api);
+}
+
+static enum MHD_Result r_api_review(struct call *k)
+{
+	return h_api_review(k->db, k->c, k->rq);
+}
+
+static enum MHD_Result r_cabinets(struct call *k)
+{
+	return h_cabinets(k->db, k->c, k->rq, k->method, k->rest);
+}
+
+static enum MHD_Result r_logout(struct call *k)
+{
+	if (!csrf_ok(k->rq))
+		return send_error(k->c, 403, "forbidden", "bad form token");
+	kc_auth_session_end(k->db, k->rq->session);
+	return redirect(k->c, "/login", COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+}
+
+static enum MHD_Result r_index(struct call *k)
+{
+	char csrf[65] = "";
+	struct kc_web_page pg = { k->rq->user, kc_role_name(k->rq->role), csrf, 0, k->s->cfg->utc_offset_min };
+
+	if (k->rq->session[0])
+		csrf_of(k->rq->session, csrf);
+	return send_html(k->c, 200, kc_web_index(&pg), NULL);
+}
+
+static enum MHD_Result r_web_review(struct call *k)
+{
+	char cab[KC_NAME_MAX + 1], ho[32], note[512] = "", msg[256], csrf[65];
+	struct req *rq = k->rq;
+	struct kc_web_page pg = { rq->user, kc_role_name(rq->role), csrf, 0, k->s->cfg->utc_offset_min };
+	int status;
+
+	csrf_of(rq->session, csrf);
+	if (!csrf_ok(rq))
+		return send_html(k->c, 403, kc_web_message(&pg, "错误 Error", "bad form token"), NULL);
+	form_get(rq->body, rq->len, "note", note, sizeof(note));
+	if (form_get(rq->body, rq->len, "cabinet", cab, sizeof(cab)) < 0 ||
+	    form_get(rq->body, rq->len, "handover", ho, sizeof(ho)) < 0)
+		return send_html(k->c, 400, kc_web_message(&pg, "错误 Error", "cabinet and handover are required"),
+				 NULL);
+	status = do_review(k->db, rq, cab, ho, note, msg, sizeof(msg));
+	if (status != 200)
+		return send_html(k->c, (unsigned)status, kc_web_message(&pg, "错误 Error", msg), NULL);
+	return redirect(k->c, "/r/handovers", NULL);
+}
+
+static enum MHD_Result r_not_found(struct call *k)
+{
+	if (k->api)
+		return send_error(k->c, 404, "not_found", "no such route");
+	return send_html(k->c, 404, kc_web_message(NULL, "404", "no such page"), NULL);
+}
+
+/* The first row whose methods and path fit answers; the last fits every
+ * request. service/README.md lists the routes. */
+static const struct route routes[] = {
+	{ M_ANY, "/healthz", false, ROUTE_OPEN, r_healthz },
+	{ M_POST, "/api/v1/events", false, ROUTE_BEARER, r_ingest },
+	{ M_ANY, "/api/v1/events", false, ROUTE_BEARER, r_ingest_method },
+	{ M_POST, "/login", false, ROUTE_PUBLIC, r_login },
+	{ M_ANY, "/login", false, ROUTE_PUBLIC, r_login_form },
+	{ M_GET, "/api/v1/reports/", true, ROUTE_USER, r_report },
+	{ M_POST, "/api/v1/handovers/review", false, ROUTE_USER, r_api_review },
+	{ M_ANY, "/api/v1/cabinets", true, ROUTE_ADMIN, r_cabinets },
+	{ M_POST, "/logout", false, ROUTE_USER, r_logout },
+	{ M_GET, "/", false, ROUTE_USER, r_index },
+	{ M_POST, "/r/handovers/review", false, ROUTE_USER, r_web_review },
+	{ M_GET, "/r/", true, ROUTE_USER, r_report },
+	{ M_ANY, "", true, ROUTE_USER, r_not_found },
+};
+
+static unsigned route_method(const char *method)
+{
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+		return M_GET;
+	return strcmp(method, "POST") == 0 ? M_POST : M_OTHER;
+}
+
+static const struct route *route_find(const char *url, unsigned method, const char **rest)
+{
+	const struct route *rt = routes;
+
+	for (;; rt++) {
+		size_t n = strlen(rt->path);
+
+		if (!(rt->methods & method))
+			continue;
+		if (rt->prefix ? strncmp(url, rt->path, n) == 0 : strcmp(url, rt->path) == 0)
+			break;
 	}
-	if (!get) {
-		int g = http_write_guard(c, url, method);
+	*rest = url + strlen(rt->path);
+	return rt;
+}
 
-		if (g >= 0)
-			return (enum MHD_Result)g;
-	}
-	if (strcmp(url, "/login") == 0) {
-		if (post)
-			return h_login(s, db, c, rq);
-		return send_html(c, 200, kc_web_login(NULL), NULL);
-	}
-	if (strncmp(url, "/api/", 5) == 0) {
-		int a = authenticate(db, c, rq);
+/* 401: a JSON answer on the API, the login form on pages, each with a
+ * basic-auth challenge (a browser offers its own prompt first and shows
+ * the form when that is cancelled). */
+static enum MHD_Result http_send_unauthorized(struct MHD_Connection *c, bool api)
+{
+	static const char json[] = "{\"ok\":false,\"error\":\"unauthorized\"}";
+	char *html = api ? NULL : kc_web_login(NULL);
+	struct MHD_Response *r;
+	enum MHD_Result ret;
 
-		if (a == -EAGAIN)
-			return http_send_locked(c, true, rq->retry_s);
-		if (a < 0) {
-			struct MHD_Response *r = MHD_create_response_from_buffer(
-				strlen("{\"ok\":false,\"error\":\"unauthorized\"}"),
-				"{\"ok\":false,\"error\":\"unauthorized\"}", MHD_RESPMEM_PERSISTENT);
-			enum MHD_Result ret;
-
-			if (!r)
-				return MHD_NO;
-			MHD_add_response_header(r, "Content-Type", "application/json");
-			ret = MHD_queue_basic_auth_fail_response(c, "keyauditd", r);
-			MHD_destroy_response(r);
-			return ret;
-		}
-		if (post && rq->session[0] && !csrf_ok(rq))
-			return send_error(c, 403, "forbidden", "use HTTP basic authentication for API writes");
-		if (strncmp(url, "/api/v1/reports/", 16) == 0 && get)
-			return h_report(s, db, c, rq, url + 16, false);
-		if (strcmp(url, "/api/v1/handovers/review") == 0 && post)
-			return h_api_review(db, c, rq);
-		if (strncmp(url, "/api/v1/cabinets", 16) == 0)
-			return h_cabinets(db, c, rq, method, url + 16);
-		return send_error(c, 404, "not_found", "no such route");
-	}
-
-	int a = authenticate(db, c, rq);
-
-	if (a == -EAGAIN)
-		return http_send_locked(c, false, rq->retry_s);
-	if (a < 0) {
-		/* The login form, with a basic-auth challenge: a browser offers
-		 * its own prompt first and shows the form when that is cancelled. */
-		char *html = kc_web_login(NULL);
-		struct MHD_Response *r;
-		enum MHD_Result ret;
-
+	if (api) {
+		r = MHD_create_response_from_buffer(strlen(json), (void *)json, MHD_RESPMEM_PERSISTENT);
+	} else {
 		if (!html)
 			return MHD_NO;
 		r = MHD_create_response_from_buffer(strlen(html), html, MHD_RESPMEM_MUST_FREE);
-		if (!r) {
-			free(html);
-			return MHD_NO;
-		}
-		MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
+	}
+	if (!r) {
+		free(html);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", api ? "application/json" : "text/html; charset=utf-8");
+	if (!api)
 		MHD_add_response_header(r, "Cache-Control", "no-store");
-		ret = MHD_queue_basic_auth_fail_response(c, "keyauditd", r);
-		MHD_destroy_response(r);
-		return ret;
-	}
-	if (strcmp(url, "/logout") == 0 && post) {
-		if (!csrf_ok(rq))
-			return send_error(c, 403, "forbidden", "bad form token");
-		kc_auth_session_end(db, rq->session);
-		return redirect(c, "/login", COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-	}
-	if (strcmp(url, "/") == 0 && get) {
-		char csrf[65] = "";
-		struct kc_web_page pg = { rq->user, kc_role_name(rq->role), csrf, 0, s->cfg->utc_offset_min };
+	ret = MHD_queue_basic_auth_fail_response(c, "keyauditd", r);
+	MHD_destroy_response(r);
+	return ret;
+}
 
-		if (rq->session[0])
-			csrf_of(rq->session, csrf);
-		return send_html(c, 200, kc_web_index(&pg), NULL);
-	}
-	if (strcmp(url, "/r/handovers/review") == 0 && post) {
-		char cab[KC_NAME_MAX + 1], ho[32], note[512] = "", msg[256], csrf[65];
-		struct kc_web_page pg = { rq->user, kc_role_name(rq->role), csrf, 0, s->cfg->utc_offset_min };
-		int status;
+/* Who may call what, in one place: the cross-site write guard, the
+ * credentials (with the login backoff), the API's form-token rule and the
+ * admin role. MHD_YES/MHD_NO when it answered the request, -1 to go on. */
+static int http_access(struct call *k, const struct route *rt, unsigned method)
+{
+	int a;
 
-		csrf_of(rq->session, csrf);
-		if (!csrf_ok(rq))
-			return send_html(c, 403, kc_web_message(&pg, "错误 Error", "bad form token"), NULL);
-		form_get(rq->body, rq->len, "note", note, sizeof(note));
-		if (form_get(rq->body, rq->len, "cabinet", cab, sizeof(cab)) < 0 ||
-		    form_get(rq->body, rq->len, "handover", ho, sizeof(ho)) < 0)
-			return send_html(c, 400, kc_web_message(&pg, "错误 Error", "cabinet and handover are required"),
-					 NULL);
-		status = do_review(db, rq, cab, ho, note, msg, sizeof(msg));
-		if (status != 200)
-			return send_html(c, (unsigned)status, kc_web_message(&pg, "错误 Error", msg), NULL);
-		return redirect(c, "/r/handovers", NULL);
+	if (rt->access == ROUTE_OPEN || rt->access == ROUTE_BEARER)
+		return -1;
+	if (method != M_GET) {
+		int g = http_write_guard(k->c, k->url, k->method);
+
+		if (g >= 0)
+			return g;
 	}
-	if (strncmp(url, "/r/", 3) == 0 && get)
-		return h_report(s, db, c, rq, url + 3, true);
-	return send_html(c, 404, kc_web_message(NULL, "404", "no such page"), NULL);
+	if (rt->access == ROUTE_PUBLIC)
+		return -1;
+	a = authenticate(k->db, k->c, k->rq);
+	if (a == -EAGAIN)
+		return http_send_locked(k->c, k->api, k->rq->retry_s);
+	if (a < 0)
+		return http_send_unauthorized(k->c, k->api);
+	if (k->api && method == M_POST && k->rq->session[0] && !csrf_ok(k->rq))
+		return send_error(k->c, 403, "forbidden", "use HTTP basic authentication for API writes");
+	if (rt->access == ROUTE_ADMIN && k->rq->role != KC_ROLE_ADMIN)
+		return send_error(k->c, 403, "forbidden", "managing cabinets needs the admin role");
+	return -1;
+}
+
+static enum MHD_Result dispatch(struct kc_http *s, struct MHD_Connection *c, const char *url,
+				const char *method, struct req *rq)
+{
+	struct call k = { s, kc_db_thread(), c, rq, url, method, "", strncmp(url, "/api/", 5) == 0 };
+	unsigned m = route_method(method);
+	const struct route *rt;
+	int a;
+
+	if (!k.db)
+		return send_error(c, 503, "unavailable", "the audit database cannot be opened");
+	rt = route_find(url, m, &k.rest);
+	a = http_access(&k, rt, m);
+	if (a >= 0)
+		return (enum MHD_Result)a;
+	return rt->fn(&k);
 }
 
 /* ---- before the body: connection limits and the cheap credential check ---- */
