@@ -229,7 +229,7 @@ static int ingest_rates(const char *dir, const char *name, int full, char **evs,
 
 	snprintf(db, sizeof(db), "%s/%s", dir, name);
 	d = kc_db_open(db, 1, err, sizeof(err));
-	if (!d || kc_cabinet_add(d, "B1", tok1) < 0 || kc_cabinet_add(d, "B2", tok2) < 0) {
+	if (!d || kc_auth_cabinet_add(d, "B1", tok1) < 0 || kc_auth_cabinet_add(d, "B2", tok2) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return -EIO;
 	}

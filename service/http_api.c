@@ -26,7 +26,7 @@ enum MHD_Result http_api_ingest(struct call *k)
 		kc_notice("ingest refused: no bearer token");
 		return http_reply_error(c, 401, "unauthorized", "an \"Authorization: Bearer <token>\" header is required");
 	}
-	r = kc_cabinet_by_token(db, auth + 7, cabinet, sizeof(cabinet));
+	r = kc_auth_cabinet_by_token(db, auth + 7, cabinet, sizeof(cabinet));
 	if (r == -EACCES) {
 		kc_notice("ingest refused: unknown cabinet token");
 		return http_reply_error(c, 401, "unauthorized", "the bearer token is not a registered cabinet's");
@@ -214,9 +214,9 @@ enum MHD_Result http_api_cabinets(struct call *k)
 		return http_reply_error(c, 400, "bad_request", "a JSON body {\"id\": \"CABINET\"} is required");
 	}
 	if (strcmp(rest, "/token") == 0)
-		r = kc_cabinet_rotate(db, id, token);
+		r = kc_auth_cabinet_rotate(db, id, token);
 	else if (!*rest)
-		r = kc_cabinet_add(db, id, token);
+		r = kc_auth_cabinet_add(db, id, token);
 	else
 		r = -ENOTSUP;
 	if (r == 0) {

@@ -123,13 +123,13 @@ int http_request_password(struct kc_db *db, struct MHD_Connection *c, struct req
 	int r, lock_s;
 
 	http_request_addr(c, addr, sizeof(addr));
-	if (kc_login_begin(user, addr, kc_wall_ms(), &rq->retry_s) < 0) {
+	if (kc_auth_login_begin(user, addr, kc_wall_ms(), &rq->retry_s) < 0) {
 		kc_debug("login for %s from %s refused: too many failed attempts, %d s left", user, addr,
 			 rq->retry_s);
 		return -EAGAIN;
 	}
-	r = kc_user_check(db, user, pass, role);
-	lock_s = kc_login_end(user, addr, r == 0, kc_wall_ms());
+	r = kc_auth_user_check(db, user, pass, role);
+	lock_s = kc_auth_login_end(user, addr, r == 0, kc_wall_ms());
 	if (lock_s > 0)
 		kc_notice("logins for %s or from %s locked for %d s: too many failed attempts", user, addr, lock_s);
 	return r;

@@ -8,7 +8,6 @@
 #include <strings.h>
 
 #include "common/log.h"
-#include "service/ingest.h"
 #include "service/web.h"
 
 typedef enum MHD_Result (*route_fn)(struct call *k);
@@ -219,7 +218,7 @@ static bool route_bearer_ok(struct kc_db *db, struct MHD_Connection *c)
 	char cabinet[KC_NAME_MAX + 1];
 
 	return auth && strncmp(auth, "Bearer ", 7) == 0 &&
-	       kc_cabinet_by_token(db, auth + 7, cabinet, sizeof(cabinet)) == 0;
+	       kc_auth_cabinet_by_token(db, auth + 7, cabinet, sizeof(cabinet)) == 0;
 }
 
 bool http_route_body_admit(struct kc_db *db, struct MHD_Connection *c, const char *url, struct req *rq)

@@ -15,7 +15,7 @@
  * without a session (HTTP basic). */
 static struct kc_web_page web_page(const struct call *k, char *csrf)
 {
-	struct kc_web_page pg = { k->rq->user, kc_role_name(k->rq->role), csrf, 0, k->s->cfg->utc_offset_min };
+	struct kc_web_page pg = { k->rq->user, kc_auth_role_name(k->rq->role), csrf, 0, k->s->cfg->utc_offset_min };
 
 	csrf[0] = '\0';
 	if (k->rq->session[0])
@@ -50,7 +50,7 @@ enum MHD_Result http_web_login(struct call *k)
 	memset(pass, 0, sizeof(pass));
 	if (kc_auth_session_new(k->db, user, k->s->cfg->session_ttl_s, token) < 0)
 		return http_reply_html(c, 500, kc_web_login("database error"), NULL);
-	kc_info("web login: %s (%s)", user, kc_role_name(role));
+	kc_info("web login: %s (%s)", user, kc_auth_role_name(role));
 	snprintf(cookie, sizeof(cookie), HTTP_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d", token,
 		 k->s->cfg->session_ttl_s);
 	return http_reply_redirect(c, "/", cookie);

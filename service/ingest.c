@@ -8,31 +8,10 @@
 #include <string.h>
 
 #include "common/event.h"
-#include "common/pdata.h"
 #include "common/util.h"
 #include "service/chain.h"
 #include "service/derive.h"
 #include "service/notify.h"
-
-int kc_cabinet_by_token(struct kc_db *db, const char *token, char *cabinet, size_t len)
-{
-	sqlite3_stmt *st = kc_db_stmt(db, "SELECT id FROM cabinets WHERE token_hash = ?");
-	char hash[65];
-	int rc;
-
-	if (!st)
-		return -EIO;
-	kc_token_hash(token, hash);
-	kc_bind_text(st, 1, hash);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		kc_strlcpy(cabinet, (const char *)sqlite3_column_text(st, 0), len);
-		sqlite3_reset(st);
-		return 0;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? -EACCES : -EIO;
-}
 
 static void fail(struct kc_ingest_result *res, int status, const char *error, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -21,10 +21,6 @@ struct kc_ingest_result {
 	bool notices;		/* notices were created: wake the notifier */
 };
 
-/* The cabinet a bearer token belongs to. Returns 0 (cabinet written),
- * -EACCES for an unknown token, -EIO on a database error. */
-int kc_cabinet_by_token(struct kc_db *db, const char *token, char *cabinet, size_t len);
-
 /* Stores the batch (a JSON array) for cabinet. The valid events before a
  * refused one are stored; nothing past it. Returns 0 with res filled, or
  * -EIO on a database error. */

@@ -187,7 +187,7 @@ static int cmd_add_user(struct kc_audit_config *cfg, int argc, char **argv)
 
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
-		if (o != 'r' || kc_role_parse(optarg, &role) < 0) {
+		if (o != 'r' || kc_auth_role_parse(optarg, &role) < 0) {
 			fprintf(stderr, "keyauditd add-user: --role must be supervisor or admin\n");
 			return 2;
 		}
@@ -196,7 +196,7 @@ static int cmd_add_user(struct kc_audit_config *cfg, int argc, char **argv)
 		fprintf(stderr, "usage: keyauditd add-user --role supervisor|admin NAME  (password on stdin)\n");
 		return 2;
 	}
-	if (kc_name_check(argv[optind]) < 0) {
+	if (kc_auth_name_check(argv[optind]) < 0) {
 		fprintf(stderr, "keyauditd add-user: a user name is 1 to 64 of A-Z a-z 0-9 . _ -\n");
 		return 2;
 	}
@@ -209,7 +209,7 @@ static int cmd_add_user(struct kc_audit_config *cfg, int argc, char **argv)
 		fprintf(stderr, "keyauditd: %s\n", err);
 		return 1;
 	}
-	r = kc_user_add(db, argv[optind], role, pass);
+	r = kc_auth_user_add(db, argv[optind], role, pass);
 	memset(pass, 0, sizeof(pass));
 	kc_db_free(db);
 	if (r == -EEXIST) {
@@ -220,7 +220,7 @@ static int cmd_add_user(struct kc_audit_config *cfg, int argc, char **argv)
 		fprintf(stderr, "keyauditd add-user: cannot add %s: %s\n", argv[optind], strerror(-r));
 		return 1;
 	}
-	printf("user %s added (%s)\n", argv[optind], kc_role_name(role));
+	printf("user %s added (%s)\n", argv[optind], kc_auth_role_name(role));
 	return 0;
 }
 
@@ -279,7 +279,7 @@ static int cmd_cabinet(struct kc_audit_config *cfg, const char *cmd, int argc, c
 			printf("report tables: as the %lld stored events give\n", (long long)events);
 		return r > 0 || diffs ? 3 : 0;
 	}
-	r = strcmp(cmd, "add-cabinet") == 0 ? kc_cabinet_add(db, argv[1], token) : kc_cabinet_rotate(db, argv[1], token);
+	r = strcmp(cmd, "add-cabinet") == 0 ? kc_auth_cabinet_add(db, argv[1], token) : kc_auth_cabinet_rotate(db, argv[1], token);
 	kc_db_free(db);
 	if (r == -EEXIST || r == -ENOENT || r == -EINVAL) {
 		fprintf(stderr, "keyauditd %s: %s\n", cmd,
