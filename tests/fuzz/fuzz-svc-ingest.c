@@ -21,6 +21,7 @@
 #include "common/event.h"
 #include "common/pdata.h"
 #include "service/auth.h"
+#include "service/chain.h"
 #include "service/config.h"
 #include "service/ingest.h"
 #include "service/store.h"
