@@ -137,7 +137,7 @@ int http_api_review_status(struct kc_db *db, const char *cabinet, const char *ha
 		snprintf(msg, len, "cabinet and handover (a number) are required");
 		return 400;
 	}
-	r = kc_handover_review_check(db, cabinet, h);
+	r = kc_report_handovers_review_check(db, cabinet, h);
 	switch (r) {
 	case -EPERM:
 		snprintf(msg, len,

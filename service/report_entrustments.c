@@ -32,7 +32,7 @@ int kc_report_entrustments(struct kc_report_ctx *c)
 {
 	struct kc_query f = { 0 }, q, nf = { 0 };
 	const char *site = NULL, *cab = NULL, *type = NULL;
-	int64_t days = 30, from = 0, to = 0, total;
+	int64_t days = 30, from = 0, to = 0;
 	int hf, ht;
 	json_t *sec;
 	static const char ent_sql[] =
@@ -82,22 +82,11 @@ int kc_report_entrustments(struct kc_report_ctx *c)
 		kc_query_int(&nf, " AND n.created_ms >= ?", from);
 	if (ht)
 		kc_query_int(&nf, " AND n.created_ms < ?", to);
-	memset(&q, 0, sizeof(q));
-	kc_query_add(&q, "SELECT n.id, n.created_ms, n.cabinet, n.type, n.stage, n.entrustment, n.key, n.unit,"
-		  " n.site, n.text_zh, d.webhook, coalesce(d.state, 'no webhook'), d.attempts, d.last_error,"
-		  " d.delivered_ms FROM notices n LEFT JOIN deliveries d ON d.notice_id = n.id");
-	kc_query_append(&q, &nf);
-	kc_query_add(&q, " ORDER BY n.created_ms, n.id, d.id");
-	kc_query_int(&q, " LIMIT ?", c->page_size);
-	kc_query_int(&q, " OFFSET ?", (c->page - 1) * c->page_size);
 	sec = kc_report_section(c, "notices", "Notices and their delivery", "通知及送达", notice_cols);
-	if (kc_report_fill(c, sec, &q, notice_cols) < 0)
-		return -EIO;
-	memset(&q, 0, sizeof(q));
-	kc_query_add(&q, "SELECT count(*) FROM notices n LEFT JOIN deliveries d ON d.notice_id = n.id");
-	kc_query_append(&q, &nf);
-	if ((total = kc_report_count(c, &q)) < 0)
-		return -EIO;
-	kc_report_set_paging(c, sec, total);
-	return 0;
+	return kc_report_paged(c, sec,
+			       "SELECT n.id, n.created_ms, n.cabinet, n.type, n.stage, n.entrustment, n.key, n.unit,"
+			       " n.site, n.text_zh, d.webhook, coalesce(d.state, 'no webhook'), d.attempts, d.last_error,"
+			       " d.delivered_ms FROM notices n LEFT JOIN deliveries d ON d.notice_id = n.id",
+			       "SELECT count(*) FROM notices n LEFT JOIN deliveries d ON d.notice_id = n.id", &nf,
+			       " ORDER BY n.created_ms, n.id, d.id", notice_cols);
 }

@@ -42,22 +42,13 @@ int kc_report_handovers(struct kc_report_ctx *c)
 		kc_query_int(&f, " AND started_ms < ?", to);
 	if (unrev && strcmp(unrev, "0") != 0)
 		kc_query_add(&f, " AND reviewed_ms IS NULL");
-	memset(&q, 0, sizeof(q));
-	kc_query_add(&q, "SELECT cabinet, handover, started_ms, outgoing, incoming, confirmed_ms, keys_out, ids_held,"
-		  " alarms, reviewed_by, reviewed_ms, review_note FROM handovers");
-	kc_query_append(&q, &f);
-	kc_query_add(&q, " ORDER BY started_ms DESC, cabinet, handover");
-	kc_query_int(&q, " LIMIT ?", c->page_size);
-	kc_query_int(&q, " OFFSET ?", (c->page - 1) * c->page_size);
 	sec = kc_report_section(c, "handovers", "Handover sheets", "交接班记录", ho_cols);
-	if (kc_report_fill(c, sec, &q, ho_cols) < 0)
+	if (kc_report_paged(c, sec,
+			    "SELECT cabinet, handover, started_ms, outgoing, incoming, confirmed_ms, keys_out, ids_held,"
+			    " alarms, reviewed_by, reviewed_ms, review_note FROM handovers",
+			    "SELECT count(*) FROM handovers", &f, " ORDER BY started_ms DESC, cabinet, handover",
+			    ho_cols) < 0)
 		return -EIO;
-	memset(&q, 0, sizeof(q));
-	kc_query_add(&q, "SELECT count(*) FROM handovers");
-	kc_query_append(&q, &f);
-	if ((total = kc_report_count(c, &q)) < 0)
-		return -EIO;
-	kc_report_set_paging(c, sec, total);
 	memset(&q, 0, sizeof(q));
 	kc_query_add(&q, "SELECT count(*) FROM handovers");
 	kc_query_append(&q, &f);
@@ -68,7 +59,7 @@ int kc_report_handovers(struct kc_report_ctx *c)
 	return 0;
 }
 
-int kc_handover_review_check(struct kc_db *db, const char *cabinet, int64_t handover)
+int kc_report_handovers_review_check(struct kc_db *db, const char *cabinet, int64_t handover)
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "SELECT confirmed_ms IS NOT NULL, reviewed_ms IS NOT NULL FROM handovers"
 					  " WHERE cabinet = ? AND handover = ?");

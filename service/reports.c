@@ -164,6 +164,29 @@ void kc_report_set_paging(struct kc_report_ctx *c, json_t *sec, int64_t total)
 	json_object_set_new(sec, "page_size", json_integer(c->page_size));
 }
 
+int kc_report_paged(struct kc_report_ctx *c, json_t *sec, const char *select, const char *count,
+		    const struct kc_query *filter, const char *order, const struct kc_report_col *cols)
+{
+	struct kc_query q;
+	int64_t total;
+
+	memset(&q, 0, sizeof(q));
+	kc_query_add(&q, select);
+	kc_query_append(&q, filter);
+	kc_query_add(&q, order);
+	kc_query_int(&q, " LIMIT ?", c->page_size);
+	kc_query_int(&q, " OFFSET ?", (c->page - 1) * c->page_size);
+	if (kc_report_fill(c, sec, &q, cols) < 0)
+		return -EIO;
+	memset(&q, 0, sizeof(q));
+	kc_query_add(&q, count);
+	kc_query_append(&q, filter);
+	if ((total = kc_report_count(c, &q)) < 0)
+		return -EIO;
+	kc_report_set_paging(c, sec, total);
+	return 0;
+}
+
 /* Filters shared by several reports: site (on column col) and cabinet. */
 int kc_report_site_cabinet(struct kc_report_ctx *c, struct kc_query *q, const char *site_col, const char **site,
 			const char **cabinet)

@@ -61,5 +61,9 @@ int kc_report_fill(struct kc_report_ctx *c, json_t *sec, const struct kc_query *
 /* The count(*) q selects, or -EIO. */
 int64_t kc_report_count(struct kc_report_ctx *c, const struct kc_query *q);
 void kc_report_set_paging(struct kc_report_ctx *c, json_t *sec, int64_t total);
+/* Fills sec with the page of select + filter + order (SQL fragments) and
+ * sets its paging from count + filter (a "SELECT count(*)"). 0 or -EIO. */
+int kc_report_paged(struct kc_report_ctx *c, json_t *sec, const char *select, const char *count,
+		    const struct kc_query *filter, const char *order, const struct kc_report_col *cols);
 
 #endif
