@@ -51,10 +51,10 @@ enum MHD_Result http_api_ingest(struct call *k)
 		kc_debug("ingest for cabinet %s: %d stored, %d duplicates, last %lld", cabinet, res.stored,
 			 res.duplicates, (long long)res.last_seq);
 	return http_reply_json(c, res.status,
-			 json_pack("{s:b, s:s?, s:s, s:s, s:I, s:i, s:i}", "ok", res.error == NULL, "error",
-				   res.error, "message", res.error ? res.message : "stored", "cabinet", cabinet,
-				   "last_seq", (json_int_t)res.last_seq, "stored", res.stored, "duplicates",
-				   res.duplicates));
+			       json_pack("{s:b, s:s?, s:s, s:s, s:I, s:i, s:i}", "ok", res.error == NULL, "error",
+					 res.error, "message", res.error ? res.message : "stored", "cabinet", cabinet,
+					 "last_seq", (json_int_t)res.last_seq, "stored", res.stored, "duplicates",
+					 res.duplicates));
 }
 
 /* 200 {"store": "ok"} while the service can store, else 503 and why. */
@@ -176,8 +176,8 @@ enum MHD_Result http_api_review(struct call *k)
 					hs[0] ? hs : NULL, msg, sizeof(msg));
 	json_decref(b);
 	if (status != 200)
-		return http_reply_error(c, status, status == 404 ? "not_found" : status == 409 ? "conflict" : "bad_request",
-				  msg);
+		return http_reply_error(c, status,
+					status == 404 ? "not_found" : status == 409 ? "conflict" : "bad_request", msg);
 	return http_reply_json(c, 200, json_pack("{s:b, s:s}", "ok", 1, "message", msg));
 }
 
@@ -222,7 +222,7 @@ enum MHD_Result http_api_cabinets(struct call *k)
 	if (r == 0) {
 		kc_notice("cabinet %s: %s by %s", id, *rest ? "token replaced" : "registered", rq->user);
 		r = http_reply_json(c, *rest ? 200 : 201,
-			      json_pack("{s:b, s:s, s:s}", "ok", 1, "id", id, "token", token)) == MHD_YES ? 0 : -EIO;
+				    json_pack("{s:b, s:s, s:s}", "ok", 1, "id", id, "token", token)) == MHD_YES ? 0 : -EIO;
 		json_decref(b);
 		return r == 0 ? MHD_YES : MHD_NO;
 	}
