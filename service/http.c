@@ -269,19 +269,18 @@ static void conn_track(struct kc_http *s, struct MHD_Connection *c, void **socke
 	*ac = k;
 	pthread_mutex_lock(&s->lock);
 	found = tsearch(ac, &s->addrs, addr_cmp);
-	if (found && *found != ac)
-		free(ac);
-	if (found) {
-		slot->ac = *found;
-		slot->ac->n++;
-		slot->over = slot->ac->n > s->cfg->per_address_limit;
-	}
-	pthread_mutex_unlock(&s->lock);
 	if (!found) {
+		pthread_mutex_unlock(&s->lock);
 		free(ac);
 		free(slot);
 		return;
 	}
+	if (*found != ac)
+		free(ac);
+	slot->ac = *found;
+	slot->ac->n++;
+	slot->over = slot->ac->n > s->cfg->per_address_limit;
+	pthread_mutex_unlock(&s->lock);
 	if (slot->over)
 		conn_refusal(s, &k, false);
 	*socket_context = slot;
