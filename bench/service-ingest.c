@@ -178,7 +178,7 @@ static pid_t serve_child(const char *db, int full, int *port)
 	if (pid == 0) {
 		struct kc_audit_config cfg;
 		struct kc_notifier *n;
-		struct kc_server *srv;
+		struct kc_http *srv;
 		char err[256];
 		int p;
 		sigset_t set;
@@ -195,12 +195,12 @@ static pid_t serve_child(const char *db, int full, int *port)
 		if (!full)
 			kc_db_bench_synchronous_normal();
 		n = kc_notifier_start(&cfg, err, sizeof(err));
-		srv = n ? kc_server_start(&cfg, n, err, sizeof(err)) : NULL;
-		p = srv ? kc_server_port(srv) : -1;
+		srv = n ? kc_http_start(&cfg, n, err, sizeof(err)) : NULL;
+		p = srv ? kc_http_port(srv) : -1;
 		if (write(fds[1], &p, sizeof(p)) != sizeof(p) || p < 0)
 			_exit(1);
 		sigwait(&set, &sig);
-		kc_server_stop(srv);
+		kc_http_stop(srv);
 		kc_notifier_stop(n);
 		_exit(0);
 	}
@@ -229,7 +229,7 @@ static int ingest_rates(const char *dir, const char *name, int full, char **evs,
 
 	snprintf(db, sizeof(db), "%s/%s", dir, name);
 	d = kc_db_open(db, 1, err, sizeof(err));
-	if (!d || kc_cabinet_add(d, "B1", tok1) < 0 || kc_cabinet_add(d, "B2", tok2) < 0) {
+	if (!d || kc_auth_cabinet_add(d, "B1", tok1) < 0 || kc_auth_cabinet_add(d, "B2", tok2) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return -EIO;
 	}

@@ -8,7 +8,7 @@
 #include "common/pdata.h"
 #include "common/util.h"
 
-int kc_role_parse(const char *s, enum kc_role *out)
+int kc_auth_role_parse(const char *s, enum kc_role *out)
 {
 	if (s && strcmp(s, "supervisor") == 0)
 		*out = KC_ROLE_SUPERVISOR;
@@ -19,12 +19,12 @@ int kc_role_parse(const char *s, enum kc_role *out)
 	return 0;
 }
 
-const char *kc_role_name(enum kc_role r)
+const char *kc_auth_role_name(enum kc_role r)
 {
 	return r == KC_ROLE_ADMIN ? "admin" : r == KC_ROLE_SUPERVISOR ? "supervisor" : "none";
 }
 
-int kc_name_check(const char *s)
+int kc_auth_name_check(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 
@@ -47,13 +47,13 @@ static int step_done(sqlite3_stmt *st)
 	return rc == SQLITE_CONSTRAINT ? -EEXIST : -EIO;
 }
 
-int kc_user_add(struct kc_db *db, const char *name, enum kc_role role, const char *password)
+int kc_auth_user_add(struct kc_db *db, const char *name, enum kc_role role, const char *password)
 {
 	char hash[KC_PWHASH_LEN];
 	sqlite3_stmt *st;
 	size_t n = password ? strlen(password) : 0;
 
-	if (kc_name_check(name) < 0 || n < 8 || n > 128)
+	if (kc_auth_name_check(name) < 0 || n < 8 || n > 128)
 		return -EINVAL;
 	if (kc_secret_hash(password, hash) < 0)
 		return -ENOMEM;
@@ -61,7 +61,7 @@ int kc_user_add(struct kc_db *db, const char *name, enum kc_role role, const cha
 	if (!st)
 		return -EIO;
 	kc_bind_text(st, 1, name);
-	kc_bind_text(st, 2, kc_role_name(role));
+	kc_bind_text(st, 2, kc_auth_role_name(role));
 	kc_bind_text(st, 3, hash);
 	sqlite3_bind_int64(st, 4, kc_wall_ms());
 	return step_done(st);
@@ -78,7 +78,7 @@ static void auth_dummy_make(void)
 	kc_secret_hash(secret, dummy_hash);
 }
 
-int kc_user_check(struct kc_db *db, const char *name, const char *password, enum kc_role *role)
+int kc_auth_user_check(struct kc_db *db, const char *name, const char *password, enum kc_role *role)
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "SELECT pw_hash, role FROM users WHERE name = ?");
 	char hash[KC_PWHASH_LEN] = "";
@@ -89,7 +89,7 @@ int kc_user_check(struct kc_db *db, const char *name, const char *password, enum
 	kc_bind_text(st, 1, name);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		kc_strlcpy(hash, (const char *)sqlite3_column_text(st, 0), sizeof(hash));
-		kc_role_parse((const char *)sqlite3_column_text(st, 1), &r);
+		kc_auth_role_parse((const char *)sqlite3_column_text(st, 1), &r);
 	}
 	sqlite3_reset(st);
 	if (!hash[0]) {
@@ -176,15 +176,15 @@ static int64_t login_slot_done(struct login_slot *e, int free_fails, int ok, int
 		int shift = e->fails - free_fails;
 		int64_t lock = (int64_t)1000 << (shift > 10 ? 10 : shift);
 
-		if (lock > (int64_t)KC_LOGIN_LOCK_MAX_S * 1000)
-			lock = (int64_t)KC_LOGIN_LOCK_MAX_S * 1000;
+		if (lock > (int64_t)KC_AUTH_LOGIN_LOCK_MAX_S * 1000)
+			lock = (int64_t)KC_AUTH_LOGIN_LOCK_MAX_S * 1000;
 		e->until_ms = now + lock;
 		return lock;
 	}
 	return 0;
 }
 
-int kc_login_begin(const char *user, const char *addr, int64_t now_ms, int *retry_s)
+int kc_auth_login_begin(const char *user, const char *addr, int64_t now_ms, int *retry_s)
 {
 	char ku[sizeof(login_slots[0].key)], ka[sizeof(login_slots[0].key)];
 	struct login_slot *u, *a;
@@ -199,8 +199,8 @@ int kc_login_begin(const char *user, const char *addr, int64_t now_ms, int *retr
 		/* every slot locked or in use: a flood; refuse for a second */
 		wait = 1000;
 	} else {
-		int64_t wu = login_slot_wait(u, KC_LOGIN_FREE_USER, now_ms);
-		int64_t wa = login_slot_wait(a, KC_LOGIN_FREE_ADDR, now_ms);
+		int64_t wu = login_slot_wait(u, KC_AUTH_LOGIN_FREE_USER, now_ms);
+		int64_t wa = login_slot_wait(a, KC_AUTH_LOGIN_FREE_ADDR, now_ms);
 
 		wait = wu > wa ? wu : wa;
 		if (wait == 0) {
@@ -215,7 +215,7 @@ int kc_login_begin(const char *user, const char *addr, int64_t now_ms, int *retr
 	return -EAGAIN;
 }
 
-int kc_login_end(const char *user, const char *addr, int ok, int64_t now_ms)
+int kc_auth_login_end(const char *user, const char *addr, int ok, int64_t now_ms)
 {
 	char ku[sizeof(login_slots[0].key)], ka[sizeof(login_slots[0].key)];
 	struct login_slot *u, *a;
@@ -226,15 +226,15 @@ int kc_login_end(const char *user, const char *addr, int ok, int64_t now_ms)
 	pthread_mutex_lock(&login_mutex);
 	u = login_slot_get(ku, now_ms, NULL);
 	if (u)
-		lu = login_slot_done(u, KC_LOGIN_FREE_USER, ok, now_ms);
+		lu = login_slot_done(u, KC_AUTH_LOGIN_FREE_USER, ok, now_ms);
 	a = login_slot_get(ka, now_ms, u);
 	if (a)
-		la = login_slot_done(a, KC_LOGIN_FREE_ADDR, ok, now_ms);
+		la = login_slot_done(a, KC_AUTH_LOGIN_FREE_ADDR, ok, now_ms);
 	pthread_mutex_unlock(&login_mutex);
 	return (int)(((lu > la ? lu : la) + 999) / 1000);
 }
 
-int kc_session_new(struct kc_db *db, const char *user, int ttl_s, char token[KC_TOKEN_LEN])
+int kc_auth_session_new(struct kc_db *db, const char *user, int ttl_s, char token[KC_TOKEN_LEN])
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "INSERT INTO sessions (token_hash, user, expires_ms) VALUES (?,?,?)");
 	char tok[KC_TOKEN_LEN], hash[65];
@@ -255,7 +255,7 @@ int kc_session_new(struct kc_db *db, const char *user, int ttl_s, char token[KC_
 	return r;
 }
 
-int kc_session_get(struct kc_db *db, const char *token, char *user, enum kc_role *role)
+int kc_auth_session_get(struct kc_db *db, const char *token, char *user, enum kc_role *role)
 {
 	sqlite3_stmt *st = kc_db_stmt(db,
 		"SELECT u.name, u.role FROM sessions s JOIN users u ON u.name = s.user"
@@ -270,13 +270,13 @@ int kc_session_get(struct kc_db *db, const char *token, char *user, enum kc_role
 	sqlite3_bind_int64(st, 2, kc_wall_ms());
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		kc_strlcpy(user, (const char *)sqlite3_column_text(st, 0), KC_NAME_MAX + 1);
-		r = kc_role_parse((const char *)sqlite3_column_text(st, 1), role) == 0 ? 0 : -EACCES;
+		r = kc_auth_role_parse((const char *)sqlite3_column_text(st, 1), role) == 0 ? 0 : -EACCES;
 	}
 	sqlite3_reset(st);
 	return r;
 }
 
-void kc_session_end(struct kc_db *db, const char *token)
+void kc_auth_session_end(struct kc_db *db, const char *token)
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "DELETE FROM sessions WHERE token_hash = ?");
 	char hash[65];
@@ -290,7 +290,7 @@ void kc_session_end(struct kc_db *db, const char *token)
 	kc_db_write_unlock();
 }
 
-int kc_session_expire(struct kc_db *db)
+int kc_auth_session_expire(struct kc_db *db)
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "DELETE FROM sessions WHERE expires_ms <= ?");
 	int r;
@@ -306,13 +306,13 @@ int kc_session_expire(struct kc_db *db)
 	return r;
 }
 
-int kc_cabinet_add(struct kc_db *db, const char *id, char token[KC_TOKEN_LEN])
+int kc_auth_cabinet_add(struct kc_db *db, const char *id, char token[KC_TOKEN_LEN])
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "INSERT INTO cabinets (id, token_hash, created_ms) VALUES (?,?,?)");
 	char tok[KC_TOKEN_LEN], hash[65];
 	int r;
 
-	if (kc_name_check(id) < 0)
+	if (kc_auth_name_check(id) < 0)
 		return -EINVAL;
 	if (!st)
 		return -EIO;
@@ -329,7 +329,7 @@ int kc_cabinet_add(struct kc_db *db, const char *id, char token[KC_TOKEN_LEN])
 	return r;
 }
 
-int kc_cabinet_rotate(struct kc_db *db, const char *id, char token[KC_TOKEN_LEN])
+int kc_auth_cabinet_rotate(struct kc_db *db, const char *id, char token[KC_TOKEN_LEN])
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "UPDATE cabinets SET token_hash = ? WHERE id = ?");
 	char tok[KC_TOKEN_LEN], hash[65];
@@ -349,4 +349,24 @@ int kc_cabinet_rotate(struct kc_db *db, const char *id, char token[KC_TOKEN_LEN]
 	if (r == 0)
 		memcpy(token, tok, KC_TOKEN_LEN);
 	return r;
+}
+
+int kc_auth_cabinet_by_token(struct kc_db *db, const char *token, char *cabinet, size_t len)
+{
+	sqlite3_stmt *st = kc_db_stmt(db, "SELECT id FROM cabinets WHERE token_hash = ?");
+	char hash[65];
+	int rc;
+
+	if (!st)
+		return -EIO;
+	kc_token_hash(token, hash);
+	kc_bind_text(st, 1, hash);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		kc_strlcpy(cabinet, (const char *)sqlite3_column_text(st, 0), len);
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? -EACCES : -EIO;
 }

@@ -1,6 +1,7 @@
-/* People (supervisors, admins), their web sessions, and cabinets with
- * their bearer tokens. Secrets are stored hashed only: passwords with
- * argon2id, session and cabinet tokens with SHA-256. */
+/* Who is who (kc_auth_*): people (supervisors, admins) and their roles,
+ * the login backoff, web sessions, and cabinets with their bearer tokens.
+ * Secrets are stored hashed only: passwords with argon2id, session and
+ * cabinet tokens with SHA-256. */
 #ifndef KC_SERVICE_AUTH_H
 #define KC_SERVICE_AUTH_H
 #include <stddef.h>
@@ -14,44 +15,47 @@
 
 enum kc_role { KC_ROLE_NONE, KC_ROLE_SUPERVISOR, KC_ROLE_ADMIN };
 
-int kc_role_parse(const char *s, enum kc_role *out);
-const char *kc_role_name(enum kc_role r);
+int kc_auth_role_parse(const char *s, enum kc_role *out);
+const char *kc_auth_role_name(enum kc_role r);
 /* Names of users and cabinets: 1 to 64 of [A-Za-z0-9._-]. */
-int kc_name_check(const char *s);
+int kc_auth_name_check(const char *s);
 
 /* Returns 0, -EEXIST, -EINVAL (bad name or password), -EIO. */
-int kc_user_add(struct kc_db *db, const char *name, enum kc_role role, const char *password);
+int kc_auth_user_add(struct kc_db *db, const char *name, enum kc_role role, const char *password);
 /* Returns 0 with *role set, or -EACCES. An unknown name costs what a
  * known one does: its password is checked against a dummy argon2id hash. */
-int kc_user_check(struct kc_db *db, const char *name, const char *password, enum kc_role *role);
+int kc_auth_user_check(struct kc_db *db, const char *name, const char *password, enum kc_role *role);
 
 /* Login backoff, in memory: failed password checks are counted per login
  * name and per client address (an IPv6 address by its /64). After
- * KC_LOGIN_FREE_USER failures for a name, or KC_LOGIN_FREE_ADDR from an
- * address, each further failure locks it for twice as long as the one
- * before, from 1 s up to KC_LOGIN_LOCK_MAX_S; a success clears both
- * counts, a quarter of an hour without a failure forgets them. */
-#define KC_LOGIN_FREE_USER 5
-#define KC_LOGIN_FREE_ADDR 20
-#define KC_LOGIN_LOCK_MAX_S 900
-/* Before a password check: 0 (then call kc_login_end), or -EAGAIN with
- * *retry_s, the seconds left. */
-int kc_login_begin(const char *user, const char *addr, int64_t now_ms, int *retry_s);
+ * KC_AUTH_LOGIN_FREE_USER failures for a name, or KC_AUTH_LOGIN_FREE_ADDR
+ * from an address, each further failure locks it for twice as long as the
+ * one before, from 1 s up to KC_AUTH_LOGIN_LOCK_MAX_S; a success clears
+ * both counts, a quarter of an hour without a failure forgets them. */
+#define KC_AUTH_LOGIN_FREE_USER 5
+#define KC_AUTH_LOGIN_FREE_ADDR 20
+#define KC_AUTH_LOGIN_LOCK_MAX_S 900
+/* Before a password check: 0 (then call kc_auth_login_end), or -EAGAIN
+ * with *retry_s, the seconds left. */
+int kc_auth_login_begin(const char *user, const char *addr, int64_t now_ms, int *retry_s);
 /* After the check: returns the seconds this failure locks the name or the
  * address for (the longer), 0 when it locks neither. */
-int kc_login_end(const char *user, const char *addr, int ok, int64_t now_ms);
+int kc_auth_login_end(const char *user, const char *addr, int ok, int64_t now_ms);
 
-int kc_session_new(struct kc_db *db, const char *user, int ttl_s, char token[KC_TOKEN_LEN]);
+int kc_auth_session_new(struct kc_db *db, const char *user, int ttl_s, char token[KC_TOKEN_LEN]);
 /* Returns 0 with user (KC_NAME_MAX+1 bytes) and role set, or -EACCES. */
-int kc_session_get(struct kc_db *db, const char *token, char *user, enum kc_role *role);
-void kc_session_end(struct kc_db *db, const char *token);
+int kc_auth_session_get(struct kc_db *db, const char *token, char *user, enum kc_role *role);
+void kc_auth_session_end(struct kc_db *db, const char *token);
 /* Drops expired sessions; returns how many, or -EIO. */
-int kc_session_expire(struct kc_db *db);
+int kc_auth_session_expire(struct kc_db *db);
 
 /* Registers a cabinet and writes its new token (shown once). Returns 0,
  * -EEXIST, -EINVAL, -EIO. */
-int kc_cabinet_add(struct kc_db *db, const char *id, char token[KC_TOKEN_LEN]);
+int kc_auth_cabinet_add(struct kc_db *db, const char *id, char token[KC_TOKEN_LEN]);
 /* A new token for a cabinet; the old one stops working. -ENOENT, -EIO. */
-int kc_cabinet_rotate(struct kc_db *db, const char *id, char token[KC_TOKEN_LEN]);
+int kc_auth_cabinet_rotate(struct kc_db *db, const char *id, char token[KC_TOKEN_LEN]);
+/* The cabinet a bearer token belongs to. Returns 0 (cabinet written),
+ * -EACCES for an unknown token, -EIO on a database error. */
+int kc_auth_cabinet_by_token(struct kc_db *db, const char *token, char *cabinet, size_t len);
 
 #endif

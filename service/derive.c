@@ -9,14 +9,17 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "service/ingest.h"
+#include "common/event_types.h"
+#include "service/derive.h"
 #include "service/notify.h"
 
 struct ctx {
 	struct kc_db *db;
+	const struct kc_audit_config *cfg;
 	const json_t *ev;
 	const json_t *data;
 	int64_t ts_ms;
+	int64_t now_ms;
 };
 
 /* Binds the arguments described by fmt, one letter each:
@@ -104,8 +107,9 @@ static void field(json_t *f, const char *name, const json_t *obj, const char *me
 	}
 }
 
-static int notice(struct ctx *c, const struct kc_audit_config *cfg, enum kc_notice_kind kind, int64_t now_ms)
+static int notice(struct ctx *c, enum kc_notice_kind kind)
 {
+	const struct kc_audit_config *cfg = c->cfg;
 	static const char *ev_members[] = { "key", "unit", "site", "person", "slot", "cabinet" };
 	static const char *data_members[] = { "owner_name", "owner_phone", "end", "stage", "due",
 					      "alarm_type", "detail", "entrustment", "loan" };
@@ -136,158 +140,246 @@ static int notice(struct ctx *c, const struct kc_audit_config *cfg, enum kc_noti
 	json_object_set_new(f, "message", json_string("-"));
 	r = kc_notice_add(c->db, cfg, kind, json_string_value(json_object_get(c->ev, "cabinet")),
 			  json_integer_value(json_object_get(c->ev, "seq")),
-			  json_string_value(json_object_get(c->ev, "type")), f, now_ms);
+			  json_string_value(json_object_get(c->ev, "type")), f, c->now_ms);
 	json_decref(f);
 	return r;
+}
+
+typedef int (*derive_fn)(struct ctx *c);
+
+static int derive_site_registered(struct ctx *c)
+{
+	const char *age = json_string_value(json_object_get(c->data, "age"));
+
+	return run(c, "INSERT OR REPLACE INTO sites (site, name, age) VALUES (?,?,?)", "eds", "site", "name",
+		   age && strcmp(age, "new") == 0 ? "new" : "old");
+}
+
+static int derive_unit_registered(struct ctx *c)
+{
+	int r = run(c,
+		    "INSERT INTO units (site, unit, building, room, vacant) VALUES (?,?,?,?,?)"
+		    " ON CONFLICT (site, unit) DO UPDATE SET building = excluded.building,"
+		    " room = excluded.room, vacant = excluded.vacant",
+		    "eeddb", "site", "unit", "building", "room", "vacant");
+
+	return r < 0 ? r : set_vacancy(c, json_is_true(json_object_get(c->data, "vacant")));
+}
+
+static int derive_unit_vacancy(struct ctx *c)
+{
+	int r = run(c,
+		    "INSERT INTO units (site, unit, vacant) VALUES (?,?,?)"
+		    " ON CONFLICT (site, unit) DO UPDATE SET vacant = excluded.vacant",
+		    "eeb", "site", "unit", "vacant");
+
+	return r < 0 ? r : set_vacancy(c, json_is_true(json_object_get(c->data, "vacant")));
+}
+
+static int derive_key_registered(struct ctx *c)
+{
+	return run(c, "INSERT OR REPLACE INTO keys (cabinet, key, kind, unit, site, slot) VALUES (?,?,?,?,?,?)",
+		   "eeeeee", "cabinet", "key", "kind", "unit", "site", "slot");
+}
+
+static int derive_entrustment_registered(struct ctx *c)
+{
+	return run(c,
+		   "INSERT OR REPLACE INTO entrustments (cabinet, entrustment, key, unit, site, owner,"
+		   " owner_name, owner_phone, start_ms, end_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
+		   "edeeeeddtt", "cabinet", "entrustment", "key", "unit", "site", "person", "owner_name",
+		   "owner_phone", "start", "end");
+}
+
+/* collection.completed and entrustment.closed */
+static int derive_entrustment_closed(struct ctx *c)
+{
+	const json_t *reason = json_object_get(c->data, "reason");
+	int r;
+
+	/* The owner took the key home: that loan never comes back. */
+	if (json_is_integer(json_object_get(c->data, "loan"))) {
+		r = run(c, "UPDATE loans SET state = 'collected' WHERE cabinet = ? AND loan = ?", "ed", "cabinet",
+			"loan");
+		if (r < 0)
+			return r;
+	}
+	return run(c,
+		   "UPDATE entrustments SET closed_ms = coalesce(closed_ms, ?), close_reason ="
+		   " coalesce(close_reason, ?) WHERE cabinet = ? AND entrustment = ?",
+		   "Tsed", json_is_string(reason) ? json_string_value(reason) : "collected", "cabinet",
+		   "entrustment");
+}
+
+static int derive_release_granted(struct ctx *c)
+{
+	return run(c,
+		   "INSERT OR REPLACE INTO loans (cabinet, loan, key, kind, unit, site, slot, person,"
+		   " actor, purpose, work_order, out_ms, due_ms, contact, signature)"
+		   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		   "edeeeeeeeddTtdd", "cabinet", "loan", "key", "kind", "unit", "site", "slot", "person",
+		   "actor", "purpose", "work_order", "due", "contact", "signature");
+}
+
+static int derive_release_taken(struct ctx *c)
+{
+	return run(c, "UPDATE loans SET state = 'out', out_ms = ? WHERE cabinet = ? AND loan = ?", "Ted",
+		   "cabinet", "loan");
+}
+
+static int derive_release_not_taken(struct ctx *c)
+{
+	return run(c, "UPDATE loans SET state = 'not_taken' WHERE cabinet = ? AND loan = ?", "ed", "cabinet",
+		   "loan");
+}
+
+static int derive_loan_returned(struct ctx *c)
+{
+	return run(c,
+		   "UPDATE loans SET state = 'returned', returned_ms = ?, overdue = max(overdue, ?)"
+		   " WHERE cabinet = ? AND loan = ?",
+		   "Tbed", "overdue", "cabinet", "loan");
+}
+
+static int derive_loan_overdue(struct ctx *c)
+{
+	int r = run(c, "UPDATE loans SET overdue = 1 WHERE cabinet = ? AND loan = ?", "ed", "cabinet", "loan");
+
+	return r < 0 ? r : notice(c, KC_NOTICE_LOAN_OVERDUE);
+}
+
+static int derive_inspection_recorded(struct ctx *c)
+{
+	return run(c,
+		   /* The inspector: the event's person, the engineer who
+		    * borrowed the key; for an event without one, the loan's. */
+		   "INSERT OR REPLACE INTO inspections (cabinet, seq, loan, ts_ms, key, unit, site,"
+		   " actor, result, problems, forwarded_to, inspector) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
+		   "?9,?10,?11, coalesce(?12, (SELECT person FROM loans WHERE cabinet = ?1 AND loan = ?3)))",
+		   "eedTeeeeddde", "cabinet", "seq", "loan", "key", "unit", "site", "actor", "result",
+		   "problems", "forwarded_to", "person");
+}
+
+static int derive_id_held(struct ctx *c)
+{
+	return run(c,
+		   "INSERT OR REPLACE INTO ids_held (cabinet, loan, person, key, site, id_type,"
+		   " id_masked, held_ms) VALUES (?,?,?,?,"
+		   " (SELECT site FROM keys WHERE keys.cabinet = ?1 AND keys.key = ?4),?,?,?)",
+		   "edeeddT", "cabinet", "loan", "person", "key", "id_type", "id_masked");
+}
+
+static int derive_id_released(struct ctx *c)
+{
+	return run(c, "UPDATE ids_held SET released_ms = ? WHERE cabinet = ? AND loan = ?", "Ted", "cabinet",
+		   "loan");
+}
+
+static int derive_handover_started(struct ctx *c)
+{
+	char *keys = json_dumps(json_object_get(c->data, "keys_out"), JSON_COMPACT | JSON_ENCODE_ANY);
+	char *ids = json_dumps(json_object_get(c->data, "ids_held"), JSON_COMPACT | JSON_ENCODE_ANY);
+	char *alarms = json_dumps(json_object_get(c->data, "alarms"), JSON_COMPACT | JSON_ENCODE_ANY);
+	int r;
+
+	r = run(c,
+		"INSERT OR REPLACE INTO handovers (cabinet, handover, outgoing, started_ms, keys_out,"
+		" ids_held, alarms) VALUES (?,?,?,?,?,?,?)",
+		"edeTsss", "cabinet", "handover", "actor", keys ? keys : "[]", ids ? ids : "[]",
+		alarms ? alarms : "[]");
+	free(keys);
+	free(ids);
+	free(alarms);
+	return r;
+}
+
+static int derive_handover_confirmed(struct ctx *c)
+{
+	return run(c, "UPDATE handovers SET incoming = ?, confirmed_ms = ? WHERE cabinet = ? AND handover = ?",
+		   "eTed", "actor", "cabinet", "handover");
+}
+
+static int derive_handover_reviewed(struct ctx *c)
+{
+	return run(c,
+		   "UPDATE handovers SET reviewed_by = ?, reviewed_ms = ?, review_note = ?"
+		   " WHERE cabinet = ? AND handover = ?",
+		   "eTded", "actor", "note", "cabinet", "handover");
+}
+
+static int derive_notice_due(struct ctx *c)
+{
+	const char *stage = json_string_value(json_object_get(c->data, "stage"));
+	enum kc_notice_kind k = KC_NOTICE_REMINDER;
+
+	if (stage && strcmp(stage, "before_end") == 0)
+		k = KC_NOTICE_BEFORE_END;
+	else if (stage && strcmp(stage, "end") == 0)
+		k = KC_NOTICE_END;
+	return notice(c, k);
+}
+
+static int derive_alarm_raised(struct ctx *c)
+{
+	const char *at = json_string_value(json_object_get(c->data, "alarm_type"));
+	int r;
+
+	r = run(c,
+		"INSERT OR REPLACE INTO alarms (cabinet, alarm, alarm_type, key, slot, unit, site,"
+		" person, detail, raised_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
+		"edd" "eeeee" "dT", "cabinet", "alarm", "alarm_type", "key", "slot", "unit", "site", "person",
+		"detail");
+	if (r < 0 || !at || (strcmp(at, "tamper") != 0 && strcmp(at, "wrong_slot") != 0))
+		return r;
+	return notice(c, KC_NOTICE_ALARM);
+}
+
+static int derive_alarm_cleared(struct ctx *c)
+{
+	return run(c, "UPDATE alarms SET cleared_ms = ?, cleared_by = ? WHERE cabinet = ? AND alarm = ?", "Teed",
+		   "actor", "cabinet", "alarm");
+}
+
+/* The report tables each type updates; the types marked KC_EVT_DERIVED in
+ * common/event_types.h, and only those, have a function here. */
+static const derive_fn derive_by_type[KC_EVT_COUNT] = {
+	[KC_EVT_SITE_REGISTERED] = derive_site_registered,
+	[KC_EVT_UNIT_REGISTERED] = derive_unit_registered,
+	[KC_EVT_UNIT_VACANCY] = derive_unit_vacancy,
+	[KC_EVT_KEY_REGISTERED] = derive_key_registered,
+	[KC_EVT_ENTRUSTMENT_REGISTERED] = derive_entrustment_registered,
+	[KC_EVT_COLLECTION_COMPLETED] = derive_entrustment_closed,
+	[KC_EVT_ENTRUSTMENT_CLOSED] = derive_entrustment_closed,
+	[KC_EVT_RELEASE_GRANTED] = derive_release_granted,
+	[KC_EVT_RELEASE_TAKEN] = derive_release_taken,
+	[KC_EVT_RELEASE_NOT_TAKEN] = derive_release_not_taken,
+	[KC_EVT_LOAN_RETURNED] = derive_loan_returned,
+	[KC_EVT_LOAN_OVERDUE] = derive_loan_overdue,
+	[KC_EVT_INSPECTION_RECORDED] = derive_inspection_recorded,
+	[KC_EVT_ID_HELD] = derive_id_held,
+	[KC_EVT_ID_RELEASED] = derive_id_released,
+	[KC_EVT_HANDOVER_STARTED] = derive_handover_started,
+	[KC_EVT_HANDOVER_CONFIRMED] = derive_handover_confirmed,
+	[KC_EVT_HANDOVER_REVIEWED] = derive_handover_reviewed,
+	[KC_EVT_NOTICE_DUE] = derive_notice_due,
+	[KC_EVT_ALARM_RAISED] = derive_alarm_raised,
+	[KC_EVT_ALARM_CLEARED] = derive_alarm_cleared,
+};
+
+bool kc_derive_has(enum kc_event_type t)
+{
+	return (unsigned)t < KC_EVT_COUNT && derive_by_type[t];
 }
 
 int kc_derive_event(struct kc_db *db, const struct kc_audit_config *cfg, const json_t *ev,
 		    int64_t ts_ms, int64_t now_ms)
 {
-	struct ctx c = { db, ev, json_object_get(ev, "data"), ts_ms };
-	const char *type = json_string_value(json_object_get(ev, "type"));
-	const json_t *d = c.data;
-	int r;
+	struct ctx c = { db, cfg, ev, json_object_get(ev, "data"), ts_ms, now_ms };
+	enum kc_event_type t;
 
-	if (strcmp(type, "site.registered") == 0) {
-		const char *age = json_string_value(json_object_get(d, "age"));
-
-		return run(&c, "INSERT OR REPLACE INTO sites (site, name, age) VALUES (?,?,?)", "eds",
-			   "site", "name", age && strcmp(age, "new") == 0 ? "new" : "old");
-	}
-	if (strcmp(type, "unit.registered") == 0) {
-		r = run(&c,
-			"INSERT INTO units (site, unit, building, room, vacant) VALUES (?,?,?,?,?)"
-			" ON CONFLICT (site, unit) DO UPDATE SET building = excluded.building,"
-			" room = excluded.room, vacant = excluded.vacant",
-			"eeddb", "site", "unit", "building", "room", "vacant");
-		return r < 0 ? r : set_vacancy(&c, json_is_true(json_object_get(d, "vacant")));
-	}
-	if (strcmp(type, "unit.vacancy") == 0) {
-		r = run(&c,
-			"INSERT INTO units (site, unit, vacant) VALUES (?,?,?)"
-			" ON CONFLICT (site, unit) DO UPDATE SET vacant = excluded.vacant",
-			"eeb", "site", "unit", "vacant");
-		return r < 0 ? r : set_vacancy(&c, json_is_true(json_object_get(d, "vacant")));
-	}
-	if (strcmp(type, "key.registered") == 0)
-		return run(&c,
-			   "INSERT OR REPLACE INTO keys (cabinet, key, kind, unit, site, slot) VALUES (?,?,?,?,?,?)",
-			   "eeeeee", "cabinet", "key", "kind", "unit", "site", "slot");
-	if (strcmp(type, "entrustment.registered") == 0)
-		return run(&c,
-			   "INSERT OR REPLACE INTO entrustments (cabinet, entrustment, key, unit, site, owner,"
-			   " owner_name, owner_phone, start_ms, end_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
-			   "edeeeeddtt", "cabinet", "entrustment", "key", "unit", "site", "person",
-			   "owner_name", "owner_phone", "start", "end");
-	if (strcmp(type, "collection.completed") == 0 || strcmp(type, "entrustment.closed") == 0) {
-		const json_t *reason = json_object_get(d, "reason");
-
-		/* The owner took the key home: that loan never comes back. */
-		if (json_is_integer(json_object_get(d, "loan"))) {
-			r = run(&c, "UPDATE loans SET state = 'collected' WHERE cabinet = ? AND loan = ?",
-				"ed", "cabinet", "loan");
-			if (r < 0)
-				return r;
-		}
-		return run(&c,
-			   "UPDATE entrustments SET closed_ms = coalesce(closed_ms, ?), close_reason ="
-			   " coalesce(close_reason, ?) WHERE cabinet = ? AND entrustment = ?",
-			   "Tsed", json_is_string(reason) ? json_string_value(reason) : "collected",
-			   "cabinet", "entrustment");
-	}
-	if (strcmp(type, "release.granted") == 0)
-		return run(&c,
-			   "INSERT OR REPLACE INTO loans (cabinet, loan, key, kind, unit, site, slot, person,"
-			   " actor, purpose, work_order, out_ms, due_ms, contact, signature)"
-			   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			   "edeeeeeeeddTtdd", "cabinet", "loan", "key", "kind", "unit", "site", "slot",
-			   "person", "actor", "purpose", "work_order", "due", "contact", "signature");
-	if (strcmp(type, "release.taken") == 0)
-		return run(&c, "UPDATE loans SET state = 'out', out_ms = ? WHERE cabinet = ? AND loan = ?",
-			   "Ted", "cabinet", "loan");
-	if (strcmp(type, "release.not_taken") == 0)
-		return run(&c, "UPDATE loans SET state = 'not_taken' WHERE cabinet = ? AND loan = ?", "ed",
-			   "cabinet", "loan");
-	if (strcmp(type, "loan.returned") == 0)
-		return run(&c,
-			   "UPDATE loans SET state = 'returned', returned_ms = ?, overdue = max(overdue, ?)"
-			   " WHERE cabinet = ? AND loan = ?",
-			   "Tbed", "overdue", "cabinet", "loan");
-	if (strcmp(type, "loan.overdue") == 0) {
-		r = run(&c, "UPDATE loans SET overdue = 1 WHERE cabinet = ? AND loan = ?", "ed", "cabinet",
-			"loan");
-		return r < 0 ? r : notice(&c, cfg, KC_NOTICE_LOAN_OVERDUE, now_ms);
-	}
-	if (strcmp(type, "inspection.recorded") == 0)
-		return run(&c,
-			   /* The inspector: the event's person, the engineer who
-			    * borrowed the key; for an event without one, the loan's. */
-			   "INSERT OR REPLACE INTO inspections (cabinet, seq, loan, ts_ms, key, unit, site,"
-			   " actor, result, problems, forwarded_to, inspector) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
-			   "?9,?10,?11, coalesce(?12, (SELECT person FROM loans WHERE cabinet = ?1 AND loan = ?3)))",
-			   "eedTeeeeddde", "cabinet", "seq", "loan", "key", "unit", "site", "actor", "result",
-			   "problems", "forwarded_to", "person");
-	if (strcmp(type, "id.held") == 0)
-		return run(&c,
-			   "INSERT OR REPLACE INTO ids_held (cabinet, loan, person, key, site, id_type,"
-			   " id_masked, held_ms) VALUES (?,?,?,?,"
-			   " (SELECT site FROM keys WHERE keys.cabinet = ?1 AND keys.key = ?4),?,?,?)",
-			   "edeeddT", "cabinet", "loan", "person", "key", "id_type", "id_masked");
-	if (strcmp(type, "id.released") == 0)
-		return run(&c, "UPDATE ids_held SET released_ms = ? WHERE cabinet = ? AND loan = ?", "Ted",
-			   "cabinet", "loan");
-	if (strcmp(type, "handover.started") == 0) {
-		char *keys = json_dumps(json_object_get(d, "keys_out"), JSON_COMPACT | JSON_ENCODE_ANY);
-		char *ids = json_dumps(json_object_get(d, "ids_held"), JSON_COMPACT | JSON_ENCODE_ANY);
-		char *alarms = json_dumps(json_object_get(d, "alarms"), JSON_COMPACT | JSON_ENCODE_ANY);
-
-		r = run(&c,
-			"INSERT OR REPLACE INTO handovers (cabinet, handover, outgoing, started_ms, keys_out,"
-			" ids_held, alarms) VALUES (?,?,?,?,?,?,?)",
-			"edeTsss", "cabinet", "handover", "actor", keys ? keys : "[]", ids ? ids : "[]",
-			alarms ? alarms : "[]");
-		free(keys);
-		free(ids);
-		free(alarms);
-		return r;
-	}
-	if (strcmp(type, "handover.confirmed") == 0)
-		return run(&c,
-			   "UPDATE handovers SET incoming = ?, confirmed_ms = ? WHERE cabinet = ? AND handover = ?",
-			   "eTed", "actor", "cabinet", "handover");
-	if (strcmp(type, "handover.reviewed") == 0)
-		return run(&c,
-			   "UPDATE handovers SET reviewed_by = ?, reviewed_ms = ?, review_note = ?"
-			   " WHERE cabinet = ? AND handover = ?",
-			   "eTded", "actor", "note", "cabinet", "handover");
-	if (strcmp(type, "notice.due") == 0) {
-		const char *stage = json_string_value(json_object_get(d, "stage"));
-		enum kc_notice_kind k = KC_NOTICE_REMINDER;
-
-		if (stage && strcmp(stage, "before_end") == 0)
-			k = KC_NOTICE_BEFORE_END;
-		else if (stage && strcmp(stage, "end") == 0)
-			k = KC_NOTICE_END;
-		return notice(&c, cfg, k, now_ms);
-	}
-	if (strcmp(type, "alarm.raised") == 0) {
-		const char *at = json_string_value(json_object_get(d, "alarm_type"));
-
-		r = run(&c,
-			"INSERT OR REPLACE INTO alarms (cabinet, alarm, alarm_type, key, slot, unit, site,"
-			" person, detail, raised_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
-			"edd" "eeeee" "dT", "cabinet", "alarm", "alarm_type", "key", "slot", "unit", "site",
-			"person", "detail");
-		if (r < 0 || !at || (strcmp(at, "tamper") != 0 && strcmp(at, "wrong_slot") != 0))
-			return r;
-		return notice(&c, cfg, KC_NOTICE_ALARM, now_ms);
-	}
-	if (strcmp(type, "alarm.cleared") == 0)
-		return run(&c,
-			   "UPDATE alarms SET cleared_ms = ?, cleared_by = ? WHERE cabinet = ? AND alarm = ?",
-			   "Teed", "actor", "cabinet", "alarm");
-	return 0;
+	if (kc_event_type_find(json_string_value(json_object_get(ev, "type")), &t) < 0 || !derive_by_type[t])
+		return 0;
+	return derive_by_type[t](&c);
 }
 
 int kc_derive_stored(struct kc_db *db, const struct kc_audit_config *cfg, const char *chain, const json_t *ev,

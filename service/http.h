@@ -8,11 +8,11 @@
 #include "service/config.h"
 #include "service/notify.h"
 
-struct kc_server;
-struct kc_server *kc_server_start(const struct kc_audit_config *cfg, struct kc_notifier *notifier,
+struct kc_http;
+struct kc_http *kc_http_start(const struct kc_audit_config *cfg, struct kc_notifier *notifier,
 				  char *err, size_t errlen);
 /* The port it listens on (the one picked when cfg->port is 0). */
-int kc_server_port(const struct kc_server *s);
-void kc_server_stop(struct kc_server *s);
+int kc_http_port(const struct kc_http *s);
+void kc_http_stop(struct kc_http *s);
 
 #endif

@@ -8,29 +8,10 @@
 #include <string.h>
 
 #include "common/event.h"
-#include "common/pdata.h"
 #include "common/util.h"
+#include "service/chain.h"
+#include "service/derive.h"
 #include "service/notify.h"
-
-int kc_cabinet_by_token(struct kc_db *db, const char *token, char *cabinet, size_t len)
-{
-	sqlite3_stmt *st = kc_db_stmt(db, "SELECT id FROM cabinets WHERE token_hash = ?");
-	char hash[65];
-	int rc;
-
-	if (!st)
-		return -EIO;
-	kc_token_hash(token, hash);
-	kc_bind_text(st, 1, hash);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		kc_strlcpy(cabinet, (const char *)sqlite3_column_text(st, 0), len);
-		sqlite3_reset(st);
-		return 0;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? -EACCES : -EIO;
-}
 
 static void fail(struct kc_ingest_result *res, int status, const char *error, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -169,111 +150,10 @@ static int same_as_stored(struct kc_db *db, const char *cabinet, int64_t seq, co
 	return same;
 }
 
-/* A cabinet's current chain: its epoch, the key its events are stored
- * under, where the epoch starts and its head; and the previous epoch's. */
-struct chain {
-	const char *cabinet;
-	char key[KC_CHAIN_KEY_LEN];
-	int64_t epoch;
-	int64_t anchor_seq;	/* 0: a new epoch waiting for its first event */
-	char anchor_prev[KC_HASH_HEX];
-	int64_t seq;
-	char hash[KC_HASH_HEX];
-	char prev_key[KC_CHAIN_KEY_LEN];	/* "" in epoch 1 */
-	int64_t prev_last;
-	bool changed;		/* head or anchor moved in this batch */
-	bool cleared;		/* link alarms cleared in this batch */
-};
-
-void kc_chain_key(const char *cabinet, int64_t epoch, char *out, size_t len)
-{
-	if (epoch <= 1)
-		kc_strlcpy(out, cabinet, len);
-	else
-		snprintf(out, len, "%s~%lld", cabinet, (long long)epoch);
-}
-
-bool kc_chain_key_of(const char *key, const char *cabinet)
-{
-	size_t n = strlen(cabinet);
-	const char *p;
-
-	if (!key || strncmp(key, cabinet, n) != 0)
-		return false;
-	if (key[n] == '\0')
-		return true;
-	if (key[n] != '~' || !key[n + 1])
-		return false;
-	for (p = key + n + 1; *p; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	return true;
-}
-
-static int load_chain(struct kc_db *db, const char *cabinet, struct chain *ch)
-{
-	sqlite3_stmt *st = kc_db_stmt(db,
-		"SELECT last_seq, last_hash, epoch, coalesce(anchor_seq, 0), anchor_prev FROM cabinets WHERE id = ?");
-	int rc;
-
-	if (!st)
-		return -EIO;
-	memset(ch, 0, sizeof(*ch));
-	ch->cabinet = cabinet;
-	kc_bind_text(st, 1, cabinet);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		ch->seq = sqlite3_column_int64(st, 0);
-		kc_strlcpy(ch->hash, (const char *)sqlite3_column_text(st, 1), KC_HASH_HEX);
-		ch->epoch = sqlite3_column_int64(st, 2);
-		ch->anchor_seq = sqlite3_column_int64(st, 3);
-		kc_strlcpy(ch->anchor_prev, (const char *)sqlite3_column_text(st, 4), KC_HASH_HEX);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? -ENOENT : -EIO;
-	kc_chain_key(cabinet, ch->epoch, ch->key, sizeof(ch->key));
-	if (ch->epoch <= 1)
-		return 0;
-	st = kc_db_stmt(db, "SELECT chain, last_seq FROM chain_epochs WHERE cabinet = ? AND epoch = ?");
-	if (!st)
-		return -EIO;
-	kc_bind_text(st, 1, cabinet);
-	sqlite3_bind_int64(st, 2, ch->epoch - 1);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		kc_strlcpy(ch->prev_key, (const char *)sqlite3_column_text(st, 0), sizeof(ch->prev_key));
-		ch->prev_last = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO;
-}
-
-static int store_head(struct kc_db *db, const struct chain *ch, int64_t now_ms)
-{
-	sqlite3_stmt *st = kc_db_stmt(db,
-		"UPDATE cabinets SET last_seq = ?, last_hash = ?, last_seen_ms = ?, anchor_seq = ?, anchor_prev = ?"
-		" WHERE id = ?");
-
-	if (!st)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, ch->seq);
-	kc_bind_text(st, 2, ch->hash);
-	sqlite3_bind_int64(st, 3, now_ms);
-	sqlite3_bind_int64(st, 4, ch->anchor_seq);
-	kc_bind_text(st, 5, ch->anchor_prev);
-	kc_bind_text(st, 6, ch->cabinet);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
-		return -EIO;
-	}
-	sqlite3_reset(st);
-	return 0;
-}
 
 /* Refuses an event whose chain does not fit (r from kc_event_check).
  * Returns 0 (res filled) or -EIO. */
-static int refuse_chain(struct kc_db *db, const struct kc_audit_config *cfg, const struct chain *ch, int r,
+static int refuse_chain(struct kc_db *db, const struct kc_audit_config *cfg, const struct kc_chain *ch, int r,
 			int64_t seq, const char *err, int64_t now_ms, struct kc_ingest_result *res)
 {
 	const char *kind = r == -ERANGE ? "gap" : r == -EBADMSG ? "chain_break" : NULL;
@@ -293,7 +173,7 @@ static int refuse_chain(struct kc_db *db, const struct kc_audit_config *cfg, con
 	return 0;
 }
 
-static int refuse_conflict(struct kc_db *db, const struct kc_audit_config *cfg, const struct chain *ch,
+static int refuse_conflict(struct kc_db *db, const struct kc_audit_config *cfg, const struct kc_chain *ch,
 			   int64_t seq, int64_t now_ms, struct kc_ingest_result *res)
 {
 	int r;
@@ -309,7 +189,7 @@ static int refuse_conflict(struct kc_db *db, const struct kc_audit_config *cfg, 
 
 /* Stores a checked event under the chain's key and derives the report
  * rows (under the same key). Returns 0 or -errno. */
-static int store_event(struct kc_db *db, const struct kc_audit_config *cfg, struct chain *ch, const json_t *ev,
+static int store_event(struct kc_db *db, const struct kc_audit_config *cfg, struct kc_chain *ch, const json_t *ev,
 		       const char *canon, int64_t now_ms, struct kc_ingest_result *res)
 {
 	int64_t seq = json_integer_value(json_object_get(ev, "seq")), ts_ms = 0;
@@ -356,7 +236,7 @@ static int store_event(struct kc_db *db, const struct kc_audit_config *cfg, stru
 
 /* An event the previous epoch holds already, identical: 1 (a duplicate),
  * 0 (not there or different), -EIO. */
-static int in_previous_epoch(struct kc_db *db, const struct chain *ch, int64_t seq, const char *canon,
+static int in_previous_epoch(struct kc_db *db, const struct kc_chain *ch, int64_t seq, const char *canon,
 			     const char *hash)
 {
 	if (!ch->prev_key[0] || seq > ch->prev_last)
@@ -366,7 +246,7 @@ static int in_previous_epoch(struct kc_db *db, const struct chain *ch, int64_t s
 
 /* Handles one event of the batch. Returns 1 to go on, 0 when refused
  * (res filled), -EIO. */
-static int ingest_one(struct kc_db *db, const struct kc_audit_config *cfg, struct chain *ch, const json_t *ev,
+static int ingest_one(struct kc_db *db, const struct kc_audit_config *cfg, struct kc_chain *ch, const json_t *ev,
 		      size_t idx, int64_t now_ms, struct kc_ingest_result *res)
 {
 	const json_t *jseq = json_object_get(ev, "seq"), *jcab = json_object_get(ev, "cabinet");
@@ -434,7 +314,7 @@ int kc_ingest_batch(struct kc_db *db, const struct kc_audit_config *cfg, const c
 		    const char *body, size_t len, struct kc_ingest_result *res)
 {
 	int64_t now_ms = kc_wall_ms(), batch_last = 0;
-	struct chain ch;
+	struct kc_chain ch;
 	json_error_t jerr;
 	json_t *batch;
 	size_t i;
@@ -457,7 +337,7 @@ int kc_ingest_batch(struct kc_db *db, const struct kc_audit_config *cfg, const c
 		r = -EIO;
 		goto unlock;
 	}
-	r = load_chain(db, cabinet, &ch);
+	r = kc_chain_load(db, cabinet, &ch);
 	if (r < 0)
 		goto rollback;
 	for (i = 0; i < json_array_size(batch); i++) {
@@ -468,7 +348,7 @@ int kc_ingest_batch(struct kc_db *db, const struct kc_audit_config *cfg, const c
 			break;
 		batch_last = json_integer_value(json_object_get(json_array_get(batch, i), "seq"));
 	}
-	if (ch.changed && store_head(db, &ch, now_ms) < 0) {
+	if (ch.changed && kc_chain_store_head(db, &ch, now_ms) < 0) {
 		r = -EIO;
 		goto rollback;
 	}
@@ -491,177 +371,7 @@ unlock:
 head:
 	/* Nothing stored; the cabinet still learns where its chain stands. */
 	json_decref(batch);
-	if (load_chain(db, cabinet, &ch) == 0)
+	if (kc_chain_load(db, cabinet, &ch) == 0)
 		res->last_seq = ch.seq;
 	return 0;
-}
-
-int kc_chain_new_epoch(struct kc_db *db, const char *cabinet, int64_t *epoch)
-{
-	sqlite3_stmt *st;
-	struct chain ch;
-	int r;
-
-	kc_db_write_lock();
-	r = kc_db_begin(db);
-	if (r < 0)
-		goto unlock;
-	r = load_chain(db, cabinet, &ch);
-	if (r == 0 && ch.anchor_seq == 0)
-		r = -EALREADY;
-	if (r < 0)
-		goto rollback;
-	r = -EIO;
-	st = kc_db_stmt(db, "INSERT INTO chain_epochs (cabinet, epoch, chain, anchor_seq, anchor_prev, last_seq,"
-			    " last_hash, ended_ms) VALUES (?,?,?,?,?,?,?,?)");
-	if (!st)
-		goto rollback;
-	kc_bind_text(st, 1, cabinet);
-	sqlite3_bind_int64(st, 2, ch.epoch);
-	kc_bind_text(st, 3, ch.key);
-	sqlite3_bind_int64(st, 4, ch.anchor_seq);
-	kc_bind_text(st, 5, ch.anchor_prev);
-	sqlite3_bind_int64(st, 6, ch.seq);
-	kc_bind_text(st, 7, ch.hash);
-	sqlite3_bind_int64(st, 8, kc_wall_ms());
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
-		goto rollback;
-	}
-	sqlite3_reset(st);
-	st = kc_db_stmt(db, "UPDATE cabinets SET epoch = epoch + 1, anchor_seq = NULL, anchor_prev = ?,"
-			    " last_seq = 0, last_hash = ? WHERE id = ?");
-	if (!st)
-		goto rollback;
-	kc_bind_text(st, 1, KC_GENESIS_HASH);
-	kc_bind_text(st, 2, KC_GENESIS_HASH);
-	kc_bind_text(st, 3, cabinet);
-	r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-	sqlite3_reset(st);
-	if (r < 0 || (r = kc_db_commit(db)) < 0)
-		goto rollback;
-	*epoch = ch.epoch + 1;
-	goto unlock;
-rollback:
-	kc_db_rollback(db);
-unlock:
-	kc_db_write_unlock();
-	return r;
-}
-
-/* Verifies the events stored under key: the chain from anchor_seq after
- * anchor_prev (anchor_seq 0: none stored yet) up to head. 0 intact, 1
- * broken (message, *bad_seq), -EIO. *checked: events checked. */
-static int verify_epoch(struct kc_db *db, const char *key, int64_t anchor_seq, const char *anchor_prev,
-			int64_t head, int64_t *checked, int64_t *bad_seq, char *message, size_t len)
-{
-	char prev[KC_HASH_HEX], err[300];
-	int64_t n = 0, next = anchor_seq ? anchor_seq : 1;
-	sqlite3_stmt *st;
-	int rc, r = 0;
-
-	kc_strlcpy(prev, anchor_prev, sizeof(prev));
-	if (sqlite3_prepare_v2(db->h, "SELECT seq, body, hash FROM events WHERE cabinet = ? ORDER BY seq",
-			       -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	kc_bind_text(st, 1, key);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(st, 0);
-		const char *hash = (const char *)sqlite3_column_text(st, 2);
-		json_t *ev = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
-
-		if (!ev) {
-			snprintf(message, len, "event %lld: the stored body is not JSON", (long long)seq);
-			*bad_seq = seq;
-			r = 1;
-			break;
-		}
-		json_object_set_new(ev, "hash", json_string(hash));
-		r = kc_event_check(ev, prev, next, err, sizeof(err));
-		json_decref(ev);
-		if (r < 0) {
-			kc_strlcpy(message, err, len);
-			*bad_seq = seq;
-			r = 1;
-			break;
-		}
-		kc_strlcpy(prev, hash, sizeof(prev));
-		next++;
-		n++;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = -EIO;
-	sqlite3_finalize(st);
-	if (r == 0 && next - 1 != (anchor_seq ? head : 0)) {
-		snprintf(message, len, "the head is event %lld, but the stored events end at %lld", (long long)head,
-			 (long long)next - 1);
-		*bad_seq = next;
-		r = 1;
-	}
-	*checked += n;
-	return r;
-}
-
-/* Appends "epoch N: events A..B" to the summary. */
-static void summary_add(char *s, size_t len, int64_t epoch, int64_t from, int64_t to)
-{
-	size_t l = strlen(s);
-
-	if (l + 1 >= len)
-		return;
-	if (from)
-		snprintf(s + l, len - l, "%sepoch %lld: events %lld..%lld", l ? "; " : "", (long long)epoch,
-			 (long long)from, (long long)to);
-	else
-		snprintf(s + l, len - l, "%sepoch %lld: no events yet", l ? "; " : "", (long long)epoch);
-}
-
-int kc_chain_verify(struct kc_db *db, const char *cabinet, int64_t *checked, int64_t *bad_seq,
-		    char *message, size_t len)
-{
-	char summary[512] = "";
-	struct chain ch;
-	sqlite3_stmt *st;
-	int r;
-
-	*checked = 0;
-	*bad_seq = 0;
-	message[0] = '\0';
-	r = load_chain(db, cabinet, &ch);
-	if (r < 0)
-		return r;
-	if (sqlite3_prepare_v2(db->h,
-			       "SELECT epoch, chain, anchor_seq, anchor_prev, last_seq FROM chain_epochs"
-			       " WHERE cabinet = ? ORDER BY epoch",
-			       -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	kc_bind_text(st, 1, cabinet);
-	while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		r = verify_epoch(db, (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2),
-				 (const char *)sqlite3_column_text(st, 3), sqlite3_column_int64(st, 4), checked,
-				 bad_seq, message, len);
-		if (r > 0) {
-			char m[300];
-
-			snprintf(m, sizeof(m), "epoch %lld: %s", (long long)sqlite3_column_int64(st, 0), message);
-			kc_strlcpy(message, m, len);
-		}
-		summary_add(summary, sizeof(summary), sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 2),
-			    sqlite3_column_int64(st, 4));
-	}
-	sqlite3_finalize(st);
-	if (r != 0)
-		return r;
-	r = verify_epoch(db, ch.key, ch.anchor_seq, ch.anchor_prev, ch.seq, checked, bad_seq, message, len);
-	if (r > 0 && ch.epoch > 1) {
-		char m[300];
-
-		snprintf(m, sizeof(m), "epoch %lld: %s", (long long)ch.epoch, message);
-		kc_strlcpy(message, m, len);
-	}
-	if (r == 0 && ch.epoch > 1) {
-		summary_add(summary, sizeof(summary), ch.epoch, ch.anchor_seq, ch.seq);
-		kc_strlcpy(message, summary, len);
-	}
-	return r;
 }

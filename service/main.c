@@ -20,6 +20,7 @@
 #include "service/auth.h"
 #include "service/config.h"
 #include "service/http.h"
+#include "service/chain.h"
 #include "service/ingest.h"
 #include "service/notify.h"
 #include "service/store.h"
@@ -73,7 +74,7 @@ static int serve(struct kc_audit_config *cfg)
 {
 	struct kc_db *db;
 	struct kc_notifier *notifier;
-	struct kc_server *server;
+	struct kc_http *server;
 	char err[512];
 	uint64_t wd_usec = 0;
 	int64_t period = 1000, last_house = kc_mono_ms();
@@ -94,7 +95,7 @@ static int serve(struct kc_audit_config *cfg)
 		kc_err("notifier: %s", err);
 		goto close_db;
 	}
-	server = kc_server_start(cfg, notifier, err, sizeof(err));
+	server = kc_http_start(cfg, notifier, err, sizeof(err));
 	if (!server) {
 		kc_err("%s", err);
 		goto stop_notifier;
@@ -102,7 +103,7 @@ static int serve(struct kc_audit_config *cfg)
 	if (cfg->port_file) {
 		FILE *f = fopen(cfg->port_file, "w");
 
-		if (!f || fprintf(f, "%d\n", kc_server_port(server)) < 0 || fclose(f) != 0) {
+		if (!f || fprintf(f, "%d\n", kc_http_port(server)) < 0 || fclose(f) != 0) {
 			kc_err("%s: cannot write the port: %s", cfg->port_file, strerror(errno));
 			goto stop_server;
 		}
@@ -114,7 +115,7 @@ static int serve(struct kc_audit_config *cfg)
 		kc_err("timerfd: %s", strerror(-tfd));
 		goto stop_server;
 	}
-	kc_notice("listening on %s port %d, database %s, %d webhook(s)", cfg->listen, kc_server_port(server),
+	kc_notice("listening on %s port %d, database %s, %d webhook(s)", cfg->listen, kc_http_port(server),
 		  cfg->db_path, cfg->nwebhooks);
 	sd_notify(0, "READY=1\nSTATUS=serving");
 	for (;;) {
@@ -146,7 +147,7 @@ static int serve(struct kc_audit_config *cfg)
 				kc_warn("unhealthy: the database does not answer; not feeding the watchdog");
 			if (kc_mono_ms() - last_house >= 60000) {
 				last_house = kc_mono_ms();
-				if (kc_session_expire(db) < 0)
+				if (kc_auth_session_expire(db) < 0)
 					kc_warn("cannot expire old sessions: %s", sqlite3_errmsg(db->h));
 				sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 			}
@@ -155,7 +156,7 @@ static int serve(struct kc_audit_config *cfg)
 	sd_notify(0, "STOPPING=1");
 	close(tfd);
 stop_server:
-	kc_server_stop(server);
+	kc_http_stop(server);
 stop_notifier:
 	kc_notifier_stop(notifier);
 close_db:
@@ -186,7 +187,7 @@ static int cmd_add_user(struct kc_audit_config *cfg, int argc, char **argv)
 
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
-		if (o != 'r' || kc_role_parse(optarg, &role) < 0) {
+		if (o != 'r' || kc_auth_role_parse(optarg, &role) < 0) {
 			fprintf(stderr, "keyauditd add-user: --role must be supervisor or admin\n");
 			return 2;
 		}
@@ -195,7 +196,7 @@ static int cmd_add_user(struct kc_audit_config *cfg, int argc, char **argv)
 		fprintf(stderr, "usage: keyauditd add-user --role supervisor|admin NAME  (password on stdin)\n");
 		return 2;
 	}
-	if (kc_name_check(argv[optind]) < 0) {
+	if (kc_auth_name_check(argv[optind]) < 0) {
 		fprintf(stderr, "keyauditd add-user: a user name is 1 to 64 of A-Z a-z 0-9 . _ -\n");
 		return 2;
 	}
@@ -208,7 +209,7 @@ static int cmd_add_user(struct kc_audit_config *cfg, int argc, char **argv)
 		fprintf(stderr, "keyauditd: %s\n", err);
 		return 1;
 	}
-	r = kc_user_add(db, argv[optind], role, pass);
+	r = kc_auth_user_add(db, argv[optind], role, pass);
 	memset(pass, 0, sizeof(pass));
 	kc_db_free(db);
 	if (r == -EEXIST) {
@@ -219,7 +220,7 @@ static int cmd_add_user(struct kc_audit_config *cfg, int argc, char **argv)
 		fprintf(stderr, "keyauditd add-user: cannot add %s: %s\n", argv[optind], strerror(-r));
 		return 1;
 	}
-	printf("user %s added (%s)\n", argv[optind], kc_role_name(role));
+	printf("user %s added (%s)\n", argv[optind], kc_auth_role_name(role));
 	return 0;
 }
 
@@ -278,7 +279,7 @@ static int cmd_cabinet(struct kc_audit_config *cfg, const char *cmd, int argc, c
 			printf("report tables: as the %lld stored events give\n", (long long)events);
 		return r > 0 || diffs ? 3 : 0;
 	}
-	r = strcmp(cmd, "add-cabinet") == 0 ? kc_cabinet_add(db, argv[1], token) : kc_cabinet_rotate(db, argv[1], token);
+	r = strcmp(cmd, "add-cabinet") == 0 ? kc_auth_cabinet_add(db, argv[1], token) : kc_auth_cabinet_rotate(db, argv[1], token);
 	kc_db_free(db);
 	if (r == -EEXIST || r == -ENOENT || r == -EINVAL) {
 		fprintf(stderr, "keyauditd %s: %s\n", cmd,

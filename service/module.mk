@@ -34,3 +34,7 @@ DEBS_TEST += strace
 TEST_SCRIPTS += tests/service/t-link.py
 TEST_SCRIPTS += tests/service/t-tls.py
 TEST_SCRIPTS += tests/service/t-flood.py
+TEST_PROGRAMS += t-event-types
+t-event-types_SRCS := tests/service/t-event-types.c
+t-event-types_LIBS := service common
+TEST_SCRIPTS += tests/service/t-event-emit.py

@@ -40,7 +40,7 @@ int kc_report_run(struct kc_db *db, const char *name, const struct kc_params *p,
  * one: returns -ENOENT, -EALREADY (already reviewed), -EAGAIN (not yet
  * confirmed by the incoming staff), -EPERM (to be signed at the cabinet),
  * -EIO. Nothing is changed. */
-int kc_handover_review_check(struct kc_db *db, const char *cabinet, int64_t handover);
+int kc_report_handovers_review_check(struct kc_db *db, const char *cabinet, int64_t handover);
 
 /* Renderings. JSON and CSV are malloc'd strings (NULL on failure); CSV is
  * of one section (by name; NULL for the first). */

@@ -12,7 +12,8 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "service/ingest.h"
+#include "service/chain.h"
+#include "service/derive.h"
 #include "service/sbuf.h"
 
 struct verify {

@@ -21,6 +21,7 @@
 #include "common/event.h"
 #include "common/pdata.h"
 #include "service/auth.h"
+#include "service/chain.h"
 #include "service/config.h"
 #include "service/ingest.h"
 #include "service/store.h"
@@ -48,7 +49,7 @@ static void once(void)
 	snprintf(template_db, sizeof(template_db), "%s/audit-template.db", fz_tmpdir());
 	snprintf(work_db, sizeof(work_db), "%s/audit.db", fz_tmpdir());
 	db = kc_db_open(template_db, 1, err, sizeof(err));
-	if (!db || kc_cabinet_add(db, CABINET, token) < 0 || kc_cabinet_add(db, "C2", token) < 0) {
+	if (!db || kc_auth_cabinet_add(db, CABINET, token) < 0 || kc_auth_cabinet_add(db, "C2", token) < 0) {
 		fprintf(stderr, "kc-fuzz: template audit database: %s\n", db ? "cabinet" : err);
 		abort();
 	}

@@ -138,6 +138,11 @@ def early_413(svc, tok):
     s.close()
     check(a is not None and a[0] == 413, "a 1 MiB login form: 413 before the body (%s)" % (a and a[0]))
     s = connect(svc.port)
+    s.sendall(b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (5 * MiB))
+    a = read_answer(s)
+    s.close()
+    check(a is not None and a[0] == 200, "/healthz takes no body: answered without reading one (%s)" % (a and a[0]))
+    s = connect(svc.port)
     s.sendall(b"POST /api/v1/cabinets HTTP/1.1\r\nHost: x\r\nAuthorization: Basic eDp5\r\n"
               b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % MiB)
     a = read_answer(s)

@@ -15,6 +15,7 @@
 #include "common/util.h"
 #include "service/auth.h"
 #include "service/config.h"
+#include "service/chain.h"
 #include "service/ingest.h"
 #include "service/reports.h"
 #include "service/sbuf.h"
@@ -137,11 +138,11 @@ static void test_ingest_and_report(void **state)
 	assert_int_equal(kc_config_defaults(&cfg), 0);
 	db = kc_db_open(dbp, 1, err, sizeof(err));
 	assert_non_null(db);
-	assert_int_equal(kc_cabinet_add(db, "C1", token), 0);
-	assert_int_equal(kc_cabinet_add(db, "C1", token), -EEXIST);
-	assert_int_equal(kc_cabinet_by_token(db, token, cab, sizeof(cab)), 0);
+	assert_int_equal(kc_auth_cabinet_add(db, "C1", token), 0);
+	assert_int_equal(kc_auth_cabinet_add(db, "C1", token), -EEXIST);
+	assert_int_equal(kc_auth_cabinet_by_token(db, token, cab, sizeof(cab)), 0);
 	assert_string_equal(cab, "C1");
-	assert_int_equal(kc_cabinet_by_token(db, "nope", cab, sizeof(cab)), -EACCES);
+	assert_int_equal(kc_auth_cabinet_by_token(db, "nope", cab, sizeof(cab)), -EACCES);
 	for (int i = 1; i <= 3; i++) {
 		json_t *ev = kc_event_new("C1", i, 1700000000000 + i, "site.registered");
 

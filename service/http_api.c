@@ -1,0 +1,239 @@
+/* The API's handlers (JSON): the cabinets' ingest, the health check,
+ * reports (JSON or CSV), the review sign-off, cabinet management. */
+#include "service/http_impl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "service/ingest.h"
+#include "service/reports.h"
+
+enum MHD_Result http_api_ingest(struct call *k)
+{
+	struct kc_db *db = k->db;
+	struct MHD_Connection *c = k->c;
+	struct req *rq = k->rq;
+	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	char cabinet[KC_NAME_MAX + 1];
+	struct kc_ingest_result res;
+	int r;
+
+	if (!auth || strncmp(auth, "Bearer ", 7) != 0) {
+		kc_notice("ingest refused: no bearer token");
+		return http_reply_error(c, 401, "unauthorized", "an \"Authorization: Bearer <token>\" header is required");
+	}
+	r = kc_auth_cabinet_by_token(db, auth + 7, cabinet, sizeof(cabinet));
+	if (r == -EACCES) {
+		kc_notice("ingest refused: unknown cabinet token");
+		return http_reply_error(c, 401, "unauthorized", "the bearer token is not a registered cabinet's");
+	}
+	if (r < 0)
+		return http_reply_error(c, 500, "internal", "database error");
+	r = kc_ingest_batch(db, k->s->cfg, cabinet, rq->body ? rq->body : "", rq->len, &res);
+	if (r < 0) {
+		char why[256];
+
+		kc_db_note_write(0);
+		kc_err("ingest for cabinet %s: cannot store: %s", cabinet, kc_db_errstr(db, why, sizeof(why)));
+		return http_reply_error(c, 500, "internal", "database error; nothing was stored");
+	}
+	kc_db_note_write(1);
+	if (res.notices || res.alarm)
+		kc_notifier_wake(k->s->notifier);
+	if (res.error)
+		kc_log(res.alarm ? LOG_WARNING : LOG_NOTICE, "ingest for cabinet %s refused (%s): %s", cabinet,
+		       res.error, res.message);
+	else
+		kc_debug("ingest for cabinet %s: %d stored, %d duplicates, last %lld", cabinet, res.stored,
+			 res.duplicates, (long long)res.last_seq);
+	return http_reply_json(c, res.status,
+			       json_pack("{s:b, s:s?, s:s, s:s, s:I, s:i, s:i}", "ok", res.error == NULL, "error",
+					 res.error, "message", res.error ? res.message : "stored", "cabinet", cabinet,
+					 "last_seq", (json_int_t)res.last_seq, "stored", res.stored, "duplicates",
+					 res.duplicates));
+}
+
+/* 200 {"store": "ok"} while the service can store, else 503 and why. */
+enum MHD_Result http_api_healthz(struct call *k)
+{
+	char msg[300];
+
+	if (kc_db_health(k->db, k->s->cfg->db_path, msg, sizeof(msg)) == 0)
+		return http_reply_json(k->c, 200, json_pack("{s:b, s:s}", "ok", 1, "store", "ok"));
+	return http_reply_json(k->c, 503, json_pack("{s:b, s:s, s:s, s:s}", "ok", 0, "store", "failing", "error",
+						 "store", "message", msg));
+}
+
+enum MHD_Result http_api_ingest_method(struct call *k)
+{
+	return http_reply_error(k->c, 405, "method", "POST a JSON array of events");
+}
+
+/* The CSV of one section of a report, as a download. rep is consumed. */
+static enum MHD_Result api_report_csv(struct MHD_Connection *c, const char *name, json_t *rep)
+{
+	const char *section = http_request_arg(c, "section");
+	char disp[128], *out = kc_render_csv(rep, section);
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	json_decref(rep);
+	if (!out)
+		return http_reply_error(c, 400, "bad_parameter", "no such section in this report");
+	resp = MHD_create_response_from_buffer(strlen(out), out, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(out);
+		return MHD_NO;
+	}
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s-%s.csv\"", name, section ? section : "main");
+	MHD_add_response_header(resp, "Content-Type", "text/csv; charset=utf-8");
+	MHD_add_response_header(resp, "Content-Disposition", disp);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	ret = MHD_queue_response(c, 200, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+enum MHD_Result http_api_report(struct call *k)
+{
+	struct MHD_Connection *c = k->c;
+	struct kc_params p = { http_request_arg, c };
+	const char *fmt = http_request_arg(c, "format"), *name = k->rest;
+	char err[256], *out;
+	json_t *rep;
+	int r;
+
+	r = kc_report_run(k->db, name, &p, kc_wall_ms(), &rep, err, sizeof(err));
+	if (r == -EIO)
+		kc_err("report %s: database error: %s", name, sqlite3_errmsg(k->db->h));
+	if (r < 0)
+		return http_reply_error(c, r == -ENOENT ? 404 : r == -EINVAL ? 400 : 500,
+				  r == -ENOENT ? "not_found" : r == -EINVAL ? "bad_parameter" : "internal",
+				  r == -EIO ? "database error" : err);
+	if (fmt && strcmp(fmt, "csv") == 0)
+		return api_report_csv(c, name, rep);
+	if (fmt && strcmp(fmt, "json") != 0) {
+		json_decref(rep);
+		return http_reply_error(c, 400, "bad_parameter", "format must be json or csv");
+	}
+	out = kc_render_json(rep);
+	json_decref(rep);
+	if (!out)
+		return MHD_NO;
+	return http_reply_buf(c, 200, "application/json; charset=utf-8", out, strlen(out), NULL);
+}
+
+int http_api_review_status(struct kc_db *db, const char *cabinet, const char *handover, char *msg,
+			   size_t len)
+{
+	long long h;
+	int r;
+
+	if (!cabinet || !handover || kc_parse_long(handover, 1, INT64_MAX, &h) < 0) {
+		snprintf(msg, len, "cabinet and handover (a number) are required");
+		return 400;
+	}
+	r = kc_report_handovers_review_check(db, cabinet, h);
+	switch (r) {
+	case -EPERM:
+		snprintf(msg, len,
+			 "交接班审阅在钥匙柜签字(keycab handover review %lld),事件到达后在此显示。"
+			 " A review is signed at the cabinet; it shows here once its event arrives.",
+			 h);
+		return 409;
+	case -ENOENT:
+		snprintf(msg, len, "no handover %lld of cabinet %.64s", h, cabinet);
+		return 404;
+	case -EALREADY:
+		snprintf(msg, len, "handover %lld of cabinet %.64s is already reviewed", h, cabinet);
+		return 409;
+	case -EAGAIN:
+		snprintf(msg, len, "handover %lld of cabinet %.64s is not yet confirmed by the incoming staff", h,
+			 cabinet);
+		return 409;
+	default:
+		snprintf(msg, len, "database error");
+		return 500;
+	}
+}
+
+enum MHD_Result http_api_review(struct call *k)
+{
+	struct req *rq = k->rq;
+	struct MHD_Connection *c = k->c;
+	json_t *b = rq->body ? json_loadb(rq->body, rq->len, 0, NULL) : NULL;
+	json_t *h = json_object_get(b, "handover");
+	char hs[32] = "", msg[256];
+	int status;
+
+	if (json_is_integer(h))
+		snprintf(hs, sizeof(hs), "%lld", (long long)json_integer_value(h));
+	status = http_api_review_status(k->db, json_string_value(json_object_get(b, "cabinet")),
+					hs[0] ? hs : NULL, msg, sizeof(msg));
+	json_decref(b);
+	if (status != 200)
+		return http_reply_error(c, status,
+					status == 404 ? "not_found" : status == 409 ? "conflict" : "bad_request", msg);
+	return http_reply_json(c, 200, json_pack("{s:b, s:s}", "ok", 1, "message", msg));
+}
+
+enum MHD_Result http_api_cabinets(struct call *k)
+{
+	struct kc_db *db = k->db;
+	struct MHD_Connection *c = k->c;
+	struct req *rq = k->rq;
+	const char *method = k->method, *rest = k->rest;
+	char token[KC_TOKEN_LEN];
+	json_t *b, *list;
+	const char *id;
+	sqlite3_stmt *st;
+	int r;
+
+	if (strcmp(method, "GET") == 0 && !*rest) {
+		st = kc_db_stmt(db, "SELECT id, created_ms, last_seq, last_seen_ms FROM cabinets ORDER BY id");
+		list = json_array();
+		while (st && sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(list, json_pack("{s:o, s:o, s:o, s:o}", "id", kc_column_json(st, 0),
+							      "created_ms", kc_column_json(st, 1), "last_seq",
+							      kc_column_json(st, 2), "last_seen_ms",
+							      kc_column_json(st, 3)));
+		if (st)
+			sqlite3_reset(st);
+		return http_reply_json(c, 200, json_pack("{s:o}", "cabinets", list));
+	}
+	if (strcmp(method, "POST") != 0)
+		return http_reply_error(c, 405, "method", "use GET or POST");
+	b = rq->body ? json_loadb(rq->body, rq->len, 0, NULL) : NULL;
+	id = json_string_value(json_object_get(b, "id"));
+	if (!id) {
+		json_decref(b);
+		return http_reply_error(c, 400, "bad_request", "a JSON body {\"id\": \"CABINET\"} is required");
+	}
+	if (strcmp(rest, "/token") == 0)
+		r = kc_auth_cabinet_rotate(db, id, token);
+	else if (!*rest)
+		r = kc_auth_cabinet_add(db, id, token);
+	else
+		r = -ENOTSUP;
+	if (r == 0) {
+		kc_notice("cabinet %s: %s by %s", id, *rest ? "token replaced" : "registered", rq->user);
+		r = http_reply_json(c, *rest ? 200 : 201,
+				    json_pack("{s:b, s:s, s:s}", "ok", 1, "id", id, "token", token)) == MHD_YES ? 0 : -EIO;
+		json_decref(b);
+		return r == 0 ? MHD_YES : MHD_NO;
+	}
+	json_decref(b);
+	if (r == -EEXIST)
+		return http_reply_error(c, 409, "conflict", "that cabinet is already registered");
+	if (r == -EINVAL)
+		return http_reply_error(c, 400, "bad_request", "a cabinet id is 1 to 64 of A-Z a-z 0-9 . _ -");
+	if (r == -ENOENT)
+		return http_reply_error(c, 404, "not_found", "no such cabinet");
+	if (r == -ENOTSUP)
+		return http_reply_error(c, 404, "not_found", "no such route");
+	return http_reply_error(c, 500, "internal", "database error");
+}

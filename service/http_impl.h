@@ -1,0 +1,142 @@
+/* Inside keyauditd's request layer: the server (http.c), what a request
+ * carries (http_request.c), the answers (http_reply.c), the routes with
+ * who may call them (http_route.c), and the handlers of the API
+ * (http_api.c) and of the web pages (http_web.c). */
+#ifndef KC_SERVICE_HTTP_IMPL_H
+#define KC_SERVICE_HTTP_IMPL_H
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "service/auth.h"
+#include "service/config.h"
+#include "service/http.h"
+#include "service/notify.h"
+#include "service/store.h"
+
+#define HTTP_COOKIE "kcsid"
+/* A login form is small; its body is read before any credential exists. */
+#define HTTP_LOGIN_BODY_MAX 4096
+
+struct kc_http {
+	const struct kc_audit_config *cfg;
+	struct kc_notifier *notifier;
+	struct MHD_Daemon *mhd;
+	int port;
+	char *tls_cert, *tls_key; /* PEM text, kept while the daemon runs */
+	pthread_mutex_t lock;	   /* guards what follows */
+	void *addrs;		   /* tsearch tree of struct addr_count */
+	long refused, busy;	   /* connections refused at accept, answered 503 */
+	int64_t refusal_logged_ms;
+	char last_log[256];	   /* libmicrohttpd's last message, and how often it came again */
+	long repeats;
+	int64_t last_log_ms;
+	bool starting;		   /* libmicrohttpd's messages go to start_err */
+	char start_err[256];
+};
+
+/* One request (MHD's request context). */
+struct req {
+	char *body;
+	size_t len, cap;
+	size_t body_max; /* 0: the request's body is not kept */
+	bool too_big;
+	bool auth_done;	 /* http_request_auth() ran before the body */
+	int auth_rc;	 /* and answered this */
+	/* who is asking, once authenticated */
+	char user[KC_NAME_MAX + 1];
+	enum kc_role role;
+	char session[KC_TOKEN_LEN];
+	int retry_s; /* http_request_auth: -EAGAIN, seconds until a login may be tried */
+};
+
+/* One request being answered. */
+struct call {
+	struct kc_http *s;
+	struct kc_db *db;
+	struct MHD_Connection *c;
+	struct req *rq;
+	const char *url, *method;
+	const char *rest; /* what follows the path of a prefix route */
+	bool api;	  /* under /api/: JSON answers, else HTML pages */
+};
+
+/* ---- http_request.c: what a request carries ---- */
+
+/* Appends n bytes of body; 0 or -ENOMEM. Past rq->body_max it keeps
+ * nothing and sets rq->too_big. */
+int http_request_body_add(struct req *rq, const char *data, size_t n);
+/* The decoded value of name in a form body, or -ENOENT / -ENOSPC. */
+int http_request_form(const char *body, size_t len, const char *name, char *out, size_t outlen);
+/* A query argument (a struct kc_params getter; ctx is the connection). */
+const char *http_request_arg(void *ctx, const char *name);
+/* The form token of a session. */
+void http_request_csrf(const char *session, char out[65]);
+/* The body's form token is the session's. */
+bool http_request_csrf_ok(const struct req *rq);
+/* A password check behind the login backoff: 0, -EACCES, or -EAGAIN with
+ * rq->retry_s set (then the password was not looked at). */
+int http_request_password(struct kc_db *db, struct MHD_Connection *c, struct req *rq, const char *user,
+			  const char *pass, enum kc_role *role);
+/* Session cookie, or HTTP basic credentials: 0 with rq's user, role and
+ * session set, -EACCES, or -EAGAIN (the login backoff: rq->retry_s). */
+int http_request_auth(struct kc_db *db, struct MHD_Connection *c, struct req *rq);
+
+/* ---- http_reply.c: the answers ---- */
+
+/* buf (malloc'd) is the body and freed by the call. */
+enum MHD_Result http_reply_buf(struct MHD_Connection *c, unsigned status, const char *ctype, char *buf,
+			       size_t len, const char *cookie);
+/* j is consumed. */
+enum MHD_Result http_reply_json(struct MHD_Connection *c, unsigned status, json_t *j);
+/* {"ok": false, "error": error, "message": message} */
+enum MHD_Result http_reply_error(struct MHD_Connection *c, unsigned status, const char *error,
+				 const char *message);
+/* html (malloc'd, may be NULL) is consumed. */
+enum MHD_Result http_reply_html(struct MHD_Connection *c, unsigned status, char *html, const char *cookie);
+/* 303 to a path. */
+enum MHD_Result http_reply_redirect(struct MHD_Connection *c, const char *to, const char *cookie);
+/* 429 for a login locked by the backoff, with Retry-After. */
+enum MHD_Result http_reply_locked(struct MHD_Connection *c, bool api, int retry_s);
+/* 401 with a basic-auth challenge: JSON on the API, the login form on pages. */
+enum MHD_Result http_reply_unauthorized(struct MHD_Connection *c, bool api);
+/* A JSON error that closes the connection (its body is not read). */
+enum MHD_Result http_reply_closing(struct MHD_Connection *c, unsigned status, const char *error,
+				   const char *message);
+
+/* ---- http_route.c: the routes, who may call them ---- */
+
+/* The largest body the route of a POST to url takes: 0 when it takes
+ * none (it is answered without reading one). */
+size_t http_route_body_limit(const struct kc_audit_config *cfg, const char *url);
+/* Whether the caller's credential admits the body of a POST to url (a
+ * route's own refusal comes later, from http_route_dispatch). */
+bool http_route_body_admit(struct kc_db *db, struct MHD_Connection *c, const char *url, struct req *rq);
+/* Answers the request: its route, after the access check. */
+enum MHD_Result http_route_dispatch(struct kc_http *s, struct MHD_Connection *c, const char *url,
+				    const char *method, struct req *rq);
+
+/* ---- http_api.c, http_web.c: the handlers the route table names ---- */
+
+enum MHD_Result http_api_healthz(struct call *k);
+enum MHD_Result http_api_ingest(struct call *k);
+enum MHD_Result http_api_ingest_method(struct call *k);
+enum MHD_Result http_api_report(struct call *k);
+enum MHD_Result http_api_review(struct call *k);
+enum MHD_Result http_api_cabinets(struct call *k);
+/* A review sign-off asked for (API or form): the HTTP status to answer
+ * with and msg. */
+int http_api_review_status(struct kc_db *db, const char *cabinet, const char *handover, char *msg,
+			   size_t len);
+
+enum MHD_Result http_web_login(struct call *k);
+enum MHD_Result http_web_login_form(struct call *k);
+enum MHD_Result http_web_logout(struct call *k);
+enum MHD_Result http_web_index(struct call *k);
+enum MHD_Result http_web_review(struct call *k);
+enum MHD_Result http_web_report(struct call *k);
+
+#endif

@@ -1,0 +1,242 @@
+/* The routes: one table (methods, path, who may call, body limit,
+ * handler), the access check in one place, and the dispatch. A route is
+ * added here, as a row and a handler in http_api.c or http_web.c. */
+#include "service/http_impl.h"
+
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/log.h"
+#include "service/web.h"
+
+typedef enum MHD_Result (*route_fn)(struct call *k);
+
+/* Who may call a route. */
+enum route_access {
+	ROUTE_OPEN,	/* anyone, from anywhere */
+	ROUTE_BEARER,	/* a cabinet: its bearer token, which a browser never adds */
+	ROUTE_PUBLIC,	/* anyone; a write only from the service's own pages */
+	ROUTE_USER,	/* a supervisor or an admin (session cookie or HTTP basic) */
+	ROUTE_ADMIN,	/* an admin */
+};
+
+/* The body a route takes (a POST's). */
+enum route_body {
+	BODY_NONE,  /* none: the request is answered without reading it */
+	BODY_LOGIN, /* a login form: HTTP_LOGIN_BODY_MAX */
+	BODY_DATA,  /* up to [server] body_limit */
+};
+
+#define M_GET 1u /* and HEAD */
+#define M_POST 2u
+#define M_OTHER 4u
+#define M_ANY (M_GET | M_POST | M_OTHER)
+
+struct route {
+	unsigned methods;
+	const char *path;
+	bool prefix; /* path is a prefix; the rest goes to the handler */
+	enum route_access access;
+	enum route_body body;
+	route_fn fn;
+};
+
+static enum MHD_Result route_not_found(struct call *k)
+{
+	if (k->api)
+		return http_reply_error(k->c, 404, "not_found", "no such route");
+	return http_reply_html(k->c, 404, kc_web_message(NULL, "404", "no such page"), NULL);
+}
+
+/* The first row whose methods and path fit answers; the last fits every
+ * request. service/README.md lists the routes. */
+static const struct route routes[] = {
+	{ M_ANY, "/healthz", false, ROUTE_OPEN, BODY_NONE, http_api_healthz },
+	{ M_POST, "/api/v1/events", false, ROUTE_BEARER, BODY_DATA, http_api_ingest },
+	{ M_ANY, "/api/v1/events", false, ROUTE_BEARER, BODY_NONE, http_api_ingest_method },
+	{ M_POST, "/login", false, ROUTE_PUBLIC, BODY_LOGIN, http_web_login },
+	{ M_ANY, "/login", false, ROUTE_PUBLIC, BODY_NONE, http_web_login_form },
+	{ M_GET, "/api/v1/reports/", true, ROUTE_USER, BODY_NONE, http_api_report },
+	{ M_POST, "/api/v1/handovers/review", false, ROUTE_USER, BODY_DATA, http_api_review },
+	{ M_ANY, "/api/v1/cabinets", true, ROUTE_ADMIN, BODY_DATA, http_api_cabinets },
+	{ M_POST, "/logout", false, ROUTE_USER, BODY_DATA, http_web_logout },
+	{ M_GET, "/", false, ROUTE_USER, BODY_NONE, http_web_index },
+	{ M_POST, "/r/handovers/review", false, ROUTE_USER, BODY_DATA, http_web_review },
+	{ M_GET, "/r/", true, ROUTE_USER, BODY_NONE, http_web_report },
+	{ M_ANY, "", true, ROUTE_USER, BODY_DATA, route_not_found },
+};
+
+static unsigned route_method(const char *method)
+{
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+		return M_GET;
+	return strcmp(method, "POST") == 0 ? M_POST : M_OTHER;
+}
+
+static const struct route *route_find(const char *url, unsigned method, const char **rest)
+{
+	const struct route *rt = routes;
+
+	for (;; rt++) {
+		size_t n = strlen(rt->path);
+
+		if (!(rt->methods & method))
+			continue;
+		if (rt->prefix ? strncmp(url, rt->path, n) == 0 : strcmp(url, rt->path) == 0)
+			break;
+	}
+	*rest = url + strlen(rt->path);
+	return rt;
+}
+
+/* A browser sends Origin with every POST and, lately, Sec-Fetch-Site;
+ * other clients send neither. Either one naming another site refuses the
+ * write, whatever credentials came with it (a browser adds cached basic
+ * credentials and cookies to a cross-site form on its own). */
+static bool route_same_origin(struct MHD_Connection *c)
+{
+	const char *sfs = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	const char *auth;
+
+	if (sfs && strcmp(sfs, "same-origin") != 0 && strcmp(sfs, "none") != 0)
+		return false;
+	if (!origin)
+		return true;
+	auth = strstr(origin, "://");
+	return auth && host && (strncmp(origin, "http://", 7) == 0 || strncmp(origin, "https://", 8) == 0) &&
+	       strcasecmp(auth + 3, host) == 0;
+}
+
+/* The media type of the body, without parameters, is application/json:
+ * a page on another site cannot send that without a CORS preflight, which
+ * keyauditd never grants. */
+static bool route_json_body(struct MHD_Connection *c)
+{
+	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	size_t n = strlen("application/json");
+
+	return ct && strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Every request that changes something, but the cabinets' ingest (a bearer
+ * token, which a browser never adds by itself): refused when it comes from
+ * another site, and an API write must carry a JSON body. MHD_YES/MHD_NO
+ * when it answered the request, -1 to go on. */
+static int route_write_guard(struct MHD_Connection *c, const char *url, const char *method)
+{
+	bool api = strncmp(url, "/api/", 5) == 0;
+
+	if (!route_same_origin(c)) {
+		const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+
+		kc_notice("%s %s refused: a cross-site request (Origin %s)", method, url, origin ? origin : "none");
+		if (api)
+			return http_reply_error(c, 403, "cross_site",
+						"拒绝来自其他网站的请求 a request from another site is refused");
+		return http_reply_html(c, 403,
+				       kc_web_message(NULL, "错误 Error",
+						      "拒绝来自其他网站的请求 A request from another site is refused"),
+				       NULL);
+	}
+	if (api && !route_json_body(c)) {
+		kc_notice("%s %s refused: the body is not application/json", method, url);
+		return http_reply_error(c, 415, "unsupported_media_type",
+					"写操作需要 \"Content-Type: application/json\" a write needs a JSON body"
+					" (Content-Type: application/json)");
+	}
+	return -1;
+}
+
+/* Who may call what, in one place: the cross-site write guard, the
+ * credentials (with the login backoff), the API's form-token rule and the
+ * admin role. MHD_YES/MHD_NO when it answered the request, -1 to go on. */
+static int http_access(struct call *k, const struct route *rt, unsigned method)
+{
+	int a;
+
+	if (rt->access == ROUTE_OPEN || rt->access == ROUTE_BEARER)
+		return -1;
+	if (method != M_GET) {
+		int g = route_write_guard(k->c, k->url, k->method);
+
+		if (g >= 0)
+			return g;
+	}
+	if (rt->access == ROUTE_PUBLIC)
+		return -1;
+	a = http_request_auth(k->db, k->c, k->rq);
+	if (a == -EAGAIN)
+		return http_reply_locked(k->c, k->api, k->rq->retry_s);
+	if (a < 0)
+		return http_reply_unauthorized(k->c, k->api);
+	if (k->api && method == M_POST && k->rq->session[0] && !http_request_csrf_ok(k->rq))
+		return http_reply_error(k->c, 403, "forbidden", "use HTTP basic authentication for API writes");
+	if (rt->access == ROUTE_ADMIN && k->rq->role != KC_ROLE_ADMIN)
+		return http_reply_error(k->c, 403, "forbidden", "managing cabinets needs the admin role");
+	return -1;
+}
+
+enum MHD_Result http_route_dispatch(struct kc_http *s, struct MHD_Connection *c, const char *url,
+				    const char *method, struct req *rq)
+{
+	struct call k = { s, kc_db_thread(), c, rq, url, method, "", strncmp(url, "/api/", 5) == 0 };
+	unsigned m = route_method(method);
+	const struct route *rt;
+	int a;
+
+	if (!k.db)
+		return http_reply_error(c, 503, "unavailable", "the audit database cannot be opened");
+	rt = route_find(url, m, &k.rest);
+	a = http_access(&k, rt, m);
+	if (a >= 0)
+		return (enum MHD_Result)a;
+	return rt->fn(&k);
+}
+
+size_t http_route_body_limit(const struct kc_audit_config *cfg, const char *url)
+{
+	const char *rest;
+	const struct route *rt = route_find(url, M_POST, &rest);
+
+	switch (rt->body) {
+	case BODY_LOGIN:
+		return HTTP_LOGIN_BODY_MAX;
+	case BODY_DATA:
+		return (size_t)cfg->body_limit;
+	default:
+		return 0;
+	}
+}
+
+/* A cabinet's bearer token, as the ingest handler checks it. */
+static bool route_bearer_ok(struct kc_db *db, struct MHD_Connection *c)
+{
+	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	char cabinet[KC_NAME_MAX + 1];
+
+	return auth && strncmp(auth, "Bearer ", 7) == 0 &&
+	       kc_auth_cabinet_by_token(db, auth + 7, cabinet, sizeof(cabinet)) == 0;
+}
+
+bool http_route_body_admit(struct kc_db *db, struct MHD_Connection *c, const char *url, struct req *rq)
+{
+	const char *rest;
+	const struct route *rt = route_find(url, M_POST, &rest);
+
+	if (!db)
+		return false;
+	switch (rt->access) {
+	case ROUTE_OPEN:
+	case ROUTE_PUBLIC:
+		return true;
+	case ROUTE_BEARER:
+		return route_bearer_ok(db, c);
+	default:
+		rq->auth_rc = http_request_auth(db, c, rq);
+		rq->auth_done = true;
+		return rq->auth_rc == 0;
+	}
+}

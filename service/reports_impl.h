@@ -1,0 +1,69 @@
+/* What the reports (report_<name>.c) share: the context of one run, its
+ * parameters, sections and rows (reports.c), and the query builder. */
+#ifndef KC_SERVICE_REPORTS_IMPL_H
+#define KC_SERVICE_REPORTS_IMPL_H
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "service/query.h"
+#include "service/reports.h"
+#include "service/store.h"
+
+struct kc_report_col {
+	const char *name, *en, *zh;
+	char type; /* 's' as is, 't' ms -> time, 'j' JSON text -> value, 'b' 0/1 -> bool */
+};
+
+struct kc_report_ctx {
+	struct kc_db *db;
+	const struct kc_params *p;
+	int64_t now;
+	json_t *rep;
+	char *err;
+	size_t errlen;
+	int64_t page, page_size;
+};
+
+/* The reports, one a file. Each returns 0, -EINVAL (a sentence in c->err)
+ * or -EIO. */
+int kc_report_keylog(struct kc_report_ctx *c);
+int kc_report_now(struct kc_report_ctx *c);
+int kc_report_entrustments(struct kc_report_ctx *c);
+int kc_report_vacant(struct kc_report_ctx *c);
+int kc_report_handovers(struct kc_report_ctx *c);
+int kc_report_chain(struct kc_report_ctx *c);
+
+/* A query parameter (recorded in the report's params), NULL when absent
+ * or empty. */
+const char *kc_report_param(struct kc_report_ctx *c, const char *name);
+/* Writes the sentence to c->err; returns -EINVAL. */
+int kc_report_bad(struct kc_report_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* 1 with *out set, 0 when absent, -EINVAL when malformed. */
+int kc_report_param_time(struct kc_report_ctx *c, const char *name, int64_t *out);
+int kc_report_param_int(struct kc_report_ctx *c, const char *name, long long min, long long max, int64_t *out);
+/* 0 (*out NULL when absent), -EINVAL when too long. */
+int kc_report_param_name(struct kc_report_ctx *c, const char *name, const char **out);
+/* page and page_size into c. */
+int kc_report_paging(struct kc_report_ctx *c);
+/* Filters shared by several reports: site (on column site_col) and
+ * cabinet, appended to q. */
+int kc_report_site_cabinet(struct kc_report_ctx *c, struct kc_query *q, const char *site_col, const char **site,
+			   const char **cabinet);
+
+/* A new section (appended to the report) with cols as its columns. */
+json_t *kc_report_section(struct kc_report_ctx *c, const char *name, const char *en, const char *zh,
+			  const struct kc_report_col *cols);
+/* Column i of the row as a JSON value of the column's type. */
+json_t *kc_report_cell(sqlite3_stmt *st, int i, char type);
+/* Runs q and appends its rows (one column per col) to sec. */
+int kc_report_fill(struct kc_report_ctx *c, json_t *sec, const struct kc_query *q, const struct kc_report_col *cols);
+/* The count(*) q selects, or -EIO. */
+int64_t kc_report_count(struct kc_report_ctx *c, const struct kc_query *q);
+void kc_report_set_paging(struct kc_report_ctx *c, json_t *sec, int64_t total);
+/* Fills sec with the page of select + filter + order (SQL fragments) and
+ * sets its paging from count + filter (a "SELECT count(*)"). 0 or -EIO. */
+int kc_report_paged(struct kc_report_ctx *c, json_t *sec, const char *select, const char *count,
+		    const struct kc_query *filter, const char *order, const struct kc_report_col *cols);
+
+#endif

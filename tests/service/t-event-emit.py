@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Every event type keycabd emits is in the one list, common/event_types.h.
+
+The emitted types are the string literals ("release.granted") passed to
+keycabd's emit calls anywhere under controller/: a call of a function whose
+name holds "event" (kc_store_event, slot_event, lifecycle_event, ...) or
+"refused", on the line of the literal. A type emitted through a KC_EVT_*
+constant is checked by the compiler instead. The test fails when a literal
+is not in the list, and when it finds too few emit sites to be looking at
+the right calls (a renamed emit function: update EMIT_CALL)."""
+import os
+import re
+import sys
+
+SRC = os.environ.get("KEYCAB_SRC") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+EMIT_CALL = re.compile(r"\b\w*(?:event|refused)\w*\s*\(", re.I)
+LITERAL = re.compile(r'"([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)"')
+LISTED = re.compile(r'^\s*X\(\s*[A-Z0-9_]+\s*,\s*"([^"]+)"\s*,\s*KC_EVT_(?:DERIVED|LOG_ONLY)\s*\)', re.M)
+MIN_EMITTED = 25  # keycabd emits 35 types today
+
+
+def listed_types():
+    with open(os.path.join(SRC, "common", "event_types.h"), encoding="utf-8") as f:
+        return set(LISTED.findall(f.read()))
+
+
+def emitted_types():
+    found = {}
+    for root, _dirs, files in os.walk(os.path.join(SRC, "controller")):
+        for name in sorted(files):
+            if not name.endswith((".c", ".h")):
+                continue
+            path = os.path.join(root, name)
+            with open(path, encoding="utf-8") as f:
+                for no, line in enumerate(f, 1):
+                    if not EMIT_CALL.search(line):
+                        continue
+                    for t in LITERAL.findall(line):
+                        found.setdefault(t, "%s:%d" % (os.path.relpath(path, SRC), no))
+    return found
+
+
+def main():
+    listed = listed_types()
+    emitted = emitted_types()
+    print("%d types listed in common/event_types.h, %d emitted by keycabd" % (len(listed), len(emitted)))
+    bad = 0
+    if len(listed) < MIN_EMITTED:
+        print("FAIL: common/event_types.h: only %d types parsed" % len(listed))
+        bad += 1
+    if len(emitted) < MIN_EMITTED:
+        print("FAIL: only %d emitted types found under controller/: the emit calls no longer match %s"
+              % (len(emitted), EMIT_CALL.pattern))
+        bad += 1
+    for t, where in sorted(emitted.items()):
+        if t not in listed:
+            print("FAIL: %s: keycabd emits %s, which common/event_types.h does not list" % (where, t))
+            bad += 1
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
