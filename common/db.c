@@ -299,29 +299,42 @@ static int db_check_writable(struct kc_db *db, const char *path, char *err, size
 	return 0;
 }
 
-/* Applies the pending migrations, and on_create for a new database, in
- * one transaction; refuses a database newer than the program. */
-static int db_migrate(struct kc_db *db, const char *path, const struct kc_db_spec *spec, char *err,
-		      size_t errlen)
+/* Refuses a database newer than the program, or one of another kind,
+ * before anything is written to it. *have: its schema version. */
+static int db_check_version(struct kc_db *db, const char *path, const struct kc_db_spec *spec, int *have,
+			    char *err, size_t errlen)
 {
-	int have, want = spec->nmigrations, v;
-	char *msg = NULL;
-	char sql[64];
+	int want = spec->nmigrations;
 
-	if (kc_db_user_version(db, &have) < 0) {
+	if (kc_db_user_version(db, have) < 0) {
 		snprintf(err, errlen, "%s: cannot read the schema version: %s", path, sqlite3_errmsg(db->h));
 		return -EIO;
 	}
-	if (have > want) {
+	if (*have > want) {
 		snprintf(err, errlen,
 			 "%s: database schema version %d is newer than this %s (%d); refusing to start", path,
-			 have, spec->program, want);
+			 *have, spec->program, want);
 		return -EPROTO;
 	}
-	if (have == 0 && !spec->fresh_ok) {
+	if (*have == 0 && !spec->fresh_ok) {
 		snprintf(err, errlen, "%s: not a %s database (schema version 0)", path, spec->kind);
 		return -EPROTO;
 	}
+	return 0;
+}
+
+/* Applies the pending migrations, and on_create for a new database, in
+ * one transaction. */
+static int db_migrate(struct kc_db *db, const char *path, const struct kc_db_spec *spec, char *err,
+		      size_t errlen)
+{
+	int have, want = spec->nmigrations, v, r;
+	char *msg = NULL;
+	char sql[64];
+
+	r = db_check_version(db, path, spec, &have, err, errlen);
+	if (r < 0)
+		return r;
 	if (have == want)
 		return 0;
 	if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK) {
@@ -369,7 +382,7 @@ static int db_pragmas(struct kc_db *db, const char *path, const struct kc_db_spe
 struct kc_db *kc_db_connect(const char *path, const struct kc_db_spec *spec, char *err, size_t errlen)
 {
 	struct kc_db *db = calloc(1, sizeof(*db));
-	int flags = SQLITE_OPEN_READWRITE | spec->open_flags, r;
+	int flags = SQLITE_OPEN_READWRITE | spec->open_flags, r, have;
 
 	if (!db) {
 		snprintf(err, errlen, "out of memory");
@@ -391,7 +404,8 @@ struct kc_db *kc_db_connect(const char *path, const struct kc_db_spec *spec, cha
 		snprintf(err, errlen, "%s: cannot open: %s", path, db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		goto fail;
 	}
-	if (spec->startup && db_check_readable(db, path, spec, err, errlen) < 0)
+	if (spec->startup && (db_check_readable(db, path, spec, err, errlen) < 0 ||
+			      db_check_version(db, path, spec, &have, err, errlen) < 0))
 		goto fail;
 	if (db_pragmas(db, path, spec, err, errlen) < 0)
 		goto fail;
