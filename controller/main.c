@@ -92,12 +92,21 @@ static int lifecycle_event(struct kc_ctl *ctl, const char *type, const char *key
 	return 0;
 }
 
-/* Healthy: the database answers and the hardware threads deliver. */
-static bool healthy(struct kc_ctl *ctl)
+/* Healthy: the database answers and the bus threads scanned since the
+ * last check (hw_cabinet_stats' scan count moved), so a wedged bus thread
+ * starves the watchdog although the loop still runs. The count is summed
+ * over the buses: with several buses, one wedged while another scans is
+ * not seen here. */
+static bool healthy(struct kc_ctl *ctl, uint64_t *last_scans)
 {
+	struct hw_cabinet_stats hs;
+	bool moved;
 	int64_t v;
 
-	return kc_store_int(ctl->st, &v, "SELECT 1", "") == 0;
+	hw_cabinet_stats(ctl->hw, &hs);
+	moved = hs.scans != *last_scans;
+	*last_scans = hs.scans;
+	return moved && kc_store_int(ctl->st, &v, "SELECT 1", "") == 0;
 }
 
 int main(int argc, char **argv)
@@ -122,6 +131,7 @@ int main(int argc, char **argv)
 	int sfd = -1, tfd = -1, rc = 1, opt, r;
 	uint64_t wd_usec = 0;
 	int64_t wd_next = 0;
+	uint64_t wd_scans = 0;
 
 	kc_log_init("keycabd");
 	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -296,7 +306,7 @@ int main(int argc, char **argv)
 		now = kc_mono_ms();
 		if (wd_usec) {
 			if (now >= wd_next) {
-				if (healthy(&ctl))
+				if (healthy(&ctl, &wd_scans))
 					sd_notify(0, "WATCHDOG=1");
 				wd_next = now + (int64_t)(wd_usec / 2000);
 			}

@@ -61,3 +61,4 @@ TEST_SCRIPTS += tests/controller/t-four-eyes.sh
 TEST_SCRIPTS += tests/controller/t-pdata.sh
 TEST_SCRIPTS += tests/controller/t-socket.sh
 TEST_SCRIPTS += tests/controller/t-link.sh
+TEST_SCRIPTS += tests/controller/t-watchdog.sh
