@@ -909,7 +909,7 @@ json_t *kc_cabinet_slots(struct kc_ctl *ctl)
 			kc_strlcpy(home, (const char *)sqlite3_column_text(s, 0), sizeof(home));
 		if (s)
 			sqlite3_reset(s);
-		o = json_pack("{s:s, s:s, s:i, s:b, s:b}", "slot", name, "presence",
+		o = json_pack("{s:s, s:s, s:I, s:b, s:b}", "slot", name, "presence",
 			      hw_presence_name(hs.presence), "tag", (json_int_t)hs.tag, "lock_on",
 			      hs.lock_on, "reads_tags", hw_slot_reads_tags(ctl->hw, i));
 		kc_json_str(o, "key", key[0] ? key : NULL);

@@ -62,3 +62,6 @@ TEST_SCRIPTS += tests/controller/t-pdata.sh
 TEST_SCRIPTS += tests/controller/t-socket.sh
 TEST_SCRIPTS += tests/controller/t-link.sh
 TEST_SCRIPTS += tests/controller/t-watchdog.sh
+TEST_SCRIPTS += tests/controller/t-json-formats.py
+# t-json-formats reads the sources' json_pack/json_unpack calls with libclang
+DEBS_TEST += python3-clang-14
