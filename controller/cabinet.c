@@ -24,6 +24,11 @@ bool kc_cabinet_slot_usable(struct kc_ctl *ctl, const char *slot, char *why, siz
 	struct hw_slot_state s;
 	int i;
 
+	if (ctl->nwindows >= KC_MAX_WINDOWS) {
+		snprintf(why, len, "%d releases are open at once; try again when one closes",
+			 KC_MAX_WINDOWS);
+		return false;
+	}
 	if (!ctl->hw)
 		return true;
 	i = hw_slot_find(ctl->hw, slot);
@@ -51,13 +56,15 @@ bool kc_cabinet_slot_usable(struct kc_ctl *ctl, const char *slot, char *why, siz
 	return true;
 }
 
-static void window_add(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
-		       int64_t close_mono)
+/* -ENOSPC when KC_MAX_WINDOWS are open: a release checks that before it
+ * is granted (kc_cabinet_slot_usable). */
+static int window_add(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
+		      int64_t close_mono)
 {
 	struct kc_window *w;
 
 	if (ctl->nwindows >= KC_MAX_WINDOWS)
-		return; /* the timer scan finds the loan by its state instead */
+		return -ENOSPC;
 	w = &ctl->windows[ctl->nwindows++];
 	memset(w, 0, sizeof(*w));
 	w->loan = loan;
@@ -65,6 +72,7 @@ static void window_add(struct kc_ctl *ctl, int64_t loan, const char *key, const 
 	kc_strlcpy(w->slot, slot, sizeof(w->slot));
 	w->slot_index = slot_index(ctl, slot);
 	w->close_mono = close_mono;
+	return 0;
 }
 
 static void window_del(struct kc_ctl *ctl, int64_t loan)
@@ -82,6 +90,10 @@ int kc_cabinet_open_window(struct kc_ctl *ctl, int64_t loan, const char *key, co
 	int64_t w = ctl->conf->release_window_ms;
 	int r, i;
 
+	if (ctl->nwindows >= KC_MAX_WINDOWS) {
+		snprintf(err, errlen, "%d releases are open at once", KC_MAX_WINDOWS);
+		return -ENOSPC;
+	}
 	if (ctl->hw) {
 		i = hw_slot_find(ctl->hw, slot);
 		if (i < 0) {
@@ -98,8 +110,14 @@ int kc_cabinet_open_window(struct kc_ctl *ctl, int64_t loan, const char *key, co
 			return r;
 		}
 	}
-	window_add(ctl, loan, key, slot, kc_mono_ms() + w + ctl->conf->release_grace_ms);
-	return 0;
+	return window_add(ctl, loan, key, slot, kc_mono_ms() + w + ctl->conf->release_grace_ms);
+}
+
+void kc_cabinet_watch(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot)
+{
+	if (window_add(ctl, loan, key, slot, kc_mono_ms() + ctl->conf->release_grace_ms) < 0)
+		kc_err("loan %lld stays granted until keycabd starts again: %d releases are open",
+		       (long long)loan, KC_MAX_WINDOWS);
 }
 
 int kc_cabinet_recover(struct kc_ctl *ctl)
@@ -117,9 +135,10 @@ int kc_cabinet_recover(struct kc_ctl *ctl)
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const unsigned char *slot = sqlite3_column_text(s, 2);
 
-		window_add(ctl, sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
-			   slot ? (const char *)slot : "",
-			   kc_mono_ms() + ctl->conf->release_grace_ms + 1500);
+		if (window_add(ctl, sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+			       slot ? (const char *)slot : "",
+			       kc_mono_ms() + ctl->conf->release_grace_ms + 1500) < 0)
+			break; /* more than ever open at once: the rest wait for the next start */
 		n++;
 	}
 	sqlite3_reset(s);

@@ -112,6 +112,9 @@ int kc_registry_key_check(struct kc_store *st, const char *key_file, char *err, 
 /* cabinet.c: hardware events, release windows, timed scans. */
 int kc_cabinet_open_window(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
 			   char *err, size_t errlen);
+/* A granted loan whose slot did not open and whose grant could not be
+ * undone: a window that closes at once, so the timer decides it. */
+void kc_cabinet_watch(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot);
 /* After start: windows of loans granted before a crash, so the first
  * scan decides whether their keys were taken. */
 int kc_cabinet_recover(struct kc_ctl *ctl);

@@ -183,6 +183,32 @@ static void ops_contact_mask(const char *contact, char *out, size_t len)
 	out[n] = '\0';
 }
 
+/* Granted but the slot stayed shut: the release did not happen. Its loan
+ * ends 'not_taken', the key is in, a held ID goes back, all or nothing. */
+static int grant_undo(struct kc_ctl *ctl, const struct kc_peer *peer, const struct kc_decision *d,
+		      int64_t loan, const char *err)
+{
+	json_t *ev;
+
+	if (kc_store_begin(ctl->st) < 0)
+		return -EBUSY;
+	if (kc_store_x(ctl->st, "UPDATE loans SET state = 'not_taken' WHERE id = ?", "I", loan) < 0 ||
+	    kc_store_x(ctl->st, "UPDATE keys SET state = 'in' WHERE code = ?", "s", d->key.code) < 0 ||
+	    kc_cabinet_release_id_not_taken(ctl, loan, peer->person, d->key.code) < 0)
+		goto fail;
+	ev = kc_store_event(ctl->st, "release.not_taken");
+	kc_json_str(ev, "actor", peer->person);
+	key_members(ev, &d->key);
+	json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(loan));
+	json_object_set_new(json_object_get(ev, "data"), "detail", json_string(err));
+	if (kc_store_append(ctl->st, ev) < 0 || kc_ctl_commit(ctl) < 0)
+		goto fail;
+	return 0;
+fail:
+	kc_store_rollback(ctl->st);
+	return -EIO;
+}
+
 /* Grants a decided release: the loan, the held ID and the approval in one
  * transaction with their events, then the slot opens (after the commit,
  * so no slot ever opens for a release the database does not know). */
@@ -291,18 +317,11 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 	if (kc_ctl_commit(ctl) < 0)
 		return kc_reply_error("database write failed; nothing was released");
 	if (kc_cabinet_open_window(ctl, loan, d->key.code, slot, err, sizeof(err)) < 0) {
-		/* Granted but the slot stayed shut: the release did not happen. */
-		if (kc_store_begin(ctl->st) == 0) {
-			kc_store_x(ctl->st, "UPDATE loans SET state = 'not_taken' WHERE id = ?", "I", loan);
-			kc_store_x(ctl->st, "UPDATE keys SET state = 'in' WHERE code = ?", "s", d->key.code);
-			kc_cabinet_release_id_not_taken(ctl, loan, peer->person, d->key.code);
-			ev = kc_store_event(ctl->st, "release.not_taken");
-			kc_json_str(ev, "actor", peer->person);
-			key_members(ev, &d->key);
-			json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(loan));
-			json_object_set_new(json_object_get(ev, "data"), "detail", json_string(err));
-			if (kc_store_append(ctl->st, ev) < 0 || kc_ctl_commit(ctl) < 0)
-				kc_store_rollback(ctl->st);
+		if (grant_undo(ctl, peer, d, loan, err) < 0) {
+			kc_err("loan %lld: slot %s did not open and the grant could not be undone: %s;"
+			       " its window closes it",
+			       (long long)loan, slot, kc_store_errmsg(ctl->st));
+			kc_cabinet_watch(ctl, loan, d->key.code, slot);
 		}
 		return kc_reply_refused(10, json_pack("[s]", "working slot"),
 					"Key %s was granted but %s; nothing was released.", d->key.code,
