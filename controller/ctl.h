@@ -66,7 +66,7 @@ struct kc_peer {
 	bool session_given;    /* the request carried a token (valid or not) */
 };
 
-/* The answers a request gets (controller/README.md, "Protocol"). */
+/* reply.c: the answers a request gets (controller/README.md, "Protocol"). */
 json_t *kc_reply_ok(void);
 json_t *kc_reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A refusal by a custody rule: rule (0: no rule, the request names
@@ -74,8 +74,6 @@ json_t *kc_reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 json_t *kc_reply_refused(int rule, json_t *missing, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* ops.c: one request in, one reply out. */
-json_t *kc_ops_handle(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
 
 /* session.c */
 json_t *kc_session_login(struct kc_ctl *ctl, json_t *req);
@@ -133,7 +131,12 @@ json_t *kc_cabinet_slots(struct kc_ctl *ctl);
 /* Commits the open transaction; on failure rolls back and says so. */
 int kc_ctl_commit(struct kc_ctl *ctl);
 
-/* Reads a string member; NULL when absent or not a string. */
+/* reply.c: a string member; NULL when absent or not a string. */
 const char *kc_req_str(json_t *req, const char *name);
+/* An integer member; 0 when absent or not an integer. */
+int64_t kc_req_int(json_t *req, const char *name);
+/* Rows as objects named by their columns; integer columns named *_ms
+ * become UTC times without the suffix. Resets s; NULL gives []. */
+json_t *kc_reply_rows(sqlite3_stmt *s);
 
 #endif

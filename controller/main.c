@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 	struct kc_ctl ctl = { 0 };
 	struct hw_cabinet *hw = NULL;
 	struct kc_store *st = NULL;
-	struct kc_server *srv = NULL;
+	struct kc_proto *srv = NULL;
 	struct kc_forwarder *fwd = NULL;
 	const char *config = NULL;
 	bool init_db = false, check_only = false, test_clock = false;
@@ -249,12 +249,12 @@ int main(int argc, char **argv)
 		kc_err("timerfd: %s", strerror(errno));
 		goto out;
 	}
-	srv = kc_server_new(conf.socket_path, conf.socket_mode, conf.socket_group, err, sizeof(err));
+	srv = kc_proto_new(conf.socket_path, conf.socket_mode, conf.socket_group, err, sizeof(err));
 	if (!srv) {
 		kc_err("[socket] %s", err);
 		goto out;
 	}
-	kc_server_set_idle_timeout(srv, conf.socket_idle_ms);
+	kc_proto_set_idle_timeout(srv, conf.socket_idle_ms);
 
 	/* 5. forwarding to the audit service, when configured */
 	if (conf.audit_url[0]) {
@@ -302,7 +302,7 @@ int main(int argc, char **argv)
 
 		next = kc_cabinet_tick(&ctl);
 		next = min_ms(next, kc_session_tick(&ctl, false));
-		next = min_ms(next, kc_server_tick(srv));
+		next = min_ms(next, kc_proto_tick(srv));
 		now = kc_mono_ms();
 		if (wd_usec) {
 			if (now >= wd_next) {
@@ -319,7 +319,7 @@ int main(int argc, char **argv)
 		fds[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = hw_cabinet_fd(hw), .events = POLLIN };
-		ns = kc_server_pollfds(srv, fds + n, (int)KC_ARRAY_SIZE(fds) - n);
+		ns = kc_proto_pollfds(srv, fds + n, (int)KC_ARRAY_SIZE(fds) - n);
 		if (poll(fds, (nfds_t)(n + ns), -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -341,7 +341,7 @@ int main(int argc, char **argv)
 		}
 		if (fds[2].revents & POLLIN)
 			kc_cabinet_hw_events(&ctl);
-		kc_server_handle(srv, fds + n, ns, &ctl);
+		kc_proto_handle(srv, fds + n, ns, &ctl);
 	}
 	sd_notify(0, "STOPPING=1");
 	kc_notice("stopping");
@@ -349,7 +349,7 @@ int main(int argc, char **argv)
 	lifecycle_event(&ctl, "controller.stopping", "reason", "signal");
 	rc = 0;
 out:
-	kc_server_free(srv);
+	kc_proto_free(srv);
 	kc_forwarder_stop(fwd);
 	/* hw_cabinet_free switches every lock off before the threads go. */
 	hw_cabinet_free(hw);

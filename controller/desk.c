@@ -1,7 +1,7 @@
-/* The requests keycabd answers (controller/README.md, "Protocol"): the
- * decisions at the cabinet, the admin commands, and the reads. */
+/* The decisions at the desk (controller/README.md, "Protocol"): release,
+ * collect, approve, ID release, inspection, handover, alarm clear. Who may
+ * ask for each is request.c's table; the rules are rules.c's. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,122 +10,8 @@
 #include "common/pdata.h"
 #include "common/util.h"
 #include "controller/ctl.h"
-#include "controller/forward.h"
+#include "controller/request.h"
 #include "controller/rules.h"
-
-json_t *kc_reply_ok(void)
-{
-	return json_pack("{s:b}", "ok", 1);
-}
-
-json_t *kc_reply_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
-}
-
-json_t *kc_reply_refused(int rule, json_t *missing, const char *fmt, ...)
-{
-	char msg[768];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return json_pack("{s:b, s:b, s:i, s:s, s:o}", "ok", 0, "refused", 1, "rule", rule, "reason", msg,
-			 "missing", missing ? missing : json_array());
-}
-
-const char *kc_req_str(json_t *req, const char *name)
-{
-	return json_string_value(json_object_get(req, name));
-}
-
-int kc_ctl_commit(struct kc_ctl *ctl)
-{
-	return kc_store_commit(ctl->st);
-}
-
-static int64_t req_int(json_t *req, const char *name)
-{
-	json_t *v = json_object_get(req, name);
-
-	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
-}
-
-/* Rows as objects named by their columns; integer columns named *_ms
- * become UTC times without the suffix. */
-static json_t *rows(sqlite3_stmt *s)
-{
-	json_t *arr = json_array();
-
-	if (!s)
-		return arr;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		json_t *o = json_object();
-
-		for (int i = 0; i < sqlite3_column_count(s); i++) {
-			const char *name = sqlite3_column_name(s, i);
-			size_t n = strlen(name);
-
-			switch (sqlite3_column_type(s, i)) {
-			case SQLITE_INTEGER:
-				if (n > 3 && strcmp(name + n - 3, "_ms") == 0) {
-					char nm[64];
-
-					snprintf(nm, sizeof(nm), "%.*s", (int)(n - 3), name);
-					kc_json_time(o, nm, sqlite3_column_int64(s, i));
-				} else {
-					json_object_set_new(o, name,
-							    json_integer(sqlite3_column_int64(s, i)));
-				}
-				break;
-			case SQLITE_NULL:
-				if (n > 3 && strcmp(name + n - 3, "_ms") == 0) {
-					char nm[64];
-
-					snprintf(nm, sizeof(nm), "%.*s", (int)(n - 3), name);
-					json_object_set_new(o, nm, json_null());
-				} else {
-					json_object_set_new(o, name, json_null());
-				}
-				break;
-			default:
-				json_object_set_new(o, name,
-						    json_string((const char *)sqlite3_column_text(s, i)));
-			}
-		}
-		json_array_append_new(arr, o);
-	}
-	sqlite3_reset(s);
-	return arr;
-}
-
-static json_t *need_operator(const struct kc_peer *peer)
-{
-	if (!peer->person[0])
-		return kc_reply_refused(1, json_pack("[s]", "operator login"),
-					"No operator is logged in: %s.", peer->session_error);
-	if (strcmp(peer->role, "engineer") == 0)
-		return kc_reply_refused(1, json_pack("[s]", "staff login"),
-					"%s is an engineer; a staff member must log in to operate the "
-					"cabinet.",
-					peer->person);
-	return NULL;
-}
-
-static json_t *need_reader(const struct kc_peer *peer)
-{
-	if (peer->console || peer->person[0])
-		return NULL;
-	return kc_reply_refused(1, json_pack("[s]", "login"), "Reading needs a login: %s.",
-				peer->session_error);
-}
 
 static void key_members(json_t *ev, const struct kc_key_info *k)
 {
@@ -347,7 +233,7 @@ fail:
 			      kc_store_errmsg(ctl->st));
 }
 
-static json_t *op_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+json_t *kc_desk_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
 	struct kc_release_req r = { 0 };
 	struct kc_decision d;
@@ -363,19 +249,19 @@ static json_t *op_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	r.borrower = kc_req_str(req, "borrower");
 	r.contact = kc_req_str(req, "contact");
 	r.signature = kc_req_str(req, "signature");
-	r.letter = req_int(req, "letter");
+	r.letter = kc_req_int(req, "letter");
 	r.id_type = kc_req_str(req, "id_type");
 	r.id_number = kc_req_str(req, "id_number");
 	r.work_order = kc_req_str(req, "work_order");
-	r.approval = req_int(req, "approval");
+	r.approval = kc_req_int(req, "approval");
 	r.approver = kc_req_str(req, "approver");
 	if (!r.key || !r.purpose)
 		return kc_reply_error("release needs \"key\" and \"purpose\"");
 	if (due && kc_local_parse(due, KC_DAY_LAST, &r.due_ms) < 0)
 		return kc_reply_error("release: \"due\" is not a time (YYYY-MM-DD HH:MM, %s time)",
 				      kc_tz_name());
-	if (req_int(req, "due_in_s") > 0)
-		r.due_ms = now + req_int(req, "due_in_s") * 1000;
+	if (kc_req_int(req, "due_in_s") > 0)
+		r.due_ms = now + kc_req_int(req, "due_in_s") * 1000;
 	kc_decision_init(&d);
 	if (r.approver && r.operator_code) {
 		json_t *v = kc_session_verify_pin(ctl, r.approver, kc_req_str(req, "approver_pin"),
@@ -398,7 +284,7 @@ out:
 	return rep;
 }
 
-static json_t *op_collect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+json_t *kc_desk_collect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
 	struct kc_decision d;
 	json_t *rep;
@@ -416,18 +302,13 @@ static json_t *op_collect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	return rep;
 }
 
-static json_t *op_approve(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+json_t *kc_desk_approve(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
 	struct kc_key_info k;
 	int64_t now = kc_now_ms(), from = now, to, id;
-	int64_t valid_s = req_int(req, "valid_for_s");
+	int64_t valid_s = kc_req_int(req, "valid_for_s");
 	json_t *ev, *d, *rep;
 
-	if (!peer->person[0] || strcmp(peer->role, "manager") != 0)
-		return kc_reply_refused(4, json_pack("[s]", "manager login"),
-					"Only a manager issues an approval for a sealed key; %s.",
-					peer->person[0] ? "the person logged in is not a manager"
-							: peer->session_error);
 	if (kc_key_get(ctl->st, kc_req_str(req, "key"), &k) < 0)
 		return kc_reply_refused(0, NULL, "There is no key \"%s\".",
 					kc_req_str(req, "key") ? kc_req_str(req, "key") : "");
@@ -472,16 +353,14 @@ fail:
 	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
 }
 
-static json_t *op_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
-	int64_t loan = req_int(req, "loan");
+	int64_t loan = kc_req_int(req, "loan");
 	struct kc_decision d;
 	char person[128] = "", id_type[32] = "", masked[KC_MASK_LEN] = "";
 	sqlite3_stmt *s;
 	json_t *rep, *ev, *data;
 
-	if ((rep = need_operator(peer)))
-		return rep;
 	kc_decision_init(&d);
 	if (kc_rules_id_release(ctl->st, peer->person, loan, &d) < 0) {
 		rep = kc_reply_error("database read failed");
@@ -553,9 +432,9 @@ out:
 	return rep;
 }
 
-static json_t *op_inspect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+json_t *kc_desk_inspect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
-	int64_t loan = req_int(req, "loan");
+	int64_t loan = kc_req_int(req, "loan");
 	const char *result = kc_req_str(req, "result"), *problems = kc_req_str(req, "problems");
 	const char *dept = kc_req_str(req, "forwarded_to");
 	char key[64] = "", purpose[24] = "", state[16] = "", insp[16] = "", borrower[128] = "";
@@ -563,9 +442,6 @@ static json_t *op_inspect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	sqlite3_stmt *s;
 	json_t *ev, *d;
 
-	if (!peer->person[0])
-		return kc_reply_refused(1, json_pack("[s]", "login"), "No one is logged in: %s.",
-					peer->session_error);
 	if (!result || (strcmp(result, "ok") != 0 && strcmp(result, "problems") != 0))
 		return kc_reply_error("inspect: result must be ok or problems");
 	if (strcmp(result, "problems") == 0 && (!problems || !*problems || !dept || !*dept))
@@ -632,16 +508,16 @@ fail:
 
 static json_t *handover_sheet(struct kc_ctl *ctl)
 {
-	json_t *keys = rows(kc_store_q(ctl->st,
+	json_t *keys = kc_reply_rows(kc_store_q(ctl->st,
 				       "SELECT l.key, l.borrower AS person, l.due_ms, l.id AS loan, l.purpose"
 				       " FROM loans l WHERE l.state = 'out' ORDER BY l.id",
 				       ""));
-	json_t *ids = rows(kc_store_q(ctl->st,
+	json_t *ids = kc_reply_rows(kc_store_q(ctl->st,
 				      "SELECT i.person, i.id_type, i.id_masked, i.loan, l.key FROM ids_held i"
 				      " JOIN loans l ON l.id = i.loan WHERE i.released_ms IS NULL"
 				      " ORDER BY i.loan",
 				      ""));
-	json_t *alarms = rows(kc_store_q(ctl->st,
+	json_t *alarms = kc_reply_rows(kc_store_q(ctl->st,
 					 "SELECT id AS alarm, type, key, slot, detail FROM alarms"
 					 " WHERE cleared_ms IS NULL ORDER BY id",
 					 ""));
@@ -649,15 +525,13 @@ static json_t *handover_sheet(struct kc_ctl *ctl)
 	return json_pack("{s:o, s:o, s:o}", "keys_out", keys, "ids_held", ids, "alarms", alarms);
 }
 
-static json_t *op_handover_start(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+json_t *kc_desk_handover_start(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
 	json_t *rep, *sheet, *ev, *d;
 	char *text;
 	int64_t id;
 
 	(void)req;
-	if ((rep = need_operator(peer)))
-		return rep;
 	sheet = handover_sheet(ctl);
 	text = json_dumps(sheet, JSON_COMPACT);
 	if (kc_store_begin(ctl->st) < 0)
@@ -690,21 +564,14 @@ busy:
 	return kc_reply_error("database write failed");
 }
 
-static json_t *op_handover_confirm(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req,
+static json_t *handover_sign(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req,
 				   bool review)
 {
-	int64_t id = req_int(req, "handover"), confirmed = 0, reviewed = 0;
+	int64_t id = kc_req_int(req, "handover"), confirmed = 0, reviewed = 0;
 	char outgoing[64] = "", incoming[64] = "";
 	sqlite3_stmt *s;
 	json_t *rep, *ev;
 
-	if ((rep = need_operator(peer)))
-		return rep;
-	if (review && strcmp(peer->role, "supervisor") != 0 && strcmp(peer->role, "manager") != 0)
-		return kc_reply_refused(12, json_pack("[s]", "supervisor login"),
-					"A supervisor (or the service manager) reviews and signs a "
-					"handover; %s is %s.",
-					peer->person, peer->role);
 	s = kc_store_q(ctl->st,
 		       "SELECT outgoing, coalesce(incoming, ''), coalesce(confirmed_ms, 0),"
 		       " coalesce(reviewed_ms, 0) FROM handovers WHERE id = ?",
@@ -759,16 +626,14 @@ fail:
 	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
 }
 
-static json_t *op_alarm_clear(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+json_t *kc_desk_alarm_clear(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
-	int64_t id = req_int(req, "alarm"), cleared = 0;
+	int64_t id = kc_req_int(req, "alarm"), cleared = 0;
 	char type[16] = "", key[64] = "", slot[64] = "";
 	const char *note = kc_req_str(req, "note");
 	sqlite3_stmt *s;
-	json_t *rep, *ev;
+	json_t *ev;
 
-	if ((rep = need_operator(peer)))
-		return rep;
 	if (!note || !*note)
 		return kc_reply_refused(11, json_pack("[s]", "note"),
 					"Say what was done about the alarm (--note), for the log.");
@@ -810,206 +675,12 @@ fail:
 	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
 }
 
-/* Reads. Every list a kiosk or `keycab ... --json` shows. */
-static json_t *list(struct kc_ctl *ctl, const char *name, const char *sql)
+json_t *kc_desk_handover_confirm(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
-	json_t *rep = kc_reply_ok();
-
-	json_object_set_new(rep, name, rows(kc_store_q(ctl->st, sql, "")));
-	return rep;
+	return handover_sign(ctl, peer, req, false);
 }
 
-#define KEYS_SQL                                                                             \
-	"SELECT k.code AS key, k.kind, k.unit, u.site, k.home_slot, k.slot, k.state, k.tag,"  \
-	" (SELECT l.borrower FROM loans l WHERE l.key = k.code AND l.state IN ('granted','out'))" \
-	" AS borrower,"                                                                        \
-	" (SELECT l.due_ms FROM loans l WHERE l.key = k.code AND l.state = 'out') AS due_ms"   \
-	" FROM keys k JOIN units u ON u.code = k.unit ORDER BY k.code"
-#define LOANS_SQL                                                                              \
-	"SELECT id AS loan, key, kind, purpose, borrower, borrower_type, operator, work_order,"  \
-	" letter, approval, slot, return_slot, state, overdue, inspection, granted_ms, out_ms,"  \
-	" in_ms, due_ms FROM loans"
-
-static json_t *op_status(struct kc_ctl *ctl)
+json_t *kc_desk_handover_review(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
-	json_t *rep = kc_reply_ok();
-	int64_t v;
-
-	json_object_set_new(rep, "cabinet", json_string(kc_store_cabinet(ctl->st)));
-	json_object_set_new(rep, "time_zone", json_string(kc_tz_name()));
-	json_object_set_new(rep, "keys", rows(kc_store_q(ctl->st, KEYS_SQL, "")));
-	json_object_set_new(rep, "slots", kc_cabinet_slots(ctl));
-	json_object_set_new(rep, "inspections_pending",
-			    rows(kc_store_q(ctl->st,
-					    "SELECT id AS loan, key, borrower, in_ms FROM loans"
-					    " WHERE inspection = 'pending' ORDER BY id",
-					    "")));
-	json_object_set_new(rep, "open_alarms",
-			    json_integer(kc_store_int(ctl->st, &v,
-						      "SELECT count(*) FROM alarms WHERE cleared_ms IS NULL",
-						      "") == 0 ? v : -1));
-	json_object_set_new(rep, "ids_held",
-			    json_integer(kc_store_int(ctl->st, &v,
-						      "SELECT count(*) FROM ids_held WHERE released_ms IS NULL",
-						      "") == 0 ? v : -1));
-	json_object_set_new(rep, "last_seq", json_integer(kc_store_last_seq(ctl->st)));
-	if (kc_clock_offset())
-		json_object_set_new(rep, "test_clock_offset_s", json_integer(kc_clock_offset() / 1000));
-	if (ctl->forwarder) {
-		struct kc_forward_status fs;
-
-		kc_forwarder_status(ctl->forwarder, &fs);
-		json_object_set_new(rep, "forward",
-				    json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:s}", "state",
-					      kc_forward_state_name(fs.state), "reason", fs.reason, "pending",
-					      (json_int_t)fs.pending, "retained", (json_int_t)fs.retained,
-					      "last_acked_seq", (json_int_t)fs.last_acked_seq, "service_seq",
-					      (json_int_t)fs.service_seq, "consecutive_failures",
-					      fs.consecutive_failures, "last_error", fs.last_error));
-	} else {
-		json_object_set_new(rep, "forward", json_null());
-	}
-	return rep;
-}
-
-static json_t *op_whoami(struct kc_peer *peer)
-{
-	json_t *rep;
-
-	if (!peer->person[0])
-		return kc_reply_refused(1, json_pack("[s]", "login"), "Nobody: %s.", peer->session_error);
-	rep = kc_reply_ok();
-	json_object_set_new(rep, "person", json_string(peer->person));
-	json_object_set_new(rep, "name", json_string(peer->name));
-	json_object_set_new(rep, "role", json_string(peer->role));
-	json_object_set_new(rep, "time_zone", json_string(kc_tz_name()));
-	return rep;
-}
-
-static json_t *op_test_clock(struct kc_ctl *ctl, json_t *req)
-{
-	json_t *rep;
-
-	if (!ctl->test_clock)
-		return kc_reply_error("test.clock: keycabd was not started with --test-clock");
-	if (!json_is_integer(json_object_get(req, "advance_s")) || req_int(req, "advance_s") < 0)
-		return kc_reply_error("test.clock: \"advance_s\" must be a whole number of seconds, 0 or more");
-	kc_clock_advance(req_int(req, "advance_s") * 1000);
-	ctl->next_scan_mono = 0; /* scan for overdue loans and notices at once */
-	rep = kc_reply_ok();
-	json_object_set_new(rep, "offset_s", json_integer(kc_clock_offset() / 1000));
-	kc_json_time(rep, "now", kc_now_ms());
-	return rep;
-}
-
-json_t *kc_ops_handle(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
-{
-	const char *op = kc_req_str(req, "op");
-	json_t *rep;
-
-	if (!op)
-		return kc_reply_error("a request is a JSON object with an \"op\"");
-	if (strcmp(op, "ping") == 0) {
-		/* clients show times in the cabinet's zone */
-		rep = kc_reply_ok();
-		json_object_set_new(rep, "time_zone", json_string(kc_tz_name()));
-		return rep;
-	}
-	if (strcmp(op, "login") == 0)
-		return kc_session_login(ctl, req);
-	if (strcmp(op, "logout") == 0)
-		return kc_session_logout(ctl, req);
-	kc_session_check(ctl, req, peer);
-	if (strcmp(op, "whoami") == 0)
-		return op_whoami(peer);
-	if (strcmp(op, "release") == 0)
-		return op_release(ctl, peer, req);
-	if (strcmp(op, "collect") == 0)
-		return op_collect(ctl, peer, req);
-	if (strcmp(op, "approve") == 0)
-		return op_approve(ctl, peer, req);
-	if (strcmp(op, "id.release") == 0)
-		return op_id_release(ctl, peer, req);
-	if (strcmp(op, "inspect") == 0)
-		return op_inspect(ctl, peer, req);
-	if (strcmp(op, "handover.start") == 0)
-		return op_handover_start(ctl, peer, req);
-	if (strcmp(op, "handover.confirm") == 0)
-		return op_handover_confirm(ctl, peer, req, false);
-	if (strcmp(op, "handover.review") == 0)
-		return op_handover_confirm(ctl, peer, req, true);
-	if (strcmp(op, "alarm.clear") == 0)
-		return op_alarm_clear(ctl, peer, req);
-	if (strcmp(op, "import") == 0)
-		return kc_registry_import(ctl, peer, req);
-	if (strcmp(op, "person.add") == 0)
-		return kc_registry_person_add(ctl, peer, req);
-	if (strcmp(op, "entrust") == 0)
-		return kc_registry_entrust(ctl, peer, req);
-	if (strcmp(op, "letter.file") == 0)
-		return kc_registry_letter_file(ctl, peer, req);
-	if (strcmp(op, "letter.confirm") == 0)
-		return kc_registry_letter_confirm(ctl, peer, req);
-	if (strcmp(op, "unit.vacancy") == 0)
-		return kc_registry_vacancy(ctl, peer, req);
-	if (strcmp(op, "test.clock") == 0)
-		return op_test_clock(ctl, req);
-	if ((rep = need_reader(peer)))
-		return rep;
-	if (strcmp(op, "status") == 0)
-		return op_status(ctl);
-	if (strcmp(op, "keys") == 0)
-		return list(ctl, "keys", KEYS_SQL);
-	if (strcmp(op, "slots") == 0) {
-		rep = kc_reply_ok();
-		json_object_set_new(rep, "slots", kc_cabinet_slots(ctl));
-		return rep;
-	}
-	if (strcmp(op, "loans") == 0)
-		return json_is_true(json_object_get(req, "all"))
-			       ? list(ctl, "loans", LOANS_SQL " ORDER BY id")
-			       : list(ctl, "loans", LOANS_SQL " WHERE state IN ('granted', 'out') ORDER BY id");
-	if (strcmp(op, "ids") == 0)
-		return list(ctl, "ids",
-			    "SELECT i.loan, l.key, i.person, i.id_type, i.id_masked, i.held_ms,"
-			    " l.state AS loan_state FROM ids_held i JOIN loans l ON l.id = i.loan"
-			    " WHERE i.released_ms IS NULL ORDER BY i.loan");
-	if (strcmp(op, "alarms") == 0)
-		return json_is_true(json_object_get(req, "all"))
-			       ? list(ctl, "alarms",
-				      "SELECT id AS alarm, type, key, slot, loan, detail, raised_ms,"
-				      " cleared_ms, cleared_by FROM alarms ORDER BY id")
-			       : list(ctl, "alarms",
-				      "SELECT id AS alarm, type, key, slot, loan, detail, raised_ms"
-				      " FROM alarms WHERE cleared_ms IS NULL ORDER BY id");
-	if (strcmp(op, "entrustments") == 0)
-		return list(ctl, "entrustments",
-			    "SELECT e.id AS entrustment, e.key, e.owner, o.name AS owner_name, e.start_ms,"
-			    " e.end_ms, e.state, e.closed_ms FROM entrustments e"
-			    " JOIN owners o ON o.code = e.owner ORDER BY e.id");
-	if (strcmp(op, "letters") == 0)
-		return list(ctl, "letters",
-			    "SELECT l.id AS letter, l.entrustment, e.key, l.borrower, l.id_type,"
-			    " l.id_masked, l.reference, l.valid_from AS valid_from_ms, l.valid_to AS valid_to_ms,"
-			    " l.confirmed_by,"
-			    " l.confirmed_ms, l.channel FROM letters l"
-			    " JOIN entrustments e ON e.id = l.entrustment ORDER BY l.id");
-	if (strcmp(op, "people") == 0)
-		return list(ctl, "people",
-			    "SELECT code AS person, name, role, phone, locked_until AS locked_until_ms,"
-			    " card_hash IS NOT NULL AS has_card FROM people ORDER BY code");
-	if (strcmp(op, "handovers") == 0)
-		return list(ctl, "handovers",
-			    "SELECT id AS handover, outgoing, started_ms, incoming, confirmed_ms, reviewer,"
-			    " reviewed_ms, sheet FROM handovers ORDER BY id");
-	if (strcmp(op, "notices") == 0)
-		return list(ctl, "notices",
-			    "SELECT n.id AS notice, n.entrustment, e.key, e.owner, n.stage, n.at_ms"
-			    " FROM notices n JOIN entrustments e ON e.id = n.entrustment ORDER BY n.id");
-	if (strcmp(op, "approvals") == 0)
-		return list(ctl, "approvals",
-			    "SELECT id AS approval, key, manager, method, valid_from AS valid_from_ms,"
-			    " valid_to AS valid_to_ms,"
-			    " used_loan FROM approvals ORDER BY id");
-	return kc_reply_error("unknown op \"%s\"", op);
+	return handover_sign(ctl, peer, req, true);
 }
