@@ -1,7 +1,7 @@
 /* The controller: what keycabd's parts share. main.c builds one of these
- * and runs the loop; proto.c feeds it requests, cabinet.c hardware events
- * and timers; ops.c, registry.c and session.c answer requests, rules.c
- * decides releases. */
+ * and runs the loop; proto.c feeds it requests (request.c's table),
+ * cabinet.c hardware events and timers; desk.c, reads.c, registry.c and
+ * session.c answer requests, rules.c decides releases. */
 #ifndef KC_CTL_H
 #define KC_CTL_H
 #include <jansson.h>
