@@ -12,6 +12,10 @@
 #include "controller/ctl.h"
 #include "controller/request.h"
 #include "controller/rules.h"
+#include "controller/hwevents.h"
+#include "controller/reply.h"
+#include "controller/session.h"
+#include "controller/windows.h"
 
 static void key_members(json_t *ev, const struct kc_key_info *k)
 {
@@ -45,7 +49,7 @@ static json_t *refused(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc
 		json_decref(ev);
 		return kc_reply_error("database busy");
 	}
-	if (kc_store_append(ctl->st, ev) < 0 || kc_ctl_commit(ctl) < 0) {
+	if (kc_store_append(ctl->st, ev) < 0 || kc_store_commit(ctl->st) < 0) {
 		kc_store_rollback(ctl->st);
 		return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
 	}
@@ -80,14 +84,14 @@ static int grant_undo(struct kc_ctl *ctl, const struct kc_peer *peer, const stru
 		return -EBUSY;
 	if (kc_store_x(ctl->st, "UPDATE loans SET state = 'not_taken' WHERE id = ?", "I", loan) < 0 ||
 	    kc_store_x(ctl->st, "UPDATE keys SET state = 'in' WHERE code = ?", "s", d->key.code) < 0 ||
-	    kc_cabinet_release_id_not_taken(ctl, loan, peer->person, d->key.code) < 0)
+	    kc_hwevents_release_id(ctl, loan, peer->person, d->key.code) < 0)
 		goto fail;
 	ev = kc_store_event(ctl->st, "release.not_taken");
 	kc_json_str(ev, "actor", peer->person);
 	key_members(ev, &d->key);
 	json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(loan));
 	json_object_set_new(json_object_get(ev, "data"), "detail", json_string(err));
-	if (kc_store_append(ctl->st, ev) < 0 || kc_ctl_commit(ctl) < 0)
+	if (kc_store_append(ctl->st, ev) < 0 || kc_store_commit(ctl->st) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -108,7 +112,7 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 	int64_t now = kc_now_ms(), loan, approval = d->approval;
 	json_t *ev, *data, *rep;
 
-	if (!kc_cabinet_slot_usable(ctl, slot, why, sizeof(why))) {
+	if (!kc_windows_usable(ctl, slot, why, sizeof(why))) {
 		d->granted = false;
 		d->rule = 10;
 		snprintf(d->reason, sizeof(d->reason), "Key %s cannot be released: %s.", d->key.code, why);
@@ -200,14 +204,14 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 		if (kc_store_append(ctl->st, ev) < 0)
 			goto fail;
 	}
-	if (kc_ctl_commit(ctl) < 0)
+	if (kc_store_commit(ctl->st) < 0)
 		return kc_reply_error("database write failed; nothing was released");
-	if (kc_cabinet_open_window(ctl, loan, d->key.code, slot, err, sizeof(err)) < 0) {
+	if (kc_windows_open(ctl, loan, d->key.code, slot, err, sizeof(err)) < 0) {
 		if (grant_undo(ctl, peer, d, loan, err) < 0) {
 			kc_err("loan %lld: slot %s did not open and the grant could not be undone: %s;"
 			       " its window closes it",
 			       (long long)loan, slot, kc_store_errmsg(ctl->st));
-			kc_cabinet_watch(ctl, loan, d->key.code, slot);
+			kc_windows_watch(ctl, loan, d->key.code, slot);
 		}
 		return kc_reply_refused(10, json_pack("[s]", "working slot"),
 					"Key %s was granted but %s; nothing was released.", d->key.code,
@@ -341,7 +345,7 @@ json_t *kc_desk_approve(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	kc_json_time(d, "valid_to", to);
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
+	if (kc_store_commit(ctl->st) < 0)
 		return kc_reply_error("database write failed");
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "approval", json_integer(id));
@@ -389,7 +393,7 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 		json_object_set_new(data, "reason", json_string(d.reason));
 		json_object_set_new(data, "rule", json_integer(d.rule));
 		if (kc_store_begin(ctl->st) < 0 || kc_store_append(ctl->st, ev) < 0 ||
-		    kc_ctl_commit(ctl) < 0) {
+		    kc_store_commit(ctl->st) < 0) {
 			kc_store_rollback(ctl->st);
 			rep = kc_reply_error("database write failed");
 			goto out;
@@ -414,7 +418,7 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 	json_object_set_new(data, "id_masked", json_string(masked));
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0) {
+	if (kc_store_commit(ctl->st) < 0) {
 		rep = kc_reply_error("database write failed");
 		goto out;
 	}
@@ -498,7 +502,7 @@ json_t *kc_desk_inspect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	json_object_set_new(d, "forwarded_to", json_string(dept ? dept : ""));
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
+	if (kc_store_commit(ctl->st) < 0)
 		return kc_reply_error("database write failed");
 	return kc_reply_ok();
 fail:
@@ -547,7 +551,7 @@ json_t *kc_desk_handover_start(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 	json_object_update(d, sheet);
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
+	if (kc_store_commit(ctl->st) < 0)
 		goto busy;
 	free(text);
 	rep = kc_reply_ok();
@@ -616,7 +620,7 @@ static json_t *handover_sign(struct kc_ctl *ctl, struct kc_peer *peer, json_t *r
 	json_object_set_new(json_object_get(ev, "data"), "handover", json_integer(id));
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
+	if (kc_store_commit(ctl->st) < 0)
 		return kc_reply_error("database write failed");
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "handover", json_integer(id));
@@ -667,7 +671,7 @@ json_t *kc_desk_alarm_clear(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	json_object_set_new(json_object_get(ev, "data"), "note", json_string(note));
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
+	if (kc_store_commit(ctl->st) < 0)
 		return kc_reply_error("database write failed");
 	return kc_reply_ok();
 fail:

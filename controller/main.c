@@ -23,6 +23,11 @@
 #include "controller/schema_sql.h"
 #include "controller/store.h"
 #include "hw/hw.h"
+#include "controller/hwevents.h"
+#include "controller/registry.h"
+#include "controller/scans.h"
+#include "controller/session.h"
+#include "controller/windows.h"
 
 #define KEYCABD_VERSION "1.0"
 
@@ -85,7 +90,7 @@ static int lifecycle_event(struct kc_ctl *ctl, const char *type, const char *key
 		json_decref(ev);
 		return -EIO;
 	}
-	if (kc_store_append(ctl->st, ev) < 0 || kc_ctl_commit(ctl) < 0) {
+	if (kc_store_append(ctl->st, ev) < 0 || kc_store_commit(ctl->st) < 0) {
 		kc_store_rollback(ctl->st);
 		return -EIO;
 	}
@@ -239,7 +244,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ctl.hw = hw;
-	r = kc_cabinet_recover(&ctl);
+	r = kc_windows_recover(&ctl);
 	if (r > 0)
 		kc_notice("%d release windows were open at the last stop; waiting for the first scan", r);
 
@@ -300,7 +305,7 @@ int main(int argc, char **argv)
 		int64_t next, now;
 		int n = 0, ns;
 
-		next = kc_cabinet_tick(&ctl);
+		next = kc_scans_tick(&ctl);
 		next = min_ms(next, kc_session_tick(&ctl, false));
 		next = min_ms(next, kc_proto_tick(srv));
 		now = kc_mono_ms();
@@ -340,7 +345,7 @@ int main(int argc, char **argv)
 				kc_warn("timerfd: %s", strerror(errno));
 		}
 		if (fds[2].revents & POLLIN)
-			kc_cabinet_hw_events(&ctl);
+			kc_hwevents_read(&ctl);
 		kc_proto_handle(srv, fds + n, ns, &ctl);
 	}
 	sd_notify(0, "STOPPING=1");

@@ -1,5 +1,7 @@
 #include "controller/proto.h"
+#include "controller/reply.h"
 #include "controller/request.h"
+#include "controller/session.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,6 +6,44 @@
 #include "controller/ctl.h"
 #include "controller/forward.h"
 #include "controller/request.h"
+#include "controller/reply.h"
+#include "hw/hw.h"
+
+/* The slots as the slot layer reads them, with the key recorded in each
+ * and the key each is home to. */
+static json_t *slot_list(struct kc_ctl *ctl)
+{
+	json_t *arr = json_array();
+	int n = ctl->hw ? hw_cabinet_slot_count(ctl->hw) : 0;
+
+	for (int i = 0; i < n; i++) {
+		struct hw_slot_state hs;
+		const char *name = hw_slot_name(ctl->hw, i);
+		char key[64] = "", home[64] = "";
+		sqlite3_stmt *s;
+		json_t *o;
+
+		if (hw_slot_state(ctl->hw, i, &hs) < 0)
+			continue;
+		s = kc_store_q(ctl->st, "SELECT code FROM keys WHERE slot = ?", "s", name);
+		if (s && sqlite3_step(s) == SQLITE_ROW)
+			kc_strlcpy(key, (const char *)sqlite3_column_text(s, 0), sizeof(key));
+		if (s)
+			sqlite3_reset(s);
+		s = kc_store_q(ctl->st, "SELECT code FROM keys WHERE home_slot = ?", "s", name);
+		if (s && sqlite3_step(s) == SQLITE_ROW)
+			kc_strlcpy(home, (const char *)sqlite3_column_text(s, 0), sizeof(home));
+		if (s)
+			sqlite3_reset(s);
+		o = json_pack("{s:s, s:s, s:I, s:b, s:b}", "slot", name, "presence",
+			      hw_presence_name(hs.presence), "tag", (json_int_t)hs.tag, "lock_on",
+			      hs.lock_on, "reads_tags", hw_slot_reads_tags(ctl->hw, i));
+		kc_json_str(o, "key", key[0] ? key : NULL);
+		kc_json_str(o, "home_of", home[0] ? home : NULL);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
 
 /* Reads. Every list a kiosk or `keycab ... --json` shows. */
 static json_t *list(struct kc_ctl *ctl, const char *name, const char *sql)
@@ -37,7 +75,7 @@ json_t *kc_reads_status(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	json_object_set_new(rep, "cabinet", json_string(kc_store_cabinet(ctl->st)));
 	json_object_set_new(rep, "time_zone", json_string(kc_tz_name()));
 	json_object_set_new(rep, "keys", kc_reply_rows(kc_store_q(ctl->st, KEYS_SQL, "")));
-	json_object_set_new(rep, "slots", kc_cabinet_slots(ctl));
+	json_object_set_new(rep, "slots", slot_list(ctl));
 	json_object_set_new(rep, "inspections_pending",
 			    kc_reply_rows(kc_store_q(ctl->st,
 					    "SELECT id AS loan, key, borrower, in_ms FROM loans"
@@ -120,7 +158,7 @@ json_t *kc_reads_slots(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 
 	(void)peer;
 	(void)req;
-	json_object_set_new(rep, "slots", kc_cabinet_slots(ctl));
+	json_object_set_new(rep, "slots", slot_list(ctl));
 	return rep;
 }
 

@@ -14,6 +14,8 @@
 #include "controller/ctl.h"
 #include "controller/rules.h"
 #include "hw/hw.h"
+#include "controller/registry.h"
+#include "controller/reply.h"
 
 static bool valid_code(const char *s)
 {
@@ -316,7 +318,7 @@ json_t *kc_registry_import(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 		else
 			added++;
 	}
-	if (kc_ctl_commit(ctl) < 0) {
+	if (kc_store_commit(ctl->st) < 0) {
 		json_decref(rejected);
 		return kc_reply_error("import: database write failed");
 	}
@@ -373,7 +375,7 @@ json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 	json_object_set_new(json_object_get(ev, "data"), "name", json_string(name));
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
+	if (kc_store_commit(ctl->st) < 0)
 		return kc_reply_error("database write failed");
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "person", json_string(code));
@@ -455,7 +457,7 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	kc_json_time(d, "end", end);
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
+	if (kc_store_commit(ctl->st) < 0)
 		return kc_reply_error("database write failed");
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "entrustment", json_integer(id));
@@ -532,7 +534,7 @@ json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t
 	kc_json_time(d, "valid_to", to);
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
+	if (kc_store_commit(ctl->st) < 0)
 		return kc_reply_error("database write failed");
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "letter", json_integer(id));
@@ -602,7 +604,7 @@ json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, jso
 	kc_json_time(d, "confirmed_at", at);
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
+	if (kc_store_commit(ctl->st) < 0)
 		return kc_reply_error("database write failed");
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "letter", json_integer(letter));
@@ -640,7 +642,7 @@ json_t *kc_registry_vacancy(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	json_object_set_new(json_object_get(ev, "data"), "vacant", json_boolean(json_is_true(v)));
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
+	if (kc_store_commit(ctl->st) < 0)
 		return kc_reply_error("database write failed");
 	return kc_reply_ok();
 fail:

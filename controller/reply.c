@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "controller/ctl.h"
+#include "controller/reply.h"
 
 json_t *kc_reply_ok(void)
 {
@@ -36,14 +36,23 @@ json_t *kc_reply_refused(int rule, json_t *missing, const char *fmt, ...)
 			 "missing", missing ? missing : json_array());
 }
 
+json_t *kc_reply_write_failed(struct kc_store *st)
+{
+	char why[256];
+
+	kc_strlcpy(why, kc_store_errmsg(st), sizeof(why));
+	kc_store_rollback(st);
+	return kc_reply_error("database write failed: %s", why);
+}
+
+json_t *kc_reply_read_failed(struct kc_store *st)
+{
+	return kc_reply_error("database read failed: %s", kc_store_errmsg(st));
+}
+
 const char *kc_req_str(json_t *req, const char *name)
 {
 	return json_string_value(json_object_get(req, name));
-}
-
-int kc_ctl_commit(struct kc_ctl *ctl)
-{
-	return kc_store_commit(ctl->st);
 }
 
 int64_t kc_req_int(json_t *req, const char *name)

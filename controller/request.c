@@ -7,6 +7,9 @@
 #include "common/util.h"
 #include "controller/ctl.h"
 #include "controller/request.h"
+#include "controller/registry.h"
+#include "controller/reply.h"
+#include "controller/session.h"
 
 enum kc_access {
 	KC_ACCESS_ANYONE,     /* no session is looked at */

@@ -11,6 +11,9 @@
 #include "common/util.h"
 #include "controller/ctl.h"
 #include "controller/rules.h"
+#include "controller/registry.h"
+#include "controller/reply.h"
+#include "controller/session.h"
 
 struct person_row {
 	char code[64];
@@ -93,7 +96,7 @@ static json_t *wrong_pin(struct kc_ctl *ctl, struct person_row *p, const char *m
 		json_object_set_new(d, "purpose", json_string(purpose));
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
+	if (kc_store_commit(ctl->st) < 0)
 		return kc_reply_error("database write failed");
 	if (until) {
 		fmt_until(until, when, sizeof(when));
@@ -147,7 +150,7 @@ static int failures_event(struct kc_ctl *ctl, int cause, int64_t count, int64_t 
 		json_decref(ev);
 		return -EIO;
 	}
-	if (kc_store_append(ctl->st, ev) < 0 || kc_ctl_commit(ctl) < 0) {
+	if (kc_store_append(ctl->st, ev) < 0 || kc_store_commit(ctl->st) < 0) {
 		kc_store_rollback(ctl->st);
 		return -EIO;
 	}
@@ -298,7 +301,7 @@ json_t *kc_session_login(struct kc_ctl *ctl, json_t *req)
 	json_object_set_new(json_object_get(ev, "data"), "method", json_string(method));
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
+	if (kc_store_commit(ctl->st) < 0)
 		return kc_reply_error("database write failed");
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "session", json_string(token));

@@ -407,7 +407,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	reply_len = 0;
 	converse(&ctl, client, data, size);
 	close(client);
-	kc_cabinet_tick(&ctl); /* timers over what the requests left */
+	kc_scans_tick(&ctl); /* timers over what the requests left */
 	check_outbox(ctl.st);
 	check_no_ids(ctl.st, data, size);
 	kc_store_free(ctl.st);
