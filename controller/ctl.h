@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "controller/conf.h"
+#include "controller/rules.h"
 #include "controller/store.h"
 
 struct hw_cabinet;
@@ -25,7 +26,7 @@ struct kc_window {
 	bool lock_off;      /* the hardware said the pulse ended */
 };
 
-#define KC_MAX_WINDOWS 64
+#define KC_MAX_WINDOWS KC_RULES_MAX_WINDOWS
 
 /* Failed logins that are summed into one event per interval ([lockout]
  * summary_interval; session.c): the first of an interval is an event at

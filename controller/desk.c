@@ -14,6 +14,7 @@
 #include "controller/rules.h"
 #include "controller/hwevents.h"
 #include "controller/reply.h"
+#include "controller/row.h"
 #include "controller/session.h"
 #include "controller/windows.h"
 
@@ -50,9 +51,14 @@ static json_t *refused(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc
 		return kc_reply_error("database busy");
 	}
 	if (kc_store_append(ctl->st, ev) < 0 || kc_store_commit(ctl->st) < 0) {
-		kc_store_rollback(ctl->st);
-		return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+			return kc_reply_write_failed(ctl->st);
 	}
+	return kc_reply_refused(d->rule, json_incref(d->missing), "%s", d->reason);
+}
+
+/* A decision's refusal as the reply (no event: nothing was attempted). */
+static json_t *refusal(const struct kc_decision *d)
+{
 	return kc_reply_refused(d->rule, json_incref(d->missing), "%s", d->reason);
 }
 
@@ -309,16 +315,22 @@ json_t *kc_desk_collect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 json_t *kc_desk_approve(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
 	struct kc_key_info k;
+	struct kc_decision dec;
 	int64_t now = kc_now_ms(), from = now, to, id;
 	int64_t valid_s = kc_req_int(req, "valid_for_s");
 	json_t *ev, *d, *rep;
+	int r = kc_key_get(ctl->st, kc_req_str(req, "key"), &k);
 
-	if (kc_key_get(ctl->st, kc_req_str(req, "key"), &k) < 0)
-		return kc_reply_refused(0, NULL, "There is no key \"%s\".",
-					kc_req_str(req, "key") ? kc_req_str(req, "key") : "");
-	if (strcmp(k.kind, "sealed") != 0)
-		return kc_reply_refused(4, NULL, "Key %s is not sealed; approvals are for sealed keys.",
-					k.code);
+	if (r < 0 && r != -ENOENT)
+		return kc_reply_read_failed(ctl->st);
+	kc_decision_init(&dec);
+	kc_rules_approve(kc_req_str(req, "key"), r == 0 ? &k : NULL, &dec);
+	if (!dec.granted) {
+		rep = refusal(&dec);
+		kc_decision_clear(&dec);
+		return rep;
+	}
+	kc_decision_clear(&dec);
 	if (kc_req_str(req, "valid_from") &&
 	    kc_local_parse(kc_req_str(req, "valid_from"), KC_DAY_START, &from) < 0)
 		return kc_reply_error("approve: \"valid_from\" is not a time (YYYY-MM-DD HH:MM, %s time)",
@@ -346,15 +358,14 @@ json_t *kc_desk_approve(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_error("database write failed");
+		return kc_reply_write_failed(ctl->st);
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "approval", json_integer(id));
 	kc_json_time(rep, "valid_from", from);
 	kc_json_time(rep, "valid_to", to);
 	return rep;
 fail:
-	kc_store_rollback(ctl->st);
-	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+	return kc_reply_write_failed(ctl->st);
 }
 
 json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -364,6 +375,7 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 	char person[128] = "", id_type[32] = "", masked[KC_MASK_LEN] = "";
 	sqlite3_stmt *s;
 	json_t *rep, *ev, *data;
+	int r;
 
 	kc_decision_init(&d);
 	if (kc_rules_id_release(ctl->st, peer->person, loan, &d) < 0) {
@@ -372,16 +384,20 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 	}
 	s = kc_store_q(ctl->st, "SELECT person, id_type, id_masked FROM ids_held WHERE loan = ?", "I",
 		       loan);
-	if (s && sqlite3_step(s) == SQLITE_ROW) {
-		kc_strlcpy(person, (const char *)sqlite3_column_text(s, 0), sizeof(person));
-		kc_strlcpy(id_type, (const char *)sqlite3_column_text(s, 1), sizeof(id_type));
-		kc_strlcpy(masked, (const char *)sqlite3_column_text(s, 2), sizeof(masked));
+	r = kc_row_step(s);
+	if (r == 0) {
+		kc_row_text(s, 0, person, sizeof(person));
+		kc_row_text(s, 1, id_type, sizeof(id_type));
+		kc_row_text(s, 2, masked, sizeof(masked));
 	}
-	if (s)
-		sqlite3_reset(s);
+	kc_row_done(s);
+	if (r == -EIO) {
+		rep = kc_reply_read_failed(ctl->st);
+		goto out;
+	}
 	if (!d.granted) {
 		if (!person[0]) {
-			rep = kc_reply_refused(d.rule, json_incref(d.missing), "%s", d.reason);
+			rep = refusal(&d);
 			goto out;
 		}
 		ev = kc_store_event(ctl->st, "id.release_refused");
@@ -394,11 +410,10 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 		json_object_set_new(data, "rule", json_integer(d.rule));
 		if (kc_store_begin(ctl->st) < 0 || kc_store_append(ctl->st, ev) < 0 ||
 		    kc_store_commit(ctl->st) < 0) {
-			kc_store_rollback(ctl->st);
-			rep = kc_reply_error("database write failed");
+			rep = kc_reply_write_failed(ctl->st);
 			goto out;
 		}
-		rep = kc_reply_refused(d.rule, json_incref(d.missing), "%s", d.reason);
+		rep = refusal(&d);
 		goto out;
 	}
 	if (kc_store_begin(ctl->st) < 0) {
@@ -418,10 +433,8 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 	json_object_set_new(data, "id_masked", json_string(masked));
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_store_commit(ctl->st) < 0) {
-		rep = kc_reply_error("database write failed");
-		goto out;
-	}
+	if (kc_store_commit(ctl->st) < 0)
+		goto fail;
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "loan", json_integer(loan));
 	json_object_set_new(rep, "person", json_string(person));
@@ -429,8 +442,7 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 	json_object_set_new(rep, "id_masked", json_string(masked));
 	goto out;
 fail:
-	kc_store_rollback(ctl->st);
-	rep = kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+	rep = kc_reply_write_failed(ctl->st);
 out:
 	kc_decision_clear(&d);
 	return rep;
@@ -441,44 +453,37 @@ json_t *kc_desk_inspect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	int64_t loan = kc_req_int(req, "loan");
 	const char *result = kc_req_str(req, "result"), *problems = kc_req_str(req, "problems");
 	const char *dept = kc_req_str(req, "forwarded_to");
-	char key[64] = "", purpose[24] = "", state[16] = "", insp[16] = "", borrower[128] = "";
+	struct kc_loan_facts l = { 0 };
+	struct kc_decision dec;
 	struct kc_key_info k;
 	sqlite3_stmt *s;
 	json_t *ev, *d;
+	int r;
 
 	if (!result || (strcmp(result, "ok") != 0 && strcmp(result, "problems") != 0))
 		return kc_reply_error("inspect: result must be ok or problems");
-	if (strcmp(result, "problems") == 0 && (!problems || !*problems || !dept || !*dept))
-		return kc_reply_refused(5, json_pack("[ss]", "problems found", "department forwarded to"),
-					"Problems found on an inspection are written down and forwarded "
-					"to a department (--problems and --forwarded-to).");
 	s = kc_store_q(ctl->st,
 		       "SELECT key, purpose, state, coalesce(inspection, ''), borrower FROM loans WHERE id = ?",
 		       "I", loan);
-	if (s && sqlite3_step(s) == SQLITE_ROW) {
-		kc_strlcpy(borrower, (const char *)sqlite3_column_text(s, 4), sizeof(borrower));
-		kc_strlcpy(key, (const char *)sqlite3_column_text(s, 0), sizeof(key));
-		kc_strlcpy(purpose, (const char *)sqlite3_column_text(s, 1), sizeof(purpose));
-		kc_strlcpy(state, (const char *)sqlite3_column_text(s, 2), sizeof(state));
-		kc_strlcpy(insp, (const char *)sqlite3_column_text(s, 3), sizeof(insp));
+	r = kc_row_step(s);
+	if (r == 0) {
+		kc_row_text(s, 0, l.key, sizeof(l.key));
+		kc_row_text(s, 1, l.purpose, sizeof(l.purpose));
+		kc_row_text(s, 2, l.state, sizeof(l.state));
+		kc_row_text(s, 3, l.inspection, sizeof(l.inspection));
+		kc_row_text(s, 4, l.borrower, sizeof(l.borrower));
 	}
-	if (s)
-		sqlite3_reset(s);
-	if (!key[0])
-		return kc_reply_refused(0, NULL, "There is no loan %lld.", (long long)loan);
-	if (strcmp(purpose, "inspection") != 0)
-		return kc_reply_refused(5, NULL, "Loan %lld was for %s, not an inspection.",
-					(long long)loan, purpose);
-	if (strcmp(state, "returned") != 0)
-		return kc_reply_refused(5, json_pack("[s]", "key returned"),
-					"The key of loan %lld is not back yet; record the inspection "
-					"when it is returned.",
-					(long long)loan);
-	if (strcmp(insp, "recorded") == 0)
-		return kc_reply_refused(0, NULL, "The inspection of loan %lld is recorded already.",
-					(long long)loan);
-	if (kc_key_get(ctl->st, key, &k) < 0)
-		return kc_reply_error("database read failed");
+	kc_row_done(s);
+	if (r == -EIO)
+		return kc_reply_read_failed(ctl->st);
+	kc_decision_init(&dec);
+	kc_rules_inspect(loan, r == 0 ? &l : NULL, result, problems, dept, &dec);
+	ev = dec.granted ? NULL : refusal(&dec);
+	kc_decision_clear(&dec);
+	if (ev)
+		return ev;
+	if (kc_key_get(ctl->st, l.key, &k) < 0)
+		return kc_reply_read_failed(ctl->st);
 	if (kc_store_begin(ctl->st) < 0)
 		return kc_reply_error("database busy");
 	if (kc_store_x(ctl->st,
@@ -491,7 +496,7 @@ json_t *kc_desk_inspect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	ev = kc_store_event(ctl->st, "inspection.recorded");
 	kc_json_str(ev, "actor", peer->person);
 	/* The inspector is who borrowed the key; actor, who typed the result. */
-	kc_json_str(ev, "person", borrower);
+	kc_json_str(ev, "person", l.borrower);
 	kc_json_str(ev, "key", k.code);
 	kc_json_str(ev, "unit", k.unit);
 	kc_json_str(ev, "site", k.site);
@@ -503,11 +508,10 @@ json_t *kc_desk_inspect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_error("database write failed");
+		return kc_reply_write_failed(ctl->st);
 	return kc_reply_ok();
 fail:
-	kc_store_rollback(ctl->st);
-	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+	return kc_reply_write_failed(ctl->st);
 }
 
 static json_t *handover_sheet(struct kc_ctl *ctl)
@@ -565,49 +569,39 @@ fail:
 busy:
 	free(text);
 	json_decref(sheet);
-	return kc_reply_error("database write failed");
+	return kc_reply_write_failed(ctl->st);
 }
 
 static json_t *handover_sign(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req,
 				   bool review)
 {
-	int64_t id = kc_req_int(req, "handover"), confirmed = 0, reviewed = 0;
-	char outgoing[64] = "", incoming[64] = "";
+	int64_t id = kc_req_int(req, "handover");
+	struct kc_handover_facts h = { 0 };
+	struct kc_decision dec;
 	sqlite3_stmt *s;
 	json_t *rep, *ev;
+	int r;
 
 	s = kc_store_q(ctl->st,
 		       "SELECT outgoing, coalesce(incoming, ''), coalesce(confirmed_ms, 0),"
 		       " coalesce(reviewed_ms, 0) FROM handovers WHERE id = ?",
 		       "I", id);
-	if (s && sqlite3_step(s) == SQLITE_ROW) {
-		kc_strlcpy(outgoing, (const char *)sqlite3_column_text(s, 0), sizeof(outgoing));
-		kc_strlcpy(incoming, (const char *)sqlite3_column_text(s, 1), sizeof(incoming));
-		confirmed = sqlite3_column_int64(s, 2);
-		reviewed = sqlite3_column_int64(s, 3);
+	r = kc_row_step(s);
+	if (r == 0) {
+		kc_row_text(s, 0, h.outgoing, sizeof(h.outgoing));
+		kc_row_text(s, 1, h.incoming, sizeof(h.incoming));
+		h.confirmed_ms = sqlite3_column_int64(s, 2);
+		h.reviewed_ms = sqlite3_column_int64(s, 3);
 	}
-	if (s)
-		sqlite3_reset(s);
-	if (!outgoing[0])
-		return kc_reply_refused(0, NULL, "There is no handover %lld.", (long long)id);
-	if (!review) {
-		if (confirmed)
-			return kc_reply_refused(12, NULL, "Handover %lld was confirmed already by %s.",
-						(long long)id, incoming);
-		if (strcmp(outgoing, peer->person) == 0)
-			return kc_reply_refused(12, json_pack("[s]", "incoming staff login"),
-						"The incoming staff member confirms the handover, not "
-						"%s who started it: the incoming staff must log in.",
-						outgoing);
-	} else {
-		if (!confirmed)
-			return kc_reply_refused(12, json_pack("[s]", "incoming staff confirmation"),
-						"Handover %lld is not confirmed by the incoming staff yet.",
-						(long long)id);
-		if (reviewed)
-			return kc_reply_refused(12, NULL, "Handover %lld was reviewed already.",
-						(long long)id);
-	}
+	kc_row_done(s);
+	if (r == -EIO)
+		return kc_reply_read_failed(ctl->st);
+	kc_decision_init(&dec);
+	kc_rules_handover_sign(id, r == 0 ? &h : NULL, peer->person, review, &dec);
+	rep = dec.granted ? NULL : refusal(&dec);
+	kc_decision_clear(&dec);
+	if (rep)
+		return rep;
 	if (kc_store_begin(ctl->st) < 0)
 		return kc_reply_error("database busy");
 	if (kc_store_x(ctl->st,
@@ -621,13 +615,12 @@ static json_t *handover_sign(struct kc_ctl *ctl, struct kc_peer *peer, json_t *r
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_error("database write failed");
+		return kc_reply_write_failed(ctl->st);
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "handover", json_integer(id));
 	return rep;
 fail:
-	kc_store_rollback(ctl->st);
-	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+	return kc_reply_write_failed(ctl->st);
 }
 
 json_t *kc_desk_alarm_clear(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -635,28 +628,31 @@ json_t *kc_desk_alarm_clear(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	int64_t id = kc_req_int(req, "alarm"), cleared = 0;
 	char type[16] = "", key[64] = "", slot[64] = "";
 	const char *note = kc_req_str(req, "note");
+	struct kc_decision dec;
 	sqlite3_stmt *s;
 	json_t *ev;
+	int r;
 
-	if (!note || !*note)
-		return kc_reply_refused(11, json_pack("[s]", "note"),
-					"Say what was done about the alarm (--note), for the log.");
 	s = kc_store_q(ctl->st,
 		       "SELECT type, coalesce(key, ''), coalesce(slot, ''), coalesce(cleared_ms, 0)"
 		       " FROM alarms WHERE id = ?",
 		       "I", id);
-	if (s && sqlite3_step(s) == SQLITE_ROW) {
-		kc_strlcpy(type, (const char *)sqlite3_column_text(s, 0), sizeof(type));
-		kc_strlcpy(key, (const char *)sqlite3_column_text(s, 1), sizeof(key));
-		kc_strlcpy(slot, (const char *)sqlite3_column_text(s, 2), sizeof(slot));
+	r = kc_row_step(s);
+	if (r == 0) {
+		kc_row_text(s, 0, type, sizeof(type));
+		kc_row_text(s, 1, key, sizeof(key));
+		kc_row_text(s, 2, slot, sizeof(slot));
 		cleared = sqlite3_column_int64(s, 3);
 	}
-	if (s)
-		sqlite3_reset(s);
-	if (!type[0])
-		return kc_reply_refused(0, NULL, "There is no alarm %lld.", (long long)id);
-	if (cleared)
-		return kc_reply_refused(0, NULL, "Alarm %lld was cleared already.", (long long)id);
+	kc_row_done(s);
+	if (r == -EIO)
+		return kc_reply_read_failed(ctl->st);
+	kc_decision_init(&dec);
+	kc_rules_alarm_clear(id, r == 0, cleared, note, &dec);
+	ev = dec.granted ? NULL : refusal(&dec);
+	kc_decision_clear(&dec);
+	if (ev)
+		return ev;
 	if (kc_store_begin(ctl->st) < 0)
 		return kc_reply_error("database busy");
 	if (kc_store_x(ctl->st, "UPDATE alarms SET cleared_ms = ?, cleared_by = ? WHERE id = ?", "IsI",
@@ -672,11 +668,10 @@ json_t *kc_desk_alarm_clear(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_error("database write failed");
+		return kc_reply_write_failed(ctl->st);
 	return kc_reply_ok();
 fail:
-	kc_store_rollback(ctl->st);
-	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+	return kc_reply_write_failed(ctl->st);
 }
 
 json_t *kc_desk_handover_confirm(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)

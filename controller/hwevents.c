@@ -185,7 +185,7 @@ static int returned(struct kc_ctl *ctl, const struct kc_key_info *k, const char 
 
 	if (kc_hwevents_active_loan(ctl, k->code, &l) < 0)
 		return -EIO;
-	overdue = l.due_ms > 0 && now > l.due_ms;
+	overdue = kc_rules_overdue(l.due_ms, now);
 	inspection = strcmp(l.purpose, "inspection") == 0;
 	if (kc_store_x(ctl->st,
 		       "UPDATE loans SET state = 'returned', in_ms = ?, return_slot = ?,"
@@ -221,11 +221,8 @@ static int returned(struct kc_ctl *ctl, const struct kc_key_info *k, const char 
 				return -EIO;
 		}
 	}
-	if (strcmp(slot, k->home_slot) != 0) {
-		snprintf(detail, sizeof(detail), "key %s was put in slot %s; its slot is %s", k->code,
-			 slot, k->home_slot);
+	if (kc_rules_wrong_slot(k, slot, detail, sizeof(detail)))
 		return kc_hwevents_alarm(ctl, "wrong_slot", k, slot, l.id, l.borrower, detail);
-	}
 	return 0;
 }
 
@@ -340,11 +337,8 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 			return -EIO;
 		if (slot_event(ctl, "slot.inserted", slot, &k, tag, true) < 0)
 			return -EIO;
-		if (strcmp(slot, k.home_slot) != 0) {
-			snprintf(detail, sizeof(detail), "key %s was put in slot %s; its slot is %s",
-				 k.code, slot, k.home_slot);
+		if (kc_rules_wrong_slot(&k, slot, detail, sizeof(detail)))
 			return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL, detail);
-		}
 		return 0;
 	}
 	if (hw_change && slot_event(ctl, "slot.inserted", slot, &k, tag, true) < 0)
@@ -490,15 +484,20 @@ void kc_hwevents_not_taken(struct kc_ctl *ctl, const struct kc_window *w)
 	char state[16] = "", op[64] = "";
 	sqlite3_stmt *s;
 	json_t *ev;
-	int r = -EIO;
+	int r = -EIO, row;
 
 	s = kc_store_q(ctl->st, "SELECT state, operator FROM loans WHERE id = ?", "I", w->loan);
-	if (s && sqlite3_step(s) == SQLITE_ROW) {
-		kc_strlcpy(state, (const char *)sqlite3_column_text(s, 0), sizeof(state));
-		kc_strlcpy(op, (const char *)sqlite3_column_text(s, 1), sizeof(op));
+	row = kc_row_step(s);
+	if (row == 0) {
+		kc_row_text(s, 0, state, sizeof(state));
+		kc_row_text(s, 1, op, sizeof(op));
 	}
-	if (s)
-		sqlite3_reset(s);
+	kc_row_done(s);
+	if (row == -EIO) {
+		kc_err("closing the release window of loan %lld: database read failed: %s",
+		       (long long)w->loan, kc_store_errmsg(ctl->st));
+		return;
+	}
 	if (strcmp(state, "granted") != 0 || kc_key_get(ctl->st, w->key, &k) < 0)
 		return;
 	if (kc_store_begin(ctl->st) < 0)

@@ -7,6 +7,7 @@
 #include "controller/forward.h"
 #include "controller/request.h"
 #include "controller/reply.h"
+#include "controller/row.h"
 #include "hw/hw.h"
 
 /* The slots as the slot layer reads them, with the key recorded in each
@@ -26,15 +27,13 @@ static json_t *slot_list(struct kc_ctl *ctl)
 		if (hw_slot_state(ctl->hw, i, &hs) < 0)
 			continue;
 		s = kc_store_q(ctl->st, "SELECT code FROM keys WHERE slot = ?", "s", name);
-		if (s && sqlite3_step(s) == SQLITE_ROW)
-			kc_strlcpy(key, (const char *)sqlite3_column_text(s, 0), sizeof(key));
-		if (s)
-			sqlite3_reset(s);
+		if (kc_row_step(s) == 0)
+			kc_row_text(s, 0, key, sizeof(key));
+		kc_row_done(s);
 		s = kc_store_q(ctl->st, "SELECT code FROM keys WHERE home_slot = ?", "s", name);
-		if (s && sqlite3_step(s) == SQLITE_ROW)
-			kc_strlcpy(home, (const char *)sqlite3_column_text(s, 0), sizeof(home));
-		if (s)
-			sqlite3_reset(s);
+		if (kc_row_step(s) == 0)
+			kc_row_text(s, 0, home, sizeof(home));
+		kc_row_done(s);
 		o = json_pack("{s:s, s:s, s:I, s:b, s:b}", "slot", name, "presence",
 			      hw_presence_name(hs.presence), "tag", (json_int_t)hs.tag, "lock_on",
 			      hs.lock_on, "reads_tags", hw_slot_reads_tags(ctl->hw, i));

@@ -33,10 +33,9 @@ static void scan_overdue(struct kc_ctl *ctl)
 		json_t *ev, *d;
 
 		s = kc_store_q(ctl->st, "SELECT key FROM loans WHERE id = ?", "I", ids[i]);
-		if (s && sqlite3_step(s) == SQLITE_ROW)
-			kc_strlcpy(key, (const char *)sqlite3_column_text(s, 0), sizeof(key));
-		if (s)
-			sqlite3_reset(s);
+		if (kc_row_step(s) == 0)
+			kc_row_text(s, 0, key, sizeof(key));
+		kc_row_done(s);
 		if (kc_key_get(ctl->st, key, &k) < 0 || kc_hwevents_active_loan(ctl, key, &l) < 0)
 			continue;
 		if (kc_store_begin(ctl->st) < 0)
@@ -62,23 +61,6 @@ fail:
 		kc_store_rollback(ctl->st);
 		return;
 	}
-}
-
-/* Which notice an open entrustment is owed now, or NULL. The end date is
- * the local day of the entrustment's last moment: its notice comes when
- * that day begins at the desk; reminders once the end has passed. */
-static const char *notice_stage(const struct kc_ctl_conf *c, int64_t now, int64_t end_ms,
-				int64_t last_ms, bool has_before, bool has_end)
-{
-	int64_t end_day = kc_local_day_start(end_ms - 1);
-
-	if (now < end_day)
-		return !has_before && now >= end_ms - c->notice_lead_ms ? "before_end" : NULL;
-	if (!has_end)
-		return "end";
-	if (now >= end_ms && now - last_ms >= c->notice_reminder_ms)
-		return "reminder";
-	return NULL;
 }
 
 /* Rule 7: before the end (lead time), on the end date, then reminders
@@ -121,22 +103,22 @@ static void scan_notices(struct kc_ctl *ctl)
 		json_t *ev, *d;
 		int64_t nid;
 
-		stage = notice_stage(c, now, due[i].end_ms, due[i].last_ms, due[i].has_before,
-				     due[i].has_end);
+		stage = kc_rules_notice_stage(c->notice_lead_ms, c->notice_reminder_ms, now,
+					      due[i].end_ms, due[i].last_ms, due[i].has_before,
+					      due[i].has_end);
 		if (!stage)
 			continue;
 		s = kc_store_q(ctl->st,
 			       "SELECT e.key, o.code, o.name, o.phone FROM entrustments e"
 			       " JOIN owners o ON o.code = e.owner WHERE e.id = ?",
 			       "I", due[i].id);
-		if (s && sqlite3_step(s) == SQLITE_ROW) {
-			kc_strlcpy(key, (const char *)sqlite3_column_text(s, 0), sizeof(key));
-			kc_strlcpy(owner, (const char *)sqlite3_column_text(s, 1), sizeof(owner));
-			kc_strlcpy(name, (const char *)sqlite3_column_text(s, 2), sizeof(name));
-			kc_strlcpy(phone, (const char *)sqlite3_column_text(s, 3), sizeof(phone));
+		if (kc_row_step(s) == 0) {
+			kc_row_text(s, 0, key, sizeof(key));
+			kc_row_text(s, 1, owner, sizeof(owner));
+			kc_row_text(s, 2, name, sizeof(name));
+			kc_row_text(s, 3, phone, sizeof(phone));
 		}
-		if (s)
-			sqlite3_reset(s);
+		kc_row_done(s);
 		if (kc_key_get(ctl->st, key, &k) < 0 || kc_store_begin(ctl->st) < 0)
 			continue;
 		if (kc_store_x(ctl->st, "INSERT INTO notices (entrustment, stage, at_ms) VALUES (?,?,?)",

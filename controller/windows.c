@@ -20,39 +20,21 @@ static int slot_index(struct kc_ctl *ctl, const char *slot)
 
 bool kc_windows_usable(struct kc_ctl *ctl, const char *slot, char *why, size_t len)
 {
+	struct kc_slot_facts f = { 0 };
 	struct hw_slot_state s;
 	int i;
 
-	if (ctl->nwindows >= KC_MAX_WINDOWS) {
-		snprintf(why, len, "%d releases are open at once; try again when one closes",
-			 KC_MAX_WINDOWS);
-		return false;
-	}
 	if (!ctl->hw)
-		return true;
+		return kc_rules_slot_usable(slot, ctl->nwindows, NULL, why, len);
 	i = hw_slot_find(ctl->hw, slot);
-	if (i < 0) {
-		snprintf(why, len, "slot %s is not in the cabinet file", slot);
-		return false;
+	f.in_file = i >= 0;
+	if (f.in_file) {
+		f.fault = hw_slot_state(ctl->hw, i, &s) < 0 || s.presence == HW_PRESENCE_FAULT;
+		f.lock_on = !f.fault && s.lock_on;
+		f.unknown = !f.fault && s.presence == HW_PRESENCE_UNKNOWN;
+		f.empty = !f.fault && s.presence == HW_PRESENCE_ABSENT;
 	}
-	if (hw_slot_state(ctl->hw, i, &s) < 0 || s.presence == HW_PRESENCE_FAULT) {
-		snprintf(why, len, "the board of slot %s is not answering (fault)", slot);
-		return false;
-	}
-	if (s.lock_on) {
-		snprintf(why, len, "slot %s is still open from the last release; try again in a moment",
-			 slot);
-		return false;
-	}
-	if (s.presence == HW_PRESENCE_UNKNOWN) {
-		snprintf(why, len, "slot %s has not been read yet; try again in a moment", slot);
-		return false;
-	}
-	if (s.presence == HW_PRESENCE_ABSENT) {
-		snprintf(why, len, "slot %s reads empty although the key is recorded there", slot);
-		return false;
-	}
-	return true;
+	return kc_rules_slot_usable(slot, ctl->nwindows, &f, why, len);
 }
 
 /* -ENOSPC when KC_MAX_WINDOWS are open: a release checks that before it
