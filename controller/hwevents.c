@@ -13,7 +13,6 @@
 #include "common/util.h"
 #include "controller/windows.h"
 #include "hw/hw.h"
-#include "controller/reply.h"
 #include "controller/row.h"
 
 void kc_hwevents_key_members(json_t *ev, const struct kc_key_info *k, const char *slot)
