@@ -1,6 +1,6 @@
 # controller/: keycabd (the cabinet controller), the keycab CLI, and
-# their tests. controller/forward.c is the audit-service engineer's
-# (library "forward", declared in service/module.mk).
+# their tests. controller/forward.c is built as the library "forward"
+# (declared in service/module.mk).
 CTL_SCHEMA := $(sort $(wildcard schema/controller-*.sql))
 CTL_SCHEMA_C := $(BUILD)/gen/controller/schema_sql.c
 
