@@ -37,6 +37,7 @@
 #include "controller/conf.h"
 #include "controller/ctl.h"
 #include "controller/proto.h"
+#include "controller/scans.h"
 #include "controller/store.h"
 #include "tests/fuzz/fuzz.h"
 
