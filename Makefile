@@ -60,6 +60,7 @@ define LIB_template
 $(1)_OBJS := $$(patsubst %.c,$(BUILD)/obj/%.o,$$($(1)_SRCS))
 $(BUILD)/lib$(1).a: $$($(1)_OBJS)
 	@mkdir -p $$(@D)
+	@rm -f $$@
 	$$(AR) rcs $$@ $$^
 endef
 # a program in $(2) from <name>_SRCS, linked with the libraries <name>_LIBS

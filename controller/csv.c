@@ -42,8 +42,8 @@ static char *trim(char *s)
 }
 
 /* Parses one record starting at *pos; fields appended to arr as strings.
- * Returns 1 for a record, 0 at the end, -EINVAL for a bad quote. *line
- * advances over the newlines consumed. */
+ * Returns 1 for a record, 0 at the end, -EINVAL for a bad quote, -ENOMEM.
+ * *line advances over the newlines consumed. */
 static int record(const char *buf, size_t len, size_t *pos, int *line, json_t *arr)
 {
 	struct field_buf f = { 0 };
@@ -52,7 +52,8 @@ static int record(const char *buf, size_t len, size_t *pos, int *line, json_t *a
 
 	if (i >= len)
 		return 0;
-	fb_put(&f, '\0');
+	if (fb_put(&f, '\0') < 0)
+		return -ENOMEM;
 	f.len = 0;
 	for (; i < len; i++) {
 		char c = buf[i];
@@ -60,7 +61,8 @@ static int record(const char *buf, size_t len, size_t *pos, int *line, json_t *a
 		if (quoted) {
 			if (c == '"') {
 				if (i + 1 < len && buf[i + 1] == '"') {
-					fb_put(&f, '"');
+					if (fb_put(&f, '"') < 0)
+						goto nomem;
 					i++;
 				} else {
 					quoted = false;
@@ -68,7 +70,8 @@ static int record(const char *buf, size_t len, size_t *pos, int *line, json_t *a
 			} else {
 				if (c == '\n')
 					(*line)++;
-				fb_put(&f, c);
+				if (fb_put(&f, c) < 0)
+					goto nomem;
 			}
 			continue;
 		}
@@ -84,7 +87,8 @@ static int record(const char *buf, size_t len, size_t *pos, int *line, json_t *a
 		}
 		if (c == ',' || c == '\n' || c == '\r') {
 			if (c == '\r' && i + 1 < len && buf[i + 1] != '\n') {
-				fb_put(&f, c);
+				if (fb_put(&f, c) < 0)
+					goto nomem;
 				continue;
 			}
 			if (c == '\r')
@@ -109,7 +113,8 @@ static int record(const char *buf, size_t len, size_t *pos, int *line, json_t *a
 			}
 			continue;
 		}
-		fb_put(&f, c);
+		if (fb_put(&f, c) < 0)
+			goto nomem;
 		any = true;
 	}
 	if (quoted) {
@@ -121,6 +126,9 @@ static int record(const char *buf, size_t len, size_t *pos, int *line, json_t *a
 	free(f.s);
 	*pos = i;
 	return 1;
+nomem:
+	free(f.s);
+	return -ENOMEM;
 }
 
 static bool blank(json_t *rec)
@@ -151,6 +159,10 @@ json_t *kc_csv_parse(const char *name, const char *buf, size_t len, char *err, s
 		if (r == 0) {
 			json_decref(rec);
 			break;
+		}
+		if (r == -ENOMEM) {
+			snprintf(err, errlen, "%s:%d: out of memory", name, start);
+			goto fail;
 		}
 		if (r < 0) {
 			snprintf(err, errlen, "%s:%d: a quoted field is not closed, or has text after its "

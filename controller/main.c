@@ -23,6 +23,11 @@
 #include "controller/schema_sql.h"
 #include "controller/store.h"
 #include "hw/hw.h"
+#include "controller/hwevents.h"
+#include "controller/registry.h"
+#include "controller/scans.h"
+#include "controller/session.h"
+#include "controller/windows.h"
 
 #define KEYCABD_VERSION "1.0"
 
@@ -85,19 +90,28 @@ static int lifecycle_event(struct kc_ctl *ctl, const char *type, const char *key
 		json_decref(ev);
 		return -EIO;
 	}
-	if (kc_store_append(ctl->st, ev) < 0 || kc_ctl_commit(ctl) < 0) {
+	if (kc_store_append(ctl->st, ev) < 0 || kc_store_commit(ctl->st) < 0) {
 		kc_store_rollback(ctl->st);
 		return -EIO;
 	}
 	return 0;
 }
 
-/* Healthy: the database answers and the hardware threads deliver. */
-static bool healthy(struct kc_ctl *ctl)
+/* Healthy: the database answers and the bus threads scanned since the
+ * last check (hw_cabinet_stats' scan count moved), so a wedged bus thread
+ * starves the watchdog although the loop still runs. The count is summed
+ * over the buses: with several buses, one wedged while another scans is
+ * not seen here. */
+static bool healthy(struct kc_ctl *ctl, uint64_t *last_scans)
 {
+	struct hw_cabinet_stats hs;
+	bool moved;
 	int64_t v;
 
-	return kc_store_int(ctl->st, &v, "SELECT 1", "") == 0;
+	hw_cabinet_stats(ctl->hw, &hs);
+	moved = hs.scans != *last_scans;
+	*last_scans = hs.scans;
+	return moved && kc_store_int(ctl->st, &v, "SELECT 1", "") == 0;
 }
 
 int main(int argc, char **argv)
@@ -114,7 +128,7 @@ int main(int argc, char **argv)
 	struct kc_ctl ctl = { 0 };
 	struct hw_cabinet *hw = NULL;
 	struct kc_store *st = NULL;
-	struct kc_server *srv = NULL;
+	struct kc_proto *srv = NULL;
 	struct kc_forwarder *fwd = NULL;
 	const char *config = NULL;
 	bool init_db = false, check_only = false, test_clock = false;
@@ -122,6 +136,7 @@ int main(int argc, char **argv)
 	int sfd = -1, tfd = -1, rc = 1, opt, r;
 	uint64_t wd_usec = 0;
 	int64_t wd_next = 0;
+	uint64_t wd_scans = 0;
 
 	kc_log_init("keycabd");
 	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -229,7 +244,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ctl.hw = hw;
-	r = kc_cabinet_recover(&ctl);
+	r = kc_windows_recover(&ctl);
 	if (r > 0)
 		kc_notice("%d release windows were open at the last stop; waiting for the first scan", r);
 
@@ -239,12 +254,12 @@ int main(int argc, char **argv)
 		kc_err("timerfd: %s", strerror(errno));
 		goto out;
 	}
-	srv = kc_server_new(conf.socket_path, conf.socket_mode, conf.socket_group, err, sizeof(err));
+	srv = kc_proto_new(conf.socket_path, conf.socket_mode, conf.socket_group, err, sizeof(err));
 	if (!srv) {
 		kc_err("[socket] %s", err);
 		goto out;
 	}
-	kc_server_set_idle_timeout(srv, conf.socket_idle_ms);
+	kc_proto_set_idle_timeout(srv, conf.socket_idle_ms);
 
 	/* 5. forwarding to the audit service, when configured */
 	if (conf.audit_url[0]) {
@@ -290,13 +305,13 @@ int main(int argc, char **argv)
 		int64_t next, now;
 		int n = 0, ns;
 
-		next = kc_cabinet_tick(&ctl);
+		next = kc_scans_tick(&ctl);
 		next = min_ms(next, kc_session_tick(&ctl, false));
-		next = min_ms(next, kc_server_tick(srv));
+		next = min_ms(next, kc_proto_tick(srv));
 		now = kc_mono_ms();
 		if (wd_usec) {
 			if (now >= wd_next) {
-				if (healthy(&ctl))
+				if (healthy(&ctl, &wd_scans))
 					sd_notify(0, "WATCHDOG=1");
 				wd_next = now + (int64_t)(wd_usec / 2000);
 			}
@@ -309,7 +324,7 @@ int main(int argc, char **argv)
 		fds[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = hw_cabinet_fd(hw), .events = POLLIN };
-		ns = kc_server_pollfds(srv, fds + n, (int)KC_ARRAY_SIZE(fds) - n);
+		ns = kc_proto_pollfds(srv, fds + n, (int)KC_ARRAY_SIZE(fds) - n);
 		if (poll(fds, (nfds_t)(n + ns), -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -330,8 +345,8 @@ int main(int argc, char **argv)
 				kc_warn("timerfd: %s", strerror(errno));
 		}
 		if (fds[2].revents & POLLIN)
-			kc_cabinet_hw_events(&ctl);
-		kc_server_handle(srv, fds + n, ns, &ctl);
+			kc_hwevents_read(&ctl);
+		kc_proto_handle(srv, fds + n, ns, &ctl);
 	}
 	sd_notify(0, "STOPPING=1");
 	kc_notice("stopping");
@@ -339,7 +354,7 @@ int main(int argc, char **argv)
 	lifecycle_event(&ctl, "controller.stopping", "reason", "signal");
 	rc = 0;
 out:
-	kc_server_free(srv);
+	kc_proto_free(srv);
 	kc_forwarder_stop(fwd);
 	/* hw_cabinet_free switches every lock off before the threads go. */
 	hw_cabinet_free(hw);

@@ -3,8 +3,9 @@
 # "forward" (service/module.mk); the outbox itself (outbox.c) is here.
 LIBRARIES += controller
 controller_SRCS := controller/store.c controller/conf.c controller/rules.c \
-	controller/session.c controller/registry.c controller/cabinet.c \
-	controller/ops.c controller/proto.c controller/csv.c controller/outbox.c $(SCHEMA_C_controller)
+	controller/session.c controller/registry.c controller/hwevents.c controller/windows.c controller/scans.c \
+	controller/row.c controller/desk.c controller/reply.c controller/reads.c controller/request.c \
+	controller/proto.c controller/csv.c controller/outbox.c $(SCHEMA_C_controller)
 
 PROGRAMS += keycabd
 keycabd_SRCS := controller/main.c
@@ -67,3 +68,9 @@ kiosk_SRCS := controller/kiosk/cardreader.c
 TEST_PROGRAMS += t-kiosk-cardreader
 t-kiosk-cardreader_SRCS := tests/controller/t-kiosk-cardreader.c
 t-kiosk-cardreader_LIBS := kiosk common
+TEST_SCRIPTS += tests/controller/t-watchdog.sh
+TEST_SCRIPTS += tests/controller/t-json-formats.py
+# t-json-formats reads the sources' json_pack/json_unpack calls with libclang
+DEBS_TEST += python3-clang-14
+TEST_SCRIPTS += tests/controller/t-windows.sh
+TEST_SCRIPTS += tests/controller/t-db-errors.sh

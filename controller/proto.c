@@ -1,4 +1,7 @@
 #include "controller/proto.h"
+#include "controller/reply.h"
+#include "controller/request.h"
+#include "controller/session.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,7 +34,7 @@ struct client {
 	bool closing;
 };
 
-struct kc_server {
+struct kc_proto {
 	int fd;
 	char path[108];
 	struct client clients[KC_PROTO_MAX_CLIENTS];
@@ -76,11 +79,11 @@ static int live_socket(const struct sockaddr_un *sa)
 	return r;
 }
 
-struct kc_server *kc_server_new(const char *path, mode_t mode, const char *group, char *err,
+struct kc_proto *kc_proto_new(const char *path, mode_t mode, const char *group, char *err,
 				size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct kc_server *srv;
+	struct kc_proto *srv;
 	struct stat sb;
 	mode_t old;
 
@@ -135,11 +138,11 @@ struct kc_server *kc_server_new(const char *path, mode_t mode, const char *group
 fail_errno:
 	snprintf(err, errlen, "%s: %s", path, strerror(errno));
 fail:
-	kc_server_free(srv);
+	kc_proto_free(srv);
 	return NULL;
 }
 
-static void client_close(struct kc_server *srv, int i)
+static void client_close(struct kc_proto *srv, int i)
 {
 	struct client *c = &srv->clients[i];
 
@@ -149,7 +152,7 @@ static void client_close(struct kc_server *srv, int i)
 	srv->clients[i] = srv->clients[--srv->nclients];
 }
 
-void kc_server_free(struct kc_server *srv)
+void kc_proto_free(struct kc_proto *srv)
 {
 	if (!srv)
 		return;
@@ -162,7 +165,7 @@ void kc_server_free(struct kc_server *srv)
 	free(srv);
 }
 
-void kc_server_set_idle_timeout(struct kc_server *srv, int64_t ms)
+void kc_proto_set_idle_timeout(struct kc_proto *srv, int64_t ms)
 {
 	srv->idle_ms = ms;
 }
@@ -172,7 +175,7 @@ static size_t out_pending(const struct client *c)
 	return c->out_len - c->out_off;
 }
 
-int64_t kc_server_tick(struct kc_server *srv)
+int64_t kc_proto_tick(struct kc_proto *srv)
 {
 	int64_t now = kc_mono_ms(), next = srv->idle_ms;
 
@@ -193,7 +196,7 @@ int64_t kc_server_tick(struct kc_server *srv)
 	return next;
 }
 
-int kc_server_pollfds(struct kc_server *srv, struct pollfd *fds, int max)
+int kc_proto_pollfds(struct kc_proto *srv, struct pollfd *fds, int max)
 {
 	int n = 0;
 
@@ -214,7 +217,7 @@ int kc_server_pollfds(struct kc_server *srv, struct pollfd *fds, int max)
 
 /* Full: the connection idle longest goes, one without a session first, so
  * idle clients never keep a new operator out. */
-static void make_room(struct kc_server *srv)
+static void make_room(struct kc_proto *srv)
 {
 	int victim = -1;
 
@@ -231,7 +234,7 @@ static void make_room(struct kc_server *srv)
 	}
 }
 
-static void accept_one(struct kc_server *srv)
+static void accept_one(struct kc_proto *srv)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -347,7 +350,7 @@ static int check_text(const char *name, json_t *v, const char *row, char *err, s
 
 /* A login on a connection that failed too often, or that failed before
  * while failed logins flood in on all connections: the wait, in ms, or 0. */
-static int64_t login_wait(struct kc_server *srv, const struct client *c, int64_t now)
+static int64_t login_wait(struct kc_proto *srv, const struct client *c, int64_t now)
 {
 	if (c->login_next > now)
 		return c->login_next - now;
@@ -357,7 +360,7 @@ static int64_t login_wait(struct kc_server *srv, const struct client *c, int64_t
 	return 0;
 }
 
-static void login_done(struct kc_server *srv, struct client *c, json_t *rep, int64_t now)
+static void login_done(struct kc_proto *srv, struct client *c, json_t *rep, int64_t now)
 {
 	int over;
 
@@ -379,7 +382,7 @@ static void login_done(struct kc_server *srv, struct client *c, json_t *rep, int
 		c->login_next = now + KC_PROTO_LOGIN_WAIT_MAX_MS;
 }
 
-static json_t *answer(struct kc_server *srv, struct client *c, json_t *req, struct kc_ctl *ctl,
+static json_t *answer(struct kc_proto *srv, struct client *c, json_t *req, struct kc_ctl *ctl,
 		      struct kc_peer *peer)
 {
 	const char *op = kc_req_str(req, "op");
@@ -390,7 +393,7 @@ static json_t *answer(struct kc_server *srv, struct client *c, json_t *req, stru
 	if (check_text("request", req, "", err, sizeof(err)) < 0)
 		return kc_reply_error("%s", err);
 	if (!op || strcmp(op, "login") != 0) {
-		rep = kc_ops_handle(ctl, peer, req);
+		rep = kc_request_handle(ctl, peer, req);
 		if (peer->person[0])
 			c->has_session = true;
 		return rep;
@@ -398,12 +401,12 @@ static json_t *answer(struct kc_server *srv, struct client *c, json_t *req, stru
 	wait = login_wait(srv, c, now);
 	if (wait > 0)
 		return kc_session_login_throttled(ctl, kc_req_str(req, "card") ? "card" : "pin", wait);
-	rep = kc_ops_handle(ctl, peer, req);
+	rep = kc_request_handle(ctl, peer, req);
 	login_done(srv, c, rep, now);
 	return rep;
 }
 
-static void handle_line(struct kc_server *srv, struct client *c, char *line, struct kc_ctl *ctl)
+static void handle_line(struct kc_proto *srv, struct client *c, char *line, struct kc_ctl *ctl)
 {
 	struct kc_peer peer = { .uid = c->uid, .pid = c->pid };
 	json_error_t jerr;
@@ -424,7 +427,7 @@ static void handle_line(struct kc_server *srv, struct client *c, char *line, str
 
 /* Answers the whole lines read so far while the replies waiting to be
  * written stay under KC_PROTO_MAX_PENDING; keeps the rest for later. */
-static void answer_lines(struct kc_server *srv, struct client *c, struct kc_ctl *ctl)
+static void answer_lines(struct kc_proto *srv, struct client *c, struct kc_ctl *ctl)
 {
 	size_t off = 0;
 	char *nl = NULL;
@@ -464,7 +467,7 @@ static int grow_input(struct client *c)
 	return 0;
 }
 
-static void read_client(struct kc_server *srv, struct client *c, struct kc_ctl *ctl)
+static void read_client(struct kc_proto *srv, struct client *c, struct kc_ctl *ctl)
 {
 	for (;;) {
 		ssize_t n;
@@ -512,7 +515,7 @@ static bool write_client(struct client *c)
 }
 
 /* Reads, answers and writes until the client must wait for something. */
-static bool serve_client(struct kc_server *srv, struct client *c, short revents, struct kc_ctl *ctl)
+static bool serve_client(struct kc_proto *srv, struct client *c, short revents, struct kc_ctl *ctl)
 {
 	bool ok;
 
@@ -529,7 +532,7 @@ static bool serve_client(struct kc_server *srv, struct client *c, short revents,
 	       !(c->eof && !c->line_pending && !out_pending(c));
 }
 
-void kc_server_handle(struct kc_server *srv, const struct pollfd *fds, int n, struct kc_ctl *ctl)
+void kc_proto_handle(struct kc_proto *srv, const struct pollfd *fds, int n, struct kc_ctl *ctl)
 {
 	/* Clients may be removed below: find each by its fd, not by index. */
 	for (int k = 1; k < n; k++) {

@@ -24,20 +24,20 @@
 #define KC_PROTO_FAIL_GLOBAL 30
 #define KC_PROTO_FAIL_WINDOW_MS 10000
 
-struct kc_server;
+struct kc_proto;
 
 /* Listens on path (a stale socket file is replaced; a live one is an
  * error: another keycabd runs), mode and group applied. NULL + err. */
-struct kc_server *kc_server_new(const char *path, mode_t mode, const char *group, char *err,
+struct kc_proto *kc_proto_new(const char *path, mode_t mode, const char *group, char *err,
 				size_t errlen);
-void kc_server_free(struct kc_server *srv);
+void kc_proto_free(struct kc_proto *srv);
 /* A connection with nothing read or written for this long is closed. */
-void kc_server_set_idle_timeout(struct kc_server *srv, int64_t ms);
+void kc_proto_set_idle_timeout(struct kc_proto *srv, int64_t ms);
 /* Closes idle connections; returns the ms until the next may be idle. */
-int64_t kc_server_tick(struct kc_server *srv);
+int64_t kc_proto_tick(struct kc_proto *srv);
 /* Fills fds with the listening socket and the clients; returns how many. */
-int kc_server_pollfds(struct kc_server *srv, struct pollfd *fds, int max);
-/* Handles what poll() reported on the fds kc_server_pollfds() gave. */
-void kc_server_handle(struct kc_server *srv, const struct pollfd *fds, int n, struct kc_ctl *ctl);
+int kc_proto_pollfds(struct kc_proto *srv, struct pollfd *fds, int max);
+/* Handles what poll() reported on the fds kc_proto_pollfds() gave. */
+void kc_proto_handle(struct kc_proto *srv, const struct pollfd *fds, int n, struct kc_ctl *ctl);
 
 #endif

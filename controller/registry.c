@@ -14,6 +14,9 @@
 #include "controller/ctl.h"
 #include "controller/rules.h"
 #include "hw/hw.h"
+#include "controller/registry.h"
+#include "controller/reply.h"
+#include "controller/row.h"
 
 static bool valid_code(const char *s)
 {
@@ -44,41 +47,6 @@ static bool exists(struct kc_store *st, const char *sql, const char *code)
 static const char *actor_of(const struct kc_peer *peer)
 {
 	return peer->person[0] ? peer->person : NULL;
-}
-
-static json_t *need_admin(const struct kc_peer *peer, bool staff_ok)
-{
-	if (peer->console)
-		return NULL;
-	if (!peer->person[0])
-		return kc_reply_refused(1, json_pack("[s]", "operator login"),
-					"This needs a login: %s.", peer->session_error);
-	if (strcmp(peer->role, "manager") == 0 || strcmp(peer->role, "supervisor") == 0)
-		return NULL;
-	if (staff_ok && strcmp(peer->role, "staff") == 0)
-		return NULL;
-	return kc_reply_refused(1, json_pack("[s]", staff_ok ? "staff login" : "manager login"),
-				"%s is %s; this needs a %s.", peer->person, peer->role,
-				staff_ok ? "staff member, manager or supervisor" : "manager or supervisor");
-}
-
-/* People and their roles and credentials are set by the administrator
- * only: the console (root or keycabd's own user at the socket) with no
- * operator logged in. A logged-in person acts as that person wherever they
- * sit, so nobody registers an approver for themselves (rule 4). */
-static json_t *need_registry_admin(const struct kc_peer *peer)
-{
-	if (peer->console && !peer->person[0])
-		return NULL;
-	if (peer->person[0])
-		return kc_reply_refused(1, json_pack("[s]", "administrator"),
-					"People are registered only by the administrator (root or "
-					"keycabd's own user at the cabinet's console, nobody logged in); "
-					"%s is logged in as %s.",
-					peer->person, peer->role);
-	return kc_reply_refused(1, json_pack("[s]", "administrator"),
-				"People are registered only by the administrator (root or keycabd's "
-				"own user at the cabinet's console).");
 }
 
 static const char *row_str(json_t *row, const char *name)
@@ -228,10 +196,12 @@ static const char *add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row
 	if (!kind_ok)
 		return "kind: must be entrusted, sealed, vacant or repair";
 	s = unit ? kc_store_q(ctl->st, "SELECT site FROM units WHERE code = ?", "s", unit) : NULL;
-	if (s && sqlite3_step(s) == SQLITE_ROW)
-		kc_strlcpy(site, (const char *)sqlite3_column_text(s, 0), sizeof(site));
-	if (s)
-		sqlite3_reset(s);
+	r = unit ? kc_row_step(s) : -ENOENT;
+	if (r == 0)
+		kc_row_text(s, 0, site, sizeof(site));
+	kc_row_done(s);
+	if (r == -EIO)
+		return "database write failed";
 	if (!site[0]) {
 		snprintf(why, len, "unit: no unit \"%s\" (import the units first)", unit ? unit : "");
 		return why;
@@ -315,8 +285,6 @@ json_t *kc_registry_import(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 	int added = 0;
 	size_t i;
 
-	if ((rep = need_admin(peer, false)))
-		return rep;
 	for (i = 0; table && i < KC_ARRAY_SIZE(tables); i++)
 		if (strcmp(table, tables[i].table) == 0)
 			fn = tables[i].fn;
@@ -353,7 +321,7 @@ json_t *kc_registry_import(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 		else
 			added++;
 	}
-	if (kc_ctl_commit(ctl) < 0) {
+	if (kc_store_commit(ctl->st) < 0) {
 		json_decref(rejected);
 		return kc_reply_error("import: database write failed");
 	}
@@ -373,8 +341,6 @@ json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 	json_t *rep, *ev;
 	int r;
 
-	if ((rep = need_registry_admin(peer)))
-		return rep;
 	if (!valid_code(code))
 		return kc_reply_error("person add: the code must be letters, digits, - _ . (up to 63)");
 	if (!valid_text(name, 120))
@@ -412,14 +378,13 @@ json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 	json_object_set_new(json_object_get(ev, "data"), "name", json_string(name));
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
-		return kc_reply_error("database write failed");
+	if (kc_store_commit(ctl->st) < 0)
+		return kc_reply_write_failed(ctl->st);
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "person", json_string(code));
 	return rep;
 fail:
-	kc_store_rollback(ctl->st);
-	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+	return kc_reply_write_failed(ctl->st);
 }
 
 /* A time or a date at the desk, in the cabinet's zone; as says what a
@@ -443,9 +408,8 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	int64_t start, end, id;
 	sqlite3_stmt *s;
 	json_t *rep, *ev, *d;
+	int r;
 
-	if ((rep = need_admin(peer, true)))
-		return rep;
 	if (req_time(req, "start", KC_DAY_START, kc_now_ms(), &start) < 0)
 		return kc_reply_error("entrust: \"start\" is not a time (YYYY-MM-DD or YYYY-MM-DD HH:MM, %s time)",
 				      kc_tz_name());
@@ -461,12 +425,14 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 					"Key %s is a %s key; owners entrust entrusted or sealed keys.",
 					k.code, k.kind);
 	s = kc_store_q(ctl->st, "SELECT name, phone FROM owners WHERE code = ?", "s", owner ? owner : "");
-	if (s && sqlite3_step(s) == SQLITE_ROW) {
-		kc_strlcpy(name, (const char *)sqlite3_column_text(s, 0), sizeof(name));
-		kc_strlcpy(phone, (const char *)sqlite3_column_text(s, 1), sizeof(phone));
+	r = kc_row_step(s);
+	if (r == 0) {
+		kc_row_text(s, 0, name, sizeof(name));
+		kc_row_text(s, 1, phone, sizeof(phone));
 	}
-	if (s)
-		sqlite3_reset(s);
+	kc_row_done(s);
+	if (r == -EIO)
+		return kc_reply_read_failed(ctl->st);
 	if (!name[0])
 		return kc_reply_refused(0, NULL, "There is no owner \"%s\" (import owners first).",
 					owner ? owner : "");
@@ -496,14 +462,13 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	kc_json_time(d, "end", end);
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
-		return kc_reply_error("database write failed");
+	if (kc_store_commit(ctl->st) < 0)
+		return kc_reply_write_failed(ctl->st);
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "entrustment", json_integer(id));
 	return rep;
 fail:
-	kc_store_rollback(ctl->st);
-	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+	return kc_reply_write_failed(ctl->st);
 }
 
 json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -515,20 +480,21 @@ json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t
 	int64_t from, to, id;
 	sqlite3_stmt *s;
 	json_t *rep, *ev, *d;
+	int r;
 
-	if ((rep = need_admin(peer, true)))
-		return rep;
 	s = kc_store_q(ctl->st,
 		       "SELECT e.key, k.unit, e.state FROM entrustments e JOIN keys k ON k.code = e.key"
 		       " WHERE e.id = ?",
 		       "I", (int64_t)ent);
-	if (s && sqlite3_step(s) == SQLITE_ROW) {
-		kc_strlcpy(key, (const char *)sqlite3_column_text(s, 0), sizeof(key));
-		kc_strlcpy(unit, (const char *)sqlite3_column_text(s, 1), sizeof(unit));
-		kc_strlcpy(state, (const char *)sqlite3_column_text(s, 2), sizeof(state));
+	r = kc_row_step(s);
+	if (r == 0) {
+		kc_row_text(s, 0, key, sizeof(key));
+		kc_row_text(s, 1, unit, sizeof(unit));
+		kc_row_text(s, 2, state, sizeof(state));
 	}
-	if (s)
-		sqlite3_reset(s);
+	kc_row_done(s);
+	if (r == -EIO)
+		return kc_reply_read_failed(ctl->st);
 	if (!key[0])
 		return kc_reply_refused(0, NULL, "There is no entrustment %lld.", (long long)ent);
 	if (strcmp(state, "open") != 0)
@@ -575,15 +541,14 @@ json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t
 	kc_json_time(d, "valid_to", to);
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
-		return kc_reply_error("database write failed");
+	if (kc_store_commit(ctl->st) < 0)
+		return kc_reply_write_failed(ctl->st);
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "letter", json_integer(id));
 	json_object_set_new(rep, "id_masked", json_string(m));
 	return rep;
 fail:
-	kc_store_rollback(ctl->st);
-	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+	return kc_reply_write_failed(ctl->st);
 }
 
 json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -594,6 +559,7 @@ json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, jso
 	int64_t at, ent = 0, confirmed = 0;
 	sqlite3_stmt *s;
 	json_t *ev, *d, *rep;
+	int r;
 
 	/* The rule asks which staff member confirmed: the console cannot. */
 	if (!peer->person[0])
@@ -616,14 +582,16 @@ json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, jso
 		       " JOIN entrustments e ON e.id = l.entrustment JOIN keys k ON k.code = e.key"
 		       " WHERE l.id = ?",
 		       "I", (int64_t)letter);
-	if (s && sqlite3_step(s) == SQLITE_ROW) {
+	r = kc_row_step(s);
+	if (r == 0) {
 		ent = sqlite3_column_int64(s, 0);
-		kc_strlcpy(key, (const char *)sqlite3_column_text(s, 1), sizeof(key));
-		kc_strlcpy(unit, (const char *)sqlite3_column_text(s, 2), sizeof(unit));
+		kc_row_text(s, 1, key, sizeof(key));
+		kc_row_text(s, 2, unit, sizeof(unit));
 		confirmed = sqlite3_column_int64(s, 3);
 	}
-	if (s)
-		sqlite3_reset(s);
+	kc_row_done(s);
+	if (r == -EIO)
+		return kc_reply_read_failed(ctl->st);
 	if (!ent)
 		return kc_reply_refused(0, NULL, "There is no letter %lld.", (long long)letter);
 	if (confirmed)
@@ -645,32 +613,32 @@ json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, jso
 	kc_json_time(d, "confirmed_at", at);
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
-		return kc_reply_error("database write failed");
+	if (kc_store_commit(ctl->st) < 0)
+		return kc_reply_write_failed(ctl->st);
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "letter", json_integer(letter));
 	return rep;
 fail:
-	kc_store_rollback(ctl->st);
-	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+	return kc_reply_write_failed(ctl->st);
 }
 
 json_t *kc_registry_vacancy(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
 	const char *unit = kc_req_str(req, "unit");
-	json_t *v = json_object_get(req, "vacant"), *ev, *rep;
+	json_t *v = json_object_get(req, "vacant"), *ev;
 	char site[64] = "";
 	sqlite3_stmt *s;
+	int r;
 
-	if ((rep = need_admin(peer, true)))
-		return rep;
 	if (!json_is_boolean(v))
 		return kc_reply_error("unit vacancy: \"vacant\" must be true or false");
 	s = kc_store_q(ctl->st, "SELECT site FROM units WHERE code = ?", "s", unit ? unit : "");
-	if (s && sqlite3_step(s) == SQLITE_ROW)
-		kc_strlcpy(site, (const char *)sqlite3_column_text(s, 0), sizeof(site));
-	if (s)
-		sqlite3_reset(s);
+	r = kc_row_step(s);
+	if (r == 0)
+		kc_row_text(s, 0, site, sizeof(site));
+	kc_row_done(s);
+	if (r == -EIO)
+		return kc_reply_read_failed(ctl->st);
 	if (!site[0])
 		return kc_reply_refused(0, NULL, "There is no unit \"%s\".", unit ? unit : "");
 	if (kc_store_begin(ctl->st) < 0)
@@ -685,12 +653,11 @@ json_t *kc_registry_vacancy(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	json_object_set_new(json_object_get(ev, "data"), "vacant", json_boolean(json_is_true(v)));
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
-		return kc_reply_error("database write failed");
+	if (kc_store_commit(ctl->st) < 0)
+		return kc_reply_write_failed(ctl->st);
 	return kc_reply_ok();
 fail:
-	kc_store_rollback(ctl->st);
-	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+	return kc_reply_write_failed(ctl->st);
 }
 
 int kc_registry_card_rekey(struct kc_store *st, const char *card, const char *card_hash)

@@ -9,13 +9,7 @@
 
 #include "common/pdata.h"
 #include "common/util.h"
-
-static void col(sqlite3_stmt *s, int i, char *dst, size_t len)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-
-	kc_strlcpy(dst, t ? (const char *)t : "", len);
-}
+#include "controller/row.h"
 
 int kc_key_get(struct kc_store *st, const char *code, struct kc_key_info *out)
 {
@@ -36,13 +30,13 @@ int kc_key_get(struct kc_store *st, const char *code, struct kc_key_info *out)
 		return rc == SQLITE_DONE ? -ENOENT : -EIO;
 	}
 	memset(out, 0, sizeof(*out));
-	col(s, 0, out->code, sizeof(out->code));
-	col(s, 1, out->unit, sizeof(out->unit));
-	col(s, 2, out->site, sizeof(out->site));
-	col(s, 3, out->kind, sizeof(out->kind));
-	col(s, 4, out->home_slot, sizeof(out->home_slot));
-	col(s, 5, out->slot, sizeof(out->slot));
-	col(s, 6, out->state, sizeof(out->state));
+	kc_row_text(s, 0, out->code, sizeof(out->code));
+	kc_row_text(s, 1, out->unit, sizeof(out->unit));
+	kc_row_text(s, 2, out->site, sizeof(out->site));
+	kc_row_text(s, 3, out->kind, sizeof(out->kind));
+	kc_row_text(s, 4, out->home_slot, sizeof(out->home_slot));
+	kc_row_text(s, 5, out->slot, sizeof(out->slot));
+	kc_row_text(s, 6, out->state, sizeof(out->state));
 	out->tag = (uint32_t)sqlite3_column_int64(s, 7);
 	sqlite3_reset(s);
 	return 0;
@@ -161,7 +155,7 @@ static int check_person(struct kc_store *st, const char *code, char role[16])
 		return -EIO;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		col(s, 0, role, 16);
+		kc_row_text(s, 0, role, 16);
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
 }
@@ -261,8 +255,8 @@ static int check_borrow(struct kc_store *st, const struct kc_release_req *req, i
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW) {
 			letter_ent = sqlite3_column_int64(s, 0);
-			col(s, 1, borrower, sizeof(borrower));
-			col(s, 2, id_hash, sizeof(id_hash));
+			kc_row_text(s, 1, borrower, sizeof(borrower));
+			kc_row_text(s, 2, id_hash, sizeof(id_hash));
 			from = sqlite3_column_int64(s, 3);
 			to = sqlite3_column_int64(s, 4);
 			confirmed = sqlite3_column_int64(s, 5);
@@ -358,7 +352,7 @@ static int check_four_eyes(struct kc_store *st, const char *op, const char *appr
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		by_null = sqlite3_column_type(s, 0) == SQLITE_NULL;
-		col(s, 0, by, sizeof(by));
+		kc_row_text(s, 0, by, sizeof(by));
 		enrolled_ms = sqlite3_column_int64(s, 1);
 	}
 	sqlite3_reset(s);
@@ -423,11 +417,11 @@ static int check_sealed(struct kc_store *st, const struct kc_release_req *req, i
 			return -EIO;
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW) {
-			col(s, 0, key, sizeof(key));
+			kc_row_text(s, 0, key, sizeof(key));
 			from = sqlite3_column_int64(s, 1);
 			to = sqlite3_column_int64(s, 2);
 			used = sqlite3_column_int64(s, 3);
-			col(s, 4, manager, sizeof(manager));
+			kc_row_text(s, 4, manager, sizeof(manager));
 		}
 		sqlite3_reset(s);
 		if (rc == SQLITE_DONE) {
@@ -570,8 +564,8 @@ int kc_rules_collect(struct kc_store *st, const char *operator_code, const char 
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		ent = sqlite3_column_int64(s, 0);
-		col(s, 1, owner, sizeof(owner));
-		col(s, 2, id_hash, sizeof(id_hash));
+		kc_row_text(s, 1, owner, sizeof(owner));
+		kc_row_text(s, 2, id_hash, sizeof(id_hash));
 	}
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE) {
@@ -624,8 +618,8 @@ int kc_rules_id_release(struct kc_store *st, const char *operator_code, int64_t 
 		return -EIO;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		col(s, 0, state, sizeof(state));
-		col(s, 1, key, sizeof(key));
+		kc_row_text(s, 0, state, sizeof(state));
+		kc_row_text(s, 1, key, sizeof(key));
 		released = sqlite3_column_int64(s, 2);
 	}
 	sqlite3_reset(s);
@@ -647,4 +641,136 @@ int kc_rules_id_release(struct kc_store *st, const char *operator_code, int64_t 
 		missing(d, "key returned");
 	}
 	return 0;
+}
+
+void kc_rules_approve(const char *key, const struct kc_key_info *k, struct kc_decision *d)
+{
+	d->granted = true;
+	if (!k) {
+		refuse(d, 0, "There is no key \"%s\".", key ? key : "");
+		return;
+	}
+	d->key = *k;
+	if (strcmp(k->kind, "sealed") != 0)
+		refuse(d, 4, "Key %s is not sealed; approvals are for sealed keys.", k->code);
+}
+
+void kc_rules_inspect(int64_t loan, const struct kc_loan_facts *l, const char *result,
+		      const char *problems, const char *dept, struct kc_decision *d)
+{
+	d->granted = true;
+	if (strcmp(result, "problems") == 0 && (!problems || !*problems || !dept || !*dept)) {
+		refuse(d, 5, "Problems found on an inspection are written down and forwarded "
+			     "to a department (--problems and --forwarded-to).");
+		missing(d, "problems found");
+		missing(d, "department forwarded to");
+	} else if (!l) {
+		refuse(d, 0, "There is no loan %lld.", (long long)loan);
+	} else if (strcmp(l->purpose, "inspection") != 0) {
+		refuse(d, 5, "Loan %lld was for %s, not an inspection.", (long long)loan, l->purpose);
+	} else if (strcmp(l->state, "returned") != 0) {
+		refuse(d, 5, "The key of loan %lld is not back yet; record the inspection "
+			     "when it is returned.",
+		       (long long)loan);
+		missing(d, "key returned");
+	} else if (strcmp(l->inspection, "recorded") == 0) {
+		refuse(d, 0, "The inspection of loan %lld is recorded already.", (long long)loan);
+	}
+}
+
+void kc_rules_handover_sign(int64_t id, const struct kc_handover_facts *h, const char *person,
+			    bool review, struct kc_decision *d)
+{
+	d->granted = true;
+	if (!h) {
+		refuse(d, 0, "There is no handover %lld.", (long long)id);
+	} else if (!review && h->confirmed_ms) {
+		refuse(d, 12, "Handover %lld was confirmed already by %s.", (long long)id, h->incoming);
+	} else if (!review && strcmp(h->outgoing, person) == 0) {
+		refuse(d, 12, "The incoming staff member confirms the handover, not "
+			      "%s who started it: the incoming staff must log in.",
+		       h->outgoing);
+		missing(d, "incoming staff login");
+	} else if (review && !h->confirmed_ms) {
+		refuse(d, 12, "Handover %lld is not confirmed by the incoming staff yet.", (long long)id);
+		missing(d, "incoming staff confirmation");
+	} else if (review && h->reviewed_ms) {
+		refuse(d, 12, "Handover %lld was reviewed already.", (long long)id);
+	}
+}
+
+void kc_rules_alarm_clear(int64_t id, bool found, int64_t cleared_ms, const char *note,
+			  struct kc_decision *d)
+{
+	d->granted = true;
+	if (!note || !*note) {
+		refuse(d, 11, "Say what was done about the alarm (--note), for the log.");
+		missing(d, "note");
+	} else if (!found) {
+		refuse(d, 0, "There is no alarm %lld.", (long long)id);
+	} else if (cleared_ms) {
+		refuse(d, 0, "Alarm %lld was cleared already.", (long long)id);
+	}
+}
+
+const char *kc_rules_notice_stage(int64_t lead_ms, int64_t reminder_ms, int64_t now,
+				  int64_t end_ms, int64_t last_ms, bool has_before, bool has_end)
+{
+	int64_t end_day = kc_local_day_start(end_ms - 1);
+
+	if (now < end_day)
+		return !has_before && now >= end_ms - lead_ms ? "before_end" : NULL;
+	if (!has_end)
+		return "end";
+	if (now >= end_ms && now - last_ms >= reminder_ms)
+		return "reminder";
+	return NULL;
+}
+
+bool kc_rules_overdue(int64_t due_ms, int64_t now_ms)
+{
+	return due_ms > 0 && now_ms > due_ms;
+}
+
+bool kc_rules_wrong_slot(const struct kc_key_info *k, const char *slot, char *detail, size_t len)
+{
+	if (strcmp(slot, k->home_slot) == 0)
+		return false;
+	snprintf(detail, len, "key %s was put in slot %s; its slot is %s", k->code, slot,
+		 k->home_slot);
+	return true;
+}
+
+bool kc_rules_slot_usable(const char *slot, int open_windows, const struct kc_slot_facts *f,
+			  char *why, size_t len)
+{
+	if (open_windows >= KC_RULES_MAX_WINDOWS) {
+		snprintf(why, len, "%d releases are open at once; try again when one closes",
+			 KC_RULES_MAX_WINDOWS);
+		return false;
+	}
+	if (!f)
+		return true;
+	if (!f->in_file) {
+		snprintf(why, len, "slot %s is not in the cabinet file", slot);
+		return false;
+	}
+	if (f->fault) {
+		snprintf(why, len, "the board of slot %s is not answering (fault)", slot);
+		return false;
+	}
+	if (f->lock_on) {
+		snprintf(why, len, "slot %s is still open from the last release; try again in a moment",
+			 slot);
+		return false;
+	}
+	if (f->unknown) {
+		snprintf(why, len, "slot %s has not been read yet; try again in a moment", slot);
+		return false;
+	}
+	if (f->empty) {
+		snprintf(why, len, "slot %s reads empty although the key is recorded there", slot);
+		return false;
+	}
+	return true;
 }

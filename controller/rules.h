@@ -90,4 +90,64 @@ int64_t kc_rules_end_of_day(int64_t now_ms);
  * date), for sentences. */
 void kc_rules_fmt_local(int64_t ms, char *buf, size_t len);
 
+/* The decisions below are pure: the caller loads the facts, the function
+ * says granted or refused (rule, reason, missing) in d, which the caller
+ * has initialised (kc_decision_init). */
+
+/* Rule 4: an approval beforehand is for a sealed key; k NULL: no key
+ * named key. */
+void kc_rules_approve(const char *key, const struct kc_key_info *k, struct kc_decision *d);
+
+/* A loan as the inspection and ID decisions see it. */
+struct kc_loan_facts {
+	char key[64], purpose[24], state[16], inspection[16], borrower[128];
+};
+/* Rule 5: an inspection is recorded for a returned inspection loan, once;
+ * problems are written down and forwarded. l NULL: no such loan. result
+ * is "ok" or "problems" (the caller checks). */
+void kc_rules_inspect(int64_t loan, const struct kc_loan_facts *l, const char *result,
+		      const char *problems, const char *dept, struct kc_decision *d);
+
+struct kc_handover_facts {
+	char outgoing[64], incoming[64];
+	int64_t confirmed_ms, reviewed_ms;
+};
+/* Rule 12: the incoming staff (not who started it) confirms a handover
+ * once; a supervisor reviews it once, after the confirmation. h NULL: no
+ * such handover. */
+void kc_rules_handover_sign(int64_t id, const struct kc_handover_facts *h, const char *person,
+			    bool review, struct kc_decision *d);
+
+/* Rule 11: an alarm is cleared once, with a note of what was done. */
+void kc_rules_alarm_clear(int64_t id, bool found, int64_t cleared_ms, const char *note,
+			  struct kc_decision *d);
+
+/* Rule 7: which notice an open entrustment ending at end_ms is owed at
+ * now ("before_end", "end", "reminder"), or NULL. The end date is the
+ * local day of its last moment: its notice comes when that day begins;
+ * reminders every reminder_ms once the end has passed; last_ms is the
+ * last notice's time. */
+const char *kc_rules_notice_stage(int64_t lead_ms, int64_t reminder_ms, int64_t now,
+				  int64_t end_ms, int64_t last_ms, bool has_before, bool has_end);
+
+/* Rule 9: a loan due at due_ms (0: none) is overdue at now_ms. */
+bool kc_rules_overdue(int64_t due_ms, int64_t now_ms);
+/* Rule 9: key k put in slot is in the wrong slot (a wrong_slot alarm);
+ * detail says so. */
+bool kc_rules_wrong_slot(const struct kc_key_info *k, const char *slot, char *detail, size_t len);
+
+/* Rule 10: what the slot layer says of a slot. */
+struct kc_slot_facts {
+	bool in_file; /* the cabinet file has the slot */
+	bool fault;   /* its board does not answer */
+	bool lock_on; /* a pulse is under way */
+	bool unknown; /* not read yet */
+	bool empty;   /* reads no key */
+};
+#define KC_RULES_MAX_WINDOWS 64
+/* Rule 10: may slot open now, with open_windows release windows open? f
+ * NULL: no hardware. false with the reason in why. */
+bool kc_rules_slot_usable(const char *slot, int open_windows, const struct kc_slot_facts *f,
+			  char *why, size_t len);
+
 #endif

@@ -11,6 +11,9 @@
 #include "common/util.h"
 #include "controller/ctl.h"
 #include "controller/rules.h"
+#include "controller/registry.h"
+#include "controller/reply.h"
+#include "controller/session.h"
 
 struct person_row {
 	char code[64];
@@ -93,8 +96,8 @@ static json_t *wrong_pin(struct kc_ctl *ctl, struct person_row *p, const char *m
 		json_object_set_new(d, "purpose", json_string(purpose));
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
-		return kc_reply_error("database write failed");
+	if (kc_store_commit(ctl->st) < 0)
+		return kc_reply_write_failed(ctl->st);
 	if (until) {
 		fmt_until(until, when, sizeof(when));
 		return kc_reply_refused(1, json_pack("[s]", "correct PIN"),
@@ -106,8 +109,7 @@ static json_t *wrong_pin(struct kc_ctl *ctl, struct person_row *p, const char *m
 				"Wrong PIN for %s (%d of %d tries before a lockout).", p->code, failures,
 				c->lockout_attempts);
 fail:
-	kc_store_rollback(ctl->st);
-	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+	return kc_reply_write_failed(ctl->st);
 }
 
 static json_t *locked_reply(const struct person_row *p)
@@ -147,7 +149,7 @@ static int failures_event(struct kc_ctl *ctl, int cause, int64_t count, int64_t 
 		json_decref(ev);
 		return -EIO;
 	}
-	if (kc_store_append(ctl->st, ev) < 0 || kc_ctl_commit(ctl) < 0) {
+	if (kc_store_append(ctl->st, ev) < 0 || kc_store_commit(ctl->st) < 0) {
 		kc_store_rollback(ctl->st);
 		return -EIO;
 	}
@@ -210,7 +212,7 @@ json_t *kc_session_login_throttled(struct kc_ctl *ctl, const char *method, int64
 
 	if (count_failure(ctl, strcmp(method, "card") == 0 ? KC_LOGIN_LIMITED_CARD
 							    : KC_LOGIN_LIMITED_PIN) < 0)
-		return kc_reply_error("database write failed");
+		return kc_reply_write_failed(ctl->st);
 	rep = kc_reply_refused(1, json_pack("[s]", "wait"),
 			       "Too many failed logins from this terminal lately: try again in %lld s.",
 			       (long long)secs);
@@ -261,7 +263,7 @@ json_t *kc_session_login(struct kc_ctl *ctl, json_t *req)
 		if (r == -ENOENT) {
 			/* An unknown card is logged too: someone tried the cabinet. */
 			if (count_failure(ctl, KC_LOGIN_UNKNOWN_CARD) < 0)
-				return kc_reply_error("database write failed");
+				return kc_reply_write_failed(ctl->st);
 			return kc_reply_refused(1, json_pack("[s]", "registered card"),
 						"This card is not registered to anyone.");
 		}
@@ -298,8 +300,8 @@ json_t *kc_session_login(struct kc_ctl *ctl, json_t *req)
 	json_object_set_new(json_object_get(ev, "data"), "method", json_string(method));
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
-	if (kc_ctl_commit(ctl) < 0)
-		return kc_reply_error("database write failed");
+	if (kc_store_commit(ctl->st) < 0)
+		return kc_reply_write_failed(ctl->st);
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "session", json_string(token));
 	json_object_set_new(rep, "person", json_string(p.code));
@@ -308,8 +310,7 @@ json_t *kc_session_login(struct kc_ctl *ctl, json_t *req)
 	json_object_set_new(rep, "idle_timeout_s", json_integer(ctl->conf->session_idle_ms / 1000));
 	return rep;
 fail:
-	kc_store_rollback(ctl->st);
-	return kc_reply_error("database write failed: %s", kc_store_errmsg(ctl->st));
+	return kc_reply_write_failed(ctl->st);
 }
 
 json_t *kc_session_logout(struct kc_ctl *ctl, json_t *req)
@@ -321,7 +322,7 @@ json_t *kc_session_logout(struct kc_ctl *ctl, json_t *req)
 		return kc_reply_error("no session to end");
 	kc_token_hash(token, h);
 	if (kc_store_x(ctl->st, "DELETE FROM sessions WHERE token_hash = ?", "s", h) < 0)
-		return kc_reply_error("database write failed");
+		return kc_reply_write_failed(ctl->st);
 	return kc_reply_ok();
 }
 

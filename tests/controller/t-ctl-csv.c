@@ -1,6 +1,10 @@
 /* Unit tests of controller/csv.c: quoting, CRLF, a byte-order mark, blank
  * lines, and the errors that name the file and line. */
 #include <setjmp.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,11 +73,73 @@ static void test_errors(void **state)
 	expect_error("a,,c\n", "t.csv:1: column 2 of the header has no name");
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define KC_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KC_TEST_ASAN 1
+#endif
+#endif
+
+/* A field the parser cannot find memory for is an error, not a field cut
+ * short: a child process whose address space is capped parses a 48 MiB
+ * field (its buffer doubles up to 64 MiB, above the cap). */
+static void test_out_of_memory(void **state)
+{
+	size_t n = 48u << 20;
+	char *text;
+	pid_t pid;
+	int status;
+
+	(void)state;
+#ifdef KC_TEST_ASAN
+	skip(); /* the sanitizers' shadow memory does not live under RLIMIT_AS */
+#endif
+	text = malloc(n + 32);
+	assert_non_null(text);
+	memcpy(text, "code\n\"", 6);
+	memset(text + 6, 'x', n);
+	memcpy(text + 6 + n, "\"\n", 3);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl;
+		char err[256] = "", line[256];
+		unsigned long vm = 0;
+		FILE *f = fopen("/proc/self/statm", "re");
+		json_t *rows;
+
+		if (!f || !fgets(line, sizeof(line), f) || sscanf(line, "%lu", &vm) != 1)
+			_exit(3);
+		fclose(f);
+		rl.rlim_cur = rl.rlim_max = vm * (unsigned long)sysconf(_SC_PAGESIZE) + (40u << 20);
+		if (setrlimit(RLIMIT_AS, &rl) < 0)
+			_exit(3);
+		rows = kc_csv_parse("big.csv", text, n + 9, err, sizeof(err));
+		if (rows) {
+			const char *v = json_string_value(json_object_get(json_array_get(rows, 0), "code"));
+
+			printf("parsed although memory ran out: a field of %zu bytes, %zu wanted\n",
+			       v ? strlen(v) : 0, n);
+			fflush(stdout);
+			_exit(1);
+		}
+		printf("error: %s\n", err);
+		fflush(stdout);
+		_exit(strcmp(err, "big.csv:2: out of memory") == 0 ? 0 : 2);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	free(text);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_out_of_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* Unit tests of controller/rules.c: each custody rule the cabinet decides
- * (1-8), its grant and each of its refusals, on a temp SQLite store. */
+ * (1-12), its grant and each of its refusals, on a temp SQLite store or,
+ * for the pure decisions, on the facts alone. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -406,6 +407,217 @@ static void test_rule3_id_release(void **state)
 	kc_decision_clear(&d);
 }
 
+/* One pure decision: granted, or refused by rule with missing items. */
+static void expect(const struct kc_decision *d, bool granted, int rule, const char *missing0,
+		   const char *what)
+{
+	printf("%s -> %s\n", what, d->granted ? "granted" : d->reason);
+	assert_int_equal(d->granted, granted);
+	if (granted)
+		return;
+	assert_int_equal(d->rule, rule);
+	assert_true(d->reason[0] != '\0');
+	if (missing0)
+		assert_string_equal(json_string_value(json_array_get(d->missing, 0)), missing0);
+	else
+		assert_int_equal(json_array_size(d->missing), 0);
+}
+
+static void test_rule4_approve(void **state)
+{
+	struct kc_key_info sealed = { .code = "KS", .kind = "sealed" };
+	struct kc_key_info vacant = { .code = "KV", .kind = "vacant" };
+	struct kc_decision d;
+
+	(void)state;
+	kc_decision_init(&d);
+	kc_rules_approve("KS", &sealed, &d);
+	expect(&d, true, 0, NULL, "rule 4: approval for a sealed key");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_approve("KV", &vacant, &d);
+	expect(&d, false, 4, NULL, "rule 4: approval for a vacant key");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_approve("K-NOPE", NULL, &d);
+	expect(&d, false, 0, NULL, "rule 4: approval for no key");
+	assert_non_null(strstr(d.reason, "K-NOPE"));
+	kc_decision_clear(&d);
+}
+
+static void test_rule5_inspect(void **state)
+{
+	struct kc_loan_facts l = { .key = "KV", .purpose = "inspection", .state = "returned",
+				   .inspection = "pending", .borrower = "E01" };
+	struct kc_decision d;
+
+	(void)state;
+	kc_decision_init(&d);
+	kc_rules_inspect(7, &l, "ok", NULL, NULL, &d);
+	expect(&d, true, 0, NULL, "rule 5: inspection of a returned key");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_inspect(7, &l, "problems", "door sticks", "", &d);
+	expect(&d, false, 5, "problems found", "rule 5: problems not forwarded");
+	assert_int_equal(json_array_size(d.missing), 2);
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_inspect(7, &l, "problems", "door sticks", "engineering", &d);
+	expect(&d, true, 0, NULL, "rule 5: problems forwarded");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_inspect(8, NULL, "ok", NULL, NULL, &d);
+	expect(&d, false, 0, NULL, "rule 5: no such loan");
+	assert_string_equal(d.reason, "There is no loan 8.");
+	kc_decision_clear(&d);
+	strcpy(l.state, "out");
+	kc_decision_init(&d);
+	kc_rules_inspect(7, &l, "ok", NULL, NULL, &d);
+	expect(&d, false, 5, "key returned", "rule 5: key not back");
+	kc_decision_clear(&d);
+	strcpy(l.state, "returned");
+	strcpy(l.purpose, "repair");
+	kc_decision_init(&d);
+	kc_rules_inspect(7, &l, "ok", NULL, NULL, &d);
+	expect(&d, false, 5, NULL, "rule 5: a repair loan");
+	kc_decision_clear(&d);
+	strcpy(l.purpose, "inspection");
+	strcpy(l.inspection, "recorded");
+	kc_decision_init(&d);
+	kc_rules_inspect(7, &l, "ok", NULL, NULL, &d);
+	expect(&d, false, 0, NULL, "rule 5: recorded already");
+	kc_decision_clear(&d);
+}
+
+static void test_rule7_notice_stage(void **state)
+{
+	const int64_t lead = 7 * DAY, reminder = DAY;
+	int64_t end = kc_local_next_day(now) + 10 * DAY; /* the end of a local day 10 days on */
+
+	(void)state;
+	assert_null(kc_rules_notice_stage(lead, reminder, end - 8 * DAY, end, 0, false, false));
+	assert_string_equal(kc_rules_notice_stage(lead, reminder, end - 6 * DAY, end, 0, false, false),
+			    "before_end");
+	assert_null(kc_rules_notice_stage(lead, reminder, end - 6 * DAY, end, end - 6 * DAY, true,
+					  false));
+	assert_string_equal(kc_rules_notice_stage(lead, reminder, end - DAY / 2, end, 0, true, false),
+			    "end");
+	assert_null(kc_rules_notice_stage(lead, reminder, end - DAY / 2, end, end - DAY / 2, true,
+					  true));
+	assert_null(kc_rules_notice_stage(lead, reminder, end + 1000, end, end - 1000, true, true));
+	assert_string_equal(kc_rules_notice_stage(lead, reminder, end + DAY, end, end - 1000, true,
+						  true),
+			    "reminder");
+	printf("rule 7: before the end, on the end date, reminders a day apart\n");
+}
+
+static void test_rule9_returns(void **state)
+{
+	struct kc_key_info k = { .code = "KE", .home_slot = "A1" };
+	char detail[200];
+
+	(void)state;
+	assert_false(kc_rules_overdue(0, now));
+	assert_false(kc_rules_overdue(now + 1000, now));
+	assert_true(kc_rules_overdue(now - 1000, now));
+	assert_false(kc_rules_wrong_slot(&k, "A1", detail, sizeof(detail)));
+	assert_true(kc_rules_wrong_slot(&k, "A7", detail, sizeof(detail)));
+	assert_string_equal(detail, "key KE was put in slot A7; its slot is A1");
+	printf("rule 9: %s\n", detail);
+}
+
+static void test_rule10_slot_usable(void **state)
+{
+	struct kc_slot_facts ok = { .in_file = true };
+	struct kc_slot_facts f;
+	char why[200];
+
+	(void)state;
+	assert_true(kc_rules_slot_usable("A1", 0, NULL, why, sizeof(why)));
+	assert_true(kc_rules_slot_usable("A1", KC_RULES_MAX_WINDOWS - 1, &ok, why, sizeof(why)));
+	assert_false(kc_rules_slot_usable("A1", KC_RULES_MAX_WINDOWS, &ok, why, sizeof(why)));
+	printf("rule 10: %s\n", why);
+	assert_false(kc_rules_slot_usable("A1", KC_RULES_MAX_WINDOWS, NULL, why, sizeof(why)));
+	f = (struct kc_slot_facts){ .in_file = false };
+	assert_false(kc_rules_slot_usable("Z9", 0, &f, why, sizeof(why)));
+	assert_non_null(strstr(why, "not in the cabinet file"));
+	f = (struct kc_slot_facts){ .in_file = true, .fault = true };
+	assert_false(kc_rules_slot_usable("A1", 0, &f, why, sizeof(why)));
+	assert_non_null(strstr(why, "fault"));
+	f = (struct kc_slot_facts){ .in_file = true, .lock_on = true };
+	assert_false(kc_rules_slot_usable("A1", 0, &f, why, sizeof(why)));
+	assert_non_null(strstr(why, "still open"));
+	f = (struct kc_slot_facts){ .in_file = true, .unknown = true };
+	assert_false(kc_rules_slot_usable("A1", 0, &f, why, sizeof(why)));
+	assert_non_null(strstr(why, "not been read"));
+	f = (struct kc_slot_facts){ .in_file = true, .empty = true };
+	assert_false(kc_rules_slot_usable("A1", 0, &f, why, sizeof(why)));
+	assert_non_null(strstr(why, "reads empty"));
+	printf("rule 10: %s\n", why);
+}
+
+static void test_rule11_alarm_clear(void **state)
+{
+	struct kc_decision d;
+
+	(void)state;
+	kc_decision_init(&d);
+	kc_rules_alarm_clear(3, true, 0, "key put back", &d);
+	expect(&d, true, 0, NULL, "rule 11: clear with a note");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_alarm_clear(3, true, 0, "", &d);
+	expect(&d, false, 11, "note", "rule 11: clear without a note");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_alarm_clear(3, false, 0, "x", &d);
+	expect(&d, false, 0, NULL, "rule 11: no such alarm");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_alarm_clear(3, true, now, "x", &d);
+	expect(&d, false, 0, NULL, "rule 11: cleared already");
+	kc_decision_clear(&d);
+}
+
+static void test_rule12_handover(void **state)
+{
+	struct kc_handover_facts h = { .outgoing = "S01" };
+	struct kc_decision d;
+
+	(void)state;
+	kc_decision_init(&d);
+	kc_rules_handover_sign(4, &h, "S01", false, &d);
+	expect(&d, false, 12, "incoming staff login", "rule 12: confirmed by who started it");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_handover_sign(4, &h, "Q01", true, &d);
+	expect(&d, false, 12, "incoming staff confirmation", "rule 12: reviewed before confirmed");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_handover_sign(4, &h, "S02", false, &d);
+	expect(&d, true, 0, NULL, "rule 12: confirmed by the incoming staff");
+	kc_decision_clear(&d);
+	strcpy(h.incoming, "S02");
+	h.confirmed_ms = now;
+	kc_decision_init(&d);
+	kc_rules_handover_sign(4, &h, "S03", false, &d);
+	expect(&d, false, 12, NULL, "rule 12: confirmed twice");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_handover_sign(4, &h, "Q01", true, &d);
+	expect(&d, true, 0, NULL, "rule 12: reviewed");
+	kc_decision_clear(&d);
+	h.reviewed_ms = now;
+	kc_decision_init(&d);
+	kc_rules_handover_sign(4, &h, "Q01", true, &d);
+	expect(&d, false, 12, NULL, "rule 12: reviewed twice");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_handover_sign(5, NULL, "Q01", true, &d);
+	expect(&d, false, 0, NULL, "rule 12: no such handover");
+	kc_decision_clear(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,6 +631,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rule7_expired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule8_collect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule3_id_release, setup, teardown),
+		cmocka_unit_test(test_rule4_approve),
+		cmocka_unit_test(test_rule5_inspect),
+		cmocka_unit_test(test_rule7_notice_stage),
+		cmocka_unit_test(test_rule9_returns),
+		cmocka_unit_test(test_rule10_slot_usable),
+		cmocka_unit_test(test_rule11_alarm_clear),
+		cmocka_unit_test(test_rule12_handover),
 	};
 
 	static const unsigned char key[KC_HASH_KEY_LEN] = { 7 };

@@ -1,7 +1,7 @@
 /* keycabd's socket protocol (controller/proto.c) and the requests behind
  * it (controller/ops.c, registry.c, session.c, rules.c): the input is
  * what a client writes on keycabd's unix socket before closing its side.
- * A real kc_server is fed over a real connection and driven with poll()
+ * A real kc_proto server is fed over a real connection and driven with poll()
  * as keycabd's loop does, on a fresh copy of a store that holds a small
  * estate, open sessions of each role (tokens "staff-token", "eng-token",
  * "mgr-token", "sup-token"), a key out on loan with an ID held, an alarm.
@@ -37,6 +37,7 @@
 #include "controller/conf.h"
 #include "controller/ctl.h"
 #include "controller/proto.h"
+#include "controller/scans.h"
 #include "controller/store.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -45,14 +46,14 @@
 #define FAR_FUTURE_MS 4000000000000LL /* sessions never idle out mid-run */
 
 static struct kc_ctl_conf conf;
-static struct kc_server *srv;
+static struct kc_proto *srv;
 static char template_db[256], work_db[256], sock_path[256];
 static char *reply;
 static size_t reply_len, reply_cap;
 
 static void server_free(void)
 {
-	kc_server_free(srv);
+	kc_proto_free(srv);
 	free(reply);
 }
 
@@ -143,7 +144,7 @@ static void once(void)
 	snprintf(work_db, sizeof(work_db), "%s/keycab.db", fz_tmpdir());
 	snprintf(sock_path, sizeof(sock_path), "%s/keycabd.sock", fz_tmpdir());
 	template_store();
-	srv = kc_server_new(sock_path, 0600, NULL, err, sizeof(err));
+	srv = kc_proto_new(sock_path, 0600, NULL, err, sizeof(err));
 	if (!srv) {
 		fprintf(stderr, "kc-fuzz: %s\n", err);
 		abort();
@@ -173,7 +174,7 @@ static void take_replies(int fd)
 }
 
 /* Runs keycabd's part of the loop until the server has closed the client:
- * poll() over what kc_server_pollfds gives, kc_server_handle. */
+ * poll() over what kc_proto_pollfds gives, kc_proto_handle. */
 static void converse(struct kc_ctl *ctl, int client, const uint8_t *data, size_t size)
 {
 	struct pollfd fds[KC_PROTO_MAX_CLIENTS + 1];
@@ -197,13 +198,13 @@ static void converse(struct kc_ctl *ctl, int client, const uint8_t *data, size_t
 			shutdown(client, SHUT_WR);
 			shut = true;
 		}
-		n = kc_server_pollfds(srv, fds, (int)KC_ARRAY_SIZE(fds));
+		n = kc_proto_pollfds(srv, fds, (int)KC_ARRAY_SIZE(fds));
 		if (n <= 1 && off >= size)
 			break; /* the client is gone */
 		if (poll(fds, (nfds_t)n, 50) < 0 && errno != EINTR)
 			abort();
 		fds[0].revents = 0; /* nobody else connects */
-		kc_server_handle(srv, fds, n, ctl);
+		kc_proto_handle(srv, fds, n, ctl);
 		take_replies(client);
 	}
 	take_replies(client);
@@ -400,14 +401,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (client < 0 || connect(client, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		abort();
 	/* keycabd's loop sees the listening socket readable: accept */
-	if (kc_server_pollfds(srv, fds, 1) != 1)
+	if (kc_proto_pollfds(srv, fds, 1) != 1)
 		abort();
 	fds[0].revents = POLLIN;
-	kc_server_handle(srv, fds, 1, &ctl);
+	kc_proto_handle(srv, fds, 1, &ctl);
 	reply_len = 0;
 	converse(&ctl, client, data, size);
 	close(client);
-	kc_cabinet_tick(&ctl); /* timers over what the requests left */
+	kc_scans_tick(&ctl); /* timers over what the requests left */
 	check_outbox(ctl.st);
 	check_no_ids(ctl.st, data, size);
 	kc_store_free(ctl.st);

@@ -1,0 +1,685 @@
+/* The decisions at the desk (controller/README.md, "Protocol"): release,
+ * collect, approve, ID release, inspection, handover, alarm clear. Who may
+ * ask for each is request.c's table; the rules are rules.c's. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/pdata.h"
+#include "common/util.h"
+#include "controller/ctl.h"
+#include "controller/request.h"
+#include "controller/rules.h"
+#include "controller/hwevents.h"
+#include "controller/reply.h"
+#include "controller/row.h"
+#include "controller/session.h"
+#include "controller/windows.h"
+
+static void key_members(json_t *ev, const struct kc_key_info *k)
+{
+	if (!k->code[0])
+		return;
+	kc_json_str(ev, "key", k->code);
+	kc_json_str(ev, "kind", k->kind);
+	kc_json_str(ev, "unit", k->unit);
+	kc_json_str(ev, "site", k->site);
+	kc_json_str(ev, "slot", k->slot[0] ? k->slot : k->home_slot);
+}
+
+/* A refusal is an event too (rule 11), in its own transaction. */
+static json_t *refused(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_decision *d,
+		       const char *person, const char *type)
+{
+	json_t *ev = kc_store_event(ctl->st, type), *data = json_object_get(ev, "data");
+	size_t n = strlen(d->reason);
+
+	/* Why there is no operator: no session, an unknown or an idle one. */
+	if (d->rule == 1 && !peer->person[0] && peer->session_given && n + 4 < sizeof(d->reason))
+		snprintf(d->reason + n, sizeof(d->reason) - n, " (%s)", peer->session_error);
+
+	kc_json_str(ev, "actor", peer->person[0] ? peer->person : NULL);
+	kc_json_str(ev, "person", person && *person ? person : NULL);
+	key_members(ev, &d->key);
+	json_object_set_new(data, "rule", json_integer(d->rule));
+	json_object_set_new(data, "reason", json_string(d->reason));
+	json_object_set_new(data, "missing", json_incref(d->missing));
+	if (kc_store_begin(ctl->st) < 0) {
+		json_decref(ev);
+		return kc_reply_error("database busy");
+	}
+	if (kc_store_append(ctl->st, ev) < 0 || kc_store_commit(ctl->st) < 0) {
+			return kc_reply_write_failed(ctl->st);
+	}
+	return kc_reply_refused(d->rule, json_incref(d->missing), "%s", d->reason);
+}
+
+/* A decision's refusal as the reply (no event: nothing was attempted). */
+static json_t *refusal(const struct kc_decision *d)
+{
+	return kc_reply_refused(d->rule, json_incref(d->missing), "%s", d->reason);
+}
+
+/* The loan register's contact as events carry it: every digit but the
+ * last 4 masked ("*******0000"), so neither a phone number nor an ID
+ * number leaves the cabinet in clear. */
+static void ops_contact_mask(const char *contact, char *out, size_t len)
+{
+	size_t n = 0, digits = 0, seen = 0;
+
+	for (const char *p = contact; *p; p++)
+		digits += *p >= '0' && *p <= '9';
+	for (const char *p = contact; *p && n + 1 < len; p++) {
+		bool digit = *p >= '0' && *p <= '9';
+
+		out[n++] = digit && seen++ + 4 < digits ? '*' : *p;
+	}
+	out[n] = '\0';
+}
+
+/* Granted but the slot stayed shut: the release did not happen. Its loan
+ * ends 'not_taken', the key is in, a held ID goes back, all or nothing. */
+static int grant_undo(struct kc_ctl *ctl, const struct kc_peer *peer, const struct kc_decision *d,
+		      int64_t loan, const char *err)
+{
+	json_t *ev;
+
+	if (kc_store_begin(ctl->st) < 0)
+		return -EBUSY;
+	if (kc_store_x(ctl->st, "UPDATE loans SET state = 'not_taken' WHERE id = ?", "I", loan) < 0 ||
+	    kc_store_x(ctl->st, "UPDATE keys SET state = 'in' WHERE code = ?", "s", d->key.code) < 0 ||
+	    kc_hwevents_release_id(ctl, loan, peer->person, d->key.code) < 0)
+		goto fail;
+	ev = kc_store_event(ctl->st, "release.not_taken");
+	kc_json_str(ev, "actor", peer->person);
+	key_members(ev, &d->key);
+	json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(loan));
+	json_object_set_new(json_object_get(ev, "data"), "detail", json_string(err));
+	if (kc_store_append(ctl->st, ev) < 0 || kc_store_commit(ctl->st) < 0)
+		goto fail;
+	return 0;
+fail:
+	kc_store_rollback(ctl->st);
+	return -EIO;
+}
+
+/* Grants a decided release: the loan, the held ID and the approval in one
+ * transaction with their events, then the slot opens (after the commit,
+ * so no slot ever opens for a release the database does not know). */
+static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_decision *d,
+		     const char *purpose, json_t *req)
+{
+	const char *id_number = kc_req_str(req, "id_number"), *id_type = kc_req_str(req, "id_type");
+	const char *slot = d->key.slot;
+	char id_hash[KC_PWHASH_LEN], id_masked[KC_MASK_LEN], why[200], err[200];
+	bool hold_id = strcmp(purpose, "borrow") == 0;
+	int64_t now = kc_now_ms(), loan, approval = d->approval;
+	json_t *ev, *data, *rep;
+
+	if (!kc_windows_usable(ctl, slot, why, sizeof(why))) {
+		d->granted = false;
+		d->rule = 10;
+		snprintf(d->reason, sizeof(d->reason), "Key %s cannot be released: %s.", d->key.code, why);
+		json_array_append_new(d->missing, json_string("working slot"));
+		return refused(ctl, peer, d, d->borrower, "release.refused");
+	}
+	if (hold_id && (kc_id_hash(id_number, id_hash) < 0 ||
+			kc_id_mask(id_number, id_masked, sizeof(id_masked)) < 0))
+		return kc_reply_error("cannot hash the ID number");
+	if (kc_store_begin(ctl->st) < 0)
+		return kc_reply_error("database busy");
+	if (strcmp(d->approval_method, "second_credential") == 0) {
+		if (kc_store_x(ctl->st,
+			       "INSERT INTO approvals (key, manager, method, valid_from, valid_to, created_ms)"
+			       " VALUES (?,?,'second_credential',?,?,?)",
+			       "ssIII", d->key.code, kc_req_str(req, "approver"), now, now, now) < 0)
+			goto fail;
+		approval = kc_store_last_id(ctl->st);
+	}
+	if (kc_store_x(ctl->st,
+		       "INSERT INTO loans (key, kind, purpose, borrower, borrower_type, contact, signature,"
+		       " operator, work_order, letter, approval, due_ms, slot, granted_ms, window_ms, state)"
+		       " VALUES (?,?,?,?,?,?,?,?,?,nullif(?,0),nullif(?,0),nullif(?,0),?,?,?,'granted')",
+		       "sssssssssIIIsII", d->key.code, d->key.kind, purpose, d->borrower, d->borrower_type,
+		       kc_req_str(req, "contact"), kc_req_str(req, "signature"), peer->person,
+		       kc_req_str(req, "work_order"), d->letter, approval, d->due_ms, slot, now,
+		       ctl->conf->release_window_ms) < 0)
+		goto fail;
+	loan = kc_store_last_id(ctl->st);
+	if (kc_store_x(ctl->st, "UPDATE keys SET state = 'releasing' WHERE code = ? AND state = 'in'",
+		       "s", d->key.code) < 0 ||
+	    sqlite3_changes(kc_store_db(ctl->st)) != 1)
+		goto fail;
+	ev = kc_store_event(ctl->st, "release.granted");
+	kc_json_str(ev, "actor", peer->person);
+	kc_json_str(ev, "person", d->borrower);
+	key_members(ev, &d->key);
+	data = json_object_get(ev, "data");
+	json_object_set_new(data, "loan", json_integer(loan));
+	json_object_set_new(data, "purpose", json_string(purpose));
+	kc_json_time(data, "due", d->due_ms);
+	kc_json_str(data, "work_order", kc_req_str(req, "work_order"));
+	json_object_set_new(data, "letter", d->letter ? json_integer(d->letter) : json_null());
+	json_object_set_new(data, "approval", approval ? json_integer(approval) : json_null());
+	json_object_set_new(data, "window_ms", json_integer(ctl->conf->release_window_ms));
+	if (d->borrower_type[0])
+		json_object_set_new(data, "borrower_type", json_string(d->borrower_type));
+	if (kc_req_str(req, "contact")) {
+		char contact[128];
+
+		ops_contact_mask(kc_req_str(req, "contact"), contact, sizeof(contact));
+		json_object_set_new(data, "contact", json_string(contact));
+	}
+	if (kc_req_str(req, "signature"))
+		kc_json_str(data, "signature", kc_req_str(req, "signature"));
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (approval) {
+		if (kc_store_x(ctl->st, "UPDATE approvals SET used_loan = ? WHERE id = ?", "II", loan,
+			       approval) < 0)
+			goto fail;
+		ev = kc_store_event(ctl->st, "approval.used");
+		kc_json_str(ev, "actor", strcmp(d->approval_method, "second_credential") == 0
+						 ? kc_req_str(req, "approver")
+						 : peer->person);
+		key_members(ev, &d->key);
+		data = json_object_get(ev, "data");
+		json_object_set_new(data, "approval", json_integer(approval));
+		json_object_set_new(data, "loan", json_integer(loan));
+		json_object_set_new(data, "method", json_string(d->approval_method));
+		json_object_set_new(data, "operator", json_string(peer->person));
+		if (kc_store_append(ctl->st, ev) < 0)
+			goto fail;
+	}
+	if (hold_id) {
+		if (kc_store_x(ctl->st,
+			       "INSERT INTO ids_held (loan, person, id_type, id_hash, id_masked, held_ms)"
+			       " VALUES (?,?,?,?,?,?)",
+			       "IssssI", loan, d->borrower, id_type, id_hash, id_masked, now) < 0)
+			goto fail;
+		ev = kc_store_event(ctl->st, "id.held");
+		kc_json_str(ev, "actor", peer->person);
+		kc_json_str(ev, "person", d->borrower);
+		kc_json_str(ev, "key", d->key.code);
+		data = json_object_get(ev, "data");
+		json_object_set_new(data, "loan", json_integer(loan));
+		json_object_set_new(data, "id_type", json_string(id_type));
+		json_object_set_new(data, "id_masked", json_string(id_masked));
+		if (kc_store_append(ctl->st, ev) < 0)
+			goto fail;
+	}
+	if (kc_store_commit(ctl->st) < 0)
+		return kc_reply_error("database write failed; nothing was released");
+	if (kc_windows_open(ctl, loan, d->key.code, slot, err, sizeof(err)) < 0) {
+		if (grant_undo(ctl, peer, d, loan, err) < 0) {
+			kc_err("loan %lld: slot %s did not open and the grant could not be undone: %s;"
+			       " its window closes it",
+			       (long long)loan, slot, kc_store_errmsg(ctl->st));
+			kc_windows_watch(ctl, loan, d->key.code, slot);
+		}
+		return kc_reply_refused(10, json_pack("[s]", "working slot"),
+					"Key %s was granted but %s; nothing was released.", d->key.code,
+					err);
+	}
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "loan", json_integer(loan));
+	json_object_set_new(rep, "key", json_string(d->key.code));
+	json_object_set_new(rep, "slot", json_string(slot));
+	json_object_set_new(rep, "kind", json_string(d->key.kind));
+	json_object_set_new(rep, "purpose", json_string(purpose));
+	json_object_set_new(rep, "borrower", json_string(d->borrower));
+	json_object_set_new(rep, "window_ms", json_integer(ctl->conf->release_window_ms));
+	kc_json_time(rep, "due", d->due_ms);
+	if (hold_id)
+		json_object_set_new(rep, "id_held", json_string(id_masked));
+	if (approval)
+		json_object_set_new(rep, "approval", json_integer(approval));
+	return rep;
+fail:
+	kc_store_rollback(ctl->st);
+	return kc_reply_error("database write failed: %s; nothing was released",
+			      kc_store_errmsg(ctl->st));
+}
+
+json_t *kc_desk_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	struct kc_release_req r = { 0 };
+	struct kc_decision d;
+	char approver_role[16] = "";
+	const char *due = kc_req_str(req, "due");
+	json_t *rep = NULL;
+	int64_t now = kc_now_ms();
+
+	r.operator_code = peer->person[0] ? peer->person : NULL;
+	r.operator_role = peer->role;
+	r.key = kc_req_str(req, "key");
+	r.purpose = kc_req_str(req, "purpose");
+	r.borrower = kc_req_str(req, "borrower");
+	r.contact = kc_req_str(req, "contact");
+	r.signature = kc_req_str(req, "signature");
+	r.letter = kc_req_int(req, "letter");
+	r.id_type = kc_req_str(req, "id_type");
+	r.id_number = kc_req_str(req, "id_number");
+	r.work_order = kc_req_str(req, "work_order");
+	r.approval = kc_req_int(req, "approval");
+	r.approver = kc_req_str(req, "approver");
+	if (!r.key || !r.purpose)
+		return kc_reply_error("release needs \"key\" and \"purpose\"");
+	if (due && kc_local_parse(due, KC_DAY_LAST, &r.due_ms) < 0)
+		return kc_reply_error("release: \"due\" is not a time (YYYY-MM-DD HH:MM, %s time)",
+				      kc_tz_name());
+	if (kc_req_int(req, "due_in_s") > 0)
+		r.due_ms = now + kc_req_int(req, "due_in_s") * 1000;
+	kc_decision_init(&d);
+	if (r.approver && r.operator_code) {
+		json_t *v = kc_session_verify_pin(ctl, r.approver, kc_req_str(req, "approver_pin"),
+						  "approval", approver_role);
+
+		r.approver_verified = v == NULL;
+		r.approver_role = approver_role;
+		json_decref(v);
+	}
+	if (kc_rules_release(ctl->st, &r, now, &d) < 0) {
+		rep = kc_reply_error("database read failed: %s", kc_store_errmsg(ctl->st));
+		goto out;
+	}
+	if (!d.granted)
+		rep = refused(ctl, peer, &d, d.borrower[0] ? d.borrower : r.borrower, "release.refused");
+	else
+		rep = grant(ctl, peer, &d, r.purpose, req);
+out:
+	kc_decision_clear(&d);
+	return rep;
+}
+
+json_t *kc_desk_collect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	struct kc_decision d;
+	json_t *rep;
+
+	kc_decision_init(&d);
+	if (kc_rules_collect(ctl->st, peer->person[0] ? peer->person : NULL, peer->role,
+			     kc_req_str(req, "key"), kc_req_str(req, "id_number"),
+			     kc_req_str(req, "signature"), kc_now_ms(), &d) < 0)
+		rep = kc_reply_error("database read failed");
+	else if (!d.granted)
+		rep = refused(ctl, peer, &d, d.borrower, "release.refused");
+	else
+		rep = grant(ctl, peer, &d, "owner_collect", req);
+	kc_decision_clear(&d);
+	return rep;
+}
+
+json_t *kc_desk_approve(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	struct kc_key_info k;
+	struct kc_decision dec;
+	int64_t now = kc_now_ms(), from = now, to, id;
+	int64_t valid_s = kc_req_int(req, "valid_for_s");
+	json_t *ev, *d, *rep;
+	int r = kc_key_get(ctl->st, kc_req_str(req, "key"), &k);
+
+	if (r < 0 && r != -ENOENT)
+		return kc_reply_read_failed(ctl->st);
+	kc_decision_init(&dec);
+	kc_rules_approve(kc_req_str(req, "key"), r == 0 ? &k : NULL, &dec);
+	if (!dec.granted) {
+		rep = refusal(&dec);
+		kc_decision_clear(&dec);
+		return rep;
+	}
+	kc_decision_clear(&dec);
+	if (kc_req_str(req, "valid_from") &&
+	    kc_local_parse(kc_req_str(req, "valid_from"), KC_DAY_START, &from) < 0)
+		return kc_reply_error("approve: \"valid_from\" is not a time (YYYY-MM-DD HH:MM, %s time)",
+				      kc_tz_name());
+	if (valid_s <= 0 || valid_s > 24 * 3600)
+		return kc_reply_error("approve: the approval's window (valid_for_s) must be 1 s to 24 h");
+	to = from + valid_s * 1000;
+	if (kc_store_begin(ctl->st) < 0)
+		return kc_reply_error("database busy");
+	if (kc_store_x(ctl->st,
+		       "INSERT INTO approvals (key, manager, method, valid_from, valid_to, created_ms)"
+		       " VALUES (?,?,'issued',?,?,?)",
+		       "ssIII", k.code, peer->person, from, to, now) < 0)
+		goto fail;
+	id = kc_store_last_id(ctl->st);
+	ev = kc_store_event(ctl->st, "approval.issued");
+	kc_json_str(ev, "actor", peer->person);
+	kc_json_str(ev, "key", k.code);
+	kc_json_str(ev, "unit", k.unit);
+	kc_json_str(ev, "site", k.site);
+	d = json_object_get(ev, "data");
+	json_object_set_new(d, "approval", json_integer(id));
+	kc_json_time(d, "valid_from", from);
+	kc_json_time(d, "valid_to", to);
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_store_commit(ctl->st) < 0)
+		return kc_reply_write_failed(ctl->st);
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "approval", json_integer(id));
+	kc_json_time(rep, "valid_from", from);
+	kc_json_time(rep, "valid_to", to);
+	return rep;
+fail:
+	return kc_reply_write_failed(ctl->st);
+}
+
+json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	int64_t loan = kc_req_int(req, "loan");
+	struct kc_decision d;
+	char person[128] = "", id_type[32] = "", masked[KC_MASK_LEN] = "";
+	sqlite3_stmt *s;
+	json_t *rep, *ev, *data;
+	int r;
+
+	kc_decision_init(&d);
+	if (kc_rules_id_release(ctl->st, peer->person, loan, &d) < 0) {
+		rep = kc_reply_error("database read failed");
+		goto out;
+	}
+	s = kc_store_q(ctl->st, "SELECT person, id_type, id_masked FROM ids_held WHERE loan = ?", "I",
+		       loan);
+	r = kc_row_step(s);
+	if (r == 0) {
+		kc_row_text(s, 0, person, sizeof(person));
+		kc_row_text(s, 1, id_type, sizeof(id_type));
+		kc_row_text(s, 2, masked, sizeof(masked));
+	}
+	kc_row_done(s);
+	if (r == -EIO) {
+		rep = kc_reply_read_failed(ctl->st);
+		goto out;
+	}
+	if (!d.granted) {
+		if (!person[0]) {
+			rep = refusal(&d);
+			goto out;
+		}
+		ev = kc_store_event(ctl->st, "id.release_refused");
+		kc_json_str(ev, "actor", peer->person);
+		kc_json_str(ev, "person", person);
+		kc_json_str(ev, "key", d.key.code[0] ? d.key.code : NULL);
+		data = json_object_get(ev, "data");
+		json_object_set_new(data, "loan", json_integer(loan));
+		json_object_set_new(data, "reason", json_string(d.reason));
+		json_object_set_new(data, "rule", json_integer(d.rule));
+		if (kc_store_begin(ctl->st) < 0 || kc_store_append(ctl->st, ev) < 0 ||
+		    kc_store_commit(ctl->st) < 0) {
+			rep = kc_reply_write_failed(ctl->st);
+			goto out;
+		}
+		rep = refusal(&d);
+		goto out;
+	}
+	if (kc_store_begin(ctl->st) < 0) {
+		rep = kc_reply_error("database busy");
+		goto out;
+	}
+	if (kc_store_x(ctl->st, "UPDATE ids_held SET released_ms = ?, released_by = ? WHERE loan = ?",
+		       "IsI", kc_now_ms(), peer->person, loan) < 0)
+		goto fail;
+	ev = kc_store_event(ctl->st, "id.released");
+	kc_json_str(ev, "actor", peer->person);
+	kc_json_str(ev, "person", person);
+	kc_json_str(ev, "key", d.key.code);
+	data = json_object_get(ev, "data");
+	json_object_set_new(data, "loan", json_integer(loan));
+	json_object_set_new(data, "id_type", json_string(id_type));
+	json_object_set_new(data, "id_masked", json_string(masked));
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_store_commit(ctl->st) < 0)
+		goto fail;
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "loan", json_integer(loan));
+	json_object_set_new(rep, "person", json_string(person));
+	json_object_set_new(rep, "id_type", json_string(id_type));
+	json_object_set_new(rep, "id_masked", json_string(masked));
+	goto out;
+fail:
+	rep = kc_reply_write_failed(ctl->st);
+out:
+	kc_decision_clear(&d);
+	return rep;
+}
+
+json_t *kc_desk_inspect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	int64_t loan = kc_req_int(req, "loan");
+	const char *result = kc_req_str(req, "result"), *problems = kc_req_str(req, "problems");
+	const char *dept = kc_req_str(req, "forwarded_to");
+	struct kc_loan_facts l = { 0 };
+	struct kc_decision dec;
+	struct kc_key_info k;
+	sqlite3_stmt *s;
+	json_t *ev, *d;
+	int r;
+
+	if (!result || (strcmp(result, "ok") != 0 && strcmp(result, "problems") != 0))
+		return kc_reply_error("inspect: result must be ok or problems");
+	s = kc_store_q(ctl->st,
+		       "SELECT key, purpose, state, coalesce(inspection, ''), borrower FROM loans WHERE id = ?",
+		       "I", loan);
+	r = kc_row_step(s);
+	if (r == 0) {
+		kc_row_text(s, 0, l.key, sizeof(l.key));
+		kc_row_text(s, 1, l.purpose, sizeof(l.purpose));
+		kc_row_text(s, 2, l.state, sizeof(l.state));
+		kc_row_text(s, 3, l.inspection, sizeof(l.inspection));
+		kc_row_text(s, 4, l.borrower, sizeof(l.borrower));
+	}
+	kc_row_done(s);
+	if (r == -EIO)
+		return kc_reply_read_failed(ctl->st);
+	kc_decision_init(&dec);
+	kc_rules_inspect(loan, r == 0 ? &l : NULL, result, problems, dept, &dec);
+	ev = dec.granted ? NULL : refusal(&dec);
+	kc_decision_clear(&dec);
+	if (ev)
+		return ev;
+	if (kc_key_get(ctl->st, l.key, &k) < 0)
+		return kc_reply_read_failed(ctl->st);
+	if (kc_store_begin(ctl->st) < 0)
+		return kc_reply_error("database busy");
+	if (kc_store_x(ctl->st,
+		       "INSERT INTO inspections (loan, unit, result, problems, forwarded_to, recorded_by,"
+		       " at_ms) VALUES (?,?,?,?,?,?,?)",
+		       "IsssssI", loan, k.unit, result, problems ? problems : "", dept ? dept : "",
+		       peer->person, kc_now_ms()) < 0 ||
+	    kc_store_x(ctl->st, "UPDATE loans SET inspection = 'recorded' WHERE id = ?", "I", loan) < 0)
+		goto fail;
+	ev = kc_store_event(ctl->st, "inspection.recorded");
+	kc_json_str(ev, "actor", peer->person);
+	/* The inspector is who borrowed the key; actor, who typed the result. */
+	kc_json_str(ev, "person", l.borrower);
+	kc_json_str(ev, "key", k.code);
+	kc_json_str(ev, "unit", k.unit);
+	kc_json_str(ev, "site", k.site);
+	d = json_object_get(ev, "data");
+	json_object_set_new(d, "loan", json_integer(loan));
+	json_object_set_new(d, "result", json_string(result));
+	json_object_set_new(d, "problems", json_string(problems ? problems : ""));
+	json_object_set_new(d, "forwarded_to", json_string(dept ? dept : ""));
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_store_commit(ctl->st) < 0)
+		return kc_reply_write_failed(ctl->st);
+	return kc_reply_ok();
+fail:
+	return kc_reply_write_failed(ctl->st);
+}
+
+static json_t *handover_sheet(struct kc_ctl *ctl)
+{
+	json_t *keys = kc_reply_rows(kc_store_q(ctl->st,
+				       "SELECT l.key, l.borrower AS person, l.due_ms, l.id AS loan, l.purpose"
+				       " FROM loans l WHERE l.state = 'out' ORDER BY l.id",
+				       ""));
+	json_t *ids = kc_reply_rows(kc_store_q(ctl->st,
+				      "SELECT i.person, i.id_type, i.id_masked, i.loan, l.key FROM ids_held i"
+				      " JOIN loans l ON l.id = i.loan WHERE i.released_ms IS NULL"
+				      " ORDER BY i.loan",
+				      ""));
+	json_t *alarms = kc_reply_rows(kc_store_q(ctl->st,
+					 "SELECT id AS alarm, type, key, slot, detail FROM alarms"
+					 " WHERE cleared_ms IS NULL ORDER BY id",
+					 ""));
+
+	return json_pack("{s:o, s:o, s:o}", "keys_out", keys, "ids_held", ids, "alarms", alarms);
+}
+
+json_t *kc_desk_handover_start(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	json_t *rep, *sheet, *ev, *d;
+	char *text;
+	int64_t id;
+
+	(void)req;
+	sheet = handover_sheet(ctl);
+	text = json_dumps(sheet, JSON_COMPACT);
+	if (kc_store_begin(ctl->st) < 0)
+		goto busy;
+	if (kc_store_x(ctl->st, "INSERT INTO handovers (outgoing, started_ms, sheet) VALUES (?,?,?)",
+		       "sIs", peer->person, kc_now_ms(), text ? text : "{}") < 0)
+		goto fail;
+	id = kc_store_last_id(ctl->st);
+	ev = kc_store_event(ctl->st, "handover.started");
+	kc_json_str(ev, "actor", peer->person);
+	d = json_object_get(ev, "data");
+	json_object_set_new(d, "handover", json_integer(id));
+	json_object_update(d, sheet);
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_store_commit(ctl->st) < 0)
+		goto busy;
+	free(text);
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "handover", json_integer(id));
+	json_object_set_new(rep, "outgoing", json_string(peer->person));
+	json_object_update(rep, sheet);
+	json_decref(sheet);
+	return rep;
+fail:
+	kc_store_rollback(ctl->st);
+busy:
+	free(text);
+	json_decref(sheet);
+	return kc_reply_write_failed(ctl->st);
+}
+
+static json_t *handover_sign(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req,
+				   bool review)
+{
+	int64_t id = kc_req_int(req, "handover");
+	struct kc_handover_facts h = { 0 };
+	struct kc_decision dec;
+	sqlite3_stmt *s;
+	json_t *rep, *ev;
+	int r;
+
+	s = kc_store_q(ctl->st,
+		       "SELECT outgoing, coalesce(incoming, ''), coalesce(confirmed_ms, 0),"
+		       " coalesce(reviewed_ms, 0) FROM handovers WHERE id = ?",
+		       "I", id);
+	r = kc_row_step(s);
+	if (r == 0) {
+		kc_row_text(s, 0, h.outgoing, sizeof(h.outgoing));
+		kc_row_text(s, 1, h.incoming, sizeof(h.incoming));
+		h.confirmed_ms = sqlite3_column_int64(s, 2);
+		h.reviewed_ms = sqlite3_column_int64(s, 3);
+	}
+	kc_row_done(s);
+	if (r == -EIO)
+		return kc_reply_read_failed(ctl->st);
+	kc_decision_init(&dec);
+	kc_rules_handover_sign(id, r == 0 ? &h : NULL, peer->person, review, &dec);
+	rep = dec.granted ? NULL : refusal(&dec);
+	kc_decision_clear(&dec);
+	if (rep)
+		return rep;
+	if (kc_store_begin(ctl->st) < 0)
+		return kc_reply_error("database busy");
+	if (kc_store_x(ctl->st,
+		       review ? "UPDATE handovers SET reviewer = ?, reviewed_ms = ? WHERE id = ?"
+			      : "UPDATE handovers SET incoming = ?, confirmed_ms = ? WHERE id = ?",
+		       "sII", peer->person, kc_now_ms(), id) < 0)
+		goto fail;
+	ev = kc_store_event(ctl->st, review ? "handover.reviewed" : "handover.confirmed");
+	kc_json_str(ev, "actor", peer->person);
+	json_object_set_new(json_object_get(ev, "data"), "handover", json_integer(id));
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_store_commit(ctl->st) < 0)
+		return kc_reply_write_failed(ctl->st);
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "handover", json_integer(id));
+	return rep;
+fail:
+	return kc_reply_write_failed(ctl->st);
+}
+
+json_t *kc_desk_alarm_clear(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	int64_t id = kc_req_int(req, "alarm"), cleared = 0;
+	char type[16] = "", key[64] = "", slot[64] = "";
+	const char *note = kc_req_str(req, "note");
+	struct kc_decision dec;
+	sqlite3_stmt *s;
+	json_t *ev;
+	int r;
+
+	s = kc_store_q(ctl->st,
+		       "SELECT type, coalesce(key, ''), coalesce(slot, ''), coalesce(cleared_ms, 0)"
+		       " FROM alarms WHERE id = ?",
+		       "I", id);
+	r = kc_row_step(s);
+	if (r == 0) {
+		kc_row_text(s, 0, type, sizeof(type));
+		kc_row_text(s, 1, key, sizeof(key));
+		kc_row_text(s, 2, slot, sizeof(slot));
+		cleared = sqlite3_column_int64(s, 3);
+	}
+	kc_row_done(s);
+	if (r == -EIO)
+		return kc_reply_read_failed(ctl->st);
+	kc_decision_init(&dec);
+	kc_rules_alarm_clear(id, r == 0, cleared, note, &dec);
+	ev = dec.granted ? NULL : refusal(&dec);
+	kc_decision_clear(&dec);
+	if (ev)
+		return ev;
+	if (kc_store_begin(ctl->st) < 0)
+		return kc_reply_error("database busy");
+	if (kc_store_x(ctl->st, "UPDATE alarms SET cleared_ms = ?, cleared_by = ? WHERE id = ?", "IsI",
+		       kc_now_ms(), peer->person, id) < 0)
+		goto fail;
+	ev = kc_store_event(ctl->st, "alarm.cleared");
+	kc_json_str(ev, "actor", peer->person);
+	kc_json_str(ev, "key", key[0] ? key : NULL);
+	kc_json_str(ev, "slot", slot[0] ? slot : NULL);
+	json_object_set_new(json_object_get(ev, "data"), "alarm", json_integer(id));
+	json_object_set_new(json_object_get(ev, "data"), "alarm_type", json_string(type));
+	json_object_set_new(json_object_get(ev, "data"), "note", json_string(note));
+	if (kc_store_append(ctl->st, ev) < 0)
+		goto fail;
+	if (kc_store_commit(ctl->st) < 0)
+		return kc_reply_write_failed(ctl->st);
+	return kc_reply_ok();
+fail:
+	return kc_reply_write_failed(ctl->st);
+}
+
+json_t *kc_desk_handover_confirm(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	return handover_sign(ctl, peer, req, false);
+}
+
+json_t *kc_desk_handover_review(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	return handover_sign(ctl, peer, req, true);
+}

@@ -1,0 +1,531 @@
+/* What the hardware says, against what the database says: returns and
+ * wrong slots (rule 9), releases taken or not taken (rule 10), tamper and
+ * fault alarms. Each change and its events go in one transaction; the
+ * decisions are rules.c's. */
+#include "controller/hwevents.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/pdata.h"
+#include "common/util.h"
+#include "controller/windows.h"
+#include "hw/hw.h"
+#include "controller/row.h"
+
+void kc_hwevents_key_members(json_t *ev, const struct kc_key_info *k, const char *slot)
+{
+	if (k && k->code[0]) {
+		kc_json_str(ev, "key", k->code);
+		kc_json_str(ev, "kind", k->kind);
+		kc_json_str(ev, "unit", k->unit);
+		kc_json_str(ev, "site", k->site);
+	}
+	if (slot)
+		kc_json_str(ev, "slot", slot);
+}
+
+int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_info *k,
+		       const char *slot, int64_t loan, const char *person, const char *detail)
+{
+	const char *key = k && k->code[0] ? k->code : NULL;
+	int64_t id;
+	json_t *ev, *d;
+
+	if (kc_store_int(ctl->st, &id,
+			 "SELECT id FROM alarms WHERE type = ? AND key IS ? AND slot IS ?"
+			 " AND cleared_ms IS NULL",
+			 "sss", type, key, slot) == 0)
+		return 0;
+	if (kc_store_x(ctl->st,
+		       "INSERT INTO alarms (type, key, slot, loan, detail, raised_ms)"
+		       " VALUES (?,?,?,nullif(?,0),?,?)",
+		       "sssIsI", type, key, slot, loan, detail, kc_now_ms()) < 0)
+		return -EIO;
+	id = kc_store_last_id(ctl->st);
+	ev = kc_store_event(ctl->st, "alarm.raised");
+	kc_hwevents_key_members(ev, k, slot);
+	kc_json_str(ev, "person", person);
+	d = json_object_get(ev, "data");
+	json_object_set_new(d, "alarm", json_integer(id));
+	json_object_set_new(d, "alarm_type", json_string(type));
+	json_object_set_new(d, "detail", json_string(detail));
+	if (loan)
+		json_object_set_new(d, "loan", json_integer(loan));
+	kc_warn("alarm %lld: %s: %s", (long long)id, type, detail);
+	return kc_store_append(ctl->st, ev);
+}
+
+int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, const char *alarm_type,
+			    const char *key, const char *slot, const char *cleared_by,
+			    const char *reason)
+{
+	json_t *ev, *d;
+
+	if (kc_store_x(ctl->st, "UPDATE alarms SET cleared_ms = ?, cleared_by = ? WHERE id = ?", "IsI",
+		       kc_now_ms(), cleared_by, id) < 0)
+		return -EIO;
+	ev = kc_store_event(ctl->st, "alarm.cleared");
+	if (key)
+		kc_json_str(ev, "key", key);
+	if (slot)
+		kc_json_str(ev, "slot", slot);
+	d = json_object_get(ev, "data");
+	json_object_set_new(d, "alarm", json_integer(id));
+	json_object_set_new(d, "alarm_type", json_string(alarm_type));
+	json_object_set_new(d, "reason", json_string(reason));
+	return kc_store_append(ctl->st, ev);
+}
+
+static int slot_event(struct kc_ctl *ctl, const char *type, const char *slot,
+		      const struct kc_key_info *k, uint32_t tag, bool with_tag)
+{
+	json_t *ev = kc_store_event(ctl->st, type);
+
+	kc_json_str(ev, "slot", slot);
+	kc_json_str(ev, "key", k && k->code[0] ? k->code : NULL);
+	if (with_tag)
+		json_object_set_new(json_object_get(ev, "data"), "tag", json_integer(tag));
+	return kc_store_append(ctl->st, ev);
+}
+
+
+int kc_hwevents_active_loan(struct kc_ctl *ctl, const char *key, struct kc_loan_row *l)
+{
+	sqlite3_stmt *s = kc_store_q(ctl->st,
+				     "SELECT l.id, l.purpose, l.borrower, coalesce(l.due_ms, 0),"
+				     " coalesce(l.out_ms, 0), l.operator, coalesce(l.signature, ''),"
+				     " coalesce((SELECT id FROM entrustments e WHERE e.key = l.key"
+				     " AND e.state = 'open'), 0)"
+				     " FROM loans l WHERE l.key = ? AND l.state IN ('granted', 'out')",
+				     "s", key);
+	int rc;
+
+	if (!s)
+		return -EIO;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		memset(l, 0, sizeof(*l));
+		l->id = sqlite3_column_int64(s, 0);
+		kc_strlcpy(l->purpose, (const char *)sqlite3_column_text(s, 1), sizeof(l->purpose));
+		kc_strlcpy(l->borrower, (const char *)sqlite3_column_text(s, 2), sizeof(l->borrower));
+		l->due_ms = sqlite3_column_int64(s, 3);
+		l->out_ms = sqlite3_column_int64(s, 4);
+		kc_strlcpy(l->op, (const char *)sqlite3_column_text(s, 5), sizeof(l->op));
+		kc_strlcpy(l->signature, (const char *)sqlite3_column_text(s, 6), sizeof(l->signature));
+		l->entrustment = sqlite3_column_int64(s, 7);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+/* The key of a granted loan left its slot: the release was taken. */
+static int taken(struct kc_ctl *ctl, const struct kc_key_info *k, const char *slot)
+{
+	struct kc_loan_row l;
+	bool collect;
+	json_t *ev, *d;
+	int64_t now = kc_now_ms();
+
+	if (kc_hwevents_active_loan(ctl, k->code, &l) < 0)
+		return -EIO;
+	collect = strcmp(l.purpose, "owner_collect") == 0;
+	kc_windows_del(ctl, l.id);
+	if (kc_store_x(ctl->st, "UPDATE loans SET state = ?, out_ms = ? WHERE id = ?", "sII",
+		       collect ? "collected" : "out", now, l.id) < 0 ||
+	    kc_store_x(ctl->st, "UPDATE keys SET state = ?, slot = NULL WHERE code = ?", "ss",
+		       collect ? "collected" : "out", k->code) < 0)
+		return -EIO;
+	if (slot_event(ctl, "slot.removed", slot, k, 0, false) < 0)
+		return -EIO;
+	ev = kc_store_event(ctl->st, "release.taken");
+	kc_hwevents_key_members(ev, k, slot);
+	kc_json_str(ev, "person", l.borrower);
+	json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(l.id));
+	if (kc_store_append(ctl->st, ev) < 0)
+		return -EIO;
+	if (!collect || !l.entrustment)
+		return 0;
+	/* Owner collection (rule 8): the key is home with its owner. */
+	if (kc_store_x(ctl->st,
+		       "UPDATE entrustments SET state = 'collected', closed_ms = ?, signature = ? WHERE id = ?",
+		       "IsI", now, l.signature, l.entrustment) < 0)
+		return -EIO;
+	ev = kc_store_event(ctl->st, "collection.completed");
+	kc_hwevents_key_members(ev, k, NULL);
+	kc_json_str(ev, "actor", l.op);
+	kc_json_str(ev, "person", l.borrower);
+	d = json_object_get(ev, "data");
+	json_object_set_new(d, "entrustment", json_integer(l.entrustment));
+	json_object_set_new(d, "signature", json_string(l.signature));
+	json_object_set_new(d, "loan", json_integer(l.id));
+	if (kc_store_append(ctl->st, ev) < 0)
+		return -EIO;
+	ev = kc_store_event(ctl->st, "entrustment.closed");
+	kc_hwevents_key_members(ev, k, NULL);
+	kc_json_str(ev, "actor", l.op);
+	kc_json_str(ev, "person", l.borrower);
+	d = json_object_get(ev, "data");
+	json_object_set_new(d, "entrustment", json_integer(l.entrustment));
+	json_object_set_new(d, "reason", json_string("collected"));
+	return kc_store_append(ctl->st, ev);
+}
+
+/* A key on loan is back in a slot (rule 9). */
+static int returned(struct kc_ctl *ctl, const struct kc_key_info *k, const char *slot, uint32_t tag)
+{
+	struct kc_loan_row l;
+	int64_t now = kc_now_ms();
+	bool overdue, inspection;
+	json_t *ev, *d;
+	char detail[400];
+
+	if (kc_hwevents_active_loan(ctl, k->code, &l) < 0)
+		return -EIO;
+	overdue = kc_rules_overdue(l.due_ms, now);
+	inspection = strcmp(l.purpose, "inspection") == 0;
+	if (kc_store_x(ctl->st,
+		       "UPDATE loans SET state = 'returned', in_ms = ?, return_slot = ?,"
+		       " overdue = max(overdue, ?), inspection = ? WHERE id = ?",
+		       "IsisI", now, slot, overdue, inspection ? "pending" : NULL, l.id) < 0 ||
+	    kc_store_x(ctl->st, "UPDATE keys SET state = 'in', slot = ? WHERE code = ?", "ss", slot,
+		       k->code) < 0)
+		return -EIO;
+	if (slot_event(ctl, "slot.inserted", slot, k, tag, true) < 0)
+		return -EIO;
+	ev = kc_store_event(ctl->st, "loan.returned");
+	kc_hwevents_key_members(ev, k, slot);
+	kc_json_str(ev, "person", l.borrower);
+	d = json_object_get(ev, "data");
+	json_object_set_new(d, "loan", json_integer(l.id));
+	json_object_set_new(d, "purpose", json_string(l.purpose));
+	kc_json_time(d, "out_at", l.out_ms);
+	kc_json_time(d, "due", l.due_ms);
+	json_object_set_new(d, "overdue", json_boolean(overdue));
+	json_object_set_new(d, "inspection_pending", json_boolean(inspection));
+	if (kc_store_append(ctl->st, ev) < 0)
+		return -EIO;
+	/* The overdue alarm ends with the return. */
+	{
+		int64_t alarm;
+
+		while (kc_store_int(ctl->st, &alarm,
+				    "SELECT id FROM alarms WHERE type = 'overdue' AND key = ?"
+				    " AND cleared_ms IS NULL",
+				    "s", k->code) == 0) {
+			if (kc_hwevents_alarm_clear(ctl, alarm, "overdue", k->code, slot, "return",
+						    "key returned") < 0)
+				return -EIO;
+		}
+	}
+	if (kc_rules_wrong_slot(k, slot, detail, sizeof(detail)))
+		return kc_hwevents_alarm(ctl, "wrong_slot", k, slot, l.id, l.borrower, detail);
+	return 0;
+}
+
+static int key_by(struct kc_ctl *ctl, const char *sql, const char *fmt, const void *arg,
+		  struct kc_key_info *k)
+{
+	sqlite3_stmt *s;
+	char code[64] = "";
+	int rc;
+
+	if (fmt[0] == 'I')
+		s = kc_store_q(ctl->st, sql, "I", *(const int64_t *)arg);
+	else
+		s = kc_store_q(ctl->st, sql, "s", (const char *)arg);
+	if (!s)
+		return -EIO;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		kc_strlcpy(code, (const char *)sqlite3_column_text(s, 0), sizeof(code));
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? -ENOENT : -EIO;
+	return kc_key_get(ctl->st, code, k);
+}
+
+/* The slot reads empty. */
+static int slot_absent(struct kc_ctl *ctl, const char *slot, bool hw_change)
+{
+	struct kc_key_info k;
+	char detail[400];
+	int r;
+
+	r = key_by(ctl, "SELECT code FROM keys WHERE slot = ? AND state IN ('in', 'releasing')", "s",
+		   slot, &k);
+	if (r == -ENOENT)
+		return hw_change ? slot_event(ctl, "slot.removed", slot, NULL, 0, false) : 0;
+	if (r < 0)
+		return r;
+	if (strcmp(k.state, "releasing") == 0) {
+		return taken(ctl, &k, slot);
+	}
+	/* Rule 10: a key left a locked slot. */
+	if (kc_store_x(ctl->st, "UPDATE keys SET state = 'missing', slot = NULL WHERE code = ?", "s",
+		       k.code) < 0)
+		return -EIO;
+	if (slot_event(ctl, "slot.removed", slot, &k, 0, false) < 0)
+		return -EIO;
+	snprintf(detail, sizeof(detail), "key %s left slot %s with no release open (tamper)", k.code,
+		 slot);
+	return kc_hwevents_alarm(ctl, "tamper", &k, slot, 0, NULL, detail);
+}
+
+/* The slot reads a key, with tag when its reader read one. */
+static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool hw_change)
+{
+	struct kc_key_info k, here;
+	bool have_here, have_k = false;
+	char detail[400];
+	int r;
+
+	r = key_by(ctl, "SELECT code FROM keys WHERE slot = ? AND state IN ('in', 'releasing')", "s",
+		   slot, &here);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	have_here = r == 0;
+	if (tag) {
+		int64_t t = tag;
+
+		r = key_by(ctl, "SELECT code FROM keys WHERE tag = ?", "I", &t, &k);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		have_k = r == 0;
+		if (!have_k) {
+			snprintf(detail, sizeof(detail), "a key with unknown tag 0x%x is in slot %s", tag,
+				 slot);
+			if (hw_change && slot_event(ctl, "slot.inserted", slot, NULL, tag, true) < 0)
+				return -EIO;
+			return kc_hwevents_alarm(ctl, "wrong_slot", NULL, slot, 0, NULL, detail);
+		}
+	} else if (have_here) {
+		k = here;
+		have_k = true;
+	} else {
+		r = key_by(ctl, "SELECT code FROM keys WHERE home_slot = ?", "s", slot, &k);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		have_k = r == 0 && (strcmp(k.state, "out") == 0 || strcmp(k.state, "missing") == 0 ||
+				    strcmp(k.state, "awaiting") == 0);
+	}
+	if (!have_k) {
+		if (hw_change && slot_event(ctl, "slot.inserted", slot, NULL, tag, true) < 0)
+			return -EIO;
+		snprintf(detail, sizeof(detail), "a key nobody expected is in slot %s", slot);
+		return kc_hwevents_alarm(ctl, "wrong_slot", NULL, slot, 0, NULL, detail);
+	}
+	if ((strcmp(k.state, "in") == 0 || strcmp(k.state, "releasing") == 0)) {
+		if (strcmp(k.slot, slot) == 0)
+			return hw_change ? slot_event(ctl, "slot.inserted", slot, &k, tag, true) : 0;
+		if (hw_change && slot_event(ctl, "slot.inserted", slot, &k, tag, true) < 0)
+			return -EIO;
+		snprintf(detail, sizeof(detail), "slot %s reads the tag of key %s, which is recorded in slot %s",
+			 slot, k.code, k.slot);
+		return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL, detail);
+	}
+	if (strcmp(k.state, "out") == 0)
+		return returned(ctl, &k, slot, tag);
+	if (strcmp(k.state, "missing") == 0 || strcmp(k.state, "awaiting") == 0) {
+		/* Back after a tamper (the alarm stays for staff), or put in for
+		 * the first time: in custody now. */
+		if (kc_store_x(ctl->st, "UPDATE keys SET state = 'in', slot = ? WHERE code = ?", "ss",
+			       slot, k.code) < 0)
+			return -EIO;
+		if (slot_event(ctl, "slot.inserted", slot, &k, tag, true) < 0)
+			return -EIO;
+		if (kc_rules_wrong_slot(&k, slot, detail, sizeof(detail)))
+			return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL, detail);
+		return 0;
+	}
+	if (hw_change && slot_event(ctl, "slot.inserted", slot, &k, tag, true) < 0)
+		return -EIO;
+	snprintf(detail, sizeof(detail), "key %s (%s) is in slot %s", k.code, k.state, slot);
+	return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL, detail);
+}
+
+static int slot_fault(struct kc_ctl *ctl, const char *slot, const char *board, const char *detail)
+{
+	json_t *ev = kc_store_event(ctl->st, "slot.fault");
+	char msg[256];
+
+	kc_json_str(ev, "slot", slot);
+	json_object_set_new(json_object_get(ev, "data"), "board", json_string(board));
+	json_object_set_new(json_object_get(ev, "data"), "detail", json_string(detail));
+	if (kc_store_append(ctl->st, ev) < 0)
+		return -EIO;
+	snprintf(msg, sizeof(msg), "board %s of slot %s: %s", board, slot, detail);
+	return kc_hwevents_alarm(ctl, "fault", NULL, slot, 0, NULL, msg);
+}
+
+static int slot_recovered(struct kc_ctl *ctl, const char *slot, const char *board)
+{
+	int64_t id;
+	json_t *ev;
+
+	if (kc_store_int(ctl->st, &id,
+			 "SELECT id FROM alarms WHERE type = 'fault' AND slot = ? AND cleared_ms IS NULL",
+			 "s", slot) < 0)
+		return 0; /* the first reading after start: nothing was wrong */
+	ev = kc_store_event(ctl->st, "slot.recovered");
+	kc_json_str(ev, "slot", slot);
+	json_object_set_new(json_object_get(ev, "data"), "board", json_string(board));
+	if (kc_store_append(ctl->st, ev) < 0)
+		return -EIO;
+	return kc_hwevents_alarm_clear(ctl, id, "fault", NULL, slot, "recovered",
+				       "board answers again");
+}
+
+static void one_event(struct kc_ctl *ctl, const struct hw_event *e)
+{
+	const char *slot = hw_slot_name(ctl->hw, e->slot);
+	const char *board = hw_board_name(ctl->hw, hw_slot_board(ctl->hw, e->slot));
+	int r = 0;
+
+	if (e->type == HW_EV_LOCK_OFF) {
+		kc_windows_lock_off(ctl, e->slot);
+		return;
+	}
+	if (kc_store_begin(ctl->st) < 0) {
+		kc_err("hardware event on slot %s lost: database busy: %s", slot,
+		       kc_store_errmsg(ctl->st));
+		return;
+	}
+	switch (e->type) {
+	case HW_EV_INSERTED:
+		r = slot_present(ctl, slot, e->tag, true);
+		break;
+	case HW_EV_REMOVED:
+		r = slot_absent(ctl, slot, true);
+		break;
+	case HW_EV_FAULT:
+		r = slot_fault(ctl, slot, board, e->detail);
+		break;
+	case HW_EV_RECOVERED:
+		r = slot_recovered(ctl, slot, board);
+		/* The first reading after start or a fault: compare it with the
+		 * database (a key taken while keycabd was down, a tamper). */
+		if (r == 0 && e->presence == HW_PRESENCE_PRESENT)
+			r = slot_present(ctl, slot, e->tag, false);
+		else if (r == 0 && e->presence == HW_PRESENCE_ABSENT)
+			r = slot_absent(ctl, slot, false);
+		break;
+	case HW_EV_LOCK_OFF:
+		break;
+	}
+	if (r < 0) {
+		kc_store_rollback(ctl->st);
+		kc_err("hardware event %s on slot %s not recorded: %s", hw_event_name(e->type), slot,
+		       kc_store_errmsg(ctl->st));
+		return;
+	}
+	if (kc_store_commit(ctl->st) < 0)
+		kc_err("hardware event %s on slot %s not recorded: commit failed", hw_event_name(e->type),
+		       slot);
+}
+
+void kc_hwevents_read(struct kc_ctl *ctl)
+{
+	struct hw_event ev[32];
+	int n;
+
+	if (!ctl->hw)
+		return;
+	while ((n = hw_cabinet_read_events(ctl->hw, ev, (int)KC_ARRAY_SIZE(ev))) > 0)
+		for (int i = 0; i < n; i++)
+			one_event(ctl, &ev[i]);
+}
+
+int kc_hwevents_release_id(struct kc_ctl *ctl, int64_t loan, const char *actor, const char *key)
+{
+	char person[128] = "", id_type[32] = "", masked[KC_MASK_LEN] = "";
+	sqlite3_stmt *s;
+	json_t *ev, *data;
+	int r;
+
+	s = kc_store_q(ctl->st,
+		       "SELECT person, id_type, id_masked FROM ids_held WHERE loan = ? AND released_ms IS NULL",
+		       "I", loan);
+	if (!s)
+		return -EIO;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		kc_strlcpy(person, (const char *)sqlite3_column_text(s, 0), sizeof(person));
+		kc_strlcpy(id_type, (const char *)sqlite3_column_text(s, 1), sizeof(id_type));
+		kc_strlcpy(masked, (const char *)sqlite3_column_text(s, 2), sizeof(masked));
+	}
+	sqlite3_reset(s);
+	if (!person[0])
+		return 0;
+	r = kc_store_x(ctl->st, "UPDATE ids_held SET released_ms = ?, released_by = 'not_taken' WHERE loan = ?",
+		       "II", kc_now_ms(), loan);
+	if (r < 0)
+		return r;
+	ev = kc_store_event(ctl->st, "id.released");
+	kc_json_str(ev, "actor", actor && *actor ? actor : NULL);
+	kc_json_str(ev, "person", person);
+	kc_json_str(ev, "key", key);
+	data = json_object_get(ev, "data");
+	json_object_set_new(data, "loan", json_integer(loan));
+	json_object_set_new(data, "id_type", json_string(id_type));
+	json_object_set_new(data, "id_masked", json_string(masked));
+	json_object_set_new(data, "reason", json_string("not_taken"));
+	return kc_store_append(ctl->st, ev);
+}
+
+/* A window closed with its loan still granted: the key stayed in. */
+void kc_hwevents_not_taken(struct kc_ctl *ctl, const struct kc_window *w)
+{
+	struct kc_key_info k;
+	struct hw_slot_state hs;
+	char state[16] = "", op[64] = "";
+	sqlite3_stmt *s;
+	json_t *ev;
+	int r = -EIO, row;
+
+	s = kc_store_q(ctl->st, "SELECT state, operator FROM loans WHERE id = ?", "I", w->loan);
+	row = kc_row_step(s);
+	if (row == 0) {
+		kc_row_text(s, 0, state, sizeof(state));
+		kc_row_text(s, 1, op, sizeof(op));
+	}
+	kc_row_done(s);
+	if (row == -EIO) {
+		kc_err("closing the release window of loan %lld: database read failed: %s",
+		       (long long)w->loan, kc_store_errmsg(ctl->st));
+		return;
+	}
+	if (strcmp(state, "granted") != 0 || kc_key_get(ctl->st, w->key, &k) < 0)
+		return;
+	if (kc_store_begin(ctl->st) < 0)
+		return;
+	/* A reading that says empty although no removal came through (it
+	 * left while keycabd was down): the release was taken. */
+	if (w->slot_index >= 0 && hw_slot_state(ctl->hw, w->slot_index, &hs) == 0 &&
+	    hs.presence == HW_PRESENCE_ABSENT) {
+		r = taken(ctl, &k, w->slot);
+		goto commit;
+	}
+	if (kc_store_x(ctl->st, "UPDATE loans SET state = 'not_taken' WHERE id = ?", "I", w->loan) < 0 ||
+	    kc_store_x(ctl->st, "UPDATE keys SET state = 'in' WHERE code = ?", "s", k.code) < 0)
+		goto commit;
+	/* The hold on an ID of a release that never happened ends with it. */
+	if (kc_hwevents_release_id(ctl, w->loan, op, k.code) < 0)
+		goto commit;
+	ev = kc_store_event(ctl->st, "release.not_taken");
+	kc_hwevents_key_members(ev, &k, w->slot);
+	kc_json_str(ev, "actor", op);
+	json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(w->loan));
+	r = kc_store_append(ctl->st, ev);
+commit:
+	if (r < 0) {
+		kc_store_rollback(ctl->st);
+		kc_err("closing the release window of loan %lld failed: %s", (long long)w->loan,
+		       kc_store_errmsg(ctl->st));
+		return;
+	}
+	if (kc_store_commit(ctl->st) == 0)
+		kc_notice("release of key %s (loan %lld) not taken; slot %s relocked", k.code,
+			  (long long)w->loan, w->slot);
+}

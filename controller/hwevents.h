@@ -1,0 +1,42 @@
+/* Hardware events against the database (rules 9 and 10): what a slot's
+ * sensor or board says, recorded with its events in one transaction. */
+#ifndef KC_CTL_HWEVENTS_H
+#define KC_CTL_HWEVENTS_H
+#include <jansson.h>
+#include <stdint.h>
+
+#include "controller/ctl.h"
+#include "controller/rules.h"
+
+/* Reads every event the slot layer has and records each. */
+void kc_hwevents_read(struct kc_ctl *ctl);
+/* The window w closed with its loan still granted: the release was not
+ * taken (or, when the slot reads empty, taken after all). */
+void kc_hwevents_not_taken(struct kc_ctl *ctl, const struct kc_window *w);
+/* Inside a transaction: ends the hold on the ID of a loan whose key was
+ * never taken, with its id.released event (reason "not_taken"). Returns
+ * 0 (also when no ID was held) or -errno. */
+int kc_hwevents_release_id(struct kc_ctl *ctl, int64_t loan, const char *actor, const char *key);
+
+/* The key's members of an event (key, kind, unit, site) and slot, each
+ * when given. */
+void kc_hwevents_key_members(json_t *ev, const struct kc_key_info *k, const char *slot);
+/* Inside a transaction: raises an alarm, with its alarm.raised event,
+ * unless one of the same type for the same key and slot is open. */
+int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_info *k,
+		      const char *slot, int64_t loan, const char *person, const char *detail);
+/* Inside a transaction: clears alarm id of alarm_type, cleared_by, with
+ * its alarm.cleared event (key and slot members when given). */
+int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, const char *alarm_type,
+			    const char *key, const char *slot, const char *cleared_by,
+			    const char *reason);
+
+/* The loan of key that is granted or out, and its open entrustment. */
+struct kc_loan_row {
+	int64_t id, due_ms, out_ms, entrustment;
+	char purpose[24], borrower[128], op[64], signature[128];
+};
+/* 0, -ENOENT (no such loan) or -EIO. */
+int kc_hwevents_active_loan(struct kc_ctl *ctl, const char *key, struct kc_loan_row *l);
+
+#endif

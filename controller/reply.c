@@ -1,0 +1,111 @@
+/* The answers a request gets (controller/README.md, "Protocol"), the
+ * request's members, and rows as JSON. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "controller/reply.h"
+
+json_t *kc_reply_ok(void)
+{
+	return json_pack("{s:b}", "ok", 1);
+}
+
+json_t *kc_reply_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+}
+
+json_t *kc_reply_refused(int rule, json_t *missing, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return json_pack("{s:b, s:b, s:i, s:s, s:o}", "ok", 0, "refused", 1, "rule", rule, "reason", msg,
+			 "missing", missing ? missing : json_array());
+}
+
+json_t *kc_reply_write_failed(struct kc_store *st)
+{
+	char why[256];
+
+	kc_strlcpy(why, kc_store_errmsg(st), sizeof(why));
+	kc_store_rollback(st);
+	return kc_reply_error("database write failed: %s", why);
+}
+
+json_t *kc_reply_read_failed(struct kc_store *st)
+{
+	return kc_reply_error("database read failed: %s", kc_store_errmsg(st));
+}
+
+const char *kc_req_str(json_t *req, const char *name)
+{
+	return json_string_value(json_object_get(req, name));
+}
+
+int64_t kc_req_int(json_t *req, const char *name)
+{
+	json_t *v = json_object_get(req, name);
+
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+/* Rows as objects named by their columns; integer columns named *_ms
+ * become UTC times without the suffix. */
+json_t *kc_reply_rows(sqlite3_stmt *s)
+{
+	json_t *arr = json_array();
+
+	if (!s)
+		return arr;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *o = json_object();
+
+		for (int i = 0; i < sqlite3_column_count(s); i++) {
+			const char *name = sqlite3_column_name(s, i);
+			size_t n = strlen(name);
+
+			switch (sqlite3_column_type(s, i)) {
+			case SQLITE_INTEGER:
+				if (n > 3 && strcmp(name + n - 3, "_ms") == 0) {
+					char nm[64];
+
+					snprintf(nm, sizeof(nm), "%.*s", (int)(n - 3), name);
+					kc_json_time(o, nm, sqlite3_column_int64(s, i));
+				} else {
+					json_object_set_new(o, name,
+							    json_integer(sqlite3_column_int64(s, i)));
+				}
+				break;
+			case SQLITE_NULL:
+				if (n > 3 && strcmp(name + n - 3, "_ms") == 0) {
+					char nm[64];
+
+					snprintf(nm, sizeof(nm), "%.*s", (int)(n - 3), name);
+					json_object_set_new(o, nm, json_null());
+				} else {
+					json_object_set_new(o, name, json_null());
+				}
+				break;
+			default:
+				json_object_set_new(o, name,
+						    json_string((const char *)sqlite3_column_text(s, i)));
+			}
+		}
+		json_array_append_new(arr, o);
+	}
+	sqlite3_reset(s);
+	return arr;
+}

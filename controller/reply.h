@@ -1,0 +1,31 @@
+/* The answers a request gets (controller/README.md, "Protocol"), the
+ * request's members, and rows as JSON. */
+#ifndef KC_CTL_REPLY_H
+#define KC_CTL_REPLY_H
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "controller/store.h"
+
+json_t *kc_reply_ok(void);
+json_t *kc_reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A refusal by a custody rule: rule (0: no rule, the request names
+ * something unknown or unavailable), a sentence, and what is missing. */
+json_t *kc_reply_refused(int rule, json_t *missing, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A write that failed: rolls the open transaction back (if any) and
+ * answers "database write failed: WHY" (what SQLite said). */
+json_t *kc_reply_write_failed(struct kc_store *st);
+/* A read that failed (not "no row"): "database read failed: WHY". */
+json_t *kc_reply_read_failed(struct kc_store *st);
+
+/* A string member; NULL when absent or not a string. */
+const char *kc_req_str(json_t *req, const char *name);
+/* An integer member; 0 when absent or not an integer. */
+int64_t kc_req_int(json_t *req, const char *name);
+/* Rows as objects named by their columns; integer columns named *_ms
+ * become UTC times without the suffix. Resets s; NULL gives []. */
+json_t *kc_reply_rows(sqlite3_stmt *s);
+
+#endif

@@ -1,0 +1,26 @@
+/* keycabd's requests: one table (request.c) from an op to who may send it
+ * and the function that answers it. Adding a request is a line in that
+ * table and a handler here. */
+#ifndef KC_CTL_REQUEST_H
+#define KC_CTL_REQUEST_H
+#include <jansson.h>
+
+#include "controller/ctl.h"
+
+typedef json_t *kc_request_fn(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
+
+/* One request in, one reply out: looks the op up, checks the session
+ * and the access, calls the handler. */
+json_t *kc_request_handle(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
+
+/* desk.c: the decisions at the desk */
+kc_request_fn kc_desk_release, kc_desk_collect, kc_desk_approve, kc_desk_id_release,
+	kc_desk_inspect, kc_desk_handover_start, kc_desk_handover_confirm,
+	kc_desk_handover_review, kc_desk_alarm_clear;
+
+/* reads.c: status and the lists (the op names the list), whoami, ping,
+ * the test clock */
+kc_request_fn kc_reads_ping, kc_reads_whoami, kc_reads_status, kc_reads_slots, kc_reads_list,
+	kc_reads_test_clock;
+
+#endif

@@ -1,0 +1,30 @@
+#include "controller/row.h"
+
+#include <errno.h>
+
+#include "common/util.h"
+
+int kc_row_step(sqlite3_stmt *s)
+{
+	int rc;
+
+	if (!s)
+		return -EIO;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+void kc_row_done(sqlite3_stmt *s)
+{
+	if (s)
+		sqlite3_reset(s);
+}
+
+void kc_row_text(sqlite3_stmt *s, int i, char *dst, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	kc_strlcpy(dst, t ? (const char *)t : "", len);
+}

@@ -1,0 +1,18 @@
+/* One row of a statement from kc_store_q(), telling "no row" from a
+ * database error, so a failed read is answered as one and not as
+ * "there is no such loan". */
+#ifndef KC_CTL_ROW_H
+#define KC_CTL_ROW_H
+#include <sqlite3.h>
+#include <stddef.h>
+
+/* Steps s: 0 when it has a row (read its columns, then kc_row_done),
+ * -ENOENT when it has none, -EIO on an error (s NULL: the statement could
+ * not be prepared or bound). */
+int kc_row_step(sqlite3_stmt *s);
+/* Resets s for its next use; NULL is a no-op. */
+void kc_row_done(sqlite3_stmt *s);
+/* Column i of the current row as text into dst ("" for NULL). */
+void kc_row_text(sqlite3_stmt *s, int i, char *dst, size_t len);
+
+#endif

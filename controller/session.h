@@ -1,0 +1,27 @@
+/* Logins (PIN, card), lockouts, sessions. */
+#ifndef KC_CTL_SESSION_H
+#define KC_CTL_SESSION_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "controller/ctl.h"
+
+json_t *kc_session_login(struct kc_ctl *ctl, json_t *req);
+json_t *kc_session_logout(struct kc_ctl *ctl, json_t *req);
+/* Fills peer->person/role/name from the request's "session" token; on
+ * failure leaves person empty and says why in peer->session_error. */
+void kc_session_check(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer);
+/* A login refused before any check, because its connection (or every
+ * connection) failed too often lately: counted, and the reply says how
+ * long to wait. */
+json_t *kc_session_login_throttled(struct kc_ctl *ctl, const char *method, int64_t wait_ms);
+/* Writes the summed failed logins of intervals that ended (all of them
+ * when flush); returns the ms until the next interval ends. */
+int64_t kc_session_tick(struct kc_ctl *ctl, bool flush);
+/* Checks a second person's PIN (a manager's approval at the cabinet),
+ * counting failures and lockouts like a login. 0, or a refusal reply. */
+json_t *kc_session_verify_pin(struct kc_ctl *ctl, const char *person, const char *pin,
+			      const char *purpose, char role_out[16]);
+
+#endif

@@ -1,0 +1,151 @@
+/* Release windows (rule 10): a granted loan's slot is open for a bounded
+ * time; the table of open windows, at most KC_MAX_WINDOWS, and whether a
+ * slot may open now. What a closing window means for its loan is
+ * hwevents.c's (kc_hwevents_not_taken). */
+#include "controller/windows.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "controller/rules.h"
+#include "hw/hw.h"
+
+static int slot_index(struct kc_ctl *ctl, const char *slot)
+{
+	return ctl->hw ? hw_slot_find(ctl->hw, slot) : -1;
+}
+
+bool kc_windows_usable(struct kc_ctl *ctl, const char *slot, char *why, size_t len)
+{
+	struct kc_slot_facts f = { 0 };
+	struct hw_slot_state s;
+	int i;
+
+	if (!ctl->hw)
+		return kc_rules_slot_usable(slot, ctl->nwindows, NULL, why, len);
+	i = hw_slot_find(ctl->hw, slot);
+	f.in_file = i >= 0;
+	if (f.in_file) {
+		f.fault = hw_slot_state(ctl->hw, i, &s) < 0 || s.presence == HW_PRESENCE_FAULT;
+		f.lock_on = !f.fault && s.lock_on;
+		f.unknown = !f.fault && s.presence == HW_PRESENCE_UNKNOWN;
+		f.empty = !f.fault && s.presence == HW_PRESENCE_ABSENT;
+	}
+	return kc_rules_slot_usable(slot, ctl->nwindows, &f, why, len);
+}
+
+/* -ENOSPC when KC_MAX_WINDOWS are open: a release checks that before it
+ * is granted (kc_windows_usable). */
+static int window_add(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
+		      int64_t close_mono)
+{
+	struct kc_window *w;
+
+	if (ctl->nwindows >= KC_MAX_WINDOWS)
+		return -ENOSPC;
+	w = &ctl->windows[ctl->nwindows++];
+	memset(w, 0, sizeof(*w));
+	w->loan = loan;
+	kc_strlcpy(w->key, key, sizeof(w->key));
+	kc_strlcpy(w->slot, slot, sizeof(w->slot));
+	w->slot_index = slot_index(ctl, slot);
+	w->close_mono = close_mono;
+	return 0;
+}
+
+void kc_windows_del(struct kc_ctl *ctl, int64_t loan)
+{
+	for (int i = 0; i < ctl->nwindows; i++)
+		if (ctl->windows[i].loan == loan) {
+			ctl->windows[i] = ctl->windows[--ctl->nwindows];
+			return;
+		}
+}
+
+int kc_windows_open(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
+			   char *err, size_t errlen)
+{
+	int64_t w = ctl->conf->release_window_ms;
+	int r, i;
+
+	if (ctl->nwindows >= KC_MAX_WINDOWS) {
+		snprintf(err, errlen, "%d releases are open at once", KC_MAX_WINDOWS);
+		return -ENOSPC;
+	}
+	if (ctl->hw) {
+		i = hw_slot_find(ctl->hw, slot);
+		if (i < 0) {
+			snprintf(err, errlen, "no slot %s in the cabinet file", slot);
+			return -ENOENT;
+		}
+		r = hw_cabinet_open(ctl->hw, i, (unsigned)w);
+		if (r < 0) {
+			snprintf(err, errlen, "slot %s did not open: %s", slot,
+				 r == -EIO ? "its board is not answering"
+				 : r == -EBUSY ? "a pulse is under way on it"
+				 : r == -ERANGE ? "the release window is above the cabinet's pulse_max_ms"
+						: strerror(-r));
+			return r;
+		}
+	}
+	return window_add(ctl, loan, key, slot, kc_mono_ms() + w + ctl->conf->release_grace_ms);
+}
+
+void kc_windows_watch(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot)
+{
+	if (window_add(ctl, loan, key, slot, kc_mono_ms() + ctl->conf->release_grace_ms) < 0)
+		kc_err("loan %lld stays granted until keycabd starts again: %d releases are open",
+		       (long long)loan, KC_MAX_WINDOWS);
+}
+
+int kc_windows_recover(struct kc_ctl *ctl)
+{
+	sqlite3_stmt *s = kc_store_q(ctl->st,
+				     "SELECT l.id, l.key, k.slot FROM loans l JOIN keys k ON k.code = l.key"
+				     " WHERE l.state = 'granted'",
+				     "");
+	int n = 0;
+
+	if (!s)
+		return -EIO;
+	/* The locks went off at start; these windows only wait for the first
+	 * scan to say whether each key left during the window. */
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const unsigned char *slot = sqlite3_column_text(s, 2);
+
+		if (window_add(ctl, sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+			       slot ? (const char *)slot : "",
+			       kc_mono_ms() + ctl->conf->release_grace_ms + 1500) < 0)
+			break; /* more than ever open at once: the rest wait for the next start */
+		n++;
+	}
+	sqlite3_reset(s);
+	return n;
+}
+
+void kc_windows_lock_off(struct kc_ctl *ctl, int slot_index)
+{
+	for (int i = 0; i < ctl->nwindows; i++)
+		if (ctl->windows[i].slot_index == slot_index)
+			ctl->windows[i].lock_off = true;
+}
+
+bool kc_windows_take_due(struct kc_ctl *ctl, int64_t now_mono, struct kc_window *out,
+			 int64_t *next_ms)
+{
+	for (int i = 0; i < ctl->nwindows; i++) {
+		struct kc_window *w = &ctl->windows[i];
+
+		if (now_mono >= w->close_mono) {
+			*out = *w;
+			*w = ctl->windows[--ctl->nwindows];
+			return true;
+		}
+		if (w->close_mono - now_mono < *next_ms)
+			*next_ms = w->close_mono - now_mono;
+	}
+	return false;
+}

@@ -1,0 +1,31 @@
+/* Release windows (rule 10): the open windows of granted loans. */
+#ifndef KC_CTL_WINDOWS_H
+#define KC_CTL_WINDOWS_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "controller/ctl.h"
+
+/* May slot open now (rule 10)? false with a reason for the refusal. */
+bool kc_windows_usable(struct kc_ctl *ctl, const char *slot, char *why, size_t len);
+/* Opens slot for the release window and watches it. 0, or -errno with
+ * the reason in err (the slot stayed shut). */
+int kc_windows_open(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
+		    char *err, size_t errlen);
+/* A granted loan whose slot did not open and whose grant could not be
+ * undone: a window that closes at once, so the next tick decides it. */
+void kc_windows_watch(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot);
+/* After start: windows of loans granted before a crash, so the first
+ * scan decides whether their keys were taken. The number, or -EIO. */
+int kc_windows_recover(struct kc_ctl *ctl);
+/* The window of loan ends (its key was taken). */
+void kc_windows_del(struct kc_ctl *ctl, int64_t loan);
+/* The hardware said the pulse of slot_index ended. */
+void kc_windows_lock_off(struct kc_ctl *ctl, int slot_index);
+/* Takes one window due to close at now_mono into out; false when none
+ * is, with *next_ms lowered to the time until the next one is due. */
+bool kc_windows_take_due(struct kc_ctl *ctl, int64_t now_mono, struct kc_window *out,
+			 int64_t *next_ms);
+
+#endif
