@@ -132,8 +132,8 @@ lint-run:
 	cppcheck --enable=warning,portability --inline-suppr --quiet --std=c11 --error-exitcode=1 \
 		-D_GNU_SOURCE -I. --include=/usr/include/jansson.h $(LINT_SRCS)
 	@echo "clang-tidy over $(words $(LINT_SRCS)) files"
-	@printf '%s\n' $(LINT_SRCS) | xargs -P "$$(nproc)" -n 8 clang-tidy --quiet \
-		-- -std=gnu11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) 2>/dev/null | \
+	@printf '%s\n' $(LINT_SRCS) | xargs -P "$$(nproc)" -n 8 sh -c \
+		'clang-tidy --quiet "$$@" -- -std=gnu11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) 2>/dev/null' clang-tidy | \
 		{ ! grep -E -A3 'warning:|error:'; } && echo "lint: clean"
 
 clean:

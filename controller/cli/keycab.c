@@ -160,13 +160,11 @@ static int cli_help(const struct cli_cmd *cmd, const struct cli_opts *o)
 	return 0;
 }
 
-__attribute__((format(printf, 2, 0), noreturn)) static void cli_vdie(int code, const char *fmt,
-									     va_list ap)
+__attribute__((format(printf, 2, 0))) static void cli_vsay(int code, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "keycab: %s", code == CLI_EXIT_ERROR ? "error: " : "");
 	vfprintf(stderr, fmt, ap);
 	fputs(code == CLI_EXIT_USAGE ? "\n(keycab --help lists the commands)\n" : "\n", stderr);
-	exit(code);
 }
 
 void cli_die_usage(const char *fmt, ...)
@@ -174,7 +172,9 @@ void cli_die_usage(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	cli_vdie(CLI_EXIT_USAGE, fmt, ap);
+	cli_vsay(CLI_EXIT_USAGE, fmt, ap);
+	va_end(ap);
+	exit(CLI_EXIT_USAGE);
 }
 
 void cli_die(const char *fmt, ...)
@@ -182,7 +182,9 @@ void cli_die(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	cli_vdie(CLI_EXIT_ERROR, fmt, ap);
+	cli_vsay(CLI_EXIT_ERROR, fmt, ap);
+	va_end(ap);
+	exit(CLI_EXIT_ERROR);
 }
 
 static const struct cli_cmd *cli_find(const char *name)
