@@ -40,14 +40,17 @@ DEBS_TEST := python3 socat mbpoll sqlite3 gpiod systemd curl openssl
 DEBS_DEMO := python3 sqlite3 curl
 
 LIBRARIES :=
+# PROGRAMS are installed; TEST_TOOLS (the simulator, test stand-ins) are
+# built into the same bin/ for the tests, the demo and the benchmarks only.
 PROGRAMS :=
+TEST_TOOLS :=
 TEST_PROGRAMS :=
 TEST_SCRIPTS :=
 BENCH_PROGRAMS :=
 BENCH_TOOLS :=
 BENCH_SCRIPTS :=
 
-.PHONY: all build deps deps-test deps-demo deps-lint check check-run demo demo-run bench bench-run fuzz lint lint-run clean
+.PHONY: all build deps deps-test deps-demo deps-lint check check-run demo demo-run bench bench-run fuzz lint lint-run install clean
 all: deps
 	@$(MAKE) --no-print-directory build
 
@@ -71,7 +74,7 @@ $(BUILD)/$(2)/$(1): $$($(1)_OBJS) $$(foreach l,$$($(1)_LIBS),$(BUILD)/lib$$(l).a
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) -lm
 endef
 $(foreach l,$(LIBRARIES),$(eval $(call LIB_template,$(l))))
-$(foreach p,$(PROGRAMS),$(eval $(call PROG_template,$(p),bin)))
+$(foreach p,$(PROGRAMS) $(TEST_TOOLS),$(eval $(call PROG_template,$(p),bin)))
 $(foreach p,$(TEST_PROGRAMS),$(eval $(call PROG_template,$(p),tests)))
 $(foreach p,$(BENCH_PROGRAMS) $(BENCH_TOOLS),$(eval $(call PROG_template,$(p),bench)))
 
@@ -80,6 +83,7 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 BIN_TARGETS := $(addprefix $(BUILD)/bin/,$(PROGRAMS))
+TOOL_TARGETS := $(addprefix $(BUILD)/bin/,$(TEST_TOOLS))
 TEST_TARGETS := $(addprefix $(BUILD)/tests/,$(TEST_PROGRAMS))
 BENCH_TARGETS := $(addprefix $(BUILD)/bench/,$(BENCH_PROGRAMS))
 # built for the bench scripts, not run by themselves
@@ -106,17 +110,17 @@ deps-demo: deps
 
 check: deps-test
 	@$(MAKE) --no-print-directory check-run
-check-run: $(BIN_TARGETS) $(TEST_TARGETS)
+check-run: $(BIN_TARGETS) $(TOOL_TARGETS) $(TEST_TARGETS)
 	@BUILD=$(abspath $(BUILD)) SANITIZE=$(SANITIZE) tests/run.sh $(TEST_TARGETS) $(TEST_SCRIPTS)
 
 demo: deps-demo
 	@$(MAKE) --no-print-directory demo-run
-demo-run: $(BIN_TARGETS)
+demo-run: $(BIN_TARGETS) $(TOOL_TARGETS)
 	@BUILD=$(abspath $(BUILD)) tests/demo/demo.sh
 
 bench: deps-test
 	@$(MAKE) --no-print-directory bench-run
-bench-run: $(BIN_TARGETS) $(BENCH_TARGETS) $(BENCH_TOOL_TARGETS)
+bench-run: $(BIN_TARGETS) $(TOOL_TARGETS) $(BENCH_TARGETS) $(BENCH_TOOL_TARGETS)
 	@BUILD=$(abspath $(BUILD)) bench/run.sh $(BENCH_TARGETS) $(BENCH_SCRIPTS)
 
 # make lint: cppcheck and clang-tidy (.clang-tidy: bugprone-*,
@@ -135,6 +139,20 @@ lint-run:
 	@printf '%s\n' $(LINT_SRCS) | xargs -P "$$(nproc)" -n 8 sh -c \
 		'clang-tidy --quiet "$$@" -- -std=gnu11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) 2>/dev/null' clang-tidy | \
 		{ ! grep -E -A3 'warning:|error:'; } && echo "lint: clean"
+
+# make install [PREFIX=/usr] [DESTDIR=...]: the programs where the units
+# look for them, the units, sysusers, and the example configurations.
+PREFIX ?= /usr
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERS_DIR ?= $(PREFIX)/lib/sysusers.d
+EXAMPLES_DIR ?= $(PREFIX)/share/doc/keycab/examples
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMD_UNIT_DIR) $(DESTDIR)$(SYSUSERS_DIR) \
+		$(DESTDIR)$(EXAMPLES_DIR)
+	install -m 0755 $(BIN_TARGETS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(wildcard systemd/*.service) $(DESTDIR)$(SYSTEMD_UNIT_DIR)/
+	install -m 0644 systemd/keycabd.sysusers $(DESTDIR)$(SYSUSERS_DIR)/keycabd.conf
+	install -m 0644 $(wildcard systemd/*.conf.example) $(wildcard hw/examples/*.conf) $(DESTDIR)$(EXAMPLES_DIR)/
 
 clean:
 	rm -rf build build-san

@@ -18,7 +18,7 @@ keycab_LIBS := kcclient controller common
 # tests: unit tests on temp SQLite files, scenarios on keycab-sim
 
 # checks an outbox: every event once, in order, chain unbroken (tests, demo)
-PROGRAMS += keycab-chaincheck
+TEST_TOOLS += keycab-chaincheck
 keycab-chaincheck_SRCS := tests/controller/chaincheck.c
 keycab-chaincheck_LIBS := common
 

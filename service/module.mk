@@ -11,7 +11,7 @@ LIBRARIES += forward
 forward_SRCS := controller/forward.c
 
 # test helper: a controller-like outbox and the forwarder, without keycabd
-PROGRAMS += kc-forward-test
+TEST_TOOLS += kc-forward-test
 kc-forward-test_SRCS := tests/service/kc-forward-test.c
 kc-forward-test_LIBS := forward controller common
 

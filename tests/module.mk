@@ -11,3 +11,4 @@ t-schema_LIBS := controller service common
 TEST_PROGRAMS += t-idcard
 t-idcard_SRCS := tests/common/t-idcard.c
 t-idcard_LIBS := common
+TEST_SCRIPTS += tests/t-install.sh

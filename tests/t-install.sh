@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# make install into a DESTDIR: the programs the units start are there, the
+# units, sysusers and examples too, and none of the test tools.
+set -u
+src=${KEYCAB_SRC:?}
+d=$(mktemp -d /tmp/keycab-install.XXXXXX)
+trap 'rm -rf "$d"' EXIT
+fails=0
+ok() { echo "ok   $*"; }
+bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+
+out=$(make -s -C "$src" BUILD="$BUILD" DESTDIR="$d" PREFIX=/usr install 2>&1) || bad "make install: $out"
+for p in keycabd keycab keycab-hw keyauditd; do
+	[ -x "$d/usr/bin/$p" ] && ok "bin/$p installed" || bad "bin/$p missing"
+done
+for p in keycab-sim kc-forward-test keycab-chaincheck; do
+	[ ! -e "$d/usr/bin/$p" ] && ok "test tool $p not installed" || bad "test tool $p installed"
+done
+for u in "$src"/systemd/*.service; do
+	n=$(basename "$u")
+	[ -f "$d/usr/lib/systemd/system/$n" ] && ok "unit $n installed" || bad "unit $n missing"
+	# every program a unit starts is installed where the unit looks
+	for exe in $(grep -hoE '^Exec[A-Za-z]*=[-@!+]*/usr/bin/[^ ]+' "$u" | sed -E 's/^[^=]*=[-@!+]*//'); do
+		[ -x "$d$exe" ] && ok "$n: $exe is installed" || bad "$n starts $exe, which make install does not install"
+	done
+done
+[ -f "$d/usr/lib/sysusers.d/keycabd.conf" ] && ok "sysusers installed" || bad "sysusers missing"
+[ -f "$d/usr/share/doc/keycab/examples/keycabd.conf.example" ] &&
+	[ -f "$d/usr/share/doc/keycab/examples/demo-cabinet.conf" ] && ok "examples installed" || bad "examples missing"
+echo "$fails check(s) failed"
+[ "$fails" -eq 0 ]
