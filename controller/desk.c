@@ -612,13 +612,7 @@ static json_t *handover_sign(struct kc_ctl *ctl, struct kc_peer *peer, json_t *r
 	ev = kc_store_event(ctl->st, review ? "handover.reviewed" : "handover.confirmed");
 	kc_json_str(ev, "actor", peer->person);
 	json_object_set_new(json_object_get(ev, "data"), "handover", json_integer(id));
-	if (kc_store_append(ctl->st, ev) < 0)
-		goto fail;
-	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
-	rep = kc_reply_ok();
-	json_object_set_new(rep, "handover", json_integer(id));
-	return rep;
+	return kc_reply_commit(ctl->st, ev, "handover", id);
 fail:
 	return kc_reply_write_failed(ctl->st);
 }

@@ -407,7 +407,7 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	char name[128] = "", phone[64] = "";
 	int64_t start, end, id;
 	sqlite3_stmt *s;
-	json_t *rep, *ev, *d;
+	json_t *ev, *d;
 	int r;
 
 	if (req_time(req, "start", KC_DAY_START, kc_now_ms(), &start) < 0)
@@ -460,13 +460,7 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	json_object_set_new(d, "owner_phone", json_string(phone));
 	kc_json_time(d, "start", start);
 	kc_json_time(d, "end", end);
-	if (kc_store_append(ctl->st, ev) < 0)
-		goto fail;
-	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
-	rep = kc_reply_ok();
-	json_object_set_new(rep, "entrustment", json_integer(id));
-	return rep;
+	return kc_reply_commit(ctl->st, ev, "entrustment", id);
 fail:
 	return kc_reply_write_failed(ctl->st);
 }
@@ -539,13 +533,9 @@ json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t
 	json_object_set_new(d, "id_masked", json_string(m));
 	kc_json_time(d, "valid_from", from);
 	kc_json_time(d, "valid_to", to);
-	if (kc_store_append(ctl->st, ev) < 0)
-		goto fail;
-	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
-	rep = kc_reply_ok();
-	json_object_set_new(rep, "letter", json_integer(id));
-	json_object_set_new(rep, "id_masked", json_string(m));
+	rep = kc_reply_commit(ctl->st, ev, "letter", id);
+	if (json_is_true(json_object_get(rep, "ok")))
+		json_object_set_new(rep, "id_masked", json_string(m));
 	return rep;
 fail:
 	return kc_reply_write_failed(ctl->st);
@@ -558,7 +548,7 @@ json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, jso
 	char key[64] = "", unit[64] = "";
 	int64_t at, ent = 0, confirmed = 0;
 	sqlite3_stmt *s;
-	json_t *ev, *d, *rep;
+	json_t *ev, *d;
 	int r;
 
 	/* The rule asks which staff member confirmed: the console cannot. */
@@ -611,13 +601,7 @@ json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, jso
 	json_object_set_new(d, "letter", json_integer(letter));
 	json_object_set_new(d, "channel", json_string(channel));
 	kc_json_time(d, "confirmed_at", at);
-	if (kc_store_append(ctl->st, ev) < 0)
-		goto fail;
-	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
-	rep = kc_reply_ok();
-	json_object_set_new(rep, "letter", json_integer(letter));
-	return rep;
+	return kc_reply_commit(ctl->st, ev, "letter", letter);
 fail:
 	return kc_reply_write_failed(ctl->st);
 }

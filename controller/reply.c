@@ -109,3 +109,14 @@ json_t *kc_reply_rows(sqlite3_stmt *s)
 	sqlite3_reset(s);
 	return arr;
 }
+
+json_t *kc_reply_commit(struct kc_store *st, json_t *ev, const char *name, json_int_t id)
+{
+	json_t *rep;
+
+	if (kc_store_append(st, ev) < 0 || kc_store_commit(st) < 0)
+		return kc_reply_write_failed(st);
+	rep = kc_reply_ok();
+	json_object_set_new(rep, name, json_integer(id));
+	return rep;
+}

@@ -19,6 +19,10 @@ json_t *kc_reply_refused(int rule, json_t *missing, const char *fmt, ...)
 json_t *kc_reply_write_failed(struct kc_store *st);
 /* A read that failed (not "no row"): "database read failed: WHY". */
 json_t *kc_reply_read_failed(struct kc_store *st);
+/* Appends ev (taking it) to the open transaction and commits it: an ok
+ * reply naming what was written ({name: id}), or the write failure, the
+ * transaction rolled back. */
+json_t *kc_reply_commit(struct kc_store *st, json_t *ev, const char *name, json_int_t id);
 
 /* A string member; NULL when absent or not a string. */
 const char *kc_req_str(json_t *req, const char *name);
