@@ -11,7 +11,7 @@ $(CTL_SCHEMA_C): $(CTL_SCHEMA) controller/embed-sql.sh
 LIBRARIES += controller
 controller_SRCS := controller/store.c controller/conf.c controller/rules.c \
 	controller/session.c controller/registry.c controller/hwevents.c controller/windows.c controller/scans.c controller/row.c \
-	controller/desk.c controller/reply.c controller/reads.c controller/request.c controller/proto.c controller/csv.c $(CTL_SCHEMA_C)
+	controller/desk.c controller/reply.c controller/reads.c controller/request.c controller/proto.c controller/subscribe.c controller/csv.c $(CTL_SCHEMA_C)
 
 PROGRAMS += keycabd
 keycabd_SRCS := controller/main.c

@@ -29,6 +29,10 @@ struct kc_store {
 	char hash[KC_HASH_HEX], tx_hash[KC_HASH_HEX];
 	bool in_tx;
 	int committed_events, tx_events;
+	/* the events appended in the transaction, for publish after commit */
+	json_t *tx_appended;
+	kc_store_publish_fn *publish;
+	void *publish_arg;
 	struct stmt_slot cache[STMT_CACHE];
 	int ncache;
 };
@@ -291,6 +295,7 @@ void kc_store_free(struct kc_store *st)
 	for (int i = 0; i < st->ncache; i++)
 		sqlite3_finalize(st->cache[i].st);
 	sqlite3_close(st->db);
+	json_decref(st->tx_appended);
 	free(st);
 }
 
@@ -319,7 +324,29 @@ int kc_store_begin(struct kc_store *st)
 	st->tx_seq = st->seq;
 	st->tx_events = 0;
 	memcpy(st->tx_hash, st->hash, KC_HASH_HEX);
+	json_array_clear(st->tx_appended);
 	return 0;
+}
+
+void kc_store_set_publish(struct kc_store *st, kc_store_publish_fn *fn, void *arg)
+{
+	st->publish = fn;
+	st->publish_arg = arg;
+	if (!st->tx_appended)
+		st->tx_appended = json_array();
+}
+
+/* Hands the committed transaction's events to the publish callback. */
+static void publish_committed(struct kc_store *st)
+{
+	json_t *ev;
+	size_t i;
+
+	if (!st->publish)
+		return;
+	json_array_foreach(st->tx_appended, i, ev)
+		st->publish(st->publish_arg, ev);
+	json_array_clear(st->tx_appended);
 }
 
 int kc_store_commit(struct kc_store *st)
@@ -340,6 +367,7 @@ int kc_store_commit(struct kc_store *st)
 	st->seq = st->tx_seq;
 	memcpy(st->hash, st->tx_hash, KC_HASH_HEX);
 	st->committed_events += st->tx_events;
+	publish_committed(st);
 	return 0;
 }
 
@@ -351,6 +379,7 @@ void kc_store_rollback(struct kc_store *st)
 	st->in_tx = false;
 	st->tx_seq = st->seq;
 	memcpy(st->tx_hash, st->hash, KC_HASH_HEX);
+	json_array_clear(st->tx_appended);
 }
 
 json_t *kc_store_event(struct kc_store *st, const char *type)
@@ -381,6 +410,12 @@ int kc_store_append(struct kc_store *st, json_t *ev)
 	r = kc_store_x(st, "INSERT INTO outbox (seq, body) VALUES (?, ?)", "Is", st->tx_seq + 1, body);
 	if (r < 0)
 		goto out;
+	/* Kept for the publish callback: a failed keep is an error here, so
+	 * no subscriber misses a committed event unnoticed. */
+	if (st->publish && json_array_append(st->tx_appended, ev) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
 	st->tx_seq++;
 	st->tx_events++;
 	memcpy(st->tx_hash, hash, KC_HASH_HEX);
