@@ -33,7 +33,7 @@ online() { kc --json status | json "d['forward']['state']=='online' and d['forwa
 wait_for 30 online && ok "the audit link is online, the outbox drained" || bad "the link never came online"
 export KCD_PID
 
-for scenario in snapshot roster latency rollback cap drop idle link; do
+for scenario in ${SCENARIOS:-snapshot roster latency rollback cap drop idle link}; do
 	python3 "$KEYCAB_SRC/tests/controller/subcheck.py" $scenario >"$T/$scenario.out" 2>&1
 	rc=$?
 	cat "$T/$scenario.out"
