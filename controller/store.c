@@ -324,7 +324,6 @@ int kc_store_begin(struct kc_store *st)
 	st->tx_seq = st->seq;
 	st->tx_events = 0;
 	memcpy(st->tx_hash, st->hash, KC_HASH_HEX);
-	json_array_clear(st->tx_appended);
 	return 0;
 }
 
