@@ -66,3 +66,4 @@ TEST_SCRIPTS += tests/controller/t-json-formats.py
 # t-json-formats reads the sources' json_pack/json_unpack calls with libclang
 DEBS_TEST += python3-clang-14
 TEST_SCRIPTS += tests/controller/t-windows.sh
+TEST_SCRIPTS += tests/controller/t-subscribe.sh
