@@ -419,7 +419,8 @@ static json_t *answer(struct kc_proto *srv, struct client *c, json_t *req, struc
 		rep = kc_request_handle(ctl, peer, req);
 		if (peer->person[0])
 			c->has_session = true;
-		if (peer->subscribe && !c->subscriber) {
+		/* subscribe.c refuses past the cap; the array holds no more */
+		if (peer->subscribe && !c->subscriber && srv->nsubscribers < KC_PROTO_MAX_SUBSCRIBERS) {
 			c->subscriber = true;
 			srv->nsubscribers++;
 		}
