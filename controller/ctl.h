@@ -15,6 +15,7 @@
 
 struct hw_cabinet;
 struct kc_forwarder;
+struct kc_proto;
 
 /* A release window: a granted loan whose slot is open (rule 10). */
 struct kc_window {
@@ -52,6 +53,9 @@ struct kc_ctl {
 	struct kc_login_failures login_failures[KC_LOGIN_CAUSES];
 	int link_seen;         /* the forwarder's last state keycabd acted on; -1: none yet */
 	char link_reason[32];
+	struct kc_proto *proto; /* the socket; its subscribers get pushes (subscribe.c) */
+	int link_pushed;       /* the link state last pushed to subscribers; -1: none yet */
+	char link_pushed_reason[32];
 };
 
 /* Who sent a request: the socket peer and, after the session check, the
@@ -65,6 +69,7 @@ struct kc_peer {
 	char name[128];
 	char session_error[160];
 	bool session_given;    /* the request carried a token (valid or not) */
+	bool subscribe;        /* set by subscribe: the connection becomes a subscriber */
 };
 
 #endif

@@ -27,6 +27,7 @@
 #include "controller/registry.h"
 #include "controller/scans.h"
 #include "controller/session.h"
+#include "controller/subscribe.h"
 #include "controller/windows.h"
 
 #define KEYCABD_VERSION "1.0"
@@ -260,6 +261,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	kc_proto_set_idle_timeout(srv, conf.socket_idle_ms);
+	/* each committed event goes to the socket's subscribers */
+	ctl.proto = srv;
+	ctl.link_pushed = -1;
+	kc_store_set_publish(st, kc_subscribe_event, &ctl);
 
 	/* 5. forwarding to the audit service, when configured */
 	if (conf.audit_url[0]) {
@@ -301,11 +306,12 @@ int main(int argc, char **argv)
 
 	/* 6. the loop */
 	while (!ctl.stopping) {
-		struct pollfd fds[4 + KC_PROTO_MAX_CLIENTS + 1];
+		struct pollfd fds[3 + KC_PROTO_MAX_FDS];
 		int64_t next, now;
 		int n = 0, ns;
 
 		next = kc_scans_tick(&ctl);
+		kc_subscribe_tick(&ctl);
 		next = min_ms(next, kc_session_tick(&ctl, false));
 		next = min_ms(next, kc_proto_tick(srv));
 		now = kc_mono_ms();

@@ -5,7 +5,7 @@ LIBRARIES += controller
 controller_SRCS := controller/store.c controller/conf.c controller/rules.c \
 	controller/session.c controller/registry.c controller/hwevents.c controller/windows.c controller/scans.c \
 	controller/row.c controller/desk.c controller/reply.c controller/reads.c controller/request.c \
-	controller/proto.c controller/csv.c controller/outbox.c $(SCHEMA_C_controller)
+	controller/proto.c controller/subscribe.c controller/csv.c controller/outbox.c $(SCHEMA_C_controller)
 
 PROGRAMS += keycabd
 keycabd_SRCS := controller/main.c
@@ -74,3 +74,4 @@ TEST_SCRIPTS += tests/controller/t-json-formats.py
 DEBS_TEST += python3-clang-14
 TEST_SCRIPTS += tests/controller/t-windows.sh
 TEST_SCRIPTS += tests/controller/t-db-errors.sh
+TEST_SCRIPTS += tests/controller/t-subscribe.sh

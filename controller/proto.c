@@ -32,13 +32,16 @@ struct client {
 	bool eof;             /* the client will send no more */
 	bool has_session;     /* a request carried a valid session, or logged in */
 	bool closing;
+	bool subscriber;      /* receives pushes, sends nothing more */
+	bool drop;            /* close at once, unsent output and all */
 };
 
 struct kc_proto {
 	int fd;
 	char path[108];
-	struct client clients[KC_PROTO_MAX_CLIENTS];
-	int nclients;
+	struct client clients[KC_PROTO_MAX_CLIENTS + KC_PROTO_MAX_SUBSCRIBERS];
+	int nclients;         /* subscribers included */
+	int nsubscribers;
 	int64_t idle_ms;
 	int64_t fail_window;  /* start of the current failed-login window */
 	int fail_count;       /* failed logins on all connections in it */
@@ -142,6 +145,8 @@ fail:
 	return NULL;
 }
 
+static bool write_client(struct client *c);
+
 static void client_close(struct kc_proto *srv, int i)
 {
 	struct client *c = &srv->clients[i];
@@ -149,6 +154,8 @@ static void client_close(struct kc_proto *srv, int i)
 	close(c->fd);
 	free(c->in);
 	free(c->out);
+	if (c->subscriber)
+		srv->nsubscribers--;
 	srv->clients[i] = srv->clients[--srv->nclients];
 }
 
@@ -156,8 +163,12 @@ void kc_proto_free(struct kc_proto *srv)
 {
 	if (!srv)
 		return;
-	while (srv->nclients > 0)
+	/* what is queued (a subscriber's last pushes) goes if it can at once */
+	while (srv->nclients > 0) {
+		if (!srv->clients[0].drop)
+			write_client(&srv->clients[0]);
 		client_close(srv, 0);
+	}
 	if (srv->fd >= 0) {
 		close(srv->fd);
 		unlink(srv->path);
@@ -182,7 +193,11 @@ int64_t kc_proto_tick(struct kc_proto *srv)
 	for (int i = srv->nclients - 1; i >= 0; i--) {
 		int64_t left = srv->clients[i].last_mono + srv->idle_ms - now;
 
-		if (left <= 0)
+		if (srv->clients[i].drop)
+			client_close(srv, i);
+		else if (srv->clients[i].subscriber)
+			continue;
+		else if (left <= 0)
 			client_close(srv, i);
 		else if (left < next)
 			next = left;
@@ -205,8 +220,9 @@ int kc_proto_pollfds(struct kc_proto *srv, struct pollfd *fds, int max)
 	fds[n++] = (struct pollfd){ .fd = srv->fd, .events = POLLIN };
 	for (int i = 0; i < srv->nclients && n < max; i++) {
 		struct client *c = &srv->clients[i];
-		bool more = !c->closing && !c->eof && !c->line_pending &&
-			    out_pending(c) < KC_PROTO_MAX_PENDING;
+		/* a subscriber is read only to see it close */
+		bool more = c->subscriber || (!c->closing && !c->eof && !c->line_pending &&
+					      out_pending(c) < KC_PROTO_MAX_PENDING);
 
 		fds[n++] = (struct pollfd){ .fd = c->fd,
 					    .events = (short)((more ? POLLIN : 0) |
@@ -224,6 +240,8 @@ static void make_room(struct kc_proto *srv)
 	for (int i = 0; i < srv->nclients; i++) {
 		const struct client *c = &srv->clients[i], *v = victim < 0 ? NULL : &srv->clients[victim];
 
+		if (c->subscriber)
+			continue;
 		if (!v || (v->has_session && !c->has_session) ||
 		    (v->has_session == c->has_session && c->last_mono < v->last_mono))
 			victim = i;
@@ -248,7 +266,7 @@ static void accept_one(struct kc_proto *srv)
 		close(fd);
 		return;
 	}
-	if (srv->nclients >= KC_PROTO_MAX_CLIENTS)
+	if (srv->nclients - srv->nsubscribers >= KC_PROTO_MAX_CLIENTS)
 		make_room(srv);
 	c = &srv->clients[srv->nclients++];
 	memset(c, 0, sizeof(*c));
@@ -258,32 +276,37 @@ static void accept_one(struct kc_proto *srv)
 	c->last_mono = kc_mono_ms();
 }
 
-static int queue_reply(struct client *c, json_t *rep)
+/* Appends line s (n bytes, no newline) and its newline to c's output. */
+static int queue_line(struct client *c, const char *s, size_t n)
 {
-	char *s = json_dumps(rep, JSON_COMPACT | JSON_ENSURE_ASCII);
-	size_t n;
 	char *p;
 
-	json_decref(rep);
-	if (!s)
-		return -ENOMEM;
-	n = strlen(s);
 	if (c->out_off > 0) {
 		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
 		c->out_len -= c->out_off;
 		c->out_off = 0;
 	}
 	p = realloc(c->out, c->out_len + n + 1);
-	if (!p) {
-		free(s);
+	if (!p)
 		return -ENOMEM;
-	}
 	c->out = p;
 	memcpy(c->out + c->out_len, s, n);
 	c->out[c->out_len + n] = '\n';
 	c->out_len += n + 1;
-	free(s);
 	return 0;
+}
+
+static int queue_reply(struct client *c, json_t *rep)
+{
+	char *s = json_dumps(rep, JSON_COMPACT | JSON_ENSURE_ASCII);
+	int r;
+
+	json_decref(rep);
+	if (!s)
+		return -ENOMEM;
+	r = queue_line(c, s, strlen(s));
+	free(s);
+	return r;
 }
 
 static int field_max(const char *name)
@@ -396,6 +419,11 @@ static json_t *answer(struct kc_proto *srv, struct client *c, json_t *req, struc
 		rep = kc_request_handle(ctl, peer, req);
 		if (peer->person[0])
 			c->has_session = true;
+		/* subscribe.c refuses past the cap; the array holds no more */
+		if (peer->subscribe && !c->subscriber && srv->nsubscribers < KC_PROTO_MAX_SUBSCRIBERS) {
+			c->subscriber = true;
+			srv->nsubscribers++;
+		}
 		return rep;
 	}
 	wait = login_wait(srv, c, now);
@@ -432,7 +460,7 @@ static void answer_lines(struct kc_proto *srv, struct client *c, struct kc_ctl *
 	size_t off = 0;
 	char *nl = NULL;
 
-	while (!c->closing && out_pending(c) < KC_PROTO_MAX_PENDING &&
+	while (!c->closing && !c->subscriber && out_pending(c) < KC_PROTO_MAX_PENDING &&
 	       (nl = memchr(c->in + off, '\n', c->in_len - off))) {
 		char *line = c->in + off;
 
@@ -447,6 +475,9 @@ static void answer_lines(struct kc_proto *srv, struct client *c, struct kc_ctl *
 		c->in[c->in_len] = '\0';
 	}
 	c->line_pending = c->in_len > 0 && memchr(c->in, '\n', c->in_len) != NULL;
+	/* a subscriber sends nothing after subscribe */
+	if (c->subscriber && c->in_len > 0)
+		c->drop = true;
 }
 
 static int grow_input(struct client *c)
@@ -474,7 +505,8 @@ static void read_client(struct kc_proto *srv, struct client *c, struct kc_ctl *c
 
 		if (c->in_len > 0)
 			answer_lines(srv, c, ctl);
-		if (c->closing || c->eof || c->line_pending || out_pending(c) >= KC_PROTO_MAX_PENDING)
+		if (c->closing || c->eof || c->line_pending || c->subscriber ||
+		    out_pending(c) >= KC_PROTO_MAX_PENDING)
 			return;
 		if (c->in_len > KC_PROTO_MAX_LINE) {
 			queue_reply(c, kc_reply_error("request longer than %d bytes", KC_PROTO_MAX_LINE));
@@ -514,11 +546,30 @@ static bool write_client(struct client *c)
 	return true;
 }
 
+/* A subscriber: anything it sends (it sends nothing after subscribe) or
+ * its end of file ends it; otherwise its pushes are written. */
+static bool serve_subscriber(struct client *c, short revents)
+{
+	char buf[512];
+
+	if (revents & POLLIN) {
+		ssize_t n = read(c->fd, buf, sizeof(buf));
+
+		if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+			return false;
+	}
+	if (revents & (POLLERR | POLLHUP | POLLNVAL))
+		return false;
+	return write_client(c);
+}
+
 /* Reads, answers and writes until the client must wait for something. */
 static bool serve_client(struct kc_proto *srv, struct client *c, short revents, struct kc_ctl *ctl)
 {
 	bool ok;
 
+	if (c->subscriber)
+		return !c->drop && serve_subscriber(c, revents);
 	if (revents & POLLIN || c->line_pending)
 		read_client(srv, c, ctl);
 	if (revents & (POLLERR | POLLHUP | POLLNVAL))
@@ -528,7 +579,7 @@ static bool serve_client(struct kc_proto *srv, struct client *c, short revents, 
 		read_client(srv, c, ctl);
 		ok = write_client(c);
 	}
-	return ok && !(c->closing && !out_pending(c)) &&
+	return ok && !c->drop && !(c->closing && !out_pending(c)) &&
 	       !(c->eof && !c->line_pending && !out_pending(c));
 }
 
@@ -548,4 +599,25 @@ void kc_proto_handle(struct kc_proto *srv, const struct pollfd *fds, int n, stru
 	}
 	if (n > 0 && (fds[0].revents & POLLIN))
 		accept_one(srv);
+}
+
+int kc_proto_subscribers(const struct kc_proto *srv)
+{
+	return srv->nsubscribers;
+}
+
+void kc_proto_push(struct kc_proto *srv, const char *line, size_t len)
+{
+	for (int i = 0; i < srv->nclients; i++) {
+		struct client *c = &srv->clients[i];
+
+		if (!c->subscriber || c->drop)
+			continue;
+		if (out_pending(c) + len + 1 > KC_PROTO_MAX_PENDING || queue_line(c, line, len) < 0) {
+			kc_notice("socket: a subscriber (pid %d) left %zu bytes of pushes unread; "
+				  "dropped (it may subscribe again)",
+				  (int)c->pid, out_pending(c));
+			c->drop = true;
+		}
+	}
 }

@@ -11,8 +11,15 @@
 
 #define KC_PROTO_MAX_LINE (4 << 20) /* an import of a few thousand rows */
 #define KC_PROTO_MAX_CLIENTS 32
+/* Subscribed connections (controller/README.md, "Live state"), on top of
+ * the clients above: never idle-closed, never evicted to make room. */
+#define KC_PROTO_MAX_SUBSCRIBERS 8
+/* The most pollfds kc_proto_pollfds() fills: the listening socket, the
+ * clients and the subscribers. */
+#define KC_PROTO_MAX_FDS (1 + KC_PROTO_MAX_CLIENTS + KC_PROTO_MAX_SUBSCRIBERS)
 /* Replies waiting for a client to read them: past this, keycabd reads no
- * more requests from it until it reads its replies. */
+ * more requests from it until it reads its replies (and a subscriber
+ * whose pushes would pass it is dropped). */
 #define KC_PROTO_MAX_PENDING (256 << 10)
 #define KC_PROTO_IDLE_MS 120000 /* default of [socket] idle_timeout */
 /* Failed logins on one connection before each next try must wait (1 s,
@@ -39,5 +46,11 @@ int64_t kc_proto_tick(struct kc_proto *srv);
 int kc_proto_pollfds(struct kc_proto *srv, struct pollfd *fds, int max);
 /* Handles what poll() reported on the fds kc_proto_pollfds() gave. */
 void kc_proto_handle(struct kc_proto *srv, const struct pollfd *fds, int n, struct kc_ctl *ctl);
+/* Subscribed connections now. */
+int kc_proto_subscribers(const struct kc_proto *srv);
+/* Queues line (one JSON object, no newline) to every subscriber; one
+ * that would then have more than KC_PROTO_MAX_PENDING bytes unread is
+ * dropped (closed at the next tick), so it reconnects. */
+void kc_proto_push(struct kc_proto *srv, const char *line, size_t len);
 
 #endif

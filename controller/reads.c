@@ -64,6 +64,20 @@ static json_t *list(struct kc_ctl *ctl, const char *name, const char *sql)
 	" letter, approval, slot, return_slot, state, overdue, inspection, granted_ms, out_ms,"  \
 	" in_ms, due_ms FROM loans"
 
+json_t *kc_reads_forward(struct kc_ctl *ctl)
+{
+	struct kc_forward_status fs;
+
+	if (!ctl->forwarder)
+		return json_null();
+	kc_forwarder_status(ctl->forwarder, &fs);
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:s}", "state",
+			 kc_forward_state_name(fs.state), "reason", fs.reason, "pending",
+			 (json_int_t)fs.pending, "retained", (json_int_t)fs.retained, "last_acked_seq",
+			 (json_int_t)fs.last_acked_seq, "service_seq", (json_int_t)fs.service_seq,
+			 "consecutive_failures", fs.consecutive_failures, "last_error", fs.last_error);
+}
+
 json_t *kc_reads_status(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
 	json_t *rep = kc_reply_ok();
@@ -91,20 +105,7 @@ json_t *kc_reads_status(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	json_object_set_new(rep, "last_seq", json_integer(kc_store_last_seq(ctl->st)));
 	if (kc_clock_offset())
 		json_object_set_new(rep, "test_clock_offset_s", json_integer(kc_clock_offset() / 1000));
-	if (ctl->forwarder) {
-		struct kc_forward_status fs;
-
-		kc_forwarder_status(ctl->forwarder, &fs);
-		json_object_set_new(rep, "forward",
-				    json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:s}", "state",
-					      kc_forward_state_name(fs.state), "reason", fs.reason, "pending",
-					      (json_int_t)fs.pending, "retained", (json_int_t)fs.retained,
-					      "last_acked_seq", (json_int_t)fs.last_acked_seq, "service_seq",
-					      (json_int_t)fs.service_seq, "consecutive_failures",
-					      fs.consecutive_failures, "last_error", fs.last_error));
-	} else {
-		json_object_set_new(rep, "forward", json_null());
-	}
+	json_object_set_new(rep, "forward", kc_reads_forward(ctl));
 	return rep;
 }
 

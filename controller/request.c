@@ -74,6 +74,8 @@ static const struct kc_request {
 	{ "handovers", KC_ACCESS_READER, kc_reads_list },
 	{ "notices", KC_ACCESS_READER, kc_reads_list },
 	{ "approvals", KC_ACCESS_READER, kc_reads_list },
+	{ "subscribe", KC_ACCESS_ANYONE, kc_subscribe_request },
+	{ "roster", KC_ACCESS_ANYONE, kc_subscribe_roster },
 };
 
 static bool role_is(const struct kc_peer *peer, const char *a, const char *b)

@@ -22,5 +22,11 @@ kc_request_fn kc_desk_release, kc_desk_collect, kc_desk_approve, kc_desk_id_rele
  * the test clock */
 kc_request_fn kc_reads_ping, kc_reads_whoami, kc_reads_status, kc_reads_slots, kc_reads_list,
 	kc_reads_test_clock;
+/* The status reply's forward object (the audit link); null when offline
+ * by configuration. */
+json_t *kc_reads_forward(struct kc_ctl *ctl);
+
+/* subscribe.c: live state for terminals */
+kc_request_fn kc_subscribe_request, kc_subscribe_roster;
 
 #endif

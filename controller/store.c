@@ -22,6 +22,10 @@ struct kc_store {
 	char hash[KC_HASH_HEX], tx_hash[KC_HASH_HEX];
 	bool in_tx;
 	int committed_events, tx_events;
+	/* the events appended in the transaction, for publish after commit */
+	json_t *tx_appended;
+	kc_store_publish_fn *publish;
+	void *publish_arg;
 };
 
 static int64_t clock_offset_ms;
@@ -180,6 +184,7 @@ void kc_store_free(struct kc_store *st)
 	if (!st)
 		return;
 	kc_db_free(st->db);
+	json_decref(st->tx_appended);
 	free(st);
 }
 
@@ -211,6 +216,27 @@ int kc_store_begin(struct kc_store *st)
 	return 0;
 }
 
+void kc_store_set_publish(struct kc_store *st, kc_store_publish_fn *fn, void *arg)
+{
+	st->publish = fn;
+	st->publish_arg = arg;
+	if (!st->tx_appended)
+		st->tx_appended = json_array();
+}
+
+/* Hands the committed transaction's events to the publish callback. */
+static void publish_committed(struct kc_store *st)
+{
+	json_t *ev;
+	size_t i;
+
+	if (!st->publish)
+		return;
+	json_array_foreach(st->tx_appended, i, ev)
+		st->publish(st->publish_arg, ev);
+	json_array_clear(st->tx_appended);
+}
+
 int kc_store_commit(struct kc_store *st)
 {
 	if (!st->in_tx)
@@ -229,6 +255,7 @@ int kc_store_commit(struct kc_store *st)
 	st->seq = st->tx_seq;
 	memcpy(st->hash, st->tx_hash, KC_HASH_HEX);
 	st->committed_events += st->tx_events;
+	publish_committed(st);
 	return 0;
 }
 
@@ -240,6 +267,7 @@ void kc_store_rollback(struct kc_store *st)
 	st->in_tx = false;
 	st->tx_seq = st->seq;
 	memcpy(st->tx_hash, st->hash, KC_HASH_HEX);
+	json_array_clear(st->tx_appended);
 }
 
 json_t *kc_store_event(struct kc_store *st, const char *type)
@@ -270,6 +298,12 @@ int kc_store_append(struct kc_store *st, json_t *ev)
 	r = kc_outbox_append(st->db, st->tx_seq + 1, body);
 	if (r < 0)
 		goto out;
+	/* Kept for the publish callback: a failed keep is an error here, so
+	 * no subscriber misses a committed event unnoticed. */
+	if (st->publish && json_array_append(st->tx_appended, ev) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
 	st->tx_seq++;
 	st->tx_events++;
 	memcpy(st->tx_hash, hash, KC_HASH_HEX);

@@ -42,6 +42,11 @@ int kc_store_append(struct kc_store *st, json_t *ev);
 int64_t kc_store_last_seq(const struct kc_store *st);
 /* Events committed since the last call (for kicking the forwarder). */
 int kc_store_take_committed(struct kc_store *st);
+/* After each commit, fn gets each event the transaction appended, in
+ * order, as sealed in the outbox (borrowed: json_incref() to keep one);
+ * the events of a transaction rolled back are dropped unseen. */
+typedef void kc_store_publish_fn(void *arg, json_t *ev);
+void kc_store_set_publish(struct kc_store *st, kc_store_publish_fn *fn, void *arg);
 
 /* A cached statement for sql, reset and bound from fmt, one letter per
  * argument: 's' const char * (NULL binds NULL), 'I' int64_t, 'i' int.

@@ -1,7 +1,8 @@
 /* Unit tests of controller/store.c and controller/outbox.c on real SQLite
  * files: creation, refusal of missing, corrupt, newer and foreign
  * databases, the outbox chain moving only with committed transactions,
- * and the forwarder's outbox statements (batch, acknowledge, prune). */
+ * the forwarder's outbox statements (batch, acknowledge, prune), and the
+ * events published after a commit only. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -132,6 +133,73 @@ static void test_rollback_leaves_no_trace(void **state)
 	assert_int_equal(check_outbox(path), 2);
 }
 
+static void collect(void *arg, json_t *ev)
+{
+	json_array_append(arg, ev);
+}
+
+/* The outbox row of seq, parsed. */
+static json_t *outbox_row(struct kc_store *st, int64_t seq)
+{
+	sqlite3_stmt *s = kc_store_q(st, "SELECT body FROM outbox WHERE seq = ?", "I", seq);
+	json_t *ev = NULL;
+
+	if (s && sqlite3_step(s) == SQLITE_ROW)
+		ev = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+	if (s)
+		sqlite3_reset(s);
+	return ev;
+}
+
+static void test_publish_after_commit(void **state)
+{
+	json_t *got = json_array(), *row;
+	struct kc_store *st;
+
+	(void)state;
+	printf("events reach the publish callback after their commit, as sealed; never when rolled back\n");
+	st = kc_store_open(path, "cab-1", true, err, sizeof(err));
+	assert_non_null(st);
+	kc_store_set_publish(st, collect, got);
+	assert_int_equal(kc_store_begin(st), 0);
+	append(st, "p.one");
+	append(st, "p.two");
+	assert_int_equal(json_array_size(got), 0); /* not before the commit */
+	assert_int_equal(kc_store_commit(st), 0);
+	assert_int_equal(json_array_size(got), 2);
+	for (int i = 0; i < 2; i++) {
+		row = outbox_row(st, i + 1);
+		assert_true(json_equal(row, json_array_get(got, (size_t)i)));
+		json_decref(row);
+	}
+	/* rolled back: nothing, and the next commit publishes only its own */
+	assert_int_equal(kc_store_begin(st), 0);
+	append(st, "p.lost");
+	kc_store_rollback(st);
+	assert_int_equal(kc_store_begin(st), 0);
+	append(st, "p.three");
+	assert_int_equal(kc_store_commit(st), 0);
+	assert_int_equal(json_array_size(got), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(got, 2), "type")), "p.three");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(got, 2), "seq")), 3);
+	/* a commit that fails after the appends publishes nothing */
+	assert_int_equal(kc_store_x(st, "CREATE TRIGGER no_chain BEFORE UPDATE ON chain"
+				       " BEGIN SELECT RAISE(ABORT, 'forced'); END", ""), 0);
+	assert_int_equal(kc_store_begin(st), 0);
+	append(st, "p.failed");
+	assert_int_equal(kc_store_commit(st), -EIO);
+	assert_int_equal(json_array_size(got), 3);
+	assert_int_equal(kc_store_x(st, "DROP TRIGGER no_chain", ""), 0);
+	assert_int_equal(kc_store_begin(st), 0);
+	append(st, "p.four");
+	assert_int_equal(kc_store_commit(st), 0);
+	assert_int_equal(json_array_size(got), 4);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(got, 3), "seq")), 4);
+	kc_store_free(st);
+	json_decref(got);
+	assert_int_equal(check_outbox(path), 4);
+}
+
 static void test_refusals(void **state)
 {
 	struct kc_store *st;
@@ -254,6 +322,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_create_and_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_leaves_no_trace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_publish_after_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_helpers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),

@@ -1,0 +1,86 @@
+/* Live state for terminals (controller/README.md, "Live state"). */
+#include "controller/subscribe.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "controller/proto.h"
+#include "controller/reply.h"
+#include "controller/request.h"
+
+static void push(struct kc_ctl *ctl, json_t *msg)
+{
+	char *line;
+
+	if (!msg)
+		return;
+	line = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(msg);
+	if (line)
+		kc_proto_push(ctl->proto, line, strlen(line));
+	free(line);
+}
+
+void kc_subscribe_event(void *arg, json_t *ev)
+{
+	struct kc_ctl *ctl = arg;
+
+	if (ctl->proto && kc_proto_subscribers(ctl->proto) > 0)
+		push(ctl, json_pack("{s:s, s:O}", "push", "event", "event", ev));
+}
+
+void kc_subscribe_tick(struct kc_ctl *ctl)
+{
+	if (!ctl->forwarder || ctl->link_seen < 0 ||
+	    (ctl->link_pushed == ctl->link_seen &&
+	     strcmp(ctl->link_pushed_reason, ctl->link_reason) == 0))
+		return;
+	ctl->link_pushed = ctl->link_seen;
+	kc_strlcpy(ctl->link_pushed_reason, ctl->link_reason, sizeof(ctl->link_pushed_reason));
+	if (ctl->proto && kc_proto_subscribers(ctl->proto) > 0)
+		push(ctl, json_pack("{s:s, s:o}", "push", "link", "forward", kc_reads_forward(ctl)));
+}
+
+/* The connection becomes a subscriber once this reply is queued: the
+ * status it carries and the pushes after it are one consistent stream
+ * (every event after the status's last_seq is pushed, in order). */
+json_t *kc_subscribe_request(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	json_t *status, *rep;
+
+	if (!ctl->proto)
+		return kc_reply_error("subscribe: keycabd has no socket to push on");
+	if (kc_proto_subscribers(ctl->proto) >= KC_PROTO_MAX_SUBSCRIBERS)
+		return kc_reply_error("subscribe: %d connections are subscribed already, the most "
+				      "keycabd takes; this one was not subscribed (close another "
+				      "subscriber, or try again later)",
+				      KC_PROTO_MAX_SUBSCRIBERS);
+	status = kc_reads_status(ctl, peer, req);
+	if (!json_is_true(json_object_get(status, "ok")))
+		return status;
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "subscribed", json_true());
+	json_object_set_new(rep, "status", status);
+	peer->subscribe = true;
+	return rep;
+}
+
+/* The people who log in with a PIN, for a terminal's name picker: code,
+ * name and role only. */
+json_t *kc_subscribe_roster(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	sqlite3_stmt *s = kc_store_q(ctl->st,
+				     "SELECT code AS person, name, role FROM people"
+				     " WHERE pin_hash IS NOT NULL ORDER BY code",
+				     "");
+	json_t *rep;
+
+	(void)peer;
+	(void)req;
+	if (!s)
+		return kc_reply_read_failed(ctl->st);
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "people", kc_reply_rows(s));
+	return rep;
+}

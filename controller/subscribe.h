@@ -1,0 +1,18 @@
+/* Live state for terminals: the subscribe and roster requests, and the
+ * pushes a subscribed connection receives (controller/README.md, "Live
+ * state"): each committed event, and the audit link's state when it
+ * changes. The connections themselves are proto.c's. */
+#ifndef KC_CTL_SUBSCRIBE_H
+#define KC_CTL_SUBSCRIBE_H
+#include <jansson.h>
+
+#include "controller/ctl.h"
+
+/* The store's publish callback (arg: the struct kc_ctl): pushes one
+ * committed event to every subscriber. */
+void kc_subscribe_event(void *arg, json_t *ev);
+/* Pushes the forward object when the audit link's state, as the scans
+ * last saw it (ctl->link_seen), differs from the one last pushed. */
+void kc_subscribe_tick(struct kc_ctl *ctl);
+
+#endif
