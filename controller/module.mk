@@ -67,3 +67,20 @@ kiosk_SRCS := controller/kiosk/cardreader.c
 TEST_PROGRAMS += t-kiosk-cardreader
 t-kiosk-cardreader_SRCS := tests/controller/t-kiosk-cardreader.c
 t-kiosk-cardreader_LIBS := kiosk common
+# keycab-kiosk: the cabinet's terminal. The files of controller/kiosk/www/
+# are embedded by controller/kiosk/embed-www.sh; a file added or taken
+# away there is picked up as it is (the list is rewritten when it changes).
+KIOSK_WWW := $(sort $(shell find controller/kiosk/www -type f 2>/dev/null))
+KIOSK_WWW_C := $(BUILD)/gen/kiosk/www.c
+.PHONY: kiosk-www-list-check
+$(BUILD)/gen/kiosk/www.list: kiosk-www-list-check
+	@mkdir -p $(@D)
+	@echo '$(KIOSK_WWW)' | cmp -s - $@ || echo '$(KIOSK_WWW)' >$@
+$(KIOSK_WWW_C): $(KIOSK_WWW) $(BUILD)/gen/kiosk/www.list controller/kiosk/embed-www.sh
+	@mkdir -p $(@D)
+	controller/kiosk/embed-www.sh $@ $(KIOSK_WWW)
+PROGRAMS += keycab-kiosk
+keycab-kiosk_SRCS := controller/kiosk/main.c controller/kiosk/conf.c controller/kiosk/keycabd.c \
+	controller/kiosk/ops.c controller/kiosk/session.c controller/kiosk/login.c controller/kiosk/relay.c \
+	controller/kiosk/http.c $(KIOSK_WWW_C)
+keycab-kiosk_LIBS := kiosk kcclient common
