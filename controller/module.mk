@@ -84,3 +84,8 @@ keycab-kiosk_SRCS := controller/kiosk/main.c controller/kiosk/conf.c controller/
 	controller/kiosk/ops.c controller/kiosk/session.c controller/kiosk/login.c controller/kiosk/relay.c \
 	controller/kiosk/http.c $(KIOSK_WWW_C)
 keycab-kiosk_LIBS := kiosk kcclient common
+TEST_SCRIPTS += tests/kiosk/t-kiosk-server.sh tests/kiosk/t-kiosk-systemd.sh
+# the terminal's browser tests: Debian's Chromium driven by playwright-core
+# (npm, tests/kiosk/package-lock.json), a CJK font for the screenshots;
+# cage for the display unit's verify
+DEBS_TEST += chromium fonts-wqy-microhei nodejs npm cage iproute2
