@@ -89,3 +89,5 @@ TEST_SCRIPTS += tests/kiosk/t-kiosk-server.sh tests/kiosk/t-kiosk-systemd.sh
 # (npm, tests/kiosk/package-lock.json), a CJK font for the screenshots;
 # cage for the display unit's verify
 DEBS_TEST += chromium fonts-wqy-microhei nodejs npm cage iproute2
+# benchmark: the terminal's bytes per page and RSS (bench/kiosk-page.sh)
+BENCH_SCRIPTS += bench/kiosk-page.sh

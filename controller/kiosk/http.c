@@ -508,8 +508,8 @@ int kiosk_http_start(const struct kiosk_conf *conf, struct kiosk_http **out, cha
 		return -ENOMEM;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	h->mhd = MHD_start_daemon(flags, (uint16_t)conf->port, NULL, NULL, http_handler, h,
-				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				  MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
+				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				  MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)(conf->max_streams + 16),
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,

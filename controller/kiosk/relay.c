@@ -142,7 +142,7 @@ static void relay_set_up(bool up)
 	}
 	pthread_mutex_unlock(&rl.lock);
 	if (up)
-		kc_notice("keycabd is there again");
+		kc_notice("connected to keycabd");
 	else
 		kc_warn("keycabd is not there: the pages are told; trying again");
 	text = relay_format("keycabd", json_pack("{s:b}", "up", up), &len);
