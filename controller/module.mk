@@ -75,3 +75,27 @@ DEBS_TEST += python3-clang-14
 TEST_SCRIPTS += tests/controller/t-windows.sh
 TEST_SCRIPTS += tests/controller/t-db-errors.sh
 TEST_SCRIPTS += tests/controller/t-subscribe.sh
+# keycab-kiosk: the cabinet's terminal. The files of controller/kiosk/www/
+# are embedded by controller/kiosk/embed-www.sh; a file added or taken
+# away there is picked up as it is (the list is rewritten when it changes).
+KIOSK_WWW := $(sort $(shell find controller/kiosk/www -type f 2>/dev/null))
+KIOSK_WWW_C := $(BUILD)/gen/kiosk/www.c
+.PHONY: kiosk-www-list-check
+$(BUILD)/gen/kiosk/www.list: kiosk-www-list-check
+	@mkdir -p $(@D)
+	@echo '$(KIOSK_WWW)' | cmp -s - $@ || echo '$(KIOSK_WWW)' >$@
+$(KIOSK_WWW_C): $(KIOSK_WWW) $(BUILD)/gen/kiosk/www.list controller/kiosk/embed-www.sh
+	@mkdir -p $(@D)
+	controller/kiosk/embed-www.sh $@ $(KIOSK_WWW)
+PROGRAMS += keycab-kiosk
+keycab-kiosk_SRCS := controller/kiosk/main.c controller/kiosk/conf.c controller/kiosk/keycabd.c \
+	controller/kiosk/ops.c controller/kiosk/session.c controller/kiosk/login.c controller/kiosk/relay.c \
+	controller/kiosk/http.c $(KIOSK_WWW_C)
+keycab-kiosk_LIBS := kiosk kcclient common
+TEST_SCRIPTS += tests/kiosk/t-kiosk-server.sh tests/kiosk/t-kiosk-systemd.sh
+# the terminal's browser tests: Debian's Chromium driven by playwright-core
+# (npm, tests/kiosk/package-lock.json), a CJK font for the screenshots;
+# cage for the display unit's verify
+DEBS_TEST += chromium fonts-wqy-microhei nodejs npm cage iproute2
+# benchmark: the terminal's bytes per page and RSS (bench/kiosk-page.sh)
+BENCH_SCRIPTS += bench/kiosk-page.sh

@@ -1,0 +1,541 @@
+/* The terminal's HTTP server (libmicrohttpd, a thread per connection so
+ * that a page's event stream can wait for the next message): 127.0.0.1
+ * only, one route table, every response with a strict Content-Security-
+ * Policy. Routes (controller/README.md, "The terminal"):
+ *
+ *   GET  /                 the page (www/index.html); gives the page cookie
+ *   GET  /static/<file>    the other files of www/
+ *   GET  /api/events       server-sent events (relay.c)
+ *   GET  /api/roster       keycabd's roster
+ *   POST /api/login        {"person","pin"}: a login at keycabd
+ *   POST /api/logout
+ *   POST /api/op/<op>      an op of the allow-list (ops.c), sent with the session
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "controller/client/client.h"
+#include "controller/kiosk/kiosk.h"
+
+#define HTTP_BODY_MAX 65536
+#define HTTP_TIMEOUT_S 60
+#define HTTP_STREAM_BLOCK 4096
+#define HTTP_CSP                                                                                    \
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self';" \
+	" connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none';"             \
+	" frame-ancestors 'none'"
+
+struct kiosk_http {
+	struct MHD_Daemon *mhd;
+	int port;
+};
+
+/* Per request. */
+struct http_req {
+	char *body;
+	size_t len;
+	bool too_big;
+	bool begun;
+	char cookie[KIOSK_COOKIE_LEN]; /* the page's, or a new one */
+	bool new_cookie;	       /* to be set on the response */
+};
+
+static int http_port;
+
+/* ---- responses ---- */
+
+static void http_headers(struct MHD_Response *r, const char *type)
+{
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Content-Security-Policy", HTTP_CSP);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+	MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+}
+
+static void http_cookie(struct MHD_Response *r, const struct http_req *rq)
+{
+	char v[KIOSK_COOKIE_LEN + 64];
+
+	if (!rq->new_cookie)
+		return;
+	snprintf(v, sizeof(v), KIOSK_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", rq->cookie);
+	MHD_add_response_header(r, "Set-Cookie", v);
+}
+
+static enum MHD_Result http_send(struct MHD_Connection *c, const struct http_req *rq, unsigned status,
+				 const char *type, const void *data, size_t len, enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)data, mode);
+	enum MHD_Result ret;
+
+	if (!r) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free((void *)data);
+		return MHD_NO;
+	}
+	http_headers(r, type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (rq)
+		http_cookie(r, rq);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result http_json(struct MHD_Connection *c, const struct http_req *rq, unsigned status, json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	json_decref(j);
+	if (!s)
+		return MHD_NO;
+	return http_send(c, rq, status, "application/json; charset=utf-8", s, strlen(s), MHD_RESPMEM_MUST_FREE);
+}
+
+/* {"ok":false,"error":code,"message_zh":...,"message_en":...} */
+static enum MHD_Result http_error(struct MHD_Connection *c, const struct http_req *rq, unsigned status,
+				  const char *code, const char *zh, const char *en)
+{
+	return http_json(c, rq, status,
+			 json_pack("{s:b, s:s, s:s, s:s}", "ok", 0, "error", code, "message_zh", zh, "message_en", en));
+}
+
+static enum MHD_Result http_keycabd_down(struct MHD_Connection *c, const struct http_req *rq)
+{
+	return http_error(c, rq, 503, "keycabd_down", "柜机控制程序未连接,请稍候。",
+			  "The cabinet's controller (keycabd) is not reachable; please wait.");
+}
+
+/* ---- the page's files ---- */
+
+static const struct kiosk_file *http_file(const char *name)
+{
+	for (size_t i = 0; i < kiosk_www_count; i++)
+		if (strcmp(kiosk_www[i].name, name) == 0)
+			return &kiosk_www[i];
+	return NULL;
+}
+
+static enum MHD_Result http_send_file(struct MHD_Connection *c, const struct http_req *rq, const char *name)
+{
+	const struct kiosk_file *f = http_file(name);
+	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	bool same;
+
+	if (!f)
+		return http_error(c, rq, 404, "not_found", "没有这个文件。", "No such file.");
+	same = inm && strcmp(inm, f->etag) == 0;
+	r = MHD_create_response_from_buffer(same ? 0 : f->len, same ? NULL : (void *)f->data,
+					    MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	http_headers(r, f->type);
+	MHD_add_response_header(r, "Cache-Control", "no-cache");
+	MHD_add_response_header(r, "ETag", f->etag);
+	http_cookie(r, rq);
+	ret = MHD_queue_response(c, same ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result h_index(struct MHD_Connection *c, struct http_req *rq, const char *rest)
+{
+	(void)rest;
+	return http_send_file(c, rq, "index.html");
+}
+
+static enum MHD_Result h_static(struct MHD_Connection *c, struct http_req *rq, const char *rest)
+{
+	return http_send_file(c, rq, rest);
+}
+
+/* ---- the event stream ---- */
+
+static ssize_t http_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	long n = kiosk_stream_read(cls, buf, max);
+
+	(void)pos;
+	return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
+}
+
+static void http_stream_free(void *cls)
+{
+	kiosk_stream_close(cls);
+}
+
+static enum MHD_Result h_events(struct MHD_Connection *c, struct http_req *rq, const char *rest)
+{
+	struct kiosk_stream *s;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	int rc = kiosk_stream_open(rq->cookie, &s);
+
+	(void)rest;
+	if (rc == -EMFILE)
+		return http_error(c, rq, 503, "too_many_pages", "打开的页面过多。",
+				  "Too many pages are open at this terminal.");
+	if (rc < 0)
+		return http_error(c, rq, 503, "unavailable", "终端正在停止。", "The terminal is stopping.");
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_STREAM_BLOCK, http_stream_read, s,
+					      http_stream_free);
+	if (!r) {
+		kiosk_stream_close(s);
+		return MHD_NO;
+	}
+	http_headers(r, "text/event-stream; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	http_cookie(r, rq);
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* ---- keycabd ---- */
+
+/* The request body as a JSON object ({} for none); NULL for anything else. */
+static json_t *http_body_object(const struct http_req *rq)
+{
+	json_t *j;
+
+	if (!rq->len)
+		return json_object();
+	j = json_loadb(rq->body, rq->len, JSON_REJECT_DUPLICATES, NULL);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+static enum MHD_Result http_bad_body(struct MHD_Connection *c, const struct http_req *rq)
+{
+	return http_error(c, rq, 400, "bad_request", "请求内容不是 JSON 对象。", "The body must be a JSON object.");
+}
+
+static enum MHD_Result h_roster(struct MHD_Connection *c, struct http_req *rq, const char *rest)
+{
+	json_t *req = json_pack("{s:s}", "op", "roster"), *rep = NULL;
+	char err[256];
+	int r;
+
+	(void)rest;
+	r = req ? kiosk_keycabd_call(req, &rep, err, sizeof(err)) : -ENOMEM;
+	json_decref(req);
+	if (r < 0)
+		return http_keycabd_down(c, rq);
+	return http_json(c, rq, 200, rep);
+}
+
+static enum MHD_Result h_login(struct MHD_Connection *c, struct http_req *rq, const char *rest)
+{
+	json_t *req = http_body_object(rq), *rep;
+	const char *key;
+	json_t *v;
+	int rc = 0;
+
+	(void)rest;
+	if (!req)
+		return http_bad_body(c, rq);
+	json_object_foreach(req, key, v) {
+		if ((strcmp(key, "person") != 0 && strcmp(key, "pin") != 0) || !json_is_string(v)) {
+			kc_secret_wipe_request(req);
+			json_decref(req);
+			return http_error(c, rq, 400, "bad_request", "登录只需人员和密码。",
+					  "A login takes person and pin, as strings.");
+		}
+	}
+	if (!json_object_get(req, "person") || !json_object_get(req, "pin")) {
+		kc_secret_wipe_request(req);
+		json_decref(req);
+		return http_error(c, rq, 400, "bad_request", "请选择人员并输入密码。", "Pick a person and enter a PIN.");
+	}
+	rep = kiosk_login(req, rq->cookie, "PIN", &rc);
+	json_decref(req);
+	if (!rep)
+		return http_keycabd_down(c, rq);
+	return http_json(c, rq, 200, rep);
+}
+
+static enum MHD_Result h_logout(struct MHD_Connection *c, struct http_req *rq, const char *rest)
+{
+	char token[KIOSK_TOKEN_MAX];
+
+	(void)rest;
+	if (kiosk_session_end(rq->cookie, token) == 0) {
+		kiosk_logout_token(token, rq->cookie, "logout");
+		sodium_memzero(token, sizeof(token));
+	}
+	return http_json(c, rq, 200, json_pack("{s:b}", "ok", 1));
+}
+
+static enum MHD_Result h_op(struct MHD_Connection *c, struct http_req *rq, const char *op)
+{
+	enum kiosk_op_access access = kiosk_ops_access(op);
+	char token[KIOSK_TOKEN_MAX], err[256];
+	json_t *req, *rep = NULL;
+	int r;
+
+	if (!access) {
+		kc_notice("a page asked for op \"%.64s\", which the terminal does not offer", op);
+		return http_error(c, rq, 403, "not_allowed", "终端不提供此操作。",
+				  "The terminal does not offer this operation.");
+	}
+	req = http_body_object(rq);
+	if (!req)
+		return http_bad_body(c, rq);
+	json_object_set_new(req, "op", json_string(op));
+	json_object_del(req, "session");
+	if (access == KIOSK_OP_SESSION) {
+		if (kiosk_session_use(rq->cookie, token, NULL) < 0) {
+			kc_secret_wipe_request(req);
+			json_decref(req);
+			return http_json(c, rq, 401,
+					 json_pack("{s:b, s:b, s:i, s:s, s:[s], s:s, s:s, s:s}", "ok", 0, "refused", 1,
+						   "rule", 1, "reason", "Nobody is logged in at this terminal.",
+						   "missing", "login", "error", "login", "message_zh", "请先登录。",
+						   "message_en", "Log in first."));
+		}
+		json_object_set_new(req, "session", json_string(token));
+		sodium_memzero(token, sizeof(token));
+	}
+	r = kiosk_keycabd_call(req, &rep, err, sizeof(err));
+	json_decref(req);
+	if (r < 0) {
+		kc_warn("op %s: %s", op, err);
+		return http_keycabd_down(c, rq);
+	}
+	return http_json(c, rq, 200, rep);
+}
+
+/* ---- routes ---- */
+
+struct http_route {
+	const char *method;
+	const char *path; /* ending in '/': a prefix, the rest given to the handler */
+	enum MHD_Result (*handler)(struct MHD_Connection *c, struct http_req *rq, const char *rest);
+};
+
+static const struct http_route http_routes[] = {
+	{ "GET", "/", h_index },
+	{ "GET", "/static/", h_static },
+	{ "GET", "/api/events", h_events },
+	{ "GET", "/api/roster", h_roster },
+	{ "POST", "/api/login", h_login },
+	{ "POST", "/api/logout", h_logout },
+	{ "POST", "/api/op/", h_op },
+};
+
+static const struct http_route *http_route(const char *url, const char **rest, bool *path_known)
+{
+	*path_known = false;
+	for (size_t i = 0; i < KC_ARRAY_SIZE(http_routes); i++) {
+		const struct http_route *rt = &http_routes[i];
+		size_t n = strlen(rt->path);
+		bool prefix = n > 1 && rt->path[n - 1] == '/';
+
+		if (prefix ? strncmp(url, rt->path, n) == 0 && url[n] : strcmp(url, rt->path) == 0) {
+			*path_known = true;
+			*rest = url + (prefix ? n : strlen(url));
+			return rt;
+		}
+	}
+	return NULL;
+}
+
+/* The Host the page was loaded from must be this server by its loopback
+ * name (a page of another site that resolves a name of its own to
+ * 127.0.0.1 is not served). */
+static bool http_host_ok(struct MHD_Connection *c)
+{
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	char a[64], b[64];
+
+	if (!host)
+		return false;
+	snprintf(a, sizeof(a), "127.0.0.1:%d", http_port);
+	snprintf(b, sizeof(b), "localhost:%d", http_port);
+	return strcmp(host, a) == 0 || strcasecmp(host, b) == 0;
+}
+
+/* A write comes from this server's own page: JSON, and no other origin. */
+static bool http_write_ok(struct MHD_Connection *c)
+{
+	const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	char a[64], b[64];
+
+	if (!type || strncasecmp(type, "application/json", 16) != 0)
+		return false;
+	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
+		return false;
+	if (!origin)
+		return true;
+	snprintf(a, sizeof(a), "http://127.0.0.1:%d", http_port);
+	snprintf(b, sizeof(b), "http://localhost:%d", http_port);
+	return strcmp(origin, a) == 0 || strcasecmp(origin, b) == 0;
+}
+
+static void http_cookie_of(struct MHD_Connection *c, struct http_req *rq)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, KIOSK_COOKIE);
+
+	if (v && strlen(v) == KIOSK_COOKIE_LEN - 1 && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+							       "0123456789-_") == KIOSK_COOKIE_LEN - 1) {
+		kc_strlcpy(rq->cookie, v, sizeof(rq->cookie));
+		return;
+	}
+	kiosk_session_new_cookie(rq->cookie);
+	rq->new_cookie = true;
+}
+
+static enum MHD_Result http_dispatch(struct MHD_Connection *c, struct http_req *rq, const char *url,
+				     const char *method)
+{
+	const struct http_route *rt;
+	const char *rest = "";
+	bool known;
+
+	if (!http_host_ok(c))
+		return http_error(c, NULL, 421, "wrong_host", "请从本机打开终端页面。",
+				  "Open the terminal at http://127.0.0.1 on this machine.");
+	rt = http_route(url, &rest, &known);
+	if (!rt)
+		return http_error(c, NULL, 404, "not_found", "没有这个页面。", "No such page.");
+	if (strcmp(method, rt->method) != 0 && !(strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0))
+		return http_error(c, NULL, 405, "method", "不支持此请求方法。", "Method not allowed here.");
+	if (strcmp(rt->method, "POST") == 0 && !http_write_ok(c))
+		return http_error(c, NULL, 403, "forbidden", "拒绝:请求不是来自本终端页面。",
+				  "Refused: a write must come from the terminal's own page, as JSON.");
+	if (rq->too_big)
+		return http_error(c, NULL, 413, "too_large", "请求内容过大。", "The request body is too large.");
+	http_cookie_of(c, rq);
+	return rt->handler(c, rq, rest);
+}
+
+static enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				    const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct http_req *rq = *con_cls;
+
+	(void)cls;
+	(void)version;
+	if (!rq) {
+		rq = calloc(1, sizeof(*rq));
+		if (!rq)
+			return MHD_NO;
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		size_t n = *upload_size;
+
+		*upload_size = 0;
+		if (rq->too_big || rq->len + n > HTTP_BODY_MAX) {
+			rq->too_big = true;
+			return MHD_YES;
+		}
+		if (!rq->body && !(rq->body = malloc(HTTP_BODY_MAX + 1)))
+			return MHD_NO;
+		memcpy(rq->body + rq->len, upload, n);
+		rq->len += n;
+		rq->body[rq->len] = '\0';
+		return MHD_YES;
+	}
+	return http_dispatch(c, rq, url, method);
+}
+
+static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			   enum MHD_RequestTerminationCode toe)
+{
+	struct http_req *rq = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (rq) {
+		/* the body may have held a PIN or an ID number */
+		if (rq->body)
+			sodium_memzero(rq->body, rq->len);
+		free(rq->body);
+		sodium_memzero(rq, sizeof(*rq));
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+static void http_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+static void http_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[256];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	kc_warn("http: %s", line);
+}
+
+int kiosk_http_start(const struct kiosk_conf *conf, struct kiosk_http **out, char *err, size_t errlen)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)conf->port) };
+	struct kiosk_http *h = calloc(1, sizeof(*h));
+	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+			 MHD_USE_ERROR_LOG;
+#if defined(__SANITIZE_ADDRESS__)
+	size_t stack = 0; /* the sanitizer's frames need the default */
+#else
+	size_t stack = 256 * 1024;
+#endif
+
+	if (!h)
+		return -ENOMEM;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	h->mhd = MHD_start_daemon(flags, (uint16_t)conf->port, NULL, NULL, http_handler, h,
+				  MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
+				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				  MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)(conf->max_streams + 16),
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
+				  MHD_OPTION_THREAD_STACK_SIZE, stack,
+				  MHD_OPTION_END);
+	if (!h->mhd) {
+		snprintf(err, errlen, "cannot listen on 127.0.0.1:%d (in use, or not allowed)", conf->port);
+		free(h);
+		return -EADDRINUSE;
+	}
+	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	h->port = info ? info->port : conf->port;
+	http_port = h->port;
+	*out = h;
+	return 0;
+}
+
+int kiosk_http_port(const struct kiosk_http *h)
+{
+	return h->port;
+}
+
+void kiosk_http_stop(struct kiosk_http *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->mhd);
+	free(h);
+}

@@ -1,0 +1,72 @@
+// The browser side of the terminal's tests: Debian's Chromium driven by
+// playwright-core (tests/kiosk/npm-setup.sh installs it; NODE_PATH points
+// at it). It starts nothing but the browser: keycabd, keycab-sim and
+// keycab-kiosk are the test script's. A page is a 1024x600 touchscreen in
+// zh-CN; every request it makes is recorded, and shot() keeps a
+// screenshot of each step under $BUILD/test-logs/kiosk/<test>/.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+let fails = 0;
+function ok(what) { console.log(`ok   - ${what}`); }
+function bad(what) { console.log(`FAIL - ${what}`); fails++; }
+function check(cond, what, detail) {
+  if (cond) ok(what); else bad(detail === undefined ? what : `${what}: ${detail}`);
+  return !!cond;
+}
+function failures() { return fails; }
+
+// The browser, for one test. opts: test (the screenshots' directory),
+// width, height, locale, timezoneId.
+async function launch(opts) {
+  const test = opts.test || 'kiosk';
+  const shots = path.join(process.env.BUILD || '/tmp', 'test-logs', 'kiosk', test);
+  fs.rmSync(shots, { recursive: true, force: true });
+  fs.mkdirSync(shots, { recursive: true });
+  const args = process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [];
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args });
+  let step = 0;
+
+  // A terminal: its own cookies, its requests recorded.
+  async function terminal(name) {
+    const context = await browser.newContext({
+      viewport: { width: opts.width || 1024, height: opts.height || 600 },
+      hasTouch: true,
+      isMobile: false,
+      locale: opts.locale || 'zh-CN',
+      timezoneId: opts.timezoneId || 'UTC',
+    });
+    const page = await context.newPage();
+    const requests = [];
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('console', (m) => console.log(`       [${name} console] ${m.text()}`));
+    page.on('pageerror', (e) => console.log(`       [${name} page error] ${e.message}`));
+    return {
+      context, page, requests,
+      // a screenshot of this step: NN-name-what.png
+      async shot(what) {
+        step++;
+        const file = path.join(shots, `${String(step).padStart(2, '0')}-${name}-${what}.png`);
+        await page.screenshot({ path: file });
+        return file;
+      },
+    };
+  }
+  return { browser, terminal, shots };
+}
+
+// Waits for fn() to be true (polling), up to ms; true when it was.
+async function until(fn, ms = 10000, every = 50) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await fn()) return true;
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+module.exports = { launch, until, ok, bad, check, failures };

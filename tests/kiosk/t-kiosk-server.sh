@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# keycab-kiosk against keycabd on keycab-sim with the demo estate: its
+# configuration errors, what curl sees (127.0.0.1 only, the Host and
+# write checks, CSP on every answer, body limits), then the page in a real
+# Chromium (t-kiosk-server.js), keycabd stopped and started under it.
+source "$KEYCAB_SRC/tests/controller/lib.sh"
+NODE_PATH=$("$KEYCAB_SRC/tests/kiosk/npm-setup.sh") || { echo "npm ci failed"; exit 1; }
+export NODE_PATH T
+kc_start
+"$KEYCAB_SRC/tests/demo/estate/setup.sh" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; exit 1; }
+KIOSK_PID=
+kiosk_cleanup() {
+	[ -n "$KIOSK_PID" ] && kill "$KIOSK_PID" 2>/dev/null && wait "$KIOSK_PID" 2>/dev/null
+	kc_cleanup
+}
+trap kiosk_cleanup EXIT
+
+echo "== configuration"
+kconf() { printf '%s\n' "$@" >"$T/bad.conf"; "$KEYCAB_BIN/keycab-kiosk" -c "$T/bad.conf" --check-config 2>&1; }
+for case in 'idle_timeout = 1s|[kiosk] idle_timeout: "1s" is out of range' \
+	"port = 70000|[kiosk] port: 70000 is out of range" \
+	'language = fr|[kiosk] language: "fr": say zh-CN or en' \
+	"colour = blue|[kiosk] colour: unknown key"; do
+	want="bad.conf:2: ${case#*|}"
+	out=$(kconf "[kiosk]" "${case%%|*}") && bad "${case%%|*} taken" ||
+		{ [[ $out == *"$want"* ]] && ok "${case%%|*}: $want" || bad "${case%%|*}: no \"$want\" in: $out"; }
+done
+out=$(kconf "[card_reader]" "device = input/event3") && bad "a relative device taken" ||
+	has "a card reader path that is not absolute" "device: \"input/event3\" is not an absolute path" "$out"
+
+PORT=$(free_port)
+IDLE_S=5
+cat >"$T/kiosk.conf" <<CONF
+[kiosk]
+port = $PORT
+socket = $KEYCAB_SOCKET
+idle_timeout = ${IDLE_S}s
+CONF
+expect 0 "the configuration checks" "$KEYCAB_BIN/keycab-kiosk" -c "$T/kiosk.conf" --check-config
+"$KEYCAB_BIN/keycab-kiosk" -c "$T/kiosk.conf" >>"$T/kiosk.log" 2>&1 &
+KIOSK_PID=$!
+URL=http://127.0.0.1:$PORT
+wait_for 10 curl -sf "$URL/" || { bad "keycab-kiosk did not start"; cat "$T/kiosk.log"; exit 1; }
+ok "keycab-kiosk serves $URL/"
+
+echo "== 127.0.0.1 only"
+listen=$(ss -Hltnp "sport = :$PORT" | awk '{print $4}')
+[ "$listen" = "127.0.0.1:$PORT" ] && ok "listens on 127.0.0.1:$PORT alone" || bad "listens on: $listen"
+other=$(ip -4 -o addr show scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -1)
+if [ -n "$other" ]; then
+	curl -s -m 3 -o /dev/null "http://$other:$PORT/" && bad "answers on $other" || ok "no answer on $other:$PORT"
+fi
+code=$(curl -s -o "$T/body" -w '%{http_code}' -H "Host: kiosk.example.com" "$URL/")
+[ "$code" = 421 ] && ok "another Host name (DNS rebinding) is refused (421)" || bad "Host kiosk.example.com: $code"
+
+echo "== every answer has the CSP; writes come from the page"
+for u in / /static/index.html /nothing /api/roster /api/op/import; do
+	h=$(curl -s -D - -o /dev/null "$URL$u")
+	has "GET $u has the CSP" "Content-Security-Policy: default-src 'self';" "$h"
+done
+post() { curl -s -o "$T/body" -w '%{http_code}' -X POST "$@"; }
+code=$(post -H 'Content-Type: text/plain' --data '{"person":"S01","pin":"1111"}' "$URL/api/login")
+[ "$code" = 403 ] && ok "a login that is not JSON is refused (403: a form of another site)" || bad "text/plain login: $code"
+code=$(post -H 'Content-Type: application/json' -H 'Origin: http://evil.example' --data '{"person":"S01","pin":"1111"}' "$URL/api/login")
+[ "$code" = 403 ] && ok "a login from another origin is refused (403)" || bad "cross-origin login: $code"
+code=$(post -H 'Content-Type: application/json' --data '[1]' "$URL/api/op/ping")
+[ "$code" = 400 ] && ok "a body that is no JSON object: 400" || bad "array body: $code"
+code=$(head -c 70000 /dev/zero | tr '\0' 'x' | post -H 'Content-Type: application/json' --data-binary @- "$URL/api/op/ping")
+[ "$code" = 413 ] && ok "a body over 64 KiB: 413" || bad "big body: $code"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/login")
+[ "$code" = 405 ] && ok "GET /api/login: 405" || bad "GET /api/login: $code"
+
+echo "== in Chromium"
+# the browser asks the shell to stop and start keycabd (files in $T)
+(
+	wait_for 120 test -e "$T/req-stop" || exit 1
+	kill "$KCD_PID"
+	wait_for 20 bash -c "! kill -0 $KCD_PID" || exit 1
+	touch "$T/done-stop"
+	wait_for 60 test -e "$T/req-start" || exit 1
+	kcd_start
+	echo "$KCD_PID" >"$T/kcd.pid"
+	touch "$T/done-start"
+) &
+HELPER=$!
+KIOSK_URL=$URL/ KIOSK_IDLE_S=$IDLE_S node "$KEYCAB_SRC/tests/kiosk/t-kiosk-server.js" && ok "t-kiosk-server.js" ||
+	bad "t-kiosk-server.js"
+wait "$HELPER"
+KCD_PID=$(cat "$T/kcd.pid" 2>/dev/null)
+rss=$(awk '/VmRSS/ {print $2}' "/proc/$KIOSK_PID/status")
+echo "       keycab-kiosk RSS after the test: $rss kB"
+
+echo "== the log"
+grep -E -q "1111|2222|9999" "$T/kiosk.log" && bad "a PIN in the kiosk's log" || ok "no PIN in the kiosk's log"
+grep -q "login by PIN: S01" "$T/kiosk.log" && ok "logins are logged by person code" || bad "no login line in the log"
+kill "$KIOSK_PID" && wait "$KIOSK_PID" && ok "keycab-kiosk stops cleanly on SIGTERM" || bad "keycab-kiosk stop"
+KIOSK_PID=
+if grep -q -e "ERROR: AddressSanitizer" -e "runtime error:" -e "LeakSanitizer" "$T/kiosk.log"; then
+	bad "a sanitizer report in the kiosk's log"; grep -A20 Sanitizer "$T/kiosk.log" | head -40
+fi
+tail -n 12 "$T/kiosk.log"
+kc_finish
