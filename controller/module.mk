@@ -67,3 +67,7 @@ kiosk_SRCS := controller/kiosk/cardreader.c
 TEST_PROGRAMS += t-kiosk-cardreader
 t-kiosk-cardreader_SRCS := tests/controller/t-kiosk-cardreader.c
 t-kiosk-cardreader_LIBS := kiosk common
+# The terminal's pages (controller/kiosk/www/): in Chromium through Playwright
+# (tests/kiosk/package-lock.json, npm ci), and the page's ID number check.
+TEST_SCRIPTS += tests/kiosk/t-pages.sh tests/kiosk/t-idcard-js.sh
+DEBS_TEST += chromium fonts-wqy-microhei nodejs npm
