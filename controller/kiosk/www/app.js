@@ -200,7 +200,9 @@
     var n = h('div.note' + (cls ? '.' + cls : ''), { 'data-t': dt || 'notice' }, h('div.txt', { text: text }), extra,
       btn('×', function () { n.remove(); }, 'small'));
     $('notice').appendChild(n);
-    while ($('notice').children.length > 3) $('notice').firstChild.remove();
+    while ($('notice').children.length > 2) $('notice').firstChild.remove();
+    /* a notice gives way after a while; one with a button waits longer */
+    setTimeout(function () { n.remove(); }, extra ? 90000 : 15000);
     return n;
   }
 
