@@ -99,3 +99,7 @@ TEST_SCRIPTS += tests/kiosk/t-kiosk-server.sh tests/kiosk/t-kiosk-systemd.sh
 DEBS_TEST += chromium fonts-wqy-microhei nodejs npm cage iproute2
 # benchmark: the terminal's bytes per page and RSS (bench/kiosk-page.sh)
 BENCH_SCRIPTS += bench/kiosk-page.sh
+# The terminal's pages (controller/kiosk/www/): in Chromium through Playwright
+# (tests/kiosk/package-lock.json, npm ci), and the page's ID number check.
+TEST_SCRIPTS += tests/kiosk/t-pages.sh tests/kiosk/t-idcard-js.sh
+DEBS_TEST += chromium fonts-wqy-microhei nodejs npm

@@ -1,0 +1,257 @@
+/* The terminal's pages end to end in a real headless Chromium (Debian's,
+ * driven by playwright-core) with touch at 1024x600, against keycabd on
+ * keycab-sim with the demo estate: real taps, the slot opening at the
+ * simulator, the key taken and put back there, the screen following.
+ * Env: KIOSK_URL, SIM_CONTROL, SHOTS (screenshot directory), LETTER (a
+ * letter on file for K-HY-1-101, borrower 谭伟, ID 440301199512125559).
+ * Exit 0 when every check passes. */
+'use strict';
+const { chromium } = require('playwright-core');
+const net = require('net');
+const path = require('path');
+
+const URL = process.env.KIOSK_URL, SHOTS = process.env.SHOTS;
+let fails = 0;
+const ok = (m) => console.log('ok   - ' + m);
+const bad = (m) => { console.log('FAIL - ' + m); fails++; };
+const check = (c, m) => (c ? ok(m) : bad(m));
+
+function sim(cmd) {
+  return new Promise((resolve, reject) => {
+    const s = net.createConnection(process.env.SIM_CONTROL);
+    let buf = '';
+    s.on('data', (d) => { buf += d; if (buf.endsWith('\n')) { s.end(); resolve(buf.trim()); } });
+    s.on('error', reject);
+    s.write(cmd + '\n');
+  });
+}
+async function until(fn, ms, what) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes('OK on'), 10000, 'coil ' + slot + ' on');
+
+(async () => {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  const ctx = await browser.newContext({ viewport: { width: 1024, height: 600 }, hasTouch: true, locale: 'zh-CN' });
+  const page = await ctx.newPage();
+  const origin = new global.URL(URL).origin;
+  const external = [], errors = [];
+  page.on('request', (r) => { if (!r.url().startsWith(origin)) external.push(r.url()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error' && !/favicon|404/.test(m.text())) errors.push(m.text()); });
+  let taps = 0;
+  const tap = async (sel) => { taps++; await page.tap(sel); };
+  const shot = (name) => page.screenshot({ path: path.join(SHOTS, name + '.png') });
+  const text = (sel) => page.textContent(sel);
+  const pin = async (digits) => { for (const d of digits) await page.tap(`[data-k="${d}"]`); };
+
+  try {
+    /* 1. idle */
+    const resp = await page.goto(URL);
+    const csp = resp.headers()['content-security-policy'] || '';
+    check(/default-src 'self'/.test(csp), 'the page comes with a CSP default-src \'self\': ' + csp);
+    await page.waitForSelector('[data-t=prompt]');
+    check((await text('[data-t=prompt]')) === '请刷卡或输入密码', 'idle screen says 请刷卡或输入密码');
+    await until(async () => /未处理告警/.test(await text('#alarms')), 5000, 'alarms badge');
+    check(/\d\d:\d\d/.test(await text('.idle .time')), 'idle screen shows the clock');
+    await shot('01-idle');
+
+    /* all text from the tables: the English toggle changes the screen */
+    await page.tap('[data-t=lang]');
+    check((await text('[data-t=prompt]')) === 'Tap your card or enter your PIN', 'English toggle: the prompt in English');
+    await shot('01-idle-en');
+    await page.tap('[data-t=lang]');
+
+    /* 2. login: a wrong PIN shows keycabd's refusal under a Chinese heading */
+    await page.tap('[data-t=login-pin]');
+    await page.waitForSelector('[data-t=name-S01]');
+    check(!(await page.$('[data-t=name-O01]')), 'the name picker holds no owner');
+    check(/王芳/.test(await text('[data-t=name-S01]')), 'the name picker shows names (王芳)');
+    await shot('02-names');
+    await page.tap('[data-t=name-S02]');
+    for (let i = 0; i < 5; i++) {
+      await pin('9999');
+      await page.tap('[data-t=pin-ok]');
+      await page.waitForSelector('[data-t=refusal]');
+    }
+    const r = await text('[data-t=refusal]');
+    check(/未能登录 · 规则 1：操作员身份认证/.test(r), 'wrong PIN: refused under 未能登录 and rule 1\'s Chinese name');
+    check(/已锁定至 \d\d:\d\d，还需等待(不到 1 分钟|约 \d+ 分钟)/.test(r), 'lockout shown with the time left: ' + r.slice(0, 60));
+    await shot('02-pin-locked');
+    await page.tap('[data-t=back]');
+
+    await page.tap('[data-t=name-S01]');
+    await pin('1111');
+    await page.tap('[data-t=pin-ok]');
+    await page.waitForSelector('[data-t=tile-inspection]');
+    check(/王芳/.test(await text('#who')), 'logged in: the header names 王芳');
+    check(/\d+ 秒/.test(await text('#countdown')), 'the idle countdown is visible');
+    await shot('03-home');
+
+    /* 3. find by building/room and by owner name */
+    await page.tap('[data-t=tile-find]');
+    await page.waitForSelector('[data-t=keys]');
+    await page.fill('[data-t=search]', '刘建国');
+    await until(async () => (await page.$$('[data-t^=key-]')).length === 1, 3000, 'one key for 刘建国');
+    check(!!(await page.$('[data-t=key-K-HY-1-101] [data-t=act-borrow]')), 'owner name finds K-HY-1-101 with its borrow action');
+    await page.fill('[data-t=search]', 'HY-1-103');
+    await until(async () => (await page.$$('[data-t^=key-]')).length === 1, 3000, 'one key for HY-1-103');
+    check(/在柜/.test(await text('[data-t=key-K-HY-1-103]')) && /空房/.test(await text('[data-t=key-K-HY-1-103]')), 'a result shows its kind and custody state');
+    check(!(await page.$('[data-t=key-K-HY-1-103] [data-t=act-borrow]')), 'a vacant key offers no borrow');
+    await shot('04-find');
+    await page.tap('[data-t=back]');
+
+    /* 4. vacant inspection in 4 taps: tile, key, engineer, open */
+    taps = 0;
+    await tap('[data-t=tile-inspection]');
+    await page.waitForSelector('[data-t=key-K-HY-1-103]');
+    await tap('[data-t=key-K-HY-1-103]');
+    await page.waitForSelector('[data-t=name-E01]');
+    await tap('[data-t=name-E01]');
+    await page.waitForSelector('[data-t=open]');
+    await shot('05-inspection-ready');
+    const t0 = Date.now();
+    await tap('[data-t=open]');
+    check(taps <= 4, `inspection release in ${taps} taps after login`);
+    await page.waitForSelector('[data-t=slot-open]');
+    await coilOn('A07');
+    console.log(`       tap to coil on: ${Date.now() - t0} ms`);
+    check((await text('[data-t=slot-open]')) === 'A07 号格已打开，请取钥匙', 'after the grant: A07 号格已打开，请取钥匙');
+    check(/\d+ 秒后重新上锁/.test(await text('[data-t=window-left]')), 'the window counts down');
+    await shot('06-slot-open');
+    const t1 = Date.now();
+    await sim('remove A07');
+    await page.waitForSelector('[data-t=taken]', { timeout: 5000 });
+    console.log(`       key removed to 已取走 on screen: ${Date.now() - t1} ms`);
+    ok('the key removed at the simulator: the screen says 已取走');
+    await shot('07-taken');
+    await page.tap('[data-t=done]');
+
+    /* a grant not taken: the window closes, 未取走，已重新上锁 */
+    await page.tap('[data-t=tile-inspection]');
+    await page.tap('[data-t=key-K-HY-1-104]');
+    await page.tap('[data-t=name-E02]');
+    await page.tap('[data-t=open]');
+    await page.waitForSelector('[data-t=slot-open]');
+    await page.waitForSelector('[data-t=not-taken]', { timeout: 15000 });
+    check((await text('[data-t=not-taken]')) === '未取走，已重新上锁', 'the window closed: 未取走，已重新上锁');
+    await shot('08-not-taken');
+    await page.tap('[data-t=done]');
+
+    /* the return: K-… 已归还, then the engineer records the inspection */
+    await sim('insert A07 ' + 0x1007);
+    await page.waitForSelector('[data-t=returned]', { timeout: 5000 });
+    check(/K-HY-1-103 已归还/.test(await text('[data-t=returned]')), 'the return shows K-HY-1-103 已归还');
+    await shot('09-returned');
+    await page.tap('[data-t=logout]');
+    await page.tap('[data-t=login-pin]');
+    await page.tap('[data-t=name-E01]');
+    await pin('3333');
+    await page.tap('[data-t=pin-ok]');
+    await page.waitForSelector('[data-t=tile-out]');
+    check(!(await page.$('[data-t=tile-inspection]')), 'an engineer is offered no release');
+    await page.tap('[data-t=tile-out]');
+    await page.waitForSelector('[data-t^=inspect-]');
+    await page.tap('[data-t^=inspect-]');
+    await page.tap('[data-t=result-problems]');
+    await page.fill('[data-t=problems]', '卫生间漏水');
+    await page.tap('[data-t=dept_engineering]');
+    await shot('10-inspection-result');
+    await page.tap('[data-t=save]');
+    await page.waitForSelector('[data-t=inspection-saved]');
+    ok('the engineer recorded the inspection (problems, forwarded to 工程部)');
+    await page.tap('[data-t=logout]');
+
+    /* 5. tenant borrow: letter, owner confirmation, ID on the pad */
+    await page.tap('[data-t=login-pin]');
+    await page.tap('[data-t=name-S01]');
+    await pin('1111');
+    await page.tap('[data-t=pin-ok]');
+    await page.tap('[data-t=tile-borrow]');
+    await page.tap('[data-t=key-K-HY-1-101]');
+    await page.waitForSelector('[data-t^=letter-]');
+    check(/刘建国/.test(await text('main')), 'borrow: the owner named');
+    await shot('11-letters');
+    await page.tap('[data-t=letter-' + process.env.LETTER + ']');
+    await page.waitForSelector('[data-t=call-owner]');
+    await shot('12-call-owner');
+    await page.tap('[data-t=confirm-phone]');
+    await page.waitForSelector('[data-t=field-idn]');
+    await pin('440301199512125549');   /* one digit wrong */
+    check(/校验码不对：最后一位应为 (?!9)\d/.test(await text('[data-t=id-check]')), 'a mistyped ID number is caught at the desk');
+    await page.tap('[data-t=field-contact]');
+    await pin('13912345678');
+    await page.tap('[data-t=field-sig]');
+    await pin('2026001');
+    await page.tap('[data-t=open]');
+    await page.waitForSelector('[data-t=refusal]');
+    check(!(await page.$('[data-t=slot-open]')), 'nothing sent with a mistyped ID number');
+    await shot('13-id-mistyped');
+    await page.tap('[data-t=field-idn]');
+    await page.tap('[data-k="C"]');
+    await pin('440301199512125559');
+    check(/证件号校验通过/.test(await text('[data-t=id-check]')), 'the right ID number checks out');
+    await page.tap('[data-t=open]');
+    await page.waitForSelector('[data-t=slot-open]');
+    await coilOn('A01');
+    ok('tenant borrow granted: slot A01 opens at the simulator');
+    await sim('remove A01');
+    await page.waitForSelector('[data-t=taken]', { timeout: 5000 });
+    await page.tap('[data-t=done]');
+    /* the return: a button hands the ID back */
+    await sim('insert A01 ' + 0x1001);
+    await page.waitForSelector('[data-t=id-back]', { timeout: 5000 });
+    await shot('14-return-id');
+    await page.tap('[data-t=id-back]');
+    await page.waitForSelector('[data-t=id-given]');
+    check(/谭伟/.test(await text('[data-t=id-given]')) && /5559/.test(await text('[data-t=id-given]')), 'the ID handed back, by name, masked');
+
+    /* 6. sealed key: refused without, granted with the manager's PIN */
+    await page.tap('[data-t=tile-sealed]');
+    await page.tap('[data-t=key-K-LJ-3-203]');
+    await page.tap('[data-t=name-M01]');
+    await pin('0000');
+    await page.tap('[data-t=open]');
+    await page.waitForSelector('[data-t=refusal]');
+    check(/未能放行 · 规则 4：封存钥匙审批/.test(await text('[data-t=refusal]')), 'sealed key, wrong manager PIN: refused under rule 4\'s Chinese name');
+    await shot('15-sealed-refused');
+    await pin('5555');
+    await page.tap('[data-t=open]');
+    await page.waitForSelector('[data-t=slot-open]');
+    await coilOn('A05');
+    ok('sealed key opened with the manager\'s PIN on the same screen');
+    await page.waitForSelector('[data-t=not-taken]', { timeout: 15000 });
+    await page.tap('[data-t=done]');
+
+    /* handover: the sheet, the incoming staff's own PIN */
+    await page.tap('[data-t=tile-handover]');
+    await page.tap('[data-t=handover-start]');
+    await page.waitForSelector('[data-t=sheet-title]');
+    check(/交接单 \d+（交班：王芳/.test(await text('[data-t=sheet-title]')) && (await page.$$('table.sheet')).length === 3,
+      'the handover sheet: keys out, IDs held, open alarms');
+    await shot('16-handover');
+    await page.tap('[data-t=handover-incoming]');
+    await page.tap('[data-t=name-S02]');
+    await page.waitForTimeout(2200); /* S02's lockout from the wrong PINs above is 2 s */
+    await pin('2222');
+    await page.tap('[data-t=pin-ok]');
+    await page.waitForSelector('[data-t=handover-confirmed]', { timeout: 5000 });
+    check(/李娜/.test(await text('[data-t=handover-confirmed]')), 'handover confirmed by the incoming staff 李娜');
+    await shot('17-handover-confirmed');
+
+    check(external.length === 0, 'no request leaves the kiosk: ' + external.join(' '));
+    check(errors.length === 0, 'no script errors: ' + errors.join(' | '));
+  } catch (e) {
+    bad(String(e && e.stack || e));
+    await shot('99-failure').catch(() => {});
+  }
+  await browser.close();
+  console.log(fails ? fails + ' checks failed' : 'all checks passed');
+  process.exit(fails ? 1 : 0);
+})();
