@@ -300,11 +300,11 @@ static enum MHD_Result h_op(struct MHD_Connection *c, struct http_req *rq, const
 		return http_bad_body(c, rq);
 	json_object_set_new(req, "op", json_string(op));
 	json_object_del(req, "session");
-	if (access == KIOSK_OP_SESSION) {
+	if (access == KIOSK_OP_SESSION || access == KIOSK_OP_PROBE) {
 		if (kiosk_session_use(rq->cookie, token, NULL) < 0) {
 			kc_secret_wipe_request(req);
 			json_decref(req);
-			return http_json(c, rq, 401,
+			return http_json(c, rq, access == KIOSK_OP_PROBE ? 200 : 401,
 					 json_pack("{s:b, s:b, s:i, s:s, s:[s], s:s, s:s, s:s}", "ok", 0, "refused", 1,
 						   "rule", 1, "reason", "Nobody is logged in at this terminal.",
 						   "missing", "login", "error", "login", "message_zh", "请先登录。",

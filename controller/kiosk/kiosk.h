@@ -58,6 +58,9 @@ void kiosk_keycabd_close(void);
 enum kiosk_op_access {
 	KIOSK_OP_ANYONE = 1, /* sent without a session */
 	KIOSK_OP_SESSION,    /* needs a login at this terminal; sent with its session */
+	KIOSK_OP_PROBE,      /* the same, but asking without a login is no error: the
+			      * refusal comes as 200 (a page asks on load whether it
+			      * is logged in) */
 };
 /* The access of op, or 0 when a page may not send it. */
 enum kiosk_op_access kiosk_ops_access(const char *op);

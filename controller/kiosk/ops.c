@@ -15,7 +15,7 @@ struct kiosk_op {
 
 static const struct kiosk_op kiosk_ops[] = {
 	{ "ping", KIOSK_OP_ANYONE },
-	{ "whoami", KIOSK_OP_SESSION }, /* also keeps the login alive */
+	{ "whoami", KIOSK_OP_PROBE }, /* also keeps the login alive */
 	/* at the cabinet: the custody decisions */
 	{ "release", KIOSK_OP_SESSION },
 	{ "collect", KIOSK_OP_SESSION },

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The terminal's pages (controller/kiosk/www/) in a real headless Chromium
 # with touch at 1024x600 (tests/kiosk/pages.js), against keycabd on
-# keycab-sim with the demo estate. The pages are served by keycab-kiosk
-# when it is built, else by the development server tests/kiosk/dev/.
+# keycab-sim with the demo estate, served by keycab-kiosk.
 # Screenshots of each screen: $BUILD/test-logs/kiosk-screens/.
 set -u
 . "$KEYCAB_SRC/tests/controller/lib.sh"
 command -v chromium >/dev/null || { echo "no chromium (apt-get install chromium)"; exit 77; }
-( cd "$KEYCAB_SRC/tests/kiosk" && { [ -d node_modules/playwright-core ] || npm ci --silent; } ) || exit 1
+NODE_PATH=$("$KEYCAB_SRC/tests/kiosk/npm-setup.sh") || { echo "npm ci failed"; exit 1; }
+export NODE_PATH
 KC_WINDOW=3s
 kc_start
 "$KEYCAB_SRC/tests/demo/estate/setup.sh" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; exit 1; }
@@ -18,15 +18,20 @@ LETTER=$(echo 440301199512125559 | kc --json letter file "$ENT" --borrower 'è°­ä
 kc logout >/dev/null
 
 PORT=$(free_port)
-python3 "$KEYCAB_SRC/tests/kiosk/dev/devserver.py" --www "$KEYCAB_SRC/controller/kiosk/www" \
-	--socket "$KEYCAB_SOCKET" --db "$T/keycab.db" --port "$PORT" >"$T/dev.out" 2>"$T/dev.log" &
-DEV_PID=$!
-trap 'kill $DEV_PID 2>/dev/null; wait $DEV_PID 2>/dev/null; kc_cleanup' EXIT
-wait_for 10 grep -q listening "$T/dev.out" || { cat "$T/dev.log"; exit 1; }
+cat >"$T/kiosk.conf" <<CONF
+[kiosk]
+port = $PORT
+socket = $KEYCAB_SOCKET
+idle_timeout = 90s
+CONF
+"$KEYCAB_BIN/keycab-kiosk" -c "$T/kiosk.conf" >"$T/kiosk.log" 2>&1 &
+KIOSK_PID=$!
+trap 'kill $KIOSK_PID 2>/dev/null; wait $KIOSK_PID 2>/dev/null; kc_cleanup' EXIT
+wait_for 10 curl -sf "http://127.0.0.1:$PORT/" >/dev/null || { bad "keycab-kiosk did not start"; cat "$T/kiosk.log"; exit 1; }
 
 SHOTS="$BUILD/test-logs/kiosk-screens"
 mkdir -p "$SHOTS"
 KIOSK_URL="http://127.0.0.1:$PORT/" SHOTS=$SHOTS LETTER=$LETTER \
-	NODE_PATH="$KEYCAB_SRC/tests/kiosk/node_modules" node "$KEYCAB_SRC/tests/kiosk/pages.js" || bad "pages.js"
-cat "$T/dev.log"
+	node "$KEYCAB_SRC/tests/kiosk/pages.js" || bad "pages.js"
+cat "$T/kiosk.log"
 kc_finish
