@@ -38,6 +38,7 @@ DEBS_BUILD := build-essential pkg-config libgpiod-dev libmodbus-dev \
 	libjansson-dev libsodium-dev libcmocka-dev libinih-dev libevdev-dev
 DEBS_TEST := python3 socat mbpoll sqlite3 gpiod systemd curl openssl
 DEBS_DEMO := python3 sqlite3 curl
+CMDS_TEST :=
 
 LIBRARIES :=
 # PROGRAMS are installed; TEST_TOOLS (the simulator, test stand-ins) are
@@ -103,8 +104,18 @@ define install_debs
 endef
 deps:
 	$(call install_debs,$(DEBS_BUILD))
+# Packages for commands: "cmd:package" is installed only when cmd is missing.
+define install_cmds
+	@missing=$$(for c in $(1); do command -v $${c%%:*} >/dev/null || echo $${c#*:}; done); \
+	if [ -n "$$missing" ]; then \
+		echo "keycab: installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+endef
 deps-test: deps
 	$(call install_debs,$(DEBS_TEST))
+	$(call install_cmds,$(CMDS_TEST))
 deps-demo: deps
 	$(call install_debs,$(DEBS_DEMO))
 

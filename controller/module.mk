@@ -96,10 +96,12 @@ TEST_SCRIPTS += tests/kiosk/t-kiosk-server.sh tests/kiosk/t-kiosk-systemd.sh
 # the terminal's browser tests: Debian's Chromium driven by playwright-core
 # (npm, tests/kiosk/package-lock.json), a CJK font for the screenshots;
 # cage for the display unit's verify
-DEBS_TEST += chromium fonts-wqy-microhei nodejs npm cage iproute2
+DEBS_TEST += chromium fonts-wqy-microhei cage iproute2
+# node and npm run the browser tests: Debian's packages unless the
+# machine has them already (a nodejs that bundles npm conflicts with npm)
+CMDS_TEST += node:nodejs npm:npm
 # benchmark: the terminal's bytes per page and RSS (bench/kiosk-page.sh)
 BENCH_SCRIPTS += bench/kiosk-page.sh
 # The terminal's pages (controller/kiosk/www/): in Chromium through Playwright
 # (tests/kiosk/package-lock.json, npm ci), and the page's ID number check.
 TEST_SCRIPTS += tests/kiosk/t-pages.sh tests/kiosk/t-idcard-js.sh
-DEBS_TEST += chromium fonts-wqy-microhei nodejs npm
