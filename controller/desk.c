@@ -74,7 +74,10 @@ static void ops_contact_mask(const char *contact, char *out, size_t len)
 	for (const char *p = contact; *p && n + 1 < len; p++) {
 		bool digit = *p >= '0' && *p <= '9';
 
-		out[n++] = digit && seen++ + 4 < digits ? '*' : *p;
+		if (digit && seen++ + 4 < digits)
+			out[n++] = '*';
+		else
+			out[n++] = *p;
 	}
 	out[n] = '\0';
 }

@@ -168,7 +168,7 @@ static int waveshare_write(struct sim *sim, int b, modbus_t *ctx, const uint8_t 
 		for (int ch = 0; ch < SIM_WS_CHANNELS; ch++)
 			sim_board_set_coil(sim, b, ch, val == 0xFF00, now);
 	} else if ((addr & 0xFF00) == WS_FLASH_ON || (addr & 0xFF00) == WS_FLASH_OFF) {
-		int ch = addr & 0xFF;
+		int ch = (int)(addr & 0xFF);
 		bool flash_on = (addr & 0xFF00) == WS_FLASH_ON;
 
 		if (ch >= SIM_WS_CHANNELS) {
