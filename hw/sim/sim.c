@@ -166,7 +166,7 @@ int sim_loop(struct sim *sim)
 			      4 * (size_t)sim->nendpoints;
 		size_t n = 0;
 
-		if (need > cap) {
+		if (!pfd || !ref || need > cap) { /* the first pass always allocates */
 			struct pollfd *p2 = realloc(pfd, need * sizeof(*pfd));
 			struct pfd_ref *r2;
 
