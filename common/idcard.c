@@ -57,7 +57,9 @@ int kc_idcard_check(const char *number, int today)
 	for (i = 0; i < 17; i++)
 		if (!is_digit(number[i]))
 			return -EINVAL;
-	last = number[17] == 'x' ? 'X' : number[17];
+	last = number[17];
+	if (last == 'x')
+		last = 'X';
 	if (!is_digit(last) && last != 'X')
 		return -EINVAL;
 	if (number[0] == '0')

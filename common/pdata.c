@@ -221,8 +221,10 @@ int kc_id_mask(const char *id, char *out, size_t len)
 	n = strlen(norm);
 	if (n + 1 > len)
 		return -ENOSPC;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (n > 4 && i < n - 4) || n <= 4 ? '*' : norm[i];
+	/* all masked; the last 4 shown when there are more than 4 */
+	memset(out, '*', n);
+	if (n > 4)
+		memcpy(out + n - 4, norm + n - 4, 4);
 	out[n] = '\0';
 	sodium_memzero(norm, sizeof(norm));
 	return 0;

@@ -33,7 +33,7 @@ static char *trim(char *s)
 {
 	char *e;
 
-	while (isspace((unsigned char)*s))
+	while (*s && isspace((unsigned char)*s))
 		s++;
 	e = s + strlen(s);
 	while (e > s && isspace((unsigned char)e[-1]))

@@ -74,7 +74,10 @@ static void ops_contact_mask(const char *contact, char *out, size_t len)
 	for (const char *p = contact; *p && n + 1 < len; p++) {
 		bool digit = *p >= '0' && *p <= '9';
 
-		out[n++] = digit && seen++ + 4 < digits ? '*' : *p;
+		if (digit && seen++ + 4 < digits)
+			out[n++] = '*';
+		else
+			out[n++] = *p;
 	}
 	out[n] = '\0';
 }
@@ -335,7 +338,7 @@ json_t *kc_desk_approve(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	    kc_local_parse(kc_req_str(req, "valid_from"), KC_DAY_START, &from) < 0)
 		return kc_reply_error("approve: \"valid_from\" is not a time (YYYY-MM-DD HH:MM, %s time)",
 				      kc_tz_name());
-	if (valid_s <= 0 || valid_s > 24 * 3600)
+	if (valid_s <= 0 || valid_s > 24 * INT64_C(3600))
 		return kc_reply_error("approve: the approval's window (valid_for_s) must be 1 s to 24 h");
 	to = from + valid_s * 1000;
 	if (kc_store_begin(ctl->st) < 0)

@@ -308,7 +308,7 @@ int main(int argc, char **argv)
 	while (!ctl.stopping) {
 		struct pollfd fds[3 + KC_PROTO_MAX_FDS];
 		int64_t next, now;
-		int n = 0, ns;
+		int n = 0, ns, nfds;
 
 		next = kc_scans_tick(&ctl);
 		kc_subscribe_tick(&ctl);
@@ -331,7 +331,8 @@ int main(int argc, char **argv)
 		fds[n++] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = hw_cabinet_fd(hw), .events = POLLIN };
 		ns = kc_proto_pollfds(srv, fds + n, (int)KC_ARRAY_SIZE(fds) - n);
-		if (poll(fds, (nfds_t)(n + ns), -1) < 0) {
+		nfds = n + ns;
+		if (poll(fds, (nfds_t)nfds, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			kc_err("poll: %s", strerror(errno));

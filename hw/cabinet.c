@@ -110,7 +110,7 @@ struct hw_cabinet *hw_cabinet_new(const char *path, char *err, size_t errlen)
 		}
 		b->ops = b->driver->board;
 		b->backoff_ms = c->retry_min_ms;
-		b->slots = calloc((size_t)c->nslots, sizeof(*b->slots));
+		b->slots = calloc((size_t)c->nslots, sizeof(struct hw_slot *));
 		b->present = calloc((size_t)c->nslots, sizeof(*b->present));
 		if (!b->slots || !b->present)
 			goto err_mem;
@@ -136,8 +136,8 @@ struct hw_cabinet *hw_cabinet_new(const char *path, char *err, size_t errlen)
 	for (int i = 0; i < cab->nbuses; i++) {
 		struct hw_bus *bus = &cab->buses[i];
 
-		bus->boards = calloc((size_t)c->nboards, sizeof(*bus->boards));
-		bus->slots = calloc((size_t)c->nslots, sizeof(*bus->slots));
+		bus->boards = calloc((size_t)c->nboards, sizeof(struct hw_board *));
+		bus->slots = calloc((size_t)c->nslots, sizeof(struct hw_slot *));
 		if (!bus->boards || !bus->slots)
 			goto err_mem;
 		bus->cmd_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

@@ -167,8 +167,8 @@ static int gp_open(struct hw_bus *bus, char *err, size_t errlen)
 		b->priv = gb;
 		if (!gb)
 			goto err_mem;
-		gb->lock = calloc((size_t)b->nslots, sizeof(*gb->lock));
-		gb->sense = calloc((size_t)b->nslots, sizeof(*gb->sense));
+		gb->lock = calloc((size_t)b->nslots, sizeof(struct gpiod_line *));
+		gb->sense = calloc((size_t)b->nslots, sizeof(struct gpiod_line *));
 		gb->value = calloc((size_t)b->nslots, sizeof(*gb->value));
 		if (!gb->lock || !gb->sense || !gb->value)
 			goto err_mem;

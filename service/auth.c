@@ -106,7 +106,7 @@ int kc_auth_user_check(struct kc_db *db, const char *name, const char *password,
 /* ---- login backoff ---- */
 
 #define LOGIN_SLOTS 4096
-#define LOGIN_FORGET_MS (15 * 60 * 1000)
+#define LOGIN_FORGET_MS (INT64_C(15) * 60 * 1000)
 
 struct login_slot {
 	char key[KC_NAME_MAX + 3]; /* "u:" name or "a:" address; "" when free */

@@ -135,7 +135,7 @@ int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *
 		if (strcmp(key, "threads") == 0)
 			return set_int(&cfg->threads, value, 1, 64, err, errlen);
 		if (strcmp(key, "session_ttl_s") == 0)
-			return set_int(&cfg->session_ttl_s, value, 60, 7 * 86400, err, errlen);
+			return set_int(&cfg->session_ttl_s, value, 60, 7 * 86400LL, err, errlen);
 		if (strcmp(key, "tls_cert") == 0 || strcmp(key, "tls_key") == 0) {
 			if (!*value) {
 				snprintf(err, errlen, "the file name is empty");

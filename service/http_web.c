@@ -42,7 +42,7 @@ enum MHD_Result http_web_login(struct call *k)
 		memset(pass, 0, sizeof(pass));
 		return http_reply_locked(c, false, rq->retry_s);
 	}
-	if (r < 0) {
+	if (!form || r < 0) {
 		memset(pass, 0, sizeof(pass));
 		kc_notice("web login failed for %s", form ? user : "(no user)");
 		return http_reply_html(c, 401, kc_web_login("用户名或密码错误 Wrong user name or password"), NULL);

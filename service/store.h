@@ -27,7 +27,7 @@ void kc_db_bench_synchronous_normal(void);
  * path read-only or with less than KC_DB_MIN_FREE bytes free, the
  * connection read-only, and after a failed write (kc_db_note_write) a
  * write probe. 0 ("ok" in msg) or a negative errno with the reason. */
-#define KC_DB_MIN_FREE (1024 * 1024)
+#define KC_DB_MIN_FREE (1024ULL * 1024)
 int kc_db_health(struct kc_db *db, const char *path, char *msg, size_t len);
 /* The outcome of a write the service answered for (an ingest). */
 void kc_db_note_write(int ok);

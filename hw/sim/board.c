@@ -168,7 +168,7 @@ static int waveshare_write(struct sim *sim, int b, modbus_t *ctx, const uint8_t 
 		for (int ch = 0; ch < SIM_WS_CHANNELS; ch++)
 			sim_board_set_coil(sim, b, ch, val == 0xFF00, now);
 	} else if ((addr & 0xFF00) == WS_FLASH_ON || (addr & 0xFF00) == WS_FLASH_OFF) {
-		int ch = addr & 0xFF;
+		int ch = (int)(addr & 0xFF);
 		bool flash_on = (addr & 0xFF00) == WS_FLASH_ON;
 
 		if (ch >= SIM_WS_CHANNELS) {
@@ -288,6 +288,7 @@ int sim_boards_init(struct sim *sim, char *err, size_t errlen)
 {
 	const struct hw_cabinet_conf *c = sim->conf;
 
+	sim->nboards = sim->nslots = 0;
 	sim->board_of_conf = calloc((size_t)c->nboards + 1, sizeof(int));
 	sim->slot_of_conf = calloc((size_t)c->nslots + 1, sizeof(int));
 	sim->boards = calloc((size_t)c->nboards + 1, sizeof(*sim->boards));
@@ -342,7 +343,9 @@ int sim_boards_init(struct sim *sim, char *err, size_t errlen)
 		struct sim_slot *s;
 
 		sim->slot_of_conf[i] = -1;
-		if (b < 0)
+		/* b < 0: a gpio board, which the simulator does not play;
+		 * otherwise b is one of the boards set up above */
+		if (b < 0 || b >= sim->nboards)
 			continue;
 		s = &sim->slots[sim->nslots];
 		s->conf = i;

@@ -62,7 +62,7 @@ void sim_reply(struct sim *sim, int b, bool rtu, int bus, uint64_t conn_id,
 	if (sim->npending >= SIM_PENDING_MAX)
 		return; /* a client flooding a slow board: it sees timeouts */
 	p = calloc(1, sizeof(*p));
-	grown = realloc(sim->pending, (size_t)(sim->npending + 1) * sizeof(*grown));
+	grown = realloc(sim->pending, (size_t)(sim->npending + 1) * sizeof(struct sim_pending *));
 	if (!p || !grown) {
 		free(p);
 		if (grown)
@@ -95,7 +95,7 @@ void sim_pending_run(struct sim *sim, int64_t now)
 		struct sim_pending *p = sim->pending[first];
 
 		memmove(&sim->pending[first], &sim->pending[first + 1],
-			(size_t)(sim->npending - first - 1) * sizeof(*sim->pending));
+			(size_t)(sim->npending - first - 1) * sizeof(struct sim_pending *));
 		sim->npending--;
 		if (p->rtu)
 			sim_bus_send(sim, p->bus, p->board, p->adu, p->len);
@@ -166,7 +166,7 @@ int sim_loop(struct sim *sim)
 			      4 * (size_t)sim->nendpoints;
 		size_t n = 0;
 
-		if (need > cap) {
+		if (!pfd || !ref || need > cap) { /* the first pass always allocates */
 			struct pollfd *p2 = realloc(pfd, need * sizeof(*pfd));
 			struct pfd_ref *r2;
 

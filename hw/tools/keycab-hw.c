@@ -487,8 +487,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(cmd, "check") && strcmp(cmd, "scan") && strcmp(cmd, "open") &&
-	    strcmp(cmd, "off")) {
+	if (strcmp(cmd, "check") != 0 && strcmp(cmd, "scan") != 0 && strcmp(cmd, "open") != 0 &&
+	    strcmp(cmd, "off") != 0) {
 		fprintf(stderr, "%s: unknown command \"%s\"\n", prog, cmd);
 		usage(stderr);
 		return EXIT_USAGE;
