@@ -81,6 +81,8 @@ static int record(const char *buf, size_t len, size_t *pos, int *line, json_t *a
 				return -EINVAL;
 			}
 			f.len = 0;
+			if (f.s)
+				f.s[0] = '\0';
 			quoted = was_quoted = true;
 			any = true;
 			continue;

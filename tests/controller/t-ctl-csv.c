@@ -50,6 +50,13 @@ static void test_rows(void **state)
 	assert_non_null(rows);
 	assert_null(json_object_get(json_array_get(rows, 0), "b"));
 	json_decref(rows);
+	/* spaces before a quoted field are not part of it: an empty quoted
+	 * field after spaces is empty */
+	rows = parse("a,b,c\n  \"\",x,  \"q\"\n", err, sizeof(err));
+	assert_non_null(rows);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 0), "a")), "");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 0), "c")), "q");
+	json_decref(rows);
 	printf("quotes, CRLF, BOM, blank lines, short rows parse\n");
 }
 
