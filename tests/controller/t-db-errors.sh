@@ -23,7 +23,11 @@ has "  ... says there is no handover" "There is no handover 999" "$ERR"
 refused 0 "clear of no alarm" clear_alarm
 has "  ... says there is no alarm" "There is no alarm 999" "$ERR"
 
-seq0=$(db "SELECT max(seq) FROM outbox")
+# what the three commands would write (the cabinet's own scans may add
+# notices or slot events meanwhile: those are not this test's business)
+written() { db "SELECT count(*) FROM outbox WHERE body LIKE '%\"type\":\"inspection.recorded\"%'
+	OR body LIKE '%\"type\":\"handover.reviewed\"%' OR body LIKE '%\"type\":\"alarm.cleared\"%'"; }
+seq0=$(written)
 for t in loans:inspect handovers:review alarms:clear_alarm; do
 	table=${t%%:*} cmd=${t#*:}
 	echo "== $table cannot be read"
@@ -33,7 +37,8 @@ for t in loans:inspect handovers:review alarms:clear_alarm; do
 	case $ERR in *"There is no"*) bad "  ... answered as a refusal: $ERR" ;; *) ok "  ... no \"There is no\"" ;; esac
 	db "ALTER TABLE ${table}_away RENAME TO $table"
 done
-[ "$(db "SELECT max(seq) FROM outbox")" = "$seq0" ] && ok "nothing was written" || bad "the outbox moved"
+[ "$(written)" = "$seq0" ] && ok "nothing was written: no inspection, review or clearing in the outbox" ||
+	bad "the outbox holds an inspection, review or clearing written meanwhile"
 refused 0 "with the tables back, inspect of no loan is a refusal again" inspect
 kc ping >/dev/null && ok "keycabd still answers" || bad "keycabd died"
 kc_finish
