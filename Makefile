@@ -167,7 +167,8 @@ install: build
 		$(DESTDIR)$(EXAMPLES_DIR)
 	install -m 0755 $(BIN_TARGETS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(wildcard systemd/*.service) $(DESTDIR)$(SYSTEMD_UNIT_DIR)/
-	install -m 0644 systemd/keycabd.sysusers $(DESTDIR)$(SYSUSERS_DIR)/keycabd.conf
+	for f in systemd/*.sysusers; do \
+		install -m 0644 $$f $(DESTDIR)$(SYSUSERS_DIR)/$$(basename $$f .sysusers).conf || exit 1; done
 	install -m 0644 $(wildcard systemd/*.conf.example) $(wildcard hw/examples/*.conf) $(DESTDIR)$(EXAMPLES_DIR)/
 
 clean:

@@ -19,12 +19,16 @@ done
 for u in "$src"/systemd/*.service; do
 	n=$(basename "$u")
 	[ -f "$d/usr/lib/systemd/system/$n" ] && ok "unit $n installed" || bad "unit $n missing"
-	# every program a unit starts is installed where the unit looks
-	for exe in $(grep -hoE '^Exec[A-Za-z]*=[-@!+]*/usr/bin/[^ ]+' "$u" | sed -E 's/^[^=]*=[-@!+]*//'); do
+	# every keycab program a unit starts is installed where the unit looks
+	# (cage and chromium come from Debian)
+	for exe in $(grep -hoE '^Exec[A-Za-z]*=[-@!+]*/usr/bin/(keycab|keyaudit)[^ ]*' "$u" | sed -E 's/^[^=]*=[-@!+]*//'); do
 		[ -x "$d$exe" ] && ok "$n: $exe is installed" || bad "$n starts $exe, which make install does not install"
 	done
 done
-[ -f "$d/usr/lib/sysusers.d/keycabd.conf" ] && ok "sysusers installed" || bad "sysusers missing"
+for f in "$src"/systemd/*.sysusers; do
+	n=$(basename "$f" .sysusers).conf
+	[ -f "$d/usr/lib/sysusers.d/$n" ] && ok "sysusers $n installed" || bad "sysusers $n missing"
+done
 [ -f "$d/usr/share/doc/keycab/examples/keycabd.conf.example" ] &&
 	[ -f "$d/usr/share/doc/keycab/examples/demo-cabinet.conf" ] && ok "examples installed" || bad "examples missing"
 echo "$fails check(s) failed"
