@@ -8,7 +8,7 @@
 // "Bounded pulses"; tests/controller/subcheck.py does the same). Each
 // cycle is release -> the key taken at the sim -> put back, alternately
 // from the page and from `keycab` (the CLI), over the same keys:
-//   tap to open    the tap on 放行 (touchscreen.tap; the time just before
+//   tap to open    the tap on 开格 Open slot (touchscreen.tap; the time just before
 //                  it is dispatched) to the coil on in keycab-sim's history
 //                  (CLOCK_MONOTONIC, as process.hrtime); the CLI: its
 //                  process spawned to the coil on
@@ -268,7 +268,7 @@ function pct(xs, p) {
   console.log('');
   console.log('| what | n | p50 ms | p99 ms | max ms | baseline (same run) | ratio p50 / p99 | target |');
   console.log('|---|---|---|---|---|---|---|---|');
-  console.log(`| tap to open: the tap on 放行 to the coil on | ${lat.page.length} | ${f1(tap50)} | ${f1(tap99)} | ${f1(Math.max(...lat.page))} | keycab release to the coil on: p50 ${f1(cli50)}, p99 ${f1(cli99)} (n ${lat.cli.length}) | ${f2(tap50 / cli50)} / ${f2(tap99 / cli99)} | p99 < 300 ms and <= 1.5x the CLI: ${tap99 < 300 && tap99 <= 1.5 * cli99 ? 'met' : 'NOT met'} |`);
+  console.log(`| tap to open: the tap on 开格 (Open slot) to the coil on | ${lat.page.length} | ${f1(tap50)} | ${f1(tap99)} | ${f1(Math.max(...lat.page))} | keycab release to the coil on: p50 ${f1(cli50)}, p99 ${f1(cli99)} (n ${lat.cli.length}) | ${f2(tap50 / cli50)} / ${f2(tap99 / cli99)} | p99 < 300 ms and <= 1.5x the CLI: ${tap99 < 300 && tap99 <= 1.5 * cli99 ? 'met' : 'NOT met'} |`);
   if (lat.toFetch.length) {
     console.log(`| ... the tap to the page's POST /api/op/release leaving Chromium | ${lat.toFetch.length} | ${f1(pct(lat.toFetch, 50))} | ${f1(pct(lat.toFetch, 99))} | ${f1(Math.max(...lat.toFetch))} | | | |`);
     console.log(`| ... that POST to the coil on (keycab-kiosk, keycabd, Modbus) | ${lat.fetchToOn.length} | ${f1(pct(lat.fetchToOn, 50))} | ${f1(pct(lat.fetchToOn, 99))} | ${f1(Math.max(...lat.fetchToOn))} | | | |`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The terminal's latencies and bytes per screen (bench/kiosk-tap.js):
-# tap to open (the tap on 放行 in real Chromium, touch at 1024x600, to the
+# tap to open (the tap on 开格 Open slot in real Chromium, touch at 1024x600, to the
 # coil on at keycab-sim) beside the same release by `keycab`, key to screen
 # (the removal at the sim to 已取走 on the page) beside keycabd's own push,
 # bytes per screen of the repair flow, keycab-kiosk's RSS. keycabd on
