@@ -2,3 +2,4 @@
 BENCH_PROGRAMS += service-fleet
 service-fleet_SRCS := bench/service-fleet.c
 service-fleet_LIBS := service common
+BENCH_SCRIPTS += bench/kiosk-tap.sh

@@ -4,6 +4,8 @@
 #   keycab-sim   three boards, 24 slots (hw/examples/demo-cabinet.conf)
 #   keyauditd    the audit service, with a webhook receiver for its notices
 #   keycabd      the cabinet controller, forwarding its events to keyauditd
+#   keycab-kiosk the cabinet's touchscreen pages, on a free 127.0.0.1 port
+#                (its URL is printed, in Chinese and English)
 #
 # then imports a sample estate (tests/demo/estate/setup.sh), walks through
 # the custody rules with the real `keycab` commands
@@ -141,11 +143,33 @@ sed -e "s|@CABINET@|$DEMO_DIR/cabinet.conf|" -e "s|@DB@|$DEMO_DIR/keycab.db|" \
 pids+=($!)
 wait_until 15 "$KEYCAB_BIN/keycab" ping
 echo "keycabd is up on $KEYCAB_SOCKET"
+# The terminal: keycab-kiosk on a free port of 127.0.0.1 (port 0: it picks
+# one and logs it), talking to keycabd over the same socket as keycab.
+cat >"$DEMO_DIR/kiosk.conf" <<CONF
+[kiosk]
+port = 0
+socket = $KEYCAB_SOCKET
+idle_timeout = 5m
+CONF
+"$KEYCAB_BIN/keycab-kiosk" -c "$DEMO_DIR/kiosk.conf" >"$DEMO_DIR/kiosk.log" 2>&1 &
+pids+=($!)
+wait_until 10 grep -q 'serving the terminal on http://127.0.0.1:' "$DEMO_DIR/kiosk.log"
+KIOSK_URL=$(sed -n 's|.*serving the terminal on \(http://127.0.0.1:[0-9]*/\).*|\1|p' "$DEMO_DIR/kiosk.log" | head -1)
+export KIOSK_URL
+wait_until 10 curl -fsS "$KIOSK_URL"
+kiosk_url() {
+	echo "柜面终端（触摸屏页面）：请在本机浏览器打开 $KIOSK_URL"
+	echo "The cabinet's terminal (touchscreen pages): open $KIOSK_URL in a browser on this machine"
+}
+kiosk_url
 
 say "Part 4 of 6: The estate: sites, units, owners, keys, people, entrustments"
 "$SRC/tests/demo/estate/setup.sh"
 
 say "Part 5 of 6: A walk through the custody rules at the cabinet"
+kiosk_url
+echo "Open it now and the idle screen follows the cabinet as the walk goes (returns, alarms, the audit link);"
+echo "the steps marked [终端 terminal] can be done there as well as with keycab."
 "$SRC/tests/demo/walkthrough.sh"
 
 say "Part 6 of 6: What the supervisor sees at the office (keyauditd, computed from the forwarded events)"
@@ -173,6 +197,8 @@ wait_until 10 test -s "$DEMO_DIR/notices.log" || true
 cat "$DEMO_DIR/notices.log" 2>/dev/null || echo "(none yet)"
 
 say "Done"
+kiosk_url
+echo "  登录 log in: 王芳 Wang Fang (staff) PIN 1111, 张伟 Zhang Wei (engineer) 3333, 陈经理 Manager Chen 5555, 李娜 Li Na 2222"
 echo "Web pages:   http://127.0.0.1:$AUDIT_PORT/   user $SUPERVISOR, password $SUPERVISOR_PASSWORD"
 echo "CSV export:  curl -u $SUPERVISOR:$SUPERVISOR_PASSWORD 'http://127.0.0.1:$AUDIT_PORT/api/v1/reports/keylog?format=csv&section=events'"
 echo "The cabinet: KEYCAB_SOCKET=$KEYCAB_SOCKET $KEYCAB_BIN/keycab slots"

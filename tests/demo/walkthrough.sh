@@ -2,8 +2,11 @@
 # A walk through the key custody rules at the cabinet, for a newcomer to
 # read along: each step says what happens and why, then runs the real
 # keycab command and shows its output. Keys go in and out of the
-# simulated cabinet (keycab-sim) as a person's hand would.
-# Env: KEYCAB_BIN, KEYCAB_SOCKET, SIM_CONTROL, DEMO_DIR (a temp dir).
+# simulated cabinet (keycab-sim) as a person's hand would. The steps the
+# cabinet's touchscreen terminal (keycab-kiosk) offers too are marked
+# [终端 terminal] with the taps that do them there.
+# Env: KEYCAB_BIN, KEYCAB_SOCKET, SIM_CONTROL, DEMO_DIR (a temp dir);
+# KIOSK_URL when make demo runs the terminal.
 # Run after tests/demo/estate/setup.sh on a fresh keycabd.
 set -uo pipefail
 : "${KEYCAB_BIN:?}" "${KEYCAB_SOCKET:?}" "${SIM_CONTROL:?}" "${DEMO_DIR:?}"
@@ -19,6 +22,8 @@ step=0
 
 chapter() { step=$((step + 1)); printf '\n%s== %d. %s ==%s\n' "$bold" "$step" "$*" "$norm"; }
 say() { printf '%s\n' "$*" | fold -s -w 100; }
+# terminal TEXT: the same step at the touchscreen terminal
+terminal() { printf '%s[终端 terminal%s] %s%s\n' "$bold" "${KIOSK_URL:+ $KIOSK_URL}" "$*" "$norm" | fold -s -w 100; }
 # show CMD...: the command as one would type it (an `sh -c` shows its script)
 show() {
 	local line= a
@@ -71,10 +76,11 @@ chapter "Logging in (rule 1: every release has an authenticated operator)"
 say "Wang Fang (王芳, customer-service desk 客服) starts her shift. Nothing opens without a staff member identified by PIN or card. The PIN is read from stdin or a prompt without echo, never from the command line, where ps would show it."
 refuse keycab release K-HY-1-108 --purpose inspection --due-in 4h
 run sh -c 'echo 1111 | keycab login S01 --pin-stdin'
+terminal "输入密码登录 → 王芳 → 1111 → 确定 (Log in with PIN → Wang Fang → 1111 → OK); a card reader logs in with a tap of the card."
 run keycab status
 
 chapter "Importing the registry: every rejected row says why"
-say "Administrators import sites, units, owners and keys from CSV. A row that cannot be taken is reported with its line and the reason; the good rows go in."
+say "Administrators import sites, units, owners and keys from CSV. A row that cannot be taken is reported with its line and the reason; the good rows go in. (keycab only: the terminal does no administration.)"
 cat >"$DEMO_DIR/units-extra.csv" <<'CSV'
 code,site,building,room,vacant
 LJ-6-101,LJ,6,101,yes
@@ -89,6 +95,7 @@ chapter "A vacant-unit key for an inspection (rule 5, 空置房检查)"
 say "Vacant units are inspected every month: 80 % of them on a new site, all of them on an old one. Engineer Zhang Wei (张伟) borrows the key of vacant unit HY-1-108 for an inspection. A vacant key goes out for an inspection or a repair, and always with a due time."
 refuse keycab release K-HY-1-108 --purpose inspection --borrower E01
 run keycab release K-HY-1-108 --purpose inspection --borrower E01 --due-in 4h
+terminal "空房检查 → K-HY-1-108 → 张伟 → 开格 (Vacant inspection → the key → Zhang Wei → Open slot): 4 taps; the screen says the slot is open, counts the window down and turns to 已取走 taken when the key leaves."
 take K-HY-1-108 B01
 say "Slot B01 opened for a bounded window and relocked; the sensor saw the key leave, so the loan is out."
 run keycab loans
@@ -99,6 +106,7 @@ run keycab loans --all
 say "He found a water stain on the ceiling: problems found are forwarded to a department (发现问题及时转呈相关部门) and followed up in the monthly report."
 refuse keycab inspect "$L" --result problems --problems "water stain on the bedroom ceiling"
 run keycab inspect "$L" --result problems --problems "water stain on the bedroom ceiling" --forwarded-to 工程部
+terminal "Zhang Wei logs in himself (PIN 3333): 在外钥匙与证件 → 记录检查结果 → 发现问题, the text, 工程部 → 保存 (Keys out and IDs held → Record the inspection → Problems found → Engineering → Save)."
 
 chapter "An entrusted key for a borrower (rules 2 and 3, 托管钥匙借用)"
 say "Owner Liu Jianguo (刘建国) left the key of HY-1-101 with the desk. His tenant Tan Wei asks for it. A borrower who is not the owner needs: the owner's signed authorisation letter (委托书) on file, the desk's confirmation of that letter with the owner, the borrower's valid ID held at the desk (留下借用人有效证件), and a registered loan with contact and signature."
@@ -110,22 +118,26 @@ LET=$(keycab --json letters | python3 -c 'import json,sys; print(json.load(sys.s
 refuse sh -c "echo 440301199512125555 | keycab release K-HY-1-101 --purpose borrow --borrower 'Tan Wei' --contact 13700001111 --signature REG-0001 --letter $LET --id-type id_card --id-stdin"
 say "Wang Fang calls Mr Liu, who confirms the letter (客服与业主联系确认). She records who confirmed, when and how."
 run keycab letter confirm "$LET" --channel phone
+terminal "租户借用 → K-HY-1-101 → the letter on file: the owner's name and phone are on screen, one tap records the call. (Filing a letter is keycab's.)"
 refuse keycab release K-HY-1-101 --purpose borrow --borrower "Tan Wei" --contact 13700001111 --signature REG-0001 --letter "$LET"
 say "Now with the ID card held at the desk:"
 run sh -c "echo 440301199512125555 | keycab release K-HY-1-101 --purpose borrow --borrower 'Tan Wei' --contact 13700001111 --signature REG-0001 --letter $LET --id-type id_card --id-stdin"
 LB=$(keycab --json loans | python3 -c 'import json,sys; print([l["loan"] for l in json.load(sys.stdin)["loans"] if l["key"]=="K-HY-1-101"][0])')
+terminal "then the borrower's ID number, contact and register reference on the digit pad, a due preset, 开格放行 (Release); a mistyped ID number is caught on the spot."
 take K-HY-1-101 A01
 run keycab ids
 say "Tan Wei wants his ID card back before returning the key: the desk keeps it until the key is back in its slot (rule 3)."
 refuse keycab id release "$LB"
 put K-HY-1-101 A01 0x1001
 run keycab id release "$LB"
+terminal "on the return the screen says K-HY-1-101 已归还 with a button 归还证件 (Hand the ID back)."
 
 chapter "A sealed key needs a manager's approval (rule 4, 封存钥匙启用审批)"
 say "A water pipe bursts in LJ-3-203; its owner's key is sealed (封存). It opens only with the approval of the service manager: a second credential at the cabinet, or an approval issued beforehand for this key and a short window."
 refuse keycab release K-LJ-3-203 --purpose emergency --borrower E02
 say "Manager Chen (陈经理) enters his own PIN at the cabinet:"
 run sh -c 'echo 5555 | keycab release K-LJ-3-203 --purpose emergency --borrower E02 --approver M01 --approver-pin-stdin'
+terminal "封存钥匙 → K-LJ-3-203 → 陈经理 enters 5555 on the same screen → 开格放行 (Release). (An approval issued beforehand is keycab's.)"
 take K-LJ-3-203 A05
 put K-LJ-3-203 A05 0x1005
 say "For a planned opening, the manager issues the approval beforehand, from his own session:"
@@ -140,6 +152,7 @@ chapter "A repair key against a work order (rule 6, 返修钥匙)"
 say "Engineer Zhang Wei repairs a defect in HY-1-105. Repair keys go to engineers against a work-order number and are due back the same day."
 refuse keycab release K-HY-1-105 --purpose repair --borrower E01
 run keycab release K-HY-1-105 --purpose repair --borrower E01 --work-order WO-2026-0107
+terminal "维修 → K-HY-1-105 → 张伟 → the work order on the pad → 开格 (Repair → the key → Zhang Wei → work order → Open slot)."
 take K-HY-1-105 B06
 
 chapter "A tamper alarm (rule 10)"
@@ -152,6 +165,7 @@ wait_until 10 key_is K-HY-2-103 in
 TA=$(keycab --json alarms | python3 -c 'import json,sys; print([a["alarm"] for a in json.load(sys.stdin)["alarms"] if a["type"]=="tamper"][0])')
 say "The key is back; the alarm stays open until a staff member says what was done about it."
 run keycab alarm clear "$TA" --note "key forced by a contractor; checked with the owner, key intact"
+terminal "the idle screen shows the open alarm; 告警 → the alarm, what to do about it → a note → 消除告警 (Alarms → a note → Clear alarm)."
 
 chapter "A return to the wrong slot (rule 9)"
 say "Two vacant keys go out for inspections. The slots A01-A08 read the key's tag, so when the key of HY-1-103 comes back into slot A08 (the home of HY-1-104's key), the cabinet knows which key it is: the return is recorded, with a wrong-slot alarm."
@@ -171,6 +185,7 @@ refuse keycab release K-HY-2-104 --purpose borrow --borrower "Someone"
 say "Mr Qian comes himself. His ID is matched against the hash on file; a wrong ID is refused:"
 refuse sh -c 'echo 310101197212120000 | keycab collect K-HY-2-104 --signature COL-2026-031 --id-stdin'
 run sh -c 'echo 310101197212126666 | keycab collect K-HY-2-104 --signature COL-2026-031 --id-stdin'
+terminal "业主领取 → K-HY-2-104 → the owner's ID number and the signature reference on the pad → 开格放行 (Owner collection → Release)."
 take K-HY-2-104 C03
 say "He signs the collection confirmation and takes the key: the entrustment is closed."
 run keycab entrustments
@@ -182,6 +197,7 @@ HO=$(keycab --json handovers | python3 -c 'import json,sys; print(json.load(sys.
 refuse keycab handover confirm "$HO"
 S02=$(echo 2222 | keycab login S02 --pin-stdin --print-token)
 run env KEYCAB_SESSION="$S02" keycab handover confirm "$HO"
+terminal "交接班 → 生成交接单 (Shift handover → Make the handover sheet: printable); Li Na confirms with her own PIN (2222) on the same screen. (The supervisor's review is keycab's and the office's.)"
 Q01=$(echo 6666 | keycab login Q01 --pin-stdin --print-token)
 run env KEYCAB_SESSION="$Q01" keycab handover review "$HO"
 

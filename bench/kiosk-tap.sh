@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The terminal's latencies and bytes per screen (bench/kiosk-tap.js):
+# tap to open (the tap on 开格 Open slot in real Chromium, touch at 1024x600, to the
+# coil on at keycab-sim) beside the same release by `keycab`, key to screen
+# (the removal at the sim to 已取走 on the page) beside keycabd's own push,
+# bytes per screen of the repair flow, keycab-kiosk's RSS. keycabd on
+# keycab-sim with the demo estate; BENCH_TAPS page releases (default 200)
+# and as many by the CLI, alternating, on the slots whose board times its
+# own pulse (B01-B08). A few minutes.
+set -u
+: "${KEYCAB_BIN:?}" "${KEYCAB_SRC:?}" "${BUILD:?}"
+source "$KEYCAB_SRC/tests/controller/lib.sh"
+command -v chromium >/dev/null || { echo "no chromium (apt-get install chromium)"; exit 1; }
+NODE_PATH=$("$KEYCAB_SRC/tests/kiosk/npm-setup.sh") || exit 1
+export NODE_PATH
+KC_WINDOW=3s
+kc_start
+"$KEYCAB_SRC/tests/demo/estate/setup.sh" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; exit 1; }
+login S01 1111 # the CLI's session, beside the page's own login
+PORT=$(free_port)
+printf '[kiosk]\nport = %s\nsocket = %s\nidle_timeout = 1h\n' "$PORT" "$KEYCAB_SOCKET" >"$T/kiosk.conf"
+"$KEYCAB_BIN/keycab-kiosk" -c "$T/kiosk.conf" >>"$T/kiosk.log" 2>&1 &
+KIOSK_PID=$!
+trap 'kill $KIOSK_PID 2>/dev/null; wait $KIOSK_PID 2>/dev/null; kc_cleanup' EXIT
+wait_for 10 curl -sf "http://127.0.0.1:$PORT/" || { echo "keycab-kiosk did not start"; cat "$T/kiosk.log"; exit 1; }
+# let the first scans' notices settle before timing anything
+sleep 1
+KIOSK_URL=http://127.0.0.1:$PORT/ KIOSK_PID=$KIOSK_PID timeout 900 node "$KEYCAB_SRC/bench/kiosk-tap.js"
+rc=$?
+echo "screenshots: $BUILD/test-logs/kiosk/bench-kiosk-tap/"
+[ $rc = 0 ] || { echo "--- keycab-kiosk's log (last lines)"; tail -5 "$T/kiosk.log"; }
+exit $rc
