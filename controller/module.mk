@@ -105,3 +105,5 @@ BENCH_SCRIPTS += bench/kiosk-page.sh
 # The terminal's pages (controller/kiosk/www/): in Chromium through Playwright
 # (tests/kiosk/package-lock.json, npm ci), and the page's ID number check.
 TEST_SCRIPTS += tests/kiosk/t-pages.sh tests/kiosk/t-idcard-js.sh
+DEBS_TEST += chromium fonts-wqy-microhei nodejs npm
+TEST_SCRIPTS += tests/kiosk/t-pages-bad.sh

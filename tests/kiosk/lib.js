@@ -6,6 +6,7 @@
 // screenshot of each step under $BUILD/test-logs/kiosk/<test>/.
 'use strict';
 const fs = require('fs');
+const net = require('net');
 const path = require('path');
 const { chromium } = require('playwright-core');
 
@@ -69,4 +70,46 @@ async function until(fn, ms = 10000, every = 50) {
   }
 }
 
-module.exports = { launch, until, ok, bad, check, failures };
+// One command to keycab-sim's control socket ($SIM_CONTROL); its answer.
+function sim(cmd) {
+  return new Promise((resolve, reject) => {
+    const s = net.createConnection(process.env.SIM_CONTROL);
+    let buf = '';
+    s.on('data', (d) => { buf += d; if (buf.endsWith('\n')) { s.end(); resolve(buf.trim()); } });
+    s.on('error', reject);
+    s.write(cmd + '\n');
+  });
+}
+// How many times slot's coil went on since the last clear-history.
+async function coilOns(slot) {
+  return ((await sim('history ' + slot)).match(/ ON@/g) || []).length;
+}
+
+// Asks the test script to do something (keycabd, keyauditd, ...) through
+// files in $T: writes req-WHAT, waits for done-WHAT.
+async function shell(what) {
+  const T = process.env.T;
+  fs.writeFileSync(path.join(T, `req-${what}`), '');
+  const done = path.join(T, `done-${what}`);
+  if (!(await until(() => fs.existsSync(done), 30000))) throw new Error(`the shell did not ${what}`);
+}
+
+// A PIN login at a terminal's page, as a person taps it: the name, the pad,
+// OK; waits out keycabd's slowing of the terminal's failed logins.
+async function loginPin(term, person, pin) {
+  const page = term.page;
+  await page.tap('[data-t=login-pin]');
+  await page.tap(`[data-t=name-${person}]`);
+  for (let i = 0; i < 6; i++) {
+    for (const d of pin) await page.tap(`[data-k="${d}"]`);
+    await page.tap('[data-t=pin-ok]');
+    await page.waitForSelector('[data-t=tile-find], [data-t=refusal]');
+    if (await page.$('[data-t=tile-find]')) return true;
+    const w = /请等待 (\d+) 秒/.exec(await page.textContent('[data-t=refusal]'));
+    if (!w) return false;
+    await page.waitForTimeout(Number(w[1]) * 1000 + 300);
+  }
+  return false;
+}
+
+module.exports = { launch, until, ok, bad, check, failures, sim, coilOns, shell, loginPin };

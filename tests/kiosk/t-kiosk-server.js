@@ -5,21 +5,11 @@
 // logout. Env: KIOSK_URL, KIOSK_IDLE_S, T (the test's directory: the
 // script asks the shell to stop and start keycabd through files there).
 'use strict';
-const fs = require('fs');
-const path = require('path');
-const { launch, until, ok, bad, check, failures } = require('./lib.js');
+const { launch, until, ok, bad, check, failures, shell } = require('./lib.js');
 
 const URL0 = process.env.KIOSK_URL;
 const IDLE_S = Number(process.env.KIOSK_IDLE_S);
-const T = process.env.T;
 const origin = new URL(URL0).origin;
-
-// Asks the shell to do something to keycabd and waits for it done.
-async function shell(what) {
-  fs.writeFileSync(path.join(T, `req-${what}`), '');
-  const done = path.join(T, `done-${what}`);
-  if (!(await until(() => fs.existsSync(done), 30000))) throw new Error(`the shell did not ${what} keycabd`);
-}
 
 // A request from the page, as its own scripts make them.
 function api(page, url, body) {

@@ -141,6 +141,8 @@
       add(box, h('h2', { text: (heading || t('refused')) + ' · ' + t('refused_rule', { n: rep.rule, name: t('rule_' + rep.rule) }) }));
     } else {
       add(box, h('h2', { text: t('error') }));
+      /* the kiosk's own errors (keycabd down, busy) say it in both */
+      if (rep.message_zh) add(box, h('div', { 'data-t': 'refusal-msg', text: S.lang === 'en' ? rep.message_en || rep.message_zh : rep.message_zh }));
     }
     if (rep.extra) add(box, h('div', { text: rep.extra, 'data-t': 'refusal-extra' }));
     add(box, h('div.en', { text: t('reason_en') + ' ' + (rep.reason || rep.error || '') }));
@@ -150,14 +152,9 @@
   }
 
   /* ---- the header ---- */
-  function header() {
-    document.title = t('title');
-    document.documentElement.lang = S.lang;
-    $('lang').textContent = t('lang_toggle');
-    $('logout').textContent = t('logout');
-    $('logout').hidden = !S.user;
-    $('who').textContent = S.user ? t('home_title', { name: S.user.name, role: roleName(S.user.role) }) : '';
-    var l = $('link');
+  /* The audit link's state (the header's badge, the idle screen's line). */
+  function linkBadge(l) {
+    if (!l) return l;
     if (S.link === undefined) { l.className = 'badge hidden'; }
     else if (S.link === null) { l.className = 'badge'; l.textContent = t('link_none'); }
     else {
@@ -165,6 +162,17 @@
       l.textContent = t('link_' + S.link.state) +
         (S.link.pending ? ' · ' + t('link_pending', { n: S.link.pending }) : '');
     }
+    return l;
+  }
+  function header() {
+    document.title = t('title');
+    document.documentElement.lang = S.lang;
+    $('lang').textContent = t('lang_toggle');
+    $('logout').textContent = t('logout');
+    $('logout').hidden = !S.user;
+    $('who').textContent = S.user ? t('home_title', { name: S.user.name, role: roleName(S.user.role) }) : '';
+    linkBadge($('link'));
+    linkBadge(document.querySelector('[data-t=idle-link]'));
     var a = $('alarms');
     a.className = 'badge' + (S.alarmsOpen > 0 ? ' alarm' : '');
     a.textContent = S.alarmsOpen > 0 ? t('alarms_open', { n: S.alarmsOpen }) : t('alarms_none');
@@ -260,8 +268,14 @@
     es.addEventListener('status', function (m) { onStatus(JSON.parse(m.data)); });
     es.addEventListener('ev', function (m) { onEvent(JSON.parse(m.data)); });
     es.addEventListener('link', function (m) { S.link = JSON.parse(m.data); header(); });
-    es.addEventListener('keycabd', function (m) { S.up = !!JSON.parse(m.data).up; header(); });
+    es.addEventListener('keycabd', function (m) {
+      var was = S.up;
+      S.up = !!JSON.parse(m.data).up;
+      header();
+      if (S.up && !was) recheck();
+    });
     es.addEventListener('login', function (m) { loggedIn(JSON.parse(m.data)); });
+    es.addEventListener('logout', function () { if (S.user) endSession(); });
     es.onerror = function () { S.up = false; header(); };
     es.onopen = function () { header(); };
   }
@@ -286,6 +300,16 @@
     header();
     show(home, {});
   }
+  /* keycabd is back (it may have restarted, or lost sessions): this page's
+   * login is what the kiosk says now, the screen is kept where it still
+   * holds */
+  function recheck() {
+    api('/api/op/whoami', {}).then(function (rep) {
+      if (rep.ok && S.user && rep.person === S.user.person) return;
+      if (rep.ok) loggedIn(rep);
+      else if (rep.refused && S.user) endSession();
+    });
+  }
   function endSession() {
     S.user = null;
     S.grants = {};
@@ -304,6 +328,7 @@
     return h('div.idle', { 'data-t': 'idle' },
       h('div.time'), h('div.date'),
       h('div.prompt', { text: t('prompt'), 'data-t': 'prompt' }),
+      linkBadge(h('div', { 'data-t': 'idle-link' })),
       btn(t('login_pin'), function () { loadRoster().then(function () { show(pickName, { purpose: 'login' }); }); }, 'primary.big', 'login-pin'));
   }
   idle.screen = 'idle';
@@ -513,6 +538,22 @@
       rerender(ctx);
     }, ctx.padExtra);
   }
+  /* The key a form is about, read again (pushes about it, a refusal):
+   * its state, slot, borrower as keycabd has them now. */
+  function refreshKey(ctx) {
+    return op('keys').then(function (rep) {
+      (rep.keys || []).forEach(function (k) {
+        if (k.key !== ctx.key.key) return;
+        ['state', 'slot', 'home_slot', 'borrower', 'due'].forEach(function (f) { ctx.key[f] = k[f]; });
+      });
+      return ctx.key;
+    });
+  }
+  function keyLive(ctx, ev) {
+    if (ev.key !== ctx.key.key) return;
+    clearTimeout(ctx.timer);
+    ctx.timer = setTimeout(function () { refreshKey(ctx).then(function () { rerender(ctx); }); }, 100);
+  }
   function releaseAndWatch(ctx, req, back) {
     if (ctx.busy) return;
     ctx.busy = true;
@@ -521,6 +562,14 @@
     delete req.op;
     op(fn, req).then(function (rep) {
       ctx.busy = false;
+      if (!rep.ok && rep.refused && rep.rule === 0 && ctx.key) {
+        refreshKey(ctx).then(function (k) {
+          if (k.state !== 'in') rep.extra = t('key_not_in', { unit: k.unit, key: k.key, state: stateName(k.state) }) + tOr('key_why_' + k.state, '');
+          ctx.rep = rep;
+          rerender(ctx);
+        });
+        return;
+      }
       if (!rep.ok) { ctx.rep = rep; rerender(ctx); return; }
       var g = { rep: rep, key: ctx.key, who: ctx.who, state: S.loanEv[rep.loan] === 'release.taken' ? 'taken' : 'open', started: Date.now(), back: back };
       S.grants[rep.loan] = g;
@@ -545,6 +594,7 @@
       ctx.purpose === 'repair' ? (ctx.focus = ctx.focus || 'wo', fieldPad(ctx)) : null)];
   }
   vacantForm.screen = 'release';
+  vacantForm.live = keyLive;
 
   /* After every grant: the slot open, the window counting down, then
    * taken or not taken as keycabd says. */
@@ -677,6 +727,7 @@
       fieldPad(ctx))];
   }
   borrowForm.screen = 'borrow';
+  borrowForm.live = keyLive;
 
   /* ---- 6. sealed key: the manager approves here with their own PIN ---- */
   function sealedForm(ctx) {
@@ -709,6 +760,7 @@
       padKeys(function (kk) { ctx.mpin = padEdit(ctx.mpin || '', kk, 12); ctx.rep = null; rerender(ctx); }))];
   }
   sealedForm.screen = 'sealed';
+  sealedForm.live = keyLive;
 
   /* ---- owner collection (rules 7, 8) ---- */
   function collectForm(ctx) {
@@ -731,6 +783,7 @@
       fieldPad(ctx))];
   }
   collectForm.screen = 'collect';
+  collectForm.live = keyLive;
 
   /* ---- keys out, IDs held, inspections to record ---- */
   function outList(ctx) {
