@@ -68,7 +68,9 @@ echo "$r" | json 'd["refused"] and d["rule"]==9' | grep -q True && ok "re-seat o
 [ "$(events key.reseated)" = 0 ] && ok "no key.reseated for the refusals" || bad "key.reseated for a refusal"
 
 echo "== a re-seat whose window closes with the key still in"
-expect 0 "re-seat by key" bash -c "[ \"\$(echo '$(reseat_key K-HY-1-103)' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"slot\"])')\" = A08 ]"
+wait_coil A08 off || bad "A08 still open from the release of K-HY-1-104" # else rule 10 refuses
+r=$(reseat_key K-HY-1-103)
+[ "$(echo "$r" | json 'd.get("ok") and d["slot"] + ">" + d["home_slot"]')" = "A08>A07" ] && ok "re-seat by key: A08, home A07" || bad "re-seat by key: $r"
 wait_coil A08 on && ok "A08's coil on at the sim" || bad "A08 did not open"
 wait_coil A08 off && ok "A08 relocked" || bad "A08 stays open"
 sleep 1.5 # the window's grace

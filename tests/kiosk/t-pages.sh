@@ -40,7 +40,7 @@ login S01 1111
 kc release K-HY-1-103 --purpose inspection --borrower E01 --due-in 1h >/dev/null && sim remove A07 >/dev/null &&
 	wait_key K-HY-1-103 out &&
 	kc release K-HY-1-104 --purpose inspection --borrower E01 --due-in 1h >/dev/null && sim remove A08 >/dev/null &&
-	wait_key K-HY-1-104 out && sim insert A08 $((0x1007)) >/dev/null && wait_key K-HY-1-103 in ||
+	wait_key K-HY-1-104 out && sim insert A08 $((0x1007)) >/dev/null && wait_key K-HY-1-103 in && wait_coil A08 off ||
 	bad "the wrong-slot key for reseat.js"
 kc logout >/dev/null
 KIOSK_URL="http://127.0.0.1:$PORT/" node "$KEYCAB_SRC/tests/kiosk/reseat.js" || bad "reseat.js"
