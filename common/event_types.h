@@ -48,6 +48,7 @@ enum kc_event_use { KC_EVT_LOG_ONLY, KC_EVT_DERIVED };
 	X(SLOT_REMOVED, "slot.removed", KC_EVT_LOG_ONLY)                   \
 	X(SLOT_FAULT, "slot.fault", KC_EVT_LOG_ONLY)                       \
 	X(SLOT_RECOVERED, "slot.recovered", KC_EVT_LOG_ONLY)               \
+	X(KEY_RESEATED, "key.reseated", KC_EVT_LOG_ONLY)                   \
 	X(CONTROLLER_STARTED, "controller.started", KC_EVT_LOG_ONLY)       \
 	X(CONTROLLER_STOPPING, "controller.stopping", KC_EVT_LOG_ONLY)
 

@@ -25,6 +25,7 @@ struct kc_window {
 	int slot_index;     /* -1 when there is no hardware */
 	int64_t close_mono; /* decide "not taken" at this monotonic ms */
 	bool lock_off;      /* the hardware said the pulse ended */
+	bool reseat;        /* a re-seat (loan 0): key may leave slot with no tamper alarm */
 };
 
 #define KC_MAX_WINDOWS KC_RULES_MAX_WINDOWS

@@ -79,6 +79,22 @@ int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, const char *alarm_ty
 	return kc_store_append(ctl->st, ev);
 }
 
+/* Rule 9: key k is read in its home slot: its wrong-slot alarms end. */
+static int home_again(struct kc_ctl *ctl, const struct kc_key_info *k, const char *slot)
+{
+	int64_t alarm;
+	int r;
+
+	while ((r = kc_store_int(ctl->st, &alarm,
+				 "SELECT id FROM alarms WHERE type = 'wrong_slot' AND key = ?"
+				 " AND cleared_ms IS NULL",
+				 "s", k->code)) == 0)
+		if (kc_hwevents_alarm_clear(ctl, alarm, "wrong_slot", k->code, slot, "home_slot",
+					    "key read in its home slot") < 0)
+			return -EIO;
+	return r == -ENOENT ? 0 : -EIO;
+}
+
 static int slot_event(struct kc_ctl *ctl, const char *type, const char *slot,
 		      const struct kc_key_info *k, uint32_t tag, bool with_tag)
 {
@@ -222,7 +238,7 @@ static int returned(struct kc_ctl *ctl, const struct kc_key_info *k, const char 
 	}
 	if (kc_rules_wrong_slot(k, slot, detail, sizeof(detail)))
 		return kc_hwevents_alarm(ctl, "wrong_slot", k, slot, l.id, l.borrower, detail);
-	return 0;
+	return home_again(ctl, k, slot);
 }
 
 static int key_by(struct kc_ctl *ctl, const char *sql, const char *fmt, const void *arg,
@@ -262,6 +278,23 @@ static int slot_absent(struct kc_ctl *ctl, const char *slot, bool hw_change)
 		return r;
 	if (strcmp(k.state, "releasing") == 0) {
 		return taken(ctl, &k, slot);
+	}
+	/* Rule 9: a re-seat opened this slot for this key, to move it home:
+	 * it is between slots, no alarm; its wrong-slot alarm stays until
+	 * its home slot reads it. */
+	if (kc_windows_reseat_take(ctl, slot, k.code)) {
+		json_t *ev;
+
+		if (kc_store_x(ctl->st, "UPDATE keys SET state = 'missing', slot = NULL WHERE code = ?",
+			       "s", k.code) < 0)
+			return -EIO;
+		ev = kc_store_event(ctl->st, "slot.removed");
+		kc_json_str(ev, "slot", slot);
+		kc_json_str(ev, "key", k.code);
+		json_object_set_new(json_object_get(ev, "data"), "reseat", json_true());
+		kc_notice("key %s lifted out of slot %s to be moved home to %s", k.code, slot,
+			  k.home_slot);
+		return kc_store_append(ctl->st, ev);
 	}
 	/* Rule 10: a key left a locked slot. */
 	if (kc_store_x(ctl->st, "UPDATE keys SET state = 'missing', slot = NULL WHERE code = ?", "s",
@@ -338,7 +371,7 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 			return -EIO;
 		if (kc_rules_wrong_slot(&k, slot, detail, sizeof(detail)))
 			return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL, detail);
-		return 0;
+		return home_again(ctl, &k, slot);
 	}
 	if (hw_change && slot_event(ctl, "slot.inserted", slot, &k, tag, true) < 0)
 		return -EIO;

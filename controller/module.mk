@@ -4,7 +4,7 @@
 LIBRARIES += controller
 controller_SRCS := controller/store.c controller/conf.c controller/rules.c \
 	controller/session.c controller/registry.c controller/hwevents.c controller/windows.c controller/scans.c \
-	controller/row.c controller/desk.c controller/reply.c controller/reads.c controller/request.c \
+	controller/row.c controller/desk.c controller/reseat.c controller/reply.c controller/reads.c controller/request.c \
 	controller/proto.c controller/subscribe.c controller/csv.c controller/outbox.c $(SCHEMA_C_controller)
 
 PROGRAMS += keycabd
@@ -105,5 +105,5 @@ BENCH_SCRIPTS += bench/kiosk-page.sh
 # The terminal's pages (controller/kiosk/www/): in Chromium through Playwright
 # (tests/kiosk/package-lock.json, npm ci), and the page's ID number check.
 TEST_SCRIPTS += tests/kiosk/t-pages.sh tests/kiosk/t-idcard-js.sh
-DEBS_TEST += chromium fonts-wqy-microhei nodejs npm
 TEST_SCRIPTS += tests/kiosk/t-pages-bad.sh
+TEST_SCRIPTS += tests/controller/t-reseat.sh

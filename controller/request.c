@@ -55,6 +55,7 @@ static const struct kc_request {
 	{ "handover.confirm", KC_ACCESS_OPERATOR, kc_desk_handover_confirm },
 	{ "handover.review", KC_ACCESS_SUPERVISOR, kc_desk_handover_review },
 	{ "alarm.clear", KC_ACCESS_OPERATOR, kc_desk_alarm_clear },
+	{ "slot.reseat", KC_ACCESS_OPERATOR, kc_desk_reseat },
 	{ "import", KC_ACCESS_ADMIN, kc_registry_import },
 	{ "person.add", KC_ACCESS_REGISTRAR, kc_registry_person_add },
 	{ "entrust", KC_ACCESS_DESK_ADMIN, kc_registry_entrust },

@@ -18,6 +18,9 @@ kc_request_fn kc_desk_release, kc_desk_collect, kc_desk_approve, kc_desk_id_rele
 	kc_desk_inspect, kc_desk_handover_start, kc_desk_handover_confirm,
 	kc_desk_handover_review, kc_desk_alarm_clear;
 
+/* reseat.c: a key in a wrong slot moved home (rule 9) */
+kc_request_fn kc_desk_reseat;
+
 /* reads.c: status and the lists (the op names the list), whoami, ping,
  * the test clock */
 kc_request_fn kc_reads_ping, kc_reads_whoami, kc_reads_status, kc_reads_slots, kc_reads_list,

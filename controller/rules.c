@@ -741,6 +741,53 @@ bool kc_rules_wrong_slot(const struct kc_key_info *k, const char *slot, char *de
 	return true;
 }
 
+void kc_rules_reseat(const char *operator_code, const char *operator_role, const char *key,
+		     const struct kc_key_info *k, bool home_taken, int open_windows,
+		     struct kc_decision *d)
+{
+	d->granted = true;
+	if (!operator_code || !*operator_code) {
+		refuse(d, 1, "No operator is logged in: a staff member must log in before a slot "
+			     "is opened to move a key home.");
+		missing(d, "operator login");
+		return;
+	}
+	if (!is_operator_role(operator_role)) {
+		refuse(d, 1, "%s is logged in as %s; a staff member must log in to open a slot.",
+		       operator_code, operator_role ? operator_role : "nobody");
+		missing(d, "staff login");
+		return;
+	}
+	if (!k) {
+		refuse(d, 0, "There is no key \"%s\" in this cabinet.", key ? key : "");
+		return;
+	}
+	d->key = *k;
+	if (strcmp(k->state, "in") != 0 || !k->slot[0]) {
+		refuse(d, 9, "Key %s is not in a slot (it is %s); only a key in a wrong slot is "
+			     "moved home this way.",
+		       k->code, k->state);
+		return;
+	}
+	if (strcmp(k->slot, k->home_slot) == 0) {
+		refuse(d, 9, "Key %s is in its own slot %s; there is nothing to move.", k->code,
+		       k->slot);
+		return;
+	}
+	if (home_taken) {
+		refuse(d, 9, "Slot %s, the home of key %s, reads another key; move that one out "
+			     "first.",
+		       k->home_slot, k->code);
+		missing(d, "empty home slot");
+		return;
+	}
+	if (open_windows >= KC_RULES_MAX_WINDOWS) {
+		refuse(d, 10, "%d releases are open at once; try again when one closes.",
+		       KC_RULES_MAX_WINDOWS);
+		missing(d, "free release window");
+	}
+}
+
 bool kc_rules_slot_usable(const char *slot, int open_windows, const struct kc_slot_facts *f,
 			  char *why, size_t len)
 {

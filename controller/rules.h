@@ -136,6 +136,16 @@ bool kc_rules_overdue(int64_t due_ms, int64_t now_ms);
  * detail says so. */
 bool kc_rules_wrong_slot(const struct kc_key_info *k, const char *slot, char *detail, size_t len);
 
+/* Rule 9: a re-seat. Key k sits in a slot that is not its home (a
+ * wrong-slot alarm): may the operator (code, role; NULL: nobody) have
+ * that slot opened so the key can be moved home? Only an operator (rule
+ * 1); only a key in custody in a slot not its own; not while its home
+ * slot reads another key (home_taken: move that one first); only with a
+ * release window free (rule 10). k NULL: no key named key. */
+void kc_rules_reseat(const char *operator_code, const char *operator_role, const char *key,
+		     const struct kc_key_info *k, bool home_taken, int open_windows,
+		     struct kc_decision *d);
+
 /* Rule 10: what the slot layer says of a slot. */
 struct kc_slot_facts {
 	bool in_file; /* the cabinet file has the slot */

@@ -203,8 +203,13 @@ int64_t kc_scans_tick(struct kc_ctl *ctl)
 
 	struct kc_window w;
 
-	while (kc_windows_take_due(ctl, now, &w, &next))
-		kc_hwevents_not_taken(ctl, &w);
+	while (kc_windows_take_due(ctl, now, &w, &next)) {
+		if (w.reseat) /* the key stayed in the wrong slot; its alarm stays */
+			kc_notice("re-seat of key %s: slot %s relocked with the key still in", w.key,
+				  w.slot);
+		else
+			kc_hwevents_not_taken(ctl, &w);
+	}
 	if (now >= ctl->next_scan_mono) {
 		scan_overdue(ctl);
 		scan_notices(ctl);

@@ -1,6 +1,7 @@
 /* Release windows (rule 10): a granted loan's slot is open for a bounded
  * time; the table of open windows, at most KC_MAX_WINDOWS, and whether a
- * slot may open now. What a closing window means for its loan is
+ * slot may open now. A re-seat (a key moved home from a wrong slot) opens
+ * its slot the same way, in a window of its own with no loan. What a closing window means for its loan is
  * hwevents.c's (kc_hwevents_not_taken). */
 #include "controller/windows.h"
 
@@ -40,7 +41,7 @@ bool kc_windows_usable(struct kc_ctl *ctl, const char *slot, char *why, size_t l
 /* -ENOSPC when KC_MAX_WINDOWS are open: a release checks that before it
  * is granted (kc_windows_usable). */
 static int window_add(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
-		      int64_t close_mono)
+		      int64_t close_mono, bool reseat)
 {
 	struct kc_window *w;
 
@@ -53,20 +54,21 @@ static int window_add(struct kc_ctl *ctl, int64_t loan, const char *key, const c
 	kc_strlcpy(w->slot, slot, sizeof(w->slot));
 	w->slot_index = slot_index(ctl, slot);
 	w->close_mono = close_mono;
+	w->reseat = reseat;
 	return 0;
 }
 
 void kc_windows_del(struct kc_ctl *ctl, int64_t loan)
 {
 	for (int i = 0; i < ctl->nwindows; i++)
-		if (ctl->windows[i].loan == loan) {
+		if (!ctl->windows[i].reseat && ctl->windows[i].loan == loan) {
 			ctl->windows[i] = ctl->windows[--ctl->nwindows];
 			return;
 		}
 }
 
-int kc_windows_open(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
-			   char *err, size_t errlen)
+static int open_slot(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
+		     bool reseat, char *err, size_t errlen)
 {
 	int64_t w = ctl->conf->release_window_ms;
 	int r, i;
@@ -91,12 +93,38 @@ int kc_windows_open(struct kc_ctl *ctl, int64_t loan, const char *key, const cha
 			return r;
 		}
 	}
-	return window_add(ctl, loan, key, slot, kc_mono_ms() + w + ctl->conf->release_grace_ms);
+	return window_add(ctl, loan, key, slot, kc_mono_ms() + w + ctl->conf->release_grace_ms,
+			  reseat);
+}
+
+int kc_windows_open(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
+		    char *err, size_t errlen)
+{
+	return open_slot(ctl, loan, key, slot, false, err, errlen);
+}
+
+int kc_windows_open_reseat(struct kc_ctl *ctl, const char *key, const char *slot, char *err,
+			   size_t errlen)
+{
+	return open_slot(ctl, 0, key, slot, true, err, errlen);
+}
+
+bool kc_windows_reseat_take(struct kc_ctl *ctl, const char *slot, const char *key)
+{
+	for (int i = 0; i < ctl->nwindows; i++) {
+		struct kc_window *w = &ctl->windows[i];
+
+		if (w->reseat && strcmp(w->slot, slot) == 0 && strcmp(w->key, key) == 0) {
+			*w = ctl->windows[--ctl->nwindows];
+			return true;
+		}
+	}
+	return false;
 }
 
 void kc_windows_watch(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot)
 {
-	if (window_add(ctl, loan, key, slot, kc_mono_ms() + ctl->conf->release_grace_ms) < 0)
+	if (window_add(ctl, loan, key, slot, kc_mono_ms() + ctl->conf->release_grace_ms, false) < 0)
 		kc_err("loan %lld stays granted until keycabd starts again: %d releases are open",
 		       (long long)loan, KC_MAX_WINDOWS);
 }
@@ -118,7 +146,7 @@ int kc_windows_recover(struct kc_ctl *ctl)
 
 		if (window_add(ctl, sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
 			       slot ? (const char *)slot : "",
-			       kc_mono_ms() + ctl->conf->release_grace_ms + 1500) < 0)
+			       kc_mono_ms() + ctl->conf->release_grace_ms + 1500, false) < 0)
 			break; /* more than ever open at once: the rest wait for the next start */
 		n++;
 	}

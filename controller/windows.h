@@ -13,6 +13,14 @@ bool kc_windows_usable(struct kc_ctl *ctl, const char *slot, char *why, size_t l
  * the reason in err (the slot stayed shut). */
 int kc_windows_open(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
 		    char *err, size_t errlen);
+/* Opens slot, where key sits in a wrong slot, for a re-seat (rule 9): a
+ * window with no loan, for the release window and its grace. 0, or -errno
+ * with the reason in err. */
+int kc_windows_open_reseat(struct kc_ctl *ctl, const char *key, const char *slot, char *err,
+			   size_t errlen);
+/* Whether a re-seat window of key is open on slot; if so it ends (the key
+ * left the slot as the re-seat meant). */
+bool kc_windows_reseat_take(struct kc_ctl *ctl, const char *slot, const char *key);
 /* A granted loan whose slot did not open and whose grant could not be
  * undone: a window that closes at once, so the next tick decides it. */
 void kc_windows_watch(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot);

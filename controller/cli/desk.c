@@ -259,11 +259,25 @@ int cli_desk_handover(const struct cli_cmd *cmd, const struct cli_opts *o)
 
 int cli_desk_alarm(const struct cli_cmd *cmd, const struct cli_opts *o)
 {
-	json_t *req;
+	json_t *req, *rep;
 
 	(void)cmd;
+	if (o->npos == 2 && strcmp(o->pos[0], "reseat") == 0) {
+		/* rule 9: open the wrong slot the key of alarm N sits in, to move it home */
+		req = cli_call_req("slot.reseat");
+		json_object_set_new(req, "alarm", json_integer(cli_opts_int(o->pos[1], "N")));
+		rep = cli_call_ok(req);
+		if (cli_json)
+			cli_call_print_json(rep);
+		else
+			printf("slot %s open: take key %s out and put it in its slot %s\n",
+			       cli_call_str(rep, "slot"), cli_call_str(rep, "key"),
+			       cli_call_str(rep, "home_slot"));
+		json_decref(rep);
+		return 0;
+	}
 	if (o->npos < 2 || strcmp(o->pos[0], "clear") != 0)
-		cli_die_usage("usage: keycab alarm clear N --note TEXT");
+		cli_die_usage("usage: keycab alarm clear N --note TEXT | alarm reseat N");
 	req = cli_call_req("alarm.clear");
 	json_object_set_new(req, "alarm", json_integer(cli_opts_int(o->pos[1], "N")));
 	cli_opts_set(req, o, "note", "note");

@@ -27,6 +27,7 @@ static const struct kiosk_op kiosk_ops[] = {
 	{ "handover.confirm", KIOSK_OP_SESSION },
 	{ "handover.review", KIOSK_OP_SESSION },
 	{ "alarm.clear", KIOSK_OP_SESSION },
+	{ "slot.reseat", KIOSK_OP_SESSION },
 	/* reads */
 	{ "status", KIOSK_OP_SESSION },
 	{ "keys", KIOSK_OP_SESSION },

@@ -526,6 +526,55 @@ static void test_rule9_returns(void **state)
 	printf("rule 9: %s\n", detail);
 }
 
+static void test_rule9_reseat(void **state)
+{
+	struct kc_key_info k = { .code = "KE", .home_slot = "A1", .slot = "A7", .state = "in" };
+	struct kc_key_info home = k, out = k;
+	struct kc_decision d;
+
+	(void)state;
+	kc_strlcpy(home.slot, "A1", sizeof(home.slot));
+	kc_strlcpy(out.state, "out", sizeof(out.state));
+	out.slot[0] = '\0';
+	kc_decision_init(&d);
+	kc_rules_reseat("S01", "staff", "KE", &k, false, 0, &d);
+	expect(&d, true, 0, NULL, "rule 9: re-seat of a key in a wrong slot");
+	assert_string_equal(d.key.slot, "A7");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_reseat("S01", "staff", "KE", &k, false, KC_RULES_MAX_WINDOWS - 1, &d);
+	expect(&d, true, 0, NULL, "rule 9: re-seat with the last window free");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_reseat(NULL, NULL, "KE", &k, false, 0, &d);
+	expect(&d, false, 1, "operator login", "rule 1: re-seat with nobody logged in");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_reseat("E01", "engineer", "KE", &k, false, 0, &d);
+	expect(&d, false, 1, "staff login", "rule 1: re-seat by an engineer");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_reseat("S01", "staff", "KX", NULL, false, 0, &d);
+	expect(&d, false, 0, NULL, "re-seat of no such key");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_reseat("S01", "staff", "KE", &home, false, 0, &d);
+	expect(&d, false, 9, NULL, "rule 9: re-seat of a key in its own slot");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_reseat("S01", "staff", "KE", &out, false, 0, &d);
+	expect(&d, false, 9, NULL, "rule 9: re-seat of a key on loan");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_reseat("S01", "staff", "KE", &k, true, 0, &d);
+	expect(&d, false, 9, "empty home slot", "rule 9: re-seat with the home slot taken");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_reseat("S01", "staff", "KE", &k, false, KC_RULES_MAX_WINDOWS, &d);
+	expect(&d, false, 10, "free release window", "rule 10: re-seat with every window open");
+	kc_decision_clear(&d);
+}
+
 static void test_rule10_slot_usable(void **state)
 {
 	struct kc_slot_facts ok = { .in_file = true };
@@ -635,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_rule5_inspect),
 		cmocka_unit_test(test_rule7_notice_stage),
 		cmocka_unit_test(test_rule9_returns),
+		cmocka_unit_test(test_rule9_reseat),
 		cmocka_unit_test(test_rule10_slot_usable),
 		cmocka_unit_test(test_rule11_alarm_clear),
 		cmocka_unit_test(test_rule12_handover),

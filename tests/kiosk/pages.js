@@ -199,6 +199,8 @@ const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes(
     await shot('11-letters');
     await page.tap('[data-t=letter-' + process.env.LETTER + ']');
     await page.waitForSelector('[data-t=call-owner]');
+    const call = await text('[data-t=call-owner]');
+    check(/138\*\*\*\*0001/.test(call) && !/13800000001/.test(call), 'the confirmation call shows the owner\'s phone masked: ' + call);
     await shot('12-call-owner');
     await page.tap('[data-t=confirm-phone]');
     await page.waitForSelector('[data-t=field-idn]');

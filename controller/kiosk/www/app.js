@@ -65,10 +65,10 @@
     if (S.owners[code]) return S.owners[code];
     return code;
   }
-  function maskPhone(p) {
-    if (!p) return '';
-    var s = String(p);
-    return s.length <= 7 ? s.replace(/.(?=.{2})/g, '*') : s.slice(0, 3) + '****' + s.slice(-4);
+  /* A key's unit as the desk reads it ("1栋 101"), from the building and
+   * room keycabd's keys read gives; the unit code when it has none. */
+  function unitName(k) {
+    return k.building && k.room ? t('unit_name', { building: k.building, room: k.room }) : k.unit;
   }
 
   /* ---- DOM ---- */
@@ -465,14 +465,14 @@
       return btn(t('act_' + a), function (e) { e.stopPropagation(); startAction(k, a); }, a === 'sealed' ? 'danger' : 'primary', 'act-' + a);
     }) : null;
     return h('div.item' + (tap ? '.pick' : ''), { 'data-t': 'key-' + k.key, tap: tap },
-      h('div.main', {}, h('div.title', { text: k.unit + ' · ' + k.key }), h('div.sub', {}, sub)), acts);
+      h('div.main', {}, h('div.title', { text: unitName(k) + ' · ' + k.key }), h('div.sub', {}, sub)), acts);
   }
   function pickKey(ctx) {
     if (!ctx.keys) { loadKeys(ctx); return h('div.muted', { text: t('busy') }); }
     var q = (ctx.q || '').trim().toLowerCase();
     var list = ctx.keys.filter(MODES[ctx.mode]).filter(function (k) {
       if (!q) return true;
-      return [k.unit, k.key, k.slot, k.home_slot, k.owner, k.unit.replace(/-/g, ' ')].some(function (f) {
+      return [k.unit, unitName(k), k.key, k.slot, k.home_slot, k.owner, k.unit.replace(/-/g, ' ')].some(function (f) {
         return f && String(f).toLowerCase().indexOf(q) >= 0;
       }) || (k.unit.replace(/[^0-9]/g, '').indexOf(q.replace(/[^0-9]/g, '')) >= 0 && /[0-9]/.test(q));
     });
@@ -492,7 +492,7 @@
   /* ---- 4. inspection and repair: borrower picked, then the release ---- */
   function pickBorrower(ctx) {
     var people = S.roster.filter(function (p) { return ctx.roles.indexOf(p.role) >= 0; });
-    return [h('h1', { text: t('tile_' + ctx.purpose) + ' · ' + ctx.key.unit + ' · ' + t('pick_engineer') }),
+    return [h('h1', { text: t('tile_' + ctx.purpose) + ' · ' + unitName(ctx.key) + ' · ' + t('pick_engineer') }),
       h('div.names', {}, people.map(function (p) {
         return h('button.btn', { type: 'button', 'data-t': 'name-' + p.person,
           tap: function () { show(vacantForm, { key: ctx.key, purpose: ctx.purpose, borrower: p, due: ctx.purpose === 'repair' ? 'today' : '4h' }); } },
@@ -582,7 +582,7 @@
     var go = function () {
       releaseAndWatch(ctx, dueMembers(ctx, { key: k.key, purpose: ctx.purpose, borrower: ctx.borrower.person, work_order: ctx.purpose === 'repair' ? ctx.wo : undefined }), 'home');
     };
-    return [h('h1', { text: t('tile_' + ctx.purpose) + ' · ' + k.unit }),
+    return [h('h1', { text: t('tile_' + ctx.purpose) + ' · ' + unitName(k) }),
       keyItem(k),
       h('div', { text: t('borrower', { name: ctx.borrower.name }) }),
       dueButtons(ctx, ctx.purpose === 'repair' ? ['2h', 'today'] : ['2h', '4h', 'today', '1d']),
@@ -603,7 +603,7 @@
     var big, sub = [];
     if (g.state === 'taken') {
       big = h('div.big-msg.ok', { text: t('taken'), 'data-t': 'taken' });
-      sub.push(h('div', { text: t('taken_detail', { key: r.key, unit: g.key.unit, name: g.who || '' }) }));
+      sub.push(h('div', { text: t('taken_detail', { key: r.key, unit: unitName(g.key), name: g.who || '' }) }));
       if (r.due) sub.push(h('div', { text: t('due', { t: fmtWhen(r.due) }) }));
     } else if (g.state === 'not_taken') {
       big = h('div.big-msg.warn', { text: t('not_taken'), 'data-t': 'not-taken' });
@@ -672,7 +672,7 @@
       });
       return h('div.muted', { text: t('busy') });
     }
-    var title = h('h1', { text: t('tile_borrow') + ' · ' + k.unit });
+    var title = h('h1', { text: t('tile_borrow') + ' · ' + unitName(k) });
     var back = btn(t('back'), function () { show(pickKey, { mode: 'borrow' }); }, '', 'back');
     if (ctx.step === 'letter') {
       return [title, ctx.ent ? h('div', { text: t('owner', { name: ctx.ent.owner_name }) }) : null,
@@ -695,7 +695,7 @@
         });
       };
       return [title, h('div', { text: t('letter_item', { ref: l.reference, borrower: l.borrower }) }),
-        h('div.big-msg', { 'data-t': 'call-owner', text: t('call_owner', { name: ctx.ent.owner_name, phone: ctx.ent.owner_phone ? maskPhone(ctx.ent.owner_phone) : t('phone_unknown') }) }),
+        h('div.big-msg', { 'data-t': 'call-owner', text: t('call_owner', { name: ctx.ent.owner_name, phone: ctx.ent.owner_phone || t('phone_unknown') }) }),
         l.confirmed ? h('div', { text: t('letter_confirmed', { by: nameOf(l.confirmed_by), channel: tOr('channel_' + l.channel, l.channel), t: fmtWhen(l.confirmed) }) }) : null,
         h('div.row', {}, btn(t('confirm_phone'), function () { rec('phone'); }, 'primary', 'confirm-phone'),
           btn(t('confirm_in_person'), function () { rec('in_person'); }, '', 'confirm-in-person'),
@@ -735,7 +735,7 @@
     ctx.who = S.user.name;
     var managers = S.roster.filter(function (p) { return p.role === 'manager'; });
     if (!ctx.manager) {
-      return [h('h1', { text: t('tile_sealed') + ' · ' + k.unit }), keyItem(k),
+      return [h('h1', { text: t('tile_sealed') + ' · ' + unitName(k) }), keyItem(k),
         h('h2', { text: t('manager_approval') }),
         h('div.names', {}, managers.map(function (p) {
           return h('button.btn', { type: 'button', 'data-t': 'name-' + p.person, tap: function () { ctx.manager = p; ctx.focus = 'mpin'; rerender(ctx); } },
@@ -750,7 +750,7 @@
       ctx.approver = ctx.manager.name;
       releaseAndWatch(ctx, { key: k.key, purpose: 'emergency', borrower: S.user.person, approver: ctx.manager.person, approver_pin: pin }, 'home');
     };
-    return [h('h1', { text: t('tile_sealed') + ' · ' + k.unit }),
+    return [h('h1', { text: t('tile_sealed') + ' · ' + unitName(k) }),
       h('div', { text: t('enter_pin', { name: ctx.manager.name }) }),
       h('div.pinwrap', {}, h('div.pinside', {},
         h('div.field.dots', { 'data-t': 'pin-dots', text: (ctx.mpin || '').replace(/./g, '●') }),
@@ -773,7 +773,7 @@
       ctx.idn = '';
       releaseAndWatch(ctx, { op: 'collect', key: k.key, id_number: idn.toUpperCase(), signature: ctx.sig }, 'home');
     };
-    return [h('h1', { text: t('collect_title', { unit: k.unit }) }), keyItem(k),
+    return [h('h1', { text: t('collect_title', { unit: unitName(k) }) }), keyItem(k),
       h('div.pinwrap', {}, h('div.pinside', {},
         padField(ctx, 'idn', t('owner_id'), 20, 'X'),
         padField(ctx, 'sig', t('signature_ref'), 20),
@@ -844,11 +844,52 @@
                 else { ctx.crep = rep; rerender(ctx); }
               });
             }, 'danger', 'alarm-clear-go'))] : null),
+        !open && isOperator() && a.type === 'wrong_slot' && a.key ? btn(t('reseat'), function () { reseat(ctx, a); }, 'primary', 'alarm-reseat') : null,
         !open && isOperator() ? btn(t('alarm_clear'), function () { ctx.open = a.alarm; ctx.note = ''; ctx.crep = null; rerender(ctx); }, '', 'alarm-clear') : null);
       })) : h('div.muted', { text: t('alarms_none') }),
       h('div.row', {}, btn(t('back'), function () { show(home, {}); }, '', 'back'))];
   }
   alarmList.screen = 'alarms';
+
+  /* A key in a wrong slot (rule 9): keycabd opens the slot it sits in,
+   * the screen follows the key out and into its home slot. */
+  function reseat(ctx, a) {
+    op('slot.reseat', { alarm: a.alarm }).then(function (rep) {
+      if (!rep.ok) { ctx.crep = rep; ctx.open = a.alarm; rerender(ctx); return; }
+      show(reseatWatch, { rep: rep, state: 'open', started: Date.now() });
+    });
+  }
+  function reseatWatch(g) {
+    var r = g.rep, p = { key: r.key, slot: g.slot || r.slot, home: r.home_slot }, big, sub = [];
+    if (g.state === 'home') big = h('div.big-msg.ok', { 'data-t': 'reseat-home', text: t('reseat_home', p) });
+    else if (g.state === 'lifted') big = h('div.big-msg', { 'data-t': 'reseat-lifted', text: t('reseat_lifted', p) });
+    else if (g.state === 'wrong') big = h('div.big-msg.warn', { 'data-t': 'reseat-wrong', text: t('reseat_wrong', p) });
+    else if (g.state === 'relocked') big = h('div.big-msg.warn', { 'data-t': 'reseat-relocked', text: t('reseat_relocked', p) });
+    else {
+      big = h('div.big-msg', { 'data-t': 'reseat-open', text: t('reseat_open', p) });
+      sub.push(h('div.window-left', { 'data-t': 'window-left', text: t('window_left', { s: Math.ceil(Math.max(0, (r.window_ms - (Date.now() - g.started)) / 1000)) }) }));
+    }
+    return [h('h1', { text: t('reseat_title') }), h('div', { 'data-t': 'reseat', 'data-state': g.state }, big, sub),
+      h('div.row', {}, h('div.spacer'), btn(t('ok'), function () { show(alarmList, {}); }, 'primary', 'done'))];
+  }
+  reseatWatch.screen = 'reseat';
+  reseatWatch.live = function (g, ev) {
+    var r = g.rep;
+    if (ev.key !== r.key) return;
+    if (ev.type === 'slot.removed' && ev.slot === r.slot && g.state === 'open') g.state = 'lifted';
+    else if (ev.type === 'slot.inserted' && ev.slot === r.home_slot) g.state = 'home';
+    else if (ev.type === 'slot.inserted') { g.state = 'wrong'; g.slot = ev.slot; }
+    else if (ev.type === 'alarm.cleared' && ev.data && ev.data.alarm_type === 'wrong_slot') g.state = 'home';
+    else return;
+    rerender(g);
+  };
+  setInterval(function () {
+    if (!S.cur || S.cur.fn !== reseatWatch || S.cur.ctx.state !== 'open') return;
+    var g = S.cur.ctx, left = g.rep.window_ms - (Date.now() - g.started);
+    if (left <= -1500) { g.state = 'relocked'; rerender(g); return; } /* the window and its grace */
+    var w = document.querySelector('[data-t=window-left]');
+    if (w) w.textContent = t('window_left', { s: Math.ceil(Math.max(0, left / 1000)) });
+  }, 250);
 
   /* ---- shift handover (rule 12) ---- */
   function sheetTable(cols, rows) {

@@ -1,0 +1,87 @@
+/* A key in the wrong slot moved home from the terminal (rule 9), and the
+ * names the desk reads, in Chromium at 1024x600 against keycabd on
+ * keycab-sim (t-pages.sh sets it up: the key of HY-1-103 sits in A08, the
+ * home of HY-1-104's key, with a wrong-slot alarm). The alarm screen's
+ * 开格归位: A08 opens at the simulator, the key is lifted and put in A07,
+ * the screen follows it home; no tamper alarm, the wrong-slot alarm gone.
+ * Env: KIOSK_URL, SIM_CONTROL. Screenshots: $BUILD/test-logs/kiosk/reseat/. */
+'use strict';
+const net = require('net');
+const { launch, until, ok, bad, check, failures } = require('./lib.js');
+
+const URL = process.env.KIOSK_URL;
+function sim(cmd) {
+  return new Promise((resolve, reject) => {
+    const s = net.createConnection(process.env.SIM_CONTROL);
+    let buf = '';
+    s.on('data', (d) => { buf += d; if (buf.endsWith('\n')) { s.end(); resolve(buf.trim()); } });
+    s.on('error', reject);
+    s.write(cmd + '\n');
+  });
+}
+
+(async () => {
+  const { browser, terminal } = await launch({ test: 'reseat' });
+  const { page, shot, requests } = await terminal('desk');
+  const text = (sel) => page.textContent(sel);
+  try {
+    await page.goto(URL);
+    await page.tap('[data-t=login-pin]');
+    await page.tap('[data-t=name-S01]');
+    for (let i = 0; i < 10; i++) { /* keycabd may still slow this terminal's logins */
+      for (const d of '1111') await page.tap(`[data-k="${d}"]`);
+      await page.tap('[data-t=pin-ok]');
+      await page.waitForSelector('[data-t=tile-alarms], [data-t=refusal]');
+      if (await page.$('[data-t=tile-alarms]')) break;
+      const wait = /请等待 (\d+) 秒/.exec(await text('[data-t=refusal]'));
+      await page.waitForTimeout(wait ? Number(wait[1]) * 1000 + 300 : 500);
+    }
+    check(!!(await page.$('[data-t=tile-alarms]')), 'S01 logged in by PIN');
+
+    /* names, not codes: keys by building and room */
+    await page.tap('[data-t=tile-find]');
+    await page.waitForSelector('[data-t=key-K-HY-1-101]');
+    const title = await text('[data-t=key-K-HY-1-101] .title');
+    check(title === '1栋 101 · K-HY-1-101', 'a key shown by building and room: ' + title);
+    await page.fill('[data-t=search]', '2栋 101');
+    check(await until(async () => (await page.$$('[data-t^=key-]')).length === 1 && !!(await page.$('[data-t=key-K-HY-2-101]')), 3000),
+      'found by "2栋 101"');
+    await shot('find-by-building-room');
+    await page.tap('[data-t=back]');
+
+    /* the wrong-slot alarm offers 开格归位 */
+    await page.tap('[data-t=tile-alarms]');
+    await page.waitForSelector('[data-t=alarm-reseat]');
+    const item = await page.$('[data-t^=alarm-]:has([data-t=alarm-reseat])');
+    const itemText = item ? await item.textContent() : '';
+    check(/K-HY-1-103/.test(itemText) && /A08/.test(itemText), 'the wrong-slot alarm of K-HY-1-103 in A08 offers 开格归位');
+    check((await page.$$('[data-t=alarm-reseat]')).length === 1, 'only the wrong-slot alarm offers it');
+    await shot('alarm-reseat');
+    await item.$('[data-t=alarm-reseat]').then((b) => b.tap());
+    await page.waitForSelector('[data-t=reseat-open]');
+    check((await text('[data-t=reseat-open]')) === 'A08 号格已打开：取出钥匙 K-HY-1-103，放回 A07 号格',
+      'the screen says: A08 号格已打开：取出钥匙 K-HY-1-103，放回 A07 号格');
+    check(await until(async () => (await sim('coil A08')).includes('OK on'), 5000), 'A08\'s coil on at the simulator');
+    await shot('reseat-open');
+    await sim('remove A08');
+    await page.waitForSelector('[data-t=reseat-lifted]', { timeout: 5000 });
+    check((await text('[data-t=reseat-lifted]')) === '钥匙 K-HY-1-103 已取出，请放入 A07 号格', 'lifted: 请放入 A07 号格');
+    await shot('reseat-lifted');
+    await sim('insert A07 ' + 0x1007);
+    await page.waitForSelector('[data-t=reseat-home]', { timeout: 5000 });
+    check((await text('[data-t=reseat-home]')) === 'K-HY-1-103 已放回 A07 号格，告警已消除', 'home: 已放回 A07 号格，告警已消除');
+    await shot('reseat-home');
+    await page.tap('[data-t=done]');
+    await until(async () => (await page.getAttribute('#screen', 'data-screen')) === 'alarms' && !/请稍候/.test(await text('main')), 5000);
+    const list = await text('main');
+    check(!/K-HY-1-103/.test(list), 'the alarms list: nothing open for K-HY-1-103 (no wrong slot, no tamper)');
+    check(!(await page.$('[data-t=alarm-reseat]')), 'no 开格归位 left');
+    await shot('alarms-after');
+    check(requests.every((u) => u.startsWith(new global.URL(URL).origin)), 'no request elsewhere');
+  } catch (e) {
+    bad('reseat.js: ' + e.message);
+    await page.screenshot({ path: (process.env.BUILD || '/tmp') + '/test-logs/kiosk/reseat/failure.png' }).catch(() => {});
+  }
+  await browser.close();
+  process.exit(failures() ? 1 : 0);
+})();
