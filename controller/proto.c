@@ -193,13 +193,12 @@ int64_t kc_proto_tick(struct kc_proto *srv)
 	for (int i = srv->nclients - 1; i >= 0; i--) {
 		int64_t left = srv->clients[i].last_mono + srv->idle_ms - now;
 
-		if (srv->clients[i].drop)
+		/* a dropped client goes; a subscriber is never idle */
+		bool gone = srv->clients[i].drop || (!srv->clients[i].subscriber && left <= 0);
+
+		if (gone)
 			client_close(srv, i);
-		else if (srv->clients[i].subscriber)
-			continue;
-		else if (left <= 0)
-			client_close(srv, i);
-		else if (left < next)
+		else if (!srv->clients[i].subscriber && left < next)
 			next = left;
 	}
 	if (srv->evicted && now - srv->evict_logged >= 60000) {

@@ -501,7 +501,7 @@ int kiosk_http_start(const struct kiosk_conf *conf, struct kiosk_http **out, cha
 #if defined(__SANITIZE_ADDRESS__)
 	size_t stack = 0; /* the sanitizer's frames need the default */
 #else
-	size_t stack = 256 * 1024;
+	size_t stack = (size_t)256 * 1024;
 #endif
 
 	if (!h)

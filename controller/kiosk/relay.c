@@ -172,6 +172,7 @@ static void relay_set_status(json_t *status)
 
 /* ---- the pages' streams ---- */
 
+/* Adds text to what waits for the page: bytes, not a C string. */
 static int stream_append(struct kiosk_stream *s, const char *text)
 {
 	size_t n = strlen(text);
@@ -179,7 +180,7 @@ static int stream_append(struct kiosk_stream *s, const char *text)
 
 	if (!p)
 		return -ENOMEM;
-	memcpy(p + s->pend_len, text, n);
+	memcpy(p + s->pend_len, text, n); /* NOLINT(bugprone-not-null-terminated-result): a byte buffer with its length */
 	s->pend = p;
 	s->pend_len += n;
 	return 0;
