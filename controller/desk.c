@@ -202,14 +202,8 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 			       " VALUES (?,?,?,?,?,?)",
 			       "IssssI", loan, d->borrower, id_type, id_hash, id_masked, now) < 0)
 			goto fail;
-		ev = kc_store_event(ctl->st, "id.held");
-		kc_json_str(ev, "actor", peer->person);
-		kc_json_str(ev, "person", d->borrower);
-		kc_json_str(ev, "key", d->key.code);
-		data = json_object_get(ev, "data");
-		json_object_set_new(data, "loan", json_integer(loan));
-		json_object_set_new(data, "id_type", json_string(id_type));
-		json_object_set_new(data, "id_masked", json_string(id_masked));
+		ev = kc_store_id_event(ctl->st, "id.held", peer->person, d->borrower, d->key.code, loan, id_type,
+				       id_masked);
 		if (kc_store_append(ctl->st, ev) < 0)
 			goto fail;
 	}
@@ -426,14 +420,7 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 	if (kc_store_x(ctl->st, "UPDATE ids_held SET released_ms = ?, released_by = ? WHERE loan = ?",
 		       "IsI", kc_now_ms(), peer->person, loan) < 0)
 		goto fail;
-	ev = kc_store_event(ctl->st, "id.released");
-	kc_json_str(ev, "actor", peer->person);
-	kc_json_str(ev, "person", person);
-	kc_json_str(ev, "key", d.key.code);
-	data = json_object_get(ev, "data");
-	json_object_set_new(data, "loan", json_integer(loan));
-	json_object_set_new(data, "id_type", json_string(id_type));
-	json_object_set_new(data, "id_masked", json_string(masked));
+	ev = kc_store_id_event(ctl->st, "id.released", peer->person, person, d.key.code, loan, id_type, masked);
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)

@@ -475,35 +475,30 @@ int kc_hwevents_release_id(struct kc_ctl *ctl, int64_t loan, const char *actor, 
 {
 	char person[128] = "", id_type[32] = "", masked[KC_MASK_LEN] = "";
 	sqlite3_stmt *s;
-	json_t *ev, *data;
+	json_t *ev;
 	int r;
 
 	s = kc_store_q(ctl->st,
 		       "SELECT person, id_type, id_masked FROM ids_held WHERE loan = ? AND released_ms IS NULL",
 		       "I", loan);
-	if (!s)
-		return -EIO;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		kc_strlcpy(person, (const char *)sqlite3_column_text(s, 0), sizeof(person));
-		kc_strlcpy(id_type, (const char *)sqlite3_column_text(s, 1), sizeof(id_type));
-		kc_strlcpy(masked, (const char *)sqlite3_column_text(s, 2), sizeof(masked));
+	r = kc_row_step(s);
+	if (r == 0) {
+		kc_row_text(s, 0, person, sizeof(person));
+		kc_row_text(s, 1, id_type, sizeof(id_type));
+		kc_row_text(s, 2, masked, sizeof(masked));
 	}
-	sqlite3_reset(s);
-	if (!person[0])
+	kc_row_done(s);
+	if (r == -ENOENT)
 		return 0;
+	if (r < 0)
+		return r;
 	r = kc_store_x(ctl->st, "UPDATE ids_held SET released_ms = ?, released_by = 'not_taken' WHERE loan = ?",
 		       "II", kc_now_ms(), loan);
 	if (r < 0)
 		return r;
-	ev = kc_store_event(ctl->st, "id.released");
-	kc_json_str(ev, "actor", actor && *actor ? actor : NULL);
-	kc_json_str(ev, "person", person);
-	kc_json_str(ev, "key", key);
-	data = json_object_get(ev, "data");
-	json_object_set_new(data, "loan", json_integer(loan));
-	json_object_set_new(data, "id_type", json_string(id_type));
-	json_object_set_new(data, "id_masked", json_string(masked));
-	json_object_set_new(data, "reason", json_string("not_taken"));
+	ev = kc_store_id_event(ctl->st, "id.released", actor && *actor ? actor : NULL, person, key, loan, id_type,
+			       masked);
+	json_object_set_new(json_object_get(ev, "data"), "reason", json_string("not_taken"));
 	return kc_store_append(ctl->st, ev);
 }
 

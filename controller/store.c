@@ -275,6 +275,20 @@ json_t *kc_store_event(struct kc_store *st, const char *type)
 	return kc_event_new(st->cabinet, 0, kc_now_ms(), type);
 }
 
+json_t *kc_store_id_event(struct kc_store *st, const char *type, const char *actor, const char *person,
+			  const char *key, int64_t loan, const char *id_type, const char *id_masked)
+{
+	json_t *ev = kc_store_event(st, type), *data = json_object_get(ev, "data");
+
+	kc_json_str(ev, "actor", actor);
+	kc_json_str(ev, "person", person);
+	kc_json_str(ev, "key", key);
+	json_object_set_new(data, "loan", json_integer(loan));
+	json_object_set_new(data, "id_type", json_string(id_type));
+	json_object_set_new(data, "id_masked", json_string(id_masked));
+	return ev;
+}
+
 int kc_store_append(struct kc_store *st, json_t *ev)
 {
 	char hash[KC_HASH_HEX];

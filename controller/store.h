@@ -37,6 +37,10 @@ void kc_store_rollback(struct kc_store *st);
 /* A new event of type at the controller's "now"; set its members, then
  * kc_store_append() it (inside a transaction), which takes the reference. */
 json_t *kc_store_event(struct kc_store *st, const char *type);
+/* An id.held or id.released event: who, whose ID, for which key and loan,
+ * the ID's type and masked form (never the number). */
+json_t *kc_store_id_event(struct kc_store *st, const char *type, const char *actor, const char *person,
+			  const char *key, int64_t loan, const char *id_type, const char *id_masked);
 /* Numbers it, seals it onto the chain, inserts it into the outbox. */
 int kc_store_append(struct kc_store *st, json_t *ev);
 int64_t kc_store_last_seq(const struct kc_store *st);
