@@ -35,7 +35,7 @@ endif
 # Debian packages: what building needs, and what the tests and demo add.
 DEBS_BUILD := build-essential pkg-config libgpiod-dev libmodbus-dev \
 	libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev libsystemd-dev \
-	libjansson-dev libsodium-dev libcmocka-dev libinih-dev libevdev-dev
+	libjansson-dev libsodium-dev libcmocka-dev libinih-dev libevdev-dev gettext
 DEBS_TEST := python3 socat mbpoll sqlite3 gpiod systemd curl openssl
 DEBS_DEMO := python3 sqlite3 curl
 CMDS_TEST :=
@@ -90,7 +90,20 @@ BENCH_TARGETS := $(addprefix $(BUILD)/bench/,$(BENCH_PROGRAMS))
 # built for the bench scripts, not run by themselves
 BENCH_TOOL_TARGETS := $(addprefix $(BUILD)/bench/,$(BENCH_TOOLS))
 
-build: $(BIN_TARGETS) $(foreach l,$(LIBRARIES),$(BUILD)/lib$(l).a)
+# The "keycab" message catalogue (common/msg.h): po/zh_CN/*.po, one per
+# area, joined and compiled. Programs find it under $(PREFIX)/share/locale,
+# or under $KEYCAB_LOCALEDIR (the tests, the demo and the benchmarks set
+# it to $(BUILD)/locale).
+LOCALEDIR ?= $(PREFIX)/share/locale
+override CFLAGS += -DKC_LOCALEDIR='"$(LOCALEDIR)"'
+PO_ZH := $(sort $(wildcard po/zh_CN/*.po))
+LOCALE_TARGETS := $(BUILD)/locale/zh_CN/LC_MESSAGES/keycab.mo
+$(BUILD)/locale/zh_CN/LC_MESSAGES/keycab.mo: $(PO_ZH)
+	@mkdir -p $(@D)
+	msgcat --use-first -o $(BUILD)/locale/zh_CN.po $^
+	msgfmt --check --statistics -o $@ $(BUILD)/locale/zh_CN.po
+
+build: $(BIN_TARGETS) $(foreach l,$(LIBRARIES),$(BUILD)/lib$(l).a) $(LOCALE_TARGETS)
 
 # Install the Debian packages that are missing (sudo when not root).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -121,17 +134,17 @@ deps-demo: deps
 
 check: deps-test
 	@$(MAKE) --no-print-directory check-run
-check-run: $(BIN_TARGETS) $(TOOL_TARGETS) $(TEST_TARGETS)
+check-run: $(BIN_TARGETS) $(TOOL_TARGETS) $(TEST_TARGETS) $(LOCALE_TARGETS)
 	@BUILD=$(abspath $(BUILD)) SANITIZE=$(SANITIZE) tests/run.sh $(TEST_TARGETS) $(TEST_SCRIPTS)
 
 demo: deps-demo
 	@$(MAKE) --no-print-directory demo-run
-demo-run: $(BIN_TARGETS) $(TOOL_TARGETS)
+demo-run: $(BIN_TARGETS) $(TOOL_TARGETS) $(LOCALE_TARGETS)
 	@BUILD=$(abspath $(BUILD)) tests/demo/demo.sh
 
 bench: deps-test
 	@$(MAKE) --no-print-directory bench-run
-bench-run: $(BIN_TARGETS) $(TOOL_TARGETS) $(BENCH_TARGETS) $(BENCH_TOOL_TARGETS)
+bench-run: $(BIN_TARGETS) $(TOOL_TARGETS) $(BENCH_TARGETS) $(BENCH_TOOL_TARGETS) $(LOCALE_TARGETS)
 	@BUILD=$(abspath $(BUILD)) bench/run.sh $(BENCH_TARGETS) $(BENCH_SCRIPTS)
 
 # make lint: cppcheck and clang-tidy (.clang-tidy: bugprone-*,
@@ -170,6 +183,8 @@ install: build
 	for f in systemd/*.sysusers; do \
 		install -m 0644 $$f $(DESTDIR)$(SYSUSERS_DIR)/$$(basename $$f .sysusers).conf || exit 1; done
 	install -m 0644 $(wildcard systemd/*.conf.example) $(wildcard hw/examples/*.conf) $(DESTDIR)$(EXAMPLES_DIR)/
+	install -d $(DESTDIR)$(LOCALEDIR)/zh_CN/LC_MESSAGES
+	install -m 0644 $(LOCALE_TARGETS) $(DESTDIR)$(LOCALEDIR)/zh_CN/LC_MESSAGES/
 
 clean:
 	rm -rf build build-san

@@ -5,6 +5,7 @@
 set -u
 : "${BUILD:?BUILD must name the build directory}"
 export BUILD KEYCAB_BIN="$BUILD/bin"
+export KEYCAB_LOCALEDIR="$BUILD/locale"
 export KEYCAB_SRC
 KEYCAB_SRC=$(cd "$(dirname "$0")/.." && pwd)
 rc=0

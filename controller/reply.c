@@ -2,6 +2,7 @@
  * request's members, and rows as JSON. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,66 @@
 json_t *kc_reply_ok(void)
 {
 	return json_pack("{s:b}", "ok", 1);
+}
+
+/* The English text of a message, as keycabd sends it beside the code. */
+static void reply_text(const json_t *m, char *buf, size_t len)
+{
+	if (kc_msg_render(m, KC_LANG_EN, buf, len) == -ENOENT)
+		buf[0] = '\0';
+}
+
+json_t *kc_reply_fail(enum kc_msg_code c, const char *fmt, ...)
+{
+	char text[768];
+	va_list ap;
+	json_t *m, *rep;
+
+	va_start(ap, fmt);
+	m = kc_msg_vnew(c, fmt, ap);
+	va_end(ap);
+	if (!m)
+		m = kc_msg_new(c, NULL);
+	reply_text(m, text, sizeof(text));
+	rep = json_pack("{s:b, s:s}", "ok", 0, "error", text);
+	json_object_update(rep, m);
+	json_decref(m);
+	return rep;
+}
+
+static json_t *reply_refusal(int rule, json_t *missing, json_t *msgs, const char *reason)
+{
+	json_t *first = json_array_get(msgs, 0);
+	json_t *rep = json_pack("{s:b, s:b, s:i, s:s, s:O, s:o}", "ok", 0, "refused", 1, "rule", rule,
+				"reason", reason, "messages", msgs, "missing",
+				missing ? missing : json_array());
+
+	if (first)
+		json_object_update(rep, first);
+	return rep;
+}
+
+json_t *kc_reply_refuse(int rule, json_t *missing, enum kc_msg_code c, const char *fmt, ...)
+{
+	char text[768];
+	va_list ap;
+	json_t *m, *msgs, *rep;
+
+	va_start(ap, fmt);
+	m = kc_msg_vnew(c, fmt, ap);
+	va_end(ap);
+	if (!m)
+		m = kc_msg_new(c, NULL);
+	reply_text(m, text, sizeof(text));
+	msgs = json_pack("[o]", m);
+	rep = reply_refusal(rule, missing, msgs, text);
+	json_decref(msgs);
+	return rep;
+}
+
+json_t *kc_reply_decision(const struct kc_decision *d)
+{
+	return reply_refusal(d->rule, json_incref(d->missing), d->msgs, d->reason);
 }
 
 json_t *kc_reply_error(const char *fmt, ...)
@@ -42,12 +103,12 @@ json_t *kc_reply_write_failed(struct kc_store *st)
 
 	kc_strlcpy(why, kc_store_errmsg(st), sizeof(why));
 	kc_store_rollback(st);
-	return kc_reply_error("database write failed: %s", why);
+	return kc_reply_fail(KCM_db_write_failed, "{s:s}", "detail", why);
 }
 
 json_t *kc_reply_read_failed(struct kc_store *st)
 {
-	return kc_reply_error("database read failed: %s", kc_store_errmsg(st));
+	return kc_reply_fail(KCM_db_read_failed, "{s:s}", "detail", kc_store_errmsg(st));
 }
 
 const char *kc_req_str(json_t *req, const char *name)

@@ -6,18 +6,30 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "common/msg.h"
+#include "controller/rules.h"
 #include "controller/store.h"
 
 json_t *kc_reply_ok(void);
-json_t *kc_reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An error: {"ok": false, "code", "params", "error": the English text}.
+ * fmt is a json_pack format for the params (common/msg.h), NULL for none. */
+json_t *kc_reply_fail(enum kc_msg_code c, const char *fmt, ...);
 /* A refusal by a custody rule: rule (0: no rule, the request names
- * something unknown or unavailable), a sentence, and what is missing. */
+ * something unknown or unavailable), the message, and what is missing
+ * (taken; NULL: nothing). */
+json_t *kc_reply_refuse(int rule, json_t *missing, enum kc_msg_code c, const char *fmt, ...);
+/* The refusal a decision holds: its rule, messages, English reason and
+ * what is missing. */
+json_t *kc_reply_decision(const struct kc_decision *d);
+/* TRANSITIONAL (removed once every caller names a message code): an error
+ * or refusal with English text only. */
+json_t *kc_reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 json_t *kc_reply_refused(int rule, json_t *missing, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A write that failed: rolls the open transaction back (if any) and
- * answers "database write failed: WHY" (what SQLite said). */
+ * answers db_write_failed with what SQLite said. */
 json_t *kc_reply_write_failed(struct kc_store *st);
-/* A read that failed (not "no row"): "database read failed: WHY". */
+/* A read that failed (not "no row"): db_read_failed. */
 json_t *kc_reply_read_failed(struct kc_store *st);
 /* Appends ev (taking it) to the open transaction and commits it: an ok
  * reply naming what was written ({name: id}), or the write failure, the

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/msg.h"
 #include "controller/store.h"
 
 struct kc_key_info {
@@ -45,7 +46,8 @@ struct kc_release_req {
 struct kc_decision {
 	bool granted;
 	int rule;          /* the rule that refused (0: none, the request is wrong) */
-	char reason[512];
+	char reason[512];  /* the messages in English, one sentence after another */
+	json_t *msgs;      /* array of messages ({"code", "params"}, common/msg.h); owned */
 	json_t *missing;   /* array of strings; owned */
 	struct kc_key_info key;
 	char borrower_type[16]; /* person, owner, borrower */
@@ -57,6 +59,10 @@ struct kc_decision {
 
 void kc_decision_init(struct kc_decision *d);
 void kc_decision_clear(struct kc_decision *d);
+/* Refuses by rule with message c (params as json_pack's fmt, NULL for
+ * none). The first refusal's rule stays; each message adds a sentence,
+ * so the operator sees everything wrong at once. */
+void kc_decision_refuse(struct kc_decision *d, int rule, enum kc_msg_code c, const char *fmt, ...);
 
 /* Rules 1-7: may this key go out for this purpose now? -EIO on a store error. */
 int kc_rules_release(struct kc_store *st, const struct kc_release_req *req, int64_t now_ms,

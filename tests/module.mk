@@ -12,3 +12,7 @@ TEST_PROGRAMS += t-idcard
 t-idcard_SRCS := tests/common/t-idcard.c
 t-idcard_LIBS := common
 TEST_SCRIPTS += tests/t-install.sh
+# message codes and the catalogue (common/msg.h)
+TEST_PROGRAMS += t-msg
+t-msg_SRCS := tests/common/t-msg.c
+t-msg_LIBS := common

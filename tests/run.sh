@@ -9,6 +9,8 @@ set -u
 : "${BUILD:?BUILD must name the build directory}"
 export BUILD
 export KEYCAB_BIN="$BUILD/bin"
+# the message catalogue as built (common/msg.h)
+export KEYCAB_LOCALEDIR="$BUILD/locale"
 export KEYCAB_SRC
 KEYCAB_SRC=$(cd "$(dirname "$0")/.." && pwd)
 logs="$BUILD/test-logs"

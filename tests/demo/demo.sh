@@ -16,6 +16,7 @@ set -euo pipefail
 : "${BUILD:?run it as: make demo}"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 export KEYCAB_BIN="$BUILD/bin"
+export KEYCAB_LOCALEDIR="$BUILD/locale"
 DEMO_DIR=$(mktemp -d /tmp/keycab-demo.XXXXXX)
 export DEMO_DIR
 export SIM_CONTROL="$DEMO_DIR/sim.sock"
