@@ -21,6 +21,17 @@ static void reply_text(const json_t *m, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
+/* Message c with its params (fmt, ap), and its English text in text. */
+static json_t *reply_msg(enum kc_msg_code c, const char *fmt, va_list ap, char *text, size_t len)
+{
+	json_t *m = kc_msg_vnew(c, fmt, ap);
+
+	if (!m)
+		m = kc_msg_new(c, NULL);
+	reply_text(m, text, len);
+	return m;
+}
+
 json_t *kc_reply_fail(enum kc_msg_code c, const char *fmt, ...)
 {
 	char text[768];
@@ -28,11 +39,8 @@ json_t *kc_reply_fail(enum kc_msg_code c, const char *fmt, ...)
 	json_t *m, *rep;
 
 	va_start(ap, fmt);
-	m = kc_msg_vnew(c, fmt, ap);
+	m = reply_msg(c, fmt, ap, text, sizeof(text));
 	va_end(ap);
-	if (!m)
-		m = kc_msg_new(c, NULL);
-	reply_text(m, text, sizeof(text));
 	rep = json_pack("{s:b, s:s}", "ok", 0, "error", text);
 	json_object_update(rep, m);
 	json_decref(m);
@@ -58,11 +66,8 @@ json_t *kc_reply_refuse(int rule, json_t *missing, enum kc_msg_code c, const cha
 	json_t *m, *msgs, *rep;
 
 	va_start(ap, fmt);
-	m = kc_msg_vnew(c, fmt, ap);
+	m = reply_msg(c, fmt, ap, text, sizeof(text));
 	va_end(ap);
-	if (!m)
-		m = kc_msg_new(c, NULL);
-	reply_text(m, text, sizeof(text));
 	msgs = json_pack("[o]", m);
 	rep = reply_refusal(rule, missing, msgs, text);
 	json_decref(msgs);
