@@ -120,6 +120,7 @@ static const struct kc_ini_key ctl_keys[] = {
 	LONG("forward", "keep_acked_events", fwd_keep_events, 0, 10000000, 10000),
 	FUNC("forward", "keep_acked_days", ctl_keep_days),
 	MS("forward", "idle_close", fwd_idle_close_ms, 100, 600000, 5000),
+	MS("forward", "heartbeat", fwd_heartbeat_ms, 1000, 3600000, 30000),
 };
 
 void kc_ctl_conf_defaults(struct kc_ctl_conf *c)

@@ -40,6 +40,7 @@ struct kc_ctl_conf {
 	int64_t fwd_keep_events;   /* [forward] keep_acked_events */
 	int64_t fwd_keep_ms;       /* [forward] keep_acked_days, in ms */
 	int64_t fwd_idle_close_ms; /* [forward] idle_close */
+	int64_t fwd_heartbeat_ms; /* [forward] heartbeat */
 };
 
 void kc_ctl_conf_defaults(struct kc_ctl_conf *c);

@@ -29,7 +29,7 @@ struct kc_forwarder {
 	char *url;	/* <base>/api/v1/events */
 	char *auth;	/* "Authorization: Bearer ..." */
 	char *ca_file;
-	int batch_max, backoff_min_ms, backoff_max_ms, idle_close_ms;
+	int batch_max, backoff_min_ms, backoff_max_ms, idle_close_ms, heartbeat_ms;
 	int batch_cur;	/* halved on 413 (a batch over the service's body limit), reset on success */
 	int64_t keep_events, keep_ms;
 	int64_t acked_max;	/* the highest acknowledged seq */
@@ -295,6 +295,32 @@ static int refused(struct kc_forwarder *f, long status, const json_t *answer, in
 	return 0;
 }
 
+/* With nothing to send for heartbeat_ms, an empty batch: the service
+ * stores nothing and answers with its head, so an idle cabinet still
+ * learns whether the link is up. Returns 0 (answered) or -EAGAIN. */
+static int heartbeat(struct kc_forwarder *f)
+{
+	struct attempt a = { KC_LINK_ONLINE, "", "", -1 };
+	json_t *answer = NULL;
+	long status = 0;
+	int r = -EAGAIN;
+
+	if (post(f, "[]", &status, &answer, &a) < 0)
+		goto out;
+	if (status >= 200 && status < 300) {
+		if (json_is_integer(json_object_get(answer, "last_seq")))
+			a.service_seq = json_integer_value(json_object_get(answer, "last_seq"));
+		r = 0;
+	} else {
+		fail_as(&a, KC_LINK_OFFLINE, "http_error", "HTTP %ld: %s", status,
+			answer_str(answer, "message", "no message"));
+	}
+out:
+	set_status(f, &a);
+	json_decref(answer);
+	return r;
+}
+
 /* One batch. Returns 1 when sent and acknowledged in full (send the next
  * at once), 0 when there is nothing to send, -EAGAIN to back off (the
  * state is in status). */
@@ -318,6 +344,8 @@ static int forward_once(struct kc_forwarder *f)
 	if (n == 0) {
 		free(body);
 		f->resend_from = 0;
+		if (kc_mono_ms() - f->last_xfer_mono >= f->heartbeat_ms)
+			return heartbeat(f);
 		set_status(f, NULL);
 		return 0;
 	}
@@ -520,6 +548,7 @@ static void set_limits(struct kc_forwarder *f, const struct kc_forward_config *c
 	f->keep_events = cfg->keep_acked_events >= 0 ? cfg->keep_acked_events : KC_FORWARD_KEEP_EVENTS;
 	f->keep_ms = cfg->keep_acked_ms >= 0 ? cfg->keep_acked_ms : KC_FORWARD_KEEP_MS;
 	f->idle_close_ms = cfg->idle_close_ms > 0 ? cfg->idle_close_ms : KC_FORWARD_IDLE_CLOSE_MS;
+	f->heartbeat_ms = cfg->heartbeat_ms > 0 ? cfg->heartbeat_ms : KC_FORWARD_HEARTBEAT_MS;
 	f->rnd = (unsigned)kc_mono_ms() ^ (unsigned)getpid();
 	f->status.service_seq = -1;
 	f->status.since_ms = kc_wall_ms();

@@ -34,11 +34,13 @@ struct kc_forward_config {
 	int64_t keep_acked_events; /* acknowledged rows kept; < 0: the default 10000 */
 	int64_t keep_acked_ms;	/* and for how long; < 0: the default 30 days */
 	int idle_close_ms;	/* close an idle connection after; 0: the default 5000 */
+	int heartbeat_ms;	/* with nothing to send, ask the service this often; 0: 30000 */
 };
 
 #define KC_FORWARD_KEEP_EVENTS 10000
 #define KC_FORWARD_KEEP_MS (30LL * 24 * 3600 * 1000)
 #define KC_FORWARD_IDLE_CLOSE_MS 5000
+#define KC_FORWARD_HEARTBEAT_MS 30000
 
 struct kc_forwarder;
 

@@ -279,6 +279,7 @@ int main(int argc, char **argv)
 			.keep_acked_events = conf.fwd_keep_events,
 			.keep_acked_ms = conf.fwd_keep_ms,
 			.idle_close_ms = (int)conf.fwd_idle_close_ms,
+			.heartbeat_ms = (int)conf.fwd_heartbeat_ms,
 		};
 
 		if (read_token(conf.audit_token_file, token, sizeof(token), err, sizeof(err)) < 0) {
