@@ -84,28 +84,6 @@ static void missing(struct kc_decision *d, const char *what)
 	json_array_append_new(d->missing, json_string(what));
 }
 
-/* The first refusal names the rule and starts the sentence; later ones
- * (same check pass) add to it, so the operator sees everything missing at
- * once rather than one item per attempt. */
-static void refuse(struct kc_decision *d, int rule, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void refuse(struct kc_decision *d, int rule, const char *fmt, ...)
-{
-	size_t n = strlen(d->reason);
-	va_list ap;
-
-	d->granted = false;
-	if (d->rule == 0)
-		d->rule = rule;
-	if (n > 0 && n + 2 < sizeof(d->reason)) {
-		d->reason[n++] = ' ';
-		d->reason[n] = '\0';
-	}
-	va_start(ap, fmt);
-	vsnprintf(d->reason + n, sizeof(d->reason) - n, fmt, ap);
-	va_end(ap);
-}
-
 void kc_rules_fmt_local(int64_t ms, char *buf, size_t len)
 {
 	kc_local_format(ms, KC_DAY_START, buf, len);
@@ -130,42 +108,38 @@ static int check_operator_and_key(struct kc_store *st, const char *op, const cha
 	int r;
 
 	if (!op || !*op) {
-		refuse(d, 1, "No operator is logged in: a staff member must log in with a PIN or card "
-			     "(keycab login) before any key is released.");
+		kc_decision_refuse(d, 1, KCM_release_no_operator, NULL);
 		missing(d, "operator login");
 		return 1;
 	}
 	if (!is_operator_role(role)) {
-		refuse(d, 1, "%s is logged in as %s; only staff, managers and supervisors operate the "
-			     "cabinet. A staff member must log in to release the key.",
-		       op, role ? role : "nobody");
+		kc_decision_refuse(d, 1, KCM_release_operator_not_staff, "{s:s, s:s}", "operator", op,
+				   "role", role ? role : "nobody");
 		missing(d, "staff login");
 		return 1;
 	}
 	r = kc_key_get(st, key, &d->key);
 	if (r == -ENOENT) {
-		refuse(d, 0, "There is no key \"%s\" in this cabinet; check the key code (keycab keys).",
-		       key ? key : "");
+		kc_decision_refuse(d, 0, KCM_release_key_unknown, "{s:s}", "key", key ? key : "");
 		return 1;
 	}
 	if (r < 0)
 		return r;
 	if (strcmp(d->key.state, "in") != 0) {
 		static const struct {
-			const char *state, *why;
+			const char *state;
+			enum kc_msg_code why;
 		} why[] = {
-			{ "awaiting", "is registered but not yet in its slot" },
-			{ "releasing", "is being released right now (its slot is open)" },
-			{ "out", "is out on loan" },
-			{ "missing", "is missing: it left its slot without a release (tamper alarm)" },
-			{ "collected", "was collected by its owner and is no longer held" },
+			{ "awaiting", KCM_key_awaiting },   { "releasing", KCM_key_releasing },
+			{ "out", KCM_key_out_on_loan },     { "missing", KCM_key_missing },
+			{ "collected", KCM_key_collected },
 		};
-		const char *w = "is not in the cabinet";
+		enum kc_msg_code w = KCM_key_not_in_cabinet;
 
 		for (size_t i = 0; i < KC_ARRAY_SIZE(why); i++)
 			if (strcmp(why[i].state, d->key.state) == 0)
 				w = why[i].why;
-		refuse(d, 0, "Key %s %s; it cannot be released now.", d->key.code, w);
+		kc_decision_refuse(d, 0, w, "{s:s, s:s}", "key", d->key.code, "state", d->key.state);
 		return 1;
 	}
 	return 0;
@@ -195,18 +169,19 @@ static int check_person_borrower(struct kc_store *st, const struct kc_release_re
 	int r = check_person(st, who, role);
 
 	if (r == -ENOENT) {
-		refuse(d, 0, "There is no person \"%s\" on the roll; add them first (keycab person add).",
-		       who);
+		kc_decision_refuse(d, 0, KCM_person_unknown, "{s:s}", "person", who);
 		return 0;
 	}
 	if (r < 0)
 		return r;
 	if (engineers_only && strcmp(role, "engineer") != 0) {
-		refuse(d, rule, "Repair keys go only to engineers; %s is %s.", who, role);
+		kc_decision_refuse(d, rule, KCM_repair_key_not_engineer, "{s:s, s:s}", "person", who,
+				   "role", role);
 		missing(d, "engineer as borrower");
 	} else if (!engineers_only && strcmp(role, "engineer") != 0 && strcmp(role, "staff") != 0 &&
 		   strcmp(role, "manager") != 0) {
-		refuse(d, rule, "%s keys go to staff and engineers; %s is %s.", d->key.kind, who, role);
+		kc_decision_refuse(d, rule, KCM_borrower_not_staff, "{s:s, s:s, s:s}", "kind",
+				   d->key.kind, "person", who, "role", role);
 		missing(d, "staff or engineer as borrower");
 	}
 	kc_strlcpy(d->borrower, who, sizeof(d->borrower));
@@ -243,8 +218,7 @@ static int check_borrow(struct kc_store *st, const struct kc_release_req *req, i
 
 	r = open_entrustment(st, d->key.code, &ent, &end_ms);
 	if (r == -ENOENT) {
-		refuse(d, 2, "Key %s has no open entrustment: there is no owner authority to lend it.",
-		       d->key.code);
+		kc_decision_refuse(d, 2, KCM_no_open_entrustment, "{s:s}", "key", d->key.code);
 		missing(d, "open entrustment");
 		return 0;
 	}
@@ -253,9 +227,8 @@ static int check_borrow(struct kc_store *st, const struct kc_release_req *req, i
 	d->entrustment = ent;
 	if (now >= end_ms) {
 		kc_local_format(end_ms, KC_DAY_END, when, sizeof(when));
-		refuse(d, 7, "The entrustment of key %s ended on %s: after the end the key goes only to "
-			     "its owner (keycab collect).",
-		       d->key.code, when);
+		kc_decision_refuse(d, 7, KCM_entrustment_ended, "{s:s, s:s}", "key", d->key.code, "end",
+				   when);
 		missing(d, "owner in person (entrustment ended)");
 		return 0;
 	}
@@ -263,12 +236,11 @@ static int check_borrow(struct kc_store *st, const struct kc_release_req *req, i
 	if (req->borrower && *req->borrower)
 		kc_strlcpy(d->borrower, req->borrower, sizeof(d->borrower));
 	else {
-		refuse(d, 2, "The borrower's name is needed for the loan register.");
+		kc_decision_refuse(d, 2, KCM_borrower_name_needed, NULL);
 		missing(d, "borrower name");
 	}
 	if (req->letter <= 0) {
-		refuse(d, 2, "No authorisation letter (委托书) was given: a borrower needs the owner's "
-			     "signed letter on file (keycab letter file), named with --letter.");
+		kc_decision_refuse(d, 2, KCM_letter_needed, NULL);
 		missing(d, "authorisation letter (委托书)");
 	} else {
 		s = kc_store_q(st,
@@ -288,20 +260,21 @@ static int check_borrow(struct kc_store *st, const struct kc_release_req *req, i
 		}
 		sqlite3_reset(s);
 		if (rc == SQLITE_DONE) {
-			refuse(d, 2, "There is no authorisation letter %lld on file.",
-			       (long long)req->letter);
+			kc_decision_refuse(d, 2, KCM_letter_unknown, "{s:I}", "letter",
+					   (json_int_t)req->letter);
 			missing(d, "authorisation letter (委托书)");
 		} else if (rc != SQLITE_ROW) {
 			return -EIO;
 		} else if (letter_ent != ent) {
-			refuse(d, 2, "Letter %lld is for another entrustment, not for key %s.",
-			       (long long)req->letter, d->key.code);
+			kc_decision_refuse(d, 2, KCM_letter_other_entrustment, "{s:I, s:s}", "letter",
+					   (json_int_t)req->letter, "key", d->key.code);
 			missing(d, "authorisation letter for this key");
 		} else {
 			d->letter = req->letter;
 			if (d->borrower[0] && strcasecmp(borrower, d->borrower) != 0) {
-				refuse(d, 2, "Letter %lld names %s as the borrower, not %s.",
-				       (long long)req->letter, borrower, d->borrower);
+				kc_decision_refuse(d, 2, KCM_letter_other_borrower, "{s:I, s:s, s:s}",
+						   "letter", (json_int_t)req->letter, "named", borrower,
+						   "borrower", d->borrower);
 				missing(d, "letter naming this borrower");
 			}
 			if (now < from || now >= to) {
@@ -309,38 +282,33 @@ static int check_borrow(struct kc_store *st, const struct kc_release_req *req, i
 
 				kc_rules_fmt_local(from, a, sizeof(a));
 				kc_local_format(to, KC_DAY_END, b, sizeof(b));
-				refuse(d, 2, "Letter %lld is valid from %s to %s, which does not cover now.",
-				       (long long)req->letter, a, b);
+				kc_decision_refuse(d, 2, KCM_letter_not_valid_now, "{s:I, s:s, s:s}",
+						   "letter", (json_int_t)req->letter, "from", a, "to", b);
 				missing(d, "letter valid now");
 			}
 			if (confirmed == 0) {
-				refuse(d, 2, "Letter %lld has not been confirmed with the owner: call the owner "
-					     "and record it (keycab letter confirm) before the release.",
-				       (long long)req->letter);
+				kc_decision_refuse(d, 2, KCM_letter_not_confirmed, "{s:I}", "letter",
+						   (json_int_t)req->letter);
 				missing(d, "owner's confirmation of the letter");
 			}
 		}
 	}
 	if (!req->id_number || !*req->id_number || !req->id_type || !*req->id_type) {
-		refuse(d, 3, "The borrower's valid ID must be held at the desk while the key is out "
-			     "(--id-type and the number on --id-stdin).");
+		kc_decision_refuse(d, 3, KCM_borrower_id_needed, NULL);
 		missing(d, "borrower's ID to hold");
 	} else if (kc_id_normalise(req->id_number, (char[40]){ 0 }, 40) < 0) {
-		refuse(d, 3, "The ID number is not a valid document number (letters and digits, up to "
-			     "32).");
+		kc_decision_refuse(d, 3, KCM_id_number_invalid, NULL);
 		missing(d, "valid ID number");
 	} else if (d->letter && id_hash[0] && !kc_id_matches(req->id_number, id_hash)) {
-		refuse(d, 2, "The ID shown does not match the borrower's ID on letter %lld.",
-		       (long long)d->letter);
+		kc_decision_refuse(d, 2, KCM_id_not_on_letter, "{s:I}", "letter", (json_int_t)d->letter);
 		missing(d, "the ID named on the letter");
 	}
 	if (!req->contact || !*req->contact) {
-		refuse(d, 2, "The borrower's contact (phone) is needed for the loan register.");
+		kc_decision_refuse(d, 2, KCM_borrower_contact_needed, NULL);
 		missing(d, "borrower contact");
 	}
 	if (!req->signature || !*req->signature) {
-		refuse(d, 2, "The borrower must sign the loan register; give its reference with "
-			     "--signature.");
+		kc_decision_refuse(d, 2, KCM_borrower_signature_needed, NULL);
 		missing(d, "borrower signature confirmation");
 	}
 	return 0;
@@ -391,17 +359,15 @@ static int check_four_eyes(struct kc_store *st, const char *op, const char *appr
 	case KC_FOUR_EYES_OK:
 		return 0;
 	case KC_FOUR_EYES_SAME_PERSON:
-		refuse(d, 4, "The approving manager must be a second person, not the operator.");
+		kc_decision_refuse(d, 4, KCM_approver_is_operator, NULL);
 		break;
 	case KC_FOUR_EYES_ENROLLED_BY_OPERATOR:
-		refuse(d, 4, "%s cannot approve for %s: %s registered %s or set their PIN or card.",
-		       approver, op, op, approver);
+		kc_decision_refuse(d, 4, KCM_approver_enrolled_by_operator, "{s:s, s:s}", "approver",
+				   approver, "operator", op);
 		break;
 	case KC_FOUR_EYES_ENROLLED_IN_SESSION:
-		refuse(d, 4, "%s cannot approve for %s: %s was registered (or given a PIN or card) "
-			     "while %s was logged in; the approver must be a manager registered "
-			     "before the operator's session began.",
-		       approver, op, approver, op);
+		kc_decision_refuse(d, 4, KCM_approver_enrolled_in_session, "{s:s, s:s}", "approver",
+				   approver, "operator", op);
 		break;
 	}
 	d->approval = 0;
@@ -419,12 +385,11 @@ static int check_sealed(struct kc_store *st, const struct kc_release_req *req, i
 
 	if (req->approver && *req->approver) {
 		if (!req->approver_verified) {
-			refuse(d, 4, "The manager's credential was not accepted.");
+			kc_decision_refuse(d, 4, KCM_approver_credential_rejected, NULL);
 			missing(d, "manager's approval");
 		} else if (!req->approver_role || strcmp(req->approver_role, "manager") != 0) {
-			refuse(d, 4, "%s is not a manager: a sealed key opens only with a manager's "
-				     "approval.",
-			       req->approver);
+			kc_decision_refuse(d, 4, KCM_approver_not_manager, "{s:s}", "approver",
+					   req->approver);
 			missing(d, "manager's approval");
 		} else {
 			kc_strlcpy(d->approval_method, "second_credential", sizeof(d->approval_method));
@@ -450,26 +415,27 @@ static int check_sealed(struct kc_store *st, const struct kc_release_req *req, i
 		}
 		sqlite3_reset(s);
 		if (rc == SQLITE_DONE) {
-			refuse(d, 4, "There is no approval %lld.", (long long)req->approval);
+			kc_decision_refuse(d, 4, KCM_approval_unknown, "{s:I}", "approval",
+					   (json_int_t)req->approval);
 			missing(d, "manager's approval");
 		} else if (rc != SQLITE_ROW) {
 			return -EIO;
 		} else if (strcmp(key, d->key.code) != 0) {
-			refuse(d, 4, "Approval %lld is for key %s, not %s.", (long long)req->approval, key,
-			       d->key.code);
+			kc_decision_refuse(d, 4, KCM_approval_other_key, "{s:I, s:s, s:s}", "approval",
+					   (json_int_t)req->approval, "approved_key", key, "key",
+					   d->key.code);
 			missing(d, "manager's approval for this key");
 		} else if (used) {
-			refuse(d, 4, "Approval %lld was used already (loan %lld); each approval opens the "
-				     "key once.",
-			       (long long)req->approval, (long long)used);
+			kc_decision_refuse(d, 4, KCM_approval_used, "{s:I, s:I}", "approval",
+					   (json_int_t)req->approval, "loan", (json_int_t)used);
 			missing(d, "a new manager's approval");
 		} else if (now < from || now >= to) {
 			char a[32], b[32];
 
 			kc_rules_fmt_local(from, a, sizeof(a));
 			kc_rules_fmt_local(to, b, sizeof(b));
-			refuse(d, 4, "Approval %lld is valid from %s to %s, not now.",
-			       (long long)req->approval, a, b);
+			kc_decision_refuse(d, 4, KCM_approval_not_valid_now, "{s:I, s:s, s:s}", "approval",
+					   (json_int_t)req->approval, "from", a, "to", b);
 			missing(d, "manager's approval valid now");
 		} else {
 			d->approval = req->approval;
@@ -477,10 +443,7 @@ static int check_sealed(struct kc_store *st, const struct kc_release_req *req, i
 			return check_four_eyes(st, req->operator_code, manager, d);
 		}
 	} else {
-		refuse(d, 4, "Key %s is sealed (封存): it opens only with a manager's approval, either a "
-			     "manager's credential now (--approver) or an approval issued beforehand "
-			     "(--approval).",
-		       d->key.code);
+		kc_decision_refuse(d, 4, KCM_approval_needed, "{s:s}", "key", d->key.code);
 		missing(d, "manager's approval");
 	}
 	return 0;
@@ -501,18 +464,14 @@ int kc_rules_release(struct kc_store *st, const struct kc_release_req *req, int6
 	d->due_ms = req->due_ms;
 	if (strcmp(kind, "entrusted") == 0) {
 		if (strcmp(p, "borrow") != 0) {
-			refuse(d, 2, "An entrusted key goes out only to a borrower with the owner's letter "
-				     "(purpose borrow) or to its owner (keycab collect), not for \"%s\".",
-			       p);
+			kc_decision_refuse(d, 2, KCM_entrusted_key_wrong_purpose, "{s:s}", "purpose", p);
 			missing(d, "purpose borrow");
 			return 0;
 		}
 		r = check_borrow(st, req, now, d);
 	} else if (strcmp(kind, "sealed") == 0) {
 		if (strcmp(p, "emergency") != 0) {
-			refuse(d, 4, "A sealed key goes out only for an emergency opening with a manager's "
-				     "approval (purpose emergency), not for \"%s\".",
-			       p);
+			kc_decision_refuse(d, 4, KCM_sealed_key_wrong_purpose, "{s:s}", "purpose", p);
 			missing(d, "purpose emergency");
 			return 0;
 		}
@@ -521,46 +480,43 @@ int kc_rules_release(struct kc_store *st, const struct kc_release_req *req, int6
 			r = check_sealed(st, req, now, d);
 	} else if (strcmp(kind, "vacant") == 0) {
 		if (strcmp(p, "inspection") != 0 && strcmp(p, "repair") != 0) {
-			refuse(d, 5, "A vacant-unit key goes out for an inspection or a repair, not for "
-				     "\"%s\".",
-			       p);
+			kc_decision_refuse(d, 5, KCM_vacant_key_wrong_purpose, "{s:s}", "purpose", p);
 			missing(d, "purpose inspection or repair");
 			return 0;
 		}
 		r = check_person_borrower(st, req, d, 5, false);
 		if (req->due_ms <= 0) {
-			refuse(d, 5, "A vacant-unit key is lent with a due time (--due or --due-in).");
+			kc_decision_refuse(d, 5, KCM_vacant_key_due_needed, NULL);
 			missing(d, "due time");
 		} else if (req->due_ms <= now) {
-			refuse(d, 5, "The due time is in the past.");
+			kc_decision_refuse(d, 5, KCM_due_time_past, NULL);
 			missing(d, "due time in the future");
 		}
 	} else if (strcmp(kind, "repair") == 0) {
 		int64_t eod = kc_rules_end_of_day(now);
 
 		if (strcmp(p, "repair") != 0) {
-			refuse(d, 6, "A repair key goes out only for a repair against a work order, not for "
-				     "\"%s\".",
-			       p);
+			kc_decision_refuse(d, 6, KCM_repair_key_wrong_purpose, "{s:s}", "purpose", p);
 			missing(d, "purpose repair");
 			return 0;
 		}
 		r = check_person_borrower(st, req, d, 6, true);
 		if (!req->work_order || !*req->work_order) {
-			refuse(d, 6, "A repair key goes out only against a work-order number (--work-order).");
+			kc_decision_refuse(d, 6, KCM_work_order_needed, NULL);
 			missing(d, "work order");
 		}
 		if (req->due_ms > eod) {
-			refuse(d, 6, "A repair key is due back the same day; the due time given is later.");
+			kc_decision_refuse(d, 6, KCM_repair_due_after_today, NULL);
 			missing(d, "due time today");
 		} else if (req->due_ms > 0 && req->due_ms <= now) {
-			refuse(d, 6, "The due time is in the past.");
+			kc_decision_refuse(d, 6, KCM_due_time_past, NULL);
 			missing(d, "due time in the future");
 		}
 		if (req->due_ms <= 0)
 			d->due_ms = eod;
 	} else {
-		refuse(d, 0, "Key %s has an unknown kind \"%s\".", d->key.code, kind);
+		kc_decision_refuse(d, 0, KCM_key_kind_unknown, "{s:s, s:s}", "key", d->key.code, "kind",
+				   kind);
 		return 0;
 	}
 	return r < 0 ? r : 0;
@@ -594,8 +550,7 @@ int kc_rules_collect(struct kc_store *st, const char *operator_code, const char 
 	}
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE) {
-		refuse(d, 8, "Key %s has no open entrustment, so there is nothing for an owner to collect.",
-		       d->key.code);
+		kc_decision_refuse(d, 8, KCM_nothing_to_collect, "{s:s}", "key", d->key.code);
 		missing(d, "open entrustment");
 		return 0;
 	}
@@ -605,17 +560,14 @@ int kc_rules_collect(struct kc_store *st, const char *operator_code, const char 
 	kc_strlcpy(d->borrower, owner, sizeof(d->borrower));
 	kc_strlcpy(d->borrower_type, "owner", sizeof(d->borrower_type));
 	if (!id_number || !*id_number) {
-		refuse(d, 8, "The owner must show their ID (number on --id-stdin) to collect the key.");
+		kc_decision_refuse(d, 8, KCM_owner_id_needed, NULL);
 		missing(d, "owner's ID");
 	} else if (!kc_id_matches(id_number, id_hash)) {
-		refuse(d, 8, "The ID shown does not match the owner's ID on file for key %s; the key "
-			     "goes only to its owner.",
-		       d->key.code);
+		kc_decision_refuse(d, 8, KCM_owner_id_mismatch, "{s:s}", "key", d->key.code);
 		missing(d, "owner's ID matching the one on file");
 	}
 	if (!signature || !*signature) {
-		refuse(d, 8, "The owner must sign the collection confirmation; give its reference with "
-			     "--signature.");
+		kc_decision_refuse(d, 8, KCM_owner_signature_needed, NULL);
 		missing(d, "owner's signature confirmation");
 	}
 	return 0;
@@ -631,7 +583,7 @@ int kc_rules_id_release(struct kc_store *st, const char *operator_code, int64_t 
 
 	d->granted = true;
 	if (!operator_code || !*operator_code) {
-		refuse(d, 1, "No operator is logged in.");
+		kc_decision_refuse(d, 1, KCM_id_release_no_operator, NULL);
 		missing(d, "operator login");
 		return 0;
 	}
@@ -649,20 +601,19 @@ int kc_rules_id_release(struct kc_store *st, const char *operator_code, int64_t 
 	}
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE) {
-		refuse(d, 0, "No ID is held for loan %lld.", (long long)loan);
+		kc_decision_refuse(d, 0, KCM_id_not_held, "{s:I}", "loan", (json_int_t)loan);
 		return 0;
 	}
 	if (rc != SQLITE_ROW)
 		return -EIO;
 	kc_key_get(st, key, &d->key);
 	if (released) {
-		refuse(d, 0, "The ID held for loan %lld was given back already.", (long long)loan);
+		kc_decision_refuse(d, 0, KCM_id_given_back, "{s:I}", "loan", (json_int_t)loan);
 		return 0;
 	}
 	if (strcmp(state, "out") == 0 || strcmp(state, "granted") == 0) {
-		refuse(d, 3, "Key %s of loan %lld is not back yet: the borrower's ID stays at the desk "
-			     "until the key is in its slot.",
-		       key, (long long)loan);
+		kc_decision_refuse(d, 3, KCM_id_key_not_back, "{s:s, s:I}", "key", key, "loan",
+				   (json_int_t)loan);
 		missing(d, "key returned");
 	}
 	return 0;
@@ -672,12 +623,12 @@ void kc_rules_approve(const char *key, const struct kc_key_info *k, struct kc_de
 {
 	d->granted = true;
 	if (!k) {
-		refuse(d, 0, "There is no key \"%s\".", key ? key : "");
+		kc_decision_refuse(d, 0, KCM_approval_key_unknown, "{s:s}", "key", key ? key : "");
 		return;
 	}
 	d->key = *k;
 	if (strcmp(k->kind, "sealed") != 0)
-		refuse(d, 4, "Key %s is not sealed; approvals are for sealed keys.", k->code);
+		kc_decision_refuse(d, 4, KCM_key_not_sealed, "{s:s}", "key", k->code);
 }
 
 void kc_rules_inspect(int64_t loan, const struct kc_loan_facts *l, const char *result,
@@ -685,21 +636,20 @@ void kc_rules_inspect(int64_t loan, const struct kc_loan_facts *l, const char *r
 {
 	d->granted = true;
 	if (strcmp(result, "problems") == 0 && (!problems || !*problems || !dept || !*dept)) {
-		refuse(d, 5, "Problems found on an inspection are written down and forwarded "
-			     "to a department (--problems and --forwarded-to).");
+		kc_decision_refuse(d, 5, KCM_inspection_problems_not_forwarded, NULL);
 		missing(d, "problems found");
 		missing(d, "department forwarded to");
 	} else if (!l) {
-		refuse(d, 0, "There is no loan %lld.", (long long)loan);
+		kc_decision_refuse(d, 0, KCM_loan_unknown, "{s:I}", "loan", (json_int_t)loan);
 	} else if (strcmp(l->purpose, "inspection") != 0) {
-		refuse(d, 5, "Loan %lld was for %s, not an inspection.", (long long)loan, l->purpose);
+		kc_decision_refuse(d, 5, KCM_loan_not_inspection, "{s:I, s:s}", "loan", (json_int_t)loan,
+				   "purpose", l->purpose);
 	} else if (strcmp(l->state, "returned") != 0) {
-		refuse(d, 5, "The key of loan %lld is not back yet; record the inspection "
-			     "when it is returned.",
-		       (long long)loan);
+		kc_decision_refuse(d, 5, KCM_inspection_key_not_back, "{s:I}", "loan", (json_int_t)loan);
 		missing(d, "key returned");
 	} else if (strcmp(l->inspection, "recorded") == 0) {
-		refuse(d, 0, "The inspection of loan %lld is recorded already.", (long long)loan);
+		kc_decision_refuse(d, 0, KCM_inspection_recorded_already, "{s:I}", "loan",
+				   (json_int_t)loan);
 	}
 }
 
@@ -708,19 +658,21 @@ void kc_rules_handover_sign(int64_t id, const struct kc_handover_facts *h, const
 {
 	d->granted = true;
 	if (!h) {
-		refuse(d, 0, "There is no handover %lld.", (long long)id);
+		kc_decision_refuse(d, 0, KCM_handover_unknown, "{s:I}", "handover", (json_int_t)id);
 	} else if (!review && h->confirmed_ms) {
-		refuse(d, 12, "Handover %lld was confirmed already by %s.", (long long)id, h->incoming);
+		kc_decision_refuse(d, 12, KCM_handover_confirmed_already, "{s:I, s:s}", "handover",
+				   (json_int_t)id, "person", h->incoming);
 	} else if (!review && strcmp(h->outgoing, person) == 0) {
-		refuse(d, 12, "The incoming staff member confirms the handover, not "
-			      "%s who started it: the incoming staff must log in.",
-		       h->outgoing);
+		kc_decision_refuse(d, 12, KCM_handover_confirm_by_outgoing, "{s:s}", "person",
+				   h->outgoing);
 		missing(d, "incoming staff login");
 	} else if (review && !h->confirmed_ms) {
-		refuse(d, 12, "Handover %lld is not confirmed by the incoming staff yet.", (long long)id);
+		kc_decision_refuse(d, 12, KCM_handover_not_confirmed, "{s:I}", "handover",
+				   (json_int_t)id);
 		missing(d, "incoming staff confirmation");
 	} else if (review && h->reviewed_ms) {
-		refuse(d, 12, "Handover %lld was reviewed already.", (long long)id);
+		kc_decision_refuse(d, 12, KCM_handover_reviewed_already, "{s:I}", "handover",
+				   (json_int_t)id);
 	}
 }
 
@@ -729,12 +681,12 @@ void kc_rules_alarm_clear(int64_t id, bool found, int64_t cleared_ms, const char
 {
 	d->granted = true;
 	if (!note || !*note) {
-		refuse(d, 11, "Say what was done about the alarm (--note), for the log.");
+		kc_decision_refuse(d, 11, KCM_alarm_note_needed, NULL);
 		missing(d, "note");
 	} else if (!found) {
-		refuse(d, 0, "There is no alarm %lld.", (long long)id);
+		kc_decision_refuse(d, 0, KCM_alarm_unknown, "{s:I}", "alarm", (json_int_t)id);
 	} else if (cleared_ms) {
-		refuse(d, 0, "Alarm %lld was cleared already.", (long long)id);
+		kc_decision_refuse(d, 0, KCM_alarm_cleared_already, "{s:I}", "alarm", (json_int_t)id);
 	}
 }
 
@@ -772,43 +724,40 @@ void kc_rules_reseat(const char *operator_code, const char *operator_role, const
 {
 	d->granted = true;
 	if (!operator_code || !*operator_code) {
-		refuse(d, 1, "No operator is logged in: a staff member must log in before a slot "
-			     "is opened to move a key home.");
+		kc_decision_refuse(d, 1, KCM_reseat_no_operator, NULL);
 		missing(d, "operator login");
 		return;
 	}
 	if (!is_operator_role(operator_role)) {
-		refuse(d, 1, "%s is logged in as %s; a staff member must log in to open a slot.",
-		       operator_code, operator_role ? operator_role : "nobody");
+		kc_decision_refuse(d, 1, KCM_reseat_operator_not_staff, "{s:s, s:s}", "operator",
+				   operator_code, "role", operator_role ? operator_role : "nobody");
 		missing(d, "staff login");
 		return;
 	}
 	if (!k) {
-		refuse(d, 0, "There is no key \"%s\" in this cabinet.", key ? key : "");
+		kc_decision_refuse(d, 0, KCM_reseat_key_unknown, "{s:s}", "key", key ? key : "");
 		return;
 	}
 	d->key = *k;
 	if (strcmp(k->state, "in") != 0 || !k->slot[0]) {
-		refuse(d, 9, "Key %s is not in a slot (it is %s); only a key in a wrong slot is "
-			     "moved home this way.",
-		       k->code, k->state);
+		kc_decision_refuse(d, 9, KCM_reseat_key_not_in_slot, "{s:s, s:s}", "key", k->code,
+				   "state", k->state);
 		return;
 	}
 	if (strcmp(k->slot, k->home_slot) == 0) {
-		refuse(d, 9, "Key %s is in its own slot %s; there is nothing to move.", k->code,
-		       k->slot);
+		kc_decision_refuse(d, 9, KCM_reseat_key_at_home, "{s:s, s:s}", "key", k->code, "slot",
+				   k->slot);
 		return;
 	}
 	if (home_taken) {
-		refuse(d, 9, "Slot %s, the home of key %s, reads another key; move that one out "
-			     "first.",
-		       k->home_slot, k->code);
+		kc_decision_refuse(d, 9, KCM_reseat_home_taken, "{s:s, s:s}", "slot", k->home_slot,
+				   "key", k->code);
 		missing(d, "empty home slot");
 		return;
 	}
 	if (open_windows >= KC_RULES_MAX_WINDOWS) {
-		refuse(d, 10, "%d releases are open at once; try again when one closes.",
-		       KC_RULES_MAX_WINDOWS);
+		kc_decision_refuse(d, 10, KCM_reseat_windows_full, "{s:i}", "count",
+				   KC_RULES_MAX_WINDOWS);
 		missing(d, "free release window");
 	}
 }

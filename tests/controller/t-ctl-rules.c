@@ -22,6 +22,8 @@
 static char dir[64];
 static struct kc_store *st;
 static int64_t now;
+/* The last release decision expect_release ran, for assert_msg. */
+static struct kc_decision last;
 
 static void sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void sql(const char *fmt, ...)
@@ -84,6 +86,7 @@ static int teardown(void **state)
 	char cmd[128];
 
 	(void)state;
+	kc_decision_clear(&last);
 	kc_store_free(st);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
@@ -109,28 +112,91 @@ static bool missing_has(const struct kc_decision *d, const char *what)
 	return false;
 }
 
+/* A refusal's messages: each has a code this build knows and a Chinese
+ * text of its own, together they give the English reason, and each
+ * missing item is a word with a Chinese text. */
+static void check_messages(const struct kc_decision *d)
+{
+	char en[2048] = "", one[512], zh[1024];
+	size_t i, n = 0;
+	json_t *m;
+
+	if (d->granted) {
+		assert_int_equal(json_array_size(d->msgs), 0);
+		return;
+	}
+	assert_true(json_array_size(d->msgs) > 0);
+	json_array_foreach(d->msgs, i, m) {
+		const char *code = json_string_value(json_object_get(m, "code"));
+
+		assert_non_null(code);
+		assert_true(kc_msg_lookup(code) >= 0);
+		assert_int_equal(kc_msg_render(m, KC_LANG_EN, one, sizeof(one)), 0);
+		assert_null(strchr(one, '{'));
+		assert_int_equal(kc_msg_render(m, KC_LANG_ZH, zh, sizeof(zh)), 0);
+		assert_string_not_equal(zh, one);
+		assert_null(strchr(zh, '{'));
+		n += (size_t)snprintf(en + n, sizeof(en) - n, "%s%s", n ? " " : "", one);
+	}
+	/* the reason holds as much as fits */
+	if (strlen(d->reason) < sizeof(d->reason) - 1)
+		assert_string_equal(en, d->reason);
+	else
+		assert_memory_equal(en, d->reason, strlen(d->reason));
+	json_array_foreach(d->missing, i, m) {
+		const char *w = json_string_value(m);
+
+		if (strcmp(kc_msg_word(KC_LANG_ZH, "missing", w), w) == 0)
+			fail_msg("missing item \"%s\" has no Chinese word", w);
+	}
+}
+
+/* Message i of d has code, and (when name is not NULL) its parameter
+ * name reads value (a string, or an integer written out). */
+static void assert_msg(const struct kc_decision *d, size_t i, const char *code, const char *name,
+		       const char *value)
+{
+	json_t *m = json_array_get(d->msgs, i), *v;
+	char num[32];
+
+	if (!m)
+		fail_msg("no message %zu (want %s): %s", i, code, d->reason);
+	assert_string_equal(json_string_value(json_object_get(m, "code")), code);
+	if (!name)
+		return;
+	v = json_object_get(json_object_get(m, "params"), name);
+	assert_non_null(v);
+	if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+		assert_string_equal(num, value);
+	} else {
+		assert_string_equal(json_string_value(v), value);
+	}
+}
+
 /* Runs a release decision and checks granted / the refusing rule. */
 static void expect_release(const struct kc_release_req *r, int rule, const char *missing_item,
 			   const char *what)
 {
-	struct kc_decision d;
+	struct kc_decision *d = &last;
 
-	kc_decision_init(&d);
-	assert_int_equal(kc_rules_release(st, r, now, &d), 0);
-	printf("%-52s -> %s", what, d.granted ? "granted" : "refused");
-	if (!d.granted)
-		printf(" (rule %d: %s)", d.rule, d.reason);
+	kc_decision_clear(d);
+	kc_decision_init(d);
+	assert_int_equal(kc_rules_release(st, r, now, d), 0);
+	printf("%-52s -> %s", what, d->granted ? "granted" : "refused");
+	if (!d->granted)
+		printf(" (rule %d: %s)", d->rule, d->reason);
 	printf("\n");
 	if (rule < 0) {
-		assert_true(d.granted);
+		assert_true(d->granted);
 	} else {
-		assert_false(d.granted);
-		assert_int_equal(d.rule, rule);
-		assert_true(d.reason[0] != '\0');
+		assert_false(d->granted);
+		assert_int_equal(d->rule, rule);
+		assert_true(d->reason[0] != '\0');
 		if (missing_item)
-			assert_true(missing_has(&d, missing_item));
+			assert_true(missing_has(d, missing_item));
 	}
-	kc_decision_clear(&d);
+	check_messages(d);
 }
 
 static void test_rule1_operator(void **state)
@@ -139,16 +205,33 @@ static void test_rule1_operator(void **state)
 
 	(void)state;
 	expect_release(&r, 1, "operator login", "rule 1: nobody logged in");
+	assert_msg(&last, 0, "release_no_operator", NULL, NULL);
 	r.operator_code = "E01";
 	r.operator_role = "engineer";
 	expect_release(&r, 1, "staff login", "rule 1: an engineer operates");
+	assert_msg(&last, 0, "release_operator_not_staff", "operator", "E01");
+	assert_msg(&last, 0, "release_operator_not_staff", "role", "engineer");
 	r.operator_code = "S01";
 	r.operator_role = "staff";
 	expect_release(&r, -1, NULL, "rule 1: staff logged in");
 	r.key = "NOPE";
 	expect_release(&r, 0, NULL, "unknown key");
+	assert_msg(&last, 0, "release_key_unknown", "key", "NOPE");
 	r.key = "KO";
 	expect_release(&r, 0, NULL, "key out on loan already");
+	assert_msg(&last, 0, "key_out_on_loan", "key", "KO");
+	assert_msg(&last, 0, "key_out_on_loan", "state", "out");
+	{
+		char zh[256];
+
+		assert_int_equal(kc_msg_render(json_array_get(last.msgs, 0), KC_LANG_ZH, zh, sizeof(zh)), 0);
+		printf("  zh: %s\n", zh);
+		assert_non_null(strstr(zh, "KO"));
+		assert_null(strstr(zh, "loan"));
+	}
+	sql("UPDATE keys SET state = 'missing' WHERE code = 'KO'");
+	expect_release(&r, 0, NULL, "key missing (tamper)");
+	assert_msg(&last, 0, "key_missing", "key", "KO");
 }
 
 static void test_rule2_3_borrow(void **state)
@@ -159,30 +242,47 @@ static void test_rule2_3_borrow(void **state)
 	expect_release(&r, -1, NULL, "rules 2+3: letter, confirmation, ID, register");
 	r.letter = 0;
 	expect_release(&r, 2, "authorisation letter", "rule 2: no letter");
+	assert_msg(&last, 0, "letter_needed", NULL, NULL);
 	r.letter = 2;
 	expect_release(&r, 2, "owner's confirmation", "rule 2: letter not confirmed");
+	assert_msg(&last, 0, "letter_not_confirmed", "letter", "2");
 	r.letter = 3;
 	expect_release(&r, 2, "letter valid now", "rule 2: letter expired");
+	assert_msg(&last, 0, "letter_not_valid_now", "letter", "3");
+	{
+		char from[32];
+
+		kc_rules_fmt_local(now - 3 * DAY, from, sizeof(from));
+		assert_msg(&last, 0, "letter_not_valid_now", "from", from);
+	}
 	r.letter = 99;
 	expect_release(&r, 2, "authorisation letter", "rule 2: no such letter");
+	assert_msg(&last, 0, "letter_unknown", "letter", "99");
 	r = borrow();
 	r.borrower = "Someone Else";
 	expect_release(&r, 2, "letter naming this borrower", "rule 2: letter names another");
+	assert_msg(&last, 0, "letter_other_borrower", "named", "Tenant Tan");
+	assert_msg(&last, 0, "letter_other_borrower", "borrower", "Someone Else");
 	r = borrow();
 	r.contact = NULL;
 	expect_release(&r, 2, "borrower contact", "rule 2: no contact");
+	assert_msg(&last, 0, "borrower_contact_needed", NULL, NULL);
 	r = borrow();
 	r.signature = "";
 	expect_release(&r, 2, "signature", "rule 2: no signature");
+	assert_msg(&last, 0, "borrower_signature_needed", NULL, NULL);
 	r = borrow();
 	r.id_number = "E0000000";
 	expect_release(&r, 2, "the ID named on the letter", "rule 2: ID is not the letter's");
+	assert_msg(&last, 0, "id_not_on_letter", "letter", "1");
 	r = borrow();
 	r.id_number = NULL;
 	expect_release(&r, 3, "ID to hold", "rule 3: no ID to hold");
+	assert_msg(&last, 0, "borrower_id_needed", NULL, NULL);
 	r = borrow();
 	r.purpose = "inspection";
 	expect_release(&r, 2, "purpose borrow", "rule 2: entrusted key for an inspection");
+	assert_msg(&last, 0, "entrusted_key_wrong_purpose", "purpose", "inspection");
 	r = (struct kc_release_req){ .operator_code = "S01", .operator_role = "staff", .key = "KE",
 				     .purpose = "borrow" };
 	{
@@ -192,6 +292,14 @@ static void test_rule2_3_borrow(void **state)
 		assert_int_equal(kc_rules_release(st, &r, now, &d), 0);
 		printf("everything missing at once: %s\n", d.reason);
 		assert_true(json_array_size(d.missing) >= 5);
+		/* one message per failed check, in the order checked */
+		check_messages(&d);
+		assert_int_equal(json_array_size(d.msgs), 5);
+		assert_msg(&d, 0, "borrower_name_needed", NULL, NULL);
+		assert_msg(&d, 1, "letter_needed", NULL, NULL);
+		assert_msg(&d, 2, "borrower_id_needed", NULL, NULL);
+		assert_msg(&d, 3, "borrower_contact_needed", NULL, NULL);
+		assert_msg(&d, 4, "borrower_signature_needed", NULL, NULL);
 		kc_decision_clear(&d);
 	}
 }
@@ -203,13 +311,17 @@ static void test_rule4_sealed(void **state)
 
 	(void)state;
 	expect_release(&r, 4, "manager's approval", "rule 4: no approval");
+	assert_msg(&last, 0, "approval_needed", "key", "KS");
 	r.approval = 1;
 	expect_release(&r, -1, NULL, "rule 4: approval issued beforehand");
 	r.approval = 2;
 	expect_release(&r, 4, "valid now", "rule 4: approval's window over");
+	assert_msg(&last, 0, "approval_not_valid_now", "approval", "2");
 	sql("UPDATE approvals SET used_loan = 7 WHERE id = 1");
 	r.approval = 1;
 	expect_release(&r, 4, "new manager's approval", "rule 4: approval used once already");
+	assert_msg(&last, 0, "approval_used", "approval", "1");
+	assert_msg(&last, 0, "approval_used", "loan", "7");
 	r.approval = 0;
 	r.approver = "M01";
 	r.approver_role = "manager";
@@ -217,18 +329,22 @@ static void test_rule4_sealed(void **state)
 	expect_release(&r, -1, NULL, "rule 4: manager's credential at the cabinet");
 	r.approver_verified = false;
 	expect_release(&r, 4, NULL, "rule 4: manager's PIN wrong");
+	assert_msg(&last, 0, "approver_credential_rejected", NULL, NULL);
 	r.approver = "S02";
 	r.approver_role = "staff";
 	r.approver_verified = true;
 	expect_release(&r, 4, NULL, "rule 4: second credential not a manager's");
+	assert_msg(&last, 0, "approver_not_manager", "approver", "S02");
 	r.operator_code = "M01";
 	r.operator_role = "manager";
 	r.approver = "M01";
 	r.approver_role = "manager";
 	expect_release(&r, 4, "second person", "rule 4: manager approves own release");
+	assert_msg(&last, 0, "approver_is_operator", NULL, NULL);
 	r = (struct kc_release_req){ .operator_code = "S01", .operator_role = "staff", .key = "KS",
 				     .purpose = "borrow" };
 	expect_release(&r, 4, "purpose emergency", "rule 4: sealed key to borrow");
+	assert_msg(&last, 0, "sealed_key_wrong_purpose", "purpose", "borrow");
 }
 
 /* The four eyes as a pure decision: every case. */
@@ -275,8 +391,11 @@ static void test_rule4_four_eyes_store(void **state)
 	    (long long)(t - 1000), (long long)(t - 3600000));
 	r.approver = "M02";
 	expect_release(&r, 4, "second person's approval", "rule 4: approver registered in the session");
+	assert_msg(&last, 0, "approver_enrolled_in_session", "approver", "M02");
+	assert_msg(&last, 0, "approver_enrolled_in_session", "operator", "S01");
 	r.approver = "M03";
 	expect_release(&r, 4, "second person's approval", "rule 4: approver the operator registered");
+	assert_msg(&last, 0, "approver_enrolled_by_operator", "approver", "M03");
 	r.approver = "M01";
 	expect_release(&r, -1, NULL, "rule 4: approver registered before the session");
 	r.approver = NULL;
@@ -298,15 +417,19 @@ static void test_rule5_vacant(void **state)
 
 	(void)state;
 	expect_release(&r, 5, "due time", "rule 5: no due time");
+	assert_msg(&last, 0, "vacant_key_due_needed", NULL, NULL);
 	r.due_ms = now - 1000;
 	expect_release(&r, 5, "future", "rule 5: due in the past");
+	assert_msg(&last, 0, "due_time_past", NULL, NULL);
 	r.due_ms = now + 3600000;
 	expect_release(&r, -1, NULL, "rule 5: inspection with due time");
 	r.purpose = "borrow";
 	expect_release(&r, 5, "inspection or repair", "rule 5: vacant key to borrow");
+	assert_msg(&last, 0, "vacant_key_wrong_purpose", "purpose", "borrow");
 	r.purpose = "repair";
 	r.borrower = "NOBODY";
 	expect_release(&r, 0, NULL, "rule 5: unknown borrower");
+	assert_msg(&last, 0, "person_unknown", "person", "NOBODY");
 }
 
 static void test_rule6_repair(void **state)
@@ -317,6 +440,7 @@ static void test_rule6_repair(void **state)
 
 	(void)state;
 	expect_release(&r, 6, "work order", "rule 6: no work order");
+	assert_msg(&last, 0, "work_order_needed", NULL, NULL);
 	r.work_order = "WO-1";
 	kc_decision_init(&d);
 	assert_int_equal(kc_rules_release(st, &r, now, &d), 0);
@@ -326,9 +450,12 @@ static void test_rule6_repair(void **state)
 	kc_decision_clear(&d);
 	r.due_ms = kc_rules_end_of_day(now) + DAY;
 	expect_release(&r, 6, "due time today", "rule 6: due tomorrow");
+	assert_msg(&last, 0, "repair_due_after_today", NULL, NULL);
 	r.due_ms = 0;
 	r.borrower = "S02";
 	expect_release(&r, 6, "engineer", "rule 6: repair key to staff");
+	assert_msg(&last, 0, "repair_key_not_engineer", "person", "S02");
+	assert_msg(&last, 0, "repair_key_not_engineer", "role", "staff");
 }
 
 static void test_rule7_expired(void **state)
@@ -338,6 +465,7 @@ static void test_rule7_expired(void **state)
 	(void)state;
 	sql("UPDATE entrustments SET end_ms = %lld WHERE id = 1", (long long)(now - 1000));
 	expect_release(&r, 7, "owner in person", "rule 7: entrustment ended: owner only");
+	assert_msg(&last, 0, "entrustment_ended", "key", "KE");
 }
 
 static void test_rule8_collect(void **state)
@@ -360,6 +488,8 @@ static void test_rule8_collect(void **state)
 	assert_false(d.granted);
 	assert_int_equal(d.rule, 8);
 	printf("rule 8: wrong ID -> %s\n", d.reason);
+	check_messages(&d);
+	assert_msg(&d, 0, "owner_id_mismatch", "key", "KE");
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
 	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KE", "110101198001011234", NULL, now,
@@ -367,6 +497,8 @@ static void test_rule8_collect(void **state)
 			 0);
 	assert_false(d.granted);
 	assert_true(missing_has(&d, "signature"));
+	check_messages(&d);
+	assert_msg(&d, 0, "owner_signature_needed", NULL, NULL);
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
 	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KV", "110101198001011234", "S", now,
@@ -375,6 +507,8 @@ static void test_rule8_collect(void **state)
 	assert_false(d.granted);
 	assert_int_equal(d.rule, 8);
 	printf("rule 8: key with no entrustment -> %s\n", d.reason);
+	check_messages(&d);
+	assert_msg(&d, 0, "nothing_to_collect", "key", "KV");
 	kc_decision_clear(&d);
 }
 
@@ -394,6 +528,9 @@ static void test_rule3_id_release(void **state)
 	assert_false(d.granted);
 	assert_int_equal(d.rule, 3);
 	printf("rule 3: key out -> %s\n", d.reason);
+	check_messages(&d);
+	assert_msg(&d, 0, "id_key_not_back", "key", "KE");
+	assert_msg(&d, 0, "id_key_not_back", "loan", "5");
 	kc_decision_clear(&d);
 	sql("UPDATE loans SET state = 'returned' WHERE id = 5");
 	kc_decision_init(&d);
@@ -404,6 +541,21 @@ static void test_rule3_id_release(void **state)
 	kc_decision_init(&d);
 	assert_int_equal(kc_rules_id_release(st, "S01", 6, &d), 0);
 	assert_false(d.granted);
+	check_messages(&d);
+	assert_msg(&d, 0, "id_not_held", "loan", "6");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	assert_int_equal(kc_rules_id_release(st, NULL, 5, &d), 0);
+	assert_int_equal(d.rule, 1);
+	check_messages(&d);
+	assert_msg(&d, 0, "id_release_no_operator", NULL, NULL);
+	kc_decision_clear(&d);
+	sql("UPDATE ids_held SET released_ms = %lld WHERE loan = 5", (long long)now);
+	kc_decision_init(&d);
+	assert_int_equal(kc_rules_id_release(st, "S01", 5, &d), 0);
+	assert_false(d.granted);
+	check_messages(&d);
+	assert_msg(&d, 0, "id_given_back", "loan", "5");
 	kc_decision_clear(&d);
 }
 
@@ -412,6 +564,7 @@ static void expect(const struct kc_decision *d, bool granted, int rule, const ch
 		   const char *what)
 {
 	printf("%s -> %s\n", what, d->granted ? "granted" : d->reason);
+	check_messages(d);
 	assert_int_equal(d->granted, granted);
 	if (granted)
 		return;
@@ -437,10 +590,12 @@ static void test_rule4_approve(void **state)
 	kc_decision_init(&d);
 	kc_rules_approve("KV", &vacant, &d);
 	expect(&d, false, 4, NULL, "rule 4: approval for a vacant key");
+	assert_msg(&d, 0, "key_not_sealed", "key", "KV");
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
 	kc_rules_approve("K-NOPE", NULL, &d);
 	expect(&d, false, 0, NULL, "rule 4: approval for no key");
+	assert_msg(&d, 0, "approval_key_unknown", "key", "K-NOPE");
 	assert_non_null(strstr(d.reason, "K-NOPE"));
 	kc_decision_clear(&d);
 }
@@ -459,6 +614,7 @@ static void test_rule5_inspect(void **state)
 	kc_decision_init(&d);
 	kc_rules_inspect(7, &l, "problems", "door sticks", "", &d);
 	expect(&d, false, 5, "problems found", "rule 5: problems not forwarded");
+	assert_msg(&d, 0, "inspection_problems_not_forwarded", NULL, NULL);
 	assert_int_equal(json_array_size(d.missing), 2);
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
@@ -468,24 +624,28 @@ static void test_rule5_inspect(void **state)
 	kc_decision_init(&d);
 	kc_rules_inspect(8, NULL, "ok", NULL, NULL, &d);
 	expect(&d, false, 0, NULL, "rule 5: no such loan");
+	assert_msg(&d, 0, "loan_unknown", "loan", "8");
 	assert_string_equal(d.reason, "There is no loan 8.");
 	kc_decision_clear(&d);
 	strcpy(l.state, "out");
 	kc_decision_init(&d);
 	kc_rules_inspect(7, &l, "ok", NULL, NULL, &d);
 	expect(&d, false, 5, "key returned", "rule 5: key not back");
+	assert_msg(&d, 0, "inspection_key_not_back", "loan", "7");
 	kc_decision_clear(&d);
 	strcpy(l.state, "returned");
 	strcpy(l.purpose, "repair");
 	kc_decision_init(&d);
 	kc_rules_inspect(7, &l, "ok", NULL, NULL, &d);
 	expect(&d, false, 5, NULL, "rule 5: a repair loan");
+	assert_msg(&d, 0, "loan_not_inspection", "purpose", "repair");
 	kc_decision_clear(&d);
 	strcpy(l.purpose, "inspection");
 	strcpy(l.inspection, "recorded");
 	kc_decision_init(&d);
 	kc_rules_inspect(7, &l, "ok", NULL, NULL, &d);
 	expect(&d, false, 0, NULL, "rule 5: recorded already");
+	assert_msg(&d, 0, "inspection_recorded_already", "loan", "7");
 	kc_decision_clear(&d);
 }
 
@@ -548,30 +708,37 @@ static void test_rule9_reseat(void **state)
 	kc_decision_init(&d);
 	kc_rules_reseat(NULL, NULL, "KE", &k, false, 0, &d);
 	expect(&d, false, 1, "operator login", "rule 1: re-seat with nobody logged in");
+	assert_msg(&d, 0, "reseat_no_operator", NULL, NULL);
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
 	kc_rules_reseat("E01", "engineer", "KE", &k, false, 0, &d);
 	expect(&d, false, 1, "staff login", "rule 1: re-seat by an engineer");
+	assert_msg(&d, 0, "reseat_operator_not_staff", "role", "engineer");
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
 	kc_rules_reseat("S01", "staff", "KX", NULL, false, 0, &d);
 	expect(&d, false, 0, NULL, "re-seat of no such key");
+	assert_msg(&d, 0, "reseat_key_unknown", "key", "KX");
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
 	kc_rules_reseat("S01", "staff", "KE", &home, false, 0, &d);
 	expect(&d, false, 9, NULL, "rule 9: re-seat of a key in its own slot");
+	assert_msg(&d, 0, "reseat_key_at_home", "slot", "A1");
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
 	kc_rules_reseat("S01", "staff", "KE", &out, false, 0, &d);
 	expect(&d, false, 9, NULL, "rule 9: re-seat of a key on loan");
+	assert_msg(&d, 0, "reseat_key_not_in_slot", "state", "out");
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
 	kc_rules_reseat("S01", "staff", "KE", &k, true, 0, &d);
 	expect(&d, false, 9, "empty home slot", "rule 9: re-seat with the home slot taken");
+	assert_msg(&d, 0, "reseat_home_taken", "slot", "A1");
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
 	kc_rules_reseat("S01", "staff", "KE", &k, false, KC_RULES_MAX_WINDOWS, &d);
 	expect(&d, false, 10, "free release window", "rule 10: re-seat with every window open");
+	assert_msg(&d, 0, "reseat_windows_full", "count", "64");
 	kc_decision_clear(&d);
 }
 
@@ -617,14 +784,17 @@ static void test_rule11_alarm_clear(void **state)
 	kc_decision_init(&d);
 	kc_rules_alarm_clear(3, true, 0, "", &d);
 	expect(&d, false, 11, "note", "rule 11: clear without a note");
+	assert_msg(&d, 0, "alarm_note_needed", NULL, NULL);
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
 	kc_rules_alarm_clear(3, false, 0, "x", &d);
 	expect(&d, false, 0, NULL, "rule 11: no such alarm");
+	assert_msg(&d, 0, "alarm_unknown", "alarm", "3");
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
 	kc_rules_alarm_clear(3, true, now, "x", &d);
 	expect(&d, false, 0, NULL, "rule 11: cleared already");
+	assert_msg(&d, 0, "alarm_cleared_already", "alarm", "3");
 	kc_decision_clear(&d);
 }
 
@@ -637,10 +807,12 @@ static void test_rule12_handover(void **state)
 	kc_decision_init(&d);
 	kc_rules_handover_sign(4, &h, "S01", false, &d);
 	expect(&d, false, 12, "incoming staff login", "rule 12: confirmed by who started it");
+	assert_msg(&d, 0, "handover_confirm_by_outgoing", "person", "S01");
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
 	kc_rules_handover_sign(4, &h, "Q01", true, &d);
 	expect(&d, false, 12, "incoming staff confirmation", "rule 12: reviewed before confirmed");
+	assert_msg(&d, 0, "handover_not_confirmed", "handover", "4");
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
 	kc_rules_handover_sign(4, &h, "S02", false, &d);
@@ -651,6 +823,7 @@ static void test_rule12_handover(void **state)
 	kc_decision_init(&d);
 	kc_rules_handover_sign(4, &h, "S03", false, &d);
 	expect(&d, false, 12, NULL, "rule 12: confirmed twice");
+	assert_msg(&d, 0, "handover_confirmed_already", "person", "S02");
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
 	kc_rules_handover_sign(4, &h, "Q01", true, &d);
@@ -660,10 +833,12 @@ static void test_rule12_handover(void **state)
 	kc_decision_init(&d);
 	kc_rules_handover_sign(4, &h, "Q01", true, &d);
 	expect(&d, false, 12, NULL, "rule 12: reviewed twice");
+	assert_msg(&d, 0, "handover_reviewed_already", "handover", "4");
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
 	kc_rules_handover_sign(5, NULL, "Q01", true, &d);
 	expect(&d, false, 0, NULL, "rule 12: no such handover");
+	assert_msg(&d, 0, "handover_unknown", "handover", "5");
 	kc_decision_clear(&d);
 }
 
