@@ -1,5 +1,6 @@
 /* keycab's administration: imports, people, entrustments, letters, unit
  * vacancy; and the test clock. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,11 +25,18 @@ int cli_admin_import(const struct cli_cmd *cmd, const struct cli_opts *o)
 	if (cli_json) {
 		cli_call_print_json(rep);
 	} else {
-		printf("%s: %lld %s added, %zu rejected\n", o->pos[1], cli_call_int(rep, "added"),
-		       o->pos[0], json_array_size(rej));
-		json_array_foreach(rej, i, v)
-			printf("  %s:%lld: %s\n", o->pos[1], cli_call_int(v, "line"),
-			       cli_call_str(v, "reason"));
+		printf(cli_tr("%s: %lld %s added, %zu rejected\n"), o->pos[1],
+		       cli_call_int(rep, "added"), o->pos[0], json_array_size(rej));
+		json_array_foreach(rej, i, v) {
+			char why[512];
+
+			/* a row's reason: rendered from its code, else as sent */
+			if (cli_lang == KC_LANG_EN ||
+			    kc_msg_render_reply(v, cli_lang, why, sizeof(why)) == -ENOENT)
+				snprintf(why, sizeof(why), "%s",
+					 cli_call_str(v, "reason") ? cli_call_str(v, "reason") : "");
+			printf("  %s:%lld: %s\n", o->pos[1], cli_call_int(v, "line"), why);
+		}
 	}
 	i = json_array_size(rej);
 	json_decref(rep);
@@ -129,7 +137,7 @@ int cli_admin_test_clock(const struct cli_cmd *cmd, const struct cli_opts *o)
 	json_object_set_new(req, "advance_s", json_integer(s));
 	rep = cli_call_ok(req);
 	cli_table_cell(now, sizeof(now), "now", json_object_get(rep, "now"));
-	printf("test clock now %s (offset %lld s)\n", now, cli_call_int(rep, "offset_s"));
+	printf(cli_tr("test clock now %s (offset %lld s)\n"), now, cli_call_int(rep, "offset_s"));
 	json_decref(rep);
 	return 0;
 }

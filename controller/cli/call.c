@@ -33,7 +33,7 @@ json_t *cli_call(json_t *req)
 	r = kc_client_open(&c, cli_socket);
 	if (r < 0)
 		cli_die("cannot reach keycabd at %s: %s (is it running? --socket or $KEYCAB_SOCKET)",
-			cli_socket, strerror(-r));
+			cli_socket, cli_tr(strerror(-r)));
 	r = kc_client_call(&c, req, &rep, err, sizeof(err));
 	kc_client_close(&c);
 	kc_secret_wipe_request(req);
@@ -41,28 +41,8 @@ json_t *cli_call(json_t *req)
 	if (r == -ENOMEM)
 		cli_die("out of memory");
 	if (r < 0)
-		cli_die("%s", err);
+		cli_die("%s", cli_tr(err));
 	return rep;
-}
-
-static void call_refused(json_t *rep)
-{
-	int rule = (int)json_integer_value(json_object_get(rep, "rule"));
-	json_t *missing = json_object_get(rep, "missing"), *v;
-	size_t i;
-
-	if (rule > 0)
-		fprintf(stderr, "REFUSED (custody rule %d): %s\n", rule,
-			json_string_value(json_object_get(rep, "reason")));
-	else
-		fprintf(stderr, "REFUSED: %s\n", json_string_value(json_object_get(rep, "reason")));
-	if (json_array_size(missing) > 0) {
-		fprintf(stderr, "  missing:");
-		json_array_foreach(missing, i, v)
-			fprintf(stderr, "%s %s", i ? "," : "", json_string_value(v));
-		fputc('\n', stderr);
-	}
-	exit(CLI_EXIT_REFUSED);
 }
 
 void cli_call_check(json_t *rep)
@@ -75,10 +55,8 @@ void cli_call_check(json_t *rep)
 		printf("%s\n", s ? s : "{}");
 		free(s);
 	}
-	if (json_is_true(json_object_get(rep, "refused")))
-		call_refused(rep);
-	fprintf(stderr, "keycab: error: %s\n", json_string_value(json_object_get(rep, "error")));
-	exit(CLI_EXIT_ERROR);
+	cli_lang_print_failure(stderr, rep, cli_lang);
+	exit(json_is_true(json_object_get(rep, "refused")) ? CLI_EXIT_REFUSED : CLI_EXIT_ERROR);
 }
 
 json_t *cli_call_ok(json_t *req)
@@ -116,9 +94,9 @@ int cli_call_simple(json_t *req, const char *done, const char *member)
 	if (cli_json)
 		cli_call_print_json(rep);
 	else if (member)
-		printf("%s %lld\n", done, cli_call_int(rep, member));
+		printf("%s %lld\n", cli_tr(done), cli_call_int(rep, member));
 	else
-		printf("%s\n", done);
+		printf("%s\n", cli_tr(done));
 	json_decref(rep);
 	return 0;
 }
@@ -137,6 +115,7 @@ const char *cli_call_secret(const char *prompt, bool from_stdin)
 	char *buf = call_secrets[next++ % KC_ARRAY_SIZE(call_secrets)];
 	int r;
 
+	prompt = cli_tr(prompt);
 	if (next == 1)
 		atexit(call_wipe_secrets);
 	r = kc_secret_read(prompt, from_stdin, buf, sizeof(call_secrets[0]));

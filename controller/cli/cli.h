@@ -1,12 +1,15 @@
 /* keycab's parts: the command table (keycab.c), option parsing (opts.c),
  * requests and replies over libkcclient (call.c), the session file
- * (session.c), tables (table.c), and the handlers by area: at the cabinet
+ * (session.c), tables (table.c), the desk's language (lang.c), and the handlers by area: at the cabinet
  * (desk.c), reading (read.c), administration (admin.c). */
 #ifndef KC_CLI_H
 #define KC_CLI_H
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+
+#include "common/msg.h"
 
 #define CLI_EXIT_ERROR 1
 #define CLI_EXIT_USAGE 2
@@ -52,6 +55,20 @@ extern const char *cli_socket;
 extern bool cli_json;
 void cli_die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void cli_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* lang.c: the desk's language, from LANG (kc_msg_env_lang), set by main */
+extern enum kc_lang cli_lang;
+/* keycab's own words in cli_lang (po/zh_CN/cli.po); a printf format stays
+ * one, with the same conversions. */
+const char *cli_tr(const char *en) __attribute__((format_arg(1)));
+/* A word of the vocabulary in context ctx (a column's name), translated. */
+const char *cli_word(const char *ctx, const char *word);
+/* true for a column whose values are words of the vocabulary */
+bool cli_word_column(const char *name);
+/* A refusal ("REFUSED (custody rule N): ...", what is missing) or an
+ * error ("keycab: error: ...") from keycabd, in lang: rendered from its
+ * code, or as sent (English, or a code this build does not know). */
+void cli_lang_print_failure(FILE *f, const json_t *rep, enum kc_lang lang);
 
 /* opts.c */
 void cli_opts_parse(struct cli_opts *o, int argc, char **argv, const char *spec);

@@ -32,8 +32,9 @@ int cli_desk_login(const struct cli_cmd *cmd, const struct cli_opts *o)
 		json_object_del(rep, "session");
 		cli_call_print_json(rep);
 	} else {
-		printf("logged in: %s (%s, %s); the session ends after %lld s idle\n",
-		       cli_call_str(rep, "person"), cli_call_str(rep, "name"), cli_call_str(rep, "role"),
+		printf(cli_tr("logged in: %s (%s, %s); the session ends after %lld s idle\n"),
+		       cli_call_str(rep, "person"), cli_call_str(rep, "name"),
+		       cli_word("role", cli_call_str(rep, "role")),
 		       cli_call_int(rep, "idle_timeout_s"));
 	}
 	json_decref(rep);
@@ -52,7 +53,7 @@ int cli_desk_logout(const struct cli_cmd *cmd, const struct cli_opts *o)
 		unlink(path);
 	}
 	cli_call_check(rep);
-	printf("logged out\n");
+	printf("%s\n", cli_tr("logged out"));
 	json_decref(rep);
 	return 0;
 }
@@ -66,7 +67,7 @@ int cli_desk_whoami(const struct cli_cmd *cmd, const struct cli_opts *o)
 	if (cli_json || strcmp(cmd->name, "whoami") == 0)
 		cli_call_print_json(rep);
 	else
-		printf("keycabd answers\n");
+		printf("%s\n", cli_tr("keycabd answers"));
 	json_decref(rep);
 	return 0;
 }
@@ -76,16 +77,17 @@ static void desk_print_release(json_t *rep)
 	char due[64];
 
 	cli_table_cell(due, sizeof(due), "due", json_object_get(rep, "due"));
-	printf("GRANTED: key %s, loan %lld to %s (%s); slot %s opens for %lld s", cli_call_str(rep, "key"),
-	       cli_call_int(rep, "loan"), cli_call_str(rep, "borrower"), cli_call_str(rep, "purpose"),
+	printf(cli_tr("GRANTED: key %s, loan %lld to %s (%s); slot %s opens for %lld s"),
+	       cli_call_str(rep, "key"), cli_call_int(rep, "loan"), cli_call_str(rep, "borrower"),
+	       cli_word("purpose", cli_call_str(rep, "purpose")),
 	       cli_call_str(rep, "slot"), cli_call_int(rep, "window_ms") / 1000);
 	if (strcmp(due, "-") != 0)
-		printf("; due back %s", due);
+		printf(cli_tr("; due back %s"), due);
 	printf("\n");
 	if (json_object_get(rep, "id_held"))
-		printf("  ID held at the desk: %s\n", cli_call_str(rep, "id_held"));
+		printf(cli_tr("  ID held at the desk: %s\n"), cli_call_str(rep, "id_held"));
 	if (json_object_get(rep, "approval"))
-		printf("  manager's approval %lld used\n", cli_call_int(rep, "approval"));
+		printf(cli_tr("  manager's approval %lld used\n"), cli_call_int(rep, "approval"));
 }
 
 static void desk_release_numbers(json_t *req, const struct cli_opts *o)
@@ -154,7 +156,7 @@ int cli_desk_collect(const struct cli_cmd *cmd, const struct cli_opts *o)
 		cli_call_print_json(rep);
 	} else {
 		desk_print_release(rep);
-		printf("  the entrustment closes when the owner takes the key\n");
+		fputs(cli_tr("  the entrustment closes when the owner takes the key\n"), stdout);
 	}
 	json_decref(rep);
 	return 0;
@@ -178,7 +180,7 @@ int cli_desk_approve(const struct cli_cmd *cmd, const struct cli_opts *o)
 	} else {
 		cli_table_cell(from, sizeof(from), "due", json_object_get(rep, "valid_from"));
 		cli_table_cell(to, sizeof(to), "due", json_object_get(rep, "valid_to"));
-		printf("approval %lld for key %s: valid from %s to %s\n", cli_call_int(rep, "approval"),
+		printf(cli_tr("approval %lld for key %s: valid from %s to %s\n"), cli_call_int(rep, "approval"),
 		       o->pos[0], from, to);
 	}
 	json_decref(rep);
@@ -198,8 +200,8 @@ int cli_desk_id(const struct cli_cmd *cmd, const struct cli_opts *o)
 	if (cli_json)
 		cli_call_print_json(rep);
 	else
-		printf("ID %s (%s) of %s given back (loan %lld)\n", cli_call_str(rep, "id_masked"),
-		       cli_call_str(rep, "id_type"), cli_call_str(rep, "person"), cli_call_int(rep, "loan"));
+		printf(cli_tr("ID %s (%s) of %s given back (loan %lld)\n"), cli_call_str(rep, "id_masked"),
+		       cli_word("id_type", cli_call_str(rep, "id_type")), cli_call_str(rep, "person"), cli_call_int(rep, "loan"));
 	json_decref(rep);
 	return 0;
 }
@@ -220,12 +222,12 @@ int cli_desk_inspect(const struct cli_cmd *cmd, const struct cli_opts *o)
 
 static void desk_print_sheet(json_t *rep)
 {
-	printf("handover %lld by %s\n", cli_call_int(rep, "handover"), cli_call_str(rep, "outgoing"));
-	printf("-- keys out --\n");
+	printf(cli_tr("handover %lld by %s\n"), cli_call_int(rep, "handover"), cli_call_str(rep, "outgoing"));
+	fputs(cli_tr("-- keys out --\n"), stdout);
 	cli_table_print(json_object_get(rep, "keys_out"), "(none)");
-	printf("-- IDs held --\n");
+	fputs(cli_tr("-- IDs held --\n"), stdout);
 	cli_table_print(json_object_get(rep, "ids_held"), "(none)");
-	printf("-- open alarms --\n");
+	fputs(cli_tr("-- open alarms --\n"), stdout);
 	cli_table_print(json_object_get(rep, "alarms"), "(none)");
 }
 
@@ -270,7 +272,7 @@ int cli_desk_alarm(const struct cli_cmd *cmd, const struct cli_opts *o)
 		if (cli_json)
 			cli_call_print_json(rep);
 		else
-			printf("slot %s open: take key %s out and put it in its slot %s\n",
+			printf(cli_tr("slot %s open: take key %s out and put it in its slot %s\n"),
 			       cli_call_str(rep, "slot"), cli_call_str(rep, "key"),
 			       cli_call_str(rep, "home_slot"));
 		json_decref(rep);

@@ -9,7 +9,9 @@
  *
  * A command is a line in the table below: its name, who it is for, whether
  * it goes with the operator's session, its options, its handler and its
- * help. The help is made from the table. */
+ * help. The help is made from the table. It speaks the desk's language
+ * (lang.c): LANG=zh_CN.UTF-8 gives Chinese, the command words and --json
+ * stay as they are. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,7 +106,7 @@ static void cli_usage_group(FILE *f, enum cli_group g)
 {
 	size_t line = 0; /* columns of the line being filled; 0 for none */
 
-	fprintf(f, "%s\n", cli_group_heading[g]);
+	fprintf(f, "%s\n", cli_tr(cli_group_heading[g]));
 	for (size_t i = 0; i < KC_ARRAY_SIZE(cli_cmds); i++) {
 		const struct cli_cmd *c = &cli_cmds[i];
 		size_t len;
@@ -126,7 +128,7 @@ static void cli_usage_group(FILE *f, enum cli_group g)
 			fprintf(f, "  %s", c->synopsis);
 			line = 2 + len;
 		} else if (c->note) {
-			fprintf(f, "  %-*s %s\n", CLI_HELP_NOTE_AT, c->synopsis, c->note);
+			fprintf(f, "  %-*s %s\n", CLI_HELP_NOTE_AT, c->synopsis, cli_tr(c->note));
 		} else {
 			for (const char *p = c->synopsis; *p;) {
 				size_t n = strcspn(p, "\n");
@@ -142,15 +144,15 @@ static void cli_usage_group(FILE *f, enum cli_group g)
 
 static void cli_usage(FILE *f)
 {
-	fprintf(f, "usage: keycab [--socket PATH] [--json] COMMAND [ARGS]\n\n");
+	fprintf(f, "%s\n\n", cli_tr("usage: keycab [--socket PATH] [--json] COMMAND [ARGS]"));
 	for (enum cli_group g = CLI_DESK; g < CLI_HIDDEN; g++)
 		cli_usage_group(f, g);
 	fprintf(f,
-		"Times are the cabinet's local time (keycabd's [cabinet] time_zone): YYYY-MM-DD or\n"
+		cli_tr("Times are the cabinet's local time (keycabd's [cabinet] time_zone): YYYY-MM-DD or\n"
 		"\"YYYY-MM-DD HH:MM\"; an end date (--end, --to) holds that whole day; --json shows\n"
 		"ISO times in UTC. The socket is $KEYCAB_SOCKET or\n"
 		"%s; the session is $KEYCAB_SESSION or the file\n"
-		"$XDG_RUNTIME_DIR/keycab/session. Exit: 0 done, 1 error, 2 usage, 3 refused.\n",
+		"$XDG_RUNTIME_DIR/keycab/session. Exit: 0 done, 1 error, 2 usage, 3 refused.\n"),
 		KC_CLIENT_SOCKET_DEFAULT);
 }
 
@@ -164,9 +166,9 @@ static int cli_help(const struct cli_cmd *cmd, const struct cli_opts *o)
 
 __attribute__((format(printf, 2, 0))) static void cli_vsay(int code, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "keycab: %s", code == CLI_EXIT_ERROR ? "error: " : "");
-	vfprintf(stderr, fmt, ap);
-	fputs(code == CLI_EXIT_USAGE ? "\n(keycab --help lists the commands)\n" : "\n", stderr);
+	fputs(code == CLI_EXIT_ERROR ? cli_tr("keycab: error: ") : cli_tr("keycab: "), stderr);
+	vfprintf(stderr, cli_tr(fmt), ap);
+	fputs(code == CLI_EXIT_USAGE ? cli_tr("\n(keycab --help lists the commands)\n") : "\n", stderr);
 }
 
 void cli_die_usage(const char *fmt, ...)
@@ -218,6 +220,7 @@ int main(int argc, char **argv)
 {
 	int i = 1;
 
+	cli_lang = kc_msg_env_lang();
 	cli_socket = getenv("KEYCAB_SOCKET");
 	if (!cli_socket || !*cli_socket)
 		cli_socket = KC_CLIENT_SOCKET_DEFAULT;

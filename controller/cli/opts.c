@@ -70,14 +70,14 @@ long long cli_opts_int(const char *s, const char *what)
 	long long v;
 
 	if (!s || kc_parse_long(s, 1, INT64_MAX, &v) < 0)
-		cli_die_usage("%s must be a number (got \"%s\")", what, s ? s : "");
+		cli_die_usage("%s must be a number (got \"%s\")", cli_tr(what), s ? s : "");
 	return v;
 }
 
 const char *cli_opts_pos(const struct cli_opts *o, int i, const char *what)
 {
 	if (o->npos <= i)
-		cli_die_usage("%s is missing", what);
+		cli_die_usage("%s is missing", cli_tr(what));
 	return o->pos[i];
 }
 

@@ -21,26 +21,26 @@ int cli_read_list(const struct cli_cmd *cmd, const struct cli_opts *o)
 
 static void read_print_link(const json_t *f)
 {
-	printf("audit link: %s%s%s; %lld pending, last acknowledged %lld%s%s\n",
-	       cli_call_str(f, "state"), json_string_length(json_object_get(f, "reason")) ? " " : "",
+	printf(cli_tr("audit link: %s%s%s; %lld pending, last acknowledged %lld%s%s\n"),
+	       cli_word("link", cli_call_str(f, "state")), json_string_length(json_object_get(f, "reason")) ? " " : "",
 	       cli_call_str(f, "reason"), cli_call_int(f, "pending"), cli_call_int(f, "last_acked_seq"),
-	       json_string_length(json_object_get(f, "last_error")) ? "; last error: " : "",
+	       json_string_length(json_object_get(f, "last_error")) ? cli_tr("; last error: ") : "",
 	       cli_call_str(f, "last_error"));
 }
 
 static void read_print_status(json_t *rep)
 {
-	printf("cabinet %s: %lld open alarms, %lld IDs held, last event %lld\n",
+	printf(cli_tr("cabinet %s: %lld open alarms, %lld IDs held, last event %lld\n"),
 	       cli_call_str(rep, "cabinet"), cli_call_int(rep, "open_alarms"),
 	       cli_call_int(rep, "ids_held"), cli_call_int(rep, "last_seq"));
 	if (json_is_object(json_object_get(rep, "forward")))
 		read_print_link(json_object_get(rep, "forward"));
-	printf("-- keys --\n");
+	fputs(cli_tr("-- keys --\n"), stdout);
 	cli_table_print(json_object_get(rep, "keys"), "no keys");
-	printf("-- slots --\n");
+	fputs(cli_tr("-- slots --\n"), stdout);
 	cli_table_print(json_object_get(rep, "slots"), "no slots");
 	if (json_array_size(json_object_get(rep, "inspections_pending")) > 0) {
-		printf("-- inspections to record (keycab inspect LOAN --result ...) --\n");
+		fputs(cli_tr("-- inspections to record (keycab inspect LOAN --result ...) --\n"), stdout);
 		cli_table_print(json_object_get(rep, "inspections_pending"), "");
 	}
 }

@@ -1,5 +1,6 @@
-/* Replies as the desk reads them: values (times in the cabinet's zone)
- * and arrays of objects as aligned columns, CJK characters two wide. */
+/* Replies as the desk reads them: values (times in the cabinet's zone,
+ * words of the vocabulary in the desk's language) and arrays of objects as
+ * aligned columns under translated headers, CJK characters two wide. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,14 +38,14 @@ void cli_table_cell(char *out, size_t len, const char *name, json_t *v)
 	if (json_is_string(v) && kc_desktime_parse(json_string_value(v), &ms)) {
 		table_desk_zone();
 		kc_desktime_format(name, ms, out, len);
-	} else if (json_is_string(v))
+	} else if (json_is_string(v) && cli_word_column(name))
+		snprintf(out, len, "%s", cli_word(name, json_string_value(v)));
+	else if (json_is_string(v))
 		snprintf(out, len, "%s", json_string_value(v));
 	else if (json_is_integer(v))
 		snprintf(out, len, "%lld", (long long)json_integer_value(v));
-	else if (json_is_true(v))
-		snprintf(out, len, "yes");
-	else if (json_is_false(v))
-		snprintf(out, len, "no");
+	else if (json_is_boolean(v))
+		snprintf(out, len, "%s", cli_word("bool", json_is_true(v) ? "yes" : "no"));
 	else if (json_is_null(v) || !v)
 		snprintf(out, len, "-");
 	else {
@@ -103,7 +104,7 @@ static void table_row(const char *const *cells, const size_t *widths, size_t nco
 
 void cli_table_print(json_t *arr, const char *empty)
 {
-	const char *cols[TABLE_COLS_MAX];
+	const char *cols[TABLE_COLS_MAX], *heads[TABLE_COLS_MAX];
 	size_t widths[TABLE_COLS_MAX] = { 0 }, ncols = 0, i;
 	char bufs[TABLE_COLS_MAX][200];
 	const char *cells[TABLE_COLS_MAX];
@@ -111,13 +112,14 @@ void cli_table_print(json_t *arr, const char *empty)
 	json_t *row, *v;
 
 	if (json_array_size(arr) == 0) {
-		printf("%s\n", empty);
+		printf("%s\n", cli_tr(empty));
 		return;
 	}
 	json_object_foreach(json_array_get(arr, 0), k, v) {
 		if (ncols < TABLE_COLS_MAX) {
 			cols[ncols] = k;
-			widths[ncols] = strlen(k);
+			heads[ncols] = cli_word("column", k);
+			widths[ncols] = table_width(heads[ncols]);
 			ncols++;
 		}
 	}
@@ -130,7 +132,7 @@ void cli_table_print(json_t *arr, const char *empty)
 			if (w > widths[c])
 				widths[c] = w > TABLE_COL_WIDTH_MAX ? TABLE_COL_WIDTH_MAX : w;
 		}
-	table_row(cols, widths, ncols);
+	table_row(heads, widths, ncols);
 	json_array_foreach(arr, i, row) {
 		for (size_t c = 0; c < ncols; c++) {
 			cli_table_cell(bufs[c], sizeof(bufs[c]), cols[c], json_object_get(row, cols[c]));
