@@ -47,7 +47,7 @@ const char *kc_msg_lang_tag(enum kc_lang lang);
 int kc_msg_parse_lang(const char *s, enum kc_lang *out);
 
 /* s from the catalogue in lang (s itself when untranslated). */
-const char *kc_msg_gettext(enum kc_lang lang, const char *s);
+const char *kc_msg_gettext(enum kc_lang lang, const char *s) __attribute__((format_arg(2)));
 /* word in context ctx ("purpose", "kind", ...), translated. */
 const char *kc_msg_word(enum kc_lang lang, const char *ctx, const char *word);
 
