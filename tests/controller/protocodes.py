@@ -114,7 +114,7 @@ def chinese(rep, desc):
 rep = ask('[1, 2]')
 coded(rep, "request_not_object", "a JSON array, not an object", "error")
 rep = ask('{"op": ')
-coded(rep, "request_not_object", "a line that is not JSON", "error")
+coded(rep, "request_bad_json", "a line that is not JSON", "error")
 check("detail" in rep.get("params", {}), "  ... jansson's complaint in params.detail", rep)
 rep = req(person="S01")
 coded(rep, "request_no_op", "an object without an \"op\"", "error")
