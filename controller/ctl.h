@@ -68,7 +68,9 @@ struct kc_peer {
 	char person[64];       /* "" when not logged in */
 	char role[16];
 	char name[128];
-	char session_error[160];
+	char session_error[160]; /* why nobody is logged in, in English ... */
+	int session_why;       /* ... as a message code (session_*, common/msgs/session.def) */
+	int64_t session_idle_s; /* session_expired: the idle timeout */
 	bool session_given;    /* the request carried a token (valid or not) */
 	bool subscribe;        /* set by subscribe: the connection becomes a subscriber */
 };

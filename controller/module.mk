@@ -112,3 +112,4 @@ TEST_SCRIPTS += tests/controller/t-cli-lang.sh
 TEST_PROGRAMS += t-cli-render
 t-cli-render_SRCS := tests/controller/t-cli-render.c controller/cli/lang.c
 t-cli-render_LIBS := common
+TEST_SCRIPTS += tests/controller/t-proto-codes.sh

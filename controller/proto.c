@@ -325,49 +325,62 @@ static size_t utf8_chars(const char *s, size_t bytes)
 	return n;
 }
 
+/* Where a text is: the import row it is in (row 0: none), the list that
+ * holds the row and the row's line in its file (-1: not known). */
+struct text_where {
+	size_t row;
+	const char *list;
+	json_int_t line;
+};
+
+/* The reply to a text over its member's limit. */
+static json_t *text_too_long(const char *name, const struct text_where *w, size_t chars, int max)
+{
+	if (!w->row)
+		return kc_reply_fail(KCM_text_too_long, "{s:s, s:I, s:i}", "field", name, "chars",
+				     (json_int_t)chars, "max", max);
+	if (w->line < 0)
+		return kc_reply_fail(KCM_text_too_long_row, "{s:s, s:I, s:s, s:I, s:i}", "field", name,
+				     "row", (json_int_t)w->row, "list", w->list, "chars",
+				     (json_int_t)chars, "max", max);
+	return kc_reply_fail(KCM_text_too_long_line, "{s:s, s:I, s:s, s:I, s:I, s:i}", "field", name,
+			     "row", (json_int_t)w->row, "list", w->list, "line", w->line, "chars",
+			     (json_int_t)chars, "max", max);
+}
+
 /* Checks every string in v against the limit of the member that holds it
- * (name); row names the import row it is in, when it is. 0 or -E2BIG with
- * the message in err. */
-static int check_text(const char *name, json_t *v, const char *row, char *err, size_t len)
+ * (name); w says which import row it is in, when it is. NULL, or the
+ * reply refusing the request. */
+static json_t *check_text(const char *name, json_t *v, const struct text_where *w)
 {
 	const char *k;
-	json_t *m;
+	json_t *m, *rep;
 	size_t i;
 
 	if (json_is_string(v)) {
 		size_t chars = utf8_chars(json_string_value(v), json_string_length(v));
 		int max = field_max(name);
 
-		if (chars <= (size_t)max)
-			return 0;
-		snprintf(err, len,
-			 "\"%s\"%s is %zu characters long; at most %d are allowed. Nothing was done.",
-			 name, row, chars, max);
-		return -E2BIG;
+		return chars <= (size_t)max ? NULL : text_too_long(name, w, chars, max);
 	}
 	if (json_is_object(v)) {
 		json_object_foreach(v, k, m)
-			if (check_text(k, m, row, err, len) < 0)
-				return -E2BIG;
+			if ((rep = check_text(k, m, w)))
+				return rep;
 	} else if (json_is_array(v)) {
 		json_array_foreach(v, i, m) {
-			char where[64];
+			struct text_where in = *w;
 			json_t *line = json_object_get(m, "_line");
 
-			if (json_is_object(m) && !*row) {
-				if (json_is_integer(line))
-					snprintf(where, sizeof(where), " in row %zu of \"%s\" (line %lld)",
-						 i + 1, name, (long long)json_integer_value(line));
-				else
-					snprintf(where, sizeof(where), " in row %zu of \"%s\"", i + 1, name);
-			} else {
-				kc_strlcpy(where, row, sizeof(where));
-			}
-			if (check_text(name, m, where, err, len) < 0)
-				return -E2BIG;
+			if (json_is_object(m) && !w->row)
+				in = (struct text_where){ i + 1, name,
+							  json_is_integer(line) ? json_integer_value(line)
+										: -1 };
+			if ((rep = check_text(name, m, &in)))
+				return rep;
 		}
 	}
-	return 0;
+	return NULL;
 }
 
 /* A login on a connection that failed too often, or that failed before
@@ -409,11 +422,11 @@ static json_t *answer(struct kc_proto *srv, struct client *c, json_t *req, struc
 {
 	const char *op = kc_req_str(req, "op");
 	int64_t now = kc_mono_ms(), wait;
-	char err[256];
+	const struct text_where top = { 0, NULL, -1 };
 	json_t *rep;
 
-	if (check_text("request", req, "", err, sizeof(err)) < 0)
-		return kc_reply_error("%s", err);
+	if ((rep = check_text("request", req, &top)))
+		return rep;
 	if (!op || strcmp(op, "login") != 0) {
 		rep = kc_request_handle(ctl, peer, req);
 		if (peer->person[0])
@@ -441,8 +454,10 @@ static void handle_line(struct kc_proto *srv, struct client *c, char *line, stru
 
 	peer.console = c->uid == 0 || c->uid == ctl->uid;
 	req = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
-	if (!json_is_object(req))
-		rep = kc_reply_error("not a JSON object: %s", req ? "wrong type" : jerr.text);
+	if (!req)
+		rep = kc_reply_fail(KCM_request_bad_json, "{s:s}", "detail", jerr.text);
+	else if (!json_is_object(req))
+		rep = kc_reply_fail(KCM_request_not_object, NULL);
 	else
 		rep = answer(srv, c, req, ctl, &peer);
 	/* The request may hold a PIN or an ID number: wipe it. */
@@ -508,7 +523,8 @@ static void read_client(struct kc_proto *srv, struct client *c, struct kc_ctl *c
 		    out_pending(c) >= KC_PROTO_MAX_PENDING)
 			return;
 		if (c->in_len > KC_PROTO_MAX_LINE) {
-			queue_reply(c, kc_reply_error("request longer than %d bytes", KC_PROTO_MAX_LINE));
+			queue_reply(c, kc_reply_fail(KCM_request_too_long, "{s:i}", "max",
+						     KC_PROTO_MAX_LINE));
 			c->closing = true;
 			return;
 		}

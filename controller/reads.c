@@ -8,6 +8,7 @@
 #include "controller/request.h"
 #include "controller/reply.h"
 #include "controller/row.h"
+#include "controller/session.h"
 #include "hw/hw.h"
 
 /* The slots as the slot layer reads them, with the key recorded in each
@@ -129,7 +130,7 @@ json_t *kc_reads_whoami(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	(void)ctl;
 	(void)req;
 	if (!peer->person[0])
-		return kc_reply_refused(1, json_pack("[s]", "login"), "Nobody: %s.", peer->session_error);
+		return kc_session_refuse(peer, 1, "login", KCM_login_needed_whoami);
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "person", json_string(peer->person));
 	json_object_set_new(rep, "name", json_string(peer->name));
@@ -144,7 +145,7 @@ json_t *kc_reads_test_clock(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 
 	(void)peer;
 	if (!json_is_integer(json_object_get(req, "advance_s")) || kc_req_int(req, "advance_s") < 0)
-		return kc_reply_error("test.clock: \"advance_s\" must be a whole number of seconds, 0 or more");
+		return kc_reply_fail(KCM_test_clock_bad_advance, NULL);
 	kc_clock_advance(kc_req_int(req, "advance_s") * 1000);
 	ctl->next_scan_mono = 0; /* scan for overdue loans and notices at once */
 	rep = kc_reply_ok();
@@ -233,5 +234,5 @@ json_t *kc_reads_list(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 		if (strcmp(op, lists[i].name) == 0)
 			return list(ctl, lists[i].name,
 				    all && lists[i].sql_all ? lists[i].sql_all : lists[i].sql);
-	return kc_reply_error("unknown op \"%s\"", op);
+	return kc_reply_fail(KCM_op_unknown, "{s:s}", "op", op);
 }

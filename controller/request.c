@@ -87,13 +87,10 @@ static bool role_is(const struct kc_peer *peer, const char *a, const char *b)
 static json_t *need_operator(const struct kc_peer *peer)
 {
 	if (!peer->person[0])
-		return kc_reply_refused(1, json_pack("[s]", "operator login"),
-					"No operator is logged in: %s.", peer->session_error);
+		return kc_session_refuse(peer, 1, "operator login", KCM_login_needed_operator);
 	if (role_is(peer, "engineer", NULL))
-		return kc_reply_refused(1, json_pack("[s]", "staff login"),
-					"%s is an engineer; a staff member must log in to operate the "
-					"cabinet.",
-					peer->person);
+		return kc_reply_refuse(1, json_pack("[s]", "staff login"), KCM_engineer_not_operator,
+				       "{s:s, s:s}", "person", peer->person, "name", peer->name);
 	return NULL;
 }
 
@@ -101,8 +98,7 @@ static json_t *need_reader(const struct kc_peer *peer)
 {
 	if (peer->console || peer->person[0])
 		return NULL;
-	return kc_reply_refused(1, json_pack("[s]", "login"), "Reading needs a login: %s.",
-				peer->session_error);
+	return kc_session_refuse(peer, 1, "login", KCM_login_needed_read);
 }
 
 static json_t *need_admin(const struct kc_peer *peer, bool staff_ok)
@@ -110,13 +106,13 @@ static json_t *need_admin(const struct kc_peer *peer, bool staff_ok)
 	if (peer->console)
 		return NULL;
 	if (!peer->person[0])
-		return kc_reply_refused(1, json_pack("[s]", "operator login"),
-					"This needs a login: %s.", peer->session_error);
+		return kc_session_refuse(peer, 1, "operator login", KCM_login_needed);
 	if (role_is(peer, "manager", "supervisor") || (staff_ok && role_is(peer, "staff", NULL)))
 		return NULL;
-	return kc_reply_refused(1, json_pack("[s]", staff_ok ? "staff login" : "manager login"),
-				"%s is %s; this needs a %s.", peer->person, peer->role,
-				staff_ok ? "staff member, manager or supervisor" : "manager or supervisor");
+	return kc_reply_refuse(1, json_pack("[s]", staff_ok ? "staff login" : "manager login"),
+			       staff_ok ? KCM_role_needs_staff : KCM_role_needs_manager,
+			       "{s:s, s:s, s:s}", "person", peer->person, "name", peer->name, "role",
+			       peer->role);
 }
 
 /* People and their roles and credentials are set by the administrator
@@ -128,14 +124,25 @@ static json_t *need_registrar(const struct kc_peer *peer)
 	if (peer->console && !peer->person[0])
 		return NULL;
 	if (peer->person[0])
-		return kc_reply_refused(1, json_pack("[s]", "administrator"),
-					"People are registered only by the administrator (root or "
-					"keycabd's own user at the cabinet's console, nobody logged in); "
-					"%s is logged in as %s.",
-					peer->person, peer->role);
-	return kc_reply_refused(1, json_pack("[s]", "administrator"),
-				"People are registered only by the administrator (root or keycabd's "
-				"own user at the cabinet's console).");
+		return kc_reply_refuse(1, json_pack("[s]", "administrator"), KCM_registrar_logged_in,
+				       "{s:s, s:s, s:s}", "person", peer->person, "name", peer->name,
+				       "role", peer->role);
+	return kc_reply_refuse(1, json_pack("[s]", "administrator"), KCM_registrar_only, NULL);
+}
+
+/* Rule 4: someone logged in who is not a manager asks to approve. */
+static json_t *not_manager(void)
+{
+	struct kc_decision d;
+	json_t *rep;
+
+	kc_decision_init(&d);
+	kc_decision_refuse(&d, 4, KCM_approval_needs_manager, NULL);
+	kc_decision_refuse(&d, 4, KCM_approval_not_manager, NULL);
+	json_array_append_new(d.missing, json_string("manager login"));
+	rep = kc_reply_decision(&d);
+	kc_decision_clear(&d);
+	return rep;
 }
 
 /* NULL when peer may send a request of this access class, else the reply. */
@@ -149,24 +156,21 @@ static json_t *access_check(const struct kc_ctl *ctl, const struct kc_peer *peer
 		return NULL;
 	case KC_ACCESS_LOGIN:
 		return peer->person[0] ? NULL
-				       : kc_reply_refused(1, json_pack("[s]", "login"),
-							  "No one is logged in: %s.", peer->session_error);
+				       : kc_session_refuse(peer, 1, "login", KCM_login_needed_anyone);
 	case KC_ACCESS_OPERATOR:
 		return need_operator(peer);
 	case KC_ACCESS_SUPERVISOR:
 		if ((rep = need_operator(peer)) || role_is(peer, "supervisor", "manager"))
 			return rep;
-		return kc_reply_refused(12, json_pack("[s]", "supervisor login"),
-					"A supervisor (or the service manager) reviews and signs a "
-					"handover; %s is %s.",
-					peer->person, peer->role);
+		return kc_reply_refuse(12, json_pack("[s]", "supervisor login"), KCM_supervisor_needed,
+				       "{s:s, s:s, s:s}", "person", peer->person, "name", peer->name,
+				       "role", peer->role);
 	case KC_ACCESS_MANAGER:
 		if (peer->person[0] && role_is(peer, "manager", NULL))
 			return NULL;
-		return kc_reply_refused(4, json_pack("[s]", "manager login"),
-					"Only a manager issues an approval for a sealed key; %s.",
-					peer->person[0] ? "the person logged in is not a manager"
-							: peer->session_error);
+		if (!peer->person[0])
+			return kc_session_refuse(peer, 4, "manager login", KCM_approval_needs_manager);
+		return not_manager();
 	case KC_ACCESS_READER:
 		return need_reader(peer);
 	case KC_ACCESS_DESK_ADMIN:
@@ -176,10 +180,9 @@ static json_t *access_check(const struct kc_ctl *ctl, const struct kc_peer *peer
 	case KC_ACCESS_REGISTRAR:
 		return need_registrar(peer);
 	case KC_ACCESS_TEST_CLOCK:
-		return ctl->test_clock ? NULL
-				       : kc_reply_error("test.clock: keycabd was not started with --test-clock");
+		return ctl->test_clock ? NULL : kc_reply_fail(KCM_test_clock_off, NULL);
 	}
-	return kc_reply_error("internal error: access class %d", (int)a);
+	return kc_reply_fail(KCM_internal_access_class, "{s:i}", "class", (int)a);
 }
 
 json_t *kc_request_handle(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -189,14 +192,14 @@ json_t *kc_request_handle(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	json_t *rep;
 
 	if (!op)
-		return kc_reply_error("a request is a JSON object with an \"op\"");
+		return kc_reply_fail(KCM_request_no_op, NULL);
 	for (size_t i = 0; i < KC_ARRAY_SIZE(requests) && !r; i++)
 		if (strcmp(op, requests[i].op) == 0)
 			r = &requests[i];
 	if (!r || r->access != KC_ACCESS_ANYONE)
 		kc_session_check(ctl, req, peer);
 	if (!r) /* an unknown op says so only to someone who may read */
-		return (rep = need_reader(peer)) ? rep : kc_reply_error("unknown op \"%s\"", op);
+		return (rep = need_reader(peer)) ? rep : kc_reply_fail(KCM_op_unknown, "{s:s}", "op", op);
 	if ((rep = access_check(ctl, peer, r->access)))
 		return rep;
 	return r->fn(ctl, peer, req);

@@ -56,6 +56,12 @@ static void fmt_until(int64_t ms, char *buf, size_t len)
 	kc_rules_fmt_local(ms, buf, len);
 }
 
+/* Whole seconds from now to until, rounded up: at least 1 while locked. */
+static int64_t seconds_left(int64_t until, int64_t now)
+{
+	return until > now ? (until - now + 999) / 1000 : 0;
+}
+
 /* A wrong PIN: count it, lock out after the configured number, each
  * lockout twice as long as the one before (up to the maximum). The
  * failure event and the counters go in one transaction. */
@@ -79,7 +85,7 @@ static json_t *wrong_pin(struct kc_ctl *ctl, struct person_row *p, const char *m
 		until = now + len;
 	}
 	if (kc_store_begin(ctl->st) < 0)
-		return kc_reply_error("database busy: %s", kc_store_errmsg(ctl->st));
+		return kc_reply_fail(KCM_db_busy, NULL);
 	if (kc_store_x(ctl->st,
 		       "UPDATE people SET failures = ?, lockouts = ?, locked_until = ? WHERE code = ?",
 		       "iiIs", until ? 0 : failures, lockouts, until ? until : p->locked_until,
@@ -100,26 +106,28 @@ static json_t *wrong_pin(struct kc_ctl *ctl, struct person_row *p, const char *m
 		return kc_reply_write_failed(ctl->st);
 	if (until) {
 		fmt_until(until, when, sizeof(when));
-		return kc_reply_refused(1, json_pack("[s]", "correct PIN"),
-					"Wrong PIN for %s. That was %d wrong PINs in a row: %s is locked "
-					"out until %s.",
-					p->code, failures, p->code, when);
+		return kc_reply_refuse(1, json_pack("[s]", "correct PIN"), KCM_pin_wrong_locked,
+				       "{s:s, s:s, s:i, s:s, s:I}", "person", p->code, "name", p->name,
+				       "failures", failures, "until", when, "seconds_left",
+				       (json_int_t)seconds_left(until, now));
 	}
-	return kc_reply_refused(1, json_pack("[s]", "correct PIN"),
-				"Wrong PIN for %s (%d of %d tries before a lockout).", p->code, failures,
-				c->lockout_attempts);
+	return kc_reply_refuse(1, json_pack("[s]", "correct PIN"), KCM_pin_wrong,
+			       "{s:s, s:s, s:i, s:i, s:i}", "person", p->code, "name", p->name,
+			       "failures", failures, "attempts", c->lockout_attempts, "tries_left",
+			       c->lockout_attempts - failures);
 fail:
 	return kc_reply_write_failed(ctl->st);
 }
 
-static json_t *locked_reply(const struct person_row *p)
+static json_t *locked_reply(const struct person_row *p, int64_t now)
 {
 	char when[32];
 
 	fmt_until(p->locked_until, when, sizeof(when));
-	return kc_reply_refused(1, json_pack("[s]", "lockout to end"),
-				"%s is locked out after too many wrong PINs until %s; try again then.",
-				p->code, when);
+	return kc_reply_refuse(1, json_pack("[s]", "lockout to end"), KCM_login_locked_out,
+			       "{s:s, s:s, s:s, s:I}", "person", p->code, "name", p->name, "until",
+			       when, "seconds_left",
+			       (json_int_t)seconds_left(p->locked_until, now));
 }
 
 /* Failed logins that need no credential (unknown cards, tries refused by
@@ -213,9 +221,8 @@ json_t *kc_session_login_throttled(struct kc_ctl *ctl, const char *method, int64
 	if (count_failure(ctl, strcmp(method, "card") == 0 ? KC_LOGIN_LIMITED_CARD
 							    : KC_LOGIN_LIMITED_PIN) < 0)
 		return kc_reply_write_failed(ctl->st);
-	rep = kc_reply_refused(1, json_pack("[s]", "wait"),
-			       "Too many failed logins from this terminal lately: try again in %lld s.",
-			       (long long)secs);
+	rep = kc_reply_refuse(1, json_pack("[s]", "wait"), KCM_login_throttled, "{s:I}",
+			      "seconds_left", (json_int_t)secs);
 	json_object_set_new(rep, "retry_after_s", json_integer(secs));
 	return rep;
 }
@@ -228,11 +235,11 @@ json_t *kc_session_verify_pin(struct kc_ctl *ctl, const char *person, const char
 
 	r = person_load(ctl->st, "SELECT " PERSON_COLS " FROM people WHERE code = ?", person, &p);
 	if (r == -ENOENT)
-		return kc_reply_refused(0, NULL, "There is no person \"%s\" on the roll.", person);
+		return kc_reply_refuse(0, NULL, KCM_person_unknown, "{s:s}", "person", person);
 	if (r < 0)
-		return kc_reply_error("database read failed");
+		return kc_reply_read_failed(ctl->st);
 	if (p.locked_until > kc_wall_ms())
-		return locked_reply(&p);
+		return locked_reply(&p, kc_wall_ms());
 	if (!pin || !p.pin_hash[0] || !kc_secret_matches(pin, p.pin_hash))
 		return wrong_pin(ctl, &p, "pin", purpose);
 	if (p.failures > 0 || p.lockouts > 0)
@@ -257,35 +264,35 @@ json_t *kc_session_login(struct kc_ctl *ctl, json_t *req)
 	if (card) {
 		if (kc_card_hash(card, card_hash) < 0 ||
 		    kc_registry_card_rekey(ctl->st, card, card_hash) < 0)
-			return kc_reply_error("cannot look up the card");
+			return kc_reply_fail(KCM_card_lookup_failed, NULL);
 		r = person_load(ctl->st, "SELECT " PERSON_COLS " FROM people WHERE card_hash = ?",
 				card_hash, &p);
 		if (r == -ENOENT) {
 			/* An unknown card is logged too: someone tried the cabinet. */
 			if (count_failure(ctl, KC_LOGIN_UNKNOWN_CARD) < 0)
 				return kc_reply_write_failed(ctl->st);
-			return kc_reply_refused(1, json_pack("[s]", "registered card"),
-						"This card is not registered to anyone.");
+			return kc_reply_refuse(1, json_pack("[s]", "registered card"),
+					       KCM_card_unknown, NULL);
 		}
 	} else {
 		if (!person || !pin)
-			return kc_reply_error("login needs \"person\" and \"pin\", or \"card\"");
+			return kc_reply_fail(KCM_login_bad_request, NULL);
 		r = person_load(ctl->st, "SELECT " PERSON_COLS " FROM people WHERE code = ?", person,
 				&p);
 		if (r == -ENOENT)
-			return kc_reply_refused(0, NULL, "There is no person \"%s\" on the roll.", person);
+			return kc_reply_refuse(0, NULL, KCM_person_unknown, "{s:s}", "person", person);
 	}
 	if (r < 0)
-		return kc_reply_error("database read failed");
+		return kc_reply_read_failed(ctl->st);
 	if (p.locked_until > now)
-		return locked_reply(&p);
+		return locked_reply(&p, now);
 	if (!card && (!p.pin_hash[0] || !kc_secret_matches(pin, p.pin_hash)))
 		return wrong_pin(ctl, &p, "pin", NULL);
 	if (kc_token_new(token, 32) < 0)
-		return kc_reply_error("cannot make a session token");
+		return kc_reply_fail(KCM_session_token_failed, NULL);
 	kc_token_hash(token, token_hash);
 	if (kc_store_begin(ctl->st) < 0)
-		return kc_reply_error("database busy");
+		return kc_reply_fail(KCM_db_busy, NULL);
 	/* Sessions idle past the timeout are of no use to anyone: drop them. */
 	if (kc_store_x(ctl->st, "DELETE FROM sessions WHERE last_ms < ?", "I",
 		       now - ctl->conf->session_idle_ms) < 0 ||
@@ -319,11 +326,61 @@ json_t *kc_session_logout(struct kc_ctl *ctl, json_t *req)
 	char h[65];
 
 	if (!token)
-		return kc_reply_error("no session to end");
+		return kc_reply_fail(KCM_logout_no_session, NULL);
 	kc_token_hash(token, h);
 	if (kc_store_x(ctl->st, "DELETE FROM sessions WHERE token_hash = ?", "s", h) < 0)
 		return kc_reply_write_failed(ctl->st);
 	return kc_reply_ok();
+}
+
+/* Says why nobody is logged in: the code in peer, and its English, without
+ * the final stop, in peer->session_error for sentences that quote it. */
+static void no_session(struct kc_peer *peer, enum kc_msg_code why, int64_t idle_s)
+{
+	json_t *m = why == KCM_session_expired ? kc_msg_new(why, "{s:I}", "idle_s", (json_int_t)idle_s)
+					       : kc_msg_new(why, NULL);
+	size_t n;
+
+	peer->person[0] = '\0';
+	peer->session_why = why;
+	peer->session_idle_s = idle_s;
+	peer->session_error[0] = '\0';
+	kc_msg_render(m, KC_LANG_EN, peer->session_error, sizeof(peer->session_error));
+	json_decref(m);
+	n = strlen(peer->session_error);
+	if (n > 0 && peer->session_error[n - 1] == '.')
+		peer->session_error[n - 1] = '\0';
+}
+
+void kc_session_why(const struct kc_peer *peer, struct kc_decision *d)
+{
+	switch (peer->session_why) {
+	case KCM_session_expired:
+		kc_decision_refuse(d, 1, KCM_session_expired, "{s:I}", "idle_s",
+				   (json_int_t)peer->session_idle_s);
+		break;
+	case KCM_session_unknown:
+	case KCM_session_read_failed:
+		kc_decision_refuse(d, 1, (enum kc_msg_code)peer->session_why, NULL);
+		break;
+	default: /* no session given, or none checked */
+		kc_decision_refuse(d, 1, KCM_session_none, NULL);
+	}
+}
+
+json_t *kc_session_refuse(const struct kc_peer *peer, int rule, const char *missing,
+			  enum kc_msg_code c)
+{
+	struct kc_decision d;
+	json_t *rep;
+
+	kc_decision_init(&d);
+	kc_decision_refuse(&d, rule, c, NULL);
+	kc_session_why(peer, &d);
+	json_array_append_new(d.missing, json_string(missing));
+	rep = kc_reply_decision(&d);
+	kc_decision_clear(&d);
+	return rep;
 }
 
 void kc_session_check(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer)
@@ -337,8 +394,7 @@ void kc_session_check(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer)
 	peer->person[0] = '\0';
 	peer->session_given = token && *token;
 	if (!token || !*token) {
-		snprintf(peer->session_error, sizeof(peer->session_error),
-			 "nobody is logged in (keycab login)");
+		no_session(peer, KCM_session_none, 0);
 		return;
 	}
 	kc_token_hash(token, h);
@@ -347,23 +403,20 @@ void kc_session_check(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer)
 		       " JOIN people p ON p.code = s.person WHERE s.token_hash = ?",
 		       "s", h);
 	if (!s) {
-		snprintf(peer->session_error, sizeof(peer->session_error), "database read failed");
+		no_session(peer, KCM_session_read_failed, 0);
 		return;
 	}
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(s);
-		snprintf(peer->session_error, sizeof(peer->session_error),
-			 "the session is not known (logged out, or ended); log in again");
+		no_session(peer, KCM_session_unknown, 0);
 		return;
 	}
 	last = sqlite3_column_int64(s, 3);
 	if (now - last > ctl->conf->session_idle_ms) {
 		sqlite3_reset(s);
 		kc_store_x(ctl->st, "DELETE FROM sessions WHERE token_hash = ?", "s", h);
-		snprintf(peer->session_error, sizeof(peer->session_error),
-			 "the session ended after %lld s idle; log in again",
-			 (long long)(ctl->conf->session_idle_ms / 1000));
+		no_session(peer, KCM_session_expired, ctl->conf->session_idle_ms / 1000);
 		return;
 	}
 	kc_strlcpy(peer->person, (const char *)sqlite3_column_text(s, 0), sizeof(peer->person));

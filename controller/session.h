@@ -5,13 +5,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/msg.h"
 #include "controller/ctl.h"
+#include "controller/rules.h"
 
 json_t *kc_session_login(struct kc_ctl *ctl, json_t *req);
 json_t *kc_session_logout(struct kc_ctl *ctl, json_t *req);
 /* Fills peer->person/role/name from the request's "session" token; on
- * failure leaves person empty and says why in peer->session_error. */
+ * failure leaves person empty and says why: peer->session_why (a message
+ * code: no session, an unknown one, one ended idle) and, in English,
+ * peer->session_error. */
 void kc_session_check(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer);
+/* Adds why nobody is logged in to d as a message of its own (session_*:
+ * it completes a sentence ending in ':' or ';'). */
+void kc_session_why(const struct kc_peer *peer, struct kc_decision *d);
+/* A refusal by rule for want of a login (missing: "login", "operator
+ * login", ...): message c, a sentence the session's state completes, then
+ * why nobody is logged in. */
+json_t *kc_session_refuse(const struct kc_peer *peer, int rule, const char *missing,
+			  enum kc_msg_code c);
 /* A login refused before any check, because its connection (or every
  * connection) failed too often lately: counted, and the reply says how
  * long to wait. */

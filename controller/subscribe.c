@@ -50,12 +50,9 @@ json_t *kc_subscribe_request(struct kc_ctl *ctl, struct kc_peer *peer, json_t *r
 	json_t *status, *rep;
 
 	if (!ctl->proto)
-		return kc_reply_error("subscribe: keycabd has no socket to push on");
+		return kc_reply_fail(KCM_subscribe_no_socket, NULL);
 	if (kc_proto_subscribers(ctl->proto) >= KC_PROTO_MAX_SUBSCRIBERS)
-		return kc_reply_error("subscribe: %d connections are subscribed already, the most "
-				      "keycabd takes; this one was not subscribed (close another "
-				      "subscriber, or try again later)",
-				      KC_PROTO_MAX_SUBSCRIBERS);
+		return kc_reply_fail(KCM_subscribe_full, "{s:i}", "max", KC_PROTO_MAX_SUBSCRIBERS);
 	status = kc_reads_status(ctl, peer, req);
 	if (!json_is_true(json_object_get(status, "ok")))
 		return status;
