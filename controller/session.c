@@ -235,7 +235,7 @@ json_t *kc_session_verify_pin(struct kc_ctl *ctl, const char *person, const char
 
 	r = person_load(ctl->st, "SELECT " PERSON_COLS " FROM people WHERE code = ?", person, &p);
 	if (r == -ENOENT)
-		return kc_reply_refuse(0, NULL, KCM_person_unknown, "{s:s}", "person", person);
+		return kc_reply_refuse(0, NULL, KCM_login_person_unknown, "{s:s}", "person", person);
 	if (r < 0)
 		return kc_reply_read_failed(ctl->st);
 	if (p.locked_until > kc_wall_ms())
@@ -280,7 +280,7 @@ json_t *kc_session_login(struct kc_ctl *ctl, json_t *req)
 		r = person_load(ctl->st, "SELECT " PERSON_COLS " FROM people WHERE code = ?", person,
 				&p);
 		if (r == -ENOENT)
-			return kc_reply_refuse(0, NULL, KCM_person_unknown, "{s:s}", "person", person);
+			return kc_reply_refuse(0, NULL, KCM_login_person_unknown, "{s:s}", "person", person);
 	}
 	if (r < 0)
 		return kc_reply_read_failed(ctl->st);

@@ -171,7 +171,7 @@ chinese(rep, "unknown card")
 
 # a person not on the roll
 rep = req(op="login", person="X77", pin="1234")
-coded(rep, "person_unknown", "a person not on the roll", "reason")
+coded(rep, "login_person_unknown", "a person not on the roll", "reason")
 check(rep.get("params") == {"person": "X77"}, "  ... params.person", rep)
 
 # sessions: none, unknown, ended by the idle timeout
