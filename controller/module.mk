@@ -107,3 +107,4 @@ BENCH_SCRIPTS += bench/kiosk-page.sh
 TEST_SCRIPTS += tests/kiosk/t-pages.sh tests/kiosk/t-idcard-js.sh
 TEST_SCRIPTS += tests/kiosk/t-pages-bad.sh
 TEST_SCRIPTS += tests/controller/t-reseat.sh
+TEST_SCRIPTS += tests/controller/t-codes.sh
