@@ -34,11 +34,10 @@ static json_t *refused(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc
 		       const char *person, const char *type)
 {
 	json_t *ev = kc_store_event(ctl->st, type), *data = json_object_get(ev, "data");
-	size_t n = strlen(d->reason);
 
-	/* Why there is no operator: no session, an unknown or an idle one. */
-	if (d->rule == 1 && !peer->person[0] && peer->session_given && n + 4 < sizeof(d->reason))
-		snprintf(d->reason + n, sizeof(d->reason) - n, " (%s)", peer->session_error);
+	/* Why there is no operator: an unknown or an idle session. */
+	if (d->rule == 1 && !peer->person[0] && peer->session_given)
+		kc_decision_refuse(d, 1, KCM_session_detail, "{s:s}", "detail", peer->session_error);
 
 	kc_json_str(ev, "actor", peer->person[0] ? peer->person : NULL);
 	kc_json_str(ev, "person", person && *person ? person : NULL);
@@ -48,18 +47,17 @@ static json_t *refused(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc
 	json_object_set_new(data, "missing", json_incref(d->missing));
 	if (kc_store_begin(ctl->st) < 0) {
 		json_decref(ev);
-		return kc_reply_error("database busy");
+		return kc_reply_fail(KCM_db_busy, NULL);
 	}
-	if (kc_store_append(ctl->st, ev) < 0 || kc_store_commit(ctl->st) < 0) {
-			return kc_reply_write_failed(ctl->st);
-	}
-	return kc_reply_refused(d->rule, json_incref(d->missing), "%s", d->reason);
+	if (kc_store_append(ctl->st, ev) < 0 || kc_store_commit(ctl->st) < 0)
+		return kc_reply_write_failed(ctl->st);
+	return kc_reply_decision(d);
 }
 
 /* A decision's refusal as the reply (no event: nothing was attempted). */
 static json_t *refusal(const struct kc_decision *d)
 {
-	return kc_reply_refused(d->rule, json_incref(d->missing), "%s", d->reason);
+	return kc_reply_decision(d);
 }
 
 /* The loan register's contact as events carry it: every digit but the
@@ -116,23 +114,19 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 {
 	const char *id_number = kc_req_str(req, "id_number"), *id_type = kc_req_str(req, "id_type");
 	const char *slot = d->key.slot;
-	char id_hash[KC_PWHASH_LEN], id_masked[KC_MASK_LEN], why[200], err[200];
+	char id_hash[KC_PWHASH_LEN], id_masked[KC_MASK_LEN], err[200];
 	bool hold_id = strcmp(purpose, "borrow") == 0;
 	int64_t now = kc_now_ms(), loan, approval = d->approval;
 	json_t *ev, *data, *rep;
+	int r;
 
-	if (!kc_windows_usable(ctl, slot, why, sizeof(why))) {
-		d->granted = false;
-		d->rule = 10;
-		snprintf(d->reason, sizeof(d->reason), "Key %s cannot be released: %s.", d->key.code, why);
-		json_array_append_new(d->missing, json_string("working slot"));
+	if (!kc_windows_usable(ctl, KC_SLOT_FOR_RELEASE, d->key.code, slot, d))
 		return refused(ctl, peer, d, d->borrower, "release.refused");
-	}
 	if (hold_id && (kc_id_hash(id_number, id_hash) < 0 ||
 			kc_id_mask(id_number, id_masked, sizeof(id_masked)) < 0))
-		return kc_reply_error("cannot hash the ID number");
+		return kc_reply_fail(KCM_release_id_hash_failed, NULL);
 	if (kc_store_begin(ctl->st) < 0)
-		return kc_reply_error("database busy");
+		return kc_reply_fail(KCM_db_busy, NULL);
 	if (strcmp(d->approval_method, "second_credential") == 0) {
 		if (kc_store_x(ctl->st,
 			       "INSERT INTO approvals (key, manager, method, valid_from, valid_to, created_ms)"
@@ -208,17 +202,16 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 			goto fail;
 	}
 	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_error("database write failed; nothing was released");
-	if (kc_windows_open(ctl, loan, d->key.code, slot, err, sizeof(err)) < 0) {
+		return kc_reply_fail(KCM_release_commit_failed, NULL);
+	r = kc_windows_open(ctl, loan, d->key.code, slot, err, sizeof(err));
+	if (r < 0) {
 		if (grant_undo(ctl, peer, d, loan, err) < 0) {
 			kc_err("loan %lld: slot %s did not open and the grant could not be undone: %s;"
 			       " its window closes it",
 			       (long long)loan, slot, kc_store_errmsg(ctl->st));
 			kc_windows_watch(ctl, loan, d->key.code, slot);
 		}
-		return kc_reply_refused(10, json_pack("[s]", "working slot"),
-					"Key %s was granted but %s; nothing was released.", d->key.code,
-					err);
+		return kc_windows_open_refusal(KC_SLOT_FOR_RELEASE, d->key.code, slot, r);
 	}
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "loan", json_integer(loan));
@@ -236,8 +229,7 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 	return rep;
 fail:
 	kc_store_rollback(ctl->st);
-	return kc_reply_error("database write failed: %s; nothing was released",
-			      kc_store_errmsg(ctl->st));
+	return kc_reply_fail(KCM_release_write_failed, "{s:s}", "detail", kc_store_errmsg(ctl->st));
 }
 
 json_t *kc_desk_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -263,10 +255,10 @@ json_t *kc_desk_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	r.approval = kc_req_int(req, "approval");
 	r.approver = kc_req_str(req, "approver");
 	if (!r.key || !r.purpose)
-		return kc_reply_error("release needs \"key\" and \"purpose\"");
+		return kc_reply_fail(KCM_release_needs_key_purpose, NULL);
 	if (due && kc_local_parse(due, KC_DAY_LAST, &r.due_ms) < 0)
-		return kc_reply_error("release: \"due\" is not a time (YYYY-MM-DD HH:MM, %s time)",
-				      kc_tz_name());
+		return kc_reply_fail(KCM_release_time_bad, "{s:s, s:s}", "field", "due", "zone",
+				     kc_tz_name());
 	if (kc_req_int(req, "due_in_s") > 0)
 		r.due_ms = now + kc_req_int(req, "due_in_s") * 1000;
 	kc_decision_init(&d);
@@ -279,7 +271,7 @@ json_t *kc_desk_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 		json_decref(v);
 	}
 	if (kc_rules_release(ctl->st, &r, now, &d) < 0) {
-		rep = kc_reply_error("database read failed: %s", kc_store_errmsg(ctl->st));
+		rep = kc_reply_read_failed(ctl->st);
 		goto out;
 	}
 	if (!d.granted)
@@ -300,7 +292,7 @@ json_t *kc_desk_collect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	if (kc_rules_collect(ctl->st, peer->person[0] ? peer->person : NULL, peer->role,
 			     kc_req_str(req, "key"), kc_req_str(req, "id_number"),
 			     kc_req_str(req, "signature"), kc_now_ms(), &d) < 0)
-		rep = kc_reply_error("database read failed");
+		rep = kc_reply_read_failed(ctl->st);
 	else if (!d.granted)
 		rep = refused(ctl, peer, &d, d.borrower, "release.refused");
 	else
@@ -330,13 +322,13 @@ json_t *kc_desk_approve(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	kc_decision_clear(&dec);
 	if (kc_req_str(req, "valid_from") &&
 	    kc_local_parse(kc_req_str(req, "valid_from"), KC_DAY_START, &from) < 0)
-		return kc_reply_error("approve: \"valid_from\" is not a time (YYYY-MM-DD HH:MM, %s time)",
-				      kc_tz_name());
+		return kc_reply_fail(KCM_approve_time_bad, "{s:s, s:s}", "field", "valid_from", "zone",
+				     kc_tz_name());
 	if (valid_s <= 0 || valid_s > 24 * INT64_C(3600))
-		return kc_reply_error("approve: the approval's window (valid_for_s) must be 1 s to 24 h");
+		return kc_reply_fail(KCM_approve_window_bad, NULL);
 	to = from + valid_s * 1000;
 	if (kc_store_begin(ctl->st) < 0)
-		return kc_reply_error("database busy");
+		return kc_reply_fail(KCM_db_busy, NULL);
 	if (kc_store_x(ctl->st,
 		       "INSERT INTO approvals (key, manager, method, valid_from, valid_to, created_ms)"
 		       " VALUES (?,?,'issued',?,?,?)",
@@ -376,7 +368,7 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 
 	kc_decision_init(&d);
 	if (kc_rules_id_release(ctl->st, peer->person, loan, &d) < 0) {
-		rep = kc_reply_error("database read failed");
+		rep = kc_reply_read_failed(ctl->st);
 		goto out;
 	}
 	s = kc_store_q(ctl->st, "SELECT person, id_type, id_masked FROM ids_held WHERE loan = ?", "I",
@@ -414,7 +406,7 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 		goto out;
 	}
 	if (kc_store_begin(ctl->st) < 0) {
-		rep = kc_reply_error("database busy");
+		rep = kc_reply_fail(KCM_db_busy, NULL);
 		goto out;
 	}
 	if (kc_store_x(ctl->st, "UPDATE ids_held SET released_ms = ?, released_by = ? WHERE loan = ?",
@@ -451,7 +443,7 @@ json_t *kc_desk_inspect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	int r;
 
 	if (!result || (strcmp(result, "ok") != 0 && strcmp(result, "problems") != 0))
-		return kc_reply_error("inspect: result must be ok or problems");
+		return kc_reply_fail(KCM_inspect_result_bad, NULL);
 	s = kc_store_q(ctl->st,
 		       "SELECT key, purpose, state, coalesce(inspection, ''), borrower FROM loans WHERE id = ?",
 		       "I", loan);
@@ -475,7 +467,7 @@ json_t *kc_desk_inspect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	if (kc_key_get(ctl->st, l.key, &k) < 0)
 		return kc_reply_read_failed(ctl->st);
 	if (kc_store_begin(ctl->st) < 0)
-		return kc_reply_error("database busy");
+		return kc_reply_fail(KCM_db_busy, NULL);
 	if (kc_store_x(ctl->st,
 		       "INSERT INTO inspections (loan, unit, result, problems, forwarded_to, recorded_by,"
 		       " at_ms) VALUES (?,?,?,?,?,?,?)",
@@ -593,7 +585,7 @@ static json_t *handover_sign(struct kc_ctl *ctl, struct kc_peer *peer, json_t *r
 	if (rep)
 		return rep;
 	if (kc_store_begin(ctl->st) < 0)
-		return kc_reply_error("database busy");
+		return kc_reply_fail(KCM_db_busy, NULL);
 	if (kc_store_x(ctl->st,
 		       review ? "UPDATE handovers SET reviewer = ?, reviewed_ms = ? WHERE id = ?"
 			      : "UPDATE handovers SET incoming = ?, confirmed_ms = ? WHERE id = ?",
@@ -638,7 +630,7 @@ json_t *kc_desk_alarm_clear(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	if (ev)
 		return ev;
 	if (kc_store_begin(ctl->st) < 0)
-		return kc_reply_error("database busy");
+		return kc_reply_fail(KCM_db_busy, NULL);
 	if (kc_store_x(ctl->st, "UPDATE alarms SET cleared_ms = ?, cleared_by = ? WHERE id = ?", "IsI",
 		       kc_now_ms(), peer->person, id) < 0)
 		goto fail;

@@ -113,3 +113,4 @@ TEST_PROGRAMS += t-cli-render
 t-cli-render_SRCS := tests/controller/t-cli-render.c controller/cli/lang.c
 t-cli-render_LIBS := common
 TEST_SCRIPTS += tests/controller/t-proto-codes.sh
+TEST_SCRIPTS += tests/controller/t-codes.sh

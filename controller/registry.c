@@ -289,9 +289,9 @@ json_t *kc_registry_import(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 		if (strcmp(table, tables[i].table) == 0)
 			fn = tables[i].fn;
 	if (!fn)
-		return kc_reply_error("import: \"table\" must be sites, units, owners or keys");
+		return kc_reply_fail(KCM_import_table_bad, NULL);
 	if (!json_is_array(rows))
-		return kc_reply_error("import: \"rows\" must be an array of objects");
+		return kc_reply_fail(KCM_import_rows_bad, NULL);
 	if (fn == add_owner)
 		json_array_foreach(rows, i, row)
 			if (json_is_object(row))
@@ -299,7 +299,7 @@ json_t *kc_registry_import(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 	rejected = json_array();
 	if (kc_store_begin(ctl->st) < 0) {
 		json_decref(rejected);
-		return kc_reply_error("database busy: %s", kc_store_errmsg(ctl->st));
+		return kc_reply_fail(KCM_db_busy, NULL);
 	}
 	json_array_foreach(rows, i, row) {
 		char why[256];
@@ -310,7 +310,8 @@ json_t *kc_registry_import(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 		if (bad && strcmp(bad, "database write failed") == 0) {
 			kc_store_rollback(ctl->st);
 			json_decref(rejected);
-			return kc_reply_error("import: database write failed: %s", kc_store_errmsg(ctl->st));
+			return kc_reply_fail(KCM_import_write_failed, "{s:s}", "detail",
+					     kc_store_errmsg(ctl->st));
 		}
 		if (bad)
 			json_array_append_new(rejected,
@@ -323,7 +324,7 @@ json_t *kc_registry_import(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 	}
 	if (kc_store_commit(ctl->st) < 0) {
 		json_decref(rejected);
-		return kc_reply_error("import: database write failed");
+		return kc_reply_fail(KCM_import_commit_failed, NULL);
 	}
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "table", json_string(table));
@@ -342,22 +343,22 @@ json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 	int r;
 
 	if (!valid_code(code))
-		return kc_reply_error("person add: the code must be letters, digits, - _ . (up to 63)");
+		return kc_reply_fail(KCM_person_add_code_bad, NULL);
 	if (!valid_text(name, 120))
-		return kc_reply_error("person add: a name is needed (up to 120 characters)");
+		return kc_reply_fail(KCM_person_add_name_needed, NULL);
 	if (!role || (strcmp(role, "staff") != 0 && strcmp(role, "engineer") != 0 &&
 		      strcmp(role, "manager") != 0 && strcmp(role, "supervisor") != 0))
-		return kc_reply_error("person add: the role must be staff, engineer, manager or supervisor");
+		return kc_reply_fail(KCM_person_add_role_bad, NULL);
 	if (pin && kc_pin_check_form(pin) < 0)
-		return kc_reply_error("person add: a PIN is 4 to 12 digits");
+		return kc_reply_fail(KCM_person_add_pin_form, NULL);
 	if (!pin && !card)
-		return kc_reply_error("person add: a PIN or a card is needed to log in");
+		return kc_reply_fail(KCM_person_add_credential_needed, NULL);
 	if (pin && kc_secret_hash(pin, pin_hash) < 0)
-		return kc_reply_error("person add: cannot hash the PIN");
+		return kc_reply_fail(KCM_person_add_pin_hash_failed, NULL);
 	if (card && kc_card_hash(card, card_hash) < 0)
-		return kc_reply_error("person add: cannot hash the card");
+		return kc_reply_fail(KCM_person_add_card_hash_failed, NULL);
 	if (kc_store_begin(ctl->st) < 0)
-		return kc_reply_error("database busy");
+		return kc_reply_fail(KCM_db_busy, NULL);
 	r = kc_store_x(ctl->st,
 		       "INSERT INTO people (code, name, role, phone, pin_hash, card_hash, enrolled_by,"
 		       " enrolled_ms) VALUES (?,?,?,?,?,?,?,?)",
@@ -365,9 +366,7 @@ json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 		       card ? card_hash : NULL, actor_of(peer), kc_wall_ms());
 	if (r == -EEXIST) {
 		kc_store_rollback(ctl->st);
-		return kc_reply_refused(0, NULL,
-					"There is a person %s already, or that card belongs to someone.",
-					code);
+		return kc_reply_refuse(0, NULL, KCM_person_add_exists, "{s:s}", "person", code);
 	}
 	if (r < 0)
 		goto fail;
@@ -411,19 +410,21 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	int r;
 
 	if (req_time(req, "start", KC_DAY_START, kc_now_ms(), &start) < 0)
-		return kc_reply_error("entrust: \"start\" is not a time (YYYY-MM-DD or YYYY-MM-DD HH:MM, %s time)",
-				      kc_tz_name());
+		return kc_reply_fail(KCM_entrust_start_bad, "{s:s, s:s}", "field", "start", "zone",
+				     kc_tz_name());
 	if (req_time(req, "end", KC_DAY_END, 0, &end) < 0)
-		return kc_reply_error("entrust: \"end\" is needed: the last day of the entrustment (YYYY-MM-DD, %s time)",
-				      kc_tz_name());
+		return kc_reply_fail(KCM_entrust_end_needed, "{s:s, s:s}", "field", "end", "zone",
+				     kc_tz_name());
 	if (end <= start)
-		return kc_reply_error("entrust: the end must be after the start");
-	if (kc_key_get(ctl->st, key, &k) < 0)
-		return kc_reply_refused(0, NULL, "There is no key \"%s\".", key ? key : "");
+		return kc_reply_fail(KCM_entrust_end_before_start, NULL);
+	r = kc_key_get(ctl->st, key, &k);
+	if (r == -EIO)
+		return kc_reply_read_failed(ctl->st);
+	if (r < 0)
+		return kc_reply_refuse(0, NULL, KCM_entrust_key_unknown, "{s:s}", "key", key ? key : "");
 	if (strcmp(k.kind, "entrusted") != 0 && strcmp(k.kind, "sealed") != 0)
-		return kc_reply_refused(0, NULL,
-					"Key %s is a %s key; owners entrust entrusted or sealed keys.",
-					k.code, k.kind);
+		return kc_reply_refuse(0, NULL, KCM_entrust_key_kind, "{s:s, s:s}", "key", k.code, "kind",
+				       k.kind);
 	s = kc_store_q(ctl->st, "SELECT name, phone FROM owners WHERE code = ?", "s", owner ? owner : "");
 	r = kc_row_step(s);
 	if (r == 0) {
@@ -434,14 +435,14 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	if (r == -EIO)
 		return kc_reply_read_failed(ctl->st);
 	if (!name[0])
-		return kc_reply_refused(0, NULL, "There is no owner \"%s\" (import owners first).",
-					owner ? owner : "");
+		return kc_reply_refuse(0, NULL, KCM_entrust_owner_unknown, "{s:s}", "owner",
+				       owner ? owner : "");
 	if (kc_store_int(ctl->st, &id, "SELECT id FROM entrustments WHERE key = ? AND state = 'open'",
 			 "s", k.code) == 0)
-		return kc_reply_refused(0, NULL, "Key %s has an open entrustment (%lld) already.", k.code,
-					(long long)id);
+		return kc_reply_refuse(0, NULL, KCM_entrust_open_already, "{s:s, s:I}", "key", k.code,
+				       "entrustment", (json_int_t)id);
 	if (kc_store_begin(ctl->st) < 0)
-		return kc_reply_error("database busy");
+		return kc_reply_fail(KCM_db_busy, NULL);
 	if (kc_store_x(ctl->st,
 		       "INSERT INTO entrustments (owner, key, start_ms, end_ms, registered_by) VALUES (?,?,?,?,?)",
 		       "ssIIs", owner, k.code, start, end, actor_of(peer)) < 0)
@@ -490,28 +491,26 @@ json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t
 	if (r == -EIO)
 		return kc_reply_read_failed(ctl->st);
 	if (!key[0])
-		return kc_reply_refused(0, NULL, "There is no entrustment %lld.", (long long)ent);
+		return kc_reply_refuse(0, NULL, KCM_letter_entrustment_unknown, "{s:I}", "entrustment",
+				       ent);
 	if (strcmp(state, "open") != 0)
-		return kc_reply_refused(0, NULL, "Entrustment %lld is %s; a letter needs an open one.",
-					(long long)ent, state);
+		return kc_reply_refuse(0, NULL, KCM_letter_entrustment_closed, "{s:I, s:s}",
+				       "entrustment", ent, "state", state);
 	if (!valid_text(borrower, 120))
-		return kc_reply_error("letter file: the borrower's name is needed");
+		return kc_reply_fail(KCM_letter_borrower_needed, NULL);
 	if (!valid_text(id_type, 32))
-		return kc_reply_error("letter file: the borrower's ID type is needed (e.g. id_card)");
+		return kc_reply_fail(KCM_letter_id_type_needed, NULL);
 	if (!id_number || kc_id_hash(id_number, h) < 0 || kc_id_mask(id_number, m, sizeof(m)) < 0)
-		return kc_reply_error("letter file: the borrower's ID number is missing or not valid "
-				      "(letters and digits, up to 32)");
+		return kc_reply_fail(KCM_letter_id_number_bad, NULL);
 	if (!valid_text(ref, 120))
-		return kc_reply_error("letter file: the letter's reference is needed");
+		return kc_reply_fail(KCM_letter_reference_needed, NULL);
 	if (req_time(req, "valid_from", KC_DAY_START, kc_now_ms(), &from) < 0 ||
 	    req_time(req, "valid_to", KC_DAY_END, 0, &to) < 0)
-		return kc_reply_error("letter file: valid_from and valid_to must be times (YYYY-MM-DD [HH:MM], %s time; "
-				      "a valid_to date holds that whole day); valid_to is needed",
-				      kc_tz_name());
+		return kc_reply_fail(KCM_letter_times_bad, "{s:s}", "zone", kc_tz_name());
 	if (to <= from)
-		return kc_reply_error("letter file: valid_to must be after valid_from");
+		return kc_reply_fail(KCM_letter_to_before_from, NULL);
 	if (kc_store_begin(ctl->st) < 0)
-		return kc_reply_error("database busy");
+		return kc_reply_fail(KCM_db_busy, NULL);
 	if (kc_store_x(ctl->st,
 		       "INSERT INTO letters (entrustment, borrower, id_type, id_hash, id_masked, valid_from,"
 		       " valid_to, reference, filed_by, filed_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -553,20 +552,18 @@ json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, jso
 
 	/* The rule asks which staff member confirmed: the console cannot. */
 	if (!peer->person[0])
-		return kc_reply_refused(1, json_pack("[s]", "staff login"),
-					"Recording the owner's confirmation needs the staff member who "
-					"made it to be logged in: %s.",
-					peer->session_error);
+		return kc_reply_refuse(1, json_pack("[s]", "staff login"), KCM_letter_confirm_no_login,
+				       "{s:s}", "detail", peer->session_error);
 	if (strcmp(peer->role, "engineer") == 0)
-		return kc_reply_refused(1, json_pack("[s]", "staff login"),
-					"The owner's confirmation is recorded by staff, not engineers.");
+		return kc_reply_refuse(1, json_pack("[s]", "staff login"), KCM_letter_confirm_by_engineer,
+				       NULL);
 	if (!channel || (strcmp(channel, "phone") != 0 && strcmp(channel, "in_person") != 0 &&
 			 strcmp(channel, "wechat") != 0 && strcmp(channel, "sms") != 0))
-		return kc_reply_error("letter confirm: channel must be phone, in_person, wechat or sms");
+		return kc_reply_fail(KCM_letter_confirm_channel_bad, NULL);
 	if (req_time(req, "at", KC_DAY_START, kc_now_ms(), &at) < 0)
-		return kc_reply_error("letter confirm: \"at\" is not a time");
+		return kc_reply_fail(KCM_letter_confirm_at_bad, "{s:s}", "field", "at");
 	if (at > kc_now_ms() + 60000)
-		return kc_reply_error("letter confirm: the confirmation cannot be in the future");
+		return kc_reply_fail(KCM_letter_confirm_future, NULL);
 	s = kc_store_q(ctl->st,
 		       "SELECT l.entrustment, e.key, k.unit, coalesce(l.confirmed_ms, 0) FROM letters l"
 		       " JOIN entrustments e ON e.id = l.entrustment JOIN keys k ON k.code = e.key"
@@ -583,11 +580,11 @@ json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, jso
 	if (r == -EIO)
 		return kc_reply_read_failed(ctl->st);
 	if (!ent)
-		return kc_reply_refused(0, NULL, "There is no letter %lld.", (long long)letter);
+		return kc_reply_refuse(0, NULL, KCM_letter_unknown_to_confirm, "{s:I}", "letter", letter);
 	if (confirmed)
-		return kc_reply_refused(0, NULL, "Letter %lld was confirmed already.", (long long)letter);
+		return kc_reply_refuse(0, NULL, KCM_letter_confirmed_already, "{s:I}", "letter", letter);
 	if (kc_store_begin(ctl->st) < 0)
-		return kc_reply_error("database busy");
+		return kc_reply_fail(KCM_db_busy, NULL);
 	if (kc_store_x(ctl->st,
 		       "UPDATE letters SET confirmed_by = ?, confirmed_ms = ?, channel = ? WHERE id = ?",
 		       "sIsI", peer->person, at, channel, (int64_t)letter) < 0)
@@ -615,7 +612,7 @@ json_t *kc_registry_vacancy(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	int r;
 
 	if (!json_is_boolean(v))
-		return kc_reply_error("unit vacancy: \"vacant\" must be true or false");
+		return kc_reply_fail(KCM_vacancy_value_bad, NULL);
 	s = kc_store_q(ctl->st, "SELECT site FROM units WHERE code = ?", "s", unit ? unit : "");
 	r = kc_row_step(s);
 	if (r == 0)
@@ -624,9 +621,9 @@ json_t *kc_registry_vacancy(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	if (r == -EIO)
 		return kc_reply_read_failed(ctl->st);
 	if (!site[0])
-		return kc_reply_refused(0, NULL, "There is no unit \"%s\".", unit ? unit : "");
+		return kc_reply_refuse(0, NULL, KCM_vacancy_unit_unknown, "{s:s}", "unit", unit ? unit : "");
 	if (kc_store_begin(ctl->st) < 0)
-		return kc_reply_error("database busy");
+		return kc_reply_fail(KCM_db_busy, NULL);
 	if (kc_store_x(ctl->st, "UPDATE units SET vacant = ? WHERE code = ?", "is", json_is_true(v),
 		       unit) < 0)
 		goto fail;

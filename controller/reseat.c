@@ -4,7 +4,6 @@
  * the slot then says (lifted with no tamper alarm, read at home: the
  * wrong-slot alarm cleared) is hwevents.c's. */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -34,7 +33,7 @@ static int named_key(struct kc_ctl *ctl, json_t *req, char *key, size_t len, int
 		return 0;
 	}
 	if (!json_is_integer(json_object_get(req, "alarm"))) {
-		*rep = kc_reply_error("slot.reseat: give the \"key\" or the wrong-slot \"alarm\"");
+		*rep = kc_reply_fail(KCM_reseat_needs_key_or_alarm, NULL);
 		return -ENOENT;
 	}
 	*alarm = kc_req_int(req, "alarm");
@@ -51,19 +50,17 @@ static int named_key(struct kc_ctl *ctl, json_t *req, char *key, size_t len, int
 	if (r == -EIO)
 		return -EIO;
 	if (r == -ENOENT)
-		*rep = kc_reply_refused(0, NULL, "There is no alarm %lld.", (long long)*alarm);
+		*rep = kc_reply_refuse(0, NULL, KCM_reseat_alarm_unknown, "{s:I}", "alarm",
+				       (json_int_t)*alarm);
 	else if (cleared)
-		*rep = kc_reply_refused(0, NULL, "Alarm %lld was cleared already.", (long long)*alarm);
+		*rep = kc_reply_refuse(0, NULL, KCM_reseat_alarm_cleared, "{s:I}", "alarm",
+				       (json_int_t)*alarm);
 	else if (strcmp(type, "wrong_slot") != 0)
-		*rep = kc_reply_refused(9, NULL,
-					"Alarm %lld is not a wrong-slot alarm; only a key in a wrong "
-					"slot is moved home by opening its slot.",
-					(long long)*alarm);
+		*rep = kc_reply_refuse(9, NULL, KCM_reseat_alarm_not_wrong_slot, "{s:I}", "alarm",
+				       (json_int_t)*alarm);
 	else if (!key[0])
-		*rep = kc_reply_refused(9, NULL,
-					"Alarm %lld is for a key the cabinet does not know; clear it "
-					"with a note once the key is dealt with.",
-					(long long)*alarm);
+		*rep = kc_reply_refuse(9, NULL, KCM_reseat_alarm_key_unknown, "{s:I}", "alarm",
+				       (json_int_t)*alarm);
 	else
 		return 0;
 	return -ENOENT;
@@ -90,7 +87,7 @@ static int slot_taken(struct kc_ctl *ctl, const char *slot, const char *code)
 
 json_t *kc_desk_reseat(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
-	char key[64] = "", why[200], err[200];
+	char key[64] = "", err[200];
 	struct kc_key_info k;
 	struct kc_decision d;
 	int64_t alarm = 0, open_alarm = 0;
@@ -110,14 +107,10 @@ json_t *kc_desk_reseat(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	kc_decision_init(&d);
 	kc_rules_reseat(peer->person[0] ? peer->person : NULL, peer->role, key, r == 0 ? &k : NULL,
 			home_taken == 1, ctl->nwindows, &d);
-	if (d.granted && !kc_windows_usable(ctl, k.slot, why, sizeof(why))) {
-		d.granted = false;
-		d.rule = 10;
-		snprintf(d.reason, sizeof(d.reason), "Slot %s cannot be opened: %s.", k.slot, why);
-		json_array_append_new(d.missing, json_string("working slot"));
-	}
+	if (d.granted)
+		kc_windows_usable(ctl, KC_SLOT_FOR_RESEAT, k.code, k.slot, &d);
 	if (!d.granted) {
-		rep = kc_reply_refused(d.rule, json_incref(d.missing), "%s", d.reason);
+		rep = kc_reply_decision(&d);
 		kc_decision_clear(&d);
 		return rep;
 	}
@@ -132,7 +125,7 @@ json_t *kc_desk_reseat(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	/* Recorded before the slot opens: no slot opens for something the
 	 * database does not know. */
 	if (kc_store_begin(ctl->st) < 0)
-		return kc_reply_error("database busy");
+		return kc_reply_fail(KCM_db_busy, NULL);
 	ev = kc_store_event(ctl->st, "key.reseated");
 	kc_json_str(ev, "actor", peer->person);
 	kc_hwevents_key_members(ev, &k, k.slot);
@@ -142,11 +135,10 @@ json_t *kc_desk_reseat(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	json_object_set_new(data, "window_ms", json_integer(ctl->conf->release_window_ms));
 	if (kc_store_append(ctl->st, ev) < 0 || kc_store_commit(ctl->st) < 0)
 		return kc_reply_write_failed(ctl->st);
-	if (kc_windows_open_reseat(ctl, k.code, k.slot, err, sizeof(err)) < 0) {
+	r = kc_windows_open_reseat(ctl, k.code, k.slot, err, sizeof(err));
+	if (r < 0) {
 		kc_err("re-seat of key %s: %s", k.code, err);
-		return kc_reply_refused(10, json_pack("[s]", "working slot"),
-					"Slot %s did not open: %s; the key stays where it is.", k.slot,
-					err);
+		return kc_windows_open_refusal(KC_SLOT_FOR_RESEAT, k.code, k.slot, r);
 	}
 	kc_notice("re-seat of key %s by %s: slot %s open, its home is %s", k.code, peer->person,
 		  k.slot, k.home_slot);

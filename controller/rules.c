@@ -762,36 +762,47 @@ void kc_rules_reseat(const char *operator_code, const char *operator_role, const
 	}
 }
 
-bool kc_rules_slot_usable(const char *slot, int open_windows, const struct kc_slot_facts *f,
-			  char *why, size_t len)
+bool kc_rules_slot_usable(enum kc_slot_use use, const char *key, const char *slot,
+			  int open_windows, const struct kc_slot_facts *f, struct kc_decision *d)
 {
-	if (open_windows >= KC_RULES_MAX_WINDOWS) {
-		snprintf(why, len, "%d releases are open at once; try again when one closes",
-			 KC_RULES_MAX_WINDOWS);
-		return false;
-	}
-	if (!f)
+	/* why the slot may not open: its message for a release, a re-seat */
+	static const enum kc_msg_code codes[][2] = {
+		{ KCM_release_slot_windows_full, KCM_reseat_slot_windows_full },
+		{ KCM_release_slot_not_in_file, KCM_reseat_slot_not_in_file },
+		{ KCM_release_slot_fault, KCM_reseat_slot_fault },
+		{ KCM_release_slot_busy, KCM_reseat_slot_busy },
+		{ KCM_release_slot_unread, KCM_reseat_slot_unread },
+		{ KCM_release_slot_empty, KCM_reseat_slot_empty },
+	};
+	bool reseat = use == KC_SLOT_FOR_RESEAT;
+	size_t why;
+
+	if (open_windows >= KC_RULES_MAX_WINDOWS)
+		why = 0;
+	else if (!f)
 		return true;
-	if (!f->in_file) {
-		snprintf(why, len, "slot %s is not in the cabinet file", slot);
-		return false;
-	}
-	if (f->fault) {
-		snprintf(why, len, "the board of slot %s is not answering (fault)", slot);
-		return false;
-	}
-	if (f->lock_on) {
-		snprintf(why, len, "slot %s is still open from the last release; try again in a moment",
-			 slot);
-		return false;
-	}
-	if (f->unknown) {
-		snprintf(why, len, "slot %s has not been read yet; try again in a moment", slot);
-		return false;
-	}
-	if (f->empty) {
-		snprintf(why, len, "slot %s reads empty although the key is recorded there", slot);
-		return false;
-	}
-	return true;
+	else if (!f->in_file)
+		why = 1;
+	else if (f->fault)
+		why = 2;
+	else if (f->lock_on)
+		why = 3;
+	else if (f->unknown)
+		why = 4;
+	else if (f->empty)
+		why = 5;
+	else
+		return true;
+	if (why == 0 && reseat)
+		kc_decision_refuse(d, 10, codes[why][reseat], "{s:s, s:i}", "slot", slot, "max",
+				   KC_RULES_MAX_WINDOWS);
+	else if (why == 0)
+		kc_decision_refuse(d, 10, codes[why][reseat], "{s:s, s:s, s:i}", "key", key, "slot", slot,
+				   "max", KC_RULES_MAX_WINDOWS);
+	else if (reseat)
+		kc_decision_refuse(d, 10, codes[why][reseat], "{s:s}", "slot", slot);
+	else
+		kc_decision_refuse(d, 10, codes[why][reseat], "{s:s, s:s}", "key", key, "slot", slot);
+	json_array_append_new(d->missing, json_string("working slot"));
+	return false;
 }

@@ -161,9 +161,17 @@ struct kc_slot_facts {
 	bool empty;   /* reads no key */
 };
 #define KC_RULES_MAX_WINDOWS 64
-/* Rule 10: may slot open now, with open_windows release windows open? f
- * NULL: no hardware. false with the reason in why. */
-bool kc_rules_slot_usable(const char *slot, int open_windows, const struct kc_slot_facts *f,
-			  char *why, size_t len);
+/* What a slot is opened for: a key's release, or a re-seat. */
+enum kc_slot_use {
+	KC_SLOT_FOR_RELEASE = 0,
+	KC_SLOT_FOR_RESEAT,
+};
+/* Rule 10: may slot open now for use (the release of key, or a re-seat),
+ * with open_windows release windows open? f NULL: no hardware. false with
+ * the refusal added to d (rule 10, a working slot missing): the message
+ * names the key and slot (a release) or the slot (a re-seat), and says
+ * why. */
+bool kc_rules_slot_usable(enum kc_slot_use use, const char *key, const char *slot,
+			  int open_windows, const struct kc_slot_facts *f, struct kc_decision *d);
 
 #endif

@@ -742,34 +742,76 @@ static void test_rule9_reseat(void **state)
 	kc_decision_clear(&d);
 }
 
+/* slot_refused(use, key, slot, windows, f, code, reason): the slot may not
+ * open; its one message is code (with the key for a release, the slot) and
+ * the English reason, rule 10, a working slot missing. */
+static void slot_refused(enum kc_slot_use use, const char *key, const char *slot, int windows,
+			 const struct kc_slot_facts *f, const char *code, const char *reason)
+{
+	struct kc_decision d;
+	json_t *m, *p;
+
+	kc_decision_init(&d);
+	d.granted = true;
+	assert_false(kc_rules_slot_usable(use, key, slot, windows, f, &d));
+	printf("rule 10: %s\n", d.reason);
+	assert_false(d.granted);
+	assert_int_equal(d.rule, 10);
+	assert_string_equal(d.reason, reason);
+	assert_int_equal(json_array_size(d.msgs), 1);
+	m = json_array_get(d.msgs, 0);
+	p = json_object_get(m, "params");
+	assert_string_equal(json_string_value(json_object_get(m, "code")), code);
+	assert_string_equal(json_string_value(json_object_get(p, "slot")), slot);
+	if (use == KC_SLOT_FOR_RELEASE)
+		assert_string_equal(json_string_value(json_object_get(p, "key")), key);
+	else
+		assert_null(json_object_get(p, "key"));
+	assert_int_equal(json_array_size(d.missing), 1);
+	assert_string_equal(json_string_value(json_array_get(d.missing, 0)), "working slot");
+	kc_decision_clear(&d);
+}
+
 static void test_rule10_slot_usable(void **state)
 {
 	struct kc_slot_facts ok = { .in_file = true };
 	struct kc_slot_facts f;
-	char why[200];
+	struct kc_decision d;
 
 	(void)state;
-	assert_true(kc_rules_slot_usable("A1", 0, NULL, why, sizeof(why)));
-	assert_true(kc_rules_slot_usable("A1", KC_RULES_MAX_WINDOWS - 1, &ok, why, sizeof(why)));
-	assert_false(kc_rules_slot_usable("A1", KC_RULES_MAX_WINDOWS, &ok, why, sizeof(why)));
-	printf("rule 10: %s\n", why);
-	assert_false(kc_rules_slot_usable("A1", KC_RULES_MAX_WINDOWS, NULL, why, sizeof(why)));
+	kc_decision_init(&d);
+	d.granted = true;
+	assert_true(kc_rules_slot_usable(KC_SLOT_FOR_RELEASE, "KA", "A1", 0, NULL, &d));
+	assert_true(kc_rules_slot_usable(KC_SLOT_FOR_RESEAT, "KA", "A1", KC_RULES_MAX_WINDOWS - 1,
+					 &ok, &d));
+	assert_true(d.granted);
+	assert_int_equal(json_array_size(d.msgs), 0);
+	assert_string_equal(d.reason, "");
+	kc_decision_clear(&d);
+
+	slot_refused(KC_SLOT_FOR_RELEASE, "KA", "A1", KC_RULES_MAX_WINDOWS, &ok,
+		     "release_slot_windows_full",
+		     "Key KA cannot be released: 64 releases are open at once; try again when one closes.");
+	slot_refused(KC_SLOT_FOR_RESEAT, "KA", "A1", KC_RULES_MAX_WINDOWS, NULL,
+		     "reseat_slot_windows_full",
+		     "Slot A1 cannot be opened: 64 releases are open at once; try again when one closes.");
 	f = (struct kc_slot_facts){ .in_file = false };
-	assert_false(kc_rules_slot_usable("Z9", 0, &f, why, sizeof(why)));
-	assert_non_null(strstr(why, "not in the cabinet file"));
+	slot_refused(KC_SLOT_FOR_RELEASE, "KA", "Z9", 0, &f, "release_slot_not_in_file",
+		     "Key KA cannot be released: slot Z9 is not in the cabinet file.");
+	slot_refused(KC_SLOT_FOR_RESEAT, "KA", "Z9", 0, &f, "reseat_slot_not_in_file",
+		     "Slot Z9 cannot be opened: slot Z9 is not in the cabinet file.");
 	f = (struct kc_slot_facts){ .in_file = true, .fault = true };
-	assert_false(kc_rules_slot_usable("A1", 0, &f, why, sizeof(why)));
-	assert_non_null(strstr(why, "fault"));
+	slot_refused(KC_SLOT_FOR_RELEASE, "KA", "A1", 0, &f, "release_slot_fault",
+		     "Key KA cannot be released: the board of slot A1 is not answering (fault).");
 	f = (struct kc_slot_facts){ .in_file = true, .lock_on = true };
-	assert_false(kc_rules_slot_usable("A1", 0, &f, why, sizeof(why)));
-	assert_non_null(strstr(why, "still open"));
+	slot_refused(KC_SLOT_FOR_RESEAT, "KA", "A1", 0, &f, "reseat_slot_busy",
+		     "Slot A1 cannot be opened: slot A1 is still open from the last release; try again in a moment.");
 	f = (struct kc_slot_facts){ .in_file = true, .unknown = true };
-	assert_false(kc_rules_slot_usable("A1", 0, &f, why, sizeof(why)));
-	assert_non_null(strstr(why, "not been read"));
+	slot_refused(KC_SLOT_FOR_RELEASE, "KA", "A1", 0, &f, "release_slot_unread",
+		     "Key KA cannot be released: slot A1 has not been read yet; try again in a moment.");
 	f = (struct kc_slot_facts){ .in_file = true, .empty = true };
-	assert_false(kc_rules_slot_usable("A1", 0, &f, why, sizeof(why)));
-	assert_non_null(strstr(why, "reads empty"));
-	printf("rule 10: %s\n", why);
+	slot_refused(KC_SLOT_FOR_RELEASE, "KA", "A1", 0, &f, "release_slot_empty",
+		     "Key KA cannot be released: slot A1 reads empty although the key is recorded there.");
 }
 
 static void test_rule11_alarm_clear(void **state)
