@@ -228,6 +228,12 @@ static void msg_put_value(struct msg_buf *b, enum kc_lang lang, const char *name
 				msg_put(b, sep, strlen(sep));
 			msg_put_value(b, lang, name, n, e);
 		}
+	} else if (json_is_object(v) && json_object_get(v, "code")) {
+		/* a message as a parameter: rendered in the same language */
+		char inner[512];
+
+		if (kc_msg_render(v, lang, inner, sizeof(inner)) != -ENOENT)
+			msg_put(b, inner, strlen(inner));
 	} else if (json_is_boolean(v)) {
 		const char *s = kc_msg_word(lang, "bool", json_is_true(v) ? "yes" : "no");
 

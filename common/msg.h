@@ -7,7 +7,9 @@
  * keycabd answers with {"code", "params"} and the English text; keycab
  * and the kiosk render the code in the desk's language. A parameter
  * named in a word list (purpose, kind, state, role, ...) is itself a word
- * of the vocabulary and is translated in the context of its name. */
+ * of the vocabulary and is translated in the context of its name; a
+ * parameter that is itself a message ({"code", "params"}) is rendered in
+ * the same language. */
 #ifndef KC_MSG_H
 #define KC_MSG_H
 #include <jansson.h>

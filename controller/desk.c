@@ -37,7 +37,7 @@ static json_t *refused(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc
 
 	/* Why there is no operator: an unknown or an idle session. */
 	if (d->rule == 1 && !peer->person[0] && peer->session_given)
-		kc_decision_refuse(d, 1, KCM_session_detail, "{s:s}", "detail", peer->session_error);
+		kc_decision_refuse(d, 1, KCM_session_detail, "{s:o}", "detail", kc_session_why_msg(peer));
 
 	kc_json_str(ev, "actor", peer->person[0] ? peer->person : NULL);
 	kc_json_str(ev, "person", person && *person ? person : NULL);

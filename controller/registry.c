@@ -16,6 +16,7 @@
 #include "hw/hw.h"
 #include "controller/registry.h"
 #include "controller/reply.h"
+#include "controller/session.h"
 #include "controller/row.h"
 
 static bool valid_code(const char *s)
@@ -553,7 +554,7 @@ json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, jso
 	/* The rule asks which staff member confirmed: the console cannot. */
 	if (!peer->person[0])
 		return kc_reply_refuse(1, json_pack("[s]", "staff login"), KCM_letter_confirm_no_login,
-				       "{s:s}", "detail", peer->session_error);
+				       "{s:o}", "detail", kc_session_why_msg(peer));
 	if (strcmp(peer->role, "engineer") == 0)
 		return kc_reply_refuse(1, json_pack("[s]", "staff login"), KCM_letter_confirm_by_engineer,
 				       NULL);

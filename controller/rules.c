@@ -57,26 +57,32 @@ void kc_decision_clear(struct kc_decision *d)
 	d->msgs = NULL;
 }
 
-void kc_decision_refuse(struct kc_decision *d, int rule, enum kc_msg_code c, const char *fmt, ...)
+void kc_decision_add(struct kc_decision *d, int rule, json_t *m)
 {
 	size_t n = strlen(d->reason);
-	va_list ap;
-	json_t *m;
 
 	d->granted = false;
 	if (d->rule == 0)
 		d->rule = rule;
-	va_start(ap, fmt);
-	m = kc_msg_vnew(c, fmt, ap);
-	va_end(ap);
 	if (!m)
-		m = kc_msg_new(c, NULL);
+		return;
 	if (n > 0 && n + 2 < sizeof(d->reason)) {
 		d->reason[n++] = ' ';
 		d->reason[n] = '\0';
 	}
 	kc_msg_render(m, KC_LANG_EN, d->reason + n, sizeof(d->reason) - n);
 	json_array_append_new(d->msgs, m);
+}
+
+void kc_decision_refuse(struct kc_decision *d, int rule, enum kc_msg_code c, const char *fmt, ...)
+{
+	va_list ap;
+	json_t *m;
+
+	va_start(ap, fmt);
+	m = kc_msg_vnew(c, fmt, ap);
+	va_end(ap);
+	kc_decision_add(d, rule, m ? m : kc_msg_new(c, NULL));
 }
 
 static void missing(struct kc_decision *d, const char *what)

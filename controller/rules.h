@@ -63,6 +63,9 @@ void kc_decision_clear(struct kc_decision *d);
  * none). The first refusal's rule stays; each message adds a sentence,
  * so the operator sees everything wrong at once. */
 void kc_decision_refuse(struct kc_decision *d, int rule, enum kc_msg_code c, const char *fmt, ...);
+/* The same with a message already made (taken; NULL: out of memory,
+ * only the rule is recorded). */
+void kc_decision_add(struct kc_decision *d, int rule, json_t *m);
 
 /* Rules 1-7: may this key go out for this purpose now? -EIO on a store error. */
 int kc_rules_release(struct kc_store *st, const struct kc_release_req *req, int64_t now_ms,

@@ -352,20 +352,24 @@ static void no_session(struct kc_peer *peer, enum kc_msg_code why, int64_t idle_
 		peer->session_error[n - 1] = '\0';
 }
 
-void kc_session_why(const struct kc_peer *peer, struct kc_decision *d)
+json_t *kc_session_why_msg(const struct kc_peer *peer)
 {
 	switch (peer->session_why) {
 	case KCM_session_expired:
-		kc_decision_refuse(d, 1, KCM_session_expired, "{s:I}", "idle_s",
-				   (json_int_t)peer->session_idle_s);
-		break;
+		return kc_msg_new(KCM_session_expired, "{s:I}", "idle_s", (json_int_t)peer->session_idle_s);
 	case KCM_session_unknown:
 	case KCM_session_read_failed:
-		kc_decision_refuse(d, 1, (enum kc_msg_code)peer->session_why, NULL);
-		break;
+		return kc_msg_new((enum kc_msg_code)peer->session_why, NULL);
 	default: /* no session given, or none checked */
-		kc_decision_refuse(d, 1, KCM_session_none, NULL);
+		return kc_msg_new(KCM_session_none, NULL);
 	}
+}
+
+void kc_session_why(const struct kc_peer *peer, struct kc_decision *d)
+{
+	json_t *m = kc_session_why_msg(peer);
+
+	kc_decision_add(d, 1, m);
 }
 
 json_t *kc_session_refuse(const struct kc_peer *peer, int rule, const char *missing,

@@ -19,6 +19,9 @@ void kc_session_check(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer);
 /* Adds why nobody is logged in to d as a message of its own (session_*:
  * it completes a sentence ending in ':' or ';'). */
 void kc_session_why(const struct kc_peer *peer, struct kc_decision *d);
+/* That reason as a message ({"code", "params"}), to stand as a parameter
+ * of another message. */
+json_t *kc_session_why_msg(const struct kc_peer *peer);
 /* A refusal by rule for want of a login (missing: "login", "operator
  * login", ...): message c, a sentence the session's state completes, then
  * why nobody is logged in. */

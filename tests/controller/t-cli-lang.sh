@@ -13,10 +13,10 @@ zh1() { env LANG=zh_CN.UTF-8 "$KEYCAB_BIN/keycab" "$@"; }
 zh2() { env LANGUAGE=zh_CN LANG=C.UTF-8 "$KEYCAB_BIN/keycab" "$@"; }
 en() { env LANG=en_US.UTF-8 "$KEYCAB_BIN/keycab" "$@"; }
 # no_ascii_words DESC TEXT: no English word (3+ letters) left in TEXT,
-# keycab's and keycabd's names, key codes, commands and options aside
+# keycab's and keycabd's names, commands, people's names, key codes and options aside
 no_english() {
 	local left
-	left=$(printf '%s' "$2" | sed -E -e 's/keycabd?|KEYCAB_SOCKET|--[a-z-]+|K-[A-Z0-9-]+|[a-z]+\.sock|\/[^ ）]*//g' |
+	left=$(printf '%s' "$2" | sed -E -e 's/keycab [a-z]+|Wang Fang|keycabd?|KEYCAB_SOCKET|--[a-z-]+|K-[A-Z0-9-]+|[a-z]+\.sock|\/[^ ）]*//g' |
 		grep -oE '[A-Za-z]{3,}' | sort -u | tr '\n' ' ')
 	[ -z "$left" ] && ok "$1" || bad "$1: English left ($left) in: $2"
 }

@@ -71,9 +71,9 @@ python3 - "$r" <<'PY' && ok "release with an unknown session: its session_detail
 import json, sys
 d = json.loads(sys.argv[1])
 m = [m for m in d["messages"] if m["code"] == "session_detail"
-     and m["params"] == {"detail": "the session is not known (logged out, or ended); log in again"}]
+     and m["params"] == {"detail": {"code": "session_unknown", "params": {}}}]
 assert d["refused"] and d["rule"] == 1 and len(m) == 1, d
-assert d["reason"].endswith(" (the session is not known (logged out, or ended); log in again)"), d["reason"]
+assert d["reason"].endswith(" (the session is not known (logged out, or ended); log in again.)"), d["reason"]
 PY
 
 echo "== a slot still open from a re-seat (rule 10)"
