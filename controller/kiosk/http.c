@@ -104,18 +104,24 @@ static enum MHD_Result http_json(struct MHD_Connection *c, const struct http_req
 	return http_send(c, rq, status, "application/json; charset=utf-8", s, strlen(s), MHD_RESPMEM_MUST_FREE);
 }
 
-/* {"ok":false,"error":code,"message_zh":...,"message_en":...} */
-static enum MHD_Result http_error(struct MHD_Connection *c, const struct http_req *rq, unsigned status,
-				  const char *code, const char *zh, const char *en)
+/* An answer for the page, with its text in both languages (ops.c). */
+static enum MHD_Result http_answer(struct MHD_Connection *c, const struct http_req *rq, unsigned status,
+				   json_t *j)
 {
-	return http_json(c, rq, status,
-			 json_pack("{s:b, s:s, s:s, s:s}", "ok", 0, "error", code, "message_zh", zh, "message_en", en));
+	kiosk_text_add(j);
+	return http_json(c, rq, status, j);
+}
+
+/* The kiosk's own error (common/msgs/kiosk.def). */
+static enum MHD_Result http_error(struct MHD_Connection *c, const struct http_req *rq, unsigned status,
+				  enum kc_msg_code code)
+{
+	return http_json(c, rq, status, kiosk_error(code));
 }
 
 static enum MHD_Result http_keycabd_down(struct MHD_Connection *c, const struct http_req *rq)
 {
-	return http_error(c, rq, 503, "keycabd_down", "柜机控制程序未连接,请稍候。",
-			  "The cabinet's controller (keycabd) is not reachable; please wait.");
+	return http_error(c, rq, 503, KCM_kiosk_keycabd_down);
 }
 
 /* ---- the page's files ---- */
@@ -137,7 +143,7 @@ static enum MHD_Result http_send_file(struct MHD_Connection *c, const struct htt
 	bool same;
 
 	if (!f)
-		return http_error(c, rq, 404, "not_found", "没有这个文件。", "No such file.");
+		return http_error(c, rq, 404, KCM_kiosk_no_file);
 	same = inm && strcmp(inm, f->etag) == 0;
 	r = MHD_create_response_from_buffer(same ? 0 : f->len, same ? NULL : (void *)f->data,
 					    MHD_RESPMEM_PERSISTENT);
@@ -187,10 +193,9 @@ static enum MHD_Result h_events(struct MHD_Connection *c, struct http_req *rq, c
 
 	(void)rest;
 	if (rc == -EMFILE)
-		return http_error(c, rq, 503, "too_many_pages", "打开的页面过多。",
-				  "Too many pages are open at this terminal.");
+		return http_error(c, rq, 503, KCM_kiosk_too_many_pages);
 	if (rc < 0)
-		return http_error(c, rq, 503, "unavailable", "终端正在停止。", "The terminal is stopping.");
+		return http_error(c, rq, 503, KCM_kiosk_stopping);
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_STREAM_BLOCK, http_stream_read, s,
 					      http_stream_free);
 	if (!r) {
@@ -224,7 +229,7 @@ static json_t *http_body_object(const struct http_req *rq)
 
 static enum MHD_Result http_bad_body(struct MHD_Connection *c, const struct http_req *rq)
 {
-	return http_error(c, rq, 400, "bad_request", "请求内容不是 JSON 对象。", "The body must be a JSON object.");
+	return http_error(c, rq, 400, KCM_kiosk_bad_body);
 }
 
 static enum MHD_Result h_roster(struct MHD_Connection *c, struct http_req *rq, const char *rest)
@@ -238,7 +243,7 @@ static enum MHD_Result h_roster(struct MHD_Connection *c, struct http_req *rq, c
 	json_decref(req);
 	if (r < 0)
 		return http_keycabd_down(c, rq);
-	return http_json(c, rq, 200, rep);
+	return http_answer(c, rq, 200, rep);
 }
 
 static enum MHD_Result h_login(struct MHD_Connection *c, struct http_req *rq, const char *rest)
@@ -255,20 +260,19 @@ static enum MHD_Result h_login(struct MHD_Connection *c, struct http_req *rq, co
 		if ((strcmp(key, "person") != 0 && strcmp(key, "pin") != 0) || !json_is_string(v)) {
 			kc_secret_wipe_request(req);
 			json_decref(req);
-			return http_error(c, rq, 400, "bad_request", "登录只需人员和密码。",
-					  "A login takes person and pin, as strings.");
+			return http_error(c, rq, 400, KCM_kiosk_login_fields);
 		}
 	}
 	if (!json_object_get(req, "person") || !json_object_get(req, "pin")) {
 		kc_secret_wipe_request(req);
 		json_decref(req);
-		return http_error(c, rq, 400, "bad_request", "请选择人员并输入密码。", "Pick a person and enter a PIN.");
+		return http_error(c, rq, 400, KCM_kiosk_login_incomplete);
 	}
 	rep = kiosk_login(req, rq->cookie, "PIN", &rc);
 	json_decref(req);
 	if (!rep)
 		return http_keycabd_down(c, rq);
-	return http_json(c, rq, 200, rep);
+	return http_answer(c, rq, 200, rep);
 }
 
 static enum MHD_Result h_logout(struct MHD_Connection *c, struct http_req *rq, const char *rest)
@@ -292,8 +296,7 @@ static enum MHD_Result h_op(struct MHD_Connection *c, struct http_req *rq, const
 
 	if (!access) {
 		kc_notice("a page asked for op \"%.64s\", which the terminal does not offer", op);
-		return http_error(c, rq, 403, "not_allowed", "终端不提供此操作。",
-				  "The terminal does not offer this operation.");
+		return http_error(c, rq, 403, KCM_kiosk_op_not_allowed);
 	}
 	req = http_body_object(rq);
 	if (!req)
@@ -302,13 +305,18 @@ static enum MHD_Result h_op(struct MHD_Connection *c, struct http_req *rq, const
 	json_object_del(req, "session");
 	if (access == KIOSK_OP_SESSION || access == KIOSK_OP_PROBE) {
 		if (kiosk_session_use(rq->cookie, token, NULL) < 0) {
+			json_t *no = kc_msg_new(KCM_kiosk_login_first, NULL);
+
 			kc_secret_wipe_request(req);
 			json_decref(req);
-			return http_json(c, rq, access == KIOSK_OP_PROBE ? 200 : 401,
-					 json_pack("{s:b, s:b, s:i, s:s, s:[s], s:s, s:s, s:s}", "ok", 0, "refused", 1,
-						   "rule", 1, "reason", "Nobody is logged in at this terminal.",
-						   "missing", "login", "error", "login", "message_zh", "请先登录。",
-						   "message_en", "Log in first."));
+			if (no && json_object_update_new(no, json_pack("{s:b, s:b, s:i, s:s, s:[s]}", "ok", 0, "refused",
+								       1, "rule", 1, "reason",
+								       kc_msg_template(KCM_kiosk_login_first),
+								       "missing", "login")) < 0) {
+				json_decref(no);
+				no = NULL;
+			}
+			return http_answer(c, rq, access == KIOSK_OP_PROBE ? 200 : 401, no);
 		}
 		json_object_set_new(req, "session", json_string(token));
 		sodium_memzero(token, sizeof(token));
@@ -319,7 +327,7 @@ static enum MHD_Result h_op(struct MHD_Connection *c, struct http_req *rq, const
 		kc_warn("op %s: %s", op, err);
 		return http_keycabd_down(c, rq);
 	}
-	return http_json(c, rq, 200, rep);
+	return http_answer(c, rq, 200, rep);
 }
 
 /* ---- routes ---- */
@@ -412,18 +420,16 @@ static enum MHD_Result http_dispatch(struct MHD_Connection *c, struct http_req *
 	bool known;
 
 	if (!http_host_ok(c))
-		return http_error(c, NULL, 421, "wrong_host", "请从本机打开终端页面。",
-				  "Open the terminal at http://127.0.0.1 on this machine.");
+		return http_error(c, NULL, 421, KCM_kiosk_wrong_host);
 	rt = http_route(url, &rest, &known);
 	if (!rt)
-		return http_error(c, NULL, 404, "not_found", "没有这个页面。", "No such page.");
+		return http_error(c, NULL, 404, KCM_kiosk_no_page);
 	if (strcmp(method, rt->method) != 0 && !(strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0))
-		return http_error(c, NULL, 405, "method", "不支持此请求方法。", "Method not allowed here.");
+		return http_error(c, NULL, 405, KCM_kiosk_method);
 	if (strcmp(rt->method, "POST") == 0 && !http_write_ok(c))
-		return http_error(c, NULL, 403, "forbidden", "拒绝:请求不是来自本终端页面。",
-				  "Refused: a write must come from the terminal's own page, as JSON.");
+		return http_error(c, NULL, 403, KCM_kiosk_not_own_page);
 	if (rq->too_big)
-		return http_error(c, NULL, 413, "too_large", "请求内容过大。", "The request body is too large.");
+		return http_error(c, NULL, 413, KCM_kiosk_too_large);
 	http_cookie_of(c, rq);
 	return rt->handler(c, rq, rest);
 }

@@ -5,7 +5,8 @@
  *
  *   conf.c      the configuration (INI, one table of keys)
  *   keycabd.c   the request connection to keycabd, shared by every request
- *   ops.c       the ops a page may send (the allow-list table)
+ *   ops.c       the ops a page may send (the allow-list table), and the
+ *               text of every answer in both languages
  *   session.c   page cookies and the keycabd sessions bound to them
  *   relay.c     the one subscription to keycabd, relayed to every page as
  *               server-sent events
@@ -23,6 +24,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "common/msg.h"
 
 /* ---- conf.c ---- */
 #define KIOSK_PATH_MAX 256
@@ -66,6 +69,15 @@ enum kiosk_op_access {
 enum kiosk_op_access kiosk_ops_access(const char *op);
 /* The allowed ops, comma separated (for a refusal and the docs). */
 const char *kiosk_ops_list(void);
+/* Adds to an answer for a page (keycabd's reply, the kiosk's own error, a
+ * relayed event) what it says in the desk's languages: "text":
+ * {"zh-CN", "en"} (kc_msg_render_reply) when it has a code, messages, a
+ * reason or an error, and "missing_text" {"zh-CN": [...], "en": [...]}
+ * for its missing items. NULL passes. */
+void kiosk_text_add(json_t *rep);
+/* The kiosk's own error c: {"ok": false, "code", "params", "error": the
+ * English text, "text"}. NULL only when out of memory. */
+json_t *kiosk_error(enum kc_msg_code c);
 
 /* ---- session.c ---- */
 #define KIOSK_COOKIE "kcterm"

@@ -77,9 +77,7 @@ json_t *kiosk_login(json_t *req, const char *cookie, const char *how, int *rc)
 		kc_warn("login by %s for %s: no room for another login at this terminal", how, who.person);
 		kiosk_logout_token(json_string_value(tok), NULL, "no room");
 		json_decref(rep);
-		return json_pack("{s:b, s:s, s:s, s:s}", "ok", 0, "error", "busy", "message_zh",
-				 "本终端登录人数已满,请稍后再试。", "message_en",
-				 "Every login place of this terminal is taken; try again later.");
+		return kiosk_error(KCM_kiosk_busy);
 	}
 	if (old[0]) {
 		kiosk_logout_token(old, NULL, "replaced");

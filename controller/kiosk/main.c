@@ -55,9 +55,9 @@ static void kiosk_card(const char *id)
 	rep = kiosk_login(req, cookie, "card", &rc);
 	json_decref(req);
 	if (!rep)
-		rep = json_pack("{s:b, s:s, s:s, s:s}", "ok", 0, "error", "keycabd_down", "message_zh",
-				"柜机控制程序未连接,请稍候。", "message_en",
-				"The cabinet's controller (keycabd) is not reachable; please wait.");
+		rep = kiosk_error(KCM_kiosk_keycabd_down);
+	else
+		kiosk_text_add(rep);
 	kiosk_relay_publish("login", rep, cookie);
 }
 

@@ -1,10 +1,13 @@
 /* The ops a page may send to keycabd through POST /api/op/<op>, one table.
  * Everything else (imports, people, entrustments, vacancy changes, the
- * test clock, login and subscribe) is not the terminal's to send. */
+ * test clock, login and subscribe) is not the terminal's to send. And what
+ * every answer says, in both of the desk's languages. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "common/msg.h"
 #include "common/util.h"
 #include "controller/kiosk/kiosk.h"
 
@@ -65,4 +68,57 @@ const char *kiosk_ops_list(void)
 {
 	pthread_once(&kiosk_ops_once, kiosk_ops_make_list);
 	return kiosk_ops_text;
+}
+
+/* A refusal's text with every message in it: a few sentences. */
+#define KIOSK_TEXT_MAX 4096
+
+static const enum kc_lang kiosk_text_langs[] = { KC_LANG_ZH, KC_LANG_EN };
+
+void kiosk_text_add(json_t *rep)
+{
+	const json_t *missing = json_object_get(rep, "missing"), *m;
+	json_t *text, *mtext;
+	char buf[KIOSK_TEXT_MAX];
+	size_t i;
+
+	if (!json_is_object(rep))
+		return;
+	text = json_object();
+	for (size_t l = 0; text && l < KC_ARRAY_SIZE(kiosk_text_langs); l++) {
+		int r = kc_msg_render_reply(rep, kiosk_text_langs[l], buf, sizeof(buf));
+
+		if (r < 0 && r != -ENOSPC) /* nothing to say; a text cut short is still said */
+			break;
+		json_object_set_new(text, kc_msg_lang_tag(kiosk_text_langs[l]), json_string(buf));
+	}
+	if (json_object_size(text) == KC_ARRAY_SIZE(kiosk_text_langs))
+		json_object_set_new(rep, "text", text);
+	else
+		json_decref(text);
+	if (!json_array_size(missing))
+		return;
+	mtext = json_object();
+	for (size_t l = 0; mtext && l < KC_ARRAY_SIZE(kiosk_text_langs); l++) {
+		json_t *a = json_array();
+
+		json_array_foreach(missing, i, m)
+			if (json_is_string(m))
+				json_array_append_new(a, json_string(kc_msg_word(kiosk_text_langs[l], "missing",
+										 json_string_value(m))));
+		json_object_set_new(mtext, kc_msg_lang_tag(kiosk_text_langs[l]), a);
+	}
+	json_object_set_new(rep, "missing_text", mtext);
+}
+
+json_t *kiosk_error(enum kc_msg_code c)
+{
+	json_t *e = kc_msg_new(c, NULL);
+
+	if (!e)
+		return NULL;
+	json_object_set_new(e, "ok", json_false());
+	json_object_set_new(e, "error", json_string(kc_msg_template(c)));
+	kiosk_text_add(e);
+	return e;
 }

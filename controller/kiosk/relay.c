@@ -341,8 +341,16 @@ static void relay_push(json_t *line)
 {
 	const char *push = json_string_value(json_object_get(line, "push"));
 
-	if (push && strcmp(push, "event") == 0 && json_is_object(json_object_get(line, "event")))
-		kiosk_relay_publish("ev", json_incref(json_object_get(line, "event")), NULL);
+	if (push && strcmp(push, "event") == 0 && json_is_object(json_object_get(line, "event"))) {
+		json_t *ev = json_object_get(line, "event");
+
+		/* an event that says something in words: its text as well */
+		if (json_object_get(ev, "code"))
+			kiosk_text_add(ev);
+		if (json_object_get(json_object_get(ev, "data"), "code"))
+			kiosk_text_add(json_object_get(ev, "data"));
+		kiosk_relay_publish("ev", json_incref(ev), NULL);
+	}
 	else if (push && strcmp(push, "link") == 0 && json_is_object(json_object_get(line, "forward")))
 		kiosk_relay_publish("link", json_incref(json_object_get(line, "forward")), NULL);
 	else

@@ -41,14 +41,41 @@ const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes(
   const ctx = await browser.newContext({ viewport: { width: 1024, height: 600 }, hasTouch: true, locale: 'zh-CN' });
   const page = await ctx.newPage();
   const origin = new global.URL(URL).origin;
-  const external = [], errors = [];
+  const external = [], errors = [], failed = [], cut = [];
   page.on('request', (r) => { if (!r.url().startsWith(origin)) external.push(r.url()); });
+  page.on('response', (r) => { if (r.status() >= 400) failed.push(r.status() + ' ' + r.url()); });
   page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error' && !/favicon|404/.test(m.text())) errors.push(m.text()); });
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   let taps = 0;
   const tap = async (sel) => { taps++; await page.tap(sel); };
-  const shot = (name) => page.screenshot({ path: path.join(SHOTS, name + '.png') });
+  /* What of the screen is cut off: an element beyond the window's sides, a
+   * page wider than the window, a screen squeezed under the header. */
+  const cutOff = () => page.evaluate(() => {
+    const out = [], W = window.innerWidth;
+    if (document.documentElement.scrollWidth > W) out.push('page ' + document.documentElement.scrollWidth + ' px wide');
+    for (const e of document.querySelectorAll('button, h1, h2, input, textarea, table, .item, .refusal, [data-t]')) {
+      const r = e.getBoundingClientRect();
+      if (!r.width || getComputedStyle(e).visibility === 'hidden') continue;
+      if (r.left < -1 || r.right > W + 1) out.push((e.dataset.t || e.tagName) + ' at ' + Math.round(r.left) + '..' + Math.round(r.right));
+    }
+    const main = document.getElementById('screen');
+    if (main.clientHeight < 200) out.push('the screen ' + main.clientHeight + ' px high');
+    return out;
+  });
+  /* Each screen at 1024x600 and at 1280x800 (NAME-1280.png). */
+  const shot = async (name) => {
+    await page.screenshot({ path: path.join(SHOTS, name + '.png') });
+    for (const c of await cutOff()) cut.push(`${name} 1024x600: ${c}`);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.screenshot({ path: path.join(SHOTS, name + '-1280.png') });
+    for (const c of await cutOff()) cut.push(`${name} 1280x800: ${c}`);
+    await page.setViewportSize({ width: 1024, height: 600 });
+  };
   const text = (sel) => page.textContent(sel);
+  const textIf = async (sel) => ((await page.$(sel)) ? page.textContent(sel) : '');
+  /* Chinese as the desk reads it: CJK, no English sentence in it. */
+  const chinese = (s) => /[\u4e00-\u9fff]/.test(s) && !/[A-Za-z]{2,}[ ,.;:]+[A-Za-z]{2,}/.test(s);
+  const english = (s) => /[A-Za-z]{2,} [A-Za-z]{2,}/.test(s) && !/[\u4e00-\u9fff]/.test(s);
   const pin = async (digits) => { for (const d of digits) await page.tap(`[data-k="${d}"]`); };
 
   try {
@@ -91,8 +118,18 @@ const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes(
       wrong++;
     }
     check(/未能登录 · 规则 1：操作员身份认证/.test(r), 'wrong PIN: refused under 未能登录 and rule 1\'s Chinese name');
+    check(chinese(await textIf('[data-t=refusal-msg]')) && !/keycabd|英文/.test(r),
+      'wrong PIN: keycabd\'s refusal in Chinese, no English line: ' + await textIf('[data-t=refusal-msg]'));
     check(/已锁定至 \d\d:\d\d，还需等待(不到 1 分钟|约 \d+ 分钟)/.test(r), 'lockout shown with the time left: ' + r.slice(0, 60));
     await shot('02-pin-locked');
+    /* the language switched under a shown refusal: it says it again in English */
+    await page.tap('[data-t=lang]');
+    r = await text('[data-t=refusal]');
+    check(/^Login refused · Rule 1/.test(r) && english(await textIf('[data-t=refusal-msg]')) &&
+      /Locked until \d\d:\d\d: (under a minute|about \d+ min) to wait/.test(r),
+    'switched to English: the refusal and the lockout line in English: ' + r.slice(0, 120));
+    await shot('02-pin-locked-en');
+    await page.tap('[data-t=lang]');
     await page.tap('[data-t=back]');
 
     /* the next person at this terminal waits out keycabd's slowing of the
@@ -167,8 +204,11 @@ const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes(
     await sim('insert A07 ' + 0x1007);
     await page.waitForSelector('[data-t=returned]', { timeout: 5000 });
     check(/K-HY-1-103 已归还/.test(await text('[data-t=returned]')), 'the return shows K-HY-1-103 已归还');
+    check(!!(await page.$('[data-t=returned] [data-t=inspect-now]')), 'the return offers to record the inspection');
     await shot('09-returned');
     await page.tap('[data-t=logout]');
+    await page.waitForSelector('[data-t=idle]');
+    check(!(await page.$('[data-t=inspect-now]')), 'after logout the return\'s inspection button is gone');
     await page.tap('[data-t=login-pin]');
     await page.tap('[data-t=name-E01]');
     await pin('3333');
@@ -241,7 +281,15 @@ const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes(
     await page.tap('[data-t=open]');
     await page.waitForSelector('[data-t=refusal]');
     check(/未能放行 · 规则 4：封存钥匙审批/.test(await text('[data-t=refusal]')), 'sealed key, wrong manager PIN: refused under rule 4\'s Chinese name');
+    check(chinese(await textIf('[data-t=refusal-msg]')) && !/keycabd|英文/.test(await text('[data-t=refusal]')),
+      'sealed key: the reason in Chinese, no English line: ' + await textIf('[data-t=refusal-msg]'));
     await shot('15-sealed-refused');
+    await page.tap('[data-t=lang]');
+    check(/^Refused · Rule 4/.test(await text('[data-t=refusal]')) && english(await textIf('[data-t=refusal-msg]')),
+      'switched to English: the shown refusal says it in English: ' + await text('[data-t=refusal]'));
+    await shot('15-sealed-refused-en');
+    await page.tap('[data-t=lang]');
+    check(/^未能放行/.test(await text('[data-t=refusal]')), '... and in Chinese again');
     await pin('5555');
     await page.tap('[data-t=open]');
     await page.waitForSelector('[data-t=slot-open]');
@@ -250,10 +298,29 @@ const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes(
     await page.waitForSelector('[data-t=not-taken]', { timeout: 15000 });
     await page.tap('[data-t=done]');
 
+    /* a key back just before the handover: its notice over the screen */
+    await page.tap('[data-t=tile-inspection]');
+    await page.tap('[data-t=key-K-HY-1-104]');
+    await page.tap('[data-t=name-E02]');
+    await page.tap('[data-t=open]');
+    await coilOn('A08');
+    await sim('remove A08');
+    await page.waitForSelector('[data-t=taken]', { timeout: 5000 });
+    await page.tap('[data-t=done]');
+    await sim('insert A08 ' + 0x1008);
+    await page.waitForSelector('[data-t=returned]', { timeout: 5000 });
+
     /* handover: the sheet, the incoming staff's own PIN */
     await page.tap('[data-t=tile-handover]');
     await page.tap('[data-t=handover-start]');
     await page.waitForSelector('[data-t=sheet-title]');
+    const reach = await page.evaluate(() => {
+      const b = document.querySelector('[data-t=handover-incoming]').getBoundingClientRect();
+      return { bottom: Math.round(b.bottom), h: window.innerHeight, notes: document.querySelectorAll('#notice > *').length,
+        top: document.getElementById('screen').scrollTop };
+    });
+    check(reach.notes > 0 && reach.top === 0 && reach.bottom <= reach.h,
+      `with ${reach.notes} notice(s) shown at 1024x600 the sheet's confirm button is on screen without scrolling (bottom ${reach.bottom} of ${reach.h})`);
     check(/交接单 \d+（交班：王芳/.test(await text('[data-t=sheet-title]')) && (await page.$$('table.sheet')).length === 3,
       'the handover sheet: keys out, IDs held, open alarms');
     await shot('16-handover');
@@ -267,7 +334,9 @@ const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes(
     await shot('17-handover-confirmed');
 
     check(external.length === 0, 'no request leaves the kiosk: ' + external.join(' '));
-    check(errors.length === 0, 'no script errors: ' + errors.join(' | '));
+    check(errors.length === 0, 'no script or console errors: ' + errors.join(' | '));
+    check(failed.length === 0, 'no request failed (the icon included): ' + failed.join(' '));
+    check(cut.length === 0, 'every screen at 1024x600 and 1280x800: nothing cut off: ' + cut.join(' | '));
   } catch (e) {
     bad(String(e && e.stack || e));
     await shot('99-failure').catch(() => {});

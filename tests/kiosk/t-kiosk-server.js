@@ -36,6 +36,17 @@ function listen(page) {
     window.__es = es;
   });
 }
+// The text the kiosk gives with an answer, in both languages
+// (common/msgs/): the Chinese in the desk's register (CJK, full-width
+// punctuation, no English sentence), the English as sent.
+function zhText(j) {
+  const z = j && j.text && j.text['zh-CN'];
+  return typeof z === 'string' && /[\u4e00-\u9fff]/.test(z) && !/[,;()]/.test(z) &&
+    !/[A-Za-z]{2,}[ ,.;:]+[A-Za-z]{2,}/.test(z);
+}
+function texts(j) {
+  return j && j.text && zhText(j) && typeof j.text.en === 'string' && /^[\x20-\x7e]+$/.test(j.text.en);
+}
 const events = (page) => page.evaluate(() => window.__ev);
 async function waitEvent(page, pred, ms = 15000) {
   let found = null;
@@ -80,8 +91,12 @@ async function waitEvent(page, pred, ms = 15000) {
     const st = await api(a.page, '/static/index.html');
     check(st.status === 200 && st.csp === csp, '/static/<file> serves a file of www/ with the same CSP', st.status);
     const nf = await api(a.page, '/static/nothing.js');
-    check(nf.status === 404 && nf.csp === csp && nf.json && nf.json.message_zh,
-      'a file not in www/ is 404, in Chinese first, with the CSP', nf.text);
+    check(nf.status === 404 && nf.csp === csp && nf.json && nf.json.code === 'kiosk_no_file' &&
+      texts(nf.json) && nf.json.text['zh-CN'] === '没有这个文件。' && nf.json.error === 'No such file.',
+    'a file not in www/ is 404, a code with its text in Chinese and English, with the CSP', nf.text);
+    const fav = await api(a.page, await a.page.evaluate(() => document.querySelector('link[rel=icon]') &&
+      new URL(document.querySelector('link[rel=icon]').href).pathname));
+    check(fav.status === 200, 'the page names its icon, and the kiosk serves it', fav.status);
 
     console.log('== PIN logins through /api/login');
     await listen(a.page);
@@ -97,8 +112,10 @@ async function waitEvent(page, pred, ms = 15000) {
     let r = await api(a.page, '/api/login', { person: 'S01', pin: '9999' });
     check(r.status === 200 && r.json.ok === false && r.json.refused === true && r.json.rule === 1 &&
       /PIN/i.test(r.json.reason), `a wrong PIN: keycabd's refusal: ${r.json && r.json.reason}`, r.text);
+    check(r.json.text && r.json.text.en === r.json.reason, 'with its text: in English keycabd\'s reason', r.text);
+    check(texts(r.json), '... and in Chinese', r.json.text && r.json.text['zh-CN']);
     r = await api(a.page, '/api/login', { person: 'S01', card: 'X' });
-    check(r.status === 400 && r.json.message_zh, 'a card cannot be sent by a page (only the reader logs in by card)',
+    check(r.status === 400 && r.json.code === 'kiosk_login_fields' && texts(r.json), 'a card cannot be sent by a page (only the reader logs in by card)',
       r.text);
     r = await api(a.page, '/api/login', { person: 'S01', pin: '1111' });
     check(r.json && r.json.ok === true && r.json.person === 'S01' && r.json.name === '王芳 Wang Fang',
@@ -112,19 +129,23 @@ async function waitEvent(page, pred, ms = 15000) {
     r = await api(a.page, '/api/op/release', { key: 'K-NOPE', purpose: 'inspection', due_in_s: 3600, borrower: 'E01' });
     check(r.status === 200 && r.json.ok === false && r.json.refused && r.json.rule === 0,
       `a refusal comes back as keycabd gives it: ${r.json && r.json.reason}`, r.text);
+    check(texts(r.json) && r.json.text.en === r.json.reason, 'with its text in Chinese and English',
+      r.json.text && r.json.text['zh-CN']);
     await a.shot('logged-in');
 
     console.log('== only the ops of the allow-list');
     for (const op of ['import', 'person.add', 'test.clock', 'entrust', 'unit.vacancy', 'login', 'subscribe', 'roster']) {
       r = await api(a.page, `/api/op/${op}`, {});
-      check(r.status === 403 && r.json.error === 'not_allowed', `/api/op/${op}: refused (403)`, r.text);
+      check(r.status === 403 && r.json.code === 'kiosk_op_not_allowed' && texts(r.json), `/api/op/${op}: refused (403)`, r.text);
     }
     const b = await terminal('B');
     await b.page.goto(URL0);
     await listen(b.page);
     r = await api(b.page, '/api/op/keys', {});
-    check(r.status === 401 && r.json.refused && r.json.rule === 1 && r.json.message_zh === '请先登录。',
-      'another terminal without a login: refused (401), 请先登录', r.text);
+    check(r.status === 401 && r.json.refused && r.json.rule === 1 && r.json.code === 'kiosk_login_first' &&
+      r.json.text['zh-CN'] === '请先登录。' && r.json.text.en === r.json.reason &&
+      r.json.missing_text && r.json.missing_text['zh-CN'].join() === '登录',
+    'another terminal without a login: refused (401), 请先登录, missing 登录', r.text);
     r = await api(b.page, '/api/op/whoami', {});
     check(r.status === 200 && r.json.ok === false && r.json.refused && r.json.rule === 1,
       'asking whoami without a login is no error: the same refusal as 200', r.text);
@@ -139,8 +160,9 @@ async function waitEvent(page, pred, ms = 15000) {
     const down = await waitEvent(a.page, (e) => e.n === 'keycabd' && e.d.up === false && e.t >= t0);
     check(down, `the page is told keycabd is down (${down ? down.t - t0 : '-'} ms)`);
     r = await api(a.page, '/api/op/whoami', {});
-    check(r.status === 503 && r.json.error === 'keycabd_down' && r.json.message_zh,
-      'an op meanwhile: 503, keycabd down, in Chinese first', r.text);
+    check(r.status === 503 && r.json.code === 'kiosk_keycabd_down' &&
+      r.json.text['zh-CN'] === '柜机控制程序未连接，请稍候。' && texts(r.json),
+    'an op meanwhile: 503, keycabd down, in Chinese (full-width comma) and English', r.text);
     await a.shot('keycabd-down');
     const t1 = Date.now();
     await shell('start');

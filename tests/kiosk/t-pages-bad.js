@@ -127,7 +127,8 @@ async function keycabdRestart(a, b) {
   await a.page.tap('[data-t=tile-find]');
   await a.page.waitForSelector('[data-t=refusal]', { timeout: 5000 });
   const msg = await text(a, '[data-t=refusal]');
-  check(/柜机控制程序未连接/.test(msg), 'an op meanwhile is refused with the kiosk\'s message in Chinese', msg);
+  check(msg.includes('柜机控制程序未连接，请稍候。') && !/[A-Za-z]{2,}[ ,.;:]+[A-Za-z]{2,}/.test(msg) && !/[,;]/.test(msg),
+    'an op meanwhile is refused with the kiosk\'s message in Chinese only (full-width comma, no English line)', msg);
   await a.shot('keycabd-down-refused');
   await b.shot('keycabd-down');
 

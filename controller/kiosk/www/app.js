@@ -115,8 +115,14 @@
       headers: body ? { 'Content-Type': 'application/json' } : {},
       body: body ? JSON.stringify(body) : undefined
     }).then(function (r) {
-      return r.json().catch(function () { return { ok: false, error: 'HTTP ' + r.status }; });
-    }).catch(function (e) { return { ok: false, error: String(e) }; });
+      return r.json().catch(function () { return pageError('HTTP ' + r.status); });
+    }).catch(function (e) { return pageError(String(e)); });
+  }
+  /* The page's own error (the kiosk did not answer): said like the kiosk's. */
+  function pageError(what) {
+    var text = {};
+    Object.keys(KC_I18N).forEach(function (l) { text[l] = KC_I18N[l].net_error.replace('{what}', what); });
+    return { ok: false, error: text.en, text: text };
   }
   function op(name, body) {
     return api('/api/op/' + name, body || {}).then(function (rep) {
@@ -127,8 +133,14 @@
       return rep;
     });
   }
-  /* A refusal or an error, as keycabd said it, under a Chinese heading and
-   * the rule's name. */
+  /* What an answer says, in the page's language: the kiosk gives every
+   * answer's text in both (rep.text); keycabd's English as it was sent
+   * when there is none. */
+  function said(rep) {
+    return (rep.text && rep.text[S.lang]) || rep.reason || rep.error || '';
+  }
+  /* A refusal or an error, under a heading and the rule's name, in the
+   * page's language (rendered again when the language changes). */
   function refusal(rep, heading) {
     if (!rep || rep.ok) return null;
     var box = h('div.refusal', { 'data-t': 'refusal', role: 'alert' });
@@ -141,13 +153,13 @@
       add(box, h('h2', { text: (heading || t('refused')) + ' · ' + t('refused_rule', { n: rep.rule, name: t('rule_' + rep.rule) }) }));
     } else {
       add(box, h('h2', { text: t('error') }));
-      /* the kiosk's own errors (keycabd down, busy) say it in both */
-      if (rep.message_zh) add(box, h('div', { 'data-t': 'refusal-msg', text: S.lang === 'en' ? rep.message_en || rep.message_zh : rep.message_zh }));
     }
-    if (rep.extra) add(box, h('div', { text: rep.extra, 'data-t': 'refusal-extra' }));
-    add(box, h('div.en', { text: t('reason_en') + ' ' + (rep.reason || rep.error || '') }));
-    if (rep.missing && rep.missing.length)
-      add(box, h('div.en', { text: t('missing') + ' ' + rep.missing.join('; ') }));
+    var extra = typeof rep.extra === 'function' ? rep.extra() : rep.extra;
+    if (extra) add(box, h('div', { text: extra, 'data-t': 'refusal-extra' }));
+    add(box, h('div', { 'data-t': 'refusal-msg', text: said(rep) }));
+    var miss = (rep.missing_text && rep.missing_text[S.lang]) || rep.missing || [];
+    if (miss.length)
+      add(box, h('div.miss', { 'data-t': 'refusal-missing', text: t('missing') + ' ' + miss.join(t('list_sep')) }));
     return box;
   }
 
@@ -243,17 +255,17 @@
     var n = notice(t('returned', { key: ev.key }) + ' · ' + t('returned_unit', { unit: ev.unit, slot: ev.slot }), 'good', extra, 'returned');
     if (!S.user || S.user.role === 'engineer') {
       if (d.inspection_pending && S.user && S.user.person === ev.person)
-        n.insertBefore(btn(t('record_inspection'), function () { n.remove(); show(inspectForm, { loan: d.loan, key: ev.key, unit: ev.unit, borrower: ev.person }); }, 'primary', 'inspect-now'), n.lastChild);
+        n.insertBefore(btn(t('record_inspection'), function () { n.remove(); show(inspectForm, { loan: d.loan, key: ev.key, unit: ev.unit, borrower: ev.person }); }, 'primary.session', 'inspect-now'), n.lastChild);
       return;
     }
     op('ids').then(function (rep) {
       (rep.ids || []).forEach(function (i) {
         if (i.loan !== d.loan) return;
-        n.insertBefore(btn(t('id_give_back'), function () { giveIdBack(i, n); }, 'primary', 'id-back'), n.lastChild);
+        n.insertBefore(btn(t('id_give_back'), function () { giveIdBack(i, n); }, 'primary.session', 'id-back'), n.lastChild);
       });
     });
     if (d.inspection_pending)
-      n.insertBefore(btn(t('record_inspection'), function () { n.remove(); show(inspectForm, { loan: d.loan, key: ev.key, unit: ev.unit, borrower: ev.person }); }, '', 'inspect-now'), n.lastChild);
+      n.insertBefore(btn(t('record_inspection'), function () { n.remove(); show(inspectForm, { loan: d.loan, key: ev.key, unit: ev.unit, borrower: ev.person }); }, 'session', 'inspect-now'), n.lastChild);
   }
   function giveIdBack(i, n) {
     op('id.release', { loan: i.loan }).then(function (rep) {
@@ -313,6 +325,8 @@
   function endSession() {
     S.user = null;
     S.grants = {};
+    /* a notice stays, what it offered to the one logged in does not */
+    Array.prototype.forEach.call(document.querySelectorAll('#notice .session'), function (b) { b.remove(); });
     header();
     show(idle, {});
   }
@@ -383,18 +397,28 @@
         padKeys(function (k) { ctx.pin = padEdit(ctx.pin, k, 12); ctx.rep = null; rerender(ctx); }))];
   }
   pinPad.screen = 'pin';
-  /* The lockout's time left: keycabd names its end ("until YYYY-MM-DD
-   * HH:MM", the cabinet's time) or, for the terminal's rate limit,
-   * retry_after_s. */
+  /* The lockout's time left: keycabd's refusal names its end in its
+   * params (until: "YYYY-MM-DD HH:MM", the cabinet's time; seconds_left
+   * when it says so) or, for the terminal's rate limit, retry_after_s. The
+   * line is made at each rendering (the language may change). */
+  function lockParams(rep) {
+    var all = [rep].concat(rep.messages || []);
+    for (var i = 0; i < all.length; i++) if (all[i] && all[i].params && all[i].params.until) return all[i].params;
+    return null;
+  }
   function loginRefusal(rep) {
-    if (rep.retry_after_s) rep.extra = t('wait_left', { t: fmtLeft(rep.retry_after_s) });
-    var m = /until (\d{4}-\d\d-\d\d \d\d:\d\d)/.exec(rep.reason || '');
-    if (m && /locked out/.test(rep.reason)) {
-      var until = localToMs(m[1]);
-      /* keycabd names the minute: the lockout ends within it */
-      if (until !== null) rep.extra = t('locked_left', { until: m[1].slice(11),
-        t: until + 60000 - Date.now() > 60000 ? t('about_min', { n: Math.ceil((until + 60000 - Date.now()) / 60000) }) : t('under_min') });
-    }
+    var p = lockParams(rep);
+    if (rep.retry_after_s) rep.extra = function () { return t('wait_left', { t: fmtLeft(rep.retry_after_s) }); };
+    if (!p) return rep;
+    var until = String(p.until), end = null;
+    if (typeof p.seconds_left === 'number') end = Date.now() + p.seconds_left * 1000;
+    /* keycabd names the minute: the lockout ends within it */
+    else if (localToMs(until) !== null) end = localToMs(until) + 60000;
+    var clock = (/(\d\d:\d\d)(:\d\d)?$/.exec(until) || [])[1] || until;
+    if (end !== null) rep.extra = function () {
+      var left = end - Date.now();
+      return t('locked_left', { until: clock, t: left > 60000 ? t('about_min', { n: Math.ceil(left / 60000) }) : t('under_min') });
+    };
     return rep;
   }
 
@@ -564,7 +588,7 @@
       ctx.busy = false;
       if (!rep.ok && rep.refused && rep.rule === 0 && ctx.key) {
         refreshKey(ctx).then(function (k) {
-          if (k.state !== 'in') rep.extra = t('key_not_in', { unit: k.unit, key: k.key, state: stateName(k.state) }) + tOr('key_why_' + k.state, '');
+          if (k.state !== 'in') rep.extra = function () { return t('key_not_in', { unit: k.unit, key: k.key, state: stateName(k.state) }) + tOr('key_why_' + k.state, ''); };
           ctx.rep = rep;
           rerender(ctx);
         });
@@ -918,7 +942,7 @@
       sheetTable(['col_alarm', 'col_key'], (s.alarms || []).map(function (a) { return [alarmName(a.type), [a.key, a.slot].filter(Boolean).join(' · ')]; }))];
     if (ctx.confirmed) body.push(h('div.big-msg.ok', { 'data-t': 'handover-confirmed', text: t('handover_confirmed', { name: ctx.confirmed }) }));
     body.push(refusal(ctx.rep));
-    body.push(h('div.row.noprint', {}, btn(t('print'), function () { window.print(); }, '', 'print'),
+    body.push(h('div.row.noprint.stick', {}, btn(t('print'), function () { window.print(); }, '', 'print'),
       ctx.confirmed ? btn(t('ok'), function () { show(home, {}); }, 'primary', 'done') :
         btn(t('handover_incoming'), function () {
           show(pickName, { roles: ['staff', 'manager', 'supervisor'], title: t('handover_incoming'),
