@@ -2,12 +2,18 @@
  * makes the uinput keyboard (kbd.h) the kiosk reads, then takes commands,
  * one a line, from a serial port the host writes to, and answers each:
  *
- *   card ID   types ID and Enter          -> "typed"
+ *   card ID   types ID and Enter          -> "typed N"
+ *
+ * N is how many key events a plain reader of the same event node (opened
+ * beside the kiosk's, not grabbing) received for that card: 0 while the
+ * kiosk holds its grab (EVIOCGRAB), so the digits reach no other program.
  *   quit      removes the keyboard, exits -> "bye"
  *
  * A card id is typed, never printed. Usage: card-typer TTY */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/input.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -40,6 +46,26 @@ static int tty_open(const char *path)
 	return fd;
 }
 
+/* Key events waiting on the plain reader fd, read and counted. */
+static int seen_keys(int fd)
+{
+	struct input_event ev[64];
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int n = 0;
+
+	/* what evdev queues for a reader is there when the write returns; the
+	 * wait only gives a slow guest its chance */
+	while (poll(&p, 1, 200) > 0) {
+		ssize_t r = read(fd, ev, sizeof(ev));
+
+		if (r <= 0)
+			break;
+		for (size_t i = 0; i < (size_t)r / sizeof(ev[0]); i++)
+			n += ev[i].type == EV_KEY;
+	}
+	return n;
+}
+
 static void answer(int fd, const char *s)
 {
 	size_t n = strlen(s);
@@ -53,7 +79,7 @@ int main(int argc, char **argv)
 	struct libevdev_uinput *ui;
 	char node[64], line[128];
 	size_t len = 0;
-	int fd;
+	int fd, plain;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: card-typer TTY\n");
@@ -67,6 +93,12 @@ int main(int argc, char **argv)
 	ui = kbd_make(node, sizeof(node));
 	if (!ui)
 		return 1;
+	plain = open(node, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (plain < 0) {
+		printf("# card-typer: %s: %s\n", node, strerror(errno));
+		kbd_remove(ui);
+		return 1;
+	}
 	printf("CARDVM TYPER %s as %s\n", node, KBD_BYID);
 	fflush(stdout);
 	for (;;) {
@@ -87,12 +119,14 @@ int main(int argc, char **argv)
 		line[len] = '\0';
 		len = 0;
 		if (strncmp(line, "card ", 5) == 0) {
-			char card[sizeof(line) + 1];
+			char card[sizeof(line) + 1], said[32];
 
+			seen_keys(plain);
 			snprintf(card, sizeof(card), "%s\n", line + 5);
 			kbd_type(ui, card, GAP_MS);
 			memset(card, 0, sizeof(card));
-			answer(fd, "typed\n");
+			snprintf(said, sizeof(said), "typed %d\n", seen_keys(plain));
+			answer(fd, said);
 		} else if (strcmp(line, "quit") == 0) {
 			answer(fd, "bye\n");
 			break;
@@ -101,6 +135,7 @@ int main(int argc, char **argv)
 		}
 		memset(line, 0, sizeof(line));
 	}
+	close(plain);
 	kbd_remove(ui);
 	close(fd);
 	return 0;

@@ -29,3 +29,4 @@ $(CARD_TYPER): $(card-typer_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 check-run: $(CARD_TYPER)
+TEST_SCRIPTS += tests/kiosk/t-card-vm.sh

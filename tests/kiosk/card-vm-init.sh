@@ -19,6 +19,7 @@ mount -t devpts devpts /dev/pts
 echo "CARDVM BOOTED $(uname -r)"
 die() {
 	echo "CARDVM FAIL $*"
+	for f in /tmp/kc/*.log; do [ -f "$f" ] && { echo "CARDVM LOG $f"; cat "$f"; }; done
 	poweroff -f
 }
 # Written by the runner: KIOSK_PORT, the people and their cards, the
