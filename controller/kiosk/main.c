@@ -53,6 +53,8 @@ static void kiosk_card(const char *id)
 	if (!req)
 		return;
 	rep = kiosk_login(req, cookie, "card", &rc);
+	/* the request's copy of the id, as the reader wipes its own */
+	sodium_memzero((char *)json_string_value(json_object_get(req, "card")), strlen(id));
 	json_decref(req);
 	if (!rep)
 		rep = kiosk_error(KCM_kiosk_keycabd_down);

@@ -25,10 +25,9 @@
 
 #include "common/util.h"
 #include "controller/kiosk/cardreader.h"
+#include "tests/gpio/kbd.h"
 
-#define NAME "keycab test card reader"
-#define BYID_DIR "/tmp/by-id"
-#define BYID BYID_DIR "/usb-keycab_test_card_reader-event-kbd"
+#define BYID KBD_BYID
 #define KEY_TIMEOUT_MS 500
 #define PAUSE_MS 700 /* a pause that drops a half-typed card */
 /* Generous: a TCG guest on a shared machine can stall for a while. */
@@ -52,101 +51,6 @@ __attribute__((format(printf, 2, 3))) static bool check(bool ok, const char *fmt
 	return ok;
 }
 
-/* ---- the device: a uinput keyboard with a by-id link, as udev makes ---- */
-
-static struct libevdev_uinput *dev_make(char *node, size_t len)
-{
-	struct libevdev *d = libevdev_new();
-	struct libevdev_uinput *ui = NULL;
-	const char *n;
-	int rc;
-
-	libevdev_set_name(d, NAME);
-	libevdev_set_id_bustype(d, BUS_USB);
-	libevdev_set_id_vendor(d, 0x1234);
-	libevdev_set_id_product(d, 0x5678);
-	libevdev_enable_event_type(d, EV_KEY);
-	for (unsigned c = KEY_ESC; c <= KEY_KPDOT; c++)
-		libevdev_enable_event_code(d, EV_KEY, c, NULL);
-	libevdev_enable_event_code(d, EV_KEY, KEY_KPENTER, NULL);
-	rc = libevdev_uinput_create_from_device(d, LIBEVDEV_UINPUT_OPEN_MANAGED, &ui);
-	libevdev_free(d);
-	if (rc < 0) {
-		printf("# uinput: %s\n", strerror(-rc));
-		return NULL;
-	}
-	n = libevdev_uinput_get_devnode(ui);
-	if (!n) {
-		libevdev_uinput_destroy(ui);
-		return NULL;
-	}
-	snprintf(node, len, "%s", n);
-	mkdir(BYID_DIR, 0755);
-	unlink(BYID);
-	if (symlink(node, BYID)) {
-		libevdev_uinput_destroy(ui);
-		return NULL;
-	}
-	return ui;
-}
-
-static void dev_remove(struct libevdev_uinput *ui)
-{
-	unlink(BYID);
-	libevdev_uinput_destroy(ui);
-}
-
-static void key(struct libevdev_uinput *ui, unsigned code, int value)
-{
-	libevdev_uinput_write_event(ui, EV_KEY, code, value);
-	libevdev_uinput_write_event(ui, EV_SYN, SYN_REPORT, 0);
-}
-
-static void tap(struct libevdev_uinput *ui, unsigned code)
-{
-	key(ui, code, 1);
-	key(ui, code, 0);
-}
-
-static unsigned char_code(char c)
-{
-	static const char letters[] = "abcdefghijklmnopqrstuvwxyz";
-	static const unsigned short codes[] = {
-		KEY_A, KEY_B, KEY_C, KEY_D, KEY_E, KEY_F, KEY_G, KEY_H, KEY_I,
-		KEY_J, KEY_K, KEY_L, KEY_M, KEY_N, KEY_O, KEY_P, KEY_Q, KEY_R,
-		KEY_S, KEY_T, KEY_U, KEY_V, KEY_W, KEY_X, KEY_Y, KEY_Z,
-	};
-
-	if (c == '0')
-		return KEY_0;
-	if (c >= '1' && c <= '9')
-		return KEY_1 + (unsigned)(c - '1');
-	if (c >= 'A' && c <= 'Z')
-		c = (char)(c - 'A' + 'a');
-	if (c >= 'a' && c <= 'z')
-		return codes[strchr(letters, c) - letters];
-	if (c == '\n')
-		return KEY_ENTER;
-	return KEY_SPACE;
-}
-
-/* Types s as a keyboard-wedge reader does: uppercase with shift held,
- * '!' as shift+1, '\n' as Enter; gap_ms between keys. */
-static void type(struct libevdev_uinput *ui, const char *s, int gap_ms)
-{
-	for (; *s; s++) {
-		bool shift = (*s >= 'A' && *s <= 'Z') || *s == '!';
-
-		if (shift)
-			key(ui, KEY_LEFTSHIFT, 1);
-		tap(ui, *s == '!' ? KEY_1 : char_code(*s));
-		if (shift)
-			key(ui, KEY_LEFTSHIFT, 0);
-		if (gap_ms)
-			usleep((useconds_t)gap_ms * 1000);
-	}
-}
-
 /* Types s from a child process while the caller reads, as a reader types
  * into a program that is reading: a card of more than about 15 keys does
  * not fit in the kernel's per-reader buffer of 64 events unread. */
@@ -155,7 +59,7 @@ static pid_t type_bg(struct libevdev_uinput *ui, const char *s, int gap_ms)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		type(ui, s, gap_ms);
+		kbd_type(ui, s, gap_ms);
 		_exit(0);
 	}
 	return pid;
@@ -293,7 +197,7 @@ static void run(void)
 	char node[64];
 	int plain, fd;
 
-	ui = dev_make(node, sizeof(node));
+	ui = kbd_make(node, sizeof(node));
 	if (!check(ui != NULL, "a uinput keyboard at %s, linked as %s", node, BYID))
 		return;
 	plain = open(node, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -301,7 +205,7 @@ static void run(void)
 
 	/* Without the grab, the second reader sees the keys (so its seeing
 	 * nothing below is the grab's doing). */
-	type(ui, "42\n", 0);
+	kbd_type(ui, "42\n", 0);
 	usleep(50 * 1000);
 	check(plain_events(plain) > 0, "ungrabbed, the plain reader sees the keys");
 
@@ -313,7 +217,7 @@ static void run(void)
 	check(kc_cardreader_connected(r) == 1, "connected");
 
 	/* 1. A card arrives whole; nobody else sees it. */
-	type(ui, "0012345678\n", 0);
+	kbd_type(ui, "0012345678\n", 0);
 	expect_card(r, "0012345678", "digits and Enter");
 	usleep(100 * 1000);
 	check(plain_events(plain) == 0, "grabbed: the plain reader sees none of the keys");
@@ -327,49 +231,49 @@ static void run(void)
 	}
 
 	/* 3. Letters with shift, keypad digits, repeats and releases. */
-	type(ui, "AB12cdEF\n", 0);
+	kbd_type(ui, "AB12cdEF\n", 0);
 	expect_card(r, "AB12cdEF", "letters with shift");
-	key(ui, KEY_KP4, 1);
-	key(ui, KEY_KP4, 0);
-	tap(ui, KEY_KP7);
-	tap(ui, KEY_KP1);
-	tap(ui, KEY_KP1);
-	tap(ui, KEY_KPENTER);
+	kbd_key(ui, KEY_KP4, 1);
+	kbd_key(ui, KEY_KP4, 0);
+	kbd_tap(ui, KEY_KP7);
+	kbd_tap(ui, KEY_KP1);
+	kbd_tap(ui, KEY_KP1);
+	kbd_tap(ui, KEY_KPENTER);
 	expect_card(r, "4711", "keypad digits and keypad Enter");
-	key(ui, KEY_1, 1);
-	key(ui, KEY_1, 2);
-	key(ui, KEY_1, 2);
-	key(ui, KEY_1, 2);
-	key(ui, KEY_1, 0);
-	tap(ui, KEY_2);
-	key(ui, KEY_ENTER, 1);
-	key(ui, KEY_ENTER, 2);
-	key(ui, KEY_ENTER, 0);
+	kbd_key(ui, KEY_1, 1);
+	kbd_key(ui, KEY_1, 2);
+	kbd_key(ui, KEY_1, 2);
+	kbd_key(ui, KEY_1, 2);
+	kbd_key(ui, KEY_1, 0);
+	kbd_tap(ui, KEY_2);
+	kbd_key(ui, KEY_ENTER, 1);
+	kbd_key(ui, KEY_ENTER, 2);
+	kbd_key(ui, KEY_ENTER, 0);
 	expect_card(r, "12", "a held key's repeats and every release type nothing");
 
 	/* 4. A half-typed card is dropped after a pause. */
-	type(ui, "1234", 0);
+	kbd_type(ui, "1234", 0);
 	usleep(PAUSE_MS * 1000);
-	type(ui, "987654\n", 0);
+	kbd_type(ui, "987654\n", 0);
 	expect_card(r, "987654", "half-typed 1234, a pause, then a card");
 	kc_cardreader_stats(r, &st);
 	check(st.dropped_timeout == 1, "one card dropped for the pause (%lu)", st.dropped_timeout);
-	type(ui, "555", 0);
+	kbd_type(ui, "555", 0);
 	expect_nothing(r, PAUSE_MS, "half-typed 555 and nothing more");
 	kc_cardreader_stats(r, &st);
 	check(st.dropped_timeout == 2, "dropped by the timer too (%lu)", st.dropped_timeout);
-	type(ui, "\n", 0);
+	kbd_type(ui, "\n", 0);
 	expect_nothing(r, 100, "Enter after the dropped 555");
-	type(ui, "2468\n", KEY_TIMEOUT_MS / 3);
+	kbd_type(ui, "2468\n", KEY_TIMEOUT_MS / 3);
 	expect_card(r, "2468", "keys slower than a reader but within the pause limit");
 
 	/* 5. Too long, or a key that is no digit or letter: dropped whole. */
 	child = type_bg(ui, "1234567890123456789012345678901234567890\n", 1);
 	expect_nothing(r, 500, "a 40-character card");
 	reap(child);
-	type(ui, "12!34\n", 0);
+	kbd_type(ui, "12!34\n", 0);
 	expect_nothing(r, 100, "a card with shift+1");
-	type(ui, "12 34\n", 0);
+	kbd_type(ui, "12 34\n", 0);
 	expect_nothing(r, 100, "a card with a space");
 	child = type_bg(ui, "12345678901234567890123456789012\n", 1);
 	expect_card(r, "12345678901234567890123456789012", "a 32-character card, the limit");
@@ -380,31 +284,31 @@ static void run(void)
 
 	/* 6. Keys lost to a kernel buffer overrun: the rest of that card is
 	 * not taken for a card. 20 keys unread overrun the 64 events. */
-	type(ui, "12345678901234567890", 0);
+	kbd_type(ui, "12345678901234567890", 0);
 	expect_nothing(r, 100, "20 keys typed while nobody reads");
-	type(ui, "5678\n", 0);
+	kbd_type(ui, "5678\n", 0);
 	expect_nothing(r, 100, "the card's rest after the overrun");
 	kc_cardreader_stats(r, &st);
 	check(st.dropped_sync == 1, "one card dropped for the overrun (%lu)", st.dropped_sync);
 	usleep(PAUSE_MS * 1000);
-	type(ui, "31337\n", 0);
+	kbd_type(ui, "31337\n", 0);
 	expect_card(r, "31337", "after a pause, cards again");
 
 	/* 7. Unplugged: reported; a new device by the same name is taken again. */
 	close(plain);
-	dev_remove(ui);
+	kbd_remove(ui);
 	expect_state(r, KC_CARDREADER_DOWN, -ENODEV, "the device removed");
 	check(kc_cardreader_connected(r) == 0, "not connected while it is gone");
 	expect_no_up(r, 300, "while there is no device");
-	ui = dev_make(node, sizeof(node));
+	ui = kbd_make(node, sizeof(node));
 	if (!check(ui != NULL, "a new uinput keyboard at %s, linked as %s", node, BYID))
 		goto out;
 	expect_state(r, KC_CARDREADER_UP, 0, "the new device is picked up");
 	check(kc_cardreader_fd(r) == fd, "the descriptor to poll stays the same");
-	type(ui, "77001\n", 0);
+	kbd_type(ui, "77001\n", 0);
 	expect_card(r, "77001", "a card on the new device");
 	plain = open(node, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	type(ui, "77002\n", 0);
+	kbd_type(ui, "77002\n", 0);
 	expect_card(r, "77002", "another");
 	usleep(100 * 1000);
 	check(plain >= 0 && plain_events(plain) == 0, "the new device is grabbed too");
@@ -418,19 +322,19 @@ static void run(void)
 		kc_cardreader_close(r);
 		r = NULL;
 		expect_state(r2, KC_CARDREADER_UP, 0, "the holder closed: the second takes it");
-		type(ui, "880\n", 0);
+		kbd_type(ui, "880\n", 0);
 		expect_card(r2, "880", "the second reader reads");
 		usleep(100 * 1000);
 		check(plain_events(plain) == 0, "and holds the grab");
 		kc_cardreader_close(r2);
 	}
 	/* Closed: the grab is released. */
-	type(ui, "9\n", 0);
+	kbd_type(ui, "9\n", 0);
 	usleep(50 * 1000);
 	check(plain_events(plain) > 0, "every reader closed: the keys reach the plain reader");
 	if (plain >= 0)
 		close(plain);
-	dev_remove(ui);
+	kbd_remove(ui);
 out:
 	kc_cardreader_close(r);
 }

@@ -16,8 +16,17 @@ DEBS_TEST += qemu-system-x86 busybox-static cpio xz-utils gpiod libgpiod-dev
 # The card reader (controller/kiosk/cardreader.c) against evdev and uinput,
 # run by t-gpio-vm.sh in the same boot after gpio-vmtest.
 INPUT_VMTEST := $(BUILD)/tests/gpio-vm/input-vmtest
-input-vmtest_OBJS := $(BUILD)/obj/tests/gpio/input-vmtest.o
+input-vmtest_OBJS := $(BUILD)/obj/tests/gpio/input-vmtest.o $(BUILD)/obj/tests/gpio/kbd.o
 $(INPUT_VMTEST): $(input-vmtest_OBJS) $(BUILD)/libkiosk.a $(BUILD)/libcommon.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 check-run: $(INPUT_VMTEST)
+# The card reader's hand in the card login VM (tests/kiosk/t-card-vm.sh):
+# a uinput keyboard typing the cards the host sends over a serial port.
+CARD_TYPER := $(BUILD)/tests/gpio-vm/card-typer
+card-typer_OBJS := $(BUILD)/obj/tests/gpio/card-typer.o $(BUILD)/obj/tests/gpio/kbd.o
+$(CARD_TYPER): $(card-typer_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+check-run: $(CARD_TYPER)
+TEST_SCRIPTS += tests/kiosk/t-card-vm.sh

@@ -23,9 +23,21 @@ elif [ "$(id -u)" = 0 ]; then
 else
 	CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/keycab-gpio-vm
 fi
-# The input modules the card reader test loads (see t-gpio-vm.sh).
-EVDEV_KO=kernel/drivers/input/evdev.ko
-UINPUT_KO=kernel/drivers/input/misc/uinput.ko
+# The modules the tests load from the overlay, beside the base archive's:
+# evdev and uinput for the card reader, e1000 for the card login test's
+# network (user networking, tests/kiosk/t-card-vm.sh).
+EXTRA_KOS=(kernel/drivers/input/evdev.ko kernel/drivers/input/misc/uinput.ko
+	kernel/drivers/net/ethernet/intel/e1000/e1000.ko)
+extra_present() {
+	local k
+	for k in "${EXTRA_KOS[@]}"; do [ -f "$DIR/$(basename "$k")" ] || return 1; done
+}
+extract_extra() { # .deb of the image, directory to extract into
+	local k paths=()
+	for k in "${EXTRA_KOS[@]}"; do paths+=("./lib/modules/$KVER/$k"); done
+	dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" "${paths[@]}"
+	for k in "${EXTRA_KOS[@]}"; do mv "$2/lib/modules/$KVER/$k" "$DIR/"; done
+}
 DEBS=(qemu-system-x86 busybox-static cpio xz-utils gpiod libgpiod-dev)
 
 say() { echo "gpio-vm setup: $*" >&2; }
@@ -79,7 +91,7 @@ DIR=$CACHE/$KVER
 
 # Fast path: everything built for this ABI and the packages still there.
 if [ -f "$DIR/.ready" ] && [ "$(cat "$DIR/.ready")" = "$SETUP_REV" ] &&
-	[ -f "$DIR/.stamp-input" ]; then
+	[ -f "$DIR/.stamp-input" ] && extra_present; then
 	VER=$(cat "$DIR/version")
 	if [ "$(dpkg-query -W -f='${Version}' "linux-headers-$KVER" 2>/dev/null)" = "$VER" ]; then
 		all=1
@@ -141,25 +153,22 @@ if [ ! -f "$DIR/.stamp-image" ]; then
 	say "extracting vmlinuz and configfs.ko"
 	tmp=$(mktemp -d "$DIR/tmp.XXXXXX")
 	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" \
-		"./boot/vmlinuz-$KVER" "./lib/modules/$KVER/kernel/fs/configfs/configfs.ko" \
-		"./lib/modules/$KVER/$EVDEV_KO" "./lib/modules/$KVER/$UINPUT_KO"
+		"./boot/vmlinuz-$KVER" "./lib/modules/$KVER/kernel/fs/configfs/configfs.ko"
 	mv "$tmp/boot/vmlinuz-$KVER" "$DIR/vmlinuz"
 	mv "$tmp/lib/modules/$KVER/kernel/fs/configfs/configfs.ko" "$DIR/configfs.ko"
-	mv "$tmp/lib/modules/$KVER/$EVDEV_KO" "$tmp/lib/modules/$KVER/$UINPUT_KO" "$DIR/"
+	extract_extra "$deb" "$tmp"
 	rm -rf "$tmp" "$deb"
 	touch "$DIR/.stamp-image" "$DIR/.stamp-input"
 fi
 
-# evdev and uinput (modules in Debian's kernel) for the card reader test;
-# the runner puts them in the overlay, so the base archive stays as it is.
-# A cache made before they were needed gets them here.
-if [ ! -f "$DIR/.stamp-input" ] || [ ! -f "$DIR/evdev.ko" ] || [ ! -f "$DIR/uinput.ko" ]; then
+# The extra modules (Debian's kernel has them as modules); the runners put
+# them in the overlay, so the base archive stays as it is. A cache made
+# before one of them was needed gets them here.
+if [ ! -f "$DIR/.stamp-input" ] || ! extra_present; then
 	deb=$(download "linux-image-$KVER=$VER")
-	say "extracting evdev.ko and uinput.ko"
+	say "extracting ${EXTRA_KOS[*]##*/}"
 	tmp=$(mktemp -d "$DIR/tmp.XXXXXX")
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" \
-		"./lib/modules/$KVER/$EVDEV_KO" "./lib/modules/$KVER/$UINPUT_KO"
-	mv "$tmp/lib/modules/$KVER/$EVDEV_KO" "$tmp/lib/modules/$KVER/$UINPUT_KO" "$DIR/"
+	extract_extra "$deb" "$tmp"
 	rm -rf "$tmp" "$deb"
 	touch "$DIR/.stamp-input"
 fi

@@ -18,14 +18,12 @@ iprog=$BUILD/tests/gpio-vm/input-vmtest
 limit=${KEYCAB_GPIO_TIMEOUT:-240}
 
 fail() { echo "FAIL: $*"; exit 1; }
+source "$here/vm-lib.sh"
 
 [ -x "$prog" ] || fail "$prog is not built (make $BUILD/tests/gpio-vm/gpio-vmtest)"
 [ -x "$iprog" ] || fail "$iprog is not built (make $BUILD/tests/gpio-vm/input-vmtest)"
 
-echo "== setup (tests/gpio/setup.sh)"
-start=$(date +%s)
-vmdir=$("$here/setup.sh") || fail "tests/gpio/setup.sh failed"
-echo "kernel and modules: $vmdir ($(($(date +%s) - start)) s)"
+vm_setup
 
 tmp=$(mktemp -d)
 qpid=
@@ -44,34 +42,11 @@ cp "$prog" "$root/gpio-vmtest"
 cp "$iprog" "$root/input-vmtest"
 cp "$here/vm-init.sh" "$root/init"
 cp "$vmdir/evdev.ko" "$vmdir/uinput.ko" "$root/lib/modules/" || fail "no evdev.ko/uinput.ko in $vmdir"
-libs=$(ldd "$prog" "$iprog" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' | sort -u)
-[ -n "$libs" ] || fail "ldd names no libraries for $prog"
-for l in $libs; do
-	mkdir -p "$root$(dirname "$l")"
-	cp -L "$l" "$root$l" || fail "cannot copy $l"
-done
-{
-	# LeakSanitizer stops the world with ptrace, which works in the VM; a
-	# leak fails the test like any other sanitizer report.
-	echo "export ASAN_OPTIONS=abort_on_error=0:detect_leaks=1"
-	echo "export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
-} >"$root/etc/gpio-vmtest.env"
-(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
-	>"$tmp/overlay.cpio" || fail "cpio failed"
-cat "$vmdir/base.cpio" "$tmp/overlay.cpio" >"$tmp/initrd"
+vm_libs "$root" "$prog" "$iprog"
+vm_sanitizer_env "$root/etc/gpio-vmtest.env"
+vm_initrd "$root" "$tmp/initrd"
 
-accel=${KEYCAB_GPIO_ACCEL:-}
-if [ -z "$accel" ]; then
-	# A paravirtual KVM (kvm_pvm) cannot run a stock kernel at usable speed.
-	if [ -e /sys/module/kvm_pvm ] || [ ! -w /dev/kvm ]; then accel=tcg; else accel=kvm; fi
-fi
-case $accel in
-kvm) accel_args=(-enable-kvm -cpu host) ;;
-tcg) accel_args=(-accel tcg) ;;
-*) fail "KEYCAB_GPIO_ACCEL=$accel: say tcg or kvm" ;;
-esac
-mem=512
-[ "${SANITIZE:-}" = 1 ] && mem=768 # ASan's shadow and quarantine
+vm_accel 512
 
 echo "== booting $(basename "$vmdir") under $accel, ${mem} MB, at most ${limit} s"
 start=$(date +%s)
@@ -86,15 +61,13 @@ rc=$?
 qpid=
 secs=$(($(date +%s) - start))
 # SeaBIOS and the console write escape sequences and carriage returns.
-sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g; s/\r$//' "$tmp/console.raw" >"$tmp/console.txt"
+vm_console "$tmp/console.raw" "$tmp/console.txt"
 echo "== console"
 cat "$tmp/console.txt"
 echo "== end of console (QEMU exit $rc after ${secs} s)"
 [ -s "$tmp/qemu.err" ] && { echo "qemu stderr:"; cat "$tmp/qemu.err"; }
 
-# An oops panics (oops=panic) and a panic ends QEMU (panic=-1, -no-reboot).
-crash=$(grep -a -m 1 -E 'Kernel panic|BUG:|general protection fault|Oops:' "$tmp/console.txt")
-[ -n "$crash" ] && fail "the guest kernel crashed: $crash"
+vm_crashed "$tmp/console.txt"
 [ "$rc" = 124 ] || [ "$rc" = 137 ] && fail "the VM did not power off within ${limit} s"
 [ "$rc" = 0 ] || fail "QEMU exited with $rc"
 grep -aq '^GPIOVM BOOTED' "$tmp/console.txt" || fail "the VM's /init did not start"
