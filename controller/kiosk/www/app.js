@@ -286,7 +286,12 @@
       header();
       if (S.up && !was) recheck();
     });
-    es.addEventListener('login', function (m) { loggedIn(JSON.parse(m.data)); });
+    es.addEventListener('login', function (m) {
+      var rep = JSON.parse(m.data);
+      /* a card the cabinet refused: said on the screen, nobody logged in */
+      if (rep && !rep.ok) notice(t('login_refused') + (S.lang === 'en' ? ': ' : '：') + said(rep), '', null, 'card-refused');
+      else loggedIn(rep);
+    });
     es.addEventListener('logout', function () { if (S.user) endSession(); });
     es.onerror = function () { S.up = false; header(); };
     es.onopen = function () { header(); };
