@@ -79,29 +79,6 @@ json_t *kc_reply_decision(const struct kc_decision *d)
 	return reply_refusal(d->rule, json_incref(d->missing), d->msgs, d->reason);
 }
 
-json_t *kc_reply_error(const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
-}
-
-json_t *kc_reply_refused(int rule, json_t *missing, const char *fmt, ...)
-{
-	char msg[768];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return json_pack("{s:b, s:b, s:i, s:s, s:o}", "ok", 0, "refused", 1, "rule", rule, "reason", msg,
-			 "missing", missing ? missing : json_array());
-}
-
 json_t *kc_reply_write_failed(struct kc_store *st)
 {
 	char why[256];

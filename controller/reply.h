@@ -21,11 +21,6 @@ json_t *kc_reply_refuse(int rule, json_t *missing, enum kc_msg_code c, const cha
 /* The refusal a decision holds: its rule, messages, English reason and
  * what is missing. */
 json_t *kc_reply_decision(const struct kc_decision *d);
-/* TRANSITIONAL (removed once every caller names a message code): an error
- * or refusal with English text only. */
-json_t *kc_reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-json_t *kc_reply_refused(int rule, json_t *missing, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 /* A write that failed: rolls the open transaction back (if any) and
  * answers db_write_failed with what SQLite said. */
 json_t *kc_reply_write_failed(struct kc_store *st);
