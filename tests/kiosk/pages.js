@@ -74,8 +74,11 @@ const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes(
   const text = (sel) => page.textContent(sel);
   const textIf = async (sel) => ((await page.$(sel)) ? page.textContent(sel) : '');
   /* Chinese as the desk reads it: CJK, no English sentence in it. */
-  const chinese = (s) => /[\u4e00-\u9fff]/.test(s) && !/[A-Za-z]{2,}[ ,.;:]+[A-Za-z]{2,}/.test(s);
-  const english = (s) => /[A-Za-z]{2,} [A-Za-z]{2,}/.test(s) && !/[\u4e00-\u9fff]/.test(s);
+  /* people's names as registered ("王芳 Wang Fang") and keycab commands
+   * stand in either language */
+  const plain = (s) => s.replace(/[\u4e00-\u9fff]{2,4} [A-Z][a-z]+ [A-Z][a-z]+/g, '').replace(/keycab [a-z]+/g, '');
+  const chinese = (s) => /[\u4e00-\u9fff]/.test(plain(s)) && !/[A-Za-z]{2,}[ ,.;:]+[A-Za-z]{2,}/.test(plain(s));
+  const english = (s) => /[A-Za-z]{2,} [A-Za-z]{2,}/.test(plain(s)) && !/[\u4e00-\u9fff]/.test(plain(s));
   const pin = async (digits) => { for (const d of digits) await page.tap(`[data-k="${d}"]`); };
 
   try {
