@@ -137,6 +137,8 @@ static bool msg_setup(void)
 	if (msg_ready || msg_broken)
 		return msg_ready;
 	msg_locale = newlocale(LC_ALL_MASK, "C.UTF-8", (locale_t)0);
+	if (!msg_locale) /* no C.UTF-8 (Debian's libc-bin has it): the environment's */
+		msg_locale = newlocale(LC_ALL_MASK, "", (locale_t)0);
 	if (!msg_locale) {
 		msg_broken = true;
 		return false;

@@ -49,6 +49,8 @@ function api(page, url, body) {
     await t.shot('unknown-card');
     check(refused, 'the unknown card: the page says 未能登录 (refused)',
       (await page.textContent('body')).slice(0, 300));
+    const why = (await page.textContent('[data-t=card-refused]')) || '';
+    check(/此卡未登记/.test(why) && !/[A-Za-z]{3,}/.test(why), 'the unknown card: why, in Chinese', why);
     let w = await api(page, '/api/op/whoami', {});
     check(!(w.json && w.json.ok), 'the unknown card: whoami says nobody is logged in', JSON.stringify(w.json));
     check(!(await who()).trim(), 'the unknown card: no name in the header', await who());

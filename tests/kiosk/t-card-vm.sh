@@ -49,7 +49,11 @@ for p in "${progs[@]::4}"; do cp "$p" "$root/bin/"; done
 cp "$typer" "$root/card-typer"
 cp "$KEYCAB_SRC/tests/kiosk/card-vm-init.sh" "$root/init"
 for m in evdev uinput e1000; do cp "$vmdir/$m.ko" "$root/lib/modules/" || fail "no $m.ko in $vmdir"; done
-[ -d "$BUILD/locale" ] && cp -r "$BUILD/locale" "$root/share/locale"
+[ -d "$BUILD/locale" ] || fail "no message catalogue in $BUILD/locale"
+cp -r "$BUILD/locale" "$root/share/locale"
+# the C.UTF-8 locale the catalogue is read in (common/msg.c; Debian's libc-bin)
+mkdir -p "$root/usr/lib/locale"
+cp -r /usr/lib/locale/C.utf8 "$root/usr/lib/locale/" || fail "no /usr/lib/locale/C.utf8"
 # the cabinet's time zone (keycabd's default, Asia/Shanghai)
 mkdir -p "$root/usr/share/zoneinfo/Asia"
 cp /usr/share/zoneinfo/Asia/Shanghai "$root/usr/share/zoneinfo/Asia/" || fail "no tzdata"
