@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A database error is answered as one: with a table keycabd reads from
 # gone (renamed by another connection), inspect, handover review and
-# alarm clear say "database read failed", not "There is no loan N" (a
+# alarm clear say "Database read failed", not "There is no loan N" (a
 # refusal that would send the operator looking for a loan that exists);
 # nothing is written, and with the table back each answers as before.
 source "$KEYCAB_SRC/tests/controller/lib.sh"
@@ -33,7 +33,7 @@ for t in loans:inspect handovers:review alarms:clear_alarm; do
 	echo "== $table cannot be read"
 	db "ALTER TABLE $table RENAME TO ${table}_away"
 	expect 1 "$cmd while $table is gone: an error, not a refusal" "$cmd"
-	has "  ... a database error: $ERR" "database read failed" "$ERR"
+	has "  ... a database error: $ERR" "Database read failed" "$ERR"
 	case $ERR in *"There is no"*) bad "  ... answered as a refusal: $ERR" ;; *) ok "  ... no \"There is no\"" ;; esac
 	db "ALTER TABLE ${table}_away RENAME TO $table"
 done

@@ -41,7 +41,7 @@ const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes(
   const ctx = await browser.newContext({ viewport: { width: 1024, height: 600 }, hasTouch: true, locale: 'zh-CN' });
   const page = await ctx.newPage();
   const origin = new global.URL(URL).origin;
-  const external = [], errors = [], failed = [], cut = [];
+  const external = [], errors = [], failed = [], cut = [], leaked = [];
   page.on('request', (r) => { if (!r.url().startsWith(origin)) external.push(r.url()); });
   page.on('response', (r) => { if (r.status() >= 400) failed.push(r.status() + ' ' + r.url()); });
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -66,6 +66,10 @@ const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes(
   const shot = async (name) => {
     await page.screenshot({ path: path.join(SHOTS, name + '.png') });
     for (const c of await cutOff()) cut.push(`${name} 1024x600: ${c}`);
+    /* a value the page never had, shown as a word */
+    const body = (await page.textContent('body')) || '';
+    const m = /\b(undefined|null|NaN)\b|\[object \w+\]/.exec(body);
+    if (m) leaked.push(`${name}: "${body.slice(Math.max(0, m.index - 30), m.index + 20)}"`);
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.screenshot({ path: path.join(SHOTS, name + '-1280.png') });
     for (const c of await cutOff()) cut.push(`${name} 1280x800: ${c}`);
@@ -340,6 +344,7 @@ const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes(
     check(errors.length === 0, 'no script or console errors: ' + errors.join(' | '));
     check(failed.length === 0, 'no request failed (the icon included): ' + failed.join(' '));
     check(cut.length === 0, 'every screen at 1024x600 and 1280x800: nothing cut off: ' + cut.join(' | '));
+    check(leaked.length === 0, 'no screen shows undefined, null, NaN or [object ...]: ' + leaked.join(' | '));
   } catch (e) {
     bad(String(e && e.stack || e));
     await shot('99-failure').catch(() => {});

@@ -662,7 +662,7 @@
       var req = { loan: ctx.loan, result: ctx.result };
       if (ctx.result === 'problems') { req.problems = ctx.problems || ''; req.forwarded_to = ctx.dept ? t(ctx.dept) : ''; }
       op('inspect', req).then(function (rep) {
-        if (rep.ok) { notice(t('saved') + ' · ' + ctx.unit, 'good', null, 'inspection-saved'); show(S.user ? home : idle, {}); }
+        if (rep.ok) { notice(t('saved') + ' · ' + (ctx.unit || ctx.key), 'good', null, 'inspection-saved'); show(S.user ? home : idle, {}); }
         else { ctx.rep = rep; rerender(ctx); }
       });
     };
