@@ -5,7 +5,7 @@ set -u
 : "${KEYCAB_BIN:?}" "${KEYCAB_SRC:?}"
 
 T=$(mktemp -d /tmp/keycab-ctl.XXXXXX)
-SIM_PID= KCD_PID=
+SIM_PID= KCD_PID= KAD_PID=
 export KEYCAB_SOCKET=$T/keycabd.sock
 export SIM_CONTROL=$T/sim.sock
 export XDG_RUNTIME_DIR=$T/run
@@ -16,6 +16,7 @@ FAILS=0
 
 kc_cleanup() {
 	[ -n "$KCD_PID" ] && kill "$KCD_PID" 2>/dev/null && wait "$KCD_PID" 2>/dev/null
+	[ -n "$KAD_PID" ] && kill "$KAD_PID" 2>/dev/null && wait "$KAD_PID" 2>/dev/null
 	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
 	if [ "${KEEP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
@@ -33,6 +34,26 @@ wait_for() {
 		[ $SECONDS -ge $deadline ] && return 1
 		sleep 0.05
 	done
+}
+
+# A real keyauditd beside keycabd. kad_setup [BACKOFF_MAX]: its
+# configuration on a free port, the cabinet demo-desk registered (token in
+# $T/token), started, and keycabd.conf's [audit] pointing at it (kc_config
+# first). kad_stop and kad_start stop and start it again on that port.
+kad_start() {
+	"$KEYCAB_BIN/keyauditd" -c "$T/keyauditd.conf" --port-file "$T/kad.port" serve >>"$T/keyauditd.log" 2>&1 &
+	KAD_PID=$!
+	wait_for 15 test -s "$T/kad.port" || { echo "keyauditd did not start"; cat "$T/keyauditd.log"; exit 1; }
+}
+kad_stop() { kill "$KAD_PID" && wait "$KAD_PID"; KAD_PID=; rm -f "$T/kad.port"; }
+kad_setup() {
+	printf '[server]\nlisten = 127.0.0.1\nport = %s\n[database]\npath = %s/audit.db\n' "$(free_port)" "$T" >"$T/keyauditd.conf"
+	"$KEYCAB_BIN/keyauditd" -c "$T/keyauditd.conf" add-cabinet demo-desk >"$T/token" 2>>"$T/keyauditd.log" ||
+		{ cat "$T/keyauditd.log"; exit 1; }
+	chmod 600 "$T/token"
+	kad_start
+	printf '[audit]\nurl = http://127.0.0.1:%s\ntoken_file = %s/token\nbackoff_min = 100ms\nbackoff_max = %s\n' \
+		"$(cat "$T/kad.port")" "$T" "${1:-1s}" >>"$T/keycabd.conf"
 }
 
 sim() {

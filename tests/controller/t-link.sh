@@ -6,22 +6,9 @@
 # After `keyauditd new-epoch` the link recovers by itself, the alarm is
 # cleared (logged once), and both chains are stored and verify.
 source "$KEYCAB_SRC/tests/controller/lib.sh"
-KAD_PID=
-kad_start() {
-	"$KEYCAB_BIN/keyauditd" -c "$T/keyauditd.conf" --port-file "$T/kad.port" serve >>"$T/keyauditd.log" 2>&1 &
-	KAD_PID=$!
-	wait_for 15 test -s "$T/kad.port" || { echo "keyauditd did not start"; cat "$T/keyauditd.log"; exit 1; }
-}
-kad_stop() { kill "$KAD_PID" && wait "$KAD_PID"; KAD_PID=; rm -f "$T/kad.port"; }
-trap 'kad_stop 2>/dev/null; kc_cleanup' EXIT
-printf '[server]\nlisten = 127.0.0.1\nport = %s\n[database]\npath = %s/audit.db\n' "$(free_port)" "$T" >"$T/keyauditd.conf"
 kc_cabinet
 kc_config
-"$KEYCAB_BIN/keyauditd" -c "$T/keyauditd.conf" add-cabinet demo-desk >"$T/token" 2>>"$T/keyauditd.log" || { cat "$T/keyauditd.log"; exit 1; }
-chmod 600 "$T/token"
-kad_start
-printf '[audit]\nurl = http://127.0.0.1:%s\ntoken_file = %s/token\nbackoff_min = 100ms\nbackoff_max = 500ms\n' \
-	"$(cat "$T/kad.port")" "$T" >>"$T/keycabd.conf"
+kad_setup 500ms
 printf '[forward]\nkeep_acked_events = 1000\nkeep_acked_days = 7\n' >>"$T/keycabd.conf"
 sim_start
 "$KEYCAB_BIN/keycabd" -c "$T/keycabd.conf" --init-db >/dev/null || exit 1

@@ -15,15 +15,9 @@ source "$KEYCAB_SRC/tests/controller/lib.sh"
 command -v chromium >/dev/null || { echo "no chromium (apt-get install chromium)"; exit 77; }
 NODE_PATH=$("$KEYCAB_SRC/tests/kiosk/npm-setup.sh") || { echo "npm ci failed"; exit 1; }
 export NODE_PATH T
-KAD_PID= KIOSK_A= KIOSK_B=
-kad_start() {
-	"$KEYCAB_BIN/keyauditd" -c "$T/keyauditd.conf" --port-file "$T/kad.port" serve >>"$T/keyauditd.log" 2>&1 &
-	KAD_PID=$!
-	wait_for 15 test -s "$T/kad.port" || { echo "keyauditd did not start"; cat "$T/keyauditd.log"; exit 1; }
-}
-kad_stop() { kill "$KAD_PID" && wait "$KAD_PID"; KAD_PID=; rm -f "$T/kad.port"; }
+KIOSK_A= KIOSK_B=
 cleanup() {
-	for p in $KIOSK_A $KIOSK_B $KAD_PID; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	for p in $KIOSK_A $KIOSK_B; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
 	kc_cleanup
 }
 trap cleanup EXIT
@@ -31,12 +25,7 @@ trap cleanup EXIT
 KC_WINDOW=6s
 kc_cabinet
 kc_config
-printf '[server]\nlisten = 127.0.0.1\nport = %s\n[database]\npath = %s/audit.db\n' "$(free_port)" "$T" >"$T/keyauditd.conf"
-"$KEYCAB_BIN/keyauditd" -c "$T/keyauditd.conf" add-cabinet demo-desk >"$T/token" 2>>"$T/keyauditd.log" || { cat "$T/keyauditd.log"; exit 1; }
-chmod 600 "$T/token"
-kad_start
-printf '[audit]\nurl = http://127.0.0.1:%s\ntoken_file = %s/token\nbackoff_min = 100ms\nbackoff_max = 1s\n' \
-	"$(cat "$T/kad.port")" "$T" >>"$T/keycabd.conf"
+kad_setup 1s
 sim_start
 "$KEYCAB_BIN/keycabd" -c "$T/keycabd.conf" --init-db >/dev/null || exit 1
 kcd_start
