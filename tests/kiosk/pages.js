@@ -210,7 +210,7 @@ const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes(
     /* the return: K-… 已归还, then the engineer records the inspection */
     await sim('insert A07 ' + 0x1007);
     await page.waitForSelector('[data-t=returned]', { timeout: 5000 });
-    check(/K-HY-1-103 已归还/.test(await text('[data-t=returned]')), 'the return shows K-HY-1-103 已归还');
+    check(/^1栋 103 · K-HY-1-103 已归还/.test(await text('[data-t=returned] .txt')), 'the return names the unit: ' + await text('[data-t=returned] .txt'));
     check(!!(await page.$('[data-t=returned] [data-t=inspect-now]')), 'the return offers to record the inspection');
     await shot('09-returned');
     await page.tap('[data-t=logout]');
@@ -224,6 +224,9 @@ const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes(
     check(!(await page.$('[data-t=tile-inspection]')), 'an engineer is offered no release');
     await page.tap('[data-t=tile-out]');
     await page.waitForSelector('[data-t^=inspect-]');
+    const insp = await text('[data-t^=insp-] .title');
+    check(/\d+栋 \d+/.test(insp), 'keys out: the inspection to record names the unit: ' + insp);
+    await shot('09b-keys-out');
     await page.tap('[data-t^=inspect-]');
     await page.tap('[data-t=result-problems]');
     await page.fill('[data-t=problems]', '卫生间漏水');
@@ -231,7 +234,8 @@ const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes(
     await shot('10-inspection-result');
     await page.tap('[data-t=save]');
     await page.waitForSelector('[data-t=inspection-saved]');
-    ok('the engineer recorded the inspection (problems, forwarded to 工程部)');
+    const saved = await text('[data-t=inspection-saved] .txt');
+    check(/\d+栋 \d+/.test(saved), 'the engineer recorded the inspection (problems, forwarded to 工程部): ' + saved);
     await page.tap('[data-t=logout]');
 
     /* 5. tenant borrow: letter, owner confirmation, ID on the pad */

@@ -11,7 +11,7 @@
     tz: 'Asia/Shanghai',
     idleS: Math.max(15, +(params.get('idle') || 90)), /* the terminal's idle time */
     user: null, roster: [], owners: {}, up: true, link: undefined, alarmsOpen: 0,
-    cur: null, lastTouch: Date.now(), grants: {}, loanEv: {}
+    cur: null, lastTouch: Date.now(), grants: {}, loanEv: {}, units: {}
   };
   var $ = function (id) { return document.getElementById(id); };
 
@@ -70,6 +70,9 @@
   function unitName(k) {
     return k.building && k.room ? t('unit_name', { building: k.building, room: k.room }) : k.unit;
   }
+  /* A key by its code as the desk reads it: its unit (from keycabd's
+   * status), the code beside it. */
+  function unitOf(key) { return S.units[key] ? S.units[key] + ' · ' + key : key; }
 
   /* ---- DOM ---- */
   function h(tag, props) {
@@ -232,6 +235,7 @@
     S.tz = st.time_zone || S.tz;
     S.link = st.forward === undefined ? null : st.forward;
     S.alarmsOpen = st.open_alarms || 0;
+    (st.keys || []).forEach(function (k) { S.units[k.key] = unitName(k); });
     S.up = true;
     header();
   }
@@ -252,10 +256,10 @@
   function returned(ev) {
     var d = ev.data || {};
     var extra = [];
-    var n = notice(t('returned', { key: ev.key }) + ' · ' + t('returned_unit', { unit: ev.unit, slot: ev.slot }), 'good', extra, 'returned');
+    var n = notice(t('returned', { key: unitOf(ev.key) }) + ' · ' + t('returned_slot', { slot: ev.slot }), 'good', extra, 'returned');
     if (!S.user || S.user.role === 'engineer') {
       if (d.inspection_pending && S.user && S.user.person === ev.person)
-        n.insertBefore(btn(t('record_inspection'), function () { n.remove(); show(inspectForm, { loan: d.loan, key: ev.key, unit: ev.unit, borrower: ev.person }); }, 'primary.session', 'inspect-now'), n.lastChild);
+        n.insertBefore(btn(t('record_inspection'), function () { n.remove(); show(inspectForm, { loan: d.loan, key: ev.key, unit: S.units[ev.key] || ev.unit, borrower: ev.person }); }, 'primary.session', 'inspect-now'), n.lastChild);
       return;
     }
     op('ids').then(function (rep) {
@@ -265,7 +269,7 @@
       });
     });
     if (d.inspection_pending)
-      n.insertBefore(btn(t('record_inspection'), function () { n.remove(); show(inspectForm, { loan: d.loan, key: ev.key, unit: ev.unit, borrower: ev.person }); }, 'session', 'inspect-now'), n.lastChild);
+      n.insertBefore(btn(t('record_inspection'), function () { n.remove(); show(inspectForm, { loan: d.loan, key: ev.key, unit: S.units[ev.key] || ev.unit, borrower: ev.person }); }, 'session', 'inspect-now'), n.lastChild);
   }
   function giveIdBack(i, n) {
     op('id.release', { loan: i.loan }).then(function (rep) {
@@ -820,6 +824,7 @@
       Promise.all([op('loans'), op('ids'), op('status'), loadOwners()]).then(function (r) {
         ctx.loans = r[0].loans || []; ctx.ids = r[1].ids || [];
         ctx.insp = (r[2].inspections_pending || []);
+        onStatus(r[2]);
         ctx.rep = [r[0], r[1], r[2]].filter(function (x) { return !x.ok; })[0] || null;
         ctx.loaded = true;
         rerender(ctx);
@@ -828,22 +833,23 @@
     }
     var mine = S.user.role === 'engineer';
     var insp = ctx.insp.filter(function (i) { return !mine || i.borrower === S.user.person; });
+
     return [h('h1', { text: t('tile_out') }), refusal(ctx.rep),
       h('h2', { text: t('inspections_title') }),
       insp.length ? h('div.list', {}, insp.map(function (i) {
-        return h('div.item', { 'data-t': 'insp-' + i.loan }, h('div.main', {}, h('div.title', { text: i.key }),
-          h('div.sub', { text: t('inspection_for', { unit: i.key, name: nameOf(i.borrower) }) })),
-        btn(t('record_inspection'), function () { show(inspectForm, { loan: i.loan, key: i.key, borrower: i.borrower }); }, 'primary', 'inspect-' + i.loan));
+        return h('div.item', { 'data-t': 'insp-' + i.loan }, h('div.main', {}, h('div.title', { text: unitOf(i.key) }),
+          h('div.sub', { text: t('inspection_for', { unit: S.units[i.key] || i.key, name: nameOf(i.borrower) }) })),
+        btn(t('record_inspection'), function () { show(inspectForm, { loan: i.loan, key: i.key, unit: S.units[i.key], borrower: i.borrower }); }, 'primary', 'inspect-' + i.loan));
       })) : h('div.muted', { text: t('nothing') }),
       h('h2', { text: t('out_title') }),
       ctx.loans.length ? h('div.list', {}, ctx.loans.map(function (l) {
-        return h('div.item', { 'data-t': 'loan-' + l.loan }, h('div.main', {}, h('div.title', { text: l.key + ' · ' + stateName(l.state === 'granted' ? 'releasing' : 'out') }),
+        return h('div.item', { 'data-t': 'loan-' + l.loan }, h('div.main', {}, h('div.title', { text: unitOf(l.key) + ' · ' + stateName(l.state === 'granted' ? 'releasing' : 'out') }),
           h('div.sub', { text: t('borrower', { name: nameOf(l.borrower) }) + (l.due ? ' · ' + t('due', { t: fmtWhen(l.due) }) : '') + (l.overdue ? ' · ' + t('overdue') : '') })));
       })) : h('div.muted', { text: t('nothing') }),
       h('h2', { text: t('ids_title') }),
       ctx.ids.length ? h('div.list', {}, ctx.ids.map(function (i) {
         return h('div.item', { 'data-t': 'id-' + i.loan }, h('div.main', {}, h('div.title', { text: nameOf(i.person) + ' · ' + idTypeName(i.id_type) + ' ' + i.id_masked }),
-          h('div.sub', { text: i.key + ' · ' + stateName(i.loan_state === 'returned' ? 'in' : 'out') })),
+          h('div.sub', { text: unitOf(i.key) + ' · ' + stateName(i.loan_state === 'returned' ? 'in' : 'out') })),
         isOperator() && i.loan_state !== 'out' && i.loan_state !== 'granted' ? btn(t('id_give_back'), function () { giveIdBack(i, null); }, 'primary', 'id-back-' + i.loan) : null);
       })) : h('div.muted', { text: t('nothing') }),
       h('div.row', {}, btn(t('back'), function () { show(home, {}); }, '', 'back'))];
