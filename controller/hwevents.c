@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -28,21 +29,35 @@ void kc_hwevents_key_members(json_t *ev, const struct kc_key_info *k, const char
 }
 
 int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_info *k,
-		       const char *slot, int64_t loan, const char *person, const char *detail)
+		       const char *slot, int64_t loan, const char *person, json_t *msg)
 {
 	const char *key = k && k->code[0] ? k->code : NULL;
+	char detail[512] = "";
+	char *msg_json;
 	int64_t id;
 	json_t *ev, *d;
+	int r;
 
 	if (kc_store_int(ctl->st, &id,
 			 "SELECT id FROM alarms WHERE type = ? AND key IS ? AND slot IS ?"
 			 " AND cleared_ms IS NULL",
-			 "sss", type, key, slot) == 0)
+			 "sss", type, key, slot) == 0) {
+		json_decref(msg);
 		return 0;
-	if (kc_store_x(ctl->st,
-		       "INSERT INTO alarms (type, key, slot, loan, detail, raised_ms)"
-		       " VALUES (?,?,?,nullif(?,0),?,?)",
-		       "sssIsI", type, key, slot, loan, detail, kc_now_ms()) < 0)
+	}
+	if (!msg)
+		return -ENOMEM;
+	kc_msg_render(msg, KC_LANG_EN, detail, sizeof(detail));
+	msg_json = json_dumps(msg, JSON_COMPACT);
+	json_decref(msg);
+	if (!msg_json)
+		return -ENOMEM;
+	r = kc_store_x(ctl->st,
+		       "INSERT INTO alarms (type, key, slot, loan, detail, detail_msg, raised_ms)"
+		       " VALUES (?,?,?,nullif(?,0),?,?,?)",
+		       "sssIssI", type, key, slot, loan, detail, msg_json, kc_now_ms());
+	free(msg_json);
+	if (r < 0)
 		return -EIO;
 	id = kc_store_last_id(ctl->st);
 	ev = kc_store_event(ctl->st, "alarm.raised");
@@ -195,8 +210,7 @@ static int returned(struct kc_ctl *ctl, const struct kc_key_info *k, const char 
 	struct kc_loan_row l;
 	int64_t now = kc_now_ms();
 	bool overdue, inspection;
-	json_t *ev, *d;
-	char detail[400];
+	json_t *ev, *d, *m;
 
 	if (kc_hwevents_active_loan(ctl, k->code, &l) < 0)
 		return -EIO;
@@ -236,8 +250,8 @@ static int returned(struct kc_ctl *ctl, const struct kc_key_info *k, const char 
 				return -EIO;
 		}
 	}
-	if (kc_rules_wrong_slot(k, slot, detail, sizeof(detail)))
-		return kc_hwevents_alarm(ctl, "wrong_slot", k, slot, l.id, l.borrower, detail);
+	if ((m = kc_rules_wrong_slot(k, slot)))
+		return kc_hwevents_alarm(ctl, "wrong_slot", k, slot, l.id, l.borrower, m);
 	return home_again(ctl, k, slot);
 }
 
@@ -267,7 +281,6 @@ static int key_by(struct kc_ctl *ctl, const char *sql, const char *fmt, const vo
 static int slot_absent(struct kc_ctl *ctl, const char *slot, bool hw_change)
 {
 	struct kc_key_info k;
-	char detail[400];
 	int r;
 
 	r = key_by(ctl, "SELECT code FROM keys WHERE slot = ? AND state IN ('in', 'releasing')", "s",
@@ -302,9 +315,8 @@ static int slot_absent(struct kc_ctl *ctl, const char *slot, bool hw_change)
 		return -EIO;
 	if (slot_event(ctl, "slot.removed", slot, &k, 0, false) < 0)
 		return -EIO;
-	snprintf(detail, sizeof(detail), "key %s left slot %s with no release open (tamper)", k.code,
-		 slot);
-	return kc_hwevents_alarm(ctl, "tamper", &k, slot, 0, NULL, detail);
+	return kc_hwevents_alarm(ctl, "tamper", &k, slot, 0, NULL,
+				 kc_msg_new(KCM_alarm_tamper, "{s:s, s:s}", "key", k.code, "slot", slot));
 }
 
 /* The slot reads a key, with tag when its reader read one. */
@@ -312,7 +324,7 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 {
 	struct kc_key_info k, here;
 	bool have_here, have_k = false;
-	char detail[400];
+	json_t *m;
 	int r;
 
 	r = key_by(ctl, "SELECT code FROM keys WHERE slot = ? AND state IN ('in', 'releasing')", "s",
@@ -328,11 +340,14 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 			return r;
 		have_k = r == 0;
 		if (!have_k) {
-			snprintf(detail, sizeof(detail), "a key with unknown tag 0x%x is in slot %s", tag,
-				 slot);
+			char hex[16];
+
+			snprintf(hex, sizeof(hex), "0x%x", tag);
 			if (hw_change && slot_event(ctl, "slot.inserted", slot, NULL, tag, true) < 0)
 				return -EIO;
-			return kc_hwevents_alarm(ctl, "wrong_slot", NULL, slot, 0, NULL, detail);
+			return kc_hwevents_alarm(ctl, "wrong_slot", NULL, slot, 0, NULL,
+						 kc_msg_new(KCM_alarm_unknown_tag, "{s:s, s:s}", "tag", hex,
+							    "slot", slot));
 		}
 	} else if (have_here) {
 		k = here;
@@ -347,17 +362,17 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 	if (!have_k) {
 		if (hw_change && slot_event(ctl, "slot.inserted", slot, NULL, tag, true) < 0)
 			return -EIO;
-		snprintf(detail, sizeof(detail), "a key nobody expected is in slot %s", slot);
-		return kc_hwevents_alarm(ctl, "wrong_slot", NULL, slot, 0, NULL, detail);
+		return kc_hwevents_alarm(ctl, "wrong_slot", NULL, slot, 0, NULL,
+					 kc_msg_new(KCM_alarm_unexpected_key, "{s:s}", "slot", slot));
 	}
 	if ((strcmp(k.state, "in") == 0 || strcmp(k.state, "releasing") == 0)) {
 		if (strcmp(k.slot, slot) == 0)
 			return hw_change ? slot_event(ctl, "slot.inserted", slot, &k, tag, true) : 0;
 		if (hw_change && slot_event(ctl, "slot.inserted", slot, &k, tag, true) < 0)
 			return -EIO;
-		snprintf(detail, sizeof(detail), "slot %s reads the tag of key %s, which is recorded in slot %s",
-			 slot, k.code, k.slot);
-		return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL, detail);
+		return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL,
+					 kc_msg_new(KCM_alarm_tag_elsewhere, "{s:s, s:s, s:s}", "slot", slot,
+						    "key", k.code, "recorded", k.slot));
 	}
 	if (strcmp(k.state, "out") == 0)
 		return returned(ctl, &k, slot, tag);
@@ -369,28 +384,29 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 			return -EIO;
 		if (slot_event(ctl, "slot.inserted", slot, &k, tag, true) < 0)
 			return -EIO;
-		if (kc_rules_wrong_slot(&k, slot, detail, sizeof(detail)))
-			return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL, detail);
+		if ((m = kc_rules_wrong_slot(&k, slot)))
+			return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL, m);
 		return home_again(ctl, &k, slot);
 	}
 	if (hw_change && slot_event(ctl, "slot.inserted", slot, &k, tag, true) < 0)
 		return -EIO;
-	snprintf(detail, sizeof(detail), "key %s (%s) is in slot %s", k.code, k.state, slot);
-	return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL, detail);
+	return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL,
+				 kc_msg_new(KCM_alarm_key_in_slot, "{s:s, s:s, s:s}", "key", k.code, "state",
+					    k.state, "slot", slot));
 }
 
 static int slot_fault(struct kc_ctl *ctl, const char *slot, const char *board, const char *detail)
 {
 	json_t *ev = kc_store_event(ctl->st, "slot.fault");
-	char msg[256];
 
 	kc_json_str(ev, "slot", slot);
 	json_object_set_new(json_object_get(ev, "data"), "board", json_string(board));
 	json_object_set_new(json_object_get(ev, "data"), "detail", json_string(detail));
 	if (kc_store_append(ctl->st, ev) < 0)
 		return -EIO;
-	snprintf(msg, sizeof(msg), "board %s of slot %s: %s", board, slot, detail);
-	return kc_hwevents_alarm(ctl, "fault", NULL, slot, 0, NULL, msg);
+	return kc_hwevents_alarm(ctl, "fault", NULL, slot, 0, NULL,
+				 kc_msg_new(KCM_alarm_board_fault, "{s:s, s:s, s:s}", "board", board, "slot",
+					    slot, "detail", detail));
 }
 
 static int slot_recovered(struct kc_ctl *ctl, const char *slot, const char *board)

@@ -22,9 +22,11 @@ int kc_hwevents_release_id(struct kc_ctl *ctl, int64_t loan, const char *actor, 
  * when given. */
 void kc_hwevents_key_members(json_t *ev, const struct kc_key_info *k, const char *slot);
 /* Inside a transaction: raises an alarm, with its alarm.raised event,
- * unless one of the same type for the same key and slot is open. */
+ * unless one of the same type for the same key and slot is open. msg
+ * (taken; common/msg.h) says what happened: the alarm keeps it and its
+ * English text (the event's detail). */
 int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_info *k,
-		      const char *slot, int64_t loan, const char *person, const char *detail);
+		      const char *slot, int64_t loan, const char *person, json_t *msg);
 /* Inside a transaction: clears alarm id of alarm_type, cleared_by, with
  * its alarm.cleared event (key and slot members when given). */
 int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, const char *alarm_type,

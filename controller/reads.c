@@ -189,9 +189,9 @@ static const struct {
 	  " WHERE i.released_ms IS NULL ORDER BY i.loan",
 	  NULL },
 	{ "alarms",
-	  "SELECT id AS alarm, type, key, slot, loan, detail, raised_ms"
+	  "SELECT id AS alarm, type, key, slot, loan, detail, detail_msg, raised_ms"
 	  " FROM alarms WHERE cleared_ms IS NULL ORDER BY id",
-	  "SELECT id AS alarm, type, key, slot, loan, detail, raised_ms,"
+	  "SELECT id AS alarm, type, key, slot, loan, detail, detail_msg, raised_ms,"
 	  " cleared_ms, cleared_by FROM alarms ORDER BY id" },
 	{ "entrustments",
 	  "SELECT e.id AS entrustment, e.key, e.owner, o.name AS owner_name, " PHONE_MASKED

@@ -106,7 +106,8 @@ int64_t kc_req_int(json_t *req, const char *name)
 }
 
 /* Rows as objects named by their columns; integer columns named *_ms
- * become UTC times without the suffix. */
+ * become UTC times without the suffix; text columns named *_msg hold a
+ * message as JSON and become that object. */
 json_t *kc_reply_rows(sqlite3_stmt *s)
 {
 	json_t *arr = json_array();
@@ -143,6 +144,12 @@ json_t *kc_reply_rows(sqlite3_stmt *s)
 				}
 				break;
 			default:
+				if (n > 4 && strcmp(name + n - 4, "_msg") == 0) {
+					json_t *m = json_loads((const char *)sqlite3_column_text(s, i), 0, NULL);
+
+					json_object_set_new(o, name, m ? m : json_null());
+					break;
+				}
 				json_object_set_new(o, name,
 						    json_string((const char *)sqlite3_column_text(s, i)));
 			}

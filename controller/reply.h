@@ -36,7 +36,8 @@ const char *kc_req_str(json_t *req, const char *name);
 /* An integer member; 0 when absent or not an integer. */
 int64_t kc_req_int(json_t *req, const char *name);
 /* Rows as objects named by their columns; integer columns named *_ms
- * become UTC times without the suffix. Resets s; NULL gives []. */
+ * become UTC times without the suffix, text columns named *_msg (a
+ * message as JSON) that object. Resets s; NULL gives []. */
 json_t *kc_reply_rows(sqlite3_stmt *s);
 
 #endif

@@ -715,13 +715,12 @@ bool kc_rules_overdue(int64_t due_ms, int64_t now_ms)
 	return due_ms > 0 && now_ms > due_ms;
 }
 
-bool kc_rules_wrong_slot(const struct kc_key_info *k, const char *slot, char *detail, size_t len)
+json_t *kc_rules_wrong_slot(const struct kc_key_info *k, const char *slot)
 {
 	if (strcmp(slot, k->home_slot) == 0)
-		return false;
-	snprintf(detail, len, "key %s was put in slot %s; its slot is %s", k->code, slot,
-		 k->home_slot);
-	return true;
+		return NULL;
+	return kc_msg_new(KCM_alarm_key_wrong_slot, "{s:s, s:s, s:s}", "key", k->code, "slot", slot, "home",
+			  k->home_slot);
 }
 
 void kc_rules_reseat(const char *operator_code, const char *operator_role, const char *key,

@@ -141,9 +141,9 @@ const char *kc_rules_notice_stage(int64_t lead_ms, int64_t reminder_ms, int64_t 
 
 /* Rule 9: a loan due at due_ms (0: none) is overdue at now_ms. */
 bool kc_rules_overdue(int64_t due_ms, int64_t now_ms);
-/* Rule 9: key k put in slot is in the wrong slot (a wrong_slot alarm);
- * detail says so. */
-bool kc_rules_wrong_slot(const struct kc_key_info *k, const char *slot, char *detail, size_t len);
+/* Rule 9: key k put in slot is in the wrong slot (a wrong_slot alarm):
+ * the alarm's message (alarm_key_wrong_slot), or NULL when it is home. */
+json_t *kc_rules_wrong_slot(const struct kc_key_info *k, const char *slot);
 
 /* Rule 9: a re-seat. Key k sits in a slot that is not its home (a
  * wrong-slot alarm): may the operator (code, role; NULL: nobody) have

@@ -29,7 +29,7 @@ static void scan_overdue(struct kc_ctl *ctl)
 	for (int i = 0; i < n; i++) {
 		struct kc_key_info k;
 		struct kc_loan_row l;
-		char key[64] = "", detail[400], due[32];
+		char key[64] = "", due[32];
 		json_t *ev, *d;
 
 		s = kc_store_q(ctl->st, "SELECT key FROM loans WHERE id = ?", "I", ids[i]);
@@ -41,8 +41,6 @@ static void scan_overdue(struct kc_ctl *ctl)
 		if (kc_store_begin(ctl->st) < 0)
 			return;
 		kc_local_format(l.due_ms, KC_DAY_LAST, due, sizeof(due));
-		snprintf(detail, sizeof(detail), "key %s on loan %lld to %s was due back at %s", k.code,
-			 (long long)l.id, l.borrower, due);
 		if (kc_store_x(ctl->st, "UPDATE loans SET overdue = 1 WHERE id = ?", "I", l.id) < 0)
 			goto fail;
 		ev = kc_store_event(ctl->st, "loan.overdue");
@@ -53,7 +51,9 @@ static void scan_overdue(struct kc_ctl *ctl)
 		json_object_set_new(d, "purpose", json_string(l.purpose));
 		kc_json_time(d, "due", l.due_ms);
 		if (kc_store_append(ctl->st, ev) < 0 ||
-		    kc_hwevents_alarm(ctl, "overdue", &k, NULL, l.id, l.borrower, detail) < 0)
+		    kc_hwevents_alarm(ctl, "overdue", &k, NULL, l.id, l.borrower,
+				      kc_msg_new(KCM_alarm_overdue, "{s:s, s:I, s:s, s:s}", "key", k.code,
+						 "loan", (json_int_t)l.id, "borrower", l.borrower, "due", due)) < 0)
 			goto fail;
 		kc_store_commit(ctl->st);
 		continue;
@@ -149,15 +149,12 @@ static void scan_notices(struct kc_ctl *ctl)
  * (stuck), cleared when it takes them again. Inside a transaction. */
 static int link_alarm(struct kc_ctl *ctl, const struct kc_forward_status *fs)
 {
-	char detail[400];
 	int64_t id;
 
-	if (fs->state == KC_LINK_STUCK) {
-		snprintf(detail, sizeof(detail),
-			 "the audit service refuses this cabinet's events (%s): %s; %lld events wait in the outbox",
-			 fs->reason, fs->last_error, (long long)fs->pending);
-		return kc_hwevents_alarm(ctl, "audit_link", NULL, NULL, 0, NULL, detail);
-	}
+	if (fs->state == KC_LINK_STUCK)
+		return kc_hwevents_alarm(ctl, "audit_link", NULL, NULL, 0, NULL,
+					 kc_msg_new(KCM_alarm_audit_link, "{s:s, s:s, s:I}", "reason", fs->reason,
+						    "error", fs->last_error, "pending", (json_int_t)fs->pending));
 	if (kc_store_int(ctl->st, &id, "SELECT id FROM alarms WHERE type = 'audit_link' AND cleared_ms IS NULL",
 			 "") < 0)
 		return 0;

@@ -1,6 +1,7 @@
 /* Replies as the desk reads them: values (times in the cabinet's zone,
  * words of the vocabulary in the desk's language) and arrays of objects as
  * aligned columns under translated headers, CJK characters two wide. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,9 @@ void cli_table_cell(char *out, size_t len, const char *name, json_t *v)
 {
 	int64_t ms;
 
+	/* a message, in the desk's language */
+	if (json_is_object(v) && kc_msg_render(v, cli_lang, out, len) != -ENOENT)
+		return;
 	if (json_is_string(v) && kc_desktime_parse(json_string_value(v), &ms)) {
 		table_desk_zone();
 		kc_desktime_format(name, ms, out, len);
@@ -46,6 +50,7 @@ void cli_table_cell(char *out, size_t len, const char *name, json_t *v)
 		snprintf(out, len, "%lld", (long long)json_integer_value(v));
 	else if (json_is_boolean(v))
 		snprintf(out, len, "%s", cli_word("bool", json_is_true(v) ? "yes" : "no"));
+
 	else if (json_is_null(v) || !v)
 		snprintf(out, len, "-");
 	else {
@@ -102,6 +107,27 @@ static void table_row(const char *const *cells, const size_t *widths, size_t nco
 	}
 }
 
+/* A row's value of column name: its message (a column name_msg beside
+ * it, rendered in the desk's language) when it has one. */
+static json_t *table_value(json_t *row, const char *name)
+{
+	char msg_name[80];
+	json_t *m;
+
+	snprintf(msg_name, sizeof(msg_name), "%s_msg", name);
+	m = json_object_get(row, msg_name);
+	return json_is_object(m) && kc_msg_lookup(json_string_value(json_object_get(m, "code"))) >= 0 ?
+		       m :
+		       json_object_get(row, name);
+}
+
+static bool table_is_msg_column(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 4 && strcmp(name + n - 4, "_msg") == 0;
+}
+
 void cli_table_print(json_t *arr, const char *empty)
 {
 	const char *cols[TABLE_COLS_MAX], *heads[TABLE_COLS_MAX];
@@ -116,7 +142,7 @@ void cli_table_print(json_t *arr, const char *empty)
 		return;
 	}
 	json_object_foreach(json_array_get(arr, 0), k, v) {
-		if (ncols < TABLE_COLS_MAX) {
+		if (ncols < TABLE_COLS_MAX && !table_is_msg_column(k)) {
 			cols[ncols] = k;
 			heads[ncols] = cli_word("column", k);
 			widths[ncols] = table_width(heads[ncols]);
@@ -127,7 +153,7 @@ void cli_table_print(json_t *arr, const char *empty)
 		for (size_t c = 0; c < ncols; c++) {
 			size_t w;
 
-			cli_table_cell(bufs[c], sizeof(bufs[c]), cols[c], json_object_get(row, cols[c]));
+			cli_table_cell(bufs[c], sizeof(bufs[c]), cols[c], table_value(row, cols[c]));
 			w = table_width(bufs[c]);
 			if (w > widths[c])
 				widths[c] = w > TABLE_COL_WIDTH_MAX ? TABLE_COL_WIDTH_MAX : w;
@@ -135,7 +161,7 @@ void cli_table_print(json_t *arr, const char *empty)
 	table_row(heads, widths, ncols);
 	json_array_foreach(arr, i, row) {
 		for (size_t c = 0; c < ncols; c++) {
-			cli_table_cell(bufs[c], sizeof(bufs[c]), cols[c], json_object_get(row, cols[c]));
+			cli_table_cell(bufs[c], sizeof(bufs[c]), cols[c], table_value(row, cols[c]));
 			cells[c] = bufs[c];
 		}
 		table_row(cells, widths, ncols);

@@ -75,6 +75,32 @@ const char *kiosk_ops_list(void)
 
 static const enum kc_lang kiosk_text_langs[] = { KC_LANG_ZH, KC_LANG_EN };
 
+/* Rows with a message beside a text (an alarm's detail_msg): the text
+ * in each language as detail_text. */
+static void kiosk_rows_text(json_t *rep)
+{
+	char buf[KIOSK_TEXT_MAX];
+	const char *name;
+	json_t *rows, *row;
+	size_t i;
+
+	json_object_foreach(rep, name, rows) {
+		json_array_foreach(rows, i, row) {
+			const json_t *m = json_object_get(row, "detail_msg");
+			json_t *text;
+
+			if (!json_is_object(m))
+				continue;
+			text = json_object();
+			for (size_t l = 0; text && l < KC_ARRAY_SIZE(kiosk_text_langs); l++)
+				if (kc_msg_render(m, kiosk_text_langs[l], buf, sizeof(buf)) != -ENOENT)
+					json_object_set_new(text, kc_msg_lang_tag(kiosk_text_langs[l]),
+							    json_string(buf));
+			json_object_set_new(row, "detail_text", text);
+		}
+	}
+}
+
 void kiosk_text_add(json_t *rep)
 {
 	const json_t *missing = json_object_get(rep, "missing"), *m;
@@ -84,6 +110,7 @@ void kiosk_text_add(json_t *rep)
 
 	if (!json_is_object(rep))
 		return;
+	kiosk_rows_text(rep);
 	text = json_object();
 	for (size_t l = 0; text && l < KC_ARRAY_SIZE(kiosk_text_langs); l++) {
 		int r = kc_msg_render_reply(rep, kiosk_text_langs[l], buf, sizeof(buf));

@@ -98,4 +98,23 @@ expect 1 "en: the same" env KEYCAB_SESSION="$S" LANG=en_US.UTF-8 "$KEYCAB_BIN/ke
 [ "$ERR" = "keycab: error: Database read failed: no such table: loans." ] && ok "  ... in English" ||
 	bad "  ... stderr: $ERR"
 sqlite3 -cmd ".timeout 5000" "$T/keycab.db" "ALTER TABLE loans_away RENAME TO loans"
+
+echo "-- an alarm's detail, kept as a code: in the reader's language"
+key=K-HY-1-101 slot=A01
+"$KEYCAB_SRC/tests/simctl.py" insert $slot 0x1001 >/dev/null
+wait_key $key in || bad "$key not in its slot"
+"$KEYCAB_SRC/tests/simctl.py" remove $slot >/dev/null
+wait_key "$key" missing && ok "a key taken from $slot without a release: a tamper alarm" || bad "no tamper seen"
+expect 0 "json: the alarm keeps its message" kc --json alarms
+python3 - "$OUT" "$key" "$slot" <<'PY' && ok "  ... detail_msg alarm_tamper with key and slot" || bad "  ... $OUT"
+import json, sys
+a = [a for a in json.loads(sys.argv[1])["alarms"] if a["type"] == "tamper"][0]
+assert a["detail_msg"] == {"code": "alarm_tamper", "params": {"key": sys.argv[2], "slot": sys.argv[3]}}, a
+assert a["detail"] == f"key {sys.argv[2]} left slot {sys.argv[3]} with no release open (tamper)", a
+PY
+expect 0 "zh1: alarms" zh1 alarms
+has "  ... the detail in Chinese (cut to the column)" "钥匙 $key 在未放行的情况下离开" "$OUT"
+case $OUT in *detail_msg* | *"left slot"*) bad "  ... English or the raw column: $OUT" ;; esac
+expect 0 "en: alarms" en alarms
+has "  ... the detail in English (cut to the column)" "key $key left slot $slot with no rel" "$OUT"
 kc_finish

@@ -675,15 +675,24 @@ static void test_rule9_returns(void **state)
 {
 	struct kc_key_info k = { .code = "KE", .home_slot = "A1" };
 	char detail[200];
+	json_t *m;
 
 	(void)state;
 	assert_false(kc_rules_overdue(0, now));
 	assert_false(kc_rules_overdue(now + 1000, now));
 	assert_true(kc_rules_overdue(now - 1000, now));
-	assert_false(kc_rules_wrong_slot(&k, "A1", detail, sizeof(detail)));
-	assert_true(kc_rules_wrong_slot(&k, "A7", detail, sizeof(detail)));
+	assert_null(kc_rules_wrong_slot(&k, "A1"));
+	m = kc_rules_wrong_slot(&k, "A7");
+	assert_non_null(m);
+	assert_string_equal(json_string_value(json_object_get(m, "code")), "alarm_key_wrong_slot");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(m, "params"), "home")), "A1");
+	assert_int_equal(kc_msg_render(m, KC_LANG_EN, detail, sizeof(detail)), 0);
 	assert_string_equal(detail, "key KE was put in slot A7; its slot is A1");
 	printf("rule 9: %s\n", detail);
+	assert_int_equal(kc_msg_render(m, KC_LANG_ZH, detail, sizeof(detail)), 0);
+	assert_non_null(strstr(detail, "A7"));
+	assert_string_not_equal(detail, "key KE was put in slot A7; its slot is A1");
+	json_decref(m);
 }
 
 static void test_rule9_reseat(void **state)

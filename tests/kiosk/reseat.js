@@ -55,6 +55,8 @@ function sim(cmd) {
     const item = await page.$('[data-t^=alarm-]:has([data-t=alarm-reseat])');
     const itemText = item ? await item.textContent() : '';
     check(/K-HY-1-103/.test(itemText) && /A08/.test(itemText), 'the wrong-slot alarm of K-HY-1-103 in A08 offers 开格归位');
+    const detail = item ? await item.$eval('[data-t=alarm-detail]', (e) => e.textContent) : '';
+    check(/A08 号格/.test(detail) && !/[A-Za-z]{3,} [A-Za-z]{3,}/.test(detail), 'the alarm says what happened in Chinese: ' + detail);
     check((await page.$$('[data-t=alarm-reseat]')).length === 1, 'only the wrong-slot alarm offers it');
     await shot('alarm-reseat');
     await item.$('[data-t=alarm-reseat]').then((b) => b.tap());

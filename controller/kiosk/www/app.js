@@ -868,7 +868,7 @@
         var open = ctx.open === a.alarm;
         return h('div.item', { 'data-t': 'alarm-' + a.alarm }, h('div.main', {},
           h('div.title', { text: t('alarm_item', { type: alarmName(a.type), where: [a.key, a.slot ? t('slot', { slot: a.slot }) : ''].filter(Boolean).join(' · ') }) }),
-          h('div.sub', { text: fmtWhen(a.raised) + (a.detail ? ' · ' + a.detail : '') }),
+          h('div.sub', { 'data-t': 'alarm-detail', text: fmtWhen(a.raised) + (a.detail ? ' · ' + ((a.detail_text && a.detail_text[S.lang]) || a.detail) : '') }),
           h('div', { text: tOr('alarm_do_' + a.type, ''), 'data-t': 'alarm-do' }),
           open ? [h('label.lbl', { text: t('alarm_note') }),
             h('textarea', { 'data-t': 'alarm-note', on: { input: function (e) { ctx.note = e.target.value; touch(); } } }, ctx.note || ''),
