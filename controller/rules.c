@@ -767,6 +767,27 @@ void kc_rules_reseat(const char *operator_code, const char *operator_role, const
 	}
 }
 
+/* Rule 10: the first reason a slot may not open, an index into
+ * kc_rules_slot_usable's codes, or -1 when it may. */
+static int slot_unusable(int open_windows, const struct kc_slot_facts *f)
+{
+	if (open_windows >= KC_RULES_MAX_WINDOWS)
+		return 0;
+	if (!f)
+		return -1;
+	if (!f->in_file)
+		return 1;
+	if (f->fault)
+		return 2;
+	if (f->lock_on)
+		return 3;
+	if (f->unknown)
+		return 4;
+	if (f->empty)
+		return 5;
+	return -1;
+}
+
 bool kc_rules_slot_usable(enum kc_slot_use use, const char *key, const char *slot,
 			  int open_windows, const struct kc_slot_facts *f, struct kc_decision *d)
 {
@@ -780,23 +801,9 @@ bool kc_rules_slot_usable(enum kc_slot_use use, const char *key, const char *slo
 		{ KCM_release_slot_empty, KCM_reseat_slot_empty },
 	};
 	bool reseat = use == KC_SLOT_FOR_RESEAT;
-	size_t why;
+	int why = slot_unusable(open_windows, f);
 
-	if (open_windows >= KC_RULES_MAX_WINDOWS)
-		why = 0;
-	else if (!f)
-		return true;
-	else if (!f->in_file)
-		why = 1;
-	else if (f->fault)
-		why = 2;
-	else if (f->lock_on)
-		why = 3;
-	else if (f->unknown)
-		why = 4;
-	else if (f->empty)
-		why = 5;
-	else
+	if (why < 0)
 		return true;
 	if (why == 0 && reseat)
 		kc_decision_refuse(d, 10, codes[why][reseat], "{s:s, s:i}", "slot", slot, "max",
