@@ -27,7 +27,9 @@
 //                  DevTools Network events), and requests elsewhere
 // Env: KIOSK_URL, SIM_CONTROL, KEYCAB_SOCKET, KEYCAB_BIN, KIOSK_PID,
 // BENCH_TAPS (page releases, and as many by the CLI; default 200),
-// BENCH_PAUSE_MS (the pause before the tap on 开格; default 250).
+// BENCH_PAUSE_MS (the pause before the tap on 开格; default 250),
+// BENCH_TOKEN (a staff session: the same releases on keycabd's socket from
+// a connection kept open, the floor beneath both).
 // Prints the figures and "FIGURES {json}"; exit 1 when a cycle failed.
 'use strict';
 const fs = require('fs');
@@ -176,7 +178,7 @@ function pct(xs, p) {
   await t.shot('home');
   const rss1 = rss();
 
-  const lat = { page: [], cli: [], screen: [], dom: [], push: [], toFetch: [], fetchToOn: [], toStart: [], toEnd: [], toCall: [] };
+  const lat = { page: [], cli: [], screen: [], dom: [], push: [], toFetch: [], fetchToOn: [], toStart: [], toEnd: [], toCall: [], direct: [] };
   let refusals = 0;
   const started = Date.now();
 
@@ -262,13 +264,49 @@ function pct(xs, p) {
     await takeAndReturn(slot, JSON.parse(r.out).loan, false);
   }
 
+  // The floor: the same release on keycabd's socket from a connection
+  // already open (no process to start, no HTTP, no page).
+  let direct = null;
+  function directOpen() {
+    return new Promise((resolve, reject) => {
+      const s = net.createConnection(process.env.KEYCAB_SOCKET, () => resolve(d));
+      const d = { s, buf: '', waiter: null, closed: false };
+      s.on('data', (b) => {
+        d.buf += b;
+        const i = d.buf.indexOf('\n');
+        if (i >= 0 && d.waiter) { const line = d.buf.slice(0, i); d.buf = d.buf.slice(i + 1); d.waiter(JSON.parse(line)); d.waiter = null; }
+      });
+      s.on('close', () => { d.closed = true; });
+      s.on('error', reject);
+    });
+  }
+  async function directCycle(key, slot, i) {
+    await ready(slot);
+    if (!direct || direct.closed) direct = await directOpen();
+    const due = new Intl.DateTimeFormat('en-CA', { timeZone: sub.tz || 'UTC' }).format(new Date()) + ' 23:59';
+    const req = JSON.stringify({ op: 'release', session: process.env.BENCH_TOKEN, key, purpose: 'repair', borrower: 'E01',
+      work_order: String(3000 + i), due }) + '\n';
+    const answered = new Promise((resolve) => { direct.waiter = resolve; });
+    const t0 = monoUs();
+    direct.s.write(req);
+    const rep = await answered;
+    if (!rep.ok) { refusals++; throw new Error(`release ${key} on the socket: ${JSON.stringify(rep)}`); }
+    await until(() => coil(slot), 5000, `coil ${slot} on`);
+    const on = await lastOn(slot);
+    if (on < t0) throw new Error(`coil ${slot}: no coil-on after the socket's release`);
+    lat.direct.push((on - t0) / 1000);
+    await takeAndReturn(slot, rep.loan, false);
+  }
+
   let failed = null;
   try {
     for (let i = 0; i < N; i++) {
-      const [pk, ps] = KEYS[(2 * i) % KEYS.length];
-      const [ck, cs] = KEYS[(2 * i + 1) % KEYS.length];
+      const [pk, ps] = KEYS[(3 * i) % KEYS.length];
+      const [ck, cs] = KEYS[(3 * i + 1) % KEYS.length];
+      const [dk, ds] = KEYS[(3 * i + 2) % KEYS.length];
       await pageCycle(pk, ps, i);
       await cliCycle(ck, cs, i);
+      if (process.env.BENCH_TOKEN) await directCycle(dk, ds, i);
     }
   } catch (e) {
     failed = e;
@@ -279,6 +317,7 @@ function pct(xs, p) {
   const rss2 = rss();
   await browser.close();
   sub.close();
+  if (direct) direct.s.destroy();
 
   const foreign = t.requests.filter((u) => !u.startsWith(origin + '/'));
   const per = {};
@@ -288,7 +327,7 @@ function pct(xs, p) {
   }
   const f1 = (x) => x.toFixed(1);
   const f2 = (x) => x.toFixed(2);
-  console.log(`${lat.page.length} page releases and ${lat.cli.length} by keycab, alternating over B01-B08, in ${secs.toFixed(0)} s; the tap on 开格 ${PAUSE_MS} ms after the last digit`);
+  console.log(`${lat.page.length} page releases, ${lat.cli.length} by keycab and ${lat.direct.length} on the socket, in turn over B01-B08, in ${secs.toFixed(0)} s; the tap on 开格 ${PAUSE_MS} ms after the last digit`);
   if (!lat.page.length || !lat.cli.length || !lat.screen.length) process.exit(1);
   const tap50 = pct(lat.page, 50), tap99 = pct(lat.page, 99), cli50 = pct(lat.cli, 50), cli99 = pct(lat.cli, 99);
   const scr50 = pct(lat.screen, 50), scr99 = pct(lat.screen, 99), push50 = pct(lat.push, 50), push99 = pct(lat.push, 99);
@@ -298,6 +337,10 @@ function pct(xs, p) {
   console.log('|---|---|---|---|---|---|---|---|');
   console.log(`| tap to open: the tap on 开格 (Open slot) to the coil on | ${lat.page.length} | ${f1(tap50)} | ${f1(tap99)} | ${f1(Math.max(...lat.page))} | keycab release to the coil on: p50 ${f1(cli50)}, p99 ${f1(cli99)} (n ${lat.cli.length}) | ${f2(tap50 / cli50)} / ${f2(tap99 / cli99)} | p99 < 300 ms and <= 1.5x the CLI: ${tap99 < 300 && tap99 <= 1.5 * cli99 ? 'met' : 'NOT met'} |`);
   const row = (what, xs) => { if (xs.length) console.log(`| ${what} | ${xs.length} | ${f1(pct(xs, 50))} | ${f1(pct(xs, 99))} | ${f1(Math.max(...xs))} | | | |`); };
+  if (lat.direct.length) {
+    const d50 = pct(lat.direct, 50), d99 = pct(lat.direct, 99);
+    console.log(`| the same release on keycabd's socket, connection open, to the coil on | ${lat.direct.length} | ${f1(d50)} | ${f1(d99)} | ${f1(Math.max(...lat.direct))} | | page / this: ${f2(tap50 / d50)} / ${f2(tap99 / d99)}; keycab / this: ${f2(cli50 / d50)} / ${f2(cli99 / d99)} | |`);
+  }
   row('... the tap to its touchstart in the page', lat.toStart);
   row('... the tap to its touchend in the page', lat.toEnd);
   row('... the tap to the page\'s fetch() of /api/op/release', lat.toCall);

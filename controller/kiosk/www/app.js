@@ -98,9 +98,9 @@
     return h('button.btn' + (cls ? '.' + cls : ''), { type: 'button', tap: tap, 'data-t': dt }, label);
   }
   /* The button that opens a slot acts as the finger lifts from it, not on
-   * the click Chromium makes of the tap a frame or more later; the
-   * touchend's preventDefault() stops that click, so the screen after the
-   * grant never gets it as a second tap. A finger that slid off (more than
+   * the click Chromium makes of the tap after that; the touchend's
+   * preventDefault() stops that click, so the screen after the grant
+   * never gets it as a second tap. A finger that slid off (more than
    * the touch slop) before lifting does nothing; a mouse or a keyboard
    * still clicks. */
   var PRESS_SLOP = 16;
