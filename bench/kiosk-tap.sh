@@ -3,7 +3,8 @@
 # tap to open (the tap on 开格 Open slot in real Chromium, touch at 1024x600, to the
 # coil on at keycab-sim) beside the same release by `keycab`, key to screen
 # (the removal at the sim to 已取走 on the page) beside keycabd's own push,
-# bytes per screen of the repair flow, keycab-kiosk's RSS. keycabd on
+# bytes per screen of the repair flow, keycab-kiosk's RSS; the floor: the
+# same release on keycabd's socket from a connection kept open. keycabd on
 # keycab-sim with the demo estate; BENCH_TAPS page releases (default 200)
 # and as many by the CLI, alternating, on the slots whose board times its
 # own pulse (B01-B08). A few minutes.
@@ -16,6 +17,8 @@ export NODE_PATH
 KC_WINDOW=3s
 kc_start
 "$KEYCAB_SRC/tests/demo/estate/setup.sh" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; exit 1; }
+BENCH_TOKEN=$(token S02 2222) || exit 1 # the socket's own releases
+export BENCH_TOKEN
 login S01 1111 # the CLI's session, beside the page's own login
 PORT=$(free_port)
 printf '[kiosk]\nport = %s\nsocket = %s\nidle_timeout = 1h\n' "$PORT" "$KEYCAB_SOCKET" >"$T/kiosk.conf"

@@ -114,3 +114,4 @@ t-cli-render_SRCS := tests/controller/t-cli-render.c controller/cli/lang.c
 t-cli-render_LIBS := common
 TEST_SCRIPTS += tests/controller/t-proto-codes.sh
 TEST_SCRIPTS += tests/controller/t-codes.sh
+TEST_SCRIPTS += tests/kiosk/t-pages-tap.sh

@@ -83,6 +83,7 @@
       var v = props[k];
       if (k === 'text') el.textContent = v;
       else if (k === 'tap') el.addEventListener('click', function (e) { e.preventDefault(); v(e); });
+      else if (k === 'press') press(el, v);
       else if (k === 'on') Object.keys(v).forEach(function (n) { el.addEventListener(n, v[n]); });
       else if (k === 'cls') el.className += ' ' + v;
       else if (v === true) el.setAttribute(k, '');
@@ -98,6 +99,26 @@
   }
   function btn(label, tap, cls, dt) {
     return h('button.btn' + (cls ? '.' + cls : ''), { type: 'button', tap: tap, 'data-t': dt }, label);
+  }
+  /* The button that opens a slot acts as the finger lifts from it, not on
+   * the click Chromium makes of the tap after that; the touchend's
+   * preventDefault() stops that click, so the screen after the grant
+   * never gets it as a second tap. A finger that slid off (more than
+   * the touch slop) before lifting does nothing; a mouse or a keyboard
+   * still clicks. */
+  var PRESS_SLOP = 16;
+  function press(el, fn) {
+    el.addEventListener('touchend', function (e) {
+      var p = e.changedTouches[0], r = el.getBoundingClientRect();
+      if (!e.cancelable || e.touches.length || !p || el.disabled) return;
+      e.preventDefault();
+      if (p.clientX >= r.left - PRESS_SLOP && p.clientX <= r.right + PRESS_SLOP &&
+          p.clientY >= r.top - PRESS_SLOP && p.clientY <= r.bottom + PRESS_SLOP) fn(e);
+    });
+    el.addEventListener('click', function (e) { e.preventDefault(); fn(e); });
+  }
+  function openBtn(label, go, cls) {
+    return h('button.btn' + (cls ? '.' + cls : ''), { type: 'button', press: go, 'data-t': 'open' }, label);
   }
   function show(fn, ctx) {
     S.cur = { fn: fn, ctx: ctx || {} };
@@ -590,10 +611,11 @@
   function releaseAndWatch(ctx, req, back) {
     if (ctx.busy) return;
     ctx.busy = true;
-    rerender(ctx);
     var fn = req.op || 'release';
     delete req.op;
-    op(fn, req).then(function (rep) {
+    var sent = op(fn, req); /* on its way before the screen is redrawn */
+    rerender(ctx);
+    sent.then(function (rep) {
       ctx.busy = false;
       if (!rep.ok && rep.refused && rep.rule === 0 && ctx.key) {
         refreshKey(ctx).then(function (k) {
@@ -623,7 +645,7 @@
         ctx.purpose === 'repair' ? padField(ctx, 'wo', t('work_order'), 20) : null,
         refusal(ctx.rep),
         h('div.row', {}, btn(t('back'), function () { show(pickKey, { mode: ctx.purpose }); }, '', 'back'),
-          btn(ctx.busy ? t('opening') : t('open_slot'), go, 'primary.big', 'open'))),
+          openBtn(ctx.busy ? t('opening') : t('open_slot'), go, 'primary.big'))),
       ctx.purpose === 'repair' ? (ctx.focus = ctx.focus || 'wo', fieldPad(ctx)) : null)];
   }
   vacantForm.screen = 'release';
@@ -756,7 +778,7 @@
         padField(ctx, 'sig', t('signature'), 20),
         dueButtons(ctx, ['4h', '1d', '3d']),
         refusal(ctx.rep),
-        h('div.row', {}, back, btn(ctx.busy ? t('opening') : t('release'), go, 'primary.big', 'open'))),
+        h('div.row', {}, back, openBtn(ctx.busy ? t('opening') : t('release'), go, 'primary.big'))),
       fieldPad(ctx))];
   }
   borrowForm.screen = 'borrow';
@@ -789,7 +811,7 @@
         h('div.field.dots', { 'data-t': 'pin-dots', text: (ctx.mpin || '').replace(/./g, '●') }),
         refusal(ctx.rep),
         h('div.row', {}, btn(t('back'), function () { ctx.manager = null; rerender(ctx); }, '', 'back'),
-          btn(ctx.busy ? t('opening') : t('release'), go, 'primary', 'open'))),
+          openBtn(ctx.busy ? t('opening') : t('release'), go, 'primary'))),
       padKeys(function (kk) { ctx.mpin = padEdit(ctx.mpin || '', kk, 12); ctx.rep = null; rerender(ctx); }))];
   }
   sealedForm.screen = 'sealed';
@@ -812,7 +834,7 @@
         padField(ctx, 'sig', t('signature_ref'), 20),
         refusal(ctx.rep),
         h('div.row', {}, btn(t('back'), function () { show(pickKey, { mode: 'collect' }); }, '', 'back'),
-          btn(ctx.busy ? t('opening') : t('release'), go, 'primary.big', 'open'))),
+          openBtn(ctx.busy ? t('opening') : t('release'), go, 'primary.big'))),
       fieldPad(ctx))];
   }
   collectForm.screen = 'collect';
