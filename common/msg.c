@@ -129,6 +129,12 @@ const char *kc_msg_lang_tag(enum kc_lang lang)
  * text is the msgid itself and needs no lookup. */
 static locale_t msg_locale;
 static bool msg_ready, msg_broken;
+static bool msg_hints = true;
+
+void kc_msg_command_hints(bool on)
+{
+	msg_hints = on;
+}
 
 static bool msg_setup(void)
 {
@@ -269,7 +275,11 @@ int kc_msg_render(const json_t *msg, enum kc_lang lang, char *buf, size_t len)
 			msg_put(&b, open, strlen(open));
 			break;
 		}
-		{
+		if (open[1] == '=') {
+			/* a hint for the command line only */
+			if (msg_hints)
+				msg_put(&b, open + 2, (size_t)(close - open - 2));
+		} else {
 			char name[64];
 			size_t n = (size_t)(close - open - 1);
 			const json_t *v;

@@ -9,11 +9,14 @@
  * named in a word list (purpose, kind, state, role, ...) is itself a word
  * of the vocabulary and is translated in the context of its name; a
  * parameter that is itself a message ({"code", "params"}) is rendered in
- * the same language. */
+ * the same language. A fragment {=...} is a hint for the command line
+ * (the option or command to use): rendered unless kc_msg_command_hints
+ * turned hints off, as a terminal with no command line does. */
 #ifndef KC_MSG_H
 #define KC_MSG_H
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 enum kc_msg_code {
@@ -52,6 +55,9 @@ int kc_msg_parse_lang(const char *s, enum kc_lang *out);
 const char *kc_msg_gettext(enum kc_lang lang, const char *s) __attribute__((format_arg(2)));
 /* word in context ctx ("purpose", "kind", ...), translated. */
 const char *kc_msg_word(enum kc_lang lang, const char *ctx, const char *word);
+
+/* Whether {=...} hints are rendered (by default they are). */
+void kc_msg_command_hints(bool on);
 
 /* One message ({"code", "params"}) as a sentence in lang. -ENOENT for a
  * code this build does not know (buf untouched), -ENOSPC when cut short. */

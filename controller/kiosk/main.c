@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/signals.h"
 #include "common/util.h"
 #include "controller/kiosk/cardreader.h"
@@ -149,6 +150,8 @@ int main(int argc, char **argv)
 	int o, sigfd, tfd, r;
 
 	kc_log_init("keycab-kiosk");
+	/* the people at the terminal have no command line to type options into */
+	kc_msg_command_hints(false);
 	while ((o = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': config = optarg; break;

@@ -26,7 +26,8 @@ static void placeholders(const char *t, char *out, size_t len)
 
 		if (!close)
 			break;
-		snprintf(names[n++], sizeof(names[0]), "%.*s", (int)(close - t - 1), t + 1);
+		if (t[1] != '=') /* a command-line hint is free text */
+			snprintf(names[n++], sizeof(names[0]), "%.*s", (int)(close - t - 1), t + 1);
 		t = close + 1;
 	}
 	qsort(names, n, sizeof(names[0]), (int (*)(const void *, const void *))strcmp);
@@ -90,6 +91,25 @@ static void test_render(void **state)
 	/* a code this build does not know */
 	m = json_pack("{s:s, s:{}}", "code", "from_a_newer_keycabd", "params");
 	assert_int_equal(kc_msg_render(m, KC_LANG_ZH, buf, sizeof(buf)), -ENOENT);
+	json_decref(m);
+}
+
+static void test_command_hints(void **state)
+{
+	json_t *m = kc_msg_new(KCM_release_key_unknown, "{s:s}", "key", "K-9");
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(kc_msg_render(m, KC_LANG_EN, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "There is no key \"K-9\" in this cabinet; check the key code (keycab keys).");
+	kc_msg_command_hints(false);
+	assert_int_equal(kc_msg_render(m, KC_LANG_EN, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "There is no key \"K-9\" in this cabinet; check the key code.");
+	assert_int_equal(kc_msg_render(m, KC_LANG_ZH, buf, sizeof(buf)), 0);
+	assert_null(strstr(buf, "keycab"));
+	kc_msg_command_hints(true);
+	assert_int_equal(kc_msg_render(m, KC_LANG_ZH, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "（keycab keys）"));
 	json_decref(m);
 }
 
@@ -163,6 +183,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_code_translated),
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_command_hints),
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_env_lang),

@@ -65,6 +65,7 @@ def render(msg, lang):
         return str(v)
     if lang == "zh":
         tmpl = zh.gettext(tmpl)
+    tmpl = re.sub(r"\{=([^}]*)\}", r"\1", tmpl)  # a command-line hint, as keycab shows it
     return re.sub(r"\{(\w+)\}", value, tmpl)
 
 

@@ -132,8 +132,10 @@ async function waitEvent(page, pred, ms = 15000) {
     r = await api(a.page, '/api/op/release', { key: 'K-NOPE', purpose: 'inspection', due_in_s: 3600, borrower: 'E01' });
     check(r.status === 200 && r.json.ok === false && r.json.refused && r.json.rule === 0,
       `a refusal comes back as keycabd gives it: ${r.json && r.json.reason}`, r.text);
-    check(texts(r.json) && r.json.text.en === r.json.reason, 'with its text in Chinese and English',
-      r.json.text && r.json.text['zh-CN']);
+    check(texts(r.json) && r.json.text.en === 'There is no key "K-NOPE" in this cabinet; check the key code.',
+      'with its text in Chinese and English', r.json.text && r.json.text['zh-CN']);
+    check(/keycab keys/.test(r.json.reason) && !/keycab|--/.test(JSON.stringify(r.json.text)),
+      'the command-line hint in keycabd\'s text, not in the terminal\'s', JSON.stringify(r.json.text));
     await a.shot('logged-in');
 
     console.log('== only the ops of the allow-list');
