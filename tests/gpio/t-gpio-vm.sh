@@ -60,17 +60,7 @@ wait "$qpid"
 rc=$?
 qpid=
 secs=$(($(date +%s) - start))
-# SeaBIOS and the console write escape sequences and carriage returns.
-vm_console "$tmp/console.raw" "$tmp/console.txt"
-echo "== console"
-cat "$tmp/console.txt"
-echo "== end of console (QEMU exit $rc after ${secs} s)"
-[ -s "$tmp/qemu.err" ] && { echo "qemu stderr:"; cat "$tmp/qemu.err"; }
-
-vm_crashed "$tmp/console.txt"
-[ "$rc" = 124 ] || [ "$rc" = 137 ] && fail "the VM did not power off within ${limit} s"
-[ "$rc" = 0 ] || fail "QEMU exited with $rc"
-grep -aq '^GPIOVM BOOTED' "$tmp/console.txt" || fail "the VM's /init did not start"
+vm_ended "$tmp" "$rc" "$secs" "$limit" GPIOVM
 grep -aq '^GPIOVM EXIT ' "$tmp/console.txt" || fail "the test program did not finish (crash or panic?)"
 verdict=$(grep -a '^GPIOTEST ' "$tmp/console.txt" | tail -n 1)
 exitline=$(grep -a '^GPIOVM EXIT ' "$tmp/console.txt" | tail -n 1)

@@ -76,3 +76,20 @@ vm_crashed() {
 	crash=$(grep -a -m 1 -E 'Kernel panic|BUG:|general protection fault|Oops:' "$1")
 	[ -z "$crash" ] || fail "the guest kernel crashed: $crash"
 }
+
+# vm_ended DIR RC SECS LIMIT PREFIX: after QEMU exited with RC: the console
+# (DIR/console.raw) as text in DIR/console.txt and printed, QEMU's stderr,
+# and what every boot must show: no kernel crash, a power-off within LIMIT
+# seconds, QEMU exit 0, and the guest's /init saying "PREFIX BOOTED".
+vm_ended() {
+	local dir=$1 rc=$2 secs=$3 limit=$4 prefix=$5
+	vm_console "$dir/console.raw" "$dir/console.txt"
+	echo "== console"
+	cat "$dir/console.txt"
+	echo "== end of console (QEMU exit $rc after ${secs} s)"
+	[ -s "$dir/qemu.err" ] && { echo "qemu stderr:"; cat "$dir/qemu.err"; }
+	vm_crashed "$dir/console.txt"
+	{ [ "$rc" = 124 ] || [ "$rc" = 137 ]; } && fail "the VM did not power off within ${limit} s"
+	[ "$rc" = 0 ] || fail "QEMU exited with $rc"
+	grep -aq "^$prefix BOOTED" "$dir/console.txt" || fail "the VM's /init did not start"
+}

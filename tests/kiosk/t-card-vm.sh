@@ -129,16 +129,7 @@ wait "$qpid"
 rc=$?
 qpid=
 secs=$(($(date +%s) - start))
-vm_console "$tmp/console.raw" "$tmp/console.txt"
-echo "== console"
-cat "$tmp/console.txt"
-echo "== end of console (QEMU exit $rc after ${secs} s)"
-[ -s "$tmp/qemu.err" ] && { echo "qemu stderr:"; cat "$tmp/qemu.err"; }
-
-vm_crashed "$tmp/console.txt"
-[ "$rc" = 124 ] || [ "$rc" = 137 ] && fail "the VM did not power off within ${limit} s"
-[ "$rc" = 0 ] || fail "QEMU exited with $rc"
-grep -aq '^CARDVM BOOTED' "$tmp/console.txt" || fail "the VM's /init did not start"
+vm_ended "$tmp" "$rc" "$secs" "$limit" CARDVM
 grep -a '^CARDVM FAIL' "$tmp/console.txt" && fail "the guest could not set up"
 [ "$ready" = 1 ] || fail "the guest never said READY"
 grep -aq '^CARDVM EXIT 0$' "$tmp/console.txt" || fail "the guest's programs did not stop cleanly"
