@@ -4,6 +4,7 @@
  * audit service can compute its reports from events alone. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,13 +59,30 @@ static const char *row_str(json_t *row, const char *name)
 }
 
 /* One row of an import: checks it, adds it, appends its event. Returns
- * NULL when added, or a sentence saying why the row is rejected (static
- * or in why). */
-typedef const char *(*row_fn)(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, char *why,
-			      size_t len);
+ * 0 when added, 1 when the row is rejected (*why: the message saying why),
+ * -EIO when the database write failed. */
+typedef int (*row_fn)(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_t **why);
 
-static const char *add_site(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, char *why,
-			    size_t len)
+/* Rejects a row with message c (params as json_pack's fmt). */
+static int reject(json_t **why, enum kc_msg_code c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	*why = kc_msg_vnew(c, fmt, ap);
+	va_end(ap);
+	if (!*why)
+		*why = kc_msg_new(c, NULL);
+	return 1;
+}
+
+/* The end of a row: its event appended, or the write failed. */
+static int row_added(struct kc_ctl *ctl, json_t *ev)
+{
+	return kc_store_append(ctl->st, ev) < 0 ? -EIO : 0;
+}
+
+static int add_site(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_t **why)
 {
 	const char *code = row_str(row, "code"), *name = row_str(row, "name");
 	const char *age = row_str(row, "age");
@@ -73,29 +91,26 @@ static const char *add_site(struct kc_ctl *ctl, struct kc_peer *peer, json_t *ro
 
 	(void)peer;
 	if (!valid_code(code))
-		return "code: missing or not a code (letters, digits, - _ . up to 63)";
+		return reject(why, KCM_import_row_code_bad, NULL);
 	if (!valid_text(name, 120))
-		return "name: missing or longer than 120 characters";
+		return reject(why, KCM_import_row_name_bad, NULL);
 	if (!age || (strcmp(age, "new") != 0 && strcmp(age, "old") != 0))
-		return "age: must be new or old (a new site's vacant units are inspected at 80 %, an old "
-		       "site's at 100 %)";
+		return reject(why, KCM_import_row_age_bad, NULL);
 	r = kc_store_x(ctl->st, "INSERT INTO sites (code, name, age) VALUES (?,?,?)", "sss", code, name,
 		       age);
 	if (r == -EEXIST) {
-		snprintf(why, len, "site %s exists already", code);
-		return why;
+		return reject(why, KCM_import_row_site_exists, "{s:s}", "site", code);
 	}
 	if (r < 0)
-		return "database write failed";
+		return -EIO;
 	ev = kc_store_event(ctl->st, "site.registered");
 	kc_json_str(ev, "site", code);
 	json_object_set_new(json_object_get(ev, "data"), "name", json_string(name));
 	json_object_set_new(json_object_get(ev, "data"), "age", json_string(age));
-	return kc_store_append(ctl->st, ev) < 0 ? "database write failed" : NULL;
+	return row_added(ctl, ev);
 }
 
-static const char *add_unit(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, char *why,
-			    size_t len)
+static int add_unit(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_t **why)
 {
 	const char *code = row_str(row, "code"), *site = row_str(row, "site");
 	const char *building = row_str(row, "building"), *room = row_str(row, "room");
@@ -106,22 +121,20 @@ static const char *add_unit(struct kc_ctl *ctl, struct kc_peer *peer, json_t *ro
 
 	(void)peer;
 	if (!valid_code(code))
-		return "code: missing or not a code (letters, digits, - _ . up to 63)";
+		return reject(why, KCM_import_row_code_bad, NULL);
 	if (!site || !exists(ctl->st, "SELECT 1 FROM sites WHERE code = ?", site)) {
-		snprintf(why, len, "site: no site \"%s\" (import the sites first)", site ? site : "");
-		return why;
+		return reject(why, KCM_import_row_site_unknown, "{s:s}", "site", site ? site : "");
 	}
 	if (vac && kc_parse_bool(vac, &vacant) < 0)
-		return "vacant: must be yes or no";
+		return reject(why, KCM_import_row_vacant_bad, NULL);
 	r = kc_store_x(ctl->st,
 		       "INSERT INTO units (code, site, building, room, vacant) VALUES (?,?,?,?,?)",
 		       "ssssi", code, site, building ? building : "", room ? room : "", vacant);
 	if (r == -EEXIST) {
-		snprintf(why, len, "unit %s exists already", code);
-		return why;
+		return reject(why, KCM_import_row_unit_exists, "{s:s}", "unit", code);
 	}
 	if (r < 0)
-		return "database write failed";
+		return -EIO;
 	ev = kc_store_event(ctl->st, "unit.registered");
 	kc_json_str(ev, "unit", code);
 	kc_json_str(ev, "site", site);
@@ -129,11 +142,10 @@ static const char *add_unit(struct kc_ctl *ctl, struct kc_peer *peer, json_t *ro
 	json_object_set_new(json_object_get(ev, "data"), "building",
 			    json_string(building ? building : ""));
 	json_object_set_new(json_object_get(ev, "data"), "room", json_string(room ? room : ""));
-	return kc_store_append(ctl->st, ev) < 0 ? "database write failed" : NULL;
+	return row_added(ctl, ev);
 }
 
-static const char *add_owner(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, char *why,
-			     size_t len)
+static int add_owner(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_t **why)
 {
 	const char *code = row_str(row, "code"), *name = row_str(row, "name");
 	const char *phone = row_str(row, "phone"), *unit = row_str(row, "unit");
@@ -144,27 +156,25 @@ static const char *add_owner(struct kc_ctl *ctl, struct kc_peer *peer, json_t *r
 
 	(void)peer;
 	if (!valid_code(code))
-		return "code: missing or not a code (letters, digits, - _ . up to 63)";
+		return reject(why, KCM_import_row_code_bad, NULL);
 	if (!valid_text(name, 120))
-		return "name: missing or longer than 120 characters";
+		return reject(why, KCM_import_row_name_bad, NULL);
 	if (unit && !exists(ctl->st, "SELECT 1 FROM units WHERE code = ?", unit)) {
-		snprintf(why, len, "unit: no unit \"%s\"", unit);
-		return why;
+		return reject(why, KCM_import_row_unit_unknown, "{s:s}", "unit", unit);
 	}
 	if (!valid_text(id_type, 32))
-		return "id_type: missing (e.g. id_card, passport)";
+		return reject(why, KCM_import_row_id_type_missing, NULL);
 	if (!id_hash || !id_masked)
-		return "id_number: missing or not a valid ID number (letters and digits, up to 32)";
+		return reject(why, KCM_import_row_id_number_bad, NULL);
 	r = kc_store_x(ctl->st,
 		       "INSERT INTO owners (code, name, phone, unit, id_type, id_hash, id_masked)"
 		       " VALUES (?,?,?,?,?,?,?)",
 		       "sssssss", code, name, phone ? phone : "", unit, id_type, id_hash, id_masked);
 	if (r == -EEXIST) {
-		snprintf(why, len, "owner %s exists already", code);
-		return why;
+		return reject(why, KCM_import_row_owner_exists, "{s:s}", "owner", code);
 	}
 	if (r < 0)
-		return "database write failed";
+		return -EIO;
 	ev = kc_store_event(ctl->st, "person.registered");
 	kc_json_str(ev, "person", code);
 	kc_json_str(ev, "unit", unit);
@@ -172,11 +182,10 @@ static const char *add_owner(struct kc_ctl *ctl, struct kc_peer *peer, json_t *r
 	json_object_set_new(json_object_get(ev, "data"), "name", json_string(name));
 	json_object_set_new(json_object_get(ev, "data"), "id_type", json_string(id_type));
 	json_object_set_new(json_object_get(ev, "data"), "id_masked", json_string(id_masked));
-	return kc_store_append(ctl->st, ev) < 0 ? "database write failed" : NULL;
+	return row_added(ctl, ev);
 }
 
-static const char *add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, char *why,
-			   size_t len)
+static int add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_t **why)
 {
 	static const char *kinds[] = { "entrusted", "sealed", "vacant", "repair" };
 	const char *code = row_str(row, "code"), *unit = row_str(row, "unit");
@@ -191,42 +200,41 @@ static const char *add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row
 
 	(void)peer;
 	if (!valid_code(code))
-		return "code: missing or not a code (letters, digits, - _ . up to 63)";
+		return reject(why, KCM_import_row_code_bad, NULL);
 	for (size_t i = 0; kind && i < KC_ARRAY_SIZE(kinds); i++)
 		kind_ok |= strcmp(kind, kinds[i]) == 0;
 	if (!kind_ok)
-		return "kind: must be entrusted, sealed, vacant or repair";
+		return reject(why, KCM_import_row_kind_bad, NULL);
 	s = unit ? kc_store_q(ctl->st, "SELECT site FROM units WHERE code = ?", "s", unit) : NULL;
 	r = unit ? kc_row_step(s) : -ENOENT;
 	if (r == 0)
 		kc_row_text(s, 0, site, sizeof(site));
 	kc_row_done(s);
 	if (r == -EIO)
-		return "database write failed";
+		return -EIO;
 	if (!site[0]) {
-		snprintf(why, len, "unit: no unit \"%s\" (import the units first)", unit ? unit : "");
-		return why;
+		return reject(why, KCM_import_row_key_unit_unknown, "{s:s}", "unit", unit ? unit : "");
 	}
 	if (!slot) 
-		return "slot: missing (the key's home slot in the cabinet file)";
+		return reject(why, KCM_import_row_slot_missing, NULL);
 	if (ctl->hw && hw_slot_find(ctl->hw, slot) < 0) {
-		snprintf(why, len, "slot: the cabinet has no slot \"%s\"", slot);
-		return why;
+		return reject(why, KCM_import_row_slot_unknown, "{s:s}", "slot", slot);
 	}
 	if (tag_s && kc_parse_long(tag_s, 0, 0xffffffffLL, &tag) < 0)
-		return "tag: must be a number from 0 to 0xffffffff (0: no tag)";
+		return reject(why, KCM_import_row_tag_bad, NULL);
 	if (tag) {
 		int64_t dummy;
 
 		if (kc_store_int(ctl->st, &dummy, "SELECT 1 FROM keys WHERE tag = ?", "I",
 				 (int64_t)tag) == 0) {
-			snprintf(why, len, "tag: tag 0x%llx belongs to another key already", tag);
-			return why;
+			char hex[24];
+
+			snprintf(hex, sizeof(hex), "0x%llx", tag);
+			return reject(why, KCM_import_row_tag_taken, "{s:s}", "tag", hex);
 		}
 	}
 	if (exists(ctl->st, "SELECT 1 FROM keys WHERE home_slot = ?", slot)) {
-		snprintf(why, len, "slot: slot %s is the home of another key already", slot);
-		return why;
+		return reject(why, KCM_import_row_slot_taken, "{s:s}", "slot", slot);
 	}
 	/* A key is in custody once its slot reads it: until then it is
 	 * awaited, and its arrival is no surprise. */
@@ -242,11 +250,10 @@ static const char *add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row
 		       "ssssIss", code, unit, kind, slot, (int64_t)tag, present ? "in" : "awaiting",
 		       present ? slot : NULL);
 	if (r == -EEXIST) {
-		snprintf(why, len, "key %s exists already", code);
-		return why;
+		return reject(why, KCM_import_row_key_exists, "{s:s}", "key", code);
 	}
 	if (r < 0)
-		return "database write failed";
+		return -EIO;
 	ev = kc_store_event(ctl->st, "key.registered");
 	kc_json_str(ev, "key", code);
 	kc_json_str(ev, "kind", kind);
@@ -256,7 +263,7 @@ static const char *add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row
 	json_object_set_new(json_object_get(ev, "data"), "tag", json_integer(tag));
 	json_object_set_new(json_object_get(ev, "data"), "state",
 			    json_string(present ? "in" : "awaiting"));
-	return kc_store_append(ctl->st, ev) < 0 ? "database write failed" : NULL;
+	return row_added(ctl, ev);
 }
 
 /* The one costly step of an owner row, the ID hash, happens before the
@@ -303,25 +310,28 @@ json_t *kc_registry_import(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 		return kc_reply_fail(KCM_db_busy, NULL);
 	}
 	json_array_foreach(rows, i, row) {
-		char why[256];
-		const char *bad;
-		json_t *line = json_object_get(row, "_line");
+		json_t *why = NULL, *line = json_object_get(row, "_line");
+		int r = json_is_object(row) ? fn(ctl, peer, row, &why) :
+					      reject(&why, KCM_import_row_not_object, NULL);
+		char text[256];
 
-		bad = json_is_object(row) ? fn(ctl, peer, row, why, sizeof(why)) : "not an object";
-		if (bad && strcmp(bad, "database write failed") == 0) {
+		if (r < 0) {
+			json_decref(why);
 			kc_store_rollback(ctl->st);
 			json_decref(rejected);
 			return kc_reply_fail(KCM_import_write_failed, "{s:s}", "detail",
 					     kc_store_errmsg(ctl->st));
 		}
-		if (bad)
-			json_array_append_new(rejected,
-					      json_pack("{s:o, s:s}", "line",
-							line ? json_incref(line)
-							     : json_integer((json_int_t)i + 1),
-							"reason", bad));
-		else
+		if (r == 0) {
 			added++;
+			continue;
+		}
+		/* the row's line, its reason in English, and its message */
+		kc_msg_render(why, KC_LANG_EN, text, sizeof(text));
+		json_object_set_new(why, "line",
+				    line ? json_incref(line) : json_integer((json_int_t)i + 1));
+		json_object_set_new(why, "reason", json_string(text));
+		json_array_append_new(rejected, why);
 	}
 	if (kc_store_commit(ctl->st) < 0) {
 		json_decref(rejected);

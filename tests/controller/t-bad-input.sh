@@ -117,6 +117,18 @@ has "  ... unknown unit" "keys-bad.csv:4: unit: no unit \"NOPE\"" "$OUT"
 has "  ... bad kind" "keys-bad.csv:5: kind: must be entrusted" "$OUT"
 has "  ... tag taken" "keys-bad.csv:6: tag: tag 0x1001 belongs to another key" "$OUT"
 has "  ... duplicate key" "keys-bad.csv:7: slot: slot C08 is the home of another key" "$OUT"
+expect 1 "the same import, LANG=zh_CN.UTF-8" env LANG=zh_CN.UTF-8 "$KEYCAB_BIN/keycab" import keys "$T/keys-bad.csv"
+has "  ... each row's reason in Chinese" "keys-bad.csv:2: 钥匙位（slot）：本柜没有“Z99”号格" "$OUT"
+has "  ... the tag" "keys-bad.csv:6: 标签（tag）：标签 0x1001 已属于另一把钥匙" "$OUT"
+expect 1 "the same import, --json" kc --json import keys "$T/keys-bad.csv"
+python3 - "$OUT" <<'PY' && ok "  ... each rejected row with its code, params, line and English reason" || bad "  ... $OUT"
+import json, sys
+rows = json.loads(sys.argv[1])["rejected"]
+assert [r["code"] for r in rows] == ["import_row_slot_unknown", "import_row_slot_taken", "import_row_key_unit_unknown",
+                                     "import_row_kind_bad", "import_row_tag_taken", "import_row_slot_taken"], rows
+assert rows[0]["params"] == {"slot": "Z99"} and rows[0]["line"] == 2, rows[0]
+assert rows[0]["reason"] == 'slot: the cabinet has no slot "Z99"', rows[0]
+PY
 printf 'code,name\n"broken,x\n' >"$T/broken.csv"
 expect 1 "a CSV that does not parse" kc import sites "$T/broken.csv"
 has "  ... names file and line" "broken.csv:2: a quoted field is not closed" "$ERR"
