@@ -361,37 +361,26 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 {
 	int64_t loan = kc_req_int(req, "loan");
 	struct kc_decision d;
-	char person[128] = "", id_type[32] = "", masked[KC_MASK_LEN] = "";
-	sqlite3_stmt *s;
+	struct kc_id_held id;
 	json_t *rep, *ev, *data;
-	int r;
 
 	kc_decision_init(&d);
 	if (kc_rules_id_release(ctl->st, peer->person, loan, &d) < 0) {
 		rep = kc_reply_read_failed(ctl->st);
 		goto out;
 	}
-	s = kc_store_q(ctl->st, "SELECT person, id_type, id_masked FROM ids_held WHERE loan = ?", "I",
-		       loan);
-	r = kc_row_step(s);
-	if (r == 0) {
-		kc_row_text(s, 0, person, sizeof(person));
-		kc_row_text(s, 1, id_type, sizeof(id_type));
-		kc_row_text(s, 2, masked, sizeof(masked));
-	}
-	kc_row_done(s);
-	if (r == -EIO) {
+	if (kc_store_id_held(ctl->st, loan, &id) == -EIO) {
 		rep = kc_reply_read_failed(ctl->st);
 		goto out;
 	}
 	if (!d.granted) {
-		if (!person[0]) {
+		if (!id.person[0]) {
 			rep = refusal(&d);
 			goto out;
 		}
 		ev = kc_store_event(ctl->st, "id.release_refused");
 		kc_json_str(ev, "actor", peer->person);
-		kc_json_str(ev, "person", person);
+		kc_json_str(ev, "person", id.person);
 		kc_json_str(ev, "key", d.key.code[0] ? d.key.code : NULL);
 		data = json_object_get(ev, "data");
 		json_object_set_new(data, "loan", json_integer(loan));
@@ -412,16 +401,17 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 	if (kc_store_x(ctl->st, "UPDATE ids_held SET released_ms = ?, released_by = ? WHERE loan = ?",
 		       "IsI", kc_now_ms(), peer->person, loan) < 0)
 		goto fail;
-	ev = kc_store_id_event(ctl->st, "id.released", peer->person, person, d.key.code, loan, id_type, masked);
+	ev = kc_store_id_event(ctl->st, "id.released", peer->person, id.person, d.key.code, loan, id.id_type,
+			       id.masked);
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)
 		goto fail;
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "loan", json_integer(loan));
-	json_object_set_new(rep, "person", json_string(person));
-	json_object_set_new(rep, "id_type", json_string(id_type));
-	json_object_set_new(rep, "id_masked", json_string(masked));
+	json_object_set_new(rep, "person", json_string(id.person));
+	json_object_set_new(rep, "id_type", json_string(id.id_type));
+	json_object_set_new(rep, "id_masked", json_string(id.masked));
 	goto out;
 fail:
 	rep = kc_reply_write_failed(ctl->st);

@@ -489,22 +489,11 @@ void kc_hwevents_read(struct kc_ctl *ctl)
 
 int kc_hwevents_release_id(struct kc_ctl *ctl, int64_t loan, const char *actor, const char *key)
 {
-	char person[128] = "", id_type[32] = "", masked[KC_MASK_LEN] = "";
-	sqlite3_stmt *s;
+	struct kc_id_held id;
 	json_t *ev;
-	int r;
+	int r = kc_store_id_held(ctl->st, loan, &id);
 
-	s = kc_store_q(ctl->st,
-		       "SELECT person, id_type, id_masked FROM ids_held WHERE loan = ? AND released_ms IS NULL",
-		       "I", loan);
-	r = kc_row_step(s);
-	if (r == 0) {
-		kc_row_text(s, 0, person, sizeof(person));
-		kc_row_text(s, 1, id_type, sizeof(id_type));
-		kc_row_text(s, 2, masked, sizeof(masked));
-	}
-	kc_row_done(s);
-	if (r == -ENOENT)
+	if (r == -ENOENT || (r == 0 && id.released_ms))
 		return 0;
 	if (r < 0)
 		return r;
@@ -512,8 +501,8 @@ int kc_hwevents_release_id(struct kc_ctl *ctl, int64_t loan, const char *actor, 
 		       "II", kc_now_ms(), loan);
 	if (r < 0)
 		return r;
-	ev = kc_store_id_event(ctl->st, "id.released", actor && *actor ? actor : NULL, person, key, loan, id_type,
-			       masked);
+	ev = kc_store_id_event(ctl->st, "id.released", actor && *actor ? actor : NULL, id.person, key, loan,
+			       id.id_type, id.masked);
 	json_object_set_new(json_object_get(ev, "data"), "reason", json_string("not_taken"));
 	return kc_store_append(ctl->st, ev);
 }

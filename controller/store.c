@@ -11,6 +11,7 @@
 #include "common/event.h"
 #include "common/util.h"
 #include "controller/outbox.h"
+#include "controller/row.h"
 #include "controller/schema_sql.h"
 
 struct kc_store {
@@ -287,6 +288,25 @@ json_t *kc_store_id_event(struct kc_store *st, const char *type, const char *act
 	json_object_set_new(data, "id_type", json_string(id_type));
 	json_object_set_new(data, "id_masked", json_string(id_masked));
 	return ev;
+}
+
+int kc_store_id_held(struct kc_store *st, int64_t loan, struct kc_id_held *out)
+{
+	sqlite3_stmt *s = kc_store_q(st,
+				     "SELECT person, id_type, id_masked, coalesce(released_ms, 0) FROM ids_held"
+				     " WHERE loan = ?",
+				     "I", loan);
+	int r = kc_row_step(s);
+
+	memset(out, 0, sizeof(*out));
+	if (r == 0) {
+		kc_row_text(s, 0, out->person, sizeof(out->person));
+		kc_row_text(s, 1, out->id_type, sizeof(out->id_type));
+		kc_row_text(s, 2, out->masked, sizeof(out->masked));
+		out->released_ms = sqlite3_column_int64(s, 3);
+	}
+	kc_row_done(s);
+	return r;
 }
 
 int kc_store_append(struct kc_store *st, json_t *ev)

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/pdata.h"
+
 struct kc_store;
 
 /* Opens (create: creates 0600, refusing an existing file) the database at
@@ -41,6 +43,14 @@ json_t *kc_store_event(struct kc_store *st, const char *type);
  * the ID's type and masked form (never the number). */
 json_t *kc_store_id_event(struct kc_store *st, const char *type, const char *actor, const char *person,
 			  const char *key, int64_t loan, const char *id_type, const char *id_masked);
+/* The ID a loan holds or held at the desk: whose, its type and masked
+ * form (never the number), and when it was given back (0: still held). */
+struct kc_id_held {
+	char person[128], id_type[32], masked[KC_MASK_LEN];
+	int64_t released_ms;
+};
+/* 0, -ENOENT (the loan held no ID) or -EIO. */
+int kc_store_id_held(struct kc_store *st, int64_t loan, struct kc_id_held *out);
 /* Numbers it, seals it onto the chain, inserts it into the outbox. */
 int kc_store_append(struct kc_store *st, json_t *ev);
 int64_t kc_store_last_seq(const struct kc_store *st);
