@@ -36,7 +36,7 @@ const fs = require('fs');
 const net = require('net');
 const { execFile } = require('child_process');
 const { performance } = require('perf_hooks');
-const { launch } = require('../tests/kiosk/lib.js');
+const { launch, sim } = require('../tests/kiosk/lib.js');
 
 const URL0 = process.env.KIOSK_URL;
 const N = Number(process.env.BENCH_TAPS || 200);
@@ -50,15 +50,6 @@ const monoUs = () => Number(process.hrtime.bigint() / 1000n);
 const wallMs = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function sim(cmd) {
-  return new Promise((resolve, reject) => {
-    const s = net.createConnection(process.env.SIM_CONTROL);
-    let buf = '';
-    s.on('data', (d) => { buf += d; if (buf.endsWith('\n')) { s.end(); resolve(buf.trim()); } });
-    s.on('error', reject);
-    s.write(cmd + '\n');
-  });
-}
 async function until(fn, ms, what) {
   const end = Date.now() + ms;
   for (;;) {

@@ -7,7 +7,7 @@
  * Exit 0 when every check passes. */
 'use strict';
 const { chromium } = require('playwright-core');
-const net = require('net');
+const { sim } = require('./lib.js');
 const path = require('path');
 
 const URL = process.env.KIOSK_URL, SHOTS = process.env.SHOTS;
@@ -16,15 +16,6 @@ const ok = (m) => console.log('ok   - ' + m);
 const bad = (m) => { console.log('FAIL - ' + m); fails++; };
 const check = (c, m) => (c ? ok(m) : bad(m));
 
-function sim(cmd) {
-  return new Promise((resolve, reject) => {
-    const s = net.createConnection(process.env.SIM_CONTROL);
-    let buf = '';
-    s.on('data', (d) => { buf += d; if (buf.endsWith('\n')) { s.end(); resolve(buf.trim()); } });
-    s.on('error', reject);
-    s.write(cmd + '\n');
-  });
-}
 async function until(fn, ms, what) {
   const end = Date.now() + ms;
   for (;;) {

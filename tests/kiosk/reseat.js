@@ -6,19 +6,9 @@
  * the screen follows it home; no tamper alarm, the wrong-slot alarm gone.
  * Env: KIOSK_URL, SIM_CONTROL. Screenshots: $BUILD/test-logs/kiosk/reseat/. */
 'use strict';
-const net = require('net');
-const { launch, until, ok, bad, check, failures } = require('./lib.js');
+const { launch, until, ok, bad, check, failures, sim } = require('./lib.js');
 
 const URL = process.env.KIOSK_URL;
-function sim(cmd) {
-  return new Promise((resolve, reject) => {
-    const s = net.createConnection(process.env.SIM_CONTROL);
-    let buf = '';
-    s.on('data', (d) => { buf += d; if (buf.endsWith('\n')) { s.end(); resolve(buf.trim()); } });
-    s.on('error', reject);
-    s.write(cmd + '\n');
-  });
-}
 
 (async () => {
   const { browser, terminal } = await launch({ test: 'reseat' });
@@ -54,7 +44,7 @@ function sim(cmd) {
     await page.waitForSelector('[data-t=alarm-reseat]');
     const item = await page.$('[data-t^=alarm-]:has([data-t=alarm-reseat])');
     const itemText = item ? await item.textContent() : '';
-    check(/K-HY-1-103/.test(itemText) && /A08/.test(itemText), 'the wrong-slot alarm of K-HY-1-103 in A08 offers 开格归位');
+    check(/1栋 103 · K-HY-1-103/.test(itemText) && /A08/.test(itemText), 'the wrong-slot alarm of 1栋 103 (K-HY-1-103) in A08 offers 开格归位: ' + itemText.slice(0, 60));
     const detail = item ? await item.$eval('[data-t=alarm-detail]', (e) => e.textContent) : '';
     check(/A08 号格/.test(detail) && !/[A-Za-z]{3,} [A-Za-z]{3,}/.test(detail), 'the alarm says what happened in Chinese: ' + detail);
     check((await page.$$('[data-t=alarm-reseat]')).length === 1, 'only the wrong-slot alarm offers it');

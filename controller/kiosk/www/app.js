@@ -889,7 +889,7 @@
       ctx.alarms.length ? h('div.list', {}, ctx.alarms.map(function (a) {
         var open = ctx.open === a.alarm;
         return h('div.item', { 'data-t': 'alarm-' + a.alarm }, h('div.main', {},
-          h('div.title', { text: t('alarm_item', { type: alarmName(a.type), where: [a.key, a.slot ? t('slot', { slot: a.slot }) : ''].filter(Boolean).join(' · ') }) }),
+          h('div.title', { text: t('alarm_item', { type: alarmName(a.type), where: [a.key && unitOf(a.key), a.slot ? t('slot', { slot: a.slot }) : ''].filter(Boolean).join(' · ') }) }),
           h('div.sub', { 'data-t': 'alarm-detail', text: fmtWhen(a.raised) + (a.detail ? ' · ' + ((a.detail_text && a.detail_text[S.lang]) || a.detail) : '') }),
           h('div', { text: tOr('alarm_do_' + a.type, ''), 'data-t': 'alarm-do' }),
           open ? [h('label.lbl', { text: t('alarm_note') }),
