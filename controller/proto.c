@@ -436,6 +436,7 @@ static void subscriber_end(struct kc_proto *srv, struct client *c, enum kc_msg_c
 	srv->nsubscribers--;
 	queue_reply(c, end);
 	c->closing = true;
+	c->last_mono = kc_mono_ms(); /* a plain client now: an idle timeout to read it */
 }
 
 /* All places taken and the terminal subscribes: the subscriber without
