@@ -425,12 +425,11 @@ static void login_done(struct kc_proto *srv, struct client *c, json_t *rep, int6
 		c->login_next = now + KC_PROTO_LOGIN_WAIT_MAX_MS;
 }
 
-/* A subscriber stops being one: it gets a last line, the message code
- * says why, and is closed once that is written (or, unread, when idle). */
-static void subscriber_end(struct kc_proto *srv, struct client *c, enum kc_msg_code why)
+/* A subscriber stops being one: it gets a last line, end (a failed reply
+ * saying why, taken), and is closed once that is written (or, unread,
+ * when idle). */
+static void subscriber_end(struct kc_proto *srv, struct client *c, json_t *end)
 {
-	json_t *end = kc_reply_fail(why, "{s:i}", "max", KC_PROTO_MAX_SUBSCRIBERS);
-
 	json_object_set_new(end, "push", json_string("end"));
 	c->subscriber = false;
 	srv->nsubscribers--;
@@ -459,7 +458,9 @@ static void subscriber_room(struct kc_proto *srv)
 		kc_notice("socket: the terminal subscribed with all %d places taken; the subscriber "
 			  "(pid %d) subscribed longest gave its place",
 			  KC_PROTO_MAX_SUBSCRIBERS, (int)victim->pid);
-		subscriber_end(srv, victim, KCM_subscribe_evicted);
+		subscriber_end(srv, victim,
+			       kc_reply_fail(KCM_subscribe_evicted, "{s:i}", "max",
+					     KC_PROTO_MAX_SUBSCRIBERS));
 	}
 }
 
@@ -689,7 +690,7 @@ void kc_proto_subscribers_check(struct kc_proto *srv, bool (*open)(void *arg, co
 		struct client *c = &srv->clients[i];
 
 		if (c->subscriber && !c->drop && !c->terminal && !open(arg, c->session_hash))
-			subscriber_end(srv, c, KCM_subscribe_session_ended);
+			subscriber_end(srv, c, kc_reply_fail(KCM_subscribe_session_ended, NULL));
 	}
 }
 
