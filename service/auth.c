@@ -276,18 +276,20 @@ int kc_auth_session_get(struct kc_db *db, const char *token, char *user, enum kc
 	return r;
 }
 
-void kc_auth_session_end(struct kc_db *db, const char *token)
+int kc_auth_session_end(struct kc_db *db, const char *token)
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "DELETE FROM sessions WHERE token_hash = ?");
 	char hash[65];
+	int r;
 
-	if (!st || !token)
-		return;
+	if (!st)
+		return -EIO;
 	kc_token_hash(token, hash);
 	kc_bind_text(st, 1, hash);
 	kc_db_write_lock();
-	step_done(st);
+	r = step_done(st);
 	kc_db_write_unlock();
+	return r;
 }
 
 int kc_auth_session_expire(struct kc_db *db)

@@ -45,7 +45,9 @@ int kc_auth_login_end(const char *user, const char *addr, int ok, int64_t now_ms
 int kc_auth_session_new(struct kc_db *db, const char *user, int ttl_s, char token[KC_TOKEN_LEN]);
 /* Returns 0 with user (KC_NAME_MAX+1 bytes) and role set, or -EACCES. */
 int kc_auth_session_get(struct kc_db *db, const char *token, char *user, enum kc_role *role);
-void kc_auth_session_end(struct kc_db *db, const char *token);
+/* Ends the session of token (a sign-out): 0, or -EIO when the database
+ * could not delete it (the session still works). */
+int kc_auth_session_end(struct kc_db *db, const char *token);
 /* Drops expired sessions; returns how many, or -EIO. */
 int kc_auth_session_expire(struct kc_db *db);
 

@@ -101,8 +101,10 @@ enum MHD_Result http_reply_html(struct MHD_Connection *c, unsigned status, char 
 enum MHD_Result http_reply_redirect(struct MHD_Connection *c, const char *to, const char *cookie);
 /* 429 for a login locked by the backoff, with Retry-After. */
 enum MHD_Result http_reply_locked(struct MHD_Connection *c, bool api, int retry_s);
-/* 401 with a basic-auth challenge: JSON on the API, the login form on pages. */
-enum MHD_Result http_reply_unauthorized(struct MHD_Connection *c, bool api);
+/* No credentials: 401 JSON on the API; a page asked for with GET or HEAD
+ * redirects to the login form, another method gets 401 and the form. No
+ * basic-auth challenge ever (a browser would offer its own prompt). */
+enum MHD_Result http_reply_unauthorized(struct MHD_Connection *c, bool api, bool get);
 /* A JSON error that closes the connection (its body is not read). */
 enum MHD_Result http_reply_closing(struct MHD_Connection *c, unsigned status, const char *error,
 				   const char *message);
