@@ -1,33 +1,20 @@
-// A supervisor at keyauditd's console in a real headless Chromium (Debian's
-// chromium, driven by playwright-core; t-signin.py starts the service and
-// runs this with NODE_PATH from tests/kiosk/npm-setup.sh). Everything in
-// the page is typed and clicked as a person does: no header and no cookie
-// is set by hand. The one thing read from outside the page is the session
-// cookie the browser keeps, to show from a second client (Node's http) that
-// it works while signed in and is refused once signed out.
-// Environment: KC_URL (the service), KC_USER, KC_PASS, KC_SHOTS (a
-// directory for a screenshot of each step).
+// A supervisor at keyauditd's console (t-signin.py starts the service):
+// opens /, types a wrong password, then the right one, uses a report and
+// its filter form, signs out. Everything in the page is typed and clicked
+// as a person does (console.js). The one thing read from outside the page
+// is the session cookie the browser keeps, to show from a second client
+// (Node's http) that it works while signed in and is refused once signed
+// out.
 'use strict';
-const fs = require('fs');
 const http = require('http');
-const path = require('path');
-const { chromium } = require('playwright-core');
+const { URL, check, launch, submitLogin, run } = require('./console.js');
 
-const URL = process.env.KC_URL;
 const USER = process.env.KC_USER;
 const PASS = process.env.KC_PASS;
-const SHOTS = process.env.KC_SHOTS;
-let fails = 0;
-
-function check(cond, what, detail) {
-  console.log(`${cond ? 'ok  ' : 'FAIL'} - ${what}${!cond && detail !== undefined ? ': ' + detail : ''}`);
-  if (!cond) fails++;
-  return !!cond;
-}
 
 // A GET from another client than the browser, with the browser's session
 // cookie: [status, location, body].
-function second_client(p, cookie) {
+function secondClient(p, cookie) {
   return new Promise((resolve, reject) => {
     const req = http.get(URL + p, { headers: { Cookie: `${cookie.name}=${cookie.value}` } }, (res) => {
       let body = '';
@@ -39,23 +26,9 @@ function second_client(p, cookie) {
   });
 }
 
-async function main() {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  const args = process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [];
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
-  const page = await context.newPage();
-  page.setDefaultTimeout(10000);
-  const challenges = [];
-  let step = 0;
-  const shot = async (what) => {
-    step++;
-    await page.screenshot({ path: path.join(SHOTS, `${String(step).padStart(2, '0')}-${what}.png`) });
-  };
-  const text = async () => (await page.locator('body').innerText()).replace(/\s+/g, ' ');
-  page.on('response', (r) => {
-    if (r.headers()['www-authenticate']) challenges.push(`${r.status()} ${r.url()}`);
-  });
+run(async () => {
+  const { browser, context, page, challenges, shot, text } = await launch();
+  const session = async () => (await context.cookies()).find((c) => c.name === 'kcsid');
 
   try {
     console.log('== the console\'s address, as a person opens it');
@@ -71,9 +44,7 @@ async function main() {
           'the sign-in form is shown', await text());
 
     console.log('== a wrong password');
-    await page.fill('input[name="user"]', USER);
-    await page.fill('input[name="password"]', 'not-the-password');
-    await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+    await submitLogin(page, USER, 'not-the-password');
     await shot('wrong-password');
     let t = await text();
     check(t.includes('用户名或密码错误') && t.includes('Wrong user name or password'),
@@ -81,17 +52,15 @@ async function main() {
     check(!t.includes('other site') && !t.includes('其他网站'), 'not refused as a request from another site',
           t.slice(0, 200));
     check(await page.locator('input[name="password"]').count() === 1, 'the form is there to try again');
-    check((await context.cookies()).every((c) => c.name !== 'kcsid'), 'no session cookie');
+    check(!(await session()), 'no session cookie');
 
     console.log('== the right password');
-    await page.fill('input[name="user"]', USER);
-    await page.fill('input[name="password"]', PASS);
-    await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+    await submitLogin(page, USER, PASS);
     await shot('signed-in');
     t = await text();
     check(new globalThis.URL(page.url()).pathname === '/', 'lands on the console (/)', page.url());
     check(t.includes(`Log out (${USER})`), 'the console names who is signed in', t.slice(0, 200));
-    const cookie = (await context.cookies()).find((c) => c.name === 'kcsid');
+    const cookie = await session();
     check(cookie && cookie.httpOnly && cookie.sameSite === 'Strict', 'an HttpOnly SameSite=Strict session cookie',
           JSON.stringify(cookie && { httpOnly: cookie.httpOnly, sameSite: cookie.sameSite }));
 
@@ -104,9 +73,8 @@ async function main() {
     check(page.url().includes('/r/handovers?') && page.url().includes('unreviewed=1') && t.includes('交接'),
           'the handovers report, filtered', page.url());
     check(challenges.length === 0, 'still no basic-auth challenge', challenges.join(', '));
-
     if (cookie) {
-      const [st, , body] = await second_client('/r/now', cookie);
+      const [st, , body] = await secondClient('/r/now', cookie);
       check(st === 200 && body.includes(`(${USER})`), 'the session cookie works from a second client while signed in',
             st);
     }
@@ -118,13 +86,13 @@ async function main() {
     check(new globalThis.URL(page.url()).pathname === '/login' &&
           await page.locator('input[name="password"]').count() === 1, 'back at the sign-in form', page.url());
     check(!t.includes('other site'), 'not refused as a request from another site', t.slice(0, 200));
-    check((await context.cookies()).every((c) => c.name !== 'kcsid'), 'the browser dropped its session cookie');
+    check(!(await session()), 'the browser dropped its session cookie');
     if (cookie) {
-      const [st, loc] = await second_client('/r/now', cookie);
-      check(st !== 200 && (st === 401 || (st === 303 && loc === '/login')),
+      const [st, loc] = await secondClient('/r/now', cookie);
+      check(st === 401 || (st === 303 && loc === '/login'),
             'the old session cookie from a second client: refused (the session ended at the service)',
             `${st} ${loc}`);
-      const [sta] = await second_client('/api/v1/reports/now', cookie);
+      const [sta] = await secondClient('/api/v1/reports/now', cookie);
       check(sta === 401, 'and on the API: 401', sta);
     }
     await page.goto(URL + '/');
@@ -134,13 +102,4 @@ async function main() {
   } finally {
     await browser.close();
   }
-  return fails;
-}
-
-main().then((n) => {
-  console.log(n ? `${n} check(s) failed` : 'all checks passed');
-  process.exit(n ? 1 : 0);
-}, (e) => {
-  console.log(`FAIL - ${e.stack || e}`);
-  process.exit(1);
 });
