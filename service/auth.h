@@ -30,8 +30,13 @@ int kc_auth_user_check(struct kc_db *db, const char *name, const char *password,
  * name and per client address (an IPv6 address by its /64). After
  * KC_AUTH_LOGIN_FREE_USER failures for a name, or KC_AUTH_LOGIN_FREE_ADDR
  * from an address, each further failure locks it for twice as long as the
- * one before, from 1 s up to KC_AUTH_LOGIN_LOCK_MAX_S; a success clears
- * both counts, a quarter of an hour without a failure forgets them. */
+ * one before, from 1 s up to KC_AUTH_LOGIN_LOCK_MAX_S. A locked address is
+ * refused. A locked name is refused from addresses with a failure on
+ * record; a clean address (none) may still try it, one check at a time
+ * and one a second, so that guessing from elsewhere cannot lock its user
+ * out. A success
+ * clears the counts that are not locked; a quarter of an hour without a
+ * failure forgets them. */
 #define KC_AUTH_LOGIN_FREE_USER 5
 #define KC_AUTH_LOGIN_FREE_ADDR 20
 #define KC_AUTH_LOGIN_LOCK_MAX_S 900
