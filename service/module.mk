@@ -41,3 +41,6 @@ TEST_SCRIPTS += tests/service/t-event-emit.py
 # the console's sign-in and sign-out in Chromium through Playwright
 # (tests/kiosk/npm-setup.sh installs playwright-core)
 TEST_SCRIPTS += tests/service/t-signin.py
+# keyauditd hands each TLS handshake its certificate itself (service/http_tls.c)
+PKGS += gnutls
+DEBS_BUILD += libgnutls28-dev
