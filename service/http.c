@@ -317,8 +317,6 @@ static void conn_notify(void *cls, struct MHD_Connection *c, void **socket_conte
 	}
 }
 
-/* ---- start and stop ---- */
-
 /* ---- TLS ---- */
 
 /* A handshake's certificate (libmicrohttpd's certificate callback; its
@@ -350,7 +348,9 @@ static int tls_pick(gnutls_session_t session, const gnutls_datum_t *req_ca, int 
 	return 0;
 }
 
-/* The certificate and key of the configuration into s->tls. */
+/* The certificate and key of the configuration into s->tls: 0, 1 when
+ * the certificate is not valid at this time (it is served all the same),
+ * or -errno with err. */
 static int tls_load(struct kc_http *s, char *about, size_t aboutlen, char *err, size_t errlen)
 {
 	struct http_tls *t, *old;
@@ -366,8 +366,10 @@ static int tls_load(struct kc_http *s, char *about, size_t aboutlen, char *err, 
 	s->tls = t;
 	pthread_mutex_unlock(&s->lock);
 	http_tls_put(old);
-	return 0;
+	return valid ? 0 : 1;
 }
+
+/* ---- start and stop ---- */
 
 /* Raises the soft file limit to what the connection limit needs, up to the
  * hard limit; returns the connection limit the file limit allows. */
@@ -447,7 +449,7 @@ struct kc_http *kc_http_start(const struct kc_audit_config *cfg, struct kc_notif
 	char port[8], about[400];
 	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
-	int rc;
+	int rc, tls = 0;
 
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
@@ -456,7 +458,7 @@ struct kc_http *kc_http_start(const struct kc_audit_config *cfg, struct kc_notif
 	s->cfg = cfg;
 	s->notifier = notifier;
 	pthread_mutex_init(&s->lock, NULL);
-	if (cfg->tls_cert && tls_load(s, about, sizeof(about), err, errlen) < 0)
+	if (cfg->tls_cert && (tls = tls_load(s, about, sizeof(about), err, errlen)) < 0)
 		goto free_s;
 	if (kc_db_thread_init(cfg->db_path) < 0) {
 		snprintf(err, errlen, "out of memory");
@@ -486,7 +488,9 @@ struct kc_http *kc_http_start(const struct kc_audit_config *cfg, struct kc_notif
 		freeaddrinfo(ai);
 		goto free_s;
 	}
-	if (s->tls)
+	if (s->tls && tls > 0)
+		kc_warn("TLS certificate %s: %s: clients will refuse it", cfg->tls_cert, about);
+	else if (s->tls)
 		kc_notice("TLS certificate %s: %s", cfg->tls_cert, about);
 	if (!s->tls && !addr_is_loopback(ai->ai_addr))
 		kc_warn("serving plain HTTP on %s, not a loopback address: tokens and names cross the network in"

@@ -75,13 +75,17 @@ static int healthy(struct kc_db *db, struct kc_notifier *n)
 static void reload(const struct kc_audit_config *cfg, struct kc_http *server)
 {
 	char err[512], about[400];
+	int r;
 
 	if (!cfg->tls_cert) {
 		kc_notice("SIGHUP: nothing to reload (no [server] tls_cert)");
 		return;
 	}
-	if (kc_http_reload(server, about, sizeof(about), err, sizeof(err)) < 0)
+	r = kc_http_reload(server, about, sizeof(about), err, sizeof(err));
+	if (r < 0)
 		kc_err("SIGHUP: %s; still serving the certificate loaded before", err);
+	else if (r > 0)
+		kc_warn("SIGHUP: TLS certificate %s reloaded: %s: clients will refuse it", cfg->tls_cert, about);
 	else
 		kc_notice("SIGHUP: TLS certificate %s reloaded: %s; new connections get it", cfg->tls_cert, about);
 }
