@@ -108,10 +108,16 @@ int kc_auth_user_check(struct kc_db *db, const char *name, const char *password,
 #define LOGIN_SLOTS 4096
 #define LOGIN_FORGET_MS (INT64_C(15) * 60 * 1000)
 
+/* While a name is locked, a clean address may check it once in this
+ * period: a guesser with many addresses gets at most one guess a period,
+ * its user waits a second at most. */
+#define LOGIN_CLEAN_SPACING_MS 1000
+
 struct login_slot {
 	char key[KC_NAME_MAX + 3]; /* "u:" name or "a:" address; "" when free */
 	int fails, inflight;
 	int64_t until_ms, last_ms;
+	int64_t clean_ms; /* a name's: the last check from a clean address while it was locked */
 };
 
 static struct login_slot login_slots[LOGIN_SLOTS];
@@ -160,15 +166,34 @@ static int64_t login_slot_wait(const struct login_slot *e, int free_fails, int64
 	return 0;
 }
 
-/* Returns the milliseconds this failure locks the slot for, or 0. */
+/* 0, or the milliseconds the name's slot u holds a check from the
+ * address of slot a. A clean address (no failure on record) is not held
+ * by the name's lock: its checks of a locked name are spaced and one at a
+ * time. */
+static int64_t login_name_wait(const struct login_slot *u, const struct login_slot *a, int64_t now)
+{
+	int64_t w = login_slot_wait(u, KC_AUTH_LOGIN_FREE_USER, now);
+
+	if (w == 0 || a->fails > 0)
+		return w;
+	if (now - u->clean_ms < LOGIN_CLEAN_SPACING_MS)
+		return LOGIN_CLEAN_SPACING_MS - (now - u->clean_ms);
+	return u->inflight > 0 ? LOGIN_CLEAN_SPACING_MS : 0;
+}
+
+/* Returns the milliseconds this failure locks the slot for, or 0. A
+ * success clears a slot that is not locked; a locked name stays locked
+ * when its user signs in from a clean address (the lock is a guesser's). */
 static int64_t login_slot_done(struct login_slot *e, int free_fails, int ok, int64_t now)
 {
 	if (e->inflight > 0)
 		e->inflight--;
 	e->last_ms = now;
 	if (ok) {
-		e->fails = 0;
-		e->until_ms = 0;
+		if (now >= e->until_ms) {
+			e->fails = 0;
+			e->until_ms = 0;
+		}
 		return 0;
 	}
 	e->fails++;
@@ -199,11 +224,13 @@ int kc_auth_login_begin(const char *user, const char *addr, int64_t now_ms, int 
 		/* every slot locked or in use: a flood; refuse for a second */
 		wait = 1000;
 	} else {
-		int64_t wu = login_slot_wait(u, KC_AUTH_LOGIN_FREE_USER, now_ms);
+		int64_t wu = login_name_wait(u, a, now_ms);
 		int64_t wa = login_slot_wait(a, KC_AUTH_LOGIN_FREE_ADDR, now_ms);
 
 		wait = wu > wa ? wu : wa;
 		if (wait == 0) {
+			if (now_ms < u->until_ms) /* a clean address's check of a locked name */
+				u->clean_ms = now_ms;
 			u->inflight++;
 			a->inflight++;
 		}
@@ -276,18 +303,20 @@ int kc_auth_session_get(struct kc_db *db, const char *token, char *user, enum kc
 	return r;
 }
 
-void kc_auth_session_end(struct kc_db *db, const char *token)
+int kc_auth_session_end(struct kc_db *db, const char *token)
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "DELETE FROM sessions WHERE token_hash = ?");
 	char hash[65];
+	int r;
 
-	if (!st || !token)
-		return;
+	if (!st)
+		return -EIO;
 	kc_token_hash(token, hash);
 	kc_bind_text(st, 1, hash);
 	kc_db_write_lock();
-	step_done(st);
+	r = step_done(st);
 	kc_db_write_unlock();
+	return r;
 }
 
 int kc_auth_session_expire(struct kc_db *db)

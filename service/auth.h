@@ -30,8 +30,13 @@ int kc_auth_user_check(struct kc_db *db, const char *name, const char *password,
  * name and per client address (an IPv6 address by its /64). After
  * KC_AUTH_LOGIN_FREE_USER failures for a name, or KC_AUTH_LOGIN_FREE_ADDR
  * from an address, each further failure locks it for twice as long as the
- * one before, from 1 s up to KC_AUTH_LOGIN_LOCK_MAX_S; a success clears
- * both counts, a quarter of an hour without a failure forgets them. */
+ * one before, from 1 s up to KC_AUTH_LOGIN_LOCK_MAX_S. A locked address is
+ * refused. A locked name is refused from addresses with a failure on
+ * record; a clean address (none) may still try it, one check at a time
+ * and one a second, so that guessing from elsewhere cannot lock its user
+ * out. A success
+ * clears the counts that are not locked; a quarter of an hour without a
+ * failure forgets them. */
 #define KC_AUTH_LOGIN_FREE_USER 5
 #define KC_AUTH_LOGIN_FREE_ADDR 20
 #define KC_AUTH_LOGIN_LOCK_MAX_S 900
@@ -45,7 +50,9 @@ int kc_auth_login_end(const char *user, const char *addr, int ok, int64_t now_ms
 int kc_auth_session_new(struct kc_db *db, const char *user, int ttl_s, char token[KC_TOKEN_LEN]);
 /* Returns 0 with user (KC_NAME_MAX+1 bytes) and role set, or -EACCES. */
 int kc_auth_session_get(struct kc_db *db, const char *token, char *user, enum kc_role *role);
-void kc_auth_session_end(struct kc_db *db, const char *token);
+/* Ends the session of token (a sign-out): 0, or -EIO when the database
+ * could not delete it (the session still works). */
+int kc_auth_session_end(struct kc_db *db, const char *token);
 /* Drops expired sessions; returns how many, or -EIO. */
 int kc_auth_session_expire(struct kc_db *db);
 

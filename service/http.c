@@ -1,12 +1,12 @@
-/* The server: start and stop, the TLS certificate and key, the file and
- * connection limits (in all and per client address), libmicrohttpd's
- * log, and a request's way in (its body within the route's limit) to
+/* The server: start, reload (the TLS certificate and key) and stop, the
+ * TLS suites and each handshake's certificate, the file and connection
+ * limits (in all and per client address), libmicrohttpd's log, and a
+ * request's way in (its body within the route's limit) to
  * http_route_dispatch. */
 #include "service/http_impl.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <search.h>
 #include <stdio.h>
@@ -23,7 +23,10 @@
 #define NOFILE_RESERVE 256
 /* Refusals are logged at most once in this period, with their count. */
 #define REFUSAL_LOG_MS 10000
-#define PEM_MAX (1 << 20)
+/* TLS 1.3, and TLS 1.2 with AEAD suites and ECDHE only: no CBC, no SHA-1
+ * or other MAC, no RSA key exchange (forward secrecy). */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM" \
+	":+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE"
 
 /* Open connections from one client address. */
 struct addr_count {
@@ -34,8 +37,10 @@ struct addr_count {
 
 /* Per connection (MHD's socket context). */
 struct conn_slot {
-	struct addr_count *ac;
-	bool over; /* beyond the per-address limit: answered 503 and closed */
+	struct kc_http *s;
+	struct addr_count *ac; /* NULL for an address of another family */
+	bool over;	       /* beyond the per-address limit: answered 503 and closed */
+	struct http_tls *tls;  /* the certificate its handshake presented */
 };
 
 /* ---- a request's way in: connection limits, the body ---- */
@@ -254,25 +259,24 @@ static enum MHD_Result conn_accept(void *cls, const struct sockaddr *sa, socklen
 static void conn_track(struct kc_http *s, struct MHD_Connection *c, void **socket_context)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	struct conn_slot *slot;
+	struct conn_slot *slot = calloc(1, sizeof(*slot));
 	struct addr_count k, *ac, **found;
 
+	if (!slot)
+		return;
+	slot->s = s;
+	*socket_context = slot;
 	if (!ci || addr_key(ci->client_addr, &k) < 0)
 		return;
-	slot = calloc(1, sizeof(*slot));
 	ac = calloc(1, sizeof(*ac));
-	if (!slot || !ac) {
-		free(slot);
-		free(ac);
+	if (!ac)
 		return;
-	}
 	*ac = k;
 	pthread_mutex_lock(&s->lock);
 	found = tsearch(ac, &s->addrs, addr_cmp);
 	if (!found) {
 		pthread_mutex_unlock(&s->lock);
 		free(ac);
-		free(slot);
 		return;
 	}
 	if (*found != ac)
@@ -283,7 +287,6 @@ static void conn_track(struct kc_http *s, struct MHD_Connection *c, void **socke
 	pthread_mutex_unlock(&s->lock);
 	if (slot->over)
 		conn_refusal(s, &k, false);
-	*socket_context = slot;
 }
 
 static void conn_untrack(struct kc_http *s, struct conn_slot *slot)
@@ -291,12 +294,13 @@ static void conn_untrack(struct kc_http *s, struct conn_slot *slot)
 	struct addr_count *ac = slot->ac;
 
 	pthread_mutex_lock(&s->lock);
-	if (--ac->n == 0)
+	if (ac && --ac->n == 0)
 		tdelete(ac, &s->addrs, addr_cmp);
 	else
 		ac = NULL;
 	pthread_mutex_unlock(&s->lock);
 	free(ac);
+	http_tls_put(slot->tls);
 	free(slot);
 }
 
@@ -313,57 +317,59 @@ static void conn_notify(void *cls, struct MHD_Connection *c, void **socket_conte
 	}
 }
 
-/* ---- start and stop ---- */
+/* ---- TLS ---- */
 
-/* The whole of a PEM file (what names the [server] key). */
-static int tls_read(const char *key, const char *path, const char *marker, char **out, char *err, size_t errlen)
+/* A handshake's certificate (libmicrohttpd's certificate callback; its
+ * session's pointer is the connection): the one the server holds now,
+ * kept by the connection while it lasts. */
+static int tls_pick(gnutls_session_t session, const gnutls_datum_t *req_ca, int nreq,
+		    const gnutls_pk_algorithm_t *algos, int nalgos, gnutls_pcert_st **chain, unsigned *n,
+		    gnutls_privkey_t *key)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0;
-	char *buf;
-	ssize_t n;
+	struct MHD_Connection *c = gnutls_session_get_ptr(session);
+	const union MHD_ConnectionInfo *ci = c ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
+	struct conn_slot *slot = ci ? ci->socket_context : NULL;
+	struct http_tls *old;
 
-	if (fd < 0) {
-		snprintf(err, errlen, "[server] %s %s: %s", key, path, strerror(errno));
-		return -errno;
-	}
-	buf = malloc(PEM_MAX + 1);
-	if (!buf) {
-		close(fd);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	while (len < PEM_MAX && (n = read(fd, buf + len, PEM_MAX - len)) != 0) {
-		if (n < 0) {
-			int e = errno;
-
-			snprintf(err, errlen, "[server] %s %s: %s", key, path, strerror(e));
-			close(fd);
-			free(buf);
-			return -e;
-		}
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	if (!strstr(buf, "-----BEGIN ") || !strstr(buf, marker)) {
-		snprintf(err, errlen, "[server] %s %s: no PEM %s in it", key, path, marker);
-		explicit_bzero(buf, len);
-		free(buf);
-		return -EINVAL;
-	}
-	*out = buf;
+	(void)req_ca;
+	(void)nreq;
+	(void)algos;
+	(void)nalgos;
+	if (!slot)
+		return -1;
+	pthread_mutex_lock(&slot->s->lock);
+	old = slot->tls;
+	slot->tls = http_tls_get(slot->s->tls);
+	pthread_mutex_unlock(&slot->s->lock);
+	http_tls_put(old);
+	if (!slot->tls)
+		return -1;
+	http_tls_use(slot->tls, chain, n, key);
 	return 0;
 }
 
-static void tls_free(struct kc_http *s)
+/* The certificate and key of the configuration into s->tls: 0, 1 when
+ * the certificate is not valid at this time (it is served all the same),
+ * or -errno with err. */
+static int tls_load(struct kc_http *s, char *about, size_t aboutlen, char *err, size_t errlen)
 {
-	if (s->tls_key)
-		explicit_bzero(s->tls_key, strlen(s->tls_key));
-	free(s->tls_key);
-	free(s->tls_cert);
-	s->tls_key = s->tls_cert = NULL;
+	struct http_tls *t, *old;
+	bool valid;
+	int r = http_tls_load(s->cfg->tls_cert, s->cfg->tls_key, &t, &valid, err, errlen);
+
+	if (r < 0)
+		return r;
+	if (about)
+		snprintf(about, aboutlen, "%s%s", http_tls_about(t), valid ? "" : " (NOT VALID NOW)");
+	pthread_mutex_lock(&s->lock);
+	old = s->tls;
+	s->tls = t;
+	pthread_mutex_unlock(&s->lock);
+	http_tls_put(old);
+	return valid ? 0 : 1;
 }
+
+/* ---- start and stop ---- */
 
 /* Raises the soft file limit to what the connection limit needs, up to the
  * hard limit; returns the connection limit the file limit allows. */
@@ -403,7 +409,7 @@ static struct MHD_Daemon *server_mhd(struct kc_http *s, const struct sockaddr *s
 {
 	const struct kc_audit_config *cfg = s->cfg;
 
-	if (s->tls_cert)
+	if (s->tls)
 		return MHD_start_daemon(flags | MHD_USE_TLS, (uint16_t)cfg->port, conn_accept, s, handler, s,
 					MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 					MHD_OPTION_SOCK_ADDR, sa,
@@ -412,9 +418,8 @@ static struct MHD_Daemon *server_mhd(struct kc_http *s, const struct sockaddr *s
 					MHD_OPTION_NOTIFY_CONNECTION, conn_notify, s,
 					MHD_OPTION_CONNECTION_LIMIT, limit,
 					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_s,
-					MHD_OPTION_HTTPS_MEM_CERT, s->tls_cert,
-					MHD_OPTION_HTTPS_MEM_KEY, s->tls_key,
-					MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+					MHD_OPTION_HTTPS_CERT_CALLBACK, tls_pick,
+					MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
 					MHD_OPTION_END);
 	return MHD_start_daemon(flags, (uint16_t)cfg->port, conn_accept, s, handler, s,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
@@ -430,7 +435,7 @@ static struct MHD_Daemon *server_mhd(struct kc_http *s, const struct sockaddr *s
 static void server_free(struct kc_http *s)
 {
 	tdestroy(s->addrs, free);
-	tls_free(s);
+	http_tls_put(s->tls);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -441,10 +446,10 @@ struct kc_http *kc_http_start(const struct kc_audit_config *cfg, struct kc_notif
 	struct kc_http *s = calloc(1, sizeof(*s));
 	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_PASSIVE, .ai_socktype = SOCK_STREAM };
 	struct addrinfo *ai = NULL;
-	char port[8];
+	char port[8], about[400];
 	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
-	int rc;
+	int rc, tls = 0;
 
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
@@ -453,8 +458,7 @@ struct kc_http *kc_http_start(const struct kc_audit_config *cfg, struct kc_notif
 	s->cfg = cfg;
 	s->notifier = notifier;
 	pthread_mutex_init(&s->lock, NULL);
-	if (cfg->tls_cert && (tls_read("tls_cert", cfg->tls_cert, "CERTIFICATE", &s->tls_cert, err, errlen) < 0 ||
-			      tls_read("tls_key", cfg->tls_key, "PRIVATE KEY", &s->tls_key, err, errlen) < 0))
+	if (cfg->tls_cert && (tls = tls_load(s, about, sizeof(about), err, errlen)) < 0)
 		goto free_s;
 	if (kc_db_thread_init(cfg->db_path) < 0) {
 		snprintf(err, errlen, "out of memory");
@@ -475,7 +479,7 @@ struct kc_http *kc_http_start(const struct kc_audit_config *cfg, struct kc_notif
 	s->starting = false;
 	pthread_mutex_unlock(&s->lock);
 	if (!s->mhd) {
-		if (s->tls_cert && s->start_err[0])
+		if (s->tls && s->start_err[0])
 			snprintf(err, errlen, "[server] tls_cert %s and tls_key %s: %s", cfg->tls_cert, cfg->tls_key,
 				 s->start_err);
 		else
@@ -484,7 +488,11 @@ struct kc_http *kc_http_start(const struct kc_audit_config *cfg, struct kc_notif
 		freeaddrinfo(ai);
 		goto free_s;
 	}
-	if (!s->tls_cert && !addr_is_loopback(ai->ai_addr))
+	if (s->tls && tls > 0)
+		kc_warn("TLS certificate %s: %s: clients will refuse it", cfg->tls_cert, about);
+	else if (s->tls)
+		kc_notice("TLS certificate %s: %s", cfg->tls_cert, about);
+	if (!s->tls && !addr_is_loopback(ai->ai_addr))
 		kc_warn("serving plain HTTP on %s, not a loopback address: tokens and names cross the network in"
 			" clear; set [server] tls_cert and tls_key, or put a TLS proxy in front", cfg->listen);
 	freeaddrinfo(ai);
@@ -499,6 +507,15 @@ free_s:
 int kc_http_port(const struct kc_http *s)
 {
 	return s->port;
+}
+
+int kc_http_reload(struct kc_http *s, char *about, size_t aboutlen, char *err, size_t errlen)
+{
+	if (about && aboutlen)
+		about[0] = '\0';
+	if (!s->cfg->tls_cert)
+		return 0;
+	return tls_load(s, about, aboutlen, err, errlen);
 }
 
 void kc_http_stop(struct kc_http *s)

@@ -4,6 +4,7 @@
  * (http_api.c) and of the web pages (http_web.c). */
 #ifndef KC_SERVICE_HTTP_IMPL_H
 #define KC_SERVICE_HTTP_IMPL_H
+#include <gnutls/abstract.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <pthread.h>
@@ -26,8 +27,8 @@ struct kc_http {
 	struct kc_notifier *notifier;
 	struct MHD_Daemon *mhd;
 	int port;
-	char *tls_cert, *tls_key; /* PEM text, kept while the daemon runs */
 	pthread_mutex_t lock;	   /* guards what follows */
+	struct http_tls *tls;	   /* the certificate and key new handshakes get; NULL: plain HTTP */
 	void *addrs;		   /* tsearch tree of struct addr_count */
 	long refused, busy;	   /* connections refused at accept, answered 503 */
 	int64_t refusal_logged_ms;
@@ -63,6 +64,24 @@ struct call {
 	const char *rest; /* what follows the path of a prefix route */
 	bool api;	  /* under /api/: JSON answers, else HTML pages */
 };
+
+/* ---- http_tls.c: the certificate chain and key ---- */
+
+struct http_tls;
+/* Reads and checks the PEM files (the key is the certificate's): 0 with
+ * *out (one reference) and whether the certificate is valid now, or
+ * -errno with err naming the [server] key and the file. */
+int http_tls_load(const char *cert_path, const char *key_path, struct http_tls **out, bool *valid_now, char *err,
+		  size_t errlen);
+/* "<subject>, valid <from> to <to> UTC" */
+const char *http_tls_about(const struct http_tls *t);
+/* One more reference to t (NULL: none); returns t. */
+struct http_tls *http_tls_get(struct http_tls *t);
+/* Drops a reference (NULL: none); the last frees t. */
+void http_tls_put(struct http_tls *t);
+/* What a handshake presents: the chain and its key, valid while the
+ * caller holds a reference. */
+void http_tls_use(struct http_tls *t, gnutls_pcert_st **chain, unsigned *n, gnutls_privkey_t *key);
 
 /* ---- http_request.c: what a request carries ---- */
 
@@ -101,8 +120,10 @@ enum MHD_Result http_reply_html(struct MHD_Connection *c, unsigned status, char 
 enum MHD_Result http_reply_redirect(struct MHD_Connection *c, const char *to, const char *cookie);
 /* 429 for a login locked by the backoff, with Retry-After. */
 enum MHD_Result http_reply_locked(struct MHD_Connection *c, bool api, int retry_s);
-/* 401 with a basic-auth challenge: JSON on the API, the login form on pages. */
-enum MHD_Result http_reply_unauthorized(struct MHD_Connection *c, bool api);
+/* No credentials: 401 JSON on the API; a page asked for with GET or HEAD
+ * redirects to the login form, another method gets 401 and the form. No
+ * basic-auth challenge ever (a browser would offer its own prompt). */
+enum MHD_Result http_reply_unauthorized(struct MHD_Connection *c, bool api, bool get);
 /* A JSON error that closes the connection (its body is not read). */
 enum MHD_Result http_reply_closing(struct MHD_Connection *c, unsigned status, const char *error,
 				   const char *message);

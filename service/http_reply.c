@@ -8,32 +8,73 @@
 
 #include "service/web.h"
 
-enum MHD_Result http_reply_buf(struct MHD_Connection *c, unsigned status, const char *ctype, char *buf,
-			       size_t len, const char *cookie)
+/* The response to body (malloc'd, consumed; NULL for none) with the
+ * headers every answer carries: no caching, no sniffing, the referrer
+ * sent to this service's own pages only (so a browser's form post carries
+ * the page's Origin, which the cross-site guard checks), and on pages a
+ * content security policy without scripts and no framing. NULL when out
+ * of memory. */
+static struct MHD_Response *reply_new(const char *ctype, char *body, size_t len)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
-	enum MHD_Result ret;
+	struct MHD_Response *r = body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
+				      : MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 
 	if (!r) {
-		free(buf);
-		return MHD_NO;
+		free(body);
+		return NULL;
 	}
-	MHD_add_response_header(r, "Content-Type", ctype);
+	if (ctype)
+		MHD_add_response_header(r, "Content-Type", ctype);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	if (strncmp(ctype, "text/html", 9) == 0) {
+	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
+	if (ctype && strncmp(ctype, "text/html", 9) == 0) {
 		MHD_add_response_header(r, "Content-Security-Policy",
 					"default-src 'none'; style-src 'unsafe-inline'; form-action 'self';"
 					" frame-ancestors 'none'");
 		MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	}
-	if (cookie)
-		MHD_add_response_header(r, "Set-Cookie", cookie);
+	return r;
+}
+
+/* Queues r (NULL: out of memory) with status, and frees it. */
+static enum MHD_Result reply_queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
+{
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
+
+enum MHD_Result http_reply_buf(struct MHD_Connection *c, unsigned status, const char *ctype, char *buf,
+			       size_t len, const char *cookie)
+{
+	struct MHD_Response *r = reply_new(ctype, buf, len);
+
+	if (r && cookie)
+		MHD_add_response_header(r, "Set-Cookie", cookie);
+	return reply_queue(c, status, r);
+}
+
+/* {"ok": false, "error": error, "message": message}, with retry_after
+ * when it is not 0, as text (malloc'd). */
+static char *reply_error_text(const char *error, const char *message, int retry_after)
+{
+	json_t *j = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", error, "message", message);
+	char *txt;
+
+	if (j && retry_after)
+		json_object_set_new(j, "retry_after", json_integer(retry_after));
+	txt = j ? json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(j);
+	return txt;
+}
+
+static const char type_json[] = "application/json; charset=utf-8";
+static const char type_html[] = "text/html; charset=utf-8";
 
 enum MHD_Result http_reply_json(struct MHD_Connection *c, unsigned status, json_t *j)
 {
@@ -42,36 +83,35 @@ enum MHD_Result http_reply_json(struct MHD_Connection *c, unsigned status, json_
 	json_decref(j);
 	if (!s)
 		return MHD_NO;
-	return http_reply_buf(c, status, "application/json; charset=utf-8", s, strlen(s), NULL);
+	return http_reply_buf(c, status, type_json, s, strlen(s), NULL);
 }
 
 enum MHD_Result http_reply_error(struct MHD_Connection *c, unsigned status, const char *error,
 				 const char *message)
 {
-	return http_reply_json(c, status, json_pack("{s:b, s:s, s:s}", "ok", 0, "error", error, "message", message));
+	char *txt = reply_error_text(error, message, 0);
+
+	if (!txt)
+		return MHD_NO;
+	return http_reply_buf(c, status, type_json, txt, strlen(txt), NULL);
 }
 
 enum MHD_Result http_reply_html(struct MHD_Connection *c, unsigned status, char *html, const char *cookie)
 {
 	if (!html)
 		return MHD_NO;
-	return http_reply_buf(c, status, "text/html; charset=utf-8", html, strlen(html), cookie);
+	return http_reply_buf(c, status, type_html, html, strlen(html), cookie);
 }
 
 enum MHD_Result http_reply_redirect(struct MHD_Connection *c, const char *to, const char *cookie)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-	enum MHD_Result ret;
+	struct MHD_Response *r = reply_new(NULL, NULL, 0);
 
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Location", to);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	if (cookie)
+	if (r)
+		MHD_add_response_header(r, "Location", to);
+	if (r && cookie)
 		MHD_add_response_header(r, "Set-Cookie", cookie);
-	ret = MHD_queue_response(c, MHD_HTTP_SEE_OTHER, r);
-	MHD_destroy_response(r);
-	return ret;
+	return reply_queue(c, MHD_HTTP_SEE_OTHER, r);
 }
 
 enum MHD_Result http_reply_locked(struct MHD_Connection *c, bool api, int retry_s)
@@ -79,85 +119,45 @@ enum MHD_Result http_reply_locked(struct MHD_Connection *c, bool api, int retry_
 	char msg[200], ra[16];
 	char *body;
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 
 	snprintf(msg, sizeof(msg), "登录失败次数过多，请 %d 秒后再试 Too many failed logins; try again in %d s", retry_s,
 		 retry_s);
-	if (api) {
-		json_t *j = json_pack("{s:b, s:s, s:s, s:i}", "ok", 0, "error", "too_many_attempts", "message", msg,
-				      "retry_after", retry_s);
-
-		body = j ? json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
-		json_decref(j);
-	} else {
-		body = kc_web_login(msg);
-	}
+	body = api ? reply_error_text("too_many_attempts", msg, retry_s) : kc_web_login(msg);
 	if (!body)
 		return MHD_NO;
-	r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(body);
-		return MHD_NO;
-	}
+	r = reply_new(api ? type_json : type_html, body, strlen(body));
 	snprintf(ra, sizeof(ra), "%d", retry_s);
-	MHD_add_response_header(r, "Content-Type", api ? "application/json; charset=utf-8" : "text/html; charset=utf-8");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "Retry-After", ra);
-	ret = MHD_queue_response(c, 429, r);
-	MHD_destroy_response(r);
-	return ret;
+	if (r)
+		MHD_add_response_header(r, "Retry-After", ra);
+	return reply_queue(c, 429, r);
 }
 
-/* A browser offers its own basic-auth prompt first and shows the login
- * form when that is cancelled. */
-enum MHD_Result http_reply_unauthorized(struct MHD_Connection *c, bool api)
+/* No basic-auth challenge (WWW-Authenticate: Basic) on any answer: a
+ * browser would offer its own prompt, which has no way to sign out. API
+ * clients send their credentials with the request (curl -u does). */
+enum MHD_Result http_reply_unauthorized(struct MHD_Connection *c, bool api, bool get)
 {
-	static const char json[] = "{\"ok\":false,\"error\":\"unauthorized\"}";
-	char *html = api ? NULL : kc_web_login(NULL);
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-
-	if (api) {
-		r = MHD_create_response_from_buffer(strlen(json), (void *)json, MHD_RESPMEM_PERSISTENT);
-	} else {
-		if (!html)
-			return MHD_NO;
-		r = MHD_create_response_from_buffer(strlen(html), html, MHD_RESPMEM_MUST_FREE);
-	}
-	if (!r) {
-		free(html);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, "Content-Type", api ? "application/json" : "text/html; charset=utf-8");
+	if (!api && get)
+		return http_reply_redirect(c, "/login", NULL);
 	if (!api)
-		MHD_add_response_header(r, "Cache-Control", "no-store");
-	ret = MHD_queue_basic_auth_fail_response(c, "keyauditd", r);
-	MHD_destroy_response(r);
-	return ret;
+		return http_reply_html(c, 401, kc_web_login("请先登录 Please log in"), NULL);
+	return http_reply_error(c, 401, "unauthorized",
+				"需要登录:HTTP 基本认证或会话 credentials needed: HTTP basic authentication or a session");
 }
 
 enum MHD_Result http_reply_closing(struct MHD_Connection *c, unsigned status, const char *error,
 				   const char *message)
 {
-	json_t *j = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", error, "message", message);
-	char *txt = j ? json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
+	char *txt = reply_error_text(error, message, 0);
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 
-	json_decref(j);
 	if (!txt)
 		return MHD_NO;
-	r = MHD_create_response_from_buffer(strlen(txt), txt, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(txt);
-		return MHD_NO;
+	r = reply_new(type_json, txt, strlen(txt));
+	if (r) {
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+		if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+			MHD_add_response_header(r, "Retry-After", "10");
 	}
-	MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
-		MHD_add_response_header(r, "Retry-After", "10");
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return reply_queue(c, status, r);
 }

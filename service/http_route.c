@@ -91,10 +91,16 @@ static const struct route *route_find(const char *url, unsigned method, const ch
 	return rt;
 }
 
-/* A browser sends Origin with every POST and, lately, Sec-Fetch-Site;
- * other clients send neither. Either one naming another site refuses the
- * write, whatever credentials came with it (a browser adds cached basic
- * credentials and cookies to a cross-site form on its own). */
+/* A browser sends Origin with every POST and Sec-Fetch-Site with every
+ * request (Chromium, Firefox, Safari since 2023); other clients send
+ * neither. A write is refused, whatever credentials came with it (a
+ * browser adds cookies and cached basic credentials to a cross-site form
+ * on its own), when Sec-Fetch-Site names another site or Origin another
+ * origin. Sec-Fetch-Site: same-origin, which no page can forge, is enough
+ * with an Origin of "null" (a browser that withholds its origin for
+ * privacy); without Sec-Fetch-Site, "null" is refused (a sandboxed frame
+ * or a data: page on any site sends it). The service's pages send
+ * Referrer-Policy: same-origin, so their own forms carry their Origin. */
 static bool route_same_origin(struct MHD_Connection *c)
 {
 	const char *sfs = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
@@ -104,7 +110,7 @@ static bool route_same_origin(struct MHD_Connection *c)
 
 	if (sfs && strcmp(sfs, "same-origin") != 0 && strcmp(sfs, "none") != 0)
 		return false;
-	if (!origin)
+	if (!origin || (sfs && strcmp(sfs, "same-origin") == 0 && strcmp(origin, "null") == 0))
 		return true;
 	auth = strstr(origin, "://");
 	return auth && host && (strncmp(origin, "http://", 7) == 0 || strncmp(origin, "https://", 8) == 0) &&
@@ -172,7 +178,7 @@ static int http_access(struct call *k, const struct route *rt, unsigned method)
 	if (a == -EAGAIN)
 		return http_reply_locked(k->c, k->api, k->rq->retry_s);
 	if (a < 0)
-		return http_reply_unauthorized(k->c, k->api);
+		return http_reply_unauthorized(k->c, k->api, method == M_GET);
 	if (k->api && method == M_POST && k->rq->session[0] && !http_request_csrf_ok(k->rq))
 		return http_reply_error(k->c, 403, "forbidden", "use HTTP basic authentication for API writes");
 	if (rt->access == ROUTE_ADMIN && k->rq->role != KC_ROLE_ADMIN)

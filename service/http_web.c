@@ -61,11 +61,24 @@ enum MHD_Result http_web_login_form(struct call *k)
 	return http_reply_html(k->c, 200, kc_web_login(NULL), NULL);
 }
 
+/* Ends the session at the service, then drops the browser's cookie: the
+ * cookie stops working wherever a copy of it is. */
 enum MHD_Result http_web_logout(struct call *k)
 {
+	char csrf[65];
+	struct kc_web_page pg = web_page(k, csrf);
+
 	if (!http_request_csrf_ok(k->rq))
-		return http_reply_error(k->c, 403, "forbidden", "bad form token");
-	kc_auth_session_end(k->db, k->rq->session);
+		return http_reply_html(k->c, 403, kc_web_message(&pg, "错误 Error", "表单已失效 bad form token"), NULL);
+	if (kc_auth_session_end(k->db, k->rq->session) < 0) {
+		kc_err("logout of %s: the session cannot be ended: %s", k->rq->user, sqlite3_errmsg(k->db->h));
+		return http_reply_html(k->c, 500,
+				       kc_web_message(&pg, "错误 Error",
+						      "数据库错误，尚未退出，请重试 Database error: you are still signed in;"
+						      " try again"),
+				       NULL);
+	}
+	kc_info("web logout: %s", k->rq->user);
 	return http_reply_redirect(k->c, "/login", HTTP_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 }
 

@@ -70,6 +70,26 @@ static int healthy(struct kc_db *db, struct kc_notifier *n)
 	return ok && kc_notifier_health(n) == 0;
 }
 
+/* SIGHUP: the TLS certificate and key read again; a bad file leaves the
+ * ones in use. */
+static void reload(const struct kc_audit_config *cfg, struct kc_http *server)
+{
+	char err[512], about[400];
+	int r;
+
+	if (!cfg->tls_cert) {
+		kc_notice("SIGHUP: nothing to reload (no [server] tls_cert)");
+		return;
+	}
+	r = kc_http_reload(server, about, sizeof(about), err, sizeof(err));
+	if (r < 0)
+		kc_err("SIGHUP: %s; still serving the certificate loaded before", err);
+	else if (r > 0)
+		kc_warn("SIGHUP: TLS certificate %s reloaded: %s: clients will refuse it", cfg->tls_cert, about);
+	else
+		kc_notice("SIGHUP: TLS certificate %s reloaded: %s; new connections get it", cfg->tls_cert, about);
+}
+
 static int serve(struct kc_audit_config *cfg)
 {
 	struct kc_db *db;
@@ -130,11 +150,15 @@ static int serve(struct kc_audit_config *cfg)
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP) {
-				kc_notice("signal %u: stopping", si.ssi_signo);
-				r = 0;
-				break;
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGHUP) {
+				reload(cfg, server);
+				continue;
 			}
+			kc_notice("signal %u: stopping", si.ssi_signo);
+			r = 0;
+			break;
 		}
 		if (p[1].revents & POLLIN) {
 			uint64_t ticks;

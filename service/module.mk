@@ -38,3 +38,9 @@ TEST_PROGRAMS += t-event-types
 t-event-types_SRCS := tests/service/t-event-types.c
 t-event-types_LIBS := service common
 TEST_SCRIPTS += tests/service/t-event-emit.py
+# the console's sign-in and sign-out in Chromium through Playwright
+# (tests/kiosk/npm-setup.sh installs playwright-core)
+TEST_SCRIPTS += tests/service/t-signin.py
+# keyauditd hands each TLS handshake its certificate itself (service/http_tls.c)
+PKGS += gnutls
+DEBS_BUILD += libgnutls28-dev

@@ -159,6 +159,30 @@ def section(rep, name):
     raise KeyError(name)
 
 
+def browser(script, svc, user, password, name, **env):
+    """Runs tests/service/<script> (console.js: playwright-core from
+    tests/kiosk/npm-setup.sh, Debian's chromium) against svc as user, its
+    screenshots in $BUILD/test-logs/service/<name>/; prints what it printed
+    and returns its exit status. Exits 77 when chromium or node is missing."""
+    import shutil
+    src = os.environ.get("KEYCAB_SRC") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    if not shutil.which("chromium") or not shutil.which("node"):
+        say("chromium or node is not installed (make check installs them)")
+        sys.exit(77)
+    npm = subprocess.run([os.path.join(src, "tests", "kiosk", "npm-setup.sh")], capture_output=True, text=True)
+    if npm.returncode != 0:
+        say(npm.stderr)
+        say("npm ci failed")
+        sys.exit(1)
+    env = dict(os.environ, NODE_PATH=npm.stdout.strip(), KC_URL=svc.url, KC_USER=user, KC_PASS=password,
+               KC_SHOTS=os.path.join(os.environ["BUILD"], "test-logs", "service", name), **env)
+    r = subprocess.run(["node", os.path.join(src, "tests", "service", script)], env=env, capture_output=True,
+                       text=True, timeout=300)
+    for line in (r.stdout + r.stderr).splitlines():
+        say("  " + line)
+    return r.returncode
+
+
 def seal(cabinet, partials, start_seq=None, prev=None):
     """Seals partial events (dicts) as cabinet's chain; returns JSON texts."""
     args = [FWD, "seal", cabinet]

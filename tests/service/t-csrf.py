@@ -1,12 +1,23 @@
 #!/usr/bin/env python3
-"""Cross-site writes through a browser's cached credentials. An admin logs
-in to keyauditd by HTTP basic authentication in a real headless Chromium
-(the credentials are then cached by the browser); the same browser opens a
-page on another site (a second HTTP server, evil.test) that auto-submits
-forms and fetches to keyauditd's write routes. Every one is refused and
-the database is unchanged, while API clients (no Origin, a JSON body,
-basic auth) and the service's own forms keep working."""
+"""Cross-site writes through a signed-in browser. An admin signs in to
+keyauditd with the login form in a real headless Chromium (driven over the
+DevTools pipe, cdp.py: clicks and typing, as a person does); the same
+browser opens a page on another site (a second HTTP server, evil.test)
+that auto-submits forms and fetches to keyauditd's write routes. Every one
+is refused and the database is unchanged, while API clients (no Origin, a
+JSON body, basic auth) and the service's own forms (sign-out, clicked)
+keep working.
+
+ATTACK SET-UP, marked where it is done: the session cookie is SameSite=
+Strict and keyauditd never asks a browser for basic credentials, so a
+browser sends no credential to another site's form by itself; to test
+the cross-site guard on its own, the attack phase adds the admin's basic
+credentials to every request of the browser by hand (as a browser that
+had them cached would), and a section forges Origin and Sec-Fetch-Site
+headers without a browser."""
+import base64
 import http.server
+import json
 import os
 import re
 import sys
@@ -78,25 +89,27 @@ def evaluate(session, expr):
     return r.get("result", {}).get("value")
 
 
-def open_page(session, url, auth=None, seconds=20):
-    loaded = []
+def basic(cred):
+    return "Basic " + base64.b64encode(("%s:%s" % cred).encode()).decode()
 
-    def on(b, m):
-        meth, p = m.get("method"), m.get("params", {})
-        if meth == "Fetch.requestPaused":
-            b.send("Fetch.continueRequest", {"requestId": p["requestId"]}, session=session)
-        elif meth == "Fetch.authRequired":
-            resp = {"response": "ProvideCredentials", "username": auth[0], "password": auth[1]} if auth \
-                else {"response": "CancelAuth"}
-            b.send("Fetch.continueWithAuth", {"requestId": p["requestId"], "authChallengeResponse": resp},
-                   session=session)
-        elif meth == "Page.loadEventFired":
-            loaded.append(1)
-            return True
-        return False
 
+def click(session, selector, wait_load=False):
+    """A mouse click in the middle of the element, as a person clicks;
+    with wait_load, true once the page it leads to has loaded."""
+    box = evaluate(session, "(() => { const r = document.querySelector(%s).getBoundingClientRect();"
+                            " return [r.x + r.width / 2, r.y + r.height / 2]; })()" % json.dumps(selector))
+    for kind in ("mousePressed", "mouseReleased"):
+        browser.send("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1], "button": "left",
+                                                  "clickCount": 1}, session=session)
+    if wait_load:
+        return browser.pump(20, lambda b, m: m.get("method") == "Page.loadEventFired")
+    return True
+
+
+def open_page(session, url, seconds=20):
+    """Navigates to url; true once the page has loaded."""
     browser.post("Page.navigate", {"url": url}, session=session)
-    return browser.pump(seconds, on)
+    return browser.pump(seconds, lambda b, m: m.get("method") == "Page.loadEventFired")
 
 
 try:
@@ -111,18 +124,27 @@ try:
     sess = browser.send("Target.attachToTarget", {"targetId": t["targetId"], "flatten": True})["sessionId"]
     browser.send("Page.enable", session=sess)
 
-    say("== the admin logs in to keyauditd with HTTP basic authentication (the browser's prompt)")
-    browser.send("Fetch.enable", {"handleAuthRequests": True, "patterns": [{"urlPattern": "*"}]}, session=sess)
-    check(open_page(sess, svc.url + "/", ADMIN), "the index page loaded")
-    browser.send("Fetch.disable", session=sess)
+    say("== the admin opens keyauditd and signs in with the form")
+    check(open_page(sess, svc.url + "/"), "the console's address opens")
+    check(evaluate(sess, "location.pathname") == "/login", "it shows the sign-in form (/login)")
+    click(sess, 'input[name="user"]')
+    browser.send("Input.insertText", {"text": ADMIN[0]}, session=sess)
+    click(sess, 'input[name="password"]')
+    browser.send("Input.insertText", {"text": ADMIN[1]}, session=sess)
+    check(click(sess, 'form[action="/login"] button', wait_load=True), "the sign-in button pressed, a page loaded")
     text = evaluate(sess, "document.body.innerText") or ""
-    check(ADMIN[0] in text, "the index page shows the admin signed in (credentials cached)")
-    # the cached credentials are used without a prompt
+    check(evaluate(sess, "location.pathname") == "/" and "Log out (%s)" % ADMIN[0] in text,
+          "the console shows the admin signed in")
     check(open_page(sess, svc.url + "/r/now") and ADMIN[0] in (evaluate(sess, "document.body.innerText") or ""),
-          "another page opens with the cached credentials")
+          "another page opens in the same session")
     before = db_state()
 
     say("== the same browser opens pages on another site: forms and fetches to the write routes")
+    # ATTACK SET-UP: the admin's basic credentials on every request the
+    # browser makes, set by hand (a browser holding cached credentials would
+    # add them itself), so that only the cross-site guard stands in the way.
+    browser.send("Network.enable", session=sess)
+    browser.send("Network.setExtraHTTPHeaders", {"headers": {"Authorization": basic(ADMIN)}}, session=sess)
     for path in list(ATTACKS) + ["/fetch"]:
         open_page(sess, evil_url.rstrip("/") + path)
         if path == "/fetch":
@@ -136,6 +158,7 @@ try:
         where = evaluate(sess, "location.href") or ""
         answer = (evaluate(sess, "document.body ? document.body.innerText : ''") or "").replace("\n", " ")
         say("  %-18s -> %s: %s" % (path, where, answer[:150]))
+    browser.send("Network.setExtraHTTPHeaders", {"headers": {}}, session=sess)
     after = db_state()
     say("  cabinets before: %s" % [r[0] for r in before])
     say("  cabinets after:  %s" % [r[0] for r in after])
@@ -148,7 +171,7 @@ try:
         say("  log: " + line)
     check(len(refusals) >= 1, "the refusals are logged")
 
-    say("== write requests a browser can make, without a browser")
+    say("== write requests a browser can make, without a browser (ATTACK: Origin, Sec-Fetch-Site forged)")
     hdr = {"Origin": "http://evil.test", "Content-Type": "application/json"}
     st, _, body = svc.request("POST", "/api/v1/cabinets", '{"id":"EVIL-ORIGIN"}', hdr, user=ADMIN)
     say("  foreign Origin: %d %s" % (st, body.decode()[:160]))
@@ -163,6 +186,18 @@ try:
     st, _, body = svc.request("POST", "/api/v1/cabinets", '{"id":"EVIL-SFS"}',
                               {"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site"}, user=ADMIN)
     check(st == 403, "Sec-Fetch-Site: cross-site: 403")
+    for what, h in (("Origin: null (a sandboxed frame, a data: page)", {"Origin": "null"}),
+                    ("Origin: null, Sec-Fetch-Site: cross-site", {"Origin": "null", "Sec-Fetch-Site": "cross-site"}),
+                    ("Origin: null, Sec-Fetch-Site: same-site (a sibling host)",
+                     {"Origin": "null", "Sec-Fetch-Site": "same-site"}),
+                    ("another Origin, Sec-Fetch-Site: same-origin", {"Origin": "http://evil.test",
+                                                                     "Sec-Fetch-Site": "same-origin"})):
+        h["Content-Type"] = "application/json"
+        st, _, body = svc.request("POST", "/api/v1/cabinets", '{"id":"EVIL-NULL"}', h, user=ADMIN)
+        check(st == 403 and b"cross_site" in body, "%s: 403 cross_site" % what)
+        st, h2, _ = svc.request("POST", "/login", "user=%s&password=%s" % ADMIN,
+                                dict(h, **{"Content-Type": "application/x-www-form-urlencoded"}))
+        check(st == 403 and "set-cookie" not in h2, "%s, the login form: 403, no session" % what)
     st, _, body = svc.request("POST", "/login", "user=%s&password=%s" % ADMIN,
                               {"Content-Type": "application/x-www-form-urlencoded", "Origin": "http://evil.test"})
     check(st == 403 and b"set-cookie" not in body.lower(), "a login form posted from another site: 403")
@@ -171,15 +206,13 @@ try:
     say("== what legitimately writes keeps working")
     st, _, body = svc.request("POST", "/api/v1/cabinets", {"id": "CAB-CURL"}, user=ADMIN)
     check(st == 201, "curl-like client: basic auth, JSON body, no Origin: 201")
-    st, _, body = svc.request("POST", "/api/v1/cabinets", {"id": "CAB-SAME"},
-                              {"Origin": svc.url, "Sec-Fetch-Site": "same-origin"}, user=ADMIN)
-    check(st == 201, "same-origin request with a JSON body: 201")
     st, _, body = svc.request("POST", "/api/v1/cabinets/token", {"id": "CAB-CURL"},
                               {"Content-Type": "application/json; charset=utf-8"}, user=ADMIN)
     check(st == 200, "JSON with a charset parameter: 200")
-    st, h, body = svc.request("POST", "/login", "user=%s&password=%s" % ADMIN,
-                              {"Content-Type": "application/x-www-form-urlencoded", "Origin": svc.url})
-    check(st == 303 and "kcsid=" in h.get("set-cookie", ""), "login form from the service's own origin: 303")
+    check(open_page(sess, svc.url + "/r/now") and ADMIN[0] in (evaluate(sess, "document.body.innerText") or ""),
+          "back at the console, still signed in")
+    check(click(sess, 'form[action="/logout"] button', wait_load=True) and
+          evaluate(sess, "location.pathname") == "/login", "the sign-out button (the service's own form): signed out")
     st, _ = svc.post_events(real_token, [], raw="[]")
     check(st == 200, "ingest with the bearer token (the forwarder): 200")
 finally:

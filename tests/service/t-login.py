@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Password guessing against a running keyauditd: a per-user and a
-per-address backoff (429 with Retry-After and the time left), an unknown
-user costs what a known one does, guesses a second measured; and a
+per-address backoff (429 with Retry-After and the time left), the name's
+lock not holding a clean address (the real user signs in from another
+address while a guesser has the name locked; a new address gets one guess),
+an unknown user costs what a known one does, guesses a second measured; and a
 newline in a login name or a URL writes one escaped log line, not a
 forged one."""
 import http.client
@@ -16,6 +18,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svc import Service, check, finish, say
 
 USER, PASS = "sup", "login-pass-1234"
+USER2, PASS2 = "sup2", "login-pass-5678"
+CLEAN_SPACING_S = 1.05  # service/auth.c LOGIN_CLEAN_SPACING_MS
 svc = Service(body_limit=1024)
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -67,6 +71,7 @@ def guess_rate(user, source, seconds=5.0, threads=4):
 
 try:
     svc.add_user(USER, "supervisor", PASS)
+    svc.add_user(USER2, "supervisor", PASS2)
     svc.start()
 
     say("== an unknown user costs what a known one does")
@@ -91,13 +96,72 @@ try:
     check(retry >= 1, "Retry-After: %d" % retry)
     m = re.search(r"(\d+) *秒", body)
     check(m is not None and "try again in" in body, "the page says how long is left: %s" % (m.group(0) if m else body[:200]))
-    st, _, _, _ = login(USER, PASS, "127.0.0.2")
-    check(st == 429, "the right password from another address is refused too while the user is locked")
-    st, h2 = basic(USER, PASS, "127.0.0.2")
-    check(st == 429 and int(h2.get("retry-after", "0")) >= 1, "HTTP basic for that user: 429 as well")
+    st, h2, _, _ = login(USER, PASS)
+    check(st == 429 and int(h2.get("retry-after", "0")) >= 1,
+          "the right password from the failing address: 429 as well (its password not looked at)")
+    st, h2 = basic(USER, PASS)
+    check(st == 429, "HTTP basic for that user from the failing address: 429")
+
     time.sleep(retry + 0.2)
-    st, _, _, _ = login(USER, PASS, "127.0.0.2")
-    check(st == 303, "after Retry-After the right password logs in")
+    st, _, _, _ = login(USER, PASS)
+    check(st == 303, "after Retry-After the right password logs in from the address that failed")
+
+    say("== lockout abuse: a guesser at 127.0.0.7 keeps %s locked; the real %s is at another address" % (USER2, USER2))
+    locked_s, rounds = 0, 0
+    while locked_s < 8 and rounds < 30:
+        st, h, _, _ = login(USER2, "guess-%d" % rounds, "127.0.0.7")
+        rounds += 1
+        if st == 429:
+            locked_s = int(h.get("retry-after", "0"))
+            if locked_s < 8:
+                time.sleep(locked_s + 0.1)
+    say("  %d guesses; the name is locked for %d s" % (rounds, locked_s))
+    t_locked = time.time()
+    st, _, _, _ = login(USER2, PASS2, "127.0.0.7")
+    check(st == 429, "the right password from the guessing address: 429 (the backoff is kept)")
+    st, h2, _, _ = login(USER2, PASS2, "127.0.0.2")
+    check(st == 303 and "kcsid=" in h2.get("set-cookie", ""),
+          "the right password from an address that has not been failing signs in (%d)" % st)
+    st, _, _, _ = login(USER2, PASS2, "127.0.0.7")
+    check(st == 429, "the guessing address is still refused after that sign-in (the name's lock is kept)")
+    time.sleep(CLEAN_SPACING_S)
+    st, _ = basic(USER2, PASS2, "127.0.0.8")
+    check(st == 200, "a second later, HTTP basic from another clean address: 200 (%d)" % st)
+    time.sleep(CLEAN_SPACING_S)
+    st1, _, _, _ = login(USER2, "other-guess", "127.0.0.9")
+    st2, h2, _, _ = login(USER2, PASS2, "127.0.0.9")
+    say("  a second guessing address: %d, then the right password %d" % (st1, st2))
+    check(st1 == 401 and st2 == 429,
+          "a second address gets one guess while the name is locked, then the name's lock holds it too")
+    st, h2, _, _ = login(USER2, "third-guess", "127.0.0.10")
+    check(st == 429 and h2.get("retry-after") == "1",
+          "a third address at once: 429, Retry-After 1 (clean addresses get one check a second)")
+    check(time.time() - t_locked < locked_s, "all of the above within the lock (%.1f s of %d s)"
+          % (time.time() - t_locked, locked_s))
+
+    say("== many addresses guessing the locked name (4 threads, 4 s, a fresh address after each checked guess)")
+    counts = {"checked": 0, "refused": 0}
+    lock = threading.Lock()
+    end = time.time() + 4
+
+    def spray(k):
+        n, addr = 0, 1
+        while time.time() < end:
+            st, _, _, _ = login(USER2, "spray-%d-%d" % (k, n), "127.0.%d.%d" % (10 + k, addr))
+            n += 1
+            with lock:
+                counts["checked" if st == 401 else "refused"] += 1
+            if st == 401:
+                addr += 1
+
+    ts = [threading.Thread(target=spray, args=(k,)) for k in range(4)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    say("  %d guesses checked, %d refused (429)" % (counts["checked"], counts["refused"]))
+    check(counts["checked"] <= 5, "at most one guess a second reaches the password check (%d in 4 s)"
+          % counts["checked"])
 
     say("== per address: many user names from one address")
     statuses = []
@@ -134,7 +198,7 @@ try:
     for l in esc:
         say("  log: " + l)
     check(len(esc) >= 2, "the login name and the URL are logged escaped, each on one line")
-    check(PASS not in svc.log_text(), "no password in the log")
+    check(PASS not in svc.log_text() and PASS2 not in svc.log_text(), "no password in the log")
 finally:
     svc.stop()
 finish()

@@ -24,7 +24,7 @@ echo "$out" | sed 's/^/    /'
 if [ $rc -eq 0 ] && ! echo "$out" | grep -q "keyauditd.service"; then ok "verify passes, no complaint about the unit"
 else bad "systemd-analyze verify (rc $rc)"; fi
 for k in Type=notify WatchdogSec= DynamicUser=yes StateDirectory=keyauditd ProtectSystem=strict NoNewPrivileges=yes PrivateTmp=yes \
-	LimitNOFILE= MemoryMax= LoadCredential=tls.key; do
+	LimitNOFILE= MemoryMax= LoadCredential=tls.key ExecReload=; do
 	grep -q "^$k" "$KEYCAB_SRC/systemd/keyauditd.service" && ok "unit has $k" || bad "unit lacks $k"
 done
 

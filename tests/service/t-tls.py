@@ -9,10 +9,12 @@ right certificate is back everything arrives exactly once."""
 import http.client
 import os
 import shutil
+import signal
 import sqlite3
 import ssl
 import subprocess
 import sys
+import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svc import FWD, Service, check, fill, finish, say
 
@@ -42,6 +44,13 @@ def make_pki(d):
     openssl("req", "-x509", *ec, "-keyout", "self.key", "-out", "self.pem", "-days", "2",
             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", cwd=d)
     openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "other.key", cwd=d)
+    # renewed.pem: the certificate that replaces good.pem (an RSA key, CN renewed)
+    with open(os.path.join(d, "renewed.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "renewed.key", "-out", "renewed.csr",
+            "-subj", "/CN=renewed", cwd=d)
+    openssl("x509", "-req", "-in", "renewed.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-days", "2", "-extfile", "renewed.ext", "-out", "renewed.pem", cwd=d)
 
 
 svc = Service(body_limit=65536)
@@ -65,6 +74,36 @@ def https_get(path, cafile):
     body = r.read()
     c.close()
     return r.status, body
+
+
+def s_client(*args):
+    """openssl s_client to the service: (handshake done, the cipher)."""
+    r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % svc.port, "-CAfile",
+                        os.path.join(pki, "ca.pem"), "-verify_return_error"] + list(args),
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+    m = [l for l in r.stdout.splitlines() if "Cipher is" in l]
+    return r.returncode == 0 and bool(m) and "(NONE)" not in m[0], (m[0].strip() if m else r.stderr.strip()[-80:])
+
+
+def suites(cases):
+    """Each (what, cipher or ciphersuite option, accepted?) tried; checks the outcome."""
+    for what, args, want in cases:
+        done, cipher = s_client(*args)
+        say("  %-52s %s: %s" % (what, "handshake" if done else "refused", cipher))
+        check(done == want, "%s: %s" % (what, "accepted" if want else "refused"))
+
+
+def peer_cn(conn):
+    return dict(x[0] for x in conn.sock.getpeercert()["subject"]).get("commonName")
+
+
+def install(cert, key):
+    """The live files replaced the way a renewal does: a new file renamed
+    over the old one."""
+    for src, dst in ((cert, "live.pem"), (key, "live.key")):
+        tmp = os.path.join(pki, dst + ".new")
+        shutil.copyfile(os.path.join(pki, src), tmp)
+        os.replace(tmp, os.path.join(pki, dst))
 
 
 def run_fwd(timeout):
@@ -168,6 +207,81 @@ try:
     r = svc.cmd("verify-chain", "CAB-T")
     check(r.returncode == 0, "verify-chain: " + r.stdout.strip())
     check(tok not in svc.log_text(), "the token is not in the service log")
+
+    say("== TLS 1.2 offers AEAD suites only (an ECDSA certificate)")
+    suites([("TLS 1.2 ECDHE-ECDSA-AES128-SHA (CBC, SHA-1)", ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"], False),
+            ("TLS 1.2 ECDHE-ECDSA-AES256-SHA (CBC, SHA-1)", ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-SHA"], False),
+            ("TLS 1.2 ECDHE-ECDSA-AES128-SHA256 (CBC)", ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA256"], False),
+            ("TLS 1.2 ECDHE-ECDSA-AES256-SHA384 (CBC)", ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-SHA384"], False),
+            ("TLS 1.2 ECDHE-ECDSA-AES128-GCM-SHA256", ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"], True),
+            ("TLS 1.2 ECDHE-ECDSA-AES256-GCM-SHA384", ["-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"], True),
+            ("TLS 1.2 ECDHE-ECDSA-CHACHA20-POLY1305", ["-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305"], True),
+            ("TLS 1.1", ["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"], False),
+            ("TLS 1.3", ["-tls1_3"], True)])
+
+    say("== the certificate renewed: SIGHUP loads it, open connections go on")
+    svc.stop()
+    install("good.pem", "good.key")
+    use_tls("live.pem", "live.key")
+    svc.start(port=port)
+    ctx = ssl.create_default_context(cafile=os.path.join(pki, "ca.pem"))
+    kept = http.client.HTTPSConnection("127.0.0.1", port, timeout=20, context=ctx)
+    kept.request("GET", "/healthz")
+    st = kept.getresponse()
+    st.read()
+    sock = kept.sock
+    check(st.status == 200 and peer_cn(kept) == "good", "a kept connection: 200, certificate CN=%s" % peer_cn(kept))
+    install("renewed.pem", "renewed.key")
+    os.kill(svc.proc.pid, signal.SIGHUP)
+    time.sleep(0.5)
+    check(svc.proc.poll() is None, "keyauditd still runs after SIGHUP")
+    kept.request("GET", "/healthz")
+    st = kept.getresponse()
+    st.read()
+    check(st.status == 200 and kept.sock is sock and peer_cn(kept) == "good",
+          "the kept connection still answers (200) on its socket, its handshake's certificate CN=good")
+    c = http.client.HTTPSConnection("127.0.0.1", port, timeout=20, context=ctx)
+    c.request("GET", "/healthz")
+    r = c.getresponse()
+    r.read()
+    check(r.status == 200 and peer_cn(c) == "renewed", "a new handshake presents the renewed certificate (CN=%s)"
+          % peer_cn(c))
+    c.close()
+    log = svc.log_text()
+    check("renewed" in log or "live.pem" in log, "the reload is logged: %s"
+          % ([l for l in log.splitlines() if "live.pem" in l][-1:] or ["-"])[0])
+    say("== TLS 1.2 with the renewed (RSA) certificate: AEAD suites with ECDHE only")
+    suites([("TLS 1.2 ECDHE-RSA-AES128-SHA (CBC, SHA-1)", ["-tls1_2", "-cipher", "ECDHE-RSA-AES128-SHA"], False),
+            ("TLS 1.2 AES128-SHA (RSA key exchange, CBC)", ["-tls1_2", "-cipher", "AES128-SHA"], False),
+            ("TLS 1.2 AES128-GCM-SHA256 (RSA key exchange)", ["-tls1_2", "-cipher", "AES128-GCM-SHA256"], False),
+            ("TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256", ["-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"], True)])
+
+    for what, cert, key, words in (
+            ("a certificate file that is no PEM", "good.ext", "renewed.key", ["tls_cert", "live.pem", "PEM"]),
+            ("a key that is not the certificate's", "good.pem", "renewed.key", ["tls_key", "live.key", "match"]),
+            ("a missing key file", "good.pem", None, ["tls_key", "live.key", "No such file"])):
+        say("== SIGHUP with %s: the renewed certificate stays" % what)
+        install(cert, key or "renewed.key")
+        if key is None:
+            os.unlink(os.path.join(pki, "live.key"))
+        n = len(svc.log_text().splitlines())
+        os.kill(svc.proc.pid, signal.SIGHUP)
+        time.sleep(0.5)
+        new = svc.log_text().splitlines()[n:]
+        err = [l for l in new if all(w in l for w in words)]
+        say("  log: %s" % (err[0] if err else new))
+        check(svc.proc.poll() is None and err, "keyauditd runs and logs a clear error naming %s" % ", ".join(words))
+        kept.request("GET", "/healthz")
+        st = kept.getresponse()
+        st.read()
+        check(st.status == 200 and kept.sock is sock, "the kept connection still answers")
+        c = http.client.HTTPSConnection("127.0.0.1", port, timeout=20, context=ctx)
+        c.request("GET", "/healthz")
+        r = c.getresponse()
+        r.read()
+        check(r.status == 200 and peer_cn(c) == "renewed", "a new handshake still presents CN=%s" % peer_cn(c))
+        c.close()
+    kept.close()
 finally:
     svc.stop()
 finish()
