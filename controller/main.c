@@ -25,6 +25,7 @@
 #include "controller/schema_sql.h"
 #include "controller/store.h"
 #include "hw/hw.h"
+#include "controller/backlog.h"
 #include "controller/hwevents.h"
 #include "controller/registry.h"
 #include "controller/scans.h"
@@ -367,7 +368,9 @@ int main(int argc, char **argv)
 		int64_t next, now;
 		int n = 0, ns, nfds;
 
-		next = kc_scans_tick(&ctl);
+		/* what waits for the disk goes before the scans read the database */
+		next = kc_backlog_tick(&ctl);
+		next = min_ms(next, kc_scans_tick(&ctl));
 		kc_subscribe_tick(&ctl);
 		next = min_ms(next, kc_session_tick(&ctl, false));
 		next = min_ms(next, kc_proto_tick(srv));
@@ -414,10 +417,12 @@ int main(int argc, char **argv)
 	}
 	sd_notify(0, "STOPPING=1");
 	kc_notice("stopping");
+	kc_backlog_free(&ctl);
 	kc_session_tick(&ctl, true);
 	lifecycle_event(&ctl, "controller.stopping", "reason", "signal");
 	rc = 0;
 out:
+	kc_backlog_free(&ctl);
 	kc_proto_free(srv);
 	kc_forwarder_stop(fwd);
 	/* hw_cabinet_free switches every lock off before the threads go. */
