@@ -151,6 +151,7 @@ static void reread_slots(struct kc_ctl *ctl, struct kc_backlog *b)
 static void flush(struct kc_ctl *ctl, struct kc_backlog *b)
 {
 	char what[160];
+	bool reread = false;
 	int err = 0;
 
 	for (;;) {
@@ -169,9 +170,10 @@ static void flush(struct kc_ctl *ctl, struct kc_backlog *b)
 			}
 			b->head++;
 		}
-		if (waiting(b) > 0 || !b->resync)
+		if (waiting(b) > 0 || !b->resync || reread)
 			break;
 		b->resync = false;
+		reread = true;
 		reread_slots(ctl, b);
 	}
 	if (waiting(b) > 0) {
@@ -303,7 +305,7 @@ int64_t kc_backlog_tick(struct kc_ctl *ctl)
 	if (!b)
 		return KC_BACKLOG_RETRY_MS;
 	kc_store_storage(ctl->st, &s);
-	if (waiting(b) > 0 && (now >= b->retry_mono || s.commits != b->commits_seen)) {
+	if ((waiting(b) > 0 || b->resync) && (now >= b->retry_mono || s.commits != b->commits_seen)) {
 		flush(ctl, b);
 	} else if (waiting(b) == 0 && s.state != KC_STORAGE_OK && now >= b->retry_mono) {
 		kc_store_probe(ctl->st);

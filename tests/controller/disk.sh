@@ -6,8 +6,10 @@
 MNT=$T/disk
 LOOP=
 DB=$MNT/keycab.db
+SUB_PID=
 
 disk_cleanup() {
+	[ -n "$SUB_PID" ] && kill "$SUB_PID" 2>/dev/null && wait "$SUB_PID" 2>/dev/null
 	[ -n "$KCD_PID" ] && kill "$KCD_PID" 2>/dev/null && wait "$KCD_PID" 2>/dev/null
 	KCD_PID=
 	if mountpoint -q "$MNT" 2>/dev/null; then
@@ -158,6 +160,37 @@ disk_while() {
 	sleep 0.3
 	[ "$(sim history "$K3_SLOT")" = OK ] && ok "$K3_SLOT never opened" || bad "$K3_SLOT: $(sim history "$K3_SLOT")"
 	kill -0 "$KCD_PID" && ok "keycabd kept running" || bad "keycabd is gone"
+}
+
+# disk_subscribe: a subscriber (with S's session) writes what keycabd
+# pushes to $T/pushes
+disk_subscribe() {
+	python3 - "$KEYCAB_SOCKET" "$T/pushes" "$S" <<'PY' &
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall((json.dumps({"op": "subscribe", "session": sys.argv[3]}) + "\n").encode())
+with open(sys.argv[2], "wb") as f:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        f.write(d)
+        f.flush()
+PY
+	SUB_PID=$!
+	wait_for 10 test -s "$T/pushes" || bad "no answer to subscribe"
+}
+# storage_pushes: the storage pushes so far, "state/pending" each
+storage_pushes() {
+	python3 -c '
+import json, sys
+out = []
+for line in open(sys.argv[1]):
+    p = json.loads(line)
+    if p.get("push") == "storage":
+        out.append("%s/%d" % (p["storage"]["state"], p["storage"]["pending"]))
+print(" ".join(out))' "$T/pushes"
 }
 
 disk_chain_ok() {

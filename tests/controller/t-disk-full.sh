@@ -14,6 +14,7 @@ source "$KEYCAB_SRC/tests/controller/disk.sh"
 disk_tmpfs 8m
 disk_estate
 disk_before
+disk_subscribe
 echo "== the disk fills up"
 disk_fill
 df -k "$MNT" | tail -1
@@ -22,13 +23,19 @@ disk_while full "disk is full" "磁盘已满"
 echo "== space comes back; no restart"
 t_free=$(date +%s%3N)
 disk_free
-until_eq 5 in key_state "$K1" && ok "$K1 is in" || bad "$K1 is $(key_state "$K1")"
+until_eq 5 in key_state "$K1" && ok "$K1 is in, $(($(date +%s%3N) - t_free)) ms after space came back" ||
+	bad "$K1 is $(key_state "$K1")"
 until_eq 5 returned loan_state "$L1" && ok "loan $L1 returned" || bad "loan $L1 is $(loan_state "$L1")"
 until_eq 5 not_taken loan_state "$L2" && ok "loan $L2 not taken" || bad "loan $L2 is $(loan_state "$L2")"
 [ "$(key_state "$K2")" = in ] && ok "$K2 is in" || bad "$K2 is $(key_state "$K2")"
 until_eq 5 "ok 0" storage 's.get("state"), s.get("pending")' && ok "status: storage ok, nothing waits" ||
 	bad "status storage: $(storage 's')"
 has "keycab status says the disk is ok" "database disk: ok" "$(kc status)"
+pushes=$(storage_pushes)
+case " $pushes" in
+*" full/"*" ok/0") ok "a subscriber was told: $pushes" ;;
+*) bad "the storage pushes a subscriber got: '$pushes'" ;;
+esac
 kill -0 "$KCD_PID" && ok "keycabd kept running" || bad "keycabd is gone"
 
 echo "== the record: in the order it happened, when it happened"
