@@ -147,18 +147,21 @@ static void reread_slots(struct kc_ctl *ctl, struct kc_backlog *b)
 }
 
 /* Writes what waits, oldest first, up to the first change the disk does
- * not take; what is left waits, late. */
+ * not take, or KC_BACKLOG_BATCH changes (each is a commit with its fsync:
+ * the loop, its requests and the watchdog are not held up for long);
+ * what is left waits, late. */
 static void flush(struct kc_ctl *ctl, struct kc_backlog *b)
 {
-	char what[160];
+	enum outcome o = WRITTEN;
+	int budget = KC_BACKLOG_BATCH, err = 0;
 	bool reread = false;
-	int err = 0;
+	char what[160];
 
 	for (;;) {
-		while (waiting(b) > 0) {
+		while (waiting(b) > 0 && budget-- > 0) {
 			struct item *it = &b->items[b->head];
-			enum outcome o = apply(ctl, it, &err);
 
+			o = apply(ctl, it, &err);
 			if (o == KEPT)
 				break;
 			if (o == DROPPED) {
@@ -179,8 +182,9 @@ static void flush(struct kc_ctl *ctl, struct kc_backlog *b)
 	if (waiting(b) > 0) {
 		for (int i = b->head; i < b->n; i++)
 			b->items[i].late = true;
-		b->retry_mono = kc_mono_ms() + KC_BACKLOG_RETRY_MS;
-		if (!b->kept_told) {
+		/* the disk refused: a while; the batch was used up: at once */
+		b->retry_mono = kc_mono_ms() + (o == KEPT ? KC_BACKLOG_RETRY_MS : 0);
+		if (o == KEPT && !b->kept_told) {
 			struct kc_storage s;
 
 			kc_store_storage(ctl->st, &s);
@@ -316,6 +320,8 @@ int64_t kc_backlog_tick(struct kc_ctl *ctl)
 	tell(ctl, b, &s);
 	if (waiting(b) == 0 && s.state == KC_STORAGE_OK)
 		return 60000;
+	if (waiting(b) > 0 && b->retry_mono <= now)
+		return 0; /* a batch was written: the next one at once */
 	return b->retry_mono > now ? b->retry_mono - now : KC_BACKLOG_RETRY_MS;
 }
 

@@ -21,6 +21,9 @@ struct hw_event;
 /* How often the waiting changes are tried again (and a failing disk
  * probed); at once after any other write went through. */
 #define KC_BACKLOG_RETRY_MS 1000
+/* Changes written at most in one go, before the loop reads the socket
+ * and the hardware again. */
+#define KC_BACKLOG_BATCH 64
 
 /* A hardware event (not LOCK_OFF), recorded now or, when changes wait or
  * the database takes no writes, kept behind them. */

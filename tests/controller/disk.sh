@@ -193,6 +193,36 @@ for line in open(sys.argv[1]):
 print(" ".join(out))' "$T/pushes"
 }
 
+# disk_flap SLOT N: the key in SLOT lifted out and put back N times, each
+# change seen by keycabd (its slots read) before the next
+disk_flap() {
+	python3 - "$KEYCAB_SOCKET" "$SIM_CONTROL" "$1" "$2" "$KEYCAB_SRC/tests" <<'PY'
+import json, socket, sys, time
+sock, simsock, slot, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+sys.path.insert(0, sys.argv[5])
+import simctl
+
+def presence():
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sock)
+    s.sendall(b'{"op":"slots"}\n')
+    buf = b""
+    while not buf.endswith(b"\n"):
+        buf += s.recv(65536)
+    s.close()
+    return [x["presence"] for x in json.loads(buf)["slots"] if x["slot"] == slot][0]
+
+for i in range(n):
+    for cmd, want in (("remove " + slot, "absent"), ("insert %s 0" % slot, "present")):
+        simctl.command(simsock, cmd)
+        end = time.monotonic() + 5
+        while presence() != want:
+            if time.monotonic() > end:
+                sys.exit("slot %s never read %s" % (slot, want))
+            time.sleep(0.01)
+PY
+}
+
 disk_chain_ok() {
 	"$KEYCAB_BIN/keycab-chaincheck" "$DB" && [ "$(sqlite3 "$DB" 'PRAGMA quick_check')" = ok ]
 }

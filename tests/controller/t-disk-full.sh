@@ -19,6 +19,10 @@ echo "== the disk fills up"
 disk_fill
 df -k "$MNT" | tail -1
 disk_while full "disk is full" "磁盘已满"
+K4=K-LJ-5-107 K4_SLOT=C07 FLAPS=40
+disk_flap "$K4_SLOT" $FLAPS && ok "$K4 lifted out of $K4_SLOT and put back $FLAPS times" || bad "$K4_SLOT did not follow"
+until_eq 5 True storage "s.get('pending', 0) >= 2 + 2 * $FLAPS" && ok "status: $(storage 's["pending"]') changes wait to be written" ||
+	bad "status storage: $(storage 's')"
 
 echo "== space comes back; no restart"
 t_free=$(date +%s%3N)
@@ -33,7 +37,7 @@ until_eq 5 "ok 0" storage 's.get("state"), s.get("pending")' && ok "status: stor
 has "keycab status says the disk is ok" "database disk: ok" "$(kc status)"
 pushes=$(storage_pushes)
 case " $pushes" in
-*" full/"*" ok/0") ok "a subscriber was told: $pushes" ;;
+*" full/"*" ok/0") ok "a subscriber was told: $(awk '{ if (NF > 6) print $1, $2, $3, "...", $(NF-2), $(NF-1), $NF; else print }' <<<"$pushes")" ;;
 *) bad "the storage pushes a subscriber got: '$pushes'" ;;
 esac
 kill -0 "$KCD_PID" && ok "keycabd kept running" || bad "keycabd is gone"
@@ -44,6 +48,16 @@ seq_of() { q "SELECT seq FROM outbox WHERE json_extract(body,'\$.type') = '$1' A
 s1=$(seq_of loan.returned "$L1") s2=$(seq_of release.not_taken "$L2")
 [ -n "$s1" ] && [ -n "$s2" ] && [ "$s1" -lt "$s2" ] && ok "loan.returned (event $s1) before release.not_taken (event $s2)" ||
 	bad "loan.returned event '$s1', release.not_taken event '$s2'"
+k4=$(q "SELECT group_concat(json_extract(body,'\$.type'), ' ') FROM (SELECT body FROM outbox
+	WHERE seq > $s1 AND json_extract(body,'\$.slot') = '$K4_SLOT' AND json_extract(body,'\$.type') LIKE 'slot.%' ORDER BY seq)")
+want=$(for _ in $(seq $FLAPS); do printf 'slot.removed slot.inserted '; done)
+[ "$k4 " = "$want" ] && ok "$K4_SLOT: $FLAPS removals and returns, each in its order (more than one batch of 64)" ||
+	bad "$K4_SLOT's events after the outage: $k4"
+ts_sorted=$(q "SELECT count(*) FROM outbox a JOIN outbox b ON b.seq = a.seq + 1 WHERE a.seq > $s1
+	AND json_extract(a.body,'\$.slot') = '$K4_SLOT' AND json_extract(b.body,'\$.slot') = '$K4_SLOT'
+	AND json_extract(b.body,'\$.ts') < json_extract(a.body,'\$.ts')")
+[ "$ts_sorted" = 0 ] && ok "  ... at the times they happened, in order" || bad "  ... $ts_sorted out of time order"
+[ "$(key_state "$K4")" = in ] && ok "$K4 is in" || bad "$K4 is $(key_state "$K4")"
 in_ms=$(q "SELECT in_ms FROM loans WHERE id = $L1")
 [ -n "$in_ms" ] && [ "$in_ms" -lt "$t_free" ] && ok "loan $L1 returned at $in_ms, $((t_free - in_ms)) ms before space came back" ||
 	bad "loan $L1 in_ms $in_ms, space back at $t_free"
