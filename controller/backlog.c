@@ -329,10 +329,17 @@ void kc_backlog_free(struct kc_ctl *ctl)
 {
 	struct kc_backlog *b = ctl->backlog;
 
+	int64_t end = kc_mono_ms() + KC_BACKLOG_STOP_MS;
+	int left;
+
 	if (!b)
 		return;
-	if (waiting(b) > 0)
+	/* batch after batch while the disk takes them, for a bounded time */
+	while ((left = waiting(b)) > 0 && kc_mono_ms() < end) {
 		flush(ctl, b);
+		if (waiting(b) >= left)
+			break;
+	}
 	if (waiting(b) > 0)
 		kc_warn("stopping with %d changes not written to the database: the first reading of each slot"
 			" after the next start is compared with the database, and releases granted are decided"

@@ -24,6 +24,9 @@ struct hw_event;
 /* Changes written at most in one go, before the loop reads the socket
  * and the hardware again. */
 #define KC_BACKLOG_BATCH 64
+/* At the stop, what waits is written for at most this long (the service
+ * manager's stop timeout is 20 s). */
+#define KC_BACKLOG_STOP_MS 5000
 
 /* A hardware event (not LOCK_OFF), recorded now or, when changes wait or
  * the database takes no writes, kept behind them. */
@@ -42,7 +45,8 @@ int64_t kc_backlog_tick(struct kc_ctl *ctl);
  * pending, since, detail, and message ({code, params}; null when ok and
  * nothing waits). */
 json_t *kc_backlog_storage(struct kc_ctl *ctl);
-/* At the stop: one more try, a warning for what is still not written,
+/* At the stop: what waits written while the disk takes it (for
+ * KC_BACKLOG_STOP_MS at most), a warning for what is still not written,
  * and the memory freed. */
 void kc_backlog_free(struct kc_ctl *ctl);
 
