@@ -14,6 +14,7 @@
 #include "controller/store.h"
 
 struct hw_cabinet;
+struct kc_backlog;
 struct kc_forwarder;
 struct kc_proto;
 
@@ -58,6 +59,7 @@ struct kc_ctl {
 	int link_pushed;       /* the link state last pushed to subscribers; -1: none yet */
 	char link_pushed_reason[32];
 	int64_t subscribers_checked; /* the sessions of subscribers were checked (monotonic ms) */
+	struct kc_backlog *backlog; /* changes waiting for the disk (backlog.c); NULL: none yet */
 };
 
 /* Who sent a request: the socket peer and, after the session check, the

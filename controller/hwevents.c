@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/pdata.h"
 #include "common/util.h"
+#include "controller/backlog.h"
 #include "controller/windows.h"
 #include "hw/hw.h"
 #include "controller/row.h"
@@ -427,21 +428,16 @@ static int slot_recovered(struct kc_ctl *ctl, const char *slot, const char *boar
 				       "board answers again");
 }
 
-static void one_event(struct kc_ctl *ctl, const struct hw_event *e)
+int kc_hwevents_record(struct kc_ctl *ctl, const struct hw_event *e)
 {
 	const char *slot = hw_slot_name(ctl->hw, e->slot);
 	const char *board = hw_board_name(ctl->hw, hw_slot_board(ctl->hw, e->slot));
 	int r = 0;
 
-	if (e->type == HW_EV_LOCK_OFF) {
-		kc_windows_lock_off(ctl, e->slot);
-		return;
-	}
-	if (kc_store_begin(ctl->st) < 0) {
-		kc_err("hardware event on slot %s lost: database busy: %s", slot,
-		       kc_store_errmsg(ctl->st));
-		return;
-	}
+	if (e->type == HW_EV_LOCK_OFF)
+		return 0;
+	if (kc_store_begin(ctl->st) < 0)
+		return -EIO;
 	switch (e->type) {
 	case HW_EV_INSERTED:
 		r = slot_present(ctl, slot, e->tag, true);
@@ -466,13 +462,9 @@ static void one_event(struct kc_ctl *ctl, const struct hw_event *e)
 	}
 	if (r < 0) {
 		kc_store_rollback(ctl->st);
-		kc_err("hardware event %s on slot %s not recorded: %s", hw_event_name(e->type), slot,
-		       kc_store_errmsg(ctl->st));
-		return;
+		return r;
 	}
-	if (kc_store_commit(ctl->st) < 0)
-		kc_err("hardware event %s on slot %s not recorded: commit failed", hw_event_name(e->type),
-		       slot);
+	return kc_store_commit(ctl->st);
 }
 
 void kc_hwevents_read(struct kc_ctl *ctl)
@@ -483,8 +475,12 @@ void kc_hwevents_read(struct kc_ctl *ctl)
 	if (!ctl->hw)
 		return;
 	while ((n = hw_cabinet_read_events(ctl->hw, ev, (int)KC_ARRAY_SIZE(ev))) > 0)
-		for (int i = 0; i < n; i++)
-			one_event(ctl, &ev[i]);
+		for (int i = 0; i < n; i++) {
+			if (ev[i].type == HW_EV_LOCK_OFF)
+				kc_windows_lock_off(ctl, ev[i].slot);
+			else
+				kc_backlog_hw(ctl, &ev[i]);
+		}
 }
 
 int kc_hwevents_release_id(struct kc_ctl *ctl, int64_t loan, const char *actor, const char *key)
@@ -507,15 +503,25 @@ int kc_hwevents_release_id(struct kc_ctl *ctl, int64_t loan, const char *actor, 
 	return kc_store_append(ctl->st, ev);
 }
 
-/* A window closed with its loan still granted: the key stayed in. */
 void kc_hwevents_not_taken(struct kc_ctl *ctl, const struct kc_window *w)
 {
-	struct kc_key_info k;
 	struct hw_slot_state hs;
+
+	/* A reading that says empty although no removal came through (it
+	 * left while keycabd was down): the release was taken. */
+	kc_backlog_window(ctl, w, w->slot_index >= 0 && hw_slot_state(ctl->hw, w->slot_index, &hs) == 0 &&
+					  hs.presence == HW_PRESENCE_ABSENT);
+}
+
+/* A window closed with its loan still granted: the key stayed in, or left
+ * when the slot read empty at the window's end. */
+int kc_hwevents_window_closed(struct kc_ctl *ctl, const struct kc_window *w, bool empty)
+{
+	struct kc_key_info k;
 	char state[16] = "", op[64] = "";
 	sqlite3_stmt *s;
 	json_t *ev;
-	int r = -EIO, row;
+	int r, row;
 
 	s = kc_store_q(ctl->st, "SELECT state, operator FROM loans WHERE id = ?", "I", w->loan);
 	row = kc_row_step(s);
@@ -524,22 +530,20 @@ void kc_hwevents_not_taken(struct kc_ctl *ctl, const struct kc_window *w)
 		kc_row_text(s, 1, op, sizeof(op));
 	}
 	kc_row_done(s);
-	if (row == -EIO) {
-		kc_err("closing the release window of loan %lld: database read failed: %s",
-		       (long long)w->loan, kc_store_errmsg(ctl->st));
-		return;
-	}
-	if (strcmp(state, "granted") != 0 || kc_key_get(ctl->st, w->key, &k) < 0)
-		return;
+	if (row == -EIO)
+		return -EIO;
+	if (strcmp(state, "granted") != 0)
+		return 0; /* taken, or decided already */
+	r = kc_key_get(ctl->st, w->key, &k);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
 	if (kc_store_begin(ctl->st) < 0)
-		return;
-	/* A reading that says empty although no removal came through (it
-	 * left while keycabd was down): the release was taken. */
-	if (w->slot_index >= 0 && hw_slot_state(ctl->hw, w->slot_index, &hs) == 0 &&
-	    hs.presence == HW_PRESENCE_ABSENT) {
+		return -EIO;
+	if (empty) {
 		r = taken(ctl, &k, w->slot);
 		goto commit;
 	}
+	r = -EIO;
 	if (kc_store_x(ctl->st, "UPDATE loans SET state = 'not_taken' WHERE id = ?", "I", w->loan) < 0 ||
 	    kc_store_x(ctl->st, "UPDATE keys SET state = 'in' WHERE code = ?", "s", k.code) < 0)
 		goto commit;
@@ -554,11 +558,11 @@ void kc_hwevents_not_taken(struct kc_ctl *ctl, const struct kc_window *w)
 commit:
 	if (r < 0) {
 		kc_store_rollback(ctl->st);
-		kc_err("closing the release window of loan %lld failed: %s", (long long)w->loan,
-		       kc_store_errmsg(ctl->st));
-		return;
+		return r;
 	}
-	if (kc_store_commit(ctl->st) == 0)
+	r = kc_store_commit(ctl->st);
+	if (r == 0 && !empty)
 		kc_notice("release of key %s (loan %lld) not taken; slot %s relocked", k.code,
 			  (long long)w->loan, w->slot);
+	return r;
 }

@@ -3,16 +3,30 @@
 #ifndef KC_CTL_HWEVENTS_H
 #define KC_CTL_HWEVENTS_H
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "controller/ctl.h"
 #include "controller/rules.h"
 
-/* Reads every event the slot layer has and records each. */
+struct hw_event;
+
+/* Reads every event the slot layer has and records each, through the
+ * backlog (controller/backlog.h): at once, or once the database takes
+ * writes again. */
 void kc_hwevents_read(struct kc_ctl *ctl);
 /* The window w closed with its loan still granted: the release was not
- * taken (or, when the slot reads empty, taken after all). */
+ * taken (or, when the slot reads empty now, taken after all); recorded
+ * through the backlog as well. */
 void kc_hwevents_not_taken(struct kc_ctl *ctl, const struct kc_window *w);
+
+/* One hardware event (not LOCK_OFF) recorded with its events in one
+ * transaction: 0, or -errno with nothing written. */
+int kc_hwevents_record(struct kc_ctl *ctl, const struct hw_event *e);
+/* The window w closed; empty: its slot read empty at the window's end.
+ * One transaction: 0 (also when the loan was decided already), or
+ * -errno with nothing written. */
+int kc_hwevents_window_closed(struct kc_ctl *ctl, const struct kc_window *w, bool empty);
 /* Inside a transaction: ends the hold on the ID of a loan whose key was
  * never taken, with its id.released event (reason "not_taken"). Returns
  * 0 (also when no ID was held) or -errno. */

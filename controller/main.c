@@ -1,5 +1,6 @@
 /* keycabd: the cabinet controller. main() reads as a list: configuration,
- * database, hardware, socket, forwarder, READY=1, loop. */
+ * hardware (every lock off, before anything else can fail), database,
+ * socket, forwarder, READY=1, loop. */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -12,6 +13,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "common/ini.h"
 #include "common/log.h"
 #include "common/signals.h"
 #include "common/pdata.h"
@@ -23,6 +25,7 @@
 #include "controller/schema_sql.h"
 #include "controller/store.h"
 #include "hw/hw.h"
+#include "controller/backlog.h"
 #include "controller/hwevents.h"
 #include "controller/registry.h"
 #include "controller/scans.h"
@@ -98,6 +101,53 @@ static int lifecycle_event(struct kc_ctl *ctl, const char *type, const char *key
 	return 0;
 }
 
+/* keycabd cannot start: every lock of the cabinet in file off before it
+ * exits, as its start would have done (rule 10). */
+static void locks_off(const char *file)
+{
+	char err[512];
+	struct hw_cabinet *hw = hw_cabinet_new(file, err, sizeof(err));
+
+	if (!hw) {
+		kc_err("the locks stay as they are: [cabinet] file: %s", err);
+		return;
+	}
+	if (hw_cabinet_start(hw, err, sizeof(err)) < 0)
+		kc_err("the locks stay as they are: cabinet %s: %s", file, err);
+	else
+		kc_notice("cabinet %s: every lock switched off before exiting", hw_cabinet_conf(hw)->id);
+	/* the bus threads' last act: every lock off, board by board */
+	hw_cabinet_free(hw);
+}
+
+static void cabinet_file_key(struct kc_ini *ini, const char *name, const char *value)
+{
+	struct kc_ctl_conf *c = ini->user;
+
+	if (strcmp(ini->section, "cabinet") == 0 && strcmp(name, "file") == 0)
+		kc_strlcpy(c->cabinet_file, value, sizeof(c->cabinet_file));
+}
+
+/* keycabd.conf failed its checks, but names a cabinet file (or leaves
+ * the default): its locks go off. A file that cannot be read names no
+ * hardware: the locks stay as they are (the service's ExecStopPost
+ * switches them off). */
+static void locks_off_named_in(const char *config)
+{
+	static const struct kc_ini_spec spec = { .key = cabinet_file_key, .syntax = "", .cannot_open = "" };
+	struct kc_ctl_conf c;
+	char err[512];
+	int r;
+
+	kc_ctl_conf_defaults(&c);
+	r = kc_ini_load(config, &spec, &c, err, sizeof(err));
+	if (r < 0 && r != -EINVAL) {
+		kc_err("the locks stay as they are: %s names no cabinet file: %s", config, err);
+		return;
+	}
+	locks_off(c.cabinet_file);
+}
+
 /* Healthy: the database answers and the bus threads scanned since the
  * last check (hw_cabinet_stats' scan count moved), so a wedged bus thread
  * starves the watchdog although the loop still runs. The count is summed
@@ -154,15 +204,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (kc_pdata_init() < 0) {
-		kc_err("libsodium did not initialise");
-		return 1;
-	}
-
-	/* 1. configuration and the cabinet file */
+	/* 1. configuration and the cabinet file. A start that fails here
+	 * still switches the locks off (a check or --init-db never touches
+	 * the hardware: keycabd may be running). */
 	kc_ctl_conf_defaults(&conf);
 	if (kc_ctl_conf_load(&conf, config, err, sizeof(err)) < 0) {
 		kc_err("%s", err);
+		if (!check_only && !init_db)
+			locks_off_named_in(config);
 		return 1;
 	}
 	/* Desk time before any thread starts: every date in the cabinet's
@@ -171,12 +220,31 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		kc_err("%s: [cabinet] time_zone: \"%s\" is not a time zone in %s: %s", config,
 		       conf.time_zone, KC_TZ_DIR, strerror(-r));
+		if (!check_only && !init_db)
+			locks_off(conf.cabinet_file);
 		return 1;
 	}
 	hw = hw_cabinet_new(conf.cabinet_file, err, sizeof(err));
 	if (!hw) {
 		kc_err("[cabinet] file: %s", err);
 		return 1;
+	}
+
+	/* 2. hardware: every lock off, bus threads started, before anything
+	 * else can fail (rule 10). Signals first: the threads inherit the
+	 * mask, and every way out goes through the clean-up below, which
+	 * switches every lock off again. */
+	if (!check_only && !init_db) {
+		sfd = kc_signalfd_open(false);
+		if (hw_cabinet_start(hw, err, sizeof(err)) < 0) {
+			kc_err("cabinet %s: %s", conf.cabinet_file, err);
+			goto out;
+		}
+		ctl.hw = hw;
+		if (sfd < 0) {
+			kc_err("signalfd: %s", strerror(-sfd));
+			goto out;
+		}
 	}
 	if (conf.release_window_ms > hw_cabinet_conf(hw)->pulse_max_ms) {
 		kc_err("%s: [release] window %lld ms is above the cabinet's pulse_max_ms (%d ms in %s)",
@@ -191,7 +259,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	/* 2. the hash key, then the database: no start on half a state */
+	/* 3. the hash key, then the database: no start on half a state */
+	if (kc_pdata_init() < 0) {
+		kc_err("libsodium did not initialise");
+		goto out;
+	}
 	if (init_db) {
 		r = kc_pdata_key_create(conf.key_file, err, sizeof(err));
 		if (r < 0) {
@@ -230,21 +302,6 @@ int main(int argc, char **argv)
 	ctl.test_clock = test_clock;
 	if (test_clock)
 		kc_warn("started with --test-clock: the test.clock request can move time");
-
-	/* Signals before any thread starts (threads inherit the mask): every
-	 * way out goes through the clean-up below, every lock off. */
-	sfd = kc_signalfd_open(false);
-	if (sfd < 0) {
-		kc_err("signalfd: %s", strerror(-sfd));
-		goto out;
-	}
-
-	/* 3. hardware: every lock off, bus threads started */
-	if (hw_cabinet_start(hw, err, sizeof(err)) < 0) {
-		kc_err("cabinet %s: %s", conf.cabinet_file, err);
-		goto out;
-	}
-	ctl.hw = hw;
 	r = kc_windows_recover(&ctl);
 	if (r > 0)
 		kc_notice("%d release windows were open at the last stop; waiting for the first scan", r);
@@ -311,7 +368,9 @@ int main(int argc, char **argv)
 		int64_t next, now;
 		int n = 0, ns, nfds;
 
-		next = kc_scans_tick(&ctl);
+		/* what waits for the disk goes before the scans read the database */
+		next = kc_backlog_tick(&ctl);
+		next = min_ms(next, kc_scans_tick(&ctl));
 		kc_subscribe_tick(&ctl);
 		next = min_ms(next, kc_session_tick(&ctl, false));
 		next = min_ms(next, kc_proto_tick(srv));
@@ -358,10 +417,12 @@ int main(int argc, char **argv)
 	}
 	sd_notify(0, "STOPPING=1");
 	kc_notice("stopping");
+	kc_backlog_free(&ctl);
 	kc_session_tick(&ctl, true);
 	lifecycle_event(&ctl, "controller.stopping", "reason", "signal");
 	rc = 0;
 out:
+	kc_backlog_free(&ctl);
 	kc_proto_free(srv);
 	kc_forwarder_stop(fwd);
 	/* hw_cabinet_free switches every lock off before the threads go. */

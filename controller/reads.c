@@ -4,6 +4,7 @@
 
 #include "common/pdata.h"
 #include "common/util.h"
+#include "controller/backlog.h"
 #include "controller/ctl.h"
 #include "controller/forward.h"
 #include "controller/request.h"
@@ -114,6 +115,7 @@ json_t *kc_reads_status(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	if (kc_clock_offset())
 		json_object_set_new(rep, "test_clock_offset_s", json_integer(kc_clock_offset() / 1000));
 	json_object_set_new(rep, "forward", kc_reads_forward(ctl));
+	json_object_set_new(rep, "storage", kc_backlog_storage(ctl));
 	return rep;
 }
 

@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "controller/backlog.h"
 #include "controller/forward.h"
 #include "controller/hwevents.h"
 #include "controller/rules.h"
@@ -208,8 +209,12 @@ int64_t kc_scans_tick(struct kc_ctl *ctl)
 			kc_hwevents_not_taken(ctl, &w);
 	}
 	if (now >= ctl->next_scan_mono) {
-		scan_overdue(ctl);
-		scan_notices(ctl);
+		/* not while changes wait for the disk: the database is behind
+		 * the slots (a key back in its slot is not overdue) */
+		if (kc_backlog_pending(ctl) == 0) {
+			scan_overdue(ctl);
+			scan_notices(ctl);
+		}
 		ctl->next_scan_mono = now + ctl->conf->scan_interval_ms;
 	}
 	audit_link(ctl);

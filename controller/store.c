@@ -1,11 +1,14 @@
 #include "controller/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "common/db.h"
 #include "common/event.h"
@@ -27,13 +30,28 @@ struct kc_store {
 	json_t *tx_appended;
 	kc_store_publish_fn *publish;
 	void *publish_arg;
+	/* whether the disk takes writes; the changes counted at BEGIN, to
+	 * tell a commit that wrote from one that had nothing to write */
+	struct kc_storage storage;
+	int64_t tx_changes;
+	bool tx_probe;
 };
 
-static int64_t clock_offset_ms;
+static int64_t clock_offset_ms, clock_at_ms;
+
+static int64_t clock_now(void)
+{
+	return kc_wall_ms() + clock_offset_ms;
+}
 
 int64_t kc_now_ms(void)
 {
-	return kc_wall_ms() + clock_offset_ms;
+	return clock_at_ms ? clock_at_ms : clock_now();
+}
+
+void kc_clock_at(int64_t ms)
+{
+	clock_at_ms = ms;
 }
 
 void kc_clock_advance(int64_t ms)
@@ -177,6 +195,7 @@ struct kc_store *kc_store_open(const char *path, const char *cabinet, bool creat
 	}
 	st->tx_seq = st->seq;
 	memcpy(st->tx_hash, st->hash, KC_HASH_HEX);
+	st->storage.since_ms = clock_now();
 	return st;
 }
 
@@ -204,12 +223,113 @@ const char *kc_store_errmsg(struct kc_store *st)
 	return sqlite3_errmsg(st->db->h);
 }
 
+static const char *const storage_names[] = {
+	[KC_STORAGE_OK] = "ok",
+	[KC_STORAGE_FULL] = "full",
+	[KC_STORAGE_READ_ONLY] = "read_only",
+	[KC_STORAGE_ERROR] = "error",
+};
+
+const char *kc_storage_state_name(enum kc_storage_state s)
+{
+	return (size_t)s < KC_ARRAY_SIZE(storage_names) ? storage_names[s] : "error";
+}
+
+void kc_store_storage(const struct kc_store *st, struct kc_storage *out)
+{
+	*out = st->storage;
+}
+
+static void storage_set(struct kc_store *st, enum kc_storage_state state, const char *detail)
+{
+	if (st->storage.state != state)
+		st->storage.since_ms = clock_now();
+	st->storage.state = state;
+	kc_strlcpy(st->storage.detail, detail, sizeof(st->storage.detail));
+}
+
+/* What the file system holding the database says of itself: read-only
+ * (an ext4 that turned itself so on an error says it only when asked to
+ * write: an unnamed file made and dropped at once, in the database's
+ * directory), full, or neither. */
+static enum kc_storage_state store_fs_state(const struct kc_store *st)
+{
+	char dir[sizeof(st->path)];
+	char *slash;
+	struct statvfs sv;
+	int fd;
+
+	kc_strlcpy(dir, st->path, sizeof(dir));
+	slash = strrchr(dir, '/');
+	if (!slash)
+		kc_strlcpy(dir, ".", sizeof(dir));
+	else
+		slash[slash == dir] = '\0';
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EROFS)
+		return KC_STORAGE_READ_ONLY;
+	if (fd < 0 && (errno == ENOSPC || errno == EDQUOT))
+		return KC_STORAGE_FULL;
+	if (fd >= 0)
+		close(fd);
+	if (statvfs(dir, &sv) < 0)
+		return KC_STORAGE_ERROR;
+	if (sv.f_flag & ST_RDONLY)
+		return KC_STORAGE_READ_ONLY;
+	if (sv.f_bavail == 0 || sv.f_bfree == 0)
+		return KC_STORAGE_FULL;
+	return KC_STORAGE_ERROR;
+}
+
+/* A write failed: what SQLite says of it (before a rollback clears it),
+ * and whether that is the disk's doing. SQLite keeps the errno of an I/O
+ * error only while nothing else has set errno: without it the file
+ * system is asked. */
+static void store_write_failed(struct kc_store *st)
+{
+	sqlite3 *h = st->db->h;
+	int rc = sqlite3_extended_errcode(h), e = sqlite3_system_errno(h);
+	enum kc_storage_state state;
+	char detail[160];
+
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		state = KC_STORAGE_FULL;
+		break;
+	case SQLITE_READONLY:
+		state = KC_STORAGE_READ_ONLY;
+		break;
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+		state = e == ENOSPC || e == EDQUOT ? KC_STORAGE_FULL :
+			e == EROFS		   ? KC_STORAGE_READ_ONLY :
+						     store_fs_state(st);
+		break;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		state = KC_STORAGE_ERROR;
+		break;
+	default: /* busy, a constraint, a statement of ours: not the disk */
+		return;
+	}
+	if (e)
+		snprintf(detail, sizeof(detail), "%s (%s)", sqlite3_errstr(rc), strerror(e));
+	else
+		snprintf(detail, sizeof(detail), "%s", sqlite3_errstr(rc));
+	st->storage.failures++;
+	storage_set(st, state, detail);
+}
+
 int kc_store_begin(struct kc_store *st)
 {
 	if (st->in_tx)
 		return -EBUSY;
-	if (kc_db_begin(st->db) < 0)
+	if (kc_db_begin(st->db) < 0) {
+		store_write_failed(st);
 		return -EIO;
+	}
+	st->tx_changes = sqlite3_total_changes64(st->db->h);
+	st->tx_probe = false;
 	st->in_tx = true;
 	st->tx_seq = st->seq;
 	st->tx_events = 0;
@@ -249,8 +369,13 @@ int kc_store_commit(struct kc_store *st)
 		return -EIO;
 	}
 	if (kc_db_commit(st->db) < 0) {
+		store_write_failed(st);
 		kc_store_rollback(st);
 		return -EIO;
+	}
+	if (st->tx_probe || sqlite3_total_changes64(st->db->h) != st->tx_changes) {
+		st->storage.commits++;
+		storage_set(st, KC_STORAGE_OK, "");
 	}
 	st->in_tx = false;
 	st->seq = st->tx_seq;
@@ -330,6 +455,8 @@ int kc_store_append(struct kc_store *st, json_t *ev)
 	if (!body)
 		goto out;
 	r = kc_outbox_append(st->db, st->tx_seq + 1, body);
+	if (r == -EIO)
+		store_write_failed(st);
 	if (r < 0)
 		goto out;
 	/* Kept for the publish callback: a failed keep is an error here, so
@@ -379,7 +506,30 @@ int kc_store_x(struct kc_store *st, const char *sql, const char *fmt, ...)
 	va_start(ap, fmt);
 	r = kc_db_vx(st->db, sql, fmt, ap);
 	va_end(ap);
+	if (r == -EIO)
+		store_write_failed(st);
 	return r;
+}
+
+/* The schema version set to itself: SQLite writes the page it lives on
+ * whatever its value (an UPDATE to the same value may write nothing). */
+int kc_store_probe(struct kc_store *st)
+{
+	char sql[64];
+	int v;
+
+	if (st->in_tx)
+		return -EBUSY;
+	if (kc_db_user_version(st->db, &v) < 0 || kc_store_begin(st) < 0)
+		return -EIO;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
+	if (kc_db_exec(st->db, sql) < 0) {
+		store_write_failed(st);
+		kc_store_rollback(st);
+		return -EIO;
+	}
+	st->tx_probe = true;
+	return kc_store_commit(st);
 }
 
 int kc_store_int(struct kc_store *st, int64_t *out, const char *sql, const char *fmt, ...)

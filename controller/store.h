@@ -36,6 +36,31 @@ int kc_store_begin(struct kc_store *st);
 int kc_store_commit(struct kc_store *st);
 void kc_store_rollback(struct kc_store *st);
 
+/* Whether the disk takes the database's writes, as the last write said:
+ * a write that failed for the disk's sake (SQLite's "database or disk is
+ * full", a read-only file system, an I/O error, a damaged file) sets the
+ * state; a committed change sets it back to ok. A refused write of the
+ * database's own (a constraint, busy) says nothing of the disk. */
+enum kc_storage_state {
+	KC_STORAGE_OK,
+	KC_STORAGE_FULL,
+	KC_STORAGE_READ_ONLY,
+	KC_STORAGE_ERROR,
+};
+struct kc_storage {
+	enum kc_storage_state state;
+	int64_t since_ms;   /* when it took this state (the controller's clock) */
+	char detail[160];   /* SQLite's words for the failure; "" when ok */
+	uint64_t failures;  /* writes failed for the disk's sake, since the start */
+	uint64_t commits;   /* transactions that changed something, since the start */
+};
+void kc_store_storage(const struct kc_store *st, struct kc_storage *out);
+/* "ok", "full", "read_only", "error" (the status reply's words). */
+const char *kc_storage_state_name(enum kc_storage_state s);
+/* A write that changes nothing, committed: whether the disk takes writes
+ * now. 0 or -EIO (outside a transaction only). */
+int kc_store_probe(struct kc_store *st);
+
 /* A new event of type at the controller's "now"; set its members, then
  * kc_store_append() it (inside a transaction), which takes the reference. */
 json_t *kc_store_event(struct kc_store *st, const char *type);
@@ -78,6 +103,9 @@ int64_t kc_store_last_id(struct kc_store *st);
 int64_t kc_now_ms(void);
 void kc_clock_advance(int64_t ms);
 int64_t kc_clock_offset(void);
+/* While a change is written late (the disk took no writes when it
+ * happened), "now" is when it happened: ms; 0 ends it. */
+void kc_clock_at(int64_t ms);
 
 /* Sets member name of obj to a string or JSON null for NULL. */
 void kc_json_str(json_t *obj, const char *name, const char *s);

@@ -207,3 +207,15 @@ bool kc_windows_take_due(struct kc_ctl *ctl, int64_t now_mono, struct kc_window 
 	}
 	return false;
 }
+
+void kc_windows_save(const struct kc_ctl *ctl, struct kc_windows_saved *out)
+{
+	out->n = ctl->nwindows;
+	memcpy(out->w, ctl->windows, sizeof(out->w[0]) * (size_t)ctl->nwindows);
+}
+
+void kc_windows_restore(struct kc_ctl *ctl, const struct kc_windows_saved *saved)
+{
+	ctl->nwindows = saved->n;
+	memcpy(ctl->windows, saved->w, sizeof(saved->w[0]) * (size_t)saved->n);
+}

@@ -44,4 +44,13 @@ void kc_windows_lock_off(struct kc_ctl *ctl, int slot_index);
 bool kc_windows_take_due(struct kc_ctl *ctl, int64_t now_mono, struct kc_window *out,
 			 int64_t *next_ms);
 
+/* The open windows as they stand, to put back (kc_windows_restore) when
+ * a change that ended one could not be written. */
+struct kc_windows_saved {
+	struct kc_window w[KC_MAX_WINDOWS];
+	int n;
+};
+void kc_windows_save(const struct kc_ctl *ctl, struct kc_windows_saved *out);
+void kc_windows_restore(struct kc_ctl *ctl, const struct kc_windows_saved *saved);
+
 #endif

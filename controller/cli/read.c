@@ -1,5 +1,6 @@
 /* keycab's reads: a list as a table (op and the reply's list named in the
  * command table), and the cabinet's status. */
+#include <errno.h>
 #include <stdio.h>
 
 #include "controller/cli/cli.h"
@@ -28,6 +29,24 @@ static void read_print_link(const json_t *f)
 	       cli_call_str(f, "last_error"));
 }
 
+/* The cabinet's disk: ok, or its message in the desk's language. */
+static void read_print_storage(const json_t *s)
+{
+	const json_t *msg = json_object_get(s, "message");
+	char text[512];
+
+	if (!json_is_object(s))
+		return;
+	if (!json_is_object(msg)) {
+		fputs(cli_tr("database disk: ok\n"), stdout);
+		return;
+	}
+	if (kc_msg_render(msg, cli_lang, text, sizeof(text)) == -ENOENT)
+		snprintf(text, sizeof(text), "%s, %lld pending", cli_call_str(s, "state"),
+			 cli_call_int(s, "pending"));
+	printf(cli_tr("database disk: %s\n"), text);
+}
+
 static void read_print_status(json_t *rep)
 {
 	printf(cli_tr("cabinet %s: %lld open alarms, %lld IDs held, last event %lld\n"),
@@ -35,6 +54,7 @@ static void read_print_status(json_t *rep)
 	       cli_call_int(rep, "ids_held"), cli_call_int(rep, "last_seq"));
 	if (json_is_object(json_object_get(rep, "forward")))
 		read_print_link(json_object_get(rep, "forward"));
+	read_print_storage(json_object_get(rep, "storage"));
 	fputs(cli_tr("-- keys --\n"), stdout);
 	cli_table_print(json_object_get(rep, "keys"), "no keys");
 	fputs(cli_tr("-- slots --\n"), stdout);
