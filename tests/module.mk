@@ -16,3 +16,6 @@ TEST_SCRIPTS += tests/t-install.sh
 TEST_PROGRAMS += t-msg
 t-msg_SRCS := tests/common/t-msg.c
 t-msg_LIBS := common
+# make demo as CI and a pipe run it (tests/demo/demo.sh): its wait for the
+# office, and what it prints once it stops
+TEST_SCRIPTS += tests/demo/t-demo.py

@@ -11,7 +11,8 @@
 # the custody rules with the real `keycab` commands
 # (tests/demo/walkthrough.sh), and shows the supervisors' reports.
 # In a terminal it keeps running until Enter or Ctrl-C, so the web pages
-# can be read; otherwise (CI, pipes) it stops after the reports.
+# can be read; otherwise (CI, pipes) it stops after the reports and
+# prints no address. It says when it stops the services.
 set -euo pipefail
 : "${BUILD:?run it as: make demo}"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,10 +29,15 @@ pids=()
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
+	if [ ${#pids[@]} -gt 0 ]; then
+		echo
+		echo "Stopping the demo: the services stop now, and the addresses printed above no longer answer."
+	fi
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
 		kill "${pids[i]}" 2>/dev/null || true
 		wait "${pids[i]}" 2>/dev/null || true
 	done
+	[ ${#pids[@]} -eq 0 ] || echo "Stopped."
 	if [ "$rc" -ne 0 ]; then
 		echo
 		echo "The demo stopped with an error (exit $rc). Logs are kept in $DEMO_DIR:"
@@ -59,6 +65,40 @@ wait_until() { # SECONDS CMD...: polls CMD until it succeeds
 		[ $SECONDS -lt $deadline ] || return 1
 		sleep 0.1
 	done
+}
+# The cabinet's chain head, "CABINET LAST_SEQ", from keycabd's database.
+cabinet_head() { sqlite3 -separator ' ' "$DEMO_DIR/keycab.db" 'SELECT cabinet, last_seq FROM chain WHERE id = 1'; }
+# The last seq the office holds for cabinet $1: the head of its stored
+# chain in the chain report (0 before its first event).
+office_head() {
+	curl -fsS -u "$SUPERVISOR:$SUPERVISOR_PASSWORD" \
+		"http://127.0.0.1:$AUDIT_PORT/api/v1/reports/chain?cabinet=$1" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["sections"][0]["rows"][0]["head"])'
+}
+# wait_for_office SECONDS: until the office holds every event the cabinet
+# has written, both ends read afresh each time, with the progress shown
+# (in place on a terminal, a line per change otherwise). 1 on time-out.
+wait_for_office() {
+	local limit=$1 start=${EPOCHREALTIME/./} cab= seq=0 held=-1 shown= line ms
+	while :; do
+		read -r cab seq < <(cabinet_head) || true
+		held=$(office_head "$cab" 2>/dev/null) || held=0
+		[ -n "$cab" ] && [ "$held" -ge "$seq" ] && break
+		line="the office holds $held of the $seq events of cabinet $cab ..."
+		if [ "$line" != "$shown" ]; then
+			if [ -t 1 ]; then printf '\r%s' "$line"; else echo "$line"; fi
+			shown=$line
+		fi
+		if (( ${EPOCHREALTIME/./} - start >= limit * 1000000 )); then
+			[ -t 1 ] && echo
+			echo "After $limit s the office holds $held of the $seq events of cabinet $cab: the reports below lack the rest."
+			return 1
+		fi
+		sleep 0.2
+	done
+	[ -t 1 ] && [ -n "$shown" ] && printf '\r\033[K'
+	ms=$(( (${EPOCHREALTIME/./} - start) / 1000 ))
+	printf 'The office holds all %d events of cabinet %s (waited %d.%d s).\n' "$seq" "$cab" $((ms / 1000)) $((ms % 1000 / 100))
 }
 table() { # REPORT SECTION [QUERY]: one section of a report, as a table
 	curl -fsS -u "$SUPERVISOR:$SUPERVISOR_PASSWORD" \
@@ -174,10 +214,9 @@ echo "the steps marked [终端 terminal] can be done there as well as with keyca
 "$SRC/tests/demo/walkthrough.sh"
 
 say "Part 6 of 6: What the supervisor sees at the office (keyauditd, computed from the forwarded events)"
-# The cabinet forwards in the background; wait until the service holds
-# everything the cabinet has written.
-last_seq() { sqlite3 "$DEMO_DIR/keycab.db" 'SELECT COALESCE(MAX(seq),0) FROM outbox' 2>/dev/null; }
-wait_until 30 test "$(last_seq)" = 0 || echo "(the forwarder still has $(last_seq) events to send)"
+# The cabinet forwards in the background: wait until the office holds
+# every event the cabinet has written.
+wait_for_office 30 || true
 echo "Chain check of the cabinet's log as stored by the service (architecture decision 3):"
 table chain chains
 month=$(date -u +%Y-%m)
@@ -198,12 +237,16 @@ wait_until 10 test -s "$DEMO_DIR/notices.log" || true
 cat "$DEMO_DIR/notices.log" 2>/dev/null || echo "(none yet)"
 
 say "Done"
-kiosk_url
-echo "  登录 log in: 王芳 Wang Fang (staff) PIN 1111, 张伟 Zhang Wei (engineer) 3333, 陈经理 Manager Chen 5555, 李娜 Li Na 2222"
-echo "Web pages:   http://127.0.0.1:$AUDIT_PORT/   user $SUPERVISOR, password $SUPERVISOR_PASSWORD"
-echo "CSV export:  curl -u $SUPERVISOR:$SUPERVISOR_PASSWORD 'http://127.0.0.1:$AUDIT_PORT/api/v1/reports/keylog?format=csv&section=events'"
-echo "The cabinet: KEYCAB_SOCKET=$KEYCAB_SOCKET $KEYCAB_BIN/keycab slots"
 if [ -t 0 ] && [ -t 1 ] && [ -z "${CI:-}" ]; then
+	echo "The system keeps running until you press Enter; meanwhile:"
+	kiosk_url
+	echo "  登录 log in: 王芳 Wang Fang (staff) PIN 1111, 张伟 Zhang Wei (engineer) 3333, 陈经理 Manager Chen 5555, 李娜 Li Na 2222"
+	echo "Web pages:   http://127.0.0.1:$AUDIT_PORT/   user $SUPERVISOR, password $SUPERVISOR_PASSWORD"
+	echo "CSV export:  curl -u $SUPERVISOR:$SUPERVISOR_PASSWORD 'http://127.0.0.1:$AUDIT_PORT/api/v1/reports/keylog?format=csv&section=events'"
+	echo "The cabinet: KEYCAB_SOCKET=$KEYCAB_SOCKET $KEYCAB_BIN/keycab slots"
 	echo
-	read -r -p "The system keeps running: press Enter to stop it. " _ || true
+	read -r -p "Press Enter to stop it. " _ || true
+else
+	echo "Not run from a terminal (or CI is set), so the demo does not keep the system running:"
+	echo "run make demo in a terminal to open the web pages while it runs."
 fi
