@@ -38,3 +38,8 @@ TEST_PROGRAMS += t-event-types
 t-event-types_SRCS := tests/service/t-event-types.c
 t-event-types_LIBS := service common
 TEST_SCRIPTS += tests/service/t-event-emit.py
+# time zones by name (service/zone.c) against glibc
+TEST_PROGRAMS += t-zone
+TEST_SCRIPTS += tests/service/t-localtime.py
+t-zone_SRCS := tests/service/t-zone.c
+t-zone_LIBS := service common

@@ -1,5 +1,6 @@
 /* Server-rendered HTML pages for supervisors: no scripts, no external
- * assets, printable (a print style sheet, and ?print=1 drops the forms). */
+ * assets, printable (a print style sheet, and ?print=1 drops the forms).
+ * A report's times are shown in its zone (its "time_zone"). */
 #ifndef KC_SERVICE_WEB_H
 #define KC_SERVICE_WEB_H
 #include <jansson.h>
@@ -9,7 +10,6 @@ struct kc_web_page {
 	const char *role;
 	const char *csrf;	/* token the forms carry */
 	int print;
-	int utc_offset_min;	/* times are shown at this offset ([notify] utc_offset) */
 };
 
 /* malloc'd HTML, NULL on allocation failure */

@@ -246,7 +246,9 @@ say "Part 6 of 6: What the supervisor sees at the office (keyauditd, computed fr
 wait_for_office 30 || true
 msg "Chain check of the cabinet's log as stored by the service (architecture decision 3):"
 table chain chains
-month=$(date -u +%Y-%m)
+# this month, as the office counts it: in the sites' local time
+month=$(curl -fsS -u "$SUPERVISOR:$SUPERVISOR_PASSWORD" "http://127.0.0.1:$AUDIT_PORT/api/v1/reports/vacant?page_size=1" |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["params"]["month"])')
 msg "Vacant-unit inspections for %s, per site (rule 5: target 80 %% on a new site, 100 %% on an old one):" "$month"
 table vacant sites "month=$month"
 msg "Vacant units not yet inspected this month:"

@@ -144,8 +144,8 @@ try:
     import re
     iso = re.findall(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", dom)
     local = re.findall(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d</td>", dom)
-    check("(UTC+08:00)" in dom and not iso and len(local) >= 10,
-          "times read as local time (UTC+08:00, %d cells like %s), none as ISO UTC (%d)"
+    check("(Asia/Shanghai, UTC+08:00)" in dom and not iso and len(local) >= 10,
+          "times read as local time (Asia/Shanghai, UTC+08:00, %d cells like %s), none as ISO UTC (%d)"
           % (len(local), local[0] if local else "-", len(iso)))
     now_dom = browse("/r/now", SUP)
     over = re.findall(r'<table class="report" data-section="overdue">.*?</table>', now_dom, re.S)
