@@ -70,6 +70,7 @@ void kc_config_free(struct kc_audit_config *cfg)
 	free(cfg->file);
 	free(cfg->listen);
 	free(cfg->time_zone);
+	free(cfg->estate);
 	free(cfg->port_file);
 	free(cfg->tls_cert);
 	free(cfg->tls_key);
@@ -202,6 +203,14 @@ int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *
 			}
 			cfg->utc_offset_min = (value[0] == '-' ? -1 : 1) * (h * 60 + m);
 			return 0;
+		}
+	} else if (strcmp(section, "report") == 0) {
+		if (strcmp(key, "estate") == 0) {
+			if (strlen(value) > 200) {
+				snprintf(err, errlen, "at most 200 bytes");
+				return -EINVAL;
+			}
+			return set_str(&cfg->estate, value);
 		}
 	} else if (strcmp(section, "templates") == 0) {
 		const char *dot = strrchr(key, '.');

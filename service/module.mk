@@ -43,3 +43,6 @@ TEST_PROGRAMS += t-zone
 TEST_SCRIPTS += tests/service/t-localtime.py
 t-zone_SRCS := tests/service/t-zone.c
 t-zone_LIBS := service common
+# the monthly vacant-unit report printed to PDF in Chromium, read back with
+# pdftotext (poppler-utils, in the Makefile's DEBS_TEST)
+TEST_SCRIPTS += tests/service/t-vacant-print.py

@@ -27,6 +27,7 @@ static const struct kc_report_col vunit_cols[] = {
 static const struct kc_report_col vinsp_cols[] = {
 	{ "site", "Site", "项目", 's' },		{ "unit", "Unit", "房号", 's' },
 	{ "ts", "Inspected", "检查时间", 't' },	{ "inspector", "Inspector", "检查人", 's' },
+	{ "inspector_name", "Inspector's name", "检查人姓名", 's' },
 	{ "key", "Key", "钥匙", 's' },		{ "result", "Result", "结果", 's' },
 	{ "problems", "Problems", "问题", 's' },	{ "forwarded_to", "Forwarded to", "转呈部门", 's' },
 	{ "actor", "Recorded by", "登记人", 's' },	{ NULL, NULL, NULL, 0 },
@@ -34,11 +35,16 @@ static const struct kc_report_col vinsp_cols[] = {
 static const struct kc_report_col voverdue_cols[] = {
 	{ "site", "Site", "项目", 's' },		{ "unit", "Unit", "房号", 's' },
 	{ "key", "Key", "钥匙", 's' },		{ "person", "Borrower", "借用人", 's' },
+	{ "person_name", "Borrower's name", "借用人姓名", 's' },
 	{ "cabinet", "Cabinet", "钥匙柜", 's' },	{ "loan", "Loan", "借用单", 's' },
 	{ "out", "Out", "借出", 't' },		{ "due", "Due", "应还", 't' },
 	{ "returned", "Returned", "归还", 't' },	{ NULL, NULL, NULL, 0 },
 };
 
+/* The name a person.registered event gave the person in column col. */
+#define PERSON_NAME(col)                                                                                   \
+	"(SELECT json_extract(p.body, '$.data.name') FROM events p INDEXED BY events_type"                  \
+	" WHERE p.type = 'person.registered' AND p.person = " col " ORDER BY p.ts_ms DESC LIMIT 1)"
 /* The month of each site in its own zone: m(site, s, e), [s, e) from the
  * JSON object :months ({"site": [s, e]}). The queries scan [:lo, :hi),
  * the union of those months, then keep each site's own. */
@@ -50,14 +56,16 @@ static const struct kc_report_col voverdue_cols[] = {
 	"SELECT DISTINCT va.site, va.unit, m.s, m.e FROM vacancies va JOIN m ON m.site = va.site"     \
 	" WHERE va.from_ms < m.e AND (va.to_ms IS NULL OR va.to_ms > m.s)"
 #define OVERDUE_LOANS                                                                                \
-	MONTHS "SELECT l.site, l.unit, l.key, l.person, l.cabinet, l.loan, l.out_ms, l.due_ms, l.returned_ms" \
+	MONTHS "SELECT l.site, l.unit, l.key, l.person, " PERSON_NAME("l.person") ", l.cabinet, l.loan,"  \
+	" l.out_ms, l.due_ms, l.returned_ms"                                                          \
 	" FROM loans l INDEXED BY loans_insp CROSS JOIN m ON m.site = l.site"                        \
 	" WHERE l.kind = 'vacant' AND l.purpose = 'inspection' AND l.out_ms >= :lo AND l.out_ms < :hi" \
 	" AND l.out_ms >= m.s AND l.out_ms < m.e AND l.state <> 'not_taken'"                          \
 	" AND (l.overdue OR l.returned_ms > l.due_ms OR (l.returned_ms IS NULL AND l.due_ms < :now))"
 /* The month's inspections: INSPECTIONS_FROM(index) WHERE ... */
 #define INSPECTIONS_FROM(index)                                                                     \
-	MONTHS "SELECT x.site, x.unit, x.ts_ms, x.inspector, x.key, x.result, x.problems, x.forwarded_to," \
+	MONTHS "SELECT x.site, x.unit, x.ts_ms, x.inspector, " PERSON_NAME("x.inspector") ", x.key, x.result," \
+	" x.problems, x.forwarded_to,"                                                                \
 	" x.actor FROM inspections x INDEXED BY " index " CROSS JOIN m ON m.site = x.site"           \
 	" WHERE x.ts_ms >= :lo AND x.ts_ms < :hi AND x.ts_ms >= m.s AND x.ts_ms < m.e"
 
@@ -215,7 +223,7 @@ int kc_report_vacant(struct kc_report_ctx *c)
 	overdue = json_array();
 	vq(&q, INSPECTIONS_FROM("inspections_problems") " AND x.result = 'problems' ORDER BY x.site, x.ts_ms", &vm,
 	   c->now);
-	if (list_and_count(c, &q, vinsp_cols, problems, sites, "problems", "forwarded", 7) < 0)
+	if (list_and_count(c, &q, vinsp_cols, problems, sites, "problems", "forwarded", 8) < 0)
 		goto fail;
 	vq(&q, OVERDUE_LOANS " ORDER BY l.site, l.out_ms", &vm, c->now);
 	if (list_and_count(c, &q, voverdue_cols, overdue, sites, "overdue", NULL, 0) < 0)

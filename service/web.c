@@ -168,11 +168,16 @@ static bool is_iso_time(const char *s)
 	return strlen(s) == 24 && s[4] == '-' && s[10] == 'T' && s[13] == ':' && s[23] == 'Z';
 }
 
-/* An ISO time as supervisors read it, in zone z: a local midnight as its
- * date (is_end: an exclusive end, as the last day it holds), else the date
- * and minute; a midnight UTC that is no local midnight is a date the
- * cabinet recorded before it had a time zone, shown as that date. */
-static void local_time(const struct kc_zone *z, const char *iso, bool is_end, char *out, size_t len)
+const struct kc_zone *kc_web_zone(const json_t *report)
+{
+	const struct kc_zone *z = kc_zone_get(json_string_value(json_object_get(report, "time_zone")));
+
+	return z ? z : kc_zone_default();
+}
+
+/* A midnight UTC that is no local midnight is a date the cabinet recorded
+ * before it had a time zone, shown as that date. */
+void kc_web_time(const struct kc_zone *z, const char *iso, bool is_end, char *out, size_t len)
 {
 	int64_t ms;
 
@@ -196,7 +201,7 @@ static void cell(struct sbuf *b, const json_t *v, const struct kc_zone *z, bool 
 
 	if (json_is_string(v) && is_iso_time(json_string_value(v))) {
 		/* supervisors read local times, in the report's zone */
-		local_time(z, json_string_value(v), is_end, num, sizeof(num));
+		kc_web_time(z, json_string_value(v), is_end, num, sizeof(num));
 		sbuf_html(b, num);
 	} else if (json_is_string(v)) {
 		sbuf_html(b, json_string_value(v));
@@ -239,20 +244,19 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 	const char *name = json_string_value(json_object_get(report, "report"));
 	const json_t *params = json_object_get(report, "params"), *sec;
 	const int is_ho = strcmp(name, "handovers") == 0;
-	const struct kc_zone *z = kc_zone_get(json_string_value(json_object_get(report, "time_zone")));
+	const struct kc_zone *z = kc_web_zone(report);
 	struct sbuf b = { 0 };
 	char when[32];
-	int32_t off;
+	int32_t off = kc_zone_offset(z, kc_wall_ms()) / 60;
 	size_t i;
 
-	if (!z)
-		z = kc_zone_default();
-	off = kc_zone_offset(z, kc_wall_ms()) / 60;
+	if (pg->print && strcmp(name, "vacant") == 0)
+		return kc_web_vacant_sheet(report, pg);
 
 	head(&b, json_string_value(json_object_get(report, "title_zh")),
 	     json_string_value(json_object_get(report, "title_en")), pg);
 	sbuf_add(&b, "<p class=\"meta\">生成时间 Generated ");
-	local_time(z, json_string_value(json_object_get(report, "generated")), false, when, sizeof(when));
+	kc_web_time(z, json_string_value(json_object_get(report, "generated")), false, when, sizeof(when));
 	sbuf_html(&b, when);
 	sbuf_add(&b, " (");
 	sbuf_html(&b, kc_zone_name(z));

@@ -188,6 +188,8 @@ path = $DEMO_DIR/audit.db
 [notify]
 webhook = http://127.0.0.1:$HOOK_PORT/notices
 backoff_min_ms = 200
+[report]
+estate = 示范物业服务中心
 CONF
 echo "$SUPERVISOR_PASSWORD" | "$KEYCAB_BIN/keyauditd" -c "$DEMO_DIR/keyauditd.conf" add-user --role supervisor "$SUPERVISOR"
 "$KEYCAB_BIN/keyauditd" -c "$DEMO_DIR/keyauditd.conf" add-cabinet demo-desk >"$DEMO_DIR/token"
@@ -271,6 +273,7 @@ if [ -t 0 ] && [ -t 1 ] && [ -z "${CI:-}" ]; then
 	kiosk_url
 	msg "  登录 log in: 王芳 Wang Fang (staff) PIN 1111, 张伟 Zhang Wei (engineer) 3333, 陈经理 Manager Chen 5555, 李娜 Li Na 2222"
 	msg "Web pages:   %s   user %s, password %s" "http://127.0.0.1:$AUDIT_PORT/" "$SUPERVISOR" "$SUPERVISOR_PASSWORD"
+	msg "Monthly vacant-unit report, printable: %s" "http://127.0.0.1:$AUDIT_PORT/r/vacant?print=1"
 	msg "CSV export:  %s" "curl -u $SUPERVISOR:$SUPERVISOR_PASSWORD 'http://127.0.0.1:$AUDIT_PORT/api/v1/reports/keylog?format=csv&section=events'"
 	msg "The cabinet: %s" "KEYCAB_SOCKET=$KEYCAB_SOCKET $KEYCAB_BIN/keycab slots"
 	echo

@@ -138,8 +138,8 @@ try:
     check(ch is not None and [r[3] for r in ch] == ["intact", "intact"], "chain verification: both intact")
 
     say("== printable page")
-    dom = browse("/r/vacant?print=1&month=" + month, SUP)
-    check(cells(dom, "sites") is not None and "<form" not in dom and "<nav" not in dom,
+    dom = browse("/r/keylog?print=1&type=inspection.recorded", SUP)
+    check(cells(dom, "events") is not None and "<form" not in dom and "<nav" not in dom,
           "print=1: the tables, no forms, no navigation")
     import re
     iso = re.findall(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", dom)
@@ -147,6 +147,11 @@ try:
     check("(Asia/Shanghai, UTC+08:00)" in dom and not iso and len(local) >= 10,
           "times read as local time (Asia/Shanghai, UTC+08:00, %d cells like %s), none as ISO UTC (%d)"
           % (len(local), local[0] if local else "-", len(iso)))
+    dom = browse("/r/vacant?print=1&month=" + month, SUP)
+    check("空置房巡检月报" in dom and "<form" not in dom and "<nav" not in dom and
+          not re.findall(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", dom),
+          "the vacant report's printable page: the monthly report as filed, local times, no forms "
+          "(tests/service/t-vacant-print.py prints it)")
     now_dom = browse("/r/now", SUP)
     over = re.findall(r'<table class="report" data-section="overdue">.*?</table>', now_dom, re.S)
     check(over and '<span class="bad">是 yes</span>' in over[0] and 'class="ok">是 yes' not in over[0],
