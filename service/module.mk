@@ -46,3 +46,8 @@ t-zone_LIBS := service common
 # the monthly vacant-unit report printed to PDF in Chromium, read back with
 # pdftotext (poppler-utils, in the Makefile's DEBS_TEST)
 TEST_SCRIPTS += tests/service/t-vacant-print.py
+# owners' phone numbers and webhook URLs masked in every page and export
+TEST_SCRIPTS += tests/service/t-masks.py
+TEST_PROGRAMS += t-mask
+t-mask_SRCS := tests/service/t-mask.c
+t-mask_LIBS := service common

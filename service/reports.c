@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "service/mask.h"
 #include "service/reports_impl.h"
 
 const struct kc_report_info kc_reports[] = {
@@ -310,6 +311,7 @@ int kc_report_run(struct kc_db *db, const char *name, const struct kc_params *p,
 			json_decref(c.rep);
 			return r;
 		}
+		kc_mask_report(c.rep); /* every page and export: phones and secrets masked */
 		*out = c.rep;
 		return 0;
 	}
