@@ -36,7 +36,7 @@ endif
 DEBS_BUILD := build-essential pkg-config libgpiod-dev libmodbus-dev \
 	libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev libsystemd-dev \
 	libjansson-dev libsodium-dev libcmocka-dev libinih-dev libevdev-dev gettext
-DEBS_TEST := python3 socat mbpoll sqlite3 gpiod systemd curl openssl
+DEBS_TEST := python3 socat mbpoll sqlite3 gpiod systemd curl openssl poppler-utils
 DEBS_DEMO := python3 sqlite3 curl
 CMDS_TEST :=
 

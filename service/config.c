@@ -9,6 +9,7 @@
 #include "common/ini.h"
 #include "common/util.h"
 #include "service/templates.h"
+#include "service/zone.h"
 
 static const char *const default_zh[KC_NOTICE_KINDS] = {
 	[KC_NOTICE_BEFORE_END] = "{owner_name}您好:您托管在客服中心的钥匙({unit})将于{end}到期,请携带有效证件前来办理领取。",
@@ -54,7 +55,7 @@ int kc_config_defaults(struct kc_audit_config *cfg)
 	cfg->max_attempts = 12;
 	cfg->utc_offset_min = 8 * 60;
 	cfg->webhook_timeout_ms = 10000;
-	if (set_str(&cfg->listen, "127.0.0.1") < 0 ||
+	if (set_str(&cfg->listen, "127.0.0.1") < 0 || set_str(&cfg->time_zone, KC_TZ_DEFAULT) < 0 ||
 	    set_str(&cfg->db_path, "/var/lib/keyauditd/audit.db") < 0)
 		return -ENOMEM;
 	for (int k = 0; k < KC_NOTICE_KINDS; k++)
@@ -68,6 +69,8 @@ void kc_config_free(struct kc_audit_config *cfg)
 {
 	free(cfg->file);
 	free(cfg->listen);
+	free(cfg->time_zone);
+	free(cfg->estate);
 	free(cfg->port_file);
 	free(cfg->tls_cert);
 	free(cfg->tls_key);
@@ -149,6 +152,14 @@ int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *
 			return set_int(&cfg->per_address_limit, value, 1, 1000000, err, errlen);
 		if (strcmp(key, "idle_timeout_s") == 0)
 			return set_int(&cfg->idle_timeout_s, value, 1, 3600, err, errlen);
+		if (strcmp(key, "time_zone") == 0) {
+			if (!kc_zone_get(value)) {
+				snprintf(err, errlen, "\"%s\" is not a time zone in %s (like Asia/Shanghai)", value,
+					 KC_TZ_DIR);
+				return -EINVAL;
+			}
+			return set_str(&cfg->time_zone, value);
+		}
 	} else if (strcmp(section, "database") == 0) {
 		if (strcmp(key, "path") == 0) {
 			if (!*value) {
@@ -192,6 +203,14 @@ int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *
 			}
 			cfg->utc_offset_min = (value[0] == '-' ? -1 : 1) * (h * 60 + m);
 			return 0;
+		}
+	} else if (strcmp(section, "report") == 0) {
+		if (strcmp(key, "estate") == 0) {
+			if (strlen(value) > 200) {
+				snprintf(err, errlen, "at most 200 bytes");
+				return -EINVAL;
+			}
+			return set_str(&cfg->estate, value);
 		}
 	} else if (strcmp(section, "templates") == 0) {
 		const char *dot = strrchr(key, '.');

@@ -22,6 +22,8 @@ struct kc_audit_config {
 	int max_connections;	/* all clients together */
 	int per_address_limit;	/* connections from one client address */
 	int idle_timeout_s;	/* an idle connection is closed after this */
+	char *time_zone;	/* the zone of sites whose cabinets named none (service/zone.h) */
+	char *estate;		/* who files the reports: heads the printed monthly report */
 	char *webhooks[KC_MAX_WEBHOOKS];
 	int nwebhooks;
 	int backoff_min_ms;

@@ -25,6 +25,7 @@
 #include "service/notify.h"
 #include "service/store.h"
 #include "service/verify.h"
+#include "service/zone.h"
 
 static void usage(FILE *f)
 {
@@ -403,6 +404,7 @@ int main(int argc, char **argv)
 		kc_config_free(&cfg);
 		return 2;
 	}
+	kc_zone_set_default(cfg.time_zone); /* checked as the configuration was read */
 	cmd = optind < argc ? argv[optind] : "serve";
 	argc -= optind;
 	argv += optind;

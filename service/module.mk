@@ -44,3 +44,16 @@ TEST_SCRIPTS += tests/service/t-signin.py
 # keyauditd hands each TLS handshake its certificate itself (service/http_tls.c)
 PKGS += gnutls
 DEBS_BUILD += libgnutls28-dev
+# time zones by name (service/zone.c) against glibc
+TEST_PROGRAMS += t-zone
+TEST_SCRIPTS += tests/service/t-localtime.py
+t-zone_SRCS := tests/service/t-zone.c
+t-zone_LIBS := service common
+# the monthly vacant-unit report printed to PDF in Chromium, read back with
+# pdftotext (poppler-utils, in the Makefile's DEBS_TEST)
+TEST_SCRIPTS += tests/service/t-vacant-print.py
+# owners' phone numbers and webhook URLs masked in every page and export
+TEST_SCRIPTS += tests/service/t-masks.py
+TEST_PROGRAMS += t-mask
+t-mask_SRCS := tests/service/t-mask.c
+t-mask_LIBS := service common

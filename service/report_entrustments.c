@@ -41,7 +41,7 @@ int kc_report_entrustments(struct kc_report_ctx *c)
 		" FROM entrustments e WHERE closed_ms IS NULL";
 
 	if (kc_report_site_cabinet(c, &f, "site", &site, &cab) < 0 || kc_report_param_int(c, "days", 0, 3650, &days) < 0 ||
-	    kc_report_paging(c) < 0 || (hf = kc_report_param_time(c, "from", &from)) < 0 || (ht = kc_report_param_time(c, "to", &to)) < 0 ||
+	    kc_report_paging(c) < 0 || (hf = kc_report_param_time(c, "from", KC_DAY_START, &from)) < 0 || (ht = kc_report_param_time(c, "to", KC_DAY_END, &to)) < 0 ||
 	    kc_report_param_name(c, "type", &type) < 0)
 		return -EINVAL;
 	json_object_set_new(json_object_get(c->rep, "params"), "days", json_integer(days));

@@ -28,7 +28,7 @@ int kc_report_handovers(struct kc_report_ctx *c)
 	json_t *sec;
 
 	if (kc_report_paging(c) < 0 || kc_report_param_name(c, "site", &site) < 0 || kc_report_param_name(c, "cabinet", &cab) < 0 ||
-	    (hf = kc_report_param_time(c, "from", &from)) < 0 || (ht = kc_report_param_time(c, "to", &to)) < 0)
+	    (hf = kc_report_param_time(c, "from", KC_DAY_START, &from)) < 0 || (ht = kc_report_param_time(c, "to", KC_DAY_END, &to)) < 0)
 		return -EINVAL;
 	unrev = kc_report_param(c, "unreviewed");
 	kc_query_add(&f, " WHERE 1");

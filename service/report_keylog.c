@@ -35,7 +35,7 @@ int kc_report_keylog(struct kc_report_ctx *c)
 	json_t *sec;
 	int64_t total;
 
-	if (kc_report_paging(c) < 0 || (hf = kc_report_param_time(c, "from", &from)) < 0 || (ht = kc_report_param_time(c, "to", &to)) < 0)
+	if (kc_report_paging(c) < 0 || (hf = kc_report_param_time(c, "from", KC_DAY_START, &from)) < 0 || (ht = kc_report_param_time(c, "to", KC_DAY_END, &to)) < 0)
 		return -EINVAL;
 	order = kc_report_param(c, "order");
 	if (order && strcmp(order, "desc") != 0 && strcmp(order, "asc") != 0)

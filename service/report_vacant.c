@@ -27,6 +27,7 @@ static const struct kc_report_col vunit_cols[] = {
 static const struct kc_report_col vinsp_cols[] = {
 	{ "site", "Site", "项目", 's' },		{ "unit", "Unit", "房号", 's' },
 	{ "ts", "Inspected", "检查时间", 't' },	{ "inspector", "Inspector", "检查人", 's' },
+	{ "inspector_name", "Inspector's name", "检查人姓名", 's' },
 	{ "key", "Key", "钥匙", 's' },		{ "result", "Result", "结果", 's' },
 	{ "problems", "Problems", "问题", 's' },	{ "forwarded_to", "Forwarded to", "转呈部门", 's' },
 	{ "actor", "Recorded by", "登记人", 's' },	{ NULL, NULL, NULL, 0 },
@@ -34,21 +35,39 @@ static const struct kc_report_col vinsp_cols[] = {
 static const struct kc_report_col voverdue_cols[] = {
 	{ "site", "Site", "项目", 's' },		{ "unit", "Unit", "房号", 's' },
 	{ "key", "Key", "钥匙", 's' },		{ "person", "Borrower", "借用人", 's' },
+	{ "person_name", "Borrower's name", "借用人姓名", 's' },
 	{ "cabinet", "Cabinet", "钥匙柜", 's' },	{ "loan", "Loan", "借用单", 's' },
 	{ "out", "Out", "借出", 't' },		{ "due", "Due", "应还", 't' },
 	{ "returned", "Returned", "归还", 't' },	{ NULL, NULL, NULL, 0 },
 };
 
-/* Vacant units of the month: vacant at any time in [:start, :end) at
- * :site (NULL: every site). */
-#define VACANT_UNITS \
-	"SELECT DISTINCT site, unit FROM vacancies WHERE from_ms < :end AND (to_ms IS NULL OR to_ms > :start)" \
-	" AND (:site IS NULL OR site = :site)"
-#define OVERDUE_LOANS \
-	"SELECT site, unit, key, person, cabinet, loan, out_ms, due_ms, returned_ms FROM loans INDEXED BY loans_insp" \
-	" WHERE kind = 'vacant' AND purpose = 'inspection' AND out_ms >= :start AND out_ms < :end" \
-	" AND (:site IS NULL OR site = :site) AND state <> 'not_taken'" \
-	" AND (overdue OR returned_ms > due_ms OR (returned_ms IS NULL AND due_ms < :now))"
+/* The name a person.registered event gave the person in column col. */
+#define PERSON_NAME(col)                                                                                   \
+	"(SELECT json_extract(p.body, '$.data.name') FROM events p INDEXED BY events_type"                  \
+	" WHERE p.type = 'person.registered' AND p.person = " col " ORDER BY p.ts_ms DESC LIMIT 1)"
+/* The month of each site in its own zone: m(site, s, e), [s, e) from the
+ * JSON object :months ({"site": [s, e]}). The queries scan [:lo, :hi),
+ * the union of those months, then keep each site's own. */
+#define MONTHS                                                                                       \
+	"WITH m(site, s, e) AS MATERIALIZED (SELECT key, json_extract(value, '$[0]'),"               \
+	" json_extract(value, '$[1]') FROM json_each(:months)) "
+/* Vacant units of the month: vacant at any time in their site's month. */
+#define VACANT_UNITS                                                                                  \
+	"SELECT DISTINCT va.site, va.unit, m.s, m.e FROM vacancies va JOIN m ON m.site = va.site"     \
+	" WHERE va.from_ms < m.e AND (va.to_ms IS NULL OR va.to_ms > m.s)"
+#define OVERDUE_LOANS                                                                                \
+	MONTHS "SELECT l.site, l.unit, l.key, l.person, " PERSON_NAME("l.person") ", l.cabinet, l.loan,"  \
+	" l.out_ms, l.due_ms, l.returned_ms"                                                          \
+	" FROM loans l INDEXED BY loans_insp CROSS JOIN m ON m.site = l.site"                        \
+	" WHERE l.kind = 'vacant' AND l.purpose = 'inspection' AND l.out_ms >= :lo AND l.out_ms < :hi" \
+	" AND l.out_ms >= m.s AND l.out_ms < m.e AND l.state <> 'not_taken'"                          \
+	" AND (l.overdue OR l.returned_ms > l.due_ms OR (l.returned_ms IS NULL AND l.due_ms < :now))"
+/* The month's inspections: INSPECTIONS_FROM(index) WHERE ... */
+#define INSPECTIONS_FROM(index)                                                                     \
+	MONTHS "SELECT x.site, x.unit, x.ts_ms, x.inspector, " PERSON_NAME("x.inspector") ", x.key, x.result," \
+	" x.problems, x.forwarded_to,"                                                                \
+	" x.actor FROM inspections x INDEXED BY " index " CROSS JOIN m ON m.site = x.site"           \
+	" WHERE x.ts_ms >= :lo AND x.ts_ms < :hi AND x.ts_ms >= m.s AND x.ts_ms < m.e"
 
 /* Runs q (rows whose first column is the site) into rows, and counts
  * them per site into member a of the site objects; with b, also counts
@@ -80,18 +99,41 @@ static int list_and_count(struct kc_report_ctx *c, const struct kc_query *q, con
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-/* q: sql, with the month's values for the placeholders it uses of
- * :start, :end, :site and :now. */
-static void vq(struct kc_query *q, const char *sql, int64_t start, int64_t end, const char *site, int64_t now)
+/* The month of each site: *months the JSON text of {"site": [start,
+ * end]}, each in the site's zone, and [*lo, *hi) their union. */
+struct vmonths {
+	json_t *m;
+	char *text;
+	int64_t lo, hi;
+};
+
+static int vmonth_add(struct kc_report_ctx *c, struct vmonths *vm, const char *site, const char *month)
+{
+	int64_t s, e;
+
+	if (json_object_get(vm->m, site))
+		return 0;
+	if (kc_zone_month(kc_report_site_zone(c->db, site), month, &s, &e) < 0)
+		return -EINVAL;
+	json_object_set_new(vm->m, site, json_pack("[I, I]", (json_int_t)s, (json_int_t)e));
+	if (!vm->lo || s < vm->lo)
+		vm->lo = s;
+	if (e > vm->hi)
+		vm->hi = e;
+	return 0;
+}
+
+/* q: sql, with the months and :now for the placeholders it uses. */
+static void vq(struct kc_query *q, const char *sql, const struct vmonths *vm, int64_t now)
 {
 	memset(q, 0, sizeof(*q));
 	kc_query_add(q, sql);
-	if (strstr(sql, ":start"))
-		kc_query_set_int(q, ":start", start);
-	if (strstr(sql, ":end"))
-		kc_query_set_int(q, ":end", end);
-	if (strstr(sql, ":site"))
-		kc_query_set_str(q, ":site", site);
+	if (strstr(sql, ":months"))
+		kc_query_set_str(q, ":months", vm->text);
+	if (strstr(sql, ":lo"))
+		kc_query_set_int(q, ":lo", vm->lo);
+	if (strstr(sql, ":hi"))
+		kc_query_set_int(q, ":hi", vm->hi);
 	if (strstr(sql, ":now"))
 		kc_query_set_int(q, ":now", now);
 }
@@ -99,54 +141,63 @@ static void vq(struct kc_query *q, const char *sql, int64_t start, int64_t end, 
 int kc_report_vacant(struct kc_report_ctx *c)
 {
 	const char *month, *site = NULL, *key;
-	int y, m, n = 0, rc;
+	int rc;
 	int64_t start, end, total;
-	char buf[KC_TIME_LEN];
+	char buf[16];
 	struct kc_query q;
+	struct vmonths vm = { json_object(), NULL, 0, 0 };
 	json_t *sec, *sites = NULL, *ni_sec = NULL, *val, *problems = NULL, *overdue = NULL;
 	sqlite3_stmt *st;
 
 	month = kc_report_param(c, "month");
-	if (kc_report_param_name(c, "site", &site) < 0 || kc_report_paging(c) < 0)
+	if (kc_report_param_name(c, "site", &site) < 0 || kc_report_paging(c) < 0) {
+		json_decref(vm.m);
 		return -EINVAL;
+	}
 	if (!month) {
-		kc_time_format(c->now, buf, sizeof(buf));
-		buf[7] = '\0';
+		kc_zone_month_of(c->zone, c->now, buf, sizeof(buf));
 		month = buf;
 		json_object_set_new(json_object_get(c->rep, "params"), "month", json_string(buf));
 	}
-	if (sscanf(month, "%4d-%2d%n", &y, &m, &n) != 2 || n != 7 || month[7] || m < 1 || m > 12 || y < 1970)
+	if (kc_zone_month(c->zone, month, &start, &end) < 0) {
+		json_decref(vm.m);
 		return kc_report_bad(c, "parameter \"month\": \"%.20s\" is not a month like 2026-11", month);
-	snprintf(buf, sizeof(buf), "%04d-%02d-01", y % 10000, m);
-	kc_time_parse(buf, &start);
-	snprintf(buf, sizeof(buf), "%04d-%02d-01", (m == 12 ? y + 1 : y) % 10000, m == 12 ? 1 : m + 1);
-	kc_time_parse(buf, &end);
+	}
 
-	/* One pass over the month's vacant units, each with whether it was
-	 * inspected; the per-site figures are summed here. */
+	/* The sites, and each one's month in its zone (also of a site with
+	 * vacancies but no site.registered). One pass over the month's vacant
+	 * units, each with whether it was inspected; the per-site figures are
+	 * summed here. */
 	sites = json_object();
-	vq(&q, "SELECT site, name, age FROM sites WHERE (:site IS NULL OR site = :site) ORDER BY site", start, end, site,
-	   c->now);
+	memset(&q, 0, sizeof(q));
+	kc_query_add(&q, "SELECT site, name, age, 1 FROM sites WHERE (:site IS NULL OR site = :site)"
+			 " UNION ALL SELECT DISTINCT site, NULL, NULL, 0 FROM vacancies WHERE (:site IS NULL OR site = :site)"
+			 " AND site NOT IN (SELECT site FROM sites) ORDER BY 1");
+	kc_query_set_str(&q, ":site", site);
 	if (!(st = kc_query_prepare(c->db, &q)))
 		goto fail;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *age = (const char *)sqlite3_column_text(st, 2);
+		const char *sname = (const char *)sqlite3_column_text(st, 0), *age = (const char *)sqlite3_column_text(st, 2);
 
-		json_object_set_new(sites, (const char *)sqlite3_column_text(st, 0),
+		if (vmonth_add(c, &vm, sname, month) < 0)
+			break;
+		if (!sqlite3_column_int(st, 3))
+			continue;
+		json_object_set_new(sites, sname,
 				    json_pack("{s:o, s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "name", kc_column_json(st, 1),
 					      "age", age, "target", strcmp(age, "new") == 0 ? 80 : 100, "nv", 0, "ni", 0,
 					      "problems", 0, "forwarded", 0, "overdue", 0));
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE || !(vm.text = json_dumps(vm.m, JSON_COMPACT)))
 		goto fail;
 
 	ni_sec = json_pack("{s:s, s:s, s:s, s:[], s:[]}", "name", "not_inspected", "title_en",
 			   "Vacant units not yet inspected", "title_zh", "未检查的空置房", "columns", "rows");
-	vq(&q, "SELECT v.site, v.unit, u.building, u.room, EXISTS (SELECT 1 FROM inspections x"
-	       " WHERE x.site = v.site AND x.unit = v.unit AND x.ts_ms >= :start AND x.ts_ms < :end)"
-	       " FROM (" VACANT_UNITS ") v LEFT JOIN units u USING (site, unit) ORDER BY v.site, v.unit",
-	   start, end, site, c->now);
+	vq(&q, MONTHS "SELECT v.site, v.unit, u.building, u.room, EXISTS (SELECT 1 FROM inspections x"
+		      " WHERE x.site = v.site AND x.unit = v.unit AND x.ts_ms >= v.s AND x.ts_ms < v.e)"
+		      " FROM (" VACANT_UNITS ") v LEFT JOIN units u USING (site, unit) ORDER BY v.site, v.unit",
+	   &vm, c->now);
 	if (!(st = kc_query_prepare(c->db, &q)))
 		goto fail;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -170,13 +221,11 @@ int kc_report_vacant(struct kc_report_ctx *c)
 
 	problems = json_array();
 	overdue = json_array();
-	vq(&q, "SELECT site, unit, ts_ms, inspector, key, result, problems, forwarded_to, actor FROM inspections"
-	       " INDEXED BY inspections_problems WHERE ts_ms >= :start AND ts_ms < :end AND (:site IS NULL OR site = :site)"
-	       " AND result = 'problems' ORDER BY site, ts_ms",
-	   start, end, site, c->now);
-	if (list_and_count(c, &q, vinsp_cols, problems, sites, "problems", "forwarded", 7) < 0)
+	vq(&q, INSPECTIONS_FROM("inspections_problems") " AND x.result = 'problems' ORDER BY x.site, x.ts_ms", &vm,
+	   c->now);
+	if (list_and_count(c, &q, vinsp_cols, problems, sites, "problems", "forwarded", 8) < 0)
 		goto fail;
-	vq(&q, OVERDUE_LOANS " ORDER BY site, out_ms", start, end, site, c->now);
+	vq(&q, OVERDUE_LOANS " ORDER BY l.site, l.out_ms", &vm, c->now);
 	if (list_and_count(c, &q, voverdue_cols, overdue, sites, "overdue", NULL, 0) < 0)
 		goto fail;
 
@@ -200,17 +249,15 @@ int kc_report_vacant(struct kc_report_ctx *c)
 	json_decref(ni_sec);
 	ni_sec = NULL;
 
-	vq(&q, "SELECT site, unit, ts_ms, inspector, key, result, problems, forwarded_to, actor FROM inspections"
-	       " INDEXED BY inspections_ts WHERE ts_ms >= :start AND ts_ms < :end AND (:site IS NULL OR site = :site)"
-	       " ORDER BY site, ts_ms",
-	   start, end, site, c->now);
+	vq(&q, INSPECTIONS_FROM("inspections_ts") " ORDER BY x.site, x.ts_ms", &vm, c->now);
 	kc_query_int(&q, " LIMIT ?", c->page_size);
 	kc_query_int(&q, " OFFSET ?", (c->page - 1) * c->page_size);
 	sec = kc_report_section(c, "inspections", "Inspections", "检查记录", vinsp_cols);
 	if (kc_report_fill(c, sec, &q, vinsp_cols) < 0)
 		goto fail;
-	vq(&q, "SELECT count(*) FROM inspections INDEXED BY inspections_ts WHERE ts_ms >= :start AND ts_ms < :end AND (:site IS NULL OR site = :site)",
-	   start, end, site, c->now);
+	vq(&q, MONTHS "SELECT count(*) FROM inspections x INDEXED BY inspections_ts CROSS JOIN m ON m.site = x.site"
+		      " WHERE x.ts_ms >= :lo AND x.ts_ms < :hi AND x.ts_ms >= m.s AND x.ts_ms < m.e",
+	   &vm, c->now);
 	if ((total = kc_report_count(c, &q)) < 0)
 		goto fail;
 	kc_report_set_paging(c, sec, total);
@@ -219,8 +266,12 @@ int kc_report_vacant(struct kc_report_ctx *c)
 	json_object_set_new(sec, "rows", problems);
 	sec = kc_report_section(c, "overdue", "Inspection loans that ran overdue", "逾期归还的检查借用", voverdue_cols);
 	json_object_set_new(sec, "rows", overdue);
+	json_decref(vm.m);
+	free(vm.text);
 	return 0;
 fail:
+	json_decref(vm.m);
+	free(vm.text);
 	json_decref(sites);
 	json_decref(ni_sec);
 	json_decref(problems);

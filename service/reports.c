@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "service/mask.h"
 #include "service/reports_impl.h"
 
 const struct kc_report_info kc_reports[] = {
@@ -43,15 +44,21 @@ int kc_report_bad(struct kc_report_ctx *c, const char *fmt, ...)
 	return -EINVAL;
 }
 
-int kc_report_param_time(struct kc_report_ctx *c, const char *name, int64_t *out)
+int kc_report_param_time(struct kc_report_ctx *c, const char *name, enum kc_day_as as, int64_t *out)
 {
 	const char *v = kc_report_param(c, name);
+	size_t n;
 
 	if (!v)
 		return 0;
-	if (kc_time_parse(v, out) < 0)
-		return kc_report_bad(c, "parameter \"%s\": \"%.40s\" is not a time like 2026-11-22 or 2026-11-22T21:03:04Z",
-			   name, v);
+	if (kc_zone_parse(c->zone, v, as, out) < 0)
+		return kc_report_bad(c,
+				     "parameter \"%s\": \"%.40s\" is not a time like 2026-11-22 or 2026-11-22 21:03"
+				     " (%s) or 2026-11-22T13:03:04Z (UTC)",
+				     name, v, kc_zone_name(c->zone));
+	n = strlen(v);
+	if (as == KC_DAY_END && n > 10 && v[n - 1] != 'Z')
+		*out += n == 16 ? 60000 : n == 19 ? 1000 : 1;
 	return 1;
 }
 
@@ -204,28 +211,99 @@ int kc_report_site_cabinet(struct kc_report_ctx *c, struct kc_query *q, const ch
 	return 0;
 }
 
+/* The latest time_zone named by the controller.started events of the
+ * cabinets that ?1 selects (SQL giving cabinet ids), NULL for none. */
+static const struct kc_zone *zone_named(struct kc_db *db, const char *cabinets, const char *arg)
+{
+	struct kc_query q = { 0 };
+	const struct kc_zone *z = NULL;
+	sqlite3_stmt *st;
+
+	kc_query_add(&q, "SELECT json_extract(s.body, '$.data.time_zone') FROM events s INDEXED BY events_type"
+			 " WHERE s.type = 'controller.started' AND json_extract(s.body, '$.data.time_zone') IS NOT NULL"
+			 " AND (CASE WHEN instr(s.cabinet, '~') THEN substr(s.cabinet, 1, instr(s.cabinet, '~') - 1)"
+			 " ELSE s.cabinet END) IN (");
+	kc_query_str(&q, cabinets, arg);
+	kc_query_add(&q, ") ORDER BY s.ts_ms DESC LIMIT 1");
+	st = kc_query_prepare(db, &q);
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		z = kc_zone_get((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return z;
+}
+
+const struct kc_zone *kc_report_site_zone(struct kc_db *db, const char *site)
+{
+	const struct kc_zone *z = zone_named(
+		db,
+		"SELECT CASE WHEN instr(r.cabinet, '~') THEN substr(r.cabinet, 1, instr(r.cabinet, '~') - 1)"
+		" ELSE r.cabinet END FROM events r INDEXED BY events_type WHERE r.type = 'site.registered' AND r.site = ?",
+		site);
+
+	return z ? z : kc_zone_default();
+}
+
+const struct kc_zone *kc_report_cabinet_zone(struct kc_db *db, const char *cabinet)
+{
+	char base[256];
+	const struct kc_zone *z;
+
+	kc_strlcpy(base, cabinet, sizeof(base));
+	base[strcspn(base, "~")] = '\0';
+	z = zone_named(db, "?", base);
+	return z ? z : kc_zone_default();
+}
+
+/* The report's zone: the site's or the cabinet's asked for; with neither,
+ * the one every cabinet has, else the default. */
+static const struct kc_zone *report_zone(struct kc_db *db, const struct kc_params *p)
+{
+	const char *site = p->get(p->ctx, "site"), *cab = p->get(p->ctx, "cabinet");
+	const struct kc_zone *z = NULL, *one;
+	sqlite3_stmt *st;
+
+	if (site && *site)
+		return kc_report_site_zone(db, site);
+	if (cab && *cab)
+		return kc_report_cabinet_zone(db, cab);
+	st = kc_db_stmt(db, "SELECT id FROM cabinets");
+	if (!st)
+		return kc_zone_default();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		one = kc_report_cabinet_zone(db, (const char *)sqlite3_column_text(st, 0));
+		if (z && one != z) {
+			z = NULL;
+			break;
+		}
+		z = one;
+	}
+	sqlite3_reset(st);
+	return z ? z : kc_zone_default();
+}
+
 int kc_report_run(struct kc_db *db, const char *name, const struct kc_params *p, int64_t now_ms,
 		  json_t **out, char *err, size_t errlen)
 {
 	static int (*const fns[])(struct kc_report_ctx *) = { kc_report_keylog, kc_report_now, kc_report_entrustments,
 								 kc_report_vacant, kc_report_handovers, kc_report_chain };
 	char gen[KC_TIME_LEN];
-	struct kc_report_ctx c = { db, p, now_ms, NULL, err, errlen, 1, 100 };
+	struct kc_report_ctx c = { db, p, now_ms, NULL, err, errlen, 1, 100, NULL };
 	int r;
 
 	for (size_t i = 0; i < KC_ARRAY_SIZE(fns); i++) {
 		if (strcmp(name, kc_reports[i].name) != 0)
 			continue;
 		kc_time_format(now_ms, gen, sizeof(gen));
-		c.rep = json_pack("{s:s, s:s, s:s, s:s, s:{}, s:[]}", "report", name, "title_en",
-				  kc_reports[i].title_en, "title_zh", kc_reports[i].title_zh, "generated",
-				  gen, "params", "sections");
-		if (!c.rep)
-			return -ENOMEM;
 		/* one snapshot for all sections of the report */
-		if (kc_db_exec(db, "BEGIN") < 0) {
-			json_decref(c.rep);
+		if (kc_db_exec(db, "BEGIN") < 0)
 			return -EIO;
+		c.zone = report_zone(db, p);
+		c.rep = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{}, s:[]}", "report", name, "title_en",
+				  kc_reports[i].title_en, "title_zh", kc_reports[i].title_zh, "generated",
+				  gen, "time_zone", kc_zone_name(c.zone), "params", "sections");
+		if (!c.rep) {
+			kc_db_exec(db, "COMMIT");
+			return -ENOMEM;
 		}
 		r = fns[i](&c);
 		kc_db_exec(db, "COMMIT");
@@ -233,6 +311,7 @@ int kc_report_run(struct kc_db *db, const char *name, const struct kc_params *p,
 			json_decref(c.rep);
 			return r;
 		}
+		kc_mask_report(c.rep); /* every page and export: phones and secrets masked */
 		*out = c.rep;
 		return 0;
 	}

@@ -9,6 +9,7 @@
 #include "service/query.h"
 #include "service/reports.h"
 #include "service/store.h"
+#include "service/zone.h"
 
 struct kc_report_col {
 	const char *name, *en, *zh;
@@ -23,6 +24,10 @@ struct kc_report_ctx {
 	char *err;
 	size_t errlen;
 	int64_t page, page_size;
+	/* the zone of the site or cabinet asked for (every cabinet's, when
+	 * they share one; else the default): from, to and month are read in
+	 * it, and pages show times in it */
+	const struct kc_zone *zone;
 };
 
 /* The reports, one a file. Each returns 0, -EINVAL (a sentence in c->err)
@@ -39,8 +44,18 @@ int kc_report_chain(struct kc_report_ctx *c);
 const char *kc_report_param(struct kc_report_ctx *c, const char *name);
 /* Writes the sentence to c->err; returns -EINVAL. */
 int kc_report_bad(struct kc_report_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* 1 with *out set, 0 when absent, -EINVAL when malformed. */
-int kc_report_param_time(struct kc_report_ctx *c, const char *name, int64_t *out);
+/* A time in the report's zone (kc_zone_parse): 1 with *out set, 0 when
+ * absent, -EINVAL when malformed. as KC_DAY_START reads a "from": a date
+ * from its local midnight. KC_DAY_END reads a "to", an exclusive end that
+ * holds what was typed: a date up to the next local midnight, a local time
+ * to the end of its minute (or second, or millisecond, as given); a UTC
+ * time (with Z) is the end itself. */
+int kc_report_param_time(struct kc_report_ctx *c, const char *name, enum kc_day_as as, int64_t *out);
+/* The zone of a site (its cabinets') and of a cabinet (the time_zone its
+ * controller.started events named last; an epoch CAB~N is CAB's), or the
+ * default zone when they named none. */
+const struct kc_zone *kc_report_site_zone(struct kc_db *db, const char *site);
+const struct kc_zone *kc_report_cabinet_zone(struct kc_db *db, const char *cabinet);
 int kc_report_param_int(struct kc_report_ctx *c, const char *name, long long min, long long max, int64_t *out);
 /* 0 (*out NULL when absent), -EINVAL when too long. */
 int kc_report_param_name(struct kc_report_ctx *c, const char *name, const char **out);

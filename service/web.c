@@ -9,6 +9,7 @@
 #include "service/reports.h"
 #include "service/config.h"
 #include "service/sbuf.h"
+#include "service/zone.h"
 
 static const char style[] =
 	"body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:1em;color:#111}"
@@ -167,19 +168,40 @@ static bool is_iso_time(const char *s)
 	return strlen(s) == 24 && s[4] == '-' && s[10] == 'T' && s[13] == ':' && s[23] == 'Z';
 }
 
+const struct kc_zone *kc_web_zone(const json_t *report)
+{
+	const struct kc_zone *z = kc_zone_get(json_string_value(json_object_get(report, "time_zone")));
+
+	return z ? z : kc_zone_default();
+}
+
+/* A midnight UTC that is no local midnight is a date the cabinet recorded
+ * before it had a time zone, shown as that date. */
+void kc_web_time(const struct kc_zone *z, const char *iso, bool is_end, char *out, size_t len)
+{
+	int64_t ms;
+
+	if (kc_time_parse(iso, &ms) < 0) {
+		snprintf(out, len, "%s", iso);
+		return;
+	}
+	if (ms % 86400000 == 0 && kc_zone_day_start(z, ms) != ms) {
+		snprintf(out, len, "%.10s", iso);
+		return;
+	}
+	kc_zone_format(z, ms, is_end ? KC_DAY_END : KC_DAY_START, out, len);
+}
+
 /* yes_is_bad: a column where "yes" is the alarming answer (overdue);
  * is_end: a date's exclusive end (an entrustment's), shown as its last day */
-static void cell(struct sbuf *b, const json_t *v, int utc_offset_min, bool yes_is_bad, bool is_end)
+static void cell(struct sbuf *b, const json_t *v, const struct kc_zone *z, bool yes_is_bad, bool is_end)
 {
 	char num[32];
 	char *dump;
 
 	if (json_is_string(v) && is_iso_time(json_string_value(v))) {
-		/* supervisors read local times; a midnight UTC is a date */
-		if (is_end)
-			kc_notice_end(json_string_value(v), utc_offset_min, num, sizeof(num));
-		else
-			kc_notice_time(json_string_value(v), utc_offset_min, num, sizeof(num));
+		/* supervisors read local times, in the report's zone */
+		kc_web_time(z, json_string_value(v), is_end, num, sizeof(num));
 		sbuf_html(b, num);
 	} else if (json_is_string(v)) {
 		sbuf_html(b, json_string_value(v));
@@ -202,7 +224,7 @@ static void cell(struct sbuf *b, const json_t *v, int utc_offset_min, bool yes_i
 	}
 }
 
-static void review_form(struct sbuf *b, const json_t *row, const struct kc_web_page *pg)
+static void review_form(struct sbuf *b, const json_t *row, const struct kc_zone *z)
 {
 	/* columns of the handovers section: 1 handover, 5 confirmed, 9 reviewed_by.
 	 * A review is signed at the cabinet and shows here from its event. */
@@ -213,7 +235,7 @@ static void review_form(struct sbuf *b, const json_t *row, const struct kc_web_p
 		return;
 	}
 	sbuf_add(b, "<span class=\"review\">待主管在钥匙柜签字审阅 to be signed at the cabinet: <code>keycab handover review ");
-	cell(b, json_array_get(row, 1), pg->utc_offset_min, false, false);
+	cell(b, json_array_get(row, 1), z, false, false);
 	sbuf_add(b, "</code></span>");
 }
 
@@ -222,18 +244,23 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 	const char *name = json_string_value(json_object_get(report, "report"));
 	const json_t *params = json_object_get(report, "params"), *sec;
 	const int is_ho = strcmp(name, "handovers") == 0;
+	const struct kc_zone *z = kc_web_zone(report);
 	struct sbuf b = { 0 };
 	char when[32];
+	int32_t off = kc_zone_offset(z, kc_wall_ms()) / 60;
 	size_t i;
+
+	if (pg->print && strcmp(name, "vacant") == 0)
+		return kc_web_vacant_sheet(report, pg);
 
 	head(&b, json_string_value(json_object_get(report, "title_zh")),
 	     json_string_value(json_object_get(report, "title_en")), pg);
 	sbuf_add(&b, "<p class=\"meta\">生成时间 Generated ");
-	kc_notice_time(json_string_value(json_object_get(report, "generated")), pg->utc_offset_min,
-		       when, sizeof(when));
+	kc_web_time(z, json_string_value(json_object_get(report, "generated")), false, when, sizeof(when));
 	sbuf_html(&b, when);
-	sbuf_printf(&b, " (UTC%c%02d:%02d) &middot; ", pg->utc_offset_min < 0 ? '-' : '+',
-		    abs(pg->utc_offset_min) / 60, abs(pg->utc_offset_min) % 60);
+	sbuf_add(&b, " (");
+	sbuf_html(&b, kc_zone_name(z));
+	sbuf_printf(&b, ", UTC%c%02d:%02d) &middot; ", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
 	sbuf_html(&b, pg->user);
 	sbuf_add(&b, "</p>\n");
 	if (!pg->print) {
@@ -291,13 +318,13 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 					json_array_get(json_object_get(sec, "columns"), k), "name"));
 
 				sbuf_add(&b, "<td>");
-				cell(&b, col, pg->utc_offset_min, cname && strcmp(cname, "overdue") == 0,
+				cell(&b, col, z, cname && strcmp(cname, "overdue") == 0,
 				     cname && strcmp(cname, "end") == 0);
 				sbuf_add(&b, "</td>");
 			}
 			if (is_ho && !pg->print) {
 				sbuf_add(&b, "<td>");
-				review_form(&b, row, pg);
+				review_form(&b, row, z);
 				sbuf_add(&b, "</td>");
 			}
 			sbuf_add(&b, "</tr>\n");

@@ -1,15 +1,18 @@
 /* Server-rendered HTML pages for supervisors: no scripts, no external
- * assets, printable (a print style sheet, and ?print=1 drops the forms). */
+ * assets, printable (a print style sheet, and ?print=1 drops the forms).
+ * A report's times are shown in its zone (its "time_zone"). */
 #ifndef KC_SERVICE_WEB_H
 #define KC_SERVICE_WEB_H
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 struct kc_web_page {
 	const char *user;
 	const char *role;
 	const char *csrf;	/* token the forms carry */
 	int print;
-	int utc_offset_min;	/* times are shown at this offset ([notify] utc_offset) */
+	const char *estate;	/* [report] estate, NULL when not set */
 };
 
 /* malloc'd HTML, NULL on allocation failure */
@@ -17,5 +20,16 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg);
 char *kc_web_index(const struct kc_web_page *pg);
 char *kc_web_login(const char *message);
 char *kc_web_message(const struct kc_web_page *pg, const char *title, const char *message);
+/* The monthly vacant-unit report as it is filed (the vacant report's
+ * printable page, web_vacant.c): per site, on pages of its own. */
+char *kc_web_vacant_sheet(const json_t *report, const struct kc_web_page *pg);
+
+struct kc_zone;
+/* An ISO time of a report as supervisors read it, in zone z: a local
+ * midnight as its date (is_end: an exclusive end, as the last day it
+ * holds), else "2026-12-01 00:30". */
+void kc_web_time(const struct kc_zone *z, const char *iso, bool is_end, char *out, size_t len);
+/* The zone a report names (its "time_zone"), else the default one. */
+const struct kc_zone *kc_web_zone(const json_t *report);
 
 #endif

@@ -16,3 +16,7 @@ TEST_SCRIPTS += tests/t-install.sh
 TEST_PROGRAMS += t-msg
 t-msg_SRCS := tests/common/t-msg.c
 t-msg_LIBS := common
+# make demo as CI and a pipe run it (tests/demo/demo.sh), in English and in
+# Chinese: its wait for the office, what it prints once it stops, the
+# narration's catalogue (po/zh_CN/demo.po)
+TEST_SCRIPTS += tests/demo/t-demo.py

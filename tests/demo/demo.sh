@@ -11,7 +11,8 @@
 # the custody rules with the real `keycab` commands
 # (tests/demo/walkthrough.sh), and shows the supervisors' reports.
 # In a terminal it keeps running until Enter or Ctrl-C, so the web pages
-# can be read; otherwise (CI, pipes) it stops after the reports.
+# can be read; otherwise (CI, pipes) it stops after the reports and
+# prints no address. It says when it stops the services.
 set -euo pipefail
 : "${BUILD:?run it as: make demo}"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,18 +24,25 @@ export SIM_CONTROL="$DEMO_DIR/sim.sock"
 export KEYCAB_SOCKET="$DEMO_DIR/keycabd.sock"
 SUPERVISOR=supervisor
 SUPERVISOR_PASSWORD=demo-password-1
+# shellcheck source=tests/demo/narrate.sh
+source "$SRC/tests/demo/narrate.sh"
 
 pids=()
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
+	if [ ${#pids[@]} -gt 0 ]; then
+		echo
+		msg "Stopping the demo: the services stop now, and the addresses printed above no longer answer."
+	fi
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
 		kill "${pids[i]}" 2>/dev/null || true
 		wait "${pids[i]}" 2>/dev/null || true
 	done
+	[ ${#pids[@]} -eq 0 ] || msg "Stopped."
 	if [ "$rc" -ne 0 ]; then
 		echo
-		echo "The demo stopped with an error (exit $rc). Logs are kept in $DEMO_DIR:"
+		msg "The demo stopped with an error (exit %s). Logs are kept in %s:" "$rc" "$DEMO_DIR"
 		for f in "$DEMO_DIR"/*.log; do
 			[ -s "$f" ] || continue
 			echo "--- ${f##*/} (last lines)"
@@ -48,7 +56,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# say FORMAT [ARG...]: a heading
+say() {
+	local f
+	f=$(_ "$1")
+	shift
+	# shellcheck disable=SC2059 # the format is the catalogue's
+	printf "\n\033[1m== $f\033[0m\n" "$@"
+}
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -60,23 +75,75 @@ wait_until() { # SECONDS CMD...: polls CMD until it succeeds
 		sleep 0.1
 	done
 }
-table() { # REPORT SECTION [QUERY]: one section of a report, as a table
+# The cabinet's chain head, "CABINET LAST_SEQ", from keycabd's database.
+cabinet_head() { sqlite3 -separator ' ' "$DEMO_DIR/keycab.db" 'SELECT cabinet, last_seq FROM chain WHERE id = 1'; }
+# The last seq the office holds for cabinet $1: the head of its stored
+# chain in the chain report (0 before its first event).
+office_head() {
 	curl -fsS -u "$SUPERVISOR:$SUPERVISOR_PASSWORD" \
-		"http://127.0.0.1:$AUDIT_PORT/api/v1/reports/$1?format=csv&section=$2${3:+&$3}" |
+		"http://127.0.0.1:$AUDIT_PORT/api/v1/reports/chain?cabinet=$1" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["sections"][0]["rows"][0]["head"])'
+}
+# wait_for_office SECONDS: until the office holds every event the cabinet
+# has written, both ends read afresh each time, with the progress shown
+# (in place on a terminal, a line per change otherwise). 1 on time-out.
+wait_for_office() {
+	local limit=$1 start=${EPOCHREALTIME/./} cab='' seq=0 held=-1 shown='' line ms
+	while :; do
+		read -r cab seq < <(cabinet_head) || true
+		held=$(office_head "$cab" 2>/dev/null) || held=0
+		[ -n "$cab" ] && [ "$held" -ge "$seq" ] && break
+		line=$(msg "the office holds %s of the %s events of cabinet %s ..." "$held" "$seq" "$cab")
+		if [ "$line" != "$shown" ]; then
+			if [ -t 1 ]; then printf '\r%s' "$line"; else echo "$line"; fi
+			shown=$line
+		fi
+		if (( ${EPOCHREALTIME/./} - start >= limit * 1000000 )); then
+			[ -t 1 ] && echo
+			msg "After %s s the office holds %s of the %s events of cabinet %s: the reports below lack the rest." \
+				"$limit" "$held" "$seq" "$cab"
+			return 1
+		fi
+		sleep 0.2
+	done
+	[ -t 1 ] && [ -n "$shown" ] && printf '\r\033[K'
+	ms=$(( (${EPOCHREALTIME/./} - start) / 1000 ))
+	msg "The office holds all %s events of cabinet %s (waited %s.%s s)." "$seq" "$cab" $((ms / 1000)) $((ms % 1000 / 100))
+}
+# table REPORT SECTION [QUERY]: one section of a report, as a table with
+# its column titles in the narration's language
+table() {
+	curl -fsS -u "$SUPERVISOR:$SUPERVISOR_PASSWORD" \
+		"http://127.0.0.1:$AUDIT_PORT/api/v1/reports/$1?${3:+$3&}page_size=1000" |
 		python3 -c '
-import csv, io, sys, unicodedata
-rows = list(csv.reader(io.StringIO(sys.stdin.read().lstrip("\ufeff"))))
-if len(rows) < 2:
-    print("    (none)")
+import json, sys, unicodedata
+section, lang, none = sys.argv[1:4]
+sec = [s for s in json.load(sys.stdin)["sections"] if s["name"] == section][0]
+if not sec["rows"]:
+    print("    " + none)
     sys.exit()
+def cell(v):
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return ("是" if v else "否") if lang == "zh" else ("yes" if v else "no")
+    if isinstance(v, float):
+        return "%.1f" % v
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+    return str(v)
+cols = sec["columns"]
+rows = [[c["zh"] if lang == "zh" else c["name"] for c in cols]]
+rows += [[cell(r.get(c["name"])) for c in cols] for r in sec["rows"]]
 def width(c):  # columns on a terminal: CJK characters take two
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in c)
-w = [max(width(r[i]) if i < len(r) else 0 for r in rows) for i in range(len(rows[0]))]
+w = [max(width(r[i]) for r in rows) for i in range(len(cols))]
 for r in rows:
-    print("    " + "  ".join(c + " " * (w[i] - width(c)) for i, c in enumerate(r)).rstrip())'
+    print("    " + "  ".join(c + " " * (w[i] - width(c)) for i, c in enumerate(r)).rstrip())' \
+		"$2" "$NARRATE_LANG" "$(_ "(none)")"
 }
 
-say "keycab demo: everything runs in $DEMO_DIR, on this machine only"
+say "keycab demo: everything runs in %s, on this machine only" "$DEMO_DIR"
 
 say "Part 1 of 6: The simulated cabinet (keycab-sim): Modbus TCP board with tag readers, Waveshare relay board and a generic board on one RS485 bus (a pseudo-terminal)"
 SIM_PORT=$(free_port)
@@ -86,7 +153,7 @@ sed -e "s|^device = .*|device = $DEMO_DIR/ttyRS485|" -e "s|^port = 15020|port = 
 pids+=($!)
 wait_until 10 grep -q ready "$DEMO_DIR/sim.log"
 cat "$DEMO_DIR/sim.log"
-echo "The installer's view before the controller takes over the boards:"
+msg "The installer's view before the controller takes over the boards:"
 "$KEYCAB_BIN/keycab-hw" -c "$DEMO_DIR/cabinet.conf" check
 
 say "Part 2 of 6: The audit service (keyauditd) and a webhook receiver standing in for the SMS/WeChat gateway"
@@ -121,18 +188,20 @@ path = $DEMO_DIR/audit.db
 [notify]
 webhook = http://127.0.0.1:$HOOK_PORT/notices
 backoff_min_ms = 200
+[report]
+estate = 示范物业服务中心
 CONF
 echo "$SUPERVISOR_PASSWORD" | "$KEYCAB_BIN/keyauditd" -c "$DEMO_DIR/keyauditd.conf" add-user --role supervisor "$SUPERVISOR"
 "$KEYCAB_BIN/keyauditd" -c "$DEMO_DIR/keyauditd.conf" add-cabinet demo-desk >"$DEMO_DIR/token"
 chmod 600 "$DEMO_DIR/token"
-echo "cabinet demo-desk registered; its token is in $DEMO_DIR/token (the service keeps only its hash)"
+msg "cabinet %s registered; its token is in %s (the service keeps only its hash)" demo-desk "$DEMO_DIR/token"
 "$KEYCAB_BIN/keyauditd" -c "$DEMO_DIR/keyauditd.conf" --port-file "$DEMO_DIR/audit.port" serve \
 	>"$DEMO_DIR/keyauditd.log" 2>&1 &
 pids+=($!)
 wait_until 10 test -s "$DEMO_DIR/audit.port"
 AUDIT_PORT=$(cat "$DEMO_DIR/audit.port")
 wait_until 10 curl -fsS "http://127.0.0.1:$AUDIT_PORT/healthz"
-echo "keyauditd listens on http://127.0.0.1:$AUDIT_PORT/"
+msg "keyauditd listens on %s" "http://127.0.0.1:$AUDIT_PORT/"
 
 say "Part 3 of 6: The cabinet controller (keycabd), forwarding its events to keyauditd"
 audit_section=$(printf '[audit]\\nurl = http://127.0.0.1:%s\\ntoken_file = %s' "$AUDIT_PORT" "$DEMO_DIR/token")
@@ -147,7 +216,7 @@ sed -e "s|@CABINET@|$DEMO_DIR/cabinet.conf|" -e "s|@DB@|$DEMO_DIR/keycab.db|" \
 "$KEYCAB_BIN/keycabd" -c "$DEMO_DIR/keycabd.conf" >"$DEMO_DIR/keycabd.log" 2>&1 &
 pids+=($!)
 wait_until 15 "$KEYCAB_BIN/keycab" ping
-echo "keycabd is up on $KEYCAB_SOCKET"
+msg "keycabd is up on %s" "$KEYCAB_SOCKET"
 # The terminal: keycab-kiosk on a free port of 127.0.0.1 (port 0: it picks
 # one and logs it), talking to keycabd over the same socket as keycab.
 cat >"$DEMO_DIR/kiosk.conf" <<CONF
@@ -173,41 +242,47 @@ say "Part 4 of 6: The estate: sites, units, owners, keys, people, entrustments"
 
 say "Part 5 of 6: A walk through the custody rules at the cabinet"
 kiosk_url
-echo "Open it now and the idle screen follows the cabinet as the walk goes (returns, alarms, the audit link);"
-echo "the steps marked [终端 terminal] can be done there as well as with keycab."
+msg "Open it now and the idle screen follows the cabinet as the walk goes (returns, alarms, the audit link);"
+msg "the steps marked [%s] can be done there as well as with keycab." "$(_ "终端 terminal")"
 "$SRC/tests/demo/walkthrough.sh"
 
 say "Part 6 of 6: What the supervisor sees at the office (keyauditd, computed from the forwarded events)"
-# The cabinet forwards in the background; wait until the service holds
-# everything the cabinet has written.
-last_seq() { sqlite3 "$DEMO_DIR/keycab.db" 'SELECT COALESCE(MAX(seq),0) FROM outbox' 2>/dev/null; }
-wait_until 30 test "$(last_seq)" = 0 || echo "(the forwarder still has $(last_seq) events to send)"
-echo "Chain check of the cabinet's log as stored by the service (architecture decision 3):"
+# The cabinet forwards in the background: wait until the office holds
+# every event the cabinet has written.
+wait_for_office 30 || true
+msg "Chain check of the cabinet's log as stored by the service (architecture decision 3):"
 table chain chains
-month=$(date -u +%Y-%m)
-echo "Vacant-unit inspections for $month, per site (rule 5: target 80 % on a new site, 100 % on an old one):"
+# this month, as the office counts it: in the sites' local time
+month=$(curl -fsS -u "$SUPERVISOR:$SUPERVISOR_PASSWORD" "http://127.0.0.1:$AUDIT_PORT/api/v1/reports/vacant?page_size=1" |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["params"]["month"])')
+msg "Vacant-unit inspections for %s, per site (rule 5: target 80 %% on a new site, 100 %% on an old one):" "$month"
 table vacant sites "month=$month"
-echo "Vacant units not yet inspected this month:"
+msg "Vacant units not yet inspected this month:"
 table vacant not_inspected "month=$month"
-echo "Now: keys out, with borrower and due time (rule 13):"
+msg "Now: keys out, with borrower and due time (rule 13):"
 table now keys_out
-echo "Now: IDs held at the desk (rule 3; masked, never in clear):"
+msg "Now: IDs held at the desk (rule 3; masked, never in clear):"
 table now ids_held
-echo "Now: open alarms:"
+msg "Now: open alarms:"
 table now alarms
-echo "Shift handovers and their review (rule 12):"
+msg "Shift handovers and their review (rule 12):"
 table handovers handovers
-echo "Notices the service delivered to the webhook (rule 7 and alarms):"
+msg "Notices the service delivered to the webhook (rule 7 and alarms):"
 wait_until 10 test -s "$DEMO_DIR/notices.log" || true
-cat "$DEMO_DIR/notices.log" 2>/dev/null || echo "(none yet)"
+cat "$DEMO_DIR/notices.log" 2>/dev/null || msg "(none yet)"
 
 say "Done"
-kiosk_url
-echo "  登录 log in: 王芳 Wang Fang (staff) PIN 1111, 张伟 Zhang Wei (engineer) 3333, 陈经理 Manager Chen 5555, 李娜 Li Na 2222"
-echo "Web pages:   http://127.0.0.1:$AUDIT_PORT/   user $SUPERVISOR, password $SUPERVISOR_PASSWORD"
-echo "CSV export:  curl -u $SUPERVISOR:$SUPERVISOR_PASSWORD 'http://127.0.0.1:$AUDIT_PORT/api/v1/reports/keylog?format=csv&section=events'"
-echo "The cabinet: KEYCAB_SOCKET=$KEYCAB_SOCKET $KEYCAB_BIN/keycab slots"
 if [ -t 0 ] && [ -t 1 ] && [ -z "${CI:-}" ]; then
+	msg "The system keeps running until you press Enter; meanwhile:"
+	kiosk_url
+	msg "  登录 log in: 王芳 Wang Fang (staff) PIN 1111, 张伟 Zhang Wei (engineer) 3333, 陈经理 Manager Chen 5555, 李娜 Li Na 2222"
+	msg "Web pages:   %s   user %s, password %s" "http://127.0.0.1:$AUDIT_PORT/" "$SUPERVISOR" "$SUPERVISOR_PASSWORD"
+	msg "Monthly vacant-unit report, printable: %s" "http://127.0.0.1:$AUDIT_PORT/r/vacant?print=1"
+	msg "CSV export:  %s" "curl -u $SUPERVISOR:$SUPERVISOR_PASSWORD 'http://127.0.0.1:$AUDIT_PORT/api/v1/reports/keylog?format=csv&section=events'"
+	msg "The cabinet: %s" "KEYCAB_SOCKET=$KEYCAB_SOCKET $KEYCAB_BIN/keycab slots"
 	echo
-	read -r -p "The system keeps running: press Enter to stop it. " _ || true
+	read -r -p "$(_ "Press Enter to stop it. ")" _ || true
+else
+	msg "Not run from a terminal (or CI is set), so the demo does not keep the system running:"
+	msg "run make demo in a terminal to open the web pages while it runs."
 fi

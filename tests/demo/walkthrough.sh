@@ -11,6 +11,8 @@
 set -uo pipefail
 : "${KEYCAB_BIN:?}" "${KEYCAB_SOCKET:?}" "${SIM_CONTROL:?}" "${DEMO_DIR:?}"
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/demo/narrate.sh
+source "$here/narrate.sh"
 export KEYCAB_SOCKET SIM_CONTROL
 export XDG_RUNTIME_DIR=$DEMO_DIR/run
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
@@ -20,10 +22,16 @@ bold= dim= norm=
 if [ -t 1 ]; then bold=$(tput bold 2>/dev/null) dim=$(tput dim 2>/dev/null) norm=$(tput sgr0 2>/dev/null); fi
 step=0
 
-chapter() { step=$((step + 1)); printf '\n%s== %d. %s ==%s\n' "$bold" "$step" "$*" "$norm"; }
-say() { printf '%s\n' "$*" | fold -s -w 100; }
-# terminal TEXT: the same step at the touchscreen terminal
-terminal() { printf '%s[终端 terminal%s] %s%s\n' "$bold" "${KIOSK_URL:+ $KIOSK_URL}" "$*" "$norm" | fold -s -w 100; }
+# fail FORMAT [ARG...]: the walk cannot go on
+fail() { msg "$@"; exit 1; }
+# wrap: English folded at spaces to 100 columns; Chinese, which has no
+# spaces to fold at, as the terminal wraps it
+wrap() { if [ "$NARRATE_LANG" = zh ]; then cat; else fold -s -w 100; fi; }
+# chapter, say, terminal FORMAT [ARG...]: narration (tests/demo/narrate.sh)
+chapter() { step=$((step + 1)); printf '\n%s== %d. %s ==%s\n' "$bold" "$step" "$(msg "$@")" "$norm"; }
+say() { msg "$@" | wrap; }
+# terminal: the same step at the touchscreen terminal
+terminal() { printf '%s[%s%s] %s%s\n' "$bold" "$(_ "终端 terminal")" "${KIOSK_URL:+ $KIOSK_URL}" "$(msg "$@")" "$norm" | wrap; }
 # show CMD...: the command as one would type it (an `sh -c` shows its script)
 show() {
 	local line= a
@@ -39,19 +47,26 @@ run() {
 	show "$@"
 	"$@" 2>&1 | sed 's/^/    /'
 	local rc=${PIPESTATUS[0]}
-	[ "$rc" = 0 ] || { echo "walkthrough: \"$*\" failed (exit $rc)"; exit 1; }
+	[ "$rc" = 0 ] || fail "walkthrough: \"%s\" failed (exit %s)" "$*" "$rc"
 }
 # refuse CMD...: a step the rules must refuse (exit 3)
 refuse() {
 	show "$@"
 	"$@" 2>&1 | sed 's/^/    /'
 	local rc=${PIPESTATUS[0]}
-	[ "$rc" = 3 ] || { echo "walkthrough: \"$*\" should have been refused (exit $rc)"; exit 1; }
+	[ "$rc" = 3 ] || fail "walkthrough: \"%s\" should have been refused (exit %s)" "$*" "$rc"
 }
-# the simulator: what a hand does at the cabinet
+# hand remove SLOT | insert SLOT TAG: what a hand does at the cabinet
+# (keycab-sim; tag 0: a slot that reads no tag)
 hand() {
-	printf '%s[cabinet] %s%s\n' "$dim" "$*" "$norm"
-	"$here/../simctl.py" "$@" >/dev/null || { echo "walkthrough: keycab-sim refused: $*"; exit 1; }
+	local line
+	case $1 in
+	remove) line=$(msg "[cabinet] a hand takes the key out of slot %s" "$2") ;;
+	insert) if [ "$3" = 0 ]; then line=$(msg "[cabinet] a hand puts the key into slot %s" "$2")
+		else line=$(msg "[cabinet] a hand puts the key with tag %s into slot %s" "$3" "$2"); fi ;;
+	esac
+	printf '%s%s%s\n' "$dim" "$line" "$norm"
+	"$here/../simctl.py" "$@" >/dev/null || fail "walkthrough: keycab-sim refused: %s" "$*"
 }
 wait_until() { # wait_until SECONDS CMD...
 	local end=$((SECONDS + $1)); shift
@@ -61,14 +76,14 @@ key_is() { keycab --json keys | python3 -c "import json,sys; sys.exit(0 if [k fo
 coil_on() { "$here/../simctl.py" coil "$1" | grep -q 'OK on'; }
 # take KEY SLOT: the slot opens, the person takes the key
 take() {
-	wait_until 10 coil_on "$2" || { echo "walkthrough: slot $2 never opened"; exit 1; }
+	wait_until 10 coil_on "$2" || fail "walkthrough: slot %s never opened" "$2"
 	hand remove "$2"
-	wait_until 10 key_is "$1" out || wait_until 1 key_is "$1" collected || { echo "walkthrough: $1 not seen out"; exit 1; }
+	wait_until 10 key_is "$1" out || wait_until 1 key_is "$1" collected || fail "walkthrough: %s not seen out" "$1"
 }
 # put KEY SLOT [TAG]: a key goes back into a slot
 put() {
 	hand insert "$2" "${3:-0}"
-	wait_until 10 key_is "$1" in || { echo "walkthrough: $1 not seen back"; exit 1; }
+	wait_until 10 key_is "$1" in || fail "walkthrough: %s not seen back" "$1"
 }
 loan_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)["loan"])'; }
 
@@ -92,7 +107,7 @@ show keycab import units units-extra.csv
 keycab import units "$DEMO_DIR/units-extra.csv" 2>&1 | sed 's/^/    /'
 
 chapter "A vacant-unit key for an inspection (rule 5, 空置房检查)"
-say "Vacant units are inspected every month: 80 % of them on a new site, all of them on an old one. Engineer Zhang Wei (张伟) borrows the key of vacant unit HY-1-108 for an inspection. A vacant key goes out for an inspection or a repair, and always with a due time."
+say "Vacant units are inspected every month: 80 %% of them on a new site, all of them on an old one. Engineer Zhang Wei (张伟) borrows the key of vacant unit HY-1-108 for an inspection. A vacant key goes out for an inspection or a repair, and always with a due time."
 refuse keycab release K-HY-1-108 --purpose inspection --borrower E01
 run keycab release K-HY-1-108 --purpose inspection --borrower E01 --due-in 4h
 terminal "空房检查 → K-HY-1-108 → 张伟 → 开格 (Vacant inspection → the key → Zhang Wei → Open slot): 4 taps; the screen says the slot is open, counts the window down and turns to 已取走 taken when the key leaves."
@@ -205,4 +220,4 @@ chapter "Everything is an event (rule 11)"
 say "Every decision above, grant or refusal, every hardware event and every notice is an event in the cabinet's outbox, sealed into a hash chain and forwarded to the audit service (keyauditd), where supervisors search and export it (rule 13)."
 run keycab status
 echo
-echo "walkthrough complete"
+msg "walkthrough complete"

@@ -64,10 +64,11 @@ try:
     say("== the pages in headless Chromium, signed in with the form")
     PAGES = {"vacant": "/r/vacant?month=" + month, "keylog": "/r/keylog?" + urlencode({"key": "KN2"}),
              "now": "/r/now", "handovers": "/r/handovers?unreviewed=1", "entrustments": "/r/entrustments?days=30",
-             "chain": "/r/chain", "print": "/r/vacant?print=1&month=" + month}
+             "chain": "/r/chain", "print": "/r/keylog?print=1&type=inspection.recorded",
+             "vacant_print": "/r/vacant?print=1&month=" + month}
     out_file = os.path.join(svc.tmp, "pages.json")
     rc = browser("pages.js", svc, SUP[0], SUP[1], "t-web", KC_OUT=out_file,
-                 KC_PAGES=json.dumps([[p, "vacant-print" if k == "print" else None] for k, p in PAGES.items()]))
+                 KC_PAGES=json.dumps([[p, "vacant-print" if k == "vacant_print" else None] for k, p in PAGES.items()]))
     check(rc == 0, "pages.js: signed in, every page opened, signed out")
     with open(out_file) as f:
         out = json.load(f)
@@ -131,18 +132,23 @@ try:
 
     say("== printable page")
     dom = browse("print")
-    check(cells(dom, "sites") is not None and "<form" not in dom and "<nav" not in dom,
+    check(cells(dom, "events") is not None and "<form" not in dom and "<nav" not in dom,
           "print=1: the tables, no forms, no navigation")
     iso = re.findall(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", dom)
     local = re.findall(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d</td>", dom)
-    check("(UTC+08:00)" in dom and not iso and len(local) >= 10,
-          "times read as local time (UTC+08:00, %d cells like %s), none as ISO UTC (%d)"
+    check("(Asia/Shanghai, UTC+08:00)" in dom and not iso and len(local) >= 10,
+          "times read as local time (Asia/Shanghai, UTC+08:00, %d cells like %s), none as ISO UTC (%d)"
           % (len(local), local[0] if local else "-", len(iso)))
+    dom = browse("vacant_print")
+    check("空置房巡检月报" in dom and "<form" not in dom and "<nav" not in dom and
+          not re.findall(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", dom),
+          "the vacant report's printable page: the monthly report as filed, local times, no forms "
+          "(tests/service/t-vacant-print.py prints it)")
     now_dom = browse("now")
     over = re.findall(r'<table class="report" data-section="overdue">.*?</table>', now_dom, re.S)
     check(over and '<span class="bad">是 yes</span>' in over[0] and 'class="ok">是 yes' not in over[0],
           "an overdue key's \"yes\" is marked as bad, not ok")
-    png = pages.get(PAGES["print"], {}).get("shot")
+    png = pages.get(PAGES["vacant_print"], {}).get("shot")
     size = os.path.getsize(png) if png and os.path.exists(png) else 0
     check(size > 10000, "a screenshot of the printable page rendered (%d bytes)" % size)
 

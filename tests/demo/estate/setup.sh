@@ -7,6 +7,8 @@
 set -euo pipefail
 : "${KEYCAB_BIN:?}" "${KEYCAB_SOCKET:?}" "${SIM_CONTROL:?}"
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/demo/narrate.sh
+source "$here/../narrate.sh"
 kc() { "$KEYCAB_BIN/keycab" "$@"; }
 simctl() { "$here/../../simctl.py" "$@" >/dev/null; }
 
@@ -23,7 +25,7 @@ add E01 "张伟 Zhang Wei" engineer 13900000003 3333
 add E02 "黄磊 Huang Lei" engineer 13900000004 4444
 add M01 "陈经理 Manager Chen" manager 13900000005 5555
 add Q01 "杨主管 Supervisor Yang" supervisor 13900000006 6666
-echo "6 people added (staff S01 S02, engineers E01 E02, manager M01, supervisor Q01)"
+msg "6 people added (staff S01 S02, engineers E01 E02, manager M01, supervisor Q01)"
 
 # Every key into its slot; A-slots read key tags.
 while IFS=, read -r code unit kind slot tag; do
@@ -35,8 +37,11 @@ for _ in $(seq 1 200); do
 	[ "$n" = 24 ] && break
 	sleep 0.05
 done
-[ "$n" = 24 ] || { echo "setup: only $n of 24 keys are seen in their slots"; exit 1; }
-echo "24 keys in their slots"
+if [ "$n" != 24 ]; then
+	msg "setup: only %s of 24 keys are seen in their slots" "$n"
+	exit 1
+fi
+msg "24 keys in their slots"
 
 day() { date -u -d "$1 days" +%Y-%m-%d; }
 # one entrustment ended yesterday: its key now goes only to its owner
@@ -49,4 +54,4 @@ kc entrust K-LJ-3-203 --owner O05 --end "$(day 365)"
 kc entrust K-LJ-5-101 --owner O06 --end "$(day 365)"
 kc entrust K-HY-2-103 --owner O07 --end "$(day 45)"
 kc entrust K-LJ-5-102 --owner O08 --end "$(day 20)"
-echo "estate ready"
+msg "estate ready"
