@@ -85,11 +85,13 @@ static int read_token(const char *path, char *out, size_t len, char *err, size_t
 	return 0;
 }
 
-static int lifecycle_event(struct kc_ctl *ctl, const char *type, const char *key, const char *val)
+/* An event of keycabd's own life; data's members (taken) go into its data. */
+static int lifecycle_event(struct kc_ctl *ctl, const char *type, json_t *data)
 {
 	json_t *ev = kc_store_event(ctl->st, type);
 
-	json_object_set_new(json_object_get(ev, "data"), key, json_string(val));
+	json_object_update(json_object_get(ev, "data"), data);
+	json_decref(data);
 	if (kc_store_begin(ctl->st) < 0) {
 		json_decref(ev);
 		return -EIO;
@@ -352,7 +354,9 @@ int main(int argc, char **argv)
 		ctl.forwarder = fwd;
 		ctl.link_seen = -1;
 	}
-	if (lifecycle_event(&ctl, "controller.started", "version", KEYCABD_VERSION) < 0) {
+	if (lifecycle_event(&ctl, "controller.started",
+			    json_pack("{s:s, s:s}", "version", KEYCABD_VERSION, "time_zone",
+				      conf.time_zone)) < 0) {
 		kc_err("cannot write to the database: %s", kc_store_errmsg(st));
 		goto out;
 	}
@@ -419,7 +423,7 @@ int main(int argc, char **argv)
 	kc_notice("stopping");
 	kc_backlog_free(&ctl);
 	kc_session_tick(&ctl, true);
-	lifecycle_event(&ctl, "controller.stopping", "reason", "signal");
+	lifecycle_event(&ctl, "controller.stopping", json_pack("{s:s}", "reason", "signal"));
 	rc = 0;
 out:
 	kc_backlog_free(&ctl);

@@ -18,6 +18,10 @@ fwd() { kc --json status | python3 -c "import json,sys; d=json.load(sys.stdin); 
 drained() { read -r p a l <<<"$(fwd)"; [ "$p" = 0 ] && [ "$a" = "$l" ]; }
 wait_for 30 drained && ok "the outbox drained to keyauditd: $(fwd)" || bad "not drained: $(fwd)"
 out=$("$KEYCAB_BIN/keyauditd" -c "$T/keyauditd.conf" verify-chain demo-desk 2>&1) && ok "keyauditd verify-chain: $out" || bad "verify-chain: $out"
+# the office reads the site's days and months in the zone its cabinet names
+zone=$(sqlite3 "$T/audit.db" "SELECT json_extract(body, '$.data.time_zone') FROM events WHERE type = 'controller.started' ORDER BY seq DESC LIMIT 1")
+[ "$zone" = "$(kc --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["time_zone"])')" ] &&
+	ok "controller.started names the cabinet's zone at the office ($zone)" || bad "controller.started's time_zone at the office: '$zone'"
 
 kad_stop
 ok "keyauditd stopped: the cabinet goes on offline"
