@@ -165,13 +165,19 @@ json_t *kc_reads_whoami(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	return rep;
 }
 
+/* How far the test clock may run ahead of the real one: 100 years, far
+ * inside what a time in ms holds. */
+#define TEST_CLOCK_MAX_S (36500LL * 86400)
+
 json_t *kc_reads_test_clock(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
 	json_t *rep;
 
 	(void)peer;
-	if (!json_is_integer(json_object_get(req, "advance_s")) || kc_req_int(req, "advance_s") < 0)
-		return kc_reply_fail(KCM_test_clock_bad_advance, NULL);
+	if (!json_is_integer(json_object_get(req, "advance_s")) || kc_req_int(req, "advance_s") < 0 ||
+	    kc_req_int(req, "advance_s") > TEST_CLOCK_MAX_S - kc_clock_offset() / 1000)
+		return kc_reply_fail(KCM_test_clock_bad_advance, "{s:I}", "max_days",
+				     (json_int_t)(TEST_CLOCK_MAX_S / 86400));
 	kc_clock_advance(kc_req_int(req, "advance_s") * 1000);
 	ctl->next_scan_mono = 0; /* scan for overdue loans and notices at once */
 	rep = kc_reply_ok();

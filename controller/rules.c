@@ -100,6 +100,71 @@ int64_t kc_rules_end_of_day(int64_t now_ms)
 	return kc_local_next_day(now_ms) - 1;
 }
 
+static const char *const purpose_names[KC_PURPOSE_COUNT] = {
+	[KC_PURPOSE_BORROW] = "borrow",
+	[KC_PURPOSE_INSPECTION] = "inspection",
+	[KC_PURPOSE_REPAIR] = "repair",
+	[KC_PURPOSE_EMERGENCY] = "emergency",
+};
+
+const char *kc_purpose_name(enum kc_purpose p)
+{
+	return p < KC_PURPOSE_COUNT ? purpose_names[p] : "";
+}
+
+int kc_purpose_find(const char *name, enum kc_purpose *out)
+{
+	for (int i = 0; name && i < KC_PURPOSE_COUNT; i++)
+		if (strcmp(name, purpose_names[i]) == 0) {
+			*out = (enum kc_purpose)i;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* ms as the configuration writes it: "7d", "36h", "90m", "45s", "500ms". */
+static void fmt_duration(int64_t ms, char *buf, size_t len)
+{
+	static const struct {
+		const char *unit;
+		int64_t ms;
+	} units[] = { { "d", KC_DAY_MS }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 } };
+
+	for (size_t i = 0; i < KC_ARRAY_SIZE(units); i++)
+		if (ms >= units[i].ms && ms % units[i].ms == 0) {
+			snprintf(buf, len, "%lld%s", (long long)(ms / units[i].ms), units[i].unit);
+			return;
+		}
+	snprintf(buf, len, "%lldms", (long long)ms);
+}
+
+int64_t kc_rules_due_in(int64_t now_ms, int64_t seconds)
+{
+	int64_t ms, due;
+
+	if (__builtin_mul_overflow(seconds, 1000, &ms) || __builtin_add_overflow(now_ms, ms, &due))
+		return INT64_MAX;
+	return due;
+}
+
+void kc_rules_due_bound(enum kc_purpose p, int64_t max_ms, int64_t now_ms, int64_t due_ms, struct kc_decision *d)
+{
+	int64_t ahead, latest;
+	char limit[24], setting[48], at[32];
+
+	d->granted = true;
+	if (due_ms <= 0 || (!__builtin_sub_overflow(due_ms, now_ms, &ahead) && ahead <= max_ms))
+		return;
+	fmt_duration(max_ms, limit, sizeof(limit));
+	snprintf(setting, sizeof(setting), "[desk] max_loan_%s", kc_purpose_name(p));
+	if (__builtin_add_overflow(now_ms, max_ms, &latest))
+		latest = now_ms;
+	kc_local_format(latest, KC_DAY_LAST, at, sizeof(at)); /* with its time, even at midnight */
+	kc_decision_refuse(d, 0, KCM_due_beyond_limit, "{s:s, s:s, s:s, s:s}", "purpose", kc_purpose_name(p),
+			   "limit", limit, "setting", setting, "latest", at);
+	missing(d, "due time within the limit");
+}
+
 static bool is_operator_role(const char *role)
 {
 	return role && (strcmp(role, "staff") == 0 || strcmp(role, "manager") == 0 ||

@@ -600,6 +600,47 @@ static void test_rule4_approve(void **state)
 	kc_decision_clear(&d);
 }
 
+/* The desk's bound on a due time ([desk] max_loan_<purpose>): up to the
+ * bound granted, past it refused naming the limit and its key; seconds
+ * that would overflow a time are past any bound. */
+static void test_due_bound(void **state)
+{
+	const int64_t t0 = 1764547200000LL; /* 2025-12-01 00:00 UTC, a midnight */
+	enum kc_purpose p;
+	struct kc_decision d;
+
+	(void)state;
+	assert_int_equal(kc_purpose_find("inspection", &p), 0);
+	assert_int_equal(p, KC_PURPOSE_INSPECTION);
+	assert_int_equal(kc_purpose_find("owner_collect", &p), -ENOENT);
+	assert_int_equal(kc_purpose_find(NULL, &p), -ENOENT);
+	assert_string_equal(kc_purpose_name(KC_PURPOSE_EMERGENCY), "emergency");
+	assert_int_equal(kc_rules_due_in(t0, 3600), t0 + 3600000);
+	assert_int_equal(kc_rules_due_in(t0, INT64_MAX), INT64_MAX);
+	assert_int_equal(kc_rules_due_in(t0, INT64_MAX / 1000), INT64_MAX);
+	assert_int_equal(kc_rules_due_in(t0, INT64_MIN), INT64_MAX);
+	kc_decision_init(&d);
+	kc_rules_due_bound(KC_PURPOSE_INSPECTION, KC_DAY_MS, t0, t0 + KC_DAY_MS, &d);
+	expect(&d, true, 0, NULL, "a due time at the bound");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_due_bound(KC_PURPOSE_INSPECTION, KC_DAY_MS, t0, 0, &d);
+	expect(&d, true, 0, NULL, "no due time");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_due_bound(KC_PURPOSE_INSPECTION, KC_DAY_MS, t0, t0 + KC_DAY_MS + 1, &d);
+	expect(&d, false, 0, "due time within the limit", "a due time 1 ms past the bound");
+	assert_msg(&d, 0, "due_beyond_limit", "limit", "1d");
+	assert_msg(&d, 0, "due_beyond_limit", "setting", "[desk] max_loan_inspection");
+	assert_msg(&d, 0, "due_beyond_limit", "latest", "2025-12-02 00:00");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_due_bound(KC_PURPOSE_BORROW, 36 * 3600000LL, t0, kc_rules_due_in(t0, INT64_MAX), &d);
+	expect(&d, false, 0, "due time within the limit", "2^63-1 seconds ahead");
+	assert_msg(&d, 0, "due_beyond_limit", "limit", "36h");
+	kc_decision_clear(&d);
+}
+
 static void test_rule5_inspect(void **state)
 {
 	struct kc_loan_facts l = { .key = "KV", .purpose = "inspection", .state = "returned",
@@ -907,6 +948,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rule8_collect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule3_id_release, setup, teardown),
 		cmocka_unit_test(test_rule4_approve),
+		cmocka_unit_test(test_due_bound),
 		cmocka_unit_test(test_rule5_inspect),
 		cmocka_unit_test(test_rule7_notice_stage),
 		cmocka_unit_test(test_rule9_returns),
