@@ -110,6 +110,7 @@ TEST_SCRIPTS += tests/controller/t-reseat.sh
 TEST_SCRIPTS += tests/controller/t-link-idle.sh
 TEST_SCRIPTS += tests/controller/t-link-restore.sh
 TEST_SCRIPTS += tests/controller/t-due-bounds.sh
+TEST_SCRIPTS += tests/controller/t-idcard-doors.sh
 TEST_SCRIPTS += tests/controller/t-cli-lang.sh
 TEST_PROGRAMS += t-cli-render
 t-cli-render_SRCS := tests/controller/t-cli-render.c controller/cli/lang.c

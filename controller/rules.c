@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/idcard.h"
 #include "common/pdata.h"
 #include "common/util.h"
 #include "controller/row.h"
@@ -165,6 +166,28 @@ void kc_rules_due_bound(enum kc_purpose p, int64_t max_ms, int64_t now_ms, int64
 	missing(d, "due time within the limit");
 }
 
+int kc_rules_id_number(const char *id_type, const char *number, int64_t now_ms, enum kc_msg_code *why)
+{
+	char norm[40], day[32];
+	int y, m, dd, r;
+
+	if (!number || kc_id_normalise(number, norm, sizeof(norm)) < 0) {
+		*why = id_type && strcmp(id_type, "id_card") == 0 ? KCM_id_card_form : KCM_id_number_invalid;
+		return -EINVAL;
+	}
+	if (!id_type || strcmp(id_type, "id_card") != 0)
+		return 0;
+	kc_local_format(kc_local_day_start(now_ms), KC_DAY_START, day, sizeof(day));
+	if (sscanf(day, "%4d-%2d-%2d", &y, &m, &dd) != 3)
+		y = 9999, m = 12, dd = 31; /* no today to hold the birth date against */
+	r = kc_idcard_check(norm, y * 10000 + m * 100 + dd);
+	if (r < 0) {
+		*why = kc_idcard_msg(r);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static bool is_operator_role(const char *role)
 {
 	return role && (strcmp(role, "staff") == 0 || strcmp(role, "manager") == 0 ||
@@ -284,6 +307,7 @@ static int check_borrow(struct kc_store *st, const struct kc_release_req *req, i
 {
 	char when[32], id_hash[KC_PWHASH_LEN] = "", borrower[128] = "";
 	int64_t ent, end_ms, from = 0, to = 0, confirmed = 0, letter_ent = 0;
+	enum kc_msg_code why;
 	sqlite3_stmt *s;
 	int r, rc;
 
@@ -367,8 +391,8 @@ static int check_borrow(struct kc_store *st, const struct kc_release_req *req, i
 	if (!req->id_number || !*req->id_number || !req->id_type || !*req->id_type) {
 		kc_decision_refuse(d, 3, KCM_borrower_id_needed, NULL);
 		missing(d, "borrower's ID to hold");
-	} else if (kc_id_normalise(req->id_number, (char[40]){ 0 }, 40) < 0) {
-		kc_decision_refuse(d, 3, KCM_id_number_invalid, NULL);
+	} else if (kc_rules_id_number(req->id_type, req->id_number, now, &why) < 0) {
+		kc_decision_refuse(d, 3, why, NULL);
 		missing(d, "valid ID number");
 	} else if (d->letter && id_hash[0] && !kc_id_matches(req->id_number, id_hash)) {
 		kc_decision_refuse(d, 2, KCM_id_not_on_letter, "{s:I}", "letter", (json_int_t)d->letter);
@@ -597,18 +621,18 @@ int kc_rules_collect(struct kc_store *st, const char *operator_code, const char 
 		     const char *key, const char *id_number, const char *signature, int64_t now_ms,
 		     struct kc_decision *d)
 {
-	char owner[64] = "", id_hash[KC_PWHASH_LEN] = "";
+	char owner[64] = "", id_hash[KC_PWHASH_LEN] = "", id_type[40] = "";
+	enum kc_msg_code why;
 	int64_t ent = 0;
 	sqlite3_stmt *s;
 	int r, rc;
 
-	(void)now_ms;
 	d->granted = true;
 	r = check_operator_and_key(st, operator_code, operator_role, key, d);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	s = kc_store_q(st,
-		       "SELECT e.id, o.code, o.id_hash FROM entrustments e JOIN owners o ON o.code = e.owner"
+		       "SELECT e.id, o.code, o.id_hash, o.id_type FROM entrustments e JOIN owners o ON o.code = e.owner"
 		       " WHERE e.key = ? AND e.state = 'open'",
 		       "s", key);
 	if (!s)
@@ -618,6 +642,7 @@ int kc_rules_collect(struct kc_store *st, const char *operator_code, const char 
 		ent = sqlite3_column_int64(s, 0);
 		kc_row_text(s, 1, owner, sizeof(owner));
 		kc_row_text(s, 2, id_hash, sizeof(id_hash));
+		kc_row_text(s, 3, id_type, sizeof(id_type));
 	}
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE) {
@@ -633,6 +658,9 @@ int kc_rules_collect(struct kc_store *st, const char *operator_code, const char 
 	if (!id_number || !*id_number) {
 		kc_decision_refuse(d, 8, KCM_owner_id_needed, NULL);
 		missing(d, "owner's ID");
+	} else if (kc_rules_id_number(id_type, id_number, now_ms, &why) < 0) {
+		kc_decision_refuse(d, 8, why, NULL);
+		missing(d, "valid ID number");
 	} else if (!kc_id_matches(id_number, id_hash)) {
 		kc_decision_refuse(d, 8, KCM_owner_id_mismatch, "{s:s}", "key", d->key.code);
 		missing(d, "owner's ID matching the one on file");

@@ -93,6 +93,13 @@ enum kc_four_eyes {
 enum kc_four_eyes kc_rules_four_eyes(const char *operator_code, int64_t session_ms,
 				     const char *approver, const char *enrolled_by,
 				     int64_t enrolled_ms);
+/* An ID number as it comes in at any door: a document's number in
+ * kc_id_normalise's form (common/pdata.h); a resident ID card's (id_type
+ * "id_card") by GB 11643 too (common/idcard.h: the form, the region, a
+ * birth date up to now_ms's local day, the check character). 0, or
+ * -EINVAL with what is wrong as a message in *why (id_number_invalid,
+ * id_card_*). */
+int kc_rules_id_number(const char *id_type, const char *number, int64_t now_ms, enum kc_msg_code *why);
 /* "borrow", "inspection", "repair", "emergency". */
 const char *kc_purpose_name(enum kc_purpose p);
 /* 0 and the purpose named name, or -ENOENT. */

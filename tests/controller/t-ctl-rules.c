@@ -51,7 +51,7 @@ static int setup(void **state)
 	if (!st)
 		return -1;
 	now = kc_wall_ms();
-	kc_id_hash("110101198001011234", idh);
+	kc_id_hash("110101198001011232", idh);
 	kc_id_hash("E7654321", bh);
 	sql("INSERT INTO sites VALUES ('S', 'Site', 'new');"
 	    "INSERT INTO units (code, site) VALUES ('U1','S'),('U2','S'),('U3','S'),('U4','S'),('U5','S');"
@@ -62,7 +62,7 @@ static int setup(void **state)
 	    " ('KV','U3','vacant','A3','in','A3'), ('KR','U4','repair','A4','in','A4'),"
 	    " ('KO','U5','vacant','A5','out',NULL);");
 	sql("INSERT INTO owners (code, name, id_type, id_hash, id_masked) VALUES"
-	    " ('O1','Owner','id_card','%s','**************1234')", idh);
+	    " ('O1','Owner','id_card','%s','**************1232')", idh);
 	sql("INSERT INTO entrustments (id, owner, key, start_ms, end_ms) VALUES (1,'O1','KE',%lld,%lld)",
 	    (long long)(now - DAY), (long long)(now + 10 * DAY));
 	/* letter 1: confirmed, valid now; 2: not confirmed; 3: expired */
@@ -474,7 +474,7 @@ static void test_rule8_collect(void **state)
 
 	(void)state;
 	kc_decision_init(&d);
-	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KE", "110101198001011234", "SIG-9",
+	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KE", "110101198001011232", "SIG-9",
 					  now, &d),
 			 0);
 	assert_true(d.granted);
@@ -482,7 +482,7 @@ static void test_rule8_collect(void **state)
 	printf("rule 8: owner's ID matches, signed -> granted\n");
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
-	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KE", "110101198001019999", "SIG-9",
+	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KE", "110101198001019998", "SIG-9",
 					  now, &d),
 			 0);
 	assert_false(d.granted);
@@ -492,7 +492,7 @@ static void test_rule8_collect(void **state)
 	assert_msg(&d, 0, "owner_id_mismatch", "key", "KE");
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
-	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KE", "110101198001011234", NULL, now,
+	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KE", "110101198001011232", NULL, now,
 					  &d),
 			 0);
 	assert_false(d.granted);
@@ -501,7 +501,7 @@ static void test_rule8_collect(void **state)
 	assert_msg(&d, 0, "owner_signature_needed", NULL, NULL);
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
-	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KV", "110101198001011234", "S", now,
+	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KV", "110101198001011232", "S", now,
 					  &d),
 			 0);
 	assert_false(d.granted);

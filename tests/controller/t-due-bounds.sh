@@ -7,6 +7,7 @@
 # no slot opens. Bad values of the keys stop keycabd at start, named. Run
 # under `make SANITIZE=1` too: no overflow reaches UBSan.
 source "$KEYCAB_SRC/tests/controller/lib.sh"
+export KEYCAB_SRC
 KC_WINDOW=2s
 kc_cabinet
 kc_config
@@ -68,20 +69,10 @@ wait_key K-HY-1-108 in && wait_coil B01 off && ok "  ... not taken: relocked" ||
 
 echo "== over keycabd's socket"
 python3 - "$S01" "$(token M01 5555)" <<'PY' >"$T/sock.out" 2>&1
-import json, os, socket, sys
+import json, os, sys
+sys.path.insert(0, os.path.join(os.environ["KEYCAB_SRC"], "tests/controller"))
+from sockask import ask
 tok, manager = sys.argv[1], sys.argv[2]
-def ask(req):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(os.environ["KEYCAB_SOCKET"])
-    s.sendall(json.dumps(req).encode() + b"\n")
-    buf = b""
-    while not buf.endswith(b"\n"):
-        c = s.recv(65536)
-        if not c:
-            break
-        buf += c
-    s.close()
-    return json.loads(buf)
 base = {"op": "release", "session": tok, "key": "K-HY-1-108", "purpose": "inspection", "borrower": "E01"}
 for name, v in [("2^63-1", 2**63 - 1), ("1e15 (the year 31,690,765)", 10**15), ("2^53", 2**53),
                 ("86401", 86401), ("-7200", -7200), ("0", 0), ("text", "7200"), ("1.5", 1.5)]:

@@ -9,20 +9,9 @@
 # nothing deleted.
 source "$KEYCAB_SRC/tests/controller/lib.sh"
 export LANG=C LC_ALL=C LANGUAGE=
-kc_cabinet
-kc_config
-kad_setup 500ms
-printf '[forward]\nheartbeat = 1s\nkeep_acked_events = 1000\n' >>"$T/keycabd.conf"
-sim_start
-"$KEYCAB_BIN/keycabd" -c "$T/keycabd.conf" --init-db >/dev/null || exit 1
-kcd_start
-export DEMO_DIR=$T
-"$KEYCAB_SRC/tests/demo/estate/setup.sh" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; exit 1; }
-
-st() { kc --json status | python3 -c "import json,sys; d=json.load(sys.stdin); f=d['forward']; print(f.get('state'), f.get('reason') or '-', f['pending'], f['last_acked_seq'], d['last_seq'])"; }
-online_drained() { read -r s r p a l <<<"$(st)"; [ "$s" = online ] && [ "$p" = 0 ] && [ "$a" = "$l" ]; }
+kc_link_start $'heartbeat = 1s\nkeep_acked_events = 1000'
 stored() { sqlite3 "$T/audit.db" "SELECT count(*) FROM events WHERE cabinet = 'demo-desk'"; }
-wait_for 30 online_drained && ok "the estate's events forwarded: $(st)" || bad "not drained: $(st)"
+wait_for 30 link_drained && ok "the estate's events forwarded: $(link_st)" || bad "not drained: $(link_st)"
 
 # the office's nightly backup, taken while keyauditd runs
 sqlite3 "$T/audit.db" ".backup '$T/audit-backup.db'" || exit 1
@@ -32,16 +21,13 @@ head=$(stored)
 for i in 1 2 3 4 5; do
 	printf '1234\n' | kc person add "P0$i" --name "Temp $i" --role staff --pin-stdin >/dev/null || bad "person add P0$i"
 done
-wait_for 20 online_drained && ok "five more forwarded and acknowledged: $(st)" || bad "not drained: $(st)"
+wait_for 20 link_drained && ok "five more forwarded and acknowledged: $(link_st)" || bad "not drained: $(link_st)"
 last=$(sqlite3 "$T/keycab.db" "SELECT last_seq FROM chain")
 [ "$(stored)" = "$last" ] && [ "$last" -gt "$head" ] && ok "the service holds 1..$last; the backup has 1..$head" ||
 	bad "stored $(stored), last $last, backup $head"
 
 # the office is restored from the backup; the cabinet stays idle
-kad_stop
-rm -f "$T/audit.db-wal" "$T/audit.db-shm"
-cp "$T/audit-backup.db" "$T/audit.db"
-kad_start
+kad_restore "$T/audit-backup.db"
 [ "$(stored)" = "$head" ] && ok "the restored service holds 1..$head again" || bad "restored service holds $(stored)"
 
 # watch `keycab status` while the forwarder finds out (heartbeat 1 s)
@@ -55,18 +41,25 @@ until [ "$(stored)" = "$last" ] || [ $((SECONDS - t0)) -ge 8 ]; do
 done
 took=$((SECONDS - t0))
 [ "$(stored)" = "$last" ] && ok "with no new event at the cabinet, the office holds 1..$last again within ${took}s" ||
-	bad "the office holds $(stored) of $last after ${took}s (the link says: $(st))"
+	bad "the office holds $(stored) of $last after ${took}s (the link says: $(link_st))"
 [ "$(sqlite3 "$T/keycab.db" "SELECT last_seq FROM chain")" = "$last" ] && ok "no event written at the cabinet meanwhile" ||
 	bad "the cabinet wrote events"
 n=$(sqlite3 "$T/audit.db" "SELECT count(DISTINCT seq) FROM events WHERE cabinet = 'demo-desk' AND seq BETWEEN 1 AND $last")
 [ "$n" = "$last" ] && ok "every seq 1..$last stored once" || bad "$n distinct seqs of $last"
 out=$("$KEYCAB_BIN/keyauditd" -c "$T/keyauditd.conf" verify-chain demo-desk 2>&1) && ok "verify-chain: $out" || bad "verify-chain: $out"
-out=$(kc status)
-line=$(grep -i "office" <<<"$out")
-has "keycab status says the office was behind" "office was behind" "$out"
-has "  ... naming the service's head" "up to $head" "$line"
-has "  ... and the events sent again" "$((head + 1))–$last" "$line"
-echo "       $line"
+# office_says DESC PATTERN...: `keycab status`'s line on the office has each
+office_says() {
+	local desc=$1 line p
+	shift
+	line=$(kc status | grep -i "office")
+	for p in "$@"; do
+		has "$desc" "$p" "$line"
+		desc="  ... \"$p\""
+	done
+	echo "       $line"
+}
+office_says "keycab status says the office was behind, its head, the events sent again" \
+	"office was behind" "up to $head" "$((head + 1))–$last"
 [ -n "$said" ] && ok "keycab status said so while it happened: $said" || echo "       (the re-send finished between two looks)"
 j=$(kc --json status | python3 -c "import json,sys; f=json.load(sys.stdin)['forward']; print(f['state'], f['service_behind'], f['message']['code'], f['message']['params'].get('service_seq'), f['message']['params'].get('from'), f['message']['params'].get('to'), f['pending'], f['last_acked_seq'])")
 [ "$j" = "online False link_service_caught_up $head $((head + 1)) $last 0 $last" ] &&
@@ -82,21 +75,14 @@ kcd_stop
 sed -i 's/^keep_acked_events = .*/keep_acked_events = 2/' "$T/keycabd.conf"
 : >"$T/keycabd.log"
 kcd_start
-wait_for 20 online_drained && ok "keycabd restarted keeping 2 acknowledged events: $(st)" || bad "not drained: $(st)"
+wait_for 20 link_drained && ok "keycabd restarted keeping 2 acknowledged events: $(link_st)" || bad "not drained: $(link_st)"
 last=$(sqlite3 "$T/keycab.db" "SELECT last_seq FROM chain")
-kad_stop
-rm -f "$T/audit.db-wal" "$T/audit.db-shm"
-cp "$T/audit-backup.db" "$T/audit.db"
-kad_start
-stuck() { read -r s r p a l <<<"$(st)"; [ "$s" = stuck ] && [ "$r" = not_retained ]; }
-wait_for 10 stuck && ok "events past retention: the link is stuck not_retained within a few heartbeats ($(st))" ||
-	bad "not stuck: $(st)"
-out=$(kc status)
-line=$(grep -i "office" <<<"$out")
-has "keycab status says the office is behind" "office is behind" "$line"
-has "  ... and that the events it lacks are no longer kept" "no longer kept" "$line"
-has "  ... naming them" "$((head + 1))–$((last - 2))" "$line"
-echo "       $line"
+kad_restore "$T/audit-backup.db"
+stuck() { read -r s r p a l <<<"$(link_st)"; [ "$s" = stuck ] && [ "$r" = not_retained ]; }
+wait_for 10 stuck && ok "events past retention: the link is stuck not_retained within a few heartbeats ($(link_st))" ||
+	bad "not stuck: $(link_st)"
+office_says "keycab status says the office is behind, and which events are no longer kept" \
+	"office is behind" "no longer kept" "$((head + 1))–$((last - 2))"
 j=$(kc --json status | python3 -c "import json,sys; f=json.load(sys.stdin)['forward']; print(f['state'], f['reason'], f['service_behind'], f['message']['code'])")
 [ "$j" = "stuck not_retained True link_service_lost" ] && ok "the forward object: $j" || bad "the forward object: $j"
 al=$(sqlite3 "$T/keycab.db" "SELECT count(*) FROM alarms WHERE type = 'audit_link' AND cleared_ms IS NULL")
@@ -108,7 +94,7 @@ n=$(sqlite3 "$T/keycab.db" "SELECT count(*) FROM outbox WHERE seq > $((last - 2)
 # the office records the loss with a new epoch: the link goes on, and the
 # status says what the office lacks
 out=$("$KEYCAB_BIN/keyauditd" -c "$T/keyauditd.conf" new-epoch demo-desk 2>&1) && ok "keyauditd new-epoch: $out" || bad "new-epoch: $out"
-wait_for 20 online_drained && ok "the link goes on: $(st)" || bad "not online: $(st)"
+wait_for 20 link_drained && ok "the link goes on: $(link_st)" || bad "not online: $(link_st)"
 j=$(kc --json status | python3 -c "import json,sys; f=json.load(sys.stdin)['forward']; print(f['state'], f['service_behind'], f['message']['code'], f['message']['params']['from'], f['message']['params']['to'])")
 [ "$j" = "online False link_service_gap_left $((head + 1)) $((last - 2))" ] && ok "the forward object: $j" || bad "the forward object: $j"
 echo "       $(kc status | grep -i office)"
