@@ -175,9 +175,11 @@ static void audit_link_behind(struct kc_ctl *ctl, const struct kc_forward_status
 		kc_warn("audit link: the office is behind: the service holds events up to %lld of %lld acknowledged"
 			" (restored from an older backup?); sending %lld..%lld again",
 			(long long)b->service_seq, (long long)b->to, (long long)b->from, (long long)b->to);
-	if (b->caught_up_ms && b->caught_up_ms != ctl->link_behind_seen[1])
-		kc_notice("audit link: the office holds events %lld..%lld again", (long long)b->from,
-			  (long long)(b->lost_to ? b->from - 1 : b->to));
+	if (b->caught_up_ms && b->caught_up_ms != ctl->link_behind_seen[1] && !b->lost_to)
+		kc_notice("audit link: the office holds events %lld..%lld again", (long long)b->from, (long long)b->to);
+	else if (b->caught_up_ms && b->caught_up_ms != ctl->link_behind_seen[1])
+		kc_warn("audit link: the office goes on without events %lld..%lld, which were no longer kept here",
+			(long long)b->from, (long long)b->lost_to);
 	ctl->link_behind_seen[0] = b->behind_ms;
 	ctl->link_behind_seen[1] = b->caught_up_ms;
 	ctl->link_pushed = -1;

@@ -60,6 +60,9 @@ office_says() {
 }
 office_says "keycab status says the office was behind, its head, the events sent again" \
 	"office was behind" "up to $head" "$((head + 1))–$last"
+zh=$(env LANG=zh_CN.UTF-8 LC_ALL= "$KEYCAB_BIN/keycab" status | grep "审计中心")
+has "  ... in Chinese too" "第 $((head + 1))–$last 条已于" "$zh"
+echo "       $zh"
 [ -n "$said" ] && ok "keycab status said so while it happened: $said" || echo "       (the re-send finished between two looks)"
 j=$(kc --json status | python3 -c "import json,sys; f=json.load(sys.stdin)['forward']; print(f['state'], f['service_behind'], f['message']['code'], f['message']['params'].get('service_seq'), f['message']['params'].get('from'), f['message']['params'].get('to'), f['pending'], f['last_acked_seq'])")
 [ "$j" = "online False link_service_caught_up $head $((head + 1)) $last 0 $last" ] &&
@@ -98,6 +101,8 @@ wait_for 20 link_drained && ok "the link goes on: $(link_st)" || bad "not online
 j=$(kc --json status | python3 -c "import json,sys; f=json.load(sys.stdin)['forward']; print(f['state'], f['service_behind'], f['message']['code'], f['message']['params']['from'], f['message']['params']['to'])")
 [ "$j" = "online False link_service_gap_left $((head + 1)) $((last - 2))" ] && ok "the forward object: $j" || bad "the forward object: $j"
 echo "       $(kc status | grep -i office)"
+grep -q "the office goes on without events $((head + 1))..$((last - 2))" "$T/keycabd.log" &&
+	ok "logged: $(grep 'goes on without' "$T/keycabd.log" | cut -c1-160)" || bad "no log of the events the office goes on without"
 now=$(sqlite3 "$T/keycab.db" "SELECT last_seq FROM chain")
 n=$(sqlite3 "$T/audit.db" "SELECT count(*) FROM events WHERE cabinet = 'demo-desk~2' AND seq BETWEEN $((last - 1)) AND $now")
 [ "$n" = $((now - last + 2)) ] && ok "the office holds the kept events after the lost ones too: $((last - 1))..$now" ||
