@@ -73,26 +73,16 @@ int kc_idcard_check(const char *number, int today)
 	return last == want ? 0 : -EBADMSG;
 }
 
-const char *kc_idcard_reason(int rc, const char *lang)
+enum kc_msg_code kc_idcard_msg(int rc)
 {
-	bool en = lang && strncmp(lang, "en", 2) == 0;
-
 	switch (rc) {
-	case 0:
-		return "";
-	case -EINVAL:
-		return en ? "An ID number is 17 digits followed by a digit or X."
-			  : "身份证号码应为18位：17位数字加一位数字或X。";
 	case -EDOM:
-		return en ? "The region code (first 6 digits) cannot start with 0."
-			  : "地区码（前6位）不能以0开头。";
+		return KCM_id_card_region;
 	case -ERANGE:
-		return en ? "The date of birth (digits 7 to 14) is not a valid date."
-			  : "出生日期（第7至14位）不是有效日期。";
+		return KCM_id_card_birth_date;
 	case -EBADMSG:
-		return en ? "The check digit does not match: a digit is wrong or two are swapped."
-			  : "校验位不符：有数字输错或两位颠倒，请核对。";
+		return KCM_id_card_check_char;
 	default:
-		return en ? "The ID number is not valid." : "身份证号码无效。";
+		return KCM_id_card_form;
 	}
 }

@@ -4,9 +4,14 @@
  * ISO 7064 MOD 11-2 (a digit, or X for ten). The same format is used by
  * the residence permits of Hong Kong, Macao and Taiwan residents.
  *
- * kc_idcard_check() is pure: no I/O, no clock, no locale. */
+ * kc_idcard_check() is pure: no I/O, no clock, no locale. keycabd checks
+ * every resident ID card number that comes in (controller/rules.c's
+ * kc_rules_id_number); the terminal's page does the same as you type
+ * (controller/kiosk/www/idcard.js). */
 #ifndef KC_IDCARD_H
 #define KC_IDCARD_H
+
+#include "common/msg.h"
 
 #define KC_IDCARD_LEN 18
 
@@ -23,8 +28,9 @@ int kc_idcard_check(const char *number, int today);
  * must be digits; 0 when they are not. */
 char kc_idcard_check_char(const char *first17);
 
-/* A short reason for kc_idcard_check()'s result, in "zh" (the default for
- * any other lang) or "en"; "" for 0. Never holds the number. */
-const char *kc_idcard_reason(int rc, const char *lang);
+/* kc_idcard_check()'s result as a message (common/msgs/rules.def, in
+ * English and Chinese): id_card_form, id_card_region, id_card_birth_date,
+ * id_card_check_char. rc must not be 0. */
+enum kc_msg_code kc_idcard_msg(int rc);
 
 #endif

@@ -13,6 +13,8 @@
 #include "common/util.h"
 
 #define F(field) offsetof(struct kc_ctl_conf, field)
+/* the longest any [desk] max_loan_<purpose> may be: a year and a day */
+#define KC_LOAN_MAX_MS (366 * KC_DAY_MS)
 #define SIZE(field) ((long long)sizeof(((struct kc_ctl_conf *)0)->field))
 /* a text that must not be empty */
 #define TEXT(sec, name, field, def) { sec, name, KC_INI_TEXT, F(field), 1, SIZE(field), 0, def, NULL, NULL }
@@ -133,6 +135,11 @@ static const struct kc_ini_key ctl_keys[] = {
 	MS("notice", "lead", notice_lead_ms, 0, 365 * KC_DAY_MS, 7 * KC_DAY_MS),
 	MS("notice", "reminder", notice_reminder_ms, 60000, 90 * KC_DAY_MS, KC_DAY_MS),
 	MS("notice", "scan_interval", scan_interval_ms, 200, 3600000, 5000),
+	MS("desk", "max_loan_borrow", desk_loan_max_ms[KC_PURPOSE_BORROW], 60000, KC_LOAN_MAX_MS, 7 * KC_DAY_MS),
+	MS("desk", "max_loan_inspection", desk_loan_max_ms[KC_PURPOSE_INSPECTION], 60000, KC_LOAN_MAX_MS,
+	   2 * KC_DAY_MS),
+	MS("desk", "max_loan_repair", desk_loan_max_ms[KC_PURPOSE_REPAIR], 60000, KC_LOAN_MAX_MS, 7 * KC_DAY_MS),
+	MS("desk", "max_loan_emergency", desk_loan_max_ms[KC_PURPOSE_EMERGENCY], 60000, KC_LOAN_MAX_MS, KC_DAY_MS),
 	FUNC("audit", "url", ctl_audit_url),
 	TEXT("audit", "token_file", audit_token_file, NULL),
 	TEXT("audit", "ca_file", audit_ca_file, NULL),

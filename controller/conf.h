@@ -10,6 +10,16 @@
 #include "common/sharedkey.h"
 #include "common/util.h" /* kc_parse_duration */
 
+/* What a loan is for (custody-rules.md): indexes [desk] max_loan_<purpose>;
+ * the names are rules.c's (kc_purpose_name). */
+enum kc_purpose {
+	KC_PURPOSE_BORROW,
+	KC_PURPOSE_INSPECTION,
+	KC_PURPOSE_REPAIR,
+	KC_PURPOSE_EMERGENCY,
+	KC_PURPOSE_COUNT
+};
+
 struct kc_ctl_conf {
 	char path[256];
 	char cabinet_file[256];
@@ -30,7 +40,7 @@ struct kc_ctl_conf {
 	int64_t notice_lead_ms;    /* first notice this long before the end */
 	int64_t notice_reminder_ms;/* then reminders this often until collected */
 	int64_t scan_interval_ms;  /* overdue / notice scans */
-	int64_t repair_due_max_ms; /* unused when 0: repair keys are due the same day */
+	int64_t desk_loan_max_ms[KC_PURPOSE_COUNT]; /* [desk] max_loan_<purpose>: how far ahead a loan may be due */
 	char audit_url[256];
 	char audit_token_file[256];
 	char audit_ca_file[256];

@@ -55,6 +55,7 @@ struct kc_ctl {
 	struct kc_login_failures login_failures[KC_LOGIN_CAUSES];
 	int link_seen;         /* the forwarder's last state keycabd acted on; -1: none yet */
 	char link_reason[32];
+	int64_t link_behind_seen[2]; /* the finding of the service behind last acted on: found, caught up */
 	struct kc_proto *proto; /* the socket; its subscribers get pushes (subscribe.c) */
 	int link_pushed;       /* the link state last pushed to subscribers; -1: none yet */
 	char link_pushed_reason[32];

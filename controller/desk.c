@@ -232,12 +232,40 @@ fail:
 	return kc_reply_fail(KCM_release_write_failed, "{s:s}", "detail", kc_store_errmsg(ctl->st));
 }
 
+/* The due time a release asks for: "due" (a local time) or "due_in_s"
+ * (seconds from now, which wins), within the desk's bound for its
+ * purpose ([desk] max_loan_<purpose>). NULL with *due_ms set (0: none
+ * given), or the reply refusing it; nothing is written either way. */
+static json_t *release_due(struct kc_ctl *ctl, json_t *req, const char *purpose, int64_t now, int64_t *due_ms)
+{
+	const char *due = kc_req_str(req, "due");
+	json_t *in = json_object_get(req, "due_in_s");
+	enum kc_purpose p;
+	struct kc_decision d;
+	json_t *rep = NULL;
+
+	*due_ms = 0;
+	if (due && kc_local_parse(due, KC_DAY_LAST, due_ms) < 0)
+		return kc_reply_fail(KCM_release_time_bad, "{s:s, s:s}", "field", "due", "zone", kc_tz_name());
+	if (in && (!json_is_integer(in) || json_integer_value(in) <= 0))
+		return kc_reply_fail(KCM_due_in_bad, NULL);
+	if (in)
+		*due_ms = kc_rules_due_in(now, json_integer_value(in));
+	if (kc_purpose_find(purpose, &p) < 0)
+		return NULL; /* no bound: the rules refuse a purpose there is none of */
+	kc_decision_init(&d);
+	kc_rules_due_bound(p, ctl->conf->desk_loan_max_ms[p], now, *due_ms, &d);
+	if (!d.granted)
+		rep = refusal(&d);
+	kc_decision_clear(&d);
+	return rep;
+}
+
 json_t *kc_desk_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
 	struct kc_release_req r = { 0 };
 	struct kc_decision d;
 	char approver_role[16] = "";
-	const char *due = kc_req_str(req, "due");
 	json_t *rep = NULL;
 	int64_t now = kc_now_ms();
 
@@ -256,11 +284,9 @@ json_t *kc_desk_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	r.approver = kc_req_str(req, "approver");
 	if (!r.key || !r.purpose)
 		return kc_reply_fail(KCM_release_needs_key_purpose, NULL);
-	if (due && kc_local_parse(due, KC_DAY_LAST, &r.due_ms) < 0)
-		return kc_reply_fail(KCM_release_time_bad, "{s:s, s:s}", "field", "due", "zone",
-				     kc_tz_name());
-	if (kc_req_int(req, "due_in_s") > 0)
-		r.due_ms = now + kc_req_int(req, "due_in_s") * 1000;
+	rep = release_due(ctl, req, r.purpose, now, &r.due_ms);
+	if (rep)
+		return rep;
 	kc_decision_init(&d);
 	if (r.approver && r.operator_code) {
 		json_t *v = kc_session_verify_pin(ctl, r.approver, kc_req_str(req, "approver_pin"),
@@ -324,9 +350,8 @@ json_t *kc_desk_approve(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	    kc_local_parse(kc_req_str(req, "valid_from"), KC_DAY_START, &from) < 0)
 		return kc_reply_fail(KCM_approve_time_bad, "{s:s, s:s}", "field", "valid_from", "zone",
 				     kc_tz_name());
-	if (valid_s <= 0 || valid_s > 24 * INT64_C(3600))
+	if (valid_s <= 0 || valid_s > 24 * INT64_C(3600) || __builtin_add_overflow(from, valid_s * 1000, &to))
 		return kc_reply_fail(KCM_approve_window_bad, NULL);
-	to = from + valid_s * 1000;
 	if (kc_store_begin(ctl->st) < 0)
 		return kc_reply_fail(KCM_db_busy, NULL);
 	if (kc_store_x(ctl->st,

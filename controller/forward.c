@@ -262,6 +262,59 @@ static const char *answer_str(const json_t *answer, const char *name, const char
 	return s ? s : dflt;
 }
 
+/* An answer's head lies below what the service acknowledged (upto): it
+ * lost events (restored from an older backup). Records the finding; returns 1
+ * when the rows it lacks are kept (sent again from its head + 1 at once),
+ * 0 when they are not (a filled: stuck not_retained), -EIO (a filled). */
+static int service_behind(struct kc_forwarder *f, int64_t head, int64_t upto, struct attempt *a)
+{
+	struct kc_forward_behind b = { kc_wall_ms(), head, head + 1, upto, 0, 0 };
+	int64_t first_kept = 0;
+	int r = kc_outbox_first(f->db, &first_kept);
+
+	if (r < 0) {
+		fail_as(a, KC_LINK_OFFLINE, "database", "reading the outbox: %s", sqlite3_errmsg(f->db->h));
+		return -EIO;
+	}
+	if (first_kept == 0 || first_kept > b.from)
+		b.lost_to = first_kept == 0 || first_kept > b.to ? b.to : first_kept - 1;
+	pthread_mutex_lock(&f->lock);
+	/* the same finding again (a retry while stuck) keeps its time */
+	if (f->status.behind.service_seq == b.service_seq && f->status.behind.to == b.to &&
+	    f->status.behind.lost_to == b.lost_to && !f->status.behind.caught_up_ms)
+		b.behind_ms = f->status.behind.behind_ms;
+	f->status.behind = b;
+	f->status.service_behind = true;
+	pthread_mutex_unlock(&f->lock);
+	if (b.lost_to) {
+		/* the kept rows after the lost ones go first once the office
+		 * takes them (its newer backup, or a new epoch) */
+		if (first_kept && first_kept <= b.to)
+			f->resend_from = first_kept;
+		fail_as(a, KC_LINK_STUCK, "not_retained",
+			"the office is behind: the service holds events up to %lld; events %lld..%lld are no longer "
+			"kept here (past the [forward] retention) and cannot be sent again",
+			(long long)head, (long long)b.from, (long long)b.lost_to);
+		return 0;
+	}
+	f->resend_from = b.from;
+	a->reason = "service_behind";
+	return 1;
+}
+
+/* After a batch taken: the service is no longer behind once it holds
+ * every row it lacked again, or (rows no longer kept) takes the rows after
+ * them, as it does once its own backup or a new epoch dealt with them. */
+static void caught_up(struct kc_forwarder *f)
+{
+	pthread_mutex_lock(&f->lock);
+	if (f->status.service_behind && f->acked_max >= f->status.behind.to) {
+		f->status.service_behind = false;
+		f->status.behind.caught_up_ms = kc_wall_ms();
+	}
+	pthread_mutex_unlock(&f->lock);
+}
+
 /* A refusal (4xx other than 408/429 and a 413 the batch can shrink
  * under): what it means for the link. Returns 1 to send at once (the
  * service is behind and the rows it lacks are kept), or 0 (a filled). */
@@ -269,17 +322,8 @@ static int refused(struct kc_forwarder *f, long status, const json_t *answer, in
 {
 	const char *error = answer_str(answer, "error", ""), *text = answer_str(answer, "message", "no message");
 
-	if (status == 409 && strcmp(error, "gap") == 0 && a->service_seq >= 0 && a->service_seq < first - 1) {
-		if (kc_outbox_has(f->db, a->service_seq + 1) > 0) {
-			f->resend_from = a->service_seq + 1;
-			return 1;
-		}
-		fail_as(a, KC_LINK_STUCK, "not_retained",
-			"the service's last event is %lld, and events %lld..%lld are no longer kept here: "
-			"the service lost them (an older backup?)",
-			(long long)a->service_seq, (long long)a->service_seq + 1, (long long)first - 1);
-		return 0;
-	}
+	if (status == 409 && strcmp(error, "gap") == 0 && a->service_seq >= 0 && a->service_seq < first - 1)
+		return service_behind(f, a->service_seq, first - 1 > f->acked_max ? first - 1 : f->acked_max, a) > 0;
 	if (status == 409)
 		fail_as(a, KC_LINK_STUCK,
 			strcmp(error, "gap") == 0 ? "gap" : strcmp(error, "chain_break") == 0 ? "chain_break"
@@ -297,7 +341,9 @@ static int refused(struct kc_forwarder *f, long status, const json_t *answer, in
 
 /* With nothing to send for heartbeat_ms, an empty batch: the service
  * stores nothing and answers with its head, so an idle cabinet still
- * learns whether the link is up. Returns 0 (answered) or -EAGAIN. */
+ * learns whether the link is up, and whether the service lost events it
+ * acknowledged. Returns 0 (answered), 1 (the service is behind: send
+ * again at once) or -EAGAIN. */
 static int heartbeat(struct kc_forwarder *f)
 {
 	struct attempt a = { KC_LINK_ONLINE, "", "", -1 };
@@ -311,6 +357,11 @@ static int heartbeat(struct kc_forwarder *f)
 		if (json_is_integer(json_object_get(answer, "last_seq")))
 			a.service_seq = json_integer_value(json_object_get(answer, "last_seq"));
 		r = 0;
+		if (a.service_seq >= 0 && a.service_seq < f->acked_max) {
+			r = service_behind(f, a.service_seq, f->acked_max, &a);
+			if (r <= 0)
+				r = -EAGAIN;
+		}
 	} else {
 		fail_as(&a, KC_LINK_OFFLINE, "http_error", "HTTP %ld: %s", status,
 			answer_str(answer, "message", "no message"));
@@ -376,6 +427,7 @@ static int forward_once(struct kc_forwarder *f)
 		} else {
 			if (f->resend_from)
 				f->resend_from = acked + 1;
+			caught_up(f);
 			if (f->batch_cur < f->batch_max)
 				f->batch_cur = f->batch_cur * 2 < f->batch_max ? f->batch_cur * 2 : f->batch_max;
 			r = 1;
@@ -394,7 +446,10 @@ static int forward_once(struct kc_forwarder *f)
 	}
 	fail_as(&a, KC_LINK_OFFLINE, "http_error", "HTTP %ld: %s", status, answer_str(answer, "message", "no message"));
 out:
-	set_status(f, r < 0 || (status >= 200 && status < 300) ? &a : NULL);
+	if (a.state == KC_LINK_ONLINE && f->resend_from && f->resend_from <= f->acked_max)
+		a.reason = "service_behind"; /* more rows it lacks to send again */
+	set_status(f, r < 0 || (status >= 200 && status < 300) || strcmp(a.reason, "service_behind") == 0 ? &a
+													 : NULL);
 	json_decref(answer);
 	return r;
 }

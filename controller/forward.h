@@ -6,9 +6,11 @@
  * acknowledged only on a 2xx answer whose "last_seq" lies within the
  * batch sent (first..last seq); anything else acknowledges nothing.
  * Acknowledged rows are kept for a retention window (a count and an age)
- * and pruned after it; when the service answers that its head is behind
- * what it acknowledged (it was restored from an older backup), the
- * retained rows from its head + 1 are sent again.
+ * and pruned after it. When any answer (a batch's or a heartbeat's) shows
+ * the service's head below what it acknowledged (it was restored from an
+ * older backup), the retained rows from its head + 1 are sent again at
+ * once; when they are no longer kept, the link is stuck (not_retained).
+ * The status keeps the last such finding for the desk to read.
  *
  * The link is in one of three states: online; offline (the service cannot
  * be reached or answers a passing error: retried with exponential backoff
@@ -63,7 +65,8 @@ enum kc_link_state { KC_LINK_ONLINE, KC_LINK_OFFLINE, KC_LINK_STUCK };
 
 struct kc_forward_status {
 	enum kc_link_state state;
-	char reason[32];	/* "" online; offline: "unreachable", "http_error", "bad_answer";
+	char reason[32];	/* online: "", or "service_behind" while sending again what the
+				 * service lost; offline: "unreachable", "http_error", "bad_answer";
 				 * stuck: "conflict", "gap", "chain_break", "too_large", "invalid",
 				 * "unauthorized", "service_ahead", "not_retained" */
 	int64_t pending;	/* events not acknowledged yet (the backlog) */
@@ -73,6 +76,16 @@ struct kc_forward_status {
 	int64_t since_ms;	/* wall clock of the last state change */
 	int consecutive_failures;
 	char last_error[256];	/* "" when online */
+	/* The service lacks events it acknowledged (an older backup): true
+	 * until they are sent again, or for good when they are no longer kept. */
+	bool service_behind;
+	/* The last time it was found so (behind_ms 0: never): its head then,
+	 * the events it lacked (from..to), those of them no longer kept here
+	 * (from..lost_to; 0: none), and when every one was sent again
+	 * (caught_up_ms; 0: not yet). */
+	struct kc_forward_behind {
+		int64_t behind_ms, service_seq, from, to, lost_to, caught_up_ms;
+	} behind;
 };
 void kc_forwarder_status(struct kc_forwarder *f, struct kc_forward_status *st);
 /* "online", "offline", "stuck". */

@@ -97,5 +97,26 @@ int kc_outbox_has(struct kc_db *db, int64_t seq)
 
 int kc_outbox_acked_max(struct kc_db *db, int64_t *seq)
 {
-	return kc_db_int(db, seq, "SELECT coalesce(max(seq), 0) FROM outbox WHERE acked_ms IS NOT NULL", "");
+	int64_t v, chain;
+	int r = kc_db_int(db, &v,
+			  "SELECT coalesce((SELECT max(seq) FROM outbox WHERE acked_ms IS NOT NULL),"
+			  " (SELECT min(seq) - 1 FROM outbox), 0)",
+			  "");
+
+	if (r < 0)
+		return r;
+	if (v == 0 && kc_db_int(db, &chain, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chain'",
+				"") == 0) {
+		r = kc_db_int(db, &chain, "SELECT coalesce(max(last_seq), 0) FROM chain", "");
+		if (r < 0)
+			return r;
+		v = chain;
+	}
+	*seq = v;
+	return 0;
+}
+
+int kc_outbox_first(struct kc_db *db, int64_t *seq)
+{
+	return kc_db_int(db, seq, "SELECT coalesce(min(seq), 0) FROM outbox", "");
 }

@@ -33,7 +33,12 @@ int kc_outbox_prune(struct kc_db *db, int64_t acked_before_ms, int64_t upto_seq)
 int kc_outbox_count(struct kc_db *db, int acked, int64_t *n);
 /* 1 when row seq is there, 0 when not, -EIO. */
 int kc_outbox_has(struct kc_db *db, int64_t seq);
-/* The highest acknowledged seq still kept (0 when none). */
+/* The highest seq the service acknowledged: the highest acknowledged row
+ * kept; with none kept, the one before the first not acknowledged; with
+ * the outbox empty, the head of the database's chain table when it has
+ * one (every event acknowledged and pruned); else 0. */
 int kc_outbox_acked_max(struct kc_db *db, int64_t *seq);
+/* The lowest seq kept, acknowledged or not (0 when the outbox is empty). */
+int kc_outbox_first(struct kc_db *db, int64_t *seq);
 
 #endif

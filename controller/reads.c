@@ -10,6 +10,7 @@
 #include "controller/request.h"
 #include "controller/reply.h"
 #include "controller/row.h"
+#include "controller/rules.h"
 #include "controller/session.h"
 #include "hw/hw.h"
 
@@ -73,18 +74,43 @@ static json_t *list(struct kc_ctl *ctl, const char *name, const char *sql)
 	" letter, approval, slot, return_slot, state, overdue, inspection, granted_ms, out_ms,"  \
 	" in_ms, due_ms FROM loans"
 
+/* What the desk should know of the link beyond its state: the service
+ * found behind (an older backup), as a message; the all-clear of such a
+ * finding for a day after it. NULL: nothing to say. */
+static json_t *forward_message(struct kc_ctl *ctl, const struct kc_forward_status *fs)
+{
+	const struct kc_forward_behind *b = &fs->behind;
+	enum kc_msg_code c;
+	char at[32] = "";
+
+	if (!b->behind_ms || (!fs->service_behind && kc_wall_ms() - b->caught_up_ms > KC_DAY_MS))
+		return NULL;
+	if (fs->service_behind)
+		c = b->lost_to ? KCM_link_service_lost : KCM_link_service_behind;
+	else
+		c = b->lost_to ? KCM_link_service_gap_left : KCM_link_service_caught_up;
+	if (b->caught_up_ms)
+		kc_rules_fmt_local(b->caught_up_ms, at, sizeof(at));
+	return kc_msg_new(c, "{s:I, s:I, s:I, s:s, s:s}", "service_seq", (json_int_t)b->service_seq, "from",
+			  (json_int_t)b->from, "to", (json_int_t)(b->lost_to ? b->lost_to : b->to), "at", at,
+			  "cabinet", kc_store_cabinet(ctl->st));
+}
+
 json_t *kc_reads_forward(struct kc_ctl *ctl)
 {
 	struct kc_forward_status fs;
+	json_t *msg;
 
 	if (!ctl->forwarder)
 		return json_null();
 	kc_forwarder_status(ctl->forwarder, &fs);
-	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:s}", "state",
+	msg = forward_message(ctl, &fs);
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:s, s:b, s:o}", "state",
 			 kc_forward_state_name(fs.state), "reason", fs.reason, "pending",
 			 (json_int_t)fs.pending, "retained", (json_int_t)fs.retained, "last_acked_seq",
 			 (json_int_t)fs.last_acked_seq, "service_seq", (json_int_t)fs.service_seq,
-			 "consecutive_failures", fs.consecutive_failures, "last_error", fs.last_error);
+			 "consecutive_failures", fs.consecutive_failures, "last_error", fs.last_error,
+			 "service_behind", fs.service_behind, "message", msg ? msg : json_null());
 }
 
 json_t *kc_reads_status(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -135,13 +161,19 @@ json_t *kc_reads_whoami(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	return rep;
 }
 
+/* How far the test clock may run ahead of the real one: 100 years, far
+ * inside what a time in ms holds. */
+#define TEST_CLOCK_MAX_S (36500LL * 86400)
+
 json_t *kc_reads_test_clock(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
 	json_t *rep;
 
 	(void)peer;
-	if (!json_is_integer(json_object_get(req, "advance_s")) || kc_req_int(req, "advance_s") < 0)
-		return kc_reply_fail(KCM_test_clock_bad_advance, NULL);
+	if (!json_is_integer(json_object_get(req, "advance_s")) || kc_req_int(req, "advance_s") < 0 ||
+	    kc_req_int(req, "advance_s") > TEST_CLOCK_MAX_S - kc_clock_offset() / 1000)
+		return kc_reply_fail(KCM_test_clock_bad_advance, "{s:I}", "max_days",
+				     (json_int_t)(TEST_CLOCK_MAX_S / 86400));
 	kc_clock_advance(kc_req_int(req, "advance_s") * 1000);
 	ctl->next_scan_mono = 0; /* scan for overdue loans and notices at once */
 	rep = kc_reply_ok();

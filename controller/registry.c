@@ -164,6 +164,8 @@ static int add_owner(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json
 	}
 	if (!valid_text(id_type, 32))
 		return reject(why, KCM_import_row_id_type_missing, NULL);
+	if (row_str(row, "id_error") && kc_msg_lookup(row_str(row, "id_error")) >= 0)
+		return reject(why, (enum kc_msg_code)kc_msg_lookup(row_str(row, "id_error")), NULL);
 	if (!id_hash || !id_masked)
 		return reject(why, KCM_import_row_id_number_bad, NULL);
 	r = kc_store_x(ctl->st,
@@ -267,13 +269,21 @@ static int add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_t
 }
 
 /* The one costly step of an owner row, the ID hash, happens before the
- * transaction so the write lock is held only for the inserts. */
-static void prepare_owner(json_t *row)
+ * transaction so the write lock is held only for the inserts. A number a
+ * resident ID card cannot have leaves its message in "id_error"
+ * instead; what the row came with under these names is dropped first. */
+static void prepare_owner(json_t *row, int64_t now)
 {
 	const char *id = kc_req_str(row, "id_number");
 	char h[KC_PWHASH_LEN], m[KC_MASK_LEN];
+	enum kc_msg_code why;
 
-	if (id && kc_id_hash(id, h) == 0 && kc_id_mask(id, m, sizeof(m)) == 0) {
+	json_object_del(row, "id_hash");
+	json_object_del(row, "id_masked");
+	json_object_del(row, "id_error");
+	if (id && kc_rules_id_number(kc_req_str(row, "id_type"), id, now, &why) < 0 && why != KCM_id_number_invalid)
+		json_object_set_new(row, "id_error", json_string(kc_msg_name(why)));
+	else if (id && kc_id_hash(id, h) == 0 && kc_id_mask(id, m, sizeof(m)) == 0) {
 		json_object_set_new(row, "id_hash", json_string(h));
 		json_object_set_new(row, "id_masked", json_string(m));
 	}
@@ -303,7 +313,7 @@ json_t *kc_registry_import(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 	if (fn == add_owner)
 		json_array_foreach(rows, i, row)
 			if (json_is_object(row))
-				prepare_owner(row);
+				prepare_owner(row, kc_now_ms());
 	rejected = json_array();
 	if (kc_store_begin(ctl->st) < 0) {
 		json_decref(rejected);
@@ -483,6 +493,7 @@ json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t
 	const char *id_number = kc_req_str(req, "id_number"), *ref = kc_req_str(req, "reference");
 	json_int_t ent = json_integer_value(json_object_get(req, "entrustment"));
 	char h[KC_PWHASH_LEN], m[KC_MASK_LEN], key[64] = "", unit[64] = "", state[16] = "";
+	enum kc_msg_code why;
 	int64_t from, to, id;
 	sqlite3_stmt *s;
 	json_t *rep, *ev, *d;
@@ -511,6 +522,8 @@ json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t
 		return kc_reply_fail(KCM_letter_borrower_needed, NULL);
 	if (!valid_text(id_type, 32))
 		return kc_reply_fail(KCM_letter_id_type_needed, NULL);
+	if (id_number && kc_rules_id_number(id_type, id_number, kc_now_ms(), &why) < 0 && why != KCM_id_number_invalid)
+		return kc_reply_fail(why, NULL);
 	if (!id_number || kc_id_hash(id_number, h) < 0 || kc_id_mask(id_number, m, sizeof(m)) < 0)
 		return kc_reply_fail(KCM_letter_id_number_bad, NULL);
 	if (!valid_text(ref, 120))

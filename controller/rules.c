@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/idcard.h"
 #include "common/pdata.h"
 #include "common/util.h"
 #include "controller/row.h"
@@ -98,6 +99,93 @@ void kc_rules_fmt_local(int64_t ms, char *buf, size_t len)
 int64_t kc_rules_end_of_day(int64_t now_ms)
 {
 	return kc_local_next_day(now_ms) - 1;
+}
+
+static const char *const purpose_names[KC_PURPOSE_COUNT] = {
+	[KC_PURPOSE_BORROW] = "borrow",
+	[KC_PURPOSE_INSPECTION] = "inspection",
+	[KC_PURPOSE_REPAIR] = "repair",
+	[KC_PURPOSE_EMERGENCY] = "emergency",
+};
+
+const char *kc_purpose_name(enum kc_purpose p)
+{
+	return p < KC_PURPOSE_COUNT ? purpose_names[p] : "";
+}
+
+int kc_purpose_find(const char *name, enum kc_purpose *out)
+{
+	for (int i = 0; name && i < KC_PURPOSE_COUNT; i++)
+		if (strcmp(name, purpose_names[i]) == 0) {
+			*out = (enum kc_purpose)i;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/* ms as the configuration writes it: "7d", "36h", "90m", "45s", "500ms". */
+static void fmt_duration(int64_t ms, char *buf, size_t len)
+{
+	static const struct {
+		const char *unit;
+		int64_t ms;
+	} units[] = { { "d", KC_DAY_MS }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 } };
+
+	for (size_t i = 0; i < KC_ARRAY_SIZE(units); i++)
+		if (ms >= units[i].ms && ms % units[i].ms == 0) {
+			snprintf(buf, len, "%lld%s", (long long)(ms / units[i].ms), units[i].unit);
+			return;
+		}
+	snprintf(buf, len, "%lldms", (long long)ms);
+}
+
+int64_t kc_rules_due_in(int64_t now_ms, int64_t seconds)
+{
+	int64_t ms, due;
+
+	if (__builtin_mul_overflow(seconds, 1000, &ms) || __builtin_add_overflow(now_ms, ms, &due))
+		return INT64_MAX;
+	return due;
+}
+
+void kc_rules_due_bound(enum kc_purpose p, int64_t max_ms, int64_t now_ms, int64_t due_ms, struct kc_decision *d)
+{
+	int64_t ahead, latest;
+	char limit[24], setting[48], at[32];
+
+	d->granted = true;
+	if (due_ms <= 0 || (!__builtin_sub_overflow(due_ms, now_ms, &ahead) && ahead <= max_ms))
+		return;
+	fmt_duration(max_ms, limit, sizeof(limit));
+	snprintf(setting, sizeof(setting), "[desk] max_loan_%s", kc_purpose_name(p));
+	if (__builtin_add_overflow(now_ms, max_ms, &latest))
+		latest = now_ms;
+	kc_local_format(latest, KC_DAY_LAST, at, sizeof(at)); /* with its time, even at midnight */
+	kc_decision_refuse(d, 0, KCM_due_beyond_limit, "{s:s, s:s, s:s, s:s}", "purpose", kc_purpose_name(p),
+			   "limit", limit, "setting", setting, "latest", at);
+	missing(d, "due time within the limit");
+}
+
+int kc_rules_id_number(const char *id_type, const char *number, int64_t now_ms, enum kc_msg_code *why)
+{
+	char norm[40], day[32];
+	int y, m, dd, r;
+
+	if (!number || kc_id_normalise(number, norm, sizeof(norm)) < 0) {
+		*why = id_type && strcmp(id_type, "id_card") == 0 ? KCM_id_card_form : KCM_id_number_invalid;
+		return -EINVAL;
+	}
+	if (!id_type || strcmp(id_type, "id_card") != 0)
+		return 0;
+	kc_local_format(kc_local_day_start(now_ms), KC_DAY_START, day, sizeof(day));
+	if (sscanf(day, "%4d-%2d-%2d", &y, &m, &dd) != 3)
+		y = 9999, m = 12, dd = 31; /* no today to hold the birth date against */
+	r = kc_idcard_check(norm, y * 10000 + m * 100 + dd);
+	if (r < 0) {
+		*why = kc_idcard_msg(r);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static bool is_operator_role(const char *role)
@@ -219,6 +307,7 @@ static int check_borrow(struct kc_store *st, const struct kc_release_req *req, i
 {
 	char when[32], id_hash[KC_PWHASH_LEN] = "", borrower[128] = "";
 	int64_t ent, end_ms, from = 0, to = 0, confirmed = 0, letter_ent = 0;
+	enum kc_msg_code why;
 	sqlite3_stmt *s;
 	int r, rc;
 
@@ -302,8 +391,8 @@ static int check_borrow(struct kc_store *st, const struct kc_release_req *req, i
 	if (!req->id_number || !*req->id_number || !req->id_type || !*req->id_type) {
 		kc_decision_refuse(d, 3, KCM_borrower_id_needed, NULL);
 		missing(d, "borrower's ID to hold");
-	} else if (kc_id_normalise(req->id_number, (char[40]){ 0 }, 40) < 0) {
-		kc_decision_refuse(d, 3, KCM_id_number_invalid, NULL);
+	} else if (kc_rules_id_number(req->id_type, req->id_number, now, &why) < 0) {
+		kc_decision_refuse(d, 3, why, NULL);
 		missing(d, "valid ID number");
 	} else if (d->letter && id_hash[0] && !kc_id_matches(req->id_number, id_hash)) {
 		kc_decision_refuse(d, 2, KCM_id_not_on_letter, "{s:I}", "letter", (json_int_t)d->letter);
@@ -532,18 +621,18 @@ int kc_rules_collect(struct kc_store *st, const char *operator_code, const char 
 		     const char *key, const char *id_number, const char *signature, int64_t now_ms,
 		     struct kc_decision *d)
 {
-	char owner[64] = "", id_hash[KC_PWHASH_LEN] = "";
+	char owner[64] = "", id_hash[KC_PWHASH_LEN] = "", id_type[40] = "";
+	enum kc_msg_code why;
 	int64_t ent = 0;
 	sqlite3_stmt *s;
 	int r, rc;
 
-	(void)now_ms;
 	d->granted = true;
 	r = check_operator_and_key(st, operator_code, operator_role, key, d);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	s = kc_store_q(st,
-		       "SELECT e.id, o.code, o.id_hash FROM entrustments e JOIN owners o ON o.code = e.owner"
+		       "SELECT e.id, o.code, o.id_hash, o.id_type FROM entrustments e JOIN owners o ON o.code = e.owner"
 		       " WHERE e.key = ? AND e.state = 'open'",
 		       "s", key);
 	if (!s)
@@ -553,6 +642,7 @@ int kc_rules_collect(struct kc_store *st, const char *operator_code, const char 
 		ent = sqlite3_column_int64(s, 0);
 		kc_row_text(s, 1, owner, sizeof(owner));
 		kc_row_text(s, 2, id_hash, sizeof(id_hash));
+		kc_row_text(s, 3, id_type, sizeof(id_type));
 	}
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE) {
@@ -568,6 +658,9 @@ int kc_rules_collect(struct kc_store *st, const char *operator_code, const char 
 	if (!id_number || !*id_number) {
 		kc_decision_refuse(d, 8, KCM_owner_id_needed, NULL);
 		missing(d, "owner's ID");
+	} else if (kc_rules_id_number(id_type, id_number, now_ms, &why) < 0) {
+		kc_decision_refuse(d, 8, why, NULL);
+		missing(d, "valid ID number");
 	} else if (!kc_id_matches(id_number, id_hash)) {
 		kc_decision_refuse(d, 8, KCM_owner_id_mismatch, "{s:s}", "key", d->key.code);
 		missing(d, "owner's ID matching the one on file");

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "common/msg.h"
+#include "controller/conf.h"
 #include "controller/store.h"
 
 struct kc_key_info {
@@ -92,6 +93,25 @@ enum kc_four_eyes {
 enum kc_four_eyes kc_rules_four_eyes(const char *operator_code, int64_t session_ms,
 				     const char *approver, const char *enrolled_by,
 				     int64_t enrolled_ms);
+/* An ID number as it comes in at any door: a document's number in
+ * kc_id_normalise's form (common/pdata.h); a resident ID card's (id_type
+ * "id_card") by GB 11643 too (common/idcard.h: the form, the region, a
+ * birth date up to now_ms's local day, the check character). 0, or
+ * -EINVAL with what is wrong as a message in *why (id_number_invalid,
+ * id_card_*). */
+int kc_rules_id_number(const char *id_type, const char *number, int64_t now_ms, enum kc_msg_code *why);
+/* "borrow", "inspection", "repair", "emergency". */
+const char *kc_purpose_name(enum kc_purpose p);
+/* 0 and the purpose named name, or -ENOENT. */
+int kc_purpose_find(const char *name, enum kc_purpose *out);
+/* The due time `seconds` after now_ms; INT64_MAX when that is past what
+ * a time can hold (which any bound refuses). */
+int64_t kc_rules_due_in(int64_t now_ms, int64_t seconds);
+/* The desk's bound on a due time ([desk] max_loan_<purpose>, max_ms): a
+ * loan for p may be due at most max_ms after now_ms. due_ms 0: none
+ * given. A refusal (rule 0: the cabinet's configuration, due_beyond_limit
+ * naming the limit, its key and the latest due time now) added to d. */
+void kc_rules_due_bound(enum kc_purpose p, int64_t max_ms, int64_t now_ms, int64_t due_ms, struct kc_decision *d);
 /* The last millisecond of now_ms's local day in the cabinet's zone
  * (repair keys are due back the same day). */
 int64_t kc_rules_end_of_day(int64_t now_ms);

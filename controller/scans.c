@@ -163,6 +163,29 @@ static int link_alarm(struct kc_ctl *ctl, const struct kc_forward_status *fs)
 				       "the audit service takes the events again");
 }
 
+/* A finding of the service behind (an older backup at the office), or
+ * its end: one log line each, and news for the terminals (a push of the
+ * link, however short the re-send was). */
+static void audit_link_behind(struct kc_ctl *ctl, const struct kc_forward_status *fs)
+{
+	const struct kc_forward_behind *b = &fs->behind;
+
+	if (b->behind_ms == ctl->link_behind_seen[0] && b->caught_up_ms == ctl->link_behind_seen[1])
+		return;
+	if (b->behind_ms != ctl->link_behind_seen[0] && !b->lost_to)
+		kc_warn("audit link: the office is behind: the service holds events up to %lld of %lld acknowledged"
+			" (restored from an older backup?); sending %lld..%lld again",
+			(long long)b->service_seq, (long long)b->to, (long long)b->from, (long long)b->to);
+	if (b->caught_up_ms && b->caught_up_ms != ctl->link_behind_seen[1] && !b->lost_to)
+		kc_notice("audit link: the office holds events %lld..%lld again", (long long)b->from, (long long)b->to);
+	else if (b->caught_up_ms && b->caught_up_ms != ctl->link_behind_seen[1])
+		kc_warn("audit link: the office goes on without events %lld..%lld, which were no longer kept here",
+			(long long)b->from, (long long)b->lost_to);
+	ctl->link_behind_seen[0] = b->behind_ms;
+	ctl->link_behind_seen[1] = b->caught_up_ms;
+	ctl->link_pushed = -1;
+}
+
 /* Acts on a change of the forwarder's state: one log line when the link
  * fails and one when it is back (not one a retry), and the alarm. */
 static void audit_link(struct kc_ctl *ctl)
@@ -174,6 +197,7 @@ static void audit_link(struct kc_ctl *ctl)
 	kc_forwarder_status(ctl->forwarder, &fs);
 	if (fs.state == KC_LINK_ONLINE && fs.service_seq < 0)
 		return; /* no answer yet */
+	audit_link_behind(ctl, &fs);
 	if (ctl->link_seen == (int)fs.state && strcmp(ctl->link_reason, fs.reason) == 0)
 		return;
 	if (fs.state == KC_LINK_ONLINE && ctl->link_seen > (int)KC_LINK_ONLINE)

@@ -27,6 +27,13 @@ static void read_print_link(const json_t *f)
 	       cli_call_str(f, "reason"), cli_call_int(f, "pending"), cli_call_int(f, "last_acked_seq"),
 	       json_string_length(json_object_get(f, "last_error")) ? cli_tr("; last error: ") : "",
 	       cli_call_str(f, "last_error"));
+	/* what the desk should know beyond the state: the office behind */
+	if (json_is_object(json_object_get(f, "message"))) {
+		char text[1024];
+
+		cli_table_cell(text, sizeof(text), "message", json_object_get(f, "message"));
+		printf("  %s\n", text);
+	}
 }
 
 /* The cabinet's disk: ok, or its message in the desk's language. */

@@ -152,24 +152,18 @@ static void test_swapped_digits(void **state)
 	assert_int_equal(kc_idcard_check("10110519491231002X", TODAY), -EBADMSG); /* 1 and 0 */
 }
 
-static void test_reasons(void **state)
+static void test_messages(void **state)
 {
 	static const int codes[] = { -EINVAL, -EDOM, -ERANGE, -EBADMSG };
+	static const char *const names[] = { "id_card_form", "id_card_region", "id_card_birth_date",
+					     "id_card_check_char" };
 
 	(void)state;
-	assert_string_equal(kc_idcard_reason(0, "zh"), "");
 	for (size_t i = 0; i < 4; i++) {
-		assert_true(strlen(kc_idcard_reason(codes[i], "zh")) > 0);
-		assert_true(strlen(kc_idcard_reason(codes[i], "en")) > 0);
-		assert_string_not_equal(kc_idcard_reason(codes[i], "zh"),
-					kc_idcard_reason(codes[i], "en_US.UTF-8"));
-		for (size_t j = 0; j < i; j++)
-			assert_string_not_equal(kc_idcard_reason(codes[i], NULL),
-						kc_idcard_reason(codes[j], NULL));
+		assert_string_equal(kc_msg_name(kc_idcard_msg(codes[i])), names[i]);
+		assert_true(strlen(kc_msg_template(kc_idcard_msg(codes[i]))) > 0);
 	}
-	assert_string_equal(kc_idcard_reason(-EBADMSG, NULL), kc_idcard_reason(-EBADMSG, "zh"));
-	assert_string_equal(kc_idcard_reason(-EBADMSG, "en"),
-			    "The check digit does not match: a digit is wrong or two are swapped.");
+	assert_string_equal(kc_msg_name(kc_idcard_msg(-EIO)), "id_card_form");
 }
 
 int main(void)
@@ -181,7 +175,7 @@ int main(void)
 		cmocka_unit_test(test_birth_date),
 		cmocka_unit_test(test_one_wrong_digit),
 		cmocka_unit_test(test_swapped_digits),
-		cmocka_unit_test(test_reasons),
+		cmocka_unit_test(test_messages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

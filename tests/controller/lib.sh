@@ -56,6 +56,41 @@ kad_setup() {
 		"$(cat "$T/kad.port")" "$T" "${1:-1s}" >>"$T/keycabd.conf"
 }
 
+# kad_restore COPY: keyauditd stopped, its database replaced by an older
+# copy (a restore from backup), started again on its port.
+kad_restore() {
+	kad_stop
+	rm -f "$T/audit.db-wal" "$T/audit.db-shm"
+	cp "$1" "$T/audit.db"
+	kad_start
+}
+
+# kc_link_start [FORWARD_LINES]: keycab-sim, a fresh keycabd forwarding to
+# a real keyauditd (kad_setup 500ms; FORWARD_LINES added under [forward]),
+# the demo estate imported.
+kc_link_start() {
+	kc_cabinet
+	kc_config
+	kad_setup 500ms
+	printf '[forward]\n%s\n' "${1:-}" >>"$T/keycabd.conf"
+	sim_start
+	"$KEYCAB_BIN/keycabd" -c "$T/keycabd.conf" --init-db >/dev/null || exit 1
+	kcd_start
+	export DEMO_DIR=$T
+	"$KEYCAB_SRC/tests/demo/estate/setup.sh" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; exit 1; }
+}
+# link_st: the link as `keycab --json status` has it: state, reason (-
+# for none), pending, last acknowledged seq, the cabinet's last seq
+link_st() {
+	kc --json status | python3 -c "import json,sys; d=json.load(sys.stdin); f=d['forward']; print(f.get('state'), f.get('reason') or '-', f['pending'], f['last_acked_seq'], d['last_seq'])"
+}
+# link_drained: online, nothing pending, everything acknowledged
+link_drained() {
+	local s r p a l
+	read -r s r p a l <<<"$(link_st)"
+	[ "$s" = online ] && [ "$p" = 0 ] && [ "$a" = "$l" ]
+}
+
 sim() {
 	printf '%s\n' "$*" | socat -t 5 - "UNIX-CONNECT:$SIM_CONTROL"
 }

@@ -10,10 +10,10 @@ import gettext
 import json
 import os
 import re
-import socket
 import time
 
-SOCK = os.environ["KEYCAB_SOCKET"]
+from sockask import ask_line as ask
+
 IDLE_S = int(os.environ["SESSION_IDLE_S"])
 CARD = os.environ["CARD"]
 fails = 0
@@ -27,22 +27,6 @@ def check(cond, desc, detail=None):
         fails += 1
         if detail is not None:
             print("       " + json.dumps(detail, ensure_ascii=False))
-
-
-def ask(line):
-    """One request on a connection of its own (the socket slows down a
-    connection's logins after a few failures)."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(SOCK)
-    s.sendall(line.encode() + b"\n")
-    buf = b""
-    while not buf.endswith(b"\n"):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-    s.close()
-    return json.loads(buf)
 
 
 def req(**kw):

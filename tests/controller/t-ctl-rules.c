@@ -51,7 +51,7 @@ static int setup(void **state)
 	if (!st)
 		return -1;
 	now = kc_wall_ms();
-	kc_id_hash("110101198001011234", idh);
+	kc_id_hash("110101198001011232", idh);
 	kc_id_hash("E7654321", bh);
 	sql("INSERT INTO sites VALUES ('S', 'Site', 'new');"
 	    "INSERT INTO units (code, site) VALUES ('U1','S'),('U2','S'),('U3','S'),('U4','S'),('U5','S');"
@@ -62,7 +62,7 @@ static int setup(void **state)
 	    " ('KV','U3','vacant','A3','in','A3'), ('KR','U4','repair','A4','in','A4'),"
 	    " ('KO','U5','vacant','A5','out',NULL);");
 	sql("INSERT INTO owners (code, name, id_type, id_hash, id_masked) VALUES"
-	    " ('O1','Owner','id_card','%s','**************1234')", idh);
+	    " ('O1','Owner','id_card','%s','**************1232')", idh);
 	sql("INSERT INTO entrustments (id, owner, key, start_ms, end_ms) VALUES (1,'O1','KE',%lld,%lld)",
 	    (long long)(now - DAY), (long long)(now + 10 * DAY));
 	/* letter 1: confirmed, valid now; 2: not confirmed; 3: expired */
@@ -474,7 +474,7 @@ static void test_rule8_collect(void **state)
 
 	(void)state;
 	kc_decision_init(&d);
-	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KE", "110101198001011234", "SIG-9",
+	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KE", "110101198001011232", "SIG-9",
 					  now, &d),
 			 0);
 	assert_true(d.granted);
@@ -482,7 +482,7 @@ static void test_rule8_collect(void **state)
 	printf("rule 8: owner's ID matches, signed -> granted\n");
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
-	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KE", "110101198001019999", "SIG-9",
+	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KE", "110101198001019998", "SIG-9",
 					  now, &d),
 			 0);
 	assert_false(d.granted);
@@ -492,7 +492,7 @@ static void test_rule8_collect(void **state)
 	assert_msg(&d, 0, "owner_id_mismatch", "key", "KE");
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
-	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KE", "110101198001011234", NULL, now,
+	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KE", "110101198001011232", NULL, now,
 					  &d),
 			 0);
 	assert_false(d.granted);
@@ -501,7 +501,7 @@ static void test_rule8_collect(void **state)
 	assert_msg(&d, 0, "owner_signature_needed", NULL, NULL);
 	kc_decision_clear(&d);
 	kc_decision_init(&d);
-	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KV", "110101198001011234", "S", now,
+	assert_int_equal(kc_rules_collect(st, "S01", "staff", "KV", "110101198001011232", "S", now,
 					  &d),
 			 0);
 	assert_false(d.granted);
@@ -597,6 +597,47 @@ static void test_rule4_approve(void **state)
 	expect(&d, false, 0, NULL, "rule 4: approval for no key");
 	assert_msg(&d, 0, "approval_key_unknown", "key", "K-NOPE");
 	assert_non_null(strstr(d.reason, "K-NOPE"));
+	kc_decision_clear(&d);
+}
+
+/* The desk's bound on a due time ([desk] max_loan_<purpose>): up to the
+ * bound granted, past it refused naming the limit and its key; seconds
+ * that would overflow a time are past any bound. */
+static void test_due_bound(void **state)
+{
+	const int64_t t0 = 1764547200000LL; /* 2025-12-01 00:00 UTC, a midnight */
+	enum kc_purpose p;
+	struct kc_decision d;
+
+	(void)state;
+	assert_int_equal(kc_purpose_find("inspection", &p), 0);
+	assert_int_equal(p, KC_PURPOSE_INSPECTION);
+	assert_int_equal(kc_purpose_find("owner_collect", &p), -ENOENT);
+	assert_int_equal(kc_purpose_find(NULL, &p), -ENOENT);
+	assert_string_equal(kc_purpose_name(KC_PURPOSE_EMERGENCY), "emergency");
+	assert_int_equal(kc_rules_due_in(t0, 3600), t0 + 3600000);
+	assert_int_equal(kc_rules_due_in(t0, INT64_MAX), INT64_MAX);
+	assert_int_equal(kc_rules_due_in(t0, INT64_MAX / 1000), INT64_MAX);
+	assert_int_equal(kc_rules_due_in(t0, INT64_MIN), INT64_MAX);
+	kc_decision_init(&d);
+	kc_rules_due_bound(KC_PURPOSE_INSPECTION, KC_DAY_MS, t0, t0 + KC_DAY_MS, &d);
+	expect(&d, true, 0, NULL, "a due time at the bound");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_due_bound(KC_PURPOSE_INSPECTION, KC_DAY_MS, t0, 0, &d);
+	expect(&d, true, 0, NULL, "no due time");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_due_bound(KC_PURPOSE_INSPECTION, KC_DAY_MS, t0, t0 + KC_DAY_MS + 1, &d);
+	expect(&d, false, 0, "due time within the limit", "a due time 1 ms past the bound");
+	assert_msg(&d, 0, "due_beyond_limit", "limit", "1d");
+	assert_msg(&d, 0, "due_beyond_limit", "setting", "[desk] max_loan_inspection");
+	assert_msg(&d, 0, "due_beyond_limit", "latest", "2025-12-02 00:00");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_due_bound(KC_PURPOSE_BORROW, 36 * 3600000LL, t0, kc_rules_due_in(t0, INT64_MAX), &d);
+	expect(&d, false, 0, "due time within the limit", "2^63-1 seconds ahead");
+	assert_msg(&d, 0, "due_beyond_limit", "limit", "36h");
 	kc_decision_clear(&d);
 }
 
@@ -907,6 +948,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rule8_collect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule3_id_release, setup, teardown),
 		cmocka_unit_test(test_rule4_approve),
+		cmocka_unit_test(test_due_bound),
 		cmocka_unit_test(test_rule5_inspect),
 		cmocka_unit_test(test_rule7_notice_stage),
 		cmocka_unit_test(test_rule9_returns),

@@ -313,6 +313,25 @@ static void test_outbox(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(kc_store_int(st, &n, "SELECT count(*) FROM outbox", ""), 0);
 	assert_int_equal(n, 3);
+	assert_int_equal(kc_outbox_first(db, &max), 0);
+	assert_int_equal(max, 3);
+	/* what the service acknowledged, with fewer rows kept: the highest
+	 * acknowledged row; none kept: the one before the backlog; an empty
+	 * outbox: the chain's head */
+	assert_int_equal(kc_outbox_prune(db, 0, 3), 0);
+	assert_int_equal(kc_outbox_acked_max(db, &max), 0);
+	assert_int_equal(max, 3);
+	assert_int_equal(kc_outbox_ack(db, 4, 5, 3000), 0);
+	assert_int_equal(kc_outbox_prune(db, 0, 5), 0);
+	assert_int_equal(kc_outbox_first(db, &max), 0);
+	assert_int_equal(max, 0);
+	assert_int_equal(kc_outbox_acked_max(db, &max), 0);
+	assert_int_equal(max, 5);
+	assert_int_equal(kc_store_begin(st), 0);
+	append(st, "a.event");
+	assert_int_equal(kc_store_commit(st), 0);
+	assert_int_equal(kc_outbox_acked_max(db, &max), 0);
+	assert_int_equal(max, 5);
 	kc_db_free(db);
 	kc_store_free(st);
 }

@@ -6,19 +6,8 @@
 # After `keyauditd new-epoch` the link recovers by itself, the alarm is
 # cleared (logged once), and both chains are stored and verify.
 source "$KEYCAB_SRC/tests/controller/lib.sh"
-kc_cabinet
-kc_config
-kad_setup 500ms
-printf '[forward]\nkeep_acked_events = 1000\nkeep_acked_days = 7\n' >>"$T/keycabd.conf"
-sim_start
-"$KEYCAB_BIN/keycabd" -c "$T/keycabd.conf" --init-db >/dev/null || exit 1
-kcd_start
-export DEMO_DIR=$T
-"$KEYCAB_SRC/tests/demo/estate/setup.sh" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; exit 1; }
-
-st() { kc --json status | python3 -c "import json,sys; d=json.load(sys.stdin); f=d['forward']; print(f.get('state'), f.get('reason') or '-', f['pending'], f['last_acked_seq'], d['last_seq'])"; }
-online_drained() { read -r s r p a l <<<"$(st)"; [ "$s" = online ] && [ "$p" = 0 ] && [ "$a" = "$l" ]; }
-wait_for 30 online_drained && ok "first chain forwarded: $(st)" || bad "not drained: $(st)"
+kc_link_start $'keep_acked_events = 1000\nkeep_acked_days = 7'
+wait_for 30 link_drained && ok "first chain forwarded: $(link_st)" || bad "not drained: $(link_st)"
 first=$(sqlite3 "$T/audit.db" "SELECT count(*) FROM events WHERE cabinet = 'demo-desk'")
 kept=$(sqlite3 "$T/keycab.db" "SELECT count(*) FROM outbox WHERE acked_ms IS NOT NULL")
 [ "$kept" = "$first" ] && ok "acknowledged events are kept in the outbox ($kept, retention 1000)" || bad "kept $kept of $first"
@@ -30,9 +19,9 @@ rm -f "$T/keycab.db" "$T/keycab.db-wal" "$T/keycab.db-shm"
 : >"$T/keycabd.log"
 kcd_start
 "$KEYCAB_SRC/tests/demo/estate/setup.sh" >"$T/setup2.log" 2>&1 || { cat "$T/setup2.log"; exit 1; }
-stuck() { read -r s r p a l <<<"$(st)"; [ "$s" = stuck ]; }
-wait_for 20 stuck && ok "the link is stuck: $(st)" || bad "not stuck: $(st)"
-read -r s r p a l <<<"$(st)"
+stuck() { read -r s r p a l <<<"$(link_st)"; [ "$s" = stuck ]; }
+wait_for 20 stuck && ok "the link is stuck: $(link_st)" || bad "not stuck: $(link_st)"
+read -r s r p a l <<<"$(link_st)"
 [ "$r" = conflict ] && [ "$p" = "$l" ] && [ "$a" = 0 ] && ok "reason conflict, backlog $p = every event of the new chain, none acknowledged" || bad "status: $s $r $p $a $l"
 sleep 2 # several retries
 n=$(sqlite3 "$T/keycab.db" "SELECT count(*) FROM outbox")
@@ -52,10 +41,10 @@ now=$(sqlite3 "$T/audit.db" "SELECT kind FROM ingest_alarms WHERE cabinet = 'dem
 
 # the recovery: a new chain epoch at the service
 out=$("$KEYCAB_BIN/keyauditd" -c "$T/keyauditd.conf" new-epoch demo-desk 2>&1) && ok "keyauditd new-epoch: $out" || bad "new-epoch: $out"
-wait_for 30 online_drained && ok "the link recovers by itself: $(st)" || bad "not recovered: $(st)"
+wait_for 30 link_drained && ok "the link recovers by itself: $(link_st)" || bad "not recovered: $(link_st)"
 al=$(sqlite3 "$T/keycab.db" "SELECT count(*) FROM alarms WHERE type = 'audit_link' AND cleared_ms IS NOT NULL AND cleared_by = 'recovered'")
 [ "$al" = 1 ] && ok "the audit_link alarm is cleared" || bad "cleared: $al"
-wait_for 10 online_drained
+wait_for 10 link_drained
 nlog=$(grep -c "audit link back online" "$T/keycabd.log")
 [ "$nlog" = 1 ] && ok "recovery logged once" || bad "recovery logged $nlog times"
 l=$(sqlite3 "$T/keycab.db" "SELECT last_seq FROM chain")

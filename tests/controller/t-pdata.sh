@@ -7,7 +7,7 @@
 # key than the database's.
 source "$KEYCAB_SRC/tests/controller/lib.sh"
 umask 000
-ID=11010119850202234X CARD=CARD-0077-5521 LEGACY_CARD=CARD-0042-0042
+ID=11010119850202236X CARD=CARD-0077-5521 LEGACY_CARD=CARD-0042-0042
 kc_cabinet
 kc_config
 mkdir -m 700 "$T/secret"
@@ -56,7 +56,7 @@ case $stored_id in '$argon2id$'*|'') bad "the ID hash is not keyed: $stored_id" 
 expect 0 "the right key still matches: O02 collects with the ID" \
 	sh -c "echo $ID | KEYCAB_SESSION=$S '$KEYCAB_BIN/keycab' collect K-HY-1-102 --signature COL-1 --id-stdin"
 refused 8 "another ID does not match" \
-	sh -c "echo 110101199001011111 | KEYCAB_SESSION=$S '$KEYCAB_BIN/keycab' collect K-HY-1-101 --signature COL-2 --id-stdin"
+	sh -c "echo 110101199001011114 | KEYCAB_SESSION=$S '$KEYCAB_BIN/keycab' collect K-HY-1-101 --signature COL-2 --id-stdin"
 
 echo "== a card registered before keyed hashes"
 legacy=$(printf '%s' "$LEGACY_CARD" | sha256sum | cut -d' ' -f1)
@@ -68,7 +68,7 @@ expect 0 "login with it again" sh -c "echo $LEGACY_CARD | '$KEYCAB_BIN/keycab' l
 
 echo "== nothing in clear"
 for f in "$T"/keycab.db* "$T/keycabd.log"; do
-	if grep -a -q -i -e "$ID" -e "$CARD" -e "$LEGACY_CARD" -e 110101198001011234 "$f"; then
+	if grep -a -q -i -e "$ID" -e "$CARD" -e "$LEGACY_CARD" -e 110101198001011232 "$f"; then
 		bad "an ID or card in clear in $(basename "$f")"; else ok "no ID or card in clear in $(basename "$f")"; fi
 done
 db "SELECT body FROM outbox" | grep -q -i -e "$ID" -e "$CARD" -e "$stored_id" -e "$stored_card" &&

@@ -128,15 +128,15 @@ say "Owner Liu Jianguo (刘建国) left the key of HY-1-101 with the desk. His t
 refuse keycab release K-HY-1-101 --purpose borrow --borrower "Tan Wei"
 ENT=$(keycab --json entrustments | python3 -c 'import json,sys; print([e["entrustment"] for e in json.load(sys.stdin)["entrustments"] if e["key"]=="K-HY-1-101"][0])')
 say "Tan Wei hands over the owner's letter. The desk files it, with the borrower's ID number kept only as a salted hash and a masked form."
-run sh -c "echo 440301199512125555 | keycab letter file $ENT --borrower 'Tan Wei' --id-type id_card --id-stdin --to $(date -u -d '+14 days' +%Y-%m-%d) --ref WT-2026-001"
+run sh -c "echo 440301199512125559 | keycab letter file $ENT --borrower 'Tan Wei' --id-type id_card --id-stdin --to $(date -u -d '+14 days' +%Y-%m-%d) --ref WT-2026-001"
 LET=$(keycab --json letters | python3 -c 'import json,sys; print(json.load(sys.stdin)["letters"][-1]["letter"])')
-refuse sh -c "echo 440301199512125555 | keycab release K-HY-1-101 --purpose borrow --borrower 'Tan Wei' --contact 13700001111 --signature REG-0001 --letter $LET --id-type id_card --id-stdin"
+refuse sh -c "echo 440301199512125559 | keycab release K-HY-1-101 --purpose borrow --borrower 'Tan Wei' --contact 13700001111 --signature REG-0001 --letter $LET --id-type id_card --id-stdin"
 say "Wang Fang calls Mr Liu, who confirms the letter (客服与业主联系确认). She records who confirmed, when and how."
 run keycab letter confirm "$LET" --channel phone
 terminal "租户借用 → K-HY-1-101 → the letter on file: the owner's name and phone are on screen, one tap records the call. (Filing a letter is keycab's.)"
 refuse keycab release K-HY-1-101 --purpose borrow --borrower "Tan Wei" --contact 13700001111 --signature REG-0001 --letter "$LET"
 say "Now with the ID card held at the desk:"
-run sh -c "echo 440301199512125555 | keycab release K-HY-1-101 --purpose borrow --borrower 'Tan Wei' --contact 13700001111 --signature REG-0001 --letter $LET --id-type id_card --id-stdin"
+run sh -c "echo 440301199512125559 | keycab release K-HY-1-101 --purpose borrow --borrower 'Tan Wei' --contact 13700001111 --signature REG-0001 --letter $LET --id-type id_card --id-stdin"
 LB=$(keycab --json loans | python3 -c 'import json,sys; print([l["loan"] for l in json.load(sys.stdin)["loans"] if l["key"]=="K-HY-1-101"][0])')
 terminal "then the borrower's ID number, contact and register reference on the digit pad, a due preset, 开格放行 (Release); a mistyped ID number is caught on the spot."
 take K-HY-1-101 A01
@@ -198,8 +198,8 @@ run keycab notices
 say "A borrower, even with a letter, cannot have it now:"
 refuse keycab release K-HY-2-104 --purpose borrow --borrower "Someone"
 say "Mr Qian comes himself. His ID is matched against the hash on file; a wrong ID is refused:"
-refuse sh -c 'echo 310101197212120000 | keycab collect K-HY-2-104 --signature COL-2026-031 --id-stdin'
-run sh -c 'echo 310101197212126666 | keycab collect K-HY-2-104 --signature COL-2026-031 --id-stdin'
+refuse sh -c 'echo 310101197212120001 | keycab collect K-HY-2-104 --signature COL-2026-031 --id-stdin'
+run sh -c 'echo 310101197212126665 | keycab collect K-HY-2-104 --signature COL-2026-031 --id-stdin'
 terminal "业主领取 → K-HY-2-104 → the owner's ID number and the signature reference on the pad → 开格放行 (Owner collection → Release)."
 take K-HY-2-104 C03
 say "He signs the collection confirmation and takes the key: the entrustment is closed."
