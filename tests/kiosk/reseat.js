@@ -4,9 +4,9 @@
  * home of HY-1-104's key, with a wrong-slot alarm). The alarm screen's
  * 开格归位: A08 opens at the simulator, the key is lifted and put in A07,
  * the screen follows it home; no tamper alarm, the wrong-slot alarm gone.
- * Env: KIOSK_URL, SIM_CONTROL. Screenshots: $BUILD/test-logs/kiosk/reseat/. */
+ * Env: KIOSK_URL, KIOSK_PAIR, SIM_CONTROL. Screenshots: $BUILD/test-logs/kiosk/reseat/. */
 'use strict';
-const { launch, until, ok, bad, check, failures, sim } = require('./lib.js');
+const { launch, pair, until, ok, bad, check, failures, sim } = require('./lib.js');
 
 const URL = process.env.KIOSK_URL;
 
@@ -15,7 +15,7 @@ const URL = process.env.KIOSK_URL;
   const { page, shot, requests } = await terminal('desk');
   const text = (sel) => page.textContent(sel);
   try {
-    await page.goto(URL);
+    check(await pair(page), 'paired as the display pairs it');
     await page.tap('[data-t=login-pin]');
     await page.tap('[data-t=name-S01]');
     for (let i = 0; i < 10; i++) { /* keycabd may still slow this terminal's logins */
