@@ -15,9 +15,9 @@ const origin = new URL(URL0).origin;
 // A request from the page, as its own scripts make them (raw: a body
 // sent as it is, not as JSON).
 function api(page, url, body, raw) {
-  return page.evaluate(async ([u, b, r]) => {
+  return page.evaluate(async ([u, b, asIs]) => {
     const init = b === undefined ? {} : {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: r ? b : JSON.stringify(b),
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: asIs ? b : JSON.stringify(b),
     };
     const r = await fetch(u, init);
     const text = await r.text();

@@ -45,8 +45,8 @@ startfail() { # startfail DESC WANT [CONF LINES...]
 head -c 32 /dev/urandom | basenc --base64url | tr -d '=\n' >"$T/open.key"
 chmod 644 "$T/open.key"
 startfail "no key file" "pairing_key: cannot read $T/none.key" "pairing_key = $T/none.key"
-startfail "a key too short" "pairing_key: $T/short.key holds 5 characters; a pairing key has 32 to 128" "pairing_key = $T/short.key"
-startfail "a key with characters a URL would change" "pairing_key: $T/b64.key: a pairing key is made of A-Z a-z 0-9 - _ only" "pairing_key = $T/b64.key"
+startfail "a key too short" "pairing_key: $T/short.key holds 5 characters, not 32 to 128" "pairing_key = $T/short.key"
+startfail "a key with characters a URL would change" "pairing_key: $T/b64.key: only A-Z a-z 0-9 - _ may be in it (it goes in a URL)" "pairing_key = $T/b64.key"
 startfail "a key every user can read" "pairing_key: $T/open.key can be read by every user (chmod o-rwx)" "pairing_key = $T/open.key"
 startfail "a credential name outside systemd" 'pairing_key: "kiosk-pairing" is a credential name, but $CREDENTIALS_DIRECTORY is not set'
 mkdir -p "$T/creds"
@@ -54,7 +54,7 @@ cp "$T/open.key" "$T/creds/kiosk-pairing"
 chmod 400 "$T/creds/kiosk-pairing"
 printf '[kiosk]\nport = 0\nsocket = %s\n' "$KEYCAB_SOCKET" >"$T/cred.conf"
 CREDENTIALS_DIRECTORY=$T/creds "$KEYCAB_BIN/keycab-kiosk" -c "$T/cred.conf" --pairing-page "$T/cred.html" 2>"$T/cred.err" &&
-	bad "--pairing-page with port 0 taken" || has "--pairing-page needs a port" "pairing page: [kiosk] port is 0" "$(cat "$T/cred.err")"
+	bad "--pairing-page with port 0 taken" || has "--pairing-page needs a port" "port is 0; the display needs the port it opens" "$(cat "$T/cred.err")"
 sed -i 's/^port = 0/port = 8470/' "$T/cred.conf"
 CREDENTIALS_DIRECTORY=$T/creds "$KEYCAB_BIN/keycab-kiosk" -c "$T/cred.conf" --pairing-page "$T/cred.html" &&
 	grep -qF "http://127.0.0.1:8470/pair?key=$(cat "$T/open.key")" "$T/cred.html" &&
