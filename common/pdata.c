@@ -230,6 +230,69 @@ int kc_id_mask(const char *id, char *out, size_t len)
 	return 0;
 }
 
+/* Spaces, "+", "-", "(" and ")" in a phone number are shown as they are
+ * and not counted; every other character (a digit) is. */
+static bool phone_separator(char c)
+{
+	return c == ' ' || c == '+' || c == '-' || c == '(' || c == ')';
+}
+
+static size_t utf8_len(const char *p)
+{
+	size_t n = 1;
+
+	while (((unsigned char)p[n] & 0xC0) == 0x80)
+		n++;
+	return n;
+}
+
+int kc_phone_mask(const char *phone, char *out, size_t len)
+{
+	size_t digits = 0, seen = 0, head = 0, tail, o = 0;
+
+	for (const char *p = phone; *p; p += utf8_len(p))
+		digits += !phone_separator(*p);
+	tail = digits >= 6 ? 4 : digits >= 3 ? 2 : 0;
+	if (digits >= 11)
+		head = digits - 8;
+	for (const char *p = phone; *p;) {
+		size_t n = utf8_len(p);
+		bool shown = phone_separator(*p) || seen < head || seen >= digits - tail;
+
+		seen += !phone_separator(*p);
+		if (o + (shown ? n : 1) + 1 > len)
+			return -ENOSPC;
+		if (shown)
+			memcpy(out + o, p, n);
+		else
+			out[o] = '*';
+		o += shown ? n : 1;
+		p += n;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* The members that hold a phone number, wherever they are. */
+static const char *const phone_members[] = { "owner_phone" };
+
+void kc_json_phones_mask(json_t *obj)
+{
+	char m[4 * KC_MASK_LEN];
+
+	for (size_t i = 0; i < sizeof(phone_members) / sizeof(phone_members[0]); i++) {
+		json_t *v = json_object_get(obj, phone_members[i]);
+
+		if (!json_is_string(v))
+			continue;
+		if (json_string_length(v) == 0 ||
+		    kc_phone_mask(json_string_value(v), m, sizeof(m)) < 0)
+			json_object_set_new(obj, phone_members[i], json_null());
+		else
+			json_object_set_new(obj, phone_members[i], json_string(m));
+	}
+}
+
 int kc_pin_check_form(const char *pin)
 {
 	size_t n;

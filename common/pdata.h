@@ -13,6 +13,7 @@
  * still match. */
 #ifndef KC_PDATA_H
 #define KC_PDATA_H
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -47,6 +48,17 @@ int kc_id_hash(const char *id, char out[KC_PWHASH_LEN]);
 bool kc_id_matches(const char *id, const char *stored_hash);
 /* "**************123X": the length kept, all but the last 4 masked. */
 int kc_id_mask(const char *id, char *out, size_t len);
+
+/* A phone number as the cabinet shows it, never in full: of its digits
+ * (every character but spaces, "+", "-", "(" and ")", which are shown as
+ * they are), 11 or more keep all but the last 8, then 4 masked and the
+ * last 4 ("138****5678", "+86 138 **** 5678"); 6 to 10 keep the last 4; 3
+ * to 5 the last 2; fewer are all masked. 0, or -ENOSPC. */
+int kc_phone_mask(const char *phone, char *out, size_t len);
+/* Masks in place every member of obj that holds a phone number (as the
+ * events and the lists name them: owner_phone): an empty one becomes
+ * null. */
+void kc_json_phones_mask(json_t *obj);
 
 /* PINs: 4 to 12 digits. Passwords: 8 to 128 bytes. */
 int kc_pin_check_form(const char *pin);

@@ -53,6 +53,28 @@ static int ctl_socket_mode(struct kc_ini *ini, const struct kc_ini_key *k, void 
 	return 0;
 }
 
+/* The terminal key's file, read once here: keycabd keeps its digest. */
+static int ctl_terminal_key(struct kc_ini *ini, const struct kc_ini_key *k, void *base,
+			    const char *v)
+{
+	struct kc_ctl_conf *c = base;
+	char key[KC_SHARED_KEY_MAX + 1], why[512];
+
+	if (kc_strlcpy(c->terminal_key_file, v, sizeof(c->terminal_key_file)) >=
+	    sizeof(c->terminal_key_file) || v[0] != '/') {
+		kc_ini_fail(ini, k->name, "\"%s\" must be an absolute path shorter than %zu bytes", v,
+			    sizeof(c->terminal_key_file));
+		return -EINVAL;
+	}
+	if (kc_shared_key_read(v, key, why, sizeof(why)) < 0) {
+		kc_ini_fail(ini, k->name, "%s", why);
+		return -EINVAL;
+	}
+	kc_shared_key_digest(key, strlen(key), c->terminal_key_digest);
+	explicit_bzero(key, sizeof(key));
+	return 0;
+}
+
 static int ctl_audit_url(struct kc_ini *ini, const struct kc_ini_key *k, void *base, const char *v)
 {
 	static const struct kc_ini_key url = TEXT("audit", "url", audit_url, NULL);
@@ -100,6 +122,7 @@ static const struct kc_ini_key ctl_keys[] = {
 	FUNC("socket", "mode", ctl_socket_mode),
 	TEXT("socket", "group", socket_group, NULL),
 	MS("socket", "idle_timeout", socket_idle_ms, 1000, KC_DAY_MS, 120000),
+	FUNC("socket", "terminal_key", ctl_terminal_key),
 	MS("release", "window", release_window_ms, 1000, 60000, 10000),
 	MS("release", "grace", release_grace_ms, 0, 30000, 2000),
 	INT("lockout", "attempts", lockout_attempts, 1, 100, 5),

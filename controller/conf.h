@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/sharedkey.h"
 #include "common/util.h" /* kc_parse_duration */
 
 struct kc_ctl_conf {
@@ -18,6 +19,8 @@ struct kc_ctl_conf {
 	char socket_path[108];
 	mode_t socket_mode;
 	char socket_group[64];
+	char terminal_key_file[256]; /* [socket] terminal_key; "": no terminal key */
+	unsigned char terminal_key_digest[KC_SHARED_KEY_DIGEST]; /* of the key in it */
 	int64_t release_window_ms; /* how long a granted slot stays open */
 	int64_t release_grace_ms;  /* a removal seen this late still counts */
 	int lockout_attempts;      /* wrong PINs before a lockout */

@@ -57,6 +57,7 @@ struct kc_ctl {
 	struct kc_proto *proto; /* the socket; its subscribers get pushes (subscribe.c) */
 	int link_pushed;       /* the link state last pushed to subscribers; -1: none yet */
 	char link_pushed_reason[32];
+	int64_t subscribers_checked; /* the sessions of subscribers were checked (monotonic ms) */
 };
 
 /* Who sent a request: the socket peer and, after the session check, the
@@ -72,6 +73,7 @@ struct kc_peer {
 	int session_why;       /* ... as a message code (session_*, common/msgs/session.def) */
 	int64_t session_idle_s; /* session_expired: the idle timeout */
 	bool session_given;    /* the request carried a token (valid or not) */
+	bool terminal;         /* the request carried the terminal key ([socket] terminal_key) */
 	bool subscribe;        /* set by subscribe: the connection becomes a subscriber */
 };
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/pdata.h"
 #include "common/util.h"
 
 struct client {
@@ -34,6 +35,9 @@ struct client {
 	bool closing;
 	bool subscriber;      /* receives pushes, sends nothing more */
 	bool drop;            /* close at once, unsent output and all */
+	bool terminal;        /* a subscriber with the terminal key */
+	char session_hash[65]; /* a subscriber without it: its session token's hash */
+	int64_t subscribed;   /* a subscriber's turn: srv->subscribed_seq when it subscribed */
 };
 
 struct kc_proto {
@@ -47,6 +51,7 @@ struct kc_proto {
 	int fail_count;       /* failed logins on all connections in it */
 	int evicted;          /* connections closed to make room, not yet logged */
 	int64_t evict_logged;
+	int64_t subscribed_seq; /* orders subscribers by when they subscribed */
 };
 
 /* The longest text each request member may hold, in characters (UTF-8),
@@ -66,7 +71,7 @@ static const struct field_limit {
 	{ "unit", 64 },		  { "site", 64 },	  { "slot", 64 },	{ "kind", 64 },
 	{ "tag", 64 },		  { "age", 64 },	  { "vacant", 64 },	{ "channel", 64 },
 	{ "due", 64 },		  { "start", 64 },	  { "end", 64 },	{ "valid_from", 64 },
-	{ "valid_to", 64 },	  { "at", 64 },
+	{ "valid_to", 64 },	  { "at", 64 },		  { "terminal_key", KC_SHARED_KEY_MAX },
 };
 #define FIELD_LIMIT_DEFAULT 1000
 
@@ -200,6 +205,9 @@ int64_t kc_proto_tick(struct kc_proto *srv)
 			client_close(srv, i);
 		else if (!srv->clients[i].subscriber && left < next)
 			next = left;
+		else if (srv->clients[i].subscriber && !srv->clients[i].terminal &&
+			 next > KC_PROTO_SESSION_CHECK_MS)
+			next = KC_PROTO_SESSION_CHECK_MS;
 	}
 	if (srv->evicted && now - srv->evict_logged >= 60000) {
 		kc_notice("socket: %d connection(s) closed to make room for new ones (at most %d)",
@@ -417,6 +425,63 @@ static void login_done(struct kc_proto *srv, struct client *c, json_t *rep, int6
 		c->login_next = now + KC_PROTO_LOGIN_WAIT_MAX_MS;
 }
 
+/* A subscriber stops being one: it gets a last line, end (a failed reply
+ * saying why, taken), and is closed once that is written (or, unread,
+ * when idle). */
+static void subscriber_end(struct kc_proto *srv, struct client *c, json_t *end)
+{
+	json_object_set_new(end, "push", json_string("end"));
+	c->subscriber = false;
+	srv->nsubscribers--;
+	queue_reply(c, end);
+	c->closing = true;
+	c->last_mono = kc_mono_ms(); /* a plain client now: an idle timeout to read it */
+}
+
+/* All places taken and the terminal subscribes: the subscriber without
+ * the terminal key that subscribed first gives its place; when all hold
+ * the key, the first of them. */
+static void subscriber_room(struct kc_proto *srv)
+{
+	struct client *victim = NULL;
+
+	for (int i = 0; i < srv->nclients; i++) {
+		struct client *c = &srv->clients[i];
+
+		if (!c->subscriber || c->drop)
+			continue;
+		if (!victim || (victim->terminal && !c->terminal) ||
+		    (victim->terminal == c->terminal && c->subscribed < victim->subscribed))
+			victim = c;
+	}
+	if (victim) {
+		kc_notice("socket: the terminal subscribed with all %d places taken; the subscriber "
+			  "(pid %d) subscribed longest gave its place",
+			  KC_PROTO_MAX_SUBSCRIBERS, (int)victim->pid);
+		subscriber_end(srv, victim,
+			       kc_reply_fail(KCM_subscribe_evicted, "{s:i}", "max",
+					     KC_PROTO_MAX_SUBSCRIBERS));
+	}
+}
+
+/* The connection becomes a subscriber (subscribe.c answered). */
+static void subscriber_start(struct kc_proto *srv, struct client *c, const struct kc_peer *peer,
+			     json_t *req)
+{
+	if (peer->terminal && srv->nsubscribers >= KC_PROTO_MAX_SUBSCRIBERS)
+		subscriber_room(srv);
+	/* subscribe.c refuses past the cap; the array holds no more */
+	if (srv->nsubscribers >= KC_PROTO_MAX_SUBSCRIBERS)
+		return;
+	c->subscriber = true;
+	c->terminal = peer->terminal;
+	c->subscribed = ++srv->subscribed_seq;
+	if (!c->terminal) /* logged in: the request carries its session */
+		kc_token_hash(kc_req_str(req, "session") ? kc_req_str(req, "session") : "",
+			      c->session_hash);
+	srv->nsubscribers++;
+}
+
 static json_t *answer(struct kc_proto *srv, struct client *c, json_t *req, struct kc_ctl *ctl,
 		      struct kc_peer *peer)
 {
@@ -431,11 +496,8 @@ static json_t *answer(struct kc_proto *srv, struct client *c, json_t *req, struc
 		rep = kc_request_handle(ctl, peer, req);
 		if (peer->person[0])
 			c->has_session = true;
-		/* subscribe.c refuses past the cap; the array holds no more */
-		if (peer->subscribe && !c->subscriber && srv->nsubscribers < KC_PROTO_MAX_SUBSCRIBERS) {
-			c->subscriber = true;
-			srv->nsubscribers++;
-		}
+		if (peer->subscribe && !c->subscriber)
+			subscriber_start(srv, c, peer, req);
 		return rep;
 	}
 	wait = login_wait(srv, c, now);
@@ -619,6 +681,17 @@ void kc_proto_handle(struct kc_proto *srv, const struct pollfd *fds, int n, stru
 int kc_proto_subscribers(const struct kc_proto *srv)
 {
 	return srv->nsubscribers;
+}
+
+void kc_proto_subscribers_check(struct kc_proto *srv, bool (*open)(void *arg, const char *hash),
+				void *arg)
+{
+	for (int i = 0; i < srv->nclients; i++) {
+		struct client *c = &srv->clients[i];
+
+		if (c->subscriber && !c->drop && !c->terminal && !open(arg, c->session_hash))
+			subscriber_end(srv, c, kc_reply_fail(KCM_subscribe_session_ended, NULL));
+	}
 }
 
 void kc_proto_push(struct kc_proto *srv, const char *line, size_t len)

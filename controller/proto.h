@@ -3,6 +3,7 @@
 #ifndef KC_CTL_PROTO_H
 #define KC_CTL_PROTO_H
 #include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -12,8 +13,14 @@
 #define KC_PROTO_MAX_LINE (4 << 20) /* an import of a few thousand rows */
 #define KC_PROTO_MAX_CLIENTS 32
 /* Subscribed connections (controller/README.md, "Live state"), on top of
- * the clients above: never idle-closed, never evicted to make room. */
+ * the clients above: never idle-closed, never evicted to make room for a
+ * plain client. When all are taken, a subscribe with the terminal key
+ * takes the place of the one subscribed longest without it (of the one
+ * subscribed longest, when all hold it). */
 #define KC_PROTO_MAX_SUBSCRIBERS 8
+/* While a subscriber holds a session (not the terminal key), the tick
+ * comes at least this often, for kc_proto_subscribers_check(). */
+#define KC_PROTO_SESSION_CHECK_MS 1000
 /* The most pollfds kc_proto_pollfds() fills: the listening socket, the
  * clients and the subscribers. */
 #define KC_PROTO_MAX_FDS (1 + KC_PROTO_MAX_CLIENTS + KC_PROTO_MAX_SUBSCRIBERS)
@@ -48,6 +55,11 @@ int kc_proto_pollfds(struct kc_proto *srv, struct pollfd *fds, int max);
 void kc_proto_handle(struct kc_proto *srv, const struct pollfd *fds, int n, struct kc_ctl *ctl);
 /* Subscribed connections now. */
 int kc_proto_subscribers(const struct kc_proto *srv);
+/* Ends every subscription made with a session for which open(arg, the
+ * session token's hash) is false: the subscriber gets a last line
+ * ({"push": "end", "code": "subscribe_session_ended", ...}) and is closed. */
+void kc_proto_subscribers_check(struct kc_proto *srv, bool (*open)(void *arg, const char *hash),
+				void *arg);
 /* Queues line (one JSON object, no newline) to every subscriber; one
  * that would then have more than KC_PROTO_MAX_PENDING bytes unread is
  * dropped (closed at the next tick), so it reconnects. */

@@ -2,6 +2,7 @@
  * whoami, ping; and the test clock. */
 #include <string.h>
 
+#include "common/pdata.h"
 #include "common/util.h"
 #include "controller/ctl.h"
 #include "controller/forward.h"
@@ -45,12 +46,17 @@ static json_t *slot_list(struct kc_ctl *ctl)
 	return arr;
 }
 
-/* Reads. Every list a kiosk or `keycab ... --json` shows. */
+/* Reads. Every list a kiosk or `keycab ... --json` shows. An owner's
+ * phone, read by the desk to make the confirmation call (rule 2), is never
+ * in full (kc_phone_mask: 138****5678); null when none is on file. */
 static json_t *list(struct kc_ctl *ctl, const char *name, const char *sql)
 {
-	json_t *rep = kc_reply_ok();
+	json_t *rep = kc_reply_ok(), *rows = kc_reply_rows(kc_store_q(ctl->st, sql, "")), *row;
+	size_t i;
 
-	json_object_set_new(rep, name, kc_reply_rows(kc_store_q(ctl->st, sql, "")));
+	json_array_foreach(rows, i, row)
+		kc_json_phones_mask(row);
+	json_object_set_new(rep, name, rows);
 	return rep;
 }
 
@@ -61,18 +67,6 @@ static json_t *list(struct kc_ctl *ctl, const char *name, const char *sql)
 	" AS borrower,"                                                                        \
 	" (SELECT l.due_ms FROM loans l WHERE l.key = k.code AND l.state = 'out') AS due_ms"   \
 	" FROM keys k JOIN units u ON u.code = k.unit ORDER BY k.code"
-/* The owner's phone as the desk reads it to make the confirmation call
- * (rule 2), never in full: an 11-digit mobile as 138****5678 (the first
- * 3 and the last 4 digits), anything longer keeps its prefix and the last
- * 4 with 4 masked before them, a shorter number only its last 4 (or last
- * 2); null when none is on file. */
-#define PHONE_MASKED                                                                         \
-	"CASE WHEN length(o.phone) = 0 THEN NULL"                                             \
-	" WHEN length(o.phone) >= 11 THEN substr(o.phone, 1, length(o.phone) - 8) || '****'"  \
-	" || substr(o.phone, -4)"                                                             \
-	" WHEN length(o.phone) >= 6 THEN substr('**********', 1, length(o.phone) - 4)"        \
-	" || substr(o.phone, -4)"                                                             \
-	" ELSE substr('*****', 1, max(length(o.phone) - 2, 0)) || substr(o.phone, -2) END"
 #define LOANS_SQL                                                                              \
 	"SELECT id AS loan, key, kind, purpose, borrower, borrower_type, operator, work_order,"  \
 	" letter, approval, slot, return_slot, state, overdue, inspection, granted_ms, out_ms,"  \
@@ -194,8 +188,8 @@ static const struct {
 	  "SELECT id AS alarm, type, key, slot, loan, detail, detail_msg, raised_ms,"
 	  " cleared_ms, cleared_by FROM alarms ORDER BY id" },
 	{ "entrustments",
-	  "SELECT e.id AS entrustment, e.key, e.owner, o.name AS owner_name, " PHONE_MASKED
-	  " AS owner_phone, e.start_ms, e.end_ms, e.state, e.closed_ms FROM entrustments e"
+	  "SELECT e.id AS entrustment, e.key, e.owner, o.name AS owner_name,"
+	  " o.phone AS owner_phone, e.start_ms, e.end_ms, e.state, e.closed_ms FROM entrustments e"
 	  " JOIN owners o ON o.code = e.owner ORDER BY e.id",
 	  NULL },
 	{ "letters",

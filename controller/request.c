@@ -23,6 +23,8 @@ enum kc_access {
 	KC_ACCESS_ADMIN,      /* the console, a manager or supervisor */
 	KC_ACCESS_REGISTRAR,  /* the administrator: the console with nobody logged in */
 	KC_ACCESS_TEST_CLOCK, /* keycabd --test-clock */
+	KC_ACCESS_LIVE,       /* logged in, or the terminal key (subscribe.c) */
+	KC_ACCESS_ROSTER,     /* logged in, the console, or the terminal key */
 };
 
 static json_t *login(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -75,8 +77,8 @@ static const struct kc_request {
 	{ "handovers", KC_ACCESS_READER, kc_reads_list },
 	{ "notices", KC_ACCESS_READER, kc_reads_list },
 	{ "approvals", KC_ACCESS_READER, kc_reads_list },
-	{ "subscribe", KC_ACCESS_ANYONE, kc_subscribe_request },
-	{ "roster", KC_ACCESS_ANYONE, kc_subscribe_roster },
+	{ "subscribe", KC_ACCESS_LIVE, kc_subscribe_request },
+	{ "roster", KC_ACCESS_ROSTER, kc_subscribe_roster },
 };
 
 static bool role_is(const struct kc_peer *peer, const char *a, const char *b)
@@ -181,6 +183,14 @@ static json_t *access_check(const struct kc_ctl *ctl, const struct kc_peer *peer
 		return need_registrar(peer);
 	case KC_ACCESS_TEST_CLOCK:
 		return ctl->test_clock ? NULL : kc_reply_fail(KCM_test_clock_off, NULL);
+	case KC_ACCESS_LIVE:
+		if (peer->terminal || peer->person[0])
+			return NULL;
+		return kc_session_refuse(peer, 1, "login or terminal key", KCM_subscribe_needs_login);
+	case KC_ACCESS_ROSTER:
+		if (peer->terminal || peer->console || peer->person[0])
+			return NULL;
+		return kc_session_refuse(peer, 1, "login or terminal key", KCM_roster_needs_login);
 	}
 	return kc_reply_fail(KCM_internal_access_class, "{s:i}", "class", (int)a);
 }
@@ -191,6 +201,8 @@ json_t *kc_request_handle(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	const struct kc_request *r = NULL;
 	json_t *rep;
 
+	if ((rep = kc_session_terminal(ctl, req, peer)))
+		return rep;
 	if (!op)
 		return kc_reply_fail(KCM_request_no_op, NULL);
 	for (size_t i = 0; i < KC_ARRAY_SIZE(requests) && !r; i++)

@@ -387,6 +387,43 @@ json_t *kc_session_refuse(const struct kc_peer *peer, int rule, const char *miss
 	return rep;
 }
 
+json_t *kc_session_terminal(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer)
+{
+	json_t *v = json_object_get(req, "terminal_key");
+	bool right = false;
+
+	peer->terminal = false;
+	if (!v)
+		return NULL;
+	if (json_is_string(v)) {
+		right = ctl->conf->terminal_key_file[0] &&
+			kc_shared_key_matches(ctl->conf->terminal_key_digest, json_string_value(v),
+					      json_string_length(v));
+		/* the request is freed after the reply: nothing of the key stays */
+		explicit_bzero((char *)json_string_value(v), json_string_length(v));
+	}
+	if (!ctl->conf->terminal_key_file[0])
+		return kc_reply_refuse(1, json_pack("[s]", "login"), KCM_terminal_key_none, NULL);
+	if (!right)
+		return kc_reply_refuse(1, json_pack("[s]", "terminal key"), KCM_terminal_key_wrong,
+				       NULL);
+	peer->terminal = true;
+	return NULL;
+}
+
+int kc_session_open(struct kc_ctl *ctl, const char *token_hash)
+{
+	int64_t last;
+	int r = kc_store_int(ctl->st, &last, "SELECT last_ms FROM sessions WHERE token_hash = ?",
+			     "s", token_hash);
+
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return -EIO;
+	return kc_wall_ms() - last <= ctl->conf->session_idle_ms;
+}
+
 void kc_session_check(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer)
 {
 	const char *token = kc_req_str(req, "session");

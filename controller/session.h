@@ -16,6 +16,15 @@ json_t *kc_session_logout(struct kc_ctl *ctl, json_t *req);
  * code: no session, an unknown one, one ended idle) and, in English,
  * peer->session_error. */
 void kc_session_check(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer);
+/* The terminal key ([socket] terminal_key) a request may carry as
+ * "terminal_key": sets peer->terminal when it is the right one, and wipes
+ * it from the request. NULL, or the refusal of a request with a wrong key,
+ * or with one where keycabd has none. */
+json_t *kc_session_terminal(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer);
+/* 1 while the session whose token has this hash (kc_token_hash) is open,
+ * 0 once it ended (logged out, or idle past [session] idle_timeout),
+ * -EIO when it cannot be read. Does not count as a use of the session. */
+int kc_session_open(struct kc_ctl *ctl, const char *token_hash);
 /* Adds why nobody is logged in to d as a message of its own (session_*:
  * it completes a sentence ending in ':' or ';'). */
 void kc_session_why(const struct kc_peer *peer, struct kc_decision *d);

@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/pdata.h"
 #include "common/util.h"
 #include "controller/proto.h"
 #include "controller/reply.h"
 #include "controller/request.h"
+#include "controller/session.h"
 
 static void push(struct kc_ctl *ctl, json_t *msg)
 {
@@ -22,16 +24,45 @@ static void push(struct kc_ctl *ctl, json_t *msg)
 	free(line);
 }
 
+/* The event as a stream at the cabinet shows it: a copy, phone numbers
+ * masked (the owner's, in notice.due and entrustment.registered); its
+ * "hash" stays the sealed event's. The outbox, and so the office, keeps
+ * them whole for the notice to the owner. No event carries an ID number
+ * or a card id (only id_masked), nor a contact unmasked. */
+static json_t *event_shown(const json_t *ev)
+{
+	json_t *shown = json_deep_copy(ev);
+
+	kc_json_phones_mask(json_object_get(shown, "data"));
+	return shown;
+}
+
 void kc_subscribe_event(void *arg, json_t *ev)
 {
 	struct kc_ctl *ctl = arg;
+	json_t *shown;
 
-	if (ctl->proto && kc_proto_subscribers(ctl->proto) > 0)
-		push(ctl, json_pack("{s:s, s:O}", "push", "event", "event", ev));
+	if (!ctl->proto || kc_proto_subscribers(ctl->proto) == 0)
+		return;
+	shown = event_shown(ev);
+	if (shown)
+		push(ctl, json_pack("{s:s, s:o}", "push", "event", "event", shown));
+}
+
+static bool session_open(void *arg, const char *token_hash)
+{
+	/* a session that cannot be read now is taken as open */
+	return kc_session_open(arg, token_hash) != 0;
 }
 
 void kc_subscribe_tick(struct kc_ctl *ctl)
 {
+	int64_t now = kc_mono_ms();
+
+	if (ctl->proto && now - ctl->subscribers_checked >= KC_PROTO_SESSION_CHECK_MS) {
+		ctl->subscribers_checked = now;
+		kc_proto_subscribers_check(ctl->proto, session_open, ctl);
+	}
 	if (!ctl->forwarder || ctl->link_seen < 0 ||
 	    (ctl->link_pushed == ctl->link_seen &&
 	     strcmp(ctl->link_pushed_reason, ctl->link_reason) == 0))
@@ -51,7 +82,8 @@ json_t *kc_subscribe_request(struct kc_ctl *ctl, struct kc_peer *peer, json_t *r
 
 	if (!ctl->proto)
 		return kc_reply_fail(KCM_subscribe_no_socket, NULL);
-	if (kc_proto_subscribers(ctl->proto) >= KC_PROTO_MAX_SUBSCRIBERS)
+	/* the terminal always gets a place (proto.c makes room) */
+	if (!peer->terminal && kc_proto_subscribers(ctl->proto) >= KC_PROTO_MAX_SUBSCRIBERS)
 		return kc_reply_fail(KCM_subscribe_full, "{s:i}", "max", KC_PROTO_MAX_SUBSCRIBERS);
 	status = kc_reads_status(ctl, peer, req);
 	if (!json_is_true(json_object_get(status, "ok")))

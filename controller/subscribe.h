@@ -9,10 +9,12 @@
 #include "controller/ctl.h"
 
 /* The store's publish callback (arg: the struct kc_ctl): pushes one
- * committed event to every subscriber. */
+ * committed event to every subscriber, phone numbers masked. */
 void kc_subscribe_event(void *arg, json_t *ev);
-/* Pushes the forward object when the audit link's state, as the scans
- * last saw it (ctl->link_seen), differs from the one last pushed. */
+/* Ends the subscriptions whose sessions ended (at most every
+ * KC_PROTO_SESSION_CHECK_MS), then pushes the forward object when the audit
+ * link's state, as the scans last saw it (ctl->link_seen), differs from
+ * the one last pushed. */
 void kc_subscribe_tick(struct kc_ctl *ctl);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "common/event.h"
 #include "common/pdata.h"
+#include "common/sharedkey.h"
 #include "common/util.h"
 
 static void test_parse_long(void **state)
@@ -154,6 +155,85 @@ static void test_id_numbers(void **state)
 	assert_int_equal(kc_id_hash("", hash), -EINVAL);
 	assert_int_equal(kc_id_hash("1101;DROP", hash), -EINVAL);
 	assert_int_equal(kc_id_hash("123456789012345678901234567890123", hash), -EINVAL);
+}
+
+static void test_phone_mask(void **state)
+{
+	static const struct {
+		const char *phone, *shown;
+	} cases[] = {
+		{ "13812345678", "138****5678" },
+		{ "+8613812345678", "+86138****5678" },
+		{ "+86 138 1234 5678", "+86 138 **** 5678" },
+		{ "(010) 6552-1234", "(010) ****-1234" },
+		{ "0105521234", "******1234" },
+		{ "12345", "***45" },
+		{ "12", "**" },
+		{ "１３８１２３４５６７８", "１３８****５６７８" }, /* full-width digits are digits too */
+		{ "", "" },
+	};
+	json_t *o = json_pack("{s:s, s:s, s:s}", "owner_phone", "13800000001", "contact", "13800000002",
+			      "name", "x");
+	char out[64];
+
+	(void)state;
+	for (size_t i = 0; i < KC_ARRAY_SIZE(cases); i++) {
+		assert_int_equal(kc_phone_mask(cases[i].phone, out, sizeof(out)), 0);
+		assert_string_equal(out, cases[i].shown);
+	}
+	assert_int_equal(kc_phone_mask("13812345678", out, 11), -ENOSPC);
+	kc_json_phones_mask(o);
+	assert_string_equal(json_string_value(json_object_get(o, "owner_phone")), "138****0001");
+	assert_string_equal(json_string_value(json_object_get(o, "contact")), "13800000002");
+	json_object_set_new(o, "owner_phone", json_string(""));
+	kc_json_phones_mask(o);
+	assert_true(json_is_null(json_object_get(o, "owner_phone")));
+	json_decref(o);
+}
+
+/* A key two programs share: one line, trimmed, checked, never in err. */
+static void test_shared_key(void **state)
+{
+	static const char good[] = "  q1Zx3V9mK2pL8rT4wY7uN0bC5dF6gH1jS3aE9kM2=\n";
+	char dir[] = "/tmp/t-common-sk.XXXXXX", path[64], key[KC_SHARED_KEY_MAX + 1], err[512];
+	unsigned char d[KC_SHARED_KEY_DIGEST];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/terminal.key", dir);
+	assert_int_equal(kc_shared_key_read(path, key, err, sizeof(err)), -ENOENT);
+	printf("%s\n", err);
+	f = fopen(path, "w");
+	fputs(good, f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(kc_shared_key_read(path, key, err, sizeof(err)), 0);
+	assert_string_equal(key, "q1Zx3V9mK2pL8rT4wY7uN0bC5dF6gH1jS3aE9kM2=");
+	kc_shared_key_digest(key, strlen(key), d);
+	assert_true(kc_shared_key_matches(d, key, strlen(key)));
+	assert_false(kc_shared_key_matches(d, key, strlen(key) - 1));
+	assert_false(kc_shared_key_matches(d, "q1Zx3V9mK2pL8rT4wY7uN0bC5dF6gH1jS3aE9kM3=", strlen(key)));
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(kc_shared_key_read(path, key, err, sizeof(err)), -EPERM);
+	printf("%s\n", err);
+	assert_int_equal(chmod(path, 0660), 0);
+	assert_int_equal(kc_shared_key_read(path, key, err, sizeof(err)), -EPERM);
+	assert_int_equal(chmod(path, 0600), 0);
+	f = fopen(path, "w");
+	fputs("short-key\n", f);
+	fclose(f);
+	assert_int_equal(kc_shared_key_read(path, key, err, sizeof(err)), -EINVAL);
+	printf("%s\n", err);
+	assert_null(strstr(err, "short-key"));
+	f = fopen(path, "w");
+	fputs("q1Zx3V9mK2pL8rT4 wY7uN0bC5dF6gH1jS3aE9kM2=\n", f);
+	fclose(f);
+	assert_int_equal(kc_shared_key_read(path, key, err, sizeof(err)), -EINVAL);
+	printf("%s\n", err);
+	assert_int_equal(kc_shared_key_read(dir, key, err, sizeof(err)), -EINVAL);
+	unlink(path);
+	rmdir(dir);
 }
 
 static void test_pins_and_tokens(void **state)
@@ -319,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_parse_bool),
 		cmocka_unit_test(test_time),        cmocka_unit_test(test_event_chain), cmocka_unit_test(test_event_reals),
 		cmocka_unit_test(test_id_numbers),  cmocka_unit_test(test_pins_and_tokens),
+		cmocka_unit_test(test_phone_mask),  cmocka_unit_test(test_shared_key),
 	};
 
 	if (kc_pdata_init() < 0)

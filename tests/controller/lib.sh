@@ -73,7 +73,15 @@ kc_cabinet() {
 	sed -i -e 's/^scan_ms = .*/scan_ms = 20/' "$T/cabinet.conf"
 }
 
+# The terminal key keycabd and the kiosk share ([socket] terminal_key,
+# [kiosk] terminal_key): 32 random bytes in base64, mode 0600.
+export TERMINAL_KEY=$T/terminal.key
+terminal_key_make() {
+	(umask 077 && head -c 32 /dev/urandom | base64 >"$TERMINAL_KEY")
+}
+
 kc_config() {
+	[ -s "$TERMINAL_KEY" ] || terminal_key_make
 	cat >"$T/keycabd.conf" <<CONF
 [cabinet]
 file = $T/cabinet.conf
@@ -82,6 +90,7 @@ path = $T/keycab.db
 [socket]
 path = $KEYCAB_SOCKET
 mode = 0660
+terminal_key = $TERMINAL_KEY
 [release]
 window = ${KC_WINDOW:-3s}
 grace = 1s

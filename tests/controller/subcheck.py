@@ -2,15 +2,22 @@
 """Subscribers on keycabd's socket, for t-subscribe.sh.
 
     subcheck.py SCENARIO   (snapshot, latency, rollback, link, cap, drop,
-                            roster, idle)
+                            roster, idle, access, squat)
 
 Environment: KEYCAB_SOCKET, SIM_CONTROL, KEYCAB_BIN, T (the test's
 directory: keycab.db, keycabd.log, keyauditd.conf, kad.pid), IDLE_S (the
-socket's idle timeout). Prints "ok   - ..." or "FAIL - ..." lines like
-lib.sh; exit 1 when a check failed.
+socket's idle timeout), TERMINAL_KEY (the file of keycabd's [socket]
+terminal_key). Prints "ok   - ..." or "FAIL - ..." lines like lib.sh;
+exit 1 when a check failed.
+
+This script runs as root, which is keycabd's "console"; the checks of a
+local process that is not (access) run their requests in a child as the
+user nobody, in the socket's group (t-subscribe.sh sets [socket] group =
+nogroup).
 """
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -27,6 +34,8 @@ DB = os.path.join(T, "keycab.db")
 IDLE_S = float(os.environ.get("IDLE_S", "3"))
 MAX_SUBSCRIBERS = 8  # KC_PROTO_MAX_SUBSCRIBERS
 PENDING_MAX = 256 << 10  # KC_PROTO_MAX_PENDING
+TERMINAL_KEY = open(os.environ["TERMINAL_KEY"]).read().strip()
+NOBODY = 65534  # uid of nobody, gid of nogroup
 fails = 0
 
 
@@ -80,11 +89,15 @@ class Client:
 
 class Subscriber:
     """A subscribed connection; a thread reads its pushes and stamps each
-    with the monotonic time it arrived."""
+    with the monotonic time it arrived. members go in the subscribe
+    request: the terminal key when none are given, else e.g. session=TOKEN
+    (or nothing at all: anonymous=True)."""
 
-    def __init__(self, read=True):
+    def __init__(self, read=True, anonymous=False, **members):
         self.c = Client()
-        self.reply = self.c.req({"op": "subscribe"})
+        if not members and not anonymous:
+            members = {"terminal_key": TERMINAL_KEY}
+        self.reply = self.c.req(dict(op="subscribe", **members))
         self.pushes = []  # (monotonic s, object)
         self.eof = False
         self.cond = threading.Condition()
@@ -130,6 +143,13 @@ class Subscriber:
     def events(self):
         with self.cond:
             return [p["event"] for _, p in self.pushes if p.get("push") == "event"]
+
+    def wait_eof(self, timeout):
+        end = time.monotonic() + timeout
+        with self.cond:
+            while not self.eof and time.monotonic() < end:
+                self.cond.wait(end - time.monotonic())
+            return self.eof
 
     def close(self):
         # shut down first: the reader thread holds the socket in recv()
@@ -296,10 +316,25 @@ def latency():
     staff.close()
 
 
+def phone_shown(phone):
+    """An 11-digit mobile as the cabinet shows it (138****5678)."""
+    return phone[:3] + "****" + phone[-4:] if re.fullmatch(r"1\d{10}", phone) else None
+
+
+def as_shown(ev):
+    """A sealed event as a stream at the cabinet shows it: the owner's
+    phone masked, nothing else changed."""
+    ev = json.loads(json.dumps(ev))
+    if ev["data"].get("owner_phone"):
+        ev["data"]["owner_phone"] = phone_shown(ev["data"]["owner_phone"])
+    return ev
+
+
 def compare(sub, base, what):
-    """The pushes are the outbox after base, one for one, in order."""
+    """The pushes are the outbox after base, one for one, in order, as a
+    stream at the cabinet shows them (phone numbers masked)."""
     got = sub.events()
-    want = [b for _, b in outbox_after(base)]
+    want = [as_shown(b) for _, b in outbox_after(base)]
     same = len(got) == len(want) and all(a == b for a, b in zip(got, want))
     seqs = [e["seq"] for e in got]
     check(same, f"{what}: the {len(got)} events pushed are the outbox's {len(want)} after seq {base}, "
@@ -399,19 +434,22 @@ def link():
 
 
 def cap():
-    subs = [Subscriber() for _ in range(MAX_SUBSCRIBERS)]
-    check(all(s.reply.get("ok") for s in subs), f"{MAX_SUBSCRIBERS} subscribers")
+    staff = Client()
+    tok = login(staff, "S02", "2222")
+    staff.close()  # the session stays; the connection would count among the 32 below
+    subs = [Subscriber(session=tok) for _ in range(MAX_SUBSCRIBERS)]
+    check(all(s.reply.get("ok") for s in subs), f"{MAX_SUBSCRIBERS} subscribers, each with a session")
     ninth = Client()
-    rep = ninth.req({"op": "subscribe"})
+    rep = ninth.req({"op": "subscribe", "session": tok})
     check(rep.get("ok") is False and f"{MAX_SUBSCRIBERS} connections are subscribed already" in rep.get("error", ""),
           f"the 9th is refused: {rep.get('error')}")
     rep = ninth.req({"op": "ping"})
     check(rep.get("ok") is True, "... and stays a plain connection (ping answered)")
+    ninth.close()  # it carried a session: it would outlast one of the 32 below
     # plain clients are not counted against subscribers: 32 more connect and are answered
     plain = [Client() for _ in range(32)]
     check(all(c.req({"op": "ping"}).get("ok") for c in plain), "32 plain connections answered beside 8 subscribers")
     staff = Client()
-    tok = login(staff, "S02", "2222")
     rep = staff.req({"op": "release", "session": tok, "key": "K-HY-1-103", "purpose": "borrow",
                      "borrower": "E01", "due_in_s": 60})
     check(all(s.wait(of_type("release.refused"), 3) for s in subs), "all 8 subscribers got the next event")
@@ -420,11 +458,10 @@ def cap():
         c.close()
     subs[0].close()
     time.sleep(0.3)
-    again = Subscriber()
+    again = Subscriber(session=tok)
     check(again.reply.get("ok") is True, "one subscriber gone: a new one is taken")
     for s in subs[1:] + [again]:
         s.close()
-    ninth.close()
     staff.close()
 
 
@@ -448,9 +485,9 @@ def drop():
         for _ in range(batch):
             staff.recv()
         n += batch
-        dropped = "subscriber (pid" in open(log, errors="replace").read()
+        dropped = "bytes of pushes unread" in open(log, errors="replace").read()
     check(dropped, f"keycabd dropped the subscriber that never read, after {n} events: "
-          + next((l.strip() for l in open(log, errors="replace") if "subscriber (pid" in l), "no log line"))
+          + next((l.strip() for l in open(log, errors="replace") if "bytes of pushes unread" in l), "no log line"))
     # the slow one now reads what reached it, then sees the end
     slow.c.s.settimeout(10)
     data, t0 = b"", time.monotonic()
@@ -485,7 +522,7 @@ def drop():
 def roster():
     c = Client()
     rep = c.req({"op": "roster"})
-    check(rep.get("ok") is True, "roster without a session answers")
+    check(rep.get("ok") is True, "roster at the console (root), nobody logged in, answers")
     people = rep.get("people", [])
     db = sqlite3.connect(DB)
     want = db.execute("SELECT code, name, role FROM people WHERE pin_hash IS NOT NULL ORDER BY code").fetchall()
@@ -531,7 +568,212 @@ def idle():
     staff.close()
 
 
-SCENARIOS = {f.__name__: f for f in (snapshot, latency, rollback, link, cap, drop, roster, idle)}
+# A local process that is not the console: requests over one connection as
+# the user nobody, in the socket's group. It prints each reply as a line,
+# then, when the last one subscribed it, every line pushed to it for
+# LISTEN seconds.
+NOBODY_CHILD = r"""
+import json, socket, sys, time
+path, reqs, listen = sys.argv[1], json.loads(sys.argv[2]), float(sys.argv[3])
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(path)
+buf = b""
+def line(timeout):
+    global buf
+    s.settimeout(timeout)
+    while b"\n" not in buf:
+        c = s.recv(1 << 16)
+        if not c:
+            raise EOFError
+        buf += c
+    l, buf = buf.split(b"\n", 1)
+    return l.decode()
+rep = {}
+for r in reqs:
+    s.sendall(json.dumps(r).encode() + b"\n")
+    l = line(10)
+    print(l, flush=True)
+    rep = json.loads(l)
+print("--", flush=True)
+end = time.monotonic() + listen
+try:
+    while time.monotonic() < end:
+        print(line(max(end - time.monotonic(), 0.01)), flush=True)
+except (OSError, EOFError):
+    pass
+"""
+
+
+class Nobody:
+    """NOBODY_CHILD under the user nobody: replies() once it answered,
+    pushes() once it stopped listening."""
+
+    def __init__(self, reqs, listen=0.0):
+        self.n = len(reqs)
+        # the system's python: the user nobody may run it
+        self.p = subprocess.Popen(["/usr/bin/python3", "-c", NOBODY_CHILD, SOCK, json.dumps(reqs), str(listen)],
+                                  user=NOBODY, group=NOBODY, extra_groups=[], cwd="/",
+                                  stdout=subprocess.PIPE, text=True)
+
+    def replies(self):
+        out = [json.loads(self.p.stdout.readline()) for _ in range(self.n)]
+        self.p.stdout.readline()  # "--"
+        return out
+
+    def pushes(self):
+        text = self.p.communicate(timeout=30)[0]
+        return [json.loads(l) for l in text.splitlines() if l.strip()]
+
+
+def full_numbers():
+    """Every phone number on file, owners' and people's."""
+    db = sqlite3.connect(DB)
+    try:
+        return [r[0] for r in db.execute("SELECT phone FROM owners WHERE phone != ''"
+                                         " UNION SELECT phone FROM people WHERE phone != ''")]
+    finally:
+        db.close()
+
+
+def notices_due(pred_from=0):
+    return lambda p: p.get("push") == "event" and p["event"]["type"] == "notice.due" and p["event"]["seq"] > pred_from
+
+
+def access():
+    """Who may follow the cabinet, and what it shows them."""
+    quiet()
+    numbers = full_numbers()
+    base = outbox_after(0)[-1][0]
+    # today's leak: a local process in the socket's group, no login
+    anon_nobody = Nobody([{"op": "subscribe"}], listen=8)
+    rep = anon_nobody.replies()[0]
+    check(rep.get("ok") is False and rep.get("code") == "subscribe_needs_login",
+          f"a local process (user nobody, in the socket's group) with no login and no key: subscribe refused "
+          f"({rep.get('code')}: {rep.get('reason') or rep.get('error') or 'subscribed'})")
+    key_nobody = Nobody([{"op": "subscribe", "terminal_key": TERMINAL_KEY}], listen=8)
+    rep = key_nobody.replies()[0]
+    check(rep.get("ok") is True and rep.get("subscribed") is True,
+          "the same user with the terminal key (the kiosk is not the console either): subscribed")
+    roster_nobody = Nobody([{"op": "roster"}, {"op": "roster", "terminal_key": TERMINAL_KEY},
+                            {"op": "roster", "terminal_key": "A" * 44}])
+    r0, r1, r2 = roster_nobody.replies()
+    check(r0.get("ok") is False and r0.get("code") == "roster_needs_login",
+          f"roster as nobody, no login, no key: refused ({r0.get('code')})")
+    check(r1.get("ok") is True and len(r1.get("people", [])) >= 6,
+          f"roster as nobody with the terminal key: {len(r1.get('people', []))} names")
+    check(r2.get("ok") is False and r2.get("code") == "terminal_key_wrong",
+          f"roster as nobody with a wrong key: refused ({r2.get('code')})")
+    roster_nobody.pushes()
+    staff = Client()
+    tok = login(staff, "S01", "1111")
+    by_session = Subscriber(session=tok)
+    by_key = Subscriber()
+    check(by_session.reply.get("ok") is True, "with a staff member's session: subscribed")
+    check(by_key.reply.get("ok") is True, "with the terminal key: subscribed")
+    snap = json.dumps(by_key.reply.get("status", {}))
+    check(not any(n in snap for n in numbers), "... the status snapshot holds no phone number in full")
+    # at the console (root) too (these connections are made last: the
+    # socket closes a plain one idle for IDLE_S), subscribe needs a login or the key
+    anon = Client()
+    rep = anon.req({"op": "subscribe"})
+    check(rep.get("ok") is False and rep.get("code") == "subscribe_needs_login"
+          and [m["code"] for m in rep.get("messages", [])] == ["subscribe_needs_login", "session_none"],
+          f"at the console with no login and no key: refused ({rep.get('code')}: {rep.get('reason')})")
+    wrong = Client()
+    rep = wrong.req({"op": "subscribe", "terminal_key": TERMINAL_KEY[:-1] + ("A" if TERMINAL_KEY[-1] != "A" else "B")})
+    check(rep.get("ok") is False and rep.get("code") == "terminal_key_wrong",
+          f"a key one character off: refused ({rep.get('code')}: {rep.get('reason') or rep.get('error')})")
+    # a day on: the reminder notices to owners whose entrustment ended
+    rep = Client().req({"op": "test.clock", "advance_s": 86400 + 60})
+    check(rep.get("ok") is True, f"the test clock a day on: {rep.get('now')}")
+    for sub, who in ((by_session, "session"), (by_key, "terminal key")):
+        got = sub.wait(notices_due(base), 10)
+        ev = got and got[1]["event"]
+        sealed = ev and dict(outbox_after(ev["seq"] - 1)).get(ev["seq"])
+        full = sealed and sealed["data"].get("owner_phone")
+        check(ev is not None and full and ev["data"].get("owner_phone") == phone_shown(full),
+              f"the {who} subscriber gets notice.due with the owner's phone masked: "
+              f"{ev and ev['data'].get('owner_phone')}")
+    check(full and full in numbers, f"... the outbox keeps it whole for the office's notice ({full and full[:3]}...)")
+    time.sleep(0.5)
+    for sub, who in ((by_session, "session"), (by_key, "terminal key")):
+        text = json.dumps([p for _, p in sub.pushes])
+        n = len(sub.events())
+        check(n > 0 and not any(x in text for x in numbers),
+              f"... none of the {n} events pushed to the {who} subscriber shows a phone number in full")
+    compare(by_key, by_key.reply["status"]["last_seq"], "the terminal key subscriber")
+    for c, who in ((anon, "no login"), (wrong, "a wrong key")):
+        c.s.settimeout(0.5)
+        try:
+            extra = c.s.recv(1 << 16)
+        except socket.timeout:
+            extra = b""
+        check(extra == b"" and c.req({"op": "ping"}).get("ok") is True,
+              f"the connection refused for {who} got nothing pushed and stays a plain one (ping answered)")
+        c.close()
+    pushed = key_nobody.pushes()
+    text = json.dumps(pushed)
+    check(any(p.get("push") == "event" and p["event"]["type"] == "notice.due" for p in pushed)
+          and not any(x in text for x in numbers),
+          f"the kiosk's user with the key: {len(pushed)} pushes, notice.due among them, no phone number in full")
+    pushed = anon_nobody.pushes()
+    check(pushed == [], f"the process with no login: nothing pushed ({len(pushed)} lines"
+          + (f", phone numbers in full: {sorted(set(x for x in numbers if x in json.dumps(pushed)))}" if pushed else "") + ")")
+    # the session ends: so does what it follows
+    staff.close()
+    staff = Client()
+    rep = staff.req({"op": "logout", "session": tok})
+    t0 = time.monotonic()
+    end = by_session.wait(lambda p: p.get("push") == "end", 5)
+    gone = by_session.wait_eof(3)
+    when = f"{end[1].get('code')}, {(end[0] - t0) * 1000:.0f} ms after the logout" if end else "no end pushed"
+    check(end is not None and end[1].get("code") == "subscribe_session_ended" and gone,
+          f"logged out: the session's subscription ends ({when}), closed: {gone}")
+    check(not by_key.eof, "... the terminal key's does not")
+    by_key.close()
+    staff.close()
+
+
+def squat():
+    """The terminal always gets a place (KC_PROTO_MAX_SUBSCRIBERS)."""
+    staff = Client()
+    tok = login(staff, "S02", "2222")
+    squatters = []
+    for _ in range(MAX_SUBSCRIBERS):
+        squatters.append(Subscriber(session=tok))
+        time.sleep(0.02)
+    check(all(s.reply.get("ok") for s in squatters), f"{MAX_SUBSCRIBERS} squatters subscribed with a session")
+    terminal = Subscriber()
+    check(terminal.reply.get("ok") is True and terminal.reply.get("subscribed") is True,
+          f"then the terminal key subscribes: {terminal.reply.get('ok') and 'subscribed' or terminal.reply.get('error')}")
+    first = squatters[0]
+    end = first.wait(lambda p: p.get("push") == "end", 3)
+    check(end is not None and end[1].get("code") == "subscribe_evicted" and first.wait_eof(3),
+          f"... the squatter subscribed longest gave its place ({end and end[1].get('code')}) and was closed")
+    time.sleep(0.3)
+    check(all(not s.eof for s in squatters[1:]), f"... the other {MAX_SUBSCRIBERS - 1} keep theirs")
+    more = Client()
+    rep = more.req({"op": "subscribe", "session": tok})
+    check(rep.get("ok") is False and rep.get("code") == "subscribe_full",
+          f"another subscribe with a session is refused: {rep.get('code')}")
+    staff.close()  # idle meanwhile: the socket may have closed it
+    staff = Client()
+    rep = staff.req({"op": "release", "session": tok, "key": "K-HY-1-103", "purpose": "borrow",
+                     "borrower": "E01", "due_in_s": 60})
+    check(terminal.wait(of_type("release.refused"), 3) is not None, "the terminal gets the next event")
+    log = open(os.path.join(T, "keycabd.log"), errors="replace").read()
+    check("the terminal subscribed with all 8 places taken" in log, "keycabd logged the place given")
+    second = Subscriber()
+    end = squatters[1].wait(lambda p: p.get("push") == "end", 3)
+    check(second.reply.get("ok") is True and end is not None,
+          "a second terminal key subscriber: the next squatter gives its place")
+    for s in squatters + [terminal, second]:
+        s.close()
+    more.close()
+    staff.close()
+
+
+SCENARIOS = {f.__name__: f for f in (snapshot, latency, rollback, link, cap, drop, roster, idle, access, squat)}
 
 if __name__ == "__main__":
     for name in sys.argv[1:]:

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -124,6 +125,45 @@ static void test_long_line(void **state)
 	expect_bad("[release]\nno equals sign\nwindow = 90s\n", ":2: not an INI line");
 }
 
+/* [socket] terminal_key: the file is read at load, its digest kept; a
+ * file that is missing, short, or readable by others stops the load. */
+static void test_terminal_key(void **state)
+{
+	static const char key[] = "q1Zx3V9mK2pL8rT4wY7uN0bC5dF6gH1jS3aE9kM2=";
+	char kpath[64], text[160], err[512];
+	unsigned char d[KC_SHARED_KEY_DIGEST];
+	struct kc_ctl_conf c;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	snprintf(kpath, sizeof(kpath), "/tmp/t-ctl-conf-key.XXXXXX");
+	fd = mkstemp(kpath); /* mode 0600 */
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fprintf(f, "%s\n", key);
+	fclose(f);
+	snprintf(text, sizeof(text), "[socket]\nterminal_key = %s\n", kpath);
+	assert_int_equal(load(text, &c, err, sizeof(err)), 0);
+	unlink(path);
+	assert_string_equal(c.terminal_key_file, kpath);
+	kc_shared_key_digest(key, strlen(key), d);
+	assert_memory_equal(c.terminal_key_digest, d, sizeof(d));
+	kc_ctl_conf_defaults(&c);
+	assert_string_equal(c.terminal_key_file, "");
+	assert_int_equal(chmod(kpath, 0604), 0);
+	expect_bad(text, ":2: [socket] terminal_key: ");
+	assert_int_equal(chmod(kpath, 0600), 0);
+	f = fopen(kpath, "w");
+	fputs("0123456789\n", f);
+	fclose(f);
+	expect_bad(text, "the key is 10 characters long; it must be 32 to 256");
+	unlink(kpath);
+	expect_bad(text, "cannot open it: No such file or directory");
+	expect_bad("[socket]\nterminal_key = terminal.key\n", ":2: [socket] terminal_key: \"terminal.key\" must be an absolute path");
+	printf("[socket] terminal_key: read at load, its digest kept\n");
+}
+
 static void test_missing_file(void **state)
 {
 	struct kc_ctl_conf c;
@@ -161,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_terminal_key),
 		cmocka_unit_test(test_duration),
 	};
 

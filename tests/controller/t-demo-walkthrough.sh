@@ -6,8 +6,10 @@
 # runs them. Afterwards the outbox chain must be unbroken.
 source "$KEYCAB_SRC/tests/controller/lib.sh"
 kc_cabinet
+terminal_key_make
 sed -e "s|@CABINET@|$T/cabinet.conf|" -e "s|@DB@|$T/keycab.db|" -e "s|@SOCKET@|$KEYCAB_SOCKET|" \
-	-e "s|@AUDIT@||" "$KEYCAB_SRC/tests/demo/estate/keycabd.conf.in" >"$T/keycabd.conf"
+	-e "s|@TERMINAL_KEY@|$TERMINAL_KEY|" -e "s|@AUDIT@||" \
+	"$KEYCAB_SRC/tests/demo/estate/keycabd.conf.in" >"$T/keycabd.conf"
 sim_start
 "$KEYCAB_BIN/keycabd" -c "$T/keycabd.conf" --init-db >/dev/null || exit 1
 "$KEYCAB_BIN/keycabd" -c "$T/keycabd.conf" >>"$T/keycabd.log" 2>&1 &

@@ -6,7 +6,12 @@
 # 250 ms (p50/p99 printed); a transaction rolled back pushes nothing; the
 # audit link going offline and online; the cap of 8 subscribers; a
 # subscriber that never reads dropped while another keeps receiving; the
-# roster; subscribers never idle-closed.
+# roster; subscribers never idle-closed. Who may follow (access): a login or
+# the terminal key, never a local process without them (run as the user
+# nobody, in the socket's group) nor a wrong key; what they get shows no
+# phone number in full while the outbox keeps it for the office; a
+# session's subscription ends with the session. The terminal's place
+# (squat): 8 subscribers with sessions, then the terminal key still gets in.
 source "$KEYCAB_SRC/tests/controller/lib.sh"
 KC_WINDOW=1s
 export IDLE_S=3 T
@@ -15,7 +20,9 @@ trap 'kad_kill; kc_cleanup' EXIT
 printf '[server]\nlisten = 127.0.0.1\nport = %s\n[database]\npath = %s/audit.db\n' "$(free_port)" "$T" >"$T/keyauditd.conf"
 kc_cabinet
 kc_config
-sed -i -e "/^mode = /a idle_timeout = ${IDLE_S}s" "$T/keycabd.conf"
+# the socket's group, for a local process that is not the console (nobody)
+sed -i -e "/^mode = /a idle_timeout = ${IDLE_S}s" -e "/^mode = /a group = nogroup" "$T/keycabd.conf"
+chmod 711 "$T"
 "$KEYCAB_BIN/keyauditd" -c "$T/keyauditd.conf" add-cabinet demo-desk >"$T/token" 2>>"$T/keyauditd.log" || { cat "$T/keyauditd.log"; exit 1; }
 chmod 600 "$T/token"
 "$KEYCAB_BIN/keyauditd" -c "$T/keyauditd.conf" --port-file "$T/kad.port" serve >>"$T/keyauditd.log" 2>&1 &
@@ -33,7 +40,7 @@ online() { kc --json status | json "d['forward']['state']=='online' and d['forwa
 wait_for 30 online && ok "the audit link is online, the outbox drained" || bad "the link never came online"
 export KCD_PID
 
-for scenario in ${SCENARIOS:-snapshot roster latency rollback cap drop idle link}; do
+for scenario in ${SCENARIOS:-snapshot roster access squat latency rollback cap drop idle link}; do
 	python3 "$KEYCAB_SRC/tests/controller/subcheck.py" $scenario >"$T/$scenario.out" 2>&1
 	rc=$?
 	cat "$T/$scenario.out"

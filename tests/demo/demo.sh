@@ -136,8 +136,12 @@ echo "keyauditd listens on http://127.0.0.1:$AUDIT_PORT/"
 
 say "Part 3 of 6: The cabinet controller (keycabd), forwarding its events to keyauditd"
 audit_section=$(printf '[audit]\\nurl = http://127.0.0.1:%s\\ntoken_file = %s' "$AUDIT_PORT" "$DEMO_DIR/token")
+# The terminal key: keycabd and the kiosk read it; nothing else follows the
+# cabinet without a login (controller/README.md, "Live state").
+(umask 077 && head -c 32 /dev/urandom | base64 >"$DEMO_DIR/terminal.key")
 sed -e "s|@CABINET@|$DEMO_DIR/cabinet.conf|" -e "s|@DB@|$DEMO_DIR/keycab.db|" \
-	-e "s|@SOCKET@|$KEYCAB_SOCKET|" -e "s|@AUDIT@|$audit_section|" \
+	-e "s|@SOCKET@|$KEYCAB_SOCKET|" -e "s|@TERMINAL_KEY@|$DEMO_DIR/terminal.key|" \
+	-e "s|@AUDIT@|$audit_section|" \
 	"$SRC/tests/demo/estate/keycabd.conf.in" >"$DEMO_DIR/keycabd.conf"
 "$KEYCAB_BIN/keycabd" -c "$DEMO_DIR/keycabd.conf" --init-db
 "$KEYCAB_BIN/keycabd" -c "$DEMO_DIR/keycabd.conf" >"$DEMO_DIR/keycabd.log" 2>&1 &
