@@ -96,7 +96,7 @@ function subscribe() {
       }
     });
     s.on('error', reject);
-    s.write('{"op":"subscribe"}\n');
+    s.write(JSON.stringify({ op: 'subscribe', session: process.env.BENCH_TOKEN }) + '\n');
     sub.close = () => s.destroy();
   });
 }
@@ -151,6 +151,7 @@ function pct(xs, p) {
     mo.observe(document.body, { childList: true, subtree: true });
   }, sel);
 
+  await pair(t);
   enter('idle (page load)');
   await page.goto(URL0, { waitUntil: 'networkidle' });
   // when the tap's touch events reach the page (wall clock, as the bench's)

@@ -3,16 +3,13 @@
  * and the secrets it names (the pairing key, the terminal key), read at
  * start from a file or a systemd credential. */
 #include <errno.h>
-#include <fcntl.h>
-#include <sodium.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/ini.h"
+#include "common/sharedkey.h"
 #include "common/util.h"
 #include "controller/client/client.h"
 #include "controller/kiosk/cardreader.h"
@@ -23,22 +20,13 @@
 
 const char *const kiosk_languages[] = { "zh-CN", "en", NULL };
 
-bool kiosk_urlsafe(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!s[i] || !strchr(KIOSK_URLSAFE, s[i]))
-			return false;
-	return true;
-}
-
-/* A systemd credential's name: base64url's characters and '.', not "."
+/* A systemd credential's name: letters, digits, '-', '_', '.'; not "."
  * nor "..". */
 static bool conf_credential_name(const char *v)
 {
-	for (const char *p = v; *p; p++)
-		if (*p != '.' && !kiosk_urlsafe(p, 1))
-			return false;
-	return v[0] && strcmp(v, ".") != 0 && strcmp(v, "..") != 0;
+	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
+
+	return v[0] && strspn(v, ok) == strlen(v) && strcmp(v, ".") != 0 && strcmp(v, "..") != 0;
 }
 
 /* A secret's place: an absolute path, or a credential name. */
@@ -131,55 +119,16 @@ static int conf_secret_path(const char *what, const char *spec, char *path, size
 	return 0;
 }
 
-int kiosk_conf_secret(const char *what, const char *spec, size_t min, bool url_safe, char *out, size_t outlen,
-		      char *err, size_t errlen)
+int kiosk_conf_secret(const char *what, const char *spec, char out[KC_SHARED_KEY_MAX + 1], char *err, size_t errlen)
 {
-	char path[KIOSK_PATH_MAX + 128], buf[KIOSK_TERMINAL_KEY_MAX + 64];
-	struct stat st;
-	size_t start = 0, n = 0;
-	ssize_t got;
-	int fd, r;
+	char path[KIOSK_PATH_MAX + 128], why[KIOSK_PATH_MAX + 256];
+	int r;
 
 	r = conf_secret_path(what, spec, path, sizeof(path), err, errlen);
 	if (r < 0)
 		return r;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "%s: cannot read %s: %s", what, path, strerror(-r));
-		return r;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: %s is not a regular file", what, path);
-		close(fd);
-		return -EINVAL;
-	}
-	if (st.st_mode & S_IRWXO) {
-		snprintf(err, errlen, "%s: %s can be read by every user (chmod o-rwx)", what, path);
-		close(fd);
-		return -EPERM;
-	}
-	while (n < sizeof(buf) && (got = read(fd, buf + n, sizeof(buf) - n)) > 0)
-		n += (size_t)got;
-	close(fd);
-	/* trimmed: a trailing newline, spaces around */
-	while (n > 0 && strchr(" \t\r\n", buf[n - 1]))
-		n--;
-	while (start < n && strchr(" \t\r\n", buf[start]))
-		start++;
-	if (n - start < min || n - start >= outlen) {
-		snprintf(err, errlen, "%s: %s holds %s%zu characters, not %zu to %zu", what, path,
-			 n - start >= outlen ? "more than " : "", n - start >= outlen ? outlen - 1 : n - start, min,
-			 outlen - 1);
-		r = -EINVAL;
-	} else if (url_safe && !kiosk_urlsafe(buf + start, n - start)) {
-		snprintf(err, errlen, "%s: %s: only A-Z a-z 0-9 - _ may be in it (it goes in a URL)", what, path);
-		r = -EINVAL;
-	} else {
-		memcpy(out, buf + start, n - start);
-		out[n - start] = '\0';
-		r = 0;
-	}
-	sodium_memzero(buf, sizeof(buf));
+	r = kc_shared_key_read(path, out, why, sizeof(why));
+	if (r < 0)
+		snprintf(err, errlen, "%s: %s", what, why);
 	return r;
 }

@@ -18,7 +18,7 @@ static struct {
 	char path[108];
 	struct kc_client c;
 	bool open;
-	char terminal_key[KIOSK_TERMINAL_KEY_MAX + 1]; /* empty: none */
+	char terminal_key[KC_SHARED_KEY_MAX + 1]; /* empty: none */
 } kk = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 int kiosk_keycabd_init(const char *socket_path, const char *terminal_key)

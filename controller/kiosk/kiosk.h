@@ -30,15 +30,11 @@
 #include <stdint.h>
 
 #include "common/msg.h"
+#include "common/sharedkey.h"
 
 /* ---- conf.c ---- */
 #define KIOSK_PATH_MAX 256
 #define KIOSK_PAIRING_CREDENTIAL "kiosk-pairing" /* [kiosk] pairing_key's default */
-#define KIOSK_PAIRING_MIN 32
-#define KIOSK_PAIRING_MAX 128
-#define KIOSK_TERMINAL_KEY_MAX 256
-/* base64url's characters: a cookie, a pairing key */
-#define KIOSK_URLSAFE "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 struct kiosk_conf {
 	char path[KIOSK_PATH_MAX];
@@ -58,14 +54,11 @@ extern const char *const kiosk_languages[]; /* "zh-CN", "en", NULL */
 void kiosk_conf_defaults(struct kiosk_conf *c);
 /* 0, or -EINVAL with "FILE:LINE: [section] key: what" in err. */
 int kiosk_conf_load(struct kiosk_conf *c, const char *path, char *err, size_t errlen);
-/* Reads the secret spec names (an absolute path, or the name of a systemd
- * credential: $CREDENTIALS_DIRECTORY/NAME), trimmed, into out: min to
- * outlen - 1 characters, only base64url's when url_safe. A file every
- * user may read is refused. 0, or -errno with "what: why" in err. */
-int kiosk_conf_secret(const char *what, const char *spec, size_t min, bool url_safe, char *out, size_t outlen,
-		      char *err, size_t errlen);
-/* Whether the n characters at s are all base64url's. */
-bool kiosk_urlsafe(const char *s, size_t n);
+/* Reads the key spec names (an absolute path, or the name of a systemd
+ * credential: $CREDENTIALS_DIRECTORY/NAME) as common/sharedkey.h reads a
+ * shared key (one line of printable characters, a file others cannot
+ * read). 0, or -errno with "what: why" in err. */
+int kiosk_conf_secret(const char *what, const char *spec, char out[KC_SHARED_KEY_MAX + 1], char *err, size_t errlen);
 
 /* ---- keycabd.c ---- */
 /* Sends req (an object with "op") to keycabd on the shared request
@@ -110,7 +103,7 @@ json_t *kiosk_error(enum kc_msg_code c);
 #define KIOSK_COOKIE "kcterm"
 #define KIOSK_COOKIE_LEN 44 /* 32 random bytes, base64url without padding: 43 + NUL */
 
-/* The pairing key (KIOSK_PAIRING_MIN to _MAX base64url characters). */
+/* The pairing key (a shared key: common/sharedkey.h). */
 int kiosk_pair_init(const char *key);
 /* GET /pair?key=KEY: with the right key, a new screen: its cookie (new,
  * random) in cookie, the cookie of the screen it replaces in old (old[0]
@@ -126,8 +119,8 @@ uint64_t kiosk_pair_current(void);
 int kiosk_pair_screen(char cookie[KIOSK_COOKIE_LEN]);
 void kiosk_pair_free(void);
 /* Writes the page the display opens (file, mode 0600, replaced whole): it
- * goes on at once to http://127.0.0.1:port/pair?key=KEY. 0, or -errno
- * with why in err. */
+ * goes on at once to http://127.0.0.1:port/pair?key=KEY (the key
+ * percent-encoded). 0, or -errno with why in err. */
 int kiosk_pair_page(const char *file, int port, const char *key, char *err, size_t errlen);
 
 /* ---- session.c ---- */

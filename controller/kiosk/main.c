@@ -71,20 +71,18 @@ static void kiosk_card(const char *id)
 
 /* The pairing key and (unless terminal is NULL: the pairing page needs
  * none) the terminal key, read once at start. */
-static int kiosk_secrets(const struct kiosk_conf *c, char pairing[KIOSK_PAIRING_MAX + 1],
-			 char *terminal, char *err, size_t errlen)
+static int kiosk_secrets(const struct kiosk_conf *c, char pairing[KC_SHARED_KEY_MAX + 1], char *terminal, char *err,
+			 size_t errlen)
 {
-	int r = kiosk_conf_secret("[kiosk] pairing_key", c->pairing_key, KIOSK_PAIRING_MIN, true, pairing,
-				  KIOSK_PAIRING_MAX + 1, err, errlen);
+	int r = kiosk_conf_secret("[kiosk] pairing_key", c->pairing_key, pairing, err, errlen);
 
 	if (r < 0 || !terminal)
 		return r;
 	terminal[0] = '\0';
 	if (c->terminal_key[0])
-		r = kiosk_conf_secret("[kiosk] terminal_key", c->terminal_key, 1, false, terminal,
-				      KIOSK_TERMINAL_KEY_MAX + 1, err, errlen);
+		r = kiosk_conf_secret("[kiosk] terminal_key", c->terminal_key, terminal, err, errlen);
 	if (r < 0)
-		sodium_memzero(pairing, KIOSK_PAIRING_MAX + 1);
+		sodium_memzero(pairing, KC_SHARED_KEY_MAX + 1);
 	return r;
 }
 
@@ -171,7 +169,7 @@ int main(int argc, char **argv)
 	struct itimerspec tick = { .it_interval = { 0, KIOSK_TICK_MS * 1000000L },
 				   .it_value = { 0, KIOSK_TICK_MS * 1000000L } };
 	char err[512], cookie[KIOSK_COOKIE_LEN], token[KIOSK_TOKEN_MAX];
-	char pairing[KIOSK_PAIRING_MAX + 1], terminal[KIOSK_TERMINAL_KEY_MAX + 1];
+	char pairing[KC_SHARED_KEY_MAX + 1], terminal[KC_SHARED_KEY_MAX + 1];
 	json_t *settings;
 	int o, sigfd, tfd, r;
 

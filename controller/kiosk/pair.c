@@ -20,16 +20,11 @@
 
 static struct {
 	pthread_mutex_t lock;
-	unsigned char key[crypto_generichash_BYTES]; /* the key's digest */
+	unsigned char key[KC_SHARED_KEY_DIGEST]; /* the key's digest */
 	bool ready;
 	char cookie[KIOSK_COOKIE_LEN]; /* the screen's; empty before the first pairing */
 	uint64_t screen;	       /* pairings so far: the screen's number */
 } kp = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static void pair_digest(const char *key, unsigned char out[crypto_generichash_BYTES])
-{
-	crypto_generichash(out, crypto_generichash_BYTES, (const unsigned char *)key, strlen(key), NULL, 0);
-}
 
 int kiosk_pair_init(const char *key)
 {
@@ -37,24 +32,23 @@ int kiosk_pair_init(const char *key)
 
 	if (sodium_init() < 0)
 		return -EIO;
-	if (n < KIOSK_PAIRING_MIN || n > KIOSK_PAIRING_MAX || !kiosk_urlsafe(key, n))
+	if (n < KC_SHARED_KEY_MIN || n > KC_SHARED_KEY_MAX)
 		return -EINVAL;
-	pair_digest(key, kp.key);
+	kc_shared_key_digest(key, n, kp.key);
 	kp.ready = true;
 	return 0;
 }
 
 int kiosk_pair(const char *key, char cookie[KIOSK_COOKIE_LEN], char old[KIOSK_COOKIE_LEN])
 {
-	unsigned char d[crypto_generichash_BYTES], raw[32];
+	unsigned char raw[32];
 	int r = -EACCES;
 
 	old[0] = '\0';
 	if (!key || !kp.ready)
 		return -EACCES;
-	pair_digest(key, d);
 	pthread_mutex_lock(&kp.lock);
-	if (sodium_memcmp(d, kp.key, sizeof(d)) == 0) {
+	if (kc_shared_key_matches(kp.key, key, strlen(key))) {
 		randombytes_buf(raw, sizeof(raw));
 		sodium_bin2base64(cookie, KIOSK_COOKIE_LEN, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 		sodium_memzero(raw, sizeof(raw));
@@ -64,7 +58,6 @@ int kiosk_pair(const char *key, char cookie[KIOSK_COOKIE_LEN], char old[KIOSK_CO
 		r = 0;
 	}
 	pthread_mutex_unlock(&kp.lock);
-	sodium_memzero(d, sizeof(d));
 	return r;
 }
 
@@ -113,6 +106,9 @@ void kiosk_pair_free(void)
 	pthread_mutex_unlock(&kp.lock);
 }
 
+/* What stands in a URL's query as it is. */
+#define PAIR_URL_PLAIN "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~"
+
 int kiosk_pair_page(const char *file, int port, const char *key, char *err, size_t errlen)
 {
 	char tmp[KIOSK_PATH_MAX + 16];
@@ -139,9 +135,12 @@ int kiosk_pair_page(const char *file, int port, const char *key, char *err, size
 	}
 	fprintf(f,
 		"<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
-		"<meta http-equiv=\"refresh\" content=\"0;url=http://127.0.0.1:%d/pair?key=%s\">\n"
-		"<title>keycab</title>\n</head>\n<body></body>\n</html>\n",
-		port, key);
+		"<meta http-equiv=\"refresh\" content=\"0;url=http://127.0.0.1:%d/pair?key=",
+		port);
+	/* percent-encoded: a shared key may hold any printable character */
+	for (const char *k = key; *k; k++)
+		fprintf(f, strchr(PAIR_URL_PLAIN, *k) ? "%c" : "%%%02X", (unsigned char)*k);
+	fprintf(f, "\">\n<title>keycab</title>\n</head>\n<body></body>\n</html>\n");
 	if (fflush(f) != 0 || fsync(fd) < 0)
 		r = -errno;
 	if (fclose(f) != 0 && !r)

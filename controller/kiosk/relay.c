@@ -384,7 +384,7 @@ static void relay_push(json_t *line)
 static json_t *relay_why(json_t *rep)
 {
 	json_t *why = json_object();
-	static const char *const keep[] = { "code", "params", "error", "text" };
+	static const char *const keep[] = { "code", "params", "error", "reason", "text" };
 
 	kiosk_text_add(rep);
 	for (size_t i = 0; why && i < KC_ARRAY_SIZE(keep); i++)
@@ -411,7 +411,7 @@ static int relay_session(struct kc_client *c, bool *refused)
 	if (r < 0)
 		return r;
 	if (!json_is_true(json_object_get(rep, "ok")) || !json_is_object(json_object_get(rep, "status"))) {
-		const char *why = json_string_value(json_object_get(rep, "error"));
+		const char *why = json_string_value(json_object_get(rep, json_object_get(rep, "error") ? "error" : "reason"));
 
 		if (!*refused)
 			kc_warn("keycabd refused subscribe (%s): the screen does not follow the cabinet; trying again",

@@ -70,6 +70,7 @@ port = $KIOSK_PORT
 socket = $KEYCAB_SOCKET
 idle_timeout = 60s
 pairing_key = /etc/kiosk-pairing
+terminal_key = /etc/terminal.key
 [card_reader]
 device = /tmp/by-id/usb-keycab_test_card_reader-event-kbd
 CONF

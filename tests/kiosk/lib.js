@@ -60,6 +60,21 @@ async function launch(opts) {
   return { browser, terminal, shots };
 }
 
+// Runs a browser test: body({ browser, terminal, shots }) (launch's); an
+// exception is a failed check; the browser closed, exits 1 when any check
+// failed.
+async function browserTest(test, body) {
+  const env = await launch({ test });
+  try {
+    await body(env);
+  } catch (e) {
+    check(false, 'the browser test ran to its end', e.stack);
+  } finally {
+    await env.browser.close();
+  }
+  process.exit(failures() ? 1 : 0);
+}
+
 // Pairs a page with the kiosk as the cabinet's display does
 // (keycab-kiosk-display.service): it opens the page keycab-kiosk
 // --pairing-page wrote (pairPage, default $KIOSK_PAIR: a file:// URL),
@@ -131,4 +146,4 @@ async function loginPin(term, person, pin) {
   return false;
 }
 
-module.exports = { launch, pair, until, ok, bad, check, failures, sim, coilOns, shell, loginPin };
+module.exports = { launch, browserTest, pair, until, ok, bad, check, failures, sim, coilOns, shell, loginPin };

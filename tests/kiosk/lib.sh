@@ -3,8 +3,17 @@
 # with a pairing key of its own, and the page its display opens to pair
 # (controller/README.md, "The terminal": pairing).
 
+# kiosk_browser: Debian's Chromium and the browser tests' npm packages
+# (NODE_PATH exported, and T); skips the test (77) without Chromium.
+kiosk_browser() {
+	command -v chromium >/dev/null || { echo "no chromium (apt-get install chromium)"; exit 77; }
+	NODE_PATH=$("$KEYCAB_SRC/tests/kiosk/npm-setup.sh") || { echo "npm ci failed"; exit 1; }
+	export NODE_PATH T
+}
+
 # kiosk_start NAME [LINE...]: keycab-kiosk NAME on a free port of
-# 127.0.0.1 for keycabd at $KEYCAB_SOCKET, its pairing key in
+# 127.0.0.1 for keycabd at $KEYCAB_SOCKET with keycabd's terminal key
+# ($TERMINAL_KEY, tests/controller/lib.sh), its pairing key in
 # $T/NAME.pairing (mode 0600), each LINE added to its configuration after
 # the [kiosk] keys (e.g. "idle_timeout = 5m", or a section of its own).
 # Sets KPID, KURL (http://127.0.0.1:PORT/) and KPAIR: the file:// page the
@@ -15,10 +24,11 @@ kiosk_start() {
 	local name=$1 port
 	shift
 	port=$(free_port)
-	(umask 077 && head -c 32 /dev/urandom | basenc --base64url | tr -d '=\n' >"$T/$name.pairing")
+	# base64: the page percent-encodes what a URL would change (+ / =)
+	(umask 077 && head -c 32 /dev/urandom | base64 >"$T/$name.pairing")
 	{
-		printf '[kiosk]\nport = %s\nsocket = %s\npairing_key = %s\n' "$port" "$KEYCAB_SOCKET" "$T/$name.pairing"
-		[ -n "${KC_TERMINAL_KEY:-}" ] && printf 'terminal_key = %s\n' "$KC_TERMINAL_KEY"
+		printf '[kiosk]\nport = %s\nsocket = %s\npairing_key = %s\nterminal_key = %s\n' "$port" \
+			"$KEYCAB_SOCKET" "$T/$name.pairing" "$TERMINAL_KEY"
 		[ $# -gt 0 ] && printf '%s\n' "$@"
 	} >"$T/$name.conf"
 	"$KEYCAB_BIN/keycab-kiosk" -c "$T/$name.conf" >>"$T/$name.log" 2>&1 &

@@ -73,6 +73,7 @@ path = @T@/keycab.db
 [socket]
 path = @T@/keycabd.sock
 mode = 0660
+terminal_key = /etc/terminal.key
 [lockout]
 attempts = 5
 base = 2s
@@ -81,6 +82,8 @@ CONF
 # the kiosk's pairing key, and the page the display opens to pair, written
 # by keycab-kiosk --pairing-page here as the display unit writes it there
 (umask 077 && head -c 32 /dev/urandom | basenc --base64url | tr -d '=\n' >"$root/etc/kiosk-pairing")
+# keycabd's terminal key, which the kiosk reads too
+(umask 077 && head -c 32 /dev/urandom | base64 >"$root/etc/terminal.key")
 printf '[kiosk]\nport = %s\npairing_key = %s\n' "$PORT" "$root/etc/kiosk-pairing" >"$tmp/pair.conf"
 "$KEYCAB_BIN/keycab-kiosk" -c "$tmp/pair.conf" --pairing-page "$tmp/pair.html" || fail "keycab-kiosk --pairing-page"
 vm_sanitizer_env "$root/etc/card-vm.env"
@@ -147,11 +150,11 @@ kiosk_log=$(sed -n '/^CARDVM LOG kiosk$/,/^CARDVM END LOG kiosk$/p' "$tmp/consol
 [[ $kiosk_log == *"login by card: S01"* ]] && ok "the kiosk logged S01's card login by person code" ||
 	bad "no \"login by card: S01\" in the kiosk's log"
 found=
-for c in "$CARD_S01" "$CARD_E01" "$CARD_UNKNOWN" "$(cat "$root/etc/kiosk-pairing")"; do
+for c in "$CARD_S01" "$CARD_E01" "$CARD_UNKNOWN" "$(cat "$root/etc/kiosk-pairing")" "$(cat "$root/etc/terminal.key")"; do
 	grep -aqF "$c" "$tmp/console.txt" && found=1
 done
-[ -z "$found" ] && ok "no card id nor the pairing key on the guest's console, keycabd's, keycab-sim's and the kiosk's logs included" ||
-	bad "a card id or the pairing key on the guest's console or in a log"
+[ -z "$found" ] && ok "no card id nor key on the guest's console, keycabd's, keycab-sim's and the kiosk's logs included" ||
+	bad "a card id or a key on the guest's console or in a log"
 if grep -aq -e "ERROR: AddressSanitizer" -e "runtime error:" -e "ERROR: LeakSanitizer" "$tmp/console.txt"; then
 	bad "a sanitizer report in the guest"
 fi

@@ -14,9 +14,7 @@
 # compared exactly, a second pairing that takes the screen over.
 source "$KEYCAB_SRC/tests/controller/lib.sh"
 source "$KEYCAB_SRC/tests/kiosk/lib.sh"
-command -v chromium >/dev/null || { echo "no chromium (apt-get install chromium)"; exit 77; }
-NODE_PATH=$("$KEYCAB_SRC/tests/kiosk/npm-setup.sh") || { echo "npm ci failed"; exit 1; }
-export NODE_PATH T
+kiosk_browser
 kc_start
 "$KEYCAB_SRC/tests/demo/estate/setup.sh" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; exit 1; }
 KIOSK_PID= STREAMS=()

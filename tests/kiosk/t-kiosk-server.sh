@@ -41,14 +41,16 @@ startfail() { # startfail DESC WANT [CONF LINES...]
 	out=$(env -u CREDENTIALS_DIRECTORY timeout 10 "$KEYCAB_BIN/keycab-kiosk" -c "$T/bad.conf" 2>&1) &&
 		bad "$desc: started" || has "$desc: $want" "$want" "$out"
 }
-(umask 077 && echo short >"$T/short.key" && echo "$(head -c 30 /dev/urandom | basenc --base64url)+/=" >"$T/b64.key")
+(umask 077 && echo short >"$T/short.key" && echo "$(head -c 24 /dev/urandom | base64) $(head -c 24 /dev/urandom | base64)" >"$T/space.key")
 head -c 32 /dev/urandom | basenc --base64url | tr -d '=\n' >"$T/open.key"
 chmod 644 "$T/open.key"
-startfail "no key file" "pairing_key: cannot read $T/none.key" "pairing_key = $T/none.key"
-startfail "a key too short" "pairing_key: $T/short.key holds 5 characters, not 32 to 128" "pairing_key = $T/short.key"
-startfail "a key with characters a URL would change" "pairing_key: $T/b64.key: only A-Z a-z 0-9 - _ may be in it (it goes in a URL)" "pairing_key = $T/b64.key"
-startfail "a key every user can read" "pairing_key: $T/open.key can be read by every user (chmod o-rwx)" "pairing_key = $T/open.key"
+startfail "no key file" "pairing_key: $T/none.key: cannot open it: No such file or directory" "pairing_key = $T/none.key"
+startfail "a key too short" "pairing_key: $T/short.key: the key is 5 characters long; it must be 32 to 256" "pairing_key = $T/short.key"
+startfail "a key with a space in it" "pairing_key: $T/space.key: the key must be one line of printable characters without spaces" "pairing_key = $T/space.key"
+startfail "a key every user can read" "pairing_key: $T/open.key: others may read it or its group may write it (mode 0644)" "pairing_key = $T/open.key"
 startfail "a credential name outside systemd" 'pairing_key: "kiosk-pairing" is a credential name, but $CREDENTIALS_DIRECTORY is not set'
+(umask 077 && head -c 32 /dev/urandom | base64 >"$T/good.key")
+startfail "a terminal key too short" "terminal_key: $T/short.key: the key is 5 characters long" "pairing_key = $T/good.key" "terminal_key = $T/short.key"
 mkdir -p "$T/creds"
 cp "$T/open.key" "$T/creds/kiosk-pairing"
 chmod 400 "$T/creds/kiosk-pairing"

@@ -326,7 +326,6 @@
     es.addEventListener('status', function (m) { onStatus(JSON.parse(m.data)); });
     es.addEventListener('ev', function (m) { onEvent(JSON.parse(m.data)); });
     es.addEventListener('link', function (m) { S.link = JSON.parse(m.data); header(); });
-    es.addEventListener('storage', function (m) { S.storage = JSON.parse(m.data); header(); });
     /* keycabd up or down; following the cabinet, or refused its live
      * state (why: keycabd's refusal) while the kiosk tries again */
     es.addEventListener('keycabd', function (m) {
