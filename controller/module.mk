@@ -94,7 +94,7 @@ keycab-kiosk_SRCS := controller/kiosk/main.c controller/kiosk/conf.c controller/
 keycab-kiosk_LIBS := kiosk kcclient common
 TEST_SCRIPTS += tests/kiosk/t-kiosk-server.sh tests/kiosk/t-kiosk-systemd.sh
 # the one screen the terminal serves (pairing), and its live state
-TEST_SCRIPTS += tests/kiosk/t-kiosk-pair.sh tests/kiosk/t-kiosk-live.sh
+TEST_SCRIPTS += tests/kiosk/t-kiosk-pair.sh tests/kiosk/t-kiosk-live.sh tests/kiosk/t-kiosk-banners.sh
 # the terminal's browser tests: Debian's Chromium driven by playwright-core
 # (npm, tests/kiosk/package-lock.json), a CJK font for the screenshots;
 # cage for the display unit's verify

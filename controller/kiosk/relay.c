@@ -359,24 +359,46 @@ static int relay_wait(int fd, int ms)
 	return n > 0 && fd >= 0 && p[1].revents ? 1 : 0;
 }
 
+/* What an object keycabd pushes says in words, in both languages: its
+ * own code (an event), its data's (an event's reason), its message (the
+ * link's, the disk's). */
+static void relay_said(json_t *obj)
+{
+	json_t *data = json_object_get(obj, "data"), *msg = json_object_get(obj, "message");
+
+	if (json_object_get(obj, "code"))
+		kiosk_text_add(obj);
+	if (json_object_get(data, "code"))
+		kiosk_text_add(data);
+	if (json_is_object(msg))
+		kiosk_text_add(msg);
+}
+
+/* keycabd's pushes, and the event each is relayed as. */
+static const struct {
+	const char *push;   /* "push": ... */
+	const char *member; /* the object it carries */
+	const char *event;  /* the server-sent event */
+} relay_pushes[] = {
+	{ "event", "event", "ev" },
+	{ "link", "forward", "link" },
+	{ "storage", "storage", "storage" },
+};
+
 static void relay_push(json_t *line)
 {
 	const char *push = json_string_value(json_object_get(line, "push"));
 
-	if (push && strcmp(push, "event") == 0 && json_is_object(json_object_get(line, "event"))) {
-		json_t *ev = json_object_get(line, "event");
+	for (size_t i = 0; push && i < KC_ARRAY_SIZE(relay_pushes); i++) {
+		json_t *obj = json_object_get(line, relay_pushes[i].member);
 
-		/* an event that says something in words: its text as well */
-		if (json_object_get(ev, "code"))
-			kiosk_text_add(ev);
-		if (json_object_get(json_object_get(ev, "data"), "code"))
-			kiosk_text_add(json_object_get(ev, "data"));
-		kiosk_relay_publish("ev", json_incref(ev), NULL);
+		if (strcmp(push, relay_pushes[i].push) != 0 || !json_is_object(obj))
+			continue;
+		relay_said(obj);
+		kiosk_relay_publish(relay_pushes[i].event, json_incref(obj), NULL);
+		return;
 	}
-	else if (push && strcmp(push, "link") == 0 && json_is_object(json_object_get(line, "forward")))
-		kiosk_relay_publish("link", json_incref(json_object_get(line, "forward")), NULL);
-	else
-		kc_debug("keycabd sent a line that is no push; ignored");
+	kc_debug("keycabd sent a line that is no push the screen takes; ignored");
 }
 
 /* keycabd's refusal of subscribe, for the screen: its code, params and
@@ -427,6 +449,8 @@ static int relay_session(struct kc_client *c, bool *refused)
 		kc_info("subscribed to keycabd's live state");
 	*refused = false;
 	relay_set_state(true, true, NULL);
+	relay_said(json_object_get(json_object_get(rep, "status"), "forward"));
+	relay_said(json_object_get(json_object_get(rep, "status"), "storage"));
 	relay_set_status(json_incref(json_object_get(rep, "status")));
 	json_decref(rep);
 	for (;;) {

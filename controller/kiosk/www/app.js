@@ -225,10 +225,14 @@
     banner('not-following', S.up && !S.following,
       t('not_following') + (S.why && said(S.why) ? ' ' + t('why') + said(S.why) : ''));
     var st = S.storage && S.storage.state;
-    banner('storage', !!st && st !== 'ok', tOr('storage_' + st, t('storage_other', { state: st })));
-    banner('behind', !!(S.link && S.link.service_behind), t('link_behind'));
+    banner('storage', !!st && st !== 'ok',
+      saidOf(S.storage.message) || tOr('storage_' + st, t('storage_other', { state: st })));
+    banner('behind', !!(S.link && S.link.service_behind), saidOf(S.link && S.link.message) || t('link_behind'));
     tick();
   }
+  /* A message keycabd gives beside a state ({code, params}, its text
+   * added by the kiosk) in the page's language; '' when none. */
+  function saidOf(m) { return (m && m.text && m.text[S.lang]) || ''; }
   /* A banner over every screen (index.html): shown with text, or hidden. */
   function banner(id, on, text) {
     $(id).hidden = !on;
@@ -326,6 +330,7 @@
     es.addEventListener('status', function (m) { onStatus(JSON.parse(m.data)); });
     es.addEventListener('ev', function (m) { onEvent(JSON.parse(m.data)); });
     es.addEventListener('link', function (m) { S.link = JSON.parse(m.data); header(); });
+    es.addEventListener('storage', function (m) { S.storage = JSON.parse(m.data); header(); });
     /* keycabd up or down; following the cabinet, or refused its live
      * state (why: keycabd's refusal) while the kiosk tries again */
     es.addEventListener('keycabd', function (m) {
