@@ -31,7 +31,7 @@ browserTest('t-kiosk-banners', async ({ terminal, shots }) => {
     check(await until(async () => !!(await banner('storage')), 20000), 'the screen says the disk is not well');
     await t.shot('storage');
     const [zh, en] = await bothLanguages('storage');
-    check(/存储/.test(zh) && /满/.test(zh) && !/[A-Za-z]{4,}/.test(zh), `in Chinese: ${zh}`, zh);
+    check(/磁盘|存储/.test(zh) && /满/.test(zh) && !/[A-Za-z]{4,}/.test(zh), `in Chinese: ${zh}`, zh);
     check(/disk/i.test(en) && /full/i.test(en), `in English: ${en}`, en);
     const t0 = Date.now();
     await shell('free');
@@ -45,7 +45,7 @@ browserTest('t-kiosk-banners', async ({ terminal, shots }) => {
     check(await until(async () => !!(await banner('behind')), 20000), 'the screen says the office is behind the cabinet');
     await t.shot('behind');
     const [zh, en] = await bothLanguages('behind');
-    check(/[\u4e00-\u9fff]/.test(zh) && !/[A-Za-z]{4,}/.test(zh.replace(/keyauditd|keycab \w+/g, '')), `in Chinese: ${zh}`, zh);
+    check(/落后/.test(zh), `in Chinese: ${zh}`, zh);
     check(/office|service/i.test(en) && /behind|lacks|lost/i.test(en), `in English: ${en}`, en);
     const t0 = Date.now();
     await shell('epoch');

@@ -226,7 +226,7 @@
       t('not_following') + (S.why && said(S.why) ? ' ' + t('why') + said(S.why) : ''));
     var st = S.storage && S.storage.state;
     banner('storage', !!st && st !== 'ok',
-      saidOf(S.storage.message) || tOr('storage_' + st, t('storage_other', { state: st })));
+      saidOf(S.storage && S.storage.message) || tOr('storage_' + st, t('storage_other', { state: st })));
     banner('behind', !!(S.link && S.link.service_behind), saidOf(S.link && S.link.message) || t('link_behind'));
     tick();
   }
