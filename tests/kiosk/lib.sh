@@ -50,3 +50,34 @@ kiosk_start() {
 kiosk_stop() {
 	kill "$1" 2>/dev/null && wait "$1"
 }
+
+# kiosk_end PID NAME: stops keycab-kiosk NAME (a check that it stops
+# cleanly), no sanitizer report in its log, its last lines.
+kiosk_end() {
+	kiosk_stop "$1" && ok "keycab-kiosk $2 stops cleanly" || bad "keycab-kiosk $2 stop"
+	if grep -q -e "ERROR: AddressSanitizer" -e "runtime error:" -e "LeakSanitizer" "$T/$2.log"; then
+		bad "a sanitizer report in $2's log"
+		grep -A20 Sanitizer "$T/$2.log" | head -40
+	fi
+	tail -n 8 "$T/$2.log"
+}
+
+# kiosk_node SCRIPT: runs a browser test (node SCRIPT, its environment
+# the caller's) and does what it asks of the shell meanwhile (lib.js
+# shell(): it writes $T/req-WHAT, the caller's function act WHAT does it,
+# then $T/done-WHAT is written); a check that it passed.
+kiosk_node() {
+	local node r w
+	node "$KEYCAB_SRC/tests/kiosk/$1" &
+	node=$!
+	while kill -0 "$node" 2>/dev/null; do
+		for r in "$T"/req-*; do
+			[ -e "$r" ] || continue
+			w=${r##*/req-}
+			rm -f "$r"
+			act "$w" && touch "$T/done-$w"
+		done
+		sleep 0.05
+	done
+	wait "$node" && ok "$1" || bad "$1"
+}

@@ -57,7 +57,7 @@ wait_for 20 drained && ok "five more forwarded after the office's backup" || bad
 
 kiosk_start kiosk "idle_timeout = 5m" || exit 1
 KIOSK_PID=$KPID
-# What the page asks of the shell (lib.js shell()): req-WHAT -> done-WHAT.
+# What the page asks of the shell (kiosk_node).
 act() {
 	case $1 in
 	fill) # another file takes every free block; a key lifted must be written
@@ -74,22 +74,7 @@ act() {
 	*) echo "unknown request $1"; return 1 ;;
 	esac
 }
-KIOSK_URL=$KURL KIOSK_PAIR=$KPAIR HAS_STORAGE=$HAS_STORAGE HAS_BEHIND=$HAS_BEHIND \
-	node "$KEYCAB_SRC/tests/kiosk/t-kiosk-banners.js" &
-NODE=$!
-while kill -0 "$NODE" 2>/dev/null; do
-	for r in "$T"/req-*; do
-		[ -e "$r" ] || continue
-		w=${r##*/req-}
-		rm -f "$r"
-		act "$w" && touch "$T/done-$w"
-	done
-	sleep 0.05
-done
-wait "$NODE" && ok "t-kiosk-banners.js" || bad "t-kiosk-banners.js"
-kiosk_stop "$KIOSK_PID" && ok "keycab-kiosk stops cleanly" || bad "keycab-kiosk stop"
+KIOSK_URL=$KURL KIOSK_PAIR=$KPAIR HAS_STORAGE=$HAS_STORAGE HAS_BEHIND=$HAS_BEHIND kiosk_node t-kiosk-banners.js
+kiosk_end "$KIOSK_PID" kiosk
 KIOSK_PID=
-if grep -q -e "ERROR: AddressSanitizer" -e "runtime error:" -e "LeakSanitizer" "$T/kiosk.log"; then
-	bad "a sanitizer report in the kiosk's log"; grep -A20 Sanitizer "$T/kiosk.log" | head -40
-fi
 kc_finish
