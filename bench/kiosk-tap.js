@@ -36,7 +36,7 @@ const fs = require('fs');
 const net = require('net');
 const { execFile } = require('child_process');
 const { performance } = require('perf_hooks');
-const { launch, sim } = require('../tests/kiosk/lib.js');
+const { launch, pair, sim } = require('../tests/kiosk/lib.js');
 
 const URL0 = process.env.KIOSK_URL;
 const N = Number(process.env.BENCH_TAPS || 200);
@@ -318,7 +318,7 @@ function pct(xs, p) {
   sub.close();
   if (direct) direct.s.destroy();
 
-  const foreign = t.requests.filter((u) => !u.startsWith(origin + '/'));
+  const foreign = t.requests.filter((u) => !u.startsWith(origin + '/') && u !== process.env.KIOSK_PAIR);
   const per = {};
   for (const v of visits) {
     const s = per[v.screen] || (per[v.screen] = { visits: 0, bytes: 0, max: 0, requests: 0 });

@@ -443,12 +443,12 @@ static int relay_session(struct kc_client *c, bool *refused)
 		json_decref(rep);
 		return -EAGAIN;
 	}
+	relay_set_state(true, true, NULL);
 	if (*refused)
 		kc_notice("subscribed to keycabd's live state, after its refusal");
 	else
 		kc_info("subscribed to keycabd's live state");
 	*refused = false;
-	relay_set_state(true, true, NULL);
 	relay_said(json_object_get(json_object_get(rep, "status"), "forward"));
 	relay_said(json_object_get(json_object_get(rep, "status"), "storage"));
 	relay_set_status(json_incref(json_object_get(rep, "status")));
