@@ -36,7 +36,7 @@ const fs = require('fs');
 const net = require('net');
 const { execFile } = require('child_process');
 const { performance } = require('perf_hooks');
-const { launch, sim } = require('../tests/kiosk/lib.js');
+const { launch, pair, sim } = require('../tests/kiosk/lib.js');
 
 const URL0 = process.env.KIOSK_URL;
 const N = Number(process.env.BENCH_TAPS || 200);
@@ -96,7 +96,7 @@ function subscribe() {
       }
     });
     s.on('error', reject);
-    s.write('{"op":"subscribe"}\n');
+    s.write(JSON.stringify({ op: 'subscribe', session: process.env.BENCH_TOKEN }) + '\n');
     sub.close = () => s.destroy();
   });
 }
@@ -151,6 +151,7 @@ function pct(xs, p) {
     mo.observe(document.body, { childList: true, subtree: true });
   }, sel);
 
+  await pair(t);
   enter('idle (page load)');
   await page.goto(URL0, { waitUntil: 'networkidle' });
   // when the tap's touch events reach the page (wall clock, as the bench's)
@@ -317,7 +318,7 @@ function pct(xs, p) {
   sub.close();
   if (direct) direct.s.destroy();
 
-  const foreign = t.requests.filter((u) => !u.startsWith(origin + '/'));
+  const foreign = t.requests.filter((u) => !u.startsWith(origin + '/') && u !== process.env.KIOSK_PAIR);
   const per = {};
   for (const v of visits) {
     const s = per[v.screen] || (per[v.screen] = { visits: 0, bytes: 0, max: 0, requests: 0 });

@@ -11,6 +11,7 @@
 set -u
 : "${KEYCAB_BIN:?}" "${KEYCAB_SRC:?}" "${BUILD:?}"
 source "$KEYCAB_SRC/tests/controller/lib.sh"
+source "$KEYCAB_SRC/tests/kiosk/lib.sh"
 command -v chromium >/dev/null || { echo "no chromium (apt-get install chromium)"; exit 1; }
 NODE_PATH=$("$KEYCAB_SRC/tests/kiosk/npm-setup.sh") || exit 1
 export NODE_PATH
@@ -20,15 +21,13 @@ kc_start
 BENCH_TOKEN=$(token S02 2222) || exit 1 # the socket's own releases
 export BENCH_TOKEN
 login S01 1111 # the CLI's session, beside the page's own login
-PORT=$(free_port)
-printf '[kiosk]\nport = %s\nsocket = %s\nidle_timeout = 1h\n' "$PORT" "$KEYCAB_SOCKET" >"$T/kiosk.conf"
-"$KEYCAB_BIN/keycab-kiosk" -c "$T/kiosk.conf" >>"$T/kiosk.log" 2>&1 &
-KIOSK_PID=$!
-trap 'kill $KIOSK_PID 2>/dev/null; wait $KIOSK_PID 2>/dev/null; kc_cleanup' EXIT
-wait_for 10 curl -sf "http://127.0.0.1:$PORT/" || { echo "keycab-kiosk did not start"; cat "$T/kiosk.log"; exit 1; }
+KIOSK_PID=
+trap '[ -n "$KIOSK_PID" ] && kill $KIOSK_PID 2>/dev/null && wait $KIOSK_PID 2>/dev/null; kc_cleanup' EXIT
+kiosk_start kiosk "idle_timeout = 1h" || exit 1
+KIOSK_PID=$KPID
 # let the first scans' notices settle before timing anything
 sleep 1
-KIOSK_URL=http://127.0.0.1:$PORT/ KIOSK_PID=$KIOSK_PID timeout 900 node "$KEYCAB_SRC/bench/kiosk-tap.js"
+KIOSK_URL=$KURL KIOSK_PAIR=$KPAIR KIOSK_PID=$KIOSK_PID timeout 900 node "$KEYCAB_SRC/bench/kiosk-tap.js"
 rc=$?
 echo "screenshots: $BUILD/test-logs/kiosk/bench-kiosk-tap/"
 [ $rc = 0 ] || { echo "--- keycab-kiosk's log (last lines)"; tail -5 "$T/kiosk.log"; }

@@ -1,10 +1,15 @@
 /* keycab-kiosk's configuration: one table of keys (section, name, type,
- * range, default, field), read through the INI loader (common/ini.h). */
+ * range, default, field), read through the INI loader (common/ini.h);
+ * and the secrets it names (the pairing key, the terminal key), read at
+ * start from a file or a systemd credential. */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/ini.h"
+#include "common/sharedkey.h"
 #include "common/util.h"
 #include "controller/client/client.h"
 #include "controller/kiosk/cardreader.h"
@@ -15,6 +20,32 @@
 
 const char *const kiosk_languages[] = { "zh-CN", "en", NULL };
 
+/* A systemd credential's name: letters, digits, '-', '_', '.'; not "."
+ * nor "..". */
+static bool conf_credential_name(const char *v)
+{
+	static const char ok[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
+
+	return v[0] && strspn(v, ok) == strlen(v) && strcmp(v, ".") != 0 && strcmp(v, "..") != 0;
+}
+
+/* A secret's place: an absolute path, or a credential name. */
+static int conf_secret(struct kc_ini *ini, const struct kc_ini_key *k, void *base, const char *value)
+{
+	char *field = (char *)base + k->offset;
+
+	if (value[0] && value[0] != '/' && !conf_credential_name(value)) {
+		kc_ini_fail(ini, k->name, "\"%s\" is neither an absolute path nor a credential name", value);
+		return -EINVAL;
+	}
+	if (strlen(value) >= KIOSK_PATH_MAX) {
+		kc_ini_fail(ini, k->name, "longer than %d characters", KIOSK_PATH_MAX - 1);
+		return -EINVAL;
+	}
+	kc_strlcpy(field, value, KIOSK_PATH_MAX);
+	return 0;
+}
+
 static const struct kc_ini_key kiosk_keys[] = {
 	{ "kiosk", "port", KC_INI_INT, F(port), 0, 65535, 8470, NULL, NULL, NULL },
 	{ "kiosk", "socket", KC_INI_TEXT, F(socket_path), 1, SIZE(socket_path), 0, KC_CLIENT_SOCKET_DEFAULT,
@@ -22,6 +53,8 @@ static const struct kc_ini_key kiosk_keys[] = {
 	{ "kiosk", "idle_timeout", KC_INI_MS, F(idle_ms), 5000, 3600000, 60000, NULL, NULL, NULL },
 	{ "kiosk", "language", KC_INI_CHOICE, F(language), 0, 0, 0, NULL, kiosk_languages, NULL },
 	{ "kiosk", "max_pages", KC_INI_INT, F(max_streams), 1, 64, 8, NULL, NULL, NULL },
+	{ "kiosk", "pairing_key", KC_INI_FUNC, F(pairing_key), 0, 0, 0, NULL, NULL, conf_secret },
+	{ "kiosk", "terminal_key", KC_INI_FUNC, F(terminal_key), 0, 0, 0, NULL, NULL, conf_secret },
 	{ "card_reader", "device", KC_INI_TEXT, F(card_device), 0, SIZE(card_device), 0, "", NULL, NULL },
 	{ "card_reader", "key_timeout", KC_INI_MS_INT, F(card_key_timeout_ms), 50, 5000,
 	  KC_CARDREADER_KEY_TIMEOUT_MS, NULL, NULL, NULL },
@@ -31,6 +64,7 @@ void kiosk_conf_defaults(struct kiosk_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	kc_ini_defaults(kiosk_keys, KC_ARRAY_SIZE(kiosk_keys), NULL, c);
+	kc_strlcpy(c->pairing_key, KIOSK_PAIRING_CREDENTIAL, sizeof(c->pairing_key));
 }
 
 static void kiosk_conf_key(struct kc_ini *ini, const char *name, const char *value)
@@ -59,4 +93,42 @@ int kiosk_conf_load(struct kiosk_conf *c, const char *path, char *err, size_t er
 {
 	kc_strlcpy(c->path, path, sizeof(c->path));
 	return kc_ini_load(path, &kiosk_conf_spec, c, err, errlen) < 0 ? -EINVAL : 0;
+}
+
+/* Where a secret is: spec itself, or the credential spec in
+ * $CREDENTIALS_DIRECTORY. */
+static int conf_secret_path(const char *what, const char *spec, char *path, size_t len, char *err, size_t errlen)
+{
+	const char *dir;
+
+	if (spec[0] == '/') {
+		kc_strlcpy(path, spec, len);
+		return 0;
+	}
+	dir = getenv("CREDENTIALS_DIRECTORY");
+	if (!dir || !dir[0]) {
+		snprintf(err, errlen,
+			 "%s: \"%s\" is a credential name, but $CREDENTIALS_DIRECTORY is not set (start it under"
+			 " systemd with LoadCredential=%s:FILE, or give an absolute path)", what, spec, spec);
+		return -ENOENT;
+	}
+	if ((size_t)snprintf(path, len, "%s/%s", dir, spec) >= len) {
+		snprintf(err, errlen, "%s: $CREDENTIALS_DIRECTORY/%s is too long a path", what, spec);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+int kiosk_conf_secret(const char *what, const char *spec, char out[KC_SHARED_KEY_MAX + 1], char *err, size_t errlen)
+{
+	char path[KIOSK_PATH_MAX + 128], why[KIOSK_PATH_MAX + 256];
+	int r;
+
+	r = conf_secret_path(what, spec, path, sizeof(path), err, errlen);
+	if (r < 0)
+		return r;
+	r = kc_shared_key_read(path, out, why, sizeof(why));
+	if (r < 0)
+		snprintf(err, errlen, "%s: %s", what, why);
+	return r;
 }

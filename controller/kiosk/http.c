@@ -1,20 +1,27 @@
 /* The terminal's HTTP server (libmicrohttpd, a thread per connection so
  * that a page's event stream can wait for the next message): 127.0.0.1
  * only, one route table, every response with a strict Content-Security-
- * Policy. Routes (controller/README.md, "The terminal"):
+ * Policy. It serves one screen, the one paired (pair.c): the routes
+ * marked "screen" answer 401 to any request without its cookie, before
+ * anything is asked of keycabd. Routes (controller/README.md, "The
+ * terminal"):
  *
- *   GET  /                 the page (www/index.html); gives the page cookie
+ *   GET  /                 the page (www/index.html) for the screen; to
+ *                          any other browser, a page that says why not (401)
+ *   GET  /pair?key=KEY     the display pairs: the screen's cookie, then /
  *   GET  /static/<file>    the other files of www/
- *   GET  /api/events       server-sent events (relay.c)
- *   GET  /api/roster       keycabd's roster
- *   POST /api/login        {"person","pin"}: a login at keycabd
- *   POST /api/logout
- *   POST /api/op/<op>      an op of the allow-list (ops.c), sent with the session
+ *   GET  /api/events       screen: server-sent events (relay.c)
+ *   GET  /api/roster       screen: keycabd's roster
+ *   POST /api/login        screen: {"person","pin"}: a login at keycabd
+ *   POST /api/logout       screen
+ *   POST /api/op/<op>      screen: an op of the allow-list (ops.c), sent
+ *                          with the session
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +36,7 @@
 #define HTTP_BODY_MAX 65536
 #define HTTP_TIMEOUT_S 60
 #define HTTP_STREAM_BLOCK 4096
+#define HTTP_PAIR_LOG_MS 10000 /* a wrong pairing key: one log line in this long */
 #define HTTP_CSP                                                                                    \
 	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self';" \
 	" connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none';"             \
@@ -44,12 +52,18 @@ struct http_req {
 	char *body;
 	size_t len;
 	bool too_big;
-	bool begun;
-	char cookie[KIOSK_COOKIE_LEN]; /* the page's, or a new one */
-	bool new_cookie;	       /* to be set on the response */
+	char cookie[KIOSK_COOKIE_LEN]; /* the screen's, when screen is not 0 */
+	uint64_t screen;	       /* the pairing whose cookie came; 0: none did */
 };
 
 static int http_port;
+
+/* Pairings refused since the last line logged about them. */
+static struct {
+	pthread_mutex_t lock;
+	int64_t logged_ms;
+	unsigned count;
+} http_refused = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* ---- responses ---- */
 
@@ -64,18 +78,9 @@ static void http_headers(struct MHD_Response *r, const char *type)
 	MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
 }
 
-static void http_cookie(struct MHD_Response *r, const struct http_req *rq)
-{
-	char v[KIOSK_COOKIE_LEN + 64];
-
-	if (!rq->new_cookie)
-		return;
-	snprintf(v, sizeof(v), KIOSK_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", rq->cookie);
-	MHD_add_response_header(r, "Set-Cookie", v);
-}
-
-static enum MHD_Result http_send(struct MHD_Connection *c, const struct http_req *rq, unsigned status,
-				 const char *type, const void *data, size_t len, enum MHD_ResponseMemoryMode mode)
+/* cookie: the screen's, given with a pairing; NULL: none. */
+static enum MHD_Result http_send(struct MHD_Connection *c, const char *cookie, unsigned status, const char *type,
+				 const void *data, size_t len, enum MHD_ResponseMemoryMode mode)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)data, mode);
 	enum MHD_Result ret;
@@ -87,41 +92,44 @@ static enum MHD_Result http_send(struct MHD_Connection *c, const struct http_req
 	}
 	http_headers(r, type);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
-	if (rq)
-		http_cookie(r, rq);
+	if (cookie) {
+		char v[KIOSK_COOKIE_LEN + 64];
+
+		snprintf(v, sizeof(v), KIOSK_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", cookie);
+		MHD_add_response_header(r, "Set-Cookie", v);
+		sodium_memzero(v, sizeof(v));
+	}
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
-static enum MHD_Result http_json(struct MHD_Connection *c, const struct http_req *rq, unsigned status, json_t *j)
+static enum MHD_Result http_json(struct MHD_Connection *c, unsigned status, json_t *j)
 {
 	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 
 	json_decref(j);
 	if (!s)
 		return MHD_NO;
-	return http_send(c, rq, status, "application/json; charset=utf-8", s, strlen(s), MHD_RESPMEM_MUST_FREE);
+	return http_send(c, NULL, status, "application/json; charset=utf-8", s, strlen(s), MHD_RESPMEM_MUST_FREE);
 }
 
 /* An answer for the page, with its text in both languages (ops.c). */
-static enum MHD_Result http_answer(struct MHD_Connection *c, const struct http_req *rq, unsigned status,
-				   json_t *j)
+static enum MHD_Result http_answer(struct MHD_Connection *c, unsigned status, json_t *j)
 {
 	kiosk_text_add(j);
-	return http_json(c, rq, status, j);
+	return http_json(c, status, j);
 }
 
 /* The kiosk's own error (common/msgs/kiosk.def). */
-static enum MHD_Result http_error(struct MHD_Connection *c, const struct http_req *rq, unsigned status,
-				  enum kc_msg_code code)
+static enum MHD_Result http_error(struct MHD_Connection *c, unsigned status, enum kc_msg_code code)
 {
-	return http_json(c, rq, status, kiosk_error(code));
+	return http_json(c, status, kiosk_error(code));
 }
 
-static enum MHD_Result http_keycabd_down(struct MHD_Connection *c, const struct http_req *rq)
+static enum MHD_Result http_keycabd_down(struct MHD_Connection *c)
 {
-	return http_error(c, rq, 503, KCM_kiosk_keycabd_down);
+	return http_error(c, 503, KCM_kiosk_keycabd_down);
 }
 
 /* ---- the page's files ---- */
@@ -134,7 +142,7 @@ static const struct kiosk_file *http_file(const char *name)
 	return NULL;
 }
 
-static enum MHD_Result http_send_file(struct MHD_Connection *c, const struct http_req *rq, const char *name)
+static enum MHD_Result http_send_file(struct MHD_Connection *c, const char *name)
 {
 	const struct kiosk_file *f = http_file(name);
 	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
@@ -143,7 +151,7 @@ static enum MHD_Result http_send_file(struct MHD_Connection *c, const struct htt
 	bool same;
 
 	if (!f)
-		return http_error(c, rq, 404, KCM_kiosk_no_file);
+		return http_error(c, 404, KCM_kiosk_no_file);
 	same = inm && strcmp(inm, f->etag) == 0;
 	r = MHD_create_response_from_buffer(same ? 0 : f->len, same ? NULL : (void *)f->data,
 					    MHD_RESPMEM_PERSISTENT);
@@ -152,21 +160,115 @@ static enum MHD_Result http_send_file(struct MHD_Connection *c, const struct htt
 	http_headers(r, f->type);
 	MHD_add_response_header(r, "Cache-Control", "no-cache");
 	MHD_add_response_header(r, "ETag", f->etag);
-	http_cookie(r, rq);
 	ret = MHD_queue_response(c, same ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
+/* text with & < > " as HTML entities, into out (cut short to fit). */
+static void http_html_text(const char *text, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; *text && n + 7 < len; text++) {
+		const char *e = *text == '&' ? "&amp;" : *text == '<' ? "&lt;" : *text == '>' ? "&gt;" : *text == '"' ? "&quot;" : NULL;
+
+		if (e) {
+			memcpy(out + n, e, strlen(e));
+			n += strlen(e);
+		} else {
+			out[n++] = *text;
+		}
+	}
+	out[n] = '\0';
+}
+
+/* A page that says, in Chinese and in English, why the browser gets no
+ * terminal (a browser opens / and shows it as it is). */
+static enum MHD_Result http_refusal_page(struct MHD_Connection *c, unsigned status, enum kc_msg_code code)
+{
+	json_t *m = kc_msg_new(code, NULL);
+	char zh[1024], en[1024], hzh[2048], hen[2048], *page = NULL;
+
+	if (!m || kc_msg_render(m, KC_LANG_ZH, zh, sizeof(zh)) < 0 || kc_msg_render(m, KC_LANG_EN, en, sizeof(en)) < 0) {
+		json_decref(m);
+		return MHD_NO;
+	}
+	json_decref(m);
+	http_html_text(zh, hzh, sizeof(hzh));
+	http_html_text(en, hen, sizeof(hen));
+	if (asprintf(&page,
+		     "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+		     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		     "<title>keycab</title>\n<link rel=\"stylesheet\" href=\"/static/app.css\">\n</head>\n"
+		     "<body class=\"refused\">\n<main data-t=\"%s\">\n<p lang=\"zh-CN\">%s</p>\n<p lang=\"en\">%s</p>\n"
+		     "</main>\n</body>\n</html>\n",
+		     kc_msg_name(code), hzh, hen) < 0)
+		return MHD_NO;
+	return http_send(c, NULL, status, "text/html; charset=utf-8", page, strlen(page), MHD_RESPMEM_MUST_FREE);
+}
+
 static enum MHD_Result h_index(struct MHD_Connection *c, struct http_req *rq, const char *rest)
 {
 	(void)rest;
-	return http_send_file(c, rq, "index.html");
+	if (!rq->screen)
+		return http_refusal_page(c, 401, KCM_kiosk_not_paired);
+	return http_send_file(c, "index.html");
+}
+
+/* One line in HTTP_PAIR_LOG_MS about wrong pairing keys, with how many. */
+static void http_pair_refused(void)
+{
+	int64_t now = kc_mono_ms();
+	unsigned n = 0;
+
+	pthread_mutex_lock(&http_refused.lock);
+	http_refused.count++;
+	if (!http_refused.logged_ms || now - http_refused.logged_ms >= HTTP_PAIR_LOG_MS) {
+		n = http_refused.count;
+		http_refused.count = 0;
+		http_refused.logged_ms = now;
+	}
+	pthread_mutex_unlock(&http_refused.lock);
+	if (n)
+		kc_notice("a pairing with a wrong key was refused (%u since the last such line)", n);
+}
+
+/* The page the pairing answers with: it replaces itself with / (the
+ * pairing URL, with its key, leaves the browser's history). */
+static const char http_paired_page[] = "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+				       "<title>keycab</title>\n<script src=\"/static/pair.js\"></script>\n</head>\n"
+				       "<body></body>\n</html>\n";
+
+static enum MHD_Result h_pair(struct MHD_Connection *c, struct http_req *rq, const char *rest)
+{
+	const char *key = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "key");
+	char cookie[KIOSK_COOKIE_LEN], old[KIOSK_COOKIE_LEN], token[KIOSK_TOKEN_MAX];
+	enum MHD_Result ret;
+
+	(void)rq;
+	(void)rest;
+	if (kiosk_pair(key, cookie, old) < 0) {
+		http_pair_refused();
+		return http_refusal_page(c, 401, KCM_kiosk_pairing_wrong);
+	}
+	kc_notice("a screen was paired%s", old[0] ? "; the screen paired before is refused from now on" : "");
+	if (old[0] && kiosk_session_end(old, token) == 0) {
+		kiosk_logout_token(token, NULL, "replaced");
+		sodium_memzero(token, sizeof(token));
+	}
+	sodium_memzero(old, sizeof(old));
+	kiosk_relay_wake();
+	ret = http_send(c, cookie, 200, "text/html; charset=utf-8", http_paired_page, strlen(http_paired_page),
+			MHD_RESPMEM_PERSISTENT);
+	sodium_memzero(cookie, sizeof(cookie));
+	return ret;
 }
 
 static enum MHD_Result h_static(struct MHD_Connection *c, struct http_req *rq, const char *rest)
 {
-	return http_send_file(c, rq, rest);
+	(void)rq;
+	return http_send_file(c, rest);
 }
 
 /* ---- the event stream ---- */
@@ -189,13 +291,13 @@ static enum MHD_Result h_events(struct MHD_Connection *c, struct http_req *rq, c
 	struct kiosk_stream *s;
 	struct MHD_Response *r;
 	enum MHD_Result ret;
-	int rc = kiosk_stream_open(rq->cookie, &s);
+	int rc = kiosk_stream_open(rq->cookie, rq->screen, &s);
 
 	(void)rest;
 	if (rc == -EMFILE)
-		return http_error(c, rq, 503, KCM_kiosk_too_many_pages);
+		return http_error(c, 503, KCM_kiosk_too_many_pages);
 	if (rc < 0)
-		return http_error(c, rq, 503, KCM_kiosk_stopping);
+		return http_error(c, 503, KCM_kiosk_stopping);
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, HTTP_STREAM_BLOCK, http_stream_read, s,
 					      http_stream_free);
 	if (!r) {
@@ -204,7 +306,6 @@ static enum MHD_Result h_events(struct MHD_Connection *c, struct http_req *rq, c
 	}
 	http_headers(r, "text/event-stream; charset=utf-8");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
-	http_cookie(r, rq);
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -227,9 +328,9 @@ static json_t *http_body_object(const struct http_req *rq)
 	return j;
 }
 
-static enum MHD_Result http_bad_body(struct MHD_Connection *c, const struct http_req *rq)
+static enum MHD_Result http_bad_body(struct MHD_Connection *c)
 {
-	return http_error(c, rq, 400, KCM_kiosk_bad_body);
+	return http_error(c, 400, KCM_kiosk_bad_body);
 }
 
 static enum MHD_Result h_roster(struct MHD_Connection *c, struct http_req *rq, const char *rest)
@@ -238,12 +339,15 @@ static enum MHD_Result h_roster(struct MHD_Connection *c, struct http_req *rq, c
 	char err[256];
 	int r;
 
+	(void)rq;
 	(void)rest;
+	if (req)
+		kiosk_keycabd_add_key(req);
 	r = req ? kiosk_keycabd_call(req, &rep, err, sizeof(err)) : -ENOMEM;
 	json_decref(req);
 	if (r < 0)
-		return http_keycabd_down(c, rq);
-	return http_answer(c, rq, 200, rep);
+		return http_keycabd_down(c);
+	return http_answer(c, 200, rep);
 }
 
 static enum MHD_Result h_login(struct MHD_Connection *c, struct http_req *rq, const char *rest)
@@ -255,24 +359,24 @@ static enum MHD_Result h_login(struct MHD_Connection *c, struct http_req *rq, co
 
 	(void)rest;
 	if (!req)
-		return http_bad_body(c, rq);
+		return http_bad_body(c);
 	json_object_foreach(req, key, v) {
 		if ((strcmp(key, "person") != 0 && strcmp(key, "pin") != 0) || !json_is_string(v)) {
 			kc_secret_wipe_request(req);
 			json_decref(req);
-			return http_error(c, rq, 400, KCM_kiosk_login_fields);
+			return http_error(c, 400, KCM_kiosk_login_fields);
 		}
 	}
 	if (!json_object_get(req, "person") || !json_object_get(req, "pin")) {
 		kc_secret_wipe_request(req);
 		json_decref(req);
-		return http_error(c, rq, 400, KCM_kiosk_login_incomplete);
+		return http_error(c, 400, KCM_kiosk_login_incomplete);
 	}
 	rep = kiosk_login(req, rq->cookie, "PIN", &rc);
 	json_decref(req);
 	if (!rep)
-		return http_keycabd_down(c, rq);
-	return http_answer(c, rq, 200, rep);
+		return http_keycabd_down(c);
+	return http_answer(c, 200, rep);
 }
 
 static enum MHD_Result h_logout(struct MHD_Connection *c, struct http_req *rq, const char *rest)
@@ -284,7 +388,7 @@ static enum MHD_Result h_logout(struct MHD_Connection *c, struct http_req *rq, c
 		kiosk_logout_token(token, rq->cookie, "logout");
 		sodium_memzero(token, sizeof(token));
 	}
-	return http_json(c, rq, 200, json_pack("{s:b}", "ok", 1));
+	return http_json(c, 200, json_pack("{s:b}", "ok", 1));
 }
 
 static enum MHD_Result h_op(struct MHD_Connection *c, struct http_req *rq, const char *op)
@@ -296,11 +400,11 @@ static enum MHD_Result h_op(struct MHD_Connection *c, struct http_req *rq, const
 
 	if (!access) {
 		kc_notice("a page asked for op \"%.64s\", which the terminal does not offer", op);
-		return http_error(c, rq, 403, KCM_kiosk_op_not_allowed);
+		return http_error(c, 403, KCM_kiosk_op_not_allowed);
 	}
 	req = http_body_object(rq);
 	if (!req)
-		return http_bad_body(c, rq);
+		return http_bad_body(c);
 	json_object_set_new(req, "op", json_string(op));
 	json_object_del(req, "session");
 	if (access == KIOSK_OP_SESSION || access == KIOSK_OP_PROBE) {
@@ -316,7 +420,7 @@ static enum MHD_Result h_op(struct MHD_Connection *c, struct http_req *rq, const
 				json_decref(no);
 				no = NULL;
 			}
-			return http_answer(c, rq, access == KIOSK_OP_PROBE ? 200 : 401, no);
+			return http_answer(c, access == KIOSK_OP_PROBE ? 200 : 401, no);
 		}
 		json_object_set_new(req, "session", json_string(token));
 		sodium_memzero(token, sizeof(token));
@@ -325,27 +429,34 @@ static enum MHD_Result h_op(struct MHD_Connection *c, struct http_req *rq, const
 	json_decref(req);
 	if (r < 0) {
 		kc_warn("op %s: %s", op, err);
-		return http_keycabd_down(c, rq);
+		return http_keycabd_down(c);
 	}
-	return http_answer(c, rq, 200, rep);
+	return http_answer(c, 200, rep);
 }
 
 /* ---- routes ---- */
 
+enum http_who {
+	HTTP_ANYONE = 1, /* the handler looks at rq->screen itself, if at all */
+	HTTP_SCREEN,	 /* the paired screen only: anyone else gets 401 */
+};
+
 struct http_route {
 	const char *method;
 	const char *path; /* ending in '/': a prefix, the rest given to the handler */
+	enum http_who who;
 	enum MHD_Result (*handler)(struct MHD_Connection *c, struct http_req *rq, const char *rest);
 };
 
 static const struct http_route http_routes[] = {
-	{ "GET", "/", h_index },
-	{ "GET", "/static/", h_static },
-	{ "GET", "/api/events", h_events },
-	{ "GET", "/api/roster", h_roster },
-	{ "POST", "/api/login", h_login },
-	{ "POST", "/api/logout", h_logout },
-	{ "POST", "/api/op/", h_op },
+	{ "GET", "/", HTTP_ANYONE, h_index },
+	{ "GET", "/pair", HTTP_ANYONE, h_pair },
+	{ "GET", "/static/", HTTP_ANYONE, h_static },
+	{ "GET", "/api/events", HTTP_SCREEN, h_events },
+	{ "GET", "/api/roster", HTTP_SCREEN, h_roster },
+	{ "POST", "/api/login", HTTP_SCREEN, h_login },
+	{ "POST", "/api/logout", HTTP_SCREEN, h_logout },
+	{ "POST", "/api/op/", HTTP_SCREEN, h_op },
 };
 
 static const struct http_route *http_route(const char *url, const char **rest, bool *path_known)
@@ -380,6 +491,33 @@ static bool http_host_ok(struct MHD_Connection *c)
 	return strcmp(host, a) == 0 || strcasecmp(host, b) == 0;
 }
 
+/* The media type is JSON: "application/json", with no parameter but
+ * charset=utf-8 (names and values in any case; spaces around ';'). */
+static bool http_json_type(const char *type)
+{
+	static const char media[] = "application/json", param[] = "charset=";
+
+	if (!type || strncasecmp(type, media, strlen(media)) != 0)
+		return false;
+	type += strlen(media);
+	type += strspn(type, " \t");
+	if (!*type)
+		return true;
+	if (*type++ != ';')
+		return false;
+	type += strspn(type, " \t");
+	if (strncasecmp(type, param, strlen(param)) != 0)
+		return false;
+	type += strlen(param);
+	if (strncasecmp(type, "utf-8", 5) == 0)
+		type += 5;
+	else if (strncasecmp(type, "\"utf-8\"", 7) == 0)
+		type += 7;
+	else
+		return false;
+	return type[strspn(type, " \t")] == '\0';
+}
+
 /* A write comes from this server's own page: JSON, and no other origin. */
 static bool http_write_ok(struct MHD_Connection *c)
 {
@@ -388,7 +526,7 @@ static bool http_write_ok(struct MHD_Connection *c)
 	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
 	char a[64], b[64];
 
-	if (!type || strncasecmp(type, "application/json", 16) != 0)
+	if (!http_json_type(type))
 		return false;
 	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
 		return false;
@@ -399,17 +537,15 @@ static bool http_write_ok(struct MHD_Connection *c)
 	return strcmp(origin, a) == 0 || strcasecmp(origin, b) == 0;
 }
 
+/* Whether the request carries the paired screen's cookie; any other
+ * cookie is as none (the kiosk binds only the cookies it issued). */
 static void http_cookie_of(struct MHD_Connection *c, struct http_req *rq)
 {
 	const char *v = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, KIOSK_COOKIE);
 
-	if (v && strlen(v) == KIOSK_COOKIE_LEN - 1 && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-							       "0123456789-_") == KIOSK_COOKIE_LEN - 1) {
+	rq->screen = kiosk_pair_check(v);
+	if (rq->screen)
 		kc_strlcpy(rq->cookie, v, sizeof(rq->cookie));
-		return;
-	}
-	kiosk_session_new_cookie(rq->cookie);
-	rq->new_cookie = true;
 }
 
 static enum MHD_Result http_dispatch(struct MHD_Connection *c, struct http_req *rq, const char *url,
@@ -420,17 +556,19 @@ static enum MHD_Result http_dispatch(struct MHD_Connection *c, struct http_req *
 	bool known;
 
 	if (!http_host_ok(c))
-		return http_error(c, NULL, 421, KCM_kiosk_wrong_host);
+		return http_error(c, 421, KCM_kiosk_wrong_host);
 	rt = http_route(url, &rest, &known);
 	if (!rt)
-		return http_error(c, NULL, 404, KCM_kiosk_no_page);
+		return http_error(c, 404, KCM_kiosk_no_page);
 	if (strcmp(method, rt->method) != 0 && !(strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0))
-		return http_error(c, NULL, 405, KCM_kiosk_method);
+		return http_error(c, 405, KCM_kiosk_method);
 	if (strcmp(rt->method, "POST") == 0 && !http_write_ok(c))
-		return http_error(c, NULL, 403, KCM_kiosk_not_own_page);
-	if (rq->too_big)
-		return http_error(c, NULL, 413, KCM_kiosk_too_large);
+		return http_error(c, 403, KCM_kiosk_not_own_page);
 	http_cookie_of(c, rq);
+	if (rt->who == HTTP_SCREEN && !rq->screen)
+		return http_error(c, 401, KCM_kiosk_not_paired);
+	if (rq->too_big)
+		return http_error(c, 413, KCM_kiosk_too_large);
 	return rt->handler(c, rq, rest);
 }
 

@@ -1,7 +1,9 @@
 /* keycab-kiosk: the cabinet's touchscreen terminal (controller/README.md,
- * "The terminal"). main() reads as a list: configuration, keycabd's
- * socket, the logins, the relay, the HTTP server, the card reader,
- * READY=1, one poll() loop (signals, the idle timer, the card reader). */
+ * "The terminal"). main() reads as a list: configuration, the pairing key
+ * and the terminal key, keycabd's socket, the logins, the relay, the HTTP
+ * server, the card reader, READY=1, one poll() loop (signals, the idle
+ * timer, the card reader). With --pairing-page it only writes the page
+ * the display opens to pair, and exits. */
 #include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
@@ -27,9 +29,10 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: keycab-kiosk -c CONFIG [--check-config]\n"
-		"  -c, --config FILE   the terminal's configuration (controller/README.md, \"The terminal\")\n"
-		"  --check-config      load the configuration, then exit\n");
+		"usage: keycab-kiosk -c CONFIG [--check-config | --pairing-page FILE]\n"
+		"  -c, --config FILE     the terminal's configuration (controller/README.md, \"The terminal\")\n"
+		"  --check-config        load the configuration, then exit\n"
+		"  --pairing-page FILE   write the page the display opens to pair (mode 0600), then exit\n");
 }
 
 /* The terminal's settings, sent first on every page's stream. */
@@ -39,15 +42,16 @@ static json_t *kiosk_settings(const struct kiosk_conf *c, const char *reader)
 			 (json_int_t)(c->idle_ms / 1000), "card_reader", reader);
 }
 
-/* A card from the reader: a login for the page in front. */
+/* A card from the reader: a login for the paired screen, when its page
+ * is open (it has an event stream). */
 static void kiosk_card(const char *id)
 {
 	char cookie[KIOSK_COOKIE_LEN];
 	json_t *req, *rep;
 	int rc = 0;
 
-	if (kiosk_stream_front(cookie) < 0) {
-		kc_notice("a card was read with no page open; ignored");
+	if (kiosk_pair_screen(cookie) < 0 || kiosk_stream_count() == 0) {
+		kc_notice("a card was read with the screen's page not open; ignored");
 		return;
 	}
 	req = json_pack("{s:s}", "card", id);
@@ -62,6 +66,24 @@ static void kiosk_card(const char *id)
 	else
 		kiosk_text_add(rep);
 	kiosk_relay_publish("login", rep, cookie);
+	sodium_memzero(cookie, sizeof(cookie));
+}
+
+/* The pairing key and (unless terminal is NULL: the pairing page needs
+ * none) the terminal key, read once at start. */
+static int kiosk_secrets(const struct kiosk_conf *c, char pairing[KC_SHARED_KEY_MAX + 1], char *terminal, char *err,
+			 size_t errlen)
+{
+	int r = kiosk_conf_secret("[kiosk] pairing_key", c->pairing_key, pairing, err, errlen);
+
+	if (r < 0 || !terminal)
+		return r;
+	terminal[0] = '\0';
+	if (c->terminal_key[0])
+		r = kiosk_conf_secret("[kiosk] terminal_key", c->terminal_key, terminal, err, errlen);
+	if (r < 0)
+		sodium_memzero(pairing, KC_SHARED_KEY_MAX + 1);
+	return r;
 }
 
 static void kiosk_card_events(struct kc_cardreader *cr, const struct kiosk_conf *c)
@@ -136,9 +158,10 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
 					       { "check-config", no_argument, NULL, 'C' },
+					       { "pairing-page", required_argument, NULL, 'P' },
 					       { "help", no_argument, NULL, 'h' },
 					       { NULL, 0, NULL, 0 } };
-	const char *config = NULL;
+	const char *config = NULL, *pairing_page = NULL;
 	bool check = false;
 	struct kiosk_conf conf;
 	struct kiosk_http *http = NULL;
@@ -146,6 +169,7 @@ int main(int argc, char **argv)
 	struct itimerspec tick = { .it_interval = { 0, KIOSK_TICK_MS * 1000000L },
 				   .it_value = { 0, KIOSK_TICK_MS * 1000000L } };
 	char err[512], cookie[KIOSK_COOKIE_LEN], token[KIOSK_TOKEN_MAX];
+	char pairing[KC_SHARED_KEY_MAX + 1], terminal[KC_SHARED_KEY_MAX + 1];
 	json_t *settings;
 	int o, sigfd, tfd, r;
 
@@ -156,11 +180,12 @@ int main(int argc, char **argv)
 		switch (o) {
 		case 'c': config = optarg; break;
 		case 'C': check = true; break;
+		case 'P': pairing_page = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!config || optind != argc) {
+	if (!config || optind != argc || (check && pairing_page)) {
 		usage(stderr);
 		return 2;
 	}
@@ -173,6 +198,25 @@ int main(int argc, char **argv)
 		printf("%s: ok\n", config);
 		return 0;
 	}
+	if (kiosk_secrets(&conf, pairing, pairing_page ? NULL : terminal, err, sizeof(err)) < 0) {
+		kc_err("%s", err);
+		return 1;
+	}
+	if (pairing_page) {
+		r = kiosk_pair_page(pairing_page, conf.port, pairing, err, sizeof(err));
+		sodium_memzero(pairing, sizeof(pairing));
+		if (r < 0)
+			kc_err("%s", err);
+		return r < 0 ? 1 : 0;
+	}
+	r = kiosk_pair_init(pairing);
+	sodium_memzero(pairing, sizeof(pairing));
+	if (r < 0) {
+		kc_err("[kiosk] pairing_key: %s", strerror(-r));
+		return 1;
+	}
+	if (!terminal[0])
+		kc_warn("no [kiosk] terminal_key: keycabd may refuse the terminal its live state and roster");
 	/* one heap for every thread: the terminal stays small */
 	mallopt(M_ARENA_MAX, 1);
 	sigfd = kc_signalfd_open(false);
@@ -181,7 +225,9 @@ int main(int argc, char **argv)
 		kc_err("signals and timer: %s", strerror(errno));
 		return 1;
 	}
-	if ((r = kiosk_keycabd_init(conf.socket_path)) < 0 ||
+	r = kiosk_keycabd_init(conf.socket_path, terminal);
+	sodium_memzero(terminal, sizeof(terminal));
+	if (r < 0 ||
 	    (r = kiosk_session_init(conf.idle_ms, conf.max_streams)) < 0) {
 		kc_err("starting: %s", strerror(-r));
 		return 1;
@@ -205,8 +251,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	kc_notice("serving the terminal on http://127.0.0.1:%d/ (keycabd at %s; logins end after %lld s idle;"
-		  " card reader %s; ops: %s)", kiosk_http_port(http), conf.socket_path,
+	kc_notice("serving the terminal on http://127.0.0.1:%d/ to the screen its display pairs (keycabd at %s;"
+		  " logins end after %lld s idle; card reader %s; ops: %s)", kiosk_http_port(http), conf.socket_path,
 		  (long long)(conf.idle_ms / 1000), conf.card_device[0] ? conf.card_device : "none", kiosk_ops_list());
 	sd_notify(0, "READY=1");
 	r = kiosk_loop(sigfd, tfd, cr, &conf);
@@ -220,6 +266,7 @@ int main(int argc, char **argv)
 	}
 	kiosk_keycabd_close();
 	kiosk_relay_free();
+	kiosk_pair_free();
 	close(tfd);
 	close(sigfd);
 	if (r < 0) {

@@ -1,11 +1,13 @@
-/* Live state for the pages: one subscription connection to keycabd
- * ({"op":"subscribe"}), shared by every page, relayed as server-sent
- * events. Each message is queued once in a ring; each page's stream reads
- * the ring at its own pace. When keycabd goes away the thread connects
- * again with a doubling delay and tells the pages (event: keycabd); after
- * each new subscription they get its status snapshot again, since the
- * events of the gap are not pushed. A keycabd that answers subscribe with
- * an error gives no live state: the pages get keycabd up/down only. */
+/* Live state for the screen: one subscription connection to keycabd
+ * ({"op":"subscribe"} with the terminal key), relayed as server-sent
+ * events to the streams of the paired screen, and to no other. Each
+ * message is queued once in a ring; each stream reads the ring at its own
+ * pace, and ends once another screen is paired. When keycabd goes away,
+ * or refuses the subscription (every subscriber place taken, a terminal
+ * key it does not take), the thread connects and subscribes again with a
+ * doubling delay and tells the screen (event: keycabd, up and following);
+ * after each new subscription it gets the status snapshot again, since
+ * the events of the gap are not pushed. */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -25,7 +27,6 @@
 #define RELAY_KEEPALIVE_MS 15000 /* a comment line on a quiet stream */
 #define RELAY_BACKOFF_MIN_MS 250
 #define RELAY_BACKOFF_MAX_MS 5000
-#define RELAY_PING_MS 60000	 /* without subscribe: keeps the connection from keycabd's idle close */
 #define RELAY_RETRY_MS 1000	 /* the page's EventSource reconnects after this */
 
 struct relay_msg {
@@ -38,7 +39,7 @@ struct relay_msg {
 struct kiosk_stream {
 	struct kiosk_stream *next;
 	uint64_t next_seq;
-	uint64_t opened; /* order of opening */
+	uint64_t screen; /* the pairing it belongs to (pair.c) */
 	char cookie[KIOSK_COOKIE_LEN];
 	char *pend;	 /* bytes to send before the next message */
 	size_t pend_len, pend_off;
@@ -50,10 +51,11 @@ static struct {
 	struct relay_msg ring[RELAY_RING];
 	uint64_t head;		 /* seq of the next message */
 	struct kiosk_stream *streams;
-	int nstreams, max_streams;
-	uint64_t opened;
+	int max_streams;
 	bool stopping;
-	bool up;
+	bool up, following;
+	char *why;		 /* keycabd's refusal of subscribe, as JSON; NULL: none */
+	char *keycabd;		 /* the last keycabd message (up, following) */
 	char *status;		 /* the last status snapshot, as a message; NULL: none */
 	char *kiosk;		 /* the terminal's settings, as a message */
 	/* the thread */
@@ -124,33 +126,55 @@ void kiosk_relay_set_kiosk(json_t *data)
 	pthread_mutex_unlock(&rl.lock);
 }
 
-/* keycabd up or down: told to the pages when it changes. */
-static void relay_set_up(bool up)
+/* keycabd up or down, the screen following the cabinet or not (why: the
+ * refusal, taken; NULL when following or down): told to the screen when
+ * it changes, and kept for each stream's start. */
+static void relay_set_state(bool up, bool following, json_t *why)
 {
+	char *why_text = why ? json_dumps(why, JSON_COMPACT) : NULL;
+	json_t *data = json_pack("{s:b, s:b}", "up", up, "following", following);
 	size_t len;
-	char *text;
+	char *text, *copy;
+	bool same, was_up;
 
 	pthread_mutex_lock(&rl.lock);
-	if (rl.up == up) {
-		pthread_mutex_unlock(&rl.lock);
+	was_up = rl.up;
+	same = rl.up == up && rl.following == following &&
+	       ((!why_text && !rl.why) || (why_text && rl.why && strcmp(why_text, rl.why) == 0));
+	pthread_mutex_unlock(&rl.lock);
+	free(why_text);
+	if (same || !data) {
+		json_decref(why);
+		json_decref(data);
 		return;
 	}
+	if (up && !was_up)
+		kc_notice("connected to keycabd");
+	else if (!up && was_up)
+		kc_warn("keycabd is not there: the screen is told; trying again");
+	if (why)
+		json_object_set(data, "why", why);
+	text = relay_format("keycabd", data, &len);
+	copy = text ? strdup(text) : NULL;
+	if (!copy) {
+		free(text);
+		json_decref(why);
+		return;
+	}
+	pthread_mutex_lock(&rl.lock);
 	rl.up = up;
+	rl.following = following;
+	free(rl.why);
+	rl.why = why ? json_dumps(why, JSON_COMPACT) : NULL;
+	free(rl.keycabd);
+	rl.keycabd = copy;
 	if (!up) {
 		free(rl.status);
 		rl.status = NULL;
 	}
-	pthread_mutex_unlock(&rl.lock);
-	if (up)
-		kc_notice("connected to keycabd");
-	else
-		kc_warn("keycabd is not there: the pages are told; trying again");
-	text = relay_format("keycabd", json_pack("{s:b}", "up", up), &len);
-	if (!text)
-		return;
-	pthread_mutex_lock(&rl.lock);
 	relay_queue(text, len, NULL);
 	pthread_mutex_unlock(&rl.lock);
+	json_decref(why);
 }
 
 static void relay_set_status(json_t *status)
@@ -186,33 +210,49 @@ static int stream_append(struct kiosk_stream *s, const char *text)
 	return 0;
 }
 
-int kiosk_stream_open(const char *cookie, struct kiosk_stream **out)
+void kiosk_relay_wake(void)
+{
+	pthread_mutex_lock(&rl.lock);
+	pthread_cond_broadcast(&rl.cond);
+	pthread_mutex_unlock(&rl.lock);
+}
+
+/* Streams of the screen paired now; with the lock held. */
+static int stream_count(void)
+{
+	uint64_t screen = kiosk_pair_current();
+	int n = 0;
+
+	for (const struct kiosk_stream *s = rl.streams; s; s = s->next)
+		n += s->screen == screen;
+	return n;
+}
+
+int kiosk_stream_open(const char *cookie, uint64_t screen, struct kiosk_stream **out)
 {
 	struct kiosk_stream *s = calloc(1, sizeof(*s));
-	char head[64], *up;
+	char head[64];
 	int r = 0;
 
 	if (!s)
 		return -ENOMEM;
-	kc_strlcpy(s->cookie, cookie ? cookie : "", sizeof(s->cookie));
+	kc_strlcpy(s->cookie, cookie, sizeof(s->cookie));
+	s->screen = screen;
 	snprintf(head, sizeof(head), "retry: %d\n\n", RELAY_RETRY_MS);
 	pthread_mutex_lock(&rl.lock);
-	if (rl.stopping || rl.nstreams >= rl.max_streams) {
+	/* the streams of a screen paired before are on their way out: not counted */
+	if (rl.stopping || stream_count() >= rl.max_streams) {
 		pthread_mutex_unlock(&rl.lock);
 		free(s);
 		return rl.stopping ? -ESHUTDOWN : -EMFILE;
 	}
-	up = relay_format("keycabd", json_pack("{s:b}", "up", rl.up), NULL);
-	if (!up || stream_append(s, head) < 0 || (rl.kiosk && stream_append(s, rl.kiosk) < 0) ||
-	    stream_append(s, up) < 0 || (rl.status && stream_append(s, rl.status) < 0))
+	if (stream_append(s, head) < 0 || (rl.kiosk && stream_append(s, rl.kiosk) < 0) ||
+	    (rl.keycabd && stream_append(s, rl.keycabd) < 0) || (rl.status && stream_append(s, rl.status) < 0))
 		r = -ENOMEM;
-	free(up);
 	if (r == 0) {
 		s->next_seq = rl.head;
-		s->opened = ++rl.opened;
 		s->next = rl.streams;
 		rl.streams = s;
-		rl.nstreams++;
 	}
 	pthread_mutex_unlock(&rl.lock);
 	if (r < 0) {
@@ -249,8 +289,8 @@ long kiosk_stream_read(struct kiosk_stream *s, char *buf, size_t max)
 	until.tv_sec += RELAY_KEEPALIVE_MS / 1000;
 	pthread_mutex_lock(&rl.lock);
 	while (r == 0) {
-		if (rl.stopping) {
-			r = -EPIPE;
+		if (rl.stopping || s->screen != kiosk_pair_current()) {
+			r = -EPIPE; /* stopping, or another screen paired */
 		} else if (s->pend) {
 			r = stream_take(s, buf, max);
 		} else if (s->next_seq < rl.head) {
@@ -285,7 +325,6 @@ void kiosk_stream_close(struct kiosk_stream *s)
 	for (struct kiosk_stream **p = &rl.streams; *p; p = &(*p)->next) {
 		if (*p == s) {
 			*p = s->next;
-			rl.nstreams--;
 			break;
 		}
 	}
@@ -294,29 +333,12 @@ void kiosk_stream_close(struct kiosk_stream *s)
 	free(s);
 }
 
-int kiosk_stream_front(char cookie[KIOSK_COOKIE_LEN])
-{
-	const struct kiosk_stream *front = NULL;
-	int r = -ENOENT;
-
-	pthread_mutex_lock(&rl.lock);
-	for (const struct kiosk_stream *s = rl.streams; s; s = s->next)
-		if (s->cookie[0] && (!front || s->opened > front->opened))
-			front = s;
-	if (front) {
-		kc_strlcpy(cookie, front->cookie, KIOSK_COOKIE_LEN);
-		r = 0;
-	}
-	pthread_mutex_unlock(&rl.lock);
-	return r;
-}
-
 int kiosk_stream_count(void)
 {
 	int n;
 
 	pthread_mutex_lock(&rl.lock);
-	n = rl.nstreams;
+	n = stream_count();
 	pthread_mutex_unlock(&rl.lock);
 	return n;
 }
@@ -337,74 +359,111 @@ static int relay_wait(int fd, int ms)
 	return n > 0 && fd >= 0 && p[1].revents ? 1 : 0;
 }
 
+/* What an object keycabd pushes says in words, in both languages: its
+ * own code (an event), its data's (an event's reason), its message (the
+ * link's, the disk's). */
+static void relay_said(json_t *obj)
+{
+	json_t *data = json_object_get(obj, "data"), *msg = json_object_get(obj, "message");
+
+	if (json_object_get(obj, "code"))
+		kiosk_text_add(obj);
+	if (json_object_get(data, "code"))
+		kiosk_text_add(data);
+	if (json_is_object(msg))
+		kiosk_text_add(msg);
+}
+
+/* keycabd's pushes, and the event each is relayed as. */
+static const struct {
+	const char *push;   /* "push": ... */
+	const char *member; /* the object it carries */
+	const char *event;  /* the server-sent event */
+} relay_pushes[] = {
+	{ "event", "event", "ev" },
+	{ "link", "forward", "link" },
+	{ "storage", "storage", "storage" },
+};
+
 static void relay_push(json_t *line)
 {
 	const char *push = json_string_value(json_object_get(line, "push"));
 
-	if (push && strcmp(push, "event") == 0 && json_is_object(json_object_get(line, "event"))) {
-		json_t *ev = json_object_get(line, "event");
+	for (size_t i = 0; push && i < KC_ARRAY_SIZE(relay_pushes); i++) {
+		json_t *obj = json_object_get(line, relay_pushes[i].member);
 
-		/* an event that says something in words: its text as well */
-		if (json_object_get(ev, "code"))
-			kiosk_text_add(ev);
-		if (json_object_get(json_object_get(ev, "data"), "code"))
-			kiosk_text_add(json_object_get(ev, "data"));
-		kiosk_relay_publish("ev", json_incref(ev), NULL);
+		if (strcmp(push, relay_pushes[i].push) != 0 || !json_is_object(obj))
+			continue;
+		relay_said(obj);
+		kiosk_relay_publish(relay_pushes[i].event, json_incref(obj), NULL);
+		return;
 	}
-	else if (push && strcmp(push, "link") == 0 && json_is_object(json_object_get(line, "forward")))
-		kiosk_relay_publish("link", json_incref(json_object_get(line, "forward")), NULL);
-	else
-		kc_debug("keycabd sent a line that is no push; ignored");
+	kc_debug("keycabd sent a line that is no push the screen takes; ignored");
+}
+
+/* keycabd's refusal of subscribe, for the screen: its code, params and
+ * English, and its text in both languages. */
+static json_t *relay_why(json_t *rep)
+{
+	json_t *why = json_object();
+	static const char *const keep[] = { "code", "params", "error", "reason", "text" };
+
+	kiosk_text_add(rep);
+	for (size_t i = 0; why && i < KC_ARRAY_SIZE(keep); i++)
+		if (json_object_get(rep, keep[i]))
+			json_object_set(why, keep[i], json_object_get(rep, keep[i]));
+	return why;
 }
 
 /* One subscription, until keycabd closes it or the stop: 0 closed,
- * -ESHUTDOWN stopping, other -errno when it could not be made. */
-static int relay_session(struct kc_client *c)
+ * -EAGAIN keycabd refused it (told to the screen), -ESHUTDOWN stopping,
+ * other -errno when keycabd could not be asked. */
+static int relay_session(struct kc_client *c, bool *refused)
 {
 	json_t *req = json_pack("{s:s}", "op", "subscribe"), *rep = NULL;
 	char err[256];
-	bool live;
 	int r;
 
 	if (!req)
 		return -ENOMEM;
+	kiosk_keycabd_add_key(req);
 	r = kc_client_call(c, req, &rep, err, sizeof(err));
+	kiosk_keycabd_wipe(req);
 	json_decref(req);
 	if (r < 0)
 		return r;
-	relay_set_up(true);
-	live = json_is_true(json_object_get(rep, "ok")) && json_is_object(json_object_get(rep, "status"));
-	if (live) {
-		kc_info("subscribed to keycabd's live state");
-		relay_set_status(json_incref(json_object_get(rep, "status")));
-	} else {
-		const char *why = json_string_value(json_object_get(rep, "error"));
+	if (!json_is_true(json_object_get(rep, "ok")) || !json_is_object(json_object_get(rep, "status"))) {
+		const char *why = json_string_value(json_object_get(rep, json_object_get(rep, "error") ? "error" : "reason"));
 
-		kc_warn("keycabd refused subscribe (%s): the pages get no live state", why ? why : "no reason");
+		if (!*refused)
+			kc_warn("keycabd refused subscribe (%s): the screen does not follow the cabinet; trying again",
+				why ? why : "no reason");
+		*refused = true;
+		relay_set_state(true, false, relay_why(rep));
+		json_decref(rep);
+		return -EAGAIN;
 	}
+	relay_set_state(true, true, NULL);
+	if (*refused)
+		kc_notice("subscribed to keycabd's live state, after its refusal");
+	else
+		kc_info("subscribed to keycabd's live state");
+	*refused = false;
+	relay_said(json_object_get(json_object_get(rep, "status"), "forward"));
+	relay_said(json_object_get(json_object_get(rep, "status"), "storage"));
+	relay_set_status(json_incref(json_object_get(rep, "status")));
 	json_decref(rep);
 	for (;;) {
-		r = relay_wait(c->fd, live ? -1 : RELAY_PING_MS);
+		r = relay_wait(c->fd, -1);
 		if (r < 0)
 			return r;
-		if (r == 0 && !live) {
-			req = json_pack("{s:s}", "op", "ping");
-			r = req ? kc_client_call(c, req, &rep, err, sizeof(err)) : -ENOMEM;
-			json_decref(req);
-			json_decref(rep);
-			rep = NULL;
-			if (r < 0)
-				return 0;
-			continue;
-		}
 		if (r == 0)
 			continue;
 		/* a line, and any more that came with it */
 		do {
 			if (kc_client_recv(c, &rep, err, sizeof(err)) < 0)
 				return 0;
-			if (live)
-				relay_push(rep);
+			relay_push(rep);
 			json_decref(rep);
 			rep = NULL;
 		} while (c->len && memchr(c->buf, '\n', c->len));
@@ -414,7 +473,7 @@ static int relay_session(struct kc_client *c)
 static void *relay_thread(void *arg)
 {
 	int backoff = RELAY_BACKOFF_MIN_MS;
-	bool first = true;
+	bool first = true, refused = false;
 
 	(void)arg;
 	for (;;) {
@@ -422,22 +481,24 @@ static void *relay_thread(void *arg)
 		int r = kc_client_open(&c, rl.path);
 
 		if (r == 0) {
-			r = relay_session(&c);
+			r = relay_session(&c, &refused);
 			kc_client_close(&c);
 			if (r == -ESHUTDOWN)
 				break;
 			if (r == 0) {
 				/* keycabd closed it: once more at once, before
-				 * telling the pages it is gone */
+				 * telling the screen it is gone */
 				backoff = RELAY_BACKOFF_MIN_MS;
 				first = false;
 				continue;
 			}
 		}
-		if (first)
-			kc_warn("keycabd is not there yet (%s): trying again", strerror(-r));
+		if (r != -EAGAIN) {
+			if (first)
+				kc_warn("keycabd is not there yet (%s): trying again", strerror(-r));
+			relay_set_state(false, false, NULL);
+		}
 		first = false;
-		relay_set_up(false);
 		if (relay_wait(-1, backoff) < 0)
 			break;
 		backoff = backoff * 2 > RELAY_BACKOFF_MAX_MS ? RELAY_BACKOFF_MAX_MS : backoff * 2;
@@ -464,6 +525,8 @@ int kiosk_relay_start(const char *socket_path, const json_t *kiosk, int max_stre
 	kc_strlcpy(rl.path, socket_path, sizeof(rl.path));
 	rl.max_streams = max_streams;
 	rl.kiosk = relay_format("kiosk", json_deep_copy(kiosk), NULL);
+	/* until the thread has asked keycabd */
+	rl.keycabd = relay_format("keycabd", json_pack("{s:b, s:b}", "up", 0, "following", 0), NULL);
 	rl.stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (rl.stopfd < 0) {
 		r = -errno;
@@ -507,6 +570,8 @@ void kiosk_relay_free(void)
 	}
 	free(rl.status);
 	free(rl.kiosk);
-	rl.status = rl.kiosk = NULL;
+	free(rl.keycabd);
+	free(rl.why);
+	rl.status = rl.kiosk = rl.keycabd = rl.why = NULL;
 	pthread_cond_destroy(&rl.cond);
 }

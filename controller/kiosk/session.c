@@ -1,7 +1,8 @@
-/* The terminal's logins: a page cookie (given with the page, or at its
- * first login) bound to the keycabd session token of whoever logged in
+/* The terminal's logins: the screen's cookie (pair.c: only the paired
+ * screen logs in) bound to the keycabd session token of whoever logged in
  * there. The token never leaves the kiosk. A login ends after idle_ms
- * without a request, at logout, or when a new login replaces it. */
+ * without a request, at logout, when a new login replaces it, or when
+ * another screen is paired. */
 #include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -41,16 +42,6 @@ int kiosk_session_init(int64_t idle_ms, int max)
 int64_t kiosk_session_idle_ms(void)
 {
 	return ks.idle_ms;
-}
-
-int kiosk_session_new_cookie(char out[KIOSK_COOKIE_LEN])
-{
-	unsigned char raw[32];
-
-	randombytes_buf(raw, sizeof(raw));
-	sodium_bin2base64(out, KIOSK_COOKIE_LEN, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	sodium_memzero(raw, sizeof(raw));
-	return 0;
 }
 
 static void session_wipe(struct kiosk_login_slot *s)

@@ -5,7 +5,8 @@
 #   keyauditd    the audit service, with a webhook receiver for its notices
 #   keycabd      the cabinet controller, forwarding its events to keyauditd
 #   keycab-kiosk the cabinet's touchscreen pages, on a free 127.0.0.1 port
-#                (its URL is printed, in Chinese and English)
+#                (the URL that pairs a browser as its screen is printed, in
+#                Chinese and English)
 #
 # then imports a sample estate (tests/demo/estate/setup.sh), walks through
 # the custody rules with the real `keycab` commands
@@ -218,22 +219,31 @@ pids+=($!)
 wait_until 15 "$KEYCAB_BIN/keycab" ping
 msg "keycabd is up on %s" "$KEYCAB_SOCKET"
 # The terminal: keycab-kiosk on a free port of 127.0.0.1 (port 0: it picks
-# one and logs it), talking to keycabd over the same socket as keycab.
+# one and logs it), talking to keycabd over the same socket as keycab, with
+# its terminal key. It serves one screen: the browser that opens the
+# pairing URL (its key, a file here as the display's credential on a
+# cabinet; controller/README.md, "The terminal").
+(umask 077 && head -c 32 /dev/urandom | basenc --base64url | tr -d '=\n' >"$DEMO_DIR/kiosk-pairing.key")
 cat >"$DEMO_DIR/kiosk.conf" <<CONF
 [kiosk]
 port = 0
 socket = $KEYCAB_SOCKET
 idle_timeout = 5m
+pairing_key = $DEMO_DIR/kiosk-pairing.key
+terminal_key = $DEMO_DIR/terminal.key
 CONF
 "$KEYCAB_BIN/keycab-kiosk" -c "$DEMO_DIR/kiosk.conf" >"$DEMO_DIR/kiosk.log" 2>&1 &
 pids+=($!)
 wait_until 10 grep -q 'serving the terminal on http://127.0.0.1:' "$DEMO_DIR/kiosk.log"
 KIOSK_URL=$(sed -n 's|.*serving the terminal on \(http://127.0.0.1:[0-9]*/\).*|\1|p' "$DEMO_DIR/kiosk.log" | head -1)
+KIOSK_PAIR_URL="${KIOSK_URL}pair?key=$(cat "$DEMO_DIR/kiosk-pairing.key")"
 export KIOSK_URL
-wait_until 10 curl -fsS "$KIOSK_URL"
+wait_until 10 curl -fsS -o /dev/null "${KIOSK_URL}static/app.css"
 kiosk_url() {
-	echo "柜面终端（触摸屏页面）：请在本机浏览器打开 $KIOSK_URL"
-	echo "The cabinet's terminal (touchscreen pages): open $KIOSK_URL in a browser on this machine"
+	echo "柜面终端（触摸屏页面）：请在本机浏览器打开 $KIOSK_PAIR_URL"
+	echo "  该浏览器即成为终端屏幕；在另一个浏览器打开此地址，屏幕随之转到那里。"
+	echo "The cabinet's terminal (touchscreen pages): open $KIOSK_PAIR_URL in a browser on this machine;"
+	echo "  that browser becomes the terminal's screen (opened in another browser, the screen moves there)."
 }
 kiosk_url
 

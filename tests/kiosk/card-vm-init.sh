@@ -69,12 +69,14 @@ cat >$T/kiosk.conf <<CONF
 port = $KIOSK_PORT
 socket = $KEYCAB_SOCKET
 idle_timeout = 60s
+pairing_key = /etc/kiosk-pairing
+terminal_key = /etc/terminal.key
 [card_reader]
 device = /tmp/by-id/usb-keycab_test_card_reader-event-kbd
 CONF
 /bin/keycab-kiosk -c $T/kiosk.conf >$T/kiosk.log 2>&1 &
 KIOSK=$!
-wait_for 300 wget -q -O /dev/null http://127.0.0.1:$KIOSK_PORT/ || die "keycab-kiosk did not start"
+wait_for 300 wget -q -O /dev/null http://127.0.0.1:$KIOSK_PORT/static/favicon.svg || die "keycab-kiosk did not start"
 wait_for 100 grep -q "open and grabbed" $T/kiosk.log || die "the kiosk did not grab the card reader"
 echo "CARDVM READY $(cut -d ' ' -f 1 /proc/uptime)"
 

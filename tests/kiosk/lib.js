@@ -60,6 +60,40 @@ async function launch(opts) {
   return { browser, terminal, shots };
 }
 
+// Runs a browser test: body({ browser, terminal, shots }) (launch's); an
+// exception is a failed check; the browser closed, exits 1 when any check
+// failed.
+async function browserTest(test, body) {
+  const env = await launch({ test });
+  try {
+    await body(env);
+  } catch (e) {
+    check(false, 'the browser test ran to its end', e.stack);
+  } finally {
+    await env.browser.close();
+  }
+  process.exit(failures() ? 1 : 0);
+}
+
+// Pairs a page with the kiosk as the cabinet's display does
+// (keycab-kiosk-display.service): it opens the page keycab-kiosk
+// --pairing-page wrote (pairPage, default $KIOSK_PAIR: a file:// URL),
+// which goes on to the kiosk's pairing URL; the kiosk gives the screen's
+// cookie and the page replaces itself with the terminal (the pairing URL
+// does not stay in the history). Nothing is set by hand: the browser
+// navigates. True once the terminal's idle screen shows at the kiosk's /.
+async function pair(term, pairPage = process.env.KIOSK_PAIR) {
+  const page = term.page || term;
+  await page.goto(pairPage);
+  return until(async () => {
+    try {
+      return /^http:\/\/127\.0\.0\.1:\d+\/$/.test(page.url()) && !!(await page.$('[data-t=idle]'));
+    } catch (e) {
+      return false; /* between two documents */
+    }
+  }, 15000);
+}
+
 // Waits for fn() to be true (polling), up to ms; true when it was.
 async function until(fn, ms = 10000, every = 50) {
   const end = Date.now() + ms;
@@ -112,4 +146,4 @@ async function loginPin(term, person, pin) {
   return false;
 }
 
-module.exports = { launch, until, ok, bad, check, failures, sim, coilOns, shell, loginPin };
+module.exports = { launch, browserTest, pair, until, ok, bad, check, failures, sim, coilOns, shell, loginPin };

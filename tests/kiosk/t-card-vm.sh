@@ -5,9 +5,12 @@
 # keyboard-wedge reader (card-typer) through evdev, grabbed. Chromium on
 # this host opens the kiosk's page through QEMU's user networking (a
 # hostfwd to the guest's 127.0.0.1), has cards typed through the second
-# serial port (card-vm.js), and sees who logged in; a card the cabinet
-# does not know is refused on the page and logs nobody in. Afterwards no
-# card id is in any log of the guest. See tests/gpio/README.md.
+# serial port (card-vm.js), and sees who logged in. The page is paired
+# as the display pairs it; a card logs in that screen even when another
+# local process opened an event stream after it with a cookie of its own
+# making (the card login hijack). A card the cabinet does not know is
+# refused on the page and logs nobody in. Afterwards no card id and no
+# pairing key is in any log of the guest. See tests/gpio/README.md.
 #
 # Env: BUILD, KEYCAB_BIN, KEYCAB_SRC (tests/run.sh), KEYCAB_GPIO_CACHE,
 #      KEYCAB_GPIO_ACCEL, KEYCAB_CARD_VM_TIMEOUT (seconds for the whole
@@ -70,11 +73,19 @@ path = @T@/keycab.db
 [socket]
 path = @T@/keycabd.sock
 mode = 0660
+terminal_key = /etc/terminal.key
 [lockout]
 attempts = 5
 base = 2s
 max = 1h
 CONF
+# the kiosk's pairing key, and the page the display opens to pair, written
+# by keycab-kiosk --pairing-page here as the display unit writes it there
+(umask 077 && head -c 32 /dev/urandom | basenc --base64url | tr -d '=\n' >"$root/etc/kiosk-pairing")
+# keycabd's terminal key, which the kiosk reads too
+(umask 077 && head -c 32 /dev/urandom | base64 >"$root/etc/terminal.key")
+printf '[kiosk]\nport = %s\npairing_key = %s\n' "$PORT" "$root/etc/kiosk-pairing" >"$tmp/pair.conf"
+"$KEYCAB_BIN/keycab-kiosk" -c "$tmp/pair.conf" --pairing-page "$tmp/pair.html" || fail "keycab-kiosk --pairing-page"
 vm_sanitizer_env "$root/etc/card-vm.env"
 {
 	echo "export KEYCAB_LOCALEDIR=/share/locale"
@@ -111,7 +122,7 @@ echo "guest ready after $(($(date +%s) - start)) s"
 FAILS=0
 if [ "$ready" = 1 ]; then
 	echo "== the page in Chromium, cards typed in the VM"
-	KIOSK_URL=http://127.0.0.1:$PORT/ CARD_CMD=$tmp/cmd.sock CARD_S01=$CARD_S01 CARD_E01=$CARD_E01 \
+	KIOSK_URL=http://127.0.0.1:$PORT/ KIOSK_PAIR=file://$tmp/pair.html CARD_CMD=$tmp/cmd.sock CARD_S01=$CARD_S01 CARD_E01=$CARD_E01 \
 		CARD_UNKNOWN=$CARD_UNKNOWN NAME_S01=$NAME_S01 NAME_E01=$NAME_E01 \
 		node "$KEYCAB_SRC/tests/kiosk/card-vm.js" || FAILS=$((FAILS + 1))
 fi
@@ -139,9 +150,11 @@ kiosk_log=$(sed -n '/^CARDVM LOG kiosk$/,/^CARDVM END LOG kiosk$/p' "$tmp/consol
 [[ $kiosk_log == *"login by card: S01"* ]] && ok "the kiosk logged S01's card login by person code" ||
 	bad "no \"login by card: S01\" in the kiosk's log"
 found=
-for c in "$CARD_S01" "$CARD_E01" "$CARD_UNKNOWN"; do grep -aq "$c" "$tmp/console.txt" && found=1; done
-[ -z "$found" ] && ok "no card id on the guest's console, keycabd's, keycab-sim's and the kiosk's logs included" ||
-	bad "a card id on the guest's console or in a log"
+for c in "$CARD_S01" "$CARD_E01" "$CARD_UNKNOWN" "$(cat "$root/etc/kiosk-pairing")" "$(cat "$root/etc/terminal.key")"; do
+	grep -aqF "$c" "$tmp/console.txt" && found=1
+done
+[ -z "$found" ] && ok "no card id nor key on the guest's console, keycabd's, keycab-sim's and the kiosk's logs included" ||
+	bad "a card id or a key on the guest's console or in a log"
 if grep -aq -e "ERROR: AddressSanitizer" -e "runtime error:" -e "ERROR: LeakSanitizer" "$tmp/console.txt"; then
 	bad "a sanitizer report in the guest"
 fi

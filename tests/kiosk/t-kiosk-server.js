@@ -1,28 +1,30 @@
 // keycab-kiosk in a real Chromium (run by t-kiosk-server.sh, which starts
-// keycab-sim, keycabd and the kiosk): the page and its CSP, no request
-// leaves the machine, PIN logins through /api/login, the op allow-list,
-// the event stream across a keycabd restart, the idle end of a login and
-// logout. Env: KIOSK_URL, KIOSK_IDLE_S, T (the test's directory: the
+// keycab-sim, keycabd and the kiosk): the page paired as the display
+// pairs it, its CSP, no request leaves the machine, PIN logins through
+// /api/login, the op allow-list, bodies the kiosk refuses, the event
+// stream across a keycabd restart, the idle end of a login and logout.
+// Env: KIOSK_URL, KIOSK_PAIR, KIOSK_IDLE_S, T (the test's directory: the
 // script asks the shell to stop and start keycabd through files there).
 'use strict';
-const { launch, until, ok, bad, check, failures, shell } = require('./lib.js');
+const { launch, pair, until, ok, bad, check, failures, shell } = require('./lib.js');
 
 const URL0 = process.env.KIOSK_URL;
 const IDLE_S = Number(process.env.KIOSK_IDLE_S);
 const origin = new URL(URL0).origin;
 
-// A request from the page, as its own scripts make them.
-function api(page, url, body) {
-  return page.evaluate(async ([u, b]) => {
+// A request from the page, as its own scripts make them (raw: a body
+// sent as it is, not as JSON).
+function api(page, url, body, raw) {
+  return page.evaluate(async ([u, b, asIs]) => {
     const init = b === undefined ? {} : {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(b),
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: asIs ? b : JSON.stringify(b),
     };
     const r = await fetch(u, init);
     const text = await r.text();
     let json = null;
     try { json = JSON.parse(text); } catch (e) { /* not JSON */ }
     return { status: r.status, json, text, csp: r.headers.get('content-security-policy') };
-  }, [url, body]);
+  }, [url, body, raw]);
 }
 
 // Opens the page's event stream; what comes is kept in window.__ev.
@@ -62,7 +64,8 @@ async function waitEvent(page, pred, ms = 15000) {
   try {
     const a = await terminal('A');
 
-    console.log('== the page: its CSP, its cookie, nothing from outside');
+    console.log('== the page: paired, its CSP, its cookie, nothing from outside');
+    check(await pair(a), 'paired as the display pairs it', a.page.url());
     const resp = await a.page.goto(URL0);
     check(resp.status() === 200, 'GET / answers 200', resp.status());
     const csp = resp.headers()['content-security-policy'] || '';
@@ -143,21 +146,34 @@ async function waitEvent(page, pred, ms = 15000) {
       r = await api(a.page, `/api/op/${op}`, {});
       check(r.status === 403 && r.json.code === 'kiosk_op_not_allowed' && texts(r.json), `/api/op/${op}: refused (403)`, r.text);
     }
-    const b = await terminal('B');
-    await b.page.goto(URL0);
-    await listen(b.page);
-    r = await api(b.page, '/api/op/keys', {});
+    console.log('== bodies the kiosk refuses');
+    r = await api(a.page, '/api/op/ping', '[1]', true);
+    check(r.status === 400 && r.json.code === 'kiosk_bad_body' && texts(r.json), 'a body that is no JSON object: 400', r.text);
+    r = await api(a.page, '/api/op/ping', 'x'.repeat(70000), true);
+    check(r.status === 413 && r.json.code === 'kiosk_too_large' && texts(r.json), 'a body over 64 KiB: 413', r.text);
+
+    console.log('== the screen without a login');
+    r = await api(a.page, '/api/logout', {});
+    check(r.json && r.json.ok, 'logout', r.text);
+    r = await api(a.page, '/api/op/keys', {});
     check(r.status === 401 && r.json.refused && r.json.rule === 1 && r.json.code === 'kiosk_login_first' &&
       r.json.text['zh-CN'] === '请先登录。' && r.json.text.en === r.json.reason &&
       r.json.missing_text && r.json.missing_text['zh-CN'].join() === '登录',
-    'another terminal without a login: refused (401), 请先登录, missing 登录', r.text);
-    r = await api(b.page, '/api/op/whoami', {});
+    'an op without a login: refused (401), 请先登录, missing 登录', r.text);
+    r = await api(a.page, '/api/op/whoami', {});
     check(r.status === 200 && r.json.ok === false && r.json.refused && r.json.rule === 1,
       'asking whoami without a login is no error: the same refusal as 200', r.text);
-    r = await api(b.page, '/api/op/ping', {});
+    r = await api(a.page, '/api/op/ping', {});
     check(r.json && r.json.ok && r.json.time_zone, `ping needs no login (time_zone ${r.json && r.json.time_zone})`, r.text);
-    r = await api(b.page, '/api/op/keys', { session: 'forged' });
+    r = await api(a.page, '/api/op/keys', { session: 'forged' });
     check(r.status === 401, 'a session in the body is not taken', r.text);
+    const b = await terminal('B');
+    await b.page.goto(URL0);
+    r = await api(b.page, '/api/op/ping', {});
+    check(r.status === 401 && r.json.code === 'kiosk_not_paired' && texts(r.json),
+      'another browser, not paired: even ping is refused (401 kiosk_not_paired)', r.text);
+    r = await api(a.page, '/api/login', { person: 'S01', pin: '1111' });
+    check(r.json && r.json.ok, 'logged in again', r.text);
 
     console.log('== keycabd restarted under an open page');
     const t0 = Date.now();
@@ -187,8 +203,6 @@ async function waitEvent(page, pred, ms = 15000) {
       `after ${IDLE_S} s without a request the login ends (event: logout, idle, after ${idle ? idle.t - t2 : '-'} ms)`);
     r = await api(a.page, '/api/op/keys', {});
     check(r.status === 401, 'and the next op is refused', r.text);
-    check(!(await events(b.page)).some((e) => e.n === 'logout') && (await events(b.page)).some((e) => e.n === 'keycabd'),
-      'another page (its stream open) is not told');
     r = await api(a.page, '/api/login', { person: 'S01', pin: '1111' });
     check(r.json && r.json.ok, 'a login', r.text);
     r = await api(a.page, '/api/logout', {});
@@ -199,9 +213,9 @@ async function waitEvent(page, pred, ms = 15000) {
     await a.shot('logged-out');
 
     // (the image the CSP refused above is the one request elsewhere the
-    // page was made to try)
+    // page was made to try; the pairing page is the display's file)
     const foreign = [...a.requests, ...b.requests].filter((u) => !u.startsWith(origin + '/') &&
-      u !== 'http://example.invalid/x.png');
+      u !== 'http://example.invalid/x.png' && u !== process.env.KIOSK_PAIR);
     check(foreign.length === 0, `every request the pages made went to the kiosk (${a.requests.length + b.requests.length})`,
       foreign.join(' '));
     console.log(`       screenshots: ${shots}`);

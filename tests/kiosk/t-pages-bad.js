@@ -9,10 +9,10 @@
 // 3. keycabd restarting under open pages: the banner, ops refused with the
 //    kiosk's message, then recovered without a reload (the status snapshot,
 //    each page's login as the kiosk reports it).
-// Env: KIOSK_A_URL, KIOSK_B_URL, SIM_CONTROL, KEYCAB_SOCKET, T.
+// Env: KIOSK_A_URL, KIOSK_B_URL, KIOSK_A_PAIR, KIOSK_B_PAIR (each kiosk's pairing page), SIM_CONTROL, KEYCAB_SOCKET, T.
 'use strict';
 const { execFileSync } = require('child_process');
-const { launch, until, ok, bad, check, failures, sim, coilOns, shell, loginPin } = require('./lib.js');
+const { launch, pair, until, ok, bad, check, failures, sim, coilOns, shell, loginPin } = require('./lib.js');
 
 const text = (term, sel) => term.page.textContent(sel).catch(() => '');
 const visible = (term, sel) => term.page.isVisible(sel).catch(() => false);
@@ -159,8 +159,8 @@ async function keycabdRestart(a, b) {
   const errors = [];
   for (const term of [a, b]) term.page.on('pageerror', (e) => errors.push(String(e)));
   try {
-    await a.page.goto(process.env.KIOSK_A_URL);
-    await b.page.goto(process.env.KIOSK_B_URL);
+    check(await pair(a, process.env.KIOSK_A_PAIR), 'terminal A paired with kiosk A as its display pairs it');
+    check(await pair(b, process.env.KIOSK_B_PAIR), 'terminal B paired with kiosk B');
     check(await loginPin(a, 'S01', '1111'), 'terminal A: 王芳 logged in');
     check(await loginPin(b, 'S02', '2222'), 'terminal B: 李娜 logged in');
     // each part on its own: one that fails leaves the pages reloaded
@@ -177,7 +177,8 @@ async function keycabdRestart(a, b) {
       }
     }
     const origins = [new URL(process.env.KIOSK_A_URL).origin, new URL(process.env.KIOSK_B_URL).origin];
-    const away = [...a.requests, ...b.requests].filter((u) => !origins.some((o) => u.startsWith(o)));
+    const away = [...a.requests, ...b.requests].filter((u) => !origins.some((o) => u.startsWith(o)) &&
+      u !== process.env.KIOSK_A_PAIR && u !== process.env.KIOSK_B_PAIR);
     check(away.length === 0, 'no request leaves the kiosks', away.join(' '));
     check(errors.length === 0, 'no script errors', errors.join(' | '));
   } catch (e) {

@@ -12,6 +12,7 @@
 # unknown card's refusal by keycabd in t-rules-sim.sh.
 # A wrong PIN with the lockout's time left and a mistyped ID number: pages.js.
 source "$KEYCAB_SRC/tests/controller/lib.sh"
+source "$KEYCAB_SRC/tests/kiosk/lib.sh"
 command -v chromium >/dev/null || { echo "no chromium (apt-get install chromium)"; exit 77; }
 NODE_PATH=$("$KEYCAB_SRC/tests/kiosk/npm-setup.sh") || { echo "npm ci failed"; exit 1; }
 export NODE_PATH T
@@ -31,20 +32,11 @@ sim_start
 kcd_start
 "$KEYCAB_SRC/tests/demo/estate/setup.sh" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; exit 1; }
 
-# two terminals at the desk: two kiosks on the one keycabd
-kiosk() { # kiosk NAME: starts it (pid in $KPID); its URL in $T/NAME.url
-	local port
-	port=$(free_port)
-	printf '[kiosk]\nport = %s\nsocket = %s\nidle_timeout = 5m\n' "$port" "$KEYCAB_SOCKET" >"$T/$1.conf"
-	"$KEYCAB_BIN/keycab-kiosk" -c "$T/$1.conf" >>"$T/$1.log" 2>&1 &
-	KPID=$!
-	echo "http://127.0.0.1:$port/" >"$T/$1.url"
-}
-kiosk kiosk-a; KIOSK_A=$KPID
-kiosk kiosk-b; KIOSK_B=$KPID
-for k in kiosk-a kiosk-b; do
-	wait_for 10 curl -sf "$(cat "$T/$k.url")" || { bad "$k did not start"; cat "$T/$k.log"; exit 1; }
-done
+# two terminals at the desk: two kiosks on the one keycabd, each with its screen
+kiosk_start kiosk-a "idle_timeout = 5m" || exit 1
+KIOSK_A=$KPID
+kiosk_start kiosk-b "idle_timeout = 5m" || exit 1
+KIOSK_B=$KPID
 
 # What the page asks of the shell (lib.js shell()): req-WHAT -> done-WHAT.
 act() {
@@ -60,18 +52,8 @@ act() {
 	esac
 }
 KIOSK_A_URL=$(cat "$T/kiosk-a.url") KIOSK_B_URL=$(cat "$T/kiosk-b.url") \
-	node "$KEYCAB_SRC/tests/kiosk/t-pages-bad.js" &
-NODE=$!
-while kill -0 "$NODE" 2>/dev/null; do
-	for r in "$T"/req-*; do
-		[ -e "$r" ] || continue
-		w=${r##*/req-}
-		rm -f "$r"
-		act "$w" && touch "$T/done-$w"
-	done
-	sleep 0.05
-done
-wait "$NODE" && ok "t-pages-bad.js" || bad "t-pages-bad.js"
+	KIOSK_A_PAIR=$(cat "$T/kiosk-a.pair") KIOSK_B_PAIR=$(cat "$T/kiosk-b.pair") \
+	kiosk_node t-pages-bad.js
 
 echo "== the audit link: every event at keyauditd exactly once"
 fwd() { kc --json status | json "d['forward']['pending'], d['forward']['last_acked_seq'], d['last_seq']"; }

@@ -1,9 +1,9 @@
 // The release button under a finger, for t-pages-tap.sh: real Chromium
 // (tests/kiosk/lib.js: touch, 1024x600, zh-CN), real touches dispatched
 // through DevTools (Input.dispatchTouchEvent, as a touchscreen sends
-// them), the coil watched at keycab-sim. Env: KIOSK_URL, SIM_CONTROL.
+// them), the coil watched at keycab-sim. Env: KIOSK_URL, KIOSK_PAIR, SIM_CONTROL.
 'use strict';
-const { launch, until, check, failures, sim, coilOns, loginPin } = require('./lib.js');
+const { launch, pair, until, check, failures, sim, coilOns, loginPin } = require('./lib.js');
 
 const URL0 = process.env.KIOSK_URL;
 
@@ -26,6 +26,7 @@ const URL0 = process.env.KIOSK_URL;
   const coilOn = async (slot) => (await sim('coil ' + slot)).endsWith('on');
   const settle = () => page.waitForTimeout(700); // longer than any tap-to-click delay
 
+  check(await pair(t), 'paired as the display pairs it');
   await page.goto(URL0, { waitUntil: 'networkidle' });
   // every click the page receives, from here on
   await page.evaluate(() => {

@@ -5,6 +5,7 @@
 # Screenshots of each screen: $BUILD/test-logs/kiosk-screens/.
 set -u
 . "$KEYCAB_SRC/tests/controller/lib.sh"
+. "$KEYCAB_SRC/tests/kiosk/lib.sh"
 command -v chromium >/dev/null || { echo "no chromium (apt-get install chromium)"; exit 77; }
 NODE_PATH=$("$KEYCAB_SRC/tests/kiosk/npm-setup.sh") || { echo "npm ci failed"; exit 1; }
 export NODE_PATH
@@ -17,21 +18,14 @@ LETTER=$(echo 440301199512125559 | kc --json letter file "$ENT" --borrower 'è°­ä
 	--to "$(date -u -d '+14 days' +%Y-%m-%d)" --ref WT-2026-001 | json "d['letter']")
 kc logout >/dev/null
 
-PORT=$(free_port)
-cat >"$T/kiosk.conf" <<CONF
-[kiosk]
-port = $PORT
-socket = $KEYCAB_SOCKET
-idle_timeout = 90s
-CONF
-"$KEYCAB_BIN/keycab-kiosk" -c "$T/kiosk.conf" >"$T/kiosk.log" 2>&1 &
-KIOSK_PID=$!
-trap 'kill $KIOSK_PID 2>/dev/null; wait $KIOSK_PID 2>/dev/null; kc_cleanup' EXIT
-wait_for 10 curl -sf "http://127.0.0.1:$PORT/" >/dev/null || { bad "keycab-kiosk did not start"; cat "$T/kiosk.log"; exit 1; }
+KIOSK_PID=
+trap '[ -n "$KIOSK_PID" ] && kill $KIOSK_PID 2>/dev/null && wait $KIOSK_PID 2>/dev/null; kc_cleanup' EXIT
+kiosk_start kiosk "idle_timeout = 90s" || exit 1
+KIOSK_PID=$KPID
 
 SHOTS="$BUILD/test-logs/kiosk-screens"
 mkdir -p "$SHOTS"
-KIOSK_URL="http://127.0.0.1:$PORT/" SHOTS=$SHOTS LETTER=$LETTER \
+KIOSK_URL=$KURL KIOSK_PAIR=$KPAIR SHOTS=$SHOTS LETTER=$LETTER \
 	node "$KEYCAB_SRC/tests/kiosk/pages.js" || bad "pages.js"
 
 # The key of HY-1-103 back in A08, the home of HY-1-104's key: a wrong-slot
@@ -43,6 +37,6 @@ kc release K-HY-1-103 --purpose inspection --borrower E01 --due-in 1h >/dev/null
 	wait_key K-HY-1-104 out && sim insert A08 $((0x1007)) >/dev/null && wait_key K-HY-1-103 in && wait_coil A08 off ||
 	bad "the wrong-slot key for reseat.js"
 kc logout >/dev/null
-KIOSK_URL="http://127.0.0.1:$PORT/" node "$KEYCAB_SRC/tests/kiosk/reseat.js" || bad "reseat.js"
+KIOSK_URL=$KURL KIOSK_PAIR=$KPAIR node "$KEYCAB_SRC/tests/kiosk/reseat.js" || bad "reseat.js"
 cat "$T/kiosk.log"
 kc_finish

@@ -1,7 +1,9 @@
 /* The cabinet terminal. It shows what keycabd says and sends what the
  * person taps; keycabd decides every release (controller/README.md). The
  * kiosk's API: /api/events (server-sent events: status, ev, link,
- * keycabd, login), /api/roster, /api/login, /api/logout, /api/op/<op>.
+ * keycabd, login), /api/roster, /api/login, /api/logout, /api/op/<op>;
+ * it answers only the screen it paired: once another screen is paired
+ * (401 kiosk_not_paired), this page gives way to the kiosk's refusal page.
  * Every word comes from i18n.js; times are shown in the cabinet's zone. */
 'use strict';
 (function () {
@@ -10,7 +12,8 @@
     lang: params.get('lang') === 'en' ? 'en' : 'zh-CN',
     tz: 'Asia/Shanghai',
     idleS: Math.max(15, +(params.get('idle') || 90)), /* the terminal's idle time */
-    user: null, roster: [], owners: {}, up: true, link: undefined, alarmsOpen: 0,
+    user: null, roster: [], owners: {}, up: true, following: true, why: null, storage: null,
+    link: undefined, alarmsOpen: 0,
     cur: null, lastTouch: Date.now(), grants: {}, loanEv: {}, units: {}
   };
   var $ = function (id) { return document.getElementById(id); };
@@ -139,9 +142,15 @@
       headers: body ? { 'Content-Type': 'application/json' } : {},
       body: body ? JSON.stringify(body) : undefined
     }).then(function (r) {
-      return r.json().catch(function () { return pageError('HTTP ' + r.status); });
+      return r.json().then(function (j) {
+        if (r.status === 401 && j && j.code === 'kiosk_not_paired') unpaired();
+        return j;
+      }, function () { return pageError('HTTP ' + r.status); });
     }).catch(function (e) { return pageError(String(e)); });
   }
+  /* Another screen was paired (or the kiosk restarted): the kiosk's own
+   * page says why this browser gets no terminal. */
+  function unpaired() { location.replace('/'); }
   /* The page's own error (the kiosk did not answer): said like the kiosk's. */
   function pageError(what) {
     var text = {};
@@ -212,9 +221,22 @@
     var a = $('alarms');
     a.className = 'badge' + (S.alarmsOpen > 0 ? ' alarm' : '');
     a.textContent = S.alarmsOpen > 0 ? t('alarms_open', { n: S.alarmsOpen }) : t('alarms_none');
-    $('down').hidden = S.up;
-    $('down').textContent = t('keycabd_down');
+    banner('down', !S.up, t('keycabd_down'));
+    banner('not-following', S.up && !S.following,
+      t('not_following') + (S.why && said(S.why) ? ' ' + t('why') + said(S.why) : ''));
+    var st = S.storage && S.storage.state;
+    banner('storage', !!st && st !== 'ok',
+      saidOf(S.storage && S.storage.message) || tOr('storage_' + st, t('storage_other', { state: st })));
+    banner('behind', !!(S.link && S.link.service_behind), saidOf(S.link && S.link.message) || t('link_behind'));
     tick();
+  }
+  /* A message keycabd gives beside a state ({code, params}, its text
+   * added by the kiosk) in the page's language; '' when none. */
+  function saidOf(m) { return (m && m.text && m.text[S.lang]) || ''; }
+  /* A banner over every screen (index.html): shown with text, or hidden. */
+  function banner(id, on, text) {
+    $(id).hidden = !on;
+    $(id).textContent = on ? text : '';
   }
   function tick() {
     var now = new Date();
@@ -255,9 +277,12 @@
     if (!st || !st.ok) return;
     S.tz = st.time_zone || S.tz;
     S.link = st.forward === undefined ? null : st.forward;
+    S.storage = st.storage || null;
     S.alarmsOpen = st.open_alarms || 0;
     (st.keys || []).forEach(function (k) { S.units[k.key] = unitName(k); });
     S.up = true;
+    S.following = true;
+    S.why = null;
     header();
   }
   function onEvent(ev) {
@@ -305,9 +330,14 @@
     es.addEventListener('status', function (m) { onStatus(JSON.parse(m.data)); });
     es.addEventListener('ev', function (m) { onEvent(JSON.parse(m.data)); });
     es.addEventListener('link', function (m) { S.link = JSON.parse(m.data); header(); });
+    es.addEventListener('storage', function (m) { S.storage = JSON.parse(m.data); header(); });
+    /* keycabd up or down; following the cabinet, or refused its live
+     * state (why: keycabd's refusal) while the kiosk tries again */
     es.addEventListener('keycabd', function (m) {
-      var was = S.up;
-      S.up = !!JSON.parse(m.data).up;
+      var d = JSON.parse(m.data), was = S.up;
+      S.up = !!d.up;
+      S.following = d.following !== false;
+      S.why = d.why || null;
       header();
       if (S.up && !was) recheck();
     });
@@ -318,7 +348,15 @@
       else loggedIn(rep);
     });
     es.addEventListener('logout', function () { if (S.user) endSession(); });
-    es.onerror = function () { S.up = false; header(); };
+    es.onerror = function () {
+      S.up = false;
+      header();
+      /* refused (401: not the screen; 503: too many pages): the browser
+       * does not try again by itself */
+      if (es.readyState === EventSource.CLOSED) {
+        setTimeout(function () { api('/api/op/ping', {}).then(function () { connect(); }); }, 2000);
+      }
+    };
     es.onopen = function () { header(); };
   }
 
