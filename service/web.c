@@ -22,8 +22,8 @@ static const char style[] =
 	/* a phone: tables become cards, one labelled line a cell */
 	"@media screen and (max-width:700px){body{margin:.5em}h1 small{display:block}"
 	"nav a{display:inline-block;margin:.2em .8em .2em 0}"
-	"form.filter label{display:block;margin:.3em 0}form.filter input,form.filter select{width:100%;"
-	"box-sizing:border-box;font-size:16px}"
+	"form.filter label{display:block;margin:.3em 0;white-space:normal}form.filter input,form.filter select"
+	"{display:block;width:100%;max-width:100%;box-sizing:border-box;font-size:16px}"
 	"table.report,table.report tbody,table.report tr,table.report td{display:block;width:auto}"
 	"table.report thead{display:none}table.report{border:0;font-size:14px}"
 	"table.report tr{border:1px solid #999;margin:0 0 .6em;padding:.3em .5em}"
