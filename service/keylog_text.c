@@ -8,6 +8,7 @@
 
 #include "common/msg.h"
 #include "common/util.h"
+#include "service/mask.h"
 #include "service/templates.h"
 
 /* Each type: its name, and its sentence with {placeholders} of the
@@ -26,7 +27,7 @@ static const struct {
 	{ "id.released", "退还证件", "{actor} 退还 {person} 的{id_type}（{id_masked}）" },
 	{ "id.release_refused", "拒绝退证", "{actor} 退还 {person} 的证件被拒绝：{reason}" },
 	{ "collection.completed", "业主领回", "{actor} 将 {unit} 的托管钥匙交还业主 {person}" },
-	{ "entrustment.registered", "登记托管", "{actor} 登记业主 {person} 托管 {unit} 的钥匙" },
+	{ "entrustment.registered", "登记托管", "{actor} 登记业主 {owner}（{owner_phone}）托管 {unit} 的钥匙" },
 	{ "entrustment.closed", "结束托管", "{actor} 结束 {unit} 的钥匙托管（{close_reason}）" },
 	{ "letter.filed", "登记授权书", "{actor} 登记 {person} 借用 {unit} 钥匙的业主授权书" },
 	{ "letter.confirmed", "确认授权书", "{actor} 与业主确认 {unit} 钥匙的授权书（{channel}）" },
@@ -225,6 +226,10 @@ static json_t *sentence_fields(const struct kc_keylog_event *e)
 	v = data_str(d, "id_type");
 	field(f, "id_type", kc_keylog_word("id_type", v), "证件");
 	field(f, "id_masked", data_str(d, "id_masked"), "—");
+	field(f, "owner", data_str(d, "owner_name") ? data_str(d, "owner_name") : e->person, "（未登记）");
+	if ((v = data_str(d, "owner_phone")))
+		kc_mask_phone(v, result, sizeof(result));
+	field(f, "owner_phone", v ? result : NULL, "无电话");
 	field(f, "channel", kc_keylog_word("channel", data_str(d, "channel")), "—");
 	field(f, "method", kc_keylog_word("method", data_str(d, "method")), "—");
 	field(f, "stage", kc_keylog_word("stage", data_str(d, "stage")), "");

@@ -29,7 +29,8 @@ const char *kc_keylog_word(const char *ctx, const char *word);
 /* A refusal's or failure's reason (as keycabd sends it, in English) in
  * Chinese, into out. */
 void kc_keylog_reason(const char *reason, char *out, size_t len);
-/* The event as a sentence; malloc'd, NULL when out of memory. */
+/* The event as a sentence, an owner's phone masked; malloc'd, NULL when
+ * out of memory. */
 char *kc_keylog_sentence(const struct kc_keylog_event *e);
 
 #endif
