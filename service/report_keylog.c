@@ -232,8 +232,13 @@ static int name_rows(struct kc_report_ctx *c, json_t *rows)
 	return 0;
 }
 
-/* The rows of sql (text columns) as arrays, or NULL. */
-static json_t *choice_rows(struct kc_db *db, const char *sql)
+#define KEYLOG_CHOICES_MAX 500
+
+/* The rows of sql (text columns) as arrays, with ?1 the site and ?2 the
+ * building asked for (NULL: any); none when there are more than
+ * KEYLOG_CHOICES_MAX (the page asks for a site or building first). NULL
+ * on failure. */
+static json_t *choice_rows(struct kc_db *db, const char *sql, const char *site, const char *building)
 {
 	sqlite3_stmt *st = kc_db_stmt(db, sql);
 	json_t *out = json_array();
@@ -243,7 +248,16 @@ static json_t *choice_rows(struct kc_db *db, const char *sql)
 		json_decref(out);
 		return NULL;
 	}
+	if (sqlite3_bind_parameter_count(st) >= 2) {
+		kc_bind_text(st, 1, site);
+		kc_bind_text(st, 2, building);
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (json_array_size(out) == KEYLOG_CHOICES_MAX) {
+			json_array_clear(out);
+			rc = SQLITE_DONE;
+			break;
+		}
 		json_t *row = json_array();
 
 		for (int i = 0; i < sqlite3_column_count(st); i++)
@@ -269,11 +283,13 @@ static int choices(struct kc_report_ctx *c)
 		{ "units", "SELECT u.unit, coalesce(s.name, u.site) || ' ' || CASE WHEN u.building IS NOT NULL AND"
 			   " u.room IS NOT NULL THEN u.building || CASE WHEN u.building GLOB '*[0-9]' THEN '栋'"
 			   " ELSE '' END || u.room ELSE u.unit END FROM units u LEFT JOIN sites s ON s.site = u.site"
+			   " WHERE (?1 IS NULL OR u.site = ?1) AND (?2 IS NULL OR u.building = ?2)"
 			   " ORDER BY u.site, u.building, u.room, u.unit" },
 		{ "keys", "SELECT k.key, k.key || coalesce('（' || CASE WHEN u.building IS NOT NULL AND u.room IS NOT"
 			  " NULL THEN u.building || CASE WHEN u.building GLOB '*[0-9]' THEN '栋' ELSE '' END || u.room"
 			  " ELSE k.unit END || '）', '') FROM keys k LEFT JOIN units u ON u.site = k.site AND"
-			  " u.unit = k.unit GROUP BY k.key ORDER BY k.key" },
+			  " u.unit = k.unit WHERE (?1 IS NULL OR k.site = ?1) AND (?2 IS NULL OR u.building = ?2)"
+			  " GROUP BY k.key ORDER BY k.key" },
 		{ "people", "SELECT json_extract(body, '$.data.name'), person, json_extract(body, '$.data.role'), max(ts_ms)"
 			    " FROM events INDEXED BY events_type WHERE type = 'person.registered' AND"
 			    " json_extract(body, '$.data.name') IS NOT NULL GROUP BY person ORDER BY 1" },
@@ -286,7 +302,7 @@ static int choices(struct kc_report_ctx *c)
 		return -ENOMEM;
 	json_object_set_new(c->rep, "choices", ch);
 	for (size_t i = 0; i < KC_ARRAY_SIZE(sql); i++) {
-		if (!(a = choice_rows(c->db, sql[i][1])))
+		if (!(a = choice_rows(c->db, sql[i][1], kc_report_param(c, "site"), kc_report_param(c, "building"))))
 			return -EIO;
 		json_object_set_new(ch, sql[i][0], a);
 	}

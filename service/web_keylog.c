@@ -25,6 +25,8 @@ static void select_of(struct sbuf *b, const json_t *report, const char *name, co
 	size_t i;
 
 	sbuf_printf(b, "<label>%s <select name=\"%s\"><option value=\"\">全部</option>", label, name);
+	if (!json_array_size(json_object_get(json_object_get(report, "choices"), list)))
+		sbuf_add(b, "<option value=\"\" disabled>（先选项目或楼栋）</option>");
 	json_array_foreach(json_object_get(json_object_get(report, "choices"), list), i, opt) {
 		const char *v = json_string_value(json_array_get(opt, 0));
 		const char *l = json_string_value(json_array_get(opt, 1));
