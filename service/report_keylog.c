@@ -236,8 +236,9 @@ static int name_rows(struct kc_report_ctx *c, json_t *rows)
 
 /* The rows of sql (text columns) as arrays, with ?1 the site and ?2 the
  * building asked for (NULL: any); none when there are more than
- * KEYLOG_CHOICES_MAX (the page asks for a site or building first). NULL
- * on failure. */
+ * KEYLOG_CHOICES_MAX (the page asks for a site or building first; the
+ * SQL reads one more, in its primary key's order, so it stops there).
+ * NULL on failure. */
 static json_t *choice_rows(struct kc_db *db, const char *sql, const char *site, const char *building)
 {
 	sqlite3_stmt *st = kc_db_stmt(db, sql);
@@ -284,12 +285,12 @@ static int choices(struct kc_report_ctx *c)
 			   " u.room IS NOT NULL THEN u.building || CASE WHEN u.building GLOB '*[0-9]' THEN '栋'"
 			   " ELSE '' END || u.room ELSE u.unit END FROM units u LEFT JOIN sites s ON s.site = u.site"
 			   " WHERE (?1 IS NULL OR u.site = ?1) AND (?2 IS NULL OR u.building = ?2)"
-			   " ORDER BY u.site, u.building, u.room, u.unit" },
+			   " ORDER BY u.site, u.unit LIMIT 501" },
 		{ "keys", "SELECT k.key, k.key || coalesce('（' || CASE WHEN u.building IS NOT NULL AND u.room IS NOT"
 			  " NULL THEN u.building || CASE WHEN u.building GLOB '*[0-9]' THEN '栋' ELSE '' END || u.room"
 			  " ELSE k.unit END || '）', '') FROM keys k LEFT JOIN units u ON u.site = k.site AND"
 			  " u.unit = k.unit WHERE (?1 IS NULL OR k.site = ?1) AND (?2 IS NULL OR u.building = ?2)"
-			  " GROUP BY k.key ORDER BY k.key" },
+			  " ORDER BY k.cabinet, k.key LIMIT 501" },
 		{ "people", "SELECT json_extract(body, '$.data.name'), person, json_extract(body, '$.data.role'), max(ts_ms)"
 			    " FROM events INDEXED BY events_type WHERE type = 'person.registered' AND"
 			    " json_extract(body, '$.data.name') IS NOT NULL GROUP BY person ORDER BY 1" },

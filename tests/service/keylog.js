@@ -80,6 +80,8 @@ run(async () => {
       await p.screenshot({ path: `${process.env.KC_SHOTS}/${file}.png`, fullPage: true });
     }
     await p.goto(URL + '/r/keylog?' + new globalThis.URLSearchParams({ person: name }));
+    await p.locator('table.report').scrollIntoViewIfNeeded();
+    await p.screenshot({ path: `${process.env.KC_SHOTS}/phone-keylog-cards.png` });
     const card = await p.locator('table.report tbody tr').first().boundingBox();
     check(card && card.width <= 390 && card.height > 60, 'a key log row is a card on the phone',
           JSON.stringify(card));
