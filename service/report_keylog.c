@@ -172,15 +172,14 @@ static const char *lookup(struct kc_db *db, const char *sql, const char *a, cons
 	return r;
 }
 
-static const char person_name_sql[] =
-	"SELECT json_extract(body, '$.data.name') FROM events INDEXED BY events_type"
-	" WHERE type = 'person.registered' AND person = ?1 ORDER BY ts_ms DESC LIMIT 1";
 /* "1栋103": a unit as people name it, from its building and room. */
 static const char unit_label_sql[] =
 	"SELECT CASE WHEN building IS NOT NULL AND room IS NOT NULL THEN building"
 	" || CASE WHEN building GLOB '*[0-9]' THEN '栋' ELSE '' END || room ELSE unit END"
-	" FROM units WHERE unit = ?1 ORDER BY site = ?2 DESC LIMIT 1";
-static const char key_unit_sql[] = "SELECT unit FROM keys WHERE key = ?1 ORDER BY cabinet = ?2 DESC LIMIT 1";
+	" FROM units WHERE site = ?2 AND unit = ?1";
+/* a key's unit and site, for the events that name only the key */
+static const char key_unit_sql[] = "SELECT unit FROM keys WHERE cabinet = ?2 AND key = ?1";
+static const char key_site_sql[] = "SELECT site FROM keys WHERE cabinet = ?2 AND key = ?1";
 static const char site_name_sql[] = "SELECT coalesce(name, site) FROM sites WHERE site = ?1";
 
 static const char *str_at(const json_t *row, int i)
@@ -188,27 +187,60 @@ static const char *str_at(const json_t *row, int i)
 	return json_string_value(json_array_get(row, (size_t)i));
 }
 
+/* The registered people, code -> [name, role], the latest registration
+ * of each: one read of the person.registered events a page. NULL on
+ * failure. */
+static json_t *people_map(struct kc_db *db)
+{
+	sqlite3_stmt *st = kc_db_stmt(db, "SELECT person, json_extract(body, '$.data.name'),"
+					  " json_extract(body, '$.data.role') FROM events INDEXED BY events_type"
+					  " WHERE type = 'person.registered' AND person IS NOT NULL ORDER BY ts_ms");
+	json_t *m = json_object();
+	int rc;
+
+	if (!st || !m) {
+		json_decref(m);
+		return NULL;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_object_set_new(m, (const char *)sqlite3_column_text(st, 0),
+				    json_pack("[o, o]", kc_column_json(st, 1), kc_column_json(st, 2)));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* code's name in people (the code itself when it has none), NULL for none */
+static const char *name_of(const json_t *people, const char *code)
+{
+	const char *n = code ? json_string_value(json_array_get(json_object_get(people, code), 0)) : NULL;
+
+	return n ? n : code;
+}
+
 /* Appends the named columns (named_cols) to each row. */
-static int name_rows(struct kc_report_ctx *c, json_t *rows)
+static int name_rows(struct kc_report_ctx *c, json_t *rows, const json_t *people)
 {
 	json_t *row;
 	size_t i;
 
 	json_array_foreach(rows, i, row) {
-		char an[128], pn[128], ul[128], sn[128], ku[128];
-		const char *unit = str_at(row, C_UNIT);
+		char ul[128], sn[128], ku[128], ks[128];
+		const char *unit = str_at(row, C_UNIT), *site = str_at(row, C_SITE);
 		struct kc_keylog_event e = { 0 };
 		char *text, *masked = NULL;
 
-		if (!unit)
+		if (!unit) {
 			unit = lookup(c->db, key_unit_sql, str_at(row, C_KEY), str_at(row, C_CAB), ku, sizeof(ku));
+			site = lookup(c->db, key_site_sql, str_at(row, C_KEY), str_at(row, C_CAB), ks, sizeof(ks));
+		}
 		e.type = str_at(row, C_TYPE);
-		e.actor = lookup(c->db, person_name_sql, str_at(row, C_ACTOR), NULL, an, sizeof(an));
-		e.actor = e.actor ? e.actor : str_at(row, C_ACTOR);
-		e.person = lookup(c->db, person_name_sql, str_at(row, C_PERSON), NULL, pn, sizeof(pn));
-		e.person = e.person ? e.person : str_at(row, C_PERSON);
-		e.unit = lookup(c->db, unit_label_sql, unit, str_at(row, C_SITE) ? str_at(row, C_SITE) : "",
-				ul, sizeof(ul));
+		e.actor = name_of(people, str_at(row, C_ACTOR));
+		e.person = name_of(people, str_at(row, C_PERSON));
+		e.unit = site ? lookup(c->db, unit_label_sql, unit, site, ul, sizeof(ul)) : NULL;
 		e.unit = e.unit ? e.unit : unit;
 		e.site = lookup(c->db, site_name_sql, str_at(row, C_SITE), NULL, sn, sizeof(sn));
 		e.key = str_at(row, C_KEY);
@@ -273,8 +305,10 @@ static json_t *choice_rows(struct kc_db *db, const char *sql, const char *site, 
 	return out;
 }
 
-/* What the page's filters offer: [value, label] pairs from the data. */
-static int choices(struct kc_report_ctx *c)
+/* What the page's filters offer: [value, label] pairs from the data;
+ * people as [name, code, role], staff and engineers (an owner is found by
+ * typing the name, not offered). */
+static int choices(struct kc_report_ctx *c, const json_t *people)
 {
 	static const char *const sql[][2] = {
 		{ "sites", "SELECT site, coalesce(name, site) FROM sites ORDER BY site" },
@@ -291,12 +325,9 @@ static int choices(struct kc_report_ctx *c)
 			  " ELSE k.unit END || '）', '') FROM keys k LEFT JOIN units u ON u.site = k.site AND"
 			  " u.unit = k.unit WHERE (?1 IS NULL OR k.site = ?1) AND (?2 IS NULL OR u.building = ?2)"
 			  " ORDER BY k.cabinet, k.key LIMIT 501" },
-		{ "people", "SELECT json_extract(body, '$.data.name'), person, json_extract(body, '$.data.role'), max(ts_ms)"
-			    " FROM events INDEXED BY events_type WHERE type = 'person.registered' AND"
-			    " json_extract(body, '$.data.name') IS NOT NULL GROUP BY person ORDER BY 1" },
 	};
 	static const char *const kinds[] = { "entrusted", "sealed", "vacant", "repair" };
-	json_t *ch = json_object(), *a;
+	json_t *ch = json_object(), *a, *p;
 	const char *t;
 
 	if (!ch)
@@ -307,6 +338,14 @@ static int choices(struct kc_report_ctx *c)
 			return -EIO;
 		json_object_set_new(ch, sql[i][0], a);
 	}
+	a = json_array();
+	json_object_foreach((json_t *)people, t, p) {
+		const char *role = json_string_value(json_array_get(p, 1));
+
+		if (json_is_string(json_array_get(p, 0)) && !(role && strcmp(role, "owner") == 0))
+			json_array_append_new(a, json_pack("[O, s, O]", json_array_get(p, 0), t, json_array_get(p, 1)));
+	}
+	json_object_set_new(ch, "people", a);
 	a = json_array();
 	for (size_t i = 0; (t = kc_keylog_type_at(i)); i++)
 		json_array_append_new(a, json_pack("[s, s]", t, kc_keylog_type_zh(t)));
@@ -336,7 +375,7 @@ int kc_report_keylog(struct kc_report_ctx *c)
 	const char *order, *after, *before, *last;
 	struct cursor cur = { 0 };
 	bool desc, back, more;
-	json_t *sec, *rows;
+	json_t *sec, *rows, *people;
 	int64_t total;
 	size_t n;
 
@@ -391,8 +430,12 @@ int kc_report_keylog(struct kc_report_ctx *c)
 		json_array_remove(rows, (size_t)c->page_size);
 	if (back)
 		reverse(rows);
-	if (name_rows(c, rows) < 0 || choices(c) < 0)
+	people = people_map(c->db);
+	if (!people || name_rows(c, rows, people) < 0 || choices(c, people) < 0) {
+		json_decref(people);
 		return -EIO;
+	}
+	json_decref(people);
 	n = json_array_size(rows);
 	kc_report_set_paging(c, sec, total > KEYLOG_COUNT_CAP ? KEYLOG_COUNT_CAP : total);
 	json_object_set_new(sec, "total_more", json_boolean(total > KEYLOG_COUNT_CAP));
