@@ -45,11 +45,12 @@ static const char why_sql[] =
 	" json_extract(body, '$.data.result'), json_extract(body, '$.data.alarm_type'),"
 	" json_extract(body, '$.data.stage'))";
 
-/* The codes of the people a person filter names: its code, or a part of
- * the name their person.registered event gives. */
-static const char people_sql[] =
-	"SELECT r.person FROM events r INDEXED BY events_type WHERE r.type = 'person.registered'"
-	" AND instr(json_extract(r.body, '$.data.name'), ?) > 0";
+/* The codes a person filter names: the code given, and those of the
+ * people whose registered name (person.registered) holds it; one value
+ * bound to each of the two parts. */
+static const char people_code_sql[] = "SELECT ? UNION SELECT r.person FROM events r INDEXED BY events_type"
+				      " WHERE r.type = 'person.registered' AND instr(json_extract(r.body, '$.data.name'),";
+static const char people_name_sql[] = " ?) > 0";
 
 struct cursor {
 	int64_t ts, seq;
@@ -99,18 +100,20 @@ static void units_filter(struct kc_query *w, const char *set, const char *v)
 	kc_query_str(w, frag, v);
 }
 
-/* The person filter: events whose person or operator is the code given,
- * or someone whose registered name holds it. */
+/* The person filter: events whose person or operator is one of those
+ * codes (each side read through its index, events_person and
+ * events_actor). */
 static void person_filter(struct kc_query *w, const char *v)
 {
 	char frag[320];
 
-	kc_query_str(w, " AND (person = ?", v);
-	kc_query_str(w, " OR actor = ?", v);
-	snprintf(frag, sizeof(frag), " OR person IN (%s)", people_sql);
+	snprintf(frag, sizeof(frag), " AND (person IN (%s", people_code_sql);
 	kc_query_str(w, frag, v);
-	snprintf(frag, sizeof(frag), " OR actor IN (%s))", people_sql);
+	kc_query_str(w, people_name_sql, v);
+	snprintf(frag, sizeof(frag), ") OR actor IN (%s", people_code_sql);
 	kc_query_str(w, frag, v);
+	kc_query_str(w, people_name_sql, v);
+	kc_query_add(w, "))");
 }
 
 static int keylog_filter(struct kc_report_ctx *c, struct kc_query *where)
