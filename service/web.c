@@ -120,13 +120,9 @@ struct filter {
 	const char *name, *zh, *en;
 };
 
+/* The filters of a report's page (the key log's are web_keylog.c's). */
 static const struct filter *filters_of(const char *report)
 {
-	static const struct filter keylog[] = {
-		{ "site", "项目", "Site" },   { "cabinet", "钥匙柜", "Cabinet" }, { "key", "钥匙", "Key" },
-		{ "unit", "房号", "Unit" },   { "person", "人员", "Person" },	    { "kind", "类别", "Kind" },
-		{ "type", "事件", "Event" },  { "from", "从", "From" },	    { "to", "到", "To" },
-		{ "page_size", "每页", "Per page" }, { NULL, NULL, NULL } };
 	static const struct filter now[] = { { "site", "项目", "Site" }, { "cabinet", "钥匙柜", "Cabinet" },
 					     { NULL, NULL, NULL } };
 	static const struct filter ent[] = { { "site", "项目", "Site" }, { "cabinet", "钥匙柜", "Cabinet" },
@@ -139,8 +135,6 @@ static const struct filter *filters_of(const char *report)
 					    { "unreviewed", "仅未审阅(1)", "Unreviewed only (1)" }, { NULL, NULL, NULL } };
 	static const struct filter chain[] = { { "cabinet", "钥匙柜", "Cabinet" }, { NULL, NULL, NULL } };
 
-	if (strcmp(report, "keylog") == 0)
-		return keylog;
 	if (strcmp(report, "now") == 0)
 		return now;
 	if (strcmp(report, "entrustments") == 0)
