@@ -100,22 +100,7 @@ static void units_filter(struct kc_query *w, const char *set, const char *v)
 	kc_query_str(w, frag, v);
 }
 
-/* The person filter: events whose person or operator is one of those
- * codes (each side read through its index, events_person and
- * events_actor). */
-static void person_filter(struct kc_query *w, const char *v)
-{
-	char frag[320];
-
-	snprintf(frag, sizeof(frag), " AND (person IN (%s", people_code_sql);
-	kc_query_str(w, frag, v);
-	kc_query_str(w, people_name_sql, v);
-	snprintf(frag, sizeof(frag), ") OR actor IN (%s", people_code_sql);
-	kc_query_str(w, frag, v);
-	kc_query_str(w, people_name_sql, v);
-	kc_query_add(w, "))");
-}
-
+/* The filters but the person's (keylog_read), appended to where. */
 static int keylog_filter(struct kc_report_ctx *c, struct kc_query *where)
 {
 	static const char *eq[] = { "cabinet", "key", "kind", "type", "actor", "site" };
@@ -145,10 +130,6 @@ static int keylog_filter(struct kc_report_ctx *c, struct kc_query *where)
 		return -EINVAL;
 	if (v)
 		units_filter(where, "SELECT u.unit FROM units u WHERE u.building = ?", v);
-	if (kc_report_param_name(c, "person", &v) < 0)
-		return -EINVAL;
-	if (v)
-		person_filter(where, v);
 	if (hf)
 		kc_query_int(where, " AND ts_ms >= ?", from);
 	if (ht)
@@ -372,9 +353,97 @@ static void reverse(json_t *rows)
 	}
 }
 
+/* How a page is read: the rows after (or before) cur in the order read
+ * (newest first when desc), limit of them. */
+struct keylog_read {
+	const struct kc_query *where;
+	const char *person;
+	const struct cursor *cur;	/* NULL: from the start */
+	bool desc;
+	bool count;		/* for the count: in no order */
+	int64_t limit;
+};
+
+/* The (cabinet, seq) of the events of r's filter, through the index of
+ * column col (person or actor) when r names a person: those whose col is
+ * one of the person's codes. */
+static void keylog_arm(struct kc_query *q, const struct keylog_read *r, const char *col)
+{
+	char frag[400];
+
+	if (col) {
+		snprintf(frag, sizeof(frag), "SELECT * FROM (SELECT cabinet, seq FROM events INDEXED BY events_%s", col);
+		kc_query_add(q, frag);
+	} else {
+		kc_query_add(q, "SELECT ts_ms, cabinet, seq, type, actor, person, key, kind, unit, site, slot, ");
+		kc_query_add(q, why_sql);
+		kc_query_add(q, ", json_extract(body, '$.data') FROM events");
+	}
+	kc_query_append(q, r->where);
+	if (col) {
+		snprintf(frag, sizeof(frag), " AND %s IN (%s", col, people_code_sql);
+		kc_query_str(q, frag, r->person);
+		kc_query_str(q, people_name_sql, r->person);
+		kc_query_add(q, ")");
+	}
+	if (r->cur) {
+		kc_query_int(q, r->desc ? " AND (ts_ms, cabinet, seq) < (?" : " AND (ts_ms, cabinet, seq) > (?", r->cur->ts);
+		kc_query_str(q, ", ?", r->cur->cabinet);
+		kc_query_int(q, ", ?)", r->cur->seq);
+	}
+	if (!r->count)
+		kc_query_add(q, r->desc ? " ORDER BY ts_ms DESC, cabinet DESC, seq DESC" : " ORDER BY ts_ms, cabinet, seq");
+	kc_query_int(q, " LIMIT ?", r->limit);
+	if (col)
+		kc_query_add(q, ")");
+}
+
+/* The page's rows, in the order read. A person's events are read as two
+ * index ranges (as person, as operator), each cut at the page's length,
+ * then merged: the cost follows that person's events, not the log. */
+static void keylog_page(struct kc_query *q, const struct keylog_read *r)
+{
+	if (!r->person) {
+		keylog_arm(q, r, NULL);
+		return;
+	}
+	kc_query_add(q, "SELECT e.ts_ms, e.cabinet, e.seq, type, actor, person, key, kind, unit, site, slot, ");
+	kc_query_add(q, why_sql);
+	kc_query_add(q, ", json_extract(body, '$.data') FROM (");
+	keylog_arm(q, r, "person");
+	kc_query_add(q, " UNION ");
+	keylog_arm(q, r, "actor");
+	/* CROSS JOIN: the few rows found, then each event by its key */
+	kc_query_add(q, ") AS p CROSS JOIN events e ON e.cabinet = p.cabinet AND e.seq = p.seq");
+	kc_query_add(q, r->desc ? " ORDER BY e.ts_ms DESC, e.cabinet DESC, e.seq DESC" : " ORDER BY e.ts_ms, e.cabinet, e.seq");
+	kc_query_int(q, " LIMIT ?", r->limit);
+}
+
+/* The count, up to KEYLOG_COUNT_CAP + 1. */
+static void keylog_count(struct kc_query *q, const struct keylog_read *page)
+{
+	struct keylog_read r = *page;
+
+	r.cur = NULL;
+	r.count = true;
+	r.limit = KEYLOG_COUNT_CAP + 1;
+	if (!r.person) {
+		kc_query_add(q, "SELECT count(*) FROM (SELECT 1 FROM events");
+		kc_query_append(q, r.where);
+		kc_query_int(q, " LIMIT ?)", r.limit);
+		return;
+	}
+	kc_query_add(q, "SELECT count(*) FROM (");
+	keylog_arm(q, &r, "person");
+	kc_query_add(q, " UNION ");
+	keylog_arm(q, &r, "actor");
+	kc_query_add(q, ")");
+}
+
 int kc_report_keylog(struct kc_report_ctx *c)
 {
 	struct kc_query where = { 0 }, q, cq;
+	struct keylog_read rd = { 0 };
 	const char *order, *after, *before, *last;
 	struct cursor cur = { 0 };
 	bool desc, back, more;
@@ -404,22 +473,16 @@ int kc_report_keylog(struct kc_report_ctx *c)
 	/* back: read against the shown order (the page before a row, the
 	 * last page), then turn the rows round */
 	back = before || last;
+	if (kc_report_param_name(c, "person", &rd.person) < 0)
+		return -EINVAL;
+	rd.where = &where;
+	rd.cur = after || before ? &cur : NULL;
+	rd.desc = desc != back;
+	rd.limit = c->page_size + 1;
 	memset(&q, 0, sizeof(q));
-	kc_query_add(&q, "SELECT ts_ms, cabinet, seq, type, actor, person, key, kind, unit, site, slot, ");
-	kc_query_add(&q, why_sql);
-	kc_query_add(&q, ", json_extract(body, '$.data') FROM events");
-	kc_query_append(&q, &where);
-	if (after || before) {
-		kc_query_int(&q, desc != back ? " AND (ts_ms, cabinet, seq) < (?" : " AND (ts_ms, cabinet, seq) > (?", cur.ts);
-		kc_query_str(&q, ", ?", cur.cabinet);
-		kc_query_int(&q, ", ?)", cur.seq);
-	}
-	kc_query_add(&q, desc != back ? " ORDER BY ts_ms DESC, cabinet DESC, seq DESC" : " ORDER BY ts_ms, cabinet, seq");
-	kc_query_int(&q, " LIMIT ?", c->page_size + 1);
+	keylog_page(&q, &rd);
 	memset(&cq, 0, sizeof(cq));
-	kc_query_add(&cq, "SELECT count(*) FROM (SELECT 1 FROM events");
-	kc_query_append(&cq, &where);
-	kc_query_int(&cq, " LIMIT ?)", KEYLOG_COUNT_CAP + 1);
+	keylog_count(&cq, &rd);
 	sec = kc_report_section(c, "events", "Events", "事件", keylog_cols);
 	for (size_t i = 0; i < KC_ARRAY_SIZE(named_cols); i++)
 		json_array_append_new(json_object_get(sec, "columns"),

@@ -154,6 +154,14 @@ try:
         st, rep = api(person=q, page_size=5000)
         check(ids(rows_of(rep)) == ids(e02) and section(rep, "events").get("total") == len(e02),
               "person=%s: 张伟's %d events (as operator or person), newest first" % (q, len(e02)))
+    want = [e for e in e02 if e["type"] == "inspection.recorded" and e.get("unit") == "U202"]
+    st, rep = api(person="伟", building="2", unit="U202", type="inspection.recorded", page_size=7)
+    got, nxt = ids(rows_of(rep)), section(rep, "events").get("next")
+    while nxt:
+        st, rep = api(person="伟", building="2", unit="U202", type="inspection.recorded", page_size=7, after=nxt)
+        got, nxt = got + ids(rows_of(rep)), section(rep, "events").get("next")
+    check(got == ids(want) and section(rep, "events").get("total") == len(want),
+          "person=伟 with building, unit and type, 7 a page: %d events" % len(want))
     st, rep = api(person="张")
     zh = [e for e in every if {e.get("actor"), e.get("person")} & {"S01", "E02"}]
     check(section(rep, "events").get("total") == len(zh), "person=张: 张敏's and 张伟's %d events" % len(zh))
