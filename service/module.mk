@@ -57,3 +57,4 @@ TEST_SCRIPTS += tests/service/t-masks.py
 TEST_PROGRAMS += t-mask
 t-mask_SRCS := tests/service/t-mask.c
 t-mask_LIBS := service common
+TEST_SCRIPTS += tests/service/t-keylog.py

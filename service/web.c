@@ -18,11 +18,23 @@ static const char style[] =
 	"th{background:#eee}th small{display:block;font-weight:normal;color:#555}"
 	"form.filter label{margin-right:.8em;white-space:nowrap}form.filter input{width:9em}"
 	".bad{color:#b00;font-weight:bold}.ok{color:#070}.meta{color:#555;font-size:12px}"
+	"td{overflow-wrap:anywhere}td.code,td.code a{color:#666;font-size:11px}.pager a{margin-right:.8em}"
+	/* a phone: tables become cards, one labelled line a cell */
+	"@media screen and (max-width:700px){body{margin:.5em}h1 small{display:block}"
+	"nav a{display:inline-block;margin:.2em .8em .2em 0}"
+	"form.filter label{display:block;margin:.3em 0;white-space:normal}form.filter input,form.filter select"
+	"{display:block;width:100%;max-width:100%;box-sizing:border-box;font-size:16px}"
+	"table.report,table.report tbody,table.report tr,table.report td{display:block;width:auto}"
+	"table.report thead{display:none}table.report{border:0;font-size:14px}"
+	"table.report tr{border:1px solid #999;margin:0 0 .6em;padding:.3em .5em}"
+	"table.report td{border:0;padding:1px 0}"
+	"table.report td[data-label]::before{content:attr(data-label) '\\FF1A';color:#555;font-size:12px}}"
 	"@media print{nav,form,.noprint{display:none}body{margin:0}table{font-size:10px}}";
 
 static void head(struct sbuf *b, const char *title_zh, const char *title_en, const struct kc_web_page *pg)
 {
-	sbuf_add(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>");
+	sbuf_add(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+		  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
 	sbuf_html(b, title_zh);
 	sbuf_add(b, " / ");
 	sbuf_html(b, title_en);
@@ -108,13 +120,9 @@ struct filter {
 	const char *name, *zh, *en;
 };
 
+/* The filters of a report's page (the key log's are web_keylog.c's). */
 static const struct filter *filters_of(const char *report)
 {
-	static const struct filter keylog[] = {
-		{ "site", "项目", "Site" },   { "cabinet", "钥匙柜", "Cabinet" }, { "key", "钥匙", "Key" },
-		{ "unit", "房号", "Unit" },   { "person", "人员", "Person" },	    { "kind", "类别", "Kind" },
-		{ "type", "事件", "Event" },  { "from", "从", "From" },	    { "to", "到", "To" },
-		{ "page_size", "每页", "Per page" }, { NULL, NULL, NULL } };
 	static const struct filter now[] = { { "site", "项目", "Site" }, { "cabinet", "钥匙柜", "Cabinet" },
 					     { NULL, NULL, NULL } };
 	static const struct filter ent[] = { { "site", "项目", "Site" }, { "cabinet", "钥匙柜", "Cabinet" },
@@ -127,8 +135,6 @@ static const struct filter *filters_of(const char *report)
 					    { "unreviewed", "仅未审阅(1)", "Unreviewed only (1)" }, { NULL, NULL, NULL } };
 	static const struct filter chain[] = { { "cabinet", "钥匙柜", "Cabinet" }, { NULL, NULL, NULL } };
 
-	if (strcmp(report, "keylog") == 0)
-		return keylog;
 	if (strcmp(report, "now") == 0)
 		return now;
 	if (strcmp(report, "entrustments") == 0)
@@ -148,7 +154,9 @@ static void query(struct sbuf *b, const json_t *params, const char *extra)
 	int first = 1;
 
 	json_object_foreach((json_t *)params, k, v) {
-		if (strcmp(k, "page") == 0 || !json_is_string(v))
+		/* the page's position: page, or a key log cursor */
+		if (strcmp(k, "page") == 0 || strcmp(k, "after") == 0 || strcmp(k, "before") == 0 ||
+		    strcmp(k, "last") == 0 || !json_is_string(v))
 			continue;
 		sbuf_add(b, first ? "?" : "&amp;");
 		first = 0;
@@ -239,6 +247,22 @@ static void review_form(struct sbuf *b, const json_t *row, const struct kc_zone 
 	sbuf_add(b, "</code></span>");
 }
 
+void kc_web_generated(struct sbuf *b, const json_t *report, const struct kc_web_page *pg)
+{
+	const struct kc_zone *z = kc_web_zone(report);
+	int32_t off = kc_zone_offset(z, kc_wall_ms()) / 60;
+	char when[32];
+
+	sbuf_add(b, "<p class=\"meta\">生成时间 Generated ");
+	kc_web_time(z, json_string_value(json_object_get(report, "generated")), false, when, sizeof(when));
+	sbuf_html(b, when);
+	sbuf_add(b, " (");
+	sbuf_html(b, kc_zone_name(z));
+	sbuf_printf(b, ", UTC%c%02d:%02d) &middot; ", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
+	sbuf_html(b, pg->user);
+	sbuf_add(b, "</p>\n");
+}
+
 char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 {
 	const char *name = json_string_value(json_object_get(report, "report"));
@@ -246,23 +270,16 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 	const int is_ho = strcmp(name, "handovers") == 0;
 	const struct kc_zone *z = kc_web_zone(report);
 	struct sbuf b = { 0 };
-	char when[32];
-	int32_t off = kc_zone_offset(z, kc_wall_ms()) / 60;
 	size_t i;
 
 	if (pg->print && strcmp(name, "vacant") == 0)
 		return kc_web_vacant_sheet(report, pg);
+	if (strcmp(name, "keylog") == 0)
+		return kc_web_keylog(report, pg);
 
 	head(&b, json_string_value(json_object_get(report, "title_zh")),
 	     json_string_value(json_object_get(report, "title_en")), pg);
-	sbuf_add(&b, "<p class=\"meta\">生成时间 Generated ");
-	kc_web_time(z, json_string_value(json_object_get(report, "generated")), false, when, sizeof(when));
-	sbuf_html(&b, when);
-	sbuf_add(&b, " (");
-	sbuf_html(&b, kc_zone_name(z));
-	sbuf_printf(&b, ", UTC%c%02d:%02d) &middot; ", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
-	sbuf_html(&b, pg->user);
-	sbuf_add(&b, "</p>\n");
+	kc_web_generated(&b, report, pg);
 	if (!pg->print) {
 		sbuf_printf(&b, "<form class=\"filter\" method=\"get\" action=\"/r/%s\">", name);
 		for (const struct filter *f = filters_of(name); f->name; f++) {
@@ -317,7 +334,10 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 				const char *cname = json_string_value(json_object_get(
 					json_array_get(json_object_get(sec, "columns"), k), "name"));
 
-				sbuf_add(&b, "<td>");
+				sbuf_add(&b, "<td data-label=\"");
+				sbuf_html(&b, json_string_value(json_object_get(
+					json_array_get(json_object_get(sec, "columns"), k), "zh")));
+				sbuf_add(&b, "\">");
 				cell(&b, col, z, cname && strcmp(cname, "overdue") == 0,
 				     cname && strcmp(cname, "end") == 0);
 				sbuf_add(&b, "</td>");
@@ -355,4 +375,19 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 	}
 	tail(&b);
 	return sbuf_take(&b);
+}
+
+void kc_web_head(struct sbuf *b, const char *title_zh, const char *title_en, const struct kc_web_page *pg)
+{
+	head(b, title_zh, title_en, pg);
+}
+
+void kc_web_tail(struct sbuf *b)
+{
+	tail(b);
+}
+
+void kc_web_query(struct sbuf *b, const json_t *params, const char *extra)
+{
+	query(b, params, extra);
 }

@@ -32,4 +32,18 @@ void kc_web_time(const struct kc_zone *z, const char *iso, bool is_end, char *ou
 /* The zone a report names (its "time_zone"), else the default one. */
 const struct kc_zone *kc_web_zone(const json_t *report);
 
+/* The key log's page (web_keylog.c): filters picked from the data, each
+ * event as a sentence, keyset paging. */
+char *kc_web_keylog(const json_t *report, const struct kc_web_page *pg);
+
+/* For the pages of other files: the page's head (title, navigation),
+ * its end, and the report's query string without its position (page,
+ * after, before, last), with extra ("a=b") appended. */
+struct sbuf;
+void kc_web_head(struct sbuf *b, const char *title_zh, const char *title_en, const struct kc_web_page *pg);
+void kc_web_tail(struct sbuf *b);
+/* The line saying when the report was made, in its zone, and for whom. */
+void kc_web_generated(struct sbuf *b, const json_t *report, const struct kc_web_page *pg);
+void kc_web_query(struct sbuf *b, const json_t *params, const char *extra);
+
 #endif

@@ -62,8 +62,8 @@ try:
     ev = rows(rep, "events")
     say("  KN1: " + ", ".join(r["type"] for r in ev))
     check(section(rep, "events")["total"] == 5 and [r["type"] for r in ev] ==
-          ["key.registered", "release.granted", "release.taken", "loan.returned", "inspection.recorded"],
-          "key KN1: its 5 events in time order")
+          ["inspection.recorded", "loan.returned", "release.taken", "release.granted", "key.registered"],
+          "key KN1: its 5 events, newest first")
     g = [r for r in ev if r["type"] == "release.granted"][0]
     check(g["actor"] == "S01" and g["person"] == "E01" and g["unit"] == "N1" and g["slot"] == "A-N1" and
           g["why"] == "inspection" and g["data"]["purpose"] == "inspection", "who, unit, slot, why of the release")
@@ -86,9 +86,10 @@ try:
     st, rep = svc.report("keylog", SUP, unit="O6", type="id.held")
     check(section(rep, "events")["total"] == 1, "unit O6, type id.held: 1 (the count agrees)")
     st, p1 = svc.report("keylog", SUP, key="KN1", page_size=4)
-    st, p2 = svc.report("keylog", SUP, key="KN1", page_size=4, page=2)
+    st, p2 = svc.report("keylog", SUP, key="KN1", page_size=4, after=section(p1, "events")["next"])
     check(len(section(p1, "events")["rows"]) == 4 and len(section(p2, "events")["rows"]) == 1 and
-          section(p2, "events")["total"] == 5, "paging: 4 + 1 of 5")
+          section(p2, "events")["total"] == 5 and section(p2, "events")["rows"][0]["type"] == "key.registered",
+          "paging: 4 + 1 of 5, the second page after the first's last row")
     st, text = svc.report("keylog", SUP, key="KN2", type="inspection.recorded", format="csv")
     c = list(csv.DictReader(io.StringIO(text)))
     check(len(c) == 1 and c[0]["why"] == "problems" and "工程部" in c[0]["data"], "CSV key log row with details")

@@ -27,7 +27,7 @@ def cells(dom, section):
         return None
     out = []
     for tr in re.findall(r"<tr>(.*?)</tr>", m.group(0), re.S):
-        tds = re.findall(r"<td>(.*?)</td>", tr, re.S)
+        tds = re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)
         if tds:
             out.append([re.sub(r"<[^>]+>", "", t).strip() for t in tds])
     return out
@@ -107,10 +107,12 @@ try:
 
     dom = browse("keylog")
     ev = cells(dom, "events")
-    check(ev is not None and [r[3] for r in ev] == ["key.registered", "release.granted", "release.taken",
-                                                     "loan.returned", "inspection.recorded"],
-          "key log of KN2 in the browser")
-    check(ev is not None and "工程部" in ev[-1][12], "the inspection's details show where the problem went")
+    check(ev is not None and [r[4].split(" #")[0] for r in ev] == ["inspection.recorded", "loan.returned",
+                                                                     "release.taken", "release.granted",
+                                                                     "key.registered"],
+          "key log of KN2 in the browser, newest first, the codes in their column")
+    check(ev is not None and "已转呈工程部" in ev[0][1] and "王工" in ev[0][1],
+          "the inspection's sentence names the inspector and where the problem went (%s)" % (ev[0][1] if ev else None))
 
     dom = browse("now")
     ko = cells(dom, "keys_out")
@@ -135,7 +137,7 @@ try:
     check(cells(dom, "events") is not None and "<form" not in dom and "<nav" not in dom,
           "print=1: the tables, no forms, no navigation")
     iso = re.findall(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", dom)
-    local = re.findall(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d</td>", dom)
+    local = re.findall(r"<td[^>]*>\d{4}-\d\d-\d\d \d\d:\d\d</td>", dom)
     check("(Asia/Shanghai, UTC+08:00)" in dom and not iso and len(local) >= 10,
           "times read as local time (Asia/Shanghai, UTC+08:00, %d cells like %s), none as ISO UTC (%d)"
           % (len(local), local[0] if local else "-", len(iso)))
