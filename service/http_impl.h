@@ -159,5 +159,7 @@ enum MHD_Result http_web_logout(struct call *k);
 enum MHD_Result http_web_index(struct call *k);
 enum MHD_Result http_web_review(struct call *k);
 enum MHD_Result http_web_report(struct call *k);
+/* web_dashboard.c: / and /dashboard... */
+enum MHD_Result http_web_dashboard(struct call *k);
 
 #endif

@@ -22,7 +22,8 @@ static const char style[] =
 
 static void head(struct sbuf *b, const char *title_zh, const char *title_en, const struct kc_web_page *pg)
 {
-	sbuf_add(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>");
+	sbuf_add(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
 	sbuf_html(b, title_zh);
 	sbuf_add(b, " / ");
 	sbuf_html(b, title_en);
@@ -53,6 +54,16 @@ static void head(struct sbuf *b, const char *title_zh, const char *title_en, con
 static void tail(struct sbuf *b)
 {
 	sbuf_add(b, "</body></html>\n");
+}
+
+void kc_web_head(struct sbuf *b, const char *title_zh, const char *title_en, const struct kc_web_page *pg)
+{
+	head(b, title_zh, title_en, pg);
+}
+
+void kc_web_tail(struct sbuf *b)
+{
+	tail(b);
 }
 
 char *kc_web_login(const char *message)

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct kc_web_page {
 	const char *user;
@@ -23,6 +24,20 @@ char *kc_web_message(const struct kc_web_page *pg, const char *title, const char
 /* The monthly vacant-unit report as it is filed (the vacant report's
  * printable page, web_vacant.c): per site, on pages of its own. */
 char *kc_web_vacant_sheet(const json_t *report, const struct kc_web_page *pg);
+
+/* The console's home page (web_dashboard.c): every site's figures with
+ * its charts; with pg NULL only the figures (the part the page's script
+ * replaces). 0 with *out malloc'd, -EIO, -ENOMEM. */
+struct kc_db;
+int kc_web_dashboard(struct kc_db *db, int64_t now_ms, const struct kc_web_page *pg, char **out);
+/* A text that changes whenever the dashboard's figures may have: 0, -EIO. */
+int kc_web_dashboard_version(struct kc_db *db, int64_t now_ms, char *out, size_t len);
+
+/* The opening of a page (title, navigation for a signed-in user, heading)
+ * and its end, for pages rendered outside web.c. */
+struct sbuf;
+void kc_web_head(struct sbuf *b, const char *title_zh, const char *title_en, const struct kc_web_page *pg);
+void kc_web_tail(struct sbuf *b);
 
 struct kc_zone;
 /* An ISO time of a report as supervisors read it, in zone z: a local
