@@ -57,3 +57,6 @@ TEST_SCRIPTS += tests/service/t-masks.py
 TEST_PROGRAMS += t-mask
 t-mask_SRCS := tests/service/t-mask.c
 t-mask_LIBS := service common
+# the dashboard (service/web_dashboard.c) in Chromium: figures, SVG charts,
+# phone layout, new events followed without a reload
+TEST_SCRIPTS += tests/service/t-dashboard.py

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,30 +52,121 @@ static void month_back(const char *month, int n, char *out, size_t len)
 	snprintf(out, len, "%04d-%02d", y, m);
 }
 
+/* The past months' coverage is kept (as JSON text) with a stamp of what it
+ * counts: the inspections of the trends' months before the current ones,
+ * the vacancy intervals, the sites and their zones. A late event that
+ * changes any of these changes the stamp; the current months are always
+ * counted afresh. */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static char cache_stamp[40];
+static char *cache_text;
+
+/* The stamp of the months before the sites' current ones: a hash
+ * (64-bit FNV-1a) of what they count. */
+static int stamp_of(struct kc_db *db, const json_t *sites, char *out, size_t len)
+{
+	sqlite3_stmt *st = kc_db_stmt(db, "SELECT (SELECT count(*) FROM inspections INDEXED BY inspections_ts"
+					  "  WHERE ts_ms >= ? AND ts_ms < ?),"
+					  " (SELECT count(*) || '.' || total(from_ms) || '.' || total(to_ms) || '.'"
+					  "  || count(to_ms) FROM vacancies),"
+					  " (SELECT group_concat(site || ':' || age, ',') FROM sites)");
+	int64_t lo = INT64_MAX, hi = 0, s, e;
+	uint64_t h = 14695981039346656037ULL;
+	struct sbuf b = { 0 };
+	const json_t *site;
+	char m[16], *text;
+	size_t i;
+	int rc;
+
+	if (!st)
+		return -EIO;
+	json_array_foreach(sites, i, site) {
+		const char *cur = json_string_value(json_object_get(site, "month"));
+		const struct kc_zone *z = kc_zone_get(json_string_value(json_object_get(site, "zone")));
+
+		z = z ? z : kc_zone_default();
+		month_back(cur, MONTHS - 1, m, sizeof(m));
+		if (kc_zone_month(z, m, &s, &e) == 0 && s < lo)
+			lo = s;
+		if (kc_zone_month(z, cur, &s, &e) == 0 && s > hi)
+			hi = s;
+		sbuf_printf(&b, "%s=%s,", json_string_value(json_object_get(site, "site")), kc_zone_name(z));
+	}
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		sbuf_printf(&b, ";%lld;%s;%s", (long long)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+			    sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "");
+	sqlite3_reset(st);
+	text = sbuf_take(&b);
+	if (rc != SQLITE_ROW || !text) {
+		free(text);
+		return -EIO;
+	}
+	for (const char *p = text; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	snprintf(out, len, "%016llx.%zu", (unsigned long long)h, strlen(text));
+	free(text);
+	return 0;
+}
+
 /* The coverage of every month the sites' trends hold: {"2026-11": {site:
  * {...}}}, each month as the vacant report counts it, each site's month
- * in its own zone. The sites' months: sites[i]["month"] is the site's
- * current month. */
+ * in its own zone (sites[i]["month"] is the site's current month). */
 static int coverages(struct kc_db *db, const json_t *sites, json_t *out)
 {
 	const json_t *s;
 	size_t i;
-	char m[16];
+	char m[16], stamp[sizeof(cache_stamp)];
+	json_t *cached = NULL, *current = json_object(), *cov;
+	int r;
 
+	if ((r = stamp_of(db, sites, stamp, sizeof(stamp))) < 0)
+		goto out;
+	json_array_foreach(sites, i, s)
+		json_object_set_new(current, json_string_value(json_object_get(s, "month")), json_true());
+	pthread_mutex_lock(&cache_lock);
+	if (cache_text && strcmp(stamp, cache_stamp) == 0)
+		cached = json_loads(cache_text, 0, NULL);
+	pthread_mutex_unlock(&cache_lock);
 	json_array_foreach(sites, i, s) {
 		for (int k = 0; k < MONTHS; k++) {
-			json_t *cov;
-			int r;
-
 			month_back(json_string_value(json_object_get(s, "month")), k, m, sizeof(m));
 			if (json_object_get(out, m))
 				continue;
+			if (!json_object_get(current, m) && (cov = json_object_get(cached, m))) {
+				json_object_set(out, m, cov);
+				continue;
+			}
 			if ((r = kc_report_vacant_coverage(db, NULL, m, &cov)) < 0)
-				return r;
+				goto out;
 			json_object_set_new(out, m, cov);
 		}
 	}
-	return 0;
+	if (!cached) {
+		json_t *past = json_object();
+		const char *key;
+		char *text;
+
+		json_object_foreach(out, key, cov)
+			if (!json_object_get(current, key))
+				json_object_set(past, key, cov);
+		text = json_dumps(past, JSON_COMPACT);
+		json_decref(past);
+		pthread_mutex_lock(&cache_lock);
+		if (text) {
+			free(cache_text);
+			cache_text = text;
+			kc_strlcpy(cache_stamp, stamp, sizeof(cache_stamp));
+		}
+		pthread_mutex_unlock(&cache_lock);
+	}
+	r = 0;
+out:
+	json_decref(cached);
+	json_decref(current);
+	return r;
 }
 
 static json_t *section(const json_t *rep, const char *name)

@@ -140,6 +140,10 @@ run(async () => {
     }, sn, { timeout: 20000 }).then(() => true, () => false);
     check(changed, 'the page shows N1 inspected (20.0 %) and one key out', await page.locator(sn).innerText());
     check(await page.locator(`${sn} svg.bar rect.value`).getAttribute('width') === '20.0', 'the bar grew to 20.0');
+    const last = await page.locator(`${sn} .card.trend`).getAttribute('data-last');
+    const x = 20 + 20 * (11 - monthsBetween(MONTH, last));
+    const pts = await page.locator(`${sn} svg.trend polyline.line`).getAttribute('points');
+    check(pts.split(/\s+/).includes(`${x},10.0`), `the late inspection moved ${MONTH}'s point to 100 % (${x},10.0)`, pts);
     check(await page.evaluate(() => window.kcNotReloaded === true) && navigations === before,
           'without reloading the page', `${navigations - before} navigation(s)`);
     await shot('dashboard-after-new-events');

@@ -78,6 +78,24 @@ try:
         {"type": "inspection.recorded", "ts": dataset.iso(now + 2000), "actor": "S01", "person": "E01", "key": "KN1",
          "unit": "N1", "site": "SN", "data": {"loan": 700, "result": "ok", "problems": "", "forwarded_to": ""}},
     ]
+    # and, late, an inspection of N5 in the data set's month (vacant until its
+    # day 20): that month's point moves to 6 of 6, 100 %
+    _, ms, _ = dataset.month_bounds(now)
+    t5 = ms + 14 * DAY + 9 * HOUR
+    live += [
+        {"type": "release.granted", "ts": dataset.iso(t5), "actor": "S01", "person": "E01", "key": "KN5",
+         "kind": "vacant", "unit": "N5", "site": "SN", "slot": "A-N5",
+         "data": {"loan": 701, "purpose": "inspection", "due": dataset.iso(t5 + 4 * HOUR), "work_order": None,
+                  "letter": None, "approval": None, "window_ms": 10000}},
+        {"type": "release.taken", "ts": dataset.iso(t5 + 1000), "key": "KN5", "slot": "A-N5", "data": {"loan": 701}},
+        {"type": "loan.returned", "ts": dataset.iso(t5 + HOUR), "person": "E01", "key": "KN5", "kind": "vacant",
+         "unit": "N5", "site": "SN", "slot": "A-N5",
+         "data": {"loan": 701, "purpose": "inspection", "out_at": dataset.iso(t5), "due": dataset.iso(t5 + 4 * HOUR),
+                  "overdue": False}},
+        {"type": "inspection.recorded", "ts": dataset.iso(t5 + HOUR + 60000), "actor": "S01", "person": "E01",
+         "key": "KN5", "unit": "N5", "site": "SN",
+         "data": {"loan": 701, "result": "ok", "problems": "", "forwarded_to": ""}},
+    ]
     env = dict(EXPECT=json.dumps(expect, ensure_ascii=False), MONTH=month, FWD=FWD, LIVE_DB=dbs["CAB-NEW"],
                LIVE_CABINET="CAB-NEW", LIVE_TOKEN=toks["CAB-NEW"],
                LIVE_EVENTS="".join(json.dumps(e, ensure_ascii=False) + "\n" for e in live))
