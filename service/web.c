@@ -97,24 +97,6 @@ char *kc_web_message(const struct kc_web_page *pg, const char *title, const char
 	return sbuf_take(&b);
 }
 
-char *kc_web_index(const struct kc_web_page *pg)
-{
-	struct sbuf b = { 0 };
-
-	head(&b, "钥匙审计", "Key audit", pg);
-	sbuf_add(&b, "<ul>");
-	for (size_t i = 0; i < kc_nreports; i++) {
-		sbuf_printf(&b, "<li><a href=\"/r/%s\">", kc_reports[i].name);
-		sbuf_html(&b, kc_reports[i].title_zh);
-		sbuf_add(&b, " / ");
-		sbuf_html(&b, kc_reports[i].title_en);
-		sbuf_add(&b, "</a></li>");
-	}
-	sbuf_add(&b, "</ul>");
-	tail(&b);
-	return sbuf_take(&b);
-}
-
 struct filter {
 	const char *name, *zh, *en;
 };

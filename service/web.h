@@ -18,7 +18,6 @@ struct kc_web_page {
 
 /* malloc'd HTML, NULL on allocation failure */
 char *kc_web_report(const json_t *report, const struct kc_web_page *pg);
-char *kc_web_index(const struct kc_web_page *pg);
 char *kc_web_login(const char *message);
 char *kc_web_message(const struct kc_web_page *pg, const char *title, const char *message);
 /* The monthly vacant-unit report as it is filed (the vacant report's

@@ -26,8 +26,6 @@
 #include "service/zone.h"
 
 #define MONTHS 12
-/* A cabinet not heard from for longer (heartbeats come every 30 s). */
-#define STALE_MS (5 * 60000)
 
 static const char style[] =
 	".cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px;margin:0 0 1.5em}"
@@ -342,19 +340,20 @@ static void alarms_card(struct sbuf *b, const json_t *now)
 	json_decref(kinds);
 }
 
-/* The last time a cabinet was heard from, and how long ago. */
+/* The last time a cabinet's events were stored, and how long ago (a
+ * heartbeat stores nothing and does not move it). */
 static void last_seen(struct sbuf *b, const struct kc_zone *z, const char *iso, int64_t now)
 {
 	int64_t ms, ago;
 	char when[32];
 
 	if (!iso || kc_time_parse(iso, &ms) < 0) {
-		sbuf_add(b, "<span class=\"bad\">从未联系</span>");
+		sbuf_add(b, "<span class=\"bad\">尚未收到</span>");
 		return;
 	}
 	ago = (now - ms) / 60000;
 	kc_web_time(z, iso, false, when, sizeof(when));
-	sbuf_printf(b, "<span class=\"%s\" data-last-seen=\"%s\">%s（", now - ms > STALE_MS ? "bad" : "ok", iso, when);
+	sbuf_printf(b, "<span data-last-seen=\"%s\">%s（", iso, when);
 	if (ago < 1)
 		sbuf_add(b, "刚刚");
 	else if (ago < 60)
@@ -389,7 +388,7 @@ static int cabinets_card(struct sbuf *b, struct kc_db *db, const json_t *now, co
 		sbuf_html(b, id);
 		sbuf_printf(b, "\" data-backlog=\"%lld\" data-boards-fault=\"%lld\" data-chain=\"%s\"><b>", backlog, faults, chain_ok ? "intact" : "broken");
 		sbuf_html(b, id);
-		sbuf_add(b, "</b><dl><dt>最近联系</dt><dd>");
+		sbuf_add(b, "</b><dl><dt>最近收到事件</dt><dd>");
 		last_seen(b, z, json_string_value(json_array_get(row, 7)), now_ms);
 		sbuf_printf(b, "</dd><dt>已收到事件</dt><dd>至第 %lld 条</dd><dt>待上传</dt><dd%s>",
 			    (long long)json_integer_value(json_array_get(row, 6)), backlog ? " class=\"bad\"" : "");

@@ -106,7 +106,7 @@ run(async () => {
               `${cab}: boards in fault ${h.faults}`, ct);
         check(await c.getAttribute('data-chain') === h.chain && ct.includes('事件链 完整'), `${cab}: chain intact`, ct);
         const seen = await c.locator('[data-last-seen]').getAttribute('data-last-seen');
-        check(seen && Date.now() - Date.parse(seen) < 10 * 60000 && /最近联系 \d{4}-\d\d-\d\d \d\d:\d\d（/.test(ct),
+        check(seen && Date.now() - Date.parse(seen) < 10 * 60000 && /最近收到事件 \d{4}-\d\d-\d\d \d\d:\d\d（/.test(ct),
               `${cab}: last seen in local time, just now`, `${seen} ${ct}`);
       }
     }
