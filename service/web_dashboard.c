@@ -50,52 +50,39 @@ static void month_back(const char *month, int n, char *out, size_t len)
 	snprintf(out, len, "%04d-%02d", y, m);
 }
 
-/* The past months' coverage is kept (as JSON text) with a stamp of what it
- * counts: the inspections of the trends' months before the current ones,
- * the vacancy intervals, the sites and their zones. A late event that
- * changes any of these changes the stamp; the current months are always
- * counted afresh. */
+/* Each month's coverage is kept (as JSON text) with the stamp it was
+ * counted under: the number of inspections in the month (its widest span
+ * over the sites' zones) and a hash of the vacancy intervals, the sites
+ * and their zones. A new or late inspection changes its month's stamp, a
+ * vacancy or a site every month's, and those are counted again. */
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static char cache_stamp[40];
-static char *cache_text;
+static json_t *cache; /* {"2026-11": ["stamp", "coverage as JSON text"]} */
 
-/* The stamp of the months before the sites' current ones: a hash
- * (64-bit FNV-1a) of what they count. */
-static int stamp_of(struct kc_db *db, const json_t *sites, char *out, size_t len)
+#define CACHE_MAX 64
+
+/* The hash (64-bit FNV-1a) of what every month's count depends on but
+ * the inspections: the vacancies, the sites and their zones. */
+static int base_stamp(struct kc_db *db, const json_t *sites, uint64_t *out)
 {
-	sqlite3_stmt *st = kc_db_stmt(db, "SELECT (SELECT count(*) FROM inspections INDEXED BY inspections_ts"
-					  "  WHERE ts_ms >= ? AND ts_ms < ?),"
-					  " (SELECT count(*) || '.' || total(from_ms) || '.' || total(to_ms) || '.'"
-					  "  || count(to_ms) FROM vacancies),"
+	sqlite3_stmt *st = kc_db_stmt(db, "SELECT (SELECT count(*) || '.' || total(from_ms) || '.' || total(to_ms)"
+					  "  || '.' || count(to_ms) FROM vacancies),"
 					  " (SELECT group_concat(site || ':' || age, ',') FROM sites)");
-	int64_t lo = INT64_MAX, hi = 0, s, e;
 	uint64_t h = 14695981039346656037ULL;
 	struct sbuf b = { 0 };
 	const json_t *site;
-	char m[16], *text;
+	char *text;
 	size_t i;
 	int rc;
 
 	if (!st)
 		return -EIO;
-	json_array_foreach(sites, i, site) {
-		const char *cur = json_string_value(json_object_get(site, "month"));
-		const struct kc_zone *z = kc_zone_get(json_string_value(json_object_get(site, "zone")));
-
-		z = z ? z : kc_zone_default();
-		month_back(cur, MONTHS - 1, m, sizeof(m));
-		if (kc_zone_month(z, m, &s, &e) == 0 && s < lo)
-			lo = s;
-		if (kc_zone_month(z, cur, &s, &e) == 0 && s > hi)
-			hi = s;
-		sbuf_printf(&b, "%s=%s,", json_string_value(json_object_get(site, "site")), kc_zone_name(z));
-	}
-	sqlite3_bind_int64(st, 1, lo);
-	sqlite3_bind_int64(st, 2, hi);
+	json_array_foreach(sites, i, site)
+		sbuf_printf(&b, "%s=%s,", json_string_value(json_object_get(site, "site")),
+			    json_string_value(json_object_get(site, "zone")));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		sbuf_printf(&b, ";%lld;%s;%s", (long long)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-			    sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "");
+		sbuf_printf(&b, ";%s;%s", (const char *)sqlite3_column_text(st, 0),
+			    sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "");
 	sqlite3_reset(st);
 	text = sbuf_take(&b);
 	if (rc != SQLITE_ROW || !text) {
@@ -104,9 +91,67 @@ static int stamp_of(struct kc_db *db, const json_t *sites, char *out, size_t len
 	}
 	for (const char *p = text; *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	snprintf(out, len, "%016llx.%zu", (unsigned long long)h, strlen(text));
 	free(text);
+	*out = h;
 	return 0;
+}
+
+/* The stamp of month m: base and the inspections in its widest span. */
+static int month_stamp(struct kc_db *db, const json_t *sites, const char *m, uint64_t base, char *out, size_t len)
+{
+	sqlite3_stmt *st = kc_db_stmt(db, "SELECT count(*) FROM inspections INDEXED BY inspections_ts"
+					  " WHERE ts_ms >= ? AND ts_ms < ?");
+	int64_t lo = INT64_MAX, hi = 0, s, e;
+	const json_t *site;
+	size_t i;
+	int rc;
+
+	if (!st)
+		return -EIO;
+	json_array_foreach(sites, i, site) {
+		const struct kc_zone *z = kc_zone_get(json_string_value(json_object_get(site, "zone")));
+
+		if (kc_zone_month(z ? z : kc_zone_default(), m, &s, &e) < 0)
+			continue;
+		lo = s < lo ? s : lo;
+		hi = e > hi ? e : hi;
+	}
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(out, len, "%016llx.%lld", (unsigned long long)base, (long long)sqlite3_column_int64(st, 0));
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+/* Month m's coverage kept under stamp, or NULL. */
+static json_t *cache_get(const char *m, const char *stamp)
+{
+	json_t *v, *cov = NULL;
+
+	pthread_mutex_lock(&cache_lock);
+	v = json_object_get(cache, m);
+	if (v && strcmp(json_string_value(json_array_get(v, 0)), stamp) == 0)
+		cov = json_loads(json_string_value(json_array_get(v, 1)), 0, NULL);
+	pthread_mutex_unlock(&cache_lock);
+	return cov;
+}
+
+static void cache_put(const char *m, const char *stamp, const json_t *cov)
+{
+	char *text = json_dumps(cov, JSON_COMPACT);
+
+	if (!text)
+		return;
+	pthread_mutex_lock(&cache_lock);
+	if (!cache || json_object_size(cache) >= CACHE_MAX) {
+		json_decref(cache);
+		cache = json_object();
+	}
+	json_object_set_new(cache, m, json_pack("[s, s]", stamp, text));
+	pthread_mutex_unlock(&cache_lock);
+	free(text);
 }
 
 /* The coverage of every month the sites' trends hold: {"2026-11": {site:
@@ -116,55 +161,29 @@ static int coverages(struct kc_db *db, const json_t *sites, json_t *out)
 {
 	const json_t *s;
 	size_t i;
-	char m[16], stamp[sizeof(cache_stamp)];
-	json_t *cached = NULL, *current = json_object(), *cov;
+	char m[16], stamp[64];
+	uint64_t base;
+	json_t *cov;
 	int r;
 
-	if ((r = stamp_of(db, sites, stamp, sizeof(stamp))) < 0)
-		goto out;
-	json_array_foreach(sites, i, s)
-		json_object_set_new(current, json_string_value(json_object_get(s, "month")), json_true());
-	pthread_mutex_lock(&cache_lock);
-	if (cache_text && strcmp(stamp, cache_stamp) == 0)
-		cached = json_loads(cache_text, 0, NULL);
-	pthread_mutex_unlock(&cache_lock);
+	if ((r = base_stamp(db, sites, &base)) < 0)
+		return r;
 	json_array_foreach(sites, i, s) {
 		for (int k = 0; k < MONTHS; k++) {
 			month_back(json_string_value(json_object_get(s, "month")), k, m, sizeof(m));
 			if (json_object_get(out, m))
 				continue;
-			if (!json_object_get(current, m) && (cov = json_object_get(cached, m))) {
-				json_object_set(out, m, cov);
-				continue;
+			if ((r = month_stamp(db, sites, m, base, stamp, sizeof(stamp))) < 0)
+				return r;
+			if (!(cov = cache_get(m, stamp))) {
+				if ((r = kc_report_vacant_coverage(db, NULL, m, &cov)) < 0)
+					return r;
+				cache_put(m, stamp, cov);
 			}
-			if ((r = kc_report_vacant_coverage(db, NULL, m, &cov)) < 0)
-				goto out;
 			json_object_set_new(out, m, cov);
 		}
 	}
-	if (!cached) {
-		json_t *past = json_object();
-		const char *key;
-		char *text;
-
-		json_object_foreach(out, key, cov)
-			if (!json_object_get(current, key))
-				json_object_set(past, key, cov);
-		text = json_dumps(past, JSON_COMPACT);
-		json_decref(past);
-		pthread_mutex_lock(&cache_lock);
-		if (text) {
-			free(cache_text);
-			cache_text = text;
-			kc_strlcpy(cache_stamp, stamp, sizeof(cache_stamp));
-		}
-		pthread_mutex_unlock(&cache_lock);
-	}
-	r = 0;
-out:
-	json_decref(cached);
-	json_decref(current);
-	return r;
+	return 0;
 }
 
 static json_t *section(const json_t *rep, const char *name)
@@ -358,7 +377,7 @@ static void last_seen(struct sbuf *b, const struct kc_zone *z, const char *iso, 
 		sbuf_add(b, "刚刚");
 	else if (ago < 60)
 		sbuf_printf(b, "%lld 分钟前", (long long)ago);
-	else if (ago < 48 * 60)
+	else if (ago < 48LL * 60)
 		sbuf_printf(b, "%lld 小时前", (long long)(ago / 60));
 	else
 		sbuf_printf(b, "%lld 天前", (long long)(ago / 1440));
