@@ -8,10 +8,11 @@ static double clamp100(double v)
 	return v < 0 ? 0 : v > 100 ? 100 : v;
 }
 
-static void svg_open(struct sbuf *b, const char *cls, const char *view, const char *label)
+/* aspect: "none" to stretch to the container (a chart without text) */
+static void svg_open(struct sbuf *b, const char *cls, const char *view, const char *aspect, const char *label)
 {
 	sbuf_printf(b, "<svg class=\"%s\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"%s\" width=\"100%%\""
-		       " role=\"img\" aria-label=\"", cls, view);
+		       " preserveAspectRatio=\"%s\" role=\"img\" aria-label=\"", cls, view, aspect);
 	sbuf_html(b, label);
 	sbuf_add(b, "\"><title>");
 	sbuf_html(b, label);
@@ -20,12 +21,12 @@ static void svg_open(struct sbuf *b, const char *cls, const char *view, const ch
 
 void kc_svg_bar(struct sbuf *b, double pct, double target, const char *label)
 {
-	svg_open(b, "bar", "0 0 100 10", label);
+	svg_open(b, "bar", "0 0 100 10", "none", label);
 	sbuf_add(b, "<rect class=\"track\" x=\"0\" y=\"1\" width=\"100\" height=\"8\" fill=\"#e0e0e0\"/>");
 	sbuf_printf(b, "<rect class=\"value\" x=\"0\" y=\"1\" width=\"%.1f\" height=\"8\" fill=\"%s\"/>",
 		    clamp100(pct), pct >= target ? OK_COLOUR : BAD_COLOUR);
 	sbuf_printf(b, "<line class=\"target\" x1=\"%.1f\" x2=\"%.1f\" y1=\"0\" y2=\"10\" stroke=\"#111\""
-		       " stroke-width=\"0.8\"/></svg>", clamp100(target), clamp100(target));
+		       " stroke-width=\"2\" vector-effect=\"non-scaling-stroke\"/></svg>", clamp100(target), clamp100(target));
 }
 
 void kc_svg_trend(struct sbuf *b, const double *v, const char *const *labels, int n, double target,
@@ -33,7 +34,7 @@ void kc_svg_trend(struct sbuf *b, const double *v, const char *const *labels, in
 {
 	int open = 0;
 
-	svg_open(b, "trend", "0 0 260 120", label);
+	svg_open(b, "trend", "0 0 260 120", "xMidYMid meet", label);
 	sbuf_add(b, "<g stroke=\"#bbb\" stroke-width=\"0.5\"><line x1=\"15\" x2=\"250\" y1=\"10\" y2=\"10\"/>"
 		    "<line x1=\"15\" x2=\"250\" y1=\"100\" y2=\"100\"/></g>"
 		    "<g font-size=\"7\" fill=\"#555\"><text x=\"0\" y=\"12\">100</text><text x=\"8\" y=\"102\">0</text></g>");

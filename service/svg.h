@@ -8,7 +8,8 @@
 
 /* A horizontal bar of pct (0-100, longer values end at 100) on a track
  * 100 units wide, so the bar's width is the percentage itself, with a
- * mark at target; green when pct reaches target, else red. label names
+ * mark at target; it stretches to its container's width (its height is
+ * the page's to set); green when pct reaches target, else red. label names
  * the chart for screen readers (role="img"). */
 void kc_svg_bar(struct sbuf *b, double pct, double target, const char *label);
 
