@@ -57,7 +57,7 @@ static const char live_sql[] =
 	"INSERT OR IGNORE INTO cabinets (id, token_hash, created_ms, last_seq, last_seen_ms)"
 	" SELECT cabinet, 'bench-' || cabinet, 0, max(seq), 1767225590000 FROM events GROUP BY cabinet;"
 	"INSERT OR IGNORE INTO keys (key, cabinet, kind, unit, site)"
-	" SELECT DISTINCT key, cabinet, kind, unit, site FROM loans WHERE loan % 5000 = 7;"
+	" SELECT DISTINCT key, cabinet, kind, unit, site FROM loans WHERE loan % 997 = 7;"
 	"INSERT OR IGNORE INTO loans (cabinet, loan, key, kind, unit, site, slot, person, actor, purpose, out_ms, due_ms,"
 	" state, overdue) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400)"
 	" SELECT printf('C%02d', i % 20), 900000000 + i, printf('K%02d-%04d', i % 20, i), 'entrusted',"
