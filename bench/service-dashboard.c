@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/bench.h"
 #include "common/pdata.h"
 #include "common/util.h"
 #include "service/reports.h"
@@ -29,21 +30,6 @@
 
 #define RUNS 15
 #define NOW 1767225599000LL /* 2025-12-31T23:59:59Z, the generated year's end */
-
-static double ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static const char *month_get(void *ctx, const char *name)
 {
