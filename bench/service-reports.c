@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/bench.h"
 #include "common/pdata.h"
 #include "common/util.h"
 #include "service/reports.h"
@@ -42,21 +43,6 @@ static const char *kv_get(void *ctx, const char *name)
 		if (strcmp(p->k[i], name) == 0)
 			return p->v[i];
 	return NULL;
-}
-
-static double ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static void die(struct kc_db *db, const char *what)

@@ -156,8 +156,9 @@ int http_api_review_status(struct kc_db *db, const char *cabinet, const char *ha
 enum MHD_Result http_web_login(struct call *k);
 enum MHD_Result http_web_login_form(struct call *k);
 enum MHD_Result http_web_logout(struct call *k);
-enum MHD_Result http_web_index(struct call *k);
 enum MHD_Result http_web_review(struct call *k);
 enum MHD_Result http_web_report(struct call *k);
+/* web_dashboard.c: / and /dashboard... */
+enum MHD_Result http_web_dashboard(struct call *k);
 
 #endif

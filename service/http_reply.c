@@ -12,7 +12,8 @@
  * headers every answer carries: no caching, no sniffing, the referrer
  * sent to this service's own pages only (so a browser's form post carries
  * the page's Origin, which the cross-site guard checks), and on pages a
- * content security policy without scripts and no framing. NULL when out
+ * content security policy that admits only the service's own scripts
+ * (the dashboard's, which asks the service itself) and no framing. NULL when out
  * of memory. */
 static struct MHD_Response *reply_new(const char *ctype, char *body, size_t len)
 {
@@ -30,7 +31,8 @@ static struct MHD_Response *reply_new(const char *ctype, char *body, size_t len)
 	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
 	if (ctype && strncmp(ctype, "text/html", 9) == 0) {
 		MHD_add_response_header(r, "Content-Security-Policy",
-					"default-src 'none'; style-src 'unsafe-inline'; form-action 'self';"
+					"default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self';"
+					" form-action 'self';"
 					" frame-ancestors 'none'");
 		MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	}

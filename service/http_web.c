@@ -1,5 +1,5 @@
-/* The web pages' handlers (HTML): login and logout, the index, reports,
- * the review form. */
+/* The web pages' handlers (HTML): login and logout, reports, the review
+ * form (the dashboard's are in web_dashboard.c). */
 #include "service/http_impl.h"
 
 #include <errno.h>
@@ -80,14 +80,6 @@ enum MHD_Result http_web_logout(struct call *k)
 	}
 	kc_info("web logout: %s", k->rq->user);
 	return http_reply_redirect(k->c, "/login", HTTP_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-}
-
-enum MHD_Result http_web_index(struct call *k)
-{
-	char csrf[65];
-	struct kc_web_page pg = web_page(k, csrf);
-
-	return http_reply_html(k->c, 200, kc_web_index(&pg), NULL);
 }
 
 enum MHD_Result http_web_report(struct call *k)

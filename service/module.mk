@@ -58,3 +58,6 @@ TEST_PROGRAMS += t-mask
 t-mask_SRCS := tests/service/t-mask.c
 t-mask_LIBS := service common
 TEST_SCRIPTS += tests/service/t-keylog.py
+# the dashboard (service/web_dashboard.c) in Chromium: figures, SVG charts,
+# phone layout, new events followed without a reload
+TEST_SCRIPTS += tests/service/t-dashboard.py

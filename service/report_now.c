@@ -58,10 +58,11 @@ int kc_report_now(struct kc_report_ctx *c)
 
 	memset(&q, 0, sizeof(q));
 	kc_query_add(&q, "SELECT c.id,"
-		  " (SELECT count(*) FROM loans l WHERE l.cabinet = c.id AND l.state IN ('granted', 'out')"
-		  "  AND (:site IS NULL OR l.site = :site)),"
-		  " (SELECT count(*) FROM loans l WHERE l.cabinet = c.id AND l.state IN ('granted', 'out')"
-		  "  AND l.due_ms < :now AND (:site IS NULL OR l.site = :site)),"
+		  /* by the open loans (loans_open), not the cabinet's whole history */
+		  " (SELECT count(*) FROM loans l INDEXED BY loans_open WHERE l.cabinet = c.id"
+		  "  AND l.state IN ('granted', 'out') AND (:site IS NULL OR l.site = :site)),"
+		  " (SELECT count(*) FROM loans l INDEXED BY loans_open WHERE l.cabinet = c.id"
+		  "  AND l.state IN ('granted', 'out') AND l.due_ms < :now AND (:site IS NULL OR l.site = :site)),"
 		  " (SELECT count(*) FROM ids_held i WHERE i.cabinet = c.id AND i.released_ms IS NULL"
 		  "  AND (:site IS NULL OR i.site = :site)),"
 		  " (SELECT count(*) FROM alarms a WHERE a.cabinet = c.id AND a.cleared_ms IS NULL"

@@ -107,13 +107,13 @@ struct vmonths {
 	int64_t lo, hi;
 };
 
-static int vmonth_add(struct kc_report_ctx *c, struct vmonths *vm, const char *site, const char *month)
+static int vmonth_add(struct kc_db *db, struct vmonths *vm, const char *site, const char *month)
 {
 	int64_t s, e;
 
 	if (json_object_get(vm->m, site))
 		return 0;
-	if (kc_zone_month(kc_report_site_zone(c->db, site), month, &s, &e) < 0)
+	if (kc_zone_month(kc_report_site_zone(db, site), month, &s, &e) < 0)
 		return -EINVAL;
 	json_object_set_new(vm->m, site, json_pack("[I, I]", (json_int_t)s, (json_int_t)e));
 	if (!vm->lo || s < vm->lo)
@@ -138,16 +138,94 @@ static void vq(struct kc_query *q, const char *sql, const struct vmonths *vm, in
 		kc_query_set_int(q, ":now", now);
 }
 
+/* The month's vacant units of every site (or of site), each site's month
+ * in its own zone, in one pass, each with whether it was inspected: sites
+ * gets {"site": {"name", "age", "target", "nv", "ni", ...}} for each
+ * registered site (nv vacant, ni inspected), ni_rows (when not NULL) the
+ * units not inspected as [site, unit, building, room], vm the months
+ * (also of a site with vacancies but no site.registered). 0, -EINVAL (a
+ * bad month), -EIO. */
+static int coverage(struct kc_db *db, const char *site, const char *month, struct vmonths *vm, json_t *sites,
+		    json_t *ni_rows)
+{
+	struct kc_query q;
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	kc_query_add(&q, "SELECT site, name, age, 1 FROM sites WHERE (:site IS NULL OR site = :site)"
+			 " UNION ALL SELECT DISTINCT site, NULL, NULL, 0 FROM vacancies WHERE (:site IS NULL OR site = :site)"
+			 " AND site NOT IN (SELECT site FROM sites) ORDER BY 1");
+	kc_query_set_str(&q, ":site", site);
+	if (!(st = kc_query_prepare(db, &q)))
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *sname = (const char *)sqlite3_column_text(st, 0), *age = (const char *)sqlite3_column_text(st, 2);
+
+		if (vmonth_add(db, vm, sname, month) < 0) {
+			sqlite3_finalize(st);
+			return -EINVAL;
+		}
+		if (!sqlite3_column_int(st, 3))
+			continue;
+		json_object_set_new(sites, sname,
+				    json_pack("{s:o, s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "name", kc_column_json(st, 1),
+					      "age", age, "target", strcmp(age, "new") == 0 ? 80 : 100, "nv", 0, "ni", 0,
+					      "problems", 0, "forwarded", 0, "overdue", 0));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE || !(vm->text = json_dumps(vm->m, JSON_COMPACT)))
+		return -EIO;
+
+	vq(&q, MONTHS "SELECT v.site, v.unit, u.building, u.room, EXISTS (SELECT 1 FROM inspections x"
+		      " WHERE x.site = v.site AND x.unit = v.unit AND x.ts_ms >= v.s AND x.ts_ms < v.e)"
+		      " FROM (" VACANT_UNITS ") v LEFT JOIN units u USING (site, unit) ORDER BY v.site, v.unit",
+	   vm, 0);
+	if (!(st = kc_query_prepare(db, &q)))
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *srow = json_object_get(sites, (const char *)sqlite3_column_text(st, 0));
+		int inspected = sqlite3_column_int(st, 4);
+
+		if (srow) {
+			json_object_set_new(srow, "nv", json_integer(json_integer_value(json_object_get(srow, "nv")) + 1));
+			if (inspected)
+				json_object_set_new(srow, "ni",
+						    json_integer(json_integer_value(json_object_get(srow, "ni")) + 1));
+		}
+		if (!inspected && ni_rows)
+			json_array_append_new(ni_rows,
+					      json_pack("[o, o, o, o]", kc_column_json(st, 0), kc_column_json(st, 1),
+							kc_column_json(st, 2), kc_column_json(st, 3)));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int kc_report_vacant_coverage(struct kc_db *db, const char *site, const char *month, json_t **out)
+{
+	struct vmonths vm = { json_object(), NULL, 0, 0 };
+	json_t *sites = json_object();
+	int r = coverage(db, site, month, &vm, sites, NULL);
+
+	json_decref(vm.m);
+	free(vm.text);
+	if (r < 0) {
+		json_decref(sites);
+		return r;
+	}
+	*out = sites;
+	return 0;
+}
+
 int kc_report_vacant(struct kc_report_ctx *c)
 {
 	const char *month, *site = NULL, *key;
-	int rc;
 	int64_t start, end, total;
 	char buf[16];
 	struct kc_query q;
 	struct vmonths vm = { json_object(), NULL, 0, 0 };
 	json_t *sec, *sites = NULL, *ni_sec = NULL, *val, *problems = NULL, *overdue = NULL;
-	sqlite3_stmt *st;
 
 	month = kc_report_param(c, "month");
 	if (kc_report_param_name(c, "site", &site) < 0 || kc_report_paging(c) < 0) {
@@ -164,59 +242,10 @@ int kc_report_vacant(struct kc_report_ctx *c)
 		return kc_report_bad(c, "parameter \"month\": \"%.20s\" is not a month like 2026-11", month);
 	}
 
-	/* The sites, and each one's month in its zone (also of a site with
-	 * vacancies but no site.registered). One pass over the month's vacant
-	 * units, each with whether it was inspected; the per-site figures are
-	 * summed here. */
 	sites = json_object();
-	memset(&q, 0, sizeof(q));
-	kc_query_add(&q, "SELECT site, name, age, 1 FROM sites WHERE (:site IS NULL OR site = :site)"
-			 " UNION ALL SELECT DISTINCT site, NULL, NULL, 0 FROM vacancies WHERE (:site IS NULL OR site = :site)"
-			 " AND site NOT IN (SELECT site FROM sites) ORDER BY 1");
-	kc_query_set_str(&q, ":site", site);
-	if (!(st = kc_query_prepare(c->db, &q)))
-		goto fail;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *sname = (const char *)sqlite3_column_text(st, 0), *age = (const char *)sqlite3_column_text(st, 2);
-
-		if (vmonth_add(c, &vm, sname, month) < 0)
-			break;
-		if (!sqlite3_column_int(st, 3))
-			continue;
-		json_object_set_new(sites, sname,
-				    json_pack("{s:o, s:s, s:i, s:i, s:i, s:i, s:i, s:i}", "name", kc_column_json(st, 1),
-					      "age", age, "target", strcmp(age, "new") == 0 ? 80 : 100, "nv", 0, "ni", 0,
-					      "problems", 0, "forwarded", 0, "overdue", 0));
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE || !(vm.text = json_dumps(vm.m, JSON_COMPACT)))
-		goto fail;
-
 	ni_sec = json_pack("{s:s, s:s, s:s, s:[], s:[]}", "name", "not_inspected", "title_en",
 			   "Vacant units not yet inspected", "title_zh", "未检查的空置房", "columns", "rows");
-	vq(&q, MONTHS "SELECT v.site, v.unit, u.building, u.room, EXISTS (SELECT 1 FROM inspections x"
-		      " WHERE x.site = v.site AND x.unit = v.unit AND x.ts_ms >= v.s AND x.ts_ms < v.e)"
-		      " FROM (" VACANT_UNITS ") v LEFT JOIN units u USING (site, unit) ORDER BY v.site, v.unit",
-	   &vm, c->now);
-	if (!(st = kc_query_prepare(c->db, &q)))
-		goto fail;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *srow = json_object_get(sites, (const char *)sqlite3_column_text(st, 0));
-		int inspected = sqlite3_column_int(st, 4);
-
-		if (srow) {
-			json_object_set_new(srow, "nv", json_integer(json_integer_value(json_object_get(srow, "nv")) + 1));
-			if (inspected)
-				json_object_set_new(srow, "ni",
-						    json_integer(json_integer_value(json_object_get(srow, "ni")) + 1));
-		}
-		if (!inspected)
-			json_array_append_new(json_object_get(ni_sec, "rows"),
-					      json_pack("[o, o, o, o]", kc_column_json(st, 0), kc_column_json(st, 1),
-							kc_column_json(st, 2), kc_column_json(st, 3)));
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (coverage(c->db, site, month, &vm, sites, json_object_get(ni_sec, "rows")) < 0)
 		goto fail;
 
 	problems = json_array();

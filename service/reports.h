@@ -42,6 +42,12 @@ int kc_report_run(struct kc_db *db, const char *name, const struct kc_params *p,
  * -EIO. Nothing is changed. */
 int kc_report_handovers_review_check(struct kc_db *db, const char *cabinet, int64_t handover);
 
+/* The inspection coverage of month ("2026-11") per registered site (or
+ * of site), each site's month in its own zone, as the vacant report
+ * counts it: *out = {"SN": {"name", "age", "target" (%), "nv" (vacant
+ * units), "ni" (of them inspected)}}. 0, -EINVAL (not a month), -EIO. */
+int kc_report_vacant_coverage(struct kc_db *db, const char *site, const char *month, json_t **out);
+
 /* Renderings. JSON and CSV are malloc'd strings (NULL on failure); CSV is
  * of one section (by name; NULL for the first). */
 char *kc_render_json(const json_t *report);

@@ -67,6 +67,16 @@ static void tail(struct sbuf *b)
 	sbuf_add(b, "</body></html>\n");
 }
 
+void kc_web_head(struct sbuf *b, const char *title_zh, const char *title_en, const struct kc_web_page *pg)
+{
+	head(b, title_zh, title_en, pg);
+}
+
+void kc_web_tail(struct sbuf *b)
+{
+	tail(b);
+}
+
 char *kc_web_login(const char *message)
 {
 	struct sbuf b = { 0 };
@@ -94,24 +104,6 @@ char *kc_web_message(const struct kc_web_page *pg, const char *title, const char
 	sbuf_add(&b, "<p class=\"bad\" id=\"message\">");
 	sbuf_html(&b, message);
 	sbuf_add(&b, "</p>");
-	tail(&b);
-	return sbuf_take(&b);
-}
-
-char *kc_web_index(const struct kc_web_page *pg)
-{
-	struct sbuf b = { 0 };
-
-	head(&b, "钥匙审计", "Key audit", pg);
-	sbuf_add(&b, "<ul>");
-	for (size_t i = 0; i < kc_nreports; i++) {
-		sbuf_printf(&b, "<li><a href=\"/r/%s\">", kc_reports[i].name);
-		sbuf_html(&b, kc_reports[i].title_zh);
-		sbuf_add(&b, " / ");
-		sbuf_html(&b, kc_reports[i].title_en);
-		sbuf_add(&b, "</a></li>");
-	}
-	sbuf_add(&b, "</ul>");
 	tail(&b);
 	return sbuf_take(&b);
 }
@@ -375,16 +367,6 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 	}
 	tail(&b);
 	return sbuf_take(&b);
-}
-
-void kc_web_head(struct sbuf *b, const char *title_zh, const char *title_en, const struct kc_web_page *pg)
-{
-	head(b, title_zh, title_en, pg);
-}
-
-void kc_web_tail(struct sbuf *b)
-{
-	tail(b);
 }
 
 void kc_web_query(struct sbuf *b, const json_t *params, const char *extra)

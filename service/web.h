@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct kc_web_page {
 	const char *user;
@@ -17,12 +18,19 @@ struct kc_web_page {
 
 /* malloc'd HTML, NULL on allocation failure */
 char *kc_web_report(const json_t *report, const struct kc_web_page *pg);
-char *kc_web_index(const struct kc_web_page *pg);
 char *kc_web_login(const char *message);
 char *kc_web_message(const struct kc_web_page *pg, const char *title, const char *message);
 /* The monthly vacant-unit report as it is filed (the vacant report's
  * printable page, web_vacant.c): per site, on pages of its own. */
 char *kc_web_vacant_sheet(const json_t *report, const struct kc_web_page *pg);
+
+/* The console's home page (web_dashboard.c): every site's figures with
+ * its charts; with pg NULL only the figures (the part the page's script
+ * replaces). 0 with *out malloc'd, -EIO, -ENOMEM. */
+struct kc_db;
+int kc_web_dashboard(struct kc_db *db, int64_t now_ms, const struct kc_web_page *pg, char **out);
+/* A text that changes whenever the dashboard's figures may have: 0, -EIO. */
+int kc_web_dashboard_version(struct kc_db *db, int64_t now_ms, char *out, size_t len);
 
 struct kc_zone;
 /* An ISO time of a report as supervisors read it, in zone z: a local
