@@ -28,6 +28,11 @@ struct kc_report_ctx {
 	 * they share one; else the default): from, to and month are read in
 	 * it, and pages show times in it */
 	const struct kc_zone *zone;
+	/* how the report runs (reports.h): a page, a printable page of every
+	 * row up to KC_PRINT_MAX, or an export whose section's rows are
+	 * prepared in export->st rather than read */
+	enum kc_report_mode mode;
+	struct kc_report_export *export;
 };
 
 /* The reports, one a file. Each returns 0, -EINVAL (a sentence in c->err)
