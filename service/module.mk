@@ -57,3 +57,8 @@ TEST_SCRIPTS += tests/service/t-masks.py
 TEST_PROGRAMS += t-mask
 t-mask_SRCS := tests/service/t-mask.c
 t-mask_LIBS := service common
+# whole reports as CSV and XLSX (service/export.c, export_http.c): every
+# row, the XLSX opened by LibreOffice (headless), the CSV link clicked in
+# Chromium
+TEST_SCRIPTS += tests/service/t-export.py
+DEBS_TEST += libreoffice-calc-nogui
