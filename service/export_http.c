@@ -19,7 +19,7 @@
 #include "service/export.h"
 #include "service/web.h"
 
-#define EXPORT_BLOCK (64 * 1024)
+#define EXPORT_BLOCK ((size_t)64 * 1024)
 
 static ssize_t csv_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {

@@ -327,16 +327,16 @@ int kc_report_run_mode(struct kc_db *db, const char *name, const struct kc_param
 			kc_db_exec(db, "COMMIT");
 			return -ENOMEM;
 		}
-		if (mode == KC_REPORT_EXPORT) {
+		if (mode == KC_REPORT_EXPORT && export) {
 			c.export = export;
-			export->st = NULL;
+			c.export->st = NULL;
 		}
 		r = fns[i](&c);
 		kc_db_exec(db, "COMMIT");
 		if (r < 0) {
 			if (c.export) {
-				sqlite3_finalize(export->st);
-				export->st = NULL;
+				sqlite3_finalize(c.export->st);
+				c.export->st = NULL;
 			}
 			json_decref(c.rep);
 			return r;
