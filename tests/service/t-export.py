@@ -148,9 +148,14 @@ try:
     xlsx = os.path.join(svc.tmp, "range.xlsx")
     with open(xlsx, "wb") as f:
         f.write(data)
-    z = zipfile.ZipFile(xlsx)
-    sheet = z.read("xl/worksheets/sheet1.xml").decode()
-    styles = z.read("xl/styles.xml").decode()
+    try:
+        z = zipfile.ZipFile(xlsx)
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+        styles = z.read("xl/styles.xml").decode()
+    except (zipfile.BadZipFile, KeyError) as e:
+        check(False, "the XLSX is a zip with a sheet and styles (%s)" % e)
+        sheet, styles = "", "<cellXfs"
+    check(sheet != "", "the XLSX is a zip with its sheet")
     fmts = dict(re.findall(r'<numFmt numFmtId="(\d+)" formatCode="([^"]*)"', styles))
     xfs = re.findall(r"<xf [^>]*?numFmtId=\"(\d+)\"", styles.split("<cellXfs")[1])
     cells = re.findall(r'<c r="([A-Z]+)(\d+)"([^>]*)>(.*?)</c>', sheet)
