@@ -163,15 +163,15 @@ try:
     s_attr = re.search(r's="(\d+)"', a2[0][2]) if a2 else None
     fmt = fmts.get(xfs[int(s_attr.group(1))]) if s_attr else None
     check(len(set(c[1] for c in cells)) == 10001, "header + 10000 rows (%d)" % len(set(c[1] for c in cells)))
-    check(a2 and "t=" not in a2[0][2] and fmt and "yyyy" in fmt and "hh" in fmt,
+    check(bool(a2) and "t=" not in a2[0][2] and bool(fmt) and "yyyy" in fmt and "hh" in fmt,
           "A2 (time) is a number in a date format %r" % fmt)
     serial = float(re.search(r"<v>([^<]+)</v>", a2[0][3]).group(1)) if a2 else 0
     check(abs((serial - 25569) * 86400000 - (BASE + 1000 * 60000 + TZ)) < 1000,
           "A2's date is the local time of the first row (%.6f)" % serial)
     c2 = [c for c in cells if c[0] == "C" and c[1] == "2"]
-    check(c2 and "t=" not in c2[0][2], "C2 (seq) is a number")
+    check(bool(c2) and "t=" not in c2[0][2], "C2 (seq) is a number")
     b2 = [c for c in cells if c[0] == "B" and c[1] == "2"]
-    check(b2 and 't="inlineStr"' in b2[0][2] or 't="s"' in b2[0][2], "B2 (cabinet) is text")
+    check(bool(b2) and ('t="inlineStr"' in b2[0][2] or 't="s"' in b2[0][2]), "B2 (cabinet) is text")
     check('state="frozen"' in sheet and 'ySplit="1"' in sheet, "the header row is frozen")
     check(len(re.findall(r'<col [^>]*width="', sheet)) >= 13, "each column has a width")
     check(PHONE not in sheet and MASKED in sheet, "the phone masked in the sheet")
