@@ -8,3 +8,7 @@ BENCH_TOOLS += service-dashboard
 service-dashboard_SRCS := bench/service-dashboard.c
 service-dashboard_LIBS := service common
 BENCH_SCRIPTS += bench/service-dashboard.sh
+# whole-report exports (CSV, XLSX) of 100,000 rows beside a plain SELECT
+BENCH_PROGRAMS += service-export
+service-export_SRCS := bench/service-export.c
+service-export_LIBS := service common

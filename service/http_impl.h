@@ -111,6 +111,10 @@ enum MHD_Result http_reply_buf(struct MHD_Connection *c, unsigned status, const 
 			       size_t len, const char *cookie);
 /* j is consumed. */
 enum MHD_Result http_reply_json(struct MHD_Connection *c, unsigned status, json_t *j);
+/* r (NULL: out of memory), a file to save as filename (plain ASCII),
+ * with the headers every answer carries; r is consumed. */
+enum MHD_Result http_reply_download(struct MHD_Connection *c, struct MHD_Response *r, const char *ctype,
+				    const char *filename);
 /* {"ok": false, "error": error, "message": message} */
 enum MHD_Result http_reply_error(struct MHD_Connection *c, unsigned status, const char *error,
 				 const char *message);
@@ -160,5 +164,7 @@ enum MHD_Result http_web_review(struct call *k);
 enum MHD_Result http_web_report(struct call *k);
 /* web_dashboard.c: / and /dashboard... */
 enum MHD_Result http_web_dashboard(struct call *k);
+/* export_http.c: /export/<report>.csv and .xlsx, the whole filtered report */
+enum MHD_Result http_export(struct call *k);
 
 #endif

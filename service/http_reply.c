@@ -15,15 +15,8 @@
  * content security policy that admits only the service's own scripts
  * (the dashboard's, which asks the service itself) and no framing. NULL when out
  * of memory. */
-static struct MHD_Response *reply_new(const char *ctype, char *body, size_t len)
+static void reply_headers(struct MHD_Response *r, const char *ctype)
 {
-	struct MHD_Response *r = body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
-				      : MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-
-	if (!r) {
-		free(body);
-		return NULL;
-	}
 	if (ctype)
 		MHD_add_response_header(r, "Content-Type", ctype);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
@@ -36,6 +29,18 @@ static struct MHD_Response *reply_new(const char *ctype, char *body, size_t len)
 					" frame-ancestors 'none'");
 		MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	}
+}
+
+static struct MHD_Response *reply_new(const char *ctype, char *body, size_t len)
+{
+	struct MHD_Response *r = body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
+				      : MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+
+	if (!r) {
+		free(body);
+		return NULL;
+	}
+	reply_headers(r, ctype);
 	return r;
 }
 
@@ -77,6 +82,19 @@ static char *reply_error_text(const char *error, const char *message, int retry_
 
 static const char type_json[] = "application/json; charset=utf-8";
 static const char type_html[] = "text/html; charset=utf-8";
+
+enum MHD_Result http_reply_download(struct MHD_Connection *c, struct MHD_Response *r, const char *ctype,
+				    const char *filename)
+{
+	char disp[200];
+
+	if (!r)
+		return MHD_NO;
+	reply_headers(r, ctype);
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", filename);
+	MHD_add_response_header(r, "Content-Disposition", disp);
+	return reply_queue(c, 200, r);
+}
 
 enum MHD_Result http_reply_json(struct MHD_Connection *c, unsigned status, json_t *j)
 {

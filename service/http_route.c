@@ -66,6 +66,7 @@ static const struct route routes[] = {
 	{ M_GET, ROUTE_USER, "/dashboard", true, BODY_NONE, http_web_dashboard },
 	{ M_POST, ROUTE_USER, "/r/handovers/review", false, BODY_DATA, http_web_review },
 	{ M_GET, ROUTE_USER, "/r/", true, BODY_NONE, http_web_report },
+	{ M_GET, ROUTE_USER, "/export/", true, BODY_NONE, http_export },
 	{ M_ANY, ROUTE_USER, "", true, BODY_DATA, route_not_found },
 };
 

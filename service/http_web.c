@@ -90,10 +90,12 @@ enum MHD_Result http_web_report(struct call *k)
 	json_t *rep;
 	int r;
 
-	r = kc_report_run(k->db, k->rest, &p, kc_wall_ms(), &rep, err, sizeof(err));
+	/* a printable page holds every row, up to KC_PRINT_MAX */
+	pg.print = http_request_arg(k->c, "print") != NULL;
+	r = kc_report_run_mode(k->db, k->rest, &p, kc_wall_ms(), pg.print ? KC_REPORT_PRINT : KC_REPORT_PAGE, NULL,
+			       &rep, err, sizeof(err));
 	if (r == -EIO)
 		kc_err("report %s: database error: %s", k->rest, sqlite3_errmsg(k->db->h));
-	pg.print = http_request_arg(k->c, "print") != NULL;
 	if (r < 0)
 		return http_reply_html(k->c, r == -ENOENT ? 404 : r == -EINVAL ? 400 : 500,
 				       kc_web_message(&pg, "错误 Error", r == -EIO ? "database error" : err), NULL);

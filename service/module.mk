@@ -61,3 +61,8 @@ TEST_SCRIPTS += tests/service/t-keylog.py
 # the dashboard (service/web_dashboard.c) in Chromium: figures, SVG charts,
 # phone layout, new events followed without a reload
 TEST_SCRIPTS += tests/service/t-dashboard.py
+# whole reports as CSV and XLSX (service/export.c, export_http.c): every
+# row, the XLSX opened by LibreOffice (headless), the CSV link clicked in
+# Chromium
+TEST_SCRIPTS += tests/service/t-export.py
+DEBS_TEST += libreoffice-calc-nogui

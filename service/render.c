@@ -37,7 +37,7 @@ char *kc_render_json(const json_t *report)
 	return out;
 }
 
-static void csv_field(struct sbuf *b, const json_t *v)
+void kc_render_csv_field(struct sbuf *b, const json_t *v)
 {
 	char num[32];
 	char *dump = NULL;
@@ -95,14 +95,14 @@ char *kc_render_csv(const json_t *report, const char *section_name)
 	json_array_foreach(json_object_get(sec, "columns"), j, cv) {
 		if (j)
 			sbuf_addn(&b, ",", 1);
-		csv_field(&b, json_object_get(cv, "name"));
+		kc_render_csv_field(&b, json_object_get(cv, "name"));
 	}
 	sbuf_addn(&b, "\r\n", 2);
 	json_array_foreach(json_object_get(sec, "rows"), i, row) {
 		json_array_foreach(row, j, cv) {
 			if (j)
 				sbuf_addn(&b, ",", 1);
-			csv_field(&b, cv);
+			kc_render_csv_field(&b, cv);
 		}
 		sbuf_addn(&b, "\r\n", 2);
 	}

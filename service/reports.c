@@ -90,6 +90,11 @@ int kc_report_paging(struct kc_report_ctx *c)
 {
 	c->page = 1;
 	c->page_size = 100;
+	if (c->mode != KC_REPORT_PAGE) {
+		/* every row: a printable page up to KC_PRINT_MAX, an export all */
+		c->page_size = c->mode == KC_REPORT_PRINT ? KC_PRINT_MAX : (int64_t)1 << 40;
+		return 0;
+	}
 	if (kc_report_param_int(c, "page", 1, 1000000, &c->page) < 0 ||
 	    kc_report_param_int(c, "page_size", 1, 5000, &c->page_size) < 0)
 		return -EINVAL;
@@ -132,14 +137,24 @@ json_t *kc_report_cell(sqlite3_stmt *st, int i, char type)
 /* Runs q and appends its rows (one column per col) to sec. */
 int kc_report_fill(struct kc_report_ctx *c, json_t *sec, const struct kc_query *q, const struct kc_report_col *cols)
 {
-	sqlite3_stmt *st = kc_query_prepare(c->db, q);
 	json_t *rows = json_object_get(sec, "rows");
+	sqlite3_stmt *st;
 	int rc, ncols = 0;
 
-	if (!st)
-		return -EIO;
 	while (cols[ncols].name)
 		ncols++;
+	if (c->export && !c->export->st && ncols <= KC_EXPORT_COLS &&
+	    (!c->export->section || strcmp(c->export->section, json_string_value(json_object_get(sec, "name"))) == 0)) {
+		/* the exported section: its rows are read as the client reads */
+		c->export->st = kc_query_prepare(c->export->db, q);
+		for (int i = 0; i < ncols; i++)
+			c->export->types[i] = cols[i].type;
+		c->export->types[ncols] = '\0';
+		return c->export->st ? 0 : -EIO;
+	}
+	st = kc_query_prepare(c->db, q);
+	if (!st)
+		return -EIO;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *row = json_array();
 
@@ -153,9 +168,12 @@ int kc_report_fill(struct kc_report_ctx *c, json_t *sec, const struct kc_query *
 
 int64_t kc_report_count(struct kc_report_ctx *c, const struct kc_query *q)
 {
-	sqlite3_stmt *st = kc_query_prepare(c->db, q);
+	sqlite3_stmt *st;
 	int64_t n = -EIO;
 
+	if (c->mode == KC_REPORT_EXPORT)
+		return 0; /* an export has no pager: no count scan before its rows */
+	st = kc_query_prepare(c->db, q);
 	if (!st)
 		return -EIO;
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -284,10 +302,17 @@ static const struct kc_zone *report_zone(struct kc_db *db, const struct kc_param
 int kc_report_run(struct kc_db *db, const char *name, const struct kc_params *p, int64_t now_ms,
 		  json_t **out, char *err, size_t errlen)
 {
+	return kc_report_run_mode(db, name, p, now_ms, KC_REPORT_PAGE, NULL, out, err, errlen);
+}
+
+int kc_report_run_mode(struct kc_db *db, const char *name, const struct kc_params *p, int64_t now_ms,
+		       enum kc_report_mode mode, struct kc_report_export *export, json_t **out, char *err,
+		       size_t errlen)
+{
 	static int (*const fns[])(struct kc_report_ctx *) = { kc_report_keylog, kc_report_now, kc_report_entrustments,
 								 kc_report_vacant, kc_report_handovers, kc_report_chain };
 	char gen[KC_TIME_LEN];
-	struct kc_report_ctx c = { db, p, now_ms, NULL, err, errlen, 1, 100, NULL };
+	struct kc_report_ctx c = { db, p, now_ms, NULL, err, errlen, 1, 100, NULL, mode, NULL };
 	int r;
 
 	for (size_t i = 0; i < KC_ARRAY_SIZE(fns); i++) {
@@ -305,9 +330,17 @@ int kc_report_run(struct kc_db *db, const char *name, const struct kc_params *p,
 			kc_db_exec(db, "COMMIT");
 			return -ENOMEM;
 		}
+		if (mode == KC_REPORT_EXPORT && export) {
+			c.export = export;
+			c.export->st = NULL;
+		}
 		r = fns[i](&c);
 		kc_db_exec(db, "COMMIT");
 		if (r < 0) {
+			if (c.export) {
+				sqlite3_finalize(c.export->st);
+				c.export->st = NULL;
+			}
 			json_decref(c.rep);
 			return r;
 		}

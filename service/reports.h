@@ -15,6 +15,8 @@
 
 #include "service/store.h"
 
+#define KC_EXPORT_COLS 32
+
 struct kc_params {
 	/* The value of a query parameter, or NULL. */
 	const char *(*get)(void *ctx, const char *name);
@@ -34,6 +36,29 @@ extern const size_t kc_nreports;
 int kc_report_run(struct kc_db *db, const char *name, const struct kc_params *p, int64_t now_ms,
 		  json_t **out, char *err, size_t errlen);
 
+/* How a report runs: the page asked for; a printable page of every row
+ * (up to KC_PRINT_MAX, paging ignored); an export of one section, every
+ * row, whose statement kc_report_run_mode prepares without reading it. */
+enum kc_report_mode { KC_REPORT_PAGE, KC_REPORT_PRINT, KC_REPORT_EXPORT };
+#define KC_PRINT_MAX 5000
+
+struct kc_report_export {
+	const char *section;	/* the section exported; NULL: the first */
+	struct kc_db *db;	/* the connection the statement is prepared on */
+	/* out: the statement selecting the section's rows, and the type of
+	 * each column (the report's kc_report_col types: 's' as is, 't' ms,
+	 * 'j' JSON text, 'b' 0/1); NULL when the report builds that
+	 * section's rows itself (they are then in the report, masked) */
+	sqlite3_stmt *st;
+	char types[KC_EXPORT_COLS + 1];
+};
+
+/* kc_report_run in a mode; export is set for KC_REPORT_EXPORT only. On
+ * success the caller owns export->st (sqlite3_finalize). */
+int kc_report_run_mode(struct kc_db *db, const char *name, const struct kc_params *p, int64_t now_ms,
+		       enum kc_report_mode mode, struct kc_report_export *export, json_t **out, char *err,
+		       size_t errlen);
+
 /* Where a supervisor's review sign-off of a handover (rule 12) stands.
  * A review is signed at the cabinet (keycab handover review) and shows
  * here only from its handover.reviewed event, so the office never writes
@@ -52,5 +77,8 @@ int kc_report_vacant_coverage(struct kc_db *db, const char *site, const char *mo
  * of one section (by name; NULL for the first). */
 char *kc_render_json(const json_t *report);
 char *kc_render_csv(const json_t *report, const char *section);
+struct sbuf;
+/* One CSV field (RFC 4180; a leading =, +, - or @ quoted with a '). */
+void kc_render_csv_field(struct sbuf *b, const json_t *v);
 
 #endif

@@ -28,6 +28,11 @@ struct kc_report_ctx {
 	 * they share one; else the default): from, to and month are read in
 	 * it, and pages show times in it */
 	const struct kc_zone *zone;
+	/* how the report runs (reports.h): a page, a printable page of every
+	 * row up to KC_PRINT_MAX, or an export whose section's rows are
+	 * prepared in export->st rather than read */
+	enum kc_report_mode mode;
+	struct kc_report_export *export;
 };
 
 /* The reports, one a file. Each returns 0, -EINVAL (a sentence in c->err)
@@ -73,7 +78,7 @@ json_t *kc_report_section(struct kc_report_ctx *c, const char *name, const char 
 json_t *kc_report_cell(sqlite3_stmt *st, int i, char type);
 /* Runs q and appends its rows (one column per col) to sec. */
 int kc_report_fill(struct kc_report_ctx *c, json_t *sec, const struct kc_query *q, const struct kc_report_col *cols);
-/* The count(*) q selects, or -EIO. */
+/* The count(*) q selects (0 in an export, which shows no total), or -EIO. */
 int64_t kc_report_count(struct kc_report_ctx *c, const struct kc_query *q);
 void kc_report_set_paging(struct kc_report_ctx *c, json_t *sec, int64_t total);
 /* Fills sec with the page of select + filter + order (SQL fragments) and

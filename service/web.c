@@ -304,10 +304,13 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 		if (!pg->print) {
 			char extra[96];
 
-			snprintf(extra, sizeof(extra), "format=csv&amp;section=%s", sname);
-			sbuf_printf(&b, "<p class=\"noprint\"><a href=\"/api/v1/reports/%s", name);
+			/* the whole filtered report, every row (export_http.c) */
+			snprintf(extra, sizeof(extra), "section=%s", sname);
+			sbuf_printf(&b, "<p class=\"noprint\">导出全部 Export all: <a class=\"export\" href=\"/export/%s.csv", name);
 			query(&b, params, extra);
-			sbuf_add(&b, "\">CSV</a></p>\n");
+			sbuf_printf(&b, "\">CSV</a> &middot; <a class=\"export\" href=\"/export/%s.xlsx", name);
+			query(&b, params, extra);
+			sbuf_add(&b, "\">Excel (XLSX)</a></p>\n");
 		}
 		sbuf_printf(&b, "<table class=\"report\" data-section=\"%s\"><thead><tr>", sname);
 		json_array_foreach(json_object_get(sec, "columns"), k, col) {
@@ -348,6 +351,12 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 			json_int_t size = json_integer_value(json_object_get(sec, "page_size"));
 			char extra[48];
 
+			if (pg->print && (size_t)total > json_array_size(json_object_get(sec, "rows")))
+				sbuf_printf(&b, "<p class=\"bad notice\">打印版只含前 %zu 条，共 %lld 条；完整报表请导出 CSV 或 XLSX。"
+					    " The printable page holds the first %zu of %lld rows; export CSV or XLSX for"
+					    " all of them.</p>\n",
+					    json_array_size(json_object_get(sec, "rows")), (long long)total,
+					    json_array_size(json_object_get(sec, "rows")), (long long)total);
 			sbuf_printf(&b, "<p class=\"meta pager\">共 %lld 条 total, 第 %lld 页 page ",
 				    (long long)total, (long long)page);
 			if (!pg->print && page > 1) {
