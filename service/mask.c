@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/pdata.h"
 #include "common/util.h"
 
 /* Columns and members of free text, where a phone number may be typed. */
@@ -17,17 +18,14 @@ static const char *const free_text[] = {
 
 void kc_mask_phone(const char *phone, char *out, size_t len)
 {
-	size_t n = strlen(phone), keep_head = n >= 11 ? n - 8 : 0, keep_tail = n >= 6 ? 4 : n > 2 ? 2 : 0;
-	size_t o = 0;
+	size_t n;
 
-	for (size_t i = 0; i < n && o + 1 < len; i++) {
-		out[o] = phone[i];
-		if (i >= keep_head && i < n - keep_tail)
-			out[o] = '*';
-		o++;
-	}
-	if (len)
-		out[o] = '\0';
+	if (!len || kc_phone_mask(phone, out, len) == 0)
+		return;
+	/* too long for out: nothing of it shown */
+	n = strlen(phone) < len ? strlen(phone) : len - 1;
+	memset(out, '*', n);
+	out[n] = '\0';
 }
 
 char *kc_mask_digits(const char *text)

@@ -9,8 +9,9 @@
 #include <jansson.h>
 #include <stddef.h>
 
-/* 11 digits or more: the first ones, ****, the last 4; 6 to 10: stars and
- * the last 4; shorter: stars and the last 2. */
+/* A phone number as kc_phone_mask (common/pdata.h) shows it: 11 digits or
+ * more, the first ones, ****, the last 4; 6 to 10, stars and the last 4;
+ * shorter, stars and the last 2. One too long for out is all stars. */
 void kc_mask_phone(const char *phone, char *out, size_t len);
 void kc_mask_url(const char *url, char *out, size_t len);
 /* text with each run of 7 or more digits masked as a phone number;

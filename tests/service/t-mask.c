@@ -31,8 +31,8 @@ static void test_phone(void **state)
 	assert_string_equal(out, "****5678");
 	kc_mask_phone("1234", out, sizeof(out));
 	assert_string_equal(out, "**34");
-	kc_mask_phone("13812345678", out, 5); /* cut short, never past the buffer */
-	assert_string_equal(out, "138*");
+	kc_mask_phone("13812345678", out, 5); /* too long for out: nothing shown */
+	assert_string_equal(out, "****");
 }
 
 static void test_digits(void **state)
