@@ -453,7 +453,9 @@ int kc_report_keylog(struct kc_report_ctx *c)
 
 	c->page = 1;
 	c->page_size = 100;
-	if (kc_report_param_int(c, "page_size", 1, 5000, &c->page_size) < 0)
+	if (c->mode != KC_REPORT_PAGE)
+		kc_report_paging(c); /* every row: a printable page up to its limit, an export all */
+	else if (kc_report_param_int(c, "page_size", 1, 5000, &c->page_size) < 0)
 		return -EINVAL;
 	order = kc_report_param(c, "order");
 	if (order && strcmp(order, "desc") != 0 && strcmp(order, "asc") != 0)

@@ -301,17 +301,8 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 		sbuf_html(&b, json_string_value(json_object_get(sec, "title_en")));
 		sbuf_printf(&b, "</small> <span class=\"count\">(%zu)</span></h2>\n",
 			    json_array_size(json_object_get(sec, "rows")));
-		if (!pg->print) {
-			char extra[96];
-
-			/* the whole filtered report, every row (export_http.c) */
-			snprintf(extra, sizeof(extra), "section=%s", sname);
-			sbuf_printf(&b, "<p class=\"noprint\">导出全部 Export all: <a class=\"export\" href=\"/export/%s.csv", name);
-			query(&b, params, extra);
-			sbuf_printf(&b, "\">CSV</a> &middot; <a class=\"export\" href=\"/export/%s.xlsx", name);
-			query(&b, params, extra);
-			sbuf_add(&b, "\">Excel (XLSX)</a></p>\n");
-		}
+		if (!pg->print)
+			kc_web_export_links(&b, name, params, sname);
 		sbuf_printf(&b, "<table class=\"report\" data-section=\"%s\"><thead><tr>", sname);
 		json_array_foreach(json_object_get(sec, "columns"), k, col) {
 			sbuf_printf(&b, "<th data-col=\"%s\">", json_string_value(json_object_get(col, "name")));
@@ -351,12 +342,8 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 			json_int_t size = json_integer_value(json_object_get(sec, "page_size"));
 			char extra[48];
 
-			if (pg->print && (size_t)total > json_array_size(json_object_get(sec, "rows")))
-				sbuf_printf(&b, "<p class=\"bad notice\">打印版只含前 %zu 条，共 %lld 条；完整报表请导出 CSV 或 XLSX。"
-					    " The printable page holds the first %zu of %lld rows; export CSV or XLSX for"
-					    " all of them.</p>\n",
-					    json_array_size(json_object_get(sec, "rows")), (long long)total,
-					    json_array_size(json_object_get(sec, "rows")), (long long)total);
+			if (pg->print)
+				kc_web_print_notice(&b, sec);
 			sbuf_printf(&b, "<p class=\"meta pager\">共 %lld 条 total, 第 %lld 页 page ",
 				    (long long)total, (long long)page);
 			if (!pg->print && page > 1) {
@@ -376,6 +363,32 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 	}
 	tail(&b);
 	return sbuf_take(&b);
+}
+
+void kc_web_export_links(struct sbuf *b, const char *report, const json_t *params, const char *section)
+{
+	char extra[96];
+
+	/* the whole filtered report, every row (export_http.c) */
+	snprintf(extra, sizeof(extra), "section=%s", section);
+	sbuf_printf(b, "<p class=\"noprint\">导出全部 Export all: <a class=\"export\" href=\"/export/%s.csv", report);
+	query(b, params, extra);
+	sbuf_printf(b, "\">CSV</a> &middot; <a class=\"export\" href=\"/export/%s.xlsx", report);
+	query(b, params, extra);
+	sbuf_add(b, "\">Excel (XLSX)</a></p>\n");
+}
+
+void kc_web_print_notice(struct sbuf *b, const json_t *sec)
+{
+	json_int_t total = json_integer_value(json_object_get(sec, "total"));
+	size_t rows = json_array_size(json_object_get(sec, "rows"));
+
+	if (total <= 0 || (size_t)total <= rows)
+		return;
+	sbuf_printf(b, "<p class=\"bad notice\">打印版只含前 %zu 条，共 %lld 条；完整报表请导出 CSV 或 XLSX。"
+		    " The printable page holds the first %zu of %lld rows; export CSV or XLSX for"
+		    " all of them.</p>\n",
+		    rows, (long long)total, rows, (long long)total);
 }
 
 void kc_web_query(struct sbuf *b, const json_t *params, const char *extra)

@@ -53,5 +53,10 @@ void kc_web_tail(struct sbuf *b);
 /* The line saying when the report was made, in its zone, and for whom. */
 void kc_web_generated(struct sbuf *b, const json_t *report, const struct kc_web_page *pg);
 void kc_web_query(struct sbuf *b, const json_t *params, const char *extra);
+/* The links that export section of report whole (CSV, XLSX) with the
+ * page's filters; the notice of a printable page that holds fewer rows
+ * than sec's total. */
+void kc_web_export_links(struct sbuf *b, const char *report, const json_t *params, const char *section);
+void kc_web_print_notice(struct sbuf *b, const json_t *sec);
 
 #endif

@@ -186,12 +186,13 @@ char *kc_web_keylog(const json_t *report, const struct kc_web_page *pg)
 		sbuf_add(&b, "<p class=\"noprint\"><a href=\"/r/keylog");
 		kc_web_query(&b, json_object_get(report, "params"), "print=1");
 		sbuf_add(&b, "\">打印版</a> &middot; <a href=\"/api/v1/reports/keylog");
-		kc_web_query(&b, json_object_get(report, "params"), "format=csv&amp;section=events");
-		sbuf_add(&b, "\">CSV</a> &middot; <a href=\"/api/v1/reports/keylog");
 		kc_web_query(&b, json_object_get(report, "params"), "format=json");
 		sbuf_add(&b, "\">JSON</a></p>\n");
+		kc_web_export_links(&b, "keylog", json_object_get(report, "params"), "events");
 	}
 	sbuf_add(&b, "<h2 id=\"events\">事件（最新在前）</h2>\n");
+	if (pg->print)
+		kc_web_print_notice(&b, sec);
 	table(&b, report, sec);
 	pager(&b, report, sec, pg->print);
 	kc_web_tail(&b);
