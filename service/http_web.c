@@ -15,7 +15,8 @@
  * without a session (HTTP basic). */
 static struct kc_web_page web_page(const struct call *k, char *csrf)
 {
-	struct kc_web_page pg = { k->rq->user, kc_auth_role_name(k->rq->role), csrf, 0, k->s->cfg->estate };
+	struct kc_web_page pg = { .user = k->rq->user, .role = kc_auth_role_name(k->rq->role),
+				  .csrf = csrf, .estate = k->s->cfg->estate };
 
 	csrf[0] = '\0';
 	if (k->rq->session[0])

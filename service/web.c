@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/msg.h"
 #include "common/util.h"
 #include "service/reports.h"
 #include "service/config.h"
@@ -31,6 +32,11 @@ static const char style[] =
 	"table.report td[data-label]::before{content:attr(data-label) '\\FF1A';color:#555;font-size:12px}}"
 	"@media print{nav,form,.noprint{display:none}body{margin:0}table{font-size:10px}}";
 
+const char *kc_web_t(const struct kc_web_page *pg, const char *en)
+{
+	return pg && pg->english ? en : kc_msg_gettext(KC_LANG_ZH, en);
+}
+
 static void head(struct sbuf *b, const char *title_zh, const char *title_en, const struct kc_web_page *pg)
 {
 	sbuf_add(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
@@ -42,7 +48,9 @@ static void head(struct sbuf *b, const char *title_zh, const char *title_en, con
 	sbuf_add(b, style);
 	sbuf_add(b, "</style></head><body>\n");
 	if (pg && pg->user && !pg->print) {
-		sbuf_add(b, "<nav><a href=\"/\">首页 Home</a>");
+		sbuf_add(b, "<nav><a href=\"/\">");
+		sbuf_html(b, kc_web_t(pg, "Home"));
+		sbuf_add(b, "</a>");
 		for (size_t i = 0; i < kc_nreports; i++) {
 			sbuf_printf(b, "<a href=\"/r/%s\">", kc_reports[i].name);
 			sbuf_html(b, kc_reports[i].title_zh);

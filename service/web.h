@@ -14,7 +14,12 @@ struct kc_web_page {
 	const char *csrf;	/* token the forms carry */
 	int print;
 	const char *estate;	/* [report] estate, NULL when not set */
+	bool english;		/* the account reads English; Chinese otherwise */
 };
+
+/* A text of the console in the page's language: en is the msgid of the
+ * "keycab" catalogue (po/zh_CN/), Chinese unless pg->english. */
+const char *kc_web_t(const struct kc_web_page *pg, const char *en) __attribute__((format_arg(2)));
 
 /* malloc'd HTML, NULL on allocation failure */
 char *kc_web_report(const json_t *report, const struct kc_web_page *pg);

@@ -579,7 +579,8 @@ static const char dashboard_js[] =
 enum MHD_Result http_web_dashboard(struct call *k)
 {
 	char csrf[65] = "", version[96], *out = NULL;
-	struct kc_web_page pg = { k->rq->user, kc_auth_role_name(k->rq->role), csrf, 0, k->s->cfg->estate };
+	struct kc_web_page pg = { .user = k->rq->user, .role = kc_auth_role_name(k->rq->role),
+				  .csrf = csrf, .estate = k->s->cfg->estate };
 	int64_t now = kc_wall_ms();
 	bool page = strcmp(k->url, "/") == 0;
 	int r;
