@@ -125,3 +125,5 @@ controller_SRCS += controller/backlog.c
 # the cabinet's own disk full or read-only, and a start that fails (root: tmpfs, loop ext4)
 TEST_SCRIPTS += tests/controller/t-disk-full.sh tests/controller/t-disk-ro.sh tests/controller/t-start-fails.sh
 DEBS_TEST += e2fsprogs util-linux
+# keycab-kiosk on the HTTP layer it shares with keyauditd (common/httpd/)
+TEST_SCRIPTS += tests/kiosk/t-kiosk-http.sh
