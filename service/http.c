@@ -1,8 +1,8 @@
 /* The server: start, reload (the TLS certificate and key) and stop, the
  * TLS suites and each handshake's certificate, the file and connection
- * limits (in all and per client address), libmicrohttpd's log, and a
- * request's way in (its body within the route's limit) to
- * http_route_dispatch. */
+ * limits (in all and per client address), libmicrohttpd's log, and the
+ * hooks that take a request through the shared layer (common/httpd/:
+ * its body within the route's limit) to http_route_dispatch. */
 #include "service/http_impl.h"
 
 #include <arpa/inet.h>
@@ -43,7 +43,7 @@ struct conn_slot {
 	struct http_tls *tls;  /* the certificate its handshake presented */
 };
 
-/* ---- a request's way in: connection limits, the body ---- */
+/* ---- a request's way in: the shared layer's hooks ---- */
 
 static bool request_over_limit(struct MHD_Connection *c)
 {
@@ -53,87 +53,58 @@ static bool request_over_limit(struct MHD_Connection *c)
 	return slot && slot->over;
 }
 
-/* The request's first call, before any of its body is read: a connection
- * beyond its address's limit gets 503; a body goes with POST only; a
- * route that takes no body answers at once; a body over the route's limit
- * by its Content-Length gets 413 and one without a good credential the
- * route's own refusal (401), neither read. */
-static enum MHD_Result request_begin(struct kc_http *s, struct MHD_Connection *c, const char *url,
-				     const char *method, struct req *rq)
-{
-	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-	long long n = 0;
-	size_t max;
-	char msg[200];
-
-	if (request_over_limit(c)) {
-		snprintf(msg, sizeof(msg), "服务繁忙:来自同一地址的连接过多 Too many connections from your address"
-			 " (limit %d); try again later", s->cfg->per_address_limit);
-		return http_reply_closing(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", msg);
-	}
-	if (cl && kc_parse_long(cl, 0, INT64_MAX, &n) < 0)
-		return http_reply_closing(c, MHD_HTTP_BAD_REQUEST, "bad_request", "bad Content-Length");
-	if (n == 0 && !te)
-		return MHD_YES;
-	if (strcmp(method, "POST") != 0)
-		return http_reply_closing(c, MHD_HTTP_BAD_REQUEST, "bad_request", "only a POST request carries a body");
-	max = http_route_body_limit(s->cfg, url);
-	if (max == 0)
-		return http_route_dispatch(s, c, url, method, rq);
-	if (n > (long long)max) {
-		snprintf(msg, sizeof(msg), "the request body is over the limit of %zu bytes; nothing was stored", max);
-		kc_notice("%s %s: body over the limit (413)", method, url);
-		return http_reply_closing(c, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", msg);
-	}
-	rq->body_max = http_route_body_admit(kc_db_thread(), c, url, rq) ? max : 0;
-	if (rq->body_max == 0)
-		return http_route_dispatch(s, c, url, method, rq);
-	return MHD_YES;
-}
-
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-			       const char *version, const char *upload, size_t *upload_size, void **con_cls)
+/* The request's first call (the shared layer's begin): a connection
+ * beyond its address's limit gets 503. MHD_YES/MHD_NO when it answered,
+ * -1 to go on. */
+static int request_begin(void *cls, struct MHD_Connection *c, struct kc_httpd_req *rq)
 {
 	struct kc_http *s = cls;
-	struct req *rq = *con_cls;
+	char msg[200];
 
-	(void)version;
-	if (!rq) {
-		rq = calloc(1, sizeof(*rq));
-		if (!rq)
-			return MHD_NO;
-		*con_cls = rq;
-		return request_begin(s, c, url, method, rq);
-	}
-	if (*upload_size) {
-		if (http_request_body_add(rq, upload, *upload_size) < 0)
-			return MHD_NO;
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	if (rq->too_big) {
-		char msg[128];
-
-		snprintf(msg, sizeof(msg), "the request body is over the limit of %zu bytes; nothing was stored",
-			 rq->body_max);
-		kc_notice("%s %s: body over the limit (413)", method, url);
-		return http_reply_error(c, 413, "too_large", msg);
-	}
-	return http_route_dispatch(s, c, url, method, rq);
+	(void)rq;
+	if (!request_over_limit(c))
+		return -1;
+	snprintf(msg, sizeof(msg), "服务繁忙:来自同一地址的连接过多 Too many connections from your address"
+		 " (limit %d); try again later", s->cfg->per_address_limit);
+	return http_reply_closing(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", msg);
 }
 
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+static size_t request_body_limit(void *cls, const char *url)
 {
-	struct req *rq = *con_cls;
+	struct kc_http *s = cls;
+
+	return http_route_body_limit(s->cfg, url);
+}
+
+static bool request_body_admit(void *cls, struct MHD_Connection *c, const char *url, struct kc_httpd_req *rq)
+{
+	(void)cls;
+	return http_route_body_admit(kc_db_thread(), c, url, (struct req *)(void *)rq);
+}
+
+static enum MHD_Result request_dispatch(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+					struct kc_httpd_req *rq)
+{
+	return http_route_dispatch(cls, c, url, method, (struct req *)(void *)rq);
+}
+
+/* The shared layer's refusals as JSON errors. */
+static enum MHD_Result request_refuse(void *cls, struct MHD_Connection *c, enum kc_httpd_refusal why, size_t limit,
+				      bool close)
+{
+	char msg[128];
 
 	(void)cls;
-	(void)c;
-	(void)toe;
-	if (rq) {
-		free(rq->body);
-		free(rq);
-		*con_cls = NULL;
+	switch (why) {
+	case KC_HTTPD_BAD_LENGTH:
+		return http_reply_closing(c, MHD_HTTP_BAD_REQUEST, "bad_request", "bad Content-Length");
+	case KC_HTTPD_NOT_POST:
+		return http_reply_closing(c, MHD_HTTP_BAD_REQUEST, "bad_request", "only a POST request carries a body");
+	default:
+		snprintf(msg, sizeof(msg), "the request body is over the limit of %zu bytes; nothing was stored", limit);
+		if (close)
+			return http_reply_closing(c, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", msg);
+		return http_reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", msg);
 	}
 }
 
@@ -410,22 +381,22 @@ static struct MHD_Daemon *server_mhd(struct kc_http *s, const struct sockaddr *s
 	const struct kc_audit_config *cfg = s->cfg;
 
 	if (s->tls)
-		return MHD_start_daemon(flags | MHD_USE_TLS, (uint16_t)cfg->port, conn_accept, s, handler, s,
+		return MHD_start_daemon(flags | MHD_USE_TLS, (uint16_t)cfg->port, conn_accept, s, kc_httpd_handler, &s->httpd,
 					MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 					MHD_OPTION_SOCK_ADDR, sa,
 					MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
-					MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+					MHD_OPTION_NOTIFY_COMPLETED, kc_httpd_completed, &s->httpd,
 					MHD_OPTION_NOTIFY_CONNECTION, conn_notify, s,
 					MHD_OPTION_CONNECTION_LIMIT, limit,
 					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_s,
 					MHD_OPTION_HTTPS_CERT_CALLBACK, tls_pick,
 					MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
 					MHD_OPTION_END);
-	return MHD_start_daemon(flags, (uint16_t)cfg->port, conn_accept, s, handler, s,
+	return MHD_start_daemon(flags, (uint16_t)cfg->port, conn_accept, s, kc_httpd_handler, &s->httpd,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 				MHD_OPTION_SOCK_ADDR, sa,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
-				MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+				MHD_OPTION_NOTIFY_COMPLETED, kc_httpd_completed, &s->httpd,
 				MHD_OPTION_NOTIFY_CONNECTION, conn_notify, s,
 				MHD_OPTION_CONNECTION_LIMIT, limit,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_s,
@@ -457,6 +428,9 @@ struct kc_http *kc_http_start(const struct kc_audit_config *cfg, struct kc_notif
 	}
 	s->cfg = cfg;
 	s->notifier = notifier;
+	s->httpd = (struct kc_httpd_server){ .cls = s, .req_size = sizeof(struct req), .begin = request_begin,
+					     .body_limit = request_body_limit, .body_admit = request_body_admit,
+					     .dispatch = request_dispatch, .refuse = request_refuse };
 	pthread_mutex_init(&s->lock, NULL);
 	if (cfg->tls_cert && (tls = tls_load(s, about, sizeof(about), err, errlen)) < 0)
 		goto free_s;

@@ -77,25 +77,17 @@ enum MHD_Result http_api_ingest_method(struct call *k)
 static enum MHD_Result api_report_csv(struct MHD_Connection *c, const char *name, json_t *rep)
 {
 	const char *section = http_request_arg(c, "section");
-	char disp[128], *out = kc_render_csv(rep, section);
+	char file[128], *out = kc_render_csv(rep, section);
 	struct MHD_Response *resp;
-	enum MHD_Result ret;
 
 	json_decref(rep);
 	if (!out)
 		return http_reply_error(c, 400, "bad_parameter", "no such section in this report");
 	resp = MHD_create_response_from_buffer(strlen(out), out, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
+	if (!resp)
 		free(out);
-		return MHD_NO;
-	}
-	snprintf(disp, sizeof(disp), "attachment; filename=\"%s-%s.csv\"", name, section ? section : "main");
-	MHD_add_response_header(resp, "Content-Type", "text/csv; charset=utf-8");
-	MHD_add_response_header(resp, "Content-Disposition", disp);
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	ret = MHD_queue_response(c, 200, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	snprintf(file, sizeof(file), "%s-%s.csv", name, section ? section : "main");
+	return http_reply_download(c, resp, "text/csv; charset=utf-8", file);
 }
 
 enum MHD_Result http_api_report(struct call *k)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/httpd/httpd.h"
 #include "service/auth.h"
 #include "service/config.h"
 #include "service/http.h"
@@ -37,14 +38,13 @@ struct kc_http {
 	int64_t last_log_ms;
 	bool starting;		   /* libmicrohttpd's messages go to start_err */
 	char start_err[256];
+	struct kc_httpd_server httpd; /* its hooks into the shared layer (http.c) */
 };
 
-/* One request (MHD's request context). */
+/* One request (MHD's request context): the body the shared layer keeps
+ * (rq->body, rq->len), then keyauditd's own. */
 struct req {
-	char *body;
-	size_t len, cap;
-	size_t body_max; /* 0: the request's body is not kept */
-	bool too_big;
+	KC_HTTPD_REQ;
 	bool auth_done;	 /* http_request_auth() ran before the body */
 	int auth_rc;	 /* and answered this */
 	/* who is asking, once authenticated */
@@ -85,9 +85,6 @@ void http_tls_use(struct http_tls *t, gnutls_pcert_st **chain, unsigned *n, gnut
 
 /* ---- http_request.c: what a request carries ---- */
 
-/* Appends n bytes of body; 0 or -ENOMEM. Past rq->body_max it keeps
- * nothing and sets rq->too_big. */
-int http_request_body_add(struct req *rq, const char *data, size_t n);
 /* The decoded value of name in a form body, or -ENOENT / -ENOSPC. */
 int http_request_form(const char *body, size_t len, const char *name, char *out, size_t outlen);
 /* A query argument (a struct kc_params getter; ctx is the connection). */

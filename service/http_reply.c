@@ -8,52 +8,24 @@
 
 #include "service/web.h"
 
-/* The response to body (malloc'd, consumed; NULL for none) with the
- * headers every answer carries: no caching, no sniffing, the referrer
- * sent to this service's own pages only (so a browser's form post carries
- * the page's Origin, which the cross-site guard checks), and on pages a
- * content security policy that admits only the service's own scripts
- * (the dashboard's, which asks the service itself) and no framing. NULL when out
- * of memory. */
+/* The content security policy of keyauditd's answers: only the service's
+ * own scripts (the dashboard's, which asks the service itself), inline
+ * styles, forms to itself, no framing. */
+#define REPLY_CSP                                                                                         \
+	"default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; form-action 'self';" \
+	" frame-ancestors 'none'"
+
+/* The headers every answer carries (common/httpd/httpd.h), with the CSP. */
 static void reply_headers(struct MHD_Response *r, const char *ctype)
 {
-	if (ctype)
-		MHD_add_response_header(r, "Content-Type", ctype);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
-	if (ctype && strncmp(ctype, "text/html", 9) == 0) {
-		MHD_add_response_header(r, "Content-Security-Policy",
-					"default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self';"
-					" form-action 'self';"
-					" frame-ancestors 'none'");
-		MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	}
+	kc_httpd_headers(r, ctype, REPLY_CSP);
 }
 
+/* The response to body (malloc'd, consumed; NULL for none) with the
+ * headers every answer carries. NULL when out of memory. */
 static struct MHD_Response *reply_new(const char *ctype, char *body, size_t len)
 {
-	struct MHD_Response *r = body ? MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE)
-				      : MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-
-	if (!r) {
-		free(body);
-		return NULL;
-	}
-	reply_headers(r, ctype);
-	return r;
-}
-
-/* Queues r (NULL: out of memory) with status, and frees it. */
-static enum MHD_Result reply_queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
-{
-	enum MHD_Result ret;
-
-	if (!r)
-		return MHD_NO;
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return kc_httpd_response(ctype, REPLY_CSP, body, len, true);
 }
 
 enum MHD_Result http_reply_buf(struct MHD_Connection *c, unsigned status, const char *ctype, char *buf,
@@ -63,7 +35,7 @@ enum MHD_Result http_reply_buf(struct MHD_Connection *c, unsigned status, const 
 
 	if (r && cookie)
 		MHD_add_response_header(r, "Set-Cookie", cookie);
-	return reply_queue(c, status, r);
+	return kc_httpd_queue(c, status, r);
 }
 
 /* {"ok": false, "error": error, "message": message}, with retry_after
@@ -93,7 +65,7 @@ enum MHD_Result http_reply_download(struct MHD_Connection *c, struct MHD_Respons
 	reply_headers(r, ctype);
 	snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", filename);
 	MHD_add_response_header(r, "Content-Disposition", disp);
-	return reply_queue(c, 200, r);
+	return kc_httpd_queue(c, 200, r);
 }
 
 enum MHD_Result http_reply_json(struct MHD_Connection *c, unsigned status, json_t *j)
@@ -131,7 +103,7 @@ enum MHD_Result http_reply_redirect(struct MHD_Connection *c, const char *to, co
 		MHD_add_response_header(r, "Location", to);
 	if (r && cookie)
 		MHD_add_response_header(r, "Set-Cookie", cookie);
-	return reply_queue(c, MHD_HTTP_SEE_OTHER, r);
+	return kc_httpd_queue(c, MHD_HTTP_SEE_OTHER, r);
 }
 
 enum MHD_Result http_reply_locked(struct MHD_Connection *c, bool api, int retry_s)
@@ -149,7 +121,7 @@ enum MHD_Result http_reply_locked(struct MHD_Connection *c, bool api, int retry_
 	snprintf(ra, sizeof(ra), "%d", retry_s);
 	if (r)
 		MHD_add_response_header(r, "Retry-After", ra);
-	return reply_queue(c, 429, r);
+	return kc_httpd_queue(c, 429, r);
 }
 
 /* No basic-auth challenge (WWW-Authenticate: Basic) on any answer: a
@@ -174,10 +146,10 @@ enum MHD_Result http_reply_closing(struct MHD_Connection *c, unsigned status, co
 	if (!txt)
 		return MHD_NO;
 	r = reply_new(type_json, txt, strlen(txt));
+	kc_httpd_close(r);
 	if (r) {
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 		if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 			MHD_add_response_header(r, "Retry-After", "10");
 	}
-	return reply_queue(c, status, r);
+	return kc_httpd_queue(c, status, r);
 }

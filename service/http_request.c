@@ -1,4 +1,4 @@
-/* What a request carries: its body, form fields and query arguments, and
+/* What a request carries: its form fields and query arguments, and
  * who is asking (session cookie or HTTP basic behind the login backoff,
  * the form token of a session). */
 #include "service/http_impl.h"
@@ -14,34 +14,6 @@
 #include "common/log.h"
 #include "common/pdata.h"
 #include "common/util.h"
-
-int http_request_body_add(struct req *rq, const char *data, size_t n)
-{
-	if (!rq->too_big && rq->len + n > rq->body_max) {
-		rq->too_big = true;
-		free(rq->body);
-		rq->body = NULL;
-		rq->len = rq->cap = 0;
-	}
-	if (rq->too_big)
-		return 0;
-	if (rq->len + n + 1 > rq->cap) {
-		size_t cap = (rq->len + n + 1) * 2;
-		char *nb;
-
-		if (cap > rq->body_max + 1)
-			cap = rq->body_max + 1;
-		nb = realloc(rq->body, cap);
-		if (!nb)
-			return -ENOMEM;
-		rq->body = nb;
-		rq->cap = cap;
-	}
-	memcpy(rq->body + rq->len, data, n);
-	rq->len += n;
-	rq->body[rq->len] = '\0';
-	return 0;
-}
 
 static int hexval(char ch)
 {

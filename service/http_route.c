@@ -1,11 +1,12 @@
 /* The routes: one table (methods, path, who may call, body limit,
  * handler), the access check in one place, and the dispatch. A route is
- * added here, as a row and a handler in http_api.c or http_web.c. */
+ * added here, as a row and a handler in http_api.c or http_web.c; rows
+ * are matched, and writes guarded, by the shared layer
+ * (common/httpd/httpd.h). */
 #include "service/http_impl.h"
 
 #include <errno.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/log.h"
 #include "service/web.h"
@@ -28,10 +29,10 @@ enum route_body {
 	BODY_DATA,  /* up to [server] body_limit */
 };
 
-#define M_GET 1u /* and HEAD */
-#define M_POST 2u
-#define M_OTHER 4u
-#define M_ANY (M_GET | M_POST | M_OTHER)
+#define M_GET KC_HTTPD_GET /* and HEAD */
+#define M_POST KC_HTTPD_POST
+#define M_OTHER KC_HTTPD_OTHER
+#define M_ANY KC_HTTPD_ANY
 
 /* In this order the members leave 3 bytes of padding, not 11 (LP64). */
 struct route {
@@ -70,64 +71,13 @@ static const struct route routes[] = {
 	{ M_ANY, ROUTE_USER, "", true, BODY_DATA, route_not_found },
 };
 
-static unsigned route_method(const char *method)
-{
-	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
-		return M_GET;
-	return strcmp(method, "POST") == 0 ? M_POST : M_OTHER;
-}
-
 static const struct route *route_find(const char *url, unsigned method, const char **rest)
 {
 	const struct route *rt = routes;
 
-	for (;; rt++) {
-		size_t n = strlen(rt->path);
-
-		if (!(rt->methods & method))
-			continue;
-		if (rt->prefix ? strncmp(url, rt->path, n) == 0 : strcmp(url, rt->path) == 0)
-			break;
-	}
-	*rest = url + strlen(rt->path);
+	while (!kc_httpd_route_match(rt->methods, rt->path, rt->prefix, method, url, rest))
+		rt++;
 	return rt;
-}
-
-/* A browser sends Origin with every POST and Sec-Fetch-Site with every
- * request (Chromium, Firefox, Safari since 2023); other clients send
- * neither. A write is refused, whatever credentials came with it (a
- * browser adds cookies and cached basic credentials to a cross-site form
- * on its own), when Sec-Fetch-Site names another site or Origin another
- * origin. Sec-Fetch-Site: same-origin, which no page can forge, is enough
- * with an Origin of "null" (a browser that withholds its origin for
- * privacy); without Sec-Fetch-Site, "null" is refused (a sandboxed frame
- * or a data: page on any site sends it). The service's pages send
- * Referrer-Policy: same-origin, so their own forms carry their Origin. */
-static bool route_same_origin(struct MHD_Connection *c)
-{
-	const char *sfs = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
-	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
-	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
-	const char *auth;
-
-	if (sfs && strcmp(sfs, "same-origin") != 0 && strcmp(sfs, "none") != 0)
-		return false;
-	if (!origin || (sfs && strcmp(sfs, "same-origin") == 0 && strcmp(origin, "null") == 0))
-		return true;
-	auth = strstr(origin, "://");
-	return auth && host && (strncmp(origin, "http://", 7) == 0 || strncmp(origin, "https://", 8) == 0) &&
-	       strcasecmp(auth + 3, host) == 0;
-}
-
-/* The media type of the body, without parameters, is application/json:
- * a page on another site cannot send that without a CORS preflight, which
- * keyauditd never grants. */
-static bool route_json_body(struct MHD_Connection *c)
-{
-	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-	size_t n = strlen("application/json");
-
-	return ct && strncasecmp(ct, "application/json", n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
 /* Every request that changes something, but the cabinets' ingest (a bearer
@@ -138,7 +88,7 @@ static int route_write_guard(struct MHD_Connection *c, const char *url, const ch
 {
 	bool api = strncmp(url, "/api/", 5) == 0;
 
-	if (!route_same_origin(c)) {
+	if (!kc_httpd_same_origin(c)) {
 		const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
 
 		kc_notice("%s %s refused: a cross-site request (Origin %s)", method, url, origin ? origin : "none");
@@ -150,7 +100,7 @@ static int route_write_guard(struct MHD_Connection *c, const char *url, const ch
 						      "拒绝来自其他网站的请求 A request from another site is refused"),
 				       NULL);
 	}
-	if (api && !route_json_body(c)) {
+	if (api && !kc_httpd_json_body(c)) {
 		kc_notice("%s %s refused: the body is not application/json", method, url);
 		return http_reply_error(c, 415, "unsupported_media_type",
 					"写操作需要 \"Content-Type: application/json\" a write needs a JSON body"
@@ -192,7 +142,7 @@ enum MHD_Result http_route_dispatch(struct kc_http *s, struct MHD_Connection *c,
 				    const char *method, struct req *rq)
 {
 	struct call k = { s, kc_db_thread(), c, rq, url, method, "", strncmp(url, "/api/", 5) == 0 };
-	unsigned m = route_method(method);
+	unsigned m = kc_httpd_method(method);
 	const struct route *rt;
 	int a;
 

@@ -1,7 +1,8 @@
 /* The terminal's HTTP server (libmicrohttpd, a thread per connection so
- * that a page's event stream can wait for the next message): 127.0.0.1
- * only, one route table, every response with a strict Content-Security-
- * Policy. It serves one screen, the one paired (pair.c): the routes
+ * that a page's event stream can wait for the next message, through the
+ * layer it shares with keyauditd: common/httpd/): 127.0.0.1 only, one
+ * route table, every response with the shared security headers and a
+ * strict Content-Security-Policy. It serves one screen, the one paired (pair.c): the routes
  * marked "screen" answer 401 to any request without its cookie, before
  * anything is asked of keycabd. Routes (controller/README.md, "The
  * terminal"):
@@ -28,6 +29,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/httpd/httpd.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "controller/client/client.h"
@@ -37,6 +39,7 @@
 #define HTTP_TIMEOUT_S 60
 #define HTTP_STREAM_BLOCK 4096
 #define HTTP_PAIR_LOG_MS 10000 /* a wrong pairing key: one log line in this long */
+#define HTTP_JSON "application/json; charset=utf-8"
 #define HTTP_CSP                                                                                    \
 	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self';" \
 	" connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none';"             \
@@ -47,11 +50,10 @@ struct kiosk_http {
 	int port;
 };
 
-/* Per request. */
+/* Per request: the body the shared layer keeps (rq->body, rq->len), then
+ * the kiosk's own. */
 struct http_req {
-	char *body;
-	size_t len;
-	bool too_big;
+	KC_HTTPD_REQ;
 	char cookie[KIOSK_COOKIE_LEN]; /* the screen's, when screen is not 0 */
 	uint64_t screen;	       /* the pairing whose cookie came; 0: none did */
 };
@@ -67,41 +69,21 @@ static struct {
 
 /* ---- responses ---- */
 
-static void http_headers(struct MHD_Response *r, const char *type)
-{
-	MHD_add_response_header(r, "Content-Type", type);
-	MHD_add_response_header(r, "Content-Security-Policy", HTTP_CSP);
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
-	MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
-}
-
-/* cookie: the screen's, given with a pairing; NULL: none. */
+/* cookie: the screen's, given with a pairing; NULL: none. data is freed
+ * when free_data, else kept for the response's life. */
 static enum MHD_Result http_send(struct MHD_Connection *c, const char *cookie, unsigned status, const char *type,
-				 const void *data, size_t len, enum MHD_ResponseMemoryMode mode)
+				 const char *data, size_t len, bool free_data)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)data, mode);
-	enum MHD_Result ret;
+	struct MHD_Response *r = kc_httpd_response(type, HTTP_CSP, data, len, free_data);
 
-	if (!r) {
-		if (mode == MHD_RESPMEM_MUST_FREE)
-			free((void *)data);
-		return MHD_NO;
-	}
-	http_headers(r, type);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	if (cookie) {
+	if (r && cookie) {
 		char v[KIOSK_COOKIE_LEN + 64];
 
 		snprintf(v, sizeof(v), KIOSK_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", cookie);
 		MHD_add_response_header(r, "Set-Cookie", v);
 		sodium_memzero(v, sizeof(v));
 	}
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return kc_httpd_queue(c, status, r);
 }
 
 static enum MHD_Result http_json(struct MHD_Connection *c, unsigned status, json_t *j)
@@ -111,7 +93,7 @@ static enum MHD_Result http_json(struct MHD_Connection *c, unsigned status, json
 	json_decref(j);
 	if (!s)
 		return MHD_NO;
-	return http_send(c, NULL, status, "application/json; charset=utf-8", s, strlen(s), MHD_RESPMEM_MUST_FREE);
+	return http_send(c, NULL, status, HTTP_JSON, s, strlen(s), true);
 }
 
 /* An answer for the page, with its text in both languages (ops.c). */
@@ -147,22 +129,19 @@ static enum MHD_Result http_send_file(struct MHD_Connection *c, const char *name
 	const struct kiosk_file *f = http_file(name);
 	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 	bool same;
 
 	if (!f)
 		return http_error(c, 404, KCM_kiosk_no_file);
 	same = inm && strcmp(inm, f->etag) == 0;
-	r = MHD_create_response_from_buffer(same ? 0 : f->len, same ? NULL : (void *)f->data,
-					    MHD_RESPMEM_PERSISTENT);
-	if (!r)
-		return MHD_NO;
-	http_headers(r, f->type);
-	MHD_add_response_header(r, "Cache-Control", "no-cache");
-	MHD_add_response_header(r, "ETag", f->etag);
-	ret = MHD_queue_response(c, same ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
+	r = kc_httpd_response(f->type, HTTP_CSP, same ? NULL : (const char *)f->data, same ? 0 : f->len, false);
+	if (r) {
+		/* the files change with the program only: asked again, by their ETag */
+		MHD_del_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, f->etag);
+	}
+	return kc_httpd_queue(c, same ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, r);
 }
 
 /* text with & < > " as HTML entities, into out (cut short to fit). */
@@ -205,7 +184,7 @@ static enum MHD_Result http_refusal_page(struct MHD_Connection *c, unsigned stat
 		     "</main>\n</body>\n</html>\n",
 		     kc_msg_name(code), hzh, hen) < 0)
 		return MHD_NO;
-	return http_send(c, NULL, status, "text/html; charset=utf-8", page, strlen(page), MHD_RESPMEM_MUST_FREE);
+	return http_send(c, NULL, status, "text/html; charset=utf-8", page, strlen(page), true);
 }
 
 static enum MHD_Result h_index(struct MHD_Connection *c, struct http_req *rq, const char *rest)
@@ -259,8 +238,7 @@ static enum MHD_Result h_pair(struct MHD_Connection *c, struct http_req *rq, con
 	}
 	sodium_memzero(old, sizeof(old));
 	kiosk_relay_wake();
-	ret = http_send(c, cookie, 200, "text/html; charset=utf-8", http_paired_page, strlen(http_paired_page),
-			MHD_RESPMEM_PERSISTENT);
+	ret = http_send(c, cookie, 200, "text/html; charset=utf-8", http_paired_page, strlen(http_paired_page), false);
 	sodium_memzero(cookie, sizeof(cookie));
 	return ret;
 }
@@ -290,7 +268,6 @@ static enum MHD_Result h_events(struct MHD_Connection *c, struct http_req *rq, c
 {
 	struct kiosk_stream *s;
 	struct MHD_Response *r;
-	enum MHD_Result ret;
 	int rc = kiosk_stream_open(rq->cookie, rq->screen, &s);
 
 	(void)rest;
@@ -304,11 +281,8 @@ static enum MHD_Result h_events(struct MHD_Connection *c, struct http_req *rq, c
 		kiosk_stream_close(s);
 		return MHD_NO;
 	}
-	http_headers(r, "text/event-stream; charset=utf-8");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
+	kc_httpd_headers(r, "text/event-stream; charset=utf-8", HTTP_CSP);
+	return kc_httpd_queue(c, MHD_HTTP_OK, r);
 }
 
 /* ---- keycabd ---- */
@@ -442,43 +416,42 @@ enum http_who {
 };
 
 struct http_route {
-	const char *method;
-	const char *path; /* ending in '/': a prefix, the rest given to the handler */
+	unsigned methods; /* KC_HTTPD_GET (and HEAD), KC_HTTPD_POST */
+	const char *path;
+	bool prefix; /* path is a prefix; the rest (not empty) goes to the handler */
 	enum http_who who;
 	enum MHD_Result (*handler)(struct MHD_Connection *c, struct http_req *rq, const char *rest);
 };
 
 static const struct http_route http_routes[] = {
-	{ "GET", "/", HTTP_ANYONE, h_index },
-	{ "GET", "/pair", HTTP_ANYONE, h_pair },
-	{ "GET", "/static/", HTTP_ANYONE, h_static },
-	{ "GET", "/api/events", HTTP_SCREEN, h_events },
-	{ "GET", "/api/roster", HTTP_SCREEN, h_roster },
-	{ "POST", "/api/login", HTTP_SCREEN, h_login },
-	{ "POST", "/api/logout", HTTP_SCREEN, h_logout },
-	{ "POST", "/api/op/", HTTP_SCREEN, h_op },
+	{ KC_HTTPD_GET, "/", false, HTTP_ANYONE, h_index },
+	{ KC_HTTPD_GET, "/pair", false, HTTP_ANYONE, h_pair },
+	{ KC_HTTPD_GET, "/static/", true, HTTP_ANYONE, h_static },
+	{ KC_HTTPD_GET, "/api/events", false, HTTP_SCREEN, h_events },
+	{ KC_HTTPD_GET, "/api/roster", false, HTTP_SCREEN, h_roster },
+	{ KC_HTTPD_POST, "/api/login", false, HTTP_SCREEN, h_login },
+	{ KC_HTTPD_POST, "/api/logout", false, HTTP_SCREEN, h_logout },
+	{ KC_HTTPD_POST, "/api/op/", true, HTTP_SCREEN, h_op },
 };
 
-static const struct http_route *http_route(const char *url, const char **rest, bool *path_known)
+/* The route of url: the first row whose path fits; *rest: what follows a
+ * prefix. NULL when none fits. */
+static const struct http_route *http_route(const char *url, const char **rest)
 {
-	*path_known = false;
 	for (size_t i = 0; i < KC_ARRAY_SIZE(http_routes); i++) {
 		const struct http_route *rt = &http_routes[i];
-		size_t n = strlen(rt->path);
-		bool prefix = n > 1 && rt->path[n - 1] == '/';
 
-		if (prefix ? strncmp(url, rt->path, n) == 0 && url[n] : strcmp(url, rt->path) == 0) {
-			*path_known = true;
-			*rest = url + (prefix ? n : strlen(url));
+		if (kc_httpd_route_match(KC_HTTPD_ANY, rt->path, rt->prefix, KC_HTTPD_ANY, url, rest) &&
+		    (!rt->prefix || **rest))
 			return rt;
-		}
 	}
 	return NULL;
 }
 
 /* The Host the page was loaded from must be this server by its loopback
  * name (a page of another site that resolves a name of its own to
- * 127.0.0.1 is not served). */
+ * 127.0.0.1 is not served); a write's Origin is then this server's
+ * (kc_httpd_same_origin compares it with the Host). */
 static bool http_host_ok(struct MHD_Connection *c)
 {
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
@@ -489,52 +462,6 @@ static bool http_host_ok(struct MHD_Connection *c)
 	snprintf(a, sizeof(a), "127.0.0.1:%d", http_port);
 	snprintf(b, sizeof(b), "localhost:%d", http_port);
 	return strcmp(host, a) == 0 || strcasecmp(host, b) == 0;
-}
-
-/* The media type is JSON: "application/json", with no parameter but
- * charset=utf-8 (names and values in any case; spaces around ';'). */
-static bool http_json_type(const char *type)
-{
-	static const char media[] = "application/json", param[] = "charset=";
-
-	if (!type || strncasecmp(type, media, strlen(media)) != 0)
-		return false;
-	type += strlen(media);
-	type += strspn(type, " \t");
-	if (!*type)
-		return true;
-	if (*type++ != ';')
-		return false;
-	type += strspn(type, " \t");
-	if (strncasecmp(type, param, strlen(param)) != 0)
-		return false;
-	type += strlen(param);
-	if (strncasecmp(type, "utf-8", 5) == 0)
-		type += 5;
-	else if (strncasecmp(type, "\"utf-8\"", 7) == 0)
-		type += 7;
-	else
-		return false;
-	return type[strspn(type, " \t")] == '\0';
-}
-
-/* A write comes from this server's own page: JSON, and no other origin. */
-static bool http_write_ok(struct MHD_Connection *c)
-{
-	const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
-	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
-	char a[64], b[64];
-
-	if (!http_json_type(type))
-		return false;
-	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
-		return false;
-	if (!origin)
-		return true;
-	snprintf(a, sizeof(a), "http://127.0.0.1:%d", http_port);
-	snprintf(b, sizeof(b), "http://localhost:%d", http_port);
-	return strcmp(origin, a) == 0 || strcasecmp(origin, b) == 0;
 }
 
 /* Whether the request carries the paired screen's cookie; any other
@@ -548,80 +475,95 @@ static void http_cookie_of(struct MHD_Connection *c, struct http_req *rq)
 		kc_strlcpy(rq->cookie, v, sizeof(rq->cookie));
 }
 
-static enum MHD_Result http_dispatch(struct MHD_Connection *c, struct http_req *rq, const char *url,
-				     const char *method)
+/* Who may ask what, in one place: this server's Host, the route, its
+ * method, a write from the terminal's own page (JSON, the same origin),
+ * the paired screen's cookie. 0 with *rt and *rest, or the refusal's
+ * status with its code in *code. */
+static unsigned http_access(struct MHD_Connection *c, struct http_req *rq, const char *url, const char *method,
+			    const struct http_route **rt, const char **rest, enum kc_msg_code *code)
+{
+	unsigned m = kc_httpd_method(method);
+
+	*code = KCM_kiosk_wrong_host;
+	if (!http_host_ok(c))
+		return 421;
+	*rt = http_route(url, rest);
+	*code = *rt ? KCM_kiosk_method : KCM_kiosk_no_page;
+	if (!*rt)
+		return 404;
+	if (!((*rt)->methods & m))
+		return 405;
+	*code = KCM_kiosk_not_own_page;
+	if (m == KC_HTTPD_POST && !(kc_httpd_json_body(c) && kc_httpd_same_origin(c)))
+		return 403;
+	http_cookie_of(c, rq);
+	*code = KCM_kiosk_not_paired;
+	if ((*rt)->who == HTTP_SCREEN && !rq->screen)
+		return 401;
+	return 0;
+}
+
+/* ---- the shared layer's hooks ---- */
+
+static size_t http_body_limit(void *cls, const char *url)
+{
+	const char *rest;
+	const struct http_route *rt = http_route(url, &rest);
+
+	(void)cls;
+	return rt && (rt->methods & KC_HTTPD_POST) ? HTTP_BODY_MAX : 0;
+}
+
+/* A body is read only for a request the route would take. */
+static bool http_body_admit(void *cls, struct MHD_Connection *c, const char *url, struct kc_httpd_req *rq)
 {
 	const struct http_route *rt;
-	const char *rest = "";
-	bool known;
+	const char *rest;
+	enum kc_msg_code code;
 
-	if (!http_host_ok(c))
-		return http_error(c, 421, KCM_kiosk_wrong_host);
-	rt = http_route(url, &rest, &known);
-	if (!rt)
-		return http_error(c, 404, KCM_kiosk_no_page);
-	if (strcmp(method, rt->method) != 0 && !(strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0))
-		return http_error(c, 405, KCM_kiosk_method);
-	if (strcmp(rt->method, "POST") == 0 && !http_write_ok(c))
-		return http_error(c, 403, KCM_kiosk_not_own_page);
-	http_cookie_of(c, rq);
-	if (rt->who == HTTP_SCREEN && !rq->screen)
-		return http_error(c, 401, KCM_kiosk_not_paired);
-	if (rq->too_big)
-		return http_error(c, 413, KCM_kiosk_too_large);
+	(void)cls;
+	return http_access(c, (struct http_req *)(void *)rq, url, "POST", &rt, &rest, &code) == 0;
+}
+
+static enum MHD_Result http_dispatch(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				     struct kc_httpd_req *hrq)
+{
+	struct http_req *rq = (struct http_req *)(void *)hrq;
+	const struct http_route *rt;
+	const char *rest = "";
+	enum kc_msg_code code;
+	unsigned status = http_access(c, rq, url, method, &rt, &rest, &code);
+
+	(void)cls;
+	if (status)
+		return http_error(c, status, code);
 	return rt->handler(c, rq, rest);
 }
 
-static enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-				    const char *version, const char *upload, size_t *upload_size, void **con_cls)
+/* The shared layer's refusals as the kiosk's own errors. */
+static enum MHD_Result http_refuse(void *cls, struct MHD_Connection *c, enum kc_httpd_refusal why, size_t limit,
+				   bool close)
 {
-	struct http_req *rq = *con_cls;
+	json_t *e = kiosk_error(why == KC_HTTPD_TOO_LARGE ? KCM_kiosk_too_large :
+				why == KC_HTTPD_BAD_LENGTH ? KCM_httpd_bad_length : KCM_httpd_not_post);
+	char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
+	struct MHD_Response *r = s ? kc_httpd_response(HTTP_JSON, HTTP_CSP, s, strlen(s), true) : NULL;
 
 	(void)cls;
-	(void)version;
-	if (!rq) {
-		rq = calloc(1, sizeof(*rq));
-		if (!rq)
-			return MHD_NO;
-		*con_cls = rq;
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		size_t n = *upload_size;
-
-		*upload_size = 0;
-		if (rq->too_big || rq->len + n > HTTP_BODY_MAX) {
-			rq->too_big = true;
-			return MHD_YES;
-		}
-		if (!rq->body && !(rq->body = malloc(HTTP_BODY_MAX + 1)))
-			return MHD_NO;
-		memcpy(rq->body + rq->len, upload, n);
-		rq->len += n;
-		rq->body[rq->len] = '\0';
-		return MHD_YES;
-	}
-	return http_dispatch(c, rq, url, method);
+	(void)limit;
+	json_decref(e);
+	if (close)
+		kc_httpd_close(r);
+	return kc_httpd_queue(c, why == KC_HTTPD_TOO_LARGE ? 413 : 400, r);
 }
 
-static void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-			   enum MHD_RequestTerminationCode toe)
-{
-	struct http_req *rq = *con_cls;
-
-	(void)cls;
-	(void)c;
-	(void)toe;
-	if (rq) {
-		/* the body may have held a PIN or an ID number */
-		if (rq->body)
-			sodium_memzero(rq->body, rq->len);
-		free(rq->body);
-		sodium_memzero(rq, sizeof(*rq));
-		free(rq);
-		*con_cls = NULL;
-	}
-}
+static const struct kc_httpd_server http_server = {
+	.req_size = sizeof(struct http_req),
+	.body_limit = http_body_limit,
+	.body_admit = http_body_admit,
+	.dispatch = http_dispatch,
+	.refuse = http_refuse,
+};
 
 static void http_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
@@ -651,10 +593,10 @@ int kiosk_http_start(const struct kiosk_conf *conf, struct kiosk_http **out, cha
 	if (!h)
 		return -ENOMEM;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	h->mhd = MHD_start_daemon(flags, (uint16_t)conf->port, NULL, NULL, http_handler, h,
+	h->mhd = MHD_start_daemon(flags, (uint16_t)conf->port, NULL, NULL, kc_httpd_handler, (void *)&http_server,
 				  MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				  MHD_OPTION_NOTIFY_COMPLETED, http_completed, NULL,
+				  MHD_OPTION_NOTIFY_COMPLETED, kc_httpd_completed, (void *)&http_server,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)(conf->max_streams + 16),
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
 				  MHD_OPTION_THREAD_STACK_SIZE, stack,
