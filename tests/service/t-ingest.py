@@ -188,6 +188,20 @@ try:
     st, _, _ = svc.request("POST", "/api/v1/cabinets", {"id": "X"}, user=SUP)
     check(st == 403, "a supervisor cannot register cabinets: 403")
 
+    say("== the shared HTTP layer: headers on every answer, a log line per refusal")
+    st, h, _ = svc.request("GET", "/api/v1/reports/now", user=SUP)
+    want = {"x-content-type-options": "nosniff", "referrer-policy": "same-origin", "x-frame-options": "DENY",
+            "cross-origin-opener-policy": "same-origin", "cache-control": "no-store"}
+    check(st == 200 and all(h.get(k) == v for k, v in want.items()) and "frame-ancestors 'none'" in
+          h.get("content-security-policy", ""), "a JSON answer carries the security headers: %s" % h)
+    st, _, _ = svc.request("POST", "/api/v1/cabinets", {"id": "Y"}, user=SUP,
+                           headers={"Content-Type": "application/json; charset=latin1"})
+    check(st == 415, "an API write with another charset than utf-8: 415 (%s)" % st)
+    log = svc.log_text()
+    check("POST /api/v1/events 413" in log, "the 413 is logged: POST /api/v1/events 413")
+    check("GET /api/v1/reports/keylog 400" in log, "a bad filter is logged: GET /api/v1/reports/keylog 400")
+    check("OR '1'='1" not in log and "2026-01-01" not in log, "without its query")
+
     say("== secrets never in the log")
     log = svc.log_text()
     check(tok not in log and tok2 not in log, "no cabinet token in the log")
