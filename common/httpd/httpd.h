@@ -9,8 +9,9 @@
  *
  * Each server keeps its own route table (rows, handlers), its access
  * classes and the shape of its refusals (struct kc_httpd_server). The log
- * line of a request holds its method, path (never its query: no pairing
- * key, no filter), status and time; never a header or a body. */
+ * line of an answer holds its method, path (never its query: no pairing
+ * key, no filter), status and time, never a header or a body: at info for
+ * a refusal or an error (4xx, 5xx), at debug for the rest. */
 #ifndef KC_COMMON_HTTPD_H
 #define KC_COMMON_HTTPD_H
 #include <microhttpd.h>
@@ -72,7 +73,8 @@ struct kc_httpd_server {
 	void *cls;	 /* the server's own, given to each call below */
 	size_t req_size; /* its request struct (KC_HTTPD_REQ first) */
 	/* The request's first call, before anything else: MHD_YES/MHD_NO when
-	 * it answered the request (NULL: none), -1 to go on. */
+	 * it answered the request (NULL: none), -1 to go on. Its answers have
+	 * no log line of the layer (a flood of them is the server's to count). */
 	int (*begin)(void *cls, struct MHD_Connection *c, struct kc_httpd_req *rq);
 	/* The largest body a POST to url takes: 0 when it takes none (then it
 	 * is answered without reading it). */

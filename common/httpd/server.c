@@ -91,7 +91,7 @@ static enum MHD_Result request_begin(const struct kc_httpd_server *sv, struct MH
 	int r;
 
 	if (sv->begin && (r = sv->begin(sv->cls, c, rq)) >= 0)
-		return request_logged(c, rq, (enum MHD_Result)r);
+		return (enum MHD_Result)r; /* the server logs these itself, counted */
 	if (cl && kc_parse_long(cl, 0, INT64_MAX, &n) < 0)
 		return request_refuse(sv, c, rq, KC_HTTPD_BAD_LENGTH, 0, true);
 	if (n == 0 && !te)

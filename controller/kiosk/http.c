@@ -2,9 +2,10 @@
  * that a page's event stream can wait for the next message, through the
  * layer it shares with keyauditd: common/httpd/): 127.0.0.1 only, one
  * route table, every response with the shared security headers and a
- * strict Content-Security-Policy. It serves one screen, the one paired (pair.c): the routes
- * marked "screen" answer 401 to any request without its cookie, before
- * anything is asked of keycabd. Routes (controller/README.md, "The
+ * strict Content-Security-Policy. It serves one screen, the one paired
+ * (pair.c): the routes marked "screen" answer 401 to any request without
+ * its cookie, before anything is asked of keycabd (and before a body is
+ * read). Routes (controller/README.md, "The
  * terminal"):
  *
  *   GET  /                 the page (www/index.html) for the screen; to
