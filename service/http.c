@@ -375,24 +375,15 @@ static bool addr_is_loopback(const struct sockaddr *sa)
 	return false;
 }
 
+/* The daemon; with a certificate, TLS (its options last: without one,
+ * MHD_OPTION_END stands in their place and the rest is not read). */
 static struct MHD_Daemon *server_mhd(struct kc_http *s, const struct sockaddr *sa, unsigned flags,
 				     unsigned limit)
 {
 	const struct kc_audit_config *cfg = s->cfg;
 
-	if (s->tls)
-		return MHD_start_daemon(flags | MHD_USE_TLS, (uint16_t)cfg->port, conn_accept, s, kc_httpd_handler, &s->httpd,
-					MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-					MHD_OPTION_SOCK_ADDR, sa,
-					MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
-					MHD_OPTION_NOTIFY_COMPLETED, kc_httpd_completed, &s->httpd,
-					MHD_OPTION_NOTIFY_CONNECTION, conn_notify, s,
-					MHD_OPTION_CONNECTION_LIMIT, limit,
-					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_s,
-					MHD_OPTION_HTTPS_CERT_CALLBACK, tls_pick,
-					MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
-					MHD_OPTION_END);
-	return MHD_start_daemon(flags, (uint16_t)cfg->port, conn_accept, s, kc_httpd_handler, &s->httpd,
+	return MHD_start_daemon(flags | (s->tls ? MHD_USE_TLS : 0), (uint16_t)cfg->port, conn_accept, s,
+				kc_httpd_handler, &s->httpd,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 				MHD_OPTION_SOCK_ADDR, sa,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
@@ -400,6 +391,8 @@ static struct MHD_Daemon *server_mhd(struct kc_http *s, const struct sockaddr *s
 				MHD_OPTION_NOTIFY_CONNECTION, conn_notify, s,
 				MHD_OPTION_CONNECTION_LIMIT, limit,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->idle_timeout_s,
+				s->tls ? MHD_OPTION_HTTPS_CERT_CALLBACK : MHD_OPTION_END, tls_pick,
+				MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
 				MHD_OPTION_END);
 }
 
