@@ -12,7 +12,9 @@
 #include "controller/ctl.h"
 #include "controller/request.h"
 #include "controller/rules.h"
+#include "controller/facts.h"
 #include "controller/hwevents.h"
+#include "controller/keys.h"
 #include "controller/reply.h"
 #include "controller/row.h"
 #include "controller/session.h"
@@ -264,6 +266,7 @@ static json_t *release_due(struct kc_ctl *ctl, json_t *req, const char *purpose,
 json_t *kc_desk_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
 	struct kc_release_req r = { 0 };
+	struct kc_release_facts f;
 	struct kc_decision d;
 	char approver_role[16] = "";
 	json_t *rep = NULL;
@@ -296,10 +299,11 @@ json_t *kc_desk_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 		r.approver_role = approver_role;
 		json_decref(v);
 	}
-	if (kc_rules_release(ctl->st, &r, now, &d) < 0) {
+	if (kc_facts_release(ctl->st, &r, &f) < 0) {
 		rep = kc_reply_read_failed(ctl->st);
 		goto out;
 	}
+	kc_rules_release(&r, &f, now, &d);
 	if (!d.granted)
 		rep = refused(ctl, peer, &d, d.borrower[0] ? d.borrower : r.borrower, "release.refused");
 	else
@@ -311,15 +315,19 @@ out:
 
 json_t *kc_desk_collect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
+	const char *key = kc_req_str(req, "key");
+	struct kc_entrustment_facts e;
+	struct kc_key_info k;
 	struct kc_decision d;
+	bool found;
 	json_t *rep;
 
+	if (kc_facts_collect(ctl->st, key, &k, &found, &e) < 0)
+		return kc_reply_read_failed(ctl->st);
 	kc_decision_init(&d);
-	if (kc_rules_collect(ctl->st, peer->person[0] ? peer->person : NULL, peer->role,
-			     kc_req_str(req, "key"), kc_req_str(req, "id_number"),
-			     kc_req_str(req, "signature"), kc_now_ms(), &d) < 0)
-		rep = kc_reply_read_failed(ctl->st);
-	else if (!d.granted)
+	kc_rules_collect(peer->person[0] ? peer->person : NULL, peer->role, key, found ? &k : NULL, &e,
+			 kc_req_str(req, "id_number"), kc_req_str(req, "signature"), kc_now_ms(), &d);
+	if (!d.granted)
 		rep = refused(ctl, peer, &d, d.borrower, "release.refused");
 	else
 		rep = grant(ctl, peer, &d, "owner_collect", req);
@@ -385,15 +393,17 @@ fail:
 json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
 	int64_t loan = kc_req_int(req, "loan");
+	struct kc_id_loan_facts f;
 	struct kc_decision d;
 	struct kc_id_held id;
 	json_t *rep, *ev, *data;
 
 	kc_decision_init(&d);
-	if (kc_rules_id_release(ctl->st, peer->person, loan, &d) < 0) {
+	if (kc_facts_id_release(ctl->st, loan, &f) < 0) {
 		rep = kc_reply_read_failed(ctl->st);
 		goto out;
 	}
+	kc_rules_id_release(peer->person, loan, &f, &d);
 	if (kc_store_id_held(ctl->st, loan, &id) == -EIO) {
 		rep = kc_reply_read_failed(ctl->st);
 		goto out;

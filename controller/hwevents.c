@@ -13,6 +13,7 @@
 #include "common/pdata.h"
 #include "common/util.h"
 #include "controller/backlog.h"
+#include "controller/keys.h"
 #include "controller/windows.h"
 #include "hw/hw.h"
 #include "controller/row.h"

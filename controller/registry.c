@@ -13,6 +13,7 @@
 #include "common/pdata.h"
 #include "common/util.h"
 #include "controller/ctl.h"
+#include "controller/keys.h"
 #include "controller/rules.h"
 #include "hw/hw.h"
 #include "controller/registry.h"

@@ -13,6 +13,7 @@
 #include "controller/reply.h"
 #include "controller/request.h"
 #include "controller/row.h"
+#include "controller/keys.h"
 #include "controller/rules.h"
 #include "controller/windows.h"
 #include "hw/hw.h"

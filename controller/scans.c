@@ -9,6 +9,7 @@
 #include "controller/backlog.h"
 #include "controller/forward.h"
 #include "controller/hwevents.h"
+#include "controller/keys.h"
 #include "controller/rules.h"
 #include "controller/windows.h"
 #include "controller/row.h"
