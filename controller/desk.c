@@ -33,7 +33,7 @@ static void key_members(json_t *ev, const struct kc_key_info *k)
 
 /* A refusal is an event too (rule 11), in its own transaction. */
 static json_t *refused(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_decision *d,
-		       const char *person, const char *type)
+		       const char *person, enum kc_event_type type)
 {
 	json_t *ev = kc_store_event(ctl->st, type), *data = json_object_get(ev, "data");
 
@@ -95,7 +95,7 @@ static int grant_undo(struct kc_ctl *ctl, const struct kc_peer *peer, const stru
 	    kc_store_x(ctl->st, "UPDATE keys SET state = 'in' WHERE code = ?", "s", d->key.code) < 0 ||
 	    kc_hwevents_release_id(ctl, loan, peer->person, d->key.code) < 0)
 		goto fail;
-	ev = kc_store_event(ctl->st, "release.not_taken");
+	ev = kc_store_event(ctl->st, KC_EVT_RELEASE_NOT_TAKEN);
 	kc_json_str(ev, "actor", peer->person);
 	key_members(ev, &d->key);
 	json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(loan));
@@ -123,7 +123,7 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 	int r;
 
 	if (!kc_windows_usable(ctl, KC_SLOT_FOR_RELEASE, d->key.code, slot, d))
-		return refused(ctl, peer, d, d->borrower, "release.refused");
+		return refused(ctl, peer, d, d->borrower, KC_EVT_RELEASE_REFUSED);
 	if (hold_id && (kc_id_hash(id_number, id_hash) < 0 ||
 			kc_id_mask(id_number, id_masked, sizeof(id_masked)) < 0))
 		return kc_reply_fail(KCM_release_id_hash_failed, NULL);
@@ -151,7 +151,7 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 		       "s", d->key.code) < 0 ||
 	    sqlite3_changes(kc_store_db(ctl->st)) != 1)
 		goto fail;
-	ev = kc_store_event(ctl->st, "release.granted");
+	ev = kc_store_event(ctl->st, KC_EVT_RELEASE_GRANTED);
 	kc_json_str(ev, "actor", peer->person);
 	kc_json_str(ev, "person", d->borrower);
 	key_members(ev, &d->key);
@@ -179,7 +179,7 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 		if (kc_store_x(ctl->st, "UPDATE approvals SET used_loan = ? WHERE id = ?", "II", loan,
 			       approval) < 0)
 			goto fail;
-		ev = kc_store_event(ctl->st, "approval.used");
+		ev = kc_store_event(ctl->st, KC_EVT_APPROVAL_USED);
 		kc_json_str(ev, "actor", strcmp(d->approval_method, "second_credential") == 0
 						 ? kc_req_str(req, "approver")
 						 : peer->person);
@@ -198,7 +198,7 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 			       " VALUES (?,?,?,?,?,?)",
 			       "IssssI", loan, d->borrower, id_type, id_hash, id_masked, now) < 0)
 			goto fail;
-		ev = kc_store_id_event(ctl->st, "id.held", peer->person, d->borrower, d->key.code, loan, id_type,
+		ev = kc_store_id_event(ctl->st, KC_EVT_ID_HELD, peer->person, d->borrower, d->key.code, loan, id_type,
 				       id_masked);
 		if (kc_store_append(ctl->st, ev) < 0)
 			goto fail;
@@ -305,7 +305,7 @@ json_t *kc_desk_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	}
 	kc_rules_release(&r, &f, now, &d);
 	if (!d.granted)
-		rep = refused(ctl, peer, &d, d.borrower[0] ? d.borrower : r.borrower, "release.refused");
+		rep = refused(ctl, peer, &d, d.borrower[0] ? d.borrower : r.borrower, KC_EVT_RELEASE_REFUSED);
 	else
 		rep = grant(ctl, peer, &d, r.purpose, req);
 out:
@@ -328,7 +328,7 @@ json_t *kc_desk_collect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	kc_rules_collect(peer->person[0] ? peer->person : NULL, peer->role, key, found ? &k : NULL, &e,
 			 kc_req_str(req, "id_number"), kc_req_str(req, "signature"), kc_now_ms(), &d);
 	if (!d.granted)
-		rep = refused(ctl, peer, &d, d.borrower, "release.refused");
+		rep = refused(ctl, peer, &d, d.borrower, KC_EVT_RELEASE_REFUSED);
 	else
 		rep = grant(ctl, peer, &d, "owner_collect", req);
 	kc_decision_clear(&d);
@@ -368,7 +368,7 @@ json_t *kc_desk_approve(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 		       "ssIII", k.code, peer->person, from, to, now) < 0)
 		goto fail;
 	id = kc_store_last_id(ctl->st);
-	ev = kc_store_event(ctl->st, "approval.issued");
+	ev = kc_store_event(ctl->st, KC_EVT_APPROVAL_ISSUED);
 	kc_json_str(ev, "actor", peer->person);
 	kc_json_str(ev, "key", k.code);
 	kc_json_str(ev, "unit", k.unit);
@@ -413,7 +413,7 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 			rep = refusal(&d);
 			goto out;
 		}
-		ev = kc_store_event(ctl->st, "id.release_refused");
+		ev = kc_store_event(ctl->st, KC_EVT_ID_RELEASE_REFUSED);
 		kc_json_str(ev, "actor", peer->person);
 		kc_json_str(ev, "person", id.person);
 		kc_json_str(ev, "key", d.key.code[0] ? d.key.code : NULL);
@@ -436,7 +436,7 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 	if (kc_store_x(ctl->st, "UPDATE ids_held SET released_ms = ?, released_by = ? WHERE loan = ?",
 		       "IsI", kc_now_ms(), peer->person, loan) < 0)
 		goto fail;
-	ev = kc_store_id_event(ctl->st, "id.released", peer->person, id.person, d.key.code, loan, id.id_type,
+	ev = kc_store_id_event(ctl->st, KC_EVT_ID_RELEASED, peer->person, id.person, d.key.code, loan, id.id_type,
 			       id.masked);
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
@@ -500,7 +500,7 @@ json_t *kc_desk_inspect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 		       peer->person, kc_now_ms()) < 0 ||
 	    kc_store_x(ctl->st, "UPDATE loans SET inspection = 'recorded' WHERE id = ?", "I", loan) < 0)
 		goto fail;
-	ev = kc_store_event(ctl->st, "inspection.recorded");
+	ev = kc_store_event(ctl->st, KC_EVT_INSPECTION_RECORDED);
 	kc_json_str(ev, "actor", peer->person);
 	/* The inspector is who borrowed the key; actor, who typed the result. */
 	kc_json_str(ev, "person", l.borrower);
@@ -555,7 +555,7 @@ json_t *kc_desk_handover_start(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 		       "sIs", peer->person, kc_now_ms(), text ? text : "{}") < 0)
 		goto fail;
 	id = kc_store_last_id(ctl->st);
-	ev = kc_store_event(ctl->st, "handover.started");
+	ev = kc_store_event(ctl->st, KC_EVT_HANDOVER_STARTED);
 	kc_json_str(ev, "actor", peer->person);
 	d = json_object_get(ev, "data");
 	json_object_set_new(d, "handover", json_integer(id));
@@ -616,7 +616,7 @@ static json_t *handover_sign(struct kc_ctl *ctl, struct kc_peer *peer, json_t *r
 			      : "UPDATE handovers SET incoming = ?, confirmed_ms = ? WHERE id = ?",
 		       "sII", peer->person, kc_now_ms(), id) < 0)
 		goto fail;
-	ev = kc_store_event(ctl->st, review ? "handover.reviewed" : "handover.confirmed");
+	ev = kc_store_event(ctl->st, review ? KC_EVT_HANDOVER_REVIEWED : KC_EVT_HANDOVER_CONFIRMED);
 	kc_json_str(ev, "actor", peer->person);
 	json_object_set_new(json_object_get(ev, "data"), "handover", json_integer(id));
 	return kc_reply_commit(ctl->st, ev, "handover", id);
@@ -659,7 +659,7 @@ json_t *kc_desk_alarm_clear(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	if (kc_store_x(ctl->st, "UPDATE alarms SET cleared_ms = ?, cleared_by = ? WHERE id = ?", "IsI",
 		       kc_now_ms(), peer->person, id) < 0)
 		goto fail;
-	ev = kc_store_event(ctl->st, "alarm.cleared");
+	ev = kc_store_event(ctl->st, KC_EVT_ALARM_CLEARED);
 	kc_json_str(ev, "actor", peer->person);
 	kc_json_str(ev, "key", key[0] ? key : NULL);
 	kc_json_str(ev, "slot", slot[0] ? slot : NULL);

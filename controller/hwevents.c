@@ -62,7 +62,7 @@ int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_
 	if (r < 0)
 		return -EIO;
 	id = kc_store_last_id(ctl->st);
-	ev = kc_store_event(ctl->st, "alarm.raised");
+	ev = kc_store_event(ctl->st, KC_EVT_ALARM_RAISED);
 	kc_hwevents_key_members(ev, k, slot);
 	kc_json_str(ev, "person", person);
 	d = json_object_get(ev, "data");
@@ -84,7 +84,7 @@ int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, const char *alarm_ty
 	if (kc_store_x(ctl->st, "UPDATE alarms SET cleared_ms = ?, cleared_by = ? WHERE id = ?", "IsI",
 		       kc_now_ms(), cleared_by, id) < 0)
 		return -EIO;
-	ev = kc_store_event(ctl->st, "alarm.cleared");
+	ev = kc_store_event(ctl->st, KC_EVT_ALARM_CLEARED);
 	if (key)
 		kc_json_str(ev, "key", key);
 	if (slot)
@@ -112,7 +112,7 @@ static int home_again(struct kc_ctl *ctl, const struct kc_key_info *k, const cha
 	return r == -ENOENT ? 0 : -EIO;
 }
 
-static int slot_event(struct kc_ctl *ctl, const char *type, const char *slot,
+static int slot_event(struct kc_ctl *ctl, enum kc_event_type type, const char *slot,
 		      const struct kc_key_info *k, uint32_t tag, bool with_tag)
 {
 	json_t *ev = kc_store_event(ctl->st, type);
@@ -171,9 +171,9 @@ static int taken(struct kc_ctl *ctl, const struct kc_key_info *k, const char *sl
 	    kc_store_x(ctl->st, "UPDATE keys SET state = ?, slot = NULL WHERE code = ?", "ss",
 		       collect ? "collected" : "out", k->code) < 0)
 		return -EIO;
-	if (slot_event(ctl, "slot.removed", slot, k, 0, false) < 0)
+	if (slot_event(ctl, KC_EVT_SLOT_REMOVED, slot, k, 0, false) < 0)
 		return -EIO;
-	ev = kc_store_event(ctl->st, "release.taken");
+	ev = kc_store_event(ctl->st, KC_EVT_RELEASE_TAKEN);
 	kc_hwevents_key_members(ev, k, slot);
 	kc_json_str(ev, "person", l.borrower);
 	json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(l.id));
@@ -186,7 +186,7 @@ static int taken(struct kc_ctl *ctl, const struct kc_key_info *k, const char *sl
 		       "UPDATE entrustments SET state = 'collected', closed_ms = ?, signature = ? WHERE id = ?",
 		       "IsI", now, l.signature, l.entrustment) < 0)
 		return -EIO;
-	ev = kc_store_event(ctl->st, "collection.completed");
+	ev = kc_store_event(ctl->st, KC_EVT_COLLECTION_COMPLETED);
 	kc_hwevents_key_members(ev, k, NULL);
 	kc_json_str(ev, "actor", l.op);
 	kc_json_str(ev, "person", l.borrower);
@@ -196,7 +196,7 @@ static int taken(struct kc_ctl *ctl, const struct kc_key_info *k, const char *sl
 	json_object_set_new(d, "loan", json_integer(l.id));
 	if (kc_store_append(ctl->st, ev) < 0)
 		return -EIO;
-	ev = kc_store_event(ctl->st, "entrustment.closed");
+	ev = kc_store_event(ctl->st, KC_EVT_ENTRUSTMENT_CLOSED);
 	kc_hwevents_key_members(ev, k, NULL);
 	kc_json_str(ev, "actor", l.op);
 	kc_json_str(ev, "person", l.borrower);
@@ -225,9 +225,9 @@ static int returned(struct kc_ctl *ctl, const struct kc_key_info *k, const char 
 	    kc_store_x(ctl->st, "UPDATE keys SET state = 'in', slot = ? WHERE code = ?", "ss", slot,
 		       k->code) < 0)
 		return -EIO;
-	if (slot_event(ctl, "slot.inserted", slot, k, tag, true) < 0)
+	if (slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, k, tag, true) < 0)
 		return -EIO;
-	ev = kc_store_event(ctl->st, "loan.returned");
+	ev = kc_store_event(ctl->st, KC_EVT_LOAN_RETURNED);
 	kc_hwevents_key_members(ev, k, slot);
 	kc_json_str(ev, "person", l.borrower);
 	d = json_object_get(ev, "data");
@@ -288,7 +288,7 @@ static int slot_absent(struct kc_ctl *ctl, const char *slot, bool hw_change)
 	r = key_by(ctl, "SELECT code FROM keys WHERE slot = ? AND state IN ('in', 'releasing')", "s",
 		   slot, &k);
 	if (r == -ENOENT)
-		return hw_change ? slot_event(ctl, "slot.removed", slot, NULL, 0, false) : 0;
+		return hw_change ? slot_event(ctl, KC_EVT_SLOT_REMOVED, slot, NULL, 0, false) : 0;
 	if (r < 0)
 		return r;
 	if (strcmp(k.state, "releasing") == 0) {
@@ -303,7 +303,7 @@ static int slot_absent(struct kc_ctl *ctl, const char *slot, bool hw_change)
 		if (kc_store_x(ctl->st, "UPDATE keys SET state = 'missing', slot = NULL WHERE code = ?",
 			       "s", k.code) < 0)
 			return -EIO;
-		ev = kc_store_event(ctl->st, "slot.removed");
+		ev = kc_store_event(ctl->st, KC_EVT_SLOT_REMOVED);
 		kc_json_str(ev, "slot", slot);
 		kc_json_str(ev, "key", k.code);
 		json_object_set_new(json_object_get(ev, "data"), "reseat", json_true());
@@ -315,7 +315,7 @@ static int slot_absent(struct kc_ctl *ctl, const char *slot, bool hw_change)
 	if (kc_store_x(ctl->st, "UPDATE keys SET state = 'missing', slot = NULL WHERE code = ?", "s",
 		       k.code) < 0)
 		return -EIO;
-	if (slot_event(ctl, "slot.removed", slot, &k, 0, false) < 0)
+	if (slot_event(ctl, KC_EVT_SLOT_REMOVED, slot, &k, 0, false) < 0)
 		return -EIO;
 	return kc_hwevents_alarm(ctl, "tamper", &k, slot, 0, NULL,
 				 kc_msg_new(KCM_alarm_tamper, "{s:s, s:s}", "key", k.code, "slot", slot));
@@ -345,7 +345,7 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 			char hex[16];
 
 			snprintf(hex, sizeof(hex), "0x%x", tag);
-			if (hw_change && slot_event(ctl, "slot.inserted", slot, NULL, tag, true) < 0)
+			if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, NULL, tag, true) < 0)
 				return -EIO;
 			return kc_hwevents_alarm(ctl, "wrong_slot", NULL, slot, 0, NULL,
 						 kc_msg_new(KCM_alarm_unknown_tag, "{s:s, s:s}", "tag", hex,
@@ -362,15 +362,15 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 				    strcmp(k.state, "awaiting") == 0);
 	}
 	if (!have_k) {
-		if (hw_change && slot_event(ctl, "slot.inserted", slot, NULL, tag, true) < 0)
+		if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, NULL, tag, true) < 0)
 			return -EIO;
 		return kc_hwevents_alarm(ctl, "wrong_slot", NULL, slot, 0, NULL,
 					 kc_msg_new(KCM_alarm_unexpected_key, "{s:s}", "slot", slot));
 	}
 	if ((strcmp(k.state, "in") == 0 || strcmp(k.state, "releasing") == 0)) {
 		if (strcmp(k.slot, slot) == 0)
-			return hw_change ? slot_event(ctl, "slot.inserted", slot, &k, tag, true) : 0;
-		if (hw_change && slot_event(ctl, "slot.inserted", slot, &k, tag, true) < 0)
+			return hw_change ? slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &k, tag, true) : 0;
+		if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &k, tag, true) < 0)
 			return -EIO;
 		return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL,
 					 kc_msg_new(KCM_alarm_tag_elsewhere, "{s:s, s:s, s:s}", "slot", slot,
@@ -384,13 +384,13 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 		if (kc_store_x(ctl->st, "UPDATE keys SET state = 'in', slot = ? WHERE code = ?", "ss",
 			       slot, k.code) < 0)
 			return -EIO;
-		if (slot_event(ctl, "slot.inserted", slot, &k, tag, true) < 0)
+		if (slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &k, tag, true) < 0)
 			return -EIO;
 		if ((m = kc_rules_wrong_slot(&k, slot)))
 			return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL, m);
 		return home_again(ctl, &k, slot);
 	}
-	if (hw_change && slot_event(ctl, "slot.inserted", slot, &k, tag, true) < 0)
+	if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &k, tag, true) < 0)
 		return -EIO;
 	return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL,
 				 kc_msg_new(KCM_alarm_key_in_slot, "{s:s, s:s, s:s}", "key", k.code, "state",
@@ -399,7 +399,7 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 
 static int slot_fault(struct kc_ctl *ctl, const char *slot, const char *board, const char *detail)
 {
-	json_t *ev = kc_store_event(ctl->st, "slot.fault");
+	json_t *ev = kc_store_event(ctl->st, KC_EVT_SLOT_FAULT);
 
 	kc_json_str(ev, "slot", slot);
 	json_object_set_new(json_object_get(ev, "data"), "board", json_string(board));
@@ -420,7 +420,7 @@ static int slot_recovered(struct kc_ctl *ctl, const char *slot, const char *boar
 			 "SELECT id FROM alarms WHERE type = 'fault' AND slot = ? AND cleared_ms IS NULL",
 			 "s", slot) < 0)
 		return 0; /* the first reading after start: nothing was wrong */
-	ev = kc_store_event(ctl->st, "slot.recovered");
+	ev = kc_store_event(ctl->st, KC_EVT_SLOT_RECOVERED);
 	kc_json_str(ev, "slot", slot);
 	json_object_set_new(json_object_get(ev, "data"), "board", json_string(board));
 	if (kc_store_append(ctl->st, ev) < 0)
@@ -498,7 +498,7 @@ int kc_hwevents_release_id(struct kc_ctl *ctl, int64_t loan, const char *actor, 
 		       "II", kc_now_ms(), loan);
 	if (r < 0)
 		return r;
-	ev = kc_store_id_event(ctl->st, "id.released", actor && *actor ? actor : NULL, id.person, key, loan,
+	ev = kc_store_id_event(ctl->st, KC_EVT_ID_RELEASED, actor && *actor ? actor : NULL, id.person, key, loan,
 			       id.id_type, id.masked);
 	json_object_set_new(json_object_get(ev, "data"), "reason", json_string("not_taken"));
 	return kc_store_append(ctl->st, ev);
@@ -551,7 +551,7 @@ int kc_hwevents_window_closed(struct kc_ctl *ctl, const struct kc_window *w, boo
 	/* The hold on an ID of a release that never happened ends with it. */
 	if (kc_hwevents_release_id(ctl, w->loan, op, k.code) < 0)
 		goto commit;
-	ev = kc_store_event(ctl->st, "release.not_taken");
+	ev = kc_store_event(ctl->st, KC_EVT_RELEASE_NOT_TAKEN);
 	kc_hwevents_key_members(ev, &k, w->slot);
 	kc_json_str(ev, "actor", op);
 	json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(w->loan));

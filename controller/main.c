@@ -86,7 +86,7 @@ static int read_token(const char *path, char *out, size_t len, char *err, size_t
 }
 
 /* An event of keycabd's own life; data's members (taken) go into its data. */
-static int lifecycle_event(struct kc_ctl *ctl, const char *type, json_t *data)
+static int lifecycle_event(struct kc_ctl *ctl, enum kc_event_type type, json_t *data)
 {
 	json_t *ev = kc_store_event(ctl->st, type);
 
@@ -354,7 +354,7 @@ int main(int argc, char **argv)
 		ctl.forwarder = fwd;
 		ctl.link_seen = -1;
 	}
-	if (lifecycle_event(&ctl, "controller.started",
+	if (lifecycle_event(&ctl, KC_EVT_CONTROLLER_STARTED,
 			    json_pack("{s:s, s:s}", "version", KEYCABD_VERSION, "time_zone",
 				      conf.time_zone)) < 0) {
 		kc_err("cannot write to the database: %s", kc_store_errmsg(st));
@@ -423,7 +423,7 @@ int main(int argc, char **argv)
 	kc_notice("stopping");
 	kc_backlog_free(&ctl);
 	kc_session_tick(&ctl, true);
-	lifecycle_event(&ctl, "controller.stopping", json_pack("{s:s}", "reason", "signal"));
+	lifecycle_event(&ctl, KC_EVT_CONTROLLER_STOPPING, json_pack("{s:s}", "reason", "signal"));
 	rc = 0;
 out:
 	kc_backlog_free(&ctl);

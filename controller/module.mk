@@ -33,6 +33,11 @@ t-ctl-conf_SRCS := tests/controller/t-ctl-conf.c
 t-ctl-conf_LIBS := controller common
 t-ctl-csv_SRCS := tests/controller/t-ctl-csv.c
 t-ctl-csv_LIBS := controller common
+# the release rules on facts alone: linked with the rules' objects and
+# common/ only, so a rule that reached for the store would not link
+TEST_PROGRAMS += t-ctl-decide
+t-ctl-decide_SRCS := tests/controller/t-ctl-decide.c controller/rules.c controller/rules_release.c
+t-ctl-decide_LIBS := common
 
 # scenarios on keycab-sim (tests/controller/lib.sh starts both)
 TEST_SCRIPTS += tests/controller/t-rules-sim.sh tests/controller/t-bad-input.sh \

@@ -104,7 +104,7 @@ static int add_site(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_
 	}
 	if (r < 0)
 		return -EIO;
-	ev = kc_store_event(ctl->st, "site.registered");
+	ev = kc_store_event(ctl->st, KC_EVT_SITE_REGISTERED);
 	kc_json_str(ev, "site", code);
 	json_object_set_new(json_object_get(ev, "data"), "name", json_string(name));
 	json_object_set_new(json_object_get(ev, "data"), "age", json_string(age));
@@ -136,7 +136,7 @@ static int add_unit(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_
 	}
 	if (r < 0)
 		return -EIO;
-	ev = kc_store_event(ctl->st, "unit.registered");
+	ev = kc_store_event(ctl->st, KC_EVT_UNIT_REGISTERED);
 	kc_json_str(ev, "unit", code);
 	kc_json_str(ev, "site", site);
 	json_object_set_new(json_object_get(ev, "data"), "vacant", json_boolean(vacant));
@@ -178,7 +178,7 @@ static int add_owner(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json
 	}
 	if (r < 0)
 		return -EIO;
-	ev = kc_store_event(ctl->st, "person.registered");
+	ev = kc_store_event(ctl->st, KC_EVT_PERSON_REGISTERED);
 	kc_json_str(ev, "person", code);
 	kc_json_str(ev, "unit", unit);
 	json_object_set_new(json_object_get(ev, "data"), "role", json_string("owner"));
@@ -257,7 +257,7 @@ static int add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_t
 	}
 	if (r < 0)
 		return -EIO;
-	ev = kc_store_event(ctl->st, "key.registered");
+	ev = kc_store_event(ctl->st, KC_EVT_KEY_REGISTERED);
 	kc_json_str(ev, "key", code);
 	kc_json_str(ev, "kind", kind);
 	kc_json_str(ev, "unit", unit);
@@ -392,7 +392,7 @@ json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 	}
 	if (r < 0)
 		goto fail;
-	ev = kc_store_event(ctl->st, "person.registered");
+	ev = kc_store_event(ctl->st, KC_EVT_PERSON_REGISTERED);
 	kc_json_str(ev, "actor", actor_of(peer));
 	kc_json_str(ev, "person", code);
 	json_object_set_new(json_object_get(ev, "data"), "role", json_string(role));
@@ -470,7 +470,7 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 		       "ssIIs", owner, k.code, start, end, actor_of(peer)) < 0)
 		goto fail;
 	id = kc_store_last_id(ctl->st);
-	ev = kc_store_event(ctl->st, "entrustment.registered");
+	ev = kc_store_event(ctl->st, KC_EVT_ENTRUSTMENT_REGISTERED);
 	kc_json_str(ev, "actor", actor_of(peer));
 	kc_json_str(ev, "person", owner);
 	kc_json_str(ev, "key", k.code);
@@ -543,7 +543,7 @@ json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t
 		       actor_of(peer), kc_now_ms()) < 0)
 		goto fail;
 	id = kc_store_last_id(ctl->st);
-	ev = kc_store_event(ctl->st, "letter.filed");
+	ev = kc_store_event(ctl->st, KC_EVT_LETTER_FILED);
 	kc_json_str(ev, "actor", actor_of(peer));
 	kc_json_str(ev, "person", borrower);
 	kc_json_str(ev, "key", key);
@@ -614,7 +614,7 @@ json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, jso
 		       "UPDATE letters SET confirmed_by = ?, confirmed_ms = ?, channel = ? WHERE id = ?",
 		       "sIsI", peer->person, at, channel, (int64_t)letter) < 0)
 		goto fail;
-	ev = kc_store_event(ctl->st, "letter.confirmed");
+	ev = kc_store_event(ctl->st, KC_EVT_LETTER_CONFIRMED);
 	kc_json_str(ev, "actor", peer->person);
 	kc_json_str(ev, "key", key);
 	kc_json_str(ev, "unit", unit);
@@ -652,7 +652,7 @@ json_t *kc_registry_vacancy(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	if (kc_store_x(ctl->st, "UPDATE units SET vacant = ? WHERE code = ?", "is", json_is_true(v),
 		       unit) < 0)
 		goto fail;
-	ev = kc_store_event(ctl->st, "unit.vacancy");
+	ev = kc_store_event(ctl->st, KC_EVT_UNIT_VACANCY);
 	kc_json_str(ev, "actor", actor_of(peer));
 	kc_json_str(ev, "unit", unit);
 	kc_json_str(ev, "site", site);

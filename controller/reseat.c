@@ -127,7 +127,7 @@ json_t *kc_desk_reseat(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	 * database does not know. */
 	if (kc_store_begin(ctl->st) < 0)
 		return kc_reply_fail(KCM_db_busy, NULL);
-	ev = kc_store_event(ctl->st, "key.reseated");
+	ev = kc_store_event(ctl->st, KC_EVT_KEY_RESEATED);
 	kc_json_str(ev, "actor", peer->person);
 	kc_hwevents_key_members(ev, &k, k.slot);
 	data = json_object_get(ev, "data");

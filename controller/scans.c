@@ -45,7 +45,7 @@ static void scan_overdue(struct kc_ctl *ctl)
 		kc_local_format(l.due_ms, KC_DAY_LAST, due, sizeof(due));
 		if (kc_store_x(ctl->st, "UPDATE loans SET overdue = 1 WHERE id = ?", "I", l.id) < 0)
 			goto fail;
-		ev = kc_store_event(ctl->st, "loan.overdue");
+		ev = kc_store_event(ctl->st, KC_EVT_LOAN_OVERDUE);
 		kc_hwevents_key_members(ev, &k, NULL);
 		kc_json_str(ev, "person", l.borrower);
 		d = json_object_get(ev, "data");
@@ -129,7 +129,7 @@ static void scan_notices(struct kc_ctl *ctl)
 			continue;
 		}
 		nid = kc_store_last_id(ctl->st);
-		ev = kc_store_event(ctl->st, "notice.due");
+		ev = kc_store_event(ctl->st, KC_EVT_NOTICE_DUE);
 		kc_hwevents_key_members(ev, &k, NULL);
 		kc_json_str(ev, "person", owner);
 		d = json_object_get(ev, "data");

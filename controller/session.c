@@ -91,7 +91,7 @@ static json_t *wrong_pin(struct kc_ctl *ctl, struct person_row *p, const char *m
 		       "iiIs", until ? 0 : failures, lockouts, until ? until : p->locked_until,
 		       p->code) < 0)
 		goto fail;
-	ev = kc_store_event(ctl->st, "operator.login_failed");
+	ev = kc_store_event(ctl->st, KC_EVT_OPERATOR_LOGIN_FAILED);
 	kc_json_str(ev, "person", p->code);
 	d = json_object_get(ev, "data");
 	json_object_set_new(d, "method", json_string(method));
@@ -144,7 +144,7 @@ static const struct {
 
 static int failures_event(struct kc_ctl *ctl, int cause, int64_t count, int64_t first_ms)
 {
-	json_t *ev = kc_store_event(ctl->st, "operator.login_failed");
+	json_t *ev = kc_store_event(ctl->st, KC_EVT_OPERATOR_LOGIN_FAILED);
 	json_t *d = json_object_get(ev, "data");
 
 	json_object_set_new(d, "method", json_string(failure_causes[cause].method));
@@ -302,7 +302,7 @@ json_t *kc_session_login(struct kc_ctl *ctl, json_t *req)
 		       "INSERT INTO sessions (token_hash, person, created_ms, last_ms) VALUES (?,?,?,?)",
 		       "ssII", token_hash, p.code, now, now) < 0)
 		goto fail;
-	ev = kc_store_event(ctl->st, "operator.login");
+	ev = kc_store_event(ctl->st, KC_EVT_OPERATOR_LOGIN);
 	kc_json_str(ev, "actor", p.code);
 	json_object_set_new(json_object_get(ev, "data"), "method", json_string(method));
 	if (kc_store_append(ctl->st, ev) < 0)

@@ -396,12 +396,12 @@ void kc_store_rollback(struct kc_store *st)
 	json_array_clear(st->tx_appended);
 }
 
-json_t *kc_store_event(struct kc_store *st, const char *type)
+json_t *kc_store_event(struct kc_store *st, enum kc_event_type type)
 {
-	return kc_event_new(st->cabinet, 0, kc_now_ms(), type);
+	return kc_event_new(st->cabinet, 0, kc_now_ms(), kc_event_type_name(type));
 }
 
-json_t *kc_store_id_event(struct kc_store *st, const char *type, const char *actor, const char *person,
+json_t *kc_store_id_event(struct kc_store *st, enum kc_event_type type, const char *actor, const char *person,
 			  const char *key, int64_t loan, const char *id_type, const char *id_masked)
 {
 	json_t *ev = kc_store_event(st, type), *data = json_object_get(ev, "data");

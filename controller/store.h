@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/event_types.h"
 #include "common/pdata.h"
 
 struct kc_store;
@@ -63,10 +64,10 @@ int kc_store_probe(struct kc_store *st);
 
 /* A new event of type at the controller's "now"; set its members, then
  * kc_store_append() it (inside a transaction), which takes the reference. */
-json_t *kc_store_event(struct kc_store *st, const char *type);
+json_t *kc_store_event(struct kc_store *st, enum kc_event_type type);
 /* An id.held or id.released event: who, whose ID, for which key and loan,
  * the ID's type and masked form (never the number). */
-json_t *kc_store_id_event(struct kc_store *st, const char *type, const char *actor, const char *person,
+json_t *kc_store_id_event(struct kc_store *st, enum kc_event_type type, const char *actor, const char *person,
 			  const char *key, int64_t loan, const char *id_type, const char *id_masked);
 /* The ID a loan holds or held at the desk: whose, its type and masked
  * form (never the number), and when it was given back (0: still held). */
