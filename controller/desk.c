@@ -12,6 +12,7 @@
 #include "controller/ctl.h"
 #include "controller/request.h"
 #include "controller/rules.h"
+#include "controller/rules_access.h"
 #include "controller/facts.h"
 #include "controller/hwevents.h"
 #include "controller/keys.h"
@@ -39,7 +40,7 @@ static json_t *refused(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc
 
 	/* Why there is no operator: an unknown or an idle session. */
 	if (d->rule == 1 && !peer->person[0] && peer->session_given)
-		kc_decision_refuse(d, 1, KCM_session_detail, "{s:o}", "detail", kc_session_why_msg(peer));
+		kc_decision_refuse(d, 1, KCM_session_detail, "{s:o}", "detail", kc_rules_session_why(peer));
 
 	kc_json_str(ev, "actor", peer->person[0] ? peer->person : NULL);
 	kc_json_str(ev, "person", person && *person ? person : NULL);
@@ -52,7 +53,7 @@ static json_t *refused(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc
 		return kc_reply_fail(KCM_db_busy, NULL);
 	}
 	if (kc_store_append(ctl->st, ev) < 0 || kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	return kc_reply_decision(d);
 }
 
@@ -82,39 +83,29 @@ static void ops_contact_mask(const char *contact, char *out, size_t len)
 	out[n] = '\0';
 }
 
-/* Granted but the slot stayed shut: the release did not happen. Its loan
- * ends 'not_taken', the key is in, a held ID goes back, all or nothing. */
+/* Granted but the slot stayed shut: the release did not happen, undone
+ * as a window that closed with the key in (kc_hwevents_not_taken), all
+ * or nothing. */
 static int grant_undo(struct kc_ctl *ctl, const struct kc_peer *peer, const struct kc_decision *d,
 		      int64_t loan, const char *err)
 {
-	json_t *ev;
-
 	if (kc_store_begin(ctl->st) < 0)
 		return -EBUSY;
-	if (kc_store_x(ctl->st, "UPDATE loans SET state = 'not_taken' WHERE id = ?", "I", loan) < 0 ||
-	    kc_store_x(ctl->st, "UPDATE keys SET state = 'in' WHERE code = ?", "s", d->key.code) < 0 ||
-	    kc_hwevents_release_id(ctl, loan, peer->person, d->key.code) < 0)
-		goto fail;
-	ev = kc_store_event(ctl->st, KC_EVT_RELEASE_NOT_TAKEN);
-	kc_json_str(ev, "actor", peer->person);
-	key_members(ev, &d->key);
-	json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(loan));
-	json_object_set_new(json_object_get(ev, "data"), "detail", json_string(err));
-	if (kc_store_append(ctl->st, ev) < 0 || kc_store_commit(ctl->st) < 0)
-		goto fail;
+	if (kc_hwevents_not_taken(ctl, loan, &d->key, d->key.slot, peer->person, err) < 0 ||
+	    kc_store_commit(ctl->st) < 0) {
+		kc_store_rollback(ctl->st);
+		return -EIO;
+	}
 	return 0;
-fail:
-	kc_store_rollback(ctl->st);
-	return -EIO;
 }
 
 /* Grants a decided release: the loan, the held ID and the approval in one
  * transaction with their events, then the slot opens (after the commit,
  * so no slot ever opens for a release the database does not know). */
 static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_decision *d,
-		     const char *purpose, json_t *req)
+		     const struct kc_release_req *req)
 {
-	const char *id_number = kc_req_str(req, "id_number"), *id_type = kc_req_str(req, "id_type");
+	const char *id_number = req->id_number, *id_type = req->id_type, *purpose = req->purpose;
 	const char *slot = d->key.slot;
 	char id_hash[KC_PWHASH_LEN], id_masked[KC_MASK_LEN], err[200];
 	bool hold_id = strcmp(purpose, "borrow") == 0;
@@ -133,7 +124,7 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 		if (kc_store_x(ctl->st,
 			       "INSERT INTO approvals (key, manager, method, valid_from, valid_to, created_ms)"
 			       " VALUES (?,?,'second_credential',?,?,?)",
-			       "ssIII", d->key.code, kc_req_str(req, "approver"), now, now, now) < 0)
+			       "ssIII", d->key.code, req->approver, now, now, now) < 0)
 			goto fail;
 		approval = kc_store_last_id(ctl->st);
 	}
@@ -142,8 +133,8 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 		       " operator, work_order, letter, approval, due_ms, slot, granted_ms, window_ms, state)"
 		       " VALUES (?,?,?,?,?,?,?,?,?,nullif(?,0),nullif(?,0),nullif(?,0),?,?,?,'granted')",
 		       "sssssssssIIIsII", d->key.code, d->key.kind, purpose, d->borrower, d->borrower_type,
-		       kc_req_str(req, "contact"), kc_req_str(req, "signature"), peer->person,
-		       kc_req_str(req, "work_order"), d->letter, approval, d->due_ms, slot, now,
+		       req->contact, req->signature, peer->person,
+		       req->work_order, d->letter, approval, d->due_ms, slot, now,
 		       ctl->conf->release_window_ms) < 0)
 		goto fail;
 	loan = kc_store_last_id(ctl->st);
@@ -159,20 +150,20 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 	json_object_set_new(data, "loan", json_integer(loan));
 	json_object_set_new(data, "purpose", json_string(purpose));
 	kc_json_time(data, "due", d->due_ms);
-	kc_json_str(data, "work_order", kc_req_str(req, "work_order"));
+	kc_json_str(data, "work_order", req->work_order);
 	json_object_set_new(data, "letter", d->letter ? json_integer(d->letter) : json_null());
 	json_object_set_new(data, "approval", approval ? json_integer(approval) : json_null());
 	json_object_set_new(data, "window_ms", json_integer(ctl->conf->release_window_ms));
 	if (d->borrower_type[0])
 		json_object_set_new(data, "borrower_type", json_string(d->borrower_type));
-	if (kc_req_str(req, "contact")) {
+	if (req->contact) {
 		char contact[128];
 
-		ops_contact_mask(kc_req_str(req, "contact"), contact, sizeof(contact));
+		ops_contact_mask(req->contact, contact, sizeof(contact));
 		json_object_set_new(data, "contact", json_string(contact));
 	}
-	if (kc_req_str(req, "signature"))
-		kc_json_str(data, "signature", kc_req_str(req, "signature"));
+	if (req->signature)
+		kc_json_str(data, "signature", req->signature);
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (approval) {
@@ -181,7 +172,7 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 			goto fail;
 		ev = kc_store_event(ctl->st, KC_EVT_APPROVAL_USED);
 		kc_json_str(ev, "actor", strcmp(d->approval_method, "second_credential") == 0
-						 ? kc_req_str(req, "approver")
+						 ? req->approver
 						 : peer->person);
 		key_members(ev, &d->key);
 		data = json_object_get(ev, "data");
@@ -213,7 +204,8 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 			       (long long)loan, slot, kc_store_errmsg(ctl->st));
 			kc_windows_watch(ctl, loan, d->key.code, slot);
 		}
-		return kc_windows_open_refusal(KC_SLOT_FOR_RELEASE, d->key.code, slot, r);
+		kc_rules_slot_not_opened(KC_SLOT_FOR_RELEASE, d->key.code, slot, r, d);
+		return kc_reply_decision(d);
 	}
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "loan", json_integer(loan));
@@ -263,28 +255,35 @@ static json_t *release_due(struct kc_ctl *ctl, json_t *req, const char *purpose,
 	return rep;
 }
 
+/* A release's or a collection's members, read once. */
+static void release_req(const struct kc_peer *peer, json_t *req, struct kc_release_req *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->operator_code = peer->person[0] ? peer->person : NULL;
+	r->operator_role = peer->role;
+	r->key = kc_req_str(req, "key");
+	r->purpose = kc_req_str(req, "purpose");
+	r->borrower = kc_req_str(req, "borrower");
+	r->contact = kc_req_str(req, "contact");
+	r->signature = kc_req_str(req, "signature");
+	r->letter = kc_req_int(req, "letter");
+	r->id_type = kc_req_str(req, "id_type");
+	r->id_number = kc_req_str(req, "id_number");
+	r->work_order = kc_req_str(req, "work_order");
+	r->approval = kc_req_int(req, "approval");
+	r->approver = kc_req_str(req, "approver");
+}
+
 json_t *kc_desk_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
-	struct kc_release_req r = { 0 };
+	struct kc_release_req r;
 	struct kc_release_facts f;
 	struct kc_decision d;
 	char approver_role[16] = "";
 	json_t *rep = NULL;
 	int64_t now = kc_now_ms();
 
-	r.operator_code = peer->person[0] ? peer->person : NULL;
-	r.operator_role = peer->role;
-	r.key = kc_req_str(req, "key");
-	r.purpose = kc_req_str(req, "purpose");
-	r.borrower = kc_req_str(req, "borrower");
-	r.contact = kc_req_str(req, "contact");
-	r.signature = kc_req_str(req, "signature");
-	r.letter = kc_req_int(req, "letter");
-	r.id_type = kc_req_str(req, "id_type");
-	r.id_number = kc_req_str(req, "id_number");
-	r.work_order = kc_req_str(req, "work_order");
-	r.approval = kc_req_int(req, "approval");
-	r.approver = kc_req_str(req, "approver");
+	release_req(peer, req, &r);
 	if (!r.key || !r.purpose)
 		return kc_reply_fail(KCM_release_needs_key_purpose, NULL);
 	rep = release_due(ctl, req, r.purpose, now, &r.due_ms);
@@ -307,7 +306,7 @@ json_t *kc_desk_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	if (!d.granted)
 		rep = refused(ctl, peer, &d, d.borrower[0] ? d.borrower : r.borrower, KC_EVT_RELEASE_REFUSED);
 	else
-		rep = grant(ctl, peer, &d, r.purpose, req);
+		rep = grant(ctl, peer, &d, &r);
 out:
 	kc_decision_clear(&d);
 	return rep;
@@ -315,22 +314,24 @@ out:
 
 json_t *kc_desk_collect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
-	const char *key = kc_req_str(req, "key");
 	struct kc_entrustment_facts e;
+	struct kc_release_req r;
 	struct kc_key_info k;
 	struct kc_decision d;
 	bool found;
 	json_t *rep;
 
-	if (kc_facts_collect(ctl->st, key, &k, &found, &e) < 0)
+	release_req(peer, req, &r);
+	r.purpose = "owner_collect";
+	if (kc_facts_collect(ctl->st, r.key, &k, &found, &e) < 0)
 		return kc_reply_read_failed(ctl->st);
 	kc_decision_init(&d);
-	kc_rules_collect(peer->person[0] ? peer->person : NULL, peer->role, key, found ? &k : NULL, &e,
-			 kc_req_str(req, "id_number"), kc_req_str(req, "signature"), kc_now_ms(), &d);
+	kc_rules_collect(r.operator_code, r.operator_role, r.key, found ? &k : NULL, &e, r.id_number,
+			 r.signature, kc_now_ms(), &d);
 	if (!d.granted)
 		rep = refused(ctl, peer, &d, d.borrower, KC_EVT_RELEASE_REFUSED);
 	else
-		rep = grant(ctl, peer, &d, "owner_collect", req);
+		rep = grant(ctl, peer, &d, &r);
 	kc_decision_clear(&d);
 	return rep;
 }
@@ -380,14 +381,14 @@ json_t *kc_desk_approve(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "approval", json_integer(id));
 	kc_json_time(rep, "valid_from", from);
 	kc_json_time(rep, "valid_to", to);
 	return rep;
 fail:
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -423,7 +424,7 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 		json_object_set_new(data, "rule", json_integer(d.rule));
 		if (kc_store_begin(ctl->st) < 0 || kc_store_append(ctl->st, ev) < 0 ||
 		    kc_store_commit(ctl->st) < 0) {
-			rep = kc_reply_write_failed(ctl->st);
+			rep = kc_reply_write_failed(kc_store_abort(ctl->st));
 			goto out;
 		}
 		rep = refusal(&d);
@@ -449,7 +450,7 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 	json_object_set_new(rep, "id_masked", json_string(id.masked));
 	goto out;
 fail:
-	rep = kc_reply_write_failed(ctl->st);
+	rep = kc_reply_write_failed(kc_store_abort(ctl->st));
 out:
 	kc_decision_clear(&d);
 	return rep;
@@ -515,10 +516,10 @@ json_t *kc_desk_inspect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	return kc_reply_ok();
 fail:
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 static json_t *handover_sheet(struct kc_ctl *ctl)
@@ -576,7 +577,7 @@ fail:
 busy:
 	free(text);
 	json_decref(sheet);
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 static json_t *handover_sign(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req,
@@ -619,9 +620,9 @@ static json_t *handover_sign(struct kc_ctl *ctl, struct kc_peer *peer, json_t *r
 	ev = kc_store_event(ctl->st, review ? KC_EVT_HANDOVER_REVIEWED : KC_EVT_HANDOVER_CONFIRMED);
 	kc_json_str(ev, "actor", peer->person);
 	json_object_set_new(json_object_get(ev, "data"), "handover", json_integer(id));
-	return kc_reply_commit(ctl->st, ev, "handover", id);
+	return kc_store_append_commit(ctl->st, ev) < 0 ? kc_reply_write_failed(kc_store_abort(ctl->st)) : kc_reply_id("handover", id);
 fail:
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 json_t *kc_desk_alarm_clear(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -669,10 +670,10 @@ json_t *kc_desk_alarm_clear(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	return kc_reply_ok();
 fail:
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 json_t *kc_desk_handover_confirm(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)

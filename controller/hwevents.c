@@ -12,7 +12,6 @@
 #include "common/log.h"
 #include "common/pdata.h"
 #include "common/util.h"
-#include "controller/backlog.h"
 #include "controller/keys.h"
 #include "controller/windows.h"
 #include "hw/hw.h"
@@ -468,23 +467,10 @@ int kc_hwevents_record(struct kc_ctl *ctl, const struct hw_event *e)
 	return kc_store_commit(ctl->st);
 }
 
-void kc_hwevents_read(struct kc_ctl *ctl)
-{
-	struct hw_event ev[32];
-	int n;
-
-	if (!ctl->hw)
-		return;
-	while ((n = hw_cabinet_read_events(ctl->hw, ev, (int)KC_ARRAY_SIZE(ev))) > 0)
-		for (int i = 0; i < n; i++) {
-			if (ev[i].type == HW_EV_LOCK_OFF)
-				kc_windows_lock_off(ctl, ev[i].slot);
-			else
-				kc_backlog_hw(ctl, &ev[i]);
-		}
-}
-
-int kc_hwevents_release_id(struct kc_ctl *ctl, int64_t loan, const char *actor, const char *key)
+/* Inside a transaction: ends the hold on the ID of a loan whose key was
+ * never taken, with its id.released event (reason "not_taken"). Returns
+ * 0 (also when no ID was held) or -errno. */
+static int release_id(struct kc_ctl *ctl, int64_t loan, const char *actor, const char *key)
 {
 	struct kc_id_held id;
 	json_t *ev;
@@ -504,14 +490,22 @@ int kc_hwevents_release_id(struct kc_ctl *ctl, int64_t loan, const char *actor, 
 	return kc_store_append(ctl->st, ev);
 }
 
-void kc_hwevents_not_taken(struct kc_ctl *ctl, const struct kc_window *w)
+int kc_hwevents_not_taken(struct kc_ctl *ctl, int64_t loan, const struct kc_key_info *k, const char *slot,
+			  const char *actor, const char *detail)
 {
-	struct hw_slot_state hs;
+	json_t *ev;
 
-	/* A reading that says empty although no removal came through (it
-	 * left while keycabd was down): the release was taken. */
-	kc_backlog_window(ctl, w, w->slot_index >= 0 && hw_slot_state(ctl->hw, w->slot_index, &hs) == 0 &&
-					  hs.presence == HW_PRESENCE_ABSENT);
+	if (kc_store_x(ctl->st, "UPDATE loans SET state = 'not_taken' WHERE id = ?", "I", loan) < 0 ||
+	    kc_store_x(ctl->st, "UPDATE keys SET state = 'in' WHERE code = ?", "s", k->code) < 0 ||
+	    release_id(ctl, loan, actor, k->code) < 0)
+		return -EIO;
+	ev = kc_store_event(ctl->st, KC_EVT_RELEASE_NOT_TAKEN);
+	kc_hwevents_key_members(ev, k, slot);
+	kc_json_str(ev, "actor", actor);
+	json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(loan));
+	if (detail)
+		json_object_set_new(json_object_get(ev, "data"), "detail", json_string(detail));
+	return kc_store_append(ctl->st, ev);
 }
 
 /* A window closed with its loan still granted: the key stayed in, or left
@@ -521,7 +515,6 @@ int kc_hwevents_window_closed(struct kc_ctl *ctl, const struct kc_window *w, boo
 	struct kc_key_info k;
 	char state[16] = "", op[64] = "";
 	sqlite3_stmt *s;
-	json_t *ev;
 	int r, row;
 
 	s = kc_store_q(ctl->st, "SELECT state, operator FROM loans WHERE id = ?", "I", w->loan);
@@ -544,18 +537,7 @@ int kc_hwevents_window_closed(struct kc_ctl *ctl, const struct kc_window *w, boo
 		r = taken(ctl, &k, w->slot);
 		goto commit;
 	}
-	r = -EIO;
-	if (kc_store_x(ctl->st, "UPDATE loans SET state = 'not_taken' WHERE id = ?", "I", w->loan) < 0 ||
-	    kc_store_x(ctl->st, "UPDATE keys SET state = 'in' WHERE code = ?", "s", k.code) < 0)
-		goto commit;
-	/* The hold on an ID of a release that never happened ends with it. */
-	if (kc_hwevents_release_id(ctl, w->loan, op, k.code) < 0)
-		goto commit;
-	ev = kc_store_event(ctl->st, KC_EVT_RELEASE_NOT_TAKEN);
-	kc_hwevents_key_members(ev, &k, w->slot);
-	kc_json_str(ev, "actor", op);
-	json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(w->loan));
-	r = kc_store_append(ctl->st, ev);
+	r = kc_hwevents_not_taken(ctl, w->loan, &k, w->slot, op, NULL);
 commit:
 	if (r < 0) {
 		kc_store_rollback(ctl->st);

@@ -27,6 +27,7 @@
 #include "hw/hw.h"
 #include "controller/backlog.h"
 #include "controller/hwevents.h"
+#include "controller/hwread.h"
 #include "controller/registry.h"
 #include "controller/scans.h"
 #include "controller/session.h"
@@ -324,6 +325,7 @@ int main(int argc, char **argv)
 	ctl.proto = srv;
 	ctl.link_pushed = -1;
 	kc_store_set_publish(st, kc_subscribe_event, &ctl);
+	ctl.storage_changed = kc_subscribe_storage;
 
 	/* 5. forwarding to the audit service, when configured */
 	if (conf.audit_url[0]) {
@@ -416,7 +418,7 @@ int main(int argc, char **argv)
 				kc_warn("timerfd: %s", strerror(errno));
 		}
 		if (fds[2].revents & POLLIN)
-			kc_hwevents_read(&ctl);
+			kc_hwread_events(&ctl);
 		kc_proto_handle(srv, fds + n, ns, &ctl);
 	}
 	sd_notify(0, "STOPPING=1");

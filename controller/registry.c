@@ -15,6 +15,7 @@
 #include "controller/ctl.h"
 #include "controller/keys.h"
 #include "controller/rules.h"
+#include "controller/rules_access.h"
 #include "hw/hw.h"
 #include "controller/registry.h"
 #include "controller/reply.h"
@@ -400,12 +401,12 @@ json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "person", json_string(code));
 	return rep;
 fail:
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 /* A time or a date at the desk, in the cabinet's zone; as says what a
@@ -483,9 +484,9 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	json_object_set_new(d, "owner_phone", json_string(phone));
 	kc_json_time(d, "start", start);
 	kc_json_time(d, "end", end);
-	return kc_reply_commit(ctl->st, ev, "entrustment", id);
+	return kc_store_append_commit(ctl->st, ev) < 0 ? kc_reply_write_failed(kc_store_abort(ctl->st)) : kc_reply_id("entrustment", id);
 fail:
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -557,12 +558,12 @@ json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t
 	json_object_set_new(d, "id_masked", json_string(m));
 	kc_json_time(d, "valid_from", from);
 	kc_json_time(d, "valid_to", to);
-	rep = kc_reply_commit(ctl->st, ev, "letter", id);
+	rep = kc_store_append_commit(ctl->st, ev) < 0 ? kc_reply_write_failed(kc_store_abort(ctl->st)) : kc_reply_id("letter", id);
 	if (json_is_true(json_object_get(rep, "ok")))
 		json_object_set_new(rep, "id_masked", json_string(m));
 	return rep;
 fail:
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -575,13 +576,13 @@ json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, jso
 	json_t *ev, *d;
 	int r;
 
+	struct kc_decision dec;
+
 	/* The rule asks which staff member confirmed: the console cannot. */
-	if (!peer->person[0])
-		return kc_reply_refuse(1, json_pack("[s]", "staff login"), KCM_letter_confirm_no_login,
-				       "{s:o}", "detail", kc_session_why_msg(peer));
-	if (strcmp(peer->role, "engineer") == 0)
-		return kc_reply_refuse(1, json_pack("[s]", "staff login"), KCM_letter_confirm_by_engineer,
-				       NULL);
+	kc_decision_init(&dec);
+	if (!kc_rules_letter_confirmer(peer, &dec))
+		return kc_reply_take(&dec);
+	kc_decision_clear(&dec);
 	if (!channel || (strcmp(channel, "phone") != 0 && strcmp(channel, "in_person") != 0 &&
 			 strcmp(channel, "wechat") != 0 && strcmp(channel, "sms") != 0))
 		return kc_reply_fail(KCM_letter_confirm_channel_bad, NULL);
@@ -623,9 +624,9 @@ json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, jso
 	json_object_set_new(d, "letter", json_integer(letter));
 	json_object_set_new(d, "channel", json_string(channel));
 	kc_json_time(d, "confirmed_at", at);
-	return kc_reply_commit(ctl->st, ev, "letter", letter);
+	return kc_store_append_commit(ctl->st, ev) < 0 ? kc_reply_write_failed(kc_store_abort(ctl->st)) : kc_reply_id("letter", letter);
 fail:
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 json_t *kc_registry_vacancy(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -660,22 +661,10 @@ json_t *kc_registry_vacancy(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	return kc_reply_ok();
 fail:
-	return kc_reply_write_failed(ctl->st);
-}
-
-int kc_registry_card_rekey(struct kc_store *st, const char *card, const char *card_hash)
-{
-	char plain[65];
-	int r;
-
-	kc_token_hash(card, plain);
-	r = kc_store_x(st, "UPDATE people SET card_hash = ? WHERE card_hash = ?", "ss", card_hash,
-		       plain);
-	sodium_memzero(plain, sizeof(plain));
-	return r == -EEXIST ? 0 : r;
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 int kc_registry_key_check(struct kc_store *st, const char *key_file, char *err, size_t errlen)

@@ -21,15 +21,15 @@ json_t *kc_reply_refuse(int rule, json_t *missing, enum kc_msg_code c, const cha
 /* The refusal a decision holds: its rule, messages, English reason and
  * what is missing. */
 json_t *kc_reply_decision(const struct kc_decision *d);
-/* A write that failed: rolls the open transaction back (if any) and
- * answers db_write_failed with what SQLite said. */
-json_t *kc_reply_write_failed(struct kc_store *st);
+/* The same, and d cleared (kc_decision_clear). */
+json_t *kc_reply_take(struct kc_decision *d);
+/* A write that failed: db_write_failed with what SQLite said (why, from
+ * kc_store_abort, which ended the transaction). */
+json_t *kc_reply_write_failed(const char *why);
 /* A read that failed (not "no row"): db_read_failed. */
 json_t *kc_reply_read_failed(struct kc_store *st);
-/* Appends ev (taking it) to the open transaction and commits it: an ok
- * reply naming what was written ({name: id}), or the write failure, the
- * transaction rolled back. */
-json_t *kc_reply_commit(struct kc_store *st, json_t *ev, const char *name, json_int_t id);
+/* An ok reply naming what was written: {"ok": true, name: id}. */
+json_t *kc_reply_id(const char *name, json_int_t id);
 
 /* A string member; NULL when absent or not a string. */
 const char *kc_req_str(json_t *req, const char *name);

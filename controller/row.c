@@ -28,3 +28,13 @@ void kc_row_text(sqlite3_stmt *s, int i, char *dst, size_t len)
 
 	kc_strlcpy(dst, t ? (const char *)t : "", len);
 }
+
+int kc_row_one(sqlite3_stmt *s, kc_row_read_fn *read, void *out)
+{
+	int r = kc_row_step(s);
+
+	if (r == 0)
+		read(s, out);
+	kc_row_done(s);
+	return r;
+}

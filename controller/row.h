@@ -14,5 +14,10 @@ int kc_row_step(sqlite3_stmt *s);
 void kc_row_done(sqlite3_stmt *s);
 /* Column i of the current row as text into dst ("" for NULL). */
 void kc_row_text(sqlite3_stmt *s, int i, char *dst, size_t len);
+/* Reads the columns of the current row of s into out. */
+typedef void kc_row_read_fn(sqlite3_stmt *s, void *out);
+/* The one row of s read by read into out, s reset after: kc_row_step's
+ * 0, -ENOENT or -EIO. */
+int kc_row_one(sqlite3_stmt *s, kc_row_read_fn *read, void *out);
 
 #endif

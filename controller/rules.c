@@ -260,6 +260,19 @@ json_t *kc_rules_wrong_slot(const struct kc_key_info *k, const char *slot)
 			  k->home_slot);
 }
 
+void kc_rules_reseat_alarm(int64_t alarm, const struct kc_alarm_facts *a, struct kc_decision *d)
+{
+	d->granted = true;
+	if (!a->found)
+		kc_decision_refuse(d, 0, KCM_reseat_alarm_unknown, "{s:I}", "alarm", (json_int_t)alarm);
+	else if (a->cleared_ms)
+		kc_decision_refuse(d, 0, KCM_reseat_alarm_cleared, "{s:I}", "alarm", (json_int_t)alarm);
+	else if (strcmp(a->type, "wrong_slot") != 0)
+		kc_decision_refuse(d, 9, KCM_reseat_alarm_not_wrong_slot, "{s:I}", "alarm", (json_int_t)alarm);
+	else if (!a->key[0])
+		kc_decision_refuse(d, 9, KCM_reseat_alarm_key_unknown, "{s:I}", "alarm", (json_int_t)alarm);
+}
+
 void kc_rules_reseat(const char *operator_code, const char *operator_role, const char *key,
 		     const struct kc_key_info *k, bool home_taken, int open_windows,
 		     struct kc_decision *d)
@@ -354,4 +367,34 @@ bool kc_rules_slot_usable(enum kc_slot_use use, const char *key, const char *slo
 		kc_decision_refuse(d, 10, codes[why][reseat], "{s:s, s:s}", "key", key, "slot", slot);
 	json_array_append_new(d->missing, json_string("working slot"));
 	return false;
+}
+
+void kc_rules_slot_not_opened(enum kc_slot_use use, const char *key, const char *slot, int r,
+			      struct kc_decision *d)
+{
+	/* open_slot's errors: its message for a release, a re-seat */
+	static const struct {
+		int err;
+		enum kc_msg_code code[2];
+	} whys[] = {
+		{ -ENOSPC, { KCM_release_open_windows_full, KCM_reseat_open_windows_full } },
+		{ -ENOENT, { KCM_release_open_no_slot, KCM_reseat_open_no_slot } },
+		{ -EIO, { KCM_release_open_board, KCM_reseat_open_board } },
+		{ -EBUSY, { KCM_release_open_pulse, KCM_reseat_open_pulse } },
+		{ -ERANGE, { KCM_release_open_pulse_max, KCM_reseat_open_pulse_max } },
+	};
+	enum kc_msg_code c = use == KC_SLOT_FOR_RESEAT ? KCM_reseat_open_failed : KCM_release_open_failed;
+
+	for (size_t i = 0; i < KC_ARRAY_SIZE(whys); i++)
+		if (whys[i].err == r)
+			c = whys[i].code[use == KC_SLOT_FOR_RESEAT];
+	if (c == KCM_release_open_failed || c == KCM_reseat_open_failed)
+		kc_decision_refuse(d, 10, c, "{s:s, s:s, s:s}", "key", key, "slot", slot, "detail",
+				   strerror(-r));
+	else if (r == -ENOSPC)
+		kc_decision_refuse(d, 10, c, "{s:s, s:s, s:i}", "key", key, "slot", slot, "max",
+				   KC_RULES_MAX_WINDOWS);
+	else
+		kc_decision_refuse(d, 10, c, "{s:s, s:s}", "key", key, "slot", slot);
+	kc_decision_missing(d, "working slot");
 }

@@ -224,6 +224,16 @@ void kc_rules_reseat(const char *operator_code, const char *operator_role, const
 		     const struct kc_key_info *k, bool home_taken, int open_windows,
 		     struct kc_decision *d);
 
+/* An alarm a re-seat names: its type, key, when cleared (0: open). */
+struct kc_alarm_facts {
+	bool found;
+	char type[24], key[64];
+	int64_t cleared_ms;
+};
+/* Rule 9: a re-seat named by its alarm: an open wrong-slot alarm with its
+ * key known. */
+void kc_rules_reseat_alarm(int64_t alarm, const struct kc_alarm_facts *a, struct kc_decision *d);
+
 /* Rule 10: what the slot layer says of a slot. */
 struct kc_slot_facts {
 	bool in_file; /* the cabinet file has the slot */
@@ -245,5 +255,10 @@ enum kc_slot_use {
  * why. */
 bool kc_rules_slot_usable(enum kc_slot_use use, const char *key, const char *slot,
 			  int open_windows, const struct kc_slot_facts *f, struct kc_decision *d);
+/* Rule 10: the slot of key did not open for use: r is what the slot
+ * layer's open returned (-ENOSPC, -ENOENT, -EIO, -EBUSY, -ERANGE, other),
+ * the refusal added to d. */
+void kc_rules_slot_not_opened(enum kc_slot_use use, const char *key, const char *slot, int r,
+			      struct kc_decision *d);
 
 #endif

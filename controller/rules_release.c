@@ -297,50 +297,58 @@ static void check_repair(const struct kc_release_req *req, const struct kc_relea
 		d->due_ms = eod;
 }
 
+/* Rule 4: a sealed key goes to someone on the roll, with a manager's
+ * approval. */
+static void check_emergency(const struct kc_release_req *req, const struct kc_release_facts *f,
+			    int64_t now, struct kc_decision *d)
+{
+	check_person_borrower(req, &f->borrower, d, 4, false);
+	check_sealed(req, f, now, d);
+}
+
+/* Each kind of key: the purposes it goes out for (the rule and message
+ * refusing another), and the checks after. */
+static const struct kind_rule {
+	const char *kind;
+	const char *purposes[2];
+	int rule;
+	enum kc_msg_code wrong_purpose;
+	const char *missing;
+	void (*check)(const struct kc_release_req *req, const struct kc_release_facts *f, int64_t now,
+		      struct kc_decision *d);
+} kind_rules[] = {
+	{ "entrusted", { "borrow", NULL }, 2, KCM_entrusted_key_wrong_purpose, "purpose borrow", check_borrow },
+	{ "sealed", { "emergency", NULL }, 4, KCM_sealed_key_wrong_purpose, "purpose emergency", check_emergency },
+	{ "vacant", { "inspection", "repair" }, 5, KCM_vacant_key_wrong_purpose, "purpose inspection or repair",
+	  check_vacant },
+	{ "repair", { "repair", NULL }, 6, KCM_repair_key_wrong_purpose, "purpose repair", check_repair },
+};
+
 void kc_rules_release(const struct kc_release_req *req, const struct kc_release_facts *f, int64_t now,
 		      struct kc_decision *d)
 {
 	const char *p = req->purpose ? req->purpose : "";
-	const char *kind;
+	const struct kind_rule *k = NULL;
 
 	d->granted = true;
 	if (check_operator_and_key(req->operator_code, req->operator_role, req->key,
 				   f->key_found ? &f->key : NULL, d))
 		return;
-	kind = d->key.kind;
 	d->due_ms = req->due_ms;
-	if (strcmp(kind, "entrusted") == 0) {
-		if (strcmp(p, "borrow") != 0) {
-			kc_decision_refuse(d, 2, KCM_entrusted_key_wrong_purpose, "{s:s}", "purpose", p);
-			kc_decision_missing(d, "purpose borrow");
-			return;
-		}
-		check_borrow(req, f, now, d);
-	} else if (strcmp(kind, "sealed") == 0) {
-		if (strcmp(p, "emergency") != 0) {
-			kc_decision_refuse(d, 4, KCM_sealed_key_wrong_purpose, "{s:s}", "purpose", p);
-			kc_decision_missing(d, "purpose emergency");
-			return;
-		}
-		check_person_borrower(req, &f->borrower, d, 4, false);
-		check_sealed(req, f, now, d);
-	} else if (strcmp(kind, "vacant") == 0) {
-		if (strcmp(p, "inspection") != 0 && strcmp(p, "repair") != 0) {
-			kc_decision_refuse(d, 5, KCM_vacant_key_wrong_purpose, "{s:s}", "purpose", p);
-			kc_decision_missing(d, "purpose inspection or repair");
-			return;
-		}
-		check_vacant(req, f, now, d);
-	} else if (strcmp(kind, "repair") == 0) {
-		if (strcmp(p, "repair") != 0) {
-			kc_decision_refuse(d, 6, KCM_repair_key_wrong_purpose, "{s:s}", "purpose", p);
-			kc_decision_missing(d, "purpose repair");
-			return;
-		}
-		check_repair(req, f, now, d);
-	} else {
-		kc_decision_refuse(d, 0, KCM_key_kind_unknown, "{s:s, s:s}", "key", d->key.code, "kind", kind);
+	for (size_t i = 0; i < KC_ARRAY_SIZE(kind_rules) && !k; i++)
+		if (strcmp(d->key.kind, kind_rules[i].kind) == 0)
+			k = &kind_rules[i];
+	if (!k) {
+		kc_decision_refuse(d, 0, KCM_key_kind_unknown, "{s:s, s:s}", "key", d->key.code, "kind",
+				   d->key.kind);
+		return;
 	}
+	if (strcmp(p, k->purposes[0]) != 0 && (!k->purposes[1] || strcmp(p, k->purposes[1]) != 0)) {
+		kc_decision_refuse(d, k->rule, k->wrong_purpose, "{s:s}", "purpose", p);
+		kc_decision_missing(d, k->missing);
+		return;
+	}
+	k->check(req, f, now, d);
 }
 
 void kc_rules_collect(const char *operator_code, const char *operator_role, const char *key,

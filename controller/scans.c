@@ -9,6 +9,7 @@
 #include "controller/backlog.h"
 #include "controller/forward.h"
 #include "controller/hwevents.h"
+#include "controller/hwread.h"
 #include "controller/keys.h"
 #include "controller/rules.h"
 #include "controller/windows.h"
@@ -231,7 +232,7 @@ int64_t kc_scans_tick(struct kc_ctl *ctl)
 			kc_notice("re-seat of key %s: slot %s relocked with the key still in", w.key,
 				  w.slot);
 		else
-			kc_hwevents_not_taken(ctl, &w);
+			kc_hwread_window_end(ctl, &w);
 	}
 	if (now >= ctl->next_scan_mono) {
 		/* not while changes wait for the disk: the database is behind

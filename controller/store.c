@@ -35,6 +35,7 @@ struct kc_store {
 	struct kc_storage storage;
 	int64_t tx_changes;
 	bool tx_probe;
+	char abort_msg[256]; /* SQLite's words for the failure kc_store_abort ended */
 };
 
 static int64_t clock_offset_ms, clock_at_ms;
@@ -221,6 +222,20 @@ const char *kc_store_cabinet(const struct kc_store *st)
 const char *kc_store_errmsg(struct kc_store *st)
 {
 	return sqlite3_errmsg(st->db->h);
+}
+
+const char *kc_store_abort(struct kc_store *st)
+{
+	kc_strlcpy(st->abort_msg, kc_store_errmsg(st), sizeof(st->abort_msg));
+	kc_store_rollback(st);
+	return st->abort_msg;
+}
+
+int kc_store_append_commit(struct kc_store *st, json_t *ev)
+{
+	if (kc_store_append(st, ev) < 0 || kc_store_commit(st) < 0)
+		return -EIO;
+	return 0;
 }
 
 static const char *const storage_names[] = {

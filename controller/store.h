@@ -36,6 +36,9 @@ const char *kc_store_errmsg(struct kc_store *st);
 int kc_store_begin(struct kc_store *st);
 int kc_store_commit(struct kc_store *st);
 void kc_store_rollback(struct kc_store *st);
+/* Ends a failed write: the transaction (if one is open) rolled back; the
+ * failure's words (SQLite's), valid until the next kc_store_abort. */
+const char *kc_store_abort(struct kc_store *st);
 
 /* Whether the disk takes the database's writes, as the last write said:
  * a write that failed for the disk's sake (SQLite's "database or disk is
@@ -79,6 +82,9 @@ struct kc_id_held {
 int kc_store_id_held(struct kc_store *st, int64_t loan, struct kc_id_held *out);
 /* Numbers it, seals it onto the chain, inserts it into the outbox. */
 int kc_store_append(struct kc_store *st, json_t *ev);
+/* Appends ev (taking it) and commits the transaction: 0 or -EIO (then
+ * end it with kc_store_abort). */
+int kc_store_append_commit(struct kc_store *st, json_t *ev);
 int64_t kc_store_last_seq(const struct kc_store *st);
 /* Events committed since the last call (for kicking the forwarder). */
 int kc_store_take_committed(struct kc_store *st);
