@@ -26,7 +26,7 @@ static void key_members(json_t *ev, const struct kc_key_info *k)
 	if (!k->code[0])
 		return;
 	kc_json_str(ev, "key", k->code);
-	kc_json_str(ev, "kind", k->kind);
+	kc_json_str(ev, "kind", kc_key_kind_to_string(k->kind));
 	kc_json_str(ev, "unit", k->unit);
 	kc_json_str(ev, "site", k->site);
 	kc_json_str(ev, "slot", k->slot[0] ? k->slot : k->home_slot);
@@ -132,7 +132,7 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 		       "INSERT INTO loans (key, kind, purpose, borrower, borrower_type, contact, signature,"
 		       " operator, work_order, letter, approval, due_ms, slot, granted_ms, window_ms, state)"
 		       " VALUES (?,?,?,?,?,?,?,?,?,nullif(?,0),nullif(?,0),nullif(?,0),?,?,?,'granted')",
-		       "sssssssssIIIsII", d->key.code, d->key.kind, purpose, d->borrower, d->borrower_type,
+		       "sssssssssIIIsII", d->key.code, kc_key_kind_to_string(d->key.kind), purpose, d->borrower, d->borrower_type,
 		       req->contact, req->signature, peer->person,
 		       req->work_order, d->letter, approval, d->due_ms, slot, now,
 		       ctl->conf->release_window_ms) < 0)
@@ -211,7 +211,7 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 	json_object_set_new(rep, "loan", json_integer(loan));
 	json_object_set_new(rep, "key", json_string(d->key.code));
 	json_object_set_new(rep, "slot", json_string(slot));
-	json_object_set_new(rep, "kind", json_string(d->key.kind));
+	kc_json_str(rep, "kind", kc_key_kind_to_string(d->key.kind));
 	json_object_set_new(rep, "purpose", json_string(purpose));
 	json_object_set_new(rep, "borrower", json_string(d->borrower));
 	json_object_set_new(rep, "window_ms", json_integer(ctl->conf->release_window_ms));

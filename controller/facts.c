@@ -42,16 +42,16 @@ int kc_facts_release(struct kc_store *st, const struct kc_release_req *req, stru
 		return 0; /* rule 1 refuses before any fact */
 	if (key_facts(st, req->key, &f->key, &f->key_found) < 0)
 		return -EIO;
-	if (!f->key_found || strcmp(f->key.state, "in") != 0)
+	if (!f->key_found || f->key.state != KC_KEY_IN)
 		return 0;
-	if (strcmp(f->key.kind, "entrusted") == 0) {
+	if (f->key.kind == KC_KIND_ENTRUSTED) {
 		if (kc_entrustment_open(st, f->key.code, &f->entrustment) < 0)
 			return -EIO;
 		return req->letter > 0 && f->entrustment.found ? kc_letter_get(st, req->letter, &f->letter) : 0;
 	}
 	if (kc_person_facts_get(st, who, &f->borrower) < 0)
 		return -EIO;
-	return strcmp(f->key.kind, "sealed") == 0 ? sealed_facts(st, req, f) : 0;
+	return f->key.kind == KC_KIND_SEALED ? sealed_facts(st, req, f) : 0;
 }
 
 int kc_facts_collect(struct kc_store *st, const char *key, struct kc_key_info *k, bool *key_found,

@@ -21,7 +21,7 @@ void kc_hwevents_key_members(json_t *ev, const struct kc_key_info *k, const char
 {
 	if (k && k->code[0]) {
 		kc_json_str(ev, "key", k->code);
-		kc_json_str(ev, "kind", k->kind);
+		kc_json_str(ev, "kind", kc_key_kind_to_string(k->kind));
 		kc_json_str(ev, "unit", k->unit);
 		kc_json_str(ev, "site", k->site);
 	}
@@ -290,7 +290,7 @@ static int slot_absent(struct kc_ctl *ctl, const char *slot, bool hw_change)
 		return hw_change ? slot_event(ctl, KC_EVT_SLOT_REMOVED, slot, NULL, 0, false) : 0;
 	if (r < 0)
 		return r;
-	if (strcmp(k.state, "releasing") == 0) {
+	if (k.state == KC_KEY_RELEASING) {
 		return taken(ctl, &k, slot);
 	}
 	/* Rule 9: a re-seat opened this slot for this key, to move it home:
@@ -357,8 +357,8 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 		r = key_by(ctl, "SELECT code FROM keys WHERE home_slot = ?", "s", slot, &k);
 		if (r < 0 && r != -ENOENT)
 			return r;
-		have_k = r == 0 && (strcmp(k.state, "out") == 0 || strcmp(k.state, "missing") == 0 ||
-				    strcmp(k.state, "awaiting") == 0);
+		have_k = r == 0 && (k.state == KC_KEY_OUT || k.state == KC_KEY_MISSING ||
+				    k.state == KC_KEY_AWAITING);
 	}
 	if (!have_k) {
 		if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, NULL, tag, true) < 0)
@@ -366,7 +366,7 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 		return kc_hwevents_alarm(ctl, "wrong_slot", NULL, slot, 0, NULL,
 					 kc_msg_new(KCM_alarm_unexpected_key, "{s:s}", "slot", slot));
 	}
-	if ((strcmp(k.state, "in") == 0 || strcmp(k.state, "releasing") == 0)) {
+	if (k.state == KC_KEY_IN || k.state == KC_KEY_RELEASING) {
 		if (strcmp(k.slot, slot) == 0)
 			return hw_change ? slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &k, tag, true) : 0;
 		if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &k, tag, true) < 0)
@@ -375,9 +375,9 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 					 kc_msg_new(KCM_alarm_tag_elsewhere, "{s:s, s:s, s:s}", "slot", slot,
 						    "key", k.code, "recorded", k.slot));
 	}
-	if (strcmp(k.state, "out") == 0)
+	if (k.state == KC_KEY_OUT)
 		return returned(ctl, &k, slot, tag);
-	if (strcmp(k.state, "missing") == 0 || strcmp(k.state, "awaiting") == 0) {
+	if (k.state == KC_KEY_MISSING || k.state == KC_KEY_AWAITING) {
 		/* Back after a tamper (the alarm stays for staff), or put in for
 		 * the first time: in custody now. */
 		if (kc_store_x(ctl->st, "UPDATE keys SET state = 'in', slot = ? WHERE code = ?", "ss",
@@ -526,7 +526,7 @@ int kc_hwevents_window_closed(struct kc_ctl *ctl, const struct kc_window *w, boo
 	kc_row_done(s);
 	if (row == -EIO)
 		return -EIO;
-	if (strcmp(state, "granted") != 0)
+	if (kc_loan_state_from_string(state) != KC_LOAN_GRANTED)
 		return 0; /* taken, or decided already */
 	r = kc_key_get(ctl->st, w->key, &k);
 	if (r < 0)

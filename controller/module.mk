@@ -7,7 +7,7 @@ controller_SRCS := controller/store.c controller/conf.c controller/rules.c \
 	controller/row.c controller/desk.c controller/reseat.c controller/reply.c controller/reads.c controller/request.c \
 	controller/proto.c controller/subscribe.c controller/csv.c controller/outbox.c $(SCHEMA_C_controller) \
 	controller/rules_release.c controller/facts.c controller/keys.c controller/people.c controller/custody.c \
-	controller/rules_access.c controller/hwread.c
+	controller/rules_access.c controller/hwread.c controller/words.c
 
 PROGRAMS += keycabd
 keycabd_SRCS := controller/main.c
@@ -37,7 +37,8 @@ t-ctl-csv_LIBS := controller common
 # the release rules on facts alone: linked with the rules' objects and
 # common/ only, so a rule that reached for the store would not link
 TEST_PROGRAMS += t-ctl-decide
-t-ctl-decide_SRCS := tests/controller/t-ctl-decide.c controller/rules.c controller/rules_release.c
+t-ctl-decide_SRCS := tests/controller/t-ctl-decide.c controller/rules.c controller/rules_release.c \
+	controller/words.c
 t-ctl-decide_LIBS := common
 
 # scenarios on keycab-sim (tests/controller/lib.sh starts both)

@@ -13,7 +13,7 @@ static void read_person(sqlite3_stmt *s, void *out)
 	struct kc_person_facts *p = out;
 
 	p->found = true;
-	kc_row_text(s, 0, p->role, sizeof(p->role));
+	p->role = kc_role_from_string((const char *)sqlite3_column_text(s, 0));
 	p->enrolled_by_admin = sqlite3_column_type(s, 1) == SQLITE_NULL;
 	kc_row_text(s, 1, p->enrolled_by, sizeof(p->enrolled_by));
 	p->enrolled_ms = sqlite3_column_int64(s, 2);

@@ -369,8 +369,7 @@ json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 		return kc_reply_fail(KCM_person_add_code_bad, NULL);
 	if (!valid_text(name, 120))
 		return kc_reply_fail(KCM_person_add_name_needed, NULL);
-	if (!role || (strcmp(role, "staff") != 0 && strcmp(role, "engineer") != 0 &&
-		      strcmp(role, "manager") != 0 && strcmp(role, "supervisor") != 0))
+	if (kc_role_from_string(role) == KC_ROLE_INVALID)
 		return kc_reply_fail(KCM_person_add_role_bad, NULL);
 	if (pin && kc_pin_check_form(pin) < 0)
 		return kc_reply_fail(KCM_person_add_pin_form, NULL);
@@ -445,9 +444,9 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 		return kc_reply_read_failed(ctl->st);
 	if (r < 0)
 		return kc_reply_refuse(0, NULL, KCM_entrust_key_unknown, "{s:s}", "key", key ? key : "");
-	if (strcmp(k.kind, "entrusted") != 0 && strcmp(k.kind, "sealed") != 0)
+	if (k.kind != KC_KIND_ENTRUSTED && k.kind != KC_KIND_SEALED)
 		return kc_reply_refuse(0, NULL, KCM_entrust_key_kind, "{s:s, s:s}", "key", k.code, "kind",
-				       k.kind);
+				       KC_WORD(kc_key_kind, k.kind));
 	s = kc_store_q(ctl->st, "SELECT name, phone FROM owners WHERE code = ?", "s", owner ? owner : "");
 	r = kc_row_step(s);
 	if (r == 0) {
@@ -475,7 +474,7 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	kc_json_str(ev, "actor", actor_of(peer));
 	kc_json_str(ev, "person", owner);
 	kc_json_str(ev, "key", k.code);
-	kc_json_str(ev, "kind", k.kind);
+	kc_json_str(ev, "kind", kc_key_kind_to_string(k.kind));
 	kc_json_str(ev, "unit", k.unit);
 	kc_json_str(ev, "site", k.site);
 	d = json_object_get(ev, "data");

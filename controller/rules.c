@@ -61,8 +61,9 @@ void kc_decision_missing(struct kc_decision *d, const char *what)
 
 bool kc_rules_operator_role(const char *role)
 {
-	return role && (strcmp(role, "staff") == 0 || strcmp(role, "manager") == 0 ||
-			strcmp(role, "supervisor") == 0);
+	enum kc_role r = kc_role_from_string(role);
+
+	return r == KC_ROLE_STAFF || r == KC_ROLE_MANAGER || r == KC_ROLE_SUPERVISOR;
 }
 
 void kc_rules_fmt_local(int64_t ms, char *buf, size_t len)
@@ -170,7 +171,7 @@ void kc_rules_approve(const char *key, const struct kc_key_info *k, struct kc_de
 		return;
 	}
 	d->key = *k;
-	if (strcmp(k->kind, "sealed") != 0)
+	if (k->kind != KC_KIND_SEALED)
 		kc_decision_refuse(d, 4, KCM_key_not_sealed, "{s:s}", "key", k->code);
 }
 
@@ -187,7 +188,7 @@ void kc_rules_inspect(int64_t loan, const struct kc_loan_facts *l, const char *r
 	} else if (strcmp(l->purpose, "inspection") != 0) {
 		kc_decision_refuse(d, 5, KCM_loan_not_inspection, "{s:I, s:s}", "loan", (json_int_t)loan,
 				   "purpose", l->purpose);
-	} else if (strcmp(l->state, "returned") != 0) {
+	} else if (kc_loan_state_from_string(l->state) != KC_LOAN_RETURNED) {
 		kc_decision_refuse(d, 5, KCM_inspection_key_not_back, "{s:I}", "loan", (json_int_t)loan);
 		kc_decision_missing(d, "key returned");
 	} else if (strcmp(l->inspection, "recorded") == 0) {
@@ -294,9 +295,9 @@ void kc_rules_reseat(const char *operator_code, const char *operator_role, const
 		return;
 	}
 	d->key = *k;
-	if (strcmp(k->state, "in") != 0 || !k->slot[0]) {
+	if (k->state != KC_KEY_IN || !k->slot[0]) {
 		kc_decision_refuse(d, 9, KCM_reseat_key_not_in_slot, "{s:s, s:s}", "key", k->code,
-				   "state", k->state);
+				   "state", KC_WORD(kc_key_state, k->state));
 		return;
 	}
 	if (strcmp(k->slot, k->home_slot) == 0) {

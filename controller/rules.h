@@ -11,15 +11,16 @@
 #include "common/msg.h"
 #include "common/pdata.h"
 #include "controller/conf.h"
+#include "controller/words.h"
 
 struct kc_key_info {
 	char code[64];
 	char unit[64];
 	char site[64];
-	char kind[16];
+	enum kc_key_kind kind;
 	char home_slot[64];
 	char slot[64]; /* where it is now; "" when not in a slot */
-	char state[16];
+	enum kc_key_state state;
 	uint32_t tag;
 };
 
@@ -69,8 +70,11 @@ void kc_decision_add(struct kc_decision *d, int rule, json_t *m);
 /* Adds what (a word of po/zh_CN/rules.po's context "missing") to what is
  * missing. */
 void kc_decision_missing(struct kc_decision *d, const char *what);
-/* Rule 1: role may operate the cabinet (staff, manager, supervisor). */
+/* Rule 1: role (a word of enum kc_role; NULL: nobody) may operate the
+ * cabinet (staff, manager, supervisor). */
 bool kc_rules_operator_role(const char *role);
+/* A word of the vocabulary for a message's parameter ("" for none). */
+#define KC_WORD(name, v) (name##_to_string(v) ? name##_to_string(v) : "")
 
 /* The facts a release, a collection or an ID's return is decided on, as
  * controller/facts.c loads them; each part's `found` says whether its row
@@ -78,7 +82,7 @@ bool kc_rules_operator_role(const char *role);
  * need it). */
 struct kc_person_facts {
 	bool found;
-	char role[16];
+	enum kc_role role;
 	bool enrolled_by_admin; /* enrolled_by is NULL */
 	char enrolled_by[64];
 	int64_t enrolled_ms;

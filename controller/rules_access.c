@@ -5,9 +5,12 @@
 
 #include "controller/rules_access.h"
 
-static bool role_is(const struct kc_peer *peer, const char *a, const char *b)
+/* peer's role is a, or b (KC_ROLE_INVALID: only a). */
+static bool role_is(const struct kc_peer *peer, enum kc_role a, enum kc_role b)
 {
-	return strcmp(peer->role, a) == 0 || (b && strcmp(peer->role, b) == 0);
+	enum kc_role r = kc_role_from_string(peer->role);
+
+	return r != KC_ROLE_INVALID && (r == a || r == b);
 }
 
 json_t *kc_rules_session_why(const struct kc_peer *peer)
@@ -44,7 +47,7 @@ bool kc_rules_need_operator(const struct kc_peer *peer, struct kc_decision *d)
 {
 	if (!kc_rules_need_login(peer, KCM_login_needed_operator, "operator login", d))
 		return false;
-	if (!role_is(peer, "engineer", NULL))
+	if (!role_is(peer, KC_ROLE_ENGINEER, KC_ROLE_INVALID))
 		return true;
 	kc_decision_refuse(d, 1, KCM_engineer_not_operator, "{s:s, s:s}", "person", peer->person, "name",
 			   peer->name);
@@ -63,7 +66,8 @@ bool kc_rules_need_admin(const struct kc_peer *peer, bool staff_ok, struct kc_de
 		return true;
 	if (!kc_rules_need_login(peer, KCM_login_needed, "operator login", d))
 		return false;
-	if (role_is(peer, "manager", "supervisor") || (staff_ok && role_is(peer, "staff", NULL)))
+	if (role_is(peer, KC_ROLE_MANAGER, KC_ROLE_SUPERVISOR) ||
+	    (staff_ok && role_is(peer, KC_ROLE_STAFF, KC_ROLE_INVALID)))
 		return true;
 	kc_decision_refuse(d, 1, staff_ok ? KCM_role_needs_staff : KCM_role_needs_manager,
 			   "{s:s, s:s, s:s}", "person", peer->person, "name", peer->name, "role", peer->role);
@@ -88,7 +92,7 @@ bool kc_rules_need_supervisor(const struct kc_peer *peer, struct kc_decision *d)
 {
 	if (!kc_rules_need_operator(peer, d))
 		return false;
-	if (role_is(peer, "supervisor", "manager"))
+	if (role_is(peer, KC_ROLE_SUPERVISOR, KC_ROLE_MANAGER))
 		return true;
 	kc_decision_refuse(d, 12, KCM_supervisor_needed, "{s:s, s:s, s:s}", "person", peer->person, "name",
 			   peer->name, "role", peer->role);
@@ -98,7 +102,7 @@ bool kc_rules_need_supervisor(const struct kc_peer *peer, struct kc_decision *d)
 
 bool kc_rules_need_manager(const struct kc_peer *peer, struct kc_decision *d)
 {
-	if (peer->person[0] && role_is(peer, "manager", NULL))
+	if (peer->person[0] && role_is(peer, KC_ROLE_MANAGER, KC_ROLE_INVALID))
 		return true;
 	if (!peer->person[0]) {
 		kc_rules_no_session(peer, 4, "manager login", KCM_approval_needs_manager, d);
@@ -124,7 +128,7 @@ bool kc_rules_letter_confirmer(const struct kc_peer *peer, struct kc_decision *d
 	if (!peer->person[0])
 		kc_decision_refuse(d, 1, KCM_letter_confirm_no_login, "{s:o}", "detail",
 				   kc_rules_session_why(peer));
-	else if (role_is(peer, "engineer", NULL))
+	else if (role_is(peer, KC_ROLE_ENGINEER, KC_ROLE_INVALID))
 		kc_decision_refuse(d, 1, KCM_letter_confirm_by_engineer, NULL);
 	else
 		return true;

@@ -30,21 +30,17 @@ static int check_operator_and_key(const char *op, const char *role, const char *
 		return 1;
 	}
 	d->key = *k;
-	if (strcmp(d->key.state, "in") != 0) {
-		static const struct {
-			const char *state;
-			enum kc_msg_code why;
-		} why[] = {
-			{ "awaiting", KCM_key_awaiting },   { "releasing", KCM_key_releasing },
-			{ "out", KCM_key_out_on_loan },     { "missing", KCM_key_missing },
-			{ "collected", KCM_key_collected },
+	if (d->key.state != KC_KEY_IN) {
+		/* why a key not in its slot cannot go out, by its state */
+		static const enum kc_msg_code why[KC_KEY_STATE_MAX] = {
+			[KC_KEY_AWAITING] = KCM_key_awaiting, [KC_KEY_RELEASING] = KCM_key_releasing,
+			[KC_KEY_OUT] = KCM_key_out_on_loan,   [KC_KEY_MISSING] = KCM_key_missing,
+			[KC_KEY_COLLECTED] = KCM_key_collected,
 		};
-		enum kc_msg_code w = KCM_key_not_in_cabinet;
+		enum kc_key_state st = d->key.state;
+		enum kc_msg_code w = (int)st >= 0 && st < KC_KEY_STATE_MAX ? why[st] : KCM_key_not_in_cabinet;
 
-		for (size_t i = 0; i < KC_ARRAY_SIZE(why); i++)
-			if (strcmp(why[i].state, d->key.state) == 0)
-				w = why[i].why;
-		kc_decision_refuse(d, 0, w, "{s:s, s:s}", "key", d->key.code, "state", d->key.state);
+		kc_decision_refuse(d, 0, w, "{s:s, s:s}", "key", d->key.code, "state", KC_WORD(kc_key_state, st));
 		return 1;
 	}
 	return 0;
@@ -61,14 +57,14 @@ static void check_person_borrower(const struct kc_release_req *req, const struct
 		kc_decision_refuse(d, 0, KCM_person_unknown, "{s:s}", "person", who);
 		return;
 	}
-	if (engineers_only && strcmp(p->role, "engineer") != 0) {
+	if (engineers_only && p->role != KC_ROLE_ENGINEER) {
 		kc_decision_refuse(d, rule, KCM_repair_key_not_engineer, "{s:s, s:s}", "person", who,
-				   "role", p->role);
+				   "role", KC_WORD(kc_role, p->role));
 		kc_decision_missing(d, "engineer as borrower");
-	} else if (!engineers_only && strcmp(p->role, "engineer") != 0 && strcmp(p->role, "staff") != 0 &&
-		   strcmp(p->role, "manager") != 0) {
+	} else if (!engineers_only && p->role != KC_ROLE_ENGINEER && p->role != KC_ROLE_STAFF &&
+		   p->role != KC_ROLE_MANAGER) {
 		kc_decision_refuse(d, rule, KCM_borrower_not_staff, "{s:s, s:s, s:s}", "kind",
-				   d->key.kind, "person", who, "role", p->role);
+				   KC_WORD(kc_key_kind, d->key.kind), "person", who, "role", KC_WORD(kc_role, p->role));
 		kc_decision_missing(d, "staff or engineer as borrower");
 	}
 	kc_strlcpy(d->borrower, who, sizeof(d->borrower));
@@ -247,7 +243,7 @@ static void check_sealed(const struct kc_release_req *req, const struct kc_relea
 		if (!req->approver_verified) {
 			kc_decision_refuse(d, 4, KCM_approver_credential_rejected, NULL);
 			kc_decision_missing(d, "manager's approval");
-		} else if (!req->approver_role || strcmp(req->approver_role, "manager") != 0) {
+		} else if (kc_role_from_string(req->approver_role) != KC_ROLE_MANAGER) {
 			kc_decision_refuse(d, 4, KCM_approver_not_manager, "{s:s}", "approver", req->approver);
 			kc_decision_missing(d, "manager's approval");
 		} else {
@@ -309,7 +305,7 @@ static void check_emergency(const struct kc_release_req *req, const struct kc_re
 /* Each kind of key: the purposes it goes out for (the rule and message
  * refusing another), and the checks after. */
 static const struct kind_rule {
-	const char *kind;
+	enum kc_key_kind kind;
 	const char *purposes[2];
 	int rule;
 	enum kc_msg_code wrong_purpose;
@@ -317,11 +313,11 @@ static const struct kind_rule {
 	void (*check)(const struct kc_release_req *req, const struct kc_release_facts *f, int64_t now,
 		      struct kc_decision *d);
 } kind_rules[] = {
-	{ "entrusted", { "borrow", NULL }, 2, KCM_entrusted_key_wrong_purpose, "purpose borrow", check_borrow },
-	{ "sealed", { "emergency", NULL }, 4, KCM_sealed_key_wrong_purpose, "purpose emergency", check_emergency },
-	{ "vacant", { "inspection", "repair" }, 5, KCM_vacant_key_wrong_purpose, "purpose inspection or repair",
+	{ KC_KIND_ENTRUSTED, { "borrow", NULL }, 2, KCM_entrusted_key_wrong_purpose, "purpose borrow", check_borrow },
+	{ KC_KIND_SEALED, { "emergency", NULL }, 4, KCM_sealed_key_wrong_purpose, "purpose emergency", check_emergency },
+	{ KC_KIND_VACANT, { "inspection", "repair" }, 5, KCM_vacant_key_wrong_purpose, "purpose inspection or repair",
 	  check_vacant },
-	{ "repair", { "repair", NULL }, 6, KCM_repair_key_wrong_purpose, "purpose repair", check_repair },
+	{ KC_KIND_REPAIR, { "repair", NULL }, 6, KCM_repair_key_wrong_purpose, "purpose repair", check_repair },
 };
 
 void kc_rules_release(const struct kc_release_req *req, const struct kc_release_facts *f, int64_t now,
@@ -336,11 +332,11 @@ void kc_rules_release(const struct kc_release_req *req, const struct kc_release_
 		return;
 	d->due_ms = req->due_ms;
 	for (size_t i = 0; i < KC_ARRAY_SIZE(kind_rules) && !k; i++)
-		if (strcmp(d->key.kind, kind_rules[i].kind) == 0)
+		if (d->key.kind == kind_rules[i].kind)
 			k = &kind_rules[i];
 	if (!k) {
 		kc_decision_refuse(d, 0, KCM_key_kind_unknown, "{s:s, s:s}", "key", d->key.code, "kind",
-				   d->key.kind);
+				   KC_WORD(kc_key_kind, d->key.kind));
 		return;
 	}
 	if (strcmp(p, k->purposes[0]) != 0 && (!k->purposes[1] || strcmp(p, k->purposes[1]) != 0)) {
@@ -403,7 +399,8 @@ void kc_rules_id_release(const char *operator_code, int64_t loan, const struct k
 		kc_decision_refuse(d, 0, KCM_id_given_back, "{s:I}", "loan", (json_int_t)loan);
 		return;
 	}
-	if (strcmp(f->state, "out") == 0 || strcmp(f->state, "granted") == 0) {
+	if (kc_loan_state_from_string(f->state) == KC_LOAN_OUT ||
+	    kc_loan_state_from_string(f->state) == KC_LOAN_GRANTED) {
 		kc_decision_refuse(d, 3, KCM_id_key_not_back, "{s:s, s:I}", "key", f->key, "loan",
 				   (json_int_t)loan);
 		kc_decision_missing(d, "key returned");

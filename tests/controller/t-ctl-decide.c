@@ -20,13 +20,11 @@
 
 static struct kc_decision d;
 
-static struct kc_key_info key(const char *code, const char *kind, const char *state)
+static struct kc_key_info key(const char *code, enum kc_key_kind kind, enum kc_key_state state)
 {
-	struct kc_key_info k = { 0 };
+	struct kc_key_info k = { .kind = kind, .state = state };
 
 	kc_strlcpy(k.code, code, sizeof(k.code));
-	kc_strlcpy(k.kind, kind, sizeof(k.kind));
-	kc_strlcpy(k.state, state, sizeof(k.state));
 	kc_strlcpy(k.unit, "U1", sizeof(k.unit));
 	kc_strlcpy(k.site, "S", sizeof(k.site));
 	kc_strlcpy(k.home_slot, "A1", sizeof(k.home_slot));
@@ -34,11 +32,10 @@ static struct kc_key_info key(const char *code, const char *kind, const char *st
 	return k;
 }
 
-static struct kc_person_facts person(const char *role)
+static struct kc_person_facts person(enum kc_role role)
 {
-	struct kc_person_facts p = { .found = true, .enrolled_by_admin = true };
+	struct kc_person_facts p = { .found = true, .enrolled_by_admin = true, .role = role };
 
-	kc_strlcpy(p.role, role, sizeof(p.role));
 	return p;
 }
 
@@ -61,8 +58,8 @@ static void test_vacant(void **state)
 {
 	struct kc_release_req r = { .operator_code = "S01", .operator_role = "staff", .key = "KV",
 				    .purpose = "inspection", .due_ms = NOW + 3600000 };
-	struct kc_release_facts f = { .key_found = true, .key = key("KV", "vacant", "in"),
-				      .borrower = person("staff") };
+	struct kc_release_facts f = { .key_found = true, .key = key("KV", KC_KIND_VACANT, KC_KEY_IN),
+				      .borrower = person(KC_ROLE_STAFF) };
 
 	(void)state;
 	decide(&r, &f);
@@ -75,11 +72,11 @@ static void test_vacant(void **state)
 	decide(&r, &f);
 	assert_false(d.granted);
 	assert_string_equal(msg(0), "person_unknown");
-	f.borrower = person("owner");
+	f.borrower = person(KC_ROLE_SUPERVISOR);
 	decide(&r, &f);
 	assert_int_equal(d.rule, 5);
 	assert_string_equal(msg(0), "borrower_not_staff");
-	f.borrower = person("engineer");
+	f.borrower = person(KC_ROLE_ENGINEER);
 	r.due_ms = NOW - 1;
 	decide(&r, &f);
 	assert_int_equal(d.rule, 5);
@@ -95,8 +92,8 @@ static void test_vacant(void **state)
 static void test_operator_and_key(void **state)
 {
 	struct kc_release_req r = { .key = "KV", .purpose = "repair", .due_ms = NOW + 1000 };
-	struct kc_release_facts f = { .key_found = true, .key = key("KV", "vacant", "out"),
-				      .borrower = person("staff") };
+	struct kc_release_facts f = { .key_found = true, .key = key("KV", KC_KIND_VACANT, KC_KEY_OUT),
+				      .borrower = person(KC_ROLE_STAFF) };
 
 	(void)state;
 	decide(&r, &f);
@@ -115,7 +112,7 @@ static void test_operator_and_key(void **state)
 	decide(&r, &f);
 	assert_string_equal(msg(0), "release_key_unknown");
 	f.key_found = true;
-	f.key = key("KV", "strange", "in");
+	f.key = key("KV", KC_KIND_INVALID, KC_KEY_IN);
 	decide(&r, &f);
 	assert_string_equal(msg(0), "key_kind_unknown");
 }
@@ -124,14 +121,14 @@ static void test_repair(void **state)
 {
 	struct kc_release_req r = { .operator_code = "S01", .operator_role = "staff", .key = "KR",
 				    .purpose = "repair", .borrower = "E01", .work_order = "WO-1" };
-	struct kc_release_facts f = { .key_found = true, .key = key("KR", "repair", "in"),
-				      .borrower = person("engineer") };
+	struct kc_release_facts f = { .key_found = true, .key = key("KR", KC_KIND_REPAIR, KC_KEY_IN),
+				      .borrower = person(KC_ROLE_ENGINEER) };
 
 	(void)state;
 	decide(&r, &f);
 	assert_true(d.granted);
 	assert_int_equal(d.due_ms, kc_rules_end_of_day(NOW));
-	f.borrower = person("staff");
+	f.borrower = person(KC_ROLE_STAFF);
 	r.work_order = NULL;
 	r.due_ms = kc_rules_end_of_day(NOW) + DAY;
 	decide(&r, &f);
@@ -150,7 +147,7 @@ static void test_borrow(void **state)
 				    .purpose = "borrow", .borrower = "tenant tan", .contact = "13800000000",
 				    .signature = "SIG-1", .letter = 1, .id_type = "passport",
 				    .id_number = "E7654321" };
-	struct kc_release_facts f = { .key_found = true, .key = key("KE", "entrusted", "in") };
+	struct kc_release_facts f = { .key_found = true, .key = key("KE", KC_KIND_ENTRUSTED, KC_KEY_IN) };
 
 	(void)state;
 	f.entrustment = (struct kc_entrustment_facts){ .found = true, .id = 7, .end_ms = NOW + DAY };
@@ -197,8 +194,8 @@ static void test_sealed(void **state)
 {
 	struct kc_release_req r = { .operator_code = "S01", .operator_role = "staff", .key = "KS",
 				    .purpose = "emergency", .approval = 3 };
-	struct kc_release_facts f = { .key_found = true, .key = key("KS", "sealed", "in"),
-				      .borrower = person("staff"), .approver = person("manager"),
+	struct kc_release_facts f = { .key_found = true, .key = key("KS", KC_KIND_SEALED, KC_KEY_IN),
+				      .borrower = person(KC_ROLE_STAFF), .approver = person(KC_ROLE_MANAGER),
 				      .session_ms = NOW - 60000 };
 
 	(void)state;
@@ -242,7 +239,7 @@ static void test_sealed(void **state)
 
 static void test_collect(void **state)
 {
-	struct kc_key_info k = key("KE", "entrusted", "in");
+	struct kc_key_info k = key("KE", KC_KIND_ENTRUSTED, KC_KEY_IN);
 	struct kc_entrustment_facts e = { .found = true, .id = 4 };
 
 	(void)state;
@@ -270,7 +267,7 @@ static void test_collect(void **state)
 
 static void test_id_release(void **state)
 {
-	struct kc_id_loan_facts f = { .found = true, .k = key("KE", "entrusted", "out") };
+	struct kc_id_loan_facts f = { .found = true, .k = key("KE", KC_KIND_ENTRUSTED, KC_KEY_OUT) };
 
 	(void)state;
 	kc_strlcpy(f.state, "out", sizeof(f.state));

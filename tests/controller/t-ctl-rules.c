@@ -616,8 +616,8 @@ static void expect(const struct kc_decision *d, bool granted, int rule, const ch
 
 static void test_rule4_approve(void **state)
 {
-	struct kc_key_info sealed = { .code = "KS", .kind = "sealed" };
-	struct kc_key_info vacant = { .code = "KV", .kind = "vacant" };
+	struct kc_key_info sealed = { .code = "KS", .kind = KC_KIND_SEALED };
+	struct kc_key_info vacant = { .code = "KV", .kind = KC_KIND_VACANT };
 	struct kc_decision d;
 
 	(void)state;
@@ -776,13 +776,13 @@ static void test_rule9_returns(void **state)
 
 static void test_rule9_reseat(void **state)
 {
-	struct kc_key_info k = { .code = "KE", .home_slot = "A1", .slot = "A7", .state = "in" };
+	struct kc_key_info k = { .code = "KE", .home_slot = "A1", .slot = "A7", .state = KC_KEY_IN };
 	struct kc_key_info home = k, out = k;
 	struct kc_decision d;
 
 	(void)state;
 	kc_strlcpy(home.slot, "A1", sizeof(home.slot));
-	kc_strlcpy(out.state, "out", sizeof(out.state));
+	out.state = KC_KEY_OUT;
 	out.slot[0] = '\0';
 	kc_decision_init(&d);
 	kc_rules_reseat("S01", "staff", "KE", &k, false, 0, &d);
