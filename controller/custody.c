@@ -6,93 +6,84 @@
 #include "common/util.h"
 #include "controller/row.h"
 
-/* The one row of s into out by cols: 0 (*found false: no row) or -EIO. */
-static int one(sqlite3_stmt *s, const struct kc_row_col *cols, size_t n, void *out, bool *found)
-{
-	int r = kc_row_cols(s, cols, n, out);
+#define TEXT(type, m) KC_ROW_TEXT(struct type, m)
+#define INT(type, m) KC_ROW_INT(struct type, m)
+#define COLS(...) (const struct kc_row_col[]){ __VA_ARGS__ }, \
+	sizeof((const struct kc_row_col[]){ __VA_ARGS__ }) / sizeof(struct kc_row_col)
 
+/* One accessor: its statement (one parameter: a text when by_text, else
+ * an integer) and the columns it reads, in order. */
+struct row_spec {
+	const char *sql;
+	bool by_text;
+	const struct kc_row_col *cols;
+	size_t ncols;
+};
+
+static const struct row_spec entrustment_spec = {
+	"SELECT e.id, e.end_ms, o.code, o.id_type, o.id_hash FROM entrustments e"
+	" JOIN owners o ON o.code = e.owner WHERE e.key = ? AND e.state = 'open'", true,
+	COLS(INT(kc_entrustment_facts, id), INT(kc_entrustment_facts, end_ms),
+	     TEXT(kc_entrustment_facts, owner), TEXT(kc_entrustment_facts, owner_id_type),
+	     TEXT(kc_entrustment_facts, owner_id_hash)),
+};
+static const struct row_spec letter_spec = {
+	"SELECT entrustment, borrower, id_hash, valid_from, valid_to, coalesce(confirmed_ms, 0)"
+	" FROM letters WHERE id = ?", false,
+	COLS(INT(kc_letter_facts, entrustment), TEXT(kc_letter_facts, borrower), TEXT(kc_letter_facts, id_hash),
+	     INT(kc_letter_facts, valid_from), INT(kc_letter_facts, valid_to), INT(kc_letter_facts, confirmed_ms)),
+};
+static const struct row_spec approval_spec = {
+	"SELECT key, valid_from, valid_to, coalesce(used_loan, 0), manager FROM approvals"
+	" WHERE id = ? AND method = 'issued'", false,
+	COLS(TEXT(kc_approval_facts, key), INT(kc_approval_facts, valid_from), INT(kc_approval_facts, valid_to),
+	     INT(kc_approval_facts, used_loan), TEXT(kc_approval_facts, manager)),
+};
+static const struct row_spec id_loan_spec = {
+	"SELECT l.state, l.key, coalesce(i.released_ms, 0) FROM ids_held i JOIN loans l ON l.id = i.loan"
+	" WHERE i.loan = ?", false,
+	COLS(TEXT(kc_id_loan_facts, state), TEXT(kc_id_loan_facts, key), INT(kc_id_loan_facts, released_ms)),
+};
+static const struct row_spec alarm_spec = {
+	"SELECT type, coalesce(key, ''), coalesce(cleared_ms, 0) FROM alarms WHERE id = ?", false,
+	COLS(TEXT(kc_alarm_facts, type), TEXT(kc_alarm_facts, key), INT(kc_alarm_facts, cleared_ms)),
+};
+
+/* The row spec names for text or id into out (size bytes, cleared first):
+ * 0 (*found false: no row) or -EIO. */
+static int one(struct kc_store *st, const struct row_spec *spec, const char *text, int64_t id, void *out,
+	       size_t size, bool *found)
+{
+	sqlite3_stmt *s = spec->by_text ? kc_store_q(st, spec->sql, "s", text) : kc_store_q(st, spec->sql, "I", id);
+	int r;
+
+	memset(out, 0, size);
+	r = kc_row_cols(s, spec->cols, spec->ncols, out);
 	*found = r == 0;
 	return r == -ENOENT ? 0 : r;
 }
 
-#define E struct kc_entrustment_facts
-static const struct kc_row_col entrustment_cols[] = {
-	KC_ROW_INT(E, id), KC_ROW_INT(E, end_ms), KC_ROW_TEXT(E, owner), KC_ROW_TEXT(E, owner_id_type),
-	KC_ROW_TEXT(E, owner_id_hash),
-};
-#undef E
-
 int kc_entrustment_open(struct kc_store *st, const char *key, struct kc_entrustment_facts *out)
 {
-	memset(out, 0, sizeof(*out));
-	return one(kc_store_q(st,
-			      "SELECT e.id, e.end_ms, o.code, o.id_type, o.id_hash"
-			      " FROM entrustments e JOIN owners o ON o.code = e.owner"
-			      " WHERE e.key = ? AND e.state = 'open'",
-			      "s", key),
-		   entrustment_cols, KC_ARRAY_SIZE(entrustment_cols), out, &out->found);
+	return one(st, &entrustment_spec, key, 0, out, sizeof(*out), &out->found);
 }
-
-#define L struct kc_letter_facts
-static const struct kc_row_col letter_cols[] = {
-	KC_ROW_INT(L, entrustment), KC_ROW_TEXT(L, borrower), KC_ROW_TEXT(L, id_hash),
-	KC_ROW_INT(L, valid_from),  KC_ROW_INT(L, valid_to),  KC_ROW_INT(L, confirmed_ms),
-};
-#undef L
 
 int kc_letter_get(struct kc_store *st, int64_t id, struct kc_letter_facts *out)
 {
-	memset(out, 0, sizeof(*out));
-	return one(kc_store_q(st,
-			      "SELECT entrustment, borrower, id_hash, valid_from, valid_to,"
-			      " coalesce(confirmed_ms, 0) FROM letters WHERE id = ?",
-			      "I", id),
-		   letter_cols, KC_ARRAY_SIZE(letter_cols), out, &out->found);
+	return one(st, &letter_spec, NULL, id, out, sizeof(*out), &out->found);
 }
-
-#define A struct kc_approval_facts
-static const struct kc_row_col approval_cols[] = {
-	KC_ROW_TEXT(A, key), KC_ROW_INT(A, valid_from), KC_ROW_INT(A, valid_to), KC_ROW_INT(A, used_loan),
-	KC_ROW_TEXT(A, manager),
-};
-#undef A
 
 int kc_approval_issued(struct kc_store *st, int64_t id, struct kc_approval_facts *out)
 {
-	memset(out, 0, sizeof(*out));
-	return one(kc_store_q(st,
-			      "SELECT key, valid_from, valid_to, coalesce(used_loan, 0), manager"
-			      " FROM approvals WHERE id = ? AND method = 'issued'",
-			      "I", id),
-		   approval_cols, KC_ARRAY_SIZE(approval_cols), out, &out->found);
+	return one(st, &approval_spec, NULL, id, out, sizeof(*out), &out->found);
 }
-
-#define H struct kc_id_loan_facts
-static const struct kc_row_col id_loan_cols[] = {
-	KC_ROW_TEXT(H, state), KC_ROW_TEXT(H, key), KC_ROW_INT(H, released_ms),
-};
-#undef H
 
 int kc_id_loan_get(struct kc_store *st, int64_t loan, struct kc_id_loan_facts *out)
 {
-	memset(out, 0, sizeof(*out));
-	return one(kc_store_q(st,
-			      "SELECT l.state, l.key, coalesce(i.released_ms, 0) FROM ids_held i"
-			      " JOIN loans l ON l.id = i.loan WHERE i.loan = ?",
-			      "I", loan),
-		   id_loan_cols, KC_ARRAY_SIZE(id_loan_cols), out, &out->found);
+	return one(st, &id_loan_spec, NULL, loan, out, sizeof(*out), &out->found);
 }
-
-#define M struct kc_alarm_facts
-static const struct kc_row_col alarm_cols[] = {
-	KC_ROW_TEXT(M, type), KC_ROW_TEXT(M, key), KC_ROW_INT(M, cleared_ms),
-};
-#undef M
 
 int kc_alarm_get(struct kc_store *st, int64_t id, struct kc_alarm_facts *out)
 {
-	memset(out, 0, sizeof(*out));
-	return one(kc_store_q(st, "SELECT type, coalesce(key, ''), coalesce(cleared_ms, 0) FROM alarms WHERE id = ?",
-			      "I", id),
-		   alarm_cols, KC_ARRAY_SIZE(alarm_cols), out, &out->found);
+	return one(st, &alarm_spec, NULL, id, out, sizeof(*out), &out->found);
 }

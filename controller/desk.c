@@ -256,22 +256,21 @@ static json_t *release_due(struct kc_ctl *ctl, json_t *req, const char *purpose,
 }
 
 /* A release's or a collection's members, read once. */
+#define R struct kc_release_req
+static const struct kc_req_member release_members[] = {
+	KC_REQ_TEXT(R, key),       KC_REQ_TEXT(R, purpose),   KC_REQ_TEXT(R, borrower),
+	KC_REQ_TEXT(R, contact),   KC_REQ_TEXT(R, signature), KC_REQ_INT(R, letter),
+	KC_REQ_TEXT(R, id_type),   KC_REQ_TEXT(R, id_number), KC_REQ_TEXT(R, work_order),
+	KC_REQ_INT(R, approval),   KC_REQ_TEXT(R, approver),
+};
+#undef R
+
 static void release_req(const struct kc_peer *peer, json_t *req, struct kc_release_req *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->operator_code = peer->person[0] ? peer->person : NULL;
 	r->operator_role = peer->role;
-	r->key = kc_req_str(req, "key");
-	r->purpose = kc_req_str(req, "purpose");
-	r->borrower = kc_req_str(req, "borrower");
-	r->contact = kc_req_str(req, "contact");
-	r->signature = kc_req_str(req, "signature");
-	r->letter = kc_req_int(req, "letter");
-	r->id_type = kc_req_str(req, "id_type");
-	r->id_number = kc_req_str(req, "id_number");
-	r->work_order = kc_req_str(req, "work_order");
-	r->approval = kc_req_int(req, "approval");
-	r->approver = kc_req_str(req, "approver");
+	kc_req_members(req, release_members, KC_ARRAY_SIZE(release_members), r);
 }
 
 json_t *kc_desk_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)

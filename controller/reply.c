@@ -109,6 +109,18 @@ int64_t kc_req_int(json_t *req, const char *name)
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }
 
+void kc_req_members(json_t *req, const struct kc_req_member *m, size_t n, void *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *at = (char *)out + m[i].off;
+
+		if (m[i].text)
+			*(const char **)(void *)at = kc_req_str(req, m[i].name);
+		else
+			*(int64_t *)(void *)at = kc_req_int(req, m[i].name);
+	}
+}
+
 /* Rows as objects named by their columns; integer columns named *_ms
  * become UTC times without the suffix; text columns named *_msg hold a
  * message as JSON and become that object. */

@@ -4,6 +4,8 @@
 #define KC_CTL_REPLY_H
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/msg.h"
@@ -35,6 +37,16 @@ json_t *kc_reply_id(const char *name, json_int_t id);
 const char *kc_req_str(json_t *req, const char *name);
 /* An integer member; 0 when absent or not an integer. */
 int64_t kc_req_int(json_t *req, const char *name);
+/* A request's members into a struct, by a table: each a const char *
+ * (kc_req_str) or an int64_t (kc_req_int) at its offset. */
+struct kc_req_member {
+	const char *name;
+	size_t off;
+	bool text;
+};
+#define KC_REQ_TEXT(type, m) { #m, offsetof(type, m), true }
+#define KC_REQ_INT(type, m) { #m, offsetof(type, m), false }
+void kc_req_members(json_t *req, const struct kc_req_member *m, size_t n, void *out);
 /* Rows as objects named by their columns; integer columns named *_ms
  * become UTC times without the suffix, text columns named *_msg (a
  * message as JSON) that object. Resets s; NULL gives []. */
