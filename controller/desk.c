@@ -21,15 +21,10 @@
 #include "controller/session.h"
 #include "controller/windows.h"
 
+/* The key's members of an event, with the slot it is in or its home. */
 static void key_members(json_t *ev, const struct kc_key_info *k)
 {
-	if (!k->code[0])
-		return;
-	kc_json_str(ev, "key", k->code);
-	kc_json_str(ev, "kind", kc_key_kind_to_string(k->kind));
-	kc_json_str(ev, "unit", k->unit);
-	kc_json_str(ev, "site", k->site);
-	kc_json_str(ev, "slot", k->slot[0] ? k->slot : k->home_slot);
+	kc_key_event_members(ev, k, !k->code[0] ? NULL : k->slot[0] ? k->slot : k->home_slot);
 }
 
 /* A refusal is an event too (rule 11), in its own transaction. */

@@ -17,18 +17,6 @@
 #include "hw/hw.h"
 #include "controller/row.h"
 
-void kc_hwevents_key_members(json_t *ev, const struct kc_key_info *k, const char *slot)
-{
-	if (k && k->code[0]) {
-		kc_json_str(ev, "key", k->code);
-		kc_json_str(ev, "kind", kc_key_kind_to_string(k->kind));
-		kc_json_str(ev, "unit", k->unit);
-		kc_json_str(ev, "site", k->site);
-	}
-	if (slot)
-		kc_json_str(ev, "slot", slot);
-}
-
 int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_info *k,
 		       const char *slot, int64_t loan, const char *person, json_t *msg)
 {
@@ -62,7 +50,7 @@ int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_
 		return -EIO;
 	id = kc_store_last_id(ctl->st);
 	ev = kc_store_event(ctl->st, KC_EVT_ALARM_RAISED);
-	kc_hwevents_key_members(ev, k, slot);
+	kc_key_event_members(ev, k, slot);
 	kc_json_str(ev, "person", person);
 	d = json_object_get(ev, "data");
 	json_object_set_new(d, "alarm", json_integer(id));
@@ -173,7 +161,7 @@ static int taken(struct kc_ctl *ctl, const struct kc_key_info *k, const char *sl
 	if (slot_event(ctl, KC_EVT_SLOT_REMOVED, slot, k, 0, false) < 0)
 		return -EIO;
 	ev = kc_store_event(ctl->st, KC_EVT_RELEASE_TAKEN);
-	kc_hwevents_key_members(ev, k, slot);
+	kc_key_event_members(ev, k, slot);
 	kc_json_str(ev, "person", l.borrower);
 	json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(l.id));
 	if (kc_store_append(ctl->st, ev) < 0)
@@ -186,7 +174,7 @@ static int taken(struct kc_ctl *ctl, const struct kc_key_info *k, const char *sl
 		       "IsI", now, l.signature, l.entrustment) < 0)
 		return -EIO;
 	ev = kc_store_event(ctl->st, KC_EVT_COLLECTION_COMPLETED);
-	kc_hwevents_key_members(ev, k, NULL);
+	kc_key_event_members(ev, k, NULL);
 	kc_json_str(ev, "actor", l.op);
 	kc_json_str(ev, "person", l.borrower);
 	d = json_object_get(ev, "data");
@@ -196,7 +184,7 @@ static int taken(struct kc_ctl *ctl, const struct kc_key_info *k, const char *sl
 	if (kc_store_append(ctl->st, ev) < 0)
 		return -EIO;
 	ev = kc_store_event(ctl->st, KC_EVT_ENTRUSTMENT_CLOSED);
-	kc_hwevents_key_members(ev, k, NULL);
+	kc_key_event_members(ev, k, NULL);
 	kc_json_str(ev, "actor", l.op);
 	kc_json_str(ev, "person", l.borrower);
 	d = json_object_get(ev, "data");
@@ -227,7 +215,7 @@ static int returned(struct kc_ctl *ctl, const struct kc_key_info *k, const char 
 	if (slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, k, tag, true) < 0)
 		return -EIO;
 	ev = kc_store_event(ctl->st, KC_EVT_LOAN_RETURNED);
-	kc_hwevents_key_members(ev, k, slot);
+	kc_key_event_members(ev, k, slot);
 	kc_json_str(ev, "person", l.borrower);
 	d = json_object_get(ev, "data");
 	json_object_set_new(d, "loan", json_integer(l.id));
@@ -500,7 +488,7 @@ int kc_hwevents_not_taken(struct kc_ctl *ctl, int64_t loan, const struct kc_key_
 	    release_id(ctl, loan, actor, k->code) < 0)
 		return -EIO;
 	ev = kc_store_event(ctl->st, KC_EVT_RELEASE_NOT_TAKEN);
-	kc_hwevents_key_members(ev, k, slot);
+	kc_key_event_members(ev, k, slot);
 	kc_json_str(ev, "actor", actor);
 	json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(loan));
 	if (detail)

@@ -26,9 +26,6 @@ int kc_hwevents_window_closed(struct kc_ctl *ctl, const struct kc_window *w, boo
 int kc_hwevents_not_taken(struct kc_ctl *ctl, int64_t loan, const struct kc_key_info *k, const char *slot,
 			  const char *actor, const char *detail);
 
-/* The key's members of an event (key, kind, unit, site) and slot, each
- * when given. */
-void kc_hwevents_key_members(json_t *ev, const struct kc_key_info *k, const char *slot);
 /* Inside a transaction: raises an alarm, with its alarm.raised event,
  * unless one of the same type for the same key and slot is open. msg
  * (taken; common/msg.h) says what happened: the alarm keeps it and its

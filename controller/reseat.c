@@ -112,7 +112,7 @@ json_t *kc_desk_reseat(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 		return kc_reply_fail(KCM_db_busy, NULL);
 	ev = kc_store_event(ctl->st, KC_EVT_KEY_RESEATED);
 	kc_json_str(ev, "actor", peer->person);
-	kc_hwevents_key_members(ev, &k, k.slot);
+	kc_key_event_members(ev, &k, k.slot);
 	data = json_object_get(ev, "data");
 	json_object_set_new(data, "home_slot", json_string(k.home_slot));
 	json_object_set_new(data, "alarm", open_alarm ? json_integer(open_alarm) : json_null());

@@ -47,7 +47,7 @@ static void scan_overdue(struct kc_ctl *ctl)
 		if (kc_store_x(ctl->st, "UPDATE loans SET overdue = 1 WHERE id = ?", "I", l.id) < 0)
 			goto fail;
 		ev = kc_store_event(ctl->st, KC_EVT_LOAN_OVERDUE);
-		kc_hwevents_key_members(ev, &k, NULL);
+		kc_key_event_members(ev, &k, NULL);
 		kc_json_str(ev, "person", l.borrower);
 		d = json_object_get(ev, "data");
 		json_object_set_new(d, "loan", json_integer(l.id));
@@ -131,7 +131,7 @@ static void scan_notices(struct kc_ctl *ctl)
 		}
 		nid = kc_store_last_id(ctl->st);
 		ev = kc_store_event(ctl->st, KC_EVT_NOTICE_DUE);
-		kc_hwevents_key_members(ev, &k, NULL);
+		kc_key_event_members(ev, &k, NULL);
 		kc_json_str(ev, "person", owner);
 		d = json_object_get(ev, "data");
 		json_object_set_new(d, "notice", json_integer(nid));
