@@ -88,6 +88,8 @@ out.close()
 print("  %d refusals (slot still pulsing) retried" % refusals)
 PY
 for s in $(awk '{print $1}' "$T/release.txt" | sort -u); do echo "$s $(sim history "$s")"; done >"$T/release-hist.txt"
+# keycabd's memory after the releases: its resident set now and at its peak
+awk '/^VmRSS|^VmHWM/ {printf "keycabd %s %s kB\n", $1, $2}' "/proc/$KCD_PID/status"
 
 python3 - "$T" "$N" <<'PY'
 import os, sqlite3, sys, time
@@ -96,25 +98,36 @@ T, N = sys.argv[1], int(sys.argv[2])
 BUS = lambda slot: "tcp" if slot[0] == "A" else "rtu"  # B and C share the RS485 bus
 
 def latencies(starts, hist, quiet_only=False):
-    """Request -> coil on, in ms. quiet_only: only the releases during which
-    no other pulse on the same bus ended (each such end costs the release
-    one more Modbus request on that bus)."""
+    """Request -> coil on, in ms: each request's first coil-on on its slot at
+    or after it. quiet_only: only the releases during which no other pulse
+    on the same bus ended (each such end costs the release one more Modbus
+    request on that bus). A request no coil-on followed is counted in
+    missed[starts]."""
     ons, offs = {}, {}
     for line in open(hist):
         slot, ok, *parts = line.split()
         ons[slot] = [int(p.split("@")[1]) for p in parts if p.startswith("ON@")]
         offs[slot] = [int(p.split("@")[1]) for p in parts if p.startswith("OFF@")]
-    idx, lat = {}, []
+    nxt, lat = {}, []
+    missed[starts] = 0
     for line in open(starts):
         slot, t0 = line.split()
         t0 = int(t0)
-        k = idx.get(slot, 0); idx[slot] = k + 1
+        k = nxt.get(slot, 0)
+        while k < len(ons.get(slot, [])) and ons[slot][k] < t0:
+            k += 1
+        if k >= len(ons.get(slot, [])):
+            missed[starts] += 1
+            continue
         on = ons[slot][k]
+        nxt[slot] = k + 1
         if quiet_only and any(t0 <= off <= on for s2 in offs if s2 != slot and BUS(s2) == BUS(slot)
                               for off in offs[s2]):
             continue
         lat.append((on - t0) / 1000.0)
     return sorted(lat)
+
+missed = {}
 
 def pct(v, p):
     return v[min(len(v) - 1, int(len(v) * p / 100))]
@@ -132,6 +145,9 @@ bare.sort()
 hw = latencies(T + "/hwopen.txt", T + "/hwopen-hist.txt")
 rel = latencies(T + "/release.txt", T + "/release-hist.txt")
 quiet = latencies(T + "/release.txt", T + "/release-hist.txt", True)
+for f, n in missed.items():
+    if n:
+        print("  %d requests in %s with no coil-on after them in the history (left out)" % (n, os.path.basename(f)))
 print("%-58s %6s %9s %9s" % ("", "n", "p50 ms", "p99 ms"))
 for name, v in (("bare SQLite transaction (WAL, synchronous=FULL)", bare),
                 ("slot layer open -> coil on", hw),

@@ -13,7 +13,6 @@
 #include "common/msg.h"
 #include "common/util.h"
 #include "controller/hwevents.h"
-#include "controller/proto.h"
 #include "controller/windows.h"
 #include "hw/hw.h"
 
@@ -286,16 +285,8 @@ static void tell(struct kc_ctl *ctl, struct kc_backlog *b, const struct kc_stora
 		}
 		b->told = s->state;
 	}
-	if ((s->state != b->pushed || pending != b->pushed_pending) && ctl->proto &&
-	    kc_proto_subscribers(ctl->proto) > 0) {
-		json_t *msg = json_pack("{s:s, s:o}", "push", "storage", "storage", kc_backlog_storage(ctl));
-		char *line = msg ? json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-
-		if (line)
-			kc_proto_push(ctl->proto, line, strlen(line));
-		free(line);
-		json_decref(msg);
-	}
+	if ((s->state != b->pushed || pending != b->pushed_pending) && ctl->storage_changed)
+		ctl->storage_changed(ctl);
 	b->pushed = s->state;
 	b->pushed_pending = pending;
 }

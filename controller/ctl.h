@@ -61,6 +61,9 @@ struct kc_ctl {
 	char link_pushed_reason[32];
 	int64_t subscribers_checked; /* the sessions of subscribers were checked (monotonic ms) */
 	struct kc_backlog *backlog; /* changes waiting for the disk (backlog.c); NULL: none yet */
+	/* called by the backlog when the disk's state or the changes waiting
+	 * changed (kc_subscribe_storage pushes them); NULL: nobody listens */
+	void (*storage_changed)(struct kc_ctl *ctl);
 };
 
 /* Who sent a request: the socket peer and, after the session check, the

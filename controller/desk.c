@@ -12,32 +12,30 @@
 #include "controller/ctl.h"
 #include "controller/request.h"
 #include "controller/rules.h"
+#include "controller/rules_access.h"
+#include "controller/facts.h"
 #include "controller/hwevents.h"
+#include "controller/keys.h"
 #include "controller/reply.h"
 #include "controller/row.h"
 #include "controller/session.h"
 #include "controller/windows.h"
 
+/* The key's members of an event, with the slot it is in or its home. */
 static void key_members(json_t *ev, const struct kc_key_info *k)
 {
-	if (!k->code[0])
-		return;
-	kc_json_str(ev, "key", k->code);
-	kc_json_str(ev, "kind", k->kind);
-	kc_json_str(ev, "unit", k->unit);
-	kc_json_str(ev, "site", k->site);
-	kc_json_str(ev, "slot", k->slot[0] ? k->slot : k->home_slot);
+	kc_key_event_members(ev, k, !k->code[0] ? NULL : k->slot[0] ? k->slot : k->home_slot);
 }
 
 /* A refusal is an event too (rule 11), in its own transaction. */
 static json_t *refused(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_decision *d,
-		       const char *person, const char *type)
+		       const char *person, enum kc_event_type type)
 {
 	json_t *ev = kc_store_event(ctl->st, type), *data = json_object_get(ev, "data");
 
 	/* Why there is no operator: an unknown or an idle session. */
 	if (d->rule == 1 && !peer->person[0] && peer->session_given)
-		kc_decision_refuse(d, 1, KCM_session_detail, "{s:o}", "detail", kc_session_why_msg(peer));
+		kc_decision_refuse(d, 1, KCM_session_detail, "{s:o}", "detail", kc_rules_session_why(peer));
 
 	kc_json_str(ev, "actor", peer->person[0] ? peer->person : NULL);
 	kc_json_str(ev, "person", person && *person ? person : NULL);
@@ -50,7 +48,7 @@ static json_t *refused(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc
 		return kc_reply_fail(KCM_db_busy, NULL);
 	}
 	if (kc_store_append(ctl->st, ev) < 0 || kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	return kc_reply_decision(d);
 }
 
@@ -80,39 +78,29 @@ static void ops_contact_mask(const char *contact, char *out, size_t len)
 	out[n] = '\0';
 }
 
-/* Granted but the slot stayed shut: the release did not happen. Its loan
- * ends 'not_taken', the key is in, a held ID goes back, all or nothing. */
+/* Granted but the slot stayed shut: the release did not happen, undone
+ * as a window that closed with the key in (kc_hwevents_not_taken), all
+ * or nothing. */
 static int grant_undo(struct kc_ctl *ctl, const struct kc_peer *peer, const struct kc_decision *d,
 		      int64_t loan, const char *err)
 {
-	json_t *ev;
-
 	if (kc_store_begin(ctl->st) < 0)
 		return -EBUSY;
-	if (kc_store_x(ctl->st, "UPDATE loans SET state = 'not_taken' WHERE id = ?", "I", loan) < 0 ||
-	    kc_store_x(ctl->st, "UPDATE keys SET state = 'in' WHERE code = ?", "s", d->key.code) < 0 ||
-	    kc_hwevents_release_id(ctl, loan, peer->person, d->key.code) < 0)
-		goto fail;
-	ev = kc_store_event(ctl->st, "release.not_taken");
-	kc_json_str(ev, "actor", peer->person);
-	key_members(ev, &d->key);
-	json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(loan));
-	json_object_set_new(json_object_get(ev, "data"), "detail", json_string(err));
-	if (kc_store_append(ctl->st, ev) < 0 || kc_store_commit(ctl->st) < 0)
-		goto fail;
+	if (kc_hwevents_not_taken(ctl, loan, &d->key, d->key.slot, peer->person, err) < 0 ||
+	    kc_store_commit(ctl->st) < 0) {
+		kc_store_rollback(ctl->st);
+		return -EIO;
+	}
 	return 0;
-fail:
-	kc_store_rollback(ctl->st);
-	return -EIO;
 }
 
 /* Grants a decided release: the loan, the held ID and the approval in one
  * transaction with their events, then the slot opens (after the commit,
  * so no slot ever opens for a release the database does not know). */
 static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_decision *d,
-		     const char *purpose, json_t *req)
+		     const struct kc_release_req *req)
 {
-	const char *id_number = kc_req_str(req, "id_number"), *id_type = kc_req_str(req, "id_type");
+	const char *id_number = req->id_number, *id_type = req->id_type, *purpose = req->purpose;
 	const char *slot = d->key.slot;
 	char id_hash[KC_PWHASH_LEN], id_masked[KC_MASK_LEN], err[200];
 	bool hold_id = strcmp(purpose, "borrow") == 0;
@@ -121,7 +109,7 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 	int r;
 
 	if (!kc_windows_usable(ctl, KC_SLOT_FOR_RELEASE, d->key.code, slot, d))
-		return refused(ctl, peer, d, d->borrower, "release.refused");
+		return refused(ctl, peer, d, d->borrower, KC_EVT_RELEASE_REFUSED);
 	if (hold_id && (kc_id_hash(id_number, id_hash) < 0 ||
 			kc_id_mask(id_number, id_masked, sizeof(id_masked)) < 0))
 		return kc_reply_fail(KCM_release_id_hash_failed, NULL);
@@ -131,7 +119,7 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 		if (kc_store_x(ctl->st,
 			       "INSERT INTO approvals (key, manager, method, valid_from, valid_to, created_ms)"
 			       " VALUES (?,?,'second_credential',?,?,?)",
-			       "ssIII", d->key.code, kc_req_str(req, "approver"), now, now, now) < 0)
+			       "ssIII", d->key.code, req->approver, now, now, now) < 0)
 			goto fail;
 		approval = kc_store_last_id(ctl->st);
 	}
@@ -139,9 +127,9 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 		       "INSERT INTO loans (key, kind, purpose, borrower, borrower_type, contact, signature,"
 		       " operator, work_order, letter, approval, due_ms, slot, granted_ms, window_ms, state)"
 		       " VALUES (?,?,?,?,?,?,?,?,?,nullif(?,0),nullif(?,0),nullif(?,0),?,?,?,'granted')",
-		       "sssssssssIIIsII", d->key.code, d->key.kind, purpose, d->borrower, d->borrower_type,
-		       kc_req_str(req, "contact"), kc_req_str(req, "signature"), peer->person,
-		       kc_req_str(req, "work_order"), d->letter, approval, d->due_ms, slot, now,
+		       "sssssssssIIIsII", d->key.code, kc_key_kind_to_string(d->key.kind), purpose, d->borrower, d->borrower_type,
+		       req->contact, req->signature, peer->person,
+		       req->work_order, d->letter, approval, d->due_ms, slot, now,
 		       ctl->conf->release_window_ms) < 0)
 		goto fail;
 	loan = kc_store_last_id(ctl->st);
@@ -149,7 +137,7 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 		       "s", d->key.code) < 0 ||
 	    sqlite3_changes(kc_store_db(ctl->st)) != 1)
 		goto fail;
-	ev = kc_store_event(ctl->st, "release.granted");
+	ev = kc_store_event(ctl->st, KC_EVT_RELEASE_GRANTED);
 	kc_json_str(ev, "actor", peer->person);
 	kc_json_str(ev, "person", d->borrower);
 	key_members(ev, &d->key);
@@ -157,29 +145,29 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 	json_object_set_new(data, "loan", json_integer(loan));
 	json_object_set_new(data, "purpose", json_string(purpose));
 	kc_json_time(data, "due", d->due_ms);
-	kc_json_str(data, "work_order", kc_req_str(req, "work_order"));
+	kc_json_str(data, "work_order", req->work_order);
 	json_object_set_new(data, "letter", d->letter ? json_integer(d->letter) : json_null());
 	json_object_set_new(data, "approval", approval ? json_integer(approval) : json_null());
 	json_object_set_new(data, "window_ms", json_integer(ctl->conf->release_window_ms));
 	if (d->borrower_type[0])
 		json_object_set_new(data, "borrower_type", json_string(d->borrower_type));
-	if (kc_req_str(req, "contact")) {
+	if (req->contact) {
 		char contact[128];
 
-		ops_contact_mask(kc_req_str(req, "contact"), contact, sizeof(contact));
+		ops_contact_mask(req->contact, contact, sizeof(contact));
 		json_object_set_new(data, "contact", json_string(contact));
 	}
-	if (kc_req_str(req, "signature"))
-		kc_json_str(data, "signature", kc_req_str(req, "signature"));
+	if (req->signature)
+		kc_json_str(data, "signature", req->signature);
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (approval) {
 		if (kc_store_x(ctl->st, "UPDATE approvals SET used_loan = ? WHERE id = ?", "II", loan,
 			       approval) < 0)
 			goto fail;
-		ev = kc_store_event(ctl->st, "approval.used");
+		ev = kc_store_event(ctl->st, KC_EVT_APPROVAL_USED);
 		kc_json_str(ev, "actor", strcmp(d->approval_method, "second_credential") == 0
-						 ? kc_req_str(req, "approver")
+						 ? req->approver
 						 : peer->person);
 		key_members(ev, &d->key);
 		data = json_object_get(ev, "data");
@@ -196,7 +184,7 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 			       " VALUES (?,?,?,?,?,?)",
 			       "IssssI", loan, d->borrower, id_type, id_hash, id_masked, now) < 0)
 			goto fail;
-		ev = kc_store_id_event(ctl->st, "id.held", peer->person, d->borrower, d->key.code, loan, id_type,
+		ev = kc_store_id_event(ctl->st, KC_EVT_ID_HELD, peer->person, d->borrower, d->key.code, loan, id_type,
 				       id_masked);
 		if (kc_store_append(ctl->st, ev) < 0)
 			goto fail;
@@ -211,13 +199,14 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 			       (long long)loan, slot, kc_store_errmsg(ctl->st));
 			kc_windows_watch(ctl, loan, d->key.code, slot);
 		}
-		return kc_windows_open_refusal(KC_SLOT_FOR_RELEASE, d->key.code, slot, r);
+		kc_rules_slot_not_opened(KC_SLOT_FOR_RELEASE, d->key.code, slot, r, d);
+		return kc_reply_decision(d);
 	}
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "loan", json_integer(loan));
 	json_object_set_new(rep, "key", json_string(d->key.code));
 	json_object_set_new(rep, "slot", json_string(slot));
-	json_object_set_new(rep, "kind", json_string(d->key.kind));
+	kc_json_str(rep, "kind", kc_key_kind_to_string(d->key.kind));
 	json_object_set_new(rep, "purpose", json_string(purpose));
 	json_object_set_new(rep, "borrower", json_string(d->borrower));
 	json_object_set_new(rep, "window_ms", json_integer(ctl->conf->release_window_ms));
@@ -261,27 +250,34 @@ static json_t *release_due(struct kc_ctl *ctl, json_t *req, const char *purpose,
 	return rep;
 }
 
+/* A release's or a collection's members, read once. */
+#define R struct kc_release_req
+static const struct kc_req_member release_members[] = {
+	KC_REQ_TEXT(R, key),       KC_REQ_TEXT(R, purpose),   KC_REQ_TEXT(R, borrower),
+	KC_REQ_TEXT(R, contact),   KC_REQ_TEXT(R, signature), KC_REQ_INT(R, letter),
+	KC_REQ_TEXT(R, id_type),   KC_REQ_TEXT(R, id_number), KC_REQ_TEXT(R, work_order),
+	KC_REQ_INT(R, approval),   KC_REQ_TEXT(R, approver),
+};
+#undef R
+
+static void release_req(const struct kc_peer *peer, json_t *req, struct kc_release_req *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->operator_code = peer->person[0] ? peer->person : NULL;
+	r->operator_role = peer->role;
+	kc_req_members(req, release_members, KC_ARRAY_SIZE(release_members), r);
+}
+
 json_t *kc_desk_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
-	struct kc_release_req r = { 0 };
+	struct kc_release_req r;
+	struct kc_release_facts f;
 	struct kc_decision d;
 	char approver_role[16] = "";
 	json_t *rep = NULL;
 	int64_t now = kc_now_ms();
 
-	r.operator_code = peer->person[0] ? peer->person : NULL;
-	r.operator_role = peer->role;
-	r.key = kc_req_str(req, "key");
-	r.purpose = kc_req_str(req, "purpose");
-	r.borrower = kc_req_str(req, "borrower");
-	r.contact = kc_req_str(req, "contact");
-	r.signature = kc_req_str(req, "signature");
-	r.letter = kc_req_int(req, "letter");
-	r.id_type = kc_req_str(req, "id_type");
-	r.id_number = kc_req_str(req, "id_number");
-	r.work_order = kc_req_str(req, "work_order");
-	r.approval = kc_req_int(req, "approval");
-	r.approver = kc_req_str(req, "approver");
+	release_req(peer, req, &r);
 	if (!r.key || !r.purpose)
 		return kc_reply_fail(KCM_release_needs_key_purpose, NULL);
 	rep = release_due(ctl, req, r.purpose, now, &r.due_ms);
@@ -296,14 +292,15 @@ json_t *kc_desk_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 		r.approver_role = approver_role;
 		json_decref(v);
 	}
-	if (kc_rules_release(ctl->st, &r, now, &d) < 0) {
+	if (kc_facts_release(ctl->st, &r, &f) < 0) {
 		rep = kc_reply_read_failed(ctl->st);
 		goto out;
 	}
+	kc_rules_release(&r, &f, now, &d);
 	if (!d.granted)
-		rep = refused(ctl, peer, &d, d.borrower[0] ? d.borrower : r.borrower, "release.refused");
+		rep = refused(ctl, peer, &d, d.borrower[0] ? d.borrower : r.borrower, KC_EVT_RELEASE_REFUSED);
 	else
-		rep = grant(ctl, peer, &d, r.purpose, req);
+		rep = grant(ctl, peer, &d, &r);
 out:
 	kc_decision_clear(&d);
 	return rep;
@@ -311,18 +308,24 @@ out:
 
 json_t *kc_desk_collect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
+	struct kc_entrustment_facts e;
+	struct kc_release_req r;
+	struct kc_key_info k;
 	struct kc_decision d;
+	bool found;
 	json_t *rep;
 
+	release_req(peer, req, &r);
+	r.purpose = "owner_collect";
+	if (kc_facts_collect(ctl->st, r.key, &k, &found, &e) < 0)
+		return kc_reply_read_failed(ctl->st);
 	kc_decision_init(&d);
-	if (kc_rules_collect(ctl->st, peer->person[0] ? peer->person : NULL, peer->role,
-			     kc_req_str(req, "key"), kc_req_str(req, "id_number"),
-			     kc_req_str(req, "signature"), kc_now_ms(), &d) < 0)
-		rep = kc_reply_read_failed(ctl->st);
-	else if (!d.granted)
-		rep = refused(ctl, peer, &d, d.borrower, "release.refused");
+	kc_rules_collect(r.operator_code, r.operator_role, r.key, found ? &k : NULL, &e, r.id_number,
+			 r.signature, kc_now_ms(), &d);
+	if (!d.granted)
+		rep = refused(ctl, peer, &d, d.borrower, KC_EVT_RELEASE_REFUSED);
 	else
-		rep = grant(ctl, peer, &d, "owner_collect", req);
+		rep = grant(ctl, peer, &d, &r);
 	kc_decision_clear(&d);
 	return rep;
 }
@@ -360,7 +363,7 @@ json_t *kc_desk_approve(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 		       "ssIII", k.code, peer->person, from, to, now) < 0)
 		goto fail;
 	id = kc_store_last_id(ctl->st);
-	ev = kc_store_event(ctl->st, "approval.issued");
+	ev = kc_store_event(ctl->st, KC_EVT_APPROVAL_ISSUED);
 	kc_json_str(ev, "actor", peer->person);
 	kc_json_str(ev, "key", k.code);
 	kc_json_str(ev, "unit", k.unit);
@@ -372,28 +375,30 @@ json_t *kc_desk_approve(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "approval", json_integer(id));
 	kc_json_time(rep, "valid_from", from);
 	kc_json_time(rep, "valid_to", to);
 	return rep;
 fail:
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
 	int64_t loan = kc_req_int(req, "loan");
+	struct kc_id_loan_facts f;
 	struct kc_decision d;
 	struct kc_id_held id;
 	json_t *rep, *ev, *data;
 
 	kc_decision_init(&d);
-	if (kc_rules_id_release(ctl->st, peer->person, loan, &d) < 0) {
+	if (kc_facts_id_release(ctl->st, loan, &f) < 0) {
 		rep = kc_reply_read_failed(ctl->st);
 		goto out;
 	}
+	kc_rules_id_release(peer->person, loan, &f, &d);
 	if (kc_store_id_held(ctl->st, loan, &id) == -EIO) {
 		rep = kc_reply_read_failed(ctl->st);
 		goto out;
@@ -403,7 +408,7 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 			rep = refusal(&d);
 			goto out;
 		}
-		ev = kc_store_event(ctl->st, "id.release_refused");
+		ev = kc_store_event(ctl->st, KC_EVT_ID_RELEASE_REFUSED);
 		kc_json_str(ev, "actor", peer->person);
 		kc_json_str(ev, "person", id.person);
 		kc_json_str(ev, "key", d.key.code[0] ? d.key.code : NULL);
@@ -413,7 +418,7 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 		json_object_set_new(data, "rule", json_integer(d.rule));
 		if (kc_store_begin(ctl->st) < 0 || kc_store_append(ctl->st, ev) < 0 ||
 		    kc_store_commit(ctl->st) < 0) {
-			rep = kc_reply_write_failed(ctl->st);
+			rep = kc_reply_write_failed(kc_store_abort(ctl->st));
 			goto out;
 		}
 		rep = refusal(&d);
@@ -426,7 +431,7 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 	if (kc_store_x(ctl->st, "UPDATE ids_held SET released_ms = ?, released_by = ? WHERE loan = ?",
 		       "IsI", kc_now_ms(), peer->person, loan) < 0)
 		goto fail;
-	ev = kc_store_id_event(ctl->st, "id.released", peer->person, id.person, d.key.code, loan, id.id_type,
+	ev = kc_store_id_event(ctl->st, KC_EVT_ID_RELEASED, peer->person, id.person, d.key.code, loan, id.id_type,
 			       id.masked);
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
@@ -439,7 +444,7 @@ json_t *kc_desk_id_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 	json_object_set_new(rep, "id_masked", json_string(id.masked));
 	goto out;
 fail:
-	rep = kc_reply_write_failed(ctl->st);
+	rep = kc_reply_write_failed(kc_store_abort(ctl->st));
 out:
 	kc_decision_clear(&d);
 	return rep;
@@ -490,7 +495,7 @@ json_t *kc_desk_inspect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 		       peer->person, kc_now_ms()) < 0 ||
 	    kc_store_x(ctl->st, "UPDATE loans SET inspection = 'recorded' WHERE id = ?", "I", loan) < 0)
 		goto fail;
-	ev = kc_store_event(ctl->st, "inspection.recorded");
+	ev = kc_store_event(ctl->st, KC_EVT_INSPECTION_RECORDED);
 	kc_json_str(ev, "actor", peer->person);
 	/* The inspector is who borrowed the key; actor, who typed the result. */
 	kc_json_str(ev, "person", l.borrower);
@@ -505,10 +510,10 @@ json_t *kc_desk_inspect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	return kc_reply_ok();
 fail:
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 static json_t *handover_sheet(struct kc_ctl *ctl)
@@ -545,7 +550,7 @@ json_t *kc_desk_handover_start(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 		       "sIs", peer->person, kc_now_ms(), text ? text : "{}") < 0)
 		goto fail;
 	id = kc_store_last_id(ctl->st);
-	ev = kc_store_event(ctl->st, "handover.started");
+	ev = kc_store_event(ctl->st, KC_EVT_HANDOVER_STARTED);
 	kc_json_str(ev, "actor", peer->person);
 	d = json_object_get(ev, "data");
 	json_object_set_new(d, "handover", json_integer(id));
@@ -566,7 +571,7 @@ fail:
 busy:
 	free(text);
 	json_decref(sheet);
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 static json_t *handover_sign(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req,
@@ -606,12 +611,12 @@ static json_t *handover_sign(struct kc_ctl *ctl, struct kc_peer *peer, json_t *r
 			      : "UPDATE handovers SET incoming = ?, confirmed_ms = ? WHERE id = ?",
 		       "sII", peer->person, kc_now_ms(), id) < 0)
 		goto fail;
-	ev = kc_store_event(ctl->st, review ? "handover.reviewed" : "handover.confirmed");
+	ev = kc_store_event(ctl->st, review ? KC_EVT_HANDOVER_REVIEWED : KC_EVT_HANDOVER_CONFIRMED);
 	kc_json_str(ev, "actor", peer->person);
 	json_object_set_new(json_object_get(ev, "data"), "handover", json_integer(id));
-	return kc_reply_commit(ctl->st, ev, "handover", id);
+	return kc_store_append_commit(ctl->st, ev) < 0 ? kc_reply_write_failed(kc_store_abort(ctl->st)) : kc_reply_id("handover", id);
 fail:
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 json_t *kc_desk_alarm_clear(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -649,7 +654,7 @@ json_t *kc_desk_alarm_clear(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	if (kc_store_x(ctl->st, "UPDATE alarms SET cleared_ms = ?, cleared_by = ? WHERE id = ?", "IsI",
 		       kc_now_ms(), peer->person, id) < 0)
 		goto fail;
-	ev = kc_store_event(ctl->st, "alarm.cleared");
+	ev = kc_store_event(ctl->st, KC_EVT_ALARM_CLEARED);
 	kc_json_str(ev, "actor", peer->person);
 	kc_json_str(ev, "key", key[0] ? key : NULL);
 	kc_json_str(ev, "slot", slot[0] ? slot : NULL);
@@ -659,10 +664,10 @@ json_t *kc_desk_alarm_clear(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	return kc_reply_ok();
 fail:
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 json_t *kc_desk_handover_confirm(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)

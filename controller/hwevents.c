@@ -12,22 +12,10 @@
 #include "common/log.h"
 #include "common/pdata.h"
 #include "common/util.h"
-#include "controller/backlog.h"
+#include "controller/keys.h"
 #include "controller/windows.h"
 #include "hw/hw.h"
 #include "controller/row.h"
-
-void kc_hwevents_key_members(json_t *ev, const struct kc_key_info *k, const char *slot)
-{
-	if (k && k->code[0]) {
-		kc_json_str(ev, "key", k->code);
-		kc_json_str(ev, "kind", k->kind);
-		kc_json_str(ev, "unit", k->unit);
-		kc_json_str(ev, "site", k->site);
-	}
-	if (slot)
-		kc_json_str(ev, "slot", slot);
-}
 
 int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_info *k,
 		       const char *slot, int64_t loan, const char *person, json_t *msg)
@@ -61,8 +49,8 @@ int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_
 	if (r < 0)
 		return -EIO;
 	id = kc_store_last_id(ctl->st);
-	ev = kc_store_event(ctl->st, "alarm.raised");
-	kc_hwevents_key_members(ev, k, slot);
+	ev = kc_store_event(ctl->st, KC_EVT_ALARM_RAISED);
+	kc_key_event_members(ev, k, slot);
 	kc_json_str(ev, "person", person);
 	d = json_object_get(ev, "data");
 	json_object_set_new(d, "alarm", json_integer(id));
@@ -83,7 +71,7 @@ int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, const char *alarm_ty
 	if (kc_store_x(ctl->st, "UPDATE alarms SET cleared_ms = ?, cleared_by = ? WHERE id = ?", "IsI",
 		       kc_now_ms(), cleared_by, id) < 0)
 		return -EIO;
-	ev = kc_store_event(ctl->st, "alarm.cleared");
+	ev = kc_store_event(ctl->st, KC_EVT_ALARM_CLEARED);
 	if (key)
 		kc_json_str(ev, "key", key);
 	if (slot)
@@ -111,7 +99,7 @@ static int home_again(struct kc_ctl *ctl, const struct kc_key_info *k, const cha
 	return r == -ENOENT ? 0 : -EIO;
 }
 
-static int slot_event(struct kc_ctl *ctl, const char *type, const char *slot,
+static int slot_event(struct kc_ctl *ctl, enum kc_event_type type, const char *slot,
 		      const struct kc_key_info *k, uint32_t tag, bool with_tag)
 {
 	json_t *ev = kc_store_event(ctl->st, type);
@@ -170,10 +158,10 @@ static int taken(struct kc_ctl *ctl, const struct kc_key_info *k, const char *sl
 	    kc_store_x(ctl->st, "UPDATE keys SET state = ?, slot = NULL WHERE code = ?", "ss",
 		       collect ? "collected" : "out", k->code) < 0)
 		return -EIO;
-	if (slot_event(ctl, "slot.removed", slot, k, 0, false) < 0)
+	if (slot_event(ctl, KC_EVT_SLOT_REMOVED, slot, k, 0, false) < 0)
 		return -EIO;
-	ev = kc_store_event(ctl->st, "release.taken");
-	kc_hwevents_key_members(ev, k, slot);
+	ev = kc_store_event(ctl->st, KC_EVT_RELEASE_TAKEN);
+	kc_key_event_members(ev, k, slot);
 	kc_json_str(ev, "person", l.borrower);
 	json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(l.id));
 	if (kc_store_append(ctl->st, ev) < 0)
@@ -185,8 +173,8 @@ static int taken(struct kc_ctl *ctl, const struct kc_key_info *k, const char *sl
 		       "UPDATE entrustments SET state = 'collected', closed_ms = ?, signature = ? WHERE id = ?",
 		       "IsI", now, l.signature, l.entrustment) < 0)
 		return -EIO;
-	ev = kc_store_event(ctl->st, "collection.completed");
-	kc_hwevents_key_members(ev, k, NULL);
+	ev = kc_store_event(ctl->st, KC_EVT_COLLECTION_COMPLETED);
+	kc_key_event_members(ev, k, NULL);
 	kc_json_str(ev, "actor", l.op);
 	kc_json_str(ev, "person", l.borrower);
 	d = json_object_get(ev, "data");
@@ -195,8 +183,8 @@ static int taken(struct kc_ctl *ctl, const struct kc_key_info *k, const char *sl
 	json_object_set_new(d, "loan", json_integer(l.id));
 	if (kc_store_append(ctl->st, ev) < 0)
 		return -EIO;
-	ev = kc_store_event(ctl->st, "entrustment.closed");
-	kc_hwevents_key_members(ev, k, NULL);
+	ev = kc_store_event(ctl->st, KC_EVT_ENTRUSTMENT_CLOSED);
+	kc_key_event_members(ev, k, NULL);
 	kc_json_str(ev, "actor", l.op);
 	kc_json_str(ev, "person", l.borrower);
 	d = json_object_get(ev, "data");
@@ -224,10 +212,10 @@ static int returned(struct kc_ctl *ctl, const struct kc_key_info *k, const char 
 	    kc_store_x(ctl->st, "UPDATE keys SET state = 'in', slot = ? WHERE code = ?", "ss", slot,
 		       k->code) < 0)
 		return -EIO;
-	if (slot_event(ctl, "slot.inserted", slot, k, tag, true) < 0)
+	if (slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, k, tag, true) < 0)
 		return -EIO;
-	ev = kc_store_event(ctl->st, "loan.returned");
-	kc_hwevents_key_members(ev, k, slot);
+	ev = kc_store_event(ctl->st, KC_EVT_LOAN_RETURNED);
+	kc_key_event_members(ev, k, slot);
 	kc_json_str(ev, "person", l.borrower);
 	d = json_object_get(ev, "data");
 	json_object_set_new(d, "loan", json_integer(l.id));
@@ -287,10 +275,10 @@ static int slot_absent(struct kc_ctl *ctl, const char *slot, bool hw_change)
 	r = key_by(ctl, "SELECT code FROM keys WHERE slot = ? AND state IN ('in', 'releasing')", "s",
 		   slot, &k);
 	if (r == -ENOENT)
-		return hw_change ? slot_event(ctl, "slot.removed", slot, NULL, 0, false) : 0;
+		return hw_change ? slot_event(ctl, KC_EVT_SLOT_REMOVED, slot, NULL, 0, false) : 0;
 	if (r < 0)
 		return r;
-	if (strcmp(k.state, "releasing") == 0) {
+	if (k.state == KC_KEY_RELEASING) {
 		return taken(ctl, &k, slot);
 	}
 	/* Rule 9: a re-seat opened this slot for this key, to move it home:
@@ -302,7 +290,7 @@ static int slot_absent(struct kc_ctl *ctl, const char *slot, bool hw_change)
 		if (kc_store_x(ctl->st, "UPDATE keys SET state = 'missing', slot = NULL WHERE code = ?",
 			       "s", k.code) < 0)
 			return -EIO;
-		ev = kc_store_event(ctl->st, "slot.removed");
+		ev = kc_store_event(ctl->st, KC_EVT_SLOT_REMOVED);
 		kc_json_str(ev, "slot", slot);
 		kc_json_str(ev, "key", k.code);
 		json_object_set_new(json_object_get(ev, "data"), "reseat", json_true());
@@ -314,7 +302,7 @@ static int slot_absent(struct kc_ctl *ctl, const char *slot, bool hw_change)
 	if (kc_store_x(ctl->st, "UPDATE keys SET state = 'missing', slot = NULL WHERE code = ?", "s",
 		       k.code) < 0)
 		return -EIO;
-	if (slot_event(ctl, "slot.removed", slot, &k, 0, false) < 0)
+	if (slot_event(ctl, KC_EVT_SLOT_REMOVED, slot, &k, 0, false) < 0)
 		return -EIO;
 	return kc_hwevents_alarm(ctl, "tamper", &k, slot, 0, NULL,
 				 kc_msg_new(KCM_alarm_tamper, "{s:s, s:s}", "key", k.code, "slot", slot));
@@ -344,7 +332,7 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 			char hex[16];
 
 			snprintf(hex, sizeof(hex), "0x%x", tag);
-			if (hw_change && slot_event(ctl, "slot.inserted", slot, NULL, tag, true) < 0)
+			if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, NULL, tag, true) < 0)
 				return -EIO;
 			return kc_hwevents_alarm(ctl, "wrong_slot", NULL, slot, 0, NULL,
 						 kc_msg_new(KCM_alarm_unknown_tag, "{s:s, s:s}", "tag", hex,
@@ -357,39 +345,39 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 		r = key_by(ctl, "SELECT code FROM keys WHERE home_slot = ?", "s", slot, &k);
 		if (r < 0 && r != -ENOENT)
 			return r;
-		have_k = r == 0 && (strcmp(k.state, "out") == 0 || strcmp(k.state, "missing") == 0 ||
-				    strcmp(k.state, "awaiting") == 0);
+		have_k = r == 0 && (k.state == KC_KEY_OUT || k.state == KC_KEY_MISSING ||
+				    k.state == KC_KEY_AWAITING);
 	}
 	if (!have_k) {
-		if (hw_change && slot_event(ctl, "slot.inserted", slot, NULL, tag, true) < 0)
+		if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, NULL, tag, true) < 0)
 			return -EIO;
 		return kc_hwevents_alarm(ctl, "wrong_slot", NULL, slot, 0, NULL,
 					 kc_msg_new(KCM_alarm_unexpected_key, "{s:s}", "slot", slot));
 	}
-	if ((strcmp(k.state, "in") == 0 || strcmp(k.state, "releasing") == 0)) {
+	if (k.state == KC_KEY_IN || k.state == KC_KEY_RELEASING) {
 		if (strcmp(k.slot, slot) == 0)
-			return hw_change ? slot_event(ctl, "slot.inserted", slot, &k, tag, true) : 0;
-		if (hw_change && slot_event(ctl, "slot.inserted", slot, &k, tag, true) < 0)
+			return hw_change ? slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &k, tag, true) : 0;
+		if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &k, tag, true) < 0)
 			return -EIO;
 		return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL,
 					 kc_msg_new(KCM_alarm_tag_elsewhere, "{s:s, s:s, s:s}", "slot", slot,
 						    "key", k.code, "recorded", k.slot));
 	}
-	if (strcmp(k.state, "out") == 0)
+	if (k.state == KC_KEY_OUT)
 		return returned(ctl, &k, slot, tag);
-	if (strcmp(k.state, "missing") == 0 || strcmp(k.state, "awaiting") == 0) {
+	if (k.state == KC_KEY_MISSING || k.state == KC_KEY_AWAITING) {
 		/* Back after a tamper (the alarm stays for staff), or put in for
 		 * the first time: in custody now. */
 		if (kc_store_x(ctl->st, "UPDATE keys SET state = 'in', slot = ? WHERE code = ?", "ss",
 			       slot, k.code) < 0)
 			return -EIO;
-		if (slot_event(ctl, "slot.inserted", slot, &k, tag, true) < 0)
+		if (slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &k, tag, true) < 0)
 			return -EIO;
 		if ((m = kc_rules_wrong_slot(&k, slot)))
 			return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL, m);
 		return home_again(ctl, &k, slot);
 	}
-	if (hw_change && slot_event(ctl, "slot.inserted", slot, &k, tag, true) < 0)
+	if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &k, tag, true) < 0)
 		return -EIO;
 	return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL,
 				 kc_msg_new(KCM_alarm_key_in_slot, "{s:s, s:s, s:s}", "key", k.code, "state",
@@ -398,7 +386,7 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 
 static int slot_fault(struct kc_ctl *ctl, const char *slot, const char *board, const char *detail)
 {
-	json_t *ev = kc_store_event(ctl->st, "slot.fault");
+	json_t *ev = kc_store_event(ctl->st, KC_EVT_SLOT_FAULT);
 
 	kc_json_str(ev, "slot", slot);
 	json_object_set_new(json_object_get(ev, "data"), "board", json_string(board));
@@ -419,7 +407,7 @@ static int slot_recovered(struct kc_ctl *ctl, const char *slot, const char *boar
 			 "SELECT id FROM alarms WHERE type = 'fault' AND slot = ? AND cleared_ms IS NULL",
 			 "s", slot) < 0)
 		return 0; /* the first reading after start: nothing was wrong */
-	ev = kc_store_event(ctl->st, "slot.recovered");
+	ev = kc_store_event(ctl->st, KC_EVT_SLOT_RECOVERED);
 	kc_json_str(ev, "slot", slot);
 	json_object_set_new(json_object_get(ev, "data"), "board", json_string(board));
 	if (kc_store_append(ctl->st, ev) < 0)
@@ -467,23 +455,10 @@ int kc_hwevents_record(struct kc_ctl *ctl, const struct hw_event *e)
 	return kc_store_commit(ctl->st);
 }
 
-void kc_hwevents_read(struct kc_ctl *ctl)
-{
-	struct hw_event ev[32];
-	int n;
-
-	if (!ctl->hw)
-		return;
-	while ((n = hw_cabinet_read_events(ctl->hw, ev, (int)KC_ARRAY_SIZE(ev))) > 0)
-		for (int i = 0; i < n; i++) {
-			if (ev[i].type == HW_EV_LOCK_OFF)
-				kc_windows_lock_off(ctl, ev[i].slot);
-			else
-				kc_backlog_hw(ctl, &ev[i]);
-		}
-}
-
-int kc_hwevents_release_id(struct kc_ctl *ctl, int64_t loan, const char *actor, const char *key)
+/* Inside a transaction: ends the hold on the ID of a loan whose key was
+ * never taken, with its id.released event (reason "not_taken"). Returns
+ * 0 (also when no ID was held) or -errno. */
+static int release_id(struct kc_ctl *ctl, int64_t loan, const char *actor, const char *key)
 {
 	struct kc_id_held id;
 	json_t *ev;
@@ -497,20 +472,28 @@ int kc_hwevents_release_id(struct kc_ctl *ctl, int64_t loan, const char *actor, 
 		       "II", kc_now_ms(), loan);
 	if (r < 0)
 		return r;
-	ev = kc_store_id_event(ctl->st, "id.released", actor && *actor ? actor : NULL, id.person, key, loan,
+	ev = kc_store_id_event(ctl->st, KC_EVT_ID_RELEASED, actor && *actor ? actor : NULL, id.person, key, loan,
 			       id.id_type, id.masked);
 	json_object_set_new(json_object_get(ev, "data"), "reason", json_string("not_taken"));
 	return kc_store_append(ctl->st, ev);
 }
 
-void kc_hwevents_not_taken(struct kc_ctl *ctl, const struct kc_window *w)
+int kc_hwevents_not_taken(struct kc_ctl *ctl, int64_t loan, const struct kc_key_info *k, const char *slot,
+			  const char *actor, const char *detail)
 {
-	struct hw_slot_state hs;
+	json_t *ev;
 
-	/* A reading that says empty although no removal came through (it
-	 * left while keycabd was down): the release was taken. */
-	kc_backlog_window(ctl, w, w->slot_index >= 0 && hw_slot_state(ctl->hw, w->slot_index, &hs) == 0 &&
-					  hs.presence == HW_PRESENCE_ABSENT);
+	if (kc_store_x(ctl->st, "UPDATE loans SET state = 'not_taken' WHERE id = ?", "I", loan) < 0 ||
+	    kc_store_x(ctl->st, "UPDATE keys SET state = 'in' WHERE code = ?", "s", k->code) < 0 ||
+	    release_id(ctl, loan, actor, k->code) < 0)
+		return -EIO;
+	ev = kc_store_event(ctl->st, KC_EVT_RELEASE_NOT_TAKEN);
+	kc_key_event_members(ev, k, slot);
+	kc_json_str(ev, "actor", actor);
+	json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(loan));
+	if (detail)
+		json_object_set_new(json_object_get(ev, "data"), "detail", json_string(detail));
+	return kc_store_append(ctl->st, ev);
 }
 
 /* A window closed with its loan still granted: the key stayed in, or left
@@ -520,7 +503,6 @@ int kc_hwevents_window_closed(struct kc_ctl *ctl, const struct kc_window *w, boo
 	struct kc_key_info k;
 	char state[16] = "", op[64] = "";
 	sqlite3_stmt *s;
-	json_t *ev;
 	int r, row;
 
 	s = kc_store_q(ctl->st, "SELECT state, operator FROM loans WHERE id = ?", "I", w->loan);
@@ -532,7 +514,7 @@ int kc_hwevents_window_closed(struct kc_ctl *ctl, const struct kc_window *w, boo
 	kc_row_done(s);
 	if (row == -EIO)
 		return -EIO;
-	if (strcmp(state, "granted") != 0)
+	if (kc_loan_state_from_string(state) != KC_LOAN_GRANTED)
 		return 0; /* taken, or decided already */
 	r = kc_key_get(ctl->st, w->key, &k);
 	if (r < 0)
@@ -543,18 +525,7 @@ int kc_hwevents_window_closed(struct kc_ctl *ctl, const struct kc_window *w, boo
 		r = taken(ctl, &k, w->slot);
 		goto commit;
 	}
-	r = -EIO;
-	if (kc_store_x(ctl->st, "UPDATE loans SET state = 'not_taken' WHERE id = ?", "I", w->loan) < 0 ||
-	    kc_store_x(ctl->st, "UPDATE keys SET state = 'in' WHERE code = ?", "s", k.code) < 0)
-		goto commit;
-	/* The hold on an ID of a release that never happened ends with it. */
-	if (kc_hwevents_release_id(ctl, w->loan, op, k.code) < 0)
-		goto commit;
-	ev = kc_store_event(ctl->st, "release.not_taken");
-	kc_hwevents_key_members(ev, &k, w->slot);
-	kc_json_str(ev, "actor", op);
-	json_object_set_new(json_object_get(ev, "data"), "loan", json_integer(w->loan));
-	r = kc_store_append(ctl->st, ev);
+	r = kc_hwevents_not_taken(ctl, w->loan, &k, w->slot, op, NULL);
 commit:
 	if (r < 0) {
 		kc_store_rollback(ctl->st);

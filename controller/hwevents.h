@@ -11,15 +11,6 @@
 
 struct hw_event;
 
-/* Reads every event the slot layer has and records each, through the
- * backlog (controller/backlog.h): at once, or once the database takes
- * writes again. */
-void kc_hwevents_read(struct kc_ctl *ctl);
-/* The window w closed with its loan still granted: the release was not
- * taken (or, when the slot reads empty now, taken after all); recorded
- * through the backlog as well. */
-void kc_hwevents_not_taken(struct kc_ctl *ctl, const struct kc_window *w);
-
 /* One hardware event (not LOCK_OFF) recorded with its events in one
  * transaction: 0, or -errno with nothing written. */
 int kc_hwevents_record(struct kc_ctl *ctl, const struct hw_event *e);
@@ -27,14 +18,14 @@ int kc_hwevents_record(struct kc_ctl *ctl, const struct hw_event *e);
  * One transaction: 0 (also when the loan was decided already), or
  * -errno with nothing written. */
 int kc_hwevents_window_closed(struct kc_ctl *ctl, const struct kc_window *w, bool empty);
-/* Inside a transaction: ends the hold on the ID of a loan whose key was
- * never taken, with its id.released event (reason "not_taken"). Returns
- * 0 (also when no ID was held) or -errno. */
-int kc_hwevents_release_id(struct kc_ctl *ctl, int64_t loan, const char *actor, const char *key);
+/* Inside a transaction: the compensation of a release whose key never
+ * left (its window closed with the key in, or its slot did not open):
+ * loan ends 'not_taken', key k is in again, an ID held goes back
+ * (id.released, reason "not_taken"), with the release.not_taken event
+ * (actor, slot, detail when given). 0 or -errno. */
+int kc_hwevents_not_taken(struct kc_ctl *ctl, int64_t loan, const struct kc_key_info *k, const char *slot,
+			  const char *actor, const char *detail);
 
-/* The key's members of an event (key, kind, unit, site) and slot, each
- * when given. */
-void kc_hwevents_key_members(json_t *ev, const struct kc_key_info *k, const char *slot);
 /* Inside a transaction: raises an alarm, with its alarm.raised event,
  * unless one of the same type for the same key and slot is open. msg
  * (taken; common/msg.h) says what happened: the alarm keeps it and its

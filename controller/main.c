@@ -27,6 +27,7 @@
 #include "hw/hw.h"
 #include "controller/backlog.h"
 #include "controller/hwevents.h"
+#include "controller/hwread.h"
 #include "controller/registry.h"
 #include "controller/scans.h"
 #include "controller/session.h"
@@ -86,7 +87,7 @@ static int read_token(const char *path, char *out, size_t len, char *err, size_t
 }
 
 /* An event of keycabd's own life; data's members (taken) go into its data. */
-static int lifecycle_event(struct kc_ctl *ctl, const char *type, json_t *data)
+static int lifecycle_event(struct kc_ctl *ctl, enum kc_event_type type, json_t *data)
 {
 	json_t *ev = kc_store_event(ctl->st, type);
 
@@ -324,6 +325,7 @@ int main(int argc, char **argv)
 	ctl.proto = srv;
 	ctl.link_pushed = -1;
 	kc_store_set_publish(st, kc_subscribe_event, &ctl);
+	ctl.storage_changed = kc_subscribe_storage;
 
 	/* 5. forwarding to the audit service, when configured */
 	if (conf.audit_url[0]) {
@@ -354,7 +356,7 @@ int main(int argc, char **argv)
 		ctl.forwarder = fwd;
 		ctl.link_seen = -1;
 	}
-	if (lifecycle_event(&ctl, "controller.started",
+	if (lifecycle_event(&ctl, KC_EVT_CONTROLLER_STARTED,
 			    json_pack("{s:s, s:s}", "version", KEYCABD_VERSION, "time_zone",
 				      conf.time_zone)) < 0) {
 		kc_err("cannot write to the database: %s", kc_store_errmsg(st));
@@ -416,14 +418,14 @@ int main(int argc, char **argv)
 				kc_warn("timerfd: %s", strerror(errno));
 		}
 		if (fds[2].revents & POLLIN)
-			kc_hwevents_read(&ctl);
+			kc_hwread_events(&ctl);
 		kc_proto_handle(srv, fds + n, ns, &ctl);
 	}
 	sd_notify(0, "STOPPING=1");
 	kc_notice("stopping");
 	kc_backlog_free(&ctl);
 	kc_session_tick(&ctl, true);
-	lifecycle_event(&ctl, "controller.stopping", json_pack("{s:s}", "reason", "signal"));
+	lifecycle_event(&ctl, KC_EVT_CONTROLLER_STOPPING, json_pack("{s:s}", "reason", "signal"));
 	rc = 0;
 out:
 	kc_backlog_free(&ctl);

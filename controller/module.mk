@@ -5,7 +5,9 @@ LIBRARIES += controller
 controller_SRCS := controller/store.c controller/conf.c controller/rules.c \
 	controller/session.c controller/registry.c controller/hwevents.c controller/windows.c controller/scans.c \
 	controller/row.c controller/desk.c controller/reseat.c controller/reply.c controller/reads.c controller/request.c \
-	controller/proto.c controller/subscribe.c controller/csv.c controller/outbox.c $(SCHEMA_C_controller)
+	controller/proto.c controller/subscribe.c controller/csv.c controller/outbox.c $(SCHEMA_C_controller) \
+	controller/rules_release.c controller/facts.c controller/keys.c controller/people.c controller/custody.c \
+	controller/rules_access.c controller/hwread.c controller/words.c
 
 PROGRAMS += keycabd
 keycabd_SRCS := controller/main.c
@@ -32,6 +34,12 @@ t-ctl-conf_SRCS := tests/controller/t-ctl-conf.c
 t-ctl-conf_LIBS := controller common
 t-ctl-csv_SRCS := tests/controller/t-ctl-csv.c
 t-ctl-csv_LIBS := controller common
+# the release rules on facts alone: linked with the rules' objects and
+# common/ only, so a rule that reached for the store would not link
+TEST_PROGRAMS += t-ctl-decide
+t-ctl-decide_SRCS := tests/controller/t-ctl-decide.c controller/rules.c controller/rules_release.c \
+	controller/words.c
+t-ctl-decide_LIBS := common
 
 # scenarios on keycab-sim (tests/controller/lib.sh starts both)
 TEST_SCRIPTS += tests/controller/t-rules-sim.sh tests/controller/t-bad-input.sh \

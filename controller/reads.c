@@ -11,6 +11,7 @@
 #include "controller/reply.h"
 #include "controller/row.h"
 #include "controller/rules.h"
+#include "controller/rules_access.h"
 #include "controller/session.h"
 #include "hw/hw.h"
 
@@ -147,12 +148,15 @@ json_t *kc_reads_status(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 
 json_t *kc_reads_whoami(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
+	struct kc_decision d;
 	json_t *rep;
 
 	(void)ctl;
 	(void)req;
-	if (!peer->person[0])
-		return kc_session_refuse(peer, 1, "login", KCM_login_needed_whoami);
+	kc_decision_init(&d);
+	if (!kc_rules_need_login(peer, KCM_login_needed_whoami, "login", &d))
+		return kc_reply_take(&d);
+	kc_decision_clear(&d);
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "person", json_string(peer->person));
 	json_object_set_new(rep, "name", json_string(peer->name));

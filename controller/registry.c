@@ -13,7 +13,9 @@
 #include "common/pdata.h"
 #include "common/util.h"
 #include "controller/ctl.h"
+#include "controller/keys.h"
 #include "controller/rules.h"
+#include "controller/rules_access.h"
 #include "hw/hw.h"
 #include "controller/registry.h"
 #include "controller/reply.h"
@@ -82,6 +84,105 @@ static int row_added(struct kc_ctl *ctl, json_t *ev)
 	return kc_store_append(ctl->st, ev) < 0 ? -EIO : 0;
 }
 
+/* How a member of an import row is checked, in the order of its table;
+ * the first that fails rejects the row with its message. */
+enum field_how {
+	FIELD_CODE, /* a code (valid_code) */
+	FIELD_TEXT, /* text of 1 to max bytes */
+	FIELD_WORD, /* a word lookup knows (it returns >= 0) */
+	FIELD_BOOL, /* yes or no (kc_parse_bool) */
+	FIELD_REF,  /* the code of a row ref_sql finds; the message names it */
+};
+struct field_check {
+	const char *name;
+	enum field_how how;
+	bool optional; /* a missing member passes */
+	size_t max;
+	int (*lookup)(const char *word);
+	const char *ref_sql;
+	enum kc_msg_code bad;
+};
+
+static bool field_ok(struct kc_ctl *ctl, const struct field_check *c, const char *v)
+{
+	bool b;
+
+	if (!v)
+		return c->optional;
+	switch (c->how) {
+	case FIELD_CODE:
+		return valid_code(v);
+	case FIELD_TEXT:
+		return valid_text(v, c->max);
+	case FIELD_WORD:
+		return c->lookup(v) >= 0;
+	case FIELD_BOOL:
+		return kc_parse_bool(v, &b) == 0;
+	case FIELD_REF:
+		return exists(ctl->st, c->ref_sql, v);
+	}
+	return false;
+}
+
+/* 0 when every member of row passes checks, else 1 with *why (reject). */
+static int check_fields(struct kc_ctl *ctl, json_t *row, const struct field_check *checks, size_t n,
+			json_t **why)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *v = row_str(row, checks[i].name);
+
+		if (field_ok(ctl, &checks[i], v))
+			continue;
+		if (checks[i].how == FIELD_REF)
+			return reject(why, checks[i].bad, "{s:s}", checks[i].name, v ? v : "");
+		return reject(why, checks[i].bad, NULL);
+	}
+	return 0;
+}
+
+/* An insert's result for a row: 0, 1 when a row of that code exists
+ * already (message exists naming it as name), -EIO. */
+static int inserted(int r, json_t **why, enum kc_msg_code exists_code, const char *name, const char *code)
+{
+	if (r == -EEXIST)
+		return reject(why, exists_code, "{s:s}", name, code);
+	return r < 0 ? -EIO : 0;
+}
+
+#define CODE_CHECK { "code", FIELD_CODE, false, 0, NULL, NULL, KCM_import_row_code_bad }
+#define NAME_CHECK { "name", FIELD_TEXT, false, 120, NULL, NULL, KCM_import_row_name_bad }
+/* A site's age: 0 new, 1 old, -1 neither. */
+static int site_age(const char *age)
+{
+	return strcmp(age, "new") == 0 ? 0 : strcmp(age, "old") == 0 ? 1 : -1;
+}
+
+static int key_kind(const char *kind)
+{
+	return (int)kc_key_kind_from_string(kind);
+}
+
+static const struct field_check site_checks[] = {
+	CODE_CHECK,
+	NAME_CHECK,
+	{ "age", FIELD_WORD, false, 0, site_age, NULL, KCM_import_row_age_bad },
+};
+static const struct field_check unit_checks[] = {
+	CODE_CHECK,
+	{ "site", FIELD_REF, false, 0, NULL, "SELECT 1 FROM sites WHERE code = ?", KCM_import_row_site_unknown },
+	{ "vacant", FIELD_BOOL, true, 0, NULL, NULL, KCM_import_row_vacant_bad },
+};
+static const struct field_check owner_checks[] = {
+	CODE_CHECK,
+	NAME_CHECK,
+	{ "unit", FIELD_REF, true, 0, NULL, "SELECT 1 FROM units WHERE code = ?", KCM_import_row_unit_unknown },
+	{ "id_type", FIELD_TEXT, false, 32, NULL, NULL, KCM_import_row_id_type_missing },
+};
+static const struct field_check key_checks[] = {
+	CODE_CHECK,
+	{ "kind", FIELD_WORD, false, 0, key_kind, NULL, KCM_import_row_kind_bad },
+};
+
 static int add_site(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_t **why)
 {
 	const char *code = row_str(row, "code"), *name = row_str(row, "name");
@@ -90,20 +191,13 @@ static int add_site(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_
 	int r;
 
 	(void)peer;
-	if (!valid_code(code))
-		return reject(why, KCM_import_row_code_bad, NULL);
-	if (!valid_text(name, 120))
-		return reject(why, KCM_import_row_name_bad, NULL);
-	if (!age || (strcmp(age, "new") != 0 && strcmp(age, "old") != 0))
-		return reject(why, KCM_import_row_age_bad, NULL);
+	if ((r = check_fields(ctl, row, site_checks, KC_ARRAY_SIZE(site_checks), why)) != 0)
+		return r;
 	r = kc_store_x(ctl->st, "INSERT INTO sites (code, name, age) VALUES (?,?,?)", "sss", code, name,
 		       age);
-	if (r == -EEXIST) {
-		return reject(why, KCM_import_row_site_exists, "{s:s}", "site", code);
-	}
-	if (r < 0)
-		return -EIO;
-	ev = kc_store_event(ctl->st, "site.registered");
+	if ((r = inserted(r, why, KCM_import_row_site_exists, "site", code)) != 0)
+		return r;
+	ev = kc_store_event(ctl->st, KC_EVT_SITE_REGISTERED);
 	kc_json_str(ev, "site", code);
 	json_object_set_new(json_object_get(ev, "data"), "name", json_string(name));
 	json_object_set_new(json_object_get(ev, "data"), "age", json_string(age));
@@ -120,22 +214,16 @@ static int add_unit(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_
 	int r;
 
 	(void)peer;
-	if (!valid_code(code))
-		return reject(why, KCM_import_row_code_bad, NULL);
-	if (!site || !exists(ctl->st, "SELECT 1 FROM sites WHERE code = ?", site)) {
-		return reject(why, KCM_import_row_site_unknown, "{s:s}", "site", site ? site : "");
-	}
-	if (vac && kc_parse_bool(vac, &vacant) < 0)
-		return reject(why, KCM_import_row_vacant_bad, NULL);
+	if ((r = check_fields(ctl, row, unit_checks, KC_ARRAY_SIZE(unit_checks), why)) != 0)
+		return r;
+	if (vac)
+		kc_parse_bool(vac, &vacant);
 	r = kc_store_x(ctl->st,
 		       "INSERT INTO units (code, site, building, room, vacant) VALUES (?,?,?,?,?)",
 		       "ssssi", code, site, building ? building : "", room ? room : "", vacant);
-	if (r == -EEXIST) {
-		return reject(why, KCM_import_row_unit_exists, "{s:s}", "unit", code);
-	}
-	if (r < 0)
-		return -EIO;
-	ev = kc_store_event(ctl->st, "unit.registered");
+	if ((r = inserted(r, why, KCM_import_row_unit_exists, "unit", code)) != 0)
+		return r;
+	ev = kc_store_event(ctl->st, KC_EVT_UNIT_REGISTERED);
 	kc_json_str(ev, "unit", code);
 	kc_json_str(ev, "site", site);
 	json_object_set_new(json_object_get(ev, "data"), "vacant", json_boolean(vacant));
@@ -155,15 +243,8 @@ static int add_owner(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json
 	int r;
 
 	(void)peer;
-	if (!valid_code(code))
-		return reject(why, KCM_import_row_code_bad, NULL);
-	if (!valid_text(name, 120))
-		return reject(why, KCM_import_row_name_bad, NULL);
-	if (unit && !exists(ctl->st, "SELECT 1 FROM units WHERE code = ?", unit)) {
-		return reject(why, KCM_import_row_unit_unknown, "{s:s}", "unit", unit);
-	}
-	if (!valid_text(id_type, 32))
-		return reject(why, KCM_import_row_id_type_missing, NULL);
+	if ((r = check_fields(ctl, row, owner_checks, KC_ARRAY_SIZE(owner_checks), why)) != 0)
+		return r;
 	if (row_str(row, "id_error") && kc_msg_lookup(row_str(row, "id_error")) >= 0)
 		return reject(why, (enum kc_msg_code)kc_msg_lookup(row_str(row, "id_error")), NULL);
 	if (!id_hash || !id_masked)
@@ -172,12 +253,9 @@ static int add_owner(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json
 		       "INSERT INTO owners (code, name, phone, unit, id_type, id_hash, id_masked)"
 		       " VALUES (?,?,?,?,?,?,?)",
 		       "sssssss", code, name, phone ? phone : "", unit, id_type, id_hash, id_masked);
-	if (r == -EEXIST) {
-		return reject(why, KCM_import_row_owner_exists, "{s:s}", "owner", code);
-	}
-	if (r < 0)
-		return -EIO;
-	ev = kc_store_event(ctl->st, "person.registered");
+	if ((r = inserted(r, why, KCM_import_row_owner_exists, "owner", code)) != 0)
+		return r;
+	ev = kc_store_event(ctl->st, KC_EVT_PERSON_REGISTERED);
 	kc_json_str(ev, "person", code);
 	kc_json_str(ev, "unit", unit);
 	json_object_set_new(json_object_get(ev, "data"), "role", json_string("owner"));
@@ -189,24 +267,19 @@ static int add_owner(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json
 
 static int add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_t **why)
 {
-	static const char *kinds[] = { "entrusted", "sealed", "vacant", "repair" };
 	const char *code = row_str(row, "code"), *unit = row_str(row, "unit");
 	const char *kind = row_str(row, "kind"), *slot = row_str(row, "slot");
 	const char *tag_s = row_str(row, "tag");
 	long long tag = 0;
-	bool kind_ok = false, present = true;
+	bool present = true;
 	char site[64] = "";
 	sqlite3_stmt *s;
 	json_t *ev;
 	int r;
 
 	(void)peer;
-	if (!valid_code(code))
-		return reject(why, KCM_import_row_code_bad, NULL);
-	for (size_t i = 0; kind && i < KC_ARRAY_SIZE(kinds); i++)
-		kind_ok |= strcmp(kind, kinds[i]) == 0;
-	if (!kind_ok)
-		return reject(why, KCM_import_row_kind_bad, NULL);
+	if ((r = check_fields(ctl, row, key_checks, KC_ARRAY_SIZE(key_checks), why)) != 0)
+		return r;
 	s = unit ? kc_store_q(ctl->st, "SELECT site FROM units WHERE code = ?", "s", unit) : NULL;
 	r = unit ? kc_row_step(s) : -ENOENT;
 	if (r == 0)
@@ -251,12 +324,9 @@ static int add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_t
 		       " VALUES (?,?,?,?,?,?,?)",
 		       "ssssIss", code, unit, kind, slot, (int64_t)tag, present ? "in" : "awaiting",
 		       present ? slot : NULL);
-	if (r == -EEXIST) {
-		return reject(why, KCM_import_row_key_exists, "{s:s}", "key", code);
-	}
-	if (r < 0)
-		return -EIO;
-	ev = kc_store_event(ctl->st, "key.registered");
+	if ((r = inserted(r, why, KCM_import_row_key_exists, "key", code)) != 0)
+		return r;
+	ev = kc_store_event(ctl->st, KC_EVT_KEY_REGISTERED);
 	kc_json_str(ev, "key", code);
 	kc_json_str(ev, "kind", kind);
 	kc_json_str(ev, "unit", unit);
@@ -367,8 +437,7 @@ json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 		return kc_reply_fail(KCM_person_add_code_bad, NULL);
 	if (!valid_text(name, 120))
 		return kc_reply_fail(KCM_person_add_name_needed, NULL);
-	if (!role || (strcmp(role, "staff") != 0 && strcmp(role, "engineer") != 0 &&
-		      strcmp(role, "manager") != 0 && strcmp(role, "supervisor") != 0))
+	if (kc_role_from_string(role) == KC_ROLE_INVALID)
 		return kc_reply_fail(KCM_person_add_role_bad, NULL);
 	if (pin && kc_pin_check_form(pin) < 0)
 		return kc_reply_fail(KCM_person_add_pin_form, NULL);
@@ -391,7 +460,7 @@ json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 	}
 	if (r < 0)
 		goto fail;
-	ev = kc_store_event(ctl->st, "person.registered");
+	ev = kc_store_event(ctl->st, KC_EVT_PERSON_REGISTERED);
 	kc_json_str(ev, "actor", actor_of(peer));
 	kc_json_str(ev, "person", code);
 	json_object_set_new(json_object_get(ev, "data"), "role", json_string(role));
@@ -399,12 +468,12 @@ json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "person", json_string(code));
 	return rep;
 fail:
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 /* A time or a date at the desk, in the cabinet's zone; as says what a
@@ -443,9 +512,9 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 		return kc_reply_read_failed(ctl->st);
 	if (r < 0)
 		return kc_reply_refuse(0, NULL, KCM_entrust_key_unknown, "{s:s}", "key", key ? key : "");
-	if (strcmp(k.kind, "entrusted") != 0 && strcmp(k.kind, "sealed") != 0)
+	if (k.kind != KC_KIND_ENTRUSTED && k.kind != KC_KIND_SEALED)
 		return kc_reply_refuse(0, NULL, KCM_entrust_key_kind, "{s:s, s:s}", "key", k.code, "kind",
-				       k.kind);
+				       KC_WORD(kc_key_kind, k.kind));
 	s = kc_store_q(ctl->st, "SELECT name, phone FROM owners WHERE code = ?", "s", owner ? owner : "");
 	r = kc_row_step(s);
 	if (r == 0) {
@@ -469,11 +538,11 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 		       "ssIIs", owner, k.code, start, end, actor_of(peer)) < 0)
 		goto fail;
 	id = kc_store_last_id(ctl->st);
-	ev = kc_store_event(ctl->st, "entrustment.registered");
+	ev = kc_store_event(ctl->st, KC_EVT_ENTRUSTMENT_REGISTERED);
 	kc_json_str(ev, "actor", actor_of(peer));
 	kc_json_str(ev, "person", owner);
 	kc_json_str(ev, "key", k.code);
-	kc_json_str(ev, "kind", k.kind);
+	kc_json_str(ev, "kind", kc_key_kind_to_string(k.kind));
 	kc_json_str(ev, "unit", k.unit);
 	kc_json_str(ev, "site", k.site);
 	d = json_object_get(ev, "data");
@@ -482,9 +551,9 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	json_object_set_new(d, "owner_phone", json_string(phone));
 	kc_json_time(d, "start", start);
 	kc_json_time(d, "end", end);
-	return kc_reply_commit(ctl->st, ev, "entrustment", id);
+	return kc_store_append_commit(ctl->st, ev) < 0 ? kc_reply_write_failed(kc_store_abort(ctl->st)) : kc_reply_id("entrustment", id);
 fail:
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -542,7 +611,7 @@ json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t
 		       actor_of(peer), kc_now_ms()) < 0)
 		goto fail;
 	id = kc_store_last_id(ctl->st);
-	ev = kc_store_event(ctl->st, "letter.filed");
+	ev = kc_store_event(ctl->st, KC_EVT_LETTER_FILED);
 	kc_json_str(ev, "actor", actor_of(peer));
 	kc_json_str(ev, "person", borrower);
 	kc_json_str(ev, "key", key);
@@ -556,12 +625,12 @@ json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t
 	json_object_set_new(d, "id_masked", json_string(m));
 	kc_json_time(d, "valid_from", from);
 	kc_json_time(d, "valid_to", to);
-	rep = kc_reply_commit(ctl->st, ev, "letter", id);
+	rep = kc_store_append_commit(ctl->st, ev) < 0 ? kc_reply_write_failed(kc_store_abort(ctl->st)) : kc_reply_id("letter", id);
 	if (json_is_true(json_object_get(rep, "ok")))
 		json_object_set_new(rep, "id_masked", json_string(m));
 	return rep;
 fail:
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -574,13 +643,13 @@ json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, jso
 	json_t *ev, *d;
 	int r;
 
+	struct kc_decision dec;
+
 	/* The rule asks which staff member confirmed: the console cannot. */
-	if (!peer->person[0])
-		return kc_reply_refuse(1, json_pack("[s]", "staff login"), KCM_letter_confirm_no_login,
-				       "{s:o}", "detail", kc_session_why_msg(peer));
-	if (strcmp(peer->role, "engineer") == 0)
-		return kc_reply_refuse(1, json_pack("[s]", "staff login"), KCM_letter_confirm_by_engineer,
-				       NULL);
+	kc_decision_init(&dec);
+	if (!kc_rules_letter_confirmer(peer, &dec))
+		return kc_reply_take(&dec);
+	kc_decision_clear(&dec);
 	if (!channel || (strcmp(channel, "phone") != 0 && strcmp(channel, "in_person") != 0 &&
 			 strcmp(channel, "wechat") != 0 && strcmp(channel, "sms") != 0))
 		return kc_reply_fail(KCM_letter_confirm_channel_bad, NULL);
@@ -613,7 +682,7 @@ json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, jso
 		       "UPDATE letters SET confirmed_by = ?, confirmed_ms = ?, channel = ? WHERE id = ?",
 		       "sIsI", peer->person, at, channel, (int64_t)letter) < 0)
 		goto fail;
-	ev = kc_store_event(ctl->st, "letter.confirmed");
+	ev = kc_store_event(ctl->st, KC_EVT_LETTER_CONFIRMED);
 	kc_json_str(ev, "actor", peer->person);
 	kc_json_str(ev, "key", key);
 	kc_json_str(ev, "unit", unit);
@@ -622,9 +691,9 @@ json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, jso
 	json_object_set_new(d, "letter", json_integer(letter));
 	json_object_set_new(d, "channel", json_string(channel));
 	kc_json_time(d, "confirmed_at", at);
-	return kc_reply_commit(ctl->st, ev, "letter", letter);
+	return kc_store_append_commit(ctl->st, ev) < 0 ? kc_reply_write_failed(kc_store_abort(ctl->st)) : kc_reply_id("letter", letter);
 fail:
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 json_t *kc_registry_vacancy(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -651,7 +720,7 @@ json_t *kc_registry_vacancy(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	if (kc_store_x(ctl->st, "UPDATE units SET vacant = ? WHERE code = ?", "is", json_is_true(v),
 		       unit) < 0)
 		goto fail;
-	ev = kc_store_event(ctl->st, "unit.vacancy");
+	ev = kc_store_event(ctl->st, KC_EVT_UNIT_VACANCY);
 	kc_json_str(ev, "actor", actor_of(peer));
 	kc_json_str(ev, "unit", unit);
 	kc_json_str(ev, "site", site);
@@ -659,22 +728,10 @@ json_t *kc_registry_vacancy(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	return kc_reply_ok();
 fail:
-	return kc_reply_write_failed(ctl->st);
-}
-
-int kc_registry_card_rekey(struct kc_store *st, const char *card, const char *card_hash)
-{
-	char plain[65];
-	int r;
-
-	kc_token_hash(card, plain);
-	r = kc_store_x(st, "UPDATE people SET card_hash = ? WHERE card_hash = ?", "ss", card_hash,
-		       plain);
-	sodium_memzero(plain, sizeof(plain));
-	return r == -EEXIST ? 0 : r;
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 int kc_registry_key_check(struct kc_store *st, const char *key_file, char *err, size_t errlen)

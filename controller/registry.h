@@ -13,9 +13,6 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
 json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
 json_t *kc_registry_vacancy(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
-/* A card stored as a plain SHA-256 (before keyed hashes) gets its keyed
- * hash card_hash, so a lookup by card_hash finds it. 0 or -EIO. */
-int kc_registry_card_rekey(struct kc_store *st, const char *card, const char *card_hash);
 /* The database knows its hash key by a check value: recorded on first use,
  * compared after. 0, or -EKEYREJECTED (another key) / -EIO with err. */
 int kc_registry_key_check(struct kc_store *st, const char *key_file, char *err, size_t errlen);

@@ -79,12 +79,16 @@ json_t *kc_reply_decision(const struct kc_decision *d)
 	return reply_refusal(d->rule, json_incref(d->missing), d->msgs, d->reason);
 }
 
-json_t *kc_reply_write_failed(struct kc_store *st)
+json_t *kc_reply_take(struct kc_decision *d)
 {
-	char why[256];
+	json_t *rep = kc_reply_decision(d);
 
-	kc_strlcpy(why, kc_store_errmsg(st), sizeof(why));
-	kc_store_rollback(st);
+	kc_decision_clear(d);
+	return rep;
+}
+
+json_t *kc_reply_write_failed(const char *why)
+{
 	return kc_reply_fail(KCM_db_write_failed, "{s:s}", "detail", why);
 }
 
@@ -103,6 +107,18 @@ int64_t kc_req_int(json_t *req, const char *name)
 	json_t *v = json_object_get(req, name);
 
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+void kc_req_members(json_t *req, const struct kc_req_member *m, size_t n, void *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *at = (char *)out + m[i].off;
+
+		if (m[i].text)
+			*(const char **)(void *)at = kc_req_str(req, m[i].name);
+		else
+			*(int64_t *)(void *)at = kc_req_int(req, m[i].name);
+	}
 }
 
 /* Rows as objects named by their columns; integer columns named *_ms
@@ -160,13 +176,10 @@ json_t *kc_reply_rows(sqlite3_stmt *s)
 	return arr;
 }
 
-json_t *kc_reply_commit(struct kc_store *st, json_t *ev, const char *name, json_int_t id)
+json_t *kc_reply_id(const char *name, json_int_t id)
 {
-	json_t *rep;
+	json_t *rep = kc_reply_ok();
 
-	if (kc_store_append(st, ev) < 0 || kc_store_commit(st) < 0)
-		return kc_reply_write_failed(st);
-	rep = kc_reply_ok();
 	json_object_set_new(rep, name, json_integer(id));
 	return rep;
 }

@@ -4,6 +4,8 @@
 #define KC_CTL_REPLY_H
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/msg.h"
@@ -21,20 +23,30 @@ json_t *kc_reply_refuse(int rule, json_t *missing, enum kc_msg_code c, const cha
 /* The refusal a decision holds: its rule, messages, English reason and
  * what is missing. */
 json_t *kc_reply_decision(const struct kc_decision *d);
-/* A write that failed: rolls the open transaction back (if any) and
- * answers db_write_failed with what SQLite said. */
-json_t *kc_reply_write_failed(struct kc_store *st);
+/* The same, and d cleared (kc_decision_clear). */
+json_t *kc_reply_take(struct kc_decision *d);
+/* A write that failed: db_write_failed with what SQLite said (why, from
+ * kc_store_abort, which ended the transaction). */
+json_t *kc_reply_write_failed(const char *why);
 /* A read that failed (not "no row"): db_read_failed. */
 json_t *kc_reply_read_failed(struct kc_store *st);
-/* Appends ev (taking it) to the open transaction and commits it: an ok
- * reply naming what was written ({name: id}), or the write failure, the
- * transaction rolled back. */
-json_t *kc_reply_commit(struct kc_store *st, json_t *ev, const char *name, json_int_t id);
+/* An ok reply naming what was written: {"ok": true, name: id}. */
+json_t *kc_reply_id(const char *name, json_int_t id);
 
 /* A string member; NULL when absent or not a string. */
 const char *kc_req_str(json_t *req, const char *name);
 /* An integer member; 0 when absent or not an integer. */
 int64_t kc_req_int(json_t *req, const char *name);
+/* A request's members into a struct, by a table: each a const char *
+ * (kc_req_str) or an int64_t (kc_req_int) at its offset. */
+struct kc_req_member {
+	const char *name;
+	size_t off;
+	bool text;
+};
+#define KC_REQ_TEXT(type, m) { #m, offsetof(type, m), true }
+#define KC_REQ_INT(type, m) { #m, offsetof(type, m), false }
+void kc_req_members(json_t *req, const struct kc_req_member *m, size_t n, void *out);
 /* Rows as objects named by their columns; integer columns named *_ms
  * become UTC times without the suffix, text columns named *_msg (a
  * message as JSON) that object. Resets s; NULL gives []. */

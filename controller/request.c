@@ -9,6 +9,7 @@
 #include "controller/request.h"
 #include "controller/registry.h"
 #include "controller/reply.h"
+#include "controller/rules_access.h"
 #include "controller/session.h"
 
 enum kc_access {
@@ -81,118 +82,52 @@ static const struct kc_request {
 	{ "roster", KC_ACCESS_ROSTER, kc_subscribe_roster },
 };
 
-static bool role_is(const struct kc_peer *peer, const char *a, const char *b)
+/* A sender's refusal by the access rules (rules_access.h) as the reply;
+ * NULL when the sender may. */
+static json_t *decided(bool may, struct kc_decision *d)
 {
-	return strcmp(peer->role, a) == 0 || (b && strcmp(peer->role, b) == 0);
-}
-
-static json_t *need_operator(const struct kc_peer *peer)
-{
-	if (!peer->person[0])
-		return kc_session_refuse(peer, 1, "operator login", KCM_login_needed_operator);
-	if (role_is(peer, "engineer", NULL))
-		return kc_reply_refuse(1, json_pack("[s]", "staff login"), KCM_engineer_not_operator,
-				       "{s:s, s:s}", "person", peer->person, "name", peer->name);
-	return NULL;
-}
-
-static json_t *need_reader(const struct kc_peer *peer)
-{
-	if (peer->console || peer->person[0])
+	if (may) {
+		kc_decision_clear(d);
 		return NULL;
-	return kc_session_refuse(peer, 1, "login", KCM_login_needed_read);
-}
-
-static json_t *need_admin(const struct kc_peer *peer, bool staff_ok)
-{
-	if (peer->console)
-		return NULL;
-	if (!peer->person[0])
-		return kc_session_refuse(peer, 1, "operator login", KCM_login_needed);
-	if (role_is(peer, "manager", "supervisor") || (staff_ok && role_is(peer, "staff", NULL)))
-		return NULL;
-	return kc_reply_refuse(1, json_pack("[s]", staff_ok ? "staff login" : "manager login"),
-			       staff_ok ? KCM_role_needs_staff : KCM_role_needs_manager,
-			       "{s:s, s:s, s:s}", "person", peer->person, "name", peer->name, "role",
-			       peer->role);
-}
-
-/* People and their roles and credentials are set by the administrator
- * only: the console (root or keycabd's own user at the socket) with no
- * operator logged in. A logged-in person acts as that person wherever they
- * sit, so nobody registers an approver for themselves (rule 4). */
-static json_t *need_registrar(const struct kc_peer *peer)
-{
-	if (peer->console && !peer->person[0])
-		return NULL;
-	if (peer->person[0])
-		return kc_reply_refuse(1, json_pack("[s]", "administrator"), KCM_registrar_logged_in,
-				       "{s:s, s:s, s:s}", "person", peer->person, "name", peer->name,
-				       "role", peer->role);
-	return kc_reply_refuse(1, json_pack("[s]", "administrator"), KCM_registrar_only, NULL);
-}
-
-/* Rule 4: someone logged in who is not a manager asks to approve. */
-static json_t *not_manager(void)
-{
-	struct kc_decision d;
-	json_t *rep;
-
-	kc_decision_init(&d);
-	kc_decision_refuse(&d, 4, KCM_approval_needs_manager, NULL);
-	kc_decision_refuse(&d, 4, KCM_approval_not_manager, NULL);
-	json_array_append_new(d.missing, json_string("manager login"));
-	rep = kc_reply_decision(&d);
-	kc_decision_clear(&d);
-	return rep;
+	}
+	return kc_reply_take(d);
 }
 
 /* NULL when peer may send a request of this access class, else the reply. */
 static json_t *access_check(const struct kc_ctl *ctl, const struct kc_peer *peer, enum kc_access a)
 {
-	json_t *rep;
+	struct kc_decision d;
 
-	switch (a) {
-	case KC_ACCESS_ANYONE:
-	case KC_ACCESS_SESSION:
+	if (a == KC_ACCESS_ANYONE || a == KC_ACCESS_SESSION)
 		return NULL;
-	case KC_ACCESS_LOGIN:
-		return peer->person[0] ? NULL
-				       : kc_session_refuse(peer, 1, "login", KCM_login_needed_anyone);
-	case KC_ACCESS_OPERATOR:
-		return need_operator(peer);
-	case KC_ACCESS_SUPERVISOR:
-		if ((rep = need_operator(peer)) || role_is(peer, "supervisor", "manager"))
-			return rep;
-		return kc_reply_refuse(12, json_pack("[s]", "supervisor login"), KCM_supervisor_needed,
-				       "{s:s, s:s, s:s}", "person", peer->person, "name", peer->name,
-				       "role", peer->role);
-	case KC_ACCESS_MANAGER:
-		if (peer->person[0] && role_is(peer, "manager", NULL))
-			return NULL;
-		if (!peer->person[0])
-			return kc_session_refuse(peer, 4, "manager login", KCM_approval_needs_manager);
-		return not_manager();
-	case KC_ACCESS_READER:
-		return need_reader(peer);
-	case KC_ACCESS_DESK_ADMIN:
-		return need_admin(peer, true);
-	case KC_ACCESS_ADMIN:
-		return need_admin(peer, false);
-	case KC_ACCESS_REGISTRAR:
-		return need_registrar(peer);
-	case KC_ACCESS_TEST_CLOCK:
+	if (a == KC_ACCESS_TEST_CLOCK)
 		return ctl->test_clock ? NULL : kc_reply_fail(KCM_test_clock_off, NULL);
+	kc_decision_init(&d);
+	switch (a) {
+	case KC_ACCESS_LOGIN:
+		return decided(kc_rules_need_login(peer, KCM_login_needed_anyone, "login", &d), &d);
+	case KC_ACCESS_OPERATOR:
+		return decided(kc_rules_need_operator(peer, &d), &d);
+	case KC_ACCESS_SUPERVISOR:
+		return decided(kc_rules_need_supervisor(peer, &d), &d);
+	case KC_ACCESS_MANAGER:
+		return decided(kc_rules_need_manager(peer, &d), &d);
+	case KC_ACCESS_READER:
+		return decided(kc_rules_need_reader(peer, &d), &d);
+	case KC_ACCESS_DESK_ADMIN:
+		return decided(kc_rules_need_admin(peer, true, &d), &d);
+	case KC_ACCESS_ADMIN:
+		return decided(kc_rules_need_admin(peer, false, &d), &d);
+	case KC_ACCESS_REGISTRAR:
+		return decided(kc_rules_need_registrar(peer, &d), &d);
 	case KC_ACCESS_LIVE:
-		if (peer->terminal || peer->person[0])
-			return NULL;
-		return kc_session_refuse(peer, 1, "login or terminal key", KCM_subscribe_needs_login);
+		return decided(kc_rules_need_live(peer, false, &d), &d);
 	case KC_ACCESS_ROSTER:
-		if (peer->terminal || peer->console || peer->person[0])
-			return NULL;
-		return kc_session_refuse(peer, 1, "login or terminal key", KCM_roster_needs_login);
+		return decided(kc_rules_need_live(peer, true, &d), &d);
+	default:
+		kc_decision_clear(&d);
+		return kc_reply_fail(KCM_internal_access_class, "{s:i}", "class", (int)a);
 	}
-	return kc_reply_fail(KCM_internal_access_class, "{s:i}", "class", (int)a);
 }
 
 json_t *kc_request_handle(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -211,7 +146,8 @@ json_t *kc_request_handle(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	if (!r || r->access != KC_ACCESS_ANYONE)
 		kc_session_check(ctl, req, peer);
 	if (!r) /* an unknown op says so only to someone who may read */
-		return (rep = need_reader(peer)) ? rep : kc_reply_fail(KCM_op_unknown, "{s:s}", "op", op);
+		return (rep = access_check(ctl, peer, KC_ACCESS_READER)) ? rep
+									    : kc_reply_fail(KCM_op_unknown, "{s:s}", "op", op);
 	if ((rep = access_check(ctl, peer, r->access)))
 		return rep;
 	return r->fn(ctl, peer, req);

@@ -13,6 +13,8 @@
 #include "controller/reply.h"
 #include "controller/request.h"
 #include "controller/row.h"
+#include "controller/keys.h"
+#include "controller/custody.h"
 #include "controller/rules.h"
 #include "controller/windows.h"
 #include "hw/hw.h"
@@ -22,10 +24,8 @@
 static int named_key(struct kc_ctl *ctl, json_t *req, char *key, size_t len, int64_t *alarm,
 		     json_t **rep)
 {
-	char type[16] = "";
-	int64_t cleared = 0;
-	sqlite3_stmt *s;
-	int r;
+	struct kc_alarm_facts a;
+	struct kc_decision d;
 
 	*alarm = 0;
 	if (kc_req_str(req, "key")) {
@@ -37,33 +37,17 @@ static int named_key(struct kc_ctl *ctl, json_t *req, char *key, size_t len, int
 		return -ENOENT;
 	}
 	*alarm = kc_req_int(req, "alarm");
-	s = kc_store_q(ctl->st,
-		       "SELECT type, coalesce(key, ''), coalesce(cleared_ms, 0) FROM alarms WHERE id = ?",
-		       "I", *alarm);
-	r = kc_row_step(s);
-	if (r == 0) {
-		kc_row_text(s, 0, type, sizeof(type));
-		kc_row_text(s, 1, key, len);
-		cleared = sqlite3_column_int64(s, 2);
-	}
-	kc_row_done(s);
-	if (r == -EIO)
+	if (kc_alarm_get(ctl->st, *alarm, &a) < 0)
 		return -EIO;
-	if (r == -ENOENT)
-		*rep = kc_reply_refuse(0, NULL, KCM_reseat_alarm_unknown, "{s:I}", "alarm",
-				       (json_int_t)*alarm);
-	else if (cleared)
-		*rep = kc_reply_refuse(0, NULL, KCM_reseat_alarm_cleared, "{s:I}", "alarm",
-				       (json_int_t)*alarm);
-	else if (strcmp(type, "wrong_slot") != 0)
-		*rep = kc_reply_refuse(9, NULL, KCM_reseat_alarm_not_wrong_slot, "{s:I}", "alarm",
-				       (json_int_t)*alarm);
-	else if (!key[0])
-		*rep = kc_reply_refuse(9, NULL, KCM_reseat_alarm_key_unknown, "{s:I}", "alarm",
-				       (json_int_t)*alarm);
-	else
-		return 0;
-	return -ENOENT;
+	kc_decision_init(&d);
+	kc_rules_reseat_alarm(*alarm, &a, &d);
+	if (!d.granted) {
+		*rep = kc_reply_take(&d);
+		return -ENOENT;
+	}
+	kc_decision_clear(&d);
+	kc_strlcpy(key, a.key, len);
+	return 0;
 }
 
 /* Whether slot reads a key other than code: by the database, or, with
@@ -126,19 +110,21 @@ json_t *kc_desk_reseat(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	 * database does not know. */
 	if (kc_store_begin(ctl->st) < 0)
 		return kc_reply_fail(KCM_db_busy, NULL);
-	ev = kc_store_event(ctl->st, "key.reseated");
+	ev = kc_store_event(ctl->st, KC_EVT_KEY_RESEATED);
 	kc_json_str(ev, "actor", peer->person);
-	kc_hwevents_key_members(ev, &k, k.slot);
+	kc_key_event_members(ev, &k, k.slot);
 	data = json_object_get(ev, "data");
 	json_object_set_new(data, "home_slot", json_string(k.home_slot));
 	json_object_set_new(data, "alarm", open_alarm ? json_integer(open_alarm) : json_null());
 	json_object_set_new(data, "window_ms", json_integer(ctl->conf->release_window_ms));
 	if (kc_store_append(ctl->st, ev) < 0 || kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	r = kc_windows_open_reseat(ctl, k.code, k.slot, err, sizeof(err));
 	if (r < 0) {
 		kc_err("re-seat of key %s: %s", k.code, err);
-		return kc_windows_open_refusal(KC_SLOT_FOR_RESEAT, k.code, k.slot, r);
+		kc_decision_init(&d);
+		kc_rules_slot_not_opened(KC_SLOT_FOR_RESEAT, k.code, k.slot, r, &d);
+		return kc_reply_take(&d);
 	}
 	kc_notice("re-seat of key %s by %s: slot %s open, its home is %s", k.code, peer->person,
 		  k.slot, k.home_slot);

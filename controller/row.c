@@ -1,6 +1,7 @@
 #include "controller/row.h"
 
 #include <errno.h>
+#include <stdint.h>
 
 #include "common/util.h"
 
@@ -27,4 +28,30 @@ void kc_row_text(sqlite3_stmt *s, int i, char *dst, size_t len)
 	const unsigned char *t = sqlite3_column_text(s, i);
 
 	kc_strlcpy(dst, t ? (const char *)t : "", len);
+}
+
+int kc_row_one(sqlite3_stmt *s, kc_row_read_fn *read, void *out)
+{
+	int r = kc_row_step(s);
+
+	if (r == 0)
+		read(s, out);
+	kc_row_done(s);
+	return r;
+}
+
+int kc_row_cols(sqlite3_stmt *s, const struct kc_row_col *cols, size_t n, void *out)
+{
+	int r = kc_row_step(s);
+
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char *at = (char *)out + cols[i].off;
+
+		if (cols[i].len)
+			kc_row_text(s, (int)i, at, cols[i].len);
+		else
+			*(int64_t *)(void *)at = sqlite3_column_int64(s, (int)i);
+	}
+	kc_row_done(s);
+	return r;
 }

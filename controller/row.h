@@ -14,5 +14,20 @@ int kc_row_step(sqlite3_stmt *s);
 void kc_row_done(sqlite3_stmt *s);
 /* Column i of the current row as text into dst ("" for NULL). */
 void kc_row_text(sqlite3_stmt *s, int i, char *dst, size_t len);
+/* Reads the columns of the current row of s into out. */
+typedef void kc_row_read_fn(sqlite3_stmt *s, void *out);
+/* The one row of s read by read into out, s reset after: kc_row_step's
+ * 0, -ENOENT or -EIO. */
+int kc_row_one(sqlite3_stmt *s, kc_row_read_fn *read, void *out);
+/* Column i of a row into a member of a struct: text of len bytes at off,
+ * or (len 0) an int64_t at off. */
+struct kc_row_col {
+	size_t off, len;
+};
+#define KC_ROW_TEXT(type, member) { offsetof(type, member), sizeof(((type *)0)->member) }
+#define KC_ROW_INT(type, member) { offsetof(type, member), 0 }
+/* The one row of s, its columns in order into out by cols, s reset
+ * after: kc_row_step's 0, -ENOENT or -EIO. */
+int kc_row_cols(sqlite3_stmt *s, const struct kc_row_col *cols, size_t n, void *out);
 
 #endif

@@ -10,38 +10,6 @@
 #include "common/idcard.h"
 #include "common/pdata.h"
 #include "common/util.h"
-#include "controller/row.h"
-
-int kc_key_get(struct kc_store *st, const char *code, struct kc_key_info *out)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if (!code)
-		return -ENOENT;
-	s = kc_store_q(st,
-		       "SELECT k.code, k.unit, u.site, k.kind, k.home_slot, k.slot, k.state, k.tag"
-		       " FROM keys k JOIN units u ON u.code = k.unit WHERE k.code = ?",
-		       "s", code);
-	if (!s)
-		return -EIO;
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(s);
-		return rc == SQLITE_DONE ? -ENOENT : -EIO;
-	}
-	memset(out, 0, sizeof(*out));
-	kc_row_text(s, 0, out->code, sizeof(out->code));
-	kc_row_text(s, 1, out->unit, sizeof(out->unit));
-	kc_row_text(s, 2, out->site, sizeof(out->site));
-	kc_row_text(s, 3, out->kind, sizeof(out->kind));
-	kc_row_text(s, 4, out->home_slot, sizeof(out->home_slot));
-	kc_row_text(s, 5, out->slot, sizeof(out->slot));
-	kc_row_text(s, 6, out->state, sizeof(out->state));
-	out->tag = (uint32_t)sqlite3_column_int64(s, 7);
-	sqlite3_reset(s);
-	return 0;
-}
 
 void kc_decision_init(struct kc_decision *d)
 {
@@ -86,9 +54,16 @@ void kc_decision_refuse(struct kc_decision *d, int rule, enum kc_msg_code c, con
 	kc_decision_add(d, rule, m ? m : kc_msg_new(c, NULL));
 }
 
-static void missing(struct kc_decision *d, const char *what)
+void kc_decision_missing(struct kc_decision *d, const char *what)
 {
 	json_array_append_new(d->missing, json_string(what));
+}
+
+bool kc_rules_operator_role(const char *role)
+{
+	enum kc_role r = kc_role_from_string(role);
+
+	return r == KC_ROLE_STAFF || r == KC_ROLE_MANAGER || r == KC_ROLE_SUPERVISOR;
 }
 
 void kc_rules_fmt_local(int64_t ms, char *buf, size_t len)
@@ -163,7 +138,7 @@ void kc_rules_due_bound(enum kc_purpose p, int64_t max_ms, int64_t now_ms, int64
 	kc_local_format(latest, KC_DAY_LAST, at, sizeof(at)); /* with its time, even at midnight */
 	kc_decision_refuse(d, 0, KCM_due_beyond_limit, "{s:s, s:s, s:s, s:s}", "purpose", kc_purpose_name(p),
 			   "limit", limit, "setting", setting, "latest", at);
-	missing(d, "due time within the limit");
+	kc_decision_missing(d, "due time within the limit");
 }
 
 int kc_rules_id_number(const char *id_type, const char *number, int64_t now_ms, enum kc_msg_code *why)
@@ -188,536 +163,6 @@ int kc_rules_id_number(const char *id_type, const char *number, int64_t now_ms, 
 	return 0;
 }
 
-static bool is_operator_role(const char *role)
-{
-	return role && (strcmp(role, "staff") == 0 || strcmp(role, "manager") == 0 ||
-			strcmp(role, "supervisor") == 0);
-}
-
-/* Rule 1, and that the key exists and sits in its slot. Returns false
- * when the decision is already a refusal. */
-static int check_operator_and_key(struct kc_store *st, const char *op, const char *role,
-				  const char *key, struct kc_decision *d)
-{
-	int r;
-
-	if (!op || !*op) {
-		kc_decision_refuse(d, 1, KCM_release_no_operator, NULL);
-		missing(d, "operator login");
-		return 1;
-	}
-	if (!is_operator_role(role)) {
-		kc_decision_refuse(d, 1, KCM_release_operator_not_staff, "{s:s, s:s}", "operator", op,
-				   "role", role ? role : "nobody");
-		missing(d, "staff login");
-		return 1;
-	}
-	r = kc_key_get(st, key, &d->key);
-	if (r == -ENOENT) {
-		kc_decision_refuse(d, 0, KCM_release_key_unknown, "{s:s}", "key", key ? key : "");
-		return 1;
-	}
-	if (r < 0)
-		return r;
-	if (strcmp(d->key.state, "in") != 0) {
-		static const struct {
-			const char *state;
-			enum kc_msg_code why;
-		} why[] = {
-			{ "awaiting", KCM_key_awaiting },   { "releasing", KCM_key_releasing },
-			{ "out", KCM_key_out_on_loan },     { "missing", KCM_key_missing },
-			{ "collected", KCM_key_collected },
-		};
-		enum kc_msg_code w = KCM_key_not_in_cabinet;
-
-		for (size_t i = 0; i < KC_ARRAY_SIZE(why); i++)
-			if (strcmp(why[i].state, d->key.state) == 0)
-				w = why[i].why;
-		kc_decision_refuse(d, 0, w, "{s:s, s:s}", "key", d->key.code, "state", d->key.state);
-		return 1;
-	}
-	return 0;
-}
-
-static int check_person(struct kc_store *st, const char *code, char role[16])
-{
-	sqlite3_stmt *s = kc_store_q(st, "SELECT role FROM people WHERE code = ?", "s", code);
-	int rc;
-
-	if (!s)
-		return -EIO;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		kc_row_text(s, 0, role, 16);
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
-}
-
-/* Rules 5, 6 and 4: vacant, repair and sealed keys go to people on the
- * roll (staff, engineers), named by their code. */
-static int check_person_borrower(struct kc_store *st, const struct kc_release_req *req,
-				 struct kc_decision *d, int rule, bool engineers_only)
-{
-	const char *who = req->borrower && *req->borrower ? req->borrower : req->operator_code;
-	char role[16];
-	int r = check_person(st, who, role);
-
-	if (r == -ENOENT) {
-		kc_decision_refuse(d, 0, KCM_person_unknown, "{s:s}", "person", who);
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	if (engineers_only && strcmp(role, "engineer") != 0) {
-		kc_decision_refuse(d, rule, KCM_repair_key_not_engineer, "{s:s, s:s}", "person", who,
-				   "role", role);
-		missing(d, "engineer as borrower");
-	} else if (!engineers_only && strcmp(role, "engineer") != 0 && strcmp(role, "staff") != 0 &&
-		   strcmp(role, "manager") != 0) {
-		kc_decision_refuse(d, rule, KCM_borrower_not_staff, "{s:s, s:s, s:s}", "kind",
-				   d->key.kind, "person", who, "role", role);
-		missing(d, "staff or engineer as borrower");
-	}
-	kc_strlcpy(d->borrower, who, sizeof(d->borrower));
-	kc_strlcpy(d->borrower_type, "person", sizeof(d->borrower_type));
-	return 0;
-}
-
-static int open_entrustment(struct kc_store *st, const char *key, int64_t *id, int64_t *end_ms)
-{
-	sqlite3_stmt *s = kc_store_q(st,
-				     "SELECT id, end_ms FROM entrustments WHERE key = ? AND state = 'open'",
-				     "s", key);
-	int rc;
-
-	if (!s)
-		return -EIO;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(s, 0);
-		*end_ms = sqlite3_column_int64(s, 1);
-	}
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
-}
-
-/* Rules 2, 3 and 7: a borrower (not the owner) takes an entrusted key. */
-static int check_borrow(struct kc_store *st, const struct kc_release_req *req, int64_t now,
-			struct kc_decision *d)
-{
-	char when[32], id_hash[KC_PWHASH_LEN] = "", borrower[128] = "";
-	int64_t ent, end_ms, from = 0, to = 0, confirmed = 0, letter_ent = 0;
-	enum kc_msg_code why;
-	sqlite3_stmt *s;
-	int r, rc;
-
-	r = open_entrustment(st, d->key.code, &ent, &end_ms);
-	if (r == -ENOENT) {
-		kc_decision_refuse(d, 2, KCM_no_open_entrustment, "{s:s}", "key", d->key.code);
-		missing(d, "open entrustment");
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	d->entrustment = ent;
-	if (now >= end_ms) {
-		kc_local_format(end_ms, KC_DAY_END, when, sizeof(when));
-		kc_decision_refuse(d, 7, KCM_entrustment_ended, "{s:s, s:s}", "key", d->key.code, "end",
-				   when);
-		missing(d, "owner in person (entrustment ended)");
-		return 0;
-	}
-	kc_strlcpy(d->borrower_type, "borrower", sizeof(d->borrower_type));
-	if (req->borrower && *req->borrower)
-		kc_strlcpy(d->borrower, req->borrower, sizeof(d->borrower));
-	else {
-		kc_decision_refuse(d, 2, KCM_borrower_name_needed, NULL);
-		missing(d, "borrower name");
-	}
-	if (req->letter <= 0) {
-		kc_decision_refuse(d, 2, KCM_letter_needed, NULL);
-		missing(d, "authorisation letter (委托书)");
-	} else {
-		s = kc_store_q(st,
-			       "SELECT entrustment, borrower, id_hash, valid_from, valid_to,"
-			       " coalesce(confirmed_ms, 0) FROM letters WHERE id = ?",
-			       "I", req->letter);
-		if (!s)
-			return -EIO;
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			letter_ent = sqlite3_column_int64(s, 0);
-			kc_row_text(s, 1, borrower, sizeof(borrower));
-			kc_row_text(s, 2, id_hash, sizeof(id_hash));
-			from = sqlite3_column_int64(s, 3);
-			to = sqlite3_column_int64(s, 4);
-			confirmed = sqlite3_column_int64(s, 5);
-		}
-		sqlite3_reset(s);
-		if (rc == SQLITE_DONE) {
-			kc_decision_refuse(d, 2, KCM_letter_unknown, "{s:I}", "letter",
-					   (json_int_t)req->letter);
-			missing(d, "authorisation letter (委托书)");
-		} else if (rc != SQLITE_ROW) {
-			return -EIO;
-		} else if (letter_ent != ent) {
-			kc_decision_refuse(d, 2, KCM_letter_other_entrustment, "{s:I, s:s}", "letter",
-					   (json_int_t)req->letter, "key", d->key.code);
-			missing(d, "authorisation letter for this key");
-		} else {
-			d->letter = req->letter;
-			if (d->borrower[0] && strcasecmp(borrower, d->borrower) != 0) {
-				kc_decision_refuse(d, 2, KCM_letter_other_borrower, "{s:I, s:s, s:s}",
-						   "letter", (json_int_t)req->letter, "named", borrower,
-						   "borrower", d->borrower);
-				missing(d, "letter naming this borrower");
-			}
-			if (now < from || now >= to) {
-				char a[32], b[32];
-
-				kc_rules_fmt_local(from, a, sizeof(a));
-				kc_local_format(to, KC_DAY_END, b, sizeof(b));
-				kc_decision_refuse(d, 2, KCM_letter_not_valid_now, "{s:I, s:s, s:s}",
-						   "letter", (json_int_t)req->letter, "from", a, "to", b);
-				missing(d, "letter valid now");
-			}
-			if (confirmed == 0) {
-				kc_decision_refuse(d, 2, KCM_letter_not_confirmed, "{s:I}", "letter",
-						   (json_int_t)req->letter);
-				missing(d, "owner's confirmation of the letter");
-			}
-		}
-	}
-	if (!req->id_number || !*req->id_number || !req->id_type || !*req->id_type) {
-		kc_decision_refuse(d, 3, KCM_borrower_id_needed, NULL);
-		missing(d, "borrower's ID to hold");
-	} else if (kc_rules_id_number(req->id_type, req->id_number, now, &why) < 0) {
-		kc_decision_refuse(d, 3, why, NULL);
-		missing(d, "valid ID number");
-	} else if (d->letter && id_hash[0] && !kc_id_matches(req->id_number, id_hash)) {
-		kc_decision_refuse(d, 2, KCM_id_not_on_letter, "{s:I}", "letter", (json_int_t)d->letter);
-		missing(d, "the ID named on the letter");
-	}
-	if (!req->contact || !*req->contact) {
-		kc_decision_refuse(d, 2, KCM_borrower_contact_needed, NULL);
-		missing(d, "borrower contact");
-	}
-	if (!req->signature || !*req->signature) {
-		kc_decision_refuse(d, 2, KCM_borrower_signature_needed, NULL);
-		missing(d, "borrower signature confirmation");
-	}
-	return 0;
-}
-
-enum kc_four_eyes kc_rules_four_eyes(const char *operator_code, int64_t session_ms,
-				     const char *approver, const char *enrolled_by,
-				     int64_t enrolled_ms)
-{
-	if (!operator_code || !approver || strcmp(approver, operator_code) == 0)
-		return KC_FOUR_EYES_SAME_PERSON;
-	if (enrolled_by && strcmp(enrolled_by, operator_code) == 0)
-		return KC_FOUR_EYES_ENROLLED_BY_OPERATOR;
-	if (session_ms > 0 && enrolled_ms >= session_ms)
-		return KC_FOUR_EYES_ENROLLED_IN_SESSION;
-	return KC_FOUR_EYES_OK;
-}
-
-/* The approver's enrolment and the operator's session (the earliest open
- * one) from the store, then the pure decision above. */
-static int check_four_eyes(struct kc_store *st, const char *op, const char *approver,
-			   struct kc_decision *d)
-{
-	char by[64] = "";
-	int64_t enrolled_ms = 0, session_ms = 0;
-	bool by_null = true;
-	sqlite3_stmt *s;
-	int rc;
-
-	s = kc_store_q(st, "SELECT enrolled_by, enrolled_ms FROM people WHERE code = ?", "s",
-		       approver);
-	if (!s)
-		return -EIO;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		by_null = sqlite3_column_type(s, 0) == SQLITE_NULL;
-		kc_row_text(s, 0, by, sizeof(by));
-		enrolled_ms = sqlite3_column_int64(s, 1);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return -EIO;
-	if (op && kc_store_int(st, &session_ms,
-			       "SELECT coalesce(min(created_ms), 0) FROM sessions WHERE person = ?", "s",
-			       op) < 0)
-		return -EIO;
-	switch (kc_rules_four_eyes(op, session_ms, approver, by_null ? NULL : by, enrolled_ms)) {
-	case KC_FOUR_EYES_OK:
-		return 0;
-	case KC_FOUR_EYES_SAME_PERSON:
-		kc_decision_refuse(d, 4, KCM_approver_is_operator, NULL);
-		break;
-	case KC_FOUR_EYES_ENROLLED_BY_OPERATOR:
-		kc_decision_refuse(d, 4, KCM_approver_enrolled_by_operator, "{s:s, s:s}", "approver",
-				   approver, "operator", op);
-		break;
-	case KC_FOUR_EYES_ENROLLED_IN_SESSION:
-		kc_decision_refuse(d, 4, KCM_approver_enrolled_in_session, "{s:s, s:s}", "approver",
-				   approver, "operator", op);
-		break;
-	}
-	d->approval = 0;
-	d->approval_method[0] = '\0';
-	missing(d, "a second person's approval");
-	return 0;
-}
-
-/* Rule 4: a manager's approval, at the cabinet or issued beforehand. */
-static int check_sealed(struct kc_store *st, const struct kc_release_req *req, int64_t now,
-			struct kc_decision *d)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if (req->approver && *req->approver) {
-		if (!req->approver_verified) {
-			kc_decision_refuse(d, 4, KCM_approver_credential_rejected, NULL);
-			missing(d, "manager's approval");
-		} else if (!req->approver_role || strcmp(req->approver_role, "manager") != 0) {
-			kc_decision_refuse(d, 4, KCM_approver_not_manager, "{s:s}", "approver",
-					   req->approver);
-			missing(d, "manager's approval");
-		} else {
-			kc_strlcpy(d->approval_method, "second_credential", sizeof(d->approval_method));
-			return check_four_eyes(st, req->operator_code, req->approver, d);
-		}
-	} else if (req->approval > 0) {
-		char key[64] = "", manager[64] = "";
-		int64_t from = 0, to = 0, used = 0;
-
-		s = kc_store_q(st,
-			       "SELECT key, valid_from, valid_to, coalesce(used_loan, 0), manager"
-			       " FROM approvals WHERE id = ? AND method = 'issued'",
-			       "I", req->approval);
-		if (!s)
-			return -EIO;
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			kc_row_text(s, 0, key, sizeof(key));
-			from = sqlite3_column_int64(s, 1);
-			to = sqlite3_column_int64(s, 2);
-			used = sqlite3_column_int64(s, 3);
-			kc_row_text(s, 4, manager, sizeof(manager));
-		}
-		sqlite3_reset(s);
-		if (rc == SQLITE_DONE) {
-			kc_decision_refuse(d, 4, KCM_approval_unknown, "{s:I}", "approval",
-					   (json_int_t)req->approval);
-			missing(d, "manager's approval");
-		} else if (rc != SQLITE_ROW) {
-			return -EIO;
-		} else if (strcmp(key, d->key.code) != 0) {
-			kc_decision_refuse(d, 4, KCM_approval_other_key, "{s:I, s:s, s:s}", "approval",
-					   (json_int_t)req->approval, "approved_key", key, "key",
-					   d->key.code);
-			missing(d, "manager's approval for this key");
-		} else if (used) {
-			kc_decision_refuse(d, 4, KCM_approval_used, "{s:I, s:I}", "approval",
-					   (json_int_t)req->approval, "loan", (json_int_t)used);
-			missing(d, "a new manager's approval");
-		} else if (now < from || now >= to) {
-			char a[32], b[32];
-
-			kc_rules_fmt_local(from, a, sizeof(a));
-			kc_rules_fmt_local(to, b, sizeof(b));
-			kc_decision_refuse(d, 4, KCM_approval_not_valid_now, "{s:I, s:s, s:s}", "approval",
-					   (json_int_t)req->approval, "from", a, "to", b);
-			missing(d, "manager's approval valid now");
-		} else {
-			d->approval = req->approval;
-			kc_strlcpy(d->approval_method, "issued", sizeof(d->approval_method));
-			return check_four_eyes(st, req->operator_code, manager, d);
-		}
-	} else {
-		kc_decision_refuse(d, 4, KCM_approval_needed, "{s:s}", "key", d->key.code);
-		missing(d, "manager's approval");
-	}
-	return 0;
-}
-
-int kc_rules_release(struct kc_store *st, const struct kc_release_req *req, int64_t now,
-		     struct kc_decision *d)
-{
-	const char *p = req->purpose ? req->purpose : "";
-	const char *kind;
-	int r;
-
-	d->granted = true;
-	r = check_operator_and_key(st, req->operator_code, req->operator_role, req->key, d);
-	if (r != 0)
-		return r < 0 ? r : 0;
-	kind = d->key.kind;
-	d->due_ms = req->due_ms;
-	if (strcmp(kind, "entrusted") == 0) {
-		if (strcmp(p, "borrow") != 0) {
-			kc_decision_refuse(d, 2, KCM_entrusted_key_wrong_purpose, "{s:s}", "purpose", p);
-			missing(d, "purpose borrow");
-			return 0;
-		}
-		r = check_borrow(st, req, now, d);
-	} else if (strcmp(kind, "sealed") == 0) {
-		if (strcmp(p, "emergency") != 0) {
-			kc_decision_refuse(d, 4, KCM_sealed_key_wrong_purpose, "{s:s}", "purpose", p);
-			missing(d, "purpose emergency");
-			return 0;
-		}
-		r = check_person_borrower(st, req, d, 4, false);
-		if (r == 0)
-			r = check_sealed(st, req, now, d);
-	} else if (strcmp(kind, "vacant") == 0) {
-		if (strcmp(p, "inspection") != 0 && strcmp(p, "repair") != 0) {
-			kc_decision_refuse(d, 5, KCM_vacant_key_wrong_purpose, "{s:s}", "purpose", p);
-			missing(d, "purpose inspection or repair");
-			return 0;
-		}
-		r = check_person_borrower(st, req, d, 5, false);
-		if (req->due_ms <= 0) {
-			kc_decision_refuse(d, 5, KCM_vacant_key_due_needed, NULL);
-			missing(d, "due time");
-		} else if (req->due_ms <= now) {
-			kc_decision_refuse(d, 5, KCM_due_time_past, NULL);
-			missing(d, "due time in the future");
-		}
-	} else if (strcmp(kind, "repair") == 0) {
-		int64_t eod = kc_rules_end_of_day(now);
-
-		if (strcmp(p, "repair") != 0) {
-			kc_decision_refuse(d, 6, KCM_repair_key_wrong_purpose, "{s:s}", "purpose", p);
-			missing(d, "purpose repair");
-			return 0;
-		}
-		r = check_person_borrower(st, req, d, 6, true);
-		if (!req->work_order || !*req->work_order) {
-			kc_decision_refuse(d, 6, KCM_work_order_needed, NULL);
-			missing(d, "work order");
-		}
-		if (req->due_ms > eod) {
-			kc_decision_refuse(d, 6, KCM_repair_due_after_today, NULL);
-			missing(d, "due time today");
-		} else if (req->due_ms > 0 && req->due_ms <= now) {
-			kc_decision_refuse(d, 6, KCM_due_time_past, NULL);
-			missing(d, "due time in the future");
-		}
-		if (req->due_ms <= 0)
-			d->due_ms = eod;
-	} else {
-		kc_decision_refuse(d, 0, KCM_key_kind_unknown, "{s:s, s:s}", "key", d->key.code, "kind",
-				   kind);
-		return 0;
-	}
-	return r < 0 ? r : 0;
-}
-
-int kc_rules_collect(struct kc_store *st, const char *operator_code, const char *operator_role,
-		     const char *key, const char *id_number, const char *signature, int64_t now_ms,
-		     struct kc_decision *d)
-{
-	char owner[64] = "", id_hash[KC_PWHASH_LEN] = "", id_type[40] = "";
-	enum kc_msg_code why;
-	int64_t ent = 0;
-	sqlite3_stmt *s;
-	int r, rc;
-
-	d->granted = true;
-	r = check_operator_and_key(st, operator_code, operator_role, key, d);
-	if (r != 0)
-		return r < 0 ? r : 0;
-	s = kc_store_q(st,
-		       "SELECT e.id, o.code, o.id_hash, o.id_type FROM entrustments e JOIN owners o ON o.code = e.owner"
-		       " WHERE e.key = ? AND e.state = 'open'",
-		       "s", key);
-	if (!s)
-		return -EIO;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		ent = sqlite3_column_int64(s, 0);
-		kc_row_text(s, 1, owner, sizeof(owner));
-		kc_row_text(s, 2, id_hash, sizeof(id_hash));
-		kc_row_text(s, 3, id_type, sizeof(id_type));
-	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE) {
-		kc_decision_refuse(d, 8, KCM_nothing_to_collect, "{s:s}", "key", d->key.code);
-		missing(d, "open entrustment");
-		return 0;
-	}
-	if (rc != SQLITE_ROW)
-		return -EIO;
-	d->entrustment = ent;
-	kc_strlcpy(d->borrower, owner, sizeof(d->borrower));
-	kc_strlcpy(d->borrower_type, "owner", sizeof(d->borrower_type));
-	if (!id_number || !*id_number) {
-		kc_decision_refuse(d, 8, KCM_owner_id_needed, NULL);
-		missing(d, "owner's ID");
-	} else if (kc_rules_id_number(id_type, id_number, now_ms, &why) < 0) {
-		kc_decision_refuse(d, 8, why, NULL);
-		missing(d, "valid ID number");
-	} else if (!kc_id_matches(id_number, id_hash)) {
-		kc_decision_refuse(d, 8, KCM_owner_id_mismatch, "{s:s}", "key", d->key.code);
-		missing(d, "owner's ID matching the one on file");
-	}
-	if (!signature || !*signature) {
-		kc_decision_refuse(d, 8, KCM_owner_signature_needed, NULL);
-		missing(d, "owner's signature confirmation");
-	}
-	return 0;
-}
-
-int kc_rules_id_release(struct kc_store *st, const char *operator_code, int64_t loan,
-			struct kc_decision *d)
-{
-	char state[16] = "", key[64] = "";
-	int64_t released = 0;
-	sqlite3_stmt *s;
-	int rc;
-
-	d->granted = true;
-	if (!operator_code || !*operator_code) {
-		kc_decision_refuse(d, 1, KCM_id_release_no_operator, NULL);
-		missing(d, "operator login");
-		return 0;
-	}
-	s = kc_store_q(st,
-		       "SELECT l.state, l.key, coalesce(i.released_ms, 0) FROM ids_held i"
-		       " JOIN loans l ON l.id = i.loan WHERE i.loan = ?",
-		       "I", loan);
-	if (!s)
-		return -EIO;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		kc_row_text(s, 0, state, sizeof(state));
-		kc_row_text(s, 1, key, sizeof(key));
-		released = sqlite3_column_int64(s, 2);
-	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE) {
-		kc_decision_refuse(d, 0, KCM_id_not_held, "{s:I}", "loan", (json_int_t)loan);
-		return 0;
-	}
-	if (rc != SQLITE_ROW)
-		return -EIO;
-	kc_key_get(st, key, &d->key);
-	if (released) {
-		kc_decision_refuse(d, 0, KCM_id_given_back, "{s:I}", "loan", (json_int_t)loan);
-		return 0;
-	}
-	if (strcmp(state, "out") == 0 || strcmp(state, "granted") == 0) {
-		kc_decision_refuse(d, 3, KCM_id_key_not_back, "{s:s, s:I}", "key", key, "loan",
-				   (json_int_t)loan);
-		missing(d, "key returned");
-	}
-	return 0;
-}
-
 void kc_rules_approve(const char *key, const struct kc_key_info *k, struct kc_decision *d)
 {
 	d->granted = true;
@@ -726,7 +171,7 @@ void kc_rules_approve(const char *key, const struct kc_key_info *k, struct kc_de
 		return;
 	}
 	d->key = *k;
-	if (strcmp(k->kind, "sealed") != 0)
+	if (k->kind != KC_KIND_SEALED)
 		kc_decision_refuse(d, 4, KCM_key_not_sealed, "{s:s}", "key", k->code);
 }
 
@@ -736,16 +181,16 @@ void kc_rules_inspect(int64_t loan, const struct kc_loan_facts *l, const char *r
 	d->granted = true;
 	if (strcmp(result, "problems") == 0 && (!problems || !*problems || !dept || !*dept)) {
 		kc_decision_refuse(d, 5, KCM_inspection_problems_not_forwarded, NULL);
-		missing(d, "problems found");
-		missing(d, "department forwarded to");
+		kc_decision_missing(d, "problems found");
+		kc_decision_missing(d, "department forwarded to");
 	} else if (!l) {
 		kc_decision_refuse(d, 0, KCM_loan_unknown, "{s:I}", "loan", (json_int_t)loan);
 	} else if (strcmp(l->purpose, "inspection") != 0) {
 		kc_decision_refuse(d, 5, KCM_loan_not_inspection, "{s:I, s:s}", "loan", (json_int_t)loan,
 				   "purpose", l->purpose);
-	} else if (strcmp(l->state, "returned") != 0) {
+	} else if (kc_loan_state_from_string(l->state) != KC_LOAN_RETURNED) {
 		kc_decision_refuse(d, 5, KCM_inspection_key_not_back, "{s:I}", "loan", (json_int_t)loan);
-		missing(d, "key returned");
+		kc_decision_missing(d, "key returned");
 	} else if (strcmp(l->inspection, "recorded") == 0) {
 		kc_decision_refuse(d, 0, KCM_inspection_recorded_already, "{s:I}", "loan",
 				   (json_int_t)loan);
@@ -764,11 +209,11 @@ void kc_rules_handover_sign(int64_t id, const struct kc_handover_facts *h, const
 	} else if (!review && strcmp(h->outgoing, person) == 0) {
 		kc_decision_refuse(d, 12, KCM_handover_confirm_by_outgoing, "{s:s}", "person",
 				   h->outgoing);
-		missing(d, "incoming staff login");
+		kc_decision_missing(d, "incoming staff login");
 	} else if (review && !h->confirmed_ms) {
 		kc_decision_refuse(d, 12, KCM_handover_not_confirmed, "{s:I}", "handover",
 				   (json_int_t)id);
-		missing(d, "incoming staff confirmation");
+		kc_decision_missing(d, "incoming staff confirmation");
 	} else if (review && h->reviewed_ms) {
 		kc_decision_refuse(d, 12, KCM_handover_reviewed_already, "{s:I}", "handover",
 				   (json_int_t)id);
@@ -781,7 +226,7 @@ void kc_rules_alarm_clear(int64_t id, bool found, int64_t cleared_ms, const char
 	d->granted = true;
 	if (!note || !*note) {
 		kc_decision_refuse(d, 11, KCM_alarm_note_needed, NULL);
-		missing(d, "note");
+		kc_decision_missing(d, "note");
 	} else if (!found) {
 		kc_decision_refuse(d, 0, KCM_alarm_unknown, "{s:I}", "alarm", (json_int_t)id);
 	} else if (cleared_ms) {
@@ -816,6 +261,19 @@ json_t *kc_rules_wrong_slot(const struct kc_key_info *k, const char *slot)
 			  k->home_slot);
 }
 
+void kc_rules_reseat_alarm(int64_t alarm, const struct kc_alarm_facts *a, struct kc_decision *d)
+{
+	d->granted = true;
+	if (!a->found)
+		kc_decision_refuse(d, 0, KCM_reseat_alarm_unknown, "{s:I}", "alarm", (json_int_t)alarm);
+	else if (a->cleared_ms)
+		kc_decision_refuse(d, 0, KCM_reseat_alarm_cleared, "{s:I}", "alarm", (json_int_t)alarm);
+	else if (strcmp(a->type, "wrong_slot") != 0)
+		kc_decision_refuse(d, 9, KCM_reseat_alarm_not_wrong_slot, "{s:I}", "alarm", (json_int_t)alarm);
+	else if (!a->key[0])
+		kc_decision_refuse(d, 9, KCM_reseat_alarm_key_unknown, "{s:I}", "alarm", (json_int_t)alarm);
+}
+
 void kc_rules_reseat(const char *operator_code, const char *operator_role, const char *key,
 		     const struct kc_key_info *k, bool home_taken, int open_windows,
 		     struct kc_decision *d)
@@ -823,13 +281,13 @@ void kc_rules_reseat(const char *operator_code, const char *operator_role, const
 	d->granted = true;
 	if (!operator_code || !*operator_code) {
 		kc_decision_refuse(d, 1, KCM_reseat_no_operator, NULL);
-		missing(d, "operator login");
+		kc_decision_missing(d, "operator login");
 		return;
 	}
-	if (!is_operator_role(operator_role)) {
+	if (!kc_rules_operator_role(operator_role)) {
 		kc_decision_refuse(d, 1, KCM_reseat_operator_not_staff, "{s:s, s:s}", "operator",
 				   operator_code, "role", operator_role ? operator_role : "nobody");
-		missing(d, "staff login");
+		kc_decision_missing(d, "staff login");
 		return;
 	}
 	if (!k) {
@@ -837,9 +295,9 @@ void kc_rules_reseat(const char *operator_code, const char *operator_role, const
 		return;
 	}
 	d->key = *k;
-	if (strcmp(k->state, "in") != 0 || !k->slot[0]) {
+	if (k->state != KC_KEY_IN || !k->slot[0]) {
 		kc_decision_refuse(d, 9, KCM_reseat_key_not_in_slot, "{s:s, s:s}", "key", k->code,
-				   "state", k->state);
+				   "state", KC_WORD(kc_key_state, k->state));
 		return;
 	}
 	if (strcmp(k->slot, k->home_slot) == 0) {
@@ -850,13 +308,13 @@ void kc_rules_reseat(const char *operator_code, const char *operator_role, const
 	if (home_taken) {
 		kc_decision_refuse(d, 9, KCM_reseat_home_taken, "{s:s, s:s}", "slot", k->home_slot,
 				   "key", k->code);
-		missing(d, "empty home slot");
+		kc_decision_missing(d, "empty home slot");
 		return;
 	}
 	if (open_windows >= KC_RULES_MAX_WINDOWS) {
 		kc_decision_refuse(d, 10, KCM_reseat_windows_full, "{s:i}", "count",
 				   KC_RULES_MAX_WINDOWS);
-		missing(d, "free release window");
+		kc_decision_missing(d, "free release window");
 	}
 }
 
@@ -910,4 +368,34 @@ bool kc_rules_slot_usable(enum kc_slot_use use, const char *key, const char *slo
 		kc_decision_refuse(d, 10, codes[why][reseat], "{s:s, s:s}", "key", key, "slot", slot);
 	json_array_append_new(d->missing, json_string("working slot"));
 	return false;
+}
+
+void kc_rules_slot_not_opened(enum kc_slot_use use, const char *key, const char *slot, int r,
+			      struct kc_decision *d)
+{
+	/* open_slot's errors: its message for a release, a re-seat */
+	static const struct {
+		int err;
+		enum kc_msg_code code[2];
+	} whys[] = {
+		{ -ENOSPC, { KCM_release_open_windows_full, KCM_reseat_open_windows_full } },
+		{ -ENOENT, { KCM_release_open_no_slot, KCM_reseat_open_no_slot } },
+		{ -EIO, { KCM_release_open_board, KCM_reseat_open_board } },
+		{ -EBUSY, { KCM_release_open_pulse, KCM_reseat_open_pulse } },
+		{ -ERANGE, { KCM_release_open_pulse_max, KCM_reseat_open_pulse_max } },
+	};
+	enum kc_msg_code c = use == KC_SLOT_FOR_RESEAT ? KCM_reseat_open_failed : KCM_release_open_failed;
+
+	for (size_t i = 0; i < KC_ARRAY_SIZE(whys); i++)
+		if (whys[i].err == r)
+			c = whys[i].code[use == KC_SLOT_FOR_RESEAT];
+	if (c == KCM_release_open_failed || c == KCM_reseat_open_failed)
+		kc_decision_refuse(d, 10, c, "{s:s, s:s, s:s}", "key", key, "slot", slot, "detail",
+				   strerror(-r));
+	else if (r == -ENOSPC)
+		kc_decision_refuse(d, 10, c, "{s:s, s:s, s:i}", "key", key, "slot", slot, "max",
+				   KC_RULES_MAX_WINDOWS);
+	else
+		kc_decision_refuse(d, 10, c, "{s:s, s:s}", "key", key, "slot", slot);
+	kc_decision_missing(d, "working slot");
 }

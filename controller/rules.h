@@ -1,6 +1,7 @@
-/* The custody rules (../shared/custody-rules.md) as decisions over the
- * store: each function reads, never writes, and says granted or refused
- * with the rule, a sentence the operator can act on, and what is missing. */
+/* The custody rules (../shared/custody-rules.md) as pure decisions: each
+ * function takes the facts its caller loaded (controller/facts.h), never
+ * touches the database or the hardware, and says granted or refused with
+ * the rule, a sentence the operator can act on, and what is missing. */
 #ifndef KC_CTL_RULES_H
 #define KC_CTL_RULES_H
 #include <jansson.h>
@@ -8,22 +9,21 @@
 #include <stdint.h>
 
 #include "common/msg.h"
+#include "common/pdata.h"
 #include "controller/conf.h"
-#include "controller/store.h"
+#include "controller/words.h"
 
 struct kc_key_info {
 	char code[64];
 	char unit[64];
 	char site[64];
-	char kind[16];
+	enum kc_key_kind kind;
 	char home_slot[64];
 	char slot[64]; /* where it is now; "" when not in a slot */
-	char state[16];
+	enum kc_key_state state;
 	uint32_t tag;
 };
 
-/* 0 or -ENOENT. */
-int kc_key_get(struct kc_store *st, const char *code, struct kc_key_info *out);
 
 struct kc_release_req {
 	const char *operator_code; /* authenticated operator, NULL if none */
@@ -67,17 +67,70 @@ void kc_decision_refuse(struct kc_decision *d, int rule, enum kc_msg_code c, con
 /* The same with a message already made (taken; NULL: out of memory,
  * only the rule is recorded). */
 void kc_decision_add(struct kc_decision *d, int rule, json_t *m);
+/* Adds what (a word of po/zh_CN/rules.po's context "missing") to what is
+ * missing. */
+void kc_decision_missing(struct kc_decision *d, const char *what);
+/* Rule 1: role (a word of enum kc_role; NULL: nobody) may operate the
+ * cabinet (staff, manager, supervisor). */
+bool kc_rules_operator_role(const char *role);
+/* A word of the vocabulary for a message's parameter ("" for none). */
+#define KC_WORD(name, v) (name##_to_string(v) ? name##_to_string(v) : "")
 
-/* Rules 1-7: may this key go out for this purpose now? -EIO on a store error. */
-int kc_rules_release(struct kc_store *st, const struct kc_release_req *req, int64_t now_ms,
-		     struct kc_decision *d);
-/* Rule 8: the owner collects the key with their ID and signature. */
-int kc_rules_collect(struct kc_store *st, const char *operator_code, const char *operator_role,
-		     const char *key, const char *id_number, const char *signature, int64_t now_ms,
-		     struct kc_decision *d);
+/* The facts a release, a collection or an ID's return is decided on, as
+ * controller/facts.c loads them; each part's `found` says whether its row
+ * exists (false: no such row, or not loaded because the request does not
+ * need it). */
+struct kc_person_facts {
+	bool found;
+	enum kc_role role;
+	bool enrolled_by_admin; /* enrolled_by is NULL */
+	char enrolled_by[64];
+	int64_t enrolled_ms;
+};
+struct kc_entrustment_facts {
+	bool found;
+	int64_t id, end_ms;
+	char owner[64], owner_id_type[40], owner_id_hash[KC_PWHASH_LEN];
+};
+struct kc_letter_facts {
+	bool found;
+	int64_t entrustment, valid_from, valid_to, confirmed_ms;
+	char borrower[128], id_hash[KC_PWHASH_LEN];
+};
+struct kc_approval_facts {
+	bool found;
+	char key[64], manager[64];
+	int64_t valid_from, valid_to, used_loan;
+};
+struct kc_release_facts {
+	bool key_found;
+	struct kc_key_info key;
+	struct kc_person_facts borrower;     /* the borrower on the roll (not entrusted keys) */
+	struct kc_entrustment_facts entrustment; /* the key's open one (entrusted keys) */
+	struct kc_letter_facts letter;       /* the letter named (entrusted keys) */
+	struct kc_approval_facts approval;   /* the approval named (sealed keys) */
+	struct kc_person_facts approver;     /* the approving manager (sealed keys) */
+	int64_t session_ms;                  /* the operator's earliest open session (sealed keys) */
+};
+/* Rules 1-7: may this key go out for this purpose now? */
+void kc_rules_release(const struct kc_release_req *req, const struct kc_release_facts *f,
+		      int64_t now_ms, struct kc_decision *d);
+/* Rule 8: the owner collects the key with their ID and signature; k the
+ * key named (NULL: none), e its open entrustment with its owner. */
+void kc_rules_collect(const char *operator_code, const char *operator_role, const char *key,
+		      const struct kc_key_info *k, const struct kc_entrustment_facts *e,
+		      const char *id_number, const char *signature, int64_t now_ms,
+		      struct kc_decision *d);
+/* An ID held for a loan, with the loan's state and key. */
+struct kc_id_loan_facts {
+	bool found;
+	char state[16], key[64];
+	int64_t released_ms;
+	struct kc_key_info k; /* the loan's key ("" code: not found) */
+};
 /* Rule 3: the ID held for loan goes back only when the key is back. */
-int kc_rules_id_release(struct kc_store *st, const char *operator_code, int64_t loan,
-			struct kc_decision *d);
+void kc_rules_id_release(const char *operator_code, int64_t loan, const struct kc_id_loan_facts *f,
+			 struct kc_decision *d);
 /* Rule 4's four eyes, a pure decision: may approver approve a release by
  * operator, whose session began at session_ms (0: not known)? The approver
  * was registered, or last given a role, PIN or card, by enrolled_by (NULL:
@@ -175,6 +228,16 @@ void kc_rules_reseat(const char *operator_code, const char *operator_role, const
 		     const struct kc_key_info *k, bool home_taken, int open_windows,
 		     struct kc_decision *d);
 
+/* An alarm a re-seat names: its type, key, when cleared (0: open). */
+struct kc_alarm_facts {
+	bool found;
+	char type[24], key[64];
+	int64_t cleared_ms;
+};
+/* Rule 9: a re-seat named by its alarm: an open wrong-slot alarm with its
+ * key known. */
+void kc_rules_reseat_alarm(int64_t alarm, const struct kc_alarm_facts *a, struct kc_decision *d);
+
 /* Rule 10: what the slot layer says of a slot. */
 struct kc_slot_facts {
 	bool in_file; /* the cabinet file has the slot */
@@ -196,5 +259,10 @@ enum kc_slot_use {
  * why. */
 bool kc_rules_slot_usable(enum kc_slot_use use, const char *key, const char *slot,
 			  int open_windows, const struct kc_slot_facts *f, struct kc_decision *d);
+/* Rule 10: the slot of key did not open for use: r is what the slot
+ * layer's open returned (-ENOSPC, -ENOENT, -EIO, -EBUSY, -ERANGE, other),
+ * the refusal added to d. */
+void kc_rules_slot_not_opened(enum kc_slot_use use, const char *key, const char *slot, int r,
+			      struct kc_decision *d);
 
 #endif

@@ -9,6 +9,8 @@
 #include "controller/backlog.h"
 #include "controller/forward.h"
 #include "controller/hwevents.h"
+#include "controller/hwread.h"
+#include "controller/keys.h"
 #include "controller/rules.h"
 #include "controller/windows.h"
 #include "controller/row.h"
@@ -44,8 +46,8 @@ static void scan_overdue(struct kc_ctl *ctl)
 		kc_local_format(l.due_ms, KC_DAY_LAST, due, sizeof(due));
 		if (kc_store_x(ctl->st, "UPDATE loans SET overdue = 1 WHERE id = ?", "I", l.id) < 0)
 			goto fail;
-		ev = kc_store_event(ctl->st, "loan.overdue");
-		kc_hwevents_key_members(ev, &k, NULL);
+		ev = kc_store_event(ctl->st, KC_EVT_LOAN_OVERDUE);
+		kc_key_event_members(ev, &k, NULL);
 		kc_json_str(ev, "person", l.borrower);
 		d = json_object_get(ev, "data");
 		json_object_set_new(d, "loan", json_integer(l.id));
@@ -128,8 +130,8 @@ static void scan_notices(struct kc_ctl *ctl)
 			continue;
 		}
 		nid = kc_store_last_id(ctl->st);
-		ev = kc_store_event(ctl->st, "notice.due");
-		kc_hwevents_key_members(ev, &k, NULL);
+		ev = kc_store_event(ctl->st, KC_EVT_NOTICE_DUE);
+		kc_key_event_members(ev, &k, NULL);
 		kc_json_str(ev, "person", owner);
 		d = json_object_get(ev, "data");
 		json_object_set_new(d, "notice", json_integer(nid));
@@ -230,7 +232,7 @@ int64_t kc_scans_tick(struct kc_ctl *ctl)
 			kc_notice("re-seat of key %s: slot %s relocked with the key still in", w.key,
 				  w.slot);
 		else
-			kc_hwevents_not_taken(ctl, &w);
+			kc_hwread_window_end(ctl, &w);
 	}
 	if (now >= ctl->next_scan_mono) {
 		/* not while changes wait for the disk: the database is behind

@@ -11,7 +11,7 @@
 #include "common/util.h"
 #include "controller/ctl.h"
 #include "controller/rules.h"
-#include "controller/registry.h"
+#include "controller/people.h"
 #include "controller/reply.h"
 #include "controller/session.h"
 
@@ -91,7 +91,7 @@ static json_t *wrong_pin(struct kc_ctl *ctl, struct person_row *p, const char *m
 		       "iiIs", until ? 0 : failures, lockouts, until ? until : p->locked_until,
 		       p->code) < 0)
 		goto fail;
-	ev = kc_store_event(ctl->st, "operator.login_failed");
+	ev = kc_store_event(ctl->st, KC_EVT_OPERATOR_LOGIN_FAILED);
 	kc_json_str(ev, "person", p->code);
 	d = json_object_get(ev, "data");
 	json_object_set_new(d, "method", json_string(method));
@@ -103,7 +103,7 @@ static json_t *wrong_pin(struct kc_ctl *ctl, struct person_row *p, const char *m
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	if (until) {
 		fmt_until(until, when, sizeof(when));
 		return kc_reply_refuse(1, json_pack("[s]", "correct PIN"), KCM_pin_wrong_locked,
@@ -116,7 +116,7 @@ static json_t *wrong_pin(struct kc_ctl *ctl, struct person_row *p, const char *m
 			       "failures", failures, "attempts", c->lockout_attempts, "tries_left",
 			       c->lockout_attempts - failures);
 fail:
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 static json_t *locked_reply(const struct person_row *p, int64_t now)
@@ -144,7 +144,7 @@ static const struct {
 
 static int failures_event(struct kc_ctl *ctl, int cause, int64_t count, int64_t first_ms)
 {
-	json_t *ev = kc_store_event(ctl->st, "operator.login_failed");
+	json_t *ev = kc_store_event(ctl->st, KC_EVT_OPERATOR_LOGIN_FAILED);
 	json_t *d = json_object_get(ev, "data");
 
 	json_object_set_new(d, "method", json_string(failure_causes[cause].method));
@@ -220,7 +220,7 @@ json_t *kc_session_login_throttled(struct kc_ctl *ctl, const char *method, int64
 
 	if (count_failure(ctl, strcmp(method, "card") == 0 ? KC_LOGIN_LIMITED_CARD
 							    : KC_LOGIN_LIMITED_PIN) < 0)
-		return kc_reply_write_failed(ctl->st);
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	rep = kc_reply_refuse(1, json_pack("[s]", "wait"), KCM_login_throttled, "{s:I}",
 			      "seconds_left", (json_int_t)secs);
 	json_object_set_new(rep, "retry_after_s", json_integer(secs));
@@ -263,14 +263,14 @@ json_t *kc_session_login(struct kc_ctl *ctl, json_t *req)
 
 	if (card) {
 		if (kc_card_hash(card, card_hash) < 0 ||
-		    kc_registry_card_rekey(ctl->st, card, card_hash) < 0)
+		    kc_person_card_rekey(ctl->st, card, card_hash) < 0)
 			return kc_reply_fail(KCM_card_lookup_failed, NULL);
 		r = person_load(ctl->st, "SELECT " PERSON_COLS " FROM people WHERE card_hash = ?",
 				card_hash, &p);
 		if (r == -ENOENT) {
 			/* An unknown card is logged too: someone tried the cabinet. */
 			if (count_failure(ctl, KC_LOGIN_UNKNOWN_CARD) < 0)
-				return kc_reply_write_failed(ctl->st);
+				return kc_reply_write_failed(kc_store_abort(ctl->st));
 			return kc_reply_refuse(1, json_pack("[s]", "registered card"),
 					       KCM_card_unknown, NULL);
 		}
@@ -302,13 +302,13 @@ json_t *kc_session_login(struct kc_ctl *ctl, json_t *req)
 		       "INSERT INTO sessions (token_hash, person, created_ms, last_ms) VALUES (?,?,?,?)",
 		       "ssII", token_hash, p.code, now, now) < 0)
 		goto fail;
-	ev = kc_store_event(ctl->st, "operator.login");
+	ev = kc_store_event(ctl->st, KC_EVT_OPERATOR_LOGIN);
 	kc_json_str(ev, "actor", p.code);
 	json_object_set_new(json_object_get(ev, "data"), "method", json_string(method));
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(ctl->st);
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "session", json_string(token));
 	json_object_set_new(rep, "person", json_string(p.code));
@@ -317,7 +317,7 @@ json_t *kc_session_login(struct kc_ctl *ctl, json_t *req)
 	json_object_set_new(rep, "idle_timeout_s", json_integer(ctl->conf->session_idle_ms / 1000));
 	return rep;
 fail:
-	return kc_reply_write_failed(ctl->st);
+	return kc_reply_write_failed(kc_store_abort(ctl->st));
 }
 
 json_t *kc_session_logout(struct kc_ctl *ctl, json_t *req)
@@ -329,7 +329,7 @@ json_t *kc_session_logout(struct kc_ctl *ctl, json_t *req)
 		return kc_reply_fail(KCM_logout_no_session, NULL);
 	kc_token_hash(token, h);
 	if (kc_store_x(ctl->st, "DELETE FROM sessions WHERE token_hash = ?", "s", h) < 0)
-		return kc_reply_write_failed(ctl->st);
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	return kc_reply_ok();
 }
 
@@ -350,41 +350,6 @@ static void no_session(struct kc_peer *peer, enum kc_msg_code why, int64_t idle_
 	n = strlen(peer->session_error);
 	if (n > 0 && peer->session_error[n - 1] == '.')
 		peer->session_error[n - 1] = '\0';
-}
-
-json_t *kc_session_why_msg(const struct kc_peer *peer)
-{
-	switch (peer->session_why) {
-	case KCM_session_expired:
-		return kc_msg_new(KCM_session_expired, "{s:I}", "idle_s", (json_int_t)peer->session_idle_s);
-	case KCM_session_unknown:
-	case KCM_session_read_failed:
-		return kc_msg_new((enum kc_msg_code)peer->session_why, NULL);
-	default: /* no session given, or none checked */
-		return kc_msg_new(KCM_session_none, NULL);
-	}
-}
-
-void kc_session_why(const struct kc_peer *peer, struct kc_decision *d)
-{
-	json_t *m = kc_session_why_msg(peer);
-
-	kc_decision_add(d, 1, m);
-}
-
-json_t *kc_session_refuse(const struct kc_peer *peer, int rule, const char *missing,
-			  enum kc_msg_code c)
-{
-	struct kc_decision d;
-	json_t *rep;
-
-	kc_decision_init(&d);
-	kc_decision_refuse(&d, rule, c, NULL);
-	kc_session_why(peer, &d);
-	json_array_append_new(d.missing, json_string(missing));
-	rep = kc_reply_decision(&d);
-	kc_decision_clear(&d);
-	return rep;
 }
 
 json_t *kc_session_terminal(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer)

@@ -25,17 +25,6 @@ json_t *kc_session_terminal(struct kc_ctl *ctl, json_t *req, struct kc_peer *pee
  * 0 once it ended (logged out, or idle past [session] idle_timeout),
  * -EIO when it cannot be read. Does not count as a use of the session. */
 int kc_session_open(struct kc_ctl *ctl, const char *token_hash);
-/* Adds why nobody is logged in to d as a message of its own (session_*:
- * it completes a sentence ending in ':' or ';'). */
-void kc_session_why(const struct kc_peer *peer, struct kc_decision *d);
-/* That reason as a message ({"code", "params"}), to stand as a parameter
- * of another message. */
-json_t *kc_session_why_msg(const struct kc_peer *peer);
-/* A refusal by rule for want of a login (missing: "login", "operator
- * login", ...): message c, a sentence the session's state completes, then
- * why nobody is logged in. */
-json_t *kc_session_refuse(const struct kc_peer *peer, int rule, const char *missing,
-			  enum kc_msg_code c);
 /* A login refused before any check, because its connection (or every
  * connection) failed too often lately: counted, and the reply says how
  * long to wait. */

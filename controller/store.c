@@ -35,6 +35,7 @@ struct kc_store {
 	struct kc_storage storage;
 	int64_t tx_changes;
 	bool tx_probe;
+	char abort_msg[256]; /* SQLite's words for the failure kc_store_abort ended */
 };
 
 static int64_t clock_offset_ms, clock_at_ms;
@@ -223,6 +224,20 @@ const char *kc_store_errmsg(struct kc_store *st)
 	return sqlite3_errmsg(st->db->h);
 }
 
+const char *kc_store_abort(struct kc_store *st)
+{
+	kc_strlcpy(st->abort_msg, kc_store_errmsg(st), sizeof(st->abort_msg));
+	kc_store_rollback(st);
+	return st->abort_msg;
+}
+
+int kc_store_append_commit(struct kc_store *st, json_t *ev)
+{
+	if (kc_store_append(st, ev) < 0 || kc_store_commit(st) < 0)
+		return -EIO;
+	return 0;
+}
+
 static const char *const storage_names[] = {
 	[KC_STORAGE_OK] = "ok",
 	[KC_STORAGE_FULL] = "full",
@@ -396,12 +411,12 @@ void kc_store_rollback(struct kc_store *st)
 	json_array_clear(st->tx_appended);
 }
 
-json_t *kc_store_event(struct kc_store *st, const char *type)
+json_t *kc_store_event(struct kc_store *st, enum kc_event_type type)
 {
-	return kc_event_new(st->cabinet, 0, kc_now_ms(), type);
+	return kc_event_new(st->cabinet, 0, kc_now_ms(), kc_event_type_name(type));
 }
 
-json_t *kc_store_id_event(struct kc_store *st, const char *type, const char *actor, const char *person,
+json_t *kc_store_id_event(struct kc_store *st, enum kc_event_type type, const char *actor, const char *person,
 			  const char *key, int64_t loan, const char *id_type, const char *id_masked)
 {
 	json_t *ev = kc_store_event(st, type), *data = json_object_get(ev, "data");

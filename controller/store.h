@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/event_types.h"
 #include "common/pdata.h"
 
 struct kc_store;
@@ -35,6 +36,9 @@ const char *kc_store_errmsg(struct kc_store *st);
 int kc_store_begin(struct kc_store *st);
 int kc_store_commit(struct kc_store *st);
 void kc_store_rollback(struct kc_store *st);
+/* Ends a failed write: the transaction (if one is open) rolled back; the
+ * failure's words (SQLite's), valid until the next kc_store_abort. */
+const char *kc_store_abort(struct kc_store *st);
 
 /* Whether the disk takes the database's writes, as the last write said:
  * a write that failed for the disk's sake (SQLite's "database or disk is
@@ -63,10 +67,10 @@ int kc_store_probe(struct kc_store *st);
 
 /* A new event of type at the controller's "now"; set its members, then
  * kc_store_append() it (inside a transaction), which takes the reference. */
-json_t *kc_store_event(struct kc_store *st, const char *type);
+json_t *kc_store_event(struct kc_store *st, enum kc_event_type type);
 /* An id.held or id.released event: who, whose ID, for which key and loan,
  * the ID's type and masked form (never the number). */
-json_t *kc_store_id_event(struct kc_store *st, const char *type, const char *actor, const char *person,
+json_t *kc_store_id_event(struct kc_store *st, enum kc_event_type type, const char *actor, const char *person,
 			  const char *key, int64_t loan, const char *id_type, const char *id_masked);
 /* The ID a loan holds or held at the desk: whose, its type and masked
  * form (never the number), and when it was given back (0: still held). */
@@ -78,6 +82,9 @@ struct kc_id_held {
 int kc_store_id_held(struct kc_store *st, int64_t loan, struct kc_id_held *out);
 /* Numbers it, seals it onto the chain, inserts it into the outbox. */
 int kc_store_append(struct kc_store *st, json_t *ev);
+/* Appends ev (taking it) and commits the transaction: 0 or -EIO (then
+ * end it with kc_store_abort). */
+int kc_store_append_commit(struct kc_store *st, json_t *ev);
 int64_t kc_store_last_seq(const struct kc_store *st);
 /* Events committed since the last call (for kicking the forwarder). */
 int kc_store_take_committed(struct kc_store *st);

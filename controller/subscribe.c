@@ -6,6 +6,7 @@
 
 #include "common/pdata.h"
 #include "common/util.h"
+#include "controller/backlog.h"
 #include "controller/proto.h"
 #include "controller/reply.h"
 #include "controller/request.h"
@@ -112,4 +113,19 @@ json_t *kc_subscribe_roster(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "people", kc_reply_rows(s));
 	return rep;
+}
+
+void kc_subscribe_storage(struct kc_ctl *ctl)
+{
+	json_t *msg;
+	char *line;
+
+	if (!ctl->proto || kc_proto_subscribers(ctl->proto) == 0)
+		return;
+	msg = json_pack("{s:s, s:o}", "push", "storage", "storage", kc_backlog_storage(ctl));
+	line = msg ? json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	if (line)
+		kc_proto_push(ctl->proto, line, strlen(line));
+	free(line);
+	json_decref(msg);
 }

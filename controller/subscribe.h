@@ -16,5 +16,8 @@ void kc_subscribe_event(void *arg, json_t *ev);
  * link's state, as the scans last saw it (ctl->link_seen), differs from
  * the one last pushed. */
 void kc_subscribe_tick(struct kc_ctl *ctl);
+/* ctl->storage_changed: pushes the status reply's storage object to every
+ * subscriber (the disk's state and the changes waiting). */
+void kc_subscribe_storage(struct kc_ctl *ctl);
 
 #endif

@@ -40,34 +40,6 @@ bool kc_windows_usable(struct kc_ctl *ctl, enum kc_slot_use use, const char *key
 	return kc_rules_slot_usable(use, key, slot, ctl->nwindows, &f, d);
 }
 
-json_t *kc_windows_open_refusal(enum kc_slot_use use, const char *key, const char *slot, int r)
-{
-	/* open_slot's errors: its message for a release, a re-seat */
-	static const struct {
-		int err;
-		enum kc_msg_code code[2];
-	} whys[] = {
-		{ -ENOSPC, { KCM_release_open_windows_full, KCM_reseat_open_windows_full } },
-		{ -ENOENT, { KCM_release_open_no_slot, KCM_reseat_open_no_slot } },
-		{ -EIO, { KCM_release_open_board, KCM_reseat_open_board } },
-		{ -EBUSY, { KCM_release_open_pulse, KCM_reseat_open_pulse } },
-		{ -ERANGE, { KCM_release_open_pulse_max, KCM_reseat_open_pulse_max } },
-	};
-	enum kc_msg_code c = use == KC_SLOT_FOR_RESEAT ? KCM_reseat_open_failed : KCM_release_open_failed;
-	json_t *missing = json_pack("[s]", "working slot");
-
-	for (size_t i = 0; i < KC_ARRAY_SIZE(whys); i++)
-		if (whys[i].err == r)
-			c = whys[i].code[use == KC_SLOT_FOR_RESEAT];
-	if (c == KCM_release_open_failed || c == KCM_reseat_open_failed)
-		return kc_reply_refuse(10, missing, c, "{s:s, s:s, s:s}", "key", key, "slot", slot,
-				       "detail", strerror(-r));
-	if (r == -ENOSPC)
-		return kc_reply_refuse(10, missing, c, "{s:s, s:s, s:i}", "key", key, "slot", slot,
-				       "max", KC_MAX_WINDOWS);
-	return kc_reply_refuse(10, missing, c, "{s:s, s:s}", "key", key, "slot", slot);
-}
-
 /* -ENOSPC when KC_MAX_WINDOWS are open: a release checks that before it
  * is granted (kc_windows_usable). */
 static int window_add(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,

@@ -18,9 +18,6 @@ bool kc_windows_usable(struct kc_ctl *ctl, enum kc_slot_use use, const char *key
  * the reason in err (the slot stayed shut). */
 int kc_windows_open(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
 		    char *err, size_t errlen);
-/* The refusal (rule 10) when the slot of key did not open for use:
- * r is what kc_windows_open or kc_windows_open_reseat returned. */
-json_t *kc_windows_open_refusal(enum kc_slot_use use, const char *key, const char *slot, int r);
 /* Opens slot, where key sits in a wrong slot, for a re-seat (rule 9): a
  * window with no loan, for the release window and its grace. 0, or -errno
  * with the reason in err. */

@@ -136,6 +136,38 @@ assert [r["code"] for r in rows] == ["import_row_slot_unknown", "import_row_slot
 assert rows[0]["params"] == {"slot": "Z99"} and rows[0]["line"] == 2, rows[0]
 assert rows[0]["reason"] == 'slot: the cabinet has no slot "Z99"', rows[0]
 PY
+# every check of a site, unit and owner row, each rejected by its own
+# message in the order the checks run; the good rows are added
+printf 'code,name,age\nbad code!,X,new\nS-N,,new\nS-A,Site,middle\nHY,Again,new\nS-OK,Site,old\n' >"$T/sites-bad.csv"
+printf 'code,site,vacant\nbad code!,HY,no\nU-S,NOPE,no\nU-N,,no\nU-V,HY,maybe\nHY-1-101,HY,no\nU-OK,HY,yes\n' >"$T/units-bad.csv"
+printf 'code,name,phone,unit,id_type,id_number\nbad code!,N,1,,passport,E1234567\nO-N,,1,,passport,E1234567\nO-U,N,1,NOPE,passport,E1234567\nO-T,N,1,,,E1234567\nO01,N,1,,passport,E1234567\nO-OK,N,1,U-OK,passport,E1234567\n' >"$T/owners-bad.csv"
+for t in sites units owners; do
+	expect 1 "an import of $t with bad rows" kc --json import $t "$T/$t-bad.csv"
+	cp /dev/null "$T/$t-out.json"
+	printf '%s' "$OUT" >"$T/$t-out.json"
+done
+python3 - "$T" <<'PY' && ok "  ... each row rejected by its check, in order, with its params; the good rows added" || bad "  ... $(cat "$T"/*-out.json)"
+import json, sys
+T = sys.argv[1]
+want = {
+    "sites": (["import_row_code_bad", "import_row_name_bad", "import_row_age_bad", "import_row_site_exists"],
+              [None, None, None, {"site": "HY"}]),
+    "units": (["import_row_code_bad", "import_row_site_unknown", "import_row_site_unknown",
+               "import_row_vacant_bad", "import_row_unit_exists"],
+              [None, {"site": "NOPE"}, {"site": ""}, None, {"unit": "HY-1-101"}]),
+    "owners": (["import_row_code_bad", "import_row_name_bad", "import_row_unit_unknown",
+                "import_row_id_type_missing", "import_row_owner_exists"],
+               [None, None, {"unit": "NOPE"}, None, {"owner": "O01"}]),
+}
+for t, (codes, params) in want.items():
+    rep = json.load(open("%s/%s-out.json" % (T, t)))
+    rows = rep["rejected"]
+    assert [r["code"] for r in rows] == codes, (t, rows)
+    for r, p in zip(rows, params):
+        assert r.get("params", {}) == (p or {}) or (p is None and not r.get("params")), (t, r, p)
+    assert [r["line"] for r in rows] == list(range(2, 2 + len(codes))), (t, rows)
+    assert rep["added"] == 1, (t, rep)
+PY
 printf 'code,name\n"broken,x\n' >"$T/broken.csv"
 expect 1 "a CSV that does not parse" kc import sites "$T/broken.csv"
 has "  ... names file and line" "broken.csv:2: a quoted field is not closed" "$ERR"

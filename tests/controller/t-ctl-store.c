@@ -42,7 +42,7 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-static void append(struct kc_store *st, const char *type)
+static void append(struct kc_store *st, enum kc_event_type type)
 {
 	json_t *ev = kc_store_event(st, type);
 
@@ -86,8 +86,8 @@ static void test_create_and_chain(void **state)
 	st = kc_store_open(path, "cab-1", true, err, sizeof(err));
 	assert_non_null(st);
 	assert_int_equal(kc_store_begin(st), 0);
-	append(st, "controller.started");
-	append(st, "site.registered");
+	append(st, KC_EVT_CONTROLLER_STARTED);
+	append(st, KC_EVT_SITE_REGISTERED);
 	assert_int_equal(kc_store_commit(st), 0);
 	assert_int_equal(kc_store_last_seq(st), 2);
 	kc_store_free(st);
@@ -97,7 +97,7 @@ static void test_create_and_chain(void **state)
 	assert_non_null(st);
 	assert_int_equal(kc_store_last_seq(st), 2);
 	assert_int_equal(kc_store_begin(st), 0);
-	append(st, "controller.stopping");
+	append(st, KC_EVT_CONTROLLER_STOPPING);
 	assert_int_equal(kc_store_commit(st), 0);
 	kc_store_free(st);
 	assert_int_equal(check_outbox(path), 3);
@@ -113,22 +113,22 @@ static void test_rollback_leaves_no_trace(void **state)
 	st = kc_store_open(path, "cab-1", true, err, sizeof(err));
 	assert_non_null(st);
 	assert_int_equal(kc_store_begin(st), 0);
-	append(st, "a.one");
+	append(st, KC_EVT_SITE_REGISTERED);
 	assert_int_equal(kc_store_commit(st), 0);
 	assert_int_equal(kc_store_begin(st), 0);
-	append(st, "a.lost");
-	append(st, "a.lost");
+	append(st, KC_EVT_UNIT_REGISTERED);
+	append(st, KC_EVT_UNIT_REGISTERED);
 	kc_store_rollback(st);
 	assert_int_equal(kc_store_last_seq(st), 1);
 	assert_int_equal(kc_store_int(st, &n, "SELECT count(*) FROM outbox", ""), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(kc_store_begin(st), 0);
-	append(st, "a.two");
+	append(st, KC_EVT_KEY_REGISTERED);
 	assert_int_equal(kc_store_commit(st), 0);
 	assert_int_equal(kc_store_take_committed(st), 2);
 	assert_int_equal(kc_store_take_committed(st), 0);
 	/* an append outside a transaction is refused */
-	assert_int_equal(kc_store_append(st, kc_store_event(st, "x")), -EINVAL);
+	assert_int_equal(kc_store_append(st, kc_store_event(st, KC_EVT_PERSON_REGISTERED)), -EINVAL);
 	kc_store_free(st);
 	assert_int_equal(check_outbox(path), 2);
 }
@@ -162,8 +162,8 @@ static void test_publish_after_commit(void **state)
 	assert_non_null(st);
 	kc_store_set_publish(st, collect, got);
 	assert_int_equal(kc_store_begin(st), 0);
-	append(st, "p.one");
-	append(st, "p.two");
+	append(st, KC_EVT_SLOT_INSERTED);
+	append(st, KC_EVT_SLOT_REMOVED);
 	assert_int_equal(json_array_size(got), 0); /* not before the commit */
 	assert_int_equal(kc_store_commit(st), 0);
 	assert_int_equal(json_array_size(got), 2);
@@ -174,24 +174,24 @@ static void test_publish_after_commit(void **state)
 	}
 	/* rolled back: nothing, and the next commit publishes only its own */
 	assert_int_equal(kc_store_begin(st), 0);
-	append(st, "p.lost");
+	append(st, KC_EVT_SLOT_FAULT);
 	kc_store_rollback(st);
 	assert_int_equal(kc_store_begin(st), 0);
-	append(st, "p.three");
+	append(st, KC_EVT_SLOT_RECOVERED);
 	assert_int_equal(kc_store_commit(st), 0);
 	assert_int_equal(json_array_size(got), 3);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(got, 2), "type")), "p.three");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(got, 2), "type")), "slot.recovered");
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(got, 2), "seq")), 3);
 	/* a commit that fails after the appends publishes nothing */
 	assert_int_equal(kc_store_x(st, "CREATE TRIGGER no_chain BEFORE UPDATE ON chain"
 				       " BEGIN SELECT RAISE(ABORT, 'forced'); END", ""), 0);
 	assert_int_equal(kc_store_begin(st), 0);
-	append(st, "p.failed");
+	append(st, KC_EVT_ALARM_RAISED);
 	assert_int_equal(kc_store_commit(st), -EIO);
 	assert_int_equal(json_array_size(got), 3);
 	assert_int_equal(kc_store_x(st, "DROP TRIGGER no_chain", ""), 0);
 	assert_int_equal(kc_store_begin(st), 0);
-	append(st, "p.four");
+	append(st, KC_EVT_ALARM_CLEARED);
 	assert_int_equal(kc_store_commit(st), 0);
 	assert_int_equal(json_array_size(got), 4);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(got, 3), "seq")), 4);
@@ -276,7 +276,7 @@ static void test_outbox(void **state)
 	assert_non_null(st);
 	assert_int_equal(kc_store_begin(st), 0);
 	for (int i = 0; i < 5; i++)
-		append(st, "a.event");
+		append(st, KC_EVT_NOTICE_DUE);
 	assert_int_equal(kc_store_commit(st), 0);
 	db = kc_db_connect(path, &spec, err, sizeof(err));
 	assert_non_null(db);
@@ -328,7 +328,7 @@ static void test_outbox(void **state)
 	assert_int_equal(kc_outbox_acked_max(db, &max), 0);
 	assert_int_equal(max, 5);
 	assert_int_equal(kc_store_begin(st), 0);
-	append(st, "a.event");
+	append(st, KC_EVT_NOTICE_DUE);
 	assert_int_equal(kc_store_commit(st), 0);
 	assert_int_equal(kc_outbox_acked_max(db, &max), 0);
 	assert_int_equal(max, 5);

@@ -1,0 +1,137 @@
+/* Rules 1, 4 and 12 on who sent a request (struct kc_peer, as the
+ * session check left it): each kc_rules_need_* says whether the sender
+ * may, or refuses in d. Pure: the peer is a fact. */
+#include <string.h>
+
+#include "controller/rules_access.h"
+
+/* peer's role is a, or b (KC_ROLE_INVALID: only a). */
+static bool role_is(const struct kc_peer *peer, enum kc_role a, enum kc_role b)
+{
+	enum kc_role r = kc_role_from_string(peer->role);
+
+	return r != KC_ROLE_INVALID && (r == a || r == b);
+}
+
+json_t *kc_rules_session_why(const struct kc_peer *peer)
+{
+	switch (peer->session_why) {
+	case KCM_session_expired:
+		return kc_msg_new(KCM_session_expired, "{s:I}", "idle_s", (json_int_t)peer->session_idle_s);
+	case KCM_session_unknown:
+	case KCM_session_read_failed:
+		return kc_msg_new((enum kc_msg_code)peer->session_why, NULL);
+	default: /* no session given, or none checked */
+		return kc_msg_new(KCM_session_none, NULL);
+	}
+}
+
+void kc_rules_no_session(const struct kc_peer *peer, int rule, const char *missing, enum kc_msg_code c,
+			 struct kc_decision *d)
+{
+	kc_decision_refuse(d, rule, c, NULL);
+	kc_decision_add(d, 1, kc_rules_session_why(peer));
+	kc_decision_missing(d, missing);
+}
+
+bool kc_rules_need_login(const struct kc_peer *peer, enum kc_msg_code c, const char *missing,
+			 struct kc_decision *d)
+{
+	if (peer->person[0])
+		return true;
+	kc_rules_no_session(peer, 1, missing, c, d);
+	return false;
+}
+
+bool kc_rules_need_operator(const struct kc_peer *peer, struct kc_decision *d)
+{
+	if (!kc_rules_need_login(peer, KCM_login_needed_operator, "operator login", d))
+		return false;
+	if (!role_is(peer, KC_ROLE_ENGINEER, KC_ROLE_INVALID))
+		return true;
+	kc_decision_refuse(d, 1, KCM_engineer_not_operator, "{s:s, s:s}", "person", peer->person, "name",
+			   peer->name);
+	kc_decision_missing(d, "staff login");
+	return false;
+}
+
+bool kc_rules_need_reader(const struct kc_peer *peer, struct kc_decision *d)
+{
+	return peer->console || kc_rules_need_login(peer, KCM_login_needed_read, "login", d);
+}
+
+bool kc_rules_need_admin(const struct kc_peer *peer, bool staff_ok, struct kc_decision *d)
+{
+	if (peer->console)
+		return true;
+	if (!kc_rules_need_login(peer, KCM_login_needed, "operator login", d))
+		return false;
+	if (role_is(peer, KC_ROLE_MANAGER, KC_ROLE_SUPERVISOR) ||
+	    (staff_ok && role_is(peer, KC_ROLE_STAFF, KC_ROLE_INVALID)))
+		return true;
+	kc_decision_refuse(d, 1, staff_ok ? KCM_role_needs_staff : KCM_role_needs_manager,
+			   "{s:s, s:s, s:s}", "person", peer->person, "name", peer->name, "role", peer->role);
+	kc_decision_missing(d, staff_ok ? "staff login" : "manager login");
+	return false;
+}
+
+bool kc_rules_need_registrar(const struct kc_peer *peer, struct kc_decision *d)
+{
+	if (peer->console && !peer->person[0])
+		return true;
+	if (peer->person[0])
+		kc_decision_refuse(d, 1, KCM_registrar_logged_in, "{s:s, s:s, s:s}", "person", peer->person,
+				   "name", peer->name, "role", peer->role);
+	else
+		kc_decision_refuse(d, 1, KCM_registrar_only, NULL);
+	kc_decision_missing(d, "administrator");
+	return false;
+}
+
+bool kc_rules_need_supervisor(const struct kc_peer *peer, struct kc_decision *d)
+{
+	if (!kc_rules_need_operator(peer, d))
+		return false;
+	if (role_is(peer, KC_ROLE_SUPERVISOR, KC_ROLE_MANAGER))
+		return true;
+	kc_decision_refuse(d, 12, KCM_supervisor_needed, "{s:s, s:s, s:s}", "person", peer->person, "name",
+			   peer->name, "role", peer->role);
+	kc_decision_missing(d, "supervisor login");
+	return false;
+}
+
+bool kc_rules_need_manager(const struct kc_peer *peer, struct kc_decision *d)
+{
+	if (peer->person[0] && role_is(peer, KC_ROLE_MANAGER, KC_ROLE_INVALID))
+		return true;
+	if (!peer->person[0]) {
+		kc_rules_no_session(peer, 4, "manager login", KCM_approval_needs_manager, d);
+		return false;
+	}
+	kc_decision_refuse(d, 4, KCM_approval_needs_manager, NULL);
+	kc_decision_refuse(d, 4, KCM_approval_not_manager, NULL);
+	kc_decision_missing(d, "manager login");
+	return false;
+}
+
+bool kc_rules_need_live(const struct kc_peer *peer, bool roster, struct kc_decision *d)
+{
+	if (peer->terminal || peer->person[0] || (roster && peer->console))
+		return true;
+	kc_rules_no_session(peer, 1, "login or terminal key",
+			    roster ? KCM_roster_needs_login : KCM_subscribe_needs_login, d);
+	return false;
+}
+
+bool kc_rules_letter_confirmer(const struct kc_peer *peer, struct kc_decision *d)
+{
+	if (!peer->person[0])
+		kc_decision_refuse(d, 1, KCM_letter_confirm_no_login, "{s:o}", "detail",
+				   kc_rules_session_why(peer));
+	else if (role_is(peer, KC_ROLE_ENGINEER, KC_ROLE_INVALID))
+		kc_decision_refuse(d, 1, KCM_letter_confirm_by_engineer, NULL);
+	else
+		return true;
+	kc_decision_missing(d, "staff login");
+	return false;
+}

@@ -1,0 +1,57 @@
+/* The words of keycabd's vocabulary that decisions test: roles, key
+ * kinds, key states and loan states, each an enum with one string table
+ * (the words as the database and the protocol write them, schema/
+ * controller-001.sql). X_to_string gives a value's word (NULL out of
+ * range), X_from_string the value a word names (-1: none). */
+#ifndef KC_CTL_WORDS_H
+#define KC_CTL_WORDS_H
+
+enum kc_role {
+	KC_ROLE_STAFF,
+	KC_ROLE_ENGINEER,
+	KC_ROLE_MANAGER,
+	KC_ROLE_SUPERVISOR,
+	KC_ROLE_MAX,
+	KC_ROLE_INVALID = -1,
+};
+
+enum kc_key_kind {
+	KC_KIND_ENTRUSTED,
+	KC_KIND_SEALED,
+	KC_KIND_VACANT,
+	KC_KIND_REPAIR,
+	KC_KIND_MAX,
+	KC_KIND_INVALID = -1,
+};
+
+enum kc_key_state {
+	KC_KEY_AWAITING,
+	KC_KEY_IN,
+	KC_KEY_RELEASING,
+	KC_KEY_OUT,
+	KC_KEY_MISSING,
+	KC_KEY_COLLECTED,
+	KC_KEY_STATE_MAX,
+	KC_KEY_STATE_INVALID = -1,
+};
+
+enum kc_loan_state {
+	KC_LOAN_GRANTED,
+	KC_LOAN_OUT,
+	KC_LOAN_RETURNED,
+	KC_LOAN_NOT_TAKEN,
+	KC_LOAN_COLLECTED,
+	KC_LOAN_STATE_MAX,
+	KC_LOAN_STATE_INVALID = -1,
+};
+
+#define KC_STRING_TABLE_DECLARE(name, type)      \
+	const char *name##_to_string(type i);    \
+	type name##_from_string(const char *s);
+
+KC_STRING_TABLE_DECLARE(kc_role, enum kc_role)
+KC_STRING_TABLE_DECLARE(kc_key_kind, enum kc_key_kind)
+KC_STRING_TABLE_DECLARE(kc_key_state, enum kc_key_state)
+KC_STRING_TABLE_DECLARE(kc_loan_state, enum kc_loan_state)
+
+#endif
