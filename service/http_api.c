@@ -101,7 +101,7 @@ static enum MHD_Result api_report_csv(struct MHD_Connection *c, const char *name
 enum MHD_Result http_api_report(struct call *k)
 {
 	struct MHD_Connection *c = k->c;
-	struct kc_params p = { http_request_arg, c };
+	struct kc_params p = { http_request_arg, c, false };
 	const char *fmt = http_request_arg(c, "format"), *name = k->rest;
 	char err[256], *out;
 	json_t *rep;

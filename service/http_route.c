@@ -47,7 +47,7 @@ static enum MHD_Result route_not_found(struct call *k)
 {
 	if (k->api)
 		return http_reply_error(k->c, 404, "not_found", "no such route");
-	return http_reply_html(k->c, 404, kc_web_message(NULL, "404", "no such page"), NULL);
+	return http_reply_html(k->c, 404, kc_web_message(NULL, "404", kc_web_t(NULL, "There is no such page")), NULL);
 }
 
 /* The first row whose methods and path fit answers; the last fits every
@@ -62,6 +62,7 @@ static const struct route routes[] = {
 	{ M_POST, ROUTE_USER, "/api/v1/handovers/review", false, BODY_DATA, http_api_review },
 	{ M_ANY, ROUTE_ADMIN, "/api/v1/cabinets", true, BODY_DATA, http_api_cabinets },
 	{ M_POST, ROUTE_USER, "/logout", false, BODY_DATA, http_web_logout },
+	{ M_POST, ROUTE_USER, "/lang", false, BODY_DATA, http_web_lang },
 	{ M_GET, ROUTE_USER, "/", false, BODY_NONE, http_web_dashboard },
 	{ M_GET, ROUTE_USER, "/dashboard", true, BODY_NONE, http_web_dashboard },
 	{ M_POST, ROUTE_USER, "/r/handovers/review", false, BODY_DATA, http_web_review },
