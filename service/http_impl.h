@@ -154,8 +154,8 @@ enum MHD_Result http_api_report(struct call *k);
 enum MHD_Result http_api_review(struct call *k);
 enum MHD_Result http_api_cabinets(struct call *k);
 /* A review sign-off asked for (API or form): the HTTP status to answer
- * with and msg. */
-int http_api_review_status(struct kc_db *db, const char *cabinet, const char *handover, char *msg,
+ * with and msg, in lang. */
+int http_api_review_status(struct kc_db *db, const char *cabinet, const char *handover, enum kc_lang lang, char *msg,
 			   size_t len);
 
 enum MHD_Result http_web_login(struct call *k);

@@ -147,8 +147,8 @@ static int route_write_guard(struct MHD_Connection *c, const char *url, const ch
 			return http_reply_error(c, 403, "cross_site",
 						"拒绝来自其他网站的请求 a request from another site is refused");
 		return http_reply_html(c, 403,
-				       kc_web_message(NULL, "错误 Error",
-						      "拒绝来自其他网站的请求 A request from another site is refused"),
+				       kc_web_message(NULL, kc_web_t(NULL, "Error"),
+						      kc_web_t(NULL, "A request from another site is refused")),
 				       NULL);
 	}
 	if (api && !route_json_body(c)) {

@@ -144,7 +144,7 @@ enum MHD_Result http_web_review(struct call *k)
 	    http_request_form(rq->body, rq->len, "handover", ho, sizeof(ho)) < 0)
 		return http_reply_html(k->c, 400,
 				       kc_web_message(&pg, kc_web_t(&pg, "Error"), kc_web_t(&pg, "Cabinet and handover are required")), NULL);
-	status = http_api_review_status(k->db, cab, ho, msg, sizeof(msg));
+	status = http_api_review_status(k->db, cab, ho, kc_web_lang(&pg), msg, sizeof(msg));
 	if (status != 200)
 		return http_reply_html(k->c, (unsigned)status, kc_web_message(&pg, kc_web_t(&pg, "Error"), msg), NULL);
 	return http_reply_redirect(k->c, "/r/handovers", NULL);

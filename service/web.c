@@ -285,9 +285,11 @@ void kc_web_generated(struct sbuf *b, const json_t *report, const struct kc_web_
 	sbuf_add(b, " ");
 	kc_web_time(z, json_string_value(json_object_get(report, "generated")), false, when, sizeof(when));
 	sbuf_html(b, when);
-	sbuf_add(b, " (");
+	sbuf_add(b, " ");
 	sbuf_html(b, kc_zone_name(z));
-	sbuf_printf(b, ", UTC%c%02d:%02d) &middot; ", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
+	/* the zone's offset, as its people say it */
+	sbuf_printf(b, kc_web_t(pg, " (UTC%c%02d:%02d)"), off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
+	sbuf_add(b, " &middot; ");
 	sbuf_html(b, pg->user);
 	sbuf_add(b, "</p>\n");
 }

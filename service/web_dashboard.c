@@ -403,16 +403,16 @@ static void last_seen(struct sbuf *b, const struct kc_web_page *pg, const struct
 	}
 	ago = (now - ms) / 60000;
 	kc_web_time(z, iso, false, when, sizeof(when));
-	sbuf_printf(b, "<span data-last-seen=\"%s\">%s (", iso, when);
+	sbuf_printf(b, "<span data-last-seen=\"%s\">%s", iso, when);
 	if (ago < 1)
-		sbuf_html(b, kc_web_t(pg, "just now"));
+		sbuf_html(b, kc_web_t(pg, " (just now)"));
 	else if (ago < 60)
-		sbuf_printf(b, kc_web_t(pg, "%lld min ago"), (long long)ago);
+		sbuf_printf(b, kc_web_t(pg, " (%lld min ago)"), (long long)ago);
 	else if (ago < 48LL * 60)
-		sbuf_printf(b, kc_web_t(pg, "%lld h ago"), (long long)(ago / 60));
+		sbuf_printf(b, kc_web_t(pg, " (%lld h ago)"), (long long)(ago / 60));
 	else
-		sbuf_printf(b, kc_web_t(pg, "%lld days ago"), (long long)(ago / 1440));
-	sbuf_add(b, ")</span>");
+		sbuf_printf(b, kc_web_t(pg, " (%lld days ago)"), (long long)(ago / 1440));
+	sbuf_add(b, "</span>");
 }
 
 static int cabinets_card(struct sbuf *b, const struct kc_web_page *pg, struct kc_db *db, const json_t *now,
