@@ -68,7 +68,7 @@ static enum MHD_Result request_begin(struct kc_http *s, struct MHD_Connection *c
 	char msg[200];
 
 	if (request_over_limit(c)) {
-		snprintf(msg, sizeof(msg), "服务繁忙:来自同一地址的连接过多 Too many connections from your address"
+		snprintf(msg, sizeof(msg), "Too many connections from your address"
 			 " (limit %d); try again later", s->cfg->per_address_limit);
 		return http_reply_closing(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", msg);
 	}

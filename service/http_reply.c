@@ -164,7 +164,7 @@ enum MHD_Result http_reply_unauthorized(struct MHD_Connection *c, bool api, bool
 	if (!api)
 		return http_reply_html(c, 401, kc_web_login(NULL, kc_web_t(NULL, "Please sign in")), NULL);
 	return http_reply_error(c, 401, "unauthorized",
-				"需要登录:HTTP 基本认证或会话 credentials needed: HTTP basic authentication or a session");
+				"credentials needed: HTTP basic authentication or a session");
 }
 
 enum MHD_Result http_reply_closing(struct MHD_Connection *c, unsigned status, const char *error,

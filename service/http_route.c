@@ -145,7 +145,7 @@ static int route_write_guard(struct MHD_Connection *c, const char *url, const ch
 		kc_notice("%s %s refused: a cross-site request (Origin %s)", method, url, origin ? origin : "none");
 		if (api)
 			return http_reply_error(c, 403, "cross_site",
-						"拒绝来自其他网站的请求 a request from another site is refused");
+						"a request from another site is refused");
 		return http_reply_html(c, 403,
 				       kc_web_message(NULL, kc_web_t(NULL, "Error"),
 						      kc_web_t(NULL, "A request from another site is refused")),
@@ -154,7 +154,7 @@ static int route_write_guard(struct MHD_Connection *c, const char *url, const ch
 	if (api && !route_json_body(c)) {
 		kc_notice("%s %s refused: the body is not application/json", method, url);
 		return http_reply_error(c, 415, "unsupported_media_type",
-					"写操作需要 \"Content-Type: application/json\" a write needs a JSON body"
+					"a write needs a JSON body"
 					" (Content-Type: application/json)");
 	}
 	return -1;

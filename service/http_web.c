@@ -101,7 +101,7 @@ enum MHD_Result http_web_lang(struct call *k)
 	if (r == -EIO)
 		kc_err("language of %s: database error: %s", rq->user, sqlite3_errmsg(k->db->h));
 	if (r < 0)
-		return http_reply_html(k->c, r == -ENOENT ? 403 : 500, kc_web_message(&pg, kc_web_t(&pg, "Error"), kc_web_t(&pg, r == -ENOENT ? "Only an account of the console has a language; sign in with the form" : "Database error")), NULL);
+		return http_reply_html(k->c, r == -ENOENT ? 403 : 500, kc_web_message(&pg, kc_web_t(&pg, "Error"), kc_web_t(&pg, r == -ENOENT ? KC_N_("Only an account of the console has a language; sign in with the form") : KC_N_("Database error"))), NULL);
 	/* a path of this site only: no scheme, no host, no "//" */
 	if (http_request_form(rq->body, rq->len, "back", back, sizeof(back)) < 0 || back[0] != '/' || back[1] == '/' ||
 	    back[1] == '\\' || strpbrk(back, "\r\n"))

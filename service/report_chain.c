@@ -11,9 +11,9 @@
 /* ---- 6. chain verification ---- */
 
 static const struct kc_report_col chain_cols[] = {
-	{ "cabinet", "Cabinet", 's' },	{ "head", "Last event", 's' },
-	{ "checked", "Events checked", 's' }, { "status", "Status", 's' },
-	{ "bad_seq", "First bad event", 's' }, { "message", "Message", 's' },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "head", KC_N_("Last event"), 's' },
+	{ "checked", KC_N_("Events checked"), 's' }, { "status", KC_N_("Status"), 's' },
+	{ "bad_seq", KC_N_("First bad event"), 's' }, { "message", KC_N_("Message"), 's' },
 	{ NULL, NULL, 0 },
 };
 

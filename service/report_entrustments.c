@@ -10,22 +10,22 @@
 /* ---- 3. entrustments ---- */
 
 static const struct kc_report_col ent_cols[] = {
-	{ "cabinet", "Cabinet", 's' },	{ "entrustment", "Entrustment", 's' },
-	{ "key", "Key", 's' },		{ "unit", "Unit", 's' },
-	{ "site", "Site", 's' },		{ "owner", "Owner", 's' },
-	{ "owner_name", "Owner name", 's' }, { "start", "Start", 't' },
-	{ "end", "End", 't' },		{ "notices", "Notices", 's' },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "entrustment", KC_N_("Entrustment"), 's' },
+	{ "key", KC_N_("Key"), 's' },		{ "unit", KC_N_("Unit"), 's' },
+	{ "site", KC_N_("Site"), 's' },		{ "owner", KC_N_("Owner"), 's' },
+	{ "owner_name", KC_N_("Owner name"), 's' }, { "start", KC_N_("Start"), 't' },
+	{ "end", KC_N_("End"), 't' },		{ "notices", KC_N_("Notices"), 's' },
 	{ NULL, NULL, 0 },
 };
 static const struct kc_report_col notice_cols[] = {
-	{ "notice_id", "Notice", 's' },	{ "created", "Created", 't' },
-	{ "cabinet", "Cabinet", 's' },	{ "type", "Event", 's' },
-	{ "stage", "Stage", 's' },	{ "entrustment", "Entrustment", 's' },
-	{ "key", "Key", 's' },		{ "unit", "Unit", 's' },
-	{ "site", "Site", 's' },		{ "text_zh", "Text (zh)", 's' },
-	{ "webhook", "Webhook", 's' }, { "state", "Delivery", 's' },
-	{ "attempts", "Attempts", 's' }, { "last_error", "Last error", 's' },
-	{ "delivered", "Delivered", 't' }, { NULL, NULL, 0 },
+	{ "notice_id", KC_N_("Notice"), 's' },	{ "created", KC_N_("Created"), 't' },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "type", KC_N_("Event"), 's' },
+	{ "stage", KC_N_("Stage"), 's' },	{ "entrustment", KC_N_("Entrustment"), 's' },
+	{ "key", KC_N_("Key"), 's' },		{ "unit", KC_N_("Unit"), 's' },
+	{ "site", KC_N_("Site"), 's' },		{ "text_zh", KC_N_("Text (zh)"), 's' },
+	{ "webhook", KC_N_("Webhook"), 's' }, { "state", KC_N_("Delivery"), 's' },
+	{ "attempts", KC_N_("Attempts"), 's' }, { "last_error", KC_N_("Last error"), 's' },
+	{ "delivered", KC_N_("Delivered"), 't' }, { NULL, NULL, 0 },
 };
 
 int kc_report_entrustments(struct kc_report_ctx *c)

@@ -10,12 +10,12 @@
 /* ---- 5. handovers (rule 12) ---- */
 
 static const struct kc_report_col ho_cols[] = {
-	{ "cabinet", "Cabinet", 's' },	{ "handover", "Handover", 's' },
-	{ "started", "Handed over", 't' }, { "outgoing", "Outgoing", 's' },
-	{ "incoming", "Incoming", 's' },	{ "confirmed", "Confirmed", 't' },
-	{ "keys_out", "Keys out", 'j' }, { "ids_held", "IDs held", 'j' },
-	{ "alarms", "Open alarms", 'j' }, { "reviewed_by", "Reviewed by", 's' },
-	{ "reviewed", "Reviewed", 't' }, { "review_note", "Note", 's' },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "handover", KC_N_("Handover"), 's' },
+	{ "started", KC_N_("Handed over"), 't' }, { "outgoing", KC_N_("Outgoing"), 's' },
+	{ "incoming", KC_N_("Incoming"), 's' },	{ "confirmed", KC_N_("Confirmed"), 't' },
+	{ "keys_out", KC_N_("Keys out"), 'j' }, { "ids_held", KC_N_("IDs held"), 'j' },
+	{ "alarms", KC_N_("Open alarms"), 'j' }, { "reviewed_by", KC_N_("Reviewed by"), 's' },
+	{ "reviewed", KC_N_("Reviewed"), 't' }, { "review_note", KC_N_("Note"), 's' },
 	{ NULL, NULL, 0 },
 };
 

@@ -24,19 +24,19 @@
 enum { C_TS, C_CAB, C_SEQ, C_TYPE, C_ACTOR, C_PERSON, C_KEY, C_KIND, C_UNIT, C_SITE, C_SLOT, C_WHY, C_DATA };
 
 static const struct kc_report_col keylog_cols[] = {
-	{ "ts", "Time", 't' },		{ "cabinet", "Cabinet", 's' },
-	{ "seq", "Seq", 's' },		{ "type", "Event code", 's' },
-	{ "actor", "Operator", 's' },	{ "person", "Person", 's' },
-	{ "key", "Key", 's' },		{ "kind", "Kind", 's' },
-	{ "unit", "Unit", 's' },		{ "site", "Site", 's' },
-	{ "slot", "Slot", 's' },	{ "why", "Why", 's' },
-	{ "data", "Details", 'j' },	{ NULL, NULL, 0 },
+	{ "ts", KC_N_("Time"), 't' },		{ "cabinet", KC_N_("Cabinet"), 's' },
+	{ "seq", KC_N_("Seq"), 's' },		{ "type", KC_N_("Event code"), 's' },
+	{ "actor", KC_N_("Operator"), 's' },	{ "person", KC_N_("Person"), 's' },
+	{ "key", KC_N_("Key"), 's' },		{ "kind", KC_N_("Kind"), 's' },
+	{ "unit", KC_N_("Unit"), 's' },		{ "site", KC_N_("Site"), 's' },
+	{ "slot", KC_N_("Slot"), 's' },	{ "why", KC_N_("Why"), 's' },
+	{ "data", KC_N_("Details"), 'j' },	{ NULL, NULL, 0 },
 };
 
 /* Columns each row gets from the names: added after keylog_cols. */
 static const char *const named_cols[][2] = {
-	{ "text", "What happened" }, { "type_zh", "Event" },  { "actor_name", "Operator" },
-	{ "person_name", "Person" }, { "unit_label", "Unit" }, { "site_name", "Site" },
+	{ "text", KC_N_("What happened") }, { "type_zh", KC_N_("Event") },  { "actor_name", KC_N_("Operator") },
+	{ "person_name", KC_N_("Person") }, { "unit_label", KC_N_("Unit") }, { "site_name", KC_N_("Site") },
 };
 
 /* "why": the reason, purpose or result the event carries. */

@@ -10,40 +10,40 @@
 /* ---- 2. now ---- */
 
 static const struct kc_report_col loan_cols[] = {
-	{ "cabinet", "Cabinet", 's' },	{ "loan", "Loan", 's' },
-	{ "key", "Key", 's' },		{ "kind", "Kind", 's' },
-	{ "unit", "Unit", 's' },		{ "site", "Site", 's' },
-	{ "person", "Borrower", 's' },	{ "actor", "Released by", 's' },
-	{ "purpose", "Purpose", 's' },	{ "out", "Out since", 't' },
-	{ "due", "Due", 't' },	{ "overdue", "Overdue", 'b' },
-	{ "contact", "Contact", 's' },	{ "signature", "Signature ref.", 's' },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "loan", KC_N_("Loan"), 's' },
+	{ "key", KC_N_("Key"), 's' },		{ "kind", KC_N_("Kind"), 's' },
+	{ "unit", KC_N_("Unit"), 's' },		{ "site", KC_N_("Site"), 's' },
+	{ "person", KC_N_("Borrower"), 's' },	{ "actor", KC_N_("Released by"), 's' },
+	{ "purpose", KC_N_("Purpose"), 's' },	{ "out", KC_N_("Out since"), 't' },
+	{ "due", KC_N_("Due"), 't' },	{ "overdue", KC_N_("Overdue"), 'b' },
+	{ "contact", KC_N_("Contact"), 's' },	{ "signature", KC_N_("Signature ref."), 's' },
 	{ NULL, NULL, 0 },
 };
 static const struct kc_report_col id_cols[] = {
-	{ "cabinet", "Cabinet", 's' },	{ "loan", "Loan", 's' },
-	{ "person", "Borrower", 's' },	{ "key", "Key", 's' },
-	{ "site", "Site", 's' },		{ "id_type", "ID type", 's' },
-	{ "id_masked", "ID (masked)", 's' }, { "held", "Held since", 't' },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "loan", KC_N_("Loan"), 's' },
+	{ "person", KC_N_("Borrower"), 's' },	{ "key", KC_N_("Key"), 's' },
+	{ "site", KC_N_("Site"), 's' },		{ "id_type", KC_N_("ID type"), 's' },
+	{ "id_masked", KC_N_("ID (masked)"), 's' }, { "held", KC_N_("Held since"), 't' },
 	{ NULL, NULL, 0 },
 };
 static const struct kc_report_col alarm_cols[] = {
-	{ "cabinet", "Cabinet", 's' },	{ "alarm", "Alarm", 's' },
-	{ "alarm_type", "Type", 's' },	{ "key", "Key", 's' },
-	{ "slot", "Slot", 's' },	{ "unit", "Unit", 's' },
-	{ "site", "Site", 's' },		{ "detail", "Detail", 's' },
-	{ "raised", "Raised", 't' },	{ NULL, NULL, 0 },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "alarm", KC_N_("Alarm"), 's' },
+	{ "alarm_type", KC_N_("Type"), 's' },	{ "key", KC_N_("Key"), 's' },
+	{ "slot", KC_N_("Slot"), 's' },	{ "unit", KC_N_("Unit"), 's' },
+	{ "site", KC_N_("Site"), 's' },		{ "detail", KC_N_("Detail"), 's' },
+	{ "raised", KC_N_("Raised"), 't' },	{ NULL, NULL, 0 },
 };
 static const struct kc_report_col ingest_alarm_cols[] = {
-	{ "cabinet", "Cabinet", 's' },	{ "kind", "Problem", 's' },
-	{ "seq", "Event no.", 's' },	{ "message", "Message", 's' },
-	{ "raised", "Time", 't' },	{ "repeats", "Repeats", 's' },
-	{ "cleared", "Cleared", 't' },	{ NULL, NULL, 0 },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "kind", KC_N_("Problem"), 's' },
+	{ "seq", KC_N_("Event no."), 's' },	{ "message", KC_N_("Message"), 's' },
+	{ "raised", KC_N_("Time"), 't' },	{ "repeats", KC_N_("Repeats"), 's' },
+	{ "cleared", KC_N_("Cleared"), 't' },	{ NULL, NULL, 0 },
 };
 static const struct kc_report_col cabinet_cols[] = {
-	{ "cabinet", "Cabinet", 's' },	{ "keys_out", "Keys out", 's' },
-	{ "overdue", "Overdue", 's' },	{ "ids_held", "IDs held", 's' },
-	{ "open_alarms", "Open alarms", 's' }, { "link", "Audit link", 's' },
-	{ "last_seq", "Last event", 's' },	{ "last_seen", "Last seen", 't' },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "keys_out", KC_N_("Keys out"), 's' },
+	{ "overdue", KC_N_("Overdue"), 's' },	{ "ids_held", KC_N_("IDs held"), 's' },
+	{ "open_alarms", KC_N_("Open alarms"), 's' }, { "link", KC_N_("Audit link"), 's' },
+	{ "last_seq", KC_N_("Last event"), 's' },	{ "last_seen", KC_N_("Last seen"), 't' },
 	{ NULL, NULL, 0 },
 };
 

@@ -12,34 +12,34 @@
 /* ---- 4. vacant-unit inspections (rule 5) ---- */
 
 static const struct kc_report_col vsite_cols[] = {
-	{ "site", "Site", 's' },		{ "name", "Name", 's' },
-	{ "age", "New/old", 's' },	{ "target_pct", "Target %", 's' },
-	{ "vacant", "Vacant units", 's' }, { "inspected", "Inspected", 's' },
-	{ "coverage_pct", "Coverage %", 's' }, { "target_met", "Target met", 'b' },
-	{ "not_inspected", "Not inspected", 's' }, { "problems", "Problems", 's' },
-	{ "forwarded", "Forwarded", 's' }, { "overdue", "Overdue loans", 's' },
+	{ "site", KC_N_("Site"), 's' },		{ "name", KC_N_("Name"), 's' },
+	{ "age", KC_N_("New/old"), 's' },	{ "target_pct", KC_N_("Target %"), 's' },
+	{ "vacant", KC_N_("Vacant units"), 's' }, { "inspected", KC_N_("Inspected"), 's' },
+	{ "coverage_pct", KC_N_("Coverage %"), 's' }, { "target_met", KC_N_("Target met"), 'b' },
+	{ "not_inspected", KC_N_("Not inspected"), 's' }, { "problems", KC_N_("Problems"), 's' },
+	{ "forwarded", KC_N_("Forwarded"), 's' }, { "overdue", KC_N_("Overdue loans"), 's' },
 	{ NULL, NULL, 0 },
 };
 static const struct kc_report_col vunit_cols[] = {
-	{ "site", "Site", 's' },		{ "unit", "Unit", 's' },
-	{ "building", "Building", 's' },	{ "room", "Room", 's' },
+	{ "site", KC_N_("Site"), 's' },		{ "unit", KC_N_("Unit"), 's' },
+	{ "building", KC_N_("Building"), 's' },	{ "room", KC_N_("Room"), 's' },
 	{ NULL, NULL, 0 },
 };
 static const struct kc_report_col vinsp_cols[] = {
-	{ "site", "Site", 's' },		{ "unit", "Unit", 's' },
-	{ "ts", "Inspected at", 't' },	{ "inspector", "Inspector", 's' },
-	{ "inspector_name", "Inspector's name", 's' },
-	{ "key", "Key", 's' },		{ "result", "Result", 's' },
-	{ "problems", "Problems", 's' },	{ "forwarded_to", "Forwarded to", 's' },
-	{ "actor", "Recorded by", 's' },	{ NULL, NULL, 0 },
+	{ "site", KC_N_("Site"), 's' },		{ "unit", KC_N_("Unit"), 's' },
+	{ "ts", KC_N_("Inspected at"), 't' },	{ "inspector", KC_N_("Inspector"), 's' },
+	{ "inspector_name", KC_N_("Inspector's name"), 's' },
+	{ "key", KC_N_("Key"), 's' },		{ "result", KC_N_("Result"), 's' },
+	{ "problems", KC_N_("Problems"), 's' },	{ "forwarded_to", KC_N_("Forwarded to"), 's' },
+	{ "actor", KC_N_("Recorded by"), 's' },	{ NULL, NULL, 0 },
 };
 static const struct kc_report_col voverdue_cols[] = {
-	{ "site", "Site", 's' },		{ "unit", "Unit", 's' },
-	{ "key", "Key", 's' },		{ "person", "Borrower", 's' },
-	{ "person_name", "Borrower's name", 's' },
-	{ "cabinet", "Cabinet", 's' },	{ "loan", "Loan", 's' },
-	{ "out", "Out", 't' },		{ "due", "Due", 't' },
-	{ "returned", "Returned", 't' },	{ NULL, NULL, 0 },
+	{ "site", KC_N_("Site"), 's' },		{ "unit", KC_N_("Unit"), 's' },
+	{ "key", KC_N_("Key"), 's' },		{ "person", KC_N_("Borrower"), 's' },
+	{ "person_name", KC_N_("Borrower's name"), 's' },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "loan", KC_N_("Loan"), 's' },
+	{ "out", KC_N_("Out"), 't' },		{ "due", KC_N_("Due"), 't' },
+	{ "returned", KC_N_("Returned"), 't' },	{ NULL, NULL, 0 },
 };
 
 /* The name a person.registered event gave the person in column col. */

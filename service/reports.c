@@ -14,12 +14,12 @@
 #include "service/reports_impl.h"
 
 const struct kc_report_info kc_reports[] = {
-	{ "keylog", "Key log" },
-	{ "now", "Now: keys out, overdue, IDs held, alarms" },
-	{ "entrustments", "Entrustments and notices" },
-	{ "vacant", "Vacant-unit inspections" },
-	{ "handovers", "Shift handovers" },
-	{ "chain", "Chain verification" },
+	{ "keylog", KC_N_("Key log") },
+	{ "now", KC_N_("Now: keys out, overdue, IDs held, alarms") },
+	{ "entrustments", KC_N_("Entrustments and notices") },
+	{ "vacant", KC_N_("Vacant-unit inspections") },
+	{ "handovers", KC_N_("Shift handovers") },
+	{ "chain", KC_N_("Chain verification") },
 };
 const size_t kc_nreports = KC_ARRAY_SIZE(kc_reports);
 
@@ -39,8 +39,9 @@ int kc_report_bad(struct kc_report_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 
+	/* in the language of the report's texts */
 	va_start(ap, fmt);
-	vsnprintf(c->err, c->errlen, fmt, ap);
+	vsnprintf(c->err, c->errlen, kc_msg_gettext(c->lang, fmt), ap);
 	va_end(ap);
 	return -EINVAL;
 }

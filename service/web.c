@@ -146,15 +146,15 @@ struct filter {
 /* The filters of a report's page (the key log's are web_keylog.c's). */
 static const struct filter *filters_of(const char *report)
 {
-	static const struct filter now[] = { { "site", "Site" }, { "cabinet", "Cabinet" }, { NULL, NULL } };
-	static const struct filter ent[] = { { "site", "Site" },	 { "cabinet", "Cabinet" },
-					     { "days", "Days ahead" }, { "from", "Notices from" },
-					     { "to", "To" },		 { NULL, NULL } };
-	static const struct filter vacant[] = { { "site", "Site" }, { "month", "Month" }, { NULL, NULL } };
-	static const struct filter ho[] = { { "site", "Site" }, { "cabinet", "Cabinet" },
-					    { "from", "From" }, { "to", "To" },
-					    { "unreviewed", "Unreviewed only (1)" }, { NULL, NULL } };
-	static const struct filter chain[] = { { "cabinet", "Cabinet" }, { NULL, NULL } };
+	static const struct filter now[] = { { "site", KC_N_("Site") }, { "cabinet", KC_N_("Cabinet") }, { NULL, NULL } };
+	static const struct filter ent[] = { { "site", KC_N_("Site") },	 { "cabinet", KC_N_("Cabinet") },
+					     { "days", KC_N_("Days ahead") }, { "from", KC_N_("Notices from") },
+					     { "to", KC_N_("To") },		 { NULL, NULL } };
+	static const struct filter vacant[] = { { "site", KC_N_("Site") }, { "month", KC_N_("Month") }, { NULL, NULL } };
+	static const struct filter ho[] = { { "site", KC_N_("Site") }, { "cabinet", KC_N_("Cabinet") },
+					    { "from", KC_N_("From") }, { "to", KC_N_("To") },
+					    { "unreviewed", KC_N_("Unreviewed only (1)") }, { NULL, NULL } };
+	static const struct filter chain[] = { { "cabinet", KC_N_("Cabinet") }, { NULL, NULL } };
 
 	if (strcmp(report, "now") == 0)
 		return now;

@@ -298,7 +298,7 @@ static void coverage_card(struct sbuf *b, const struct kc_web_page *pg, const js
 		sbuf_printf(b, "<p class=\"big %s\">%.1f%%</p><p>", 100 * ni >= target * nv ? "ok" : "bad", pct);
 		sbuf_printf(b, kc_web_t(pg, "%lld of %lld vacant units inspected, target %lld%%: "), (long long)ni,
 			    (long long)nv, (long long)target);
-		sbuf_html(b, kc_web_t(pg, 100 * ni >= target * nv ? "met" : "not met"));
+		sbuf_html(b, kc_web_t(pg, 100 * ni >= target * nv ? KC_N_("met") : KC_N_("not met")));
 		sbuf_add(b, "</p>");
 	}
 	snprintf(label, sizeof(label), kc_web_t(pg, "Inspected this month %.1f%%, target %lld%%"), pct < 0 ? 0 : pct,
@@ -346,16 +346,16 @@ static void element(struct sbuf *b, const struct kc_web_page *pg, const char *ta
 static void keys_card(struct sbuf *b, const struct kc_web_page *pg, const json_t *now, json_int_t unreviewed)
 {
 	sbuf_add(b, "<div class=\"card keys\">");
-	element(b, pg, "h3", "", "Keys and IDs");
+	element(b, pg, "h3", "", KC_N_("Keys and IDs"));
 	sbuf_add(b, "<dl>");
 	figure(b, "keys_out", kc_web_t(pg, "Keys out"), nrows(now, "keys_out"), false);
 	figure(b, "overdue", kc_web_t(pg, "Overdue keys"), nrows(now, "overdue"), true);
 	figure(b, "ids_held", kc_web_t(pg, "IDs held"), nrows(now, "ids_held"), false);
 	figure(b, "unreviewed", kc_web_t(pg, "Handovers to review"), (size_t)unreviewed, true);
 	sbuf_add(b, "</dl><p class=\"meta noprint\">");
-	element(b, pg, "a", " href=\"/r/now\"", "Details");
+	element(b, pg, "a", " href=\"/r/now\"", KC_N_("Details"));
 	sbuf_add(b, " · ");
-	element(b, pg, "a", " href=\"/r/handovers\"", "Shift handovers");
+	element(b, pg, "a", " href=\"/r/handovers\"", KC_N_("Shift handovers"));
 	sbuf_add(b, "</p></div>");
 }
 
@@ -373,9 +373,9 @@ static void alarms_card(struct sbuf *b, const struct kc_web_page *pg, const json
 		json_object_set_new(kinds, t, json_integer(json_integer_value(json_object_get(kinds, t)) + 1));
 	}
 	sbuf_printf(b, "<div class=\"card alarms\" data-open=\"%zu\">", nrows(now, "alarms"));
-	element(b, pg, "h3", "", "Open alarms");
+	element(b, pg, "h3", "", KC_N_("Open alarms"));
 	if (!json_object_size(kinds))
-		element(b, pg, "p", " class=\"ok\"", "None");
+		element(b, pg, "p", " class=\"ok\"", KC_N_("None"));
 	else
 		sbuf_add(b, "<ul>");
 	json_object_foreach(kinds, k, v) {
@@ -398,7 +398,7 @@ static void last_seen(struct sbuf *b, const struct kc_web_page *pg, const struct
 	char when[32];
 
 	if (!iso || kc_time_parse(iso, &ms) < 0) {
-		element(b, pg, "span", " class=\"bad\"", "None yet");
+		element(b, pg, "span", " class=\"bad\"", KC_N_("None yet"));
 		return;
 	}
 	ago = (now - ms) / 60000;
@@ -422,9 +422,9 @@ static int cabinets_card(struct sbuf *b, const struct kc_web_page *pg, struct kc
 	size_t i;
 
 	sbuf_add(b, "<div class=\"card cabinets\">");
-	element(b, pg, "h3", "", "Cabinets");
+	element(b, pg, "h3", "", KC_N_("Cabinets"));
 	if (!nrows(now, "cabinets"))
-		element(b, pg, "p", "", "No cabinets yet");
+		element(b, pg, "p", "", KC_N_("No cabinets yet"));
 	json_array_foreach(json_object_get(section(now, "cabinets"), "rows"), i, row) {
 		const char *id = json_string_value(json_array_get(row, 0));
 		struct health h = { 0, 0, 1 };
@@ -441,26 +441,26 @@ static int cabinets_card(struct sbuf *b, const struct kc_web_page *pg, struct kc
 		sbuf_printf(b, "\" data-backlog=\"%lld\" data-boards-fault=\"%lld\" data-chain=\"%s\"><b>", backlog, faults, chain_ok ? "intact" : "broken");
 		sbuf_html(b, id);
 		sbuf_add(b, "</b><dl>");
-		element(b, pg, "dt", "", "Last events received");
+		element(b, pg, "dt", "", KC_N_("Last events received"));
 		sbuf_add(b, "<dd>");
 		last_seen(b, pg, z, json_string_value(json_array_get(row, 7)), now_ms);
 		sbuf_add(b, "</dd>");
-		element(b, pg, "dt", "", "Events received");
+		element(b, pg, "dt", "", KC_N_("Events received"));
 		sbuf_add(b, "<dd>");
 		sbuf_printf(b, kc_web_t(pg, "up to no. %lld"), (long long)json_integer_value(json_array_get(row, 6)));
 		sbuf_add(b, "</dd>");
-		element(b, pg, "dt", "", "To forward");
+		element(b, pg, "dt", "", KC_N_("To forward"));
 		sbuf_printf(b, "<dd%s>", backlog ? " class=\"bad\"" : "");
 		if (backlog)
 			sbuf_printf(b, kc_web_t(pg, "at least %lld refused"), backlog);
 		else
 			sbuf_html(b, kc_web_t(pg, "no known backlog"));
 		sbuf_add(b, "</dd>");
-		element(b, pg, "dt", "", "Boards in fault");
+		element(b, pg, "dt", "", KC_N_("Boards in fault"));
 		sbuf_printf(b, "<dd%s>%lld</dd>", faults ? " class=\"bad\"" : "", faults);
-		element(b, pg, "dt", "", "Event chain");
+		element(b, pg, "dt", "", KC_N_("Event chain"));
 		element(b, pg, "dd", chain_ok ? " class=\"ok\"" : " class=\"bad\"",
-			chain_ok ? "intact" : "broken, to be checked");
+			chain_ok ? KC_N_("intact") : KC_N_("broken, to be checked"));
 		sbuf_add(b, "</dl></div>");
 	}
 	sbuf_add(b, "</div>");
@@ -507,7 +507,7 @@ static int figures(struct sbuf *b, const struct kc_web_page *pg, struct kc_db *d
 		goto out;
 	sbuf_printf(b, "<div id=\"dash\" data-version=\"%s\">", version);
 	if (!json_array_size(sites))
-		element(b, pg, "p", "", "No sites yet: once a cabinet registers its sites, each site's figures show here.");
+		element(b, pg, "p", "", KC_N_("No sites yet: once a cabinet registers its sites, each site's figures show here."));
 	json_array_foreach(sites, i, s) {
 		const char *code = json_string_value(json_object_get(s, "site"));
 		struct rparams np = { { "site", NULL }, { code, NULL } };
@@ -579,7 +579,7 @@ int kc_web_dashboard(struct kc_db *db, int64_t now, const struct kc_web_page *pg
 		sbuf_printf(&b, "<style>%s</style><p class=\"meta\">", style);
 		sbuf_html(&b, kc_web_t(pg, "Each site's inspections this month, keys, alarms and cabinets."));
 		sbuf_add(&b, " ");
-		element(&b, pg, "span", " class=\"noprint\" id=\"live\"", "The page updates itself.");
+		element(&b, pg, "span", " class=\"noprint\" id=\"live\"", KC_N_("The page updates itself."));
 		sbuf_add(&b, "</p>");
 	}
 	if (figures(&b, pg, db, now, version) < 0) {

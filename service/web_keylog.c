@@ -91,15 +91,15 @@ static void filters(struct sbuf *b, const struct kc_web_page *pg, const json_t *
 		sbuf_add(b, "</option>");
 	}
 	sbuf_add(b, "</datalist>");
-	select_of(b, pg, report, "site", "Site", "sites");
-	select_of(b, pg, report, "building", "Building", "buildings");
-	select_of(b, pg, report, "unit", "Unit", "units");
-	select_of(b, pg, report, "key", "Key", "keys");
-	select_of(b, pg, report, "kind", "Kind of key", "kinds");
-	select_of(b, pg, report, "type", "Event", "types");
-	select_of(b, pg, report, "cabinet", "Cabinet", "cabinets");
-	text_input(b, pg, report, "from", "From", "type=\"date\"");
-	text_input(b, pg, report, "to", "To", "type=\"date\"");
+	select_of(b, pg, report, "site", KC_N_("Site"), "sites");
+	select_of(b, pg, report, "building", KC_N_("Building"), "buildings");
+	select_of(b, pg, report, "unit", KC_N_("Unit"), "units");
+	select_of(b, pg, report, "key", KC_N_("Key"), "keys");
+	select_of(b, pg, report, "kind", KC_N_("Kind of key"), "kinds");
+	select_of(b, pg, report, "type", KC_N_("Event"), "types");
+	select_of(b, pg, report, "cabinet", KC_N_("Cabinet"), "cabinets");
+	text_input(b, pg, report, "from", KC_N_("From"), "type=\"date\"");
+	text_input(b, pg, report, "to", KC_N_("To"), "type=\"date\"");
 	sbuf_add(b, "<button type=\"submit\">");
 	sbuf_html(b, kc_web_t(pg, "Search"));
 	sbuf_add(b, "</button></form>\n");
@@ -128,7 +128,7 @@ static void td(struct sbuf *b, const char *label, const char *cls, const char *t
 
 /* The table's columns: name, heading (a msgid). */
 static const char *const table_cols[][2] = {
-	{ "ts", "Time" }, { "text", "What happened" }, { "site", "Site" }, { "cabinet", "Cabinet" }, { "code", "Event code" },
+	{ "ts", KC_N_("Time") }, { "text", KC_N_("What happened") }, { "site", KC_N_("Site") }, { "cabinet", KC_N_("Cabinet") }, { "code", KC_N_("Event code") },
 };
 
 static void table(struct sbuf *b, const struct kc_web_page *pg, const json_t *report, const json_t *sec)

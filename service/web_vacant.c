@@ -180,12 +180,12 @@ static void coverage_cells(struct sbuf *b, const struct kc_web_page *pg, const j
 		sbuf_html(b, kc_web_t(pg, "(no vacant units this month)"));
 	}
 	sbuf_printf(b, "</td><td class=\"n\">%ld %%</td><td class=\"%s\">", target, met ? "ok" : "bad");
-	sbuf_html(b, kc_web_t(pg, met ? "met" : "not met"));
+	sbuf_html(b, kc_web_t(pg, met ? KC_N_("met") : KC_N_("not met")));
 	sbuf_add(b, "</td>");
 }
 
-static const char *const coverage_titles[] = { "Vacant units", "Inspected", "Not inspected", "Coverage", "Target",
-					       "Verdict", NULL };
+static const char *const coverage_titles[] = { KC_N_("Vacant units"), KC_N_("Inspected"), KC_N_("Not inspected"), KC_N_("Coverage"), KC_N_("Target"),
+					       KC_N_("Verdict"), NULL };
 
 static void heading(struct sbuf *b, const struct sheet *x)
 {
@@ -210,7 +210,7 @@ static void th(struct sbuf *b, const struct sheet *x, const char *en)
 /* The cell of when the sheet was generated, in its zone. */
 static void td_generated(struct sbuf *b, const struct sheet *x)
 {
-	th(b, x, "Generated");
+	th(b, x, KC_N_("Generated"));
 	sbuf_add(b, "<td>");
 	sbuf_html(b, x->generated);
 	sbuf_add(b, " (");
@@ -221,25 +221,25 @@ static void td_generated(struct sbuf *b, const struct sheet *x)
 static void meta(struct sbuf *b, const struct sheet *x, const char *site_name, const char *age)
 {
 	sbuf_add(b, "<table class=\"meta\"><tr>");
-	th(b, x, "Site");
+	th(b, x, KC_N_("Site"));
 	td(b, site_name);
-	th(b, x, "Month");
+	th(b, x, KC_N_("Month"));
 	td(b, x->month);
 	sbuf_add(b, "</tr><tr>");
-	th(b, x, "Kind of site");
+	th(b, x, KC_N_("Kind of site"));
 	td(b, age);
 	td_generated(b, x);
 }
 
 static void not_inspected(struct sbuf *b, const struct sheet *x, const char *site, long long n)
 {
-	static const char *const titles[] = { "Unit", "Building", "Room", NULL };
+	static const char *const titles[] = { KC_N_("Unit"), KC_N_("Building"), KC_N_("Room"), NULL };
 	const json_t *sec = section(x->report, "not_inspected"), *row;
 	char count[48];
 	size_t i;
 
 	snprintf(count, sizeof(count), kc_web_t(x->pg, "(%lld units)"), n);
-	if (!part(b, x->pg, "2. Vacant units not inspected", n, count, titles))
+	if (!part(b, x->pg, KC_N_("2. Vacant units not inspected"), n, count, titles))
 		return;
 	json_array_foreach(json_object_get(sec, "rows"), i, row) {
 		if (!of_site(sec, row, site))
@@ -255,14 +255,14 @@ static void not_inspected(struct sbuf *b, const struct sheet *x, const char *sit
 
 static void problems(struct sbuf *b, const struct sheet *x, const char *site, long long n)
 {
-	static const char *const titles[] = { "Unit", "Inspected at", "Inspector", "Problems found", "Follow-up", "Days since",
+	static const char *const titles[] = { KC_N_("Unit"), KC_N_("Inspected at"), KC_N_("Inspector"), KC_N_("Problems found"), KC_N_("Follow-up"), KC_N_("Days since"),
 					      NULL };
 	const json_t *sec = section(x->report, "problems"), *row;
 	char count[48];
 	size_t i;
 
 	snprintf(count, sizeof(count), kc_web_t(x->pg, "(%lld rows)"), n);
-	if (!part(b, x->pg, "3. Problems found and their follow-up", n, count, titles))
+	if (!part(b, x->pg, KC_N_("3. Problems found and their follow-up"), n, count, titles))
 		return;
 	json_array_foreach(json_object_get(sec, "rows"), i, row) {
 		const char *fwd = str(sec, row, "forwarded_to");
@@ -295,13 +295,13 @@ static void problems(struct sbuf *b, const struct sheet *x, const char *site, lo
 
 static void overdue(struct sbuf *b, const struct sheet *x, const char *site, long long n)
 {
-	static const char *const titles[] = { "Key", "Unit", "Borrower", "Out since", "Due", "Returned", NULL };
+	static const char *const titles[] = { KC_N_("Key"), KC_N_("Unit"), KC_N_("Borrower"), KC_N_("Out since"), KC_N_("Due"), KC_N_("Returned"), NULL };
 	const json_t *sec = section(x->report, "overdue"), *row;
 	char count[48];
 	size_t i;
 
 	snprintf(count, sizeof(count), kc_web_t(x->pg, "(%lld keys)"), n);
-	if (!part(b, x->pg, "4. Inspection keys returned late", n, count, titles))
+	if (!part(b, x->pg, KC_N_("4. Inspection keys returned late"), n, count, titles))
 		return;
 	json_array_foreach(json_object_get(sec, "rows"), i, row) {
 		if (!of_site(sec, row, site))
@@ -312,20 +312,20 @@ static void overdue(struct sbuf *b, const struct sheet *x, const char *site, lon
 		td_person(b, sec, row, "person", "person_name");
 		td_time(b, x, at(sec, row, "out"), "");
 		td_time(b, x, at(sec, row, "due"), "");
-		td_time(b, x, at(sec, row, "returned"), "Not returned");
+		td_time(b, x, at(sec, row, "returned"), KC_N_("Not returned"));
 		sbuf_add(b, "</tr>\n");
 	}
 	sbuf_add(b, "</tbody></table>\n");
 }
 
 /* The lines to sign: prepared by, the supervisor who checked it, date. */
-static const char *const sign_lines[] = { "Prepared by: ", "Supervisor: ", "Date: " };
+static const char *const sign_lines[] = { KC_N_("Prepared by: "), KC_N_("Supervisor: "), KC_N_("Date: ") };
 
 static void site_sheet(struct sbuf *b, const struct sheet *x, const json_t *row, bool first)
 {
 	const json_t *sites = section(x->report, "sites");
 	const char *site = str(sites, row, "site"), *name = str(sites, row, "name");
-	const char *age = kc_web_t(x->pg, strcmp(str(sites, row, "age"), "new") == 0 ? "New site" : "Old site");
+	const char *age = kc_web_t(x->pg, strcmp(str(sites, row, "age"), "new") == 0 ? KC_N_("New site") : KC_N_("Old site"));
 
 	sbuf_printf(b, "<section class=\"sheet%s\">\n", first ? " first" : "");
 	heading(b, x);
@@ -352,8 +352,8 @@ static void site_sheet(struct sbuf *b, const struct sheet *x, const json_t *row,
 /* With more than one site: the sites side by side, first. */
 static void summary(struct sbuf *b, const struct sheet *x)
 {
-	static const char *const titles[] = { "Site",	       "Kind of site", "Vacant units", "Inspected",
-					      "Not inspected", "Coverage",     "Target",       "Verdict",
+	static const char *const titles[] = { KC_N_("Site"),	       KC_N_("Kind of site"), KC_N_("Vacant units"), KC_N_("Inspected"),
+					      KC_N_("Not inspected"), KC_N_("Coverage"),     KC_N_("Target"),       KC_N_("Verdict"),
 					      NULL };
 	const json_t *sites = section(x->report, "sites"), *row;
 	size_t i;
@@ -361,7 +361,7 @@ static void summary(struct sbuf *b, const struct sheet *x)
 	sbuf_add(b, "<section class=\"sheet first\">\n");
 	heading(b, x);
 	sbuf_add(b, "<table class=\"meta\"><tr>");
-	th(b, x, "Month");
+	th(b, x, KC_N_("Month"));
 	td(b, x->month);
 	td_generated(b, x);
 	sbuf_add(b, "<h2>");
@@ -373,7 +373,7 @@ static void summary(struct sbuf *b, const struct sheet *x)
 
 		sbuf_add(b, "<tr>");
 		td(b, *name ? name : str(sites, row, "site"));
-		td(b, kc_web_t(x->pg, strcmp(str(sites, row, "age"), "new") == 0 ? "New site" : "Old site"));
+		td(b, kc_web_t(x->pg, strcmp(str(sites, row, "age"), "new") == 0 ? KC_N_("New site") : KC_N_("Old site")));
 		coverage_cells(b, x->pg, sites, row);
 		sbuf_add(b, "</tr>\n");
 	}

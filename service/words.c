@@ -86,3 +86,12 @@ const char *kc_word(enum kc_lang lang, const char *ctx, const char *code)
 			return words_en[i].en;
 	return code;
 }
+
+bool kc_word_entry(size_t i, const char **ctx, const char **code)
+{
+	if (i >= KC_ARRAY_SIZE(words_en))
+		return false;
+	*ctx = words_en[i].ctx;
+	*code = words_en[i].code;
+	return true;
+}
