@@ -355,6 +355,6 @@ int kc_report_run_mode(struct kc_db *db, const char *name, const struct kc_param
 		*out = c.rep;
 		return 0;
 	}
-	snprintf(err, errlen, "no report \"%.40s\"", name);
+	snprintf(err, errlen, kc_msg_gettext(p->english ? KC_LANG_EN : KC_LANG_ZH, "no report \"%.40s\""), name);
 	return -ENOENT;
 }

@@ -9,6 +9,7 @@
 #include "common/util.h"
 #include "service/reports.h"
 #include "service/config.h"
+#include "service/keylog_text.h"
 #include "service/sbuf.h"
 #include "service/words.h"
 #include "service/zone.h"
@@ -227,6 +228,7 @@ static void cell(struct sbuf *b, const struct kc_web_page *pg, const char *cname
 		 const struct kc_zone *z, bool yes_is_bad, bool is_end)
 {
 	const char *word;
+	char text[512];
 
 	char num[32];
 	char *dump;
@@ -235,6 +237,16 @@ static void cell(struct sbuf *b, const struct kc_web_page *pg, const char *cname
 		/* supervisors read local times, in the report's zone */
 		kc_web_time(z, json_string_value(v), is_end, num, sizeof(num));
 		sbuf_html(b, num);
+	} else if (json_is_string(v) && cname && strcmp(cname, "type") == 0) {
+		/* an event's type by its name, else a kind of alarm or refusal as a word */
+		word = kc_keylog_type_name(kc_web_lang(pg), json_string_value(v));
+		if (word == json_string_value(v))
+			word = kc_word(kc_web_lang(pg), "type", word);
+		sbuf_html(b, word);
+	} else if (json_is_string(v) && cname && (strcmp(cname, "message") == 0 || strcmp(cname, "detail") == 0)) {
+		/* the service's or a cabinet's sentence (a message of the catalogue) in the page's language */
+		kc_keylog_reason(kc_web_lang(pg), json_string_value(v), text, sizeof(text));
+		sbuf_html(b, text);
 	} else if (json_is_string(v)) {
 		/* a column of words (kind, state, ...) shows each as a word */
 		word = kc_word(kc_web_lang(pg), cname, json_string_value(v));
@@ -249,6 +261,25 @@ static void cell(struct sbuf *b, const struct kc_web_page *pg, const char *cname
 		sbuf_printf(b, "<span class=\"%s\">", json_is_true(v) == yes_is_bad ? "bad" : "ok");
 		sbuf_html(b, kc_word(kc_web_lang(pg), "bool", json_is_true(v) ? "yes" : "no"));
 		sbuf_add(b, "</span>");
+	} else if (json_is_array(v) && json_array_size(v) && json_is_object(json_array_get(v, 0))) {
+		/* a list of records (a handover's keys out, IDs, alarms): one a line */
+		size_t i;
+		const json_t *o;
+
+		json_array_foreach(v, i, o) {
+			const char *k;
+			const json_t *m;
+			bool first = true;
+
+			if (i)
+				sbuf_add(b, "<br>");
+			json_object_foreach((json_t *)o, k, m) {
+				if (!first)
+					sbuf_add(b, " &middot; ");
+				first = false;
+				cell(b, pg, k, m, z, false, false);
+			}
+		}
 	} else if (json_is_array(v) || json_is_object(v)) {
 		dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 		if (dump)

@@ -143,9 +143,9 @@ def build(now_ms):
     ev(old, now_ms - 1 * HOUR + 60000, "loan.overdue", {"loan": 101, "purpose": "repair", "due": iso(now_ms - HOUR)},
        person="E01", key="KR1", kind="repair", unit="O6", site="SO")
     # alarms: 1 tamper open, 2 wrong slot cleared
-    ev(old, now_ms - 3 * HOUR, "alarm.raised", {"alarm": 1, "alarm_type": "tamper", "detail": "key left a locked slot"},
+    ev(old, now_ms - 3 * HOUR, "alarm.raised", {"alarm": 1, "alarm_type": "tamper", "detail": "key KO3 left slot B-O3 with no release open (tamper)"},
        key="KO3", slot="B-O3", unit="O3", site="SO", person=None)
-    ev(old, now_ms - 4 * HOUR, "alarm.raised", {"alarm": 2, "alarm_type": "wrong_slot", "detail": "KO4 in B-O5"},
+    ev(old, now_ms - 4 * HOUR, "alarm.raised", {"alarm": 2, "alarm_type": "wrong_slot", "detail": "key KO4 was put in slot B-O5; its slot is B-O4"},
        key="KO4", slot="B-O5", unit="O4", site="SO", person=None)
     ev(old, now_ms - 4 * HOUR + 60000, "alarm.cleared", {"alarm": 2, "alarm_type": "wrong_slot"},
        actor="S01", key="KO4", slot="B-O5")
