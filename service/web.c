@@ -247,6 +247,14 @@ static void cell(struct sbuf *b, const struct kc_web_page *pg, const char *cname
 		/* the service's or a cabinet's sentence (a message of the catalogue) in the page's language */
 		kc_keylog_reason(kc_web_lang(pg), json_string_value(v), text, sizeof(text));
 		sbuf_html(b, text);
+	} else if (json_is_string(v) && cname && strcmp(cname, "link") == 0 && strchr(json_string_value(v), ':')) {
+		/* a link held up, and why: "stuck: gap" */
+		const char *s = json_string_value(v), *colon = strchr(s, ':');
+
+		snprintf(text, sizeof(text), "%.*s", (int)(colon - s), s);
+		sbuf_html(b, kc_word(kc_web_lang(pg), "link", text));
+		sbuf_html(b, kc_web_t(pg, ": "));
+		sbuf_html(b, kc_word(kc_web_lang(pg), "type", colon[1] == ' ' ? colon + 2 : colon + 1));
 	} else if (json_is_string(v)) {
 		/* a column of words (kind, state, ...) shows each as a word */
 		word = kc_word(kc_web_lang(pg), cname, json_string_value(v));

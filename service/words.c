@@ -86,6 +86,8 @@ static const struct {
 	{ "type", "gap", "Events missing" },
 	{ "type", "chain_break", "Chain break" },
 	{ "type", "conflict", "Event sent again changed" },
+	{ "status", "intact", "Intact" },
+	{ "status", "broken", "Broken" },
 	{ "age", "new", "New site (80 %)" },
 	{ "age", "old", "Old site (100 %)" },
 };

@@ -27,7 +27,9 @@ async function readable(page) {
   return (await page.evaluate(() => {
     const body = document.body.cloneNode(true);
     body.querySelectorAll('td.code, th[data-col="code"], code, script, style').forEach((e) => e.remove());
-    return body.innerText;
+    // a space after each element: cells and lines apart, as the page shows them
+    body.querySelectorAll('*').forEach((e) => e.append(' '));
+    return body.textContent;
   })).replace(/\s+/g, ' ');
 }
 

@@ -130,7 +130,7 @@ try:
 
     dom = browse("chain")
     ch = cells(dom, "chains")
-    check(ch is not None and [r[3] for r in ch] == ["intact", "intact"], "chain verification: both intact")
+    check(ch is not None and [r[3] for r in ch] == ["完整", "完整"], "chain verification: both intact (完整)")
 
     say("== printable page")
     dom = browse("print")
