@@ -70,7 +70,7 @@ static const char live_sql[] =
 int main(int argc, char **argv)
 {
 	double t_page[RUNS], t_fig[RUNS], t_ver[RUNS], t_vac[RUNS], t_new[5], t0, cold = 0;
-	struct kc_web_page pg = { "bench", "supervisor", "", 0, NULL };
+	struct kc_web_page pg = { .user = "bench", .role = "supervisor", .csrf = "" };
 	char err[256], version[96], month[] = "2025-12";
 	struct kc_params vp = { month_get, month, false };
 	long long events = 0, bytes = 0;
