@@ -23,27 +23,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dataset
-from svc import Service, browser, check, fill, finish, forward, seal
+from svc import Service, browser, check, finish
 
 USER, PASS = "sup", "zh-pages-1234"
 
 svc = Service()
 try:
-    toks = {c: svc.add_cabinet(c) for c in ("CAB-NEW", "CAB-OLD")}
-    svc.add_user(USER, "supervisor", PASS)
-    svc.start()
-    now = int(time.time() * 1000)
-    month, new, old = dataset.build(now)
-    for cab, evs in (("CAB-NEW", new), ("CAB-OLD", old)):
-        db = os.path.join(svc.tmp, cab + ".db")
-        fill(db, cab, evs)
-        r = forward(db, svc.url, toks[cab], 60)
-        check(r.returncode == 0, "%s: %d events forwarded" % (cab, len(evs)))
-    head = svc.sql("SELECT last_seq, last_hash FROM cabinets WHERE id = 'CAB-OLD'")[0]
-    gap = seal("CAB-OLD", [{"type": "slot.inserted", "ts": dataset.iso(now - 60000), "slot": "B-O1", "data": {}}],
-               head[0] + 3, head[1])
-    st, ans = svc.post_events(toks["CAB-OLD"], gap)
-    check(st == 409, "a batch past CAB-OLD's head is refused as a gap (%d)" % st)
+    month, toks, dbs = dataset.serve(svc, USER, PASS, int(time.time() * 1000))
     check(svc.sql("SELECT lang FROM users WHERE name = ?", USER) == [(None,)], "a new account reads Chinese")
     rc = browser("chinese-pages.js", svc, USER, PASS, "t-chinese-pages", MONTH=month)
     check(rc == 0, "chinese-pages.js: every check in the browser held")
