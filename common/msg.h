@@ -51,6 +51,11 @@ enum kc_lang kc_msg_env_lang(void);
 const char *kc_msg_lang_tag(enum kc_lang lang);
 int kc_msg_parse_lang(const char *s, enum kc_lang *out);
 
+/* Marks s as a msgid of the catalogue where it is not translated at once
+ * (a table's entry, shown through kc_msg_gettext later): xgettext's
+ * --keyword=KC_N_ finds it there (tests/common/t-catalogue.sh). */
+#define KC_N_(s) (s)
+
 /* s from the catalogue in lang (s itself when untranslated). */
 const char *kc_msg_gettext(enum kc_lang lang, const char *s) __attribute__((format_arg(2)));
 /* word in context ctx ("purpose", "kind", ...), translated. */

@@ -86,7 +86,14 @@ TEST_SCRIPTS += tests/controller/t-subscribe.sh
 # keycab-kiosk: the cabinet's terminal. The files of controller/kiosk/www/
 # are embedded by controller/kiosk/embed-www.sh; a file added or taken
 # away there is picked up as it is (the list is rewritten when it changes).
-KIOSK_WWW := $(sort $(shell find controller/kiosk/www -type f 2>/dev/null))
+# Its i18n.js is generated from the catalogue (controller/kiosk/i18n.en and
+# po/zh_CN/, by controller/kiosk/gen-i18n.sh) and embedded with them.
+KIOSK_I18N_JS := $(BUILD)/gen/kiosk/www/i18n.js
+KIOSK_PO := $(sort $(wildcard po/zh_CN/*.po))
+$(KIOSK_I18N_JS): controller/kiosk/i18n.en $(KIOSK_PO) controller/kiosk/gen-i18n.sh
+	@mkdir -p $(@D)
+	controller/kiosk/gen-i18n.sh $@ controller/kiosk/i18n.en $(KIOSK_PO)
+KIOSK_WWW := $(sort $(shell find controller/kiosk/www -type f 2>/dev/null)) $(KIOSK_I18N_JS)
 KIOSK_WWW_C := $(BUILD)/gen/kiosk/www.c
 .PHONY: kiosk-www-list-check
 $(BUILD)/gen/kiosk/www.list: kiosk-www-list-check

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <xlsxwriter.h>
 
+#include "common/msg.h"
 #include "common/util.h"
 #include "service/mask.h"
 #include "service/reports_impl.h"
@@ -95,7 +96,8 @@ int kc_export_open(struct kc_db *db, const char *db_path, const char *name, cons
 		}
 	}
 	if (!x->sec) {
-		snprintf(err, errlen, "no section \"%.40s\" in report %s", section ? section : "", name);
+		snprintf(err, errlen, kc_msg_gettext(zh ? KC_LANG_ZH : KC_LANG_EN, "no section \"%.40s\" in report %s"),
+			 section ? section : "", name);
 		kc_export_free(x);
 		return -EINVAL;
 	}

@@ -72,9 +72,11 @@ static int xlsx_file(struct kc_export *x, off_t *size)
 
 enum MHD_Result http_export(struct call *k)
 {
-	struct kc_params p = { http_request_arg, k->c };
 	const char *dot = strrchr(k->rest, '.'), *lang = http_request_arg(k->c, "lang");
-	char name[48], err[256], file[160];
+	char name[48], err[256], file[160], csrf[65];
+	struct kc_web_page pg = http_web_page(k, csrf);
+	/* the account's language; ?lang=en or ?lang=zh overrides it */
+	struct kc_params p = { http_request_arg, k->c, lang ? strcmp(lang, "en") == 0 : pg.english };
 	struct MHD_Response *resp;
 	struct kc_export *x;
 	bool xlsx;
@@ -82,17 +84,17 @@ enum MHD_Result http_export(struct call *k)
 	int r, fd;
 
 	if (!dot || (size_t)(dot - k->rest) >= sizeof(name) || (strcmp(dot, ".csv") != 0 && strcmp(dot, ".xlsx") != 0))
-		return http_reply_html(k->c, 404, kc_web_message(NULL, "错误 Error", "没有这个导出 no such export"),
+		return http_reply_html(k->c, 404, kc_web_message(&pg, kc_web_t(&pg, "Error"), kc_web_t(&pg, "There is no such export")),
 				       NULL);
 	snprintf(name, sizeof(name), "%.*s", (int)(dot - k->rest), k->rest);
 	xlsx = strcmp(dot, ".xlsx") == 0;
 	r = kc_export_open(k->db, k->s->cfg->db_path, name, http_request_arg(k->c, "section"), &p, kc_wall_ms(),
-			   !(lang && strcmp(lang, "en") == 0), &x, err, sizeof(err));
+			   !p.english, &x, err, sizeof(err));
 	if (r == -EIO)
 		kc_err("export %s: database error: %s", name, err[0] ? err : sqlite3_errmsg(k->db->h));
 	if (r < 0)
 		return http_reply_html(k->c, r == -ENOENT ? 404 : r == -EINVAL ? 400 : 500,
-				       kc_web_message(NULL, "错误 Error", r == -EIO || r == -ENOMEM ? "database error" : err),
+				       kc_web_message(&pg, kc_web_t(&pg, "Error"), r == -EIO || r == -ENOMEM ? kc_web_t(&pg, "Database error") : err),
 				       NULL);
 	snprintf(file, sizeof(file), "%s%s", kc_export_basename(x), dot);
 	kc_info("export %s for %s", file, k->rq->user);
@@ -106,7 +108,7 @@ enum MHD_Result http_export(struct call *k)
 	kc_export_free(x);
 	if (fd < 0) {
 		kc_err("export %s: the workbook cannot be written in %s: %s", file, tmp_dir(), strerror(-fd));
-		return http_reply_html(k->c, 500, kc_web_message(NULL, "错误 Error", "导出失败 the export failed"), NULL);
+		return http_reply_html(k->c, 500, kc_web_message(&pg, kc_web_t(&pg, "Error"), kc_web_t(&pg, "The export failed")), NULL);
 	}
 	resp = MHD_create_response_from_fd((uint64_t)size, fd);
 	if (!resp)

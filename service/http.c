@@ -64,7 +64,7 @@ static int request_begin(void *cls, struct MHD_Connection *c, struct kc_httpd_re
 	(void)rq;
 	if (!request_over_limit(c))
 		return -1;
-	snprintf(msg, sizeof(msg), "服务繁忙:来自同一地址的连接过多 Too many connections from your address"
+	snprintf(msg, sizeof(msg), "Too many connections from your address"
 		 " (limit %d); try again later", s->cfg->per_address_limit);
 	return http_reply_closing(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", msg);
 }

@@ -93,7 +93,7 @@ static enum MHD_Result api_report_csv(struct MHD_Connection *c, const char *name
 enum MHD_Result http_api_report(struct call *k)
 {
 	struct MHD_Connection *c = k->c;
-	struct kc_params p = { http_request_arg, c };
+	struct kc_params p = { http_request_arg, c, false };
 	const char *fmt = http_request_arg(c, "format"), *name = k->rest;
 	char err[256], *out;
 	json_t *rep;
@@ -119,36 +119,37 @@ enum MHD_Result http_api_report(struct call *k)
 	return http_reply_buf(c, 200, "application/json; charset=utf-8", out, strlen(out), NULL);
 }
 
-int http_api_review_status(struct kc_db *db, const char *cabinet, const char *handover, char *msg,
+int http_api_review_status(struct kc_db *db, const char *cabinet, const char *handover, enum kc_lang lang, char *msg,
 			   size_t len)
 {
 	long long h;
 	int r;
 
 	if (!cabinet || !handover || kc_parse_long(handover, 1, INT64_MAX, &h) < 0) {
-		snprintf(msg, len, "cabinet and handover (a number) are required");
+		snprintf(msg, len, "%s", kc_msg_gettext(lang, "cabinet and handover (a number) are required"));
 		return 400;
 	}
 	r = kc_report_handovers_review_check(db, cabinet, h);
 	switch (r) {
 	case -EPERM:
 		snprintf(msg, len,
-			 "交接班审阅在钥匙柜签字(keycab handover review %lld),事件到达后在此显示。"
-			 " A review is signed at the cabinet; it shows here once its event arrives.",
+			 kc_msg_gettext(lang, "A review is signed at the cabinet (keycab handover review %lld); it shows"
+					      " here once its event arrives."),
 			 h);
 		return 409;
 	case -ENOENT:
-		snprintf(msg, len, "no handover %lld of cabinet %.64s", h, cabinet);
+		snprintf(msg, len, kc_msg_gettext(lang, "no handover %lld of cabinet %.64s"), h, cabinet);
 		return 404;
 	case -EALREADY:
-		snprintf(msg, len, "handover %lld of cabinet %.64s is already reviewed", h, cabinet);
+		snprintf(msg, len, kc_msg_gettext(lang, "handover %lld of cabinet %.64s is already reviewed"), h, cabinet);
 		return 409;
 	case -EAGAIN:
-		snprintf(msg, len, "handover %lld of cabinet %.64s is not yet confirmed by the incoming staff", h,
+		snprintf(msg, len,
+			 kc_msg_gettext(lang, "handover %lld of cabinet %.64s is not yet confirmed by the incoming staff"), h,
 			 cabinet);
 		return 409;
 	default:
-		snprintf(msg, len, "database error");
+		snprintf(msg, len, "%s", kc_msg_gettext(lang, "Database error"));
 		return 500;
 	}
 }
@@ -164,8 +165,9 @@ enum MHD_Result http_api_review(struct call *k)
 
 	if (json_is_integer(h))
 		snprintf(hs, sizeof(hs), "%lld", (long long)json_integer_value(h));
+	/* the API answers in English */
 	status = http_api_review_status(k->db, json_string_value(json_object_get(b, "cabinet")),
-					hs[0] ? hs : NULL, msg, sizeof(msg));
+					hs[0] ? hs : NULL, KC_LANG_EN, msg, sizeof(msg));
 	json_decref(b);
 	if (status != 200)
 		return http_reply_error(c, status,

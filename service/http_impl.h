@@ -18,6 +18,7 @@
 #include "service/http.h"
 #include "service/notify.h"
 #include "service/store.h"
+#include "service/web.h"
 
 #define HTTP_COOKIE "kcsid"
 /* A login form is small; its body is read before any credential exists. */
@@ -150,8 +151,8 @@ enum MHD_Result http_api_report(struct call *k);
 enum MHD_Result http_api_review(struct call *k);
 enum MHD_Result http_api_cabinets(struct call *k);
 /* A review sign-off asked for (API or form): the HTTP status to answer
- * with and msg. */
-int http_api_review_status(struct kc_db *db, const char *cabinet, const char *handover, char *msg,
+ * with and msg, in lang. */
+int http_api_review_status(struct kc_db *db, const char *cabinet, const char *handover, enum kc_lang lang, char *msg,
 			   size_t len);
 
 enum MHD_Result http_web_login(struct call *k);
@@ -159,6 +160,10 @@ enum MHD_Result http_web_login_form(struct call *k);
 enum MHD_Result http_web_logout(struct call *k);
 enum MHD_Result http_web_review(struct call *k);
 enum MHD_Result http_web_report(struct call *k);
+enum MHD_Result http_web_lang(struct call *k);
+/* Who the page is for, in the account's language; csrf (65 bytes) gets
+ * the session's form token, "" without a session (HTTP basic). */
+struct kc_web_page http_web_page(const struct call *k, char *csrf);
 /* web_dashboard.c: / and /dashboard... */
 enum MHD_Result http_web_dashboard(struct call *k);
 /* export_http.c: /export/<report>.csv and .xlsx, the whole filtered report */

@@ -108,13 +108,15 @@ enum MHD_Result http_reply_redirect(struct MHD_Connection *c, const char *to, co
 
 enum MHD_Result http_reply_locked(struct MHD_Connection *c, bool api, int retry_s)
 {
+	static const struct kc_web_page english = { .english = true };
 	char msg[200], ra[16];
 	char *body;
 	struct MHD_Response *r;
 
-	snprintf(msg, sizeof(msg), "登录失败次数过多，请 %d 秒后再试 Too many failed logins; try again in %d s", retry_s,
+	/* the API in English, the sign-in page in Chinese (no account yet) */
+	snprintf(msg, sizeof(msg), kc_web_t(api ? &english : NULL, "Too many failed sign-ins; try again in %d s"),
 		 retry_s);
-	body = api ? reply_error_text("too_many_attempts", msg, retry_s) : kc_web_login(msg);
+	body = api ? reply_error_text("too_many_attempts", msg, retry_s) : kc_web_login(NULL, msg);
 	if (!body)
 		return MHD_NO;
 	r = reply_new(api ? type_json : type_html, body, strlen(body));
@@ -132,9 +134,9 @@ enum MHD_Result http_reply_unauthorized(struct MHD_Connection *c, bool api, bool
 	if (!api && get)
 		return http_reply_redirect(c, "/login", NULL);
 	if (!api)
-		return http_reply_html(c, 401, kc_web_login("请先登录 Please log in"), NULL);
+		return http_reply_html(c, 401, kc_web_login(NULL, kc_web_t(NULL, "Please sign in")), NULL);
 	return http_reply_error(c, 401, "unauthorized",
-				"需要登录:HTTP 基本认证或会话 credentials needed: HTTP basic authentication or a session");
+				"credentials needed: HTTP basic authentication or a session");
 }
 
 enum MHD_Result http_reply_closing(struct MHD_Connection *c, unsigned status, const char *error,

@@ -48,7 +48,7 @@ static enum MHD_Result route_not_found(struct call *k)
 {
 	if (k->api)
 		return http_reply_error(k->c, 404, "not_found", "no such route");
-	return http_reply_html(k->c, 404, kc_web_message(NULL, "404", "no such page"), NULL);
+	return http_reply_html(k->c, 404, kc_web_message(NULL, "404", kc_web_t(NULL, "There is no such page")), NULL);
 }
 
 /* The first row whose methods and path fit answers; the last fits every
@@ -63,6 +63,7 @@ static const struct route routes[] = {
 	{ M_POST, ROUTE_USER, "/api/v1/handovers/review", false, BODY_DATA, http_api_review },
 	{ M_ANY, ROUTE_ADMIN, "/api/v1/cabinets", true, BODY_DATA, http_api_cabinets },
 	{ M_POST, ROUTE_USER, "/logout", false, BODY_DATA, http_web_logout },
+	{ M_POST, ROUTE_USER, "/lang", false, BODY_DATA, http_web_lang },
 	{ M_GET, ROUTE_USER, "/", false, BODY_NONE, http_web_dashboard },
 	{ M_GET, ROUTE_USER, "/dashboard", true, BODY_NONE, http_web_dashboard },
 	{ M_POST, ROUTE_USER, "/r/handovers/review", false, BODY_DATA, http_web_review },
@@ -94,16 +95,16 @@ static int route_write_guard(struct MHD_Connection *c, const char *url, const ch
 		kc_notice("%s %s refused: a cross-site request (Origin %s)", method, url, origin ? origin : "none");
 		if (api)
 			return http_reply_error(c, 403, "cross_site",
-						"拒绝来自其他网站的请求 a request from another site is refused");
+						"a request from another site is refused");
 		return http_reply_html(c, 403,
-				       kc_web_message(NULL, "错误 Error",
-						      "拒绝来自其他网站的请求 A request from another site is refused"),
+				       kc_web_message(NULL, kc_web_t(NULL, "Error"),
+						      kc_web_t(NULL, "A request from another site is refused")),
 				       NULL);
 	}
 	if (api && !kc_httpd_json_body(c)) {
 		kc_notice("%s %s refused: the body is not application/json", method, url);
 		return http_reply_error(c, 415, "unsupported_media_type",
-					"写操作需要 \"Content-Type: application/json\" a write needs a JSON body"
+					"a write needs a JSON body"
 					" (Content-Type: application/json)");
 	}
 	return -1;

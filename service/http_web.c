@@ -1,5 +1,5 @@
-/* The web pages' handlers (HTML): login and logout, reports, the review
- * form (the dashboard's are in web_dashboard.c). */
+/* The web pages' handlers (HTML): login and logout, the language toggle,
+ * reports, the review form (the dashboard's are in web_dashboard.c). */
 #include "service/http_impl.h"
 
 #include <errno.h>
@@ -8,19 +8,19 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "service/lang.h"
 #include "service/reports.h"
 #include "service/web.h"
 
-/* Who the page is for; csrf (65 bytes) gets the session's form token, ""
- * without a session (HTTP basic). */
-static struct kc_web_page web_page(const struct call *k, char *csrf)
+struct kc_web_page http_web_page(const struct call *k, char *csrf)
 {
 	struct kc_web_page pg = { .user = k->rq->user, .role = kc_auth_role_name(k->rq->role),
-				  .csrf = csrf, .estate = k->s->cfg->estate };
+				  .csrf = csrf, .estate = k->s->cfg->estate, .url = k->url };
 
 	csrf[0] = '\0';
 	if (k->rq->session[0])
 		http_request_csrf(k->rq->session, csrf);
+	pg.english = k->rq->user[0] && kc_lang_user_get(k->db, k->rq->user) == KC_LANG_EN;
 	return pg;
 }
 
@@ -46,11 +46,11 @@ enum MHD_Result http_web_login(struct call *k)
 	if (!form || r < 0) {
 		memset(pass, 0, sizeof(pass));
 		kc_notice("web login failed for %s", form ? user : "(no user)");
-		return http_reply_html(c, 401, kc_web_login("用户名或密码错误 Wrong user name or password"), NULL);
+		return http_reply_html(c, 401, kc_web_login(NULL, kc_web_t(NULL, "Wrong user name or password")), NULL);
 	}
 	memset(pass, 0, sizeof(pass));
 	if (kc_auth_session_new(k->db, user, k->s->cfg->session_ttl_s, token) < 0)
-		return http_reply_html(c, 500, kc_web_login("database error"), NULL);
+		return http_reply_html(c, 500, kc_web_login(NULL, kc_web_t(NULL, "Database error: try again")), NULL);
 	kc_info("web login: %s (%s)", user, kc_auth_role_name(role));
 	snprintf(cookie, sizeof(cookie), HTTP_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d", token,
 		 k->s->cfg->session_ttl_s);
@@ -59,7 +59,7 @@ enum MHD_Result http_web_login(struct call *k)
 
 enum MHD_Result http_web_login_form(struct call *k)
 {
-	return http_reply_html(k->c, 200, kc_web_login(NULL), NULL);
+	return http_reply_html(k->c, 200, kc_web_login(NULL, NULL), NULL);
 }
 
 /* Ends the session at the service, then drops the browser's cookie: the
@@ -67,27 +67,53 @@ enum MHD_Result http_web_login_form(struct call *k)
 enum MHD_Result http_web_logout(struct call *k)
 {
 	char csrf[65];
-	struct kc_web_page pg = web_page(k, csrf);
+	struct kc_web_page pg = http_web_page(k, csrf);
 
 	if (!http_request_csrf_ok(k->rq))
-		return http_reply_html(k->c, 403, kc_web_message(&pg, "错误 Error", "表单已失效 bad form token"), NULL);
+		return http_reply_html(k->c, 403, kc_web_message(&pg, kc_web_t(&pg, "Error"), kc_web_t(&pg, "The form has expired: reload the page and try again")), NULL);
 	if (kc_auth_session_end(k->db, k->rq->session) < 0) {
 		kc_err("logout of %s: the session cannot be ended: %s", k->rq->user, sqlite3_errmsg(k->db->h));
 		return http_reply_html(k->c, 500,
-				       kc_web_message(&pg, "错误 Error",
-						      "数据库错误，尚未退出，请重试 Database error: you are still signed in;"
-						      " try again"),
+				       kc_web_message(&pg, kc_web_t(&pg, "Error"),
+						      kc_web_t(&pg, "Database error: you are still signed in; try again")),
 				       NULL);
 	}
 	kc_info("web logout: %s", k->rq->user);
 	return http_reply_redirect(k->c, "/login", HTTP_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 }
 
+/* POST /lang: the account's language (the form's lang, "en" or "zh"),
+ * then back to the page the toggle was on (the form's back, a path of
+ * this site). */
+enum MHD_Result http_web_lang(struct call *k)
+{
+	char lang[8], back[256], csrf[65];
+	struct kc_web_page pg = http_web_page(k, csrf);
+	struct req *rq = k->rq;
+	enum kc_lang l;
+	int r;
+
+	if (!http_request_csrf_ok(rq))
+		return http_reply_html(k->c, 403, kc_web_message(&pg, kc_web_t(&pg, "Error"), kc_web_t(&pg, "The form has expired: reload the page and try again")), NULL);
+	if (http_request_form(rq->body, rq->len, "lang", lang, sizeof(lang)) < 0 || kc_msg_parse_lang(lang, &l) < 0)
+		return http_reply_html(k->c, 400, kc_web_message(&pg, kc_web_t(&pg, "Error"), kc_web_t(&pg, "Choose English or Chinese")), NULL);
+	r = kc_lang_user_set(k->db, rq->user, l);
+	if (r == -EIO)
+		kc_err("language of %s: database error: %s", rq->user, sqlite3_errmsg(k->db->h));
+	if (r < 0)
+		return http_reply_html(k->c, r == -ENOENT ? 403 : 500, kc_web_message(&pg, kc_web_t(&pg, "Error"), kc_web_t(&pg, r == -ENOENT ? KC_N_("Only an account of the console has a language; sign in with the form") : KC_N_("Database error"))), NULL);
+	/* a path of this site only: no scheme, no host, no "//" */
+	if (http_request_form(rq->body, rq->len, "back", back, sizeof(back)) < 0 || back[0] != '/' || back[1] == '/' ||
+	    back[1] == '\\' || strpbrk(back, "\r\n"))
+		snprintf(back, sizeof(back), "/");
+	return http_reply_redirect(k->c, back, NULL);
+}
+
 enum MHD_Result http_web_report(struct call *k)
 {
-	struct kc_params p = { http_request_arg, k->c };
 	char err[256], csrf[65], *out;
-	struct kc_web_page pg = web_page(k, csrf);
+	struct kc_web_page pg = http_web_page(k, csrf);
+	struct kc_params p = { http_request_arg, k->c, pg.english };
 	json_t *rep;
 	int r;
 
@@ -99,7 +125,7 @@ enum MHD_Result http_web_report(struct call *k)
 		kc_err("report %s: database error: %s", k->rest, sqlite3_errmsg(k->db->h));
 	if (r < 0)
 		return http_reply_html(k->c, r == -ENOENT ? 404 : r == -EINVAL ? 400 : 500,
-				       kc_web_message(&pg, "错误 Error", r == -EIO ? "database error" : err), NULL);
+				       kc_web_message(&pg, kc_web_t(&pg, "Error"), r == -EIO ? kc_web_t(&pg, "Database error") : err), NULL);
 	out = kc_web_report(rep, &pg);
 	json_decref(rep);
 	return http_reply_html(k->c, 200, out, NULL);
@@ -109,17 +135,17 @@ enum MHD_Result http_web_review(struct call *k)
 {
 	char cab[KC_NAME_MAX + 1], ho[32], msg[256], csrf[65];
 	struct req *rq = k->rq;
-	struct kc_web_page pg = web_page(k, csrf);
+	struct kc_web_page pg = http_web_page(k, csrf);
 	int status;
 
 	if (!http_request_csrf_ok(rq))
-		return http_reply_html(k->c, 403, kc_web_message(&pg, "错误 Error", "bad form token"), NULL);
+		return http_reply_html(k->c, 403, kc_web_message(&pg, kc_web_t(&pg, "Error"), kc_web_t(&pg, "The form has expired: reload the page and try again")), NULL);
 	if (http_request_form(rq->body, rq->len, "cabinet", cab, sizeof(cab)) < 0 ||
 	    http_request_form(rq->body, rq->len, "handover", ho, sizeof(ho)) < 0)
 		return http_reply_html(k->c, 400,
-				       kc_web_message(&pg, "错误 Error", "cabinet and handover are required"), NULL);
-	status = http_api_review_status(k->db, cab, ho, msg, sizeof(msg));
+				       kc_web_message(&pg, kc_web_t(&pg, "Error"), kc_web_t(&pg, "Cabinet and handover are required")), NULL);
+	status = http_api_review_status(k->db, cab, ho, kc_web_lang(&pg), msg, sizeof(msg));
 	if (status != 200)
-		return http_reply_html(k->c, (unsigned)status, kc_web_message(&pg, "错误 Error", msg), NULL);
+		return http_reply_html(k->c, (unsigned)status, kc_web_message(&pg, kc_web_t(&pg, "Error"), msg), NULL);
 	return http_reply_redirect(k->c, "/r/handovers", NULL);
 }

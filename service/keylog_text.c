@@ -10,49 +10,88 @@
 #include "common/util.h"
 #include "service/mask.h"
 #include "service/templates.h"
+#include "service/words.h"
 
-/* Each type: its name, and its sentence with {placeholders} of the
- * fields sentence_fields() gives. In the order a supervisor picks them. */
+/* Each type: its name and its sentence with {placeholders} of the
+ * fields sentence_fields() gives, both msgids of the "keycab" catalogue
+ * (po/zh_CN/office.po). In the order a supervisor picks them. */
 static const struct {
-	const char *type, *zh, *sentence;
+	const char *type, *name, *sentence;
 } types[] = {
-	{ "release.granted", "取出钥匙", "{actor} 为 {person} 取出 {unit} 的{kind}钥匙（{purpose}）" },
-	{ "release.refused", "拒绝取出", "{actor} 为 {person} 取 {unit} 的{kind}钥匙被拒绝：{reason}" },
-	{ "release.taken", "钥匙取走", "{unit} 的钥匙 {key} 已从钥匙位 {slot} 取走" },
-	{ "release.not_taken", "钥匙未取走", "{unit} 的钥匙 {key} 未被取走，钥匙位 {slot} 已重新上锁" },
-	{ "loan.returned", "归还钥匙", "{person} 归还 {unit} 的{kind}钥匙（{purpose}）{late}" },
-	{ "loan.overdue", "逾期未还", "{person} 借用的 {unit} {kind}钥匙逾期未还（{purpose}）" },
-	{ "inspection.recorded", "巡检记录", "{actor} 记录 {person} 对 {unit} 的巡检：{result}" },
-	{ "id.held", "留存证件", "{actor} 留存 {person} 的{id_type}（{id_masked}）" },
-	{ "id.released", "退还证件", "{actor} 退还 {person} 的{id_type}（{id_masked}）" },
-	{ "id.release_refused", "拒绝退证", "{actor} 退还 {person} 的证件被拒绝：{reason}" },
-	{ "collection.completed", "业主领回", "{actor} 将 {unit} 的托管钥匙交还业主 {person}" },
-	{ "entrustment.registered", "登记托管", "{actor} 登记业主 {owner}（{owner_phone}）托管 {unit} 的钥匙" },
-	{ "entrustment.closed", "结束托管", "{actor} 结束 {unit} 的钥匙托管（{close_reason}）" },
-	{ "letter.filed", "登记授权书", "{actor} 登记 {person} 借用 {unit} 钥匙的业主授权书" },
-	{ "letter.confirmed", "确认授权书", "{actor} 与业主确认 {unit} 钥匙的授权书（{channel}）" },
-	{ "approval.issued", "经理批准", "{actor} 批准取用 {unit} 的钥匙 {key}" },
-	{ "approval.used", "使用批准", "{actor} 的批准用于取出 {unit} 的钥匙 {key}" },
-	{ "notice.due", "到期通知", "向业主 {person} 发出 {unit} 钥匙托管{stage}通知" },
-	{ "alarm.raised", "报警", "{unit} 的钥匙 {key} 报警：{alarm}" },
-	{ "alarm.cleared", "解除报警", "{actor} 解除 {unit} 的报警：{alarm}" },
-	{ "handover.started", "发起交班", "{actor} 发起交班（第 {handover} 号交接单）" },
-	{ "handover.confirmed", "确认接班", "{actor} 确认接班（第 {handover} 号交接单）" },
-	{ "handover.reviewed", "审阅交接", "{actor} 审阅签字第 {handover} 号交接单" },
-	{ "operator.login", "登录", "{actor} 在钥匙柜登录（{method}）" },
-	{ "operator.login_failed", "登录失败", "{person} 登录失败（{method}）：{reason}" },
-	{ "key.reseated", "钥匙移回原位", "{actor} 打开钥匙位 {slot}，将 {unit} 的钥匙 {key} 移回原位" },
-	{ "slot.inserted", "钥匙放入", "{unit} 的钥匙 {key} 放入钥匙位 {slot}" },
-	{ "slot.removed", "钥匙离位", "{unit} 的钥匙 {key} 离开钥匙位 {slot}" },
-	{ "slot.fault", "钥匙位故障", "钥匙位 {slot} 故障" },
-	{ "slot.recovered", "钥匙位恢复", "钥匙位 {slot} 恢复正常" },
-	{ "site.registered", "登记项目", "登记项目 {site}" },
-	{ "unit.registered", "登记房屋", "登记房屋 {unit}（{vacant}）" },
-	{ "unit.vacancy", "空置变更", "{unit} {vacancy}" },
-	{ "key.registered", "登记钥匙", "登记 {unit} 的{kind}钥匙 {key}（钥匙位 {slot}）" },
-	{ "person.registered", "登记人员", "登记{role} {person}" },
-	{ "controller.started", "钥匙柜启动", "钥匙柜启动" },
-	{ "controller.stopping", "钥匙柜停止", "钥匙柜停止运行" },
+	{ "release.granted", KC_N_("Key released"),
+	  KC_N_("{actor} released the {kind} key of {unit} to {person} ({purpose})") },
+	{ "release.refused", KC_N_("Release refused"),
+	  KC_N_("{actor} was refused the {kind} key of {unit} for {person}: {reason}") },
+	{ "release.taken", KC_N_("Key taken"),
+	  KC_N_("Key {key} of {unit} was taken from slot {slot}") },
+	{ "release.not_taken", KC_N_("Key not taken"),
+	  KC_N_("Key {key} of {unit} was not taken; slot {slot} is locked again") },
+	{ "loan.returned", KC_N_("Key returned"),
+	  KC_N_("{person} returned the {kind} key of {unit} ({purpose}){late}") },
+	{ "loan.overdue", KC_N_("Key overdue"),
+	  KC_N_("The {kind} key of {unit} that {person} borrowed is overdue ({purpose})") },
+	{ "inspection.recorded", KC_N_("Inspection recorded"),
+	  KC_N_("{actor} recorded the inspection of {unit} by {person}: {result}") },
+	{ "id.held", KC_N_("ID held"),
+	  KC_N_("{actor} held the {id_type} of {person} ({id_masked})") },
+	{ "id.released", KC_N_("ID given back"),
+	  KC_N_("{actor} gave back the {id_type} of {person} ({id_masked})") },
+	{ "id.release_refused", KC_N_("ID give-back refused"),
+	  KC_N_("{actor} was refused giving back the ID of {person}: {reason}") },
+	{ "collection.completed", KC_N_("Collected by the owner"),
+	  KC_N_("{actor} handed the entrusted key of {unit} back to its owner {person}") },
+	{ "entrustment.registered", KC_N_("Entrustment registered"),
+	  KC_N_("{actor} registered the entrustment of the key of {unit} by its owner {owner} ({owner_phone})") },
+	{ "entrustment.closed", KC_N_("Entrustment closed"),
+	  KC_N_("{actor} closed the entrustment of the key of {unit} ({close_reason})") },
+	{ "letter.filed", KC_N_("Owner's letter filed"),
+	  KC_N_("{actor} filed the owner's letter for {person} to borrow the key of {unit}") },
+	{ "letter.confirmed", KC_N_("Owner's letter confirmed"),
+	  KC_N_("{actor} confirmed with the owner the letter for the key of {unit} ({channel})") },
+	{ "approval.issued", KC_N_("Manager's approval"),
+	  KC_N_("{actor} approved taking key {key} of {unit}") },
+	{ "approval.used", KC_N_("Approval used"),
+	  KC_N_("The approval of {actor} was used to take key {key} of {unit}") },
+	{ "notice.due", KC_N_("Notice sent"),
+	  KC_N_("Notice to the owner {person} that the entrustment of the key of {unit} is {stage}") },
+	{ "alarm.raised", KC_N_("Alarm"),
+	  KC_N_("Alarm on key {key} of {unit}: {alarm}") },
+	{ "alarm.cleared", KC_N_("Alarm cleared"),
+	  KC_N_("{actor} cleared the alarm of {unit}: {alarm}") },
+	{ "handover.started", KC_N_("Handover started"),
+	  KC_N_("{actor} started handover sheet {handover}") },
+	{ "handover.confirmed", KC_N_("Handover confirmed"),
+	  KC_N_("{actor} took over with handover sheet {handover}") },
+	{ "handover.reviewed", KC_N_("Handover reviewed"),
+	  KC_N_("{actor} reviewed and signed handover sheet {handover}") },
+	{ "operator.login", KC_N_("Sign-in"),
+	  KC_N_("{actor} signed in at the cabinet ({method})") },
+	{ "operator.login_failed", KC_N_("Sign-in failed"),
+	  KC_N_("{person} failed to sign in ({method}): {reason}") },
+	{ "key.reseated", KC_N_("Key moved home"),
+	  KC_N_("{actor} opened slot {slot} and moved key {key} of {unit} back to its place") },
+	{ "slot.inserted", KC_N_("Key put in"),
+	  KC_N_("Key {key} of {unit} was put in slot {slot}") },
+	{ "slot.removed", KC_N_("Key left its slot"),
+	  KC_N_("Key {key} of {unit} left slot {slot}") },
+	{ "slot.fault", KC_N_("Slot fault"),
+	  KC_N_("Slot {slot} is in fault") },
+	{ "slot.recovered", KC_N_("Slot recovered"),
+	  KC_N_("Slot {slot} works again") },
+	{ "site.registered", KC_N_("Site registered"),
+	  KC_N_("Site {site} registered") },
+	{ "unit.registered", KC_N_("Unit registered"),
+	  KC_N_("Unit {unit} registered ({vacant})") },
+	{ "unit.vacancy", KC_N_("Vacancy changed"),
+	  KC_N_("{unit}: {vacancy}") },
+	{ "key.registered", KC_N_("Key registered"),
+	  KC_N_("The {kind} key {key} of {unit} registered (slot {slot})") },
+	{ "person.registered", KC_N_("Person registered"),
+	  KC_N_("{role} {person} registered") },
+	{ "controller.started", KC_N_("Cabinet started"),
+	  KC_N_("The cabinet started") },
+	{ "controller.stopping", KC_N_("Cabinet stopping"),
+	  KC_N_("The cabinet stopped") },
 };
 
 const char *kc_keylog_type_at(size_t i)
@@ -60,40 +99,12 @@ const char *kc_keylog_type_at(size_t i)
 	return i < KC_ARRAY_SIZE(types) ? types[i].type : NULL;
 }
 
-/* Words the catalogue's vocabulary does not hold. */
-static const struct {
-	const char *ctx, *word, *zh;
-} words[] = {
-	{ "purpose", "owner_collect", "业主领回" }, { "role", "owner", "业主" },
-	{ "channel", "phone", "电话" },		   { "channel", "in_person", "当面" },
-	{ "channel", "wechat", "微信" },	   { "channel", "sms", "短信" },
-	{ "method", "pin", "密码" },		   { "method", "card", "刷卡" },
-	{ "stage", "before_end", "即将到期" },	   { "stage", "end", "到期" },
-	{ "stage", "reminder", "到期提醒" },	   { "close", "collected", "业主已领回" },
-	{ "close", "cancelled", "已取消" },	   { "alarm", "tamper", "钥匙被非法取出" },
-	{ "alarm", "wrong_slot", "钥匙放错钥匙位" }, { "alarm", "overdue", "钥匙逾期未还" },
-	{ "alarm", "fault", "钥匙位故障" },	   { "alarm", "audit_link", "审计服务拒收记录" },
-	{ "id_type", "id_card", "居民身份证" },	   { "reason", "wrong PIN", "密码错误" },
-	{ "reason", "unknown card", "未登记的卡" }, { "reason", "too many failed logins", "失败次数过多，暂时锁定" },
-	{ "reason", "not_taken", "钥匙未被取走" },
-};
-
-const char *kc_keylog_type_zh(const char *type)
+const char *kc_keylog_type_name(enum kc_lang lang, const char *type)
 {
 	for (size_t i = 0; type && i < KC_ARRAY_SIZE(types); i++)
 		if (strcmp(types[i].type, type) == 0)
-			return types[i].zh;
+			return kc_msg_gettext(lang, types[i].name);
 	return type;
-}
-
-const char *kc_keylog_word(const char *ctx, const char *word)
-{
-	if (!word)
-		return NULL;
-	for (size_t i = 0; i < KC_ARRAY_SIZE(words); i++)
-		if (strcmp(words[i].ctx, ctx) == 0 && strcmp(words[i].word, word) == 0)
-			return words[i].zh;
-	return kc_msg_word(KC_LANG_ZH, ctx, word);
 }
 
 /* Matches s against the English template t: 1 with the placeholders'
@@ -134,8 +145,8 @@ static int match(const char *t, const char *s, json_t *params, const char **rest
 	}
 }
 
-/* One message of the reason at s, rendered in Chinese onto out. */
-static const char *reason_one(const char *s, char *out, size_t len)
+/* One message of the reason at s, rendered in lang onto out. */
+static const char *reason_one(enum kc_lang lang, const char *s, char *out, size_t len)
 {
 	for (int c = 0; c < KCM__COUNT; c++) {
 		json_t *params = json_object(), *msg;
@@ -147,7 +158,7 @@ static const char *reason_one(const char *s, char *out, size_t len)
 			continue;
 		}
 		msg = json_pack("{s:s, s:o}", "code", kc_msg_name((enum kc_msg_code)c), "params", params);
-		ok = msg && kc_msg_render(msg, KC_LANG_ZH, out, len) == 0;
+		ok = msg && kc_msg_render(msg, lang, out, len) == 0;
 		json_decref(msg);
 		if (ok)
 			return rest;
@@ -155,20 +166,21 @@ static const char *reason_one(const char *s, char *out, size_t len)
 	return NULL;
 }
 
-void kc_keylog_reason(const char *reason, char *out, size_t len)
+void kc_keylog_reason(enum kc_lang lang, const char *reason, char *out, size_t len)
 {
-	const char *s = reason, *w = kc_keylog_word("reason", reason);
+	const char *s = reason, *w = kc_msg_word(KC_LANG_ZH, "reason", reason);
 	size_t n = 0;
 
 	out[0] = '\0';
 	if (!reason)
 		return;
 	if (w != reason) {
-		snprintf(out, len, "%s", w);
+		/* a word of the vocabulary */
+		snprintf(out, len, "%s", kc_word(lang, "reason", reason));
 		return;
 	}
 	while (s && *s && n + 1 < len) {
-		s = reason_one(s, out + n, len - n);
+		s = reason_one(lang, s, out + n, len - n);
 		n += strlen(out + n);
 		while (s && *s == ' ')
 			s++;
@@ -177,9 +189,10 @@ void kc_keylog_reason(const char *reason, char *out, size_t len)
 		snprintf(out, len, "%s", reason);
 }
 
-static void field(json_t *f, const char *name, const char *v, const char *none)
+/* none: a msgid, what the sentence says when the event has no v */
+static void field(json_t *f, enum kc_lang lang, const char *name, const char *v, const char *none)
 {
-	json_object_set_new(f, name, json_string(v && *v ? v : none));
+	json_object_set_new(f, name, json_string(v && *v ? v : none && *none ? kc_msg_gettext(lang, none) : ""));
 }
 
 static const char *data_str(const json_t *data, const char *name)
@@ -187,20 +200,24 @@ static const char *data_str(const json_t *data, const char *name)
 	return json_string_value(json_object_get(data, name));
 }
 
-static void result_text(const json_t *data, char *out, size_t len)
+static void result_text(enum kc_lang lang, const json_t *data, char *out, size_t len)
 {
 	const char *result = data_str(data, "result"), *problems = data_str(data, "problems");
 	const char *fwd = data_str(data, "forwarded_to");
 
 	if (!result || strcmp(result, "problems") != 0) {
-		snprintf(out, len, "%s", result ? kc_keylog_word("result", result) : "—");
+		snprintf(out, len, "%s", result ? kc_word(lang, "result", result) : "—");
 		return;
 	}
-	snprintf(out, len, "发现问题（%s）%s%s", problems && *problems ? problems : "未写明",
-		 fwd && *fwd ? "，已转呈" : "，未转呈", fwd && *fwd ? fwd : "");
+	if (!problems || !*problems)
+		problems = kc_msg_gettext(lang, "not written down");
+	if (fwd && *fwd)
+		snprintf(out, len, kc_msg_gettext(lang, "problems found (%s), forwarded to %s"), problems, fwd);
+	else
+		snprintf(out, len, kc_msg_gettext(lang, "problems found (%s), not forwarded"), problems);
 }
 
-static json_t *sentence_fields(const struct kc_keylog_event *e)
+static json_t *sentence_fields(enum kc_lang lang, const struct kc_keylog_event *e)
 {
 	const json_t *d = e->data;
 	json_t *f = json_object();
@@ -209,40 +226,40 @@ static json_t *sentence_fields(const struct kc_keylog_event *e)
 
 	if (!f)
 		return NULL;
-	field(f, "actor", e->actor, "（无操作人）");
-	field(f, "person", e->person, "（未登记）");
-	field(f, "unit", e->unit ? e->unit : e->key, "—");
-	field(f, "key", e->key, "—");
-	field(f, "slot", e->slot, "—");
-	field(f, "site", e->site, "—");
-	field(f, "kind", kc_keylog_word("kind", e->kind), "");
-	field(f, "purpose", kc_keylog_word("purpose", data_str(d, "purpose")), "未注明用途");
-	kc_keylog_reason(data_str(d, "reason"), reason, sizeof(reason));
-	field(f, "reason", reason, "未注明原因");
-	field(f, "close_reason", kc_keylog_word("close", data_str(d, "reason")), "—");
-	field(f, "late", json_is_true(json_object_get(d, "overdue")) ? "，已逾期" : "", "");
-	result_text(d, result, sizeof(result));
-	field(f, "result", result, "—");
+	field(f, lang, "actor", e->actor, "(no operator)");
+	field(f, lang, "person", e->person, "(not registered)");
+	field(f, lang, "unit", e->unit ? e->unit : e->key, "—");
+	field(f, lang, "key", e->key, "—");
+	field(f, lang, "slot", e->slot, "—");
+	field(f, lang, "site", e->site, "—");
+	field(f, lang, "kind", kc_word(lang, "kind", e->kind), "");
+	field(f, lang, "purpose", kc_word(lang, "purpose", data_str(d, "purpose")), "no purpose given");
+	kc_keylog_reason(lang, data_str(d, "reason"), reason, sizeof(reason));
+	field(f, lang, "reason", reason, "no reason given");
+	field(f, lang, "close_reason", kc_word(lang, "close", data_str(d, "reason")), "—");
+	field(f, lang, "late", json_is_true(json_object_get(d, "overdue")) ? kc_msg_gettext(lang, ", overdue") : "", "");
+	result_text(lang, d, result, sizeof(result));
+	field(f, lang, "result", result, "—");
 	v = data_str(d, "id_type");
-	field(f, "id_type", kc_keylog_word("id_type", v), "证件");
-	field(f, "id_masked", data_str(d, "id_masked"), "—");
-	field(f, "owner", data_str(d, "owner_name") ? data_str(d, "owner_name") : e->person, "（未登记）");
+	field(f, lang, "id_type", kc_word(lang, "id_type", v), "ID");
+	field(f, lang, "id_masked", data_str(d, "id_masked"), "—");
+	field(f, lang, "owner", data_str(d, "owner_name") ? data_str(d, "owner_name") : e->person, "(not registered)");
 	if ((v = data_str(d, "owner_phone")))
 		kc_mask_phone(v, result, sizeof(result));
-	field(f, "owner_phone", v ? result : NULL, "无电话");
-	field(f, "channel", kc_keylog_word("channel", data_str(d, "channel")), "—");
-	field(f, "method", kc_keylog_word("method", data_str(d, "method")), "—");
-	field(f, "stage", kc_keylog_word("stage", data_str(d, "stage")), "");
-	field(f, "alarm", kc_keylog_word("alarm", data_str(d, "alarm_type")), "—");
-	field(f, "role", kc_keylog_word("role", data_str(d, "role")), "人员");
-	field(f, "vacant", json_is_true(json_object_get(d, "vacant")) ? "空置" : "非空置", "");
-	field(f, "vacancy", json_is_true(json_object_get(d, "vacant")) ? "转为空置" : "转为入住", "");
+	field(f, lang, "owner_phone", v ? result : NULL, "no phone");
+	field(f, lang, "channel", kc_word(lang, "channel", data_str(d, "channel")), "—");
+	field(f, lang, "method", kc_word(lang, "method", data_str(d, "method")), "—");
+	field(f, lang, "stage", kc_word(lang, "stage", data_str(d, "stage")), "");
+	field(f, lang, "alarm", kc_word(lang, "alarm", data_str(d, "alarm_type")), "—");
+	field(f, lang, "role", kc_word(lang, "role", data_str(d, "role")), "Person");
+	field(f, lang, "vacant", json_is_true(json_object_get(d, "vacant")) ? kc_msg_gettext(lang, "vacant") : kc_msg_gettext(lang, "not vacant"), "");
+	field(f, lang, "vacancy", json_is_true(json_object_get(d, "vacant")) ? kc_msg_gettext(lang, "now vacant") : kc_msg_gettext(lang, "now occupied"), "");
 	snprintf(result, sizeof(result), "%lld", (long long)json_integer_value(json_object_get(d, "handover")));
-	field(f, "handover", result, "");
+	field(f, lang, "handover", result, "");
 	return f;
 }
 
-char *kc_keylog_sentence(const struct kc_keylog_event *e)
+char *kc_keylog_sentence(enum kc_lang lang, const struct kc_keylog_event *e)
 {
 	const char *tmpl = NULL;
 	char err[80], *out = NULL;
@@ -250,10 +267,10 @@ char *kc_keylog_sentence(const struct kc_keylog_event *e)
 
 	for (size_t i = 0; e->type && i < KC_ARRAY_SIZE(types); i++)
 		if (strcmp(types[i].type, e->type) == 0)
-			tmpl = types[i].sentence;
+			tmpl = kc_msg_gettext(lang, types[i].sentence);
 	if (!tmpl)
 		return strdup(e->type ? e->type : "");
-	f = sentence_fields(e);
+	f = sentence_fields(lang, e);
 	if (!f)
 		return NULL;
 	if (kc_template_render(tmpl, f, &out, err, sizeof(err)) < 0)

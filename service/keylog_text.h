@@ -1,11 +1,14 @@
 /* The key log in words: each event type's name, and each event as a
- * Chinese sentence naming people by name and keys by unit
+ * sentence in Chinese or English (the "keycab" catalogue's), naming
+ * people by name and keys by unit
  * (service/report_keylog.c fills the names, service/web_keylog.c shows
  * the sentences). */
 #ifndef KC_SERVICE_KEYLOG_TEXT_H
 #define KC_SERVICE_KEYLOG_TEXT_H
 #include <jansson.h>
 #include <stddef.h>
+
+#include "common/msg.h"
 
 /* One event as the sentence reads it: who and what by name (the code
  * when no name is known, NULL when the event names none). */
@@ -18,19 +21,17 @@ struct kc_keylog_event {
 	const json_t *data;
 };
 
-/* The type's name in Chinese ("取出钥匙"); the code itself for a type
- * this build does not know. */
-const char *kc_keylog_type_zh(const char *type);
+/* The type's name in lang ("Key released", "取出钥匙"); the code itself
+ * for a type this build does not know. */
+const char *kc_keylog_type_name(enum kc_lang lang, const char *type);
 /* The i-th type code in the order a supervisor picks them; NULL past
  * the last. */
 const char *kc_keylog_type_at(size_t i);
-/* A word of the vocabulary (kind, purpose, role, result, ...) in Chinese. */
-const char *kc_keylog_word(const char *ctx, const char *word);
 /* A refusal's or failure's reason (as keycabd sends it, in English) in
- * Chinese, into out. */
-void kc_keylog_reason(const char *reason, char *out, size_t len);
-/* The event as a sentence, an owner's phone masked; malloc'd, NULL when
- * out of memory. */
-char *kc_keylog_sentence(const struct kc_keylog_event *e);
+ * lang, into out. */
+void kc_keylog_reason(enum kc_lang lang, const char *reason, char *out, size_t len);
+/* The event as a sentence in lang, an owner's phone masked; malloc'd,
+ * NULL when out of memory. */
+char *kc_keylog_sentence(enum kc_lang lang, const struct kc_keylog_event *e);
 
 #endif

@@ -66,3 +66,4 @@ TEST_SCRIPTS += tests/service/t-dashboard.py
 # Chromium
 TEST_SCRIPTS += tests/service/t-export.py
 DEBS_TEST += libreoffice-calc-nogui
+TEST_SCRIPTS += tests/service/t-chinese-pages.py

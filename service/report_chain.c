@@ -11,10 +11,10 @@
 /* ---- 6. chain verification ---- */
 
 static const struct kc_report_col chain_cols[] = {
-	{ "cabinet", "Cabinet", "钥匙柜", 's' },	{ "head", "Last event", "最新事件", 's' },
-	{ "checked", "Events checked", "已校验", 's' }, { "status", "Status", "结果", 's' },
-	{ "bad_seq", "First bad event", "首个异常事件", 's' }, { "message", "Message", "说明", 's' },
-	{ NULL, NULL, NULL, 0 },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "head", KC_N_("Last event"), 's' },
+	{ "checked", KC_N_("Events checked"), 's' }, { "status", KC_N_("Status"), 's' },
+	{ "bad_seq", KC_N_("First bad event"), 's' }, { "message", KC_N_("Message"), 's' },
+	{ NULL, NULL, 0 },
 };
 
 int kc_report_chain(struct kc_report_ctx *c)
@@ -32,7 +32,7 @@ int kc_report_chain(struct kc_report_ctx *c)
 	st = kc_query_prepare(c->db, &q);
 	if (!st)
 		return -EIO;
-	sec = kc_report_section(c, "chains", "Stored chains", "日志链", chain_cols);
+	sec = kc_report_section(c, "chains", "Stored chains", chain_cols);
 	rows = json_object_get(sec, "rows");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(st, 0);

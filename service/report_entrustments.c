@@ -10,22 +10,22 @@
 /* ---- 3. entrustments ---- */
 
 static const struct kc_report_col ent_cols[] = {
-	{ "cabinet", "Cabinet", "钥匙柜", 's' },	{ "entrustment", "Entrustment", "托管单", 's' },
-	{ "key", "Key", "钥匙", 's' },		{ "unit", "Unit", "房号", 's' },
-	{ "site", "Site", "项目", 's' },		{ "owner", "Owner", "业主", 's' },
-	{ "owner_name", "Owner name", "业主姓名", 's' }, { "start", "Start", "开始", 't' },
-	{ "end", "End", "到期", 't' },		{ "notices", "Notices", "通知次数", 's' },
-	{ NULL, NULL, NULL, 0 },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "entrustment", KC_N_("Entrustment"), 's' },
+	{ "key", KC_N_("Key"), 's' },		{ "unit", KC_N_("Unit"), 's' },
+	{ "site", KC_N_("Site"), 's' },		{ "owner", KC_N_("Owner"), 's' },
+	{ "owner_name", KC_N_("Owner name"), 's' }, { "start", KC_N_("Start"), 't' },
+	{ "end", KC_N_("End"), 't' },		{ "notices", KC_N_("Notices"), 's' },
+	{ NULL, NULL, 0 },
 };
 static const struct kc_report_col notice_cols[] = {
-	{ "notice_id", "Notice", "通知", 's' },	{ "created", "Created", "生成时间", 't' },
-	{ "cabinet", "Cabinet", "钥匙柜", 's' },	{ "type", "Event", "事件", 's' },
-	{ "stage", "Stage", "阶段", 's' },	{ "entrustment", "Entrustment", "托管单", 's' },
-	{ "key", "Key", "钥匙", 's' },		{ "unit", "Unit", "房号", 's' },
-	{ "site", "Site", "项目", 's' },		{ "text_zh", "Text (zh)", "内容", 's' },
-	{ "webhook", "Webhook", "推送地址", 's' }, { "state", "Delivery", "送达状态", 's' },
-	{ "attempts", "Attempts", "尝试次数", 's' }, { "last_error", "Last error", "最近错误", 's' },
-	{ "delivered", "Delivered", "送达时间", 't' }, { NULL, NULL, NULL, 0 },
+	{ "notice_id", KC_N_("Notice"), 's' },	{ "created", KC_N_("Created"), 't' },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "type", KC_N_("Event"), 's' },
+	{ "stage", KC_N_("Stage"), 's' },	{ "entrustment", KC_N_("Entrustment"), 's' },
+	{ "key", KC_N_("Key"), 's' },		{ "unit", KC_N_("Unit"), 's' },
+	{ "site", KC_N_("Site"), 's' },		{ "text_zh", KC_N_("Text (zh)"), 's' },
+	{ "webhook", KC_N_("Webhook"), 's' }, { "state", KC_N_("Delivery"), 's' },
+	{ "attempts", KC_N_("Attempts"), 's' }, { "last_error", KC_N_("Last error"), 's' },
+	{ "delivered", KC_N_("Delivered"), 't' }, { NULL, NULL, 0 },
 };
 
 int kc_report_entrustments(struct kc_report_ctx *c)
@@ -55,7 +55,7 @@ int kc_report_entrustments(struct kc_report_ctx *c)
 	if (cab)
 		kc_query_str(&q, " AND cabinet = ?", cab);
 	kc_query_add(&q, " ORDER BY end_ms");
-	sec = kc_report_section(c, "expiring", "Expiring", "即将到期", ent_cols);
+	sec = kc_report_section(c, "expiring", "Expiring", ent_cols);
 	if (kc_report_fill(c, sec, &q, ent_cols) < 0)
 		return -EIO;
 
@@ -67,7 +67,7 @@ int kc_report_entrustments(struct kc_report_ctx *c)
 	if (cab)
 		kc_query_str(&q, " AND cabinet = ?", cab);
 	kc_query_add(&q, " ORDER BY end_ms");
-	sec = kc_report_section(c, "expired", "Expired, not collected", "已到期未领取", ent_cols);
+	sec = kc_report_section(c, "expired", "Expired, not collected", ent_cols);
 	if (kc_report_fill(c, sec, &q, ent_cols) < 0)
 		return -EIO;
 
@@ -82,7 +82,7 @@ int kc_report_entrustments(struct kc_report_ctx *c)
 		kc_query_int(&nf, " AND n.created_ms >= ?", from);
 	if (ht)
 		kc_query_int(&nf, " AND n.created_ms < ?", to);
-	sec = kc_report_section(c, "notices", "Notices and their delivery", "通知及送达", notice_cols);
+	sec = kc_report_section(c, "notices", "Notices and their delivery", notice_cols);
 	return kc_report_paged(c, sec,
 			       "SELECT n.id, n.created_ms, n.cabinet, n.type, n.stage, n.entrustment, n.key, n.unit,"
 			       " n.site, n.text_zh, d.webhook, coalesce(d.state, 'no webhook'), d.attempts, d.last_error,"

@@ -10,13 +10,13 @@
 /* ---- 5. handovers (rule 12) ---- */
 
 static const struct kc_report_col ho_cols[] = {
-	{ "cabinet", "Cabinet", "钥匙柜", 's' },	{ "handover", "Handover", "交接单", 's' },
-	{ "started", "Handed over", "交班时间", 't' }, { "outgoing", "Outgoing", "交班人", 's' },
-	{ "incoming", "Incoming", "接班人", 's' },	{ "confirmed", "Confirmed", "接班确认", 't' },
-	{ "keys_out", "Keys out", "借出钥匙", 'j' }, { "ids_held", "IDs held", "留存证件", 'j' },
-	{ "alarms", "Open alarms", "未处理报警", 'j' }, { "reviewed_by", "Reviewed by", "审阅人", 's' },
-	{ "reviewed", "Reviewed", "审阅时间", 't' }, { "review_note", "Note", "审阅意见", 's' },
-	{ NULL, NULL, NULL, 0 },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "handover", KC_N_("Handover"), 's' },
+	{ "started", KC_N_("Handed over"), 't' }, { "outgoing", KC_N_("Outgoing"), 's' },
+	{ "incoming", KC_N_("Incoming"), 's' },	{ "confirmed", KC_N_("Confirmed"), 't' },
+	{ "keys_out", KC_N_("Keys out"), 'j' }, { "ids_held", KC_N_("IDs held"), 'j' },
+	{ "alarms", KC_N_("Open alarms"), 'j' }, { "reviewed_by", KC_N_("Reviewed by"), 's' },
+	{ "reviewed", KC_N_("Reviewed"), 't' }, { "review_note", KC_N_("Note"), 's' },
+	{ NULL, NULL, 0 },
 };
 
 int kc_report_handovers(struct kc_report_ctx *c)
@@ -42,7 +42,7 @@ int kc_report_handovers(struct kc_report_ctx *c)
 		kc_query_int(&f, " AND started_ms < ?", to);
 	if (unrev && strcmp(unrev, "0") != 0)
 		kc_query_add(&f, " AND reviewed_ms IS NULL");
-	sec = kc_report_section(c, "handovers", "Handover sheets", "交接班记录", ho_cols);
+	sec = kc_report_section(c, "handovers", "Handover sheets", ho_cols);
 	if (kc_report_paged(c, sec,
 			    "SELECT cabinet, handover, started_ms, outgoing, incoming, confirmed_ms, keys_out, ids_held,"
 			    " alarms, reviewed_by, reviewed_ms, review_note FROM handovers",

@@ -15,6 +15,7 @@
 
 #include "common/util.h"
 #include "service/keylog_text.h"
+#include "service/words.h"
 #include "service/mask.h"
 #include "service/reports_impl.h"
 
@@ -23,20 +24,19 @@
 enum { C_TS, C_CAB, C_SEQ, C_TYPE, C_ACTOR, C_PERSON, C_KEY, C_KIND, C_UNIT, C_SITE, C_SLOT, C_WHY, C_DATA };
 
 static const struct kc_report_col keylog_cols[] = {
-	{ "ts", "Time", "时间", 't' },		{ "cabinet", "Cabinet", "钥匙柜", 's' },
-	{ "seq", "Seq", "序号", 's' },		{ "type", "Event", "事件代码", 's' },
-	{ "actor", "Operator", "操作人", 's' },	{ "person", "Person", "相关人", 's' },
-	{ "key", "Key", "钥匙", 's' },		{ "kind", "Kind", "类别", 's' },
-	{ "unit", "Unit", "房号", 's' },		{ "site", "Site", "项目", 's' },
-	{ "slot", "Slot", "钥匙位", 's' },	{ "why", "Why", "原因/用途", 's' },
-	{ "data", "Details", "详情", 'j' },	{ NULL, NULL, NULL, 0 },
+	{ "ts", KC_N_("Time"), 't' },		{ "cabinet", KC_N_("Cabinet"), 's' },
+	{ "seq", KC_N_("Seq"), 's' },		{ "type", KC_N_("Event code"), 's' },
+	{ "actor", KC_N_("Operator"), 's' },	{ "person", KC_N_("Person"), 's' },
+	{ "key", KC_N_("Key"), 's' },		{ "kind", KC_N_("Kind"), 's' },
+	{ "unit", KC_N_("Unit"), 's' },		{ "site", KC_N_("Site"), 's' },
+	{ "slot", KC_N_("Slot"), 's' },	{ "why", KC_N_("Why"), 's' },
+	{ "data", KC_N_("Details"), 'j' },	{ NULL, NULL, 0 },
 };
 
 /* Columns each row gets from the names: added after keylog_cols. */
-static const char *const named_cols[][3] = {
-	{ "text", "What happened", "事件" },	{ "type_zh", "Event", "事件类别" },
-	{ "actor_name", "Operator", "操作人姓名" }, { "person_name", "Person", "相关人姓名" },
-	{ "unit_label", "Unit", "房屋" },		{ "site_name", "Site", "项目名称" },
+static const char *const named_cols[][2] = {
+	{ "text", KC_N_("What happened") }, { "type_zh", KC_N_("Event") },  { "actor_name", KC_N_("Operator") },
+	{ "person_name", KC_N_("Person") }, { "unit_label", KC_N_("Unit") }, { "site_name", KC_N_("Site") },
 };
 
 /* "why": the reason, purpose or result the event carries. */
@@ -232,14 +232,14 @@ static int name_rows(struct kc_report_ctx *c, json_t *rows, const json_t *people
 		e.slot = str_at(row, C_SLOT);
 		e.data = json_array_get(row, C_DATA);
 		/* the sentence quotes free text (problems): phones masked */
-		if (!(text = kc_keylog_sentence(&e)) || !(masked = kc_mask_digits(text))) {
+		if (!(text = kc_keylog_sentence(c->lang, &e)) || !(masked = kc_mask_digits(text))) {
 			free(text);
 			return -ENOMEM;
 		}
 		json_array_append_new(row, json_string(masked));
 		free(text);
 		free(masked);
-		json_array_append_new(row, json_string(kc_keylog_type_zh(e.type)));
+		json_array_append_new(row, json_string(kc_keylog_type_name(c->lang, e.type)));
 		json_array_append_new(row, e.actor ? json_string(e.actor) : json_null());
 		json_array_append_new(row, e.person ? json_string(e.person) : json_null());
 		json_array_append_new(row, e.unit ? json_string(e.unit) : json_null());
@@ -332,11 +332,11 @@ static int choices(struct kc_report_ctx *c, const json_t *people)
 	json_object_set_new(ch, "people", a);
 	a = json_array();
 	for (size_t i = 0; (t = kc_keylog_type_at(i)); i++)
-		json_array_append_new(a, json_pack("[s, s]", t, kc_keylog_type_zh(t)));
+		json_array_append_new(a, json_pack("[s, s]", t, kc_keylog_type_name(c->lang, t)));
 	json_object_set_new(ch, "types", a);
 	a = json_array();
 	for (size_t i = 0; i < KC_ARRAY_SIZE(kinds); i++)
-		json_array_append_new(a, json_pack("[s, s]", kinds[i], kc_keylog_word("kind", kinds[i])));
+		json_array_append_new(a, json_pack("[s, s]", kinds[i], kc_word(c->lang, "kind", kinds[i])));
 	json_object_set_new(ch, "kinds", a);
 	return 0;
 }
@@ -485,11 +485,10 @@ int kc_report_keylog(struct kc_report_ctx *c)
 	keylog_page(&q, &rd);
 	memset(&cq, 0, sizeof(cq));
 	keylog_count(&cq, &rd);
-	sec = kc_report_section(c, "events", "Events", "事件", keylog_cols);
+	sec = kc_report_section(c, "events", "Events", keylog_cols);
 	for (size_t i = 0; i < KC_ARRAY_SIZE(named_cols); i++)
 		json_array_append_new(json_object_get(sec, "columns"),
-				      json_pack("{s:s, s:s, s:s}", "name", named_cols[i][0], "en", named_cols[i][1],
-						"zh", named_cols[i][2]));
+				      kc_report_column(named_cols[i][0], named_cols[i][1]));
 	if (kc_report_fill(c, sec, &q, keylog_cols) < 0 || (total = kc_report_count(c, &cq)) < 0)
 		return -EIO;
 	rows = json_object_get(sec, "rows");

@@ -10,41 +10,41 @@
 /* ---- 2. now ---- */
 
 static const struct kc_report_col loan_cols[] = {
-	{ "cabinet", "Cabinet", "钥匙柜", 's' },	{ "loan", "Loan", "借用单", 's' },
-	{ "key", "Key", "钥匙", 's' },		{ "kind", "Kind", "类别", 's' },
-	{ "unit", "Unit", "房号", 's' },		{ "site", "Site", "项目", 's' },
-	{ "person", "Borrower", "借用人", 's' },	{ "actor", "Released by", "经手人", 's' },
-	{ "purpose", "Purpose", "用途", 's' },	{ "out", "Out since", "借出时间", 't' },
-	{ "due", "Due", "应还时间", 't' },	{ "overdue", "Overdue", "逾期", 'b' },
-	{ "contact", "Contact", "联系方式", 's' },	{ "signature", "Signature ref.", "签字确认", 's' },
-	{ NULL, NULL, NULL, 0 },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "loan", KC_N_("Loan"), 's' },
+	{ "key", KC_N_("Key"), 's' },		{ "kind", KC_N_("Kind"), 's' },
+	{ "unit", KC_N_("Unit"), 's' },		{ "site", KC_N_("Site"), 's' },
+	{ "person", KC_N_("Borrower"), 's' },	{ "actor", KC_N_("Released by"), 's' },
+	{ "purpose", KC_N_("Purpose"), 's' },	{ "out", KC_N_("Out since"), 't' },
+	{ "due", KC_N_("Due"), 't' },	{ "overdue", KC_N_("Overdue"), 'b' },
+	{ "contact", KC_N_("Contact"), 's' },	{ "signature", KC_N_("Signature ref."), 's' },
+	{ NULL, NULL, 0 },
 };
 static const struct kc_report_col id_cols[] = {
-	{ "cabinet", "Cabinet", "钥匙柜", 's' },	{ "loan", "Loan", "借用单", 's' },
-	{ "person", "Borrower", "借用人", 's' },	{ "key", "Key", "钥匙", 's' },
-	{ "site", "Site", "项目", 's' },		{ "id_type", "ID type", "证件类型", 's' },
-	{ "id_masked", "ID (masked)", "证件号(遮蔽)", 's' }, { "held", "Held since", "留存时间", 't' },
-	{ NULL, NULL, NULL, 0 },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "loan", KC_N_("Loan"), 's' },
+	{ "person", KC_N_("Borrower"), 's' },	{ "key", KC_N_("Key"), 's' },
+	{ "site", KC_N_("Site"), 's' },		{ "id_type", KC_N_("ID type"), 's' },
+	{ "id_masked", KC_N_("ID (masked)"), 's' }, { "held", KC_N_("Held since"), 't' },
+	{ NULL, NULL, 0 },
 };
 static const struct kc_report_col alarm_cols[] = {
-	{ "cabinet", "Cabinet", "钥匙柜", 's' },	{ "alarm", "Alarm", "报警", 's' },
-	{ "alarm_type", "Type", "类型", 's' },	{ "key", "Key", "钥匙", 's' },
-	{ "slot", "Slot", "钥匙位", 's' },	{ "unit", "Unit", "房号", 's' },
-	{ "site", "Site", "项目", 's' },		{ "detail", "Detail", "详情", 's' },
-	{ "raised", "Raised", "报警时间", 't' },	{ NULL, NULL, NULL, 0 },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "alarm", KC_N_("Alarm"), 's' },
+	{ "alarm_type", KC_N_("Type"), 's' },	{ "key", KC_N_("Key"), 's' },
+	{ "slot", KC_N_("Slot"), 's' },	{ "unit", KC_N_("Unit"), 's' },
+	{ "site", KC_N_("Site"), 's' },		{ "detail", KC_N_("Detail"), 's' },
+	{ "raised", KC_N_("Raised"), 't' },	{ NULL, NULL, 0 },
 };
 static const struct kc_report_col ingest_alarm_cols[] = {
-	{ "cabinet", "Cabinet", "钥匙柜", 's' },	{ "kind", "Problem", "问题", 's' },
-	{ "seq", "Event", "事件序号", 's' },	{ "message", "Message", "说明", 's' },
-	{ "raised", "Raised", "时间", 't' },	{ "repeats", "Repeats", "重复次数", 's' },
-	{ "cleared", "Cleared", "解除时间", 't' },	{ NULL, NULL, NULL, 0 },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "kind", KC_N_("Problem"), 's' },
+	{ "seq", KC_N_("Event no."), 's' },	{ "message", KC_N_("Message"), 's' },
+	{ "raised", KC_N_("Time"), 't' },	{ "repeats", KC_N_("Repeats"), 's' },
+	{ "cleared", KC_N_("Cleared"), 't' },	{ NULL, NULL, 0 },
 };
 static const struct kc_report_col cabinet_cols[] = {
-	{ "cabinet", "Cabinet", "钥匙柜", 's' },	{ "keys_out", "Keys out", "借出", 's' },
-	{ "overdue", "Overdue", "逾期", 's' },	{ "ids_held", "IDs held", "留存证件", 's' },
-	{ "open_alarms", "Open alarms", "未处理报警", 's' }, { "link", "Audit link", "上传状态", 's' },
-	{ "last_seq", "Last event", "最新事件", 's' },	{ "last_seen", "Last seen", "最近联系", 't' },
-	{ NULL, NULL, NULL, 0 },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "keys_out", KC_N_("Keys out"), 's' },
+	{ "overdue", KC_N_("Overdue"), 's' },	{ "ids_held", KC_N_("IDs held"), 's' },
+	{ "open_alarms", KC_N_("Open alarms"), 's' }, { "link", KC_N_("Audit link"), 's' },
+	{ "last_seq", KC_N_("Last event"), 's' },	{ "last_seen", KC_N_("Last seen"), 't' },
+	{ NULL, NULL, 0 },
 };
 
 int kc_report_now(struct kc_report_ctx *c)
@@ -76,7 +76,7 @@ int kc_report_now(struct kc_report_ctx *c)
 	kc_query_set_str(&q, ":site", site);
 	kc_query_set_str(&q, ":cabinet", cab);
 	kc_query_set_int(&q, ":now", c->now);
-	sec = kc_report_section(c, "cabinets", "Per cabinet", "各钥匙柜", cabinet_cols);
+	sec = kc_report_section(c, "cabinets", "Per cabinet", cabinet_cols);
 	if (kc_report_fill(c, sec, &q, cabinet_cols) < 0)
 		return -EIO;
 
@@ -86,7 +86,7 @@ int kc_report_now(struct kc_report_ctx *c)
 		     c->now);
 	kc_query_append(&q, &f);
 	kc_query_add(&q, " ORDER BY due_ms, cabinet, loan");
-	sec = kc_report_section(c, "keys_out", "Keys out", "借出钥匙", loan_cols);
+	sec = kc_report_section(c, "keys_out", "Keys out", loan_cols);
 	if (kc_report_fill(c, sec, &q, loan_cols) < 0)
 		return -EIO;
 
@@ -96,7 +96,7 @@ int kc_report_now(struct kc_report_ctx *c)
 		     c->now);
 	kc_query_append(&q, &f);
 	kc_query_add(&q, " ORDER BY due_ms, cabinet, loan");
-	sec = kc_report_section(c, "overdue", "Overdue keys", "逾期未还", loan_cols);
+	sec = kc_report_section(c, "overdue", "Overdue keys", loan_cols);
 	if (kc_report_fill(c, sec, &q, loan_cols) < 0)
 		return -EIO;
 
@@ -105,7 +105,7 @@ int kc_report_now(struct kc_report_ctx *c)
 		  " WHERE released_ms IS NULL");
 	kc_query_append(&q, &f);
 	kc_query_add(&q, " ORDER BY held_ms");
-	sec = kc_report_section(c, "ids_held", "IDs held", "留存证件", id_cols);
+	sec = kc_report_section(c, "ids_held", "IDs held", id_cols);
 	if (kc_report_fill(c, sec, &q, id_cols) < 0)
 		return -EIO;
 
@@ -114,7 +114,7 @@ int kc_report_now(struct kc_report_ctx *c)
 		  " WHERE cleared_ms IS NULL");
 	kc_query_append(&q, &f);
 	kc_query_add(&q, " ORDER BY raised_ms");
-	sec = kc_report_section(c, "alarms", "Open alarms", "未处理报警", alarm_cols);
+	sec = kc_report_section(c, "alarms", "Open alarms", alarm_cols);
 	if (kc_report_fill(c, sec, &q, alarm_cols) < 0)
 		return -EIO;
 
@@ -125,6 +125,6 @@ int kc_report_now(struct kc_report_ctx *c)
 	if (site)
 		kc_query_str(&q, " AND cabinet IN (SELECT cabinet FROM keys WHERE site = ?)", site);
 	kc_query_add(&q, " ORDER BY cleared_ms IS NULL DESC, raised_ms DESC LIMIT 100");
-	sec = kc_report_section(c, "ingest_alarms", "Ingest alarms: refused batches and events left out of the reports", "接收告警", ingest_alarm_cols);
+	sec = kc_report_section(c, "ingest_alarms", "Ingest alarms: refused batches and events left out of the reports", ingest_alarm_cols);
 	return kc_report_fill(c, sec, &q, ingest_alarm_cols);
 }

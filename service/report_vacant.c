@@ -5,40 +5,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/msg.h"
 #include "common/util.h"
 #include "service/reports_impl.h"
 
 /* ---- 4. vacant-unit inspections (rule 5) ---- */
 
 static const struct kc_report_col vsite_cols[] = {
-	{ "site", "Site", "项目", 's' },		{ "name", "Name", "名称", 's' },
-	{ "age", "New/old", "新/老项目", 's' },	{ "target_pct", "Target %", "目标抽查率%", 's' },
-	{ "vacant", "Vacant units", "空置房数", 's' }, { "inspected", "Inspected", "已检查", 's' },
-	{ "coverage_pct", "Coverage %", "抽查率%", 's' }, { "target_met", "Target met", "达标", 'b' },
-	{ "not_inspected", "Not inspected", "未检查", 's' }, { "problems", "Problems", "发现问题", 's' },
-	{ "forwarded", "Forwarded", "已转呈", 's' }, { "overdue", "Overdue loans", "逾期借用", 's' },
-	{ NULL, NULL, NULL, 0 },
+	{ "site", KC_N_("Site"), 's' },		{ "name", KC_N_("Name"), 's' },
+	{ "age", KC_N_("New/old"), 's' },	{ "target_pct", KC_N_("Target %"), 's' },
+	{ "vacant", KC_N_("Vacant units"), 's' }, { "inspected", KC_N_("Inspected"), 's' },
+	{ "coverage_pct", KC_N_("Coverage %"), 's' }, { "target_met", KC_N_("Target met"), 'b' },
+	{ "not_inspected", KC_N_("Not inspected"), 's' }, { "problems", KC_N_("Problems"), 's' },
+	{ "forwarded", KC_N_("Forwarded"), 's' }, { "overdue", KC_N_("Overdue loans"), 's' },
+	{ NULL, NULL, 0 },
 };
 static const struct kc_report_col vunit_cols[] = {
-	{ "site", "Site", "项目", 's' },		{ "unit", "Unit", "房号", 's' },
-	{ "building", "Building", "楼栋", 's' },	{ "room", "Room", "房间", 's' },
-	{ NULL, NULL, NULL, 0 },
+	{ "site", KC_N_("Site"), 's' },		{ "unit", KC_N_("Unit"), 's' },
+	{ "building", KC_N_("Building"), 's' },	{ "room", KC_N_("Room"), 's' },
+	{ NULL, NULL, 0 },
 };
 static const struct kc_report_col vinsp_cols[] = {
-	{ "site", "Site", "项目", 's' },		{ "unit", "Unit", "房号", 's' },
-	{ "ts", "Inspected", "检查时间", 't' },	{ "inspector", "Inspector", "检查人", 's' },
-	{ "inspector_name", "Inspector's name", "检查人姓名", 's' },
-	{ "key", "Key", "钥匙", 's' },		{ "result", "Result", "结果", 's' },
-	{ "problems", "Problems", "问题", 's' },	{ "forwarded_to", "Forwarded to", "转呈部门", 's' },
-	{ "actor", "Recorded by", "登记人", 's' },	{ NULL, NULL, NULL, 0 },
+	{ "site", KC_N_("Site"), 's' },		{ "unit", KC_N_("Unit"), 's' },
+	{ "ts", KC_N_("Inspected at"), 't' },	{ "inspector", KC_N_("Inspector"), 's' },
+	{ "inspector_name", KC_N_("Inspector's name"), 's' },
+	{ "key", KC_N_("Key"), 's' },		{ "result", KC_N_("Result"), 's' },
+	{ "problems", KC_N_("Problems"), 's' },	{ "forwarded_to", KC_N_("Forwarded to"), 's' },
+	{ "actor", KC_N_("Recorded by"), 's' },	{ NULL, NULL, 0 },
 };
 static const struct kc_report_col voverdue_cols[] = {
-	{ "site", "Site", "项目", 's' },		{ "unit", "Unit", "房号", 's' },
-	{ "key", "Key", "钥匙", 's' },		{ "person", "Borrower", "借用人", 's' },
-	{ "person_name", "Borrower's name", "借用人姓名", 's' },
-	{ "cabinet", "Cabinet", "钥匙柜", 's' },	{ "loan", "Loan", "借用单", 's' },
-	{ "out", "Out", "借出", 't' },		{ "due", "Due", "应还", 't' },
-	{ "returned", "Returned", "归还", 't' },	{ NULL, NULL, NULL, 0 },
+	{ "site", KC_N_("Site"), 's' },		{ "unit", KC_N_("Unit"), 's' },
+	{ "key", KC_N_("Key"), 's' },		{ "person", KC_N_("Borrower"), 's' },
+	{ "person_name", KC_N_("Borrower's name"), 's' },
+	{ "cabinet", KC_N_("Cabinet"), 's' },	{ "loan", KC_N_("Loan"), 's' },
+	{ "out", KC_N_("Out"), 't' },		{ "due", KC_N_("Due"), 't' },
+	{ "returned", KC_N_("Returned"), 't' },	{ NULL, NULL, 0 },
 };
 
 /* The name a person.registered event gave the person in column col. */
@@ -244,7 +245,8 @@ int kc_report_vacant(struct kc_report_ctx *c)
 
 	sites = json_object();
 	ni_sec = json_pack("{s:s, s:s, s:s, s:[], s:[]}", "name", "not_inspected", "title_en",
-			   "Vacant units not yet inspected", "title_zh", "未检查的空置房", "columns", "rows");
+			   "Vacant units not yet inspected", "title_zh",
+			   kc_msg_gettext(KC_LANG_ZH, "Vacant units not yet inspected"), "columns", "rows");
 	if (coverage(c->db, site, month, &vm, sites, json_object_get(ni_sec, "rows")) < 0)
 		goto fail;
 
@@ -258,7 +260,7 @@ int kc_report_vacant(struct kc_report_ctx *c)
 	if (list_and_count(c, &q, voverdue_cols, overdue, sites, "overdue", NULL, 0) < 0)
 		goto fail;
 
-	sec = kc_report_section(c, "sites", "Per site", "各项目", vsite_cols);
+	sec = kc_report_section(c, "sites", "Per site", vsite_cols);
 	json_object_foreach(sites, key, val) {
 		json_int_t nv = json_integer_value(json_object_get(val, "nv"));
 		json_int_t ni = json_integer_value(json_object_get(val, "ni"));
@@ -273,7 +275,7 @@ int kc_report_vacant(struct kc_report_ctx *c)
 	}
 	json_decref(sites);
 	sites = NULL;
-	sec = kc_report_section(c, "not_inspected", "Vacant units not yet inspected", "未检查的空置房", vunit_cols);
+	sec = kc_report_section(c, "not_inspected", "Vacant units not yet inspected", vunit_cols);
 	json_object_set(sec, "rows", json_object_get(ni_sec, "rows"));
 	json_decref(ni_sec);
 	ni_sec = NULL;
@@ -281,7 +283,7 @@ int kc_report_vacant(struct kc_report_ctx *c)
 	vq(&q, INSPECTIONS_FROM("inspections_ts") " ORDER BY x.site, x.ts_ms", &vm, c->now);
 	kc_query_int(&q, " LIMIT ?", c->page_size);
 	kc_query_int(&q, " OFFSET ?", (c->page - 1) * c->page_size);
-	sec = kc_report_section(c, "inspections", "Inspections", "检查记录", vinsp_cols);
+	sec = kc_report_section(c, "inspections", "Inspections", vinsp_cols);
 	if (kc_report_fill(c, sec, &q, vinsp_cols) < 0)
 		goto fail;
 	vq(&q, MONTHS "SELECT count(*) FROM inspections x INDEXED BY inspections_ts CROSS JOIN m ON m.site = x.site"
@@ -291,9 +293,9 @@ int kc_report_vacant(struct kc_report_ctx *c)
 		goto fail;
 	kc_report_set_paging(c, sec, total);
 
-	sec = kc_report_section(c, "problems", "Problems found and where forwarded", "发现的问题及转呈", vinsp_cols);
+	sec = kc_report_section(c, "problems", "Problems found and where forwarded", vinsp_cols);
 	json_object_set_new(sec, "rows", problems);
-	sec = kc_report_section(c, "overdue", "Inspection loans that ran overdue", "逾期归还的检查借用", voverdue_cols);
+	sec = kc_report_section(c, "overdue", "Inspection loans that ran overdue", voverdue_cols);
 	json_object_set_new(sec, "rows", overdue);
 	json_decref(vm.m);
 	free(vm.text);

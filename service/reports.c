@@ -8,17 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/msg.h"
 #include "common/util.h"
 #include "service/mask.h"
 #include "service/reports_impl.h"
 
 const struct kc_report_info kc_reports[] = {
-	{ "keylog", "Key log", "钥匙日志" },
-	{ "now", "Now: keys out, overdue, IDs held, alarms", "当前:借出钥匙、逾期、留存证件、报警" },
-	{ "entrustments", "Entrustments and notices", "托管钥匙与通知" },
-	{ "vacant", "Vacant-unit inspections", "空置房检查" },
-	{ "handovers", "Shift handovers", "交接班记录" },
-	{ "chain", "Chain verification", "日志链校验" },
+	{ "keylog", KC_N_("Key log") },
+	{ "now", KC_N_("Now: keys out, overdue, IDs held, alarms") },
+	{ "entrustments", KC_N_("Entrustments and notices") },
+	{ "vacant", KC_N_("Vacant-unit inspections") },
+	{ "handovers", KC_N_("Shift handovers") },
+	{ "chain", KC_N_("Chain verification") },
 };
 const size_t kc_nreports = KC_ARRAY_SIZE(kc_reports);
 
@@ -38,8 +39,9 @@ int kc_report_bad(struct kc_report_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 
+	/* in the language of the report's texts */
 	va_start(ap, fmt);
-	vsnprintf(c->err, c->errlen, fmt, ap);
+	vsnprintf(c->err, c->errlen, kc_msg_gettext(c->lang, fmt), ap);
 	va_end(ap);
 	return -EINVAL;
 }
@@ -101,15 +103,20 @@ int kc_report_paging(struct kc_report_ctx *c)
 	return 0;
 }
 
-json_t *kc_report_section(struct kc_report_ctx *c, const char *name, const char *en, const char *zh,
-		       const struct kc_report_col *cols)
+json_t *kc_report_column(const char *name, const char *en)
+{
+	return json_pack("{s:s, s:s, s:s}", "name", name, "en", en, "zh", kc_msg_gettext(KC_LANG_ZH, en));
+}
+
+json_t *kc_report_section(struct kc_report_ctx *c, const char *name, const char *en,
+			  const struct kc_report_col *cols)
 {
 	json_t *sec = json_pack("{s:s, s:s, s:s, s:[], s:[]}", "name", name, "title_en", en, "title_zh",
-				zh, "columns", "rows");
+				kc_msg_gettext(KC_LANG_ZH, en), "columns", "rows");
 	json_t *jc = json_object_get(sec, "columns");
 
 	for (const struct kc_report_col *k = cols; k->name; k++)
-		json_array_append_new(jc, json_pack("{s:s, s:s, s:s}", "name", k->name, "en", k->en, "zh", k->zh));
+		json_array_append_new(jc, kc_report_column(k->name, k->en));
 	json_array_append_new(json_object_get(c->rep, "sections"), sec);
 	return sec;
 }
@@ -312,7 +319,7 @@ int kc_report_run_mode(struct kc_db *db, const char *name, const struct kc_param
 	static int (*const fns[])(struct kc_report_ctx *) = { kc_report_keylog, kc_report_now, kc_report_entrustments,
 								 kc_report_vacant, kc_report_handovers, kc_report_chain };
 	char gen[KC_TIME_LEN];
-	struct kc_report_ctx c = { db, p, now_ms, NULL, err, errlen, 1, 100, NULL, mode, NULL };
+	struct kc_report_ctx c = { db, p, now_ms, NULL, err, errlen, 1, 100, NULL, mode, NULL, p->english ? KC_LANG_EN : KC_LANG_ZH };
 	int r;
 
 	for (size_t i = 0; i < KC_ARRAY_SIZE(fns); i++) {
@@ -324,7 +331,7 @@ int kc_report_run_mode(struct kc_db *db, const char *name, const struct kc_param
 			return -EIO;
 		c.zone = report_zone(db, p);
 		c.rep = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{}, s:[]}", "report", name, "title_en",
-				  kc_reports[i].title_en, "title_zh", kc_reports[i].title_zh, "generated",
+				  kc_reports[i].title, "title_zh", kc_msg_gettext(KC_LANG_ZH, kc_reports[i].title), "generated",
 				  gen, "time_zone", kc_zone_name(c.zone), "params", "sections");
 		if (!c.rep) {
 			kc_db_exec(db, "COMMIT");
@@ -348,6 +355,6 @@ int kc_report_run_mode(struct kc_db *db, const char *name, const struct kc_param
 		*out = c.rep;
 		return 0;
 	}
-	snprintf(err, errlen, "no report \"%.40s\"", name);
+	snprintf(err, errlen, kc_msg_gettext(p->english ? KC_LANG_EN : KC_LANG_ZH, "no report \"%.40s\""), name);
 	return -ENOENT;
 }

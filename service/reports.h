@@ -10,6 +10,7 @@
 #ifndef KC_SERVICE_REPORTS_H
 #define KC_SERVICE_REPORTS_H
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,12 +22,14 @@ struct kc_params {
 	/* The value of a query parameter, or NULL. */
 	const char *(*get)(void *ctx, const char *name);
 	void *ctx;
+	/* texts the report writes (the key log's sentences, type names and
+	 * choices) in English; Chinese otherwise */
+	bool english;
 };
 
 struct kc_report_info {
 	const char *name;
-	const char *title_en;
-	const char *title_zh;
+	const char *title; /* a msgid of the "keycab" catalogue (po/zh_CN/office.po) */
 };
 extern const struct kc_report_info kc_reports[];
 extern const size_t kc_nreports;

@@ -6,13 +6,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/msg.h"
 #include "service/query.h"
 #include "service/reports.h"
 #include "service/store.h"
 #include "service/zone.h"
 
 struct kc_report_col {
-	const char *name, *en, *zh;
+	const char *name;
+	const char *en; /* its heading: a msgid of the "keycab" catalogue */
 	char type; /* 's' as is, 't' ms -> time, 'j' JSON text -> value, 'b' 0/1 -> bool */
 };
 
@@ -33,6 +35,7 @@ struct kc_report_ctx {
 	 * prepared in export->st rather than read */
 	enum kc_report_mode mode;
 	struct kc_report_export *export;
+	enum kc_lang lang; /* of the texts the report writes (kc_params.english) */
 };
 
 /* The reports, one a file. Each returns 0, -EINVAL (a sentence in c->err)
@@ -71,9 +74,13 @@ int kc_report_paging(struct kc_report_ctx *c);
 int kc_report_site_cabinet(struct kc_report_ctx *c, struct kc_query *q, const char *site_col, const char **site,
 			   const char **cabinet);
 
-/* A new section (appended to the report) with cols as its columns. */
-json_t *kc_report_section(struct kc_report_ctx *c, const char *name, const char *en, const char *zh,
+/* A new section (appended to the report) with cols as its columns; en,
+ * its title, and the columns' headings are msgids of the "keycab"
+ * catalogue, whose Chinese the report holds beside them. */
+json_t *kc_report_section(struct kc_report_ctx *c, const char *name, const char *en,
 			  const struct kc_report_col *cols);
+/* A column of a section: {"name", "en", "zh"}, the Chinese the catalogue's. */
+json_t *kc_report_column(const char *name, const char *en);
 /* Column i of the row as a JSON value of the column's type. */
 json_t *kc_report_cell(sqlite3_stmt *st, int i, char type);
 /* Runs q and appends its rows (one column per col) to sec. */

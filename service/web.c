@@ -9,7 +9,9 @@
 #include "common/util.h"
 #include "service/reports.h"
 #include "service/config.h"
+#include "service/keylog_text.h"
 #include "service/sbuf.h"
+#include "service/words.h"
 #include "service/zone.h"
 
 static const char style[] =
@@ -37,13 +39,31 @@ const char *kc_web_t(const struct kc_web_page *pg, const char *en)
 	return pg && pg->english ? en : kc_msg_gettext(KC_LANG_ZH, en);
 }
 
-static void head(struct sbuf *b, const char *title_zh, const char *title_en, const struct kc_web_page *pg)
+enum kc_lang kc_web_lang(const struct kc_web_page *pg)
 {
-	sbuf_add(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-		  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
-	sbuf_html(b, title_zh);
-	sbuf_add(b, " / ");
-	sbuf_html(b, title_en);
+	return pg && pg->english ? KC_LANG_EN : KC_LANG_ZH;
+}
+
+/* The toggle to the other language: a form, as it changes the account. */
+static void lang_toggle(struct sbuf *b, const struct kc_web_page *pg)
+{
+	sbuf_add(b, "<form method=\"post\" action=\"/lang\" class=\"lang\" style=\"display:inline\">"
+		    "<input type=\"hidden\" name=\"csrf\" value=\"");
+	sbuf_html(b, pg->csrf ? pg->csrf : "");
+	sbuf_add(b, "\"><input type=\"hidden\" name=\"back\" value=\"");
+	sbuf_html(b, pg->url ? pg->url : "/");
+	/* each language named in itself */
+	sbuf_printf(b, "\"><input type=\"hidden\" name=\"lang\" value=\"%s\">"
+		       "<button type=\"submit\" id=\"lang-toggle\" lang=\"%s\">%s</button></form>",
+		    pg->english ? "zh" : "en", pg->english ? "zh-CN" : "en", pg->english ? "中文" : "English");
+}
+
+static void head(struct sbuf *b, const char *title, const struct kc_web_page *pg)
+{
+	sbuf_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+		       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>",
+		    kc_msg_lang_tag(kc_web_lang(pg)));
+	sbuf_html(b, title);
 	sbuf_add(b, " - keyauditd</title><style>");
 	sbuf_add(b, style);
 	sbuf_add(b, "</style></head><body>\n");
@@ -53,21 +73,22 @@ static void head(struct sbuf *b, const char *title_zh, const char *title_en, con
 		sbuf_add(b, "</a>");
 		for (size_t i = 0; i < kc_nreports; i++) {
 			sbuf_printf(b, "<a href=\"/r/%s\">", kc_reports[i].name);
-			sbuf_html(b, kc_reports[i].title_zh);
+			sbuf_html(b, kc_web_t(pg, kc_reports[i].title));
 			sbuf_add(b, "</a>");
 		}
-		sbuf_add(b, "<form method=\"post\" action=\"/logout\" style=\"display:inline\">");
+		lang_toggle(b, pg);
+		sbuf_add(b, " <form method=\"post\" action=\"/logout\" style=\"display:inline\">");
 		sbuf_add(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
 		sbuf_html(b, pg->csrf ? pg->csrf : "");
-		sbuf_add(b, "\"><button type=\"submit\">退出 Log out (");
+		sbuf_add(b, "\"><button type=\"submit\">");
+		sbuf_html(b, kc_web_t(pg, "Log out"));
+		sbuf_add(b, " (");
 		sbuf_html(b, pg->user);
 		sbuf_add(b, ")</button></form></nav>\n");
 	}
 	sbuf_add(b, "<h1>");
-	sbuf_html(b, title_zh);
-	sbuf_add(b, " <small>");
-	sbuf_html(b, title_en);
-	sbuf_add(b, "</small></h1>\n");
+	sbuf_html(b, title);
+	sbuf_add(b, "</h1>\n");
 }
 
 static void tail(struct sbuf *b)
@@ -75,9 +96,9 @@ static void tail(struct sbuf *b)
 	sbuf_add(b, "</body></html>\n");
 }
 
-void kc_web_head(struct sbuf *b, const char *title_zh, const char *title_en, const struct kc_web_page *pg)
+void kc_web_head(struct sbuf *b, const char *title, const struct kc_web_page *pg)
 {
-	head(b, title_zh, title_en, pg);
+	head(b, title, pg);
 }
 
 void kc_web_tail(struct sbuf *b)
@@ -85,21 +106,24 @@ void kc_web_tail(struct sbuf *b)
 	tail(b);
 }
 
-char *kc_web_login(const char *message)
+char *kc_web_login(const struct kc_web_page *pg, const char *message)
 {
 	struct sbuf b = { 0 };
 
-	head(&b, "登录", "Log in", NULL);
+	head(&b, kc_web_t(pg, "Sign in"), NULL);
 	if (message) {
 		sbuf_add(&b, "<p class=\"bad\" id=\"message\">");
 		sbuf_html(&b, message);
 		sbuf_add(&b, "</p>");
 	}
-	sbuf_add(&b, "<form method=\"post\" action=\"/login\">"
-		     "<p><label>用户名 User <input name=\"user\" autocomplete=\"username\" required></label></p>"
-		     "<p><label>密码 Password <input name=\"password\" type=\"password\""
-		     " autocomplete=\"current-password\" required></label></p>"
-		     "<p><button type=\"submit\">登录 Log in</button></p></form>");
+	sbuf_add(&b, "<form method=\"post\" action=\"/login\"><p><label>");
+	sbuf_html(&b, kc_web_t(pg, "User name"));
+	sbuf_add(&b, " <input name=\"user\" autocomplete=\"username\" required></label></p><p><label>");
+	sbuf_html(&b, kc_web_t(pg, "Password"));
+	sbuf_add(&b, " <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required>"
+		     "</label></p><p><button type=\"submit\">");
+	sbuf_html(&b, kc_web_t(pg, "Sign in"));
+	sbuf_add(&b, "</button></p></form>");
 	tail(&b);
 	return sbuf_take(&b);
 }
@@ -108,7 +132,7 @@ char *kc_web_message(const struct kc_web_page *pg, const char *title, const char
 {
 	struct sbuf b = { 0 };
 
-	head(&b, title, "", pg);
+	head(&b, title, pg);
 	sbuf_add(&b, "<p class=\"bad\" id=\"message\">");
 	sbuf_html(&b, message);
 	sbuf_add(&b, "</p>");
@@ -117,23 +141,21 @@ char *kc_web_message(const struct kc_web_page *pg, const char *title, const char
 }
 
 struct filter {
-	const char *name, *zh, *en;
+	const char *name, *label;	/* label: a msgid */
 };
 
 /* The filters of a report's page (the key log's are web_keylog.c's). */
 static const struct filter *filters_of(const char *report)
 {
-	static const struct filter now[] = { { "site", "项目", "Site" }, { "cabinet", "钥匙柜", "Cabinet" },
-					     { NULL, NULL, NULL } };
-	static const struct filter ent[] = { { "site", "项目", "Site" }, { "cabinet", "钥匙柜", "Cabinet" },
-					     { "days", "天内到期", "Days ahead" }, { "from", "通知从", "Notices from" },
-					     { "to", "到", "To" }, { NULL, NULL, NULL } };
-	static const struct filter vacant[] = { { "site", "项目", "Site" }, { "month", "月份", "Month" },
-						{ NULL, NULL, NULL } };
-	static const struct filter ho[] = { { "site", "项目", "Site" }, { "cabinet", "钥匙柜", "Cabinet" },
-					    { "from", "从", "From" }, { "to", "到", "To" },
-					    { "unreviewed", "仅未审阅(1)", "Unreviewed only (1)" }, { NULL, NULL, NULL } };
-	static const struct filter chain[] = { { "cabinet", "钥匙柜", "Cabinet" }, { NULL, NULL, NULL } };
+	static const struct filter now[] = { { "site", KC_N_("Site") }, { "cabinet", KC_N_("Cabinet") }, { NULL, NULL } };
+	static const struct filter ent[] = { { "site", KC_N_("Site") },	 { "cabinet", KC_N_("Cabinet") },
+					     { "days", KC_N_("Days ahead") }, { "from", KC_N_("Notices from") },
+					     { "to", KC_N_("To") },		 { NULL, NULL } };
+	static const struct filter vacant[] = { { "site", KC_N_("Site") }, { "month", KC_N_("Month") }, { NULL, NULL } };
+	static const struct filter ho[] = { { "site", KC_N_("Site") }, { "cabinet", KC_N_("Cabinet") },
+					    { "from", KC_N_("From") }, { "to", KC_N_("To") },
+					    { "unreviewed", KC_N_("Unreviewed only (1)") }, { NULL, NULL } };
+	static const struct filter chain[] = { { "cabinet", KC_N_("Cabinet") }, { NULL, NULL } };
 
 	if (strcmp(report, "now") == 0)
 		return now;
@@ -202,8 +224,12 @@ void kc_web_time(const struct kc_zone *z, const char *iso, bool is_end, char *ou
 
 /* yes_is_bad: a column where "yes" is the alarming answer (overdue);
  * is_end: a date's exclusive end (an entrustment's), shown as its last day */
-static void cell(struct sbuf *b, const json_t *v, const struct kc_zone *z, bool yes_is_bad, bool is_end)
+static void cell(struct sbuf *b, const struct kc_web_page *pg, const char *cname, const json_t *v,
+		 const struct kc_zone *z, bool yes_is_bad, bool is_end)
 {
+	const char *word;
+	char text[512];
+
 	char num[32];
 	char *dump;
 
@@ -211,8 +237,28 @@ static void cell(struct sbuf *b, const json_t *v, const struct kc_zone *z, bool 
 		/* supervisors read local times, in the report's zone */
 		kc_web_time(z, json_string_value(v), is_end, num, sizeof(num));
 		sbuf_html(b, num);
+	} else if (json_is_string(v) && cname && strcmp(cname, "type") == 0) {
+		/* an event's type by its name, else a kind of alarm or refusal as a word */
+		word = kc_keylog_type_name(kc_web_lang(pg), json_string_value(v));
+		if (word == json_string_value(v))
+			word = kc_word(kc_web_lang(pg), "type", word);
+		sbuf_html(b, word);
+	} else if (json_is_string(v) && cname && (strcmp(cname, "message") == 0 || strcmp(cname, "detail") == 0)) {
+		/* the service's or a cabinet's sentence (a message of the catalogue) in the page's language */
+		kc_keylog_reason(kc_web_lang(pg), json_string_value(v), text, sizeof(text));
+		sbuf_html(b, text);
+	} else if (json_is_string(v) && cname && strcmp(cname, "link") == 0 && strchr(json_string_value(v), ':')) {
+		/* a link held up, and why: "stuck: gap" */
+		const char *s = json_string_value(v), *colon = strchr(s, ':');
+
+		snprintf(text, sizeof(text), "%.*s", (int)(colon - s), s);
+		sbuf_html(b, kc_word(kc_web_lang(pg), "link", text));
+		sbuf_html(b, kc_web_t(pg, ": "));
+		sbuf_html(b, kc_word(kc_web_lang(pg), "type", colon[1] == ' ' ? colon + 2 : colon + 1));
 	} else if (json_is_string(v)) {
-		sbuf_html(b, json_string_value(v));
+		/* a column of words (kind, state, ...) shows each as a word */
+		word = kc_word(kc_web_lang(pg), cname, json_string_value(v));
+		sbuf_html(b, word);
 	} else if (json_is_integer(v)) {
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
 		sbuf_add(b, num);
@@ -220,10 +266,28 @@ static void cell(struct sbuf *b, const json_t *v, const struct kc_zone *z, bool 
 		snprintf(num, sizeof(num), "%.1f", json_real_value(v));
 		sbuf_add(b, num);
 	} else if (json_is_boolean(v)) {
-		if (json_is_true(v))
-			sbuf_add(b, yes_is_bad ? "<span class=\"bad\">是 yes</span>" : "<span class=\"ok\">是 yes</span>");
-		else
-			sbuf_add(b, yes_is_bad ? "<span class=\"ok\">否 no</span>" : "<span class=\"bad\">否 no</span>");
+		sbuf_printf(b, "<span class=\"%s\">", json_is_true(v) == yes_is_bad ? "bad" : "ok");
+		sbuf_html(b, kc_word(kc_web_lang(pg), "bool", json_is_true(v) ? "yes" : "no"));
+		sbuf_add(b, "</span>");
+	} else if (json_is_array(v) && json_array_size(v) && json_is_object(json_array_get(v, 0))) {
+		/* a list of records (a handover's keys out, IDs, alarms): one a line */
+		size_t i;
+		const json_t *o;
+
+		json_array_foreach(v, i, o) {
+			const char *k;
+			const json_t *m;
+			bool first = true;
+
+			if (i)
+				sbuf_add(b, "<br>");
+			json_object_foreach((json_t *)o, k, m) {
+				if (!first)
+					sbuf_add(b, " &middot; ");
+				first = false;
+				cell(b, pg, k, m, z, false, false);
+			}
+		}
 	} else if (json_is_array(v) || json_is_object(v)) {
 		dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 		if (dump)
@@ -232,18 +296,20 @@ static void cell(struct sbuf *b, const json_t *v, const struct kc_zone *z, bool 
 	}
 }
 
-static void review_form(struct sbuf *b, const json_t *row, const struct kc_zone *z)
+static void review_form(struct sbuf *b, const struct kc_web_page *pg, const json_t *row, const struct kc_zone *z)
 {
 	/* columns of the handovers section: 1 handover, 5 confirmed, 9 reviewed_by.
 	 * A review is signed at the cabinet and shows here from its event. */
 	if (!json_is_null(json_array_get(row, 9)))
 		return;
 	if (json_is_null(json_array_get(row, 5))) {
-		sbuf_add(b, "接班未确认 not yet confirmed");
+		sbuf_html(b, kc_web_t(pg, "Not yet confirmed by the incoming staff"));
 		return;
 	}
-	sbuf_add(b, "<span class=\"review\">待主管在钥匙柜签字审阅 to be signed at the cabinet: <code>keycab handover review ");
-	cell(b, json_array_get(row, 1), z, false, false);
+	sbuf_add(b, "<span class=\"review\">");
+	sbuf_html(b, kc_web_t(pg, "To be signed by a supervisor at the cabinet:"));
+	sbuf_add(b, " <code>keycab handover review ");
+	cell(b, pg, "handover", json_array_get(row, 1), z, false, false);
 	sbuf_add(b, "</code></span>");
 }
 
@@ -253,12 +319,16 @@ void kc_web_generated(struct sbuf *b, const json_t *report, const struct kc_web_
 	int32_t off = kc_zone_offset(z, kc_wall_ms()) / 60;
 	char when[32];
 
-	sbuf_add(b, "<p class=\"meta\">生成时间 Generated ");
+	sbuf_add(b, "<p class=\"meta\">");
+	sbuf_html(b, kc_web_t(pg, "Generated"));
+	sbuf_add(b, " ");
 	kc_web_time(z, json_string_value(json_object_get(report, "generated")), false, when, sizeof(when));
 	sbuf_html(b, when);
-	sbuf_add(b, " (");
+	sbuf_add(b, " ");
 	sbuf_html(b, kc_zone_name(z));
-	sbuf_printf(b, ", UTC%c%02d:%02d) &middot; ", off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
+	/* the zone's offset, as its people say it */
+	sbuf_printf(b, kc_web_t(pg, " (UTC%c%02d:%02d)"), off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
+	sbuf_add(b, " &middot; ");
 	sbuf_html(b, pg->user);
 	sbuf_add(b, "</p>\n");
 }
@@ -277,23 +347,28 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 	if (strcmp(name, "keylog") == 0)
 		return kc_web_keylog(report, pg);
 
-	head(&b, json_string_value(json_object_get(report, "title_zh")),
-	     json_string_value(json_object_get(report, "title_en")), pg);
+	head(&b, kc_web_t(pg, json_string_value(json_object_get(report, "title_en"))), pg);
 	kc_web_generated(&b, report, pg);
 	if (!pg->print) {
 		sbuf_printf(&b, "<form class=\"filter\" method=\"get\" action=\"/r/%s\">", name);
 		for (const struct filter *f = filters_of(name); f->name; f++) {
 			const json_t *v = json_object_get(params, f->name);
 
-			sbuf_printf(&b, "<label>%s %s <input name=\"%s\" value=\"", f->zh, f->en, f->name);
+			sbuf_add(&b, "<label>");
+			sbuf_html(&b, kc_web_t(pg, f->label));
+			sbuf_printf(&b, " <input name=\"%s\" value=\"", f->name);
 			if (json_is_string(v))
 				sbuf_html(&b, json_string_value(v));
 			sbuf_add(&b, "\"></label>");
 		}
-		sbuf_add(&b, "<button type=\"submit\">查询 Search</button></form>\n<p class=\"noprint\">");
+		sbuf_add(&b, "<button type=\"submit\">");
+		sbuf_html(&b, kc_web_t(pg, "Search"));
+		sbuf_add(&b, "</button></form>\n<p class=\"noprint\">");
 		sbuf_printf(&b, "<a href=\"/r/%s", name);
 		query(&b, params, "print=1");
-		sbuf_add(&b, "\">打印版 Printable page</a> &middot; ");
+		sbuf_add(&b, "\">");
+		sbuf_html(&b, kc_web_t(pg, "Printable page"));
+		sbuf_add(&b, "</a> &middot; ");
 		sbuf_printf(&b, "<a href=\"/api/v1/reports/%s", name);
 		query(&b, params, "format=json");
 		sbuf_add(&b, "\">JSON</a></p>\n");
@@ -304,23 +379,22 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 		size_t j, k;
 
 		sbuf_printf(&b, "<h2 id=\"%s\">", sname);
-		sbuf_html(&b, json_string_value(json_object_get(sec, "title_zh")));
-		sbuf_add(&b, " <small>");
-		sbuf_html(&b, json_string_value(json_object_get(sec, "title_en")));
-		sbuf_printf(&b, "</small> <span class=\"count\">(%zu)</span></h2>\n",
+		sbuf_html(&b, kc_web_t(pg, json_string_value(json_object_get(sec, "title_en"))));
+		sbuf_printf(&b, " <span class=\"count\">(%zu)</span></h2>\n",
 			    json_array_size(json_object_get(sec, "rows")));
 		if (!pg->print)
-			kc_web_export_links(&b, name, params, sname);
+			kc_web_export_links(&b, pg, name, params, sname);
 		sbuf_printf(&b, "<table class=\"report\" data-section=\"%s\"><thead><tr>", sname);
 		json_array_foreach(json_object_get(sec, "columns"), k, col) {
 			sbuf_printf(&b, "<th data-col=\"%s\">", json_string_value(json_object_get(col, "name")));
-			sbuf_html(&b, json_string_value(json_object_get(col, "zh")));
-			sbuf_add(&b, "<small>");
-			sbuf_html(&b, json_string_value(json_object_get(col, "en")));
-			sbuf_add(&b, "</small></th>");
+			sbuf_html(&b, kc_web_t(pg, json_string_value(json_object_get(col, "en"))));
+			sbuf_add(&b, "</th>");
 		}
-		if (is_ho && !pg->print)
-			sbuf_add(&b, "<th>审阅<small>Review</small></th>");
+		if (is_ho && !pg->print) {
+			sbuf_add(&b, "<th>");
+			sbuf_html(&b, kc_web_t(pg, "Review"));
+			sbuf_add(&b, "</th>");
+		}
 		sbuf_add(&b, "</tr></thead><tbody>\n");
 		json_array_foreach(json_object_get(sec, "rows"), j, row) {
 			sbuf_add(&b, "<tr>");
@@ -329,16 +403,16 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 					json_array_get(json_object_get(sec, "columns"), k), "name"));
 
 				sbuf_add(&b, "<td data-label=\"");
-				sbuf_html(&b, json_string_value(json_object_get(
-					json_array_get(json_object_get(sec, "columns"), k), "zh")));
+				sbuf_html(&b, kc_web_t(pg, json_string_value(json_object_get(
+					json_array_get(json_object_get(sec, "columns"), k), "en"))));
 				sbuf_add(&b, "\">");
-				cell(&b, col, z, cname && strcmp(cname, "overdue") == 0,
+				cell(&b, pg, cname, col, z, cname && strcmp(cname, "overdue") == 0,
 				     cname && strcmp(cname, "end") == 0);
 				sbuf_add(&b, "</td>");
 			}
 			if (is_ho && !pg->print) {
 				sbuf_add(&b, "<td>");
-				review_form(&b, row, z);
+				review_form(&b, pg, row, z);
 				sbuf_add(&b, "</td>");
 			}
 			sbuf_add(&b, "</tr>\n");
@@ -351,20 +425,25 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 			char extra[48];
 
 			if (pg->print)
-				kc_web_print_notice(&b, sec);
-			sbuf_printf(&b, "<p class=\"meta pager\">共 %lld 条 total, 第 %lld 页 page ",
-				    (long long)total, (long long)page);
+				kc_web_print_notice(&b, pg, sec);
+			sbuf_add(&b, "<p class=\"meta pager\">");
+			sbuf_printf(&b, kc_web_t(pg, "%lld rows, page %lld"), (long long)total, (long long)page);
+			sbuf_add(&b, " ");
 			if (!pg->print && page > 1) {
 				snprintf(extra, sizeof(extra), "page=%lld", (long long)page - 1);
 				sbuf_printf(&b, "<a href=\"/r/%s", name);
 				query(&b, params, extra);
-				sbuf_add(&b, "\">&larr; 上一页 previous</a> ");
+				sbuf_add(&b, "\">&larr; ");
+				sbuf_html(&b, kc_web_t(pg, "Previous page"));
+				sbuf_add(&b, "</a> ");
 			}
 			if (!pg->print && page * size < total) {
 				snprintf(extra, sizeof(extra), "page=%lld", (long long)page + 1);
 				sbuf_printf(&b, "<a href=\"/r/%s", name);
 				query(&b, params, extra);
-				sbuf_add(&b, "\">下一页 next &rarr;</a>");
+				sbuf_add(&b, "\">");
+				sbuf_html(&b, kc_web_t(pg, "Next page"));
+				sbuf_add(&b, " &rarr;</a>");
 			}
 			sbuf_add(&b, "</p>\n");
 		}
@@ -373,30 +452,33 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 	return sbuf_take(&b);
 }
 
-void kc_web_export_links(struct sbuf *b, const char *report, const json_t *params, const char *section)
+void kc_web_export_links(struct sbuf *b, const struct kc_web_page *pg, const char *report, const json_t *params,
+			 const char *section)
 {
 	char extra[96];
 
 	/* the whole filtered report, every row (export_http.c) */
 	snprintf(extra, sizeof(extra), "section=%s", section);
-	sbuf_printf(b, "<p class=\"noprint\">导出全部 Export all: <a class=\"export\" href=\"/export/%s.csv", report);
+	sbuf_add(b, "<p class=\"noprint\">");
+	sbuf_html(b, kc_web_t(pg, "Export all:"));
+	sbuf_printf(b, " <a class=\"export\" href=\"/export/%s.csv", report);
 	query(b, params, extra);
 	sbuf_printf(b, "\">CSV</a> &middot; <a class=\"export\" href=\"/export/%s.xlsx", report);
 	query(b, params, extra);
 	sbuf_add(b, "\">Excel (XLSX)</a></p>\n");
 }
 
-void kc_web_print_notice(struct sbuf *b, const json_t *sec)
+void kc_web_print_notice(struct sbuf *b, const struct kc_web_page *pg, const json_t *sec)
 {
 	json_int_t total = json_integer_value(json_object_get(sec, "total"));
 	size_t rows = json_array_size(json_object_get(sec, "rows"));
 
 	if (total <= 0 || (size_t)total <= rows)
 		return;
-	sbuf_printf(b, "<p class=\"bad notice\">打印版只含前 %zu 条，共 %lld 条；完整报表请导出 CSV 或 XLSX。"
-		    " The printable page holds the first %zu of %lld rows; export CSV or XLSX for"
-		    " all of them.</p>\n",
-		    rows, (long long)total, rows, (long long)total);
+	sbuf_add(b, "<p class=\"bad notice\">");
+	sbuf_printf(b, kc_web_t(pg, "The printable page holds the first %zu of %lld rows; export CSV or XLSX for all of them."),
+		    rows, (long long)total);
+	sbuf_add(b, "</p>\n");
 }
 
 void kc_web_query(struct sbuf *b, const json_t *params, const char *extra)

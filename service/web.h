@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/msg.h"
+
 struct kc_web_page {
 	const char *user;
 	const char *role;
@@ -15,25 +17,31 @@ struct kc_web_page {
 	int print;
 	const char *estate;	/* [report] estate, NULL when not set */
 	bool english;		/* the account reads English; Chinese otherwise */
+	const char *url;	/* the page's path, where the language toggle returns */
 };
 
 /* A text of the console in the page's language: en is the msgid of the
  * "keycab" catalogue (po/zh_CN/), Chinese unless pg->english. */
 const char *kc_web_t(const struct kc_web_page *pg, const char *en) __attribute__((format_arg(2)));
+/* The page's language (KC_LANG_ZH for pg NULL). */
+enum kc_lang kc_web_lang(const struct kc_web_page *pg);
 
 /* malloc'd HTML, NULL on allocation failure */
 char *kc_web_report(const json_t *report, const struct kc_web_page *pg);
-char *kc_web_login(const char *message);
+/* The sign-in form; message (in the page's language, NULL for none) above it. */
+char *kc_web_login(const struct kc_web_page *pg, const char *message);
+/* A page of one message; title and message in the page's language. */
 char *kc_web_message(const struct kc_web_page *pg, const char *title, const char *message);
 /* The monthly vacant-unit report as it is filed (the vacant report's
  * printable page, web_vacant.c): per site, on pages of its own. */
 char *kc_web_vacant_sheet(const json_t *report, const struct kc_web_page *pg);
 
 /* The console's home page (web_dashboard.c): every site's figures with
- * its charts; with pg NULL only the figures (the part the page's script
- * replaces). 0 with *out malloc'd, -EIO, -ENOMEM. */
+ * its charts in pg's language; the whole page, else only the figures
+ * (the part the page's script replaces). 0 with *out malloc'd, -EIO,
+ * -ENOMEM. */
 struct kc_db;
-int kc_web_dashboard(struct kc_db *db, int64_t now_ms, const struct kc_web_page *pg, char **out);
+int kc_web_dashboard(struct kc_db *db, int64_t now_ms, const struct kc_web_page *pg, bool whole, char **out);
 /* A text that changes whenever the dashboard's figures may have: 0, -EIO. */
 int kc_web_dashboard_version(struct kc_db *db, int64_t now_ms, char *out, size_t len);
 
@@ -49,11 +57,11 @@ const struct kc_zone *kc_web_zone(const json_t *report);
  * event as a sentence, keyset paging. */
 char *kc_web_keylog(const json_t *report, const struct kc_web_page *pg);
 
-/* For the pages of other files: the page's head (title, navigation),
- * its end, and the report's query string without its position (page,
+/* For the pages of other files: the page's head (title in the page's
+ * language, navigation with the language toggle), its end, and the report's query string without its position (page,
  * after, before, last), with extra ("a=b") appended. */
 struct sbuf;
-void kc_web_head(struct sbuf *b, const char *title_zh, const char *title_en, const struct kc_web_page *pg);
+void kc_web_head(struct sbuf *b, const char *title, const struct kc_web_page *pg);
 void kc_web_tail(struct sbuf *b);
 /* The line saying when the report was made, in its zone, and for whom. */
 void kc_web_generated(struct sbuf *b, const json_t *report, const struct kc_web_page *pg);
@@ -61,7 +69,8 @@ void kc_web_query(struct sbuf *b, const json_t *params, const char *extra);
 /* The links that export section of report whole (CSV, XLSX) with the
  * page's filters; the notice of a printable page that holds fewer rows
  * than sec's total. */
-void kc_web_export_links(struct sbuf *b, const char *report, const json_t *params, const char *section);
-void kc_web_print_notice(struct sbuf *b, const json_t *sec);
+void kc_web_export_links(struct sbuf *b, const struct kc_web_page *pg, const char *report, const json_t *params,
+			 const char *section);
+void kc_web_print_notice(struct sbuf *b, const struct kc_web_page *pg, const json_t *sec);
 
 #endif

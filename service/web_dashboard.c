@@ -23,6 +23,7 @@
 #include "service/sbuf.h"
 #include "service/svg.h"
 #include "service/web.h"
+#include "service/words.h"
 #include "service/zone.h"
 
 #define MONTHS 12
@@ -219,7 +220,7 @@ static const char *param_get(void *ctx, const char *name)
 /* Runs report name with the parameters given; NULL on failure (logged). */
 static json_t *run(struct kc_db *db, const char *name, struct rparams *p, int64_t now)
 {
-	struct kc_params kp = { param_get, p };
+	struct kc_params kp = { param_get, p, false };
 	char err[256];
 	json_t *rep = NULL;
 
@@ -273,7 +274,7 @@ static double pct_of(json_int_t ni, json_int_t nv)
 	return nv ? floor(1000.0 * (double)ni / (double)nv + 0.5) / 10 : -1;
 }
 
-static void coverage_card(struct sbuf *b, const json_t *site, const json_t *covs)
+static void coverage_card(struct sbuf *b, const struct kc_web_page *pg, const json_t *site, const json_t *covs)
 {
 	const char *code = json_string_value(json_object_get(site, "site"));
 	const char *month = json_string_value(json_object_get(site, "month"));
@@ -285,15 +286,23 @@ static void coverage_card(struct sbuf *b, const json_t *site, const json_t *covs
 	const char *lp[MONTHS];
 
 	sbuf_printf(b, "<div class=\"card coverage\" data-pct=\"%.1f\" data-target=\"%lld\" data-vacant=\"%lld\""
-		       " data-inspected=\"%lld\"><h3>本月空置房巡检 %.4s年%d月</h3>",
-		    pct < 0 ? 0 : pct, (long long)target, (long long)nv, (long long)ni, month, atoi(month + 5));
-	if (pct < 0)
-		sbuf_add(b, "<p class=\"big\">—</p><p>本月没有空置房</p>");
-	else
-		sbuf_printf(b, "<p class=\"big %s\">%.1f%%</p><p>已检查 %lld 套 / 空置 %lld 套，目标 %lld%%，%s</p>",
-			    100 * ni >= target * nv ? "ok" : "bad", pct, (long long)ni, (long long)nv, (long long)target,
-			    100 * ni >= target * nv ? "达标" : "未达标");
-	snprintf(label, sizeof(label), "本月抽查率 %.1f%%，目标 %lld%%", pct < 0 ? 0 : pct, (long long)target);
+		       " data-inspected=\"%lld\"><h3>",
+		    pct < 0 ? 0 : pct, (long long)target, (long long)nv, (long long)ni);
+	sbuf_printf(b, kc_web_t(pg, "Vacant-unit inspections, %d-%02d"), atoi(month), atoi(month + 5));
+	sbuf_add(b, "</h3>");
+	if (pct < 0) {
+		sbuf_add(b, "<p class=\"big\">—</p><p>");
+		sbuf_html(b, kc_web_t(pg, "No vacant units this month"));
+		sbuf_add(b, "</p>");
+	} else {
+		sbuf_printf(b, "<p class=\"big %s\">%.1f%%</p><p>", 100 * ni >= target * nv ? "ok" : "bad", pct);
+		sbuf_printf(b, kc_web_t(pg, "%lld of %lld vacant units inspected, target %lld%%: "), (long long)ni,
+			    (long long)nv, (long long)target);
+		sbuf_html(b, kc_web_t(pg, 100 * ni >= target * nv ? KC_N_("met") : KC_N_("not met")));
+		sbuf_add(b, "</p>");
+	}
+	snprintf(label, sizeof(label), kc_web_t(pg, "Inspected this month %.1f%%, target %lld%%"), pct < 0 ? 0 : pct,
+		 (long long)target);
 	kc_svg_bar(b, pct < 0 ? 0 : pct, (double)target, label);
 	sbuf_add(b, "</div>");
 
@@ -303,35 +312,55 @@ static void coverage_card(struct sbuf *b, const json_t *site, const json_t *covs
 		month_back(month, MONTHS - 1 - k, months[k], sizeof(months[k]));
 		c = json_object_get(json_object_get(covs, months[k]), code);
 		trend[k] = pct_of(json_integer_value(json_object_get(c, "ni")), json_integer_value(json_object_get(c, "nv")));
-		snprintf(labels[k], sizeof(labels[k]), "%d月", atoi(months[k] + 5));
+		snprintf(labels[k], sizeof(labels[k]), kc_web_t(pg, "%02d"), atoi(months[k] + 5));
 		lp[k] = labels[k];
 	}
-	sbuf_printf(b, "<div class=\"card trend\" data-first=\"%s\" data-last=\"%s\"><h3>近12个月抽查率</h3>", months[0],
+	sbuf_printf(b, "<div class=\"card trend\" data-first=\"%s\" data-last=\"%s\"><h3>", months[0],
 		    months[MONTHS - 1]);
-	kc_svg_trend(b, trend, lp, MONTHS, (double)target, "近12个月空置房抽查率，虚线为目标");
-	sbuf_printf(b, "<p class=\"meta\">%.4s年%d月 至 %.4s年%d月；虚线为目标 %lld%%</p></div>", months[0],
-		    atoi(months[0] + 5), month, atoi(month + 5), (long long)target);
+	sbuf_html(b, kc_web_t(pg, "Inspected, the last 12 months"));
+	sbuf_add(b, "</h3>");
+	kc_svg_trend(b, trend, lp, MONTHS, (double)target,
+		     kc_web_t(pg, "Vacant units inspected in the last 12 months; the dashed line is the target"));
+	sbuf_add(b, "<p class=\"meta\">");
+	sbuf_printf(b, kc_web_t(pg, "%d-%02d to %d-%02d; the dashed line is the target, %lld%%"), atoi(months[0]),
+		    atoi(months[0] + 5), atoi(month), atoi(month + 5), (long long)target);
+	sbuf_add(b, "</p></div>");
 }
 
-static void figure(struct sbuf *b, const char *name, const char *zh, size_t n, bool bad_when_any)
+/* label: in the page's language */
+static void figure(struct sbuf *b, const char *name, const char *label, size_t n, bool bad_when_any)
 {
-	sbuf_printf(b, "<dt>%s</dt><dd data-figure=\"%s\"%s>%zu</dd>", zh, name,
-		    bad_when_any && n ? " class=\"bad\"" : "", n);
+	sbuf_add(b, "<dt>");
+	sbuf_html(b, label);
+	sbuf_printf(b, "</dt><dd data-figure=\"%s\"%s>%zu</dd>", name, bad_when_any && n ? " class=\"bad\"" : "", n);
 }
 
-static void keys_card(struct sbuf *b, const json_t *now, json_int_t unreviewed)
+/* a heading, a paragraph: an element holding a text of the page */
+static void element(struct sbuf *b, const struct kc_web_page *pg, const char *tag, const char *attrs, const char *en)
 {
-	sbuf_add(b, "<div class=\"card keys\"><h3>钥匙与证件</h3><dl>");
-	figure(b, "keys_out", "借出未还", nrows(now, "keys_out"), false);
-	figure(b, "overdue", "逾期未还", nrows(now, "overdue"), true);
-	figure(b, "ids_held", "留存证件", nrows(now, "ids_held"), false);
-	figure(b, "unreviewed", "待审阅交接班", (size_t)unreviewed, true);
-	sbuf_add(b, "</dl><p class=\"meta noprint\"><a href=\"/r/now\">查看明细</a> · <a href=\"/r/handovers\">交接班</a></p>"
-		    "</div>");
+	sbuf_printf(b, "<%s%s>", tag, attrs);
+	sbuf_html(b, kc_web_t(pg, en));
+	sbuf_printf(b, "</%s>", tag);
+}
+
+static void keys_card(struct sbuf *b, const struct kc_web_page *pg, const json_t *now, json_int_t unreviewed)
+{
+	sbuf_add(b, "<div class=\"card keys\">");
+	element(b, pg, "h3", "", KC_N_("Keys and IDs"));
+	sbuf_add(b, "<dl>");
+	figure(b, "keys_out", kc_web_t(pg, "Keys out"), nrows(now, "keys_out"), false);
+	figure(b, "overdue", kc_web_t(pg, "Overdue keys"), nrows(now, "overdue"), true);
+	figure(b, "ids_held", kc_web_t(pg, "IDs held"), nrows(now, "ids_held"), false);
+	figure(b, "unreviewed", kc_web_t(pg, "Handovers to review"), (size_t)unreviewed, true);
+	sbuf_add(b, "</dl><p class=\"meta noprint\">");
+	element(b, pg, "a", " href=\"/r/now\"", KC_N_("Details"));
+	sbuf_add(b, " · ");
+	element(b, pg, "a", " href=\"/r/handovers\"", KC_N_("Shift handovers"));
+	sbuf_add(b, "</p></div>");
 }
 
 /* Open alarms counted by kind, each kind as a word. */
-static void alarms_card(struct sbuf *b, const json_t *now)
+static void alarms_card(struct sbuf *b, const struct kc_web_page *pg, const json_t *now)
 {
 	json_t *kinds = json_object(), *row, *v;
 	const char *k;
@@ -343,14 +372,15 @@ static void alarms_card(struct sbuf *b, const json_t *now)
 		t = t ? t : "";
 		json_object_set_new(kinds, t, json_integer(json_integer_value(json_object_get(kinds, t)) + 1));
 	}
-	sbuf_printf(b, "<div class=\"card alarms\" data-open=\"%zu\"><h3>未处理报警</h3>", nrows(now, "alarms"));
+	sbuf_printf(b, "<div class=\"card alarms\" data-open=\"%zu\">", nrows(now, "alarms"));
+	element(b, pg, "h3", "", KC_N_("Open alarms"));
 	if (!json_object_size(kinds))
-		sbuf_add(b, "<p class=\"ok\">无</p>");
+		element(b, pg, "p", " class=\"ok\"", KC_N_("None"));
 	else
 		sbuf_add(b, "<ul>");
 	json_object_foreach(kinds, k, v) {
 		sbuf_printf(b, "<li data-kind=\"%s\">", k);
-		sbuf_html(b, kc_msg_word(KC_LANG_ZH, "type", k));
+		sbuf_html(b, kc_word(kc_web_lang(pg), "alarm_type", k));
 		sbuf_printf(b, " <b class=\"bad\">%lld</b></li>", (long long)json_integer_value(v));
 	}
 	if (json_object_size(kinds))
@@ -361,37 +391,40 @@ static void alarms_card(struct sbuf *b, const json_t *now)
 
 /* The last time a cabinet's events were stored, and how long ago (a
  * heartbeat stores nothing and does not move it). */
-static void last_seen(struct sbuf *b, const struct kc_zone *z, const char *iso, int64_t now)
+static void last_seen(struct sbuf *b, const struct kc_web_page *pg, const struct kc_zone *z, const char *iso,
+		      int64_t now)
 {
 	int64_t ms, ago;
 	char when[32];
 
 	if (!iso || kc_time_parse(iso, &ms) < 0) {
-		sbuf_add(b, "<span class=\"bad\">尚未收到</span>");
+		element(b, pg, "span", " class=\"bad\"", KC_N_("None yet"));
 		return;
 	}
 	ago = (now - ms) / 60000;
 	kc_web_time(z, iso, false, when, sizeof(when));
-	sbuf_printf(b, "<span data-last-seen=\"%s\">%s（", iso, when);
+	sbuf_printf(b, "<span data-last-seen=\"%s\">%s", iso, when);
 	if (ago < 1)
-		sbuf_add(b, "刚刚");
+		sbuf_html(b, kc_web_t(pg, " (just now)"));
 	else if (ago < 60)
-		sbuf_printf(b, "%lld 分钟前", (long long)ago);
+		sbuf_printf(b, kc_web_t(pg, " (%lld min ago)"), (long long)ago);
 	else if (ago < 48LL * 60)
-		sbuf_printf(b, "%lld 小时前", (long long)(ago / 60));
+		sbuf_printf(b, kc_web_t(pg, " (%lld h ago)"), (long long)(ago / 60));
 	else
-		sbuf_printf(b, "%lld 天前", (long long)(ago / 1440));
-	sbuf_add(b, "）</span>");
+		sbuf_printf(b, kc_web_t(pg, " (%lld days ago)"), (long long)(ago / 1440));
+	sbuf_add(b, "</span>");
 }
 
-static int cabinets_card(struct sbuf *b, struct kc_db *db, const json_t *now, const struct kc_zone *z, int64_t now_ms)
+static int cabinets_card(struct sbuf *b, const struct kc_web_page *pg, struct kc_db *db, const json_t *now,
+			 const struct kc_zone *z, int64_t now_ms)
 {
 	const json_t *row;
 	size_t i;
 
-	sbuf_add(b, "<div class=\"card cabinets\"><h3>钥匙柜状态</h3>");
+	sbuf_add(b, "<div class=\"card cabinets\">");
+	element(b, pg, "h3", "", KC_N_("Cabinets"));
 	if (!nrows(now, "cabinets"))
-		sbuf_add(b, "<p>尚无钥匙柜</p>");
+		element(b, pg, "p", "", KC_N_("No cabinets yet"));
 	json_array_foreach(json_object_get(section(now, "cabinets"), "rows"), i, row) {
 		const char *id = json_string_value(json_array_get(row, 0));
 		struct health h = { 0, 0, 1 };
@@ -407,17 +440,28 @@ static int cabinets_card(struct sbuf *b, struct kc_db *db, const json_t *now, co
 		sbuf_html(b, id);
 		sbuf_printf(b, "\" data-backlog=\"%lld\" data-boards-fault=\"%lld\" data-chain=\"%s\"><b>", backlog, faults, chain_ok ? "intact" : "broken");
 		sbuf_html(b, id);
-		sbuf_add(b, "</b><dl><dt>最近收到事件</dt><dd>");
-		last_seen(b, z, json_string_value(json_array_get(row, 7)), now_ms);
-		sbuf_printf(b, "</dd><dt>已收到事件</dt><dd>至第 %lld 条</dd><dt>待上传</dt><dd%s>",
-			    (long long)json_integer_value(json_array_get(row, 6)), backlog ? " class=\"bad\"" : "");
+		sbuf_add(b, "</b><dl>");
+		element(b, pg, "dt", "", KC_N_("Last events received"));
+		sbuf_add(b, "<dd>");
+		last_seen(b, pg, z, json_string_value(json_array_get(row, 7)), now_ms);
+		sbuf_add(b, "</dd>");
+		element(b, pg, "dt", "", KC_N_("Events received"));
+		sbuf_add(b, "<dd>");
+		sbuf_printf(b, kc_web_t(pg, "up to no. %lld"), (long long)json_integer_value(json_array_get(row, 6)));
+		sbuf_add(b, "</dd>");
+		element(b, pg, "dt", "", KC_N_("To forward"));
+		sbuf_printf(b, "<dd%s>", backlog ? " class=\"bad\"" : "");
 		if (backlog)
-			sbuf_printf(b, "至少 %lld 条被拒收", backlog);
+			sbuf_printf(b, kc_web_t(pg, "at least %lld refused"), backlog);
 		else
-			sbuf_add(b, "无已知积压");
-		sbuf_printf(b, "</dd><dt>故障板</dt><dd%s>%lld</dd><dt>事件链</dt><dd class=\"%s\">%s</dd></dl></div>",
-			    faults ? " class=\"bad\"" : "", faults, chain_ok ? "ok" : "bad",
-			    chain_ok ? "完整" : "断链，待核查");
+			sbuf_html(b, kc_web_t(pg, "no known backlog"));
+		sbuf_add(b, "</dd>");
+		element(b, pg, "dt", "", KC_N_("Boards in fault"));
+		sbuf_printf(b, "<dd%s>%lld</dd>", faults ? " class=\"bad\"" : "", faults);
+		element(b, pg, "dt", "", KC_N_("Event chain"));
+		element(b, pg, "dd", chain_ok ? " class=\"ok\"" : " class=\"bad\"",
+			chain_ok ? KC_N_("intact") : KC_N_("broken, to be checked"));
+		sbuf_add(b, "</dl></div>");
 	}
 	sbuf_add(b, "</div>");
 	return 0;
@@ -452,7 +496,7 @@ static json_t *sites_of(struct kc_db *db, int64_t now)
 }
 
 /* The figures of every site (the part the script replaces). */
-static int figures(struct sbuf *b, struct kc_db *db, int64_t now, const char *version)
+static int figures(struct sbuf *b, const struct kc_web_page *pg, struct kc_db *db, int64_t now, const char *version)
 {
 	json_t *sites = sites_of(db, now), *covs = json_object();
 	const json_t *s;
@@ -463,7 +507,7 @@ static int figures(struct sbuf *b, struct kc_db *db, int64_t now, const char *ve
 		goto out;
 	sbuf_printf(b, "<div id=\"dash\" data-version=\"%s\">", version);
 	if (!json_array_size(sites))
-		sbuf_add(b, "<p>尚无项目：钥匙柜登记项目后，这里显示各项目的概况。</p>");
+		element(b, pg, "p", "", KC_N_("No sites yet: once a cabinet registers its sites, each site's figures show here."));
 	json_array_foreach(sites, i, s) {
 		const char *code = json_string_value(json_object_get(s, "site"));
 		struct rparams np = { { "site", NULL }, { code, NULL } };
@@ -484,11 +528,13 @@ static int figures(struct sbuf *b, struct kc_db *db, int64_t now, const char *ve
 		sbuf_html(b, code);
 		sbuf_add(b, "\"><h2>");
 		sbuf_html(b, json_string_value(json_object_get(s, "name")));
-		sbuf_printf(b, " <small class=\"meta\">截至 %s</small></h2><div class=\"cards\">", when);
-		coverage_card(b, s, covs);
-		keys_card(b, now_rep, json_integer_value(json_object_get(section(ho, "handovers"), "unreviewed")));
-		alarms_card(b, now_rep);
-		c = cabinets_card(b, db, now_rep, z, now);
+		sbuf_add(b, " <small class=\"meta\">");
+		sbuf_printf(b, kc_web_t(pg, "as of %s"), when);
+		sbuf_add(b, "</small></h2><div class=\"cards\">");
+		coverage_card(b, pg, s, covs);
+		keys_card(b, pg, now_rep, json_integer_value(json_object_get(section(ho, "handovers"), "unreviewed")));
+		alarms_card(b, pg, now_rep);
+		c = cabinets_card(b, pg, db, now_rep, z, now);
 		json_decref(now_rep);
 		json_decref(ho);
 		if (c < 0)
@@ -521,24 +567,26 @@ int kc_web_dashboard_version(struct kc_db *db, int64_t now, char *out, size_t le
 	return rc == SQLITE_ROW ? 0 : -EIO;
 }
 
-int kc_web_dashboard(struct kc_db *db, int64_t now, const struct kc_web_page *pg, char **out)
+int kc_web_dashboard(struct kc_db *db, int64_t now, const struct kc_web_page *pg, bool whole, char **out)
 {
 	struct sbuf b = { 0 };
 	char version[96];
 
 	if (kc_web_dashboard_version(db, now, version, sizeof(version)) < 0)
 		return -EIO;
-	if (pg) {
-		kc_web_head(&b, "总览", "Dashboard", pg);
-		sbuf_printf(&b, "<style>%s</style><p class=\"meta\">各项目的本月巡检、钥匙、报警和钥匙柜状态；"
-				"<span class=\"noprint\" id=\"live\">页面自动更新。</span></p>",
-			    style);
+	if (whole) {
+		kc_web_head(&b, kc_web_t(pg, "Dashboard"), pg);
+		sbuf_printf(&b, "<style>%s</style><p class=\"meta\">", style);
+		sbuf_html(&b, kc_web_t(pg, "Each site's inspections this month, keys, alarms and cabinets."));
+		sbuf_add(&b, " ");
+		element(&b, pg, "span", " class=\"noprint\" id=\"live\"", KC_N_("The page updates itself."));
+		sbuf_add(&b, "</p>");
 	}
-	if (figures(&b, db, now, version) < 0) {
+	if (figures(&b, pg, db, now, version) < 0) {
 		free(sbuf_take(&b));
 		return -EIO;
 	}
-	if (pg) {
+	if (whole) {
 		sbuf_add(&b, "<script src=\"/dashboard.js\"></script>");
 		kc_web_tail(&b);
 	}
@@ -579,8 +627,7 @@ static const char dashboard_js[] =
 enum MHD_Result http_web_dashboard(struct call *k)
 {
 	char csrf[65] = "", version[96], *out = NULL;
-	struct kc_web_page pg = { .user = k->rq->user, .role = kc_auth_role_name(k->rq->role),
-				  .csrf = csrf, .estate = k->s->cfg->estate };
+	struct kc_web_page pg = http_web_page(k, csrf);
 	int64_t now = kc_wall_ms();
 	bool page = strcmp(k->url, "/") == 0;
 	int r;
@@ -596,13 +643,11 @@ enum MHD_Result http_web_dashboard(struct call *k)
 		return http_reply_buf(k->c, 200, "text/plain; charset=utf-8", out, out ? strlen(out) : 0, NULL);
 	}
 	if (!page && strcmp(k->url, "/dashboard/figures") != 0)
-		return http_reply_html(k->c, 404, kc_web_message(&pg, "404", "no such page"), NULL);
-	if (k->rq->session[0])
-		http_request_csrf(k->rq->session, csrf);
-	r = kc_web_dashboard(k->db, now, page ? &pg : NULL, &out);
+		return http_reply_html(k->c, 404, kc_web_message(&pg, "404", kc_web_t(&pg, "There is no such page")), NULL);
+	r = kc_web_dashboard(k->db, now, &pg, page, &out);
 	if (r == -EIO)
 		kc_err("dashboard: database error: %s", sqlite3_errmsg(k->db->h));
 	if (r < 0)
-		return http_reply_html(k->c, 500, kc_web_message(&pg, "错误 Error", "数据库错误 database error"), NULL);
+		return http_reply_html(k->c, 500, kc_web_message(&pg, kc_web_t(&pg, "Error"), kc_web_t(&pg, "Database error")), NULL);
 	return http_reply_html(k->c, 200, out, NULL);
 }

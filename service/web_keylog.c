@@ -8,25 +8,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "service/keylog_text.h"
+#include "common/util.h"
+
 #include "service/sbuf.h"
+#include "service/words.h"
 
 static const char *param(const json_t *report, const char *name)
 {
 	return json_string_value(json_object_get(json_object_get(report, "params"), name));
 }
 
-/* A select of the choices [value, label, ...] named list, "全部" first. */
-static void select_of(struct sbuf *b, const json_t *report, const char *name, const char *label,
-		      const char *list)
+/* A select of the choices [value, label, ...] named list, "All" first;
+ * label is a msgid. */
+static void select_of(struct sbuf *b, const struct kc_web_page *pg, const json_t *report, const char *name,
+		      const char *label, const char *list)
 {
 	const char *cur = param(report, name);
 	const json_t *opt;
 	size_t i;
 
-	sbuf_printf(b, "<label>%s <select name=\"%s\"><option value=\"\">全部</option>", label, name);
-	if (!json_array_size(json_object_get(json_object_get(report, "choices"), list)))
-		sbuf_add(b, "<option value=\"\" disabled>（先选项目或楼栋）</option>");
+	sbuf_add(b, "<label>");
+	sbuf_html(b, kc_web_t(pg, label));
+	sbuf_printf(b, " <select name=\"%s\"><option value=\"\">", name);
+	sbuf_html(b, kc_web_t(pg, "All"));
+	sbuf_add(b, "</option>");
+	if (!json_array_size(json_object_get(json_object_get(report, "choices"), list))) {
+		sbuf_add(b, "<option value=\"\" disabled>");
+		sbuf_html(b, kc_web_t(pg, "(pick a site or building first)"));
+		sbuf_add(b, "</option>");
+	}
 	json_array_foreach(json_object_get(json_object_get(report, "choices"), list), i, opt) {
 		const char *v = json_string_value(json_array_get(opt, 0));
 		const char *l = json_string_value(json_array_get(opt, 1));
@@ -42,25 +52,34 @@ static void select_of(struct sbuf *b, const json_t *report, const char *name, co
 	sbuf_add(b, "</select></label>");
 }
 
-static void text_input(struct sbuf *b, const json_t *report, const char *name, const char *label,
-		       const char *extra)
+static void text_input(struct sbuf *b, const struct kc_web_page *pg, const json_t *report, const char *name,
+		       const char *label, const char *extra)
 {
 	const char *cur = param(report, name);
 
-	sbuf_printf(b, "<label>%s <input name=\"%s\" %s value=\"", label, name, extra);
+	sbuf_add(b, "<label>");
+	sbuf_html(b, kc_web_t(pg, label));
+	sbuf_printf(b, " <input name=\"%s\" %s value=\"", name, extra);
 	if (cur)
 		sbuf_html(b, cur);
 	sbuf_add(b, "\"></label>");
 }
 
-static void filters(struct sbuf *b, const json_t *report)
+static void filters(struct sbuf *b, const struct kc_web_page *pg, const json_t *report)
 {
 	const json_t *opt;
 	size_t i;
 
 	sbuf_add(b, "<form class=\"filter\" method=\"get\" action=\"/r/keylog\">");
 	/* a person by (part of) the name; the list offers the registered ones */
-	text_input(b, report, "person", "人员", "list=\"people\" placeholder=\"输入姓名\" autocomplete=\"off\"");
+	sbuf_add(b, "<label>");
+	sbuf_html(b, kc_web_t(pg, "Person"));
+	sbuf_add(b, " <input name=\"person\" list=\"people\" autocomplete=\"off\" placeholder=\"");
+	sbuf_html(b, kc_web_t(pg, "Type a name"));
+	sbuf_add(b, "\" value=\"");
+	if (param(report, "person"))
+		sbuf_html(b, param(report, "person"));
+	sbuf_add(b, "\"></label>");
 	sbuf_add(b, "<datalist id=\"people\">");
 	json_array_foreach(json_object_get(json_object_get(report, "choices"), "people"), i, opt) {
 		const char *role = json_string_value(json_array_get(opt, 2));
@@ -68,20 +87,22 @@ static void filters(struct sbuf *b, const json_t *report)
 		sbuf_add(b, "<option value=\"");
 		sbuf_html(b, json_string_value(json_array_get(opt, 0)));
 		sbuf_add(b, "\">");
-		sbuf_html(b, role ? kc_keylog_word("role", role) : "");
+		sbuf_html(b, role ? kc_word(kc_web_lang(pg), "role", role) : "");
 		sbuf_add(b, "</option>");
 	}
 	sbuf_add(b, "</datalist>");
-	select_of(b, report, "site", "项目", "sites");
-	select_of(b, report, "building", "楼栋", "buildings");
-	select_of(b, report, "unit", "房屋", "units");
-	select_of(b, report, "key", "钥匙", "keys");
-	select_of(b, report, "kind", "钥匙类别", "kinds");
-	select_of(b, report, "type", "事件", "types");
-	select_of(b, report, "cabinet", "钥匙柜", "cabinets");
-	text_input(b, report, "from", "从", "type=\"date\"");
-	text_input(b, report, "to", "到", "type=\"date\"");
-	sbuf_add(b, "<button type=\"submit\">查询</button></form>\n");
+	select_of(b, pg, report, "site", KC_N_("Site"), "sites");
+	select_of(b, pg, report, "building", KC_N_("Building"), "buildings");
+	select_of(b, pg, report, "unit", KC_N_("Unit"), "units");
+	select_of(b, pg, report, "key", KC_N_("Key"), "keys");
+	select_of(b, pg, report, "kind", KC_N_("Kind of key"), "kinds");
+	select_of(b, pg, report, "type", KC_N_("Event"), "types");
+	select_of(b, pg, report, "cabinet", KC_N_("Cabinet"), "cabinets");
+	text_input(b, pg, report, "from", KC_N_("From"), "type=\"date\"");
+	text_input(b, pg, report, "to", KC_N_("To"), "type=\"date\"");
+	sbuf_add(b, "<button type=\"submit\">");
+	sbuf_html(b, kc_web_t(pg, "Search"));
+	sbuf_add(b, "</button></form>\n");
 }
 
 static const char *col_str(const json_t *cols, const json_t *row, const char *name)
@@ -98,20 +119,33 @@ static const char *col_str(const json_t *cols, const json_t *row, const char *na
 
 static void td(struct sbuf *b, const char *label, const char *cls, const char *text)
 {
-	sbuf_printf(b, "<td data-label=\"%s\"%s%s%s>", label, cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
+	sbuf_add(b, "<td data-label=\"");
+	sbuf_html(b, label);
+	sbuf_printf(b, "\"%s%s%s>", cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
 	sbuf_html(b, text ? text : "");
 	sbuf_add(b, "</td>");
 }
 
-static void table(struct sbuf *b, const json_t *report, const json_t *sec)
+/* The table's columns: name, heading (a msgid). */
+static const char *const table_cols[][2] = {
+	{ "ts", KC_N_("Time") }, { "text", KC_N_("What happened") }, { "site", KC_N_("Site") }, { "cabinet", KC_N_("Cabinet") }, { "code", KC_N_("Event code") },
+};
+
+static void table(struct sbuf *b, const struct kc_web_page *pg, const json_t *report, const json_t *sec)
 {
 	const struct kc_zone *z = kc_web_zone(report);
 	const json_t *cols = json_object_get(sec, "columns"), *row;
+	const char *h[KC_ARRAY_SIZE(table_cols)];
 	size_t i;
 
-	sbuf_add(b, "<table class=\"report\" data-section=\"events\"><thead><tr><th data-col=\"ts\">时间</th>"
-		    "<th data-col=\"text\">事件</th><th data-col=\"site\">项目</th><th data-col=\"cabinet\">钥匙柜</th>"
-		    "<th data-col=\"code\">事件代码</th></tr></thead><tbody>\n");
+	sbuf_add(b, "<table class=\"report\" data-section=\"events\"><thead><tr>");
+	for (i = 0; i < KC_ARRAY_SIZE(table_cols); i++) {
+		h[i] = kc_web_t(pg, table_cols[i][1]);
+		sbuf_printf(b, "<th data-col=\"%s\">", table_cols[i][0]);
+		sbuf_html(b, h[i]);
+		sbuf_add(b, "</th>");
+	}
+	sbuf_add(b, "</tr></thead><tbody>\n");
 	json_array_foreach(json_object_get(sec, "rows"), i, row) {
 		const char *ts = col_str(cols, row, "ts"), *site = col_str(cols, row, "site_name");
 		char when[32], code[160];
@@ -120,16 +154,17 @@ static void table(struct sbuf *b, const json_t *report, const json_t *sec)
 		snprintf(code, sizeof(code), "%s #%lld", col_str(cols, row, "type"),
 			 (long long)json_integer_value(json_array_get(row, 2)));
 		sbuf_add(b, "<tr>");
-		td(b, "时间", NULL, when);
-		td(b, "事件", "text", col_str(cols, row, "text"));
-		td(b, "项目", NULL, site ? site : col_str(cols, row, "site"));
-		td(b, "钥匙柜", NULL, col_str(cols, row, "cabinet"));
-		td(b, "事件代码", "code", code);
+		td(b, h[0], NULL, when);
+		td(b, h[1], "text", col_str(cols, row, "text"));
+		td(b, h[2], NULL, site ? site : col_str(cols, row, "site"));
+		td(b, h[3], NULL, col_str(cols, row, "cabinet"));
+		td(b, h[4], "code", code);
 		sbuf_add(b, "</tr>\n");
 	}
 	sbuf_add(b, "</tbody></table>\n");
 }
 
+/* text: HTML in the page's language */
 static void link(struct sbuf *b, const json_t *report, const char *id, const char *pos, const char *cursor,
 		 const char *text)
 {
@@ -148,29 +183,40 @@ static void link(struct sbuf *b, const json_t *report, const char *id, const cha
 	sbuf_printf(b, "\">%s</a>", text);
 }
 
-static void pager(struct sbuf *b, const json_t *report, const json_t *sec, int print)
+static void pager(struct sbuf *b, const struct kc_web_page *pg, const json_t *report, const json_t *sec)
 {
 	const json_t *prev = json_object_get(sec, "prev"), *next = json_object_get(sec, "next");
 	const char *last = param(report, "last"), *before = param(report, "before"), *after = param(report, "after");
+	long long total = (long long)json_integer_value(json_object_get(sec, "total"));
+	char text[96];
 
 	sbuf_add(b, "<p class=\"meta pager\"><span id=\"total\">");
 	if (json_is_true(json_object_get(sec, "total_more")))
-		sbuf_printf(b, "超过 %lld 条", (long long)json_integer_value(json_object_get(sec, "total")));
+		sbuf_printf(b, kc_web_t(pg, "more than %lld rows"), total);
 	else
-		sbuf_printf(b, "共 %lld 条", (long long)json_integer_value(json_object_get(sec, "total")));
-	sbuf_printf(b, "，每页 %lld 条</span> ", (long long)json_integer_value(json_object_get(sec, "page_size")));
-	if (print) {
+		sbuf_printf(b, kc_web_t(pg, "%lld rows"), total);
+	sbuf_printf(b, kc_web_t(pg, ", %lld a page"), (long long)json_integer_value(json_object_get(sec, "page_size")));
+	sbuf_add(b, "</span> ");
+	if (pg->print) {
 		sbuf_add(b, "</p>\n");
 		return;
 	}
-	if (after || before || last)
-		link(b, report, "first", NULL, NULL, "&laquo; 最新");
-	if (json_is_string(prev))
-		link(b, report, "prev", "before=", json_string_value(prev), "&larr; 较新");
-	if (json_is_string(next))
-		link(b, report, "next", "after=", json_string_value(next), "较早 &rarr;");
-	if (!last && (json_is_string(next)))
-		link(b, report, "last", "last=1", NULL, "最早 &raquo;");
+	if (after || before || last) {
+		snprintf(text, sizeof(text), "&laquo; %s", kc_web_t(pg, "Newest"));
+		link(b, report, "first", NULL, NULL, text);
+	}
+	if (json_is_string(prev)) {
+		snprintf(text, sizeof(text), "&larr; %s", kc_web_t(pg, "Newer"));
+		link(b, report, "prev", "before=", json_string_value(prev), text);
+	}
+	if (json_is_string(next)) {
+		snprintf(text, sizeof(text), "%s &rarr;", kc_web_t(pg, "Older"));
+		link(b, report, "next", "after=", json_string_value(next), text);
+	}
+	if (!last && (json_is_string(next))) {
+		snprintf(text, sizeof(text), "%s &raquo;", kc_web_t(pg, "Oldest"));
+		link(b, report, "last", "last=1", NULL, text);
+	}
 	sbuf_add(b, "</p>\n");
 }
 
@@ -179,22 +225,26 @@ char *kc_web_keylog(const json_t *report, const struct kc_web_page *pg)
 	const json_t *sec = json_array_get(json_object_get(report, "sections"), 0);
 	struct sbuf b = { 0 };
 
-	kc_web_head(&b, "钥匙日志", "Key log", pg);
+	kc_web_head(&b, kc_web_t(pg, "Key log"), pg);
 	kc_web_generated(&b, report, pg);
 	if (!pg->print) {
-		filters(&b, report);
+		filters(&b, pg, report);
 		sbuf_add(&b, "<p class=\"noprint\"><a href=\"/r/keylog");
 		kc_web_query(&b, json_object_get(report, "params"), "print=1");
-		sbuf_add(&b, "\">打印版</a> &middot; <a href=\"/api/v1/reports/keylog");
+		sbuf_add(&b, "\">");
+		sbuf_html(&b, kc_web_t(pg, "Printable page"));
+		sbuf_add(&b, "</a> &middot; <a href=\"/api/v1/reports/keylog");
 		kc_web_query(&b, json_object_get(report, "params"), "format=json");
 		sbuf_add(&b, "\">JSON</a></p>\n");
-		kc_web_export_links(&b, "keylog", json_object_get(report, "params"), "events");
+		kc_web_export_links(&b, pg, "keylog", json_object_get(report, "params"), "events");
 	}
-	sbuf_add(&b, "<h2 id=\"events\">事件（最新在前）</h2>\n");
+	sbuf_add(&b, "<h2 id=\"events\">");
+	sbuf_html(&b, kc_web_t(pg, "Events, newest first"));
+	sbuf_add(&b, "</h2>\n");
 	if (pg->print)
-		kc_web_print_notice(&b, sec);
-	table(&b, report, sec);
-	pager(&b, report, sec, pg->print);
+		kc_web_print_notice(&b, pg, sec);
+	table(&b, pg, report, sec);
+	pager(&b, pg, report, sec);
 	kc_web_tail(&b);
 	return sbuf_take(&b);
 }

@@ -3,8 +3,9 @@
  * the estate and the site by name, the month, when it was generated
  * (local time), coverage against target, the units not inspected, the
  * problems found with their follow-up, the inspection keys that ran
- * overdue, and the lines to sign (制表人, 审核主管, 日期); before them, with
- * more than one site, the sites side by side. In Chinese, people by name.
+ * overdue, and the lines to sign (prepared by, supervisor, date); before
+ * them, with more than one site, the sites side by side. In the account's
+ * language (the "keycab" catalogue's texts), people by name.
  * In print every page carries its number and the page count (@page margin
  * boxes) and a table that runs over pages repeats its header. */
 #include <math.h>
@@ -19,8 +20,6 @@
 #include "service/zone.h"
 
 static const char sheet_style[] =
-	"@page{size:A4;margin:15mm 14mm 18mm;"
-	"@bottom-center{content:\"第 \" counter(page) \" 页 / 共 \" counter(pages) \" 页\";font-size:9pt;color:#333}}"
 	"body{font-family:'Noto Sans CJK SC','WenQuanYi Micro Hei','Microsoft YaHei',sans-serif;color:#111;"
 	"font-size:12px;margin:1em}"
 	"@media screen{body{max-width:190mm;margin:1em auto}}"
@@ -40,7 +39,7 @@ struct sheet {
 	const json_t *report;
 	const struct kc_web_page *pg;
 	const struct kc_zone *z;
-	char month[32];	     /* 2026年11月 */
+	char month[32];	     /* 2026年11月, 2026-11 */
 	char generated[32];  /* local */
 	int64_t now;
 };
@@ -88,12 +87,13 @@ static void td(struct sbuf *b, const char *text)
 	sbuf_add(b, "</td>");
 }
 
+/* none: a msgid */
 static void td_time(struct sbuf *b, const struct sheet *x, const json_t *v, const char *none)
 {
 	char t[32];
 
 	if (!json_is_string(v)) {
-		td(b, none);
+		td(b, *none ? kc_web_t(x->pg, none) : "");
 		return;
 	}
 	kc_web_time(x->z, json_string_value(v), false, t, sizeof(t));
@@ -109,50 +109,60 @@ static void td_person(struct sbuf *b, const json_t *sec, const json_t *row, cons
 	td(b, *name ? name : str(sec, row, code_col));
 }
 
-/* A table's head: the column titles, repeated on each printed page. */
-static void thead(struct sbuf *b, const char *const *titles)
+/* A table's head: the column titles (msgids), repeated on each printed
+ * page. */
+static void thead(struct sbuf *b, const struct kc_web_page *pg, const char *const *titles)
 {
 	sbuf_add(b, "<table><thead><tr>");
 	for (; *titles; titles++) {
 		sbuf_add(b, "<th>");
-		sbuf_html(b, *titles);
+		sbuf_html(b, kc_web_t(pg, *titles));
 		sbuf_add(b, "</th>");
 	}
 	sbuf_add(b, "</tr></thead><tbody>\n");
 }
 
-/* A part of a site's sheet: its heading with the count of its rows;
- * false (and 无) when there are none, else the head of its table. */
-static bool part(struct sbuf *b, const char *heading, long long n, const char *unit, const char *const *titles)
+/* A part of a site's sheet: its heading with the count of its rows (n,
+ * and count, as the page says it); false (and "none") when there are
+ * none, else the head of its table. */
+static bool part(struct sbuf *b, const struct kc_web_page *pg, const char *heading, long long n, const char *count,
+		 const char *const *titles)
 {
 	sbuf_add(b, "<h2>");
-	sbuf_html(b, heading);
-	sbuf_printf(b, "（%lld %s）</h2>\n", n, unit);
+	sbuf_html(b, kc_web_t(pg, heading));
+	sbuf_add(b, " ");
+	sbuf_html(b, count);
+	sbuf_add(b, "</h2>\n");
 	if (n == 0) {
-		sbuf_add(b, "<p class=\"none\">无</p>\n");
+		sbuf_add(b, "<p class=\"none\">");
+		sbuf_html(b, kc_web_t(pg, "None"));
+		sbuf_add(b, "</p>\n");
 		return false;
 	}
-	thead(b, titles);
+	thead(b, pg, titles);
 	return true;
 }
 
 /* Coverage against target as a bar (inline SVG, 200 wide): the coverage
  * filled, the target a mark. */
-static void bar(struct sbuf *b, double coverage, long target, bool met)
+static void bar(struct sbuf *b, const struct kc_web_page *pg, double coverage, long target, bool met)
 {
+	char label[96];
+
+	snprintf(label, sizeof(label), kc_web_t(pg, "Coverage %.1f%%, target %ld%%"), coverage, target);
+	sbuf_add(b, "<svg width=\"200\" height=\"14\" viewBox=\"0 0 200 14\" role=\"img\" aria-label=\"");
+	sbuf_html(b, label);
 	sbuf_printf(b,
-		    "<svg width=\"200\" height=\"14\" viewBox=\"0 0 200 14\" role=\"img\""
-		    " aria-label=\"覆盖率 %.1f%%，目标 %ld%%\">"
-		    "<rect x=\"0\" y=\"2\" width=\"200\" height=\"10\" fill=\"#f2f2f2\" stroke=\"#999\"/>"
+		    "\"><rect x=\"0\" y=\"2\" width=\"200\" height=\"10\" fill=\"#f2f2f2\" stroke=\"#999\"/>"
 		    "<rect x=\"0\" y=\"2\" width=\"%.1f\" height=\"10\" fill=\"%s\"/>"
 		    "<line x1=\"%ld\" y1=\"0\" x2=\"%ld\" y2=\"14\" stroke=\"#000\" stroke-width=\"2\"/></svg>",
-		    coverage, target, 2 * fmin(fmax(coverage, 0), 100), met ? "#4a9a5a" : "#c84a4a", 2 * target,
+		    2 * fmin(fmax(coverage, 0), 100), met ? "#4a9a5a" : "#c84a4a", 2 * target,
 		    2 * target);
 }
 
 /* The coverage cells of a sites row: vacant, inspected, not inspected,
  * coverage (and its bar), target, verdict. */
-static void coverage_cells(struct sbuf *b, const json_t *sites, const json_t *row)
+static void coverage_cells(struct sbuf *b, const struct kc_web_page *pg, const json_t *sites, const json_t *row)
 {
 	const json_t *cov = at(sites, row, "coverage_pct");
 	long target = (long)json_integer_value(at(sites, row, "target_pct"));
@@ -164,15 +174,18 @@ static void coverage_cells(struct sbuf *b, const json_t *sites, const json_t *ro
 		    (long long)json_integer_value(at(sites, row, "not_inspected")));
 	if (json_is_number(cov)) {
 		sbuf_printf(b, "%.1f %% ", json_number_value(cov));
-		bar(b, json_number_value(cov), target, met);
+		bar(b, pg, json_number_value(cov), target, met);
 	} else {
-		sbuf_add(b, "—（本月无空置房）");
+		sbuf_add(b, "— ");
+		sbuf_html(b, kc_web_t(pg, "(no vacant units this month)"));
 	}
-	sbuf_printf(b, "</td><td class=\"n\">%ld %%</td><td class=\"%s\">%s</td>", target, met ? "ok" : "bad",
-		    met ? "达标" : "未达标");
+	sbuf_printf(b, "</td><td class=\"n\">%ld %%</td><td class=\"%s\">", target, met ? "ok" : "bad");
+	sbuf_html(b, kc_web_t(pg, met ? KC_N_("met") : KC_N_("not met")));
+	sbuf_add(b, "</td>");
 }
 
-static const char *const coverage_titles[] = { "空置房（套）", "已巡检", "未巡检", "覆盖率", "目标", "结论", NULL };
+static const char *const coverage_titles[] = { KC_N_("Vacant units"), KC_N_("Inspected"), KC_N_("Not inspected"), KC_N_("Coverage"), KC_N_("Target"),
+					       KC_N_("Verdict"), NULL };
 
 static void heading(struct sbuf *b, const struct sheet *x)
 {
@@ -180,32 +193,53 @@ static void heading(struct sbuf *b, const struct sheet *x)
 	if (x->pg->estate && *x->pg->estate)
 		sbuf_html(b, x->pg->estate);
 	else
-		sbuf_add(b, "物业服务中心：<span class=\"line\"></span>");
-	sbuf_add(b, "</p>\n<h1>空置房巡检月报</h1>\n");
+		sbuf_printf(b, "%s<span class=\"line\"></span>", kc_web_t(x->pg, "Property service centre: "));
+	sbuf_add(b, "</p>\n<h1>");
+	sbuf_html(b, kc_web_t(x->pg, "Monthly vacant-unit inspection report"));
+	sbuf_add(b, "</h1>\n");
+}
+
+/* A heading cell of a meta table (en: a msgid). */
+static void th(struct sbuf *b, const struct sheet *x, const char *en)
+{
+	sbuf_add(b, "<th>");
+	sbuf_html(b, kc_web_t(x->pg, en));
+	sbuf_add(b, "</th>");
+}
+
+/* The cell of when the sheet was generated, in its zone. */
+static void td_generated(struct sbuf *b, const struct sheet *x)
+{
+	th(b, x, KC_N_("Generated"));
+	sbuf_add(b, "<td>");
+	sbuf_html(b, x->generated);
+	sbuf_add(b, " (");
+	sbuf_html(b, kc_zone_name(x->z));
+	sbuf_add(b, ")</td></tr></table>\n");
 }
 
 static void meta(struct sbuf *b, const struct sheet *x, const char *site_name, const char *age)
 {
-	sbuf_add(b, "<table class=\"meta\"><tr><th>项目</th>");
+	sbuf_add(b, "<table class=\"meta\"><tr>");
+	th(b, x, KC_N_("Site"));
 	td(b, site_name);
-	sbuf_add(b, "<th>统计月份</th>");
+	th(b, x, KC_N_("Month"));
 	td(b, x->month);
-	sbuf_add(b, "</tr><tr><th>项目类别</th>");
+	sbuf_add(b, "</tr><tr>");
+	th(b, x, KC_N_("Kind of site"));
 	td(b, age);
-	sbuf_add(b, "<th>生成时间</th><td>");
-	sbuf_html(b, x->generated);
-	sbuf_add(b, "（");
-	sbuf_html(b, kc_zone_name(x->z));
-	sbuf_add(b, "）</td></tr></table>\n");
+	td_generated(b, x);
 }
 
 static void not_inspected(struct sbuf *b, const struct sheet *x, const char *site, long long n)
 {
-	static const char *const titles[] = { "房号", "楼栋", "房间", NULL };
+	static const char *const titles[] = { KC_N_("Unit"), KC_N_("Building"), KC_N_("Room"), NULL };
 	const json_t *sec = section(x->report, "not_inspected"), *row;
+	char count[48];
 	size_t i;
 
-	if (!part(b, "二、未巡检的空置房", n, "套", titles))
+	snprintf(count, sizeof(count), kc_web_t(x->pg, "(%lld units)"), n);
+	if (!part(b, x->pg, KC_N_("2. Vacant units not inspected"), n, count, titles))
 		return;
 	json_array_foreach(json_object_get(sec, "rows"), i, row) {
 		if (!of_site(sec, row, site))
@@ -221,11 +255,14 @@ static void not_inspected(struct sbuf *b, const struct sheet *x, const char *sit
 
 static void problems(struct sbuf *b, const struct sheet *x, const char *site, long long n)
 {
-	static const char *const titles[] = { "房号", "巡检时间", "巡检人", "发现的问题", "跟进情况", "已过天数", NULL };
+	static const char *const titles[] = { KC_N_("Unit"), KC_N_("Inspected at"), KC_N_("Inspector"), KC_N_("Problems found"), KC_N_("Follow-up"), KC_N_("Days since"),
+					      NULL };
 	const json_t *sec = section(x->report, "problems"), *row;
+	char count[48];
 	size_t i;
 
-	if (!part(b, "三、发现的问题及跟进情况", n, "条", titles))
+	snprintf(count, sizeof(count), kc_web_t(x->pg, "(%lld rows)"), n);
+	if (!part(b, x->pg, KC_N_("3. Problems found and their follow-up"), n, count, titles))
 		return;
 	json_array_foreach(json_object_get(sec, "rows"), i, row) {
 		const char *fwd = str(sec, row, "forwarded_to");
@@ -239,25 +276,32 @@ static void problems(struct sbuf *b, const struct sheet *x, const char *site, lo
 		td_person(b, sec, row, "inspector", "inspector_name");
 		td(b, str(sec, row, "problems"));
 		if (*fwd) {
-			sbuf_add(b, "<td>已转呈 ");
+			sbuf_add(b, "<td>");
+			sbuf_html(b, kc_web_t(x->pg, "Forwarded to "));
 			sbuf_html(b, fwd);
 			sbuf_add(b, "</td>");
 		} else {
-			sbuf_add(b, "<td class=\"bad\">未转呈，待跟进</td>");
+			sbuf_add(b, "<td class=\"bad\">");
+			sbuf_html(b, kc_web_t(x->pg, "Not forwarded, to follow up"));
+			sbuf_add(b, "</td>");
 		}
 		kc_time_parse(str(sec, row, "ts"), &ts);
-		sbuf_printf(b, "<td class=\"n\">%lld 天</td></tr>\n", (long long)((x->now - ts) / 86400000));
+		sbuf_add(b, "<td class=\"n\">");
+		sbuf_printf(b, kc_web_t(x->pg, "%lld days"), (long long)((x->now - ts) / 86400000));
+		sbuf_add(b, "</td></tr>\n");
 	}
 	sbuf_add(b, "</tbody></table>\n");
 }
 
 static void overdue(struct sbuf *b, const struct sheet *x, const char *site, long long n)
 {
-	static const char *const titles[] = { "钥匙", "房号", "借用人", "借出时间", "应还时间", "归还时间", NULL };
+	static const char *const titles[] = { KC_N_("Key"), KC_N_("Unit"), KC_N_("Borrower"), KC_N_("Out since"), KC_N_("Due"), KC_N_("Returned"), NULL };
 	const json_t *sec = section(x->report, "overdue"), *row;
+	char count[48];
 	size_t i;
 
-	if (!part(b, "四、逾期归还的巡检钥匙", n, "把", titles))
+	snprintf(count, sizeof(count), kc_web_t(x->pg, "(%lld keys)"), n);
+	if (!part(b, x->pg, KC_N_("4. Inspection keys returned late"), n, count, titles))
 		return;
 	json_array_foreach(json_object_get(sec, "rows"), i, row) {
 		if (!of_site(sec, row, site))
@@ -268,62 +312,74 @@ static void overdue(struct sbuf *b, const struct sheet *x, const char *site, lon
 		td_person(b, sec, row, "person", "person_name");
 		td_time(b, x, at(sec, row, "out"), "");
 		td_time(b, x, at(sec, row, "due"), "");
-		td_time(b, x, at(sec, row, "returned"), "未归还");
+		td_time(b, x, at(sec, row, "returned"), KC_N_("Not returned"));
 		sbuf_add(b, "</tr>\n");
 	}
 	sbuf_add(b, "</tbody></table>\n");
 }
 
+/* The lines to sign: prepared by, the supervisor who checked it, date. */
+static const char *const sign_lines[] = { KC_N_("Prepared by: "), KC_N_("Supervisor: "), KC_N_("Date: ") };
+
 static void site_sheet(struct sbuf *b, const struct sheet *x, const json_t *row, bool first)
 {
 	const json_t *sites = section(x->report, "sites");
 	const char *site = str(sites, row, "site"), *name = str(sites, row, "name");
-	const char *age = strcmp(str(sites, row, "age"), "new") == 0 ? "新项目" : "老项目";
+	const char *age = kc_web_t(x->pg, strcmp(str(sites, row, "age"), "new") == 0 ? KC_N_("New site") : KC_N_("Old site"));
 
 	sbuf_printf(b, "<section class=\"sheet%s\">\n", first ? " first" : "");
 	heading(b, x);
 	meta(b, x, *name ? name : site, age);
-	sbuf_add(b, "<h2>一、巡检覆盖率</h2>\n");
-	thead(b, coverage_titles);
+	sbuf_add(b, "<h2>");
+	sbuf_html(b, kc_web_t(x->pg, "1. Inspection coverage"));
+	sbuf_add(b, "</h2>\n");
+	thead(b, x->pg, coverage_titles);
 	sbuf_add(b, "<tr>");
-	coverage_cells(b, sites, row);
+	coverage_cells(b, x->pg, sites, row);
 	sbuf_add(b, "</tr></tbody></table>\n");
 	not_inspected(b, x, site, (long long)json_integer_value(at(sites, row, "not_inspected")));
 	problems(b, x, site, (long long)json_integer_value(at(sites, row, "problems")));
 	overdue(b, x, site, (long long)json_integer_value(at(sites, row, "overdue")));
-	sbuf_add(b, "<table class=\"sign\"><tr><td>制表人：<span class=\"line\"></span></td>"
-		    "<td>审核主管：<span class=\"line\"></span></td><td>日期：<span class=\"line\"></span></td></tr>"
-		    "</table>\n</section>\n");
+	sbuf_add(b, "<table class=\"sign\"><tr>");
+	for (size_t k = 0; k < KC_ARRAY_SIZE(sign_lines); k++) {
+		sbuf_add(b, "<td>");
+		sbuf_html(b, kc_web_t(x->pg, sign_lines[k]));
+		sbuf_add(b, "<span class=\"line\"></span></td>");
+	}
+	sbuf_add(b, "</tr></table>\n</section>\n");
 }
 
 /* With more than one site: the sites side by side, first. */
 static void summary(struct sbuf *b, const struct sheet *x)
 {
-	static const char *const titles[] = { "项目", "类别", "空置房（套）", "已巡检", "未巡检", "覆盖率", "目标",
-					      "结论", NULL };
+	static const char *const titles[] = { KC_N_("Site"),	       KC_N_("Kind of site"), KC_N_("Vacant units"), KC_N_("Inspected"),
+					      KC_N_("Not inspected"), KC_N_("Coverage"),     KC_N_("Target"),       KC_N_("Verdict"),
+					      NULL };
 	const json_t *sites = section(x->report, "sites"), *row;
 	size_t i;
 
 	sbuf_add(b, "<section class=\"sheet first\">\n");
 	heading(b, x);
-	sbuf_add(b, "<table class=\"meta\"><tr><th>统计月份</th>");
+	sbuf_add(b, "<table class=\"meta\"><tr>");
+	th(b, x, KC_N_("Month"));
 	td(b, x->month);
-	sbuf_add(b, "<th>生成时间</th><td>");
-	sbuf_html(b, x->generated);
-	sbuf_add(b, "（");
-	sbuf_html(b, kc_zone_name(x->z));
-	sbuf_add(b, "）</td></tr></table>\n<h2>各项目巡检覆盖率</h2>\n");
-	thead(b, titles);
+	td_generated(b, x);
+	sbuf_add(b, "<h2>");
+	sbuf_html(b, kc_web_t(x->pg, "Inspection coverage of each site"));
+	sbuf_add(b, "</h2>\n");
+	thead(b, x->pg, titles);
 	json_array_foreach(json_object_get(sites, "rows"), i, row) {
 		const char *name = str(sites, row, "name");
 
 		sbuf_add(b, "<tr>");
 		td(b, *name ? name : str(sites, row, "site"));
-		td(b, strcmp(str(sites, row, "age"), "new") == 0 ? "新项目" : "老项目");
-		coverage_cells(b, sites, row);
+		td(b, kc_web_t(x->pg, strcmp(str(sites, row, "age"), "new") == 0 ? KC_N_("New site") : KC_N_("Old site")));
+		coverage_cells(b, x->pg, sites, row);
 		sbuf_add(b, "</tr>\n");
 	}
-	sbuf_add(b, "</tbody></table>\n<p class=\"none\">各项目的明细与签字见后续各页。</p>\n</section>\n");
+	sbuf_add(b, "</tbody></table>\n<p class=\"none\">");
+	sbuf_html(b, kc_web_t(x->pg, "Each site's details and signatures follow, a site to a page."));
+	sbuf_add(b, "</p>\n</section>\n");
 }
 
 char *kc_web_vacant_sheet(const json_t *report, const struct kc_web_page *pg)
@@ -336,28 +392,40 @@ char *kc_web_vacant_sheet(const json_t *report, const struct kc_web_page *pg)
 	size_t i, n = json_array_size(json_object_get(sites, "rows"));
 
 	if (month && sscanf(month, "%4d-%2d", &y, &m) == 2)
-		snprintf(x.month, sizeof(x.month), "%d年%d月", y, m);
+		snprintf(x.month, sizeof(x.month), kc_web_t(pg, "%d-%02d"), y, m);
 	kc_web_time(x.z, json_string_value(json_object_get(report, "generated")), false, x.generated,
 		    sizeof(x.generated));
-	sbuf_add(&b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-		     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>空置房巡检月报 ");
+	sbuf_printf(&b, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+		       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>",
+		    kc_msg_lang_tag(kc_web_lang(pg)));
+	sbuf_html(&b, kc_web_t(pg, "Monthly vacant-unit inspection report"));
+	sbuf_add(&b, " ");
 	sbuf_html(&b, x.month);
 	if (pg->estate && *pg->estate) {
 		sbuf_add(&b, " - ");
 		sbuf_html(&b, pg->estate);
 	}
 	sbuf_add(&b, "</title><style>");
+	/* every printed page's number and the page count, in the page's language */
+	sbuf_printf(&b, "@page{size:A4;margin:15mm 14mm 18mm;@bottom-center{content:%s;font-size:9pt;color:#333}}",
+		    kc_web_t(pg, "\"Page \" counter(page) \" of \" counter(pages)"));
 	sbuf_add(&b, sheet_style);
 	sbuf_add(&b, "</style></head><body>\n<p class=\"noprint\"><a href=\"/r/vacant?month=");
 	sbuf_url(&b, month ? month : "");
-	sbuf_add(&b, "\">&larr; 返回空置房检查</a> &middot; 用浏览器的打印（Ctrl+P）打印本页，每个项目单独成页。</p>\n");
+	sbuf_add(&b, "\">&larr; ");
+	sbuf_html(&b, kc_web_t(pg, "Back to the vacant-unit inspections"));
+	sbuf_add(&b, "</a> &middot; ");
+	sbuf_html(&b, kc_web_t(pg, "Print this page with the browser (Ctrl+P); each site prints on pages of its own."));
+	sbuf_add(&b, "</p>\n");
 	if (n > 1)
 		summary(&b, &x);
 	json_array_foreach(json_object_get(sites, "rows"), i, row)
 		site_sheet(&b, &x, row, n == 1);
 	if (n == 0) {
 		heading(&b, &x);
-		sbuf_add(&b, "<p class=\"none\">没有项目。</p>\n");
+		sbuf_add(&b, "<p class=\"none\">");
+		sbuf_html(&b, kc_web_t(pg, "No sites."));
+		sbuf_add(&b, "</p>\n");
 	}
 	sbuf_add(&b, "</body></html>\n");
 	return sbuf_take(&b);

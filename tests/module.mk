@@ -20,3 +20,5 @@ t-msg_LIBS := common
 # Chinese: its wait for the office, what it prints once it stops, the
 # narration's catalogue (po/zh_CN/demo.po)
 TEST_SCRIPTS += tests/demo/t-demo.py
+# the office console's texts in the catalogue (service/*.c, po/zh_CN/)
+TEST_SCRIPTS += tests/common/t-catalogue.sh

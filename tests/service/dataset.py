@@ -143,9 +143,9 @@ def build(now_ms):
     ev(old, now_ms - 1 * HOUR + 60000, "loan.overdue", {"loan": 101, "purpose": "repair", "due": iso(now_ms - HOUR)},
        person="E01", key="KR1", kind="repair", unit="O6", site="SO")
     # alarms: 1 tamper open, 2 wrong slot cleared
-    ev(old, now_ms - 3 * HOUR, "alarm.raised", {"alarm": 1, "alarm_type": "tamper", "detail": "key left a locked slot"},
+    ev(old, now_ms - 3 * HOUR, "alarm.raised", {"alarm": 1, "alarm_type": "tamper", "detail": "key KO3 left slot B-O3 with no release open (tamper)"},
        key="KO3", slot="B-O3", unit="O3", site="SO", person=None)
-    ev(old, now_ms - 4 * HOUR, "alarm.raised", {"alarm": 2, "alarm_type": "wrong_slot", "detail": "KO4 in B-O5"},
+    ev(old, now_ms - 4 * HOUR, "alarm.raised", {"alarm": 2, "alarm_type": "wrong_slot", "detail": "key KO4 was put in slot B-O5; its slot is B-O4"},
        key="KO4", slot="B-O5", unit="O4", site="SO", person=None)
     ev(old, now_ms - 4 * HOUR + 60000, "alarm.cleared", {"alarm": 2, "alarm_type": "wrong_slot"},
        actor="S01", key="KO4", slot="B-O5")
@@ -161,3 +161,30 @@ def build(now_ms):
         if h == 1:  # signed by the supervisor at the cabinet
             ev(old, t + 1200000, "handover.reviewed", {"handover": h}, actor="Q01")
     return month, new, old
+
+
+def serve(svc, user, password, now_ms, extra=None):
+    """Starts svc with the cabinets CAB-NEW and CAB-OLD and user a
+    supervisor, forwards the data set (and extra {"CAB-NEW": [...]}
+    events after it) from each cabinet's outbox, then has CAB-OLD offer a
+    batch 3 past its head, refused as a gap (an open ingest alarm).
+    Returns (month, tokens, outbox databases), each by cabinet."""
+    import os
+    from svc import check, fill, forward, seal
+    toks = {c: svc.add_cabinet(c) for c in ("CAB-NEW", "CAB-OLD")}
+    svc.add_user(user, "supervisor", password)
+    svc.start()
+    month, new, old = build(now_ms)
+    dbs = {}
+    for cab, evs in (("CAB-NEW", new), ("CAB-OLD", old)):
+        evs = evs + (extra or {}).get(cab, [])
+        dbs[cab] = os.path.join(svc.tmp, cab + ".db")
+        fill(dbs[cab], cab, evs)
+        r = forward(dbs[cab], svc.url, toks[cab], 60)
+        check(r.returncode == 0, "%s: %d events forwarded" % (cab, len(evs)))
+    head = svc.sql("SELECT last_seq, last_hash FROM cabinets WHERE id = 'CAB-OLD'")[0]
+    gap = seal("CAB-OLD", [{"type": "slot.inserted", "ts": iso(now_ms - 60000), "slot": "B-O1", "data": {}}],
+               head[0] + 3, head[1])
+    st, ans = svc.post_events(toks["CAB-OLD"], gap)
+    check(st == 409, "a batch past CAB-OLD's head is refused as a gap (%d %s)" % (st, ans))
+    return month, toks, dbs

@@ -133,7 +133,7 @@ try:
     browser.send("Input.insertText", {"text": ADMIN[1]}, session=sess)
     check(click(sess, 'form[action="/login"] button', wait_load=True), "the sign-in button pressed, a page loaded")
     text = evaluate(sess, "document.body.innerText") or ""
-    check(evaluate(sess, "location.pathname") == "/" and "Log out (%s)" % ADMIN[0] in text,
+    check(evaluate(sess, "location.pathname") == "/" and "退出 (%s)" % ADMIN[0] in text,
           "the console shows the admin signed in")
     check(open_page(sess, svc.url + "/r/now") and ADMIN[0] in (evaluate(sess, "document.body.innerText") or ""),
           "another page opens in the same session")

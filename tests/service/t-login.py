@@ -95,7 +95,8 @@ try:
     retry = int(h.get("retry-after", "0"))
     check(retry >= 1, "Retry-After: %d" % retry)
     m = re.search(r"(\d+) *秒", body)
-    check(m is not None and "try again in" in body, "the page says how long is left: %s" % (m.group(0) if m else body[:200]))
+    check(m is not None and "后再试" in body and "try again" not in body,
+          "the page says how long is left, in Chinese: %s" % (m.group(0) if m else body[:200]))
     st, h2, _, _ = login(USER, PASS)
     check(st == 429 and int(h2.get("retry-after", "0")) >= 1,
           "the right password from the failing address: 429 as well (its password not looked at)")

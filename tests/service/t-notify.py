@@ -109,9 +109,11 @@ try:
     check(nd["fields"]["owner_phone"] == "13800000001" and nd["cabinet"] == "CAB-OLD", "the JSON carries the fields")
     al = list({b["seq"]: b for p, t, b, n in got if p == "/flaky" and b["type"] == "alarm.raised"}.values())
     say("  alarm en: " + "; ".join(b["text_en"] for b in al))
-    check(sorted(b["text_en"] for b in al) == ["ALARM tamper at slot B-O3 of cabinet CAB-OLD",
-                                              "ALARM wrong_slot at slot B-O5 of cabinet CAB-OLD"],
-          "alarm notices with the configured English template")
+    check(sorted(b["text_en"] for b in al) == ["ALARM Key in the wrong slot at slot B-O5 of cabinet CAB-OLD",
+                                              "ALARM Key taken without a release at slot B-O3 of cabinet CAB-OLD"],
+          "alarm notices with the configured English template, the alarm's type as words")
+    check(sorted(b["fields"]["alarm_type"] for b in al) == ["tamper", "wrong_slot"],
+          "the JSON's fields keep the alarm types' codes")
     check(any(b["type"] == "loan.overdue" and "KR1" in b["text_en"] for b in bodies.values()), "overdue-loan notice")
     check(all("123X" not in json.dumps(b) for p, t, b, n in got), "no ID number fragment in any notice")
 

@@ -1,5 +1,6 @@
 /* Unit tests of keyauditd's pure parts: templates, CSV and HTML escaping,
- * config ranges, and ingest/report on a database file without HTTP. */
+ * config ranges, the words and headings in Chinese from the catalogue
+ * ($KEYCAB_LOCALEDIR), and ingest/report on a database file without HTTP. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include "service/reports.h"
 #include "service/sbuf.h"
 #include "service/templates.h"
+#include "service/words.h"
 
 static void test_template(void **state)
 {
@@ -113,6 +115,50 @@ static void test_config(void **state)
 	kc_config_free(&cfg);
 }
 
+/* Every word shown for a code (service/words.c) has its Chinese. */
+static void test_words(void **state)
+{
+	const char *ctx, *code;
+	int missing = 0;
+
+	(void)state;
+	assert_non_null(getenv("KEYCAB_LOCALEDIR"));
+	for (size_t i = 0; kc_word_entry(i, &ctx, &code); i++) {
+		const char *zh = kc_word(KC_LANG_ZH, ctx, code), *en = kc_word(KC_LANG_EN, ctx, code);
+
+		if (zh == code || strcmp(zh, en) == 0) {
+			fprintf(stderr, "no Chinese for the word %s \"%s\" (%s)\n", ctx, code, en);
+			missing++;
+		}
+	}
+	assert_int_equal(missing, 0);
+	assert_string_equal(kc_word(KC_LANG_EN, "kind", "vacant"), "Vacant unit");
+	assert_string_equal(kc_word(KC_LANG_ZH, "kind", "vacant"), "空房");
+	assert_string_equal(kc_word(KC_LANG_ZH, "kind", "1栋103"), "1栋103");
+}
+
+/* Each report's title, sections and columns have their Chinese, and the
+ * key log writes its texts in the language asked for. */
+static void check_headings(const json_t *rep)
+{
+	const json_t *sec, *col;
+	size_t i, k;
+
+	assert_string_not_equal(json_string_value(json_object_get(rep, "title_zh")),
+				json_string_value(json_object_get(rep, "title_en")));
+	json_array_foreach(json_object_get(rep, "sections"), i, sec) {
+		const char *en = json_string_value(json_object_get(sec, "title_en"));
+
+		if (strcmp(en, json_string_value(json_object_get(sec, "title_zh"))) == 0)
+			fail_msg("section \"%s\" has no Chinese title", en);
+		json_array_foreach(json_object_get(sec, "columns"), k, col) {
+			en = json_string_value(json_object_get(col, "en"));
+			if (strcmp(en, json_string_value(json_object_get(col, "zh"))) == 0)
+				fail_msg("column \"%s\" has no Chinese heading", en);
+		}
+	}
+}
+
 static const char *no_params(void *ctx, const char *name)
 {
 	(void)ctx;
@@ -126,7 +172,7 @@ static void test_ingest_and_report(void **state)
 	char token[KC_TOKEN_LEN], cab[KC_NAME_MAX + 1];
 	struct kc_audit_config cfg;
 	struct kc_ingest_result res;
-	struct kc_params p = { no_params, NULL };
+	struct kc_params p = { no_params, NULL, false };
 	struct kc_db *db;
 	json_t *batch = json_array(), *rep;
 	int64_t checked, bad;
@@ -164,6 +210,27 @@ static void test_ingest_and_report(void **state)
 	assert_int_equal(kc_report_run(db, "vacant", &p, 1700000000000, &rep, err, sizeof(err)), 0);
 	assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(rep, "sections"), 0), "rows")), 2);
 	json_decref(rep);
+	for (size_t i = 0; i < kc_nreports; i++) {
+		struct kc_params en = { no_params, NULL, true };
+		const char *text;
+
+		assert_int_equal(kc_report_run(db, kc_reports[i].name, &p, 1700000000000, &rep, err, sizeof(err)), 0);
+		check_headings(rep);
+		if (strcmp(kc_reports[i].name, "keylog") == 0) {
+			/* newest first: S3's registration; its sentence (column 13, "text") */
+			text = json_string_value(json_array_get(json_array_get(json_object_get(
+				json_array_get(json_object_get(rep, "sections"), 0), "rows"), 0), 13));
+			assert_non_null(text);
+			assert_string_equal(text, "登记项目 S3");
+			json_decref(rep);
+			assert_int_equal(kc_report_run(db, "keylog", &en, 1700000000000, &rep, err, sizeof(err)), 0);
+			text = json_string_value(json_array_get(json_array_get(json_object_get(
+				json_array_get(json_object_get(rep, "sections"), 0), "rows"), 0), 13));
+			assert_non_null(text);
+			assert_string_equal(text, "Site S3 registered");
+		}
+		json_decref(rep);
+	}
 	assert_int_equal(kc_report_run(db, "nope", &p, 0, &rep, err, sizeof(err)), -ENOENT);
 	json_decref(batch);
 	kc_db_free(db);
@@ -181,7 +248,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_template), cmocka_unit_test(test_notice_time), cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_html),     cmocka_unit_test(test_config),
-		cmocka_unit_test(test_ingest_and_report),
+		cmocka_unit_test(test_ingest_and_report), cmocka_unit_test(test_words),
 	};
 
 	kc_pdata_init();

@@ -79,7 +79,7 @@ try:
 
     say("== the handovers page and the review route")
     page = browse("handovers")
-    todo = re.findall(r'to be signed at the cabinet: <code>keycab handover review (\d+)</code>', page)
+    todo = re.findall(r'待主管在钥匙柜签字审阅： <code>keycab handover review (\d+)</code>', page)
     check(todo == ["2"], "sheet 2 (confirmed, not reviewed) says it is signed at the cabinet, and how")
     check('action="/r/handovers/review"' not in page, "no review form at the office")
     rv = out.get("review", {})
@@ -98,10 +98,10 @@ try:
         sn = dict(zip(["site", "name", "age", "target", "vacant", "inspected", "coverage", "met"], sites[0]))
         so = dict(zip(["site", "name", "age", "target", "vacant", "inspected", "coverage", "met"], sites[1]))
         check((sn["site"], sn["vacant"], sn["inspected"], sn["coverage"], sn["target"]) == ("SN", "6", "5", "83.3", "80")
-              and "yes" in sn["met"], "SN: 6 vacant, 5 inspected, 83.3 % of 80 %, met")
+              and "是" in sn["met"], "SN: 6 vacant, 5 inspected, 83.3 % of 80 %, met")
         check((so["site"], so["vacant"], so["inspected"], so["coverage"], so["target"]) == ("SO", "5", "4", "80.0", "100")
-              and "no" in so["met"], "SO: 5 vacant, 4 inspected, 80.0 % of 100 %, not met")
-    check("空置房检查" in dom and "Vacant-unit inspections" in dom, "Chinese and English title")
+              and "否" in so["met"], "SO: 5 vacant, 4 inspected, 80.0 % of 100 %, not met")
+    check("空置房检查" in dom and "Vacant-unit inspections" not in dom, "the Chinese title, no English beside it")
     ni = cells(dom, "not_inspected")
     check(ni is not None and [r[:2] for r in ni] == [["SN", "N5"], ["SO", "O5"]], "units not inspected listed")
 
@@ -130,7 +130,7 @@ try:
 
     dom = browse("chain")
     ch = cells(dom, "chains")
-    check(ch is not None and [r[3] for r in ch] == ["intact", "intact"], "chain verification: both intact")
+    check(ch is not None and [r[3] for r in ch] == ["完整", "完整"], "chain verification: both intact (完整)")
 
     say("== printable page")
     dom = browse("print")
@@ -138,8 +138,8 @@ try:
           "print=1: the tables, no forms, no navigation")
     iso = re.findall(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", dom)
     local = re.findall(r"<td[^>]*>\d{4}-\d\d-\d\d \d\d:\d\d</td>", dom)
-    check("(Asia/Shanghai, UTC+08:00)" in dom and not iso and len(local) >= 10,
-          "times read as local time (Asia/Shanghai, UTC+08:00, %d cells like %s), none as ISO UTC (%d)"
+    check("Asia/Shanghai（时区 +08:00）" in dom and not iso and len(local) >= 10,
+          "times read as local time (Asia/Shanghai, +08:00, %d cells like %s), none as ISO UTC (%d)"
           % (len(local), local[0] if local else "-", len(iso)))
     dom = browse("vacant_print")
     check("空置房巡检月报" in dom and "<form" not in dom and "<nav" not in dom and
@@ -148,7 +148,7 @@ try:
           "(tests/service/t-vacant-print.py prints it)")
     now_dom = browse("now")
     over = re.findall(r'<table class="report" data-section="overdue">.*?</table>', now_dom, re.S)
-    check(over and '<span class="bad">是 yes</span>' in over[0] and 'class="ok">是 yes' not in over[0],
+    check(over and '<span class="bad">是</span>' in over[0] and 'class="ok">是' not in over[0],
           "an overdue key's \"yes\" is marked as bad, not ok")
     png = pages.get(PAGES["vacant_print"], {}).get("shot")
     size = os.path.getsize(png) if png and os.path.exists(png) else 0
