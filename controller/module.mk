@@ -115,7 +115,7 @@ TEST_SCRIPTS += tests/controller/t-due-bounds.sh
 TEST_SCRIPTS += tests/controller/t-idcard-doors.sh
 TEST_SCRIPTS += tests/controller/t-cli-lang.sh
 TEST_PROGRAMS += t-cli-render
-t-cli-render_SRCS := tests/controller/t-cli-render.c controller/cli/lang.c
+t-cli-render_SRCS := tests/controller/t-cli-render.c controller/cli/lang.c controller/cli/globals.c
 t-cli-render_LIBS := common
 TEST_SCRIPTS += tests/controller/t-proto-codes.sh
 TEST_SCRIPTS += tests/controller/t-codes.sh
@@ -125,3 +125,5 @@ controller_SRCS += controller/backlog.c
 # the cabinet's own disk full or read-only, and a start that fails (root: tmpfs, loop ext4)
 TEST_SCRIPTS += tests/controller/t-disk-full.sh tests/controller/t-disk-ro.sh tests/controller/t-start-fails.sh
 DEBS_TEST += e2fsprogs util-linux
+# the one check of a request against its op's spec (controller/ops.def)
+controller_SRCS += controller/opcheck.c
