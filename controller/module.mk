@@ -127,3 +127,4 @@ TEST_SCRIPTS += tests/controller/t-disk-full.sh tests/controller/t-disk-ro.sh te
 DEBS_TEST += e2fsprogs util-linux
 # the one check of a request against its op's spec (controller/ops.def)
 controller_SRCS += controller/opcheck.c
+TEST_SCRIPTS += tests/controller/t-opspec.sh
