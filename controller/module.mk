@@ -128,3 +128,4 @@ DEBS_TEST += e2fsprogs util-linux
 # the one check of a request against its op's spec (controller/ops.def)
 controller_SRCS += controller/opcheck.c
 TEST_SCRIPTS += tests/controller/t-opspec.sh
+TEST_SCRIPTS += tests/controller/t-ops-readme.sh
