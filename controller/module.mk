@@ -70,7 +70,7 @@ t-kiosk-cardreader_SRCS := tests/controller/t-kiosk-cardreader.c
 t-kiosk-cardreader_LIBS := kiosk common
 TEST_SCRIPTS += tests/controller/t-watchdog.sh
 TEST_SCRIPTS += tests/controller/t-json-formats.py
-# t-json-formats reads the sources' json_pack/json_unpack calls with libclang
+# t-json-formats reads the sources' json_pack/json_unpack calls, their wrappers and the SQL bind letters with libclang
 DEBS_TEST += python3-clang-14
 TEST_SCRIPTS += tests/controller/t-windows.sh
 TEST_SCRIPTS += tests/controller/t-db-errors.sh
