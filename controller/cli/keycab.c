@@ -26,9 +26,9 @@ static int cli_help(const struct cli_cmd *cmd, const struct cli_opts *o);
  * table says when the list is empty, not shown in the help. */
 static const struct cli_cmd cli_cmds[] = {
 #define KC_CLI(op_, command, group_, login_, options, run_, form, note_)                            \
-	{ .name = command, .op = op_, .group = CLI_##group_, .login = login_, .spec = options,        \
-	  .run = run_, .synopsis = form, .note = CLI_##group_ == CLI_READ ? NULL : note_,            \
-	  .empty = note_ },
+	{ .name = (command), .op = (op_), .group = CLI_##group_, .login = (login_),                  \
+	  .spec = (options), .run = (run_), .synopsis = (form),                                      \
+	  .note = CLI_##group_ == CLI_READ ? NULL : (note_), .empty = (note_) },
 #include "controller/ops.def"
 	{ .name = "help", .group = CLI_HIDDEN, .login = true, .run = cli_help },
 };
