@@ -117,7 +117,7 @@ static enum kc_msg_code type_code(char t)
 
 json_t *kc_opcheck_args(const char *op, const char *args, json_t *req)
 {
-	for (const char *p = args; *p;) {
+	for (const char *p = args ? args : ""; *p;) {
 		char name[64], fmt[8];
 		size_t n = strcspn(p, ":?"), f;
 		bool required = p[n] == ':';

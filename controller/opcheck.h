@@ -18,7 +18,7 @@ json_t *kc_opcheck_text(json_t *req);
 /* NULL when req carries op's arguments as args (ops.def's notation:
  * "name:t" required, "name?t" optional, t a json_unpack format) says;
  * else the reply refusing it (request_member_*). A null member is taken
- * as absent. */
+ * as absent; NULL args checks nothing. */
 json_t *kc_opcheck_args(const char *op, const char *args, json_t *req);
 
 #endif

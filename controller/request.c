@@ -43,7 +43,8 @@ static json_t *logout(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 }
 
 /* The table is ops.def's: an op, who may send it, its handler, its
- * arguments (checked by opcheck.c once the access is). */
+ * arguments (checked by opcheck.c once the access is; NULL: none
+ * checked). */
 static const struct kc_request {
 	const char *op;
 	enum kc_access access;
