@@ -22,6 +22,7 @@
 #include "controller/ctl.h"
 #include "controller/forward.h"
 #include "controller/proto.h"
+#include "controller/request.h"
 #include "controller/schema_sql.h"
 #include "controller/store.h"
 #include "hw/hw.h"
@@ -315,7 +316,8 @@ int main(int argc, char **argv)
 		kc_err("timerfd: %s", strerror(errno));
 		goto out;
 	}
-	srv = kc_proto_new(conf.socket_path, conf.socket_mode, conf.socket_group, err, sizeof(err));
+	srv = kc_proto_new(conf.socket_path, conf.socket_mode, conf.socket_group,
+			    kc_request_handle, err, sizeof(err));
 	if (!srv) {
 		kc_err("[socket] %s", err);
 		goto out;

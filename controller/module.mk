@@ -78,7 +78,7 @@ t-kiosk-cardreader_SRCS := tests/controller/t-kiosk-cardreader.c
 t-kiosk-cardreader_LIBS := kiosk common
 TEST_SCRIPTS += tests/controller/t-watchdog.sh
 TEST_SCRIPTS += tests/controller/t-json-formats.py
-# t-json-formats reads the sources' json_pack/json_unpack calls with libclang
+# t-json-formats reads the sources' json_pack/json_unpack calls, their wrappers and the SQL bind letters with libclang
 DEBS_TEST += python3-clang-14
 TEST_SCRIPTS += tests/controller/t-windows.sh
 TEST_SCRIPTS += tests/controller/t-db-errors.sh
@@ -130,7 +130,7 @@ TEST_SCRIPTS += tests/controller/t-due-bounds.sh
 TEST_SCRIPTS += tests/controller/t-idcard-doors.sh
 TEST_SCRIPTS += tests/controller/t-cli-lang.sh
 TEST_PROGRAMS += t-cli-render
-t-cli-render_SRCS := tests/controller/t-cli-render.c controller/cli/lang.c
+t-cli-render_SRCS := tests/controller/t-cli-render.c controller/cli/lang.c controller/cli/globals.c
 t-cli-render_LIBS := common
 TEST_SCRIPTS += tests/controller/t-proto-codes.sh
 TEST_SCRIPTS += tests/controller/t-codes.sh
@@ -142,3 +142,7 @@ TEST_SCRIPTS += tests/controller/t-disk-full.sh tests/controller/t-disk-ro.sh te
 DEBS_TEST += e2fsprogs util-linux
 # keycab-kiosk on the HTTP layer it shares with keyauditd (common/httpd/)
 TEST_SCRIPTS += tests/kiosk/t-kiosk-http.sh
+# the one check of a request against its op's spec (controller/ops.def)
+controller_SRCS += controller/opcheck.c
+TEST_SCRIPTS += tests/controller/t-opspec.sh
+TEST_SCRIPTS += tests/controller/t-ops-readme.sh

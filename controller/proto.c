@@ -1,6 +1,6 @@
 #include "controller/proto.h"
 #include "controller/reply.h"
-#include "controller/request.h"
+#include "controller/opcheck.h"
 #include "controller/session.h"
 
 #include <errno.h>
@@ -52,28 +52,8 @@ struct kc_proto {
 	int evicted;          /* connections closed to make room, not yet logged */
 	int64_t evict_logged;
 	int64_t subscribed_seq; /* orders subscribers by when they subscribed */
+	kc_proto_answer_fn *answer;
 };
-
-/* The longest text each request member may hold, in characters (UTF-8),
- * at any depth (an import's rows too); members not listed get the
- * default. controller/README.md, "Protocol", lists the same. */
-static const struct field_limit {
-	const char *name;
-	int max;
-} field_limits[] = {
-	{ "note", 1000 },	  { "problems", 1000 },	  { "name", 100 },	{ "borrower", 100 },
-	{ "contact", 100 },	  { "signature", 100 },	  { "reference", 100 }, { "forwarded_to", 100 },
-	{ "building", 100 },	  { "room", 100 },	  { "op", 64 },		{ "session", 64 },
-	{ "person", 64 },	  { "pin", 64 },	  { "card", 64 },	{ "key", 64 },
-	{ "purpose", 64 },	  { "id_type", 64 },	  { "id_number", 64 },	{ "work_order", 64 },
-	{ "approver", 64 },	  { "approver_pin", 64 }, { "result", 64 },	{ "table", 64 },
-	{ "code", 64 },		  { "role", 64 },	  { "phone", 64 },	{ "owner", 64 },
-	{ "unit", 64 },		  { "site", 64 },	  { "slot", 64 },	{ "kind", 64 },
-	{ "tag", 64 },		  { "age", 64 },	  { "vacant", 64 },	{ "channel", 64 },
-	{ "due", 64 },		  { "start", 64 },	  { "end", 64 },	{ "valid_from", 64 },
-	{ "valid_to", 64 },	  { "at", 64 },		  { "terminal_key", KC_SHARED_KEY_MAX },
-};
-#define FIELD_LIMIT_DEFAULT 1000
 
 static int live_socket(const struct sockaddr_un *sa)
 {
@@ -87,8 +67,8 @@ static int live_socket(const struct sockaddr_un *sa)
 	return r;
 }
 
-struct kc_proto *kc_proto_new(const char *path, mode_t mode, const char *group, char *err,
-				size_t errlen)
+struct kc_proto *kc_proto_new(const char *path, mode_t mode, const char *group,
+				kc_proto_answer_fn *answer, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct kc_proto *srv;
@@ -117,6 +97,7 @@ struct kc_proto *kc_proto_new(const char *path, mode_t mode, const char *group, 
 		return NULL;
 	}
 	kc_strlcpy(srv->path, path, sizeof(srv->path));
+	srv->answer = answer;
 	srv->idle_ms = KC_PROTO_IDLE_MS;
 	srv->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (srv->fd < 0)
@@ -316,81 +297,6 @@ static int queue_reply(struct client *c, json_t *rep)
 	return r;
 }
 
-static int field_max(const char *name)
-{
-	for (size_t i = 0; i < KC_ARRAY_SIZE(field_limits); i++)
-		if (strcmp(name, field_limits[i].name) == 0)
-			return field_limits[i].max;
-	return FIELD_LIMIT_DEFAULT;
-}
-
-static size_t utf8_chars(const char *s, size_t bytes)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < bytes; i++)
-		n += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return n;
-}
-
-/* Where a text is: the import row it is in (row 0: none), the list that
- * holds the row and the row's line in its file (-1: not known). */
-struct text_where {
-	size_t row;
-	const char *list;
-	json_int_t line;
-};
-
-/* The reply to a text over its member's limit. */
-static json_t *text_too_long(const char *name, const struct text_where *w, size_t chars, int max)
-{
-	if (!w->row)
-		return kc_reply_fail(KCM_text_too_long, "{s:s, s:I, s:i}", "field", name, "chars",
-				     (json_int_t)chars, "max", max);
-	if (w->line < 0)
-		return kc_reply_fail(KCM_text_too_long_row, "{s:s, s:I, s:s, s:I, s:i}", "field", name,
-				     "row", (json_int_t)w->row, "list", w->list, "chars",
-				     (json_int_t)chars, "max", max);
-	return kc_reply_fail(KCM_text_too_long_line, "{s:s, s:I, s:s, s:I, s:I, s:i}", "field", name,
-			     "row", (json_int_t)w->row, "list", w->list, "line", w->line, "chars",
-			     (json_int_t)chars, "max", max);
-}
-
-/* Checks every string in v against the limit of the member that holds it
- * (name); w says which import row it is in, when it is. NULL, or the
- * reply refusing the request. */
-static json_t *check_text(const char *name, json_t *v, const struct text_where *w)
-{
-	const char *k;
-	json_t *m, *rep;
-	size_t i;
-
-	if (json_is_string(v)) {
-		size_t chars = utf8_chars(json_string_value(v), json_string_length(v));
-		int max = field_max(name);
-
-		return chars <= (size_t)max ? NULL : text_too_long(name, w, chars, max);
-	}
-	if (json_is_object(v)) {
-		json_object_foreach(v, k, m)
-			if ((rep = check_text(k, m, w)))
-				return rep;
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, m) {
-			struct text_where in = *w;
-			json_t *line = json_object_get(m, "_line");
-
-			if (json_is_object(m) && !w->row)
-				in = (struct text_where){ i + 1, name,
-							  json_is_integer(line) ? json_integer_value(line)
-										: -1 };
-			if ((rep = check_text(name, m, &in)))
-				return rep;
-		}
-	}
-	return NULL;
-}
-
 /* A login on a connection that failed too often, or that failed before
  * while failed logins flood in on all connections: the wait, in ms, or 0. */
 static int64_t login_wait(struct kc_proto *srv, const struct client *c, int64_t now)
@@ -487,13 +393,12 @@ static json_t *answer(struct kc_proto *srv, struct client *c, json_t *req, struc
 {
 	const char *op = kc_req_str(req, "op");
 	int64_t now = kc_mono_ms(), wait;
-	const struct text_where top = { 0, NULL, -1 };
 	json_t *rep;
 
-	if ((rep = check_text("request", req, &top)))
+	if ((rep = kc_opcheck_text(req)))
 		return rep;
 	if (!op || strcmp(op, "login") != 0) {
-		rep = kc_request_handle(ctl, peer, req);
+		rep = srv->answer(ctl, peer, req);
 		if (peer->person[0])
 			c->has_session = true;
 		if (peer->subscribe && !c->subscriber)
@@ -503,7 +408,7 @@ static json_t *answer(struct kc_proto *srv, struct client *c, json_t *req, struc
 	wait = login_wait(srv, c, now);
 	if (wait > 0)
 		return kc_session_login_throttled(ctl, kc_req_str(req, "card") ? "card" : "pin", wait);
-	rep = kc_request_handle(ctl, peer, req);
+	rep = srv->answer(ctl, peer, req);
 	login_done(srv, c, rep, now);
 	return rep;
 }

@@ -2,6 +2,7 @@
  * reply object per line (controller/README.md, "Protocol"). */
 #ifndef KC_CTL_PROTO_H
 #define KC_CTL_PROTO_H
+#include <jansson.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,10 +41,15 @@
 
 struct kc_proto;
 
+/* One request in (its texts within their limits, kc_opcheck_text), one
+ * reply out: request.c's kc_request_handle, given by main. */
+typedef json_t *kc_proto_answer_fn(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
+
 /* Listens on path (a stale socket file is replaced; a live one is an
- * error: another keycabd runs), mode and group applied. NULL + err. */
-struct kc_proto *kc_proto_new(const char *path, mode_t mode, const char *group, char *err,
-				size_t errlen);
+ * error: another keycabd runs), mode and group applied; each request is
+ * answered by answer. NULL + err. */
+struct kc_proto *kc_proto_new(const char *path, mode_t mode, const char *group,
+				kc_proto_answer_fn *answer, char *err, size_t errlen);
 void kc_proto_free(struct kc_proto *srv);
 /* A connection with nothing read or written for this long is closed. */
 void kc_proto_set_idle_timeout(struct kc_proto *srv, int64_t ms);

@@ -1,11 +1,14 @@
-/* The request table: every op keycabd answers, who may send it, and its
- * handler (controller/README.md, "Protocol"). The access check is here
- * and only here; a handler sees a request its sender may make. */
+/* The request table: every op keycabd answers, who may send it, its
+ * handler and its arguments, from controller/ops.def (controller/README.md,
+ * "Protocol"). The access check and the arguments' check are here and
+ * only here; a handler sees a request its sender may make, its arguments
+ * of the types the spec gives. */
 #include <stdio.h>
 #include <string.h>
 
 #include "common/util.h"
 #include "controller/ctl.h"
+#include "controller/opcheck.h"
 #include "controller/request.h"
 #include "controller/registry.h"
 #include "controller/reply.h"
@@ -40,46 +43,17 @@ static json_t *logout(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	return kc_session_logout(ctl, req);
 }
 
+/* The table is ops.def's: an op, who may send it, its handler, its
+ * arguments (checked by opcheck.c once the access is; NULL: none
+ * checked). */
 static const struct kc_request {
 	const char *op;
 	enum kc_access access;
 	kc_request_fn *fn;
+	const char *args;
 } requests[] = {
-	{ "ping", KC_ACCESS_ANYONE, kc_reads_ping },
-	{ "login", KC_ACCESS_ANYONE, login },
-	{ "logout", KC_ACCESS_ANYONE, logout },
-	{ "whoami", KC_ACCESS_SESSION, kc_reads_whoami },
-	{ "release", KC_ACCESS_SESSION, kc_desk_release },
-	{ "collect", KC_ACCESS_SESSION, kc_desk_collect },
-	{ "approve", KC_ACCESS_MANAGER, kc_desk_approve },
-	{ "id.release", KC_ACCESS_OPERATOR, kc_desk_id_release },
-	{ "inspect", KC_ACCESS_LOGIN, kc_desk_inspect },
-	{ "handover.start", KC_ACCESS_OPERATOR, kc_desk_handover_start },
-	{ "handover.confirm", KC_ACCESS_OPERATOR, kc_desk_handover_confirm },
-	{ "handover.review", KC_ACCESS_SUPERVISOR, kc_desk_handover_review },
-	{ "alarm.clear", KC_ACCESS_OPERATOR, kc_desk_alarm_clear },
-	{ "slot.reseat", KC_ACCESS_OPERATOR, kc_desk_reseat },
-	{ "import", KC_ACCESS_ADMIN, kc_registry_import },
-	{ "person.add", KC_ACCESS_REGISTRAR, kc_registry_person_add },
-	{ "entrust", KC_ACCESS_DESK_ADMIN, kc_registry_entrust },
-	{ "letter.file", KC_ACCESS_DESK_ADMIN, kc_registry_letter_file },
-	{ "letter.confirm", KC_ACCESS_SESSION, kc_registry_letter_confirm },
-	{ "unit.vacancy", KC_ACCESS_DESK_ADMIN, kc_registry_vacancy },
-	{ "test.clock", KC_ACCESS_TEST_CLOCK, kc_reads_test_clock },
-	{ "status", KC_ACCESS_READER, kc_reads_status },
-	{ "slots", KC_ACCESS_READER, kc_reads_slots },
-	{ "keys", KC_ACCESS_READER, kc_reads_list },
-	{ "loans", KC_ACCESS_READER, kc_reads_list },
-	{ "ids", KC_ACCESS_READER, kc_reads_list },
-	{ "alarms", KC_ACCESS_READER, kc_reads_list },
-	{ "entrustments", KC_ACCESS_READER, kc_reads_list },
-	{ "letters", KC_ACCESS_READER, kc_reads_list },
-	{ "people", KC_ACCESS_READER, kc_reads_list },
-	{ "handovers", KC_ACCESS_READER, kc_reads_list },
-	{ "notices", KC_ACCESS_READER, kc_reads_list },
-	{ "approvals", KC_ACCESS_READER, kc_reads_list },
-	{ "subscribe", KC_ACCESS_LIVE, kc_subscribe_request },
-	{ "roster", KC_ACCESS_ROSTER, kc_subscribe_roster },
+#define KC_OP(op, access, kiosk, handler, args) { op, KC_ACCESS_##access, handler, args },
+#include "controller/ops.def"
 };
 
 /* A sender's refusal by the access rules (rules_access.h) as the reply;
@@ -148,7 +122,7 @@ json_t *kc_request_handle(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	if (!r) /* an unknown op says so only to someone who may read */
 		return (rep = access_check(ctl, peer, KC_ACCESS_READER)) ? rep
 									    : kc_reply_fail(KCM_op_unknown, "{s:s}", "op", op);
-	if ((rep = access_check(ctl, peer, r->access)))
+	if ((rep = access_check(ctl, peer, r->access)) || (rep = kc_opcheck_args(op, r->args, req)))
 		return rep;
 	return r->fn(ctl, peer, req);
 }

@@ -1,6 +1,7 @@
-/* keycabd's requests: one table (request.c) from an op to who may send it
- * and the function that answers it. Adding a request is a line in that
- * table and a handler here. */
+/* keycabd's requests: one table (request.c, read from controller/ops.def)
+ * from an op to who may send it, its arguments and the function that
+ * answers it. Adding a request is a KC_OP line in ops.def and a handler
+ * declared here. */
 #ifndef KC_CTL_REQUEST_H
 #define KC_CTL_REQUEST_H
 #include <jansson.h>
@@ -9,8 +10,8 @@
 
 typedef json_t *kc_request_fn(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
 
-/* One request in, one reply out: looks the op up, checks the session
- * and the access, calls the handler. */
+/* One request in, one reply out: looks the op up, checks the session,
+ * the access and the arguments (opcheck.c), calls the handler. */
 json_t *kc_request_handle(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
 
 /* desk.c: the decisions at the desk */

@@ -19,7 +19,7 @@ int cli_admin_import(const struct cli_cmd *cmd, const struct cli_opts *o)
 	rows = kc_csv_read(o->pos[1], err, sizeof(err));
 	if (!rows)
 		cli_die("%s", err);
-	req = json_pack("{s:s, s:s, s:o}", "op", cmd->name, "table", o->pos[0], "rows", rows);
+	req = json_pack("{s:s, s:s, s:o}", "op", cmd->op, "table", o->pos[0], "rows", rows);
 	rep = cli_call_ok(req);
 	rej = json_object_get(rep, "rejected");
 	if (cli_json) {
@@ -48,10 +48,9 @@ int cli_admin_person(const struct cli_cmd *cmd, const struct cli_opts *o)
 {
 	json_t *req;
 
-	(void)cmd;
 	if (o->npos != 2 || strcmp(o->pos[0], "add") != 0)
 		cli_die_usage("usage: keycab person add CODE --name NAME --role ROLE [--pin-stdin] [--card-stdin]");
-	req = cli_call_req("person.add");
+	req = cli_call_req(cmd->op);
 	json_object_set_new(req, "code", json_string(o->pos[1]));
 	cli_opts_set(req, o, "name", "name");
 	cli_opts_set(req, o, "role", "role");
@@ -66,7 +65,7 @@ int cli_admin_person(const struct cli_cmd *cmd, const struct cli_opts *o)
 
 int cli_admin_entrust(const struct cli_cmd *cmd, const struct cli_opts *o)
 {
-	json_t *req = cli_call_req(cmd->name);
+	json_t *req = cli_call_req(cmd->op);
 
 	json_object_set_new(req, "key", json_string(cli_opts_pos(o, 0, "the key's code")));
 	cli_opts_set(req, o, "owner", "owner");
@@ -75,9 +74,9 @@ int cli_admin_entrust(const struct cli_cmd *cmd, const struct cli_opts *o)
 	return cli_call_simple(req, "entrustment registered:", "entrustment");
 }
 
-static int admin_letter_file(const struct cli_opts *o)
+static int admin_letter_file(const struct cli_cmd *cmd, const struct cli_opts *o)
 {
-	json_t *req = cli_call_req("letter.file");
+	json_t *req = cli_call_req(cmd->op);
 
 	json_object_set_new(req, "entrustment",
 			    json_integer(cli_opts_int(o->pos[1], "ENTRUSTMENT")));
@@ -96,11 +95,10 @@ int cli_admin_letter(const struct cli_cmd *cmd, const struct cli_opts *o)
 {
 	json_t *req;
 
-	(void)cmd;
 	if (o->npos == 2 && strcmp(o->pos[0], "file") == 0)
-		return admin_letter_file(o);
+		return admin_letter_file(cmd, o);
 	if (o->npos == 2 && strcmp(o->pos[0], "confirm") == 0) {
-		req = cli_call_req("letter.confirm");
+		req = cli_call_req(cmd->op);
 		json_object_set_new(req, "letter", json_integer(cli_opts_int(o->pos[1], "LETTER")));
 		cli_opts_set(req, o, "channel", "channel");
 		cli_opts_set(req, o, "at", "at");
@@ -114,10 +112,9 @@ int cli_admin_unit(const struct cli_cmd *cmd, const struct cli_opts *o)
 	json_t *req;
 	bool v;
 
-	(void)cmd;
 	if (o->npos != 3 || strcmp(o->pos[0], "vacant") != 0 || kc_parse_bool(o->pos[2], &v) < 0)
 		cli_die_usage("usage: keycab unit vacant UNIT yes|no");
-	req = cli_call_req("unit.vacancy");
+	req = cli_call_req(cmd->op);
 	json_object_set_new(req, "unit", json_string(o->pos[1]));
 	json_object_set_new(req, "vacant", json_boolean(v));
 	return cli_call_simple(req, "unit vacancy recorded", NULL);
@@ -129,11 +126,10 @@ int cli_admin_test_clock(const struct cli_cmd *cmd, const struct cli_opts *o)
 	char now[64];
 	long long s;
 
-	(void)cmd;
 	if (o->npos != 2 || strcmp(o->pos[0], "advance") != 0 ||
 	    kc_parse_long(o->pos[1], 0, 10LL * 365 * 86400, &s) < 0)
 		cli_die_usage("usage: keycab test-clock advance SECONDS");
-	req = cli_call_req("test.clock");
+	req = cli_call_req(cmd->op);
 	json_object_set_new(req, "advance_s", json_integer(s));
 	rep = cli_call_ok(req);
 	cli_table_cell(now, sizeof(now), "now", json_object_get(rep, "now"));

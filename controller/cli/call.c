@@ -9,8 +9,6 @@
 #include "controller/cli/cli.h"
 #include "controller/client/client.h"
 
-bool cli_call_session = true;
-
 json_t *cli_call_req(const char *op)
 {
 	return json_pack("{s:s}", "op", op);

@@ -1,7 +1,9 @@
-/* keycab's parts: the command table (keycab.c), option parsing (opts.c),
- * requests and replies over libkcclient (call.c), the session file
- * (session.c), tables (table.c), the desk's language (lang.c), and the handlers by area: at the cabinet
- * (desk.c), reading (read.c), administration (admin.c). */
+/* keycab's parts: the command table (keycab.c, from controller/ops.def),
+ * its globals (globals.c), how it ends on an error (die.c), option
+ * parsing (opts.c), requests and replies over libkcclient (call.c), the
+ * session file (session.c), tables (table.c), the desk's language
+ * (lang.c), and the handlers by area: at the cabinet (desk.c), reading
+ * (read.c), administration (admin.c). */
 #ifndef KC_CLI_H
 #define KC_CLI_H
 #include <jansson.h>
@@ -34,9 +36,11 @@ enum cli_group {
 	CLI_HIDDEN, /* not in the help: ping, help, test-clock */
 };
 
-/* A command: a line in keycab.c's table. */
+/* A command: a KC_CLI line of controller/ops.def, in keycab.c's table. */
 struct cli_cmd {
 	const char *name;
+	/* the op it sends (NULL for help) */
+	const char *op;
 	enum cli_group group;
 	/* false: sent without the stored session (a login starts afresh) */
 	bool login;
@@ -46,18 +50,23 @@ struct cli_cmd {
 	/* the help: its forms (continuation lines start with spaces), and a
 	 * note beside a one-line form */
 	const char *synopsis, *note;
-	/* for a read: the reply's list, and what to say when it is empty */
-	const char *member, *empty;
+	/* for a read: what to say when the list (the reply's member named as
+	 * the op) is empty */
+	const char *empty;
 };
 
-/* keycab.c: the global options and how keycab ends */
+/* globals.c: every global of keycab. The options that hold for the whole
+ * run, set by main (keycab.c; --json also by opts.c); cli_lang and
+ * cli_call_session below. */
 extern const char *cli_socket;
 extern bool cli_json;
+/* die.c: how keycab ends on an error (exit 2 for a usage error, else 1) */
 void cli_die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void cli_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
-/* lang.c: the desk's language, from LANG (kc_msg_env_lang), set by main */
+/* the desk's language, from LANG (kc_msg_env_lang), set by main */
 extern enum kc_lang cli_lang;
+/* lang.c */
 /* keycab's own words in cli_lang (po/zh_CN/cli.po); a printf format stays
  * one, with the same conversions. */
 const char *cli_tr(const char *en) __attribute__((format_arg(1)));
@@ -78,9 +87,10 @@ const char *cli_opts_pos(const struct cli_opts *o, int i, const char *what);
 /* req[member] = the option's value, when given */
 void cli_opts_set(json_t *req, const struct cli_opts *o, const char *opt_name, const char *member);
 
-/* call.c: a request to keycabd and its reply. cli_call_session false:
- * requests go without the stored session (the command's login is false). */
+/* cli_call_session false: requests go without the stored session (the
+ * command's login is false; set by keycab.c's dispatcher) */
 extern bool cli_call_session;
+/* call.c: a request to keycabd and its reply */
 json_t *cli_call_req(const char *op);
 /* Sends req (consumed) and returns the reply; exits on an error. */
 json_t *cli_call(json_t *req);

@@ -11,7 +11,7 @@
 
 int cli_desk_login(const struct cli_cmd *cmd, const struct cli_opts *o)
 {
-	json_t *req = cli_call_req(cmd->name), *rep;
+	json_t *req = cli_call_req(cmd->op), *rep;
 
 	if (cli_opts_get(o, "card-stdin")) {
 		json_object_set_new(req, "card", json_string(cli_call_secret("card", true)));
@@ -47,7 +47,7 @@ int cli_desk_logout(const struct cli_cmd *cmd, const struct cli_opts *o)
 	json_t *rep;
 
 	(void)o;
-	rep = cli_call(cli_call_req(cmd->name));
+	rep = cli_call(cli_call_req(cmd->op));
 	if (!getenv("KEYCAB_SESSION")) {
 		cli_session_path(path, sizeof(path), false);
 		unlink(path);
@@ -61,7 +61,7 @@ int cli_desk_logout(const struct cli_cmd *cmd, const struct cli_opts *o)
 /* whoami and ping */
 int cli_desk_whoami(const struct cli_cmd *cmd, const struct cli_opts *o)
 {
-	json_t *rep = cli_call_ok(cli_call_req(cmd->name));
+	json_t *rep = cli_call_ok(cli_call_req(cmd->op));
 
 	(void)o;
 	if (cli_json || strcmp(cmd->name, "whoami") == 0)
@@ -117,7 +117,7 @@ int cli_desk_release(const struct cli_cmd *cmd, const struct cli_opts *o)
 		{ "signature", "signature" }, { "id-type", "id_type" },	  { "work-order", "work_order" },
 		{ "due", "due" },	      { "approver", "approver" },
 	};
-	json_t *req = cli_call_req(cmd->name), *rep;
+	json_t *req = cli_call_req(cmd->op), *rep;
 
 	json_object_set_new(req, "key", json_string(cli_opts_pos(o, 0, "the key's code")));
 	if (!cli_opts_get(o, "purpose"))
@@ -144,7 +144,7 @@ int cli_desk_release(const struct cli_cmd *cmd, const struct cli_opts *o)
 
 int cli_desk_collect(const struct cli_cmd *cmd, const struct cli_opts *o)
 {
-	json_t *req = cli_call_req(cmd->name), *rep;
+	json_t *req = cli_call_req(cmd->op), *rep;
 
 	json_object_set_new(req, "key", json_string(cli_opts_pos(o, 0, "the key's code")));
 	cli_opts_set(req, o, "signature", "signature");
@@ -164,7 +164,7 @@ int cli_desk_collect(const struct cli_cmd *cmd, const struct cli_opts *o)
 
 int cli_desk_approve(const struct cli_cmd *cmd, const struct cli_opts *o)
 {
-	json_t *req = cli_call_req(cmd->name), *rep;
+	json_t *req = cli_call_req(cmd->op), *rep;
 	char from[64], to[64];
 	int64_t ms;
 
@@ -191,10 +191,9 @@ int cli_desk_id(const struct cli_cmd *cmd, const struct cli_opts *o)
 {
 	json_t *req, *rep;
 
-	(void)cmd;
 	if (o->npos < 2 || strcmp(o->pos[0], "release") != 0)
 		cli_die_usage("usage: keycab id release LOAN");
-	req = cli_call_req("id.release");
+	req = cli_call_req(cmd->op);
 	json_object_set_new(req, "loan", json_integer(cli_opts_int(o->pos[1], "LOAN")));
 	rep = cli_call_ok(req);
 	if (cli_json)
@@ -208,7 +207,7 @@ int cli_desk_id(const struct cli_cmd *cmd, const struct cli_opts *o)
 
 int cli_desk_inspect(const struct cli_cmd *cmd, const struct cli_opts *o)
 {
-	json_t *req = cli_call_req(cmd->name);
+	json_t *req = cli_call_req(cmd->op);
 
 	json_object_set_new(req, "loan",
 			    json_integer(cli_opts_int(cli_opts_pos(o, 0, "LOAN"), "LOAN")));
@@ -235,11 +234,10 @@ int cli_desk_handover(const struct cli_cmd *cmd, const struct cli_opts *o)
 {
 	json_t *req, *rep;
 
-	(void)cmd;
 	if (o->npos < 1)
 		cli_die_usage("usage: keycab handover start | confirm N | review N");
 	if (strcmp(o->pos[0], "start") == 0) {
-		rep = cli_call_ok(cli_call_req("handover.start"));
+		rep = cli_call_ok(cli_call_req(cmd->op));
 		if (cli_json)
 			cli_call_print_json(rep);
 		else
@@ -250,7 +248,7 @@ int cli_desk_handover(const struct cli_cmd *cmd, const struct cli_opts *o)
 	if (strcmp(o->pos[0], "confirm") == 0 || strcmp(o->pos[0], "review") == 0) {
 		bool review = strcmp(o->pos[0], "review") == 0;
 
-		req = cli_call_req(review ? "handover.review" : "handover.confirm");
+		req = cli_call_req(cmd->op);
 		json_object_set_new(req, "handover",
 				    json_integer(cli_opts_int(cli_opts_pos(o, 1, "N"), "N")));
 		return cli_call_simple(
@@ -263,10 +261,9 @@ int cli_desk_alarm(const struct cli_cmd *cmd, const struct cli_opts *o)
 {
 	json_t *req, *rep;
 
-	(void)cmd;
 	if (o->npos == 2 && strcmp(o->pos[0], "reseat") == 0) {
 		/* rule 9: open the wrong slot the key of alarm N sits in, to move it home */
-		req = cli_call_req("slot.reseat");
+		req = cli_call_req(cmd->op);
 		json_object_set_new(req, "alarm", json_integer(cli_opts_int(o->pos[1], "N")));
 		rep = cli_call_ok(req);
 		if (cli_json)
@@ -280,7 +277,7 @@ int cli_desk_alarm(const struct cli_cmd *cmd, const struct cli_opts *o)
 	}
 	if (o->npos < 2 || strcmp(o->pos[0], "clear") != 0)
 		cli_die_usage("usage: keycab alarm clear N --note TEXT | alarm reseat N");
-	req = cli_call_req("alarm.clear");
+	req = cli_call_req(cmd->op);
 	json_object_set_new(req, "alarm", json_integer(cli_opts_int(o->pos[1], "N")));
 	cli_opts_set(req, o, "note", "note");
 	return cli_call_simple(req, "alarm cleared", NULL);

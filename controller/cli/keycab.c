@@ -7,12 +7,11 @@
  * stdin with --pin-stdin, --card-stdin, --id-stdin, --approver-pin-stdin
  * (in that order when several are given).
  *
- * A command is a line in the table below: its name, who it is for, whether
- * it goes with the operator's session, its options, its handler and its
- * help. The help is made from the table. It speaks the desk's language
+ * A command is a KC_CLI line of controller/ops.def, beside the op it sends:
+ * its name, who it is for, whether it goes with the operator's session,
+ * its options, its handler and its help. The help is made from the table. It speaks the desk's language
  * (lang.c): LANG=zh_CN.UTF-8 gives Chinese, the command words and --json
  * stay as they are. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,73 +20,17 @@
 #include "controller/cli/cli.h"
 #include "controller/client/client.h"
 
-const char *cli_socket;
-bool cli_json;
-
 static int cli_help(const struct cli_cmd *cmd, const struct cli_opts *o);
 
-#define RELEASE_OPTS                                                                              \
-	"purpose=,borrower=,contact=,signature=,letter=,id-type=,id-stdin,work-order=,due=,due-in=," \
-	"approval=,approver=,approver-pin-stdin,"
-#define READ(cmd, empty) { cmd, CLI_READ, true, "all,", cli_read_list, cmd, NULL, cmd, empty }
-
+/* The commands are ops.def's KC_CLI lines; a read's note there is what its
+ * table says when the list is empty, not shown in the help. */
 static const struct cli_cmd cli_cmds[] = {
-	{ "login", CLI_DESK, false, "pin-stdin,card-stdin,print-token,", cli_desk_login,
-	  "login PERSON [--pin-stdin] | login --card-stdin   [--print-token]", NULL, NULL, NULL },
-	{ "logout", CLI_DESK, true, "", cli_desk_logout, "logout", NULL, NULL, NULL },
-	{ "whoami", CLI_DESK, true, "", cli_desk_whoami, "whoami", NULL, NULL, NULL },
-	{ "release", CLI_DESK, true, RELEASE_OPTS, cli_desk_release,
-	  "release KEY --purpose borrow|inspection|repair|emergency [--borrower WHO]\n"
-	  "        [--contact PHONE] [--signature REF] [--letter N] [--id-type T --id-stdin]\n"
-	  "        [--work-order WO] [--due TIME | --due-in 2h] [--approval N]\n"
-	  "        [--approver MANAGER --approver-pin-stdin]",
-	  NULL, NULL, NULL },
-	{ "collect", CLI_DESK, true, "signature=,id-stdin,", cli_desk_collect,
-	  "collect KEY --signature REF [--id-stdin]", "owner collection (rule 8)", NULL, NULL },
-	{ "approve", CLI_DESK, true, "for=,from=,", cli_desk_approve,
-	  "approve KEY --for 30m [--from TIME]", "a manager's approval (rule 4)", NULL, NULL },
-	{ "id", CLI_DESK, true, "", cli_desk_id, "id release LOAN", "give back the ID held (rule 3)",
-	  NULL, NULL },
-	{ "inspect", CLI_DESK, true, "result=,problems=,forwarded-to=,", cli_desk_inspect,
-	  "inspect LOAN --result ok|problems [--problems TEXT --forwarded-to DEPT]", NULL, NULL, NULL },
-	{ "handover", CLI_DESK, true, "", cli_desk_handover,
-	  "handover start | handover confirm N | handover review N", NULL, NULL, NULL },
-	{ "alarm", CLI_DESK, true, "note=,", cli_desk_alarm,
-	  "alarm clear N --note TEXT | alarm reseat N",
-	  "clear an alarm; reseat: open the wrong slot of alarm N's key to move it home", NULL,
-	  NULL },
-	{ "status", CLI_READ, true, "all,", cli_read_status, "status", NULL, NULL, NULL },
-	READ("keys", "no keys"),
-	READ("slots", "no slots"),
-	{ "loans", CLI_READ, true, "all,", cli_read_list, "loans [--all]", NULL, "loans",
-	  "no loans open" },
-	READ("ids", "no IDs held"),
-	{ "alarms", CLI_READ, true, "all,", cli_read_list, "alarms [--all]", NULL, "alarms",
-	  "no open alarms" },
-	READ("entrustments", "no entrustments"),
-	READ("letters", "no letters"),
-	READ("people", "nobody on the roll"),
-	READ("handovers", "no handovers"),
-	READ("notices", "no notices"),
-	READ("approvals", "no approvals"),
-	{ "import", CLI_ADMIN, true, "", cli_admin_import, "import sites|units|owners|keys FILE.csv",
-	  NULL, NULL, NULL },
-	{ "person", CLI_ADMIN, true, "name=,role=,phone=,pin-stdin,card-stdin,", cli_admin_person,
-	  "person add CODE --name NAME --role staff|engineer|manager|supervisor\n"
-	  "        [--phone P] [--pin-stdin] [--card-stdin]",
-	  NULL, NULL, NULL },
-	{ "entrust", CLI_ADMIN, true, "owner=,start=,end=,", cli_admin_entrust,
-	  "entrust KEY --owner OWNER --end DATE [--start DATE]", NULL, NULL, NULL },
-	{ "letter", CLI_ADMIN, true, "borrower=,id-type=,id-stdin,from=,to=,ref=,channel=,at=,",
-	  cli_admin_letter,
-	  "letter file ENTRUSTMENT --borrower NAME --id-type T [--id-stdin] --to DATE\n"
-	  "        [--from DATE] --ref REF\n"
-	  "letter confirm LETTER --channel phone|in_person|wechat|sms [--at TIME]",
-	  NULL, NULL, NULL },
-	{ "unit", CLI_ADMIN, true, "", cli_admin_unit, "unit vacant UNIT yes|no", NULL, NULL, NULL },
-	{ "ping", CLI_HIDDEN, false, "", cli_desk_whoami, NULL, NULL, NULL, NULL },
-	{ "test-clock", CLI_HIDDEN, true, "", cli_admin_test_clock, NULL, NULL, NULL, NULL },
-	{ "help", CLI_HIDDEN, true, NULL, cli_help, NULL, NULL, NULL, NULL },
+#define KC_CLI(op_, command, group_, login_, options, run_, form, note_)                            \
+	{ .name = (command), .op = (op_), .group = CLI_##group_, .login = (login_),                  \
+	  .spec = (options), .run = (run_), .synopsis = (form),                                      \
+	  .note = CLI_##group_ == CLI_READ ? NULL : (note_), .empty = (note_) },
+#include "controller/ops.def"
+	{ .name = "help", .group = CLI_HIDDEN, .login = true, .run = cli_help },
 };
 
 static const char *const cli_group_heading[] = {
@@ -164,58 +107,57 @@ static int cli_help(const struct cli_cmd *cmd, const struct cli_opts *o)
 	return 0;
 }
 
-__attribute__((format(printf, 2, 0))) static void cli_vsay(int code, const char *fmt, va_list ap)
+/* The command's line: the one named name; of several (ops that share a
+ * command), the one whose form's second word is sub, else the first. */
+static const struct cli_cmd *cli_find(const char *name, const char *sub)
 {
-	fputs(code == CLI_EXIT_ERROR ? cli_tr("keycab: error: ") : cli_tr("keycab: "), stderr);
-	vfprintf(stderr, cli_tr(fmt), ap);
-	fputs(code == CLI_EXIT_USAGE ? cli_tr("\n(keycab --help lists the commands)\n") : "\n", stderr);
+	const struct cli_cmd *first = NULL;
+
+	for (size_t i = 0; i < KC_ARRAY_SIZE(cli_cmds); i++) {
+		const struct cli_cmd *c = &cli_cmds[i];
+		size_t n = strlen(name);
+
+		if (strcmp(c->name, name) != 0)
+			continue;
+		if (!first)
+			first = c;
+		if (sub && c->synopsis && c->synopsis[n] == ' ' &&
+		    strncmp(c->synopsis + n + 1, sub, strlen(sub)) == 0 &&
+		    strchr(" \n", c->synopsis[n + 1 + strlen(sub)]))
+			return c;
+	}
+	return first;
 }
 
-void cli_die_usage(const char *fmt, ...)
+/* The options of every line of command name, one spec (a command
+ * shared by several ops takes the options of each). */
+static void cli_spec(const char *name, char *out, size_t len)
 {
-	va_list ap;
+	size_t n = 0;
 
-	va_start(ap, fmt);
-	cli_vsay(CLI_EXIT_USAGE, fmt, ap);
-	va_end(ap);
-	exit(CLI_EXIT_USAGE);
-}
-
-void cli_die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	cli_vsay(CLI_EXIT_ERROR, fmt, ap);
-	va_end(ap);
-	exit(CLI_EXIT_ERROR);
-}
-
-static const struct cli_cmd *cli_find(const char *name)
-{
-	for (size_t i = 0; i < KC_ARRAY_SIZE(cli_cmds); i++)
-		if (strcmp(cli_cmds[i].name, name) == 0)
-			return &cli_cmds[i];
-	return NULL;
+	out[0] = '\0';
+	for (size_t i = 0; i < KC_ARRAY_SIZE(cli_cmds) && n < len; i++)
+		if (strcmp(cli_cmds[i].name, name) == 0 && cli_cmds[i].spec)
+			n += (size_t)snprintf(out + n, len - n, "%s", cli_cmds[i].spec);
 }
 
 /* The one dispatcher: the command's options parsed by its spec, its
+ * line chosen by its first argument when several ops share it, its
  * session policy set, its handler run. */
 static int cli_run(const char *name, int argc, char **argv)
 {
-	const struct cli_cmd *cmd = cli_find(name);
+	const struct cli_cmd *cmd = cli_find(name, NULL);
 	struct cli_opts o;
+	char spec[512];
 
 	if (!cmd)
 		cli_die_usage("unknown command \"%s\"", name);
-	if (cmd->spec)
-		cli_opts_parse(&o, argc, argv, cmd->spec);
-	else
-		memset(&o, 0, sizeof(o));
+	cli_spec(name, spec, sizeof(spec));
+	cli_opts_parse(&o, argc, argv, spec);
+	cmd = cli_find(name, o.npos ? o.pos[0] : NULL);
 	cli_call_session = cmd->login;
 	return cmd->run(cmd, &o);
 }
-
 int main(int argc, char **argv)
 {
 	int i = 1;

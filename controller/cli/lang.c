@@ -11,8 +11,6 @@
 #include "common/util.h"
 #include "controller/cli/cli.h"
 
-enum kc_lang cli_lang = KC_LANG_EN;
-
 /* The custody rules' names (controller/README.md), words in context
  * "rule": a Chinese refusal names its rule. */
 static const char *const lang_rules[] = {

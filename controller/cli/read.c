@@ -7,7 +7,7 @@
 
 int cli_read_list(const struct cli_cmd *cmd, const struct cli_opts *o)
 {
-	json_t *req = cli_call_req(cmd->name), *rep;
+	json_t *req = cli_call_req(cmd->op), *rep;
 
 	if (cli_opts_get(o, "all"))
 		json_object_set_new(req, "all", json_true());
@@ -15,7 +15,7 @@ int cli_read_list(const struct cli_cmd *cmd, const struct cli_opts *o)
 	if (cli_json)
 		cli_call_print_json(rep);
 	else
-		cli_table_print(json_object_get(rep, cmd->member), cmd->empty);
+		cli_table_print(json_object_get(rep, cmd->op), cmd->empty);
 	json_decref(rep);
 	return 0;
 }
@@ -74,7 +74,7 @@ static void read_print_status(json_t *rep)
 
 int cli_read_status(const struct cli_cmd *cmd, const struct cli_opts *o)
 {
-	json_t *rep = cli_call_ok(cli_call_req(cmd->name));
+	json_t *rep = cli_call_ok(cli_call_req(cmd->op));
 
 	(void)o;
 	if (cli_json)

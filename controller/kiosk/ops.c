@@ -1,7 +1,8 @@
-/* The ops a page may send to keycabd through POST /api/op/<op>, one table.
- * Everything else (imports, people, entrustments, vacancy changes, the
- * test clock, login and subscribe) is not the terminal's to send. And what
- * every answer says, in both of the desk's languages. */
+/* The ops a page may send to keycabd through POST /api/op/<op>: the kiosk
+ * column of controller/ops.def. Everything else (imports, people,
+ * entrustments, vacancy changes, the test clock, login and subscribe) is
+ * not the terminal's to send. And what every answer says, in both of the
+ * desk's languages. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -13,36 +14,16 @@
 
 struct kiosk_op {
 	const char *op;
-	enum kiosk_op_access access;
+	enum kiosk_op_access access; /* 0: not the terminal's to send */
 };
 
+/* ops.def's kiosk column: NO is 0 */
+#define KIOSK_OP_NO 0
 static const struct kiosk_op kiosk_ops[] = {
-	{ "ping", KIOSK_OP_ANYONE },
-	{ "whoami", KIOSK_OP_PROBE }, /* also keeps the login alive */
-	/* at the cabinet: the custody decisions */
-	{ "release", KIOSK_OP_SESSION },
-	{ "collect", KIOSK_OP_SESSION },
-	{ "approve", KIOSK_OP_SESSION },
-	{ "id.release", KIOSK_OP_SESSION },
-	{ "inspect", KIOSK_OP_SESSION },
-	{ "letter.confirm", KIOSK_OP_SESSION },
-	{ "handover.start", KIOSK_OP_SESSION },
-	{ "handover.confirm", KIOSK_OP_SESSION },
-	{ "handover.review", KIOSK_OP_SESSION },
-	{ "alarm.clear", KIOSK_OP_SESSION },
-	{ "slot.reseat", KIOSK_OP_SESSION },
-	/* reads */
-	{ "status", KIOSK_OP_SESSION },
-	{ "keys", KIOSK_OP_SESSION },
-	{ "slots", KIOSK_OP_SESSION },
-	{ "loans", KIOSK_OP_SESSION },
-	{ "ids", KIOSK_OP_SESSION },
-	{ "alarms", KIOSK_OP_SESSION },
-	{ "entrustments", KIOSK_OP_SESSION },
-	{ "letters", KIOSK_OP_SESSION },
-	{ "handovers", KIOSK_OP_SESSION },
-	{ "approvals", KIOSK_OP_SESSION },
+#define KC_OP(op, access, kiosk, handler, args) { op, KIOSK_OP_##kiosk },
+#include "controller/ops.def"
 };
+#undef KIOSK_OP_NO
 
 enum kiosk_op_access kiosk_ops_access(const char *op)
 {
@@ -60,8 +41,9 @@ static void kiosk_ops_make_list(void)
 	size_t n = 0;
 
 	for (size_t i = 0; i < KC_ARRAY_SIZE(kiosk_ops) && n < sizeof(kiosk_ops_text); i++)
-		n += (size_t)snprintf(kiosk_ops_text + n, sizeof(kiosk_ops_text) - n, "%s%s", i ? ", " : "",
-				      kiosk_ops[i].op);
+		if (kiosk_ops[i].access)
+			n += (size_t)snprintf(kiosk_ops_text + n, sizeof(kiosk_ops_text) - n, "%s%s",
+					      n ? ", " : "", kiosk_ops[i].op);
 }
 
 const char *kiosk_ops_list(void)

@@ -37,6 +37,7 @@
 #include "controller/conf.h"
 #include "controller/ctl.h"
 #include "controller/proto.h"
+#include "controller/request.h"
 #include "controller/scans.h"
 #include "controller/store.h"
 #include "tests/fuzz/fuzz.h"
@@ -144,7 +145,7 @@ static void once(void)
 	snprintf(work_db, sizeof(work_db), "%s/keycab.db", fz_tmpdir());
 	snprintf(sock_path, sizeof(sock_path), "%s/keycabd.sock", fz_tmpdir());
 	template_store();
-	srv = kc_proto_new(sock_path, 0600, NULL, err, sizeof(err));
+	srv = kc_proto_new(sock_path, 0600, NULL, kc_request_handle, err, sizeof(err));
 	if (!srv) {
 		fprintf(stderr, "kc-fuzz: %s\n", err);
 		abort();
