@@ -15,15 +15,17 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "common/db.h"
 #include "common/util.h"
 #include "controller/outbox.h"
 
-/* With nothing to send, look at the outbox this often anyway: rows may
- * come from another process, or a kick may have been missed. */
-#define IDLE_RECHECK_MS 1000
+/* With nothing to send, look at the outbox this often: its rows come
+ * from another process (keycabd). */
+#define IDLE_RECHECK_MS 250
 /* Prune acknowledged rows past their age at least this often. */
 #define PRUNE_EVERY_MS 60000
+/* Report the status this often even when it did not change, so that
+ * whoever shows it knows the forwarder runs. */
+#define REPORT_EVERY_MS 5000
 
 struct kc_forwarder {
 	char *url;	/* <base>/api/v1/events */
@@ -31,11 +33,11 @@ struct kc_forwarder {
 	char *ca_file;
 	int batch_max, backoff_min_ms, backoff_max_ms, idle_close_ms, heartbeat_ms;
 	int batch_cur;	/* halved on 413 (a batch over the service's body limit), reset on success */
-	int64_t keep_events, keep_ms;
 	int64_t acked_max;	/* the highest acknowledged seq */
 	int64_t resend_from;	/* > 0: the service is behind; send retained rows from here */
-	int64_t last_xfer_mono, last_prune_mono;
-	struct kc_db *db;	/* the forwarder's own connection */
+	int64_t last_xfer_mono, last_prune_mono, last_report_mono;
+	bool report_due;	/* the status changed since the last report */
+	struct kc_outbox_port port;
 	CURL *curl;	/* NULL while no connection is wanted */
 	pthread_t thread;
 	int kick_fd, stop_fd;
@@ -57,11 +59,6 @@ struct resp {
 	char *p;
 	size_t len;
 };
-
-const char *kc_forward_state_name(enum kc_link_state s)
-{
-	return s == KC_LINK_ONLINE ? "online" : s == KC_LINK_STUCK ? "stuck" : "offline";
-}
 
 static bool host_is_loopback(const char *h, size_t n)
 {
@@ -126,19 +123,20 @@ static size_t on_body(void *data, size_t size, size_t n, void *user)
 /* Records an attempt's outcome (a NULL a: only the counts). */
 static void set_status(struct kc_forwarder *f, const struct attempt *a)
 {
-	int64_t pending, retained;
-	bool have_pending = kc_outbox_count(f->db, 0, &pending) == 0,
-	     have_retained = kc_outbox_count(f->db, 1, &retained) == 0;
+	struct kc_outbox_state os;
+	bool have_counts = f->port.state(f->port.user, &os) == 0;
 
 	pthread_mutex_lock(&f->lock);
-	if (have_pending)
-		f->status.pending = pending;
-	if (have_retained)
-		f->status.retained = retained;
+	if (have_counts) {
+		f->status.pending = os.pending;
+		f->status.retained = os.retained;
+	}
 	f->status.last_acked_seq = f->acked_max;
 	if (a) {
-		if (a->state != f->status.state || strcmp(a->reason, f->status.reason) != 0)
+		if (a->state != f->status.state || strcmp(a->reason, f->status.reason) != 0) {
 			f->status.since_ms = kc_wall_ms();
+			f->report_due = true;
+		}
 		f->status.state = a->state;
 		kc_strlcpy(f->status.reason, a->reason, sizeof(f->status.reason));
 		if (a->service_seq >= 0)
@@ -172,18 +170,18 @@ static void fail_as(struct attempt *a, enum kc_link_state state, const char *rea
  * acknowledgement time). */
 static int mark_acked(struct kc_forwarder *f, int64_t first, int64_t upto)
 {
-	if (kc_outbox_ack(f->db, first, upto, kc_wall_ms()) < 0)
+	if (f->port.ack(f->port.user, first, upto) < 0)
 		return -EIO;
 	if (upto > f->acked_max)
 		f->acked_max = upto;
 	return 0;
 }
 
-/* Prunes past the retention window (a count and an age). */
+/* Prunes past the retention window (the port's: a count and an age). */
 static int prune(struct kc_forwarder *f)
 {
 	f->last_prune_mono = kc_mono_ms();
-	return kc_outbox_prune(f->db, kc_wall_ms() - f->keep_ms, f->acked_max - f->keep_events);
+	return f->port.ack(f->port.user, 0, 0);
 }
 
 /* Aborts a transfer in flight when the forwarder is stopping. */
@@ -269,13 +267,14 @@ static const char *answer_str(const json_t *answer, const char *name, const char
 static int service_behind(struct kc_forwarder *f, int64_t head, int64_t upto, struct attempt *a)
 {
 	struct kc_forward_behind b = { kc_wall_ms(), head, head + 1, upto, 0, 0 };
-	int64_t first_kept = 0;
-	int r = kc_outbox_first(f->db, &first_kept);
+	struct kc_outbox_state os;
+	int64_t first_kept;
 
-	if (r < 0) {
-		fail_as(a, KC_LINK_OFFLINE, "database", "reading the outbox: %s", sqlite3_errmsg(f->db->h));
+	if (f->port.state(f->port.user, &os) < 0) {
+		fail_as(a, KC_LINK_OFFLINE, "outbox", "reading the outbox: %s", f->port.errmsg(f->port.user));
 		return -EIO;
 	}
+	first_kept = os.first_kept;
 	if (first_kept == 0 || first_kept > b.from)
 		b.lost_to = first_kept == 0 || first_kept > b.to ? b.to : first_kept - 1;
 	pthread_mutex_lock(&f->lock);
@@ -285,6 +284,7 @@ static int service_behind(struct kc_forwarder *f, int64_t head, int64_t upto, st
 		b.behind_ms = f->status.behind.behind_ms;
 	f->status.behind = b;
 	f->status.service_behind = true;
+	f->report_due = true;
 	pthread_mutex_unlock(&f->lock);
 	if (b.lost_to) {
 		/* the kept rows after the lost ones go first once the office
@@ -311,6 +311,7 @@ static void caught_up(struct kc_forwarder *f)
 	if (f->status.service_behind && f->acked_max >= f->status.behind.to) {
 		f->status.service_behind = false;
 		f->status.behind.caught_up_ms = kc_wall_ms();
+		f->report_due = true;
 	}
 	pthread_mutex_unlock(&f->lock);
 }
@@ -374,7 +375,8 @@ out:
 
 /* One batch. Returns 1 when sent and acknowledged in full (send the next
  * at once), 0 when there is nothing to send, -EAGAIN to back off (the
- * state is in status). */
+ * state is in status), -ENOTCONN when the outbox cannot be read (its
+ * keeper is away: look again soon). */
 static int forward_once(struct kc_forwarder *f)
 {
 	struct attempt a = { KC_LINK_ONLINE, "", "", -1 };
@@ -386,11 +388,11 @@ static int forward_once(struct kc_forwarder *f)
 
 	if (f->resend_from > f->acked_max)
 		f->resend_from = 0;
-	n = kc_outbox_read(f->db, f->resend_from, f->batch_cur, &body, &first, &last);
+	n = f->port.read(f->port.user, f->resend_from, f->batch_cur, &body, &first, &last);
 	if (n < 0) {
-		fail_as(&a, KC_LINK_OFFLINE, "database", "reading the outbox: %s", sqlite3_errmsg(f->db->h));
+		fail_as(&a, KC_LINK_OFFLINE, "outbox", "reading the outbox: %s", f->port.errmsg(f->port.user));
 		set_status(f, &a);
-		return -EAGAIN;
+		return -ENOTCONN;
 	}
 	if (n == 0) {
 		free(body);
@@ -422,8 +424,8 @@ static int forward_once(struct kc_forwarder *f)
 				"HTTP %ld without an acknowledgement of events %lld..%lld", status, (long long)first,
 				(long long)last);
 		} else if (mark_acked(f, first, acked) < 0 || prune(f) < 0) {
-			fail_as(&a, KC_LINK_OFFLINE, "database", "marking acknowledged rows: %s",
-				sqlite3_errmsg(f->db->h));
+			fail_as(&a, KC_LINK_OFFLINE, "outbox", "marking acknowledged rows: %s",
+				f->port.errmsg(f->port.user));
 		} else {
 			if (f->resend_from)
 				f->resend_from = acked + 1;
@@ -472,8 +474,24 @@ static int let_go_if_idle(struct kc_forwarder *f, int wait_ms)
 	return f->idle_close_ms - idle < wait_ms ? (int)(f->idle_close_ms - idle) : wait_ms;
 }
 
+/* The status to the port's report, when it changed or every
+ * REPORT_EVERY_MS. */
+static void report(struct kc_forwarder *f)
+{
+	struct kc_forward_status st;
+
+	if (!f->port.report || (!f->report_due && kc_mono_ms() - f->last_report_mono < REPORT_EVERY_MS))
+		return;
+	pthread_mutex_lock(&f->lock);
+	st = f->status;
+	f->report_due = false;
+	pthread_mutex_unlock(&f->lock);
+	f->last_report_mono = kc_mono_ms();
+	f->port.report(f->port.user, &st);
+}
+
 /* Waits up to ms for a stop, or for a kick when `kick`; a kick while
- * backing off only refreshes the backlog count. */
+ * backing off only refreshes the backlog count. Reports on the way. */
 static void wait_for(struct kc_forwarder *f, int ms, bool kick)
 {
 	int64_t end = kc_mono_ms() + ms;
@@ -482,11 +500,16 @@ static void wait_for(struct kc_forwarder *f, int ms, bool kick)
 		struct pollfd p[2] = { { .fd = f->stop_fd, .events = POLLIN }, { .fd = f->kick_fd, .events = POLLIN } };
 		int64_t left = end - kc_mono_ms();
 		uint64_t v;
+		int n;
 
+		report(f);
 		if (left <= 0 || atomic_load(&f->stopping))
 			return;
-		if (poll(p, 2, (int)left) <= 0 || (p[0].revents & POLLIN))
+		n = poll(p, 2, (int)(left < REPORT_EVERY_MS ? left : REPORT_EVERY_MS));
+		if (n < 0 || (p[0].revents & POLLIN))
 			return;
+		if (n == 0)
+			continue; /* a report may be due */
 		if ((p[1].revents & POLLIN) && read(f->kick_fd, &v, sizeof(v)) < 0) {
 			/* EAGAIN: someone else drained it */
 		}
@@ -520,6 +543,7 @@ static void *forward_main(void *arg)
 		int r = forward_once(f), ms;
 		bool stuck;
 
+		report(f);
 		if (r > 0) {
 			failures = 0;
 			continue;
@@ -529,6 +553,11 @@ static void *forward_main(void *arg)
 			if (kc_mono_ms() - f->last_prune_mono >= PRUNE_EVERY_MS && prune(f) == 0)
 				set_status(f, NULL);
 			wait_for(f, let_go_if_idle(f, IDLE_RECHECK_MS), true);
+			continue;
+		}
+		if (r == -ENOTCONN) {
+			/* not the link's failure: the outbox's keeper restarts */
+			wait_for(f, let_go_if_idle(f, IDLE_RECHECK_MS * 4), false);
 			continue;
 		}
 		/* backoff_min * 2^failures, capped, with +-25 % jitter (stuck:
@@ -555,7 +584,6 @@ static char *join(const char *a, const char *b)
 
 static void forwarder_free(struct kc_forwarder *f)
 {
-	kc_db_free(f->db);
 	if (f->curl)
 		curl_easy_cleanup(f->curl);
 	if (f->kick_fd >= 0)
@@ -571,24 +599,16 @@ static void forwarder_free(struct kc_forwarder *f)
 	free(f);
 }
 
-/* The forwarder's connection to keycabd's database (which keycabd
- * created and migrated), and the highest acknowledged seq it keeps. */
-static int open_outbox(struct kc_forwarder *f, const char *db_path, char *err, size_t errlen)
+/* The highest acknowledged seq, from the outbox. */
+static int open_outbox(struct kc_forwarder *f, char *err, size_t errlen)
 {
-	static const struct kc_db_spec spec = {
-		.program = "keycabd",
-		.kind = "keycab",
-		.open_flags = SQLITE_OPEN_NOMUTEX,
-		.busy_ms = 5000,
-	};
+	struct kc_outbox_state os;
 
-	f->db = kc_db_connect(db_path, &spec, err, errlen);
-	if (!f->db)
-		return -EIO;
-	if (kc_outbox_acked_max(f->db, &f->acked_max) < 0) {
-		snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(f->db->h));
+	if (f->port.state(f->port.user, &os) < 0) {
+		snprintf(err, errlen, "reading the outbox: %s", f->port.errmsg(f->port.user));
 		return -EIO;
 	}
+	f->acked_max = os.acked_max;
 	return 0;
 }
 
@@ -600,8 +620,6 @@ static void set_limits(struct kc_forwarder *f, const struct kc_forward_config *c
 	f->backoff_max_ms = cfg->backoff_max_ms > 0 ? cfg->backoff_max_ms : 60000;
 	if (f->backoff_max_ms < f->backoff_min_ms)
 		f->backoff_max_ms = f->backoff_min_ms;
-	f->keep_events = cfg->keep_acked_events >= 0 ? cfg->keep_acked_events : KC_FORWARD_KEEP_EVENTS;
-	f->keep_ms = cfg->keep_acked_ms >= 0 ? cfg->keep_acked_ms : KC_FORWARD_KEEP_MS;
 	f->idle_close_ms = cfg->idle_close_ms > 0 ? cfg->idle_close_ms : KC_FORWARD_IDLE_CLOSE_MS;
 	f->heartbeat_ms = cfg->heartbeat_ms > 0 ? cfg->heartbeat_ms : KC_FORWARD_HEARTBEAT_MS;
 	f->rnd = (unsigned)kc_mono_ms() ^ (unsigned)getpid();
@@ -609,15 +627,15 @@ static void set_limits(struct kc_forwarder *f, const struct kc_forward_config *c
 	f->status.since_ms = kc_wall_ms();
 }
 
-struct kc_forwarder *kc_forwarder_start(const char *db_path, const struct kc_forward_config *cfg, char *err,
-					size_t errlen)
+struct kc_forwarder *kc_forwarder_start(const struct kc_outbox_port *port, const struct kc_forward_config *cfg,
+					char *err, size_t errlen)
 {
 	struct kc_forwarder *f;
 	char *trimmed;
 	size_t bl;
 
-	if (!db_path || !cfg || !cfg->url || !cfg->token || !*cfg->token) {
-		snprintf(err, errlen, "the forwarder needs a database path, a service URL and a token");
+	if (!port || !cfg || !cfg->url || !cfg->token || !*cfg->token) {
+		snprintf(err, errlen, "the forwarder needs an outbox, a service URL and a token");
 		return NULL;
 	}
 	if (kc_forward_url_check(cfg->url, cfg->allow_plain_http, err, errlen) < 0)
@@ -629,6 +647,8 @@ struct kc_forwarder *kc_forwarder_start(const char *db_path, const struct kc_for
 	}
 	f->kick_fd = f->stop_fd = -1;
 	pthread_mutex_init(&f->lock, NULL);
+	f->port = *port;
+	f->report_due = true;
 	set_limits(f, cfg);
 	bl = strlen(cfg->url);
 	trimmed = strndup(cfg->url, bl && cfg->url[bl - 1] == '/' ? bl - 1 : bl);
@@ -640,7 +660,7 @@ struct kc_forwarder *kc_forwarder_start(const char *db_path, const struct kc_for
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (open_outbox(f, db_path, err, errlen) < 0)
+	if (open_outbox(f, err, errlen) < 0)
 		goto fail;
 	f->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -649,7 +669,7 @@ struct kc_forwarder *kc_forwarder_start(const char *db_path, const struct kc_for
 		goto fail;
 	}
 	if (prune(f) < 0) {
-		snprintf(err, errlen, "%s: pruning acknowledged events: %s", db_path, sqlite3_errmsg(f->db->h));
+		snprintf(err, errlen, "pruning acknowledged events: %s", f->port.errmsg(f->port.user));
 		goto fail;
 	}
 	set_status(f, NULL);

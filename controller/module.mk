@@ -1,6 +1,7 @@
-# controller/: keycabd (the cabinet controller), the keycab CLI, and
-# their tests. controller/forward.c, which sends the outbox, is library
-# "forward" (service/module.mk); the outbox itself (outbox.c) is here.
+# controller/: keycabd (the cabinet controller), the keycab CLI,
+# keycab-forward, and their tests. controller/forward.c, which sends the
+# outbox, is library "forward" (service/module.mk); the outbox itself
+# (outbox.c) and keycabd's side of keycab-forward (outbox_ops.c) are here.
 LIBRARIES += controller
 controller_SRCS := controller/store.c controller/conf.c controller/rules.c \
 	controller/session.c controller/registry.c controller/hwevents.c controller/windows.c controller/scans.c \
@@ -9,7 +10,7 @@ controller_SRCS := controller/store.c controller/conf.c controller/rules.c \
 
 PROGRAMS += keycabd
 keycabd_SRCS := controller/main.c
-keycabd_LIBS := controller forward hw common
+keycabd_LIBS := controller hw common
 
 PROGRAMS += keycab
 keycab_SRCS := $(wildcard controller/cli/*.c)
@@ -125,3 +126,10 @@ controller_SRCS += controller/backlog.c
 # the cabinet's own disk full or read-only, and a start that fails (root: tmpfs, loop ext4)
 TEST_SCRIPTS += tests/controller/t-disk-full.sh tests/controller/t-disk-ro.sh tests/controller/t-start-fails.sh
 DEBS_TEST += e2fsprogs util-linux
+# keycab-forward: the outbox to the audit service, in its own process,
+# through keycabd's socket (controller/forward/)
+controller_SRCS += controller/link.c controller/outbox_ops.c
+PROGRAMS += keycab-forward
+keycab-forward_SRCS := controller/forward/main.c controller/forward/port.c
+keycab-forward_LIBS := forward kcclient controller common
+TEST_SCRIPTS += tests/controller/t-forward-kill.sh tests/controller/t-forward-proc.sh

@@ -72,6 +72,7 @@ static const struct field_limit {
 	{ "tag", 64 },		  { "age", 64 },	  { "vacant", 64 },	{ "channel", 64 },
 	{ "due", 64 },		  { "start", 64 },	  { "end", 64 },	{ "valid_from", 64 },
 	{ "valid_to", 64 },	  { "at", 64 },		  { "terminal_key", KC_SHARED_KEY_MAX },
+	{ "forward_key", KC_SHARED_KEY_MAX },
 };
 #define FIELD_LIMIT_DEFAULT 1000
 

@@ -6,6 +6,7 @@
 
 #include "common/util.h"
 #include "controller/ctl.h"
+#include "controller/outbox_ops.h"
 #include "controller/request.h"
 #include "controller/registry.h"
 #include "controller/reply.h"
@@ -25,6 +26,7 @@ enum kc_access {
 	KC_ACCESS_TEST_CLOCK, /* keycabd --test-clock */
 	KC_ACCESS_LIVE,       /* logged in, or the terminal key (subscribe.c) */
 	KC_ACCESS_ROSTER,     /* logged in, the console, or the terminal key */
+	KC_ACCESS_FORWARD,    /* the forward key: keycab-forward (outbox_ops.c) */
 };
 
 static json_t *login(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -79,6 +81,9 @@ static const struct kc_request {
 	{ "approvals", KC_ACCESS_READER, kc_reads_list },
 	{ "subscribe", KC_ACCESS_LIVE, kc_subscribe_request },
 	{ "roster", KC_ACCESS_ROSTER, kc_subscribe_roster },
+	{ "outbox.read", KC_ACCESS_FORWARD, kc_outbox_ops_read },
+	{ "outbox.ack", KC_ACCESS_FORWARD, kc_outbox_ops_ack },
+	{ "forward.report", KC_ACCESS_FORWARD, kc_outbox_ops_report },
 };
 
 static bool role_is(const struct kc_peer *peer, const char *a, const char *b)
@@ -191,6 +196,8 @@ static json_t *access_check(const struct kc_ctl *ctl, const struct kc_peer *peer
 		if (peer->terminal || peer->console || peer->person[0])
 			return NULL;
 		return kc_session_refuse(peer, 1, "login or terminal key", KCM_roster_needs_login);
+	case KC_ACCESS_FORWARD:
+		return peer->forwarder ? NULL : kc_reply_fail(KCM_forward_key_needed, NULL);
 	}
 	return kc_reply_fail(KCM_internal_access_class, "{s:i}", "class", (int)a);
 }
@@ -201,7 +208,7 @@ json_t *kc_request_handle(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	const struct kc_request *r = NULL;
 	json_t *rep;
 
-	if ((rep = kc_session_terminal(ctl, req, peer)))
+	if ((rep = kc_session_terminal(ctl, req, peer)) || (rep = kc_outbox_ops_key(ctl, req, peer)))
 		return rep;
 	if (!op)
 		return kc_reply_fail(KCM_request_no_op, NULL);
