@@ -126,6 +126,10 @@ static void set_status(struct kc_forwarder *f, const struct attempt *a)
 	struct kc_outbox_state os;
 	bool have_counts = f->port.state(f->port.user, &os) == 0;
 
+	if (have_counts && os.reopened) {
+		f->acked_max = os.acked_max;
+		f->resend_from = 0;
+	}
 	pthread_mutex_lock(&f->lock);
 	if (have_counts) {
 		f->status.pending = os.pending;

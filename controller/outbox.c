@@ -105,8 +105,9 @@ int kc_outbox_acked_max(struct kc_db *db, int64_t *seq)
 
 	if (r < 0)
 		return r;
-	if (v == 0 && kc_db_int(db, &chain, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chain'",
-				"") == 0) {
+	/* an empty outbox: every event acknowledged and pruned, or none yet */
+	if (v == 0 && kc_db_int(db, &chain, "SELECT 1 FROM outbox LIMIT 1", "") == -ENOENT &&
+	    kc_db_int(db, &chain, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chain'", "") == 0) {
 		r = kc_db_int(db, &chain, "SELECT coalesce(max(last_seq), 0) FROM chain", "");
 		if (r < 0)
 			return r;
@@ -123,7 +124,7 @@ int kc_outbox_first(struct kc_db *db, int64_t *seq)
 
 int kc_outbox_state(struct kc_db *db, struct kc_outbox_state *st)
 {
-	struct kc_outbox_state s;
+	struct kc_outbox_state s = { 0 };
 
 	if (kc_outbox_count(db, 0, &s.pending) < 0 || kc_outbox_count(db, 1, &s.retained) < 0 ||
 	    kc_outbox_first(db, &s.first_kept) < 0 || kc_outbox_acked_max(db, &s.acked_max) < 0)

@@ -7,6 +7,7 @@
  * controller/outbox_ops.c, for keycab-forward), on its own connection. Each returns 0 (or a count) or a negative errno. */
 #ifndef KC_CTL_OUTBOX_H
 #define KC_CTL_OUTBOX_H
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/db.h"
@@ -52,6 +53,10 @@ struct kc_outbox_state {
 	int64_t retained;   /* acknowledged rows kept */
 	int64_t first_kept; /* kc_outbox_first */
 	int64_t acked_max;  /* kc_outbox_acked_max */
+	/* The outbox's keeper came back since the last look (keycabd
+	 * restarted; its database may be another): what the forwarder
+	 * knows of it is to be read again. */
+	bool reopened;
 };
 int kc_outbox_state(struct kc_db *db, struct kc_outbox_state *st);
 /* Marks first..upto acknowledged at now_ms (nothing when upto is 0),

@@ -51,6 +51,7 @@ static int port_call(struct kc_fwd_port *p, json_t *req, json_t **rep)
 			return -EIO;
 		}
 		p->connected = true;
+		p->reopened = true;
 	}
 	json_object_set_new(req, "forward_key", json_string(p->key));
 	rc = kc_client_call(&p->client, req, &r, p->err, sizeof(p->err));
@@ -80,7 +81,8 @@ static int state_of(struct kc_fwd_port *p, const json_t *rep, struct kc_outbox_s
 		snprintf(p->err, sizeof(p->err), "keycabd: a reply without the outbox's state");
 		return -EIO;
 	}
-	*st = (struct kc_outbox_state){ pending, retained, first_kept, acked_max };
+	*st = (struct kc_outbox_state){ pending, retained, first_kept, acked_max, p->reopened };
+	p->reopened = false;
 	return 0;
 }
 

@@ -15,6 +15,7 @@ struct kc_fwd_port {
 	char key[KC_SHARED_KEY_MAX + 1];
 	struct kc_client client;
 	bool connected;
+	bool reopened; /* connected again since the last state */
 	char err[256]; /* why the last call failed */
 };
 
