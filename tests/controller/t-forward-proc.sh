@@ -15,6 +15,28 @@ case $n in *libcurl*) ok "keycab-forward links libcurl" ;; *) bad "keycab-forwar
 case $n in *libsqlite3*|*libgpiod*|*libmodbus*) bad "keycab-forward links the database or the hardware: $n" ;;
 *) ok "keycab-forward links neither SQLite nor the hardware's libraries" ;; esac
 
+echo "== its unit"
+sed -e "s|/usr/bin/keycab-forward |$KEYCAB_BIN/keycab-forward |" "$KEYCAB_SRC/systemd/keycab-forward.service" \
+	>"$T/keycab-forward.service"
+out=$(cd "$T" && systemd-analyze verify --man=no "$T/keycab-forward.service" 2>&1) && rc=0 || rc=$?
+[ "$rc" = 0 ] && [ -z "$out" ] && ok "systemd-analyze verify keycab-forward.service: clean" || bad "verify (exit $rc): $out"
+sed 's/^Type=notify/Type=notifyy/' "$T/keycab-forward.service" >"$T/broken.service"
+out=$(systemd-analyze verify --man=no "$T/broken.service" 2>&1)
+[[ $out == *"Failed to parse service type"* ]] && ok "a broken copy is reported" || bad "broken copy not reported: $out"
+for want in "Type=notify" "User=keycab-forward" "SupplementaryGroups=keycab" "NoNewPrivileges=yes" \
+	"ProtectSystem=strict" "PrivateDevices=yes" "DevicePolicy=closed" "InaccessiblePaths=-/var/lib/keycabd" \
+	"CapabilityBoundingSet=" "LoadCredential=forward-key:/etc/keycab/forward.key"; do
+	grep -qxF "$want" "$T/keycab-forward.service" && ok "keycab-forward.service has $want" || bad "no $want"
+done
+grep -q "^DeviceAllow=" "$T/keycab-forward.service" && bad "keycab-forward.service allows a device" ||
+	ok "keycab-forward.service allows no device"
+grep -qE "^(ReadWritePaths|StateDirectory)=" "$T/keycab-forward.service" && bad "keycab-forward.service may write somewhere" ||
+	ok "keycab-forward.service has no writable path"
+grep -qxF "LoadCredential=forward-key:/etc/keycab/forward.key" "$KEYCAB_SRC/systemd/keycabd.service" &&
+	ok "keycabd.service gets the same forward key" || bad "keycabd.service lacks the forward key"
+grep -qxF "m keycab-forward keycab" "$KEYCAB_SRC/systemd/keycab-forward.sysusers" &&
+	ok "keycab-forward's user is in the socket's group" || bad "sysusers: no socket group"
+
 kc_link_start
 wait_for 30 link_drained && ok "keycab-forward drained the outbox: $(link_st)" || bad "not drained: $(link_st)"
 open=$(ls -l "/proc/$KFW_PID/fd" 2>/dev/null | grep -c "keycab.db")
@@ -44,7 +66,11 @@ print("read, the key |", r.get("ok"), r.get("count"), r.get("first"), r.get("las
       [e["seq"] for e in ev] if ev else ev, "|", json.dumps(r.get("state")))
 show("read, max too big", ask({"op": "outbox.read", "max": 10**6, "forward_key": key}))
 show("ack past the chain", ask({"op": "outbox.ack", "first": 1, "upto": 10**9, "forward_key": key}))
-show("report, no such state", ask({"op": "forward.report", "state": "fine", "forward_key": key}))
+report = {"op": "forward.report", "forward_key": key, "state": "fine", "reason": "", "last_acked_seq": 0,
+          "service_seq": -1, "since_ms": 0, "consecutive_failures": 0, "last_error": "", "service_behind": False,
+          "behind": {k: 0 for k in ("behind_ms", "service_seq", "from", "to", "lost_to", "caught_up_ms")}}
+show("report, no such state", ask(report))
+show("report, a member missing", ask({k: v for k, v in report.items() if k != "reason"}))
 PY
 sed 's/^/       /' "$T/sock.out"
 line() { grep "^$1 |" "$T/sock.out"; }
@@ -55,7 +81,7 @@ for w in "read, a wrong key" "ack, a wrong key"; do
 	has "$w: refused" "| False forward_key_wrong |" "$(line "$w")"
 done
 has "read with the key: rows 1..3 as the outbox holds them" "| True 3 1 3 ?1, 2, 3? |" "$(line "read, the key")"
-for w in "read, max too big" "ack past the chain" "report, no such state"; do
+for w in "read, max too big" "ack past the chain" "report, no such state" "report, a member missing"; do
 	has "$w: a clear error" "| False forward_bad_request |" "$(line "$w")"
 done
 wait_for 10 link_drained && ok "nothing lost or marked by the requests refused: $(link_st)" || bad "$(link_st)"
