@@ -55,8 +55,6 @@ static int ctl_socket_mode(struct kc_ini *ini, const struct kc_ini_key *k, void 
 	return 0;
 }
 
-static void ctl_forward_part_key(struct kc_ini *ini, const char *name, const char *value);
-
 /* A shared key's file (file, of size len), read once here into its
  * digest, unless the file's name is all that is wanted (digest NULL). */
 static int ctl_shared_key(struct kc_ini *ini, const struct kc_ini_key *k, const char *v, char *file, size_t len,
@@ -96,7 +94,7 @@ static int ctl_forward_key(struct kc_ini *ini, const struct kc_ini_key *k, void 
 	struct kc_ctl_conf *c = base;
 
 	return ctl_shared_key(ini, k, v, c->forward_key_file, sizeof(c->forward_key_file),
-			      ini->spec->key == ctl_forward_part_key ? NULL : c->forward_key_digest);
+			      c->forward_part ? NULL : c->forward_key_digest);
 }
 
 static int ctl_audit_url(struct kc_ini *ini, const struct kc_ini_key *k, void *base, const char *v)
@@ -185,9 +183,19 @@ void kc_ctl_conf_defaults(struct kc_ctl_conf *c)
 	c->fwd_keep_ms = 30 * KC_DAY_MS;
 }
 
+/* keycab-forward's keys: [audit], [forward], [socket] path and forward_key. */
+static bool forward_part(const char *section, const char *name)
+{
+	return strcmp(section, "audit") == 0 || strcmp(section, "forward") == 0 ||
+	       (strcmp(section, "socket") == 0 && (strcmp(name, "path") == 0 || strcmp(name, "forward_key") == 0));
+}
+
 static void ctl_key(struct kc_ini *ini, const char *name, const char *value)
 {
-	kc_ini_set(ini, ctl_keys, KC_ARRAY_SIZE(ctl_keys), ini->section, ini->user, name, value);
+	const struct kc_ctl_conf *c = ini->user;
+
+	if (!c->forward_part || forward_part(ini->section, name))
+		kc_ini_set(ini, ctl_keys, KC_ARRAY_SIZE(ctl_keys), ini->section, ini->user, name, value);
 }
 
 /* What spans keys, once the file is through. */
@@ -220,23 +228,8 @@ int kc_ctl_conf_load(struct kc_ctl_conf *c, const char *path, char *err, size_t 
 	return kc_ini_load(path, &ctl_spec, c, err, errlen) < 0 ? -EINVAL : 0;
 }
 
-/* keycab-forward's keys: [audit], [forward], [socket] path and forward_key. */
-static void ctl_forward_part_key(struct kc_ini *ini, const char *name, const char *value)
-{
-	if (strcmp(ini->section, "audit") == 0 || strcmp(ini->section, "forward") == 0 ||
-	    (strcmp(ini->section, "socket") == 0 && (strcmp(name, "path") == 0 || strcmp(name, "forward_key") == 0)))
-		ctl_key(ini, name, value);
-}
-
-static const struct kc_ini_spec ctl_forward_spec = {
-	.key = ctl_forward_part_key,
-	.end = ctl_end,
-	.syntax = "not an INI line (expected [section] or key = value)",
-	.cannot_open = "cannot open: ",
-};
-
 int kc_ctl_conf_load_forward(struct kc_ctl_conf *c, const char *path, char *err, size_t errlen)
 {
-	kc_strlcpy(c->path, path, sizeof(c->path));
-	return kc_ini_load(path, &ctl_forward_spec, c, err, errlen) < 0 ? -EINVAL : 0;
+	c->forward_part = true;
+	return kc_ctl_conf_load(c, path, err, errlen);
 }

@@ -3,6 +3,7 @@
  * with a message naming the file, line and key. */
 #ifndef KC_CTL_CONF_H
 #define KC_CTL_CONF_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -22,6 +23,7 @@ enum kc_purpose {
 
 struct kc_ctl_conf {
 	char path[256];
+	bool forward_part;         /* keycab-forward's part only (kc_ctl_conf_load_forward) */
 	char cabinet_file[256];
 	char time_zone[64];        /* IANA name: every date taken or shown, every "same day" */
 	char db_path[256];

@@ -44,24 +44,13 @@ void kc_outbox_ops_close(struct kc_ctl *ctl)
 json_t *kc_outbox_ops_key(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer)
 {
 	json_t *v = json_object_get(req, "forward_key");
-	bool right = false;
+	const unsigned char *want = ctl->conf->forward_key_file[0] ? ctl->conf->forward_key_digest : NULL;
 
-	peer->forwarder = false;
-	if (!v)
+	peer->forwarder = v && json_is_string(v) &&
+			  kc_shared_key_take(want, (char *)json_string_value(v), json_string_length(v));
+	if (!v || peer->forwarder)
 		return NULL;
-	if (json_is_string(v)) {
-		right = ctl->conf->forward_key_file[0] &&
-			kc_shared_key_matches(ctl->conf->forward_key_digest, json_string_value(v),
-					      json_string_length(v));
-		/* the request is freed after the reply: nothing of the key stays */
-		explicit_bzero((char *)json_string_value(v), json_string_length(v));
-	}
-	if (!ctl->conf->forward_key_file[0])
-		return kc_reply_fail(KCM_forward_key_none, NULL);
-	if (!right)
-		return kc_reply_fail(KCM_forward_key_wrong, NULL);
-	peer->forwarder = true;
-	return NULL;
+	return kc_reply_fail(want ? KCM_forward_key_wrong : KCM_forward_key_none, NULL);
 }
 
 bool kc_outbox_ops_link(struct kc_ctl *ctl, struct kc_forward_status *fs)

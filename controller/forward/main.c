@@ -32,6 +32,10 @@ static void usage(FILE *f)
 		   "  --token FILE       the cabinet's token at the office (default: [audit] token_file)\n");
 }
 
+struct args {
+	const char *config, *key_file, *token_file;
+};
+
 /* The token's first line, without its end. */
 static int read_token(const char *path, char *out, size_t len, char *err, size_t errlen)
 {
@@ -67,35 +71,49 @@ static void wait_for_stop(int sfd)
 	}
 }
 
-int main(int argc, char **argv)
+/* The command line into *a: -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' }, { "key", required_argument, NULL, 'k' },
 		{ "token", required_argument, NULL, 't' },  { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = NULL, *key_file = NULL, *token_file = NULL;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		if (opt != 'c' && opt != 'k' && opt != 't')
+			break;
+		*(opt == 'c' ? &a->config : opt == 'k' ? &a->key_file : &a->token_file) = optarg;
+	}
+	if (opt != -1 || !a->config || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { NULL, NULL, NULL };
+	const char *config, *key_file;
 	struct kc_ctl_conf conf;
 	struct kc_fwd_port port;
 	struct kc_outbox_port op;
 	struct kc_forwarder *fwd;
 	char err[512], token[256];
-	int opt, sfd;
+	int sfd, rc;
 
 	kc_log_init("keycab-forward");
-	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'c': config = optarg; break;
-		case 'k': key_file = optarg; break;
-		case 't': token_file = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (!config || optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	rc = parse_args(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	config = a.config;
+	key_file = a.key_file;
 	/* 1. configuration */
 	kc_ctl_conf_defaults(&conf);
 	if (kc_ctl_conf_load_forward(&conf, config, err, sizeof(err)) < 0) {
@@ -112,7 +130,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* 2. the token and the key */
-	if (read_token(token_file ? token_file : conf.audit_token_file, token, sizeof(token), err, sizeof(err)) < 0) {
+	if (read_token(a.token_file ? a.token_file : conf.audit_token_file, token, sizeof(token), err, sizeof(err)) < 0) {
 		kc_err("%s: %s", config, err);
 		return 1;
 	}
