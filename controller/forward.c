@@ -127,8 +127,10 @@ static void set_status(struct kc_forwarder *f, const struct attempt *a)
 	bool have_counts = f->port.state(f->port.user, &os) == 0;
 
 	if (have_counts && os.reopened) {
+		/* keycabd restarted: it learns the link at once */
 		f->acked_max = os.acked_max;
 		f->resend_from = 0;
+		f->report_due = true;
 	}
 	pthread_mutex_lock(&f->lock);
 	if (have_counts) {
