@@ -382,7 +382,7 @@ out:
 /* One batch. Returns 1 when sent and acknowledged in full (send the next
  * at once), 0 when there is nothing to send, -EAGAIN to back off (the
  * state is in status), -ENOTCONN when the outbox cannot be read (its
- * keeper is away: look again soon). */
+ * keeper is away: look again soon; the status stays as it was). */
 static int forward_once(struct kc_forwarder *f)
 {
 	struct attempt a = { KC_LINK_ONLINE, "", "", -1 };
@@ -395,11 +395,8 @@ static int forward_once(struct kc_forwarder *f)
 	if (f->resend_from > f->acked_max)
 		f->resend_from = 0;
 	n = f->port.read(f->port.user, f->resend_from, f->batch_cur, &body, &first, &last);
-	if (n < 0) {
-		fail_as(&a, KC_LINK_OFFLINE, "outbox", "reading the outbox: %s", f->port.errmsg(f->port.user));
-		set_status(f, &a);
-		return -ENOTCONN;
-	}
+	if (n < 0)
+		return -ENOTCONN; /* the link to the office is as it was */
 	if (n == 0) {
 		free(body);
 		f->resend_from = 0;
