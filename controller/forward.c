@@ -23,9 +23,6 @@
 #define IDLE_RECHECK_MS 250
 /* Prune acknowledged rows past their age at least this often. */
 #define PRUNE_EVERY_MS 60000
-/* Report the status this often even when it did not change, so that
- * whoever shows it knows the forwarder runs. */
-#define REPORT_EVERY_MS 5000
 
 struct kc_forwarder {
 	char *url;	/* <base>/api/v1/events */
@@ -35,8 +32,7 @@ struct kc_forwarder {
 	int batch_cur;	/* halved on 413 (a batch over the service's body limit), reset on success */
 	int64_t acked_max;	/* the highest acknowledged seq */
 	int64_t resend_from;	/* > 0: the service is behind; send retained rows from here */
-	int64_t last_xfer_mono, last_prune_mono, last_report_mono;
-	bool report_due;	/* the status changed since the last report */
+	int64_t last_xfer_mono, last_prune_mono;
 	struct kc_outbox_port port;
 	CURL *curl;	/* NULL while no connection is wanted */
 	pthread_t thread;
@@ -127,10 +123,9 @@ static void set_status(struct kc_forwarder *f, const struct attempt *a)
 	bool have_counts = f->port.state(f->port.user, &os) == 0;
 
 	if (have_counts && os.reopened) {
-		/* keycabd restarted: it learns the link at once */
+		/* the outbox's keeper restarted: what it holds is read again */
 		f->acked_max = os.acked_max;
 		f->resend_from = 0;
-		f->report_due = true;
 	}
 	pthread_mutex_lock(&f->lock);
 	if (have_counts) {
@@ -139,10 +134,8 @@ static void set_status(struct kc_forwarder *f, const struct attempt *a)
 	}
 	f->status.last_acked_seq = f->acked_max;
 	if (a) {
-		if (a->state != f->status.state || strcmp(a->reason, f->status.reason) != 0) {
+		if (a->state != f->status.state || strcmp(a->reason, f->status.reason) != 0)
 			f->status.since_ms = kc_wall_ms();
-			f->report_due = true;
-		}
 		f->status.state = a->state;
 		kc_strlcpy(f->status.reason, a->reason, sizeof(f->status.reason));
 		if (a->service_seq >= 0)
@@ -290,7 +283,6 @@ static int service_behind(struct kc_forwarder *f, int64_t head, int64_t upto, st
 		b.behind_ms = f->status.behind.behind_ms;
 	f->status.behind = b;
 	f->status.service_behind = true;
-	f->report_due = true;
 	pthread_mutex_unlock(&f->lock);
 	if (b.lost_to) {
 		/* the kept rows after the lost ones go first once the office
@@ -317,7 +309,6 @@ static void caught_up(struct kc_forwarder *f)
 	if (f->status.service_behind && f->acked_max >= f->status.behind.to) {
 		f->status.service_behind = false;
 		f->status.behind.caught_up_ms = kc_wall_ms();
-		f->report_due = true;
 	}
 	pthread_mutex_unlock(&f->lock);
 }
@@ -477,24 +468,8 @@ static int let_go_if_idle(struct kc_forwarder *f, int wait_ms)
 	return f->idle_close_ms - idle < wait_ms ? (int)(f->idle_close_ms - idle) : wait_ms;
 }
 
-/* The status to the port's report, when it changed or every
- * REPORT_EVERY_MS. */
-static void report(struct kc_forwarder *f)
-{
-	struct kc_forward_status st;
-
-	if (!f->port.report || (!f->report_due && kc_mono_ms() - f->last_report_mono < REPORT_EVERY_MS))
-		return;
-	pthread_mutex_lock(&f->lock);
-	st = f->status;
-	f->report_due = false;
-	pthread_mutex_unlock(&f->lock);
-	f->last_report_mono = kc_mono_ms();
-	f->port.report(f->port.user, &st);
-}
-
 /* Waits up to ms for a stop, or for a kick when `kick`; a kick while
- * backing off only refreshes the backlog count. Reports on the way. */
+ * backing off only refreshes the backlog count. */
 static void wait_for(struct kc_forwarder *f, int ms, bool kick)
 {
 	int64_t end = kc_mono_ms() + ms;
@@ -503,16 +478,11 @@ static void wait_for(struct kc_forwarder *f, int ms, bool kick)
 		struct pollfd p[2] = { { .fd = f->stop_fd, .events = POLLIN }, { .fd = f->kick_fd, .events = POLLIN } };
 		int64_t left = end - kc_mono_ms();
 		uint64_t v;
-		int n;
 
-		report(f);
 		if (left <= 0 || atomic_load(&f->stopping))
 			return;
-		n = poll(p, 2, (int)(left < REPORT_EVERY_MS ? left : REPORT_EVERY_MS));
-		if (n < 0 || (p[0].revents & POLLIN))
+		if (poll(p, 2, (int)left) <= 0 || (p[0].revents & POLLIN))
 			return;
-		if (n == 0)
-			continue; /* a report may be due */
 		if ((p[1].revents & POLLIN) && read(f->kick_fd, &v, sizeof(v)) < 0) {
 			/* EAGAIN: someone else drained it */
 		}
@@ -546,7 +516,6 @@ static void *forward_main(void *arg)
 		int r = forward_once(f), ms;
 		bool stuck;
 
-		report(f);
 		if (r > 0) {
 			failures = 0;
 			continue;
@@ -651,7 +620,6 @@ struct kc_forwarder *kc_forwarder_start(const struct kc_outbox_port *port, const
 	f->kick_fd = f->stop_fd = -1;
 	pthread_mutex_init(&f->lock, NULL);
 	f->port = *port;
-	f->report_due = true;
 	set_limits(f, cfg);
 	bl = strlen(cfg->url);
 	trimmed = strndup(cfg->url, bl && cfg->url[bl - 1] == '/' ? bl - 1 : bl);

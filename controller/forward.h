@@ -14,8 +14,7 @@
  * restored from an older backup), the retained rows from its head + 1 are
  * sent again at once; when they are no longer kept, the link is stuck
  * (not_retained). The status keeps the last such finding for the desk to
- * read, and goes to the port's report on each change and every few
- * seconds.
+ * read (kc_forwarder_status).
  *
  * The link is in one of three states: online; offline (the service cannot
  * be reached or answers a passing error: retried with exponential backoff
@@ -62,8 +61,6 @@ struct kc_outbox_port {
 	 * past the retention pruned (kc_outbox_ack_keep). */
 	int (*ack)(void *user, int64_t first, int64_t upto);
 	int (*state)(void *user, struct kc_outbox_state *st);
-	/* The link's status, for whoever shows it; NULL: nobody. */
-	void (*report)(void *user, const struct kc_forward_status *st);
 	const char *(*errmsg)(void *user);
 	void *user;
 };

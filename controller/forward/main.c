@@ -5,11 +5,12 @@
  * the forward key (controller/forward/port.c), and runs the forwarder
  * (controller/forward.c) until a signal stops it. main() reads as a
  * list: configuration, the token and the key, signals, the forwarder,
- * READY=1, wait. */
+ * READY=1, the link's state reported to keycabd until a signal. */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,14 +57,40 @@ static int read_token(const char *path, char *out, size_t len, char *err, size_t
 	return 0;
 }
 
-/* Blocks until SIGTERM or SIGINT (SIGHUP is ignored). */
-static void wait_for_stop(int sfd)
+/* keycabd learns the link this often at least (controller/outbox_ops.h's
+ * KC_LINK_SILENT_MS is three times that), and on each change within
+ * REPORT_TICK_MS. */
+#define REPORT_EVERY_MS 5000
+#define REPORT_TICK_MS 500
+
+/* What keycabd shows of the link changed (the counts are its own). */
+static bool link_changed(const struct kc_forward_status *a, const struct kc_forward_status *b)
 {
+	return a->state != b->state || strcmp(a->reason, b->reason) != 0 || a->service_seq != b->service_seq ||
+	       a->last_acked_seq != b->last_acked_seq || a->service_behind != b->service_behind ||
+	       memcmp(&a->behind, &b->behind, sizeof(a->behind)) != 0 ||
+	       strcmp(a->last_error, b->last_error) != 0;
+}
+
+/* Until SIGTERM or SIGINT (SIGHUP is ignored): the forwarder's status to
+ * keycabd, on its own connection (rp), so that a transfer in flight
+ * never holds it up. */
+static void report_until_stop(int sfd, struct kc_forwarder *fwd, struct kc_fwd_port *rp)
+{
+	struct kc_forward_status st, sent = { 0 };
+	int64_t last = 0;
+
 	for (;;) {
 		struct pollfd p = { .fd = sfd, .events = POLLIN };
 		struct signalfd_siginfo si;
 
-		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+		kc_forwarder_status(fwd, &st);
+		if (!last || link_changed(&st, &sent) || kc_mono_ms() - last >= REPORT_EVERY_MS) {
+			/* a report keycabd did not take is sent again at the next tick */
+			last = kc_fwd_port_report(rp, &st) == 0 ? kc_mono_ms() : 0;
+			sent = st;
+		}
+		if (poll(&p, 1, REPORT_TICK_MS) < 0 && errno != EINTR)
 			return;
 		while (read(sfd, &si, sizeof(si)) == sizeof(si))
 			if (si.ssi_signo != SIGHUP)
@@ -102,7 +129,7 @@ int main(int argc, char **argv)
 	struct args a = { NULL, NULL, NULL };
 	const char *config, *key_file;
 	struct kc_ctl_conf conf;
-	struct kc_fwd_port port;
+	struct kc_fwd_port port, reporter;
 	struct kc_outbox_port op;
 	struct kc_forwarder *fwd;
 	char err[512], token[256];
@@ -134,8 +161,10 @@ int main(int argc, char **argv)
 		kc_err("%s: %s", config, err);
 		return 1;
 	}
-	if (kc_fwd_port_init(&port, conf.socket_path, key_file, err, sizeof(err)) < 0) {
+	if (kc_fwd_port_init(&port, conf.socket_path, key_file, err, sizeof(err)) < 0 ||
+	    kc_fwd_port_init(&reporter, conf.socket_path, key_file, err, sizeof(err)) < 0) {
 		explicit_bzero(token, sizeof(token));
+		kc_fwd_port_free(&port);
 		kc_err("the forward key: %s", err);
 		return 1;
 	}
@@ -144,6 +173,7 @@ int main(int argc, char **argv)
 	if (sfd < 0) {
 		explicit_bzero(token, sizeof(token));
 		kc_fwd_port_free(&port);
+		kc_fwd_port_free(&reporter);
 		kc_err("signalfd: %s", strerror(-sfd));
 		return 1;
 	}
@@ -168,16 +198,18 @@ int main(int argc, char **argv)
 	if (!fwd) {
 		kc_err("%s", err);
 		kc_fwd_port_free(&port);
+		kc_fwd_port_free(&reporter);
 		close(sfd);
 		return 1;
 	}
 	sd_notify(0, "READY=1\nSTATUS=forwarding");
 	kc_notice("forwarding the outbox of keycabd at %s to %s", conf.socket_path, conf.audit_url);
-	/* 5. until a signal */
-	wait_for_stop(sfd);
+	/* 5. the link's state to keycabd until a signal */
+	report_until_stop(sfd, fwd, &reporter);
 	sd_notify(0, "STOPPING=1");
 	kc_forwarder_stop(fwd);
 	kc_fwd_port_free(&port);
+	kc_fwd_port_free(&reporter);
 	close(sfd);
 	kc_notice("stopped");
 	return 0;

@@ -139,16 +139,19 @@ static int port_state(void *user, struct kc_outbox_state *st)
 	return r;
 }
 
-static void port_report(void *user, const struct kc_forward_status *st)
+int kc_fwd_port_report(struct kc_fwd_port *p, const struct kc_forward_status *st)
 {
-	struct kc_fwd_port *p = user;
 	json_t *req = kc_link_status_json(st), *rep;
 
-	if (!req)
-		return;
+	if (!req) {
+		snprintf(p->err, sizeof(p->err), "out of memory");
+		return -ENOMEM;
+	}
 	json_object_set_new(req, "op", json_string("forward.report"));
-	if (port_call(p, req, &rep) == 0)
-		json_decref(rep);
+	if (port_call(p, req, &rep) < 0)
+		return -EIO;
+	json_decref(rep);
+	return 0;
 }
 
 struct kc_outbox_port kc_fwd_port_outbox(struct kc_fwd_port *p)
@@ -157,7 +160,6 @@ struct kc_outbox_port kc_fwd_port_outbox(struct kc_fwd_port *p)
 		.read = port_read,
 		.ack = port_ack,
 		.state = port_state,
-		.report = port_report,
 		.errmsg = port_errmsg,
 		.user = p,
 	};

@@ -1,7 +1,7 @@
 /* keycab-forward's way to the outbox: keycabd's socket, under the forward
  * key ([socket] forward_key): outbox.read, outbox.ack and forward.report
- * (controller/outbox_ops.c answers them). One connection, opened when
- * needed and again after keycabd went away. */
+ * (controller/outbox_ops.c answers them). A port is one connection, opened
+ * when needed and again after keycabd went away, used by one thread. */
 #ifndef KC_FORWARD_PORT_H
 #define KC_FORWARD_PORT_H
 #include <stdbool.h>
@@ -25,6 +25,9 @@ int kc_fwd_port_init(struct kc_fwd_port *p, const char *socket_path, const char 
 		     size_t errlen);
 /* The port the forwarder uses (its user is p). */
 struct kc_outbox_port kc_fwd_port_outbox(struct kc_fwd_port *p);
+/* The link's status to keycabd (forward.report). 0, or -EIO/-ENOMEM with
+ * why in p->err. */
+int kc_fwd_port_report(struct kc_fwd_port *p, const struct kc_forward_status *st);
 /* Closes the connection and wipes the key. */
 void kc_fwd_port_free(struct kc_fwd_port *p);
 
