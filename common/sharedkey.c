@@ -122,3 +122,11 @@ bool kc_shared_key_matches(const unsigned char want[KC_SHARED_KEY_DIGEST], const
 	sodium_memzero(d, sizeof(d));
 	return ok;
 }
+
+bool kc_shared_key_take(const unsigned char *want, char *key, size_t len)
+{
+	bool ok = want && kc_shared_key_matches(want, key, len);
+
+	sodium_memzero(key, len);
+	return ok;
+}

@@ -24,5 +24,9 @@ void kc_shared_key_digest(const char *key, size_t len, unsigned char out[KC_SHAR
 /* Whether key (len bytes) has the digest want, in constant time. */
 bool kc_shared_key_matches(const unsigned char want[KC_SHARED_KEY_DIGEST], const char *key,
 			   size_t len);
+/* The same for a key that came in a request, wiped in place after (the
+ * request is freed after its reply: nothing of the key stays); want
+ * NULL: no key is taken, false. */
+bool kc_shared_key_take(const unsigned char *want, char *key, size_t len);
 
 #endif

@@ -55,26 +55,46 @@ static int ctl_socket_mode(struct kc_ini *ini, const struct kc_ini_key *k, void 
 	return 0;
 }
 
-/* The terminal key's file, read once here: keycabd keeps its digest. */
-static int ctl_terminal_key(struct kc_ini *ini, const struct kc_ini_key *k, void *base,
-			    const char *v)
+/* A shared key's file (file, of size len), read once here into its
+ * digest, unless the file's name is all that is wanted (digest NULL). */
+static int ctl_shared_key(struct kc_ini *ini, const struct kc_ini_key *k, const char *v, char *file, size_t len,
+			  unsigned char *digest)
 {
-	struct kc_ctl_conf *c = base;
 	char key[KC_SHARED_KEY_MAX + 1], why[512];
 
-	if (kc_strlcpy(c->terminal_key_file, v, sizeof(c->terminal_key_file)) >=
-	    sizeof(c->terminal_key_file) || v[0] != '/') {
-		kc_ini_fail(ini, k->name, "\"%s\" must be an absolute path shorter than %zu bytes", v,
-			    sizeof(c->terminal_key_file));
+	if (kc_strlcpy(file, v, len) >= len || v[0] != '/') {
+		kc_ini_fail(ini, k->name, "\"%s\" must be an absolute path shorter than %zu bytes", v, len);
 		return -EINVAL;
 	}
+	if (!digest)
+		return 0;
 	if (kc_shared_key_read(v, key, why, sizeof(why)) < 0) {
 		kc_ini_fail(ini, k->name, "%s", why);
 		return -EINVAL;
 	}
-	kc_shared_key_digest(key, strlen(key), c->terminal_key_digest);
+	kc_shared_key_digest(key, strlen(key), digest);
 	explicit_bzero(key, sizeof(key));
 	return 0;
+}
+
+/* The terminal key's file: keycabd keeps its digest. */
+static int ctl_terminal_key(struct kc_ini *ini, const struct kc_ini_key *k, void *base,
+			    const char *v)
+{
+	struct kc_ctl_conf *c = base;
+
+	return ctl_shared_key(ini, k, v, c->terminal_key_file, sizeof(c->terminal_key_file),
+			      c->terminal_key_digest);
+}
+
+/* The forward key's file: keycabd keeps its digest (keycab-forward reads
+ * the key when it connects). */
+static int ctl_forward_key(struct kc_ini *ini, const struct kc_ini_key *k, void *base, const char *v)
+{
+	struct kc_ctl_conf *c = base;
+
+	return ctl_shared_key(ini, k, v, c->forward_key_file, sizeof(c->forward_key_file),
+			      c->forward_part ? NULL : c->forward_key_digest);
 }
 
 static int ctl_audit_url(struct kc_ini *ini, const struct kc_ini_key *k, void *base, const char *v)
@@ -125,6 +145,7 @@ static const struct kc_ini_key ctl_keys[] = {
 	TEXT("socket", "group", socket_group, NULL),
 	MS("socket", "idle_timeout", socket_idle_ms, 1000, KC_DAY_MS, 120000),
 	FUNC("socket", "terminal_key", ctl_terminal_key),
+	FUNC("socket", "forward_key", ctl_forward_key),
 	MS("release", "window", release_window_ms, 1000, 60000, 10000),
 	MS("release", "grace", release_grace_ms, 0, 30000, 2000),
 	INT("lockout", "attempts", lockout_attempts, 1, 100, 5),
@@ -162,9 +183,19 @@ void kc_ctl_conf_defaults(struct kc_ctl_conf *c)
 	c->fwd_keep_ms = 30 * KC_DAY_MS;
 }
 
+/* keycab-forward's keys: [audit], [forward], [socket] path and forward_key. */
+static bool forward_part(const char *section, const char *name)
+{
+	return strcmp(section, "audit") == 0 || strcmp(section, "forward") == 0 ||
+	       (strcmp(section, "socket") == 0 && (strcmp(name, "path") == 0 || strcmp(name, "forward_key") == 0));
+}
+
 static void ctl_key(struct kc_ini *ini, const char *name, const char *value)
 {
-	kc_ini_set(ini, ctl_keys, KC_ARRAY_SIZE(ctl_keys), ini->section, ini->user, name, value);
+	const struct kc_ctl_conf *c = ini->user;
+
+	if (!c->forward_part || forward_part(ini->section, name))
+		kc_ini_set(ini, ctl_keys, KC_ARRAY_SIZE(ctl_keys), ini->section, ini->user, name, value);
 }
 
 /* What spans keys, once the file is through. */
@@ -195,4 +226,10 @@ int kc_ctl_conf_load(struct kc_ctl_conf *c, const char *path, char *err, size_t 
 {
 	kc_strlcpy(c->path, path, sizeof(c->path));
 	return kc_ini_load(path, &ctl_spec, c, err, errlen) < 0 ? -EINVAL : 0;
+}
+
+int kc_ctl_conf_load_forward(struct kc_ctl_conf *c, const char *path, char *err, size_t errlen)
+{
+	c->forward_part = true;
+	return kc_ctl_conf_load(c, path, err, errlen);
 }

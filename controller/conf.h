@@ -3,6 +3,7 @@
  * with a message naming the file, line and key. */
 #ifndef KC_CTL_CONF_H
 #define KC_CTL_CONF_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -22,6 +23,7 @@ enum kc_purpose {
 
 struct kc_ctl_conf {
 	char path[256];
+	bool forward_part;         /* keycab-forward's part only (kc_ctl_conf_load_forward) */
 	char cabinet_file[256];
 	char time_zone[64];        /* IANA name: every date taken or shown, every "same day" */
 	char db_path[256];
@@ -31,6 +33,8 @@ struct kc_ctl_conf {
 	char socket_group[64];
 	char terminal_key_file[256]; /* [socket] terminal_key; "": no terminal key */
 	unsigned char terminal_key_digest[KC_SHARED_KEY_DIGEST]; /* of the key in it */
+	char forward_key_file[256]; /* [socket] forward_key; "": keycab-forward not taken */
+	unsigned char forward_key_digest[KC_SHARED_KEY_DIGEST]; /* of the key in it */
 	int64_t release_window_ms; /* how long a granted slot stays open */
 	int64_t release_grace_ms;  /* a removal seen this late still counts */
 	int lockout_attempts;      /* wrong PINs before a lockout */
@@ -59,5 +63,9 @@ struct kc_ctl_conf {
 void kc_ctl_conf_defaults(struct kc_ctl_conf *c);
 /* 0, or -EINVAL with "FILE:LINE: [section] key: what is wrong" in err. */
 int kc_ctl_conf_load(struct kc_ctl_conf *c, const char *path, char *err, size_t errlen);
+/* keycab-forward's part of the same file: [audit], [forward], and
+ * [socket] path and forward_key (the file's name only: the key is read
+ * by whoever uses it); every other key is left to keycabd. */
+int kc_ctl_conf_load_forward(struct kc_ctl_conf *c, const char *path, char *err, size_t errlen);
 
 #endif

@@ -10,12 +10,13 @@
 #include <sys/types.h>
 
 #include "controller/conf.h"
+#include "controller/link.h"
 #include "controller/rules.h"
 #include "controller/store.h"
 
 struct hw_cabinet;
 struct kc_backlog;
-struct kc_forwarder;
+struct kc_db;
 struct kc_proto;
 
 /* A release window: a granted loan whose slot is open (rule 10). */
@@ -51,9 +52,16 @@ struct kc_ctl {
 	int nwindows;
 	int64_t next_scan_mono;
 	bool stopping;
-	struct kc_forwarder *forwarder; /* NULL: no [audit] url, offline */
+	/* The audit link: keycabd's own connection to the outbox for
+	 * keycab-forward's outbox.* requests (NULL: no [audit] url, offline),
+	 * and the link's state as keycab-forward last reported it
+	 * (forward.report; controller/outbox_ops.c). */
+	struct kc_db *outbox;
+	struct kc_forward_status link;
+	int64_t link_report_mono;  /* the last report (monotonic ms); 0: none yet */
+	int64_t link_since_mono;   /* the outbox opened: a forwarder is expected from then */
 	struct kc_login_failures login_failures[KC_LOGIN_CAUSES];
-	int link_seen;         /* the forwarder's last state keycabd acted on; -1: none yet */
+	int link_seen;         /* the link's last state keycabd acted on; -1: none yet */
 	char link_reason[32];
 	int64_t link_behind_seen[2]; /* the finding of the service behind last acted on: found, caught up */
 	struct kc_proto *proto; /* the socket; its subscribers get pushes (subscribe.c) */
@@ -80,6 +88,7 @@ struct kc_peer {
 	int64_t session_idle_s; /* session_expired: the idle timeout */
 	bool session_given;    /* the request carried a token (valid or not) */
 	bool terminal;         /* the request carried the terminal key ([socket] terminal_key) */
+	bool forwarder;        /* the request carried the forward key ([socket] forward_key) */
 	bool subscribe;        /* set by subscribe: the connection becomes a subscriber */
 };
 

@@ -15,13 +15,12 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "common/db.h"
 #include "common/util.h"
 #include "controller/outbox.h"
 
-/* With nothing to send, look at the outbox this often anyway: rows may
- * come from another process, or a kick may have been missed. */
-#define IDLE_RECHECK_MS 1000
+/* With nothing to send, look at the outbox this often: its rows come
+ * from another process (keycabd). */
+#define IDLE_RECHECK_MS 250
 /* Prune acknowledged rows past their age at least this often. */
 #define PRUNE_EVERY_MS 60000
 
@@ -31,11 +30,10 @@ struct kc_forwarder {
 	char *ca_file;
 	int batch_max, backoff_min_ms, backoff_max_ms, idle_close_ms, heartbeat_ms;
 	int batch_cur;	/* halved on 413 (a batch over the service's body limit), reset on success */
-	int64_t keep_events, keep_ms;
 	int64_t acked_max;	/* the highest acknowledged seq */
 	int64_t resend_from;	/* > 0: the service is behind; send retained rows from here */
 	int64_t last_xfer_mono, last_prune_mono;
-	struct kc_db *db;	/* the forwarder's own connection */
+	struct kc_outbox_port port;
 	CURL *curl;	/* NULL while no connection is wanted */
 	pthread_t thread;
 	int kick_fd, stop_fd;
@@ -57,11 +55,6 @@ struct resp {
 	char *p;
 	size_t len;
 };
-
-const char *kc_forward_state_name(enum kc_link_state s)
-{
-	return s == KC_LINK_ONLINE ? "online" : s == KC_LINK_STUCK ? "stuck" : "offline";
-}
 
 static bool host_is_loopback(const char *h, size_t n)
 {
@@ -126,15 +119,19 @@ static size_t on_body(void *data, size_t size, size_t n, void *user)
 /* Records an attempt's outcome (a NULL a: only the counts). */
 static void set_status(struct kc_forwarder *f, const struct attempt *a)
 {
-	int64_t pending, retained;
-	bool have_pending = kc_outbox_count(f->db, 0, &pending) == 0,
-	     have_retained = kc_outbox_count(f->db, 1, &retained) == 0;
+	struct kc_outbox_state os;
+	bool have_counts = f->port.state(f->port.user, &os) == 0;
 
+	if (have_counts && os.reopened) {
+		/* the outbox's keeper restarted: what it holds is read again */
+		f->acked_max = os.acked_max;
+		f->resend_from = 0;
+	}
 	pthread_mutex_lock(&f->lock);
-	if (have_pending)
-		f->status.pending = pending;
-	if (have_retained)
-		f->status.retained = retained;
+	if (have_counts) {
+		f->status.pending = os.pending;
+		f->status.retained = os.retained;
+	}
 	f->status.last_acked_seq = f->acked_max;
 	if (a) {
 		if (a->state != f->status.state || strcmp(a->reason, f->status.reason) != 0)
@@ -172,18 +169,18 @@ static void fail_as(struct attempt *a, enum kc_link_state state, const char *rea
  * acknowledgement time). */
 static int mark_acked(struct kc_forwarder *f, int64_t first, int64_t upto)
 {
-	if (kc_outbox_ack(f->db, first, upto, kc_wall_ms()) < 0)
+	if (f->port.ack(f->port.user, first, upto) < 0)
 		return -EIO;
 	if (upto > f->acked_max)
 		f->acked_max = upto;
 	return 0;
 }
 
-/* Prunes past the retention window (a count and an age). */
+/* Prunes past the retention window (the port's: a count and an age). */
 static int prune(struct kc_forwarder *f)
 {
 	f->last_prune_mono = kc_mono_ms();
-	return kc_outbox_prune(f->db, kc_wall_ms() - f->keep_ms, f->acked_max - f->keep_events);
+	return f->port.ack(f->port.user, 0, 0);
 }
 
 /* Aborts a transfer in flight when the forwarder is stopping. */
@@ -269,13 +266,14 @@ static const char *answer_str(const json_t *answer, const char *name, const char
 static int service_behind(struct kc_forwarder *f, int64_t head, int64_t upto, struct attempt *a)
 {
 	struct kc_forward_behind b = { kc_wall_ms(), head, head + 1, upto, 0, 0 };
-	int64_t first_kept = 0;
-	int r = kc_outbox_first(f->db, &first_kept);
+	struct kc_outbox_state os;
+	int64_t first_kept;
 
-	if (r < 0) {
-		fail_as(a, KC_LINK_OFFLINE, "database", "reading the outbox: %s", sqlite3_errmsg(f->db->h));
+	if (f->port.state(f->port.user, &os) < 0) {
+		fail_as(a, KC_LINK_OFFLINE, "outbox", "reading the outbox: %s", f->port.errmsg(f->port.user));
 		return -EIO;
 	}
+	first_kept = os.first_kept;
 	if (first_kept == 0 || first_kept > b.from)
 		b.lost_to = first_kept == 0 || first_kept > b.to ? b.to : first_kept - 1;
 	pthread_mutex_lock(&f->lock);
@@ -374,7 +372,8 @@ out:
 
 /* One batch. Returns 1 when sent and acknowledged in full (send the next
  * at once), 0 when there is nothing to send, -EAGAIN to back off (the
- * state is in status). */
+ * state is in status), -ENOTCONN when the outbox cannot be read (its
+ * keeper is away: look again soon; the status stays as it was). */
 static int forward_once(struct kc_forwarder *f)
 {
 	struct attempt a = { KC_LINK_ONLINE, "", "", -1 };
@@ -386,12 +385,9 @@ static int forward_once(struct kc_forwarder *f)
 
 	if (f->resend_from > f->acked_max)
 		f->resend_from = 0;
-	n = kc_outbox_read(f->db, f->resend_from, f->batch_cur, &body, &first, &last);
-	if (n < 0) {
-		fail_as(&a, KC_LINK_OFFLINE, "database", "reading the outbox: %s", sqlite3_errmsg(f->db->h));
-		set_status(f, &a);
-		return -EAGAIN;
-	}
+	n = f->port.read(f->port.user, f->resend_from, f->batch_cur, &body, &first, &last);
+	if (n < 0)
+		return -ENOTCONN; /* the link to the office is as it was */
 	if (n == 0) {
 		free(body);
 		f->resend_from = 0;
@@ -422,8 +418,8 @@ static int forward_once(struct kc_forwarder *f)
 				"HTTP %ld without an acknowledgement of events %lld..%lld", status, (long long)first,
 				(long long)last);
 		} else if (mark_acked(f, first, acked) < 0 || prune(f) < 0) {
-			fail_as(&a, KC_LINK_OFFLINE, "database", "marking acknowledged rows: %s",
-				sqlite3_errmsg(f->db->h));
+			fail_as(&a, KC_LINK_OFFLINE, "outbox", "marking acknowledged rows: %s",
+				f->port.errmsg(f->port.user));
 		} else {
 			if (f->resend_from)
 				f->resend_from = acked + 1;
@@ -531,6 +527,11 @@ static void *forward_main(void *arg)
 			wait_for(f, let_go_if_idle(f, IDLE_RECHECK_MS), true);
 			continue;
 		}
+		if (r == -ENOTCONN) {
+			/* not the link's failure: the outbox's keeper restarts */
+			wait_for(f, let_go_if_idle(f, IDLE_RECHECK_MS * 4), false);
+			continue;
+		}
 		/* backoff_min * 2^failures, capped, with +-25 % jitter (stuck:
 		 * the cap at once); a kick does not cut it short */
 		pthread_mutex_lock(&f->lock);
@@ -555,7 +556,6 @@ static char *join(const char *a, const char *b)
 
 static void forwarder_free(struct kc_forwarder *f)
 {
-	kc_db_free(f->db);
 	if (f->curl)
 		curl_easy_cleanup(f->curl);
 	if (f->kick_fd >= 0)
@@ -571,24 +571,16 @@ static void forwarder_free(struct kc_forwarder *f)
 	free(f);
 }
 
-/* The forwarder's connection to keycabd's database (which keycabd
- * created and migrated), and the highest acknowledged seq it keeps. */
-static int open_outbox(struct kc_forwarder *f, const char *db_path, char *err, size_t errlen)
+/* The highest acknowledged seq, from the outbox. */
+static int open_outbox(struct kc_forwarder *f, char *err, size_t errlen)
 {
-	static const struct kc_db_spec spec = {
-		.program = "keycabd",
-		.kind = "keycab",
-		.open_flags = SQLITE_OPEN_NOMUTEX,
-		.busy_ms = 5000,
-	};
+	struct kc_outbox_state os;
 
-	f->db = kc_db_connect(db_path, &spec, err, errlen);
-	if (!f->db)
-		return -EIO;
-	if (kc_outbox_acked_max(f->db, &f->acked_max) < 0) {
-		snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(f->db->h));
+	if (f->port.state(f->port.user, &os) < 0) {
+		snprintf(err, errlen, "reading the outbox: %s", f->port.errmsg(f->port.user));
 		return -EIO;
 	}
+	f->acked_max = os.acked_max;
 	return 0;
 }
 
@@ -600,8 +592,6 @@ static void set_limits(struct kc_forwarder *f, const struct kc_forward_config *c
 	f->backoff_max_ms = cfg->backoff_max_ms > 0 ? cfg->backoff_max_ms : 60000;
 	if (f->backoff_max_ms < f->backoff_min_ms)
 		f->backoff_max_ms = f->backoff_min_ms;
-	f->keep_events = cfg->keep_acked_events >= 0 ? cfg->keep_acked_events : KC_FORWARD_KEEP_EVENTS;
-	f->keep_ms = cfg->keep_acked_ms >= 0 ? cfg->keep_acked_ms : KC_FORWARD_KEEP_MS;
 	f->idle_close_ms = cfg->idle_close_ms > 0 ? cfg->idle_close_ms : KC_FORWARD_IDLE_CLOSE_MS;
 	f->heartbeat_ms = cfg->heartbeat_ms > 0 ? cfg->heartbeat_ms : KC_FORWARD_HEARTBEAT_MS;
 	f->rnd = (unsigned)kc_mono_ms() ^ (unsigned)getpid();
@@ -609,15 +599,15 @@ static void set_limits(struct kc_forwarder *f, const struct kc_forward_config *c
 	f->status.since_ms = kc_wall_ms();
 }
 
-struct kc_forwarder *kc_forwarder_start(const char *db_path, const struct kc_forward_config *cfg, char *err,
-					size_t errlen)
+struct kc_forwarder *kc_forwarder_start(const struct kc_outbox_port *port, const struct kc_forward_config *cfg,
+					char *err, size_t errlen)
 {
 	struct kc_forwarder *f;
 	char *trimmed;
 	size_t bl;
 
-	if (!db_path || !cfg || !cfg->url || !cfg->token || !*cfg->token) {
-		snprintf(err, errlen, "the forwarder needs a database path, a service URL and a token");
+	if (!port || !cfg || !cfg->url || !cfg->token || !*cfg->token) {
+		snprintf(err, errlen, "the forwarder needs an outbox, a service URL and a token");
 		return NULL;
 	}
 	if (kc_forward_url_check(cfg->url, cfg->allow_plain_http, err, errlen) < 0)
@@ -629,6 +619,7 @@ struct kc_forwarder *kc_forwarder_start(const char *db_path, const struct kc_for
 	}
 	f->kick_fd = f->stop_fd = -1;
 	pthread_mutex_init(&f->lock, NULL);
+	f->port = *port;
 	set_limits(f, cfg);
 	bl = strlen(cfg->url);
 	trimmed = strndup(cfg->url, bl && cfg->url[bl - 1] == '/' ? bl - 1 : bl);
@@ -640,7 +631,7 @@ struct kc_forwarder *kc_forwarder_start(const char *db_path, const struct kc_for
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (open_outbox(f, db_path, err, errlen) < 0)
+	if (open_outbox(f, err, errlen) < 0)
 		goto fail;
 	f->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -649,7 +640,7 @@ struct kc_forwarder *kc_forwarder_start(const char *db_path, const struct kc_for
 		goto fail;
 	}
 	if (prune(f) < 0) {
-		snprintf(err, errlen, "%s: pruning acknowledged events: %s", db_path, sqlite3_errmsg(f->db->h));
+		snprintf(err, errlen, "pruning acknowledged events: %s", f->port.errmsg(f->port.user));
 		goto fail;
 	}
 	set_status(f, NULL);

@@ -1,6 +1,6 @@
 /* keycabd: the cabinet controller. main() reads as a list: configuration,
  * hardware (every lock off, before anything else can fail), database,
- * socket, forwarder, READY=1, loop. */
+ * socket, the outbox for keycab-forward, READY=1, loop. */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -20,7 +20,6 @@
 #include "common/util.h"
 #include "controller/conf.h"
 #include "controller/ctl.h"
-#include "controller/forward.h"
 #include "controller/proto.h"
 #include "controller/request.h"
 #include "controller/schema_sql.h"
@@ -29,6 +28,7 @@
 #include "controller/backlog.h"
 #include "controller/hwevents.h"
 #include "controller/hwread.h"
+#include "controller/outbox_ops.h"
 #include "controller/registry.h"
 #include "controller/scans.h"
 #include "controller/session.h"
@@ -61,30 +61,6 @@ static void arm_timer(int fd, int64_t ms)
 static int64_t min_ms(int64_t a, int64_t b)
 {
 	return a < b ? a : b;
-}
-
-static int read_token(const char *path, char *out, size_t len, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	if (!f) {
-		snprintf(err, errlen, "[audit] token_file %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	if (!fgets(out, (int)len, f)) {
-		fclose(f);
-		snprintf(err, errlen, "[audit] token_file %s: empty", path);
-		return -EINVAL;
-	}
-	fclose(f);
-	n = strcspn(out, "\r\n");
-	out[n] = '\0';
-	if (n == 0) {
-		snprintf(err, errlen, "[audit] token_file %s: empty", path);
-		return -EINVAL;
-	}
-	return 0;
 }
 
 /* An event of keycabd's own life; data's members (taken) go into its data. */
@@ -184,10 +160,9 @@ int main(int argc, char **argv)
 	struct hw_cabinet *hw = NULL;
 	struct kc_store *st = NULL;
 	struct kc_proto *srv = NULL;
-	struct kc_forwarder *fwd = NULL;
 	const char *config = NULL;
 	bool init_db = false, check_only = false, test_clock = false;
-	char err[512], token[256];
+	char err[512];
 	int sfd = -1, tfd = -1, rc = 1, opt, r;
 	uint64_t wd_usec = 0;
 	int64_t wd_next = 0;
@@ -329,35 +304,12 @@ int main(int argc, char **argv)
 	kc_store_set_publish(st, kc_subscribe_event, &ctl);
 	ctl.storage_changed = kc_subscribe_storage;
 
-	/* 5. forwarding to the audit service, when configured */
-	if (conf.audit_url[0]) {
-		struct kc_forward_config fc = {
-			.url = conf.audit_url,
-			.token = token,
-			.ca_file = conf.audit_ca_file[0] ? conf.audit_ca_file : NULL,
-			.batch_max = conf.audit_batch_max,
-			.backoff_min_ms = conf.audit_backoff_min_ms,
-			.backoff_max_ms = conf.audit_backoff_max_ms,
-			.allow_plain_http = conf.fwd_allow_plain_http,
-			.keep_acked_events = conf.fwd_keep_events,
-			.keep_acked_ms = conf.fwd_keep_ms,
-			.idle_close_ms = (int)conf.fwd_idle_close_ms,
-			.heartbeat_ms = (int)conf.fwd_heartbeat_ms,
-		};
-
-		if (read_token(conf.audit_token_file, token, sizeof(token), err, sizeof(err)) < 0) {
-			kc_err("%s: %s", config, err);
-			goto out;
-		}
-		fwd = kc_forwarder_start(conf.db_path, &fc, err, sizeof(err));
-		explicit_bzero(token, sizeof(token));
-		if (!fwd) {
-			kc_err("[audit] forwarder: %s", err);
-			goto out;
-		}
-		ctl.forwarder = fwd;
-		ctl.link_seen = -1;
+	/* 5. the outbox for keycab-forward, when forwarding is configured */
+	if (kc_outbox_ops_open(&ctl, err, sizeof(err)) < 0) {
+		kc_err("[audit] the outbox for keycab-forward: %s", err);
+		goto out;
 	}
+	ctl.link_seen = -1;
 	if (lifecycle_event(&ctl, KC_EVT_CONTROLLER_STARTED,
 			    json_pack("{s:s, s:s}", "version", KEYCABD_VERSION, "time_zone",
 				      conf.time_zone)) < 0) {
@@ -368,7 +320,7 @@ int main(int argc, char **argv)
 		wd_usec = 0;
 	sd_notify(0, "READY=1\nSTATUS=cabinet ready");
 	kc_notice("cabinet %s ready: %d slots, socket %s%s", hw_cabinet_conf(hw)->id,
-		  hw_cabinet_slot_count(hw), conf.socket_path, fwd ? ", forwarding" : "");
+		  hw_cabinet_slot_count(hw), conf.socket_path, ctl.outbox ? ", forwarding through keycab-forward" : "");
 
 	/* 6. the loop */
 	while (!ctl.stopping) {
@@ -392,8 +344,6 @@ int main(int argc, char **argv)
 			if (wd_next - now < next)
 				next = wd_next - now;
 		}
-		if (kc_store_take_committed(st) > 0 && fwd)
-			kc_forwarder_kick(fwd);
 		arm_timer(tfd, next);
 		fds[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = tfd, .events = POLLIN };
@@ -432,7 +382,7 @@ int main(int argc, char **argv)
 out:
 	kc_backlog_free(&ctl);
 	kc_proto_free(srv);
-	kc_forwarder_stop(fwd);
+	kc_outbox_ops_close(&ctl);
 	/* hw_cabinet_free switches every lock off before the threads go. */
 	hw_cabinet_free(hw);
 	kc_store_free(st);

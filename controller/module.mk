@@ -1,6 +1,7 @@
-# controller/: keycabd (the cabinet controller), the keycab CLI, and
-# their tests. controller/forward.c, which sends the outbox, is library
-# "forward" (service/module.mk); the outbox itself (outbox.c) is here.
+# controller/: keycabd (the cabinet controller), the keycab CLI,
+# keycab-forward, and their tests. controller/forward.c, which sends the
+# outbox, is library "forward" (service/module.mk); the outbox itself
+# (outbox.c) and keycabd's side of keycab-forward (outbox_ops.c) are here.
 LIBRARIES += controller
 controller_SRCS := controller/store.c controller/conf.c controller/rules.c \
 	controller/session.c controller/registry.c controller/hwevents.c controller/windows.c controller/scans.c \
@@ -11,7 +12,7 @@ controller_SRCS := controller/store.c controller/conf.c controller/rules.c \
 
 PROGRAMS += keycabd
 keycabd_SRCS := controller/main.c
-keycabd_LIBS := controller forward hw common
+keycabd_LIBS := controller hw common
 
 PROGRAMS += keycab
 keycab_SRCS := $(wildcard controller/cli/*.c)
@@ -146,3 +147,10 @@ TEST_SCRIPTS += tests/kiosk/t-kiosk-http.sh
 controller_SRCS += controller/opcheck.c
 TEST_SCRIPTS += tests/controller/t-opspec.sh
 TEST_SCRIPTS += tests/controller/t-ops-readme.sh
+# keycab-forward: the outbox to the audit service, in its own process,
+# through keycabd's socket (controller/forward/)
+controller_SRCS += controller/link.c controller/outbox_ops.c
+PROGRAMS += keycab-forward
+keycab-forward_SRCS := controller/forward/main.c controller/forward/port.c
+keycab-forward_LIBS := forward kcclient controller common
+TEST_SCRIPTS += tests/controller/t-forward-kill.sh tests/controller/t-forward-proc.sh

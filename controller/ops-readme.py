@@ -25,6 +25,7 @@ ACCESS = {
     "TEST_CLOCK": "anyone, with `keycabd --test-clock`",
     "LIVE": "anyone logged in, or the terminal key",
     "ROSTER": "anyone logged in, the console, or the terminal key",
+    "FORWARD": "keycab-forward, by the forward key",
 }
 KIOSK = {"NO": "", "ANYONE": "yes, without a login", "SESSION": "yes", "PROBE": "yes (a probe: no login is no error)"}
 TYPES = {"s": "text", "I": "integer", "b": "bool", "[]": "list", "{}": "object", "o": "any"}

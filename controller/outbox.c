@@ -105,8 +105,9 @@ int kc_outbox_acked_max(struct kc_db *db, int64_t *seq)
 
 	if (r < 0)
 		return r;
-	if (v == 0 && kc_db_int(db, &chain, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chain'",
-				"") == 0) {
+	/* an empty outbox: every event acknowledged and pruned, or none yet */
+	if (v == 0 && kc_db_int(db, &chain, "SELECT 1 FROM outbox LIMIT 1", "") == -ENOENT &&
+	    kc_db_int(db, &chain, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chain'", "") == 0) {
 		r = kc_db_int(db, &chain, "SELECT coalesce(max(last_seq), 0) FROM chain", "");
 		if (r < 0)
 			return r;
@@ -119,4 +120,27 @@ int kc_outbox_acked_max(struct kc_db *db, int64_t *seq)
 int kc_outbox_first(struct kc_db *db, int64_t *seq)
 {
 	return kc_db_int(db, seq, "SELECT coalesce(min(seq), 0) FROM outbox", "");
+}
+
+int kc_outbox_state(struct kc_db *db, struct kc_outbox_state *st)
+{
+	struct kc_outbox_state s = { 0 };
+
+	if (kc_outbox_count(db, 0, &s.pending) < 0 || kc_outbox_count(db, 1, &s.retained) < 0 ||
+	    kc_outbox_first(db, &s.first_kept) < 0 || kc_outbox_acked_max(db, &s.acked_max) < 0)
+		return -EIO;
+	*st = s;
+	return 0;
+}
+
+int kc_outbox_ack_keep(struct kc_db *db, int64_t first, int64_t upto, int64_t now_ms, int64_t keep_events,
+		       int64_t keep_ms)
+{
+	int64_t acked_max;
+
+	if (upto > 0 && kc_outbox_ack(db, first, upto, now_ms) < 0)
+		return -EIO;
+	if (kc_outbox_acked_max(db, &acked_max) < 0)
+		return -EIO;
+	return kc_outbox_prune(db, now_ms - keep_ms, acked_max - keep_events);
 }

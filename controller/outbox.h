@@ -3,10 +3,11 @@
  * NULL until the service acknowledged it)): every statement on it. The
  * store appends within a decision's transaction (controller/store.c); the
  * forwarder reads batches, marks them acknowledged, prunes past the
- * retention window and counts the backlog (controller/forward.c), each on
- * its own connection. Each returns 0 (or a count) or a negative errno. */
+ * retention window and counts the backlog (keycabd's outbox.* requests,
+ * controller/outbox_ops.c, for keycab-forward), on its own connection. Each returns 0 (or a count) or a negative errno. */
 #ifndef KC_CTL_OUTBOX_H
 #define KC_CTL_OUTBOX_H
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/db.h"
@@ -40,5 +41,29 @@ int kc_outbox_has(struct kc_db *db, int64_t seq);
 int kc_outbox_acked_max(struct kc_db *db, int64_t *seq);
 /* The lowest seq kept, acknowledged or not (0 when the outbox is empty). */
 int kc_outbox_first(struct kc_db *db, int64_t *seq);
+
+/* The retention of acknowledged rows by default: a count and an age
+ * ([forward] keep_acked_events, keep_acked_days). */
+#define KC_OUTBOX_KEEP_EVENTS 10000
+#define KC_OUTBOX_KEEP_MS (30LL * 24 * 3600 * 1000)
+
+/* What the forwarder reads of the outbox besides its rows. */
+struct kc_outbox_state {
+	int64_t pending;    /* rows not acknowledged */
+	int64_t retained;   /* acknowledged rows kept */
+	int64_t first_kept; /* kc_outbox_first */
+	int64_t acked_max;  /* kc_outbox_acked_max */
+	/* The outbox's keeper came back since the last look (keycabd
+	 * restarted; its database may be another): what the forwarder
+	 * knows of it is to be read again. */
+	bool reopened;
+};
+int kc_outbox_state(struct kc_db *db, struct kc_outbox_state *st);
+/* Marks first..upto acknowledged at now_ms (nothing when upto is 0),
+ * then deletes the acknowledged rows past the retention: acknowledged
+ * before now_ms - keep_ms, or keep_events or more below the highest
+ * acknowledged seq (kc_outbox_acked_max). */
+int kc_outbox_ack_keep(struct kc_db *db, int64_t first, int64_t upto, int64_t now_ms, int64_t keep_events,
+		       int64_t keep_ms);
 
 #endif

@@ -6,7 +6,7 @@
 #include "common/util.h"
 #include "controller/backlog.h"
 #include "controller/ctl.h"
-#include "controller/forward.h"
+#include "controller/outbox_ops.h"
 #include "controller/request.h"
 #include "controller/reply.h"
 #include "controller/row.h"
@@ -102,9 +102,9 @@ json_t *kc_reads_forward(struct kc_ctl *ctl)
 	struct kc_forward_status fs;
 	json_t *msg;
 
-	if (!ctl->forwarder)
+	if (!ctl->outbox)
 		return json_null();
-	kc_forwarder_status(ctl->forwarder, &fs);
+	kc_outbox_ops_link(ctl, &fs);
 	msg = forward_message(ctl, &fs);
 	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:s, s:b, s:o}", "state",
 			 kc_forward_state_name(fs.state), "reason", fs.reason, "pending",

@@ -9,6 +9,7 @@
 #include "common/util.h"
 #include "controller/ctl.h"
 #include "controller/opcheck.h"
+#include "controller/outbox_ops.h"
 #include "controller/request.h"
 #include "controller/registry.h"
 #include "controller/reply.h"
@@ -29,6 +30,7 @@ enum kc_access {
 	KC_ACCESS_TEST_CLOCK, /* keycabd --test-clock */
 	KC_ACCESS_LIVE,       /* logged in, or the terminal key (subscribe.c) */
 	KC_ACCESS_ROSTER,     /* logged in, the console, or the terminal key */
+	KC_ACCESS_FORWARD,    /* the forward key: keycab-forward (outbox_ops.c) */
 };
 
 static json_t *login(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -76,6 +78,8 @@ static json_t *access_check(const struct kc_ctl *ctl, const struct kc_peer *peer
 		return NULL;
 	if (a == KC_ACCESS_TEST_CLOCK)
 		return ctl->test_clock ? NULL : kc_reply_fail(KCM_test_clock_off, NULL);
+	if (a == KC_ACCESS_FORWARD)
+		return peer->forwarder ? NULL : kc_reply_fail(KCM_forward_key_needed, NULL);
 	kc_decision_init(&d);
 	switch (a) {
 	case KC_ACCESS_LOGIN:
@@ -110,7 +114,7 @@ json_t *kc_request_handle(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	const struct kc_request *r = NULL;
 	json_t *rep;
 
-	if ((rep = kc_session_terminal(ctl, req, peer)))
+	if ((rep = kc_session_terminal(ctl, req, peer)) || (rep = kc_outbox_ops_key(ctl, req, peer)))
 		return rep;
 	if (!op)
 		return kc_reply_fail(KCM_request_no_op, NULL);

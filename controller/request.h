@@ -33,4 +33,7 @@ json_t *kc_reads_forward(struct kc_ctl *ctl);
 /* subscribe.c: live state for terminals */
 kc_request_fn kc_subscribe_request, kc_subscribe_roster;
 
+/* outbox_ops.c: keycab-forward's outbox.read, outbox.ack, forward.report */
+kc_request_fn kc_outbox_ops_read, kc_outbox_ops_ack, kc_outbox_ops_report;
+
 #endif

@@ -7,7 +7,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "controller/backlog.h"
-#include "controller/forward.h"
+#include "controller/outbox_ops.h"
 #include "controller/hwevents.h"
 #include "controller/hwread.h"
 #include "controller/keys.h"
@@ -188,15 +188,15 @@ static void audit_link_behind(struct kc_ctl *ctl, const struct kc_forward_status
 	ctl->link_pushed = -1;
 }
 
-/* Acts on a change of the forwarder's state: one log line when the link
- * fails and one when it is back (not one a retry), and the alarm. */
+/* Acts on a change of the link's state (keycab-forward's report, or its
+ * silence): one log line when the link fails and one when it is back
+ * (not one a retry), and the alarm. */
 static void audit_link(struct kc_ctl *ctl)
 {
 	struct kc_forward_status fs;
 
-	if (!ctl->forwarder)
+	if (!kc_outbox_ops_link(ctl, &fs))
 		return;
-	kc_forwarder_status(ctl->forwarder, &fs);
 	if (fs.state == KC_LINK_ONLINE && fs.service_seq < 0)
 		return; /* no answer yet */
 	audit_link_behind(ctl, &fs);

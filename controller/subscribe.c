@@ -64,7 +64,7 @@ void kc_subscribe_tick(struct kc_ctl *ctl)
 		ctl->subscribers_checked = now;
 		kc_proto_subscribers_check(ctl->proto, session_open, ctl);
 	}
-	if (!ctl->forwarder || ctl->link_seen < 0 ||
+	if (!ctl->outbox || ctl->link_seen < 0 ||
 	    (ctl->link_pushed == ctl->link_seen &&
 	     strcmp(ctl->link_pushed_reason, ctl->link_reason) == 0))
 		return;

@@ -1,6 +1,6 @@
-# service: keyauditd, the audit service, and the forwarder that runs
-# inside keycabd (controller/forward.c, library "forward"; it reads the
-# outbox through controller/outbox.c, library "controller").
+# service: keyauditd, the audit service, and the forwarder
+# (controller/forward.c, library "forward"), which keycab-forward runs
+# (controller/module.mk) and kc-forward-test runs on a database of its own.
 LIBRARIES += service
 service_SRCS := $(filter-out service/main.c,$(wildcard service/*.c)) $(SCHEMA_C_audit)
 PROGRAMS += keyauditd
@@ -11,6 +11,7 @@ LIBRARIES += forward
 forward_SRCS := controller/forward.c
 
 # test helper: a controller-like outbox and the forwarder, without keycabd
+# (the outbox reached through controller/outbox.c, library "controller")
 TEST_TOOLS += kc-forward-test
 kc-forward-test_SRCS := tests/service/kc-forward-test.c
 kc-forward-test_LIBS := forward controller common

@@ -10,7 +10,7 @@ ok() { echo "ok   $*"; }
 bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 
 out=$(make -s -C "$src" BUILD="$BUILD" DESTDIR="$d" PREFIX=/usr install 2>&1) || bad "make install: $out"
-for p in keycabd keycab keycab-hw keyauditd; do
+for p in keycabd keycab keycab-forward keycab-hw keyauditd; do
 	[ -x "$d/usr/bin/$p" ] && ok "bin/$p installed" || bad "bin/$p missing"
 done
 for p in keycab-sim kc-forward-test keycab-chaincheck; do

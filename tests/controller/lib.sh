@@ -5,7 +5,7 @@ set -u
 : "${KEYCAB_BIN:?}" "${KEYCAB_SRC:?}"
 
 T=$(mktemp -d /tmp/keycab-ctl.XXXXXX)
-SIM_PID= KCD_PID= KAD_PID=
+SIM_PID= KCD_PID= KAD_PID= KFW_PID=
 export KEYCAB_SOCKET=$T/keycabd.sock
 export SIM_CONTROL=$T/sim.sock
 export XDG_RUNTIME_DIR=$T/run
@@ -15,6 +15,7 @@ unset KEYCAB_SESSION
 FAILS=0
 
 kc_cleanup() {
+	[ -n "$KFW_PID" ] && kill "$KFW_PID" 2>/dev/null && wait "$KFW_PID" 2>/dev/null
 	[ -n "$KCD_PID" ] && kill "$KCD_PID" 2>/dev/null && wait "$KCD_PID" 2>/dev/null
 	[ -n "$KAD_PID" ] && kill "$KAD_PID" 2>/dev/null && wait "$KAD_PID" 2>/dev/null
 	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
@@ -115,8 +116,15 @@ terminal_key_make() {
 	(umask 077 && head -c 32 /dev/urandom | base64 >"$TERMINAL_KEY")
 }
 
+# The forward key keycabd and keycab-forward share ([socket] forward_key).
+export FORWARD_KEY=$T/forward.key
+forward_key_make() {
+	(umask 077 && head -c 32 /dev/urandom | base64 >"$FORWARD_KEY")
+}
+
 kc_config() {
 	[ -s "$TERMINAL_KEY" ] || terminal_key_make
+	[ -s "$FORWARD_KEY" ] || forward_key_make
 	cat >"$T/keycabd.conf" <<CONF
 [cabinet]
 file = $T/cabinet.conf
@@ -126,6 +134,7 @@ path = $T/keycab.db
 path = $KEYCAB_SOCKET
 mode = 0660
 terminal_key = $TERMINAL_KEY
+forward_key = $FORWARD_KEY
 [release]
 window = ${KC_WINDOW:-3s}
 grace = 1s
@@ -149,15 +158,28 @@ sim_start() {
 	wait_for 10 sim ping || { echo "keycab-sim did not start"; cat "$T/sim.log"; exit 1; }
 }
 
+# kcd_start: keycabd, and keycab-forward beside it when keycabd.conf
+# has an [audit] section and keycab-forward is not running yet
 kcd_start() {
 	"$KEYCAB_BIN/keycabd" -c "$T/keycabd.conf" --test-clock >>"$T/keycabd.log" 2>&1 &
 	KCD_PID=$!
 	wait_for 15 kc ping || { echo "keycabd did not start"; tail -20 "$T/keycabd.log"; exit 1; }
+	if grep -q '^\[audit\]' "$T/keycabd.conf" && [ -z "$KFW_PID" ]; then kfw_start; fi
 }
 
 kcd_stop() {
 	kill "$KCD_PID" && wait "$KCD_PID"
 	KCD_PID=
+}
+
+# keycab-forward: the outbox to keyauditd through keycabd's socket
+kfw_start() {
+	"$KEYCAB_BIN/keycab-forward" -c "$T/keycabd.conf" >>"$T/keycab-forward.log" 2>&1 &
+	KFW_PID=$!
+}
+kfw_stop() {
+	kill "$KFW_PID" && wait "$KFW_PID"
+	KFW_PID=
 }
 
 # kc_start: sim + fresh database + keycabd

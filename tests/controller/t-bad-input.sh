@@ -17,9 +17,9 @@ bad_conf() { # bad_conf DESC WANT: the config in $T/bad.conf
 	if [ "$rc" != 0 ] && [[ $out == *"$want"* ]]; then ok "$desc: $out"; else bad "$desc (exit $rc): $out"; fi
 }
 sed 's/^window = .*/window = 2 minutes/' "$T/keycabd.conf" >"$T/bad.conf"
-bad_conf "window not a duration" "$T/bad.conf:10: [release] window: \"2 minutes\" is not a duration"
+bad_conf "window not a duration" "$T/bad.conf:11: [release] window: \"2 minutes\" is not a duration"
 sed 's/^attempts = .*/attempts = -3/' "$T/keycabd.conf" >"$T/bad.conf"
-bad_conf "negative lockout attempts" "$T/bad.conf:13: [lockout] attempts"
+bad_conf "negative lockout attempts" "$T/bad.conf:14: [lockout] attempts"
 sed 's/^mode = .*/mode = 0999/' "$T/keycabd.conf" >"$T/bad.conf"
 bad_conf "socket mode not octal" "$T/bad.conf:7: [socket] mode"
 sed 's|^terminal_key = .*|terminal_key = /nonexistent/terminal.key|' "$T/keycabd.conf" >"$T/bad.conf"
@@ -29,6 +29,11 @@ cp "$T/keycabd.conf" "$T/bad.conf"
 chmod 0644 "$TERMINAL_KEY"
 bad_conf "terminal key readable by others" "$T/bad.conf:8: [socket] terminal_key: $TERMINAL_KEY: others may read it"
 chmod 0600 "$TERMINAL_KEY"
+sed 's|^forward_key = .*|forward_key = /nonexistent/forward.key|' "$T/keycabd.conf" >"$T/bad.conf"
+bad_conf "forward key file missing" \
+	"$T/bad.conf:9: [socket] forward_key: /nonexistent/forward.key: cannot open it: No such file or directory"
+sed 's|^forward_key = .*|forward_key = forward.key|' "$T/keycabd.conf" >"$T/bad.conf"
+bad_conf "forward key not an absolute path" "$T/bad.conf:9: [socket] forward_key: \"forward.key\" must be an absolute path"
 printf '[cabinet]\nfile = %s/none.conf\n' "$T" >"$T/bad.conf"
 bad_conf "cabinet file missing" "[cabinet] file: "
 sed 's/^window = .*/window = 40s/' "$T/keycabd.conf" >"$T/bad.conf"

@@ -7,8 +7,9 @@
 source "$KEYCAB_SRC/tests/controller/lib.sh"
 kc_cabinet
 terminal_key_make
+forward_key_make
 sed -e "s|@CABINET@|$T/cabinet.conf|" -e "s|@DB@|$T/keycab.db|" -e "s|@SOCKET@|$KEYCAB_SOCKET|" \
-	-e "s|@TERMINAL_KEY@|$TERMINAL_KEY|" -e "s|@AUDIT@||" \
+	-e "s|@TERMINAL_KEY@|$TERMINAL_KEY|" -e "s|@FORWARD_KEY@|$FORWARD_KEY|" -e "s|@AUDIT@||" \
 	"$KEYCAB_SRC/tests/demo/estate/keycabd.conf.in" >"$T/keycabd.conf"
 sim_start
 "$KEYCAB_BIN/keycabd" -c "$T/keycabd.conf" --init-db >/dev/null || exit 1

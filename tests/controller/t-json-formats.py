@@ -2,7 +2,8 @@
 """Every json_pack / json_unpack format in the tree against the types of
 its arguments, read by libclang from the sources compiled as the build
 compiles them: 'i' and 'b' take an int, 'I' a json_int_t, 's' a string,
-'f' a double, 'o'/'O' a json_t *; json_unpack the pointers to those. A
+'f' a double, 'o'/'O' a json_t *; json_unpack the pointers to those (an
+object's keys are strings either way). A
 json_int_t given to 'i' (a tag above 2^31 shown negative, undefined on a
 32-bit board) is a finding. The same for the wrappers that pass a
 json_pack format on (kc_msg_new, kc_reply_fail, kc_reply_refuse,
@@ -83,7 +84,7 @@ def wants(fmt, unpack):
             continue
         in_obj = bool(depth_obj) and depth_obj[-1]
         if in_obj and key:
-            out.append("str")  # the key
+            out.append("key")  # the key: a string in both directions
             while i < len(fmt) and fmt[i] in "?":
                 i += 1
             key = False
@@ -120,6 +121,8 @@ def wants(fmt, unpack):
 
 def type_ok(kind, t, unpack):
     t = t.get_canonical()
+    if kind == "key":
+        return type_ok("str", t, False)
     if unpack:
         if t.kind != cindex.TypeKind.POINTER:
             return False
@@ -143,9 +146,8 @@ def type_ok(kind, t, unpack):
         if k != cindex.TypeKind.POINTER:
             return False
         p = t.get_pointee().get_canonical()
-        if unpack:
-            return p.kind == cindex.TypeKind.POINTER and \
-                p.get_pointee().get_canonical().kind == cindex.TypeKind.CHAR_S
+        if unpack:  # the pointer to the string's pointer is gone already
+            return p.kind == cindex.TypeKind.CHAR_S
         return p.kind in (cindex.TypeKind.CHAR_S, cindex.TypeKind.VOID)
     if kind == "json":
         if k != cindex.TypeKind.POINTER:
@@ -283,12 +285,17 @@ def main():
                     '\tkc_store_q(NULL, "SELECT a FROM t WHERE b = ? AND c = ?", "sI", s, n);\n'
                     '\tkc_store_q(NULL, "SELECT a FROM t WHERE b = ?", "ss", s, s);\n'
                     '\tkc_store_q(NULL, "SELECT a FROM t WHERE b = ? AND c = \'?\'", "s", s);\n'
+                    '\tjson_int_t from;\n\tconst char *state;\n'
+                    '\tjson_unpack(c, "{s:I, s?s}", "from", &from, "state", &state);\n'
+                    '\tjson_unpack(c, "{s:I}", "from", &n);\n'
+                    '\tjson_unpack(c, "{s:s}", "state", state);\n'
                     '\tjson_decref(a);\n\tjson_decref(b);\n\treturn c;\n}\n')
         found, _ = check_file(probe, index)
         want = ["probe.c:8: json_pack(\"{s:s, s:i}\") argument 4", "probe.c:9: json_pack(\"{s:I, s:b}\") argument 2",
                 "probe.c:11: kc_reply_fail(\"{s:i}\") argument 2",
                 "probe.c:13: kc_store_q(\"sI\") argument 2 is int",
-                "probe.c:14: kc_store_q(\"ss\") binds 2 values to a statement with 1 '?'"]
+                "probe.c:14: kc_store_q(\"ss\") binds 2 values to a statement with 1 '?'",
+                "probe.c:19: json_unpack(\"{s:I}\") argument 2", "probe.c:20: json_unpack(\"{s:s}\") argument 2"]
         for w in want:
             if any(w in f for f in found):
                 print("ok   - the checker finds", w.split(": ", 1)[1])

@@ -3,7 +3,8 @@
 #
 #   keycab-sim   three boards, 24 slots (hw/examples/demo-cabinet.conf)
 #   keyauditd    the audit service, with a webhook receiver for its notices
-#   keycabd      the cabinet controller, forwarding its events to keyauditd
+#   keycabd      the cabinet controller
+#   keycab-forward  its events to keyauditd, through keycabd's socket
 #   keycab-kiosk the cabinet's touchscreen pages, on a free 127.0.0.1 port
 #                (the URL that pairs a browser as its screen is printed, in
 #                Chinese and English)
@@ -209,8 +210,12 @@ audit_section=$(printf '[audit]\\nurl = http://127.0.0.1:%s\\ntoken_file = %s' "
 # The terminal key: keycabd and the kiosk read it; nothing else follows the
 # cabinet without a login (controller/README.md, "Live state").
 (umask 077 && head -c 32 /dev/urandom | base64 >"$DEMO_DIR/terminal.key")
+# The forward key: keycabd and keycab-forward read it; with it keycab-forward
+# reads the outbox and reports the audit link through keycabd's socket.
+(umask 077 && head -c 32 /dev/urandom | base64 >"$DEMO_DIR/forward.key")
 sed -e "s|@CABINET@|$DEMO_DIR/cabinet.conf|" -e "s|@DB@|$DEMO_DIR/keycab.db|" \
 	-e "s|@SOCKET@|$KEYCAB_SOCKET|" -e "s|@TERMINAL_KEY@|$DEMO_DIR/terminal.key|" \
+	-e "s|@FORWARD_KEY@|$DEMO_DIR/forward.key|" \
 	-e "s|@AUDIT@|$audit_section|" \
 	"$SRC/tests/demo/estate/keycabd.conf.in" >"$DEMO_DIR/keycabd.conf"
 "$KEYCAB_BIN/keycabd" -c "$DEMO_DIR/keycabd.conf" --init-db
@@ -218,6 +223,12 @@ sed -e "s|@CABINET@|$DEMO_DIR/cabinet.conf|" -e "s|@DB@|$DEMO_DIR/keycab.db|" \
 pids+=($!)
 wait_until 15 "$KEYCAB_BIN/keycab" ping
 msg "keycabd is up on %s" "$KEYCAB_SOCKET"
+# keycab-forward: the one process of the cabinet that talks to the network
+# (controller/README.md, "keycab-forward")
+"$KEYCAB_BIN/keycab-forward" -c "$DEMO_DIR/keycabd.conf" >"$DEMO_DIR/keycab-forward.log" 2>&1 &
+pids+=($!)
+wait_until 10 grep -q 'forwarding the outbox' "$DEMO_DIR/keycab-forward.log"
+msg "keycab-forward sends keycabd's events to keyauditd"
 # The terminal: keycab-kiosk on a free port of 127.0.0.1 (port 0: it picks
 # one and logs it), talking to keycabd over the same socket as keycab, with
 # its terminal key. It serves one screen: the browser that opens the

@@ -1,7 +1,9 @@
 /* kc-forward-test: a stand-in for keycabd's side of forwarding, for the
  * service tests. It keeps a controller-like database (the outbox table of
  * keycabd, plus the chain head and a log of every sealed event's hash, so
- * a test can compare what the service stored) and runs the forwarder.
+ * a test can compare what the service stored) and runs the forwarder on
+ * it (the outbox reached through controller/outbox.c on a connection of
+ * its own, where keycab-forward goes through keycabd's socket).
  *
  *   kc-forward-test seal CABINET [START_SEQ PREV_HASH]  < partial.jsonl > sealed.jsonl
  *   kc-forward-test fill DB CABINET [--count N]         < partial.jsonl (or N generated)
@@ -189,11 +191,48 @@ static int cmd_fill(int argc, char **argv)
 	return 0;
 }
 
+/* The forwarder's port on the database: controller/outbox.c's statements,
+ * retention as --keep and --keep-ms say. */
+struct db_port {
+	struct kc_db *db;
+	int64_t keep_events, keep_ms;
+};
+
+static int db_read(void *user, int64_t from, int max, char **out, int64_t *first, int64_t *last)
+{
+	struct db_port *p = user;
+
+	return kc_outbox_read(p->db, from, max, out, first, last);
+}
+
+static int db_ack(void *user, int64_t first, int64_t upto)
+{
+	struct db_port *p = user;
+
+	return kc_outbox_ack_keep(p->db, first, upto, kc_wall_ms(), p->keep_events, p->keep_ms);
+}
+
+static int db_state(void *user, struct kc_outbox_state *st)
+{
+	struct db_port *p = user;
+
+	return kc_outbox_state(p->db, st);
+}
+
+static const char *db_errmsg(void *user)
+{
+	struct db_port *p = user;
+
+	return sqlite3_errmsg(p->db->h);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct kc_forward_config cfg = { .url = argv[3], .token = argv[4], .batch_max = 100,
-					 .backoff_min_ms = 200, .backoff_max_ms = 2000,
-					 .keep_acked_events = -1, .keep_acked_ms = -1 };
+					 .backoff_min_ms = 200, .backoff_max_ms = 2000 };
+	struct db_port dp = { NULL, KC_OUTBOX_KEEP_EVENTS, KC_OUTBOX_KEEP_MS };
+	struct kc_outbox_port port = { .read = db_read, .ack = db_ack, .state = db_state, .errmsg = db_errmsg,
+				       .user = &dp };
 	struct kc_forward_status st;
 	struct kc_forwarder *f;
 	long long until = -1, v;
@@ -220,9 +259,9 @@ static int cmd_run(int argc, char **argv)
 		else if (strcmp(argv[i], "--until-empty") == 0)
 			until = v;
 		else if (strcmp(argv[i], "--keep") == 0)
-			cfg.keep_acked_events = v;
+			dp.keep_events = v;
 		else if (strcmp(argv[i], "--keep-ms") == 0)
-			cfg.keep_acked_ms = v;
+			dp.keep_ms = v;
 		else if (strcmp(argv[i], "--idle-close") == 0)
 			cfg.idle_close_ms = (int)v;
 		else if (strcmp(argv[i], "--plain-http") == 0)
@@ -230,10 +269,10 @@ static int cmd_run(int argc, char **argv)
 		else
 			die("unknown option %s", argv[i]);
 	}
-	kc_db_free(open_db(argv[2]));
+	dp.db = open_db(argv[2]);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	f = kc_forwarder_start(argv[2], &cfg, err, sizeof(err));
+	f = kc_forwarder_start(&port, &cfg, err, sizeof(err));
 	if (!f)
 		die("%s", err);
 	kc_forwarder_kick(f);
@@ -261,6 +300,7 @@ static int cmd_run(int argc, char **argv)
 	       (long long)st.last_acked_seq, st.consecutive_failures, kc_forward_state_name(st.state),
 	       st.reason[0] ? " " : "", st.reason, st.last_error[0] ? " error: " : "", st.last_error);
 	kc_forwarder_stop(f);
+	kc_db_free(dp.db);
 	return rc;
 }
 

@@ -1,0 +1,34 @@
+/* keycab-forward's way to the outbox: keycabd's socket, under the forward
+ * key ([socket] forward_key): outbox.read, outbox.ack and forward.report
+ * (controller/outbox_ops.c answers them). A port is one connection, opened
+ * when needed and again after keycabd went away, used by one thread. */
+#ifndef KC_FORWARD_PORT_H
+#define KC_FORWARD_PORT_H
+#include <stdbool.h>
+
+#include "common/sharedkey.h"
+#include "controller/client/client.h"
+#include "controller/forward.h"
+
+struct kc_fwd_port {
+	char socket_path[108];
+	char key[KC_SHARED_KEY_MAX + 1];
+	struct kc_client client;
+	bool connected;
+	bool reopened; /* connected again since the last state */
+	char err[256]; /* why the last call failed */
+};
+
+/* Sets p up for socket_path with the key read from key_file; 0, or
+ * -errno with why in err. Nothing is connected yet. */
+int kc_fwd_port_init(struct kc_fwd_port *p, const char *socket_path, const char *key_file, char *err,
+		     size_t errlen);
+/* The port the forwarder uses (its user is p). */
+struct kc_outbox_port kc_fwd_port_outbox(struct kc_fwd_port *p);
+/* The link's status to keycabd (forward.report). 0, or -EIO/-ENOMEM with
+ * why in p->err. */
+int kc_fwd_port_report(struct kc_fwd_port *p, const struct kc_forward_status *st);
+/* Closes the connection and wipes the key. */
+void kc_fwd_port_free(struct kc_fwd_port *p);
+
+#endif
