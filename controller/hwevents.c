@@ -381,7 +381,7 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 		return -EIO;
 	return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL,
 				 kc_msg_new(KCM_alarm_key_in_slot, "{s:s, s:s, s:s}", "key", k.code, "state",
-					    k.state, "slot", slot));
+					    kc_key_state_to_string(k.state), "slot", slot));
 }
 
 static int slot_fault(struct kc_ctl *ctl, const char *slot, const char *board, const char *detail)
