@@ -159,8 +159,13 @@ struct hw_cabinet {
 	char (*off_detail)[160];
 };
 
+/* hw/queue.c, below the bus threads and the drivers: */
 /* Queues an event for the caller and wakes it; called with cab->lock held. */
 void hw_cabinet_emit_locked(struct hw_cabinet *cab, const struct hw_event *ev);
+/* Counts one request sent on the bus (drivers call it). */
+void hw_bus_count_request(struct hw_bus *bus);
+/* Makes the eventfd fd readable. */
+void hw_wake(int fd);
 
 /* A bus thread (hw/bus.c), started by hw_cabinet_start() with the bus. */
 void *hw_bus_thread(void *arg);
@@ -176,8 +181,5 @@ struct hw_driver {
 
 /* The driver of a board, or NULL when none drives its type and profile. */
 const struct hw_driver *hw_driver_find(const struct hw_board_conf *bc);
-
-/* Counts one request sent on the bus (drivers call it). */
-void hw_bus_count_request(struct hw_bus *bus);
 
 #endif

@@ -22,13 +22,6 @@
 
 #define OFF_RETRY_MAX_MS 1000 /* a lock still on is retried at least this often */
 
-void hw_bus_count_request(struct hw_bus *bus)
-{
-	pthread_mutex_lock(&bus->cab->lock);
-	bus->requests++;
-	pthread_mutex_unlock(&bus->cab->lock);
-}
-
 /* --- events (called with cab->lock held) --- */
 
 static void slot_event_locked(struct hw_slot *s, enum hw_event_type type, const char *detail)
