@@ -69,6 +69,7 @@ TEST_PROGRAMS += t-kiosk-cardreader
 t-kiosk-cardreader_SRCS := tests/controller/t-kiosk-cardreader.c
 t-kiosk-cardreader_LIBS := kiosk common
 TEST_SCRIPTS += tests/controller/t-watchdog.sh
+TEST_SCRIPTS += tests/controller/t-watchdog-bus.sh
 TEST_SCRIPTS += tests/controller/t-json-formats.py
 # t-json-formats reads the sources' json_pack/json_unpack calls with libclang
 DEBS_TEST += python3-clang-14

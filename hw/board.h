@@ -130,6 +130,7 @@ struct hw_bus {
 	bool thread_started;
 	uint64_t scans;    /* (lock) */
 	uint64_t requests; /* (lock) requests sent to boards */
+	int64_t alive_ms;  /* (atomic) mono ms the thread last finished a step */
 };
 
 extern const struct hw_bus_ops hw_modbus_rtu_bus_ops;

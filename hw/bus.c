@@ -348,6 +348,12 @@ static void scan_board(struct hw_board *b)
 	}
 }
 
+/* A step done: what hw_bus_alive_ms() reads. */
+static void alive(struct hw_bus *bus)
+{
+	__atomic_store_n(&bus->alive_ms, kc_mono_ms(), __ATOMIC_RELEASE);
+}
+
 static bool stopping(struct hw_cabinet *cab)
 {
 	return __atomic_load_n(&cab->stopping, __ATOMIC_ACQUIRE);
@@ -389,6 +395,7 @@ void *hw_bus_thread(void *arg)
 		int n = 1, timeout;
 		bool deferred = false;
 
+		alive(bus);
 		service(bus);
 		now = kc_mono_ms();
 		if (now >= next_scan && off_due_soon(bus)) {
@@ -401,6 +408,7 @@ void *hw_bus_thread(void *arg)
 					break;
 				scan_board(bus->boards[i]);
 				service(bus);
+				alive(bus);
 			}
 			pthread_mutex_lock(&cab->lock);
 			bus->scans++;

@@ -174,6 +174,9 @@ int hw_cabinet_start(struct hw_cabinet *cab, char *err, size_t errlen)
 	for (int i = 0; i < cab->nbuses; i++) {
 		struct hw_bus *bus = &cab->buses[i];
 
+		char tname[16];
+
+		bus->alive_ms = kc_mono_ms();
 		r = -pthread_create(&bus->thread, NULL, hw_bus_thread, bus);
 		if (r < 0) {
 			snprintf(err, errlen, "%s: cannot start a thread: %s", bus->name,
@@ -181,6 +184,9 @@ int hw_cabinet_start(struct hw_cabinet *cab, char *err, size_t errlen)
 			break;
 		}
 		bus->thread_started = true;
+		/* "hw-bus0", ...: the bus in ps -L, top -H and a debugger */
+		snprintf(tname, sizeof(tname), "hw-bus%u", (unsigned)i % 10000u);
+		pthread_setname_np(bus->thread, tname);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r < 0) {
@@ -328,6 +334,25 @@ void hw_cabinet_stats(struct hw_cabinet *cab, struct hw_cabinet_stats *st)
 		st->requests += cab->buses[i].requests;
 	}
 	pthread_mutex_unlock(&cab->lock);
+}
+
+int hw_bus_count(const struct hw_cabinet *cab)
+{
+	return cab->nbuses;
+}
+
+const char *hw_bus_name(const struct hw_cabinet *cab, int bus)
+{
+	if (bus < 0 || bus >= cab->nbuses)
+		return NULL;
+	return cab->buses[bus].name;
+}
+
+int64_t hw_bus_alive_ms(struct hw_cabinet *cab, int bus)
+{
+	if (bus < 0 || bus >= cab->nbuses)
+		return -ENOENT;
+	return __atomic_load_n(&cab->buses[bus].alive_ms, __ATOMIC_ACQUIRE);
 }
 
 int hw_cabinet_fd(const struct hw_cabinet *cab)

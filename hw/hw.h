@@ -115,6 +115,19 @@ struct hw_cabinet_stats {
 };
 void hw_cabinet_stats(struct hw_cabinet *cab, struct hw_cabinet_stats *st);
 
+/* Buses, for a watchdog: each serial line, TCP host:port or GPIO chip has
+ * a thread of its own (hw/README.md "How it runs"). */
+int hw_bus_count(const struct hw_cabinet *cab);
+/* "serial /dev/ttyUSB0", "tcp 10.0.0.5:502", "gpio gpiochip0"; NULL for
+ * no such bus. */
+const char *hw_bus_name(const struct hw_cabinet *cab, int bus);
+/* When (CLOCK_MONOTONIC ms) the bus's thread last finished a step: one
+ * board scanned, the opens and pulse ends served, a wait of at most
+ * scan_ms. A thread that makes no step for long is wedged; a board that
+ * does not answer only makes its steps last up to twice timeout_ms.
+ * -ENOENT for no such bus. */
+int64_t hw_bus_alive_ms(struct hw_cabinet *cab, int bus);
+
 /* For a fatal-signal handler: async-signal-safe, takes no lock, switches
  * every GPIO lock line off at once (one ioctl per line). Modbus boards
  * cannot be reached safely from a signal handler: their locks go off when
