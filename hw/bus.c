@@ -165,7 +165,7 @@ static void do_open(struct hw_slot *s, unsigned ms)
 	r = board_ready(b, true, &what);
 	if (r < 0) {
 		board_failed(b, r, what);
-		snprintf(detail, 160, "not opened: board %s: %s: %s", b->conf->name, what,
+		snprintf(detail, HW_DETAIL_MAX, "not opened: board %s: %s: %s", b->conf->name, what,
 			 b->bus->ops->strerror(-r));
 		pulse_ended(s);
 		return;
@@ -180,7 +180,7 @@ static void do_open(struct hw_slot *s, unsigned ms)
 		s->off_at = t0 + actual;
 		if (r < 0) {
 			board_failed(b, r, "sending the timed pulse");
-			snprintf(detail, 160, "pulse not confirmed: %s",
+			snprintf(detail, HW_DETAIL_MAX, "pulse not confirmed: %s",
 				 b->bus->ops->strerror(-r));
 		} else {
 			board_ok(b);
@@ -193,7 +193,7 @@ static void do_open(struct hw_slot *s, unsigned ms)
 		/* The coil may be on (a slow board applies what it answers too
 		 * late): switch it off at once, and until that is confirmed. */
 		board_failed(b, r, "switching the lock on");
-		snprintf(detail, 160, "lock on not confirmed: %s", b->bus->ops->strerror(-r));
+		snprintf(detail, HW_DETAIL_MAX, "lock on not confirmed: %s", b->bus->ops->strerror(-r));
 		s->off_at = t0;
 		return;
 	}

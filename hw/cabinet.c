@@ -22,7 +22,7 @@
 static int find_or_add_bus(struct hw_cabinet *cab, struct hw_board *b)
 {
 	const struct hw_bus_ops *ops = b->driver->bus;
-	char name[300];
+	char name[HW_BUS_NAME_MAX];
 
 	ops->name(cab->conf, b->conf, name, sizeof(name));
 	for (int i = 0; i < cab->nbuses; i++)

@@ -17,6 +17,9 @@
 
 #include "hw/conf.h"
 
+/* What a FAULT event or a board's state says went wrong, its NUL included */
+#define HW_DETAIL_MAX 160
+
 enum hw_presence {
 	HW_PRESENCE_UNKNOWN = 0, /* not read yet */
 	HW_PRESENCE_PRESENT,
@@ -38,7 +41,7 @@ struct hw_event {
 	enum hw_presence presence; /* the slot's presence after the event */
 	uint32_t tag;              /* INSERTED: key tag read, 0 for none */
 	int64_t mono_ms;           /* when it was seen (CLOCK_MONOTONIC ms) */
-	char detail[160];          /* FAULT: what went wrong */
+	char detail[HW_DETAIL_MAX]; /* FAULT: what went wrong */
 };
 
 struct hw_slot_state {
@@ -101,7 +104,7 @@ enum hw_board_state_kind {
 };
 struct hw_board_state {
 	enum hw_board_state_kind state;
-	char detail[160];
+	char detail[HW_DETAIL_MAX];
 };
 int hw_board_count(const struct hw_cabinet *cab);
 const char *hw_board_name(const struct hw_cabinet *cab, int board);

@@ -278,7 +278,7 @@ int sim_reply_ctx_open(struct sim *sim)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sim->reply_sock) < 0)
 		return -errno;
 	sim->rtu_ctx = modbus_new_rtu("/dev/null", 115200, 'N', 8, 1);
-	sim->tcp_ctx = modbus_new_tcp("127.0.0.1", 502);
+	sim->tcp_ctx = modbus_new_tcp("127.0.0.1", HW_MODBUS_PORT);
 	if (!sim->rtu_ctx || !sim->tcp_ctx)
 		return -ENOMEM;
 	modbus_set_socket(sim->rtu_ctx, sim->reply_sock[0]);

@@ -18,7 +18,7 @@ struct sim;
 
 #define SIM_ADU_MAX 300        /* RTU 256, TCP 260: room for either */
 #define SIM_HIST_MAX 10000     /* coil changes kept per slot; oldest dropped */
-#define SIM_WS_CHANNELS 8      /* Waveshare Relay (D): 8 relays, 8 inputs */
+#define SIM_WS_CHANNELS HW_WAVESHARE_CHANNELS /* Waveshare Relay (D): 8 relays, 8 inputs */
 #define SIM_RTU_IDLE_US 50000  /* bytes that sit this long unanswered are noise */
 #define SIM_CTL_LINE_MAX 512   /* control command line, newline excluded */
 #define SIM_PENDING_MAX 4096   /* 'slow' answers held at once */
