@@ -51,6 +51,9 @@ struct kiosk_conf {
 
 extern const char *const kiosk_languages[]; /* "zh-CN", "en", NULL */
 
+struct kc_ini_key;
+/* The table of every key (common/ini.h), as the loader reads it. */
+const struct kc_ini_key *kiosk_conf_keys(size_t *n);
 void kiosk_conf_defaults(struct kiosk_conf *c);
 /* 0, or -EINVAL with "FILE:LINE: [section] key: what" in err. */
 int kiosk_conf_load(struct kiosk_conf *c, const char *path, char *err, size_t errlen);
