@@ -142,24 +142,62 @@ static const struct kiosk_file *http_file(const char *name)
 	return NULL;
 }
 
+/* Whether the client's Accept-Encoding takes gzip: a "gzip" coding whose
+ * q parameter, if any, is not zero. */
+static bool http_takes_gzip(struct MHD_Connection *c)
+{
+	const char *p = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+
+	while (p && *p) {
+		size_t n, k;
+
+		p += strspn(p, " \t,");
+		n = strcspn(p, ",");	 /* one coding and its parameters */
+		k = strcspn(p, " \t;,"); /* its name */
+		if (k == 4 && strncasecmp(p, "gzip", 4) == 0) {
+			for (size_t i = k; i < n; i++)
+				if (p[i] == ';') {
+					size_t j = i + 1 + strspn(p + i + 1, " \t");
+
+					if ((p[j] == 'q' || p[j] == 'Q') && p[j + 1] == '=')
+						return strtod(p + j + 2, NULL) > 0;
+				}
+			return true;
+		}
+		p += n;
+	}
+	return false;
+}
+
 static enum MHD_Result http_send_file(struct MHD_Connection *c, const char *name)
 {
 	const struct kiosk_file *f = http_file(name);
 	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	struct MHD_Response *r;
 	enum MHD_Result ret;
-	bool same;
+	const unsigned char *data;
+	const char *etag;
+	size_t len;
+	bool same, gz;
 
 	if (!f)
 		return http_error(c, 404, KCM_kiosk_no_file);
-	same = inm && strcmp(inm, f->etag) == 0;
-	r = MHD_create_response_from_buffer(same ? 0 : f->len, same ? NULL : (void *)f->data,
+	gz = f->gz && http_takes_gzip(c);
+	data = gz ? f->gz : f->data;
+	len = gz ? f->gz_len : f->len;
+	etag = gz ? f->gz_etag : f->etag;
+	same = inm && strcmp(inm, etag) == 0;
+	r = MHD_create_response_from_buffer(same ? 0 : len, same ? NULL : (void *)data,
 					    MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
 	http_headers(r, f->type);
 	MHD_add_response_header(r, "Cache-Control", "no-cache");
-	MHD_add_response_header(r, "ETag", f->etag);
+	MHD_add_response_header(r, "ETag", etag);
+	if (f->gz)
+		MHD_add_response_header(r, "Vary", "Accept-Encoding");
+	if (gz && !same)
+		MHD_add_response_header(r, "Content-Encoding", "gzip");
 	ret = MHD_queue_response(c, same ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;

@@ -207,6 +207,11 @@ struct kiosk_file {
 	const char *etag;  /* "\"sha256-prefix\"" */
 	const unsigned char *data;
 	size_t len;
+	/* The same, gzip-compressed, for a client that takes gzip (text files
+	 * that shrink; NULL: none), with an ETag of its own. */
+	const unsigned char *gz;
+	size_t gz_len;
+	const char *gz_etag;
 };
 extern const struct kiosk_file kiosk_www[];
 extern const size_t kiosk_www_count;
