@@ -137,37 +137,6 @@ static int set_body_limit(struct kc_audit_config *cfg, const char *key, const ch
 	return r;
 }
 
-/* A file name that must not be empty: tls_cert, tls_key, [database] path. */
-static int set_file(char **slot, const char *value, const char *what, char *err, size_t errlen)
-{
-	if (!*value) {
-		snprintf(err, errlen, "the %s is empty", what);
-		return -EINVAL;
-	}
-	return set_str(slot, value);
-}
-
-static int set_tls_cert(struct kc_audit_config *cfg, const char *key, const char *value,
-			char *err, size_t errlen)
-{
-	(void)key;
-	return set_file(&cfg->tls_cert, value, "file name", err, errlen);
-}
-
-static int set_tls_key(struct kc_audit_config *cfg, const char *key, const char *value,
-		       char *err, size_t errlen)
-{
-	(void)key;
-	return set_file(&cfg->tls_key, value, "file name", err, errlen);
-}
-
-static int set_db_path(struct kc_audit_config *cfg, const char *key, const char *value,
-		       char *err, size_t errlen)
-{
-	(void)key;
-	return set_file(&cfg->db_path, value, "database path", err, errlen);
-}
-
 static int set_time_zone(struct kc_audit_config *cfg, const char *key, const char *value,
 			 char *err, size_t errlen)
 {
@@ -248,10 +217,12 @@ static int set_template(struct kc_audit_config *cfg, const char *key, const char
 }
 
 #define CINT(sec, name, field, min, max) \
-	{ sec, name, KC_CONFIG_INT, offsetof(struct kc_audit_config, field), min, max, NULL }
+	{ sec, name, KC_CONFIG_INT, offsetof(struct kc_audit_config, field), min, max, NULL, NULL }
 #define CTEXT(sec, name, field) \
-	{ sec, name, KC_CONFIG_TEXT, offsetof(struct kc_audit_config, field), 0, 0, NULL }
-#define CFUNC(sec, name, fn) { sec, name, KC_CONFIG_FUNC, 0, 0, 0, fn }
+	{ sec, name, KC_CONFIG_TEXT, offsetof(struct kc_audit_config, field), 0, 0, NULL, NULL }
+#define CFILE(sec, name, field, what) \
+	{ sec, name, KC_CONFIG_FILE, offsetof(struct kc_audit_config, field), 0, 0, what, NULL }
+#define CFUNC(sec, name, fn) { sec, name, KC_CONFIG_FUNC, 0, 0, 0, NULL, fn }
 
 /* Every key of keyauditd.conf (service/README.md explains them;
  * systemd/keyauditd.conf.example shows each one, t-conf-examples checks). */
@@ -262,13 +233,13 @@ static const struct kc_config_key config_keys[] = {
 	CFUNC("server", "body_limit", set_body_limit),
 	CINT("server", "threads", threads, 1, 64),
 	CINT("server", "session_ttl_s", session_ttl_s, 60, 7 * 86400LL),
-	CFUNC("server", "tls_cert", set_tls_cert),
-	CFUNC("server", "tls_key", set_tls_key),
+	CFILE("server", "tls_cert", tls_cert, "file name"),
+	CFILE("server", "tls_key", tls_key, "file name"),
 	CINT("server", "max_connections", max_connections, 16, 1000000),
 	CINT("server", "per_address_limit", per_address_limit, 1, 1000000),
 	CINT("server", "idle_timeout_s", idle_timeout_s, 1, 3600),
 	CFUNC("server", "time_zone", set_time_zone),
-	CFUNC("database", "path", set_db_path),
+	CFILE("database", "path", db_path, "database path"),
 	CFUNC("notify", "webhook", set_webhook),
 	CINT("notify", "backoff_min_ms", backoff_min_ms, 10, 3600000),
 	CINT("notify", "backoff_max_ms", backoff_max_ms, 10, 86400000),
@@ -302,6 +273,12 @@ int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *
 		case KC_CONFIG_INT:
 			return set_int((int *)((char *)cfg + k->off), value, k->min, k->max, err, errlen);
 		case KC_CONFIG_TEXT:
+			return set_str((char **)((char *)cfg + k->off), value);
+		case KC_CONFIG_FILE:
+			if (!*value) {
+				snprintf(err, errlen, "the %s is empty", k->what);
+				return -EINVAL;
+			}
 			return set_str((char **)((char *)cfg + k->off), value);
 		case KC_CONFIG_FUNC:
 			return k->set(cfg, key, value, err, errlen);

@@ -37,15 +37,16 @@ struct kc_audit_config {
 
 #define KC_ESTATE_MAX 200 /* [report] estate, bytes */
 
-/* A key of keyauditd.conf: an int field in a range, a text field, or the
- * function that checks and sets it. */
-enum kc_config_kind { KC_CONFIG_INT, KC_CONFIG_TEXT, KC_CONFIG_FUNC };
+/* A key of keyauditd.conf: an int field in a range, a text field, a file
+ * name that must not be empty, or the function that checks and sets it. */
+enum kc_config_kind { KC_CONFIG_INT, KC_CONFIG_TEXT, KC_CONFIG_FILE, KC_CONFIG_FUNC };
 struct kc_config_key {
 	const char *section;
 	const char *name; /* NULL: every key set() takes ([templates] <kind>.zh, <kind>.en) */
 	enum kc_config_kind kind;
 	size_t off;
 	long long min, max;
+	const char *what; /* KC_CONFIG_FILE: what is empty, for the message */
 	int (*set)(struct kc_audit_config *cfg, const char *key, const char *value, char *err,
 		   size_t errlen);
 };

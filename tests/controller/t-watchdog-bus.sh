@@ -14,8 +14,8 @@ kc_config
 sim_start
 "$KEYCAB_BIN/keycabd" -c "$T/keycabd.conf" --init-db >/dev/null
 python3 - "$T" "$KEYCAB_BIN" "$SIM_CONTROL" <<'PY' || bad "the watchdog sees each bus"
-import ctypes, json, os, signal, socket, subprocess, sys, time
-t, bin_, simctl = sys.argv[1], sys.argv[2], sys.argv[3]
+import ctypes, os, signal, subprocess, sys, time
+t, bin_, simctl_path = sys.argv[1], sys.argv[2], sys.argv[3]
 libc = ctypes.CDLL(None, use_errno=True)
 libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
 PTRACE_DETACH, PTRACE_SEIZE, PTRACE_INTERRUPT, WALL = 17, 0x4206, 0x4207, 0x40000000
@@ -27,49 +27,24 @@ def check(cond, what):
     if not cond:
         fails += 1
 
-path = t + "/notify.sock"
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(path)
-env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC="600000")
+sys.path.insert(0, os.environ["KEYCAB_SRC"] + "/tests/controller")
+from notifysock import Notify
+from sockask import ask
+sys.path.insert(0, os.environ["KEYCAB_SRC"] + "/tests")
+import simctl
+notify = Notify(t + "/notify.sock")
+env = dict(os.environ, NOTIFY_SOCKET=notify.path, WATCHDOG_USEC="600000")
 log = t + "/keycabd.log"
 p = subprocess.Popen([bin_ + "/keycabd", "-c", t + "/keycabd.conf"], env=env,
                      stdout=open(log, "a"), stderr=subprocess.STDOUT)
 
-def feeds(seconds):
-    n, end = 0, time.monotonic() + seconds
-    while time.monotonic() < end:
-        s.settimeout(max(0.01, end - time.monotonic()))
-        try:
-            n += s.recv(4096).decode().split("\n").count("WATCHDOG=1")
-        except socket.timeout:
-            pass
-    return n
-
-def request(op):
-    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    c.settimeout(5)
-    c.connect(t + "/keycabd.sock")
-    c.sendall(json.dumps({"op": op}).encode() + b"\n")
-    buf = b""
-    while not buf.endswith(b"\n"):
-        chunk = c.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-    c.close()
-    return json.loads(buf)
+feeds = notify.feeds
 
 def presence(slot):
-    return [x["presence"] for x in request("slots")["slots"] if x["slot"] == slot][0]
+    return [x["presence"] for x in ask({"op": "slots"})["slots"] if x["slot"] == slot][0]
 
 def sim(cmd):
-    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    c.settimeout(5)
-    c.connect(simctl)
-    c.sendall(cmd.encode() + b"\n")
-    rep = c.recv(4096).decode()
-    c.close()
-    return rep
+    return simctl.command(simctl_path, cmd)
 
 def wait(cond, seconds):
     end = time.monotonic() + seconds
@@ -77,7 +52,7 @@ def wait(cond, seconds):
         try:
             if cond():
                 return True
-        except OSError:
+        except (OSError, ValueError):
             pass  # keycabd not listening yet
         time.sleep(0.05)
     return False
