@@ -134,7 +134,8 @@ static int ctl_keep_days(struct kc_ini *ini, const struct kc_ini_key *k, void *b
 	return 0;
 }
 
-/* Every key of keycabd.conf (controller/README.md explains them). */
+/* Every key of keycabd.conf (controller/README.md explains them;
+ * systemd/keycabd.conf.example shows each one, t-conf-examples checks). */
 static const struct kc_ini_key ctl_keys[] = {
 	TEXT("cabinet", "file", cabinet_file, "/etc/keycab/cabinet.conf"),
 	FUNC("cabinet", "time_zone", ctl_time_zone),
@@ -173,6 +174,12 @@ static const struct kc_ini_key ctl_keys[] = {
 	MS("forward", "idle_close", fwd_idle_close_ms, 100, 600000, 5000),
 	MS("forward", "heartbeat", fwd_heartbeat_ms, 1000, 3600000, 30000),
 };
+
+const struct kc_ini_key *kc_ctl_conf_keys(size_t *n)
+{
+	*n = KC_ARRAY_SIZE(ctl_keys);
+	return ctl_keys;
+}
 
 void kc_ctl_conf_defaults(struct kc_ctl_conf *c)
 {

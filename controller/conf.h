@@ -60,6 +60,9 @@ struct kc_ctl_conf {
 	int64_t fwd_heartbeat_ms; /* [forward] heartbeat */
 };
 
+struct kc_ini_key;
+/* The table of every key (common/ini.h), as the loader reads it. */
+const struct kc_ini_key *kc_ctl_conf_keys(size_t *n);
 void kc_ctl_conf_defaults(struct kc_ctl_conf *c);
 /* 0, or -EINVAL with "FILE:LINE: [section] key: what is wrong" in err. */
 int kc_ctl_conf_load(struct kc_ctl_conf *c, const char *path, char *err, size_t errlen);

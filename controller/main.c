@@ -128,21 +128,27 @@ static void locks_off_named_in(const char *config)
 	locks_off(c.cabinet_file);
 }
 
-/* Healthy: the database answers and the bus threads scanned since the
- * last check (hw_cabinet_stats' scan count moved), so a wedged bus thread
- * starves the watchdog although the loop still runs. The count is summed
- * over the buses: with several buses, one wedged while another scans is
- * not seen here. */
-static bool healthy(struct kc_ctl *ctl, uint64_t *last_scans)
+/* Healthy: the database answers and every bus thread finished a step (a
+ * board scanned, opens and pulse ends served) within the watchdog's
+ * period, so one wedged bus among several starves the watchdog while the
+ * others scan on. A board that does not answer is no wedge: its thread
+ * goes on, the board FAULT. The first wedged bus is named in the log and
+ * in the unit's status. */
+static bool healthy(struct kc_ctl *ctl, int64_t period_ms)
 {
-	struct hw_cabinet_stats hs;
-	bool moved;
-	int64_t v;
+	int64_t now = kc_mono_ms(), v;
 
-	hw_cabinet_stats(ctl->hw, &hs);
-	moved = hs.scans != *last_scans;
-	*last_scans = hs.scans;
-	return moved && kc_store_int(ctl->st, &v, "SELECT 1", "") == 0;
+	for (int i = 0; i < hw_bus_count(ctl->hw); i++) {
+		int64_t idle = now - hw_bus_alive_ms(ctl->hw, i);
+
+		if (idle > period_ms) {
+			kc_warn("not feeding the watchdog: bus %s has been stuck for %lld ms",
+				hw_bus_name(ctl->hw, i), (long long)idle);
+			sd_notifyf(0, "STATUS=bus %s stuck", hw_bus_name(ctl->hw, i));
+			return false;
+		}
+	}
+	return kc_store_int(ctl->st, &v, "SELECT 1", "") == 0;
 }
 
 int main(int argc, char **argv)
@@ -166,7 +172,6 @@ int main(int argc, char **argv)
 	int sfd = -1, tfd = -1, rc = 1, opt, r;
 	uint64_t wd_usec = 0;
 	int64_t wd_next = 0;
-	uint64_t wd_scans = 0;
 
 	kc_log_init("keycabd");
 	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -337,7 +342,7 @@ int main(int argc, char **argv)
 		now = kc_mono_ms();
 		if (wd_usec) {
 			if (now >= wd_next) {
-				if (healthy(&ctl, &wd_scans))
+				if (healthy(&ctl, (int64_t)(wd_usec / 2000)))
 					sd_notify(0, "WATCHDOG=1");
 				wd_next = now + (int64_t)(wd_usec / 2000);
 			}

@@ -78,6 +78,11 @@ TEST_PROGRAMS += t-kiosk-cardreader
 t-kiosk-cardreader_SRCS := tests/controller/t-kiosk-cardreader.c
 t-kiosk-cardreader_LIBS := kiosk common
 TEST_SCRIPTS += tests/controller/t-watchdog.sh
+TEST_SCRIPTS += tests/controller/t-watchdog-bus.sh
+# the example configurations in systemd/ against the programs' key tables
+TEST_PROGRAMS += t-conf-examples
+t-conf-examples_SRCS := tests/controller/t-conf-examples.c controller/kiosk/conf.c
+t-conf-examples_LIBS := controller service common
 TEST_SCRIPTS += tests/controller/t-json-formats.py
 # t-json-formats reads the sources' json_pack/json_unpack calls, their wrappers and the SQL bind letters with libclang
 DEBS_TEST += python3-clang-14

@@ -22,6 +22,9 @@
 #include "hw/hw.h"
 #include "hw/scan.h"
 
+/* A bus's name: its kind and a device path, host:port or chip */
+#define HW_BUS_NAME_MAX 300
+
 struct hw_bus;
 struct hw_board;
 
@@ -104,7 +107,7 @@ struct hw_board {
 	int nslots;
 	void *priv;                  /* driver state */
 	enum hw_board_status status; /* (lock) */
-	char detail[160];            /* (lock) why it is FAULT */
+	char detail[HW_DETAIL_MAX];  /* (lock) why it is FAULT */
 	bool need_all_off;           /* the start-up reset is still to be done */
 	int64_t retry_at;            /* a FAULT board is tried again then */
 	int backoff_ms;
@@ -114,7 +117,7 @@ struct hw_board {
 struct hw_bus {
 	struct hw_cabinet *cab;
 	const struct hw_cabinet_conf *conf;
-	char name[300]; /* "serial /dev/ttyUSB0", "tcp 10.0.0.5:502", "gpio chip0" */
+	char name[HW_BUS_NAME_MAX]; /* "serial /dev/ttyUSB0", "tcp 10.0.0.5:502", "gpio chip0" */
 	const struct hw_bus_ops *ops;
 	void *priv;     /* driver state */
 	bool connected;
@@ -130,6 +133,7 @@ struct hw_bus {
 	bool thread_started;
 	uint64_t scans;    /* (lock) */
 	uint64_t requests; /* (lock) requests sent to boards */
+	int64_t alive_ms;  /* (atomic) mono ms the thread last finished a step */
 };
 
 extern const struct hw_bus_ops hw_modbus_rtu_bus_ops;
@@ -156,11 +160,16 @@ struct hw_cabinet {
 	bool started;
 	bool stopping; /* read and written atomically */
 	/* slot detail for the LOCK_OFF of a pulse that could not be given */
-	char (*off_detail)[160];
+	char (*off_detail)[HW_DETAIL_MAX];
 };
 
+/* hw/queue.c, below the bus threads and the drivers: */
 /* Queues an event for the caller and wakes it; called with cab->lock held. */
 void hw_cabinet_emit_locked(struct hw_cabinet *cab, const struct hw_event *ev);
+/* Counts one request sent on the bus (drivers call it). */
+void hw_bus_count_request(struct hw_bus *bus);
+/* Makes the eventfd fd readable. */
+void hw_wake(int fd);
 
 /* A bus thread (hw/bus.c), started by hw_cabinet_start() with the bus. */
 void *hw_bus_thread(void *arg);
@@ -176,8 +185,5 @@ struct hw_driver {
 
 /* The driver of a board, or NULL when none drives its type and profile. */
 const struct hw_driver *hw_driver_find(const struct hw_board_conf *bc);
-
-/* Counts one request sent on the bus (drivers call it). */
-void hw_bus_count_request(struct hw_bus *bus);
 
 #endif

@@ -22,13 +22,6 @@
 
 #define OFF_RETRY_MAX_MS 1000 /* a lock still on is retried at least this often */
 
-void hw_bus_count_request(struct hw_bus *bus)
-{
-	pthread_mutex_lock(&bus->cab->lock);
-	bus->requests++;
-	pthread_mutex_unlock(&bus->cab->lock);
-}
-
 /* --- events (called with cab->lock held) --- */
 
 static void slot_event_locked(struct hw_slot *s, enum hw_event_type type, const char *detail)
@@ -172,7 +165,7 @@ static void do_open(struct hw_slot *s, unsigned ms)
 	r = board_ready(b, true, &what);
 	if (r < 0) {
 		board_failed(b, r, what);
-		snprintf(detail, 160, "not opened: board %s: %s: %s", b->conf->name, what,
+		snprintf(detail, HW_DETAIL_MAX, "not opened: board %s: %s: %s", b->conf->name, what,
 			 b->bus->ops->strerror(-r));
 		pulse_ended(s);
 		return;
@@ -187,7 +180,7 @@ static void do_open(struct hw_slot *s, unsigned ms)
 		s->off_at = t0 + actual;
 		if (r < 0) {
 			board_failed(b, r, "sending the timed pulse");
-			snprintf(detail, 160, "pulse not confirmed: %s",
+			snprintf(detail, HW_DETAIL_MAX, "pulse not confirmed: %s",
 				 b->bus->ops->strerror(-r));
 		} else {
 			board_ok(b);
@@ -200,7 +193,7 @@ static void do_open(struct hw_slot *s, unsigned ms)
 		/* The coil may be on (a slow board applies what it answers too
 		 * late): switch it off at once, and until that is confirmed. */
 		board_failed(b, r, "switching the lock on");
-		snprintf(detail, 160, "lock on not confirmed: %s", b->bus->ops->strerror(-r));
+		snprintf(detail, HW_DETAIL_MAX, "lock on not confirmed: %s", b->bus->ops->strerror(-r));
 		s->off_at = t0;
 		return;
 	}
@@ -355,6 +348,12 @@ static void scan_board(struct hw_board *b)
 	}
 }
 
+/* A step done: what hw_bus_alive_ms() reads. */
+static void alive(struct hw_bus *bus)
+{
+	__atomic_store_n(&bus->alive_ms, kc_mono_ms(), __ATOMIC_RELEASE);
+}
+
 static bool stopping(struct hw_cabinet *cab)
 {
 	return __atomic_load_n(&cab->stopping, __ATOMIC_ACQUIRE);
@@ -396,6 +395,7 @@ void *hw_bus_thread(void *arg)
 		int n = 1, timeout;
 		bool deferred = false;
 
+		alive(bus);
 		service(bus);
 		now = kc_mono_ms();
 		if (now >= next_scan && off_due_soon(bus)) {
@@ -408,6 +408,7 @@ void *hw_bus_thread(void *arg)
 					break;
 				scan_board(bus->boards[i]);
 				service(bus);
+				alive(bus);
 			}
 			pthread_mutex_lock(&cab->lock);
 			bus->scans++;

@@ -1,6 +1,6 @@
 /* The slot layer (hw/hw.h): the cabinet built from its file, one bus
- * thread per bus (hw/bus.c), events to the caller through a
- * mutex-protected queue and an eventfd. */
+ * thread per bus (hw/bus.c), the drivers chosen from hw/driver.c's table;
+ * events reach the caller through hw/queue.c. */
 #include <errno.h>
 #include <stdint.h>
 #include <pthread.h>
@@ -16,45 +16,13 @@
 #include "hw/hw.h"
 #include "hw/scan.h"
 
-static void wake(int fd)
-{
-	uint64_t one = 1;
-
-	/* Cannot fail short of a counter overflow, which only means that a
-	 * wake-up is pending already. */
-	if (write(fd, &one, sizeof(one)) < 0)
-		return;
-}
-
-/* --- events --- */
-
-void hw_cabinet_emit_locked(struct hw_cabinet *cab, const struct hw_event *ev)
-{
-	if (cab->qlen == cab->qcap) {
-		size_t ncap = cab->qcap ? cab->qcap * 2 : 256;
-		struct hw_event *q = malloc(ncap * sizeof(*q));
-
-		if (!q)
-			return; /* out of memory: nothing better to do than drop */
-		for (size_t i = 0; i < cab->qlen; i++)
-			q[i] = cab->queue[(cab->qhead + i) % cab->qcap];
-		free(cab->queue);
-		cab->queue = q;
-		cab->qcap = ncap;
-		cab->qhead = 0;
-	}
-	cab->queue[(cab->qhead + cab->qlen) % cab->qcap] = *ev;
-	if (cab->qlen++ == 0)
-		wake(cab->ev_fd);
-}
-
 /* --- construction --- */
 
 /* The bus board b sits on, added when it is the first board on it. */
 static int find_or_add_bus(struct hw_cabinet *cab, struct hw_board *b)
 {
 	const struct hw_bus_ops *ops = b->driver->bus;
-	char name[300];
+	char name[HW_BUS_NAME_MAX];
 
 	ops->name(cab->conf, b->conf, name, sizeof(name));
 	for (int i = 0; i < cab->nbuses; i++)
@@ -173,7 +141,7 @@ static void stop_threads(struct hw_cabinet *cab)
 	__atomic_store_n(&cab->stopping, true, __ATOMIC_RELEASE);
 	for (int i = 0; i < cab->nbuses; i++)
 		if (cab->buses[i].thread_started)
-			wake(cab->buses[i].cmd_fd);
+			hw_wake(cab->buses[i].cmd_fd);
 	for (int i = 0; i < cab->nbuses; i++)
 		if (cab->buses[i].thread_started) {
 			pthread_join(cab->buses[i].thread, NULL);
@@ -206,6 +174,9 @@ int hw_cabinet_start(struct hw_cabinet *cab, char *err, size_t errlen)
 	for (int i = 0; i < cab->nbuses; i++) {
 		struct hw_bus *bus = &cab->buses[i];
 
+		char tname[16];
+
+		bus->alive_ms = kc_mono_ms();
 		r = -pthread_create(&bus->thread, NULL, hw_bus_thread, bus);
 		if (r < 0) {
 			snprintf(err, errlen, "%s: cannot start a thread: %s", bus->name,
@@ -213,6 +184,9 @@ int hw_cabinet_start(struct hw_cabinet *cab, char *err, size_t errlen)
 			break;
 		}
 		bus->thread_started = true;
+		/* "hw-bus0", ...: the bus in ps -L, top -H and a debugger */
+		snprintf(tname, sizeof(tname), "hw-bus%u", (unsigned)i % 10000u);
+		pthread_setname_np(bus->thread, tname);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r < 0) {
@@ -362,30 +336,28 @@ void hw_cabinet_stats(struct hw_cabinet *cab, struct hw_cabinet_stats *st)
 	pthread_mutex_unlock(&cab->lock);
 }
 
+int hw_bus_count(const struct hw_cabinet *cab)
+{
+	return cab->nbuses;
+}
+
+const char *hw_bus_name(const struct hw_cabinet *cab, int bus)
+{
+	if (bus < 0 || bus >= cab->nbuses)
+		return NULL;
+	return cab->buses[bus].name;
+}
+
+int64_t hw_bus_alive_ms(struct hw_cabinet *cab, int bus)
+{
+	if (bus < 0 || bus >= cab->nbuses)
+		return -ENOENT;
+	return __atomic_load_n(&cab->buses[bus].alive_ms, __ATOMIC_ACQUIRE);
+}
+
 int hw_cabinet_fd(const struct hw_cabinet *cab)
 {
 	return cab->ev_fd;
-}
-
-int hw_cabinet_read_events(struct hw_cabinet *cab, struct hw_event *ev, int max)
-{
-	int n = 0;
-
-	pthread_mutex_lock(&cab->lock);
-	while (n < max && cab->qlen > 0) {
-		ev[n++] = cab->queue[cab->qhead];
-		cab->qhead = (cab->qhead + 1) % cab->qcap;
-		cab->qlen--;
-	}
-	if (cab->qlen == 0) {
-		uint64_t v;
-
-		/* EAGAIN when it was drained already: fine either way */
-		if (read(cab->ev_fd, &v, sizeof(v)) < 0)
-			v = 0;
-	}
-	pthread_mutex_unlock(&cab->lock);
-	return n;
 }
 
 int hw_cabinet_open(struct hw_cabinet *cab, int slot, unsigned pulse_ms)
@@ -414,7 +386,7 @@ int hw_cabinet_open(struct hw_cabinet *cab, int slot, unsigned pulse_ms)
 	}
 	pthread_mutex_unlock(&cab->lock);
 	if (r == 0)
-		wake(s->board->bus->cmd_fd);
+		hw_wake(s->board->bus->cmd_fd);
 	return r;
 }
 

@@ -50,7 +50,8 @@ static int set_id(struct kc_ini *ini, const struct kc_ini_key *k, void *base, co
 	struct hw_cabinet_conf *c = base;
 
 	if (!valid_name(v)) {
-		kc_ini_fail(ini, k->name, "must be 1 to 63 letters, digits, '-', '_' or '.'");
+		kc_ini_fail(ini, k->name, "must be 1 to %d letters, digits, '-', '_' or '.'",
+			    HW_NAME_MAX - 1);
 		return -EINVAL;
 	}
 	kc_strlcpy(c->id, v, sizeof(c->id));
@@ -75,13 +76,13 @@ static int set_device(struct kc_ini *ini, const struct kc_ini_key *k, void *base
 
 static int set_baud(struct kc_ini *ini, const struct kc_ini_key *k, void *base, const char *v)
 {
-	static const int rates[] = { 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200 };
+	static const int rates[] = { HW_BAUD_MIN, 2400, 4800, 9600, 19200, 38400, 57600, HW_BAUD_MAX };
 	struct hw_bus_conf *b = base;
 	long long n;
-	int r = kc_parse_long(v, 1200, 115200, &n);
+	int r = kc_parse_long(v, HW_BAUD_MIN, HW_BAUD_MAX, &n);
 
 	if (r == -ERANGE) {
-		kc_ini_fail(ini, k->name, "%s is out of range (1200 to 115200)", v);
+		kc_ini_fail(ini, k->name, "%s is out of range (%d to %d)", v, HW_BAUD_MIN, HW_BAUD_MAX);
 		return -EINVAL;
 	}
 	if (r < 0) {
@@ -93,7 +94,7 @@ static int set_baud(struct kc_ini *ini, const struct kc_ini_key *k, void *base, 
 			b->baud = (int)n;
 			return 0;
 		}
-	kc_ini_fail(ini, k->name, "%s is no standard rate (1200 ... 115200)", v);
+	kc_ini_fail(ini, k->name, "%s is no standard rate (%d ... %d)", v, HW_BAUD_MIN, HW_BAUD_MAX);
 	return -EINVAL;
 }
 
@@ -155,8 +156,8 @@ static const struct kc_ini_key hw_keys[] = {
 	CAB(pulse_ms, 100, HW_PULSE_HARD_MAX_MS, 10000),
 	CAB(pulse_max_ms, 100, HW_PULSE_HARD_MAX_MS, 30000),
 	CAB(timeout_ms, 10, 5000, 200),
-	CAB(retry_min_ms, 10, 600000, 500),
-	CAB(retry_max_ms, 10, 600000, 30000),
+	CAB(retry_min_ms, 10, HW_RETRY_LIMIT_MS, 500),
+	CAB(retry_max_ms, 10, HW_RETRY_LIMIT_MS, 30000),
 
 	FUNC("bus", "device", set_device),
 	FUNC("bus", "baud", set_baud),
@@ -167,15 +168,16 @@ static const struct kc_ini_key hw_keys[] = {
 	CHOICE("board", hw_board_conf, type, board_types),
 	CHOICE("board", hw_board_conf, profile, profiles),
 	FUNC("board", "bus", set_ref),
-	INT("board", hw_board_conf, unit, 0, 247, 1),
+	INT("board", hw_board_conf, unit, 0, HW_MODBUS_UNIT_MAX, 1),
 	TEXT("board", hw_board_conf, host),
-	INT("board", hw_board_conf, port, 1, 65535, 502),
+	INT("board", hw_board_conf, port, 1, 65535, HW_MODBUS_PORT),
 	TEXT("board", hw_board_conf, chip),
 
 	FUNC("slot", "board", set_ref),
-	INT("slot", hw_slot_conf, lock, 0, 65535, -1),
-	INT("slot", hw_slot_conf, sense, 0, 65535, -1),
-	INT("slot", hw_slot_conf, tag, 0, 65534, -1),
+	INT("slot", hw_slot_conf, lock, 0, HW_MODBUS_ADDR_MAX, -1),
+	INT("slot", hw_slot_conf, sense, 0, HW_MODBUS_ADDR_MAX, -1),
+	/* a tag is two registers: tag and tag + 1 */
+	INT("slot", hw_slot_conf, tag, 0, HW_MODBUS_ADDR_MAX - 1, -1),
 	BOOL("slot", hw_slot_conf, lock_active_low),
 	BOOL("slot", hw_slot_conf, sense_active_low),
 	TEXT("slot", hw_slot_conf, label),
@@ -308,7 +310,7 @@ static int add_entry(struct kc_ini *ini, enum section_kind kind, const char *nam
 	l->kind = kind;
 	l->index = (*e.n)++;
 	if (kind == SEC_BUS) {
-		c->buses[l->index].baud = 9600;
+		c->buses[l->index].baud = HW_BAUD_DEFAULT;
 		c->buses[l->index].parity = 'N';
 	} else if (kind == SEC_BOARD) {
 		c->boards[l->index].bus = -1;
@@ -376,8 +378,8 @@ static void begin_section(struct kc_ini *ini, const char *header)
 		return;
 	}
 	if (!valid_name(name)) {
-		kc_ini_fail(ini, NULL, "name \"%s\" must be 1 to 63 letters, digits, '-', '_' or '.'",
-			    name);
+		kc_ini_fail(ini, NULL, "name \"%s\" must be 1 to %d letters, digits, '-', '_' or '.'",
+			    name, HW_NAME_MAX - 1);
 		return;
 	}
 	if (entry == SEC_NONE) {
@@ -462,7 +464,8 @@ static void resolve(struct kc_ini *ini)
 				break;
 			}
 			if (b->unit < 1) {
-				kc_ini_fail_at(ini, BOARD_LINE(i, "unit"), "unit", "a Modbus RTU unit id is 1 to 247");
+				kc_ini_fail_at(ini, BOARD_LINE(i, "unit"), "unit", "a Modbus RTU unit id is 1 to %d",
+					       HW_MODBUS_UNIT_MAX);
 				break;
 			}
 			for (int j = 0; j < i; j++)
@@ -509,12 +512,14 @@ static void resolve(struct kc_ini *ini)
 		}
 		b = &c->boards[s->board];
 		if (b->profile == HW_PROFILE_WAVESHARE_RELAY_D) {
-			if (s->lock > 7)
+			if (s->lock >= HW_WAVESHARE_CHANNELS)
 				kc_ini_fail_at(ini, SLOT_LINE(i, "lock"), "lock",
-				     "%d: the Waveshare Relay (D) has relay channels 0 to 7", s->lock);
-			if (s->sense > 7)
+				     "%d: the Waveshare Relay (D) has relay channels 0 to %d", s->lock,
+				     HW_WAVESHARE_CHANNELS - 1);
+			if (s->sense >= HW_WAVESHARE_CHANNELS)
 				kc_ini_fail_at(ini, SLOT_LINE(i, "sense"), "sense",
-				     "%d: the Waveshare Relay (D) has inputs 0 to 7", s->sense);
+				     "%d: the Waveshare Relay (D) has inputs 0 to %d", s->sense,
+				     HW_WAVESHARE_CHANNELS - 1);
 			if (s->tag >= 0)
 				kc_ini_fail_at(ini, SLOT_LINE(i, "tag"), "tag", "the Waveshare Relay (D) reads no key tags");
 		}

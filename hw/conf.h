@@ -7,8 +7,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define HW_NAME_MAX 64
-#define HW_PULSE_HARD_MAX_MS 60000 /* no configuration can exceed this */
+#define HW_NAME_MAX 64                /* a name, its NUL included */
+#define HW_PULSE_HARD_MAX_MS 60000   /* no configuration can exceed this */
+#define HW_RETRY_LIMIT_MS 600000     /* retry_min_ms, retry_max_ms at most */
+#define HW_BAUD_MIN 1200             /* the slowest and fastest standard rates */
+#define HW_BAUD_MAX 115200
+#define HW_BAUD_DEFAULT 9600
+#define HW_MODBUS_UNIT_MAX 247       /* the highest Modbus unit id */
+#define HW_MODBUS_ADDR_MAX 65535     /* the highest coil, input or register */
+#define HW_MODBUS_PORT 502           /* Modbus TCP's port */
+#define HW_WAVESHARE_CHANNELS 8      /* Waveshare Relay (D): relays and inputs 0 to 7 */
 
 enum hw_board_type { HW_BOARD_MODBUS_RTU, HW_BOARD_MODBUS_TCP, HW_BOARD_GPIO };
 enum hw_profile { HW_PROFILE_GENERIC, HW_PROFILE_WAVESHARE_RELAY_D };

@@ -17,6 +17,9 @@
 
 #include "hw/conf.h"
 
+/* What a FAULT event or a board's state says went wrong, its NUL included */
+#define HW_DETAIL_MAX 160
+
 enum hw_presence {
 	HW_PRESENCE_UNKNOWN = 0, /* not read yet */
 	HW_PRESENCE_PRESENT,
@@ -38,7 +41,7 @@ struct hw_event {
 	enum hw_presence presence; /* the slot's presence after the event */
 	uint32_t tag;              /* INSERTED: key tag read, 0 for none */
 	int64_t mono_ms;           /* when it was seen (CLOCK_MONOTONIC ms) */
-	char detail[160];          /* FAULT: what went wrong */
+	char detail[HW_DETAIL_MAX]; /* FAULT: what went wrong */
 };
 
 struct hw_slot_state {
@@ -101,7 +104,7 @@ enum hw_board_state_kind {
 };
 struct hw_board_state {
 	enum hw_board_state_kind state;
-	char detail[160];
+	char detail[HW_DETAIL_MAX];
 };
 int hw_board_count(const struct hw_cabinet *cab);
 const char *hw_board_name(const struct hw_cabinet *cab, int board);
@@ -114,6 +117,19 @@ struct hw_cabinet_stats {
 	uint64_t requests; /* requests sent to boards (Modbus requests) */
 };
 void hw_cabinet_stats(struct hw_cabinet *cab, struct hw_cabinet_stats *st);
+
+/* Buses, for a watchdog: each serial line, TCP host:port or GPIO chip has
+ * a thread of its own (hw/README.md "How it runs"). */
+int hw_bus_count(const struct hw_cabinet *cab);
+/* "serial /dev/ttyUSB0", "tcp 10.0.0.5:502", "gpio gpiochip0"; NULL for
+ * no such bus. */
+const char *hw_bus_name(const struct hw_cabinet *cab, int bus);
+/* When (CLOCK_MONOTONIC ms) the bus's thread last finished a step: one
+ * board scanned, the opens and pulse ends served, a wait of at most
+ * scan_ms. A thread that makes no step for long is wedged; a board that
+ * does not answer only makes its steps last up to twice timeout_ms.
+ * -ENOENT for no such bus. */
+int64_t hw_bus_alive_ms(struct hw_cabinet *cab, int bus);
 
 /* For a fatal-signal handler: async-signal-safe, takes no lock, switches
  * every GPIO lock line off at once (one ioctl per line). Modbus boards

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,127 +112,179 @@ static int check_url(const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+static int set_listen(struct kc_audit_config *cfg, const char *key, const char *value, char *err,
+		      size_t errlen)
+{
+	unsigned char a[16];
+
+	(void)key;
+	if (inet_pton(AF_INET, value, a) != 1 && inet_pton(AF_INET6, value, a) != 1) {
+		snprintf(err, errlen, "\"%s\" is not a numeric IPv4 or IPv6 address", value);
+		return -EINVAL;
+	}
+	return set_str(&cfg->listen, value);
+}
+
+static int set_body_limit(struct kc_audit_config *cfg, const char *key, const char *value,
+			  char *err, size_t errlen)
+{
+	int v;
+	int r = set_int(&v, value, 1024, 256L << 20, err, errlen);
+
+	(void)key;
+	if (r == 0)
+		cfg->body_limit = v;
+	return r;
+}
+
+static int set_time_zone(struct kc_audit_config *cfg, const char *key, const char *value,
+			 char *err, size_t errlen)
+{
+	(void)key;
+	if (!kc_zone_get(value)) {
+		snprintf(err, errlen, "\"%s\" is not a time zone in %s (like Asia/Shanghai)", value,
+			 KC_TZ_DIR);
+		return -EINVAL;
+	}
+	return set_str(&cfg->time_zone, value);
+}
+
+static int set_webhook(struct kc_audit_config *cfg, const char *key, const char *value,
+		       char *err, size_t errlen)
+{
+	int r = check_url(value, err, errlen);
+
+	(void)key;
+	if (r < 0)
+		return r;
+	if (cfg->nwebhooks == KC_MAX_WEBHOOKS) {
+		snprintf(err, errlen, "at most %d webhooks", KC_MAX_WEBHOOKS);
+		return -EINVAL;
+	}
+	cfg->webhooks[cfg->nwebhooks] = strdup(value);
+	if (!cfg->webhooks[cfg->nwebhooks])
+		return -ENOMEM;
+	cfg->nwebhooks++;
+	return 0;
+}
+
+static int set_utc_offset(struct kc_audit_config *cfg, const char *key, const char *value,
+			  char *err, size_t errlen)
+{
+	int h, m, n = 0;
+
+	(void)key;
+	if ((value[0] != '+' && value[0] != '-') ||
+	    sscanf(value + 1, "%2d:%2d%n", &h, &m, &n) != 2 || value[1 + n] != '\0' || n != 5 ||
+	    h > 14 || m > 59) {
+		snprintf(err, errlen, "\"%s\" is no UTC offset like +08:00", value);
+		return -EINVAL;
+	}
+	cfg->utc_offset_min = (value[0] == '-' ? -1 : 1) * (h * 60 + m);
+	return 0;
+}
+
+static int set_estate(struct kc_audit_config *cfg, const char *key, const char *value,
+		      char *err, size_t errlen)
+{
+	(void)key;
+	if (strlen(value) > KC_ESTATE_MAX) {
+		snprintf(err, errlen, "at most %d bytes", KC_ESTATE_MAX);
+		return -EINVAL;
+	}
+	return set_str(&cfg->estate, value);
+}
+
+/* <kind>.zh or <kind>.en, kind a notice kind (kc_notice_kind_name). */
+static int set_template(struct kc_audit_config *cfg, const char *key, const char *value,
+			char *err, size_t errlen)
+{
+	const char *dot = strrchr(key, '.');
+
+	for (int k = 0; dot && k < KC_NOTICE_KINDS; k++) {
+		size_t n = strlen(kc_notice_kind_name(k));
+
+		if ((size_t)(dot - key) != n || strncmp(key, kc_notice_kind_name(k), n) != 0)
+			continue;
+		if (strcmp(dot, ".zh") != 0 && strcmp(dot, ".en") != 0)
+			break;
+		if (kc_template_check(value, err, errlen) < 0)
+			return -EINVAL;
+		return set_str(strcmp(dot, ".zh") == 0 ? &cfg->tmpl_zh[k] : &cfg->tmpl_en[k], value);
+	}
+	snprintf(err, errlen, "unknown key");
+	return -EINVAL;
+}
+
+#define CINT(sec, name, field, min, max) \
+	{ sec, name, KC_CONFIG_INT, offsetof(struct kc_audit_config, field), min, max, NULL, NULL }
+#define CTEXT(sec, name, field) \
+	{ sec, name, KC_CONFIG_TEXT, offsetof(struct kc_audit_config, field), 0, 0, NULL, NULL }
+#define CFILE(sec, name, field, what) \
+	{ sec, name, KC_CONFIG_FILE, offsetof(struct kc_audit_config, field), 0, 0, what, NULL }
+#define CFUNC(sec, name, fn) { sec, name, KC_CONFIG_FUNC, 0, 0, 0, NULL, fn }
+
+/* Every key of keyauditd.conf (service/README.md explains them;
+ * systemd/keyauditd.conf.example shows each one, t-conf-examples checks). */
+static const struct kc_config_key config_keys[] = {
+	CFUNC("server", "listen", set_listen),
+	CINT("server", "port", port, 0, 65535),
+	CTEXT("server", "port_file", port_file),
+	CFUNC("server", "body_limit", set_body_limit),
+	CINT("server", "threads", threads, 1, 64),
+	CINT("server", "session_ttl_s", session_ttl_s, 60, 7 * 86400LL),
+	CFILE("server", "tls_cert", tls_cert, "file name"),
+	CFILE("server", "tls_key", tls_key, "file name"),
+	CINT("server", "max_connections", max_connections, 16, 1000000),
+	CINT("server", "per_address_limit", per_address_limit, 1, 1000000),
+	CINT("server", "idle_timeout_s", idle_timeout_s, 1, 3600),
+	CFUNC("server", "time_zone", set_time_zone),
+	CFILE("database", "path", db_path, "database path"),
+	CFUNC("notify", "webhook", set_webhook),
+	CINT("notify", "backoff_min_ms", backoff_min_ms, 10, 3600000),
+	CINT("notify", "backoff_max_ms", backoff_max_ms, 10, 86400000),
+	CINT("notify", "max_attempts", max_attempts, 1, 1000),
+	CINT("notify", "timeout_ms", webhook_timeout_ms, 100, 600000),
+	CFUNC("notify", "utc_offset", set_utc_offset),
+	CFUNC("report", "estate", set_estate),
+	CFUNC("templates", NULL, set_template),
+};
+
+const struct kc_config_key *kc_config_keys(size_t *n)
+{
+	*n = KC_ARRAY_SIZE(config_keys);
+	return config_keys;
+}
+
 int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *key,
 		  const char *value, char *err, size_t errlen)
 {
-	if (strcmp(section, "server") == 0) {
-		if (strcmp(key, "listen") == 0) {
-			unsigned char a[16];
+	bool known_section = false;
 
-			if (inet_pton(AF_INET, value, a) != 1 && inet_pton(AF_INET6, value, a) != 1) {
-				snprintf(err, errlen, "\"%s\" is not a numeric IPv4 or IPv6 address", value);
-				return -EINVAL;
-			}
-			return set_str(&cfg->listen, value);
-		}
-		if (strcmp(key, "port") == 0)
-			return set_int(&cfg->port, value, 0, 65535, err, errlen);
-		if (strcmp(key, "port_file") == 0)
-			return set_str(&cfg->port_file, value);
-		if (strcmp(key, "body_limit") == 0) {
-			int v;
-			int r = set_int(&v, value, 1024, 256L << 20, err, errlen);
+	for (size_t i = 0; i < KC_ARRAY_SIZE(config_keys); i++) {
+		const struct kc_config_key *k = &config_keys[i];
 
-			if (r == 0)
-				cfg->body_limit = v;
-			return r;
-		}
-		if (strcmp(key, "threads") == 0)
-			return set_int(&cfg->threads, value, 1, 64, err, errlen);
-		if (strcmp(key, "session_ttl_s") == 0)
-			return set_int(&cfg->session_ttl_s, value, 60, 7 * 86400LL, err, errlen);
-		if (strcmp(key, "tls_cert") == 0 || strcmp(key, "tls_key") == 0) {
+		if (strcmp(k->section, section) != 0)
+			continue;
+		known_section = true;
+		if (k->name && strcmp(k->name, key) != 0)
+			continue;
+		switch (k->kind) {
+		case KC_CONFIG_INT:
+			return set_int((int *)((char *)cfg + k->off), value, k->min, k->max, err, errlen);
+		case KC_CONFIG_TEXT:
+			return set_str((char **)((char *)cfg + k->off), value);
+		case KC_CONFIG_FILE:
 			if (!*value) {
-				snprintf(err, errlen, "the file name is empty");
+				snprintf(err, errlen, "the %s is empty", k->what);
 				return -EINVAL;
 			}
-			return set_str(key[4] == 'c' ? &cfg->tls_cert : &cfg->tls_key, value);
+			return set_str((char **)((char *)cfg + k->off), value);
+		case KC_CONFIG_FUNC:
+			return k->set(cfg, key, value, err, errlen);
 		}
-		if (strcmp(key, "max_connections") == 0)
-			return set_int(&cfg->max_connections, value, 16, 1000000, err, errlen);
-		if (strcmp(key, "per_address_limit") == 0)
-			return set_int(&cfg->per_address_limit, value, 1, 1000000, err, errlen);
-		if (strcmp(key, "idle_timeout_s") == 0)
-			return set_int(&cfg->idle_timeout_s, value, 1, 3600, err, errlen);
-		if (strcmp(key, "time_zone") == 0) {
-			if (!kc_zone_get(value)) {
-				snprintf(err, errlen, "\"%s\" is not a time zone in %s (like Asia/Shanghai)", value,
-					 KC_TZ_DIR);
-				return -EINVAL;
-			}
-			return set_str(&cfg->time_zone, value);
-		}
-	} else if (strcmp(section, "database") == 0) {
-		if (strcmp(key, "path") == 0) {
-			if (!*value) {
-				snprintf(err, errlen, "the database path is empty");
-				return -EINVAL;
-			}
-			return set_str(&cfg->db_path, value);
-		}
-	} else if (strcmp(section, "notify") == 0) {
-		if (strcmp(key, "webhook") == 0) {
-			int r = check_url(value, err, errlen);
-
-			if (r < 0)
-				return r;
-			if (cfg->nwebhooks == KC_MAX_WEBHOOKS) {
-				snprintf(err, errlen, "at most %d webhooks", KC_MAX_WEBHOOKS);
-				return -EINVAL;
-			}
-			cfg->webhooks[cfg->nwebhooks] = strdup(value);
-			if (!cfg->webhooks[cfg->nwebhooks])
-				return -ENOMEM;
-			cfg->nwebhooks++;
-			return 0;
-		}
-		if (strcmp(key, "backoff_min_ms") == 0)
-			return set_int(&cfg->backoff_min_ms, value, 10, 3600000, err, errlen);
-		if (strcmp(key, "backoff_max_ms") == 0)
-			return set_int(&cfg->backoff_max_ms, value, 10, 86400000, err, errlen);
-		if (strcmp(key, "max_attempts") == 0)
-			return set_int(&cfg->max_attempts, value, 1, 1000, err, errlen);
-		if (strcmp(key, "timeout_ms") == 0)
-			return set_int(&cfg->webhook_timeout_ms, value, 100, 600000, err, errlen);
-		if (strcmp(key, "utc_offset") == 0) {
-			int h, m, n = 0;
-
-			if ((value[0] != '+' && value[0] != '-') ||
-			    sscanf(value + 1, "%2d:%2d%n", &h, &m, &n) != 2 || value[1 + n] != '\0' ||
-			    n != 5 || h > 14 || m > 59) {
-				snprintf(err, errlen, "\"%s\" is no UTC offset like +08:00", value);
-				return -EINVAL;
-			}
-			cfg->utc_offset_min = (value[0] == '-' ? -1 : 1) * (h * 60 + m);
-			return 0;
-		}
-	} else if (strcmp(section, "report") == 0) {
-		if (strcmp(key, "estate") == 0) {
-			if (strlen(value) > 200) {
-				snprintf(err, errlen, "at most 200 bytes");
-				return -EINVAL;
-			}
-			return set_str(&cfg->estate, value);
-		}
-	} else if (strcmp(section, "templates") == 0) {
-		const char *dot = strrchr(key, '.');
-
-		for (int k = 0; dot && k < KC_NOTICE_KINDS; k++) {
-			size_t n = strlen(kc_notice_kind_name(k));
-
-			if ((size_t)(dot - key) != n || strncmp(key, kc_notice_kind_name(k), n) != 0)
-				continue;
-			if (strcmp(dot, ".zh") != 0 && strcmp(dot, ".en") != 0)
-				break;
-			if (kc_template_check(value, err, errlen) < 0)
-				return -EINVAL;
-			return set_str(strcmp(dot, ".zh") == 0 ? &cfg->tmpl_zh[k] : &cfg->tmpl_en[k], value);
-		}
-	} else {
-		snprintf(err, errlen, "unknown section");
-		return -EINVAL;
 	}
-	snprintf(err, errlen, "unknown key");
+	snprintf(err, errlen, known_section ? "unknown key" : "unknown section");
 	return -EINVAL;
 }
 

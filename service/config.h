@@ -35,6 +35,25 @@ struct kc_audit_config {
 	char *tmpl_en[KC_NOTICE_KINDS];
 };
 
+#define KC_ESTATE_MAX 200 /* [report] estate, bytes */
+
+/* A key of keyauditd.conf: an int field in a range, a text field, a file
+ * name that must not be empty, or the function that checks and sets it. */
+enum kc_config_kind { KC_CONFIG_INT, KC_CONFIG_TEXT, KC_CONFIG_FILE, KC_CONFIG_FUNC };
+struct kc_config_key {
+	const char *section;
+	const char *name; /* NULL: every key set() takes ([templates] <kind>.zh, <kind>.en) */
+	enum kc_config_kind kind;
+	size_t off;
+	long long min, max;
+	const char *what; /* KC_CONFIG_FILE: what is empty, for the message */
+	int (*set)(struct kc_audit_config *cfg, const char *key, const char *value, char *err,
+		   size_t errlen);
+};
+
+/* The table kc_config_set() reads: every key there is. */
+const struct kc_config_key *kc_config_keys(size_t *n);
+
 /* Fills cfg with the defaults. Returns 0 or -ENOMEM. */
 int kc_config_defaults(struct kc_audit_config *cfg);
 /* Reads the INI file over the current values. Returns 0, or -EINVAL with

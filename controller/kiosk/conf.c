@@ -46,6 +46,8 @@ static int conf_secret(struct kc_ini *ini, const struct kc_ini_key *k, void *bas
 	return 0;
 }
 
+/* Every key of kiosk.conf (systemd/keycab-kiosk.conf.example shows each
+ * one, t-conf-examples checks). */
 static const struct kc_ini_key kiosk_keys[] = {
 	{ "kiosk", "port", KC_INI_INT, F(port), 0, 65535, 8470, NULL, NULL, NULL },
 	{ "kiosk", "socket", KC_INI_TEXT, F(socket_path), 1, SIZE(socket_path), 0, KC_CLIENT_SOCKET_DEFAULT,
@@ -59,6 +61,12 @@ static const struct kc_ini_key kiosk_keys[] = {
 	{ "card_reader", "key_timeout", KC_INI_MS_INT, F(card_key_timeout_ms), 50, 5000,
 	  KC_CARDREADER_KEY_TIMEOUT_MS, NULL, NULL, NULL },
 };
+
+const struct kc_ini_key *kiosk_conf_keys(size_t *n)
+{
+	*n = KC_ARRAY_SIZE(kiosk_keys);
+	return kiosk_keys;
+}
 
 void kiosk_conf_defaults(struct kiosk_conf *c)
 {

@@ -125,22 +125,60 @@ static const struct kiosk_file *http_file(const char *name)
 	return NULL;
 }
 
+/* Whether the client's Accept-Encoding takes gzip: a "gzip" coding whose
+ * q parameter, if any, is not zero. */
+static bool http_takes_gzip(struct MHD_Connection *c)
+{
+	const char *p = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+
+	while (p && *p) {
+		size_t n, k;
+
+		p += strspn(p, " \t,");
+		n = strcspn(p, ",");	 /* one coding and its parameters */
+		k = strcspn(p, " \t;,"); /* its name */
+		if (k == 4 && strncasecmp(p, "gzip", 4) == 0) {
+			for (size_t i = k; i < n; i++)
+				if (p[i] == ';') {
+					size_t j = i + 1 + strspn(p + i + 1, " \t");
+
+					if ((p[j] == 'q' || p[j] == 'Q') && p[j + 1] == '=')
+						return strtod(p + j + 2, NULL) > 0;
+				}
+			return true;
+		}
+		p += n;
+	}
+	return false;
+}
+
 static enum MHD_Result http_send_file(struct MHD_Connection *c, const char *name)
 {
 	const struct kiosk_file *f = http_file(name);
 	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 	struct MHD_Response *r;
-	bool same;
+	const unsigned char *data;
+	const char *etag;
+	size_t len;
+	bool same, gz;
 
 	if (!f)
 		return http_error(c, 404, KCM_kiosk_no_file);
-	same = inm && strcmp(inm, f->etag) == 0;
-	r = kc_httpd_response(f->type, HTTP_CSP, same ? NULL : (const char *)f->data, same ? 0 : f->len, false);
+	gz = f->gz && http_takes_gzip(c);
+	data = gz ? f->gz : f->data;
+	len = gz ? f->gz_len : f->len;
+	etag = gz ? f->gz_etag : f->etag;
+	same = inm && strcmp(inm, etag) == 0;
+	r = kc_httpd_response(f->type, HTTP_CSP, same ? NULL : (const char *)data, same ? 0 : len, false);
 	if (r) {
 		/* the files change with the program only: asked again, by their ETag */
 		MHD_del_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, f->etag);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+		if (f->gz)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+		if (gz && !same)
+			MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	}
 	return kc_httpd_queue(c, same ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, r);
 }

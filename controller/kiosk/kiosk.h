@@ -52,6 +52,9 @@ struct kiosk_conf {
 
 extern const char *const kiosk_languages[]; /* "zh-CN", "en", NULL */
 
+struct kc_ini_key;
+/* The table of every key (common/ini.h), as the loader reads it. */
+const struct kc_ini_key *kiosk_conf_keys(size_t *n);
 void kiosk_conf_defaults(struct kiosk_conf *c);
 /* 0, or -EINVAL with "FILE:LINE: [section] key: what" in err. */
 int kiosk_conf_load(struct kiosk_conf *c, const char *path, char *err, size_t errlen);
@@ -205,6 +208,11 @@ struct kiosk_file {
 	const char *etag;  /* "\"sha256-prefix\"" */
 	const unsigned char *data;
 	size_t len;
+	/* The same, gzip-compressed, for a client that takes gzip (text files
+	 * that shrink; NULL: none), with an ETag of its own. */
+	const unsigned char *gz;
+	size_t gz_len;
+	const char *gz_etag;
 };
 extern const struct kiosk_file kiosk_www[];
 extern const size_t kiosk_www_count;

@@ -4,6 +4,7 @@
 #include "hw/sim/sim.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,6 +381,48 @@ int sim_ctl_check(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+static void on_accept(struct sim *sim, int fd, short revents, void *data)
+{
+	(void)fd;
+	(void)revents;
+	(void)data;
+	sim_ctl_accept(sim);
+}
+
+/* A client that closed its side only waits for its replies. */
+static short client_want(const struct sim *sim, const void *data)
+{
+	const struct sim_ctl_client *cl = data;
+
+	(void)sim;
+	return (short)((cl->closing ? 0 : POLLIN) | (cl->outlen ? POLLOUT : 0));
+}
+
+static int client_index(const struct sim *sim, const void *cl)
+{
+	for (int i = 0; i < sim->nctl; i++)
+		if (sim->ctl[i] == cl)
+			return i;
+	return -1;
+}
+
+static void on_client(struct sim *sim, int fd, short revents, void *data)
+{
+	int k = client_index(sim, data);
+
+	(void)fd;
+	if (k >= 0 && (revents & POLLOUT)) {
+		sim_ctl_writable(sim, k);
+		k = client_index(sim, data);
+	}
+	if (k < 0)
+		return;
+	if (sim->ctl[k]->closing && (revents & (POLLHUP | POLLERR)))
+		sim_ctl_drop_client(sim, k); /* gone, unread */
+	else if (!sim->ctl[k]->closing && (revents & (POLLIN | POLLHUP | POLLERR)))
+		sim_ctl_readable(sim, k);
+}
+
 int sim_ctl_open(struct sim *sim, const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa;
@@ -402,7 +445,7 @@ int sim_ctl_open(struct sim *sim, const char *path, char *err, size_t errlen)
 	old = umask(0177); /* 0600 from the start, no window */
 	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
-	if (r < 0 || listen(fd, 16) < 0) {
+	if (r < 0 || listen(fd, 16) < 0 || sim_fd_add(sim, fd, on_accept, NULL, NULL) < 0) {
 		r = -errno;
 		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
 		close(fd);
@@ -418,6 +461,7 @@ void sim_ctl_close(struct sim *sim)
 	while (sim->nctl > 0)
 		sim_ctl_drop_client(sim, sim->nctl - 1);
 	if (sim->ctl_fd >= 0) {
+		sim_fd_del(sim, sim->ctl_fd);
 		close(sim->ctl_fd);
 		unlink(sim->ctl_path);
 		sim->ctl_fd = -1;
@@ -432,6 +476,11 @@ void sim_ctl_accept(struct sim *sim)
 
 	if (!cl)
 		return;
+	if (sim_fd_add(sim, fd, on_client, client_want, cl) < 0) {
+		close(fd);
+		free(cl);
+		return;
+	}
 	cl->fd = fd;
 	sim->ctl[sim->nctl++] = cl;
 }
@@ -440,6 +489,7 @@ void sim_ctl_drop_client(struct sim *sim, int c)
 {
 	struct sim_ctl_client *cl = sim->ctl[c];
 
+	sim_fd_del(sim, cl->fd);
 	close(cl->fd);
 	free(cl->out);
 	free(cl);

@@ -134,6 +134,7 @@ out:
 		close(sim.signal_fd);
 	if (sim.inotify_fd >= 0)
 		close(sim.inotify_fd);
+	sim_fds_free(&sim);
 	sim_boards_free(&sim);
 	hw_conf_free(sim.conf);
 	return rc;

@@ -172,6 +172,34 @@ void sim_buses_watch(struct sim *sim)
 	}
 }
 
+static void on_watch(struct sim *sim, int fd, short revents, void *data)
+{
+	(void)fd;
+	(void)revents;
+	(void)data;
+	sim_buses_watch(sim);
+}
+
+static void on_bus(struct sim *sim, int fd, short revents, void *data)
+{
+	(void)fd;
+	(void)revents;
+	sim_bus_readable(sim, (int)((struct sim_bus *)data - sim->buses));
+}
+
+/* The loop's timer: the buses whose line went idle mid-frame. */
+static int64_t buses_idle(struct sim *sim, int64_t now)
+{
+	int64_t due = 0;
+
+	for (int i = 0; i < sim->nbuses; i++) {
+		sim_bus_idle(sim, i, now);
+		if (sim->buses[i].idle_due_us && (!due || sim->buses[i].idle_due_us < due))
+			due = sim->buses[i].idle_due_us;
+	}
+	return due;
+}
+
 int sim_buses_open(struct sim *sim, char *err, size_t errlen)
 {
 	const struct hw_cabinet_conf *c = sim->conf;
@@ -200,10 +228,19 @@ int sim_buses_open(struct sim *sim, char *err, size_t errlen)
 		r = bus_open(bus, msg, sizeof(msg));
 		if (r == 0)
 			r = bus_watch(sim, bus, msg, sizeof(msg));
+		if (r == 0 && sim_fd_add(sim, bus->master, on_bus, NULL, bus) < 0) {
+			snprintf(msg, sizeof(msg), "out of memory");
+			r = -ENOMEM;
+		}
 		if (r < 0) {
 			snprintf(err, errlen, "%s", msg);
 			return r;
 		}
+	}
+	if (sim_fd_add(sim, sim->inotify_fd, on_watch, NULL, NULL) < 0 ||
+	    sim_timer_add(sim, buses_idle) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -224,8 +261,10 @@ void sim_buses_close(struct sim *sim)
 					unlink(bus->conf->device);
 			}
 		}
-		if (bus->master >= 0)
+		if (bus->master >= 0) {
+			sim_fd_del(sim, bus->master);
 			close(bus->master);
+		}
 		if (bus->slave >= 0)
 			close(bus->slave);
 	}
@@ -234,9 +273,9 @@ void sim_buses_close(struct sim *sim)
 	sim->nbuses = 0;
 }
 
-void sim_bus_send(struct sim *sim, int bi, int b, const uint8_t *adu, int len)
+void sim_bus_send(struct sim *sim, uint64_t to, int b, const uint8_t *adu, int len)
 {
-	struct sim_bus *bus = &sim->buses[bi];
+	struct sim_bus *bus = &sim->buses[to];
 	ssize_t n;
 
 	/* Nobody has the port open: the answer goes nowhere, as on a real
@@ -272,7 +311,7 @@ static void frame(struct sim *sim, int bi, const uint8_t *adu, int len)
 		} else if (adu[0] == bc->unit) {
 			n = sim_board_request(sim, b, adu, len, true, false, out);
 			if (n > 0)
-				sim_reply(sim, b, true, bi, 0, out, n);
+				sim_reply(sim, b, sim_bus_send, (uint64_t)bi, out, n);
 			return;
 		}
 	}

@@ -1,7 +1,8 @@
-/* keycab-sim's run time: replies now or later (a 'slow' board), the
- * timers, and the one poll() loop over signals, timers, the control
- * socket, TCP endpoints and RTU buses until SIGTERM/SIGINT. main.c sets
- * it up. */
+/* keycab-sim's run time: the one poll() loop, in the manner of Redis's
+ * ae (the control socket, TCP endpoints and RTU buses register their
+ * descriptors and timers; the loop calls them back through the table and
+ * knows none of them), replies now or later (a 'slow' board), until
+ * SIGTERM/SIGINT. main.c sets it up. */
 #include "hw/sim/sim.h"
 
 #include <errno.h>
@@ -20,14 +21,48 @@
 #include "common/log.h"
 #include "common/util.h"
 
-enum pfd_kind { PFD_SIGNAL, PFD_TIMER, PFD_INOTIFY, PFD_CTL, PFD_CTL_CLIENT, PFD_LISTEN, PFD_CONN, PFD_BUS };
+int sim_fd_add(struct sim *sim, int fd, sim_fd_fn *fn, sim_want_fn *want, void *data)
+{
+	if (fd < 0)
+		return -EBADF;
+	if (fd >= sim->nhandlers) {
+		int n = fd + 16;
+		struct sim_fd_handler *h = realloc(sim->handlers, (size_t)n * sizeof(*h));
 
-struct pfd_ref {
-	enum pfd_kind kind;
-	int index;        /* endpoint, bus */
-	int fd;           /* listener */
-	const void *ptr;  /* conn or control client: found again by pointer */
-};
+		if (!h)
+			return -ENOMEM;
+		memset(h + sim->nhandlers, 0, (size_t)(n - sim->nhandlers) * sizeof(*h));
+		sim->handlers = h;
+		sim->nhandlers = n;
+	}
+	sim->handlers[fd] = (struct sim_fd_handler){ .fn = fn, .want = want, .data = data,
+						     .serial = ++sim->handler_serial };
+	return 0;
+}
+
+void sim_fd_del(struct sim *sim, int fd)
+{
+	if (fd >= 0 && fd < sim->nhandlers)
+		sim->handlers[fd] = (struct sim_fd_handler){ 0 };
+}
+
+int sim_timer_add(struct sim *sim, sim_timer_fn *fn)
+{
+	for (int i = 0; i < sim->ntimers; i++)
+		if (sim->timers[i] == fn)
+			return 0;
+	if (sim->ntimers >= SIM_TIMERS_MAX)
+		return -ENOSPC;
+	sim->timers[sim->ntimers++] = fn;
+	return 0;
+}
+
+void sim_fds_free(struct sim *sim)
+{
+	free(sim->handlers);
+	sim->handlers = NULL;
+	sim->nhandlers = 0;
+}
 
 void *sim_accept(int lfd, bool refuse, size_t size, int *fd)
 {
@@ -45,17 +80,14 @@ void *sim_accept(int lfd, bool refuse, size_t size, int *fd)
 	return obj;
 }
 
-void sim_reply(struct sim *sim, int b, bool rtu, int bus, uint64_t conn_id,
-	       const uint8_t *adu, int len)
+void sim_reply(struct sim *sim, int b, sim_send_fn *send, uint64_t to, const uint8_t *adu,
+	       int len)
 {
 	struct sim_board *bd = &sim->boards[b];
 	struct sim_pending *p, **grown;
 
 	if (bd->fault != SIM_FAULT_SLOW) {
-		if (rtu)
-			sim_bus_send(sim, bus, b, adu, len);
-		else
-			sim_conn_send(sim, conn_id, b, adu, len);
+		send(sim, to, b, adu, len);
 		return;
 	}
 	/* 'slow': the answer leaves from the timer; the other boards go on */
@@ -71,9 +103,8 @@ void sim_reply(struct sim *sim, int b, bool rtu, int bus, uint64_t conn_id,
 	}
 	sim->pending = grown;
 	p->due_us = sim_now_us() + (int64_t)bd->fault_arg * 1000;
-	p->rtu = rtu;
-	p->bus = bus;
-	p->conn_id = conn_id;
+	p->send = send;
+	p->to = to;
 	p->board = b;
 	memcpy(p->adu, adu, (size_t)len);
 	p->len = len;
@@ -97,45 +128,35 @@ void sim_pending_run(struct sim *sim, int64_t now)
 		memmove(&sim->pending[first], &sim->pending[first + 1],
 			(size_t)(sim->npending - first - 1) * sizeof(struct sim_pending *));
 		sim->npending--;
-		if (p->rtu)
-			sim_bus_send(sim, p->bus, p->board, p->adu, p->len);
-		else
-			sim_conn_send(sim, p->conn_id, p->board, p->adu, p->len);
+		p->send(sim, p->to, p->board, p->adu, p->len);
 		free(p);
 	}
 }
 
-static int64_t next_due(const struct sim *sim)
+static int64_t earlier(int64_t a, int64_t b)
 {
-	int64_t due = sim_boards_next_due(sim);
+	return !a || (b && b < a) ? b : a;
+}
 
-	for (int i = 0; i < sim->nbuses; i++)
-		if (sim->buses[i].idle_due_us && (!due || sim->buses[i].idle_due_us < due))
-			due = sim->buses[i].idle_due_us;
+/* Runs every timer due by now; returns the next one due (0: none). */
+static int64_t timers_run(struct sim *sim)
+{
+	int64_t now = sim_now_us();
+	int64_t due;
+
+	sim_boards_timers(sim, now);
+	sim_pending_run(sim, now);
+	due = sim_boards_next_due(sim);
 	for (int i = 0; i < sim->npending; i++)
-		if (!due || sim->pending[i]->due_us < due)
-			due = sim->pending[i]->due_us;
+		due = earlier(due, sim->pending[i]->due_us);
+	for (int i = 0; i < sim->ntimers; i++)
+		due = earlier(due, sim->timers[i](sim, now));
 	return due;
 }
 
-static void timers_run(struct sim *sim)
-{
-	int64_t now = sim_now_us();
-
-	sim_boards_timers(sim, now);
-	for (int i = 0; i < sim->nbuses; i++)
-		sim_bus_idle(sim, i, now);
-	sim_pending_run(sim, now);
-	/* TCP clients whose answer could not be sent */
-	for (int c = sim->nconns - 1; c >= 0; c--)
-		if (sim->conns[c]->dead)
-			sim_conn_close(sim, c);
-}
-
-static void timer_arm(struct sim *sim)
+static void timer_arm(struct sim *sim, int64_t due)
 {
 	struct itimerspec its = { 0 };
-	int64_t due = next_due(sim);
 
 	if (due) {
 		its.it_value.tv_sec = due / 1000000;
@@ -146,138 +167,88 @@ static void timer_arm(struct sim *sim)
 	timerfd_settime(sim->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-static int find_ptr(void *const *arr, int n, const void *ptr)
+static void on_signal(struct sim *sim, int fd, short revents, void *data)
 {
-	for (int i = 0; i < n; i++)
-		if (arr[i] == ptr)
-			return i;
-	return -1;
+	struct signalfd_siginfo si;
+
+	(void)revents;
+	(void)data;
+	if (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		kc_info("signal %u: stopping", si.ssi_signo);
+		sim->stop = true;
+	}
+}
+
+static void on_timer(struct sim *sim, int fd, short revents, void *data)
+{
+	uint64_t ticks;
+	/* only to clear it: the timers that run after every pass compare times */
+	ssize_t got = read(fd, &ticks, sizeof(ticks));
+
+	(void)sim;
+	(void)revents;
+	(void)data;
+	(void)got;
 }
 
 int sim_loop(struct sim *sim)
 {
 	struct pollfd *pfd = NULL;
-	struct pfd_ref *ref = NULL;
-	size_t cap = 0;
-	int r = 0;
+	uint64_t *serial = NULL;
+	int cap = 0, r = 0;
 
 	while (!sim->stop) {
-		size_t need = 4 + (size_t)sim->nctl + (size_t)sim->nconns + (size_t)sim->nbuses +
-			      4 * (size_t)sim->nendpoints;
-		size_t n = 0;
+		int64_t due = timers_run(sim);
+		nfds_t n = 0;
 
-		if (!pfd || !ref || need > cap) { /* the first pass always allocates */
-			struct pollfd *p2 = realloc(pfd, need * sizeof(*pfd));
-			struct pfd_ref *r2;
+		if (sim->stop)
+			break;
+		if (!pfd || sim->nhandlers > cap) { /* the first pass always allocates */
+			int need = sim->nhandlers > 1 ? sim->nhandlers : 1;
+			struct pollfd *p2 = realloc(pfd, (size_t)need * sizeof(*pfd));
+			uint64_t *s2;
 
 			if (p2)
 				pfd = p2;
-			r2 = realloc(ref, need * sizeof(*ref));
-			if (r2)
-				ref = r2;
-			if (!p2 || !r2) {
+			s2 = realloc(serial, (size_t)need * sizeof(*serial));
+			if (s2)
+				serial = s2;
+			if (!p2 || !s2) {
 				r = -ENOMEM;
 				break;
 			}
 			cap = need;
 		}
-#define ADD(f, ev, k, i, p)                                                   \
-	do {                                                                  \
-		pfd[n] = (struct pollfd){ .fd = (f), .events = (ev) };       \
-		ref[n] = (struct pfd_ref){ .kind = (k), .index = (i), .fd = (f), .ptr = (p) }; \
-		n++;                                                          \
-	} while (0)
-		ADD(sim->signal_fd, POLLIN, PFD_SIGNAL, 0, NULL);
-		ADD(sim->timer_fd, POLLIN, PFD_TIMER, 0, NULL);
-		ADD(sim->inotify_fd, POLLIN, PFD_INOTIFY, 0, NULL);
-		ADD(sim->ctl_fd, POLLIN, PFD_CTL, 0, NULL);
-		for (int i = 0; i < sim->nctl; i++)
-			/* a client that closed its side only waits for its replies */
-			ADD(sim->ctl[i]->fd,
-			    (short)((sim->ctl[i]->closing ? 0 : POLLIN) |
-				    (sim->ctl[i]->outlen ? POLLOUT : 0)),
-			    PFD_CTL_CLIENT, 0, sim->ctl[i]);
-		for (int e = 0; e < sim->nendpoints; e++)
-			for (int k = 0; k < sim->endpoints[e].nlfd; k++)
-				ADD(sim->endpoints[e].lfd[k], POLLIN, PFD_LISTEN, e, NULL);
-		for (int i = 0; i < sim->nconns; i++)
-			ADD(sim->conns[i]->fd, POLLIN, PFD_CONN, 0, sim->conns[i]);
-		for (int i = 0; i < sim->nbuses; i++)
-			ADD(sim->buses[i].master, POLLIN, PFD_BUS, i, NULL);
-#undef ADD
-		timer_arm(sim);
+		for (int fd = 0; fd < sim->nhandlers; fd++) {
+			const struct sim_fd_handler *h = &sim->handlers[fd];
+			short events = POLLIN;
+
+			if (!h->fn)
+				continue;
+			if (h->want)
+				events = h->want(sim, h->data);
+			pfd[n] = (struct pollfd){ .fd = fd, .events = events };
+			serial[n++] = h->serial;
+		}
+		timer_arm(sim, due);
 		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			r = -errno;
 			break;
 		}
-		for (size_t i = 0; i < n && !sim->stop; i++) {
-			int k;
+		/* A handler may unregister others (a dropped endpoint closes
+		 * its connections) and a descriptor closed may come back as a
+		 * new one: only the handler polled for is called. */
+		for (nfds_t i = 0; i < n && !sim->stop; i++) {
+			const struct sim_fd_handler *h = &sim->handlers[pfd[i].fd];
 
-			if (!pfd[i].revents)
-				continue;
-			switch (ref[i].kind) {
-			case PFD_SIGNAL: {
-				struct signalfd_siginfo si;
-
-				if (read(sim->signal_fd, &si, sizeof(si)) == sizeof(si)) {
-					kc_info("signal %u: stopping", si.ssi_signo);
-					sim->stop = true;
-				}
-				break;
-			}
-			case PFD_TIMER: {
-				uint64_t ticks;
-				/* only to clear it: timers_run below compares times */
-				ssize_t got = read(sim->timer_fd, &ticks, sizeof(ticks));
-
-				(void)got;
-				break;
-			}
-			case PFD_INOTIFY:
-				sim_buses_watch(sim);
-				break;
-			case PFD_CTL:
-				sim_ctl_accept(sim);
-				break;
-			case PFD_CTL_CLIENT:
-				k = find_ptr((void *const *)sim->ctl, sim->nctl, ref[i].ptr);
-				if (k < 0)
-					break;
-				if (pfd[i].revents & POLLOUT) {
-					sim_ctl_writable(sim, k);
-					k = find_ptr((void *const *)sim->ctl, sim->nctl, ref[i].ptr);
-				}
-				if (k < 0)
-					break;
-				if (sim->ctl[k]->closing &&
-				    (pfd[i].revents & (POLLHUP | POLLERR)))
-					sim_ctl_drop_client(sim, k); /* gone, unread */
-				else if (!sim->ctl[k]->closing &&
-					 (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-					sim_ctl_readable(sim, k);
-				break;
-			case PFD_LISTEN:
-				/* the listener may have closed ('drop') since poll */
-				for (k = 0; k < sim->endpoints[ref[i].index].nlfd; k++)
-					if (sim->endpoints[ref[i].index].lfd[k] == ref[i].fd)
-						sim_endpoint_accept(sim, ref[i].index, ref[i].fd);
-				break;
-			case PFD_CONN:
-				k = find_ptr((void *const *)sim->conns, sim->nconns, ref[i].ptr);
-				if (k >= 0)
-					sim_conn_readable(sim, k);
-				break;
-			case PFD_BUS:
-				sim_bus_readable(sim, ref[i].index);
-				break;
-			}
+			if (pfd[i].revents && h->fn && h->serial == serial[i])
+				h->fn(sim, pfd[i].fd, pfd[i].revents, h->data);
 		}
-		timers_run(sim);
 	}
 	free(pfd);
-	free(ref);
+	free(serial);
 	return r;
 }
 
@@ -293,6 +264,9 @@ int sim_signals_open(struct sim *sim)
 	sim->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (sim->inotify_fd < 0)
 		return -errno;
+	if (sim_fd_add(sim, sim->signal_fd, on_signal, NULL, NULL) < 0 ||
+	    sim_fd_add(sim, sim->timer_fd, on_timer, NULL, NULL) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -304,7 +278,7 @@ int sim_reply_ctx_open(struct sim *sim)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sim->reply_sock) < 0)
 		return -errno;
 	sim->rtu_ctx = modbus_new_rtu("/dev/null", 115200, 'N', 8, 1);
-	sim->tcp_ctx = modbus_new_tcp("127.0.0.1", 502);
+	sim->tcp_ctx = modbus_new_tcp("127.0.0.1", HW_MODBUS_PORT);
 	if (!sim->rtu_ctx || !sim->tcp_ctx)
 		return -ENOMEM;
 	modbus_set_socket(sim->rtu_ctx, sim->reply_sock[0]);

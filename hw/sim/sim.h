@@ -1,6 +1,9 @@
 /* keycab-sim internals: the simulated boards, the transports that carry
  * Modbus to them (TCP endpoints, RTU buses on pseudo-terminals) and the
- * control socket. One process, one poll() loop, no threads (README.md). */
+ * control socket. One process, one poll() loop, no threads (README.md).
+ * Layers, each calling only those below it: main.c; control.c, tcp.c,
+ * rtu.c (they register their descriptors and timers with the loop); sim.c
+ * (the loop, replies); board.c (the boards). */
 #ifndef KC_SIM_H
 #define KC_SIM_H
 #include <stdbool.h>
@@ -11,9 +14,11 @@
 
 #include "hw/conf.h"
 
+struct sim;
+
 #define SIM_ADU_MAX 300        /* RTU 256, TCP 260: room for either */
 #define SIM_HIST_MAX 10000     /* coil changes kept per slot; oldest dropped */
-#define SIM_WS_CHANNELS 8      /* Waveshare Relay (D): 8 relays, 8 inputs */
+#define SIM_WS_CHANNELS HW_WAVESHARE_CHANNELS /* Waveshare Relay (D): 8 relays, 8 inputs */
 #define SIM_RTU_IDLE_US 50000  /* bytes that sit this long unanswered are noise */
 #define SIM_CTL_LINE_MAX 512   /* control command line, newline excluded */
 #define SIM_PENDING_MAX 4096   /* 'slow' answers held at once */
@@ -85,16 +90,37 @@ struct sim_conn {
 	bool dead; /* close once the current read is handled */
 };
 
+/* How a reply leaves: sim_bus_send (to: the bus index) or sim_conn_send
+ * (to: the connection id); b is the board answering, -1 none. */
+typedef void sim_send_fn(struct sim *sim, uint64_t to, int b, const uint8_t *adu, int len);
+
 /* A reply held back by the 'slow' fault until due. */
 struct sim_pending {
 	int64_t due_us;
-	bool rtu;
-	int bus;          /* rtu */
-	uint64_t conn_id; /* tcp */
+	sim_send_fn *send;
+	uint64_t to;
 	int board;
 	uint8_t adu[SIM_ADU_MAX];
 	int len;
 };
+
+/* The loop's handlers (sim.c), as Redis's ae has them: a descriptor, the
+ * function its readiness calls and the events it waits for (want; NULL:
+ * POLLIN), indexed by descriptor. Timers are hooks the loop calls after
+ * every pass with the time; each runs what is due and returns when it is
+ * due next (0: nothing waits). */
+typedef void sim_fd_fn(struct sim *sim, int fd, short revents, void *data);
+typedef short sim_want_fn(const struct sim *sim, const void *data);
+typedef int64_t sim_timer_fn(struct sim *sim, int64_t now);
+
+struct sim_fd_handler {
+	sim_fd_fn *fn; /* NULL: nothing registered */
+	sim_want_fn *want;
+	void *data;
+	uint64_t serial; /* tells a descriptor number used again apart */
+};
+
+#define SIM_TIMERS_MAX 4
 
 struct sim_ctl_client {
 	int fd;
@@ -136,6 +162,11 @@ struct sim {
 	int nctl;
 	int timer_fd, signal_fd;
 	int inotify_fd;
+	struct sim_fd_handler *handlers; /* indexed by descriptor */
+	int nhandlers;
+	uint64_t handler_serial;
+	sim_timer_fn *timers[SIM_TIMERS_MAX];
+	int ntimers;
 	bool stop;
 };
 
@@ -162,7 +193,7 @@ int sim_buses_open(struct sim *sim, char *err, size_t errlen);
 void sim_buses_close(struct sim *sim);
 void sim_bus_readable(struct sim *sim, int bus);
 void sim_bus_idle(struct sim *sim, int bus, int64_t now);
-void sim_bus_send(struct sim *sim, int bus, int b, const uint8_t *adu, int len);
+sim_send_fn sim_bus_send;
 /* Takes the clients' opens and closes of the ptys noted so far. */
 void sim_buses_watch(struct sim *sim);
 uint16_t sim_crc16(const uint8_t *p, size_t n);
@@ -175,13 +206,20 @@ void sim_endpoint_drop(struct sim *sim, int e);
 void sim_endpoint_accept(struct sim *sim, int e, int lfd);
 void sim_conn_readable(struct sim *sim, int c);
 void sim_conn_close(struct sim *sim, int c);
-/* b: the board answering, for its stats; -1 none */
-void sim_conn_send(struct sim *sim, uint64_t conn_id, int b, const uint8_t *adu, int len);
+sim_send_fn sim_conn_send;
 
-/* sim.c */
+/* sim.c: the loop, below the parts that register with it */
+/* Registers fd's handler (replacing one there); 0 or -ENOMEM. */
+int sim_fd_add(struct sim *sim, int fd, sim_fd_fn *fn, sim_want_fn *want, void *data);
+/* Unregisters fd, before it is closed. */
+void sim_fd_del(struct sim *sim, int fd);
+/* Adds a timer hook; 0 or -ENOSPC. */
+int sim_timer_add(struct sim *sim, sim_timer_fn *fn);
+/* Frees the handler table. */
+void sim_fds_free(struct sim *sim);
 /* Sends a reply now or, for a slow board, when due. */
-void sim_reply(struct sim *sim, int b, bool rtu, int bus, uint64_t conn_id,
-	       const uint8_t *adu, int len);
+void sim_reply(struct sim *sim, int b, sim_send_fn *send, uint64_t to, const uint8_t *adu,
+	       int len);
 /* A connection accepted on the listening socket lfd (non-blocking, in
  * *fd) and a zeroed object of size bytes for it; NULL when there is none,
  * when refuse says it is closed at once, or out of memory (closed too). */
@@ -189,13 +227,14 @@ void *sim_accept(int lfd, bool refuse, size_t size, int *fd);
 /* Sends the 'slow' replies due by now. */
 void sim_pending_run(struct sim *sim, int64_t now);
 /* The signalfd (SIGTERM, SIGINT, SIGHUP), the timerfd and the inotify
- * descriptor the loop polls. */
+ * descriptor; the first two registered with the loop. */
 int sim_signals_open(struct sim *sim);
 /* The libmodbus contexts replies are built with (rtu_ctx, tcp_ctx, over
  * reply_sock); closed by sim_reply_ctx_close(), also after a failed open. */
 int sim_reply_ctx_open(struct sim *sim);
 void sim_reply_ctx_close(struct sim *sim);
-/* Serves everything until a signal (sim->stop); 0 or a negative errno. */
+/* Serves every registered descriptor and timer until a signal
+ * (sim->stop); 0 or a negative errno. */
 int sim_loop(struct sim *sim);
 
 /* control.c */

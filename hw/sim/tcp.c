@@ -56,6 +56,33 @@ static int resolve(const char *host, int port, struct addrinfo **res)
 	return 0;
 }
 
+static void on_listen(struct sim *sim, int fd, short revents, void *data)
+{
+	(void)revents;
+	sim_endpoint_accept(sim, (int)((struct sim_endpoint *)data - sim->endpoints), fd);
+}
+
+static void on_conn(struct sim *sim, int fd, short revents, void *data)
+{
+	(void)fd;
+	(void)revents;
+	for (int i = 0; i < sim->nconns; i++)
+		if (sim->conns[i] == data) {
+			sim_conn_readable(sim, i);
+			return;
+		}
+}
+
+/* The loop's timer: clients whose answer could not be sent are closed. */
+static int64_t conns_reap(struct sim *sim, int64_t now)
+{
+	(void)now;
+	for (int c = sim->nconns - 1; c >= 0; c--)
+		if (sim->conns[c]->dead)
+			sim_conn_close(sim, c);
+	return 0;
+}
+
 int sim_endpoint_listen(struct sim *sim, int e, char *err, size_t errlen)
 {
 	struct sim_endpoint *ep = &sim->endpoints[e];
@@ -79,7 +106,8 @@ int sim_endpoint_listen(struct sim *sim, int e, char *err, size_t errlen)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		if (a->ai_family == AF_INET6)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		if (bind(fd, a->ai_addr, a->ai_addrlen) < 0 || listen(fd, 16) < 0) {
+		if (bind(fd, a->ai_addr, a->ai_addrlen) < 0 || listen(fd, 16) < 0 ||
+		    sim_fd_add(sim, fd, on_listen, NULL, ep) < 0) {
 			last = errno;
 			close(fd);
 			continue;
@@ -102,7 +130,7 @@ int sim_endpoints_open(struct sim *sim, char *err, size_t errlen)
 	int r;
 
 	sim->endpoints = calloc((size_t)sim->nboards + 1, sizeof(*sim->endpoints));
-	if (!sim->endpoints) {
+	if (!sim->endpoints || sim_timer_add(sim, conns_reap) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -147,16 +175,18 @@ int sim_endpoints_open(struct sim *sim, char *err, size_t errlen)
 	return 0;
 }
 
-static void endpoint_unlisten(struct sim_endpoint *ep)
+static void endpoint_unlisten(struct sim *sim, struct sim_endpoint *ep)
 {
-	for (int i = 0; i < ep->nlfd; i++)
+	for (int i = 0; i < ep->nlfd; i++) {
+		sim_fd_del(sim, ep->lfd[i]);
 		close(ep->lfd[i]);
+	}
 	ep->nlfd = 0;
 }
 
 void sim_endpoint_drop(struct sim *sim, int e)
 {
-	endpoint_unlisten(&sim->endpoints[e]);
+	endpoint_unlisten(sim, &sim->endpoints[e]);
 	sim->endpoints[e].dropped = true;
 	for (int c = sim->nconns - 1; c >= 0; c--)
 		if (sim->conns[c]->endpoint == e)
@@ -168,7 +198,7 @@ void sim_endpoints_close(struct sim *sim)
 	while (sim->nconns > 0)
 		sim_conn_close(sim, sim->nconns - 1);
 	for (int e = 0; e < sim->nendpoints; e++)
-		endpoint_unlisten(&sim->endpoints[e]);
+		endpoint_unlisten(sim, &sim->endpoints[e]);
 	free(sim->endpoints);
 	sim->endpoints = NULL;
 	sim->nendpoints = 0;
@@ -183,6 +213,11 @@ void sim_endpoint_accept(struct sim *sim, int e, int lfd)
 
 	if (!c)
 		return;
+	if (sim_fd_add(sim, fd, on_conn, NULL, c) < 0) {
+		close(fd);
+		free(c);
+		return;
+	}
 	c->fd = fd;
 	c->endpoint = e;
 	c->id = ++sim->next_conn_id;
@@ -191,18 +226,19 @@ void sim_endpoint_accept(struct sim *sim, int e, int lfd)
 
 void sim_conn_close(struct sim *sim, int i)
 {
+	sim_fd_del(sim, sim->conns[i]->fd);
 	close(sim->conns[i]->fd);
 	free(sim->conns[i]);
 	sim->conns[i] = sim->conns[--sim->nconns];
 }
 
-void sim_conn_send(struct sim *sim, uint64_t conn_id, int b, const uint8_t *adu, int len)
+void sim_conn_send(struct sim *sim, uint64_t to, int b, const uint8_t *adu, int len)
 {
 	struct sim_conn *c = NULL;
 	ssize_t n;
 
 	for (int i = 0; i < sim->nconns && !c; i++)
-		if (sim->conns[i]->id == conn_id)
+		if (sim->conns[i]->id == to)
 			c = sim->conns[i];
 	if (!c || c->dead)
 		return; /* the client went away before its answer */
@@ -232,7 +268,7 @@ static void conn_adu(struct sim *sim, struct sim_conn *c, const uint8_t *adu, in
 			continue;
 		n = sim_board_request(sim, b, adu, len, false, false, out);
 		if (n > 0)
-			sim_reply(sim, b, false, 0, c->id, out, n);
+			sim_reply(sim, b, sim_conn_send, c->id, out, n);
 		return;
 	}
 	/* no board with that unit id here: what a gateway says */

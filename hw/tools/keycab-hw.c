@@ -26,6 +26,8 @@
 #include "common/util.h"
 #include "hw/hw.h"
 
+#define POLL_STEP_MS 200 /* the longest wait before what is awaited is checked again */
+
 enum {
 	EXIT_OK = 0,
 	EXIT_SYS = 1,
@@ -33,6 +35,7 @@ enum {
 	EXIT_CONF = 3,
 	EXIT_BOARD = 4,
 	EXIT_REFUSED = 5,
+	EXIT_SIGNAL = 128, /* + the signal's number */
 };
 
 struct tool {
@@ -137,10 +140,10 @@ static int pump(struct tool *t, int64_t deadline, bool (*done)(struct tool *))
 			if (now >= deadline)
 				return -ETIMEDOUT;
 			timeout = (int)(deadline - now);
-			if (timeout > 200)
-				timeout = 200;
+			if (timeout > POLL_STEP_MS)
+				timeout = POLL_STEP_MS;
 		} else if (!t->watch) {
-			timeout = 200; /* done() may turn true without an event */
+			timeout = POLL_STEP_MS; /* done() may turn true without an event */
 		}
 		if (poll(fds, 2, timeout) < 0) {
 			if (errno == EINTR)
@@ -157,7 +160,7 @@ static int pump(struct tool *t, int64_t deadline, bool (*done)(struct tool *))
 		}
 		if (fds[0].revents & POLLIN) {
 			struct hw_event ev[32];
-			int n = hw_cabinet_read_events(t->cab, ev, 32);
+			int n = hw_cabinet_read_events(t->cab, ev, (int)KC_ARRAY_SIZE(ev));
 
 			for (int i = 0; i < n; i++) {
 				if (t->watch)
@@ -248,7 +251,7 @@ static int cmd_check(struct tool *t)
 	int bad = 0;
 
 	if (pump(t, first_contact_deadline(t), boards_known) == -EINTR)
-		return 128 + t->signo;
+		return EXIT_SIGNAL + t->signo;
 	if (!t->json)
 		printf("%s: cabinet %s: %d slots on %d boards\n", c->path, c->id, c->nslots,
 		       c->nboards);
@@ -303,7 +306,7 @@ static int cmd_scan(struct tool *t)
 	t->watch = false;
 	if (pump(t, first_contact_deadline(t), slots_known) == -EINTR) {
 		json_decref(slots);
-		return 128 + t->signo;
+		return EXIT_SIGNAL + t->signo;
 	}
 	if (!t->json)
 		printf("%-10s %-12s %-8s %-10s %s\n", "SLOT", "BOARD", "PRESENCE", "TAG", "LOCK");
@@ -345,7 +348,7 @@ static int cmd_scan(struct tool *t)
 	if (watch) {
 		t->watch = true;
 		pump(t, 0, never);
-		return 128 + t->signo;
+		return EXIT_SIGNAL + t->signo;
 	}
 	return bad ? EXIT_BOARD : EXIT_OK;
 }
@@ -364,7 +367,7 @@ static int cmd_open(struct tool *t, const char *name)
 	/* Wait for the board's first answer (and its start-up reset). */
 	t->watch = false;
 	if (pump(t, first_contact_deadline(t), boards_known) == -EINTR)
-		return 128 + t->signo;
+		return EXIT_SIGNAL + t->signo;
 	hw_board_state(t->cab, board, &st);
 	if (st.state != HW_BOARD_STATE_OK)
 		return fail(t, EXIT_BOARD, "slot %s: board %s does not answer: %s", name,
@@ -386,7 +389,7 @@ static int cmd_open(struct tool *t, const char *name)
 		if (!t->json)
 			printf("slot %s: stopped by signal %d: switching every lock off\n", name,
 			       t->signo);
-		return 128 + t->signo;
+		return EXIT_SIGNAL + t->signo;
 	}
 	if (t->json)
 		print_json(json_pack("{s:b,s:s,s:I,s:s}", "ok", t->off_detail[0] == '\0', "slot",

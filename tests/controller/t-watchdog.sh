@@ -14,22 +14,14 @@ t, bin_ = sys.argv[1], sys.argv[2]
 libc = ctypes.CDLL(None, use_errno=True)
 libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
 PTRACE_DETACH, PTRACE_SEIZE, PTRACE_INTERRUPT, WALL = 17, 0x4206, 0x4207, 0x40000000
-path = t + "/notify.sock"
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(path)
-env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC="600000")
+sys.path.insert(0, os.environ["KEYCAB_SRC"] + "/tests/controller")
+from notifysock import Notify
+notify = Notify(t + "/notify.sock")
+env = dict(os.environ, NOTIFY_SOCKET=notify.path, WATCHDOG_USEC="600000")
 p = subprocess.Popen([bin_ + "/keycabd", "-c", t + "/keycabd.conf"], env=env,
                      stdout=open(t + "/keycabd.log", "a"), stderr=subprocess.STDOUT)
 
-def feeds(seconds):
-    n, end = 0, time.monotonic() + seconds
-    while time.monotonic() < end:
-        s.settimeout(max(0.01, end - time.monotonic()))
-        try:
-            n += s.recv(4096).decode().split("\n").count("WATCHDOG=1")
-        except socket.timeout:
-            pass
-    return n
+feeds = notify.feeds
 
 def ping():
     c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -184,6 +184,7 @@ void fz_sim_stop(struct fz_sim *fs)
 	for (int i = 0; i < sim->npending; i++)
 		free(sim->pending[i]);
 	free(sim->pending);
+	sim_fds_free(sim);
 	sim_boards_free(sim);
 	for (size_t i = 0; i < sizeof(fs->bus_peer) / sizeof(fs->bus_peer[0]); i++)
 		if (fs->bus_peer[i] >= 0)

@@ -87,6 +87,31 @@ for u in / /static/index.html /nothing /api/roster /api/op/import; do
 	h=$(curl -s -D - -o /dev/null "$URL$u")
 	has "GET $u has the CSP" "Content-Security-Policy: default-src 'self';" "$h"
 done
+
+echo "== the files of www/: as they are, or gzip-compressed to a client that takes it"
+W=$KEYCAB_SRC/controller/kiosk/www
+for f in app.js i18n.js app.css index.html screen-borrow.js; do
+	h=$(curl -s -D - -o "$T/plain" "$URL/static/$f")
+	cmp -s "$T/plain" "$W/$f" && ! grep -qi '^content-encoding' <<<"$h" &&
+		ok "$f without Accept-Encoding: the file itself" || bad "$f without Accept-Encoding: $h"
+	h=$(curl -s -D - -o "$T/gz" -H 'Accept-Encoding: gzip, deflate, br' "$URL/static/$f")
+	size=$(stat -c %s "$T/gz")
+	if grep -qi '^content-encoding: gzip' <<<"$h" && grep -qi '^vary: accept-encoding' <<<"$h" &&
+		gunzip -c "$T/gz" | cmp -s - "$W/$f" && [ "$size" -lt "$(stat -c %s "$W/$f")" ]; then
+		ok "$f to a client that takes gzip: compressed ($size of $(stat -c %s "$W/$f") bytes), the same file unpacked"
+	else
+		bad "$f with Accept-Encoding gzip: $h"
+	fi
+done
+etag=$(curl -s -D - -o /dev/null -H 'Accept-Encoding: gzip' "$URL/static/app.js" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+plain_etag=$(curl -s -D - -o /dev/null "$URL/static/app.js" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept-Encoding: gzip' -H "If-None-Match: $etag" "$URL/static/app.js")
+[ -n "$etag" ] && [ "$etag" != "$plain_etag" ] && [ "$code" = 304 ] &&
+	ok "the compressed file has an ETag of its own ($etag), revalidated: 304" || bad "gzip ETag $etag, plain $plain_etag: $code"
+h=$(curl -s -D - -o "$T/plain" -H 'Accept-Encoding: gzip;q=0, identity' "$URL/static/app.js")
+cmp -s "$T/plain" "$W/app.js" && ! grep -qi '^content-encoding' <<<"$h" &&
+	ok "gzip;q=0: the file itself" || bad "gzip;q=0: $h"
+
 post() { curl -s -o "$T/body" -w '%{http_code}' -X POST "$@"; }
 code=$(post -H 'Content-Type: text/plain' --data '{"person":"S01","pin":"1111"}' "$URL/api/login")
 [ "$code" = 403 ] && ok "a login that is not JSON is refused (403: a form of another site)" || bad "text/plain login: $code"

@@ -1,0 +1,98 @@
+/* The cabinet's live state: the event stream (/api/events: status, ev,
+ * link, storage, keycabd, login, logout) and what each message changes. */
+import { S } from './state.js';
+import { idTypeName, nameOf, t, unitName, unitOf } from './words.js';
+import { btn, rerender, show } from './dom.js';
+import { api, op, refusal, said } from './api.js';
+import { header, notice } from './header.js';
+import { endSession, loggedIn, recheck } from './session.js';
+import { inspectForm } from './screen-inspect.js';
+import { outList } from './screen-out.js';
+
+/* ---- events ---- */
+export function onStatus(st) {
+  if (!st || !st.ok) return;
+  S.tz = st.time_zone || S.tz;
+  S.link = st.forward === undefined ? null : st.forward;
+  S.storage = st.storage || null;
+  S.alarmsOpen = st.open_alarms || 0;
+  (st.keys || []).forEach(function (k) { S.units[k.key] = unitName(k); });
+  S.up = true;
+  S.following = true;
+  S.why = null;
+  header();
+}
+export function onEvent(ev) {
+  var d = ev.data || {}, loan = d.loan;
+  if (ev.type === 'alarm.raised') S.alarmsOpen++;
+  if (ev.type === 'alarm.cleared') S.alarmsOpen = Math.max(0, S.alarmsOpen - 1);
+  if (loan) S.loanEv[loan] = ev.type;
+  var g = loan && S.grants[loan];
+  if (g && (ev.type === 'release.taken' || ev.type === 'release.not_taken')) {
+    g.state = ev.type === 'release.taken' ? 'taken' : 'not_taken';
+    rerender(g);
+  }
+  if (ev.type === 'loan.returned') returned(ev);
+  if (S.cur && S.cur.fn.live && /^(slot|release|loan|alarm|key|collection)\./.test(ev.type)) S.cur.fn.live(S.cur.ctx, ev);
+  header();
+}
+export function returned(ev) {
+  var d = ev.data || {};
+  var extra = [];
+  var n = notice(t('returned', { key: unitOf(ev.key) }) + ' · ' + t('returned_slot', { slot: ev.slot }), 'good', extra, 'returned');
+  if (!S.user || S.user.role === 'engineer') {
+    if (d.inspection_pending && S.user && S.user.person === ev.person)
+      n.insertBefore(btn(t('record_inspection'), function () { n.remove(); show(inspectForm, { loan: d.loan, key: ev.key, unit: S.units[ev.key] || ev.unit, borrower: ev.person }); }, 'primary.session', 'inspect-now'), n.lastChild);
+    return;
+  }
+  op('ids').then(function (rep) {
+    (rep.ids || []).forEach(function (i) {
+      if (i.loan !== d.loan) return;
+      n.insertBefore(btn(t('id_give_back'), function () { giveIdBack(i, n); }, 'primary.session', 'id-back'), n.lastChild);
+    });
+  });
+  if (d.inspection_pending)
+    n.insertBefore(btn(t('record_inspection'), function () { n.remove(); show(inspectForm, { loan: d.loan, key: ev.key, unit: S.units[ev.key] || ev.unit, borrower: ev.person }); }, 'session', 'inspect-now'), n.lastChild);
+}
+export function giveIdBack(i, n) {
+  op('id.release', { loan: i.loan }).then(function (rep) {
+    if (n) n.remove();
+    if (rep.ok) notice(t('id_given_back', { name: nameOf(rep.person), type: idTypeName(rep.id_type), masked: rep.id_masked }), 'good', null, 'id-given');
+    else { var r = refusal(rep); notice(r.textContent, '', null, 'id-refused'); }
+    if (S.cur && S.cur.fn === outList) show(outList, {});
+  });
+}
+export function connect() {
+  var es = new EventSource('/api/events');
+  es.addEventListener('status', function (m) { onStatus(JSON.parse(m.data)); });
+  es.addEventListener('ev', function (m) { onEvent(JSON.parse(m.data)); });
+  es.addEventListener('link', function (m) { S.link = JSON.parse(m.data); header(); });
+  es.addEventListener('storage', function (m) { S.storage = JSON.parse(m.data); header(); });
+  /* keycabd up or down; following the cabinet, or refused its live
+   * state (why: keycabd's refusal) while the kiosk tries again */
+  es.addEventListener('keycabd', function (m) {
+    var d = JSON.parse(m.data), was = S.up;
+    S.up = !!d.up;
+    S.following = d.following !== false;
+    S.why = d.why || null;
+    header();
+    if (S.up && !was) recheck();
+  });
+  es.addEventListener('login', function (m) {
+    var rep = JSON.parse(m.data);
+    /* a card the cabinet refused: said on the screen, nobody logged in */
+    if (rep && !rep.ok) notice(t('login_refused') + (S.lang === 'en' ? ': ' : '：') + said(rep), '', null, 'card-refused');
+    else loggedIn(rep);
+  });
+  es.addEventListener('logout', function () { if (S.user) endSession(); });
+  es.onerror = function () {
+    S.up = false;
+    header();
+    /* refused (401: not the screen; 503: too many pages): the browser
+     * does not try again by itself */
+    if (es.readyState === EventSource.CLOSED) {
+      setTimeout(function () { api('/api/op/ping', {}).then(function () { connect(); }); }, 2000);
+    }
+  };
+  es.onopen = function () { header(); };
+}

@@ -1,0 +1,13 @@
+/* The page's state, one object shared by every module (S), the query
+ * string it starts from, and $ (an element by id). */
+
+export var params = new URLSearchParams(location.search);
+export var S = {
+  lang: params.get('lang') === 'en' ? 'en' : 'zh-CN',
+  tz: 'Asia/Shanghai',
+  idleS: Math.max(15, +(params.get('idle') || 90)), /* the terminal's idle time */
+  user: null, roster: [], owners: {}, up: true, following: true, why: null, storage: null,
+  link: undefined, alarmsOpen: 0,
+  cur: null, lastTouch: Date.now(), grants: {}, loanEv: {}, units: {}
+};
+export var $ = function (id) { return document.getElementById(id); };
