@@ -89,8 +89,10 @@ for u in / /static/index.html /nothing /api/roster /api/op/import; do
 done
 
 echo "== the files of www/: as they are, or gzip-compressed to a client that takes it"
-W=$KEYCAB_SRC/controller/kiosk/www
 for f in app.js i18n.js app.css index.html screen-borrow.js; do
+	# i18n.js is generated from the catalogue at build time
+	W=$KEYCAB_SRC/controller/kiosk/www
+	[ "$f" = i18n.js ] && W=$BUILD/gen/kiosk/www
 	h=$(curl -s -D - -o "$T/plain" "$URL/static/$f")
 	cmp -s "$T/plain" "$W/$f" && ! grep -qi '^content-encoding' <<<"$h" &&
 		ok "$f without Accept-Encoding: the file itself" || bad "$f without Accept-Encoding: $h"
@@ -103,6 +105,7 @@ for f in app.js i18n.js app.css index.html screen-borrow.js; do
 		bad "$f with Accept-Encoding gzip: $h"
 	fi
 done
+W=$KEYCAB_SRC/controller/kiosk/www
 etag=$(curl -s -D - -o /dev/null -H 'Accept-Encoding: gzip' "$URL/static/app.js" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
 plain_etag=$(curl -s -D - -o /dev/null "$URL/static/app.js" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept-Encoding: gzip' -H "If-None-Match: $etag" "$URL/static/app.js")
