@@ -330,12 +330,15 @@ static int derive_office_problem_forwarded(struct ctx *c)
 }
 
 /* A problem the cabinet forwarded (its inspection names a department)
- * has no row before it is resolved. */
+ * has no row before it is resolved; its department is the cabinet's. The
+ * upsert's NOT NULL department holds before its conflict is seen, so the
+ * row's own department is read first. */
 static int derive_office_problem_resolved(struct ctx *c)
 {
 	return run(c,
 		   "INSERT INTO problems (cabinet, seq, department, resolved_by, resolved_ms, resolution)"
-		   " VALUES (?1, ?2, (SELECT nullif(forwarded_to, '') FROM inspections WHERE cabinet = ?1 AND seq = ?2),"
+		   " VALUES (?1, ?2, coalesce((SELECT department FROM problems WHERE cabinet = ?1 AND seq = ?2),"
+		   " (SELECT nullif(forwarded_to, '') FROM inspections WHERE cabinet = ?1 AND seq = ?2)),"
 		   " ?3, ?4, ?5) ON CONFLICT (cabinet, seq) DO UPDATE SET resolved_by = excluded.resolved_by,"
 		   " resolved_ms = excluded.resolved_ms, resolution = excluded.resolution",
 		   "ddeTd", "cabinet", "inspection", "actor", "note");

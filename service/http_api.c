@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/util.h"
 #include "service/ingest.h"
+#include "service/office_acts.h"
 #include "service/reports.h"
 
 enum MHD_Result http_api_ingest(struct call *k)
@@ -127,58 +129,34 @@ enum MHD_Result http_api_report(struct call *k)
 	return http_reply_buf(c, 200, "application/json; charset=utf-8", out, strlen(out), NULL);
 }
 
-int http_api_review_status(struct kc_db *db, const char *cabinet, const char *handover, char *msg,
-			   size_t len)
-{
-	long long h;
-	int r;
-
-	if (!cabinet || !handover || kc_parse_long(handover, 1, INT64_MAX, &h) < 0) {
-		snprintf(msg, len, "cabinet and handover (a number) are required");
-		return 400;
-	}
-	r = kc_report_handovers_review_check(db, cabinet, h);
-	switch (r) {
-	case -EPERM:
-		snprintf(msg, len,
-			 "交接班审阅在钥匙柜签字(keycab handover review %lld),事件到达后在此显示。"
-			 " A review is signed at the cabinet; it shows here once its event arrives.",
-			 h);
-		return 409;
-	case -ENOENT:
-		snprintf(msg, len, "no handover %lld of cabinet %.64s", h, cabinet);
-		return 404;
-	case -EALREADY:
-		snprintf(msg, len, "handover %lld of cabinet %.64s is already reviewed", h, cabinet);
-		return 409;
-	case -EAGAIN:
-		snprintf(msg, len, "handover %lld of cabinet %.64s is not yet confirmed by the incoming staff", h,
-			 cabinet);
-		return 409;
-	default:
-		snprintf(msg, len, "database error");
-		return 500;
-	}
-}
-
+/* A review signed at the office through the API: {"cabinet", "handover",
+ * "note"}; an office-chain event (office_acts.c). */
 enum MHD_Result http_api_review(struct call *k)
 {
 	struct req *rq = k->rq;
-	struct MHD_Connection *c = k->c;
 	json_t *b = rq->body ? json_loadb(rq->body, rq->len, 0, NULL) : NULL;
-	json_t *h = json_object_get(b, "handover");
-	char hs[32] = "", msg[256];
-	int status;
+	json_t *h = json_object_get(b, "handover"), *msg = NULL;
+	char text[512] = "";
+	enum MHD_Result ret;
+	unsigned status;
+	int r;
 
-	if (json_is_integer(h))
-		snprintf(hs, sizeof(hs), "%lld", (long long)json_integer_value(h));
-	status = http_api_review_status(k->db, json_string_value(json_object_get(b, "cabinet")),
-					hs[0] ? hs : NULL, msg, sizeof(msg));
+	r = kc_office_review(k->db, rq->user, json_string_value(json_object_get(b, "cabinet")),
+			     json_is_integer(h) ? json_integer_value(h) : 0, json_string_value(json_object_get(b, "note")),
+			     &msg);
 	json_decref(b);
-	if (status != 200)
-		return http_reply_error(c, status,
-					status == 404 ? "not_found" : status == 409 ? "conflict" : "bad_request", msg);
-	return http_reply_json(c, 200, json_pack("{s:b, s:s}", "ok", 1, "message", msg));
+	status = kc_office_status(r);
+	if (msg)
+		kc_msg_render(msg, KC_LANG_EN, text, sizeof(text));
+	if (r == 0)
+		ret = http_reply_json(k->c, 200, json_pack("{s:b, s:s, s:O}", "ok", 1, "message", text, "code",
+							  json_object_get(msg, "code")));
+	else
+		ret = http_reply_error(k->c, status,
+				       status == 400 ? "bad_request" : status == 404 ? "not_found" :
+				       status == 409 ? "conflict" : "database", text);
+	json_decref(msg);
+	return ret;
 }
 
 enum MHD_Result http_api_cabinets(struct call *k)

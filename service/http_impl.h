@@ -15,6 +15,7 @@
 #include "service/auth.h"
 #include "service/config.h"
 #include "service/http.h"
+#include "service/web.h"
 #include "service/notify.h"
 #include "service/store.h"
 
@@ -152,15 +153,20 @@ enum MHD_Result http_api_ingest_method(struct call *k);
 enum MHD_Result http_api_report(struct call *k);
 enum MHD_Result http_api_review(struct call *k);
 enum MHD_Result http_api_cabinets(struct call *k);
-/* A review sign-off asked for (API or form): the HTTP status to answer
- * with and msg. */
-int http_api_review_status(struct kc_db *db, const char *cabinet, const char *handover, char *msg,
-			   size_t len);
 
 enum MHD_Result http_web_login(struct call *k);
 enum MHD_Result http_web_login_form(struct call *k);
 enum MHD_Result http_web_logout(struct call *k);
 enum MHD_Result http_web_review(struct call *k);
+/* web_problems.c: a problem forwarded, resolved (office_acts.h) */
+enum MHD_Result http_web_problem_forward(struct call *k);
+enum MHD_Result http_web_problem_resolve(struct call *k);
+/* The page of the caller; csrf (65 bytes) gets the session's form token,
+ * "" without a session (HTTP basic). */
+struct kc_web_page http_web_page(const struct call *k, char *csrf);
+/* An office act that recorded nothing (office_acts.h: r and msg), as a
+ * page in pg's language with the act's HTTP status. */
+enum MHD_Result http_web_act_refused(struct call *k, const struct kc_web_page *pg, int r, const json_t *msg);
 enum MHD_Result http_web_report(struct call *k);
 /* web_dashboard.c: / and /dashboard... */
 enum MHD_Result http_web_dashboard(struct call *k);

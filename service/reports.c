@@ -19,6 +19,7 @@ const struct kc_report_info kc_reports[] = {
 	{ "vacant", "Vacant-unit inspections", "空置房检查" },
 	{ "handovers", "Shift handovers", "交接班记录" },
 	{ "chain", "Chain verification", "日志链校验" },
+	{ "problems", "Problems and their follow-up", "问题跟进" },
 };
 const size_t kc_nreports = KC_ARRAY_SIZE(kc_reports);
 
@@ -310,7 +311,8 @@ int kc_report_run_mode(struct kc_db *db, const char *name, const struct kc_param
 		       size_t errlen)
 {
 	static int (*const fns[])(struct kc_report_ctx *) = { kc_report_keylog, kc_report_now, kc_report_entrustments,
-								 kc_report_vacant, kc_report_handovers, kc_report_chain };
+								 kc_report_vacant, kc_report_handovers, kc_report_chain,
+								 kc_report_problems };
 	char gen[KC_TIME_LEN];
 	struct kc_report_ctx c = { db, p, now_ms, NULL, err, errlen, 1, 100, NULL, mode, NULL };
 	int r;

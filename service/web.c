@@ -130,9 +130,6 @@ static const struct filter *filters_of(const char *report)
 					     { "to", "到", "To" }, { NULL, NULL, NULL } };
 	static const struct filter vacant[] = { { "site", "项目", "Site" }, { "month", "月份", "Month" },
 						{ NULL, NULL, NULL } };
-	static const struct filter ho[] = { { "site", "项目", "Site" }, { "cabinet", "钥匙柜", "Cabinet" },
-					    { "from", "从", "From" }, { "to", "到", "To" },
-					    { "unreviewed", "仅未审阅(1)", "Unreviewed only (1)" }, { NULL, NULL, NULL } };
 	static const struct filter chain[] = { { "cabinet", "钥匙柜", "Cabinet" }, { NULL, NULL, NULL } };
 
 	if (strcmp(report, "now") == 0)
@@ -141,8 +138,6 @@ static const struct filter *filters_of(const char *report)
 		return ent;
 	if (strcmp(report, "vacant") == 0)
 		return vacant;
-	if (strcmp(report, "handovers") == 0)
-		return ho;
 	return chain;
 }
 
@@ -232,21 +227,6 @@ static void cell(struct sbuf *b, const json_t *v, const struct kc_zone *z, bool 
 	}
 }
 
-static void review_form(struct sbuf *b, const json_t *row, const struct kc_zone *z)
-{
-	/* columns of the handovers section: 1 handover, 5 confirmed, 9 reviewed_by.
-	 * A review is signed at the cabinet and shows here from its event. */
-	if (!json_is_null(json_array_get(row, 9)))
-		return;
-	if (json_is_null(json_array_get(row, 5))) {
-		sbuf_add(b, "接班未确认 not yet confirmed");
-		return;
-	}
-	sbuf_add(b, "<span class=\"review\">待主管在钥匙柜签字审阅 to be signed at the cabinet: <code>keycab handover review ");
-	cell(b, json_array_get(row, 1), z, false, false);
-	sbuf_add(b, "</code></span>");
-}
-
 void kc_web_generated(struct sbuf *b, const json_t *report, const struct kc_web_page *pg)
 {
 	const struct kc_zone *z = kc_web_zone(report);
@@ -267,7 +247,6 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 {
 	const char *name = json_string_value(json_object_get(report, "report"));
 	const json_t *params = json_object_get(report, "params"), *sec;
-	const int is_ho = strcmp(name, "handovers") == 0;
 	const struct kc_zone *z = kc_web_zone(report);
 	struct sbuf b = { 0 };
 	size_t i;
@@ -276,6 +255,10 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 		return kc_web_vacant_sheet(report, pg);
 	if (strcmp(name, "keylog") == 0)
 		return kc_web_keylog(report, pg);
+	if (strcmp(name, "problems") == 0)
+		return kc_web_problems(report, pg);
+	if (strcmp(name, "handovers") == 0)
+		return kc_web_handovers(report, pg);
 
 	head(&b, json_string_value(json_object_get(report, "title_zh")),
 	     json_string_value(json_object_get(report, "title_en")), pg);
@@ -319,8 +302,6 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 			sbuf_html(&b, json_string_value(json_object_get(col, "en")));
 			sbuf_add(&b, "</small></th>");
 		}
-		if (is_ho && !pg->print)
-			sbuf_add(&b, "<th>审阅<small>Review</small></th>");
 		sbuf_add(&b, "</tr></thead><tbody>\n");
 		json_array_foreach(json_object_get(sec, "rows"), j, row) {
 			sbuf_add(&b, "<tr>");
@@ -334,11 +315,6 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 				sbuf_add(&b, "\">");
 				cell(&b, col, z, cname && strcmp(cname, "overdue") == 0,
 				     cname && strcmp(cname, "end") == 0);
-				sbuf_add(&b, "</td>");
-			}
-			if (is_ho && !pg->print) {
-				sbuf_add(&b, "<td>");
-				review_form(&b, row, z);
 				sbuf_add(&b, "</td>");
 			}
 			sbuf_add(&b, "</tr>\n");

@@ -1,0 +1,134 @@
+/* Problems found in inspections and their follow-up at the office
+ * (report 7, rule 5: 发现问题及时转呈相关部门并跟进处理情况): each problem
+ * with its state (open, forwarded, resolved), who forwarded it where and
+ * when, who resolved it and how, and its age. */
+#include <errno.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "service/office_acts.h"
+#include "service/reports_impl.h"
+
+#define DAY_MS 86400000LL
+
+static const struct kc_report_col prob_cols[] = {
+	{ "cabinet", "Cabinet", "钥匙柜", 's' },
+	{ "inspection", "Inspection", "巡检记录", 's' },
+	{ "found", "Found", "发现时间", 't' },
+	{ "site", "Site", "项目", 's' },
+	{ "site_name", "Site name", "项目名称", 's' },
+	{ "unit", "Unit", "房号", 's' },
+	{ "inspector", "Inspector", "检查人", 's' },
+	{ "inspector_name", "Inspector's name", "检查人姓名", 's' },
+	{ "problems", "Problems", "问题", 's' },
+	{ "state", "State", "跟进状态", 's' },
+	{ "department", "Forwarded to department", "转呈部门", 's' },
+	{ "forwarded_to", "Forwarded to", "接收人", 's' },
+	{ "forwarded_by", "Forwarded by", "转呈人", 's' },
+	{ "forwarded", "Forwarded", "转呈时间", 't' },
+	{ "resolved_by", "Resolved by", "处理记录人", 's' },
+	{ "resolved", "Resolved", "解决时间", 't' },
+	{ "resolution", "Resolution", "处理结果", 's' },
+	{ "age_days", "Age (days)", "已历天数", 's' },
+	{ NULL, NULL, NULL, 0 },
+};
+#define COL_FOUND 2
+#define COL_RESOLVED 15
+#define COL_AGE 17
+
+/* Problems of the inspections i (result problems) with their follow-up
+ * p; a department the cabinet recorded counts as forwarded there by the
+ * staff who recorded the inspection, when it was recorded. */
+#define PROBLEMS_FROM                                                                                    \
+	" FROM inspections i LEFT JOIN problems p ON p.cabinet = i.cabinet AND p.seq = i.seq"          \
+	" LEFT JOIN sites s ON s.site = i.site WHERE i.result = 'problems'"
+#define PROBLEMS_SELECT                                                                                  \
+	"SELECT i.cabinet, i.seq, i.ts_ms, i.site, s.name, i.unit, i.inspector, "                        \
+	KC_PERSON_NAME_SQL("i.inspector") ", i.problems, " KC_PROBLEM_STATE_SQL ","                      \
+	" coalesce(p.department, nullif(i.forwarded_to, '')), p.forwarded_to,"                          \
+	" coalesce(p.forwarded_by, CASE WHEN coalesce(i.forwarded_to, '') <> '' THEN i.actor END),"      \
+	" coalesce(p.forwarded_ms, CASE WHEN coalesce(i.forwarded_to, '') <> '' THEN i.ts_ms END),"      \
+	" p.resolved_by, p.resolved_ms, p.resolution, NULL"
+
+/* The report's filters: site, cabinet, state (a state's code, or
+ * "unresolved"). 0 or -EINVAL. */
+static int problems_filter(struct kc_report_ctx *c, struct kc_query *f)
+{
+	const char *site, *cab, *state;
+	enum kc_problem_state s;
+
+	if (kc_report_param_name(c, "site", &site) < 0 || kc_report_param_name(c, "cabinet", &cab) < 0 ||
+	    kc_report_param_name(c, "state", &state) < 0)
+		return -EINVAL;
+	if (site)
+		kc_query_str(f, " AND i.site = ?", site);
+	if (cab)
+		kc_query_str(f, " AND i.cabinet = ?", cab);
+	if (state && strcmp(state, "unresolved") == 0)
+		kc_query_add(f, " AND p.resolved_ms IS NULL");
+	else if (state && kc_problem_state_find(state, &s) == 0)
+		kc_query_str(f, " AND " KC_PROBLEM_STATE_SQL " = ?", kc_problem_state_name(s));
+	else if (state)
+		return kc_report_bad(c, "parameter \"state\": \"%.40s\" is not open, forwarded, resolved or unresolved",
+				     state);
+	return 0;
+}
+
+/* Each row's age in whole days: from when it was found to when it was
+ * resolved, or to now while it is not. */
+static void set_ages(struct kc_report_ctx *c, json_t *sec)
+{
+	json_t *row;
+	size_t i;
+
+	json_array_foreach(json_object_get(sec, "rows"), i, row) {
+		int64_t found = 0, end = c->now;
+		const char *resolved = json_string_value(json_array_get(row, COL_RESOLVED));
+
+		if (kc_time_parse(json_string_value(json_array_get(row, COL_FOUND)), &found) < 0)
+			continue;
+		if (resolved)
+			kc_time_parse(resolved, &end);
+		json_array_set_new(row, COL_AGE, json_integer(end > found ? (end - found) / DAY_MS : 0));
+	}
+}
+
+int kc_report_problems(struct kc_report_ctx *c)
+{
+	struct kc_query f = { 0 }, q = { 0 };
+	int64_t open;
+	json_t *sec;
+
+	if (kc_report_paging(c) < 0 || problems_filter(c, &f) < 0)
+		return -EINVAL;
+	sec = kc_report_section(c, "problems", "Problems found in inspections and their follow-up", "巡检发现问题及跟进",
+				prob_cols);
+	if (kc_report_paged(c, sec, PROBLEMS_SELECT PROBLEMS_FROM, "SELECT count(*)" PROBLEMS_FROM, &f,
+			    " ORDER BY p.resolved_ms IS NOT NULL, i.ts_ms, i.cabinet, i.seq", prob_cols) < 0)
+		return -EIO;
+	set_ages(c, sec);
+	kc_query_add(&q, "SELECT count(*)" PROBLEMS_FROM);
+	kc_query_append(&q, &f);
+	kc_query_add(&q, " AND p.resolved_ms IS NULL");
+	if ((open = kc_report_count(c, &q)) < 0)
+		return -EIO;
+	json_object_set_new(sec, "unresolved", json_integer(open));
+	return 0;
+}
+
+int kc_report_problems_unresolved(struct kc_report_ctx *c, const char *site)
+{
+	struct kc_query q = { 0 };
+	json_t *sec;
+
+	sec = kc_report_section(c, "unresolved", "Problems not yet resolved", "未解决的问题", prob_cols);
+	kc_query_add(&q, PROBLEMS_SELECT PROBLEMS_FROM " AND p.resolved_ms IS NULL");
+	if (site)
+		kc_query_str(&q, " AND i.site = ?", site);
+	kc_query_add(&q, " ORDER BY i.site, i.ts_ms, i.cabinet, i.seq");
+	kc_query_int(&q, " LIMIT ?", KC_PRINT_MAX);
+	if (kc_report_fill(c, sec, &q, prob_cols) < 0)
+		return -EIO;
+	set_ages(c, sec);
+	return 0;
+}
