@@ -13,6 +13,7 @@
 #include "service/ingest.h"
 #include "service/office_acts.h"
 #include "service/reports.h"
+#include "service/office.h"
 
 enum MHD_Result http_api_ingest(struct call *k)
 {
@@ -172,7 +173,8 @@ enum MHD_Result http_api_cabinets(struct call *k)
 	int r;
 
 	if (strcmp(method, "GET") == 0 && !*rest) {
-		st = kc_db_stmt(db, "SELECT id, created_ms, last_seq, last_seen_ms FROM cabinets ORDER BY id");
+		st = kc_db_stmt(db, "SELECT id, created_ms, last_seq, last_seen_ms FROM cabinets"
+				    " WHERE id <> '" KC_OFFICE_CHAIN "' ORDER BY id");
 		list = json_array();
 		while (st && sqlite3_step(st) == SQLITE_ROW)
 			json_array_append_new(list, json_pack("{s:o, s:o, s:o, s:o}", "id", kc_column_json(st, 0),

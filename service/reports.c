@@ -11,6 +11,7 @@
 #include "common/util.h"
 #include "service/mask.h"
 #include "service/reports_impl.h"
+#include "service/office.h"
 
 const struct kc_report_info kc_reports[] = {
 	{ "keylog", "Key log", "钥匙日志" },
@@ -285,7 +286,7 @@ static const struct kc_zone *report_zone(struct kc_db *db, const struct kc_param
 		return kc_report_site_zone(db, site);
 	if (cab && *cab)
 		return kc_report_cabinet_zone(db, cab);
-	st = kc_db_stmt(db, "SELECT id FROM cabinets");
+	st = kc_db_stmt(db, "SELECT id FROM cabinets WHERE id <> '" KC_OFFICE_CHAIN "'");
 	if (!st)
 		return kc_zone_default();
 	while (sqlite3_step(st) == SQLITE_ROW) {

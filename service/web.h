@@ -78,6 +78,8 @@ void kc_web_print_notice(struct sbuf *b, const json_t *sec);
 const json_t *kc_web_section(const json_t *report, const char *name);
 const json_t *kc_web_at(const json_t *sec, const json_t *row, const char *col);
 const char *kc_web_str(const json_t *sec, const json_t *row, const char *col);
+/* A report page's head: its title, navigation and when it was made. */
+void kc_web_report_head(struct sbuf *b, const json_t *report, const struct kc_web_page *pg);
 /* The hidden form token field of pg's forms. */
 void kc_web_csrf_field(struct sbuf *b, const struct kc_web_page *pg);
 

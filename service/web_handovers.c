@@ -49,99 +49,82 @@ static const char *member(const json_t *o, const char *name)
 	return json_string_value(json_object_get(o, name)) ?: "";
 }
 
-/* One list of a sheet: heading (count), then a table of cols (the item
- * members' headings), or 无 when empty. */
-static bool list_head(struct sbuf *b, const struct kc_web_page *pg, const char *cls, const char *heading,
-		      const json_t *items, const char *const *cols)
+/* How a list's cell shows an item's member. */
+enum cell_as { AS_TEXT, AS_PERSON, AS_TIME, AS_ALARM, AS_ID_TYPE };
+
+/* The three lists of a sheet, each a column of the report holding an
+ * array of objects: its heading, and its columns (label, member, how). */
+static const struct sheet_list {
+	const char *col, *cls, *heading;
+	struct {
+		const char *label, *member;
+		enum cell_as as;
+	} cells[5];
+} sheet_lists[] = {
+	{ "keys_out", "keys-out", "Keys out",
+	  { { "Key", "key", AS_TEXT }, { "Unit", "unit", AS_TEXT }, { "Borrower", "person", AS_PERSON },
+	    { "Due", "due", AS_TIME } } },
+	{ "ids_held", "ids-held", "IDs held",
+	  { { "Holder", "person", AS_PERSON }, { "ID type", "id_type", AS_ID_TYPE },
+	    { "ID number (masked)", "id_masked", AS_TEXT } } },
+	{ "alarms", "alarms", "Open alarms",
+	  { { "Alarm", "type", AS_ALARM }, { "Key", "key", AS_TEXT }, { "Unit", "unit", AS_TEXT },
+	    { "Slot", "slot", AS_TEXT } } },
+};
+
+static void list_cell(struct sbuf *b, const struct kc_zone *z, const json_t *it, const char *m, enum cell_as as)
 {
-	sbuf_printf(b, "<h3>");
-	text(b, pg, heading);
+	switch (as) {
+	case AS_PERSON:
+		person(b, member(it, m), member(it, "name"));
+		break;
+	case AS_TIME:
+		when(b, z, member(it, m));
+		break;
+	case AS_ALARM:
+		sbuf_html(b, kc_keylog_word("alarm", member(it, m)));
+		break;
+	case AS_ID_TYPE:
+		sbuf_html(b, kc_keylog_word("id_type", member(it, m)));
+		break;
+	default:
+		sbuf_html(b, member(it, m));
+	}
+}
+
+/* One list of a sheet: its heading with its count, then its table, or
+ * None when it is empty. */
+static void sheet_list(struct sbuf *b, const struct kc_web_page *pg, const struct kc_zone *z,
+		       const struct sheet_list *l, const json_t *items)
+{
+	const json_t *it;
+	size_t i, c;
+
+	sbuf_add(b, "<h3>");
+	text(b, pg, l->heading);
 	sbuf_printf(b, " (%zu)</h3>", json_array_size(items));
 	if (json_array_size(items) == 0) {
 		sbuf_add(b, "<p class=\"none\">");
 		text(b, pg, "None");
 		sbuf_add(b, "</p>\n");
-		return false;
+		return;
 	}
-	sbuf_printf(b, "<table class=\"report %s\"><thead><tr>", cls);
-	for (; *cols; cols++) {
+	sbuf_printf(b, "<table class=\"report %s\"><thead><tr>", l->cls);
+	for (c = 0; c < KC_ARRAY_SIZE(l->cells) && l->cells[c].label; c++) {
 		sbuf_add(b, "<th>");
-		text(b, pg, *cols);
+		text(b, pg, l->cells[c].label);
 		sbuf_add(b, "</th>");
 	}
 	sbuf_add(b, "</tr></thead><tbody>\n");
-	return true;
-}
-
-static void td(struct sbuf *b, const struct kc_web_page *pg, const char *label, const char *value)
-{
-	sbuf_add(b, "<td data-label=\"");
-	text(b, pg, label);
-	sbuf_add(b, "\">");
-	sbuf_html(b, value);
-	sbuf_add(b, "</td>");
-}
-
-static void keys_out(struct sbuf *b, const struct kc_web_page *pg, const struct kc_zone *z, const json_t *items)
-{
-	static const char *const cols[] = { "Key", "Unit", "Borrower", "Due", NULL };
-	const json_t *it;
-	size_t i;
-
-	if (!list_head(b, pg, "keys-out", "Keys out", items, cols))
-		return;
 	json_array_foreach(items, i, it) {
 		sbuf_add(b, "<tr>");
-		td(b, pg, "Key", member(it, "key"));
-		td(b, pg, "Unit", member(it, "unit"));
-		sbuf_add(b, "<td data-label=\"");
-		text(b, pg, "Borrower");
-		sbuf_add(b, "\">");
-		person(b, member(it, "person"), member(it, "name"));
-		sbuf_add(b, "</td><td data-label=\"");
-		text(b, pg, "Due");
-		sbuf_add(b, "\">");
-		when(b, z, member(it, "due"));
-		sbuf_add(b, "</td></tr>\n");
-	}
-	sbuf_add(b, "</tbody></table>\n");
-}
-
-static void ids_held(struct sbuf *b, const struct kc_web_page *pg, const json_t *items)
-{
-	static const char *const cols[] = { "Holder", "ID type", "ID number (masked)", NULL };
-	const json_t *it;
-	size_t i;
-
-	if (!list_head(b, pg, "ids-held", "IDs held", items, cols))
-		return;
-	json_array_foreach(items, i, it) {
-		sbuf_add(b, "<tr><td data-label=\"");
-		text(b, pg, "Holder");
-		sbuf_add(b, "\">");
-		person(b, member(it, "person"), member(it, "name"));
-		sbuf_add(b, "</td>");
-		td(b, pg, "ID type", kc_keylog_word("id_type", member(it, "id_type")));
-		td(b, pg, "ID number (masked)", member(it, "id_masked"));
-		sbuf_add(b, "</tr>\n");
-	}
-	sbuf_add(b, "</tbody></table>\n");
-}
-
-static void alarms(struct sbuf *b, const struct kc_web_page *pg, const json_t *items)
-{
-	static const char *const cols[] = { "Alarm", "Key", "Unit", "Slot", NULL };
-	const json_t *it;
-	size_t i;
-
-	if (!list_head(b, pg, "alarms", "Open alarms", items, cols))
-		return;
-	json_array_foreach(items, i, it) {
-		sbuf_add(b, "<tr>");
-		td(b, pg, "Alarm", kc_keylog_word("alarm", member(it, "type")));
-		td(b, pg, "Key", member(it, "key"));
-		td(b, pg, "Unit", member(it, "unit"));
-		td(b, pg, "Slot", member(it, "slot"));
+		for (c = 0; c < KC_ARRAY_SIZE(l->cells) && l->cells[c].label; c++) {
+			sbuf_add(b, "<td data-label=\"");
+			text(b, pg, l->cells[c].label);
+			sbuf_add(b, "\">");
+			list_cell(b, z, it, l->cells[c].member, l->cells[c].as);
+			sbuf_add(b, "</td>");
+		}
 		sbuf_add(b, "</tr>\n");
 	}
 	sbuf_add(b, "</tbody></table>\n");
@@ -224,9 +207,8 @@ static void sheet(struct sbuf *b, const struct kc_web_page *pg, const struct kc_
 		text(b, pg, "not yet confirmed");
 	}
 	sbuf_add(b, "</p>\n");
-	keys_out(b, pg, z, kc_web_at(sec, row, "keys_out"));
-	ids_held(b, pg, kc_web_at(sec, row, "ids_held"));
-	alarms(b, pg, kc_web_at(sec, row, "alarms"));
+	for (size_t i = 0; i < KC_ARRAY_SIZE(sheet_lists); i++)
+		sheet_list(b, pg, z, &sheet_lists[i], kc_web_at(sec, row, sheet_lists[i].col));
 	review(b, pg, z, sec, row);
 	sbuf_add(b, "</section>\n");
 }
@@ -291,10 +273,8 @@ char *kc_web_handovers(const json_t *report, const struct kc_web_page *pg)
 	struct sbuf b = { 0 };
 	size_t i;
 
-	kc_web_head(&b, json_string_value(json_object_get(report, "title_zh")),
-		    json_string_value(json_object_get(report, "title_en")), pg);
+	kc_web_report_head(&b, report, pg);
 	sbuf_add(&b, sheet_style);
-	kc_web_generated(&b, report, pg);
 	if (!pg->print) {
 		filters(&b, pg, params);
 		sbuf_add(&b, "<p class=\"noprint\"><a class=\"print\" href=\"/r/handovers");

@@ -179,9 +179,7 @@ char *kc_web_problems(const json_t *report, const struct kc_web_page *pg)
 	struct sbuf b = { 0 };
 	size_t i;
 
-	kc_web_head(&b, json_string_value(json_object_get(report, "title_zh")),
-		    json_string_value(json_object_get(report, "title_en")), pg);
-	kc_web_generated(&b, report, pg);
+	kc_web_report_head(&b, report, pg);
 	if (!pg->print) {
 		filters(&b, pg, params);
 		sbuf_add(&b, "<p class=\"noprint\"><a href=\"/r/problems");
@@ -210,14 +208,20 @@ char *kc_web_problems(const json_t *report, const struct kc_web_page *pg)
 	return sbuf_take(&b);
 }
 
+/* A form field's text, "" when it is missing. */
+static void form_text(const struct req *rq, const char *name, char *out, size_t len)
+{
+	if (http_request_form(rq->body, rq->len, name, out, len) < 0)
+		out[0] = '\0';
+}
+
 /* The form's problem: its cabinet and inspection (0 when missing). */
 static void form_problem(const struct req *rq, char *cab, size_t len, int64_t *inspection)
 {
 	char seq[32];
 	long long n = 0;
 
-	if (http_request_form(rq->body, rq->len, "cabinet", cab, len) < 0)
-		cab[0] = '\0';
+	form_text(rq, "cabinet", cab, len);
 	if (http_request_form(rq->body, rq->len, "inspection", seq, sizeof(seq)) < 0 ||
 	    kc_parse_long(seq, 1, INT64_MAX, &n) < 0)
 		n = 0;
@@ -237,9 +241,11 @@ static enum MHD_Result act_reply(struct call *k, const struct kc_web_page *pg, i
 	return ret;
 }
 
-enum MHD_Result http_web_problem_forward(struct call *k)
+/* A problem's next step from its form: forwarded (department, to) or
+ * resolved (note). */
+static enum MHD_Result problem_step(struct call *k, enum kc_problem_state next)
 {
-	char cab[256], dept[256] = "", to[256] = "", csrf[65];
+	char cab[256], text[1024], to[256], csrf[65];
 	struct kc_web_page pg = http_web_page(k, csrf);
 	int64_t inspection;
 	json_t *msg = NULL;
@@ -248,27 +254,23 @@ enum MHD_Result http_web_problem_forward(struct call *k)
 	if (!http_request_csrf_ok(k->rq))
 		return http_reply_html(k->c, 403, kc_web_message(&pg, "错误 Error", "bad form token"), NULL);
 	form_problem(k->rq, cab, sizeof(cab), &inspection);
-	if (http_request_form(k->rq->body, k->rq->len, "department", dept, sizeof(dept)) < 0)
-		dept[0] = '\0';
-	if (http_request_form(k->rq->body, k->rq->len, "to", to, sizeof(to)) < 0)
-		to[0] = '\0';
-	r = kc_office_problem_forward(k->db, k->rq->user, cab, inspection, dept, to, &msg);
+	if (next == KC_PROBLEM_FORWARDED) {
+		form_text(k->rq, "department", text, sizeof(text));
+		form_text(k->rq, "to", to, sizeof(to));
+		r = kc_office_problem_forward(k->db, k->rq->user, cab, inspection, text, to, &msg);
+	} else {
+		form_text(k->rq, "note", text, sizeof(text));
+		r = kc_office_problem_resolve(k->db, k->rq->user, cab, inspection, text, &msg);
+	}
 	return act_reply(k, &pg, r, msg);
+}
+
+enum MHD_Result http_web_problem_forward(struct call *k)
+{
+	return problem_step(k, KC_PROBLEM_FORWARDED);
 }
 
 enum MHD_Result http_web_problem_resolve(struct call *k)
 {
-	char cab[256], note[1024] = "", csrf[65];
-	struct kc_web_page pg = http_web_page(k, csrf);
-	int64_t inspection;
-	json_t *msg = NULL;
-	int r;
-
-	if (!http_request_csrf_ok(k->rq))
-		return http_reply_html(k->c, 403, kc_web_message(&pg, "错误 Error", "bad form token"), NULL);
-	form_problem(k->rq, cab, sizeof(cab), &inspection);
-	if (http_request_form(k->rq->body, k->rq->len, "note", note, sizeof(note)) < 0)
-		note[0] = '\0';
-	r = kc_office_problem_resolve(k->db, k->rq->user, cab, inspection, note, &msg);
-	return act_reply(k, &pg, r, msg);
+	return problem_step(k, KC_PROBLEM_RESOLVED);
 }

@@ -34,6 +34,13 @@ const char *kc_web_str(const json_t *sec, const json_t *row, const char *col)
 	return s ? s : "";
 }
 
+void kc_web_report_head(struct sbuf *b, const json_t *report, const struct kc_web_page *pg)
+{
+	kc_web_head(b, json_string_value(json_object_get(report, "title_zh")),
+		    json_string_value(json_object_get(report, "title_en")), pg);
+	kc_web_generated(b, report, pg);
+}
+
 void kc_web_csrf_field(struct sbuf *b, const struct kc_web_page *pg)
 {
 	sbuf_add(b, "<input type=\"hidden\" name=\"csrf\" value=\"");

@@ -122,6 +122,19 @@ static const char *no_params(void *ctx, const char *name)
 	return NULL;
 }
 
+/* Removes dir/name with its -wal and -shm files, then dir. */
+static void remove_db(const char *dir, const char *name)
+{
+	static const char *const ends[] = { "", "-wal", "-shm" };
+	char p[128];
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%s%s", dir, name, ends[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
 static void test_ingest_and_report(void **state)
 {
 	char path[] = "/tmp/kc-unit-XXXXXX", dbp[64], err[256], prev[KC_HASH_HEX] = KC_GENESIS_HASH;
@@ -170,12 +183,7 @@ static void test_ingest_and_report(void **state)
 	json_decref(batch);
 	kc_db_free(db);
 	kc_config_free(&cfg);
-	unlink(dbp);
-	snprintf(dbp, sizeof(dbp), "%s/a.db-wal", path);
-	unlink(dbp);
-	snprintf(dbp, sizeof(dbp), "%s/a.db-shm", path);
-	unlink(dbp);
-	rmdir(path);
+	remove_db(path, "a.db");
 }
 
 static void count_difference(void *ctx, const char *sentence)
@@ -226,12 +234,7 @@ static void test_office_chain(void **state)
 	json_decref(nodept);
 	kc_db_free(db);
 	kc_config_free(&cfg);
-	unlink(dbp);
-	snprintf(dbp, sizeof(dbp), "%s/o.db-wal", path);
-	unlink(dbp);
-	snprintf(dbp, sizeof(dbp), "%s/o.db-shm", path);
-	unlink(dbp);
-	rmdir(path);
+	remove_db(path, "o.db");
 }
 
 int main(void)
