@@ -242,11 +242,16 @@ static json_t *sentence_fields(const struct kc_keylog_event *e)
 	field(f, "vacancy", json_is_true(json_object_get(d, "vacant")) ? "转为空置" : "转为入住", "");
 	snprintf(result, sizeof(result), "%lld", (long long)json_integer_value(json_object_get(d, "handover")));
 	field(f, "handover", result, "");
-	/* the office chain's acts (office.c) */
+	/* the office chain's acts (office.c); typed text, a phone number in
+	 * it masked */
 	field(f, "cabinet", data_str(d, "cabinet"), "—");
-	field(f, "department", data_str(d, "department"), "—");
-	field(f, "to", data_str(d, "to"), "");
-	field(f, "note", data_str(d, "note"), "—");
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const typed[][2] = { { "department", "—" }, { "to", "" }, { "note", "—" } };
+		char *m = data_str(d, typed[i][0]) ? kc_mask_digits(data_str(d, typed[i][0])) : NULL;
+
+		field(f, typed[i][0], m, typed[i][1]);
+		free(m);
+	}
 	return f;
 }
 
