@@ -150,8 +150,8 @@ enum MHD_Result http_api_review(struct call *k)
 	if (msg)
 		kc_msg_render(msg, KC_LANG_EN, text, sizeof(text));
 	if (r == 0)
-		ret = http_reply_json(k->c, 200, json_pack("{s:b, s:s, s:O}", "ok", 1, "message", text, "code",
-							  json_object_get(msg, "code")));
+		ret = http_reply_json(k->c, 200, json_pack("{s:b, s:s, s:s}", "ok", 1, "message", text, "code",
+							  json_string_value(json_object_get(msg, "code")) ?: ""));
 	else
 		ret = http_reply_error(k->c, status,
 				       status == 400 ? "bad_request" : status == 404 ? "not_found" :

@@ -32,7 +32,7 @@ static json_t *office_event(const struct kc_chain *ch, enum kc_event_type type, 
 			{ "person", about ? about->person : NULL } };
 	json_t *ev;
 
-	if (!name)
+	if (!name || strncmp(name, "office.", 7) != 0)
 		return NULL;
 	ev = kc_event_new(KC_OFFICE_CHAIN, ch->seq + 1, now_ms, name);
 	if (!ev)
@@ -62,6 +62,8 @@ int kc_office_append(struct kc_db *db, enum kc_event_type type, const char *acto
 	r = kc_chain_load(db, KC_OFFICE_CHAIN, &ch);
 	if (r < 0)
 		return -EIO; /* -ENOENT too: the schema's own row is missing */
+	if (strncmp(kc_event_type_name(type) ?: "", "office.", 7) != 0)
+		return -EINVAL;
 	ev = office_event(&ch, type, actor, about, data, now_ms);
 	canon = ev ? kc_event_canonical(ev) : NULL;
 	if (!canon) {

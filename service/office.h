@@ -28,9 +28,10 @@ struct kc_office_about {
 
 /* Appends an event of type, by actor (the office account), with data
  * (borrowed; NULL for {}) to the office chain and derives its rows, in
- * one transaction (it takes the writers' lock). Returns 0, -EINVAL when
- * data lacks what its report table needs (nothing is stored), -ENOMEM,
- * -EIO. */
+ * one transaction (it takes the writers' lock). The type is one of the
+ * office's ("office.*" in common/event_types.h; a cabinet's type is
+ * refused). Returns 0, -EINVAL when the type is no office act or data
+ * lacks what its report table needs (nothing is stored), -ENOMEM, -EIO. */
 int kc_office_record(struct kc_db *db, enum kc_event_type type, const char *actor, const json_t *data);
 /* kc_office_record with the members of about (NULL for none); *seq (when
  * seq is not NULL) gets the event's seq. */

@@ -92,7 +92,7 @@ int kc_office_review(struct kc_db *db, const char *actor, const char *cabinet, i
 {
 	sqlite3_stmt *st;
 	char when[40] = "";
-	char by[KC_TIME_LEN * 3] = "";
+	char by[128] = "";
 	int r, confirmed = 0, reviewed = 0;
 	json_t *data;
 

@@ -252,7 +252,10 @@ static enum MHD_Result problem_step(struct call *k, enum kc_problem_state next)
 	int r;
 
 	if (!http_request_csrf_ok(k->rq))
-		return http_reply_html(k->c, 403, kc_web_message(&pg, "错误 Error", "bad form token"), NULL);
+		return http_reply_html(k->c, 403,
+				       kc_web_message(&pg, kc_web_t(&pg, "Not recorded"),
+						      kc_web_t(&pg, "The form has expired: open the page again and retry.")),
+				       NULL);
 	form_problem(k->rq, cab, sizeof(cab), &inspection);
 	if (next == KC_PROBLEM_FORWARDED) {
 		form_text(k->rq, "department", text, sizeof(text));

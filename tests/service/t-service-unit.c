@@ -214,6 +214,8 @@ static void test_office_chain(void **state)
 	assert_non_null(db);
 	assert_int_equal(kc_chain_verify(db, KC_OFFICE_CHAIN, &checked, &bad, err, sizeof(err)), 0);
 	assert_int_equal(checked, 0);
+	/* a cabinet's type is no office act */
+	assert_int_equal(kc_office_record(db, KC_EVT_NOTICE_DUE, "sup", ok), -EINVAL);
 	/* a member its table needs is missing: nothing is stored */
 	assert_int_equal(kc_office_record(db, KC_EVT_OFFICE_PROBLEM_FORWARDED, "sup", nodept), -EINVAL);
 	assert_int_equal(kc_office_record_about(db, KC_EVT_OFFICE_PROBLEM_FORWARDED, "sup", &about, ok, &seq), 0);
