@@ -16,7 +16,7 @@
 static const char sheet_style[] =
 	"<style>section.sheet{border:1px solid #999;padding:.4em .8em;margin:0 0 1em;break-inside:avoid}"
 	"section.sheet h2{font-size:16px;margin:.2em 0}section.sheet h3{font-size:14px;margin:.5em 0 .2em}"
-	".review form{display:inline}.signline{display:inline-block;width:10em;border-bottom:1px solid #000}"
+	"form.filter input[type=checkbox]{width:auto}.review form{display:inline}.signline{display:inline-block;width:10em;border-bottom:1px solid #000}"
 	"@media print{section.sheet{border:0;border-bottom:1px solid #000}}</style>\n";
 
 static void text(struct sbuf *b, const struct kc_web_page *pg, const char *en)
@@ -246,7 +246,11 @@ static void pager(struct sbuf *b, const struct kc_web_page *pg, const json_t *pa
 	json_int_t size = json_integer_value(json_object_get(sec, "page_size"));
 	char extra[48];
 
-	sbuf_printf(b, "<p class=\"meta pager\">%lld &middot; %lld ", (long long)total, (long long)page);
+	sbuf_add(b, "<p class=\"meta pager\">");
+	text(b, pg, "Total");
+	sbuf_printf(b, " %lld &middot; ", (long long)total);
+	text(b, pg, "Page");
+	sbuf_printf(b, " %lld ", (long long)page);
 	if (!pg->print && page > 1) {
 		snprintf(extra, sizeof(extra), "page=%lld", (long long)page - 1);
 		sbuf_add(b, "<a href=\"/r/handovers");
