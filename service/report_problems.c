@@ -9,8 +9,6 @@
 #include "service/office_acts.h"
 #include "service/reports_impl.h"
 
-#define DAY_MS 86400000LL
-
 static const struct kc_report_col prob_cols[] = {
 	{ "cabinet", "Cabinet", "钥匙柜", 's' },
 	{ "inspection", "Inspection", "巡检记录", 's' },
@@ -32,13 +30,13 @@ static const struct kc_report_col prob_cols[] = {
 	{ "age_days", "Age (days)", "已历天数", 's' },
 	{ NULL, NULL, NULL, 0 },
 };
-#define COL_FOUND 2
-#define COL_RESOLVED 15
-#define COL_AGE 17
 
 /* Problems of the inspections i (result problems) with their follow-up
  * p; a department the cabinet recorded counts as forwarded there by the
- * staff who recorded the inspection, when it was recorded. */
+ * staff who recorded the inspection, when it was recorded. A problem's
+ * age is in whole days from when it was found to when it was resolved,
+ * or to now (the database's clock, so that every page and export of one
+ * statement agrees). */
 #define PROBLEMS_FROM                                                                                    \
 	" FROM inspections i LEFT JOIN problems p ON p.cabinet = i.cabinet AND p.seq = i.seq"          \
 	" LEFT JOIN sites s ON s.site = i.site WHERE i.result = 'problems'"
@@ -48,7 +46,8 @@ static const struct kc_report_col prob_cols[] = {
 	" coalesce(p.department, nullif(i.forwarded_to, '')), p.forwarded_to,"                          \
 	" coalesce(p.forwarded_by, CASE WHEN coalesce(i.forwarded_to, '') <> '' THEN i.actor END),"      \
 	" coalesce(p.forwarded_ms, CASE WHEN coalesce(i.forwarded_to, '') <> '' THEN i.ts_ms END),"      \
-	" p.resolved_by, p.resolved_ms, p.resolution, NULL"
+	" p.resolved_by, p.resolved_ms, p.resolution,"                                                 \
+	" (coalesce(p.resolved_ms, CAST(strftime('%s', 'now') AS INTEGER) * 1000) - i.ts_ms) / 86400000"
 
 /* The report's filters: site, cabinet, state (a state's code, or
  * "unresolved"). 0 or -EINVAL. */
@@ -74,25 +73,6 @@ static int problems_filter(struct kc_report_ctx *c, struct kc_query *f)
 	return 0;
 }
 
-/* Each row's age in whole days: from when it was found to when it was
- * resolved, or to now while it is not. */
-static void set_ages(struct kc_report_ctx *c, json_t *sec)
-{
-	json_t *row;
-	size_t i;
-
-	json_array_foreach(json_object_get(sec, "rows"), i, row) {
-		int64_t found = 0, end = c->now;
-		const char *resolved = json_string_value(json_array_get(row, COL_RESOLVED));
-
-		if (kc_time_parse(json_string_value(json_array_get(row, COL_FOUND)), &found) < 0)
-			continue;
-		if (resolved)
-			kc_time_parse(resolved, &end);
-		json_array_set_new(row, COL_AGE, json_integer(end > found ? (end - found) / DAY_MS : 0));
-	}
-}
-
 int kc_report_problems(struct kc_report_ctx *c)
 {
 	struct kc_query f = { 0 }, q = { 0 };
@@ -106,7 +86,6 @@ int kc_report_problems(struct kc_report_ctx *c)
 	if (kc_report_paged(c, sec, PROBLEMS_SELECT PROBLEMS_FROM, "SELECT count(*)" PROBLEMS_FROM, &f,
 			    " ORDER BY p.resolved_ms IS NOT NULL, i.ts_ms, i.cabinet, i.seq", prob_cols) < 0)
 		return -EIO;
-	set_ages(c, sec);
 	kc_query_add(&q, "SELECT count(*)" PROBLEMS_FROM);
 	kc_query_append(&q, &f);
 	kc_query_add(&q, " AND p.resolved_ms IS NULL");
@@ -129,6 +108,5 @@ int kc_report_problems_unresolved(struct kc_report_ctx *c, const char *site)
 	kc_query_int(&q, " LIMIT ?", KC_PRINT_MAX);
 	if (kc_report_fill(c, sec, &q, prob_cols) < 0)
 		return -EIO;
-	set_ages(c, sec);
 	return 0;
 }
