@@ -8,9 +8,12 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/util.h"
 #include "service/ingest.h"
+#include "service/office_acts.h"
 #include "service/reports.h"
+#include "service/office.h"
 
 enum MHD_Result http_api_ingest(struct call *k)
 {
@@ -119,60 +122,34 @@ enum MHD_Result http_api_report(struct call *k)
 	return http_reply_buf(c, 200, "application/json; charset=utf-8", out, strlen(out), NULL);
 }
 
-int http_api_review_status(struct kc_db *db, const char *cabinet, const char *handover, enum kc_lang lang, char *msg,
-			   size_t len)
-{
-	long long h;
-	int r;
-
-	if (!cabinet || !handover || kc_parse_long(handover, 1, INT64_MAX, &h) < 0) {
-		snprintf(msg, len, "%s", kc_msg_gettext(lang, "cabinet and handover (a number) are required"));
-		return 400;
-	}
-	r = kc_report_handovers_review_check(db, cabinet, h);
-	switch (r) {
-	case -EPERM:
-		snprintf(msg, len,
-			 kc_msg_gettext(lang, "A review is signed at the cabinet (keycab handover review %lld); it shows"
-					      " here once its event arrives."),
-			 h);
-		return 409;
-	case -ENOENT:
-		snprintf(msg, len, kc_msg_gettext(lang, "no handover %lld of cabinet %.64s"), h, cabinet);
-		return 404;
-	case -EALREADY:
-		snprintf(msg, len, kc_msg_gettext(lang, "handover %lld of cabinet %.64s is already reviewed"), h, cabinet);
-		return 409;
-	case -EAGAIN:
-		snprintf(msg, len,
-			 kc_msg_gettext(lang, "handover %lld of cabinet %.64s is not yet confirmed by the incoming staff"), h,
-			 cabinet);
-		return 409;
-	default:
-		snprintf(msg, len, "%s", kc_msg_gettext(lang, "Database error"));
-		return 500;
-	}
-}
-
+/* A review signed at the office through the API: {"cabinet", "handover",
+ * "note"}; an office-chain event (office_acts.c). */
 enum MHD_Result http_api_review(struct call *k)
 {
 	struct req *rq = k->rq;
-	struct MHD_Connection *c = k->c;
 	json_t *b = rq->body ? json_loadb(rq->body, rq->len, 0, NULL) : NULL;
-	json_t *h = json_object_get(b, "handover");
-	char hs[32] = "", msg[256];
-	int status;
+	json_t *h = json_object_get(b, "handover"), *msg = NULL;
+	char text[512] = "";
+	enum MHD_Result ret;
+	unsigned status;
+	int r;
 
-	if (json_is_integer(h))
-		snprintf(hs, sizeof(hs), "%lld", (long long)json_integer_value(h));
-	/* the API answers in English */
-	status = http_api_review_status(k->db, json_string_value(json_object_get(b, "cabinet")),
-					hs[0] ? hs : NULL, KC_LANG_EN, msg, sizeof(msg));
+	r = kc_office_review(k->db, rq->user, json_string_value(json_object_get(b, "cabinet")),
+			     json_is_integer(h) ? json_integer_value(h) : 0, json_string_value(json_object_get(b, "note")),
+			     &msg);
 	json_decref(b);
-	if (status != 200)
-		return http_reply_error(c, status,
-					status == 404 ? "not_found" : status == 409 ? "conflict" : "bad_request", msg);
-	return http_reply_json(c, 200, json_pack("{s:b, s:s}", "ok", 1, "message", msg));
+	status = kc_office_status(r);
+	if (msg)
+		kc_msg_render(msg, KC_LANG_EN, text, sizeof(text));
+	if (r == 0)
+		ret = http_reply_json(k->c, 200, json_pack("{s:b, s:s, s:s}", "ok", 1, "message", text, "code",
+							  json_string_value(json_object_get(msg, "code")) ?: ""));
+	else
+		ret = http_reply_error(k->c, status,
+				       status == 400 ? "bad_request" : status == 404 ? "not_found" :
+				       status == 409 ? "conflict" : "database", text);
+	json_decref(msg);
+	return ret;
 }
 
 enum MHD_Result http_api_cabinets(struct call *k)
@@ -188,7 +165,8 @@ enum MHD_Result http_api_cabinets(struct call *k)
 	int r;
 
 	if (strcmp(method, "GET") == 0 && !*rest) {
-		st = kc_db_stmt(db, "SELECT id, created_ms, last_seq, last_seen_ms FROM cabinets ORDER BY id");
+		st = kc_db_stmt(db, "SELECT id, created_ms, last_seq, last_seen_ms FROM cabinets"
+				    " WHERE id <> '" KC_OFFICE_CHAIN "' ORDER BY id");
 		list = json_array();
 		while (st && sqlite3_step(st) == SQLITE_ROW)
 			json_array_append_new(list, json_pack("{s:o, s:o, s:o, s:o}", "id", kc_column_json(st, 0),

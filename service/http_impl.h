@@ -16,6 +16,7 @@
 #include "service/auth.h"
 #include "service/config.h"
 #include "service/http.h"
+#include "service/web.h"
 #include "service/notify.h"
 #include "service/store.h"
 #include "service/web.h"
@@ -150,15 +151,17 @@ enum MHD_Result http_api_ingest_method(struct call *k);
 enum MHD_Result http_api_report(struct call *k);
 enum MHD_Result http_api_review(struct call *k);
 enum MHD_Result http_api_cabinets(struct call *k);
-/* A review sign-off asked for (API or form): the HTTP status to answer
- * with and msg, in lang. */
-int http_api_review_status(struct kc_db *db, const char *cabinet, const char *handover, enum kc_lang lang, char *msg,
-			   size_t len);
 
 enum MHD_Result http_web_login(struct call *k);
 enum MHD_Result http_web_login_form(struct call *k);
 enum MHD_Result http_web_logout(struct call *k);
 enum MHD_Result http_web_review(struct call *k);
+/* web_problems.c: a problem forwarded, resolved (office_acts.h) */
+enum MHD_Result http_web_problem_forward(struct call *k);
+enum MHD_Result http_web_problem_resolve(struct call *k);
+/* An office act that recorded nothing (office_acts.h: r and msg), as a
+ * page in pg's language with the act's HTTP status. */
+enum MHD_Result http_web_act_refused(struct call *k, const struct kc_web_page *pg, int r, const json_t *msg);
 enum MHD_Result http_web_report(struct call *k);
 enum MHD_Result http_web_lang(struct call *k);
 /* Who the page is for, in the account's language; csrf (65 bytes) gets

@@ -67,6 +67,8 @@ static const struct route routes[] = {
 	{ M_GET, ROUTE_USER, "/", false, BODY_NONE, http_web_dashboard },
 	{ M_GET, ROUTE_USER, "/dashboard", true, BODY_NONE, http_web_dashboard },
 	{ M_POST, ROUTE_USER, "/r/handovers/review", false, BODY_DATA, http_web_review },
+	{ M_POST, ROUTE_USER, "/r/problems/forward", false, BODY_DATA, http_web_problem_forward },
+	{ M_POST, ROUTE_USER, "/r/problems/resolve", false, BODY_DATA, http_web_problem_resolve },
 	{ M_GET, ROUTE_USER, "/r/", true, BODY_NONE, http_web_report },
 	{ M_GET, ROUTE_USER, "/export/", true, BODY_NONE, http_export },
 	{ M_ANY, ROUTE_USER, "", true, BODY_DATA, route_not_found },

@@ -8,7 +8,9 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "common/msg.h"
 #include "service/lang.h"
+#include "service/office_acts.h"
 #include "service/reports.h"
 #include "service/web.h"
 
@@ -131,21 +133,40 @@ enum MHD_Result http_web_report(struct call *k)
 	return http_reply_html(k->c, 200, out, NULL);
 }
 
+enum MHD_Result http_web_act_refused(struct call *k, const struct kc_web_page *pg, int r, const json_t *msg)
+{
+	char text[512];
+
+	if (!msg || kc_msg_render(msg, pg->english ? KC_LANG_EN : KC_LANG_ZH, text, sizeof(text)) < 0)
+		kc_strlcpy(text, kc_web_t(pg, "The database could not record it; nothing was recorded. Try again."),
+			   sizeof(text));
+	return http_reply_html(k->c, kc_office_status(r), kc_web_message(pg, kc_web_t(pg, "Not recorded"), text),
+			       NULL);
+}
+
+/* A review signed at the office (rule 12): an office-chain event. */
 enum MHD_Result http_web_review(struct call *k)
 {
-	char cab[KC_NAME_MAX + 1], ho[32], msg[256], csrf[65];
+	char cab[KC_NAME_MAX * 2], ho[32] = "", note[1024] = "", csrf[65];
 	struct req *rq = k->rq;
 	struct kc_web_page pg = http_web_page(k, csrf);
-	int status;
+	long long h = 0;
+	json_t *msg = NULL;
+	enum MHD_Result ret;
+	int r;
 
 	if (!http_request_csrf_ok(rq))
 		return http_reply_html(k->c, 403, kc_web_message(&pg, kc_web_t(&pg, "Error"), kc_web_t(&pg, "The form has expired: reload the page and try again")), NULL);
-	if (http_request_form(rq->body, rq->len, "cabinet", cab, sizeof(cab)) < 0 ||
-	    http_request_form(rq->body, rq->len, "handover", ho, sizeof(ho)) < 0)
-		return http_reply_html(k->c, 400,
-				       kc_web_message(&pg, kc_web_t(&pg, "Error"), kc_web_t(&pg, "Cabinet and handover are required")), NULL);
-	status = http_api_review_status(k->db, cab, ho, kc_web_lang(&pg), msg, sizeof(msg));
-	if (status != 200)
-		return http_reply_html(k->c, (unsigned)status, kc_web_message(&pg, kc_web_t(&pg, "Error"), msg), NULL);
-	return http_reply_redirect(k->c, "/r/handovers", NULL);
+	if (http_request_form(rq->body, rq->len, "cabinet", cab, sizeof(cab)) < 0)
+		cab[0] = '\0';
+	if (http_request_form(rq->body, rq->len, "handover", ho, sizeof(ho)) < 0 || kc_parse_long(ho, 1, INT64_MAX, &h) < 0)
+		h = 0;
+	if (http_request_form(rq->body, rq->len, "note", note, sizeof(note)) < 0)
+		note[0] = '\0';
+	r = kc_office_review(k->db, rq->user, cab, h, note, &msg);
+	if (r == -EIO)
+		kc_err("review of handover %lld of %s by %s: database error", h, cab, rq->user);
+	ret = r == 0 ? http_reply_redirect(k->c, "/r/handovers", NULL) : http_web_act_refused(k, &pg, r, msg);
+	json_decref(msg);
+	return ret;
 }

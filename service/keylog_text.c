@@ -92,6 +92,12 @@ static const struct {
 	  KC_N_("The cabinet started") },
 	{ "controller.stopping", KC_N_("Cabinet stopping"),
 	  KC_N_("The cabinet stopped") },
+	{ "office.handover_reviewed", KC_N_("Handover reviewed at the office"),
+	  KC_N_("{actor} reviewed and signed handover sheet {handover} of {cabinet} at the office") },
+	{ "office.problem_forwarded", KC_N_("Problem forwarded"),
+	  KC_N_("{actor} forwarded the inspection problem of {unit} to {department} {to}") },
+	{ "office.problem_resolved", KC_N_("Problem resolved"),
+	  KC_N_("{actor} recorded the inspection problem of {unit} as resolved: {note}") },
 };
 
 const char *kc_keylog_type_at(size_t i)
@@ -256,6 +262,16 @@ static json_t *sentence_fields(enum kc_lang lang, const struct kc_keylog_event *
 	field(f, lang, "vacancy", json_is_true(json_object_get(d, "vacant")) ? kc_msg_gettext(lang, "now vacant") : kc_msg_gettext(lang, "now occupied"), "");
 	snprintf(result, sizeof(result), "%lld", (long long)json_integer_value(json_object_get(d, "handover")));
 	field(f, lang, "handover", result, "");
+	/* the office chain's acts (office.c); typed text, a phone number in
+	 * it masked */
+	field(f, lang, "cabinet", data_str(d, "cabinet"), "—");
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const typed[][2] = { { "department", "—" }, { "to", "" }, { "note", "—" } };
+		char *m = data_str(d, typed[i][0]) ? kc_mask_digits(data_str(d, typed[i][0])) : NULL;
+
+		field(f, lang, typed[i][0], m, typed[i][1]);
+		free(m);
+	}
 	return f;
 }
 

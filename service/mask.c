@@ -14,6 +14,7 @@
 /* Columns and members of free text, where a phone number may be typed. */
 static const char *const free_text[] = {
 	"text_zh", "text_en", "problems", "detail", "note", "review_note", "message", "last_error", "reason",
+	"resolution", "department", "forwarded_to",
 };
 
 void kc_mask_phone(const char *phone, char *out, size_t len)

@@ -68,3 +68,8 @@ TEST_SCRIPTS += tests/service/t-dashboard.py
 TEST_SCRIPTS += tests/service/t-export.py
 DEBS_TEST += libreoffice-calc-nogui
 TEST_SCRIPTS += tests/service/t-chinese-pages.py
+# the office's own acts in Chromium: a review signed at the office, a
+# problem followed up, the office chain verified and a tampered office
+# event found (service/office.c, office_acts.c, web_handovers.c,
+# web_problems.c)
+TEST_SCRIPTS += tests/service/t-office.py

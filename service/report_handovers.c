@@ -16,8 +16,59 @@ static const struct kc_report_col ho_cols[] = {
 	{ "keys_out", KC_N_("Keys out"), 'j' }, { "ids_held", KC_N_("IDs held"), 'j' },
 	{ "alarms", KC_N_("Open alarms"), 'j' }, { "reviewed_by", KC_N_("Reviewed by"), 's' },
 	{ "reviewed", KC_N_("Reviewed"), 't' }, { "review_note", KC_N_("Note"), 's' },
+	{ "reviewed_at", KC_N_("Where reviewed"), 's' }, { "outgoing_name", KC_N_("Outgoing's name"), 's' },
+	{ "incoming_name", KC_N_("Incoming's name"), 's' },
+	{ "reviewed_by_name", KC_N_("Reviewer's name"), 's' },
 	{ NULL, NULL, 0 },
 };
+
+/* The text the first row of sql (one ? bound to arg) gives, or NULL. */
+static json_t *lookup(struct kc_db *db, const char *sql, const char *arg)
+{
+	sqlite3_stmt *st = kc_db_stmt(db, sql);
+	json_t *v = NULL;
+
+	if (!st || !arg)
+		return NULL;
+	kc_bind_text(st, 1, arg);
+	if (kc_db_row(st) == 0) {
+		if (sqlite3_column_type(st, 0) == SQLITE_TEXT)
+			v = json_string((const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+	}
+	return v;
+}
+
+/* A sheet's items, as the sheet reads them: each person's registered
+ * name ("name") and each key's unit ("unit") added beside the codes the
+ * cabinet handed over. Column col of each row of sec. */
+static void name_items(struct kc_report_ctx *c, json_t *sec, size_t col)
+{
+	static const char name_sql[] = "SELECT " KC_PERSON_NAME_SQL("?1");
+	static const char unit_sql[] = "SELECT unit FROM keys WHERE key = ?1 ORDER BY cabinet LIMIT 1";
+	json_t *row, *item;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(sec, "rows"), i, row) {
+		json_array_foreach(json_array_get(row, col), j, item) {
+			json_t *name = lookup(c->db, name_sql, json_string_value(json_object_get(item, "person")));
+			json_t *unit = lookup(c->db, unit_sql, json_string_value(json_object_get(item, "key")));
+
+			if (name)
+				json_object_set_new(item, "name", name);
+			if (unit)
+				json_object_set_new(item, "unit", unit);
+		}
+	}
+}
+
+/* columns 6, 7, 8 of ho_cols: keys out, IDs held, alarms */
+static int name_sheets(struct kc_report_ctx *c, json_t *sec)
+{
+	for (size_t col = 6; col <= 8; col++)
+		name_items(c, sec, col);
+	return 0;
+}
 
 int kc_report_handovers(struct kc_report_ctx *c)
 {
@@ -45,7 +96,8 @@ int kc_report_handovers(struct kc_report_ctx *c)
 	sec = kc_report_section(c, "handovers", "Handover sheets", ho_cols);
 	if (kc_report_paged(c, sec,
 			    "SELECT cabinet, handover, started_ms, outgoing, incoming, confirmed_ms, keys_out, ids_held,"
-			    " alarms, reviewed_by, reviewed_ms, review_note FROM handovers",
+			    " alarms, reviewed_by, reviewed_ms, review_note, reviewed_at, " KC_PERSON_NAME_SQL("outgoing")
+			    ", " KC_PERSON_NAME_SQL("incoming") ", " KC_PERSON_NAME_SQL("reviewed_by") " FROM handovers",
 			    "SELECT count(*) FROM handovers", &f, " ORDER BY started_ms DESC, cabinet, handover",
 			    ho_cols) < 0)
 		return -EIO;
@@ -56,28 +108,5 @@ int kc_report_handovers(struct kc_report_ctx *c)
 	if ((total = kc_report_count(c, &q)) < 0)
 		return -EIO;
 	json_object_set_new(sec, "unreviewed", json_integer(total));
-	return 0;
-}
-
-int kc_report_handovers_review_check(struct kc_db *db, const char *cabinet, int64_t handover)
-{
-	sqlite3_stmt *st = kc_db_stmt(db, "SELECT confirmed_ms IS NOT NULL, reviewed_ms IS NOT NULL FROM handovers"
-					  " WHERE cabinet = ? AND handover = ?");
-	int r = -EIO, rc;
-
-	if (!st)
-		return -EIO;
-	kc_bind_text(st, 1, cabinet);
-	sqlite3_bind_int64(st, 2, handover);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		r = -ENOENT;
-	else if (rc == SQLITE_ROW && sqlite3_column_int(st, 1))
-		r = -EALREADY;
-	else if (rc == SQLITE_ROW && !sqlite3_column_int(st, 0))
-		r = -EAGAIN;
-	else if (rc == SQLITE_ROW)
-		r = -EPERM;
-	sqlite3_reset(st);
-	return r;
+	return c->mode == KC_REPORT_EXPORT ? 0 : name_sheets(c, sec);
 }

@@ -6,6 +6,7 @@
 
 #include "common/util.h"
 #include "service/reports_impl.h"
+#include "service/office.h"
 
 /* ---- 2. now ---- */
 
@@ -71,7 +72,8 @@ int kc_report_now(struct kc_report_ctx *c)
 		  " coalesce((SELECT 'stuck: ' || ia.kind FROM ingest_alarms ia WHERE ia.cabinet = c.id"
 		  "  AND ia.cleared_ms IS NULL AND ia.kind IN ('gap', 'chain_break', 'conflict') ORDER BY ia.id"
 		  "  LIMIT 1), 'ok'),"
-		  " c.last_seq, c.last_seen_ms FROM cabinets c WHERE (:cabinet IS NULL OR c.id = :cabinet)"
+		  " c.last_seq, c.last_seen_ms FROM cabinets c WHERE c.id <> '" KC_OFFICE_CHAIN "'"
+		  " AND (:cabinet IS NULL OR c.id = :cabinet)"
 		  " AND (:site IS NULL OR c.id IN (SELECT cabinet FROM keys WHERE site = :site)) ORDER BY c.id");
 	kc_query_set_str(&q, ":site", site);
 	kc_query_set_str(&q, ":cabinet", cab);

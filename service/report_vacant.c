@@ -42,10 +42,7 @@ static const struct kc_report_col voverdue_cols[] = {
 	{ "returned", KC_N_("Returned"), 't' },	{ NULL, NULL, 0 },
 };
 
-/* The name a person.registered event gave the person in column col. */
-#define PERSON_NAME(col)                                                                                   \
-	"(SELECT json_extract(p.body, '$.data.name') FROM events p INDEXED BY events_type"                  \
-	" WHERE p.type = 'person.registered' AND p.person = " col " ORDER BY p.ts_ms DESC LIMIT 1)"
+#define PERSON_NAME(col) KC_PERSON_NAME_SQL(col)
 /* The month of each site in its own zone: m(site, s, e), [s, e) from the
  * JSON object :months ({"site": [s, e]}). The queries scan [:lo, :hi),
  * the union of those months, then keep each site's own. */
@@ -63,10 +60,13 @@ static const struct kc_report_col voverdue_cols[] = {
 	" WHERE l.kind = 'vacant' AND l.purpose = 'inspection' AND l.out_ms >= :lo AND l.out_ms < :hi" \
 	" AND l.out_ms >= m.s AND l.out_ms < m.e AND l.state <> 'not_taken'"                          \
 	" AND (l.overdue OR l.returned_ms > l.due_ms OR (l.returned_ms IS NULL AND l.due_ms < :now))"
-/* The month's inspections: INSPECTIONS_FROM(index) WHERE ... */
+/* The month's inspections: INSPECTIONS_FROM(index) WHERE ...; a problem
+ * is forwarded where the office forwarded it (problems), else where the
+ * cabinet recorded. */
 #define INSPECTIONS_FROM(index)                                                                     \
 	MONTHS "SELECT x.site, x.unit, x.ts_ms, x.inspector, " PERSON_NAME("x.inspector") ", x.key, x.result," \
-	" x.problems, x.forwarded_to,"                                                                \
+	" x.problems, coalesce((SELECT pr.department FROM problems pr WHERE pr.cabinet = x.cabinet"    \
+	" AND pr.seq = x.seq), x.forwarded_to),"                                                      \
 	" x.actor FROM inspections x INDEXED BY " index " CROSS JOIN m ON m.site = x.site"           \
 	" WHERE x.ts_ms >= :lo AND x.ts_ms < :hi AND x.ts_ms >= m.s AND x.ts_ms < m.e"
 
@@ -299,7 +299,8 @@ int kc_report_vacant(struct kc_report_ctx *c)
 	json_object_set_new(sec, "rows", overdue);
 	json_decref(vm.m);
 	free(vm.text);
-	return 0;
+	/* rule 5's follow-up: what is still open, whenever it was found */
+	return kc_report_problems_unresolved(c, site);
 fail:
 	json_decref(vm.m);
 	free(vm.text);

@@ -12,6 +12,7 @@
 #include "common/util.h"
 #include "service/mask.h"
 #include "service/reports_impl.h"
+#include "service/office.h"
 
 const struct kc_report_info kc_reports[] = {
 	{ "keylog", KC_N_("Key log") },
@@ -20,6 +21,7 @@ const struct kc_report_info kc_reports[] = {
 	{ "vacant", KC_N_("Vacant-unit inspections") },
 	{ "handovers", KC_N_("Shift handovers") },
 	{ "chain", KC_N_("Chain verification") },
+	{ "problems", KC_N_("Problems and their follow-up") },
 };
 const size_t kc_nreports = KC_ARRAY_SIZE(kc_reports);
 
@@ -291,7 +293,7 @@ static const struct kc_zone *report_zone(struct kc_db *db, const struct kc_param
 		return kc_report_site_zone(db, site);
 	if (cab && *cab)
 		return kc_report_cabinet_zone(db, cab);
-	st = kc_db_stmt(db, "SELECT id FROM cabinets");
+	st = kc_db_stmt(db, "SELECT id FROM cabinets WHERE id <> '" KC_OFFICE_CHAIN "'");
 	if (!st)
 		return kc_zone_default();
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -317,7 +319,8 @@ int kc_report_run_mode(struct kc_db *db, const char *name, const struct kc_param
 		       size_t errlen)
 {
 	static int (*const fns[])(struct kc_report_ctx *) = { kc_report_keylog, kc_report_now, kc_report_entrustments,
-								 kc_report_vacant, kc_report_handovers, kc_report_chain };
+								 kc_report_vacant, kc_report_handovers, kc_report_chain,
+								 kc_report_problems };
 	char gen[KC_TIME_LEN];
 	struct kc_report_ctx c = { db, p, now_ms, NULL, err, errlen, 1, 100, NULL, mode, NULL, p->english ? KC_LANG_EN : KC_LANG_ZH };
 	int r;

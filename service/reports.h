@@ -62,14 +62,6 @@ int kc_report_run_mode(struct kc_db *db, const char *name, const struct kc_param
 		       enum kc_report_mode mode, struct kc_report_export *export, json_t **out, char *err,
 		       size_t errlen);
 
-/* Where a supervisor's review sign-off of a handover (rule 12) stands.
- * A review is signed at the cabinet (keycab handover review) and shows
- * here only from its handover.reviewed event, so the office never writes
- * one: returns -ENOENT, -EALREADY (already reviewed), -EAGAIN (not yet
- * confirmed by the incoming staff), -EPERM (to be signed at the cabinet),
- * -EIO. Nothing is changed. */
-int kc_report_handovers_review_check(struct kc_db *db, const char *cabinet, int64_t handover);
-
 /* The inspection coverage of month ("2026-11") per registered site (or
  * of site), each site's month in its own zone, as the vacant report
  * counts it: *out = {"SN": {"name", "age", "target" (%), "nv" (vacant

@@ -38,6 +38,12 @@ struct kc_report_ctx {
 	enum kc_lang lang; /* of the texts the report writes (kc_params.english) */
 };
 
+/* The name a person.registered event gave the person in column col
+ * (SQL, a scalar subquery). */
+#define KC_PERSON_NAME_SQL(col)                                                                    \
+	"(SELECT json_extract(p.body, '$.data.name') FROM events p INDEXED BY events_type"          \
+	" WHERE p.type = 'person.registered' AND p.person = " col " ORDER BY p.ts_ms DESC LIMIT 1)"
+
 /* The reports, one a file. Each returns 0, -EINVAL (a sentence in c->err)
  * or -EIO. */
 int kc_report_keylog(struct kc_report_ctx *c);
@@ -46,6 +52,11 @@ int kc_report_entrustments(struct kc_report_ctx *c);
 int kc_report_vacant(struct kc_report_ctx *c);
 int kc_report_handovers(struct kc_report_ctx *c);
 int kc_report_chain(struct kc_report_ctx *c);
+int kc_report_problems(struct kc_report_ctx *c);
+/* The problems of site (NULL: every site) not yet resolved, whenever
+ * found, with their follow-up state and age: a section "unresolved"
+ * (columns as the problems report's), up to KC_PRINT_MAX rows. */
+int kc_report_problems_unresolved(struct kc_report_ctx *c, const char *site);
 
 /* A query parameter (recorded in the report's params), NULL when absent
  * or empty. */

@@ -152,9 +152,6 @@ static const struct filter *filters_of(const char *report)
 					     { "days", KC_N_("Days ahead") }, { "from", KC_N_("Notices from") },
 					     { "to", KC_N_("To") },		 { NULL, NULL } };
 	static const struct filter vacant[] = { { "site", KC_N_("Site") }, { "month", KC_N_("Month") }, { NULL, NULL } };
-	static const struct filter ho[] = { { "site", KC_N_("Site") }, { "cabinet", KC_N_("Cabinet") },
-					    { "from", KC_N_("From") }, { "to", KC_N_("To") },
-					    { "unreviewed", KC_N_("Unreviewed only (1)") }, { NULL, NULL } };
 	static const struct filter chain[] = { { "cabinet", KC_N_("Cabinet") }, { NULL, NULL } };
 
 	if (strcmp(report, "now") == 0)
@@ -163,8 +160,6 @@ static const struct filter *filters_of(const char *report)
 		return ent;
 	if (strcmp(report, "vacant") == 0)
 		return vacant;
-	if (strcmp(report, "handovers") == 0)
-		return ho;
 	return chain;
 }
 
@@ -296,23 +291,6 @@ static void cell(struct sbuf *b, const struct kc_web_page *pg, const char *cname
 	}
 }
 
-static void review_form(struct sbuf *b, const struct kc_web_page *pg, const json_t *row, const struct kc_zone *z)
-{
-	/* columns of the handovers section: 1 handover, 5 confirmed, 9 reviewed_by.
-	 * A review is signed at the cabinet and shows here from its event. */
-	if (!json_is_null(json_array_get(row, 9)))
-		return;
-	if (json_is_null(json_array_get(row, 5))) {
-		sbuf_html(b, kc_web_t(pg, "Not yet confirmed by the incoming staff"));
-		return;
-	}
-	sbuf_add(b, "<span class=\"review\">");
-	sbuf_html(b, kc_web_t(pg, "To be signed by a supervisor at the cabinet:"));
-	sbuf_add(b, " <code>keycab handover review ");
-	cell(b, pg, "handover", json_array_get(row, 1), z, false, false);
-	sbuf_add(b, "</code></span>");
-}
-
 void kc_web_generated(struct sbuf *b, const json_t *report, const struct kc_web_page *pg)
 {
 	const struct kc_zone *z = kc_web_zone(report);
@@ -337,7 +315,6 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 {
 	const char *name = json_string_value(json_object_get(report, "report"));
 	const json_t *params = json_object_get(report, "params"), *sec;
-	const int is_ho = strcmp(name, "handovers") == 0;
 	const struct kc_zone *z = kc_web_zone(report);
 	struct sbuf b = { 0 };
 	size_t i;
@@ -346,6 +323,10 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 		return kc_web_vacant_sheet(report, pg);
 	if (strcmp(name, "keylog") == 0)
 		return kc_web_keylog(report, pg);
+	if (strcmp(name, "problems") == 0)
+		return kc_web_problems(report, pg);
+	if (strcmp(name, "handovers") == 0)
+		return kc_web_handovers(report, pg);
 
 	head(&b, kc_web_t(pg, json_string_value(json_object_get(report, "title_en"))), pg);
 	kc_web_generated(&b, report, pg);
@@ -390,11 +371,6 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 			sbuf_html(&b, kc_web_t(pg, json_string_value(json_object_get(col, "en"))));
 			sbuf_add(&b, "</th>");
 		}
-		if (is_ho && !pg->print) {
-			sbuf_add(&b, "<th>");
-			sbuf_html(&b, kc_web_t(pg, "Review"));
-			sbuf_add(&b, "</th>");
-		}
 		sbuf_add(&b, "</tr></thead><tbody>\n");
 		json_array_foreach(json_object_get(sec, "rows"), j, row) {
 			sbuf_add(&b, "<tr>");
@@ -408,11 +384,6 @@ char *kc_web_report(const json_t *report, const struct kc_web_page *pg)
 				sbuf_add(&b, "\">");
 				cell(&b, pg, cname, col, z, cname && strcmp(cname, "overdue") == 0,
 				     cname && strcmp(cname, "end") == 0);
-				sbuf_add(&b, "</td>");
-			}
-			if (is_ho && !pg->print) {
-				sbuf_add(&b, "<td>");
-				review_form(&b, pg, row, z);
 				sbuf_add(&b, "</td>");
 			}
 			sbuf_add(&b, "</tr>\n");

@@ -53,6 +53,15 @@ void kc_web_time(const struct kc_zone *z, const char *iso, bool is_end, char *ou
 /* The zone a report names (its "time_zone"), else the default one. */
 const struct kc_zone *kc_web_zone(const json_t *report);
 
+/* The problems page (web_problems.c): each problem found in an
+ * inspection with its follow-up and the form for its next step; a
+ * state's code ("open", "forwarded", "resolved") as a word of the page. */
+char *kc_web_problems(const json_t *report, const struct kc_web_page *pg);
+const char *kc_web_problem_state(const struct kc_web_page *pg, const char *code);
+/* The handovers page (web_handovers.c): each handover as a sheet, with
+ * the form that signs its review; printable. */
+char *kc_web_handovers(const json_t *report, const struct kc_web_page *pg);
+
 /* The key log's page (web_keylog.c): filters picked from the data, each
  * event as a sentence, keyset paging. */
 char *kc_web_keylog(const json_t *report, const struct kc_web_page *pg);
@@ -72,5 +81,15 @@ void kc_web_query(struct sbuf *b, const json_t *params, const char *extra);
 void kc_web_export_links(struct sbuf *b, const struct kc_web_page *pg, const char *report, const json_t *params,
 			 const char *section);
 void kc_web_print_notice(struct sbuf *b, const struct kc_web_page *pg, const json_t *sec);
+/* A report's section by name (NULL when it has none); column col of a
+ * row of sec (NULL when sec has no such column), and as text ("" for
+ * none) (web_rows.c). */
+const json_t *kc_web_section(const json_t *report, const char *name);
+const json_t *kc_web_at(const json_t *sec, const json_t *row, const char *col);
+const char *kc_web_str(const json_t *sec, const json_t *row, const char *col);
+/* A report page's head: its title, navigation and when it was made. */
+void kc_web_report_head(struct sbuf *b, const json_t *report, const struct kc_web_page *pg);
+/* The hidden form token field of pg's forms. */
+void kc_web_csrf_field(struct sbuf *b, const struct kc_web_page *pg);
 
 #endif

@@ -46,32 +46,17 @@ struct sheet {
 
 static const json_t *section(const json_t *report, const char *name)
 {
-	const json_t *s;
-	size_t i;
-
-	json_array_foreach(json_object_get(report, "sections"), i, s)
-		if (strcmp(json_string_value(json_object_get(s, "name")), name) == 0)
-			return s;
-	return NULL;
+	return kc_web_section(report, name);
 }
 
-/* Member col of row (a row of section sec, as an array). */
 static const json_t *at(const json_t *sec, const json_t *row, const char *col)
 {
-	const json_t *c;
-	size_t i;
-
-	json_array_foreach(json_object_get(sec, "columns"), i, c)
-		if (strcmp(json_string_value(json_object_get(c, "name")), col) == 0)
-			return json_array_get(row, i);
-	return NULL;
+	return kc_web_at(sec, row, col);
 }
 
 static const char *str(const json_t *sec, const json_t *row, const char *col)
 {
-	const char *s = json_string_value(at(sec, row, col));
-
-	return s ? s : "";
+	return kc_web_str(sec, row, col);
 }
 
 /* The rows of sec that belong to site. */
@@ -320,6 +305,45 @@ static void overdue(struct sbuf *b, const struct sheet *x, const char *site, lon
 
 /* The lines to sign: prepared by, the supervisor who checked it, date. */
 static const char *const sign_lines[] = { KC_N_("Prepared by: "), KC_N_("Supervisor: "), KC_N_("Date: ") };
+/* Rule 5's follow-up: the site's problems not yet resolved, whenever
+ * found, with their state (open or forwarded, to whom) and age. */
+static void unresolved(struct sbuf *b, const struct sheet *x, const char *site)
+{
+	const struct kc_web_page *pg = x->pg;
+	static const char *const titles[] = { KC_N_("Unit"),	      KC_N_("Found"),	     KC_N_("Problems"),
+					      KC_N_("Follow-up"), KC_N_("Forwarded to"), KC_N_("Age (days)"),
+					      NULL };
+	const json_t *sec = section(x->report, "unresolved"), *row;
+	long long n = 0;
+	char count[48];
+	size_t i;
+
+	json_array_foreach(json_object_get(sec, "rows"), i, row)
+		n += of_site(sec, row, site);
+	snprintf(count, sizeof(count), kc_web_t(pg, "(%lld problems)"), n);
+	if (!part(b, pg, KC_N_("5. Problems not yet resolved, with their follow-up"), n, count, titles))
+		return;
+	json_array_foreach(json_object_get(sec, "rows"), i, row) {
+		const char *dept = str(sec, row, "department"), *to = str(sec, row, "forwarded_to");
+
+		if (!of_site(sec, row, site))
+			continue;
+		sbuf_printf(b, "<tr class=\"problem %s\">", str(sec, row, "state"));
+		td(b, str(sec, row, "unit"));
+		td_time(b, x, at(sec, row, "found"), "");
+		td(b, str(sec, row, "problems"));
+		td(b, kc_web_problem_state(pg, str(sec, row, "state")));
+		sbuf_add(b, "<td>");
+		sbuf_html(b, dept);
+		if (*to) {
+			sbuf_add(b, " ");
+			sbuf_html(b, to);
+		}
+		sbuf_add(b, "</td>");
+		sbuf_printf(b, "<td class=\"n\">%lld</td></tr>\n", (long long)json_integer_value(at(sec, row, "age_days")));
+	}
+	sbuf_add(b, "</tbody></table>\n");
+}
 
 static void site_sheet(struct sbuf *b, const struct sheet *x, const json_t *row, bool first)
 {
@@ -340,6 +364,7 @@ static void site_sheet(struct sbuf *b, const struct sheet *x, const json_t *row,
 	not_inspected(b, x, site, (long long)json_integer_value(at(sites, row, "not_inspected")));
 	problems(b, x, site, (long long)json_integer_value(at(sites, row, "problems")));
 	overdue(b, x, site, (long long)json_integer_value(at(sites, row, "overdue")));
+	unresolved(b, x, site);
 	sbuf_add(b, "<table class=\"sign\"><tr>");
 	for (size_t k = 0; k < KC_ARRAY_SIZE(sign_lines); k++) {
 		sbuf_add(b, "<td>");

@@ -2,9 +2,9 @@
 // (console.js), opens each page of KC_PAGES (JSON: [[path, screenshot name
 // or null], ...]) and the handovers page, then signs out with the button.
 // Writes to KC_OUT (JSON): pages {path: {url, html, shot}}, review (the
-// review route posted with the browser's own session, as the page offers
-// no form for it: without and with the page's form token), and where / leads
-// after signing out. The checks of the content are t-web.py's.
+// review route posted with the browser's own session, without and with the
+// page's form token; t-office.py signs a review through the page's own
+// form), and where / leads after signing out. The checks of the content are t-web.py's.
 'use strict';
 const fs = require('fs');
 const { URL, check, launch, submitLogin, run } = require('./console.js');

@@ -66,7 +66,7 @@ run(async () => {
 
     console.log('== the console in use: a report by its link, its filter form');
     await Promise.all([page.waitForNavigation(), page.click('nav a[href="/r/handovers"]')]);
-    await page.fill('form.filter input[name="unreviewed"]', '1');
+    await page.check('form.filter input[name="unreviewed"]');
     await Promise.all([page.waitForNavigation(), page.click('form.filter button[type="submit"]')]);
     await shot('handovers');
     t = await text();

@@ -140,32 +140,38 @@ try:
           [(1, "before_end"), (2, "end"), (2, "reminder")], "type=notice.due: the 3, in the order received")
     check("业主1" in rows(rep, "notices")[0]["text_zh"], "the Chinese text names the owner")
 
-    say("== 5. handovers and review sign-off (signed at the cabinet, shown from its event)")
+    say("== 5. handovers and review sign-off (at the cabinet from its event, or at the office)")
     st, rep = svc.report("handovers", SUP)
     s = section(rep, "handovers")
     check(s["total"] == 3 and s["unreviewed"] == 2, "3 sheets, 2 not reviewed")
     h1 = [r for r in rows(rep, "handovers") if r["handover"] == 1][0]
     check(h1["keys_out"][0]["key"] == "KO6" and h1["incoming"] == "S02" and h1["outgoing"] == "S01",
           "sheet 1: keys out, outgoing S01, incoming S02")
-    check(h1["reviewed_by"] == "Q01" and h1["reviewed"] is not None,
-          "sheet 1 reviewed by Q01, from its handover.reviewed event")
+    check(h1["reviewed_by"] == "Q01" and h1["reviewed"] is not None and h1["reviewed_at"] == "cabinet",
+          "sheet 1 reviewed by Q01 at the cabinet, from its handover.reviewed event")
     before = svc.sql("SELECT * FROM handovers ORDER BY handover")
-    st, _, b = svc.request("POST", "/api/v1/handovers/review", {"cabinet": "CAB-OLD", "handover": 2, "note": "已核对"},
-                           user=SUP)
-    say("  review 2 at the office:", st, b.decode())
-    check(st == 409 and "keycab handover review 2" in b.decode() and "signed at the cabinet" in b.decode(),
-          "a review at the office: 409, saying it is signed at the cabinet and how")
     st, _, b = svc.request("POST", "/api/v1/handovers/review", {"cabinet": "CAB-OLD", "handover": 1}, user=SUP)
-    check(st == 409 and b"already reviewed" in b, "sheet 1 again: 409 already reviewed")
+    check(st == 409 and b"reviewed already, by Q01" in b, "sheet 1 again: 409 reviewed already, by Q01")
     st, _, b = svc.request("POST", "/api/v1/handovers/review", {"cabinet": "CAB-OLD", "handover": 3}, user=SUP)
     check(st == 409 and b"not yet confirmed" in b, "sheet 3 not confirmed by the incoming staff: 409")
     st, _, b = svc.request("POST", "/api/v1/handovers/review", {"cabinet": "CAB-OLD", "handover": 99}, user=SUP)
     check(st == 404, "no sheet 99: 404")
+    st, _, b = svc.request("POST", "/api/v1/handovers/review", {"cabinet": "CAB-OLD"}, user=SUP)
+    check(st == 400 and b"lacks handover" in b, "no handover named: 400")
     check(svc.sql("SELECT * FROM handovers ORDER BY handover") == before, "no handover row changed")
+    st, _, b = svc.request("POST", "/api/v1/handovers/review", {"cabinet": "CAB-OLD", "handover": 2, "note": "已核对"},
+                           user=SUP)
+    say("  review 2 at the office:", st, b.decode())
+    check(st == 200 and b"reviewed and signed" in b, "a review at the office: 200, signed")
+    st, _, b = svc.request("POST", "/api/v1/handovers/review", {"cabinet": "CAB-OLD", "handover": 2}, user=SUP)
+    check(st == 409 and b"reviewed already, by sup" in b, "sheet 2 again: 409 reviewed already, by sup")
     st, rep = svc.report("handovers", SUP, unreviewed=1)
     r = rows(rep, "handovers")
-    check(section(rep, "handovers")["unreviewed"] == 2 and sorted(x["handover"] for x in r) == [2, 3],
-          "not reviewed: 2 and 3")
+    check(section(rep, "handovers")["unreviewed"] == 1 and sorted(x["handover"] for x in r) == [3],
+          "not reviewed: 3")
+    h2 = [x for x in rows(svc.report("handovers", SUP)[1], "handovers") if x["handover"] == 2][0]
+    check(h2["reviewed_by"] == "sup" and h2["reviewed_at"] == "office" and h2["review_note"] == "已核对",
+          "sheet 2 reviewed by sup at the office, with the note")
 
     say("== 6. chain verification")
     st, rep = svc.report("chain", SUP)

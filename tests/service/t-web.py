@@ -4,7 +4,7 @@ the login form (no basic-auth challenge), the form login's cookie
 (HttpOnly, SameSite), the report pages in a real headless Chromium
 (tests/service/pages.js: signed in with the form, as a person does) with
 their content checked, the printable page and its screenshot, the review
-route (signed at the cabinet) with and without the page's form token,
+route (a review signed at the office) with and without the page's form token,
 logout. Passwords never reach the log."""
 import json
 import os
@@ -79,15 +79,13 @@ try:
 
     say("== the handovers page and the review route")
     page = browse("handovers")
-    todo = re.findall(r'待主管在钥匙柜签字审阅： <code>keycab handover review (\d+)</code>', page)
-    check(todo == ["2"], "sheet 2 (confirmed, not reviewed) says it is signed at the cabinet, and how")
-    check('action="/r/handovers/review"' not in page, "no review form at the office")
+    forms = re.findall(r'<form method="post" action="/r/handovers/review">.*?name="handover" value="(\d+)"', page)
+    check(forms == ["2"], "sheet 2 (confirmed, not reviewed) has the review form; 3 (not confirmed) has none")
     rv = out.get("review", {})
     check(rv.get("without", {}).get("status") == 403, "a review without the form token: 403")
-    check(rv.get("with", {}).get("status") == 409 and "在钥匙柜签字" in rv.get("with", {}).get("body", ""),
-          "a review posted anyway: 409, signed at the cabinet")
-    rv = svc.sql("SELECT reviewed_by, review_note FROM handovers WHERE handover = 2")
-    check(rv == [(None, None)], "sheet 2 not reviewed")
+    check(rv.get("with", {}).get("status") == 303, "a review with the form token: recorded (303 back to the sheets)")
+    rv = svc.sql("SELECT reviewed_by, review_note, reviewed_at FROM handovers WHERE handover = 2")
+    check(rv == [("sup", "已审阅 fine", "office")], "sheet 2 reviewed by sup at the office, with its note")
 
     say("== the report pages")
     dom = browse("vacant")
@@ -121,8 +119,8 @@ try:
     check(ids is not None and ids[0][6] == "**************123X", "now: the ID held, masked")
 
     dom = browse("handovers")
-    ho = cells(dom, "handovers")
-    check(ho is not None and sorted(r[1] for r in ho) == ["2", "3"], "handovers not yet reviewed: 2 and 3")
+    ho = re.findall(r'<section class="sheet" data-cabinet="CAB-OLD" data-handover="(\d+)"', dom)
+    check(sorted(ho) == ["2", "3"], "handovers not yet reviewed (as sheets): 2 and 3")
 
     dom = browse("entrustments")
     check(cells(dom, "expiring") is not None and cells(dom, "expiring")[0][1] == "1" and
@@ -130,7 +128,9 @@ try:
 
     dom = browse("chain")
     ch = cells(dom, "chains")
-    check(ch is not None and [r[3] for r in ch] == ["完整", "完整"], "chain verification: both intact (完整)")
+    check(ch is not None and [(r[0], r[3]) for r in ch] == [("@office", "完整"), ("CAB-NEW", "完整"),
+                                                             ("CAB-OLD", "完整")],
+          "chain verification: both cabinets and the office chain intact")
 
     say("== printable page")
     dom = browse("print")
