@@ -27,6 +27,8 @@ static const struct {
 	{ "state", "not_taken", "Not taken" },
 	{ "state", "open", "Open" },
 	{ "state", "cancelled", "Cancelled" },
+	{ "state", "forwarded", "Forwarded, being followed up" },
+	{ "state", "resolved", "Resolved" },
 	{ "role", "staff", "Service desk staff" },
 	{ "role", "engineer", "Engineer" },
 	{ "role", "manager", "Manager" },
