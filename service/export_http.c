@@ -72,7 +72,7 @@ static int xlsx_file(struct kc_export *x, off_t *size)
 
 enum MHD_Result http_export(struct call *k)
 {
-	struct kc_params p = { http_request_arg, k->c };
+	struct kc_params p = { http_request_arg, k->c, k->scope };
 	const char *dot = strrchr(k->rest, '.'), *lang = http_request_arg(k->c, "lang");
 	char name[48], err[256], file[160];
 	struct MHD_Response *resp;
@@ -90,6 +90,11 @@ enum MHD_Result http_export(struct call *k)
 			   !(lang && strcmp(lang, "en") == 0), &x, err, sizeof(err));
 	if (r == -EIO)
 		kc_err("export %s: database error: %s", name, err[0] ? err : sqlite3_errmsg(k->db->h));
+	if (r == -EACCES)
+		return http_reply_html(k->c, 403,
+				       kc_web_message(NULL, kc_web_t(NULL, "Error"),
+						      kc_web_t(NULL, "This site or cabinet is outside the sites of your account.")),
+				       NULL);
 	if (r < 0)
 		return http_reply_html(k->c, r == -ENOENT ? 404 : r == -EINVAL ? 400 : 500,
 				       kc_web_message(NULL, "错误 Error", r == -EIO || r == -ENOMEM ? "database error" : err),

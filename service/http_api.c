@@ -11,6 +11,7 @@
 #include "common/util.h"
 #include "service/ingest.h"
 #include "service/reports.h"
+#include "service/scope.h"
 
 enum MHD_Result http_api_ingest(struct call *k)
 {
@@ -101,7 +102,7 @@ static enum MHD_Result api_report_csv(struct MHD_Connection *c, const char *name
 enum MHD_Result http_api_report(struct call *k)
 {
 	struct MHD_Connection *c = k->c;
-	struct kc_params p = { http_request_arg, c };
+	struct kc_params p = { http_request_arg, c, k->scope };
 	const char *fmt = http_request_arg(c, "format"), *name = k->rest;
 	char err[256], *out;
 	json_t *rep;
@@ -111,8 +112,8 @@ enum MHD_Result http_api_report(struct call *k)
 	if (r == -EIO)
 		kc_err("report %s: database error: %s", name, sqlite3_errmsg(k->db->h));
 	if (r < 0)
-		return http_reply_error(c, r == -ENOENT ? 404 : r == -EINVAL ? 400 : 500,
-				  r == -ENOENT ? "not_found" : r == -EINVAL ? "bad_parameter" : "internal",
+		return http_reply_error(c, r == -ENOENT ? 404 : r == -EINVAL ? 400 : r == -EACCES ? 403 : 500,
+				  r == -ENOENT ? "not_found" : r == -EINVAL ? "bad_parameter" : r == -EACCES ? "forbidden" : "internal",
 				  r == -EIO ? "database error" : err);
 	if (fmt && strcmp(fmt, "csv") == 0)
 		return api_report_csv(c, name, rep);
@@ -127,8 +128,8 @@ enum MHD_Result http_api_report(struct call *k)
 	return http_reply_buf(c, 200, "application/json; charset=utf-8", out, strlen(out), NULL);
 }
 
-int http_api_review_status(struct kc_db *db, const char *cabinet, const char *handover, char *msg,
-			   size_t len)
+int http_api_review_status(struct kc_db *db, const struct kc_scope *scope, const char *cabinet,
+			   const char *handover, char *msg, size_t len)
 {
 	long long h;
 	int r;
@@ -136,6 +137,10 @@ int http_api_review_status(struct kc_db *db, const char *cabinet, const char *ha
 	if (!cabinet || !handover || kc_parse_long(handover, 1, INT64_MAX, &h) < 0) {
 		snprintf(msg, len, "cabinet and handover (a number) are required");
 		return 400;
+	}
+	if (!kc_scope_cabinet(scope, cabinet)) {
+		snprintf(msg, len, "cabinet %.64s is outside the sites of this account", cabinet);
+		return 403;
 	}
 	r = kc_report_handovers_review_check(db, cabinet, h);
 	switch (r) {
@@ -172,12 +177,16 @@ enum MHD_Result http_api_review(struct call *k)
 
 	if (json_is_integer(h))
 		snprintf(hs, sizeof(hs), "%lld", (long long)json_integer_value(h));
-	status = http_api_review_status(k->db, json_string_value(json_object_get(b, "cabinet")),
+	status = http_api_review_status(k->db, k->scope, json_string_value(json_object_get(b, "cabinet")),
 					hs[0] ? hs : NULL, msg, sizeof(msg));
 	json_decref(b);
 	if (status != 200)
 		return http_reply_error(c, status,
-					status == 404 ? "not_found" : status == 409 ? "conflict" : "bad_request", msg);
+					status == 404   ? "not_found"
+					: status == 409 ? "conflict"
+					: status == 403 ? "forbidden"
+							: "bad_request",
+					msg);
 	return http_reply_json(c, 200, json_pack("{s:b, s:s}", "ok", 1, "message", msg));
 }
 

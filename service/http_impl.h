@@ -22,6 +22,8 @@
 /* A login form is small; its body is read before any credential exists. */
 #define HTTP_LOGIN_BODY_MAX 4096
 
+struct kc_scope;
+
 struct kc_http {
 	const struct kc_audit_config *cfg;
 	struct kc_notifier *notifier;
@@ -63,6 +65,9 @@ struct call {
 	const char *url, *method;
 	const char *rest; /* what follows the path of a prefix route */
 	bool api;	  /* under /api/: JSON answers, else HTML pages */
+	/* the sites the caller reads (service/scope.h), on the routes of a
+	 * signed-in account; NULL on the others */
+	const struct kc_scope *scope;
 };
 
 /* ---- http_tls.c: the certificate chain and key ---- */
@@ -154,14 +159,20 @@ enum MHD_Result http_api_review(struct call *k);
 enum MHD_Result http_api_cabinets(struct call *k);
 /* A review sign-off asked for (API or form): the HTTP status to answer
  * with and msg. */
-int http_api_review_status(struct kc_db *db, const char *cabinet, const char *handover, char *msg,
-			   size_t len);
+int http_api_review_status(struct kc_db *db, const struct kc_scope *scope, const char *cabinet,
+			   const char *handover, char *msg, size_t len);
 
 enum MHD_Result http_web_login(struct call *k);
 enum MHD_Result http_web_login_form(struct call *k);
 enum MHD_Result http_web_logout(struct call *k);
 enum MHD_Result http_web_review(struct call *k);
 enum MHD_Result http_web_report(struct call *k);
+/* web_accounts.c: the admin's /accounts page and its actions, and the
+ * /reset page where a one-time code sets a new password */
+enum MHD_Result http_web_accounts(struct call *k);
+enum MHD_Result http_web_accounts_act(struct call *k);
+enum MHD_Result http_web_reset_form(struct call *k);
+enum MHD_Result http_web_reset(struct call *k);
 /* web_dashboard.c: / and /dashboard... */
 enum MHD_Result http_web_dashboard(struct call *k);
 /* export_http.c: /export/<report>.csv and .xlsx, the whole filtered report */

@@ -43,6 +43,11 @@ enum MHD_Result http_web_login(struct call *k)
 		memset(pass, 0, sizeof(pass));
 		return http_reply_locked(c, false, rq->retry_s);
 	}
+	if (r == -EPERM) {
+		memset(pass, 0, sizeof(pass));
+		kc_notice("web login refused for %s: the account is disabled", user);
+		return http_reply_html(c, 403, kc_web_login(kc_web_t(NULL, "This account is disabled; ask an admin.")), NULL);
+	}
 	if (!form || r < 0) {
 		memset(pass, 0, sizeof(pass));
 		kc_notice("web login failed for %s", form ? user : "(no user)");
@@ -85,7 +90,7 @@ enum MHD_Result http_web_logout(struct call *k)
 
 enum MHD_Result http_web_report(struct call *k)
 {
-	struct kc_params p = { http_request_arg, k->c };
+	struct kc_params p = { http_request_arg, k->c, k->scope };
 	char err[256], csrf[65], *out;
 	struct kc_web_page pg = web_page(k, csrf);
 	json_t *rep;
@@ -97,6 +102,11 @@ enum MHD_Result http_web_report(struct call *k)
 			       &rep, err, sizeof(err));
 	if (r == -EIO)
 		kc_err("report %s: database error: %s", k->rest, sqlite3_errmsg(k->db->h));
+	if (r == -EACCES)
+		return http_reply_html(k->c, 403,
+				       kc_web_message(&pg, kc_web_t(&pg, "Error"),
+						      kc_web_t(&pg, "This site or cabinet is outside the sites of your account.")),
+				       NULL);
 	if (r < 0)
 		return http_reply_html(k->c, r == -ENOENT ? 404 : r == -EINVAL ? 400 : 500,
 				       kc_web_message(&pg, "错误 Error", r == -EIO ? "database error" : err), NULL);
@@ -118,7 +128,7 @@ enum MHD_Result http_web_review(struct call *k)
 	    http_request_form(rq->body, rq->len, "handover", ho, sizeof(ho)) < 0)
 		return http_reply_html(k->c, 400,
 				       kc_web_message(&pg, "错误 Error", "cabinet and handover are required"), NULL);
-	status = http_api_review_status(k->db, cab, ho, msg, sizeof(msg));
+	status = http_api_review_status(k->db, k->scope, cab, ho, msg, sizeof(msg));
 	if (status != 200)
 		return http_reply_html(k->c, (unsigned)status, kc_web_message(&pg, "错误 Error", msg), NULL);
 	return http_reply_redirect(k->c, "/r/handovers", NULL);

@@ -11,6 +11,7 @@
 #include "common/util.h"
 #include "service/mask.h"
 #include "service/reports_impl.h"
+#include "service/scope.h"
 
 const struct kc_report_info kc_reports[] = {
 	{ "keylog", "Key log", "钥匙日志" },
@@ -226,6 +227,7 @@ int kc_report_site_cabinet(struct kc_report_ctx *c, struct kc_query *q, const ch
 	}
 	if (*cabinet)
 		kc_query_str(q, " AND cabinet = ?", *cabinet);
+	kc_scope_query(q, c->p->scope, site_col, "cabinet");
 	return 0;
 }
 
@@ -315,6 +317,13 @@ int kc_report_run_mode(struct kc_db *db, const char *name, const struct kc_param
 	struct kc_report_ctx c = { db, p, now_ms, NULL, err, errlen, 1, 100, NULL, mode, NULL };
 	int r;
 
+	const char *site = p->get(p->ctx, "site"), *cab = p->get(p->ctx, "cabinet");
+
+	if ((site && *site && !kc_scope_site(p->scope, site)) || (cab && *cab && !kc_scope_cabinet(p->scope, cab))) {
+		snprintf(err, errlen, "%s \"%.64s\" is outside the sites of this account", site && *site ? "site" : "cabinet",
+			 site && *site ? site : cab);
+		return -EACCES;
+	}
 	for (size_t i = 0; i < KC_ARRAY_SIZE(fns); i++) {
 		if (strcmp(name, kc_reports[i].name) != 0)
 			continue;

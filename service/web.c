@@ -56,6 +56,11 @@ static void head(struct sbuf *b, const char *title_zh, const char *title_en, con
 			sbuf_html(b, kc_reports[i].title_zh);
 			sbuf_add(b, "</a>");
 		}
+		if (pg->role && strcmp(pg->role, "admin") == 0) {
+			sbuf_add(b, "<a href=\"/accounts\">");
+			sbuf_html(b, kc_web_t(pg, "Accounts"));
+			sbuf_add(b, "</a>");
+		}
 		sbuf_add(b, "<form method=\"post\" action=\"/logout\" style=\"display:inline\">");
 		sbuf_add(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
 		sbuf_html(b, pg->csrf ? pg->csrf : "");

@@ -21,6 +21,7 @@
 #include "service/reports.h"
 #include "service/reports_impl.h"
 #include "service/sbuf.h"
+#include "service/scope.h"
 #include "service/svg.h"
 #include "service/web.h"
 #include "service/zone.h"
@@ -217,9 +218,9 @@ static const char *param_get(void *ctx, const char *name)
 }
 
 /* Runs report name with the parameters given; NULL on failure (logged). */
-static json_t *run(struct kc_db *db, const char *name, struct rparams *p, int64_t now)
+static json_t *run(struct kc_db *db, const struct kc_scope *scope, const char *name, struct rparams *p, int64_t now)
 {
-	struct kc_params kp = { param_get, p };
+	struct kc_params kp = { param_get, p, scope };
 	char err[256];
 	json_t *rep = NULL;
 
@@ -423,9 +424,9 @@ static int cabinets_card(struct sbuf *b, struct kc_db *db, const json_t *now, co
 	return 0;
 }
 
-/* The sites, each with its name, zone and current month:
+/* The sites of the scope, each with its name, zone and current month:
  * [{"site", "name", "month"}]. */
-static json_t *sites_of(struct kc_db *db, int64_t now)
+static json_t *sites_of(struct kc_db *db, const struct kc_scope *scope, int64_t now)
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "SELECT site, coalesce(name, site) FROM sites ORDER BY site");
 	json_t *out = json_array();
@@ -436,8 +437,11 @@ static json_t *sites_of(struct kc_db *db, int64_t now)
 		return NULL;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *site = (const char *)sqlite3_column_text(st, 0);
-		const struct kc_zone *z = kc_report_site_zone(db, site);
+		const struct kc_zone *z;
 
+		if (!kc_scope_site(scope, site))
+			continue;
+		z = kc_report_site_zone(db, site);
 		kc_zone_month_of(z, now, m, sizeof(m));
 		json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s}", "site", site, "name",
 						     (const char *)sqlite3_column_text(st, 1), "month", m, "zone",
@@ -451,10 +455,10 @@ static json_t *sites_of(struct kc_db *db, int64_t now)
 	return out;
 }
 
-/* The figures of every site (the part the script replaces). */
-static int figures(struct sbuf *b, struct kc_db *db, int64_t now, const char *version)
+/* The figures of every site of the scope (the part the script replaces). */
+static int figures(struct sbuf *b, struct kc_db *db, const struct kc_scope *scope, int64_t now, const char *version)
 {
-	json_t *sites = sites_of(db, now), *covs = json_object();
+	json_t *sites = sites_of(db, scope, now), *covs = json_object();
 	const json_t *s;
 	size_t i;
 	int r = -EIO;
@@ -468,7 +472,7 @@ static int figures(struct sbuf *b, struct kc_db *db, int64_t now, const char *ve
 		const char *code = json_string_value(json_object_get(s, "site"));
 		struct rparams np = { { "site", NULL }, { code, NULL } };
 		struct rparams hp = { { "site", "unreviewed", "page_size", NULL }, { code, "1", "1", NULL } };
-		json_t *now_rep = run(db, "now", &np, now), *ho = run(db, "handovers", &hp, now);
+		json_t *now_rep = run(db, scope, "now", &np, now), *ho = run(db, scope, "handovers", &hp, now);
 		char when[32];
 		const struct kc_zone *z = kc_zone_get(json_string_value(json_object_get(s, "zone")));
 		int c;
@@ -521,7 +525,8 @@ int kc_web_dashboard_version(struct kc_db *db, int64_t now, char *out, size_t le
 	return rc == SQLITE_ROW ? 0 : -EIO;
 }
 
-int kc_web_dashboard(struct kc_db *db, int64_t now, const struct kc_web_page *pg, char **out)
+int kc_web_dashboard(struct kc_db *db, int64_t now, const struct kc_scope *scope, const struct kc_web_page *pg,
+		     char **out)
 {
 	struct sbuf b = { 0 };
 	char version[96];
@@ -534,7 +539,7 @@ int kc_web_dashboard(struct kc_db *db, int64_t now, const struct kc_web_page *pg
 				"<span class=\"noprint\" id=\"live\">页面自动更新。</span></p>",
 			    style);
 	}
-	if (figures(&b, db, now, version) < 0) {
+	if (figures(&b, db, scope, now, version) < 0) {
 		free(sbuf_take(&b));
 		return -EIO;
 	}
@@ -599,7 +604,7 @@ enum MHD_Result http_web_dashboard(struct call *k)
 		return http_reply_html(k->c, 404, kc_web_message(&pg, "404", "no such page"), NULL);
 	if (k->rq->session[0])
 		http_request_csrf(k->rq->session, csrf);
-	r = kc_web_dashboard(k->db, now, page ? &pg : NULL, &out);
+	r = kc_web_dashboard(k->db, now, k->scope, page ? &pg : NULL, &out);
 	if (r == -EIO)
 		kc_err("dashboard: database error: %s", sqlite3_errmsg(k->db->h));
 	if (r < 0)
