@@ -66,3 +66,9 @@ TEST_SCRIPTS += tests/service/t-dashboard.py
 # Chromium
 TEST_SCRIPTS += tests/service/t-export.py
 DEBS_TEST += libreoffice-calc-nogui
+# office accounts on the admin's page (service/accounts.c, web_accounts.c):
+# bad input, one-time reset codes, disable, unlock, role and scope changes,
+# and in Chromium an admin creating a supervisor of one site
+TEST_SCRIPTS += tests/service/t-accounts.py
+# site scopes (service/scope.c), every route of http_route.c's table
+TEST_SCRIPTS += tests/service/t-scopes.py

@@ -18,7 +18,7 @@
 
 /* A POSTed form of the accounts page. */
 struct acct_form {
-	char action[16], user[KC_NAME_MAX + 1], role[16], password[KC_AUTH_PASSWORD_MAX + 2];
+	char action[16], user[KC_NAME_MAX + 2], role[16], password[KC_AUTH_PASSWORD_MAX + 2];
 	json_t *sites; /* the "site" values */
 	bool has_user, has_role, has_password;
 };
@@ -70,7 +70,7 @@ static void form_read(const struct req *rq, struct acct_form *f)
 
 	memset(f, 0, sizeof(*f));
 	http_request_form(b, rq->len, "action", f->action, sizeof(f->action));
-	f->has_user = http_request_form(b, rq->len, "user", f->user, sizeof(f->user)) == 0;
+	f->has_user = http_request_form(b, rq->len, "user", f->user, sizeof(f->user)) == 0 && f->user[0];
 	f->has_role = http_request_form(b, rq->len, "role", f->role, sizeof(f->role)) == 0;
 	f->has_password = http_request_form(b, rq->len, "password", f->password, sizeof(f->password)) == 0;
 	f->sites = form_all(b, rq->len, "site");
@@ -368,7 +368,7 @@ static char *accounts_page(struct call *k, const struct kc_web_page *pg, const s
 	sbuf_printf(&b, "<p><label>%s ", kc_web_t(pg, "Role"));
 	role_select(&b, pg, "supervisor");
 	sbuf_printf(&b, "</label></p><p><label>%s <input name=\"password\" type=\"password\""
-			" autocomplete=\"new-password\"></label></p><p>%s: ",
+			" autocomplete=\"new-password\"></label></p><p>%s ",
 		    kc_web_t(pg, "Password"), kc_web_t(pg, "Sites"));
 	site_boxes(&b, choices, NULL);
 	sbuf_printf(&b, "<small class=\"meta\">%s</small></p><p><button type=\"submit\">%s</button></p></form>",
