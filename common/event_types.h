@@ -50,7 +50,11 @@ enum kc_event_use { KC_EVT_LOG_ONLY, KC_EVT_DERIVED };
 	X(SLOT_RECOVERED, "slot.recovered", KC_EVT_LOG_ONLY)               \
 	X(KEY_RESEATED, "key.reseated", KC_EVT_LOG_ONLY)                   \
 	X(CONTROLLER_STARTED, "controller.started", KC_EVT_LOG_ONLY)       \
-	X(CONTROLLER_STOPPING, "controller.stopping", KC_EVT_LOG_ONLY)
+	X(CONTROLLER_STOPPING, "controller.stopping", KC_EVT_LOG_ONLY)     \
+	/* the office's own acts, sealed by keyauditd (service/office.c) */ \
+	X(OFFICE_HANDOVER_REVIEWED, "office.handover_reviewed", KC_EVT_DERIVED) \
+	X(OFFICE_PROBLEM_FORWARDED, "office.problem_forwarded", KC_EVT_DERIVED) \
+	X(OFFICE_PROBLEM_RESOLVED, "office.problem_resolved", KC_EVT_DERIVED)
 
 enum kc_event_type {
 #define KC_EVT_ENUM(id, name, use) KC_EVT_##id,

@@ -426,6 +426,9 @@ int kc_auth_cabinet_rotate(struct kc_db *db, const char *id, char token[KC_TOKEN
 	char tok[KC_TOKEN_LEN], hash[65];
 	int r;
 
+	/* a chain no cabinet sends (the office chain, "@office") has no token */
+	if (kc_auth_name_check(id) < 0)
+		return -ENOENT;
 	if (!st)
 		return -EIO;
 	kc_token_new(tok, KC_TOKEN_BYTES);

@@ -299,12 +299,46 @@ static int derive_handover_confirmed(struct ctx *c)
 		   "eTed", "actor", "cabinet", "handover");
 }
 
+/* A handover is reviewed once, at the cabinet or at the office: the
+ * first review to arrive is kept, whichever end signed it. */
 static int derive_handover_reviewed(struct ctx *c)
 {
 	return run(c,
-		   "UPDATE handovers SET reviewed_by = ?, reviewed_ms = ?, review_note = ?"
-		   " WHERE cabinet = ? AND handover = ?",
+		   "UPDATE handovers SET reviewed_by = ?, reviewed_ms = ?, review_note = ?, reviewed_at = 'cabinet'"
+		   " WHERE cabinet = ? AND handover = ? AND reviewed_ms IS NULL",
 		   "eTded", "actor", "note", "cabinet", "handover");
+}
+
+/* office chain: data names the handover's cabinet (its chain key) */
+static int derive_office_handover_reviewed(struct ctx *c)
+{
+	return run(c,
+		   "UPDATE handovers SET reviewed_by = ?, reviewed_ms = ?, review_note = ?, reviewed_at = 'office'"
+		   " WHERE cabinet = ? AND handover = ? AND reviewed_ms IS NULL",
+		   "eTddd", "actor", "note", "cabinet", "handover");
+}
+
+/* office chain: data names the problem by its inspection (cabinet, seq) */
+static int derive_office_problem_forwarded(struct ctx *c)
+{
+	return run(c,
+		   "INSERT INTO problems (cabinet, seq, department, forwarded_to, forwarded_by, forwarded_ms)"
+		   " VALUES (?,?,?,?,?,?) ON CONFLICT (cabinet, seq) DO UPDATE SET department = excluded.department,"
+		   " forwarded_to = excluded.forwarded_to, forwarded_by = excluded.forwarded_by,"
+		   " forwarded_ms = excluded.forwarded_ms",
+		   "ddddeT", "cabinet", "inspection", "department", "to", "actor");
+}
+
+/* A problem the cabinet forwarded (its inspection names a department)
+ * has no row before it is resolved. */
+static int derive_office_problem_resolved(struct ctx *c)
+{
+	return run(c,
+		   "INSERT INTO problems (cabinet, seq, department, resolved_by, resolved_ms, resolution)"
+		   " VALUES (?1, ?2, (SELECT nullif(forwarded_to, '') FROM inspections WHERE cabinet = ?1 AND seq = ?2),"
+		   " ?3, ?4, ?5) ON CONFLICT (cabinet, seq) DO UPDATE SET resolved_by = excluded.resolved_by,"
+		   " resolved_ms = excluded.resolved_ms, resolution = excluded.resolution",
+		   "ddeTd", "cabinet", "inspection", "actor", "note");
 }
 
 static int derive_notice_due(struct ctx *c)
@@ -364,6 +398,9 @@ static const derive_fn derive_by_type[KC_EVT_COUNT] = {
 	[KC_EVT_NOTICE_DUE] = derive_notice_due,
 	[KC_EVT_ALARM_RAISED] = derive_alarm_raised,
 	[KC_EVT_ALARM_CLEARED] = derive_alarm_cleared,
+	[KC_EVT_OFFICE_HANDOVER_REVIEWED] = derive_office_handover_reviewed,
+	[KC_EVT_OFFICE_PROBLEM_FORWARDED] = derive_office_problem_forwarded,
+	[KC_EVT_OFFICE_PROBLEM_RESOLVED] = derive_office_problem_resolved,
 };
 
 bool kc_derive_has(enum kc_event_type t)

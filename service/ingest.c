@@ -29,8 +29,8 @@ static void fail(struct kc_ingest_result *res, int status, const char *error, co
 
 static const char *const col_members[] = { "actor", "person", "key", "kind", "unit", "site", "slot" };
 
-static int insert_event(struct kc_db *db, const char *key, const json_t *ev, const char *canon, int64_t ts_ms,
-			int64_t now_ms)
+int kc_ingest_insert(struct kc_db *db, const char *key, const json_t *ev, const char *canon, int64_t ts_ms,
+		     int64_t now_ms)
 {
 	sqlite3_stmt *st = kc_db_stmt(db,
 		"INSERT INTO events (cabinet, seq, ts_ms, type, actor, person, key, kind, unit, site, slot,"
@@ -196,7 +196,7 @@ static int store_event(struct kc_db *db, const struct kc_audit_config *cfg, stru
 	int r;
 
 	kc_time_parse(json_string_value(json_object_get(ev, "ts")), &ts_ms);
-	r = insert_event(db, ch->key, ev, canon, ts_ms, now_ms);
+	r = kc_ingest_insert(db, ch->key, ev, canon, ts_ms, now_ms);
 	if (r < 0)
 		return r;
 	if (!ch->cleared) {

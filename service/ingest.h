@@ -27,4 +27,11 @@ struct kc_ingest_result {
 int kc_ingest_batch(struct kc_db *db, const struct kc_audit_config *cfg, const char *cabinet,
 		    const char *body, size_t len, struct kc_ingest_result *res);
 
+/* Inserts one checked, sealed event (canon: its canonical form) under the
+ * chain key key, in the caller's transaction; the columns of events are
+ * taken from it. Returns 0 or -EIO. Ingest and the office chain
+ * (office.c) store their events through it. */
+int kc_ingest_insert(struct kc_db *db, const char *key, const json_t *ev, const char *canon, int64_t ts_ms,
+		     int64_t now_ms);
+
 #endif

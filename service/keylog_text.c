@@ -53,6 +53,9 @@ static const struct {
 	{ "person.registered", "登记人员", "登记{role} {person}" },
 	{ "controller.started", "钥匙柜启动", "钥匙柜启动" },
 	{ "controller.stopping", "钥匙柜停止", "钥匙柜停止运行" },
+	{ "office.handover_reviewed", "办公室审阅交接", "{actor} 在办公室审阅签字 {cabinet} 第 {handover} 号交接单" },
+	{ "office.problem_forwarded", "问题转呈", "{actor} 将 {unit} 的巡检问题转呈{department} {to}" },
+	{ "office.problem_resolved", "问题已解决", "{actor} 记录 {unit} 的巡检问题已解决：{note}" },
 };
 
 const char *kc_keylog_type_at(size_t i)
@@ -239,6 +242,11 @@ static json_t *sentence_fields(const struct kc_keylog_event *e)
 	field(f, "vacancy", json_is_true(json_object_get(d, "vacant")) ? "转为空置" : "转为入住", "");
 	snprintf(result, sizeof(result), "%lld", (long long)json_integer_value(json_object_get(d, "handover")));
 	field(f, "handover", result, "");
+	/* the office chain's acts (office.c) */
+	field(f, "cabinet", data_str(d, "cabinet"), "—");
+	field(f, "department", data_str(d, "department"), "—");
+	field(f, "to", data_str(d, "to"), "");
+	field(f, "note", data_str(d, "note"), "—");
 	return f;
 }
 

@@ -42,6 +42,7 @@ static const struct verify_table {
 	{ "entrustments", { "cabinet", "entrustment" }, { NULL }, "1" },
 	{ "inspections", { "cabinet", "seq" }, { NULL }, "1" },
 	{ "handovers", { "cabinet", "handover" }, { NULL }, "1" },
+	{ "problems", { "cabinet", "seq" }, { NULL }, "1" },
 	{ "notices", { "cabinet", "seq", "type" }, { "id", "created_ms" }, "seq > 0" },
 };
 

@@ -17,9 +17,11 @@
 #include "service/config.h"
 #include "service/chain.h"
 #include "service/ingest.h"
+#include "service/office.h"
 #include "service/reports.h"
 #include "service/sbuf.h"
 #include "service/templates.h"
+#include "service/verify.h"
 
 static void test_template(void **state)
 {
@@ -176,12 +178,68 @@ static void test_ingest_and_report(void **state)
 	rmdir(path);
 }
 
+static void count_difference(void *ctx, const char *sentence)
+{
+	(void)sentence;
+	(*(int *)ctx)++;
+}
+
+/* The office chain: acts sealed and stored like a cabinet's events, the
+ * chain re-checked by kc_chain_verify, a tampered body found. */
+static void test_office_chain(void **state)
+{
+	char path[] = "/tmp/kc-unit-XXXXXX", dbp[64], err[256];
+	struct kc_office_about about = { .site = "S1" };
+	struct kc_audit_config cfg;
+	struct kc_db *db;
+	int64_t checked, bad, seq = 0, events, diffs;
+	json_t *ok = json_pack("{s:s, s:i, s:s, s:s}", "cabinet", "C1", "inspection", 5, "department", "工程部",
+			       "to", "王工");
+	json_t *nodept = json_pack("{s:s, s:i}", "cabinet", "C1", "inspection", 6);
+	int n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(path));
+	snprintf(dbp, sizeof(dbp), "%s/o.db", path);
+	assert_int_equal(kc_config_defaults(&cfg), 0);
+	db = kc_db_open(dbp, 1, err, sizeof(err));
+	assert_non_null(db);
+	assert_int_equal(kc_chain_verify(db, KC_OFFICE_CHAIN, &checked, &bad, err, sizeof(err)), 0);
+	assert_int_equal(checked, 0);
+	/* a member its table needs is missing: nothing is stored */
+	assert_int_equal(kc_office_record(db, KC_EVT_OFFICE_PROBLEM_FORWARDED, "sup", nodept), -EINVAL);
+	assert_int_equal(kc_office_record_about(db, KC_EVT_OFFICE_PROBLEM_FORWARDED, "sup", &about, ok, &seq), 0);
+	assert_int_equal(seq, 1);
+	assert_int_equal(kc_office_record(db, KC_EVT_OFFICE_PROBLEM_FORWARDED, "sup", ok), 0);
+	assert_int_equal(kc_chain_verify(db, KC_OFFICE_CHAIN, &checked, &bad, err, sizeof(err)), 0);
+	assert_int_equal(checked, 2);
+	assert_int_equal(kc_verify_derived(db, &cfg, count_difference, &n, &events, &diffs, err, sizeof(err)), 0);
+	assert_int_equal(events, 2);
+	assert_int_equal(diffs, 0);
+	/* the department changed behind the service's back, in the body */
+	assert_int_equal(kc_db_exec(db, "UPDATE events SET body = replace(body, '5DE5', '4FDD')"
+					" WHERE cabinet = '@office' AND seq = 1"),
+			 0);
+	assert_int_equal(kc_chain_verify(db, KC_OFFICE_CHAIN, &checked, &bad, err, sizeof(err)), 1);
+	assert_int_equal(bad, 1);
+	json_decref(ok);
+	json_decref(nodept);
+	kc_db_free(db);
+	kc_config_free(&cfg);
+	unlink(dbp);
+	snprintf(dbp, sizeof(dbp), "%s/o.db-wal", path);
+	unlink(dbp);
+	snprintf(dbp, sizeof(dbp), "%s/o.db-shm", path);
+	unlink(dbp);
+	rmdir(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_template), cmocka_unit_test(test_notice_time), cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_html),     cmocka_unit_test(test_config),
-		cmocka_unit_test(test_ingest_and_report),
+		cmocka_unit_test(test_ingest_and_report), cmocka_unit_test(test_office_chain),
 	};
 
 	kc_pdata_init();
