@@ -6,6 +6,7 @@
 
 #include "common/pdata.h"
 #include "common/util.h"
+#include "service/office.h"
 
 json_t *kc_account_list(struct kc_db *db, int64_t now_ms)
 {
@@ -123,6 +124,24 @@ static int admin_left(struct kc_db *db, const char *name)
 	return n ? 0 : -EBUSY;
 }
 
+/* Seals the act in the office chain, inside the caller's transaction:
+ * data {"account": name} with the member key set to val (borrowed) when
+ * key is given. */
+static int act_record(struct kc_db *db, enum kc_event_type type, const char *by, const char *name, const char *key,
+		      const json_t *val)
+{
+	json_t *d = json_pack("{s:s}", "account", name);
+	int r;
+
+	if (!d)
+		return -ENOMEM;
+	if (key)
+		json_object_set(d, key, (json_t *)val);
+	r = kc_office_append(db, type, by, NULL, d, NULL);
+	json_decref(d);
+	return r;
+}
+
 static int sites_write(struct kc_db *db, const char *name, const json_t *sites)
 {
 	const json_t *v;
@@ -138,25 +157,33 @@ static int sites_write(struct kc_db *db, const char *name, const json_t *sites)
 	return r;
 }
 
-int kc_account_create(struct kc_db *db, const char *name, enum kc_role role, const char *password,
+int kc_account_create(struct kc_db *db, const char *by, const char *name, enum kc_role role, const char *password,
 		      const json_t *sites)
 {
 	char hash[KC_PWHASH_LEN];
+	json_t *d = json_pack("{s:s, s:s, s:O}", "account", name, "role", kc_auth_role_name(role), "sites", sites);
 	int r;
 
-	if (kc_auth_password_hash(password, hash) < 0)
+	if (!d || kc_auth_password_hash(password, hash) < 0) {
+		json_decref(d);
 		return -ENOMEM;
-	if (tx_begin(db) < 0)
+	}
+	if (tx_begin(db) < 0) {
+		json_decref(d);
 		return -EIO;
+	}
 	r = kc_db_x(db, "INSERT INTO users (name, role, pw_hash, created_ms) VALUES (?, ?, ?, ?)", "sssI", name,
 		    kc_auth_role_name(role), hash, kc_wall_ms());
 	if (r == 0)
 		r = sites_write(db, name, sites);
+	if (r == 0)
+		r = kc_office_append(db, KC_EVT_OFFICE_ACCOUNT_CREATED, by, NULL, d, NULL);
 	memset(hash, 0, sizeof(hash));
+	json_decref(d);
 	return tx_end(db, r);
 }
 
-int kc_account_set_disabled(struct kc_db *db, const char *name, bool disabled)
+int kc_account_set_disabled(struct kc_db *db, const char *by, const char *name, bool disabled)
 {
 	int r;
 
@@ -172,11 +199,15 @@ int kc_account_set_disabled(struct kc_db *db, const char *name, bool disabled)
 		r = kc_db_x(db, "DELETE FROM sessions WHERE user = ?", "s", name);
 	if (r == 0 && disabled)
 		r = kc_db_x(db, "DELETE FROM reset_codes WHERE user = ? AND used_ms IS NULL", "s", name);
+	if (r == 0)
+		r = act_record(db, disabled ? KC_EVT_OFFICE_ACCOUNT_DISABLED : KC_EVT_OFFICE_ACCOUNT_ENABLED, by, name, NULL,
+			       NULL);
 	return tx_end(db, r);
 }
 
-int kc_account_set_role(struct kc_db *db, const char *name, enum kc_role role)
+int kc_account_set_role(struct kc_db *db, const char *by, const char *name, enum kc_role role)
 {
+	json_t *rv = json_string(kc_auth_role_name(role));
 	int r;
 
 	if (tx_begin(db) < 0)
@@ -186,10 +217,13 @@ int kc_account_set_role(struct kc_db *db, const char *name, enum kc_role role)
 		r = admin_left(db, name);
 	if (r == 0)
 		r = kc_db_x(db, "UPDATE users SET role = ? WHERE name = ?", "ss", kc_auth_role_name(role), name);
+	if (r == 0)
+		r = act_record(db, KC_EVT_OFFICE_ACCOUNT_ROLE_CHANGED, by, name, "role", rv);
+	json_decref(rv);
 	return tx_end(db, r);
 }
 
-int kc_account_set_sites(struct kc_db *db, const char *name, const json_t *sites)
+int kc_account_set_sites(struct kc_db *db, const char *by, const char *name, const json_t *sites)
 {
 	int r;
 
@@ -198,7 +232,23 @@ int kc_account_set_sites(struct kc_db *db, const char *name, const json_t *sites
 	r = account_exists(db, name);
 	if (r == 0)
 		r = sites_write(db, name, sites);
+	if (r == 0)
+		r = act_record(db, KC_EVT_OFFICE_ACCOUNT_SITES_CHANGED, by, name, "sites", sites);
 	return tx_end(db, r);
+}
+
+int kc_account_unlock(struct kc_db *db, const char *by, const char *name)
+{
+	int r, was;
+
+	if (tx_begin(db) < 0)
+		return -EIO;
+	r = account_exists(db, name);
+	was = r == 0 && kc_auth_login_unlock(name, kc_wall_ms());
+	if (was)
+		r = act_record(db, KC_EVT_OFFICE_ACCOUNT_UNLOCKED, by, name, NULL, NULL);
+	r = tx_end(db, r);
+	return r < 0 ? r : was;
 }
 
 int kc_account_reset_issue(struct kc_db *db, const char *name, const char *by, char code[KC_TOKEN_LEN])
@@ -217,6 +267,8 @@ int kc_account_reset_issue(struct kc_db *db, const char *name, const char *by, c
 	if (r == 0)
 		r = kc_db_x(db, "INSERT INTO reset_codes (code_hash, user, issued_by, expires_ms) VALUES (?, ?, ?, ?)",
 			    "sssI", hash, name, by, now + (int64_t)KC_ACCOUNT_RESET_TTL_S * 1000);
+	if (r == 0)
+		r = act_record(db, KC_EVT_OFFICE_PASSWORD_RESET_ISSUED, by, name, NULL, NULL);
 	r = tx_end(db, r);
 	if (r == 0)
 		memcpy(code, tok, KC_TOKEN_LEN);
@@ -263,6 +315,8 @@ int kc_account_reset_redeem(struct kc_db *db, const char *code, const char *pass
 		r = kc_db_x(db, "UPDATE users SET pw_hash = ? WHERE name = ?", "ss", hash, who);
 	if (r == 0)
 		r = kc_db_x(db, "DELETE FROM sessions WHERE user = ?", "s", who);
+	if (r == 0)
+		r = act_record(db, KC_EVT_OFFICE_PASSWORD_RESET_USED, who, who, NULL, NULL);
 	memset(hash, 0, sizeof(hash));
 	r = tx_end(db, r);
 	if (r == 0)

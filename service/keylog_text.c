@@ -56,6 +56,14 @@ static const struct {
 	{ "office.handover_reviewed", "办公室审阅交接", "{actor} 在办公室审阅签字 {cabinet} 第 {handover} 号交接单" },
 	{ "office.problem_forwarded", "问题转呈", "{actor} 将 {unit} 的巡检问题转呈{department} {to}" },
 	{ "office.problem_resolved", "问题已解决", "{actor} 记录 {unit} 的巡检问题已解决：{note}" },
+	{ "office.account_created", "创建账号", "{actor} 创建{role}账号 {account}（项目：{sites}）" },
+	{ "office.account_disabled", "停用账号", "{actor} 停用账号 {account}" },
+	{ "office.account_enabled", "启用账号", "{actor} 启用账号 {account}" },
+	{ "office.account_role_changed", "更改角色", "{actor} 将账号 {account} 的角色改为{role}" },
+	{ "office.account_sites_changed", "更改项目范围", "{actor} 将账号 {account} 的项目范围改为：{sites}" },
+	{ "office.password_reset_issued", "签发密码重置", "{actor} 为账号 {account} 签发一次性密码重置链接" },
+	{ "office.password_reset_used", "重置密码", "{account} 用一次性链接设置了新密码" },
+	{ "office.account_unlocked", "解锁账号", "{actor} 解锁账号 {account}" },
 };
 
 const char *kc_keylog_type_at(size_t i)
@@ -203,6 +211,22 @@ static void result_text(const json_t *data, char *out, size_t len)
 		 fwd && *fwd ? "，已转呈" : "，未转呈", fwd && *fwd ? fwd : "");
 }
 
+/* An account's sites, "SN、SO"; "" for none (every site). */
+static void sites_text(const json_t *sites, char *out, size_t len)
+{
+	const json_t *v;
+	size_t i, n = 0;
+
+	out[0] = '\0';
+	json_array_foreach(sites, i, v) {
+		int w = snprintf(out + n, len - n, "%s%s", i ? "、" : "", json_string_value(v) ? json_string_value(v) : "");
+
+		if (w < 0 || (size_t)w >= len - n)
+			break;
+		n += (size_t)w;
+	}
+}
+
 static json_t *sentence_fields(const struct kc_keylog_event *e)
 {
 	const json_t *d = e->data;
@@ -247,6 +271,10 @@ static json_t *sentence_fields(const struct kc_keylog_event *e)
 	field(f, "department", data_str(d, "department"), "—");
 	field(f, "to", data_str(d, "to"), "");
 	field(f, "note", data_str(d, "note"), "—");
+	/* an admin's acts on accounts (accounts.c) */
+	field(f, "account", data_str(d, "account"), "—");
+	sites_text(json_object_get(d, "sites"), result, sizeof(result));
+	field(f, "sites", result, "全部项目");
 	return f;
 }
 

@@ -100,13 +100,14 @@ void kc_scope_query(struct kc_query *q, const struct kc_scope *s, const char *si
 
 	if (!s || !s->limited)
 		return;
-	if (cab_col) {
-		snprintf(frag, sizeof(frag), " AND %s IN (SELECT value FROM json_each(?))", cab_col);
-		kc_query_str(q, frag, s->cabinets_json);
-	}
-	if (site_col) {
-		snprintf(frag, sizeof(frag), " AND (%s%s%s IN (SELECT value FROM json_each(?)))", cab_col ? site_col : "",
-			 cab_col ? " IS NULL OR " : "", site_col);
+	if (site_col && cab_col) {
+		snprintf(frag, sizeof(frag), " AND (%s IN (SELECT value FROM json_each(?))", site_col);
 		kc_query_str(q, frag, s->sites_json);
+		snprintf(frag, sizeof(frag), " OR (%s IS NULL AND %s IN (SELECT value FROM json_each(?))))", site_col,
+			 cab_col);
+		kc_query_str(q, frag, s->cabinets_json);
+	} else if (site_col || cab_col) {
+		snprintf(frag, sizeof(frag), " AND %s IN (SELECT value FROM json_each(?))", site_col ? site_col : cab_col);
+		kc_query_str(q, frag, site_col ? s->sites_json : s->cabinets_json);
 	}
 }

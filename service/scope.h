@@ -27,10 +27,12 @@ void kc_scope_free(struct kc_scope *s);
 /* Whether s (NULL: every site) lets its account read site, cabinet. */
 bool kc_scope_site(const struct kc_scope *s, const char *site);
 bool kc_scope_cabinet(const struct kc_scope *s, const char *cabinet);
-/* Appends to q the condition that keeps the scope's rows only: cab_col
- * one of its cabinets, and site_col one of its sites (or NULL, with a
- * cab_col: a row of one of its cabinets that names no site). Either
- * column may be NULL. Nothing for every site. */
+/* Appends to q the condition that keeps the scope's rows only: with both
+ * columns, a row of one of its sites, or one that names no site from one
+ * of its cabinets (a row of its site from the office chain is kept, a
+ * cabinet's own row without a site is kept for that cabinet's sites);
+ * with one column, a row of one of its sites or cabinets. Nothing for
+ * every site. */
 void kc_scope_query(struct kc_query *q, const struct kc_scope *s, const char *site_col, const char *cab_col);
 
 #endif

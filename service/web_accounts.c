@@ -133,7 +133,7 @@ static int act_create(struct call *k, struct acct_form *f, struct acct_out *o)
 	}
 	if (sites_ok(k, f, o) < 0)
 		return -EINVAL;
-	r = kc_account_create(k->db, f->user, role, f->password, f->sites);
+	r = kc_account_create(k->db, k->rq->user, f->user, role, f->password, f->sites);
 	if (r == -EEXIST)
 		out_set(o, 409, "An account of that name exists already:", f->user);
 	else if (r < 0)
@@ -145,7 +145,7 @@ static int act_create(struct call *k, struct acct_form *f, struct acct_out *o)
 
 static int act_disable(struct call *k, struct acct_form *f, struct acct_out *o)
 {
-	int r = kc_account_set_disabled(k->db, f->user, true);
+	int r = kc_account_set_disabled(k->db, k->rq->user, f->user, true);
 
 	if (r < 0)
 		out_refused(o, r, f->user);
@@ -156,7 +156,7 @@ static int act_disable(struct call *k, struct acct_form *f, struct acct_out *o)
 
 static int act_enable(struct call *k, struct acct_form *f, struct acct_out *o)
 {
-	int r = kc_account_set_disabled(k->db, f->user, false);
+	int r = kc_account_set_disabled(k->db, k->rq->user, f->user, false);
 
 	if (r < 0)
 		out_refused(o, r, f->user);
@@ -174,7 +174,7 @@ static int act_role(struct call *k, struct acct_form *f, struct acct_out *o)
 		out_set(o, 400, "Choose a role: supervisor or admin.", NULL);
 		return -EINVAL;
 	}
-	r = kc_account_set_role(k->db, f->user, role);
+	r = kc_account_set_role(k->db, k->rq->user, f->user, role);
 	if (r < 0)
 		out_refused(o, r, f->user);
 	else
@@ -188,7 +188,7 @@ static int act_sites(struct call *k, struct acct_form *f, struct acct_out *o)
 
 	if (sites_ok(k, f, o) < 0)
 		return -EINVAL;
-	r = kc_account_set_sites(k->db, f->user, f->sites);
+	r = kc_account_set_sites(k->db, k->rq->user, f->user, f->sites);
 	if (r < 0)
 		out_refused(o, r, f->user);
 	else
@@ -209,11 +209,13 @@ static int act_reset(struct call *k, struct acct_form *f, struct acct_out *o)
 
 static int act_unlock(struct call *k, struct acct_form *f, struct acct_out *o)
 {
-	int r = kc_auth_login_unlock(f->user, kc_wall_ms());
+	int r = kc_account_unlock(k->db, k->rq->user, f->user);
 
-	(void)k;
-	out_set(o, 200, r ? "Account unlocked:" : "The account was not locked:", f->user);
-	return 0;
+	if (r < 0)
+		out_refused(o, r, f->user);
+	else
+		out_set(o, 200, r ? "Account unlocked:" : "The account was not locked:", f->user);
+	return r < 0 ? r : 0;
 }
 
 /* The actions of the page's forms; the log line names each for the

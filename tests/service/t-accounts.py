@@ -10,6 +10,7 @@ last admin cannot be disabled; the CLI's add-user keeps working. Every
 new text of the accounts page has its Chinese in po/zh_CN/accounts.po.
 The browser half (an admin fills the form, the supervisor sees only its
 site, a reset link used in the page) is tests/service/accounts.js."""
+import json
 import os
 import re
 import sys
@@ -198,6 +199,31 @@ try:
     check(all(p not in log for p in (SUP[1], "new-pass-123", ADMIN[1])), "no password in the log")
     check("account supa: password reset issued by adm" in log and "account supa: disabled by adm" in log,
           "the log names each act and the acting admin")
+
+    say("== each act is an event of the office chain, naming the acting admin")
+    evs = svc.sql("SELECT type, actor, json_extract(body, '$.data.account'), body FROM events"
+                  " WHERE cabinet = '@office' ORDER BY seq")
+    acts = [(t, a, acc) for t, a, acc, _ in evs if acc == "supa"]
+    want = [("office.account_created", "adm", "supa"), ("office.account_sites_changed", "adm", "supa"),
+            ("office.account_sites_changed", "adm", "supa"), ("office.account_role_changed", "adm", "supa"),
+            ("office.account_role_changed", "adm", "supa"), ("office.account_sites_changed", "adm", "supa"),
+            ("office.password_reset_issued", "adm", "supa"), ("office.password_reset_used", "supa", "supa"),
+            ("office.account_disabled", "adm", "supa"), ("office.account_enabled", "adm", "supa"),
+            ("office.account_unlocked", "adm", "supa")]
+    check(acts == want, "the acts on supa, in order: %s" % [a[0] for a in acts])
+    created = [json.loads(b)["data"] for t, _, acc, b in evs if t == "office.account_created" and acc == "supa"]
+    check(created == [{"account": "supa", "role": "supervisor", "sites": ["SN"]}], "created: role and sites recorded")
+    bodies = " ".join(b for _, _, _, b in evs)
+    check(all(x not in bodies for x in (code, SUP[1], "new-pass-123")), "no password or code in any event")
+    check(not any(t.startswith("office.account") for t, _, acc, _ in evs if acc in ("adm",)),
+          "the refused acts on the last admin are not recorded")
+    r = svc.cmd("verify-chain", "@office")
+    check(r.returncode == 0, "verify-chain @office: intact (%d %s)" % (r.returncode, (r.stdout + r.stderr)[-200:]))
+    st, _, body = adm.get("/r/keylog?type=office.account_disabled")
+    check(st == 200 and "adm 停用账号 supa" in text(body), "the admin's key log: 「adm 停用账号 supa」")
+    st, _, body = sup.get("/r/keylog")
+    check(st == 200 and "adm 停用账号 supa" not in text(body) and "adm 创建主管账号" not in text(body),
+          "a supervisor of SN does not see the account acts")
 
     say("== in Chromium: the admin creates a supervisor of SN by the form; it sees only SN")
     check(browser("accounts.js", svc, ADMIN[0], ADMIN[1], "t-accounts") == 0, "accounts.js: every check held")
