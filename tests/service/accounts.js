@@ -4,7 +4,8 @@
 // choices, the now report). Then the admin asks for a one-time reset link
 // for the supervisor, who opens it, sets a new password in the page and
 // signs in with it; the same link a second time is refused. Everything is
-// typed and clicked as a person does (console.js). Run by t-accounts.py:
+// typed and clicked as a person does (console.js); the accounts page is
+// also shot at 1366x768 and at 390x844. Run by t-accounts.py:
 // KC_USER/KC_PASS are the admin's.
 'use strict';
 const { URL, check, launch, submitLogin, run } = require('./console.js');
@@ -28,7 +29,14 @@ run(async () => {
     console.log('== the admin creates a supervisor of 新城花园 by the form');
     await signIn(ADMIN, ADMIN_PASS);
     await Promise.all([page.waitForNavigation(), page.click('nav a[href="/accounts"]')]);
-    await shot('accounts');
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await shot('accounts-1366x768');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot('accounts-390x844', true);
+    check(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1),
+          'on a phone (390x844) the accounts page has no sideways scroll',
+          await page.evaluate(() => document.documentElement.scrollWidth));
+    await page.setViewportSize({ width: 1400, height: 1000 });
     const create = page.locator('form.create');
     await create.locator('input[name="user"]').fill(SUP);
     await create.locator('select[name="role"]').selectOption('supervisor');
