@@ -192,9 +192,9 @@ static int http_access(struct call *k, const struct route *rt, unsigned method)
 		kc_notice("%s %s refused: %s is not an admin", k->method, k->url, k->rq->user);
 		if (k->api)
 			return http_reply_error(k->c, 403, "forbidden", "this needs the admin role");
-		return http_reply_html(k->c, 403,
-				       kc_web_message(NULL, kc_web_t(NULL, "Error"), kc_web_t(NULL, "This page is for admins only.")),
-				       NULL);
+		return http_reply_html(
+			k->c, 403, kc_web_message(NULL, kc_web_t(NULL, "Error"), kc_web_t(NULL, "This page is for admins only.")),
+			NULL);
 	}
 	return -1;
 }
@@ -220,8 +220,10 @@ enum MHD_Result http_route_dispatch(struct kc_http *s, struct MHD_Connection *c,
 	/* a signed-in account reads its sites only, on every route */
 	if (kc_scope_load(k.db, rq->user, rq->role, &scope) < 0) {
 		kc_err("the sites of %s cannot be read: %s", rq->user, sqlite3_errmsg(k.db->h));
-		return k.api ? http_reply_error(c, 500, "internal", "database error")
-			     : http_reply_html(c, 500, kc_web_message(NULL, kc_web_t(NULL, "Error"), kc_web_t(NULL, "Database error.")), NULL);
+		if (k.api)
+			return http_reply_error(c, 500, "internal", "database error");
+		return http_reply_html(c, 500, kc_web_message(NULL, kc_web_t(NULL, "Error"), kc_web_t(NULL, "Database error.")),
+				       NULL);
 	}
 	k.scope = &scope;
 	ret = rt->fn(&k);

@@ -315,13 +315,16 @@ int kc_report_run_mode(struct kc_db *db, const char *name, const struct kc_param
 								 kc_report_vacant, kc_report_handovers, kc_report_chain };
 	char gen[KC_TIME_LEN];
 	struct kc_report_ctx c = { db, p, now_ms, NULL, err, errlen, 1, 100, NULL, mode, NULL };
+	const char *site = p->get(p->ctx, "site"), *cab = p->get(p->ctx, "cabinet");
 	int r;
 
-	const char *site = p->get(p->ctx, "site"), *cab = p->get(p->ctx, "cabinet");
-
-	if ((site && *site && !kc_scope_site(p->scope, site)) || (cab && *cab && !kc_scope_cabinet(p->scope, cab))) {
-		snprintf(err, errlen, "%s \"%.64s\" is outside the sites of this account", site && *site ? "site" : "cabinet",
-			 site && *site ? site : cab);
+	/* another site or its cabinet asked for by name: refused, not emptied */
+	if (site && *site && !kc_scope_site(p->scope, site)) {
+		snprintf(err, errlen, "site \"%.64s\" is outside the sites of this account", site);
+		return -EACCES;
+	}
+	if (cab && *cab && !kc_scope_cabinet(p->scope, cab)) {
+		snprintf(err, errlen, "cabinet \"%.64s\" is outside the sites of this account", cab);
 		return -EACCES;
 	}
 	for (size_t i = 0; i < KC_ARRAY_SIZE(fns); i++) {

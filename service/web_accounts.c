@@ -55,10 +55,11 @@ static json_t *form_all(const char *body, size_t len, const char *name)
 
 		while (end < len && body[end] != '&')
 			end++;
-		if (http_request_form(body + i, end - i, name, v, sizeof(v)) == 0)
-			json_array_append_new(out, json_string(v));
-		else if (http_request_form(body + i, end - i, name, v, sizeof(v)) == -ENOSPC)
-			json_array_append_new(out, json_string("?"));
+		int r = http_request_form(body + i, end - i, name, v, sizeof(v));
+
+		/* a value too long for a site is no site's: kept as "?" */
+		if (r == 0 || r == -ENOSPC)
+			json_array_append_new(out, json_string(r == 0 ? v : "?"));
 		i = end + 1;
 	}
 	return out;
