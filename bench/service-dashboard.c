@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 	double t_page[RUNS], t_fig[RUNS], t_ver[RUNS], t_vac[RUNS], t_new[5], t0, cold = 0;
 	struct kc_web_page pg = { .user = "bench", .role = "supervisor", .csrf = "" };
 	char err[256], version[96], month[] = "2025-12";
-	struct kc_params vp = { month_get, month, false };
+	struct kc_params vp = { month_get, month, false, NULL };
 	long long events = 0, bytes = 0;
 	struct kc_db *db;
 	sqlite3_stmt *st;
@@ -98,7 +98,7 @@ int main(int argc, char **argv)
 	sqlite3_finalize(st);
 	for (int i = -1; i < RUNS; i++) {
 		t0 = ms_now();
-		if (kc_web_dashboard(db, NOW, &pg, true, &out) < 0) {
+		if (kc_web_dashboard(db, NOW, NULL, &pg, true, &out) < 0) {
 			fprintf(stderr, "dashboard: %s\n", sqlite3_errmsg(db->h));
 			return 1;
 		}
@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 		bytes = (long long)strlen(out);
 		free(out);
 		t0 = ms_now();
-		if (kc_web_dashboard(db, NOW, NULL, false, &out) < 0)
+		if (kc_web_dashboard(db, NOW, NULL, NULL, false, &out) < 0)
 			return 1;
 		if (i >= 0)
 			t_fig[i] = ms_now() - t0;
@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 		if (kc_db_exec(db, sql) < 0)
 			return 1;
 		t0 = ms_now();
-		if (kc_web_dashboard(db, NOW, &pg, true, &out) < 0)
+		if (kc_web_dashboard(db, NOW, NULL, &pg, true, &out) < 0)
 			return 1;
 		t_new[i] = ms_now() - t0;
 		free(out);

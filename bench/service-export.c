@@ -108,7 +108,7 @@ static int run_select(void)
 
 static int run_export(int xlsx)
 {
-	struct kc_params p = { no_params, NULL, false };
+	struct kc_params p = { no_params, NULL, false, NULL };
 	struct kc_export *x;
 	char err[256], buf[65536];
 	struct kc_db *db = kc_db_open(db_path, 0, err, sizeof(err));

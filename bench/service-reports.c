@@ -227,7 +227,7 @@ static void generate(struct kc_db *db, long long n)
 
 static double median_ms(struct kc_db *db, const char *report, struct kv *params, long long *rows)
 {
-	struct kc_params p = { kv_get, params, false };
+	struct kc_params p = { kv_get, params, false, NULL };
 	double t[30];
 	char err[256];
 	json_t *rep;

@@ -54,7 +54,16 @@ enum kc_event_use { KC_EVT_LOG_ONLY, KC_EVT_DERIVED };
 	/* the office's own acts, sealed by keyauditd (service/office.c) */ \
 	X(OFFICE_HANDOVER_REVIEWED, "office.handover_reviewed", KC_EVT_DERIVED) \
 	X(OFFICE_PROBLEM_FORWARDED, "office.problem_forwarded", KC_EVT_DERIVED) \
-	X(OFFICE_PROBLEM_RESOLVED, "office.problem_resolved", KC_EVT_DERIVED)
+	X(OFFICE_PROBLEM_RESOLVED, "office.problem_resolved", KC_EVT_DERIVED) \
+	/* an admin's acts on office accounts (service/accounts.c) */       \
+	X(OFFICE_ACCOUNT_CREATED, "office.account_created", KC_EVT_LOG_ONLY) \
+	X(OFFICE_ACCOUNT_DISABLED, "office.account_disabled", KC_EVT_LOG_ONLY) \
+	X(OFFICE_ACCOUNT_ENABLED, "office.account_enabled", KC_EVT_LOG_ONLY) \
+	X(OFFICE_ACCOUNT_ROLE_CHANGED, "office.account_role_changed", KC_EVT_LOG_ONLY) \
+	X(OFFICE_ACCOUNT_SITES_CHANGED, "office.account_sites_changed", KC_EVT_LOG_ONLY) \
+	X(OFFICE_PASSWORD_RESET_ISSUED, "office.password_reset_issued", KC_EVT_LOG_ONLY) \
+	X(OFFICE_PASSWORD_RESET_USED, "office.password_reset_used", KC_EVT_LOG_ONLY) \
+	X(OFFICE_ACCOUNT_UNLOCKED, "office.account_unlocked", KC_EVT_LOG_ONLY)
 
 enum kc_event_type {
 #define KC_EVT_ENUM(id, name, use) KC_EVT_##id,

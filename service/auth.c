@@ -47,15 +47,37 @@ static int step_done(sqlite3_stmt *st)
 	return rc == SQLITE_CONSTRAINT ? -EEXIST : -EIO;
 }
 
+int kc_auth_password_check(const char *name, const char *password)
+{
+	size_t n = password ? strlen(password) : 0;
+	int letters = 0, digits = 0, others = 0;
+
+	if (n < KC_AUTH_PASSWORD_MIN || n > KC_AUTH_PASSWORD_MAX || (name && strcmp(name, password) == 0))
+		return -EINVAL;
+	for (const char *p = password; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+			letters = 1;
+		else if (*p >= '0' && *p <= '9')
+			digits = 1;
+		else
+			others = 1;
+	}
+	return letters + digits + others >= 2 ? 0 : -EINVAL;
+}
+
+int kc_auth_password_hash(const char *password, char *hash)
+{
+	return kc_secret_hash(password, hash) < 0 ? -ENOMEM : 0;
+}
+
 int kc_auth_user_add(struct kc_db *db, const char *name, enum kc_role role, const char *password)
 {
 	char hash[KC_PWHASH_LEN];
 	sqlite3_stmt *st;
-	size_t n = password ? strlen(password) : 0;
 
-	if (kc_auth_name_check(name) < 0 || n < 8 || n > 128)
+	if (kc_auth_name_check(name) < 0 || kc_auth_password_check(name, password) < 0)
 		return -EINVAL;
-	if (kc_secret_hash(password, hash) < 0)
+	if (kc_auth_password_hash(password, hash) < 0)
 		return -ENOMEM;
 	st = kc_db_stmt(db, "INSERT INTO users (name, role, pw_hash, created_ms) VALUES (?,?,?,?)");
 	if (!st)
@@ -80,9 +102,10 @@ static void auth_dummy_make(void)
 
 int kc_auth_user_check(struct kc_db *db, const char *name, const char *password, enum kc_role *role)
 {
-	sqlite3_stmt *st = kc_db_stmt(db, "SELECT pw_hash, role FROM users WHERE name = ?");
+	sqlite3_stmt *st = kc_db_stmt(db, "SELECT pw_hash, role, disabled_ms IS NOT NULL FROM users WHERE name = ?");
 	char hash[KC_PWHASH_LEN] = "";
 	enum kc_role r = KC_ROLE_NONE;
+	int disabled = 0;
 
 	if (!st || !name || !password)
 		return -EACCES;
@@ -90,6 +113,7 @@ int kc_auth_user_check(struct kc_db *db, const char *name, const char *password,
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		kc_strlcpy(hash, (const char *)sqlite3_column_text(st, 0), sizeof(hash));
 		kc_auth_role_parse((const char *)sqlite3_column_text(st, 1), &r);
+		disabled = sqlite3_column_int(st, 2);
 	}
 	sqlite3_reset(st);
 	if (!hash[0]) {
@@ -99,6 +123,8 @@ int kc_auth_user_check(struct kc_db *db, const char *name, const char *password,
 	}
 	if (!kc_secret_matches(password, hash))
 		return -EACCES;
+	if (disabled)
+		return -EPERM;
 	*role = r;
 	return 0;
 }
@@ -261,6 +287,42 @@ int kc_auth_login_end(const char *user, const char *addr, int ok, int64_t now_ms
 	return (int)(((lu > la ? lu : la) + 999) / 1000);
 }
 
+int kc_auth_login_locked(const char *user, int64_t now_ms)
+{
+	char ku[sizeof(login_slots[0].key)];
+	int64_t left = 0;
+
+	login_key(ku, sizeof(ku), 'u', user);
+	pthread_mutex_lock(&login_mutex);
+	for (size_t i = 0; i < LOGIN_SLOTS; i++) {
+		if (strcmp(login_slots[i].key, ku) == 0 && now_ms < login_slots[i].until_ms)
+			left = login_slots[i].until_ms - now_ms;
+	}
+	pthread_mutex_unlock(&login_mutex);
+	return (int)((left + 999) / 1000);
+}
+
+int kc_auth_login_unlock(const char *user, int64_t now_ms)
+{
+	char ku[sizeof(login_slots[0].key)];
+	int was = 0;
+
+	login_key(ku, sizeof(ku), 'u', user);
+	pthread_mutex_lock(&login_mutex);
+	for (size_t i = 0; i < LOGIN_SLOTS; i++) {
+		struct login_slot *e = &login_slots[i];
+
+		if (strcmp(e->key, ku) != 0)
+			continue;
+		was = now_ms < e->until_ms;
+		e->fails = 0;
+		e->until_ms = 0;
+		e->clean_ms = 0;
+	}
+	pthread_mutex_unlock(&login_mutex);
+	return was;
+}
+
 int kc_auth_session_new(struct kc_db *db, const char *user, int ttl_s, char token[KC_TOKEN_LEN])
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "INSERT INTO sessions (token_hash, user, expires_ms) VALUES (?,?,?)");
@@ -286,7 +348,7 @@ int kc_auth_session_get(struct kc_db *db, const char *token, char *user, enum kc
 {
 	sqlite3_stmt *st = kc_db_stmt(db,
 		"SELECT u.name, u.role FROM sessions s JOIN users u ON u.name = s.user"
-		" WHERE s.token_hash = ? AND s.expires_ms > ?");
+		" WHERE s.token_hash = ? AND s.expires_ms > ? AND u.disabled_ms IS NULL");
 	char hash[65];
 	int r = -EACCES;
 

@@ -20,10 +20,20 @@ const char *kc_auth_role_name(enum kc_role r);
 /* Names of users and cabinets: 1 to 64 of [A-Za-z0-9._-]. */
 int kc_auth_name_check(const char *s);
 
+/* A password an account may have: 8 to 128 bytes, of at least two
+ * kinds of characters (letters, digits, others), not the account's name.
+ * 0 or -EINVAL. */
+#define KC_AUTH_PASSWORD_MIN 8
+#define KC_AUTH_PASSWORD_MAX 128
+int kc_auth_password_check(const char *name, const char *password);
+/* The argon2id hash of a new password (KC_PWHASH_LEN bytes): 0, -ENOMEM. */
+int kc_auth_password_hash(const char *password, char *hash);
+
 /* Returns 0, -EEXIST, -EINVAL (bad name or password), -EIO. */
 int kc_auth_user_add(struct kc_db *db, const char *name, enum kc_role role, const char *password);
-/* Returns 0 with *role set, or -EACCES. An unknown name costs what a
- * known one does: its password is checked against a dummy argon2id hash. */
+/* Returns 0 with *role set, -EPERM for the right password of a disabled
+ * account, or -EACCES. An unknown name costs what a known one does: its
+ * password is checked against a dummy argon2id hash. */
 int kc_auth_user_check(struct kc_db *db, const char *name, const char *password, enum kc_role *role);
 
 /* Login backoff, in memory: failed password checks are counted per login
@@ -46,9 +56,15 @@ int kc_auth_login_begin(const char *user, const char *addr, int64_t now_ms, int 
 /* After the check: returns the seconds this failure locks the name or the
  * address for (the longer), 0 when it locks neither. */
 int kc_auth_login_end(const char *user, const char *addr, int ok, int64_t now_ms);
+/* The seconds the name is locked for now, 0 when it is not. */
+int kc_auth_login_locked(const char *user, int64_t now_ms);
+/* An admin's unlock: forgets the name's failures and lock. Returns 1 when
+ * it was locked, else 0. */
+int kc_auth_login_unlock(const char *user, int64_t now_ms);
 
 int kc_auth_session_new(struct kc_db *db, const char *user, int ttl_s, char token[KC_TOKEN_LEN]);
-/* Returns 0 with user (KC_NAME_MAX+1 bytes) and role set, or -EACCES. */
+/* Returns 0 with user (KC_NAME_MAX+1 bytes) and role set, or -EACCES
+ * (also for the session of a disabled account). */
 int kc_auth_session_get(struct kc_db *db, const char *token, char *user, enum kc_role *role);
 /* Ends the session of token (a sign-out): 0, or -EIO when the database
  * could not delete it (the session still works). */

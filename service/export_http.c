@@ -76,7 +76,8 @@ enum MHD_Result http_export(struct call *k)
 	char name[48], err[256], file[160], csrf[65];
 	struct kc_web_page pg = http_web_page(k, csrf);
 	/* the account's language; ?lang=en or ?lang=zh overrides it */
-	struct kc_params p = { http_request_arg, k->c, lang ? strcmp(lang, "en") == 0 : pg.english };
+	struct kc_params p = { http_request_arg, k->c, lang ? strcmp(lang, "en") == 0 : pg.english,
+				 k->scope };
 	struct MHD_Response *resp;
 	struct kc_export *x;
 	bool xlsx;
@@ -92,6 +93,11 @@ enum MHD_Result http_export(struct call *k)
 			   !p.english, &x, err, sizeof(err));
 	if (r == -EIO)
 		kc_err("export %s: database error: %s", name, err[0] ? err : sqlite3_errmsg(k->db->h));
+	if (r == -EACCES)
+		return http_reply_html(k->c, 403,
+				       kc_web_message(NULL, kc_web_t(NULL, "Error"),
+						      kc_web_t(NULL, "This site or cabinet is outside the sites of your account.")),
+				       NULL);
 	if (r < 0)
 		return http_reply_html(k->c, r == -ENOENT ? 404 : r == -EINVAL ? 400 : 500,
 				       kc_web_message(&pg, kc_web_t(&pg, "Error"), r == -EIO || r == -ENOMEM ? kc_web_t(&pg, "Database error") : err),

@@ -14,6 +14,7 @@
 #include "service/office_acts.h"
 #include "service/reports.h"
 #include "service/office.h"
+#include "service/scope.h"
 
 enum MHD_Result http_api_ingest(struct call *k)
 {
@@ -96,7 +97,7 @@ static enum MHD_Result api_report_csv(struct MHD_Connection *c, const char *name
 enum MHD_Result http_api_report(struct call *k)
 {
 	struct MHD_Connection *c = k->c;
-	struct kc_params p = { http_request_arg, c, false };
+	struct kc_params p = { http_request_arg, c, false, k->scope };
 	const char *fmt = http_request_arg(c, "format"), *name = k->rest;
 	char err[256], *out;
 	json_t *rep;
@@ -106,8 +107,8 @@ enum MHD_Result http_api_report(struct call *k)
 	if (r == -EIO)
 		kc_err("report %s: database error: %s", name, sqlite3_errmsg(k->db->h));
 	if (r < 0)
-		return http_reply_error(c, r == -ENOENT ? 404 : r == -EINVAL ? 400 : 500,
-				  r == -ENOENT ? "not_found" : r == -EINVAL ? "bad_parameter" : "internal",
+		return http_reply_error(c, r == -ENOENT ? 404 : r == -EINVAL ? 400 : r == -EACCES ? 403 : 500,
+				  r == -ENOENT ? "not_found" : r == -EINVAL ? "bad_parameter" : r == -EACCES ? "forbidden" : "internal",
 				  r == -EIO ? "database error" : err);
 	if (fmt && strcmp(fmt, "csv") == 0)
 		return api_report_csv(c, name, rep);
@@ -134,6 +135,11 @@ enum MHD_Result http_api_review(struct call *k)
 	unsigned status;
 	int r;
 
+	if (json_is_string(json_object_get(b, "cabinet")) &&
+	    !kc_scope_cabinet(k->scope, json_string_value(json_object_get(b, "cabinet")))) {
+		json_decref(b);
+		return http_reply_error(k->c, 403, "forbidden", "the cabinet is outside the sites of this account");
+	}
 	r = kc_office_review(k->db, rq->user, json_string_value(json_object_get(b, "cabinet")),
 			     json_is_integer(h) ? json_integer_value(h) : 0, json_string_value(json_object_get(b, "note")),
 			     &msg);

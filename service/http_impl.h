@@ -25,6 +25,8 @@
 /* A login form is small; its body is read before any credential exists. */
 #define HTTP_LOGIN_BODY_MAX 4096
 
+struct kc_scope;
+
 struct kc_http {
 	const struct kc_audit_config *cfg;
 	struct kc_notifier *notifier;
@@ -65,6 +67,9 @@ struct call {
 	const char *url, *method;
 	const char *rest; /* what follows the path of a prefix route */
 	bool api;	  /* under /api/: JSON answers, else HTML pages */
+	/* the sites the caller reads (service/scope.h), on the routes of a
+	 * signed-in account; NULL on the others */
+	const struct kc_scope *scope;
 };
 
 /* ---- http_tls.c: the certificate chain and key ---- */
@@ -167,6 +172,12 @@ enum MHD_Result http_web_lang(struct call *k);
 /* Who the page is for, in the account's language; csrf (65 bytes) gets
  * the session's form token, "" without a session (HTTP basic). */
 struct kc_web_page http_web_page(const struct call *k, char *csrf);
+/* web_accounts.c: the admin's /accounts page and its actions, and the
+ * /reset page where a one-time code sets a new password */
+enum MHD_Result http_web_accounts(struct call *k);
+enum MHD_Result http_web_accounts_act(struct call *k);
+enum MHD_Result http_web_reset_form(struct call *k);
+enum MHD_Result http_web_reset(struct call *k);
 /* web_dashboard.c: / and /dashboard... */
 enum MHD_Result http_web_dashboard(struct call *k);
 /* export_http.c: /export/<report>.csv and .xlsx, the whole filtered report */

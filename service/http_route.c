@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "service/scope.h"
 #include "service/web.h"
 
 typedef enum MHD_Result (*route_fn)(struct call *k);
@@ -71,6 +72,10 @@ static const struct route routes[] = {
 	{ M_POST, ROUTE_USER, "/r/problems/resolve", false, BODY_DATA, http_web_problem_resolve },
 	{ M_GET, ROUTE_USER, "/r/", true, BODY_NONE, http_web_report },
 	{ M_GET, ROUTE_USER, "/export/", true, BODY_NONE, http_export },
+	{ M_GET, ROUTE_ADMIN, "/accounts", false, BODY_NONE, http_web_accounts },
+	{ M_POST, ROUTE_ADMIN, "/accounts", false, BODY_DATA, http_web_accounts_act },
+	{ M_GET, ROUTE_PUBLIC, "/reset", false, BODY_NONE, http_web_reset_form },
+	{ M_POST, ROUTE_PUBLIC, "/reset", false, BODY_LOGIN, http_web_reset },
 	{ M_ANY, ROUTE_USER, "", true, BODY_DATA, route_not_found },
 };
 
@@ -136,17 +141,25 @@ static int http_access(struct call *k, const struct route *rt, unsigned method)
 		return http_reply_unauthorized(k->c, k->api, method == M_GET);
 	if (k->api && method == M_POST && k->rq->session[0] && !http_request_csrf_ok(k->rq))
 		return http_reply_error(k->c, 403, "forbidden", "use HTTP basic authentication for API writes");
-	if (rt->access == ROUTE_ADMIN && k->rq->role != KC_ROLE_ADMIN)
-		return http_reply_error(k->c, 403, "forbidden", "managing cabinets needs the admin role");
+	if (rt->access == ROUTE_ADMIN && k->rq->role != KC_ROLE_ADMIN) {
+		kc_notice("%s %s refused: %s is not an admin", k->method, k->url, k->rq->user);
+		if (k->api)
+			return http_reply_error(k->c, 403, "forbidden", "this needs the admin role");
+		return http_reply_html(
+			k->c, 403, kc_web_message(NULL, kc_web_t(NULL, "Error"), kc_web_t(NULL, "This page is for admins only.")),
+			NULL);
+	}
 	return -1;
 }
 
 enum MHD_Result http_route_dispatch(struct kc_http *s, struct MHD_Connection *c, const char *url,
 				    const char *method, struct req *rq)
 {
-	struct call k = { s, kc_db_thread(), c, rq, url, method, "", strncmp(url, "/api/", 5) == 0 };
+	struct call k = { s, kc_db_thread(), c, rq, url, method, "", strncmp(url, "/api/", 5) == 0, NULL };
 	unsigned m = kc_httpd_method(method);
 	const struct route *rt;
+	struct kc_scope scope;
+	enum MHD_Result ret;
 	int a;
 
 	if (!k.db)
@@ -155,7 +168,20 @@ enum MHD_Result http_route_dispatch(struct kc_http *s, struct MHD_Connection *c,
 	a = http_access(&k, rt, m);
 	if (a >= 0)
 		return (enum MHD_Result)a;
-	return rt->fn(&k);
+	if (rt->access != ROUTE_USER && rt->access != ROUTE_ADMIN)
+		return rt->fn(&k);
+	/* a signed-in account reads its sites only, on every route */
+	if (kc_scope_load(k.db, rq->user, rq->role, &scope) < 0) {
+		kc_err("the sites of %s cannot be read: %s", rq->user, sqlite3_errmsg(k.db->h));
+		if (k.api)
+			return http_reply_error(c, 500, "internal", "database error");
+		return http_reply_html(c, 500, kc_web_message(NULL, kc_web_t(NULL, "Error"), kc_web_t(NULL, "Database error.")),
+				       NULL);
+	}
+	k.scope = &scope;
+	ret = rt->fn(&k);
+	kc_scope_free(&scope);
+	return ret;
 }
 
 size_t http_route_body_limit(const struct kc_audit_config *cfg, const char *url)

@@ -12,6 +12,7 @@
 #include "service/lang.h"
 #include "service/office_acts.h"
 #include "service/reports.h"
+#include "service/scope.h"
 #include "service/web.h"
 
 struct kc_web_page http_web_page(const struct call *k, char *csrf)
@@ -44,6 +45,11 @@ enum MHD_Result http_web_login(struct call *k)
 	if (r == -EAGAIN) {
 		memset(pass, 0, sizeof(pass));
 		return http_reply_locked(c, false, rq->retry_s);
+	}
+	if (r == -EPERM) {
+		memset(pass, 0, sizeof(pass));
+		kc_notice("web login refused for %s: the account is disabled", user);
+		return http_reply_html(c, 403, kc_web_login(NULL, kc_web_t(NULL, "This account is disabled; ask an admin.")), NULL);
 	}
 	if (!form || r < 0) {
 		memset(pass, 0, sizeof(pass));
@@ -115,7 +121,7 @@ enum MHD_Result http_web_report(struct call *k)
 {
 	char err[256], csrf[65], *out;
 	struct kc_web_page pg = http_web_page(k, csrf);
-	struct kc_params p = { http_request_arg, k->c, pg.english };
+	struct kc_params p = { http_request_arg, k->c, pg.english, k->scope };
 	json_t *rep;
 	int r;
 
@@ -125,6 +131,11 @@ enum MHD_Result http_web_report(struct call *k)
 			       &rep, err, sizeof(err));
 	if (r == -EIO)
 		kc_err("report %s: database error: %s", k->rest, sqlite3_errmsg(k->db->h));
+	if (r == -EACCES)
+		return http_reply_html(k->c, 403,
+				       kc_web_message(&pg, kc_web_t(&pg, "Error"),
+						      kc_web_t(&pg, "This site or cabinet is outside the sites of your account.")),
+				       NULL);
 	if (r < 0)
 		return http_reply_html(k->c, r == -ENOENT ? 404 : r == -EINVAL ? 400 : 500,
 				       kc_web_message(&pg, kc_web_t(&pg, "Error"), r == -EIO ? kc_web_t(&pg, "Database error") : err), NULL);
@@ -163,6 +174,11 @@ enum MHD_Result http_web_review(struct call *k)
 		h = 0;
 	if (http_request_form(rq->body, rq->len, "note", note, sizeof(note)) < 0)
 		note[0] = '\0';
+	if (cab[0] && !kc_scope_cabinet(k->scope, cab))
+		return http_reply_html(k->c, 403,
+				       kc_web_message(&pg, kc_web_t(&pg, "Error"),
+						      kc_web_t(&pg, "This cabinet is outside the sites of your account")),
+				       NULL);
 	r = kc_office_review(k->db, rq->user, cab, h, note, &msg);
 	if (r == -EIO)
 		kc_err("review of handover %lld of %s by %s: database error", h, cab, rq->user);

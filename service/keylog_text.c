@@ -98,6 +98,22 @@ static const struct {
 	  KC_N_("{actor} forwarded the inspection problem of {unit} to {department} {to}") },
 	{ "office.problem_resolved", KC_N_("Problem resolved"),
 	  KC_N_("{actor} recorded the inspection problem of {unit} as resolved: {note}") },
+	{ "office.account_created", KC_N_("Account created"),
+	  KC_N_("{actor} created the {role} account {account} (sites: {sites})") },
+	{ "office.account_disabled", KC_N_("Account disabled"),
+	  KC_N_("{actor} disabled the account {account}") },
+	{ "office.account_enabled", KC_N_("Account enabled"),
+	  KC_N_("{actor} enabled the account {account}") },
+	{ "office.account_role_changed", KC_N_("Role changed"),
+	  KC_N_("{actor} changed the role of the account {account} to {role}") },
+	{ "office.account_sites_changed", KC_N_("Sites changed"),
+	  KC_N_("{actor} changed the sites of the account {account} to: {sites}") },
+	{ "office.password_reset_issued", KC_N_("Password reset issued"),
+	  KC_N_("{actor} issued a one-time password reset link for the account {account}") },
+	{ "office.password_reset_used", KC_N_("Password reset"),
+	  KC_N_("{account} set a new password with a one-time link") },
+	{ "office.account_unlocked", KC_N_("Account unlocked"),
+	  KC_N_("{actor} unlocked the account {account}") },
 };
 
 const char *kc_keylog_type_at(size_t i)
@@ -223,6 +239,24 @@ static void result_text(enum kc_lang lang, const json_t *data, char *out, size_t
 		snprintf(out, len, kc_msg_gettext(lang, "problems found (%s), not forwarded"), problems);
 }
 
+/* An account's sites, "SN, SO" ("SN、SO" in Chinese); "" for none
+ * (every site). */
+static void sites_text(enum kc_lang lang, const json_t *sites, char *out, size_t len)
+{
+	const json_t *v;
+	size_t i, n = 0;
+
+	out[0] = '\0';
+	json_array_foreach(sites, i, v) {
+		int w = snprintf(out + n, len - n, "%s%s", i ? kc_msg_gettext(lang, ", ") : "",
+				 json_string_value(v) ? json_string_value(v) : "");
+
+		if (w < 0 || (size_t)w >= len - n)
+			break;
+		n += (size_t)w;
+	}
+}
+
 static json_t *sentence_fields(enum kc_lang lang, const struct kc_keylog_event *e)
 {
 	const json_t *d = e->data;
@@ -272,6 +306,10 @@ static json_t *sentence_fields(enum kc_lang lang, const struct kc_keylog_event *
 		field(f, lang, typed[i][0], m, typed[i][1]);
 		free(m);
 	}
+	/* an admin's acts on accounts (accounts.c) */
+	field(f, lang, "account", data_str(d, "account"), "—");
+	sites_text(lang, json_object_get(d, "sites"), result, sizeof(result));
+	field(f, lang, "sites", result, "All sites");
 	return f;
 }
 

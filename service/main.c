@@ -225,8 +225,10 @@ static int cmd_add_user(struct kc_audit_config *cfg, int argc, char **argv)
 		fprintf(stderr, "keyauditd add-user: a user name is 1 to 64 of A-Z a-z 0-9 . _ -\n");
 		return 2;
 	}
-	if (read_password(pass, sizeof(pass)) < 0 || strlen(pass) < 8 || strlen(pass) > 128) {
-		fprintf(stderr, "keyauditd add-user: give a password of 8 to 128 bytes on the first line of stdin\n");
+	if (read_password(pass, sizeof(pass)) < 0 || kc_auth_password_check(argv[optind], pass) < 0) {
+		memset(pass, 0, sizeof(pass));
+		fprintf(stderr, "keyauditd add-user: give a password on the first line of stdin: 8 to 128 bytes,"
+				" of letters and digits or signs, not the user name\n");
 		return 2;
 	}
 	db = kc_db_open(cfg->db_path, 1, err, sizeof(err));

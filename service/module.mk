@@ -73,3 +73,9 @@ TEST_SCRIPTS += tests/service/t-chinese-pages.py
 # event found (service/office.c, office_acts.c, web_handovers.c,
 # web_problems.c)
 TEST_SCRIPTS += tests/service/t-office.py
+# office accounts on the admin's page (service/accounts.c, web_accounts.c):
+# bad input, one-time reset codes, disable, unlock, role and scope changes,
+# and in Chromium an admin creating a supervisor of one site
+TEST_SCRIPTS += tests/service/t-accounts.py
+# site scopes (service/scope.c), every route of http_route.c's table
+TEST_SCRIPTS += tests/service/t-scopes.py

@@ -7,6 +7,7 @@
 #include "common/util.h"
 #include "service/reports_impl.h"
 #include "service/chain.h"
+#include "service/scope.h"
 
 /* ---- 6. chain verification ---- */
 
@@ -27,7 +28,9 @@ int kc_report_chain(struct kc_report_ctx *c)
 
 	if (kc_report_param_name(c, "cabinet", &cab) < 0)
 		return -EINVAL;
-	kc_query_add(&q, "SELECT id, last_seq FROM cabinets WHERE (:cabinet IS NULL OR id = :cabinet) ORDER BY id");
+	kc_query_add(&q, "SELECT id, last_seq FROM cabinets WHERE (:cabinet IS NULL OR id = :cabinet)");
+	kc_scope_query(&q, c->p->scope, NULL, "id");
+	kc_query_add(&q, " ORDER BY id");
 	kc_query_set_str(&q, ":cabinet", cab);
 	st = kc_query_prepare(c->db, &q);
 	if (!st)

@@ -6,6 +6,7 @@
 
 #include "common/util.h"
 #include "service/reports_impl.h"
+#include "service/scope.h"
 
 /* ---- 3. entrustments ---- */
 
@@ -54,6 +55,7 @@ int kc_report_entrustments(struct kc_report_ctx *c)
 		kc_query_str(&q, " AND site = ?", site);
 	if (cab)
 		kc_query_str(&q, " AND cabinet = ?", cab);
+	kc_scope_query(&q, c->p->scope, "site", "cabinet");
 	kc_query_add(&q, " ORDER BY end_ms");
 	sec = kc_report_section(c, "expiring", "Expiring", ent_cols);
 	if (kc_report_fill(c, sec, &q, ent_cols) < 0)
@@ -66,6 +68,7 @@ int kc_report_entrustments(struct kc_report_ctx *c)
 		kc_query_str(&q, " AND site = ?", site);
 	if (cab)
 		kc_query_str(&q, " AND cabinet = ?", cab);
+	kc_scope_query(&q, c->p->scope, "site", "cabinet");
 	kc_query_add(&q, " ORDER BY end_ms");
 	sec = kc_report_section(c, "expired", "Expired, not collected", ent_cols);
 	if (kc_report_fill(c, sec, &q, ent_cols) < 0)
@@ -76,6 +79,7 @@ int kc_report_entrustments(struct kc_report_ctx *c)
 		kc_query_str(&nf, " AND n.site = ?", site);
 	if (cab)
 		kc_query_str(&nf, " AND n.cabinet = ?", cab);
+	kc_scope_query(&nf, c->p->scope, "n.site", "n.cabinet");
 	if (type)
 		kc_query_str(&nf, " AND n.type = ?", type);
 	if (hf)

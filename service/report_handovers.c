@@ -6,6 +6,7 @@
 
 #include "common/util.h"
 #include "service/reports_impl.h"
+#include "service/scope.h"
 
 /* ---- 5. handovers (rule 12) ---- */
 
@@ -87,6 +88,7 @@ int kc_report_handovers(struct kc_report_ctx *c)
 		kc_query_str(&f, " AND cabinet IN (SELECT cabinet FROM keys WHERE site = ?)", site);
 	if (cab)
 		kc_query_str(&f, " AND cabinet = ?", cab);
+	kc_scope_query(&f, c->p->scope, NULL, "cabinet");
 	if (hf)
 		kc_query_int(&f, " AND started_ms >= ?", from);
 	if (ht)

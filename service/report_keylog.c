@@ -18,6 +18,7 @@
 #include "service/words.h"
 #include "service/mask.h"
 #include "service/reports_impl.h"
+#include "service/scope.h"
 
 #define KEYLOG_COUNT_CAP 10000
 
@@ -130,6 +131,7 @@ static int keylog_filter(struct kc_report_ctx *c, struct kc_query *where)
 		return -EINVAL;
 	if (v)
 		units_filter(where, "SELECT u.unit FROM units u WHERE u.building = ?", v);
+	kc_scope_query(where, c->p->scope, "site", "cabinet");
 	if (hf)
 		kc_query_int(where, " AND ts_ms >= ?", from);
 	if (ht)
@@ -171,13 +173,13 @@ static const char *str_at(const json_t *row, int i)
 	return json_string_value(json_array_get(row, (size_t)i));
 }
 
-/* The registered people, code -> [name, role], the latest registration
+/* The registered people, code -> [name, role, cabinet], the latest registration
  * of each: one read of the person.registered events a page. NULL on
  * failure. */
 static json_t *people_map(struct kc_db *db)
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "SELECT person, json_extract(body, '$.data.name'),"
-					  " json_extract(body, '$.data.role') FROM events INDEXED BY events_type"
+					  " json_extract(body, '$.data.role'), cabinet FROM events INDEXED BY events_type"
 					  " WHERE type = 'person.registered' AND person IS NOT NULL ORDER BY ts_ms");
 	json_t *m = json_object();
 	int rc;
@@ -188,7 +190,7 @@ static json_t *people_map(struct kc_db *db)
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		json_object_set_new(m, (const char *)sqlite3_column_text(st, 0),
-				    json_pack("[o, o]", kc_column_json(st, 1), kc_column_json(st, 2)));
+				    json_pack("[o, o, o]", kc_column_json(st, 1), kc_column_json(st, 2), kc_column_json(st, 3)));
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		json_decref(m);
@@ -254,8 +256,10 @@ static int name_rows(struct kc_report_ctx *c, json_t *rows, const json_t *people
  * building asked for (NULL: any); none when there are more than
  * KEYLOG_CHOICES_MAX (the page asks for a site or building first; the
  * SQL reads one more, in its primary key's order, so it stops there).
+ * arg binds ?1 to ?4: the site and building asked for, the scope's sites
+ * and cabinets.
  * NULL on failure. */
-static json_t *choice_rows(struct kc_db *db, const char *sql, const char *site, const char *building)
+static json_t *choice_rows(struct kc_db *db, const char *sql, const char *const arg[4])
 {
 	sqlite3_stmt *st = kc_db_stmt(db, sql);
 	json_t *out = json_array();
@@ -265,10 +269,8 @@ static json_t *choice_rows(struct kc_db *db, const char *sql, const char *site, 
 		json_decref(out);
 		return NULL;
 	}
-	if (sqlite3_bind_parameter_count(st) >= 2) {
-		kc_bind_text(st, 1, site);
-		kc_bind_text(st, 2, building);
-	}
+	for (int i = 0; i < sqlite3_bind_parameter_count(st) && i < 4; i++)
+		kc_bind_text(st, i + 1, arg[i]);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (json_array_size(out) == KEYLOG_CHOICES_MAX) {
 			json_array_clear(out);
@@ -289,36 +291,44 @@ static json_t *choice_rows(struct kc_db *db, const char *sql, const char *site, 
 	return out;
 }
 
+/* A choice within the reader's scope: ?3 its sites, ?4 its cabinets (JSON
+ * arrays; NULL for every site). */
+#define IN_SITES(col) "(?3 IS NULL OR " col " IN (SELECT value FROM json_each(?3)))"
+#define IN_CABINETS(col) "(?4 IS NULL OR " col " IN (SELECT value FROM json_each(?4)))"
+
 /* What the page's filters offer: [value, label] pairs from the data;
  * people as [name, code, role], staff and engineers (an owner is found by
  * typing the name, not offered). */
 static int choices(struct kc_report_ctx *c, const json_t *people)
 {
 	static const char *const sql[][2] = {
-		{ "sites", "SELECT site, coalesce(name, site) FROM sites ORDER BY site" },
-		{ "cabinets", "SELECT id, id FROM cabinets ORDER BY id" },
+		{ "sites", "SELECT site, coalesce(name, site) FROM sites WHERE " IN_SITES("site") " ORDER BY site" },
+		{ "cabinets", "SELECT id, id FROM cabinets WHERE " IN_CABINETS("id") " ORDER BY id" },
 		{ "buildings", "SELECT DISTINCT building, building || CASE WHEN building GLOB '*[0-9]' THEN '栋'"
-			       " ELSE '' END FROM units WHERE building IS NOT NULL ORDER BY building" },
+			       " ELSE '' END FROM units WHERE building IS NOT NULL AND " IN_SITES("site")
+			       " ORDER BY building" },
 		{ "units", "SELECT u.unit, coalesce(s.name, u.site) || ' ' || CASE WHEN u.building IS NOT NULL AND"
 			   " u.room IS NOT NULL THEN u.building || CASE WHEN u.building GLOB '*[0-9]' THEN '栋'"
 			   " ELSE '' END || u.room ELSE u.unit END FROM units u LEFT JOIN sites s ON s.site = u.site"
 			   " WHERE (?1 IS NULL OR u.site = ?1) AND (?2 IS NULL OR u.building = ?2)"
-			   " ORDER BY u.site, u.unit LIMIT 501" },
+			   " AND " IN_SITES("u.site") " ORDER BY u.site, u.unit LIMIT 501" },
 		{ "keys", "SELECT k.key, k.key || coalesce('（' || CASE WHEN u.building IS NOT NULL AND u.room IS NOT"
 			  " NULL THEN u.building || CASE WHEN u.building GLOB '*[0-9]' THEN '栋' ELSE '' END || u.room"
 			  " ELSE k.unit END || '）', '') FROM keys k LEFT JOIN units u ON u.site = k.site AND"
 			  " u.unit = k.unit WHERE (?1 IS NULL OR k.site = ?1) AND (?2 IS NULL OR u.building = ?2)"
-			  " ORDER BY k.cabinet, k.key LIMIT 501" },
+			  " AND " IN_SITES("k.site") " AND " IN_CABINETS("k.cabinet") " ORDER BY k.cabinet, k.key LIMIT 501" },
 	};
 	static const char *const kinds[] = { "entrusted", "sealed", "vacant", "repair" };
 	json_t *ch = json_object(), *a, *p;
-	const char *t;
+	const struct kc_scope *sc = c->p->scope;
+	const char *t, *arg[4] = { kc_report_param(c, "site"), kc_report_param(c, "building"),
+				   sc && sc->limited ? sc->sites_json : NULL, sc && sc->limited ? sc->cabinets_json : NULL };
 
 	if (!ch)
 		return -ENOMEM;
 	json_object_set_new(c->rep, "choices", ch);
 	for (size_t i = 0; i < KC_ARRAY_SIZE(sql); i++) {
-		if (!(a = choice_rows(c->db, sql[i][1], kc_report_param(c, "site"), kc_report_param(c, "building"))))
+		if (!(a = choice_rows(c->db, sql[i][1], arg)))
 			return -EIO;
 		json_object_set_new(ch, sql[i][0], a);
 	}
@@ -326,7 +336,8 @@ static int choices(struct kc_report_ctx *c, const json_t *people)
 	json_object_foreach((json_t *)people, t, p) {
 		const char *role = json_string_value(json_array_get(p, 1));
 
-		if (json_is_string(json_array_get(p, 0)) && !(role && strcmp(role, "owner") == 0))
+		if (json_is_string(json_array_get(p, 0)) && !(role && strcmp(role, "owner") == 0) &&
+		    kc_scope_cabinet(sc, json_string_value(json_array_get(p, 2))))
 			json_array_append_new(a, json_pack("[O, s, O]", json_array_get(p, 0), t, json_array_get(p, 1)));
 	}
 	json_object_set_new(ch, "people", a);

@@ -7,6 +7,7 @@
 #include "common/util.h"
 #include "service/reports_impl.h"
 #include "service/office.h"
+#include "service/scope.h"
 
 /* ---- 2. now ---- */
 
@@ -74,7 +75,9 @@ int kc_report_now(struct kc_report_ctx *c)
 		  "  LIMIT 1), 'ok'),"
 		  " c.last_seq, c.last_seen_ms FROM cabinets c WHERE c.id <> '" KC_OFFICE_CHAIN "'"
 		  " AND (:cabinet IS NULL OR c.id = :cabinet)"
-		  " AND (:site IS NULL OR c.id IN (SELECT cabinet FROM keys WHERE site = :site)) ORDER BY c.id");
+		  " AND (:site IS NULL OR c.id IN (SELECT cabinet FROM keys WHERE site = :site))");
+	kc_scope_query(&q, c->p->scope, NULL, "c.id");
+	kc_query_add(&q, " ORDER BY c.id");
 	kc_query_set_str(&q, ":site", site);
 	kc_query_set_str(&q, ":cabinet", cab);
 	kc_query_set_int(&q, ":now", c->now);
@@ -126,6 +129,7 @@ int kc_report_now(struct kc_report_ctx *c)
 		kc_query_str(&q, " AND cabinet = ?", cab);
 	if (site)
 		kc_query_str(&q, " AND cabinet IN (SELECT cabinet FROM keys WHERE site = ?)", site);
+	kc_scope_query(&q, c->p->scope, NULL, "cabinet");
 	kc_query_add(&q, " ORDER BY cleared_ms IS NULL DESC, raised_ms DESC LIMIT 100");
 	sec = kc_report_section(c, "ingest_alarms", "Ingest alarms: refused batches and events left out of the reports", ingest_alarm_cols);
 	return kc_report_fill(c, sec, &q, ingest_alarm_cols);

@@ -8,6 +8,7 @@
 #include "common/msg.h"
 #include "common/util.h"
 #include "service/reports_impl.h"
+#include "service/scope.h"
 
 /* ---- 4. vacant-unit inspections (rule 5) ---- */
 
@@ -139,24 +140,27 @@ static void vq(struct kc_query *q, const char *sql, const struct vmonths *vm, in
 		kc_query_set_int(q, ":now", now);
 }
 
-/* The month's vacant units of every site (or of site), each site's month
+/* The month's vacant units of every site in scope (or of site), each site's month
  * in its own zone, in one pass, each with whether it was inspected: sites
  * gets {"site": {"name", "age", "target", "nv", "ni", ...}} for each
  * registered site (nv vacant, ni inspected), ni_rows (when not NULL) the
  * units not inspected as [site, unit, building, room], vm the months
  * (also of a site with vacancies but no site.registered). 0, -EINVAL (a
  * bad month), -EIO. */
-static int coverage(struct kc_db *db, const char *site, const char *month, struct vmonths *vm, json_t *sites,
-		    json_t *ni_rows)
+static int coverage(struct kc_db *db, const char *site, const struct kc_scope *scope, const char *month,
+		    struct vmonths *vm, json_t *sites, json_t *ni_rows)
 {
 	struct kc_query q;
 	sqlite3_stmt *st;
 	int rc;
 
 	memset(&q, 0, sizeof(q));
-	kc_query_add(&q, "SELECT site, name, age, 1 FROM sites WHERE (:site IS NULL OR site = :site)"
-			 " UNION ALL SELECT DISTINCT site, NULL, NULL, 0 FROM vacancies WHERE (:site IS NULL OR site = :site)"
-			 " AND site NOT IN (SELECT site FROM sites) ORDER BY 1");
+	kc_query_add(&q, "SELECT site, name, age, 1 FROM sites WHERE (:site IS NULL OR site = :site)");
+	kc_scope_query(&q, scope, "site", NULL);
+	kc_query_add(&q, " UNION ALL SELECT DISTINCT site, NULL, NULL, 0 FROM vacancies WHERE (:site IS NULL OR site = :site)"
+			 " AND site NOT IN (SELECT site FROM sites)");
+	kc_scope_query(&q, scope, "site", NULL);
+	kc_query_add(&q, " ORDER BY 1");
 	kc_query_set_str(&q, ":site", site);
 	if (!(st = kc_query_prepare(db, &q)))
 		return -EIO;
@@ -207,7 +211,7 @@ int kc_report_vacant_coverage(struct kc_db *db, const char *site, const char *mo
 {
 	struct vmonths vm = { json_object(), NULL, 0, 0 };
 	json_t *sites = json_object();
-	int r = coverage(db, site, month, &vm, sites, NULL);
+	int r = coverage(db, site, NULL, month, &vm, sites, NULL);
 
 	json_decref(vm.m);
 	free(vm.text);
@@ -247,7 +251,7 @@ int kc_report_vacant(struct kc_report_ctx *c)
 	ni_sec = json_pack("{s:s, s:s, s:s, s:[], s:[]}", "name", "not_inspected", "title_en",
 			   "Vacant units not yet inspected", "title_zh",
 			   kc_msg_gettext(KC_LANG_ZH, "Vacant units not yet inspected"), "columns", "rows");
-	if (coverage(c->db, site, month, &vm, sites, json_object_get(ni_sec, "rows")) < 0)
+	if (coverage(c->db, site, c->p->scope, month, &vm, sites, json_object_get(ni_sec, "rows")) < 0)
 		goto fail;
 
 	problems = json_array();

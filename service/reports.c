@@ -13,6 +13,7 @@
 #include "service/mask.h"
 #include "service/reports_impl.h"
 #include "service/office.h"
+#include "service/scope.h"
 
 const struct kc_report_info kc_reports[] = {
 	{ "keylog", KC_N_("Key log") },
@@ -235,6 +236,7 @@ int kc_report_site_cabinet(struct kc_report_ctx *c, struct kc_query *q, const ch
 	}
 	if (*cabinet)
 		kc_query_str(q, " AND cabinet = ?", *cabinet);
+	kc_scope_query(q, c->p->scope, site_col, "cabinet");
 	return 0;
 }
 
@@ -323,8 +325,22 @@ int kc_report_run_mode(struct kc_db *db, const char *name, const struct kc_param
 								 kc_report_problems };
 	char gen[KC_TIME_LEN];
 	struct kc_report_ctx c = { db, p, now_ms, NULL, err, errlen, 1, 100, NULL, mode, NULL, p->english ? KC_LANG_EN : KC_LANG_ZH };
+	const char *site = p->get(p->ctx, "site"), *cab = p->get(p->ctx, "cabinet");
 	int r;
 
+	/* another site or its cabinet asked for by name: refused, not emptied */
+	if (site && *site && !kc_scope_site(p->scope, site)) {
+		snprintf(err, errlen, kc_msg_gettext(p->english ? KC_LANG_EN : KC_LANG_ZH,
+						      "site \"%.64s\" is outside the sites of this account"),
+			 site);
+		return -EACCES;
+	}
+	if (cab && *cab && !kc_scope_cabinet(p->scope, cab)) {
+		snprintf(err, errlen, kc_msg_gettext(p->english ? KC_LANG_EN : KC_LANG_ZH,
+						      "cabinet \"%.64s\" is outside the sites of this account"),
+			 cab);
+		return -EACCES;
+	}
 	for (size_t i = 0; i < KC_ARRAY_SIZE(fns); i++) {
 		if (strcmp(name, kc_reports[i].name) != 0)
 			continue;

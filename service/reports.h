@@ -18,6 +18,7 @@
 
 #define KC_EXPORT_COLS 32
 
+struct kc_scope;
 struct kc_params {
 	/* The value of a query parameter, or NULL. */
 	const char *(*get)(void *ctx, const char *name);
@@ -25,6 +26,8 @@ struct kc_params {
 	/* texts the report writes (the key log's sentences, type names and
 	 * choices) in English; Chinese otherwise */
 	bool english;
+	/* The sites the reader may see (service/scope.h); NULL: every site. */
+	const struct kc_scope *scope;
 };
 
 struct kc_report_info {
@@ -35,7 +38,9 @@ extern const struct kc_report_info kc_reports[];
 extern const size_t kc_nreports;
 
 /* Runs report name. Returns 0 (*out set), -ENOENT for an unknown report,
- * -EINVAL for a bad parameter (a sentence in err), -EIO. */
+ * -EINVAL for a bad parameter (a sentence in err), -EACCES for a site or
+ * cabinet outside p->scope asked for, -EIO. Rows outside the scope are
+ * left out of every section. */
 int kc_report_run(struct kc_db *db, const char *name, const struct kc_params *p, int64_t now_ms,
 		  json_t **out, char *err, size_t errlen);
 

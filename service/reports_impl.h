@@ -81,7 +81,7 @@ int kc_report_param_name(struct kc_report_ctx *c, const char *name, const char *
 /* page and page_size into c. */
 int kc_report_paging(struct kc_report_ctx *c);
 /* Filters shared by several reports: site (on column site_col) and
- * cabinet, appended to q. */
+ * cabinet, and the reader's scope on both, appended to q. */
 int kc_report_site_cabinet(struct kc_report_ctx *c, struct kc_query *q, const char *site_col, const char **site,
 			   const char **cabinet);
 

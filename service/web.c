@@ -76,6 +76,11 @@ static void head(struct sbuf *b, const char *title, const struct kc_web_page *pg
 			sbuf_html(b, kc_web_t(pg, kc_reports[i].title));
 			sbuf_add(b, "</a>");
 		}
+		if (pg->role && strcmp(pg->role, "admin") == 0) {
+			sbuf_add(b, "<a href=\"/accounts\">");
+			sbuf_html(b, kc_web_t(pg, "Accounts"));
+			sbuf_add(b, "</a>");
+		}
 		lang_toggle(b, pg);
 		sbuf_add(b, " <form method=\"post\" action=\"/logout\" style=\"display:inline\">");
 		sbuf_add(b, "<input type=\"hidden\" name=\"csrf\" value=\"");

@@ -36,12 +36,14 @@ char *kc_web_message(const struct kc_web_page *pg, const char *title, const char
  * printable page, web_vacant.c): per site, on pages of its own. */
 char *kc_web_vacant_sheet(const json_t *report, const struct kc_web_page *pg);
 
-/* The console's home page (web_dashboard.c): every site's figures with
- * its charts in pg's language; the whole page, else only the figures
- * (the part the page's script replaces). 0 with *out malloc'd, -EIO,
- * -ENOMEM. */
+/* The console's home page (web_dashboard.c): the figures of every site
+ * of scope (NULL: every site) with its charts in pg's language; the whole
+ * page, else only the figures (the part the page's script replaces). 0
+ * with *out malloc'd, -EIO, -ENOMEM. */
 struct kc_db;
-int kc_web_dashboard(struct kc_db *db, int64_t now_ms, const struct kc_web_page *pg, bool whole, char **out);
+struct kc_scope;
+int kc_web_dashboard(struct kc_db *db, int64_t now_ms, const struct kc_scope *scope, const struct kc_web_page *pg,
+		     bool whole, char **out);
 /* A text that changes whenever the dashboard's figures may have: 0, -EIO. */
 int kc_web_dashboard_version(struct kc_db *db, int64_t now_ms, char *out, size_t len);
 

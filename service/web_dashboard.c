@@ -21,6 +21,7 @@
 #include "service/reports.h"
 #include "service/reports_impl.h"
 #include "service/sbuf.h"
+#include "service/scope.h"
 #include "service/svg.h"
 #include "service/web.h"
 #include "service/words.h"
@@ -218,9 +219,9 @@ static const char *param_get(void *ctx, const char *name)
 }
 
 /* Runs report name with the parameters given; NULL on failure (logged). */
-static json_t *run(struct kc_db *db, const char *name, struct rparams *p, int64_t now)
+static json_t *run(struct kc_db *db, const struct kc_scope *scope, const char *name, struct rparams *p, int64_t now)
 {
-	struct kc_params kp = { param_get, p, false };
+	struct kc_params kp = { param_get, p, false, scope };
 	char err[256];
 	json_t *rep = NULL;
 
@@ -467,9 +468,9 @@ static int cabinets_card(struct sbuf *b, const struct kc_web_page *pg, struct kc
 	return 0;
 }
 
-/* The sites, each with its name, zone and current month:
+/* The sites of the scope, each with its name, zone and current month:
  * [{"site", "name", "month"}]. */
-static json_t *sites_of(struct kc_db *db, int64_t now)
+static json_t *sites_of(struct kc_db *db, const struct kc_scope *scope, int64_t now)
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "SELECT site, coalesce(name, site) FROM sites ORDER BY site");
 	json_t *out = json_array();
@@ -480,8 +481,11 @@ static json_t *sites_of(struct kc_db *db, int64_t now)
 		return NULL;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *site = (const char *)sqlite3_column_text(st, 0);
-		const struct kc_zone *z = kc_report_site_zone(db, site);
+		const struct kc_zone *z;
 
+		if (!kc_scope_site(scope, site))
+			continue;
+		z = kc_report_site_zone(db, site);
 		kc_zone_month_of(z, now, m, sizeof(m));
 		json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s}", "site", site, "name",
 						     (const char *)sqlite3_column_text(st, 1), "month", m, "zone",
@@ -495,10 +499,11 @@ static json_t *sites_of(struct kc_db *db, int64_t now)
 	return out;
 }
 
-/* The figures of every site (the part the script replaces). */
-static int figures(struct sbuf *b, const struct kc_web_page *pg, struct kc_db *db, int64_t now, const char *version)
+/* The figures of every site of the scope (the part the script replaces). */
+static int figures(struct sbuf *b, const struct kc_web_page *pg, struct kc_db *db, const struct kc_scope *scope,
+		   int64_t now, const char *version)
 {
-	json_t *sites = sites_of(db, now), *covs = json_object();
+	json_t *sites = sites_of(db, scope, now), *covs = json_object();
 	const json_t *s;
 	size_t i;
 	int r = -EIO;
@@ -512,7 +517,7 @@ static int figures(struct sbuf *b, const struct kc_web_page *pg, struct kc_db *d
 		const char *code = json_string_value(json_object_get(s, "site"));
 		struct rparams np = { { "site", NULL }, { code, NULL } };
 		struct rparams hp = { { "site", "unreviewed", "page_size", NULL }, { code, "1", "1", NULL } };
-		json_t *now_rep = run(db, "now", &np, now), *ho = run(db, "handovers", &hp, now);
+		json_t *now_rep = run(db, scope, "now", &np, now), *ho = run(db, scope, "handovers", &hp, now);
 		char when[32];
 		const struct kc_zone *z = kc_zone_get(json_string_value(json_object_get(s, "zone")));
 		int c;
@@ -567,7 +572,8 @@ int kc_web_dashboard_version(struct kc_db *db, int64_t now, char *out, size_t le
 	return rc == SQLITE_ROW ? 0 : -EIO;
 }
 
-int kc_web_dashboard(struct kc_db *db, int64_t now, const struct kc_web_page *pg, bool whole, char **out)
+int kc_web_dashboard(struct kc_db *db, int64_t now, const struct kc_scope *scope, const struct kc_web_page *pg,
+		     bool whole, char **out)
 {
 	struct sbuf b = { 0 };
 	char version[96];
@@ -582,7 +588,7 @@ int kc_web_dashboard(struct kc_db *db, int64_t now, const struct kc_web_page *pg
 		element(&b, pg, "span", " class=\"noprint\" id=\"live\"", KC_N_("The page updates itself."));
 		sbuf_add(&b, "</p>");
 	}
-	if (figures(&b, pg, db, now, version) < 0) {
+	if (figures(&b, pg, db, scope, now, version) < 0) {
 		free(sbuf_take(&b));
 		return -EIO;
 	}
@@ -644,7 +650,7 @@ enum MHD_Result http_web_dashboard(struct call *k)
 	}
 	if (!page && strcmp(k->url, "/dashboard/figures") != 0)
 		return http_reply_html(k->c, 404, kc_web_message(&pg, "404", kc_web_t(&pg, "There is no such page")), NULL);
-	r = kc_web_dashboard(k->db, now, &pg, page, &out);
+	r = kc_web_dashboard(k->db, now, k->scope, &pg, page, &out);
 	if (r == -EIO)
 		kc_err("dashboard: database error: %s", sqlite3_errmsg(k->db->h));
 	if (r < 0)

@@ -13,6 +13,7 @@
 #include "service/http_impl.h"
 #include "service/office_acts.h"
 #include "service/sbuf.h"
+#include "service/scope.h"
 #include "service/web.h"
 #include "service/zone.h"
 
@@ -257,6 +258,11 @@ static enum MHD_Result problem_step(struct call *k, enum kc_problem_state next)
 						      kc_web_t(&pg, "The form has expired: open the page again and retry.")),
 				       NULL);
 	form_problem(k->rq, cab, sizeof(cab), &inspection);
+	if (cab[0] && !kc_scope_cabinet(k->scope, cab))
+		return http_reply_html(k->c, 403,
+				       kc_web_message(&pg, kc_web_t(&pg, "Not recorded"),
+						      kc_web_t(&pg, "This cabinet is outside the sites of your account")),
+				       NULL);
 	if (next == KC_PROBLEM_FORWARDED) {
 		form_text(k->rq, "department", text, sizeof(text));
 		form_text(k->rq, "to", to, sizeof(to));

@@ -187,7 +187,7 @@ static void test_ingest_and_report(void **state)
 	char token[KC_TOKEN_LEN], cab[KC_NAME_MAX + 1];
 	struct kc_audit_config cfg;
 	struct kc_ingest_result res;
-	struct kc_params p = { no_params, NULL, false };
+	struct kc_params p = { no_params, NULL, false, NULL };
 	struct kc_db *db;
 	json_t *batch = json_array(), *rep;
 	int64_t checked, bad;
