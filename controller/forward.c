@@ -37,9 +37,11 @@ struct kc_forwarder {
 	CURL *curl;	/* NULL while no connection is wanted */
 	pthread_t thread;
 	int kick_fd, stop_fd;
+	int status_fd;	/* readable once the status has news (kc_forwarder_status_fd) */
 	atomic_bool stopping;
 	pthread_mutex_t lock;
 	struct kc_forward_status status;
+	bool news;	/* the state, or a finding of the service behind, changed: status_fd at the next set_status */
 	unsigned rnd;
 };
 
@@ -116,11 +118,14 @@ static size_t on_body(void *data, size_t size, size_t n, void *user)
 	return add;
 }
 
-/* Records an attempt's outcome (a NULL a: only the counts). */
+/* Records an attempt's outcome (a NULL a: only the counts); news of the
+ * link (a new state, a finding of the service behind or its end) makes
+ * status_fd readable. */
 static void set_status(struct kc_forwarder *f, const struct attempt *a)
 {
 	struct kc_outbox_state os;
-	bool have_counts = f->port.state(f->port.user, &os) == 0;
+	bool have_counts = f->port.state(f->port.user, &os) == 0, news;
+	uint64_t one = 1;
 
 	if (have_counts && os.reopened) {
 		/* the outbox's keeper restarted: what it holds is read again */
@@ -134,8 +139,10 @@ static void set_status(struct kc_forwarder *f, const struct attempt *a)
 	}
 	f->status.last_acked_seq = f->acked_max;
 	if (a) {
-		if (a->state != f->status.state || strcmp(a->reason, f->status.reason) != 0)
+		if (a->state != f->status.state || strcmp(a->reason, f->status.reason) != 0) {
 			f->status.since_ms = kc_wall_ms();
+			f->news = true;
+		}
 		f->status.state = a->state;
 		kc_strlcpy(f->status.reason, a->reason, sizeof(f->status.reason));
 		if (a->service_seq >= 0)
@@ -148,7 +155,12 @@ static void set_status(struct kc_forwarder *f, const struct attempt *a)
 			kc_strlcpy(f->status.last_error, a->msg, sizeof(f->status.last_error));
 		}
 	}
+	news = f->news;
+	f->news = false;
 	pthread_mutex_unlock(&f->lock);
+	if (news && write(f->status_fd, &one, sizeof(one)) < 0) {
+		/* the counter is full: the news is pending anyway */
+	}
 }
 
 static void fail_as(struct attempt *a, enum kc_link_state state, const char *reason, const char *fmt, ...)
@@ -283,6 +295,7 @@ static int service_behind(struct kc_forwarder *f, int64_t head, int64_t upto, st
 		b.behind_ms = f->status.behind.behind_ms;
 	f->status.behind = b;
 	f->status.service_behind = true;
+	f->news = true;
 	pthread_mutex_unlock(&f->lock);
 	if (b.lost_to) {
 		/* the kept rows after the lost ones go first once the office
@@ -309,6 +322,7 @@ static void caught_up(struct kc_forwarder *f)
 	if (f->status.service_behind && f->acked_max >= f->status.behind.to) {
 		f->status.service_behind = false;
 		f->status.behind.caught_up_ms = kc_wall_ms();
+		f->news = true;
 	}
 	pthread_mutex_unlock(&f->lock);
 }
@@ -562,6 +576,8 @@ static void forwarder_free(struct kc_forwarder *f)
 		close(f->kick_fd);
 	if (f->stop_fd >= 0)
 		close(f->stop_fd);
+	if (f->status_fd >= 0)
+		close(f->status_fd);
 	pthread_mutex_destroy(&f->lock);
 	free(f->url);
 	if (f->auth)
@@ -617,7 +633,7 @@ struct kc_forwarder *kc_forwarder_start(const struct kc_outbox_port *port, const
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	f->kick_fd = f->stop_fd = -1;
+	f->kick_fd = f->stop_fd = f->status_fd = -1;
 	pthread_mutex_init(&f->lock, NULL);
 	f->port = *port;
 	set_limits(f, cfg);
@@ -635,7 +651,8 @@ struct kc_forwarder *kc_forwarder_start(const struct kc_outbox_port *port, const
 		goto fail;
 	f->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (f->kick_fd < 0 || f->stop_fd < 0) {
+	f->status_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (f->kick_fd < 0 || f->stop_fd < 0 || f->status_fd < 0) {
 		snprintf(err, errlen, "cannot set up the forwarder: %s", strerror(errno));
 		goto fail;
 	}
@@ -682,4 +699,9 @@ void kc_forwarder_status(struct kc_forwarder *f, struct kc_forward_status *st)
 	pthread_mutex_lock(&f->lock);
 	*st = f->status;
 	pthread_mutex_unlock(&f->lock);
+}
+
+int kc_forwarder_status_fd(struct kc_forwarder *f)
+{
+	return f->status_fd;
 }

@@ -81,5 +81,10 @@ void kc_forwarder_kick(struct kc_forwarder *f);
 void kc_forwarder_stop(struct kc_forwarder *f);
 
 void kc_forwarder_status(struct kc_forwarder *f, struct kc_forward_status *st);
+/* An eventfd readable once the status has news (a new state or reason,
+ * a finding of the service behind or its end; not the counts): a reader
+ * of the status polls it to pass the news on at once, and reads it (8
+ * bytes) to wait for the next. */
+int kc_forwarder_status_fd(struct kc_forwarder *f);
 
 #endif

@@ -58,8 +58,9 @@ static int read_token(const char *path, char *out, size_t len, char *err, size_t
 }
 
 /* keycabd learns the link this often at least (controller/outbox_ops.h's
- * KC_LINK_SILENT_MS is three times that), and on each change within
- * REPORT_TICK_MS. */
+ * KC_LINK_SILENT_MS is three times that), news of the link (a new state,
+ * the service found behind or caught up: kc_forwarder_status_fd) at once,
+ * and any other change within REPORT_TICK_MS. */
 #define REPORT_EVERY_MS 5000
 #define REPORT_TICK_MS 500
 
@@ -81,8 +82,10 @@ static void report_until_stop(int sfd, struct kc_forwarder *fwd, struct kc_fwd_p
 	int64_t last = 0;
 
 	for (;;) {
-		struct pollfd p = { .fd = sfd, .events = POLLIN };
+		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
+				       { .fd = kc_forwarder_status_fd(fwd), .events = POLLIN } };
 		struct signalfd_siginfo si;
+		uint64_t news;
 
 		kc_forwarder_status(fwd, &st);
 		if (!last || link_changed(&st, &sent) || kc_mono_ms() - last >= REPORT_EVERY_MS) {
@@ -90,8 +93,11 @@ static void report_until_stop(int sfd, struct kc_forwarder *fwd, struct kc_fwd_p
 			last = kc_fwd_port_report(rp, &st) == 0 ? kc_mono_ms() : 0;
 			sent = st;
 		}
-		if (poll(&p, 1, REPORT_TICK_MS) < 0 && errno != EINTR)
+		if (poll(p, 2, REPORT_TICK_MS) < 0 && errno != EINTR)
 			return;
+		if ((p[1].revents & POLLIN) && read(p[1].fd, &news, sizeof(news)) < 0) {
+			/* EAGAIN: nothing more to read; the status is read again anyway */
+		}
 		while (read(sfd, &si, sizeof(si)) == sizeof(si))
 			if (si.ssi_signo != SIGHUP)
 				return;
