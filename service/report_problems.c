@@ -8,6 +8,7 @@
 #include "common/util.h"
 #include "service/office_acts.h"
 #include "service/reports_impl.h"
+#include "service/scope.h"
 
 static const struct kc_report_col prob_cols[] = {
 	{ "cabinet", KC_N_("Cabinet"), 's' },
@@ -63,6 +64,7 @@ static int problems_filter(struct kc_report_ctx *c, struct kc_query *f)
 		kc_query_str(f, " AND i.site = ?", site);
 	if (cab)
 		kc_query_str(f, " AND i.cabinet = ?", cab);
+	kc_scope_query(f, c->p->scope, "i.site", "i.cabinet");
 	if (state && strcmp(state, "unresolved") == 0)
 		kc_query_add(f, " AND p.resolved_ms IS NULL");
 	else if (state && kc_problem_state_find(state, &s) == 0)
@@ -104,6 +106,7 @@ int kc_report_problems_unresolved(struct kc_report_ctx *c, const char *site)
 	kc_query_add(&q, PROBLEMS_SELECT PROBLEMS_FROM " AND p.resolved_ms IS NULL");
 	if (site)
 		kc_query_str(&q, " AND i.site = ?", site);
+	kc_scope_query(&q, c->p->scope, "i.site", "i.cabinet");
 	kc_query_add(&q, " ORDER BY i.site, i.ts_ms, i.cabinet, i.seq");
 	kc_query_int(&q, " LIMIT ?", KC_PRINT_MAX);
 	if (kc_report_fill(c, sec, &q, prob_cols) < 0)

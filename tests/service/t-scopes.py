@@ -36,7 +36,7 @@ def route_table():
 
 def report_names():
     src = open(os.path.join(SRC, "service", "reports.c")).read()
-    return re.findall(r'\{ "(\w+)", "[^"]*", "[^"]*" \}', src[src.index("kc_reports[] ="):])
+    return re.findall(r'\{ "(\w+)", KC_N_\("[^"]*"\) \}', src[src.index("kc_reports[] ="):])
 
 
 def others(data):
@@ -171,6 +171,16 @@ try:
         st, _, body = sup.post("/r/handovers/review", [("cabinet", "CAB-OLD"), ("handover", "1")])
         refused("POST /r/handovers/review of CAB-OLD", st, body)
 
+    def r_web_problems():
+        for step, fields in (("forward", [("department", "工程部"), ("to", "王工")]), ("resolve", [("note", "已修复")])):
+            st, _, body = sup.post("/r/problems/" + step, [("cabinet", "CAB-OLD"), ("inspection", "1")] + fields)
+            refused("POST /r/problems/%s of CAB-OLD" % step, st, body)
+
+    def r_lang():
+        # the account's own language: no site's data on its answer
+        st, _, body = sup.post("/lang", [("lang", "zh"), ("back", "/r/now")])
+        absent("POST /lang", st, body, st if st in (200, 303) else 200)
+
     def r_web_reports():
         for name in reports:
             for q in ("", "?print=1"):
@@ -226,6 +236,7 @@ try:
         "POST /login": r_login_post, "/login": r_login_form, "/api/v1/reports/": r_api_reports,
         "/api/v1/handovers/review": r_api_review, "/api/v1/cabinets": r_api_cabinets, "/logout": r_logout,
         "/": r_home, "/dashboard": r_dashboard, "/r/handovers/review": r_web_review, "/r/": r_web_reports,
+        "/r/problems/forward": r_web_problems, "/r/problems/resolve": r_web_problems, "/lang": r_lang,
         "/export/": r_export, "GET /accounts": r_accounts_get, "POST /accounts": r_accounts_post,
         "GET /reset": r_reset_form, "POST /reset": r_reset_post, "": r_not_found,
     }

@@ -226,7 +226,7 @@ static void test_ingest_and_report(void **state)
 	assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(rep, "sections"), 0), "rows")), 2);
 	json_decref(rep);
 	for (size_t i = 0; i < kc_nreports; i++) {
-		struct kc_params en = { no_params, NULL, true };
+		struct kc_params en = { no_params, NULL, true, NULL };
 		const char *text;
 
 		assert_int_equal(kc_report_run(db, kc_reports[i].name, &p, 1700000000000, &rep, err, sizeof(err)), 0);
