@@ -63,7 +63,7 @@ try:
     deadline = time.time() + 10
     while not slow_once.is_set() and time.time() < deadline:
         time.sleep(0.02)
-    head = svc.sql("SELECT last_seq, last_hash FROM cabinets")[0]
+    head = svc.sql("SELECT last_seq, last_hash FROM cabinets WHERE id = 'CAB-OLD'")[0]
     extra = seal("CAB-OLD", [{"type": "operator.login", "actor": "S01", "data": {"method": "pin"}}], head[0] + 1, head[1])
     t0 = time.time()
     st, res = svc.post_events(to, extra)
