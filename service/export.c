@@ -30,6 +30,7 @@ struct kc_export {
 	int ncols;
 	char types[KC_EXPORT_COLS + 1];	/* 't': ms in the batch */
 	bool zh, header_done, done;
+	bool api;			/* columns by name, times in UTC (kc_export_api) */
 	int64_t rows;
 	struct sbuf out;		/* CSV not yet read */
 	size_t off;
@@ -130,6 +131,11 @@ const char *kc_export_basename(const struct kc_export *x)
 	return x->base;
 }
 
+void kc_export_api(struct kc_export *x)
+{
+	x->api = true;
+}
+
 int64_t kc_export_rows(const struct kc_export *x)
 {
 	return x->rows;
@@ -216,7 +222,7 @@ static void local_time(const struct kc_export *x, int64_t ms, char *buf, size_t 
 static const char *col_title(const struct kc_export *x, int k)
 {
 	json_t *col = json_array_get(json_object_get(x->sec, "columns"), (size_t)k);
-	const char *t = json_string_value(json_object_get(col, x->zh ? "zh" : "en"));
+	const char *t = x->api ? NULL : json_string_value(json_object_get(col, x->zh ? "zh" : "en"));
 
 	return t ? t : json_string_value(json_object_get(col, "name"));
 }
@@ -254,7 +260,10 @@ static int csv_more(struct kc_export *x)
 			if (x->types[k] == 't' && json_is_integer(v)) {
 				char buf[32];
 
-				local_time(x, json_integer_value(v), buf, sizeof(buf));
+				if (x->api)
+					kc_time_format(json_integer_value(v), buf, sizeof(buf));
+				else
+					local_time(x, json_integer_value(v), buf, sizeof(buf));
 				sbuf_add(&x->out, buf);
 			} else {
 				kc_render_csv_field(&x->out, v);

@@ -27,6 +27,10 @@ int kc_export_open(struct kc_db *db, const char *db_path, const char *name, cons
 /* "keylog-events-20261122-2103" (the report, the section, the local time
  * of the export), for the file's name. */
 const char *kc_export_basename(const struct kc_export *x);
+/* The CSV as the API gives it: the columns' names as its header and
+ * times in UTC as the report's JSON writes them ("2026-11-22T13:03:04.000Z");
+ * before the first kc_export_csv_read. */
+void kc_export_api(struct kc_export *x);
 /* The CSV's next bytes, up to max: their count, 0 at the end, -EIO. */
 ssize_t kc_export_csv_read(struct kc_export *x, char *buf, size_t max);
 /* Writes the XLSX to path (libxlsxwriter in constant-memory mode, its

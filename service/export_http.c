@@ -1,5 +1,6 @@
 /* /export/<report>.csv and /export/<report>.xlsx: the whole filtered
- * report (the page's filters, every row of one section) as a download.
+ * report (the page's filters, every row of one section) as a download;
+ * the API's ?format=csv streams its CSV the same way (http_export_csv).
  * The CSV is read from the report's statement as the client reads it;
  * the XLSX is written to a temporary file first (a zip cannot be sent as
  * it is made), in libxlsxwriter's constant-memory mode, then sent from
@@ -32,6 +33,26 @@ static ssize_t csv_reader(void *cls, uint64_t pos, char *buf, size_t max)
 static void csv_done(void *cls)
 {
 	kc_export_free(cls);
+}
+
+int http_export_open(struct call *k, const char *name, const struct kc_params *p, struct kc_export **x, char *err,
+		     size_t errlen)
+{
+	return kc_export_open(k->db, k->s->cfg->db_path, name, http_request_arg(k->c, "section"), p, kc_wall_ms(),
+			      !p->english, x, err, errlen);
+}
+
+enum MHD_Result http_export_csv(struct call *k, struct kc_export *x)
+{
+	struct MHD_Response *resp;
+	char file[160];
+
+	snprintf(file, sizeof(file), "%s.csv", kc_export_basename(x));
+	kc_info("export %s for %s", file, k->rq->user);
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, EXPORT_BLOCK, csv_reader, x, csv_done);
+	if (!resp)
+		kc_export_free(x);
+	return http_reply_download(k->c, resp, "text/csv; charset=utf-8", file);
 }
 
 static const char *tmp_dir(void)
@@ -89,8 +110,7 @@ enum MHD_Result http_export(struct call *k)
 				       NULL);
 	snprintf(name, sizeof(name), "%.*s", (int)(dot - k->rest), k->rest);
 	xlsx = strcmp(dot, ".xlsx") == 0;
-	r = kc_export_open(k->db, k->s->cfg->db_path, name, http_request_arg(k->c, "section"), &p, kc_wall_ms(),
-			   !p.english, &x, err, sizeof(err));
+	r = http_export_open(k, name, &p, &x, err, sizeof(err));
 	if (r == -EIO)
 		kc_err("export %s: database error: %s", name, err[0] ? err : sqlite3_errmsg(k->db->h));
 	if (r == -EACCES)
@@ -102,14 +122,10 @@ enum MHD_Result http_export(struct call *k)
 		return http_reply_html(k->c, r == -ENOENT ? 404 : r == -EINVAL ? 400 : 500,
 				       kc_web_message(&pg, kc_web_t(&pg, "Error"), r == -EIO || r == -ENOMEM ? kc_web_t(&pg, "Database error") : err),
 				       NULL);
+	if (!xlsx)
+		return http_export_csv(k, x);
 	snprintf(file, sizeof(file), "%s%s", kc_export_basename(x), dot);
 	kc_info("export %s for %s", file, k->rq->user);
-	if (!xlsx) {
-		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, EXPORT_BLOCK, csv_reader, x, csv_done);
-		if (!resp)
-			kc_export_free(x);
-		return http_reply_download(k->c, resp, "text/csv; charset=utf-8", file);
-	}
 	fd = xlsx_file(x, &size);
 	kc_export_free(x);
 	if (fd < 0) {

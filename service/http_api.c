@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/msg.h"
 #include "common/util.h"
+#include "service/export.h"
 #include "service/ingest.h"
 #include "service/office_acts.h"
 #include "service/reports.h"
@@ -77,21 +78,30 @@ enum MHD_Result http_api_ingest_method(struct call *k)
 	return http_reply_error(k->c, 405, "method", "POST a JSON array of events");
 }
 
-/* The CSV of one section of a report, as a download. rep is consumed. */
-static enum MHD_Result api_report_csv(struct MHD_Connection *c, const char *name, json_t *rep)
+/* The answer to a report that cannot run (kc_report_run's or
+ * http_export_open's r, the sentence err). */
+static enum MHD_Result api_report_error(struct MHD_Connection *c, int r, const char *err)
 {
-	const char *section = http_request_arg(c, "section");
-	char file[128], *out = kc_render_csv(rep, section);
-	struct MHD_Response *resp;
+	return http_reply_error(c, r == -ENOENT ? 404 : r == -EINVAL ? 400 : r == -EACCES ? 403 : 500,
+				r == -ENOENT ? "not_found" : r == -EINVAL ? "bad_parameter" : r == -EACCES ? "forbidden" : "internal",
+				r == -EIO || r == -ENOMEM ? "database error" : err);
+}
 
-	json_decref(rep);
-	if (!out)
-		return http_reply_error(c, 400, "bad_parameter", "no such section in this report");
-	resp = MHD_create_response_from_buffer(strlen(out), out, MHD_RESPMEM_MUST_FREE);
-	if (!resp)
-		free(out);
-	snprintf(file, sizeof(file), "%s-%s.csv", name, section ? section : "main");
-	return http_reply_download(c, resp, "text/csv; charset=utf-8", file);
+/* The CSV of one section of the whole filtered report, every row
+ * whatever page is asked for, streamed as /export/<name>.csv is; the
+ * columns by name and times in UTC, as the JSON gives them. */
+static enum MHD_Result api_report_csv(struct call *k, const char *name, const struct kc_params *p)
+{
+	struct kc_export *x;
+	char err[256] = "";
+	int r = http_export_open(k, name, p, &x, err, sizeof(err));
+
+	if (r == -EIO)
+		kc_err("report %s: database error: %s", name, err[0] ? err : sqlite3_errmsg(k->db->h));
+	if (r < 0)
+		return api_report_error(k->c, r, err);
+	kc_export_api(x);
+	return http_export_csv(k, x);
 }
 
 enum MHD_Result http_api_report(struct call *k)
@@ -103,15 +113,13 @@ enum MHD_Result http_api_report(struct call *k)
 	json_t *rep;
 	int r;
 
+	if (fmt && strcmp(fmt, "csv") == 0)
+		return api_report_csv(k, name, &p);
 	r = kc_report_run(k->db, name, &p, kc_wall_ms(), &rep, err, sizeof(err));
 	if (r == -EIO)
 		kc_err("report %s: database error: %s", name, sqlite3_errmsg(k->db->h));
 	if (r < 0)
-		return http_reply_error(c, r == -ENOENT ? 404 : r == -EINVAL ? 400 : r == -EACCES ? 403 : 500,
-				  r == -ENOENT ? "not_found" : r == -EINVAL ? "bad_parameter" : r == -EACCES ? "forbidden" : "internal",
-				  r == -EIO ? "database error" : err);
-	if (fmt && strcmp(fmt, "csv") == 0)
-		return api_report_csv(c, name, rep);
+		return api_report_error(c, r, err);
 	if (fmt && strcmp(fmt, "json") != 0) {
 		json_decref(rep);
 		return http_reply_error(c, 400, "bad_parameter", "format must be json or csv");

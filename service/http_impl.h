@@ -148,7 +148,7 @@ bool http_route_body_admit(struct kc_db *db, struct MHD_Connection *c, const cha
 enum MHD_Result http_route_dispatch(struct kc_http *s, struct MHD_Connection *c, const char *url,
 				    const char *method, struct req *rq);
 
-/* ---- http_api.c, http_web.c: the handlers the route table names ---- */
+/* ---- http_api.c, http_web.c, http_problems.c: the handlers the route table names ---- */
 
 enum MHD_Result http_api_healthz(struct call *k);
 enum MHD_Result http_api_ingest(struct call *k);
@@ -182,5 +182,16 @@ enum MHD_Result http_web_reset(struct call *k);
 enum MHD_Result http_web_dashboard(struct call *k);
 /* export_http.c: /export/<report>.csv and .xlsx, the whole filtered report */
 enum MHD_Result http_export(struct call *k);
+/* The whole filtered report name (p: the request's filters), every row
+ * of the ?section asked for (the first when none), for http_export_csv:
+ * kc_export_open's 0 (*x set), -ENOENT, -EINVAL (a sentence in err),
+ * -EACCES, -EIO, -ENOMEM. */
+struct kc_export;
+struct kc_params;
+int http_export_open(struct call *k, const char *name, const struct kc_params *p, struct kc_export **x, char *err,
+		     size_t errlen);
+/* x's CSV streamed as a download ("<report>-<section>-<time>.csv"); x is
+ * consumed. */
+enum MHD_Result http_export_csv(struct call *k, struct kc_export *x);
 
 #endif

@@ -1,6 +1,7 @@
 /* The routes: one table (methods, path, who may call, body limit,
  * handler), the access check in one place, and the dispatch. A route is
- * added here, as a row and a handler in http_api.c or http_web.c; rows
+ * added here, as a row and a handler in http_api.c, http_web.c or an
+ * http_<area>.c of its own (http_problems.c); rows
  * are matched, and writes guarded, by the shared layer
  * (common/httpd/httpd.h). */
 #include "service/http_impl.h"

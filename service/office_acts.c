@@ -8,30 +8,9 @@
 #include "common/msg.h"
 #include "common/util.h"
 #include "service/office.h"
+#include "service/problem_state.h"
 #include "service/reports_impl.h"
 #include "service/zone.h"
-
-static const char *const problem_states[KC_PROBLEM_STATES] = {
-	[KC_PROBLEM_OPEN] = "open",
-	[KC_PROBLEM_FORWARDED] = "forwarded",
-	[KC_PROBLEM_RESOLVED] = "resolved",
-};
-
-const char *kc_problem_state_name(enum kc_problem_state s)
-{
-	return (unsigned)s < KC_PROBLEM_STATES ? problem_states[s] : NULL;
-}
-
-int kc_problem_state_find(const char *name, enum kc_problem_state *out)
-{
-	for (size_t i = 0; name && i < KC_PROBLEM_STATES; i++) {
-		if (strcmp(problem_states[i], name) == 0) {
-			*out = (enum kc_problem_state)i;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
 
 unsigned kc_office_status(int r)
 {

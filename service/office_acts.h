@@ -16,16 +16,6 @@
 
 #include "service/store.h"
 
-/* A problem's follow-up state; kc_problem_state_name gives its code. */
-enum kc_problem_state { KC_PROBLEM_OPEN, KC_PROBLEM_FORWARDED, KC_PROBLEM_RESOLVED, KC_PROBLEM_STATES };
-const char *kc_problem_state_name(enum kc_problem_state s);
-/* The state named name: 0 or -ENOENT. */
-int kc_problem_state_find(const char *name, enum kc_problem_state *out);
-/* The state's code in SQL, from inspections i LEFT JOIN problems p. */
-#define KC_PROBLEM_STATE_SQL                                                                 \
-	"(CASE WHEN p.resolved_ms IS NOT NULL THEN 'resolved' WHEN p.department IS NOT NULL" \
-	" OR coalesce(i.forwarded_to, '') <> '' THEN 'forwarded' ELSE 'open' END)"
-
 int kc_office_review(struct kc_db *db, const char *actor, const char *cabinet, int64_t handover, const char *note,
 		     json_t **msg);
 int kc_office_problem_forward(struct kc_db *db, const char *actor, const char *cabinet, int64_t inspection,

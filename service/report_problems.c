@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "service/office_acts.h"
+#include "service/problem_state.h"
 #include "service/reports_impl.h"
 #include "service/scope.h"
 

@@ -26,8 +26,11 @@ const char *kc_web_t(const struct kc_web_page *pg, const char *en) __attribute__
 /* The page's language (KC_LANG_ZH for pg NULL). */
 enum kc_lang kc_web_lang(const struct kc_web_page *pg);
 
-/* malloc'd HTML, NULL on allocation failure */
+/* malloc'd HTML, NULL on allocation failure: the page of the report's
+ * own (web_report.c's table), else kc_web_table. */
 char *kc_web_report(const json_t *report, const struct kc_web_page *pg);
+/* A report as tables, one a section (web_table.c). */
+char *kc_web_table(const json_t *report, const struct kc_web_page *pg);
 /* The sign-in form; message (in the page's language, NULL for none) above it. */
 char *kc_web_login(const struct kc_web_page *pg, const char *message);
 /* A page of one message; title and message in the page's language. */

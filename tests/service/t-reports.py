@@ -93,6 +93,25 @@ try:
     st, text = svc.report("keylog", SUP, key="KN2", type="inspection.recorded", format="csv")
     c = list(csv.DictReader(io.StringIO(text)))
     check(len(c) == 1 and c[0]["why"] == "problems" and "工程部" in c[0]["data"], "CSV key log row with details")
+    # the API's CSV is the whole filtered report, whatever page is asked
+    # for: every row of the section, as the JSON gives them on one page
+    st, whole = svc.report("keylog", SUP, key="KN1", page_size=100)
+    st2, text = svc.report("keylog", SUP, key="KN1", page_size=2, format="csv", section="events")
+    c = list(csv.DictReader(io.StringIO(text)))
+    ev = section(whole, "events")["rows"]
+    say("  key KN1: %d rows in the JSON, %d in the CSV of page_size=2" % (len(ev), len(c)))
+    check(st2 == 200 and len(ev) == 5 and [(r["seq"], r["ts"], r["type"]) for r in c] ==
+          [(str(r["seq"]), r["ts"], r["type"]) for r in ev],
+          "CSV of page_size=2: all 5 of key KN1's events, in the JSON's order, column names and UTC times as the JSON's")
+    st, whole = svc.report("vacant", SUP, month=month, page_size=1000)
+    st2, text = svc.report("vacant", SUP, month=month, page_size=3, page=2, format="csv", section="inspections")
+    c = list(csv.DictReader(io.StringIO(text)))
+    cols = [x["name"] for x in section(whole, "inspections")["columns"]]
+    ins = [[("" if v is None else str(v).lower() if isinstance(v, bool) else str(v)) for v in
+            (r if isinstance(r, list) else [r[k] for k in cols])] for r in section(whole, "inspections")["rows"]]
+    say("  vacant inspections: %d rows in the JSON, %d in the CSV of page 2 of 3-row pages" % (len(ins), len(c)))
+    check(st2 == 200 and len(ins) == 10 and [[r[k] for k in cols] for r in c] == ins,
+          "CSV of page=2&page_size=3: all 10 inspections of the month, as the JSON's rows")
     st, rep = svc.report("keylog", SUP, cabinet="CAB-NEW")
     check(section(rep, "events")["total"] == len(new), "cabinet CAB-NEW: all %d of its events" % len(new))
 
