@@ -198,7 +198,7 @@ try:
         st, rep = api(person=q)
         check(st == 200 and section(rep, "events").get("total") == 0, "person=%r: SQL-ish text finds nobody" % q)
     st, rep = api(person="z" * 201)
-    check(st == 400 and "person" in str(rep.get("message")) and "too long" in str(rep.get("message")),
+    check(st == 400 and "person" in str(rep.get("message")) and "太长" in str(rep.get("message")),
           "person of 201 letters: 400, %s" % rep.get("message"))
     st, rep = api()
     check(st == 200 and section(rep, "events").get("total") == len(every), "the log is whole after them: %d events"
