@@ -89,3 +89,6 @@ service_SRCS += $(PINYIN_C)
 $(PINYIN_C): $(UNIHAN_READINGS) service/pinyin-gen.sh
 	@mkdir -p $(@D)
 	service/pinyin-gen.sh $@ $(UNIHAN_READINGS)
+TEST_PROGRAMS += t-pinyin
+t-pinyin_SRCS := tests/service/t-pinyin.c
+t-pinyin_LIBS := service common

@@ -5,7 +5,7 @@
 
 #include "service/pinyin.h"
 
-/* The names and queries compared: at most this many characters. */
+/* The characters of a name compared: at most this many. */
 #define NAME_MAX_CHARS 64
 
 static int cmp_cp(const void *k, const void *e)
@@ -58,11 +58,15 @@ static int chars_of(const char *s, uint32_t *out, int max)
 	return n;
 }
 
+/* The longest reading: "zhuang", "shuang". */
+#define READING_MAX 6
+
 struct match {
 	const uint32_t *name, *q;
+	const char *readings[NAME_MAX_CHARS]; /* of each character of name */
 	int n, m;
 	/* (i, j) tried and failed: bit j of failed[i] */
-	unsigned char failed[NAME_MAX_CHARS + 1][(KC_PINYIN_QUERY_MAX + 8) / 8];
+	unsigned char failed[NAME_MAX_CHARS][(KC_PINYIN_QUERY_MAX + 7) / 8];
 };
 
 /* Whether q[j..] is named from name[i] on, character by character. */
@@ -76,7 +80,7 @@ static bool match_from(struct match *mt, int i, int j)
 		return false;
 	if (mt->name[i] == mt->q[j] && match_from(mt, i + 1, j + 1))
 		return true;
-	for (r = kc_pinyin_readings(mt->name[i]); r && *r; r += strspn(r, " ")) {
+	for (r = mt->readings[i]; r && *r; r += strspn(r, " ")) {
 		/* each start of the reading that q goes on with */
 		for (int k = 0; r[k] && r[k] != ' ' && j + k < mt->m && mt->q[j + k] == (unsigned char)r[k]; k++)
 			if (match_from(mt, i + 1, j + k + 1))
@@ -87,37 +91,49 @@ static bool match_from(struct match *mt, int i, int j)
 	return false;
 }
 
-bool kc_pinyin_match(const char *name, const char *query)
+int kc_pinyin_query_set(struct kc_pinyin_query *q, const char *text)
 {
-	uint32_t nc[NAME_MAX_CHARS], qc[KC_PINYIN_QUERY_MAX];
-	struct match *mt;
-	bool found = false;
-	int n = chars_of(name, nc, NAME_MAX_CHARS), m = chars_of(query, qc, KC_PINYIN_QUERY_MAX);
+	q->n = chars_of(text, q->c, KC_PINYIN_QUERY_MAX);
+	return q->n > 0 ? 0 : -EINVAL;
+}
+
+bool kc_pinyin_match(const char *name, const struct kc_pinyin_query *q)
+{
+	uint32_t nc[NAME_MAX_CHARS];
+	struct match mt;
+	int n = chars_of(name, nc, NAME_MAX_CHARS);
 
 	if (n < 0)
 		n = NAME_MAX_CHARS; /* a longer name: its first characters */
-	if (m <= 0 || m > n * 8 || !(mt = calloc(1, sizeof(*mt))))
+	/* each character takes at most a reading's letters */
+	if (q->n <= 0 || q->n > n * READING_MAX)
 		return false;
-	mt->name = nc;
-	mt->q = qc;
-	mt->n = n;
-	mt->m = m;
-	for (int i = 0; i < n && !found; i++)
-		found = match_from(mt, i, 0);
-	free(mt);
-	return found;
+	mt.name = nc;
+	mt.q = q->c;
+	mt.n = n;
+	mt.m = q->n;
+	for (int i = 0; i < n; i++) {
+		mt.readings[i] = kc_pinyin_readings(nc[i]);
+		memset(mt.failed[i], 0, (size_t)(q->n + 7) / 8);
+	}
+	for (int i = 0; i < n; i++)
+		if (match_from(&mt, i, 0))
+			return true;
+	return false;
 }
 
 int kc_pinyin_of(const char *name, char *out, size_t len)
 {
 	size_t o = 0;
+	bool reading = false; /* the last written a reading */
 
 	if (!len)
 		return -ENOSPC;
 	while (*name) {
 		const char *at = name, *r = kc_pinyin_readings(next_cp(&name));
 		size_t w = r ? strcspn(r, " ") : (size_t)(name - at);
-		bool sp = r && o > 0;
+		/* a space between a reading and what is beside it */
+		bool sp = o > 0 && out[o - 1] != ' ' && (r || reading) && !(w == 1 && *at == ' ');
 
 		if (o + sp + w >= len) {
 			out[o] = '\0';
@@ -125,8 +141,11 @@ int kc_pinyin_of(const char *name, char *out, size_t len)
 		}
 		if (sp)
 			out[o++] = ' ';
-		memcpy(out + o, r ? r : at, w);
-		o += w;
+		if (!(w == 1 && *at == ' ' && o > 0 && out[o - 1] == ' ')) {
+			memcpy(out + o, r ? r : at, w);
+			o += w;
+		}
+		reading = r != NULL;
 	}
 	out[o] = '\0';
 	return 0;

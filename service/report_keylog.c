@@ -202,15 +202,18 @@ static json_t *people_map(struct kc_db *db)
 static char *people_codes(const json_t *people, const char *q)
 {
 	json_t *a = json_pack("[s]", q), *p;
+	struct kc_pinyin_query pq;
 	const char *code;
 	char *s;
 
 	if (!a)
 		return NULL;
+	if (kc_pinyin_query_set(&pq, q) < 0)
+		pq.n = 0; /* spaces only: the code alone */
 	json_object_foreach((json_t *)people, code, p) {
 		const char *name = json_string_value(json_array_get(p, 0));
 
-		if (name && strcmp(code, q) != 0 && kc_pinyin_match(name, q))
+		if (name && pq.n && strcmp(code, q) != 0 && kc_pinyin_match(name, &pq))
 			json_array_append_new(a, json_string(code));
 	}
 	s = json_dumps(a, JSON_COMPACT);
