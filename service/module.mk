@@ -79,3 +79,16 @@ TEST_SCRIPTS += tests/service/t-office.py
 TEST_SCRIPTS += tests/service/t-accounts.py
 # site scopes (service/scope.c), every route of http_route.c's table
 TEST_SCRIPTS += tests/service/t-scopes.py
+# the person filter by pinyin (service/pinyin.c): the Mandarin readings of
+# each Han character, a C table that service/pinyin-gen.sh makes of
+# Unihan's readings (Debian's unicode-data)
+DEBS_BUILD += unicode-data bzip2
+UNIHAN_READINGS := /usr/share/unicode/Unihan_Readings.txt.bz2
+PINYIN_C := $(BUILD)/gen/pinyin/pinyin_table.c
+service_SRCS += $(PINYIN_C)
+$(PINYIN_C): $(UNIHAN_READINGS) service/pinyin-gen.sh
+	@mkdir -p $(@D)
+	service/pinyin-gen.sh $@ $(UNIHAN_READINGS)
+TEST_PROGRAMS += t-pinyin
+t-pinyin_SRCS := tests/service/t-pinyin.c
+t-pinyin_LIBS := service common

@@ -17,6 +17,7 @@
 #include "service/keylog_text.h"
 #include "service/words.h"
 #include "service/mask.h"
+#include "service/pinyin.h"
 #include "service/reports_impl.h"
 #include "service/scope.h"
 
@@ -46,12 +47,8 @@ static const char why_sql[] =
 	" json_extract(body, '$.data.result'), json_extract(body, '$.data.alarm_type'),"
 	" json_extract(body, '$.data.stage'))";
 
-/* The codes a person filter names: the code given, and those of the
- * people whose registered name (person.registered) holds it; one value
- * bound to each of the two parts. */
-static const char people_code_sql[] = "SELECT ? UNION SELECT r.person FROM events r INDEXED BY events_type"
-				      " WHERE r.type = 'person.registered' AND instr(json_extract(r.body, '$.data.name'),";
-static const char people_name_sql[] = " ?) > 0";
+/* The codes a person filter names, bound as a JSON array (people_codes). */
+static const char people_code_sql[] = "SELECT value FROM json_each(?)";
 
 struct cursor {
 	int64_t ts, seq;
@@ -199,6 +196,31 @@ static json_t *people_map(struct kc_db *db)
 	return m;
 }
 
+/* The codes the person filter q names, as a JSON array: q itself, and
+ * those of the registered people (people_map) whose name q gives by
+ * characters or pinyin (kc_pinyin_match). NULL on failure. */
+static char *people_codes(const json_t *people, const char *q)
+{
+	json_t *a = json_pack("[s]", q), *p;
+	struct kc_pinyin_query pq;
+	const char *code;
+	char *s;
+
+	if (!a)
+		return NULL;
+	if (kc_pinyin_query_set(&pq, q) < 0)
+		pq.n = 0; /* spaces only: the code alone */
+	json_object_foreach((json_t *)people, code, p) {
+		const char *name = json_string_value(json_array_get(p, 0));
+
+		if (name && pq.n && strcmp(code, q) != 0 && kc_pinyin_match(name, &pq))
+			json_array_append_new(a, json_string(code));
+	}
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
 /* code's name in people (the code itself when it has none), NULL for none */
 static const char *name_of(const json_t *people, const char *code)
 {
@@ -297,7 +319,7 @@ static json_t *choice_rows(struct kc_db *db, const char *sql, const char *const 
 #define IN_CABINETS(col) "(?4 IS NULL OR " col " IN (SELECT value FROM json_each(?4)))"
 
 /* What the page's filters offer: [value, label] pairs from the data;
- * people as [name, code, role], staff and engineers (an owner is found by
+ * people as [name, code, role, pinyin], staff and engineers (an owner is found by
  * typing the name, not offered). */
 static int choices(struct kc_report_ctx *c, const json_t *people)
 {
@@ -336,9 +358,14 @@ static int choices(struct kc_report_ctx *c, const json_t *people)
 	json_object_foreach((json_t *)people, t, p) {
 		const char *role = json_string_value(json_array_get(p, 1));
 
-		if (json_is_string(json_array_get(p, 0)) && !(role && strcmp(role, "owner") == 0) &&
-		    kc_scope_cabinet(sc, json_string_value(json_array_get(p, 2))))
-			json_array_append_new(a, json_pack("[O, s, O]", json_array_get(p, 0), t, json_array_get(p, 1)));
+		const char *name = json_string_value(json_array_get(p, 0));
+		char py[256];
+
+		if (name && !(role && strcmp(role, "owner") == 0) &&
+		    kc_scope_cabinet(sc, json_string_value(json_array_get(p, 2)))) {
+			kc_pinyin_of(name, py, sizeof(py)); /* cut when long: a label */
+			json_array_append_new(a, json_pack("[s, s, O, s]", name, t, json_array_get(p, 1), py));
+		}
 	}
 	json_object_set_new(ch, "people", a);
 	a = json_array();
@@ -368,7 +395,7 @@ static void reverse(json_t *rows)
  * (newest first when desc), limit of them. */
 struct keylog_read {
 	const struct kc_query *where;
-	const char *person;
+	const char *person;	/* the codes named (people_codes), NULL: anyone */
 	const struct cursor *cur;	/* NULL: from the start */
 	bool desc;
 	bool count;		/* for the count: in no order */
@@ -394,7 +421,6 @@ static void keylog_arm(struct kc_query *q, const struct keylog_read *r, const ch
 	if (col) {
 		snprintf(frag, sizeof(frag), " AND %s IN (%s", col, people_code_sql);
 		kc_query_str(q, frag, r->person);
-		kc_query_str(q, people_name_sql, r->person);
 		kc_query_add(q, ")");
 	}
 	if (r->cur) {
@@ -451,16 +477,54 @@ static void keylog_count(struct kc_query *q, const struct keylog_read *page)
 	kc_query_add(q, ")");
 }
 
+/* The page rd reads, named from people, into c's report; after, before:
+ * the cursor asked for, back: read against the shown order. */
+static int keylog_rows(struct kc_report_ctx *c, const struct keylog_read *rd, const json_t *people, const char *after,
+		       const char *before, bool back)
+{
+	struct kc_query q = { 0 }, cq = { 0 };
+	json_t *sec, *rows;
+	int64_t total;
+	bool more;
+	size_t n;
+
+	keylog_page(&q, rd);
+	keylog_count(&cq, rd);
+	sec = kc_report_section(c, "events", "Events", keylog_cols);
+	for (size_t i = 0; i < KC_ARRAY_SIZE(named_cols); i++)
+		json_array_append_new(json_object_get(sec, "columns"),
+				      kc_report_column(named_cols[i][0], named_cols[i][1]));
+	if (kc_report_fill(c, sec, &q, keylog_cols) < 0 || (total = kc_report_count(c, &cq)) < 0)
+		return -EIO;
+	rows = json_object_get(sec, "rows");
+	more = json_array_size(rows) > (size_t)c->page_size;
+	if (more)
+		json_array_remove(rows, (size_t)c->page_size);
+	if (back)
+		reverse(rows);
+	if (name_rows(c, rows, people) < 0 || choices(c, people) < 0)
+		return -EIO;
+	n = json_array_size(rows);
+	kc_report_set_paging(c, sec, total > KEYLOG_COUNT_CAP ? KEYLOG_COUNT_CAP : total);
+	json_object_set_new(sec, "total_more", json_boolean(total > KEYLOG_COUNT_CAP));
+	/* a page before this one: rows before its first; after: after its last */
+	json_object_set_new(sec, "prev", n && (back ? more : (after != NULL)) ? cursor_of(json_array_get(rows, 0))
+									   : json_null());
+	json_object_set_new(sec, "next", n && (back ? (before != NULL) : more) ? cursor_of(json_array_get(rows, n - 1))
+									     : json_null());
+	return 0;
+}
+
 int kc_report_keylog(struct kc_report_ctx *c)
 {
-	struct kc_query where = { 0 }, q, cq;
+	struct kc_query where = { 0 };
 	struct keylog_read rd = { 0 };
-	const char *order, *after, *before, *last;
+	const char *order, *after, *before, *last, *who;
 	struct cursor cur = { 0 };
-	bool desc, back, more;
-	json_t *sec, *rows, *people;
-	int64_t total;
-	size_t n;
+	char *codes = NULL;
+	json_t *people;
+	bool desc, back;
+	int rc;
 
 	c->page = 1;
 	c->page_size = 100;
@@ -481,46 +545,26 @@ int kc_report_keylog(struct kc_report_ctx *c)
 		return kc_report_bad(c, "parameter \"%s\" is not a key log position", after ? "after" : "before");
 	if (last && strcmp(last, "1") != 0)
 		return kc_report_bad(c, "parameter \"last\" must be 1");
-	if (keylog_filter(c, &where) < 0)
+	if (keylog_filter(c, &where) < 0 || kc_report_param_name(c, "person", &who) < 0)
 		return -EINVAL;
+	/* the people once a page: their names for the rows, and the codes
+	 * the person filter names */
+	if (!(people = people_map(c->db)))
+		return -EIO;
+	if (who && !(codes = people_codes(people, who))) {
+		json_decref(people);
+		return -ENOMEM;
+	}
 	/* back: read against the shown order (the page before a row, the
 	 * last page), then turn the rows round */
 	back = before || last;
-	if (kc_report_param_name(c, "person", &rd.person) < 0)
-		return -EINVAL;
 	rd.where = &where;
+	rd.person = codes;
 	rd.cur = after || before ? &cur : NULL;
 	rd.desc = desc != back;
 	rd.limit = c->page_size + 1;
-	memset(&q, 0, sizeof(q));
-	keylog_page(&q, &rd);
-	memset(&cq, 0, sizeof(cq));
-	keylog_count(&cq, &rd);
-	sec = kc_report_section(c, "events", "Events", keylog_cols);
-	for (size_t i = 0; i < KC_ARRAY_SIZE(named_cols); i++)
-		json_array_append_new(json_object_get(sec, "columns"),
-				      kc_report_column(named_cols[i][0], named_cols[i][1]));
-	if (kc_report_fill(c, sec, &q, keylog_cols) < 0 || (total = kc_report_count(c, &cq)) < 0)
-		return -EIO;
-	rows = json_object_get(sec, "rows");
-	more = json_array_size(rows) > (size_t)c->page_size;
-	if (more)
-		json_array_remove(rows, (size_t)c->page_size);
-	if (back)
-		reverse(rows);
-	people = people_map(c->db);
-	if (!people || name_rows(c, rows, people) < 0 || choices(c, people) < 0) {
-		json_decref(people);
-		return -EIO;
-	}
+	rc = keylog_rows(c, &rd, people, after, before, back);
+	free(codes);
 	json_decref(people);
-	n = json_array_size(rows);
-	kc_report_set_paging(c, sec, total > KEYLOG_COUNT_CAP ? KEYLOG_COUNT_CAP : total);
-	json_object_set_new(sec, "total_more", json_boolean(total > KEYLOG_COUNT_CAP));
-	/* a page before this one: rows before its first; after: after its last */
-	json_object_set_new(sec, "prev", n && (back ? more : (after != NULL)) ? cursor_of(json_array_get(rows, 0))
-									   : json_null());
-	json_object_set_new(sec, "next", n && (back ? (before != NULL) : more) ? cursor_of(json_array_get(rows, n - 1))
-									     : json_null());
-	return 0;
+	return rc;
 }

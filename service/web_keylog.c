@@ -71,7 +71,8 @@ static void filters(struct sbuf *b, const struct kc_web_page *pg, const json_t *
 	size_t i;
 
 	sbuf_add(b, "<form class=\"filter\" method=\"get\" action=\"/r/keylog\">");
-	/* a person by (part of) the name; the list offers the registered ones */
+	/* a person by (part of) the name or its pinyin; the list offers the
+	 * registered ones */
 	sbuf_add(b, "<label>");
 	sbuf_html(b, kc_web_t(pg, "Person"));
 	sbuf_add(b, " <input name=\"person\" list=\"people\" autocomplete=\"off\" placeholder=\"");
@@ -82,12 +83,17 @@ static void filters(struct sbuf *b, const struct kc_web_page *pg, const json_t *
 	sbuf_add(b, "\"></label>");
 	sbuf_add(b, "<datalist id=\"people\">");
 	json_array_foreach(json_object_get(json_object_get(report, "choices"), "people"), i, opt) {
-		const char *role = json_string_value(json_array_get(opt, 2));
+		const char *role = json_string_value(json_array_get(opt, 2)), *py = json_string_value(json_array_get(opt, 3));
 
+		/* the label: the role, and the pinyin the name is found by */
 		sbuf_add(b, "<option value=\"");
 		sbuf_html(b, json_string_value(json_array_get(opt, 0)));
 		sbuf_add(b, "\">");
 		sbuf_html(b, role ? kc_word(kc_web_lang(pg), "role", role) : "");
+		if (py && *py) {
+			sbuf_add(b, role ? " " : "");
+			sbuf_html(b, py);
+		}
 		sbuf_add(b, "</option>");
 	}
 	sbuf_add(b, "</datalist>");

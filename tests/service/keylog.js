@@ -1,7 +1,8 @@
 // The key log in Chromium for t-keylog.py: a supervisor signs in with the
 // form, opens the key log, types part of a name (KC_TYPE) into 人员 and
 // presses 查询, then follows 较早 to the last page and 较新 back to the
-// first, and 最早 once. Each page's rows as [cabinet, seq] (read from the
+// first, and 最早 once. Then types each pinyin of KC_ALSO (comma-separated)
+// instead and reads the rows found: each must name KC_ALSO_NAME. Each page's rows as [cabinet, seq] (read from the
 // page's cells) go to KC_OUT. Then, in a 390x844 phone viewport, every
 // report page is opened from the navigation: it must not scroll sideways.
 // Screenshots of both in $KC_SHOTS.
@@ -61,6 +62,20 @@ run(async () => {
     await follow(page, 'last');
     out.last = (await rows(page)).map((x) => x.id);
     await shot('oldest', false);
+
+    out.also = {};
+    for (const q of (process.env.KC_ALSO || '').split(',').filter((x) => x)) {
+      await page.click('nav a[href="/r/keylog"]');
+      await page.waitForLoadState();
+      await page.fill('form.filter input[name="person"]', '');
+      await page.type('form.filter input[name="person"]', q);
+      await Promise.all([page.waitForNavigation(), page.click('form.filter button[type="submit"]')]);
+      await shot(`person-${q}`, false);
+      const r = await rows(page);
+      check(r.length > 0 && r.every((x) => x.text.includes(process.env.KC_ALSO_NAME)),
+            `typed ${q}: every row names ${process.env.KC_ALSO_NAME}`, r.map((x) => x.text).slice(0, 3).join(' | '));
+      out.also[q] = r.map((x) => x.id);
+    }
 
     console.log('== a phone: 390x844');
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN',

@@ -2,12 +2,16 @@
 """The key log as a supervisor reads it, against a real keyauditd over
 HTTP: newest first; keyset paging (after/before/last cursors) that walks
 the whole log both ways with no row lost or repeated; the person filter by
-(part of) the name that person.registered gives, by code too; building,
+(part of) the name that person.registered gives, by its pinyin (whole,
+spaced, initials, partial from a syllable's start, any case, every reading
+of a polyphone), by code too; SQL-ish and over-long text refused or
+finding nobody; building,
 unit, key, kind, type, cabinet and site filters; each event as a Chinese
 sentence naming people and units, a refusal's reason in Chinese from the
 catalogue; the total capped at 10,000 without counting the rest. Then in
 Chromium (keylog.js): a supervisor types part of a name, reads that
-person's rows newest first, pages to the end and back; and every report
+person's rows newest first, pages to the end and back; types "zhangmin" and "zm" and gets 张敏's
+rows only; and every report
 page at 390x844 fits the phone's width."""
 import json
 import os
@@ -20,7 +24,8 @@ from svc import Service, browser, check, fill, finish, forward, iso, say, sectio
 
 SRC = os.environ.get("KEYCAB_SRC") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MIN = 60000
-PEOPLE = {"S01": ("张敏", "staff"), "S02": ("王芳", "staff"), "E01": ("李娜", "engineer"), "E02": ("张伟", "engineer")}
+PEOPLE = {"S01": ("张敏", "staff"), "S02": ("王芳", "staff"), "E01": ("李娜", "engineer"), "E02": ("张伟", "engineer"),
+          "E03": ("单明", "engineer")}
 UNITS = {"U103": ("1", "103"), "U201": ("2", "201"), "U202": ("2", "202")}
 KEYS = {"KA1": ("entrusted", "U103", "A1"), "KB1": ("vacant", "U201", "B1"), "KB2": ("vacant", "U202", "B2")}
 OUT_ON_LOAN = "Key KA1 is out on loan; it cannot be released now."
@@ -60,6 +65,9 @@ def build(base):
     ev("CAB-A", t + 5000, "release.taken", {"loan": 1}, key="KA1", slot="A1")
     ev("CAB-A", t + MIN, "release.refused", {"rule": 0, "reason": OUT_ON_LOAN, "missing": []},
        actor="S02", person="E02", key="KA1", kind="entrusted", unit="U103", site="SY", slot="A1")
+    # 单 reads shan and dan (a polyphone): every reading finds him
+    ev("CAB-A", t + 2 * MIN, "release.refused", {"rule": 0, "reason": OUT_ON_LOAN, "missing": []},
+       actor="S02", person="E03", key="KA1", kind="entrusted", unit="U103", site="SY", slot="A1")
     loan = 1
     for i in range(70):
         loan += 1
@@ -168,6 +176,34 @@ try:
     st, rep = api(person="赵")
     check(st == 200 and section(rep, "events").get("total") == 0, "person=赵: nobody, no rows")
 
+    say("== a person by pinyin: whole, spaced, initials, partial, any case, every reading of a polyphone")
+
+    def of(*codes):
+        return [e for e in every if set(codes) & {e.get("actor"), e.get("person")}]
+
+    for q, codes in (("zhangmin", ("S01",)), ("zhang min", ("S01",)), ("zm", ("S01",)), ("ZM", ("S01",)),
+                     ("zhangm", ("S01",)), ("ZhangMin", ("S01",)), ("敏", ("S01",)), ("min", ("S01", "E03")),
+                     ("zhang", ("S01", "E02")), ("zw", ("E02",)), ("li", ("E01",)), ("lina", ("E01",)),
+                     ("wf", ("S02",)), ("shanming", ("E03",)), ("danming", ("E03",)), ("dm", ("E03",)),
+                     ("sm", ("E03",)), ("张m", ("S01",))):
+        want = of(*codes)
+        st, rep = api(person=q, page_size=5000)
+        check(st == 200 and want and ids(rows_of(rep)) == ids(want) and section(rep, "events").get("total") == len(want),
+              "person=%s: %s's %d events" % (q, "、".join(PEOPLE[c][0] for c in codes), len(want)))
+    for q in ("hangmin", "zhangmn", "mz", "xyz", "zhangminx"):
+        st, rep = api(person=q)
+        check(st == 200 and section(rep, "events").get("total") == 0, "person=%s: nobody (not from a syllable's"
+              " start, or letters no reading has), no rows" % q)
+    for q in ("' OR 1=1 --", "%", "_", "\"'; DROP TABLE events; --", "*"):
+        st, rep = api(person=q)
+        check(st == 200 and section(rep, "events").get("total") == 0, "person=%r: SQL-ish text finds nobody" % q)
+    st, rep = api(person="z" * 201)
+    check(st == 400 and "person" in str(rep.get("message")) and "太长" in str(rep.get("message")),
+          "person of 201 letters: 400, %s" % rep.get("message"))
+    st, rep = api()
+    check(st == 200 and section(rep, "events").get("total") == len(every), "the log is whole after them: %d events"
+          % len(every))
+
     say("== building, unit, key, kind, type, cabinet, site")
 
     def of_units(units):
@@ -222,7 +258,8 @@ try:
     check('<meta name="viewport" content="width=device-width, initial-scale=1">' in page, "a viewport meta tag")
     check(re.search(r'<option value="release.granted"[^>]*>取出钥匙</option>', page) is not None and
           '<option value="2">2栋</option>' in page and '<datalist id="people">' in page and
-          '<option value="张伟">' in page, "filters offer event words, buildings and people by name")
+          re.search(r'<option value="张伟"[^>]*>[^<]*zhang wei', page) is not None,
+          "filters offer event words, buildings and people by name, with their pinyin")
 
     say("== the total is capped, not counted to the end")
     db = os.path.join(svc.tmp, "CAB-C.db")
@@ -241,7 +278,8 @@ try:
 
     say("== in Chromium: a supervisor finds 张伟's events and pages through them")
     out_file = os.path.join(svc.tmp, "keylog.json")
-    rc = browser("keylog.js", svc, SUP[0], SUP[1], "t-keylog", KC_OUT=out_file, KC_TYPE="伟")
+    rc = browser("keylog.js", svc, SUP[0], SUP[1], "t-keylog", KC_OUT=out_file, KC_TYPE="伟",
+                 KC_ALSO="zhangmin,zm", KC_ALSO_NAME="张敏")
     check(rc == 0, "keylog.js: signed in, searched, paged, every report page at 390x844")
     with open(out_file) as f:
         out = json.load(f)
@@ -252,6 +290,10 @@ try:
     bwd = [row for p in reversed(out.get("backward", [])) for row in p]
     check(bwd == want, "and back to the first page: the same rows (%d)" % len(bwd))
     check(out.get("last") == want[-len(out.get("last") or [1]):] and out.get("last"), "最早: the oldest page")
+    s01 = [list(x) for x in ids(of("S01"))]
+    for q in ("zhangmin", "zm"):
+        check(out.get("also", {}).get(q) == s01, "typed %s: 张敏's %d events only, newest first (%d rows)"
+              % (q, len(s01), len(out.get("also", {}).get(q) or [])))
 finally:
     svc.stop()
 finish()
