@@ -223,6 +223,8 @@ static void add(struct kc_ctl *ctl, const struct item *it)
 	}
 	if (waiting(b) == 1) /* nothing waited before it: written now */
 		flush(ctl, b);
+	else /* behind others: written later, at the time it happened */
+		b->items[b->n - 1].late = true;
 }
 
 void kc_backlog_hw(struct kc_ctl *ctl, const struct hw_event *e)
