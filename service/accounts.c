@@ -7,6 +7,7 @@
 #include "common/pdata.h"
 #include "common/util.h"
 #include "service/office.h"
+#include "service/store.h"
 
 json_t *kc_account_list(struct kc_db *db, int64_t now_ms)
 {
@@ -81,27 +82,6 @@ int kc_account_sites_check(struct kc_db *db, const json_t *sites, const char **b
 	return 0;
 }
 
-/* The writes of one change, in one transaction under the writers' lock. */
-static int tx_begin(struct kc_db *db)
-{
-	kc_db_write_lock();
-	if (kc_db_begin(db) < 0) {
-		kc_db_write_unlock();
-		return -EIO;
-	}
-	return 0;
-}
-
-static int tx_end(struct kc_db *db, int r)
-{
-	if (r == 0 && kc_db_commit(db) < 0)
-		r = -EIO;
-	if (r < 0)
-		kc_db_rollback(db);
-	kc_db_write_unlock();
-	return r;
-}
-
 /* Whether name is an account: 0, -ENOENT, -EIO. */
 static int account_exists(struct kc_db *db, const char *name)
 {
@@ -168,7 +148,7 @@ int kc_account_create(struct kc_db *db, const char *by, const char *name, enum k
 		json_decref(d);
 		return -ENOMEM;
 	}
-	if (tx_begin(db) < 0) {
+	if (kc_db_write_begin(db) < 0) {
 		json_decref(d);
 		return -EIO;
 	}
@@ -180,14 +160,14 @@ int kc_account_create(struct kc_db *db, const char *by, const char *name, enum k
 		r = kc_office_append(db, KC_EVT_OFFICE_ACCOUNT_CREATED, by, NULL, d, NULL);
 	memset(hash, 0, sizeof(hash));
 	json_decref(d);
-	return tx_end(db, r);
+	return kc_db_write_end(db, r);
 }
 
 int kc_account_set_disabled(struct kc_db *db, const char *by, const char *name, bool disabled)
 {
 	int r;
 
-	if (tx_begin(db) < 0)
+	if (kc_db_write_begin(db) < 0)
 		return -EIO;
 	r = account_exists(db, name);
 	if (r == 0 && disabled)
@@ -202,7 +182,7 @@ int kc_account_set_disabled(struct kc_db *db, const char *by, const char *name, 
 	if (r == 0)
 		r = act_record(db, disabled ? KC_EVT_OFFICE_ACCOUNT_DISABLED : KC_EVT_OFFICE_ACCOUNT_ENABLED, by, name, NULL,
 			       NULL);
-	return tx_end(db, r);
+	return kc_db_write_end(db, r);
 }
 
 int kc_account_set_role(struct kc_db *db, const char *by, const char *name, enum kc_role role)
@@ -210,7 +190,7 @@ int kc_account_set_role(struct kc_db *db, const char *by, const char *name, enum
 	json_t *rv = json_string(kc_auth_role_name(role));
 	int r;
 
-	if (tx_begin(db) < 0)
+	if (kc_db_write_begin(db) < 0)
 		return -EIO;
 	r = account_exists(db, name);
 	if (r == 0 && role != KC_ROLE_ADMIN)
@@ -220,34 +200,34 @@ int kc_account_set_role(struct kc_db *db, const char *by, const char *name, enum
 	if (r == 0)
 		r = act_record(db, KC_EVT_OFFICE_ACCOUNT_ROLE_CHANGED, by, name, "role", rv);
 	json_decref(rv);
-	return tx_end(db, r);
+	return kc_db_write_end(db, r);
 }
 
 int kc_account_set_sites(struct kc_db *db, const char *by, const char *name, const json_t *sites)
 {
 	int r;
 
-	if (tx_begin(db) < 0)
+	if (kc_db_write_begin(db) < 0)
 		return -EIO;
 	r = account_exists(db, name);
 	if (r == 0)
 		r = sites_write(db, name, sites);
 	if (r == 0)
 		r = act_record(db, KC_EVT_OFFICE_ACCOUNT_SITES_CHANGED, by, name, "sites", sites);
-	return tx_end(db, r);
+	return kc_db_write_end(db, r);
 }
 
 int kc_account_unlock(struct kc_db *db, const char *by, const char *name)
 {
 	int r, was;
 
-	if (tx_begin(db) < 0)
+	if (kc_db_write_begin(db) < 0)
 		return -EIO;
 	r = account_exists(db, name);
 	was = r == 0 && kc_auth_login_unlock(name, kc_wall_ms());
 	if (was)
 		r = act_record(db, KC_EVT_OFFICE_ACCOUNT_UNLOCKED, by, name, NULL, NULL);
-	r = tx_end(db, r);
+	r = kc_db_write_end(db, r);
 	return r < 0 ? r : was;
 }
 
@@ -259,7 +239,7 @@ int kc_account_reset_issue(struct kc_db *db, const char *name, const char *by, c
 
 	kc_token_new(tok, KC_TOKEN_BYTES);
 	kc_token_hash(tok, hash);
-	if (tx_begin(db) < 0)
+	if (kc_db_write_begin(db) < 0)
 		return -EIO;
 	r = account_exists(db, name);
 	if (r == 0)
@@ -269,7 +249,7 @@ int kc_account_reset_issue(struct kc_db *db, const char *name, const char *by, c
 			    "sssI", hash, name, by, now + (int64_t)KC_ACCOUNT_RESET_TTL_S * 1000);
 	if (r == 0)
 		r = act_record(db, KC_EVT_OFFICE_PASSWORD_RESET_ISSUED, by, name, NULL, NULL);
-	r = tx_end(db, r);
+	r = kc_db_write_end(db, r);
 	if (r == 0)
 		memcpy(code, tok, KC_TOKEN_LEN);
 	return r;
@@ -302,7 +282,7 @@ int kc_account_reset_redeem(struct kc_db *db, const char *code, const char *pass
 	char who[KC_NAME_MAX + 1], hash[KC_PWHASH_LEN], chash[65];
 	int r;
 
-	if (tx_begin(db) < 0)
+	if (kc_db_write_begin(db) < 0)
 		return -EIO;
 	r = kc_account_reset_peek(db, code, who);
 	if (r == 0)
@@ -318,7 +298,7 @@ int kc_account_reset_redeem(struct kc_db *db, const char *code, const char *pass
 	if (r == 0)
 		r = act_record(db, KC_EVT_OFFICE_PASSWORD_RESET_USED, who, who, NULL, NULL);
 	memset(hash, 0, sizeof(hash));
-	r = tx_end(db, r);
+	r = kc_db_write_end(db, r);
 	if (r == 0)
 		kc_strlcpy(user, who, KC_NAME_MAX + 1);
 	return r;

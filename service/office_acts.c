@@ -11,6 +11,7 @@
 #include "service/problem_state.h"
 #include "service/reports_impl.h"
 #include "service/zone.h"
+#include "service/store.h"
 
 unsigned kc_office_status(int r)
 {
@@ -44,28 +45,6 @@ static void act_time(struct kc_db *db, const char *cabinet, int64_t ms, char *ou
 	kc_zone_format(kc_report_cabinet_zone(db, cabinet), ms, KC_DAY_LAST, out, len);
 }
 
-/* The act's transaction: the check (in it, so that no other writer comes
- * between) and the event, committed together. */
-static int act_begin(struct kc_db *db)
-{
-	kc_db_write_lock();
-	if (kc_db_begin(db) < 0) {
-		kc_db_write_unlock();
-		return -EIO;
-	}
-	return 0;
-}
-
-static int act_end(struct kc_db *db, int r)
-{
-	if (r == 0 && kc_db_commit(db) < 0)
-		r = -EIO;
-	if (r < 0)
-		kc_db_rollback(db);
-	kc_db_write_unlock();
-	return r;
-}
-
 int kc_office_review(struct kc_db *db, const char *actor, const char *cabinet, int64_t handover, const char *note,
 		     json_t **msg)
 {
@@ -80,7 +59,7 @@ int kc_office_review(struct kc_db *db, const char *actor, const char *cabinet, i
 		*msg = kc_msg_new(KCM_office_form_missing, "{s:s}", "field", !filled(cabinet) ? "cabinet" : "handover");
 		return -EINVAL;
 	}
-	if (act_begin(db) < 0)
+	if (kc_db_write_begin(db) < 0)
 		goto store_failed;
 	st = kc_db_stmt(db, "SELECT confirmed_ms IS NOT NULL, reviewed_ms, reviewed_by FROM handovers"
 			    " WHERE cabinet = ? AND handover = ?");
@@ -109,7 +88,7 @@ int kc_office_review(struct kc_db *db, const char *actor, const char *cabinet, i
 		r = data ? kc_office_append(db, KC_EVT_OFFICE_HANDOVER_REVIEWED, actor, NULL, data, NULL) : -ENOMEM;
 		json_decref(data);
 	}
-	r = act_end(db, r);
+	r = kc_db_write_end(db, r);
 	switch (r) {
 	case 0:
 		*msg = kc_msg_new(KCM_office_handover_review_signed, "{s:s, s:I}", "cabinet", cabinet, "handover",
@@ -199,7 +178,7 @@ static int problem_act(struct kc_db *db, const char *actor, const char *cabinet,
 		*msg = kc_msg_new(KCM_office_store_failed, NULL);
 		return -ENOMEM;
 	}
-	if (act_begin(db) < 0) {
+	if (kc_db_write_begin(db) < 0) {
 		json_decref(data);
 		*msg = kc_msg_new(KCM_office_store_failed, NULL);
 		return -EIO;
@@ -215,7 +194,7 @@ static int problem_act(struct kc_db *db, const char *actor, const char *cabinet,
 		r = kc_office_append(db, type, actor, &about, data, NULL);
 	}
 	json_decref(data);
-	r = act_end(db, r);
+	r = kc_db_write_end(db, r);
 	if (r < 0)
 		*msg = problem_refusal(r, cabinet, inspection, &p);
 	return r;

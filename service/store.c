@@ -24,6 +24,26 @@ void kc_db_write_unlock(void)
 	pthread_mutex_unlock(&write_mutex);
 }
 
+int kc_db_write_begin(struct kc_db *db)
+{
+	kc_db_write_lock();
+	if (kc_db_begin(db) < 0) {
+		kc_db_write_unlock();
+		return -EIO;
+	}
+	return 0;
+}
+
+int kc_db_write_end(struct kc_db *db, int r)
+{
+	if (r == 0 && kc_db_commit(db) < 0)
+		r = -EIO;
+	if (r < 0)
+		kc_db_rollback(db);
+	kc_db_write_unlock();
+	return r;
+}
+
 /* ---- can the service store? ---- */
 
 static atomic_int store_failing;

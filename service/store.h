@@ -36,6 +36,12 @@ void kc_db_note_write(int ok);
  * so they queue here rather than spin on SQLITE_BUSY. */
 void kc_db_write_lock(void);
 void kc_db_write_unlock(void);
+/* One change in one transaction under that lock: begin (0, -EIO), and
+ * its end, committed when r is 0, else rolled back; r, or -EIO when the
+ * commit failed. */
+struct kc_db;
+int kc_db_write_begin(struct kc_db *db);
+int kc_db_write_end(struct kc_db *db, int r);
 
 /* One connection per thread, opened on first use, closed when the thread
  * ends (the HTTP worker threads). kc_db_thread_init sets the path. */

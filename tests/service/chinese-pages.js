@@ -79,6 +79,7 @@ const PAGES = [
   ['vacant-sheet', async (page) => follow(page, page.locator('a[href*="print=1"]'))],
   ['handovers', async (page) => follow(page, page.locator('nav a[href="/r/handovers"]'))],
   ['chain', async (page) => follow(page, page.locator('nav a[href="/r/chain"]'))],
+  ['problems', async (page) => follow(page, page.locator('nav a[href="/r/problems"]'))],
   ['bad-filter', async (page) => {
     await follow(page, page.locator('nav a[href="/r/handovers"]'));
     await page.fill('form.filter input[name="from"]', '上周');
