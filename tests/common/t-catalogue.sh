@@ -7,6 +7,8 @@
 #   (msgfmt --check-format on the texts, flagged c-format by xgettext),
 #   and names the {placeholders} its English does (the key log's
 #   sentences);
+# - no text is translated differently in two files of the catalogue (the
+#   build joins them with msgcat --use-first, which would keep one silently);
 # - no string literal of service/*.c is Chinese (or both languages side by
 #   side): the Chinese is the catalogue's. Allowed: the language toggle
 #   naming Chinese in Chinese (web_page.c), the 栋 and （） of unit and key labels
@@ -64,6 +66,19 @@ if [ -s "$tmp/ph" ]; then
 	sed 's/^/      /' "$tmp/ph"
 else
 	ok "every sentence's {placeholders} are its English's"
+fi
+
+echo "== one translation per text across $PO/*.po"
+# msgcat without --use-first joins differing translations of one msgid
+# between "#-#-#-#-#  file  #-#-#-#-#" lines: the build's --use-first would
+# keep the first file's silently
+msgcat -o "$tmp/joined.po" "$PO"/*.po 2>/dev/null || bad "msgcat of $PO/*.po failed"
+msggrep --msgstr -F -e '#-#-#-#-#' "$tmp/joined.po" 2>/dev/null | grep '^msgid "[^"]' >"$tmp/conflicts" || true
+if [ -s "$tmp/conflicts" ]; then
+	bad "texts translated differently in two files (keep one translation, in one file):"
+	sed 's/^/      /' "$tmp/conflicts"
+else
+	ok "none translated twice differently"
 fi
 
 echo "== no Chinese literal in $SRC/*.c"
