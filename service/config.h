@@ -30,7 +30,9 @@ struct kc_audit_config {
 	int backoff_max_ms;
 	int max_attempts;
 	int webhook_timeout_ms;
-	int utc_offset_min; /* times in notices are shown at this offset */
+	int offline_after_s;	/* a cabinet silent this long is offline (cabinet_offline) */
+	char *key_use_sites;	/* sites whose owners hear of their keys' use (key_out, key_back): codes, space-separated; "*" all */
+	char *templates_dir;	/* [templates] dir, NULL: the built-in templates */
 	char *tmpl_zh[KC_NOTICE_KINDS];
 	char *tmpl_en[KC_NOTICE_KINDS];
 };

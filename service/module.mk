@@ -92,3 +92,12 @@ $(PINYIN_C): $(UNIHAN_READINGS) service/pinyin-gen.sh
 TEST_PROGRAMS += t-pinyin
 t-pinyin_SRCS := tests/service/t-pinyin.c
 t-pinyin_LIBS := service common
+# the notices' built-in templates: the shipped template files
+# (service/templates/<kind>.<lang>.txt, installed for admins to edit) as a
+# C table made by service/templates-gen.sh
+NOTICE_TEMPLATES := $(sort $(wildcard service/templates/*.txt))
+TEMPLATES_C := $(BUILD)/gen/templates/templates_default.c
+service_SRCS += $(TEMPLATES_C)
+$(TEMPLATES_C): $(NOTICE_TEMPLATES) service/templates-gen.sh
+	@mkdir -p $(@D)
+	service/templates-gen.sh $@ $(NOTICE_TEMPLATES)
