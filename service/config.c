@@ -1,6 +1,7 @@
 #include "service/config.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -183,31 +184,49 @@ static int set_template(struct kc_audit_config *cfg, const char *key, const char
 	return set_str(strcmp(dot, ".zh") == 0 ? &cfg->tmpl_zh[k] : &cfg->tmpl_en[k], value);
 }
 
-/* The directory of the template files: <kind>.zh.txt and <kind>.en.txt
- * for each kind it has (a kind it has none for keeps the built-in one),
- * each checked now. */
+/* The directory of the template files (read once the file is through:
+ * kc_config_templates). */
 static int set_template_dir(struct kc_audit_config *cfg, const char *key, const char *value,
 			    char *err, size_t errlen)
 {
+	(void)key;
+	if (!*value) {
+		snprintf(err, errlen, "the directory name is empty");
+		return -EINVAL;
+	}
+	return set_str(&cfg->templates_dir, value);
+}
+
+int kc_config_templates(struct kc_audit_config *cfg, char *err, size_t errlen)
+{
 	static const char *const langs[] = { "zh", "en" };
 	char path[4096];
+	DIR *d;
 
-	(void)key;
+	if (!cfg->templates_dir)
+		return 0;
+	d = opendir(cfg->templates_dir);
+	if (!d) {
+		snprintf(err, errlen, "%s: %s", cfg->templates_dir, strerror(errno));
+		return -EINVAL;
+	}
+	closedir(d);
 	for (int k = 0; k < KC_NOTICE_KINDS; k++)
 		for (size_t l = 0; l < KC_ARRAY_SIZE(langs); l++) {
-			char *text = NULL;
+			char **slot = l == 0 ? &cfg->tmpl_zh[k] : &cfg->tmpl_en[k], *text = NULL;
 			int r;
 
-			snprintf(path, sizeof(path), "%s/%s.%s.txt", value, kc_notice_kind_name(k), langs[l]);
+			snprintf(path, sizeof(path), "%s/%s.%s.txt", cfg->templates_dir, kc_notice_kind_name(k),
+				 langs[l]);
 			r = kc_template_read(k, path, &text, err, errlen);
 			if (r == -ENOENT)
 				continue;
 			if (r < 0)
 				return r == -ENOMEM ? r : -EINVAL;
-			free(l == 0 ? cfg->tmpl_zh[k] : cfg->tmpl_en[k]);
-			*(l == 0 ? &cfg->tmpl_zh[k] : &cfg->tmpl_en[k]) = text;
+			free(*slot);
+			*slot = text;
 		}
-	return set_str(&cfg->templates_dir, value);
+	return 0;
 }
 
 #define CINT(sec, name, field, min, max) \
@@ -240,7 +259,7 @@ static const struct kc_config_key config_keys[] = {
 	CINT("notify", "max_attempts", max_attempts, 1, 1000),
 	CINT("notify", "timeout_ms", webhook_timeout_ms, 100, 600000),
 	CFUNC("report", "estate", set_estate),
-	CINT("notify", "offline_after_s", offline_after_s, 60, 7 * 86400LL),
+	CINT("notify", "offline_after_s", offline_after_s, 5, 7 * 86400LL),
 	CTEXT("notify", "key_use_sites", key_use_sites),
 	CFUNC("templates", "dir", set_template_dir),
 	CFUNC("templates", NULL, set_template),
@@ -299,6 +318,7 @@ static void config_key(struct kc_ini *ini, const char *name, const char *value)
 static void config_end(struct kc_ini *ini)
 {
 	struct kc_audit_config *cfg = ini->user;
+	char why[512];
 
 	ini->section[0] = '\0';
 	if (cfg->backoff_max_ms < cfg->backoff_min_ms)
@@ -307,6 +327,8 @@ static void config_end(struct kc_ini *ini)
 	else if (!cfg->tls_cert != !cfg->tls_key)
 		kc_ini_fail_at(ini, 0, NULL, "[server] tls_cert and tls_key go together: set both for HTTPS,"
 			       " neither for plain HTTP");
+	else if (kc_config_templates(cfg, why, sizeof(why)) < 0)
+		kc_ini_fail_at(ini, 0, NULL, "[templates] dir: %s", why);
 }
 
 int kc_config_load(struct kc_audit_config *cfg, const char *path, char *err, size_t errlen)

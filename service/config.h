@@ -65,6 +65,10 @@ int kc_config_load(struct kc_audit_config *cfg, const char *path, char *err, siz
  * origin names where it came from in err. */
 int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *key,
 		  const char *value, char *err, size_t errlen);
+/* Reads the template files of [templates] dir over the templates set so
+ * far (a kind with no file keeps its own). 0, or -EINVAL (-ENOMEM) with
+ * "PATH:LINE: what is wrong" in err. */
+int kc_config_templates(struct kc_audit_config *cfg, char *err, size_t errlen);
 void kc_config_free(struct kc_audit_config *cfg);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "common/event.h"
 #include "common/util.h"
+#include "service/cabinet_watch.h"
 #include "service/chain.h"
 #include "service/derive.h"
 #include "service/notice_facts.h"
@@ -344,6 +345,10 @@ int kc_ingest_batch(struct kc_db *db, const struct kc_audit_config *cfg, const c
 	r = kc_chain_load(db, cabinet, &ch);
 	if (r < 0)
 		goto rollback;
+	r = kc_cabinet_contact(db, cfg, cabinet, now_ms);
+	if (r < 0)
+		goto rollback;
+	res->notices = r > 0;
 	for (i = 0; i < json_array_size(batch); i++) {
 		r = ingest_one(db, cfg, &ch, json_array_get(batch, i), i, now_ms, res);
 		if (r < 0)

@@ -101,3 +101,8 @@ service_SRCS += $(TEMPLATES_C)
 $(TEMPLATES_C): $(NOTICE_TEMPLATES) service/templates-gen.sh
 	@mkdir -p $(@D)
 	service/templates-gen.sh $@ $(NOTICE_TEMPLATES)
+# what is worth a notice and the truth in it (service/notice.c,
+# notice_facts.c, cabinet_watch.c, templates.c): names, local times, no
+# "today" for a day gone by, board faults, cabinets offline, owners told of
+# their keys' use, the admin's template files
+TEST_SCRIPTS += tests/service/t-notice-texts.py

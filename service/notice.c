@@ -102,6 +102,25 @@ static void end_when(json_t *f, enum kc_lang lang)
 	}
 }
 
+/* a list (a board's slots) as lang writes one: "C01、C02", "C01, C02" */
+static void list_words(json_t *f, const char *name, enum kc_lang lang)
+{
+	const json_t *v = json_object_get(f, name), *e;
+	char text[1024] = "";
+	size_t i, n = 0;
+
+	if (!json_is_array(v))
+		return;
+	json_array_foreach(v, i, e) {
+		if (json_is_string(e))
+			n += (size_t)snprintf(text + n, n < sizeof(text) ? sizeof(text) - n : 0, "%s%s",
+					      i ? (lang == KC_LANG_ZH ? "、" : ", ") : "", json_string_value(e));
+		if (n >= sizeof(text))
+			break;
+	}
+	json_object_set_new(f, name, json_string(text));
+}
+
 json_t *kc_notice_words(const json_t *fields, enum kc_lang lang)
 {
 	static const char *const words[] = { "alarm_type" }, *const sentences[] = { "detail", "message" };
@@ -122,8 +141,10 @@ json_t *kc_notice_words(const json_t *fields, enum kc_lang lang)
 			json_object_set_new(f, sentences[i], json_string(text));
 		}
 	}
-	if (f)
+	if (f) {
 		end_when(f, lang);
+		list_words(f, "slots", lang);
+	}
 	return f;
 }
 

@@ -54,8 +54,9 @@ void kc_notice_field_list(enum kc_notice_kind k, char *out, size_t len);
 /* fields (string members) as a template of lang reads them: the codes
  * among them as words (an alarm's type), the cabinet's sentences (an
  * alarm's detail, a refusal's message) in lang, and an entrustment's end
- * phrased against the day the notice is made ("今日(2026-12-06)" on that
- * day, "2026-12-06" after it: {end_when}). NULL when out of memory. */
+ * phrased against the day the notice is made ("今日（2026-12-06）到期" on
+ * that day, "已于2026-12-06到期" after it: {end_when}), a list (a board's
+ * slots) joined as lang writes one. NULL when out of memory. */
 json_t *kc_notice_words(const json_t *fields, enum kc_lang lang);
 
 #endif

@@ -116,16 +116,11 @@ static void end_fields(json_t *f, const struct kc_zone *z, const char *iso, int6
  * event names the key, not the owner. */
 static void owner_fields(struct kc_db *db, json_t *f, const char *cabinet, const char *key)
 {
-	static const char *const cols[] = { "owner_name", "owner_phone", "owner" };
-	char sql[256];
-
-	for (size_t i = 0; i < KC_ARRAY_SIZE(cols); i++) {
-		snprintf(sql, sizeof(sql),
-			 "SELECT %s FROM entrustments WHERE cabinet = ?1 AND key = ?2 AND closed_ms IS NULL"
-			 " ORDER BY start_ms DESC LIMIT 1", cols[i]);
-		/* the statement cache keys on the text: three fixed texts */
-		lookup(db, f, cols[i], sql, cabinet, key);
-	}
+#define OPEN_ENTRUSTMENT " FROM entrustments WHERE cabinet = ?1 AND key = ?2 AND closed_ms IS NULL" \
+	" ORDER BY start_ms DESC LIMIT 1"
+	lookup(db, f, "owner_name", "SELECT owner_name" OPEN_ENTRUSTMENT, cabinet, key);
+	lookup(db, f, "owner_phone", "SELECT owner_phone" OPEN_ENTRUSTMENT, cabinet, key);
+#undef OPEN_ENTRUSTMENT
 }
 
 int kc_notice_event(struct kc_db *db, const struct kc_audit_config *cfg, enum kc_notice_kind kind,
@@ -135,7 +130,8 @@ int kc_notice_event(struct kc_db *db, const struct kc_audit_config *cfg, enum kc
 	static const char *const data_members[] = { "owner_name", "owner_phone", "stage", "alarm_type", "detail",
 						    "entrustment", "loan", "notice", "board", "slots" };
 	const json_t *data = json_object_get(ev, "data");
-	const char *cabinet = str(ev, "cabinet"), *unit = str(ev, "unit"), *person = str(ev, "person");
+	const char *cabinet = str(ev, "cabinet"), *unit = str(ev, "unit");
+	char person[128] = "";
 	const struct kc_zone *z = kc_report_cabinet_zone(db, cabinet);
 	json_t *f = json_object();
 	char when[32];
@@ -157,25 +153,24 @@ int kc_notice_event(struct kc_db *db, const struct kc_audit_config *cfg, enum kc
 	if (kind == KC_NOTICE_KEY_OUT || kind == KC_NOTICE_KEY_BACK) {
 		owner_fields(db, f, cabinet, str(ev, "key"));
 		/* who took it: the loan's borrower */
-		if (!person) {
+		if (!str(ev, "person"))
 			lookup(db, f, "person_code", "SELECT person FROM loans WHERE cabinet = ?1 AND loan = ?2",
 			       cabinet, str(f, "loan"));
-			person = str(f, "person_code");
-		}
 	}
+	kc_strlcpy(person, str(ev, "person") ?: str(f, "person_code") ?: "", sizeof(person));
 	if (!unit)
 		lookup(db, f, "unit_code", "SELECT unit FROM keys WHERE cabinet = ?1 AND key = ?2", cabinet,
 		       str(ev, "key"));
 	else
 		json_object_set_new(f, "unit_code", json_string(unit));
-	unit = str(f, "unit_code");
+	unit = str(f, "unit_code"); /* f keeps unit_code as it is from here on */
 	json_object_set_new(f, "unit", json_string(unit ? unit : "-"));
 	/* "1栋103": the unit as people name it */
 	lookup(db, f, "unit",
 	       "SELECT building || CASE WHEN building GLOB '*[0-9]' THEN '栋' ELSE '' END || room FROM units"
 	       " WHERE site = ?1 AND unit = ?2 AND building IS NOT NULL AND room IS NOT NULL",
 	       str(f, "site_code"), unit);
-	if (person) {
+	if (person[0]) {
 		json_object_set_new(f, "person_code", json_string(person));
 		json_object_set_new(f, "person", json_string(person));
 		lookup(db, f, "person",

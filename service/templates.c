@@ -90,7 +90,7 @@ int kc_template_check(enum kc_notice_kind k, const char *tmpl, int first_line, c
 		}
 		if (!kc_notice_field_known(k, p + 1, (size_t)(close - p - 1))) {
 			kc_notice_field_list(k, fields, sizeof(fields));
-			snprintf(err, errlen, "line %d: unknown field {%.*s}; a %s notice has: %s", line,
+			snprintf(err, errlen, "line %d: unknown field {%.*s}; notices of kind %s have: %s", line,
 				 (int)(close - p - 1 < 64 ? close - p - 1 : 64), p + 1, kc_notice_kind_name(k),
 				 fields);
 			return -EINVAL;

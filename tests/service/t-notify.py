@@ -100,8 +100,9 @@ try:
     nd = bodies[("notice.due", "before_end")]
     say("  zh: " + nd["text_zh"])
     say("  en: " + nd["text_en"])
-    check(nd["notice"] == "before_end" and "业主1" in nd["text_zh"] and "O6" in nd["text_zh"] and
-          "Dear 业主1" in nd["text_en"], "entrustment notice: owner and unit in both languages")
+    check(nd["notice"] == "before_end" and "业主1" in nd["text_zh"] and "2栋206" in nd["text_zh"] and
+          "O6" not in nd["text_zh"] and "Dear 业主1" in nd["text_en"] and "2栋206" in nd["text_en"],
+          "entrustment notice: owner and unit (by name, 2栋206, not its code O6) in both languages")
     import re
     check(re.search(r"\d{4}-\d\d-\d\d( \d\d:\d\d)?", nd["text_en"]) and "T" not in
           re.search(r"\d{4}-\d\d-\d\d\S*", nd["text_en"]).group(0) and ".000Z" not in nd["text_zh"],
