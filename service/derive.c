@@ -176,9 +176,9 @@ static int derive_entrustment_registered(struct ctx *c)
 {
 	return run(c,
 		   "INSERT OR REPLACE INTO entrustments (cabinet, entrustment, key, unit, site, owner,"
-		   " owner_name, owner_phone, start_ms, end_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
-		   "edeeeeddtt", "cabinet", "entrustment", "key", "unit", "site", "person", "owner_name",
-		   "owner_phone", "start", "end");
+		   " owner_name, owner_phone, start_ms, end_ms, phone_sealed) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+		   "edeeeeddttd", "cabinet", "entrustment", "key", "unit", "site", "person", "owner_name",
+		   "owner_phone", "start", "end", "phone_sealed");
 }
 
 /* collection.completed and entrustment.closed */
@@ -205,10 +205,10 @@ static int derive_release_granted(struct ctx *c)
 {
 	return run(c,
 		   "INSERT OR REPLACE INTO loans (cabinet, loan, key, kind, unit, site, slot, person,"
-		   " actor, purpose, work_order, out_ms, due_ms, contact, signature)"
-		   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		   "edeeeeeeeddTtdd", "cabinet", "loan", "key", "kind", "unit", "site", "slot", "person",
-		   "actor", "purpose", "work_order", "due", "contact", "signature");
+		   " actor, purpose, work_order, out_ms, due_ms, contact, signature, phone_sealed)"
+		   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		   "edeeeeeeeddTtddd", "cabinet", "loan", "key", "kind", "unit", "site", "slot", "person",
+		   "actor", "purpose", "work_order", "due", "contact", "signature", "phone_sealed");
 }
 
 static int derive_release_taken(struct ctx *c)

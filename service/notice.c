@@ -12,7 +12,7 @@
 /* The fields every notice has: the site by name, the cabinet, the
  * event's time in the site's zone, the event's number. */
 #define COMMON_FIELDS "site cabinet time seq"
-#define ENTRUSTMENT_FIELDS COMMON_FIELDS " owner_name owner_phone unit key end end_when stage entrustment"
+#define ENTRUSTMENT_FIELDS COMMON_FIELDS " owner_name owner_phone phone_masked unit key end end_when stage entrustment"
 
 /* Each kind: its name, whom it is for, the fields its templates may name. */
 static const struct {
@@ -29,8 +29,9 @@ static const struct {
 	[KC_NOTICE_BOARD_OK] = { "board_ok", "desk", COMMON_FIELDS " board slots" },
 	[KC_NOTICE_CABINET_OFFLINE] = { "cabinet_offline", "desk", COMMON_FIELDS " since minutes" },
 	[KC_NOTICE_CABINET_ONLINE] = { "cabinet_online", "desk", COMMON_FIELDS " since minutes" },
-	[KC_NOTICE_KEY_OUT] = { "key_out", "owner", COMMON_FIELDS " owner_name owner_phone unit key person" },
-	[KC_NOTICE_KEY_BACK] = { "key_back", "owner", COMMON_FIELDS " owner_name owner_phone unit key person" },
+	[KC_NOTICE_KEY_OUT] = { "key_out", "owner", COMMON_FIELDS " owner_name owner_phone phone_masked unit key person" },
+	[KC_NOTICE_KEY_BACK] = { "key_back", "owner",
+				 COMMON_FIELDS " owner_name owner_phone phone_masked unit key person" },
 	[KC_NOTICE_DAILY_SUMMARY] = { "daily_summary", "supervisor",
 				      COMMON_FIELDS " day keys_out overdue ids_held unreviewed" },
 };

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/pdata.h"
 #include "common/util.h"
 #include "service/notify.h"
 #include "service/reports_impl.h"
@@ -120,7 +121,24 @@ static void owner_fields(struct kc_db *db, json_t *f, const char *cabinet, const
 	" ORDER BY start_ms DESC LIMIT 1"
 	lookup(db, f, "owner_name", "SELECT owner_name" OPEN_ENTRUSTMENT, cabinet, key);
 	lookup(db, f, "owner_phone", "SELECT owner_phone" OPEN_ENTRUSTMENT, cabinet, key);
+	lookup(db, f, "phone_masked", "SELECT owner_phone" OPEN_ENTRUSTMENT, cabinet, key);
+	lookup(db, f, "phone_sealed", "SELECT phone_sealed" OPEN_ENTRUSTMENT, cabinet, key);
 #undef OPEN_ENTRUSTMENT
+}
+
+/* A phone number in a notice is masked, whatever the cabinet sent: the
+ * notifier reads it from phone_sealed. */
+static void phones_masked(json_t *f)
+{
+	static const char *const members[] = { "owner_phone", "phone_masked" };
+	char m[64];
+
+	for (size_t i = 0; i < KC_ARRAY_SIZE(members); i++) {
+		const char *v = str(f, members[i]);
+
+		if (v && strcmp(v, "-") != 0 && kc_phone_mask(v, m, sizeof(m)) == 0)
+			json_object_set_new(f, members[i], json_string(m));
+	}
 }
 
 int kc_notice_event(struct kc_db *db, const struct kc_audit_config *cfg, enum kc_notice_kind kind,
@@ -128,7 +146,8 @@ int kc_notice_event(struct kc_db *db, const struct kc_audit_config *cfg, enum kc
 {
 	static const char *const ev_members[] = { "key", "slot", "cabinet", "seq" };
 	static const char *const data_members[] = { "owner_name", "owner_phone", "stage", "alarm_type", "detail",
-						    "entrustment", "loan", "notice", "board", "slots" };
+						    "entrustment", "loan", "notice", "board", "slots",
+						    "phone_masked", "phone_sealed" };
 	const json_t *data = json_object_get(ev, "data");
 	const char *cabinet = str(ev, "cabinet"), *unit = str(ev, "unit");
 	char person[128] = "";
@@ -185,6 +204,14 @@ int kc_notice_event(struct kc_db *db, const struct kc_audit_config *cfg, enum kc
 		zone_time(z, ts, false, when, sizeof(when));
 		json_object_set_new(f, "due", json_string(when));
 	}
+	if (kind == KC_NOTICE_LOAN_OVERDUE) {
+		/* the borrower's phone, as the loan's release left the cabinet */
+		lookup(db, f, "phone_masked", "SELECT contact FROM loans WHERE cabinet = ?1 AND loan = ?2", cabinet,
+		       str(f, "loan"));
+		lookup(db, f, "phone_sealed", "SELECT phone_sealed FROM loans WHERE cabinet = ?1 AND loan = ?2",
+		       cabinet, str(f, "loan"));
+	}
+	phones_masked(f);
 	json_object_set_new(f, "message", json_string("-"));
 	r = kc_notice_add(db, cfg, kind, cabinet, json_integer_value(json_object_get(ev, "seq")), str(ev, "type"), f,
 			  now_ms);
