@@ -43,6 +43,7 @@ int kc_config_defaults(struct kc_audit_config *cfg)
 	    set_str(&cfg->db_path, "/var/lib/keyauditd/audit.db") < 0)
 		return -ENOMEM;
 	cfg->offline_after_s = 900;
+	cfg->daily_summary_min = -1;
 	for (int k = 0; k < KC_NOTICE_KINDS; k++)
 		if (set_str(&cfg->tmpl_zh[k], kc_template_default(k, "zh")) < 0 ||
 		    set_str(&cfg->tmpl_en[k], kc_template_default(k, "en")) < 0)
@@ -150,6 +151,22 @@ static int set_webhook(struct kc_audit_config *cfg, const char *key, const char 
 	if (!cfg->webhooks[cfg->nwebhooks])
 		return -ENOMEM;
 	cfg->nwebhooks++;
+	return 0;
+}
+
+/* HH:MM, a local time of day */
+static int set_daily_summary(struct kc_audit_config *cfg, const char *key, const char *value, char *err,
+			     size_t errlen)
+{
+	int h, m, n = 0;
+
+	(void)key;
+	if (sscanf(value, "%2d:%2d%n", &h, &m, &n) != 2 || value[n] != '\0' || n != 5 || h > 23 || m > 59 ||
+	    h < 0 || m < 0) {
+		snprintf(err, errlen, "\"%s\" is no time of day like 08:00", value);
+		return -EINVAL;
+	}
+	cfg->daily_summary_min = h * 60 + m;
 	return 0;
 }
 
@@ -261,6 +278,7 @@ static const struct kc_config_key config_keys[] = {
 	CFUNC("report", "estate", set_estate),
 	CINT("notify", "offline_after_s", offline_after_s, 5, 7 * 86400LL),
 	CTEXT("notify", "key_use_sites", key_use_sites),
+	CFUNC("notify", "daily_summary_at", set_daily_summary),
 	CFUNC("templates", "dir", set_template_dir),
 	CFUNC("templates", NULL, set_template),
 };

@@ -32,6 +32,7 @@ struct kc_audit_config {
 	int webhook_timeout_ms;
 	int offline_after_s;	/* a cabinet silent this long is offline (cabinet_offline) */
 	char *key_use_sites;	/* sites whose owners hear of their keys' use (key_out, key_back): codes, space-separated; "*" all */
+	int daily_summary_min;	/* [notify] daily_summary_at as minutes past local midnight; -1: none */
 	char *templates_dir;	/* [templates] dir, NULL: the built-in templates */
 	char *tmpl_zh[KC_NOTICE_KINDS];
 	char *tmpl_en[KC_NOTICE_KINDS];

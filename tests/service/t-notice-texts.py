@@ -16,7 +16,9 @@ receiver in this test. Checked, in Chinese and English:
   a site in [notify] key_use_sites only;
 - a cabinet whose link stops is an office alarm after offline_after_s
   with a cabinet_offline notice, and cabinet_online when it is back;
-- templates from [templates] dir files are the ones used."""
+- templates from [templates] dir files are the ones used;
+- a daily summary per site at [notify] daily_summary_at: keys out,
+  overdue, IDs held, handovers not reviewed, to the supervisors."""
 import datetime
 import http.server
 import json
@@ -206,6 +208,25 @@ try:
     check(kb and "张伟" in kb[0]["text_zh"] and "放回" in kb[0]["text_zh"] and kb[0]["recipient"] == "owner",
           "key_back: put back by 张伟, to the owner")
     check(ko and "taken out of the cabinet by 张伟" in ko[0]["text_en"], "the English key_out: the shipped template")
+
+    say("== the daily summary to the supervisors, once a day per site")
+    svc.stop()
+    with open(svc.conf, "a") as f:
+        f.write("[notify]\ndaily_summary_at = 00:00\n")
+    svc.start(port=svc.port)
+    ds = wait_notices(lambda b: b["notice"] == "daily_summary")
+    time.sleep(2.5)
+    with lock:
+        ds = {b["site"]: b for b in got if b["notice"] == "daily_summary"}
+        n_ds = len([b for b in got if b["notice"] == "daily_summary"])
+    for b in ds.values():
+        say("  %s: %s" % (b["site"], b["text_zh"]))
+    today = datetime.datetime.now(SH).strftime("%Y-%m-%d")
+    check(n_ds == 2 and set(ds) == {"YG", "CH"}, "one summary for each site, not one a tick (%d)" % n_ds)
+    check("CH" in ds and ("【翠湖苑】%s钥匙日报：借出未还1把，其中逾期1把" % today) in ds["CH"]["text_zh"] and
+          ds["CH"]["recipient"] == "supervisor", "翠湖苑: its key out, overdue, for the supervisors")
+    check("YG" in ds and "借出未还0把" in ds["YG"]["text_zh"] and "1 out" in ds["CH"]["text_en"],
+          "阳光花园: none out; the English says it too")
 
     say("== a cabinet whose link stops")
     t0 = time.time()
