@@ -107,17 +107,15 @@ static void end_when(json_t *f, enum kc_lang lang)
 static void list_words(json_t *f, const char *name, enum kc_lang lang)
 {
 	const json_t *v = json_object_get(f, name), *e;
+	const char *sep = kc_msg_gettext(lang, ", ");
 	char text[1024] = "";
 	size_t i, n = 0;
 
 	if (!json_is_array(v))
 		return;
 	json_array_foreach(v, i, e) {
-		if (json_is_string(e))
-			n += (size_t)snprintf(text + n, n < sizeof(text) ? sizeof(text) - n : 0, "%s%s",
-					      i ? (lang == KC_LANG_ZH ? "、" : ", ") : "", json_string_value(e));
-		if (n >= sizeof(text))
-			break;
+		if (json_is_string(e) && n < sizeof(text))
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s", i ? sep : "", json_string_value(e));
 	}
 	json_object_set_new(f, name, json_string(text));
 }

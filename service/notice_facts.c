@@ -185,10 +185,7 @@ int kc_notice_event(struct kc_db *db, const struct kc_audit_config *cfg, enum kc
 	unit = str(f, "unit_code"); /* f keeps unit_code as it is from here on */
 	json_object_set_new(f, "unit", json_string(unit ? unit : "-"));
 	/* "1栋103": the unit as people name it */
-	lookup(db, f, "unit",
-	       "SELECT building || CASE WHEN building GLOB '*[0-9]' THEN '栋' ELSE '' END || room FROM units"
-	       " WHERE site = ?1 AND unit = ?2 AND building IS NOT NULL AND room IS NOT NULL",
-	       str(f, "site_code"), unit);
+	lookup(db, f, "unit", kc_report_unit_label_sql, unit, str(f, "site_code"));
 	if (person[0]) {
 		json_object_set_new(f, "person_code", json_string(person));
 		json_object_set_new(f, "person", json_string(person));
