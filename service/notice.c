@@ -98,8 +98,9 @@ static void end_when(json_t *f, enum kc_lang lang)
 			continue;
 		m = kc_msg_new(when[i].msg, "{s:s}", "end", end);
 		if (m && kc_msg_render(m, lang, text, sizeof(text)) >= 0)
-			json_object_set_new(f, "end_when", json_string(text));
+			json_object_set_new(f, "end_when", json_string(text)); /* code is freed */
 		json_decref(m);
+		break;
 	}
 }
 
