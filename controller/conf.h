@@ -58,6 +58,8 @@ struct kc_ctl_conf {
 	int64_t fwd_keep_ms;       /* [forward] keep_acked_days, in ms */
 	int64_t fwd_idle_close_ms; /* [forward] idle_close */
 	int64_t fwd_heartbeat_ms; /* [forward] heartbeat */
+	bool has_notice_pk;        /* [notify] notice_public_key: phone numbers leave sealed to it */
+	unsigned char notice_pk[32];
 };
 
 struct kc_ini_key;

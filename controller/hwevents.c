@@ -17,8 +17,10 @@
 #include "hw/hw.h"
 #include "controller/row.h"
 
-int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_info *k,
-		       const char *slot, int64_t loan, const char *person, json_t *msg)
+/* An alarm of type, once while one like it is open (the same key, slot
+ * and board); extra's members go in its event's data. */
+static int alarm_raise(struct kc_ctl *ctl, const char *type, const struct kc_key_info *k, const char *slot,
+		       const char *board, int64_t loan, const char *person, json_t *msg, const json_t *extra)
 {
 	const char *key = k && k->code[0] ? k->code : NULL;
 	char detail[512] = "";
@@ -28,9 +30,9 @@ int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_
 	int r;
 
 	if (kc_store_int(ctl->st, &id,
-			 "SELECT id FROM alarms WHERE type = ? AND key IS ? AND slot IS ?"
+			 "SELECT id FROM alarms WHERE type = ? AND key IS ? AND slot IS ? AND board IS ?"
 			 " AND cleared_ms IS NULL",
-			 "sss", type, key, slot) == 0) {
+			 "ssss", type, key, slot, board) == 0) {
 		json_decref(msg);
 		return 0;
 	}
@@ -42,9 +44,9 @@ int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_
 	if (!msg_json)
 		return -ENOMEM;
 	r = kc_store_x(ctl->st,
-		       "INSERT INTO alarms (type, key, slot, loan, detail, detail_msg, raised_ms)"
-		       " VALUES (?,?,?,nullif(?,0),?,?,?)",
-		       "sssIssI", type, key, slot, loan, detail, msg_json, kc_now_ms());
+		       "INSERT INTO alarms (type, key, slot, board, loan, detail, detail_msg, raised_ms)"
+		       " VALUES (?,?,?,?,nullif(?,0),?,?,?)",
+		       "ssssIssI", type, key, slot, board, loan, detail, msg_json, kc_now_ms());
 	free(msg_json);
 	if (r < 0)
 		return -EIO;
@@ -58,13 +60,22 @@ int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_
 	json_object_set_new(d, "detail", json_string(detail));
 	if (loan)
 		json_object_set_new(d, "loan", json_integer(loan));
+	if (extra)
+		json_object_update(d, (json_t *)extra);
 	kc_warn("alarm %lld: %s: %s", (long long)id, type, detail);
 	return kc_store_append(ctl->st, ev);
 }
 
-int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, const char *alarm_type,
-			    const char *key, const char *slot, const char *cleared_by,
-			    const char *reason)
+int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_info *k,
+		       const char *slot, int64_t loan, const char *person, json_t *msg)
+{
+	return alarm_raise(ctl, type, k, slot, NULL, loan, person, msg, NULL);
+}
+
+/* Clears alarm id with its alarm.cleared event; extra's members go in its
+ * data. */
+static int alarm_clear(struct kc_ctl *ctl, int64_t id, const char *alarm_type, const char *key,
+		       const char *slot, const char *cleared_by, const char *reason, const json_t *extra)
 {
 	json_t *ev, *d;
 
@@ -80,7 +91,16 @@ int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, const char *alarm_ty
 	json_object_set_new(d, "alarm", json_integer(id));
 	json_object_set_new(d, "alarm_type", json_string(alarm_type));
 	json_object_set_new(d, "reason", json_string(reason));
+	if (extra)
+		json_object_update(d, (json_t *)extra);
 	return kc_store_append(ctl->st, ev);
+}
+
+int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, const char *alarm_type,
+			    const char *key, const char *slot, const char *cleared_by,
+			    const char *reason)
+{
+	return alarm_clear(ctl, id, alarm_type, key, slot, cleared_by, reason, NULL);
 }
 
 /* Rule 9: key k is read in its home slot: its wrong-slot alarms end. */
@@ -384,42 +404,84 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 					    kc_key_state_to_string(k.state), "slot", slot));
 }
 
-static int slot_fault(struct kc_ctl *ctl, const char *slot, const char *board, const char *detail)
+/* {"board": name, "slots": [the names of the slots on the board]} */
+static json_t *board_facts(struct kc_ctl *ctl, int board)
 {
-	json_t *ev = kc_store_event(ctl->st, KC_EVT_SLOT_FAULT);
+	json_t *slots = json_array();
+	int n = hw_cabinet_slot_count(ctl->hw);
 
-	kc_json_str(ev, "slot", slot);
-	json_object_set_new(json_object_get(ev, "data"), "board", json_string(board));
-	json_object_set_new(json_object_get(ev, "data"), "detail", json_string(detail));
-	if (kc_store_append(ctl->st, ev) < 0)
-		return -EIO;
-	return kc_hwevents_alarm(ctl, "fault", NULL, slot, 0, NULL,
-				 kc_msg_new(KCM_alarm_board_fault, "{s:s, s:s, s:s}", "board", board, "slot",
-					    slot, "detail", detail));
+	for (int i = 0; slots && i < n; i++)
+		if (hw_slot_board(ctl->hw, i) == board)
+			json_array_append_new(slots, json_string(hw_slot_name(ctl->hw, i)));
+	return json_pack("{s:s, s:o*}", "board", hw_board_name(ctl->hw, board), "slots", slots);
 }
 
-static int slot_recovered(struct kc_ctl *ctl, const char *slot, const char *board)
+/* The slot's board stopped answering: the slot's slot.fault, and one fault
+ * alarm for the board, naming its slots, while none is open. */
+static int slot_fault(struct kc_ctl *ctl, const char *slot, int board, const char *detail)
 {
-	int64_t id;
-	json_t *ev;
+	const char *bname = hw_board_name(ctl->hw, board);
+	json_t *ev = kc_store_event(ctl->st, KC_EVT_SLOT_FAULT), *facts;
+	int r;
 
-	if (kc_store_int(ctl->st, &id,
-			 "SELECT id FROM alarms WHERE type = 'fault' AND slot = ? AND cleared_ms IS NULL",
-			 "s", slot) < 0)
+	kc_json_str(ev, "slot", slot);
+	json_object_set_new(json_object_get(ev, "data"), "board", json_string(bname));
+	json_object_set_new(json_object_get(ev, "data"), "detail", json_string(detail));
+	if (kc_store_append(ctl->st, ev) < 0 ||
+	    kc_store_x(ctl->st, "INSERT OR REPLACE INTO slot_faults (slot, board, since_ms) VALUES (?,?,?)", "ssI",
+		       slot, bname, kc_now_ms()) < 0)
+		return -EIO;
+	facts = board_facts(ctl, board);
+	if (!facts)
+		return -ENOMEM;
+	r = alarm_raise(ctl, "fault", NULL, NULL, bname, 0, NULL,
+			kc_msg_new(KCM_alarm_board_down, "{s:s, s:O, s:s}", "board", bname, "slots",
+				   json_object_get(facts, "slots"), "detail", detail),
+			facts);
+	json_decref(facts);
+	return r;
+}
+
+/* The slot answers again: its slot.recovered; once no slot of its board is
+ * in fault, the board's alarm clears itself. */
+static int slot_recovered(struct kc_ctl *ctl, const char *slot, int board)
+{
+	const char *bname = hw_board_name(ctl->hw, board);
+	int64_t id, left;
+	json_t *ev, *facts;
+	int r;
+
+	if (kc_store_int(ctl->st, &id, "SELECT 1 FROM slot_faults WHERE slot = ?", "s", slot) < 0)
 		return 0; /* the first reading after start: nothing was wrong */
 	ev = kc_store_event(ctl->st, KC_EVT_SLOT_RECOVERED);
 	kc_json_str(ev, "slot", slot);
-	json_object_set_new(json_object_get(ev, "data"), "board", json_string(board));
-	if (kc_store_append(ctl->st, ev) < 0)
+	json_object_set_new(json_object_get(ev, "data"), "board", json_string(bname));
+	if (kc_store_append(ctl->st, ev) < 0 || kc_store_x(ctl->st, "DELETE FROM slot_faults WHERE slot = ?", "s", slot) < 0)
 		return -EIO;
-	return kc_hwevents_alarm_clear(ctl, id, "fault", NULL, slot, "recovered",
-				       "board answers again");
+	/* a fault alarm of this slot alone */
+	if (kc_store_int(ctl->st, &id, "SELECT id FROM alarms WHERE type = 'fault' AND slot = ? AND cleared_ms IS NULL",
+			 "s", slot) == 0 &&
+	    kc_hwevents_alarm_clear(ctl, id, "fault", NULL, slot, "recovered", "board answers again") < 0)
+		return -EIO;
+	if (kc_store_int(ctl->st, &left, "SELECT count(*) FROM slot_faults WHERE board = ?", "s", bname) < 0)
+		return -EIO;
+	if (left > 0 || kc_store_int(ctl->st, &id,
+				     "SELECT id FROM alarms WHERE type = 'fault' AND board = ? AND cleared_ms IS NULL",
+				     "s", bname) < 0)
+		return 0;
+	facts = board_facts(ctl, board);
+	if (!facts)
+		return -ENOMEM;
+	kc_notice("board %s answers again: fault alarm %lld cleared", bname, (long long)id);
+	r = alarm_clear(ctl, id, "fault", NULL, NULL, "recovered", "board answers again", facts);
+	json_decref(facts);
+	return r;
 }
 
 int kc_hwevents_record(struct kc_ctl *ctl, const struct hw_event *e)
 {
 	const char *slot = hw_slot_name(ctl->hw, e->slot);
-	const char *board = hw_board_name(ctl->hw, hw_slot_board(ctl->hw, e->slot));
+	int board = hw_slot_board(ctl->hw, e->slot);
 	int r = 0;
 
 	if (e->type == HW_EV_LOCK_OFF)

@@ -16,6 +16,7 @@
 #include "controller/keys.h"
 #include "controller/rules.h"
 #include "controller/rules_access.h"
+#include "controller/phones.h"
 #include "hw/hw.h"
 #include "controller/registry.h"
 #include "controller/reply.h"
@@ -548,7 +549,10 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	d = json_object_get(ev, "data");
 	json_object_set_new(d, "entrustment", json_integer(id));
 	json_object_set_new(d, "owner_name", json_string(name));
-	json_object_set_new(d, "owner_phone", json_string(phone));
+	if (kc_phone_facts(ctl->conf, d, "owner_phone", phone) < 0) {
+		json_decref(ev);
+		goto fail;
+	}
 	kc_json_time(d, "start", start);
 	kc_json_time(d, "end", end);
 	return kc_store_append_commit(ctl->st, ev) < 0 ? kc_reply_write_failed(kc_store_abort(ctl->st)) : kc_reply_id("entrustment", id);

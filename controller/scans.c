@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "controller/phones.h"
 #include "controller/backlog.h"
 #include "controller/outbox_ops.h"
 #include "controller/hwevents.h"
@@ -139,8 +140,11 @@ static void scan_notices(struct kc_ctl *ctl)
 		json_object_set_new(d, "stage", json_string(stage));
 		kc_json_time(d, "end", due[i].end_ms);
 		json_object_set_new(d, "owner_name", json_string(name));
-		json_object_set_new(d, "owner_phone", json_string(phone));
-		if (kc_store_append(ctl->st, ev) < 0) {
+		if (kc_phone_facts(ctl->conf, d, "owner_phone", phone) < 0) {
+			json_decref(ev);
+			ev = NULL;
+		}
+		if (!ev || kc_store_append(ctl->st, ev) < 0) {
 			kc_store_rollback(ctl->st);
 			continue;
 		}
