@@ -174,3 +174,6 @@ kiosk_SRCS += controller/kiosk/pinyin.c $(KIOSK_T2S_C)
 TEST_PROGRAMS += t-kiosk-pinyin
 t-kiosk-pinyin_SRCS := tests/controller/t-kiosk-pinyin.c
 t-kiosk-pinyin_LIBS := kiosk common
+# the on-screen keyboard in Chromium: every field, ASCII and pinyin by
+# taps, quick phrases, no dictionary (tests/kiosk/t-osk.sh)
+TEST_SCRIPTS += tests/kiosk/t-osk.sh
