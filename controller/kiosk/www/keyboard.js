@@ -32,7 +32,7 @@ var TYPES = ['text', 'search', 'tel', 'url', 'email', 'number'];
 
 var K = {
   el: null, bar: null, field: null, dt: null, idx: -1,
-  mode: 'en', shift: false, comp: '', cands: [], candQ: '', page: 0, seq: 0,
+  mode: 'en', shift: false, look: '', comp: '', cands: [], candQ: '', page: 0, seq: 0,
   words: null, /* the kiosk's dictionary: how many words; null: not asked yet */
   phrases: {}
 };
@@ -182,8 +182,14 @@ function hold(b, fn) {
   b.addEventListener('mousedown', function (e) { e.preventDefault(); });
   press(b, fn);
 }
+/* the keys' labels, drawn again only when the mode, shift or language changed */
 function draw() {
   if (!K.el) return;
+  var look = [K.mode, K.shift, K.words, t('osk_space')].join();
+  if (K.look !== look) { K.look = look; drawKeys(); }
+  drawBar();
+}
+function drawKeys() {
   K.el.setAttribute('data-mode', K.mode);
   K.el.querySelectorAll('.osk-key').forEach(function (b) {
     var k = b.getAttribute('data-osk');
@@ -191,7 +197,6 @@ function draw() {
     b.classList.toggle('on', (k === 'shift' && K.shift) || (k === 'lang' && K.mode === 'zh'));
     if (k === 'lang') b.disabled = K.words === 0;
   });
-  drawBar();
 }
 function pager(n) {
   var pages = Math.ceil(n / PAGE);
