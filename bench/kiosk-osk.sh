@@ -10,9 +10,7 @@ set -u
 : "${KEYCAB_BIN:?}" "${KEYCAB_SRC:?}" "${BUILD:?}"
 source "$KEYCAB_SRC/tests/controller/lib.sh"
 source "$KEYCAB_SRC/tests/kiosk/lib.sh"
-command -v chromium >/dev/null || { echo "no chromium (apt-get install chromium)"; exit 1; }
-NODE_PATH=$("$KEYCAB_SRC/tests/kiosk/npm-setup.sh") || exit 1
-export NODE_PATH
+kiosk_browser
 kc_start
 "$KEYCAB_SRC/tests/demo/estate/setup.sh" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; exit 1; }
 PIDS=
