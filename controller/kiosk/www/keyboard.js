@@ -64,6 +64,10 @@ function field() {
   if (f && f.isConnected) return f;
   f = K.dt ? document.querySelector('#screen [data-t="' + K.dt + '"]') : screenFields()[K.idx];
   K.field = isTextField(f) ? f : null;
+  /* drawn anew and not focused by its screen: the caret at its end */
+  if (K.field && document.activeElement !== K.field) {
+    try { K.field.setSelectionRange(K.field.value.length, K.field.value.length); } catch (e) { /* no selection (number) */ }
+  }
   return K.field;
 }
 function bind(f) {
