@@ -14,7 +14,7 @@
 #include "common/util.h"
 #include "controller/keys.h"
 #include "controller/windows.h"
-#include "hw/hw.h"
+#include "controller/hwlink.h"
 #include "controller/row.h"
 
 int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_info *k,
@@ -416,36 +416,36 @@ static int slot_recovered(struct kc_ctl *ctl, const char *slot, const char *boar
 				       "board answers again");
 }
 
-int kc_hwevents_record(struct kc_ctl *ctl, const struct hw_event *e)
+int kc_hwevents_record(struct kc_ctl *ctl, const struct kc_slot_event *e)
 {
-	const char *slot = hw_slot_name(ctl->hw, e->slot);
-	const char *board = hw_board_name(ctl->hw, hw_slot_board(ctl->hw, e->slot));
+	const char *slot = kc_hwlink_slot_name(ctl->hw, e->slot);
+	const char *board = kc_hwlink_board_name(ctl->hw, e->slot);
 	int r = 0;
 
-	if (e->type == HW_EV_LOCK_OFF)
+	if (e->change == KC_SLOT_LOCK_OFF)
 		return 0;
 	if (kc_store_begin(ctl->st) < 0)
 		return -EIO;
-	switch (e->type) {
-	case HW_EV_INSERTED:
+	switch (e->change) {
+	case KC_SLOT_INSERTED:
 		r = slot_present(ctl, slot, e->tag, true);
 		break;
-	case HW_EV_REMOVED:
+	case KC_SLOT_REMOVED:
 		r = slot_absent(ctl, slot, true);
 		break;
-	case HW_EV_FAULT:
+	case KC_SLOT_FAULT:
 		r = slot_fault(ctl, slot, board, e->detail);
 		break;
-	case HW_EV_RECOVERED:
+	case KC_SLOT_RECOVERED:
 		r = slot_recovered(ctl, slot, board);
 		/* The first reading after start or a fault: compare it with the
 		 * database (a key taken while keycabd was down, a tamper). */
-		if (r == 0 && e->presence == HW_PRESENCE_PRESENT)
+		if (r == 0 && e->presence == KC_PRESENCE_PRESENT)
 			r = slot_present(ctl, slot, e->tag, false);
-		else if (r == 0 && e->presence == HW_PRESENCE_ABSENT)
+		else if (r == 0 && e->presence == KC_PRESENCE_ABSENT)
 			r = slot_absent(ctl, slot, false);
 		break;
-	case HW_EV_LOCK_OFF:
+	case KC_SLOT_LOCK_OFF:
 		break;
 	}
 	if (r < 0) {

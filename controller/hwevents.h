@@ -9,11 +9,11 @@
 #include "controller/ctl.h"
 #include "controller/rules.h"
 
-struct hw_event;
+struct kc_slot_event;
 
 /* One hardware event (not LOCK_OFF) recorded with its events in one
  * transaction: 0, or -errno with nothing written. */
-int kc_hwevents_record(struct kc_ctl *ctl, const struct hw_event *e);
+int kc_hwevents_record(struct kc_ctl *ctl, const struct kc_slot_event *e);
 /* The window w closed; empty: its slot read empty at the window's end.
  * One transaction: 0 (also when the loan was decided already), or
  * -errno with nothing written. */

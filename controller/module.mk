@@ -159,3 +159,7 @@ PROGRAMS += keycab-forward
 keycab-forward_SRCS := controller/forward/main.c controller/forward/port.c
 keycab-forward_LIBS := forward kcclient controller common
 TEST_SCRIPTS += tests/controller/t-forward-kill.sh tests/controller/t-forward-proc.sh
+# the slot layer in the controller's types; only the windows module
+# (windows.c, hwlink.c) talks to it (nm -u)
+controller_SRCS += controller/hwlink.c
+TEST_SCRIPTS += tests/controller/t-hw-edge.sh
