@@ -39,7 +39,7 @@ t-ctl-csv_LIBS := controller common
 # common/ only, so a rule that reached for the store would not link
 TEST_PROGRAMS += t-ctl-decide
 t-ctl-decide_SRCS := tests/controller/t-ctl-decide.c controller/rules.c controller/rules_release.c \
-	controller/words.c
+	controller/words.c controller/rules_access.c
 t-ctl-decide_LIBS := common
 
 # scenarios on keycab-sim (tests/controller/lib.sh starts both)
