@@ -20,6 +20,13 @@ enum kc_presence {
 	KC_PRESENCE_FAULT, /* its board does not answer */
 };
 
+struct kc_slot_reading {
+	enum kc_presence presence;
+	uint32_t tag;    /* last tag read, 0 for none or unknown */
+	bool lock_on;    /* a pulse is under way */
+	bool reads_tags; /* the slot's reader tells keys apart */
+};
+
 /* What the slot layer says happened (hw's enum hw_event_type). */
 enum kc_slot_change {
 	KC_SLOT_INSERTED,  /* a key is in the slot now (tag: what was read, 0 none) */
@@ -38,13 +45,6 @@ struct kc_slot_event {
 	uint32_t tag;              /* INSERTED: key tag read, 0 for none */
 	int64_t mono_ms;           /* when it was seen (CLOCK_MONOTONIC ms) */
 	char detail[KC_SLOT_DETAIL_MAX]; /* FAULT: what went wrong */
-};
-
-struct kc_slot_reading {
-	enum kc_presence presence;
-	uint32_t tag;    /* last tag read, 0 for none or unknown */
-	bool lock_on;    /* a pulse is under way */
-	bool reads_tags; /* the slot's reader tells keys apart */
 };
 
 /* The cabinet file loaded and checked; NULL with "FILE:LINE: ..." in err. */
