@@ -163,3 +163,5 @@ TEST_SCRIPTS += tests/controller/t-forward-kill.sh tests/controller/t-forward-pr
 # (windows.c, hwlink.c) talks to it (nm -u)
 controller_SRCS += controller/hwlink.c
 TEST_SCRIPTS += tests/controller/t-hw-edge.sh
+# keycab-forward woken by keycabd's subscription when an event is written
+TEST_SCRIPTS += tests/controller/t-forward-wake.sh

@@ -36,6 +36,7 @@ struct client {
 	bool subscriber;      /* receives pushes, sends nothing more */
 	bool drop;            /* close at once, unsent output and all */
 	bool terminal;        /* a subscriber with the terminal key */
+	bool forwarder;       /* a subscriber with the forward key (keycab-forward, woken by the pushes) */
 	char session_hash[65]; /* a subscriber without it: its session token's hash */
 	int64_t subscribed;   /* a subscriber's turn: srv->subscribed_seq when it subscribed */
 };
@@ -186,7 +187,7 @@ int64_t kc_proto_tick(struct kc_proto *srv)
 			client_close(srv, i);
 		else if (!srv->clients[i].subscriber && left < next)
 			next = left;
-		else if (srv->clients[i].subscriber && !srv->clients[i].terminal &&
+		else if (srv->clients[i].subscriber && !srv->clients[i].terminal && !srv->clients[i].forwarder &&
 			 next > KC_PROTO_SESSION_CHECK_MS)
 			next = KC_PROTO_SESSION_CHECK_MS;
 	}
@@ -381,8 +382,9 @@ static void subscriber_start(struct kc_proto *srv, struct client *c, const struc
 		return;
 	c->subscriber = true;
 	c->terminal = peer->terminal;
+	c->forwarder = peer->forwarder && !peer->terminal && !peer->person[0];
 	c->subscribed = ++srv->subscribed_seq;
-	if (!c->terminal) /* logged in: the request carries its session */
+	if (!c->terminal && !c->forwarder) /* logged in: the request carries its session */
 		kc_token_hash(kc_req_str(req, "session") ? kc_req_str(req, "session") : "",
 			      c->session_hash);
 	srv->nsubscribers++;
@@ -594,7 +596,7 @@ void kc_proto_subscribers_check(struct kc_proto *srv, bool (*open)(void *arg, co
 	for (int i = 0; i < srv->nclients; i++) {
 		struct client *c = &srv->clients[i];
 
-		if (c->subscriber && !c->drop && !c->terminal && !open(arg, c->session_hash))
+		if (c->subscriber && !c->drop && !c->terminal && !c->forwarder && !open(arg, c->session_hash))
 			subscriber_end(srv, c, kc_reply_fail(KCM_subscribe_session_ended, NULL));
 	}
 }

@@ -116,7 +116,7 @@ bool kc_rules_need_manager(const struct kc_peer *peer, struct kc_decision *d)
 
 bool kc_rules_need_live(const struct kc_peer *peer, bool roster, struct kc_decision *d)
 {
-	if (peer->terminal || peer->person[0] || (roster && peer->console))
+	if (peer->terminal || peer->person[0] || (roster ? peer->console : peer->forwarder))
 		return true;
 	kc_rules_no_session(peer, 1, "login or terminal key",
 			    roster ? KCM_roster_needs_login : KCM_subscribe_needs_login, d);

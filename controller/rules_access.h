@@ -31,7 +31,9 @@ bool kc_rules_need_registrar(const struct kc_peer *peer, struct kc_decision *d);
 bool kc_rules_need_supervisor(const struct kc_peer *peer, struct kc_decision *d);
 /* Rule 4: a manager. */
 bool kc_rules_need_manager(const struct kc_peer *peer, struct kc_decision *d);
-/* Live state: logged in or the terminal key; roster: the console too. */
+/* Live state: logged in, the terminal key or the forward key (keycab-forward
+ * is woken by the pushes); roster: logged in, the terminal key or the
+ * console. */
 bool kc_rules_need_live(const struct kc_peer *peer, bool roster, struct kc_decision *d);
 /* Rule 1: a letter's confirmation names the staff member who confirmed
  * it: someone logged in, not an engineer. */
