@@ -17,9 +17,10 @@
 #include "controller/hwlink.h"
 #include "controller/row.h"
 
-int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_info *k,
+int kc_hwevents_alarm(struct kc_ctl *ctl, enum kc_alarm_type alarm_type, const struct kc_key_info *k,
 		       const char *slot, int64_t loan, const char *person, json_t *msg)
 {
+	const char *type = KC_WORD(kc_alarm_type, alarm_type);
 	const char *key = k && k->code[0] ? k->code : NULL;
 	char detail[512] = "";
 	char *msg_json;
@@ -62,7 +63,7 @@ int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_
 	return kc_store_append(ctl->st, ev);
 }
 
-int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, const char *alarm_type,
+int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, enum kc_alarm_type alarm_type,
 			    const char *key, const char *slot, const char *cleared_by,
 			    const char *reason)
 {
@@ -78,7 +79,7 @@ int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, const char *alarm_ty
 		kc_json_str(ev, "slot", slot);
 	d = json_object_get(ev, "data");
 	json_object_set_new(d, "alarm", json_integer(id));
-	json_object_set_new(d, "alarm_type", json_string(alarm_type));
+	json_object_set_new(d, "alarm_type", json_string(KC_WORD(kc_alarm_type, alarm_type)));
 	json_object_set_new(d, "reason", json_string(reason));
 	return kc_store_append(ctl->st, ev);
 }
@@ -90,10 +91,10 @@ static int home_again(struct kc_ctl *ctl, const struct kc_key_info *k, const cha
 	int r;
 
 	while ((r = kc_store_int(ctl->st, &alarm,
-				 "SELECT id FROM alarms WHERE type = 'wrong_slot' AND key = ?"
+				 "SELECT id FROM alarms WHERE type = ? AND key = ?"
 				 " AND cleared_ms IS NULL",
-				 "s", k->code)) == 0)
-		if (kc_hwevents_alarm_clear(ctl, alarm, "wrong_slot", k->code, slot, "home_slot",
+				 "ss", kc_alarm_type_to_string(KC_ALARM_WRONG_SLOT), k->code)) == 0)
+		if (kc_hwevents_alarm_clear(ctl, alarm, KC_ALARM_WRONG_SLOT, k->code, slot, "home_slot",
 					    "key read in its home slot") < 0)
 			return -EIO;
 	return r == -ENOENT ? 0 : -EIO;
@@ -129,7 +130,7 @@ int kc_hwevents_active_loan(struct kc_ctl *ctl, const char *key, struct kc_loan_
 	if (rc == SQLITE_ROW) {
 		memset(l, 0, sizeof(*l));
 		l->id = sqlite3_column_int64(s, 0);
-		kc_strlcpy(l->purpose, (const char *)sqlite3_column_text(s, 1), sizeof(l->purpose));
+		l->purpose = kc_purpose_from_string((const char *)sqlite3_column_text(s, 1));
 		kc_strlcpy(l->borrower, (const char *)sqlite3_column_text(s, 2), sizeof(l->borrower));
 		l->due_ms = sqlite3_column_int64(s, 3);
 		l->out_ms = sqlite3_column_int64(s, 4);
@@ -151,7 +152,7 @@ static int taken(struct kc_ctl *ctl, const struct kc_key_info *k, const char *sl
 
 	if (kc_hwevents_active_loan(ctl, k->code, &l) < 0)
 		return -EIO;
-	collect = strcmp(l.purpose, "owner_collect") == 0;
+	collect = l.purpose == KC_PURPOSE_OWNER_COLLECT;
 	kc_windows_del(ctl, l.id);
 	if (kc_store_x(ctl->st, "UPDATE loans SET state = ?, out_ms = ? WHERE id = ?", "sII",
 		       collect ? "collected" : "out", now, l.id) < 0 ||
@@ -204,7 +205,7 @@ static int returned(struct kc_ctl *ctl, const struct kc_key_info *k, const char 
 	if (kc_hwevents_active_loan(ctl, k->code, &l) < 0)
 		return -EIO;
 	overdue = kc_rules_overdue(l.due_ms, now);
-	inspection = strcmp(l.purpose, "inspection") == 0;
+	inspection = l.purpose == KC_PURPOSE_INSPECTION;
 	if (kc_store_x(ctl->st,
 		       "UPDATE loans SET state = 'returned', in_ms = ?, return_slot = ?,"
 		       " overdue = max(overdue, ?), inspection = ? WHERE id = ?",
@@ -219,7 +220,7 @@ static int returned(struct kc_ctl *ctl, const struct kc_key_info *k, const char 
 	kc_json_str(ev, "person", l.borrower);
 	d = json_object_get(ev, "data");
 	json_object_set_new(d, "loan", json_integer(l.id));
-	json_object_set_new(d, "purpose", json_string(l.purpose));
+	json_object_set_new(d, "purpose", json_string(KC_WORD(kc_purpose, l.purpose)));
 	kc_json_time(d, "out_at", l.out_ms);
 	kc_json_time(d, "due", l.due_ms);
 	json_object_set_new(d, "overdue", json_boolean(overdue));
@@ -234,13 +235,13 @@ static int returned(struct kc_ctl *ctl, const struct kc_key_info *k, const char 
 				    "SELECT id FROM alarms WHERE type = 'overdue' AND key = ?"
 				    " AND cleared_ms IS NULL",
 				    "s", k->code) == 0) {
-			if (kc_hwevents_alarm_clear(ctl, alarm, "overdue", k->code, slot, "return",
+			if (kc_hwevents_alarm_clear(ctl, alarm, KC_ALARM_OVERDUE, k->code, slot, "return",
 						    "key returned") < 0)
 				return -EIO;
 		}
 	}
 	if ((m = kc_rules_wrong_slot(k, slot)))
-		return kc_hwevents_alarm(ctl, "wrong_slot", k, slot, l.id, l.borrower, m);
+		return kc_hwevents_alarm(ctl, KC_ALARM_WRONG_SLOT, k, slot, l.id, l.borrower, m);
 	return home_again(ctl, k, slot);
 }
 
@@ -304,7 +305,7 @@ static int slot_absent(struct kc_ctl *ctl, const char *slot, bool hw_change)
 		return -EIO;
 	if (slot_event(ctl, KC_EVT_SLOT_REMOVED, slot, &k, 0, false) < 0)
 		return -EIO;
-	return kc_hwevents_alarm(ctl, "tamper", &k, slot, 0, NULL,
+	return kc_hwevents_alarm(ctl, KC_ALARM_TAMPER, &k, slot, 0, NULL,
 				 kc_msg_new(KCM_alarm_tamper, "{s:s, s:s}", "key", k.code, "slot", slot));
 }
 
@@ -334,7 +335,7 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 			snprintf(hex, sizeof(hex), "0x%x", tag);
 			if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, NULL, tag, true) < 0)
 				return -EIO;
-			return kc_hwevents_alarm(ctl, "wrong_slot", NULL, slot, 0, NULL,
+			return kc_hwevents_alarm(ctl, KC_ALARM_WRONG_SLOT, NULL, slot, 0, NULL,
 						 kc_msg_new(KCM_alarm_unknown_tag, "{s:s, s:s}", "tag", hex,
 							    "slot", slot));
 		}
@@ -351,7 +352,7 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 	if (!have_k) {
 		if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, NULL, tag, true) < 0)
 			return -EIO;
-		return kc_hwevents_alarm(ctl, "wrong_slot", NULL, slot, 0, NULL,
+		return kc_hwevents_alarm(ctl, KC_ALARM_WRONG_SLOT, NULL, slot, 0, NULL,
 					 kc_msg_new(KCM_alarm_unexpected_key, "{s:s}", "slot", slot));
 	}
 	if (k.state == KC_KEY_IN || k.state == KC_KEY_RELEASING) {
@@ -359,7 +360,7 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 			return hw_change ? slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &k, tag, true) : 0;
 		if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &k, tag, true) < 0)
 			return -EIO;
-		return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL,
+		return kc_hwevents_alarm(ctl, KC_ALARM_WRONG_SLOT, &k, slot, 0, NULL,
 					 kc_msg_new(KCM_alarm_tag_elsewhere, "{s:s, s:s, s:s}", "slot", slot,
 						    "key", k.code, "recorded", k.slot));
 	}
@@ -374,12 +375,12 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 		if (slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &k, tag, true) < 0)
 			return -EIO;
 		if ((m = kc_rules_wrong_slot(&k, slot)))
-			return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL, m);
+			return kc_hwevents_alarm(ctl, KC_ALARM_WRONG_SLOT, &k, slot, 0, NULL, m);
 		return home_again(ctl, &k, slot);
 	}
 	if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &k, tag, true) < 0)
 		return -EIO;
-	return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL,
+	return kc_hwevents_alarm(ctl, KC_ALARM_WRONG_SLOT, &k, slot, 0, NULL,
 				 kc_msg_new(KCM_alarm_key_in_slot, "{s:s, s:s, s:s}", "key", k.code, "state",
 					    kc_key_state_to_string(k.state), "slot", slot));
 }
@@ -393,7 +394,7 @@ static int slot_fault(struct kc_ctl *ctl, const char *slot, const char *board, c
 	json_object_set_new(json_object_get(ev, "data"), "detail", json_string(detail));
 	if (kc_store_append(ctl->st, ev) < 0)
 		return -EIO;
-	return kc_hwevents_alarm(ctl, "fault", NULL, slot, 0, NULL,
+	return kc_hwevents_alarm(ctl, KC_ALARM_FAULT, NULL, slot, 0, NULL,
 				 kc_msg_new(KCM_alarm_board_fault, "{s:s, s:s, s:s}", "board", board, "slot",
 					    slot, "detail", detail));
 }
@@ -412,7 +413,7 @@ static int slot_recovered(struct kc_ctl *ctl, const char *slot, const char *boar
 	json_object_set_new(json_object_get(ev, "data"), "board", json_string(board));
 	if (kc_store_append(ctl->st, ev) < 0)
 		return -EIO;
-	return kc_hwevents_alarm_clear(ctl, id, "fault", NULL, slot, "recovered",
+	return kc_hwevents_alarm_clear(ctl, id, KC_ALARM_FAULT, NULL, slot, "recovered",
 				       "board answers again");
 }
 

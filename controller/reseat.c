@@ -97,9 +97,9 @@ json_t *kc_desk_reseat(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	}
 	kc_decision_clear(&d);
 	if (!alarm && kc_store_int(ctl->st, &open_alarm,
-				   "SELECT id FROM alarms WHERE type = 'wrong_slot' AND key = ?"
+				   "SELECT id FROM alarms WHERE type = ? AND key = ?"
 				   " AND cleared_ms IS NULL ORDER BY id LIMIT 1",
-				   "s", k.code) == -EIO)
+				   "ss", kc_alarm_type_to_string(KC_ALARM_WRONG_SLOT), k.code) == -EIO)
 		return kc_reply_read_failed(ctl->st);
 	if (alarm)
 		open_alarm = alarm;

@@ -3,6 +3,7 @@
  * decisions: facts built in memory go in, a decision comes out. No
  * database is opened and no hardware started; this program is linked with
  * the rules' objects only (controller/module.mk). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -375,6 +376,27 @@ static void test_login(void **state)
 	assert_true(kc_rules_terminal_key(true, true, &d));
 }
 
+/* The words decisions compare, each an enum with one table: a purpose a
+ * release names, a loan's other purpose, an alarm's type. */
+static void test_words(void **state)
+{
+	enum kc_purpose p;
+
+	(void)state;
+	assert_int_equal(kc_purpose_find("inspection", &p), 0);
+	assert_int_equal(p, KC_PURPOSE_INSPECTION);
+	assert_string_equal(kc_purpose_name(KC_PURPOSE_EMERGENCY), "emergency");
+	/* a collection's loan, not a purpose a release may name */
+	assert_int_equal(kc_purpose_from_string("owner_collect"), KC_PURPOSE_OWNER_COLLECT);
+	assert_int_equal(kc_purpose_find("owner_collect", &p), -ENOENT);
+	assert_int_equal(kc_purpose_find("lunch", &p), -ENOENT);
+	assert_string_equal(kc_purpose_name(KC_PURPOSE_INVALID), "");
+	for (int i = 0; i < KC_ALARM_TYPE_MAX; i++)
+		assert_int_equal(kc_alarm_type_from_string(kc_alarm_type_to_string((enum kc_alarm_type)i)), i);
+	assert_string_equal(kc_alarm_type_to_string(KC_ALARM_AUDIT_LINK), "audit_link");
+	assert_int_equal(kc_alarm_type_from_string("flood"), KC_ALARM_TYPE_INVALID);
+}
+
 int main(void)
 {
 	static const unsigned char hkey[KC_HASH_KEY_LEN] = { 7 };
@@ -383,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_repair),   cmocka_unit_test(test_borrow),
 		cmocka_unit_test(test_sealed),   cmocka_unit_test(test_collect),
 		cmocka_unit_test(test_id_release), cmocka_unit_test(test_login),
+		cmocka_unit_test(test_words),
 	};
 	int rc;
 
