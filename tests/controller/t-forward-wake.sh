@@ -59,6 +59,18 @@ worst=$(tr ' ' '\n' <<<"$lat" | sort -n | tail -1)
 [ -n "$worst" ] && [ "$worst" -lt 1500 ] && ok "each login reached the office in (ms): $lat" ||
 	bad "logins reached the office in (ms): $lat (the fallback poll is 5 s)"
 
+echo "== keycab-forward's place"
+out=$(python3 - "$(cat "$FORWARD_KEY")" <<'PY'
+import os, sys
+sys.path.insert(0, os.path.join(os.environ["KEYCAB_SRC"], "tests/controller"))
+from sockask import ask
+r = ask({"op": "subscribe", "forward_key": sys.argv[1]})
+print(r.get("ok"), r.get("code"))
+PY
+)
+[ "$out" = "False subscribe_forwarder_held" ] && ok "a second subscription with the forward key is refused: $out" ||
+	bad "a second subscription with the forward key: $out"
+
 echo "== keycabd restarted: the forwarder subscribes again"
 kcd_stop
 kcd_start
