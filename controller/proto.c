@@ -418,7 +418,7 @@ static json_t *answer(struct kc_proto *srv, struct client *c, json_t *req, struc
 	}
 	wait = login_wait(srv, c, now);
 	if (wait > 0)
-		return kc_session_login_throttled(ctl, kc_req_str(req, "card") ? "card" : "pin", wait);
+		return kc_session_login_throttled(ctl, kc_req_str(req, "card") != NULL, wait);
 	rep = srv->answer(ctl, peer, req);
 	login_done(srv, c, rep, now);
 	return rep;

@@ -202,13 +202,12 @@ int64_t kc_session_tick(struct kc_ctl *ctl, bool flush)
 	return next;
 }
 
-json_t *kc_session_login_throttled(struct kc_ctl *ctl, const char *method, int64_t wait_ms)
+json_t *kc_session_login_throttled(struct kc_ctl *ctl, bool by_card, int64_t wait_ms)
 {
 	struct kc_decision d;
 	json_t *rep;
 
-	if (count_failure(ctl, strcmp(method, "card") == 0 ? KC_LOGIN_LIMITED_CARD
-							    : KC_LOGIN_LIMITED_PIN) < 0)
+	if (count_failure(ctl, by_card ? KC_LOGIN_LIMITED_CARD : KC_LOGIN_LIMITED_PIN) < 0)
 		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	kc_decision_init(&d);
 	kc_rules_login_throttled(wait_ms, &d);
