@@ -10,16 +10,8 @@
 
 #include "common/sharedkey.h"
 #include "common/util.h" /* kc_parse_duration */
+#include "controller/words.h" /* enum kc_purpose */
 
-/* What a loan is for (custody-rules.md): indexes [desk] max_loan_<purpose>;
- * the names are rules.c's (kc_purpose_name). */
-enum kc_purpose {
-	KC_PURPOSE_BORROW,
-	KC_PURPOSE_INSPECTION,
-	KC_PURPOSE_REPAIR,
-	KC_PURPOSE_EMERGENCY,
-	KC_PURPOSE_COUNT
-};
 
 struct kc_ctl_conf {
 	char path[256];

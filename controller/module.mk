@@ -40,7 +40,7 @@ t-ctl-csv_LIBS := controller common
 # common/ only, so a rule that reached for the store would not link
 TEST_PROGRAMS += t-ctl-decide
 t-ctl-decide_SRCS := tests/controller/t-ctl-decide.c controller/rules.c controller/rules_release.c \
-	controller/words.c
+	controller/words.c controller/rules_access.c
 t-ctl-decide_LIBS := common
 
 # scenarios on keycab-sim (tests/controller/lib.sh starts both)
@@ -183,3 +183,9 @@ t-kiosk-pinyin_LIBS := kiosk common
 # the on-screen keyboard in Chromium: every field, ASCII and pinyin by
 # taps, quick phrases, no dictionary (tests/kiosk/t-osk.sh)
 TEST_SCRIPTS += tests/kiosk/t-osk.sh
+# the slot layer in the controller's types; only the windows module
+# (windows.c, hwlink.c) talks to it (nm -u)
+controller_SRCS += controller/hwlink.c
+TEST_SCRIPTS += tests/controller/t-hw-edge.sh
+# keycab-forward woken by keycabd's subscription when an event is written
+TEST_SCRIPTS += tests/controller/t-forward-wake.sh
