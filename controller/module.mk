@@ -159,3 +159,5 @@ PROGRAMS += keycab-forward
 keycab-forward_SRCS := controller/forward/main.c controller/forward/port.c
 keycab-forward_LIBS := forward kcclient controller common
 TEST_SCRIPTS += tests/controller/t-forward-kill.sh tests/controller/t-forward-proc.sh
+# keys already in their slots when keys.csv is imported
+TEST_SCRIPTS += tests/controller/t-import-inslot.sh
