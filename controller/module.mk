@@ -161,3 +161,5 @@ keycab-forward_LIBS := forward kcclient controller common
 TEST_SCRIPTS += tests/controller/t-forward-kill.sh tests/controller/t-forward-proc.sh
 # keys already in their slots when keys.csv is imported
 TEST_SCRIPTS += tests/controller/t-import-inslot.sh
+# the terminal's smaller defects, each by taps (tests/kiosk/t-kiosk-defects.js)
+TEST_SCRIPTS += tests/kiosk/t-kiosk-defects.sh

@@ -78,7 +78,7 @@ export function releaseAndWatch(ctx, req, back) {
       return;
     }
     if (!rep.ok) { ctx.rep = rep; rerender(ctx); return; }
-    var g = { rep: rep, key: ctx.key, who: ctx.who, state: S.loanEv[rep.loan] === 'release.taken' ? 'taken' : 'open', started: Date.now(), back: back };
+    var g = { rep: rep, key: ctx.key, who: ctx.who, approver: ctx.approver, idType: ctx.idType, state: S.loanEv[rep.loan] === 'release.taken' ? 'taken' : 'open', started: Date.now(), back: back };
     S.grants[rep.loan] = g;
     show(grantWatch, g);
   });

@@ -65,6 +65,7 @@ export function borrowForm(ctx) {
     if (!ctx.sig) miss.push(t('signature'));
     if (miss.length) { ctx.rep = { ok: false, local: t('need_fields', { what: miss.join('、') }) }; rerender(ctx); return; }
     ctx.who = l.borrower;
+    ctx.idType = l.id_type;
     var idn = ctx.idn;
     ctx.idn = '';
     releaseAndWatch(ctx, dueMembers(ctx, { key: k.key, purpose: 'borrow', borrower: l.borrower, letter: l.letter,

@@ -9,7 +9,7 @@ import { fieldPad, keyLive, padField, releaseAndWatch } from './release.js';
 export function collectForm(ctx) {
   var k = ctx.key;
   ctx.who = k.owner;
-  ctx.focus = ctx.focus || 'idn';
+  if (!ctx.focus) { ctx.focus = 'idn'; ctx.padExtra = 'X'; ctx.padMax = 20; }
   var go = function () {
     if (!ctx.idn || !ctx.sig) { ctx.rep = { ok: false, local: t('need_fields', { what: [t('owner_id'), t('signature_ref')].join('、') }) }; rerender(ctx); return; }
     var idn = ctx.idn;
