@@ -163,3 +163,4 @@ TEST_SCRIPTS += tests/controller/t-forward-kill.sh tests/controller/t-forward-pr
 TEST_SCRIPTS += tests/controller/t-import-inslot.sh
 # the terminal's smaller defects, each by taps (tests/kiosk/t-kiosk-defects.js)
 TEST_SCRIPTS += tests/kiosk/t-kiosk-defects.sh
+TEST_SCRIPTS += tests/kiosk/t-kiosk-catalogue.sh

@@ -44,6 +44,7 @@ browserTest('t-kiosk-defects', async ({ terminal }) => {
   await page.tap('[data-t=back]');
   await page.tap('[data-t=back]');
   check(await loginPin(t, 'S01', '1111'), 'S01 logged in');
+  check(!(await page.isVisible('[data-t=catalogue]')), 'with the catalogue installed: no catalogue banner');
 
   console.log('== the repair list: the repair keys first');
   const kinds = {};

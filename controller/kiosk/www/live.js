@@ -68,6 +68,7 @@ export function giveIdBack(i, n, ctx) {
 export function connect() {
   var es = new EventSource('/api/events');
   es.addEventListener('status', function (m) { onStatus(JSON.parse(m.data)); });
+  es.addEventListener('kiosk', function (m) { S.catalogue = JSON.parse(m.data).catalogue !== false; header(); });
   es.addEventListener('ev', function (m) { onEvent(JSON.parse(m.data)); });
   es.addEventListener('link', function (m) { S.link = JSON.parse(m.data); header(); });
   es.addEventListener('storage', function (m) { S.storage = JSON.parse(m.data); header(); });
