@@ -36,6 +36,22 @@
 /* ---- conf.c ---- */
 #define KIOSK_PATH_MAX 256
 #define KIOSK_PAIRING_CREDENTIAL "kiosk-pairing" /* [kiosk] pairing_key's default */
+/* [kiosk] pinyin_dictionary's default: Rime's build of luna_pinyin
+ * (rime-data-luna-pinyin), the dictionary with its words' frequencies */
+#define KIOSK_PINYIN_DEFAULT "/usr/share/rime-data/build/luna_pinyin.table.txt"
+
+/* The kinds of quick phrase ([phrases] of the configuration): a text
+ * field names its kind (data-phrases="problem"). */
+enum kiosk_phrase_kind {
+	KIOSK_PHRASE_PROBLEM, /* problems found in an inspection */
+	KIOSK_PHRASE_ALARM,   /* notes that clear an alarm */
+	KIOSK_PHRASE_REPAIR,  /* reasons for a repair */
+	KIOSK_PHRASE_KINDS
+};
+extern const char *const kiosk_phrase_kinds[]; /* "problem", "alarm", "repair", NULL */
+#define KIOSK_PHRASES_MAX 24	/* of one kind */
+#define KIOSK_PHRASE_CHARS 32	/* characters of one */
+#define KIOSK_PHRASE_LEN (KIOSK_PHRASE_CHARS * 4 + 1)
 
 struct kiosk_conf {
 	char path[KIOSK_PATH_MAX];
@@ -48,6 +64,10 @@ struct kiosk_conf {
 	char terminal_key[KIOSK_PATH_MAX];  /* [kiosk] terminal_key: the same; empty: none */
 	char card_device[KIOSK_PATH_MAX];   /* [card_reader] device; empty: none */
 	int card_key_timeout_ms;	    /* [card_reader] key_timeout */
+	char pinyin_dictionary[KIOSK_PATH_MAX]; /* [kiosk] pinyin_dictionary; empty: none */
+	/* [phrases] KIND = text | text ...: the quick phrases of each kind */
+	char phrases[KIOSK_PHRASE_KINDS][KIOSK_PHRASES_MAX][KIOSK_PHRASE_LEN];
+	int nphrases[KIOSK_PHRASE_KINDS];
 };
 
 extern const char *const kiosk_languages[]; /* "zh-CN", "en", NULL */
@@ -63,6 +83,23 @@ int kiosk_conf_load(struct kiosk_conf *c, const char *path, char *err, size_t er
  * shared key (one line of printable characters, a file others cannot
  * read). 0, or -errno with "what: why" in err. */
 int kiosk_conf_secret(const char *what, const char *spec, char out[KC_SHARED_KEY_MAX + 1], char *err, size_t errlen);
+
+/* ---- osk.c ---- */
+/* The on-screen keyboard's server side: the pinyin dictionary
+ * (pinyin.h), loaded once at start, and the quick phrases of the
+ * configuration. A dictionary that cannot be loaded is no failure: the
+ * keyboard types letters and digits; why, in err. 0, or -errno. */
+int kiosk_osk_init(const struct kiosk_conf *c, char *err, size_t errlen);
+void kiosk_osk_free(void);
+/* How many words the dictionary holds (0: none loaded). */
+size_t kiosk_osk_words(void);
+/* GET /api/pinyin?q=: {"ok": true, "q", "words": [{"w": word, "n":
+ * characters of q it takes}, ...]}, the most likely first; NULL with
+ * the error's code in *code (no dictionary, a bad query). */
+json_t *kiosk_osk_pinyin(const char *q, enum kc_msg_code *code);
+/* GET /api/phrases: {"ok": true, "words": N, "phrases": {KIND: [text,
+ * ...], ...}} (words: the dictionary's, 0 for none). */
+json_t *kiosk_osk_phrases(void);
 
 /* ---- keycabd.c ---- */
 /* Sends req (an object with "op") to keycabd on the shared request

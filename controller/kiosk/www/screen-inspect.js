@@ -28,7 +28,7 @@ export function inspectForm(ctx) {
     h('div.row', {}, btn(t('result_ok'), function () { ctx.result = 'ok'; rerender(ctx); }, ctx.result === 'ok' ? 'sel' : '', 'result-ok'),
       btn(t('result_problems'), function () { ctx.result = 'problems'; rerender(ctx); }, ctx.result === 'problems' ? 'sel' : '', 'result-problems')),
     ctx.result === 'problems' ? [h('label.lbl', { text: t('problems_text') }),
-      h('textarea', { 'data-t': 'problems', maxlength: PROBLEMS_MAX, on: { input: function (e) {
+      h('textarea', { 'data-t': 'problems', 'data-phrases': 'problem', maxlength: PROBLEMS_MAX, on: { input: function (e) {
         ctx.problems = e.target.value; touch();
         document.querySelector('[data-t=problems-count]').textContent = problemsCount(ctx);
       } } }, ctx.problems || ''),
