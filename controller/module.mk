@@ -182,3 +182,4 @@ TEST_SCRIPTS += tests/controller/t-import-inslot.sh
 # the terminal's smaller defects, each by taps (tests/kiosk/t-kiosk-defects.js)
 TEST_SCRIPTS += tests/kiosk/t-kiosk-defects.sh
 TEST_SCRIPTS += tests/kiosk/t-kiosk-catalogue.sh
+TEST_SCRIPTS += tests/kiosk/t-kiosk-offline.sh

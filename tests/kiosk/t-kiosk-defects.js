@@ -7,7 +7,12 @@
 'use strict';
 const { execFileSync } = require('child_process');
 const { browserTest, pair, until, check, sim, loginPin } = require('./lib.js');
+const { typeText } = require('./osk.js');
 
+// one value of the cabinet's database
+function db(sql) {
+  return execFileSync('sqlite3', [`${process.env.T}/keycab.db`, sql], { encoding: 'utf8' }).trim();
+}
 function keycab(...args) {
   return JSON.parse(execFileSync(`${process.env.KEYCAB_BIN}/keycab`, ['--json', ...args], { encoding: 'utf8' }));
 }
@@ -82,10 +87,15 @@ browserTest('t-kiosk-defects', async ({ terminal }) => {
   await pin('440301199512125559');
   await page.tap('[data-t=field-contact]');
   await pin('13912345678');
+  /* the register's reference, letters and symbols: a text field, typed on the on-screen keyboard */
   await page.tap('[data-t=field-sig]');
-  await pin('2026001');
+  await typeText(page, 'DJ-3-2-1501-01');
+  check((await page.inputValue('[data-t=field-sig]')) === 'DJ-3-2-1501-01', 'the register reference takes DJ-3-2-1501-01 by taps');
+  await t.shot('borrow-reference');
   await page.tap('[data-t=open]');
   await page.waitForSelector('[data-t=slot-open]');
+  check(db("SELECT signature FROM loans WHERE key = 'K-HY-1-101' ORDER BY id DESC LIMIT 1") === 'DJ-3-2-1501-01',
+    'keycabd recorded the borrow\'s register reference DJ-3-2-1501-01');
   const held = await text('[data-t=grant]');
   check(/留存证件：谭伟 居民身份证 \*+5559/.test(held), 'the grant says 留存证件：谭伟 居民身份证 ****5559', held);
   await t.shot('borrow-grant');
@@ -132,7 +142,7 @@ browserTest('t-kiosk-defects', async ({ terminal }) => {
   await page.waitForSelector('[data-t=field-idn]');
   await pin('11010119850202236X');
   await page.tap('[data-t=field-sig]');
-  await pin('2026002');
+  await typeText(page, 'QS-2026/118');
   await page.tap('[data-t=open]');
   await page.waitForSelector('[data-t=slot-open]');
   await coil('A02', true);
@@ -140,6 +150,8 @@ browserTest('t-kiosk-defects', async ({ terminal }) => {
   await page.waitForSelector('[data-t=taken]', { timeout: 5000 });
   check(await until(async () => /托管已结束/.test(await text('[data-t=grant]')), 5000),
     'taken: the screen says 领取完成，托管已结束', await text('[data-t=grant]'));
+  check(db("SELECT signature FROM entrustments WHERE key = 'K-HY-1-102'") === 'QS-2026/118',
+    'keycabd closed the entrustment with the signature reference QS-2026/118');
   await t.shot('collected');
   await page.tap('[data-t=done]');
   await page.tap('[data-t=logout]');
@@ -153,6 +165,10 @@ browserTest('t-kiosk-defects', async ({ terminal }) => {
   check((await page.getAttribute('[data-t=problems]', 'maxlength')) === '1000',
     'the problem box takes at most 1000 characters (maxlength, as ops.def)');
   check(/^0\s*\/\s*1000$/.test((await text('[data-t=problems-count]')).trim()), 'its count shows 0/1000',
+    await text('[data-t=problems-count]'));
+  await page.tap('[data-t=problems]');
+  await typeText(page, 'A-12 ok');
+  check((await text('[data-t=problems-count]')).trim() === '7/1000', 'typed on the keyboard: the count follows (7/1000)',
     await text('[data-t=problems-count]'));
   await t.shot('problems-box');
 });
