@@ -589,7 +589,8 @@ int kiosk_pinyin_lookup(const struct kiosk_pinyin *d, const char *q, struct kios
 	if (!d || !L.n)
 		return 0;
 	walk(&L, 0);
-	qsort_r(L.hits, L.nhits, sizeof(*L.hits), hit_order, (void *)d);
+	if (L.nhits)
+		qsort_r(L.hits, L.nhits, sizeof(*L.hits), hit_order, (void *)d);
 	for (size_t i = 0; i < L.nhits && m < max; i++) {
 		const char *w = d->text + d->w[L.hits[i].word].text;
 		bool seen = false;

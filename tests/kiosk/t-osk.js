@@ -120,6 +120,10 @@ browserTest('t-osk', async ({ terminal }) => {
   check((await page.getAttribute('#osk', 'data-mode')) === 'zh', 'a note starts in 中');
   await desk.shot('alarm-phrases');
   await tapPhrase(page, '已到柜机现场核实');
+  /* the screen drawn again (the language switched there and back): the
+   * keyboard types on at the end of the note */
+  await page.tap('#lang');
+  await page.tap('#lang');
   await page.tap('#osk [data-osk=","]');
   await typeChinese(page, 'menchuang', '门窗');
   check((await value(page, '[data-t=alarm-note]')) === '已到柜机现场核实，门窗', 'the note: a phrase, a Chinese comma, 门窗: ' + await value(page, '[data-t=alarm-note]'));

@@ -32,7 +32,7 @@ var TYPES = ['text', 'search', 'tel', 'url', 'email', 'number'];
 
 var K = {
   el: null, bar: null, field: null, dt: null, idx: -1,
-  mode: 'en', shift: false, comp: '', cands: [], candQ: '', page: 0, seq: 0,
+  mode: 'en', shift: false, look: '', comp: '', cands: [], candQ: '', page: 0, seq: 0,
   words: null, /* the kiosk's dictionary: how many words; null: not asked yet */
   phrases: {}
 };
@@ -64,6 +64,10 @@ function field() {
   if (f && f.isConnected) return f;
   f = K.dt ? document.querySelector('#screen [data-t="' + K.dt + '"]') : screenFields()[K.idx];
   K.field = isTextField(f) ? f : null;
+  /* drawn anew and not focused by its screen: the caret at its end */
+  if (K.field && document.activeElement !== K.field) {
+    try { K.field.setSelectionRange(K.field.value.length, K.field.value.length); } catch (e) { /* no selection (number) */ }
+  }
   return K.field;
 }
 function bind(f) {
@@ -138,12 +142,20 @@ function pick(i) {
 }
 function key(k) {
   var letter = /^[a-z]$/.test(k);
-  if (k === 'back') { if (K.comp) { K.comp = K.comp.slice(0, -1); lookup(); } else backspace(); }
+  if ((k === 'back' && K.comp) || (letter && K.mode === 'zh' && !K.shift)) {
+    /* pinyin: the bar is drawn with its words when they come; the letters now */
+    if (k === 'back') K.comp = K.comp.slice(0, -1);
+    else if (K.comp.length < PINYIN_MAX) K.comp += k;
+    lookup();
+    var span = K.bar && K.bar.querySelector('[data-t=osk-comp]');
+    if (span && K.comp) span.textContent = K.comp; else drawBar();
+    return;
+  }
+  if (k === 'back') backspace();
   else if (k === 'lang') { commitRaw(); K.mode = K.mode === 'zh' || K.words === 0 ? 'en' : 'zh'; K.shift = false; }
   else if (k === 'shift') K.shift = !K.shift;
   else if (k === 'hide') { commitRaw(); close(); return; }
   else if (k === 'space') { if (K.comp && K.cands.length) pick(0); else { commitRaw(); put(' '); } }
-  else if (letter && K.mode === 'zh' && !K.shift) { if (K.comp.length < PINYIN_MAX) { K.comp += k; lookup(); } }
   else {
     commitRaw();
     put(letter && K.shift ? k.toUpperCase() : (K.mode === 'zh' && ZH_PUNCT[k]) || k);
@@ -182,8 +194,14 @@ function hold(b, fn) {
   b.addEventListener('mousedown', function (e) { e.preventDefault(); });
   press(b, fn);
 }
+/* the keys' labels, drawn again only when the mode, shift or language changed */
 function draw() {
   if (!K.el) return;
+  var look = [K.mode, K.shift, K.words, t('osk_space')].join();
+  if (K.look !== look) { K.look = look; drawKeys(); }
+  drawBar();
+}
+function drawKeys() {
   K.el.setAttribute('data-mode', K.mode);
   K.el.querySelectorAll('.osk-key').forEach(function (b) {
     var k = b.getAttribute('data-osk');
@@ -191,7 +209,6 @@ function draw() {
     b.classList.toggle('on', (k === 'shift' && K.shift) || (k === 'lang' && K.mode === 'zh'));
     if (k === 'lang') b.disabled = K.words === 0;
   });
-  drawBar();
 }
 function pager(n) {
   var pages = Math.ceil(n / PAGE);
