@@ -28,7 +28,7 @@ static const struct {
 /* Parameters whose values are words of the vocabulary, translated in the
  * context of the parameter's name. */
 static const char *const msg_word_params[] = {
-	"purpose", "kind", "state", "role", "id_type", "result", "method", "link", "what",
+	"purpose", "kind", "state", "role", "id_type", "result", "method", "link", "what", "field",
 };
 
 const char *kc_msg_name(enum kc_msg_code c)
@@ -169,6 +169,15 @@ const char *kc_msg_gettext(enum kc_lang lang, const char *s)
 	return r;
 }
 
+int kc_msg_catalogue(char *path, size_t len)
+{
+	const char *dir = getenv("KEYCAB_LOCALEDIR");
+
+	snprintf(path, len, "%s/zh_CN/LC_MESSAGES/%s.mo", dir && *dir ? dir : KC_LOCALEDIR, MSG_DOMAIN);
+	/* the first code of base.def has its Chinese in every catalogue */
+	return strcmp(kc_msg_gettext(KC_LANG_ZH, msg_table[0].text), msg_table[0].text) != 0 ? 0 : -ENOENT;
+}
+
 const char *kc_msg_word(enum kc_lang lang, const char *ctx, const char *word)
 {
 	char key[160];
@@ -249,10 +258,62 @@ static void msg_put_value(struct msg_buf *b, enum kc_lang lang, const char *name
 	}
 }
 
+/* The end of the placeholder or hint that opens at open: its matching
+ * '}' (a hint may hold placeholders), or NULL. */
+static const char *msg_close(const char *open, const char *end)
+{
+	int depth = 0;
+
+	for (const char *p = open; p < end; p++) {
+		if (*p == '{')
+			depth++;
+		else if (*p == '}' && --depth == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* The template t..end into b: placeholders from params, hints for the
+ * command line when they are on. */
+static void msg_render_tpl(struct msg_buf *b, const char *t, const char *end, const json_t *params,
+			   enum kc_lang lang)
+{
+	while (t < end) {
+		const char *open = memchr(t, '{', (size_t)(end - t)), *close;
+
+		if (!open) {
+			msg_put(b, t, (size_t)(end - t));
+			break;
+		}
+		close = msg_close(open, end);
+		msg_put(b, t, (size_t)(open - t));
+		if (!close) {
+			msg_put(b, open, (size_t)(end - open));
+			break;
+		}
+		if (open[1] == '=') {
+			/* a hint for the command line only */
+			if (msg_hints)
+				msg_render_tpl(b, open + 2, close, params, lang);
+		} else {
+			char name[64];
+			size_t n = (size_t)(close - open - 1);
+			const json_t *v;
+
+			snprintf(name, sizeof(name), "%.*s", (int)n, open + 1);
+			v = json_object_get(params, name);
+			if (v)
+				msg_put_value(b, lang, open + 1, n, v);
+			else
+				msg_put(b, open, (size_t)(close - open + 1));
+		}
+		t = close + 1;
+	}
+}
+
 int kc_msg_render(const json_t *msg, enum kc_lang lang, char *buf, size_t len)
 {
 	int c = kc_msg_lookup(json_string_value(json_object_get(msg, "code")));
-	const json_t *params = json_object_get(msg, "params");
 	struct msg_buf b = { buf, len, 0, false };
 	const char *t;
 
@@ -262,37 +323,7 @@ int kc_msg_render(const json_t *msg, enum kc_lang lang, char *buf, size_t len)
 		return -ENOSPC;
 	buf[0] = '\0';
 	t = kc_msg_gettext(lang, msg_table[c].text);
-	while (*t) {
-		const char *open = strchr(t, '{'), *close;
-
-		if (!open) {
-			msg_put(&b, t, strlen(t));
-			break;
-		}
-		close = strchr(open, '}');
-		msg_put(&b, t, (size_t)(open - t));
-		if (!close) {
-			msg_put(&b, open, strlen(open));
-			break;
-		}
-		if (open[1] == '=') {
-			/* a hint for the command line only */
-			if (msg_hints)
-				msg_put(&b, open + 2, (size_t)(close - open - 2));
-		} else {
-			char name[64];
-			size_t n = (size_t)(close - open - 1);
-			const json_t *v;
-
-			snprintf(name, sizeof(name), "%.*s", (int)n, open + 1);
-			v = json_object_get(params, name);
-			if (v)
-				msg_put_value(&b, lang, open + 1, n, v);
-			else
-				msg_put(&b, open, (size_t)(close - open + 1));
-		}
-		t = close + 1;
-	}
+	msg_render_tpl(&b, t, t + strlen(t), json_object_get(msg, "params"), lang);
 	return b.cut ? -ENOSPC : 0;
 }
 

@@ -61,6 +61,10 @@ const char *kc_msg_gettext(enum kc_lang lang, const char *s) __attribute__((form
 /* word in context ctx ("purpose", "kind", ...), translated. */
 const char *kc_msg_word(enum kc_lang lang, const char *ctx, const char *word);
 
+/* Whether the Chinese catalogue is there: 0, or -ENOENT when Chinese
+ * texts come out in English (no catalogue, or one without them). path:
+ * the file it is read from ($KEYCAB_LOCALEDIR, else LOCALEDIR). */
+int kc_msg_catalogue(char *path, size_t len);
 /* Whether {=...} hints are rendered (by default they are). */
 void kc_msg_command_hints(bool on);
 

@@ -213,8 +213,6 @@ static int curl_setup(struct kc_forwarder *f)
 		return -ENOMEM;
 	curl_easy_setopt(f->curl, CURLOPT_URL, f->url);
 	curl_easy_setopt(f->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(f->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-	curl_easy_setopt(f->curl, CURLOPT_TIMEOUT_MS, 60000L);
 	curl_easy_setopt(f->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(f->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(f->curl, CURLOPT_NOPROGRESS, 0L);
@@ -226,9 +224,11 @@ static int curl_setup(struct kc_forwarder *f)
 	return 0;
 }
 
-/* Posts body; *status and *answer (NULL when not JSON) on a transfer
- * that completed, -EIO with the reason in a otherwise. */
-static int post(struct kc_forwarder *f, const char *body, long *status, json_t **answer, struct attempt *a)
+/* Posts body within timeout_ms (0: a batch's 60 s); *status and
+ * *answer (NULL when not JSON) on a transfer that completed, -EIO with
+ * the reason in a otherwise. */
+static int post(struct kc_forwarder *f, const char *body, long timeout_ms, long *status, json_t **answer,
+		struct attempt *a)
 {
 	struct curl_slist *hdrs = NULL;
 	struct resp resp = { NULL, 0 };
@@ -242,6 +242,8 @@ static int post(struct kc_forwarder *f, const char *body, long *status, json_t *
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	hdrs = curl_slist_append(hdrs, f->auth);
 	curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(f->curl, CURLOPT_TIMEOUT_MS, timeout_ms ? timeout_ms : 60000L);
+	curl_easy_setopt(f->curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms && timeout_ms < 5000 ? timeout_ms : 5000L);
 	curl_easy_setopt(f->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(f->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 	curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, &resp);
@@ -350,9 +352,11 @@ static int refused(struct kc_forwarder *f, long status, const json_t *answer, in
 	return 0;
 }
 
-/* With nothing to send for heartbeat_ms, an empty batch: the service
- * stores nothing and answers with its head, so an idle cabinet still
- * learns whether the link is up, and whether the service lost events it
+/* With nothing to send for half a heartbeat, an empty batch, answered
+ * within a quarter: the service stores nothing and answers with its head,
+ * so an idle cabinet learns within a heartbeat whether the link is up
+ * (the service gone the moment after an answer: offline at most three
+ * quarters of a heartbeat later), and whether the service lost events it
  * acknowledged. Returns 0 (answered), 1 (the service is behind: send
  * again at once) or -EAGAIN. */
 static int heartbeat(struct kc_forwarder *f)
@@ -362,7 +366,7 @@ static int heartbeat(struct kc_forwarder *f)
 	long status = 0;
 	int r = -EAGAIN;
 
-	if (post(f, "[]", &status, &answer, &a) < 0)
+	if (post(f, "[]", f->heartbeat_ms / 4, &status, &answer, &a) < 0)
 		goto out;
 	if (status >= 200 && status < 300) {
 		if (json_is_integer(json_object_get(answer, "last_seq")))
@@ -404,12 +408,12 @@ static int forward_once(struct kc_forwarder *f)
 	if (n == 0) {
 		free(body);
 		f->resend_from = 0;
-		if (kc_mono_ms() - f->last_xfer_mono >= f->heartbeat_ms)
+		if (kc_mono_ms() - f->last_xfer_mono >= f->heartbeat_ms / 2)
 			return heartbeat(f);
 		set_status(f, NULL);
 		return 0;
 	}
-	r = post(f, body, &status, &answer, &a);
+	r = post(f, body, 0, &status, &answer, &a);
 	free(body);
 	if (r < 0) {
 		r = -EAGAIN;
@@ -482,14 +486,15 @@ static int let_go_if_idle(struct kc_forwarder *f, int wait_ms)
 }
 
 /* With nothing to send: until the outbox is looked at again (unless a
- * kick comes first), at the latest when the next heartbeat is due. */
+ * kick comes first), at the latest when the next heartbeat is due (every
+ * half heartbeat). */
 static int idle_wait_ms(const struct kc_forwarder *f)
 {
-	int64_t to_heartbeat = f->last_xfer_mono + f->heartbeat_ms - kc_mono_ms();
+	int64_t due = f->last_xfer_mono + f->heartbeat_ms / 2 - kc_mono_ms();
 
-	if (to_heartbeat < 1)
-		to_heartbeat = 1;
-	return to_heartbeat < f->recheck_ms ? (int)to_heartbeat : f->recheck_ms;
+	if (due < 1)
+		due = 1;
+	return due < f->recheck_ms ? (int)due : f->recheck_ms;
 }
 
 /* Waits up to ms for a stop, or for a kick when `kick`; a kick while

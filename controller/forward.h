@@ -41,7 +41,7 @@ struct kc_forward_config {
 	int backoff_max_ms;	/* default 60000 */
 	bool allow_plain_http;	/* http:// to a host other than loopback */
 	int idle_close_ms;	/* close an idle connection after; 0: the default 5000 */
-	int heartbeat_ms;	/* with nothing to send, ask the service this often; 0: 30000 */
+	int heartbeat_ms;	/* with nothing to send, ask the service every half of it (the link known within one); 0: 30000 */
 	int recheck_ms;		/* with nothing to send and no kick, look at the outbox this often; 0: 5000 */
 };
 

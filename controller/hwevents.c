@@ -406,6 +406,40 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 					    kc_key_state_to_string(k.state), "slot", slot));
 }
 
+/* A key registered while a slot already reads its tag (an import of
+ * keys put in before it): the alarms that slot raised for a key nobody
+ * knew end (reason "key registered"), and the slot is read again as the
+ * key's: no alarm in its home slot, a wrong-slot alarm naming it in
+ * another. */
+int kc_hwevents_key_registered(struct kc_ctl *ctl, const char *home, uint32_t tag)
+{
+	int n = kc_hwlink_slot_count(ctl->hw);
+
+	for (int i = 0; i < n; i++) {
+		const char *slot = kc_hwlink_slot_name(ctl->hw, i);
+		struct kc_slot_reading hs;
+		int64_t alarm;
+		int r;
+
+		if (kc_hwlink_reading(ctl->hw, i, &hs) < 0 || hs.presence != KC_PRESENCE_PRESENT)
+			continue;
+		if (tag ? hs.tag != tag : hs.tag != 0 || strcmp(slot, home) != 0)
+			continue;
+		while ((r = kc_store_int(ctl->st, &alarm,
+					 "SELECT id FROM alarms WHERE type = ? AND slot = ?"
+					 " AND key IS NULL AND cleared_ms IS NULL",
+					 "ss", KC_WORD(kc_alarm_type, KC_ALARM_WRONG_SLOT), slot)) == 0)
+			if (kc_hwevents_alarm_clear(ctl, alarm, KC_ALARM_WRONG_SLOT, NULL, slot, "key_registered",
+						    "key registered") < 0)
+				return -EIO;
+		if (r != -ENOENT)
+			return -EIO;
+		if (strcmp(slot, home) != 0 && slot_present(ctl, slot, hs.tag, false) < 0)
+			return -EIO;
+	}
+	return 0;
+}
+
 /* {"board": name, "slots": [the names of the slots on the board]} */
 static json_t *board_facts(struct kc_ctl *ctl, const char *board)
 {

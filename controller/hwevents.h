@@ -38,6 +38,12 @@ int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, enum kc_alarm_type a
 			    const char *key, const char *slot, const char *cleared_by,
 			    const char *reason);
 
+/* Inside a transaction: a key just registered with home slot home and
+ * tag (0: none) that a slot already reads: that slot's alarms for an
+ * unknown key end, with a reason; in another slot than home it is a
+ * wrong-slot alarm naming the key. 0 or -EIO. */
+int kc_hwevents_key_registered(struct kc_ctl *ctl, const char *home, uint32_t tag);
+
 /* The loan of key that is granted or out, and its open entrustment. */
 struct kc_loan_row {
 	int64_t id, due_ms, out_ms, entrustment;

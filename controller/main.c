@@ -15,6 +15,7 @@
 
 #include "common/ini.h"
 #include "common/log.h"
+#include "common/msg.h"
 #include "common/signals.h"
 #include "common/pdata.h"
 #include "common/util.h"
@@ -319,6 +320,9 @@ int main(int argc, char **argv)
 	}
 	if (sd_watchdog_enabled(0, &wd_usec) <= 0)
 		wd_usec = 0;
+	if (kc_msg_catalogue(err, sizeof(err)) < 0)
+		kc_warn("the Chinese message catalogue is missing (%s): replies and alarms rendered in Chinese "
+			"(the terminal, keycab under zh_CN) show in English; install it with keycab", err);
 	sd_notify(0, "READY=1\nSTATUS=cabinet ready");
 	kc_notice("cabinet %s ready: %d slots, socket %s%s", kc_hwlink_id(hw),
 		  kc_hwlink_slot_count(hw), conf.socket_path, ctl.outbox ? ", forwarding through keycab-forward" : "");

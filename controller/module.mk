@@ -189,3 +189,9 @@ controller_SRCS += controller/hwlink.c
 TEST_SCRIPTS += tests/controller/t-hw-edge.sh
 # keycab-forward woken by keycabd's subscription when an event is written
 TEST_SCRIPTS += tests/controller/t-forward-wake.sh
+# keys already in their slots when keys.csv is imported
+TEST_SCRIPTS += tests/controller/t-import-inslot.sh
+# the terminal's smaller defects, each by taps (tests/kiosk/t-kiosk-defects.js)
+TEST_SCRIPTS += tests/kiosk/t-kiosk-defects.sh
+TEST_SCRIPTS += tests/kiosk/t-kiosk-catalogue.sh
+TEST_SCRIPTS += tests/kiosk/t-kiosk-offline.sh

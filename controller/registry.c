@@ -13,6 +13,7 @@
 #include "common/pdata.h"
 #include "common/util.h"
 #include "controller/ctl.h"
+#include "controller/hwevents.h"
 #include "controller/hwlink.h"
 #include "controller/keys.h"
 #include "controller/rules.h"
@@ -314,8 +315,13 @@ static int add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_t
 	}
 	/* A key is in custody once its slot reads it: until then it is
 	 * awaited, and its arrival is no surprise. */
-	if (ctl->hw)
-		present = kc_hwlink_slot_present(ctl->hw, slot);
+	if (ctl->hw) {
+		struct kc_slot_reading hs;
+
+		/* a slot that reads another key's tag does not hold this one */
+		present = kc_hwlink_reading(ctl->hw, kc_hwlink_slot_find(ctl->hw, slot), &hs) == 0 &&
+			  hs.presence == KC_PRESENCE_PRESENT && (!tag || !hs.tag || hs.tag == tag);
+	}
 	r = kc_store_x(ctl->st,
 		       "INSERT INTO keys (code, unit, kind, home_slot, tag, state, slot)"
 		       " VALUES (?,?,?,?,?,?,?)",
@@ -332,7 +338,10 @@ static int add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_t
 	json_object_set_new(json_object_get(ev, "data"), "tag", json_integer(tag));
 	json_object_set_new(json_object_get(ev, "data"), "state",
 			    json_string(present ? "in" : "awaiting"));
-	return row_added(ctl, ev);
+	if (row_added(ctl, ev) < 0)
+		return -EIO;
+	/* put in before it was registered: the slot reading it is read again */
+	return kc_hwevents_key_registered(ctl, slot, (uint32_t)tag);
 }
 
 /* The one costly step of an owner row, the ID hash, happens before the

@@ -38,8 +38,11 @@ static void usage(FILE *f)
 /* The terminal's settings, sent first on every page's stream. */
 static json_t *kiosk_settings(const struct kiosk_conf *c, const char *reader)
 {
-	return json_pack("{s:s, s:I, s:s}", "language", kiosk_languages[c->language], "idle_timeout_s",
-			 (json_int_t)(c->idle_ms / 1000), "card_reader", reader);
+	char mo[512];
+
+	return json_pack("{s:s, s:I, s:s, s:b}", "language", kiosk_languages[c->language], "idle_timeout_s",
+			 (json_int_t)(c->idle_ms / 1000), "card_reader", reader, "catalogue",
+			 kc_msg_catalogue(mo, sizeof(mo)) == 0);
 }
 
 /* A card from the reader: a login for the paired screen, when its page
@@ -215,6 +218,9 @@ int main(int argc, char **argv)
 		kc_err("[kiosk] pairing_key: %s", strerror(-r));
 		return 1;
 	}
+	if (kc_msg_catalogue(err, sizeof(err)) < 0)
+		kc_warn("the Chinese message catalogue is missing (%s): keycabd's refusals show in English "
+			"on the terminal; the screen says so to staff (install it with keycab)", err);
 	if (!terminal[0])
 		kc_warn("no [kiosk] terminal_key: keycabd may refuse the terminal its live state and roster");
 	/* one heap for every thread: the terminal stays small */

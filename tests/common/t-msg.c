@@ -113,6 +113,43 @@ static void test_command_hints(void **state)
 	json_decref(m);
 }
 
+/* A hint holding a parameter: the person's code at the command line,
+ * the name alone at the terminal. */
+static void test_hint_with_param(void **state)
+{
+	json_t *m = kc_msg_new(KCM_login_locked_out, "{s:s, s:s, s:s}", "name", "李娜", "person", "S02", "until",
+			       "2026-12-08 09:30");
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(kc_msg_render(m, KC_LANG_EN, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "李娜 (S02) is locked out"));
+	assert_int_equal(kc_msg_render(m, KC_LANG_ZH, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "李娜（S02）因密码"));
+	kc_msg_command_hints(false);
+	assert_int_equal(kc_msg_render(m, KC_LANG_ZH, buf, sizeof(buf)), 0);
+	assert_null(strstr(buf, "S02"));
+	assert_non_null(strstr(buf, "李娜因密码输错次数过多已被锁定，请于2026-12-08 09:30后再试"));
+	assert_int_equal(kc_msg_render(m, KC_LANG_EN, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "李娜 is locked out after too many wrong PINs until 2026-12-08 09:30; try again then.");
+	kc_msg_command_hints(true);
+	json_decref(m);
+}
+
+/* A member over its limit is named by its word (msgctxt "field"). */
+static void test_field_word(void **state)
+{
+	json_t *m = kc_msg_new(KCM_text_too_long, "{s:s, s:i, s:i}", "field", "problems", "chars", 1500, "max", 1000);
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(kc_msg_render(m, KC_LANG_ZH, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "“问题描述”长1500个字符，最多允许1000个。未作任何更改。");
+	assert_int_equal(kc_msg_render(m, KC_LANG_EN, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "\"problems\" is 1500 characters long"));
+	json_decref(m);
+}
+
 static void test_words(void **state)
 {
 	(void)state;
@@ -184,6 +221,8 @@ int main(void)
 		cmocka_unit_test(test_every_code_translated),
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_command_hints),
+		cmocka_unit_test(test_hint_with_param),
+		cmocka_unit_test(test_field_word),
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_env_lang),

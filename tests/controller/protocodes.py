@@ -49,11 +49,11 @@ def render(msg, lang):
         return str(v)
     if lang == "zh":
         tmpl = zh.gettext(tmpl)
-    tmpl = re.sub(r"\{=([^}]*)\}", r"\1", tmpl)  # a command-line hint, as keycab shows it
-    return re.sub(r"\{(\w+)\}", value, tmpl)
+    tmpl = re.sub(r"\{(\w+)\}", value, tmpl)
+    return re.sub(r"\{=([^}]*)\}", r"\1", tmpl)  # a command-line hint (it may hold a parameter), as keycab shows it
 
 
-WORDS = ("purpose", "kind", "state", "role", "id_type", "result", "method", "link", "what")
+WORDS = ("purpose", "kind", "state", "role", "id_type", "result", "method", "link", "what", "field")
 
 
 def load_templates():

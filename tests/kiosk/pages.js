@@ -259,7 +259,7 @@ const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes(
     await page.tap('[data-t=field-contact]');
     await pin('13912345678');
     await page.tap('[data-t=field-sig]');
-    await pin('2026001');
+    await typeText(page, 'DJ-2026-001');
     await page.tap('[data-t=open]');
     await page.waitForSelector('[data-t=refusal]');
     check(!(await page.$('[data-t=slot-open]')), 'nothing sent with a mistyped ID number');

@@ -118,7 +118,9 @@ async function waitEvent(page, pred, ms = 15000) {
     let r = await api(a.page, '/api/login', { person: 'S01', pin: '9999' });
     check(r.status === 200 && r.json.ok === false && r.json.refused === true && r.json.rule === 1 &&
       /PIN/i.test(r.json.reason), `a wrong PIN: keycabd's refusal: ${r.json && r.json.reason}`, r.text);
-    check(r.json.text && r.json.text.en === r.json.reason, 'with its text: in English keycabd\'s reason', r.text);
+    check(r.json.text && /\(S01\)/.test(r.json.reason) && r.json.text.en === r.json.reason.replace(' (S01)', '') &&
+      !/S01/.test(JSON.stringify(r.json.text)),
+    'with its text: in English keycabd\'s reason, the person\'s code (a command-line hint) left out', r.text);
     check(texts(r.json), '... and in Chinese', r.json.text && r.json.text['zh-CN']);
     r = await api(a.page, '/api/login', { person: 'S01', card: 'X' });
     check(r.status === 400 && r.json.code === 'kiosk_login_fields' && texts(r.json), 'a card cannot be sent by a page (only the reader logs in by card)',

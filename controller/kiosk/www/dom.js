@@ -1,6 +1,7 @@
 /* Building the screens: elements (h, add), buttons, the open button that
  * acts as the finger lifts (press), and showing a screen (show, render). */
 import { $, S } from './state.js';
+import { hideKeyboard } from './keyboard.js';
 
 /* ---- DOM ---- */
 export function h(tag, props) {
@@ -45,8 +46,9 @@ export function press(el, fn) {
   });
   el.addEventListener('click', function (e) { e.preventDefault(); fn(e); });
 }
+/* The button that sends a release form: the on-screen keyboard goes. */
 export function openBtn(label, go, cls) {
-  return h('button.btn' + (cls ? '.' + cls : ''), { type: 'button', press: go, 'data-t': 'open' }, label);
+  return h('button.btn' + (cls ? '.' + cls : ''), { type: 'button', press: function (e) { hideKeyboard(); go(e); }, 'data-t': 'open' }, label);
 }
 export function show(fn, ctx) {
   S.cur = { fn: fn, ctx: ctx || {} };

@@ -7,6 +7,7 @@ import { add, btn, h } from './dom.js';
 import { said } from './api.js';
 import { logout } from './session.js';
 import { idle } from './screen-idle.js';
+import { isOperator } from './screen-home.js';
 
 /* ---- the header ---- */
 /* The audit link's state (the header's badge, the idle screen's line). */
@@ -40,6 +41,8 @@ export function header() {
   banner('storage', !!st && st !== 'ok',
     saidOf(S.storage && S.storage.message) || tOr('storage_' + st, t('storage_other', { state: st })));
   banner('behind', !!(S.link && S.link.service_behind), saidOf(S.link && S.link.message) || t('link_behind'));
+  /* the kiosk without its Chinese catalogue: said to the desk's staff */
+  banner('catalogue', S.catalogue === false && isOperator(), t('catalogue_missing'));
   tick();
 }
 /* A message keycabd gives beside a state ({code, params}, its text

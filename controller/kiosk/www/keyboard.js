@@ -269,6 +269,8 @@ function open() {
   var f = field();
   if (was && f) requestAnimationFrame(function () { f.scrollIntoView({ block: 'nearest' }); });
 }
+/* Hidden when a form is sent, or the digit pad takes the input. */
+export function hideKeyboard() { close(); }
 function close() {
   if (!K.el) return;
   K.comp = ''; K.cands = []; K.page = 0;

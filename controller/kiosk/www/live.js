@@ -54,8 +54,11 @@ export function returned(ev) {
   if (d.inspection_pending)
     n.insertBefore(btn(t('record_inspection'), function () { n.remove(); show(inspectForm, { loan: d.loan, key: ev.key, unit: S.units[ev.key] || ev.unit, borrower: ev.person }); }, 'session', 'inspect-now'), n.lastChild);
 }
-export function giveIdBack(i, n) {
+/* An ID handed back (from a return's notice n, or the list of IDs held,
+ * whose ctx then shows a refusal beside the ID). */
+export function giveIdBack(i, n, ctx) {
   op('id.release', { loan: i.loan }).then(function (rep) {
+    if (!rep.ok && ctx) { ctx.idRep = { loan: i.loan, rep: rep }; rerender(ctx); return; }
     if (n) n.remove();
     if (rep.ok) notice(t('id_given_back', { name: nameOf(rep.person), type: idTypeName(rep.id_type), masked: rep.id_masked }), 'good', null, 'id-given');
     else { var r = refusal(rep); notice(r.textContent, '', null, 'id-refused'); }
@@ -65,6 +68,7 @@ export function giveIdBack(i, n) {
 export function connect() {
   var es = new EventSource('/api/events');
   es.addEventListener('status', function (m) { onStatus(JSON.parse(m.data)); });
+  es.addEventListener('kiosk', function (m) { S.catalogue = JSON.parse(m.data).catalogue !== false; header(); });
   es.addEventListener('ev', function (m) { onEvent(JSON.parse(m.data)); });
   es.addEventListener('link', function (m) { S.link = JSON.parse(m.data); header(); });
   es.addEventListener('storage', function (m) { S.storage = JSON.parse(m.data); header(); });

@@ -4,9 +4,13 @@ import { S } from './state.js';
 import { stateName, t, tOr, tzOffset } from './words.js';
 import { btn, h, rerender, show } from './dom.js';
 import { op } from './api.js';
+import { touch } from './header.js';
 import { padEdit, padKeys } from './screen-login.js';
 import { grantWatch } from './screen-grant.js';
+import { hideKeyboard } from './keyboard.js';
 
+/* The longest signature reference keycabd takes (ops.def, KC_MEMBER(signature, 100)). */
+export var SIGNATURE_MAX = 100;
 export var DUE = {
   '2h': { s: 7200, label: function () { return t('due_in_h', { h: 2 }); } },
   '4h': { s: 14400, label: function () { return t('due_in_h', { h: 4 }); } },
@@ -33,8 +37,16 @@ export function padField(ctx, name, label, max, extraKey, check) {
   var v = ctx[name] || '';
   var active = ctx.focus === name;
   return [h('label.lbl', { text: label }),
-    h('div.field' + (active ? '.active' : ''), { 'data-t': 'field-' + name, tap: function () { ctx.focus = name; ctx.padExtra = extraKey; ctx.padMax = max; rerender(ctx); } }, v),
+    h('div.field' + (active ? '.active' : ''), { 'data-t': 'field-' + name, tap: function () { hideKeyboard(); ctx.focus = name; ctx.padExtra = extraKey; ctx.padMax = max; rerender(ctx); } }, v),
     check ? check(v) : null];
+}
+/* A reference of letters, digits and symbols (DJ-3-2-1501-01): a text
+ * field, typed on the on-screen keyboard (keyboard.js); max as ops.def's
+ * member. */
+export function textField(ctx, name, label, max) {
+  return [h('label.lbl', { text: label }),
+    h('input.text', { type: 'text', 'data-t': 'field-' + name, maxlength: max, value: ctx[name] || '', autocomplete: 'off',
+      on: { input: function (e) { ctx[name] = e.target.value; touch(); } } })];
 }
 export function fieldPad(ctx) {
   if (!ctx.focus) return null;
@@ -78,7 +90,7 @@ export function releaseAndWatch(ctx, req, back) {
       return;
     }
     if (!rep.ok) { ctx.rep = rep; rerender(ctx); return; }
-    var g = { rep: rep, key: ctx.key, who: ctx.who, state: S.loanEv[rep.loan] === 'release.taken' ? 'taken' : 'open', started: Date.now(), back: back };
+    var g = { rep: rep, key: ctx.key, who: ctx.who, approver: ctx.approver, idType: ctx.idType, state: S.loanEv[rep.loan] === 'release.taken' ? 'taken' : 'open', started: Date.now(), back: back };
     S.grants[rep.loan] = g;
     show(grantWatch, g);
   });

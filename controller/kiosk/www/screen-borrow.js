@@ -4,7 +4,7 @@ import { fmtDay, fmtWhen, idTypeName, nameOf, t, tOr, unitName } from './words.j
 import { btn, h, openBtn, rerender, show } from './dom.js';
 import { op, refusal } from './api.js';
 import { pickKey } from './screen-keys.js';
-import { dueButtons, dueMembers, fieldPad, keyLive, padField, releaseAndWatch } from './release.js';
+import { SIGNATURE_MAX, dueButtons, dueMembers, fieldPad, keyLive, padField, releaseAndWatch, textField } from './release.js';
 
 /* ---- 5. tenant borrow (rule 2) ---- */
 export function idCheck(ctx, name, idType) {
@@ -65,6 +65,7 @@ export function borrowForm(ctx) {
     if (!ctx.sig) miss.push(t('signature'));
     if (miss.length) { ctx.rep = { ok: false, local: t('need_fields', { what: miss.join('、') }) }; rerender(ctx); return; }
     ctx.who = l.borrower;
+    ctx.idType = l.id_type;
     var idn = ctx.idn;
     ctx.idn = '';
     releaseAndWatch(ctx, dueMembers(ctx, { key: k.key, purpose: 'borrow', borrower: l.borrower, letter: l.letter,
@@ -75,7 +76,7 @@ export function borrowForm(ctx) {
     h('div.pinwrap', {}, h('div.pinside', {},
       padField(ctx, 'idn', t('borrower_id', { type: idTypeName(l.id_type) }), l.id_type === 'id_card' ? 18 : 20, l.id_type === 'id_card' ? 'X' : null, idCheck(ctx, 'idn', l.id_type)),
       padField(ctx, 'contact', t('contact'), 15),
-      padField(ctx, 'sig', t('signature'), 20),
+      textField(ctx, 'sig', t('signature'), SIGNATURE_MAX),
       dueButtons(ctx, ['4h', '1d', '3d']),
       refusal(ctx.rep),
       h('div.row', {}, back, openBtn(ctx.busy ? t('opening') : t('release'), go, 'primary.big'))),

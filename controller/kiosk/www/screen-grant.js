@@ -1,8 +1,8 @@
 /* After every grant: the slot open, the window counting down, then taken
  * or not. */
 import { S } from './state.js';
-import { fmtWhen, t, unitName } from './words.js';
-import { btn, h, show } from './dom.js';
+import { fmtWhen, idTypeName, t, unitName } from './words.js';
+import { btn, h, rerender, show } from './dom.js';
 import { home } from './screen-home.js';
 
 /* After every grant: the slot open, the window counting down, then
@@ -20,13 +20,17 @@ export function grantWatch(g) {
     big = h('div.big-msg', { text: t('slot_open', { slot: r.slot }), 'data-t': 'slot-open' });
     sub.push(h('div.window-left', { 'data-t': 'window-left', text: t('window_left', { s: Math.ceil(left) }) }));
   }
-  if (r.id_held) sub.push(h('div', { text: t('id_held_for', { name: '', type: '', masked: r.id_held }) }));
-  if (r.approval) sub.push(h('div', { text: t('approved_by', { name: g.approver || '' }) }));
-  if (g.collected) sub.push(h('div', { text: t('collected') }));
+  if (r.id_held) sub.push(h('div', { 'data-t': 'id-held', text: t('id_held_for', { name: g.who || r.borrower, type: idTypeName(g.idType), masked: r.id_held }) }));
+  if (r.approval) sub.push(h('div', { 'data-t': 'approved-by', text: t('approved_by', { name: g.approver || '' }) }));
+  if (g.collected) sub.push(h('div.big-msg.ok', { 'data-t': 'collected', text: t('collected') }));
   return [h('div', { 'data-t': 'grant', 'data-loan': r.loan, 'data-state': g.state }, big, sub),
     h('div.row', {}, h('div.spacer'), btn(t('ok'), function () { delete S.grants[r.loan]; show(home, {}); }, 'primary', 'done'))];
 }
 grantWatch.screen = 'grant';
+/* An owner's collection taken: keycabd ends the entrustment with it. */
+grantWatch.live = function (g, ev) {
+  if (ev.type === 'collection.completed' && ev.data && ev.data.loan === g.rep.loan) { g.collected = true; rerender(g); }
+};
 setInterval(function () {
   if (S.cur && S.cur.fn === grantWatch && S.cur.ctx.state === 'open') {
     var w = document.querySelector('[data-t=window-left]'), g = S.cur.ctx;

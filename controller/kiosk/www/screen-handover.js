@@ -1,7 +1,7 @@
 /* The shift handover (rule 12): the sheet, signed by the outgoing and the
  * incoming staff. */
 import { S } from './state.js';
-import { alarmName, fmtWhen, idTypeName, nameOf, t } from './words.js';
+import { alarmName, fmtWhen, idTypeName, nameOf, t, unitOf } from './words.js';
 import { btn, h, rerender, show } from './dom.js';
 import { api, op, refusal } from './api.js';
 import { header, touch } from './header.js';
@@ -28,11 +28,11 @@ export function handover(ctx) {
   var s = ctx.sheet;
   var body = [h('h1', { 'data-t': 'sheet-title', text: t('handover_sheet', { n: s.handover, name: ctx.outgoing.name, t: fmtWhen(ctx.at) }) }),
     h('h2', { text: t('handover_keys_out') }),
-    sheetTable(['col_key', 'col_borrower', 'col_due'], (s.keys_out || []).map(function (k) { return [k.key, nameOf(k.person), fmtWhen(k.due)]; })),
+    sheetTable(['col_unit', 'col_borrower', 'col_due'], (s.keys_out || []).map(function (k) { return [unitOf(k.key), nameOf(k.person), fmtWhen(k.due)]; })),
     h('h2', { text: t('handover_ids') }),
-    sheetTable(['col_borrower', 'col_id', 'col_key'], (s.ids_held || []).map(function (i) { return [nameOf(i.person), idTypeName(i.id_type) + ' ' + i.id_masked, i.key]; })),
+    sheetTable(['col_borrower', 'col_id', 'col_unit'], (s.ids_held || []).map(function (i) { return [nameOf(i.person), idTypeName(i.id_type) + ' ' + i.id_masked, unitOf(i.key)]; })),
     h('h2', { text: t('handover_alarms') }),
-    sheetTable(['col_alarm', 'col_key'], (s.alarms || []).map(function (a) { return [alarmName(a.type), [a.key, a.slot].filter(Boolean).join(' · ')]; }))];
+    sheetTable(['col_alarm', 'col_unit'], (s.alarms || []).map(function (a) { return [alarmName(a.type), [a.key && unitOf(a.key), a.slot && t('slot', { slot: a.slot })].filter(Boolean).join(' · ')]; }))];
   if (ctx.confirmed) body.push(h('div.big-msg.ok', { 'data-t': 'handover-confirmed', text: t('handover_confirmed', { name: ctx.confirmed }) }));
   body.push(refusal(ctx.rep));
   body.push(h('div.row.noprint.stick', {}, btn(t('print'), function () { window.print(); }, '', 'print'),

@@ -9,6 +9,10 @@ import { home } from './screen-home.js';
 
 /* ---- the inspection's result, recorded by whoever is logged in; the
  * inspector keycabd records is the borrower of the loan ---- */
+/* The longest problem text keycabd takes (controller/ops.def,
+ * KC_MEMBER(problems, 1000)), and the count shown under the box. */
+export var PROBLEMS_MAX = 1000;
+export function problemsCount(ctx) { return Array.from(ctx.problems || '').length + '/' + PROBLEMS_MAX; }
 export var DEPTS = ['dept_engineering', 'dept_cleaning', 'dept_security', 'dept_sales'];
 export function inspectForm(ctx) {
   var save = function () {
@@ -24,7 +28,11 @@ export function inspectForm(ctx) {
     h('div.row', {}, btn(t('result_ok'), function () { ctx.result = 'ok'; rerender(ctx); }, ctx.result === 'ok' ? 'sel' : '', 'result-ok'),
       btn(t('result_problems'), function () { ctx.result = 'problems'; rerender(ctx); }, ctx.result === 'problems' ? 'sel' : '', 'result-problems')),
     ctx.result === 'problems' ? [h('label.lbl', { text: t('problems_text') }),
-      h('textarea', { 'data-t': 'problems', 'data-phrases': 'problem', on: { input: function (e) { ctx.problems = e.target.value; touch(); } } }, ctx.problems || ''),
+      h('textarea', { 'data-t': 'problems', 'data-phrases': 'problem', maxlength: PROBLEMS_MAX, on: { input: function (e) {
+        ctx.problems = e.target.value; touch();
+        document.querySelector('[data-t=problems-count]').textContent = problemsCount(ctx);
+      } } }, ctx.problems || ''),
+      h('div.muted', { 'data-t': 'problems-count', text: problemsCount(ctx) }),
       h('label.lbl', { text: t('forwarded_to') }),
       h('div.row', {}, DEPTS.map(function (d) { return btn(t(d), function () { ctx.dept = d; rerender(ctx); }, ctx.dept === d ? 'sel' : '', d); }))] : null,
     refusal(ctx.rep),

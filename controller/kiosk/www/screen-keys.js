@@ -68,6 +68,9 @@ export function pickKey(ctx) {
       return f && String(f).toLowerCase().indexOf(q) >= 0;
     }) || (k.unit.replace(/[^0-9]/g, '').indexOf(q.replace(/[^0-9]/g, '')) >= 0 && /[0-9]/.test(q));
   });
+  /* the repair keys before the vacant ones a repair may also take */
+  if (ctx.mode === 'repair') list = list.filter(function (k) { return k.kind === 'repair'; })
+    .concat(list.filter(function (k) { return k.kind !== 'repair'; }));
   var find = ctx.mode === 'find';
   var input = h('input.text', { type: 'search', placeholder: t('find_hint'), value: ctx.q || '', 'data-t': 'search',
     on: { input: function (e) { ctx.q = e.target.value; touch(); var pos = e.target.selectionStart; rerender(ctx); var i = document.querySelector('[data-t=search]'); i.focus(); i.setSelectionRange(pos, pos); } } });

@@ -39,8 +39,10 @@ export function outList(ctx) {
     h('h2', { text: t('ids_title') }),
     ctx.ids.length ? h('div.list', {}, ctx.ids.map(function (i) {
       return h('div.item', { 'data-t': 'id-' + i.loan }, h('div.main', {}, h('div.title', { text: nameOf(i.person) + ' · ' + idTypeName(i.id_type) + ' ' + i.id_masked }),
-        h('div.sub', { text: unitOf(i.key) + ' · ' + stateName(i.loan_state === 'returned' ? 'in' : 'out') })),
-      isOperator() && i.loan_state !== 'out' && i.loan_state !== 'granted' ? btn(t('id_give_back'), function () { giveIdBack(i, null); }, 'primary', 'id-back-' + i.loan) : null);
+        h('div.sub', { text: unitOf(i.key) + ' · ' + stateName(i.loan_state === 'returned' ? 'in' : 'out') }),
+        /* keycabd decides: a key not back yet is its refusal, said here */
+        ctx.idRep && ctx.idRep.loan === i.loan ? refusal(ctx.idRep.rep, t('id_back_refused')) : null),
+      isOperator() ? btn(t('id_give_back'), function () { giveIdBack(i, null, ctx); }, 'primary', 'id-back-' + i.loan) : null);
     })) : h('div.muted', { text: t('nothing') }),
     h('div.row', {}, btn(t('back'), function () { show(home, {}); }, '', 'back'))];
 }

@@ -7,7 +7,7 @@ export var S = {
   tz: 'Asia/Shanghai',
   idleS: Math.max(15, +(params.get('idle') || 90)), /* the terminal's idle time */
   user: null, roster: [], owners: {}, up: true, following: true, why: null, storage: null,
-  link: undefined, alarmsOpen: 0,
+  link: undefined, alarmsOpen: 0, catalogue: true,
   cur: null, lastTouch: Date.now(), grants: {}, loanEv: {}, units: {}
 };
 export var $ = function (id) { return document.getElementById(id); };
