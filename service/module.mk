@@ -92,3 +92,8 @@ $(PINYIN_C): $(UNIHAN_READINGS) service/pinyin-gen.sh
 TEST_PROGRAMS += t-pinyin
 t-pinyin_SRCS := tests/service/t-pinyin.c
 t-pinyin_LIBS := service common
+# the SMS gateways' request signatures (service/sign.c) against the
+# vendors' published worked examples
+TEST_PROGRAMS += t-sign
+t-sign_SRCS := tests/service/t-sign.c
+t-sign_LIBS := service common
