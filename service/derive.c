@@ -112,7 +112,8 @@ static int notice(struct ctx *c, enum kc_notice_kind kind)
 	const struct kc_audit_config *cfg = c->cfg;
 	static const char *ev_members[] = { "key", "unit", "site", "person", "slot", "cabinet" };
 	static const char *data_members[] = { "owner_name", "owner_phone", "end", "stage", "due",
-					      "alarm_type", "detail", "entrustment", "loan" };
+					      "alarm_type", "detail", "entrustment", "loan", "phone_sealed",
+					      "phone_masked" };
 	json_t *f = json_object();
 	int r;
 

@@ -66,7 +66,8 @@ int kc_template_check(const char *tmpl, char *err, size_t errlen)
 {
 	static const char *names[] = { "owner_name", "owner_phone", "unit", "site", "key", "end",
 				       "stage", "person", "due", "alarm_type", "slot", "detail",
-				       "cabinet", "seq", "message", "entrustment", "loan" };
+				       "cabinet", "seq", "message", "entrustment", "loan",
+				       "phone_masked" };
 	json_t *f = json_object();
 	char *out = NULL;
 	int r;
