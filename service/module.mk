@@ -97,3 +97,9 @@ t-pinyin_LIBS := service common
 TEST_PROGRAMS += t-sign
 t-sign_SRCS := tests/service/t-sign.c
 t-sign_LIBS := service common
+# notices through the channels (service/channel*.c) against local servers
+# speaking each vendor's protocol: WeCom robot, Aliyun and Tencent Cloud
+# SMS (signatures checked in Python), SMTP with STARTTLS (aiosmtpd); the
+# notice key's rotation (python3-nacl seals the numbers)
+TEST_SCRIPTS += tests/service/t-channels.py
+DEBS_TEST += python3-nacl python3-aiosmtpd

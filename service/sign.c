@@ -1,6 +1,7 @@
 #include "service/sign.h"
 
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,12 +50,19 @@ char *kc_sign_pct(const char *s)
 	return out;
 }
 
-/* "name:value\n" for each header, then the names joined by ';'. */
+/* "name:value\n" for each header (the value in lower case when lower),
+ * then the names joined by ';'. */
 static int canonical_headers(struct sbuf *b, struct sbuf *names, const struct kc_sign_header *h,
-			     size_t n)
+			     size_t n, bool lower)
 {
 	for (size_t i = 0; i < n; i++) {
-		sbuf_printf(b, "%s:%s\n", h[i].name, h[i].value);
+		sbuf_printf(b, "%s:", h[i].name);
+		for (const char *v = h[i].value; *v; v++) {
+			char c = lower && *v >= 'A' && *v <= 'Z' ? (char)(*v - 'A' + 'a') : *v;
+
+			sbuf_addn(b, &c, 1);
+		}
+		sbuf_add(b, "\n");
 		sbuf_printf(names, "%s%s", i ? ";" : "", h[i].name);
 	}
 	return b->oom || names->oom ? -1 : 0;
@@ -68,7 +76,7 @@ char *kc_sign_acs3(const char *method, const char *query, const struct kc_sign_h
 	char h[KC_SHA256_HEX], sig[2 * sizeof(mac) + 1], *sts = NULL;
 
 	sbuf_printf(&req, "%s\n/\n%s\n", method, query);
-	if (canonical_headers(&req, &names, hdrs, nhdrs) < 0)
+	if (canonical_headers(&req, &names, hdrs, nhdrs, false) < 0)
 		goto out;
 	sbuf_printf(&req, "\n%s\n%s", names.p, payload_sha256);
 	if (req.oom)
@@ -101,7 +109,7 @@ char *kc_sign_tc3(const char *body, const struct kc_sign_header *hdrs, size_t nh
 	gmtime_r(&t, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
 	sbuf_printf(&req, "POST\n/\n\n");
-	if (canonical_headers(&req, &names, hdrs, nhdrs) < 0)
+	if (canonical_headers(&req, &names, hdrs, nhdrs, true) < 0)
 		goto out;
 	kc_sha256_hex(body, strlen(body), h);
 	sbuf_printf(&req, "\n%s\n%s", names.p, h);

@@ -32,7 +32,8 @@ char *kc_sign_acs3(const char *method, const char *query, const struct kc_sign_h
 
 /* TC3-HMAC-SHA256: the Authorization header's value for a POST of body to
  * "/" of service at the UTC second ts, the signed headers hdrs (sorted by
- * name: content-type, host, ...). Returns a malloc'd string or NULL. */
+ * name: content-type, host, x-tc-action; their values signed in lower
+ * case, as the algorithm has it). Returns a malloc'd string or NULL. */
 char *kc_sign_tc3(const char *body, const struct kc_sign_header *hdrs, size_t nhdrs,
 		  const char *service, long long ts, const char *secret_id, const char *secret_key);
 
