@@ -559,9 +559,10 @@ static int attempt(struct kc_notifier *n, struct delivery *d)
 		return -ENOMEM;
 	if (res.outcome == KC_SEND_STOPPED)
 		return 0; /* stopping: not an attempt; it is made again after the restart */
+	now = kc_wall_ms();
+	/* counted from the answer: the robot counts from its arrival, earlier */
 	if (!lookup && idx >= 0)
 		pace_note(ch, &n->pace[idx], now);
-	now = kc_wall_ms();
 	o = lookup ? after_lookup(cfg, t, d, &res, attempts + 1, now) : after_send(cfg, t, &res, attempts + 1, now);
 	return record(n, d, &res, &o, o.counted ? attempts + 1 : attempts, now);
 }
