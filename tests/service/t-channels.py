@@ -343,6 +343,7 @@ ingest_refused = oldrobot, mail:manager@example.com, mail:refused@example.com, m
         return phone[:3] + "****" + phone[-4:]
 
     tok = svc.add_cabinet("CAB-CH")
+    svc.add_user("sup", "supervisor", "sup-password-1")
     svc.start()
     try:
         now = int(time.time() * 1000)
@@ -484,6 +485,23 @@ ingest_refused = oldrobot, mail:manager@example.com, mail:refused@example.com, m
         say("== every attempt recorded")
         att = svc.sql("SELECT count(*), count(answer), count(gateway_id) FROM attempts")[0]
         check(att[0] >= len(rows) and att[1] > 0 and att[2] > 0, "attempts: %d, with answers %d, gateway ids %d" % att)
+
+        say("== the supervisor's report and page: per notice, queued, sent, delivered or failed, and why")
+        SUP = ("sup", "sup-password-1")
+        st, rep = svc.report("deliveries", SUP)
+        states = {(r["via"], r["state"]): r["count"] for r in next(x for x in rep["sections"] if x["name"] == "states")["rows"]}
+        say("  " + repr(states))
+        check(st == 200 and states.get(("ali", "delivered")) == 2 and states.get(("ali", "failed")) == 2 and
+              states.get(("desk", "delivered")) == 26, "the report counts each channel's deliveries by state")
+        each = next(x for x in rep["sections"] if x["name"] == "deliveries")["rows"]
+        lim = [r for r in each if r["via"] == "tsms" and r["recipient"] == masked(PHONES["limit"])]
+        check(lim and lim[0]["state"] == "failed" and lim[0]["answer"] == "LimitExceeded.PhoneNumberDailyLimit" and
+              lim[0]["notice"] == "before_end", "a delivery's row: kind, masked recipient, state, the gateway's answer")
+        st, _, page = svc.request("GET", "/r/deliveries", user=SUP)
+        page = page.decode()
+        check(st == 200 and "通知送达" in page and "托管即将到期" in page and "已送达" in page and "发送失败" in page
+              and "138****8002" in page and PHONES["limit"] not in page,
+              "the page in Chinese: kinds and states as words, numbers masked")
 
         say("== no secret, clear phone number or ID number in the log or the database")
         svc.stop()
