@@ -17,11 +17,13 @@ import time
 sys.path.insert(0, os.path.join(os.environ.get("KEYCAB_SRC", "."), "tests", "service"))
 import svc as S  # noqa: E402
 from svc import Service, seal  # noqa: E402
+import gateways  # noqa: E402
 from gateways import (ALI_ID, ALI_SECRET, SMTP_PASS, TC_ID, TC_SECRET, WECOM_KEY, start_http,  # noqa: E402
                       start_smtp)
 from nacl.public import PublicKey, SealedBox  # noqa: E402
 
 S.say = lambda *a: None   # the service's own checks speak only when they fail
+gateways.WECOM_PER_MINUTE = 10 ** 9   # keyauditd's own rate, not the robot's
 N = int(os.environ.get("KC_BENCH_NOTICES", "200"))
 QUEUED = int(os.environ.get("KC_BENCH_QUEUED", "10000"))
 MEASURED = 20000

@@ -158,7 +158,7 @@ static int aliyun_query(CURL *c, const struct kc_send_msg *m, struct kc_send_res
 {
 	struct kc_http_answer a = { 0 };
 	char day[16];
-	time_t t = (time_t)(m->sent_ms / 1000 + 8 * 3600); /* the gateway's days are Beijing time's */
+	time_t t = (time_t)(m->sent_ms / 1000 + 8 * 3600LL); /* the gateway's days are Beijing time's */
 	struct tm tm;
 	json_t *j, *list, *d;
 	size_t i;

@@ -264,6 +264,13 @@ static int route_resolve(struct kc_audit_config *cfg, struct kc_route *rt, char 
 			r = -EINVAL;
 			break;
 		}
+		if (rcpt && strcmp(rcpt, "person") == 0 && kc_channel_type(cfg->channels[c].kind)->needs_template &&
+		    !cfg->notice_key_file) {
+			snprintf(err, errlen, "%s:person sends to the notice's sealed phone number: set [notify]"
+				 " notice_key_file (keyauditd notice-key new)", t);
+			r = -EINVAL;
+			break;
+		}
 		if (cfg->channels[c].kind == KC_CHANNEL_SMTP && !rcpt) {
 			snprintf(err, errlen, "%s is an smtp channel: name the address (%s:manager@example.com)", t, t);
 			r = -EINVAL;

@@ -61,11 +61,9 @@ int kc_notice_key_new(const char *path, char pub[KC_NOTICE_PUB_B64], char *err, 
 		goto out;
 	crypto_box_keypair(p->pk, p->sk);
 	sodium_bin2base64(pub, KC_NOTICE_PUB_B64, p->pk, sizeof(p->pk), B64);
-	sodium_bin2base64(line, 256, p->sk, sizeof(p->sk), B64);
-	n = strlen(line);
-	memmove(line + strlen(pub) + 1, line, n + 1);
-	memcpy(line, pub, strlen(pub));
-	line[strlen(pub)] = ' ';
+	/* "PUBLIC SECRET\n" */
+	n = (size_t)snprintf(line, 256, "%s ", pub);
+	sodium_bin2base64(line + n, 256 - n, p->sk, sizeof(p->sk), B64);
 	n = strlen(line);
 	line[n++] = '\n';
 	if (write(fd, line, n) != (ssize_t)n || fsync(fd) < 0) {

@@ -228,10 +228,12 @@ out:
 	return r;
 }
 
-/* The send times of a paced channel in the last minute (a ring). */
+/* The send times of a paced channel in the last minute (a ring), and
+ * when it may send again after the receiver said it was over its rate. */
 struct pace {
 	int64_t *at;
 	int n, head;
+	int64_t hold_until;
 };
 
 struct kc_notifier {
@@ -346,6 +348,8 @@ static int64_t pace_wait(const struct kc_channel_conf *ch, const struct pace *p,
 {
 	int64_t oldest;
 
+	if (p->hold_until > now)
+		return p->hold_until;
 	if (!ch || ch->per_minute <= 0 || p->n < ch->per_minute)
 		return 0;
 	oldest = p->at[p->head]; /* the ring is full: head is the oldest */
@@ -563,6 +567,9 @@ static int attempt(struct kc_notifier *n, struct delivery *d)
 	/* counted from the answer: the robot counts from its arrival, earlier */
 	if (!lookup && idx >= 0)
 		pace_note(ch, &n->pace[idx], now);
+	/* over the receiver's rate: the whole channel waits, not this message alone */
+	if (!lookup && idx >= 0 && res.outcome == KC_SEND_LIMIT && t->resend_unclear)
+		n->pace[idx].hold_until = now + 60000;
 	o = lookup ? after_lookup(cfg, t, d, &res, attempts + 1, now) : after_send(cfg, t, &res, attempts + 1, now);
 	return record(n, d, &res, &o, o.counted ? attempts + 1 : attempts, now);
 }

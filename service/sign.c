@@ -57,11 +57,8 @@ static int canonical_headers(struct sbuf *b, struct sbuf *names, const struct kc
 {
 	for (size_t i = 0; i < n; i++) {
 		sbuf_printf(b, "%s:", h[i].name);
-		for (const char *v = h[i].value; *v; v++) {
-			char c = lower && *v >= 'A' && *v <= 'Z' ? (char)(*v - 'A' + 'a') : *v;
-
-			sbuf_addn(b, &c, 1);
-		}
+		for (const char *v = h[i].value; *v; v++)
+			sbuf_addn(b, lower && *v >= 'A' && *v <= 'Z' ? &"abcdefghijklmnopqrstuvwxyz"[*v - 'A'] : v, 1);
 		sbuf_add(b, "\n");
 		sbuf_printf(names, "%s%s", i ? ";" : "", h[i].name);
 	}

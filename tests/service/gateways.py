@@ -32,6 +32,7 @@ SMTP_PASS = "smtp-password-p4ss"
 SECRETS = [WECOM_KEY, WECOM_BAD_KEY, ALI_SECRET, TC_SECRET, SMTP_PASS]
 PHONES = {"ok": "13800138001", "limit": "13800138002", "slow": "13800138003", "bad": "13800138004"}
 TIMEOUT_MS = 1500
+WECOM_PER_MINUTE = 20   # the robot's limit (the bench lifts it to measure keyauditd alone)
 
 lock = threading.Lock()
 wecom = []      # (time, key, body)
@@ -128,8 +129,8 @@ class Gateways(http.server.BaseHTTPRequestHandler):
         with lock:
             if key != WECOM_KEY:
                 return reply(self, 200, {"errcode": 93000, "errmsg": "invalid webhook url"})
-            recent = [t for t, k, b in wecom if now - t < 60]
-            if len(recent) >= 20:   # the robot's 20 a minute
+            recent = [t for t, k, b in wecom if now - t < 60 and k != "LIMITED"]
+            if len(recent) >= WECOM_PER_MINUTE:   # the robot's 20 a minute
                 wecom.append((now, "LIMITED", msg))
                 return reply(self, 200, {"errcode": 45009, "errmsg": "api freq out of limit"})
             wecom.append((now, key, msg))
