@@ -228,6 +228,10 @@ out:
 	return r;
 }
 
+struct rec;
+
+#define ROUND 16 /* deliveries taken at once, their records written together */
+
 /* The send times of a paced channel in the last minute (a ring), and
  * when it may send again after the receiver said it was over its rate. */
 struct pace {
@@ -246,6 +250,8 @@ struct kc_notifier {
 	atomic_int health;
 	struct kc_notice_keys *keys; /* NULL: no notice_key_file */
 	struct pace *pace;	     /* one per channel */
+	struct rec *recs;	     /* the round's records, written together */
+	int nrecs;
 };
 
 struct delivery {
@@ -283,25 +289,30 @@ static int64_t backoff(const struct kc_audit_config *cfg, int attempts)
 	return b < cfg->backoff_max_ms ? b : cfg->backoff_max_ms;
 }
 
-/* Records the attempt and the delivery's new state, in one transaction. */
-static int record(struct kc_notifier *n, const struct delivery *d, const struct kc_send_result *res,
-		  const struct outcome *o, int attempts, int64_t now)
-{
-	sqlite3_stmt *st;
-	bool delivered = strcmp(o->state, "delivered") == 0;
-	int r = 0;
+/* What an attempt or a look-up came to, to be written with the others of
+ * its round in one transaction. */
+struct rec {
+	int64_t id, now, next_ms, sent_ms;
+	int attempts;
+	bool delivered, sent_before; /* sent_before: sent_ms is the first send's */
+	char *out_id;
+	const char *state; /* a string constant */
+	struct kc_send_result res;
+	char error[256];
+	bool has_error;
+};
 
-	kc_db_write_lock();
-	if (kc_db_begin(n->db) < 0) {
-		r = -EIO;
-		goto unlock;
-	}
-	st = kc_db_stmt(n->db, "INSERT INTO attempts (delivery_id, at_ms, http_status, error, answer, gateway_id)"
-			       " VALUES (?,?,?,?,?,?)");
+/* Writes one record (inside the caller's transaction). */
+static int rec_write(struct kc_notifier *n, const struct rec *r)
+{
+	const struct kc_send_result *res = &r->res;
+	sqlite3_stmt *st = kc_db_stmt(n->db, "INSERT INTO attempts (delivery_id, at_ms, http_status, error, answer,"
+					     " gateway_id) VALUES (?,?,?,?,?,?)");
+
 	if (!st)
-		goto rollback;
-	sqlite3_bind_int64(st, 1, d->id);
-	sqlite3_bind_int64(st, 2, now);
+		return -EIO;
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_int64(st, 2, r->now);
 	if (res->http_status)
 		sqlite3_bind_int64(st, 3, res->http_status);
 	else
@@ -310,37 +321,79 @@ static int record(struct kc_notifier *n, const struct delivery *d, const struct 
 	kc_bind_text(st, 5, res->answer[0] ? res->answer : NULL);
 	kc_bind_text(st, 6, res->gateway_id[0] ? res->gateway_id : NULL);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		goto rollback;
+		return -EIO;
 	st = kc_db_stmt(n->db,
 		"UPDATE deliveries SET attempts = ?, state = ?, next_ms = ?, last_error = ?,"
 		" delivered_ms = coalesce(?, delivered_ms), out_id = ?, gateway_id = coalesce(?, gateway_id),"
 		" sent_ms = coalesce(sent_ms, ?) WHERE id = ?");
 	if (!st)
-		goto rollback;
-	sqlite3_bind_int(st, 1, attempts);
-	kc_bind_text(st, 2, o->state);
-	sqlite3_bind_int64(st, 3, o->next_ms);
-	kc_bind_text(st, 4, o->error);
-	if (delivered)
-		sqlite3_bind_int64(st, 5, now);
+		return -EIO;
+	sqlite3_bind_int(st, 1, r->attempts);
+	kc_bind_text(st, 2, r->state);
+	sqlite3_bind_int64(st, 3, r->next_ms);
+	kc_bind_text(st, 4, r->has_error ? r->error : NULL);
+	if (r->delivered)
+		sqlite3_bind_int64(st, 5, r->now);
 	else
 		sqlite3_bind_null(st, 5);
-	kc_bind_text(st, 6, d->out_id);
+	kc_bind_text(st, 6, r->out_id);
 	kc_bind_text(st, 7, res->gateway_id[0] ? res->gateway_id : NULL);
-	if (strcmp(o->state, "pending") != 0 || strcmp(d->state, "pending") != 0)
-		sqlite3_bind_int64(st, 8, d->sent_ms ? d->sent_ms : now);
+	if (r->sent_before || strcmp(r->state, "pending") != 0)
+		sqlite3_bind_int64(st, 8, r->sent_ms ? r->sent_ms : r->now);
 	else
 		sqlite3_bind_null(st, 8);
-	sqlite3_bind_int64(st, 9, d->id);
-	if (sqlite3_step(st) != SQLITE_DONE || kc_db_commit(n->db) < 0)
-		goto rollback;
-	goto unlock;
-rollback:
-	kc_db_rollback(n->db);
-	r = -EIO;
-unlock:
+	sqlite3_bind_int64(st, 9, r->id);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+}
+
+/* Writes the round's records in one transaction (one commit, one fsync,
+ * one turn of the writers' lock for a round, not one a message). */
+static int flush(struct kc_notifier *n)
+{
+	int r = 0;
+
+	if (!n->nrecs)
+		return 0;
+	kc_db_write_lock();
+	if (kc_db_begin(n->db) < 0) {
+		r = -EIO;
+	} else {
+		for (int i = 0; i < n->nrecs && r == 0; i++)
+			r = rec_write(n, &n->recs[i]);
+		if (r == 0 && kc_db_commit(n->db) < 0)
+			r = -EIO;
+		if (r < 0)
+			kc_db_rollback(n->db);
+	}
 	kc_db_write_unlock();
+	for (int i = 0; i < n->nrecs; i++)
+		free(n->recs[i].out_id);
+	n->nrecs = 0;
 	return r;
+}
+
+/* Keeps the attempt's record for the round's transaction. */
+static int record(struct kc_notifier *n, const struct delivery *d, const struct kc_send_result *res,
+		  const struct outcome *o, int attempts, int64_t now)
+{
+	struct rec *r = &n->recs[n->nrecs];
+
+	memset(r, 0, sizeof(*r));
+	r->id = d->id;
+	r->now = now;
+	r->next_ms = o->next_ms;
+	r->sent_ms = d->sent_ms;
+	r->attempts = attempts;
+	r->state = o->state;
+	r->delivered = strcmp(o->state, "delivered") == 0;
+	r->sent_before = strcmp(d->state, "pending") != 0;
+	r->res = *res;
+	r->has_error = o->error != NULL;
+	snprintf(r->error, sizeof(r->error), "%s", o->error ? o->error : "");
+	if (d->out_id && !(r->out_id = strdup(d->out_id)))
+		return -ENOMEM;
+	n->nrecs++;
+	return 0;
 }
 
 /* The next time the channel may send, or 0 when it may now. */
@@ -581,64 +634,89 @@ static char *col_dup(sqlite3_stmt *st, int i)
 	return v ? strdup((const char *)v) : NULL;
 }
 
-/* The next due delivery (to send, or to look up), or the time to wait for
- * one in *wait_ms. Returns 1 (d filled), 0 (none due), -EIO. */
+/* The deliveries due (to send, or to look up), up to ROUND of them, in
+ * d; or the time to wait for the next in *wait_ms. Returns how many, or
+ * -EIO, -ENOMEM. */
 static int next_due(struct kc_notifier *n, struct delivery *d, int *wait_ms)
 {
 	sqlite3_stmt *st = kc_db_stmt(n->db,
 		"SELECT d.id, d.attempts, d.webhook, d.channel, d.target, d.template, d.params, d.state, d.out_id,"
 		" d.gateway_id, d.sent_ms, n.payload, n.text_zh, n.text_en, d.next_ms FROM deliveries d"
 		" JOIN notices n ON n.id = d.notice_id"
-		" WHERE d.state IN ('pending', 'unclear', 'sent') ORDER BY d.next_ms, d.id LIMIT 1");
+		" WHERE d.state IN ('pending', 'unclear', 'sent') ORDER BY d.next_ms, d.id LIMIT ?");
 	int64_t now = kc_wall_ms(), at;
-	int rc, r = 0;
+	int rc, k = 0;
 
 	if (!st)
 		return -EIO;
 	*wait_ms = 60000;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		at = sqlite3_column_int64(st, 14);
-		if (at <= now) {
-			char **f[] = { &d->webhook, &d->channel, &d->target, &d->template_id, &d->params,
-				       &d->state, &d->out_id, &d->gateway_id };
+	sqlite3_bind_int(st, 1, ROUND);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct delivery *e = &d[k];
+		char **f[] = { &e->webhook, &e->channel, &e->target, &e->template_id, &e->params,
+			       &e->state, &e->out_id, &e->gateway_id };
 
-			d->id = sqlite3_column_int64(st, 0);
-			d->attempts = sqlite3_column_int(st, 1);
-			for (size_t i = 0; i < KC_ARRAY_SIZE(f); i++)
-				*f[i] = col_dup(st, 2 + (int)i);
-			d->sent_ms = sqlite3_column_int64(st, 10);
-			d->payload = col_dup(st, 11);
-			d->text_zh = col_dup(st, 12);
-			d->text_en = col_dup(st, 13);
-			r = d->webhook && d->state && d->payload && d->text_zh && d->text_en ? 1 : -ENOMEM;
-		} else {
+		at = sqlite3_column_int64(st, 14);
+		if (at > now) {
 			*wait_ms = at - now < 60000 ? (int)(at - now) : 60000;
+			break;
 		}
-	} else if (rc != SQLITE_DONE) {
-		r = -EIO;
+		e->id = sqlite3_column_int64(st, 0);
+		e->attempts = sqlite3_column_int(st, 1);
+		for (size_t i = 0; i < KC_ARRAY_SIZE(f); i++)
+			*f[i] = col_dup(st, 2 + (int)i);
+		e->sent_ms = sqlite3_column_int64(st, 10);
+		e->payload = col_dup(st, 11);
+		e->text_zh = col_dup(st, 12);
+		e->text_en = col_dup(st, 13);
+		k++;
+		if (!e->webhook || !e->state || !e->payload || !e->text_zh || !e->text_en) {
+			k = -ENOMEM;
+			break;
+		}
 	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		k = -EIO;
 	sqlite3_reset(st);
-	return r;
+	return k;
 }
 
+/* Whether a delivery's record is written at once, before anything else is
+ * sent: a gateway whose send is not to be repeated (SMS). */
+static bool record_now(struct kc_notifier *n, const struct delivery *d)
+{
+	for (int i = 0; d->channel && i < n->cfg->nchannels; i++)
+		if (strcmp(n->cfg->channels[i].name, d->channel) == 0)
+			return !kc_channel_type(n->cfg->channels[i].kind)->resend_unclear;
+	return false;
+}
+
+/* A round: the deliveries due, each sent or looked up, their records
+ * written together (an SMS's at once). */
 static void *notifier_main(void *arg)
 {
 	struct kc_notifier *n = arg;
 
 	while (!atomic_load(&n->stop)) {
-		struct delivery d = { 0 };
+		struct delivery d[ROUND];
 		struct pollfd p = { .fd = n->wake_fd, .events = POLLIN };
-		int wait_ms = 1000, r;
+		int wait_ms = 1000, k, r = 0;
 
-		r = next_due(n, &d, &wait_ms);
-		if (r > 0)
-			r = attempt(n, &d);
-		delivery_free(&d);
-		atomic_store(&n->health, r < 0 ? -EIO : 0);
-		if (r > 0 || (r == 0 && d.id))
+		memset(d, 0, sizeof(d));
+		k = next_due(n, d, &wait_ms);
+		for (int i = 0; i < k && r == 0 && !atomic_load(&n->stop); i++) {
+			r = attempt(n, &d[i]);
+			if (r == 0 && record_now(n, &d[i]))
+				r = flush(n);
+		}
+		if (flush(n) < 0)
+			r = -EIO;
+		for (int i = 0; i < ROUND; i++)
+			delivery_free(&d[i]);
+		atomic_store(&n->health, k < 0 || r < 0 ? -EIO : 0);
+		if (k > 0 && r == 0)
 			continue;
-		if (poll(&p, 1, r < 0 ? 1000 : wait_ms) > 0) {
+		if (poll(&p, 1, k < 0 || r < 0 ? 1000 : wait_ms) > 0) {
 			uint64_t v;
 
 			if (read(n->wake_fd, &v, sizeof(v)) < 0)
@@ -654,6 +732,7 @@ static void notifier_free(struct kc_notifier *n)
 		for (int i = 0; i < n->cfg->nchannels; i++)
 			free(n->pace[i].at);
 	free(n->pace);
+	free(n->recs);
 	kc_notice_keys_free(n->keys);
 	if (n->curl)
 		curl_easy_cleanup(n->curl);
@@ -683,7 +762,8 @@ struct kc_notifier *kc_notifier_start(const struct kc_audit_config *cfg, char *e
 		if (cfg->channels[i].per_minute > 0 &&
 		    !(n->pace[i].at = calloc((size_t)cfg->channels[i].per_minute, sizeof(int64_t))))
 			break;
-	if (!n->pace) {
+	n->recs = calloc(ROUND, sizeof(*n->recs));
+	if (!n->pace || !n->recs) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
