@@ -2,7 +2,7 @@
 -- keyauditd.conf: webhook, WeCom group robot, Aliyun or Tencent Cloud SMS,
 -- SMTP) to the recipients the [route] rules name. A delivery is one notice
 -- to one recipient over one channel:
---   webhook    where it goes: the webhook's URL, or the channel's name
+--   webhook    where it goes: the webhook's or the channel's URL
 --   channel    the channel's name (NULL: a [notify] webhook)
 --   recipient  who, as the pages may show it: a phone number masked
 --              (138****5678), an address masked (m***@example.com), or

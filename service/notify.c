@@ -130,7 +130,7 @@ static int add_deliveries(struct kc_db *db, const struct kc_audit_config *cfg, e
 			sqlite3_reset(st);
 			sqlite3_clear_bindings(st);
 			sqlite3_bind_int64(st, 1, id);
-			kc_bind_text(st, 2, ch->name);
+			kc_bind_text(st, 2, ch->url);
 			sqlite3_bind_int64(st, 3, now_ms);
 			kc_bind_text(st, 4, ch->name);
 			kc_bind_text(st, 5, who);
