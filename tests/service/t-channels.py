@@ -29,7 +29,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svc import Service, check, finish, say, seal  # noqa: E402
 from gateways import (ALI_ID, PHONES, SECRETS, SMTP_PASS, TC_ID, TC_SECRET, ALI_SECRET, TIMEOUT_MS,  # noqa: E402
-                      WECOM_BAD_KEY, WECOM_KEY, ali, bad_sigs, mail, start_http, start_smtp, tc, wecom)
+                      WECOM_BAD_KEY, WECOM_KEY, WECOM_KEY2, ali, bad_sigs, mail, start_http, start_smtp, tc, wecom)
 
 from nacl.public import PublicKey, SealedBox  # noqa: E402
 
@@ -45,8 +45,8 @@ def main():
     secrets = os.path.join(tmp, "secrets.conf")
     with open(secrets, "w") as f:
         f.write("[channel desk]\nsecret = %s\n[channel oldrobot]\nsecret = %s\n[channel ali]\nsecret = %s\n"
-                "[channel tsms]\nsecret = %s\n[channel mail]\nsecret = %s\n" %
-                (WECOM_KEY, WECOM_BAD_KEY, ALI_SECRET, TC_SECRET, SMTP_PASS))
+                "[channel tsms]\nsecret = %s\n[channel mail]\nsecret = %s\n[channel unpaced]\nsecret = %s\n" %
+                (WECOM_KEY, WECOM_BAD_KEY, ALI_SECRET, TC_SECRET, SMTP_PASS, WECOM_KEY2))
     os.chmod(secrets, 0o600)
     base = "http://127.0.0.1:%d" % gport
     conf = """[notify]
@@ -59,6 +59,10 @@ notice_key_file = %(keyfile)s
 [channel desk]
 type = wecom
 url = %(base)s/cgi-bin/webhook/send
+[channel unpaced]
+type = wecom
+url = %(base)s/cgi-bin/webhook/send
+per_minute = 0
 [channel oldrobot]
 type = wecom
 url = %(base)s/cgi-bin/webhook/send
@@ -86,7 +90,7 @@ ca_file = %(crt)s
 [route]
 before_end = ali:person, tsms:person
 loan_overdue = desk:person
-alarm = desk
+alarm = desk, unpaced
 ingest_refused = oldrobot, mail:manager@example.com, mail:refused@example.com, mail:slow@example.com, mail:limited@example.com
 """ % dict(to=TIMEOUT_MS, secrets=secrets, keyfile=keyfile, base=base, ali_id=ALI_ID, tc_id=TC_ID,
            smtp=smtp_port, crt=crt)
@@ -171,8 +175,8 @@ ingest_refused = oldrobot, mail:manager@example.com, mail:refused@example.com, m
         say("  " + repr(routes))
         check(set(routes.get("notice.due", "").split(",")) == {"ali", "tsms"},
               "before_end: the owner, by both SMS gateways, nothing else")
-        check(routes.get("loan.overdue") == "desk" and routes.get("alarm.raised") == "desk",
-              "loan_overdue and alarm: the desk's WeCom group")
+        check(routes.get("loan.overdue") == "desk" and set(routes.get("alarm.raised", "").split(",")) == {"desk", "unpaced"},
+              "loan_overdue: the desk's WeCom group; alarm: both robots")
         refused = [v for k, v in routes.items() if k not in ("notice.due", "loan.overdue", "alarm.raised")]
         check(len(refused) == 1 and set(refused[0].split(",")) == {"oldrobot", "mail"},
               "ingest_refused: the other robot and mail")
@@ -219,7 +223,7 @@ ingest_refused = oldrobot, mail:manager@example.com, mail:refused@example.com, m
         say("== WeCom: pacing, the person mentioned, the robot's limit, a long text cut whole")
         got = [(t, b) for t, k, b in wecom if k == WECOM_KEY]
         alarms = [(t, b) for t, b in got if "钥匙柜报警" in json.dumps(b, ensure_ascii=False)]
-        limited = [b for t, k, b in wecom if k == "LIMITED"]
+        limited = [b for t, k, b in wecom if k == "LIMITED:" + WECOM_KEY]
         check(len(alarms) == 25, "25 alarms arrived, none lost (%d)" % len(alarms))
         check(not limited, "never over the robot's 20 a minute (%d answered 45009)" % len(limited))
         ts = sorted(t for t, b in got)
@@ -235,6 +239,16 @@ ingest_refused = oldrobot, mail:manager@example.com, mail:refused@example.com, m
         one = [c for c in md if "KA05" in c][0]
         say("  " + one.replace("\n", " / "))
         check(one.startswith("钥匙柜报警(非法取出)") and "CAB-CH" in one, "the alarm in Chinese, its type in words")
+        # a robot not paced here (per_minute = 0) answers its 21st message of the minute 45009:
+        # the whole channel waits a minute, then the rest go; none lost, the robot not hammered
+        un = [(t, b) for t, k, b in wecom if k == WECOM_KEY2]
+        un_limited = [t for t, k, b in wecom if k == "LIMITED:" + WECOM_KEY2]
+        un_rows = [r for r in rows if r[0] == "unpaced"]
+        check(len(un) == 25 and all(r[3] == "delivered" for r in un_rows) and 1 <= len(un_limited) <= 2,
+              "unpaced robot: 25 arrived, %d answers 45009, then the channel held (not one per message)"
+              % len(un_limited))
+        check(un_limited and min(t for t, b in un[20:]) - un_limited[0] >= 59,
+              "the rest sent a minute after the robot's 45009")
         old = [r for r in rows if r[0] == "oldrobot"]
         check(old and old[0][3] == "failed" and "93000" in old[0][5], "the revoked robot: failed, errcode 93000")
 
@@ -270,7 +284,7 @@ ingest_refused = oldrobot, mail:manager@example.com, mail:refused@example.com, m
         states = {(r["via"], r["state"]): r["count"] for r in next(x for x in rep["sections"] if x["name"] == "states")["rows"]}
         say("  " + repr(states))
         check(st == 200 and states.get(("ali", "delivered")) == 2 and states.get(("ali", "failed")) == 2 and
-              states.get(("desk", "delivered")) == 26, "the report counts each channel's deliveries by state")
+              states.get(("desk", "delivered")) == 26 and states.get(("unpaced", "delivered")) == 25, "the report counts each channel's deliveries by state")
         each = next(x for x in rep["sections"] if x["name"] == "deliveries")["rows"]
         lim = [r for r in each if r["via"] == "tsms" and r["recipient"] == masked(PHONES["limit"])]
         check(lim and lim[0]["state"] == "failed" and lim[0]["answer"] == "LimitExceeded.PhoneNumberDailyLimit" and
