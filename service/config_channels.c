@@ -366,11 +366,11 @@ int kc_config_channels_check(struct kc_audit_config *cfg, int *line, char *err, 
 		else if (!ch->url)
 			missing = "url";
 		else if (ch->kind == KC_CHANNEL_WECOM && !ch->secret)
-			missing = "the robot's key (secret in the secrets file)";
+			missing = "secret (the robot's key, in [notify] secrets_file)";
 		else if ((ch->kind == KC_CHANNEL_SMS_ALIYUN || ch->kind == KC_CHANNEL_SMS_TENCENT) && !ch->key_id)
 			missing = "key_id";
 		else if ((ch->kind == KC_CHANNEL_SMS_ALIYUN || ch->kind == KC_CHANNEL_SMS_TENCENT) && !ch->secret)
-			missing = "the gateway's secret (secret in the secrets file)";
+			missing = "secret (the AccessKey secret or SecretKey, in [notify] secrets_file)";
 		else if ((ch->kind == KC_CHANNEL_SMS_ALIYUN || ch->kind == KC_CHANNEL_SMS_TENCENT) && !ch->sign_name)
 			missing = "sign_name";
 		else if (ch->kind == KC_CHANNEL_SMS_TENCENT && (!ch->app_id || !ch->region))
@@ -388,10 +388,14 @@ int kc_config_channels_check(struct kc_audit_config *cfg, int *line, char *err, 
 		}
 	}
 	for (int i = 0; i < cfg->nroutes; i++) {
+		char why[256];
+
 		*line = cfg->routes[i].line;
-		r = route_resolve(cfg, &cfg->routes[i], err, errlen);
-		if (r < 0)
+		r = route_resolve(cfg, &cfg->routes[i], why, sizeof(why));
+		if (r < 0) {
+			snprintf(err, errlen, "[route] %s: %s", cfg->routes[i].kind, why);
 			return r;
+		}
 	}
 	*line = 0;
 	return 0;

@@ -101,7 +101,7 @@ ingest_refused = oldrobot, mail:manager@example.com, mail:refused@example.com, m
     bad = Service(conf_extra=conf.replace("alarm = desk", "alarm = desk, wecomm"), tmp=os.path.join(tmp, "bad"))
     r = bad.cmd("check-config")
     line = [i + 1 for i, text in enumerate(open(bad.conf).read().splitlines()) if text.startswith("alarm =")][0]
-    check(r.returncode != 0 and ("keyauditd.conf:%d:" % line) in r.stderr and 'no channel "wecomm"' in r.stderr,
+    check(r.returncode != 0 and ("keyauditd.conf:%d: [route] alarm: " % line) in r.stderr and 'no channel "wecomm"' in r.stderr,
           "unknown channel refused with file:line: " + r.stderr.strip().splitlines()[-1])
     os.chmod(secrets, 0o644)
     r = svc.cmd("check-config")
