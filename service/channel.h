@@ -49,10 +49,12 @@ struct kc_route_target {
 	char *recipient; /* "person" (the notice's phone number), an e-mail address, or NULL */
 };
 
-/* "kind = channel[:recipient], ..." of [route]. kind is a notice kind's
- * name (kc_notice_kind_name); kinds no rule names are not routed. */
+/* "kind = channel[:recipient], ..." of [route] (every site's notices) or
+ * [route SITE] (that site's). kind is a notice kind's name
+ * (kc_notice_kind_name); kinds no rule names are not routed. */
 struct kc_route {
 	char *kind;
+	char *site; /* NULL: every site */
 	int line;
 	char *channel_names; /* as written, checked once every channel is read */
 	struct kc_route_target *targets;

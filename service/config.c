@@ -315,7 +315,7 @@ static void config_key(struct kc_ini *ini, const char *name, const char *value)
 		kc_strlcpy(why, "out of memory", sizeof(why));
 	if (r < 0)
 		kc_ini_fail(ini, name, "%s", why);
-	else if (strcmp(ini->section, "route") == 0)
+	else if (kc_config_section_is(ini->section, "route"))
 		cfg->routes[cfg->nroutes - 1].line = ini->line;
 }
 

@@ -198,10 +198,10 @@ int kc_config_channel_key(struct kc_audit_config *cfg, const char *section, cons
 int kc_config_route_key(struct kc_audit_config *cfg, const char *section, const char *key,
 			const char *value, char *err, size_t errlen)
 {
+	const char *site = header_name(section);
 	struct kc_route *n;
 	int k;
 
-	(void)section;
 	for (k = 0; k < KC_NOTICE_KINDS; k++)
 		if (strcmp(key, kc_notice_kind_name(k)) == 0)
 			break;
@@ -225,8 +225,9 @@ int kc_config_route_key(struct kc_audit_config *cfg, const char *section, const 
 	memset(n, 0, sizeof(*n));
 	n->kind = strdup(key);
 	n->channel_names = strdup(value);
+	n->site = *site ? strdup(site) : NULL;
 	cfg->nroutes++;
-	return n->kind && n->channel_names ? 0 : -ENOMEM;
+	return n->kind && n->channel_names && (n->site || !*site) ? 0 : -ENOMEM;
 }
 
 /* A rule's "channel[:recipient], ..." into its targets. */
@@ -393,7 +394,8 @@ int kc_config_channels_check(struct kc_audit_config *cfg, int *line, char *err, 
 		*line = cfg->routes[i].line;
 		r = route_resolve(cfg, &cfg->routes[i], why, sizeof(why));
 		if (r < 0) {
-			snprintf(err, errlen, "[route] %s: %s", cfg->routes[i].kind, why);
+			snprintf(err, errlen, "[route%s%s] %s: %s", cfg->routes[i].site ? " " : "",
+				 cfg->routes[i].site ? cfg->routes[i].site : "", cfg->routes[i].kind, why);
 			return r;
 		}
 	}
@@ -427,6 +429,7 @@ void kc_config_channels_free(struct kc_audit_config *cfg)
 	free(cfg->channels);
 	for (int i = 0; i < cfg->nroutes; i++) {
 		free(cfg->routes[i].kind);
+		free(cfg->routes[i].site);
 		free(cfg->routes[i].channel_names);
 		for (int t = 0; t < cfg->routes[i].ntargets; t++)
 			free(cfg->routes[i].targets[t].recipient);

@@ -106,8 +106,10 @@ static int add_deliveries(struct kc_db *db, const struct kc_audit_config *cfg, e
 	}
 	for (int i = 0; i < cfg->nroutes && r == 0; i++) {
 		const struct kc_route *rt = &cfg->routes[i];
+		const char *site = json_string_value(json_object_get(fields, "site"));
 
-		if (strcmp(rt->kind, kc_notice_kind_name(kind)) != 0)
+		if (strcmp(rt->kind, kc_notice_kind_name(kind)) != 0 ||
+		    (rt->site && (!site || strcmp(rt->site, site) != 0)))
 			continue;
 		for (int t = 0; t < rt->ntargets && r == 0; t++) {
 			const struct kc_channel_conf *ch = &cfg->channels[rt->targets[t].channel];

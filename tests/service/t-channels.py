@@ -20,6 +20,7 @@ clear phone number or ID number is in the log or the database.
 
 Debian's python3 for python3-nacl and python3-aiosmtpd."""
 import base64
+import email
 import json
 import os
 import subprocess
@@ -92,6 +93,10 @@ before_end = ali:person, tsms:person
 loan_overdue = desk:person
 alarm = desk, unpaced
 ingest_refused = oldrobot, mail:manager@example.com, mail:refused@example.com, mail:slow@example.com, mail:limited@example.com
+[route SO]
+loan_overdue = mail:so-manager@example.com
+[route SX]
+alarm = mail:sx-manager@example.com
 """ % dict(to=TIMEOUT_MS, secrets=secrets, keyfile=keyfile, base=base, ali_id=ALI_ID, tc_id=TC_ID,
            smtp=smtp_port, crt=crt)
     svc = Service(conf_extra=conf, tmp=tmp)
@@ -175,8 +180,13 @@ ingest_refused = oldrobot, mail:manager@example.com, mail:refused@example.com, m
         say("  " + repr(routes))
         check(set(routes.get("notice.due", "").split(",")) == {"ali", "tsms"},
               "before_end: the owner, by both SMS gateways, nothing else")
-        check(routes.get("loan.overdue") == "desk" and set(routes.get("alarm.raised", "").split(",")) == {"desk", "unpaced"},
-              "loan_overdue: the desk's WeCom group; alarm: both robots")
+        check(set(routes.get("loan.overdue", "").split(",")) == {"desk", "mail"} and
+              set(routes.get("alarm.raised", "").split(",")) == {"desk", "unpaced"},
+              "loan_overdue: the desk's WeCom group, and by [route SO] its manager; alarm: both robots,"
+              " none by [route SX] (another site)")
+        so = [c for r, c in mail if r == "so-manager@example.com"]
+        check(len(so) == 1 and "钥匙逾期未还" in email.message_from_bytes(so[0]).get_payload(decode=True).decode(),
+              "site SO's manager got the overdue loan by mail")
         refused = [v for k, v in routes.items() if k not in ("notice.due", "loan.overdue", "alarm.raised")]
         check(len(refused) == 1 and set(refused[0].split(",")) == {"oldrobot", "mail"},
               "ingest_refused: the other robot and mail")
@@ -255,7 +265,6 @@ ingest_refused = oldrobot, mail:manager@example.com, mail:refused@example.com, m
         say("== e-mail over STARTTLS")
         got_mail = {r: c for r, c in mail if c != b"LIMITED"}
         check("manager@example.com" in got_mail, "the manager's mail arrived")
-        import email
         from email.header import decode_header, make_header
         m = email.message_from_bytes(got_mail["manager@example.com"])
         subj = str(make_header(decode_header(m["Subject"])))
