@@ -19,3 +19,6 @@ BENCH_SCRIPTS += bench/kiosk-osk.sh
 BENCH_PROGRAMS += kiosk-pinyin
 kiosk-pinyin_SRCS := bench/kiosk-pinyin.c
 kiosk-pinyin_LIBS := kiosk common
+# notices a minute per channel against local servers; ingest beside
+# 10,000 queued notices and beside none (tests/service/gateways.py)
+BENCH_SCRIPTS += bench/service-notify.py

@@ -63,6 +63,9 @@ void kc_config_free(struct kc_audit_config *cfg)
 	free(cfg->db_path);
 	free(cfg->templates_dir);
 	free(cfg->key_use_sites);
+	free(cfg->secrets_file);
+	free(cfg->notice_key_file);
+	kc_config_channels_free(cfg);
 	for (int i = 0; i < cfg->nwebhooks; i++)
 		free(cfg->webhooks[i]);
 	for (int k = 0; k < KC_NOTICE_KINDS; k++) {
@@ -247,12 +250,13 @@ int kc_config_templates(struct kc_audit_config *cfg, char *err, size_t errlen)
 }
 
 #define CINT(sec, name, field, min, max) \
-	{ sec, name, KC_CONFIG_INT, offsetof(struct kc_audit_config, field), min, max, NULL, NULL }
+	{ sec, name, KC_CONFIG_INT, offsetof(struct kc_audit_config, field), min, max, NULL, NULL, NULL }
 #define CTEXT(sec, name, field) \
-	{ sec, name, KC_CONFIG_TEXT, offsetof(struct kc_audit_config, field), 0, 0, NULL, NULL }
+	{ sec, name, KC_CONFIG_TEXT, offsetof(struct kc_audit_config, field), 0, 0, NULL, NULL, NULL }
 #define CFILE(sec, name, field, what) \
-	{ sec, name, KC_CONFIG_FILE, offsetof(struct kc_audit_config, field), 0, 0, what, NULL }
-#define CFUNC(sec, name, fn) { sec, name, KC_CONFIG_FUNC, 0, 0, 0, NULL, fn }
+	{ sec, name, KC_CONFIG_FILE, offsetof(struct kc_audit_config, field), 0, 0, what, NULL, NULL }
+#define CFUNC(sec, name, fn) { sec, name, KC_CONFIG_FUNC, 0, 0, 0, NULL, fn, NULL }
+#define CSECT(sec, fn) { sec, NULL, KC_CONFIG_FUNC, 0, 0, 0, NULL, NULL, fn }
 
 /* Every key of keyauditd.conf (service/README.md explains them;
  * systemd/keyauditd.conf.example shows each one, t-conf-examples checks). */
@@ -281,12 +285,23 @@ static const struct kc_config_key config_keys[] = {
 	CFUNC("notify", "daily_summary_at", set_daily_summary),
 	CFUNC("templates", "dir", set_template_dir),
 	CFUNC("templates", NULL, set_template),
+	CFILE("notify", "secrets_file", secrets_file, "file name"),
+	CFILE("notify", "notice_key_file", notice_key_file, "file name"),
+	CSECT("channel", kc_config_channel_key),
+	CSECT("route", kc_config_route_key),
 };
 
 const struct kc_config_key *kc_config_keys(size_t *n)
 {
 	*n = KC_ARRAY_SIZE(config_keys);
 	return config_keys;
+}
+
+int kc_config_section_is(const char *header, const char *table_section)
+{
+	size_t n = strlen(table_section);
+
+	return strncmp(header, table_section, n) == 0 && (header[n] == '\0' || header[n] == ' ');
 }
 
 int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *key,
@@ -297,6 +312,8 @@ int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *
 	for (size_t i = 0; i < KC_ARRAY_SIZE(config_keys); i++) {
 		const struct kc_config_key *k = &config_keys[i];
 
+		if (k->set_in && kc_config_section_is(section, k->section))
+			return k->set_in(cfg, section, key, value, err, errlen);
 		if (strcmp(k->section, section) != 0)
 			continue;
 		known_section = true;
@@ -323,13 +340,26 @@ int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *
 
 static void config_key(struct kc_ini *ini, const char *name, const char *value)
 {
+	struct kc_audit_config *cfg = ini->user;
 	char why[256] = "";
-	int r = kc_config_set(ini->user, ini->section, name, value, why, sizeof(why));
+	int r = kc_config_set(cfg, ini->section, name, value, why, sizeof(why));
 
 	if (r == -ENOMEM)
 		kc_strlcpy(why, "out of memory", sizeof(why));
 	if (r < 0)
 		kc_ini_fail(ini, name, "%s", why);
+	else if (kc_config_section_is(ini->section, "route"))
+		cfg->routes[cfg->nroutes - 1].line = ini->line;
+}
+
+/* "[channel NAME]": the channel begins at its header. */
+static void config_section(struct kc_ini *ini, const char *header)
+{
+	char why[256] = "";
+
+	if (kc_config_section_is(header, "channel") &&
+	    kc_config_channel_add(ini->user, header, ini->line, why, sizeof(why)) < 0)
+		kc_ini_fail(ini, NULL, "%s", why);
 }
 
 /* What spans keys, once the file is through. */
@@ -347,11 +377,18 @@ static void config_end(struct kc_ini *ini)
 			       " neither for plain HTTP");
 	else if (kc_config_templates(cfg, why, sizeof(why)) < 0)
 		kc_ini_fail_at(ini, 0, NULL, "[templates] dir: %s", why);
+	else {
+		int line;
+
+		if (kc_config_channels_check(cfg, &line, why, sizeof(why)) < 0)
+			kc_ini_fail_at(ini, line, NULL, "%s", why);
+	}
 }
 
 int kc_config_load(struct kc_audit_config *cfg, const char *path, char *err, size_t errlen)
 {
 	static const struct kc_ini_spec spec = {
+		.section = config_section,
 		.key = config_key,
 		.end = config_end,
 		.syntax = "syntax error (expected \"key = value\" or \"[section]\")",

@@ -4,6 +4,7 @@
 #define KC_SERVICE_CONFIG_H
 #include <stddef.h>
 
+#include "service/channel.h"
 #include "service/notice.h"
 
 #define KC_MAX_WEBHOOKS 8
@@ -36,12 +37,20 @@ struct kc_audit_config {
 	char *templates_dir;	/* [templates] dir, NULL: the built-in templates */
 	char *tmpl_zh[KC_NOTICE_KINDS];
 	char *tmpl_en[KC_NOTICE_KINDS];
+	struct kc_channel_conf *channels; /* [channel NAME] sections */
+	int nchannels;
+	struct kc_route *routes;	  /* [route] rules */
+	int nroutes;
+	char *secrets_file;	/* the channels' secrets: readable by keyauditd only */
+	char *notice_key_file;	/* the notice key's secret halves (service/notice_key.h) */
 };
 
 #define KC_ESTATE_MAX 200 /* [report] estate, bytes */
 
 /* A key of keyauditd.conf: an int field in a range, a text field, a file
- * name that must not be empty, or the function that checks and sets it. */
+ * name that must not be empty, or the function that checks and sets it
+ * (set_in: one that reads the section's name too, for sections such as
+ * "[channel desk]" whose first word is the table's section). */
 enum kc_config_kind { KC_CONFIG_INT, KC_CONFIG_TEXT, KC_CONFIG_FILE, KC_CONFIG_FUNC };
 struct kc_config_key {
 	const char *section;
@@ -52,7 +61,13 @@ struct kc_config_key {
 	const char *what; /* KC_CONFIG_FILE: what is empty, for the message */
 	int (*set)(struct kc_audit_config *cfg, const char *key, const char *value, char *err,
 		   size_t errlen);
+	int (*set_in)(struct kc_audit_config *cfg, const char *section, const char *key,
+		      const char *value, char *err, size_t errlen);
 };
+
+/* Whether a section header ("channel desk") is of the table's section
+ * ("channel"): equal, or its first word. */
+int kc_config_section_is(const char *header, const char *table_section);
 
 /* The table kc_config_set() reads: every key there is. */
 const struct kc_config_key *kc_config_keys(size_t *n);
@@ -71,5 +86,19 @@ int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *
  * "PATH:LINE: what is wrong" in err. */
 int kc_config_templates(struct kc_audit_config *cfg, char *err, size_t errlen);
 void kc_config_free(struct kc_audit_config *cfg);
+
+/* [channel NAME] and [route] (config_channels.c). A channel's header
+ * ("channel desk") at line; a second one with the same name is refused. */
+int kc_config_channel_add(struct kc_audit_config *cfg, const char *header, int line, char *err,
+			  size_t errlen);
+int kc_config_channel_key(struct kc_audit_config *cfg, const char *section, const char *key,
+			  const char *value, char *err, size_t errlen);
+int kc_config_route_key(struct kc_audit_config *cfg, const char *section, const char *key,
+			const char *value, char *err, size_t errlen);
+/* Once the file is read: reads the secrets file, checks each channel has
+ * what its type needs and each rule's channels exist. 0, or -EINVAL with
+ * the message in err and the line it is about in *line (0: none). */
+int kc_config_channels_check(struct kc_audit_config *cfg, int *line, char *err, size_t errlen);
+void kc_config_channels_free(struct kc_audit_config *cfg);
 
 #endif

@@ -24,6 +24,7 @@
 #include "service/http.h"
 #include "service/chain.h"
 #include "service/ingest.h"
+#include "service/notice_key.h"
 #include "service/notify.h"
 #include "service/store.h"
 #include "service/verify.h"
@@ -40,7 +41,9 @@ static void usage(FILE *f)
 	      "  verify-chain ID               re-check a cabinet's stored hash chain, every epoch\n"
 	      "  new-epoch ID                  start a new chain epoch for a cabinet whose database was lost\n"
 	      "                                or restored from an older backup (service/README.md)\n"
-	      "  check-config                  read the configuration and report the first bad value\n",
+	      "  check-config                  read the configuration and report the first bad value\n"
+	      "  notice-key new                add a notice key pair to [notify] notice_key_file; prints\n"
+	      "                                the public half, which the cabinets are configured with\n",
 	      f);
 }
 
@@ -365,6 +368,28 @@ static int cmd_new_epoch(struct kc_audit_config *cfg, int argc, char **argv)
 	return 0;
 }
 
+/* notice-key new: a new pair; the older ones stay (numbers sealed to them
+ * still open). */
+static int cmd_notice_key(struct kc_audit_config *cfg, int argc, char **argv)
+{
+	char pub[KC_NOTICE_PUB_B64], err[512];
+
+	if (argc != 2 || strcmp(argv[1], "new") != 0) {
+		usage(stderr);
+		return 2;
+	}
+	if (!cfg->notice_key_file) {
+		kc_err("keyauditd notice-key: no [notify] notice_key_file in the configuration");
+		return 2;
+	}
+	if (kc_notice_key_new(cfg->notice_key_file, pub, err, sizeof(err)) < 0) {
+		kc_err("keyauditd notice-key: %s", err);
+		return 1;
+	}
+	printf("%s\n", pub);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -430,6 +455,8 @@ int main(int argc, char **argv)
 		r = cmd_cabinet(&cfg, cmd, argc, argv);
 	else if (strcmp(cmd, "new-epoch") == 0)
 		r = cmd_new_epoch(&cfg, argc, argv);
+	else if (strcmp(cmd, "notice-key") == 0)
+		r = cmd_notice_key(&cfg, argc, argv);
 	else if (strcmp(cmd, "check-config") == 0)
 		r = printf("configuration OK\n") < 0;
 	else {

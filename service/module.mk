@@ -106,3 +106,14 @@ $(TEMPLATES_C): $(NOTICE_TEMPLATES) service/templates-gen.sh
 # "today" for a day gone by, board faults, cabinets offline, owners told of
 # their keys' use, the admin's template files
 TEST_SCRIPTS += tests/service/t-notice-texts.py
+# the SMS gateways' request signatures (service/sign.c) against the
+# vendors' published worked examples
+TEST_PROGRAMS += t-sign
+t-sign_SRCS := tests/service/t-sign.c
+t-sign_LIBS := service common
+# notices through the channels (service/channel*.c) against local servers
+# speaking each vendor's protocol: WeCom robot, Aliyun and Tencent Cloud
+# SMS (signatures checked in Python), SMTP with STARTTLS (aiosmtpd); the
+# notice key's rotation (python3-nacl seals the numbers)
+TEST_SCRIPTS += tests/service/t-channels.py
+DEBS_TEST += python3-nacl python3-aiosmtpd

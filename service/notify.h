@@ -1,6 +1,9 @@
 /* Notices: created in the ingest transaction (one row per notice-worthy
- * event, one delivery per webhook), delivered by their own thread over
- * libcurl with exponential backoff; every attempt recorded. */
+ * event; a delivery per [notify] webhook and per target of each [route]
+ * rule naming its kind), delivered by their own thread through the
+ * channels (service/channel.h) with exponential backoff, each channel
+ * paced, an SMS with no clear answer looked up rather than sent again;
+ * every attempt recorded. */
 #ifndef KC_SERVICE_NOTIFY_H
 #define KC_SERVICE_NOTIFY_H
 #include <jansson.h>
@@ -10,7 +13,9 @@
 #include "service/store.h"
 
 /* Adds a notice of kind for event (cabinet, seq, type) with the template
- * fields in fields (string members), and a pending delivery per webhook.
+ * fields in fields (string members), and its deliveries: one per webhook,
+ * one per target of each rule for its kind and site (an SMS to a notice
+ * with no phone_sealed is failed at once, and says so).
  * A notice for the same (cabinet, seq, type) is added once. Call inside
  * the caller's transaction. Returns 1 when added, 0 when already there,
  * or -errno. */

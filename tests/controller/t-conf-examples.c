@@ -119,12 +119,13 @@ static void example_read(struct example *ex, const char *file)
 		len += l;
 		ex->text[len++] = '\n';
 		ex->text[len] = '\0';
-		if (*s == '[') {
+		/* a section header, or one commented out (";[channel desk]") */
+		if (*s == '[' || ((*s == ';' || *s == '#') && s[1] == '[')) {
 			char *end = strchr(s, ']');
 
 			if (end)
 				*end = '\0';
-			kc_strlcpy(section, s + 1, sizeof(section));
+			kc_strlcpy(section, s + (*s == '[' ? 1 : 2), sizeof(section));
 			continue;
 		}
 		if (ex->n < EX_MAX && key_line(s, &ex->keys[ex->n])) {
@@ -182,7 +183,7 @@ static void check_service(void)
 		bool seen = false;
 
 		for (int j = 0; j < ex.n && !seen; j++)
-			seen = strcmp(ex.keys[j].section, keys[i].section) == 0 &&
+			seen = kc_config_section_is(ex.keys[j].section, keys[i].section) &&
 			       (!keys[i].name || strcmp(ex.keys[j].name, keys[i].name) == 0);
 		if (!seen)
 			fail(&ex, 0, "[%s] %s is in service/config.c's table but not in the example",

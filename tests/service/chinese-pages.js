@@ -80,6 +80,7 @@ const PAGES = [
   ['handovers', async (page) => follow(page, page.locator('nav a[href="/r/handovers"]'))],
   ['chain', async (page) => follow(page, page.locator('nav a[href="/r/chain"]'))],
   ['problems', async (page) => follow(page, page.locator('nav a[href="/r/problems"]'))],
+  ['deliveries', async (page) => follow(page, page.locator('nav a[href="/r/deliveries"]'))],
   ['bad-filter', async (page) => {
     await follow(page, page.locator('nav a[href="/r/handovers"]'));
     await page.fill('form.filter input[name="from"]', '上周');

@@ -2,7 +2,7 @@
 # Configuration: every bad value is refused with a message naming the file,
 # the line and the key, and a non-zero exit; defaults -> file -> command
 # line; the schema is migrated at start and a database newer than the code
-# is refused.
+# is refused; channels and routes ([channel NAME], [route]) likewise.
 set -u
 : "${KEYCAB_BIN:?}"
 tmp=$(mktemp -d)
@@ -39,6 +39,15 @@ expect_bad "[database]\npath =\n" "bad12.conf:2: [database] path: the database p
 expect_bad "[server]\nlisten = localhost\n" "bad13.conf:2: [server] listen: \"localhost\" is not a numeric IPv4 or IPv6 address"
 expect_bad "[notify]\noffline_after_s = 2\n" "bad14.conf:2: [notify] offline_after_s: 2 is out of range (5 to 604800)"
 expect_bad "[templates]\nboard_fault.zh = {owner_name}：{board}\n" "bad15.conf:2: [templates] board_fault.zh: unknown field {owner_name}; notices of kind board_fault have"
+expect_bad "[channel desk]\nurl = https://qyapi.weixin.qq.com/cgi-bin/webhook/send\n" "bad16.conf:1: [channel desk]: no type"
+expect_bad "[channel desk]\ntype = pager\n" "bad17.conf:2: [channel desk] type: \"pager\" is no channel type"
+expect_bad "[channel sms]\ntype = sms_aliyun\nurl = https://dysmsapi.aliyuncs.com/\nkey_id = k\nsign_name = s\n" \
+	"bad18.conf:1: [channel sms]: no secret (the AccessKey secret or SecretKey, in [notify] secrets_file)"
+expect_bad "[channel m]\ntype = smtp\nurl = smtp://127.0.0.1:587\nfrom = a@example.com\n[route]\nalarm = m\n" \
+	"bad19.conf:6: [route] alarm: m is an smtp channel: name the address (m:manager@example.com)"
+expect_bad "[route]\nalarm = desk\n" "bad20.conf:2: [route] alarm: no channel \"desk\" ([channel desk] is not in the file)"
+expect_bad "[route]\nalarms = desk\n" "bad21.conf:2: [route] alarms: no notice kind alarms"
+expect_bad "[channel a]\ntype = webhook\nurl = https://h/x\n[channel a]\n" "bad22.conf:4: [channel a]: a second [channel a] (the first at line 1)"
 
 echo "== template files ([templates] dir)"
 mkdir -p "$tmp/tpl"
