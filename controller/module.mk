@@ -141,6 +141,7 @@ t-cli-render_LIBS := common
 TEST_SCRIPTS += tests/controller/t-proto-codes.sh
 TEST_SCRIPTS += tests/controller/t-codes.sh
 TEST_SCRIPTS += tests/kiosk/t-pages-tap.sh
+TEST_SCRIPTS += tests/kiosk/t-pages-edge.sh
 # changes that wait for the cabinet's disk (controller/backlog.h)
 controller_SRCS += controller/backlog.c
 # the cabinet's own disk full or read-only, and a start that fails (root: tmpfs, loop ext4)
