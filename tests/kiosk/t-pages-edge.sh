@@ -25,7 +25,9 @@ kc release K-HY-1-104 --purpose inspection --borrower E01 --due-in 1h >/dev/null
 kc logout >/dev/null
 KIOSK_PID=
 trap '[ -n "$KIOSK_PID" ] && kill $KIOSK_PID 2>/dev/null && wait $KIOSK_PID 2>/dev/null; kc_cleanup' EXIT
-kiosk_start kiosk "idle_timeout = 5m" || exit 1
+# each screen is reached from a fresh load of the page: room for the event
+# streams of the loads before it that the kiosk has not seen end yet
+kiosk_start kiosk "idle_timeout = 5m" "max_pages = 64" || exit 1
 KIOSK_PID=$KPID
 KIOSK_URL=$KURL KIOSK_PAIR=$KPAIR kiosk_node t-pages-edge.js
 kc_finish

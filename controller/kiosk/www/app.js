@@ -14,7 +14,7 @@
 import { $, S } from './state.js';
 import { render, show } from './dom.js';
 import { api } from './api.js';
-import { header, tick, touch } from './header.js';
+import { header, noticesWatch, tick, touch } from './header.js';
 import { connect } from './live.js';
 import { loggedIn, logout } from './session.js';
 import { idle } from './screen-idle.js';
@@ -29,6 +29,7 @@ function init() {
   $('logout').addEventListener('click', logout);
   ['pointerdown', 'keydown'].forEach(function (n) { document.addEventListener(n, touch, true); });
   header();
+  noticesWatch();
   show(idle, {});
   setInterval(tick, 1000);
   connect();
