@@ -142,6 +142,7 @@ TEST_SCRIPTS += tests/controller/t-proto-codes.sh
 TEST_SCRIPTS += tests/controller/t-codes.sh
 TEST_SCRIPTS += tests/kiosk/t-pages-tap.sh
 TEST_SCRIPTS += tests/kiosk/t-pages-edge.sh
+TEST_SCRIPTS += tests/kiosk/t-kiosk-alarm.sh
 # changes that wait for the cabinet's disk (controller/backlog.h)
 controller_SRCS += controller/backlog.c
 # the cabinet's own disk full or read-only, and a start that fails (root: tmpfs, loop ext4)
