@@ -18,6 +18,8 @@
  *   POST /api/logout       screen
  *   POST /api/op/<op>      screen: an op of the allow-list (ops.c), sent
  *                          with the session
+ *   GET  /api/speech/<prompt>?slot=S&lang=L
+ *                          screen: a spoken prompt as a WAV (voice.c)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -447,6 +449,29 @@ static enum MHD_Result h_op(struct MHD_Connection *c, struct http_req *rq, const
 	return http_answer(c, 200, rep);
 }
 
+/* ---- spoken prompts ---- */
+
+static enum MHD_Result h_speech(struct MHD_Connection *c, struct http_req *rq, const char *prompt)
+{
+	const char *slot = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "slot");
+	const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+	unsigned char *wav = NULL;
+	size_t len = 0;
+	int r;
+
+	(void)rq;
+	r = kiosk_voice_wav(prompt, slot, lang, &wav, &len);
+	if (r == -EPERM)
+		return http_error(c, 404, KCM_voice_off);
+	if (r == -ENOENT)
+		return http_error(c, 404, KCM_voice_no_prompt);
+	if (r < 0) {
+		kc_warn("spoken prompt %.32s: espeak-ng: %s", prompt, strerror(-r));
+		return http_error(c, 503, KCM_voice_failed);
+	}
+	return http_send(c, NULL, 200, "audio/wav", (const char *)wav, len, true);
+}
+
 /* ---- routes ---- */
 
 enum http_who {
@@ -471,6 +496,7 @@ static const struct http_route http_routes[] = {
 	{ KC_HTTPD_POST, "/api/login", false, HTTP_SCREEN, h_login },
 	{ KC_HTTPD_POST, "/api/logout", false, HTTP_SCREEN, h_logout },
 	{ KC_HTTPD_POST, "/api/op/", true, HTTP_SCREEN, h_op },
+	{ KC_HTTPD_GET, "/api/speech/", true, HTTP_SCREEN, h_speech },
 };
 
 /* The route of url: the first row whose path fits; *rest: what follows a

@@ -38,8 +38,8 @@ static void usage(FILE *f)
 /* The terminal's settings, sent first on every page's stream. */
 static json_t *kiosk_settings(const struct kiosk_conf *c, const char *reader)
 {
-	return json_pack("{s:s, s:I, s:s}", "language", kiosk_languages[c->language], "idle_timeout_s",
-			 (json_int_t)(c->idle_ms / 1000), "card_reader", reader);
+	return json_pack("{s:s, s:I, s:s, s:b}", "language", kiosk_languages[c->language], "idle_timeout_s",
+			 (json_int_t)(c->idle_ms / 1000), "card_reader", reader, "speech", c->speech);
 }
 
 /* A card from the reader: a login for the paired screen, when its page
@@ -232,6 +232,7 @@ int main(int argc, char **argv)
 		kc_err("starting: %s", strerror(-r));
 		return 1;
 	}
+	kiosk_voice_init(conf.speech, conf.espeak);
 	settings = kiosk_settings(&conf, conf.card_device[0] ? "down" : "none");
 	r = kiosk_relay_start(conf.socket_path, settings, conf.max_streams, err, sizeof(err));
 	json_decref(settings);
@@ -267,6 +268,7 @@ int main(int argc, char **argv)
 	kiosk_keycabd_close();
 	kiosk_relay_free();
 	kiosk_pair_free();
+	kiosk_voice_free();
 	close(tfd);
 	close(sigfd);
 	if (r < 0) {

@@ -25,6 +25,8 @@ act() {
 			wait_key K-HY-1-104 out &&
 			kc release K-HY-1-103 --purpose inspection --borrower E01 --due-in 1h >/dev/null && sim remove A07 >/dev/null &&
 			wait_key K-HY-1-103 out && kc logout >/dev/null ;;
+	espeak) # the prompt as espeak-ng says it, in Chinese, at the kiosk's speed
+		espeak-ng -v cmn -s 150 --stdout "B01 号格已打开，请取钥匙" >"$T/expected.wav" ;;
 	speech-off) # the terminal again, with speech = off
 		kiosk_stop "$KIOSK_PID"
 		kiosk_start kiosk "idle_timeout = 5m" "speech = off" && KIOSK_PID=$KPID ;;

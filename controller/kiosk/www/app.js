@@ -18,6 +18,7 @@ import { header, noticesWatch, tick, touch } from './header.js';
 import { connect } from './live.js';
 import { loggedIn, logout } from './session.js';
 import { idle } from './screen-idle.js';
+import { takeoverRender } from './screen-alarm.js';
 
 /* ---- start ---- */
 function init() {
@@ -25,6 +26,7 @@ function init() {
     S.lang = S.lang === 'en' ? 'zh-CN' : 'en';
     header();
     if (S.cur) render();
+    takeoverRender();
   });
   $('logout').addEventListener('click', logout);
   ['pointerdown', 'keydown'].forEach(function (n) { document.addEventListener(n, touch, true); });

@@ -6,6 +6,7 @@ import { btn, h, rerender, show } from './dom.js';
 import { op } from './api.js';
 import { padEdit, padKeys } from './screen-login.js';
 import { grantWatch } from './screen-grant.js';
+import { say } from './voice.js';
 
 export var DUE = {
   '2h': { s: 7200, label: function () { return t('due_in_h', { h: 2 }); } },
@@ -81,5 +82,6 @@ export function releaseAndWatch(ctx, req, back) {
     var g = { rep: rep, key: ctx.key, who: ctx.who, state: S.loanEv[rep.loan] === 'release.taken' ? 'taken' : 'open', started: Date.now(), back: back };
     S.grants[rep.loan] = g;
     show(grantWatch, g);
+    say('slot_open', rep.slot);
   });
 }
