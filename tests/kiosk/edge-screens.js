@@ -1,12 +1,14 @@
 // Every screen of the terminal, and the taps that reach it, for the edge
 // walk (t-pages-edge.js): a screen is { name, from, go(page, env) }, from
 // 'idle' (nobody logged in) or 'home' (S01 logged in); go taps from
-// there to the screen and waits for it. The walk reaches each in turn,
+// there to the screen and waits for it (the last ones change the
+// cabinet: a slot opened, alarms raised). The walk reaches each in turn,
 // puts notices up and checks that every button lies on screen. A new
 // screen is one more row here. The estate: the demo's, set up by
 // t-pages-edge.sh (a letter for K-HY-1-101, K-HY-1-103 back in A08 with a
 // wrong-slot alarm and its inspection to record, K-HY-1-104 out).
 'use strict';
+const { sim } = require('./lib.js');
 
 const tap = async (page, sel) => { await page.waitForSelector(sel); await page.tap(sel); };
 const taps = async (page, ...sels) => { for (const s of sels) await tap(page, s); };
@@ -33,6 +35,10 @@ const SCREENS = [
   { name: 'alarm-clear', from: 'home', go: async (page) => { await taps(page, '[data-t=tile-alarms]', '[data-t=alarm-clear]'); await page.waitForSelector('[data-t=alarm-clear-go]'); } },
   { name: 'handover', from: 'home', go: async (page) => { await taps(page, '[data-t=tile-handover]', '[data-t=handover-start]'); await page.waitForSelector('[data-t=handover-incoming]'); } },
   { name: 'handover-pin', from: 'home', go: async (page) => { await taps(page, '[data-t=tile-handover]', '[data-t=handover-start]', '[data-t=handover-incoming]', '[data-t=name-S02]'); await page.waitForSelector('[data-k="0"]'); } },
+  { name: 'grant', from: 'home', go: async (page) => { await taps(page, '[data-t=tile-repair]', '[data-t=key-K-HY-1-108]', '[data-t=name-E01]', '[data-k="1"]', '[data-t=open]'); await page.waitForSelector('[data-t=slot-open]'); } },
+  { name: 'reseat', from: 'home', go: async (page) => { await taps(page, '[data-t=tile-alarms]', '[data-t=alarm-reseat]'); await page.waitForSelector('[data-t=reseat]'); } },
+  { name: 'takeover-idle', from: 'idle', go: async (page) => { await sim('remove A05'); await page.waitForSelector('[data-t=takeover-login]'); } },
+  { name: 'takeover', from: 'home', go: async (page) => { await sim('remove A06'); await page.waitForSelector('[data-t=takeover-clear]'); } },
 ];
 
 module.exports = { SCREENS, tap, taps };
