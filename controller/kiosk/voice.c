@@ -20,7 +20,7 @@
 #include "common/util.h"
 #include "controller/kiosk/kiosk.h"
 
-#define VOICE_WAV_MAX (4 * 1024 * 1024) /* a prompt is a few seconds: ~45 kB/s */
+#define VOICE_WAV_MAX ((size_t)4 * 1024 * 1024) /* a prompt is a few seconds: ~45 kB/s */
 #define VOICE_TIMEOUT_MS 10000
 #define VOICE_CACHE 32
 #define VOICE_SLOT_MAX 8
@@ -110,7 +110,7 @@ static void voice_wav_sizes(unsigned char *d, size_t len)
 static int voice_read(int fd, unsigned char **out, size_t *len)
 {
 	int64_t end = kc_mono_ms() + VOICE_TIMEOUT_MS;
-	size_t cap = 256 * 1024, n = 0;
+	size_t cap = (size_t)256 * 1024, n = 0;
 	unsigned char *buf = malloc(cap);
 
 	if (!buf)
@@ -219,9 +219,9 @@ int kiosk_voice_wav(const char *prompt, const char *slot, const char *lang, unsi
 
 	if (!voice.on)
 		return -EPERM;
-	for (p = 0; p < KC_ARRAY_SIZE(voice_prompts) && strcmp(voice_prompts[p].name, prompt); p++)
+	for (p = 0; p < KC_ARRAY_SIZE(voice_prompts) && strcmp(voice_prompts[p].name, prompt) != 0; p++)
 		;
-	for (l = 0; l < KC_ARRAY_SIZE(voice_langs) && strcmp(voice_langs[l].name, lang ? lang : "zh-CN"); l++)
+	for (l = 0; l < KC_ARRAY_SIZE(voice_langs) && strcmp(voice_langs[l].name, lang ? lang : "zh-CN") != 0; l++)
 		;
 	if (p == KC_ARRAY_SIZE(voice_prompts) || l == KC_ARRAY_SIZE(voice_langs) || !voice_slot_ok(slot))
 		return -ENOENT;

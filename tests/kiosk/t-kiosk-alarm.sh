@@ -20,11 +20,7 @@ kc_start
 act() {
 	case $1 in
 	two-out) # K-HY-1-103 (A07) and K-HY-1-104 (A08) out on inspection
-		login S01 1111 &&
-			kc release K-HY-1-104 --purpose inspection --borrower E01 --due-in 1h >/dev/null && sim remove A08 >/dev/null &&
-			wait_key K-HY-1-104 out &&
-			kc release K-HY-1-103 --purpose inspection --borrower E01 --due-in 1h >/dev/null && sim remove A07 >/dev/null &&
-			wait_key K-HY-1-103 out && kc logout >/dev/null ;;
+		kiosk_two_out ;;
 	espeak) # the prompt as espeak-ng says it, in Chinese, at the kiosk's speed
 		espeak-ng -v cmn -s 150 --stdout "B01 号格已打开，请取钥匙" >"$T/expected.wav" ;;
 	speech-off) # the terminal again, with speech = off

@@ -17,12 +17,8 @@ login S01 1111
 ENT=$(kc --json entrustments | json "[e['entrustment'] for e in d['entrustments'] if e['key']=='K-HY-1-101'][0]")
 echo 440301199512125559 | kc --json letter file "$ENT" --borrower '谭伟' --id-type id_card --id-stdin \
 	--to "$(date -u -d '+14 days' +%Y-%m-%d)" --ref WT-2026-001 >/dev/null || bad "the letter for K-HY-1-101"
-kc release K-HY-1-104 --purpose inspection --borrower E01 --due-in 1h >/dev/null && sim remove A08 >/dev/null &&
-	wait_key K-HY-1-104 out &&
-	kc release K-HY-1-103 --purpose inspection --borrower E01 --due-in 1h >/dev/null && sim remove A07 >/dev/null &&
-	wait_key K-HY-1-103 out && sim insert A08 $((0x1007)) >/dev/null && wait_key K-HY-1-103 in && wait_coil A08 off ||
-	bad "K-HY-1-103 back in the wrong slot"
 kc logout >/dev/null
+kiosk_wrong_slot || bad "K-HY-1-103 back in the wrong slot"
 KIOSK_PID=
 trap '[ -n "$KIOSK_PID" ] && kill $KIOSK_PID 2>/dev/null && wait $KIOSK_PID 2>/dev/null; kc_cleanup' EXIT
 # each screen is reached from a fresh load of the page: room for the event

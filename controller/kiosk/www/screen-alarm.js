@@ -1,6 +1,7 @@
 /* An alarm that takes the screen over: a tamper, a wrong slot, a fault,
- * raised while this page is open (logged in or not). Laid over whatever
- * screen is up (#alarm in index.html): what happened, which key (by its
+ * raised while this page is open (logged in or not). In the place of
+ * whatever screen is up (#alarm in index.html; the screen is kept, and
+ * back once the alarms are dealt with or laid aside): what happened, which key (by its
  * unit) and slot, what to do, and the action one tap away: moving a key
  * home from a wrong slot, clearing with a note, or logging in first.
  * Several: a list, the oldest first. "Later" lays it aside until the next
