@@ -76,7 +76,8 @@ browserTest('t-kiosk-alarm', async ({ terminal, shots }) => {
   await page.tap('[data-t=name-S01]');
   for (const d of '1111') await page.tap(`[data-k="${d}"]`);
   await page.tap('[data-t=pin-ok]');
-  check(!!(await page.waitForSelector('[data-t=tile-find]')), 'logged in from the takeover (登录处理)');
+  /* home, under the takeover */
+  check(!!(await page.waitForSelector('[data-t=tile-find]', { state: 'attached' })), 'logged in from the takeover (登录处理)');
   check(await until(async () => !(await page.$eval('#alarm', (e) => e.hidden)) && !!(await page.$('[data-t=takeover-reseat]')), 5000),
     'logged in, the alarms are laid over the screen again, with their actions');
   check(!!(await page.$('[data-type=tamper] [data-t=takeover-clear]')), 'the tamper alarm: 写说明并消除 one tap away');

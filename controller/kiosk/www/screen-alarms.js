@@ -15,7 +15,8 @@ export function alarmList(ctx) {
     return h('div.muted', { text: t('busy') });
   }
   return [h('h1', { text: t('alarms_title') }), refusal(ctx.rep),
-    ctx.alarms.length ? h('div.list', {}, ctx.alarms.map(function (a) {
+    /* one being cleared is shown alone: its note and 消除告警 on screen */
+    ctx.alarms.length ? h('div.list', {}, ctx.alarms.filter(function (a) { return !ctx.open || ctx.open === a.alarm; }).map(function (a) {
       var open = ctx.open === a.alarm;
       return h('div.item', { 'data-t': 'alarm-' + a.alarm }, h('div.main', {},
         h('div.title', { text: t('alarm_item', { type: alarmName(a.type), where: [a.key && unitOf(a.key), a.slot ? t('slot', { slot: a.slot }) : ''].filter(Boolean).join(' · ') }) }),
@@ -33,7 +34,7 @@ export function alarmList(ctx) {
       !open && isOperator() && a.type === 'wrong_slot' && a.key ? btn(t('reseat'), function () { reseat(ctx, a); }, 'primary', 'alarm-reseat') : null,
       !open && isOperator() ? btn(t('alarm_clear'), function () { ctx.open = a.alarm; ctx.note = ''; ctx.crep = null; rerender(ctx); }, '', 'alarm-clear') : null);
     })) : h('div.muted', { text: t('alarms_none') }),
-    h('div.row', {}, btn(t('back'), function () { show(home, {}); }, '', 'back'))];
+    h('div.row', {}, btn(t('back'), function () { if (ctx.open) { ctx.open = null; rerender(ctx); } else show(home, {}); }, '', 'back'))];
 }
 alarmList.screen = 'alarms';
 
