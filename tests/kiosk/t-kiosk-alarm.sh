@@ -33,4 +33,6 @@ trap '[ -n "$KIOSK_PID" ] && kill $KIOSK_PID 2>/dev/null && wait $KIOSK_PID 2>/d
 kiosk_start kiosk "idle_timeout = 5m" || exit 1
 KIOSK_PID=$KPID
 KIOSK_URL=$KURL KIOSK_PAIR=$KPAIR kiosk_node t-kiosk-alarm.js
+kiosk_end "$KIOSK_PID" kiosk
+KIOSK_PID=
 kc_finish
