@@ -36,8 +36,7 @@ browserTest('t-kiosk-alarm', async ({ terminal, shots }) => {
   const page = t.page;
   const text = async (sel) => ((await page.$(sel)) ? page.textContent(sel) : '');
   const speech = () => t.requests.filter((u) => u.includes('/api/speech/'));
-  // one prompt after another: the next is asked for once the one before has played
-  const asked = (p) => until(async () => speech().some((u) => u.includes(p)), 15000);
+  const asked = (p) => until(async () => speech().some((u) => u.includes(p)), 5000);
   check(await pair(t), 'paired as the display pairs it');
   await page.waitForSelector('[data-t=idle]');
 

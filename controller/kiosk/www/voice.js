@@ -1,11 +1,11 @@
 /* Sound and speech through the display's audio: a tone for an alarm
  * (WebAudio), and the kiosk's spoken prompts (GET /api/speech/<prompt>,
  * espeak-ng's WAV: the Chinese, then the English when the page is in
- * English), one after another. Speech only when the terminal has it on
+ * English). Speech only when the terminal has it on
  * (the kiosk's settings: S.speech). */
 import { S } from './state.js';
 
-var audio = null, queue = [], playing = false;
+var audio = null, pending = [], playing = null;
 
 /* Three short beeps, high and low. */
 export function tone() {
@@ -28,19 +28,23 @@ export function tone() {
   } catch (e) { /* a display without audio: the screen says it */ }
 }
 /* A prompt of the kiosk's (slot_open, alarm_tamper, alarm_wrong_slot,
- * alarm_fault) about a slot. */
+ * alarm_fault) about a slot. Asked for at once; the newest takes the
+ * place of any not begun (a board's faults one after another, a slot
+ * opening meanwhile: the last is heard), the one playing ends first. */
 export function say(prompt, slot) {
   if (!S.speech || !slot) return;
-  (S.lang === 'en' ? ['zh-CN', 'en'] : ['zh-CN']).forEach(function (l) {
-    queue.push('/api/speech/' + prompt + '?slot=' + encodeURIComponent(slot) + '&lang=' + l);
+  pending = (S.lang === 'en' ? ['zh-CN', 'en'] : ['zh-CN']).map(function (l) {
+    var a = new Audio('/api/speech/' + prompt + '?slot=' + encodeURIComponent(slot) + '&lang=' + l);
+    a.preload = 'auto';
+    return a;
   });
   next();
 }
 function next() {
-  if (playing || !queue.length) return;
-  var a = new Audio(queue.shift()), over = false;
-  var done = function () { if (over) return; over = true; playing = false; next(); };
-  playing = true;
+  if (playing || !pending.length) return;
+  var a = pending.shift(), over = false;
+  var done = function () { if (over) return; over = true; playing = null; next(); };
+  playing = a;
   a.addEventListener('ended', done);
   a.addEventListener('error', done);
   var p = a.play();
