@@ -12,6 +12,7 @@
 const fs = require('fs');
 const path = require('path');
 const { browserTest, pair, until, check, sim, shell, loginPin } = require('./lib.js');
+const { typeChinese } = require('./osk.js');
 
 // A WAV's format, length and loudness (16-bit PCM, the 'data' chunk).
 function wavInfo(buf) {
@@ -81,6 +82,30 @@ browserTest('t-kiosk-alarm', async ({ terminal, shots }) => {
     'logged in, the alarms are laid over the screen again, with their actions');
   check(!!(await page.$('[data-type=tamper] [data-t=takeover-clear]')), 'the tamper alarm: 写说明并消除 one tap away');
   await t.shot('takeover-logged-in');
+
+  /* the tamper cleared with a note typed on the on-screen keyboard */
+  await page.tap('[data-type=tamper] [data-t=takeover-clear]');
+  await page.waitForSelector('[data-t=alarm-note]');
+  check((await page.$$('[data-t^=alarm-]:has([data-t=alarm-note])')).length === 1 && !(await page.$('[data-t=alarm-reseat]')),
+    'one tap: the tamper alarm alone, its note field open');
+  await page.tap('[data-t=alarm-note]');
+  await typeChinese(page, 'yaoshi', '钥匙');
+  await typeChinese(page, 'zhaohui', '找回');
+  check((await page.$eval('[data-t=alarm-note]', (e) => e.value)) === '钥匙找回', 'the note typed by taps: 钥匙找回');
+  await t.shot('alarm-note');
+  await page.tap('[data-t=alarm-clear-go]');
+  await page.waitForSelector('[data-t=alarm-cleared]', { timeout: 5000 });
+  check(true, 'the tamper alarm cleared with its note');
+  /* the next login finds the wrong slot still up */
+  await page.tap('[data-t=logout]');
+  await page.tap('[data-t=login-pin]');
+  await page.tap('[data-t=name-S01]');
+  for (const d of '1111') await page.tap(`[data-k="${d}"]`);
+  await page.tap('[data-t=pin-ok]');
+  check(!!(await page.waitForSelector('[data-t=tile-find]', { state: 'attached' })), 'logged in again');
+  check(await until(async () => !(await page.$eval('#alarm', (e) => e.hidden)), 5000) &&
+    (await page.$$eval('[data-t=takeover-list] > .item', (l) => l.map((e) => e.dataset.type))).join(',') === 'wrong_slot',
+  'the takeover again, the wrong slot alone left');
   await page.tap('[data-t=takeover-reseat]');
   await page.waitForSelector('[data-t=reseat-open]');
   check(await until(async () => (await sim('coil A08')).includes('OK on'), 5000), 'one tap: A08 opens at the simulator');
