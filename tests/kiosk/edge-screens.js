@@ -1,5 +1,6 @@
 // Every screen of the terminal, and the taps that reach it, for the edge
-// walk (t-pages-edge.js): a screen is { name, from, go(page, env) }, from
+// walk (t-pages-edge.js): a screen is { name, from, go(page), keyboard }
+// (keyboard: the on-screen keyboard is up, for a field), from
 // 'idle' (nobody logged in) or 'home' (S01 logged in); go taps from
 // there to the screen and waits for it (the last ones change the
 // cabinet: a slot opened, alarms raised). The walk reaches each in turn,
@@ -33,6 +34,9 @@ const SCREENS = [
   { name: 'inspect-form', from: 'home', go: async (page) => { await taps(page, '[data-t=tile-out]', '[data-t^=inspect-]', '[data-t=result-problems]'); await page.waitForSelector('[data-t=save]'); } },
   { name: 'alarms', from: 'home', go: async (page) => { await taps(page, '[data-t=tile-alarms]'); await page.waitForSelector('[data-t=alarm-reseat]'); } },
   { name: 'alarm-clear', from: 'home', go: async (page) => { await taps(page, '[data-t=tile-alarms]', '[data-t=alarm-clear]'); await page.waitForSelector('[data-t=alarm-clear-go]'); } },
+  { name: 'alarm-clear-keyboard', keyboard: true, from: 'home', go: async (page) => { await taps(page, '[data-t=tile-alarms]', '[data-t=alarm-clear]', '[data-t=alarm-note]'); await page.waitForSelector('#osk:not([hidden])'); } },
+  { name: 'inspect-form-keyboard', keyboard: true, from: 'home', go: async (page) => { await taps(page, '[data-t=tile-out]', '[data-t^=inspect-]', '[data-t=result-problems]', '[data-t=problems]'); await page.waitForSelector('#osk:not([hidden])'); } },
+  { name: 'find-keyboard', keyboard: true, from: 'home', go: async (page) => { await taps(page, '[data-t=tile-find]', '[data-t=search]'); await page.waitForSelector('#osk:not([hidden])'); } },
   { name: 'handover', from: 'home', go: async (page) => { await taps(page, '[data-t=tile-handover]', '[data-t=handover-start]'); await page.waitForSelector('[data-t=handover-incoming]'); } },
   { name: 'handover-pin', from: 'home', go: async (page) => { await taps(page, '[data-t=tile-handover]', '[data-t=handover-start]', '[data-t=handover-incoming]', '[data-t=name-S02]'); await page.waitForSelector('[data-k="0"]'); } },
   { name: 'grant', from: 'home', go: async (page) => { await taps(page, '[data-t=tile-repair]', '[data-t=key-K-HY-1-108]', '[data-t=name-E01]', '[data-k="1"]', '[data-t=open]'); await page.waitForSelector('[data-t=slot-open]'); } },

@@ -127,4 +127,10 @@ function noticesCount() {
 }
 export function noticesWatch() {
   new MutationObserver(noticesCount).observe($('notice'), { childList: true, subtree: true });
+  /* the screen shrunk (a notice, a banner, the keyboard): the field typed
+   * into stays in view */
+  new ResizeObserver(function () {
+    var f = document.activeElement;
+    if (f && f !== document.body && $('screen').contains(f)) f.scrollIntoView({ block: 'nearest' });
+  }).observe($('screen'));
 }
