@@ -37,6 +37,14 @@ browserTest('t-kiosk-alarm', async ({ terminal, shots }) => {
   const page = t.page;
   const text = async (sel) => ((await page.$(sel)) ? page.textContent(sel) : '');
   const speech = () => t.requests.filter((u) => u.includes('/api/speech/'));
+  // S01's login from a button (登录处理, 用密码登录), home under the takeover
+  const pinLogin = async (from) => {
+    await page.tap(from);
+    await page.tap('[data-t=name-S01]');
+    for (const d of '1111') await page.tap(`[data-k="${d}"]`);
+    await page.tap('[data-t=pin-ok]');
+    return !!(await page.waitForSelector('[data-t=tile-find]', { state: 'attached' }));
+  };
   const asked = (p) => until(async () => speech().some((u) => u.includes(p)), 5000);
   check(await pair(t), 'paired as the display pairs it');
   await page.waitForSelector('[data-t=idle]');
@@ -72,12 +80,7 @@ browserTest('t-kiosk-alarm', async ({ terminal, shots }) => {
   await t.shot('takeover-two');
 
   /* logged in from the takeover: the action is one tap away */
-  await page.tap('[data-t=takeover-login]');
-  await page.tap('[data-t=name-S01]');
-  for (const d of '1111') await page.tap(`[data-k="${d}"]`);
-  await page.tap('[data-t=pin-ok]');
-  /* home, under the takeover */
-  check(!!(await page.waitForSelector('[data-t=tile-find]', { state: 'attached' })), 'logged in from the takeover (登录处理)');
+  check(await pinLogin('[data-t=takeover-login]'), 'logged in from the takeover (登录处理)');
   check(await until(async () => !(await page.$eval('#alarm', (e) => e.hidden)) && !!(await page.$('[data-t=takeover-reseat]')), 5000),
     'logged in, the alarms are laid over the screen again, with their actions');
   check(!!(await page.$('[data-type=tamper] [data-t=takeover-clear]')), 'the tamper alarm: 写说明并消除 one tap away');
@@ -98,11 +101,7 @@ browserTest('t-kiosk-alarm', async ({ terminal, shots }) => {
   check(true, 'the tamper alarm cleared with its note');
   /* the next login finds the wrong slot still up */
   await page.tap('[data-t=logout]');
-  await page.tap('[data-t=login-pin]');
-  await page.tap('[data-t=name-S01]');
-  for (const d of '1111') await page.tap(`[data-k="${d}"]`);
-  await page.tap('[data-t=pin-ok]');
-  check(!!(await page.waitForSelector('[data-t=tile-find]', { state: 'attached' })), 'logged in again');
+  check(await pinLogin('[data-t=login-pin]'), 'logged in again');
   check(await until(async () => !(await page.$eval('#alarm', (e) => e.hidden)), 5000) &&
     (await page.$$eval('[data-t=takeover-list] > .item', (l) => l.map((e) => e.dataset.type))).join(',') === 'wrong_slot',
   'the takeover again, the wrong slot alone left');
