@@ -62,8 +62,8 @@ browserTest('t-kiosk-alarm', async ({ terminal, shots }) => {
   /* the wrong-slot alarm takes the idle screen over */
   check(await until(async () => !(await page.$eval('#alarm', (e) => e.hidden)), 5000), 'the wrong-slot alarm takes the idle screen over');
   const w = await text('[data-t=alarm-takeover] [data-type=wrong_slot]');
-  check(/放错格口/.test(w) && /1栋 103 的钥匙/.test(w) && /A08/.test(w) && /应在 A07 号格/.test(w) && !/K-HY-1-103/.test(w),
-    'it says what happened, which key by its unit (not its code), the slot, its own slot: ' + w);
+  check(/放错格口 · \d\d\/\d\d \d\d:\d\d/.test(w) && /1栋 103 的钥匙/.test(w) && /A08/.test(w) && /应在 A07 号格/.test(w) && !/K-HY-1-103/.test(w),
+    'it says what happened and when, which key by its unit (not its code), the slot, its own slot: ' + w);
   check(/开格归位/.test(w), 'and what to do: ' + w);
   check(!!(await page.$('[data-t=takeover-login]')), 'nobody logged in: 登录处理 one tap away');
   check(await asked('/api/speech/alarm_wrong_slot?slot=A08&lang=zh-CN'), 'the page asks for the alarm\'s spoken prompt: ' + speech().join(' '));

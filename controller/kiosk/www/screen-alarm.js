@@ -30,7 +30,7 @@ export function alarmRaised(ev) {
   var d = ev.data || {};
   if (TAKEOVER.indexOf(d.alarm_type) < 0 || !d.alarm) return;
   if (!up.some(function (a) { return a.alarm === d.alarm; }))
-    up.push({ alarm: d.alarm, type: d.alarm_type, key: ev.key, unit: ev.unit, slot: ev.slot, raised: ev.time || ev.at });
+    up.push({ alarm: d.alarm, type: d.alarm_type, key: ev.key, unit: ev.unit, slot: ev.slot, raised: ev.ts });
   up.sort(byId);
   tone();
   say('alarm_' + d.alarm_type, ev.slot);
