@@ -112,7 +112,7 @@ $(KIOSK_WWW_C): $(KIOSK_WWW) $(BUILD)/gen/kiosk/www.list controller/kiosk/embed-
 PROGRAMS += keycab-kiosk
 keycab-kiosk_SRCS := controller/kiosk/main.c controller/kiosk/conf.c controller/kiosk/keycabd.c \
 	controller/kiosk/ops.c controller/kiosk/session.c controller/kiosk/login.c controller/kiosk/relay.c \
-	controller/kiosk/http.c controller/kiosk/pair.c controller/kiosk/osk.c $(KIOSK_WWW_C)
+	controller/kiosk/http.c controller/kiosk/pair.c controller/kiosk/osk.c controller/kiosk/voice.c $(KIOSK_WWW_C)
 keycab-kiosk_LIBS := kiosk kcclient common
 TEST_SCRIPTS += tests/kiosk/t-kiosk-server.sh tests/kiosk/t-kiosk-systemd.sh
 # the one screen the terminal serves (pairing), and its live state
@@ -121,6 +121,8 @@ TEST_SCRIPTS += tests/kiosk/t-kiosk-pair.sh tests/kiosk/t-kiosk-live.sh tests/ki
 # (npm, tests/kiosk/package-lock.json), a CJK font for the screenshots;
 # cage for the display unit's verify
 DEBS_TEST += chromium fonts-wqy-microhei cage iproute2
+# the terminal's spoken prompts (controller/kiosk/voice.c): espeak-ng's Mandarin
+DEBS_TEST += espeak-ng
 # node and npm run the browser tests: Debian's packages unless the
 # machine has them already (a nodejs that bundles npm conflicts with npm)
 CMDS_TEST += node:nodejs npm:npm
@@ -142,6 +144,8 @@ t-cli-render_LIBS := common
 TEST_SCRIPTS += tests/controller/t-proto-codes.sh
 TEST_SCRIPTS += tests/controller/t-codes.sh
 TEST_SCRIPTS += tests/kiosk/t-pages-tap.sh
+TEST_SCRIPTS += tests/kiosk/t-pages-edge.sh
+TEST_SCRIPTS += tests/kiosk/t-kiosk-alarm.sh
 # changes that wait for the cabinet's disk (controller/backlog.h)
 controller_SRCS += controller/backlog.c
 # the cabinet's own disk full or read-only, and a start that fails (root: tmpfs, loop ext4)

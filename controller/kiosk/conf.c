@@ -121,6 +121,8 @@ static const struct kc_ini_key kiosk_keys[] = {
 	{ "kiosk", "max_pages", KC_INI_INT, F(max_streams), 1, 64, 8, NULL, NULL, NULL },
 	{ "kiosk", "pairing_key", KC_INI_FUNC, F(pairing_key), 0, 0, 0, NULL, NULL, conf_secret },
 	{ "kiosk", "terminal_key", KC_INI_FUNC, F(terminal_key), 0, 0, 0, NULL, NULL, conf_secret },
+	{ "kiosk", "speech", KC_INI_BOOL, F(speech), 0, 0, 1, NULL, NULL, NULL },
+	{ "kiosk", "espeak", KC_INI_TEXT, F(espeak), 1, SIZE(espeak), 0, "espeak-ng", NULL, NULL },
 	{ "card_reader", "device", KC_INI_TEXT, F(card_device), 0, SIZE(card_device), 0, "", NULL, NULL },
 	{ "card_reader", "key_timeout", KC_INI_MS_INT, F(card_key_timeout_ms), 50, 5000,
 	  KC_CARDREADER_KEY_TIMEOUT_MS, NULL, NULL, NULL },

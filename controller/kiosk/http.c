@@ -22,6 +22,8 @@
  *                          pinyin (osk.c)
  *   GET  /api/phrases      screen: its quick phrases, and whether it has
  *                          a dictionary
+ *   GET  /api/speech/<prompt>?slot=S&lang=L
+ *                          screen: a spoken prompt as a WAV (voice.c)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -472,6 +474,29 @@ static enum MHD_Result h_phrases(struct MHD_Connection *c, struct http_req *rq, 
 	return http_json(c, 200, kiosk_osk_phrases());
 }
 
+/* ---- spoken prompts ---- */
+
+static enum MHD_Result h_speech(struct MHD_Connection *c, struct http_req *rq, const char *prompt)
+{
+	const char *slot = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "slot");
+	const char *lang = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+	unsigned char *wav = NULL;
+	size_t len = 0;
+	int r;
+
+	(void)rq;
+	r = kiosk_voice_wav(prompt, slot, lang, &wav, &len);
+	if (r == -EPERM)
+		return http_error(c, 404, KCM_voice_off);
+	if (r == -ENOENT)
+		return http_error(c, 404, KCM_voice_no_prompt);
+	if (r < 0) {
+		kc_warn("spoken prompt %.32s: espeak-ng: %s", prompt, strerror(-r));
+		return http_error(c, 503, KCM_voice_failed);
+	}
+	return http_send(c, NULL, 200, "audio/wav", (const char *)wav, len, true);
+}
+
 /* ---- routes ---- */
 
 enum http_who {
@@ -498,6 +523,7 @@ static const struct http_route http_routes[] = {
 	{ KC_HTTPD_POST, "/api/op/", true, HTTP_SCREEN, h_op },
 	{ KC_HTTPD_GET, "/api/pinyin", false, HTTP_SCREEN, h_pinyin },
 	{ KC_HTTPD_GET, "/api/phrases", false, HTTP_SCREEN, h_phrases },
+	{ KC_HTTPD_GET, "/api/speech/", true, HTTP_SCREEN, h_speech },
 };
 
 /* The route of url: the first row whose path fits; *rest: what follows a

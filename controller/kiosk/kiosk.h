@@ -19,6 +19,7 @@
  *   login.c     a login (PIN from a page, card from the reader) and its end
  *   osk.c       the on-screen keyboard's server side: the pinyin dictionary
  *               (pinyin.c) and the quick phrases
+ *   voice.c     the spoken prompts (espeak-ng to a WAV, cached)
  *   main.c      keycab-kiosk: configuration, parts, one poll() loop
  *
  * Functions return 0 or a negative errno; those that can fail for a
@@ -70,6 +71,8 @@ struct kiosk_conf {
 	/* [phrases] KIND = text | text ...: the quick phrases of each kind */
 	char phrases[KIOSK_PHRASE_KINDS][KIOSK_PHRASES_MAX][KIOSK_PHRASE_LEN];
 	int nphrases[KIOSK_PHRASE_KINDS];
+	bool speech;			    /* [kiosk] speech: the spoken prompts */
+	char espeak[KIOSK_PATH_MAX];	    /* [kiosk] espeak: the program that speaks */
 };
 
 extern const char *const kiosk_languages[]; /* "zh-CN", "en", NULL */
@@ -239,6 +242,20 @@ json_t *kiosk_login(json_t *req, const char *cookie, const char *how, int *rc);
 /* Logs a token out at keycabd and tells the cookie's pages (event:
  * logout, reason why: "idle", "logout", "replaced"). */
 void kiosk_logout_token(const char *token, const char *cookie, const char *why);
+
+/* ---- voice.c ---- */
+/* Spoken prompts on or off ([kiosk] speech), and the program that
+ * speaks (espeak-ng's command line; "espeak-ng" found on PATH). */
+void kiosk_voice_init(bool on, const char *program);
+bool kiosk_voice_on(void);
+/* The WAV of prompt (slot_open, alarm_tamper, alarm_wrong_slot,
+ * alarm_fault) for slot (its name: A-Z 0-9, at most 8) in lang ("zh-CN",
+ * "en"; NULL: zh-CN), a copy of the cached one or rendered now: *out is
+ * the caller's to free. -EPERM when speech is off, -ENOENT for a prompt,
+ * slot or language that is none, -EIO/-ETIMEDOUT/-errno when espeak-ng
+ * fails. */
+int kiosk_voice_wav(const char *prompt, const char *slot, const char *lang, unsigned char **out, size_t *len);
+void kiosk_voice_free(void);
 
 /* ---- www.c (generated) ---- */
 struct kiosk_file {

@@ -40,8 +40,8 @@ static json_t *kiosk_settings(const struct kiosk_conf *c, const char *reader)
 {
 	char mo[512];
 
-	return json_pack("{s:s, s:I, s:s, s:b}", "language", kiosk_languages[c->language], "idle_timeout_s",
-			 (json_int_t)(c->idle_ms / 1000), "card_reader", reader, "catalogue",
+	return json_pack("{s:s, s:I, s:s, s:b, s:b}", "language", kiosk_languages[c->language], "idle_timeout_s",
+			 (json_int_t)(c->idle_ms / 1000), "card_reader", reader, "speech", c->speech, "catalogue",
 			 kc_msg_catalogue(mo, sizeof(mo)) == 0);
 }
 
@@ -249,6 +249,7 @@ int main(int argc, char **argv)
 		kc_notice("pinyin dictionary %s: %zu words", conf.pinyin_dictionary, kiosk_osk_words());
 	/* what loading the dictionary took and gave back */
 	malloc_trim(0);
+	kiosk_voice_init(conf.speech, conf.espeak);
 	settings = kiosk_settings(&conf, conf.card_device[0] ? "down" : "none");
 	r = kiosk_relay_start(conf.socket_path, settings, conf.max_streams, err, sizeof(err));
 	json_decref(settings);
@@ -285,6 +286,7 @@ int main(int argc, char **argv)
 	kiosk_osk_free();
 	kiosk_relay_free();
 	kiosk_pair_free();
+	kiosk_voice_free();
 	close(tfd);
 	close(sigfd);
 	if (r < 0) {

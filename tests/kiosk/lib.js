@@ -22,13 +22,13 @@ function check(cond, what, detail) {
 function failures() { return fails; }
 
 // The browser, for one test. opts: test (the screenshots' directory),
-// width, height, locale, timezoneId.
+// width, height, locale, timezoneId, args (Chromium's, added).
 async function launch(opts) {
   const test = opts.test || 'kiosk';
   const shots = path.join(process.env.BUILD || '/tmp', 'test-logs', 'kiosk', test);
   fs.rmSync(shots, { recursive: true, force: true });
   fs.mkdirSync(shots, { recursive: true });
-  const args = process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [];
+  const args = (process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : []).concat(opts.args || []);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args });
   let step = 0;
 
@@ -62,9 +62,9 @@ async function launch(opts) {
 
 // Runs a browser test: body({ browser, terminal, shots }) (launch's); an
 // exception is a failed check; the browser closed, exits 1 when any check
-// failed.
-async function browserTest(test, body) {
-  const env = await launch({ test });
+// failed. opts: launch's, besides test.
+async function browserTest(test, body, opts) {
+  const env = await launch(Object.assign({}, opts, { test }));
   try {
     await body(env);
   } catch (e) {

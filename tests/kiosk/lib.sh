@@ -81,3 +81,20 @@ kiosk_node() {
 	done
 	wait "$node" && ok "$1" || bad "$1"
 }
+
+# kiosk_two_out: the demo estate's K-HY-1-104 (A08) and K-HY-1-103 (A07)
+# released on inspection to E01 and taken out (a login of S01 for it).
+kiosk_two_out() {
+	login S01 1111 &&
+		kc release K-HY-1-104 --purpose inspection --borrower E01 --due-in 1h >/dev/null && sim remove A08 >/dev/null &&
+		wait_key K-HY-1-104 out &&
+		kc release K-HY-1-103 --purpose inspection --borrower E01 --due-in 1h >/dev/null && sim remove A07 >/dev/null &&
+		wait_key K-HY-1-103 out && kc logout >/dev/null
+}
+
+# kiosk_wrong_slot: kiosk_two_out, then the key of HY-1-103 back in A08,
+# the home of HY-1-104's key: a wrong-slot alarm (and the inspection of
+# its loan to record).
+kiosk_wrong_slot() {
+	kiosk_two_out && sim insert A08 $((0x1007)) >/dev/null && wait_key K-HY-1-103 in && wait_coil A08 off
+}

@@ -318,7 +318,10 @@ const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes(
     await page.waitForSelector('[data-t=taken]', { timeout: 5000 });
     await page.tap('[data-t=done]');
     await sim('insert A08 ' + 0x1008);
-    await page.waitForSelector('[data-t=returned]', { timeout: 5000 });
+    /* the newest notice shows, the others folded under its +N */
+    await page.waitForSelector('[data-t=returned]:visible', { timeout: 5000 });
+    check(/1栋 104/.test(await text('[data-t=returned]:visible')) && /^\+\d$/.test(await text('[data-t=notices-more]')),
+      'notices in one row: the newest return shows, with the count of the others: ' + await text('#notice > .note:visible'));
 
     /* handover: the sheet, the incoming staff's own PIN */
     await page.tap('[data-t=tile-handover]');

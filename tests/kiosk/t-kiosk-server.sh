@@ -23,7 +23,9 @@ for case in 'idle_timeout = 1s|[kiosk] idle_timeout: "1s" is out of range' \
 	'language = fr|[kiosk] language: "fr": say zh-CN or en' \
 	"colour = blue|[kiosk] colour: unknown key" \
 	'pairing_key = keys/pairing|[kiosk] pairing_key: "keys/pairing" is neither an absolute path nor a credential name' \
-	'terminal_key = ./terminal|[kiosk] terminal_key: "./terminal" is neither an absolute path nor a credential name'; do
+	'terminal_key = ./terminal|[kiosk] terminal_key: "./terminal" is neither an absolute path nor a credential name' \
+	'speech = loud|[kiosk] speech: "loud" is not yes or no' \
+	'espeak = |[kiosk] espeak: must not be empty'; do
 	want="bad.conf:2: ${case#*|}"
 	out=$(kconf "[kiosk]" "${case%%|*}") && bad "${case%%|*} taken" ||
 		{ [[ $out == *"$want"* ]] && ok "${case%%|*}: $want" || bad "${case%%|*}: no \"$want\" in: $out"; }

@@ -38,13 +38,7 @@ got=$(sqlite3 "$T/keycab.db" "SELECT count(*) FROM outbox WHERE json_extract(bod
 
 # The key of HY-1-103 back in A08, the home of HY-1-104's key: a wrong-slot
 # alarm for reseat.js to move home from the alarm screen.
-login S01 1111
-kc release K-HY-1-103 --purpose inspection --borrower E01 --due-in 1h >/dev/null && sim remove A07 >/dev/null &&
-	wait_key K-HY-1-103 out &&
-	kc release K-HY-1-104 --purpose inspection --borrower E01 --due-in 1h >/dev/null && sim remove A08 >/dev/null &&
-	wait_key K-HY-1-104 out && sim insert A08 $((0x1007)) >/dev/null && wait_key K-HY-1-103 in && wait_coil A08 off ||
-	bad "the wrong-slot key for reseat.js"
-kc logout >/dev/null
+kiosk_wrong_slot || bad "the wrong-slot key for reseat.js"
 KIOSK_URL=$KURL KIOSK_PAIR=$KPAIR node "$KEYCAB_SRC/tests/kiosk/reseat.js" || bad "reseat.js"
 cat "$T/kiosk.log"
 kc_finish

@@ -14,10 +14,11 @@
 import { $, S } from './state.js';
 import { render, show } from './dom.js';
 import { api } from './api.js';
-import { header, tick, touch } from './header.js';
+import { header, noticesWatch, tick, touch } from './header.js';
 import { connect } from './live.js';
 import { loggedIn, logout } from './session.js';
 import { idle } from './screen-idle.js';
+import { takeoverRender } from './screen-alarm.js';
 
 /* ---- start ---- */
 function init() {
@@ -25,10 +26,12 @@ function init() {
     S.lang = S.lang === 'en' ? 'zh-CN' : 'en';
     header();
     if (S.cur) render();
+    takeoverRender();
   });
   $('logout').addEventListener('click', logout);
   ['pointerdown', 'keydown'].forEach(function (n) { document.addEventListener(n, touch, true); });
   header();
+  noticesWatch();
   show(idle, {});
   setInterval(tick, 1000);
   connect();

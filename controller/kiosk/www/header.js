@@ -76,13 +76,64 @@ export function tick() {
 }
 export function touch() { S.lastTouch = Date.now(); $('idle-warn').hidden = true; }
 
-/* ---- notices over every screen: returns, IDs to hand back ---- */
+/* ---- notices over every screen: returns, IDs to hand back ----
+ * They take one row under the header whatever their number: the newest
+ * shows, with "+N" for the others; a tap on it lays the others over the
+ * screen under the newest (the screen itself does not move), another tap
+ * folds them again. A notice gives way after a while, or to its ×. */
 export function notice(text, cls, extra, dt) {
   var n = h('div.note' + (cls ? '.' + cls : ''), { 'data-t': dt || 'notice' }, h('div.txt', { text: text }), extra,
-    btn('×', function () { n.remove(); }, 'small'));
+    btn('×', function () { n.remove(); }, 'small', 'notice-close'));
+  noticesFold();
   $('notice').appendChild(n);
-  while ($('notice').children.length > 2) $('notice').firstChild.remove();
+  var all = notes();
+  for (var i = 0; i < all.length - NOTICES_MAX; i++) all[i].remove();
   /* a notice gives way after a while; one with a button waits longer */
   setTimeout(function () { n.remove(); }, extra ? 90000 : 15000);
   return n;
+}
+var NOTICES_MAX = 20;
+function newestNote() {
+  var c = Array.prototype.filter.call($('notice').children, function (n) { return n.classList.contains('note'); });
+  return c[c.length - 1] || null;
+}
+function notes() { return Array.prototype.slice.call($('notice').querySelectorAll('.note')); }
+/* The others laid over the screen, or folded back before the newest. */
+function noticesOpen() {
+  var box = $('notice'), all = notes(), older = h('div.older', { 'data-t': 'notices-older' });
+  if (all.length < 2) return;
+  all.slice(0, -1).reverse().forEach(function (n) { older.appendChild(n); });
+  box.appendChild(older);
+  box.classList.add('open');
+}
+export function noticesFold() {
+  var box = $('notice'), older = box.querySelector('.older');
+  box.classList.remove('open');
+  if (!older) return;
+  var newest = newestNote();
+  Array.prototype.slice.call(older.children).reverse().forEach(function (n) { box.insertBefore(n, newest); });
+  older.remove();
+}
+/* The newest notice carries the count of the others ("+N"), as a
+ * button; kept so as notices come and go (a notice removes itself). */
+function noticesCount() {
+  var box = $('notice'), all = notes(), newest = newestNote();
+  var more = all.length - 1, cur = box.querySelector('[data-t=notices-more]');
+  if (box.classList.contains('open') && more < 1) noticesFold();
+  if (cur && (cur.parentNode !== newest || more < 1)) { cur.remove(); cur = null; }
+  if (more < 1 || !newest) return;
+  var label = (box.classList.contains('open') ? '▴ ' : '+') + more;
+  if (cur) { if (cur.textContent !== label) cur.textContent = label; return; }
+  newest.insertBefore(btn(label, function () {
+    if (box.classList.contains('open')) noticesFold(); else noticesOpen();
+  }, 'small.more', 'notices-more'), newest.lastChild);
+}
+export function noticesWatch() {
+  new MutationObserver(noticesCount).observe($('notice'), { childList: true, subtree: true });
+  /* the screen shrunk (a notice, a banner, the keyboard): the field typed
+   * into stays in view */
+  new ResizeObserver(function () {
+    var f = document.activeElement;
+    if (f && f !== document.body && $('screen').contains(f)) f.scrollIntoView({ block: 'nearest' });
+  }).observe($('screen'));
 }

@@ -1,5 +1,7 @@
-/* The cabinet's live state: the event stream (/api/events: status, ev,
- * link, storage, keycabd, login, logout) and what each message changes. */
+/* The cabinet's live state: the event stream (/api/events: kiosk,
+ * status, ev, link, storage, keycabd, login, logout) and what each
+ * message changes: returns (a key back in another key's slot is said to
+ * be), alarms that take the screen over (screen-alarm.js). */
 import { S } from './state.js';
 import { idTypeName, nameOf, t, unitName, unitOf } from './words.js';
 import { btn, rerender, show } from './dom.js';
@@ -8,6 +10,7 @@ import { header, notice } from './header.js';
 import { endSession, loggedIn, recheck } from './session.js';
 import { inspectForm } from './screen-inspect.js';
 import { outList } from './screen-out.js';
+import { alarmCleared, alarmRaised } from './screen-alarm.js';
 
 /* ---- events ---- */
 export function onStatus(st) {
@@ -16,7 +19,7 @@ export function onStatus(st) {
   S.link = st.forward === undefined ? null : st.forward;
   S.storage = st.storage || null;
   S.alarmsOpen = st.open_alarms || 0;
-  (st.keys || []).forEach(function (k) { S.units[k.key] = unitName(k); });
+  (st.keys || []).forEach(function (k) { S.units[k.key] = unitName(k); S.homes[k.key] = k.home_slot; });
   S.up = true;
   S.following = true;
   S.why = null;
@@ -33,13 +36,20 @@ export function onEvent(ev) {
     rerender(g);
   }
   if (ev.type === 'loan.returned') returned(ev);
+  if (ev.type === 'alarm.raised') { wrongReturn(d.alarm_type === 'wrong_slot' && loan, ev); alarmRaised(ev); }
+  if (ev.type === 'alarm.cleared') alarmCleared(ev);
   if (S.cur && S.cur.fn.live && /^(slot|release|loan|alarm|key|collection)\./.test(ev.type)) S.cur.fn.live(S.cur.ctx, ev);
   header();
 }
+/* A return: good in its own slot; in another key's slot, said so (the
+ * wrong-slot alarm follows). */
 export function returned(ev) {
   var d = ev.data || {};
-  var extra = [];
-  var n = notice(t('returned', { key: unitOf(ev.key) }) + ' · ' + t('returned_slot', { slot: ev.slot }), 'good', extra, 'returned');
+  var extra = [], home = S.homes[ev.key];
+  var n = home && home !== ev.slot ?
+    notice(t('returned_wrong', { key: unitOf(ev.key), slot: ev.slot, home: home }), 'warn', extra, 'returned-wrong') :
+    notice(t('returned', { key: unitOf(ev.key) }) + ' · ' + t('returned_slot', { slot: ev.slot }), 'good', extra, 'returned');
+  n.setAttribute('data-loan', d.loan);
   if (!S.user || S.user.role === 'engineer') {
     if (d.inspection_pending && S.user && S.user.person === ev.person)
       n.insertBefore(btn(t('record_inspection'), function () { n.remove(); show(inspectForm, { loan: d.loan, key: ev.key, unit: S.units[ev.key] || ev.unit, borrower: ev.person }); }, 'primary.session', 'inspect-now'), n.lastChild);
@@ -54,6 +64,15 @@ export function returned(ev) {
   if (d.inspection_pending)
     n.insertBefore(btn(t('record_inspection'), function () { n.remove(); show(inspectForm, { loan: d.loan, key: ev.key, unit: S.units[ev.key] || ev.unit, borrower: ev.person }); }, 'session', 'inspect-now'), n.lastChild);
 }
+/* The wrong-slot alarm of a return shown as a good one (the key's own
+ * slot was not known yet): the notice says so now. */
+function wrongReturn(loan, ev) {
+  var n = loan && document.querySelector('#notice .note.good[data-t=returned][data-loan="' + loan + '"]');
+  if (!n) return;
+  n.className = 'note warn';
+  n.setAttribute('data-t', 'returned-wrong');
+  n.querySelector('.txt').textContent = t('returned_wrong', { key: unitOf(ev.key), slot: ev.slot, home: S.homes[ev.key] || '' });
+}
 /* An ID handed back (from a return's notice n, or the list of IDs held,
  * whose ctx then shows a refusal beside the ID). */
 export function giveIdBack(i, n, ctx) {
@@ -67,8 +86,13 @@ export function giveIdBack(i, n, ctx) {
 }
 export function connect() {
   var es = new EventSource('/api/events');
+  es.addEventListener('kiosk', function (m) {
+    var k = JSON.parse(m.data);
+    S.speech = !!k.speech;
+    S.catalogue = k.catalogue !== false;
+    header();
+  });
   es.addEventListener('status', function (m) { onStatus(JSON.parse(m.data)); });
-  es.addEventListener('kiosk', function (m) { S.catalogue = JSON.parse(m.data).catalogue !== false; header(); });
   es.addEventListener('ev', function (m) { onEvent(JSON.parse(m.data)); });
   es.addEventListener('link', function (m) { S.link = JSON.parse(m.data); header(); });
   es.addEventListener('storage', function (m) { S.storage = JSON.parse(m.data); header(); });

@@ -8,6 +8,7 @@ import { touch } from './header.js';
 import { padEdit, padKeys } from './screen-login.js';
 import { grantWatch } from './screen-grant.js';
 import { hideKeyboard } from './keyboard.js';
+import { say } from './voice.js';
 
 /* The longest signature reference keycabd takes (ops.def, KC_MEMBER(signature, 100)). */
 export var SIGNATURE_MAX = 100;
@@ -93,5 +94,6 @@ export function releaseAndWatch(ctx, req, back) {
     var g = { rep: rep, key: ctx.key, who: ctx.who, approver: ctx.approver, idType: ctx.idType, state: S.loanEv[rep.loan] === 'release.taken' ? 'taken' : 'open', started: Date.now(), back: back };
     S.grants[rep.loan] = g;
     show(grantWatch, g);
+    say('slot_open', rep.slot);
   });
 }

@@ -6,6 +6,7 @@ import { api, op } from './api.js';
 import { header, touch } from './header.js';
 import { idle } from './screen-idle.js';
 import { home } from './screen-home.js';
+import { alarmsLoggedIn, alarmsLoggedOut } from './screen-alarm.js';
 
 /* ---- sessions ---- */
 export function loadRoster() {
@@ -26,6 +27,7 @@ export function loggedIn(rep) {
   loadOwners();
   header();
   show(home, {});
+  alarmsLoggedIn();
 }
 /* keycabd is back (it may have restarted, or lost sessions): this page's
  * login is what the kiosk says now, the screen is kept where it still
@@ -44,6 +46,7 @@ export function endSession() {
   Array.prototype.forEach.call(document.querySelectorAll('#notice .session'), function (b) { b.remove(); });
   header();
   show(idle, {});
+  alarmsLoggedOut();
 }
 export function logout() {
   var was = S.user;

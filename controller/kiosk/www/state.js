@@ -8,6 +8,8 @@ export var S = {
   idleS: Math.max(15, +(params.get('idle') || 90)), /* the terminal's idle time */
   user: null, roster: [], owners: {}, up: true, following: true, why: null, storage: null,
   link: undefined, alarmsOpen: 0, catalogue: true,
-  cur: null, lastTouch: Date.now(), grants: {}, loanEv: {}, units: {}
+  cur: null, lastTouch: Date.now(), grants: {}, loanEv: {}, units: {},
+  homes: {}, /* each key's own slot, from keycabd's status */
+  speech: false /* the kiosk's spoken prompts on ([kiosk] speech) */
 };
 export var $ = function (id) { return document.getElementById(id); };
