@@ -120,16 +120,71 @@ static int slot_facts(struct kc_ctl *ctl, struct kc_intake_slot_facts *f, int ma
 	return n;
 }
 
+/* A date member (a local date or time, as the CLI takes it): 0 and *out
+ * (0 when absent), or the reply refusing it. */
+static json_t *date_member(json_t *req, const char *name, enum kc_day_as as, int64_t *out)
+{
+	const char *s = kc_req_str(req, name);
+
+	*out = 0;
+	if (s && kc_local_parse(s, as, out) < 0)
+		return kc_reply_fail(KCM_intake_time_bad, "{s:s, s:s}", "field", name, "zone", kc_tz_name());
+	return NULL;
+}
+
+/* What an intake request names (intake.open, intake.enrol): 0, or the
+ * reply refusing a date. */
+static json_t *intake_req(json_t *req, struct kc_intake_req *rq)
+{
+	json_t *rep;
+
+	memset(rq, 0, sizeof(*rq));
+	rq->slot = kc_req_str(req, "slot");
+	rq->kind = kc_req_str(req, "kind");
+	rq->unit = kc_req_str(req, "unit");
+	rq->owner_name = kc_req_str(req, "owner_name");
+	rq->owner_phone = kc_req_str(req, "owner_phone");
+	rq->id_type = kc_req_str(req, "id_type");
+	rq->id_number = kc_req_str(req, "id_number");
+	rq->owner_required = rq->owner_name != NULL;
+	if ((rep = date_member(req, "start", KC_DAY_START, &rq->start_ms)) ||
+	    (rep = date_member(req, "end", KC_DAY_END, &rq->end_ms)))
+		return rep;
+	return NULL;
+}
+
+/* 1 when unit names a unit, 0 when not, -EIO. */
+static int unit_known(struct kc_ctl *ctl, const char *unit)
+{
+	char site[64];
+	int r = text_of(ctl, "SELECT site FROM units WHERE code = ?", unit ? unit : "", site, sizeof(site));
+
+	return r == -EIO ? -EIO : r == 0;
+}
+
 json_t *kc_intake_open(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
 	struct kc_intake_slot_facts slots[256];
+	struct kc_intake_req rq;
 	struct kc_decision d;
 	char err[200];
 	const char *slot;
 	json_t *ev, *rep;
 	int n, pick, r;
 
-	(void)req;
+	if ((rep = intake_req(req, &rq)))
+		return rep;
+	/* what the key's registration will need, decided before a slot
+	 * opens for it (when the request names it) */
+	if (rq.kind) {
+		if ((r = unit_known(ctl, rq.unit)) < 0)
+			return kc_reply_read_failed(ctl->st);
+		kc_decision_init(&d);
+		kc_rules_intake_request(&rq, r == 1, kc_now_ms(), ctl->conf->desk_entrust_max_ms, &d);
+		if (!d.granted)
+			return kc_reply_take(&d);
+		kc_decision_clear(&d);
+	}
 	n = slot_facts(ctl, slots, (int)KC_ARRAY_SIZE(slots));
 	if (n < 0)
 		return kc_reply_read_failed(ctl->st);
@@ -166,14 +221,12 @@ json_t *kc_intake_open(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 static int enrol_facts(struct kc_ctl *ctl, const struct kc_intake_req *rq, struct kc_intake_facts *f)
 {
 	struct hw_slot_state hs;
-	char site[64];
 	int i, r;
 
 	memset(f, 0, sizeof(*f));
-	r = text_of(ctl, "SELECT site FROM units WHERE code = ?", rq->unit ? rq->unit : "", site, sizeof(site));
-	if (r == -EIO)
+	if ((r = unit_known(ctl, rq->unit)) < 0)
 		return -EIO;
-	f->unit_found = r == 0;
+	f->unit_found = r == 1;
 	i = ctl->hw && rq->slot ? hw_slot_find(ctl->hw, rq->slot) : -1;
 	f->slot_in_file = i >= 0;
 	if (!f->slot_in_file)
@@ -330,29 +383,9 @@ static json_t *enrolled(const struct kc_key_info *k, const struct intake_owner *
 	return rep;
 }
 
-/* A date member (a local date or time, as the CLI takes it): 0 and *out
- * (0 when absent), or the reply refusing it. */
-static json_t *date_member(json_t *req, const char *name, enum kc_day_as as, int64_t *out)
-{
-	const char *s = kc_req_str(req, name);
-
-	*out = 0;
-	if (s && kc_local_parse(s, as, out) < 0)
-		return kc_reply_fail(KCM_intake_time_bad, "{s:s, s:s}", "field", name, "zone", kc_tz_name());
-	return NULL;
-}
-
 json_t *kc_intake_enrol(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
-	struct kc_intake_req rq = {
-		.slot = kc_req_str(req, "slot"),
-		.kind = kc_req_str(req, "kind"),
-		.unit = kc_req_str(req, "unit"),
-		.owner_name = kc_req_str(req, "owner_name"),
-		.owner_phone = kc_req_str(req, "owner_phone"),
-		.id_type = kc_req_str(req, "id_type"),
-		.id_number = kc_req_str(req, "id_number"),
-	};
+	struct kc_intake_req rq;
 	struct kc_intake_facts f;
 	struct intake_owner o = { 0 };
 	struct kc_key_info k;
@@ -362,10 +395,8 @@ json_t *kc_intake_enrol(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	json_t *rep;
 	int r;
 
-	if ((rep = date_member(req, "start", KC_DAY_START, &rq.start_ms)) ||
-	    (rep = date_member(req, "end", KC_DAY_END, &rq.end_ms)))
+	if ((rep = intake_req(req, &rq)))
 		return rep;
-	rq.owner_required = rq.owner_name != NULL;
 	if (enrol_facts(ctl, &rq, &f) < 0)
 		return kc_reply_read_failed(ctl->st);
 	kc_decision_init(&d);

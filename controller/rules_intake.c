@@ -69,8 +69,8 @@ static void check_owner(const struct kc_intake_req *req, int64_t now_ms, struct 
 		kc_decision_refuse(d, 0, req->id_number ? why : KCM_id_number_invalid, NULL);
 }
 
-void kc_rules_intake_enrol(const struct kc_intake_req *req, const struct kc_intake_facts *f,
-			   int64_t now_ms, int64_t max_ms, struct kc_decision *d)
+void kc_rules_intake_request(const struct kc_intake_req *req, bool unit_found, int64_t now_ms, int64_t max_ms,
+			     struct kc_decision *d)
 {
 	enum kc_key_kind kind = kc_key_kind_from_string(req->kind);
 	bool owned = kind == KC_KIND_ENTRUSTED || kind == KC_KIND_SEALED;
@@ -78,8 +78,23 @@ void kc_rules_intake_enrol(const struct kc_intake_req *req, const struct kc_inta
 	d->granted = true;
 	if (kind == KC_KIND_INVALID)
 		kc_decision_refuse(d, 0, KCM_intake_kind_bad, "{s:s}", "kind", req->kind ? req->kind : "");
-	if (!f->unit_found)
+	if (!unit_found)
 		kc_decision_refuse(d, 0, KCM_intake_unit_unknown, "{s:s}", "unit", req->unit ? req->unit : "");
+	if (req->owner_name || req->owner_required) {
+		if (kind != KC_KIND_INVALID && !owned)
+			kc_decision_refuse(d, 0, KCM_intake_kind_not_owned, "{s:s}", "kind", req->kind);
+		check_owner(req, now_ms, d);
+		if (!req->end_ms)
+			kc_decision_refuse(d, 7, KCM_intake_end_needed, NULL);
+		else
+			kc_rules_entrust_period(req->start_ms ? req->start_ms : now_ms, req->end_ms, max_ms, d);
+	}
+}
+
+void kc_rules_intake_enrol(const struct kc_intake_req *req, const struct kc_intake_facts *f,
+			   int64_t now_ms, int64_t max_ms, struct kc_decision *d)
+{
+	kc_rules_intake_request(req, f->unit_found, now_ms, max_ms, d);
 	if (!f->slot_in_file) {
 		kc_decision_refuse(d, 10, KCM_intake_slot_unknown, "{s:s}", "slot", req->slot ? req->slot : "");
 		return;
@@ -96,15 +111,6 @@ void kc_rules_intake_enrol(const struct kc_intake_req *req, const struct kc_inta
 	else if (f->tag_key[0])
 		kc_decision_refuse(d, 9, KCM_intake_tag_taken, "{s:s, s:s}", "slot", req->slot, "key",
 				   f->tag_key);
-	if (req->owner_name || req->owner_required) {
-		if (kind != KC_KIND_INVALID && !owned)
-			kc_decision_refuse(d, 0, KCM_intake_kind_not_owned, "{s:s}", "kind", req->kind);
-		check_owner(req, now_ms, d);
-		if (!req->end_ms)
-			kc_decision_refuse(d, 7, KCM_intake_end_needed, NULL);
-		else
-			kc_rules_entrust_period(req->start_ms ? req->start_ms : now_ms, req->end_ms, max_ms, d);
-	}
 }
 
 void kc_rules_entrust_change(int64_t entrustment, const struct kc_entrust_change_facts *f, bool extend,

@@ -48,7 +48,13 @@ struct kc_intake_facts {
 	char tag_key[64];      /* the key registered with that tag ("": none) */
 	char home_key[64];     /* the key whose home the slot is ("": none) */
 };
-/* Rules 7, 9 and 10: may the key that went into req->slot be registered
+/* Rule 7 and the request itself: a key of this kind for this unit (known
+ * or not: unit_found), and with an owner (req->owner_name, or
+ * owner_required) the owner's name, phone and ID and the period. The
+ * refusal added to d. */
+void kc_rules_intake_request(const struct kc_intake_req *req, bool unit_found, int64_t now_ms, int64_t max_ms,
+			     struct kc_decision *d);
+/* Rules 7, 9 and 10: kc_rules_intake_request, and may the key that went into req->slot be registered
  * as req asks? The refusal (rule 0: the request is wrong; 7: the
  * period; 9: the tag; 10: the slot) added to d. */
 void kc_rules_intake_enrol(const struct kc_intake_req *req, const struct kc_intake_facts *f,
