@@ -12,3 +12,5 @@ BENCH_SCRIPTS += bench/service-dashboard.sh
 BENCH_PROGRAMS += service-export
 service-export_SRCS := bench/service-export.c
 service-export_LIBS := service common
+# taking keys in: an owner's two keys by touch, login to receipt, beside a release
+BENCH_SCRIPTS += bench/kiosk-intake.sh

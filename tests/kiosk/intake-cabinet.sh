@@ -1,11 +1,11 @@
 # Sourced by the intake tests and bench (after tests/controller/lib.sh):
-# kc_start on the demo cabinet with four free slots added to its tag
-# board (A09-A12, reading key tags), so keys can be taken in while the
-# demo estate fills A01-C08.
+# intake_cabinet_start [N]: kc_start on the demo cabinet with N free
+# slots (default 4) added to its tag board (A09, A10, ..., reading key
+# tags), so keys can be taken in while the demo estate fills A01-C08.
 intake_cabinet_start() {
 	kc_cabinet
 	local i
-	for i in 9 10 11 12; do
+	for i in $(seq 9 $((8 + ${1:-4}))); do
 		printf '[slot A%02d]\nboard = tags\nlock = %d\nsense = %d\ntag = %d\n' "$i" $((i - 1)) $((i - 1)) \
 			$((2 * (i - 1))) >>"$T/cabinet.conf"
 	done
