@@ -20,12 +20,14 @@ const ROUNDS = Number(process.env.BENCH_INTAKE_ROUNDS || 3);
 const UNITS = [['HY-1', 'HY-1-107'], ['HY-1', 'HY-1-109'], ['HY-1', 'HY-1-110'], ['HY-2', 'HY-2-106'],
   ['HY-2', 'HY-2-107'], ['HY-2', 'HY-2-108']];
 const REPAIR = [['K-HY-1-105', '1'], ['K-HY-1-106', '2'], ['K-LJ-5-107', '3']];
+let shot = null; // a screenshot of the step that failed
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
 
 (async () => {
   const { browser, terminal } = await launch({ test: 'bench-kiosk-intake' });
   const t = await terminal('bench');
   const page = t.page;
+  shot = t.shot;
   if (!(await pair(t))) throw new Error('not paired');
   await page.evaluate(() => {
     window.__taps = 0;
@@ -106,4 +108,8 @@ const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.fl
     `(max ${fig.release_baseline.max_s.toFixed(1)} s), ${fig.release_baseline.taps} taps`);
   console.log('FIGURES ' + JSON.stringify(fig));
   process.exit(fig.intake_two_keys.median_s < 60 ? 0 : 1);
-})().catch((e) => { console.log('FAIL - ' + (e.stack || e)); process.exit(1); });
+})().catch(async (e) => {
+  console.log('FAIL - ' + (e.stack || e));
+  if (shot) await shot('failed').catch(() => {});
+  process.exit(1);
+});
