@@ -24,7 +24,7 @@
 
 /* How long a slot opened for a new key waits for the key and its
  * registration, beyond the release window. */
-#define INTAKE_WAIT_MS (5 * 60 * 1000)
+#define INTAKE_WAIT_MS (5LL * 60 * 1000)
 
 static void waits_expire(struct kc_ctl *ctl)
 {
@@ -240,13 +240,15 @@ static int enrol_facts(struct kc_ctl *ctl, const struct kc_intake_req *rq, struc
 	if (text_of(ctl, "SELECT code FROM keys WHERE home_slot = ?1 OR slot = ?1", rq->slot, f->home_key,
 		    sizeof(f->home_key)) == -EIO)
 		return -EIO;
-	if (f->tag && kc_store_int(ctl->st, &(int64_t){ 0 }, "SELECT 1 FROM keys WHERE tag = ?", "I",
-				   (int64_t)f->tag) == 0) {
+	if (f->tag) {
 		sqlite3_stmt *s = kc_store_q(ctl->st, "SELECT code FROM keys WHERE tag = ?", "I", (int64_t)f->tag);
 
-		if (kc_row_step(s) == 0)
+		r = kc_row_step(s);
+		if (r == 0)
 			kc_row_text(s, 0, f->tag_key, sizeof(f->tag_key));
 		kc_row_done(s);
+		if (r == -EIO)
+			return -EIO;
 	}
 	return 0;
 }
@@ -412,7 +414,7 @@ json_t *kc_intake_enrol(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 		return r == -EIO ? kc_reply_read_failed(ctl->st) : kc_reply_fail(KCM_release_id_hash_failed, NULL);
 	memset(&k, 0, sizeof(k));
 	snprintf(base, sizeof(base), "K-%s", rq.unit);
-	if ((r = code_free(ctl, "SELECT code FROM keys WHERE code = ?", base, k.code, sizeof(k.code))) < 0)
+	if (code_free(ctl, "SELECT code FROM keys WHERE code = ?", base, k.code, sizeof(k.code)) < 0)
 		return kc_reply_read_failed(ctl->st);
 	kc_strlcpy(k.unit, rq.unit, sizeof(k.unit));
 	text_of(ctl, "SELECT site FROM units WHERE code = ?", rq.unit, k.site, sizeof(k.site));

@@ -21,6 +21,7 @@ const struct kc_report_info kc_reports[] = {
 	{ "handovers", KC_N_("Shift handovers") },
 	{ "chain", KC_N_("Chain verification") },
 	{ "problems", KC_N_("Problems and their follow-up") },
+	{ "receipt", KC_N_("Key custody receipts") },
 };
 const size_t kc_nreports = KC_ARRAY_SIZE(kc_reports);
 
