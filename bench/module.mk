@@ -12,5 +12,8 @@ BENCH_SCRIPTS += bench/service-dashboard.sh
 BENCH_PROGRAMS += service-export
 service-export_SRCS := bench/service-export.c
 service-export_LIBS := service common
+# the on-screen keyboard: a pinyin letter to the candidate bar beside a
+# letter into the field; keycab-kiosk's RSS with the dictionary beside without
+BENCH_SCRIPTS += bench/kiosk-osk.sh
 # taking keys in: an owner's two keys by touch, login to receipt, beside a release
 BENCH_SCRIPTS += bench/kiosk-intake.sh
