@@ -72,10 +72,10 @@ static void receipt(struct sbuf *b, const struct kc_web_page *pg, const struct k
 	if (*kc_web_str(sec, row, "closed"))
 		line(b, pg, "Closed", when(z, kc_web_str(sec, row, "closed"), false, t1, sizeof(t1)), "rc-closed");
 	sbuf_add(b, "</table>\n<div class=\"signs\"><div>");
-	text(b, pg, "Owner’s signature");
-	sbuf_add(b, "：</div><div>");
-	text(b, pg, "Clerk’s signature");
-	sbuf_add(b, "：</div></div></section>\n");
+	text(b, pg, "Owner’s signature:");
+	sbuf_add(b, "</div><div>");
+	text(b, pg, "Clerk’s signature:");
+	sbuf_add(b, "</div></div></section>\n");
 }
 
 /* The changes of the period and the letters, each a line. */
