@@ -75,6 +75,7 @@ const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.fl
     await page.tap('[data-t=owner-name]');
     await typeChinese(page, 'li', '李');
     await typeChinese(page, 'ming', '明');
+    await page.tap('[data-t=next]');
     await digits('phone', '139' + String(12345670 + r));
     await digits('idn', id);
     await page.tap('[data-t=next]');

@@ -13,7 +13,6 @@ import { busyLabel, idFields, periodEnd, periodPicker, takeIn, takeInLive, takin
 
 function ownerMissing(ctx) {
   var miss = [];
-  if (!(ctx.name || '').trim()) miss.push(t('owner_name'));
   if ((ctx.phone || '').length < 6) miss.push(t('owner_phone'));
   if (!ctx.idn) miss.push(t('owner_id'));
   return miss;
@@ -24,7 +23,19 @@ export function intakeForm(ctx) {
   ctx.step = ctx.step || 'owner';
   var title = h('h1', { text: t('tile_intake') + (ctx.unit ? ' · ' + unitLabel(ctx.unit) : '') });
   var cancel = btn(t('cancel'), function () { show(home, {}); }, '', 'cancel');
+  var back = function (step) { return btn(t('back'), function () { ctx.step = step; ctx.rep = null; rerender(ctx); }, '', 'back'); };
+  /* the name alone on the on-screen keyboard, then the digits on the pad
+   * (the keyboard closes with the name's field) */
   if (ctx.step === 'owner') {
+    return [title, textField(ctx, 'name', t('owner_name'), 'owner-name'), refusal(ctx.rep),
+      h('div.row', {}, cancel, h('div.spacer'), btn(t('next'), function () {
+        if (!(ctx.name || '').trim()) return local(ctx, t('need_fields', { what: t('owner_name') }));
+        ctx.rep = null;
+        ctx.step = 'ids';
+        rerender(ctx);
+      }, 'primary', 'next'))];
+  }
+  if (ctx.step === 'ids') {
     ctx.focus = ctx.focus || 'phone';
     var next = function () {
       var miss = ownerMissing(ctx);
@@ -35,17 +46,15 @@ export function intakeForm(ctx) {
       rerender(ctx);
     };
     /* the buttons under the pad, so a refusal never pushes them down */
-    return [title, h('div.pinwrap', {}, h('div.pinside', {},
-      textField(ctx, 'name', t('owner_name'), 'owner-name'),
+    return [title, h('div', { text: t('owner_line', { name: ctx.name }) }), h('div.pinwrap', {}, h('div.pinside', {},
       padField(ctx, 'phone', t('owner_phone'), 15),
       idFields(ctx, 'idtype', 'idn', t('owner_id')),
       refusal(ctx.rep)),
-    h('div', {}, fieldPad(ctx), h('div.row.padnav', {}, cancel, h('div.spacer'), btn(t('next'), next, 'primary', 'next'))))];
+    h('div', {}, fieldPad(ctx), h('div.row.padnav', {}, back('owner'), h('div.spacer'), btn(t('next'), next, 'primary', 'next'))))];
   }
-  var back = function (step) { return btn(t('back'), function () { ctx.step = step; ctx.rep = null; rerender(ctx); }, '', 'back'); };
   if (ctx.step === 'unit') {
     return [title, unitPicker(ctx, function (u) { ctx.unit = u; ctx.step = 'period'; ctx.period = ctx.period || '1y'; rerender(ctx); }),
-      refusal(ctx.rep), h('div.row', {}, back('owner'))];
+      refusal(ctx.rep), h('div.row', {}, back('ids'))];
   }
   var from = today(), end = periodEnd(ctx, from);
   if (ctx.step === 'period') {

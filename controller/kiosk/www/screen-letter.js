@@ -18,9 +18,21 @@ export function letterForm(ctx) {
   ctx.focus = ctx.focus || 'idn';
   var v = VALID.filter(function (x) { return x.id === ctx.valid; })[0];
   var to = v.id === 'ent' ? entLast : lastDay(from, v.months, v.days);
+  var title = h('h1', { text: t('act_letter') + ' · ' + e.unitText + ' · ' + e.owner_name });
+  /* the borrower's name alone on the on-screen keyboard, then the ID on
+   * the pad (the keyboard closes with the name's field) */
+  if (!ctx.named) {
+    return [title, textField(ctx, 'borrower', t('borrower_name'), 'borrower-name'), refusal(ctx.rep),
+      h('div.row', {}, btn(t('back'), function () { show(entrustList, {}); }, '', 'back'), h('div.spacer'),
+        btn(t('next'), function () {
+          if (!(ctx.borrower || '').trim()) { ctx.rep = { ok: false, local: t('need_fields', { what: t('borrower_name') }) }; rerender(ctx); return; }
+          ctx.named = true;
+          ctx.rep = null;
+          rerender(ctx);
+        }, 'primary', 'next'))];
+  }
   var go = function () {
     var miss = [];
-    if (!(ctx.borrower || '').trim()) miss.push(t('borrower_name'));
     if (!ctx.idn) miss.push(t('borrower_id_plain'));
     if (miss.length) { ctx.rep = { ok: false, local: t('need_fields', { what: miss.join('、') }) }; rerender(ctx); return; }
     if (!idValid(ctx.idn, ctx.idtype)) { ctx.rep = { ok: false, local: t('id_fix') }; rerender(ctx); return; }
@@ -37,16 +49,15 @@ export function letterForm(ctx) {
         from: ymd(from), to: ymd(to), reference: ref, at: new Date().toISOString() });
     });
   };
-  return [h('h1', { text: t('act_letter') + ' · ' + e.unitText + ' · ' + e.owner_name }),
+  return [title, h('div', { text: t('rc_borrower') + '：' + ctx.borrower.trim() }),
     h('div.pinwrap', {}, h('div.pinside', {},
-      textField(ctx, 'borrower', t('borrower_name'), 'borrower-name'),
       idFields(ctx, 'idtype', 'idn', t('borrower_id_plain')),
       h('div.row', { 'data-t': 'valid' }, h('span', { text: t('letter_validity') }), VALID.map(function (x) {
         return btn(t('valid_' + x.id), function () { ctx.valid = x.id; rerender(ctx); }, ctx.valid === x.id ? 'sel' : '', 'valid-' + x.id);
       })),
       h('div', { 'data-t': 'valid-to', text: t('period_to', { from: ymd(from), to: ymd(to) }) }),
       refusal(ctx.rep)),
-    h('div', {}, fieldPad(ctx), h('div.row.padnav', {}, btn(t('back'), function () { show(entrustList, {}); }, '', 'back'), h('div.spacer'),
+    h('div', {}, fieldPad(ctx), h('div.row.padnav', {}, btn(t('back'), function () { ctx.named = false; ctx.rep = null; rerender(ctx); }, '', 'back'), h('div.spacer'),
       btn(ctx.busy ? t('busy') : t('file_letter'), go, 'primary', 'file-letter'))))];
 }
 letterForm.screen = 'letter';
