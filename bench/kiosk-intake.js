@@ -19,7 +19,8 @@ const KC_IDCARD = require(path.join(process.env.KEYCAB_SRC, 'controller/kiosk/ww
 const ROUNDS = Number(process.env.BENCH_INTAKE_ROUNDS || 3);
 const UNITS = [['HY-1', 'HY-1-107'], ['HY-1', 'HY-1-109'], ['HY-1', 'HY-1-110'], ['HY-2', 'HY-2-106'],
   ['HY-2', 'HY-2-107'], ['HY-2', 'HY-2-108']];
-const REPAIR = [['K-HY-1-105', '1'], ['K-HY-1-106', '2'], ['K-LJ-5-107', '3']];
+// vacant keys in the tag board's slots (A07, A08): that board answers over TCP, beside the RS485 bus
+const REPAIR = [['K-HY-1-103', '1'], ['K-HY-1-104', '2'], ['K-HY-1-103', '3']];
 let shot = null; // a screenshot of the step that failed
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
 
