@@ -20,6 +20,7 @@
 #include "controller/row.h"
 #include "controller/session.h"
 #include "controller/windows.h"
+#include "controller/phones.h"
 
 /* The key's members of an event, with the slot it is in or its home. */
 static void key_members(json_t *ev, const struct kc_key_info *k)
@@ -156,6 +157,10 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 
 		ops_contact_mask(req->contact, contact, sizeof(contact));
 		json_object_set_new(data, "contact", json_string(contact));
+		if (kc_phone_facts(ctl->conf, data, NULL, req->contact) < 0) {
+			json_decref(ev);
+			goto fail;
+		}
 	}
 	if (req->signature)
 		kc_json_str(data, "signature", req->signature);

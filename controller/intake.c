@@ -14,13 +14,13 @@
 #include "common/log.h"
 #include "common/pdata.h"
 #include "common/util.h"
+#include "controller/hwlink.h"
 #include "controller/keys.h"
 #include "controller/registry.h"
 #include "controller/reply.h"
 #include "controller/row.h"
 #include "controller/rules_intake.h"
 #include "controller/windows.h"
-#include "hw/hw.h"
 
 /* How long a slot opened for a new key waits for the key and its
  * registration, beyond the release window. */
@@ -94,21 +94,21 @@ static int text_of(struct kc_ctl *ctl, const char *sql, const char *arg, char *o
 /* The facts of every slot of the cabinet file. The number, or -EIO. */
 static int slot_facts(struct kc_ctl *ctl, struct kc_intake_slot_facts *f, int max)
 {
-	int n = ctl->hw ? hw_cabinet_slot_count(ctl->hw) : 0;
+	int n = kc_hwlink_slot_count(ctl->hw);
 	char key[64];
 
 	if (n > max)
 		n = max;
 	for (int i = 0; i < n; i++) {
-		struct hw_slot_state hs;
+		struct kc_slot_reading rd;
 		int r;
 
 		memset(&f[i], 0, sizeof(f[i]));
-		kc_strlcpy(f[i].name, hw_slot_name(ctl->hw, i), sizeof(f[i].name));
-		f[i].reads_tags = hw_slot_reads_tags(ctl->hw, i);
-		if (hw_slot_state(ctl->hw, i, &hs) == 0) {
-			f[i].empty = hs.presence == HW_PRESENCE_ABSENT;
-			f[i].lock_on = hs.lock_on;
+		kc_strlcpy(f[i].name, kc_hwlink_slot_name(ctl->hw, i), sizeof(f[i].name));
+		if (kc_hwlink_reading(ctl->hw, i, &rd) == 0) {
+			f[i].reads_tags = rd.reads_tags;
+			f[i].empty = rd.presence == KC_PRESENCE_ABSENT;
+			f[i].lock_on = rd.lock_on;
 		}
 		r = text_of(ctl, "SELECT code FROM keys WHERE home_slot = ?1 OR slot = ?1", f[i].name, key,
 			    sizeof(key));
@@ -220,22 +220,22 @@ json_t *kc_intake_open(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 /* The facts of a key's enrolment into slot. 0 or -EIO. */
 static int enrol_facts(struct kc_ctl *ctl, const struct kc_intake_req *rq, struct kc_intake_facts *f)
 {
-	struct hw_slot_state hs;
+	struct kc_slot_reading rd;
 	int i, r;
 
 	memset(f, 0, sizeof(*f));
 	if ((r = unit_known(ctl, rq->unit)) < 0)
 		return -EIO;
 	f->unit_found = r == 1;
-	i = ctl->hw && rq->slot ? hw_slot_find(ctl->hw, rq->slot) : -1;
+	i = rq->slot ? kc_hwlink_slot_find(ctl->hw, rq->slot) : -ENOENT;
 	f->slot_in_file = i >= 0;
 	if (!f->slot_in_file)
 		return 0;
 	f->slot_awaited = kc_intake_awaited(ctl, rq->slot);
-	f->slot_reads_tags = hw_slot_reads_tags(ctl->hw, i);
-	if (hw_slot_state(ctl->hw, i, &hs) == 0 && hs.presence == HW_PRESENCE_PRESENT) {
-		f->slot_present = true;
-		f->tag = hs.tag;
+	if (kc_hwlink_reading(ctl->hw, i, &rd) == 0) {
+		f->slot_reads_tags = rd.reads_tags;
+		f->slot_present = rd.presence == KC_PRESENCE_PRESENT;
+		f->tag = f->slot_present ? rd.tag : 0;
 	}
 	if (text_of(ctl, "SELECT code FROM keys WHERE home_slot = ?1 OR slot = ?1", rq->slot, f->home_key,
 		    sizeof(f->home_key)) == -EIO)

@@ -43,7 +43,7 @@ void kc_subscribe_event(void *arg, json_t *ev)
 	struct kc_ctl *ctl = arg;
 	json_t *shown;
 
-	if (!ctl->proto || kc_proto_subscribers(ctl->proto) == 0)
+	if (!ctl->proto || !kc_proto_pushes_wanted(ctl->proto))
 		return;
 	shown = event_shown(ev);
 	if (shown)
@@ -70,7 +70,7 @@ void kc_subscribe_tick(struct kc_ctl *ctl)
 		return;
 	ctl->link_pushed = ctl->link_seen;
 	kc_strlcpy(ctl->link_pushed_reason, ctl->link_reason, sizeof(ctl->link_pushed_reason));
-	if (ctl->proto && kc_proto_subscribers(ctl->proto) > 0)
+	if (ctl->proto && kc_proto_pushes_wanted(ctl->proto))
 		push(ctl, json_pack("{s:s, s:o}", "push", "link", "forward", kc_reads_forward(ctl)));
 }
 
@@ -84,7 +84,9 @@ json_t *kc_subscribe_request(struct kc_ctl *ctl, struct kc_peer *peer, json_t *r
 	if (!ctl->proto)
 		return kc_reply_fail(KCM_subscribe_no_socket, NULL);
 	/* the terminal always gets a place (proto.c makes room) */
-	if (!peer->terminal && kc_proto_subscribers(ctl->proto) >= KC_PROTO_MAX_SUBSCRIBERS)
+	if (peer->forwarder && !peer->terminal && !peer->person[0] && kc_proto_forwarder_subscribed(ctl->proto))
+		return kc_reply_fail(KCM_subscribe_forwarder_held, NULL);
+	if (!peer->terminal && !peer->forwarder && kc_proto_subscribers(ctl->proto) >= KC_PROTO_MAX_SUBSCRIBERS)
 		return kc_reply_fail(KCM_subscribe_full, "{s:i}", "max", KC_PROTO_MAX_SUBSCRIBERS);
 	status = kc_reads_status(ctl, peer, req);
 	if (!json_is_true(json_object_get(status, "ok")))
@@ -120,7 +122,7 @@ void kc_subscribe_storage(struct kc_ctl *ctl)
 	json_t *msg;
 	char *line;
 
-	if (!ctl->proto || kc_proto_subscribers(ctl->proto) == 0)
+	if (!ctl->proto || !kc_proto_pushes_wanted(ctl->proto))
 		return;
 	msg = json_pack("{s:s, s:o}", "push", "storage", "storage", kc_backlog_storage(ctl));
 	line = msg ? json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;

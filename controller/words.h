@@ -1,5 +1,6 @@
 /* The words of keycabd's vocabulary that decisions test: roles, key
- * kinds, key states and loan states, each an enum with one string table
+ * kinds, key states, loan states, purposes and alarm types, each an enum
+ * with one string table
  * (the words as the database and the protocol write them, schema/
  * controller-001.sql). X_to_string gives a value's word (NULL out of
  * range), X_from_string the value a word names (-1: none). */
@@ -45,6 +46,30 @@ enum kc_loan_state {
 	KC_LOAN_STATE_INVALID = -1,
 };
 
+/* What a loan is for (custody-rules.md): the purposes a release names,
+ * which index [desk] max_loan_<purpose> (below KC_PURPOSE_COUNT), and a
+ * collection's loan, the owner's. */
+enum kc_purpose {
+	KC_PURPOSE_BORROW,
+	KC_PURPOSE_INSPECTION,
+	KC_PURPOSE_REPAIR,
+	KC_PURPOSE_EMERGENCY,
+	KC_PURPOSE_COUNT,
+	KC_PURPOSE_OWNER_COLLECT = KC_PURPOSE_COUNT,
+	KC_PURPOSE_MAX,
+	KC_PURPOSE_INVALID = -1,
+};
+
+enum kc_alarm_type {
+	KC_ALARM_TAMPER,
+	KC_ALARM_WRONG_SLOT,
+	KC_ALARM_OVERDUE,
+	KC_ALARM_FAULT,
+	KC_ALARM_AUDIT_LINK,
+	KC_ALARM_TYPE_MAX,
+	KC_ALARM_TYPE_INVALID = -1,
+};
+
 #define KC_STRING_TABLE_DECLARE(name, type)      \
 	const char *name##_to_string(type i);    \
 	type name##_from_string(const char *s);
@@ -53,5 +78,7 @@ KC_STRING_TABLE_DECLARE(kc_role, enum kc_role)
 KC_STRING_TABLE_DECLARE(kc_key_kind, enum kc_key_kind)
 KC_STRING_TABLE_DECLARE(kc_key_state, enum kc_key_state)
 KC_STRING_TABLE_DECLARE(kc_loan_state, enum kc_loan_state)
+KC_STRING_TABLE_DECLARE(kc_purpose, enum kc_purpose)
+KC_STRING_TABLE_DECLARE(kc_alarm_type, enum kc_alarm_type)
 
 #endif

@@ -74,10 +74,12 @@ act() {
 KIOSK_URL=$KURL KIOSK_PAIR=$KPAIR kiosk_node t-osk.js
 
 # the alarm's note typed on the keyboard (a quick phrase, then pinyin), as keycabd recorded it
-got=$(sqlite3 "$T/keycab.db" "SELECT json_extract(body, '\$.data.note') FROM outbox
-	WHERE json_extract(body, '\$.type') = 'alarm.cleared' ORDER BY seq DESC LIMIT 1")
-[ "$got" = "已到柜机现场核实，门窗" ] && ok "keycabd recorded the alarm's note: $got" ||
-	bad "the alarm.cleared event's note: \"$got\""
+got=$(sqlite3 "$T/keycab.db" "SELECT count(*) FROM outbox WHERE json_extract(body, '\$.type') = 'alarm.cleared'
+	AND json_extract(body, '\$.data.note') = '已到柜机现场核实，门窗'")
+[ "$got" = 1 ] && ok "keycabd recorded the alarm's note 已到柜机现场核实，门窗 (alarm.cleared)" || {
+	bad "alarm.cleared events with the note: $got"
+	sqlite3 "$T/keycab.db" "SELECT body FROM outbox WHERE json_extract(body, '\$.type') = 'alarm.cleared'"
+}
 kiosk_end "$KIOSK_PID" nodict
 KIOSK_PID=
 kc_finish

@@ -142,12 +142,20 @@ function pick(i) {
 }
 function key(k) {
   var letter = /^[a-z]$/.test(k);
-  if (k === 'back') { if (K.comp) { K.comp = K.comp.slice(0, -1); lookup(); } else backspace(); }
+  if ((k === 'back' && K.comp) || (letter && K.mode === 'zh' && !K.shift)) {
+    /* pinyin: the bar is drawn with its words when they come; the letters now */
+    if (k === 'back') K.comp = K.comp.slice(0, -1);
+    else if (K.comp.length < PINYIN_MAX) K.comp += k;
+    lookup();
+    var span = K.bar && K.bar.querySelector('[data-t=osk-comp]');
+    if (span && K.comp) span.textContent = K.comp; else drawBar();
+    return;
+  }
+  if (k === 'back') backspace();
   else if (k === 'lang') { commitRaw(); K.mode = K.mode === 'zh' || K.words === 0 ? 'en' : 'zh'; K.shift = false; }
   else if (k === 'shift') K.shift = !K.shift;
   else if (k === 'hide') { commitRaw(); close(); return; }
   else if (k === 'space') { if (K.comp && K.cands.length) pick(0); else { commitRaw(); put(' '); } }
-  else if (letter && K.mode === 'zh' && !K.shift) { if (K.comp.length < PINYIN_MAX) { K.comp += k; lookup(); } }
   else {
     commitRaw();
     put(letter && K.shift ? k.toUpperCase() : (K.mode === 'zh' && ZH_PUNCT[k]) || k);
