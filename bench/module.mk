@@ -22,3 +22,5 @@ kiosk-pinyin_LIBS := kiosk common
 # notices a minute per channel against local servers; ingest beside
 # 10,000 queued notices and beside none (tests/service/gateways.py)
 BENCH_SCRIPTS += bench/service-notify.py
+# taking keys in: an owner's two keys by touch, login to receipt, beside a release
+BENCH_SCRIPTS += bench/kiosk-intake.sh

@@ -49,6 +49,8 @@ enum kc_event_use { KC_EVT_LOG_ONLY, KC_EVT_DERIVED };
 	X(SLOT_FAULT, "slot.fault", KC_EVT_LOG_ONLY)                       \
 	X(SLOT_RECOVERED, "slot.recovered", KC_EVT_LOG_ONLY)               \
 	X(KEY_RESEATED, "key.reseated", KC_EVT_LOG_ONLY)                   \
+	X(INTAKE_SLOT_OPENED, "intake.slot_opened", KC_EVT_LOG_ONLY)       \
+	X(ENTRUSTMENT_CHANGED, "entrustment.changed", KC_EVT_DERIVED)      \
 	X(CONTROLLER_STARTED, "controller.started", KC_EVT_LOG_ONLY)       \
 	X(CONTROLLER_STOPPING, "controller.stopping", KC_EVT_LOG_ONLY)     \
 	/* the office's own acts, sealed by keyauditd (service/office.c) */ \

@@ -28,6 +28,7 @@ struct kc_window {
 	int64_t close_mono; /* decide "not taken" at this monotonic ms */
 	bool lock_off;      /* the hardware said the pulse ended */
 	bool reseat;        /* a re-seat (loan 0): key may leave slot with no tamper alarm */
+	bool intake;        /* a free slot opened for a new key (loan 0, no key; intake.c) */
 };
 
 #define KC_MAX_WINDOWS KC_RULES_MAX_WINDOWS
@@ -42,6 +43,14 @@ struct kc_login_failures {
 	int64_t pending;    /* failures since the interval's first event */
 };
 
+/* A free slot opened for a new key (controller/intake.c): the key that
+ * goes in is expected there (no alarm) until until_mono, and may be
+ * registered until then. */
+struct kc_intake_wait {
+	char slot[64];
+	int64_t until_mono;
+};
+#define KC_MAX_INTAKE_WAITS 8
 struct kc_ctl {
 	const struct kc_ctl_conf *conf;
 	struct kc_store *st;
@@ -72,6 +81,8 @@ struct kc_ctl {
 	/* called by the backlog when the disk's state or the changes waiting
 	 * changed (kc_subscribe_storage pushes them); NULL: nobody listens */
 	void (*storage_changed)(struct kc_ctl *ctl);
+	struct kc_intake_wait intake_waits[KC_MAX_INTAKE_WAITS];
+	int nintake_waits;
 };
 
 /* Who sent a request: the socket peer and, after the session check, the

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/pdata.h"
 #include "common/util.h"
+#include "controller/intake.h"
 #include "controller/keys.h"
 #include "controller/windows.h"
 #include "controller/hwlink.h"
@@ -330,7 +331,8 @@ static int slot_absent(struct kc_ctl *ctl, const char *slot, bool hw_change)
 				 kc_msg_new(KCM_alarm_tamper, "{s:s, s:s}", "key", k.code, "slot", slot));
 }
 
-/* The slot reads a key, with tag when its reader read one. */
+/* The slot reads a key, with tag when its reader read one; a key no one
+ * registered is expected in a slot opened for a new key (intake.c). */
 static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool hw_change)
 {
 	struct kc_key_info k, here;
@@ -350,6 +352,8 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 		if (r < 0 && r != -ENOENT)
 			return r;
 		have_k = r == 0;
+		if (!have_k && kc_intake_awaited(ctl, slot))
+			return hw_change ? slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, NULL, tag, true) : 0;
 		if (!have_k) {
 			char hex[16];
 
@@ -370,6 +374,8 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 		have_k = r == 0 && (k.state == KC_KEY_OUT || k.state == KC_KEY_MISSING ||
 				    k.state == KC_KEY_AWAITING);
 	}
+	if (!have_k && kc_intake_awaited(ctl, slot))
+		return hw_change ? slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, NULL, tag, true) : 0;
 	if (!have_k) {
 		if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, NULL, tag, true) < 0)
 			return -EIO;

@@ -9,7 +9,8 @@ controller_SRCS := controller/store.c controller/conf.c controller/rules.c \
 	controller/proto.c controller/subscribe.c controller/csv.c controller/outbox.c $(SCHEMA_C_controller) \
 	controller/rules_release.c controller/facts.c controller/keys.c controller/people.c controller/custody.c \
 	controller/rules_access.c controller/hwread.c controller/words.c \
-	controller/phones.c
+	controller/phones.c \
+	controller/rules_intake.c controller/intake.c
 
 PROGRAMS += keycabd
 keycabd_SRCS := controller/main.c

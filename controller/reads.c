@@ -254,6 +254,10 @@ static const struct {
 	  " valid_to AS valid_to_ms,"
 	  " used_loan FROM approvals ORDER BY id",
 	  NULL },
+	{ "units",
+	  "SELECT u.code AS unit, u.site, s.name AS site_name, u.building, u.room, u.vacant"
+	  " FROM units u JOIN sites s ON s.code = u.site ORDER BY u.site, u.building, u.room, u.code",
+	  NULL },
 };
 
 json_t *kc_reads_list(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)

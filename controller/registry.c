@@ -19,6 +19,7 @@
 #include "controller/rules.h"
 #include "controller/rules_access.h"
 #include "controller/phones.h"
+#include "controller/rules_intake.h"
 #include "controller/registry.h"
 #include "controller/reply.h"
 #include "controller/session.h"
@@ -495,14 +496,44 @@ static int req_time(json_t *req, const char *name, enum kc_day_as as, int64_t df
 	return kc_local_parse(s, as, out);
 }
 
+int kc_registry_entrustment_add(struct kc_ctl *ctl, const char *actor, const char *owner, const char *name,
+				const char *phone, const struct kc_key_info *k, int64_t start, int64_t end,
+				int64_t *id)
+{
+	json_t *ev, *d;
+
+	if (kc_store_x(ctl->st,
+		       "INSERT INTO entrustments (owner, key, start_ms, end_ms, registered_by) VALUES (?,?,?,?,?)",
+		       "ssIIs", owner, k->code, start, end, actor) < 0)
+		return -EIO;
+	*id = kc_store_last_id(ctl->st);
+	ev = kc_store_event(ctl->st, KC_EVT_ENTRUSTMENT_REGISTERED);
+	kc_json_str(ev, "actor", actor);
+	kc_json_str(ev, "person", owner);
+	kc_json_str(ev, "key", k->code);
+	kc_json_str(ev, "kind", kc_key_kind_to_string(k->kind));
+	kc_json_str(ev, "unit", k->unit);
+	kc_json_str(ev, "site", k->site);
+	d = json_object_get(ev, "data");
+	json_object_set_new(d, "entrustment", json_integer(*id));
+	json_object_set_new(d, "owner_name", json_string(name));
+	if (kc_phone_facts(ctl->conf, d, "owner_phone", phone) < 0) {
+		json_decref(ev);
+		return -EIO;
+	}
+	kc_json_time(d, "start", start);
+	kc_json_time(d, "end", end);
+	return kc_store_append(ctl->st, ev) < 0 ? -EIO : 0;
+}
+
 json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
 	const char *key = kc_req_str(req, "key"), *owner = kc_req_str(req, "owner");
 	struct kc_key_info k;
 	char name[128] = "", phone[64] = "";
+	struct kc_decision dec;
 	int64_t start, end, id;
 	sqlite3_stmt *s;
-	json_t *ev, *d;
 	int r;
 
 	if (req_time(req, "start", KC_DAY_START, kc_now_ms(), &start) < 0)
@@ -537,32 +568,17 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 			 "s", k.code) == 0)
 		return kc_reply_refuse(0, NULL, KCM_entrust_open_already, "{s:s, s:I}", "key", k.code,
 				       "entrustment", (json_int_t)id);
+	kc_decision_init(&dec);
+	dec.granted = true;
+	kc_rules_entrust_period(start, end, ctl->conf->desk_entrust_max_ms, &dec);
+	if (!dec.granted)
+		return kc_reply_take(&dec);
+	kc_decision_clear(&dec);
 	if (kc_store_begin(ctl->st) < 0)
 		return kc_reply_fail(KCM_db_busy, NULL);
-	if (kc_store_x(ctl->st,
-		       "INSERT INTO entrustments (owner, key, start_ms, end_ms, registered_by) VALUES (?,?,?,?,?)",
-		       "ssIIs", owner, k.code, start, end, actor_of(peer)) < 0)
-		goto fail;
-	id = kc_store_last_id(ctl->st);
-	ev = kc_store_event(ctl->st, KC_EVT_ENTRUSTMENT_REGISTERED);
-	kc_json_str(ev, "actor", actor_of(peer));
-	kc_json_str(ev, "person", owner);
-	kc_json_str(ev, "key", k.code);
-	kc_json_str(ev, "kind", kc_key_kind_to_string(k.kind));
-	kc_json_str(ev, "unit", k.unit);
-	kc_json_str(ev, "site", k.site);
-	d = json_object_get(ev, "data");
-	json_object_set_new(d, "entrustment", json_integer(id));
-	json_object_set_new(d, "owner_name", json_string(name));
-	if (kc_phone_facts(ctl->conf, d, "owner_phone", phone) < 0) {
-		json_decref(ev);
-		goto fail;
-	}
-	kc_json_time(d, "start", start);
-	kc_json_time(d, "end", end);
-	return kc_store_append_commit(ctl->st, ev) < 0 ? kc_reply_write_failed(kc_store_abort(ctl->st)) : kc_reply_id("entrustment", id);
-fail:
-	return kc_reply_write_failed(kc_store_abort(ctl->st));
+	if (kc_registry_entrustment_add(ctl, actor_of(peer), owner, name, phone, &k, start, end, &id) < 0)
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
+	return kc_store_commit(ctl->st) < 0 ? kc_reply_write_failed(kc_store_abort(ctl->st)) : kc_reply_id("entrustment", id);
 }
 
 json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)

@@ -8,6 +8,7 @@
 
 #include "common/util.h"
 #include "controller/ctl.h"
+#include "controller/intake.h"
 #include "controller/opcheck.h"
 #include "controller/outbox_ops.h"
 #include "controller/request.h"

@@ -232,6 +232,8 @@ int64_t kc_scans_tick(struct kc_ctl *ctl)
 	struct kc_window w;
 
 	while (kc_windows_take_due(ctl, now, &w, &next)) {
+		if (w.intake) /* the wait for the new key goes on (intake.c) */
+			continue;
 		if (w.reseat) /* the key stayed in the wrong slot; its alarm stays */
 			kc_notice("re-seat of key %s: slot %s relocked with the key still in", w.key,
 				  w.slot);

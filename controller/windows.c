@@ -63,7 +63,7 @@ static int window_add(struct kc_ctl *ctl, int64_t loan, const char *key, const c
 void kc_windows_del(struct kc_ctl *ctl, int64_t loan)
 {
 	for (int i = 0; i < ctl->nwindows; i++)
-		if (!ctl->windows[i].reseat && ctl->windows[i].loan == loan) {
+		if (!ctl->windows[i].reseat && !ctl->windows[i].intake && ctl->windows[i].loan == loan) {
 			ctl->windows[i] = ctl->windows[--ctl->nwindows];
 			return;
 		}
@@ -109,6 +109,15 @@ int kc_windows_open_reseat(struct kc_ctl *ctl, const char *key, const char *slot
 			   size_t errlen)
 {
 	return open_slot(ctl, 0, key, slot, true, err, errlen);
+}
+
+int kc_windows_open_intake(struct kc_ctl *ctl, const char *slot, char *err, size_t errlen)
+{
+	int r = open_slot(ctl, 0, "", slot, false, err, errlen);
+
+	if (r == 0)
+		ctl->windows[ctl->nwindows - 1].intake = true;
+	return r;
 }
 
 bool kc_windows_reseat_take(struct kc_ctl *ctl, const char *slot, const char *key)

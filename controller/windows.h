@@ -23,6 +23,10 @@ int kc_windows_open(struct kc_ctl *ctl, int64_t loan, const char *key, const cha
  * with the reason in err. */
 int kc_windows_open_reseat(struct kc_ctl *ctl, const char *key, const char *slot, char *err,
 			   size_t errlen);
+/* Opens a free slot for a new key to go in (controller/intake.c): a
+ * window with no loan and no key, for the release window. 0, or -errno
+ * with the reason in err. */
+int kc_windows_open_intake(struct kc_ctl *ctl, const char *slot, char *err, size_t errlen);
 /* Whether a re-seat window of key is open on slot; if so it ends (the key
  * left the slot as the re-seat meant). */
 bool kc_windows_reseat_take(struct kc_ctl *ctl, const char *slot, const char *key);

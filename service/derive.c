@@ -181,6 +181,13 @@ static int derive_entrustment_registered(struct ctx *c)
 		   "owner_phone", "start", "end", "phone_sealed");
 }
 
+/* An entrustment extended or ended early: its new end. */
+static int derive_entrustment_changed(struct ctx *c)
+{
+	return run(c, "UPDATE entrustments SET end_ms = ? WHERE cabinet = ? AND entrustment = ?", "ted", "end",
+		   "cabinet", "entrustment");
+}
+
 /* collection.completed and entrustment.closed */
 static int derive_entrustment_closed(struct ctx *c)
 {
@@ -391,6 +398,7 @@ static const derive_fn derive_by_type[KC_EVT_COUNT] = {
 	[KC_EVT_ENTRUSTMENT_REGISTERED] = derive_entrustment_registered,
 	[KC_EVT_COLLECTION_COMPLETED] = derive_entrustment_closed,
 	[KC_EVT_ENTRUSTMENT_CLOSED] = derive_entrustment_closed,
+	[KC_EVT_ENTRUSTMENT_CHANGED] = derive_entrustment_changed,
 	[KC_EVT_RELEASE_GRANTED] = derive_release_granted,
 	[KC_EVT_RELEASE_TAKEN] = derive_release_taken,
 	[KC_EVT_RELEASE_NOT_TAKEN] = derive_release_not_taken,

@@ -22,6 +22,7 @@ const struct kc_report_info kc_reports[] = {
 	{ "chain", KC_N_("Chain verification") },
 	{ "problems", KC_N_("Problems and their follow-up") },
 	{ "deliveries", KC_N_("Notice deliveries") },
+	{ "receipt", KC_N_("Key custody receipts") },
 };
 const size_t kc_nreports = KC_ARRAY_SIZE(kc_reports);
 

@@ -54,6 +54,7 @@ int kc_report_handovers(struct kc_report_ctx *c);
 int kc_report_chain(struct kc_report_ctx *c);
 int kc_report_problems(struct kc_report_ctx *c);
 int kc_report_deliveries(struct kc_report_ctx *c);
+int kc_report_receipt(struct kc_report_ctx *c);
 /* The problems of site (NULL: every site) not yet resolved, whenever
  * found, with their follow-up state and age: a section "unresolved"
  * (columns as the problems report's), up to KC_PRINT_MAX rows. */

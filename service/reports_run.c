@@ -52,7 +52,8 @@ int kc_report_run_mode(struct kc_db *db, const char *name, const struct kc_param
 {
 	static int (*const fns[])(struct kc_report_ctx *) = { kc_report_keylog, kc_report_now, kc_report_entrustments,
 								 kc_report_vacant, kc_report_handovers, kc_report_chain,
-								 kc_report_problems, kc_report_deliveries };
+								 kc_report_problems, kc_report_deliveries,
+								 kc_report_receipt };
 	char gen[KC_TIME_LEN];
 	struct kc_report_ctx c = { db, p, now_ms, NULL, err, errlen, 1, 100, NULL, mode, NULL, p->english ? KC_LANG_EN : KC_LANG_ZH };
 	const char *site = p->get(p->ctx, "site"), *cab = p->get(p->ctx, "cabinet");

@@ -67,6 +67,10 @@ const char *kc_web_problem_state(const struct kc_web_page *pg, const char *code)
  * the form that signs its review; printable. */
 char *kc_web_handovers(const json_t *report, const struct kc_web_page *pg);
 
+/* An entrustment's receipt (持钥凭证, web_receipt.c), or the entrustments
+ * to pick one from. */
+char *kc_web_receipt(const json_t *report, const struct kc_web_page *pg);
+
 /* The key log's page (web_keylog.c): filters picked from the data, each
  * event as a sentence, keyset paging. */
 char *kc_web_keylog(const json_t *report, const struct kc_web_page *pg);

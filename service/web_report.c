@@ -14,6 +14,7 @@ static const struct {
 	{ "keylog", 0, kc_web_keylog },
 	{ "problems", 0, kc_web_problems },
 	{ "handovers", 0, kc_web_handovers },
+	{ "receipt", 0, kc_web_receipt },
 };
 
 char *kc_web_report(const json_t *report, const struct kc_web_page *pg)

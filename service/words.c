@@ -100,6 +100,8 @@ static const struct {
 	{ "status", "broken", "Broken" },
 	{ "age", "new", "New site (80 %)" },
 	{ "age", "old", "Old site (100 %)" },
+	{ "entrustment_change", "extended", "Extended" },
+	{ "entrustment_change", "ended_early", "Ended early" },
 };
 
 const char *kc_word(enum kc_lang lang, const char *ctx, const char *code)

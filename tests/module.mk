@@ -22,3 +22,10 @@ t-msg_LIBS := common
 TEST_SCRIPTS += tests/demo/t-demo.py
 # the office console's texts in the catalogue (service/*.c, po/zh_CN/)
 TEST_SCRIPTS += tests/common/t-catalogue.sh
+# taking keys in (controller/intake.c): its rules on facts alone, linked
+# with the rules' objects only, and every flow by touch at the terminal
+TEST_PROGRAMS += t-ctl-intake
+t-ctl-intake_SRCS := tests/controller/t-ctl-intake.c controller/rules_intake.c controller/rules.c \
+	controller/rules_release.c controller/words.c
+t-ctl-intake_LIBS := common
+TEST_SCRIPTS += tests/kiosk/t-intake.sh

@@ -135,6 +135,7 @@ int cli_admin_person(const struct cli_cmd *cmd, const struct cli_opts *o);
 int cli_admin_entrust(const struct cli_cmd *cmd, const struct cli_opts *o);
 int cli_admin_letter(const struct cli_cmd *cmd, const struct cli_opts *o);
 int cli_admin_unit(const struct cli_cmd *cmd, const struct cli_opts *o);
+int cli_admin_intake(const struct cli_cmd *cmd, const struct cli_opts *o);
 int cli_admin_test_clock(const struct cli_cmd *cmd, const struct cli_opts *o);
 
 #endif

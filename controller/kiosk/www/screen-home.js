@@ -6,6 +6,9 @@ import { pickKey } from './screen-keys.js';
 import { outList } from './screen-out.js';
 import { alarmList } from './screen-alarms.js';
 import { handover } from './screen-handover.js';
+import { intakeForm } from './screen-intake.js';
+import { enrolForm } from './screen-enrol.js';
+import { entrustList } from './screen-entrust.js';
 
 /* ---- home: what this person may do ---- */
 export var OPERATOR = ['staff', 'manager', 'supervisor'];
@@ -18,6 +21,9 @@ export function home() {
     tiles.push(['tile_borrow', function () { show(pickKey, { mode: 'borrow' }); }, 'borrow']);
     tiles.push(['tile_collect', function () { show(pickKey, { mode: 'collect' }); }, 'collect']);
     tiles.push(['tile_sealed', function () { show(pickKey, { mode: 'sealed' }); }, 'sealed']);
+    tiles.push(['tile_intake', function () { show(intakeForm, {}); }, 'intake']);
+    tiles.push(['tile_entrust', function () { show(entrustList, {}); }, 'entrust']);
+    tiles.push(['tile_enrol', function () { show(enrolForm, {}); }, 'enrol']);
   }
   tiles.push(['tile_find', function () { show(pickKey, { mode: 'find' }); }, 'find']);
   tiles.push(['tile_out', function () { show(outList, {}); }, 'out']);

@@ -1,0 +1,19 @@
+/* Taking keys in at the desk (controller/intake.c): a free slot opened for
+ * a new key, the key registered with the tag its slot read (and its
+ * owner's entrustment), an entrustment extended or ended early. */
+#ifndef KC_CTL_INTAKE_H
+#define KC_CTL_INTAKE_H
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "controller/ctl.h"
+
+json_t *kc_intake_open(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
+json_t *kc_intake_enrol(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
+json_t *kc_intake_extend(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
+json_t *kc_intake_end(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
+/* Whether a key is awaited in slot: intake.open opened it and its wait
+ * has not ended (the key that goes in raises no alarm). */
+bool kc_intake_awaited(struct kc_ctl *ctl, const char *slot);
+
+#endif
