@@ -59,7 +59,8 @@ int64_t kc_proto_tick(struct kc_proto *srv);
 int kc_proto_pollfds(struct kc_proto *srv, struct pollfd *fds, int max);
 /* Handles what poll() reported on the fds kc_proto_pollfds() gave. */
 void kc_proto_handle(struct kc_proto *srv, const struct pollfd *fds, int n, struct kc_ctl *ctl);
-/* Subscribed connections now. */
+/* Subscribed connections now (struct kc_ctl's subscribers: as last
+ * counted, never fewer). */
 int kc_proto_subscribers(const struct kc_proto *srv);
 /* Ends every subscription made with a session for which open(arg, the
  * session token's hash) is false: the subscriber gets a last line
