@@ -61,6 +61,13 @@ void kc_decision_missing(struct kc_decision *d, const char *what)
 	json_array_append_new(d->missing, json_string(what));
 }
 
+bool kc_rules_operator_role(const char *role)
+{
+	enum kc_role r = kc_role_from_string(role);
+
+	return r == KC_ROLE_STAFF || r == KC_ROLE_MANAGER || r == KC_ROLE_SUPERVISOR;
+}
+
 void kc_rules_fmt_local(int64_t ms, char *buf, size_t len)
 {
 	kc_local_format(ms, KC_DAY_START, buf, len);

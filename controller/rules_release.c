@@ -10,13 +10,6 @@
 #include "common/util.h"
 #include "controller/rules.h"
 
-bool kc_rules_operator_role(const char *role)
-{
-	enum kc_role r = kc_role_from_string(role);
-
-	return r == KC_ROLE_STAFF || r == KC_ROLE_MANAGER || r == KC_ROLE_SUPERVISOR;
-}
-
 /* Rule 1, and that the key exists and sits in its slot. 1 when the
  * decision is already a refusal, else 0. */
 static int check_operator_and_key(const char *op, const char *role, const char *key,
