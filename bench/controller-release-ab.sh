@@ -39,6 +39,7 @@ else
 fi
 
 source "$KEYCAB_SRC/tests/controller/lib.sh"
+source "$KEYCAB_SRC/bench/estate.sh"
 KC_WINDOW=1s
 kc_cabinet
 kc_config
@@ -48,24 +49,7 @@ sim_start
 # the database every round starts from: a vacant key in every slot, in
 "$KEYCAB_BIN/keycabd" -c "$T/keycabd.conf" --init-db >/dev/null || exit 1
 kcd_start
-printf 'code,name,age\nB,Bench,new\n' >"$T/sites.csv"
-printf 'code,site,vacant\n' >"$T/units.csv"
-printf 'code,unit,kind,slot,tag\n' >"$T/keys.csv"
-i=0
-PUT=()
-for s in A0{1..8} B0{1..8} C0{1..8}; do
-	i=$((i + 1))
-	tag=0
-	[ "${s:0:1}" = A ] && tag=$((0x2000 + i))
-	printf 'U%02d,B,yes\n' $i >>"$T/units.csv"
-	printf 'K%02d,U%02d,vacant,%s,%d\n' $i $i "$s" $tag >>"$T/keys.csv"
-	PUT+=("$s $tag")
-done
-for t in sites units keys; do kc import $t "$T/$t.csv" >/dev/null || exit 1; done
-echo 1234 | kc person add S01 --name Bench --role staff --pin-stdin >/dev/null
-for p in "${PUT[@]}"; do sim insert $p >/dev/null; done
-wait_for 20 bash -c "[ \$(sqlite3 '$T/keycab.db' \"SELECT count(*) FROM keys WHERE state='in'\") = 24 ]" ||
-	{ echo "keys not in"; exit 1; }
+bench_estate || exit 1
 kcd_stop
 mkdir -p "$T/template"
 cp "$T"/keycab.db* "$T/template/"
@@ -79,36 +63,7 @@ round() {
 	KCD_PID=$!
 	wait_for 15 kc ping || { echo "keycabd ($name) did not start"; tail -20 "$T/keycabd-$name.log"; exit 1; }
 	sim clear-history >/dev/null
-	python3 - "$T" "$N" "$T/ab-$name-$r.txt" <<'PY' || exit 1
-import json, os, socket, sqlite3, sys, time
-T, N, out = sys.argv[1], int(sys.argv[2]), open(sys.argv[3], "w")
-sock = os.environ["KEYCAB_SOCKET"]
-def req(o):
-    s = socket.socket(socket.AF_UNIX); s.connect(sock)
-    t0 = time.monotonic_ns() // 1000
-    s.sendall((json.dumps(o) + "\n").encode())
-    buf = b""
-    while not buf.endswith(b"\n"):
-        buf += s.recv(65536)
-    t1 = time.monotonic_ns() // 1000
-    s.close()
-    return t0, t1, json.loads(buf)
-_, _, r = req({"op": "login", "person": "S01", "pin": "1234"})
-session = r["session"]
-db = sqlite3.connect(T + "/keycab.db", timeout=10)
-i = 0
-while i < N:
-    k = "K%02d" % (i % 24 + 1)
-    while db.execute("SELECT state FROM keys WHERE code=?", (k,)).fetchone()[0] != "in":
-        time.sleep(0.002)
-    t0, t1, r = req({"op": "release", "session": session, "key": k, "purpose": "inspection",
-                     "borrower": "S01", "due_in_s": 3600})
-    if not r.get("ok"):
-        time.sleep(0.01)  # the slot still pulsing: retried
-        continue
-    out.write("%s %d %d\n" % (r["slot"], t0, t1))
-    i += 1
-PY
+	python3 "$KEYCAB_SRC/bench/releases.py" "$T" "$N" "$T/ab-$name-$r.txt" >/dev/null || exit 1
 	for s in $(awk '{print $1}' "$T/ab-$name-$r.txt" | sort -u); do echo "$s $(sim history "$s")"; done \
 		>"$T/ab-$name-$r.hist"
 	awk '/^VmRSS|^VmHWM/ {print $1, $2}' "/proc/$KCD_PID/status" >"$T/ab-$name-$r.mem"
