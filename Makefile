@@ -170,11 +170,13 @@ lint-run:
 		{ ! grep -E -A3 'warning:|error:'; } && echo "lint: clean"
 
 # make install [PREFIX=/usr] [DESTDIR=...]: the programs where the units
-# look for them, the units, sysusers, and the example configurations.
+# look for them, the units, sysusers, the example configurations, and the
+# notices' templates (service/templates/) for keyauditd's [templates] dir.
 PREFIX ?= /usr
 SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERS_DIR ?= $(PREFIX)/lib/sysusers.d
 EXAMPLES_DIR ?= $(PREFIX)/share/doc/keycab/examples
+TEMPLATES_DIR ?= /etc/keyauditd/templates
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMD_UNIT_DIR) $(DESTDIR)$(SYSUSERS_DIR) \
 		$(DESTDIR)$(EXAMPLES_DIR)
@@ -185,6 +187,8 @@ install: build
 	install -m 0644 $(wildcard systemd/*.conf.example) $(wildcard hw/examples/*.conf) $(DESTDIR)$(EXAMPLES_DIR)/
 	install -d $(DESTDIR)$(LOCALEDIR)/zh_CN/LC_MESSAGES
 	install -m 0644 $(LOCALE_TARGETS) $(DESTDIR)$(LOCALEDIR)/zh_CN/LC_MESSAGES/
+	install -d $(DESTDIR)$(TEMPLATES_DIR)
+	install -m 0644 $(wildcard service/templates/*.txt) $(DESTDIR)$(TEMPLATES_DIR)/
 
 clean:
 	rm -rf build build-san

@@ -12,3 +12,10 @@ BENCH_SCRIPTS += bench/service-dashboard.sh
 BENCH_PROGRAMS += service-export
 service-export_SRCS := bench/service-export.c
 service-export_LIBS := service common
+# the on-screen keyboard: a pinyin letter to the candidate bar beside a
+# letter into the field; keycab-kiosk's RSS with the dictionary beside without
+BENCH_SCRIPTS += bench/kiosk-osk.sh
+# keycab-kiosk's pinyin lookups alone: the dictionary's load, a lookup at each letter
+BENCH_PROGRAMS += kiosk-pinyin
+kiosk-pinyin_SRCS := bench/kiosk-pinyin.c
+kiosk-pinyin_LIBS := kiosk common

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -291,6 +292,48 @@ void kc_json_phones_mask(json_t *obj)
 		else
 			json_object_set_new(obj, phone_members[i], json_string(m));
 	}
+}
+
+int kc_notice_pk_parse(const char *b64, unsigned char pk[KC_NOTICE_PK_BYTES])
+{
+	size_t n = 0;
+
+	if (sodium_init() < 0 ||
+	    sodium_base642bin(pk, KC_NOTICE_PK_BYTES, b64, strlen(b64), NULL, &n, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 || n != KC_NOTICE_PK_BYTES)
+		return -EINVAL;
+	return 0;
+}
+
+int kc_json_phone_seal(json_t *data, const char *phone, const unsigned char *pk)
+{
+	char m[4 * KC_MASK_LEN];
+	size_t n = phone ? strlen(phone) : 0, blen;
+	unsigned char *box;
+	char *b64;
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	if (kc_phone_mask(phone, m, sizeof(m)) == 0 &&
+	    json_object_set_new(data, "phone_masked", json_string(m)) < 0)
+		return -ENOMEM;
+	if (!pk)
+		return 0;
+	blen = sodium_base64_ENCODED_LEN(n + crypto_box_SEALBYTES, sodium_base64_VARIANT_ORIGINAL);
+	box = malloc(n + crypto_box_SEALBYTES);
+	b64 = malloc(blen);
+	if (!box || !b64 || sodium_init() < 0 || crypto_box_seal(box, (const unsigned char *)phone, n, pk) != 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	sodium_bin2base64(b64, blen, box, n + crypto_box_SEALBYTES, sodium_base64_VARIANT_ORIGINAL);
+	if (json_object_set_new(data, "phone_sealed", json_string(b64)) < 0)
+		r = -ENOMEM;
+out:
+	free(box);
+	free(b64);
+	return r;
 }
 
 int kc_pin_check_form(const char *pin)

@@ -60,6 +60,18 @@ int kc_phone_mask(const char *phone, char *out, size_t len);
  * null. */
 void kc_json_phones_mask(json_t *obj);
 
+/* The office's notice public key (crypto_box, 32 bytes) from its base64
+ * form as keycabd.conf's [notify] notice_public_key gives it: 0 or
+ * -EINVAL. */
+#define KC_NOTICE_PK_BYTES 32
+int kc_notice_pk_parse(const char *b64, unsigned char pk[KC_NOTICE_PK_BYTES]);
+/* A phone number as it leaves the cabinet, in data: phone_masked (its
+ * kc_phone_mask form) and, with pk (NULL: none), phone_sealed: the
+ * number sealed to pk (libsodium crypto_box_seal), in base64, which only
+ * the holder of the office's notice secret key opens. An empty or absent
+ * phone adds nothing. 0 or -ENOMEM. */
+int kc_json_phone_seal(json_t *data, const char *phone, const unsigned char *pk);
+
 /* PINs: 4 to 12 digits. Passwords: 8 to 128 bytes. */
 int kc_pin_check_form(const char *pin);
 int kc_secret_hash(const char *secret, char out[KC_PWHASH_LEN]);

@@ -13,8 +13,8 @@
 #include "common/msg.h"
 #include "common/util.h"
 #include "controller/hwevents.h"
+#include "controller/hwlink.h"
 #include "controller/windows.h"
-#include "hw/hw.h"
 
 enum item_kind { ITEM_HW, ITEM_WINDOW };
 
@@ -24,7 +24,7 @@ struct item {
 	bool empty;    /* ITEM_WINDOW: its slot read empty at the window's end */
 	int64_t at_ms; /* when it happened (the controller's clock) */
 	union {
-		struct hw_event hw;
+		struct kc_slot_event hw;
 		struct kc_window w;
 	} u;
 };
@@ -68,8 +68,8 @@ static void describe(struct kc_ctl *ctl, const struct item *it, char *buf, size_
 		snprintf(buf, len, "the end of the release window of loan %lld (key %s)",
 			 (long long)it->u.w.loan, it->u.w.key);
 	else
-		snprintf(buf, len, "hardware event %s on slot %s", hw_event_name(it->u.hw.type),
-			 hw_slot_name(ctl->hw, it->u.hw.slot));
+		snprintf(buf, len, "hardware event %s on slot %s", kc_hwlink_change_name(it->u.hw.change),
+			 kc_hwlink_slot_name(ctl->hw, it->u.hw.slot));
 }
 
 static int push(struct kc_backlog *b, const struct item *it)
@@ -126,19 +126,19 @@ static enum outcome apply(struct kc_ctl *ctl, const struct item *it, int *err)
  * sensor changes were not kept is found by comparing. */
 static void reread_slots(struct kc_ctl *ctl, struct kc_backlog *b)
 {
-	int n = ctl->hw ? hw_cabinet_slot_count(ctl->hw) : 0;
+	int n = kc_hwlink_slot_count(ctl->hw);
 
 	kc_notice("database: %llu sensor changes were not kept; reading every slot again",
 		  (unsigned long long)b->dropped);
 	b->dropped = 0;
 	for (int i = 0; i < n; i++) {
-		struct hw_slot_state hs;
+		struct kc_slot_reading hs;
 		struct item it = { .kind = ITEM_HW, .at_ms = kc_now_ms() };
 
-		if (hw_slot_state(ctl->hw, i, &hs) < 0 ||
-		    (hs.presence != HW_PRESENCE_PRESENT && hs.presence != HW_PRESENCE_ABSENT))
+		if (kc_hwlink_reading(ctl->hw, i, &hs) < 0 ||
+		    (hs.presence != KC_PRESENCE_PRESENT && hs.presence != KC_PRESENCE_ABSENT))
 			continue;
-		it.u.hw = (struct hw_event){ .type = HW_EV_RECOVERED, .slot = i, .presence = hs.presence,
+		it.u.hw = (struct kc_slot_event){ .change = KC_SLOT_RECOVERED, .slot = i, .presence = hs.presence,
 					     .tag = hs.tag, .mono_ms = kc_mono_ms() };
 		if (push(b, &it) < 0)
 			b->resync = true; /* the next drain tries again */
@@ -227,7 +227,7 @@ static void add(struct kc_ctl *ctl, const struct item *it)
 		b->items[b->n - 1].late = true;
 }
 
-void kc_backlog_hw(struct kc_ctl *ctl, const struct hw_event *e)
+void kc_backlog_hw(struct kc_ctl *ctl, const struct kc_slot_event *e)
 {
 	/* when the sensor saw it, on the controller's clock */
 	struct item it = { .kind = ITEM_HW, .at_ms = kc_now_ms() - (kc_mono_ms() - e->mono_ms) };

@@ -13,7 +13,7 @@
 
 #include "controller/ctl.h"
 
-struct hw_event;
+struct kc_slot_event;
 
 /* Sensor changes kept at most; past this one is not kept, and every slot
  * is read again (as at a start) once the rest is written. */
@@ -30,7 +30,7 @@ struct hw_event;
 
 /* A hardware event (not LOCK_OFF), recorded now or, when changes wait or
  * the database takes no writes, kept behind them. */
-void kc_backlog_hw(struct kc_ctl *ctl, const struct hw_event *e);
+void kc_backlog_hw(struct kc_ctl *ctl, const struct kc_slot_event *e);
 /* A release window that closed (empty: its slot read empty then), the
  * same way. */
 void kc_backlog_window(struct kc_ctl *ctl, const struct kc_window *w, bool empty);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/ini.h"
+#include "common/pdata.h"
 #include "common/util.h"
 
 #define F(field) offsetof(struct kc_ctl_conf, field)
@@ -134,6 +135,19 @@ static int ctl_keep_days(struct kc_ini *ini, const struct kc_ini_key *k, void *b
 	return 0;
 }
 
+static int ctl_notice_pk(struct kc_ini *ini, const struct kc_ini_key *k, void *base, const char *v)
+{
+	struct kc_ctl_conf *c = base;
+
+	if (kc_notice_pk_parse(v, c->notice_pk) < 0) {
+		kc_ini_fail(ini, k->name, "\"%s\" is not a notice public key (the office's: 32 bytes in"
+			    " base64)", v);
+		return -EINVAL;
+	}
+	c->has_notice_pk = true;
+	return 0;
+}
+
 /* Every key of keycabd.conf (controller/README.md explains them;
  * systemd/keycabd.conf.example shows each one, t-conf-examples checks). */
 static const struct kc_ini_key ctl_keys[] = {
@@ -173,6 +187,7 @@ static const struct kc_ini_key ctl_keys[] = {
 	FUNC("forward", "keep_acked_days", ctl_keep_days),
 	MS("forward", "idle_close", fwd_idle_close_ms, 100, 600000, 5000),
 	MS("forward", "heartbeat", fwd_heartbeat_ms, 1000, 3600000, 30000),
+	FUNC("notify", "notice_public_key", ctl_notice_pk),
 };
 
 const struct kc_ini_key *kc_ctl_conf_keys(size_t *n)

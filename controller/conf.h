@@ -10,16 +10,8 @@
 
 #include "common/sharedkey.h"
 #include "common/util.h" /* kc_parse_duration */
+#include "controller/words.h" /* enum kc_purpose */
 
-/* What a loan is for (custody-rules.md): indexes [desk] max_loan_<purpose>;
- * the names are rules.c's (kc_purpose_name). */
-enum kc_purpose {
-	KC_PURPOSE_BORROW,
-	KC_PURPOSE_INSPECTION,
-	KC_PURPOSE_REPAIR,
-	KC_PURPOSE_EMERGENCY,
-	KC_PURPOSE_COUNT
-};
 
 struct kc_ctl_conf {
 	char path[256];
@@ -58,6 +50,8 @@ struct kc_ctl_conf {
 	int64_t fwd_keep_ms;       /* [forward] keep_acked_days, in ms */
 	int64_t fwd_idle_close_ms; /* [forward] idle_close */
 	int64_t fwd_heartbeat_ms; /* [forward] heartbeat */
+	bool has_notice_pk;        /* [notify] notice_public_key: phone numbers leave sealed to it */
+	unsigned char notice_pk[32];
 };
 
 struct kc_ini_key;

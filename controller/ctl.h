@@ -66,7 +66,7 @@ struct kc_ctl {
 	char link_reason[32];
 	int64_t link_behind_seen[2]; /* the finding of the service behind last acted on: found, caught up */
 	struct kc_proto *proto; /* the socket; its subscribers get pushes (subscribe.c) */
-	int subscribers;       /* proto's subscribers as it last counted them (never fewer) */
+	int subscribers;       /* proto's subscribers, keycab-forward included, as it last counted them (never fewer): 0, no pushes wanted */
 	int link_pushed;       /* the link state last pushed to subscribers; -1: none yet */
 	char link_pushed_reason[32];
 	int64_t subscribers_checked; /* the sessions of subscribers were checked (monotonic ms) */

@@ -45,9 +45,14 @@ static const struct row_spec id_loan_spec = {
 	" WHERE i.loan = ?", false,
 	COLS(TEXT(kc_id_loan_facts, state), TEXT(kc_id_loan_facts, key), INT(kc_id_loan_facts, released_ms)),
 };
+/* An alarm as stored; kc_alarm_get gives its type as a word. */
+struct alarm_row {
+	char type[24], key[64];
+	int64_t cleared_ms;
+};
 static const struct row_spec alarm_spec = {
 	"SELECT type, coalesce(key, ''), coalesce(cleared_ms, 0) FROM alarms WHERE id = ?", false,
-	COLS(TEXT(kc_alarm_facts, type), TEXT(kc_alarm_facts, key), INT(kc_alarm_facts, cleared_ms)),
+	COLS(TEXT(alarm_row, type), TEXT(alarm_row, key), INT(alarm_row, cleared_ms)),
 };
 
 /* The row spec names for text or id into out (size bytes, cleared first):
@@ -86,5 +91,13 @@ int kc_id_loan_get(struct kc_db *db, int64_t loan, struct kc_id_loan_facts *out)
 
 int kc_alarm_get(struct kc_store *st, int64_t id, struct kc_alarm_facts *out)
 {
-	return one(kc_store_kdb(st), &alarm_spec, NULL, id, out, sizeof(*out), &out->found);
+	struct alarm_row row;
+	int r = one(kc_store_kdb(st), &alarm_spec, NULL, id, &row, sizeof(row), &out->found);
+
+	if (r < 0)
+		return r;
+	out->type = kc_alarm_type_from_string(row.type);
+	kc_strlcpy(out->key, row.key, sizeof(out->key));
+	out->cleared_ms = row.cleared_ms;
+	return 0;
 }

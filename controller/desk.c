@@ -20,6 +20,7 @@
 #include "controller/row.h"
 #include "controller/session.h"
 #include "controller/windows.h"
+#include "controller/phones.h"
 
 /* The key's members of an event, with the slot it is in or its home. */
 static void key_members(json_t *ev, const struct kc_key_info *k)
@@ -109,9 +110,10 @@ static json_t *grant_event(const char *actor, const char *person, const struct k
 
 /* A decided release's events, in order: release.granted, approval.used
  * (an approval is used), id.held (an ID is held); the loan's and the
- * approval's ids are the store's to fill in (null here). */
-static void grant_events(struct kc_store_grant *g, const struct kc_peer *peer, const struct kc_decision *d,
-			 const struct kc_release_req *req)
+ * approval's ids are the store's to fill in (null here). 0, or -ENOMEM
+ * (the contact's phone not sealed: none is kept). */
+static int grant_events(const struct kc_ctl *ctl, struct kc_store_grant *g, const struct kc_peer *peer,
+			const struct kc_decision *d, const struct kc_release_req *req)
 {
 	json_t *ev = grant_event(peer->person, d->borrower, &d->key), *data = json_object_get(ev, "data");
 	char contact[128];
@@ -130,6 +132,11 @@ static void grant_events(struct kc_store_grant *g, const struct kc_peer *peer, c
 	if (req->contact) {
 		ops_contact_mask(req->contact, contact, sizeof(contact));
 		json_object_set_new(data, "contact", json_string(contact));
+		if (kc_phone_facts(ctl->conf, data, NULL, req->contact) < 0) {
+			json_decref(ev);
+			g->nevents = 0;
+			return -ENOMEM;
+		}
 	}
 	if (req->signature)
 		kc_json_str(data, "signature", req->signature);
@@ -147,6 +154,7 @@ static void grant_events(struct kc_store_grant *g, const struct kc_peer *peer, c
 			json_pack("{s:s, s:s, s:s, s:{s:n, s:s, s:s}}", "actor", peer->person, "person", d->borrower,
 				  "key", d->key.code, "data", "loan", "id_type", g->id_type, "id_masked", g->id_masked);
 	}
+	return 0;
 }
 
 /* A granted release's reply. */
@@ -191,7 +199,8 @@ static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_d
 	}
 	if (strcmp(d->approval_method, "second_credential") == 0)
 		g.approver = req->approver;
-	grant_events(&g, peer, d, req);
+	if (grant_events(ctl, &g, peer, d, req) < 0)
+		return kc_reply_fail(KCM_release_write_failed, "{s:s}", "detail", strerror(ENOMEM));
 	r = kc_store_grant(ctl->st, &g);
 	if (r == -EBUSY)
 		return kc_reply_fail(KCM_db_busy, NULL);

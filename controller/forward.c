@@ -18,9 +18,8 @@
 #include "common/util.h"
 #include "controller/outbox.h"
 
-/* With nothing to send, look at the outbox this often: its rows come
- * from another process (keycabd). */
-#define IDLE_RECHECK_MS 250
+/* While the outbox's keeper cannot be reached, try it again this often. */
+#define KEEPER_RETRY_MS 1000
 /* Prune acknowledged rows past their age at least this often. */
 #define PRUNE_EVERY_MS 60000
 
@@ -28,7 +27,7 @@ struct kc_forwarder {
 	char *url;	/* <base>/api/v1/events */
 	char *auth;	/* "Authorization: Bearer ..." */
 	char *ca_file;
-	int batch_max, backoff_min_ms, backoff_max_ms, idle_close_ms, heartbeat_ms;
+	int batch_max, backoff_min_ms, backoff_max_ms, idle_close_ms, heartbeat_ms, recheck_ms;
 	int batch_cur;	/* halved on 413 (a batch over the service's body limit), reset on success */
 	int64_t acked_max;	/* the highest acknowledged seq */
 	int64_t resend_from;	/* > 0: the service is behind; send retained rows from here */
@@ -482,6 +481,17 @@ static int let_go_if_idle(struct kc_forwarder *f, int wait_ms)
 	return f->idle_close_ms - idle < wait_ms ? (int)(f->idle_close_ms - idle) : wait_ms;
 }
 
+/* With nothing to send: until the outbox is looked at again (unless a
+ * kick comes first), at the latest when the next heartbeat is due. */
+static int idle_wait_ms(const struct kc_forwarder *f)
+{
+	int64_t to_heartbeat = f->last_xfer_mono + f->heartbeat_ms - kc_mono_ms();
+
+	if (to_heartbeat < 1)
+		to_heartbeat = 1;
+	return to_heartbeat < f->recheck_ms ? (int)to_heartbeat : f->recheck_ms;
+}
+
 /* Waits up to ms for a stop, or for a kick when `kick`; a kick while
  * backing off only refreshes the backlog count. */
 static void wait_for(struct kc_forwarder *f, int ms, bool kick)
@@ -538,12 +548,12 @@ static void *forward_main(void *arg)
 			failures = 0;
 			if (kc_mono_ms() - f->last_prune_mono >= PRUNE_EVERY_MS && prune(f) == 0)
 				set_status(f, NULL);
-			wait_for(f, let_go_if_idle(f, IDLE_RECHECK_MS), true);
+			wait_for(f, let_go_if_idle(f, idle_wait_ms(f)), true);
 			continue;
 		}
 		if (r == -ENOTCONN) {
 			/* not the link's failure: the outbox's keeper restarts */
-			wait_for(f, let_go_if_idle(f, IDLE_RECHECK_MS * 4), false);
+			wait_for(f, let_go_if_idle(f, KEEPER_RETRY_MS), false);
 			continue;
 		}
 		/* backoff_min * 2^failures, capped, with +-25 % jitter (stuck:
@@ -609,6 +619,7 @@ static void set_limits(struct kc_forwarder *f, const struct kc_forward_config *c
 	if (f->backoff_max_ms < f->backoff_min_ms)
 		f->backoff_max_ms = f->backoff_min_ms;
 	f->idle_close_ms = cfg->idle_close_ms > 0 ? cfg->idle_close_ms : KC_FORWARD_IDLE_CLOSE_MS;
+	f->recheck_ms = cfg->recheck_ms > 0 ? cfg->recheck_ms : KC_FORWARD_RECHECK_MS;
 	f->heartbeat_ms = cfg->heartbeat_ms > 0 ? cfg->heartbeat_ms : KC_FORWARD_HEARTBEAT_MS;
 	f->rnd = (unsigned)kc_mono_ms() ^ (unsigned)getpid();
 	f->status.service_seq = -1;

@@ -42,10 +42,14 @@ struct kc_forward_config {
 	bool allow_plain_http;	/* http:// to a host other than loopback */
 	int idle_close_ms;	/* close an idle connection after; 0: the default 5000 */
 	int heartbeat_ms;	/* with nothing to send, ask the service this often; 0: 30000 */
+	int recheck_ms;		/* with nothing to send and no kick, look at the outbox this often; 0: 5000 */
 };
 
 #define KC_FORWARD_IDLE_CLOSE_MS 5000
 #define KC_FORWARD_HEARTBEAT_MS 30000
+/* The outbox's rows come from another process, which kicks the forwarder
+ * (kc_forwarder_kick) when it writes one; this look is the fallback. */
+#define KC_FORWARD_RECHECK_MS 5000
 
 struct kc_forwarder;
 
@@ -75,7 +79,7 @@ int kc_forward_url_check(const char *url, bool allow_plain_http, char *err, size
  * cfg are copied. NULL + message in err on failure. */
 struct kc_forwarder *kc_forwarder_start(const struct kc_outbox_port *port, const struct kc_forward_config *cfg,
 					char *err, size_t errlen);
-/* New rows in the outbox: send soon (thread-safe, cheap: an eventfd write). */
+/* New rows in the outbox: send now (thread-safe, cheap: an eventfd write). */
 void kc_forwarder_kick(struct kc_forwarder *f);
 /* Joins the thread; NULL ok. */
 void kc_forwarder_stop(struct kc_forwarder *f);

@@ -14,12 +14,16 @@
 #include "common/util.h"
 #include "controller/keys.h"
 #include "controller/windows.h"
-#include "hw/hw.h"
+#include "controller/hwlink.h"
 #include "controller/row.h"
 
-int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_info *k,
-		       const char *slot, int64_t loan, const char *person, json_t *msg)
+/* An alarm of type, once while one like it is open (the same key, slot
+ * and board); extra's members go in its event's data. */
+static int alarm_raise(struct kc_ctl *ctl, enum kc_alarm_type alarm_type, const struct kc_key_info *k,
+		       const char *slot, const char *board, int64_t loan, const char *person, json_t *msg,
+		       const json_t *extra)
 {
+	const char *type = KC_WORD(kc_alarm_type, alarm_type);
 	const char *key = k && k->code[0] ? k->code : NULL;
 	char detail[512] = "";
 	char *msg_json;
@@ -28,9 +32,9 @@ int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_
 	int r;
 
 	if (kc_store_int(ctl->st, &id,
-			 "SELECT id FROM alarms WHERE type = ? AND key IS ? AND slot IS ?"
+			 "SELECT id FROM alarms WHERE type = ? AND key IS ? AND slot IS ? AND board IS ?"
 			 " AND cleared_ms IS NULL",
-			 "sss", type, key, slot) == 0) {
+			 "ssss", type, key, slot, board) == 0) {
 		json_decref(msg);
 		return 0;
 	}
@@ -42,9 +46,9 @@ int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_
 	if (!msg_json)
 		return -ENOMEM;
 	r = kc_store_x(ctl->st,
-		       "INSERT INTO alarms (type, key, slot, loan, detail, detail_msg, raised_ms)"
-		       " VALUES (?,?,?,nullif(?,0),?,?,?)",
-		       "sssIssI", type, key, slot, loan, detail, msg_json, kc_now_ms());
+		       "INSERT INTO alarms (type, key, slot, board, loan, detail, detail_msg, raised_ms)"
+		       " VALUES (?,?,?,?,nullif(?,0),?,?,?)",
+		       "ssssIssI", type, key, slot, board, loan, detail, msg_json, kc_now_ms());
 	free(msg_json);
 	if (r < 0)
 		return -EIO;
@@ -58,13 +62,22 @@ int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_
 	json_object_set_new(d, "detail", json_string(detail));
 	if (loan)
 		json_object_set_new(d, "loan", json_integer(loan));
+	if (extra)
+		json_object_update(d, (json_t *)extra);
 	kc_warn("alarm %lld: %s: %s", (long long)id, type, detail);
 	return kc_store_append(ctl->st, ev);
 }
 
-int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, const char *alarm_type,
-			    const char *key, const char *slot, const char *cleared_by,
-			    const char *reason)
+int kc_hwevents_alarm(struct kc_ctl *ctl, enum kc_alarm_type alarm_type, const struct kc_key_info *k,
+		       const char *slot, int64_t loan, const char *person, json_t *msg)
+{
+	return alarm_raise(ctl, alarm_type, k, slot, NULL, loan, person, msg, NULL);
+}
+
+/* Clears alarm id with its alarm.cleared event; extra's members go in its
+ * data. */
+static int alarm_clear(struct kc_ctl *ctl, int64_t id, enum kc_alarm_type alarm_type, const char *key,
+		       const char *slot, const char *cleared_by, const char *reason, const json_t *extra)
 {
 	json_t *ev, *d;
 
@@ -78,9 +91,18 @@ int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, const char *alarm_ty
 		kc_json_str(ev, "slot", slot);
 	d = json_object_get(ev, "data");
 	json_object_set_new(d, "alarm", json_integer(id));
-	json_object_set_new(d, "alarm_type", json_string(alarm_type));
+	json_object_set_new(d, "alarm_type", json_string(KC_WORD(kc_alarm_type, alarm_type)));
 	json_object_set_new(d, "reason", json_string(reason));
+	if (extra)
+		json_object_update(d, (json_t *)extra);
 	return kc_store_append(ctl->st, ev);
+}
+
+int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, enum kc_alarm_type alarm_type,
+			    const char *key, const char *slot, const char *cleared_by,
+			    const char *reason)
+{
+	return alarm_clear(ctl, id, alarm_type, key, slot, cleared_by, reason, NULL);
 }
 
 /* Rule 9: key k is read in its home slot: its wrong-slot alarms end. */
@@ -90,10 +112,10 @@ static int home_again(struct kc_ctl *ctl, const struct kc_key_info *k, const cha
 	int r;
 
 	while ((r = kc_store_int(ctl->st, &alarm,
-				 "SELECT id FROM alarms WHERE type = 'wrong_slot' AND key = ?"
+				 "SELECT id FROM alarms WHERE type = ? AND key = ?"
 				 " AND cleared_ms IS NULL",
-				 "s", k->code)) == 0)
-		if (kc_hwevents_alarm_clear(ctl, alarm, "wrong_slot", k->code, slot, "home_slot",
+				 "ss", kc_alarm_type_to_string(KC_ALARM_WRONG_SLOT), k->code)) == 0)
+		if (kc_hwevents_alarm_clear(ctl, alarm, KC_ALARM_WRONG_SLOT, k->code, slot, "home_slot",
 					    "key read in its home slot") < 0)
 			return -EIO;
 	return r == -ENOENT ? 0 : -EIO;
@@ -129,7 +151,7 @@ int kc_hwevents_active_loan(struct kc_ctl *ctl, const char *key, struct kc_loan_
 	if (rc == SQLITE_ROW) {
 		memset(l, 0, sizeof(*l));
 		l->id = sqlite3_column_int64(s, 0);
-		kc_strlcpy(l->purpose, (const char *)sqlite3_column_text(s, 1), sizeof(l->purpose));
+		l->purpose = kc_purpose_from_string((const char *)sqlite3_column_text(s, 1));
 		kc_strlcpy(l->borrower, (const char *)sqlite3_column_text(s, 2), sizeof(l->borrower));
 		l->due_ms = sqlite3_column_int64(s, 3);
 		l->out_ms = sqlite3_column_int64(s, 4);
@@ -151,7 +173,7 @@ static int taken(struct kc_ctl *ctl, const struct kc_key_info *k, const char *sl
 
 	if (kc_hwevents_active_loan(ctl, k->code, &l) < 0)
 		return -EIO;
-	collect = strcmp(l.purpose, "owner_collect") == 0;
+	collect = l.purpose == KC_PURPOSE_OWNER_COLLECT;
 	kc_windows_del(ctl, l.id);
 	if (kc_store_x(ctl->st, "UPDATE loans SET state = ?, out_ms = ? WHERE id = ?", "sII",
 		       collect ? "collected" : "out", now, l.id) < 0 ||
@@ -204,7 +226,7 @@ static int returned(struct kc_ctl *ctl, const struct kc_key_info *k, const char 
 	if (kc_hwevents_active_loan(ctl, k->code, &l) < 0)
 		return -EIO;
 	overdue = kc_rules_overdue(l.due_ms, now);
-	inspection = strcmp(l.purpose, "inspection") == 0;
+	inspection = l.purpose == KC_PURPOSE_INSPECTION;
 	if (kc_store_x(ctl->st,
 		       "UPDATE loans SET state = 'returned', in_ms = ?, return_slot = ?,"
 		       " overdue = max(overdue, ?), inspection = ? WHERE id = ?",
@@ -219,7 +241,7 @@ static int returned(struct kc_ctl *ctl, const struct kc_key_info *k, const char 
 	kc_json_str(ev, "person", l.borrower);
 	d = json_object_get(ev, "data");
 	json_object_set_new(d, "loan", json_integer(l.id));
-	json_object_set_new(d, "purpose", json_string(l.purpose));
+	json_object_set_new(d, "purpose", json_string(KC_WORD(kc_purpose, l.purpose)));
 	kc_json_time(d, "out_at", l.out_ms);
 	kc_json_time(d, "due", l.due_ms);
 	json_object_set_new(d, "overdue", json_boolean(overdue));
@@ -234,13 +256,13 @@ static int returned(struct kc_ctl *ctl, const struct kc_key_info *k, const char 
 				    "SELECT id FROM alarms WHERE type = 'overdue' AND key = ?"
 				    " AND cleared_ms IS NULL",
 				    "s", k->code) == 0) {
-			if (kc_hwevents_alarm_clear(ctl, alarm, "overdue", k->code, slot, "return",
+			if (kc_hwevents_alarm_clear(ctl, alarm, KC_ALARM_OVERDUE, k->code, slot, "return",
 						    "key returned") < 0)
 				return -EIO;
 		}
 	}
 	if ((m = kc_rules_wrong_slot(k, slot)))
-		return kc_hwevents_alarm(ctl, "wrong_slot", k, slot, l.id, l.borrower, m);
+		return kc_hwevents_alarm(ctl, KC_ALARM_WRONG_SLOT, k, slot, l.id, l.borrower, m);
 	return home_again(ctl, k, slot);
 }
 
@@ -304,7 +326,7 @@ static int slot_absent(struct kc_ctl *ctl, const char *slot, bool hw_change)
 		return -EIO;
 	if (slot_event(ctl, KC_EVT_SLOT_REMOVED, slot, &k, 0, false) < 0)
 		return -EIO;
-	return kc_hwevents_alarm(ctl, "tamper", &k, slot, 0, NULL,
+	return kc_hwevents_alarm(ctl, KC_ALARM_TAMPER, &k, slot, 0, NULL,
 				 kc_msg_new(KCM_alarm_tamper, "{s:s, s:s}", "key", k.code, "slot", slot));
 }
 
@@ -334,7 +356,7 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 			snprintf(hex, sizeof(hex), "0x%x", tag);
 			if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, NULL, tag, true) < 0)
 				return -EIO;
-			return kc_hwevents_alarm(ctl, "wrong_slot", NULL, slot, 0, NULL,
+			return kc_hwevents_alarm(ctl, KC_ALARM_WRONG_SLOT, NULL, slot, 0, NULL,
 						 kc_msg_new(KCM_alarm_unknown_tag, "{s:s, s:s}", "tag", hex,
 							    "slot", slot));
 		}
@@ -351,7 +373,7 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 	if (!have_k) {
 		if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, NULL, tag, true) < 0)
 			return -EIO;
-		return kc_hwevents_alarm(ctl, "wrong_slot", NULL, slot, 0, NULL,
+		return kc_hwevents_alarm(ctl, KC_ALARM_WRONG_SLOT, NULL, slot, 0, NULL,
 					 kc_msg_new(KCM_alarm_unexpected_key, "{s:s}", "slot", slot));
 	}
 	if (k.state == KC_KEY_IN || k.state == KC_KEY_RELEASING) {
@@ -359,7 +381,7 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 			return hw_change ? slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &k, tag, true) : 0;
 		if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &k, tag, true) < 0)
 			return -EIO;
-		return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL,
+		return kc_hwevents_alarm(ctl, KC_ALARM_WRONG_SLOT, &k, slot, 0, NULL,
 					 kc_msg_new(KCM_alarm_tag_elsewhere, "{s:s, s:s, s:s}", "slot", slot,
 						    "key", k.code, "recorded", k.slot));
 	}
@@ -374,78 +396,118 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 		if (slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &k, tag, true) < 0)
 			return -EIO;
 		if ((m = kc_rules_wrong_slot(&k, slot)))
-			return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL, m);
+			return kc_hwevents_alarm(ctl, KC_ALARM_WRONG_SLOT, &k, slot, 0, NULL, m);
 		return home_again(ctl, &k, slot);
 	}
 	if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &k, tag, true) < 0)
 		return -EIO;
-	return kc_hwevents_alarm(ctl, "wrong_slot", &k, slot, 0, NULL,
+	return kc_hwevents_alarm(ctl, KC_ALARM_WRONG_SLOT, &k, slot, 0, NULL,
 				 kc_msg_new(KCM_alarm_key_in_slot, "{s:s, s:s, s:s}", "key", k.code, "state",
 					    kc_key_state_to_string(k.state), "slot", slot));
 }
 
-static int slot_fault(struct kc_ctl *ctl, const char *slot, const char *board, const char *detail)
+/* {"board": name, "slots": [the names of the slots on the board]} */
+static json_t *board_facts(struct kc_ctl *ctl, const char *board)
 {
-	json_t *ev = kc_store_event(ctl->st, KC_EVT_SLOT_FAULT);
+	json_t *slots = json_array();
+	int n = kc_hwlink_slot_count(ctl->hw);
 
-	kc_json_str(ev, "slot", slot);
-	json_object_set_new(json_object_get(ev, "data"), "board", json_string(board));
-	json_object_set_new(json_object_get(ev, "data"), "detail", json_string(detail));
-	if (kc_store_append(ctl->st, ev) < 0)
-		return -EIO;
-	return kc_hwevents_alarm(ctl, "fault", NULL, slot, 0, NULL,
-				 kc_msg_new(KCM_alarm_board_fault, "{s:s, s:s, s:s}", "board", board, "slot",
-					    slot, "detail", detail));
+	for (int i = 0; slots && i < n; i++)
+		if (!strcmp(kc_hwlink_board_name(ctl->hw, i), board))
+			json_array_append_new(slots, json_string(kc_hwlink_slot_name(ctl->hw, i)));
+	return json_pack("{s:s, s:o*}", "board", board, "slots", slots);
 }
 
-static int slot_recovered(struct kc_ctl *ctl, const char *slot, const char *board)
+/* The slot's board stopped answering: the slot's slot.fault, and one fault
+ * alarm for the board, naming its slots, while none is open. */
+static int slot_fault(struct kc_ctl *ctl, const char *slot, const char *bname, const char *detail)
 {
-	int64_t id;
-	json_t *ev;
+	json_t *ev = kc_store_event(ctl->st, KC_EVT_SLOT_FAULT), *facts;
+	int r;
 
-	if (kc_store_int(ctl->st, &id,
-			 "SELECT id FROM alarms WHERE type = 'fault' AND slot = ? AND cleared_ms IS NULL",
-			 "s", slot) < 0)
+	kc_json_str(ev, "slot", slot);
+	json_object_set_new(json_object_get(ev, "data"), "board", json_string(bname));
+	json_object_set_new(json_object_get(ev, "data"), "detail", json_string(detail));
+	if (kc_store_append(ctl->st, ev) < 0 ||
+	    kc_store_x(ctl->st, "INSERT OR REPLACE INTO slot_faults (slot, board, since_ms) VALUES (?,?,?)", "ssI",
+		       slot, bname, kc_now_ms()) < 0)
+		return -EIO;
+	facts = board_facts(ctl, bname);
+	if (!facts)
+		return -ENOMEM;
+	r = alarm_raise(ctl, KC_ALARM_FAULT, NULL, NULL, bname, 0, NULL,
+			kc_msg_new(KCM_alarm_board_down, "{s:s, s:O, s:s}", "board", bname, "slots",
+				   json_object_get(facts, "slots"), "detail", detail),
+			facts);
+	json_decref(facts);
+	return r;
+}
+
+/* The slot answers again: its slot.recovered; once no slot of its board is
+ * in fault, the board's alarm clears itself. */
+static int slot_recovered(struct kc_ctl *ctl, const char *slot, const char *bname)
+{
+	int64_t id, left;
+	json_t *ev, *facts;
+	int r;
+
+	if (kc_store_int(ctl->st, &id, "SELECT 1 FROM slot_faults WHERE slot = ?", "s", slot) < 0)
 		return 0; /* the first reading after start: nothing was wrong */
 	ev = kc_store_event(ctl->st, KC_EVT_SLOT_RECOVERED);
 	kc_json_str(ev, "slot", slot);
-	json_object_set_new(json_object_get(ev, "data"), "board", json_string(board));
-	if (kc_store_append(ctl->st, ev) < 0)
+	json_object_set_new(json_object_get(ev, "data"), "board", json_string(bname));
+	if (kc_store_append(ctl->st, ev) < 0 || kc_store_x(ctl->st, "DELETE FROM slot_faults WHERE slot = ?", "s", slot) < 0)
 		return -EIO;
-	return kc_hwevents_alarm_clear(ctl, id, "fault", NULL, slot, "recovered",
-				       "board answers again");
+	/* a fault alarm of this slot alone */
+	if (kc_store_int(ctl->st, &id, "SELECT id FROM alarms WHERE type = ? AND slot = ? AND cleared_ms IS NULL",
+			 "ss", KC_WORD(kc_alarm_type, KC_ALARM_FAULT), slot) == 0 &&
+	    kc_hwevents_alarm_clear(ctl, id, KC_ALARM_FAULT, NULL, slot, "recovered", "board answers again") < 0)
+		return -EIO;
+	if (kc_store_int(ctl->st, &left, "SELECT count(*) FROM slot_faults WHERE board = ?", "s", bname) < 0)
+		return -EIO;
+	if (left > 0 || kc_store_int(ctl->st, &id,
+				     "SELECT id FROM alarms WHERE type = ? AND board = ? AND cleared_ms IS NULL",
+				     "ss", KC_WORD(kc_alarm_type, KC_ALARM_FAULT), bname) < 0)
+		return 0;
+	facts = board_facts(ctl, bname);
+	if (!facts)
+		return -ENOMEM;
+	kc_notice("board %s answers again: fault alarm %lld cleared", bname, (long long)id);
+	r = alarm_clear(ctl, id, KC_ALARM_FAULT, NULL, NULL, "recovered", "board answers again", facts);
+	json_decref(facts);
+	return r;
 }
 
-int kc_hwevents_record(struct kc_ctl *ctl, const struct hw_event *e)
+int kc_hwevents_record(struct kc_ctl *ctl, const struct kc_slot_event *e)
 {
-	const char *slot = hw_slot_name(ctl->hw, e->slot);
-	const char *board = hw_board_name(ctl->hw, hw_slot_board(ctl->hw, e->slot));
+	const char *slot = kc_hwlink_slot_name(ctl->hw, e->slot);
+	const char *board = kc_hwlink_board_name(ctl->hw, e->slot);
 	int r = 0;
 
-	if (e->type == HW_EV_LOCK_OFF)
+	if (e->change == KC_SLOT_LOCK_OFF)
 		return 0;
 	if (kc_store_begin(ctl->st) < 0)
 		return -EIO;
-	switch (e->type) {
-	case HW_EV_INSERTED:
+	switch (e->change) {
+	case KC_SLOT_INSERTED:
 		r = slot_present(ctl, slot, e->tag, true);
 		break;
-	case HW_EV_REMOVED:
+	case KC_SLOT_REMOVED:
 		r = slot_absent(ctl, slot, true);
 		break;
-	case HW_EV_FAULT:
+	case KC_SLOT_FAULT:
 		r = slot_fault(ctl, slot, board, e->detail);
 		break;
-	case HW_EV_RECOVERED:
+	case KC_SLOT_RECOVERED:
 		r = slot_recovered(ctl, slot, board);
 		/* The first reading after start or a fault: compare it with the
 		 * database (a key taken while keycabd was down, a tamper). */
-		if (r == 0 && e->presence == HW_PRESENCE_PRESENT)
+		if (r == 0 && e->presence == KC_PRESENCE_PRESENT)
 			r = slot_present(ctl, slot, e->tag, false);
-		else if (r == 0 && e->presence == HW_PRESENCE_ABSENT)
+		else if (r == 0 && e->presence == KC_PRESENCE_ABSENT)
 			r = slot_absent(ctl, slot, false);
 		break;
-	case HW_EV_LOCK_OFF:
+	case KC_SLOT_LOCK_OFF:
 		break;
 	}
 	if (r < 0) {

@@ -9,11 +9,11 @@
 #include "controller/ctl.h"
 #include "controller/rules.h"
 
-struct hw_event;
+struct kc_slot_event;
 
 /* One hardware event (not LOCK_OFF) recorded with its events in one
  * transaction: 0, or -errno with nothing written. */
-int kc_hwevents_record(struct kc_ctl *ctl, const struct hw_event *e);
+int kc_hwevents_record(struct kc_ctl *ctl, const struct kc_slot_event *e);
 /* The window w closed; empty: its slot read empty at the window's end.
  * One transaction: 0 (also when the loan was decided already), or
  * -errno with nothing written. */
@@ -30,18 +30,19 @@ int kc_hwevents_not_taken(struct kc_ctl *ctl, int64_t loan, const struct kc_key_
  * unless one of the same type for the same key and slot is open. msg
  * (taken; common/msg.h) says what happened: the alarm keeps it and its
  * English text (the event's detail). */
-int kc_hwevents_alarm(struct kc_ctl *ctl, const char *type, const struct kc_key_info *k,
+int kc_hwevents_alarm(struct kc_ctl *ctl, enum kc_alarm_type type, const struct kc_key_info *k,
 		      const char *slot, int64_t loan, const char *person, json_t *msg);
 /* Inside a transaction: clears alarm id of alarm_type, cleared_by, with
  * its alarm.cleared event (key and slot members when given). */
-int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, const char *alarm_type,
+int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, enum kc_alarm_type alarm_type,
 			    const char *key, const char *slot, const char *cleared_by,
 			    const char *reason);
 
 /* The loan of key that is granted or out, and its open entrustment. */
 struct kc_loan_row {
 	int64_t id, due_ms, out_ms, entrustment;
-	char purpose[24], borrower[128], op[64], signature[128];
+	enum kc_purpose purpose;
+	char borrower[128], op[64], signature[128];
 };
 /* 0, -ENOENT (no such loan) or -EIO. */
 int kc_hwevents_active_loan(struct kc_ctl *ctl, const char *key, struct kc_loan_row *l);

@@ -24,9 +24,9 @@
 #include "controller/request.h"
 #include "controller/schema_sql.h"
 #include "controller/store.h"
-#include "hw/hw.h"
 #include "controller/backlog.h"
 #include "controller/hwevents.h"
+#include "controller/hwlink.h"
 #include "controller/hwread.h"
 #include "controller/outbox_ops.h"
 #include "controller/registry.h"
@@ -86,18 +86,18 @@ static int lifecycle_event(struct kc_ctl *ctl, enum kc_event_type type, json_t *
 static void locks_off(const char *file)
 {
 	char err[512];
-	struct hw_cabinet *hw = hw_cabinet_new(file, err, sizeof(err));
+	struct hw_cabinet *hw = kc_hwlink_new(file, err, sizeof(err));
 
 	if (!hw) {
 		kc_err("the locks stay as they are: [cabinet] file: %s", err);
 		return;
 	}
-	if (hw_cabinet_start(hw, err, sizeof(err)) < 0)
+	if (kc_hwlink_start(hw, err, sizeof(err)) < 0)
 		kc_err("the locks stay as they are: cabinet %s: %s", file, err);
 	else
-		kc_notice("cabinet %s: every lock switched off before exiting", hw_cabinet_conf(hw)->id);
+		kc_notice("cabinet %s: every lock switched off before exiting", kc_hwlink_id(hw));
 	/* the bus threads' last act: every lock off, board by board */
-	hw_cabinet_free(hw);
+	kc_hwlink_free(hw);
 }
 
 static void cabinet_file_key(struct kc_ini *ini, const char *name, const char *value)
@@ -136,17 +136,13 @@ static void locks_off_named_in(const char *config)
  * in the unit's status. */
 static bool healthy(struct kc_ctl *ctl, int64_t period_ms)
 {
-	int64_t now = kc_mono_ms(), v;
+	int64_t idle = 0, v;
+	const char *bus = kc_hwlink_stuck_bus(ctl->hw, period_ms, &idle);
 
-	for (int i = 0; i < hw_bus_count(ctl->hw); i++) {
-		int64_t idle = now - hw_bus_alive_ms(ctl->hw, i);
-
-		if (idle > period_ms) {
-			kc_warn("not feeding the watchdog: bus %s has been stuck for %lld ms",
-				hw_bus_name(ctl->hw, i), (long long)idle);
-			sd_notifyf(0, "STATUS=bus %s stuck", hw_bus_name(ctl->hw, i));
-			return false;
-		}
+	if (bus) {
+		kc_warn("not feeding the watchdog: bus %s has been stuck for %lld ms", bus, (long long)idle);
+		sd_notifyf(0, "STATUS=bus %s stuck", bus);
+		return false;
 	}
 	return kc_store_int(ctl->st, &v, "SELECT 1", "") == 0;
 }
@@ -208,7 +204,7 @@ int main(int argc, char **argv)
 			locks_off(conf.cabinet_file);
 		return 1;
 	}
-	hw = hw_cabinet_new(conf.cabinet_file, err, sizeof(err));
+	hw = kc_hwlink_new(conf.cabinet_file, err, sizeof(err));
 	if (!hw) {
 		kc_err("[cabinet] file: %s", err);
 		return 1;
@@ -220,7 +216,7 @@ int main(int argc, char **argv)
 	 * switches every lock off again. */
 	if (!check_only && !init_db) {
 		sfd = kc_signalfd_open(false);
-		if (hw_cabinet_start(hw, err, sizeof(err)) < 0) {
+		if (kc_hwlink_start(hw, err, sizeof(err)) < 0) {
 			kc_err("cabinet %s: %s", conf.cabinet_file, err);
 			goto out;
 		}
@@ -230,15 +226,15 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (conf.release_window_ms > hw_cabinet_conf(hw)->pulse_max_ms) {
+	if (conf.release_window_ms > kc_hwlink_pulse_max_ms(hw)) {
 		kc_err("%s: [release] window %lld ms is above the cabinet's pulse_max_ms (%d ms in %s)",
-		       config, (long long)conf.release_window_ms, hw_cabinet_conf(hw)->pulse_max_ms,
+		       config, (long long)conf.release_window_ms, kc_hwlink_pulse_max_ms(hw),
 		       conf.cabinet_file);
 		goto out;
 	}
 	if (check_only) {
 		printf("%s: configuration ok; cabinet %s with %d slots\n", config,
-		       hw_cabinet_conf(hw)->id, hw_cabinet_slot_count(hw));
+		       kc_hwlink_id(hw), kc_hwlink_slot_count(hw));
 		rc = 0;
 		goto out;
 	}
@@ -265,7 +261,7 @@ int main(int argc, char **argv)
 		kc_err("%s", err);
 		goto out;
 	}
-	st = kc_store_open(conf.db_path, hw_cabinet_conf(hw)->id, init_db, err, sizeof(err));
+	st = kc_store_open(conf.db_path, kc_hwlink_id(hw), init_db, err, sizeof(err));
 	if (!st) {
 		kc_err("%s", err);
 		goto out;
@@ -276,7 +272,7 @@ int main(int argc, char **argv)
 	}
 	if (init_db) {
 		printf("%s: created for cabinet %s (schema version %d)\n", conf.db_path,
-		       hw_cabinet_conf(hw)->id, kc_controller_migration_count);
+		       kc_hwlink_id(hw), kc_controller_migration_count);
 		rc = 0;
 		goto out;
 	}
@@ -325,8 +321,8 @@ int main(int argc, char **argv)
 	if (sd_watchdog_enabled(0, &wd_usec) <= 0)
 		wd_usec = 0;
 	sd_notify(0, "READY=1\nSTATUS=cabinet ready");
-	kc_notice("cabinet %s ready: %d slots, socket %s%s", hw_cabinet_conf(hw)->id,
-		  hw_cabinet_slot_count(hw), conf.socket_path, ctl.outbox ? ", forwarding through keycab-forward" : "");
+	kc_notice("cabinet %s ready: %d slots, socket %s%s", kc_hwlink_id(hw),
+		  kc_hwlink_slot_count(hw), conf.socket_path, ctl.outbox ? ", forwarding through keycab-forward" : "");
 
 	/* 6. the loop */
 	while (!ctl.stopping) {
@@ -353,7 +349,7 @@ int main(int argc, char **argv)
 		arm_timer(tfd, next);
 		fds[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		fds[n++] = (struct pollfd){ .fd = tfd, .events = POLLIN };
-		fds[n++] = (struct pollfd){ .fd = hw_cabinet_fd(hw), .events = POLLIN };
+		fds[n++] = (struct pollfd){ .fd = kc_hwlink_fd(hw), .events = POLLIN };
 		ns = kc_proto_pollfds(srv, fds + n, (int)KC_ARRAY_SIZE(fds) - n);
 		nfds = n + ns;
 		if (poll(fds, (nfds_t)nfds, -1) < 0) {
@@ -389,8 +385,8 @@ out:
 	kc_backlog_free(&ctl);
 	kc_proto_free(srv);
 	kc_outbox_ops_close(&ctl);
-	/* hw_cabinet_free switches every lock off before the threads go. */
-	hw_cabinet_free(hw);
+	/* kc_hwlink_free switches every lock off before the threads go. */
+	kc_hwlink_free(hw);
 	kc_store_free(st);
 	if (tfd >= 0)
 		close(tfd);

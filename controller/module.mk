@@ -8,7 +8,8 @@ controller_SRCS := controller/store.c controller/conf.c controller/rules.c \
 	controller/row.c controller/desk.c controller/reseat.c controller/reply.c controller/reads.c controller/request.c \
 	controller/proto.c controller/subscribe.c controller/csv.c controller/outbox.c $(SCHEMA_C_controller) \
 	controller/rules_release.c controller/facts.c controller/keys.c controller/people.c controller/custody.c \
-	controller/rules_access.c controller/hwread.c controller/words.c
+	controller/rules_access.c controller/hwread.c controller/words.c \
+	controller/phones.c
 
 PROGRAMS += keycabd
 keycabd_SRCS := controller/main.c
@@ -39,7 +40,7 @@ t-ctl-csv_LIBS := controller common
 # common/ only, so a rule that reached for the store would not link
 TEST_PROGRAMS += t-ctl-decide
 t-ctl-decide_SRCS := tests/controller/t-ctl-decide.c controller/rules.c controller/rules_release.c \
-	controller/words.c
+	controller/words.c controller/rules_access.c
 t-ctl-decide_LIBS := common
 
 # scenarios on keycab-sim (tests/controller/lib.sh starts both)
@@ -113,7 +114,7 @@ $(KIOSK_WWW_C): $(KIOSK_WWW) $(BUILD)/gen/kiosk/www.list controller/kiosk/embed-
 PROGRAMS += keycab-kiosk
 keycab-kiosk_SRCS := controller/kiosk/main.c controller/kiosk/conf.c controller/kiosk/keycabd.c \
 	controller/kiosk/ops.c controller/kiosk/session.c controller/kiosk/login.c controller/kiosk/relay.c \
-	controller/kiosk/http.c controller/kiosk/pair.c $(KIOSK_WWW_C)
+	controller/kiosk/http.c controller/kiosk/pair.c controller/kiosk/osk.c $(KIOSK_WWW_C)
 keycab-kiosk_LIBS := kiosk kcclient common
 TEST_SCRIPTS += tests/kiosk/t-kiosk-server.sh tests/kiosk/t-kiosk-systemd.sh
 # the one screen the terminal serves (pairing), and its live state
@@ -161,3 +162,32 @@ PROGRAMS += keycab-forward
 keycab-forward_SRCS := controller/forward/main.c controller/forward/port.c
 keycab-forward_LIBS := forward kcclient controller common
 TEST_SCRIPTS += tests/controller/t-forward-kill.sh tests/controller/t-forward-proc.sh
+# phone numbers leave the cabinet masked and sealed to the office's notice
+# key (controller/phones.c, common/pdata.c), opened with python3-nacl; no
+# clear number at the office
+TEST_SCRIPTS += tests/controller/t-phone-seal.sh
+DEBS_TEST += python3-nacl
+# the on-screen keyboard's Chinese (controller/kiosk/pinyin.c): words by
+# their pinyin from Rime's luna_pinyin dictionary (Debian's
+# rime-data-luna-pinyin, read by keycab-kiosk at start), in simplified
+# characters by a table controller/kiosk/t2s-gen.sh makes of Unihan's
+# variants (unicode-data, as for service/pinyin-gen.sh)
+DEBS_BUILD += rime-data-luna-pinyin
+UNIHAN_VARIANTS := /usr/share/unicode/Unihan_Variants.txt.bz2
+KIOSK_T2S_C := $(BUILD)/gen/kiosk/t2s_table.c
+$(KIOSK_T2S_C): $(UNIHAN_VARIANTS) controller/kiosk/t2s-gen.sh
+	@mkdir -p $(@D)
+	controller/kiosk/t2s-gen.sh $@ $(UNIHAN_VARIANTS)
+kiosk_SRCS += controller/kiosk/pinyin.c $(KIOSK_T2S_C)
+TEST_PROGRAMS += t-kiosk-pinyin
+t-kiosk-pinyin_SRCS := tests/controller/t-kiosk-pinyin.c
+t-kiosk-pinyin_LIBS := kiosk common
+# the on-screen keyboard in Chromium: every field, ASCII and pinyin by
+# taps, quick phrases, no dictionary (tests/kiosk/t-osk.sh)
+TEST_SCRIPTS += tests/kiosk/t-osk.sh
+# the slot layer in the controller's types; only the windows module
+# (windows.c, hwlink.c) talks to it (nm -u)
+controller_SRCS += controller/hwlink.c
+TEST_SCRIPTS += tests/controller/t-hw-edge.sh
+# keycab-forward woken by keycabd's subscription when an event is written
+TEST_SCRIPTS += tests/controller/t-forward-wake.sh

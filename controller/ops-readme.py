@@ -23,7 +23,7 @@ ACCESS = {
     "ADMIN": "the console, a manager or supervisor",
     "REGISTRAR": "the administrator (the console, nobody logged in)",
     "TEST_CLOCK": "anyone, with `keycabd --test-clock`",
-    "LIVE": "anyone logged in, or the terminal key",
+    "LIVE": "anyone logged in, the terminal key, or keycab-forward by the forward key",
     "ROSTER": "anyone logged in, the console, or the terminal key",
     "FORWARD": "keycab-forward, by the forward key",
 }

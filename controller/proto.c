@@ -35,6 +35,7 @@ struct client {
 	bool subscriber;      /* receives pushes, sends nothing more */
 	bool drop;            /* close at once, unsent output and all */
 	bool terminal;        /* a subscriber with the terminal key */
+	bool forwarder;       /* a subscriber with the forward key (keycab-forward, woken by the pushes) */
 	char session_hash[65]; /* a subscriber without it: its session token's hash */
 	int64_t subscribed;   /* a subscriber's turn: srv->subscribed_seq when it subscribed */
 };
@@ -42,9 +43,10 @@ struct client {
 struct kc_proto {
 	int fd;
 	char path[108];
-	struct client clients[KC_PROTO_MAX_CLIENTS + KC_PROTO_MAX_SUBSCRIBERS];
+	struct client clients[KC_PROTO_MAX_CLIENTS + KC_PROTO_MAX_SUBSCRIBERS + KC_PROTO_FORWARD_PLACES];
 	int nclients;         /* subscribers included */
-	int nsubscribers;
+	int nsubscribers;     /* keycab-forward's included */
+	int nforwarders;      /* subscribers in keycab-forward's place */
 	int64_t idle_ms;
 	int64_t fail_window;  /* start of the current failed-login window */
 	int fail_count;       /* failed logins on all connections in it */
@@ -141,6 +143,8 @@ static void client_close(struct kc_proto *srv, int i)
 	free(c->out);
 	if (c->subscriber)
 		srv->nsubscribers--;
+	if (c->subscriber && c->forwarder)
+		srv->nforwarders--;
 	srv->clients[i] = srv->clients[--srv->nclients];
 }
 
@@ -185,7 +189,7 @@ int64_t kc_proto_tick(struct kc_proto *srv)
 			client_close(srv, i);
 		else if (!srv->clients[i].subscriber && left < next)
 			next = left;
-		else if (srv->clients[i].subscriber && !srv->clients[i].terminal &&
+		else if (srv->clients[i].subscriber && !srv->clients[i].terminal && !srv->clients[i].forwarder &&
 			 next > KC_PROTO_SESSION_CHECK_MS)
 			next = KC_PROTO_SESSION_CHECK_MS;
 	}
@@ -338,6 +342,8 @@ static void subscriber_end(struct kc_proto *srv, struct client *c, json_t *end)
 	json_object_set_new(end, "push", json_string("end"));
 	c->subscriber = false;
 	srv->nsubscribers--;
+	if (c->forwarder)
+		srv->nforwarders--;
 	queue_reply(c, end);
 	c->closing = true;
 	c->last_mono = kc_mono_ms(); /* a plain client now: an idle timeout to read it */
@@ -353,7 +359,7 @@ static void subscriber_room(struct kc_proto *srv)
 	for (int i = 0; i < srv->nclients; i++) {
 		struct client *c = &srv->clients[i];
 
-		if (!c->subscriber || c->drop)
+		if (!c->subscriber || c->drop || c->forwarder)
 			continue;
 		if (!victim || (victim->terminal && !c->terminal) ||
 		    (victim->terminal == c->terminal && c->subscribed < victim->subscribed))
@@ -373,15 +379,20 @@ static void subscriber_room(struct kc_proto *srv)
 static void subscriber_start(struct kc_proto *srv, struct client *c, const struct kc_peer *peer,
 			     json_t *req)
 {
-	if (peer->terminal && srv->nsubscribers >= KC_PROTO_MAX_SUBSCRIBERS)
+	bool forwarder = peer->forwarder && !peer->terminal && !peer->person[0];
+
+	if (!forwarder && peer->terminal && kc_proto_subscribers(srv) >= KC_PROTO_MAX_SUBSCRIBERS)
 		subscriber_room(srv);
-	/* subscribe.c refuses past the cap; the array holds no more */
-	if (srv->nsubscribers >= KC_PROTO_MAX_SUBSCRIBERS)
+	/* subscribe.c refuses past the caps; the array holds no more */
+	if (forwarder ? srv->nforwarders >= KC_PROTO_FORWARD_PLACES
+		      : kc_proto_subscribers(srv) >= KC_PROTO_MAX_SUBSCRIBERS)
 		return;
 	c->subscriber = true;
 	c->terminal = peer->terminal;
+	c->forwarder = forwarder;
+	srv->nforwarders += forwarder;
 	c->subscribed = ++srv->subscribed_seq;
-	if (!c->terminal) /* logged in: the request carries its session */
+	if (!c->terminal && !c->forwarder) /* logged in: the request carries its session */
 		kc_token_hash(kc_req_str(req, "session") ? kc_req_str(req, "session") : "",
 			      c->session_hash);
 	srv->nsubscribers++;
@@ -405,7 +416,7 @@ static json_t *answer(struct kc_proto *srv, struct client *c, json_t *req, struc
 	}
 	wait = login_wait(srv, c, now);
 	if (wait > 0)
-		return kc_session_login_throttled(ctl, kc_req_str(req, "card") ? "card" : "pin", wait);
+		return kc_session_login_throttled(ctl, kc_req_str(req, "card") != NULL, wait);
 	rep = srv->answer(ctl, peer, req);
 	login_done(srv, c, rep, now);
 	return rep;
@@ -586,7 +597,17 @@ void kc_proto_handle(struct kc_proto *srv, const struct pollfd *fds, int n, stru
 
 int kc_proto_subscribers(const struct kc_proto *srv)
 {
-	return srv->nsubscribers;
+	return srv->nsubscribers - srv->nforwarders;
+}
+
+bool kc_proto_forwarder_subscribed(const struct kc_proto *srv)
+{
+	return srv->nforwarders >= KC_PROTO_FORWARD_PLACES;
+}
+
+bool kc_proto_pushes_wanted(const struct kc_proto *srv)
+{
+	return srv->nsubscribers > 0;
 }
 
 void kc_proto_subscribers_check(struct kc_proto *srv, bool (*open)(void *arg, const char *hash),
@@ -595,7 +616,7 @@ void kc_proto_subscribers_check(struct kc_proto *srv, bool (*open)(void *arg, co
 	for (int i = 0; i < srv->nclients; i++) {
 		struct client *c = &srv->clients[i];
 
-		if (c->subscriber && !c->drop && !c->terminal && !open(arg, c->session_hash))
+		if (c->subscriber && !c->drop && !c->terminal && !c->forwarder && !open(arg, c->session_hash))
 			subscriber_end(srv, c, kc_reply_fail(KCM_subscribe_session_ended, NULL));
 	}
 }

@@ -19,12 +19,16 @@
  * takes the place of the one subscribed longest without it (of the one
  * subscribed longest, when all hold it). */
 #define KC_PROTO_MAX_SUBSCRIBERS 8
+/* keycab-forward's subscription (the forward key: its pushes wake it) has
+ * a place of its own, beside the others': it takes none of theirs and
+ * none can take it; another while it is held is refused. */
+#define KC_PROTO_FORWARD_PLACES 1
 /* While a subscriber holds a session (not the terminal key), the tick
  * comes at least this often, for kc_proto_subscribers_check(). */
 #define KC_PROTO_SESSION_CHECK_MS 1000
 /* The most pollfds kc_proto_pollfds() fills: the listening socket, the
  * clients and the subscribers. */
-#define KC_PROTO_MAX_FDS (1 + KC_PROTO_MAX_CLIENTS + KC_PROTO_MAX_SUBSCRIBERS)
+#define KC_PROTO_MAX_FDS (1 + KC_PROTO_MAX_CLIENTS + KC_PROTO_MAX_SUBSCRIBERS + KC_PROTO_FORWARD_PLACES)
 /* Replies waiting for a client to read them: past this, keycabd reads no
  * more requests from it until it reads its replies (and a subscriber
  * whose pushes would pass it is dropped). */
@@ -59,9 +63,13 @@ int64_t kc_proto_tick(struct kc_proto *srv);
 int kc_proto_pollfds(struct kc_proto *srv, struct pollfd *fds, int max);
 /* Handles what poll() reported on the fds kc_proto_pollfds() gave. */
 void kc_proto_handle(struct kc_proto *srv, const struct pollfd *fds, int n, struct kc_ctl *ctl);
-/* Subscribed connections now (struct kc_ctl's subscribers: as last
- * counted, never fewer). */
+/* Subscribed connections now, in the KC_PROTO_MAX_SUBSCRIBERS places
+ * (keycab-forward's, in its own place, not counted). */
 int kc_proto_subscribers(const struct kc_proto *srv);
+/* Whether keycab-forward's place is held. */
+bool kc_proto_forwarder_subscribed(const struct kc_proto *srv);
+/* Whether any connection is subscribed, keycab-forward's included. */
+bool kc_proto_pushes_wanted(const struct kc_proto *srv);
 /* Ends every subscription made with a session for which open(arg, the
  * session token's hash) is false: the subscriber gets a last line
  * ({"push": "end", "code": "subscribe_session_ended", ...}) and is closed. */

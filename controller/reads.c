@@ -6,6 +6,7 @@
 #include "common/util.h"
 #include "controller/backlog.h"
 #include "controller/ctl.h"
+#include "controller/hwlink.h"
 #include "controller/outbox_ops.h"
 #include "controller/request.h"
 #include "controller/reply.h"
@@ -13,23 +14,22 @@
 #include "controller/rules.h"
 #include "controller/rules_access.h"
 #include "controller/session.h"
-#include "hw/hw.h"
 
 /* The slots as the slot layer reads them, with the key recorded in each
  * and the key each is home to. */
 static json_t *slot_list(struct kc_ctl *ctl)
 {
 	json_t *arr = json_array();
-	int n = ctl->hw ? hw_cabinet_slot_count(ctl->hw) : 0;
+	int n = kc_hwlink_slot_count(ctl->hw);
 
 	for (int i = 0; i < n; i++) {
-		struct hw_slot_state hs;
-		const char *name = hw_slot_name(ctl->hw, i);
+		struct kc_slot_reading hs;
+		const char *name = kc_hwlink_slot_name(ctl->hw, i);
 		char key[64] = "", home[64] = "";
 		sqlite3_stmt *s;
 		json_t *o;
 
-		if (hw_slot_state(ctl->hw, i, &hs) < 0)
+		if (kc_hwlink_reading(ctl->hw, i, &hs) < 0)
 			continue;
 		s = kc_store_q(ctl->st, "SELECT code FROM keys WHERE slot = ?", "s", name);
 		if (kc_row_step(s) == 0)
@@ -40,8 +40,8 @@ static json_t *slot_list(struct kc_ctl *ctl)
 			kc_row_text(s, 0, home, sizeof(home));
 		kc_row_done(s);
 		o = json_pack("{s:s, s:s, s:I, s:b, s:b}", "slot", name, "presence",
-			      hw_presence_name(hs.presence), "tag", (json_int_t)hs.tag, "lock_on",
-			      hs.lock_on, "reads_tags", hw_slot_reads_tags(ctl->hw, i));
+			      kc_hwlink_presence_name(hs.presence), "tag", (json_int_t)hs.tag, "lock_on",
+			      hs.lock_on, "reads_tags", hs.reads_tags);
 		kc_json_str(o, "key", key[0] ? key : NULL);
 		kc_json_str(o, "home_of", home[0] ? home : NULL);
 		json_array_append_new(arr, o);

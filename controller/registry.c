@@ -13,10 +13,11 @@
 #include "common/pdata.h"
 #include "common/util.h"
 #include "controller/ctl.h"
+#include "controller/hwlink.h"
 #include "controller/keys.h"
 #include "controller/rules.h"
 #include "controller/rules_access.h"
-#include "hw/hw.h"
+#include "controller/phones.h"
 #include "controller/registry.h"
 #include "controller/reply.h"
 #include "controller/session.h"
@@ -292,7 +293,7 @@ static int add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_t
 	}
 	if (!slot) 
 		return reject(why, KCM_import_row_slot_missing, NULL);
-	if (ctl->hw && hw_slot_find(ctl->hw, slot) < 0) {
+	if (ctl->hw && kc_hwlink_slot_find(ctl->hw, slot) < 0) {
 		return reject(why, KCM_import_row_slot_unknown, "{s:s}", "slot", slot);
 	}
 	if (tag_s && kc_parse_long(tag_s, 0, 0xffffffffLL, &tag) < 0)
@@ -313,12 +314,8 @@ static int add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_t
 	}
 	/* A key is in custody once its slot reads it: until then it is
 	 * awaited, and its arrival is no surprise. */
-	if (ctl->hw) {
-		struct hw_slot_state hs;
-
-		present = hw_slot_state(ctl->hw, hw_slot_find(ctl->hw, slot), &hs) == 0 &&
-			  hs.presence == HW_PRESENCE_PRESENT;
-	}
+	if (ctl->hw)
+		present = kc_hwlink_slot_present(ctl->hw, slot);
 	r = kc_store_x(ctl->st,
 		       "INSERT INTO keys (code, unit, kind, home_slot, tag, state, slot)"
 		       " VALUES (?,?,?,?,?,?,?)",
@@ -548,7 +545,10 @@ json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 	d = json_object_get(ev, "data");
 	json_object_set_new(d, "entrustment", json_integer(id));
 	json_object_set_new(d, "owner_name", json_string(name));
-	json_object_set_new(d, "owner_phone", json_string(phone));
+	if (kc_phone_facts(ctl->conf, d, "owner_phone", phone) < 0) {
+		json_decref(ev);
+		goto fail;
+	}
 	kc_json_time(d, "start", start);
 	kc_json_time(d, "end", end);
 	return kc_store_append_commit(ctl->st, ev) < 0 ? kc_reply_write_failed(kc_store_abort(ctl->st)) : kc_reply_id("entrustment", id);

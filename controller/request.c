@@ -29,7 +29,7 @@ enum kc_access {
 	KC_ACCESS_ADMIN,      /* the console, a manager or supervisor */
 	KC_ACCESS_REGISTRAR,  /* the administrator: the console with nobody logged in */
 	KC_ACCESS_TEST_CLOCK, /* keycabd --test-clock */
-	KC_ACCESS_LIVE,       /* logged in, or the terminal key (subscribe.c) */
+	KC_ACCESS_LIVE,       /* logged in, the terminal key or the forward key (subscribe.c) */
 	KC_ACCESS_ROSTER,     /* logged in, the console, or the terminal key */
 	KC_ACCESS_FORWARD,    /* the forward key: keycab-forward (outbox_ops.c) */
 };

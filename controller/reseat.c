@@ -10,6 +10,7 @@
 #include "common/util.h"
 #include "controller/ctl.h"
 #include "controller/hwevents.h"
+#include "controller/hwlink.h"
 #include "controller/reply.h"
 #include "controller/request.h"
 #include "controller/row.h"
@@ -17,7 +18,6 @@
 #include "controller/custody.h"
 #include "controller/rules.h"
 #include "controller/windows.h"
-#include "hw/hw.h"
 
 /* The key a request names: "key", or the key of the open wrong-slot
  * alarm "alarm". 0 with key set, -ENOENT with the refusal in *rep, -EIO. */
@@ -54,9 +54,7 @@ static int named_key(struct kc_ctl *ctl, json_t *req, char *key, size_t len, int
  * hardware, by its sensor. -EIO on a read error. */
 static int slot_taken(struct kc_ctl *ctl, const char *slot, const char *code)
 {
-	struct hw_slot_state hs;
 	int64_t n;
-	int i;
 
 	if (kc_store_int(ctl->st, &n,
 			 "SELECT count(*) FROM keys WHERE slot = ? AND code != ?"
@@ -65,8 +63,7 @@ static int slot_taken(struct kc_ctl *ctl, const char *slot, const char *code)
 		return -EIO;
 	if (n > 0)
 		return 1;
-	i = ctl->hw ? hw_slot_find(ctl->hw, slot) : -1;
-	return i >= 0 && hw_slot_state(ctl->hw, i, &hs) == 0 && hs.presence == HW_PRESENCE_PRESENT;
+	return kc_hwlink_slot_present(ctl->hw, slot);
 }
 
 json_t *kc_desk_reseat(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -100,9 +97,9 @@ json_t *kc_desk_reseat(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	}
 	kc_decision_clear(&d);
 	if (!alarm && kc_store_int(ctl->st, &open_alarm,
-				   "SELECT id FROM alarms WHERE type = 'wrong_slot' AND key = ?"
+				   "SELECT id FROM alarms WHERE type = ? AND key = ?"
 				   " AND cleared_ms IS NULL ORDER BY id LIMIT 1",
-				   "s", k.code) == -EIO)
+				   "ss", kc_alarm_type_to_string(KC_ALARM_WRONG_SLOT), k.code) == -EIO)
 		return kc_reply_read_failed(ctl->st);
 	if (alarm)
 		open_alarm = alarm;

@@ -82,26 +82,19 @@ int64_t kc_rules_end_of_day(int64_t now_ms)
 	return kc_local_next_day(now_ms) - 1;
 }
 
-static const char *const purpose_names[KC_PURPOSE_COUNT] = {
-	[KC_PURPOSE_BORROW] = "borrow",
-	[KC_PURPOSE_INSPECTION] = "inspection",
-	[KC_PURPOSE_REPAIR] = "repair",
-	[KC_PURPOSE_EMERGENCY] = "emergency",
-};
-
 const char *kc_purpose_name(enum kc_purpose p)
 {
-	return p < KC_PURPOSE_COUNT ? purpose_names[p] : "";
+	return KC_WORD(kc_purpose, p);
 }
 
 int kc_purpose_find(const char *name, enum kc_purpose *out)
 {
-	for (int i = 0; name && i < KC_PURPOSE_COUNT; i++)
-		if (strcmp(name, purpose_names[i]) == 0) {
-			*out = (enum kc_purpose)i;
-			return 0;
-		}
-	return -ENOENT;
+	enum kc_purpose p = kc_purpose_from_string(name);
+
+	if (p == KC_PURPOSE_INVALID || p >= KC_PURPOSE_COUNT)
+		return -ENOENT;
+	*out = p;
+	return 0;
 }
 
 /* ms as the configuration writes it: "7d", "36h", "90m", "45s", "500ms". */
@@ -204,7 +197,7 @@ void kc_rules_inspect(int64_t loan, const struct kc_loan_facts *l, const char *r
 		kc_decision_missing(d, "department forwarded to");
 	} else if (!l) {
 		kc_decision_refuse(d, 0, KCM_loan_unknown, "{s:I}", "loan", (json_int_t)loan);
-	} else if (strcmp(l->purpose, "inspection") != 0) {
+	} else if (kc_purpose_from_string(l->purpose) != KC_PURPOSE_INSPECTION) {
 		kc_decision_refuse(d, 5, KCM_loan_not_inspection, "{s:I, s:s}", "loan", (json_int_t)loan,
 				   "purpose", l->purpose);
 	} else if (kc_loan_state_from_string(l->state) != KC_LOAN_RETURNED) {
@@ -287,7 +280,7 @@ void kc_rules_reseat_alarm(int64_t alarm, const struct kc_alarm_facts *a, struct
 		kc_decision_refuse(d, 0, KCM_reseat_alarm_unknown, "{s:I}", "alarm", (json_int_t)alarm);
 	else if (a->cleared_ms)
 		kc_decision_refuse(d, 0, KCM_reseat_alarm_cleared, "{s:I}", "alarm", (json_int_t)alarm);
-	else if (strcmp(a->type, "wrong_slot") != 0)
+	else if (a->type != KC_ALARM_WRONG_SLOT)
 		kc_decision_refuse(d, 9, KCM_reseat_alarm_not_wrong_slot, "{s:I}", "alarm", (json_int_t)alarm);
 	else if (!a->key[0])
 		kc_decision_refuse(d, 9, KCM_reseat_alarm_key_unknown, "{s:I}", "alarm", (json_int_t)alarm);

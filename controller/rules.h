@@ -170,9 +170,10 @@ enum kc_four_eyes kc_rules_four_eyes(const char *operator_code, int64_t session_
  * -EINVAL with what is wrong as a message in *why (id_number_invalid,
  * id_card_*). */
 int kc_rules_id_number(const char *id_type, const char *number, int64_t now_ms, enum kc_msg_code *why);
-/* "borrow", "inspection", "repair", "emergency". */
+/* A purpose's word, "" for none (words.c's table). */
 const char *kc_purpose_name(enum kc_purpose p);
-/* 0 and the purpose named name, or -ENOENT. */
+/* 0 and the purpose a release names by name (below KC_PURPOSE_COUNT),
+ * or -ENOENT. */
 int kc_purpose_find(const char *name, enum kc_purpose *out);
 /* A release's due time: due_in_s seconds after now_ms (0: not given;
  * it wins) or due_ms (0: none given), into *due_out, within the desk's
@@ -256,7 +257,8 @@ void kc_rules_reseat(const char *operator_code, const char *operator_role, const
 /* An alarm a re-seat names: its type, key, when cleared (0: open). */
 struct kc_alarm_facts {
 	bool found;
-	char type[24], key[64];
+	enum kc_alarm_type type;
+	char key[64];
 	int64_t cleared_ms;
 };
 /* Rule 9: a re-seat named by its alarm: an open wrong-slot alarm with its

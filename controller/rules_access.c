@@ -116,7 +116,7 @@ bool kc_rules_need_manager(const struct kc_peer *peer, struct kc_decision *d)
 
 bool kc_rules_need_live(const struct kc_peer *peer, bool roster, struct kc_decision *d)
 {
-	if (peer->terminal || peer->person[0] || (roster && peer->console))
+	if (peer->terminal || peer->person[0] || (roster ? peer->console : peer->forwarder))
 		return true;
 	kc_rules_no_session(peer, 1, "login or terminal key",
 			    roster ? KCM_roster_needs_login : KCM_subscribe_needs_login, d);
@@ -133,5 +133,91 @@ bool kc_rules_letter_confirmer(const struct kc_peer *peer, struct kc_decision *d
 	else
 		return true;
 	kc_decision_missing(d, "staff login");
+	return false;
+}
+
+static int64_t seconds_left(int64_t until, int64_t now)
+{
+	return until > now ? (until - now + 999) / 1000 : 0;
+}
+
+/* A wrong PIN counted: a lockout after pol->attempts, each twice as long
+ * as the one before, up to pol->max_ms. */
+static void count_wrong_pin(const struct kc_login_facts *f, const struct kc_lockout_policy *pol, int64_t now_ms,
+			    struct kc_login_count *c)
+{
+	int64_t len = pol->base_ms;
+
+	*c = (struct kc_login_count){ .write = true, .failures = f->failures + 1, .lockouts = f->lockouts,
+				      .locked_until = f->locked_until, .tries = f->failures + 1 };
+	if (c->tries < pol->attempts)
+		return;
+	for (int i = 0; i < f->lockouts && len < pol->max_ms; i++)
+		len *= 2;
+	if (len > pol->max_ms)
+		len = pol->max_ms;
+	c->lockouts++;
+	c->failures = 0;
+	c->lockout_ms = len;
+	c->locked_until = now_ms + len;
+}
+
+bool kc_rules_login(const struct kc_login_facts *f, const struct kc_lockout_policy *pol, int64_t now_ms,
+		    struct kc_login_count *count, struct kc_decision *d)
+{
+	char when[32];
+
+	*count = (struct kc_login_count){ 0 };
+	if (!f->found && f->by_card) {
+		kc_decision_refuse(d, 1, KCM_card_unknown, NULL);
+		kc_decision_missing(d, "registered card");
+		return false;
+	}
+	if (!f->found) {
+		kc_decision_refuse(d, 0, KCM_login_person_unknown, "{s:s}", "person", f->person ? f->person : "");
+		return false;
+	}
+	if (f->locked_until > now_ms) {
+		kc_rules_fmt_local(f->locked_until, when, sizeof(when));
+		kc_decision_refuse(d, 1, KCM_login_locked_out, "{s:s, s:s, s:s, s:I}", "person", f->code, "name",
+				   f->name, "until", when, "seconds_left",
+				   (json_int_t)seconds_left(f->locked_until, now_ms));
+		kc_decision_missing(d, "lockout to end");
+		return false;
+	}
+	if (f->credential_ok)
+		return true;
+	count_wrong_pin(f, pol, now_ms, count);
+	if (count->lockout_ms) {
+		kc_rules_fmt_local(count->locked_until, when, sizeof(when));
+		kc_decision_refuse(d, 1, KCM_pin_wrong_locked, "{s:s, s:s, s:i, s:s, s:I}", "person", f->code,
+				   "name", f->name, "failures", count->tries, "until", when, "seconds_left",
+				   (json_int_t)seconds_left(count->locked_until, now_ms));
+	} else {
+		kc_decision_refuse(d, 1, KCM_pin_wrong, "{s:s, s:s, s:i, s:i, s:i}", "person", f->code, "name",
+				   f->name, "failures", count->tries, "attempts", pol->attempts, "tries_left",
+				   pol->attempts - count->tries);
+	}
+	kc_decision_missing(d, "correct PIN");
+	return false;
+}
+
+void kc_rules_login_throttled(int64_t wait_ms, struct kc_decision *d)
+{
+	kc_decision_refuse(d, 1, KCM_login_throttled, "{s:I}", "seconds_left", (json_int_t)((wait_ms + 999) / 1000));
+	kc_decision_missing(d, "wait");
+}
+
+bool kc_rules_terminal_key(bool configured, bool right, struct kc_decision *d)
+{
+	if (configured && right)
+		return true;
+	if (!configured) {
+		kc_decision_refuse(d, 1, KCM_terminal_key_none, NULL);
+		kc_decision_missing(d, "login");
+	} else {
+		kc_decision_refuse(d, 1, KCM_terminal_key_wrong, NULL);
+		kc_decision_missing(d, "terminal key");
+	}
 	return false;
 }

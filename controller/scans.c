@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "controller/phones.h"
 #include "controller/backlog.h"
 #include "controller/outbox_ops.h"
 #include "controller/hwevents.h"
@@ -51,10 +52,10 @@ static void scan_overdue(struct kc_ctl *ctl)
 		kc_json_str(ev, "person", l.borrower);
 		d = json_object_get(ev, "data");
 		json_object_set_new(d, "loan", json_integer(l.id));
-		json_object_set_new(d, "purpose", json_string(l.purpose));
+		json_object_set_new(d, "purpose", json_string(KC_WORD(kc_purpose, l.purpose)));
 		kc_json_time(d, "due", l.due_ms);
 		if (kc_store_append(ctl->st, ev) < 0 ||
-		    kc_hwevents_alarm(ctl, "overdue", &k, NULL, l.id, l.borrower,
+		    kc_hwevents_alarm(ctl, KC_ALARM_OVERDUE, &k, NULL, l.id, l.borrower,
 				      kc_msg_new(KCM_alarm_overdue, "{s:s, s:I, s:s, s:s}", "key", k.code,
 						 "loan", (json_int_t)l.id, "borrower", l.borrower, "due", due)) < 0)
 			goto fail;
@@ -139,8 +140,11 @@ static void scan_notices(struct kc_ctl *ctl)
 		json_object_set_new(d, "stage", json_string(stage));
 		kc_json_time(d, "end", due[i].end_ms);
 		json_object_set_new(d, "owner_name", json_string(name));
-		json_object_set_new(d, "owner_phone", json_string(phone));
-		if (kc_store_append(ctl->st, ev) < 0) {
+		if (kc_phone_facts(ctl->conf, d, "owner_phone", phone) < 0) {
+			json_decref(ev);
+			ev = NULL;
+		}
+		if (!ev || kc_store_append(ctl->st, ev) < 0) {
 			kc_store_rollback(ctl->st);
 			continue;
 		}
@@ -155,13 +159,13 @@ static int link_alarm(struct kc_ctl *ctl, const struct kc_forward_status *fs)
 	int64_t id;
 
 	if (fs->state == KC_LINK_STUCK)
-		return kc_hwevents_alarm(ctl, "audit_link", NULL, NULL, 0, NULL,
+		return kc_hwevents_alarm(ctl, KC_ALARM_AUDIT_LINK, NULL, NULL, 0, NULL,
 					 kc_msg_new(KCM_alarm_audit_link, "{s:s, s:s, s:I}", "reason", fs->reason,
 						    "error", fs->last_error, "pending", (json_int_t)fs->pending));
-	if (kc_store_int(ctl->st, &id, "SELECT id FROM alarms WHERE type = 'audit_link' AND cleared_ms IS NULL",
-			 "") < 0)
+	if (kc_store_int(ctl->st, &id, "SELECT id FROM alarms WHERE type = ? AND cleared_ms IS NULL", "s",
+			 kc_alarm_type_to_string(KC_ALARM_AUDIT_LINK)) < 0)
 		return 0;
-	return kc_hwevents_alarm_clear(ctl, id, "audit_link", NULL, NULL, "recovered",
+	return kc_hwevents_alarm_clear(ctl, id, KC_ALARM_AUDIT_LINK, NULL, NULL, "recovered",
 				       "the audit service takes the events again");
 }
 

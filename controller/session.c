@@ -14,6 +14,7 @@
 #include "controller/rules.h"
 #include "controller/people.h"
 #include "controller/reply.h"
+#include "controller/rules_access.h"
 #include "controller/session.h"
 
 struct person_row {
@@ -51,85 +52,6 @@ static int person_load(struct kc_store *st, const char *by_sql, const char *arg,
 }
 
 #define PERSON_COLS "code, name, role, pin_hash, failures, lockouts, locked_until"
-
-static void fmt_until(int64_t ms, char *buf, size_t len)
-{
-	kc_rules_fmt_local(ms, buf, len);
-}
-
-/* Whole seconds from now to until, rounded up: at least 1 while locked. */
-static int64_t seconds_left(int64_t until, int64_t now)
-{
-	return until > now ? (until - now + 999) / 1000 : 0;
-}
-
-/* A wrong PIN: count it, lock out after the configured number, each
- * lockout twice as long as the one before (up to the maximum). The
- * failure event and the counters go in one transaction. */
-static json_t *wrong_pin(struct kc_ctl *ctl, struct person_row *p, const char *method,
-			 const char *purpose)
-{
-	const struct kc_ctl_conf *c = ctl->conf;
-	int64_t now = kc_wall_ms(), until = 0;
-	int failures = p->failures + 1, lockouts = p->lockouts;
-	json_t *ev, *d;
-	char when[32];
-
-	if (failures >= c->lockout_attempts) {
-		int64_t len = c->lockout_base_ms;
-
-		for (int i = 0; i < lockouts && len < c->lockout_max_ms; i++)
-			len *= 2;
-		if (len > c->lockout_max_ms)
-			len = c->lockout_max_ms;
-		lockouts++;
-		until = now + len;
-	}
-	if (kc_store_begin(ctl->st) < 0)
-		return kc_reply_fail(KCM_db_busy, NULL);
-	if (kc_store_x(ctl->st,
-		       "UPDATE people SET failures = ?, lockouts = ?, locked_until = ? WHERE code = ?",
-		       "iiIs", until ? 0 : failures, lockouts, until ? until : p->locked_until,
-		       p->code) < 0)
-		goto fail;
-	ev = kc_store_event(ctl->st, KC_EVT_OPERATOR_LOGIN_FAILED);
-	kc_json_str(ev, "person", p->code);
-	d = json_object_get(ev, "data");
-	json_object_set_new(d, "method", json_string(method));
-	json_object_set_new(d, "reason", json_string("wrong PIN"));
-	json_object_set_new(d, "failures", json_integer(failures));
-	kc_json_time(d, "locked_until", until);
-	if (purpose)
-		json_object_set_new(d, "purpose", json_string(purpose));
-	if (kc_store_append(ctl->st, ev) < 0)
-		goto fail;
-	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_write_failed(kc_store_abort(ctl->st));
-	if (until) {
-		fmt_until(until, when, sizeof(when));
-		return kc_reply_refuse(1, json_pack("[s]", "correct PIN"), KCM_pin_wrong_locked,
-				       "{s:s, s:s, s:i, s:s, s:I}", "person", p->code, "name", p->name,
-				       "failures", failures, "until", when, "seconds_left",
-				       (json_int_t)seconds_left(until, now));
-	}
-	return kc_reply_refuse(1, json_pack("[s]", "correct PIN"), KCM_pin_wrong,
-			       "{s:s, s:s, s:i, s:i, s:i}", "person", p->code, "name", p->name,
-			       "failures", failures, "attempts", c->lockout_attempts, "tries_left",
-			       c->lockout_attempts - failures);
-fail:
-	return kc_reply_write_failed(kc_store_abort(ctl->st));
-}
-
-static json_t *locked_reply(const struct person_row *p, int64_t now)
-{
-	char when[32];
-
-	fmt_until(p->locked_until, when, sizeof(when));
-	return kc_reply_refuse(1, json_pack("[s]", "lockout to end"), KCM_login_locked_out,
-			       "{s:s, s:s, s:s, s:I}", "person", p->code, "name", p->name, "until",
-			       when, "seconds_left",
-			       (json_int_t)seconds_left(p->locked_until, now));
-}
 
 /* Failed logins that need no credential (unknown cards, tries refused by
  * the socket's rate limit) are summed per cause: the first of an interval
@@ -182,6 +104,73 @@ static int count_failure(struct kc_ctl *ctl, int cause)
 	return failures_event(ctl, cause, 1, kc_now_ms());
 }
 
+/* The facts of a login for the rules (kc_rules_login): p as loaded (r:
+ * 0 or -ENOENT), whether the credential matched. */
+static struct kc_login_facts login_facts(const struct person_row *p, int r, bool by_card, const char *person,
+					 bool credential_ok)
+{
+	return (struct kc_login_facts){ .by_card = by_card, .person = person, .found = r == 0, .code = p->code,
+					.name = p->name, .failures = p->failures, .lockouts = p->lockouts,
+					.locked_until = p->locked_until, .credential_ok = credential_ok };
+}
+
+static struct kc_lockout_policy lockout_policy(const struct kc_ctl_conf *c)
+{
+	return (struct kc_lockout_policy){ .attempts = c->lockout_attempts, .base_ms = c->lockout_base_ms,
+					   .max_ms = c->lockout_max_ms };
+}
+
+/* A wrong PIN as the rules counted it: the person's counters and the
+ * failure event in one transaction. 0 or -errno. */
+static int write_wrong_pin(struct kc_ctl *ctl, const struct person_row *p, const struct kc_login_count *c,
+			   const char *method, const char *purpose)
+{
+	json_t *ev, *d;
+
+	if (kc_store_begin(ctl->st) < 0)
+		return -EBUSY;
+	if (kc_store_x(ctl->st,
+		       "UPDATE people SET failures = ?, lockouts = ?, locked_until = ? WHERE code = ?",
+		       "iiIs", c->failures, c->lockouts, c->locked_until, p->code) < 0)
+		return -EIO;
+	ev = kc_store_event(ctl->st, KC_EVT_OPERATOR_LOGIN_FAILED);
+	kc_json_str(ev, "person", p->code);
+	d = json_object_get(ev, "data");
+	json_object_set_new(d, "method", json_string(method));
+	json_object_set_new(d, "reason", json_string("wrong PIN"));
+	json_object_set_new(d, "failures", json_integer(c->tries));
+	kc_json_time(d, "locked_until", c->lockout_ms ? c->locked_until : 0);
+	if (purpose)
+		json_object_set_new(d, "purpose", json_string(purpose));
+	if (kc_store_append(ctl->st, ev) < 0 || kc_store_commit(ctl->st) < 0)
+		return -EIO;
+	return 0;
+}
+
+/* Loads, asks the rules, writes: NULL when p may log in, else the reply
+ * (the refusal once a wrong PIN is written, or the failure to write it). */
+static json_t *decide_login(struct kc_ctl *ctl, const struct person_row *p, int r, bool by_card,
+			    const char *person, bool credential_ok, const char *purpose)
+{
+	struct kc_login_facts f = login_facts(p, r, by_card, person, credential_ok);
+	struct kc_lockout_policy pol = lockout_policy(ctl->conf);
+	struct kc_login_count count;
+	struct kc_decision d;
+
+	kc_decision_init(&d);
+	if (kc_rules_login(&f, &pol, kc_wall_ms(), &count, &d)) {
+		kc_decision_clear(&d);
+		return NULL;
+	}
+	/* An unknown card is logged too: someone tried the cabinet. */
+	if ((by_card && r == -ENOENT && count_failure(ctl, KC_LOGIN_UNKNOWN_CARD) < 0) ||
+	    (count.write && (r = write_wrong_pin(ctl, p, &count, "pin", purpose)) < 0)) {
+		kc_decision_clear(&d);
+		return r == -EBUSY ? kc_reply_fail(KCM_db_busy, NULL) : kc_reply_write_failed(kc_store_abort(ctl->st));
+	}
+	return kc_reply_take(&d);
+}
+
 int64_t kc_session_tick(struct kc_ctl *ctl, bool flush)
 {
 	int64_t now = kc_mono_ms(), next = ctl->conf->lockout_summary_ms;
@@ -214,35 +203,34 @@ int64_t kc_session_tick(struct kc_ctl *ctl, bool flush)
 	return next;
 }
 
-json_t *kc_session_login_throttled(struct kc_ctl *ctl, const char *method, int64_t wait_ms)
+json_t *kc_session_login_throttled(struct kc_ctl *ctl, bool by_card, int64_t wait_ms)
 {
-	int64_t secs = (wait_ms + 999) / 1000;
+	struct kc_decision d;
 	json_t *rep;
 
-	if (count_failure(ctl, strcmp(method, "card") == 0 ? KC_LOGIN_LIMITED_CARD
-							    : KC_LOGIN_LIMITED_PIN) < 0)
+	if (count_failure(ctl, by_card ? KC_LOGIN_LIMITED_CARD : KC_LOGIN_LIMITED_PIN) < 0)
 		return kc_reply_write_failed(kc_store_abort(ctl->st));
-	rep = kc_reply_refuse(1, json_pack("[s]", "wait"), KCM_login_throttled, "{s:I}",
-			      "seconds_left", (json_int_t)secs);
-	json_object_set_new(rep, "retry_after_s", json_integer(secs));
+	kc_decision_init(&d);
+	kc_rules_login_throttled(wait_ms, &d);
+	rep = kc_reply_take(&d);
+	json_object_set_new(rep, "retry_after_s", json_integer((wait_ms + 999) / 1000));
 	return rep;
 }
 
 json_t *kc_session_verify_pin(struct kc_ctl *ctl, const char *person, const char *pin,
 			      const char *purpose, char role_out[16])
 {
-	struct person_row p;
+	struct person_row p = { 0 };
+	json_t *rep;
 	int r;
 
 	r = person_load(ctl->st, "SELECT " PERSON_COLS " FROM people WHERE code = ?", person, &p);
-	if (r == -ENOENT)
-		return kc_reply_refuse(0, NULL, KCM_login_person_unknown, "{s:s}", "person", person);
-	if (r < 0)
+	if (r < 0 && r != -ENOENT)
 		return kc_reply_read_failed(ctl->st);
-	if (p.locked_until > kc_wall_ms())
-		return locked_reply(&p, kc_wall_ms());
-	if (!pin || !p.pin_hash[0] || !kc_secret_matches(pin, p.pin_hash))
-		return wrong_pin(ctl, &p, "pin", purpose);
+	rep = decide_login(ctl, &p, r, false, person,
+			   r == 0 && pin && p.pin_hash[0] && kc_secret_matches(pin, p.pin_hash), purpose);
+	if (rep)
+		return rep;
 	if (p.failures > 0 || p.lockouts > 0)
 		kc_store_x(ctl->st, "UPDATE people SET failures = 0, lockouts = 0 WHERE code = ?", "s",
 			   p.code);
@@ -256,10 +244,10 @@ json_t *kc_session_login(struct kc_ctl *ctl, json_t *req)
 	const char *pin = kc_req_str(req, "pin");
 	const char *card = kc_req_str(req, "card");
 	char token[65], token_hash[65], card_hash[KC_CARD_HASH_LEN];
-	struct person_row p;
+	struct person_row p = { 0 };
 	json_t *ev, *rep;
 	const char *method = card ? "card" : "pin";
-	int64_t now = kc_wall_ms();
+	int64_t now;
 	int r;
 
 	if (card) {
@@ -268,27 +256,19 @@ json_t *kc_session_login(struct kc_ctl *ctl, json_t *req)
 			return kc_reply_fail(KCM_card_lookup_failed, NULL);
 		r = person_load(ctl->st, "SELECT " PERSON_COLS " FROM people WHERE card_hash = ?",
 				card_hash, &p);
-		if (r == -ENOENT) {
-			/* An unknown card is logged too: someone tried the cabinet. */
-			if (count_failure(ctl, KC_LOGIN_UNKNOWN_CARD) < 0)
-				return kc_reply_write_failed(kc_store_abort(ctl->st));
-			return kc_reply_refuse(1, json_pack("[s]", "registered card"),
-					       KCM_card_unknown, NULL);
-		}
 	} else {
 		if (!person || !pin)
 			return kc_reply_fail(KCM_login_bad_request, NULL);
 		r = person_load(ctl->st, "SELECT " PERSON_COLS " FROM people WHERE code = ?", person,
 				&p);
-		if (r == -ENOENT)
-			return kc_reply_refuse(0, NULL, KCM_login_person_unknown, "{s:s}", "person", person);
 	}
-	if (r < 0)
+	if (r < 0 && r != -ENOENT)
 		return kc_reply_read_failed(ctl->st);
-	if (p.locked_until > now)
-		return locked_reply(&p, now);
-	if (!card && (!p.pin_hash[0] || !kc_secret_matches(pin, p.pin_hash)))
-		return wrong_pin(ctl, &p, "pin", NULL);
+	rep = decide_login(ctl, &p, r, card != NULL, person,
+			   card || (r == 0 && p.pin_hash[0] && kc_secret_matches(pin, p.pin_hash)), NULL);
+	if (rep)
+		return rep;
+	now = kc_wall_ms();
 	if (kc_token_new(token, 32) < 0)
 		return kc_reply_fail(KCM_session_token_failed, NULL);
 	kc_token_hash(token, token_hash);
@@ -356,6 +336,7 @@ static void no_session(struct kc_peer *peer, enum kc_msg_code why, int64_t idle_
 json_t *kc_session_terminal(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer)
 {
 	json_t *v = json_object_get(req, "terminal_key");
+	struct kc_decision d;
 	bool right = false;
 
 	peer->terminal = false;
@@ -368,11 +349,10 @@ json_t *kc_session_terminal(struct kc_ctl *ctl, json_t *req, struct kc_peer *pee
 		/* the request is freed after the reply: nothing of the key stays */
 		explicit_bzero((char *)json_string_value(v), json_string_length(v));
 	}
-	if (!ctl->conf->terminal_key_file[0])
-		return kc_reply_refuse(1, json_pack("[s]", "login"), KCM_terminal_key_none, NULL);
-	if (!right)
-		return kc_reply_refuse(1, json_pack("[s]", "terminal key"), KCM_terminal_key_wrong,
-				       NULL);
+	kc_decision_init(&d);
+	if (!kc_rules_terminal_key(ctl->conf->terminal_key_file[0], right, &d))
+		return kc_reply_take(&d);
+	kc_decision_clear(&d);
 	peer->terminal = true;
 	return NULL;
 }

@@ -26,9 +26,9 @@ json_t *kc_session_terminal(struct kc_ctl *ctl, json_t *req, struct kc_peer *pee
  * -EIO when it cannot be read. Does not count as a use of the session. */
 int kc_session_open(struct kc_ctl *ctl, const char *token_hash);
 /* A login refused before any check, because its connection (or every
- * connection) failed too often lately: counted, and the reply says how
- * long to wait. */
-json_t *kc_session_login_throttled(struct kc_ctl *ctl, const char *method, int64_t wait_ms);
+ * connection) failed too often lately: counted (by_card: a card's, else a
+ * PIN's), and the reply says how long to wait. */
+json_t *kc_session_login_throttled(struct kc_ctl *ctl, bool by_card, int64_t wait_ms);
 /* Writes the summed failed logins of intervals that ended (all of them
  * when flush); returns the ms until the next interval ends. */
 int64_t kc_session_tick(struct kc_ctl *ctl, bool flush);

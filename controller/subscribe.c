@@ -70,7 +70,7 @@ void kc_subscribe_tick(struct kc_ctl *ctl)
 		return;
 	ctl->link_pushed = ctl->link_seen;
 	kc_strlcpy(ctl->link_pushed_reason, ctl->link_reason, sizeof(ctl->link_pushed_reason));
-	if (ctl->proto && kc_proto_subscribers(ctl->proto) > 0)
+	if (ctl->proto && kc_proto_pushes_wanted(ctl->proto))
 		push(ctl, json_pack("{s:s, s:o}", "push", "link", "forward", kc_reads_forward(ctl)));
 }
 
@@ -84,7 +84,9 @@ json_t *kc_subscribe_request(struct kc_ctl *ctl, struct kc_peer *peer, json_t *r
 	if (!ctl->proto)
 		return kc_reply_fail(KCM_subscribe_no_socket, NULL);
 	/* the terminal always gets a place (proto.c makes room) */
-	if (!peer->terminal && kc_proto_subscribers(ctl->proto) >= KC_PROTO_MAX_SUBSCRIBERS)
+	if (peer->forwarder && !peer->terminal && !peer->person[0] && kc_proto_forwarder_subscribed(ctl->proto))
+		return kc_reply_fail(KCM_subscribe_forwarder_held, NULL);
+	if (!peer->terminal && !peer->forwarder && kc_proto_subscribers(ctl->proto) >= KC_PROTO_MAX_SUBSCRIBERS)
 		return kc_reply_fail(KCM_subscribe_full, "{s:i}", "max", KC_PROTO_MAX_SUBSCRIBERS);
 	status = kc_reads_status(ctl, peer, req);
 	if (!json_is_true(json_object_get(status, "ok")))

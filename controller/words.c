@@ -41,3 +41,16 @@ const char *const kc_loan_state_table[KC_LOAN_STATE_MAX] = {
 	[KC_LOAN_COLLECTED] = "collected",
 };
 KC_STRING_TABLE_LOOKUP(kc_loan_state, enum kc_loan_state, KC_LOAN_STATE_MAX)
+
+const char *const kc_purpose_table[KC_PURPOSE_MAX] = {
+	[KC_PURPOSE_BORROW] = "borrow",       [KC_PURPOSE_INSPECTION] = "inspection",
+	[KC_PURPOSE_REPAIR] = "repair",       [KC_PURPOSE_EMERGENCY] = "emergency",
+	[KC_PURPOSE_OWNER_COLLECT] = "owner_collect",
+};
+KC_STRING_TABLE_LOOKUP(kc_purpose, enum kc_purpose, KC_PURPOSE_MAX)
+
+const char *const kc_alarm_type_table[KC_ALARM_TYPE_MAX] = {
+	[KC_ALARM_TAMPER] = "tamper", [KC_ALARM_WRONG_SLOT] = "wrong_slot", [KC_ALARM_OVERDUE] = "overdue",
+	[KC_ALARM_FAULT] = "fault",   [KC_ALARM_AUDIT_LINK] = "audit_link",
+};
+KC_STRING_TABLE_LOOKUP(kc_alarm_type, enum kc_alarm_type, KC_ALARM_TYPE_MAX)

@@ -1,6 +1,7 @@
 #include "service/config.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,24 +13,6 @@
 #include "common/util.h"
 #include "service/templates.h"
 #include "service/zone.h"
-
-static const char *const default_zh[KC_NOTICE_KINDS] = {
-	[KC_NOTICE_BEFORE_END] = "{owner_name}您好:您托管在客服中心的钥匙({unit})将于{end}到期,请携带有效证件前来办理领取。",
-	[KC_NOTICE_END] = "{owner_name}您好:您托管的钥匙({unit})今日({end})到期,请携带有效证件前来领取并签字确认。",
-	[KC_NOTICE_REMINDER] = "{owner_name}您好:您托管的钥匙({unit})已于{end}到期,尚未领取,请携带有效证件前来领取。",
-	[KC_NOTICE_LOAN_OVERDUE] = "钥匙逾期未还:{key}({unit}),借用人{person},应还时间{due}。",
-	[KC_NOTICE_ALARM] = "钥匙柜报警({alarm_type}):柜{cabinet} 钥匙位{slot} 钥匙{key}:{detail}",
-	[KC_NOTICE_INGEST_REFUSED] = "审计服务告警:柜{cabinet}的事件{seq}:{message}",
-};
-
-static const char *const default_en[KC_NOTICE_KINDS] = {
-	[KC_NOTICE_BEFORE_END] = "Dear {owner_name}, the key of {unit} you entrusted to the service desk expires on {end}. Please collect it with a valid ID.",
-	[KC_NOTICE_END] = "Dear {owner_name}, the entrustment of your key for {unit} ends today ({end}). Please collect it with a valid ID and sign.",
-	[KC_NOTICE_REMINDER] = "Dear {owner_name}, the entrustment of your key for {unit} ended on {end} and the key has not been collected. Please collect it with a valid ID.",
-	[KC_NOTICE_LOAN_OVERDUE] = "Key overdue: {key} ({unit}), borrower {person}, due {due}.",
-	[KC_NOTICE_ALARM] = "Cabinet alarm ({alarm_type}): cabinet {cabinet} slot {slot} key {key}: {detail}",
-	[KC_NOTICE_INGEST_REFUSED] = "Audit service alarm on event {seq} of cabinet {cabinet}: {message}",
-};
 
 static int set_str(char **slot, const char *v)
 {
@@ -55,14 +38,15 @@ int kc_config_defaults(struct kc_audit_config *cfg)
 	cfg->backoff_min_ms = 1000;
 	cfg->backoff_max_ms = 10 * 60 * 1000;
 	cfg->max_attempts = 12;
-	cfg->utc_offset_min = 8 * 60;
 	cfg->webhook_timeout_ms = 10000;
 	if (set_str(&cfg->listen, "127.0.0.1") < 0 || set_str(&cfg->time_zone, KC_TZ_DEFAULT) < 0 ||
 	    set_str(&cfg->db_path, "/var/lib/keyauditd/audit.db") < 0)
 		return -ENOMEM;
+	cfg->offline_after_s = 900;
+	cfg->daily_summary_min = -1;
 	for (int k = 0; k < KC_NOTICE_KINDS; k++)
-		if (set_str(&cfg->tmpl_zh[k], default_zh[k]) < 0 ||
-		    set_str(&cfg->tmpl_en[k], default_en[k]) < 0)
+		if (set_str(&cfg->tmpl_zh[k], kc_template_default(k, "zh")) < 0 ||
+		    set_str(&cfg->tmpl_en[k], kc_template_default(k, "en")) < 0)
 			return -ENOMEM;
 	return 0;
 }
@@ -77,6 +61,8 @@ void kc_config_free(struct kc_audit_config *cfg)
 	free(cfg->tls_cert);
 	free(cfg->tls_key);
 	free(cfg->db_path);
+	free(cfg->templates_dir);
+	free(cfg->key_use_sites);
 	for (int i = 0; i < cfg->nwebhooks; i++)
 		free(cfg->webhooks[i]);
 	for (int k = 0; k < KC_NOTICE_KINDS; k++) {
@@ -168,19 +154,19 @@ static int set_webhook(struct kc_audit_config *cfg, const char *key, const char 
 	return 0;
 }
 
-static int set_utc_offset(struct kc_audit_config *cfg, const char *key, const char *value,
-			  char *err, size_t errlen)
+/* HH:MM, a local time of day */
+static int set_daily_summary(struct kc_audit_config *cfg, const char *key, const char *value, char *err,
+			     size_t errlen)
 {
 	int h, m, n = 0;
 
 	(void)key;
-	if ((value[0] != '+' && value[0] != '-') ||
-	    sscanf(value + 1, "%2d:%2d%n", &h, &m, &n) != 2 || value[1 + n] != '\0' || n != 5 ||
-	    h > 14 || m > 59) {
-		snprintf(err, errlen, "\"%s\" is no UTC offset like +08:00", value);
+	if (sscanf(value, "%2d:%2d%n", &h, &m, &n) != 2 || value[n] != '\0' || n != 5 || h > 23 || m > 59 ||
+	    h < 0 || m < 0) {
+		snprintf(err, errlen, "\"%s\" is no time of day like 08:00", value);
 		return -EINVAL;
 	}
-	cfg->utc_offset_min = (value[0] == '-' ? -1 : 1) * (h * 60 + m);
+	cfg->daily_summary_min = h * 60 + m;
 	return 0;
 }
 
@@ -200,20 +186,64 @@ static int set_template(struct kc_audit_config *cfg, const char *key, const char
 			char *err, size_t errlen)
 {
 	const char *dot = strrchr(key, '.');
+	enum kc_notice_kind k;
+	char why[384];
 
-	for (int k = 0; dot && k < KC_NOTICE_KINDS; k++) {
-		size_t n = strlen(kc_notice_kind_name(k));
-
-		if ((size_t)(dot - key) != n || strncmp(key, kc_notice_kind_name(k), n) != 0)
-			continue;
-		if (strcmp(dot, ".zh") != 0 && strcmp(dot, ".en") != 0)
-			break;
-		if (kc_template_check(value, err, errlen) < 0)
-			return -EINVAL;
-		return set_str(strcmp(dot, ".zh") == 0 ? &cfg->tmpl_zh[k] : &cfg->tmpl_en[k], value);
+	if (!dot || kc_notice_kind_find(key, (size_t)(dot - key), &k) < 0 ||
+	    (strcmp(dot, ".zh") != 0 && strcmp(dot, ".en") != 0)) {
+		snprintf(err, errlen, "unknown key");
+		return -EINVAL;
 	}
-	snprintf(err, errlen, "unknown key");
-	return -EINVAL;
+	if (kc_template_check(k, value, 1, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s", strchr(why, ':') + 2);
+		return -EINVAL;
+	}
+	return set_str(strcmp(dot, ".zh") == 0 ? &cfg->tmpl_zh[k] : &cfg->tmpl_en[k], value);
+}
+
+/* The directory of the template files (read once the file is through:
+ * kc_config_templates). */
+static int set_template_dir(struct kc_audit_config *cfg, const char *key, const char *value,
+			    char *err, size_t errlen)
+{
+	(void)key;
+	if (!*value) {
+		snprintf(err, errlen, "the directory name is empty");
+		return -EINVAL;
+	}
+	return set_str(&cfg->templates_dir, value);
+}
+
+int kc_config_templates(struct kc_audit_config *cfg, char *err, size_t errlen)
+{
+	static const char *const langs[] = { "zh", "en" };
+	char path[4096];
+	DIR *d;
+
+	if (!cfg->templates_dir)
+		return 0;
+	d = opendir(cfg->templates_dir);
+	if (!d) {
+		snprintf(err, errlen, "%s: %s", cfg->templates_dir, strerror(errno));
+		return -EINVAL;
+	}
+	closedir(d);
+	for (int k = 0; k < KC_NOTICE_KINDS; k++)
+		for (size_t l = 0; l < KC_ARRAY_SIZE(langs); l++) {
+			char **slot = l == 0 ? &cfg->tmpl_zh[k] : &cfg->tmpl_en[k], *text = NULL;
+			int r;
+
+			snprintf(path, sizeof(path), "%s/%s.%s.txt", cfg->templates_dir, kc_notice_kind_name(k),
+				 langs[l]);
+			r = kc_template_read(k, path, &text, err, errlen);
+			if (r == -ENOENT)
+				continue;
+			if (r < 0)
+				return r == -ENOMEM ? r : -EINVAL;
+			free(*slot);
+			*slot = text;
+		}
+	return 0;
 }
 
 #define CINT(sec, name, field, min, max) \
@@ -245,8 +275,11 @@ static const struct kc_config_key config_keys[] = {
 	CINT("notify", "backoff_max_ms", backoff_max_ms, 10, 86400000),
 	CINT("notify", "max_attempts", max_attempts, 1, 1000),
 	CINT("notify", "timeout_ms", webhook_timeout_ms, 100, 600000),
-	CFUNC("notify", "utc_offset", set_utc_offset),
 	CFUNC("report", "estate", set_estate),
+	CINT("notify", "offline_after_s", offline_after_s, 5, 7 * 86400LL),
+	CTEXT("notify", "key_use_sites", key_use_sites),
+	CFUNC("notify", "daily_summary_at", set_daily_summary),
+	CFUNC("templates", "dir", set_template_dir),
 	CFUNC("templates", NULL, set_template),
 };
 
@@ -303,6 +336,7 @@ static void config_key(struct kc_ini *ini, const char *name, const char *value)
 static void config_end(struct kc_ini *ini)
 {
 	struct kc_audit_config *cfg = ini->user;
+	char why[512];
 
 	ini->section[0] = '\0';
 	if (cfg->backoff_max_ms < cfg->backoff_min_ms)
@@ -311,6 +345,8 @@ static void config_end(struct kc_ini *ini)
 	else if (!cfg->tls_cert != !cfg->tls_key)
 		kc_ini_fail_at(ini, 0, NULL, "[server] tls_cert and tls_key go together: set both for HTTPS,"
 			       " neither for plain HTTP");
+	else if (kc_config_templates(cfg, why, sizeof(why)) < 0)
+		kc_ini_fail_at(ini, 0, NULL, "[templates] dir: %s", why);
 }
 
 int kc_config_load(struct kc_audit_config *cfg, const char *path, char *err, size_t errlen)

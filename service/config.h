@@ -30,7 +30,10 @@ struct kc_audit_config {
 	int backoff_max_ms;
 	int max_attempts;
 	int webhook_timeout_ms;
-	int utc_offset_min; /* times in notices are shown at this offset */
+	int offline_after_s;	/* a cabinet silent this long is offline (cabinet_offline) */
+	char *key_use_sites;	/* sites whose owners hear of their keys' use (key_out, key_back): codes, space-separated; "*" all */
+	int daily_summary_min;	/* [notify] daily_summary_at as minutes past local midnight; -1: none */
+	char *templates_dir;	/* [templates] dir, NULL: the built-in templates */
 	char *tmpl_zh[KC_NOTICE_KINDS];
 	char *tmpl_en[KC_NOTICE_KINDS];
 };
@@ -63,6 +66,10 @@ int kc_config_load(struct kc_audit_config *cfg, const char *path, char *err, siz
  * origin names where it came from in err. */
 int kc_config_set(struct kc_audit_config *cfg, const char *section, const char *key,
 		  const char *value, char *err, size_t errlen);
+/* Reads the template files of [templates] dir over the templates set so
+ * far (a kind with no file keeps its own). 0, or -EINVAL (-ENOMEM) with
+ * "PATH:LINE: what is wrong" in err. */
+int kc_config_templates(struct kc_audit_config *cfg, char *err, size_t errlen);
 void kc_config_free(struct kc_audit_config *cfg);
 
 #endif

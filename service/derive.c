@@ -11,7 +11,7 @@
 #include "common/util.h"
 #include "common/event_types.h"
 #include "service/derive.h"
-#include "service/notify.h"
+#include "service/notice_facts.h"
 
 struct ctx {
 	struct kc_db *db;
@@ -92,57 +92,47 @@ static int set_vacancy(struct ctx *c, bool vacant)
 	return r;
 }
 
-static void field(json_t *f, const char *name, const json_t *obj, const char *member)
-{
-	const json_t *v = json_object_get(obj, member);
-	char buf[32];
-
-	if (json_is_string(v)) {
-		json_object_set_new(f, name, json_string(json_string_value(v)));
-	} else if (json_is_integer(v)) {
-		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
-		json_object_set_new(f, name, json_string(buf));
-	} else {
-		json_object_set_new(f, name, json_string("-"));
-	}
-}
-
 static int notice(struct ctx *c, enum kc_notice_kind kind)
 {
-	const struct kc_audit_config *cfg = c->cfg;
-	static const char *ev_members[] = { "key", "unit", "site", "person", "slot", "cabinet" };
-	static const char *data_members[] = { "owner_name", "owner_phone", "end", "stage", "due",
-					      "alarm_type", "detail", "entrustment", "loan" };
-	json_t *f = json_object();
-	int r;
+	return kc_notice_event(c->db, c->cfg, kind, c->ev, c->now_ms);
+}
 
-	if (!f)
-		return -ENOMEM;
-	for (size_t i = 0; i < KC_ARRAY_SIZE(ev_members); i++)
-		field(f, ev_members[i], c->ev, ev_members[i]);
-	for (size_t i = 0; i < KC_ARRAY_SIZE(data_members); i++)
-		field(f, data_members[i], c->data, data_members[i]);
-	/* Owners read dates, not ISO timestamps. */
-	for (size_t i = 0; i < 2; i++) {
-		static const char *times[] = { "end", "due" };
-		const json_t *v = json_object_get(f, times[i]);
-		char when[32];
+/* Whether the owners of site's entrusted keys hear of their keys' use
+ * ([notify] key_use_sites: codes, or "*"). */
+static bool key_use_told(const struct kc_audit_config *cfg, const char *site)
+{
+	const char *p = cfg->key_use_sites;
+	size_t n = site ? strlen(site) : 0;
 
-		if (!json_is_string(v))
-			continue;
-		if (i == 0)
-			kc_notice_end(json_string_value(v), cfg->utc_offset_min, when, sizeof(when));
-		else
-			kc_notice_time(json_string_value(v), cfg->utc_offset_min, when, sizeof(when));
-		json_object_set_new(f, times[i], json_string(when));
+	while (p && *p) {
+		size_t w;
+
+		p += strspn(p, " ,");
+		w = strcspn(p, " ,");
+		if ((w == 1 && *p == '*') || (site && w == n && strncmp(p, site, n) == 0))
+			return true;
+		p += w;
 	}
-	field(f, "seq", c->ev, "seq");
-	json_object_set_new(f, "message", json_string("-"));
-	r = kc_notice_add(c->db, cfg, kind, json_string_value(json_object_get(c->ev, "cabinet")),
-			  json_integer_value(json_object_get(c->ev, "seq")),
-			  json_string_value(json_object_get(c->ev, "type")), f, c->now_ms);
-	json_decref(f);
-	return r;
+	return false;
+}
+
+/* key_out, key_back: an entrusted key left or came back, told to its
+ * owner where the key's site says so */
+static int key_use_notice(struct ctx *c, enum kc_notice_kind kind)
+{
+	sqlite3_stmt *st = kc_db_stmt(c->db, "SELECT kind, site FROM keys WHERE cabinet = ? AND key = ?");
+	bool entrusted = false, told = false;
+
+	if (!st)
+		return -EIO;
+	kc_bind_json_str(st, 1, c->ev, "cabinet");
+	kc_bind_json_str(st, 2, c->ev, "key");
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		entrusted = strcmp((const char *)sqlite3_column_text(st, 0) ?: "", "entrusted") == 0;
+		told = key_use_told(c->cfg, (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	return entrusted && told ? notice(c, kind) : 0;
 }
 
 typedef int (*derive_fn)(struct ctx *c);
@@ -186,9 +176,9 @@ static int derive_entrustment_registered(struct ctx *c)
 {
 	return run(c,
 		   "INSERT OR REPLACE INTO entrustments (cabinet, entrustment, key, unit, site, owner,"
-		   " owner_name, owner_phone, start_ms, end_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
-		   "edeeeeddtt", "cabinet", "entrustment", "key", "unit", "site", "person", "owner_name",
-		   "owner_phone", "start", "end");
+		   " owner_name, owner_phone, start_ms, end_ms, phone_sealed) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+		   "edeeeeddttd", "cabinet", "entrustment", "key", "unit", "site", "person", "owner_name",
+		   "owner_phone", "start", "end", "phone_sealed");
 }
 
 /* collection.completed and entrustment.closed */
@@ -215,16 +205,18 @@ static int derive_release_granted(struct ctx *c)
 {
 	return run(c,
 		   "INSERT OR REPLACE INTO loans (cabinet, loan, key, kind, unit, site, slot, person,"
-		   " actor, purpose, work_order, out_ms, due_ms, contact, signature)"
-		   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		   "edeeeeeeeddTtdd", "cabinet", "loan", "key", "kind", "unit", "site", "slot", "person",
-		   "actor", "purpose", "work_order", "due", "contact", "signature");
+		   " actor, purpose, work_order, out_ms, due_ms, contact, signature, phone_sealed)"
+		   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		   "edeeeeeeeddTtddd", "cabinet", "loan", "key", "kind", "unit", "site", "slot", "person",
+		   "actor", "purpose", "work_order", "due", "contact", "signature", "phone_sealed");
 }
 
 static int derive_release_taken(struct ctx *c)
 {
-	return run(c, "UPDATE loans SET state = 'out', out_ms = ? WHERE cabinet = ? AND loan = ?", "Ted",
-		   "cabinet", "loan");
+	int r = run(c, "UPDATE loans SET state = 'out', out_ms = ? WHERE cabinet = ? AND loan = ?", "Ted",
+		    "cabinet", "loan");
+
+	return r < 0 ? r : key_use_notice(c, KC_NOTICE_KEY_OUT);
 }
 
 static int derive_release_not_taken(struct ctx *c)
@@ -235,10 +227,12 @@ static int derive_release_not_taken(struct ctx *c)
 
 static int derive_loan_returned(struct ctx *c)
 {
-	return run(c,
-		   "UPDATE loans SET state = 'returned', returned_ms = ?, overdue = max(overdue, ?)"
-		   " WHERE cabinet = ? AND loan = ?",
-		   "Tbed", "overdue", "cabinet", "loan");
+	int r = run(c,
+		    "UPDATE loans SET state = 'returned', returned_ms = ?, overdue = max(overdue, ?)"
+		    " WHERE cabinet = ? AND loan = ?",
+		    "Tbed", "overdue", "cabinet", "loan");
+
+	return r < 0 ? r : key_use_notice(c, KC_NOTICE_KEY_BACK);
 }
 
 static int derive_loan_overdue(struct ctx *c)
@@ -366,15 +360,25 @@ static int derive_alarm_raised(struct ctx *c)
 		" person, detail, raised_ms) VALUES (?,?,?,?,?,?,?,?,?,?)",
 		"edd" "eeeee" "dT", "cabinet", "alarm", "alarm_type", "key", "slot", "unit", "site", "person",
 		"detail");
-	if (r < 0 || !at || (strcmp(at, "tamper") != 0 && strcmp(at, "wrong_slot") != 0))
+	if (r < 0 || !at)
+		return r;
+	/* a board's fault: one alarm naming its board and slots */
+	if (strcmp(at, "fault") == 0 && json_object_get(c->data, "board"))
+		return notice(c, KC_NOTICE_BOARD_FAULT);
+	if (strcmp(at, "tamper") != 0 && strcmp(at, "wrong_slot") != 0)
 		return r;
 	return notice(c, KC_NOTICE_ALARM);
 }
 
 static int derive_alarm_cleared(struct ctx *c)
 {
-	return run(c, "UPDATE alarms SET cleared_ms = ?, cleared_by = ? WHERE cabinet = ? AND alarm = ?", "Teed",
-		   "actor", "cabinet", "alarm");
+	const char *at = json_string_value(json_object_get(c->data, "alarm_type"));
+	int r = run(c, "UPDATE alarms SET cleared_ms = ?, cleared_by = ? WHERE cabinet = ? AND alarm = ?", "Teed",
+		    "actor", "cabinet", "alarm");
+
+	if (r < 0 || !at || strcmp(at, "fault") != 0 || !json_object_get(c->data, "board"))
+		return r;
+	return notice(c, KC_NOTICE_BOARD_OK);
 }
 
 /* The report tables each type updates; the types marked KC_EVT_DERIVED in

@@ -9,8 +9,10 @@
 
 #include "common/event.h"
 #include "common/util.h"
+#include "service/cabinet_watch.h"
 #include "service/chain.h"
 #include "service/derive.h"
+#include "service/notice_facts.h"
 #include "service/notify.h"
 
 static void fail(struct kc_ingest_result *res, int status, const char *error, const char *fmt, ...)
@@ -99,10 +101,13 @@ static int raise_ingest_alarm(struct kc_db *db, const struct kc_audit_config *cf
 	if (r != SQLITE_DONE)
 		return -EIO;
 	snprintf(seqs, sizeof(seqs), "%lld", (long long)seq);
-	fields = json_pack("{s:s, s:s, s:s, s:s}", "cabinet", cabinet, "seq", seqs, "message", message,
-			   "kind", kind);
-	if (!fields)
+	fields = kc_notice_cabinet_fields(db, cabinet, now_ms);
+	if (!fields || json_object_set_new(fields, "seq", json_string(seqs)) < 0 ||
+	    json_object_set_new(fields, "message", json_string(message)) < 0 ||
+	    json_object_set_new(fields, "kind", json_string(kind)) < 0) {
+		json_decref(fields);
 		return -ENOMEM;
+	}
 	/* The notice's own key: the alarm's negative id keeps it apart from
 	 * events and from the cabinet's other alarms. */
 	r = kc_notice_add(db, cfg, KC_NOTICE_INGEST_REFUSED, cabinet, -sqlite3_last_insert_rowid(db->h), kind,
@@ -340,6 +345,10 @@ int kc_ingest_batch(struct kc_db *db, const struct kc_audit_config *cfg, const c
 	r = kc_chain_load(db, cabinet, &ch);
 	if (r < 0)
 		goto rollback;
+	r = kc_cabinet_contact(db, cfg, cabinet, now_ms);
+	if (r < 0)
+		goto rollback;
+	res->notices = r > 0;
 	for (i = 0; i < json_array_size(batch); i++) {
 		r = ingest_one(db, cfg, &ch, json_array_get(batch, i), i, now_ms, res);
 		if (r < 0)

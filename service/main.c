@@ -18,7 +18,9 @@
 #include "common/pdata.h"
 #include "common/util.h"
 #include "service/auth.h"
+#include "service/cabinet_watch.h"
 #include "service/config.h"
+#include "service/daily_summary.h"
 #include "service/http.h"
 #include "service/chain.h"
 #include "service/ingest.h"
@@ -163,6 +165,7 @@ static int serve(struct kc_audit_config *cfg)
 		}
 		if (p[1].revents & POLLIN) {
 			uint64_t ticks;
+			int offline, summaries;
 
 			if (read(tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 				kc_warn("timerfd: %s", strerror(errno));
@@ -170,6 +173,14 @@ static int serve(struct kc_audit_config *cfg)
 				sd_notify(0, "WATCHDOG=1");
 			else
 				kc_warn("unhealthy: the database does not answer; not feeding the watchdog");
+			offline = kc_cabinet_watch(db, cfg, kc_wall_ms());
+			if (offline < 0)
+				kc_warn("cannot look for cabinets gone offline: %s", strerror(-offline));
+			summaries = kc_daily_summary(db, cfg, kc_wall_ms());
+			if (summaries < 0)
+				kc_warn("cannot make the daily summaries: %s", strerror(-summaries));
+			if (offline > 0 || summaries > 0)
+				kc_notifier_wake(notifier);
 			if (kc_mono_ms() - last_house >= 60000) {
 				last_house = kc_mono_ms();
 				if (kc_auth_session_expire(db) < 0)

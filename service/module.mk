@@ -92,3 +92,17 @@ $(PINYIN_C): $(UNIHAN_READINGS) service/pinyin-gen.sh
 TEST_PROGRAMS += t-pinyin
 t-pinyin_SRCS := tests/service/t-pinyin.c
 t-pinyin_LIBS := service common
+# the notices' built-in templates: the shipped template files
+# (service/templates/<kind>.<lang>.txt, installed for admins to edit) as a
+# C table made by service/templates-gen.sh
+NOTICE_TEMPLATES := $(sort $(wildcard service/templates/*.txt))
+TEMPLATES_C := $(BUILD)/gen/templates/templates_default.c
+service_SRCS += $(TEMPLATES_C)
+$(TEMPLATES_C): $(NOTICE_TEMPLATES) service/templates-gen.sh
+	@mkdir -p $(@D)
+	service/templates-gen.sh $@ $(NOTICE_TEMPLATES)
+# what is worth a notice and the truth in it (service/notice.c,
+# notice_facts.c, cabinet_watch.c, templates.c): names, local times, no
+# "today" for a day gone by, board faults, cabinets offline, owners told of
+# their keys' use, the admin's template files
+TEST_SCRIPTS += tests/service/t-notice-texts.py

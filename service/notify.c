@@ -13,42 +13,13 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "service/keylog_text.h"
-#include "service/words.h"
-
-/* fields with the words among them (an alarm's type) as words of lang,
- * and the sentences (an alarm's detail as the cabinet sent it, a refusal's
- * message: messages of the catalogue, in English) in lang; NULL when out
- * of memory */
-static json_t *notice_words(const json_t *fields, enum kc_lang lang)
-{
-	static const char *const words[] = { "alarm_type" }, *const sentences[] = { "detail", "message" };
-	json_t *f = json_deep_copy(fields);
-	char text[512];
-
-	for (size_t i = 0; f && i < KC_ARRAY_SIZE(words); i++) {
-		const char *v = json_string_value(json_object_get(f, words[i]));
-
-		if (v)
-			json_object_set_new(f, words[i], json_string(kc_word(lang, words[i], v)));
-	}
-	for (size_t i = 0; f && i < KC_ARRAY_SIZE(sentences); i++) {
-		const char *v = json_string_value(json_object_get(f, sentences[i]));
-
-		if (v) {
-			kc_keylog_reason(lang, v, text, sizeof(text));
-			json_object_set_new(f, sentences[i], json_string(text));
-		}
-	}
-	return f;
-}
 
 int kc_notice_add(struct kc_db *db, const struct kc_audit_config *cfg, enum kc_notice_kind kind,
 		  const char *cabinet, int64_t seq, const char *type, const json_t *fields,
 		  int64_t now_ms)
 {
 	char *zh = NULL, *en = NULL, *payload = NULL, err[128];
-	json_t *zh_fields = notice_words(fields, KC_LANG_ZH), *en_fields = notice_words(fields, KC_LANG_EN);
+	json_t *zh_fields = kc_notice_words(fields, KC_LANG_ZH), *en_fields = kc_notice_words(fields, KC_LANG_EN);
 	sqlite3_stmt *st;
 	int64_t id;
 	json_t *body;
@@ -62,9 +33,11 @@ int kc_notice_add(struct kc_db *db, const struct kc_audit_config *cfg, enum kc_n
 	r = kc_template_render(cfg->tmpl_en[kind], en_fields, &en, err, sizeof(err));
 	if (r < 0)
 		goto out;
-	body = json_pack("{s:s, s:s, s:I, s:s, s:O, s:s, s:s}", "notice", kc_notice_kind_name(kind),
-			 "cabinet", cabinet, "seq", (json_int_t)seq, "type", type, "fields", fields,
-			 "text_zh", zh, "text_en", en);
+	body = json_pack("{s:s, s:s, s:I, s:s, s:O, s:s, s:s, s:s, s:O?, s:O?, s:O?}", "notice",
+			 kc_notice_kind_name(kind), "cabinet", cabinet, "seq", (json_int_t)seq, "type", type,
+			 "fields", fields, "text_zh", zh, "text_en", en, "recipient", kc_notice_recipient(kind),
+			 "event_time", json_object_get(fields, "event_time"), "site", json_object_get(fields, "site_code"),
+			 "site_name", json_object_get(fields, "site"));
 	if (!body) {
 		r = -ENOMEM;
 		goto out;
@@ -87,7 +60,8 @@ int kc_notice_add(struct kc_db *db, const struct kc_audit_config *cfg, enum kc_n
 	sqlite3_bind_int64(st, 2, seq);
 	kc_bind_text(st, 3, type);
 	{
-		static const char *m[] = { "notice", "entrustment", "stage", "key", "unit", "site", "person" };
+		static const char *m[] = { "notice", "entrustment", "stage", "key", "unit_code", "site_code",
+					   "person_code" };
 
 		for (size_t i = 0; i < KC_ARRAY_SIZE(m); i++) {
 			const json_t *v = json_object_get(fields, m[i]);

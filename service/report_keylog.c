@@ -156,7 +156,7 @@ static const char *lookup(struct kc_db *db, const char *sql, const char *a, cons
 }
 
 /* "1栋103": a unit as people name it, from its building and room. */
-static const char unit_label_sql[] =
+const char kc_report_unit_label_sql[] =
 	"SELECT CASE WHEN building IS NOT NULL AND room IS NOT NULL THEN building"
 	" || CASE WHEN building GLOB '*[0-9]' THEN '栋' ELSE '' END || room ELSE unit END"
 	" FROM units WHERE site = ?2 AND unit = ?1";
@@ -248,7 +248,7 @@ static int name_rows(struct kc_report_ctx *c, json_t *rows, const json_t *people
 		e.type = str_at(row, C_TYPE);
 		e.actor = name_of(people, str_at(row, C_ACTOR));
 		e.person = name_of(people, str_at(row, C_PERSON));
-		e.unit = site ? lookup(c->db, unit_label_sql, unit, site, ul, sizeof(ul)) : NULL;
+		e.unit = site ? lookup(c->db, kc_report_unit_label_sql, unit, site, ul, sizeof(ul)) : NULL;
 		e.unit = e.unit ? e.unit : unit;
 		e.site = lookup(c->db, site_name_sql, str_at(row, C_SITE), NULL, sn, sizeof(sn));
 		e.key = str_at(row, C_KEY);

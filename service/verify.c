@@ -130,14 +130,21 @@ static void verify_event_columns(struct verify *v, sqlite3_stmt *st, const json_
 /* Every stored event, in the order they were stored. */
 static int verify_events(struct verify *v, const struct kc_audit_config *cfg, int64_t *events)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st, *copy;
 	int rc, r = 0;
 
 	if (sqlite3_prepare_v2(v->mem->h,
 			       "SELECT cabinet, seq, ts_ms, body, type, actor, person, key, kind, unit, site, slot,"
-			       " prev FROM s.events ORDER BY received_ms, cabinet, seq",
+			       " prev, received_ms FROM s.events ORDER BY received_ms, cabinet, seq",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
+	/* each event beside the re-derivation before it is derived: a notice
+	 * names people and zones by the events stored before it, as at ingest */
+	if (sqlite3_prepare_v2(v->mem->h, "INSERT INTO main.events SELECT * FROM s.events WHERE cabinet = ? AND seq = ?",
+			       -1, &copy, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return -EIO;
+	}
 	*events = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *ev = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
@@ -156,7 +163,14 @@ static int verify_events(struct verify *v, const struct kc_audit_config *cfg, in
 			/* as ingest derives it: under the chain key it is stored
 			 * by; an event lacking a member a table needs leaves no rows */
 			kc_time_parse(json_string_value(json_object_get(ev, "ts")), &ts_ms);
-			r = kc_derive_stored(v->mem, cfg, (const char *)sqlite3_column_text(st, 0), ev, ts_ms, 0);
+			sqlite3_bind_value(copy, 1, sqlite3_column_value(st, 0));
+			sqlite3_bind_int64(copy, 2, sqlite3_column_int64(st, 1));
+			r = sqlite3_step(copy) == SQLITE_DONE ? 0 : -EIO;
+			sqlite3_reset(copy);
+			/* made when it was received, as at ingest */
+			if (r == 0)
+				r = kc_derive_stored(v->mem, cfg, (const char *)sqlite3_column_text(st, 0), ev, ts_ms,
+						     sqlite3_column_int64(st, 13));
 			if (r == -EINVAL || r > 0)
 				r = 0;
 		}
@@ -168,6 +182,7 @@ static int verify_events(struct verify *v, const struct kc_audit_config *cfg, in
 	if (r == 0 && rc != SQLITE_DONE)
 		r = -EIO;
 	sqlite3_finalize(st);
+	sqlite3_finalize(copy);
 	return r;
 }
 

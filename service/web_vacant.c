@@ -216,91 +216,109 @@ static void meta(struct sbuf *b, const struct sheet *x, const char *site_name, c
 	td_generated(b, x);
 }
 
-static void not_inspected(struct sbuf *b, const struct sheet *x, const char *site, long long n)
+/* A part of a site's sheet that lists the site's rows of one section of
+ * the report: its section, heading and columns, and how a row's cells are
+ * written. */
+struct part_spec {
+	const char *section, *heading;
+	const char *const *titles;
+	void (*cells)(struct sbuf *b, const struct sheet *x, const json_t *sec, const json_t *row);
+};
+
+/* The part p of site's sheet: n rows (count: n as the page says it). */
+static void part_rows(struct sbuf *b, const struct sheet *x, const char *site, long long n, const char *count,
+		      const struct part_spec *p)
 {
-	static const char *const titles[] = { KC_N_("Unit"), KC_N_("Building"), KC_N_("Room"), NULL };
-	const json_t *sec = section(x->report, "not_inspected"), *row;
-	char count[48];
+	const json_t *sec = section(x->report, p->section), *row;
 	size_t i;
 
-	snprintf(count, sizeof(count), kc_web_t(x->pg, "(%lld units)"), n);
-	if (!part(b, x->pg, KC_N_("2. Vacant units not inspected"), n, count, titles))
+	if (!part(b, x->pg, p->heading, n, count, p->titles))
 		return;
 	json_array_foreach(json_object_get(sec, "rows"), i, row) {
 		if (!of_site(sec, row, site))
 			continue;
 		sbuf_add(b, "<tr>");
-		td(b, str(sec, row, "unit"));
-		td(b, str(sec, row, "building"));
-		td(b, str(sec, row, "room"));
+		p->cells(b, x, sec, row);
 		sbuf_add(b, "</tr>\n");
 	}
 	sbuf_add(b, "</tbody></table>\n");
+}
+
+static void not_inspected_cells(struct sbuf *b, const struct sheet *x, const json_t *sec, const json_t *row)
+{
+	(void)x;
+	td(b, str(sec, row, "unit"));
+	td(b, str(sec, row, "building"));
+	td(b, str(sec, row, "room"));
+}
+
+static void not_inspected(struct sbuf *b, const struct sheet *x, const char *site, long long n)
+{
+	static const char *const titles[] = { KC_N_("Unit"), KC_N_("Building"), KC_N_("Room"), NULL };
+	static const struct part_spec spec = { "not_inspected", KC_N_("2. Vacant units not inspected"), titles,
+					       not_inspected_cells };
+	char count[48];
+
+	snprintf(count, sizeof(count), kc_web_t(x->pg, "(%lld units)"), n);
+	part_rows(b, x, site, n, count, &spec);
+}
+
+static void problems_cells(struct sbuf *b, const struct sheet *x, const json_t *sec, const json_t *row)
+{
+	const char *fwd = str(sec, row, "forwarded_to");
+	int64_t ts = 0;
+
+	td(b, str(sec, row, "unit"));
+	td_time(b, x, at(sec, row, "ts"), "");
+	td_person(b, sec, row, "inspector", "inspector_name");
+	td(b, str(sec, row, "problems"));
+	if (*fwd) {
+		sbuf_add(b, "<td>");
+		sbuf_html(b, kc_web_t(x->pg, "Forwarded to "));
+		sbuf_html(b, fwd);
+		sbuf_add(b, "</td>");
+	} else {
+		sbuf_add(b, "<td class=\"bad\">");
+		sbuf_html(b, kc_web_t(x->pg, "Not forwarded, to follow up"));
+		sbuf_add(b, "</td>");
+	}
+	kc_time_parse(str(sec, row, "ts"), &ts);
+	sbuf_add(b, "<td class=\"n\">");
+	sbuf_printf(b, kc_web_t(x->pg, "%lld days"), (long long)((x->now - ts) / 86400000));
+	sbuf_add(b, "</td>");
 }
 
 static void problems(struct sbuf *b, const struct sheet *x, const char *site, long long n)
 {
 	static const char *const titles[] = { KC_N_("Unit"), KC_N_("Inspected at"), KC_N_("Inspector"), KC_N_("Problems found"), KC_N_("Follow-up"), KC_N_("Days since"),
 					      NULL };
-	const json_t *sec = section(x->report, "problems"), *row;
+	static const struct part_spec spec = { "problems", KC_N_("3. Problems found and their follow-up"), titles,
+					       problems_cells };
 	char count[48];
-	size_t i;
 
 	snprintf(count, sizeof(count), kc_web_t(x->pg, "(%lld rows)"), n);
-	if (!part(b, x->pg, KC_N_("3. Problems found and their follow-up"), n, count, titles))
-		return;
-	json_array_foreach(json_object_get(sec, "rows"), i, row) {
-		const char *fwd = str(sec, row, "forwarded_to");
-		int64_t ts = 0;
+	part_rows(b, x, site, n, count, &spec);
+}
 
-		if (!of_site(sec, row, site))
-			continue;
-		sbuf_add(b, "<tr>");
-		td(b, str(sec, row, "unit"));
-		td_time(b, x, at(sec, row, "ts"), "");
-		td_person(b, sec, row, "inspector", "inspector_name");
-		td(b, str(sec, row, "problems"));
-		if (*fwd) {
-			sbuf_add(b, "<td>");
-			sbuf_html(b, kc_web_t(x->pg, "Forwarded to "));
-			sbuf_html(b, fwd);
-			sbuf_add(b, "</td>");
-		} else {
-			sbuf_add(b, "<td class=\"bad\">");
-			sbuf_html(b, kc_web_t(x->pg, "Not forwarded, to follow up"));
-			sbuf_add(b, "</td>");
-		}
-		kc_time_parse(str(sec, row, "ts"), &ts);
-		sbuf_add(b, "<td class=\"n\">");
-		sbuf_printf(b, kc_web_t(x->pg, "%lld days"), (long long)((x->now - ts) / 86400000));
-		sbuf_add(b, "</td></tr>\n");
-	}
-	sbuf_add(b, "</tbody></table>\n");
+static void overdue_cells(struct sbuf *b, const struct sheet *x, const json_t *sec, const json_t *row)
+{
+	td(b, str(sec, row, "key"));
+	td(b, str(sec, row, "unit"));
+	td_person(b, sec, row, "person", "person_name");
+	td_time(b, x, at(sec, row, "out"), "");
+	td_time(b, x, at(sec, row, "due"), "");
+	td_time(b, x, at(sec, row, "returned"), KC_N_("Not returned"));
 }
 
 static void overdue(struct sbuf *b, const struct sheet *x, const char *site, long long n)
 {
 	static const char *const titles[] = { KC_N_("Key"), KC_N_("Unit"), KC_N_("Borrower"), KC_N_("Out since"), KC_N_("Due"), KC_N_("Returned"), NULL };
-	const json_t *sec = section(x->report, "overdue"), *row;
+	static const struct part_spec spec = { "overdue", KC_N_("4. Inspection keys returned late"), titles,
+					       overdue_cells };
 	char count[48];
-	size_t i;
 
 	snprintf(count, sizeof(count), kc_web_t(x->pg, "(%lld keys)"), n);
-	if (!part(b, x->pg, KC_N_("4. Inspection keys returned late"), n, count, titles))
-		return;
-	json_array_foreach(json_object_get(sec, "rows"), i, row) {
-		if (!of_site(sec, row, site))
-			continue;
-		sbuf_add(b, "<tr>");
-		td(b, str(sec, row, "key"));
-		td(b, str(sec, row, "unit"));
-		td_person(b, sec, row, "person", "person_name");
-		td_time(b, x, at(sec, row, "out"), "");
-		td_time(b, x, at(sec, row, "due"), "");
-		td_time(b, x, at(sec, row, "returned"), KC_N_("Not returned"));
-		sbuf_add(b, "</tr>\n");
-	}
-	sbuf_add(b, "</tbody></table>\n");
+	part_rows(b, x, site, n, count, &spec);
 }
 
 /* The lines to sign: prepared by, the supervisor who checked it, date. */

@@ -31,5 +31,11 @@ for f in "$src"/systemd/*.sysusers; do
 done
 [ -f "$d/usr/share/doc/keycab/examples/keycabd.conf.example" ] &&
 	[ -f "$d/usr/share/doc/keycab/examples/demo-cabinet.conf" ] && ok "examples installed" || bad "examples missing"
+# the notices' templates, one file per kind and language, where the
+# example keyauditd.conf's [templates] dir names them
+tdir=$(sed -n 's/^;\{0,1\}dir *= *//p' "$src/systemd/keyauditd.conf.example")
+n=$(ls "$d$tdir"/*.zh.txt "$d$tdir"/*.en.txt 2>/dev/null | wc -l)
+[ -n "$tdir" ] && [ "$n" -eq $(ls "$src"/service/templates/*.txt | wc -l) ] && [ "$n" -ge 26 ] &&
+	ok "$n notice templates installed in $tdir" || bad "notice templates not installed in [templates] dir ($tdir: $n)"
 echo "$fails check(s) failed"
 [ "$fails" -eq 0 ]

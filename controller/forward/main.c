@@ -5,7 +5,10 @@
  * the forward key (controller/forward/port.c), and runs the forwarder
  * (controller/forward.c) until a signal stops it. main() reads as a
  * list: configuration, the token and the key, signals, the forwarder,
- * READY=1, the link's state reported to keycabd until a signal. */
+ * READY=1, the link's state reported to keycabd until a signal. The
+ * forwarder is kicked by keycabd's pushes: a subscription on keycabd's
+ * socket, on which keycabd pushes each event it writes; without one (keycabd
+ * restarting) it looks at the outbox every KC_FORWARD_RECHECK_MS. */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -64,6 +67,45 @@ static int read_token(const char *path, char *out, size_t len, char *err, size_t
 #define REPORT_EVERY_MS 5000
 #define REPORT_TICK_MS 500
 
+/* While keycabd cannot be subscribed to, try again this often. */
+#define SUBSCRIBE_RETRY_MS 1000
+
+/* The subscription whose pushes kick the forwarder: made when there is
+ * none (and a try is due), kicking the forwarder for what was written
+ * meanwhile; read when readable, each push a kick. */
+struct wake {
+	struct kc_fwd_port port;
+	int64_t retry_mono;
+	bool told; /* the log said the subscription is lost */
+};
+
+static void wake_tick(struct wake *w, struct kc_forwarder *fwd)
+{
+	if (kc_fwd_port_fd(&w->port) >= 0 || kc_mono_ms() < w->retry_mono)
+		return;
+	if (kc_fwd_port_subscribe(&w->port) < 0) {
+		if (!w->told)
+			kc_warn("not woken by keycabd (%s): looking at the outbox every %d ms until it is back",
+				w->port.err, KC_FORWARD_RECHECK_MS);
+		w->told = true;
+		w->retry_mono = kc_mono_ms() + SUBSCRIBE_RETRY_MS;
+		return;
+	}
+	kc_notice("subscribed to keycabd: each event it writes wakes the forwarder");
+	w->told = false;
+	kc_forwarder_kick(fwd);
+}
+
+static void wake_read(struct wake *w, struct kc_forwarder *fwd)
+{
+	int r = kc_fwd_port_pushes(&w->port);
+
+	if (r != 0)
+		kc_forwarder_kick(fwd);
+	if (r < 0)
+		w->retry_mono = kc_mono_ms() + SUBSCRIBE_RETRY_MS;
+}
+
 /* What keycabd shows of the link changed (the counts are its own). */
 static bool link_changed(const struct kc_forward_status *a, const struct kc_forward_status *b)
 {
@@ -76,16 +118,20 @@ static bool link_changed(const struct kc_forward_status *a, const struct kc_forw
 /* Until SIGTERM or SIGINT (SIGHUP is ignored): the forwarder's status to
  * keycabd, on its own connection (rp), so that a transfer in flight
  * never holds it up. */
-static void report_until_stop(int sfd, struct kc_forwarder *fwd, struct kc_fwd_port *rp)
+static void report_until_stop(int sfd, struct kc_forwarder *fwd, struct kc_fwd_port *rp, struct wake *w)
 {
 	struct kc_forward_status st, sent = { 0 };
 	int64_t last = 0;
 
 	for (;;) {
-		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
-				       { .fd = kc_forwarder_status_fd(fwd), .events = POLLIN } };
+		struct pollfd p[3] = { { .fd = sfd, .events = POLLIN },
+				       { .fd = kc_forwarder_status_fd(fwd), .events = POLLIN },
+				       { .fd = -1, .events = POLLIN } };
 		struct signalfd_siginfo si;
 		uint64_t news;
+
+		wake_tick(w, fwd);
+		p[2].fd = kc_fwd_port_fd(&w->port);
 
 		kc_forwarder_status(fwd, &st);
 		if (!last || link_changed(&st, &sent) || kc_mono_ms() - last >= REPORT_EVERY_MS) {
@@ -93,8 +139,10 @@ static void report_until_stop(int sfd, struct kc_forwarder *fwd, struct kc_fwd_p
 			last = kc_fwd_port_report(rp, &st) == 0 ? kc_mono_ms() : 0;
 			sent = st;
 		}
-		if (poll(p, 2, REPORT_TICK_MS) < 0 && errno != EINTR)
+		if (poll(p, 3, REPORT_TICK_MS) < 0 && errno != EINTR)
 			return;
+		if (p[2].fd >= 0 && p[2].revents)
+			wake_read(w, fwd);
 		if ((p[1].revents & POLLIN) && read(p[1].fd, &news, sizeof(news)) < 0) {
 			/* EAGAIN: nothing more to read; the status is read again anyway */
 		}
@@ -136,6 +184,7 @@ int main(int argc, char **argv)
 	const char *config, *key_file;
 	struct kc_ctl_conf conf;
 	struct kc_fwd_port port, reporter;
+	struct wake wake = { 0 };
 	struct kc_outbox_port op;
 	struct kc_forwarder *fwd;
 	char err[512], token[256];
@@ -168,9 +217,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (kc_fwd_port_init(&port, conf.socket_path, key_file, err, sizeof(err)) < 0 ||
-	    kc_fwd_port_init(&reporter, conf.socket_path, key_file, err, sizeof(err)) < 0) {
+	    kc_fwd_port_init(&reporter, conf.socket_path, key_file, err, sizeof(err)) < 0 ||
+	    kc_fwd_port_init(&wake.port, conf.socket_path, key_file, err, sizeof(err)) < 0) {
 		explicit_bzero(token, sizeof(token));
 		kc_fwd_port_free(&port);
+		kc_fwd_port_free(&reporter);
 		kc_err("the forward key: %s", err);
 		return 1;
 	}
@@ -180,6 +231,7 @@ int main(int argc, char **argv)
 		explicit_bzero(token, sizeof(token));
 		kc_fwd_port_free(&port);
 		kc_fwd_port_free(&reporter);
+		kc_fwd_port_free(&wake.port);
 		kc_err("signalfd: %s", strerror(-sfd));
 		return 1;
 	}
@@ -205,17 +257,19 @@ int main(int argc, char **argv)
 		kc_err("%s", err);
 		kc_fwd_port_free(&port);
 		kc_fwd_port_free(&reporter);
+		kc_fwd_port_free(&wake.port);
 		close(sfd);
 		return 1;
 	}
 	sd_notify(0, "READY=1\nSTATUS=forwarding");
 	kc_notice("forwarding the outbox of keycabd at %s to %s", conf.socket_path, conf.audit_url);
 	/* 5. the link's state to keycabd until a signal */
-	report_until_stop(sfd, fwd, &reporter);
+	report_until_stop(sfd, fwd, &reporter, &wake);
 	sd_notify(0, "STOPPING=1");
 	kc_forwarder_stop(fwd);
 	kc_fwd_port_free(&port);
 	kc_fwd_port_free(&reporter);
+	kc_fwd_port_free(&wake.port);
 	close(sfd);
 	kc_notice("stopped");
 	return 0;

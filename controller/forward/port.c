@@ -1,6 +1,7 @@
 #include "controller/forward/port.h"
 
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,4 +164,43 @@ struct kc_outbox_port kc_fwd_port_outbox(struct kc_fwd_port *p)
 		.errmsg = port_errmsg,
 		.user = p,
 	};
+}
+
+int kc_fwd_port_subscribe(struct kc_fwd_port *p)
+{
+	json_t *rep;
+
+	if (p->connected) { /* a connection used before: a fresh one subscribes */
+		kc_client_close(&p->client);
+		p->connected = false;
+	}
+	if (port_call(p, json_pack("{s:s}", "op", "subscribe"), &rep) < 0)
+		return -EIO;
+	json_decref(rep);
+	return 0;
+}
+
+int kc_fwd_port_fd(const struct kc_fwd_port *p)
+{
+	return p->connected ? p->client.fd : -1;
+}
+
+int kc_fwd_port_pushes(struct kc_fwd_port *p)
+{
+	char buf[4096];
+	size_t got = p->client.len; /* pushes that came with the reply to subscribe */
+	ssize_t n;
+
+	p->client.len = 0;
+	if (!p->connected)
+		return -EIO;
+	while ((n = recv(p->client.fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		got += (size_t)n;
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+		snprintf(p->err, sizeof(p->err), "keycabd closed the subscription");
+		kc_client_close(&p->client);
+		p->connected = false;
+		return -EIO;
+	}
+	return got > 0;
 }

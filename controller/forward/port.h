@@ -1,6 +1,7 @@
 /* keycab-forward's way to the outbox: keycabd's socket, under the forward
  * key ([socket] forward_key): outbox.read, outbox.ack and forward.report
- * (controller/outbox_ops.c answers them). A port is one connection, opened
+ * (controller/outbox_ops.c answers them), and the subscription whose
+ * pushes say an event was written (subscribe; controller/subscribe.c). A port is one connection, opened
  * when needed and again after keycabd went away, used by one thread. */
 #ifndef KC_FORWARD_PORT_H
 #define KC_FORWARD_PORT_H
@@ -28,6 +29,15 @@ struct kc_outbox_port kc_fwd_port_outbox(struct kc_fwd_port *p);
 /* The link's status to keycabd (forward.report). 0, or -EIO/-ENOMEM with
  * why in p->err. */
 int kc_fwd_port_report(struct kc_fwd_port *p, const struct kc_forward_status *st);
+/* Makes p's connection a subscription (subscribe): keycabd pushes a line
+ * on it for each event it writes. 0, or -EIO with why in p->err. */
+int kc_fwd_port_subscribe(struct kc_fwd_port *p);
+/* The subscription's fd to poll, -1 when there is none. */
+int kc_fwd_port_fd(const struct kc_fwd_port *p);
+/* Reads and drops what keycabd pushed: 1 when it pushed something, 0 for
+ * nothing yet, or -EIO once keycabd closed the subscription (p is closed; the
+ * next kc_fwd_port_subscribe opens another). */
+int kc_fwd_port_pushes(struct kc_fwd_port *p);
 /* Closes the connection and wipes the key. */
 void kc_fwd_port_free(struct kc_fwd_port *p);
 

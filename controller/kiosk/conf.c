@@ -19,6 +19,7 @@
 #define SIZE(field) ((long long)sizeof(((struct kiosk_conf *)0)->field))
 
 const char *const kiosk_languages[] = { "zh-CN", "en", NULL };
+const char *const kiosk_phrase_kinds[] = { "problem", "alarm", "repair", NULL };
 
 /* A systemd credential's name: letters, digits, '-', '_', '.'; not "."
  * nor "..". */
@@ -46,6 +47,69 @@ static int conf_secret(struct kc_ini *ini, const struct kc_ini_key *k, void *bas
 	return 0;
 }
 
+/* The number of UTF-8 characters of s, or -1 for a control character
+ * or bytes that are not UTF-8 text. */
+static int conf_text_chars(const char *s, size_t len)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < len; n++) {
+		unsigned char c = (unsigned char)s[i];
+		size_t l = c < 0x80 ? 1 : c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+
+		if (!l || i + l > len || c < 0x20 || c == 0x7f)
+			return -1;
+		for (size_t j = 1; j < l; j++)
+			if (((unsigned char)s[i + j] & 0xc0) != 0x80)
+				return -1;
+		i += l;
+	}
+	return n;
+}
+
+/* [phrases] KIND = text | text ...: added to the kind's phrases (a kind
+ * may have more than one line). */
+static int conf_phrases(struct kc_ini *ini, const struct kc_ini_key *k, void *base, const char *value)
+{
+	struct kiosk_conf *c = base;
+	int kind = (int)k->offset;
+
+	for (const char *p = value;;) {
+		size_t len = strcspn(p, "|");
+		const char *s = p, *next = p[len] ? p + len + 1 : NULL;
+		int chars;
+
+		while (len && (*s == ' ' || *s == '\t')) {
+			s++;
+			len--;
+		}
+		while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+			len--;
+		chars = conf_text_chars(s, len);
+		if (len == 0) {
+			kc_ini_fail(ini, k->name, "an empty phrase (phrases are separated by |)");
+			return -EINVAL;
+		}
+		if (chars < 0 || chars > KIOSK_PHRASE_CHARS) {
+			if (chars < 0)
+				kc_ini_fail(ini, k->name, "\"%.*s\": not UTF-8 text", (int)len, s);
+			else
+				kc_ini_fail(ini, k->name, "\"%.*s\": longer than %d characters", (int)len, s,
+					    KIOSK_PHRASE_CHARS);
+			return -EINVAL;
+		}
+		if (c->nphrases[kind] == KIOSK_PHRASES_MAX) {
+			kc_ini_fail(ini, k->name, "more than %d phrases", KIOSK_PHRASES_MAX);
+			return -EINVAL;
+		}
+		memcpy(c->phrases[kind][c->nphrases[kind]], s, len);
+		c->phrases[kind][c->nphrases[kind]++][len] = '\0';
+		if (!next)
+			return 0;
+		p = next;
+	}
+}
+
 /* Every key of kiosk.conf (systemd/keycab-kiosk.conf.example shows each
  * one, t-conf-examples checks). */
 static const struct kc_ini_key kiosk_keys[] = {
@@ -60,6 +124,12 @@ static const struct kc_ini_key kiosk_keys[] = {
 	{ "card_reader", "device", KC_INI_TEXT, F(card_device), 0, SIZE(card_device), 0, "", NULL, NULL },
 	{ "card_reader", "key_timeout", KC_INI_MS_INT, F(card_key_timeout_ms), 50, 5000,
 	  KC_CARDREADER_KEY_TIMEOUT_MS, NULL, NULL, NULL },
+	{ "kiosk", "pinyin_dictionary", KC_INI_TEXT, F(pinyin_dictionary), 0, SIZE(pinyin_dictionary), 0,
+	  KIOSK_PINYIN_DEFAULT, NULL, NULL },
+	/* the offset of a [phrases] key: its kind */
+	{ "phrases", "problem", KC_INI_FUNC, KIOSK_PHRASE_PROBLEM, 0, 0, 0, NULL, NULL, conf_phrases },
+	{ "phrases", "alarm", KC_INI_FUNC, KIOSK_PHRASE_ALARM, 0, 0, 0, NULL, NULL, conf_phrases },
+	{ "phrases", "repair", KC_INI_FUNC, KIOSK_PHRASE_REPAIR, 0, 0, 0, NULL, NULL, conf_phrases },
 };
 
 const struct kc_ini_key *kiosk_conf_keys(size_t *n)

@@ -18,6 +18,10 @@
  *   POST /api/logout       screen
  *   POST /api/op/<op>      screen: an op of the allow-list (ops.c), sent
  *                          with the session
+ *   GET  /api/pinyin?q=    screen: the on-screen keyboard's words for a
+ *                          pinyin (osk.c)
+ *   GET  /api/phrases      screen: its quick phrases, and whether it has
+ *                          a dictionary
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -447,6 +451,27 @@ static enum MHD_Result h_op(struct MHD_Connection *c, struct http_req *rq, const
 	return http_answer(c, 200, rep);
 }
 
+/* ---- the on-screen keyboard (osk.c) ---- */
+
+static enum MHD_Result h_pinyin(struct MHD_Connection *c, struct http_req *rq, const char *rest)
+{
+	enum kc_msg_code code = KCM_osk_bad_query;
+	json_t *rep = kiosk_osk_pinyin(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q"), &code);
+
+	(void)rq;
+	(void)rest;
+	if (!rep)
+		return http_error(c, code == KCM_osk_no_dictionary ? 503 : 400, code);
+	return http_json(c, 200, rep);
+}
+
+static enum MHD_Result h_phrases(struct MHD_Connection *c, struct http_req *rq, const char *rest)
+{
+	(void)rq;
+	(void)rest;
+	return http_json(c, 200, kiosk_osk_phrases());
+}
+
 /* ---- routes ---- */
 
 enum http_who {
@@ -471,6 +496,8 @@ static const struct http_route http_routes[] = {
 	{ KC_HTTPD_POST, "/api/login", false, HTTP_SCREEN, h_login },
 	{ KC_HTTPD_POST, "/api/logout", false, HTTP_SCREEN, h_logout },
 	{ KC_HTTPD_POST, "/api/op/", true, HTTP_SCREEN, h_op },
+	{ KC_HTTPD_GET, "/api/pinyin", false, HTTP_SCREEN, h_pinyin },
+	{ KC_HTTPD_GET, "/api/phrases", false, HTTP_SCREEN, h_phrases },
 };
 
 /* The route of url: the first row whose path fits; *rest: what follows a

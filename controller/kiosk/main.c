@@ -232,6 +232,17 @@ int main(int argc, char **argv)
 		kc_err("starting: %s", strerror(-r));
 		return 1;
 	}
+	r = kiosk_osk_init(&conf, err, sizeof(err));
+	if (r < 0) {
+		kc_err("the on-screen keyboard: %s", strerror(-r));
+		return 1;
+	}
+	if (err[0])
+		kc_warn("pinyin dictionary: %s", err);
+	else
+		kc_notice("pinyin dictionary %s: %zu words", conf.pinyin_dictionary, kiosk_osk_words());
+	/* what loading the dictionary took and gave back */
+	malloc_trim(0);
 	settings = kiosk_settings(&conf, conf.card_device[0] ? "down" : "none");
 	r = kiosk_relay_start(conf.socket_path, settings, conf.max_streams, err, sizeof(err));
 	json_decref(settings);
@@ -265,6 +276,7 @@ int main(int argc, char **argv)
 		sodium_memzero(token, sizeof(token));
 	}
 	kiosk_keycabd_close();
+	kiosk_osk_free();
 	kiosk_relay_free();
 	kiosk_pair_free();
 	close(tfd);

@@ -109,21 +109,44 @@ void kiosk_relay_publish(const char *event, json_t *data, const char *cookie)
 	pthread_mutex_unlock(&rl.lock);
 }
 
+/* event with data as the streams send it (*text, *len) and a copy of it
+ * to keep for each stream's start (*copy): 0, or -ENOMEM with neither. */
+static int relay_prepare(const char *event, json_t *data, char **text, size_t *len, char **copy)
+{
+	*text = relay_format(event, data, len);
+	*copy = *text ? strdup(*text) : NULL;
+	if (*copy)
+		return 0;
+	free(*text);
+	*text = NULL;
+	return -ENOMEM;
+}
+
+/* Under the lock: copy is kept in *kept for each stream's start, text
+ * sent to every stream (both taken). */
+static void relay_keep(char **kept, char *copy, char *text, size_t len)
+{
+	free(*kept);
+	*kept = copy;
+	relay_queue(text, len, NULL);
+}
+
+/* event with data sent to every stream and kept in *kept. */
+static void relay_replace(char **kept, const char *event, json_t *data)
+{
+	char *text, *copy;
+	size_t len;
+
+	if (relay_prepare(event, data, &text, &len, &copy) < 0)
+		return;
+	pthread_mutex_lock(&rl.lock);
+	relay_keep(kept, copy, text, len);
+	pthread_mutex_unlock(&rl.lock);
+}
+
 void kiosk_relay_set_kiosk(json_t *data)
 {
-	size_t len;
-	char *text = relay_format("kiosk", data, &len);
-	char *copy = text ? strdup(text) : NULL;
-
-	if (!copy) {
-		free(text);
-		return;
-	}
-	pthread_mutex_lock(&rl.lock);
-	free(rl.kiosk);
-	rl.kiosk = copy;
-	relay_queue(text, len, NULL);
-	pthread_mutex_unlock(&rl.lock);
+	relay_replace(&rl.kiosk, "kiosk", data);
 }
 
 /* keycabd up or down, the screen following the cabinet or not (why: the
@@ -154,10 +177,7 @@ static void relay_set_state(bool up, bool following, json_t *why)
 		kc_warn("keycabd is not there: the screen is told; trying again");
 	if (why)
 		json_object_set(data, "why", why);
-	text = relay_format("keycabd", data, &len);
-	copy = text ? strdup(text) : NULL;
-	if (!copy) {
-		free(text);
+	if (relay_prepare("keycabd", data, &text, &len, &copy) < 0) {
 		json_decref(why);
 		return;
 	}
@@ -166,32 +186,18 @@ static void relay_set_state(bool up, bool following, json_t *why)
 	rl.following = following;
 	free(rl.why);
 	rl.why = why ? json_dumps(why, JSON_COMPACT) : NULL;
-	free(rl.keycabd);
-	rl.keycabd = copy;
 	if (!up) {
 		free(rl.status);
 		rl.status = NULL;
 	}
-	relay_queue(text, len, NULL);
+	relay_keep(&rl.keycabd, copy, text, len);
 	pthread_mutex_unlock(&rl.lock);
 	json_decref(why);
 }
 
 static void relay_set_status(json_t *status)
 {
-	size_t len;
-	char *text = relay_format("status", status, &len);
-	char *copy = text ? strdup(text) : NULL;
-
-	if (!copy) {
-		free(text);
-		return;
-	}
-	pthread_mutex_lock(&rl.lock);
-	free(rl.status);
-	rl.status = copy;
-	relay_queue(text, len, NULL);
-	pthread_mutex_unlock(&rl.lock);
+	relay_replace(&rl.status, "status", status);
 }
 
 /* ---- the pages' streams ---- */

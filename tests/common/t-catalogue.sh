@@ -7,11 +7,13 @@
 #   (msgfmt --check-format on the texts, flagged c-format by xgettext),
 #   and names the {placeholders} its English does (the key log's
 #   sentences);
+# - no text is translated differently in two files of the catalogue (the
+#   build joins them with msgcat --use-first, which would keep one silently);
 # - no string literal of service/*.c is Chinese (or both languages side by
 #   side): the Chinese is the catalogue's. Allowed: the language toggle
 #   naming Chinese in Chinese (web_page.c), the 栋 and （） of unit and key labels
-#   in SQL (report_keylog.c), the owners' notice templates (config.c, [notice]
-#   templates in both languages).
+#   in SQL (report_keylog.c). The notices' shipped templates are files of
+#   their own (service/templates/), not literals.
 # Every message code of common/msgs/ is checked by t-msg; the words of
 # service/words.c and the reports' run-time headings by t-service-unit.
 set -u
@@ -66,12 +68,24 @@ else
 	ok "every sentence's {placeholders} are its English's"
 fi
 
+echo "== one translation per text across $PO/*.po"
+# msgcat without --use-first joins differing translations of one msgid
+# between "#-#-#-#-#  file  #-#-#-#-#" lines: the build's --use-first would
+# keep the first file's silently
+msgcat -o "$tmp/joined.po" "$PO"/*.po 2>/dev/null || bad "msgcat of $PO/*.po failed"
+msggrep --msgstr -F -e '#-#-#-#-#' "$tmp/joined.po" 2>/dev/null | grep '^msgid "[^"]' >"$tmp/conflicts" || true
+if [ -s "$tmp/conflicts" ]; then
+	bad "texts translated differently in two files (keep one translation, in one file):"
+	sed 's/^/      /' "$tmp/conflicts"
+else
+	ok "none translated twice differently"
+fi
+
 echo "== no Chinese literal in $SRC/*.c"
 # string literals holding CJK, outside comments
 grep -nP '^(?!\s*(/?\*|//)).*"[^"]*[\x{3000}-\x{303f}\x{4e00}-\x{9fff}\x{ff00}-\x{ffef}]' "$SRC"/*.c |
 	grep -vP '^[^:]*/web_page\.c:.*"中文"' |
-	grep -vP "^[^:]*/report_keylog\.c:.*'[栋（）]'" |
-	grep -vP '^[^:]*/config\.c:\s*[0-9]+:\s*\[KC_NOTICE_' >"$tmp/cjk" || true
+	grep -vP "^[^:]*/report_keylog\.c:.*'[栋（）]'" >"$tmp/cjk" || true
 if [ -s "$tmp/cjk" ]; then
 	bad "Chinese in string literals (put the English in the code, the Chinese in $PO/):"
 	sed 's/^/      /' "$tmp/cjk"

@@ -1,7 +1,9 @@
-/* Unit tests of the release rules (controller/rules_release.c) as pure
+/* Unit tests of the release rules (controller/rules_release.c) and of a
+ * login's (controller/rules_access.c) as pure
  * decisions: facts built in memory go in, a decision comes out. No
  * database is opened and no hardware started; this program is linked with
  * the rules' objects only (controller/module.mk). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 #include "common/pdata.h"
 #include "common/util.h"
 #include "controller/rules.h"
+#include "controller/rules_access.h"
 
 #define DAY (86400LL * 1000)
 #define NOW (1796000000000LL) /* 2026-11-29, any time works */
@@ -295,6 +298,105 @@ static void test_id_release(void **state)
 	assert_string_equal(msg(0), "id_not_held");
 }
 
+/* A login decided on loaded facts: the wrong PINs counted up to a
+ * lockout that doubles, a lockout under way, a card nobody holds, a person
+ * not on file; nothing written by the rules, only said in count. */
+static void test_login(void **state)
+{
+	const struct kc_lockout_policy pol = { .attempts = 3, .base_ms = 60000, .max_ms = 150000 };
+	struct kc_login_facts f = { .person = "S02", .found = true, .code = "S02", .name = "Wang",
+				    .credential_ok = true };
+	struct kc_login_count c;
+
+	(void)state;
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	assert_true(kc_rules_login(&f, &pol, NOW, &c, &d));
+	assert_false(c.write);
+	f.credential_ok = false;
+	f.failures = 1;
+	assert_false(kc_rules_login(&f, &pol, NOW, &c, &d));
+	assert_int_equal(d.rule, 1);
+	assert_string_equal(msg(0), "pin_wrong");
+	assert_true(c.write);
+	assert_int_equal(c.failures, 2);
+	assert_int_equal(c.lockout_ms, 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_array_get(d.msgs, 0), "params"),
+							    "tries_left")), 1);
+	/* the third: locked out, twice as long after one lockout before */
+	f.failures = 2;
+	f.lockouts = 1;
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	assert_false(kc_rules_login(&f, &pol, NOW, &c, &d));
+	assert_string_equal(msg(0), "pin_wrong_locked");
+	assert_int_equal(c.failures, 0);
+	assert_int_equal(c.lockouts, 2);
+	assert_int_equal(c.tries, 3);
+	assert_int_equal(c.lockout_ms, 120000);
+	assert_int_equal(c.locked_until, NOW + 120000);
+	/* ... never past the longest */
+	f.lockouts = 5;
+	assert_false(kc_rules_login(&f, &pol, NOW, &c, &d));
+	assert_int_equal(c.lockout_ms, 150000);
+	/* locked out: the right PIN is refused too, and nothing is counted */
+	f.credential_ok = true;
+	f.locked_until = NOW + 5000;
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	assert_false(kc_rules_login(&f, &pol, NOW, &c, &d));
+	assert_int_equal(d.rule, 1);
+	assert_string_equal(msg(0), "login_locked_out");
+	assert_false(c.write);
+	assert_string_equal(json_string_value(json_array_get(d.missing, 0)), "lockout to end");
+	f.locked_until = NOW - 1;
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	assert_true(kc_rules_login(&f, &pol, NOW, &c, &d));
+	/* nobody on file: a card is rule 1, a code no rule */
+	f = (struct kc_login_facts){ .by_card = true };
+	assert_false(kc_rules_login(&f, &pol, NOW, &c, &d));
+	assert_int_equal(d.rule, 1);
+	assert_string_equal(msg(0), "card_unknown");
+	f = (struct kc_login_facts){ .person = "X9" };
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	assert_false(kc_rules_login(&f, &pol, NOW, &c, &d));
+	assert_int_equal(d.rule, 0);
+	assert_string_equal(msg(0), "login_person_unknown");
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	kc_rules_login_throttled(1001, &d);
+	assert_string_equal(msg(0), "login_throttled");
+	assert_int_equal(d.rule, 1);
+	kc_decision_clear(&d);
+	kc_decision_init(&d);
+	assert_false(kc_rules_terminal_key(true, false, &d));
+	assert_string_equal(msg(0), "terminal_key_wrong");
+	assert_true(kc_rules_terminal_key(true, true, &d));
+}
+
+/* The words decisions compare, each an enum with one table: a purpose a
+ * release names, a loan's other purpose, an alarm's type. */
+static void test_words(void **state)
+{
+	enum kc_purpose p;
+
+	(void)state;
+	assert_int_equal(kc_purpose_find("inspection", &p), 0);
+	assert_int_equal(p, KC_PURPOSE_INSPECTION);
+	assert_string_equal(kc_purpose_name(KC_PURPOSE_EMERGENCY), "emergency");
+	/* a collection's loan, not a purpose a release may name */
+	assert_int_equal(kc_purpose_from_string("owner_collect"), KC_PURPOSE_OWNER_COLLECT);
+	assert_int_equal(kc_purpose_find("owner_collect", &p), -ENOENT);
+	assert_int_equal(kc_purpose_find("lunch", &p), -ENOENT);
+	assert_string_equal(kc_purpose_name(KC_PURPOSE_INVALID), "");
+	for (int i = 0; i < KC_ALARM_TYPE_MAX; i++)
+		assert_int_equal(kc_alarm_type_from_string(kc_alarm_type_to_string((enum kc_alarm_type)i)), i);
+	assert_string_equal(kc_alarm_type_to_string(KC_ALARM_AUDIT_LINK), "audit_link");
+	assert_int_equal(kc_alarm_type_from_string("flood"), KC_ALARM_TYPE_INVALID);
+}
+
 int main(void)
 {
 	static const unsigned char hkey[KC_HASH_KEY_LEN] = { 7 };
@@ -302,7 +404,8 @@ int main(void)
 		cmocka_unit_test(test_vacant),   cmocka_unit_test(test_operator_and_key),
 		cmocka_unit_test(test_repair),   cmocka_unit_test(test_borrow),
 		cmocka_unit_test(test_sealed),   cmocka_unit_test(test_collect),
-		cmocka_unit_test(test_id_release),
+		cmocka_unit_test(test_id_release), cmocka_unit_test(test_login),
+		cmocka_unit_test(test_words),
 	};
 	int rc;
 

@@ -169,6 +169,20 @@ refused 10 "a key on the faulty board is refused" as S01 kc release K-HY-1-106 -
 "$KEYCAB_SRC/tests/simctl.py" fault relays none >/dev/null
 wait_for 20 bash -c "! '$KEYCAB_BIN/keycab' --json alarms | grep -q '\"type\": \"fault\"'" && ok "board answers again: fault alarm cleared" || bad "fault alarm not cleared"
 [ "$(events slot.fault)" -ge 1 ] && [ "$(events slot.recovered)" -ge 1 ] && ok "slot.fault and slot.recovered events" || bad "fault events missing"
+# one board time-out is one alarm for the board, naming its slots (those
+# the cabinet file puts on board relays), and it clears itself with an
+# event naming them again; each slot keeps its slot.fault/slot.recovered
+RELAYS=$(awk '/^\[slot /{s=$2; sub(/\]/,"",s)} /^board = relays/{print s}' "$T/cabinet.conf" | paste -sd, -)
+faults=$(sqlite3 "$T/keycab.db" "SELECT json_extract(body,'\$.data.board'), (SELECT group_concat(value) FROM json_each(json_extract(body,'\$.data.slots')))
+	FROM outbox WHERE json_extract(body,'\$.type') = 'alarm.raised' AND json_extract(body,'\$.data.alarm_type') = 'fault'")
+echo "    fault alarms raised: $faults (slots on relays: $RELAYS; slot.fault events: $(events slot.fault))"
+[ "$faults" = "relays|$RELAYS" ] && [ "$(events slot.fault)" -gt 1 ] && ok "one fault alarm for board relays naming its slots, for $(events slot.fault) slot faults" ||
+	bad "expected one fault alarm naming relays and $RELAYS, got: $faults"
+cleared=$(sqlite3 "$T/keycab.db" "SELECT json_extract(body,'\$.data.board'), json_extract(body,'\$.data.reason'), (SELECT group_concat(value) FROM json_each(json_extract(body,'\$.data.slots')))
+	FROM outbox WHERE json_extract(body,'\$.type') = 'alarm.cleared' AND json_extract(body,'\$.data.alarm_type') = 'fault'")
+[ "$cleared" = "relays|board answers again|$RELAYS" ] && [ "$(events slot.recovered)" = "$(events slot.fault)" ] &&
+	ok "cleared by itself once the board answers: one alarm.cleared naming relays and its slots; a slot.recovered per slot.fault" ||
+	bad "fault alarm clearing: $cleared; slot.recovered $(events slot.recovered) vs slot.fault $(events slot.fault)"
 
 echo "== rule 7 and 8: expiry notices; after the end only the owner; collection"
 wait_for 10 bash -c "[ \$(sqlite3 '$T/keycab.db' \"SELECT count(*) FROM notices WHERE stage='before_end'\") -ge 1 ]" && ok "notice before the end (lead 7 days)" || bad "no before_end notice"

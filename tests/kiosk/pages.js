@@ -8,6 +8,7 @@
 'use strict';
 const { chromium } = require('playwright-core');
 const { sim, pair } = require('./lib.js');
+const { typeText, typeChinese, clearText } = require('./osk.js');
 const path = require('path');
 
 const URL = process.env.KIOSK_URL, SHOTS = process.env.SHOTS;
@@ -152,10 +153,13 @@ const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes(
     /* 3. find by building/room and by owner name */
     await page.tap('[data-t=tile-find]');
     await page.waitForSelector('[data-t=keys]');
-    await page.fill('[data-t=search]', '刘建国');
+    await page.tap('[data-t=search]');
+    await typeChinese(page, 'liu', '刘');
+    await typeChinese(page, 'jianguo', '建国');
     await until(async () => (await page.$$('[data-t^=key-]')).length === 1, 3000, 'one key for 刘建国');
     check(!!(await page.$('[data-t=key-K-HY-1-101] [data-t=act-borrow]')), 'owner name finds K-HY-1-101 with its borrow action');
-    await page.fill('[data-t=search]', 'HY-1-103');
+    await clearText(page, '[data-t=search]');
+    await typeText(page, 'HY-1-103');
     await until(async () => (await page.$$('[data-t^=key-]')).length === 1, 3000, 'one key for HY-1-103');
     check(/在柜/.test(await text('[data-t=key-K-HY-1-103]')) && /空房/.test(await text('[data-t=key-K-HY-1-103]')), 'a result shows its kind and custody state');
     check(!(await page.$('[data-t=key-K-HY-1-103] [data-t=act-borrow]')), 'a vacant key offers no borrow');
@@ -221,7 +225,10 @@ const coilOn = (slot) => until(async () => (await sim('coil ' + slot)).includes(
     await shot('09b-keys-out');
     await page.tap('[data-t^=inspect-]');
     await page.tap('[data-t=result-problems]');
-    await page.fill('[data-t=problems]', '卫生间漏水');
+    await page.tap('[data-t=problems]');
+    await typeChinese(page, 'weishengjian', '卫生间');
+    await typeChinese(page, 'loushui', '漏水');
+    check((await page.$eval('[data-t=problems]', (e) => e.value)) === '卫生间漏水', 'the problem box holds 卫生间漏水, typed on the on-screen keyboard');
     await page.tap('[data-t=dept_engineering]');
     await shot('10-inspection-result');
     await page.tap('[data-t=save]');

@@ -7,6 +7,7 @@
  * Env: KIOSK_URL, KIOSK_PAIR, SIM_CONTROL. Screenshots: $BUILD/test-logs/kiosk/reseat/. */
 'use strict';
 const { launch, pair, until, ok, bad, check, failures, sim } = require('./lib.js');
+const { typeText, typeChinese } = require('./osk.js');
 
 const URL = process.env.KIOSK_URL;
 
@@ -33,7 +34,10 @@ const URL = process.env.KIOSK_URL;
     await page.waitForSelector('[data-t=key-K-HY-1-101]');
     const title = await text('[data-t=key-K-HY-1-101] .title');
     check(title === '1栋 101 · K-HY-1-101', 'a key shown by building and room: ' + title);
-    await page.fill('[data-t=search]', '2栋 101');
+    await page.tap('[data-t=search]');
+    await typeText(page, '2');
+    await typeChinese(page, 'dong', '栋');
+    await typeText(page, ' 101');
     check(await until(async () => (await page.$$('[data-t^=key-]')).length === 1 && !!(await page.$('[data-t=key-K-HY-2-101]')), 3000),
       'found by "2栋 101"');
     await shot('find-by-building-room');

@@ -27,6 +27,14 @@ SHOTS="$BUILD/test-logs/kiosk-screens"
 mkdir -p "$SHOTS"
 KIOSK_URL=$KURL KIOSK_PAIR=$KPAIR SHOTS=$SHOTS LETTER=$LETTER \
 	node "$KEYCAB_SRC/tests/kiosk/pages.js" || bad "pages.js"
+# the problems typed on the on-screen keyboard (pinyin, candidates), as
+# keycabd recorded them: the inspection's row and its sealed event
+got=$(sqlite3 "$T/keycab.db" "SELECT problems FROM inspections ORDER BY at_ms DESC LIMIT 1")
+[ "$got" = 卫生间漏水 ] && ok "keycabd recorded the inspection's problems 卫生间漏水" ||
+	bad "the inspection's problems in keycabd's db: \"$got\""
+got=$(sqlite3 "$T/keycab.db" "SELECT count(*) FROM outbox WHERE json_extract(body, '\$.type') = 'inspection.recorded'
+	AND json_extract(body, '\$.data.problems') = '卫生间漏水'")
+[ "$got" = 1 ] && ok "the inspection.recorded event holds 卫生间漏水" || bad "inspection.recorded events with 卫生间漏水: $got"
 
 # The key of HY-1-103 back in A08, the home of HY-1-104's key: a wrong-slot
 # alarm for reseat.js to move home from the alarm screen.

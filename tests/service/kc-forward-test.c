@@ -269,6 +269,9 @@ static int cmd_run(int argc, char **argv)
 		else
 			die("unknown option %s", argv[i]);
 	}
+	/* rows come from other processes, which do not kick it: it looks often */
+	if (!cfg.recheck_ms)
+		cfg.recheck_ms = 250;
 	dp.db = open_db(argv[2]);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);

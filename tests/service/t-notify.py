@@ -100,13 +100,15 @@ try:
     nd = bodies[("notice.due", "before_end")]
     say("  zh: " + nd["text_zh"])
     say("  en: " + nd["text_en"])
-    check(nd["notice"] == "before_end" and "业主1" in nd["text_zh"] and "O6" in nd["text_zh"] and
-          "Dear 业主1" in nd["text_en"], "entrustment notice: owner and unit in both languages")
+    check(nd["notice"] == "before_end" and "业主1" in nd["text_zh"] and "2栋206" in nd["text_zh"] and
+          "O6" not in nd["text_zh"] and "Dear 业主1" in nd["text_en"] and "2栋206" in nd["text_en"],
+          "entrustment notice: owner and unit (by name, 2栋206, not its code O6) in both languages")
     import re
     check(re.search(r"\d{4}-\d\d-\d\d( \d\d:\d\d)?", nd["text_en"]) and "T" not in
           re.search(r"\d{4}-\d\d-\d\d\S*", nd["text_en"]).group(0) and ".000Z" not in nd["text_zh"],
           "the end shows as a date people read (2026-11-25 or 2026-11-25 14:30), not ISO")
-    check(nd["fields"]["owner_phone"] == "13800000001" and nd["cabinet"] == "CAB-OLD", "the JSON carries the fields")
+    check(nd["fields"]["owner_phone"] == "138****0001" and nd["cabinet"] == "CAB-OLD",
+          "the JSON carries the fields, the owner's phone masked (the notifier reads phone_sealed)")
     al = list({b["seq"]: b for p, t, b, n in got if p == "/flaky" and b["type"] == "alarm.raised"}.values())
     say("  alarm en: " + "; ".join(b["text_en"] for b in al))
     check(sorted(b["text_en"] for b in al) == ["ALARM Key in the wrong slot at slot B-O5 of cabinet CAB-OLD",

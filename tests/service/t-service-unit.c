@@ -40,6 +40,40 @@ static void test_template(void **state)
 	json_decref(f);
 }
 
+/* The shipped templates: one per kind and language, each naming only
+ * fields its kind has; a field another kind has is refused with its line. */
+static void test_template_kinds(void **state)
+{
+	char err[512];
+	json_t *f, *zh;
+
+	(void)state;
+	for (int k = 0; k < KC_NOTICE_KINDS; k++) {
+		const char *langs[] = { "zh", "en" };
+
+		for (int l = 0; l < 2; l++) {
+			const char *t = kc_template_default(k, langs[l]);
+
+			assert_true(strlen(t) > 20);
+			assert_int_equal(kc_template_check(k, t, 1, err, sizeof(err)), 0);
+		}
+	}
+	assert_int_equal(kc_template_check(KC_NOTICE_BOARD_FAULT, "{board}\n{slots}\n{owner_name}", 3, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "line 5: unknown field {owner_name}; notices of kind board_fault have:"));
+	assert_int_equal(kc_template_check(KC_NOTICE_ALARM, "{slot", 1, err, sizeof(err)), -EINVAL);
+	/* end_when and a list in each language's words */
+	f = json_pack("{s:s, s:s, s:[s,s]}", "end", "2026-12-06", "end_when", "past", "slots", "C01", "C02");
+	zh = kc_notice_words(f, KC_LANG_ZH);
+	assert_string_equal(json_string_value(json_object_get(zh, "slots")), "C01、C02");
+	json_decref(zh);
+	zh = kc_notice_words(f, KC_LANG_EN);
+	assert_string_equal(json_string_value(json_object_get(zh, "end_when")), "ended on 2026-12-06");
+	assert_string_equal(json_string_value(json_object_get(zh, "slots")), "C01, C02");
+	json_decref(zh);
+	json_decref(f);
+}
+
 static void test_notice_time(void **state)
 {
 	char out[32];
@@ -309,7 +343,7 @@ static void test_office_chain(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_template), cmocka_unit_test(test_notice_time), cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_template), cmocka_unit_test(test_template_kinds), cmocka_unit_test(test_notice_time), cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_html),     cmocka_unit_test(test_config),
 		cmocka_unit_test(test_ingest_and_report), cmocka_unit_test(test_words),
 		cmocka_unit_test(test_office_chain),

@@ -22,7 +22,7 @@ export function alarmList(ctx) {
         h('div.sub', { 'data-t': 'alarm-detail', text: fmtWhen(a.raised) + (a.detail ? ' · ' + ((a.detail_text && a.detail_text[S.lang]) || a.detail) : '') }),
         h('div', { text: tOr('alarm_do_' + a.type, ''), 'data-t': 'alarm-do' }),
         open ? [h('label.lbl', { text: t('alarm_note') }),
-          h('textarea', { 'data-t': 'alarm-note', on: { input: function (e) { ctx.note = e.target.value; touch(); } } }, ctx.note || ''),
+          h('textarea', { 'data-t': 'alarm-note', 'data-phrases': 'alarm', on: { input: function (e) { ctx.note = e.target.value; touch(); } } }, ctx.note || ''),
           refusal(ctx.crep),
           h('div.row', {}, btn(t('alarm_clear'), function () {
             op('alarm.clear', { alarm: a.alarm, note: ctx.note || '' }).then(function (rep) {

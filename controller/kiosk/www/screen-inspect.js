@@ -24,7 +24,7 @@ export function inspectForm(ctx) {
     h('div.row', {}, btn(t('result_ok'), function () { ctx.result = 'ok'; rerender(ctx); }, ctx.result === 'ok' ? 'sel' : '', 'result-ok'),
       btn(t('result_problems'), function () { ctx.result = 'problems'; rerender(ctx); }, ctx.result === 'problems' ? 'sel' : '', 'result-problems')),
     ctx.result === 'problems' ? [h('label.lbl', { text: t('problems_text') }),
-      h('textarea', { 'data-t': 'problems', on: { input: function (e) { ctx.problems = e.target.value; touch(); } } }, ctx.problems || ''),
+      h('textarea', { 'data-t': 'problems', 'data-phrases': 'problem', on: { input: function (e) { ctx.problems = e.target.value; touch(); } } }, ctx.problems || ''),
       h('label.lbl', { text: t('forwarded_to') }),
       h('div.row', {}, DEPTS.map(function (d) { return btn(t(d), function () { ctx.dept = d; rerender(ctx); }, ctx.dept === d ? 'sel' : '', d); }))] : null,
     refusal(ctx.rep),
