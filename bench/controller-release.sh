@@ -10,6 +10,7 @@ set -u
 : "${KEYCAB_BIN:?}" "${KEYCAB_SRC:?}" "${BUILD:?}"
 N=${BENCH_RELEASES:-1000}
 source "$KEYCAB_SRC/tests/controller/lib.sh"
+source "$KEYCAB_SRC/bench/estate.sh"
 KC_WINDOW=1s
 kc_cabinet
 kc_config
@@ -32,61 +33,11 @@ for s in $(awk '{print $1}' "$T/hwopen.txt" | sort -u); do echo "$s $(sim histor
 "$KEYCAB_BIN/keycabd" -c "$T/keycabd.conf" --init-db >/dev/null || exit 1
 kcd_start
 # the bench estate: a vacant key in every slot
-printf 'code,name,age\nB,Bench,new\n' >"$T/sites.csv"
-printf 'code,site,vacant\n' >"$T/units.csv"
-printf 'code,unit,kind,slot,tag\n' >"$T/keys.csv"
-i=0
-PUT=()
-for s in A0{1..8} B0{1..8} C0{1..8}; do
-	i=$((i + 1))
-	tag=0
-	[ "${s:0:1}" = A ] && tag=$((0x2000 + i))
-	printf 'U%02d,B,yes\n' $i >>"$T/units.csv"
-	printf 'K%02d,U%02d,vacant,%s,%d\n' $i $i "$s" $tag >>"$T/keys.csv"
-	PUT+=("$s $tag")
-done
-for t in sites units keys; do kc import $t "$T/$t.csv" >/dev/null || exit 1; done
-echo 1234 | kc person add S01 --name Bench --role staff --pin-stdin >/dev/null
-for p in "${PUT[@]}"; do sim insert $p >/dev/null; done
-wait_for 20 bash -c "[ \$(sqlite3 '$T/keycab.db' \"SELECT count(*) FROM keys WHERE state='in'\") = 24 ]" || { echo "keys not in"; exit 1; }
+bench_estate || exit 1
 sim clear-history >/dev/null
 
 echo "keycabd: $N releases (each window 1 s, not taken; 24 keys in turn)"
-python3 - "$T" "$N" <<'PY' || exit 1
-import json, os, socket, sqlite3, sys, time
-T, N = sys.argv[1], int(sys.argv[2])
-sock = os.environ["KEYCAB_SOCKET"]
-def req(o):
-    s = socket.socket(socket.AF_UNIX); s.connect(sock)
-    t0 = time.monotonic_ns() // 1000
-    s.sendall((json.dumps(o) + "\n").encode())
-    buf = b""
-    while not buf.endswith(b"\n"):
-        buf += s.recv(65536)
-    s.close()
-    return t0, json.loads(buf)
-_, r = req({"op": "login", "person": "S01", "pin": "1234"})
-session = r["session"]
-db = sqlite3.connect(T + "/keycab.db", timeout=10)
-keys = ["K%02d" % i for i in range(1, 25)]
-out = open(T + "/release.txt", "w")
-i = 0
-refusals = 0
-while i < N:
-    k = keys[i % 24]
-    while db.execute("SELECT state FROM keys WHERE code=?", (k,)).fetchone()[0] != "in":
-        time.sleep(0.002)
-    t0, r = req({"op": "release", "session": session, "key": k, "purpose": "inspection",
-                 "borrower": "S01", "due_in_s": 3600})
-    if not r.get("ok"):
-        refusals += 1
-        time.sleep(0.01)
-        continue
-    out.write("%s %d\n" % (r["slot"], t0))
-    i += 1
-out.close()
-print("  %d refusals (slot still pulsing) retried" % refusals)
-PY
+python3 "$KEYCAB_SRC/bench/releases.py" "$T" "$N" "$T/release.txt" || exit 1
 for s in $(awk '{print $1}' "$T/release.txt" | sort -u); do echo "$s $(sim history "$s")"; done >"$T/release-hist.txt"
 # keycabd's memory after the releases: its resident set now and at its peak
 awk '/^VmRSS|^VmHWM/ {printf "keycabd %s %s kB\n", $1, $2}' "/proc/$KCD_PID/status"
@@ -111,7 +62,7 @@ def latencies(starts, hist, quiet_only=False):
     nxt, lat = {}, []
     missed[starts] = 0
     for line in open(starts):
-        slot, t0 = line.split()
+        slot, t0 = line.split()[:2]
         t0 = int(t0)
         k = nxt.get(slot, 0)
         while k < len(ons.get(slot, [])) and ons[slot][k] < t0:

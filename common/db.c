@@ -151,6 +151,17 @@ int kc_db_x(struct kc_db *db, const char *sql, const char *fmt, ...)
 	return r;
 }
 
+sqlite3_stmt *kc_db_q(struct kc_db *db, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *s;
+	va_list ap;
+
+	va_start(ap, fmt);
+	s = kc_db_vq(db, sql, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
 int kc_db_vint(struct kc_db *db, int64_t *out, const char *sql, const char *fmt, va_list ap)
 {
 	sqlite3_stmt *s = kc_db_vq(db, sql, fmt, ap);

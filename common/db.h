@@ -77,6 +77,7 @@ sqlite3_stmt *kc_db_stmt(struct kc_db *db, const char *sql);
 /* kc_db_stmt, bound from fmt, one letter per argument: 's' const char *
  * (NULL binds NULL), 'I' int64_t, 'i' int. NULL on error. */
 sqlite3_stmt *kc_db_vq(struct kc_db *db, const char *sql, const char *fmt, va_list ap);
+sqlite3_stmt *kc_db_q(struct kc_db *db, const char *sql, const char *fmt, ...);
 /* One step of s: 0 on a row, -ENOENT when there is none (s is reset),
  * -EIO on an error (s is reset). */
 int kc_db_row(sqlite3_stmt *s);

@@ -20,6 +20,23 @@ json_t *kc_event_new(const char *cabinet, int64_t seq, int64_t wall_ms, const ch
 			 type, "data");
 }
 
+void kc_json_str(json_t *obj, const char *name, const char *s)
+{
+	json_object_set_new(obj, name, s ? json_string(s) : json_null());
+}
+
+void kc_json_time(json_t *obj, const char *name, int64_t ms)
+{
+	char buf[KC_TIME_LEN];
+
+	if (ms <= 0) {
+		json_object_set_new(obj, name, json_null());
+		return;
+	}
+	kc_time_format(ms, buf, sizeof(buf));
+	json_object_set_new(obj, name, json_string(buf));
+}
+
 char *kc_event_canonical(const json_t *ev)
 {
 	json_t *copy;

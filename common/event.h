@@ -18,6 +18,10 @@
 /* A new event with v, cabinet, seq, ts and type set and an empty "data"
  * object; NULL on allocation failure. */
 json_t *kc_event_new(const char *cabinet, int64_t seq, int64_t wall_ms, const char *type);
+/* Sets member name of obj to a string or JSON null for NULL. */
+void kc_json_str(json_t *obj, const char *name, const char *s);
+/* Sets member name of obj to a UTC time string, or null for ms <= 0. */
+void kc_json_time(json_t *obj, const char *name, int64_t ms);
 
 /* The canonical form (malloc'd, caller frees); NULL when ev is no object. */
 char *kc_event_canonical(const json_t *ev);

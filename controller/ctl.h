@@ -54,6 +54,7 @@ struct kc_intake_wait {
 struct kc_ctl {
 	const struct kc_ctl_conf *conf;
 	struct kc_store *st;
+	struct kc_db *db;      /* st's connection (kc_store_kdb): the tables' readers */
 	struct hw_cabinet *hw; /* NULL: no hardware (unit tests) */
 	bool test_clock;       /* the test.clock request is allowed */
 	uid_t uid;             /* keycabd's own uid: its peers are "console" */
@@ -74,6 +75,7 @@ struct kc_ctl {
 	char link_reason[32];
 	int64_t link_behind_seen[2]; /* the finding of the service behind last acted on: found, caught up */
 	struct kc_proto *proto; /* the socket; its subscribers get pushes (subscribe.c) */
+	int subscribers;       /* proto's subscribers, keycab-forward included, as it last counted them (never fewer): 0, no pushes wanted */
 	int link_pushed;       /* the link state last pushed to subscribers; -1: none yet */
 	char link_pushed_reason[32];
 	int64_t subscribers_checked; /* the sessions of subscribers were checked (monotonic ms) */

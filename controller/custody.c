@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/db.h"
 #include "common/util.h"
 #include "controller/row.h"
 
@@ -56,10 +57,10 @@ static const struct row_spec alarm_spec = {
 
 /* The row spec names for text or id into out (size bytes, cleared first):
  * 0 (*found false: no row) or -EIO. */
-static int one(struct kc_store *st, const struct row_spec *spec, const char *text, int64_t id, void *out,
+static int one(struct kc_db *db, const struct row_spec *spec, const char *text, int64_t id, void *out,
 	       size_t size, bool *found)
 {
-	sqlite3_stmt *s = spec->by_text ? kc_store_q(st, spec->sql, "s", text) : kc_store_q(st, spec->sql, "I", id);
+	sqlite3_stmt *s = spec->by_text ? kc_db_q(db, spec->sql, "s", text) : kc_db_q(db, spec->sql, "I", id);
 	int r;
 
 	memset(out, 0, size);
@@ -68,30 +69,30 @@ static int one(struct kc_store *st, const struct row_spec *spec, const char *tex
 	return r == -ENOENT ? 0 : r;
 }
 
-int kc_entrustment_open(struct kc_store *st, const char *key, struct kc_entrustment_facts *out)
+int kc_entrustment_open(struct kc_db *db, const char *key, struct kc_entrustment_facts *out)
 {
-	return one(st, &entrustment_spec, key, 0, out, sizeof(*out), &out->found);
+	return one(db, &entrustment_spec, key, 0, out, sizeof(*out), &out->found);
 }
 
-int kc_letter_get(struct kc_store *st, int64_t id, struct kc_letter_facts *out)
+int kc_letter_get(struct kc_db *db, int64_t id, struct kc_letter_facts *out)
 {
-	return one(st, &letter_spec, NULL, id, out, sizeof(*out), &out->found);
+	return one(db, &letter_spec, NULL, id, out, sizeof(*out), &out->found);
 }
 
-int kc_approval_issued(struct kc_store *st, int64_t id, struct kc_approval_facts *out)
+int kc_approval_issued(struct kc_db *db, int64_t id, struct kc_approval_facts *out)
 {
-	return one(st, &approval_spec, NULL, id, out, sizeof(*out), &out->found);
+	return one(db, &approval_spec, NULL, id, out, sizeof(*out), &out->found);
 }
 
-int kc_id_loan_get(struct kc_store *st, int64_t loan, struct kc_id_loan_facts *out)
+int kc_id_loan_get(struct kc_db *db, int64_t loan, struct kc_id_loan_facts *out)
 {
-	return one(st, &id_loan_spec, NULL, loan, out, sizeof(*out), &out->found);
+	return one(db, &id_loan_spec, NULL, loan, out, sizeof(*out), &out->found);
 }
 
 int kc_alarm_get(struct kc_store *st, int64_t id, struct kc_alarm_facts *out)
 {
 	struct alarm_row row;
-	int r = one(st, &alarm_spec, NULL, id, &row, sizeof(row), &out->found);
+	int r = one(kc_store_kdb(st), &alarm_spec, NULL, id, &row, sizeof(row), &out->found);
 
 	if (r < 0)
 		return r;

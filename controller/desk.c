@@ -43,7 +43,7 @@ static json_t *refused(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc
 	key_members(ev, &d->key);
 	json_object_set_new(data, "rule", json_integer(d->rule));
 	json_object_set_new(data, "reason", json_string(d->reason));
-	json_object_set_new(data, "missing", json_incref(d->missing));
+	json_object_set_new(data, "missing", d->missing ? json_incref(d->missing) : json_array());
 	if (kc_store_begin(ctl->st) < 0) {
 		json_decref(ev);
 		return kc_reply_fail(KCM_db_busy, NULL);
@@ -95,164 +95,131 @@ static int grant_undo(struct kc_ctl *ctl, const struct kc_peer *peer, const stru
 	return 0;
 }
 
-/* Grants a decided release: the loan, the held ID and the approval in one
- * transaction with their events, then the slot opens (after the commit,
- * so no slot ever opens for a release the database does not know). */
-static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_decision *d,
-		     const struct kc_release_req *req)
+/* An event's key members (key, kind, unit, site, slot), with actor and
+ * person (NULL: left out) and an empty data. */
+static json_t *grant_event(const char *actor, const char *person, const struct kc_key_info *k)
 {
-	const char *id_number = req->id_number, *id_type = req->id_type, *purpose = req->purpose;
-	const char *slot = d->key.slot;
-	char id_hash[KC_PWHASH_LEN], id_masked[KC_MASK_LEN], err[200];
-	bool hold_id = strcmp(purpose, "borrow") == 0;
-	int64_t now = kc_now_ms(), loan, approval = d->approval;
-	json_t *ev, *data, *rep;
-	int r;
+	json_t *ev = json_pack("{s:s?, s:s, s:s?, s:s, s:s, s:s, s:{}}", "actor", actor, "key", k->code, "kind",
+			       kc_key_kind_to_string(k->kind), "unit", k->unit, "site", k->site, "slot",
+			       k->slot[0] ? k->slot : k->home_slot, "data");
 
-	if (!kc_windows_usable(ctl, KC_SLOT_FOR_RELEASE, d->key.code, slot, d))
-		return refused(ctl, peer, d, d->borrower, KC_EVT_RELEASE_REFUSED);
-	if (hold_id && (kc_id_hash(id_number, id_hash) < 0 ||
-			kc_id_mask(id_number, id_masked, sizeof(id_masked)) < 0))
-		return kc_reply_fail(KCM_release_id_hash_failed, NULL);
-	if (kc_store_begin(ctl->st) < 0)
-		return kc_reply_fail(KCM_db_busy, NULL);
-	if (strcmp(d->approval_method, "second_credential") == 0) {
-		if (kc_store_x(ctl->st,
-			       "INSERT INTO approvals (key, manager, method, valid_from, valid_to, created_ms)"
-			       " VALUES (?,?,'second_credential',?,?,?)",
-			       "ssIII", d->key.code, req->approver, now, now, now) < 0)
-			goto fail;
-		approval = kc_store_last_id(ctl->st);
-	}
-	if (kc_store_x(ctl->st,
-		       "INSERT INTO loans (key, kind, purpose, borrower, borrower_type, contact, signature,"
-		       " operator, work_order, letter, approval, due_ms, slot, granted_ms, window_ms, state)"
-		       " VALUES (?,?,?,?,?,?,?,?,?,nullif(?,0),nullif(?,0),nullif(?,0),?,?,?,'granted')",
-		       "sssssssssIIIsII", d->key.code, kc_key_kind_to_string(d->key.kind), purpose, d->borrower, d->borrower_type,
-		       req->contact, req->signature, peer->person,
-		       req->work_order, d->letter, approval, d->due_ms, slot, now,
-		       ctl->conf->release_window_ms) < 0)
-		goto fail;
-	loan = kc_store_last_id(ctl->st);
-	if (kc_store_x(ctl->st, "UPDATE keys SET state = 'releasing' WHERE code = ? AND state = 'in'",
-		       "s", d->key.code) < 0 ||
-	    sqlite3_changes(kc_store_db(ctl->st)) != 1)
-		goto fail;
-	ev = kc_store_event(ctl->st, KC_EVT_RELEASE_GRANTED);
-	kc_json_str(ev, "actor", peer->person);
-	kc_json_str(ev, "person", d->borrower);
-	key_members(ev, &d->key);
-	data = json_object_get(ev, "data");
-	json_object_set_new(data, "loan", json_integer(loan));
-	json_object_set_new(data, "purpose", json_string(purpose));
+	if (ev && person)
+		json_object_set_new(ev, "person", json_string(person));
+	return ev;
+}
+
+/* A decided release's events, in order: release.granted, approval.used
+ * (an approval is used), id.held (an ID is held); the loan's and the
+ * approval's ids are the store's to fill in (null here). 0, or -ENOMEM
+ * (the contact's phone not sealed: none is kept). */
+static int grant_events(const struct kc_ctl *ctl, struct kc_store_grant *g, const struct kc_peer *peer,
+			const struct kc_decision *d, const struct kc_release_req *req)
+{
+	json_t *ev = grant_event(peer->person, d->borrower, &d->key), *data = json_object_get(ev, "data");
+	char contact[128];
+
+	g->events[g->nevents].type = KC_EVT_RELEASE_GRANTED;
+	g->events[g->nevents++].members = ev;
+	json_object_set_new(data, "loan", json_null());
+	json_object_set_new(data, "purpose", json_string(g->purpose));
 	kc_json_time(data, "due", d->due_ms);
 	kc_json_str(data, "work_order", req->work_order);
 	json_object_set_new(data, "letter", d->letter ? json_integer(d->letter) : json_null());
-	json_object_set_new(data, "approval", approval ? json_integer(approval) : json_null());
-	json_object_set_new(data, "window_ms", json_integer(ctl->conf->release_window_ms));
+	json_object_set_new(data, "approval", json_null());
+	json_object_set_new(data, "window_ms", json_integer(g->window_ms));
 	if (d->borrower_type[0])
 		json_object_set_new(data, "borrower_type", json_string(d->borrower_type));
 	if (req->contact) {
-		char contact[128];
-
 		ops_contact_mask(req->contact, contact, sizeof(contact));
 		json_object_set_new(data, "contact", json_string(contact));
 		if (kc_phone_facts(ctl->conf, data, NULL, req->contact) < 0) {
 			json_decref(ev);
-			goto fail;
+			g->nevents = 0;
+			return -ENOMEM;
 		}
 	}
 	if (req->signature)
 		kc_json_str(data, "signature", req->signature);
-	if (kc_store_append(ctl->st, ev) < 0)
-		goto fail;
-	if (approval) {
-		if (kc_store_x(ctl->st, "UPDATE approvals SET used_loan = ? WHERE id = ?", "II", loan,
-			       approval) < 0)
-			goto fail;
-		ev = kc_store_event(ctl->st, KC_EVT_APPROVAL_USED);
-		kc_json_str(ev, "actor", strcmp(d->approval_method, "second_credential") == 0
-						 ? req->approver
-						 : peer->person);
-		key_members(ev, &d->key);
-		data = json_object_get(ev, "data");
-		json_object_set_new(data, "approval", json_integer(approval));
-		json_object_set_new(data, "loan", json_integer(loan));
-		json_object_set_new(data, "method", json_string(d->approval_method));
-		json_object_set_new(data, "operator", json_string(peer->person));
-		if (kc_store_append(ctl->st, ev) < 0)
-			goto fail;
+	if (g->approval || g->approver) {
+		ev = grant_event(g->approver ? g->approver : peer->person, NULL, &d->key);
+		g->events[g->nevents].type = KC_EVT_APPROVAL_USED;
+		g->events[g->nevents++].members = ev;
+		json_object_update_new(json_object_get(ev, "data"),
+				       json_pack("{s:n, s:n, s:s, s:s}", "approval", "loan", "method",
+						 d->approval_method, "operator", peer->person));
 	}
-	if (hold_id) {
-		if (kc_store_x(ctl->st,
-			       "INSERT INTO ids_held (loan, person, id_type, id_hash, id_masked, held_ms)"
-			       " VALUES (?,?,?,?,?,?)",
-			       "IssssI", loan, d->borrower, id_type, id_hash, id_masked, now) < 0)
-			goto fail;
-		ev = kc_store_id_event(ctl->st, KC_EVT_ID_HELD, peer->person, d->borrower, d->key.code, loan, id_type,
-				       id_masked);
-		if (kc_store_append(ctl->st, ev) < 0)
-			goto fail;
+	if (g->id_hash) {
+		g->events[g->nevents].type = KC_EVT_ID_HELD;
+		g->events[g->nevents++].members =
+			json_pack("{s:s, s:s, s:s, s:{s:n, s:s, s:s}}", "actor", peer->person, "person", d->borrower,
+				  "key", d->key.code, "data", "loan", "id_type", g->id_type, "id_masked", g->id_masked);
 	}
-	if (kc_store_commit(ctl->st) < 0)
-		return kc_reply_fail(KCM_release_commit_failed, NULL);
-	r = kc_windows_open(ctl, loan, d->key.code, slot, err, sizeof(err));
-	if (r < 0) {
-		if (grant_undo(ctl, peer, d, loan, err) < 0) {
-			kc_err("loan %lld: slot %s did not open and the grant could not be undone: %s;"
-			       " its window closes it",
-			       (long long)loan, slot, kc_store_errmsg(ctl->st));
-			kc_windows_watch(ctl, loan, d->key.code, slot);
-		}
-		kc_rules_slot_not_opened(KC_SLOT_FOR_RELEASE, d->key.code, slot, r, d);
-		return kc_reply_decision(d);
-	}
-	rep = kc_reply_ok();
-	json_object_set_new(rep, "loan", json_integer(loan));
-	json_object_set_new(rep, "key", json_string(d->key.code));
-	json_object_set_new(rep, "slot", json_string(slot));
-	kc_json_str(rep, "kind", kc_key_kind_to_string(d->key.kind));
-	json_object_set_new(rep, "purpose", json_string(purpose));
-	json_object_set_new(rep, "borrower", json_string(d->borrower));
-	json_object_set_new(rep, "window_ms", json_integer(ctl->conf->release_window_ms));
-	kc_json_time(rep, "due", d->due_ms);
-	if (hold_id)
-		json_object_set_new(rep, "id_held", json_string(id_masked));
-	if (approval)
-		json_object_set_new(rep, "approval", json_integer(approval));
-	return rep;
-fail:
-	kc_store_rollback(ctl->st);
-	return kc_reply_fail(KCM_release_write_failed, "{s:s}", "detail", kc_store_errmsg(ctl->st));
+	return 0;
 }
 
-/* The due time a release asks for: "due" (a local time) or "due_in_s"
- * (seconds from now, which wins), within the desk's bound for its
- * purpose ([desk] max_loan_<purpose>). NULL with *due_ms set (0: none
- * given), or the reply refusing it; nothing is written either way. */
-static json_t *release_due(struct kc_ctl *ctl, json_t *req, const char *purpose, int64_t now, int64_t *due_ms)
+/* A granted release's reply. */
+static json_t *granted(const struct kc_store_grant *g, const struct kc_decision *d)
 {
-	const char *due = kc_req_str(req, "due");
-	json_t *in = json_object_get(req, "due_in_s");
-	enum kc_purpose p;
-	struct kc_decision d;
-	json_t *rep = NULL;
+	json_t *rep = json_pack("{s:b, s:I, s:s, s:s, s:s?, s:s, s:s, s:I}", "ok", 1, "loan", (json_int_t)g->loan,
+				"key", g->key, "slot", g->slot, "kind", g->kind, "purpose", g->purpose, "borrower",
+				g->borrower, "window_ms", (json_int_t)g->window_ms);
 
-	*due_ms = 0;
-	if (due && kc_local_parse(due, KC_DAY_LAST, due_ms) < 0)
-		return kc_reply_fail(KCM_release_time_bad, "{s:s, s:s}", "field", "due", "zone", kc_tz_name());
-	if (in && (!json_is_integer(in) || json_integer_value(in) <= 0))
-		return kc_reply_fail(KCM_due_in_bad, NULL);
-	if (in)
-		*due_ms = kc_rules_due_in(now, json_integer_value(in));
-	if (kc_purpose_find(purpose, &p) < 0)
-		return NULL; /* no bound: the rules refuse a purpose there is none of */
-	kc_decision_init(&d);
-	kc_rules_due_bound(p, ctl->conf->desk_loan_max_ms[p], now, *due_ms, &d);
-	if (!d.granted)
-		rep = refusal(&d);
-	kc_decision_clear(&d);
+	kc_json_time(rep, "due", d->due_ms);
+	if (g->id_hash)
+		json_object_set_new(rep, "id_held", json_string(g->id_masked));
+	if (g->approval)
+		json_object_set_new(rep, "approval", json_integer(g->approval));
 	return rep;
+}
+
+/* Grants a decided release: the loan, the held ID and the approval in one
+ * transaction with their events (kc_store_grant), then the slot opens
+ * (after the commit, so no slot ever opens for a release the database
+ * does not know), at slot_index in the cabinet file. */
+static json_t *grant(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc_decision *d,
+		     const struct kc_release_req *req, int64_t now, int slot_index)
+{
+	char id_hash[KC_PWHASH_LEN], id_masked[KC_MASK_LEN], err[200];
+	struct kc_store_grant g = {
+		.key = d->key.code, .kind = kc_key_kind_to_string(d->key.kind), .purpose = req->purpose,
+		.borrower = d->borrower, .borrower_type = d->borrower_type, .contact = req->contact,
+		.signature = req->signature, .operator_code = peer->person, .work_order = req->work_order,
+		.slot = d->key.slot, .letter = d->letter, .approval = d->approval, .due_ms = d->due_ms,
+		.now_ms = now, .window_ms = ctl->conf->release_window_ms,
+	};
+	int r;
+
+	if (strcmp(req->purpose, "borrow") == 0) {
+		if (kc_id_hash(req->id_number, id_hash) < 0 ||
+		    kc_id_mask(req->id_number, id_masked, sizeof(id_masked)) < 0)
+			return kc_reply_fail(KCM_release_id_hash_failed, NULL);
+		g.id_type = req->id_type;
+		g.id_hash = id_hash;
+		g.id_masked = id_masked;
+	}
+	if (strcmp(d->approval_method, "second_credential") == 0)
+		g.approver = req->approver;
+	if (grant_events(ctl, &g, peer, d, req) < 0)
+		return kc_reply_fail(KCM_release_write_failed, "{s:s}", "detail", strerror(ENOMEM));
+	r = kc_store_grant(ctl->st, &g);
+	if (r == -EBUSY)
+		return kc_reply_fail(KCM_db_busy, NULL);
+	if (r == -EPIPE)
+		return kc_reply_fail(KCM_release_commit_failed, NULL);
+	if (r < 0)
+		return kc_reply_fail(KCM_release_write_failed, "{s:s}", "detail", g.why);
+	r = kc_windows_open_at(ctl, g.loan, g.key, g.slot, slot_index, err, sizeof(err));
+	if (r < 0) {
+		if (grant_undo(ctl, peer, d, g.loan, err) < 0) {
+			kc_err("loan %lld: slot %s did not open and the grant could not be undone: %s;"
+			       " its window closes it",
+			       (long long)g.loan, g.slot, kc_store_errmsg(ctl->st));
+			kc_windows_watch(ctl, g.loan, g.key, g.slot);
+		}
+		kc_rules_slot_not_opened(KC_SLOT_FOR_RELEASE, g.key, g.slot, r, d);
+		return kc_reply_take(d);
+	}
+	return granted(&g, d);
 }
 
 /* A release's or a collection's members, read once. */
@@ -273,64 +240,71 @@ static void release_req(const struct kc_peer *peer, json_t *req, struct kc_relea
 	kc_req_members(req, release_members, KC_ARRAY_SIZE(release_members), r);
 }
 
+/* A release: the facts loaded once (facts.c), one decision on them
+ * (kc_rules_release), then the grant written in one transaction and the
+ * slot opened (grant), or the refusal written. What the request itself
+ * gets wrong (no key or purpose, a due time unreadable or beyond the
+ * desk's bound) is answered before, and written nowhere. */
 json_t *kc_desk_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
+	const char *due_at = json_string_value(json_object_get(req, "due"));
+	json_t *in = json_object_get(req, "due_in_s"), *rep;
 	struct kc_release_req r;
 	struct kc_release_facts f;
 	struct kc_decision d;
 	char approver_role[16] = "";
-	json_t *rep = NULL;
-	int64_t now = kc_now_ms();
+	int64_t now = kc_now_ms(), due = 0;
 
 	release_req(peer, req, &r);
 	if (!r.key || !r.purpose)
 		return kc_reply_fail(KCM_release_needs_key_purpose, NULL);
-	rep = release_due(ctl, req, r.purpose, now, &r.due_ms);
-	if (rep)
-		return rep;
-	kc_decision_init(&d);
+	if (due_at && kc_local_parse(due_at, KC_DAY_LAST, &due) < 0)
+		return kc_reply_fail(KCM_release_time_bad, "{s:s, s:s}", "field", "due", "zone", kc_tz_name());
+	if (in && (!json_is_integer(in) || json_integer_value(in) <= 0))
+		return kc_reply_fail(KCM_due_in_bad, NULL);
+	if (!kc_rules_release_due(r.purpose, ctl->conf->desk_loan_max_ms, now, due, in ? json_integer_value(in) : 0,
+				  &r.due_ms, &d))
+		return kc_reply_take(&d);
 	if (r.approver && r.operator_code) {
-		json_t *v = kc_session_verify_pin(ctl, r.approver, kc_req_str(req, "approver_pin"),
+		json_t *v = kc_session_verify_pin(ctl, r.approver, json_string_value(json_object_get(req, "approver_pin")),
 						  "approval", approver_role);
 
 		r.approver_verified = v == NULL;
 		r.approver_role = approver_role;
 		json_decref(v);
 	}
-	if (kc_facts_release(ctl->st, &r, &f) < 0) {
-		rep = kc_reply_read_failed(ctl->st);
-		goto out;
-	}
+	if (kc_facts_release(ctl, &r, &f) < 0)
+		return kc_reply_read_failed(ctl->st);
 	kc_rules_release(&r, &f, now, &d);
-	if (!d.granted)
-		rep = refused(ctl, peer, &d, d.borrower[0] ? d.borrower : r.borrower, KC_EVT_RELEASE_REFUSED);
-	else
-		rep = grant(ctl, peer, &d, &r);
-out:
+	if (d.granted) /* a granted decision holds nothing to clear */
+		return grant(ctl, peer, &d, &r, now, f.slot_index);
+	rep = refused(ctl, peer, &d, d.borrower[0] ? d.borrower : r.borrower, KC_EVT_RELEASE_REFUSED);
 	kc_decision_clear(&d);
 	return rep;
 }
 
 json_t *kc_desk_collect(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
-	struct kc_entrustment_facts e;
+	struct kc_release_facts f = { 0 };
 	struct kc_release_req r;
-	struct kc_key_info k;
 	struct kc_decision d;
-	bool found;
 	json_t *rep;
 
 	release_req(peer, req, &r);
 	r.purpose = "owner_collect";
-	if (kc_facts_collect(ctl->st, r.key, &k, &found, &e) < 0)
+	if (kc_facts_collect(ctl->st, r.key, &f.key, &f.key_found, &f.entrustment) < 0)
 		return kc_reply_read_failed(ctl->st);
+	kc_windows_slot_facts(ctl, f.key.slot, &f);
 	kc_decision_init(&d);
-	kc_rules_collect(r.operator_code, r.operator_role, r.key, found ? &k : NULL, &e, r.id_number,
-			 r.signature, kc_now_ms(), &d);
+	kc_rules_collect(r.operator_code, r.operator_role, r.key, f.key_found ? &f.key : NULL, &f.entrustment,
+			 r.id_number, r.signature, kc_now_ms(), &d);
+	if (d.granted)
+		kc_rules_slot_usable(KC_SLOT_FOR_RELEASE, d.key.code, d.key.slot, f.open_windows,
+				     f.hw ? &f.slot : NULL, &d);
 	if (!d.granted)
 		rep = refused(ctl, peer, &d, d.borrower, KC_EVT_RELEASE_REFUSED);
 	else
-		rep = grant(ctl, peer, &d, &r);
+		rep = grant(ctl, peer, &d, &r, kc_now_ms(), f.slot_index);
 	kc_decision_clear(&d);
 	return rep;
 }

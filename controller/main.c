@@ -279,6 +279,7 @@ int main(int argc, char **argv)
 	}
 	ctl.conf = &conf;
 	ctl.st = st;
+	ctl.db = kc_store_kdb(st);
 	ctl.uid = getuid();
 	ctl.test_clock = test_clock;
 	if (test_clock)

@@ -54,6 +54,8 @@ BENCH_TOOLS += controller-hwopen
 controller-hwopen_SRCS := bench/controller-hwopen.c
 controller-hwopen_LIBS := hw common
 BENCH_SCRIPTS += bench/controller-release.sh
+# ... and beside a baseline keycabd (main), in alternating rounds
+BENCH_SCRIPTS += bench/controller-release-ab.sh
 TEST_SCRIPTS += tests/controller/t-desk-time.sh
 TEST_PROGRAMS += t-ctl-desktime
 t-ctl-desktime_SRCS := tests/controller/t-ctl-desktime.c

@@ -50,8 +50,8 @@ json_t *kc_reply_fail(enum kc_msg_code c, const char *fmt, ...)
 static json_t *reply_refusal(int rule, json_t *missing, json_t *msgs, const char *reason)
 {
 	json_t *first = json_array_get(msgs, 0);
-	json_t *rep = json_pack("{s:b, s:b, s:i, s:s, s:O, s:o}", "ok", 0, "refused", 1, "rule", rule,
-				"reason", reason, "messages", msgs, "missing",
+	json_t *rep = json_pack("{s:b, s:b, s:i, s:s, s:o, s:o}", "ok", 0, "refused", 1, "rule", rule,
+				"reason", reason, "messages", msgs ? json_incref(msgs) : json_array(), "missing",
 				missing ? missing : json_array());
 
 	if (first)

@@ -1,8 +1,9 @@
 /* The request table: every op keycabd answers, who may send it, its
  * handler and its arguments, from controller/ops.def (controller/README.md,
  * "Protocol"). The access check and the arguments' check are here and
- * only here; a handler sees a request its sender may make, its arguments
- * of the types the spec gives. */
+ * only here, with the check of every text's length before them; a
+ * handler sees a request its sender may make, its arguments of the types
+ * the spec gives. */
 #include <stdio.h>
 #include <string.h>
 
@@ -111,11 +112,14 @@ static json_t *access_check(const struct kc_ctl *ctl, const struct kc_peer *peer
 
 json_t *kc_request_handle(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
-	const char *op = kc_req_str(req, "op");
+	const char *op = json_string_value(json_object_get(req, "op"));
 	const struct kc_request *r = NULL;
 	json_t *rep;
 
-	if ((rep = kc_session_terminal(ctl, req, peer)) || (rep = kc_outbox_ops_key(ctl, req, peer)))
+	/* the keys a sender names (a peer is none of these until it does) */
+	if ((rep = kc_opcheck_text(req)) ||
+	    (json_object_get(req, "terminal_key") && (rep = kc_session_terminal(ctl, req, peer))) ||
+	    (json_object_get(req, "forward_key") && (rep = kc_outbox_ops_key(ctl, req, peer))))
 		return rep;
 	if (!op)
 		return kc_reply_fail(KCM_request_no_op, NULL);

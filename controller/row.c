@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "common/util.h"
 
@@ -40,6 +41,18 @@ int kc_row_one(sqlite3_stmt *s, kc_row_read_fn *read, void *out)
 	return r;
 }
 
+/* The value of the word column i holds in words (nwords of them), -1 for
+ * none. */
+static int row_word(sqlite3_stmt *s, int i, const char *const *words, int nwords)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+
+	for (int w = 0; t && w < nwords; w++)
+		if (words[w] && strcmp(t, words[w]) == 0)
+			return w;
+	return -1;
+}
+
 int kc_row_cols(sqlite3_stmt *s, const struct kc_row_col *cols, size_t n, void *out)
 {
 	int r = kc_row_step(s);
@@ -47,7 +60,9 @@ int kc_row_cols(sqlite3_stmt *s, const struct kc_row_col *cols, size_t n, void *
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		char *at = (char *)out + cols[i].off;
 
-		if (cols[i].len)
+		if (cols[i].words)
+			*(int *)(void *)at = row_word(s, (int)i, cols[i].words, cols[i].nwords);
+		else if (cols[i].len)
 			kc_row_text(s, (int)i, at, cols[i].len);
 		else
 			*(int64_t *)(void *)at = sqlite3_column_int64(s, (int)i);

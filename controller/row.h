@@ -20,12 +20,16 @@ typedef void kc_row_read_fn(sqlite3_stmt *s, void *out);
  * 0, -ENOENT or -EIO. */
 int kc_row_one(sqlite3_stmt *s, kc_row_read_fn *read, void *out);
 /* Column i of a row into a member of a struct: text of len bytes at off,
- * or (len 0) an int64_t at off. */
+ * (len 0) an int64_t at off, or (words set) a word of that string table
+ * of nwords (words.h) as the int of an enum at off (-1: none of them). */
 struct kc_row_col {
 	size_t off, len;
+	const char *const *words;
+	int nwords;
 };
-#define KC_ROW_TEXT(type, member) { offsetof(type, member), sizeof(((type *)0)->member) }
-#define KC_ROW_INT(type, member) { offsetof(type, member), 0 }
+#define KC_ROW_TEXT(type, member) { offsetof(type, member), sizeof(((type *)0)->member), NULL, 0 }
+#define KC_ROW_INT(type, member) { offsetof(type, member), 0, NULL, 0 }
+#define KC_ROW_WORD(type, member, name, max) { offsetof(type, member), 0, name##_table, max }
 /* The one row of s, its columns in order into out by cols, s reset
  * after: kc_row_step's 0, -ENOENT or -EIO. */
 int kc_row_cols(sqlite3_stmt *s, const struct kc_row_col *cols, size_t n, void *out);

@@ -14,8 +14,6 @@
 void kc_decision_init(struct kc_decision *d)
 {
 	memset(d, 0, sizeof(*d));
-	d->missing = json_array();
-	d->msgs = json_array();
 }
 
 void kc_decision_clear(struct kc_decision *d)
@@ -33,6 +31,8 @@ void kc_decision_add(struct kc_decision *d, int rule, json_t *m)
 	d->granted = false;
 	if (d->rule == 0)
 		d->rule = rule;
+	if (!d->msgs)
+		d->msgs = json_array();
 	if (!m)
 		return;
 	if (n > 0 && n + 2 < sizeof(d->reason)) {
@@ -56,14 +56,20 @@ void kc_decision_refuse(struct kc_decision *d, int rule, enum kc_msg_code c, con
 
 void kc_decision_missing(struct kc_decision *d, const char *what)
 {
+	if (!d->missing)
+		d->missing = json_array();
 	json_array_append_new(d->missing, json_string(what));
 }
 
 bool kc_rules_operator_role(const char *role)
 {
-	enum kc_role r = kc_role_from_string(role);
+	/* the roles that operate the cabinet, by their words (words.h) */
+	static const enum kc_role operators[] = { KC_ROLE_STAFF, KC_ROLE_MANAGER, KC_ROLE_SUPERVISOR };
 
-	return r == KC_ROLE_STAFF || r == KC_ROLE_MANAGER || r == KC_ROLE_SUPERVISOR;
+	for (size_t i = 0; role && i < KC_ARRAY_SIZE(operators); i++)
+		if (strcmp(role, kc_role_table[operators[i]]) == 0)
+			return true;
+	return false;
 }
 
 void kc_rules_fmt_local(int64_t ms, char *buf, size_t len)
@@ -132,6 +138,19 @@ void kc_rules_due_bound(enum kc_purpose p, int64_t max_ms, int64_t now_ms, int64
 	kc_decision_refuse(d, 0, KCM_due_beyond_limit, "{s:s, s:s, s:s, s:s}", "purpose", kc_purpose_name(p),
 			   "limit", limit, "setting", setting, "latest", at);
 	kc_decision_missing(d, "due time within the limit");
+}
+
+bool kc_rules_release_due(const char *purpose, const int64_t *max_ms, int64_t now_ms, int64_t due_ms,
+			  int64_t due_in_s, int64_t *due_out, struct kc_decision *d)
+{
+	enum kc_purpose p;
+
+	kc_decision_init(d);
+	d->granted = true;
+	*due_out = due_in_s > 0 ? kc_rules_due_in(now_ms, due_in_s) : due_ms;
+	if (kc_purpose_find(purpose, &p) == 0)
+		kc_rules_due_bound(p, max_ms[p], now_ms, *due_out, d);
+	return d->granted;
 }
 
 int kc_rules_id_number(const char *id_type, const char *number, int64_t now_ms, enum kc_msg_code *why)
@@ -309,86 +328,4 @@ void kc_rules_reseat(const char *operator_code, const char *operator_role, const
 				   KC_RULES_MAX_WINDOWS);
 		kc_decision_missing(d, "free release window");
 	}
-}
-
-/* Rule 10: the first reason a slot may not open, an index into
- * kc_rules_slot_usable's codes, or -1 when it may. */
-static int slot_unusable(int open_windows, const struct kc_slot_facts *f)
-{
-	if (open_windows >= KC_RULES_MAX_WINDOWS)
-		return 0;
-	if (!f)
-		return -1;
-	if (!f->in_file)
-		return 1;
-	if (f->fault)
-		return 2;
-	if (f->lock_on)
-		return 3;
-	if (f->unknown)
-		return 4;
-	if (f->empty)
-		return 5;
-	return -1;
-}
-
-bool kc_rules_slot_usable(enum kc_slot_use use, const char *key, const char *slot,
-			  int open_windows, const struct kc_slot_facts *f, struct kc_decision *d)
-{
-	/* why the slot may not open: its message for a release, a re-seat */
-	static const enum kc_msg_code codes[][2] = {
-		{ KCM_release_slot_windows_full, KCM_reseat_slot_windows_full },
-		{ KCM_release_slot_not_in_file, KCM_reseat_slot_not_in_file },
-		{ KCM_release_slot_fault, KCM_reseat_slot_fault },
-		{ KCM_release_slot_busy, KCM_reseat_slot_busy },
-		{ KCM_release_slot_unread, KCM_reseat_slot_unread },
-		{ KCM_release_slot_empty, KCM_reseat_slot_empty },
-	};
-	bool reseat = use == KC_SLOT_FOR_RESEAT;
-	int why = slot_unusable(open_windows, f);
-
-	if (why < 0)
-		return true;
-	if (why == 0 && reseat)
-		kc_decision_refuse(d, 10, codes[why][reseat], "{s:s, s:i}", "slot", slot, "max",
-				   KC_RULES_MAX_WINDOWS);
-	else if (why == 0)
-		kc_decision_refuse(d, 10, codes[why][reseat], "{s:s, s:s, s:i}", "key", key, "slot", slot,
-				   "max", KC_RULES_MAX_WINDOWS);
-	else if (reseat)
-		kc_decision_refuse(d, 10, codes[why][reseat], "{s:s}", "slot", slot);
-	else
-		kc_decision_refuse(d, 10, codes[why][reseat], "{s:s, s:s}", "key", key, "slot", slot);
-	json_array_append_new(d->missing, json_string("working slot"));
-	return false;
-}
-
-void kc_rules_slot_not_opened(enum kc_slot_use use, const char *key, const char *slot, int r,
-			      struct kc_decision *d)
-{
-	/* open_slot's errors: its message for a release, a re-seat */
-	static const struct {
-		int err;
-		enum kc_msg_code code[2];
-	} whys[] = {
-		{ -ENOSPC, { KCM_release_open_windows_full, KCM_reseat_open_windows_full } },
-		{ -ENOENT, { KCM_release_open_no_slot, KCM_reseat_open_no_slot } },
-		{ -EIO, { KCM_release_open_board, KCM_reseat_open_board } },
-		{ -EBUSY, { KCM_release_open_pulse, KCM_reseat_open_pulse } },
-		{ -ERANGE, { KCM_release_open_pulse_max, KCM_reseat_open_pulse_max } },
-	};
-	enum kc_msg_code c = use == KC_SLOT_FOR_RESEAT ? KCM_reseat_open_failed : KCM_release_open_failed;
-
-	for (size_t i = 0; i < KC_ARRAY_SIZE(whys); i++)
-		if (whys[i].err == r)
-			c = whys[i].code[use == KC_SLOT_FOR_RESEAT];
-	if (c == KCM_release_open_failed || c == KCM_reseat_open_failed)
-		kc_decision_refuse(d, 10, c, "{s:s, s:s, s:s}", "key", key, "slot", slot, "detail",
-				   strerror(-r));
-	else if (r == -ENOSPC)
-		kc_decision_refuse(d, 10, c, "{s:s, s:s, s:i}", "key", key, "slot", slot, "max",
-				   KC_RULES_MAX_WINDOWS);
-	else
-		kc_decision_refuse(d, 10, c, "{s:s, s:s}", "key", key, "slot", slot);
-	kc_decision_missing(d, "working slot");
 }

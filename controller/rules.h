@@ -48,8 +48,8 @@ struct kc_decision {
 	bool granted;
 	int rule;          /* the rule that refused (0: none, the request is wrong) */
 	char reason[512];  /* the messages in English, one sentence after another */
-	json_t *msgs;      /* array of messages ({"code", "params"}, common/msg.h); owned */
-	json_t *missing;   /* array of strings; owned */
+	json_t *msgs;      /* array of messages ({"code", "params"}, common/msg.h); owned; NULL: none */
+	json_t *missing;   /* array of strings; owned; NULL: none */
 	struct kc_key_info key;
 	char borrower_type[16]; /* person, owner, borrower */
 	char borrower[128];
@@ -58,6 +58,8 @@ struct kc_decision {
 	int64_t due_ms;
 };
 
+/* A decision holds nothing until its first refusal or missing thing: a
+ * granted one need not be cleared. */
 void kc_decision_init(struct kc_decision *d);
 void kc_decision_clear(struct kc_decision *d);
 /* Refuses by rule with message c (params as json_pack's fmt, NULL for
@@ -102,6 +104,14 @@ struct kc_approval_facts {
 	char key[64], manager[64];
 	int64_t valid_from, valid_to, used_loan;
 };
+/* Rule 10: what the slot layer says of a slot. */
+struct kc_slot_facts {
+	bool in_file; /* the cabinet file has the slot */
+	bool fault;   /* its board does not answer */
+	bool lock_on; /* a pulse is under way */
+	bool unknown; /* not read yet */
+	bool empty;   /* reads no key */
+};
 struct kc_release_facts {
 	bool key_found;
 	struct kc_key_info key;
@@ -111,8 +121,15 @@ struct kc_release_facts {
 	struct kc_approval_facts approval;   /* the approval named (sealed keys) */
 	struct kc_person_facts approver;     /* the approving manager (sealed keys) */
 	int64_t session_ms;                  /* the operator's earliest open session (sealed keys) */
+	/* rule 10: the key's slot as the hardware reads it (hw false: no
+	 * hardware), its index there, and the release windows open */
+	bool hw;
+	struct kc_slot_facts slot;
+	int slot_index;
+	int open_windows;
 };
-/* Rules 1-7: may this key go out for this purpose now? */
+/* Rules 1-7, and rule 10 for the key's slot: may this key go out for
+ * this purpose now? */
 void kc_rules_release(const struct kc_release_req *req, const struct kc_release_facts *f,
 		      int64_t now_ms, struct kc_decision *d);
 /* Rule 8: the owner collects the key with their ID and signature; k the
@@ -158,6 +175,14 @@ const char *kc_purpose_name(enum kc_purpose p);
 /* 0 and the purpose a release names by name (below KC_PURPOSE_COUNT),
  * or -ENOENT. */
 int kc_purpose_find(const char *name, enum kc_purpose *out);
+/* A release's due time: due_in_s seconds after now_ms (0: not given;
+ * it wins) or due_ms (0: none given), into *due_out, within the desk's
+ * bound for purpose (max_ms, by enum kc_purpose: [desk] max_loan_<p>; a
+ * purpose there is none of has no bound, the release rules refuse it).
+ * Initialises d (kc_decision_init); false with the refusal in it
+ * (kc_rules_due_bound). */
+bool kc_rules_release_due(const char *purpose, const int64_t *max_ms, int64_t now_ms, int64_t due_ms,
+			  int64_t due_in_s, int64_t *due_out, struct kc_decision *d);
 /* The due time `seconds` after now_ms; INT64_MAX when that is past what
  * a time can hold (which any bound refuses). */
 int64_t kc_rules_due_in(int64_t now_ms, int64_t seconds);
@@ -240,14 +265,6 @@ struct kc_alarm_facts {
  * key known. */
 void kc_rules_reseat_alarm(int64_t alarm, const struct kc_alarm_facts *a, struct kc_decision *d);
 
-/* Rule 10: what the slot layer says of a slot. */
-struct kc_slot_facts {
-	bool in_file; /* the cabinet file has the slot */
-	bool fault;   /* its board does not answer */
-	bool lock_on; /* a pulse is under way */
-	bool unknown; /* not read yet */
-	bool empty;   /* reads no key */
-};
 #define KC_RULES_MAX_WINDOWS 64
 /* What a slot is opened for: a key's release, or a re-seat. */
 enum kc_slot_use {

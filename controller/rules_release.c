@@ -1,5 +1,6 @@
 /* Rules 1-8 on the facts controller/facts.c loads: a release, an owner's
- * collection, an ID held given back. Pure: no database, no hardware. */
+ * collection, an ID held given back; rule 10, whether a slot may open.
+ * Pure: no database, no hardware. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -345,6 +346,9 @@ void kc_rules_release(const struct kc_release_req *req, const struct kc_release_
 		return;
 	}
 	k->check(req, f, now, d);
+	if (d->granted)
+		kc_rules_slot_usable(KC_SLOT_FOR_RELEASE, d->key.code, d->key.slot, f->open_windows,
+				     f->hw ? &f->slot : NULL, d);
 }
 
 void kc_rules_collect(const char *operator_code, const char *operator_role, const char *key,
@@ -405,4 +409,86 @@ void kc_rules_id_release(const char *operator_code, int64_t loan, const struct k
 				   (json_int_t)loan);
 		kc_decision_missing(d, "key returned");
 	}
+}
+
+/* Rule 10: the first reason a slot may not open, an index into
+ * kc_rules_slot_usable's codes, or -1 when it may. */
+static int slot_unusable(int open_windows, const struct kc_slot_facts *f)
+{
+	if (open_windows >= KC_RULES_MAX_WINDOWS)
+		return 0;
+	if (!f)
+		return -1;
+	if (!f->in_file)
+		return 1;
+	if (f->fault)
+		return 2;
+	if (f->lock_on)
+		return 3;
+	if (f->unknown)
+		return 4;
+	if (f->empty)
+		return 5;
+	return -1;
+}
+
+bool kc_rules_slot_usable(enum kc_slot_use use, const char *key, const char *slot,
+			  int open_windows, const struct kc_slot_facts *f, struct kc_decision *d)
+{
+	/* why the slot may not open: its message for a release, a re-seat */
+	static const enum kc_msg_code codes[][2] = {
+		{ KCM_release_slot_windows_full, KCM_reseat_slot_windows_full },
+		{ KCM_release_slot_not_in_file, KCM_reseat_slot_not_in_file },
+		{ KCM_release_slot_fault, KCM_reseat_slot_fault },
+		{ KCM_release_slot_busy, KCM_reseat_slot_busy },
+		{ KCM_release_slot_unread, KCM_reseat_slot_unread },
+		{ KCM_release_slot_empty, KCM_reseat_slot_empty },
+	};
+	bool reseat = use == KC_SLOT_FOR_RESEAT;
+	int why = slot_unusable(open_windows, f);
+
+	if (why < 0)
+		return true;
+	if (why == 0 && reseat)
+		kc_decision_refuse(d, 10, codes[why][reseat], "{s:s, s:i}", "slot", slot, "max",
+				   KC_RULES_MAX_WINDOWS);
+	else if (why == 0)
+		kc_decision_refuse(d, 10, codes[why][reseat], "{s:s, s:s, s:i}", "key", key, "slot", slot,
+				   "max", KC_RULES_MAX_WINDOWS);
+	else if (reseat)
+		kc_decision_refuse(d, 10, codes[why][reseat], "{s:s}", "slot", slot);
+	else
+		kc_decision_refuse(d, 10, codes[why][reseat], "{s:s, s:s}", "key", key, "slot", slot);
+	kc_decision_missing(d, "working slot");
+	return false;
+}
+
+void kc_rules_slot_not_opened(enum kc_slot_use use, const char *key, const char *slot, int r,
+			      struct kc_decision *d)
+{
+	/* open_slot's errors: its message for a release, a re-seat */
+	static const struct {
+		int err;
+		enum kc_msg_code code[2];
+	} whys[] = {
+		{ -ENOSPC, { KCM_release_open_windows_full, KCM_reseat_open_windows_full } },
+		{ -ENOENT, { KCM_release_open_no_slot, KCM_reseat_open_no_slot } },
+		{ -EIO, { KCM_release_open_board, KCM_reseat_open_board } },
+		{ -EBUSY, { KCM_release_open_pulse, KCM_reseat_open_pulse } },
+		{ -ERANGE, { KCM_release_open_pulse_max, KCM_reseat_open_pulse_max } },
+	};
+	enum kc_msg_code c = use == KC_SLOT_FOR_RESEAT ? KCM_reseat_open_failed : KCM_release_open_failed;
+
+	for (size_t i = 0; i < KC_ARRAY_SIZE(whys); i++)
+		if (whys[i].err == r)
+			c = whys[i].code[use == KC_SLOT_FOR_RESEAT];
+	if (c == KCM_release_open_failed || c == KCM_reseat_open_failed)
+		kc_decision_refuse(d, 10, c, "{s:s, s:s, s:s}", "key", key, "slot", slot, "detail",
+				   strerror(-r));
+	else if (r == -ENOSPC)
+		kc_decision_refuse(d, 10, c, "{s:s, s:s, s:i}", "key", key, "slot", slot, "max",
+				   KC_RULES_MAX_WINDOWS);
+	else
+		kc_decision_refuse(d, 10, c, "{s:s, s:s}", "key", key, "slot", slot);
+	kc_decision_missing(d, "working slot");
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/db.h"
 #include "common/log.h"
 #include "common/pdata.h"
 #include "common/util.h"
@@ -371,7 +372,7 @@ int kc_session_open(struct kc_ctl *ctl, const char *token_hash)
 
 void kc_session_check(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer)
 {
-	const char *token = kc_req_str(req, "session");
+	const char *token = json_string_value(json_object_get(req, "session"));
 	int64_t now = kc_wall_ms(), last;
 	char h[65];
 	sqlite3_stmt *s;
@@ -384,7 +385,7 @@ void kc_session_check(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer)
 		return;
 	}
 	kc_token_hash(token, h);
-	s = kc_store_q(ctl->st,
+	s = kc_db_q(ctl->db,
 		       "SELECT s.person, p.role, p.name, s.last_ms FROM sessions s"
 		       " JOIN people p ON p.code = s.person WHERE s.token_hash = ?",
 		       "s", h);

@@ -25,7 +25,7 @@ struct kc_store {
 	int64_t seq, tx_seq;
 	char hash[KC_HASH_HEX], tx_hash[KC_HASH_HEX];
 	bool in_tx;
-	int committed_events, tx_events;
+	int tx_events;
 	/* the events appended in the transaction, for publish after commit */
 	json_t *tx_appended;
 	kc_store_publish_fn *publish;
@@ -63,23 +63,6 @@ void kc_clock_advance(int64_t ms)
 int64_t kc_clock_offset(void)
 {
 	return clock_offset_ms;
-}
-
-void kc_json_str(json_t *obj, const char *name, const char *s)
-{
-	json_object_set_new(obj, name, s ? json_string(s) : json_null());
-}
-
-void kc_json_time(json_t *obj, const char *name, int64_t ms)
-{
-	char buf[KC_TIME_LEN];
-
-	if (ms <= 0) {
-		json_object_set_new(obj, name, json_null());
-		return;
-	}
-	kc_time_format(ms, buf, sizeof(buf));
-	json_object_set_new(obj, name, json_string(buf));
 }
 
 static int store_chain_init(struct kc_db *db, void *arg)
@@ -212,6 +195,11 @@ void kc_store_free(struct kc_store *st)
 sqlite3 *kc_store_db(struct kc_store *st)
 {
 	return st->db->h;
+}
+
+struct kc_db *kc_store_kdb(struct kc_store *st)
+{
+	return st->db;
 }
 
 const char *kc_store_cabinet(const struct kc_store *st)
@@ -395,7 +383,6 @@ int kc_store_commit(struct kc_store *st)
 	st->in_tx = false;
 	st->seq = st->tx_seq;
 	memcpy(st->hash, st->tx_hash, KC_HASH_HEX);
-	st->committed_events += st->tx_events;
 	publish_committed(st);
 	return 0;
 }
@@ -494,14 +481,6 @@ int64_t kc_store_last_seq(const struct kc_store *st)
 	return st->seq;
 }
 
-int kc_store_take_committed(struct kc_store *st)
-{
-	int n = st->committed_events;
-
-	st->committed_events = 0;
-	return n;
-}
-
 sqlite3_stmt *kc_store_q(struct kc_store *st, const char *sql, const char *fmt, ...)
 {
 	sqlite3_stmt *s;
@@ -561,4 +540,75 @@ int kc_store_int(struct kc_store *st, int64_t *out, const char *sql, const char 
 int64_t kc_store_last_id(struct kc_store *st)
 {
 	return sqlite3_last_insert_rowid(st->db->h);
+}
+
+/* The grant's rows: the approval given on the spot, the loan, the key
+ * leaving "in", the approval used, the ID held. 0 or -EIO. */
+static int grant_rows(struct kc_store *st, struct kc_store_grant *g)
+{
+	if (g->approver) {
+		if (kc_store_x(st,
+			       "INSERT INTO approvals (key, manager, method, valid_from, valid_to, created_ms)"
+			       " VALUES (?,?,'second_credential',?,?,?)",
+			       "ssIII", g->key, g->approver, g->now_ms, g->now_ms, g->now_ms) < 0)
+			return -EIO;
+		g->approval = kc_store_last_id(st);
+	}
+	if (kc_store_x(st,
+		       "INSERT INTO loans (key, kind, purpose, borrower, borrower_type, contact, signature,"
+		       " operator, work_order, letter, approval, due_ms, slot, granted_ms, window_ms, state)"
+		       " VALUES (?,?,?,?,?,?,?,?,?,nullif(?,0),nullif(?,0),nullif(?,0),?,?,?,'granted')",
+		       "sssssssssIIIsII", g->key, g->kind, g->purpose, g->borrower, g->borrower_type,
+		       g->contact, g->signature, g->operator_code, g->work_order, g->letter, g->approval,
+		       g->due_ms, g->slot, g->now_ms, g->window_ms) < 0)
+		return -EIO;
+	g->loan = kc_store_last_id(st);
+	if (kc_store_x(st, "UPDATE keys SET state = 'releasing' WHERE code = ? AND state = 'in'", "s",
+		       g->key) < 0 ||
+	    sqlite3_changes(st->db->h) != 1)
+		return -EIO;
+	if (g->approval &&
+	    kc_store_x(st, "UPDATE approvals SET used_loan = ? WHERE id = ?", "II", g->loan, g->approval) < 0)
+		return -EIO;
+	if (g->id_hash &&
+	    kc_store_x(st,
+		       "INSERT INTO ids_held (loan, person, id_type, id_hash, id_masked, held_ms)"
+		       " VALUES (?,?,?,?,?,?)",
+		       "IssssI", g->loan, g->borrower, g->id_type, g->id_hash, g->id_masked, g->now_ms) < 0)
+		return -EIO;
+	return 0;
+}
+
+/* Event i of g, stamped and with the rows' ids, appended. 0 or -EIO. */
+static int grant_event(struct kc_store *st, struct kc_store_grant *g, int i)
+{
+	json_t *ev = kc_store_event(st, g->events[i].type), *data;
+
+	json_object_update(ev, g->events[i].members);
+	data = json_object_get(ev, "data");
+	json_object_set_new(data, "loan", json_integer(g->loan));
+	if (json_object_get(data, "approval"))
+		json_object_set_new(data, "approval", g->approval ? json_integer(g->approval) : json_null());
+	return kc_store_append(st, ev) < 0 ? -EIO : 0;
+}
+
+int kc_store_grant(struct kc_store *st, struct kc_store_grant *g)
+{
+	int r = 0, i;
+
+	g->why = NULL;
+	if (kc_store_begin(st) < 0)
+		r = -EBUSY;
+	else if (grant_rows(st, g) < 0)
+		r = -EIO;
+	for (i = 0; r == 0 && i < g->nevents; i++)
+		r = grant_event(st, g, i);
+	if (r == 0 && kc_store_commit(st) < 0)
+		r = -EPIPE;
+	if (r == -EIO)
+		g->why = kc_store_abort(st);
+	for (i = 0; i < g->nevents; i++)
+		json_decref(g->events[i].members);
+	g->nevents = 0;
+	return r;
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/event.h"
 #include "common/event_types.h"
 #include "common/pdata.h"
 
@@ -29,6 +30,9 @@ struct kc_store *kc_store_open(const char *path, const char *cabinet, bool creat
 			       size_t errlen);
 void kc_store_free(struct kc_store *st);
 sqlite3 *kc_store_db(struct kc_store *st);
+/* The same connection on the shared SQLite layer (common/db.h): the
+ * tables' readers (keys.c, people.c, custody.c) query it directly. */
+struct kc_db *kc_store_kdb(struct kc_store *st);
 const char *kc_store_cabinet(const struct kc_store *st);
 const char *kc_store_errmsg(struct kc_store *st);
 
@@ -86,13 +90,38 @@ int kc_store_append(struct kc_store *st, json_t *ev);
  * end it with kc_store_abort). */
 int kc_store_append_commit(struct kc_store *st, json_t *ev);
 int64_t kc_store_last_seq(const struct kc_store *st);
-/* Events committed since the last call (for kicking the forwarder). */
-int kc_store_take_committed(struct kc_store *st);
 /* After each commit, fn gets each event the transaction appended, in
  * order, as sealed in the outbox (borrowed: json_incref() to keep one);
  * the events of a transaction rolled back are dropped unseen. */
 typedef void kc_store_publish_fn(void *arg, json_t *ev);
 void kc_store_set_publish(struct kc_store *st, kc_store_publish_fn *fn, void *arg);
+
+/* A granted release as it is written: the loan's row, the approval a
+ * manager's second credential gives on the spot (approver) or the one it
+ * uses (approval), the ID held (id_hash set), the key's state, and its
+ * events, built before the write. Each event is one of type with its
+ * members (actor, person, key..., "data"); the data's "loan" and an
+ * "approval" it holds are the rows' ids once written. */
+#define KC_STORE_GRANT_EVENTS 3
+struct kc_store_grant {
+	const char *key, *kind, *purpose, *borrower, *borrower_type, *contact, *signature;
+	const char *operator_code, *work_order, *slot;
+	int64_t letter, approval, due_ms, now_ms, window_ms;
+	const char *approver;                /* a second credential: its approval is written */
+	const char *id_type, *id_hash, *id_masked; /* id_hash NULL: no ID held */
+	struct {
+		enum kc_event_type type;
+		json_t *members; /* taken */
+	} events[KC_STORE_GRANT_EVENTS];
+	int nevents;
+	int64_t loan;    /* out: the loan's id */
+	const char *why; /* out, after a failure: SQLite's words (kc_store_abort) */
+};
+/* Writes g in one transaction, its events appended in order: 0, -EBUSY
+ * (no transaction began), -EIO (a write failed, or the key was no longer
+ * in: nothing written) or -EPIPE (the commit failed: nothing written).
+ * The events' members are taken either way. */
+int kc_store_grant(struct kc_store *st, struct kc_store_grant *g);
 
 /* A cached statement for sql, reset and bound from fmt, one letter per
  * argument: 's' const char * (NULL binds NULL), 'I' int64_t, 'i' int.
@@ -113,10 +142,5 @@ int64_t kc_clock_offset(void);
 /* While a change is written late (the disk took no writes when it
  * happened), "now" is when it happened: ms; 0 ends it. */
 void kc_clock_at(int64_t ms);
-
-/* Sets member name of obj to a string or JSON null for NULL. */
-void kc_json_str(json_t *obj, const char *name, const char *s);
-/* Sets member name of obj to a UTC time string, or null for ms <= 0. */
-void kc_json_time(json_t *obj, const char *name, int64_t ms);
 
 #endif

@@ -43,7 +43,7 @@ void kc_subscribe_event(void *arg, json_t *ev)
 	struct kc_ctl *ctl = arg;
 	json_t *shown;
 
-	if (!ctl->proto || !kc_proto_pushes_wanted(ctl->proto))
+	if (!ctl->proto || ctl->subscribers == 0)
 		return;
 	shown = event_shown(ev);
 	if (shown)
@@ -122,7 +122,7 @@ void kc_subscribe_storage(struct kc_ctl *ctl)
 	json_t *msg;
 	char *line;
 
-	if (!ctl->proto || !kc_proto_pushes_wanted(ctl->proto))
+	if (!ctl->proto || ctl->subscribers == 0)
 		return;
 	msg = json_pack("{s:s, s:o}", "push", "storage", "storage", kc_backlog_storage(ctl));
 	line = msg ? json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;

@@ -40,10 +40,28 @@ bool kc_windows_usable(struct kc_ctl *ctl, enum kc_slot_use use, const char *key
 	return kc_rules_slot_usable(use, key, slot, ctl->nwindows, &f, d);
 }
 
+void kc_windows_slot_facts(struct kc_ctl *ctl, const char *slot, struct kc_release_facts *f)
+{
+	struct hw_slot_state s;
+
+	f->open_windows = ctl->nwindows;
+	f->hw = ctl->hw != NULL;
+	f->slot_index = ctl->hw ? hw_slot_find_state(ctl->hw, slot, &s) : -1;
+	memset(&f->slot, 0, sizeof(f->slot));
+	f->slot.in_file = f->slot_index >= 0;
+	if (f->slot.in_file) {
+		f->slot.fault = s.presence == HW_PRESENCE_FAULT;
+		f->slot.lock_on = !f->slot.fault && s.lock_on;
+		f->slot.unknown = !f->slot.fault && s.presence == HW_PRESENCE_UNKNOWN;
+		f->slot.empty = !f->slot.fault && s.presence == HW_PRESENCE_ABSENT;
+	}
+}
+
 /* -ENOSPC when KC_MAX_WINDOWS are open: a release checks that before it
- * is granted (kc_windows_usable). */
-static int window_add(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
-		      int64_t close_mono, bool reseat)
+ * is granted (kc_windows_usable). The window of slot, at index in the
+ * cabinet file. */
+static int window_add_at(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
+			 int index, int64_t close_mono, bool reseat)
 {
 	struct kc_window *w;
 
@@ -54,10 +72,16 @@ static int window_add(struct kc_ctl *ctl, int64_t loan, const char *key, const c
 	w->loan = loan;
 	kc_strlcpy(w->key, key, sizeof(w->key));
 	kc_strlcpy(w->slot, slot, sizeof(w->slot));
-	w->slot_index = slot_index(ctl, slot);
+	w->slot_index = index;
 	w->close_mono = close_mono;
 	w->reseat = reseat;
 	return 0;
+}
+
+static int window_add(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
+		      int64_t close_mono, bool reseat)
+{
+	return window_add_at(ctl, loan, key, slot, slot_index(ctl, slot), close_mono, reseat);
 }
 
 void kc_windows_del(struct kc_ctl *ctl, int64_t loan)
@@ -69,18 +93,18 @@ void kc_windows_del(struct kc_ctl *ctl, int64_t loan)
 		}
 }
 
-static int open_slot(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
-		     bool reseat, char *err, size_t errlen)
+/* Opens slot, at index i in the cabinet file (-1: not in it). */
+static int open_at(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot, int i,
+		   bool reseat, char *err, size_t errlen)
 {
 	int64_t w = ctl->conf->release_window_ms;
-	int r, i;
+	int r;
 
 	if (ctl->nwindows >= KC_MAX_WINDOWS) {
 		snprintf(err, errlen, "%d releases are open at once", KC_MAX_WINDOWS);
 		return -ENOSPC;
 	}
 	if (ctl->hw) {
-		i = hw_slot_find(ctl->hw, slot);
 		if (i < 0) {
 			snprintf(err, errlen, "no slot %s in the cabinet file", slot);
 			return -ENOENT;
@@ -95,8 +119,20 @@ static int open_slot(struct kc_ctl *ctl, int64_t loan, const char *key, const ch
 			return r;
 		}
 	}
-	return window_add(ctl, loan, key, slot, kc_mono_ms() + w + ctl->conf->release_grace_ms,
-			  reseat);
+	return window_add_at(ctl, loan, key, slot, i, kc_mono_ms() + w + ctl->conf->release_grace_ms,
+			     reseat);
+}
+
+static int open_slot(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
+		     bool reseat, char *err, size_t errlen)
+{
+	return open_at(ctl, loan, key, slot, slot_index(ctl, slot), reseat, err, errlen);
+}
+
+int kc_windows_open_at(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
+		       int index, char *err, size_t errlen)
+{
+	return open_at(ctl, loan, key, slot, index, false, err, errlen);
 }
 
 int kc_windows_open(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,

@@ -18,6 +18,14 @@ bool kc_windows_usable(struct kc_ctl *ctl, enum kc_slot_use use, const char *key
  * the reason in err (the slot stayed shut). */
 int kc_windows_open(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
 		    char *err, size_t errlen);
+/* Rule 10's facts of a release of the key in slot: what the hardware
+ * reads of the slot (f->hw false: no hardware), its index in the cabinet
+ * file (f->slot_index, -1: not in it) and the windows open. */
+void kc_windows_slot_facts(struct kc_ctl *ctl, const char *slot, struct kc_release_facts *f);
+/* kc_windows_open of the slot at index in the cabinet file, as
+ * kc_windows_slot_facts found it. */
+int kc_windows_open_at(struct kc_ctl *ctl, int64_t loan, const char *key, const char *slot,
+		       int index, char *err, size_t errlen);
 /* Opens slot, where key sits in a wrong slot, for a re-seat (rule 9): a
  * window with no loan, for the release window and its grace. 0, or -errno
  * with the reason in err. */

@@ -70,8 +70,11 @@ enum kc_alarm_type {
 	KC_ALARM_TYPE_INVALID = -1,
 };
 
-#define KC_STRING_TABLE_DECLARE(name, type)      \
-	const char *name##_to_string(type i);    \
+/* The tables, indexed by value (row.c reads a column of words through
+ * them); X_to_string is an index into its table, X_from_string a search. */
+#define KC_WORD_OF(table, max, i) ((int)(i) >= 0 && (int)(i) < (max) ? (table)[(int)(i)] : NULL)
+#define KC_STRING_TABLE_DECLARE(name, type)                     \
+	extern const char *const name##_table[];                \
 	type name##_from_string(const char *s);
 
 KC_STRING_TABLE_DECLARE(kc_role, enum kc_role)
@@ -80,5 +83,11 @@ KC_STRING_TABLE_DECLARE(kc_key_state, enum kc_key_state)
 KC_STRING_TABLE_DECLARE(kc_loan_state, enum kc_loan_state)
 KC_STRING_TABLE_DECLARE(kc_purpose, enum kc_purpose)
 KC_STRING_TABLE_DECLARE(kc_alarm_type, enum kc_alarm_type)
+#define kc_role_to_string(i) KC_WORD_OF(kc_role_table, KC_ROLE_MAX, i)
+#define kc_key_kind_to_string(i) KC_WORD_OF(kc_key_kind_table, KC_KIND_MAX, i)
+#define kc_key_state_to_string(i) KC_WORD_OF(kc_key_state_table, KC_KEY_STATE_MAX, i)
+#define kc_loan_state_to_string(i) KC_WORD_OF(kc_loan_state_table, KC_LOAN_STATE_MAX, i)
+#define kc_purpose_to_string(i) KC_WORD_OF(kc_purpose_table, KC_PURPOSE_MAX, i)
+#define kc_alarm_type_to_string(i) KC_WORD_OF(kc_alarm_type_table, KC_ALARM_TYPE_MAX, i)
 
 #endif

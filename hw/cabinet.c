@@ -290,6 +290,13 @@ int hw_slot_state(struct hw_cabinet *cab, int slot, struct hw_slot_state *st)
 	return 0;
 }
 
+int hw_slot_find_state(struct hw_cabinet *cab, const char *name, struct hw_slot_state *st)
+{
+	int i = hw_slot_find(cab, name);
+
+	return i < 0 ? i : hw_slot_state(cab, i, st) < 0 ? -ENOENT : i;
+}
+
 int hw_board_count(const struct hw_cabinet *cab)
 {
 	return cab->nboards;

@@ -69,6 +69,8 @@ const char *hw_slot_name(const struct hw_cabinet *cab, int slot);
 int hw_slot_find(const struct hw_cabinet *cab, const char *name);
 bool hw_slot_reads_tags(const struct hw_cabinet *cab, int slot);
 int hw_slot_state(struct hw_cabinet *cab, int slot, struct hw_slot_state *st);
+/* The named slot's index (or -ENOENT) with its state in *st. */
+int hw_slot_find_state(struct hw_cabinet *cab, const char *name, struct hw_slot_state *st);
 
 /* Readable (POLLIN) when events are waiting. */
 int hw_cabinet_fd(const struct hw_cabinet *cab);

@@ -181,9 +181,10 @@ static void assert_msg(const struct kc_decision *d, size_t i, const char *code, 
  * them: load, then decide. 0 or the loader's -EIO. */
 static int release(const struct kc_release_req *r, int64_t at, struct kc_decision *d)
 {
+	struct kc_ctl ctl = { .st = st, .db = kc_store_kdb(st) }; /* no hardware */
 	struct kc_release_facts f;
 
-	if (kc_facts_release(st, r, &f) < 0)
+	if (kc_facts_release(&ctl, r, &f) < 0)
 		return -EIO;
 	kc_rules_release(r, &f, at, d);
 	return 0;

@@ -8,7 +8,7 @@ json_int_t given to 'i' (a tag above 2^31 shown negative, undefined on a
 32-bit board) is a finding. The same for the wrappers that pass a
 json_pack format on (kc_msg_new, kc_reply_fail, kc_reply_refuse,
 kc_decision_refuse; NULL for none), and for the SQL bind letters of
-kc_store_q/_x/_int and kc_db_x/_int ('s' a string, 'I' an int64_t, 'i' an
+kc_store_q/_x/_int and kc_db_q/_x/_int ('s' a string, 'I' an int64_t, 'i' an
 int; as many as the statement has '?'). A json_unpack_ex with
 JSON_VALIDATE_ONLY and a format from controller/ops.def takes no
 arguments; every argument format of ops.def is one json_unpack
@@ -50,7 +50,7 @@ CALLS = {"json_pack": (0, False), "json_pack_ex": (2, False),
          "kc_decision_refuse": (3, False)}
 # SQL bind letters: name -> (index of the SQL, index of the letters)
 BINDS = {"kc_store_q": (1, 2), "kc_store_x": (1, 2), "kc_store_int": (2, 3),
-         "kc_db_x": (1, 2), "kc_db_int": (2, 3)}
+         "kc_db_q": (1, 2), "kc_db_x": (1, 2), "kc_db_int": (2, 3)}
 BIND_KINDS = {"s": "str", "I": "jint", "i": "int"}
 
 

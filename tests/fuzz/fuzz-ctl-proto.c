@@ -397,6 +397,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "kc-fuzz: %s\n", err);
 		abort();
 	}
+	ctl.db = kc_store_kdb(ctl.st);
 	client = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	kc_strlcpy(sa.sun_path, sock_path, sizeof(sa.sun_path));
 	if (client < 0 || connect(client, (struct sockaddr *)&sa, sizeof(sa)) < 0)
