@@ -9,7 +9,7 @@
 #include "common/msg.h"
 #include "common/util.h"
 #include "service/mask.h"
-#include "service/templates.h"
+#include "service/template_render.h"
 #include "service/words.h"
 
 /* Each type: its name and its sentence with {placeholders} of the

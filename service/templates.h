@@ -1,5 +1,5 @@
-/* Notice templates: "{name}" placeholders filled from a JSON object's
- * string members (service/notify.c renders), checked against the fields
+/* Notice templates: "{name}" placeholders (template_render.h, which
+ * service/notify.c renders with), checked against the fields
  * each notice kind has (service/notice.c), read from the files an admin
  * edits ([templates] dir: <kind>.<lang>.txt) over the built-in ones, which
  * are the shipped files of service/templates/. */
@@ -8,10 +8,8 @@
 #include <stddef.h>
 
 #include "service/notice.h"
+#include "service/template_render.h"
 
-/* Replaces {name} in tmpl with the string members of fields; unknown
- * names are an error (-EINVAL, with the name in err). malloc'd result. */
-int kc_template_render(const char *tmpl, const void *fields_json, char **out, char *err, size_t errlen);
 /* 0 when tmpl names only fields a notice of kind k has; else -EINVAL with
  * "line N: ..." in err (N counted from first_line), or -ENOMEM. */
 int kc_template_check(enum kc_notice_kind k, const char *tmpl, int first_line, char *err, size_t errlen);
