@@ -35,8 +35,7 @@ static json_t *refused(struct kc_ctl *ctl, const struct kc_peer *peer, struct kc
 	json_t *ev = kc_store_event(ctl->st, type), *data = json_object_get(ev, "data");
 
 	/* Why there is no operator: an unknown or an idle session. */
-	if (d->rule == 1 && !peer->person[0] && peer->session_given)
-		kc_decision_refuse(d, 1, KCM_session_detail, "{s:o}", "detail", kc_rules_session_why(peer));
+	kc_rules_session_detail(peer, d);
 
 	kc_json_str(ev, "actor", peer->person[0] ? peer->person : NULL);
 	kc_json_str(ev, "person", person && *person ? person : NULL);

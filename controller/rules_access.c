@@ -26,6 +26,12 @@ json_t *kc_rules_session_why(const struct kc_peer *peer)
 	}
 }
 
+void kc_rules_session_detail(const struct kc_peer *peer, struct kc_decision *d)
+{
+	if (d->rule == 1 && !peer->person[0] && peer->session_given)
+		kc_decision_refuse(d, 1, KCM_session_detail, "{s:o}", "detail", kc_rules_session_why(peer));
+}
+
 void kc_rules_no_session(const struct kc_peer *peer, int rule, const char *missing, enum kc_msg_code c,
 			 struct kc_decision *d)
 {

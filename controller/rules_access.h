@@ -12,6 +12,9 @@
 /* Why nobody is logged in for peer (session_none, session_expired,
  * session_unknown, session_read_failed), a new message. */
 json_t *kc_rules_session_why(const struct kc_peer *peer);
+/* A rule-1 refusal of a peer that gave a session nobody holds (unknown or
+ * idle) as that refusal: why, in d. */
+void kc_rules_session_detail(const struct kc_peer *peer, struct kc_decision *d);
 /* Refuses by rule with message c, why nobody is logged in (rule 1) and
  * missing. */
 void kc_rules_no_session(const struct kc_peer *peer, int rule, const char *missing, enum kc_msg_code c,
