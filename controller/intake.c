@@ -22,10 +22,6 @@
 #include "controller/rules_intake.h"
 #include "controller/windows.h"
 
-/* How long a slot opened for a new key waits for the key and its
- * registration, beyond the release window. */
-#define INTAKE_WAIT_MS (5LL * 60 * 1000)
-
 static void waits_expire(struct kc_ctl *ctl)
 {
 	int64_t now = kc_mono_ms();
@@ -208,7 +204,7 @@ json_t *kc_intake_open(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	if (r < 0)
 		return kc_reply_refuse(10, NULL, KCM_intake_slot_did_not_open, "{s:s, s:s}", "slot", slot,
 				       "detail", err);
-	wait_add(ctl, slot, kc_mono_ms() + ctl->conf->release_window_ms + INTAKE_WAIT_MS);
+	wait_add(ctl, slot, kc_mono_ms() + ctl->conf->release_window_ms + ctl->conf->desk_intake_wait_ms);
 	kc_notice("slot %s opened by %s for a new key", slot, peer->person);
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "slot", json_string(slot));
