@@ -23,12 +23,21 @@ alarmed() { [ -n "$(open_at "$1")" ]; }
 quiet() { [ -z "$(open_at "$1")" ]; }
 cleared_reason() { sqlite3 "$T/keycab.db" "SELECT json_extract(body, '\$.data.reason') FROM outbox WHERE json_extract(body, '\$.type') = 'alarm.cleared' AND json_extract(body, '\$.data.alarm') = $1"; }
 open_slot() { kc --json intake open | json "d['slot']"; }
+# inserted SLOT TAG: keycabd read the key with TAG put into SLOT (its slot.inserted)
+inserted() {
+	[ "$(sqlite3 "$T/keycab.db" "SELECT count(*) FROM outbox WHERE json_extract(body, '\$.type') = 'slot.inserted' AND json_extract(body, '\$.slot') = '$1' AND json_extract(body, '\$.data.tag') = $2")" -gt 0 ]
+}
+# put SLOT TAG: the key in, once keycabd has read it
+put() {
+	sim insert "$1" "$2" >/dev/null
+	wait_for 10 inserted "$1" "$2" || bad "keycabd did not read the key put into $1"
+}
 alarms_all() { sqlite3 "$T/keycab.db" "SELECT count(*) FROM alarms"; }
 
 echo "== a key put in and not registered: an alarm when the wait ends"
 S1=$(open_slot)
 [ -n "$S1" ] && ok "intake.open opened $S1" || { bad "intake.open"; kc_finish; }
-sim insert "$S1" $((0x5001)) >/dev/null
+put "$S1" $((0x5001))
 sleep 0.5
 quiet "$S1" && ok "$S1 during its wait: the key raises no alarm" || bad "$S1: an alarm during the wait: $(open_at "$S1")"
 t0=$SECONDS
@@ -48,14 +57,14 @@ has "the key is in, in $S1" "'in', '$S1'" "$st"
 
 echo "== a key put in, not registered, taken out"
 S2=$(open_slot)
-sim insert "$S2" $((0x5002)) >/dev/null
+put "$S2" $((0x5002))
 wait_for 15 alarmed "$S2" && ok "$S2 after its wait: $(open_at "$S2")" || bad "$S2: no alarm once the wait ended"
 A2=$(open_at "$S2" | cut -d' ' -f1)
 sim remove "$S2" >/dev/null
 wait_for 5 quiet "$S2" && ok "$S2: the key taken out, its alarm cleared" || bad "$S2 still alarmed: $(open_at "$S2")"
 [ "$(cleared_reason "$A2")" = "key taken out" ] && ok "alarm $A2 cleared, reason: key taken out" ||
 	bad "alarm $A2 cleared with: '$(cleared_reason "$A2")'"
-refused 10 "the slot's wait ended: a key put in now is not registered" kc intake enrol "$S2" --kind vacant --unit HY-1-104
+refused 10 "the key taken out, the wait over: nothing to register in the slot" kc intake enrol "$S2" --kind vacant --unit HY-1-104
 
 echo "== a slot opened and left empty"
 n=$(alarms_all)
@@ -73,10 +82,10 @@ enrol_owner() { # enrol_owner SLOT UNIT NAME
 		--owner-phone 13912345678 --id-type id_card --id-stdin --end "$END"
 }
 S4=$(open_slot)
-sim insert "$S4" $((0x5004)) >/dev/null
+put "$S4" $((0x5004))
 expect 0 "李明's key enrolled" enrol_owner "$S4" HY-1-101 李明
 S5=$(open_slot)
-sim insert "$S5" $((0x5005)) >/dev/null
+put "$S5" $((0x5005))
 keys=$(sqlite3 "$T/keycab.db" "SELECT count(*) FROM keys")
 ents=$(sqlite3 "$T/keycab.db" "SELECT count(*) FROM entrustments")
 refused 0 "the same ID under the name 王五: refused" enrol_owner "$S5" HY-1-102 王五
