@@ -177,6 +177,7 @@ static const struct kc_ini_key ctl_keys[] = {
 	MS("desk", "max_loan_repair", desk_loan_max_ms[KC_PURPOSE_REPAIR], 60000, KC_LOAN_MAX_MS, 7 * KC_DAY_MS),
 	MS("desk", "max_loan_emergency", desk_loan_max_ms[KC_PURPOSE_EMERGENCY], 60000, KC_LOAN_MAX_MS, KC_DAY_MS),
 	MS("desk", "max_entrustment", desk_entrust_max_ms, KC_DAY_MS, 3660 * KC_DAY_MS, 366 * KC_DAY_MS),
+	MS("desk", "intake_wait", desk_intake_wait_ms, 1000, 3600000, 300000),
 	FUNC("audit", "url", ctl_audit_url),
 	TEXT("audit", "token_file", audit_token_file, NULL),
 	TEXT("audit", "ca_file", audit_ca_file, NULL),

@@ -38,6 +38,7 @@ struct kc_ctl_conf {
 	int64_t scan_interval_ms;  /* overdue / notice scans */
 	int64_t desk_loan_max_ms[KC_PURPOSE_COUNT]; /* [desk] max_loan_<purpose>: how far ahead a loan may be due */
 	int64_t desk_entrust_max_ms; /* [desk] max_entrustment: the longest an entrustment may last */
+	int64_t desk_intake_wait_ms; /* [desk] intake_wait: how long a slot opened for a new key waits for its registration */
 	char audit_url[256];
 	char audit_token_file[256];
 	char audit_ca_file[256];

@@ -44,8 +44,9 @@ struct kc_login_failures {
 };
 
 /* A free slot opened for a new key (controller/intake.c): the key that
- * goes in is expected there (no alarm) until until_mono, and may be
- * registered until then. */
+ * goes in is expected there (no alarm) until until_mono; kc_intake_tick
+ * then ends the wait, and a key left in unregistered is an alarm (it may
+ * still be registered while that alarm is open). */
 struct kc_intake_wait {
 	char slot[64];
 	int64_t until_mono;

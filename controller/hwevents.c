@@ -289,6 +289,35 @@ static int key_by(struct kc_ctl *ctl, const char *sql, const char *fmt, const vo
 	return kc_key_get(ctl->st, code, k);
 }
 
+int kc_hwevents_intake_alarm(struct kc_ctl *ctl, const char *slot, int64_t *id)
+{
+	return kc_store_int(ctl->st, id,
+			    "SELECT id FROM alarms WHERE type = ? AND slot = ? AND key IS NULL AND cleared_ms IS NULL"
+			    " AND json_extract(detail_msg, '$.code') IN (?, ?)",
+			    "ssss", KC_WORD(kc_alarm_type, KC_ALARM_WRONG_SLOT), slot,
+			    kc_msg_name(KCM_alarm_intake_unregistered),
+			    kc_msg_name(KCM_alarm_intake_unregistered_untagged));
+}
+
+/* The slot reads empty and no key registered was in it: a key put in
+ * during intake and not registered was taken out, its alarm ends. */
+static int unregistered_out(struct kc_ctl *ctl, const char *slot, bool hw_change)
+{
+	int64_t alarm;
+	int r;
+
+	if (hw_change && slot_event(ctl, KC_EVT_SLOT_REMOVED, slot, NULL, 0, false) < 0)
+		return -EIO;
+	r = kc_hwevents_intake_alarm(ctl, slot, &alarm);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return -EIO;
+	kc_notice("the key put into slot %s during intake was taken out: alarm %lld cleared", slot,
+		  (long long)alarm);
+	return kc_hwevents_alarm_clear(ctl, alarm, KC_ALARM_WRONG_SLOT, NULL, slot, "removed", "key taken out");
+}
+
 /* The slot reads empty. */
 static int slot_absent(struct kc_ctl *ctl, const char *slot, bool hw_change)
 {
@@ -298,7 +327,7 @@ static int slot_absent(struct kc_ctl *ctl, const char *slot, bool hw_change)
 	r = key_by(ctl, "SELECT code FROM keys WHERE slot = ? AND state IN ('in', 'releasing')", "s",
 		   slot, &k);
 	if (r == -ENOENT)
-		return hw_change ? slot_event(ctl, KC_EVT_SLOT_REMOVED, slot, NULL, 0, false) : 0;
+		return unregistered_out(ctl, slot, hw_change);
 	if (r < 0)
 		return r;
 	if (k.state == KC_KEY_RELEASING) {
@@ -410,6 +439,57 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 	return kc_hwevents_alarm(ctl, KC_ALARM_WRONG_SLOT, &k, slot, 0, NULL,
 				 kc_msg_new(KCM_alarm_key_in_slot, "{s:s, s:s, s:s}", "key", k.code, "state",
 					    kc_key_state_to_string(k.state), "slot", slot));
+}
+
+/* Inside a transaction: slot's wait for a new key ended; a key in it
+ * that no one registered (a tag no key has, or no tag and no key's slot
+ * or home) raises its wrong-slot alarm, with intake in its data. */
+static int intake_lapsed(struct kc_ctl *ctl, const char *slot)
+{
+	struct kc_slot_reading rd;
+	struct kc_key_info k;
+	json_t *extra, *m;
+	int i = kc_hwlink_slot_find(ctl->hw, slot), r;
+
+	if (i < 0 || kc_hwlink_reading(ctl->hw, i, &rd) < 0 || rd.presence != KC_PRESENCE_PRESENT)
+		return 0;
+	if (rd.tag) {
+		int64_t t = rd.tag;
+
+		r = key_by(ctl, "SELECT code FROM keys WHERE tag = ?", "I", &t, &k);
+	} else {
+		r = key_by(ctl, "SELECT code FROM keys WHERE slot = ?1 OR home_slot = ?1", "s", slot, &k);
+	}
+	if (r != -ENOENT)
+		return r < 0 ? r : 0; /* a key registered: its slot.inserted decided it */
+	if (rd.tag) {
+		char hex[16];
+
+		snprintf(hex, sizeof(hex), "0x%x", rd.tag);
+		m = kc_msg_new(KCM_alarm_intake_unregistered, "{s:s, s:s}", "tag", hex, "slot", slot);
+	} else {
+		m = kc_msg_new(KCM_alarm_intake_unregistered_untagged, "{s:s}", "slot", slot);
+	}
+	extra = json_pack("{s:b}", "intake", 1);
+	r = extra ? alarm_raise(ctl, KC_ALARM_WRONG_SLOT, NULL, slot, NULL, 0, NULL, m, extra) : -ENOMEM;
+	if (!extra)
+		json_decref(m);
+	json_decref(extra);
+	return r;
+}
+
+int kc_hwevents_intake_ended(struct kc_ctl *ctl, const char *slot)
+{
+	int r;
+
+	if (kc_store_begin(ctl->st) < 0)
+		return -EIO;
+	r = intake_lapsed(ctl, slot);
+	if (r < 0) {
+		kc_store_rollback(ctl->st);
+		return r;
+	}
+	return kc_store_commit(ctl->st);
 }
 
 /* A key registered while a slot already reads its tag (an import of

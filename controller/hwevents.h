@@ -43,6 +43,15 @@ int kc_hwevents_alarm_clear(struct kc_ctl *ctl, int64_t id, enum kc_alarm_type a
  * unknown key end, with a reason; in another slot than home it is a
  * wrong-slot alarm naming the key. 0 or -EIO. */
 int kc_hwevents_key_registered(struct kc_ctl *ctl, const char *home, uint32_t tag);
+/* A slot's wait for a new key ended (controller/intake.c): a key in it
+ * no one registered raises a wrong-slot alarm naming no key
+ * (alarm_intake_unregistered, data intake: true), in its own transaction.
+ * It ends when intake.enrol registers the key (kc_hwevents_key_registered)
+ * or the key is taken out (reason "key taken out"). 0 or -errno. */
+int kc_hwevents_intake_ended(struct kc_ctl *ctl, const char *slot);
+/* The open alarm of a key put into slot during intake and not
+ * registered: 0 and *id, -ENOENT, -EIO. */
+int kc_hwevents_intake_alarm(struct kc_ctl *ctl, const char *slot, int64_t *id);
 
 /* The loan of key that is granted or out, and its open entrustment. */
 struct kc_loan_row {

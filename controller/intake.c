@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/pdata.h"
 #include "common/util.h"
+#include "controller/hwevents.h"
 #include "controller/hwlink.h"
 #include "controller/keys.h"
 #include "controller/registry.h"
@@ -22,26 +23,14 @@
 #include "controller/rules_intake.h"
 #include "controller/windows.h"
 
-/* How long a slot opened for a new key waits for the key and its
- * registration, beyond the release window. */
-#define INTAKE_WAIT_MS (5LL * 60 * 1000)
-
-static void waits_expire(struct kc_ctl *ctl)
+/* A wait that ended (until_mono passed) is no wait: kc_intake_tick
+ * removes it and raises the alarm of a key left in its slot. */
+static int wait_find(struct kc_ctl *ctl, const char *slot)
 {
 	int64_t now = kc_mono_ms();
 
-	for (int i = 0; i < ctl->nintake_waits;)
-		if (ctl->intake_waits[i].until_mono <= now)
-			ctl->intake_waits[i] = ctl->intake_waits[--ctl->nintake_waits];
-		else
-			i++;
-}
-
-static int wait_find(struct kc_ctl *ctl, const char *slot)
-{
-	waits_expire(ctl);
 	for (int i = 0; i < ctl->nintake_waits; i++)
-		if (strcmp(ctl->intake_waits[i].slot, slot) == 0)
+		if (ctl->intake_waits[i].until_mono > now && strcmp(ctl->intake_waits[i].slot, slot) == 0)
 			return i;
 	return -1;
 }
@@ -51,7 +40,35 @@ bool kc_intake_awaited(struct kc_ctl *ctl, const char *slot)
 	return wait_find(ctl, slot) >= 0;
 }
 
-/* The wait for slot's key: the oldest gives way when all are taken. */
+/* Wait i ends: it goes, and a key left in its slot unregistered is an
+ * alarm (hwevents.c). */
+static void wait_end(struct kc_ctl *ctl, int i)
+{
+	char slot[64];
+	int r;
+
+	kc_strlcpy(slot, ctl->intake_waits[i].slot, sizeof(slot));
+	ctl->intake_waits[i] = ctl->intake_waits[--ctl->nintake_waits];
+	if ((r = kc_hwevents_intake_ended(ctl, slot)) < 0)
+		kc_err("slot %s: the end of its wait for a new key not recorded: %s", slot, strerror(-r));
+}
+
+int64_t kc_intake_tick(struct kc_ctl *ctl)
+{
+	int64_t now = kc_mono_ms(), next = INT64_MAX;
+
+	for (int i = 0; i < ctl->nintake_waits;)
+		if (ctl->intake_waits[i].until_mono <= now) {
+			wait_end(ctl, i);
+		} else {
+			if (ctl->intake_waits[i].until_mono - now < next)
+				next = ctl->intake_waits[i].until_mono - now;
+			i++;
+		}
+	return next;
+}
+
+/* The wait for slot's key: the oldest ends when all are taken. */
 static void wait_add(struct kc_ctl *ctl, const char *slot, int64_t until)
 {
 	struct kc_intake_wait *w;
@@ -62,7 +79,7 @@ static void wait_add(struct kc_ctl *ctl, const char *slot, int64_t until)
 		for (int i = 1; i < ctl->nintake_waits; i++)
 			if (ctl->intake_waits[i].until_mono < ctl->intake_waits[oldest].until_mono)
 				oldest = i;
-		ctl->intake_waits[oldest] = ctl->intake_waits[--ctl->nintake_waits];
+		wait_end(ctl, oldest);
 	}
 	w = &ctl->intake_waits[ctl->nintake_waits++];
 	kc_strlcpy(w->slot, slot, sizeof(w->slot));
@@ -153,106 +170,6 @@ static json_t *intake_req(json_t *req, struct kc_intake_req *rq)
 	return NULL;
 }
 
-/* 1 when unit names a unit, 0 when not, -EIO. */
-static int unit_known(struct kc_ctl *ctl, const char *unit)
-{
-	char site[64];
-	int r = text_of(ctl, "SELECT site FROM units WHERE code = ?", unit ? unit : "", site, sizeof(site));
-
-	return r == -EIO ? -EIO : r == 0;
-}
-
-json_t *kc_intake_open(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
-{
-	struct kc_intake_slot_facts slots[256];
-	struct kc_intake_req rq;
-	struct kc_decision d;
-	char err[200];
-	const char *slot;
-	json_t *ev, *rep;
-	int n, pick, r;
-
-	if ((rep = intake_req(req, &rq)))
-		return rep;
-	/* what the key's registration will need, decided before a slot
-	 * opens for it (when the request names it) */
-	if (rq.kind) {
-		if ((r = unit_known(ctl, rq.unit)) < 0)
-			return kc_reply_read_failed(ctl->st);
-		kc_decision_init(&d);
-		kc_rules_intake_request(&rq, r == 1, kc_now_ms(), ctl->conf->desk_entrust_max_ms, &d);
-		if (!d.granted)
-			return kc_reply_take(&d);
-		kc_decision_clear(&d);
-	}
-	n = slot_facts(ctl, slots, (int)KC_ARRAY_SIZE(slots));
-	if (n < 0)
-		return kc_reply_read_failed(ctl->st);
-	kc_decision_init(&d);
-	pick = kc_rules_intake_slot(slots, n, ctl->nwindows, &d);
-	if (pick < 0)
-		return kc_reply_take(&d);
-	kc_decision_clear(&d);
-	slot = slots[pick].name;
-	if (kc_store_begin(ctl->st) < 0)
-		return kc_reply_fail(KCM_db_busy, NULL);
-	ev = kc_store_event(ctl->st, KC_EVT_INTAKE_SLOT_OPENED);
-	kc_json_str(ev, "actor", peer->person);
-	kc_json_str(ev, "slot", slot);
-	json_object_set_new(json_object_get(ev, "data"), "window_ms",
-			    json_integer(ctl->conf->release_window_ms));
-	json_object_set_new(json_object_get(ev, "data"), "reads_tags", json_boolean(slots[pick].reads_tags));
-	if (kc_store_append_commit(ctl->st, ev) < 0)
-		return kc_reply_write_failed(kc_store_abort(ctl->st));
-	r = kc_windows_open_intake(ctl, slot, err, sizeof(err));
-	if (r < 0)
-		return kc_reply_refuse(10, NULL, KCM_intake_slot_did_not_open, "{s:s, s:s}", "slot", slot,
-				       "detail", err);
-	wait_add(ctl, slot, kc_mono_ms() + ctl->conf->release_window_ms + INTAKE_WAIT_MS);
-	kc_notice("slot %s opened by %s for a new key", slot, peer->person);
-	rep = kc_reply_ok();
-	json_object_set_new(rep, "slot", json_string(slot));
-	json_object_set_new(rep, "reads_tags", json_boolean(slots[pick].reads_tags));
-	json_object_set_new(rep, "window_ms", json_integer(ctl->conf->release_window_ms));
-	return rep;
-}
-
-/* The facts of a key's enrolment into slot. 0 or -EIO. */
-static int enrol_facts(struct kc_ctl *ctl, const struct kc_intake_req *rq, struct kc_intake_facts *f)
-{
-	struct kc_slot_reading rd;
-	int i, r;
-
-	memset(f, 0, sizeof(*f));
-	if ((r = unit_known(ctl, rq->unit)) < 0)
-		return -EIO;
-	f->unit_found = r == 1;
-	i = rq->slot ? kc_hwlink_slot_find(ctl->hw, rq->slot) : -ENOENT;
-	f->slot_in_file = i >= 0;
-	if (!f->slot_in_file)
-		return 0;
-	f->slot_awaited = kc_intake_awaited(ctl, rq->slot);
-	if (kc_hwlink_reading(ctl->hw, i, &rd) == 0) {
-		f->slot_reads_tags = rd.reads_tags;
-		f->slot_present = rd.presence == KC_PRESENCE_PRESENT;
-		f->tag = f->slot_present ? rd.tag : 0;
-	}
-	if (text_of(ctl, "SELECT code FROM keys WHERE home_slot = ?1 OR slot = ?1", rq->slot, f->home_key,
-		    sizeof(f->home_key)) == -EIO)
-		return -EIO;
-	if (f->tag) {
-		sqlite3_stmt *s = kc_store_q(ctl->st, "SELECT code FROM keys WHERE tag = ?", "I", (int64_t)f->tag);
-
-		r = kc_row_step(s);
-		if (r == 0)
-			kc_row_text(s, 0, f->tag_key, sizeof(f->tag_key));
-		kc_row_done(s);
-		if (r == -EIO)
-			return -EIO;
-	}
-	return 0;
-}
-
 /* A code not yet in table's column: base, then base-2, base-3, ... 0,
  * -EEXIST (none free up to 99) or -EIO. */
 static int code_free(struct kc_ctl *ctl, const char *sql, const char *base, char *out, size_t len)
@@ -281,6 +198,160 @@ struct intake_owner {
 	char id_hash[KC_PWHASH_LEN], id_masked[KC_MASK_LEN];
 	bool is_new;
 };
+
+/* The owner a request names, by the keyed hash of their ID: the one on
+ * file, or a new code. 0 or -EIO/-EEXIST/-EINVAL. */
+static int owner_of(struct kc_ctl *ctl, const struct kc_intake_req *rq, struct intake_owner *o)
+{
+	char base[80];
+	sqlite3_stmt *s;
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	if (kc_id_hash(rq->id_number, o->id_hash) < 0 || kc_id_mask(rq->id_number, o->id_masked, sizeof(o->id_masked)) < 0)
+		return -EINVAL;
+	kc_strlcpy(o->name, rq->owner_name, sizeof(o->name));
+	kc_strlcpy(o->phone, rq->owner_phone, sizeof(o->phone));
+	kc_strlcpy(o->id_type, rq->id_type, sizeof(o->id_type));
+	s = kc_store_q(ctl->st, "SELECT code, name, phone FROM owners WHERE id_hash = ?", "s", o->id_hash);
+	r = kc_row_step(s);
+	if (r == 0) {
+		kc_row_text(s, 0, o->code, sizeof(o->code));
+		kc_row_text(s, 1, o->name, sizeof(o->name));
+		kc_row_text(s, 2, o->phone, sizeof(o->phone));
+	}
+	kc_row_done(s);
+	if (r != -ENOENT)
+		return r;
+	o->is_new = true;
+	snprintf(base, sizeof(base), "O-%s", rq->unit);
+	return code_free(ctl, "SELECT code FROM owners WHERE code = ?", base, o->code, sizeof(o->code));
+}
+
+/* The owner a request names (rq->owner_name set) into o: NULL, or the
+ * reply refusing it: an owner on file with that ID under another name
+ * (the receipt shows the name on file; it is never replaced unseen). */
+static json_t *owner_named(struct kc_ctl *ctl, const struct kc_intake_req *rq, struct intake_owner *o)
+{
+	int r = owner_of(ctl, rq, o);
+
+	if (r < 0)
+		return r == -EIO ? kc_reply_read_failed(ctl->st) : kc_reply_fail(KCM_release_id_hash_failed, NULL);
+	if (!o->is_new && strcmp(o->name, rq->owner_name) != 0)
+		return kc_reply_refuse(0, NULL, KCM_intake_owner_name_differs, "{s:s}", "name", o->name);
+	return NULL;
+}
+
+/* 1 when unit names a unit, 0 when not, -EIO. */
+static int unit_known(struct kc_ctl *ctl, const char *unit)
+{
+	char site[64];
+	int r = text_of(ctl, "SELECT site FROM units WHERE code = ?", unit ? unit : "", site, sizeof(site));
+
+	return r == -EIO ? -EIO : r == 0;
+}
+
+json_t *kc_intake_open(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
+{
+	struct kc_intake_slot_facts slots[256];
+	struct kc_intake_req rq;
+	struct intake_owner o;
+	struct kc_decision d;
+	char err[200];
+	const char *slot;
+	json_t *ev, *rep;
+	int n, pick, r;
+
+	if ((rep = intake_req(req, &rq)))
+		return rep;
+	/* what the key's registration will need, decided before a slot
+	 * opens for it (when the request names it) */
+	if (rq.kind) {
+		if ((r = unit_known(ctl, rq.unit)) < 0)
+			return kc_reply_read_failed(ctl->st);
+		kc_decision_init(&d);
+		kc_rules_intake_request(&rq, r == 1, kc_now_ms(), ctl->conf->desk_entrust_max_ms, &d);
+		if (!d.granted)
+			return kc_reply_take(&d);
+		kc_decision_clear(&d);
+		/* the owner on file with that ID is named as on file */
+		if (rq.owner_name && (rep = owner_named(ctl, &rq, &o)))
+			return rep;
+	}
+	n = slot_facts(ctl, slots, (int)KC_ARRAY_SIZE(slots));
+	if (n < 0)
+		return kc_reply_read_failed(ctl->st);
+	kc_decision_init(&d);
+	pick = kc_rules_intake_slot(slots, n, ctl->nwindows, &d);
+	if (pick < 0)
+		return kc_reply_take(&d);
+	kc_decision_clear(&d);
+	slot = slots[pick].name;
+	if (kc_store_begin(ctl->st) < 0)
+		return kc_reply_fail(KCM_db_busy, NULL);
+	ev = kc_store_event(ctl->st, KC_EVT_INTAKE_SLOT_OPENED);
+	kc_json_str(ev, "actor", peer->person);
+	kc_json_str(ev, "slot", slot);
+	json_object_set_new(json_object_get(ev, "data"), "window_ms",
+			    json_integer(ctl->conf->release_window_ms));
+	json_object_set_new(json_object_get(ev, "data"), "reads_tags", json_boolean(slots[pick].reads_tags));
+	if (kc_store_append_commit(ctl->st, ev) < 0)
+		return kc_reply_write_failed(kc_store_abort(ctl->st));
+	r = kc_windows_open_intake(ctl, slot, err, sizeof(err));
+	if (r < 0)
+		return kc_reply_refuse(10, NULL, KCM_intake_slot_did_not_open, "{s:s, s:s}", "slot", slot,
+				       "detail", err);
+	wait_add(ctl, slot, kc_mono_ms() + ctl->conf->release_window_ms + ctl->conf->desk_intake_wait_ms);
+	kc_notice("slot %s opened by %s for a new key", slot, peer->person);
+	rep = kc_reply_ok();
+	json_object_set_new(rep, "slot", json_string(slot));
+	json_object_set_new(rep, "reads_tags", json_boolean(slots[pick].reads_tags));
+	json_object_set_new(rep, "window_ms", json_integer(ctl->conf->release_window_ms));
+	return rep;
+}
+
+/* The facts of a key's enrolment into slot. 0 or -EIO. */
+static int enrol_facts(struct kc_ctl *ctl, const struct kc_intake_req *rq, struct kc_intake_facts *f)
+{
+	struct kc_slot_reading rd;
+	int64_t alarm;
+	int i, r;
+
+	memset(f, 0, sizeof(*f));
+	if ((r = unit_known(ctl, rq->unit)) < 0)
+		return -EIO;
+	f->unit_found = r == 1;
+	i = rq->slot ? kc_hwlink_slot_find(ctl->hw, rq->slot) : -ENOENT;
+	f->slot_in_file = i >= 0;
+	if (!f->slot_in_file)
+		return 0;
+	/* waiting, or its wait ended with the key in it unregistered */
+	f->slot_awaited = kc_intake_awaited(ctl, rq->slot);
+	if (!f->slot_awaited && (r = kc_hwevents_intake_alarm(ctl, rq->slot, &alarm)) != -ENOENT) {
+		if (r < 0)
+			return -EIO;
+		f->slot_awaited = true;
+	}
+	if (kc_hwlink_reading(ctl->hw, i, &rd) == 0) {
+		f->slot_reads_tags = rd.reads_tags;
+		f->slot_present = rd.presence == KC_PRESENCE_PRESENT;
+		f->tag = f->slot_present ? rd.tag : 0;
+	}
+	if (text_of(ctl, "SELECT code FROM keys WHERE home_slot = ?1 OR slot = ?1", rq->slot, f->home_key,
+		    sizeof(f->home_key)) == -EIO)
+		return -EIO;
+	if (f->tag) {
+		sqlite3_stmt *s = kc_store_q(ctl->st, "SELECT code FROM keys WHERE tag = ?", "I", (int64_t)f->tag);
+
+		r = kc_row_step(s);
+		if (r == 0)
+			kc_row_text(s, 0, f->tag_key, sizeof(f->tag_key));
+		kc_row_done(s);
+		if (r == -EIO)
+			return -EIO;
+	}
+	return 0;
+}
 
 /* Inside the transaction: the owner's row when new, with its event. */
 static int owner_add(struct kc_ctl *ctl, const char *actor, const char *unit, const struct intake_owner *o)
@@ -327,35 +398,6 @@ static int key_add(struct kc_ctl *ctl, const char *actor, const struct kc_key_in
 	return kc_store_append(ctl->st, ev) < 0 ? -EIO : 0;
 }
 
-/* The owner a request names, by the keyed hash of their ID: the one on
- * file, or a new code. 0 or -EIO/-EEXIST/-EINVAL. */
-static int owner_of(struct kc_ctl *ctl, const struct kc_intake_req *rq, struct intake_owner *o)
-{
-	char base[80];
-	sqlite3_stmt *s;
-	int r;
-
-	memset(o, 0, sizeof(*o));
-	if (kc_id_hash(rq->id_number, o->id_hash) < 0 || kc_id_mask(rq->id_number, o->id_masked, sizeof(o->id_masked)) < 0)
-		return -EINVAL;
-	kc_strlcpy(o->name, rq->owner_name, sizeof(o->name));
-	kc_strlcpy(o->phone, rq->owner_phone, sizeof(o->phone));
-	kc_strlcpy(o->id_type, rq->id_type, sizeof(o->id_type));
-	s = kc_store_q(ctl->st, "SELECT code, name, phone FROM owners WHERE id_hash = ?", "s", o->id_hash);
-	r = kc_row_step(s);
-	if (r == 0) {
-		kc_row_text(s, 0, o->code, sizeof(o->code));
-		kc_row_text(s, 1, o->name, sizeof(o->name));
-		kc_row_text(s, 2, o->phone, sizeof(o->phone));
-	}
-	kc_row_done(s);
-	if (r != -ENOENT)
-		return r;
-	o->is_new = true;
-	snprintf(base, sizeof(base), "O-%s", rq->unit);
-	return code_free(ctl, "SELECT code FROM owners WHERE code = ?", base, o->code, sizeof(o->code));
-}
-
 /* The reply of an enrolment: the key, its slot and tag, and the owner's
  * entrustment, for the receipt. */
 static json_t *enrolled(const struct kc_key_info *k, const struct intake_owner *o, int64_t ent,
@@ -395,7 +437,6 @@ json_t *kc_intake_enrol(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	int64_t now = kc_now_ms(), ent = 0;
 	char base[80];
 	json_t *rep;
-	int r;
 
 	if ((rep = intake_req(req, &rq)))
 		return rep;
@@ -410,8 +451,8 @@ json_t *kc_intake_enrol(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 		rq.start_ms = now;
 	/* the owner (the one costly step, the ID's hash, before the
 	 * transaction), the key's code */
-	if (rq.owner_name && (r = owner_of(ctl, &rq, &o)) < 0)
-		return r == -EIO ? kc_reply_read_failed(ctl->st) : kc_reply_fail(KCM_release_id_hash_failed, NULL);
+	if (rq.owner_name && (rep = owner_named(ctl, &rq, &o)))
+		return rep;
 	memset(&k, 0, sizeof(k));
 	snprintf(base, sizeof(base), "K-%s", rq.unit);
 	if (code_free(ctl, "SELECT code FROM keys WHERE code = ?", base, k.code, sizeof(k.code)) < 0)
@@ -426,6 +467,7 @@ json_t *kc_intake_enrol(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	if (kc_store_begin(ctl->st) < 0)
 		return kc_reply_fail(KCM_db_busy, NULL);
 	if (owner_add(ctl, peer->person, rq.unit, &o) < 0 || key_add(ctl, peer->person, &k) < 0 ||
+	    kc_hwevents_key_registered(ctl, k.home_slot, k.tag) < 0 ||
 	    (rq.owner_name && kc_registry_entrustment_add(ctl, peer->person, o.code, o.name, o.phone, &k,
 							  rq.start_ms, rq.end_ms, &ent) < 0) ||
 	    kc_store_commit(ctl->st) < 0)

@@ -5,6 +5,7 @@
 #define KC_CTL_INTAKE_H
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "controller/ctl.h"
 
@@ -15,5 +16,9 @@ json_t *kc_intake_end(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
 /* Whether a key is awaited in slot: intake.open opened it and its wait
  * has not ended (the key that goes in raises no alarm). */
 bool kc_intake_awaited(struct kc_ctl *ctl, const char *slot);
+/* Ends the waits whose time is up: a key left unregistered in the slot
+ * is an alarm (kc_hwevents_intake_ended). The ms until the next wait
+ * ends; INT64_MAX: none waits. */
+int64_t kc_intake_tick(struct kc_ctl *ctl);
 
 #endif

@@ -202,3 +202,6 @@ TEST_SCRIPTS += tests/controller/t-import-inslot.sh
 TEST_SCRIPTS += tests/kiosk/t-kiosk-defects.sh
 TEST_SCRIPTS += tests/kiosk/t-kiosk-catalogue.sh
 TEST_SCRIPTS += tests/kiosk/t-kiosk-offline.sh
+# a key put into a slot opened for a new key and never registered; an
+# owner's name that differs from the one on file
+TEST_SCRIPTS += tests/controller/t-intake-lapse.sh

@@ -11,6 +11,7 @@
 #include "controller/outbox_ops.h"
 #include "controller/hwevents.h"
 #include "controller/hwread.h"
+#include "controller/intake.h"
 #include "controller/keys.h"
 #include "controller/rules.h"
 #include "controller/windows.h"
@@ -239,6 +240,14 @@ int64_t kc_scans_tick(struct kc_ctl *ctl)
 				  w.slot);
 		else
 			kc_hwread_window_end(ctl, &w);
+	}
+	/* the slots opened for new keys whose wait ended (not while changes
+	 * wait for the disk) */
+	if (kc_backlog_pending(ctl) == 0) {
+		int64_t wait = kc_intake_tick(ctl);
+
+		if (wait < next)
+			next = wait;
 	}
 	if (now >= ctl->next_scan_mono) {
 		/* not while changes wait for the disk: the database is behind

@@ -153,6 +153,9 @@ browserTest('t-intake', async ({ terminal }) => {
   await sim(`insert ${last} 0x3999`);
   await until(async () => kc('alarms').alarms.some((a) => a.slot === last), 5000);
   await sim('clear-history');
+  /* the stray key's alarm takes the screen over: the clerk sets it aside */
+  await page.waitForSelector('[data-t=takeover-later]', { timeout: 5000 });
+  await page.tap('[data-t=takeover-later]');
   await page.tap('[data-t=tile-enrol]');
   await page.tap('[data-t=kind-vacant]');
   await page.tap('[data-t=bld-HY-2]');
