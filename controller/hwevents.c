@@ -12,7 +12,7 @@
 #include "common/log.h"
 #include "common/pdata.h"
 #include "common/util.h"
-#include "controller/intake.h"
+#include "controller/intake_wait.h"
 #include "controller/keys.h"
 #include "controller/windows.h"
 #include "controller/hwlink.h"
@@ -381,7 +381,7 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 		if (r < 0 && r != -ENOENT)
 			return r;
 		have_k = r == 0;
-		if (!have_k && kc_intake_awaited(ctl, slot))
+		if (!have_k && kc_intake_wait_awaited(ctl, slot))
 			return hw_change ? slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, NULL, tag, true) : 0;
 		if (!have_k) {
 			char hex[16];
@@ -403,7 +403,7 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 		have_k = r == 0 && (k.state == KC_KEY_OUT || k.state == KC_KEY_MISSING ||
 				    k.state == KC_KEY_AWAITING);
 	}
-	if (!have_k && kc_intake_awaited(ctl, slot))
+	if (!have_k && kc_intake_wait_awaited(ctl, slot))
 		return hw_change ? slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, NULL, tag, true) : 0;
 	if (!have_k) {
 		if (hw_change && slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, NULL, tag, true) < 0)

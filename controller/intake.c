@@ -16,29 +16,13 @@
 #include "common/util.h"
 #include "controller/hwevents.h"
 #include "controller/hwlink.h"
+#include "controller/intake_wait.h"
 #include "controller/keys.h"
 #include "controller/registry.h"
 #include "controller/reply.h"
 #include "controller/row.h"
 #include "controller/rules_intake.h"
 #include "controller/windows.h"
-
-/* A wait that ended (until_mono passed) is no wait: kc_intake_tick
- * removes it and raises the alarm of a key left in its slot. */
-static int wait_find(struct kc_ctl *ctl, const char *slot)
-{
-	int64_t now = kc_mono_ms();
-
-	for (int i = 0; i < ctl->nintake_waits; i++)
-		if (ctl->intake_waits[i].until_mono > now && strcmp(ctl->intake_waits[i].slot, slot) == 0)
-			return i;
-	return -1;
-}
-
-bool kc_intake_awaited(struct kc_ctl *ctl, const char *slot)
-{
-	return wait_find(ctl, slot) >= 0;
-}
 
 /* Wait i ends: it goes, and a key left in its slot unregistered is an
  * alarm (hwevents.c). */
@@ -88,7 +72,7 @@ static void wait_add(struct kc_ctl *ctl, const char *slot, int64_t until)
 
 static void wait_del(struct kc_ctl *ctl, const char *slot)
 {
-	int i = wait_find(ctl, slot);
+	int i = kc_intake_wait_find(ctl, slot);
 
 	if (i >= 0)
 		ctl->intake_waits[i] = ctl->intake_waits[--ctl->nintake_waits];
@@ -132,7 +116,7 @@ static int slot_facts(struct kc_ctl *ctl, struct kc_intake_slot_facts *f, int ma
 		if (r == -EIO)
 			return -EIO;
 		f[i].homed = r == 0;
-		f[i].awaited = kc_intake_awaited(ctl, f[i].name);
+		f[i].awaited = kc_intake_wait_awaited(ctl, f[i].name);
 	}
 	return n;
 }
@@ -326,7 +310,7 @@ static int enrol_facts(struct kc_ctl *ctl, const struct kc_intake_req *rq, struc
 	if (!f->slot_in_file)
 		return 0;
 	/* waiting, or its wait ended with the key in it unregistered */
-	f->slot_awaited = kc_intake_awaited(ctl, rq->slot);
+	f->slot_awaited = kc_intake_wait_awaited(ctl, rq->slot);
 	if (!f->slot_awaited && (r = kc_hwevents_intake_alarm(ctl, rq->slot, &alarm)) != -ENOENT) {
 		if (r < 0)
 			return -EIO;
@@ -510,10 +494,7 @@ static json_t *entrust_change(struct kc_ctl *ctl, struct kc_peer *peer, json_t *
 	f.found = r == 0;
 	f.open = strcmp(state, "open") == 0;
 	kc_decision_init(&d);
-	if (extend && !new_end)
-		kc_decision_refuse(&d, 7, KCM_intake_end_needed, NULL);
-	else
-		kc_rules_entrust_change(ent, &f, extend, new_end, now, ctl->conf->desk_entrust_max_ms, &d);
+	kc_rules_entrust_change(ent, &f, extend, new_end, now, ctl->conf->desk_entrust_max_ms, &d);
 	if (!d.granted)
 		return kc_reply_take(&d);
 	kc_decision_clear(&d);

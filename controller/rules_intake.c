@@ -130,7 +130,9 @@ void kc_rules_entrust_change(int64_t entrustment, const struct kc_entrust_change
 		return;
 	}
 	kc_rules_fmt_local(f->end_ms - 1, end, sizeof(end));
-	if (extend && new_end_ms <= f->end_ms)
+	if (extend && !new_end_ms)
+		kc_decision_refuse(d, 7, KCM_intake_end_needed, NULL);
+	else if (extend && new_end_ms <= f->end_ms)
 		kc_decision_refuse(d, 7, KCM_intake_extend_not_later, "{s:s}", "end", end);
 	else if (!extend && new_end_ms >= f->end_ms)
 		kc_decision_refuse(d, 7, KCM_intake_end_not_earlier, "{s:s}", "end", end);
