@@ -289,13 +289,28 @@ int kc_config_department_key(struct kc_audit_config *cfg, const char *section, c
 	return n->name && n->channel_name ? 0 : -ENOMEM;
 }
 
-/* A rule's target "department[:person][|fallback]": the notice's
- * department's group, else fallback's, else nowhere. */
-static int department_target(struct kc_audit_config *cfg, const char *rcpt, char *fallback,
-			     struct kc_route_target *n, char *err, size_t errlen)
+/* rt's next target: channel (-1: the notice's department's group),
+ * fallback, recipient rcpt (or NULL). 0 or -ENOMEM. */
+static int target_add(struct kc_route *rt, int channel, int fallback, const char *rcpt)
 {
-	n->channel = -1;
-	n->fallback = -1;
+	struct kc_route_target *n = realloc(rt->targets, (size_t)(rt->ntargets + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	rt->targets = n;
+	n[rt->ntargets].channel = channel;
+	n[rt->ntargets].fallback = fallback;
+	n[rt->ntargets].recipient = rcpt ? strdup(rcpt) : NULL;
+	rt->ntargets++;
+	return rcpt && !n[rt->ntargets - 1].recipient ? -ENOMEM : 0;
+}
+
+/* A rule's target "department[:person][|fallback]": the notice's
+ * department's group, else fallback's (*fb, -1: nowhere). */
+static int department_target(struct kc_audit_config *cfg, const char *rcpt, const char *fallback, int *fb,
+			     char *err, size_t errlen)
+{
+	*fb = -1;
 	if (!cfg->ndepartments) {
 		snprintf(err, errlen, "department: no [departments] section names a department's group");
 		return -EINVAL;
@@ -305,8 +320,8 @@ static int department_target(struct kc_audit_config *cfg, const char *rcpt, char
 		return -EINVAL;
 	}
 	if (fallback) {
-		n->fallback = group_channel(cfg, fallback, err, errlen);
-		if (n->fallback < 0)
+		*fb = group_channel(cfg, fallback, err, errlen);
+		if (*fb < 0)
 			return -EINVAL;
 	}
 	return 0;
@@ -322,8 +337,7 @@ static int route_resolve(struct kc_audit_config *cfg, struct kc_route *rt, char 
 		return -ENOMEM;
 	for (char *t = strtok_r(list, ",", &save); t && r == 0; t = strtok_r(NULL, ",", &save)) {
 		char *rcpt, *end, *fallback;
-		struct kc_route_target *n;
-		int c;
+		int c, fb;
 
 		t += strspn(t, " \t");
 		end = t + strlen(t);
@@ -336,22 +350,9 @@ static int route_resolve(struct kc_audit_config *cfg, struct kc_route *rt, char 
 		if (rcpt)
 			*rcpt++ = '\0';
 		if (strcmp(t, "department") == 0) {
-			struct kc_route_target d = { 0 };
-
-			r = department_target(cfg, rcpt, fallback, &d, err, errlen);
-			if (r < 0)
-				break;
-			n = realloc(rt->targets, (size_t)(rt->ntargets + 1) * sizeof(*n));
-			if (!n) {
-				r = -ENOMEM;
-				break;
-			}
-			rt->targets = n;
-			n[rt->ntargets] = d;
-			n[rt->ntargets].recipient = rcpt ? strdup(rcpt) : NULL;
-			if (rcpt && !n[rt->ntargets].recipient)
-				r = -ENOMEM;
-			rt->ntargets++;
+			r = department_target(cfg, rcpt, fallback, &fb, err, errlen);
+			if (r == 0)
+				r = target_add(rt, -1, fb, rcpt);
 			continue;
 		}
 		if (fallback) {
@@ -398,18 +399,7 @@ static int route_resolve(struct kc_audit_config *cfg, struct kc_route *rt, char 
 			}
 		if (r < 0)
 			break;
-		n = realloc(rt->targets, (size_t)(rt->ntargets + 1) * sizeof(*n));
-		if (!n) {
-			r = -ENOMEM;
-			break;
-		}
-		rt->targets = n;
-		n[rt->ntargets].channel = c;
-		n[rt->ntargets].fallback = -1;
-		n[rt->ntargets].recipient = rcpt ? strdup(rcpt) : NULL;
-		if (rcpt && !n[rt->ntargets].recipient)
-			r = -ENOMEM;
-		rt->ntargets++;
+		r = target_add(rt, c, -1, rcpt);
 	}
 	free(list);
 	return r;
