@@ -436,6 +436,7 @@ json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 	const char *code = kc_req_str(req, "code"), *name = kc_req_str(req, "name");
 	const char *role = kc_req_str(req, "role"), *phone = kc_req_str(req, "phone");
 	const char *pin = kc_req_str(req, "pin"), *card = kc_req_str(req, "card");
+	const char *dept = kc_req_str(req, "department");
 	char pin_hash[KC_PWHASH_LEN], card_hash[KC_CARD_HASH_LEN];
 	json_t *rep, *ev;
 	int r;
@@ -446,6 +447,8 @@ json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 		return kc_reply_fail(KCM_person_add_name_needed, NULL);
 	if (kc_role_from_string(role) == KC_ROLE_INVALID)
 		return kc_reply_fail(KCM_person_add_role_bad, NULL);
+	if (dept && *dept && !valid_text(dept, 120))
+		return kc_reply_fail(KCM_person_add_department_bad, NULL);
 	if (pin && kc_pin_check_form(pin) < 0)
 		return kc_reply_fail(KCM_person_add_pin_form, NULL);
 	if (!pin && !card)
@@ -458,9 +461,9 @@ json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 		return kc_reply_fail(KCM_db_busy, NULL);
 	r = kc_store_x(ctl->st,
 		       "INSERT INTO people (code, name, role, phone, pin_hash, card_hash, enrolled_by,"
-		       " enrolled_ms) VALUES (?,?,?,?,?,?,?,?)",
-		       "sssssssI", code, name, role, phone ? phone : "", pin ? pin_hash : NULL,
-		       card ? card_hash : NULL, actor_of(peer), kc_wall_ms());
+		       " enrolled_ms, department) VALUES (?,?,?,?,?,?,?,?,?)",
+		       "sssssssIs", code, name, role, phone ? phone : "", pin ? pin_hash : NULL,
+		       card ? card_hash : NULL, actor_of(peer), kc_wall_ms(), dept ? dept : "");
 	if (r == -EEXIST) {
 		kc_store_rollback(ctl->st);
 		return kc_reply_refuse(0, NULL, KCM_person_add_exists, "{s:s}", "person", code);
@@ -472,6 +475,8 @@ json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t 
 	kc_json_str(ev, "person", code);
 	json_object_set_new(json_object_get(ev, "data"), "role", json_string(role));
 	json_object_set_new(json_object_get(ev, "data"), "name", json_string(name));
+	if (dept && *dept)
+		json_object_set_new(json_object_get(ev, "data"), "department", json_string(dept));
 	if (kc_store_append(ctl->st, ev) < 0)
 		goto fail;
 	if (kc_store_commit(ctl->st) < 0)

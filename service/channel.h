@@ -45,8 +45,18 @@ struct kc_channel_conf {
 
 /* One target of a [route] rule: a channel and whom on it. */
 struct kc_route_target {
-	int channel;	 /* index in kc_audit_config.channels */
+	int channel;	 /* index in kc_audit_config.channels; -1: the notice's department's */
+	int fallback;	 /* department: the channel when the department has none, -1: nowhere */
 	char *recipient; /* "person" (the notice's phone number), an e-mail address, or NULL */
+};
+
+/* "NAME = channel" of [departments]: the group a department's notices go
+ * to (route target "department"). */
+struct kc_department {
+	char *name;
+	char *channel_name; /* as written, checked once every channel is read */
+	int channel;	    /* index in kc_audit_config.channels */
+	int line;
 };
 
 /* "kind = channel[:recipient], ..." of [route] (every site's notices) or

@@ -289,6 +289,7 @@ static const struct kc_config_key config_keys[] = {
 	CFILE("notify", "notice_key_file", notice_key_file, "file name"),
 	CSECT("channel", kc_config_channel_key),
 	CSECT("route", kc_config_route_key),
+	CSECT("departments", kc_config_department_key),
 };
 
 const struct kc_config_key *kc_config_keys(size_t *n)
@@ -350,6 +351,8 @@ static void config_key(struct kc_ini *ini, const char *name, const char *value)
 		kc_ini_fail(ini, name, "%s", why);
 	else if (kc_config_section_is(ini->section, "route"))
 		cfg->routes[cfg->nroutes - 1].line = ini->line;
+	else if (kc_config_section_is(ini->section, "departments"))
+		cfg->departments[cfg->ndepartments - 1].line = ini->line;
 }
 
 /* "[channel NAME]": the channel begins at its header. */

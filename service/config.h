@@ -41,6 +41,8 @@ struct kc_audit_config {
 	int nchannels;
 	struct kc_route *routes;	  /* [route] rules */
 	int nroutes;
+	struct kc_department *departments; /* [departments]: a department's group */
+	int ndepartments;
 	char *secrets_file;	/* the channels' secrets: readable by keyauditd only */
 	char *notice_key_file;	/* the notice key's secret halves (service/notice_key.h) */
 };
@@ -95,6 +97,9 @@ int kc_config_channel_key(struct kc_audit_config *cfg, const char *section, cons
 			  const char *value, char *err, size_t errlen);
 int kc_config_route_key(struct kc_audit_config *cfg, const char *section, const char *key,
 			const char *value, char *err, size_t errlen);
+/* "NAME = channel" of [departments]: the department's group. */
+int kc_config_department_key(struct kc_audit_config *cfg, const char *section, const char *key,
+			     const char *value, char *err, size_t errlen);
 /* Once the file is read: reads the secrets file, checks each channel has
  * what its type needs and each rule's channels exist. 0, or -EINVAL with
  * the message in err and the line it is about in *line (0: none). */

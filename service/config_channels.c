@@ -236,6 +236,97 @@ int kc_config_route_key(struct kc_audit_config *cfg, const char *section, const 
 	return n->kind && n->channel_names && (n->site || !*site) ? 0 : -ENOMEM;
 }
 
+/* the index of channel name, or -1 */
+static int channel_find(const struct kc_audit_config *cfg, const char *name)
+{
+	for (int c = 0; c < cfg->nchannels; c++)
+		if (strcmp(cfg->channels[c].name, name) == 0)
+			return c;
+	return -1;
+}
+
+/* The index of name, a channel a group reads (webhook, wecom): what a
+ * department's notices go to. -1 with why in err when it is not one. */
+static int group_channel(const struct kc_audit_config *cfg, const char *name, char *err, size_t errlen)
+{
+	int c = channel_find(cfg, name);
+
+	if (c < 0)
+		snprintf(err, errlen, "no channel \"%s\" ([channel %s] is not in the file)", name, name);
+	else if (kc_channel_type(cfg->channels[c].kind)->needs_template)
+		snprintf(err, errlen, "%s is an SMS channel: it sends to one phone number, not to a group", name);
+	else if (cfg->channels[c].kind == KC_CHANNEL_SMTP)
+		snprintf(err, errlen, "%s is an smtp channel: it sends to an address, not to a group", name);
+	else
+		return c;
+	return -1;
+}
+
+int kc_config_department_key(struct kc_audit_config *cfg, const char *section, const char *key,
+			     const char *value, char *err, size_t errlen)
+{
+	struct kc_department *n;
+
+	(void)section;
+	for (int i = 0; i < cfg->ndepartments; i++)
+		if (strcmp(cfg->departments[i].name, key) == 0) {
+			snprintf(err, errlen, "%s twice (the first at line %d)", key, cfg->departments[i].line);
+			return -EINVAL;
+		}
+	if (!*value || strpbrk(value, " \t,:|")) {
+		snprintf(err, errlen, "expected one channel, the department's group (工程部 = wecom_eng)");
+		return -EINVAL;
+	}
+	n = realloc(cfg->departments, (size_t)(cfg->ndepartments + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	cfg->departments = n;
+	n = &cfg->departments[cfg->ndepartments];
+	memset(n, 0, sizeof(*n));
+	n->name = strdup(key);
+	n->channel_name = strdup(value);
+	cfg->ndepartments++;
+	return n->name && n->channel_name ? 0 : -ENOMEM;
+}
+
+/* rt's next target: channel (-1: the notice's department's group),
+ * fallback, recipient rcpt (or NULL). 0 or -ENOMEM. */
+static int target_add(struct kc_route *rt, int channel, int fallback, const char *rcpt)
+{
+	struct kc_route_target *n = realloc(rt->targets, (size_t)(rt->ntargets + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	rt->targets = n;
+	n[rt->ntargets].channel = channel;
+	n[rt->ntargets].fallback = fallback;
+	n[rt->ntargets].recipient = rcpt ? strdup(rcpt) : NULL;
+	rt->ntargets++;
+	return rcpt && !n[rt->ntargets - 1].recipient ? -ENOMEM : 0;
+}
+
+/* A rule's target "department[:person][|fallback]": the notice's
+ * department's group, else fallback's (*fb, -1: nowhere). */
+static int department_target(struct kc_audit_config *cfg, const char *rcpt, const char *fallback, int *fb,
+			     char *err, size_t errlen)
+{
+	*fb = -1;
+	if (!cfg->ndepartments) {
+		snprintf(err, errlen, "department: no [departments] section names a department's group");
+		return -EINVAL;
+	}
+	if (rcpt && strcmp(rcpt, "person") != 0) {
+		snprintf(err, errlen, "recipient \"%s\" of department: \"person\" (mentioned in the group)", rcpt);
+		return -EINVAL;
+	}
+	if (fallback) {
+		*fb = group_channel(cfg, fallback, err, errlen);
+		if (*fb < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 /* A rule's "channel[:recipient], ..." into its targets. */
 static int route_resolve(struct kc_audit_config *cfg, struct kc_route *rt, char *err, size_t errlen)
 {
@@ -245,21 +336,32 @@ static int route_resolve(struct kc_audit_config *cfg, struct kc_route *rt, char 
 	if (!list)
 		return -ENOMEM;
 	for (char *t = strtok_r(list, ",", &save); t && r == 0; t = strtok_r(NULL, ",", &save)) {
-		char *rcpt, *end;
-		struct kc_route_target *n;
-		int c;
+		char *rcpt, *end, *fallback;
+		int c, fb;
 
 		t += strspn(t, " \t");
 		end = t + strlen(t);
 		while (end > t && (end[-1] == ' ' || end[-1] == '\t'))
 			*--end = '\0';
+		fallback = strchr(t, '|');
+		if (fallback)
+			*fallback++ = '\0';
 		rcpt = strchr(t, ':');
 		if (rcpt)
 			*rcpt++ = '\0';
-		for (c = 0; c < cfg->nchannels; c++)
-			if (strcmp(cfg->channels[c].name, t) == 0)
-				break;
-		if (c == cfg->nchannels) {
+		if (strcmp(t, "department") == 0) {
+			r = department_target(cfg, rcpt, fallback, &fb, err, errlen);
+			if (r == 0)
+				r = target_add(rt, -1, fb, rcpt);
+			continue;
+		}
+		if (fallback) {
+			snprintf(err, errlen, "%s|%s: only the target department has a fallback", t, fallback);
+			r = -EINVAL;
+			break;
+		}
+		c = channel_find(cfg, t);
+		if (c < 0) {
 			snprintf(err, errlen, "no channel \"%s\" ([channel %s] is not in the file)", t, t);
 			r = -EINVAL;
 			break;
@@ -297,17 +399,7 @@ static int route_resolve(struct kc_audit_config *cfg, struct kc_route *rt, char 
 			}
 		if (r < 0)
 			break;
-		n = realloc(rt->targets, (size_t)(rt->ntargets + 1) * sizeof(*n));
-		if (!n) {
-			r = -ENOMEM;
-			break;
-		}
-		rt->targets = n;
-		n[rt->ntargets].channel = c;
-		n[rt->ntargets].recipient = rcpt ? strdup(rcpt) : NULL;
-		if (rcpt && !n[rt->ntargets].recipient)
-			r = -ENOMEM;
-		rt->ntargets++;
+		r = target_add(rt, c, -1, rcpt);
 	}
 	free(list);
 	return r;
@@ -394,6 +486,17 @@ int kc_config_channels_check(struct kc_audit_config *cfg, int *line, char *err, 
 			return -EINVAL;
 		}
 	}
+	for (int i = 0; i < cfg->ndepartments; i++) {
+		struct kc_department *d = &cfg->departments[i];
+		char why[256];
+
+		*line = d->line;
+		d->channel = group_channel(cfg, d->channel_name, why, sizeof(why));
+		if (d->channel < 0) {
+			snprintf(err, errlen, "[departments] %s: %s", d->name, why);
+			return -EINVAL;
+		}
+	}
 	for (int i = 0; i < cfg->nroutes; i++) {
 		char why[256];
 
@@ -442,4 +545,9 @@ void kc_config_channels_free(struct kc_audit_config *cfg)
 		free(cfg->routes[i].targets);
 	}
 	free(cfg->routes);
+	for (int i = 0; i < cfg->ndepartments; i++) {
+		free(cfg->departments[i].name);
+		free(cfg->departments[i].channel_name);
+	}
+	free(cfg->departments);
 }

@@ -117,3 +117,6 @@ t-sign_LIBS := service common
 # notice key's rotation (python3-nacl seals the numbers)
 TEST_SCRIPTS += tests/service/t-channels.py
 DEBS_TEST += python3-nacl python3-aiosmtpd
+# overdue keys to the borrower's department's WeCom group ([departments],
+# route target department), two local robots
+TEST_SCRIPTS += tests/service/t-departments.py

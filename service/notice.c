@@ -22,7 +22,7 @@ static const struct {
 	[KC_NOTICE_END] = { "end", "owner", ENTRUSTMENT_FIELDS },
 	[KC_NOTICE_REMINDER] = { "reminder", "owner", ENTRUSTMENT_FIELDS },
 	[KC_NOTICE_LOAN_OVERDUE] = { "loan_overdue", "borrower",
-				     COMMON_FIELDS " key unit person due loan phone_masked" },
+				     COMMON_FIELDS " key unit person due loan phone_masked department" },
 	[KC_NOTICE_ALARM] = { "alarm", "desk", COMMON_FIELDS " alarm_type key unit slot person detail" },
 	[KC_NOTICE_INGEST_REFUSED] = { "ingest_refused", "desk", COMMON_FIELDS " message" },
 	[KC_NOTICE_BOARD_FAULT] = { "board_fault", "desk", COMMON_FIELDS " board slots" },

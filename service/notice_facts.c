@@ -189,13 +189,18 @@ int kc_notice_event(struct kc_db *db, const struct kc_audit_config *cfg, enum kc
 	if (person[0]) {
 		json_object_set_new(f, "person_code", json_string(person));
 		json_object_set_new(f, "person", json_string(person));
-		lookup(db, f, "person",
-		       "SELECT json_extract(body, '$.data.name') FROM events INDEXED BY events_type"
-		       " WHERE type = 'person.registered' AND person = ?1 ORDER BY ts_ms DESC LIMIT 1",
-		       person, NULL);
+#define REGISTERED " FROM events INDEXED BY events_type" \
+	" WHERE type = 'person.registered' AND person = ?1 ORDER BY ts_ms DESC LIMIT 1"
+		lookup(db, f, "person", "SELECT json_extract(body, '$.data.name')" REGISTERED, person, NULL);
+		/* the department the person was registered in, '-' for none */
+		lookup(db, f, "department", "SELECT json_extract(body, '$.data.department')" REGISTERED, person,
+		       NULL);
+#undef REGISTERED
 	} else {
 		json_object_set_new(f, "person", json_string("-"));
 	}
+	if (!str(f, "department"))
+		json_object_set_new(f, "department", json_string("-"));
 	end_fields(f, z, str(data, "end"), now_ms);
 	if (str(data, "due") && kc_time_parse(str(data, "due"), &ts) == 0) {
 		zone_time(z, ts, false, when, sizeof(when));

@@ -51,6 +51,44 @@ static char *sms_params(const char *names, const json_t *zh_fields)
 	return out;
 }
 
+/* The channel of a rule's target for a notice: its own, or for the
+ * target department the notice's department's group ([departments]), else
+ * the target's fallback. -1: nowhere. */
+static int target_channel(const struct kc_audit_config *cfg, const struct kc_route_target *t, const json_t *fields)
+{
+	const char *dept = json_string_value(json_object_get(fields, "department"));
+
+	if (t->channel >= 0)
+		return t->channel;
+	for (int i = 0; dept && i < cfg->ndepartments; i++)
+		if (strcmp(cfg->departments[i].name, dept) == 0)
+			return cfg->departments[i].channel;
+	return t->fallback;
+}
+
+/* A department target with no group for the notice's department and no
+ * fallback: a delivery failed at once that says so (st: add_deliveries'). */
+static int no_group(sqlite3_stmt *st, int64_t id, const json_t *fields, int64_t now_ms)
+{
+	const char *dept = json_string_value(json_object_get(fields, "department"));
+	char why[192];
+
+	if (dept && strcmp(dept, "-") != 0)
+		snprintf(why, sizeof(why), "no group for the department %s ([departments])", dept);
+	else
+		snprintf(why, sizeof(why), "the person has no department");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	sqlite3_bind_int64(st, 1, id);
+	kc_bind_text(st, 2, "-");
+	sqlite3_bind_int64(st, 3, now_ms);
+	kc_bind_text(st, 4, "department");
+	kc_bind_text(st, 5, "-");
+	kc_bind_text(st, 9, "failed");
+	kc_bind_text(st, 10, why);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+}
+
 /* The deliveries of notice id: one per [notify] webhook, one per target
  * of each [route] rule naming its kind. */
 static int add_deliveries(struct kc_db *db, const struct kc_audit_config *cfg, enum kc_notice_kind kind,
@@ -83,11 +121,19 @@ static int add_deliveries(struct kc_db *db, const struct kc_audit_config *cfg, e
 		    (rt->site && (!site || strcmp(rt->site, site) != 0)))
 			continue;
 		for (int t = 0; t < rt->ntargets && r == 0; t++) {
-			const struct kc_channel_conf *ch = &cfg->channels[rt->targets[t].channel];
+			int c = target_channel(cfg, &rt->targets[t], fields);
+			const struct kc_channel_conf *ch;
 			const char *rcpt = rt->targets[t].recipient;
 			bool person = rcpt && strcmp(rcpt, "person") == 0;
-			bool sms = kc_channel_type(ch->kind)->needs_template;
+			bool sms;
 			char who[128] = "-", *params = NULL;
+
+			if (c < 0) {
+				r = no_group(st, id, fields, now_ms);
+				continue;
+			}
+			ch = &cfg->channels[c];
+			sms = kc_channel_type(ch->kind)->needs_template;
 
 			if (person)
 				snprintf(who, sizeof(who), "%s", has_phone && masked ? masked : "-");

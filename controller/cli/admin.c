@@ -49,12 +49,13 @@ int cli_admin_person(const struct cli_cmd *cmd, const struct cli_opts *o)
 	json_t *req;
 
 	if (o->npos != 2 || strcmp(o->pos[0], "add") != 0)
-		cli_die_usage("usage: keycab person add CODE --name NAME --role ROLE [--pin-stdin] [--card-stdin]");
+		cli_die_usage("usage: keycab person add CODE --name NAME --role ROLE [--department D] [--pin-stdin] [--card-stdin]");
 	req = cli_call_req(cmd->op);
 	json_object_set_new(req, "code", json_string(o->pos[1]));
 	cli_opts_set(req, o, "name", "name");
 	cli_opts_set(req, o, "role", "role");
 	cli_opts_set(req, o, "phone", "phone");
+	cli_opts_set(req, o, "department", "department");
 	if (cli_opts_get(o, "pin-stdin") || !cli_opts_get(o, "card-stdin"))
 		json_object_set_new(req, "pin", json_string(cli_call_secret(
 							"new PIN", cli_opts_get(o, "pin-stdin") != NULL)));

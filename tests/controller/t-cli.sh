@@ -66,7 +66,7 @@ usage handover confirm "N is missing"
 usage alarm clear "usage: keycab alarm clear N --note TEXT | alarm reseat N"
 usage alarm reseat "usage: keycab alarm clear N --note TEXT | alarm reseat N"
 usage import units "usage: keycab import sites|units|owners|keys FILE.csv"
-usage person "usage: keycab person add CODE --name NAME --role ROLE [--pin-stdin] [--card-stdin]"
+usage person "usage: keycab person add CODE --name NAME --role ROLE [--department D] [--pin-stdin] [--card-stdin]"
 usage entrust "the key's code is missing"
 usage letter "usage: keycab letter file ENTRUSTMENT ... | letter confirm LETTER --channel C"
 usage letter file x "ENTRUSTMENT must be a number (got \"x\")"
@@ -98,6 +98,19 @@ for t in sites units owners keys; do kc import "$t" "$estate/$t.csv" >/dev/null 
 printf '1111\n' | kc person add S01 --name "王芳 Wang Fang" --role staff --phone 13900000001 --pin-stdin >/dev/null ||
 	bad "person add S01"
 printf '4444\n' | kc person add M01 --name "Li Na" --role manager --pin-stdin >/dev/null || bad "person add M01"
+
+echo "-- a person's department: kept, and carried in person.registered"
+printf '5555\n' | kc person add E01 --name "王工" --role engineer --department 工程部 --pin-stdin >/dev/null ||
+	bad "person add E01 --department 工程部"
+dept=$(sqlite3 "$T/keycab.db" "SELECT p.department || '/' || json_extract(o.body, '\$.data.department') FROM people p, outbox o
+	WHERE p.code = 'E01' AND json_extract(o.body, '\$.type') = 'person.registered' AND json_extract(o.body, '\$.person') = 'E01'")
+[ "$dept" = "工程部/工程部" ] && ok "  ... 工程部 in the people table and the event" || bad "  ... department: $dept"
+none=$(sqlite3 "$T/keycab.db" "SELECT p.department || '/' || ifnull(json_extract(o.body, '\$.data.department'), 'none') FROM people p, outbox o
+	WHERE p.code = 'M01' AND json_extract(o.body, '\$.type') = 'person.registered' AND json_extract(o.body, '\$.person') = 'M01'")
+[ "$none" = "/none" ] && ok "  ... a person with none: none in the event" || bad "  ... no department: $none"
+long=$(printf '部%.0s' $(seq 41))
+expect 1 "person add with a department too long" bash -c "printf '6666\n' | '$KEYCAB_BIN/keycab' person add E02 --name 李工 --role engineer --department $long --pin-stdin"
+holds "  ... says why" "a department is a name of up to 120 characters" "$ERR"
 
 expect 3 "release without a login: refused" kc release K-HY-1-108 --purpose inspection
 holds "  ... by rule 1" "REFUSED (custody rule 1): No operator is logged in" "$ERR"

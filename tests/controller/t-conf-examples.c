@@ -66,6 +66,12 @@ static char *trim(char *s)
 	return s;
 }
 
+/* a byte of a UTF-8 sequence (not ASCII) */
+static bool utf8_byte(char c)
+{
+	return (unsigned char)c >= 0x80;
+}
+
 /* A key line: "name = value", or commented out: ";name = value" (a ';' or
  * '#' and the name at once; prose comments have a space after the ';'). */
 static bool key_line(char *line, struct example_key *k)
@@ -74,7 +80,7 @@ static bool key_line(char *line, struct example_key *k)
 
 	if (*name == ';' || *name == '#') {
 		name++;
-		if (!(*name >= 'a' && *name <= 'z'))
+		if (!(*name >= 'a' && *name <= 'z') && !utf8_byte(*name))
 			return false;
 	}
 	eq = strchr(name, '=');
@@ -82,8 +88,12 @@ static bool key_line(char *line, struct example_key *k)
 		return false;
 	*eq = '\0';
 	name = trim(name);
-	if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_.") != strlen(name))
+	if (!*name)
 		return false;
+	/* a name is lower-case ASCII, or a name in Chinese ([departments] 工程部) */
+	for (const char *c = name; *c; c++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789_.", *c) && !utf8_byte(*c))
+			return false;
 	kc_strlcpy(k->name, name, sizeof(k->name));
 	kc_strlcpy(k->value, trim(eq + 1), sizeof(k->value));
 	return true;

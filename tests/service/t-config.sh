@@ -48,6 +48,14 @@ expect_bad "[channel m]\ntype = smtp\nurl = smtp://127.0.0.1:587\nfrom = a@examp
 expect_bad "[route]\nalarm = desk\n" "bad20.conf:2: [route] alarm: no channel \"desk\" ([channel desk] is not in the file)"
 expect_bad "[route]\nalarms = desk\n" "bad21.conf:2: [route] alarms: no notice kind alarms"
 expect_bad "[channel a]\ntype = webhook\nurl = https://h/x\n[channel a]\n" "bad22.conf:4: [channel a]: a second [channel a] (the first at line 1)"
+expect_bad "[channel eng]\ntype = webhook\nurl = https://h/x\n[departments]\n工程部 = eng\n客服部 = wecom_cs\n" \
+	"bad23.conf:6: [departments] 客服部: no channel \"wecom_cs\" ([channel wecom_cs] is not in the file)"
+expect_bad "[channel m]\ntype = smtp\nurl = smtp://127.0.0.1:587\nfrom = a@example.com\n[departments]\n工程部 = m\n" \
+	"bad24.conf:6: [departments] 工程部: m is an smtp channel: it sends to an address, not to a group"
+expect_bad "[channel eng]\ntype = webhook\nurl = https://h/x\n[route]\nloan_overdue = department\n" \
+	"bad25.conf:5: [route] loan_overdue: department: no [departments] section names a department's group"
+expect_bad "[channel eng]\ntype = webhook\nurl = https://h/x\n[departments]\n工程部 = eng\n[route]\nloan_overdue = department|desk\n" \
+	"bad26.conf:7: [route] loan_overdue: no channel \"desk\" ([channel desk] is not in the file)"
 
 echo "== template files ([templates] dir)"
 mkdir -p "$tmp/tpl"
