@@ -113,8 +113,14 @@ const f1 = (x) => x.toFixed(1);
     await mode('en');
     await run('field'); // a round to warm both up, not counted
     const base = await run('field');
+    const heap = () => page.evaluate(() => (performance.memory ? performance.memory.usedJSHeapSize / 1024 : NaN));
+    const heapEn = await heap();
     await mode('zh');
     const pin = await run('bar');
+    const heapZh = await heap();
+    /* what the kiosk sent: the bytes of each /api/pinyin answer's body */
+    const sizes = await page.evaluate(() => performance.getEntriesByType('resource')
+      .filter((e) => e.name.includes('/api/pinyin?')).map((e) => e.encodedBodySize));
     await t.shot('pinyin');
     const parts = await page.evaluate(() => window.__osk.parts);
     const memo = await page.evaluate(() => window.__osk.memo);
@@ -129,6 +135,8 @@ const f1 = (x) => x.toFixed(1);
     row('... asked: the touchend to the page\'s fetch() of /api/pinyin', col(0));
     row('... asked: that request to its answer (Chromium\'s network, keycab-kiosk\'s lookup)', col(1));
     row('... asked: the answer to the bar drawn (before the frame)', col(2));
+    console.log(`| /api/pinyin answers (the words of the pinyin and of its next letters), bytes of each | ${sizes.length} | ${pct(sizes, 50)} | ${pct(sizes, 99)} | ${Math.max(...sizes)} | |`);
+    console.log(`| the page's JS heap (performance.memory), kB: after the English taps, after the pinyin taps | | ${Math.round(heapEn)} | ${Math.round(heapZh)} | | |`);
     console.log('FIGURES ' + JSON.stringify({ base_p50: pct(base, 50), base_p99: pct(base, 99), pinyin_p50: pct(pin, 50), pinyin_p99: pct(pin, 99), taps: pin.length, memory: memo.length }));
   } catch (e) {
     console.log('bench failed: ' + (e.stack || e));
