@@ -136,25 +136,24 @@ function remember(q, words, next) {
   K.memo.set(q, { words: words, next: next });
 }
 /* Asks the kiosk for the words of q and its next letters; the bar drawn
- * with them when it waits for q. */
+ * when it waits for those of the pinyin typed now. */
 function ask(q) {
   if (K.asking[q]) return;
   K.asking[q] = true;
   api('/api/pinyin?q=' + encodeURIComponent(q) + '&next=1').then(function (rep) {
     delete K.asking[q];
     if (rep && rep.code === 'osk_no_dictionary') { K.words = 0; K.mode = 'en'; commitRaw(); draw(); return; }
-    var had = K.memo.has(q);
     if (rep && rep.ok) {
       remember(q, rep.words, true);
       Object.keys(rep.next || {}).forEach(function (l) {
-        var m = K.memo.get(q + l);
-        if (!m) remember(q + l, rep.next[l].map(function (c) { return { w: c[0], n: c[1] }; }), false);
+        if (!K.memo.has(q + l)) remember(q + l, rep.next[l].map(function (c) { return { w: c[0], n: c[1] }; }), false);
       });
     }
     if (K.bar && rep && rep.ok) K.bar.setAttribute('data-next', q); /* the last pinyin whose next letters came */
-    if (!q || K.comp !== q || (had && K.candQ === q)) return;
-    K.cands = rep && rep.ok ? rep.words : [];
-    K.candQ = q;
+    /* the bar waits for the pinyin typed: these words, or the next letters' (taps faster than the answers) */
+    if (!K.comp || K.candQ === K.comp || (K.comp !== q && !K.memo.has(K.comp))) return;
+    K.cands = K.memo.has(K.comp) ? K.memo.get(K.comp).words : [];
+    K.candQ = K.comp;
     K.page = 0;
     drawBar();
   });
