@@ -103,7 +103,7 @@ size_t kiosk_osk_words(void);
  * next=1 also "next": {LETTER: [[word, n], ...], ...}, the words of q and
  * each letter that a word takes whole with q (the keyboard's next tap
  * drawn from memory). NULL with the error's code in *code (no
- * dictionary, a bad query, next other than 1). */
+ * dictionary, a bad query, a next other than 1). */
 json_t *kiosk_osk_pinyin(const char *q, const char *next, enum kc_msg_code *code);
 /* GET /api/phrases: {"ok": true, "words": N, "phrases": {KIND: [text,
  * ...], ...}} (words: the dictionary's, 0 for none). */

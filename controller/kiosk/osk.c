@@ -129,8 +129,10 @@ json_t *kiosk_osk_pinyin(const char *q, const char *next, enum kc_msg_code *code
 	}
 	if (!q)
 		q = "";
-	if (next && strcmp(next, "1") != 0)
+	if (next && strcmp(next, "1") != 0) {
+		*code = KCM_osk_bad_next;
 		return NULL;
+	}
 	words = osk_words(q, false, &whole);
 	if (!words)
 		return NULL;

@@ -79,7 +79,7 @@ browserTest('t-osk', async ({ terminal }) => {
     const own = {};
     for (const l of Object.keys(rep.next || {})) own[l] = (await get('lou' + l)).words.map((w) => [w.w, w.n]);
     const bad = await fetch('/api/pinyin?q=lou&next=2');
-    return { rep, own, plain: await get('lou'), bad: bad.status };
+    return { rep, own, plain: await get('lou'), bad: bad.status, badRep: await bad.json() };
   });
   const letters = Object.keys(fan.rep.next || {});
   check(JSON.stringify(fan.rep.words) === JSON.stringify(fan.plain.words) && !('next' in fan.plain),
@@ -87,7 +87,8 @@ browserTest('t-osk', async ({ terminal }) => {
   check(letters.includes('s') && fan.rep.next.s.some((w) => w[0] === '漏水') && letters.length < 26 &&
     letters.every((l) => fan.rep.next[l][0][1] === 4 && JSON.stringify(fan.rep.next[l]) === JSON.stringify(fan.own[l])),
   'next=1: the next letters of lou (' + letters.join('') + '), each with the words the kiosk gives for it');
-  check(fan.bad === 400, 'next=2: refused, 400: ' + fan.bad);
+  check(fan.bad === 400 && fan.badRep.code === 'osk_bad_next' && /next/.test(fan.badRep.text['zh-CN'] || ''),
+    'next=2: refused, 400 osk_bad_next: ' + fan.bad + ' ' + JSON.stringify(fan.badRep.text));
 
   /* the words of each next letter come with the kiosk's answer for the
    * letters before it (the first letters' when the keyboard opened): once
