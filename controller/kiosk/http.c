@@ -19,7 +19,7 @@
  *   POST /api/op/<op>      screen: an op of the allow-list (ops.c), sent
  *                          with the session
  *   GET  /api/pinyin?q=    screen: the on-screen keyboard's words for a
- *                          pinyin (osk.c)
+ *                          pinyin, &next=1 with the next letters' (osk.c)
  *   GET  /api/phrases      screen: its quick phrases, and whether it has
  *                          a dictionary
  *   GET  /api/speech/<prompt>?slot=S&lang=L
@@ -458,7 +458,8 @@ static enum MHD_Result h_op(struct MHD_Connection *c, struct http_req *rq, const
 static enum MHD_Result h_pinyin(struct MHD_Connection *c, struct http_req *rq, const char *rest)
 {
 	enum kc_msg_code code = KCM_osk_bad_query;
-	json_t *rep = kiosk_osk_pinyin(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q"), &code);
+	json_t *rep = kiosk_osk_pinyin(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q"),
+				       MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "next"), &code);
 
 	(void)rq;
 	(void)rest;

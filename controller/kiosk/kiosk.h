@@ -98,10 +98,13 @@ int kiosk_osk_init(const struct kiosk_conf *c, char *err, size_t errlen);
 void kiosk_osk_free(void);
 /* How many words the dictionary holds (0: none loaded). */
 size_t kiosk_osk_words(void);
-/* GET /api/pinyin?q=: {"ok": true, "q", "words": [{"w": word, "n":
- * characters of q it takes}, ...]}, the most likely first; NULL with
- * the error's code in *code (no dictionary, a bad query). */
-json_t *kiosk_osk_pinyin(const char *q, enum kc_msg_code *code);
+/* GET /api/pinyin?q=[&next=1]: {"ok": true, "q", "words": [{"w": word,
+ * "n": characters of q it takes}, ...]}, the most likely first; with
+ * next=1 also "next": {LETTER: [[word, n], ...], ...}, the words of q and
+ * each letter that a word takes whole with q (the keyboard's next tap
+ * drawn from memory). NULL with the error's code in *code (no
+ * dictionary, a bad query, a next other than 1). */
+json_t *kiosk_osk_pinyin(const char *q, const char *next, enum kc_msg_code *code);
 /* GET /api/phrases: {"ok": true, "words": N, "phrases": {KIND: [text,
  * ...], ...}} (words: the dictionary's, 0 for none). */
 json_t *kiosk_osk_phrases(void);

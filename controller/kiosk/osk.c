@@ -3,6 +3,7 @@
  * after that, and the quick phrases of the configuration, as the
  * keyboard (www/keyboard.js) asks for them. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,27 +60,87 @@ size_t kiosk_osk_words(void)
 	return kiosk_pinyin_words(osk_dict);
 }
 
-json_t *kiosk_osk_pinyin(const char *q, enum kc_msg_code *code)
+/* The words for q, the most likely first: {"w": word, "n": characters of
+ * q it takes} each, or [word, n] each (compact: a next letter's). NULL for
+ * a bad query or no memory; *whole: whether the first word takes all of q. */
+static json_t *osk_words(const char *q, bool compact, bool *whole)
 {
 	struct kiosk_pinyin_cand c[OSK_CANDIDATES];
-	json_t *words, *rep;
-	int n;
+	int n = kiosk_pinyin_lookup(osk_dict, q, c, OSK_CANDIDATES);
+	json_t *a;
 
+	if (n < 0 || !(a = json_array()))
+		return NULL;
+	*whole = n > 0 && c[0].used == strlen(q);
+	for (int i = 0; i < n; i++) {
+		json_t *w = compact ? json_pack("[s, i]", c[i].word, (int)c[i].used)
+				    : json_pack("{s:s, s:i}", "w", c[i].word, "n", (int)c[i].used);
+
+		if (json_array_append_new(a, w) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* The words of each letter that may come after q, {"a": [[word, n], ...],
+ * ...}: the letters with a word that takes q and the letter whole (the
+ * others are typed by mistake, and asked for when they are). */
+static json_t *osk_next(const char *q)
+{
+	static const char letters[] = "abcdefghijklmnopqrstuvwxyz";
+	char nq[KIOSK_PINYIN_QUERY_MAX + 1], key[2] = "";
+	size_t l = strlen(q);
+	json_t *next = json_object();
+
+	if (!next || l >= KIOSK_PINYIN_QUERY_MAX)
+		return next;
+	memcpy(nq, q, l);
+	nq[l + 1] = '\0';
+	for (const char *x = letters; *x; x++) {
+		bool whole = false;
+		json_t *w;
+
+		nq[l] = *x;
+		key[0] = *x;
+		w = osk_words(nq, true, &whole);
+		if (w && !whole) {
+			json_decref(w);
+			continue;
+		}
+		if (!w || json_object_set_new(next, key, w) < 0) {
+			json_decref(next);
+			return NULL;
+		}
+	}
+	return next;
+}
+
+json_t *kiosk_osk_pinyin(const char *q, const char *next, enum kc_msg_code *code)
+{
+	json_t *words, *rep;
+	bool whole;
+
+	*code = KCM_osk_bad_query;
 	if (!osk_dict) {
 		*code = KCM_osk_no_dictionary;
 		return NULL;
 	}
-	n = kiosk_pinyin_lookup(osk_dict, q ? q : "", c, OSK_CANDIDATES);
-	if (n < 0) {
-		*code = KCM_osk_bad_query;
+	if (!q)
+		q = "";
+	if (next && strcmp(next, "1") != 0) {
+		*code = KCM_osk_bad_next;
 		return NULL;
 	}
-	words = json_array();
-	for (int i = 0; words && i < n; i++)
-		json_array_append_new(words, json_pack("{s:s, s:i}", "w", c[i].word, "n", (int)c[i].used));
-	rep = words ? json_pack("{s:b, s:s, s:o}", "ok", 1, "q", q ? q : "", "words", words) : NULL;
-	if (!rep)
-		*code = KCM_osk_bad_query;
+	words = osk_words(q, false, &whole);
+	if (!words)
+		return NULL;
+	rep = json_pack("{s:b, s:s, s:o}", "ok", 1, "q", q, "words", words);
+	if (rep && next && json_object_set_new(rep, "next", osk_next(q)) < 0) {
+		json_decref(rep);
+		return NULL;
+	}
 	return rep;
 }
 

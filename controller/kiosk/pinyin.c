@@ -439,6 +439,7 @@ struct look {
 	struct hit *hits;
 	size_t nhits, cap;
 	int nodes;
+	bool starts; /* a last syllable typed whole is a start of longer ones too */
 };
 
 /* The first word whose syllables are not before seq (as a start of
@@ -555,7 +556,7 @@ static void walk(struct look *L, size_t pos)
 		L->seq[0] = (uint16_t)k;
 	}
 	/* the query's last syllable, still being typed */
-	if (whole || pos + rest != L->n || rest >= SYL_LEN)
+	if ((whole && !L->starts) || pos + rest != L->n || rest >= SYL_LEN)
 		return;
 	syl_range(d, L->q + pos, rest, &a, &b);
 	L->seq[0] = (uint16_t)(k + 1);
@@ -564,6 +565,15 @@ static void walk(struct look *L, size_t pos)
 		take_words(L, (unsigned)L->n);
 	}
 	L->seq[0] = (uint16_t)k;
+}
+
+/* Whether a word takes all of the query. */
+static bool whole_hit(const struct look *L)
+{
+	for (size_t i = 0; i < L->nhits; i++)
+		if (L->hits[i].used == L->n)
+			return true;
+	return false;
 }
 
 static int hit_order(const void *x, const void *y, void *arg)
@@ -589,6 +599,14 @@ int kiosk_pinyin_lookup(const struct kiosk_pinyin *d, const char *q, struct kios
 	if (!d || !L.n)
 		return 0;
 	walk(&L, 0);
+	/* no word takes all of q: its last syllable may be the start of a
+	 * longer one although it is one itself (loushu: lou shui) */
+	if (!whole_hit(&L)) {
+		L.starts = true; /* the same walk and more: its words again */
+		L.nodes = 0;
+		L.nhits = 0;
+		walk(&L, 0);
+	}
 	if (L.nhits)
 		qsort_r(L.hits, L.nhits, sizeof(*L.hits), hit_order, (void *)d);
 	for (size_t i = 0; i < L.nhits && m < max; i++) {

@@ -92,6 +92,12 @@ static void test_luna(void **state)
 	/* the last syllable still being typed */
 	assert_true(among(luna, "weishengj", "卫生间", 5));
 	assert_true(among(luna, "lous", "漏水", 10));
+	/* a last syllable typed whole that starts longer ones too (shu: shui),
+	 * with no word of the whole syllable: the longer ones' words */
+	assert_string_equal(first(luna, "loushu", &used), "漏水");
+	assert_int_equal(used, 6);
+	assert_string_equal(first(luna, "weishengji", &used), "卫生间");
+	assert_int_equal(used, 10);
 	/* more than a word: the first word of it first, the rest still pinyin */
 	assert_string_equal(first(luna, "weishengjianloushui", &used), "卫生间");
 	assert_int_equal(used, 12);

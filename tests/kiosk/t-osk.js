@@ -15,6 +15,7 @@ const shown = async (page, sel) => !!(await page.$(sel + ':not([hidden])'));
 const outside = (page) => page.evaluate(() => {
   const W = window.innerWidth, H = window.innerHeight, out = [];
   for (const b of document.querySelectorAll('#osk button')) {
+    if (!b.offsetParent) continue; /* not shown (a candidate's place in the bar, empty) */
     const r = b.getBoundingClientRect();
     if (r.left < 0 || r.top < 0 || r.right > W || r.bottom > H) out.push(`${b.dataset.osk || b.textContent} at ${Math.round(r.left)},${Math.round(r.top)}..${Math.round(r.right)},${Math.round(r.bottom)}`);
     else if (r.height < 48) out.push(`${b.dataset.osk || b.textContent} ${Math.round(r.height)} px high`);
@@ -68,6 +69,54 @@ browserTest('t-osk', async ({ terminal }) => {
   const far = words[8];
   const taps = await typeChinese(page, 'shi', far);
   check((await value(page, '[data-t=search]')) === far && taps === 6, `"${far}", the ninth candidate of shi, by paging on: ${taps} taps`);
+  await clearText(page, '[data-t=search]');
+
+  /* next=1: the answer holds each next letter's words too (those letters
+   * a word takes whole), as the kiosk answers that pinyin itself */
+  const fan = await page.evaluate(async () => {
+    const get = async (q) => (await fetch('/api/pinyin?q=' + q)).json();
+    const rep = await (await fetch('/api/pinyin?q=lou&next=1')).json();
+    const own = {};
+    for (const l of Object.keys(rep.next || {})) own[l] = (await get('lou' + l)).words.map((w) => [w.w, w.n]);
+    const bad = await fetch('/api/pinyin?q=lou&next=2');
+    return { rep, own, plain: await get('lou'), bad: bad.status, badRep: await bad.json() };
+  });
+  const letters = Object.keys(fan.rep.next || {});
+  check(JSON.stringify(fan.rep.words) === JSON.stringify(fan.plain.words) && !('next' in fan.plain),
+    'next=1: the words of lou as without it; no next without it');
+  check(letters.includes('s') && fan.rep.next.s.some((w) => w[0] === '漏水') && letters.length < 26 &&
+    letters.every((l) => fan.rep.next[l][0][1] === 4 && JSON.stringify(fan.rep.next[l]) === JSON.stringify(fan.own[l])),
+  'next=1: the next letters of lou (' + letters.join('') + '), each with the words the kiosk gives for it');
+  check(fan.bad === 400 && fan.badRep.code === 'osk_bad_next' && /next/.test(fan.badRep.text['zh-CN'] || ''),
+    'next=2: refused, 400 osk_bad_next: ' + fan.bad + ' ' + JSON.stringify(fan.badRep.text));
+
+  /* the words of each next letter come with the kiosk's answer for the
+   * letters before it (the first letters' when the keyboard opened): once
+   * that answer is in (the bar's data-next), a tap on the letter draws the bar in the tap's own
+   * event, with no request of its own */
+  await page.evaluate(() => {
+    performance.setResourceTimingBufferSize(100000);
+    performance.clearResourceTimings();
+    window.__sync = [];
+    window.addEventListener('touchend', () => window.__sync.push(document.querySelector('#osk [data-t=osk-bar]').getAttribute('data-q')));
+  });
+  const askedFor = (q) => page.evaluate((q) => performance.getEntriesByType('resource')
+    .filter((e) => e.name.includes('/api/pinyin?')).map((e) => new URL(e.name).searchParams.get('q')).filter((x) => x === q).length, q);
+  const lou = 'loushui';
+  for (let i = 1; i <= lou.length; i++) {
+    await page.tap(`#osk [data-osk="${lou[i - 1]}"]`);
+    await page.waitForSelector(`#osk [data-t=osk-bar][data-next="${lou.slice(0, i)}"]`, { timeout: 3000 });
+  }
+  const drawn = await page.evaluate(() => window.__sync);
+  const want = [...lou].map((_, i) => lou.slice(0, i + 1));
+  check(JSON.stringify(drawn) === JSON.stringify(want), 'each letter of loushui drew its words in the tap itself: ' + drawn.join(' '));
+  check((await Promise.all(want.map(askedFor))).every((n) => n === 1), 'each pinyin asked of the kiosk once (for the letters after it)');
+  await page.tap('#osk [data-osk=back]');
+  check((await page.getAttribute('#osk [data-t=osk-bar]', 'data-q')) === 'loushu' && (await askedFor('loushu')) === 1,
+    'backspace: the words of loushu again from memory');
+  await page.tap('#osk [data-osk=i]');
+  await page.tap('#osk [data-t=osk-cand]:text-is("漏水")');
+  check((await value(page, '[data-t=search]')) === '漏水', 'loushui: 漏水 from the bar drawn from memory');
   await clearText(page, '[data-t=search]');
 
   /* a syllable still being typed; more than a word, one word at a time */

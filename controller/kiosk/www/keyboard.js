@@ -7,7 +7,12 @@
  * needs (- / # , .), shift, backspace, space, 中/英; in 中 the letters
  * are pinyin, the candidate bar shows the kiosk's words for them
  * (/api/pinyin, the most likely first, paged) and a tap on one puts it
- * in the field. A field with data-phrases="problem|alarm|repair" shows
+ * in the field. Each answer of the kiosk holds the words of the letters
+ * that may come next too (next=1): they are kept (K.memo, the last MEMO
+ * pinyin), so a tap on the next letter draws the bar at once from memory
+ * and asks the kiosk only for the letters after it. The bar's elements
+ * are made once and filled again (drawBar), the keys' only when their
+ * labels change. A field with data-phrases="problem|alarm|repair" shows
  * the site's quick phrases of that kind (/api/phrases) in the bar first.
  * Text goes in at the caret and the field hears an input event, as if
  * typed; a screen that draws itself again finds the field again by its
@@ -28,11 +33,15 @@ var FN = { back: '⌫', shift: '⇧' };
 var ZH_PUNCT = { ',': '，', '.': '。' };
 var PAGE = 6; /* candidates or phrases in the bar at once */
 var PINYIN_MAX = 48; /* letters of pinyin (the kiosk's limit) */
+var MEMO = 400; /* pinyin whose words are kept */
 var TYPES = ['text', 'search', 'tel', 'url', 'email', 'number'];
 
 var K = {
   el: null, bar: null, field: null, dt: null, idx: -1,
-  mode: 'en', shift: false, look: '', comp: '', cands: [], candQ: '', page: 0, seq: 0,
+  mode: 'en', shift: false, look: '', comp: '', cands: [], candQ: '', page: 0,
+  memo: new Map(), /* pinyin -> { words, next: its next letters' words asked } */
+  asking: {}, /* pinyin -> true while the kiosk is asked */
+  slots: null, /* the bar's elements: comp, note, cands[PAGE], prev, next */
   words: null, /* the kiosk's dictionary: how many words; null: not asked yet */
   phrases: {}
 };
@@ -121,17 +130,42 @@ function commitRaw() {
   K.comp = ''; K.cands = [];
   put(c);
 }
-function lookup() {
-  var q = K.comp, n = ++K.seq;
-  K.page = 0;
-  if (!q) { K.cands = []; K.candQ = ''; drawBar(); return; }
-  api('/api/pinyin?q=' + encodeURIComponent(q)).then(function (rep) {
-    if (n !== K.seq) return;
+/* The words of pinyin q into memory, and those of each letter after it. */
+function remember(q, words, next) {
+  if (K.memo.size >= MEMO) K.memo.delete(K.memo.keys().next().value);
+  K.memo.set(q, { words: words, next: next });
+}
+/* Asks the kiosk for the words of q and its next letters; the bar drawn
+ * when it waits for those of the pinyin typed now. */
+function ask(q) {
+  if (K.asking[q]) return;
+  K.asking[q] = true;
+  api('/api/pinyin?q=' + encodeURIComponent(q) + '&next=1').then(function (rep) {
+    delete K.asking[q];
     if (rep && rep.code === 'osk_no_dictionary') { K.words = 0; K.mode = 'en'; commitRaw(); draw(); return; }
-    K.cands = rep && rep.ok ? rep.words : [];
-    K.candQ = q;
+    if (rep && rep.ok) {
+      remember(q, rep.words, true);
+      Object.keys(rep.next || {}).forEach(function (l) {
+        if (!K.memo.has(q + l)) remember(q + l, rep.next[l].map(function (c) { return { w: c[0], n: c[1] }; }), false);
+      });
+    }
+    if (K.bar && rep && rep.ok) K.bar.setAttribute('data-next', q); /* the last pinyin whose next letters came */
+    /* the bar waits for the pinyin typed: these words, or the next letters' (taps faster than the answers) */
+    if (!K.comp || K.candQ === K.comp || (K.comp !== q && !K.memo.has(K.comp))) return;
+    K.cands = K.memo.has(K.comp) ? K.memo.get(K.comp).words : [];
+    K.candQ = K.comp;
+    K.page = 0;
     drawBar();
   });
+}
+/* The bar for the pinyin typed: from memory at once when its words are
+ * there; the kiosk asked for what it lacks. */
+function lookup() {
+  var q = K.comp, m = K.memo.get(q);
+  K.page = 0;
+  if (!q) { K.cands = []; K.candQ = ''; drawBar(); if (!m) ask(''); return; }
+  if (m) { K.cands = m.words; K.candQ = q; drawBar(); }
+  if (!m || !m.next) ask(q);
 }
 function pick(i) {
   var c = K.cands[i];
@@ -147,8 +181,7 @@ function key(k) {
     if (k === 'back') K.comp = K.comp.slice(0, -1);
     else if (K.comp.length < PINYIN_MAX) K.comp += k;
     lookup();
-    var span = K.bar && K.bar.querySelector('[data-t=osk-comp]');
-    if (span && K.comp) span.textContent = K.comp; else drawBar();
+    if (K.candQ !== K.comp) drawBar(); /* the letters now, their words when they come */
     return;
   }
   if (k === 'back') backspace();
@@ -210,43 +243,58 @@ function drawKeys() {
     if (k === 'lang') b.disabled = K.words === 0;
   });
 }
-function pager(n) {
-  var pages = Math.ceil(n / PAGE);
-  if (pages < 2) return null;
-  var prev = h('button.osk-cand.fn', { type: 'button', tabindex: '-1', 'data-osk': 'prev', 'data-t': 'osk-prev', disabled: K.page === 0 }, '◀');
-  var next = h('button.osk-cand.fn', { type: 'button', tabindex: '-1', 'data-osk': 'next', 'data-t': 'osk-next', disabled: K.page >= pages - 1 }, '▶');
-  hold(prev, function () { K.page = Math.max(0, K.page - 1); drawBar(); });
-  hold(next, function () { K.page = Math.min(pages - 1, K.page + 1); drawBar(); });
-  return h('div.osk-page', {}, prev, next);
+/* The bar's elements, made once: what is typed, a note, PAGE buttons
+ * (a candidate or a quick phrase), ◀ ▶. */
+function slots() {
+  var bar = K.bar, S = { cands: [] };
+  S.comp = bar.appendChild(h('span.osk-comp'));
+  S.note = bar.appendChild(h('span.osk-note'));
+  for (var j = 0; j < PAGE; j++) {
+    S.cands.push(bar.appendChild(h('button.osk-cand', { type: 'button', tabindex: '-1' })));
+    hold(S.cands[j], tapSlot.bind(null, j));
+  }
+  var page = bar.appendChild(h('div.osk-page'));
+  S.prev = page.appendChild(h('button.osk-cand.fn', { type: 'button', tabindex: '-1', 'data-osk': 'prev' }, '◀'));
+  S.next = page.appendChild(h('button.osk-cand.fn', { type: 'button', tabindex: '-1', 'data-osk': 'next' }, '▶'));
+  hold(S.prev, function () { K.page = Math.max(0, K.page - 1); drawBar(); });
+  hold(S.next, function () { K.page = Math.min(S.pages - 1, K.page + 1); drawBar(); });
+  return S;
+}
+/* a button of the bar, its data-t (what tests and the bench look for) only while shown */
+function slot(el, dt, on) {
+  el.hidden = !on;
+  if (on && dt) el.setAttribute('data-t', dt); else el.removeAttribute('data-t');
+}
+function tapSlot(j) {
+  var i = K.page * PAGE + j;
+  if (K.slots.kind === 'cand') pick(i);
+  else if (K.slots.kind === 'phrase' && K.slots.list[i] !== undefined) put(K.slots.list[i]);
+  draw();
 }
 function drawBar() {
-  var bar = K.bar;
-  if (!bar) return;
-  bar.textContent = '';
+  if (!K.bar) return;
+  var S = K.slots || (K.slots = slots());
   var f = field(), kind = f && f.getAttribute('data-phrases');
   var phrases = (kind && K.phrases[kind]) || [];
-  bar.setAttribute('data-q', K.comp ? K.candQ : '');
-  if (K.comp) {
-    bar.appendChild(h('span.osk-comp', { 'data-t': 'osk-comp', text: K.comp }));
-    K.cands.slice(K.page * PAGE, K.page * PAGE + PAGE).forEach(function (c, j) {
-      var b = h('button.osk-cand', { type: 'button', tabindex: '-1', 'data-t': 'osk-cand' }, c.w);
-      hold(b, function () { pick(K.page * PAGE + j); draw(); });
-      bar.appendChild(b);
-    });
-    var p = pager(K.cands.length);
-    if (p) bar.appendChild(p);
-  } else if (phrases.length) {
-    bar.appendChild(h('span.osk-comp', { text: t('osk_phrases') }));
-    phrases.slice(K.page * PAGE, K.page * PAGE + PAGE).forEach(function (text) {
-      var b = h('button.osk-cand.phrase', { type: 'button', tabindex: '-1', 'data-t': 'osk-phrase' }, text);
-      hold(b, function () { put(text); draw(); });
-      bar.appendChild(b);
-    });
-    var pp = pager(phrases.length);
-    if (pp) bar.appendChild(pp);
-  } else if (K.words === 0) {
-    bar.appendChild(h('span.osk-note', { 'data-t': 'osk-no-pinyin', text: t('osk_no_pinyin') }));
-  }
+  var list = K.comp ? K.cands.map(function (c) { return c.w; }) : phrases;
+  S.kind = K.comp ? 'cand' : phrases.length ? 'phrase' : '';
+  S.list = S.kind ? list : [];
+  S.pages = Math.ceil(S.list.length / PAGE);
+  K.bar.setAttribute('data-q', K.comp ? K.candQ : '');
+  S.comp.textContent = K.comp || (S.kind ? t('osk_phrases') : '');
+  slot(S.comp, K.comp ? 'osk-comp' : '', !!S.kind || !!K.comp);
+  slot(S.note, 'osk-no-pinyin', !K.comp && !S.kind && K.words === 0);
+  if (!S.note.hidden) S.note.textContent = t('osk_no_pinyin');
+  S.cands.forEach(function (b, j) {
+    var text = S.list[K.page * PAGE + j];
+    slot(b, 'osk-' + S.kind, text !== undefined);
+    b.classList.toggle('phrase', S.kind === 'phrase');
+    if (text !== undefined && b.textContent !== text) b.textContent = text;
+  });
+  slot(S.prev, 'osk-prev', S.pages > 1);
+  slot(S.next, 'osk-next', S.pages > 1);
+  S.prev.disabled = K.page === 0;
+  S.next.disabled = K.page >= S.pages - 1;
 }
 
 /* ---- open, close ---- */
@@ -262,6 +310,7 @@ function open() {
       draw();
     });
   }
+  if (K.words !== 0 && !K.memo.has('')) ask(''); /* the first letters' words */
   var was = K.el.hidden;
   K.el.hidden = false;
   document.body.classList.add('osk-open');
