@@ -30,6 +30,7 @@
 #include "controller/hwlink.h"
 #include "controller/hwread.h"
 #include "controller/outbox_ops.h"
+#include "controller/hashkey.h"
 #include "controller/registry.h"
 #include "controller/scans.h"
 #include "controller/session.h"
@@ -267,7 +268,7 @@ int main(int argc, char **argv)
 		kc_err("%s", err);
 		goto out;
 	}
-	if (kc_registry_key_check(st, conf.key_file, err, sizeof(err)) < 0) {
+	if (kc_hashkey_check(st, conf.key_file, err, sizeof(err)) < 0) {
 		kc_err("%s", err);
 		goto out;
 	}

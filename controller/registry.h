@@ -20,8 +20,5 @@ int kc_registry_entrustment_add(struct kc_ctl *ctl, const char *actor, const cha
 				const char *phone, const struct kc_key_info *k, int64_t start, int64_t end,
 				int64_t *id);
 json_t *kc_registry_vacancy(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
-/* The database knows its hash key by a check value: recorded on first use,
- * compared after. 0, or -EKEYREJECTED (another key) / -EIO with err. */
-int kc_registry_key_check(struct kc_store *st, const char *key_file, char *err, size_t errlen);
 
 #endif

@@ -6,7 +6,7 @@
 
 #include "common/util.h"
 #include "service/notice_facts.h"
-#include "service/notify.h"
+#include "service/notice_add.h"
 #include "service/office.h"
 
 /* The notice of an offline alarm (its id) raised or cleared at now_ms:

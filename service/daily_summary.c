@@ -7,7 +7,7 @@
 
 #include "common/util.h"
 #include "service/notice_facts.h"
-#include "service/notify.h"
+#include "service/notice_add.h"
 #include "service/office.h"
 #include "service/reports_impl.h"
 #include "service/zone.h"

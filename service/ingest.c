@@ -13,7 +13,7 @@
 #include "service/chain.h"
 #include "service/derive.h"
 #include "service/notice_facts.h"
-#include "service/notify.h"
+#include "service/notice_add.h"
 
 static void fail(struct kc_ingest_result *res, int status, const char *error, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

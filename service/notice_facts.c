@@ -6,7 +6,7 @@
 
 #include "common/pdata.h"
 #include "common/util.h"
-#include "service/notify.h"
+#include "service/notice_add.h"
 #include "service/reports_impl.h"
 #include "service/zone.h"
 
