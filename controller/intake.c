@@ -20,6 +20,7 @@
 #include "controller/keys.h"
 #include "controller/registry.h"
 #include "controller/reply.h"
+#include "controller/request.h"
 #include "controller/row.h"
 #include "controller/rules_intake.h"
 #include "controller/windows.h"

@@ -9,10 +9,6 @@
 
 #include "controller/ctl.h"
 
-json_t *kc_intake_open(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
-json_t *kc_intake_enrol(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
-json_t *kc_intake_extend(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
-json_t *kc_intake_end(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
 /* Ends the waits whose time is up: a key left unregistered in the slot
  * is an alarm (kc_hwevents_intake_ended). The ms until the next wait
  * ends; INT64_MAX: none waits. */

@@ -22,6 +22,7 @@
 #include "controller/rules_intake.h"
 #include "controller/registry.h"
 #include "controller/reply.h"
+#include "controller/request.h"
 #include "controller/session.h"
 #include "controller/row.h"
 

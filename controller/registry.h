@@ -8,17 +8,11 @@
 #include "controller/ctl.h"
 #include "controller/store.h"
 
-json_t *kc_registry_import(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
-json_t *kc_registry_person_add(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
-json_t *kc_registry_entrust(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
-json_t *kc_registry_letter_file(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
-json_t *kc_registry_letter_confirm(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
 /* Inside a transaction: the entrustment of key k by owner (name, phone
  * as the event carries them) from start to end, with its
  * entrustment.registered event; its id in *id. 0 or -EIO. */
 int kc_registry_entrustment_add(struct kc_ctl *ctl, const char *actor, const char *owner, const char *name,
 				const char *phone, const struct kc_key_info *k, int64_t start, int64_t end,
 				int64_t *id);
-json_t *kc_registry_vacancy(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req);
 
 #endif

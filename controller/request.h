@@ -33,6 +33,13 @@ json_t *kc_reads_forward(struct kc_ctl *ctl);
 /* subscribe.c: live state for terminals */
 kc_request_fn kc_subscribe_request, kc_subscribe_roster;
 
+/* registry.c: imports and admin commands */
+kc_request_fn kc_registry_import, kc_registry_person_add, kc_registry_entrust, kc_registry_letter_file,
+	kc_registry_letter_confirm, kc_registry_vacancy;
+
+/* intake.c: taking keys in */
+kc_request_fn kc_intake_open, kc_intake_enrol, kc_intake_extend, kc_intake_end;
+
 /* outbox_ops.c: keycab-forward's outbox.read, outbox.ack, forward.report */
 kc_request_fn kc_outbox_ops_read, kc_outbox_ops_ack, kc_outbox_ops_report;
 

@@ -397,52 +397,44 @@ int kc_auth_session_expire(struct kc_db *db)
 	return r;
 }
 
-int kc_auth_cabinet_add(struct kc_db *db, const char *id, char token[KC_TOKEN_LEN])
+/* A new token for cabinet id: the cabinet added with it, or (rotate) its
+ * token replaced. The token in token only once it is stored. */
+static int cabinet_token(struct kc_db *db, const char *id, bool rotate, char token[KC_TOKEN_LEN])
 {
-	sqlite3_stmt *st = kc_db_stmt(db, "INSERT INTO cabinets (id, token_hash, created_ms) VALUES (?,?,?)");
-	char tok[KC_TOKEN_LEN], hash[65];
-	int r;
-
-	if (kc_auth_name_check(id) < 0)
-		return -EINVAL;
-	if (!st)
-		return -EIO;
-	kc_token_new(tok, KC_TOKEN_BYTES);
-	kc_token_hash(tok, hash);
-	kc_bind_text(st, 1, id);
-	kc_bind_text(st, 2, hash);
-	sqlite3_bind_int64(st, 3, kc_wall_ms());
-	kc_db_write_lock();
-	r = step_done(st);
-	kc_db_write_unlock();
-	if (r == 0)
-		memcpy(token, tok, KC_TOKEN_LEN);
-	return r;
-}
-
-int kc_auth_cabinet_rotate(struct kc_db *db, const char *id, char token[KC_TOKEN_LEN])
-{
-	sqlite3_stmt *st = kc_db_stmt(db, "UPDATE cabinets SET token_hash = ? WHERE id = ?");
+	sqlite3_stmt *st = kc_db_stmt(db, rotate ? "UPDATE cabinets SET token_hash = ?1 WHERE id = ?2"
+					   : "INSERT INTO cabinets (id, token_hash, created_ms) VALUES (?2,?1,?3)");
 	char tok[KC_TOKEN_LEN], hash[65];
 	int r;
 
 	/* a chain no cabinet sends (the office chain, "@office") has no token */
 	if (kc_auth_name_check(id) < 0)
-		return -ENOENT;
+		return rotate ? -ENOENT : -EINVAL;
 	if (!st)
 		return -EIO;
 	kc_token_new(tok, KC_TOKEN_BYTES);
 	kc_token_hash(tok, hash);
 	kc_bind_text(st, 1, hash);
 	kc_bind_text(st, 2, id);
+	if (!rotate)
+		sqlite3_bind_int64(st, 3, kc_wall_ms());
 	kc_db_write_lock();
 	r = step_done(st);
-	if (r == 0 && sqlite3_changes(db->h) == 0)
+	if (r == 0 && rotate && sqlite3_changes(db->h) == 0)
 		r = -ENOENT;
 	kc_db_write_unlock();
 	if (r == 0)
 		memcpy(token, tok, KC_TOKEN_LEN);
 	return r;
+}
+
+int kc_auth_cabinet_add(struct kc_db *db, const char *id, char token[KC_TOKEN_LEN])
+{
+	return cabinet_token(db, id, false, token);
+}
+
+int kc_auth_cabinet_rotate(struct kc_db *db, const char *id, char token[KC_TOKEN_LEN])
+{
+	return cabinet_token(db, id, true, token);
 }
 
 int kc_auth_cabinet_by_token(struct kc_db *db, const char *token, char *cabinet, size_t len)
