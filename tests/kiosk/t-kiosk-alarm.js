@@ -83,7 +83,7 @@ browserTest('t-kiosk-alarm', async ({ terminal, shots }) => {
   /* the page loaded again with both alarms open: they take it over from
    * keycabd's status, not only when raised live */
   await page.reload();
-  await page.waitForSelector('[data-t=idle]');
+  await page.waitForSelector('[data-t=idle]', { state: 'attached' });
   check(await until(async () => !(await page.$eval('#alarm', (e) => e.hidden)) &&
     (await page.$$('[data-t=takeover-list] > .item')).length === 2, 5000), 'reloaded with two alarms open: the takeover is up again');
   const again = await page.$$eval('[data-t=takeover-list] > .item', (l) => l.map((e) => e.dataset.type));
