@@ -1,7 +1,7 @@
 /* An alarm that takes the screen over: a tamper, a wrong slot, a fault,
  * raised while this page is open (logged in or not), or open when it
- * loads or keycabd comes back (keycabd's status lists the open alarms). In the place of
- * whatever screen is up (#alarm in index.html; the screen is kept, and
+ * loads or keycabd comes back (keycabd's status lists the open alarms).
+ * In the place of whatever screen is up (#alarm in index.html; the screen is kept, and
  * back once the alarms are dealt with or laid aside): what happened, which key (by its
  * unit) and slot, what to do, and the action one tap away: moving a key
  * home from a wrong slot, clearing with a note, or logging in first.
