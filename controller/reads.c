@@ -134,6 +134,11 @@ json_t *kc_reads_status(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 			    json_integer(kc_store_int(ctl->st, &v,
 						      "SELECT count(*) FROM alarms WHERE cleared_ms IS NULL",
 						      "") == 0 ? v : -1));
+	json_object_set_new(rep, "alarms",
+			    kc_reply_rows(kc_store_q(ctl->st,
+					    "SELECT id AS alarm, type, key, slot, raised_ms FROM alarms"
+					    " WHERE cleared_ms IS NULL ORDER BY id",
+					    "")));
 	json_object_set_new(rep, "ids_held",
 			    json_integer(kc_store_int(ctl->st, &v,
 						      "SELECT count(*) FROM ids_held WHERE released_ms IS NULL",

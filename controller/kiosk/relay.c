@@ -7,7 +7,9 @@
  * key it does not take), the thread connects and subscribes again with a
  * doubling delay and tells the screen (event: keycabd, up and following);
  * after each new subscription it gets the status snapshot again, since
- * the events of the gap are not pushed. */
+ * the events of the gap are not pushed. The snapshot each stream starts
+ * with has the alarms open now: those raised and cleared since it was
+ * taken are folded into it. */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -57,6 +59,7 @@ static struct {
 	char *why;		 /* keycabd's refusal of subscribe, as JSON; NULL: none */
 	char *keycabd;		 /* the last keycabd message (up, following) */
 	char *status;		 /* the last status snapshot, as a message; NULL: none */
+	json_t *status_json;	 /* the same, its open alarms kept current (the relay's thread's) */
 	char *kiosk;		 /* the terminal's settings, as a message */
 	/* the thread */
 	pthread_t thread;
@@ -189,6 +192,8 @@ static void relay_set_state(bool up, bool following, json_t *why)
 	if (!up) {
 		free(rl.status);
 		rl.status = NULL;
+		json_decref(rl.status_json);
+		rl.status_json = NULL;
 	}
 	relay_keep(&rl.keycabd, copy, text, len);
 	pthread_mutex_unlock(&rl.lock);
@@ -197,7 +202,60 @@ static void relay_set_state(bool up, bool following, json_t *why)
 
 static void relay_set_status(json_t *status)
 {
+	json_decref(rl.status_json);
+	rl.status_json = json_incref(status);
 	relay_replace(&rl.status, "status", status);
+}
+
+/* An alarm raised or cleared (ev: keycabd's event): the status kept for
+ * each stream's start lists the alarms open now (alarms, open_alarms), so
+ * a page loaded later knows them. Returns that status as a message, NULL
+ * when ev is no alarm's or there is none. */
+static char *relay_status_alarm(const json_t *ev)
+{
+	const char *type = json_string_value(json_object_get(ev, "type"));
+	json_t *d = json_object_get(ev, "data"), *list = json_object_get(rl.status_json, "alarms"), *a;
+	json_int_t id = json_integer_value(json_object_get(d, "alarm"));
+	size_t i;
+
+	if (!type || !json_is_array(list) || !id)
+		return NULL;
+	if (strcmp(type, "alarm.raised") == 0) {
+		json_array_append_new(list, json_pack("{s:I, s:O?, s:O?, s:O?, s:O?}", "alarm", id, "type",
+						      json_object_get(d, "alarm_type"), "key",
+						      json_object_get(ev, "key"), "slot",
+						      json_object_get(ev, "slot"), "raised",
+						      json_object_get(ev, "ts")));
+	} else if (strcmp(type, "alarm.cleared") == 0) {
+		json_array_foreach(list, i, a) {
+			if (json_integer_value(json_object_get(a, "alarm")) == id) {
+				json_array_remove(list, i);
+				break;
+			}
+		}
+	} else {
+		return NULL;
+	}
+	json_object_set_new(rl.status_json, "open_alarms", json_integer((json_int_t)json_array_size(list)));
+	return relay_format("status", json_incref(rl.status_json), NULL);
+}
+
+/* keycabd's event to every stream, and the status kept with it, at once:
+ * a stream opened after has both or neither. */
+static void relay_event(json_t *ev)
+{
+	char *status = relay_status_alarm(ev), *text;
+	size_t len;
+
+	text = relay_format("ev", json_incref(ev), &len);
+	pthread_mutex_lock(&rl.lock);
+	if (status) {
+		free(rl.status);
+		rl.status = status;
+	}
+	if (text)
+		relay_queue(text, len, NULL);
+	pthread_mutex_unlock(&rl.lock);
 }
 
 /* ---- the pages' streams ---- */
@@ -401,7 +459,10 @@ static void relay_push(json_t *line)
 		if (strcmp(push, relay_pushes[i].push) != 0 || !json_is_object(obj))
 			continue;
 		relay_said(obj);
-		kiosk_relay_publish(relay_pushes[i].event, json_incref(obj), NULL);
+		if (strcmp(relay_pushes[i].event, "ev") == 0)
+			relay_event(obj);
+		else
+			kiosk_relay_publish(relay_pushes[i].event, json_incref(obj), NULL);
 		return;
 	}
 	kc_debug("keycabd sent a line that is no push the screen takes; ignored");
@@ -575,6 +636,8 @@ void kiosk_relay_free(void)
 		rl.ring[i].text = NULL;
 	}
 	free(rl.status);
+	json_decref(rl.status_json);
+	rl.status_json = NULL;
 	free(rl.kiosk);
 	free(rl.keycabd);
 	free(rl.why);

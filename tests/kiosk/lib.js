@@ -129,7 +129,8 @@ async function shell(what) {
 }
 
 // A PIN login at a terminal's page, as a person taps it: the name, the pad,
-// OK; waits out keycabd's slowing of the terminal's failed logins.
+// OK; waits out keycabd's slowing of the terminal's failed logins. Logged
+// in, home may lie under alarms that take the screen over.
 async function loginPin(term, person, pin) {
   const page = term.page;
   await page.tap('[data-t=login-pin]');
@@ -137,7 +138,7 @@ async function loginPin(term, person, pin) {
   for (let i = 0; i < 6; i++) {
     for (const d of pin) await page.tap(`[data-k="${d}"]`);
     await page.tap('[data-t=pin-ok]');
-    await page.waitForSelector('[data-t=tile-find], [data-t=refusal]');
+    await page.waitForSelector('[data-t=tile-find], [data-t=refusal]', { state: 'attached' });
     if (await page.$('[data-t=tile-find]')) return true;
     const w = /请等待 (\d+) 秒/.exec(await page.textContent('[data-t=refusal]'));
     if (!w) return false;

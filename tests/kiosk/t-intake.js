@@ -152,6 +152,9 @@ browserTest('t-intake', async ({ terminal }) => {
   const last = free.filter((s) => s !== eslot && !taken.some((x) => x.slot === s))[0];
   await sim(`insert ${last} 0x3999`);
   await until(async () => kc('alarms').alarms.some((a) => a.slot === last), 5000);
+  /* its alarm takes the screen over: laid aside (稍后处理) */
+  await page.waitForSelector('[data-t=takeover-later]');
+  await page.tap('[data-t=takeover-later]');
   await sim('clear-history');
   /* the stray key's alarm takes the screen over: the clerk sets it aside */
   await page.waitForSelector('[data-t=takeover-later]', { timeout: 5000 });

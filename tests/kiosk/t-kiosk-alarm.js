@@ -1,7 +1,8 @@
 // Alarms that speak up (t-kiosk-alarm.sh): a wrong-slot return is no
 // good return; a wrong-slot and a tamper alarm raised at the idle screen
 // take it over, the oldest first, each by its unit (never the key's
-// code) and slot, with what to do; logged in, the action is one tap away
+// code) and slot, with what to do, and again when the page is loaded
+// with them open; logged in, the action is one tap away
 // (开格归位 moves the key home); a tone and the spoken prompt come with
 // each; a slot opening is spoken too: the page asks the kiosk for
 // espeak-ng's WAV, which is checked here not silent (RMS) and of a
@@ -78,6 +79,20 @@ browserTest('t-kiosk-alarm', async ({ terminal, shots }) => {
   check(/未授权取出/.test(tm) && /3栋 203 的钥匙/.test(tm) && /A05/.test(tm) && !/K-LJ-3-203/.test(tm), 'the tamper alarm by unit and slot: ' + tm);
   check(await asked('/api/speech/alarm_tamper?slot=A05'), 'the tamper alarm is spoken too');
   await t.shot('takeover-two');
+
+  /* the page loaded again with both alarms open: they take it over from
+   * keycabd's status, not only when raised live */
+  await page.reload();
+  await page.waitForSelector('[data-t=idle]', { state: 'attached' });
+  check(await until(async () => !(await page.$eval('#alarm', (e) => e.hidden)) &&
+    (await page.$$('[data-t=takeover-list] > .item')).length === 2, 5000), 'reloaded with two alarms open: the takeover is up again');
+  const again = await page.$$eval('[data-t=takeover-list] > .item', (l) => l.map((e) => e.dataset.type));
+  check(again.join(',') === 'wrong_slot,tamper', 'both, the oldest first: ' + again.join(','));
+  const w2 = await text('[data-t=alarm-takeover] [data-type=wrong_slot]');
+  check(/放错格口 · \d\d\/\d\d \d\d:\d\d/.test(w2) && /1栋 103 的钥匙/.test(w2) && /A08/.test(w2) && /应在 A07 号格/.test(w2) && !/K-HY-1-103/.test(w2),
+    'what happened and when, the key by its unit, the slot and its own slot: ' + w2);
+  check(!!(await page.$('[data-t=takeover-login]')), 'nobody logged in: 登录处理 one tap away');
+  await t.shot('takeover-reloaded');
 
   /* logged in from the takeover: the action is one tap away */
   check(await pinLogin('[data-t=takeover-login]'), 'logged in from the takeover (登录处理)');

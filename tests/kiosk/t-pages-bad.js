@@ -8,7 +8,8 @@
 //    script then checks keyauditd's DB against the outbox);
 // 3. keycabd restarting under open pages: the banner, ops refused with the
 //    kiosk's message, then recovered without a reload (the status snapshot,
-//    each page's login as the kiosk reports it).
+//    each page's login as the kiosk reports it; the alarm of a key gone
+//    while keycabd was down taking the screen over from the status).
 // Env: KIOSK_A_URL, KIOSK_B_URL, KIOSK_A_PAIR, KIOSK_B_PAIR (each kiosk's pairing page), SIM_CONTROL, KEYCAB_SOCKET, T.
 'use strict';
 const { execFileSync } = require('child_process');
@@ -141,6 +142,13 @@ async function keycabdRestart(a, b) {
   for (const [term, n] of [[a, 'A'], [b, 'B']])
     check(await until(async () => (await text(term, '[data-t=alarms-badge]')) === `${alarms1} 个未处理告警`, 5000),
       `terminal ${n}'s header from the new status: ${alarms1} 个未处理告警`, await text(term, '[data-t=alarms-badge]'));
+  /* the alarm of a key gone while keycabd was down: in the new status, it
+   * takes both screens over; laid aside (稍后处理) */
+  for (const [term, n] of [[a, 'A'], [b, 'B']]) {
+    check(await until(() => visible(term, '[data-t=alarm-takeover] [data-type=tamper]'), 5000),
+      `terminal ${n}: the tamper of the key gone while keycabd was down takes the screen over`, await text(term, '#alarm'));
+    await term.page.tap('[data-t=takeover-later]');
+  }
   check(/王芳/.test(await text(a, '#who')), 'terminal A: still logged in as 王芳 (the kiosk says so)', await text(a, '#who'));
   check(await until(() => visible(b, '[data-t=idle]'), 5000) && !(await text(b, '#who')),
     'terminal B: keycabd lost 李娜\'s session: back to the idle screen by itself');

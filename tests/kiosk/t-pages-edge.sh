@@ -3,15 +3,17 @@
 # the terminal (tests/kiosk/edge-screens.js) in a real headless Chromium
 # with touch, three notices up, at 1024x600 and 1280x800: every button on
 # screen without scrolling; against keycabd on keycab-sim with the demo
-# estate, served by keycab-kiosk. The estate adds: a letter for
+# estate and six free slots (A09-A14, tests/kiosk/intake-cabinet.sh) for
+# the keys taken in, served by keycab-kiosk. The estate adds: a letter for
 # K-HY-1-101, K-HY-1-104 out, K-HY-1-103 put back in A08 (a wrong-slot
 # alarm, and its inspection to record).
 # Screenshots (1024x600): $BUILD/test-logs/kiosk/t-pages-edge/.
 source "$KEYCAB_SRC/tests/controller/lib.sh"
 source "$KEYCAB_SRC/tests/kiosk/lib.sh"
+source "$KEYCAB_SRC/tests/kiosk/intake-cabinet.sh"
 kiosk_browser
 KC_WINDOW=3s
-kc_start
+intake_cabinet_start 6
 "$KEYCAB_SRC/tests/demo/estate/setup.sh" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; exit 1; }
 login S01 1111
 ENT=$(kc --json entrustments | json "[e['entrustment'] for e in d['entrustments'] if e['key']=='K-HY-1-101'][0]")

@@ -1,7 +1,8 @@
 /* The cabinet's live state: the event stream (/api/events: kiosk,
  * status, ev, link, storage, keycabd, login, logout) and what each
  * message changes: returns (a key back in another key's slot is said to
- * be), alarms that take the screen over (screen-alarm.js). */
+ * be), alarms that take the screen over (screen-alarm.js), raised or
+ * open in the status. */
 import { S } from './state.js';
 import { idTypeName, nameOf, t, unitName, unitOf } from './words.js';
 import { btn, rerender, show } from './dom.js';
@@ -10,7 +11,7 @@ import { header, notice } from './header.js';
 import { endSession, loggedIn, recheck } from './session.js';
 import { inspectForm } from './screen-inspect.js';
 import { outList } from './screen-out.js';
-import { alarmCleared, alarmRaised } from './screen-alarm.js';
+import { alarmCleared, alarmRaised, alarmsOpen } from './screen-alarm.js';
 
 /* ---- events ---- */
 export function onStatus(st) {
@@ -24,6 +25,7 @@ export function onStatus(st) {
   S.following = true;
   S.why = null;
   header();
+  alarmsOpen(st.alarms);
 }
 export function onEvent(ev) {
   var d = ev.data || {}, loan = d.loan;

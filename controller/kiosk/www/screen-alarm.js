@@ -1,6 +1,7 @@
 /* An alarm that takes the screen over: a tamper, a wrong slot, a fault,
- * raised while this page is open (logged in or not). In the place of
- * whatever screen is up (#alarm in index.html; the screen is kept, and
+ * raised while this page is open (logged in or not), or open when it
+ * loads or keycabd comes back (keycabd's status lists the open alarms).
+ * In the place of whatever screen is up (#alarm in index.html; the screen is kept, and
  * back once the alarms are dealt with or laid aside): what happened, which key (by its
  * unit) and slot, what to do, and the action one tap away: moving a key
  * home from a wrong slot, clearing with a note, or logging in first.
@@ -25,6 +26,26 @@ var up = [], aside = false;
 function byId(x, y) { return x.alarm - y.alarm; }
 function lay(on) { aside = !on; takeoverRender(); }
 
+/* An alarm up, from keycabd's row of it (k) and what the page had of it (a). */
+function upFrom(k, a) {
+  a = a || {};
+  return { alarm: k.alarm, type: k.type || a.type, key: k.key || a.key, unit: a.unit, slot: k.slot || a.slot, raised: k.raised || a.raised };
+}
+/* From keycabd's status (its open alarms, on each subscription: the page
+ * loaded, keycabd back): those of the types above are up; one the page
+ * did not have takes the screen over with a tone, as if raised now. */
+export function alarmsOpen(rows) {
+  if (!rows) return;
+  var had = {}, fresh = false;
+  up.forEach(function (a) { had[a.alarm] = a; });
+  up = rows.filter(function (k) { return TAKEOVER.indexOf(k.type) >= 0; }).map(function (k) {
+    if (!had[k.alarm]) fresh = true;
+    return upFrom(k, had[k.alarm]);
+  }).sort(byId);
+  if (!fresh) return takeoverRender();
+  tone();
+  lay(true);
+}
 /* From keycabd's event (alarm.raised). */
 export function alarmRaised(ev) {
   var d = ev.data || {};
@@ -55,10 +76,7 @@ function refresh() {
     if (!rep.ok) return;
     var open = {};
     (rep.alarms || []).forEach(function (a) { open[a.alarm] = a; });
-    up = up.filter(function (a) { return open[a.alarm]; }).map(function (a) {
-      var k = open[a.alarm];
-      return { alarm: a.alarm, type: k.type || a.type, key: k.key || a.key, unit: a.unit, slot: k.slot || a.slot, raised: k.raised || a.raised };
-    });
+    up = up.filter(function (a) { return open[a.alarm]; }).map(function (a) { return upFrom(open[a.alarm], a); });
     takeoverRender();
   });
 }
