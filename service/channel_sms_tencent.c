@@ -106,9 +106,9 @@ static int tencent_send(CURL *c, const struct kc_send_msg *m, struct kc_send_res
 	kc_phone_e164(m->phone, e164, sizeof(e164));
 	json_array_foreach(m->params, i, pv)
 		json_array_append(vals, json_array_get(pv, 1));
-	req = json_pack("{s:[s], s:s, s:s, s:s, s:o, s:s}", "PhoneNumberSet", e164, "SmsSdkAppId", m->ch->app_id,
-			"SignName", m->ch->sign_name, "TemplateId", m->template_id, "TemplateParamSet", vals,
-			"SessionContext", m->out_id);
+	req = json_pack("{s:o, s:s, s:s, s:s, s:o, s:s}", "PhoneNumberSet", json_pack("[s]", e164),
+			"SmsSdkAppId", m->ch->app_id, "SignName", m->ch->sign_name, "TemplateId", m->template_id,
+			"TemplateParamSet", vals, "SessionContext", m->out_id);
 	sodium_memzero(e164, sizeof(e164));
 	if (!req)
 		return -1;
