@@ -274,7 +274,7 @@ int kc_config_department_key(struct kc_audit_config *cfg, const char *section, c
 			return -EINVAL;
 		}
 	if (!*value || strpbrk(value, " \t,:|")) {
-		snprintf(err, errlen, "expected one channel, the department's group (工程部 = wecom_eng)");
+		snprintf(err, errlen, "expected one channel, the department's group (DEPARTMENT = CHANNEL)");
 		return -EINVAL;
 	}
 	n = realloc(cfg->departments, (size_t)(cfg->ndepartments + 1) * sizeof(*n));

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/event.h"
+#include "common/msg.h"
 #include "common/util.h"
 #include "service/cabinet_watch.h"
 #include "service/chain.h"
@@ -216,12 +217,17 @@ static int store_event(struct kc_db *db, const struct kc_audit_config *cfg, stru
 	 * alarm names it, so the gap in the reports is visible. */
 	r = kc_derive_stored(db, cfg, ch->key, ev, ts_ms, now_ms);
 	if (r == -EINVAL) {
+		/* in English from the catalogue's sentence, which the
+		 * console and the notices render in the reader's language */
+		json_t *m = kc_msg_new(KCM_ingest_underivable, "{s:I, s:s}", "seq", (json_int_t)seq, "event_type",
+				       json_string_value(json_object_get(ev, "type")) ?: "?");
 		char msg[300];
 
-		snprintf(msg, sizeof(msg),
-			 "event %lld (%s) lacks a member the reports need; it is stored in the log "
-			 "but left out of the reports",
-			 (long long)seq, json_string_value(json_object_get(ev, "type")));
+		if (!m || kc_msg_render(m, KC_LANG_EN, msg, sizeof(msg)) < 0) {
+			json_decref(m);
+			return -ENOMEM;
+		}
+		json_decref(m);
 		r = raise_ingest_alarm(db, cfg, ch->cabinet, "underivable", seq, msg, now_ms);
 		if (r < 0)
 			return r;

@@ -172,13 +172,17 @@ static const char *reason_one(enum kc_lang lang, const char *s, char *out, size_
 {
 	for (int c = 0; c < KCM__COUNT; c++) {
 		json_t *params = json_object(), *msg;
-		const char *rest = NULL;
+		const char *rest = NULL, *type;
 		int ok = match(kc_msg_template((enum kc_msg_code)c), s, params, &rest);
 
 		if (!ok) {
 			json_decref(params);
 			continue;
 		}
+		/* an event's type as the key log names it */
+		type = json_string_value(json_object_get(params, "event_type"));
+		if (type)
+			json_object_set_new(params, "event_type", json_string(kc_keylog_type_name(lang, type)));
 		msg = json_pack("{s:s, s:o}", "code", kc_msg_name((enum kc_msg_code)c), "params", params);
 		ok = msg && kc_msg_render(msg, lang, out, len) == 0;
 		json_decref(msg);

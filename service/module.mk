@@ -120,3 +120,6 @@ DEBS_TEST += python3-nacl python3-aiosmtpd
 # overdue keys to the borrower's department's WeCom group ([departments],
 # route target department), two local robots
 TEST_SCRIPTS += tests/service/t-departments.py
+# one of each notice kind routed to its channel and person ([route],
+# [departments]), the texts checked in Chinese
+TEST_SCRIPTS += tests/service/t-notice-routes.py
