@@ -244,7 +244,7 @@ alarm.en = Cabinet alarm ({alarm_type}): slot {slot} of {cabinet}: {detail}
         check(window <= 20 and ts[-1] - t0 >= 59, "at most 20 in any minute; the last %.0f s after ingest" % (ts[-1] - t0))
         loan = [b for t, b in got if b["msgtype"] == "text"]
         check(len(loan) == 1 and loan[0]["text"]["mentioned_mobile_list"] == ["13900139000"] and
-              "KR1" in loan[0]["text"]["content"], "overdue loan: a text message mentioning the borrower")
+              "李四" in loan[0]["text"]["content"] and "KR1" not in loan[0]["text"]["content"], "overdue loan: a text message mentioning the borrower")
         md = [b["markdown"]["content"] for t, b in got if b["msgtype"] == "markdown"]
         longest = max(md, key=lambda c: len(c.encode()))
         check(4093 < len(longest.encode()) <= 4096,

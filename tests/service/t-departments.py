@@ -117,18 +117,18 @@ loan_overdue = department|cs
         say("== 工程部's overdue key: 工程部's robot, not 客服部's")
         eng = [b for t, k, b in wecom if k == WECOM_KEY]
         cs = [b for t, k, b in wecom if k == WECOM_KEY2]
-        kr1 = [b for b in eng if "KR1" in b["text"]["content"]]
+        kr1 = [b for b in eng if "王工" in b["text"]["content"]]
         check(len(kr1) == 1, "KR1 reached 工程部's robot once (%d)" % len(kr1))
         text = kr1[0]["text"]["content"] if kr1 else ""
         say("  " + text)
         check("钥匙逾期未还" in text and "王工" in text and "E01" not in text,
               "in Chinese, the borrower by name")
         check(kr1 and kr1[0]["text"]["mentioned_mobile_list"] == [ENG_PHONE], "the borrower mentioned by number")
-        check(not [b for b in cs if "KR1" in b["text"]["content"]], "KR1 not at 客服部's robot")
-        kr2 = [b for b in cs if "KR2" in b["text"]["content"]]
+        check(not [b for b in cs if "王工" in b["text"]["content"]], "KR1 not at 客服部's robot")
+        kr2 = [b for b in cs if "张客服" in b["text"]["content"]]
         check(len(kr2) == 1 and "张客服" in kr2[0]["text"]["content"] and
               kr2[0]["text"]["mentioned_mobile_list"] == [CS_PHONE] and
-              not [b for b in eng if "KR2" in b["text"]["content"]],
+              not [b for b in eng if "张客服" in b["text"]["content"]],
               "客服部's overdue key: 客服部's robot only")
         fields = json.loads(svc.sql("SELECT payload FROM notices WHERE key = 'KR1'")[0][0])["fields"]
         check(fields.get("department") == "工程部", "the notice carries the department (%s)" % fields.get("department"))
@@ -142,7 +142,7 @@ loan_overdue = department|cs
         kr4 = [r for r in rows if r[0] == "KR4"]
         check(sorted((r[1], r[3]) for r in kr4) == [("cs", "delivered"), ("department", "failed")],
               "site SX: [route] records no group, [route SX] sends to its fallback cs (%s)" % kr4)
-        check(len([b for b in cs if "KR4" in b["text"]["content"]]) == 1, "KR4 at 客服部's robot, the fallback")
+        check(len([b for b in cs if "赵保安" in b["text"]["content"]]) == 1, "KR4 at 客服部's robot, the fallback")
 
         say("== no clear phone number in the log or the database")
         svc.stop()

@@ -295,8 +295,8 @@ ingest_refused = mail:manager@example.com
             times[k] = end   # an entrustment's notice: its end, in the site's time
         names = {"before_end": "刘建国", "end": "刘建国", "reminder": "刘建国", "key_out": "张伟", "key_back": "张伟",
                  "loan_overdue": "张伟"}
-        # the key's tag (K-YG-…) is what staff find the key by: not a code
-        codes = re.compile(r"(?<!K-)YG-\d|E01|O01|S01|tamper|fault|relays of|slot |[A-Za-z]{4,} [a-z]{3,}")
+        # a key by its unit (1栋101), never by its code (K-YG-1-101)
+        codes = re.compile(r"YG-\d|E01|O01|S01|tamper|fault|relays of|slot |[A-Za-z]{4,} [a-z]{3,}")
         for k in sorted(expect):
             for _, p in notices.get(k, []):
                 zh = p["text_zh"]

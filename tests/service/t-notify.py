@@ -116,7 +116,8 @@ try:
           "alarm notices with the configured English template, the alarm's type as words")
     check(sorted(b["fields"]["alarm_type"] for b in al) == ["tamper", "wrong_slot"],
           "the JSON's fields keep the alarm types' codes")
-    check(any(b["type"] == "loan.overdue" and "KR1" in b["text_en"] for b in bodies.values()), "overdue-loan notice")
+    check(any(b["type"] == "loan.overdue" and "2栋206" in b["text_zh"] and "KR1" not in b["text_zh"] + b["text_en"]
+              for b in bodies.values()), "overdue-loan notice: the key by its unit (2栋206), not its code")
     check(all("123X" not in json.dumps(b) for p, t, b, n in got), "no ID number fragment in any notice")
 
     say("== delivery state in report 3")
