@@ -126,6 +126,7 @@ TEST_SCRIPTS += tests/kiosk/t-kiosk-pair.sh tests/kiosk/t-kiosk-live.sh tests/ki
 DEBS_TEST += chromium fonts-wqy-microhei cage iproute2
 # the terminal's spoken prompts (controller/kiosk/voice.c): espeak-ng's Mandarin
 DEBS_TEST += espeak-ng
+DEBS_DEMO += espeak-ng
 # node and npm run the browser tests: Debian's packages unless the
 # machine has them already (a nodejs that bundles npm conflicts with npm)
 CMDS_TEST += node:nodejs npm:npm
