@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(os.environ.get("KEYCAB_SRC", "."), "tests", "ser
 import svc as S  # noqa: E402
 from svc import Service, seal  # noqa: E402
 import gateways  # noqa: E402
-from gateways import (ALI_ID, ALI_SECRET, SMTP_PASS, TC_ID, TC_SECRET, WECOM_KEY, start_http,  # noqa: E402
+from gateways import (ALI_SECRET, SMTP_PASS, TC_SECRET, WECOM_KEY, start_http, aliyun_section, tencent_section, smtp_section,  # noqa: E402
                       start_smtp)
 from nacl.public import PublicKey, SealedBox  # noqa: E402
 
@@ -50,27 +50,8 @@ url = %(base)s/slowhook
 type = wecom
 url = %(base)s/cgi-bin/webhook/send
 per_minute = 0
-[channel ali]
-type = sms_aliyun
-url = %(base)s/aliyun/
-key_id = %(ali)s
-sign_name = 阳光物业
-template.alarm = SMS_1 key slot
-[channel tsms]
-type = sms_tencent
-url = %(base)s/tencent/
-key_id = %(tc)s
-app_id = 1400006666
-region = ap-guangzhou
-sign_name = 阳光物业
-template.alarm = 1 key slot
-[channel mail]
-type = smtp
-url = smtp://127.0.0.1:%(smtp)d
-key_id = keycab@example.com
-from = keycab@example.com
-ca_file = %(crt)s
-""" % dict(base=base, ali=ALI_ID, tc=TC_ID, smtp=smtp_port, crt=crt)
+""" % dict(base=base) + aliyun_section("ali", base, "template.alarm = SMS_1 key slot\n") + \
+    tencent_section("tsms", base, "template.alarm = 1 key slot\n") + smtp_section("mail", smtp_port, crt)
 
 
 def service(name, route):

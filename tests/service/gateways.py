@@ -43,6 +43,25 @@ bad_sigs = []   # what failed a signature check
 mail = []       # (rcpt, content bytes)
 
 
+def aliyun_section(name, base, templates=""):
+    """keyauditd.conf's [channel NAME] of Aliyun SMS at the local server base;
+    templates: its template.<kind> lines."""
+    return ("[channel %s]\ntype = sms_aliyun\nurl = %s/aliyun/\nkey_id = %s\nsign_name = 阳光物业\n%s"
+            % (name, base, ALI_ID, templates))
+
+
+def tencent_section(name, base, templates=""):
+    """[channel NAME] of Tencent Cloud SMS at the local server base."""
+    return ("[channel %s]\ntype = sms_tencent\nurl = %s/tencent/\nkey_id = %s\napp_id = 1400006666\n"
+            "region = ap-guangzhou\nsign_name = 阳光物业\n%s" % (name, base, TC_ID, templates))
+
+
+def smtp_section(name, smtp_port, crt):
+    """[channel NAME] of e-mail through the local SMTP server (STARTTLS, crt its CA)."""
+    return ("[channel %s]\ntype = smtp\nurl = smtp://127.0.0.1:%d\nkey_id = keycab@example.com\n"
+            "from = keycab@example.com\nca_file = %s\n" % (name, smtp_port, crt))
+
+
 def reply(h, code, obj):
     data = json.dumps(obj).encode()
     h.send_response(code)

@@ -29,7 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svc import Service, check, finish, say, seal  # noqa: E402
-from gateways import (ALI_ID, PHONES, SECRETS, SMTP_PASS, TC_ID, TC_SECRET, ALI_SECRET, TIMEOUT_MS,  # noqa: E402
+from gateways import (PHONES, aliyun_section, tencent_section, smtp_section, SECRETS, SMTP_PASS, TC_SECRET, ALI_SECRET, TIMEOUT_MS,  # noqa: E402
                       WECOM_BAD_KEY, WECOM_KEY, WECOM_KEY2, ali, bad_sigs, mail, start_http, start_smtp, tc, wecom)
 
 from nacl.public import PublicKey, SealedBox  # noqa: E402
@@ -68,27 +68,7 @@ per_minute = 0
 type = wecom
 url = %(base)s/cgi-bin/webhook/send
 format = text
-[channel ali]
-type = sms_aliyun
-url = %(base)s/aliyun/
-key_id = %(ali_id)s
-sign_name = 阳光物业
-template.before_end = SMS_154950909 owner_name unit end
-[channel tsms]
-type = sms_tencent
-url = %(base)s/tencent/
-key_id = %(tc_id)s
-app_id = 1400006666
-region = ap-guangzhou
-sign_name = 阳光物业
-template.before_end = 1110001 owner_name unit end
-[channel mail]
-type = smtp
-url = smtp://127.0.0.1:%(smtp)d
-key_id = keycab@example.com
-from = keycab@example.com
-ca_file = %(crt)s
-[route]
+%(sections)s[route]
 before_end = ali:person, tsms:person
 loan_overdue = desk:person
 alarm = desk, unpaced
@@ -100,8 +80,10 @@ alarm = mail:sx-manager@example.com
 [templates]
 alarm.zh = 钥匙柜报警（{alarm_type}）：{cabinet}的{slot}号格：{detail}
 alarm.en = Cabinet alarm ({alarm_type}): slot {slot} of {cabinet}: {detail}
-""" % dict(to=TIMEOUT_MS, secrets=secrets, keyfile=keyfile, base=base, ali_id=ALI_ID, tc_id=TC_ID,
-           smtp=smtp_port, crt=crt)
+""" % dict(to=TIMEOUT_MS, secrets=secrets, keyfile=keyfile, base=base,
+           sections=aliyun_section("ali", base, "template.before_end = SMS_154950909 owner_name unit end\n") +
+           tencent_section("tsms", base, "template.before_end = 1110001 owner_name unit end\n") +
+           smtp_section("mail", smtp_port, crt))
     svc = Service(conf_extra=conf, tmp=tmp)
 
     say("== the configuration: a rule naming an unknown channel, a secrets file others may read")

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svc import Service, check, fill, finish, forward, iso, say, seal  # noqa: E402
-from gateways import (ALI_ID, ALI_SECRET, SMTP_PASS, WECOM_KEY, WECOM_KEY2, ali, bad_sigs, mail,  # noqa: E402
+from gateways import (ALI_SECRET, SMTP_PASS, WECOM_KEY, WECOM_KEY2, aliyun_section, smtp_section, ali, bad_sigs, mail,  # noqa: E402
                       start_http, start_smtp, wecom)
 
 from nacl.public import PublicKey, SealedBox  # noqa: E402
@@ -88,18 +88,7 @@ format = text
 type = wecom
 url = %(base)s/cgi-bin/webhook/send
 format = text
-[channel sms]
-type = sms_aliyun
-url = %(base)s/aliyun/
-key_id = %(ali_id)s
-sign_name = 阳光物业
-%(templates)s[channel mail]
-type = smtp
-url = smtp://127.0.0.1:%(smtp)d
-key_id = keycab@example.com
-from = keycab@example.com
-ca_file = %(crt)s
-[departments]
+%(sections)s[departments]
 工程部 = eng
 [route]
 before_end = sms:person
@@ -115,8 +104,8 @@ key_out = sms:person
 key_back = sms:person
 daily_summary = mail:supervisor@example.com
 ingest_refused = mail:manager@example.com
-""" % dict(secrets=secrets, keyfile=keyfile, base=base, ali_id=ALI_ID, smtp=smtp_port, crt=crt,
-           templates=templates)
+""" % dict(secrets=secrets, keyfile=keyfile, base=base,
+           sections=aliyun_section("sms", base, templates) + smtp_section("mail", smtp_port, crt))
     svc = Service(conf_extra=conf, tmp=tmp)
     r = svc.cmd("check-config")
     check(r.returncode == 0, "the configuration is taken (%s)" % r.stderr.strip())
