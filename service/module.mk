@@ -127,3 +127,6 @@ TEST_SCRIPTS += tests/service/t-notice-routes.py
 TEST_PROGRAMS += t-feed-unit
 t-feed-unit_SRCS := tests/service/t-feed-unit.c
 t-feed-unit_LIBS := service common
+# the feed over HTTP (service/http_feed.c): held polls, refusals, 1,000
+# polls held on 4 threads
+TEST_SCRIPTS += tests/service/t-feed.py
