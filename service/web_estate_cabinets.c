@@ -177,7 +177,7 @@ static const char *state_word(struct est_page *p, const char *state)
 		return ET(p, "applied");
 	if (strcmp(state, "refused") == 0)
 		return ET(p, "refused");
-	return ET(p, "pending");
+	return ET(p, "not yet applied");
 }
 
 static void change_row(struct est_page *p, const char *site, const json_t *c, const json_t *datas)
@@ -252,7 +252,7 @@ static int cabinet_block(struct est_page *p, const json_t *cab, const json_t *si
 	}
 	sbuf_printf(p->b, "</p><p class=\"counts\">%s <b class=\"applied\">%lld</b> · %s <b class=\"pending\">%lld</b> · "
 			  "%s <b class=\"refused\">%lld</b></p>",
-		    ET(p, "applied"), (long long)json_integer_value(json_object_get(st, "applied")), ET(p, "pending"),
+		    ET(p, "applied"), (long long)json_integer_value(json_object_get(st, "applied")), ET(p, "not yet applied"),
 		    (long long)json_integer_value(json_object_get(st, "pending")), ET(p, "refused"),
 		    (long long)json_integer_value(json_object_get(st, "refused")));
 	if (p->admin) {
