@@ -176,6 +176,13 @@ def main():
     tmp = tempfile.mkdtemp(prefix="bench-feed-")
     svc = Service(tmp=tmp, conf_extra="[server]\nper_address_limit = 20000\nmax_connections = 20000\n"
                   "threads = 4\n[estate]\nfeed_held_max = 20000\n")
+    try:
+        run(svc, tmp)
+    finally:
+        svc.stop()
+
+
+def run(svc, tmp):
     svc.add_user(ADMIN[0], "admin", ADMIN[1])
     ids = ["C%04d" % i for i in range(N)]
     toks = []
@@ -204,7 +211,6 @@ def main():
     asyncio.run(part_two(svc, cabs, two))
     applied = svc.sql("SELECT count(*) FROM feed f WHERE state = 'applied' AND change ="
                       " (SELECT max(change) FROM feed WHERE cabinet = f.cabinet)")[0][0]
-    svc.stop()
     ch, he = one["change_ms"], one["health_ms"]
     print("estate feed: change at the office -> the cabinet's estate.applied stored: p50 %.1f ms, p99 %.1f ms"
           " (%d changes); GET /healthz in the same run: p50 %.2f ms, p99 %.2f ms; ratio p50 %.0fx"
