@@ -22,7 +22,8 @@ static const char estate_style[] =
 	"form.new{border:1px solid #bbb;padding:.5em;margin:1em 0;max-width:60em}"
 	".subnav a{margin-right:1em}#enrol-code{font-size:28px;letter-spacing:.15em;font-weight:bold}"
 	"@media screen and (max-width:700px){form.estate label{display:block;white-space:normal;margin:.3em 0}"
-	"form.estate input,form.estate select,form.estate textarea{display:block;width:100%;box-sizing:border-box;"
+	"form.estate input:not([type=checkbox]),form.estate select,form.estate textarea{display:block;width:100%;"
+	"box-sizing:border-box;"
 	"font-size:16px}form.estate button{font-size:16px;padding:.4em 1em;margin:.3em 0}}</style>\n";
 
 /* A form's field and how it becomes a member of the row. */
