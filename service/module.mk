@@ -123,3 +123,12 @@ TEST_SCRIPTS += tests/service/t-departments.py
 # one of each notice kind routed to its channel and person ([route],
 # [departments]), the texts checked in Chinese
 TEST_SCRIPTS += tests/service/t-notice-routes.py
+# bulk import of people, units and keys from a spreadsheet (service/
+# import_sheet*.c: CSV and XLSX on libzip and expat; import_preview.c,
+# web_import.c); kc-sheet-fixture writes the tests' workbooks with
+# libxlsxwriter
+TEST_PROGRAMS += t-estate-import-sheet
+t-estate-import-sheet_SRCS := tests/service/t-estate-import-sheet.c
+t-estate-import-sheet_LIBS := service common
+TEST_TOOLS += kc-sheet-fixture
+kc-sheet-fixture_SRCS := tests/service/kc-sheet-fixture.c
