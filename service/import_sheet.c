@@ -93,12 +93,12 @@ int sheet_cell(struct sheet_build *b, long col, const char *s, size_t n)
 		return 0;
 	if (col >= KC_SHEET_MAX_COLS)
 		return sheet_refuse(b, -E2BIG,
-				    kc_msg_new(KCM_import_too_many_columns, "{s:I, s:i}", "line", (json_int_t)b->line,
+				    kc_msg_new(KCM_sheet_too_many_columns, "{s:I, s:i}", "line", (json_int_t)b->line,
 					       "max", KC_SHEET_MAX_COLS));
 	kc_sheet_column_name((int)col, name);
 	if (utf8_chars((const char *)u, n) > KC_SHEET_CELL_MAX)
 		return sheet_refuse(b, -E2BIG,
-				    kc_msg_new(KCM_import_cell_too_long, "{s:I, s:s, s:i}", "line", (json_int_t)b->line,
+				    kc_msg_new(KCM_sheet_cell_too_long, "{s:I, s:s, s:i}", "line", (json_int_t)b->line,
 					       "column", name, "max", KC_SHEET_CELL_MAX));
 	if (!b->cells)
 		return sheet_refuse(b, -ENOMEM, NULL);
@@ -126,7 +126,7 @@ int sheet_row_end(struct sheet_build *b)
 		return 0;
 	}
 	if (json_array_size(b->rows) > KC_SHEET_MAX_ROWS) /* the header and the rows below it */
-		return sheet_refuse(b, -E2BIG, kc_msg_new(KCM_import_too_many_rows, "{s:i}", "max", KC_SHEET_MAX_ROWS));
+		return sheet_refuse(b, -E2BIG, kc_msg_new(KCM_sheet_too_many_rows, "{s:i}", "max", KC_SHEET_MAX_ROWS));
 	row = json_pack("{s:I, s:o}", "line", (json_int_t)b->line, "cells", b->cells);
 	b->cells = NULL;
 	if (!row || json_array_append_new(b->rows, row) < 0)
@@ -149,7 +149,7 @@ int kc_sheet_read(const void *data, size_t len, json_t **rows, enum kc_sheet_for
 	*why = NULL;
 	if (len > KC_SHEET_MAX_BYTES) {
 		json_decref(b.rows);
-		*why = kc_msg_new(KCM_import_too_large, "{s:I, s:I}", "size", (json_int_t)len, "max",
+		*why = kc_msg_new(KCM_sheet_too_large, "{s:I, s:I}", "size", (json_int_t)len, "max",
 				  (json_int_t)KC_SHEET_MAX_BYTES);
 		return -E2BIG;
 	}
@@ -159,15 +159,15 @@ int kc_sheet_read(const void *data, size_t len, json_t **rows, enum kc_sheet_for
 		f = KC_SHEET_XLSX;
 		r = sheet_read_xlsx(&b, data, len);
 	} else if (starts(d, len, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8)) {
-		r = sheet_refuse(&b, -EINVAL, kc_msg_new(KCM_import_xls, NULL));
+		r = sheet_refuse(&b, -EINVAL, kc_msg_new(KCM_sheet_xls, NULL));
 	} else if (starts(d, len, "\xff\xfe", 2) || starts(d, len, "\xfe\xff", 2)) {
-		r = sheet_refuse(&b, -EINVAL, kc_msg_new(KCM_import_utf16, NULL));
+		r = sheet_refuse(&b, -EINVAL, kc_msg_new(KCM_sheet_utf16, NULL));
 	} else {
 		r = sheet_read_csv(&b, data, len);
 	}
 	json_decref(b.cells);
 	if (r == 0 && json_array_size(b.rows) == 0)
-		r = sheet_refuse(&b, -EINVAL, kc_msg_new(KCM_import_empty, NULL));
+		r = sheet_refuse(&b, -EINVAL, kc_msg_new(KCM_sheet_empty, NULL));
 	if (r < 0) {
 		json_decref(b.rows);
 		*why = b.why;

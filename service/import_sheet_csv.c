@@ -67,10 +67,10 @@ static int check_text(struct sheet_build *b, const unsigned char *s, size_t n)
 
 		if (k == 0) {
 			if (s[i] == 0)
-				return sheet_refuse(b, -EINVAL, kc_msg_new(KCM_import_binary, NULL));
+				return sheet_refuse(b, -EINVAL, kc_msg_new(KCM_sheet_binary, NULL));
 			if (looks_gbk(s, n))
-				return sheet_refuse(b, -EINVAL, kc_msg_new(KCM_import_gbk, NULL));
-			return sheet_refuse(b, -EINVAL, kc_msg_new(KCM_import_not_utf8, "{s:I}", "line", (json_int_t)line));
+				return sheet_refuse(b, -EINVAL, kc_msg_new(KCM_sheet_gbk, NULL));
+			return sheet_refuse(b, -EINVAL, kc_msg_new(KCM_sheet_not_utf8, "{s:I}", "line", (json_int_t)line));
 		}
 		line += s[i] == '\n';
 		i += k;
@@ -162,7 +162,7 @@ static int record(struct sheet_build *b, const char *s, size_t n, size_t *i, lon
 			return sheet_refuse(b, -ENOMEM, NULL);
 	}
 	if (quoted)
-		return sheet_refuse(b, -EINVAL, kc_msg_new(KCM_import_csv_quote, "{s:I}", "line", (json_int_t)open_line));
+		return sheet_refuse(b, -EINVAL, kc_msg_new(KCM_sheet_csv_quote, "{s:I}", "line", (json_int_t)open_line));
 	r = sheet_cell(b, col, c->p ? c->p : "", c->len);
 	return r < 0 ? r : sheet_row_end(b);
 }

@@ -113,7 +113,7 @@ static void XMLCALL on_doctype(void *ud, const XML_Char *name, const XML_Char *s
 	struct xlsx *x = ud;
 
 	(void)name, (void)sysid, (void)pubid, (void)internal;
-	fail(x, -EINVAL, kc_msg_new(KCM_import_xlsx_xml, "{s:s, s:I}", "part", x->part, "line", (json_int_t)XML_GetCurrentLineNumber(x->parser)));
+	fail(x, -EINVAL, kc_msg_new(KCM_sheet_xlsx_xml, "{s:s, s:I}", "part", x->part, "line", (json_int_t)XML_GetCurrentLineNumber(x->parser)));
 }
 
 static void XMLCALL on_end_ignore(void *ud, const XML_Char *name)
@@ -140,8 +140,8 @@ static int read_part(struct xlsx *x, const char *path, XML_StartElementHandler s
 		if (zip_error_code_zip(ze) == ZIP_ER_NOENT)
 			return -ENOENT;
 		if (zip_error_code_zip(ze) == ZIP_ER_NOPASSWD || zip_error_code_zip(ze) == ZIP_ER_ENCRNOTSUPP)
-			return sheet_refuse(x->b, -EINVAL, kc_msg_new(KCM_import_xlsx_encrypted, NULL));
-		return sheet_refuse(x->b, -EINVAL, kc_msg_new(KCM_import_xlsx_damaged, "{s:s}", "part", path));
+			return sheet_refuse(x->b, -EINVAL, kc_msg_new(KCM_sheet_xlsx_encrypted, NULL));
+		return sheet_refuse(x->b, -EINVAL, kc_msg_new(KCM_sheet_xlsx_damaged, "{s:s}", "part", path));
 	}
 	x->parser = XML_ParserCreateNS("UTF-8", NS_SEP);
 	if (!x->parser) {
@@ -157,20 +157,20 @@ static int read_part(struct xlsx *x, const char *path, XML_StartElementHandler s
 	for (;;) {
 		n = zip_fread(f, buf, sizeof(buf));
 		if (n < 0) {
-			r = sheet_refuse(x->b, -EINVAL, kc_msg_new(KCM_import_xlsx_damaged, "{s:s}", "part", path));
+			r = sheet_refuse(x->b, -EINVAL, kc_msg_new(KCM_sheet_xlsx_damaged, "{s:s}", "part", path));
 			break;
 		}
 		total += (size_t)n;
 		if (total > KC_SHEET_PART_MAX) {
 			r = sheet_refuse(x->b, -E2BIG,
-					 kc_msg_new(KCM_import_xlsx_too_big, "{s:s, s:i}", "part", path, "max",
+					 kc_msg_new(KCM_sheet_xlsx_too_big, "{s:s, s:i}", "part", path, "max",
 						    KC_SHEET_PART_MAX / (1024 * 1024)));
 			break;
 		}
 		if (XML_Parse(x->parser, buf, (int)n, n == 0) == XML_STATUS_ERROR) {
 			r = x->err ? x->err
 				   : sheet_refuse(x->b, -EINVAL,
-						  kc_msg_new(KCM_import_xlsx_xml, "{s:s, s:I}", "part", path, "line",
+						  kc_msg_new(KCM_sheet_xlsx_xml, "{s:s, s:I}", "part", path, "line",
 							     (json_int_t)XML_GetCurrentLineNumber(x->parser)));
 			break;
 		}
@@ -460,7 +460,7 @@ static void cell_end(struct xlsx *x)
 		long i = strtol(v, &end, 10);
 
 		if (end == v || *end || i < 0 || (size_t)i >= x->nstrings)
-			return fail(x, -EINVAL, kc_msg_new(KCM_import_xlsx_xml, "{s:s, s:I}", "part", x->part, "line",
+			return fail(x, -EINVAL, kc_msg_new(KCM_sheet_xlsx_xml, "{s:s, s:I}", "part", x->part, "line",
 							  (json_int_t)XML_GetCurrentLineNumber(x->parser)));
 		v = x->strings[i];
 	} else if (strcmp(x->type, "b") == 0) {
@@ -545,7 +545,7 @@ static void xlsx_free(struct xlsx *x)
 
 static int missing(struct xlsx *x, const char *part)
 {
-	return sheet_refuse(x->b, -EINVAL, kc_msg_new(KCM_import_xlsx_part, "{s:s}", "part", part));
+	return sheet_refuse(x->b, -EINVAL, kc_msg_new(KCM_sheet_xlsx_part, "{s:s}", "part", part));
 }
 
 static int open_zip(struct xlsx *x, const void *data, size_t len)
@@ -560,11 +560,11 @@ static int open_zip(struct xlsx *x, const void *data, size_t len)
 	if (!x->zip) {
 		zip_source_free(src);
 		zip_error_fini(&ze);
-		return sheet_refuse(x->b, -EINVAL, kc_msg_new(KCM_import_xlsx_damaged, "{s:s}", "part", "zip"));
+		return sheet_refuse(x->b, -EINVAL, kc_msg_new(KCM_sheet_xlsx_damaged, "{s:s}", "part", "zip"));
 	}
 	zip_error_fini(&ze);
 	if (zip_get_num_entries(x->zip, 0) > KC_SHEET_ZIP_ENTRIES)
-		return sheet_refuse(x->b, -E2BIG, kc_msg_new(KCM_import_xlsx_damaged, "{s:s}", "part", "zip"));
+		return sheet_refuse(x->b, -E2BIG, kc_msg_new(KCM_sheet_xlsx_damaged, "{s:s}", "part", "zip"));
 	return 0;
 }
 
@@ -584,14 +584,14 @@ int sheet_read_xlsx(struct sheet_build *b, const void *data, size_t len)
 			r = missing(&x, "xl/workbook.xml");
 	}
 	if (r == 0 && !x.sheet_rid[0])
-		r = sheet_refuse(b, -EINVAL, kc_msg_new(KCM_import_xlsx_no_sheet, NULL));
+		r = sheet_refuse(b, -EINVAL, kc_msg_new(KCM_sheet_xlsx_no_sheet, NULL));
 	if (r == 0) {
 		r = read_part(&x, "xl/_rels/workbook.xml.rels", rels_start, NULL);
 		if (r == -ENOENT)
 			r = missing(&x, "xl/_rels/workbook.xml.rels");
 	}
 	if (r == 0 && !x.sheet_path[0])
-		r = sheet_refuse(b, -EINVAL, kc_msg_new(KCM_import_xlsx_no_sheet, NULL));
+		r = sheet_refuse(b, -EINVAL, kc_msg_new(KCM_sheet_xlsx_no_sheet, NULL));
 	/* a workbook of numbers only has no shared strings; one without
 	 * styles has no dates */
 	if (r == 0 && x.strings_path[0] && (r = read_part(&x, x.strings_path, ss_start, ss_end)) == -ENOENT)

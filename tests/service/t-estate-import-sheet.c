@@ -83,22 +83,22 @@ static void test_csv_refused(void **state)
 	char *big;
 
 	(void)state;
-	read_refused(gbk, sizeof(gbk) - 1, "import_gbk", "GBK");
-	read_refused(utf16, sizeof(utf16) - 1, "import_utf16", "UTF-16");
-	read_refused(latin1, sizeof(latin1) - 1, "import_not_utf8", "Line 2");
-	read_refused("a,b\n1,\"open\n", 12, "import_csv_quote", "Line 2");
-	read_refused("", 0, "import_empty", "empty");
-	read_refused("\n \n,,\n", 6, "import_empty", "empty");
-	read_refused("a\0b", 3, "import_binary", "neither");
-	read_refused("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 rest", 13, "import_xls", ".xls");
+	read_refused(gbk, sizeof(gbk) - 1, "sheet_gbk", "GBK");
+	read_refused(utf16, sizeof(utf16) - 1, "sheet_utf16", "UTF-16");
+	read_refused(latin1, sizeof(latin1) - 1, "sheet_not_utf8", "Line 2");
+	read_refused("a,b\n1,\"open\n", 12, "sheet_csv_quote", "Line 2");
+	read_refused("", 0, "sheet_empty", "empty");
+	read_refused("\n \n,,\n", 6, "sheet_empty", "empty");
+	read_refused("a\0b", 3, "sheet_binary", "neither");
+	read_refused("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 rest", 13, "sheet_xls", ".xls");
 
 	big = malloc(KC_SHEET_MAX_BYTES + 2);
 	memset(big, 'a', KC_SHEET_MAX_BYTES + 1);
-	read_refused(big, KC_SHEET_MAX_BYTES + 1, "import_too_large", "2097152 bytes");
+	read_refused(big, KC_SHEET_MAX_BYTES + 1, "sheet_too_large", "2097152 bytes");
 	/* a cell of 501 characters, in row 3 column B */
 	memcpy(big, "h1,h2\nx,y\nx,", 12);
 	memset(big + 12, 'z', 501);
-	read_refused(big, 12 + 501, "import_cell_too_long", "Row 3, column B");
+	read_refused(big, 12 + 501, "sheet_cell_too_long", "Row 3, column B");
 	/* 500 is the limit */
 	{
 		json_t *rows, *why;
@@ -114,7 +114,7 @@ static void test_csv_refused(void **state)
 		n += (size_t)sprintf(big, "h\n");
 		for (int i = 0; i < KC_SHEET_MAX_ROWS + 1; i++)
 			n += (size_t)sprintf(big + n, "%d\n", i);
-		read_refused(big, n, "import_too_many_rows", "more than 10000 rows");
+		read_refused(big, n, "sheet_too_many_rows", "more than 10000 rows");
 		/* exactly 10,000 is read */
 		n = 2;
 		for (int i = 0; i < KC_SHEET_MAX_ROWS; i++)
@@ -217,7 +217,7 @@ static void test_xlsx_refused(void **state)
 	(void)state;
 	x = workbook(false, false, &len);
 	/* cut short: the central directory is gone */
-	read_refused(x, len / 2, "import_xlsx_damaged", "not a readable XLSX");
+	read_refused(x, len / 2, "sheet_xlsx_damaged", "not a readable XLSX");
 	/* bytes of the sheet's deflated data changed: it fails to inflate
 	 * or its CRC does */
 	{
@@ -236,7 +236,7 @@ static void test_xlsx_refused(void **state)
 		json_decref(why);
 	}
 	free(x);
-	read_refused("PK\x03\x04garbage", 11, "import_xlsx_damaged", "not a readable XLSX");
+	read_refused("PK\x03\x04garbage", 11, "sheet_xlsx_damaged", "not a readable XLSX");
 }
 
 int main(void)
