@@ -1,0 +1,557 @@
+/* The preview and the apply of an import (import_preview.h): the header
+ * row named by the columns' Chinese or English names, each row's cells
+ * as the estate's fields (yes/no, numbers, words by their code or their
+ * Chinese), what the file repeats (a code, a key's slot or tag), then
+ * each row through the estate's check (import_estate.c). The preview is
+ * kept under its token (import_tokens.c); the apply reads the same file
+ * again and writes exactly what the preview said, or nothing. */
+#include "service/import_preview.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/msg.h"
+#include "common/util.h"
+#include "service/import_estate.h"
+#include "service/import_sheet.h"
+#include "service/import_tokens.h"
+#include "service/mask.h"
+#include "service/sign.h"
+
+enum field_type {
+	F_TEXT,
+	F_BOOL,	 /* 是/否, yes/no, true/false, 1/0 */
+	F_INT,	 /* decimal or 0x hex */
+	F_ROLE,	 /* a person's role: its code or its Chinese */
+	F_KIND,	 /* a key's kind: likewise */
+};
+
+/* A column an import reads: the field, the header names it goes by. */
+struct column {
+	const char *field;
+	enum field_type type;
+	bool required;
+	const char *names[7]; /* compared without case, blanks, _ or - */
+};
+
+static const struct column people_cols[] = {
+	{ "person", F_TEXT, true, { "编号", "工号", "人员编号", "code", "person", NULL } },
+	{ "name", F_TEXT, true, { "姓名", "名字", "name", NULL } },
+	{ "role", F_ROLE, true, { "角色", "岗位", "role", NULL } },
+	{ "phone", F_TEXT, false, { "手机", "手机号", "电话", "phone", "mobile", NULL } },
+	{ "department", F_TEXT, false, { "部门", "department", "dept", NULL } },
+	{ "active", F_BOOL, false, { "在职", "启用", "active", NULL } },
+	{ NULL, F_TEXT, false, { NULL } },
+};
+
+static const struct column units_cols[] = {
+	{ "unit", F_TEXT, true, { "房屋编号", "房屋", "单元", "unit", "code", NULL } },
+	{ "site", F_TEXT, true, { "小区", "项目", "site", NULL } },
+	{ "building", F_TEXT, true, { "楼栋", "楼号", "building", NULL } },
+	{ "room", F_TEXT, true, { "房号", "房间", "room", NULL } },
+	{ "vacant", F_BOOL, false, { "空置", "vacant", NULL } },
+	{ NULL, F_TEXT, false, { NULL } },
+};
+
+static const struct column keys_cols[] = {
+	{ "key", F_TEXT, true, { "钥匙", "钥匙编号", "key", "code", NULL } },
+	{ "unit", F_TEXT, true, { "房屋", "房屋编号", "unit", NULL } },
+	{ "kind", F_KIND, true, { "类型", "kind", NULL } },
+	{ "cabinet", F_TEXT, true, { "柜", "钥匙柜", "柜号", "cabinet", NULL } },
+	{ "slot", F_TEXT, true, { "格口", "slot", NULL } },
+	{ "tag", F_INT, false, { "标签", "tag", NULL } },
+	{ NULL, F_TEXT, false, { NULL } },
+};
+
+static const struct {
+	const char *name;
+	const char *code_field; /* the row's own code */
+	const struct column *cols;
+	bool admin_only;
+} tables[] = {
+	[KC_IMPORT_PEOPLE] = { "people", "person", people_cols, true },
+	[KC_IMPORT_UNITS] = { "units", "unit", units_cols, false },
+	[KC_IMPORT_KEYS] = { "keys", "key", keys_cols, false },
+};
+
+static const char *const roles[] = { "staff", "engineer", "manager", "supervisor", NULL };
+static const char *const kinds[] = { "entrusted", "sealed", "vacant", "repair", NULL };
+
+int kc_import_table_parse(const char *s, enum kc_import_table *out)
+{
+	for (size_t i = 0; s && i < KC_ARRAY_SIZE(tables); i++)
+		if (strcmp(s, tables[i].name) == 0) {
+			*out = (enum kc_import_table)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *kc_import_table_name(enum kc_import_table t)
+{
+	return tables[t].name;
+}
+
+bool kc_import_table_allowed(enum kc_import_table t, enum kc_role role)
+{
+	return role == KC_ROLE_ADMIN || (!tables[t].admin_only && role == KC_ROLE_SUPERVISOR);
+}
+
+/* ---- the header row ---- */
+
+/* A header as compared: ASCII letters lower-cased; blanks, _ , - and *
+ * dropped; a note in brackets at its end ("手机（选填）") dropped. */
+static void header_key(const char *h, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (const char *p = h; *p && o + 1 < len; p++) {
+		if (*p == '(' || strncmp(p, "\xef\xbc\x88", 3) == 0) /* ( or （ */
+			break;
+		if (*p == ' ' || *p == '_' || *p == '-' || *p == '*')
+			continue;
+		out[o++] = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+	}
+	out[o] = '\0';
+}
+
+static const struct column *column_named(const struct column *cols, const char *header)
+{
+	char key[256];
+
+	header_key(header, key, sizeof(key));
+	for (const struct column *c = cols; c->field; c++)
+		for (size_t i = 0; c->names[i]; i++)
+			if (strcmp(key, c->names[i]) == 0)
+				return c;
+	return NULL;
+}
+
+/* The header row: for each column of the sheet, the column it is (NULL:
+ * not read). 0, or -EINVAL with *why. */
+static int header_map(enum kc_import_table t, const json_t *header, const struct column **map, json_t *columns,
+		      json_t *ignored, json_t **why)
+{
+	const struct column *cols = tables[t].cols;
+	const json_t *cells = json_object_get(header, "cells");
+	long seen[16];
+	size_t i;
+	json_t *cell;
+
+	for (size_t k = 0; k < KC_ARRAY_SIZE(seen); k++)
+		seen[k] = -1;
+	json_array_foreach(cells, i, cell) {
+		const char *h = json_string_value(cell);
+		const struct column *c = *h ? column_named(cols, h) : NULL;
+		char name[8], first[8];
+
+		map[i] = c;
+		if (!c) {
+			if (*h)
+				json_array_append_new(ignored, json_string(h));
+			continue;
+		}
+		kc_sheet_column_name((int)i, name);
+		if (seen[c - cols] >= 0) {
+			kc_sheet_column_name((int)seen[c - cols], first);
+			*why = kc_msg_new(KCM_estimport_column_twice, "{s:s, s:s, s:s}", "header", h, "first", first,
+					  "second", name);
+			return -EINVAL;
+		}
+		seen[c - cols] = (long)i;
+		json_array_append_new(columns, json_pack("{s:s, s:s, s:s}", "column", name, "header", h, "field", c->field));
+	}
+	for (const struct column *c = cols; c->field; c++)
+		if (c->required && seen[c - cols] < 0) {
+			*why = kc_msg_new(KCM_estimport_column_missing, "{s:s, s:s}", "column", c->names[0], "english",
+					  c->names[3] && strchr("abcdefghijklmnopqrstuvwxyz", c->names[3][0])
+						  ? c->names[3]
+						  : c->field);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+/* ---- a row's cells as fields ---- */
+
+static int parse_yes_no(const char *s, bool *out)
+{
+	static const char *const yes[] = { "是", "有", "y", "yes", "true", "1", "空置", "在职", "启用", NULL };
+	static const char *const no[] = { "否", "无", "n", "no", "false", "0", "非空置", "离职", "停用", NULL };
+
+	for (size_t i = 0; yes[i]; i++)
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+	for (size_t i = 0; no[i]; i++)
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* A word by its code or its Chinese (the catalogue's word in ctx). */
+static const char *word_code(const char *s, const char *ctx, const char *const *codes)
+{
+	for (size_t i = 0; codes[i]; i++)
+		if (strcasecmp(s, codes[i]) == 0 || strcmp(s, kc_msg_word(KC_LANG_ZH, ctx, codes[i])) == 0)
+			return codes[i];
+	return s; /* the estate's check names it */
+}
+
+/* The value of cell s of column c into fields; a bad value appends its
+ * message to why. */
+static void field_set(json_t *fields, const struct column *c, const char *header, const char *s, json_t *why)
+{
+	bool b;
+	long long n;
+
+	switch (c->type) {
+	case F_BOOL:
+		if (!*s)
+			return; /* not given: unchanged, or the estate's default */
+		if (parse_yes_no(s, &b) == 0)
+			json_object_set_new(fields, c->field, json_boolean(b));
+		else
+			json_array_append_new(why, kc_msg_new(KCM_estimport_cell_yes_no, "{s:s, s:s}", "header", header,
+							      "value", s));
+		return;
+	case F_INT:
+		if (!*s)
+			n = 0;
+		else if (kc_parse_long(s, 0, 0xffffffffLL, &n) < 0) {
+			json_array_append_new(why, kc_msg_new(KCM_estimport_cell_number, "{s:s, s:s}", "header", header,
+							      "value", s));
+			return;
+		}
+		json_object_set_new(fields, c->field, json_integer(n));
+		return;
+	case F_ROLE:
+		json_object_set_new(fields, c->field, json_string(word_code(s, "role", roles)));
+		return;
+	case F_KIND:
+		json_object_set_new(fields, c->field, json_string(word_code(s, "kind", kinds)));
+		return;
+	default:
+		json_object_set_new(fields, c->field, json_string(s));
+	}
+}
+
+/* A data row as fields: *fields, and *why (an array, empty when the cells
+ * are good). */
+static void row_fields(enum kc_import_table t, const json_t *row, const struct column **map, size_t ncols,
+		       const json_t *header, json_t **fields, json_t **why)
+{
+	const json_t *cells = json_object_get(row, "cells"), *hcells = json_object_get(header, "cells");
+	const struct column *cols = tables[t].cols;
+
+	*fields = json_object();
+	*why = json_array();
+	for (size_t i = 0; i < ncols; i++) {
+		const char *s = json_string_value(json_array_get(cells, i));
+
+		if (map[i])
+			field_set(*fields, map[i], json_string_value(json_array_get(hcells, i)), s ? s : "", *why);
+	}
+	for (const struct column *c = cols; c->field; c++) {
+		const char *v = json_string_value(json_object_get(*fields, c->field));
+
+		if (c->required && (!v || !*v)) {
+			const char *h = c->names[0];
+
+			for (size_t i = 0; i < ncols; i++)
+				if (map[i] == c)
+					h = json_string_value(json_array_get(hcells, i));
+			json_array_append_new(*why, kc_msg_new(KCM_estimport_cell_empty, "{s:s}", "header", h));
+		}
+	}
+}
+
+/* What the file says twice: a code, and for keys a slot of a cabinet
+ * or a tag. Appends to why; remembers the row's in seen. */
+static void row_repeats(enum kc_import_table t, const json_t *fields, json_int_t line, json_t *seen, json_t *why)
+{
+	const char *code = json_string_value(json_object_get(fields, tables[t].code_field));
+	json_t *at;
+	char key[300];
+
+	if (code && *code) {
+		snprintf(key, sizeof(key), "code\x1f%s", code);
+		if ((at = json_object_get(seen, key)))
+			json_array_append_new(why, kc_msg_new(KCM_estimport_code_twice, "{s:s, s:I}", "code", code, "first",
+							      json_integer_value(at)));
+		else
+			json_object_set_new(seen, key, json_integer(line));
+	}
+	if (t != KC_IMPORT_KEYS)
+		return;
+	const char *cab = json_string_value(json_object_get(fields, "cabinet"));
+	const char *slot = json_string_value(json_object_get(fields, "slot"));
+	json_int_t tag = json_integer_value(json_object_get(fields, "tag"));
+
+	if (cab && slot && *slot) {
+		snprintf(key, sizeof(key), "slot\x1f%s\x1f%s", cab, slot);
+		if ((at = json_object_get(seen, key)))
+			json_array_append_new(why, kc_msg_new(KCM_estimport_slot_twice, "{s:s, s:s, s:I}", "cabinet", cab,
+							      "slot", slot, "first", json_integer_value(at)));
+		else
+			json_object_set_new(seen, key, json_integer(line));
+	}
+	if (tag) {
+		snprintf(key, sizeof(key), "tag\x1f%lld", (long long)tag);
+		if ((at = json_object_get(seen, key)))
+			json_array_append_new(why, kc_msg_new(KCM_estimport_tag_twice, "{s:I, s:I}", "tag", tag, "first",
+							      json_integer_value(at)));
+		else
+			json_object_set_new(seen, key, json_integer(line));
+	}
+}
+
+/* ---- the whole file ---- */
+
+/* Every row of the file checked: *out as kc_import_preview's (without
+ * the token), and the digest of what would be written. 0, or an error
+ * with *why. */
+static int check_file(struct kc_db *db, const struct kc_import_who *who, enum kc_import_table t, const void *data,
+		      size_t len, json_t **out, char outcome[65], json_t **why)
+{
+	json_t *rows = NULL, *columns = json_array(), *ignored = json_array(), *accepted = json_array(),
+	       *rejected = json_array(), *seen = json_object(), *res = NULL;
+	const struct column **map = NULL;
+	enum kc_sheet_format fmt;
+	char sha[65], *dump;
+	size_t i, ncols;
+	json_t *row, *digest = json_array();
+	int r;
+
+	*why = NULL;
+	r = kc_sheet_read(data, len, &rows, &fmt, why);
+	if (r < 0)
+		goto done;
+	r = -ENOMEM;
+	if (!columns || !ignored || !accepted || !rejected || !seen || !digest)
+		goto done;
+	ncols = json_array_size(json_object_get(json_array_get(rows, 0), "cells"));
+	map = calloc(ncols + 1, sizeof(*map));
+	if (!map)
+		goto done;
+	r = header_map(t, json_array_get(rows, 0), map, columns, ignored, why);
+	if (r < 0)
+		goto done;
+	if (json_array_size(rows) < 2) {
+		*why = kc_msg_new(KCM_estimport_no_rows, NULL);
+		r = -EINVAL;
+		goto done;
+	}
+	json_array_foreach(rows, i, row) {
+		json_int_t line = json_integer_value(json_object_get(row, "line"));
+		json_t *fields, *bad, *ewhy = NULL;
+		enum import_action act;
+		const char *code;
+
+		if (i == 0)
+			continue;
+		row_fields(t, row, map, ncols, json_array_get(rows, 0), &fields, &bad);
+		if (!fields || !bad) {
+			json_decref(fields);
+			json_decref(bad);
+			r = -ENOMEM;
+			goto done;
+		}
+		row_repeats(t, fields, line, seen, bad);
+		if (json_array_size(bad) == 0) {
+			r = import_estate_check(db, who, t, fields, &act, &ewhy);
+			if (r == -EINVAL || r == -EACCES) {
+				json_array_extend(bad, ewhy);
+			} else if (r < 0) {
+				json_decref(ewhy);
+				json_decref(fields);
+				json_decref(bad);
+				*why = kc_msg_new(KCM_estimport_store_failed, NULL);
+				goto done;
+			}
+			json_decref(ewhy);
+		}
+		code = json_string_value(json_object_get(fields, tables[t].code_field));
+		if (json_array_size(bad) > 0) {
+			json_array_append_new(rejected, json_pack("{s:I, s:s, s:o}", "line", line, "code", code ? code : "",
+								  "why", bad));
+			json_decref(fields);
+			continue;
+		}
+		json_decref(bad);
+		json_array_append_new(digest, json_pack("[I, s, O]", line, import_action_name(act), fields));
+		json_array_append_new(accepted, json_pack("{s:I, s:s, s:s, s:o}", "line", line, "action",
+							  import_action_name(act), "code", code ? code : "", "fields",
+							  fields));
+	}
+	dump = json_dumps(digest, JSON_COMPACT | JSON_SORT_KEYS);
+	r = -ENOMEM;
+	if (!dump)
+		goto done;
+	kc_sha256_hex(dump, strlen(dump), outcome);
+	free(dump);
+	kc_sha256_hex(data, len, sha);
+	res = json_pack("{s:s, s:s, s:s, s:I, s:O, s:O, s:O, s:O}", "table", tables[t].name, "format",
+			fmt == KC_SHEET_XLSX ? "xlsx" : "csv", "file_sha256", sha, "rows",
+			(json_int_t)(json_array_size(rows) - 1), "columns", columns, "ignored", ignored, "accepted",
+			accepted, "rejected", rejected);
+	if (!res)
+		goto done;
+	*out = res;
+	r = 0;
+done:
+	free(map);
+	json_decref(rows);
+	json_decref(columns);
+	json_decref(ignored);
+	json_decref(accepted);
+	json_decref(rejected);
+	json_decref(seen);
+	json_decref(digest);
+	return r;
+}
+
+/* Phone numbers in the accepted rows as the pages show them. */
+static void mask_rows(json_t *preview)
+{
+	size_t i;
+	json_t *row;
+
+	json_array_foreach(json_object_get(preview, "accepted"), i, row) {
+		json_t *f = json_object_get(row, "fields");
+		const char *phone = json_string_value(json_object_get(f, "phone"));
+		char masked[64];
+
+		if (phone && *phone) {
+			kc_mask_phone(phone, masked, sizeof(masked));
+			json_object_set_new(f, "phone", json_string(masked));
+		}
+	}
+}
+
+static int refuse_role(enum kc_import_table t, const struct kc_import_who *who, json_t **why)
+{
+	if (kc_import_table_allowed(t, who->role))
+		return 0;
+	*why = kc_msg_new(KCM_estimport_people_admin, NULL);
+	return -EACCES;
+}
+
+int kc_import_preview(struct kc_db *db, const struct kc_import_who *who, enum kc_import_table t, const void *data,
+		      size_t len, int64_t now_ms, json_t **out, json_t **why)
+{
+	struct kc_import_pending p = { .table = (int)t, .file = (void *)data, .len = len };
+	char token[KC_TOKEN_LEN], until[KC_TIME_LEN];
+	json_t *res = NULL;
+	int r;
+
+	*why = NULL;
+	if ((r = refuse_role(t, who, why)) < 0)
+		return r;
+	if (kc_db_begin(db) < 0) {
+		*why = kc_msg_new(KCM_estimport_store_failed, NULL);
+		return -EIO;
+	}
+	r = check_file(db, who, t, data, len, &res, p.outcome, why);
+	kc_db_rollback(db); /* a read: nothing to keep */
+	if (r < 0)
+		return r;
+	kc_strlcpy(p.user, who->user, sizeof(p.user));
+	kc_strlcpy(p.file_sha, json_string_value(json_object_get(res, "file_sha256")), sizeof(p.file_sha));
+	if (kc_import_token_put(&p, now_ms, token) < 0) {
+		json_decref(res);
+		return -ENOMEM;
+	}
+	kc_time_format(now_ms + KC_IMPORT_VALID_MS, until, sizeof(until));
+	json_object_set_new(res, "token", json_string(token));
+	json_object_set_new(res, "valid_until", json_string(until));
+	mask_rows(res);
+	*out = res;
+	return 0;
+}
+
+/* Writes the accepted rows of res (check_file's, inside the write
+ * transaction): 0 with the lines written in lines, or an error. */
+static int save_rows(struct kc_db *db, const struct kc_import_who *who, enum kc_import_table t, const json_t *res,
+		     int64_t now_ms, json_t *lines, json_t **why)
+{
+	size_t i;
+	json_t *row;
+
+	json_array_foreach(json_object_get(res, "accepted"), i, row) {
+		int r;
+
+		if (strcmp(json_string_value(json_object_get(row, "action")), "same") == 0)
+			continue;
+		r = import_estate_save(db, who, t, json_object_get(row, "fields"), now_ms, why);
+		if (r < 0)
+			return r;
+		json_array_append_new(lines, json_copy(json_object_get(row, "line")));
+	}
+	return 0;
+}
+
+int kc_import_apply(struct kc_db *db, const struct kc_import_who *who, enum kc_import_table t, const char *token,
+		    const void *data, size_t len, int64_t now_ms, json_t **out, json_t **why)
+{
+	struct kc_import_pending p;
+	json_t *res = NULL, *lines = json_array();
+	char outcome[65], sha[65];
+	int r;
+
+	*why = NULL;
+	if (!lines)
+		return -ENOMEM;
+	if ((r = refuse_role(t, who, why)) < 0)
+		goto done;
+	r = kc_import_token_get(token, who->user, (int)t, now_ms, true, &p);
+	if (r < 0) {
+		*why = kc_msg_new(KCM_estimport_token_unknown, NULL);
+		goto done;
+	}
+	if (data)
+		kc_sha256_hex(data, len, sha);
+	if (data && strcmp(sha, p.file_sha) != 0) {
+		*why = kc_msg_new(KCM_estimport_file_changed, NULL);
+		r = -ESTALE;
+		goto done_file;
+	}
+	if (kc_db_write_begin(db) < 0) {
+		*why = kc_msg_new(KCM_estimport_store_failed, NULL);
+		r = -EIO;
+		goto done_file;
+	}
+	r = check_file(db, who, t, p.file, p.len, &res, outcome, why);
+	if (r == 0 && strcmp(outcome, p.outcome) != 0) {
+		*why = kc_msg_new(KCM_estimport_estate_changed, NULL);
+		r = -ESTALE;
+	}
+	if (r == 0)
+		r = save_rows(db, who, t, res, now_ms, lines, why);
+	if (kc_db_write_end(db, r) < 0 && r == 0) {
+		r = -EIO;
+		json_decref(*why);
+		*why = kc_msg_new(KCM_estimport_store_failed, NULL);
+	}
+	if (r == 0) {
+		*out = json_pack("{s:s, s:I, s:O, s:I, s:I}", "table", tables[t].name, "applied",
+				 (json_int_t)json_array_size(lines), "lines", lines, "unchanged",
+				 (json_int_t)(json_array_size(json_object_get(res, "accepted")) - json_array_size(lines)),
+				 "rejected", (json_int_t)json_array_size(json_object_get(res, "rejected")));
+		if (!*out)
+			r = -ENOMEM;
+	}
+	json_decref(res);
+done_file:
+	free(p.file);
+done:
+	json_decref(lines);
+	return r;
+}
