@@ -43,6 +43,7 @@ int kc_config_defaults(struct kc_audit_config *cfg)
 	    set_str(&cfg->db_path, "/var/lib/keyauditd/audit.db") < 0)
 		return -ENOMEM;
 	cfg->offline_after_s = 900;
+	cfg->enrol_code_valid_s = 72 * 3600;
 	cfg->daily_summary_min = -1;
 	for (int k = 0; k < KC_NOTICE_KINDS; k++)
 		if (set_str(&cfg->tmpl_zh[k], kc_template_default(k, "zh")) < 0 ||
@@ -65,6 +66,7 @@ void kc_config_free(struct kc_audit_config *cfg)
 	free(cfg->key_use_sites);
 	free(cfg->secrets_file);
 	free(cfg->notice_key_file);
+	free(cfg->card_key_file);
 	kc_config_channels_free(cfg);
 	for (int i = 0; i < cfg->nwebhooks; i++)
 		free(cfg->webhooks[i]);
@@ -170,6 +172,20 @@ static int set_daily_summary(struct kc_audit_config *cfg, const char *key, const
 		return -EINVAL;
 	}
 	cfg->daily_summary_min = h * 60 + m;
+	return 0;
+}
+
+static int set_enrol_code_valid(struct kc_audit_config *cfg, const char *key, const char *value, char *err,
+				size_t errlen)
+{
+	int64_t ms;
+
+	(void)key;
+	if (kc_parse_duration(value, 60000, 30 * KC_DAY_MS, &ms) < 0) {
+		snprintf(err, errlen, "\"%s\" is no time from 1m to 30d (like 72h)", value);
+		return -EINVAL;
+	}
+	cfg->enrol_code_valid_s = (int)(ms / 1000);
 	return 0;
 }
 
@@ -290,6 +306,8 @@ static const struct kc_config_key config_keys[] = {
 	CSECT("channel", kc_config_channel_key),
 	CSECT("route", kc_config_route_key),
 	CSECT("departments", kc_config_department_key),
+	CFILE("estate", "card_key_file", card_key_file, "file name"),
+	CFUNC("estate", "enrol_code_valid", set_enrol_code_valid),
 };
 
 const struct kc_config_key *kc_config_keys(size_t *n)
