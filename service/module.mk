@@ -132,3 +132,10 @@ t-estate-import-sheet_SRCS := tests/service/t-estate-import-sheet.c
 t-estate-import-sheet_LIBS := service common
 TEST_TOOLS += kc-sheet-fixture
 kc-sheet-fixture_SRCS := tests/service/kc-sheet-fixture.c
+# the estate's change feed (service/feed.c) on a database file
+TEST_PROGRAMS += t-feed-unit
+t-feed-unit_SRCS := tests/service/t-feed-unit.c
+t-feed-unit_LIBS := service common
+# the feed over HTTP (service/http_feed.c): held polls, refusals, 1,000
+# polls held on 4 threads
+TEST_SCRIPTS += tests/service/t-feed.py
