@@ -1,11 +1,13 @@
-/* Inside the import (import_preview.c): a row of the sheet checked and
- * saved through the estate's own code (service/estate.h), as the
- * console's forms are. */
+/* Inside the import (import_preview.c): the rows of a sheet checked and
+ * applied through the estate's own code (service/estate.h), as the
+ * console's forms are, and what each would do to the estate as it
+ * stands. */
 #ifndef KC_SERVICE_IMPORT_ESTATE_H
 #define KC_SERVICE_IMPORT_ESTATE_H
 #include <jansson.h>
-#include <stdint.h>
+#include <stddef.h>
 
+#include "service/estate.h"
 #include "service/import_preview.h"
 
 enum import_action {
@@ -17,14 +19,15 @@ enum import_action {
 /* "add", "change", "same" */
 const char *import_action_name(enum import_action a);
 
-/* The row's fields (import_preview.c's names and types) against the
- * estate as it stands: 0 with *act, or -EINVAL / -EACCES with *why (an
- * array of messages), -EIO, -ENOMEM. Writes nothing. */
-int import_estate_check(struct kc_db *db, const struct kc_import_who *who, enum kc_import_table t,
-			const json_t *fields, enum import_action *act, json_t **why);
-/* The row written, inside the caller's write transaction (office chain
- * event, cabinets' feeds): 0, or an error with *why. */
-int import_estate_save(struct kc_db *db, const struct kc_import_who *who, enum kc_import_table t,
-		       const json_t *fields, int64_t now_ms, json_t **why);
+/* The row's fields against the estate as it stands (kc_estate_check):
+ * 0 with *act, or -EINVAL (the row is refused: *why, its message), -EIO,
+ * -ENOMEM. Writes nothing. */
+int import_estate_check(const struct kc_estate_ctx *x, enum kc_import_table t, const json_t *fields,
+			enum import_action *act, json_t **why);
+/* The rows (fields objects) applied in one write transaction
+ * (kc_estate_apply): 0 with *out, one result a row; else the error with
+ * *why and *bad, the index of the row that failed; nothing written. */
+int import_estate_apply(const struct kc_estate_ctx *x, enum kc_import_table t, const json_t *rows, json_t **out,
+			json_t **why, size_t *bad);
 
 #endif

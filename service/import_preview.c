@@ -14,7 +14,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sodium.h>
+
 #include "common/msg.h"
+#include "common/pdata.h"
 #include "common/util.h"
 #include "service/import_estate.h"
 #include "service/import_sheet.h"
@@ -28,6 +31,7 @@ enum field_type {
 	F_INT,	 /* decimal or 0x hex */
 	F_ROLE,	 /* a person's role: its code or its Chinese */
 	F_KIND,	 /* a key's kind: likewise */
+	F_LIST,	 /* codes separated by commas, 、 or blanks */
 };
 
 /* A column an import reads: the field, the header names it goes by. */
@@ -45,6 +49,8 @@ static const struct column people_cols[] = {
 	{ "phone", F_TEXT, false, { "手机", "手机号", "电话", "phone", "mobile", NULL } },
 	{ "department", F_TEXT, false, { "部门", "department", "dept", NULL } },
 	{ "active", F_BOOL, false, { "在职", "启用", "active", NULL } },
+	{ "sites", F_LIST, false, { "小区", "项目", "sites", "site", NULL } },
+	{ "card", F_TEXT, false, { "卡号", "门禁卡", "card", NULL } },
 	{ NULL, F_TEXT, false, { NULL } },
 };
 
@@ -205,6 +211,35 @@ static const char *word_code(const char *s, const char *ctx, const char *const *
 	return s; /* the estate's check names it */
 }
 
+/* A list cell: its entries, split at commas, semicolons (ASCII or
+ * full-width), 、 and blanks. */
+static json_t *list_of(const char *s)
+{
+	static const char *const seps[] = { ",", ";", " ", "\t", "\n", "\xef\xbc\x8c", "\xef\xbc\x9b", "\xe3\x80\x81",
+					    "\xe3\x80\x80", NULL };
+	json_t *out = json_array();
+	const char *p = s, *start = s;
+
+	while (out) {
+		size_t k = 0;
+
+		for (size_t i = 0; seps[i] && !k; i++)
+			if (*p && strncmp(p, seps[i], strlen(seps[i])) == 0)
+				k = strlen(seps[i]);
+		if (k || !*p) {
+			if (p > start)
+				json_array_append_new(out, json_stringn(start, (size_t)(p - start)));
+			if (!*p)
+				break;
+			p += k;
+			start = p;
+		} else {
+			p++;
+		}
+	}
+	return out;
+}
+
 /* The value of cell s of column c into fields; a bad value appends its
  * message to why. */
 static void field_set(json_t *fields, const struct column *c, const char *header, const char *s, json_t *why)
@@ -212,10 +247,12 @@ static void field_set(json_t *fields, const struct column *c, const char *header
 	bool b;
 	long long n;
 
+	/* an empty cell changes nothing (a new row gets the estate's
+	 * default); a required one is refused by row_fields */
+	if (!*s)
+		return;
 	switch (c->type) {
 	case F_BOOL:
-		if (!*s)
-			return; /* not given: unchanged, or the estate's default */
 		if (parse_yes_no(s, &b) == 0)
 			json_object_set_new(fields, c->field, json_boolean(b));
 		else
@@ -223,9 +260,7 @@ static void field_set(json_t *fields, const struct column *c, const char *header
 							      "value", s));
 		return;
 	case F_INT:
-		if (!*s)
-			n = 0;
-		else if (kc_parse_long(s, 0, 0xffffffffLL, &n) < 0) {
+		if (kc_parse_long(s, 0, 0xffffffffLL, &n) < 0) {
 			json_array_append_new(why, kc_msg_new(KCM_estimport_cell_number, "{s:s, s:s}", "header", header,
 							      "value", s));
 			return;
@@ -237,6 +272,9 @@ static void field_set(json_t *fields, const struct column *c, const char *header
 		return;
 	case F_KIND:
 		json_object_set_new(fields, c->field, json_string(word_code(s, "kind", kinds)));
+		return;
+	case F_LIST:
+		json_object_set_new(fields, c->field, list_of(s));
 		return;
 	default:
 		json_object_set_new(fields, c->field, json_string(s));
@@ -318,8 +356,8 @@ static void row_repeats(enum kc_import_table t, const json_t *fields, json_int_t
 /* Every row of the file checked: *out as kc_import_preview's (without
  * the token), and the digest of what would be written. 0, or an error
  * with *why. */
-static int check_file(struct kc_db *db, const struct kc_import_who *who, enum kc_import_table t, const void *data,
-		      size_t len, json_t **out, char outcome[65], json_t **why)
+static int check_file(const struct kc_estate_ctx *x, enum kc_import_table t, const void *data, size_t len,
+		      json_t **out, char outcome[65], json_t **why)
 {
 	json_t *rows = NULL, *columns = json_array(), *ignored = json_array(), *accepted = json_array(),
 	       *rejected = json_array(), *seen = json_object(), *res = NULL;
@@ -366,9 +404,9 @@ static int check_file(struct kc_db *db, const struct kc_import_who *who, enum kc
 		}
 		row_repeats(t, fields, line, seen, bad);
 		if (json_array_size(bad) == 0) {
-			r = import_estate_check(db, who, t, fields, &act, &ewhy);
-			if (r == -EINVAL || r == -EACCES) {
-				json_array_extend(bad, ewhy);
+			r = import_estate_check(x, t, fields, &act, &ewhy);
+			if (r == -EINVAL) {
+				json_array_append(bad, ewhy);
 			} else if (r < 0) {
 				json_decref(ewhy);
 				json_decref(fields);
@@ -380,9 +418,8 @@ static int check_file(struct kc_db *db, const struct kc_import_who *who, enum kc
 		}
 		code = json_string_value(json_object_get(fields, tables[t].code_field));
 		if (json_array_size(bad) > 0) {
-			json_array_append_new(rejected, json_pack("{s:I, s:s, s:o}", "line", line, "code", code ? code : "",
-								  "why", bad));
-			json_decref(fields);
+			json_array_append_new(rejected, json_pack("{s:I, s:s, s:o, s:o}", "line", line, "code",
+								  code ? code : "", "why", bad, "fields", fields));
 			continue;
 		}
 		json_decref(bad);
@@ -418,34 +455,39 @@ done:
 	return r;
 }
 
-/* Phone numbers in the accepted rows as the pages show them. */
+/* Phone and card numbers in the preview's rows as the pages show them. */
 static void mask_rows(json_t *preview)
 {
+	static const char *const lists[] = { "accepted", "rejected" };
 	size_t i;
 	json_t *row;
+	char masked[64];
 
-	json_array_foreach(json_object_get(preview, "accepted"), i, row) {
-		json_t *f = json_object_get(row, "fields");
-		const char *phone = json_string_value(json_object_get(f, "phone"));
-		char masked[64];
+	for (size_t l = 0; l < KC_ARRAY_SIZE(lists); l++)
+		json_array_foreach(json_object_get(preview, lists[l]), i, row) {
+			json_t *f = json_object_get(row, "fields");
+			const char *phone = json_string_value(json_object_get(f, "phone"));
+			const char *card = json_string_value(json_object_get(f, "card"));
 
-		if (phone && *phone) {
-			kc_mask_phone(phone, masked, sizeof(masked));
-			json_object_set_new(f, "phone", json_string(masked));
+			if (phone && *phone) {
+				kc_mask_phone(phone, masked, sizeof(masked));
+				json_object_set_new(f, "phone", json_string(masked));
+			}
+			if (card && *card && kc_id_mask(card, masked, sizeof(masked)) == 0)
+				json_object_set_new(f, "card", json_string(masked));
 		}
-	}
 }
 
-static int refuse_role(enum kc_import_table t, const struct kc_import_who *who, json_t **why)
+static int refuse_role(enum kc_import_table t, const struct kc_estate_ctx *x, json_t **why)
 {
-	if (kc_import_table_allowed(t, who->role))
+	if (kc_import_table_allowed(t, x->role))
 		return 0;
 	*why = kc_msg_new(KCM_estimport_people_admin, NULL);
 	return -EACCES;
 }
 
-int kc_import_preview(struct kc_db *db, const struct kc_import_who *who, enum kc_import_table t, const void *data,
-		      size_t len, int64_t now_ms, json_t **out, json_t **why)
+int kc_import_preview(const struct kc_estate_ctx *x, enum kc_import_table t, const void *data, size_t len,
+		      json_t **out, json_t **why)
 {
 	struct kc_import_pending p = { .table = (int)t, .file = (void *)data, .len = len };
 	char token[KC_TOKEN_LEN], until[KC_TIME_LEN];
@@ -453,23 +495,23 @@ int kc_import_preview(struct kc_db *db, const struct kc_import_who *who, enum kc
 	int r;
 
 	*why = NULL;
-	if ((r = refuse_role(t, who, why)) < 0)
+	if ((r = refuse_role(t, x, why)) < 0)
 		return r;
-	if (kc_db_begin(db) < 0) {
+	if (kc_db_begin(x->db) < 0) {
 		*why = kc_msg_new(KCM_estimport_store_failed, NULL);
 		return -EIO;
 	}
-	r = check_file(db, who, t, data, len, &res, p.outcome, why);
-	kc_db_rollback(db); /* a read: nothing to keep */
+	r = check_file(x, t, data, len, &res, p.outcome, why);
+	kc_db_rollback(x->db); /* one snapshot read: nothing to keep */
 	if (r < 0)
 		return r;
-	kc_strlcpy(p.user, who->user, sizeof(p.user));
+	kc_strlcpy(p.user, x->user, sizeof(p.user));
 	kc_strlcpy(p.file_sha, json_string_value(json_object_get(res, "file_sha256")), sizeof(p.file_sha));
-	if (kc_import_token_put(&p, now_ms, token) < 0) {
+	if (kc_import_token_put(&p, x->now_ms, token) < 0) {
 		json_decref(res);
 		return -ENOMEM;
 	}
-	kc_time_format(now_ms + KC_IMPORT_VALID_MS, until, sizeof(until));
+	kc_time_format(x->now_ms + KC_IMPORT_VALID_MS, until, sizeof(until));
 	json_object_set_new(res, "token", json_string(token));
 	json_object_set_new(res, "valid_until", json_string(until));
 	mask_rows(res);
@@ -477,41 +519,62 @@ int kc_import_preview(struct kc_db *db, const struct kc_import_who *who, enum kc
 	return 0;
 }
 
-/* Writes the accepted rows of res (check_file's, inside the write
- * transaction): 0 with the lines written in lines, or an error. */
-static int save_rows(struct kc_db *db, const struct kc_import_who *who, enum kc_import_table t, const json_t *res,
-		     int64_t now_ms, json_t *lines, json_t **why)
+/* The accepted rows of res that change the estate: their fields into
+ * rows, their preview rows into done. */
+static void rows_to_write(const json_t *res, json_t *rows, json_t *done)
 {
 	size_t i;
 	json_t *row;
 
 	json_array_foreach(json_object_get(res, "accepted"), i, row) {
-		int r;
-
 		if (strcmp(json_string_value(json_object_get(row, "action")), "same") == 0)
 			continue;
-		r = import_estate_save(db, who, t, json_object_get(row, "fields"), now_ms, why);
-		if (r < 0)
-			return r;
-		json_array_append_new(lines, json_copy(json_object_get(row, "line")));
+		json_array_append(rows, json_object_get(row, "fields"));
+		json_array_append_new(done, json_pack("{s:O, s:O, s:O}", "line", json_object_get(row, "line"), "code",
+						      json_object_get(row, "code"), "action",
+						      json_object_get(row, "action")));
 	}
+}
+
+/* The rows through the estate in one transaction: each row of done gets
+ * what the estate did with it. */
+static int write_rows(const struct kc_estate_ctx *x, enum kc_import_table t, const json_t *rows, json_t *done,
+		      json_t **why)
+{
+	json_t *res = NULL, *msg = NULL, *o;
+	size_t bad = 0, i;
+	int r;
+
+	if (json_array_size(rows) == 0)
+		return 0;
+	r = import_estate_apply(x, t, rows, &res, &msg, &bad);
+	if (r < 0) {
+		*why = kc_msg_new(KCM_estimport_apply_row, "{s:O, s:o}", "line",
+				  json_object_get(json_array_get(done, bad), "line"), "reason",
+				  msg ? msg : json_null());
+		return r == -EIO || r == -ENOMEM ? r : -ESTALE;
+	}
+	json_array_foreach(res, i, o)
+		json_object_update(json_array_get(done, i), o);
+	json_decref(res);
 	return 0;
 }
 
-int kc_import_apply(struct kc_db *db, const struct kc_import_who *who, enum kc_import_table t, const char *token,
-		    const void *data, size_t len, int64_t now_ms, json_t **out, json_t **why)
+int kc_import_apply(const struct kc_estate_ctx *x, enum kc_import_table t, const char *token, const void *data,
+		    size_t len, json_t **out, json_t **why)
 {
 	struct kc_import_pending p;
-	json_t *res = NULL, *lines = json_array();
+	json_t *res = NULL, *rows = json_array(), *done = json_array();
 	char outcome[65], sha[65];
 	int r;
 
 	*why = NULL;
-	if (!lines)
-		return -ENOMEM;
-	if ((r = refuse_role(t, who, why)) < 0)
+	r = -ENOMEM;
+	if (!rows || !done)
 		goto done;
-	r = kc_import_token_get(token, who->user, (int)t, now_ms, true, &p);
+	if ((r = refuse_role(t, x, why)) < 0)
+		goto done;
+	r = kc_import_token_get(token, x->user, (int)t, x->now_ms, true, &p);
 	if (r < 0) {
 		*why = kc_msg_new(KCM_estimport_token_unknown, NULL);
 		goto done;
@@ -523,35 +586,35 @@ int kc_import_apply(struct kc_db *db, const struct kc_import_who *who, enum kc_i
 		r = -ESTALE;
 		goto done_file;
 	}
-	if (kc_db_write_begin(db) < 0) {
+	if (kc_db_begin(x->db) < 0) {
 		*why = kc_msg_new(KCM_estimport_store_failed, NULL);
 		r = -EIO;
 		goto done_file;
 	}
-	r = check_file(db, who, t, p.file, p.len, &res, outcome, why);
+	r = check_file(x, t, p.file, p.len, &res, outcome, why);
+	kc_db_rollback(x->db);
 	if (r == 0 && strcmp(outcome, p.outcome) != 0) {
 		*why = kc_msg_new(KCM_estimport_estate_changed, NULL);
 		r = -ESTALE;
 	}
-	if (r == 0)
-		r = save_rows(db, who, t, res, now_ms, lines, why);
-	if (kc_db_write_end(db, r) < 0 && r == 0) {
-		r = -EIO;
-		json_decref(*why);
-		*why = kc_msg_new(KCM_estimport_store_failed, NULL);
+	if (r == 0) {
+		rows_to_write(res, rows, done);
+		r = write_rows(x, t, rows, done, why);
 	}
 	if (r == 0) {
-		*out = json_pack("{s:s, s:I, s:O, s:I, s:I}", "table", tables[t].name, "applied",
-				 (json_int_t)json_array_size(lines), "lines", lines, "unchanged",
-				 (json_int_t)(json_array_size(json_object_get(res, "accepted")) - json_array_size(lines)),
-				 "rejected", (json_int_t)json_array_size(json_object_get(res, "rejected")));
+		*out = json_pack("{s:s, s:I, s:I, s:I, s:O}", "table", tables[t].name, "applied",
+				 (json_int_t)json_array_size(done), "unchanged",
+				 (json_int_t)(json_array_size(json_object_get(res, "accepted")) - json_array_size(done)),
+				 "rejected", (json_int_t)json_array_size(json_object_get(res, "rejected")), "rows", done);
 		if (!*out)
 			r = -ENOMEM;
 	}
 	json_decref(res);
 done_file:
+	sodium_memzero(p.file, p.len);
 	free(p.file);
 done:
-	json_decref(lines);
+	json_decref(rows);
+	json_decref(done);
 	return r;
 }

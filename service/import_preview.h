@@ -13,9 +13,7 @@
 #include <stdint.h>
 
 #include "service/auth.h"
-#include "service/store.h"
-
-struct kc_scope;
+#include "service/estate.h"
 
 enum kc_import_table {
 	KC_IMPORT_PEOPLE,
@@ -30,30 +28,26 @@ const char *kc_import_table_name(enum kc_import_table t);
  * supervisors too, within their sites). */
 bool kc_import_table_allowed(enum kc_import_table t, enum kc_role role);
 
-/* Who imports: the account, its role and its sites. */
-struct kc_import_who {
-	const char *user;
-	enum kc_role role;
-	const struct kc_scope *scope;
-};
-
-/* Reads and checks the file, writes nothing: 0 with *out, the preview
+/* Reads and checks the file as x's account (x->now_ms: when), writes
+ * nothing: 0 with *out, the preview
  * ({"table", "format", "file_sha256", "rows", "columns": [{"column",
  * "header", "field"}], "ignored": [headers], "accepted": [{"line",
  * "action" (add, change, same), "code", "fields"}], "rejected": [{"line",
  * "code", "why": [message...]}], "token", "valid_until"}; phone numbers
  * masked), or -EINVAL, -E2BIG, -EACCES, -EIO, -ENOMEM with *why (the
  * message; NULL for -ENOMEM). */
-int kc_import_preview(struct kc_db *db, const struct kc_import_who *who, enum kc_import_table t, const void *data,
-		      size_t len, int64_t now_ms, json_t **out, json_t **why);
+int kc_import_preview(const struct kc_estate_ctx *x, enum kc_import_table t, const void *data, size_t len,
+		      json_t **out, json_t **why);
 
-/* Applies the preview of token. data (NULL: the file kept with the
- * preview) must be the previewed file. 0 with *out ({"table", "applied",
- * "lines": [...], "same", "rejected"}), or -ENOENT (no such preview: expired,
+/* Applies the preview of token (used once, whatever the outcome). data
+ * (NULL: the file kept with the preview) must be the previewed file. 0
+ * with *out ({"table", "applied", "unchanged", "rejected", "rows": [{"line",
+ * "code", "action", "changes", "cabinets", and a new person's
+ * "enrol_code" and "until"}]}), or -ENOENT (no such preview: expired,
  * used, another account's), -ESTALE (another file, or the estate changed
  * since: the rows would not be written as previewed), -EACCES, -EIO,
  * -ENOMEM, with *why. */
-int kc_import_apply(struct kc_db *db, const struct kc_import_who *who, enum kc_import_table t, const char *token,
-		    const void *data, size_t len, int64_t now_ms, json_t **out, json_t **why);
+int kc_import_apply(const struct kc_estate_ctx *x, enum kc_import_table t, const char *token, const void *data,
+		    size_t len, json_t **out, json_t **why);
 
 #endif
