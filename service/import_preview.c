@@ -34,42 +34,45 @@ enum field_type {
 	F_LIST,	 /* codes separated by commas, 、 or blanks */
 };
 
-/* A column an import reads: the field, the header names it goes by. */
+/* A column an import reads: the field, and the English names its header
+ * may have; its Chinese names are the catalogue's word of the field in
+ * the context "import_header" ("姓名|名字": the first is the one shown).
+ * Names are compared without case, blanks, _ - or *. */
 struct column {
 	const char *field;
 	enum field_type type;
 	bool required;
-	const char *names[7]; /* compared without case, blanks, _ or - */
+	const char *names[4];
 };
 
 static const struct column people_cols[] = {
-	{ "person", F_TEXT, true, { "编号", "工号", "人员编号", "code", "person", NULL } },
-	{ "name", F_TEXT, true, { "姓名", "名字", "name", NULL } },
-	{ "role", F_ROLE, true, { "角色", "岗位", "role", NULL } },
-	{ "phone", F_TEXT, false, { "手机", "手机号", "电话", "phone", "mobile", NULL } },
-	{ "department", F_TEXT, false, { "部门", "department", "dept", NULL } },
-	{ "active", F_BOOL, false, { "在职", "启用", "active", NULL } },
-	{ "sites", F_LIST, false, { "小区", "项目", "sites", "site", NULL } },
-	{ "card", F_TEXT, false, { "卡号", "门禁卡", "card", NULL } },
+	{ "person", F_TEXT, true, { "person", "code", "personcode", NULL } },
+	{ "name", F_TEXT, true, { "name", NULL } },
+	{ "role", F_ROLE, true, { "role", NULL } },
+	{ "phone", F_TEXT, false, { "phone", "mobile", NULL } },
+	{ "department", F_TEXT, false, { "department", "dept", NULL } },
+	{ "active", F_BOOL, false, { "active", NULL } },
+	{ "sites", F_LIST, false, { "sites", "site", NULL } },
+	{ "card", F_TEXT, false, { "card", NULL } },
 	{ NULL, F_TEXT, false, { NULL } },
 };
 
 static const struct column units_cols[] = {
-	{ "unit", F_TEXT, true, { "房屋编号", "房屋", "单元", "unit", "code", NULL } },
-	{ "site", F_TEXT, true, { "小区", "项目", "site", NULL } },
-	{ "building", F_TEXT, true, { "楼栋", "楼号", "building", NULL } },
-	{ "room", F_TEXT, true, { "房号", "房间", "room", NULL } },
-	{ "vacant", F_BOOL, false, { "空置", "vacant", NULL } },
+	{ "unit", F_TEXT, true, { "unit", "code", "unitcode", NULL } },
+	{ "site", F_TEXT, true, { "site", NULL } },
+	{ "building", F_TEXT, true, { "building", NULL } },
+	{ "room", F_TEXT, true, { "room", NULL } },
+	{ "vacant", F_BOOL, false, { "vacant", NULL } },
 	{ NULL, F_TEXT, false, { NULL } },
 };
 
 static const struct column keys_cols[] = {
-	{ "key", F_TEXT, true, { "钥匙", "钥匙编号", "key", "code", NULL } },
-	{ "unit", F_TEXT, true, { "房屋", "房屋编号", "unit", NULL } },
-	{ "kind", F_KIND, true, { "类型", "kind", NULL } },
-	{ "cabinet", F_TEXT, true, { "柜", "钥匙柜", "柜号", "cabinet", NULL } },
-	{ "slot", F_TEXT, true, { "格口", "slot", NULL } },
-	{ "tag", F_INT, false, { "标签", "tag", NULL } },
+	{ "key", F_TEXT, true, { "key", "code", "keycode", NULL } },
+	{ "unit", F_TEXT, true, { "unit", NULL } },
+	{ "kind", F_KIND, true, { "kind", NULL } },
+	{ "cabinet", F_TEXT, true, { "cabinet", NULL } },
+	{ "slot", F_TEXT, true, { "slot", NULL } },
+	{ "tag", F_INT, false, { "tag", NULL } },
 	{ NULL, F_TEXT, false, { NULL } },
 };
 
@@ -125,16 +128,45 @@ static void header_key(const char *h, char *out, size_t len)
 	out[o] = '\0';
 }
 
+/* Whether key is one of the '|'-separated names of list. */
+static bool in_list(const char *list, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = list; *p;) {
+		size_t k = strcspn(p, "|");
+
+		if (k == n && strncmp(p, key, n) == 0)
+			return true;
+		p += k + (p[k] == '|');
+	}
+	return false;
+}
+
 static const struct column *column_named(const struct column *cols, const char *header)
 {
 	char key[256];
 
 	header_key(header, key, sizeof(key));
-	for (const struct column *c = cols; c->field; c++)
+	for (const struct column *c = cols; c->field; c++) {
+		const char *zh = kc_msg_word(KC_LANG_ZH, "import_header", c->field);
+
+		if (zh != c->field && in_list(zh, key))
+			return c;
 		for (size_t i = 0; c->names[i]; i++)
 			if (strcmp(key, c->names[i]) == 0)
 				return c;
+	}
 	return NULL;
+}
+
+/* The header a column is shown by: its first Chinese name. */
+static void column_title(const struct column *c, char *out, size_t len)
+{
+	const char *zh = kc_msg_word(KC_LANG_ZH, "import_header", c->field);
+	size_t n = strcspn(zh, "|");
+
+	snprintf(out, len, "%.*s", (int)(n < len ? n : len - 1), zh);
 }
 
 /* The header row: for each column of the sheet, the column it is (NULL:
@@ -173,10 +205,10 @@ static int header_map(enum kc_import_table t, const json_t *header, const struct
 	}
 	for (const struct column *c = cols; c->field; c++)
 		if (c->required && seen[c - cols] < 0) {
-			*why = kc_msg_new(KCM_estimport_column_missing, "{s:s, s:s}", "column", c->names[0], "english",
-					  c->names[3] && strchr("abcdefghijklmnopqrstuvwxyz", c->names[3][0])
-						  ? c->names[3]
-						  : c->field);
+			char title[64];
+
+			column_title(c, title, sizeof(title));
+			*why = kc_msg_new(KCM_estimport_column_missing, "{s:s, s:s}", "column", title, "english", c->field);
 			return -EINVAL;
 		}
 	return 0;
@@ -184,21 +216,34 @@ static int header_map(enum kc_import_table t, const json_t *header, const struct
 
 /* ---- a row's cells as fields ---- */
 
+/* yes/no in a cell: y, yes, true, 1, n, no, false, 0 (any case), or the
+ * Chinese words of the catalogue's "import_yes" and "import_no" (是, 否,
+ * ...). */
 static int parse_yes_no(const char *s, bool *out)
 {
-	static const char *const yes[] = { "是", "有", "y", "yes", "true", "1", "空置", "在职", "启用", NULL };
-	static const char *const no[] = { "否", "无", "n", "no", "false", "0", "非空置", "离职", "停用", NULL };
+	static const char *const yes[] = { "y", "yes", "true", "1", NULL };
+	static const char *const no[] = { "n", "no", "false", "0", NULL };
+	char low[16];
 
+	header_key(s, low, sizeof(low));
 	for (size_t i = 0; yes[i]; i++)
-		if (strcasecmp(s, yes[i]) == 0) {
+		if (strcmp(low, yes[i]) == 0) {
 			*out = true;
 			return 0;
 		}
 	for (size_t i = 0; no[i]; i++)
-		if (strcasecmp(s, no[i]) == 0) {
+		if (strcmp(low, no[i]) == 0) {
 			*out = false;
 			return 0;
 		}
+	if (in_list(kc_msg_word(KC_LANG_ZH, "import_yes", "yes"), s)) {
+		*out = true;
+		return 0;
+	}
+	if (in_list(kc_msg_word(KC_LANG_ZH, "import_no", "no"), s)) {
+		*out = false;
+		return 0;
+	}
 	return -EINVAL;
 }
 
@@ -298,10 +343,8 @@ static void row_fields(enum kc_import_table t, const json_t *row, const struct c
 			field_set(*fields, map[i], json_string_value(json_array_get(hcells, i)), s ? s : "", *why);
 	}
 	for (const struct column *c = cols; c->field; c++) {
-		const char *v = json_string_value(json_object_get(*fields, c->field));
-
-		if (c->required && (!v || !*v)) {
-			const char *h = c->names[0];
+		if (c->required && !json_object_get(*fields, c->field)) {
+			const char *h = c->field;
 
 			for (size_t i = 0; i < ncols; i++)
 				if (map[i] == c)
