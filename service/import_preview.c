@@ -119,7 +119,7 @@ static void header_key(const char *h, char *out, size_t len)
 	size_t o = 0;
 
 	for (const char *p = h; *p && o + 1 < len; p++) {
-		if (*p == '(' || strncmp(p, "\xef\xbc\x88", 3) == 0) /* ( or （ */
+		if (*p == '(' || strncmp(p, "\xef\xbc\x88", 3) == 0) /* ( or its full-width form */
 			break;
 		if (*p == ' ' || *p == '_' || *p == '-' || *p == '*')
 			continue;
