@@ -60,8 +60,8 @@ static const struct column people_cols[] = {
 static const struct column units_cols[] = {
 	{ "unit", F_TEXT, true, { "unit", "code", "unitcode", NULL } },
 	{ "site", F_TEXT, true, { "site", NULL } },
-	{ "building", F_TEXT, true, { "building", NULL } },
-	{ "room", F_TEXT, true, { "room", NULL } },
+	{ "building", F_TEXT, false, { "building", NULL } },
+	{ "room", F_TEXT, false, { "room", NULL } },
 	{ "vacant", F_BOOL, false, { "vacant", NULL } },
 	{ NULL, F_TEXT, false, { NULL } },
 };

@@ -139,3 +139,4 @@ t-feed-unit_LIBS := service common
 # the feed over HTTP (service/http_feed.c): held polls, refusals, 1,000
 # polls held on 4 threads
 TEST_SCRIPTS += tests/service/t-feed.py
+TEST_SCRIPTS += tests/service/t-estate-import.py
