@@ -82,13 +82,6 @@ CREATE TABLE estate_settings (
 	updated_ms INTEGER NOT NULL,
 	updated_by TEXT
 );
--- which sites a cabinet serves at the office (also made by the feed's
--- migration; the same columns)
-CREATE TABLE IF NOT EXISTS cabinet_sites (
-	cabinet TEXT NOT NULL,
-	site TEXT NOT NULL,
-	PRIMARY KEY (cabinet, site)
-) WITHOUT ROWID;
 
 -- the seed: what the cabinets' events registered
 INSERT OR IGNORE INTO estate_sites (site, name, age, updated_ms)

@@ -10,29 +10,13 @@
 
 #include "common/event.h"
 #include "common/util.h"
-#if __has_include("service/feed.h")
 #include "service/feed.h"
-#else
-/* until the feed is merged: no cabinet takes changes */
-static int kc_feed_cabinet_managed(struct kc_db *db, const char *cabinet)
-{
-	(void)db;
-	(void)cabinet;
-	return 0;
-}
-static int kc_feed_add(struct kc_db *db, const char *cabinet, const char *type, json_t *data, const char *by,
-		       int64_t now_ms)
-{
-	(void)db, (void)cabinet, (void)type, (void)data, (void)by, (void)now_ms;
-	return -ENOSYS;
-}
-#endif
 
 int est_cabinet_managed(struct kc_db *db, const char *cabinet)
 {
 	int r = kc_feed_cabinet_managed(db, cabinet);
 
-	return r < 0 ? -EIO : r;
+	return r == -ENOENT ? 0 : r < 0 ? -EIO : r;
 }
 
 int est_send(const struct kc_estate_ctx *x, struct est_sent *s, const char *cabinet, const char *type, json_t *data)

@@ -79,12 +79,13 @@ static const struct route routes[] = {
 	{ M_POST, ROUTE_ADMIN, "/accounts", false, BODY_DATA, http_web_accounts_act },
 	{ M_GET, ROUTE_PUBLIC, "/reset", false, BODY_NONE, http_web_reset_form },
 	{ M_POST, ROUTE_PUBLIC, "/reset", false, BODY_LOGIN, http_web_reset },
+	{ M_GET, ROUTE_BEARER, "/api/v1/feed", false, BODY_NONE, http_api_feed },
 	{ M_POST, ROUTE_USER, "/api/v1/estate/import", false, BODY_SHEET, http_api_estate_import },
 	{ M_ANY, ROUTE_USER, "/api/v1/estate/", true, BODY_DATA, http_api_estate },
-	{ M_GET, ROUTE_BEARER, "/api/v1/feed", false, BODY_NONE, http_api_feed },
 	{ M_GET, ROUTE_USER, "/estate/import", false, BODY_NONE, http_web_import },
 	{ M_POST, ROUTE_USER, "/estate/import", false, BODY_SHEET, http_web_import_preview },
 	{ M_POST, ROUTE_USER, "/estate/import/apply", false, BODY_DATA, http_web_import_apply },
+	{ M_ANY, ROUTE_USER, "/estate/", true, BODY_DATA, http_web_estate },
 	{ M_ANY, ROUTE_USER, "", true, BODY_DATA, route_not_found },
 };
 

@@ -16,7 +16,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svc import Service, check, finish, say  # noqa: E402
+from svc import Service, check, finish, say, seal  # noqa: E402
 
 HELD = 1000
 
@@ -168,6 +168,42 @@ def main():
     r = svc.cmd("feed-status", "C1")
     s = json.loads(r.stdout)
     check(s["pending"] == 5 and s["last"] == 5 and s["position"] == 2, "feed-status: 5 pending, position 2")
+
+    # the cabinet's events mark the changes; applied ones derive report rows
+    evs = [
+        {"type": "estate.applied", "ts": "2026-12-07T10:00:01.000Z", "site": "S1",
+         "data": {"change": 1, "change_type": "site.set", "by": "alice", "site": "S1", "name": "阳光花园",
+                  "age": "new", "time_zone": "Asia/Shanghai"}},
+        {"type": "estate.applied", "ts": "2026-12-07T10:00:02.000Z", "site": "S1", "unit": "U2",
+         "data": {"change": 2, "change_type": "unit.set", "by": "alice", "unit": "U2", "site": "S1",
+                  "building": "1", "room": "102", "vacant": True}},
+        {"type": "estate.refused", "ts": "2026-12-07T10:00:03.000Z", "site": "S1", "unit": "U3",
+         "data": {"change": 3, "change_type": "unit.set", "by": "alice", "code": "estate_site_unknown",
+                  "params": {"site": "S9"}}},
+    ]
+    st, res = svc.post_events(tok, None, raw=("[" + ",".join(seal("C1", evs)) + "]").encode())
+    check(st == 200 and res["stored"] == 3, "the cabinet's estate events stored (%s %s)" % (st, res))
+    rows = svc.sql("SELECT change, state, applied_ms, event_seq, code, params FROM feed WHERE cabinet = 'C1'"
+                   " AND change <= 4 ORDER BY change")
+    check(rows[0] == (1, "applied", 1796637601000, 1, None, None) and rows[1][:4] == (2, "applied", 1796637602000, 2),
+          "estate.applied marks its change applied at the event's time and seq: %s" % rows[:2])
+    check(rows[2][:5] == (3, "refused", 1796637603000, 3, "estate_site_unknown") and json.loads(rows[2][5]) == {"site": "S9"},
+          "estate.refused marks its change refused with code and params: %s" % (rows[2],))
+    check(rows[3][1] == "pending", "a change with no event yet stays pending")
+    check(svc.sql("SELECT name, age FROM sites WHERE site = 'S1'") == [("阳光花园", "new")],
+          "an applied site.set is in the sites table as site.registered puts it")
+    check(svc.sql("SELECT building, room, vacant FROM units WHERE site = 'S1' AND unit = 'U2'") == [("1", "102", 1)],
+          "an applied unit.set is in the units table")
+    check(svc.sql("SELECT count(*) FROM vacancies WHERE unit = 'U2' AND to_ms IS NULL") == [(1,)],
+          "and its vacancy begins")
+    check(svc.sql("SELECT count(*) FROM units WHERE unit = 'U3'") == [(0,)], "a refused change derives nothing")
+    st, rep = svc.report("keylog", ("alice", "Secret-pass-1"), cabinet="C1", type="estate.refused")
+    texts = [e["text"] for e in rep["sections"][0]["rows"]] if st == 200 else []
+    check(texts == ["钥匙柜拒绝了办公室第 3 号变更：保存房号（alice）：%s" % texts[0].split("：", 2)[-1]]
+          if texts else False, "the key log's sentence of a refusal: %s" % texts)
+    r = svc.cmd("feed-status", "C1")
+    s = json.loads(r.stdout)
+    check((s["applied"], s["refused"], s["pending"]) == (2, 1, 2), "feed-status: 2 applied, 1 refused, 2 pending")
 
     # 1,000 held polls on 4 threads: a report still answered, one change wakes them all
     sel, socks = held_polls(svc, tok, HELD, "?after=5&wait=20")
