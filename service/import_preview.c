@@ -7,6 +7,7 @@
  * again and writes exactly what the preview said, or nothing. */
 #include "service/import_preview.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -123,7 +124,7 @@ static void header_key(const char *h, char *out, size_t len)
 			break;
 		if (*p == ' ' || *p == '_' || *p == '-' || *p == '*')
 			continue;
-		out[o++] = (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+		out[o++] = (char)tolower((unsigned char)*p);
 	}
 	out[o] = '\0';
 }
@@ -419,7 +420,7 @@ static int check_file(const struct kc_estate_ctx *x, enum kc_import_table t, con
 	if (!columns || !ignored || !accepted || !rejected || !seen || !digest)
 		goto done;
 	ncols = json_array_size(json_object_get(json_array_get(rows, 0), "cells"));
-	map = calloc(ncols + 1, sizeof(*map));
+	map = calloc(ncols + 1, sizeof(const struct column *));
 	if (!map)
 		goto done;
 	r = header_map(t, json_array_get(rows, 0), map, columns, ignored, why);

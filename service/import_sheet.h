@@ -9,11 +9,11 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#define KC_SHEET_MAX_BYTES (2 * 1024 * 1024) /* the file as uploaded */
+#define KC_SHEET_MAX_BYTES (2UL * 1024 * 1024) /* the file as uploaded */
 #define KC_SHEET_MAX_ROWS 10000		     /* rows below the header */
 #define KC_SHEET_MAX_COLS 64
 #define KC_SHEET_CELL_MAX 500			/* characters in a cell */
-#define KC_SHEET_PART_MAX (32 * 1024 * 1024) /* an XLSX part, unpacked */
+#define KC_SHEET_PART_MAX (32UL * 1024 * 1024) /* an XLSX part, unpacked */
 #define KC_SHEET_ZIP_ENTRIES 2000
 
 enum kc_sheet_format {

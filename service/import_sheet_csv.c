@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "service/import_sheet_impl.h"
+#include "service/sbuf.h"
 
 /* The length of the valid UTF-8 character at s (n bytes left), or 0. */
 static size_t utf8_len(const unsigned char *s, size_t n)
@@ -99,29 +100,8 @@ static char separator(const char *s, size_t n)
 	return ',';
 }
 
-/* A growing cell. */
-struct cell {
-	char *p;
-	size_t len, cap;
-};
-
-static int cell_add(struct cell *c, char ch)
-{
-	if (c->len + 1 >= c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		char *p = realloc(c->p, cap);
-
-		if (!p)
-			return -ENOMEM;
-		c->p = p;
-		c->cap = cap;
-	}
-	c->p[c->len++] = ch;
-	return 0;
-}
-
 /* One record from s[*i]: its cells into b. *line counts the lines. */
-static int record(struct sheet_build *b, const char *s, size_t n, size_t *i, long *line, char sep, struct cell *c)
+static int record(struct sheet_build *b, const char *s, size_t n, size_t *i, long *line, char sep, struct sbuf *c)
 {
 	long col = 0, open_line = 0;
 	bool quoted = false, was_quoted = false;
@@ -158,7 +138,8 @@ static int record(struct sheet_build *b, const char *s, size_t n, size_t *i, lon
 			(*line)++;
 			return sheet_row_end(b);
 		}
-		if (cell_add(c, ch) < 0)
+		sbuf_addn(c, &ch, 1);
+		if (c->oom)
 			return sheet_refuse(b, -ENOMEM, NULL);
 	}
 	if (quoted)
@@ -169,7 +150,7 @@ static int record(struct sheet_build *b, const char *s, size_t n, size_t *i, lon
 
 int sheet_read_csv(struct sheet_build *b, const char *data, size_t len)
 {
-	struct cell c = { 0 };
+	struct sbuf c = { 0 };
 	size_t i = 0;
 	long line = 1;
 	char sep;

@@ -57,11 +57,12 @@ int kc_upload_part(const char *ctype, const char *body, size_t blen, const char 
 		   size_t *len)
 {
 	char b[BOUNDARY_MAX + 1], delim[BOUNDARY_MAX + 5];
-	const char *p, *end = body + blen;
+	const char *p, *end;
 	size_t dl;
 
 	if (boundary(ctype, b, sizeof(b)) < 0 || !body)
 		return -EINVAL;
+	end = body + blen;
 	dl = (size_t)snprintf(delim, sizeof(delim), "\r\n--%s", b);
 	/* the first delimiter may start the body, without its CRLF */
 	if (blen >= dl - 2 && memcmp(body, delim + 2, dl - 2) == 0)

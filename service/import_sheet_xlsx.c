@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zip.h>
 
 #include "common/util.h"
@@ -164,7 +165,7 @@ static int read_part(struct xlsx *x, const char *path, XML_StartElementHandler s
 		if (total > KC_SHEET_PART_MAX) {
 			r = sheet_refuse(x->b, -E2BIG,
 					 kc_msg_new(KCM_sheet_xlsx_too_big, "{s:s, s:i}", "part", path, "max",
-						    KC_SHEET_PART_MAX / (1024 * 1024)));
+						    (int)(KC_SHEET_PART_MAX >> 20)));
 			break;
 		}
 		if (XML_Parse(x->parser, buf, (int)n, n == 0) == XML_STATUS_ERROR) {
@@ -387,22 +388,6 @@ static long ref_col(const char *ref)
 	return p == ref ? -1 : col - 1;
 }
 
-/* Days since 1970-01-01 as a civil date (Howard Hinnant's algorithm). */
-static void civil(int64_t z, int *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 /* An Excel serial as a date ("2026-12-07"), with its time when it has one
  * ("2026-12-07 08:30", seconds when not whole minutes). Serials count days
  * from 1899-12-30 (from 1899-12-31 below 61: Excel's 29 February 1900),
@@ -411,24 +396,24 @@ static int serial_date(double v, bool date1904, char *out, size_t len)
 {
 	double days = floor(v);
 	long secs = lround((v - days) * 86400.0);
-	int64_t epoch;
-	int y, m, d;
+	time_t t;
+	struct tm tm;
 
 	if (!(v >= 0 && v < 2958466)) /* up to 9999-12-31 */
 		return -ERANGE;
-	if (secs >= 86400)
-		days += 1, secs -= 86400;
 	if (date1904)
-		epoch = (int64_t)days - 24107; /* 1904-01-01 is day -24107 of 1970 */
+		days -= 24107; /* 1904-01-01 is day -24107 of 1970 */
 	else
-		epoch = (int64_t)days - 25569 + (days < 61 ? 1 : 0);
-	civil(epoch, &y, &m, &d);
-	if (secs == 0)
-		snprintf(out, len, "%04d-%02d-%02d", y, m, d);
+		days -= 25569 - (days < 61 ? 1 : 0);
+	t = (time_t)days * 86400 + secs;
+	if (!gmtime_r(&t, &tm))
+		return -ERANGE;
+	if (secs % 86400 == 0)
+		strftime(out, len, "%Y-%m-%d", &tm);
 	else if (secs % 60 == 0)
-		snprintf(out, len, "%04d-%02d-%02d %02ld:%02ld", y, m, d, secs / 3600, secs / 60 % 60);
+		strftime(out, len, "%Y-%m-%d %H:%M", &tm);
 	else
-		snprintf(out, len, "%04d-%02d-%02d %02ld:%02ld:%02ld", y, m, d, secs / 3600, secs / 60 % 60, secs % 60);
+		strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm);
 	return 0;
 }
 
@@ -543,9 +528,14 @@ static void xlsx_free(struct xlsx *x)
 		zip_discard(x->zip);
 }
 
-static int missing(struct xlsx *x, const char *part)
+/* A part the workbook cannot do without: read, or its absence refused. */
+static int need_part(struct xlsx *x, const char *path, XML_StartElementHandler start, XML_EndElementHandler end)
 {
-	return sheet_refuse(x->b, -EINVAL, kc_msg_new(KCM_sheet_xlsx_part, "{s:s}", "part", part));
+	int r = read_part(x, path, start, end);
+
+	if (r == -ENOENT)
+		return sheet_refuse(x->b, -EINVAL, kc_msg_new(KCM_sheet_xlsx_part, "{s:s}", "part", path));
+	return r;
 }
 
 static int open_zip(struct xlsx *x, const void *data, size_t len)
@@ -578,18 +568,12 @@ int sheet_read_xlsx(struct sheet_build *b, const void *data, size_t len)
 		return sheet_refuse(b, -ENOMEM, NULL);
 	x.text[0] = '\0';
 	r = open_zip(&x, data, len);
-	if (r == 0) {
-		r = read_part(&x, "xl/workbook.xml", wb_start, NULL);
-		if (r == -ENOENT)
-			r = missing(&x, "xl/workbook.xml");
-	}
+	if (r == 0)
+		r = need_part(&x, "xl/workbook.xml", wb_start, NULL);
 	if (r == 0 && !x.sheet_rid[0])
 		r = sheet_refuse(b, -EINVAL, kc_msg_new(KCM_sheet_xlsx_no_sheet, NULL));
-	if (r == 0) {
-		r = read_part(&x, "xl/_rels/workbook.xml.rels", rels_start, NULL);
-		if (r == -ENOENT)
-			r = missing(&x, "xl/_rels/workbook.xml.rels");
-	}
+	if (r == 0)
+		r = need_part(&x, "xl/_rels/workbook.xml.rels", rels_start, NULL);
 	if (r == 0 && !x.sheet_path[0])
 		r = sheet_refuse(b, -EINVAL, kc_msg_new(KCM_sheet_xlsx_no_sheet, NULL));
 	/* a workbook of numbers only has no shared strings; one without
@@ -598,11 +582,8 @@ int sheet_read_xlsx(struct sheet_build *b, const void *data, size_t len)
 		r = 0;
 	if (r == 0 && x.styles_path[0] && (r = read_part(&x, x.styles_path, st_start, st_end)) == -ENOENT)
 		r = 0;
-	if (r == 0) {
-		r = read_part(&x, x.sheet_path, sh_start, sh_end);
-		if (r == -ENOENT)
-			r = missing(&x, x.sheet_path);
-	}
+	if (r == 0)
+		r = need_part(&x, x.sheet_path, sh_start, sh_end);
 	xlsx_free(&x);
 	return r;
 }

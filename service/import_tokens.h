@@ -10,7 +10,7 @@
 
 #include "service/auth.h"
 
-#define KC_IMPORT_VALID_MS (15 * 60 * 1000)
+#define KC_IMPORT_VALID_MS (15LL * 60 * 1000)
 #define KC_IMPORT_PENDING_MAX 16 /* previews kept at once; a new one drops the oldest */
 
 struct kc_import_pending {

@@ -101,6 +101,17 @@ static const char *import_error(int r)
 	}
 }
 
+/* The log line of an import refused or applied (never a cell of it). */
+static void log_outcome(enum kc_import_table t, const char *user, const json_t *why, const json_t *out)
+{
+	if (why || !out)
+		kc_notice("estate import of %s by %s refused: %s", kc_import_table_name(t), user,
+			  json_string_value(json_object_get(why, "code")) ?: "out of memory");
+	else
+		kc_notice("estate import of %s by %s: %lld rows applied", kc_import_table_name(t), user,
+			  (long long)json_integer_value(json_object_get(out, "applied")));
+}
+
 static enum MHD_Result api_refused(struct call *k, int r, const json_t *why)
 {
 	json_t *m = why ? rendered(why) : NULL;
@@ -139,18 +150,15 @@ enum MHD_Result http_api_estate_import(struct call *k)
 	else
 		r = kc_import_apply(&x, t, token, k->rq->body ? k->rq->body : "", k->rq->len, &out, &why);
 	if (r < 0) {
-		kc_notice("estate import of %s by %s refused: %s", kc_import_table_name(t), x.user,
-			  json_string_value(json_object_get(why, "code")) ?: "out of memory");
+		log_outcome(t, x.user, why, NULL);
 		ret = api_refused(k, r, why);
 		json_decref(why);
 		return ret;
 	}
-	if (json_object_get(out, "token")) {
+	if (json_object_get(out, "token"))
 		render_rejected(out);
-	} else {
-		kc_notice("estate import of %s by %s: %lld rows applied", kc_import_table_name(t), x.user,
-			  (long long)json_integer_value(json_object_get(out, "applied")));
-	}
+	else
+		log_outcome(t, x.user, NULL, out);
 	json_object_set_new(out, "ok", json_true());
 	return http_reply_json(k->c, 200, out);
 }
@@ -435,6 +443,19 @@ static enum MHD_Result form_page(struct call *k, const struct kc_web_page *pg, u
 	return http_reply_html(k->c, status, sbuf_take(&b), NULL);
 }
 
+/* A preview or apply refused (r, why: consumed): logged, and the upload
+ * page saying why. */
+static enum MHD_Result web_refused(struct call *k, const struct kc_web_page *pg, enum kc_import_table t, int r,
+				   json_t *why)
+{
+	enum MHD_Result ret;
+
+	log_outcome(t, k->rq->user, why, NULL);
+	ret = form_page(k, pg, import_status(r), why, t);
+	json_decref(why);
+	return ret;
+}
+
 static enum MHD_Result expired(struct call *k, const struct kc_web_page *pg)
 {
 	return http_reply_html(k->c, 403,
@@ -463,7 +484,6 @@ enum MHD_Result http_web_import_preview(struct call *k)
 	const char *file;
 	size_t len;
 	json_t *out = NULL, *why = NULL;
-	enum MHD_Result ret;
 	char *html;
 	int r;
 
@@ -471,26 +491,13 @@ enum MHD_Result http_web_import_preview(struct call *k)
 	    kc_upload_field(ct, k->rq->body, k->rq->len, "csrf", got, sizeof(got)) < 0 || strcmp(got, csrf) != 0)
 		return expired(k, &pg);
 	if (kc_upload_field(ct, k->rq->body, k->rq->len, "table", table, sizeof(table)) < 0 ||
-	    kc_import_table_parse(table, &t) < 0) {
-		why = kc_msg_new(KCM_estimport_table_bad, NULL);
-		ret = form_page(k, &pg, 400, why, t);
-		json_decref(why);
-		return ret;
-	}
-	if (kc_upload_part(ct, k->rq->body, k->rq->len, "file", &file, &len) < 0 || len == 0) {
-		why = kc_msg_new(KCM_estimport_no_file, NULL);
-		ret = form_page(k, &pg, 400, why, t);
-		json_decref(why);
-		return ret;
-	}
+	    kc_import_table_parse(table, &t) < 0)
+		return web_refused(k, &pg, t, -EINVAL, kc_msg_new(KCM_estimport_table_bad, NULL));
+	if (kc_upload_part(ct, k->rq->body, k->rq->len, "file", &file, &len) < 0 || len == 0)
+		return web_refused(k, &pg, t, -EINVAL, kc_msg_new(KCM_estimport_no_file, NULL));
 	r = kc_import_preview(&x, t, file, len, &out, &why);
-	if (r < 0) {
-		kc_notice("estate import of %s by %s refused: %s", kc_import_table_name(t), x.user,
-			  json_string_value(json_object_get(why, "code")) ?: "out of memory");
-		ret = form_page(k, &pg, import_status(r), why, t);
-		json_decref(why);
-		return ret;
-	}
+	if (r < 0)
+		return web_refused(k, &pg, t, r, why);
 	html = preview_page(&pg, k->rq->role, t, out);
 	json_decref(out);
 	return http_reply_html(k->c, 200, html, NULL);
@@ -505,7 +512,6 @@ enum MHD_Result http_web_import_apply(struct call *k)
 	const char *body = k->rq->body ? k->rq->body : "";
 	enum kc_import_table t = KC_IMPORT_UNITS;
 	json_t *out = NULL, *why = NULL;
-	enum MHD_Result ret;
 	char *html;
 	int r;
 
@@ -516,15 +522,9 @@ enum MHD_Result http_web_import_apply(struct call *k)
 	    http_request_form(body, k->rq->len, "token", token, sizeof(token)) < 0)
 		token[0] = '\0';
 	r = kc_import_apply(&x, t, token, NULL, 0, &out, &why);
-	if (r < 0) {
-		kc_notice("estate import of %s by %s refused: %s", kc_import_table_name(t), x.user,
-			  json_string_value(json_object_get(why, "code")) ?: "out of memory");
-		ret = form_page(k, &pg, import_status(r), why, t);
-		json_decref(why);
-		return ret;
-	}
-	kc_notice("estate import of %s by %s: %lld rows applied", kc_import_table_name(t), x.user,
-		  (long long)json_integer_value(json_object_get(out, "applied")));
+	if (r < 0)
+		return web_refused(k, &pg, t, r, why);
+	log_outcome(t, x.user, NULL, out);
 	html = applied_page(&pg, k->rq->role, t, out);
 	json_decref(out);
 	return http_reply_html(k->c, 200, html, NULL);

@@ -272,6 +272,9 @@ try:
         z.writestr("xl/worksheets/sheet1.xml", '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
                    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><worksheet><sheetData><row r="1"><c t="inlineStr">'
                    '<is><t>&b;</t></is></c></row></sheetData></worksheet>')
+    no_book = io.BytesIO()
+    with zipfile.ZipFile(no_book, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", zipfile.ZipFile(io.BytesIO(good)).read("xl/worksheets/sheet1.xml"))
     too_many = csv([["编号", "姓名", "角色", "小区"]] + [["P%d" % i, "x", "staff", "SN"] for i in range(10001)])
     bad = [
         ("a GBK CSV", "姓名,角色\n张伟,staff\n".encode("gbk"), "text/csv", 400, "sheet_gbk", "GBK"),
@@ -281,6 +284,7 @@ try:
         ("a zip bomb (64 MB of XML in %d KB)" % (len(bomb.getvalue()) // 1024), bomb.getvalue(), XLSX, 413,
          "sheet_xlsx_too_big", "32 MB"),
         ("an XML entity bomb", laughs.getvalue(), XLSX, 400, "sheet_xlsx_xml", "XML"),
+        ("a zip without its workbook", no_book.getvalue(), XLSX, 400, "sheet_xlsx_part", "xl/workbook.xml"),
         ("10,001 rows", too_many, "text/csv", 413, "sheet_too_many_rows", "10000"),
         ("no 角色 column", csv([["编号", "姓名"], ["E09", "x"]]), "text/csv", 400, "estimport_column_missing", "角色"),
         ("an empty file", b"", "text/csv", 400, "sheet_empty", "empty"),
