@@ -361,7 +361,7 @@ static void row_repeats(enum kc_import_table t, const json_t *fields, json_int_t
 {
 	const char *code = json_string_value(json_object_get(fields, tables[t].code_field));
 	json_t *at;
-	char key[300];
+	char key[2 * KC_SHEET_CELL_MAX * 4 + 16];
 
 	if (code && *code) {
 		snprintf(key, sizeof(key), "code\x1f%s", code);
@@ -618,7 +618,7 @@ int kc_import_apply(const struct kc_estate_ctx *x, enum kc_import_table t, const
 		goto done;
 	if ((r = refuse_role(t, x, why)) < 0)
 		goto done;
-	r = kc_import_token_get(token, x->user, (int)t, x->now_ms, true, &p);
+	r = kc_import_token_take(token, x->user, (int)t, x->now_ms, &p);
 	if (r < 0) {
 		*why = kc_msg_new(KCM_estimport_token_unknown, NULL);
 		goto done;

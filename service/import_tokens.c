@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +63,8 @@ int kc_import_token_put(const struct kc_import_pending *p, int64_t now_ms, char 
 	return 0;
 }
 
-int kc_import_token_get(const char *token, const char *user, int table, int64_t now_ms, bool take,
-			struct kc_import_pending *out)
+int kc_import_token_take(const char *token, const char *user, int table, int64_t now_ms,
+			 struct kc_import_pending *out)
 {
 	int r = -ENOENT;
 
@@ -73,7 +74,7 @@ int kc_import_token_get(const char *token, const char *user, int table, int64_t 
 	for (size_t i = 0; i < KC_IMPORT_PENDING_MAX; i++) {
 		struct slot *s = &slots[i];
 
-		if (!s->token[0] || strcmp(s->token, token) != 0)
+		if (!s->token[0] || sodium_memcmp(s->token, token, KC_TOKEN_LEN - 1) != 0)
 			continue;
 		if (s->p.expires_ms <= now_ms) {
 			slot_clear(s);
@@ -82,17 +83,8 @@ int kc_import_token_get(const char *token, const char *user, int table, int64_t 
 		if (strcmp(s->p.user, user) != 0 || s->p.table != table)
 			break;
 		*out = s->p;
-		if (take) {
-			s->p.file = NULL;
-			slot_clear(s);
-		} else {
-			out->file = malloc(s->p.len ? s->p.len : 1);
-			if (!out->file) {
-				r = -ENOMEM;
-				break;
-			}
-			memcpy(out->file, s->p.file, s->p.len);
-		}
+		s->p.file = NULL; /* now the caller's */
+		slot_clear(s);
 		r = 0;
 		break;
 	}

@@ -25,10 +25,10 @@ struct kc_import_pending {
 
 /* Keeps p (its file copied) under a new token: 0, -ENOMEM. */
 int kc_import_token_put(const struct kc_import_pending *p, int64_t now_ms, char token[KC_TOKEN_LEN]);
-/* The pending preview of token for user and table, not yet expired: 0
- * with *out (out->file malloc'd: free it), -ENOENT, -ENOMEM. With take,
- * the preview is removed (an apply uses it once). */
-int kc_import_token_get(const char *token, const char *user, int table, int64_t now_ms, bool take,
-			struct kc_import_pending *out);
+/* Takes the pending preview of token for user and table, not yet
+ * expired (an apply uses it once): 0 with *out (out->file malloc'd: free
+ * it), -ENOENT. */
+int kc_import_token_take(const char *token, const char *user, int table, int64_t now_ms,
+			 struct kc_import_pending *out);
 
 #endif
