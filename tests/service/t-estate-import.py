@@ -226,13 +226,15 @@ try:
                  ["K5", "U1", "sealed", "CAB-X", "A05", ""],       # 6: unknown cabinet
                  ["K6", "U1", "sealed", "CAB-A", "A06", "abc"],    # 7: tag not a number
                  ["K7", "U1", "sealed", "CAB-A", "A07", "0x1234"],  # 8: tag again
-                 ["K8", "U1", "", "CAB-A", "A08", ""]]             # 9: no kind
+                 ["K8", "U1", "", "CAB-A", "A08", ""],             # 9: no kind
+                 ["K11", "U1", "sealed", "CAB-S", "S01", ""]]      # 10: a standalone cabinet
     keys = xlsx(keys_rows, inline=True)
     st, rep = api(svc, "keys", keys, XLSX, preview=1)
     check(st == 200 and accepted(rep) == {2: "add", 3: "add"}, "lines 2 and 3 to add (%d %s)" % (st, accepted(rep)))
     rj = {k: v[0] for k, v in rejected(rep).items()}
     check(rj == {4: "estimport_slot_twice", 5: "office_estate_unit_unknown", 6: "office_estate_cabinet_unknown",
-                 7: "estimport_cell_number", 8: "estimport_tag_twice", 9: "estimport_cell_empty"},
+                 7: "estimport_cell_number", 8: "estimport_tag_twice", 9: "estimport_cell_empty",
+                 10: "office_estate_cabinet_standalone"},
           "rejected with reasons: %s" % rj)
     st, res = api(svc, "keys", keys, XLSX, token=rep["token"])
     check(st == 200 and res.get("applied") == 2, "apply: 2 keys (%d)" % st)
