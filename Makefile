@@ -16,7 +16,7 @@ endif
 
 CC ?= cc
 AR ?= ar
-PKGS := libgpiod libmodbus sqlite3 libcurl libmicrohttpd libsystemd jansson libsodium inih libevdev xlsxwriter
+PKGS := libgpiod libmodbus sqlite3 libcurl libmicrohttpd libsystemd jansson libsodium inih libevdev xlsxwriter libzip expat
 # Evaluated once, and only when a compile needs it, so that `make deps`
 # runs before pkg-config is there.
 PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
@@ -35,7 +35,7 @@ endif
 # Debian packages: what building needs, and what the tests and demo add.
 DEBS_BUILD := build-essential pkg-config libgpiod-dev libmodbus-dev \
 	libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev libsystemd-dev \
-	libjansson-dev libsodium-dev libcmocka-dev libinih-dev libevdev-dev libxlsxwriter-dev gettext
+	libjansson-dev libsodium-dev libcmocka-dev libinih-dev libevdev-dev libxlsxwriter-dev gettext libzip-dev libexpat1-dev
 DEBS_TEST := python3 socat mbpoll sqlite3 gpiod systemd curl openssl poppler-utils
 DEBS_DEMO := python3 sqlite3 curl
 CMDS_TEST :=

@@ -226,6 +226,14 @@ enum MHD_Result http_export_csv(struct call *k, struct kc_export *x);
 struct kc_estate_ctx;
 enum MHD_Result http_api_estate(struct call *k);
 struct kc_estate_ctx http_estate_ctx(const struct call *k);
+/* web_import.c: a spreadsheet imported (import_preview.h): the API
+ * POST /api/v1/estate/import, the page /estate/import, its preview and
+ * its confirmation; whether an API write's body is a CSV or XLSX file */
+enum MHD_Result http_api_estate_import(struct call *k);
+enum MHD_Result http_web_import(struct call *k);
+enum MHD_Result http_web_import_preview(struct call *k);
+enum MHD_Result http_web_import_apply(struct call *k);
+bool http_import_media_ok(struct MHD_Connection *c);
 /* web_estate.c: the estate's pages /estate/people, /sites, /keys,
  * /settings, /cabinets and their forms */
 enum MHD_Result http_web_estate(struct call *k);

@@ -29,6 +29,8 @@ enum route_body {
 	BODY_NONE,  /* none: the request is answered without reading it */
 	BODY_LOGIN, /* a login form: HTTP_LOGIN_BODY_MAX */
 	BODY_DATA,  /* up to [server] body_limit */
+	BODY_SHEET, /* a spreadsheet (web_import.c), up to [server] body_limit;
+		     * on the API as text/csv or XLSX rather than JSON */
 };
 
 #define M_GET KC_HTTPD_GET /* and HEAD */
@@ -78,7 +80,11 @@ static const struct route routes[] = {
 	{ M_GET, ROUTE_PUBLIC, "/reset", false, BODY_NONE, http_web_reset_form },
 	{ M_POST, ROUTE_PUBLIC, "/reset", false, BODY_LOGIN, http_web_reset },
 	{ M_GET, ROUTE_BEARER, "/api/v1/feed", false, BODY_NONE, http_api_feed },
+	{ M_POST, ROUTE_USER, "/api/v1/estate/import", false, BODY_SHEET, http_api_estate_import },
 	{ M_ANY, ROUTE_USER, "/api/v1/estate/", true, BODY_DATA, http_api_estate },
+	{ M_GET, ROUTE_USER, "/estate/import", false, BODY_NONE, http_web_import },
+	{ M_POST, ROUTE_USER, "/estate/import", false, BODY_SHEET, http_web_import_preview },
+	{ M_POST, ROUTE_USER, "/estate/import/apply", false, BODY_DATA, http_web_import_apply },
 	{ M_ANY, ROUTE_USER, "/estate/", true, BODY_DATA, http_web_estate },
 	{ M_ANY, ROUTE_USER, "", true, BODY_DATA, route_not_found },
 };
@@ -94,9 +100,10 @@ static const struct route *route_find(const char *url, unsigned method, const ch
 
 /* Every request that changes something, but the cabinets' ingest (a bearer
  * token, which a browser never adds by itself): refused when it comes from
- * another site, and an API write must carry a JSON body. MHD_YES/MHD_NO
- * when it answered the request, -1 to go on. */
-static int route_write_guard(struct MHD_Connection *c, const char *url, const char *method)
+ * another site, and an API write must carry a JSON body (a spreadsheet's
+ * media type on a BODY_SHEET route). MHD_YES/MHD_NO when it answered the
+ * request, -1 to go on. */
+static int route_write_guard(struct MHD_Connection *c, const char *url, const char *method, enum route_body body)
 {
 	bool api = strncmp(url, "/api/", 5) == 0;
 
@@ -112,7 +119,13 @@ static int route_write_guard(struct MHD_Connection *c, const char *url, const ch
 						      kc_web_t(NULL, "A request from another site is refused")),
 				       NULL);
 	}
-	if (api && !kc_httpd_json_body(c)) {
+	if (api && body == BODY_SHEET && !http_import_media_ok(c)) {
+		kc_notice("%s %s refused: the body is not a CSV or XLSX file", method, url);
+		return http_reply_error(c, 415, "unsupported_media_type",
+					"send the file with Content-Type text/csv or"
+					" application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+	}
+	if (api && body != BODY_SHEET && !kc_httpd_json_body(c)) {
 		kc_notice("%s %s refused: the body is not application/json", method, url);
 		return http_reply_error(c, 415, "unsupported_media_type",
 					"a write needs a JSON body"
@@ -131,7 +144,7 @@ static int http_access(struct call *k, const struct route *rt, unsigned method)
 	if (rt->access == ROUTE_OPEN || rt->access == ROUTE_BEARER)
 		return -1;
 	if (method != M_GET) {
-		int g = route_write_guard(k->c, k->url, k->method);
+		int g = route_write_guard(k->c, k->url, k->method, rt->body);
 
 		if (g >= 0)
 			return g;
@@ -197,6 +210,7 @@ size_t http_route_body_limit(const struct kc_audit_config *cfg, const char *url)
 	case BODY_LOGIN:
 		return HTTP_LOGIN_BODY_MAX;
 	case BODY_DATA:
+	case BODY_SHEET:
 		return (size_t)cfg->body_limit;
 	default:
 		return 0;

@@ -123,6 +123,15 @@ TEST_SCRIPTS += tests/service/t-departments.py
 # one of each notice kind routed to its channel and person ([route],
 # [departments]), the texts checked in Chinese
 TEST_SCRIPTS += tests/service/t-notice-routes.py
+# bulk import of people, units and keys from a spreadsheet (service/
+# import_sheet*.c: CSV and XLSX on libzip and expat; import_preview.c,
+# web_import.c); kc-sheet-fixture writes the tests' workbooks with
+# libxlsxwriter
+TEST_PROGRAMS += t-estate-import-sheet
+t-estate-import-sheet_SRCS := tests/service/t-estate-import-sheet.c
+t-estate-import-sheet_LIBS := service common
+TEST_TOOLS += kc-sheet-fixture
+kc-sheet-fixture_SRCS := tests/service/kc-sheet-fixture.c
 # the estate's change feed (service/feed.c) on a database file
 TEST_PROGRAMS += t-feed-unit
 t-feed-unit_SRCS := tests/service/t-feed-unit.c
@@ -134,3 +143,4 @@ TEST_SCRIPTS += tests/service/t-feed.py
 # forms route by route and role by role, its fan-out to the cabinets' feeds
 TEST_SCRIPTS += tests/service/t-estate-api.py
 TEST_SCRIPTS += tests/service/t-estate-pages.py
+TEST_SCRIPTS += tests/service/t-estate-import.py

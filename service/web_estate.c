@@ -423,6 +423,8 @@ static void sub_nav(struct est_page *p)
 		sbuf_html(p->b, ET(p, pages[i].title));
 		sbuf_add(p->b, "</a>");
 	}
+	/* web_import.c's page */
+	sbuf_printf(p->b, "<a href=\"/estate/import\">%s</a>", ET(p, "Import from a spreadsheet"));
 	sbuf_add(p->b, "</p>\n");
 }
 

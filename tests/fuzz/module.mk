@@ -7,6 +7,8 @@
 #                                      tests/fuzz/corpus/<target>/
 #   make check                         replays every corpus (t-fuzz-<target>)
 FUZZ_TARGETS := hw-conf event sim-ctl sim-rtu sim-conf ctl-proto ctl-csv ctl-conf svc-ingest svc-conf
+# keyauditd's spreadsheet reader (service/import_sheet*.c): CSV and XLSX
+FUZZ_TARGETS += svc-sheet
 
 fuzz-hw-conf_SRCS := tests/fuzz/fuzz-hw-conf.c
 fuzz-hw-conf_LIBS := hw common
@@ -29,6 +31,8 @@ fuzz-svc-ingest_SRCS := tests/fuzz/fuzz-svc-ingest.c
 fuzz-svc-ingest_LIBS := service common
 fuzz-svc-conf_SRCS := tests/fuzz/fuzz-svc-conf.c
 fuzz-svc-conf_LIBS := service common
+fuzz-svc-sheet_SRCS := tests/fuzz/fuzz-svc-sheet.c
+fuzz-svc-sheet_LIBS := service common
 
 # make check: each harness with tests/fuzz/driver.c, built like every test
 # (gcc; ASan + UBSan under SANITIZE=1), replays its corpus.

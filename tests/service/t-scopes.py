@@ -265,6 +265,53 @@ try:
                                "/estate/sites")
         refused("POST /estate/sites (SO's unit)", st, body, ("SO", "O1"))
 
+    def import_file(client, table, data, token_path="/estate/import"):
+        """The import page's form posted as the browser posts it
+        (multipart/form-data, the form token, the file)."""
+        b = "----keycabscopes"
+        parts = [("csrf", client.csrf(token_path).encode(), None), ("table", table.encode(), None),
+                 ("file", data, "units.csv")]
+        body = b"".join(b"--" + b.encode() + b'\r\nContent-Disposition: form-data; name="' + n.encode() + b'"' +
+                        ((b'; filename="' + f.encode() + b'"\r\nContent-Type: text/csv') if f else b"") +
+                        b"\r\n\r\n" + v + b"\r\n" for n, v, f in parts) + b"--" + b.encode() + b"--\r\n"
+        return svc.request("POST", "/estate/import", body, {"Content-Type": "multipart/form-data; boundary=" + b,
+                                                             "Cookie": "kcsid=" + client.cookie})
+
+    IMPORT_SO = "房屋编号,小区,楼栋,房号\r\nO1,SO,9,902\r\n".encode()
+
+    def r_api_import():
+        estate_of_so()
+        q = "/api/v1/estate/import?table=%s&preview=1"
+        st, _, body = svc.request("POST", q % "people", IMPORT_SO, {"Content-Type": "text/csv"}, user=SUPN)
+        refused("POST /api/v1/estate/import?table=people (admins only)", st, body)
+        st, _, body = svc.request("POST", q % "units", IMPORT_SO, {"Content-Type": "text/csv"}, user=SUPN)
+        rep = json.loads(body)
+        check(st == 200 and [(r["line"], r["why"][0]["code"]) for r in rep["rejected"]] ==
+              [(2, "office_estate_not_yours")], "POST /api/v1/estate/import?table=units: SO's unit O1 rejected (%d)" % st)
+        t = body.decode().replace("SO", "").replace("O1", "")
+        check(not others(t), "the preview holds nothing of SO but what the file names (%s)" % others(t))
+        st, _, body = svc.request("POST", "/api/v1/estate/import?table=units&token=" + rep["token"], IMPORT_SO,
+                                  {"Content-Type": "text/csv"}, user=SUPN)
+        check(st == 200 and json.loads(body)["applied"] == 0, "its apply writes nothing (%d)" % st)
+        check(svc.sql("SELECT site, room FROM estate_units WHERE unit = 'O1'") == [("SO", "901")], "O1 unchanged")
+
+    def r_web_import():
+        st, body = page(sup, "/estate/import")
+        absent("GET /estate/import", st, body)
+        check(b'value="people"' not in body and b'value="units"' in body, "supn is offered units and keys, not people")
+
+    def r_web_import_preview():
+        st, _, body = import_file(sup, "people", IMPORT_SO)
+        refused("POST /estate/import of people (admins only)", st, body)
+        st, _, body = import_file(sup, "units", IMPORT_SO)
+        t = body.decode().replace("SO", "").replace("O1", "")
+        check(st == 200 and "data-line=\"2\"" in body.decode() and not others(t),
+              "POST /estate/import of SO's unit: its line rejected, nothing else of SO (%d %s)" % (st, others(t)))
+
+    def r_web_import_apply():
+        st, _, body = sup.post("/estate/import/apply", [("table", "units"), ("token", "0" * 64)], "/estate/import")
+        absent("POST /estate/import/apply with nobody's token", st, body, 409)
+
     checks = {
         "/healthz": r_healthz, "POST /api/v1/events": r_ingest, "/api/v1/events": r_ingest_method,
         "POST /login": r_login_post, "/login": r_login_form, "/api/v1/reports/": r_api_reports,
@@ -274,6 +321,8 @@ try:
         "/export/": r_export, "GET /accounts": r_accounts_get, "POST /accounts": r_accounts_post,
         "GET /reset": r_reset_form, "POST /reset": r_reset_post, "": r_not_found,
         "/api/v1/estate/": r_api_estate, "/estate/": r_web_estate, "/api/v1/feed": r_feed,
+        "POST /api/v1/estate/import": r_api_import, "GET /estate/import": r_web_import,
+        "POST /estate/import": r_web_import_preview, "POST /estate/import/apply": r_web_import_apply,
     }
     done = set()
     for methods, access, path, prefix, fn in routes:
