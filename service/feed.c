@@ -294,7 +294,7 @@ fail:
 int kc_feed_poll(struct kc_db *db, const char *cabinet, int64_t after, int64_t now_ms)
 {
 	sqlite3_stmt *st = kc_db_q(db, "SELECT mode = 'managed', feed_position IS ? AND feed_position_ms > ? FROM cabinets"
-				   " WHERE id = ?", "IIs", after, now_ms - 60000, cabinet);
+				   " WHERE id = ?", "IIs", after, now_ms - KC_FEED_POSITION_REWRITE_MS, cabinet);
 	int r, managed, fresh;
 
 	if (!st)
