@@ -99,17 +99,10 @@ static void feed_rollback_hook(void *arg)
 
 int kc_feed_cabinet_managed(struct kc_db *db, const char *cabinet)
 {
-	sqlite3_stmt *st = kc_db_q(db, "SELECT mode FROM cabinets WHERE id = ?", "s", cabinet);
-	int r;
+	int64_t managed = 0;
+	int r = kc_db_int(db, &managed, "SELECT mode = 'managed' FROM cabinets WHERE id = ?", "s", cabinet);
 
-	if (!st)
-		return -EIO;
-	r = kc_db_row(st);
-	if (r < 0)
-		return r;
-	r = strcmp((const char *)sqlite3_column_text(st, 0), "managed") == 0;
-	sqlite3_reset(st);
-	return r;
+	return r < 0 ? r : (int)managed;
 }
 
 int kc_feed_cabinet_set_mode(struct kc_db *db, const char *cabinet, enum kc_feed_mode m)
