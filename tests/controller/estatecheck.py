@@ -510,6 +510,15 @@ def scenario_settings():
     rep = ask({"op": "release", "session": s, "key": "K-HY-1-108", "purpose": "inspection", "borrower": "E01",
                "due_in_s": 7200})
     check(rep.get("ok") is True, "an HY key due in 2 h: within [desk]'s 2 d", rep)
+    # the site's notice lead: K-LJ-5-102's entrustment ends in 20 days,
+    # beyond [notice] lead (7 d) and LJ's 3 d: no notice; with 25 d, one
+    time.sleep(1)
+    notices = lambda: [e for e in events("notice.due") if e.get("key") == "K-LJ-5-102"]  # noqa: E731
+    check(notices() == [], "no notice for K-LJ-5-102 (ends in 20 days, LJ's lead 3 d)")
+    data = {"site": "LJ", "max_loan": {"inspection": 3600}, "notice_lead_s": 25 * 86400}
+    applied(apply("settings.set", data), "settings.set", "settings.set: LJ's notice lead 25 d")
+    check(wait(lambda: len(notices()) == 1), "  ... the notice before the end for K-LJ-5-102 comes",
+          [e["data"] for e in notices()])
 
 
 def main():
