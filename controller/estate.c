@@ -156,6 +156,9 @@ static int apply(struct kc_ctl *ctl, const struct kc_estate_change *c, struct kc
 	if (!t) {
 		kc_decision_refuse(d, 0, KCM_estate_type_unknown, "{s:s}", "type", c->type);
 		r = 1;
+	} else if (!json_is_object(c->data)) {
+		kc_decision_refuse(d, 0, KCM_estate_bad_value, "{s:s}", "field", "data");
+		r = 1;
 	} else {
 		r = t->apply(ctl, c, members, extra, d);
 	}

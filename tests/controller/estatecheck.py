@@ -287,6 +287,7 @@ def scenario_refusals():
             "settings.set with an empty phrase", {"field": "phrases"})
     refused("settings.set", {"site": "ZZ"}, "estate_site_unknown", "settings.set of an unknown site")
     refused("thing.set", {}, "estate_type_unknown", "a change type the cabinet does not know", {"type": "thing.set"})
+    refused("unit.set", ["HY-1-101"], "estate_bad_value", "a change whose data is no object", {"field": "data"})
 
 
 def scenario_order():
