@@ -1,5 +1,6 @@
 /* The rules on a change the office sends: pure decisions on the facts
  * controller/estate.c loaded (rules_estate.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "common/util.h"
@@ -64,8 +65,10 @@ bool kc_rules_estate_key_set(const struct kc_estate_key_facts *f, struct kc_deci
 		return false;
 	}
 	if (f->tag_of[0]) {
-		kc_decision_refuse(d, 0, KCM_estate_tag_taken, "{s:I, s:s}", "tag", (json_int_t)f->tag, "other",
-				   f->tag_of);
+		char hex[24];
+
+		snprintf(hex, sizeof(hex), "0x%llx", (long long)f->tag);
+		kc_decision_refuse(d, 0, KCM_estate_tag_taken, "{s:s, s:s}", "tag", hex, "other", f->tag_of);
 		return false;
 	}
 	return true;

@@ -259,6 +259,8 @@ def scenario_refusals():
             "estate_bad_value", "key.set of a bad kind", {"field": "kind"})
     refused("key.set", {"key": "K-N1", "unit": "HY-1-101", "kind": "vacant", "slot": "Z01", "tag": 0x1001},
             "estate_slot_unknown", "key.set checks the slot first")
+    refused("key.set", {"key": "K-HY-1-101", "unit": "HY-1-101", "kind": "entrusted", "slot": "A01", "tag": 0x1002},
+            "estate_tag_taken", "key.set giving a key another key's tag", {"tag": "0x1002", "other": "K-HY-1-102"})
     refused("key.remove", {"key": "K-NOPE"}, "estate_key_unknown", "key.remove of an unknown key", {"key": "K-NOPE"})
     refused("key.remove", {"key": "K-HY-1-102"}, "estate_key_entrusted", "key.remove of an entrusted key",
             {"key": "K-HY-1-102"})
