@@ -14,14 +14,22 @@ static bool bad_value(struct kc_decision *d, const char *field)
 	return false;
 }
 
+/* A text of 1 to max characters (UTF-8: the bytes that start one), as
+ * the request's member limits count them (ops.def). */
 static bool text_ok(const char *s, size_t max)
 {
-	return s && *s && strlen(s) <= max;
+	size_t n = 0;
+
+	if (!s || !*s)
+		return false;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n <= max;
 }
 
 bool kc_rules_estate_site(const struct kc_estate_site_facts *f, struct kc_decision *d)
 {
-	if (!text_ok(f->name, 120))
+	if (!text_ok(f->name, 100))
 		return bad_value(d, "name");
 	if (!f->age || (strcmp(f->age, "new") != 0 && strcmp(f->age, "old") != 0))
 		return bad_value(d, "age");
@@ -95,11 +103,11 @@ bool kc_rules_estate_key_remove(const struct kc_estate_key_remove_facts *f, stru
 
 bool kc_rules_estate_person(const struct kc_estate_person_facts *f, struct kc_decision *d)
 {
-	if (!text_ok(f->name, 120))
+	if (!text_ok(f->name, 100))
 		return bad_value(d, "name");
 	if (kc_role_from_string(f->role) == KC_ROLE_INVALID)
 		return bad_value(d, "role");
-	if (f->department && strlen(f->department) > 120)
+	if (f->department && *f->department && !text_ok(f->department, 100))
 		return bad_value(d, "department");
 	if (!f->active_ok)
 		return bad_value(d, "active");
@@ -129,8 +137,8 @@ static bool seconds_ok(json_t *o, const char *name, long long min, long long max
 	return !v || (json_is_integer(v) && json_integer_value(v) >= min && json_integer_value(v) <= max);
 }
 
-/* An array of at most max items, each ok by item (or a string of 1 to
- * 100 bytes when item is NULL, an integer in [60 s, 366 d] otherwise). */
+/* An array of at most max items: texts of 1 to 100 characters (strings),
+ * or integers in [60 s, 366 d]. */
 static bool list_ok(json_t *a, size_t max, bool strings)
 {
 	size_t i;

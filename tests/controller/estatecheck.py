@@ -290,6 +290,8 @@ def scenario_refusals():
     refused("settings.set", {"site": "ZZ"}, "estate_site_unknown", "settings.set of an unknown site")
     refused("thing.set", {}, "estate_type_unknown", "a change type the cabinet does not know", {"type": "thing.set"})
     refused("unit.set", ["HY-1-101"], "estate_bad_value", "a change whose data is no object", {"field": "data"})
+    refused("unit.set", {"unit": "HY-1-101", "site": "HY", "vacant": True, "area": 81.5}, "estate_bad_value",
+            "a change holding a real number (events hold integers only)", {"field": "data"})
 
 
 def scenario_order():
