@@ -163,6 +163,8 @@ def scenario_apply():
     rep = apply("site.set", {"site": "HY", "name": "华苑新城 Huayuan", "age": "old", "time_zone": "Asia/Shanghai"})
     applied(rep, "site.set", "site.set of a known site")
     check(q("SELECT age FROM sites WHERE code = 'HY'") == [("old",)], "  ... its age changed")
+    rep = apply("site.set", {"site": "HY", "name": "华苑新城 Huayuan", "age": "old", "time_zone": ""})
+    applied(rep, "site.set", "site.set with no time zone (empty)")
 
     n = len(events("unit.vacancy"))
     rep = apply("unit.set", {"unit": "XS-1-101", "site": "XS", "building": "1", "room": "101", "vacant": False})
