@@ -13,11 +13,6 @@
 #include "controller/row.h"
 #include "controller/rules_estate.h"
 
-static const char *dstr(const struct kc_estate_change *c, const char *name)
-{
-	return json_string_value(json_object_get(c->data, name));
-}
-
 /* The first column of s's row as text into out ("": no row), s reset.
  * 0 or -EIO. */
 static int text_col(sqlite3_stmt *s, char *out, size_t len)
@@ -43,10 +38,32 @@ static int64_t tag_of(json_t *data)
 	return json_integer_value(t);
 }
 
+/* Key k gets a new home slot (and kind, unit, tag): it is awaited there.
+ * A key in its slot stays recorded where it sits (slot) until it leaves
+ * it: taken out (with a re-seat of that slot, or by hand) it raises no
+ * alarm, and its new home reading it puts it in custody again. A key
+ * already in its new home stays in. 0 or -EIO. */
+static int moved(struct kc_ctl *ctl, const struct kc_key_info *k, const char *home, const char *kind,
+		 const char *unit, int64_t tag, json_t *extra)
+{
+	bool home_now = k->state == KC_KEY_IN && strcmp(k->slot, home) == 0;
+
+	json_object_set_new(extra, "moved_from", json_string(k->home_slot));
+	json_object_set_new(extra, "state", json_string(home_now ? "in" : "awaiting"));
+	if (k->slot[0])
+		json_object_set_new(extra, "slot_now", json_string(k->slot));
+	return kc_store_x(ctl->st,
+			  "UPDATE keys SET unit = ?, kind = ?, tag = ?, home_slot = ?,"
+			  " state = CASE WHEN ? THEN state ELSE 'awaiting' END WHERE code = ?",
+			  "ssIsis", unit, kind, tag, home, home_now, k->code) < 0
+		       ? -EIO
+		       : 0;
+}
+
 int kc_estate_key_set(struct kc_ctl *ctl, const struct kc_estate_change *c, json_t *members, json_t *extra,
 		      struct kc_decision *d)
 {
-	const char *key = dstr(c, "key"), *unit = dstr(c, "unit"), *kind = dstr(c, "kind"), *slot = dstr(c, "slot");
+	const char *key = kc_estate_str(c, "key"), *unit = kc_estate_str(c, "unit"), *kind = kc_estate_str(c, "kind"), *slot = kc_estate_str(c, "slot");
 	char site[64], home_of[64], tag_holder[64];
 	struct kc_estate_key_facts f = { .key = key, .unit = unit, .kind = kind, .slot = slot,
 					 .tag = tag_of(c->data), .slot_home_of = home_of, .tag_of = tag_holder };
@@ -88,21 +105,11 @@ int kc_estate_key_set(struct kc_ctl *ctl, const struct kc_estate_change *c, json
 			       ? -EIO
 			       : 0;
 	}
-	/* new, or moved: awaited in its home slot unless it reads the key now */
-	present = !f.moving && kc_registry_slot_holds(ctl, slot, (uint32_t)f.tag);
+	if (f.moving)
+		return moved(ctl, &k, slot, kind, unit, f.tag, extra);
+	/* new: awaited in its home slot unless it reads the key now */
+	present = kc_registry_slot_holds(ctl, slot, (uint32_t)f.tag);
 	json_object_set_new(extra, "state", json_string(present ? "in" : "awaiting"));
-	if (f.moving) {
-		json_object_set_new(extra, "moved_from", json_string(k.home_slot));
-		if (kc_store_x(ctl->st,
-			       "UPDATE keys SET unit = ?, kind = ?, tag = ?, home_slot = ?, state = 'awaiting', slot = NULL"
-			       " WHERE code = ?",
-			       "ssIss", unit, kind, f.tag, slot, key) < 0)
-			return -EIO;
-		/* it may sit in its new slot already */
-		return kc_registry_slot_holds(ctl, slot, (uint32_t)f.tag) && ctl->hw
-			       ? kc_hwevents_key_registered(ctl, slot, (uint32_t)f.tag)
-			       : 0;
-	}
 	if (kc_store_x(ctl->st,
 		       "INSERT INTO keys (code, unit, kind, home_slot, tag, state, slot) VALUES (?,?,?,?,?,?,?)",
 		       "ssssIss", key, unit, kind, slot, f.tag, present ? "in" : "awaiting", present ? slot : NULL) < 0)
@@ -114,7 +121,7 @@ int kc_estate_key_set(struct kc_ctl *ctl, const struct kc_estate_change *c, json
 int kc_estate_key_remove(struct kc_ctl *ctl, const struct kc_estate_change *c, json_t *members, json_t *extra,
 			 struct kc_decision *d)
 {
-	const char *key = dstr(c, "key");
+	const char *key = kc_estate_str(c, "key");
 	struct kc_estate_key_remove_facts f = { .key = key };
 	struct kc_key_info k;
 	int r;

@@ -163,6 +163,8 @@ def scenario_apply():
     rep = apply("site.set", {"site": "HY", "name": "华苑新城 Huayuan", "age": "old", "time_zone": "Asia/Shanghai"})
     applied(rep, "site.set", "site.set of a known site")
     check(q("SELECT age FROM sites WHERE code = 'HY'") == [("old",)], "  ... its age changed")
+    rep = apply("site.set", {"site": "HY", "name": "华苑新城 Huayuan", "age": "old", "time_zone": ""})
+    applied(rep, "site.set", "site.set with no time zone (empty)")
 
     n = len(events("unit.vacancy"))
     rep = apply("unit.set", {"unit": "XS-1-101", "site": "XS", "building": "1", "room": "101", "vacant": False})
@@ -259,6 +261,8 @@ def scenario_refusals():
             "estate_bad_value", "key.set of a bad kind", {"field": "kind"})
     refused("key.set", {"key": "K-N1", "unit": "HY-1-101", "kind": "vacant", "slot": "Z01", "tag": 0x1001},
             "estate_slot_unknown", "key.set checks the slot first")
+    refused("key.set", {"key": "K-HY-1-101", "unit": "HY-1-101", "kind": "entrusted", "slot": "A01", "tag": 0x1002},
+            "estate_tag_taken", "key.set giving a key another key's tag", {"tag": "0x1002", "other": "K-HY-1-102"})
     refused("key.remove", {"key": "K-NOPE"}, "estate_key_unknown", "key.remove of an unknown key", {"key": "K-NOPE"})
     refused("key.remove", {"key": "K-HY-1-102"}, "estate_key_entrusted", "key.remove of an entrusted key",
             {"key": "K-HY-1-102"})
@@ -287,6 +291,9 @@ def scenario_refusals():
             "settings.set with an empty phrase", {"field": "phrases"})
     refused("settings.set", {"site": "ZZ"}, "estate_site_unknown", "settings.set of an unknown site")
     refused("thing.set", {}, "estate_type_unknown", "a change type the cabinet does not know", {"type": "thing.set"})
+    refused("unit.set", ["HY-1-101"], "estate_bad_value", "a change whose data is no object", {"field": "data"})
+    refused("unit.set", {"unit": "HY-1-101", "site": "HY", "vacant": True, "area": 81.5}, "estate_bad_value",
+            "a change holding a real number (events hold integers only)", {"field": "data"})
 
 
 def scenario_order():
@@ -307,6 +314,230 @@ def scenario_order():
     check(rep.get("ok") is False and rep.get("code") == "estate_bad_value", "change 0: estate_bad_value", rep)
     rep = apply("unit.set", {"unit": "HY-1-102", "site": "HY", "vacant": True}, change=pos + 1)
     check(rep.get("ok") is True and position() == pos + 1, "change %d in order: applied" % (pos + 1), rep)
+
+
+def nothing_written(before, n, pos, desc):
+    check(registry() == before and len(events()) == n and position() == pos, desc)
+
+
+def scenario_standalone():
+    """A standalone cabinet: estate.* refused with estate_standalone, the
+    local registry ops allowed."""
+    before, n = registry(), len(events())
+    rep = ask({"op": "estate.position", "forward_key": FORWARD_KEY})
+    check(rep.get("ok") is False and rep.get("code") == "estate_standalone", "estate.position: estate_standalone", rep)
+    rep = ask({"op": "estate.apply", "forward_key": FORWARD_KEY, "change": 1, "type": "unit.set",
+               "data": {"unit": "HY-1-102", "site": "HY", "vacant": True}, "made": iso(time.time()), "by": "alice"})
+    check(rep.get("ok") is False and rep.get("code") == "estate_standalone" and "position" not in rep,
+          "estate.apply: estate_standalone", rep)
+    nothing_written(before, n, 0, "  ... nothing written, the position 0")
+    rep = ask({"op": "unit.vacancy", "unit": "HY-2-102", "vacant": True})
+    check(rep.get("ok") is True, "unit.vacancy at the console: allowed", rep)
+    rep = ask({"op": "person.add", "code": "L01", "name": "Local", "role": "staff", "pin": "7777"})
+    check(rep.get("ok") is True, "person.add at the console: allowed", rep)
+    rep = ask({"op": "import", "table": "units", "rows": [{"code": "HY-9-901", "site": "HY", "vacant": "no"}]})
+    check(rep.get("ok") is True and rep.get("added") == 1, "import at the console: allowed", rep)
+    s = login("Q01", "6666")
+    rep = ask({"op": "unit.vacancy", "session": s["session"], "unit": "HY-2-102", "vacant": False})
+    check(rep.get("ok") is True, "unit.vacancy by a supervisor: allowed", rep)
+
+
+def scenario_access():
+    """Op by op: the estate ops only with the forward key; the local
+    registry ops refused on a managed cabinet, whoever sends them."""
+    s = login("Q01", "6666")["session"]
+    senders = {"the console": {}, "a session (Q01)": {"session": s}, "the terminal key": {"terminal_key": TERMINAL_KEY}}
+    ops = {"estate.position": {}, "estate.apply": {"change": position() + 1, "type": "unit.set",
+                                                   "data": {"unit": "HY-1-102", "site": "HY", "vacant": True}}}
+    before, n, pos = registry(), len(events()), position()
+    for op, args in ops.items():
+        for who, cred in senders.items():
+            rep = ask(dict({"op": op}, **args, **cred))
+            check(rep.get("ok") is False and rep.get("code") == "estate_office_only",
+                  "%s from %s: estate_office_only" % (op, who), rep)
+        rep = ask(dict({"op": op, "forward_key": "x" * 44}, **args))
+        check(rep.get("ok") is False and rep.get("code") == "forward_key_wrong", "%s with a wrong key: refused" % op, rep)
+    nothing_written(before, n, pos, "  ... nothing written")
+    local = {"person.add": {"code": "L02", "name": "Local", "role": "staff", "pin": "7777"},
+             "import": {"table": "units", "rows": [{"code": "HY-9-902", "site": "HY"}]},
+             "unit.vacancy": {"unit": "HY-2-102", "vacant": True}}
+    for op, args in local.items():
+        for who, cred in dict(senders, **{"the forward key": {"forward_key": FORWARD_KEY}}).items():
+            rep = ask(dict({"op": op}, **args, **cred))
+            check(rep.get("ok") is False and rep.get("refused") is True
+                  and rep.get("code") == "registry_managed_by_office" and rep.get("params") == {"op": op},
+                  "%s from %s on a managed cabinet: registry_managed_by_office" % (op, who), rep)
+    nothing_written(before, n, pos, "  ... nothing written")
+    # the desk's acts go on: an entrustment, an intake
+    rep = ask({"op": "entrust", "session": s, "key": "K-HY-2-101", "owner": "O03", "end": "2099-01-01"})
+    check(rep.get("code") != "registry_managed_by_office", "entrust is the desk's: not refused by the mode", rep)
+    rep = ask({"op": "intake.open", "session": s, "kind": "vacant", "unit": "HY-1-104"})
+    check(rep.get("code") != "registry_managed_by_office", "intake.open is the desk's: not refused by the mode", rep)
+
+
+def roster():
+    rep = ask({"op": "roster", "terminal_key": TERMINAL_KEY})
+    return [p["person"] for p in rep.get("people", [])]
+
+
+def scenario_people():
+    """A person deactivated: sessions end at once, PIN and card refused,
+    off the roster; active again, they log in."""
+    person = {"person": "S02", "name": "李娜 Li Na", "role": "staff", "phone": "13900000002", "active": True,
+              "enrolled_by": None, "card_hash": card_hash("CARD-S02"), "card_masked": "****-S02"}
+    applied(apply("person.set", person), "person.set", "person.set giving S02 a card")
+    by_pin, by_card = login("S02", "2222"), ask({"op": "login", "card": "CARD-S02"})
+    check(by_pin.get("ok") and by_card.get("ok") and "S02" in roster(), "S02 logs in by PIN and by card, on the roster")
+    rep = apply("person.set", dict(person, active=False))
+    ev = applied(rep, "person.set", "person.set deactivating S02")
+    check(ev["data"].get("active") is False and ev.get("person") == "S02", "  ... the event says so", ev)
+    for how, tok in (("PIN", by_pin), ("card", by_card)):
+        rep = ask({"op": "whoami", "session": tok["session"]})
+        check(rep.get("ok") is False, "  ... the %s session ended at once" % how, rep)
+    check(q("SELECT count(*) FROM sessions WHERE person = 'S02'") == [(0,)], "  ... no session of S02 left")
+    rep = login("S02", "2222")
+    check(rep.get("ok") is False and rep.get("code") == "login_person_inactive", "  ... the PIN refused: login_person_inactive", rep)
+    rep = ask({"op": "login", "card": "CARD-S02"})
+    check(rep.get("ok") is False and rep.get("code") == "login_person_inactive", "  ... the card refused: login_person_inactive", rep)
+    check("S02" not in roster(), "  ... off the roster")
+    check(q("SELECT failures FROM people WHERE code = 'S02'") == [(0,)], "  ... the refusals count no failure")
+    applied(apply("person.set", dict(person, active=True)), "person.set", "person.set making S02 active again")
+    check(login("S02", "2222").get("ok") is True and "S02" in roster(), "  ... S02 logs in again, on the roster")
+
+
+def enrol(person, code, pin, **cred):
+    return ask(dict({"op": "person.enrol", "person": person, "code": code, "pin": pin}, **cred))
+
+
+def scenario_enrol():
+    """A PIN set at the terminal with the office's one-time code."""
+    tk = {"terminal_key": TERMINAL_KEY}
+    applied(apply("person.set", {"person": "P05", "name": "吴新 Wu Xin", "role": "staff", "active": True,
+                                 "enrolled_by": "M01"}), "person.set", "person.set of P05 without a PIN")
+    rep = enrol("P05", "246810", "2468", **tk)
+    check(rep.get("ok") is False and rep.get("code") == "enrol_code_none", "enrol before any code: enrol_code_none", rep)
+    until = time.time() + 3600
+    applied(apply("person.enrol", {"person": "P05", "code_hash": hashlib.sha256(b"246810").hexdigest(),
+                                   "until": iso(until)}), "person.enrol", "person.enrol: a code for P05")
+    n = len(events("operator.login_failed"))
+    rep = enrol("P05", "111111", "2468", **tk)
+    check(rep.get("ok") is False and rep.get("code") == "enrol_code_wrong" and rep["params"]["failures"] == 1,
+          "a wrong code at the terminal: enrol_code_wrong (%s)" % rep.get("reason"), rep)
+    evs = events("operator.login_failed")
+    check(q("SELECT failures FROM people WHERE code = 'P05'") == [(1,)] and len(evs) == n + 1
+          and evs[-1]["data"].get("purpose") == "enrol", "  ... counted towards the lockout, with its event", evs[-1:])
+    rep = enrol("P05", "246810", "12", **tk)
+    check(rep.get("ok") is False and rep.get("code") == "person_add_pin_form", "a PIN of 2 digits: person_add_pin_form", rep)
+    rep = enrol("P05", "246810", "2468", **tk)
+    check(rep.get("ok") is True, "the right code and a PIN, with the terminal key: enrolled", rep)
+    ev = last_event()
+    check(ev["type"] == "person.enrolled" and ev.get("person") == "P05" and "246810" not in json.dumps(ev)
+          and "2468" not in json.dumps(ev["data"]), "  ... person.enrolled, no code nor PIN in it", ev)
+    check(login("P05", "2468").get("ok") is True and "P05" in roster(), "  ... P05 logs in with the new PIN")
+    check(q("SELECT failures, enrol_code_hash FROM people WHERE code = 'P05'") == [(0, None)], "  ... the code used up")
+    rep = enrol("P05", "246810", "1357", **tk)
+    check(rep.get("ok") is False and rep.get("code") == "enrol_code_none", "the code a second time: enrol_code_none", rep)
+    applied(apply("person.enrol", {"person": "P05", "code_hash": hashlib.sha256(b"999999").hexdigest(),
+                                   "until": iso(time.time() - 60)}), "person.enrol", "person.enrol: an expired code")
+    rep = enrol("P05", "999999", "1357", **tk)
+    check(rep.get("ok") is False and rep.get("code") == "enrol_code_expired", "an expired code: enrol_code_expired", rep)
+    check(login("P05", "2468").get("ok") is True, "  ... the old PIN still holds")
+    applied(apply("person.enrol", {"person": "P05", "code_hash": hashlib.sha256(b"555555").hexdigest(),
+                                   "until": iso(time.time() + 600)}), "person.enrol", "person.enrol: a new code")
+    for i in range(5):
+        rep = enrol("P05", "00000%d" % i, "1357")
+    check(rep.get("ok") is False and rep.get("code") == "pin_wrong_locked", "5 wrong codes (no login, no key): locked out", rep)
+    rep = enrol("P05", "555555", "1357")
+    check(rep.get("ok") is False and rep.get("code") == "login_locked_out", "  ... the right code refused while locked", rep)
+    applied(apply("person.unlock", {"person": "P05"}), "person.unlock", "person.unlock of P05")
+    check(q("SELECT failures, locked_until FROM people WHERE code = 'P05'") == [(0, 0)], "  ... the lockout lifted")
+    rep = enrol("P05", "555555", "1357")
+    check(rep.get("ok") is True and login("P05", "1357").get("ok") is True, "  ... the code sets the PIN now", rep)
+
+
+def coil(slot):
+    return sim("coil " + slot)
+
+
+def scenario_move():
+    """A key moved to another slot: awaited there, released at the new slot."""
+    applied(apply("key.remove", {"key": "K-XS-1"}), "key.remove", "key.remove of K-XS-1 (frees C08)")
+    n = len(events("slot.removed"))
+    sim("remove C08")
+    check(wait(lambda: len(events("slot.removed")) > n), "C08 emptied at the sim")
+    tamper = q("SELECT count(*) FROM alarms WHERE type = 'tamper'")
+    rep = apply("key.set", {"key": "K-HY-2-109", "unit": "HY-2-109", "kind": "vacant", "slot": "C08", "tag": 0})
+    ev = applied(rep, "key.set", "key.set moving K-HY-2-109 from C06 to C08")
+    check(ev["data"].get("moved_from") == "C06" and ev["data"].get("state") == "awaiting"
+          and ev["data"].get("slot_now") == "C06" and ev.get("slot") == "C08",
+          "  ... the event says moved from C06, awaiting, in C06 now", ev["data"])
+    check(q("SELECT home_slot, state, slot FROM keys WHERE code = 'K-HY-2-109'") == [("C08", "awaiting", "C06")],
+          "  ... home C08, awaited there, recorded in C06 where it sits")
+    s = login("S01", "1111")["session"]
+    rep = ask({"op": "release", "session": s, "key": "K-HY-2-109", "purpose": "inspection", "borrower": "E01",
+               "due_in_s": 3600})
+    check(rep.get("ok") is False, "no release while it is on its way (%s)" % rep.get("code"), rep)
+    rep = ask({"op": "slot.reseat", "session": s, "key": "K-HY-2-109"})
+    check(rep.get("ok") is True, "a re-seat of the key opens C06, where it sits", rep)
+    check(wait(lambda: "on" in coil("C06")), "  ... C06's coil on at the sim")
+    n = len(events("slot.removed"))
+    sim("remove C06")
+    check(wait(lambda: len(events("slot.removed")) > n), "  ... the key taken out of C06")
+    check(q("SELECT state, slot FROM keys WHERE code = 'K-HY-2-109'") == [("awaiting", None)],
+          "  ... out of C06, still awaited")
+    sim("insert C08 0")
+    check(wait(lambda: q("SELECT state, slot FROM keys WHERE code = 'K-HY-2-109'") == [("in", "C08")]),
+          "  ... put into C08: in, in its new home")
+    check(q("SELECT count(*) FROM alarms WHERE cleared_ms IS NULL AND (key = 'K-HY-2-109' OR slot IN ('C06', 'C08'))")
+          == [(0,)], "  ... no alarm of the key or its slots")
+    check(q("SELECT count(*) FROM alarms WHERE type = 'tamper'") == tamper, "  ... no tamper alarm on the way")
+    check(wait(lambda: "off" in coil("C06")), "  ... C06 locked again")
+    rep = ask({"op": "release", "session": s, "key": "K-HY-2-109", "purpose": "inspection", "borrower": "E01",
+               "due_in_s": 3600})
+    check(rep.get("ok") is True and rep.get("slot") == "C08", "K-HY-2-109 released at C08", rep)
+    check(wait(lambda: "on" in coil("C08")), "  ... C08's coil on at the sim (%s)" % coil("C08"))
+    check("on" not in coil("C06"), "  ... C06's coil stays off")
+    # a key with a history (K-HY-1-104's loan) removed: its row stays for
+    # the loan, out of custody, its slot free
+    sim("insert A08 %d" % 0x1008)
+    check(wait(lambda: q("SELECT state FROM keys WHERE code = 'K-HY-1-104'") == [("in",)]), "K-HY-1-104 back in A08")
+    ev = applied(apply("key.remove", {"key": "K-HY-1-104"}), "key.remove", "key.remove of K-HY-1-104 (a loan names it)")
+    check(q("SELECT state, slot, tag, home_slot FROM keys WHERE code = 'K-HY-1-104'")
+          == [("collected", None, 0, "removed:K-HY-1-104")] and ev.get("slot") == "A08",
+          "  ... kept for its loan as collected, A08 and its tag free", ev)
+    rep = ask({"op": "release", "session": s, "key": "K-HY-1-104", "purpose": "inspection", "borrower": "E01",
+               "due_in_s": 3600})
+    check(rep.get("ok") is False, "  ... no release of it any more (%s)" % rep.get("code"), rep)
+
+
+def scenario_settings():
+    """A site's settings: the settings read, the loan bound the desk uses."""
+    rep = ask({"op": "settings", "terminal_key": TERMINAL_KEY})
+    sites = {x["site"]: x for x in rep.get("sites", [])}
+    lj, hy = sites.get("LJ", {}), sites.get("HY", {})
+    check(rep.get("ok") and rep.get("mode") == "managed" and lj.get("office") is True
+          and lj.get("max_loan", {}).get("inspection") == 3600 and lj.get("due_presets") == [1800, 3600, 86400]
+          and lj.get("phrases", {}).get("problem") == ["漏水", "门锁坏"] and lj.get("notice_lead_s") == 3 * 86400,
+          "settings (terminal key): LJ's as the office set them", lj)
+    check(hy.get("office") is False and hy.get("max_loan", {}).get("inspection") == 2 * 86400
+          and hy.get("notice_lead_s") == 7 * 86400 and hy.get("phrases") == {},
+          "  ... HY's from keycabd.conf ([desk], [notice])", hy)
+    s = login("S01", "1111")["session"]
+    rep = ask({"op": "release", "session": s, "key": "K-LJ-3-202", "purpose": "inspection", "borrower": "E01",
+               "due_in_s": 7200})
+    check(rep.get("ok") is False and rep.get("code") == "due_beyond_limit", "an LJ key due in 2 h: beyond LJ's 1 h", rep)
+    rep = ask({"op": "release", "session": s, "key": "K-HY-1-108", "purpose": "inspection", "borrower": "E01",
+               "due_in_s": 7200})
+    check(rep.get("ok") is True, "an HY key due in 2 h: within [desk]'s 2 d", rep)
+    # the site's notice lead: K-LJ-5-102's entrustment ends in 20 days,
+    # beyond [notice] lead (7 d) and LJ's 3 d: no notice; with 25 d, one
+    time.sleep(1)
+    notices = lambda: [e for e in events("notice.due") if e.get("key") == "K-LJ-5-102"]  # noqa: E731
+    check(notices() == [], "no notice for K-LJ-5-102 (ends in 20 days, LJ's lead 3 d)")
+    data = {"site": "LJ", "max_loan": {"inspection": 3600}, "notice_lead_s": 25 * 86400}
+    applied(apply("settings.set", data), "settings.set", "settings.set: LJ's notice lead 25 d")
+    check(wait(lambda: len(notices()) == 1), "  ... the notice before the end for K-LJ-5-102 comes",
+          [e["data"] for e in notices()])
 
 
 def main():
