@@ -5,6 +5,7 @@
  * site's quick phrases and due-time presets from keycabd's settings op. */
 #include <errno.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -115,4 +116,132 @@ json_t *kiosk_estate_enrol(json_t *req, const char *cookie, unsigned *status)
 	if (rep)
 		json_object_set_new(rep, "enrolled", json_true());
 	return rep;
+}
+
+/* ---- the site's settings ---- */
+
+/* The settings of each site this cabinet serves, as keycabd's settings
+ * op gives them: its "sites" (one object a site), or its one "settings". */
+static json_t *settings_sites(json_t *rep)
+{
+	json_t *sites = json_object_get(rep, "sites"), *one = json_object_get(rep, "settings");
+
+	if (json_is_array(sites))
+		return json_incref(sites);
+	return json_is_object(one) ? json_pack("[O]", one) : json_array();
+}
+
+/* Appends each string of from not in to yet, to at most max. */
+static void settings_union(json_t *to, json_t *from, size_t max)
+{
+	size_t i, j;
+	json_t *v, *w;
+
+	json_array_foreach(from, i, v) {
+		bool have = false;
+
+		if (json_array_size(to) >= max)
+			return;
+		json_array_foreach(to, j, w) have |= json_equal(v, w);
+		if (!have && (json_is_string(v) || json_is_integer(v)))
+			json_array_append(to, v);
+	}
+}
+
+static int settings_by_number(const void *a, const void *b)
+{
+	json_int_t x = json_integer_value(*(json_t *const *)a), y = json_integer_value(*(json_t *const *)b);
+
+	return x < y ? -1 : x > y;
+}
+
+/* The sites' settings as the terminal uses them: the phrases of every
+ * site, the due-time presets of every site (shortest first), and for
+ * each purpose the longest loan any site allows. */
+static json_t *settings_merge(json_t *sites)
+{
+	json_t *m = json_pack("{s:{}, s:[], s:{}}", "phrases", "due_presets", "max_loan"), *site, *v, *presets;
+	const char *purpose;
+	size_t i, n;
+
+	if (!m)
+		return NULL;
+	for (int k = 0; k < KIOSK_PHRASE_KINDS; k++)
+		json_object_set_new(json_object_get(m, "phrases"), kiosk_phrase_kinds[k], json_array());
+	json_array_foreach(sites, i, site) {
+		for (int k = 0; k < KIOSK_PHRASE_KINDS; k++)
+			settings_union(json_object_get(json_object_get(m, "phrases"), kiosk_phrase_kinds[k]),
+				       json_object_get(json_object_get(site, "phrases"), kiosk_phrase_kinds[k]),
+				       KIOSK_PHRASES_MAX);
+		settings_union(json_object_get(m, "due_presets"), json_object_get(site, "due_presets"), 16);
+		json_object_foreach(json_object_get(site, "max_loan"), purpose, v) {
+			json_t *had = json_object_get(json_object_get(m, "max_loan"), purpose);
+
+			if (json_is_integer(v) && (!had || json_integer_value(v) > json_integer_value(had)))
+				json_object_set(json_object_get(m, "max_loan"), purpose, v);
+		}
+	}
+	presets = json_object_get(m, "due_presets");
+	n = json_array_size(presets);
+	if (n > 1) {
+		json_t *sorted[16];
+
+		for (i = 0; i < n; i++)
+			sorted[i] = json_incref(json_array_get(presets, i));
+		qsort(sorted, n, sizeof(sorted[0]), settings_by_number);
+		json_array_clear(presets);
+		for (i = 0; i < n; i++)
+			json_array_append_new(presets, sorted[i]);
+	}
+	return m;
+}
+
+/* keycabd's settings, merged, when the office manages this cabinet; NULL
+ * when it does not (standalone), or keycabd does not answer (then the
+ * terminal's own [phrases] and presets serve). */
+static json_t *estate_settings(void)
+{
+	json_t *req = json_pack("{s:s}", "op", "settings"), *rep = NULL, *sites, *m = NULL;
+	char err[256];
+
+	if (!req)
+		return NULL;
+	kiosk_keycabd_add_key(req);
+	if (kiosk_keycabd_call(req, &rep, err, sizeof(err)) < 0) {
+		json_decref(req);
+		return NULL;
+	}
+	json_decref(req);
+	if (json_is_true(json_object_get(rep, "ok")) &&
+	    strcmp(json_string_value(json_object_get(rep, "mode")) ?: "", "managed") == 0) {
+		sites = settings_sites(rep);
+		m = sites ? settings_merge(sites) : NULL;
+		json_decref(sites);
+	}
+	json_decref(rep);
+	return m;
+}
+
+json_t *kiosk_estate_phrases(json_t *rep)
+{
+	json_t *m = rep ? estate_settings() : NULL;
+
+	if (!rep)
+		return NULL;
+	json_object_set_new(rep, "from", json_string(m ? "office" : "terminal"));
+	if (m)
+		json_object_set(rep, "phrases", json_object_get(m, "phrases"));
+	json_decref(m);
+	return rep;
+}
+
+json_t *kiosk_estate_settings(void)
+{
+	json_t *m = estate_settings();
+
+	if (!m)
+		return json_pack("{s:b, s:b}", "ok", 1, "managed", 0);
+	json_object_set_new(m, "ok", json_true());
+	json_object_set_new(m, "managed", json_true());
+	return m;
 }

@@ -27,6 +27,8 @@
  *   POST /api/enrol        screen: {"person","code","pin","pin_again"}:
  *                          a first sign-in with the office's enrolment
  *                          code, then logged in (estate.c)
+ *   GET  /api/settings     screen: the site's settings from keycabd when
+ *                          the office manages the cabinet (estate.c)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -488,7 +490,14 @@ static enum MHD_Result h_phrases(struct MHD_Connection *c, struct http_req *rq, 
 {
 	(void)rq;
 	(void)rest;
-	return http_json(c, 200, kiosk_osk_phrases());
+	return http_json(c, 200, kiosk_estate_phrases(kiosk_osk_phrases()));
+}
+
+static enum MHD_Result h_settings(struct MHD_Connection *c, struct http_req *rq, const char *rest)
+{
+	(void)rq;
+	(void)rest;
+	return http_json(c, 200, kiosk_estate_settings());
 }
 
 /* ---- spoken prompts ---- */
@@ -542,6 +551,7 @@ static const struct http_route http_routes[] = {
 	{ KC_HTTPD_GET, "/api/phrases", false, HTTP_SCREEN, h_phrases },
 	{ KC_HTTPD_GET, "/api/speech/", true, HTTP_SCREEN, h_speech },
 	{ KC_HTTPD_POST, "/api/enrol", false, HTTP_SCREEN, h_enrol },
+	{ KC_HTTPD_GET, "/api/settings", false, HTTP_SCREEN, h_settings },
 };
 
 /* The route of url: the first row whose path fits; *rest: what follows a

@@ -261,6 +261,16 @@ void kiosk_logout_token(const char *token, const char *cookie, const char *why);
  * true; keycabd's refusal as it is; the kiosk's error) and its HTTP
  * status in *status. */
 json_t *kiosk_estate_enrol(json_t *req, const char *cookie, unsigned *status);
+/* GET /api/phrases: the answer of kiosk_osk_phrases (rep, taken and
+ * given back) with the phrases of the sites' settings when the office
+ * manages the cabinet ("from": "office"), else the terminal's [phrases]
+ * ("from": "terminal"). */
+json_t *kiosk_estate_phrases(json_t *rep);
+/* GET /api/settings: {"ok": true, "managed": true, "phrases": {KIND:
+ * [...]}, "due_presets": [seconds, ...], "max_loan": {PURPOSE: seconds}}
+ * of keycabd's settings op (every site the cabinet serves, merged), or
+ * {"ok": true, "managed": false}. */
+json_t *kiosk_estate_settings(void);
 
 /* ---- voice.c ---- */
 /* Spoken prompts on or off ([kiosk] speech), and the program that
