@@ -37,7 +37,6 @@ function init() {
   setInterval(tick, 1000);
   connect();
   loadSettings();
-  loadSettings();
   /* a page opened with a kiosk session already (a reload) */
   api('/api/op/whoami', {}).then(function (rep) { if (rep.ok) loggedIn(rep); });
 }
