@@ -5,7 +5,6 @@
  * site's quick phrases and due-time presets from keycabd's settings op. */
 #include <errno.h>
 #include <sodium.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -148,11 +147,21 @@ static void settings_union(json_t *to, json_t *from, size_t max)
 	}
 }
 
-static int settings_by_number(const void *a, const void *b)
+/* presets, numbers, in increasing order (a few: inserted one by one). */
+static json_t *settings_sorted(json_t *presets)
 {
-	json_int_t x = json_integer_value(*(json_t *const *)a), y = json_integer_value(*(json_t *const *)b);
+	json_t *out = json_array(), *v;
+	size_t i;
 
-	return x < y ? -1 : x > y;
+	json_array_foreach(presets, i, v) {
+		size_t at = 0;
+
+		while (at < json_array_size(out) &&
+		       json_integer_value(json_array_get(out, at)) <= json_integer_value(v))
+			at++;
+		json_array_insert(out, at, v);
+	}
+	return out;
 }
 
 /* The sites' settings as the terminal uses them: the phrases of every
@@ -162,7 +171,7 @@ static json_t *settings_merge(json_t *sites)
 {
 	json_t *m = json_pack("{s:{}, s:[], s:{}}", "phrases", "due_presets", "max_loan"), *site, *v, *presets;
 	const char *purpose;
-	size_t i, n;
+	size_t i;
 
 	if (!m)
 		return NULL;
@@ -181,18 +190,9 @@ static json_t *settings_merge(json_t *sites)
 				json_object_set(json_object_get(m, "max_loan"), purpose, v);
 		}
 	}
-	presets = json_object_get(m, "due_presets");
-	n = json_array_size(presets);
-	if (n > 1) {
-		json_t *sorted[16];
-
-		for (i = 0; i < n; i++)
-			sorted[i] = json_incref(json_array_get(presets, i));
-		qsort(sorted, n, sizeof(sorted[0]), settings_by_number);
-		json_array_clear(presets);
-		for (i = 0; i < n; i++)
-			json_array_append_new(presets, sorted[i]);
-	}
+	presets = settings_sorted(json_object_get(m, "due_presets"));
+	if (presets)
+		json_object_set_new(m, "due_presets", presets);
 	return m;
 }
 
