@@ -206,3 +206,6 @@ TEST_SCRIPTS += tests/kiosk/t-kiosk-offline.sh
 # a key put into a slot opened for a new key and never registered; an
 # owner's name that differs from the one on file
 TEST_SCRIPTS += tests/controller/t-intake-lapse.sh
+# the terminal of a cabinet the office manages: a first sign-in with the
+# office's enrolment code, a deactivated account, the site's settings
+TEST_SCRIPTS += tests/kiosk/t-kiosk-estate.sh
