@@ -165,7 +165,7 @@ TEST_SCRIPTS += tests/controller/t-ops-readme.sh
 # through keycabd's socket (controller/forward/)
 controller_SRCS += controller/link.c controller/outbox_ops.c
 PROGRAMS += keycab-forward
-keycab-forward_SRCS := controller/forward/main.c controller/forward/port.c
+keycab-forward_SRCS := controller/forward/main.c controller/forward/port.c controller/forward/feed.c
 keycab-forward_LIBS := forward kcclient controller common
 TEST_SCRIPTS += tests/controller/t-forward-kill.sh tests/controller/t-forward-proc.sh
 # phone numbers leave the cabinet masked and sealed to the office's notice
@@ -211,6 +211,10 @@ TEST_SCRIPTS += tests/controller/t-intake-lapse.sh
 controller_SRCS += controller/estate.c controller/estate_people.c controller/estate_keys.c \
 	controller/estate_places.c controller/rules_estate.c
 TEST_SCRIPTS += tests/controller/t-estate.sh
+# the estate feed end to end: keycabd (managed) on keycab-sim, keycab-forward,
+# keyauditd; 200 changes applied once each, in order, through kill -9 of
+# keycab-forward and keyauditd (controller/forward/feed.c)
+TEST_SCRIPTS += tests/forward/t-feed-kill.sh
 # the terminal of a cabinet the office manages: a first sign-in with the
 # office's enrolment code, a deactivated account, the site's settings
 TEST_SCRIPTS += tests/kiosk/t-kiosk-estate.sh

@@ -45,6 +45,18 @@ struct kc_http {
 	struct kc_httpd_server httpd; /* its hooks into the shared layer (http.c) */
 };
 
+/* A feed poll held (suspended) until a change or its deadline
+ * (http_feed.c); listed while the connection is suspended. */
+struct http_feed_hold {
+	struct http_feed_hold *prev, *next;
+	struct MHD_Connection *c;
+	int64_t after;
+	int64_t deadline_ms; /* monotonic */
+	bool begun;	     /* the request's checks passed */
+	bool listed;
+	char cabinet[KC_NAME_MAX + 1];
+};
+
 /* One request (MHD's request context): the body the shared layer keeps
  * (rq->body, rq->len), then keyauditd's own. */
 struct req {
@@ -56,6 +68,7 @@ struct req {
 	enum kc_role role;
 	char session[KC_TOKEN_LEN];
 	int retry_s; /* http_request_auth: -EAGAIN, seconds until a login may be tried */
+	struct http_feed_hold feed; /* GET /api/v1/feed */
 };
 
 /* One request being answered. */
@@ -90,10 +103,22 @@ void http_tls_put(struct http_tls *t);
  * caller holds a reference. */
 void http_tls_use(struct http_tls *t, gnutls_pcert_st **chain, unsigned *n, gnutls_privkey_t *key);
 
+/* ---- http_feed.c: the held polls ---- */
+
+/* The waker of held polls (kc_feed_add's commits, another process's
+ * changes, deadlines): 0 or -errno (err says why). */
+int http_feed_start(struct kc_http *s, char *err, size_t errlen);
+/* Every held poll answered; before MHD_stop_daemon. */
+void http_feed_stop(void);
+
 /* ---- http_request.c: what a request carries ---- */
 
 /* The decoded value of name in a form body, or -ENOENT / -ENOSPC. */
 int http_request_form(const char *body, size_t len, const char *name, char *out, size_t outlen);
+/* Every value of name in a form body (checkboxes, a select's several), as
+ * a JSON array of strings; one longer than max-1 bytes as "?". NULL when
+ * out of memory. */
+json_t *http_request_form_all(const char *body, size_t len, const char *name, size_t max);
 /* A query argument (a struct kc_params getter; ctx is the connection). */
 const char *http_request_arg(void *ctx, const char *name);
 /* The form token of a session. */
@@ -156,6 +181,8 @@ enum MHD_Result http_api_ingest_method(struct call *k);
 enum MHD_Result http_api_report(struct call *k);
 enum MHD_Result http_api_review(struct call *k);
 enum MHD_Result http_api_cabinets(struct call *k);
+/* http_feed.c: GET /api/v1/feed, a cabinet's long-poll of its feed */
+enum MHD_Result http_api_feed(struct call *k);
 
 enum MHD_Result http_web_login(struct call *k);
 enum MHD_Result http_web_login_form(struct call *k);
@@ -193,5 +220,14 @@ int http_export_open(struct call *k, const char *name, const struct kc_params *p
 /* x's CSV streamed as a download ("<report>-<section>-<time>.csv"); x is
  * consumed. */
 enum MHD_Result http_export_csv(struct call *k, struct kc_export *x);
+
+/* estate_api.c: /api/v1/estate/... (service/estate.h); the estate's
+ * context of a signed-in request */
+struct kc_estate_ctx;
+enum MHD_Result http_api_estate(struct call *k);
+struct kc_estate_ctx http_estate_ctx(const struct call *k);
+/* web_estate.c: the estate's pages /estate/people, /sites, /keys,
+ * /settings, /cabinets and their forms */
+enum MHD_Result http_web_estate(struct call *k);
 
 #endif

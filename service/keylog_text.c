@@ -114,7 +114,54 @@ static const struct {
 	  KC_N_("{account} set a new password with a one-time link") },
 	{ "office.account_unlocked", KC_N_("Account unlocked"),
 	  KC_N_("{actor} unlocked the account {account}") },
+	{ "estate.applied", KC_N_("Office change applied"),
+	  KC_N_("The cabinet applied change {change} from the office: {change_type} ({by})") },
+	{ "estate.refused", KC_N_("Office change refused"),
+	  KC_N_("The cabinet refused change {change} from the office: {change_type} ({by}): {refusal}") },
+	{ "office.estate_person_saved", KC_N_("Person saved at the office"),
+	  KC_N_("{actor} saved {role} {person} for the cabinets") },
+	{ "office.estate_person_enrol_issued", KC_N_("Enrolment code issued"),
+	  KC_N_("{actor} issued a one-time enrolment code for {person}") },
+	{ "office.estate_person_unlocked", KC_N_("Person unlocked at the office"),
+	  KC_N_("{actor} lifted the PIN lockout of {person} at the cabinets") },
+	{ "office.estate_site_saved", KC_N_("Site saved at the office"),
+	  KC_N_("{actor} saved site {site} for the cabinets") },
+	{ "office.estate_unit_saved", KC_N_("Unit saved at the office"),
+	  KC_N_("{actor} saved unit {unit} for the cabinets ({vacant})") },
+	{ "office.estate_key_saved", KC_N_("Key saved at the office"),
+	  KC_N_("{actor} saved key {key} of {unit} for cabinet {cabinet}") },
+	{ "office.estate_key_removed", KC_N_("Key removed at the office"),
+	  KC_N_("{actor} removed key {key} of {unit} from {cabinet}") },
+	{ "office.estate_settings_saved", KC_N_("Settings saved at the office"),
+	  KC_N_("{actor} saved the custody settings of {site}") },
+	{ "office.estate_cabinet_sites_changed", KC_N_("Cabinet sites changed"),
+	  KC_N_("{actor} set the sites of cabinet {cabinet}: {sites}") },
 };
+
+/* A change of the office's feed (estate.applied, estate.refused) by its
+ * type, in words. */
+static const struct {
+	const char *type, *words;
+} change_types[] = {
+	{ "site.set", KC_N_("a site saved") },
+	{ "unit.set", KC_N_("a unit saved") },
+	{ "key.set", KC_N_("a key saved") },
+	{ "key.remove", KC_N_("a key removed") },
+	{ "person.set", KC_N_("a person saved") },
+	{ "person.enrol", KC_N_("an enrolment code issued") },
+	{ "person.unlock", KC_N_("a person unlocked") },
+	{ "settings.set", KC_N_("a site's settings saved") },
+	{ "approval.grant", KC_N_("an approval granted") },
+	{ "approval.refuse", KC_N_("an approval refused") },
+};
+
+static const char *change_type_text(enum kc_lang lang, const char *type)
+{
+	for (size_t i = 0; type && i < KC_ARRAY_SIZE(change_types); i++)
+		if (strcmp(change_types[i].type, type) == 0)
+			return kc_msg_gettext(lang, change_types[i].words);
+	return type;
+}
 
 const char *kc_keylog_type_at(size_t i)
 {
@@ -314,6 +361,14 @@ static json_t *sentence_fields(enum kc_lang lang, const struct kc_keylog_event *
 	field(f, lang, "account", data_str(d, "account"), "—");
 	sites_text(lang, json_object_get(d, "sites"), result, sizeof(result));
 	field(f, lang, "sites", result, "All sites");
+	/* a change of the office's feed (estate.applied, estate.refused) */
+	snprintf(result, sizeof(result), "%lld", (long long)json_integer_value(json_object_get(d, "change")));
+	field(f, lang, "change", result, "");
+	field(f, lang, "change_type", change_type_text(lang, data_str(d, "change_type")), "—");
+	field(f, lang, "by", data_str(d, "by"), "—");
+	if (kc_msg_render(d, lang, reason, sizeof(reason)) < 0)
+		snprintf(reason, sizeof(reason), "%s", data_str(d, "code") ? data_str(d, "code") : "");
+	field(f, lang, "refusal", reason, "no reason given");
 	return f;
 }
 
