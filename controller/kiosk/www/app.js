@@ -1,7 +1,8 @@
 /* The cabinet terminal. It shows what keycabd says and sends what the
  * person taps; keycabd decides every release (controller/README.md). The
  * kiosk's API: /api/events (server-sent events: status, ev, link,
- * keycabd, login), /api/roster, /api/login, /api/logout, /api/op/<op>;
+ * keycabd, login), /api/roster, /api/login, /api/logout, /api/op/<op>,
+ * /api/enrol (a first sign-in), /api/settings (the site's, from the office);
  * it answers only the screen it paired: once another screen is paired
  * (401 kiosk_not_paired), this page gives way to the kiosk's refusal page.
  * Every word comes from i18n.js; times are shown in the cabinet's zone.
@@ -19,6 +20,7 @@ import { connect } from './live.js';
 import { loggedIn, logout } from './session.js';
 import { idle } from './screen-idle.js';
 import { takeoverRender } from './screen-alarm.js';
+import { loadSettings } from './estate.js';
 
 /* ---- start ---- */
 function init() {
@@ -35,6 +37,7 @@ function init() {
   show(idle, {});
   setInterval(tick, 1000);
   connect();
+  loadSettings();
   /* a page opened with a kiosk session already (a reload) */
   api('/api/op/whoami', {}).then(function (rep) { if (rep.ok) loggedIn(rep); });
 }
