@@ -210,9 +210,9 @@ TEST_SCRIPTS += tests/controller/t-intake-lapse.sh
 # change types and their rules (controller/estate*.c, rules_estate.c)
 controller_SRCS += controller/estate.c controller/estate_people.c controller/estate_keys.c \
 	controller/estate_places.c controller/rules_estate.c
-TEST_SCRIPTS += tests/controller/t-estate.sh
 # the estate's rules on facts alone, linked without the store
 TEST_PROGRAMS += t-ctl-estate
 t-ctl-estate_SRCS := tests/controller/t-ctl-estate.c controller/rules.c controller/rules_estate.c \
 	controller/words.c controller/rules_access.c
 t-ctl-estate_LIBS := common
+TEST_SCRIPTS += tests/controller/t-estate.sh
