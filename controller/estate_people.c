@@ -77,13 +77,14 @@ int kc_estate_person_set(struct kc_ctl *ctl, const struct kc_estate_change *c, j
 	if (!kc_rules_estate_person(&f, d))
 		return 1;
 	/* who enrolled them, and when their role last changed (rule 4's
-	 * four eyes) */
+	 * four eyes); a phone left out stays as it is (an office without the
+	 * notice key cannot open the number it sealed) */
 	if (kc_store_x(ctl->st,
 		       "INSERT INTO people (code, name, role, phone, department, active, enrolled_by, enrolled_ms)"
-		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (code) DO UPDATE SET name = ?2,"
-		       " role = ?3, phone = ?4, department = ?5, active = ?6, enrolled_by = ?7,"
+		       " VALUES (?1, ?2, ?3, coalesce(?4, ''), ?5, ?6, ?7, ?8) ON CONFLICT (code) DO UPDATE SET name = ?2,"
+		       " role = ?3, phone = coalesce(?4, phone), department = ?5, active = ?6, enrolled_by = ?7,"
 		       " enrolled_ms = CASE WHEN role != ?3 THEN ?8 ELSE enrolled_ms END",
-		       "sssssisI", person, name, role, phone ? phone : "", dept ? dept : "", on, by, now) < 0)
+		       "sssssisI", person, name, role, phone, dept ? dept : "", on, by, now) < 0)
 		return -EIO;
 	if (card && kc_store_x(ctl->st,
 			       "UPDATE people SET card_hash = ?, card_masked = ?, enrolled_ms = ? WHERE code = ?",

@@ -187,6 +187,13 @@ def scenario_apply():
           == [("周新 Zhou Xin", "staff", "客服部", 1, None)], "  ... on the roll, no PIN yet")
     check("13911112222" not in json.dumps(ev) and ev["data"].get("phone_masked") == "139****2222",
           "  ... the event has the phone masked, never in clear", ev["data"])
+    # an office without the notice key cannot open a sealed phone: it leaves
+    # the member out, and the stored phone stays
+    applied(apply("person.set", {"person": "P01", "name": "周新 Zhou Xin", "role": "staff",
+                                 "department": "客服部", "active": True, "enrolled_by": None}),
+            "person.set", "person.set without a phone")
+    check(q("SELECT phone FROM people WHERE code = 'P01'") == [("13911112222",)],
+          "  ... the phone on file is kept", q("SELECT phone FROM people WHERE code = 'P01'"))
     rep = apply("person.set", {"person": "P01", "name": "周新 Zhou Xin", "role": "supervisor", "phone": "",
                                "department": "", "active": True, "enrolled_by": "M01",
                                "card_hash": card_hash("CARD-7001"), "card_masked": "****7001"})
