@@ -191,10 +191,13 @@ int kc_notice_event(struct kc_db *db, const struct kc_audit_config *cfg, enum kc
 		json_object_set_new(f, "person", json_string(person));
 #define REGISTERED " FROM events INDEXED BY events_type" \
 	" WHERE type = 'person.registered' AND person = ?1 ORDER BY ts_ms DESC LIMIT 1"
-		lookup(db, f, "person", "SELECT json_extract(body, '$.data.name')" REGISTERED, person, NULL);
-		/* the department the person was registered in, '-' for none */
-		lookup(db, f, "department", "SELECT json_extract(body, '$.data.department')" REGISTERED, person,
-		       NULL);
+		/* the name and department the office keeps, else those the
+		 * person was registered with at a cabinet; '-' for none */
+		lookup(db, f, "person", "SELECT coalesce((SELECT name FROM estate_people WHERE person = ?1),"
+		       " (SELECT json_extract(body, '$.data.name')" REGISTERED "))", person, NULL);
+		lookup(db, f, "department", "SELECT coalesce((SELECT nullif(department, '') FROM estate_people"
+		       " WHERE person = ?1), (SELECT json_extract(body, '$.data.department')" REGISTERED "))",
+		       person, NULL);
 #undef REGISTERED
 	} else {
 		json_object_set_new(f, "person", json_string("-"));

@@ -170,14 +170,22 @@ static const char *str_at(const json_t *row, int i)
 	return json_string_value(json_array_get(row, (size_t)i));
 }
 
-/* The registered people, code -> [name, role, cabinet], the latest registration
- * of each: one read of the person.registered events a page. NULL on
+/* The people, code -> [name, role, cabinet]: the latest registration of
+ * each at a cabinet, then the estate's people as the office keeps them
+ * (their name and role win; the cabinet, for a person no cabinet
+ * registered, one serving a site of theirs): one read a page. NULL on
  * failure. */
 static json_t *people_map(struct kc_db *db)
 {
-	sqlite3_stmt *st = kc_db_stmt(db, "SELECT person, json_extract(body, '$.data.name'),"
-					  " json_extract(body, '$.data.role'), cabinet FROM events INDEXED BY events_type"
-					  " WHERE type = 'person.registered' AND person IS NOT NULL ORDER BY ts_ms");
+	sqlite3_stmt *st = kc_db_stmt(db, "SELECT person, n, r, cabinet, o FROM"
+					  " (SELECT person, json_extract(body, '$.data.name') AS n,"
+					  " json_extract(body, '$.data.role') AS r, cabinet, 0 AS o, ts_ms AS t"
+					  " FROM events INDEXED BY events_type"
+					  " WHERE type = 'person.registered' AND person IS NOT NULL"
+					  " UNION ALL SELECT p.person, p.name, p.role, (SELECT c.cabinet"
+					  " FROM estate_person_sites s JOIN cabinet_sites c ON c.site = s.site"
+					  " WHERE s.person = p.person ORDER BY c.cabinet LIMIT 1), 1, p.updated_ms"
+					  " FROM estate_people p) ORDER BY o, t");
 	json_t *m = json_object();
 	int rc;
 
@@ -185,9 +193,18 @@ static json_t *people_map(struct kc_db *db)
 		json_decref(m);
 		return NULL;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_object_set_new(m, (const char *)sqlite3_column_text(st, 0),
-				    json_pack("[o, o, o]", kc_column_json(st, 1), kc_column_json(st, 2), kc_column_json(st, 3)));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *code = (const char *)sqlite3_column_text(st, 0);
+		json_t *had = json_object_get(m, code);
+
+		if (had && sqlite3_column_int(st, 4)) { /* the office's: a cabinet's registration keeps its cabinet */
+			json_array_set_new(had, 0, kc_column_json(st, 1));
+			json_array_set_new(had, 1, kc_column_json(st, 2));
+		} else {
+			json_object_set_new(m, code, json_pack("[o, o, o]", kc_column_json(st, 1), kc_column_json(st, 2),
+							       kc_column_json(st, 3)));
+		}
+	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		json_decref(m);

@@ -19,6 +19,7 @@ from the cabinets' events; `verify-chain @office` intact with one event a
 change; every text of the estate's pages in po/zh_CN/estate-office.po."""
 import hashlib
 import json
+import urllib.parse
 import os
 import re
 import sys
@@ -333,6 +334,12 @@ try:
                      "params": {"slot": "7", "other": "KB9"}}}]
     st2, _ = svc.post_events(tokens["CAB-B"], None, raw=("[" + ",".join(seal("CAB-B", evs)) + "]").encode())
     check(st == 200 and st2 == 200, "CAB-A applied the deactivation, CAB-B refused the key")
+    # a person the office made has no person.registered event: the key log
+    # still knows them by the name the office keeps
+    st, _, data = svc.request("GET", "/api/v1/reports/keylog?person=" + urllib.parse.quote("张伟"), user=ADMIN)
+    rows = [r for sec in json.loads(data).get("sections", []) for r in sec.get("rows", [])] if st == 200 else []
+    check(any(r.get("type") == "estate.applied" and r.get("person_name") == "张伟" for r in rows),
+          "the key log by the name 张伟 finds CAB-A's estate.applied, with the name: %s" % ((st, rows[:2]),))
     _, _, body = adm.get("/estate/people")
     t = text(body)
     check("CAB-A: 停用于 2026-12-07 22:05" in t and "CAB-B: 尚未生效" in t,
