@@ -43,4 +43,7 @@ kc_request_fn kc_intake_open, kc_intake_enrol, kc_intake_extend, kc_intake_end;
 /* outbox_ops.c: keycab-forward's outbox.read, outbox.ack, forward.report */
 kc_request_fn kc_outbox_ops_read, kc_outbox_ops_ack, kc_outbox_ops_report;
 
+/* estate_approval.c: a manager's approval asked for from the office */
+kc_request_fn kc_approval_ask, kc_approval_cancel;
+
 #endif
