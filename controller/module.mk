@@ -207,3 +207,5 @@ TEST_SCRIPTS += tests/kiosk/t-kiosk-offline.sh
 # a key put into a slot opened for a new key and never registered; an
 # owner's name that differs from the one on file
 TEST_SCRIPTS += tests/controller/t-intake-lapse.sh
+# a manager's approval from the office, the cabinet's end (controller/estate_approval.c)
+TEST_SCRIPTS += tests/controller/t-approval-remote.sh
