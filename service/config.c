@@ -43,6 +43,7 @@ int kc_config_defaults(struct kc_audit_config *cfg)
 	    set_str(&cfg->db_path, "/var/lib/keyauditd/audit.db") < 0)
 		return -ENOMEM;
 	cfg->offline_after_s = 900;
+	cfg->approval_valid_ms = 30 * 60 * 1000;
 	cfg->daily_summary_min = -1;
 	for (int k = 0; k < KC_NOTICE_KINDS; k++)
 		if (set_str(&cfg->tmpl_zh[k], kc_template_default(k, "zh")) < 0 ||
@@ -173,6 +174,18 @@ static int set_daily_summary(struct kc_audit_config *cfg, const char *key, const
 	return 0;
 }
 
+/* [estate] approval_valid: 1 minute to 24 hours. */
+static int set_approval_valid(struct kc_audit_config *cfg, const char *key, const char *value, char *err,
+			      size_t errlen)
+{
+	(void)key;
+	if (kc_parse_duration(value, 60 * 1000, 24 * 3600 * 1000, &cfg->approval_valid_ms) < 0) {
+		snprintf(err, errlen, "\"%s\" is not a duration from 1m to 24h (e.g. 30m)", value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int set_estate(struct kc_audit_config *cfg, const char *key, const char *value,
 		      char *err, size_t errlen)
 {
@@ -290,6 +303,7 @@ static const struct kc_config_key config_keys[] = {
 	CSECT("channel", kc_config_channel_key),
 	CSECT("route", kc_config_route_key),
 	CSECT("departments", kc_config_department_key),
+	CFUNC("estate", "approval_valid", set_approval_valid),
 };
 
 const struct kc_config_key *kc_config_keys(size_t *n)

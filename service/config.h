@@ -3,6 +3,7 @@
 #ifndef KC_SERVICE_CONFIG_H
 #define KC_SERVICE_CONFIG_H
 #include <stddef.h>
+#include <stdint.h>
 
 #include "service/channel.h"
 #include "service/notice.h"
@@ -45,6 +46,7 @@ struct kc_audit_config {
 	int ndepartments;
 	char *secrets_file;	/* the channels' secrets: readable by keyauditd only */
 	char *notice_key_file;	/* the notice key's secret halves (service/notice_key.h) */
+	int64_t approval_valid_ms; /* [estate] approval_valid: how long a manager's approval holds */
 };
 
 #define KC_ESTATE_MAX 200 /* [report] estate, bytes */
