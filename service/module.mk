@@ -127,3 +127,5 @@ TEST_SCRIPTS += tests/service/t-notice-routes.py
 TEST_PROGRAMS += t-feed-unit
 t-feed-unit_SRCS := tests/service/t-feed-unit.c
 t-feed-unit_LIBS := service common
+# a manager's approval from the office: requests, manager accounts, the phone page (service/approvals.c, web_approvals.c)
+TEST_SCRIPTS += tests/service/t-approvals.py
