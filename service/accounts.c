@@ -142,7 +142,7 @@ int kc_account_create(struct kc_db *db, const char *by, const char *name, enum k
 		      const json_t *sites, const char *person)
 {
 	char hash[KC_PWHASH_LEN];
-	json_t *d = json_pack("{s:s, s:s, s:O, s:s?}", "account", name, "role", kc_auth_role_name(role), "sites", sites,
+	json_t *d = json_pack("{s:s, s:s, s:O, s:s*}", "account", name, "role", kc_auth_role_name(role), "sites", sites,
 			      "person", person);
 	int r;
 

@@ -55,14 +55,35 @@ int kc_approvals_person(struct kc_db *db, const char *account, char *person, siz
 	return 0;
 }
 
+/* Each row's unit_label: its unit as people name it (1栋103), from the
+ * units the cabinets registered; its code when they did not. 0, -EIO. */
+static int unit_labels(struct kc_db *db, json_t *rows)
+{
+	json_t *row;
+	size_t i;
+
+	json_array_foreach(rows, i, row) {
+		sqlite3_stmt *st = kc_db_q(db, kc_report_unit_label_sql, "ss",
+					   json_string_value(json_object_get(row, "unit")),
+					   json_string_value(json_object_get(row, "site")));
+		int r = st ? kc_db_row(st) : -EIO;
+
+		if (r == -EIO)
+			return r;
+		if (r == 0) {
+			json_object_set_new(row, "unit_label", kc_column_json(st, 0));
+			sqlite3_reset(st);
+		}
+	}
+	return 0;
+}
+
 json_t *kc_approvals_pending(struct kc_db *db, const char *person)
 {
 	sqlite3_stmt *st = kc_db_q(
 		db,
 		"SELECT r.cabinet, r.request, r.asked_ms, r.asker, coalesce(" PERSON_NAME_SQL_ASKER ", r.asker),"
-		" r.key, k.kind, r.unit, coalesce((SELECT CASE WHEN u.building IS NOT NULL AND u.room IS NOT NULL"
-		"  THEN u.building || CASE WHEN u.building GLOB '*[0-9]' THEN '栋' ELSE '' END || u.room END"
-		"  FROM units u WHERE u.site = r.site AND u.unit = r.unit), r.unit),"
+		" r.key, k.kind, r.unit, r.unit,"
 		" r.site, coalesce((SELECT s.name FROM sites s WHERE s.site = r.site), r.site), r.reason"
 		" FROM approval_requests r LEFT JOIN keys k ON k.cabinet = r.cabinet AND k.key = r.key"
 		" WHERE r.manager = ? AND r.state = 'pending' ORDER BY r.asked_ms, r.cabinet, r.request",
@@ -84,7 +105,7 @@ json_t *kc_approvals_pending(struct kc_db *db, const char *person)
 		json_array_append_new(out, row);
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	if (rc != SQLITE_DONE || unit_labels(db, out) < 0) {
 		json_decref(out);
 		return NULL;
 	}
