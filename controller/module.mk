@@ -209,3 +209,4 @@ TEST_SCRIPTS += tests/kiosk/t-kiosk-offline.sh
 TEST_SCRIPTS += tests/controller/t-intake-lapse.sh
 # a manager's approval from the office, the cabinet's end (controller/estate_approval.c)
 TEST_SCRIPTS += tests/controller/t-approval-remote.sh
+TEST_SCRIPTS += tests/kiosk/t-kiosk-remote.sh
