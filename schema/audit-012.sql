@@ -15,6 +15,9 @@ ALTER TABLE cabinets ADD COLUMN feed_position INTEGER;
 ALTER TABLE cabinets ADD COLUMN feed_position_ms INTEGER;
 
 -- One change for one cabinet. change: 1, 2, 3... per cabinet, no gaps.
+--   id         the order changes were made in, over all cabinets: a
+--              poll's waiter learns what another process added since it
+--              last looked from max(id) (service/http_feed.c)
 --   type       the change's type (site.set, unit.set, key.set, ...)
 --   data       its JSON object, as the cabinet receives it
 --   made_ms    when the office made it, made_by the office account
@@ -23,6 +26,7 @@ ALTER TABLE cabinets ADD COLUMN feed_position_ms INTEGER;
 --   event_seq  that event's seq in the cabinet's chain
 --   code       a refusal's message code, params its parameters (JSON)
 CREATE TABLE feed (
+	id INTEGER PRIMARY KEY,
 	cabinet TEXT NOT NULL REFERENCES cabinets (id),
 	change INTEGER NOT NULL CHECK (change > 0),
 	type TEXT NOT NULL,
@@ -34,8 +38,8 @@ CREATE TABLE feed (
 	event_seq INTEGER,
 	code TEXT,
 	params TEXT,
-	PRIMARY KEY (cabinet, change)
-) WITHOUT ROWID;
+	UNIQUE (cabinet, change)
+);
 CREATE INDEX feed_state ON feed (cabinet, state, change);
 
 -- The sites a cabinet serves, as the office sees it: where a change of a

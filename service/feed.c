@@ -290,3 +290,42 @@ fail:
 	json_decref(o);
 	return r;
 }
+
+int kc_feed_poll(struct kc_db *db, const char *cabinet, int64_t after, int64_t now_ms)
+{
+	sqlite3_stmt *st = kc_db_q(db, "SELECT mode = 'managed', feed_position IS ? AND feed_position_ms > ? FROM cabinets"
+				   " WHERE id = ?", "IIs", after, now_ms - 60000, cabinet);
+	int r, managed, fresh;
+
+	if (!st)
+		return -EIO;
+	r = kc_db_row(st);
+	if (r < 0)
+		return r;
+	managed = sqlite3_column_int(st, 0);
+	fresh = sqlite3_column_int(st, 1);
+	sqlite3_reset(st);
+	if (!managed || fresh)
+		return managed;
+	r = kc_db_write_begin(db);
+	if (r == 0)
+		r = kc_db_write_end(db, kc_feed_position(db, cabinet, after, now_ms));
+	return r < 0 ? r : 1;
+}
+
+int kc_feed_top(struct kc_db *db, int64_t *id)
+{
+	return kc_db_int(db, id, "SELECT coalesce(max(id), 0) FROM feed", "") < 0 ? -EIO : 0;
+}
+
+int kc_feed_changed_since(struct kc_db *db, int64_t since, void (*fn)(void *arg, const char *cabinet), void *arg)
+{
+	sqlite3_stmt *st = kc_db_q(db, "SELECT DISTINCT cabinet FROM feed WHERE id > ?", "I", since);
+	int r;
+
+	if (!st)
+		return -EIO;
+	while ((r = kc_db_row(st)) == 0)
+		fn(arg, (const char *)sqlite3_column_text(st, 0));
+	return r == -ENOENT ? 0 : -EIO;
+}

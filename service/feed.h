@@ -77,7 +77,18 @@ int kc_feed_position(struct kc_db *db, const char *cabinet, int64_t position, in
 int kc_feed_mark(struct kc_db *db, const char *cabinet, int64_t change, bool refused, int64_t ts_ms, int64_t seq,
 		 const char *code, const json_t *params);
 
+/* A poll's start: 1 when cabinet is managed (its reported position
+ * `after` recorded with now_ms when it differs from the one recorded, or
+ * that is a minute old), 0 standalone, -ENOENT, -EIO. */
+int kc_feed_poll(struct kc_db *db, const char *cabinet, int64_t after, int64_t now_ms);
+
 /* ---- the held polls (service/http_feed.c registers them) ---- */
+
+/* The newest change's id over all cabinets (0: none): 0 or -EIO. */
+int kc_feed_top(struct kc_db *db, int64_t *id);
+/* fn(arg, cabinet) for each cabinet with a change of id over since. 0 or
+ * -EIO. */
+int kc_feed_changed_since(struct kc_db *db, int64_t since, void (*fn)(void *arg, const char *cabinet), void *arg);
 
 /* Called with the cabinets whose feeds changed, after the commit. */
 typedef void (*kc_feed_wake_fn)(const char *const *cabinets, size_t n);

@@ -127,5 +127,8 @@ TEST_SCRIPTS += tests/service/t-notice-routes.py
 TEST_PROGRAMS += t-feed-unit
 t-feed-unit_SRCS := tests/service/t-feed-unit.c
 t-feed-unit_LIBS := service common
+# the feed over HTTP (service/http_feed.c): held polls, refusals, 1,000
+# polls held on 4 threads
+TEST_SCRIPTS += tests/service/t-feed.py
 # a manager's approval from the office: requests, manager accounts, the phone page (service/approvals.c, web_approvals.c)
 TEST_SCRIPTS += tests/service/t-approvals.py
