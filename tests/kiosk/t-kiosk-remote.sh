@@ -19,20 +19,7 @@ printf '[estate]\nmode = managed\n' >>"$T/keycabd.conf"
 kcd_start
 db() { sqlite3 "$T/keycab.db" "$1"; }
 # apply TYPE DATA: a change of the office's feed, through estate.apply
-apply() {
-	python3 - "$1" "$2" <<'PY'
-import json, os, sys, time
-sys.path.insert(0, os.path.join(os.environ["KEYCAB_SRC"], "tests", "controller"))
-from sockask import ask
-key = open(os.environ["FORWARD_KEY"]).read().strip()
-pos = ask({"op": "estate.position", "forward_key": key})
-made = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-rep = ask({"op": "estate.apply", "forward_key": key, "change": pos.get("position", 0) + 1, "type": sys.argv[1],
-           "data": json.loads(sys.argv[2]), "made": made, "by": "chen"})
-print(json.dumps(rep, ensure_ascii=False))
-sys.exit(0 if rep.get("ok") else 1)
-PY
-}
+apply() { "$KEYCAB_SRC/tests/controller/estate_apply.py" "$@"; }
 valid_to() { date -u -d "+30 min" +%Y-%m-%dT%H:%M:%S.000Z; }
 
 act() {
