@@ -162,6 +162,7 @@ static int answer_check(struct kc_ctl *ctl, json_t *data, struct ask_row *a, str
 	const char *manager = json_string_value(json_object_get(data, "manager"));
 	int r = ask_get(ctl, id, a);
 
+	memset(k, 0, sizeof(*k));
 	d->granted = true;
 	if (r == -EIO)
 		return -EIO;

@@ -43,7 +43,7 @@ int kc_config_defaults(struct kc_audit_config *cfg)
 	    set_str(&cfg->db_path, "/var/lib/keyauditd/audit.db") < 0)
 		return -ENOMEM;
 	cfg->offline_after_s = 900;
-	cfg->approval_valid_ms = 30 * 60 * 1000;
+	cfg->approval_valid_ms = INT64_C(30) * 60 * 1000;
 	cfg->daily_summary_min = -1;
 	cfg->feed_wait_max_s = 30;
 	cfg->feed_held_max = 20000;
@@ -181,7 +181,7 @@ static int set_approval_valid(struct kc_audit_config *cfg, const char *key, cons
 			      size_t errlen)
 {
 	(void)key;
-	if (kc_parse_duration(value, 60 * 1000, 24 * 3600 * 1000, &cfg->approval_valid_ms) < 0) {
+	if (kc_parse_duration(value, INT64_C(60) * 1000, INT64_C(24) * 3600 * 1000, &cfg->approval_valid_ms) < 0) {
 		snprintf(err, errlen, "\"%s\" is not a duration from 1m to 24h (e.g. 30m)", value);
 		return -EINVAL;
 	}
