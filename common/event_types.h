@@ -72,7 +72,8 @@ enum kc_event_use { KC_EVT_LOG_ONLY, KC_EVT_DERIVED };
 	X(OFFICE_ACCOUNT_UNLOCKED, "office.account_unlocked", KC_EVT_LOG_ONLY) \
 	/* the estate from the office: a change of the feed applied or refused */ \
 	X(ESTATE_APPLIED, "estate.applied", KC_EVT_DERIVED)                \
-	X(ESTATE_REFUSED, "estate.refused", KC_EVT_DERIVED)
+	X(ESTATE_REFUSED, "estate.refused", KC_EVT_DERIVED)                \
+	X(PERSON_ENROLLED, "person.enrolled", KC_EVT_LOG_ONLY)
 
 enum kc_event_type {
 #define KC_EVT_ENUM(id, name, use) KC_EVT_##id,

@@ -207,6 +207,17 @@ TEST_SCRIPTS += tests/kiosk/t-kiosk-offline.sh
 # a key put into a slot opened for a new key and never registered; an
 # owner's name that differs from the one on file
 TEST_SCRIPTS += tests/controller/t-intake-lapse.sh
+# the estate managed from the office: keycab-forward's estate.apply, the
+# change types and their rules (controller/estate*.c, rules_estate.c)
+controller_SRCS += controller/estate.c controller/estate_people.c controller/estate_keys.c \
+	controller/estate_places.c controller/rules_estate.c
+TEST_SCRIPTS += tests/controller/t-estate.sh
+# the estate's rules on facts alone, linked without the store
+TEST_PROGRAMS += t-ctl-estate
+t-ctl-estate_SRCS := tests/controller/t-ctl-estate.c controller/rules.c controller/rules_estate.c \
+	controller/words.c controller/rules_access.c
+t-ctl-estate_LIBS := common
+
 # a manager's approval from the office, the cabinet's end (controller/estate_approval.c)
 TEST_SCRIPTS += tests/controller/t-approval-remote.sh
 TEST_SCRIPTS += tests/kiosk/t-kiosk-remote.sh
