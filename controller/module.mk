@@ -212,6 +212,10 @@ TEST_SCRIPTS += tests/controller/t-intake-lapse.sh
 controller_SRCS += controller/estate.c controller/estate_people.c controller/estate_keys.c \
 	controller/estate_places.c controller/rules_estate.c
 TEST_SCRIPTS += tests/controller/t-estate.sh
+# the estate feed end to end: keycabd (managed) on keycab-sim, keycab-forward,
+# keyauditd; 200 changes applied once each, in order, through kill -9 of
+# keycab-forward and keyauditd (controller/forward/feed.c)
+TEST_SCRIPTS += tests/forward/t-feed-kill.sh
 # the estate's rules on facts alone, linked without the store
 TEST_PROGRAMS += t-ctl-estate
 t-ctl-estate_SRCS := tests/controller/t-ctl-estate.c controller/rules.c controller/rules_estate.c \

@@ -130,5 +130,9 @@ t-feed-unit_LIBS := service common
 # the feed over HTTP (service/http_feed.c): held polls, refusals, 1,000
 # polls held on 4 threads
 TEST_SCRIPTS += tests/service/t-feed.py
+# the estate at the office (service/estate*.c, web_estate*.c): its API and
+# forms route by route and role by role, its fan-out to the cabinets' feeds
+TEST_SCRIPTS += tests/service/t-estate-api.py
+TEST_SCRIPTS += tests/service/t-estate-pages.py
 # a manager's approval from the office: requests, manager accounts, the phone page (service/approvals.c, web_approvals.c)
 TEST_SCRIPTS += tests/service/t-approvals.py

@@ -15,11 +15,13 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "controller/forward.h"
 
 #define WAIT_DEFAULT_S 25
 /* a held poll's answer is late this long past its wait: the office is gone */
 #define POLL_SLACK_MS 15000
-#define ANSWER_MAX (8 << 20)
+/* 100 changes, each up to a settings.set with its phrases */
+#define ANSWER_MAX ((size_t)16 << 20)
 
 enum feed_state { FEED_STARTING, FEED_RUNNING, FEED_OFFLINE, FEED_ERROR, FEED_STANDALONE };
 static const char *const state_names[] = { "starting", "running", "offline", "error", "standalone" };
@@ -35,6 +37,8 @@ struct kc_feed_link {
 	int backoff_min_ms, backoff_max_ms, wait_s;
 	unsigned rnd;
 	int64_t position; /* the thread's; -1 unknown */
+	enum feed_state state_seen; /* the thread's copy of state */
+	bool quick; /* the next poll is not held: the office's newest change learnt at once */
 	/* the status */
 	enum feed_state state;
 	int64_t shown_position, last_change, since_ms;
@@ -48,6 +52,7 @@ static void set_state(struct kc_feed_link *f, enum feed_state s, const char *fmt
 {
 	va_list ap;
 
+	f->state_seen = s;
 	pthread_mutex_lock(&f->lock);
 	if (f->state != s)
 		f->since_ms = kc_wall_ms();
@@ -140,8 +145,10 @@ static int feed_position(struct kc_feed_link *f)
 		set_state(f, FEED_ERROR, "keycabd: %s", f->port->err);
 		return -EIO;
 	}
-	if (json_is_true(json_object_get(rep, "ok")) && json_unpack(rep, "{s:I}", "position", &pos) == 0 && pos >= 0)
+	if (json_is_true(json_object_get(rep, "ok")) && json_unpack(rep, "{s:I}", "position", &pos) == 0 && pos >= 0) {
 		f->position = pos;
+		f->quick = true;
+	}
 	else if (strcmp(reply_code(rep), "estate_standalone") == 0 || strcmp(reply_code(rep), "op_unknown") == 0)
 		r = -EPERM; /* a keycabd without the estate's ops is standalone too */
 	else {
@@ -198,38 +205,20 @@ static int feed_apply(struct kc_feed_link *f, const json_t *change)
 
 /* ---- the office: GET /api/v1/feed ---- */
 
-struct answer {
-	char *p;
-	size_t n;
-};
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
-{
-	struct answer *a = user;
-	size_t n = size * nmemb;
-	char *np;
-
-	if (a->n + n > ANSWER_MAX)
-		return 0;
-	np = realloc(a->p, a->n + n + 1);
-	if (!np)
-		return 0;
-	memcpy(np + a->n, data, n);
-	a->p = np;
-	a->n += n;
-	a->p[a->n] = '\0';
-	return n;
-}
-
-/* Cuts a poll short when stopping. */
+/* Cuts a poll short when stopping; a poll the office took (its request
+ * sent: held there) is the link running again. */
 static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
 	struct kc_feed_link *f = user;
+	curl_off_t sent = 0;
 
 	(void)dt;
 	(void)dn;
 	(void)ut;
 	(void)un;
+	if (f->state_seen != FEED_RUNNING && curl_easy_getinfo(f->curl, CURLINFO_PRETRANSFER_TIME_T, &sent) == CURLE_OK &&
+	    sent > 0)
+		set_state(f, FEED_RUNNING, "%s", "");
 	return atomic_load(&f->stopping) ? 1 : 0;
 }
 
@@ -238,11 +227,13 @@ static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, 
 static int feed_get(struct kc_feed_link *f, long *status, json_t **answer)
 {
 	struct curl_slist *hdrs = curl_slist_append(NULL, f->auth);
-	struct answer a = { NULL, 0 };
+	struct kc_forward_answer a = { NULL, 0, ANSWER_MAX };
 	char url[2048], errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode cc;
 
-	snprintf(url, sizeof(url), "%s/api/v1/feed?after=%lld&wait=%d", f->url_base, (long long)f->position, f->wait_s);
+	snprintf(url, sizeof(url), "%s/api/v1/feed?after=%lld&wait=%d", f->url_base, (long long)f->position,
+		 f->quick ? 0 : f->wait_s);
+	f->quick = false;
 	curl_easy_setopt(f->curl, CURLOPT_URL, url);
 	curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, &a);
@@ -396,15 +387,8 @@ struct kc_feed_link *kc_feed_link_start(struct kc_fwd_port *port, const struct k
 		return NULL;
 	}
 	sprintf(f->auth, "Authorization: Bearer %s", cfg->token);
-	curl_easy_setopt(f->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(f->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(f->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(f->curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(f->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(f->curl, CURLOPT_XFERINFODATA, f);
+	kc_forward_curl_options(f->curl, f->ca_file, on_progress, f);
 	curl_easy_setopt(f->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-	if (f->ca_file)
-		curl_easy_setopt(f->curl, CURLOPT_CAINFO, f->ca_file);
 	r = pthread_create(&f->thread, NULL, feed_main, f);
 	if (r != 0) {
 		link_free(f);
