@@ -225,3 +225,4 @@ t-ctl-estate_LIBS := common
 # a manager's approval from the office, the cabinet's end (controller/estate_approval.c)
 TEST_SCRIPTS += tests/controller/t-approval-remote.sh
 TEST_SCRIPTS += tests/kiosk/t-kiosk-remote.sh
+TEST_SCRIPTS += tests/kiosk/t-approval-e2e.sh
