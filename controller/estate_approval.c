@@ -13,6 +13,7 @@
 #include "common/db.h"
 #include "common/event.h"
 #include "common/util.h"
+#include "controller/conf.h"
 #include "controller/keys.h"
 #include "controller/people.h"
 #include "controller/reply.h"
@@ -65,15 +66,20 @@ static void four_eyes(const char *asker, const char *manager, const struct kc_pe
 	kc_decision_missing(d, "a second person's approval");
 }
 
-/* The manager named: one on the roll, a manager, not the clerk nor
- * someone the clerk enrolled. 0 (refusals in d) or -EIO. */
+/* The manager named: one on the roll, active, a manager, not the clerk
+ * nor someone the clerk enrolled. 0 (refusals in d) or -EIO. */
 static int check_manager(struct kc_ctl *ctl, const char *asker, const char *manager, struct kc_decision *d)
 {
 	struct kc_person_facts m;
+	int64_t active = 0;
+	int r;
 
 	if (kc_person_facts_get(ctl->db, manager, &m) < 0)
 		return -EIO;
-	if (!m.found || m.role != KC_ROLE_MANAGER) {
+	r = m.found ? kc_store_int(ctl->st, &active, "SELECT active FROM people WHERE code = ?", "s", manager) : 0;
+	if (r < 0 && r != -ENOENT)
+		return -EIO;
+	if (!m.found || m.role != KC_ROLE_MANAGER || !active) {
 		kc_decision_refuse(d, 4, KCM_approval_ask_not_manager, "{s:s}", "manager", manager);
 		kc_decision_missing(d, "manager's approval");
 		return 0;
@@ -94,6 +100,8 @@ json_t *kc_approval_ask(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 
 	if (r < 0 && r != -ENOENT)
 		return kc_reply_read_failed(ctl->st);
+	if (!ctl->conf->estate_managed)
+		return kc_reply_fail(KCM_estate_standalone, NULL);
 	if (!reason || !*reason)
 		return kc_reply_fail(KCM_approval_ask_reason_needed, NULL);
 	kc_decision_init(&d);
