@@ -86,6 +86,8 @@ static const struct route routes[] = {
 	{ M_POST, ROUTE_USER, "/estate/import", false, BODY_SHEET, http_web_import_preview },
 	{ M_POST, ROUTE_USER, "/estate/import/apply", false, BODY_DATA, http_web_import_apply },
 	{ M_ANY, ROUTE_USER, "/estate/", true, BODY_DATA, http_web_estate },
+	{ M_GET, ROUTE_USER, "/approvals", false, BODY_NONE, http_web_approvals },
+	{ M_POST, ROUTE_USER, "/approvals", false, BODY_DATA, http_web_approvals_act },
 	{ M_ANY, ROUTE_USER, "", true, BODY_DATA, route_not_found },
 };
 

@@ -144,3 +144,5 @@ TEST_SCRIPTS += tests/service/t-feed.py
 TEST_SCRIPTS += tests/service/t-estate-api.py
 TEST_SCRIPTS += tests/service/t-estate-pages.py
 TEST_SCRIPTS += tests/service/t-estate-import.py
+# a manager's approval from the office: requests, manager accounts, the phone page (service/approvals.c, web_approvals.c)
+TEST_SCRIPTS += tests/service/t-approvals.py
