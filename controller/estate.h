@@ -15,14 +15,8 @@
 #include <stdint.h>
 
 #include "controller/ctl.h"
+#include "controller/estate_change.h"
 #include "controller/rules.h"
-
-/* A change as the office sent it. */
-struct kc_estate_change {
-	int64_t change;
-	const char *type, *made, *by;
-	json_t *data; /* the type's members */
-};
 
 /* Applies change c inside estate.c's transaction: loads the facts, asks
  * its rule (rules_estate.c), writes. Sets the event's members it names
@@ -42,9 +36,6 @@ struct kc_estate_type {
 #include "controller/estate_types.def"
 #include "controller/estate_approval.def"
 #undef KC_ESTATE_TYPE
-
-/* A text member of c's data; NULL when absent or not a text. */
-const char *kc_estate_str(const struct kc_estate_change *c, const char *name);
 
 /* The type named type; NULL for none. */
 const struct kc_estate_type *kc_estate_type_find(const char *type);

@@ -13,19 +13,6 @@
 #include "controller/row.h"
 #include "controller/rules_estate.h"
 
-/* The first column of s's row as text into out ("": no row), s reset.
- * 0 or -EIO. */
-static int text_col(sqlite3_stmt *s, char *out, size_t len)
-{
-	int r = kc_row_step(s);
-
-	out[0] = '\0';
-	if (r == 0)
-		kc_row_text(s, 0, out, len);
-	kc_row_done(s);
-	return r == -EIO ? -EIO : 0;
-}
-
 /* The tag member: 0 to 0xffffffff, absent 0; -1 otherwise. */
 static int64_t tag_of(json_t *data)
 {
@@ -82,11 +69,11 @@ int kc_estate_key_set(struct kc_ctl *ctl, const struct kc_estate_change *c, json
 	f.key_found = r == 0;
 	f.state = f.key_found ? k.state : KC_KEY_AWAITING;
 	f.moving = f.key_found && strcmp(k.home_slot, slot) != 0;
-	if (text_col(kc_store_q(ctl->st, "SELECT site FROM units WHERE code = ?", "s", unit ? unit : ""), site,
+	if (kc_row_text_first(kc_store_q(ctl->st, "SELECT site FROM units WHERE code = ?", "s", unit ? unit : ""), site,
 		     sizeof(site)) < 0 ||
-	    text_col(kc_store_q(ctl->st, "SELECT code FROM keys WHERE home_slot = ? AND code != ?", "ss", slot, key),
+	    kc_row_text_first(kc_store_q(ctl->st, "SELECT code FROM keys WHERE home_slot = ? AND code != ?", "ss", slot, key),
 		     home_of, sizeof(home_of)) < 0 ||
-	    text_col(kc_store_q(ctl->st, "SELECT code FROM keys WHERE tag = ? AND tag != 0 AND code != ?", "Is",
+	    kc_row_text_first(kc_store_q(ctl->st, "SELECT code FROM keys WHERE tag = ? AND tag != 0 AND code != ?", "Is",
 				f.tag, key),
 		     tag_holder, sizeof(tag_holder)) < 0)
 		return -EIO;

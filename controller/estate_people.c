@@ -27,18 +27,12 @@ static int person_found(struct kc_ctl *ctl, const char *person)
  * -EIO. */
 static int card_holder(struct kc_ctl *ctl, const char *h, const char *person, char *holder, size_t len)
 {
-	sqlite3_stmt *s;
-	int r;
-
 	holder[0] = '\0';
 	if (!h)
 		return 0;
-	s = kc_store_q(ctl->st, "SELECT code FROM people WHERE card_hash = ? AND code != ?", "ss", h, person);
-	r = kc_row_step(s);
-	if (r == 0)
-		kc_row_text(s, 0, holder, len);
-	kc_row_done(s);
-	return r == -EIO ? -EIO : 0;
+	return kc_row_text_first(kc_store_q(ctl->st, "SELECT code FROM people WHERE card_hash = ? AND code != ?", "ss",
+					    h, person),
+				 holder, len);
 }
 
 /* A card member: absent (unchanged), null (withdrawn) or a keyed hash of

@@ -210,7 +210,7 @@ TEST_SCRIPTS += tests/controller/t-intake-lapse.sh
 # the estate managed from the office: keycab-forward's estate.apply, the
 # change types and their rules (controller/estate*.c, rules_estate.c)
 controller_SRCS += controller/estate.c controller/estate_people.c controller/estate_keys.c \
-	controller/estate_places.c controller/rules_estate.c
+	controller/estate_places.c controller/rules_estate.c controller/estate_change.c
 TEST_SCRIPTS += tests/controller/t-estate.sh
 # the estate feed end to end: keycabd (managed) on keycab-sim, keycab-forward,
 # keyauditd; 200 changes applied once each, in order, through kill -9 of

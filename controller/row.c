@@ -41,6 +41,17 @@ int kc_row_one(sqlite3_stmt *s, kc_row_read_fn *read, void *out)
 	return r;
 }
 
+int kc_row_text_first(sqlite3_stmt *s, char *out, size_t len)
+{
+	int r = kc_row_step(s);
+
+	out[0] = '\0';
+	if (r == 0)
+		kc_row_text(s, 0, out, len);
+	kc_row_done(s);
+	return r == -EIO ? -EIO : 0;
+}
+
 /* The value of the word column i holds in words (nwords of them), -1 for
  * none. */
 static int row_word(sqlite3_stmt *s, int i, const char *const *words, int nwords)

@@ -14,6 +14,9 @@ int kc_row_step(sqlite3_stmt *s);
 void kc_row_done(sqlite3_stmt *s);
 /* Column i of the current row as text into dst ("" for NULL). */
 void kc_row_text(sqlite3_stmt *s, int i, char *dst, size_t len);
+/* The first column of s's one row as text into out ("": no row), s
+ * reset after. 0 or -EIO. */
+int kc_row_text_first(sqlite3_stmt *s, char *out, size_t len);
 /* Reads the columns of the current row of s into out. */
 typedef void kc_row_read_fn(sqlite3_stmt *s, void *out);
 /* The one row of s read by read into out, s reset after: kc_row_step's

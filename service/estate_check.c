@@ -54,11 +54,6 @@ unsigned kc_estate_status(int r)
 	}
 }
 
-const char *est_str(const json_t *row, const char *name)
-{
-	return json_string_value(json_object_get(row, name));
-}
-
 /* *msg set to code with fmt's params; returns r. */
 static int refuse(json_t **msg, int r, enum kc_msg_code code, const char *fmt, ...)
 {

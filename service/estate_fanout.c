@@ -12,13 +12,6 @@
 #include "common/util.h"
 #include "service/feed.h"
 
-int est_cabinet_managed(struct kc_db *db, const char *cabinet)
-{
-	int r = kc_feed_cabinet_managed(db, cabinet);
-
-	return r == -ENOENT ? 0 : r < 0 ? -EIO : r;
-}
-
 int est_send(const struct kc_estate_ctx *x, struct est_sent *s, const char *cabinet, const char *type, json_t *data)
 {
 	const json_t *v;

@@ -12,6 +12,13 @@
 #define EST_NAME_MAX 64
 #define EST_PLACE_MAX 32
 
+/* ---- estate_base.c: what the check and the feeds' changes both read ---- */
+
+/* The member name of row as a string, NULL when it is none. */
+const char *est_str(const json_t *row, const char *name);
+/* Whether cabinet is managed (takes changes from the feed): 1, 0, -EIO. */
+int est_cabinet_managed(struct kc_db *db, const char *cabinet);
+
 /* ---- estate_check.c ---- */
 
 /* The row as it stands once applied: the stored row of what (none for a
@@ -23,8 +30,6 @@ json_t *est_merged(const struct kc_estate_ctx *x, enum kc_estate_what what, cons
 int est_check_merged(const struct kc_estate_ctx *x, enum kc_estate_what what, const json_t *row, json_t **msg);
 /* The site of unit in the master rows, into out (EST_CODE_MAX+1): 0, -ENOENT, -EIO. */
 int est_unit_site(struct kc_db *db, const char *unit, char *out);
-/* The member name of row as a string, NULL when it is none. */
-const char *est_str(const json_t *row, const char *name);
 
 /* ---- estate_fanout.c: the changes to the cabinets' feeds ---- */
 
@@ -33,8 +38,6 @@ struct est_sent {
 	int changes;
 	json_t *cabinets; /* [cabinet, ...], each once */
 };
-/* Whether cabinet is managed (takes changes from the feed): 1, 0, -EIO. */
-int est_cabinet_managed(struct kc_db *db, const char *cabinet);
 /* Appends a change to cabinet's feed (inside the transaction) and counts it. */
 int est_send(const struct kc_estate_ctx *x, struct est_sent *s, const char *cabinet, const char *type, json_t *data);
 /* The managed cabinets serving site, or any site of sites (an array):

@@ -1,5 +1,5 @@
-/* Inside the spreadsheet reader (import_sheet.c): the rows as they are
- * built, shared by the CSV and XLSX readers. */
+/* Inside the spreadsheet reader: the rows as they are built
+ * (import_sheet_row.c), shared by the CSV and XLSX readers. */
 #ifndef KC_SERVICE_IMPORT_SHEET_IMPL_H
 #define KC_SERVICE_IMPORT_SHEET_IMPL_H
 #include <jansson.h>

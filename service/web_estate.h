@@ -1,6 +1,7 @@
 /* The estate's pages (/estate/...): what web_estate.c (the pages'
- * frame, forms and actions, people), web_estate_places.c (sites, units,
- * keys) and web_estate_cabinets.c (settings, cabinets) share. */
+ * frame and dispatch, the forms' actions, people), web_estate_places.c
+ * (sites, units, keys) and web_estate_cabinets.c (settings, cabinets)
+ * share; the form and table helpers are in web_estate_form.c. */
 #ifndef KC_SERVICE_WEB_ESTATE_H
 #define KC_SERVICE_WEB_ESTATE_H
 #include <jansson.h>
