@@ -9,36 +9,34 @@
 #include "service/office.h"
 #include "service/store.h"
 
+/* An account's row as kc_account_list's query gives it; arg: the time
+ * now (int64_t ms). */
+static json_t *account_row(sqlite3_stmt *st, void *arg)
+{
+	const char *name = (const char *)sqlite3_column_text(st, 0);
+	json_t *sites = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
+
+	return json_pack("{s:s, s:s, s:b, s:I, s:o, s:i, s:s?}", "name", name, "role",
+			 (const char *)sqlite3_column_text(st, 1), "disabled", sqlite3_column_int(st, 2), "created",
+			 (json_int_t)sqlite3_column_int64(st, 3), "sites", sites ? sites : json_array(), "locked_s",
+			 kc_auth_login_locked(name, *(const int64_t *)arg), "person",
+			 (const char *)sqlite3_column_text(st, 5));
+}
+
 json_t *kc_account_list(struct kc_db *db, int64_t now_ms)
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "SELECT u.name, u.role, u.disabled_ms IS NOT NULL, u.created_ms,"
 					  " (SELECT json_group_array(s.site) FROM (SELECT site FROM user_sites"
 					  "  WHERE user = u.name ORDER BY site) s), u.person FROM users u ORDER BY u.name");
-	json_t *out = json_array();
-	int rc;
 
-	if (!st || !out) {
-		json_decref(out);
-		return NULL;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 0);
-		json_t *sites = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
+	return kc_rows_json(st, account_row, &now_ms);
+}
 
-		json_array_append_new(out, json_pack("{s:s, s:s, s:b, s:I, s:o, s:i, s:s?}", "name", name, "role",
-						     (const char *)sqlite3_column_text(st, 1), "disabled",
-						     sqlite3_column_int(st, 2), "created",
-						     (json_int_t)sqlite3_column_int64(st, 3), "sites",
-						     sites ? sites : json_array(), "locked_s",
-						     kc_auth_login_locked(name, now_ms), "person",
-						     (const char *)sqlite3_column_text(st, 5)));
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(out);
-		return NULL;
-	}
-	return out;
+/* A site choice [site, name]. */
+static json_t *site_choice_row(sqlite3_stmt *st, void *arg)
+{
+	(void)arg;
+	return json_pack("[s, s]", (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1));
 }
 
 json_t *kc_account_site_choices(struct kc_db *db)
@@ -46,22 +44,8 @@ json_t *kc_account_site_choices(struct kc_db *db)
 	/* the sites the cabinets registered and those the office's estate holds */
 	sqlite3_stmt *st = kc_db_stmt(db, "SELECT site, coalesce(name, site) FROM sites UNION SELECT site, name FROM"
 					  " estate_sites WHERE site NOT IN (SELECT site FROM sites) ORDER BY 1");
-	json_t *out = json_array();
-	int rc;
 
-	if (!st || !out) {
-		json_decref(out);
-		return NULL;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(out, json_pack("[s, s]", (const char *)sqlite3_column_text(st, 0),
-						     (const char *)sqlite3_column_text(st, 1)));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(out);
-		return NULL;
-	}
-	return out;
+	return kc_rows_json(st, site_choice_row, NULL);
 }
 
 int kc_account_sites_check(struct kc_db *db, const json_t *sites, const char **bad)

@@ -62,6 +62,19 @@ static int unit_labels(struct kc_db *db, json_t *rows)
 	return 0;
 }
 
+/* A pending request's row as kc_approvals_pending's query gives it. */
+static json_t *pending_row(sqlite3_stmt *st, void *arg)
+{
+	static const char *const cols[] = { "cabinet", "request", "asked_ms", "asker", "asker_name", "key",
+					    "kind", "unit", "unit_label", "site", "site_name", "reason" };
+	json_t *row = json_object();
+
+	(void)arg;
+	for (size_t i = 0; i < KC_ARRAY_SIZE(cols); i++)
+		json_object_set_new(row, cols[i], kc_column_json(st, (int)i));
+	return row;
+}
+
 json_t *kc_approvals_pending(struct kc_db *db, const char *person)
 {
 	sqlite3_stmt *st = kc_db_q(
@@ -72,24 +85,9 @@ json_t *kc_approvals_pending(struct kc_db *db, const char *person)
 		" FROM approval_requests r LEFT JOIN keys k ON k.cabinet = r.cabinet AND k.key = r.key"
 		" WHERE r.manager = ? AND r.state = 'pending' ORDER BY r.asked_ms, r.cabinet, r.request",
 		"s", person);
-	static const char *const cols[] = { "cabinet", "request", "asked_ms", "asker", "asker_name", "key",
-					    "kind", "unit", "unit_label", "site", "site_name", "reason" };
-	json_t *out = json_array();
-	int rc;
+	json_t *out = kc_rows_json(st, pending_row, NULL);
 
-	if (!st || !out) {
-		json_decref(out);
-		return NULL;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *row = json_object();
-
-		for (size_t i = 0; i < KC_ARRAY_SIZE(cols); i++)
-			json_object_set_new(row, cols[i], kc_column_json(st, (int)i));
-		json_array_append_new(out, row);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE || unit_labels(db, out) < 0) {
+	if (out && unit_labels(db, out) < 0) {
 		json_decref(out);
 		return NULL;
 	}

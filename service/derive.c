@@ -302,22 +302,27 @@ static int derive_handover_confirmed(struct ctx *c)
 }
 
 /* A handover is reviewed once, at the cabinet or at the office: the
- * first review to arrive is kept, whichever end signed it. */
-static int derive_handover_reviewed(struct ctx *c)
+ * first review to arrive is kept, whichever end signed it. On the office
+ * chain data names the handover's cabinet (its chain key); on a
+ * cabinet's, the event does. */
+static int handover_reviewed(struct ctx *c, const char *at)
 {
+	bool office = strcmp(at, "office") == 0;
+
 	return run(c,
-		   "UPDATE handovers SET reviewed_by = ?, reviewed_ms = ?, review_note = ?, reviewed_at = 'cabinet'"
+		   "UPDATE handovers SET reviewed_by = ?, reviewed_ms = ?, review_note = ?, reviewed_at = ?"
 		   " WHERE cabinet = ? AND handover = ? AND reviewed_ms IS NULL",
-		   "eTded", "actor", "note", "cabinet", "handover");
+		   office ? "eTdsdd" : "eTdsed", "actor", "note", at, "cabinet", "handover");
 }
 
-/* office chain: data names the handover's cabinet (its chain key) */
+static int derive_handover_reviewed(struct ctx *c)
+{
+	return handover_reviewed(c, "cabinet");
+}
+
 static int derive_office_handover_reviewed(struct ctx *c)
 {
-	return run(c,
-		   "UPDATE handovers SET reviewed_by = ?, reviewed_ms = ?, review_note = ?, reviewed_at = 'office'"
-		   " WHERE cabinet = ? AND handover = ? AND reviewed_ms IS NULL",
-		   "eTddd", "actor", "note", "cabinet", "handover");
+	return handover_reviewed(c, "office");
 }
 
 /* office chain: data names the problem by its inspection (cabinet, seq) */

@@ -35,22 +35,6 @@ static int record(const struct kc_estate_ctx *x, enum kc_event_type type, const 
 	return r;
 }
 
-/* type with data to each cabinet of cabs; data_fn's fresh data each. */
-static int send_all(const struct kc_estate_ctx *x, struct est_out *o, const json_t *cabs, const char *type,
-		    const json_t *data)
-{
-	const json_t *v;
-	size_t i;
-	int r = cabs ? 0 : -EIO;
-
-	json_array_foreach(cabs, i, v) {
-		if (r < 0)
-			break;
-		r = est_send(x, &o->sent, json_string_value(v), type, json_deep_copy(data));
-	}
-	return r;
-}
-
 static bool listed(const json_t *list, const char *s)
 {
 	const json_t *v;
@@ -68,7 +52,7 @@ static int site_change(const struct kc_estate_ctx *x, struct est_out *o, const c
 		       json_t *data, enum kc_event_type evt, const struct kc_office_about *about)
 {
 	json_t *cabs = est_site_cabinets(x->db, site, NULL);
-	int r = data ? send_all(x, o, cabs, type, data) : -EIO;
+	int r = data ? est_send_each(x, &o->sent, cabs, NULL, type, NULL, data) : -EIO;
 
 	json_decref(cabs);
 	if (r == 0)
@@ -370,7 +354,8 @@ static int apply_person_act(const struct kc_estate_ctx *x, enum kc_estate_what w
 	if (r == 0)
 		d = what == KC_ESTATE_PERSON_ENROL ? est_enrol_data(x, person) : json_pack("{s:s}", "person", person);
 	if (r == 0)
-		r = d ? send_all(x, o, cabs, what == KC_ESTATE_PERSON_ENROL ? "person.enrol" : "person.unlock", d)
+		r = d ? est_send_each(x, &o->sent, cabs, NULL,
+				      what == KC_ESTATE_PERSON_ENROL ? "person.enrol" : "person.unlock", NULL, d)
 		      : -EIO;
 	json_decref(cabs);
 	json_decref(d);

@@ -167,21 +167,31 @@ json_t *est_enrol_data(const struct kc_estate_ctx *x, const char *person)
 	return d;
 }
 
+int est_send_each(const struct kc_estate_ctx *x, struct est_sent *s, const json_t *list, const char *cabinet,
+		  const char *type, json_t *(*fn)(struct kc_db *db, const char *code), const json_t *data)
+{
+	const json_t *v;
+	size_t i;
+	int r = list ? 0 : -EIO;
+
+	json_array_foreach(list, i, v) {
+		const char *item = json_string_value(v);
+
+		if (r < 0)
+			break;
+		r = est_send(x, s, cabinet ? cabinet : item, type, fn ? fn(x->db, item) : json_deep_copy(data));
+	}
+	return r;
+}
+
 /* Each code sql gives for site, sent as type with the data of fn. */
 static int send_each(const struct kc_estate_ctx *x, struct est_sent *s, const char *cabinet, const char *sql,
 		     const char *site, const char *type, json_t *(*fn)(struct kc_db *, const char *))
 {
 	sqlite3_stmt *st = kc_db_q(x->db, sql, "ss", site, cabinet);
 	json_t *codes = column_list(x->db, st, false);
-	const json_t *v;
-	size_t i;
-	int r = codes ? 0 : -EIO;
+	int r = est_send_each(x, s, codes, cabinet, type, fn, NULL);
 
-	json_array_foreach(codes, i, v) {
-		if (r < 0)
-			break;
-		r = est_send(x, s, cabinet, type, fn(x->db, json_string_value(v)));
-	}
 	json_decref(codes);
 	return r;
 }

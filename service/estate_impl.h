@@ -40,6 +40,11 @@ struct est_sent {
 };
 /* Appends a change to cabinet's feed (inside the transaction) and counts it. */
 int est_send(const struct kc_estate_ctx *x, struct est_sent *s, const char *cabinet, const char *type, json_t *data);
+/* est_send for each item of list (NULL: -EIO): with cabinet, each a code
+ * sent to cabinet with fn's data of it; without, each a cabinet sent a
+ * copy of data. 0 or est_send's error. */
+int est_send_each(const struct kc_estate_ctx *x, struct est_sent *s, const json_t *list, const char *cabinet,
+		  const char *type, json_t *(*fn)(struct kc_db *db, const char *code), const json_t *data);
 /* The managed cabinets serving site, or any site of sites (an array):
  * a JSON array of cabinet ids, NULL on a database error. */
 json_t *est_site_cabinets(struct kc_db *db, const char *site, const json_t *sites);

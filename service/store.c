@@ -193,3 +193,22 @@ json_t *kc_column_json(sqlite3_stmt *st, int i)
 		return json_null();
 	}
 }
+
+json_t *kc_rows_json(sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *st, void *arg), void *arg)
+{
+	json_t *out = json_array();
+	int rc;
+
+	if (!st || !out) {
+		json_decref(out);
+		return NULL;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(out, row(st, arg));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}

@@ -53,5 +53,8 @@ int kc_bind_text(sqlite3_stmt *st, int i, const char *s);
 int kc_bind_json_str(sqlite3_stmt *st, int i, const json_t *obj, const char *member);
 /* A column as a JSON value: integer, text or null. */
 json_t *kc_column_json(sqlite3_stmt *st, int i);
+/* Each row of st made a JSON value by row (its arg passed on), in an
+ * array, st reset after; NULL when out of memory or on a database error. */
+json_t *kc_rows_json(sqlite3_stmt *st, json_t *(*row)(sqlite3_stmt *st, void *arg), void *arg);
 
 #endif
