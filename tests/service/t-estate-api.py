@@ -87,13 +87,16 @@ try:
     st, res = svc.post_events(tokens["CAB-S"], None, raw=("[" + ",".join(seal("CAB-S", ev)) + "]").encode())
     check(st == 200, "CAB-S's own registrations stored (%s)" % st)
     svc.stop()
-    # the database as it was before audit-013: the migration runs on these events
+    # the database as it was before audit-013: the migrations run on these events
     import sqlite3
     con = sqlite3.connect(svc.db)
     for t in ("estate_sites", "estate_units", "estate_unit_history", "estate_keys", "estate_people",
               "estate_person_sites", "estate_settings"):
         con.execute("DROP TABLE %s" % t)
     con.execute("DELETE FROM cabinet_sites")
+    # and before audit-014 (the approval requests, an account's person)
+    con.execute("DROP TABLE approval_requests")
+    con.execute("ALTER TABLE users DROP COLUMN person")
     con.execute("PRAGMA user_version = 12")
     con.commit()
     con.close()
