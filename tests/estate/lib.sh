@@ -81,3 +81,22 @@ office_applied() {
 	sqlite3 "$T/audit.db" "SELECT json_extract(body, '\$.data.change') FROM events
 		WHERE cabinet = '$CABINET' AND type IN ('estate.applied', 'estate.refused') ORDER BY seq"
 }
+# cab_position: the last change the cabinet applied or refused (0: none)
+cab_position() {
+	sqlite3 "$T/keycab.db" "SELECT coalesce(max(json_extract(body, '\$.data.change')), 0) FROM outbox
+		WHERE json_extract(body, '\$.type') IN ('estate.applied', 'estate.refused')"
+}
+# office_last: the cabinet's newest change number in the office's feed
+office_last() {
+	sqlite3 "$T/audit.db" "SELECT coalesce(max(change), 0) FROM feed WHERE cabinet = '$CABINET'"
+}
+# all_applied: the cabinet has applied (or refused) every change of its feed
+all_applied() {
+	local l
+	l=$(office_last)
+	[ "$l" -gt 0 ] && [ "$(cab_position)" = "$l" ]
+}
+# past N: the cabinet's position is N or more
+past() {
+	[ "$(cab_position)" -ge "$1" ]
+}
