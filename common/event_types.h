@@ -65,7 +65,10 @@ enum kc_event_use { KC_EVT_LOG_ONLY, KC_EVT_DERIVED };
 	X(OFFICE_ACCOUNT_SITES_CHANGED, "office.account_sites_changed", KC_EVT_LOG_ONLY) \
 	X(OFFICE_PASSWORD_RESET_ISSUED, "office.password_reset_issued", KC_EVT_LOG_ONLY) \
 	X(OFFICE_PASSWORD_RESET_USED, "office.password_reset_used", KC_EVT_LOG_ONLY) \
-	X(OFFICE_ACCOUNT_UNLOCKED, "office.account_unlocked", KC_EVT_LOG_ONLY)
+	X(OFFICE_ACCOUNT_UNLOCKED, "office.account_unlocked", KC_EVT_LOG_ONLY) \
+	/* the estate from the office: a change of the feed applied or refused */ \
+	X(ESTATE_APPLIED, "estate.applied", KC_EVT_DERIVED)                \
+	X(ESTATE_REFUSED, "estate.refused", KC_EVT_DERIVED)
 
 enum kc_event_type {
 #define KC_EVT_ENUM(id, name, use) KC_EVT_##id,

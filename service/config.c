@@ -44,6 +44,8 @@ int kc_config_defaults(struct kc_audit_config *cfg)
 		return -ENOMEM;
 	cfg->offline_after_s = 900;
 	cfg->daily_summary_min = -1;
+	cfg->feed_wait_max_s = 30;
+	cfg->feed_held_max = 20000;
 	for (int k = 0; k < KC_NOTICE_KINDS; k++)
 		if (set_str(&cfg->tmpl_zh[k], kc_template_default(k, "zh")) < 0 ||
 		    set_str(&cfg->tmpl_en[k], kc_template_default(k, "en")) < 0)
@@ -184,6 +186,21 @@ static int set_estate(struct kc_audit_config *cfg, const char *key, const char *
 	return set_str(&cfg->estate, value);
 }
 
+/* [estate] feed_wait_max: "30s", "1m" or seconds, 1 s to 5 min. */
+static int set_feed_wait_max(struct kc_audit_config *cfg, const char *key, const char *value, char *err,
+			     size_t errlen)
+{
+	int64_t ms;
+
+	(void)key;
+	if (kc_parse_duration(value, 1000, 300000, &ms) < 0) {
+		snprintf(err, errlen, "a time from 1s to 5m (\"30s\")");
+		return -EINVAL;
+	}
+	cfg->feed_wait_max_s = (int)(ms / 1000);
+	return 0;
+}
+
 /* <kind>.zh or <kind>.en, kind a notice kind (kc_notice_kind_name). */
 static int set_template(struct kc_audit_config *cfg, const char *key, const char *value,
 			char *err, size_t errlen)
@@ -290,6 +307,8 @@ static const struct kc_config_key config_keys[] = {
 	CSECT("channel", kc_config_channel_key),
 	CSECT("route", kc_config_route_key),
 	CSECT("departments", kc_config_department_key),
+	CFUNC("estate", "feed_wait_max", set_feed_wait_max),
+	CINT("estate", "feed_held_max", feed_held_max, 1, 1000000),
 };
 
 const struct kc_config_key *kc_config_keys(size_t *n)

@@ -45,6 +45,8 @@ struct kc_audit_config {
 	int ndepartments;
 	char *secrets_file;	/* the channels' secrets: readable by keyauditd only */
 	char *notice_key_file;	/* the notice key's secret halves (service/notice_key.h) */
+	int feed_wait_max_s;	/* [estate] feed_wait_max: the longest a feed poll is held */
+	int feed_held_max;	/* [estate] feed_held_max: polls held at once; more get 503 */
 };
 
 #define KC_ESTATE_MAX 200 /* [report] estate, bytes */

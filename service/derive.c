@@ -11,6 +11,7 @@
 #include "common/util.h"
 #include "common/event_types.h"
 #include "service/derive.h"
+#include "service/feed.h"
 #include "service/notice_facts.h"
 
 struct ctx {
@@ -388,6 +389,52 @@ static int derive_alarm_cleared(struct ctx *c)
 	return notice(c, KC_NOTICE_BOARD_OK);
 }
 
+/* key.set applied: the key as key.registered gives it; the kind, unit
+ * and slot from the change's data where the event names none. */
+static int derive_estate_key(struct ctx *c)
+{
+	return run(c,
+		   "INSERT OR REPLACE INTO keys (cabinet, key, kind, unit, site, slot)"
+		   " VALUES (?,?,coalesce(?,?),coalesce(?,?),?,coalesce(?,?))",
+		   "eeedededd", "cabinet", "key", "kind", "kind", "unit", "unit", "site", "slot", "slot");
+}
+
+/* The report rows of an applied change, as its *.registered type's
+ * (person.set: none, as person.registered). */
+static const struct {
+	const char *change_type;
+	derive_fn fn;
+} estate_derive[] = {
+	{ "site.set", derive_site_registered },
+	{ "unit.set", derive_unit_registered },
+	{ "key.set", derive_estate_key },
+};
+
+/* estate.applied, estate.refused: the feed's change marked, an applied
+ * change's report rows. */
+static int derive_estate(struct ctx *c)
+{
+	const char *type = json_string_value(json_object_get(c->ev, "type"));
+	const char *change_type = json_string_value(json_object_get(c->data, "change_type"));
+	const json_t *change = json_object_get(c->data, "change");
+	const char *chain = json_string_value(json_object_get(c->ev, "cabinet"));
+	bool refused = type && strcmp(type, "estate.refused") == 0;
+	char cabinet[128];
+	int r;
+
+	if (!json_is_integer(change) || !change_type || !chain)
+		return -EINVAL;
+	/* the feed is the cabinet's, whatever its chain's epoch ("C1~2") */
+	snprintf(cabinet, sizeof(cabinet), "%.*s", (int)strcspn(chain, "~"), chain);
+	r = kc_feed_mark(c->db, cabinet, json_integer_value(change),
+			 refused, c->ts_ms, json_integer_value(json_object_get(c->ev, "seq")),
+			 json_string_value(json_object_get(c->data, "code")), json_object_get(c->data, "params"));
+	for (size_t i = 0; r == 0 && !refused && i < KC_ARRAY_SIZE(estate_derive); i++)
+		if (strcmp(change_type, estate_derive[i].change_type) == 0)
+			r = estate_derive[i].fn(c);
+	return r;
+}
+
 /* The report tables each type updates; the types marked KC_EVT_DERIVED in
  * common/event_types.h, and only those, have a function here. */
 static const derive_fn derive_by_type[KC_EVT_COUNT] = {
@@ -416,6 +463,8 @@ static const derive_fn derive_by_type[KC_EVT_COUNT] = {
 	[KC_EVT_OFFICE_HANDOVER_REVIEWED] = derive_office_handover_reviewed,
 	[KC_EVT_OFFICE_PROBLEM_FORWARDED] = derive_office_problem_forwarded,
 	[KC_EVT_OFFICE_PROBLEM_RESOLVED] = derive_office_problem_resolved,
+	[KC_EVT_ESTATE_APPLIED] = derive_estate,
+	[KC_EVT_ESTATE_REFUSED] = derive_estate,
 };
 
 bool kc_derive_has(enum kc_event_type t)

@@ -412,7 +412,8 @@ struct kc_http *kc_http_start(const struct kc_audit_config *cfg, struct kc_notif
 	struct addrinfo *ai = NULL;
 	char port[8], about[400];
 	const union MHD_DaemonInfo *info;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+			 MHD_ALLOW_SUSPEND_RESUME; /* the feed's held polls (http_feed.c) */
 	int rc, tls = 0;
 
 	if (!s) {
@@ -465,6 +466,10 @@ struct kc_http *kc_http_start(const struct kc_audit_config *cfg, struct kc_notif
 	freeaddrinfo(ai);
 	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : cfg->port;
+	if (http_feed_start(s, err, errlen) < 0) {
+		MHD_stop_daemon(s->mhd);
+		goto free_s;
+	}
 	return s;
 free_s:
 	server_free(s);
@@ -489,6 +494,7 @@ void kc_http_stop(struct kc_http *s)
 {
 	if (!s)
 		return;
+	http_feed_stop();
 	MHD_stop_daemon(s->mhd);
 	server_free(s);
 }

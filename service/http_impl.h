@@ -45,6 +45,18 @@ struct kc_http {
 	struct kc_httpd_server httpd; /* its hooks into the shared layer (http.c) */
 };
 
+/* A feed poll held (suspended) until a change or its deadline
+ * (http_feed.c); listed while the connection is suspended. */
+struct http_feed_hold {
+	struct http_feed_hold *prev, *next;
+	struct MHD_Connection *c;
+	int64_t after;
+	int64_t deadline_ms; /* monotonic */
+	bool begun;	     /* the request's checks passed */
+	bool listed;
+	char cabinet[KC_NAME_MAX + 1];
+};
+
 /* One request (MHD's request context): the body the shared layer keeps
  * (rq->body, rq->len), then keyauditd's own. */
 struct req {
@@ -56,6 +68,7 @@ struct req {
 	enum kc_role role;
 	char session[KC_TOKEN_LEN];
 	int retry_s; /* http_request_auth: -EAGAIN, seconds until a login may be tried */
+	struct http_feed_hold feed; /* GET /api/v1/feed */
 };
 
 /* One request being answered. */
@@ -89,6 +102,14 @@ void http_tls_put(struct http_tls *t);
 /* What a handshake presents: the chain and its key, valid while the
  * caller holds a reference. */
 void http_tls_use(struct http_tls *t, gnutls_pcert_st **chain, unsigned *n, gnutls_privkey_t *key);
+
+/* ---- http_feed.c: the held polls ---- */
+
+/* The waker of held polls (kc_feed_add's commits, another process's
+ * changes, deadlines): 0 or -errno (err says why). */
+int http_feed_start(struct kc_http *s, char *err, size_t errlen);
+/* Every held poll answered; before MHD_stop_daemon. */
+void http_feed_stop(void);
 
 /* ---- http_request.c: what a request carries ---- */
 
@@ -156,6 +177,8 @@ enum MHD_Result http_api_ingest_method(struct call *k);
 enum MHD_Result http_api_report(struct call *k);
 enum MHD_Result http_api_review(struct call *k);
 enum MHD_Result http_api_cabinets(struct call *k);
+/* http_feed.c: GET /api/v1/feed, a cabinet's long-poll of its feed */
+enum MHD_Result http_api_feed(struct call *k);
 
 enum MHD_Result http_web_login(struct call *k);
 enum MHD_Result http_web_login_form(struct call *k);

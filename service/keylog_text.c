@@ -114,7 +114,36 @@ static const struct {
 	  KC_N_("{account} set a new password with a one-time link") },
 	{ "office.account_unlocked", KC_N_("Account unlocked"),
 	  KC_N_("{actor} unlocked the account {account}") },
+	{ "estate.applied", KC_N_("Office change applied"),
+	  KC_N_("The cabinet applied change {change} from the office: {change_type} ({by})") },
+	{ "estate.refused", KC_N_("Office change refused"),
+	  KC_N_("The cabinet refused change {change} from the office: {change_type} ({by}): {refusal}") },
 };
+
+/* A change of the office's feed (estate.applied, estate.refused) by its
+ * type, in words. */
+static const struct {
+	const char *type, *words;
+} change_types[] = {
+	{ "site.set", KC_N_("a site saved") },
+	{ "unit.set", KC_N_("a unit saved") },
+	{ "key.set", KC_N_("a key saved") },
+	{ "key.remove", KC_N_("a key removed") },
+	{ "person.set", KC_N_("a person saved") },
+	{ "person.enrol", KC_N_("an enrolment code issued") },
+	{ "person.unlock", KC_N_("a person unlocked") },
+	{ "settings.set", KC_N_("a site's settings saved") },
+	{ "approval.grant", KC_N_("an approval granted") },
+	{ "approval.refuse", KC_N_("an approval refused") },
+};
+
+static const char *change_type_text(enum kc_lang lang, const char *type)
+{
+	for (size_t i = 0; type && i < KC_ARRAY_SIZE(change_types); i++)
+		if (strcmp(change_types[i].type, type) == 0)
+			return kc_msg_gettext(lang, change_types[i].words);
+	return type;
+}
 
 const char *kc_keylog_type_at(size_t i)
 {
@@ -314,6 +343,14 @@ static json_t *sentence_fields(enum kc_lang lang, const struct kc_keylog_event *
 	field(f, lang, "account", data_str(d, "account"), "—");
 	sites_text(lang, json_object_get(d, "sites"), result, sizeof(result));
 	field(f, lang, "sites", result, "All sites");
+	/* a change of the office's feed (estate.applied, estate.refused) */
+	snprintf(result, sizeof(result), "%lld", (long long)json_integer_value(json_object_get(d, "change")));
+	field(f, lang, "change", result, "");
+	field(f, lang, "change_type", change_type_text(lang, data_str(d, "change_type")), "—");
+	field(f, lang, "by", data_str(d, "by"), "—");
+	if (kc_msg_render(d, lang, reason, sizeof(reason)) < 0)
+		snprintf(reason, sizeof(reason), "%s", data_str(d, "code") ? data_str(d, "code") : "");
+	field(f, lang, "refusal", reason, "no reason given");
 	return f;
 }
 

@@ -20,6 +20,7 @@
 #include "service/auth.h"
 #include "service/cabinet_watch.h"
 #include "service/config.h"
+#include "service/feed_admin.h"
 #include "service/daily_summary.h"
 #include "service/http.h"
 #include "service/chain.h"
@@ -43,7 +44,11 @@ static void usage(FILE *f)
 	      "                                or restored from an older backup (service/README.md)\n"
 	      "  check-config                  read the configuration and report the first bad value\n"
 	      "  notice-key new                add a notice key pair to [notify] notice_key_file; prints\n"
-	      "                                the public half, which the cabinets are configured with\n",
+	      "                                the public half, which the cabinets are configured with\n"
+	      "  add-cabinet ID --managed      register a cabinet whose estate the office manages (a feed)\n"
+	      "  cabinet-mode ID managed|standalone  whether the office manages a cabinet's estate\n"
+	      "  feed-add CABINET TYPE JSON [BY]  append a change to a managed cabinet's feed\n"
+	      "  feed-status CABINET [N]       a cabinet's feed: counts and its N newest changes\n",
 	      f);
 }
 
@@ -448,6 +453,8 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (strcmp(cmd, "serve") == 0)
 		r = serve(&cfg);
+	else if ((r = kc_feed_command(&cfg, cmd, argc, argv)) >= 0)
+		;
 	else if (strcmp(cmd, "add-user") == 0)
 		r = cmd_add_user(&cfg, argc, argv);
 	else if (strcmp(cmd, "add-cabinet") == 0 || strcmp(cmd, "rotate-token") == 0 ||

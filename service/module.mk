@@ -123,3 +123,10 @@ TEST_SCRIPTS += tests/service/t-departments.py
 # one of each notice kind routed to its channel and person ([route],
 # [departments]), the texts checked in Chinese
 TEST_SCRIPTS += tests/service/t-notice-routes.py
+# the estate's change feed (service/feed.c) on a database file
+TEST_PROGRAMS += t-feed-unit
+t-feed-unit_SRCS := tests/service/t-feed-unit.c
+t-feed-unit_LIBS := service common
+# the feed over HTTP (service/http_feed.c): held polls, refusals, 1,000
+# polls held on 4 threads
+TEST_SCRIPTS += tests/service/t-feed.py
