@@ -43,6 +43,7 @@ int kc_config_defaults(struct kc_audit_config *cfg)
 	    set_str(&cfg->db_path, "/var/lib/keyauditd/audit.db") < 0)
 		return -ENOMEM;
 	cfg->offline_after_s = 900;
+	cfg->enrol_code_valid_s = 72 * 3600;
 	cfg->daily_summary_min = -1;
 	cfg->feed_wait_max_s = 30;
 	cfg->feed_held_max = 20000;
@@ -67,6 +68,7 @@ void kc_config_free(struct kc_audit_config *cfg)
 	free(cfg->key_use_sites);
 	free(cfg->secrets_file);
 	free(cfg->notice_key_file);
+	free(cfg->card_key_file);
 	kc_config_channels_free(cfg);
 	for (int i = 0; i < cfg->nwebhooks; i++)
 		free(cfg->webhooks[i]);
@@ -186,19 +188,34 @@ static int set_estate(struct kc_audit_config *cfg, const char *key, const char *
 	return set_str(&cfg->estate, value);
 }
 
+/* A time ("30s", "72h") in [min_ms, max_ms] into *out_s, in seconds;
+ * range says the bounds in the message. */
+static int set_seconds(int *out_s, const char *value, int64_t min_ms, int64_t max_ms, const char *range, char *err,
+		       size_t errlen)
+{
+	int64_t ms;
+
+	if (kc_parse_duration(value, min_ms, max_ms, &ms) < 0) {
+		snprintf(err, errlen, "a time from %s", range);
+		return -EINVAL;
+	}
+	*out_s = (int)(ms / 1000);
+	return 0;
+}
+
 /* [estate] feed_wait_max: "30s", "1m" or seconds, 1 s to 5 min. */
 static int set_feed_wait_max(struct kc_audit_config *cfg, const char *key, const char *value, char *err,
 			     size_t errlen)
 {
-	int64_t ms;
-
 	(void)key;
-	if (kc_parse_duration(value, 1000, 300000, &ms) < 0) {
-		snprintf(err, errlen, "a time from 1s to 5m (\"30s\")");
-		return -EINVAL;
-	}
-	cfg->feed_wait_max_s = (int)(ms / 1000);
-	return 0;
+	return set_seconds(&cfg->feed_wait_max_s, value, 1000, 300000, "1s to 5m (\"30s\")", err, errlen);
+}
+
+static int set_enrol_code_valid(struct kc_audit_config *cfg, const char *key, const char *value, char *err,
+				size_t errlen)
+{
+	(void)key;
+	return set_seconds(&cfg->enrol_code_valid_s, value, 60000, 30 * KC_DAY_MS, "1m to 30d (\"72h\")", err, errlen);
 }
 
 /* <kind>.zh or <kind>.en, kind a notice kind (kc_notice_kind_name). */
@@ -309,6 +326,8 @@ static const struct kc_config_key config_keys[] = {
 	CSECT("departments", kc_config_department_key),
 	CFUNC("estate", "feed_wait_max", set_feed_wait_max),
 	CINT("estate", "feed_held_max", feed_held_max, 1, 1000000),
+	CFILE("estate", "card_key_file", card_key_file, "file name"),
+	CFUNC("estate", "enrol_code_valid", set_enrol_code_valid),
 };
 
 const struct kc_config_key *kc_config_keys(size_t *n)

@@ -47,6 +47,8 @@ struct kc_audit_config {
 	char *notice_key_file;	/* the notice key's secret halves (service/notice_key.h) */
 	int feed_wait_max_s;	/* [estate] feed_wait_max: the longest a feed poll is held */
 	int feed_held_max;	/* [estate] feed_held_max: polls held at once; more get 503 */
+	char *card_key_file;	/* [estate] the estate's card key: cards typed at the office hashed with it */
+	int enrol_code_valid_s;	/* [estate] enrol_code_valid: how long a new person's enrolment code works */
 };
 
 #define KC_ESTATE_MAX 200 /* [report] estate, bytes */

@@ -217,4 +217,10 @@ int http_export_open(struct call *k, const char *name, const struct kc_params *p
  * consumed. */
 enum MHD_Result http_export_csv(struct call *k, struct kc_export *x);
 
+/* estate_api.c: /api/v1/estate/... (service/estate.h); the estate's
+ * context of a signed-in request */
+struct kc_estate_ctx;
+enum MHD_Result http_api_estate(struct call *k);
+struct kc_estate_ctx http_estate_ctx(const struct call *k);
+
 #endif

@@ -111,6 +111,11 @@ static int serve(struct kc_audit_config *cfg)
 	int64_t period = 1000, last_house = kc_mono_ms();
 	int sfd, tfd, r = 1;
 
+	/* the estate's card key: the cards typed at the office are hashed with it */
+	if (cfg->card_key_file && kc_pdata_key_load(cfg->card_key_file, err, sizeof(err)) < 0) {
+		kc_err("[estate] card_key_file: %s", err);
+		return 2;
+	}
 	sfd = kc_signalfd_open(false);
 	if (sfd < 0) {
 		kc_err("signalfd: %s", strerror(-sfd));

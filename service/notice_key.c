@@ -158,6 +158,14 @@ int kc_notice_keys_open(const struct kc_notice_keys *k, const char *sealed_b64, 
 	return -ENOKEY;
 }
 
+int kc_notice_keys_public(const struct kc_notice_keys *k, unsigned char *pk)
+{
+	if (!k || k->n == 0)
+		return -ENOKEY;
+	memcpy(pk, k->pairs[k->n - 1].pk, crypto_box_PUBLICKEYBYTES);
+	return 0;
+}
+
 void kc_notice_keys_free(struct kc_notice_keys *k)
 {
 	if (!k)

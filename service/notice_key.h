@@ -24,6 +24,8 @@ struct kc_notice_keys *kc_notice_keys_load(const char *path, char *err, size_t e
  * text in out (the caller wipes it). 0, -EINVAL (not base64, too long),
  * -ENOKEY (no key opens it). */
 int kc_notice_keys_open(const struct kc_notice_keys *k, const char *sealed_b64, char *out, size_t len);
+/* The newest pair's public half (32 bytes), to seal a number to: 0, -ENOKEY. */
+int kc_notice_keys_public(const struct kc_notice_keys *k, unsigned char *pk);
 void kc_notice_keys_free(struct kc_notice_keys *k);
 
 #endif
