@@ -24,7 +24,7 @@ trap cleanup EXIT
 
 estate_start
 echo "== the estate made at the office (its JSON API), fed to the cabinet"
-"$KEYCAB_SRC/tests/estate/seed.sh" >"$T/seed.log" 2>&1 && ok "the estate seeded at the office" ||
+"$KEYCAB_SRC/tests/estate/office.py" seed >"$T/seed.log" 2>&1 && ok "the estate seeded at the office" ||
 	{ cat "$T/seed.log"; bad "the estate's seed"; kc_finish; }
 wait_for 20 all_applied && ok "the cabinet applied the seed's $(office_last) changes" ||
 	bad "the seed not applied: position $(cab_position) of $(office_last)"
@@ -46,7 +46,7 @@ wait_for 20 all_applied || bad "before the feed: position $(cab_position) of $(o
 kfw_stop
 base=$(cab_position)
 start=$(date +%s%N)
-"$KEYCAB_SRC/tests/estate/many.py" 300 >"$T/many.log" 2>&1 && ok "300 changes made at the office ($(tail -n 1 "$T/many.log"))" ||
+"$KEYCAB_SRC/tests/estate/office.py" many 300 >"$T/many.log" 2>&1 && ok "300 changes made at the office ($(tail -n 1 "$T/many.log"))" ||
 	{ bad "the many changes"; cat "$T/many.log"; }
 last=$(office_last)
 kfw_start
