@@ -71,6 +71,7 @@ struct kc_ctl {
 	struct kc_forward_status link;
 	int64_t link_report_mono;  /* the last report (monotonic ms); 0: none yet */
 	int64_t link_since_mono;   /* the outbox opened: a forwarder is expected from then */
+	json_t *link_feed;         /* the estate feed as keycab-forward last reported it (its "feed"); NULL: none */
 	struct kc_login_failures login_failures[KC_LOGIN_CAUSES];
 	int link_seen;         /* the link's last state keycabd acted on; -1: none yet */
 	char link_reason[32];

@@ -165,7 +165,7 @@ TEST_SCRIPTS += tests/controller/t-ops-readme.sh
 # through keycabd's socket (controller/forward/)
 controller_SRCS += controller/link.c controller/outbox_ops.c
 PROGRAMS += keycab-forward
-keycab-forward_SRCS := controller/forward/main.c controller/forward/port.c
+keycab-forward_SRCS := controller/forward/main.c controller/forward/port.c controller/forward/feed.c
 keycab-forward_LIBS := forward kcclient controller common
 TEST_SCRIPTS += tests/controller/t-forward-kill.sh tests/controller/t-forward-proc.sh
 # phone numbers leave the cabinet masked and sealed to the office's notice

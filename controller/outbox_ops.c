@@ -39,6 +39,8 @@ void kc_outbox_ops_close(struct kc_ctl *ctl)
 {
 	kc_db_free(ctl->outbox);
 	ctl->outbox = NULL;
+	json_decref(ctl->link_feed);
+	ctl->link_feed = NULL;
 }
 
 json_t *kc_outbox_ops_key(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer)
@@ -151,8 +153,9 @@ json_t *kc_outbox_ops_ack(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	return with_state(ctl, kc_reply_ok());
 }
 
-/* {"op": "forward.report", the members of kc_link_status_json()}: the
- * link as keycab-forward finds it. */
+/* {"op": "forward.report", the members of kc_link_status_json(), "feed":
+ * the estate feed's state (controller/forward/feed.h)}: the links as
+ * keycab-forward finds them. */
 json_t *kc_outbox_ops_report(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
 	struct kc_forward_status st;
@@ -165,5 +168,7 @@ json_t *kc_outbox_ops_report(struct kc_ctl *ctl, struct kc_peer *peer, json_t *r
 		return bad_request("forward.report", why);
 	ctl->link = st;
 	ctl->link_report_mono = kc_mono_ms();
+	json_decref(ctl->link_feed);
+	ctl->link_feed = json_is_object(json_object_get(req, "feed")) ? json_incref(json_object_get(req, "feed")) : NULL;
 	return kc_reply_ok();
 }

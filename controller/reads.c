@@ -106,12 +106,13 @@ json_t *kc_reads_forward(struct kc_ctl *ctl)
 		return json_null();
 	kc_outbox_ops_link(ctl, &fs);
 	msg = forward_message(ctl, &fs);
-	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:s, s:b, s:o}", "state",
+	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:s, s:b, s:o, s:O}", "state",
 			 kc_forward_state_name(fs.state), "reason", fs.reason, "pending",
 			 (json_int_t)fs.pending, "retained", (json_int_t)fs.retained, "last_acked_seq",
 			 (json_int_t)fs.last_acked_seq, "service_seq", (json_int_t)fs.service_seq,
 			 "consecutive_failures", fs.consecutive_failures, "last_error", fs.last_error,
-			 "service_behind", fs.service_behind, "message", msg ? msg : json_null());
+			 "service_behind", fs.service_behind, "message", msg ? msg : json_null(), "feed",
+			 ctl->link_feed ? ctl->link_feed : json_null());
 }
 
 json_t *kc_reads_status(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)

@@ -36,6 +36,18 @@ static void read_print_link(const json_t *f)
 	}
 }
 
+/* The estate feed from the office, as keycab-forward last reported it. */
+static void read_print_feed(const json_t *f)
+{
+	if (!json_is_object(f))
+		return;
+	printf(cli_tr("estate feed: %s; position %lld, newest change at the office %lld; %lld applied, %lld refused%s%s\n"),
+	       cli_word("feed", cli_call_str(f, "state")), cli_call_int(f, "position"), cli_call_int(f, "last_change"),
+	       cli_call_int(f, "applied"), cli_call_int(f, "refused"),
+	       json_string_length(json_object_get(f, "last_error")) ? cli_tr("; last error: ") : "",
+	       cli_call_str(f, "last_error"));
+}
+
 /* The cabinet's disk: ok, or its message in the desk's language. */
 static void read_print_storage(const json_t *s)
 {
@@ -59,8 +71,10 @@ static void read_print_status(json_t *rep)
 	printf(cli_tr("cabinet %s: %lld open alarms, %lld IDs held, last event %lld\n"),
 	       cli_call_str(rep, "cabinet"), cli_call_int(rep, "open_alarms"),
 	       cli_call_int(rep, "ids_held"), cli_call_int(rep, "last_seq"));
-	if (json_is_object(json_object_get(rep, "forward")))
+	if (json_is_object(json_object_get(rep, "forward"))) {
 		read_print_link(json_object_get(rep, "forward"));
+		read_print_feed(json_object_get(json_object_get(rep, "forward"), "feed"));
+	}
 	read_print_storage(json_object_get(rep, "storage"));
 	fputs(cli_tr("-- keys --\n"), stdout);
 	cli_table_print(json_object_get(rep, "keys"), "no keys");

@@ -26,6 +26,7 @@
 #include "common/util.h"
 #include "controller/conf.h"
 #include "controller/forward.h"
+#include "controller/forward/feed.h"
 #include "controller/forward/port.h"
 
 static void usage(FILE *f)
@@ -115,12 +116,14 @@ static bool link_changed(const struct kc_forward_status *a, const struct kc_forw
 	       strcmp(a->last_error, b->last_error) != 0;
 }
 
-/* Until SIGTERM or SIGINT (SIGHUP is ignored): the forwarder's status to
- * keycabd, on its own connection (rp), so that a transfer in flight
- * never holds it up. */
-static void report_until_stop(int sfd, struct kc_forwarder *fwd, struct kc_fwd_port *rp, struct wake *w)
+/* Until SIGTERM or SIGINT (SIGHUP is ignored): the forwarder's status
+ * and the estate feed's to keycabd, on its own connection (rp), so that a
+ * transfer in flight never holds it up. */
+static void report_until_stop(int sfd, struct kc_forwarder *fwd, struct kc_feed_link *feed, struct kc_fwd_port *rp,
+			      struct wake *w)
 {
 	struct kc_forward_status st, sent = { 0 };
+	json_t *feed_sent = NULL;
 	int64_t last = 0;
 
 	for (;;) {
@@ -129,18 +132,24 @@ static void report_until_stop(int sfd, struct kc_forwarder *fwd, struct kc_fwd_p
 				       { .fd = -1, .events = POLLIN } };
 		struct signalfd_siginfo si;
 		uint64_t news;
+		json_t *fs;
 
 		wake_tick(w, fwd);
 		p[2].fd = kc_fwd_port_fd(&w->port);
 
 		kc_forwarder_status(fwd, &st);
-		if (!last || link_changed(&st, &sent) || kc_mono_ms() - last >= REPORT_EVERY_MS) {
+		fs = kc_feed_link_status(feed);
+
+		if (!last || link_changed(&st, &sent) || !json_equal(fs, feed_sent) ||
+		    kc_mono_ms() - last >= REPORT_EVERY_MS) {
 			/* a report keycabd did not take is sent again at the next tick */
-			last = kc_fwd_port_report(rp, &st) == 0 ? kc_mono_ms() : 0;
+			last = kc_fwd_port_report(rp, &st, fs) == 0 ? kc_mono_ms() : 0;
 			sent = st;
 		}
+		json_decref(feed_sent);
+		feed_sent = fs;
 		if (poll(p, 3, REPORT_TICK_MS) < 0 && errno != EINTR)
-			return;
+			break;
 		if (p[2].fd >= 0 && p[2].revents)
 			wake_read(w, fwd);
 		if ((p[1].revents & POLLIN) && read(p[1].fd, &news, sizeof(news)) < 0) {
@@ -148,8 +157,10 @@ static void report_until_stop(int sfd, struct kc_forwarder *fwd, struct kc_fwd_p
 		}
 		while (read(sfd, &si, sizeof(si)) == sizeof(si))
 			if (si.ssi_signo != SIGHUP)
-				return;
+				goto out;
 	}
+out:
+	json_decref(feed_sent);
 }
 
 /* The command line into *a: -1 to go on, else the exit code. */
@@ -183,7 +194,8 @@ int main(int argc, char **argv)
 	struct args a = { NULL, NULL, NULL };
 	const char *config, *key_file;
 	struct kc_ctl_conf conf;
-	struct kc_fwd_port port, reporter;
+	struct kc_fwd_port port, reporter, feeder;
+	struct kc_feed_link *feed;
 	struct wake wake = { 0 };
 	struct kc_outbox_port op;
 	struct kc_forwarder *fwd;
@@ -218,10 +230,12 @@ int main(int argc, char **argv)
 	}
 	if (kc_fwd_port_init(&port, conf.socket_path, key_file, err, sizeof(err)) < 0 ||
 	    kc_fwd_port_init(&reporter, conf.socket_path, key_file, err, sizeof(err)) < 0 ||
-	    kc_fwd_port_init(&wake.port, conf.socket_path, key_file, err, sizeof(err)) < 0) {
+	    kc_fwd_port_init(&wake.port, conf.socket_path, key_file, err, sizeof(err)) < 0 ||
+	    kc_fwd_port_init(&feeder, conf.socket_path, key_file, err, sizeof(err)) < 0) {
 		explicit_bzero(token, sizeof(token));
 		kc_fwd_port_free(&port);
 		kc_fwd_port_free(&reporter);
+		kc_fwd_port_free(&wake.port);
 		kc_err("the forward key: %s", err);
 		return 1;
 	}
@@ -232,6 +246,7 @@ int main(int argc, char **argv)
 		kc_fwd_port_free(&port);
 		kc_fwd_port_free(&reporter);
 		kc_fwd_port_free(&wake.port);
+		kc_fwd_port_free(&feeder);
 		kc_err("signalfd: %s", strerror(-sfd));
 		return 1;
 	}
@@ -250,23 +265,37 @@ int main(int argc, char **argv)
 			.heartbeat_ms = (int)conf.fwd_heartbeat_ms,
 		};
 
+		struct kc_feed_link_config lc = {
+			.url = conf.audit_url,
+			.token = token,
+			.ca_file = fc.ca_file,
+			.backoff_min_ms = conf.audit_backoff_min_ms,
+			.backoff_max_ms = conf.audit_backoff_max_ms,
+		};
+
 		fwd = kc_forwarder_start(&op, &fc, err, sizeof(err));
+		/* 5. the estate feed, the office's changes to keycabd */
+		feed = fwd ? kc_feed_link_start(&feeder, &lc, err, sizeof(err)) : NULL;
 	}
 	explicit_bzero(token, sizeof(token));
-	if (!fwd) {
+	if (!fwd || !feed) {
 		kc_err("%s", err);
+		kc_forwarder_stop(fwd);
 		kc_fwd_port_free(&port);
 		kc_fwd_port_free(&reporter);
 		kc_fwd_port_free(&wake.port);
+		kc_fwd_port_free(&feeder);
 		close(sfd);
 		return 1;
 	}
 	sd_notify(0, "READY=1\nSTATUS=forwarding");
 	kc_notice("forwarding the outbox of keycabd at %s to %s", conf.socket_path, conf.audit_url);
-	/* 5. the link's state to keycabd until a signal */
-	report_until_stop(sfd, fwd, &reporter, &wake);
+	/* 6. the links' state to keycabd until a signal */
+	report_until_stop(sfd, fwd, feed, &reporter, &wake);
 	sd_notify(0, "STOPPING=1");
+	kc_feed_link_stop(feed);
 	kc_forwarder_stop(fwd);
+	kc_fwd_port_free(&feeder);
 	kc_fwd_port_free(&port);
 	kc_fwd_port_free(&reporter);
 	kc_fwd_port_free(&wake.port);

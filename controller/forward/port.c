@@ -36,12 +36,8 @@ static const char *port_errmsg(void *user)
 	return p->err;
 }
 
-/* One request (taken) with the key; *rep an ok reply. -EIO with why in
- * p->err: keycabd is not there (the connection closed: the next call
- * opens another) or refused. */
-static int port_call(struct kc_fwd_port *p, json_t *req, json_t **rep)
+int kc_fwd_port_request(struct kc_fwd_port *p, json_t *req, json_t **rep)
 {
-	json_t *r = NULL;
 	int rc;
 
 	if (!p->connected) {
@@ -55,13 +51,25 @@ static int port_call(struct kc_fwd_port *p, json_t *req, json_t **rep)
 		p->reopened = true;
 	}
 	json_object_set_new(req, "forward_key", json_string(p->key));
-	rc = kc_client_call(&p->client, req, &r, p->err, sizeof(p->err));
+	rc = kc_client_call(&p->client, req, rep, p->err, sizeof(p->err));
 	json_decref(req);
 	if (rc < 0) {
 		kc_client_close(&p->client);
 		p->connected = false;
 		return -EIO;
 	}
+	return 0;
+}
+
+/* One request (taken) with the key; *rep an ok reply. -EIO with why in
+ * p->err: keycabd is not there (the connection closed: the next call
+ * opens another) or refused. */
+static int port_call(struct kc_fwd_port *p, json_t *req, json_t **rep)
+{
+	json_t *r = NULL;
+
+	if (kc_fwd_port_request(p, req, &r) < 0)
+		return -EIO;
 	if (!json_is_true(json_object_get(r, "ok"))) {
 		const char *why = json_string_value(json_object_get(r, "error"));
 
@@ -140,7 +148,7 @@ static int port_state(void *user, struct kc_outbox_state *st)
 	return r;
 }
 
-int kc_fwd_port_report(struct kc_fwd_port *p, const struct kc_forward_status *st)
+int kc_fwd_port_report(struct kc_fwd_port *p, const struct kc_forward_status *st, const json_t *feed)
 {
 	json_t *req = kc_link_status_json(st), *rep;
 
@@ -149,6 +157,8 @@ int kc_fwd_port_report(struct kc_fwd_port *p, const struct kc_forward_status *st
 		return -ENOMEM;
 	}
 	json_object_set_new(req, "op", json_string("forward.report"));
+	if (feed)
+		json_object_set(req, "feed", (json_t *)feed);
 	if (port_call(p, req, &rep) < 0)
 		return -EIO;
 	json_decref(rep);

@@ -24,11 +24,16 @@ struct kc_fwd_port {
  * -errno with why in err. Nothing is connected yet. */
 int kc_fwd_port_init(struct kc_fwd_port *p, const char *socket_path, const char *key_file, char *err,
 		     size_t errlen);
+/* One request (taken) with the key, *rep its reply whatever it says
+ * (ok or not). -EIO with why in p->err when keycabd is not there (the
+ * connection closed: the next call opens another). */
+int kc_fwd_port_request(struct kc_fwd_port *p, json_t *req, json_t **rep);
 /* The port the forwarder uses (its user is p). */
 struct kc_outbox_port kc_fwd_port_outbox(struct kc_fwd_port *p);
-/* The link's status to keycabd (forward.report). 0, or -EIO/-ENOMEM with
- * why in p->err. */
-int kc_fwd_port_report(struct kc_fwd_port *p, const struct kc_forward_status *st);
+/* The link's status to keycabd (forward.report), with the estate feed's
+ * (feed, NULL: none) as its "feed" object. 0, or -EIO/-ENOMEM with why
+ * in p->err. */
+int kc_fwd_port_report(struct kc_fwd_port *p, const struct kc_forward_status *st, const json_t *feed);
 /* Makes p's connection a subscription (subscribe): keycabd pushes a line
  * on it for each event it writes. 0, or -EIO with why in p->err. */
 int kc_fwd_port_subscribe(struct kc_fwd_port *p);
