@@ -66,6 +66,9 @@ enum kc_event_use { KC_EVT_LOG_ONLY, KC_EVT_DERIVED };
 	X(OFFICE_PASSWORD_RESET_ISSUED, "office.password_reset_issued", KC_EVT_LOG_ONLY) \
 	X(OFFICE_PASSWORD_RESET_USED, "office.password_reset_used", KC_EVT_LOG_ONLY) \
 	X(OFFICE_ACCOUNT_UNLOCKED, "office.account_unlocked", KC_EVT_LOG_ONLY) \
+	/* the estate from the office: a change of the feed applied or refused */ \
+	X(ESTATE_APPLIED, "estate.applied", KC_EVT_DERIVED)                \
+	X(ESTATE_REFUSED, "estate.refused", KC_EVT_DERIVED)                \
 	/* the estate as the office manages it (service/estate.c) */       \
 	X(OFFICE_ESTATE_PERSON_SAVED, "office.estate_person_saved", KC_EVT_LOG_ONLY) \
 	X(OFFICE_ESTATE_PERSON_ENROL_ISSUED, "office.estate_person_enrol_issued", KC_EVT_LOG_ONLY) \
@@ -75,10 +78,7 @@ enum kc_event_use { KC_EVT_LOG_ONLY, KC_EVT_DERIVED };
 	X(OFFICE_ESTATE_KEY_SAVED, "office.estate_key_saved", KC_EVT_LOG_ONLY) \
 	X(OFFICE_ESTATE_KEY_REMOVED, "office.estate_key_removed", KC_EVT_LOG_ONLY) \
 	X(OFFICE_ESTATE_SETTINGS_SAVED, "office.estate_settings_saved", KC_EVT_LOG_ONLY) \
-	X(OFFICE_ESTATE_CABINET_SITES_CHANGED, "office.estate_cabinet_sites_changed", KC_EVT_LOG_ONLY) \
-	/* the estate from the office: a change of the feed applied or refused */ \
-	X(ESTATE_APPLIED, "estate.applied", KC_EVT_DERIVED)                \
-	X(ESTATE_REFUSED, "estate.refused", KC_EVT_DERIVED)
+	X(OFFICE_ESTATE_CABINET_SITES_CHANGED, "office.estate_cabinet_sites_changed", KC_EVT_LOG_ONLY)
 
 enum kc_event_type {
 #define KC_EVT_ENUM(id, name, use) KC_EVT_##id,

@@ -42,7 +42,9 @@ json_t *kc_account_list(struct kc_db *db, int64_t now_ms)
 
 json_t *kc_account_site_choices(struct kc_db *db)
 {
-	sqlite3_stmt *st = kc_db_stmt(db, "SELECT site, coalesce(name, site) FROM sites ORDER BY site");
+	/* the sites the cabinets registered and those the office's estate holds */
+	sqlite3_stmt *st = kc_db_stmt(db, "SELECT site, coalesce(name, site) FROM sites UNION SELECT site, name FROM"
+					  " estate_sites WHERE site NOT IN (SELECT site FROM sites) ORDER BY 1");
 	json_t *out = json_array();
 	int rc;
 
@@ -71,7 +73,8 @@ int kc_account_sites_check(struct kc_db *db, const json_t *sites, const char **b
 	json_array_foreach(sites, i, v) {
 		if (!json_is_string(v))
 			return -EINVAL;
-		r = kc_db_int(db, &n, "SELECT count(*) FROM sites WHERE site = ?", "s", json_string_value(v));
+		r = kc_db_int(db, &n, "SELECT (SELECT count(*) FROM sites WHERE site = ?1) + (SELECT count(*) FROM"
+				      " estate_sites WHERE site = ?1)", "s", json_string_value(v));
 		if (r < 0)
 			return -EIO;
 		if (n == 0) {

@@ -115,6 +115,10 @@ void http_feed_stop(void);
 
 /* The decoded value of name in a form body, or -ENOENT / -ENOSPC. */
 int http_request_form(const char *body, size_t len, const char *name, char *out, size_t outlen);
+/* Every value of name in a form body (checkboxes, a select's several), as
+ * a JSON array of strings; one longer than max-1 bytes as "?". NULL when
+ * out of memory. */
+json_t *http_request_form_all(const char *body, size_t len, const char *name, size_t max);
 /* A query argument (a struct kc_params getter; ctx is the connection). */
 const char *http_request_arg(void *ctx, const char *name);
 /* The form token of a session. */
@@ -222,5 +226,8 @@ enum MHD_Result http_export_csv(struct call *k, struct kc_export *x);
 struct kc_estate_ctx;
 enum MHD_Result http_api_estate(struct call *k);
 struct kc_estate_ctx http_estate_ctx(const struct call *k);
+/* web_estate.c: the estate's pages /estate/people, /sites, /keys,
+ * /settings, /cabinets and their forms */
+enum MHD_Result http_web_estate(struct call *k);
 
 #endif

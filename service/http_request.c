@@ -61,6 +61,28 @@ int http_request_form(const char *body, size_t len, const char *name, char *out,
 	return -ENOENT;
 }
 
+json_t *http_request_form_all(const char *body, size_t len, const char *name, size_t max)
+{
+	json_t *out = json_array();
+	char *v = malloc(max);
+	size_t i = 0;
+
+	while (out && v && i < len) {
+		size_t end = i;
+
+		while (end < len && body[end] != '&')
+			end++;
+		int r = http_request_form(body + i, end - i, name, v, max);
+
+		/* a value too long is no valid one: kept as "?" */
+		if (r == 0 || r == -ENOSPC)
+			json_array_append_new(out, json_string(r == 0 ? v : "?"));
+		i = end + 1;
+	}
+	free(v);
+	return out;
+}
+
 void http_request_csrf(const char *session, char out[65])
 {
 	char in[KC_TOKEN_LEN + 8];

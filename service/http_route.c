@@ -79,6 +79,7 @@ static const struct route routes[] = {
 	{ M_POST, ROUTE_PUBLIC, "/reset", false, BODY_LOGIN, http_web_reset },
 	{ M_GET, ROUTE_BEARER, "/api/v1/feed", false, BODY_NONE, http_api_feed },
 	{ M_ANY, ROUTE_USER, "/api/v1/estate/", true, BODY_DATA, http_api_estate },
+	{ M_ANY, ROUTE_USER, "/estate/", true, BODY_DATA, http_web_estate },
 	{ M_ANY, ROUTE_USER, "", true, BODY_DATA, route_not_found },
 };
 

@@ -130,3 +130,6 @@ t-feed-unit_LIBS := service common
 # the feed over HTTP (service/http_feed.c): held polls, refusals, 1,000
 # polls held on 4 threads
 TEST_SCRIPTS += tests/service/t-feed.py
+# the estate at the office (service/estate*.c, web_estate*.c): its API and
+# forms route by route and role by role, its fan-out to the cabinets' feeds
+TEST_SCRIPTS += tests/service/t-estate-api.py

@@ -43,28 +43,6 @@ static struct kc_web_page acct_pg(const struct call *k, char *csrf)
 	return pg;
 }
 
-/* Every value of name in a form body, as strings. */
-static json_t *form_all(const char *body, size_t len, const char *name)
-{
-	json_t *out = json_array();
-	char v[KC_NAME_MAX + 2];
-	size_t i = 0;
-
-	while (out && i < len) {
-		size_t end = i;
-
-		while (end < len && body[end] != '&')
-			end++;
-		int r = http_request_form(body + i, end - i, name, v, sizeof(v));
-
-		/* a value too long for a site is no site's: kept as "?" */
-		if (r == 0 || r == -ENOSPC)
-			json_array_append_new(out, json_string(r == 0 ? v : "?"));
-		i = end + 1;
-	}
-	return out;
-}
-
 static void form_read(const struct req *rq, struct acct_form *f)
 {
 	const char *b = rq->body ? rq->body : "";
@@ -74,7 +52,7 @@ static void form_read(const struct req *rq, struct acct_form *f)
 	f->has_user = http_request_form(b, rq->len, "user", f->user, sizeof(f->user)) == 0 && f->user[0];
 	f->has_role = http_request_form(b, rq->len, "role", f->role, sizeof(f->role)) == 0;
 	f->has_password = http_request_form(b, rq->len, "password", f->password, sizeof(f->password)) == 0;
-	f->sites = form_all(b, rq->len, "site");
+	f->sites = http_request_form_all(b, rq->len, "site", KC_NAME_MAX + 2);
 }
 
 static void out_set(struct acct_out *o, unsigned status, const char *msg, const char *detail)

@@ -82,6 +82,9 @@ static void head(struct sbuf *b, const char *title, const struct kc_web_page *pg
 			sbuf_html(b, kc_web_t(pg, "Accounts"));
 			sbuf_add(b, "</a>");
 		}
+		sbuf_add(b, "<a href=\"/estate/people\">");
+		sbuf_html(b, kc_web_t(pg, "Estate"));
+		sbuf_add(b, "</a>");
 		lang_toggle(b, pg);
 		sbuf_add(b, " <form method=\"post\" action=\"/logout\" style=\"display:inline\">");
 		sbuf_add(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
