@@ -36,10 +36,12 @@ act() {
 	case $1 in
 	kfw-stop) kfw_stop ;;
 	kfw-start) kfw_start ;;
+	keys) kc keys --json >"$T/keys.json" ;;
 	*) echo "unknown request $1"; return 1 ;;
 	esac
 }
 KIOSK_PAIR=$KPAIR kiosk_node ../estate/t-estate.js
+cat "$T/figures.txt" 2>/dev/null
 
 echo "== kill -9 of keycab-forward, then of keyauditd, in the middle of a feed of many changes"
 wait_for 20 all_applied || bad "before the feed: position $(cab_position) of $(office_last)"
