@@ -78,7 +78,8 @@ enum kc_event_use { KC_EVT_LOG_ONLY, KC_EVT_DERIVED };
 	X(OFFICE_ESTATE_KEY_SAVED, "office.estate_key_saved", KC_EVT_LOG_ONLY) \
 	X(OFFICE_ESTATE_KEY_REMOVED, "office.estate_key_removed", KC_EVT_LOG_ONLY) \
 	X(OFFICE_ESTATE_SETTINGS_SAVED, "office.estate_settings_saved", KC_EVT_LOG_ONLY) \
-	X(OFFICE_ESTATE_CABINET_SITES_CHANGED, "office.estate_cabinet_sites_changed", KC_EVT_LOG_ONLY)
+	X(OFFICE_ESTATE_CABINET_SITES_CHANGED, "office.estate_cabinet_sites_changed", KC_EVT_LOG_ONLY) \
+	X(PERSON_ENROLLED, "person.enrolled", KC_EVT_LOG_ONLY)
 
 enum kc_event_type {
 #define KC_EVT_ENUM(id, name, use) KC_EVT_##id,

@@ -148,6 +148,20 @@ static int ctl_notice_pk(struct kc_ini *ini, const struct kc_ini_key *k, void *b
 	return 0;
 }
 
+/* [estate] mode: standalone (the registry is kept at the cabinet) or
+ * managed (by the office, through estate.apply). */
+static int ctl_estate_mode(struct kc_ini *ini, const struct kc_ini_key *k, void *base, const char *v)
+{
+	struct kc_ctl_conf *c = base;
+
+	if (strcmp(v, "standalone") != 0 && strcmp(v, "managed") != 0) {
+		kc_ini_fail(ini, k->name, "\"%s\" must be standalone or managed", v);
+		return -EINVAL;
+	}
+	c->estate_managed = strcmp(v, "managed") == 0;
+	return 0;
+}
+
 /* Every key of keycabd.conf (controller/README.md explains them;
  * systemd/keycabd.conf.example shows each one, t-conf-examples checks). */
 static const struct kc_ini_key ctl_keys[] = {
@@ -190,6 +204,7 @@ static const struct kc_ini_key ctl_keys[] = {
 	MS("forward", "idle_close", fwd_idle_close_ms, 100, 600000, 5000),
 	MS("forward", "heartbeat", fwd_heartbeat_ms, 1000, 3600000, 30000),
 	FUNC("notify", "notice_public_key", ctl_notice_pk),
+	FUNC("estate", "mode", ctl_estate_mode),
 };
 
 const struct kc_ini_key *kc_ctl_conf_keys(size_t *n)

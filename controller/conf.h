@@ -54,6 +54,7 @@ struct kc_ctl_conf {
 	int64_t fwd_heartbeat_ms; /* [forward] heartbeat */
 	bool has_notice_pk;        /* [notify] notice_public_key: phone numbers leave sealed to it */
 	unsigned char notice_pk[32];
+	bool estate_managed;       /* [estate] mode = managed: the office manages the registry (estate.c) */
 };
 
 struct kc_ini_key;

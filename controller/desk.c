@@ -10,6 +10,7 @@
 #include "common/pdata.h"
 #include "common/util.h"
 #include "controller/ctl.h"
+#include "controller/estate.h"
 #include "controller/request.h"
 #include "controller/rules.h"
 #include "controller/rules_access.h"
@@ -252,7 +253,8 @@ json_t *kc_desk_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	struct kc_release_facts f;
 	struct kc_decision d;
 	char approver_role[16] = "";
-	int64_t now = kc_now_ms(), due = 0;
+	int64_t now = kc_now_ms(), due = 0, loan_max[KC_PURPOSE_COUNT];
+	struct kc_key_info k;
 
 	release_req(peer, req, &r);
 	if (!r.key || !r.purpose)
@@ -261,8 +263,9 @@ json_t *kc_desk_release(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 		return kc_reply_fail(KCM_release_time_bad, "{s:s, s:s}", "field", "due", "zone", kc_tz_name());
 	if (in && (!json_is_integer(in) || json_integer_value(in) <= 0))
 		return kc_reply_fail(KCM_due_in_bad, NULL);
-	if (!kc_rules_release_due(r.purpose, ctl->conf->desk_loan_max_ms, now, due, in ? json_integer_value(in) : 0,
-				  &r.due_ms, &d))
+	/* the bound of the key's site where the office set one ([desk]'s otherwise) */
+	kc_estate_loan_max(ctl, kc_key_get(ctl->st, r.key, &k) == 0 ? k.site : NULL, loan_max);
+	if (!kc_rules_release_due(r.purpose, loan_max, now, due, in ? json_integer_value(in) : 0, &r.due_ms, &d))
 		return kc_reply_take(&d);
 	if (r.approver && r.operator_code) {
 		json_t *v = kc_session_verify_pin(ctl, r.approver, json_string_value(json_object_get(req, "approver_pin")),

@@ -206,3 +206,8 @@ TEST_SCRIPTS += tests/kiosk/t-kiosk-offline.sh
 # a key put into a slot opened for a new key and never registered; an
 # owner's name that differs from the one on file
 TEST_SCRIPTS += tests/controller/t-intake-lapse.sh
+# the estate managed from the office: keycab-forward's estate.apply, the
+# change types and their rules (controller/estate*.c, rules_estate.c)
+controller_SRCS += controller/estate.c controller/estate_people.c controller/estate_keys.c \
+	controller/estate_places.c controller/rules_estate.c
+TEST_SCRIPTS += tests/controller/t-estate.sh

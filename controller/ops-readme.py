@@ -26,6 +26,7 @@ ACCESS = {
     "LIVE": "anyone logged in, the terminal key, or keycab-forward by the forward key",
     "ROSTER": "anyone logged in, the console, or the terminal key",
     "FORWARD": "keycab-forward, by the forward key",
+    "OFFICE": "the office's changes: keycab-forward, by the forward key",
 }
 KIOSK = {"NO": "", "ANYONE": "yes, without a login", "SESSION": "yes", "PROBE": "yes (a probe: no login is no error)"}
 TYPES = {"s": "text", "I": "integer", "b": "bool", "[]": "list", "{}": "object", "o": "any"}

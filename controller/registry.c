@@ -269,13 +269,26 @@ static int add_owner(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json
 	return row_added(ctl, ev);
 }
 
+/* A key is in custody once its slot reads it: until then it is awaited,
+ * and its arrival is no surprise. A slot that reads another key's tag
+ * does not hold this one; without hardware every key is in. */
+bool kc_registry_slot_holds(struct kc_ctl *ctl, const char *slot, uint32_t tag)
+{
+	struct kc_slot_reading hs;
+
+	if (!ctl->hw)
+		return true;
+	return kc_hwlink_reading(ctl->hw, kc_hwlink_slot_find(ctl->hw, slot), &hs) == 0 &&
+	       hs.presence == KC_PRESENCE_PRESENT && (!tag || !hs.tag || hs.tag == tag);
+}
+
 static int add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_t **why)
 {
 	const char *code = row_str(row, "code"), *unit = row_str(row, "unit");
 	const char *kind = row_str(row, "kind"), *slot = row_str(row, "slot");
 	const char *tag_s = row_str(row, "tag");
 	long long tag = 0;
-	bool present = true;
+	bool present;
 	char site[64] = "";
 	sqlite3_stmt *s;
 	json_t *ev;
@@ -315,15 +328,7 @@ static int add_key(struct kc_ctl *ctl, struct kc_peer *peer, json_t *row, json_t
 	if (exists(ctl->st, "SELECT 1 FROM keys WHERE home_slot = ?", slot)) {
 		return reject(why, KCM_import_row_slot_taken, "{s:s}", "slot", slot);
 	}
-	/* A key is in custody once its slot reads it: until then it is
-	 * awaited, and its arrival is no surprise. */
-	if (ctl->hw) {
-		struct kc_slot_reading hs;
-
-		/* a slot that reads another key's tag does not hold this one */
-		present = kc_hwlink_reading(ctl->hw, kc_hwlink_slot_find(ctl->hw, slot), &hs) == 0 &&
-			  hs.presence == KC_PRESENCE_PRESENT && (!tag || !hs.tag || hs.tag == tag);
-	}
+	present = kc_registry_slot_holds(ctl, slot, (uint32_t)tag);
 	r = kc_store_x(ctl->st,
 		       "INSERT INTO keys (code, unit, kind, home_slot, tag, state, slot)"
 		       " VALUES (?,?,?,?,?,?,?)",

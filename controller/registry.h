@@ -2,6 +2,7 @@
 #ifndef KC_CTL_REGISTRY_H
 #define KC_CTL_REGISTRY_H
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,5 +15,9 @@
 int kc_registry_entrustment_add(struct kc_ctl *ctl, const char *actor, const char *owner, const char *name,
 				const char *phone, const struct kc_key_info *k, int64_t start, int64_t end,
 				int64_t *id);
+
+/* Whether slot reads the key of tag (0: any key) now: true without
+ * hardware. */
+bool kc_registry_slot_holds(struct kc_ctl *ctl, const char *slot, uint32_t tag);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "common/util.h"
 #include "controller/ctl.h"
+#include "controller/estate.h"
 #include "controller/intake.h"
 #include "controller/opcheck.h"
 #include "controller/outbox_ops.h"
@@ -33,6 +34,7 @@ enum kc_access {
 	KC_ACCESS_LIVE,       /* logged in, the terminal key or the forward key (subscribe.c) */
 	KC_ACCESS_ROSTER,     /* logged in, the console, or the terminal key */
 	KC_ACCESS_FORWARD,    /* the forward key: keycab-forward (outbox_ops.c) */
+	KC_ACCESS_OFFICE,     /* the forward key: the office's changes through keycab-forward (estate.c) */
 };
 
 static json_t *login(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
@@ -82,6 +84,8 @@ static json_t *access_check(const struct kc_ctl *ctl, const struct kc_peer *peer
 		return ctl->test_clock ? NULL : kc_reply_fail(KCM_test_clock_off, NULL);
 	if (a == KC_ACCESS_FORWARD)
 		return peer->forwarder ? NULL : kc_reply_fail(KCM_forward_key_needed, NULL);
+	if (a == KC_ACCESS_OFFICE)
+		return peer->forwarder ? NULL : kc_reply_fail(KCM_estate_office_only, NULL);
 	kc_decision_init(&d);
 	switch (a) {
 	case KC_ACCESS_LOGIN:
@@ -131,7 +135,9 @@ json_t *kc_request_handle(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	if (!r) /* an unknown op says so only to someone who may read */
 		return (rep = access_check(ctl, peer, KC_ACCESS_READER)) ? rep
 									    : kc_reply_fail(KCM_op_unknown, "{s:s}", "op", op);
-	if ((rep = access_check(ctl, peer, r->access)) || (rep = kc_opcheck_args(op, r->args, req)))
+	/* a managed cabinet's registry is the office's, whoever asks */
+	if ((rep = kc_estate_op_refused(ctl, op)) || (rep = access_check(ctl, peer, r->access)) ||
+	    (rep = kc_opcheck_args(op, r->args, req)))
 		return rep;
 	return r->fn(ctl, peer, req);
 }

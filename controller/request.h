@@ -43,4 +43,9 @@ kc_request_fn kc_intake_open, kc_intake_enrol, kc_intake_extend, kc_intake_end;
 /* outbox_ops.c: keycab-forward's outbox.read, outbox.ack, forward.report */
 kc_request_fn kc_outbox_ops_read, kc_outbox_ops_ack, kc_outbox_ops_report;
 
+/* estate.c, estate_people.c: the office's changes (keycab-forward's
+ * estate.position, estate.apply), a site's settings, the terminal's
+ * enrolment with a code the office issued */
+kc_request_fn kc_estate_position, kc_estate_apply, kc_estate_settings, kc_estate_enrol;
+
 #endif

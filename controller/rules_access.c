@@ -183,6 +183,10 @@ bool kc_rules_login(const struct kc_login_facts *f, const struct kc_lockout_poli
 		kc_decision_refuse(d, 0, KCM_login_person_unknown, "{s:s}", "person", f->person ? f->person : "");
 		return false;
 	}
+	if (f->inactive) {
+		kc_decision_refuse(d, 1, KCM_login_person_inactive, "{s:s, s:s}", "person", f->code, "name", f->name);
+		return false;
+	}
 	if (f->locked_until > now_ms) {
 		kc_rules_fmt_local(f->locked_until, when, sizeof(when));
 		kc_decision_refuse(d, 1, KCM_login_locked_out, "{s:s, s:s, s:s, s:I}", "person", f->code, "name",
@@ -200,11 +204,11 @@ bool kc_rules_login(const struct kc_login_facts *f, const struct kc_lockout_poli
 				   "name", f->name, "failures", count->tries, "until", when, "seconds_left",
 				   (json_int_t)seconds_left(count->locked_until, now_ms));
 	} else {
-		kc_decision_refuse(d, 1, KCM_pin_wrong, "{s:s, s:s, s:i, s:i, s:i}", "person", f->code, "name",
-				   f->name, "failures", count->tries, "attempts", pol->attempts, "tries_left",
-				   pol->attempts - count->tries);
+		kc_decision_refuse(d, 1, f->enrol_code ? KCM_enrol_code_wrong : KCM_pin_wrong,
+				   "{s:s, s:s, s:i, s:i, s:i}", "person", f->code, "name", f->name, "failures",
+				   count->tries, "attempts", pol->attempts, "tries_left", pol->attempts - count->tries);
 	}
-	kc_decision_missing(d, "correct PIN");
+	kc_decision_missing(d, f->enrol_code ? "enrolment code" : "correct PIN");
 	return false;
 }
 

@@ -53,6 +53,8 @@ struct kc_login_facts {
 	int failures, lockouts; /* wrong PINs since the last lockout, lockouts so far */
 	int64_t locked_until;  /* wall ms; 0: never locked out */
 	bool credential_ok;    /* the PIN matched (a card found always does) */
+	bool inactive;         /* found, and deactivated by the office */
+	bool enrol_code;       /* the credential is an enrolment code, not a PIN */
 };
 /* [lockout]: wrong PINs before a lockout, the first lockout, the longest. */
 struct kc_lockout_policy {
@@ -68,8 +70,8 @@ struct kc_login_count {
 	int tries;              /* the failures counted, this one included */
 };
 /* true when the login may go on; else false with the refusal in d: no
- * such person (no rule), a card nobody holds, a lockout under way, a
- * wrong PIN (rule 1). A wrong PIN fills count, which the caller writes
+ * such person (no rule), a card nobody holds, a person deactivated, a
+ * lockout under way, a wrong PIN or enrolment code (rule 1). A wrong PIN fills count, which the caller writes
  * with the failure's event before it answers. */
 bool kc_rules_login(const struct kc_login_facts *f, const struct kc_lockout_policy *pol, int64_t now_ms,
 		    struct kc_login_count *count, struct kc_decision *d);

@@ -8,6 +8,7 @@
 #include "common/util.h"
 #include "controller/phones.h"
 #include "controller/backlog.h"
+#include "controller/estate.h"
 #include "controller/outbox_ops.h"
 #include "controller/hwevents.h"
 #include "controller/hwread.h"
@@ -74,19 +75,29 @@ static void scan_notices(struct kc_ctl *ctl)
 {
 	const struct kc_ctl_conf *c = ctl->conf;
 	int64_t now = kc_now_ms();
-	/* the end date's notice may come up to a (long) local day early */
-	int64_t ahead = c->notice_lead_ms > 2 * 86400000LL ? c->notice_lead_ms : 2 * 86400000LL;
+	/* the end date's notice may come up to a (long) local day early; a
+	 * site's lead the office set may be longer than [notice]'s */
+	int64_t lead = c->notice_lead_ms, ahead;
 	struct {
 		int64_t id, end_ms, last_ms;
 		int has_before, has_end;
+		char site[64];
 	} due[64];
 	int n = 0;
-	sqlite3_stmt *s = kc_store_q(
+	sqlite3_stmt *s;
+
+	if (kc_store_int(ctl->st, &ahead, "SELECT max(json_extract(body, '$.notice_lead_s')) * 1000 FROM site_settings",
+			 "") == 0 &&
+	    ahead > lead)
+		lead = ahead;
+	ahead = lead > 2 * 86400000LL ? lead : 2 * 86400000LL;
+	s = kc_store_q(
 		ctl->st,
 		"SELECT e.id, e.end_ms,"
 		" (SELECT max(at_ms) FROM notices n WHERE n.entrustment = e.id),"
 		" EXISTS (SELECT 1 FROM notices n WHERE n.entrustment = e.id AND n.stage = 'before_end'),"
-		" EXISTS (SELECT 1 FROM notices n WHERE n.entrustment = e.id AND n.stage = 'end')"
+		" EXISTS (SELECT 1 FROM notices n WHERE n.entrustment = e.id AND n.stage = 'end'),"
+		" (SELECT u.site FROM keys k JOIN units u ON u.code = k.unit WHERE k.code = e.key)"
 		" FROM entrustments e WHERE e.state = 'open' AND e.end_ms - ? <= ? LIMIT 64",
 		"II", ahead, now);
 
@@ -98,6 +109,7 @@ static void scan_notices(struct kc_ctl *ctl)
 		due[n].last_ms = sqlite3_column_int64(s, 2);
 		due[n].has_before = sqlite3_column_int(s, 3);
 		due[n].has_end = sqlite3_column_int(s, 4);
+		kc_row_text(s, 5, due[n].site, sizeof(due[n].site));
 		n++;
 	}
 	sqlite3_reset(s);
@@ -108,7 +120,10 @@ static void scan_notices(struct kc_ctl *ctl)
 		json_t *ev, *d;
 		int64_t nid;
 
-		stage = kc_rules_notice_stage(c->notice_lead_ms, c->notice_reminder_ms, now,
+		int64_t reminder;
+
+		kc_estate_notice_times(ctl, due[i].site, &lead, &reminder);
+		stage = kc_rules_notice_stage(lead, reminder, now,
 					      due[i].end_ms, due[i].last_ms, due[i].has_before,
 					      due[i].has_end);
 		if (!stage)

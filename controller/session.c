@@ -24,6 +24,7 @@ struct person_row {
 	char pin_hash[KC_PWHASH_LEN];
 	int failures, lockouts;
 	int64_t locked_until;
+	bool inactive;
 };
 
 static int person_load(struct kc_store *st, const char *by_sql, const char *arg,
@@ -46,12 +47,13 @@ static int person_load(struct kc_store *st, const char *by_sql, const char *arg,
 		p->failures = sqlite3_column_int(s, 4);
 		p->lockouts = sqlite3_column_int(s, 5);
 		p->locked_until = sqlite3_column_int64(s, 6);
+		p->inactive = sqlite3_column_int(s, 7) == 0;
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
 }
 
-#define PERSON_COLS "code, name, role, pin_hash, failures, lockouts, locked_until"
+#define PERSON_COLS "code, name, role, pin_hash, failures, lockouts, locked_until, active"
 
 /* Failed logins that need no credential (unknown cards, tries refused by
  * the socket's rate limit) are summed per cause: the first of an interval
@@ -111,7 +113,8 @@ static struct kc_login_facts login_facts(const struct person_row *p, int r, bool
 {
 	return (struct kc_login_facts){ .by_card = by_card, .person = person, .found = r == 0, .code = p->code,
 					.name = p->name, .failures = p->failures, .lockouts = p->lockouts,
-					.locked_until = p->locked_until, .credential_ok = credential_ok };
+					.locked_until = p->locked_until, .credential_ok = credential_ok,
+					.inactive = r == 0 && p->inactive };
 }
 
 static struct kc_lockout_policy lockout_policy(const struct kc_ctl_conf *c)
@@ -157,6 +160,7 @@ static json_t *decide_login(struct kc_ctl *ctl, const struct person_row *p, int 
 	struct kc_login_count count;
 	struct kc_decision d;
 
+	f.enrol_code = purpose && strcmp(purpose, KC_SESSION_ENROL) == 0;
 	kc_decision_init(&d);
 	if (kc_rules_login(&f, &pol, kc_wall_ms(), &count, &d)) {
 		kc_decision_clear(&d);
@@ -236,6 +240,16 @@ json_t *kc_session_verify_pin(struct kc_ctl *ctl, const char *person, const char
 			   p.code);
 	kc_strlcpy(role_out, p.role, 16);
 	return NULL;
+}
+
+json_t *kc_session_verify_code(struct kc_ctl *ctl, const char *person, bool code_ok)
+{
+	struct person_row p = { 0 };
+	int r = person_load(ctl->st, "SELECT " PERSON_COLS " FROM people WHERE code = ?", person, &p);
+
+	if (r < 0 && r != -ENOENT)
+		return kc_reply_read_failed(ctl->st);
+	return decide_login(ctl, &p, r, false, person, r == 0 && code_ok, KC_SESSION_ENROL);
 }
 
 json_t *kc_session_login(struct kc_ctl *ctl, json_t *req)
@@ -387,7 +401,7 @@ void kc_session_check(struct kc_ctl *ctl, json_t *req, struct kc_peer *peer)
 	kc_token_hash(token, h);
 	s = kc_db_q(ctl->db,
 		       "SELECT s.person, p.role, p.name, s.last_ms FROM sessions s"
-		       " JOIN people p ON p.code = s.person WHERE s.token_hash = ?",
+		       " JOIN people p ON p.code = s.person WHERE s.token_hash = ? AND p.active = 1",
 		       "s", h);
 	if (!s) {
 		no_session(peer, KCM_session_read_failed, 0);

@@ -32,6 +32,12 @@ json_t *kc_session_login_throttled(struct kc_ctl *ctl, bool by_card, int64_t wai
 /* Writes the summed failed logins of intervals that ended (all of them
  * when flush); returns the ms until the next interval ends. */
 int64_t kc_session_tick(struct kc_ctl *ctl, bool flush);
+/* The purpose of a check of an enrolment code (kc_session_verify_code). */
+#define KC_SESSION_ENROL "enrol"
+/* Checks a person's enrolment code at the terminal (code_ok: it matched
+ * the open code), counting a wrong one towards the lockout like a wrong
+ * PIN. NULL, or a refusal reply. */
+json_t *kc_session_verify_code(struct kc_ctl *ctl, const char *person, bool code_ok);
 /* Checks a second person's PIN (a manager's approval at the cabinet),
  * counting failures and lockouts like a login. 0, or a refusal reply. */
 json_t *kc_session_verify_pin(struct kc_ctl *ctl, const char *person, const char *pin,

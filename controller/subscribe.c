@@ -99,12 +99,12 @@ json_t *kc_subscribe_request(struct kc_ctl *ctl, struct kc_peer *peer, json_t *r
 }
 
 /* The people who log in with a PIN, for a terminal's name picker: code,
- * name and role only. */
+ * name and role only; nobody the office deactivated. */
 json_t *kc_subscribe_roster(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
 	sqlite3_stmt *s = kc_store_q(ctl->st,
 				     "SELECT code AS person, name, role FROM people"
-				     " WHERE pin_hash IS NOT NULL ORDER BY code",
+				     " WHERE pin_hash IS NOT NULL AND active = 1 ORDER BY code",
 				     "");
 	json_t *rep;
 

@@ -55,7 +55,7 @@ out=$("$KEYCAB_BIN/keycabd" -c "$T/keycabd.conf" 2>&1) && rc=0 || rc=$?
 [ "$rc" != 0 ] && [[ $out == *"$T/keycab.db"* ]] && ok "corrupt: $out" || bad "corrupt database (exit $rc): $out"
 [ "$(sha256sum <"$T/keycab.db")" = "$sum" ] && ok "the corrupt file is left as it was" || bad "corrupt file changed"
 cp "$T/good.db" "$T/keycab.db"
-sqlite3 "$T/keycab.db" "PRAGMA user_version = 7"
+sqlite3 "$T/keycab.db" "PRAGMA user_version = 99"
 sum=$(sha256sum <"$T/keycab.db")
 out=$("$KEYCAB_BIN/keycabd" -c "$T/keycabd.conf" 2>&1) && rc=0 || rc=$?
 [ "$rc" != 0 ] && [[ $out == *"newer"* ]] && ok "newer schema: $out" || bad "newer schema (exit $rc): $out"

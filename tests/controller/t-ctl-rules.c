@@ -56,7 +56,7 @@ static int setup(void **state)
 	now = kc_wall_ms();
 	kc_id_hash("110101198001011232", idh);
 	kc_id_hash("E7654321", bh);
-	sql("INSERT INTO sites VALUES ('S', 'Site', 'new');"
+	sql("INSERT INTO sites (code, name, age) VALUES ('S', 'Site', 'new');"
 	    "INSERT INTO units (code, site) VALUES ('U1','S'),('U2','S'),('U3','S'),('U4','S'),('U5','S');"
 	    "INSERT INTO people (code, name, role) VALUES ('S01','Staff','staff'),"
 	    " ('S02','Staff 2','staff'), ('E01','Eng','engineer'), ('M01','Mgr','manager');"

@@ -94,7 +94,7 @@ static void template_store(void)
 	}
 	if (kc_id_hash("110101198001011232", idh) < 0 || kc_id_hash("E7654321", bh) < 0)
 		abort();
-	sql(st, "INSERT INTO sites VALUES ('S', 'Site', 'new'), ('SO', 'Old site', 'old');"
+	sql(st, "INSERT INTO sites (code, name, age) VALUES ('S', 'Site', 'new'), ('SO', 'Old site', 'old');"
 		"INSERT INTO units (code, site, vacant) VALUES ('U1','S',0),('U2','S',0),('U3','S',1),"
 		" ('U4','S',0),('U5','SO',1);"
 		"INSERT INTO people (code, name, role) VALUES ('S01','Staff','staff'),"
