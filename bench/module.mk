@@ -24,3 +24,7 @@ kiosk-pinyin_LIBS := kiosk common
 BENCH_SCRIPTS += bench/service-notify.py
 # taking keys in: an owner's two keys by touch, login to receipt, beside a release
 BENCH_SCRIPTS += bench/kiosk-intake.sh
+# the estate's change feed: a change at the office to the cabinet's
+# estate.applied stored, beside GET /healthz; 1,000 cabinets' held polls
+# (keyauditd's CPU and RSS) and one change fanned to all of them
+BENCH_SCRIPTS += bench/estate-feed.py

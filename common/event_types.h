@@ -79,6 +79,7 @@ enum kc_event_use { KC_EVT_LOG_ONLY, KC_EVT_DERIVED };
 	X(OFFICE_ESTATE_KEY_REMOVED, "office.estate_key_removed", KC_EVT_LOG_ONLY) \
 	X(OFFICE_ESTATE_SETTINGS_SAVED, "office.estate_settings_saved", KC_EVT_LOG_ONLY) \
 	X(OFFICE_ESTATE_CABINET_SITES_CHANGED, "office.estate_cabinet_sites_changed", KC_EVT_LOG_ONLY) \
+	/* a person set their PIN with an enrolment code at the cabinet (controller/estate.c) */ \
 	X(PERSON_ENROLLED, "person.enrolled", KC_EVT_LOG_ONLY)
 
 enum kc_event_type {

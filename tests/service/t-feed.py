@@ -94,6 +94,14 @@ def main():
     tok3 = svc.cmd("add-cabinet", "--managed", "C3").stdout.strip()
     check(len(tok) == 64 and len(tok3) == 64, "add-cabinet --managed prints the token")
     svc.add_user("alice", "admin", "Secret-pass-1")
+    try:
+        run(svc, tok, tok2, tok3)
+    finally:
+        svc.stop()
+    finish()
+
+
+def run(svc, tok, tok2, tok3):
     check(svc.sql("SELECT id, mode FROM cabinets WHERE id LIKE 'C%' ORDER BY id")
           == [("C1", "managed"), ("C2", "standalone"), ("C3", "managed")], "cabinets' modes as registered")
     r = svc.cmd("feed-add", "C2", "site.set", "{}")
@@ -241,7 +249,6 @@ def main():
     svc.stop()
     th.join(10)
     check(time.monotonic() - t0 < 5.0 and "r" in out, "a held poll does not hold the stop up")
-    finish()
 
 
 if __name__ == "__main__":

@@ -231,6 +231,40 @@ try:
         st, body = page(sup, "/no/such/page")
         absent("GET /no/such/page", st, body, 404)
 
+    def estate_of_so():
+        """The other site in the office's estate (the admin's API): SO, its
+        unit O1 and cabinet CAB-OLD, so their absence means something."""
+        for path, row in (("sites", {"site": "SO", "name": "老街小区", "age": "old"}),
+                          ("units", {"unit": "O1", "site": "SO", "building": "9栋", "room": "901"}),
+                          ("cabinets", {"cabinet": "CAB-OLD", "sites": ["SO"]}),
+                          ("people", {"person": "E-SO", "name": "老街员工", "role": "staff", "sites": ["SO"]})):
+            st, _, _ = svc.request("POST", "/api/v1/estate/" + path, row, user=ADMIN)
+            check(st == 200, "the admin puts %s of SO in the estate (%d)" % (path, st))
+
+    def r_api_estate():
+        estate_of_so()
+        basic = SUPN
+        for path in ("people", "sites", "units", "keys", "settings", "cabinets"):
+            st, _, body = svc.request("GET", "/api/v1/estate/" + path, user=basic)
+            absent("GET /api/v1/estate/" + path, st, body)
+        st, _, body = svc.request("GET", "/api/v1/estate/units", user=ADMIN)
+        check(st == 200 and others(body), "GET /api/v1/estate/units: the admin sees SO's unit")
+        st, _, body = svc.request("POST", "/api/v1/estate/units", {"unit": "O1", "vacant": True}, user=basic)
+        refused("POST /api/v1/estate/units (SO's unit)", st, body, ("SO", "O1"))
+
+    def r_feed():
+        st, _, body = svc.request("GET", "/api/v1/feed?after=0&wait=0", user=SUPN)
+        absent("GET /api/v1/feed with a supervisor's credentials", st, body, 401)
+
+    def r_web_estate():
+        for path in ("people", "sites", "keys", "settings", "cabinets"):
+            st, body = page(sup, "/estate/" + path)
+            absent("GET /estate/" + path, st, body)
+            shown_to_admin("GET /estate/" + path, "/estate/" + path) if path != "keys" else None
+        st, _, body = sup.post("/estate/sites", [("action", "unit"), ("unit", "O1"), ("site", "SO"), ("vacant", "1")],
+                               "/estate/sites")
+        refused("POST /estate/sites (SO's unit)", st, body, ("SO", "O1"))
+
     checks = {
         "/healthz": r_healthz, "POST /api/v1/events": r_ingest, "/api/v1/events": r_ingest_method,
         "POST /login": r_login_post, "/login": r_login_form, "/api/v1/reports/": r_api_reports,
@@ -239,6 +273,7 @@ try:
         "/r/problems/forward": r_web_problems, "/r/problems/resolve": r_web_problems, "/lang": r_lang,
         "/export/": r_export, "GET /accounts": r_accounts_get, "POST /accounts": r_accounts_post,
         "GET /reset": r_reset_form, "POST /reset": r_reset_post, "": r_not_found,
+        "/api/v1/estate/": r_api_estate, "/estate/": r_web_estate, "/api/v1/feed": r_feed,
     }
     done = set()
     for methods, access, path, prefix, fn in routes:
