@@ -115,7 +115,7 @@ $(KIOSK_WWW_C): $(KIOSK_WWW) $(BUILD)/gen/kiosk/www.list controller/kiosk/embed-
 PROGRAMS += keycab-kiosk
 keycab-kiosk_SRCS := controller/kiosk/main.c controller/kiosk/conf.c controller/kiosk/keycabd.c \
 	controller/kiosk/ops.c controller/kiosk/session.c controller/kiosk/login.c controller/kiosk/relay.c \
-	controller/kiosk/http.c controller/kiosk/pair.c controller/kiosk/osk.c controller/kiosk/voice.c $(KIOSK_WWW_C)
+	controller/kiosk/http.c controller/kiosk/pair.c controller/kiosk/osk.c controller/kiosk/voice.c controller/kiosk/estate.c $(KIOSK_WWW_C)
 keycab-kiosk_LIBS := kiosk kcclient common
 TEST_SCRIPTS += tests/kiosk/t-kiosk-server.sh tests/kiosk/t-kiosk-systemd.sh
 # the one screen the terminal serves (pairing), and its live state
@@ -211,3 +211,6 @@ TEST_SCRIPTS += tests/controller/t-intake-lapse.sh
 controller_SRCS += controller/estate.c controller/estate_people.c controller/estate_keys.c \
 	controller/estate_places.c controller/rules_estate.c
 TEST_SCRIPTS += tests/controller/t-estate.sh
+# the terminal of a cabinet the office manages: a first sign-in with the
+# office's enrolment code, a deactivated account, the site's settings
+TEST_SCRIPTS += tests/kiosk/t-kiosk-estate.sh

@@ -24,6 +24,11 @@
  *                          a dictionary
  *   GET  /api/speech/<prompt>?slot=S&lang=L
  *                          screen: a spoken prompt as a WAV (voice.c)
+ *   POST /api/enrol        screen: {"person","code","pin","pin_again"}:
+ *                          a first sign-in with the office's enrolment
+ *                          code, then logged in (estate.c)
+ *   GET  /api/settings     screen: the site's settings from keycabd when
+ *                          the office manages the cabinet (estate.c)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -398,6 +403,19 @@ static enum MHD_Result h_login(struct MHD_Connection *c, struct http_req *rq, co
 	return http_answer(c, 200, rep);
 }
 
+static enum MHD_Result h_enrol(struct MHD_Connection *c, struct http_req *rq, const char *rest)
+{
+	json_t *req = http_body_object(rq), *rep;
+	unsigned status;
+
+	(void)rest;
+	if (!req)
+		return http_bad_body(c);
+	rep = kiosk_estate_enrol(req, rq->cookie, &status);
+	json_decref(req);
+	return http_answer(c, status, rep);
+}
+
 static enum MHD_Result h_logout(struct MHD_Connection *c, struct http_req *rq, const char *rest)
 {
 	char token[KIOSK_TOKEN_MAX];
@@ -472,7 +490,14 @@ static enum MHD_Result h_phrases(struct MHD_Connection *c, struct http_req *rq, 
 {
 	(void)rq;
 	(void)rest;
-	return http_json(c, 200, kiosk_osk_phrases());
+	return http_json(c, 200, kiosk_estate_phrases(kiosk_osk_phrases()));
+}
+
+static enum MHD_Result h_settings(struct MHD_Connection *c, struct http_req *rq, const char *rest)
+{
+	(void)rq;
+	(void)rest;
+	return http_json(c, 200, kiosk_estate_settings());
 }
 
 /* ---- spoken prompts ---- */
@@ -525,6 +550,8 @@ static const struct http_route http_routes[] = {
 	{ KC_HTTPD_GET, "/api/pinyin", false, HTTP_SCREEN, h_pinyin },
 	{ KC_HTTPD_GET, "/api/phrases", false, HTTP_SCREEN, h_phrases },
 	{ KC_HTTPD_GET, "/api/speech/", true, HTTP_SCREEN, h_speech },
+	{ KC_HTTPD_POST, "/api/enrol", false, HTTP_SCREEN, h_enrol },
+	{ KC_HTTPD_GET, "/api/settings", false, HTTP_SCREEN, h_settings },
 };
 
 /* The route of url: the first row whose path fits; *rest: what follows a

@@ -50,10 +50,8 @@ void kiosk_logout_token(const char *token, const char *cookie, const char *why)
 
 json_t *kiosk_login(json_t *req, const char *cookie, const char *how, int *rc)
 {
-	json_t *rep = NULL, *tok;
-	struct kiosk_who who;
-	char err[256], old[KIOSK_TOKEN_MAX];
-	json_int_t idle_s;
+	json_t *rep = NULL;
+	char err[256];
 	int r;
 
 	json_object_set_new(req, "op", json_string("login"));
@@ -63,14 +61,24 @@ json_t *kiosk_login(json_t *req, const char *cookie, const char *how, int *rc)
 		*rc = r;
 		return NULL;
 	}
-	tok = json_object_get(rep, "session");
-	if (!json_is_true(json_object_get(rep, "ok")) || !json_is_string(tok)) {
+	if (!json_is_true(json_object_get(rep, "ok")) || !json_is_string(json_object_get(rep, "session"))) {
 		const char *person = json_string_value(json_object_get(req, "person"));
 
 		kc_notice("login by %s%s%s refused by keycabd", how, person ? " for " : "", person ? person : "");
 		login_drop_token(rep);
 		return rep;
 	}
+	return kiosk_login_bind(rep, cookie, how);
+}
+
+json_t *kiosk_login_bind(json_t *rep, const char *cookie, const char *how)
+{
+	json_t *tok = json_object_get(rep, "session");
+	struct kiosk_who who;
+	char old[KIOSK_TOKEN_MAX];
+	json_int_t idle_s;
+	int r;
+
 	login_who(rep, &who);
 	r = kiosk_session_bind(cookie, json_string_value(tok), &who, old);
 	if (r < 0) {

@@ -38,6 +38,7 @@ const SCREENS = [
   { name: 'idle', from: 'idle', go: async (page) => page.waitForSelector('[data-t=idle]') },
   { name: 'names', from: 'idle', go: async (page) => { await taps(page, '[data-t=login-pin]'); await page.waitForSelector('[data-t=name-S01]'); } },
   { name: 'pin', from: 'idle', go: async (page) => { await taps(page, '[data-t=login-pin]', '[data-t=name-S01]'); await page.waitForSelector('[data-k="0"]'); } },
+  { name: 'first-names', from: 'idle', go: async (page) => { await taps(page, '[data-t=enrol-start]'); await page.waitForSelector('[data-screen=first] :is([data-t=enrol-none], [data-t=enrol-names])'); } },
   { name: 'home', from: 'home', go: async (page) => page.waitForSelector('[data-t=tile-handover]') },
   { name: 'find', from: 'home', go: async (page) => { await taps(page, '[data-t=tile-find]'); await page.waitForSelector('[data-t=keys]'); } },
   { name: 'pick-inspection', from: 'home', go: async (page) => { await taps(page, '[data-t=tile-inspection]'); await page.waitForSelector('[data-t=keys]'); } },

@@ -19,6 +19,7 @@ import { connect } from './live.js';
 import { loggedIn, logout } from './session.js';
 import { idle } from './screen-idle.js';
 import { takeoverRender } from './screen-alarm.js';
+import { loadSettings } from './estate.js';
 
 /* ---- start ---- */
 function init() {
@@ -35,6 +36,7 @@ function init() {
   show(idle, {});
   setInterval(tick, 1000);
   connect();
+  loadSettings();
   /* a page opened with a kiosk session already (a reload) */
   api('/api/op/whoami', {}).then(function (rep) { if (rep.ok) loggedIn(rep); });
 }

@@ -1,5 +1,5 @@
 /* What every screen shows around it: the header (clock, audit link,
- * alarms, who is logged in, the session's countdown), the banners, and
+ * the office's feed, alarms, who is logged in, the session's countdown), the banners, and
  * the notices (returns, IDs to hand back). */
 import { $, S } from './state.js';
 import { fmt, roleName, t, tOr } from './words.js';
@@ -22,6 +22,18 @@ export function linkBadge(l) {
   }
   return l;
 }
+/* The office's feed (keycab-forward's forward.feed, a cabinet the office
+ * manages): its state, and the changes named but not applied yet;
+ * nothing on a standalone cabinet. */
+export function feedBadge(l) {
+  var f = S.link && S.link.feed;
+  if (!f || !f.state || f.state === 'standalone') { l.className = 'badge hidden'; l.textContent = ''; return l; }
+  var behind = f.last_change > 0 && f.position >= 0 && f.last_change > f.position ? f.last_change - f.position : 0;
+  l.className = 'badge feed-' + f.state;
+  l.textContent = tOr('feed_' + f.state, t('feed_other', { state: f.state })) +
+    (behind ? ' · ' + t('feed_behind', { n: behind }) : '');
+  return l;
+}
 export function header() {
   document.title = t('title');
   document.documentElement.lang = S.lang;
@@ -31,6 +43,7 @@ export function header() {
   $('who').textContent = S.user ? t('home_title', { name: S.user.name, role: roleName(S.user.role) }) : '';
   linkBadge($('link'));
   linkBadge(document.querySelector('[data-t=idle-link]'));
+  feedBadge($('feed'));
   var a = $('alarms');
   a.className = 'badge' + (S.alarmsOpen > 0 ? ' alarm' : '');
   a.textContent = S.alarmsOpen > 0 ? t('alarms_open', { n: S.alarmsOpen }) : t('alarms_none');

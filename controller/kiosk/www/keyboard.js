@@ -318,6 +318,13 @@ function open() {
   var f = field();
   if (was && f) requestAnimationFrame(function () { f.scrollIntoView({ block: 'nearest' }); });
 }
+/* The site's phrases changed (estate.js): asked again now when the
+ * keyboard is up, else when it next opens. */
+export function reloadPhrases() {
+  if (K.words === undefined) return; /* asked already: the answer is on its way */
+  K.words = null;
+  if (K.el && !K.el.hidden) open();
+}
 /* Hidden when a form is sent, or the digit pad takes the input. */
 export function hideKeyboard() { close(); }
 function close() {

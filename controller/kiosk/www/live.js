@@ -12,6 +12,8 @@ import { endSession, loggedIn, recheck } from './session.js';
 import { inspectForm } from './screen-inspect.js';
 import { outList } from './screen-out.js';
 import { alarmCleared, alarmRaised, alarmsOpen } from './screen-alarm.js';
+import { inactive } from './screen-login.js';
+import { estateEvent } from './estate.js';
 
 /* ---- events ---- */
 export function onStatus(st) {
@@ -40,6 +42,7 @@ export function onEvent(ev) {
   if (ev.type === 'loan.returned') returned(ev);
   if (ev.type === 'alarm.raised') { wrongReturn(d.alarm_type === 'wrong_slot' && loan, ev); alarmRaised(ev); }
   if (ev.type === 'alarm.cleared') alarmCleared(ev);
+  estateEvent(ev);
   if (S.cur && S.cur.fn.live && /^(slot|release|loan|alarm|key|collection)\./.test(ev.type)) S.cur.fn.live(S.cur.ctx, ev);
   header();
 }
@@ -111,7 +114,8 @@ export function connect() {
   es.addEventListener('login', function (m) {
     var rep = JSON.parse(m.data);
     /* a card the cabinet refused: said on the screen, nobody logged in */
-    if (rep && !rep.ok) notice(t('login_refused') + (S.lang === 'en' ? ': ' : '：') + said(rep), '', null, 'card-refused');
+    if (rep && !rep.ok) notice(t('login_refused') + (S.lang === 'en' ? ': ' : '：') + said(rep) +
+      (inactive(rep) ? ' ' + t('inactive_advice') : ''), '', null, 'card-refused');
     else loggedIn(rep);
   });
   es.addEventListener('logout', function () { if (S.user) endSession(); });

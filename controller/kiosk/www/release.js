@@ -19,7 +19,25 @@ export var DUE = {
   '1d': { s: 86400, label: function () { return t('due_in_d', { d: 1 }); } },
   '3d': { s: 259200, label: function () { return t('due_in_d', { d: 3 }); } }
 };
-export function dueButtons(ctx, choices) {
+/* The site's due-time presets when the office manages the cabinet
+ * (S.settings, /api/settings: seconds, within the purpose's longest
+ * loan), each a choice 's<seconds>'; else the form's own. */
+function duePreset(sec) {
+  var key = 's' + sec;
+  if (!DUE[key]) DUE[key] = { s: sec, label: function () {
+    return sec % 86400 === 0 ? t('due_in_d', { d: sec / 86400 }) : sec % 3600 === 0 ? t('due_in_h', { h: sec / 3600 }) :
+      t('due_in_min', { m: Math.round(sec / 60) });
+  } };
+  return key;
+}
+export function dueChoices(choices, purpose) {
+  var st = S.settings, max = st && st.max_loan && st.max_loan[purpose];
+  if (!st || !st.managed || !(st.due_presets || []).length) return choices;
+  var mine = st.due_presets.filter(function (sec) { return sec > 0 && (!max || sec <= max); }).map(duePreset);
+  return mine.length ? mine : choices;
+}
+export function dueButtons(ctx, choices, purpose) {
+  choices = dueChoices(choices, purpose);
   return h('div.row', { 'data-t': 'due' }, h('span', { text: t('due_preset') }), choices.map(function (c) {
     return btn(DUE[c].label(), function () { ctx.due = c; rerender(ctx); }, ctx.due === c ? 'sel' : '', 'due-' + c);
   }));

@@ -77,7 +77,7 @@ export function borrowForm(ctx) {
       padField(ctx, 'idn', t('borrower_id', { type: idTypeName(l.id_type) }), l.id_type === 'id_card' ? 18 : 20, l.id_type === 'id_card' ? 'X' : null, idCheck(ctx, 'idn', l.id_type)),
       padField(ctx, 'contact', t('contact'), 15),
       textField(ctx, 'sig', t('signature'), SIGNATURE_MAX),
-      dueButtons(ctx, ['4h', '1d', '3d']),
+      dueButtons(ctx, ['4h', '1d', '3d'], 'borrow'),
       refusal(ctx.rep),
       h('div.row', {}, back, openBtn(ctx.busy ? t('opening') : t('release'), go, 'primary.big'))),
     fieldPad(ctx))];

@@ -68,8 +68,14 @@ export function lockParams(rep) {
   for (var i = 0; i < all.length; i++) if (all[i] && all[i].params && all[i].params.until) return all[i].params;
   return null;
 }
+/* A person the office deactivated (keycabd's login_person_inactive):
+ * what to do, under keycabd's sentence. */
+export function inactive(rep) {
+  return [rep].concat(rep.messages || []).some(function (m) { return m && m.code === 'login_person_inactive'; });
+}
 export function loginRefusal(rep) {
   var p = lockParams(rep);
+  if (inactive(rep)) { rep.extra = function () { return t('inactive_advice'); }; return rep; }
   if (rep.retry_after_s) rep.extra = function () { return t('wait_left', { t: fmtLeft(rep.retry_after_s) }); };
   if (!p) return rep;
   var until = String(p.until), end = null;

@@ -15,7 +15,7 @@ export function vacantForm(ctx) {
   return [h('h1', { text: t('tile_' + ctx.purpose) + ' · ' + unitName(k) }),
     keyItem(k),
     h('div', { text: t('borrower', { name: ctx.borrower.name }) }),
-    dueButtons(ctx, ctx.purpose === 'repair' ? ['2h', 'today'] : ['2h', '4h', 'today', '1d']),
+    dueButtons(ctx, ctx.purpose === 'repair' ? ['2h', 'today'] : ['2h', '4h', 'today', '1d'], ctx.purpose),
     h('div.pinwrap', {}, h('div.pinside', {},
       ctx.purpose === 'repair' ? padField(ctx, 'wo', t('work_order'), 20) : null,
       refusal(ctx.rep),
