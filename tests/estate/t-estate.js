@@ -139,7 +139,7 @@ L.estateTest('t-estate', async ({ con, term, shot }) => {
   await sim('clear-history');
   await term.tap('[data-t=tile-inspection]');
   await term.tap('[data-t=key-K-HY-1-103]');
-  await term.tap('[data-t=name-E01]');
+  await term.tap('[data-t=name-S11]');
   await term.waitForSelector('[data-t=open]');
   await shot.term('moved-key-ready');
   await term.tap('[data-t=open]');
