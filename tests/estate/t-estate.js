@@ -42,6 +42,16 @@ async function setVacancy(con, unit, v) {
   await form.locator('select[name=vacant]').selectOption(v);
   await Promise.all([con.waitForNavigation(), form.locator('button[type=submit]').click()]);
 }
+// A button of a person's row on the people page (deactivate, activate):
+// the change it made, {n, text, t: when it was clicked}.
+async function personAct(con, person, action) {
+  await estatePage(con, 'people');
+  const t = Date.now();
+  await Promise.all([con.waitForNavigation(),
+    con.click(`tr[data-person=${person}] form:has(input[name=action][value=${action}]) button`)]);
+  const c = await changes(con);
+  return { n: c.newest, text: c[c.newest].text, t };
+}
 // The cabinet's changes as the console's cabinets page shows them:
 // {number: {state, text}} and the counts, the page opened again.
 async function changes(con) {
@@ -150,37 +160,57 @@ L.estateTest('t-estate', async ({ con, term, shot }) => {
   await shot.term('moved-key-open');
   await term.waitForSelector('[data-t=not-taken], [data-t=done]', { timeout: 15000 });
   await term.tap('[data-t=done]');
-  await term.tap('[data-t=logout]');
-  await term.waitForSelector('[data-t=idle]');
+  await term.waitForSelector('[data-t=tile-inspection]');
 
-  console.log('== deactivated at the console: refused at the terminal');
-  await term.tap('[data-t=login-pin]');
+  console.log('== deactivated at the console: the open session ends, refused at the terminal');
+  // S11 is logged in at the terminal, a release under way when the office deactivates them
+  await term.tap('[data-t=tile-inspection]');
+  await term.tap('[data-t=key-K-HY-1-106]');
   await term.tap('[data-t=name-S11]');
-  await estatePage(con, 'people');
-  const t2 = Date.now();
-  await Promise.all([con.waitForNavigation(), con.click('tr[data-person=S11] form:has(input[value=deactivate]) button')]);
-  c = await changes(con);
-  const deact = c.newest;
-  check(/刘洋|S11/.test(c[deact].text), `the deactivation is change ${deact}: ${c[deact].text}`);
-  check((await shows(con, deact, 'applied')).state === 'applied', 'the cabinet applied the deactivation');
-  figures.push(`deactivated at the console -> applied at the cabinet (console shows it): ${Date.now() - t2} ms`);
+  await term.waitForSelector('[data-t=open]');
+  const deact = await personAct(con, 'S11', 'deactivate');
+  check(/刘洋|S11/.test(deact.text), `the deactivation is change ${deact.n}: ${deact.text}`);
+  check((await shows(con, deact.n, 'applied')).state === 'applied', 'the cabinet applied the deactivation');
+  figures.push(`deactivated at the console -> applied at the cabinet (console shows it): ${Date.now() - deact.t} ms`);
   await con.goto(OFFICE + '/estate/people');
   const row = await L.text(con, 'tr[data-person=S11]');
   check(row.includes(CABINET) && /\d{4}-\d\d-\d\d \d\d:\d\d/.test(row) && !row.includes('尚未'),
     'the people page says when the cabinet took the deactivation', row);
   await shot.con('deactivated');
+  await sim('clear-history');
+  await term.tap('[data-t=open]');
+  check(await until(async () => !!(await term.$('[data-t=idle]')), 5000),
+    'S11\'s session ended: the release refused, the terminal back at its idle screen');
+  check((await coilOns('B04')) === 0, 'keycab-sim: B04 stays shut');
+  await shot.term('deactivated-session-ended');
+  await term.tap('[data-t=login-pin]');
+  await term.waitForSelector('.names');
+  check(!(await term.$('[data-t=name-S11]')), 'S11 has left the terminal\'s names');
+  await term.tap('[data-t=back]');
+
+  // activated again, the PIN pad open; deactivated again before the PIN is typed
+  const act = await personAct(con, 'S11', 'activate');
+  check((await shows(con, act.n, 'applied')).state === 'applied', 'S11 activated again at the console: applied');
+  await until(async () => {
+    await term.tap('[data-t=login-pin]');
+    await term.waitForSelector('.names');
+    if (await term.$('[data-t=name-S11]')) return true;
+    await term.tap('[data-t=back]');
+    return false;
+  }, 10000, 200);
+  await term.tap('[data-t=name-S11]');
+  const again = await personAct(con, 'S11', 'deactivate');
+  check((await shows(con, again.n, 'applied')).state === 'applied', 'deactivated again: applied');
   for (const d of '2580') await term.tap(`[data-k="${d}"]`);
   await term.tap('[data-t=pin-ok]');
   await term.waitForSelector('[data-t=refusal]');
   said = await L.text(term, '[data-t=refusal]');
-  check(!(await term.$('[data-t=tile-find]')) && /停用|办公室/.test(said), 'S11\'s PIN refused at the terminal, said why', said);
+  check(!(await term.$('[data-t=tile-find]')) && /停用/.test(said) && /办公室/.test(said),
+    'S11\'s PIN refused at the terminal: deactivated, ask the office', said);
   await shot.term('deactivated-refused');
   await term.tap('[data-t=back]');
   await term.tap('[data-t=back]');
-  await term.tap('[data-t=login-pin]');
-  await term.waitForSelector('[data-t=names], .names');
-  check(!(await term.$('[data-t=name-S11]')), 'S11 has left the terminal\'s names');
-  await term.tap('[data-t=back]');
+  await term.waitForSelector('[data-t=idle]');
 
   console.log('== changes made while the cabinet is offline, applied in order when it is back');
   await shell('kfw-stop');
