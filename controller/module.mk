@@ -214,3 +214,7 @@ TEST_SCRIPTS += tests/controller/t-estate.sh
 # the terminal of a cabinet the office manages: a first sign-in with the
 # office's enrolment code, a deactivated account, the site's settings
 TEST_SCRIPTS += tests/kiosk/t-kiosk-estate.sh
+# the estate feed end to end: keycabd (managed) on keycab-sim, keycab-forward,
+# keyauditd; 200 changes applied once each, in order, through kill -9 of
+# keycab-forward and keyauditd (controller/forward/feed.c)
+TEST_SCRIPTS += tests/forward/t-feed-kill.sh

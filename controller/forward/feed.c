@@ -35,6 +35,8 @@ struct kc_feed_link {
 	int backoff_min_ms, backoff_max_ms, wait_s;
 	unsigned rnd;
 	int64_t position; /* the thread's; -1 unknown */
+	enum feed_state state_seen; /* the thread's copy of state */
+	bool quick; /* the next poll is not held: the office's newest change learnt at once */
 	/* the status */
 	enum feed_state state;
 	int64_t shown_position, last_change, since_ms;
@@ -48,6 +50,7 @@ static void set_state(struct kc_feed_link *f, enum feed_state s, const char *fmt
 {
 	va_list ap;
 
+	f->state_seen = s;
 	pthread_mutex_lock(&f->lock);
 	if (f->state != s)
 		f->since_ms = kc_wall_ms();
@@ -140,8 +143,10 @@ static int feed_position(struct kc_feed_link *f)
 		set_state(f, FEED_ERROR, "keycabd: %s", f->port->err);
 		return -EIO;
 	}
-	if (json_is_true(json_object_get(rep, "ok")) && json_unpack(rep, "{s:I}", "position", &pos) == 0 && pos >= 0)
+	if (json_is_true(json_object_get(rep, "ok")) && json_unpack(rep, "{s:I}", "position", &pos) == 0 && pos >= 0) {
 		f->position = pos;
+		f->quick = true;
+	}
 	else if (strcmp(reply_code(rep), "estate_standalone") == 0 || strcmp(reply_code(rep), "op_unknown") == 0)
 		r = -EPERM; /* a keycabd without the estate's ops is standalone too */
 	else {
@@ -221,15 +226,20 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
 	return n;
 }
 
-/* Cuts a poll short when stopping. */
+/* Cuts a poll short when stopping; a poll the office took (its request
+ * sent: held there) is the link running again. */
 static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
 	struct kc_feed_link *f = user;
+	curl_off_t sent = 0;
 
 	(void)dt;
 	(void)dn;
 	(void)ut;
 	(void)un;
+	if (f->state_seen != FEED_RUNNING && curl_easy_getinfo(f->curl, CURLINFO_PRETRANSFER_TIME_T, &sent) == CURLE_OK &&
+	    sent > 0)
+		set_state(f, FEED_RUNNING, "%s", "");
 	return atomic_load(&f->stopping) ? 1 : 0;
 }
 
@@ -242,7 +252,9 @@ static int feed_get(struct kc_feed_link *f, long *status, json_t **answer)
 	char url[2048], errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode cc;
 
-	snprintf(url, sizeof(url), "%s/api/v1/feed?after=%lld&wait=%d", f->url_base, (long long)f->position, f->wait_s);
+	snprintf(url, sizeof(url), "%s/api/v1/feed?after=%lld&wait=%d", f->url_base, (long long)f->position,
+		 f->quick ? 0 : f->wait_s);
+	f->quick = false;
 	curl_easy_setopt(f->curl, CURLOPT_URL, url);
 	curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, &a);
