@@ -28,6 +28,11 @@ const struct kc_estate_type *kc_estate_type_find(const char *type)
 	return NULL;
 }
 
+const char *kc_estate_str(const struct kc_estate_change *c, const char *name)
+{
+	return json_string_value(json_object_get(c->data, name));
+}
+
 /* The registry ops the office takes over on a managed cabinet. */
 static const char *const office_ops[] = { "person.add", "import", "unit.vacancy" };
 

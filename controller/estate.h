@@ -43,6 +43,9 @@ struct kc_estate_type {
 #include "controller/estate_approval.def"
 #undef KC_ESTATE_TYPE
 
+/* A text member of c's data; NULL when absent or not a text. */
+const char *kc_estate_str(const struct kc_estate_change *c, const char *name);
+
 /* The type named type; NULL for none. */
 const struct kc_estate_type *kc_estate_type_find(const char *type);
 

@@ -13,11 +13,6 @@
 #include "controller/row.h"
 #include "controller/rules_estate.h"
 
-static const char *dstr(const struct kc_estate_change *c, const char *name)
-{
-	return json_string_value(json_object_get(c->data, name));
-}
-
 /* The first column of s's row as text into out ("": no row), s reset.
  * 0 or -EIO. */
 static int text_col(sqlite3_stmt *s, char *out, size_t len)
@@ -46,7 +41,7 @@ static int64_t tag_of(json_t *data)
 int kc_estate_key_set(struct kc_ctl *ctl, const struct kc_estate_change *c, json_t *members, json_t *extra,
 		      struct kc_decision *d)
 {
-	const char *key = dstr(c, "key"), *unit = dstr(c, "unit"), *kind = dstr(c, "kind"), *slot = dstr(c, "slot");
+	const char *key = kc_estate_str(c, "key"), *unit = kc_estate_str(c, "unit"), *kind = kc_estate_str(c, "kind"), *slot = kc_estate_str(c, "slot");
 	char site[64], home_of[64], tag_holder[64];
 	struct kc_estate_key_facts f = { .key = key, .unit = unit, .kind = kind, .slot = slot,
 					 .tag = tag_of(c->data), .slot_home_of = home_of, .tag_of = tag_holder };
@@ -114,7 +109,7 @@ int kc_estate_key_set(struct kc_ctl *ctl, const struct kc_estate_change *c, json
 int kc_estate_key_remove(struct kc_ctl *ctl, const struct kc_estate_change *c, json_t *members, json_t *extra,
 			 struct kc_decision *d)
 {
-	const char *key = dstr(c, "key");
+	const char *key = kc_estate_str(c, "key");
 	struct kc_estate_key_remove_facts f = { .key = key };
 	struct kc_key_info k;
 	int r;

@@ -14,11 +14,6 @@
 #include "controller/rules_estate.h"
 #include "controller/session.h"
 
-static const char *dstr(const struct kc_estate_change *c, const char *name)
-{
-	return json_string_value(json_object_get(c->data, name));
-}
-
 /* Whether person is on the roll: 1, 0 or -EIO. */
 static int person_found(struct kc_ctl *ctl, const char *person)
 {
@@ -63,8 +58,8 @@ static bool card_ok(json_t *data)
 int kc_estate_person_set(struct kc_ctl *ctl, const struct kc_estate_change *c, json_t *members, json_t *extra,
 			 struct kc_decision *d)
 {
-	const char *person = dstr(c, "person"), *name = dstr(c, "name"), *role = dstr(c, "role");
-	const char *phone = dstr(c, "phone"), *dept = dstr(c, "department"), *by = dstr(c, "enrolled_by");
+	const char *person = kc_estate_str(c, "person"), *name = kc_estate_str(c, "name"), *role = kc_estate_str(c, "role");
+	const char *phone = kc_estate_str(c, "phone"), *dept = kc_estate_str(c, "department"), *by = kc_estate_str(c, "enrolled_by");
 	json_t *active = json_object_get(c->data, "active"), *card = json_object_get(c->data, "card_hash");
 	char holder[64];
 	struct kc_estate_person_facts f = { .name = name, .role = role, .department = dept,
@@ -104,7 +99,7 @@ int kc_estate_person_set(struct kc_ctl *ctl, const struct kc_estate_change *c, j
 int kc_estate_person_enrol(struct kc_ctl *ctl, const struct kc_estate_change *c, json_t *members, json_t *extra,
 			   struct kc_decision *d)
 {
-	const char *person = dstr(c, "person"), *hash = dstr(c, "code_hash"), *until_s = dstr(c, "until");
+	const char *person = kc_estate_str(c, "person"), *hash = kc_estate_str(c, "code_hash"), *until_s = kc_estate_str(c, "until");
 	int64_t until;
 	int r;
 
@@ -127,7 +122,7 @@ int kc_estate_person_enrol(struct kc_ctl *ctl, const struct kc_estate_change *c,
 int kc_estate_person_unlock(struct kc_ctl *ctl, const struct kc_estate_change *c, json_t *members,
 			    json_t *extra, struct kc_decision *d)
 {
-	const char *person = dstr(c, "person");
+	const char *person = kc_estate_str(c, "person");
 	int r;
 
 	(void)extra;

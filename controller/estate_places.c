@@ -10,11 +10,6 @@
 #include "controller/row.h"
 #include "controller/rules_estate.h"
 
-static const char *dstr(const struct kc_estate_change *c, const char *name)
-{
-	return json_string_value(json_object_get(c->data, name));
-}
-
 /* Whether site is known: 1, 0 or -EIO. */
 static int site_found(struct kc_ctl *ctl, const char *site)
 {
@@ -27,8 +22,8 @@ static int site_found(struct kc_ctl *ctl, const char *site)
 int kc_estate_site_set(struct kc_ctl *ctl, const struct kc_estate_change *c, json_t *members, json_t *extra,
 		       struct kc_decision *d)
 {
-	const char *site = dstr(c, "site"), *zone = dstr(c, "time_zone");
-	struct kc_estate_site_facts f = { .name = dstr(c, "name"), .age = dstr(c, "age"),
+	const char *site = kc_estate_str(c, "site"), *zone = kc_estate_str(c, "time_zone");
+	struct kc_estate_site_facts f = { .name = kc_estate_str(c, "name"), .age = kc_estate_str(c, "age"),
 					  .zone_ok = !zone || kc_tz_check(zone) == 0 };
 
 	(void)extra;
@@ -48,8 +43,8 @@ int kc_estate_site_set(struct kc_ctl *ctl, const struct kc_estate_change *c, jso
 int kc_estate_unit_set(struct kc_ctl *ctl, const struct kc_estate_change *c, json_t *members, json_t *extra,
 		       struct kc_decision *d)
 {
-	const char *unit = dstr(c, "unit"), *site = dstr(c, "site");
-	const char *building = dstr(c, "building"), *room = dstr(c, "room");
+	const char *unit = kc_estate_str(c, "unit"), *site = kc_estate_str(c, "site");
+	const char *building = kc_estate_str(c, "building"), *room = kc_estate_str(c, "room");
 	json_t *vac = json_object_get(c->data, "vacant"), *ev;
 	struct kc_estate_unit_facts f = { .unit = unit, .site = site };
 	int64_t was = -1;
@@ -88,7 +83,7 @@ int kc_estate_unit_set(struct kc_ctl *ctl, const struct kc_estate_change *c, jso
 int kc_estate_settings_set(struct kc_ctl *ctl, const struct kc_estate_change *c, json_t *members, json_t *extra,
 			   struct kc_decision *d)
 {
-	const char *site = dstr(c, "site");
+	const char *site = kc_estate_str(c, "site");
 	json_t *body;
 	char *text;
 	int r;
