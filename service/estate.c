@@ -348,8 +348,10 @@ static int apply_person(const struct kc_estate_ctx *x, const json_t *m, struct e
 	r = record(x, KC_EVT_OFFICE_ESTATE_PERSON_SAVED, &about, d, o);
 	if (r == 0 && o->code[0]) {
 		kc_time_format(o->until_ms, until, sizeof(until));
-		r = kc_office_append(x->db, KC_EVT_OFFICE_ESTATE_PERSON_ENROL_ISSUED, x->user, &about,
-				     json_pack("{s:s, s:s}", "person", person, "until", until), NULL);
+		d = json_pack("{s:s, s:s}", "person", person, "until", until);
+		r = d ? kc_office_append(x->db, KC_EVT_OFFICE_ESTATE_PERSON_ENROL_ISSUED, x->user, &about, d, NULL)
+		      : -ENOMEM;
+		json_decref(d);
 	}
 	return r;
 }

@@ -133,3 +133,4 @@ TEST_SCRIPTS += tests/service/t-feed.py
 # the estate at the office (service/estate*.c, web_estate*.c): its API and
 # forms route by route and role by role, its fan-out to the cabinets' feeds
 TEST_SCRIPTS += tests/service/t-estate-api.py
+TEST_SCRIPTS += tests/service/t-estate-pages.py

@@ -571,7 +571,7 @@ static int person_row(struct est_page *p, const json_t *e, const json_t *sites, 
 	sbuf_add(p->b, "<tr data-person=\"");
 	sbuf_html(p->b, person);
 	sbuf_add(p->b, "\">");
-	est_td(p, "Name");
+	est_td(p, "Full name");
 	sbuf_html(p->b, est_str(e, "name"));
 	sbuf_add(p->b, " <span class=\"meta\">");
 	sbuf_html(p->b, person);
@@ -622,7 +622,7 @@ static int person_row(struct est_page *p, const json_t *e, const json_t *sites, 
 
 int web_estate_people(struct est_page *p)
 {
-	static const char *const cols[] = { "Name", "Role", "Phone", "Department", "Card", "Sites", "State", "Actions", NULL };
+	static const char *const cols[] = { "Full name", "Role", "Phone", "Department", "Card", "Sites", "State", "Actions", NULL };
 	json_t *people = kc_estate_people(&p->x), *sites = est_site_choices(p);
 	json_t *role_choices = est_word_choices(p, "role", roles, KC_ARRAY_SIZE(roles));
 	const json_t *e;
@@ -641,7 +641,7 @@ int web_estate_people(struct est_page *p)
 			    ET(p, "A field left empty keeps what the person has. A new person gets a one-time enrolment code."));
 		est_form(p, "people", "person", "new");
 		est_input(p, "Code", "person", NULL, "text");
-		est_input(p, "Name", "name", NULL, "text");
+		est_input(p, "Full name", "name", NULL, "text");
 		est_select(p, "Role", "role", role_choices, NULL, true);
 		est_input(p, "Phone", "phone", NULL, "tel");
 		est_input(p, "Department", "department", NULL, "text");
