@@ -99,7 +99,9 @@ json_t *kc_subscribe_request(struct kc_ctl *ctl, struct kc_peer *peer, json_t *r
 }
 
 /* The people who log in with a PIN, for a terminal's name picker: code,
- * name and role only; nobody the office deactivated. */
+ * name and role only; nobody the office deactivated. And "enrolling":
+ * those with an enrolment code from the office not used yet (open or
+ * expired: the terminal's first sign-in says which), the same members. */
 json_t *kc_subscribe_roster(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 {
 	sqlite3_stmt *s = kc_store_q(ctl->st,
@@ -114,6 +116,15 @@ json_t *kc_subscribe_roster(struct kc_ctl *ctl, struct kc_peer *peer, json_t *re
 		return kc_reply_read_failed(ctl->st);
 	rep = kc_reply_ok();
 	json_object_set_new(rep, "people", kc_reply_rows(s));
+	s = kc_store_q(ctl->st,
+		       "SELECT code AS person, name, role FROM people"
+		       " WHERE enrol_code_hash IS NOT NULL AND active = 1 ORDER BY code",
+		       "");
+	if (!s) {
+		json_decref(rep);
+		return kc_reply_read_failed(ctl->st);
+	}
+	json_object_set_new(rep, "enrolling", kc_reply_rows(s));
 	return rep;
 }
 

@@ -33,6 +33,21 @@ static bool enrol_digits(const char *s, size_t n)
 	return strlen(s) == n && strspn(s, "0123456789") == n;
 }
 
+/* A PIN anyone would guess: one digit repeated (1111), or each digit one
+ * more (1234) or one less (9876) than the one before it. */
+static bool enrol_pin_weak(const char *pin)
+{
+	size_t n = strlen(pin);
+	bool same = true, up = true, down = true;
+
+	for (size_t i = 1; i < n; i++) {
+		same &= pin[i] == pin[0];
+		up &= pin[i] == pin[i - 1] + 1;
+		down &= pin[i] == pin[i - 1] - 1;
+	}
+	return n > 1 && (same || up || down);
+}
+
 /* What is wrong with a first sign-in's members, before keycabd is asked:
  * 0 when nothing. */
 static enum kc_msg_code enrol_check(json_t *req)
@@ -57,6 +72,8 @@ static enum kc_msg_code enrol_check(json_t *req)
 	again = json_string_value(json_object_get(req, "pin_again"));
 	if (strlen(pin) != strlen(again) || sodium_memcmp(pin, again, strlen(pin)) != 0)
 		return KCM_kiosk_enrol_pins_differ;
+	if (enrol_pin_weak(pin))
+		return KCM_kiosk_enrol_pin_weak;
 	return 0;
 }
 
@@ -164,6 +181,16 @@ static json_t *settings_sorted(json_t *presets)
 	return out;
 }
 
+/* Whether the office has set the settings of a site of sites. */
+static bool settings_from_office(json_t *sites)
+{
+	json_t *site;
+	size_t i;
+
+	json_array_foreach(sites, i, site) if (!json_is_false(json_object_get(site, "office"))) return true;
+	return false;
+}
+
 /* The sites' settings as the terminal uses them: the phrases of every
  * site, the due-time presets of every site (shortest first), and for
  * each purpose the longest loan any site allows. */
@@ -178,6 +205,8 @@ static json_t *settings_merge(json_t *sites)
 	for (int k = 0; k < KIOSK_PHRASE_KINDS; k++)
 		json_object_set_new(json_object_get(m, "phrases"), kiosk_phrase_kinds[k], json_array());
 	json_array_foreach(sites, i, site) {
+		if (json_is_false(json_object_get(site, "office")))
+			continue; /* the cabinet's own settings: the terminal's serve */
 		for (int k = 0; k < KIOSK_PHRASE_KINDS; k++)
 			settings_union(json_object_get(json_object_get(m, "phrases"), kiosk_phrase_kinds[k]),
 				       json_object_get(json_object_get(site, "phrases"), kiosk_phrase_kinds[k]),
@@ -196,8 +225,9 @@ static json_t *settings_merge(json_t *sites)
 	return m;
 }
 
-/* keycabd's settings, merged, when the office manages this cabinet; NULL
- * when it does not (standalone), or keycabd does not answer (then the
+/* keycabd's settings, merged, when the office manages this cabinet and
+ * has set a site's settings; NULL when it does not (standalone, no site's
+ * settings from the office yet), or keycabd does not answer (then the
  * terminal's own [phrases] and presets serve). */
 static json_t *estate_settings(void)
 {
@@ -215,7 +245,7 @@ static json_t *estate_settings(void)
 	if (json_is_true(json_object_get(rep, "ok")) &&
 	    strcmp(json_string_value(json_object_get(rep, "mode")) ?: "", "managed") == 0) {
 		sites = settings_sites(rep);
-		m = sites ? settings_merge(sites) : NULL;
+		m = sites && settings_from_office(sites) ? settings_merge(sites) : NULL;
 		json_decref(sites);
 	}
 	json_decref(rep);

@@ -67,7 +67,7 @@ browserTest('t-kiosk-estate', async ({ terminal }) => {
 
   /* W01: a wrong code, then the PINs typed differently */
   said = await firstSignIn(page, 'W01', '12345678', '2580', '2580');
-  check(/设置码/.test(said) && !/过期/.test(said), 'a wrong code: said so', said);
+  check(/登记码/.test(said) && !/过期/.test(said), 'a wrong code: said so', said);
   await desk.shot('wrong-code');
   said = await firstSignIn(page, 'W01', '38475610', '2580', '2581');
   check(said.includes('两次输入的新密码不一致'), 'the PINs typed differently: said so', said);

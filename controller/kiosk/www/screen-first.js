@@ -1,6 +1,6 @@
 /* A first sign-in at a cabinet the office manages (首次使用 / 设置密码):
  * the person picks their name among those with an enrolment code
- * waiting (the roster's enrol_pending), types the office's 8-digit code
+ * waiting (the roster's enrolling), types the office's 8-digit code
  * and a new PIN twice on the pad; the kiosk checks the PIN typed the same
  * twice, keycabd checks the code and the PIN (POST /api/enrol), and the
  * person is logged in. A refusal is said in a sentence and changes
@@ -17,9 +17,6 @@ import { padEdit, padKeys } from './screen-login.js';
 var CODE_DIGITS = 8;
 var PIN_MIN = 4;
 var PIN_MAX = 12;
-
-/* Whether a person of the roster has an enrolment code waiting. */
-export function enrolPending(p) { return !!p.enrol_pending; }
 
 /* The step a refusal sends the person back to: the PINs (typed again)
  * when it is about the new PIN, else the code. */
@@ -64,7 +61,7 @@ var STEPS = {
 };
 
 function names(ctx) {
-  var people = S.roster.filter(enrolPending);
+  var people = S.enrolling;
   return [h('h1', { text: t('enrol_title') }),
     people.length ? h('div.names', { 'data-t': 'enrol-names' }, people.map(function (p) {
       return h('button.btn', { type: 'button', 'data-t': 'enrol-name-' + p.person,

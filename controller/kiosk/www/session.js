@@ -10,7 +10,10 @@ import { alarmsLoggedIn, alarmsLoggedOut } from './screen-alarm.js';
 
 /* ---- sessions ---- */
 export function loadRoster() {
-  return api('/api/roster').then(function (rep) { if (rep.ok) S.roster = rep.people || []; return rep; });
+  return api('/api/roster').then(function (rep) {
+    if (rep.ok) { S.roster = rep.people || []; S.enrolling = rep.enrolling || []; }
+    return rep;
+  });
 }
 export function loadOwners() {
   return op('entrustments').then(function (rep) {

@@ -6,7 +6,7 @@ export var S = {
   lang: params.get('lang') === 'en' ? 'en' : 'zh-CN',
   tz: 'Asia/Shanghai',
   idleS: Math.max(15, +(params.get('idle') || 90)), /* the terminal's idle time */
-  user: null, roster: [], owners: {}, up: true, following: true, why: null, storage: null,
+  user: null, roster: [], enrolling: [], owners: {}, up: true, following: true, why: null, storage: null,
   link: undefined, alarmsOpen: 0, catalogue: true,
   cur: null, lastTouch: Date.now(), grants: {}, loanEv: {}, units: {},
   homes: {}, /* each key's own slot, from keycabd's status */
