@@ -184,7 +184,7 @@ L.estateTest('t-estate', async ({ con, term, shot }) => {
   check((await coilOns('B04')) === 0, 'keycab-sim: B04 stays shut');
   await shot.term('deactivated-session-ended');
   await term.tap('[data-t=login-pin]');
-  await term.waitForSelector('.names');
+  await term.waitForSelector('[data-screen=names]', { state: 'attached' });
   check(!(await term.$('[data-t=name-S11]')), 'S11 has left the terminal\'s names');
   await term.tap('[data-t=back]');
 
@@ -193,7 +193,7 @@ L.estateTest('t-estate', async ({ con, term, shot }) => {
   check((await shows(con, act.n, 'applied')).state === 'applied', 'S11 activated again at the console: applied');
   await until(async () => {
     await term.tap('[data-t=login-pin]');
-    await term.waitForSelector('.names');
+    await term.waitForSelector('[data-screen=names]', { state: 'attached' });
     if (await term.$('[data-t=name-S11]')) return true;
     await term.tap('[data-t=back]');
     return false;
