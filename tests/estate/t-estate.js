@@ -223,6 +223,7 @@ L.estateTest('t-estate', async ({ con, term, shot }) => {
   c = await changes(con);
   const offline = [];
   for (let n = before + 1; n <= c.newest; n++) offline.push(n);
+  fs.writeFileSync(path.join(process.env.T, 'offline-changes'), offline.join('\n') + '\n');
   check(offline.length >= 4 && offline.every((n) => c[n] && c[n].state === 'pending'),
     `the ${offline.length} changes made offline show pending at the console`, offline.map((n) => c[n] && c[n].state).join(','));
   await shot.con('offline-pending');

@@ -28,6 +28,7 @@ echo "== the estate made at the office (its JSON API), fed to the cabinet"
 	{ cat "$T/seed.log"; bad "the estate's seed"; kc_finish; }
 wait_for 20 all_applied && ok "the cabinet applied the seed's $(office_last) changes" ||
 	bad "the seed not applied: position $(cab_position) of $(office_last)"
+seeded=$(office_last)
 kiosk_start kiosk "idle_timeout = 5m" || exit 1
 KIOSK=$KPID
 
@@ -42,6 +43,15 @@ act() {
 }
 KIOSK_PAIR=$KPAIR kiosk_node ../estate/t-estate.js
 cat "$T/figures.txt" 2>/dev/null
+
+echo "== the changes made at the console while the cabinet was online: at the cabinet within 2 s"
+clicked=$(sqlite3 "$T/audit.db" "SELECT change, applied_ms - made_ms FROM feed WHERE cabinet = '$CABINET'
+	AND change > $seeded AND change NOT IN ($(paste -sd, "$T/offline-changes" 2>/dev/null || echo 0)) ORDER BY change")
+lat=$(cut -d'|' -f2 <<<"$clicked" | sort -n)
+n=$(grep -c . <<<"$lat")
+if [ "$n" -ge 5 ] && [ "$(tail -n 1 <<<"$lat")" -lt 2000 ]; then
+	ok "$n changes, from the console's save to the cabinet's event: median $(sed -n "$(((n + 1) / 2))p" <<<"$lat") ms, max $(tail -n 1 <<<"$lat") ms"
+else bad "from the console's save to the cabinet's event (change|ms): $(tr '\n' ' ' <<<"$clicked")"; fi
 
 echo "== kill -9 of keycab-forward, then of keyauditd, in the middle of a feed of many changes"
 wait_for 20 all_applied || bad "before the feed: position $(cab_position) of $(office_last)"
