@@ -52,11 +52,6 @@ struct attempt {
 	int64_t service_seq;	/* -1: no answer with a head */
 };
 
-struct resp {
-	char *p;
-	size_t len;
-};
-
 static bool host_is_loopback(const char *h, size_t n)
 {
 	if ((n == 9 && strncasecmp(h, "localhost", 9) == 0) || (n == 5 && strncmp(h, "[::1]", 5) == 0))
@@ -99,13 +94,13 @@ int kc_forward_url_check(const char *url, bool allow_plain_http, char *err, size
 	return -EINVAL;
 }
 
-static size_t on_body(void *data, size_t size, size_t n, void *user)
+size_t kc_forward_answer_add(void *data, size_t size, size_t n, void *user)
 {
-	struct resp *r = user;
+	struct kc_forward_answer *r = user;
 	size_t add = size * n;
 	char *np;
 
-	if (r->len + add > (1u << 20))
+	if (r->len + add > (r->max ? r->max : (size_t)1 << 20))
 		return 0; /* a service answer is small; refuse anything else */
 	np = realloc(r->p, r->len + add + 1);
 	if (!np)
@@ -115,6 +110,18 @@ static size_t on_body(void *data, size_t size, size_t n, void *user)
 	r->len += add;
 	r->p[r->len] = '\0';
 	return add;
+}
+
+void kc_forward_curl_options(CURL *curl, const char *ca_file, curl_xferinfo_callback progress, void *user)
+{
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, kc_forward_answer_add);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress);
+	curl_easy_setopt(curl, CURLOPT_XFERINFODATA, user);
+	if (ca_file)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
 }
 
 /* Records an attempt's outcome (a NULL a: only the counts); news of the
@@ -212,15 +219,8 @@ static int curl_setup(struct kc_forwarder *f)
 	if (!f->curl)
 		return -ENOMEM;
 	curl_easy_setopt(f->curl, CURLOPT_URL, f->url);
-	curl_easy_setopt(f->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(f->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(f->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(f->curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(f->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(f->curl, CURLOPT_XFERINFODATA, f);
+	kc_forward_curl_options(f->curl, f->ca_file, on_progress, f);
 	curl_easy_setopt(f->curl, CURLOPT_MAXAGE_CONN, (long)(f->idle_close_ms + 999) / 1000);
-	if (f->ca_file)
-		curl_easy_setopt(f->curl, CURLOPT_CAINFO, f->ca_file);
 	return 0;
 }
 
@@ -231,7 +231,7 @@ static int post(struct kc_forwarder *f, const char *body, long timeout_ms, long 
 		struct attempt *a)
 {
 	struct curl_slist *hdrs = NULL;
-	struct resp resp = { NULL, 0 };
+	struct kc_forward_answer resp = { NULL, 0, 0 };
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode cc;
 

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <curl/curl.h>
 
 #include "controller/link.h"
 #include "controller/outbox.h"
@@ -79,6 +80,21 @@ int kc_forward_url_check(const char *url, bool allow_plain_http, char *err, size
  * cfg are copied. NULL + message in err on failure. */
 struct kc_forwarder *kc_forwarder_start(const struct kc_outbox_port *port, const struct kc_forward_config *cfg,
 					char *err, size_t errlen);
+/* What the links to keyauditd (this forwarder, keycab-forward's estate
+ * feed) share of libcurl: an answer read into memory (at most max
+ * bytes, 1 MiB when 0; kc_forward_answer_add is the write callback, its
+ * user a struct kc_forward_answer), and a handle's options: no signals, http and https
+ * only, the answer into memory, progress calls to progress(user) (a
+ * transfer stops when it returns nonzero), the CA file (NULL: the
+ * system's). */
+struct kc_forward_answer {
+	char *p; /* NUL-terminated; NULL: nothing came */
+	size_t len;
+	size_t max;
+};
+size_t kc_forward_answer_add(void *data, size_t size, size_t n, void *user);
+void kc_forward_curl_options(CURL *curl, const char *ca_file, curl_xferinfo_callback progress, void *user);
+
 /* New rows in the outbox: send now (thread-safe, cheap: an eventfd write). */
 void kc_forwarder_kick(struct kc_forwarder *f);
 /* Joins the thread; NULL ok. */

@@ -15,11 +15,13 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "controller/forward.h"
 
 #define WAIT_DEFAULT_S 25
 /* a held poll's answer is late this long past its wait: the office is gone */
 #define POLL_SLACK_MS 15000
-#define ANSWER_MAX (8 << 20)
+/* 100 changes, each up to a settings.set with its phrases */
+#define ANSWER_MAX ((size_t)16 << 20)
 
 enum feed_state { FEED_STARTING, FEED_RUNNING, FEED_OFFLINE, FEED_ERROR, FEED_STANDALONE };
 static const char *const state_names[] = { "starting", "running", "offline", "error", "standalone" };
@@ -203,29 +205,6 @@ static int feed_apply(struct kc_feed_link *f, const json_t *change)
 
 /* ---- the office: GET /api/v1/feed ---- */
 
-struct answer {
-	char *p;
-	size_t n;
-};
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
-{
-	struct answer *a = user;
-	size_t n = size * nmemb;
-	char *np;
-
-	if (a->n + n > ANSWER_MAX)
-		return 0;
-	np = realloc(a->p, a->n + n + 1);
-	if (!np)
-		return 0;
-	memcpy(np + a->n, data, n);
-	a->p = np;
-	a->n += n;
-	a->p[a->n] = '\0';
-	return n;
-}
-
 /* Cuts a poll short when stopping; a poll the office took (its request
  * sent: held there) is the link running again. */
 static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
@@ -248,7 +227,7 @@ static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, 
 static int feed_get(struct kc_feed_link *f, long *status, json_t **answer)
 {
 	struct curl_slist *hdrs = curl_slist_append(NULL, f->auth);
-	struct answer a = { NULL, 0 };
+	struct kc_forward_answer a = { NULL, 0, ANSWER_MAX };
 	char url[2048], errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode cc;
 
@@ -408,15 +387,8 @@ struct kc_feed_link *kc_feed_link_start(struct kc_fwd_port *port, const struct k
 		return NULL;
 	}
 	sprintf(f->auth, "Authorization: Bearer %s", cfg->token);
-	curl_easy_setopt(f->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(f->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(f->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(f->curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(f->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(f->curl, CURLOPT_XFERINFODATA, f);
+	kc_forward_curl_options(f->curl, f->ca_file, on_progress, f);
 	curl_easy_setopt(f->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-	if (f->ca_file)
-		curl_easy_setopt(f->curl, CURLOPT_CAINFO, f->ca_file);
 	r = pthread_create(&f->thread, NULL, feed_main, f);
 	if (r != 0) {
 		link_free(f);
