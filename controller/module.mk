@@ -218,3 +218,8 @@ TEST_SCRIPTS += tests/kiosk/t-kiosk-estate.sh
 # keyauditd; 200 changes applied once each, in order, through kill -9 of
 # keycab-forward and keyauditd (controller/forward/feed.c)
 TEST_SCRIPTS += tests/forward/t-feed-kill.sh
+# the estate's rules on facts alone, linked without the store
+TEST_PROGRAMS += t-ctl-estate
+t-ctl-estate_SRCS := tests/controller/t-ctl-estate.c controller/rules.c controller/rules_estate.c \
+	controller/words.c controller/rules_access.c
+t-ctl-estate_LIBS := common

@@ -478,6 +478,17 @@ def scenario_move():
     check(rep.get("ok") is True and rep.get("slot") == "C08", "K-HY-2-109 released at C08", rep)
     check(wait(lambda: "on" in coil("C08")), "  ... C08's coil on at the sim (%s)" % coil("C08"))
     check("on" not in coil("C06"), "  ... C06's coil stays off")
+    # a key with a history (K-HY-1-104's loan) removed: its row stays for
+    # the loan, out of custody, its slot free
+    sim("insert A08 %d" % 0x1008)
+    check(wait(lambda: q("SELECT state FROM keys WHERE code = 'K-HY-1-104'") == [("in",)]), "K-HY-1-104 back in A08")
+    ev = applied(apply("key.remove", {"key": "K-HY-1-104"}), "key.remove", "key.remove of K-HY-1-104 (a loan names it)")
+    check(q("SELECT state, slot, tag, home_slot FROM keys WHERE code = 'K-HY-1-104'")
+          == [("collected", None, 0, "removed:K-HY-1-104")] and ev.get("slot") == "A08",
+          "  ... kept for its loan as collected, A08 and its tag free", ev)
+    rep = ask({"op": "release", "session": s, "key": "K-HY-1-104", "purpose": "inspection", "borrower": "E01",
+               "due_in_s": 3600})
+    check(rep.get("ok") is False, "  ... no release of it any more (%s)" % rep.get("code"), rep)
 
 
 def scenario_settings():
