@@ -75,6 +75,11 @@ browserTest('t-kiosk-estate', async ({ terminal }) => {
   await desk.shot('pins-differ');
   await shell('unchanged-W01');
 
+  /* a PIN anyone would guess */
+  said = await firstSignIn(page, 'W01', '38475610', '1234', '1234');
+  check(said.includes('太容易被猜到') && !!(await page.$('[data-t=enrol-pin]')), 'a PIN anyone would guess: said so, back at the new PIN', said);
+  await desk.shot('weak-pin');
+
   /* the office's code and a new PIN: logged in */
   said = await firstSignIn(page, 'W01', '38475610', '2580', '2580');
   check(said === '', 'the first sign-in with the office\'s code: logged in', said);
@@ -90,6 +95,16 @@ browserTest('t-kiosk-estate', async ({ terminal }) => {
   check(!after.includes('W01'), 'W01 is no longer among those with a code waiting: ' + after.join(','));
   await page.tap('[data-t=back]');
   check(await loginPin(desk, 'W01', '2580'), 'W01 logs in with the PIN set at the terminal');
+
+  /* the due-time presets of the site's settings, within the longest
+   * inspection the office allows (1 day) */
+  await page.tap('[data-t=tile-inspection]');
+  await page.tap('[data-t=key-K-HY-1-101]');
+  await page.tap('[data-t=name-W01]');
+  await page.waitForSelector('[data-t=due]');
+  const due = await page.$$eval('[data-t=due] button', (b) => b.map((e) => `${e.dataset.t}=${e.textContent}`).join(' | '));
+  check(due === 'due-s3600=1 小时后 | due-s7200=2 小时后 | due-s86400=1 天后', 'an inspection\'s due times are the office\'s presets: ' + due);
+  await desk.shot('office-due-presets');
   await page.tap('[data-t=logout]');
 
   /* W03 signs in, then the office deactivates them while their name is
@@ -104,7 +119,8 @@ browserTest('t-kiosk-estate', async ({ terminal }) => {
   await page.tap('[data-t=pin-ok]');
   await page.waitForSelector('[data-t=refusal]');
   said = await text(page, '[data-t=refusal]');
-  check(said.includes('联系办公室') && !(await page.$('[data-t=tile-find]')), 'the deactivated person refused, told to ask the office', said);
+  check(said.includes('已停用') && (await text(page, '[data-t=refusal-advice]')).includes('请联系办公室') &&
+    !(await page.$('[data-t=tile-find]')), 'the deactivated person refused, told to ask the office', said);
   await desk.shot('deactivated');
   await page.tap('[data-t=back]');
   await page.tap('[data-t=back]');

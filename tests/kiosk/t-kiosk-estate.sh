@@ -70,7 +70,7 @@ settings() { # settings PHRASE...: the site's settings with these problem/alarm 
 }
 
 applied site.set '{"site": "HY", "name": "和园小区", "age": "new", "time_zone": "Asia/Shanghai"}'
-applied unit.set '{"unit": "HY-1-101", "site": "HY", "building": "1栋", "room": "101", "vacant": true}'
+applied unit.set '{"unit": "HY-1-101", "site": "HY", "building": "1", "room": "101", "vacant": true}'
 applied key.set '{"key": "K-HY-1-101", "unit": "HY-1-101", "kind": "vacant", "slot": "A01", "tag": 4097}'
 person() { # person CODE NAME ROLE [ACTIVE]
 	applied person.set "{\"person\": \"$1\", \"name\": \"$2\", \"role\": \"$3\", \"phone\": \"13800001234\",

@@ -60,6 +60,9 @@ export function refusal(rep, heading) {
   var extra = typeof rep.extra === 'function' ? rep.extra() : rep.extra;
   if (extra) add(box, h('div', { text: extra, 'data-t': 'refusal-extra' }));
   add(box, h('div', { 'data-t': 'refusal-msg', text: said(rep) }));
+  /* what to do about it (a deactivated account: ask the office) */
+  var advice = typeof rep.advice === 'function' ? rep.advice() : rep.advice;
+  if (advice) add(box, h('div', { text: advice, 'data-t': 'refusal-advice' }));
   var miss = (rep.missing_text && rep.missing_text[S.lang]) || rep.missing || [];
   if (miss.length)
     add(box, h('div.miss', { 'data-t': 'refusal-missing', text: t('missing') + ' ' + miss.join(t('list_sep')) }));

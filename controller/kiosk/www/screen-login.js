@@ -75,7 +75,7 @@ export function inactive(rep) {
 }
 export function loginRefusal(rep) {
   var p = lockParams(rep);
-  if (inactive(rep)) { rep.extra = function () { return t('inactive_advice'); }; return rep; }
+  if (inactive(rep)) { rep.advice = function () { return t('inactive_advice'); }; return rep; }
   if (rep.retry_after_s) rep.extra = function () { return t('wait_left', { t: fmtLeft(rep.retry_after_s) }); };
   if (!p) return rep;
   var until = String(p.until), end = null;
