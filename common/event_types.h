@@ -40,6 +40,8 @@ enum kc_event_use { KC_EVT_LOG_ONLY, KC_EVT_DERIVED };
 	X(HANDOVER_STARTED, "handover.started", KC_EVT_DERIVED)            \
 	X(HANDOVER_CONFIRMED, "handover.confirmed", KC_EVT_DERIVED)        \
 	X(HANDOVER_REVIEWED, "handover.reviewed", KC_EVT_DERIVED)          \
+	X(APPROVAL_ASKED, "approval.asked", KC_EVT_DERIVED)                \
+	X(APPROVAL_CANCELLED, "approval.cancelled", KC_EVT_DERIVED)        \
 	/* notices, alarms, hardware */                                    \
 	X(NOTICE_DUE, "notice.due", KC_EVT_DERIVED)                        \
 	X(ALARM_RAISED, "alarm.raised", KC_EVT_DERIVED)                    \
@@ -57,6 +59,8 @@ enum kc_event_use { KC_EVT_LOG_ONLY, KC_EVT_DERIVED };
 	X(OFFICE_HANDOVER_REVIEWED, "office.handover_reviewed", KC_EVT_DERIVED) \
 	X(OFFICE_PROBLEM_FORWARDED, "office.problem_forwarded", KC_EVT_DERIVED) \
 	X(OFFICE_PROBLEM_RESOLVED, "office.problem_resolved", KC_EVT_DERIVED) \
+	X(OFFICE_APPROVAL_GRANTED, "office.approval_granted", KC_EVT_DERIVED) \
+	X(OFFICE_APPROVAL_REFUSED, "office.approval_refused", KC_EVT_DERIVED) \
 	/* an admin's acts on office accounts (service/accounts.c) */       \
 	X(OFFICE_ACCOUNT_CREATED, "office.account_created", KC_EVT_LOG_ONLY) \
 	X(OFFICE_ACCOUNT_DISABLED, "office.account_disabled", KC_EVT_LOG_ONLY) \

@@ -35,10 +35,11 @@ static const struct row_spec letter_spec = {
 	     INT(kc_letter_facts, valid_from), INT(kc_letter_facts, valid_to), INT(kc_letter_facts, confirmed_ms)),
 };
 static const struct row_spec approval_spec = {
-	"SELECT key, valid_from, valid_to, coalesce(used_loan, 0), manager FROM approvals"
-	" WHERE id = ? AND method = 'issued'", false,
+	"SELECT key, valid_from, valid_to, coalesce(used_loan, 0), manager, method, coalesce(asker, '')"
+	" FROM approvals WHERE id = ? AND method IN ('issued', 'remote')", false,
 	COLS(TEXT(kc_approval_facts, key), INT(kc_approval_facts, valid_from), INT(kc_approval_facts, valid_to),
-	     INT(kc_approval_facts, used_loan), TEXT(kc_approval_facts, manager)),
+	     INT(kc_approval_facts, used_loan), TEXT(kc_approval_facts, manager), TEXT(kc_approval_facts, method),
+	     TEXT(kc_approval_facts, asker)),
 };
 static const struct row_spec id_loan_spec = {
 	"SELECT l.state, l.key, coalesce(i.released_ms, 0) FROM ids_held i JOIN loans l ON l.id = i.loan"

@@ -9,7 +9,8 @@
 
 int kc_entrustment_open(struct kc_db *db, const char *key, struct kc_entrustment_facts *out);
 int kc_letter_get(struct kc_db *db, int64_t id, struct kc_letter_facts *out);
-/* An approval issued beforehand (method 'issued'). */
+/* An approval given beforehand: issued at the cabinet (method 'issued')
+ * or from the office for one asker's request (method 'remote'). */
 int kc_approval_issued(struct kc_db *db, int64_t id, struct kc_approval_facts *out);
 /* The ID held for loan, with the loan's state and key (not its key's row). */
 int kc_id_loan_get(struct kc_db *db, int64_t loan, struct kc_id_loan_facts *out);

@@ -10,7 +10,8 @@ controller_SRCS := controller/store.c controller/conf.c controller/rules.c \
 	controller/rules_release.c controller/facts.c controller/keys.c controller/people.c controller/custody.c \
 	controller/rules_access.c controller/hwread.c controller/words.c \
 	controller/phones.c \
-	controller/rules_intake.c controller/intake.c controller/intake_wait.c controller/hashkey.c
+	controller/rules_intake.c controller/intake.c controller/intake_wait.c controller/hashkey.c \
+	controller/estate_approval.c
 
 PROGRAMS += keycabd
 keycabd_SRCS := controller/main.c
@@ -223,3 +224,6 @@ TEST_PROGRAMS += t-ctl-estate
 t-ctl-estate_SRCS := tests/controller/t-ctl-estate.c controller/rules.c controller/rules_estate.c \
 	controller/words.c controller/rules_access.c
 t-ctl-estate_LIBS := common
+# a manager's approval from the office, the cabinet's end (controller/estate_approval.c)
+TEST_SCRIPTS += tests/controller/t-approval-remote.sh
+TEST_SCRIPTS += tests/kiosk/t-kiosk-remote.sh

@@ -258,12 +258,21 @@ static const struct {
 	{ "approvals",
 	  "SELECT id AS approval, key, manager, method, valid_from AS valid_from_ms,"
 	  " valid_to AS valid_to_ms,"
-	  " used_loan FROM approvals ORDER BY id",
+	  " used_loan, request, asker FROM approvals ORDER BY id",
 	  NULL },
 	{ "units",
 	  "SELECT u.code AS unit, u.site, s.name AS site_name, u.building, u.room, u.vacant"
 	  " FROM units u JOIN sites s ON s.code = u.site ORDER BY u.site, u.building, u.room, u.code",
 	  NULL },
+	{ "approval_requests",
+	  "SELECT r.id AS request, r.key, r.asker, r.manager, m.name AS manager_name, r.reason,"
+	  " r.asked_ms, r.state, r.answered_ms, r.refusal, r.approval, a.valid_to AS valid_to_ms"
+	  " FROM approval_requests r JOIN people m ON m.code = r.manager"
+	  " LEFT JOIN approvals a ON a.id = r.approval WHERE r.state = 'pending' ORDER BY r.id",
+	  "SELECT r.id AS request, r.key, r.asker, r.manager, m.name AS manager_name, r.reason,"
+	  " r.asked_ms, r.state, r.answered_ms, r.refusal, r.approval, a.valid_to AS valid_to_ms"
+	  " FROM approval_requests r JOIN people m ON m.code = r.manager"
+	  " LEFT JOIN approvals a ON a.id = r.approval ORDER BY r.id" },
 };
 
 json_t *kc_reads_list(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)

@@ -102,6 +102,8 @@ struct kc_letter_facts {
 struct kc_approval_facts {
 	bool found;
 	char key[64], manager[64];
+	char method[24]; /* issued, remote */
+	char asker[64];  /* remote: the clerk who asked, the only one it serves */
 	int64_t valid_from, valid_to, used_loan;
 };
 /* Rule 10: what the slot layer says of a slot. */

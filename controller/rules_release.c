@@ -204,7 +204,8 @@ static void check_four_eyes(const char *op, const char *approver, const struct k
 	kc_decision_missing(d, "a second person's approval");
 }
 
-/* Rule 4: an approval issued beforehand for this key, unused, valid now. */
+/* Rule 4: an approval given beforehand for this key, unused, valid now,
+ * and a remote one only for the clerk who asked for it. */
 static void check_issued(const struct kc_release_req *req, const struct kc_release_facts *f,
 			 int64_t now, struct kc_decision *d)
 {
@@ -229,9 +230,13 @@ static void check_issued(const struct kc_release_req *req, const struct kc_relea
 		kc_decision_refuse(d, 4, KCM_approval_not_valid_now, "{s:I, s:s, s:s}", "approval",
 				   (json_int_t)req->approval, "from", from, "to", to);
 		kc_decision_missing(d, "manager's approval valid now");
+	} else if (a->asker[0] && (!req->operator_code || strcmp(a->asker, req->operator_code) != 0)) {
+		kc_decision_refuse(d, 4, KCM_approval_other_asker, "{s:I, s:s}", "approval",
+				   (json_int_t)req->approval, "asker", a->asker);
+		kc_decision_missing(d, "manager's approval");
 	} else {
 		d->approval = req->approval;
-		kc_strlcpy(d->approval_method, "issued", sizeof(d->approval_method));
+		kc_strlcpy(d->approval_method, a->method, sizeof(d->approval_method));
 		check_four_eyes(req->operator_code, a->manager, f, d);
 	}
 }

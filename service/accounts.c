@@ -13,7 +13,7 @@ json_t *kc_account_list(struct kc_db *db, int64_t now_ms)
 {
 	sqlite3_stmt *st = kc_db_stmt(db, "SELECT u.name, u.role, u.disabled_ms IS NOT NULL, u.created_ms,"
 					  " (SELECT json_group_array(s.site) FROM (SELECT site FROM user_sites"
-					  "  WHERE user = u.name ORDER BY site) s) FROM users u ORDER BY u.name");
+					  "  WHERE user = u.name ORDER BY site) s), u.person FROM users u ORDER BY u.name");
 	json_t *out = json_array();
 	int rc;
 
@@ -25,12 +25,13 @@ json_t *kc_account_list(struct kc_db *db, int64_t now_ms)
 		const char *name = (const char *)sqlite3_column_text(st, 0);
 		json_t *sites = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
 
-		json_array_append_new(out, json_pack("{s:s, s:s, s:b, s:I, s:o, s:i}", "name", name, "role",
+		json_array_append_new(out, json_pack("{s:s, s:s, s:b, s:I, s:o, s:i, s:s?}", "name", name, "role",
 						     (const char *)sqlite3_column_text(st, 1), "disabled",
 						     sqlite3_column_int(st, 2), "created",
 						     (json_int_t)sqlite3_column_int64(st, 3), "sites",
 						     sites ? sites : json_array(), "locked_s",
-						     kc_auth_login_locked(name, now_ms)));
+						     kc_auth_login_locked(name, now_ms), "person",
+						     (const char *)sqlite3_column_text(st, 5)));
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -141,10 +142,11 @@ static int sites_write(struct kc_db *db, const char *name, const json_t *sites)
 }
 
 int kc_account_create(struct kc_db *db, const char *by, const char *name, enum kc_role role, const char *password,
-		      const json_t *sites)
+		      const json_t *sites, const char *person)
 {
 	char hash[KC_PWHASH_LEN];
-	json_t *d = json_pack("{s:s, s:s, s:O}", "account", name, "role", kc_auth_role_name(role), "sites", sites);
+	json_t *d = json_pack("{s:s, s:s, s:O, s:s*}", "account", name, "role", kc_auth_role_name(role), "sites", sites,
+			      "person", person);
 	int r;
 
 	if (!d || kc_auth_password_hash(password, hash) < 0) {
@@ -155,8 +157,8 @@ int kc_account_create(struct kc_db *db, const char *by, const char *name, enum k
 		json_decref(d);
 		return -EIO;
 	}
-	r = kc_db_x(db, "INSERT INTO users (name, role, pw_hash, created_ms) VALUES (?, ?, ?, ?)", "sssI", name,
-		    kc_auth_role_name(role), hash, kc_wall_ms());
+	r = kc_db_x(db, "INSERT INTO users (name, role, pw_hash, created_ms, person) VALUES (?, ?, ?, ?, ?)", "sssIs",
+		    name, kc_auth_role_name(role), hash, kc_wall_ms(), person);
 	if (r == 0)
 		r = sites_write(db, name, sites);
 	if (r == 0)

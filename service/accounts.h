@@ -29,9 +29,10 @@ json_t *kc_account_site_choices(struct kc_db *db);
 int kc_account_sites_check(struct kc_db *db, const json_t *sites, const char **bad);
 
 /* A new account with its sites (checked first: kc_auth_name_check,
- * kc_auth_password_check, kc_account_sites_check). 0, -EEXIST, -EIO. */
+ * kc_auth_password_check, kc_account_sites_check) and, for a manager, the
+ * person code it is on the cabinets (NULL: none). 0, -EEXIST, -EIO. */
 int kc_account_create(struct kc_db *db, const char *by, const char *name, enum kc_role role, const char *password,
-		      const json_t *sites);
+		      const json_t *sites, const char *person);
 /* Disables (ending the account's sessions and unused reset codes) or
  * enables an account. 0, -ENOENT, -EBUSY (the last enabled admin), -EIO. */
 int kc_account_set_disabled(struct kc_db *db, const char *by, const char *name, bool disabled);

@@ -8,20 +8,27 @@
 #include "common/pdata.h"
 #include "common/util.h"
 
+/* Each role's word, by enum kc_role. */
+static const char *const role_names[] = {
+	[KC_ROLE_NONE] = "none",
+	[KC_ROLE_SUPERVISOR] = "supervisor",
+	[KC_ROLE_ADMIN] = "admin",
+	[KC_ROLE_MANAGER] = "manager",
+};
+
 int kc_auth_role_parse(const char *s, enum kc_role *out)
 {
-	if (s && strcmp(s, "supervisor") == 0)
-		*out = KC_ROLE_SUPERVISOR;
-	else if (s && strcmp(s, "admin") == 0)
-		*out = KC_ROLE_ADMIN;
-	else
-		return -EINVAL;
-	return 0;
+	for (size_t i = KC_ROLE_SUPERVISOR; s && i < KC_ARRAY_SIZE(role_names); i++)
+		if (strcmp(s, role_names[i]) == 0) {
+			*out = (enum kc_role)i;
+			return 0;
+		}
+	return -EINVAL;
 }
 
 const char *kc_auth_role_name(enum kc_role r)
 {
-	return r == KC_ROLE_ADMIN ? "admin" : r == KC_ROLE_SUPERVISOR ? "supervisor" : "none";
+	return (unsigned)r < KC_ARRAY_SIZE(role_names) ? role_names[r] : role_names[KC_ROLE_NONE];
 }
 
 int kc_auth_name_check(const char *s)

@@ -13,7 +13,9 @@
 #define KC_TOKEN_LEN (2 * KC_TOKEN_BYTES + 1)
 #define KC_NAME_MAX 64
 
-enum kc_role { KC_ROLE_NONE, KC_ROLE_SUPERVISOR, KC_ROLE_ADMIN };
+/* manager: an account that answers the approval requests addressed to
+ * its cabinet person (users.person; service/approvals.h) */
+enum kc_role { KC_ROLE_NONE, KC_ROLE_SUPERVISOR, KC_ROLE_ADMIN, KC_ROLE_MANAGER };
 
 int kc_auth_role_parse(const char *s, enum kc_role *out);
 const char *kc_auth_role_name(enum kc_role r);

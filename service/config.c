@@ -44,6 +44,7 @@ int kc_config_defaults(struct kc_audit_config *cfg)
 		return -ENOMEM;
 	cfg->offline_after_s = 900;
 	cfg->enrol_code_valid_s = 72 * 3600;
+	cfg->approval_valid_ms = INT64_C(30) * 60 * 1000;
 	cfg->daily_summary_min = -1;
 	cfg->feed_wait_max_s = 30;
 	cfg->feed_held_max = 20000;
@@ -174,6 +175,18 @@ static int set_daily_summary(struct kc_audit_config *cfg, const char *key, const
 		return -EINVAL;
 	}
 	cfg->daily_summary_min = h * 60 + m;
+	return 0;
+}
+
+/* [estate] approval_valid: 1 minute to 24 hours. */
+static int set_approval_valid(struct kc_audit_config *cfg, const char *key, const char *value, char *err,
+			      size_t errlen)
+{
+	(void)key;
+	if (kc_parse_duration(value, INT64_C(60) * 1000, INT64_C(24) * 3600 * 1000, &cfg->approval_valid_ms) < 0) {
+		snprintf(err, errlen, "\"%s\" is not a duration from 1m to 24h (e.g. 30m)", value);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -328,6 +341,7 @@ static const struct kc_config_key config_keys[] = {
 	CINT("estate", "feed_held_max", feed_held_max, 1, 1000000),
 	CFILE("estate", "card_key_file", card_key_file, "file name"),
 	CFUNC("estate", "enrol_code_valid", set_enrol_code_valid),
+	CFUNC("estate", "approval_valid", set_approval_valid),
 };
 
 const struct kc_config_key *kc_config_keys(size_t *n)

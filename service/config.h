@@ -3,6 +3,7 @@
 #ifndef KC_SERVICE_CONFIG_H
 #define KC_SERVICE_CONFIG_H
 #include <stddef.h>
+#include <stdint.h>
 
 #include "service/channel.h"
 #include "service/notice.h"
@@ -49,6 +50,7 @@ struct kc_audit_config {
 	int feed_held_max;	/* [estate] feed_held_max: polls held at once; more get 503 */
 	char *card_key_file;	/* [estate] the estate's card key: cards typed at the office hashed with it */
 	int enrol_code_valid_s;	/* [estate] enrol_code_valid: how long a new person's enrolment code works */
+	int64_t approval_valid_ms; /* [estate] approval_valid: how long a manager's approval holds */
 };
 
 #define KC_ESTATE_MAX 200 /* [report] estate, bytes */

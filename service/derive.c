@@ -346,6 +346,41 @@ static int derive_office_problem_resolved(struct ctx *c)
 		   "ddeTd", "cabinet", "inspection", "actor", "note");
 }
 
+/* A clerk's request for a manager's approval (service/approvals.c); a
+ * request seen again (an event sent twice) is kept as first derived. */
+static int derive_approval_asked(struct ctx *c)
+{
+	return run(c,
+		   "INSERT OR IGNORE INTO approval_requests (cabinet, request, asked_ms, asker, manager, key, unit,"
+		   " site, reason) VALUES (?,?,?,?,?,?,?,?,?)",
+		   "edTedeeed", "cabinet", "request", "actor", "manager", "key", "unit", "site", "reason");
+}
+
+static int derive_approval_cancelled(struct ctx *c)
+{
+	return run(c,
+		   "UPDATE approval_requests SET state = 'cancelled', answered_ms = ?"
+		   " WHERE cabinet = ? AND request = ? AND state = 'pending'",
+		   "Ted", "cabinet", "request");
+}
+
+/* office chain: data names the request by its cabinet */
+static int derive_office_approval_granted(struct ctx *c)
+{
+	return run(c,
+		   "UPDATE approval_requests SET state = 'granted', answered_by = ?, answered_ms = ?, valid_to_ms = ?"
+		   " WHERE cabinet = ? AND request = ? AND state = 'pending'",
+		   "eTtdd", "actor", "valid_to", "cabinet", "request");
+}
+
+static int derive_office_approval_refused(struct ctx *c)
+{
+	return run(c,
+		   "UPDATE approval_requests SET state = 'refused', answered_by = ?, answered_ms = ?, refusal = ?"
+		   " WHERE cabinet = ? AND request = ? AND state = 'pending'",
+		   "eTddd", "actor", "reason", "cabinet", "request");
+}
+
 static int derive_notice_due(struct ctx *c)
 {
 	const char *stage = json_string_value(json_object_get(c->data, "stage"));
@@ -465,6 +500,10 @@ static const derive_fn derive_by_type[KC_EVT_COUNT] = {
 	[KC_EVT_OFFICE_PROBLEM_RESOLVED] = derive_office_problem_resolved,
 	[KC_EVT_ESTATE_APPLIED] = derive_estate,
 	[KC_EVT_ESTATE_REFUSED] = derive_estate,
+	[KC_EVT_APPROVAL_ASKED] = derive_approval_asked,
+	[KC_EVT_APPROVAL_CANCELLED] = derive_approval_cancelled,
+	[KC_EVT_OFFICE_APPROVAL_GRANTED] = derive_office_approval_granted,
+	[KC_EVT_OFFICE_APPROVAL_REFUSED] = derive_office_approval_refused,
 };
 
 bool kc_derive_has(enum kc_event_type t)

@@ -205,6 +205,9 @@ enum MHD_Result http_web_accounts(struct call *k);
 enum MHD_Result http_web_accounts_act(struct call *k);
 enum MHD_Result http_web_reset_form(struct call *k);
 enum MHD_Result http_web_reset(struct call *k);
+/* web_approvals.c: the manager's /approvals page and its answers */
+enum MHD_Result http_web_approvals(struct call *k);
+enum MHD_Result http_web_approvals_act(struct call *k);
 /* web_dashboard.c: / and /dashboard... */
 enum MHD_Result http_web_dashboard(struct call *k);
 /* export_http.c: /export/<report>.csv and .xlsx, the whole filtered report */

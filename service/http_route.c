@@ -80,6 +80,8 @@ static const struct route routes[] = {
 	{ M_GET, ROUTE_BEARER, "/api/v1/feed", false, BODY_NONE, http_api_feed },
 	{ M_ANY, ROUTE_USER, "/api/v1/estate/", true, BODY_DATA, http_api_estate },
 	{ M_ANY, ROUTE_USER, "/estate/", true, BODY_DATA, http_web_estate },
+	{ M_GET, ROUTE_USER, "/approvals", false, BODY_NONE, http_web_approvals },
+	{ M_POST, ROUTE_USER, "/approvals", false, BODY_DATA, http_web_approvals_act },
 	{ M_ANY, ROUTE_USER, "", true, BODY_DATA, route_not_found },
 };
 

@@ -236,7 +236,7 @@ static int cmd_add_user(struct kc_audit_config *cfg, int argc, char **argv)
 
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
-		if (o != 'r' || kc_auth_role_parse(optarg, &role) < 0) {
+		if (o != 'r' || kc_auth_role_parse(optarg, &role) < 0 || role == KC_ROLE_MANAGER) {
 			fprintf(stderr, "keyauditd add-user: --role must be supervisor or admin\n");
 			return 2;
 		}

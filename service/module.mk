@@ -134,3 +134,5 @@ TEST_SCRIPTS += tests/service/t-feed.py
 # forms route by route and role by role, its fan-out to the cabinets' feeds
 TEST_SCRIPTS += tests/service/t-estate-api.py
 TEST_SCRIPTS += tests/service/t-estate-pages.py
+# a manager's approval from the office: requests, manager accounts, the phone page (service/approvals.c, web_approvals.c)
+TEST_SCRIPTS += tests/service/t-approvals.py

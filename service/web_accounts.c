@@ -19,6 +19,7 @@
 /* A POSTed form of the accounts page. */
 struct acct_form {
 	char action[16], user[KC_NAME_MAX + 2], role[16], password[KC_AUTH_PASSWORD_MAX + 2];
+	char person[KC_NAME_MAX + 2]; /* a manager's person code on the cabinets */
 	json_t *sites; /* the "site" values */
 	bool has_user, has_role, has_password;
 };
@@ -52,6 +53,8 @@ static void form_read(const struct req *rq, struct acct_form *f)
 	f->has_user = http_request_form(b, rq->len, "user", f->user, sizeof(f->user)) == 0 && f->user[0];
 	f->has_role = http_request_form(b, rq->len, "role", f->role, sizeof(f->role)) == 0;
 	f->has_password = http_request_form(b, rq->len, "password", f->password, sizeof(f->password)) == 0;
+	if (http_request_form(b, rq->len, "person", f->person, sizeof(f->person)) < 0)
+		f->person[0] = '\0';
 	f->sites = http_request_form_all(b, rq->len, "site", KC_NAME_MAX + 2);
 }
 
@@ -101,7 +104,11 @@ static int act_create(struct call *k, struct acct_form *f, struct acct_out *o)
 		return -EINVAL;
 	}
 	if (kc_auth_role_parse(f->role, &role) < 0) {
-		out_set(o, 400, "Choose a role: supervisor or admin.", NULL);
+		out_set(o, 400, "Choose a role: supervisor, admin or manager.", NULL);
+		return -EINVAL;
+	}
+	if (role == KC_ROLE_MANAGER && (!f->person[0] || kc_auth_name_check(f->person) < 0)) {
+		out_set(o, 400, "A manager's account names its person code on the cabinets (M01):", f->person);
 		return -EINVAL;
 	}
 	if (kc_auth_password_check(f->user, f->has_password ? f->password : "") < 0) {
@@ -112,7 +119,8 @@ static int act_create(struct call *k, struct acct_form *f, struct acct_out *o)
 	}
 	if (sites_ok(k, f, o) < 0)
 		return -EINVAL;
-	r = kc_account_create(k->db, k->rq->user, f->user, role, f->password, f->sites);
+	r = kc_account_create(k->db, k->rq->user, f->user, role, f->password, f->sites,
+			      role == KC_ROLE_MANAGER ? f->person : NULL);
 	if (r == -EEXIST)
 		out_set(o, 409, "An account of that name exists already:", f->user);
 	else if (r < 0)
@@ -150,7 +158,7 @@ static int act_role(struct call *k, struct acct_form *f, struct acct_out *o)
 	int r;
 
 	if (kc_auth_role_parse(f->role, &role) < 0) {
-		out_set(o, 400, "Choose a role: supervisor or admin.", NULL);
+		out_set(o, 400, "Choose a role: supervisor, admin or manager.", NULL);
 		return -EINVAL;
 	}
 	r = kc_account_set_role(k->db, k->rq->user, f->user, role);
@@ -212,6 +220,8 @@ static const struct {
 
 static const char *role_word(const struct kc_web_page *pg, const char *role)
 {
+	if (strcmp(role, "manager") == 0)
+		return kc_web_t(pg, "Manager");
 	return strcmp(role, "admin") == 0 ? kc_web_t(pg, "Admin") : kc_web_t(pg, "Supervisor");
 }
 
@@ -254,7 +264,7 @@ static void site_boxes(struct sbuf *b, const json_t *choices, const json_t *have
 
 static void role_select(struct sbuf *b, const struct kc_web_page *pg, const char *cur)
 {
-	static const char *const roles[] = { "supervisor", "admin" };
+	static const char *const roles[] = { "supervisor", "admin", "manager" };
 
 	sbuf_add(b, "<select name=\"role\">");
 	for (size_t i = 0; i < KC_ARRAY_SIZE(roles); i++) {
@@ -281,6 +291,11 @@ static void account_row(struct sbuf *b, const struct kc_web_page *pg, const json
 	form_start(b, pg, "role", "role", name);
 	role_select(b, pg, role);
 	sbuf_printf(b, " <button type=\"submit\">%s</button></form>", kc_web_t(pg, "Change role"));
+	if (json_is_string(json_object_get(a, "person"))) {
+		sbuf_printf(b, " <span class=\"meta person\">%s ", kc_web_t(pg, "Person on the cabinets:"));
+		sbuf_html(b, json_string_value(json_object_get(a, "person")));
+		sbuf_add(b, "</span>");
+	}
 	sbuf_printf(b, "</td><td data-label=\"%s\" class=\"state\">", kc_web_t(pg, "State"));
 	sbuf_printf(b, "<span class=\"%s\">%s</span>", disabled ? "bad" : "ok",
 		    disabled ? kc_web_t(pg, "Disabled") : kc_web_t(pg, "Enabled"));
@@ -348,6 +363,9 @@ static char *accounts_page(struct call *k, const struct kc_web_page *pg, const s
 	sbuf_printf(&b, "<p><label>%s <input name=\"user\" autocomplete=\"off\"></label></p>", kc_web_t(pg, "User name"));
 	sbuf_printf(&b, "<p><label>%s ", kc_web_t(pg, "Role"));
 	role_select(&b, pg, "supervisor");
+	sbuf_printf(&b, "</label></p><p><label>%s <input name=\"person\" autocomplete=\"off\">"
+			" <small class=\"meta\">%s</small>",
+		    kc_web_t(pg, "Person on the cabinets:"), kc_web_t(pg, "a manager's person code (M01): the approvals addressed to it"));
 	sbuf_printf(&b, "</label></p><p><label>%s <input name=\"password\" type=\"password\""
 			" autocomplete=\"new-password\"></label></p><p>%s ",
 		    kc_web_t(pg, "Password"), kc_web_t(pg, "Sites"));

@@ -85,6 +85,11 @@ static void head(struct sbuf *b, const char *title, const struct kc_web_page *pg
 		sbuf_add(b, "<a href=\"/estate/people\">");
 		sbuf_html(b, kc_web_t(pg, "Estate"));
 		sbuf_add(b, "</a>");
+		if (pg->role && strcmp(pg->role, "manager") == 0) {
+			sbuf_add(b, "<a href=\"/approvals\" id=\"nav-approvals\">");
+			sbuf_html(b, kc_web_t(pg, "Approvals"));
+			sbuf_add(b, "</a>");
+		}
 		lang_toggle(b, pg);
 		sbuf_add(b, " <form method=\"post\" action=\"/logout\" style=\"display:inline\">");
 		sbuf_add(b, "<input type=\"hidden\" name=\"csrf\" value=\"");

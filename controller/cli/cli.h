@@ -124,6 +124,8 @@ int cli_desk_whoami(const struct cli_cmd *cmd, const struct cli_opts *o);
 int cli_desk_release(const struct cli_cmd *cmd, const struct cli_opts *o);
 int cli_desk_collect(const struct cli_cmd *cmd, const struct cli_opts *o);
 int cli_desk_approve(const struct cli_cmd *cmd, const struct cli_opts *o);
+/* approval.c: approval ask|cancel */
+int cli_desk_approval(const struct cli_cmd *cmd, const struct cli_opts *o);
 int cli_desk_id(const struct cli_cmd *cmd, const struct cli_opts *o);
 int cli_desk_inspect(const struct cli_cmd *cmd, const struct cli_opts *o);
 int cli_desk_handover(const struct cli_cmd *cmd, const struct cli_opts *o);

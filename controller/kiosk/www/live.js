@@ -43,7 +43,7 @@ export function onEvent(ev) {
   if (ev.type === 'alarm.raised') { wrongReturn(d.alarm_type === 'wrong_slot' && loan, ev); alarmRaised(ev); }
   if (ev.type === 'alarm.cleared') alarmCleared(ev);
   estateEvent(ev);
-  if (S.cur && S.cur.fn.live && /^(slot|release|loan|alarm|key|collection)\./.test(ev.type)) S.cur.fn.live(S.cur.ctx, ev);
+  if (S.cur && S.cur.fn.live && /^(slot|release|loan|alarm|key|collection|estate)\./.test(ev.type)) S.cur.fn.live(S.cur.ctx, ev);
   header();
 }
 /* A return: good in its own slot; in another key's slot, said so (the

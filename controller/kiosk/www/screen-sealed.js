@@ -6,6 +6,7 @@ import { refusal } from './api.js';
 import { padEdit, padKeys } from './screen-login.js';
 import { keyItem, pickKey } from './screen-keys.js';
 import { keyLive, releaseAndWatch } from './release.js';
+import { remoteForm } from './screen-remote.js';
 
 /* ---- 6. sealed key: the manager approves here with their own PIN ---- */
 export function sealedForm(ctx) {
@@ -20,7 +21,8 @@ export function sealedForm(ctx) {
           p.name, h('span.role', { text: roleName(p.role) }));
       })),
       refusal(ctx.rep),
-      h('div.row', {}, btn(t('back'), function () { show(pickKey, { mode: 'sealed' }); }, '', 'back'))];
+      h('div.row', {}, btn(t('back'), function () { show(pickKey, { mode: 'sealed' }); }, '', 'back'),
+        h('div.spacer'), btn(t('remote_ask'), function () { show(remoteForm, { key: k }); }, 'primary', 'remote-ask'))];
   }
   var go = function () {
     var pin = ctx.mpin || '';
