@@ -19,7 +19,8 @@ async function text(page, sel = 'body') {
   return (await page.locator(sel).first().innerText()).replace(/\s+/g, ' ');
 }
 
-// Both pages in one browser; body({ con, term, shot }) runs the test; the
+// Both pages in one browser; body({ browser, con, term, shot }) runs the test (a
+// page of its own in a context of its own opened in browser as it needs); the
 // process exits 1 when any check failed.
 async function estateTest(test, body) {
   const shots = path.join(process.env.BUILD || '/tmp', 'test-logs', 'estate', test);
@@ -43,7 +44,7 @@ async function estateTest(test, body) {
     const term = await tctx.newPage();
     term.setDefaultTimeout(10000);
     term.on('pageerror', (e) => console.log(`       [terminal page error] ${e.message}`));
-    await body({ con, term, shot: { con: (w) => shot(con, 'console-' + w), term: (w) => shot(term, 'terminal-' + w) } });
+    await body({ browser, con, term, shot: { con: (w) => shot(con, 'console-' + w), term: (w) => shot(term, 'terminal-' + w) } });
   } catch (e) {
     check(false, 'the browser test ran to its end', e.stack);
   } finally {

@@ -3,7 +3,7 @@
 estate") as the estate's end-to-end test uses it, as the admin:
 
   office.py seed      the estate the test starts from: site HY, the cabinet
-                      serving it, ten units, six keys in slots of the demo
+                      serving it, ten units, seven keys in slots of the demo
                       cabinet, an engineer; then the keys put in their slots
                       at keycab-sim
   office.py many N    N new units of building 9 of HY, 50 a request: a feed
@@ -31,6 +31,7 @@ KEYS = [
     ("K-HY-1-104", "HY-1-104", "vacant", "B02", 0),
     ("K-HY-1-105", "HY-1-105", "repair", "B03", 0),
     ("K-HY-1-106", "HY-1-106", "vacant", "B04", 0),
+    ("K-HY-1-109", "HY-1-109", "sealed", "B06", 0),
 ]
 
 conn = None

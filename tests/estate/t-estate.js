@@ -8,6 +8,7 @@
 const fs = require('fs');
 const path = require('path');
 const L = require('./lib.js');
+const { approval } = require('./approval.js');
 const { check, until, shell, sim, coilOns } = L;
 
 const OFFICE = process.env.OFFICE;
@@ -106,7 +107,7 @@ async function cabinetKeys() {
   return JSON.parse(fs.readFileSync(path.join(process.env.T, 'keys.json'), 'utf8')).keys;
 }
 
-L.estateTest('t-estate', async ({ con, term, shot }) => {
+L.estateTest('t-estate', async ({ browser, con, term, shot }) => {
   check(await L.signIn(con), 'the admin signs in at the console by its form');
   check(await L.pair({ page: term }), 'the terminal pairs as its display does');
   let c = await changes(con);
@@ -262,6 +263,8 @@ L.estateTest('t-estate', async ({ con, term, shot }) => {
   console.log('   the console\'s counts: ' + counts);
   check(Object.values(c).filter((r) => typeof r === 'object' && r.state === 'refused').length === 1,
     'one refused change, every other applied', counts);
+
+  await approval({ browser, con, term, shot }, { estatePage, saveForm, firstSignIn }, figures);
 
   for (const f of figures) console.log('   figure: ' + f);
   fs.writeFileSync(path.join(process.env.T, 'figures.txt'), figures.join('\n') + '\n');
