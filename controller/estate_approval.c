@@ -180,14 +180,16 @@ static int answer_check(struct kc_ctl *ctl, json_t *data, struct ask_row *a, str
 
 /* The event's members for an answer: the key, its unit and site, the
  * clerk who asked. */
-static void answer_members(json_t *ev, const struct ask_row *a, const struct kc_key_info *k)
+static void answer_members(json_t *members, const struct ask_row *a, const struct kc_key_info *k)
 {
-	kc_key_event_members(ev, k, k->slot[0] ? k->slot : k->home_slot);
-	kc_json_str(ev, "person", a->asker);
+	kc_key_event_members(members, k, k->slot[0] ? k->slot : k->home_slot);
+	kc_json_str(members, "person", a->asker);
 }
 
-int kc_estate_approval_grant(struct kc_ctl *ctl, json_t *data, json_t *ev, struct kc_decision *d)
+int kc_estate_approval_grant(struct kc_ctl *ctl, const struct kc_estate_change *c, json_t *members, json_t *extra,
+			     struct kc_decision *d)
 {
+	json_t *data = c->data;
 	const char *asker = json_string_value(json_object_get(data, "asker"));
 	const char *valid_to = json_string_value(json_object_get(data, "valid_to"));
 	int64_t id = json_integer_value(json_object_get(data, "request")), now = kc_now_ms(), to, approval;
@@ -221,13 +223,15 @@ int kc_estate_approval_grant(struct kc_ctl *ctl, json_t *data, json_t *ev, struc
 		       "UPDATE approval_requests SET state = 'granted', answered_ms = ?, approval = ? WHERE id = ?",
 		       "III", now, approval, id) < 0)
 		return -EIO;
-	answer_members(ev, &a, &k);
-	json_object_set_new(json_object_get(ev, "data"), "approval", json_integer(approval));
+	answer_members(members, &a, &k);
+	json_object_set_new(extra, "approval", json_integer(approval));
 	return 0;
 }
 
-int kc_estate_approval_refuse(struct kc_ctl *ctl, json_t *data, json_t *ev, struct kc_decision *d)
+int kc_estate_approval_refuse(struct kc_ctl *ctl, const struct kc_estate_change *c, json_t *members, json_t *extra,
+			      struct kc_decision *d)
 {
+	json_t *data = c->data;
 	const char *reason = json_string_value(json_object_get(data, "reason"));
 	int64_t id = json_integer_value(json_object_get(data, "request"));
 	struct ask_row a;
@@ -241,6 +245,7 @@ int kc_estate_approval_refuse(struct kc_ctl *ctl, json_t *data, json_t *ev, stru
 		       "UPDATE approval_requests SET state = 'refused', answered_ms = ?, refusal = ? WHERE id = ?",
 		       "IsI", kc_now_ms(), reason ? reason : "", id) < 0)
 		return -EIO;
-	answer_members(ev, &a, &k);
+	(void)extra;
+	answer_members(members, &a, &k);
 	return 0;
 }

@@ -9,14 +9,13 @@
 #include <stdint.h>
 
 #include "controller/ctl.h"
+#include "controller/estate.h"
 #include "controller/rules.h"
 
-/* A change's apply, inside the caller's open transaction: data is the
- * change's data, ev the event that records it (estate.applied): its key,
- * unit, site and person (the asker) are set here, and for a grant
- * data.approval. 0: applied; 1: refused, the reason in d (nothing
- * written); -EIO: a write failed. */
-int kc_estate_approval_grant(struct kc_ctl *ctl, json_t *data, json_t *ev, struct kc_decision *d);
-int kc_estate_approval_refuse(struct kc_ctl *ctl, json_t *data, json_t *ev, struct kc_decision *d);
+/* The change types approval.grant and approval.refuse are rows of
+ * estate.c's table (controller/estate_approval.def), applied inside its
+ * transaction (kc_estate_apply_fn, controller/estate.h): a grant's
+ * members are the key, its unit and site and the asker (person), its
+ * extra data the approval made. */
 
 #endif

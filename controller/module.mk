@@ -224,6 +224,7 @@ TEST_PROGRAMS += t-ctl-estate
 t-ctl-estate_SRCS := tests/controller/t-ctl-estate.c controller/rules.c controller/rules_estate.c \
 	controller/words.c controller/rules_access.c
 t-ctl-estate_LIBS := common
+
 # a manager's approval from the office, the cabinet's end (controller/estate_approval.c)
 TEST_SCRIPTS += tests/controller/t-approval-remote.sh
 TEST_SCRIPTS += tests/kiosk/t-kiosk-remote.sh

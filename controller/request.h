@@ -47,6 +47,7 @@ kc_request_fn kc_outbox_ops_read, kc_outbox_ops_ack, kc_outbox_ops_report;
  * estate.position, estate.apply), a site's settings, the terminal's
  * enrolment with a code the office issued */
 kc_request_fn kc_estate_position, kc_estate_apply, kc_estate_settings, kc_estate_enrol;
+
 /* estate_approval.c: a manager's approval asked for from the office */
 kc_request_fn kc_approval_ask, kc_approval_cancel;
 

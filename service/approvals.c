@@ -13,12 +13,14 @@
 #include "service/reports_impl.h"
 #include "service/zone.h"
 
-/* The asker's name as the cabinets registered them (person.registered,
- * or an estate.applied person.set from the office), the newest. */
+/* The asker's name: the office's estate people, else as the cabinets
+ * registered them (person.registered, or an estate.applied person.set),
+ * the newest. */
 #define PERSON_NAME_SQL_ASKER                                                                                 \
-	"(SELECT json_extract(e.body, '$.data.name') FROM events e WHERE e.person = r.asker AND (e.type ="   \
+	"coalesce((SELECT p.name FROM estate_people p WHERE p.person = r.asker),"                            \
+	" (SELECT json_extract(e.body, '$.data.name') FROM events e WHERE e.person = r.asker AND (e.type ="  \
 	" 'person.registered' OR (e.type = 'estate.applied' AND json_extract(e.body, '$.data.change_type') =" \
-	" 'person.set')) ORDER BY e.ts_ms DESC LIMIT 1)"
+	" 'person.set')) ORDER BY e.ts_ms DESC LIMIT 1))"
 
 unsigned kc_approvals_status(int r)
 {
@@ -137,9 +139,10 @@ static int ask_load(struct kc_db *db, const char *cabinet, int64_t request, stru
 }
 
 /* Four eyes on what the office knows: the manager is not the asker, and
- * no cabinet recorded the asker registering the manager (person.registered
- * by the asker, or the office's person.set naming the asker as who
- * enrolled them). 0, -EACCES (*msg set), -EIO. */
+ * nothing records the asker registering the manager: a cabinet's
+ * person.registered by the asker, a person.set applied naming the asker
+ * as who enrolled them, the office's estate people (enrolled_by).
+ * 0, -EACCES (*msg set), -EIO. */
 static int four_eyes(struct kc_db *db, const struct ask *a, json_t **msg)
 {
 	int64_t n = 0;
@@ -149,9 +152,10 @@ static int four_eyes(struct kc_db *db, const struct ask *a, json_t **msg)
 		return -EACCES;
 	}
 	if (kc_db_int(db, &n,
-		      "SELECT count(*) FROM events WHERE person = ?1 AND ((type = 'person.registered' AND actor = ?2)"
-		      " OR (type = 'estate.applied' AND json_extract(body, '$.data.change_type') = 'person.set'"
-		      " AND json_extract(body, '$.data.enrolled_by') = ?2))",
+		      "SELECT (SELECT count(*) FROM events WHERE person = ?1 AND ((type = 'person.registered'"
+		      " AND actor = ?2) OR (type = 'estate.applied' AND json_extract(body, '$.data.change_type') ="
+		      " 'person.set' AND json_extract(body, '$.data.enrolled_by') = ?2)))"
+		      " + (SELECT count(*) FROM estate_people WHERE person = ?1 AND enrolled_by = ?2)",
 		      "ss", a->manager, a->asker) < 0)
 		return -EIO;
 	if (n > 0) {
