@@ -4,10 +4,14 @@
 // account on /accounts; the clerk asks at the terminal for the sealed key;
 // the manager, signed in on a phone (390x844), approves on 远程审批 and the
 // slot opens (keycab-sim's coil). A manager the clerk registered is not
-// asked: the cabinet refuses the request (four eyes).
+// asked: the cabinet refuses the request (four eyes). An approval that
+// reaches the cabinet after its time (the cabinet offline, its clock
+// moved on past approval_valid) opens nothing.
 'use strict';
 const L = require('./lib.js');
-const { check, until, sim, coilOns } = L;
+const { check, until, sim, coilOns, shell } = L;
+const fs = require('fs');
+const path = require('path');
 
 const OFFICE = process.env.OFFICE;
 
@@ -62,7 +66,8 @@ async function manager({ con, term }, steps, m) {
   check((await L.text(con, 'table.accounts')).includes(m.user), `the admin made ${m.person}'s office account (${m.user})`);
 }
 
-// steps: the helpers of t-estate.js (estatePage, saveForm, firstSignIn),
+// steps: the helpers of t-estate.js (estatePage, saveForm, firstSignIn,
+// changes, shows, cabinetKeys),
 // figures: where the measured times go.
 async function approval(env, steps, figures) {
   const { browser, term, shot } = env;
@@ -105,6 +110,32 @@ async function approval(env, steps, figures) {
   await sim('remove B06');
   await term.waitForSelector('[data-t=grant][data-state=taken]', { timeout: 10000 });
   await term.tap('[data-t=done]');
+  await term.waitForSelector('[data-t=tile-sealed]');
+
+  console.log('== an approval that reaches the cabinet after it expired: refused, the slot stays shut');
+  await sim('insert B06 0');
+  check(await until(async () => (await steps.cabinetKeys()).some((k) => k.key === 'K-HY-1-109' && k.state === 'in'), 10000, 300),
+    'K-HY-1-109 back in B06');
+  await sealed(term, 'K-HY-1-109');
+  check(await ask(term, 'M21'), 'S12 asks 赵经理 again: the screen waits', await L.text(term));
+  await shell('kfw-stop');
+  await phone.goto(OFFICE + '/approvals');
+  await until(async () => (await card.count()) > 0, 10000, 300);
+  await Promise.all([phone.waitForNavigation(), card.locator('button.grant').click()]);
+  check((await L.text(phone)).includes('已批准'), 'approved on the phone while the cabinet is offline');
+  const grant = (await steps.changes(env.con)).newest;
+  fs.appendFileSync(path.join(process.env.T, 'offline-changes'), `${grant}\n`);
+  await shell('clock-past-approval');
+  await sim('clear-history');
+  await shell('kfw-start');
+  const row = await steps.shows(env.con, grant, 'applied');
+  check(row.state === 'applied', `the grant (change ${grant}) reaches the cabinet when it is back`, row.text);
+  await term.waitForSelector('[data-t=refusal]', { timeout: 10000 });
+  const said = await L.text(term, '[data-t=refusal]');
+  check(/规则 4/.test(said) && /过期|失效|不在有效期内/.test(said), 'the release with it refused: the approval is past its time (rule 4)', said);
+  await term.waitForTimeout(1000);
+  check((await coilOns('B06')) === 0, 'B06 stays shut');
+  await shot.term('approval-expired');
   await term.tap('[data-t=logout]');
   await term.waitForSelector('[data-t=idle]');
   await phone.context().close();

@@ -264,7 +264,7 @@ L.estateTest('t-estate', async ({ browser, con, term, shot }) => {
   check(Object.values(c).filter((r) => typeof r === 'object' && r.state === 'refused').length === 1,
     'one refused change, every other applied', counts);
 
-  await approval({ browser, con, term, shot }, { estatePage, saveForm, firstSignIn }, figures);
+  await approval({ browser, con, term, shot }, { estatePage, saveForm, firstSignIn, changes, shows, cabinetKeys }, figures);
 
   for (const f of figures) console.log('   figure: ' + f);
   fs.writeFileSync(path.join(process.env.T, 'figures.txt'), figures.join('\n') + '\n');
