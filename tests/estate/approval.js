@@ -51,7 +51,7 @@ async function manager({ con, term }, steps, m) {
   await steps.estatePage(con, 'people');
   await steps.saveForm(con, 'person', Object.assign({ person: m.person, name: m.name, role: 'manager', phone: m.phone, site: ['HY'] },
     m.enrolledBy ? { enrolled_by: m.enrolledBy } : {}));
-  const code = (await con.$('#enrol-code')) ? (await L.text(con, '#enrol-code')).trim() : '';
+  const code = await L.enrolCode(con);
   const said = await steps.firstSignIn(term, m.person, code, m.pin, {});
   check(said === '', `the manager ${m.person}, made at the console, sets a PIN at the terminal`, said);
   await term.tap('[data-t=logout]');

@@ -62,9 +62,18 @@ async function signIn(con) {
   return new URL(con.url()).pathname === '/';
 }
 
+// The one-time enrolment code the console shows once a person is saved
+// ('' when it shows none); kept in $T/enrol-codes for the shell to look
+// for in the logs and the chains.
+async function enrolCode(con) {
+  const code = (await con.$('#enrol-code')) ? (await text(con, '#enrol-code')).trim() : '';
+  if (code) fs.appendFileSync(path.join(process.env.T, 'enrol-codes'), code + '\n');
+  return code;
+}
+
 // A click that loads a page (a link or a form's button).
 async function go(page, sel) {
   await Promise.all([page.waitForNavigation(), page.click(sel)]);
 }
 
-module.exports = Object.assign({}, kiosk, { estateTest, signIn, go, text, check, until });
+module.exports = Object.assign({}, kiosk, { estateTest, signIn, enrolCode, go, text, check, until });

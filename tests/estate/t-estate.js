@@ -121,7 +121,7 @@ L.estateTest('t-estate', async ({ browser, con, term, shot }) => {
   let said = await saveForm(con, 'person', {
     person: 'S11', name: '刘洋', role: 'staff', phone: '13900000011', department: '客服部', site: ['HY'],
   });
-  const code = (await con.$('#enrol-code')) ? (await L.text(con, '#enrol-code')).trim() : '';
+  const code = await L.enrolCode(con);
   check(/^\d{8}$/.test(code), 'the console shows the new person\'s one-time enrolment code, 8 digits', `${said} / ${code}`);
   await shot.con('person-created');
   await con.goto(OFFICE + '/estate/people');
@@ -219,7 +219,7 @@ L.estateTest('t-estate', async ({ browser, con, term, shot }) => {
   await setVacancy(con, 'HY-1-107', '0');
   await estatePage(con, 'people');
   await saveForm(con, 'person', { person: 'S12', name: '周敏', role: 'staff', phone: '13900000012', site: ['HY'] });
-  const code12 = (await con.$('#enrol-code')) ? (await L.text(con, '#enrol-code')).trim() : '';
+  const code12 = await L.enrolCode(con);
   await setVacancy(con, 'HY-1-107', '1');
   c = await changes(con);
   const offline = [];

@@ -46,6 +46,16 @@ act() {
 KIOSK_PAIR=$KPAIR kiosk_node ../estate/t-estate.js
 cat "$T/figures.txt" 2>/dev/null
 
+echo "== the enrolment codes the console showed: in no log, no event"
+for code in $(cat "$T/enrol-codes" 2>/dev/null); do
+	found=$(grep -l -- "$code" "$T"/*.log 2>/dev/null)
+	found+=$(sqlite3 "$T/keycab.db" "SELECT count(*) FROM outbox WHERE body LIKE '%$code%'" | grep -v '^0$')
+	found+=$(sqlite3 "$T/audit.db" "SELECT count(*) FROM events WHERE body LIKE '%$code%'" | grep -v '^0$')
+	[ -z "$found" ] || bad "enrolment code $code found in: $found"
+done
+n=$(grep -c . "$T/enrol-codes" 2>/dev/null)
+[ "${n:-0}" -ge 4 ] && ok "none of the $n codes in the logs, the cabinet's outbox or the office's events" || bad "codes seen: ${n:-0}"
+
 echo "== the changes made at the console while the cabinet was online: at the cabinet within 2 s"
 clicked=$(sqlite3 "$T/audit.db" "SELECT change, applied_ms - made_ms FROM feed WHERE cabinet = '$CABINET'
 	AND change > $seeded AND change NOT IN ($(paste -sd, "$T/offline-changes" 2>/dev/null || echo 0)) ORDER BY change")
@@ -90,6 +100,11 @@ got=$(office_applied)
 n=$(sqlite3 "$T/audit.db" "SELECT count(*) FROM feed WHERE cabinet = '$CABINET' AND state = 'pending'")
 [ "$n" = 0 ] && ok "no change pending at the office" || bad "$n changes still pending at the office"
 out=$(office_cmd verify-chain "$CABINET" 2>&1) && ok "verify-chain: $out" || bad "verify-chain: $out"
+out=$(office_cmd verify-chain @office 2>&1) && ok "the office chain (the admin's and the manager's acts): $out" ||
+	bad "verify-chain @office: $out"
+n=$(sqlite3 "$T/audit.db" "SELECT count(*) FROM events WHERE cabinet = '@office' AND type IN
+	('office.estate_person_saved', 'office.estate_key_saved', 'office.estate_unit_saved', 'office.approval_granted')")
+[ "$n" -ge 10 ] && ok "$n of the console's estate and approval acts in the office chain" || bad "only $n estate acts in the office chain"
 chain_ok >/dev/null && ok "the cabinet's chain checks" || bad "the cabinet's chain"
 
 kiosk_end "$KIOSK" kiosk
