@@ -171,7 +171,9 @@ L.estateTest('t-estate', async ({ browser, con, term, shot }) => {
   await term.waitForSelector('[data-t=open]');
   const deact = await personAct(con, 'S11', 'deactivate');
   check(/刘洋|S11/.test(deact.text), `the deactivation is change ${deact.n}: ${deact.text}`);
-  check((await shows(con, deact.n, 'applied')).state === 'applied', 'the cabinet applied the deactivation');
+  const took = await shows(con, deact.n, 'applied');
+  check(took.state === 'applied' && /已生效 \d{4}-\d\d-\d\d \d\d:\d\d/.test(took.text),
+    'the cabinets page: the cabinet applied the deactivation, and when', took.text);
   figures.push(`deactivated at the console -> applied at the cabinet (console shows it): ${Date.now() - deact.t} ms`);
   await con.goto(OFFICE + '/estate/people');
   const row = await L.text(con, 'tr[data-person=S11]');
