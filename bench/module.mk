@@ -28,3 +28,7 @@ BENCH_SCRIPTS += bench/kiosk-intake.sh
 # estate.applied stored, beside GET /healthz; 1,000 cabinets' held polls
 # (keyauditd's CPU and RSS) and one change fanned to all of them
 BENCH_SCRIPTS += bench/estate-feed.py
+# the same with a real cabinet: keycabd (managed) on keycab-sim and
+# keycab-forward; the admin's request to the cabinet's estate.applied
+# stored at keyauditd, beside GET /healthz
+BENCH_SCRIPTS += bench/estate-feed-cabinet.sh

@@ -99,17 +99,10 @@ static void feed_rollback_hook(void *arg)
 
 int kc_feed_cabinet_managed(struct kc_db *db, const char *cabinet)
 {
-	sqlite3_stmt *st = kc_db_q(db, "SELECT mode FROM cabinets WHERE id = ?", "s", cabinet);
-	int r;
+	int64_t managed = 0;
+	int r = kc_db_int(db, &managed, "SELECT mode = 'managed' FROM cabinets WHERE id = ?", "s", cabinet);
 
-	if (!st)
-		return -EIO;
-	r = kc_db_row(st);
-	if (r < 0)
-		return r;
-	r = strcmp((const char *)sqlite3_column_text(st, 0), "managed") == 0;
-	sqlite3_reset(st);
-	return r;
+	return r < 0 ? r : (int)managed;
 }
 
 int kc_feed_cabinet_set_mode(struct kc_db *db, const char *cabinet, enum kc_feed_mode m)
@@ -294,7 +287,7 @@ fail:
 int kc_feed_poll(struct kc_db *db, const char *cabinet, int64_t after, int64_t now_ms)
 {
 	sqlite3_stmt *st = kc_db_q(db, "SELECT mode = 'managed', feed_position IS ? AND feed_position_ms > ? FROM cabinets"
-				   " WHERE id = ?", "IIs", after, now_ms - 60000, cabinet);
+				   " WHERE id = ?", "IIs", after, now_ms - KC_FEED_POSITION_REWRITE_MS, cabinet);
 	int r, managed, fresh;
 
 	if (!st)

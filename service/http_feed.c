@@ -24,6 +24,8 @@
 #define WAKE_TICK_MS 200
 #define WAIT_DEFAULT_S 25
 #define WAIT_MAX_S 30
+/* polls refused over feed_held_max: one log line in this time at most */
+#define REFUSAL_LOG_MS 10000
 
 static struct {
 	pthread_mutex_t lock; /* guards what follows */
@@ -31,6 +33,8 @@ static struct {
 	struct http_feed_hold *head;
 	size_t held;
 	uint64_t gen; /* counts the wakes: a poll that read the feed before one looks again */
+	long refused; /* polls answered 503 since the last log line */
+	int64_t refusal_logged_ms;
 	bool running, stopping;
 	pthread_t thread;
 	char db_path[4096];
@@ -278,9 +282,18 @@ enum MHD_Result http_api_feed(struct call *k)
 			continue; /* woken while it read: read again */
 		}
 		if (H.held >= (size_t)k->s->cfg->feed_held_max) {
+			int64_t now = kc_mono_ms();
+			long n = ++H.refused;
+			bool tell = now - H.refusal_logged_ms >= REFUSAL_LOG_MS;
+
+			if (tell) {
+				H.refusal_logged_ms = now;
+				H.refused = 0;
+			}
 			pthread_mutex_unlock(&H.lock);
-			kc_warn("feed of cabinet %s: %zu polls held already ([estate] feed_held_max): answered 503",
-				h->cabinet, H.held);
+			if (tell)
+				kc_warn("%ld feed poll(s) answered 503: %d held already ([estate] feed_held_max)", n,
+					k->s->cfg->feed_held_max);
 			return http_reply_closing(k->c, 503, "busy", "too many feed polls held; try again later");
 		}
 		h->prev = NULL;

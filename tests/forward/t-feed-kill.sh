@@ -72,23 +72,22 @@ wait_for 10 bash -c "[ \"\$(sqlite3 '$T/keycab.db' \"SELECT name FROM sites WHER
 ) &
 WRITER=$!
 
+# kill9 kfw|kad: keycab-forward or keyauditd killed (SIGKILL), started again
+kill9() {
+	local pid=${1^^}_PID
+	kill -KILL "${!pid}"
+	wait "${!pid}" 2>/dev/null
+	eval "$pid="
+	[ "$1" = kad ] && rm -f "$T/kad.port"
+	"$1_start"
+}
 kfw=0 kad=0
 for ((k = 0; k < KILLS; k++)); do
 	sleep "0.$((RANDOM % 9 + 1))$((RANDOM % 10))"
 	if ((RANDOM % 2)); then
-		kill -KILL "$KFW_PID"
-		wait "$KFW_PID" 2>/dev/null
-		KFW_PID=
-		kfw=$((kfw + 1))
-		sleep "0.$((RANDOM % 3))"
-		kfw_start
+		kill9 kfw && kfw=$((kfw + 1))
 	else
-		kill -KILL "$KAD_PID"
-		wait "$KAD_PID" 2>/dev/null
-		KAD_PID=
-		rm -f "$T/kad.port"
-		kad=$((kad + 1))
-		kad_start
+		kill9 kad && kad=$((kad + 1))
 	fi
 done
 wait "$WRITER"
