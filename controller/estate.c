@@ -142,6 +142,25 @@ static int record(struct kc_ctl *ctl, const struct kc_estate_change *c, json_t *
 	return kc_store_append(ctl->st, ev) < 0 ? -EIO : 0;
 }
 
+/* Whether v holds a real number anywhere: events hold integers only
+ * (schema/events.md), so such a change could never be recorded. */
+static bool has_real(json_t *v)
+{
+	const char *k;
+	json_t *m;
+	size_t i;
+
+	if (json_is_real(v))
+		return true;
+	json_object_foreach(v, k, m)
+		if (has_real(m))
+			return true;
+	json_array_foreach(v, i, m)
+		if (has_real(m))
+			return true;
+	return false;
+}
+
 /* Applies c in one transaction: 0 applied, 1 refused (d), -EIO. */
 static int apply(struct kc_ctl *ctl, const struct kc_estate_change *c, struct kc_decision *d)
 {
@@ -155,6 +174,9 @@ static int apply(struct kc_ctl *ctl, const struct kc_estate_change *c, struct kc
 	}
 	if (!t) {
 		kc_decision_refuse(d, 0, KCM_estate_type_unknown, "{s:s}", "type", c->type);
+		r = 1;
+	} else if (!json_is_object(c->data) || has_real(c->data)) {
+		kc_decision_refuse(d, 0, KCM_estate_bad_value, "{s:s}", "field", "data");
 		r = 1;
 	} else {
 		r = t->apply(ctl, c, members, extra, d);

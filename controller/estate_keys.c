@@ -11,6 +11,7 @@
 #include "controller/keys.h"
 #include "controller/registry.h"
 #include "controller/row.h"
+#include "controller/rules.h"
 #include "controller/rules_estate.h"
 
 /* The first column of s's row as text into out ("": no row), s reset.
@@ -36,6 +37,27 @@ static int64_t tag_of(json_t *data)
 	if (!json_is_integer(t) || json_integer_value(t) < 0 || json_integer_value(t) > 0xffffffffLL)
 		return -1;
 	return json_integer_value(t);
+}
+
+/* Key k gets a new home slot (and kind, unit, tag). A key never put in
+ * stays awaited, now in its new home. A key in its slot stays there, in
+ * custody, as the slot layer reads it: it sits in a slot that is not its
+ * home now, a wrong-slot alarm (rule 9) that tells staff to move it (a
+ * re-seat opens the slot it is in; a release opens it too, and it comes
+ * back home); the alarm ends when its new home reads it. 0 or -EIO. */
+static int moved(struct kc_ctl *ctl, struct kc_key_info *k, const char *home, const char *kind, const char *unit,
+		 int64_t tag, json_t *extra)
+{
+	json_object_set_new(extra, "moved_from", json_string(k->home_slot));
+	json_object_set_new(extra, "state", json_string(KC_WORD(kc_key_state, k->state)));
+	if (kc_store_x(ctl->st, "UPDATE keys SET unit = ?, kind = ?, tag = ?, home_slot = ? WHERE code = ?", "ssIss",
+		       unit, kind, tag, home, k->code) < 0 ||
+	    kc_key_get(ctl->st, k->code, k) < 0)
+		return -EIO;
+	if (k->state != KC_KEY_IN || !k->slot[0] || strcmp(k->slot, home) == 0)
+		return 0;
+	json_object_set_new(extra, "slot_now", json_string(k->slot));
+	return kc_hwevents_alarm(ctl, KC_ALARM_WRONG_SLOT, k, k->slot, 0, NULL, kc_rules_wrong_slot(k, k->slot));
 }
 
 int kc_estate_key_set(struct kc_ctl *ctl, const struct kc_estate_change *c, json_t *members, json_t *extra,
@@ -83,21 +105,11 @@ int kc_estate_key_set(struct kc_ctl *ctl, const struct kc_estate_change *c, json
 			       ? -EIO
 			       : 0;
 	}
-	/* new, or moved: awaited in its home slot unless it reads the key now */
-	present = !f.moving && kc_registry_slot_holds(ctl, slot, (uint32_t)f.tag);
+	if (f.moving)
+		return moved(ctl, &k, slot, kind, unit, f.tag, extra);
+	/* new: awaited in its home slot unless it reads the key now */
+	present = kc_registry_slot_holds(ctl, slot, (uint32_t)f.tag);
 	json_object_set_new(extra, "state", json_string(present ? "in" : "awaiting"));
-	if (f.moving) {
-		json_object_set_new(extra, "moved_from", json_string(k.home_slot));
-		if (kc_store_x(ctl->st,
-			       "UPDATE keys SET unit = ?, kind = ?, tag = ?, home_slot = ?, state = 'awaiting', slot = NULL"
-			       " WHERE code = ?",
-			       "ssIss", unit, kind, f.tag, slot, key) < 0)
-			return -EIO;
-		/* it may sit in its new slot already */
-		return kc_registry_slot_holds(ctl, slot, (uint32_t)f.tag) && ctl->hw
-			       ? kc_hwevents_key_registered(ctl, slot, (uint32_t)f.tag)
-			       : 0;
-	}
 	if (kc_store_x(ctl->st,
 		       "INSERT INTO keys (code, unit, kind, home_slot, tag, state, slot) VALUES (?,?,?,?,?,?,?)",
 		       "ssssIss", key, unit, kind, slot, f.tag, present ? "in" : "awaiting", present ? slot : NULL) < 0)

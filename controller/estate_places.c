@@ -24,7 +24,7 @@ int kc_estate_site_set(struct kc_ctl *ctl, const struct kc_estate_change *c, jso
 {
 	const char *site = kc_estate_str(c, "site"), *zone = kc_estate_str(c, "time_zone");
 	struct kc_estate_site_facts f = { .name = kc_estate_str(c, "name"), .age = kc_estate_str(c, "age"),
-					  .zone_ok = !zone || kc_tz_check(zone) == 0 };
+					  .zone_ok = !zone || !*zone || kc_tz_check(zone) == 0 };
 
 	(void)extra;
 	kc_json_str(members, "site", site);

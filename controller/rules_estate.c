@@ -1,5 +1,6 @@
 /* The rules on a change the office sends: pure decisions on the facts
  * controller/estate.c loaded (rules_estate.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "common/util.h"
@@ -13,14 +14,22 @@ static bool bad_value(struct kc_decision *d, const char *field)
 	return false;
 }
 
+/* A text of 1 to max characters (UTF-8: the bytes that start one), as
+ * the request's member limits count them (ops.def). */
 static bool text_ok(const char *s, size_t max)
 {
-	return s && *s && strlen(s) <= max;
+	size_t n = 0;
+
+	if (!s || !*s)
+		return false;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n <= max;
 }
 
 bool kc_rules_estate_site(const struct kc_estate_site_facts *f, struct kc_decision *d)
 {
-	if (!text_ok(f->name, 120))
+	if (!text_ok(f->name, 100))
 		return bad_value(d, "name");
 	if (!f->age || (strcmp(f->age, "new") != 0 && strcmp(f->age, "old") != 0))
 		return bad_value(d, "age");
@@ -64,8 +73,10 @@ bool kc_rules_estate_key_set(const struct kc_estate_key_facts *f, struct kc_deci
 		return false;
 	}
 	if (f->tag_of[0]) {
-		kc_decision_refuse(d, 0, KCM_estate_tag_taken, "{s:I, s:s}", "tag", (json_int_t)f->tag, "other",
-				   f->tag_of);
+		char hex[24];
+
+		snprintf(hex, sizeof(hex), "0x%llx", (long long)f->tag);
+		kc_decision_refuse(d, 0, KCM_estate_tag_taken, "{s:s, s:s}", "tag", hex, "other", f->tag_of);
 		return false;
 	}
 	return true;
@@ -92,11 +103,11 @@ bool kc_rules_estate_key_remove(const struct kc_estate_key_remove_facts *f, stru
 
 bool kc_rules_estate_person(const struct kc_estate_person_facts *f, struct kc_decision *d)
 {
-	if (!text_ok(f->name, 120))
+	if (!text_ok(f->name, 100))
 		return bad_value(d, "name");
 	if (kc_role_from_string(f->role) == KC_ROLE_INVALID)
 		return bad_value(d, "role");
-	if (f->department && strlen(f->department) > 120)
+	if (f->department && *f->department && !text_ok(f->department, 100))
 		return bad_value(d, "department");
 	if (!f->active_ok)
 		return bad_value(d, "active");
@@ -126,8 +137,8 @@ static bool seconds_ok(json_t *o, const char *name, long long min, long long max
 	return !v || (json_is_integer(v) && json_integer_value(v) >= min && json_integer_value(v) <= max);
 }
 
-/* An array of at most max items, each ok by item (or a string of 1 to
- * 100 bytes when item is NULL, an integer in [60 s, 366 d] otherwise). */
+/* An array of at most max items: texts of 1 to 100 characters (strings),
+ * or integers in [60 s, 366 d]. */
 static bool list_ok(json_t *a, size_t max, bool strings)
 {
 	size_t i;

@@ -163,6 +163,8 @@ def scenario_apply():
     rep = apply("site.set", {"site": "HY", "name": "华苑新城 Huayuan", "age": "old", "time_zone": "Asia/Shanghai"})
     applied(rep, "site.set", "site.set of a known site")
     check(q("SELECT age FROM sites WHERE code = 'HY'") == [("old",)], "  ... its age changed")
+    rep = apply("site.set", {"site": "HY", "name": "华苑新城 Huayuan", "age": "old", "time_zone": ""})
+    applied(rep, "site.set", "site.set with no time zone (empty)")
 
     n = len(events("unit.vacancy"))
     rep = apply("unit.set", {"unit": "XS-1-101", "site": "XS", "building": "1", "room": "101", "vacant": False})
@@ -259,6 +261,8 @@ def scenario_refusals():
             "estate_bad_value", "key.set of a bad kind", {"field": "kind"})
     refused("key.set", {"key": "K-N1", "unit": "HY-1-101", "kind": "vacant", "slot": "Z01", "tag": 0x1001},
             "estate_slot_unknown", "key.set checks the slot first")
+    refused("key.set", {"key": "K-HY-1-101", "unit": "HY-1-101", "kind": "entrusted", "slot": "A01", "tag": 0x1002},
+            "estate_tag_taken", "key.set giving a key another key's tag", {"tag": "0x1002", "other": "K-HY-1-102"})
     refused("key.remove", {"key": "K-NOPE"}, "estate_key_unknown", "key.remove of an unknown key", {"key": "K-NOPE"})
     refused("key.remove", {"key": "K-HY-1-102"}, "estate_key_entrusted", "key.remove of an entrusted key",
             {"key": "K-HY-1-102"})
@@ -287,6 +291,9 @@ def scenario_refusals():
             "settings.set with an empty phrase", {"field": "phrases"})
     refused("settings.set", {"site": "ZZ"}, "estate_site_unknown", "settings.set of an unknown site")
     refused("thing.set", {}, "estate_type_unknown", "a change type the cabinet does not know", {"type": "thing.set"})
+    refused("unit.set", ["HY-1-101"], "estate_bad_value", "a change whose data is no object", {"field": "data"})
+    refused("unit.set", {"unit": "HY-1-101", "site": "HY", "vacant": True, "area": 81.5}, "estate_bad_value",
+            "a change holding a real number (events hold integers only)", {"field": "data"})
 
 
 def scenario_order():
@@ -461,18 +468,27 @@ def scenario_move():
     tamper = q("SELECT count(*) FROM alarms WHERE type = 'tamper'")
     rep = apply("key.set", {"key": "K-HY-2-109", "unit": "HY-2-109", "kind": "vacant", "slot": "C08", "tag": 0})
     ev = applied(rep, "key.set", "key.set moving K-HY-2-109 from C06 to C08")
-    check(ev["data"].get("moved_from") == "C06" and ev["data"].get("state") == "awaiting" and ev.get("slot") == "C08",
-          "  ... the event says moved from C06, awaiting", ev["data"])
-    check(q("SELECT home_slot, state, slot FROM keys WHERE code = 'K-HY-2-109'") == [("C08", "awaiting", None)],
-          "  ... home C08, awaiting")
+    check(ev["data"].get("moved_from") == "C06" and ev["data"].get("state") == "in"
+          and ev["data"].get("slot_now") == "C06" and ev.get("slot") == "C08",
+          "  ... the event says moved from C06, in C06 now", ev["data"])
+    check(q("SELECT home_slot, state, slot FROM keys WHERE code = 'K-HY-2-109'") == [("C08", "in", "C06")],
+          "  ... home C08, still in custody in C06")
+    alarm = q("SELECT id, slot FROM alarms WHERE type = 'wrong_slot' AND key = 'K-HY-2-109' AND cleared_ms IS NULL")
+    check(len(alarm) == 1 and alarm[0][1] == "C06", "  ... a wrong-slot alarm tells staff to move it", alarm)
+    s = login("S01", "1111")["session"]
+    rep = ask({"op": "slot.reseat", "session": s, "alarm": alarm[0][0] if alarm else 0})
+    check(rep.get("ok") is True, "the alarm's re-seat opens C06", rep)
+    check(wait(lambda: "on" in coil("C06")), "  ... C06's coil on at the sim")
     n = len(events("slot.removed"))
     sim("remove C06")
-    check(wait(lambda: len(events("slot.removed")) > n), "the key taken out of C06")
+    check(wait(lambda: len(events("slot.removed")) > n), "  ... the key taken out of C06")
     sim("insert C08 0")
     check(wait(lambda: q("SELECT state, slot FROM keys WHERE code = 'K-HY-2-109'") == [("in", "C08")]),
           "  ... put into C08: in, in its new home")
+    check(q("SELECT count(*) FROM alarms WHERE type = 'wrong_slot' AND key = 'K-HY-2-109' AND cleared_ms IS NULL")
+          == [(0,)], "  ... the wrong-slot alarm ended")
     check(q("SELECT count(*) FROM alarms WHERE type = 'tamper'") == tamper, "  ... no tamper alarm on the way")
-    s = login("S01", "1111")["session"]
+    check(wait(lambda: "off" in coil("C06")), "  ... C06 locked again")
     rep = ask({"op": "release", "session": s, "key": "K-HY-2-109", "purpose": "inspection", "borrower": "E01",
                "due_in_s": 3600})
     check(rep.get("ok") is True and rep.get("slot") == "C08", "K-HY-2-109 released at C08", rep)
@@ -510,6 +526,15 @@ def scenario_settings():
     rep = ask({"op": "release", "session": s, "key": "K-HY-1-108", "purpose": "inspection", "borrower": "E01",
                "due_in_s": 7200})
     check(rep.get("ok") is True, "an HY key due in 2 h: within [desk]'s 2 d", rep)
+    # the site's notice lead: K-LJ-5-102's entrustment ends in 20 days,
+    # beyond [notice] lead (7 d) and LJ's 3 d: no notice; with 25 d, one
+    time.sleep(1)
+    notices = lambda: [e for e in events("notice.due") if e.get("key") == "K-LJ-5-102"]  # noqa: E731
+    check(notices() == [], "no notice for K-LJ-5-102 (ends in 20 days, LJ's lead 3 d)")
+    data = {"site": "LJ", "max_loan": {"inspection": 3600}, "notice_lead_s": 25 * 86400}
+    applied(apply("settings.set", data), "settings.set", "settings.set: LJ's notice lead 25 d")
+    check(wait(lambda: len(notices()) == 1), "  ... the notice before the end for K-LJ-5-102 comes",
+          [e["data"] for e in notices()])
 
 
 def main():

@@ -142,9 +142,21 @@ static void test_person(void **state)
 	struct kc_estate_person_facts f = { .name = "Zhou", .role = "staff", .active_ok = true, .card_ok = true,
 					    .card_holder = "" };
 
+	char name[512] = "";
+
 	(void)state;
 	fresh();
 	assert_true(kc_rules_estate_person(&f, &d));
+	/* names count in characters: 100 Chinese ones pass, 101 do not */
+	for (int i = 0; i < 100; i++)
+		strcat(name, "周");
+	f.name = name;
+	assert_true(kc_rules_estate_person(&f, &d));
+	strcat(name, "周");
+	assert_false(kc_rules_estate_person(&f, &d));
+	assert_string_equal(param("field"), "name");
+	fresh();
+	f.name = "Zhou";
 	f.card_holder = "S01";
 	assert_false(kc_rules_estate_person(&f, &d));
 	assert_string_equal(code(), "estate_card_taken");
@@ -163,6 +175,8 @@ static void test_settings(void **state)
 	json_t *ok = json_pack("{s:s, s:{s:i}, s:[i, i], s:i, s:{s:[s]}}", "site", "LJ", "max_loan", "borrow", 86400,
 			       "due_presets", 1800, 3600, "notice_reminder_s", 3600, "phrases", "alarm", "误报");
 	json_t *bad = json_pack("{s:s, s:[i]}", "site", "LJ", "due_presets", 5);
+	json_t *long_phrase = json_pack("{s:s, s:{s:[s]}}", "site", "LJ", "phrases", "problem",
+					"卫生间漏水，楼下天花板受潮，需尽快联系工程部上门检查处理并回复业主电话确认时间");
 
 	(void)state;
 	fresh();
@@ -172,8 +186,12 @@ static void test_settings(void **state)
 	fresh();
 	assert_false(kc_rules_estate_settings(bad, true, &d));
 	assert_string_equal(param("field"), "due_presets");
+	/* a phrase of 40 Chinese characters (120 bytes) passes */
+	fresh();
+	assert_true(kc_rules_estate_settings(long_phrase, true, &d));
 	json_decref(ok);
 	json_decref(bad);
+	json_decref(long_phrase);
 }
 
 /* The enrolment code: none open, expired; a deactivated person's login;
