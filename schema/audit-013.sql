@@ -91,17 +91,18 @@ INSERT OR IGNORE INTO estate_units (unit, site, building, room, vacant, updated_
 	FROM units WHERE site IN (SELECT site FROM estate_sites) ORDER BY site;
 INSERT INTO estate_unit_history (unit, site, building, room, vacant, at_ms)
 	SELECT unit, site, building, room, vacant, updated_ms FROM estate_units;
+-- a cabinet by its id, whatever its chain's epoch ("C1~2")
 INSERT OR IGNORE INTO estate_keys (key, unit, kind, cabinet, slot, tag, updated_ms)
-	SELECT k.key, k.unit, k.kind, k.cabinet, k.slot,
+	SELECT k.key, k.unit, k.kind, (CASE WHEN instr(k.cabinet, '~') THEN substr(k.cabinet, 1, instr(k.cabinet, '~') - 1) ELSE k.cabinet END), k.slot,
 	       coalesce((SELECT json_extract(e.body, '$.data.tag') FROM events e WHERE e.key = k.key
 			 AND e.cabinet = k.cabinet AND e.type = 'key.registered' ORDER BY e.ts_ms DESC LIMIT 1), 0),
 	       CAST(strftime('%s', 'now') AS INTEGER) * 1000
 	FROM keys k WHERE k.unit IN (SELECT unit FROM estate_units) AND k.slot IS NOT NULL
 	AND k.kind IN ('entrusted', 'sealed', 'vacant', 'repair') ORDER BY k.cabinet;
 INSERT OR IGNORE INTO cabinet_sites (cabinet, site)
-	SELECT DISTINCT cabinet, site FROM keys WHERE site IN (SELECT site FROM estate_sites)
-	UNION SELECT DISTINCT cabinet, site FROM events WHERE type = 'site.registered'
-	AND site IN (SELECT site FROM estate_sites);
+	SELECT c, site FROM (SELECT DISTINCT (CASE WHEN instr(cabinet, '~') THEN substr(cabinet, 1, instr(cabinet, '~') - 1) ELSE cabinet END) AS c, site FROM keys WHERE site IN (SELECT site FROM estate_sites)
+	UNION SELECT DISTINCT (CASE WHEN instr(cabinet, '~') THEN substr(cabinet, 1, instr(cabinet, '~') - 1) ELSE cabinet END), site FROM events WHERE type = 'site.registered'
+	AND site IN (SELECT site FROM estate_sites)) WHERE c IN (SELECT id FROM cabinets);
 -- a person's latest registration wins (the newest is inserted first)
 INSERT OR IGNORE INTO estate_people (person, name, role, phone_masked, phone_sealed, department, created_ms, updated_ms)
 	SELECT e.person, coalesce(json_extract(e.body, '$.data.name'), e.person), json_extract(e.body, '$.data.role'),
@@ -111,5 +112,5 @@ INSERT OR IGNORE INTO estate_people (person, name, role, phone_masked, phone_sea
 	AND json_extract(e.body, '$.data.role') IN ('staff', 'engineer', 'manager', 'supervisor')
 	ORDER BY e.ts_ms DESC;
 INSERT OR IGNORE INTO estate_person_sites (person, site)
-	SELECT DISTINCT e.person, c.site FROM events e JOIN cabinet_sites c ON c.cabinet = e.cabinet
+	SELECT DISTINCT e.person, c.site FROM events e JOIN cabinet_sites c ON c.cabinet = (CASE WHEN instr(e.cabinet, '~') THEN substr(e.cabinet, 1, instr(e.cabinet, '~') - 1) ELSE e.cabinet END)
 	WHERE e.type = 'person.registered' AND e.person IN (SELECT person FROM estate_people);

@@ -62,11 +62,25 @@ static bool listed(const json_t *list, const char *s)
 	return false;
 }
 
+/* A site's change (site.set, unit.set, settings.set: data, consumed) to
+ * the cabinets serving site, and its office event. */
+static int site_change(const struct kc_estate_ctx *x, struct est_out *o, const char *site, const char *type,
+		       json_t *data, enum kc_event_type evt, const struct kc_office_about *about)
+{
+	json_t *cabs = est_site_cabinets(x->db, site, NULL);
+	int r = data ? send_all(x, o, cabs, type, data) : -EIO;
+
+	json_decref(cabs);
+	if (r == 0)
+		return record(x, evt, about, data, o);
+	json_decref(data);
+	return r;
+}
+
 static int apply_site(const struct kc_estate_ctx *x, const json_t *m, struct est_out *o)
 {
 	const char *site = est_str(m, "site");
 	struct kc_office_about about = { .site = site };
-	json_t *cabs, *d;
 	int r = kc_db_x(x->db,
 			"INSERT INTO estate_sites (site, name, age, time_zone, updated_ms, updated_by)"
 			" VALUES (?, ?, ?, nullif(?, ''), ?, ?) ON CONFLICT (site) DO UPDATE SET name = excluded.name,"
@@ -77,14 +91,7 @@ static int apply_site(const struct kc_estate_ctx *x, const json_t *m, struct est
 
 	if (r < 0)
 		return r;
-	d = est_site_data(x, site);
-	cabs = est_site_cabinets(x->db, site, NULL);
-	r = d ? send_all(x, o, cabs, "site.set", d) : -EIO;
-	json_decref(cabs);
-	if (r == 0)
-		return record(x, KC_EVT_OFFICE_ESTATE_SITE_SAVED, &about, d, o);
-	json_decref(d);
-	return r;
+	return site_change(x, o, site, "site.set", est_site_data(x, site), KC_EVT_OFFICE_ESTATE_SITE_SAVED, &about);
 }
 
 static int apply_unit(const struct kc_estate_ctx *x, const json_t *m, struct est_out *o)
@@ -92,7 +99,6 @@ static int apply_unit(const struct kc_estate_ctx *x, const json_t *m, struct est
 	const char *unit = est_str(m, "unit"), *site = est_str(m, "site");
 	struct kc_office_about about = { .site = site, .unit = unit };
 	int vacant = json_is_true(json_object_get(m, "vacant"));
-	json_t *cabs, *d;
 	int r = kc_db_x(x->db,
 			"INSERT INTO estate_units (unit, site, building, room, vacant, updated_ms, updated_by)"
 			" VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (unit) DO UPDATE SET building = excluded.building,"
@@ -109,14 +115,7 @@ static int apply_unit(const struct kc_estate_ctx *x, const json_t *m, struct est
 			    x->user);
 	if (r < 0)
 		return r;
-	d = est_unit_data(x->db, unit);
-	cabs = est_site_cabinets(x->db, site, NULL);
-	r = d ? send_all(x, o, cabs, "unit.set", d) : -EIO;
-	json_decref(cabs);
-	if (r == 0)
-		return record(x, KC_EVT_OFFICE_ESTATE_UNIT_SAVED, &about, d, o);
-	json_decref(d);
-	return r;
+	return site_change(x, o, site, "unit.set", est_unit_data(x->db, unit), KC_EVT_OFFICE_ESTATE_UNIT_SAVED, &about);
 }
 
 /* The cabinet a key is at now ("" for a new key) and its unit's site. */
@@ -388,7 +387,7 @@ static int apply_settings(const struct kc_estate_ctx *x, const json_t *m, struct
 {
 	const char *site = est_str(m, "site");
 	struct kc_office_about about = { .site = site };
-	json_t *keep = json_deep_copy(m), *cabs, *d;
+	json_t *keep = json_deep_copy(m);
 	char *text;
 	int r;
 
@@ -407,14 +406,7 @@ static int apply_settings(const struct kc_estate_ctx *x, const json_t *m, struct
 	free(text);
 	if (r < 0)
 		return r;
-	d = est_settings_data(x->db, site);
-	cabs = est_site_cabinets(x->db, site, NULL);
-	r = d ? send_all(x, o, cabs, "settings.set", d) : -EIO;
-	json_decref(cabs);
-	if (r == 0)
-		return record(x, KC_EVT_OFFICE_ESTATE_SETTINGS_SAVED, &about, d, o);
-	json_decref(d);
-	return r;
+	return site_change(x, o, site, "settings.set", est_settings_data(x->db, site), KC_EVT_OFFICE_ESTATE_SETTINGS_SAVED, &about);
 }
 
 static int apply_cabinet(const struct kc_estate_ctx *x, const json_t *m, struct est_out *o)

@@ -508,7 +508,7 @@ static int check_settings(const struct kc_estate_ctx *x, const json_t *row, json
 	if (r == 0)
 		r = need_int(json_object_get(row, "notice_lead_s"), "notice_lead_s", 0, EST_S_MAX, msg);
 	if (r == 0)
-		r = need_int(json_object_get(row, "notice_reminder_s"), "notice_reminder_s", 0, EST_S_MAX, msg);
+		r = need_int(json_object_get(row, "notice_reminder_s"), "notice_reminder_s", EST_S_MIN, EST_S_MAX, msg);
 	for (size_t k = 0; r == 0 && k < KC_ARRAY_SIZE(phrases); k++) {
 		const json_t *list = json_object_get(ph, phrases[k]);
 

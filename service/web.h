@@ -100,5 +100,8 @@ const char *kc_web_str(const json_t *sec, const json_t *row, const char *col);
 void kc_web_report_head(struct sbuf *b, const json_t *report, const struct kc_web_page *pg);
 /* The hidden form token field of pg's forms. */
 void kc_web_csrf_field(struct sbuf *b, const struct kc_web_page *pg);
+/* Checkboxes name=value of choices ([[value, label], ...]), those of have
+ * (values) ticked. */
+void kc_web_checkboxes(struct sbuf *b, const char *name, const json_t *choices, const json_t *have);
 
 #endif

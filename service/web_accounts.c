@@ -243,25 +243,6 @@ static void form_start(struct sbuf *b, const struct kc_web_page *pg, const char 
 		hidden(b, "user", user);
 }
 
-static void site_boxes(struct sbuf *b, const json_t *choices, const json_t *have)
-{
-	const json_t *s, *h;
-	size_t i, j;
-
-	json_array_foreach(choices, i, s) {
-		const char *code = json_string_value(json_array_get(s, 0));
-		bool on = false;
-
-		json_array_foreach(have, j, h)
-			on = on || strcmp(json_string_value(h), code) == 0;
-		sbuf_add(b, "<label><input type=\"checkbox\" name=\"site\" value=\"");
-		sbuf_html(b, code);
-		sbuf_printf(b, "\"%s> ", on ? " checked" : "");
-		sbuf_html(b, json_string_value(json_array_get(s, 1)));
-		sbuf_add(b, "</label> ");
-	}
-}
-
 static void role_select(struct sbuf *b, const struct kc_web_page *pg, const char *cur)
 {
 	static const char *const roles[] = { "supervisor", "admin", "manager" };
@@ -303,7 +284,7 @@ static void account_row(struct sbuf *b, const struct kc_web_page *pg, const json
 		sbuf_printf(b, " <span class=\"bad locked\">%s</span>", kc_web_t(pg, "Locked out"));
 	sbuf_printf(b, "</td><td data-label=\"%s\">", kc_web_t(pg, "Sites"));
 	form_start(b, pg, "sites", "sites", name);
-	site_boxes(b, choices, sites);
+	kc_web_checkboxes(b, "site", choices, sites);
 	sbuf_printf(b, "<small class=\"meta\">%s</small> <button type=\"submit\">%s</button></form>",
 		    kc_web_t(pg, "none ticked: every site"), kc_web_t(pg, "Save sites"));
 	sbuf_printf(b, "</td><td data-label=\"%s\">", kc_web_t(pg, "Actions"));
@@ -369,7 +350,7 @@ static char *accounts_page(struct call *k, const struct kc_web_page *pg, const s
 	sbuf_printf(&b, "</label></p><p><label>%s <input name=\"password\" type=\"password\""
 			" autocomplete=\"new-password\"></label></p><p>%s ",
 		    kc_web_t(pg, "Password"), kc_web_t(pg, "Sites"));
-	site_boxes(&b, choices, NULL);
+	kc_web_checkboxes(&b, "site", choices, NULL);
 	sbuf_printf(&b, "<small class=\"meta\">%s</small></p><p><button type=\"submit\">%s</button></p></form>",
 		    kc_web_t(pg, "none ticked: every site"), kc_web_t(pg, "Create account"));
 	kc_web_tail(&b);

@@ -22,7 +22,8 @@ static const char estate_style[] =
 	"form.new{border:1px solid #bbb;padding:.5em;margin:1em 0;max-width:60em}"
 	".subnav a{margin-right:1em}#enrol-code{font-size:28px;letter-spacing:.15em;font-weight:bold}"
 	"@media screen and (max-width:700px){form.estate label{display:block;white-space:normal;margin:.3em 0}"
-	"form.estate input,form.estate select,form.estate textarea{display:block;width:100%;box-sizing:border-box;"
+	"form.estate input:not([type=checkbox]),form.estate select,form.estate textarea{display:block;width:100%;"
+	"box-sizing:border-box;"
 	"font-size:16px}form.estate button{font-size:16px;padding:.4em 1em;margin:.3em 0}}</style>\n";
 
 /* A form's field and how it becomes a member of the row. */
@@ -177,25 +178,6 @@ json_t *est_word_choices(struct est_page *p, const char *ctx, const char *const 
 	return out;
 }
 
-void est_boxes(struct est_page *p, const char *name, const json_t *choices, const json_t *have)
-{
-	const json_t *c, *h;
-	size_t i, j;
-
-	json_array_foreach(choices, i, c) {
-		const char *v = json_string_value(json_array_get(c, 0));
-		bool on = false;
-
-		json_array_foreach(have, j, h)
-			on = on || strcmp(json_string_value(h), v) == 0;
-		sbuf_printf(p->b, "<label><input type=\"checkbox\" name=\"%s\" value=\"", name);
-		sbuf_html(p->b, v);
-		sbuf_printf(p->b, "\"%s> ", on ? " checked" : "");
-		sbuf_html(p->b, json_string_value(json_array_get(c, 1)));
-		sbuf_add(p->b, "</label> ");
-	}
-}
-
 json_t *est_site_choices(struct est_page *p)
 {
 	json_t *sites = kc_estate_sites(&p->x), *out = json_array(), *s;
@@ -244,6 +226,13 @@ void est_table(struct est_page *p, const char *cls, const char *const *cols)
 		sbuf_add(p->b, "</th>");
 	}
 	sbuf_add(p->b, "</tr></thead><tbody>\n");
+}
+
+void est_tr(struct est_page *p, const char *what, const char *code)
+{
+	sbuf_printf(p->b, "<tr data-%s=\"", what);
+	sbuf_html(p->b, code);
+	sbuf_add(p->b, "\">");
 }
 
 void est_td(struct est_page *p, const char *label)
@@ -568,9 +557,7 @@ static int person_row(struct est_page *p, const json_t *e, const json_t *sites, 
 	size_t i;
 	int r = 0;
 
-	sbuf_add(p->b, "<tr data-person=\"");
-	sbuf_html(p->b, person);
-	sbuf_add(p->b, "\">");
+	est_tr(p, "person", person);
 	est_td(p, "Full name");
 	sbuf_html(p->b, est_str(e, "name"));
 	sbuf_add(p->b, " <span class=\"meta\">");
@@ -648,7 +635,7 @@ int web_estate_people(struct est_page *p)
 		est_input(p, "Card number", "card", NULL, "text");
 		est_input(p, "Enrolled by (code)", "enrolled_by", NULL, "text");
 		sbuf_printf(p->b, "<p>%s ", ET(p, "Sites"));
-		est_boxes(p, "site", sites, NULL);
+		kc_web_checkboxes(p->b, "site", sites, NULL);
 		sbuf_add(p->b, "</p>");
 		est_form_end(p, "Save person");
 	}

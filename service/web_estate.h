@@ -45,8 +45,6 @@ void est_select(struct est_page *p, const char *label, const char *name, const j
 		bool blank);
 /* The choices of a word list (kinds, roles), as words of the page. */
 json_t *est_word_choices(struct est_page *p, const char *ctx, const char *const *codes, size_t n);
-/* Checkboxes name=value of choices, those of have ticked. */
-void est_boxes(struct est_page *p, const char *name, const json_t *choices, const json_t *have);
 /* The registered sites as choices [[site, name], ...]; NULL on an error. */
 json_t *est_site_choices(struct est_page *p);
 /* The name of site among choices (site itself when not there). */
@@ -55,6 +53,8 @@ const char *est_site_name(const json_t *choices, const char *site);
 void est_time(struct est_page *p, const char *site, int64_t wall_ms, char *out, size_t len);
 /* A table's start with its column headers (msgids, NULL-terminated). */
 void est_table(struct est_page *p, const char *cls, const char *const *cols);
+/* A row's start, <tr data-what="code">. */
+void est_tr(struct est_page *p, const char *what, const char *code);
 /* A cell's start, labelled for the phone layout. */
 void est_td(struct est_page *p, const char *label);
 

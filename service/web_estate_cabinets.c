@@ -258,7 +258,7 @@ static int cabinet_block(struct est_page *p, const json_t *cab, const json_t *si
 	if (p->admin) {
 		est_form(p, "cabinets", "cabinet", "row");
 		est_hidden(p, "cabinet", id);
-		est_boxes(p, "site", sites, json_object_get(cab, "sites"));
+		kc_web_checkboxes(p->b, "site", sites, json_object_get(cab, "sites"));
 		est_form_end(p, "Save sites");
 	}
 	if (json_array_size(json_object_get(st, "changes"))) {

@@ -53,9 +53,7 @@ static void unit_row(struct est_page *p, const json_t *u, const json_t *yn)
 	char when[40];
 	size_t i;
 
-	sbuf_add(p->b, "<tr data-unit=\"");
-	sbuf_html(p->b, est_str(u, "unit"));
-	sbuf_add(p->b, "\">");
+	est_tr(p, "unit", est_str(u, "unit"));
 	est_td(p, "Unit");
 	unit_words(p, u);
 	sbuf_add(p->b, " <span class=\"meta\">");
@@ -158,9 +156,7 @@ static void key_row(struct est_page *p, const json_t *k)
 {
 	char tag[24];
 
-	sbuf_add(p->b, "<tr data-key=\"");
-	sbuf_html(p->b, est_str(k, "key"));
-	sbuf_add(p->b, "\">");
+	est_tr(p, "key", est_str(k, "key"));
 	est_td(p, "Unit");
 	unit_words(p, k);
 	sbuf_add(p->b, "</td>");

@@ -46,3 +46,24 @@ void kc_web_csrf_field(struct sbuf *b, const struct kc_web_page *pg)
 	sbuf_html(b, pg->csrf ? pg->csrf : "");
 	sbuf_add(b, "\">");
 }
+
+void kc_web_checkboxes(struct sbuf *b, const char *name, const json_t *choices, const json_t *have)
+{
+	const json_t *c, *h;
+	size_t i, j;
+
+	json_array_foreach(choices, i, c) {
+		const char *v = json_string_value(json_array_get(c, 0));
+		bool on = false;
+
+		json_array_foreach(have, j, h)
+			on = on || strcmp(json_string_value(h), v) == 0;
+		sbuf_add(b, "<label><input type=\"checkbox\" name=\"");
+		sbuf_html(b, name);
+		sbuf_add(b, "\" value=\"");
+		sbuf_html(b, v);
+		sbuf_printf(b, "\"%s> ", on ? " checked" : "");
+		sbuf_html(b, json_string_value(json_array_get(c, 1)));
+		sbuf_add(b, "</label> ");
+	}
+}

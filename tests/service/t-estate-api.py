@@ -327,8 +327,8 @@ try:
             "data": {"change": ca, "change_type": "person.set", "by": "adm", "person": "E01", "active": False}}]
     st, _ = svc.post_events(tokens["CAB-A"], None, raw=("[" + ",".join(seal("CAB-A", evs)) + "]").encode())
     evs = [{"type": "estate.refused", "ts": "2026-12-07T14:06:00.000Z", "key": "KA2",
-            "data": {"change": kb, "change_type": "key.set", "by": "adm", "code": "office_estate_slot_taken",
-                     "params": {"slot": "7", "cabinet": "CAB-B", "key": "KB9"}}}]
+            "data": {"change": kb, "change_type": "key.set", "by": "adm", "code": "estate_slot_taken",
+                     "params": {"slot": "7", "other": "KB9"}}}]
     st2, _ = svc.post_events(tokens["CAB-B"], None, raw=("[" + ",".join(seal("CAB-B", evs)) + "]").encode())
     check(st == 200 and st2 == 200, "CAB-A applied the deactivation, CAB-B refused the key")
     _, _, body = adm.get("/estate/people")
@@ -337,7 +337,7 @@ try:
           "the people page: CAB-A took the deactivation at 22:05 (Shanghai), CAB-B not yet")
     _, _, body = adm.get("/estate/cabinets")
     t = text(body)
-    check("钥匙柜 CAB-B 的 7 号位已是钥匙 KB9 的位置" in t and "被拒绝" in t,
+    check("7 号格已是钥匙 KB9 的固定格位" in t and "被拒绝" in t,
           "the cabinets page: CAB-B's refusal in Chinese from its code and params")
     check(re.search(r'data-cabinet="CAB-S".*?独立管理', body.decode(), re.S) is not None, "CAB-S shown standalone")
 
