@@ -212,9 +212,6 @@ TEST_SCRIPTS += tests/controller/t-intake-lapse.sh
 controller_SRCS += controller/estate.c controller/estate_people.c controller/estate_keys.c \
 	controller/estate_places.c controller/rules_estate.c
 TEST_SCRIPTS += tests/controller/t-estate.sh
-# the terminal of a cabinet the office manages: a first sign-in with the
-# office's enrolment code, a deactivated account, the site's settings
-TEST_SCRIPTS += tests/kiosk/t-kiosk-estate.sh
 # the estate feed end to end: keycabd (managed) on keycab-sim, keycab-forward,
 # keyauditd; 200 changes applied once each, in order, through kill -9 of
 # keycab-forward and keyauditd (controller/forward/feed.c)
@@ -228,3 +225,6 @@ t-ctl-estate_LIBS := common
 # a manager's approval from the office, the cabinet's end (controller/estate_approval.c)
 TEST_SCRIPTS += tests/controller/t-approval-remote.sh
 TEST_SCRIPTS += tests/kiosk/t-kiosk-remote.sh
+# the terminal of a cabinet the office manages: a first sign-in with the
+# office's enrolment code, a deactivated account, the site's settings
+TEST_SCRIPTS += tests/kiosk/t-kiosk-estate.sh

@@ -48,6 +48,9 @@ browserTest('t-kiosk-estate', async ({ terminal }) => {
   const desk = await terminal('desk');
   const page = desk.page;
   check(await pair(desk), 'paired as the display pairs it');
+  /* the office's feed as keycab-forward reports it */
+  check(await until(async () => (await text(page, '#feed')) === '办公室同步：正常', 20000),
+    'the header shows the office\'s feed up to date', await text(page, '#feed'));
   await desk.shot('idle');
 
   /* the names: those with a code from the office */
@@ -152,4 +155,10 @@ browserTest('t-kiosk-estate', async ({ terminal }) => {
   await page.tap('[data-t=alarm-clear-go]');
   check(await until(async () => !!(await page.$('[data-t=alarm-cleared]')), 5000), 'the alarm cleared with the office\'s phrase');
   await page.tap('[data-t=logout]');
+
+  /* the office out of reach: the header says so */
+  await shell('office-down');
+  check(await until(async () => (await text(page, '#feed')) === '办公室同步：离线', 20000),
+    'keyauditd stopped: the header shows the office\'s feed offline', await text(page, '#feed'));
+  await desk.shot('feed-offline');
 });

@@ -13,7 +13,9 @@
 #   waiting), then the code and a new PIN: logged in, and in again with
 #   that PIN; a person deactivated by the office refused at the PIN login
 #   with what to do; the quick phrases of a settings.set shown in the
-#   on-screen keyboard's bar, and again after another settings.set.
+#   on-screen keyboard's bar, and again after another settings.set;
+#   the office's feed in the header, as keycab-forward reports it: up to
+#   date, then offline once keyauditd is stopped.
 # Screenshots at 1024x600 in Chinese: $BUILD/test-logs/kiosk/t-kiosk-estate/.
 source "$KEYCAB_SRC/tests/controller/lib.sh"
 source "$KEYCAB_SRC/tests/kiosk/lib.sh"
@@ -24,6 +26,11 @@ KC_WINDOW=5s
 kc_cabinet
 kc_config
 printf '[estate]\nmode = managed\n' >>"$T/keycabd.conf"
+# the office: a real keyauditd that has this cabinet managed (its feed is
+# empty: the changes below come straight to estate.apply); keycab-forward
+# (started with keycabd) holds its long-poll and reports the feed's state
+kad_setup 500ms
+"$KEYCAB_BIN/keyauditd" -c "$T/keyauditd.conf" cabinet-mode demo-desk managed >/dev/null || bad "cabinet-mode"
 sim_start
 "$KEYCAB_BIN/keycabd" -c "$T/keycabd.conf" --init-db >/dev/null || exit 1
 kcd_start
@@ -106,6 +113,9 @@ act() {
 		;;
 	settings-2)
 		applied settings.set "$(settings 柜门未关好 钥匙标签破损)"
+		;;
+	office-down)
+		kad_stop
 		;;
 	lift)
 		sim remove A01 >/dev/null && wait_key K-HY-1-101 missing && ok "K-HY-1-101 lifted: an alarm" ||
