@@ -13,6 +13,7 @@
 #include "common/db.h"
 #include "common/event.h"
 #include "common/util.h"
+#include "controller/conf.h"
 #include "controller/keys.h"
 #include "controller/people.h"
 #include "controller/reply.h"
@@ -65,15 +66,20 @@ static void four_eyes(const char *asker, const char *manager, const struct kc_pe
 	kc_decision_missing(d, "a second person's approval");
 }
 
-/* The manager named: one on the roll, a manager, not the clerk nor
- * someone the clerk enrolled. 0 (refusals in d) or -EIO. */
+/* The manager named: one on the roll, active, a manager, not the clerk
+ * nor someone the clerk enrolled. 0 (refusals in d) or -EIO. */
 static int check_manager(struct kc_ctl *ctl, const char *asker, const char *manager, struct kc_decision *d)
 {
 	struct kc_person_facts m;
+	int64_t active = 0;
+	int r;
 
 	if (kc_person_facts_get(ctl->db, manager, &m) < 0)
 		return -EIO;
-	if (!m.found || m.role != KC_ROLE_MANAGER) {
+	r = m.found ? kc_store_int(ctl->st, &active, "SELECT active FROM people WHERE code = ?", "s", manager) : 0;
+	if (r < 0 && r != -ENOENT)
+		return -EIO;
+	if (!m.found || m.role != KC_ROLE_MANAGER || !active) {
 		kc_decision_refuse(d, 4, KCM_approval_ask_not_manager, "{s:s}", "manager", manager);
 		kc_decision_missing(d, "manager's approval");
 		return 0;
@@ -94,6 +100,8 @@ json_t *kc_approval_ask(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 
 	if (r < 0 && r != -ENOENT)
 		return kc_reply_read_failed(ctl->st);
+	if (!ctl->conf->estate_managed)
+		return kc_reply_fail(KCM_estate_standalone, NULL);
 	if (!reason || !*reason)
 		return kc_reply_fail(KCM_approval_ask_reason_needed, NULL);
 	kc_decision_init(&d);
@@ -152,8 +160,8 @@ json_t *kc_approval_cancel(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 	return kc_reply_id("request", id);
 }
 
-/* The change's request, waiting for its answer, for the key the change
- * names, into *a; its key into *k. 0 (refusals in d) or -EIO. */
+/* The change's request, waiting for its answer, for the key and manager
+ * the change names, into *a; its key into *k. 0, 1 (refused: d) or -EIO. */
 static int answer_check(struct kc_ctl *ctl, json_t *data, struct ask_row *a, struct kc_key_info *k,
 			struct kc_decision *d)
 {
@@ -168,12 +176,12 @@ static int answer_check(struct kc_ctl *ctl, json_t *data, struct ask_row *a, str
 		return -EIO;
 	if (r < 0 || strcmp(a->state, "pending") != 0) {
 		kc_decision_refuse(d, 0, KCM_estate_request_unknown, "{s:I}", "request", id);
-		return 0;
+		return 1;
 	}
 	if (!key || strcmp(key, a->key) != 0 || !manager || strcmp(manager, a->manager) != 0) {
 		kc_decision_refuse(d, 0, KCM_approval_answer_mismatch, "{s:I, s:s, s:s, s:s?, s:s?}", "request", id,
 				   "key", a->key, "manager", a->manager, "given_key", key, "given_manager", manager);
-		return 0;
+		return 1;
 	}
 	return kc_key_get(ctl->st, a->key, k) == 0 ? 0 : -EIO;
 }
@@ -195,11 +203,10 @@ int kc_estate_approval_grant(struct kc_ctl *ctl, const struct kc_estate_change *
 	int64_t id = json_integer_value(json_object_get(data, "request")), now = kc_now_ms(), to, approval;
 	struct ask_row a;
 	struct kc_key_info k;
+	int r = answer_check(ctl, data, &a, &k, d);
 
-	if (answer_check(ctl, data, &a, &k, d) < 0)
-		return -EIO;
-	if (!d->granted)
-		return 1;
+	if (r != 0)
+		return r;
 	if (!asker || strcmp(asker, a.asker) != 0) {
 		kc_decision_refuse(d, 4, KCM_approval_answer_other_asker, "{s:I, s:s, s:s?}", "request",
 				   (json_int_t)id, "asker", a.asker, "given_asker", asker);
@@ -236,11 +243,10 @@ int kc_estate_approval_refuse(struct kc_ctl *ctl, const struct kc_estate_change 
 	int64_t id = json_integer_value(json_object_get(data, "request"));
 	struct ask_row a;
 	struct kc_key_info k;
+	int r = answer_check(ctl, data, &a, &k, d);
 
-	if (answer_check(ctl, data, &a, &k, d) < 0)
-		return -EIO;
-	if (!d->granted)
-		return 1;
+	if (r != 0)
+		return r;
 	if (kc_store_x(ctl->st,
 		       "UPDATE approval_requests SET state = 'refused', answered_ms = ?, refusal = ? WHERE id = ?",
 		       "IsI", kc_now_ms(), reason ? reason : "", id) < 0)

@@ -228,3 +228,4 @@ TEST_SCRIPTS += tests/kiosk/t-kiosk-remote.sh
 # the terminal of a cabinet the office manages: a first sign-in with the
 # office's enrolment code, a deactivated account, the site's settings
 TEST_SCRIPTS += tests/kiosk/t-kiosk-estate.sh
+TEST_SCRIPTS += tests/kiosk/t-approval-e2e.sh

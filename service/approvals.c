@@ -10,6 +10,7 @@
 #include "service/auth.h"
 #include "service/feed.h"
 #include "service/office.h"
+#include "service/office_acts.h"
 #include "service/reports_impl.h"
 #include "service/zone.h"
 
@@ -21,25 +22,6 @@
 	" (SELECT json_extract(e.body, '$.data.name') FROM events e WHERE e.person = r.asker AND (e.type ="  \
 	" 'person.registered' OR (e.type = 'estate.applied' AND json_extract(e.body, '$.data.change_type') =" \
 	" 'person.set')) ORDER BY e.ts_ms DESC LIMIT 1))"
-
-unsigned kc_approvals_status(int r)
-{
-	switch (r) {
-	case 0:
-		return 200;
-	case -EINVAL:
-		return 400;
-	case -EPERM:
-	case -EACCES:
-		return 403;
-	case -ENOENT:
-		return 404;
-	case -EALREADY:
-		return 409;
-	default:
-		return 500;
-	}
-}
 
 int kc_approvals_person(struct kc_db *db, const char *account, char *person, size_t len)
 {
@@ -165,15 +147,6 @@ static int four_eyes(struct kc_db *db, const struct ask *a, json_t **msg)
 	return 0;
 }
 
-/* Text with something in it besides white space. */
-static bool filled(const char *s)
-{
-	for (; s && *s; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
-			return true;
-	return false;
-}
-
 /* The checks before an answer, in its transaction: 0 or the refusal
  * (*msg set, but for -EIO). */
 static int answer_check(struct kc_db *db, const char *person, const char *cabinet, int64_t request,
@@ -248,7 +221,7 @@ int kc_approvals_answer(struct kc_db *db, const char *account, const char *cabin
 		*msg = kc_msg_new(KCM_approval_office_not_manager, NULL);
 		return r;
 	}
-	if (r == 0 && !grant && !filled(reason)) {
+	if (r == 0 && !grant && !kc_office_filled(reason)) {
 		*msg = kc_msg_new(KCM_approval_office_refusal_reason_needed, NULL);
 		return -EINVAL;
 	}

@@ -32,11 +32,9 @@ json_t *kc_approvals_pending(struct kc_db *db, const char *person);
  * eyes: the asker, or registered by the asker), -ENOENT (no such
  * request), -EALREADY (answered or withdrawn), -EINVAL (a refusal
  * without a reason), -EIO; *msg gets the message saying what was done or
- * why nothing was (common/msgs/approve.def; NULL when out of memory). */
+ * why nothing was (common/msgs/approve.def; NULL when out of memory);
+ * kc_office_status (office_acts.h) gives r's HTTP status. */
 int kc_approvals_answer(struct kc_db *db, const char *account, const char *cabinet, int64_t request, bool grant,
 			const char *reason, int64_t valid_ms, int64_t now_ms, json_t **msg);
-
-/* The HTTP status that answers kc_approvals_answer's r. */
-unsigned kc_approvals_status(int r);
 
 #endif

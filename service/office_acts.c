@@ -20,6 +20,9 @@ unsigned kc_office_status(int r)
 		return 200;
 	case -EINVAL:
 		return 400;
+	case -EPERM:
+	case -EACCES:
+		return 403;
 	case -ENOENT:
 		return 404;
 	case -EAGAIN:
@@ -30,8 +33,7 @@ unsigned kc_office_status(int r)
 	}
 }
 
-/* Text with something in it besides white space. */
-static bool filled(const char *s)
+bool kc_office_filled(const char *s)
 {
 	for (; s && *s; s++)
 		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
@@ -55,8 +57,8 @@ int kc_office_review(struct kc_db *db, const char *actor, const char *cabinet, i
 	json_t *data;
 
 	*msg = NULL;
-	if (!filled(cabinet) || handover < 1) {
-		*msg = kc_msg_new(KCM_office_form_missing, "{s:s}", "field", !filled(cabinet) ? "cabinet" : "handover");
+	if (!kc_office_filled(cabinet) || handover < 1) {
+		*msg = kc_msg_new(KCM_office_form_missing, "{s:s}", "field", !kc_office_filled(cabinet) ? "cabinet" : "handover");
 		return -EINVAL;
 	}
 	if (kc_db_write_begin(db) < 0)
@@ -206,11 +208,11 @@ int kc_office_problem_forward(struct kc_db *db, const char *actor, const char *c
 	int r;
 
 	*msg = NULL;
-	if (!filled(cabinet) || inspection < 1) {
+	if (!kc_office_filled(cabinet) || inspection < 1) {
 		*msg = kc_msg_new(KCM_office_form_missing, "{s:s}", "field", "inspection");
 		return -EINVAL;
 	}
-	if (!filled(department)) {
+	if (!kc_office_filled(department)) {
 		*msg = kc_msg_new(KCM_office_problem_department, NULL);
 		return -EINVAL;
 	}
@@ -229,11 +231,11 @@ int kc_office_problem_resolve(struct kc_db *db, const char *actor, const char *c
 	int r;
 
 	*msg = NULL;
-	if (!filled(cabinet) || inspection < 1) {
+	if (!kc_office_filled(cabinet) || inspection < 1) {
 		*msg = kc_msg_new(KCM_office_form_missing, "{s:s}", "field", "inspection");
 		return -EINVAL;
 	}
-	if (!filled(note)) {
+	if (!kc_office_filled(note)) {
 		*msg = kc_msg_new(KCM_office_problem_note, NULL);
 		return -EINVAL;
 	}

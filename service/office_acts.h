@@ -12,6 +12,7 @@
 #ifndef KC_SERVICE_OFFICE_ACTS_H
 #define KC_SERVICE_OFFICE_ACTS_H
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "service/store.h"
@@ -23,7 +24,10 @@ int kc_office_problem_forward(struct kc_db *db, const char *actor, const char *c
 int kc_office_problem_resolve(struct kc_db *db, const char *actor, const char *cabinet, int64_t inspection,
 			      const char *note, json_t **msg);
 
-/* The HTTP status that answers an act's result r. */
+/* The HTTP status that answers an act's result r (-EPERM, -EACCES: 403,
+ * an act the account may not do). */
 unsigned kc_office_status(int r);
+/* Text with something in it besides white space. */
+bool kc_office_filled(const char *s);
 
 #endif

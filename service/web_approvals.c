@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "service/approvals.h"
+#include "service/office_acts.h"
 #include "service/reports_impl.h"
 #include "service/sbuf.h"
 #include "service/web.h"
@@ -183,7 +184,7 @@ enum MHD_Result http_web_approvals_act(struct call *k)
 	else
 		kc_info("approval request %s/%lld %s by %s%s", cabinet, request,
 			strcmp(action, "grant") == 0 ? "approved" : "refused", rq->user, r == 0 ? "" : ": refused");
-	ret = approvals_reply(k, &pg, kc_approvals_status(r), msg);
+	ret = approvals_reply(k, &pg, kc_office_status(r), msg);
 	json_decref(msg);
 	return ret;
 }

@@ -15,6 +15,10 @@ kc_start
 export DEMO_DIR=$T
 "$KEYCAB_SRC/tests/demo/estate/setup.sh" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; exit 1; }
 ok "estate imported"
+S=$(token S01 1111) || { bad "login S01"; exit 1; }
+expect 1 "a standalone cabinet takes no request: nobody at the office could answer" \
+	env KEYCAB_SESSION="$S" "$KEYCAB_BIN/keycab" approval ask K-LJ-3-203 --manager M01 --reason "why"
+has "  ... says it is standalone" "standalone" "$ERR"
 kcd_stop
 printf '[estate]\nmode = managed\n' >>"$T/keycabd.conf"
 kcd_start
@@ -22,7 +26,6 @@ db() { sqlite3 "$T/keycab.db" "$1"; }
 take() { "$KEYCAB_SRC/tests/simctl.py" remove "$1" >/dev/null; }
 put() { "$KEYCAB_SRC/tests/simctl.py" insert "$1" "${2:-0}" >/dev/null; }
 
-S=$(token S01 1111) || { bad "login S01"; exit 1; }
 M1=$(token M01 5555) || { bad "login M01"; exit 1; }
 E=$(token E02 4444) || { bad "login E02"; exit 1; }
 ask() { env KEYCAB_SESSION="$1" "$KEYCAB_BIN/keycab" --json approval ask "$2" --manager "$3" --reason "$4"; }
@@ -116,6 +119,10 @@ expect 0 "M01's refusal of request $R4" apply approval.refuse "{\"request\": $R4
 	ok "request $R4 refused, with the reason" || bad "request $R4: $(db "SELECT state, refusal FROM approval_requests WHERE id=$R4")"
 expect 3 "a grant after the refusal" grant "$R4" K-LJ-5-101 M01 S01 30min
 [ "$(sim history A06 | grep -c 'ON@')" = 0 ] && ok "A06 never opened" || bad "A06 opened"
+
+echo "== a manager the office deactivated"
+expect 0 "the office deactivates M01" apply person.set '{"person": "M01", "name": "陈经理 Manager Chen", "role": "manager", "phone": "13900000005", "department": "", "active": false, "enrolled_by": null}'
+refused 4 "S01 asks M01" ask "$S" K-LJ-3-203 M01 "why"
 
 chain_ok && ok "the outbox chain is whole" || bad "chain"
 kc_finish
