@@ -11,7 +11,6 @@
 #include "controller/keys.h"
 #include "controller/registry.h"
 #include "controller/row.h"
-#include "controller/rules.h"
 #include "controller/rules_estate.h"
 
 /* The first column of s's row as text into out ("": no row), s reset.
@@ -39,25 +38,26 @@ static int64_t tag_of(json_t *data)
 	return json_integer_value(t);
 }
 
-/* Key k gets a new home slot (and kind, unit, tag). A key never put in
- * stays awaited, now in its new home. A key in its slot stays there, in
- * custody, as the slot layer reads it: it sits in a slot that is not its
- * home now, a wrong-slot alarm (rule 9) that tells staff to move it (a
- * re-seat opens the slot it is in; a release opens it too, and it comes
- * back home); the alarm ends when its new home reads it. 0 or -EIO. */
-static int moved(struct kc_ctl *ctl, struct kc_key_info *k, const char *home, const char *kind, const char *unit,
-		 int64_t tag, json_t *extra)
+/* Key k gets a new home slot (and kind, unit, tag): it is awaited there.
+ * A key in its slot stays recorded where it sits (slot) until it leaves
+ * it: taken out (with a re-seat of that slot, or by hand) it raises no
+ * alarm, and its new home reading it puts it in custody again. A key
+ * already in its new home stays in. 0 or -EIO. */
+static int moved(struct kc_ctl *ctl, const struct kc_key_info *k, const char *home, const char *kind,
+		 const char *unit, int64_t tag, json_t *extra)
 {
+	bool home_now = k->state == KC_KEY_IN && strcmp(k->slot, home) == 0;
+
 	json_object_set_new(extra, "moved_from", json_string(k->home_slot));
-	json_object_set_new(extra, "state", json_string(KC_WORD(kc_key_state, k->state)));
-	if (kc_store_x(ctl->st, "UPDATE keys SET unit = ?, kind = ?, tag = ?, home_slot = ? WHERE code = ?", "ssIss",
-		       unit, kind, tag, home, k->code) < 0 ||
-	    kc_key_get(ctl->st, k->code, k) < 0)
-		return -EIO;
-	if (k->state != KC_KEY_IN || !k->slot[0] || strcmp(k->slot, home) == 0)
-		return 0;
-	json_object_set_new(extra, "slot_now", json_string(k->slot));
-	return kc_hwevents_alarm(ctl, KC_ALARM_WRONG_SLOT, k, k->slot, 0, NULL, kc_rules_wrong_slot(k, k->slot));
+	json_object_set_new(extra, "state", json_string(home_now ? "in" : "awaiting"));
+	if (k->slot[0])
+		json_object_set_new(extra, "slot_now", json_string(k->slot));
+	return kc_store_x(ctl->st,
+			  "UPDATE keys SET unit = ?, kind = ?, tag = ?, home_slot = ?,"
+			  " state = CASE WHEN ? THEN state ELSE 'awaiting' END WHERE code = ?",
+			  "ssIsis", unit, kind, tag, home, home_now, k->code) < 0
+		       ? -EIO
+		       : 0;
 }
 
 int kc_estate_key_set(struct kc_ctl *ctl, const struct kc_estate_change *c, json_t *members, json_t *extra,

@@ -324,6 +324,15 @@ static int slot_absent(struct kc_ctl *ctl, const char *slot, bool hw_change)
 	struct kc_key_info k;
 	int r;
 
+	/* a key the office moved to another home, taken out of its old slot:
+	 * on its way home, no alarm (controller/estate_keys.c) */
+	r = key_by(ctl, "SELECT code FROM keys WHERE slot = ? AND state = 'awaiting'", "s", slot, &k);
+	if (r == 0 && kc_store_x(ctl->st, "UPDATE keys SET slot = NULL WHERE code = ?", "s", k.code) < 0)
+		return -EIO;
+	if (r == 0)
+		return hw_change ? slot_event(ctl, KC_EVT_SLOT_REMOVED, slot, &k, 0, false) : 0;
+	if (r != -ENOENT)
+		return r;
 	r = key_by(ctl, "SELECT code FROM keys WHERE slot = ? AND state IN ('in', 'releasing')", "s",
 		   slot, &k);
 	if (r == -ENOENT)
@@ -369,6 +378,12 @@ static int slot_present(struct kc_ctl *ctl, const char *slot, uint32_t tag, bool
 	json_t *m;
 	int r;
 
+	/* a key the office moved to another home, still in its old slot */
+	r = key_by(ctl, "SELECT code FROM keys WHERE slot = ? AND state = 'awaiting'", "s", slot, &here);
+	if (r == 0 && (!tag || !here.tag || here.tag == tag))
+		return hw_change ? slot_event(ctl, KC_EVT_SLOT_INSERTED, slot, &here, tag, true) : 0;
+	if (r < 0 && r != -ENOENT)
+		return r;
 	r = key_by(ctl, "SELECT code FROM keys WHERE slot = ? AND state IN ('in', 'releasing')", "s",
 		   slot, &here);
 	if (r < 0 && r != -ENOENT)

@@ -307,7 +307,8 @@ void kc_rules_reseat(const char *operator_code, const char *operator_role, const
 		return;
 	}
 	d->key = *k;
-	if (k->state != KC_KEY_IN || !k->slot[0]) {
+	/* in a slot: in custody, or moved by the office to another home */
+	if ((k->state != KC_KEY_IN && k->state != KC_KEY_AWAITING) || !k->slot[0]) {
 		kc_decision_refuse(d, 9, KCM_reseat_key_not_in_slot, "{s:s, s:s}", "key", k->code,
 				   "state", KC_WORD(kc_key_state, k->state));
 		return;
