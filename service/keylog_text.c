@@ -136,6 +136,14 @@ static const struct {
 	  KC_N_("{actor} saved the custody settings of {site}") },
 	{ "office.estate_cabinet_sites_changed", KC_N_("Cabinet sites changed"),
 	  KC_N_("{actor} set the sites of cabinet {cabinet}: {sites}") },
+	{ "approval.asked", KC_N_("Manager's approval asked"),
+	  KC_N_("{actor} asked a manager at the office to approve taking key {key} of {unit}: {reason}") },
+	{ "approval.cancelled", KC_N_("Approval request withdrawn"),
+	  KC_N_("{actor} withdrew the request to approve taking key {key} of {unit}") },
+	{ "office.approval_granted", KC_N_("Approved from the office"),
+	  KC_N_("{actor} approved from the office {person} taking key {key} of {unit}") },
+	{ "office.approval_refused", KC_N_("Refused from the office"),
+	  KC_N_("{actor} refused from the office {person} taking key {key} of {unit}: {reason}") },
 };
 
 /* A change of the office's feed (estate.applied, estate.refused) by its
