@@ -9,9 +9,22 @@
 'use strict';
 const { browserTest, pair, check, until, shell, loginPin } = require('./lib.js');
 const { tapPhrase } = require('./osk.js');
+const { offEdge } = require('./edge.js');
 
 const text = async (page, sel) => (await page.$(sel)) ? (await page.textContent(sel)).trim() : '';
 
+// Nothing below the edge (edge.js) on the screen shown, at 1024x600 and
+// 1280x800: the first sign-in's steps, which t-pages-edge's standalone
+// estate does not reach.
+async function edge(page, what) {
+  for (const size of [{ width: 1024, height: 600 }, { width: 1280, height: 800 }]) {
+    await page.setViewportSize(size);
+    await page.waitForTimeout(100);
+    const off = await page.evaluate(offEdge, false);
+    check(off.length === 0, `${what} at ${size.width}x${size.height}: every button on screen`, off.join('; '));
+  }
+  await page.setViewportSize({ width: 1024, height: 600 });
+}
 // Digits on the pad, then OK (the step's own button).
 async function pad(page, digits) {
   await page.tap('[data-t=pad] [data-k="C"]');
@@ -58,12 +71,14 @@ browserTest('t-kiosk-estate', async ({ terminal }) => {
   await page.waitForSelector('[data-t=enrol-names]');
   const names = await page.$$eval('[data-t^=enrol-name-]', (b) => b.map((e) => e.dataset.t.slice(11)));
   check(names.join(',') === 'W01,W02,W03', 'the first sign-in lists those with an enrolment code waiting: ' + names.join(','));
+  await edge(page, 'the first sign-in\'s names');
   await desk.shot('first-names');
 
   /* W02's code expired at the office's time */
   let said = await firstSignIn(page, 'W02', '11223344', '2580', '2580');
   check(/过期/.test(said), 'an expired code: said so', said);
   check(!!(await page.$('[data-t=enrol-code]')), 'back at the code, to type again');
+  await edge(page, 'the code with a refusal');
   await desk.shot('expired');
   await shell('unchanged-W02');
   await page.tap('[data-t=back]');
@@ -75,6 +90,7 @@ browserTest('t-kiosk-estate', async ({ terminal }) => {
   said = await firstSignIn(page, 'W01', '38475610', '2580', '2581');
   check(said.includes('两次输入的新密码不一致'), 'the PINs typed differently: said so', said);
   check(!!(await page.$('[data-t=enrol-pin]')), 'back at the new PIN, to type it again');
+  await edge(page, 'the new PIN with a refusal');
   await desk.shot('pins-differ');
   await shell('unchanged-W01');
 
@@ -82,6 +98,9 @@ browserTest('t-kiosk-estate', async ({ terminal }) => {
   said = await firstSignIn(page, 'W01', '38475610', '1234', '1234');
   check(said.includes('太容易被猜到') && !!(await page.$('[data-t=enrol-pin]')), 'a PIN anyone would guess: said so, back at the new PIN', said);
   await desk.shot('weak-pin');
+  await pad(page, '2580');
+  await page.waitForSelector('[data-t=enrol-again]');
+  await edge(page, 'the new PIN again');
 
   /* the office's code and a new PIN: logged in */
   said = await firstSignIn(page, 'W01', '38475610', '2580', '2580');
