@@ -143,23 +143,30 @@ L.estateTest('t-estate', async ({ browser, con, term, shot }) => {
   c = await changes(con);
   const moved = c.newest;
   check((await shows(con, moved, 'applied')).state === 'applied', `the move (change ${moved}) applied at the cabinet`, said);
-  // the key still sits in B01, no longer its home: the terminal takes the
-  // clerk to move it (a wrong-slot alarm), B01 opens, the key goes to B05
-  check(await until(async () => !!(await term.$('[data-t=alarm-takeover] [data-type=wrong_slot]')), 5000),
-    'the terminal asks for K-HY-1-103 to be moved: a wrong-slot alarm takes the screen');
-  await shot.term('moved-key-takeover');
-  const asked = await L.text(term, '[data-t=alarm-takeover] [data-type=wrong_slot]');
-  check(/B05/.test(asked), 'the takeover names the key\'s new home, B05', asked);
-  await sim('clear-history');
-  await term.tap('[data-t=takeover-reseat]');
-  await term.waitForSelector('[data-t=reseat-open]');
-  check(await until(async () => (await coilOns('B01')) >= 1, 5000), 'one tap: B01 (the old slot) opens for the key to be taken out');
-  await sim('remove B01');
-  await term.waitForSelector('[data-t=reseat-lifted]', { timeout: 5000 });
-  await sim('insert B05 0');
-  await term.waitForSelector('[data-t=reseat-home]', { timeout: 5000 });
-  await term.tap('[data-t=done]');
-  await term.tap('[data-t=back]');
+  // the key still sits in B01, its lock holding it, no longer its home: the
+  // terminal must let the clerk open B01 to move it to B05 (the 开格归位
+  // of a wrong-slot alarm's takeover)
+  const offered = await until(async () => !!(await term.$('[data-t=alarm-takeover] [data-type=wrong_slot] [data-t=takeover-reseat]')), 5000);
+  await shot.term('moved-key-at-terminal');
+  check(offered, 'the terminal offers to open B01 to move K-HY-1-103 to its new home');
+  if (offered) {
+    const asked = await L.text(term, '[data-t=alarm-takeover] [data-type=wrong_slot]');
+    check(/B05/.test(asked), 'the takeover names the key\'s new home, B05', asked);
+    await sim('clear-history');
+    await term.tap('[data-t=takeover-reseat]');
+    await term.waitForSelector('[data-t=reseat-open]');
+    check(await until(async () => (await coilOns('B01')) >= 1, 5000), 'one tap: B01 (the old slot) opens for the key to be taken out');
+    await sim('remove B01');
+    await term.waitForSelector('[data-t=reseat-lifted]', { timeout: 5000 });
+    await sim('insert B05 0');
+    await term.waitForSelector('[data-t=reseat-home]', { timeout: 5000 });
+    await term.tap('[data-t=done]');
+    await term.tap('[data-t=back]');
+  } else {
+    // by hand, as the lock would not allow: the rest of the move is checked
+    await sim('remove B01');
+    await sim('insert B05 0');
+  }
   check(await until(async () => (await cabinetKeys()).some((k) => k.key === 'K-HY-1-103' && k.slot === 'B05' && k.state === 'in'), 10000, 200),
     'keycabd has K-HY-1-103 in B05, its new home');
   await term.waitForSelector('[data-t=tile-inspection]');
