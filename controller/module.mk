@@ -211,7 +211,6 @@ TEST_SCRIPTS += tests/controller/t-intake-lapse.sh
 # change types and their rules (controller/estate*.c, rules_estate.c)
 controller_SRCS += controller/estate.c controller/estate_people.c controller/estate_keys.c \
 	controller/estate_places.c controller/rules_estate.c
-TEST_SCRIPTS += tests/controller/t-estate.sh
 # the estate feed end to end: keycabd (managed) on keycab-sim, keycab-forward,
 # keyauditd; 200 changes applied once each, in order, through kill -9 of
 # keycab-forward and keyauditd (controller/forward/feed.c)
@@ -229,3 +228,4 @@ TEST_SCRIPTS += tests/kiosk/t-kiosk-remote.sh
 # office's enrolment code, a deactivated account, the site's settings
 TEST_SCRIPTS += tests/kiosk/t-kiosk-estate.sh
 TEST_SCRIPTS += tests/kiosk/t-approval-e2e.sh
+TEST_SCRIPTS += tests/controller/t-estate.sh

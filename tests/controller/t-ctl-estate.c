@@ -172,8 +172,9 @@ static void test_person(void **state)
 
 static void test_settings(void **state)
 {
-	json_t *ok = json_pack("{s:s, s:{s:i}, s:[i, i], s:i, s:{s:[s]}}", "site", "LJ", "max_loan", "borrow", 86400,
-			       "due_presets", 1800, 3600, "notice_reminder_s", 3600, "phrases", "alarm", "误报");
+	json_t *ok = json_loads("{\"site\": \"LJ\", \"max_loan\": {\"borrow\": 86400}, \"due_presets\": [1800, 3600],"
+				" \"notice_reminder_s\": 3600, \"phrases\": {\"alarm\": [\"误报\"]}}",
+				0, NULL);
 	json_t *bad = json_pack("{s:s, s:[i]}", "site", "LJ", "due_presets", 5);
 	json_t *long_phrase = json_pack("{s:s, s:{s:[s]}}", "site", "LJ", "phrases", "problem",
 					"卫生间漏水，楼下天花板受潮，需尽快联系工程部上门检查处理并回复业主电话确认时间");
