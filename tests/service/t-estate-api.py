@@ -300,6 +300,8 @@ try:
           "CAB-B given SA: the site, its units, its people, its settings, in that order: %s" % got)
     check(feed("CAB-B", top("CAB-B") - r["changes"])[got.index("person.set") + 1][0] == "person.enrol",
           "with the person's still valid enrolment code")
+    e01 = next(d for t, d in feed("CAB-B", top("CAB-B") - r["changes"]) if t == "person.set" and d["person"] == "E01")
+    check(e01.get("phone") == PHONE, "its person.set has the phone, opened from its sealed form by the notice key")
     nb = top("CAB-B")
     st, r = api("POST", "keys", {"key": "KA2", "cabinet": "CAB-B", "slot": "7"})
     check(st == 200 and feed("CAB-A", n) [-1] == ("key.remove", {"key": "KA2"}) and
