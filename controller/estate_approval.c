@@ -35,6 +35,12 @@ static const struct kc_row_col ask_cols[] = {
 };
 #undef A
 
+/* The key's members of an event, with the slot it is in or its home. */
+static void key_members(json_t *ev, const struct kc_key_info *k)
+{
+	kc_key_event_members(ev, k, k->slot[0] ? k->slot : k->home_slot);
+}
+
 /* Request id's row: 0, -ENOENT or -EIO. */
 static int ask_get(struct kc_ctl *ctl, int64_t id, struct ask_row *out)
 {
@@ -121,7 +127,7 @@ json_t *kc_approval_ask(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req)
 	id = kc_store_last_id(ctl->st);
 	ev = kc_store_event(ctl->st, KC_EVT_APPROVAL_ASKED);
 	kc_json_str(ev, "actor", peer->person);
-	kc_key_event_members(ev, &k, k.slot[0] ? k.slot : k.home_slot);
+	key_members(ev, &k);
 	json_object_update_new(json_object_get(ev, "data"),
 			   json_pack("{s:I, s:s, s:s}", "request", (json_int_t)id, "manager", manager, "reason", reason));
 	if (kc_store_append_commit(ctl->st, ev) < 0)
@@ -153,7 +159,7 @@ json_t *kc_approval_cancel(struct kc_ctl *ctl, struct kc_peer *peer, json_t *req
 		return kc_reply_write_failed(kc_store_abort(ctl->st));
 	ev = kc_store_event(ctl->st, KC_EVT_APPROVAL_CANCELLED);
 	kc_json_str(ev, "actor", peer->person);
-	kc_key_event_members(ev, &k, k.slot[0] ? k.slot : k.home_slot);
+	key_members(ev, &k);
 	json_object_set_new(json_object_get(ev, "data"), "request", json_integer(id));
 	if (kc_store_append_commit(ctl->st, ev) < 0)
 		return kc_reply_write_failed(kc_store_abort(ctl->st));
@@ -190,7 +196,7 @@ static int answer_check(struct kc_ctl *ctl, json_t *data, struct ask_row *a, str
  * clerk who asked. */
 static void answer_members(json_t *members, const struct ask_row *a, const struct kc_key_info *k)
 {
-	kc_key_event_members(members, k, k->slot[0] ? k->slot : k->home_slot);
+	key_members(members, k);
 	kc_json_str(members, "person", a->asker);
 }
 

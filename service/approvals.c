@@ -172,7 +172,8 @@ static int answer_check(struct kc_db *db, const char *person, const char *cabine
 	return four_eyes(db, a, msg);
 }
 
-/* The office-chain event and the cabinet's change of an answer. */
+/* The office-chain event and the cabinet's change of an answer: 0,
+ * -EAGAIN (a standalone cabinet: it takes no change), -ENOMEM, -EIO. */
 static int answer_write(struct kc_db *db, const char *account, const char *cabinet, int64_t request,
 			const struct ask *a, bool grant, const char *reason, int64_t valid_to, int64_t now_ms)
 {
@@ -201,7 +202,7 @@ static int answer_write(struct kc_db *db, const char *account, const char *cabin
 		int64_t n = kc_feed_add(db, cabinet, grant ? "approval.grant" : "approval.refuse", change, account,
 					now_ms);
 
-		r = n > 0 ? 0 : (int)n;
+		r = n > 0 ? 0 : n == -EPERM ? -EAGAIN : (int)n;
 	}
 	json_decref(change);
 	json_decref(data);
@@ -233,6 +234,8 @@ int kc_approvals_answer(struct kc_db *db, const char *account, const char *cabin
 	if (r == 0)
 		r = answer_write(db, account, cabinet, request, &a, grant, reason, now_ms + valid_ms, now_ms);
 	r = kc_db_write_end(db, r);
+	if (r == -EAGAIN)
+		*msg = kc_msg_new(KCM_approval_office_standalone, "{s:s}", "cabinet", cabinet);
 	if (r == 0) {
 		kc_zone_format(kc_report_cabinet_zone(db, cabinet), now_ms + valid_ms, KC_DAY_LAST, until,
 			       sizeof(until));

@@ -30,8 +30,9 @@ json_t *kc_approvals_pending(struct kc_db *db, const char *person);
  * from now_ms) or refused with reason. Returns 0, -EPERM (the account
  * answers for no manager, or the request names another), -EACCES (four
  * eyes: the asker, or registered by the asker), -ENOENT (no such
- * request), -EALREADY (answered or withdrawn), -EINVAL (a refusal
- * without a reason), -EIO; *msg gets the message saying what was done or
+ * request), -EALREADY (answered or withdrawn), -EAGAIN (the cabinet is
+ * standalone: no feed takes the answer), -EINVAL (a refusal without a
+ * reason), -EIO; *msg gets the message saying what was done or
  * why nothing was (common/msgs/approve.def; NULL when out of memory);
  * kc_office_status (office_acts.h) gives r's HTTP status. */
 int kc_approvals_answer(struct kc_db *db, const char *account, const char *cabinet, int64_t request, bool grant,

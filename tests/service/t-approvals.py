@@ -11,7 +11,8 @@ nothing is recorded for them. Each answer is an office-chain event and a
 change on the cabinet's feed (approval.grant with valid_to [estate]
 approval_valid after the answer; approval.refuse with the reason); a
 withdrawn request (approval.cancelled) leaves the page; a supervisor
-answers nothing; verify-chain @office holds."""
+answers nothing; a standalone cabinet's request is answered 409, nothing
+recorded; verify-chain @office holds."""
 import json
 import os
 import sys
@@ -58,7 +59,7 @@ events = [
 
 svc = Service(conf_extra="[estate]\napproval_valid = 20m\n")
 try:
-    tok = svc.add_cabinet("CAB")
+    tok, tok2 = svc.add_cabinet("CAB"), svc.add_cabinet("CAB2")
     r = svc.cmd("cabinet-mode", "CAB", "managed")
     check(r.returncode == 0, "CAB is managed by the office (%s)" % r.stderr.strip())
     svc.add_user(ADMIN[0], "admin", ADMIN[1])
@@ -69,7 +70,8 @@ try:
     db = os.path.join(svc.tmp, "CAB.db")
     fill(db, "CAB", events)
     check(forward(db, svc.url, tok, 60).returncode == 0, "CAB's events ingested")
-    reqs = lambda: svc.sql("SELECT request, asker, manager, state FROM approval_requests ORDER BY request")
+    reqs = lambda: svc.sql("SELECT request, asker, manager, state FROM approval_requests WHERE cabinet = 'CAB'"
+                           " ORDER BY request")
     check(reqs() == [(1, "S01", "M01", "pending"), (2, "S01", "M01", "pending"), (3, "M01", "M01", "pending"),
                      (4, "S01", "M02", "pending"), (5, "S01", "M01", "cancelled")],
           "approval.asked and approval.cancelled derived into requests: %s" % reqs())
@@ -122,6 +124,19 @@ try:
     check(st == 200 and "只有关联了柜上人员的经理账号才能审批" in text(body), "the page tells the supervisor why")
     st, _, body = sup.post("/approvals", [("action", "grant"), ("cabinet", "CAB"), ("request", "3")], "/approvals")
     check(st == 403 and reqs()[2][3] == "pending", "a supervisor's answer is refused, 403 (%d)" % st)
+    say("== a standalone cabinet's request: the office cannot send the answer")
+    db2 = os.path.join(svc.tmp, "CAB2.db")
+    fill(db2, "CAB2", events[:7])
+    check(forward(db2, svc.url, tok2, 60).returncode == 0, "CAB2's events ingested (a standalone cabinet)")
+    chen = Client(svc, *CHEN)
+    check(chen.login() == 303, "chen signs in")
+    n_office = len(svc.sql("SELECT seq FROM events WHERE cabinet = '@office'"))
+    st, _, body = chen.post("/approvals", [("action", "grant"), ("cabinet", "CAB2"), ("request", "1")], "/approvals")
+    check(st == 409 and "独立运行" in text(body), "409, the page says CAB2 is standalone (%d)" % st)
+    check(svc.sql("SELECT state FROM approval_requests WHERE cabinet = 'CAB2'") == [("pending",)] and
+          len(svc.sql("SELECT seq FROM events WHERE cabinet = '@office'")) == n_office and
+          svc.sql("SELECT count(*) FROM feed WHERE cabinet = 'CAB2'") == [(0,)],
+          "  ... nothing recorded: still pending, no office event, no change")
     r = svc.cmd("verify-chain", "@office")
     check(r.returncode == 0, "verify-chain @office: intact (%s)" % r.stdout.strip().splitlines()[-1:])
 finally:
