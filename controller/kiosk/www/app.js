@@ -1,7 +1,8 @@
 /* The cabinet terminal. It shows what keycabd says and sends what the
  * person taps; keycabd decides every release (controller/README.md). The
  * kiosk's API: /api/events (server-sent events: status, ev, link,
- * keycabd, login), /api/roster, /api/login, /api/logout, /api/op/<op>;
+ * keycabd, login), /api/roster, /api/login, /api/logout, /api/op/<op>,
+ * /api/enrol (a first sign-in), /api/settings (the site's, from the office);
  * it answers only the screen it paired: once another screen is paired
  * (401 kiosk_not_paired), this page gives way to the kiosk's refusal page.
  * Every word comes from i18n.js; times are shown in the cabinet's zone.
