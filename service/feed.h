@@ -81,7 +81,7 @@ int kc_feed_mark(struct kc_db *db, const char *cabinet, int64_t change, bool ref
  * `after` recorded with now_ms when it differs from the one recorded, or
  * that was recorded KC_FEED_POSITION_REWRITE_MS ago: a cabinet's idle
  * polls write once in that time), 0 standalone, -ENOENT, -EIO. */
-#define KC_FEED_POSITION_REWRITE_MS (5 * 60 * 1000)
+#define KC_FEED_POSITION_REWRITE_MS (5LL * 60 * 1000)
 int kc_feed_poll(struct kc_db *db, const char *cabinet, int64_t after, int64_t now_ms);
 
 /* ---- the held polls (service/http_feed.c registers them) ---- */
