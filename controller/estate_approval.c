@@ -50,28 +50,6 @@ static int ask_get(struct kc_ctl *ctl, int64_t id, struct ask_row *out)
 			   ask_cols, KC_ARRAY_SIZE(ask_cols), out);
 }
 
-/* Rule 4's four eyes between the clerk who asks and the manager, as a
- * refusal in d (the session part is the release's: rules_release.c). */
-static void four_eyes(const char *asker, const char *manager, const struct kc_person_facts *m,
-		      struct kc_decision *d)
-{
-	const char *by = m->found && !m->enrolled_by_admin ? m->enrolled_by : NULL;
-
-	switch (kc_rules_four_eyes(asker, 0, manager, by, 0)) {
-	case KC_FOUR_EYES_OK:
-	case KC_FOUR_EYES_ENROLLED_IN_SESSION:
-		return;
-	case KC_FOUR_EYES_SAME_PERSON:
-		kc_decision_refuse(d, 4, KCM_approver_is_operator, NULL);
-		break;
-	case KC_FOUR_EYES_ENROLLED_BY_OPERATOR:
-		kc_decision_refuse(d, 4, KCM_approver_enrolled_by_operator, "{s:s, s:s}", "approver", manager,
-				   "operator", asker);
-		break;
-	}
-	kc_decision_missing(d, "a second person's approval");
-}
-
 /* The manager named: one on the roll, active, a manager, not the clerk
  * nor someone the clerk enrolled. 0 (refusals in d) or -EIO. */
 static int check_manager(struct kc_ctl *ctl, const char *asker, const char *manager, struct kc_decision *d)
@@ -90,7 +68,8 @@ static int check_manager(struct kc_ctl *ctl, const char *asker, const char *mana
 		kc_decision_missing(d, "manager's approval");
 		return 0;
 	}
-	four_eyes(asker, manager, &m, d);
+	/* the session part is the release's (rules_release.c) */
+	kc_rules_four_eyes_check(asker, 0, manager, &m, d);
 	return 0;
 }
 

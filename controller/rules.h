@@ -102,7 +102,7 @@ struct kc_letter_facts {
 struct kc_approval_facts {
 	bool found;
 	char key[64], manager[64];
-	char method[24]; /* issued, remote */
+	char method[24]; /* issued, remote ("": issued) */
 	char asker[64];  /* remote: the clerk who asked, the only one it serves */
 	int64_t valid_from, valid_to, used_loan;
 };
@@ -165,6 +165,10 @@ enum kc_four_eyes {
 enum kc_four_eyes kc_rules_four_eyes(const char *operator_code, int64_t session_ms,
 				     const char *approver, const char *enrolled_by,
 				     int64_t enrolled_ms);
+/* The same on the approver's facts a, as refusals in d (rule 4, what is
+ * missing): true when approver may approve. */
+bool kc_rules_four_eyes_check(const char *operator_code, int64_t session_ms, const char *approver,
+			      const struct kc_person_facts *a, struct kc_decision *d);
 /* An ID number as it comes in at any door: a document's number in
  * kc_id_normalise's form (common/pdata.h); a resident ID card's (id_type
  * "id_card") by GB 11643 too (common/idcard.h: the form, the region, a

@@ -176,17 +176,14 @@ enum kc_four_eyes kc_rules_four_eyes(const char *operator_code, int64_t session_
 	return KC_FOUR_EYES_OK;
 }
 
-/* The four-eyes decision above on the approver's enrolment and the
- * operator's session, as refusals. */
-static void check_four_eyes(const char *op, const char *approver, const struct kc_release_facts *f,
-			    struct kc_decision *d)
+bool kc_rules_four_eyes_check(const char *op, int64_t session_ms, const char *approver,
+			      const struct kc_person_facts *a, struct kc_decision *d)
 {
-	const struct kc_person_facts *a = &f->approver;
 	const char *by = a->found && !a->enrolled_by_admin ? a->enrolled_by : NULL;
 
-	switch (kc_rules_four_eyes(op, op ? f->session_ms : 0, approver, by, a->found ? a->enrolled_ms : 0)) {
+	switch (kc_rules_four_eyes(op, session_ms, approver, by, a->found ? a->enrolled_ms : 0)) {
 	case KC_FOUR_EYES_OK:
-		return;
+		return true;
 	case KC_FOUR_EYES_SAME_PERSON:
 		kc_decision_refuse(d, 4, KCM_approver_is_operator, NULL);
 		break;
@@ -199,9 +196,19 @@ static void check_four_eyes(const char *op, const char *approver, const struct k
 				   approver, "operator", op);
 		break;
 	}
+	kc_decision_missing(d, "a second person's approval");
+	return false;
+}
+
+/* The four-eyes decision on the approver's enrolment and the operator's
+ * session; refused, the approval is none. */
+static void check_four_eyes(const char *op, const char *approver, const struct kc_release_facts *f,
+			    struct kc_decision *d)
+{
+	if (kc_rules_four_eyes_check(op, op ? f->session_ms : 0, approver, &f->approver, d))
+		return;
 	d->approval = 0;
 	d->approval_method[0] = '\0';
-	kc_decision_missing(d, "a second person's approval");
 }
 
 /* Rule 4: an approval given beforehand for this key, unused, valid now,
@@ -236,7 +243,7 @@ static void check_issued(const struct kc_release_req *req, const struct kc_relea
 		kc_decision_missing(d, "manager's approval");
 	} else {
 		d->approval = req->approval;
-		kc_strlcpy(d->approval_method, a->method, sizeof(d->approval_method));
+		kc_strlcpy(d->approval_method, a->method[0] ? a->method : "issued", sizeof(d->approval_method));
 		check_four_eyes(req->operator_code, a->manager, f, d);
 	}
 }

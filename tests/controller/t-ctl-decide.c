@@ -192,7 +192,8 @@ static void test_borrow(void **state)
 }
 
 /* Rule 4: an approval beforehand or a second credential, and four eyes on
- * the approver's enrolment and the operator's session. */
+ * the approver's enrolment and the operator's session; a remote approval
+ * for its asker only. */
 static void test_sealed(void **state)
 {
 	struct kc_release_req r = { .operator_code = "S01", .operator_role = "staff", .key = "KS",
@@ -211,6 +212,17 @@ static void test_sealed(void **state)
 	assert_true(d.granted);
 	assert_int_equal(d.approval, 3);
 	assert_string_equal(d.approval_method, "issued");
+	/* a remote approval, from the office, serves its asker only */
+	kc_strlcpy(f.approval.method, "remote", sizeof(f.approval.method));
+	kc_strlcpy(f.approval.asker, "S02", sizeof(f.approval.asker));
+	decide(&r, &f);
+	assert_int_equal(d.rule, 4);
+	assert_string_equal(msg(0), "approval_other_asker");
+	kc_strlcpy(f.approval.asker, "S01", sizeof(f.approval.asker));
+	decide(&r, &f);
+	assert_true(d.granted);
+	assert_string_equal(d.approval_method, "remote");
+	f.approval.method[0] = f.approval.asker[0] = '\0';
 	f.approver.enrolled_ms = NOW - 1000; /* during the operator's session */
 	decide(&r, &f);
 	assert_int_equal(d.rule, 4);
