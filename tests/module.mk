@@ -29,3 +29,5 @@ t-ctl-intake_SRCS := tests/controller/t-ctl-intake.c controller/rules_intake.c c
 	controller/rules_release.c controller/words.c
 t-ctl-intake_LIBS := common
 TEST_SCRIPTS += tests/kiosk/t-intake.sh
+# the estate run from the office, end to end (tests/estate/module.mk)
+include tests/estate/module.mk
