@@ -4,16 +4,17 @@
  * be), alarms that take the screen over (screen-alarm.js), raised or
  * open in the status. */
 import { S } from './state.js';
-import { idTypeName, nameOf, t, unitName, unitOf } from './words.js';
+import { idTypeName, nameOf, t, unitOf } from './words.js';
 import { btn, rerender, show } from './dom.js';
 import { api, op, refusal, said } from './api.js';
 import { header, notice } from './header.js';
 import { endSession, loggedIn, recheck } from './session.js';
 import { inspectForm } from './screen-inspect.js';
 import { outList } from './screen-out.js';
-import { alarmCleared, alarmRaised, alarmsOpen } from './screen-alarm.js';
+import { alarmCleared, alarmRaised, alarmsOpen, movesChanged } from './screen-alarm.js';
 import { inactive } from './screen-login.js';
 import { estateEvent } from './estate.js';
+import { keyEvent, keysReload, keysRead } from './move.js';
 
 /* ---- events ---- */
 export function onStatus(st) {
@@ -22,7 +23,7 @@ export function onStatus(st) {
   S.link = st.forward === undefined ? null : st.forward;
   S.storage = st.storage || null;
   S.alarmsOpen = st.open_alarms || 0;
-  (st.keys || []).forEach(function (k) { S.units[k.key] = unitName(k); S.homes[k.key] = k.home_slot; });
+  keysRead(st.keys);
   S.up = true;
   S.following = true;
   S.why = null;
@@ -43,6 +44,8 @@ export function onEvent(ev) {
   if (ev.type === 'alarm.raised') { wrongReturn(d.alarm_type === 'wrong_slot' && loan, ev); alarmRaised(ev); }
   if (ev.type === 'alarm.cleared') alarmCleared(ev);
   estateEvent(ev);
+  if (keyEvent(ev)) movesChanged();
+  if (ev.type === 'estate.applied' && /^key\./.test(d.change_type || '')) keysReload().then(movesChanged);
   if (S.cur && S.cur.fn.live && /^(slot|release|loan|alarm|key|collection|estate)\./.test(ev.type)) S.cur.fn.live(S.cur.ctx, ev);
   header();
 }

@@ -7,21 +7,25 @@
  * home from a wrong slot, clearing with a note, or logging in first.
  * Several: a list, the oldest first. "Later" lays it aside until the next
  * alarm; the header's badge still counts them. A tone and the spoken
- * prompt (voice.js) come with each new one. */
+ * prompt (voice.js) come with each new one. A key the office moved that
+ * is still in its old slot (move.js) is a task listed with them, its
+ * 开格移位 one tap away; a new one takes the screen over without a tone. */
 import { $, S } from './state.js';
 import { alarmName, fmtWhen, t, tOr } from './words.js';
-import { add, btn, h, show } from './dom.js';
+import { add, btn, h, rerender, show } from './dom.js';
 import { op } from './api.js';
 import { loadRoster } from './session.js';
 import { isOperator } from './screen-home.js';
 import { pickName } from './screen-login.js';
-import { alarmList, reseat } from './screen-alarms.js';
+import { alarmList, moveKey, reseat } from './screen-alarms.js';
+import { moveItem, moveKeys } from './move.js';
 import { say, tone } from './voice.js';
 
 export var TAKEOVER = ['tamper', 'wrong_slot', 'fault'];
 
-/* The alarms up, by id (oldest first); the overlay laid aside or not. */
-var up = [], aside = false;
+/* The alarms up, by id (oldest first); the overlay laid aside or not;
+ * the keys to move it has shown. */
+var up = [], aside = false, movesSeen = {};
 
 function byId(x, y) { return x.alarm - y.alarm; }
 function lay(on) { aside = !on; takeoverRender(); }
@@ -71,6 +75,16 @@ export function alarmsLoggedIn() {
   lay(true);
 }
 export function alarmsLoggedOut() { takeoverRender(); }
+/* The keys to move changed (move.js). */
+export function movesChanged() {
+  var fresh = false;
+  moveKeys().forEach(function (k) { if (!movesSeen[k]) fresh = movesSeen[k] = true; });
+  Object.keys(movesSeen).forEach(function (k) { if (!S.moves[k]) delete movesSeen[k]; });
+  if (S.cur && S.cur.fn === alarmList) rerender(S.cur.ctx);
+  if (fresh) lay(true);
+  else takeoverRender();
+}
+function moveGo(key) { lay(false); show(alarmList, {}); moveKey(S.cur.ctx, key); }
 function refresh() {
   op('alarms').then(function (rep) {
     if (!rep.ok) return;
@@ -101,11 +115,12 @@ function item(a) {
 export function takeoverRender() {
   var box = $('alarm');
   if (!box) return;
-  box.hidden = aside || !up.length;
+  var moves = moveKeys();
+  box.hidden = aside || !(up.length + moves.length);
   box.textContent = '';
   if (box.hidden) return;
-  add(box, [h('h1', { text: t('takeover_title') + (up.length > 1 ? ' · ' + t('takeover_count', { n: up.length }) : '') }),
-    h('div.list', { 'data-t': 'takeover-list' }, up.map(item)),
+  add(box, [h('h1', { text: !up.length ? t('move_title') : t('takeover_title') + (up.length > 1 ? ' · ' + t('takeover_count', { n: up.length }) : '') }),
+    h('div.list', { 'data-t': 'takeover-list' }, up.map(item), moves.map(function (k) { return moveItem(k, moveGo); })),
     h('div.row', {},
       !S.user ? btn(t('takeover_login'), function () {
         lay(false);

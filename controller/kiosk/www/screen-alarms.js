@@ -7,6 +7,7 @@ import { op, refusal } from './api.js';
 import { header, notice, touch } from './header.js';
 import { home, isOperator } from './screen-home.js';
 import { reseatWatch } from './screen-reseat.js';
+import { moveItem, moveKeys } from './move.js';
 
 /* ---- alarms, with what to do; clearing needs a note ---- */
 export function alarmList(ctx) {
@@ -15,7 +16,8 @@ export function alarmList(ctx) {
     return h('div.muted', { text: t('busy') });
   }
   var opened = null;
-  return [h('h1', { text: t('alarms_title') }), refusal(ctx.rep),
+  return [h('h1', { text: t('alarms_title') }), refusal(ctx.rep), refusal(ctx.mrep),
+    ctx.open ? null : moveKeys().map(function (k) { return moveItem(k, function () { moveKey(ctx, k); }); }),
     /* one being cleared is shown alone, its note, and 消除告警 in the
      * screen's last row: on screen with the keyboard up */
     ctx.alarms.length ? h('div.list', {}, ctx.alarms.filter(function (a) { return !ctx.open || ctx.open === a.alarm; }).map(function (a) {
@@ -46,8 +48,16 @@ function clearAlarm(ctx, a) {
 /* A key in a wrong slot (rule 9): keycabd opens the slot it sits in,
  * the screen follows the key out and into its home slot. */
 export function reseat(ctx, a) {
-  op('slot.reseat', { alarm: a.alarm }).then(function (rep) {
-    if (!rep.ok) { ctx.crep = rep; ctx.open = a.alarm; rerender(ctx); return; }
-    show(reseatWatch, { rep: rep, state: 'open', started: Date.now() });
+  reseatBy(ctx, { alarm: a.alarm }, function (rep) { ctx.crep = rep; ctx.open = a.alarm; });
+}
+/* A key the office moved (move.js): keycabd opens the slot it still
+ * sits in, the screen follows it out and into its new home. */
+export function moveKey(ctx, key) {
+  reseatBy(ctx, { key: key }, function (rep) { ctx.mrep = rep; }, true);
+}
+function reseatBy(ctx, args, refused, move) {
+  op('slot.reseat', args).then(function (rep) {
+    if (!rep.ok) { refused(rep); rerender(ctx); return; }
+    show(reseatWatch, { rep: rep, state: 'open', started: Date.now(), move: !!move });
   });
 }

@@ -1,14 +1,14 @@
-/* A key moved home from a wrong slot: its slot open, then back in its
- * home slot. */
+/* A key moved home from a wrong slot, or to the new home the office gave
+ * it (move): its slot open, then back in its home slot. */
 import { S } from './state.js';
-import { t } from './words.js';
+import { t, unitOf } from './words.js';
 import { btn, h, rerender, show } from './dom.js';
 import { home } from './screen-home.js';
 import { alarmList } from './screen-alarms.js';
 
 export function reseatWatch(g) {
-  var r = g.rep, p = { key: r.key, slot: g.slot || r.slot, home: r.home_slot }, big, sub = [];
-  if (g.state === 'home') big = h('div.big-msg.ok', { 'data-t': 'reseat-home', text: t('reseat_home', p) });
+  var r = g.rep, p = { key: unitOf(r.key), slot: g.slot || r.slot, home: r.home_slot }, big, sub = [];
+  if (g.state === 'home') big = h('div.big-msg.ok', { 'data-t': 'reseat-home', text: t(g.move ? 'move_home' : 'reseat_home', p) });
   else if (g.state === 'lifted') big = h('div.big-msg', { 'data-t': 'reseat-lifted', text: t('reseat_lifted', p) });
   else if (g.state === 'wrong') big = h('div.big-msg.warn', { 'data-t': 'reseat-wrong', text: t('reseat_wrong', p) });
   else if (g.state === 'relocked') big = h('div.big-msg.warn', { 'data-t': 'reseat-relocked', text: t('reseat_relocked', p) });
@@ -16,7 +16,7 @@ export function reseatWatch(g) {
     big = h('div.big-msg', { 'data-t': 'reseat-open', text: t('reseat_open', p) });
     sub.push(h('div.window-left', { 'data-t': 'window-left', text: t('window_left', { s: Math.ceil(Math.max(0, (r.window_ms - (Date.now() - g.started)) / 1000)) }) }));
   }
-  return [h('h1', { text: t('reseat_title') }), h('div', { 'data-t': 'reseat', 'data-state': g.state }, big, sub),
+  return [h('h1', { text: t(g.move ? 'move_title' : 'reseat_title') }), h('div', { 'data-t': 'reseat', 'data-state': g.state }, big, sub),
     h('div.row', {}, h('div.spacer'), btn(t('ok'), function () { show(alarmList, {}); }, 'primary', 'done'))];
 }
 reseatWatch.screen = 'reseat';

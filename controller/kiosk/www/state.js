@@ -10,6 +10,7 @@ export var S = {
   link: undefined, alarmsOpen: 0, catalogue: true,
   cur: null, lastTouch: Date.now(), grants: {}, loanEv: {}, units: {},
   homes: {}, /* each key's own slot, from keycabd's status */
+  moves: {}, /* keys the office moved, still in another slot (move.js) */
   speech: false, /* the kiosk's spoken prompts on ([kiosk] speech) */
   settings: null /* the site's settings from the office (/api/settings), estate.js */
 };
