@@ -7,8 +7,7 @@
 # in at the terminal, a key moved at the office is a task at the terminal
 # (开格移位: its old slot opens, the screen follows it home) and then opens
 # at its new slot, a deactivated person is refused, changes made while the
-# cabinet is offline
-# are applied in order when it is back, a change the cabinet refuses shows
+# cabinet is offline are applied in order when it is back, a change the cabinet refuses shows
 # as refused with its reason, a manager made at the console approves a
 # sealed key from the phone (tests/estate/approval.js). Then, here: kill -9 of keycab-forward and of
 # keyauditd in the middle of a feed of many changes (made through the
