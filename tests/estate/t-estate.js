@@ -158,6 +158,8 @@ L.estateTest('t-estate', async ({ browser, con, term, shot }) => {
   await term.tap(`${task} [data-t=move-reseat]`);
   await term.waitForSelector('[data-t=reseat-open]');
   check(await until(async () => (await coilOns('B01')) >= 1, 5000), 'one tap: B01 (the old slot) opens for the key to be taken out');
+  const opened = await L.text(term, '[data-t=reseat-open]');
+  check(opened.startsWith('B01 号格已打开：取出钥匙 1栋 103，放回 B05 号格'), 'the screen: B01 is open, the key (by its unit) to go into B05', opened);
   await sim('remove B01');
   await term.waitForSelector('[data-t=reseat-lifted]', { timeout: 5000 });
   await sim('insert B05 0');

@@ -1,13 +1,13 @@
 /* A key moved home from a wrong slot, or to the new home the office gave
  * it (move): its slot open, then back in its home slot. */
 import { S } from './state.js';
-import { t, unitOf } from './words.js';
+import { t } from './words.js';
 import { btn, h, rerender, show } from './dom.js';
 import { home } from './screen-home.js';
 import { alarmList } from './screen-alarms.js';
 
 export function reseatWatch(g) {
-  var r = g.rep, p = { key: unitOf(r.key), slot: g.slot || r.slot, home: r.home_slot }, big, sub = [];
+  var r = g.rep, p = { key: g.move ? S.units[r.key] || '' : r.key, slot: g.slot || r.slot, home: r.home_slot }, big, sub = [];
   if (g.state === 'home') big = h('div.big-msg.ok', { 'data-t': 'reseat-home', text: t(g.move ? 'move_home' : 'reseat_home', p) });
   else if (g.state === 'lifted') big = h('div.big-msg', { 'data-t': 'reseat-lifted', text: t('reseat_lifted', p) });
   else if (g.state === 'wrong') big = h('div.big-msg.warn', { 'data-t': 'reseat-wrong', text: t('reseat_wrong', p) });
