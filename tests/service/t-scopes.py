@@ -312,6 +312,18 @@ try:
         st, _, body = sup.post("/estate/import/apply", [("table", "units"), ("token", "0" * 64)], "/estate/import")
         absent("POST /estate/import/apply with nobody's token", st, body, 409)
 
+    def r_approvals_get():
+        st, body = page(sup, "/approvals")
+        absent("GET /approvals (requests are shown to the manager they name only)", st, body)
+
+    def r_approvals_post():
+        before = svc.sql("SELECT count(*) FROM events WHERE cabinet = '@office'")
+        st, _, body = sup.post("/approvals", [("action", "grant"), ("cabinet", "CAB-OLD"), ("request", "1"),
+                                              ("reason", "")], "/approvals")
+        refused("POST /approvals answering CAB-OLD's request as a supervisor", st, body)
+        check(svc.sql("SELECT count(*) FROM events WHERE cabinet = '@office'") == before,
+              "POST /approvals by a supervisor: nothing recorded in the office chain")
+
     checks = {
         "/healthz": r_healthz, "POST /api/v1/events": r_ingest, "/api/v1/events": r_ingest_method,
         "POST /login": r_login_post, "/login": r_login_form, "/api/v1/reports/": r_api_reports,
@@ -323,6 +335,7 @@ try:
         "/api/v1/estate/": r_api_estate, "/estate/": r_web_estate, "/api/v1/feed": r_feed,
         "POST /api/v1/estate/import": r_api_import, "GET /estate/import": r_web_import,
         "POST /estate/import": r_web_import_preview, "POST /estate/import/apply": r_web_import_apply,
+        "GET /approvals": r_approvals_get, "POST /approvals": r_approvals_post,
     }
     done = set()
     for methods, access, path, prefix, fn in routes:
