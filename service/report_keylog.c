@@ -155,11 +155,14 @@ static const char *lookup(struct kc_db *db, const char *sql, const char *a, cons
 	return r;
 }
 
-/* "1栋103": a unit as people name it, from its building and room. */
-const char kc_report_unit_label_sql[] =
-	"SELECT CASE WHEN building IS NOT NULL AND room IS NOT NULL THEN building"
+/* "1栋103": a unit as people name it, from its building and room; its
+ * code without them. */
+#define UNIT_LABEL                                                                                   \
+	"SELECT CASE WHEN building IS NOT NULL AND room IS NOT NULL THEN building"                        \
 	" || CASE WHEN building GLOB '*[0-9]' THEN '栋' ELSE '' END || room ELSE unit END"
-	" FROM units WHERE site = ?2 AND unit = ?1";
+const char kc_report_unit_label_sql[] = UNIT_LABEL " FROM units WHERE site = ?2 AND unit = ?1";
+/* the same of the estate's unit ?1 (the office's master rows) */
+const char kc_report_estate_unit_label_sql[] = UNIT_LABEL " FROM estate_units WHERE unit = ?1";
 /* a key's unit and site, for the events that name only the key */
 static const char key_unit_sql[] = "SELECT unit FROM keys WHERE cabinet = ?2 AND key = ?1";
 static const char key_site_sql[] = "SELECT site FROM keys WHERE cabinet = ?2 AND key = ?1";

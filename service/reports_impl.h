@@ -78,6 +78,7 @@ int kc_report_param_time(struct kc_report_ctx *c, const char *name, enum kc_day_
 /* "1栋103": a unit (?1) of a site (?2) as people name it, from its
  * building and room; its code when it has neither. */
 extern const char kc_report_unit_label_sql[];
+extern const char kc_report_estate_unit_label_sql[];
 const struct kc_zone *kc_report_site_zone(struct kc_db *db, const char *site);
 const struct kc_zone *kc_report_cabinet_zone(struct kc_db *db, const char *cabinet);
 int kc_report_param_int(struct kc_report_ctx *c, const char *name, long long min, long long max, int64_t *out);

@@ -12,6 +12,7 @@
 
 #include "common/util.h"
 #include "service/feed.h"
+#include "service/reports_impl.h"
 #include "service/template_render.h"
 #include "service/words.h"
 
@@ -117,21 +118,57 @@ int web_estate_settings(struct est_page *p)
 
 /* ---- the cabinets ---- */
 
+/* Into f, the member name of the first column of sql's row for key, else
+ * the key itself. */
+static void name_of(struct kc_db *db, const char *sql, const char *key, json_t *f, const char *name)
+{
+	sqlite3_stmt *st = key ? kc_db_q(db, sql, "s", key) : NULL;
+	const char *v = NULL;
+
+	if (st && kc_db_row(st) == 0)
+		v = (const char *)sqlite3_column_text(st, 0);
+	json_object_set_new(f, name, json_string(v && *v ? v : key ? key : ""));
+	if (st)
+		sqlite3_reset(st);
+}
+
+/* The names a change's words use: the unit as people name it (1栋103;
+ * a key's unit for key.remove), the person's and the site's names, as
+ * the office keeps them; a code where it has none. */
+static void names(struct kc_db *db, const json_t *data, json_t *f)
+{
+	const char *unit = est_str(data, "unit");
+	char held[KC_NAME_MAX + 1] = "";
+
+	if (!unit && est_str(data, "key")) {
+		sqlite3_stmt *st = kc_db_q(db, "SELECT unit FROM estate_keys WHERE key = ?", "s", est_str(data, "key"));
+
+		if (st && kc_db_row(st) == 0) {
+			kc_strlcpy(held, (const char *)sqlite3_column_text(st, 0) ?: "", sizeof(held));
+			sqlite3_reset(st);
+		}
+		unit = held[0] ? held : est_str(data, "key");
+	}
+	name_of(db, kc_report_estate_unit_label_sql, unit, f, "unit_label");
+	name_of(db, "SELECT name FROM estate_people WHERE person = ?", est_str(data, "person"), f, "person_name");
+	name_of(db, "SELECT name FROM estate_sites WHERE site = ?", est_str(data, "site"), f, "site_name");
+}
+
 /* A change of the feed in words: the template of its type filled from
- * its data, roles, kinds and states as words. */
+ * its data and names, roles, kinds and states as words. */
 static char *change_words(struct est_page *p, const char *type, const json_t *data)
 {
 	static const struct {
 		const char *type, *text;
 	} texts[] = {
-		{ "site.set", KC_N_("Site {name} ({site})") },
-		{ "unit.set", KC_N_("Unit {building}{room} ({unit}): {vacant}") },
-		{ "key.set", KC_N_("Key {key} of unit {unit}: {kind}, slot {slot}") },
-		{ "key.remove", KC_N_("Key {key} removed") },
-		{ "person.set", KC_N_("{role} {name} ({person}): {active}") },
-		{ "person.enrol", KC_N_("Enrolment code for {person}") },
-		{ "person.unlock", KC_N_("PIN lockout of {person} lifted") },
-		{ "settings.set", KC_N_("Custody settings of site {site}") },
+		{ "site.set", KC_N_("Site {name}") },
+		{ "unit.set", KC_N_("Unit {unit_label}: {vacant}") },
+		{ "key.set", KC_N_("The key of {unit_label}: {kind}, slot {slot}") },
+		{ "key.remove", KC_N_("The key of {unit_label} removed") },
+		{ "person.set", KC_N_("{role} {name}: {active}") },
+		{ "person.enrol", KC_N_("Enrolment code for {person_name}") },
+		{ "person.unlock", KC_N_("PIN lockout of {person_name} lifted") },
+		{ "settings.set", KC_N_("Custody settings of site {site_name}") },
 	};
 	enum kc_lang lang = kc_web_lang(&p->pg);
 	json_t *f = json_object();
@@ -148,6 +185,7 @@ static char *change_words(struct est_page *p, const char *type, const json_t *da
 												  : ET(p, "occupied")));
 	json_object_set_new(f, "active", json_string(json_is_false(json_object_get(data, "active")) ? ET(p, "deactivated")
 												    : ET(p, "active")));
+	names(p->x.db, data, f);
 	for (size_t i = 0; i < KC_ARRAY_SIZE(texts); i++)
 		if (strcmp(texts[i].type, type) == 0)
 			tmpl = ET(p, texts[i].text);

@@ -352,6 +352,11 @@ try:
     check("7 号格已是钥匙 KB9 的固定格位" in t and "被拒绝" in t,
           "the cabinets page: CAB-B's refusal in Chinese from its code and params")
     check(re.search(r'data-cabinet="CAB-S".*?独立管理', body.decode(), re.S) is not None, "CAB-S shown standalone")
+    row = re.search(r'<tr data-change="%d"[^>]*>.*?</tr>' % kb,
+                    body.decode().split('data-cabinet="CAB-B"', 1)[-1], re.S)
+    row = text(row.group(0).encode()) if row else ""
+    check("1栋102 的钥匙：空房，7 号位" in row and "KA2" not in row,
+          "the cabinets page names the key by its unit, not its code: %r" % row)
 
     say("== secrets: nowhere in clear")
     log = svc.log_text()
